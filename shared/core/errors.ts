@@ -1,0 +1,46 @@
+/** Domain errors: a stable `code`, whether a retry may help, and the cause. Adapters translate vendor errors into these. */
+export class RegionshiftError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, opts: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+  }
+}
+
+export class PolicyError extends RegionshiftError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('POLICY.INVALID', `invalid policy:\n  ${problems.join('\n  ')}`);
+    this.problems = problems;
+  }
+}
+
+export class ValidationError extends RegionshiftError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super('INPUT.INVALID', problems.join('; '));
+    this.problems = problems;
+  }
+}
+
+export class StateConflictError extends RegionshiftError {
+  constructor(message = 'state changed since it was read', opts: { cause?: unknown } = {}) {
+    super('STATE.CONFLICT', message, { retryable: true, ...opts });
+  }
+}
+
+export class MeshRejectedError extends RegionshiftError {
+  constructor(message: string, opts: { cause?: unknown } = {}) {
+    super('MESH.REJECTED', message, { retryable: false, ...opts });
+  }
+}
+
+export class UpstreamError extends RegionshiftError {
+  /** An API call that failed; `retryable` when throttled, timed out or 5xx. */
+  constructor(code: string, message: string, opts: { retryable: boolean; cause?: unknown }) {
+    super(code, message, opts);
+  }
+}

@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/**
+ * The policy: everything an operator declares about one mesh. Durations are written as
+ * `30s`/`5m`/`1h` (or seconds) and parsed to milliseconds here, so the core sees numbers only.
+ */
+
+export const duration = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h30m (got ${JSON.stringify(v)})` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const REGION_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
+export const regionName = z.string().regex(REGION_RE, 'must be a region id like cn-hangzhou (lowercase letters, digits, dashes)');
+
+const percent = z.number().int('must be an integer').min(0, 'must be >= 0').max(100, 'must be <= 100');
+
+/** `W[src][dst]` in percent; a row sums to 100. Zero entries may be omitted. */
+export const matrixSchema = z.record(regionName, z.record(regionName, percent));
+
+/** A recurring window: starts at each cron fire time (6 fields, seconds first) and lasts `duration`. */
+export const windowSchema = z.object({
+  cron: z.string().min(1, 'required'),
+  timezone: z.string().default('UTC'),
+  duration,
+});
+
+const k8sCredentials = z.object({
+  /** A kubeconfig file path, a kubeconfig in an environment variable, or fetched from the cloud API. */
+  kubeconfigFile: z.string().optional(),
+  kubeconfigEnv: z.string().optional(),
+  fromCloud: z.boolean().optional(),
+  context: z.string().optional(),
+});
+
+const asmMesh = z.object({
+  backend: z.literal('asm'),
+  meshId: z.string().min(1, 'required'),
+  /** Region of the ASM OpenAPI endpoint. */
+  apiRegion: regionName,
+  endpoint: z.string().url().optional(),
+  updateTimeout: duration.default(60_000),
+});
+
+const istioMesh = z.object({
+  backend: z.literal('istio'),
+  destinationRules: z
+    .array(z.object({ namespace: z.string().min(1, 'required'), name: z.string().min(1, 'required') }))
+    .min(1, 'name at least one DestinationRule to own'),
+  kubeconfig: k8sCredentials.default({}),
+});
+
+const clusterSchema = z.object({
+  id: z.string().min(1, 'required'),
+  kubeconfig: k8sCredentials.default({}),
+});
+
+const regionSchema = z.object({
+  /** Relative client load originating in this region (any positive unit). */
+  load: z.number().gt(0, 'must be > 0').default(1),
+  clusters: z.array(clusterSchema).default([]),
+});
+
+const severityName = z.enum(['degraded', 'down']);
+
+const ruleSchema = z.object({
+  name: z.string().min(1, 'required'),
+  match: z
+    .object({
+      source: z.enum(['cms', 'alertmanager', 'ack', 'drill', 'lab']).optional(),
+      /** Glob on the alarm name (CMS alertName / Alertmanager alertname / ACK reason). `*` and `?`. */
+      alertName: z.string().optional(),
+      metric: z.string().optional(),
+      dimensions: z.record(z.string(), z.string()).optional(),
+      labels: z.record(z.string(), z.string()).optional(),
+    })
+    .default({}),
+  /** Where the region comes from: a fixed region, or a field of the payload. */
+  region: z
+    .union([
+      z.object({ fixed: regionName }),
+      z.object({ fromPayload: z.enum(['regionId']) }),
+      z.object({ fromDimension: z.string().min(1) }),
+      z.object({ fromLabel: z.string().min(1) }),
+      z.object({ fromCluster: z.literal(true) }),
+    ])
+    .default({ fromPayload: 'regionId' }),
+  /** Trigger level (CRITICAL/WARN/INFO, Alertmanager severity label, k8s Warning/Normal) → severity; or one fixed severity. */
+  severity: z.union([severityName, z.record(z.string(), severityName)]).default({ CRITICAL: 'down', critical: 'down', WARN: 'degraded', warning: 'degraded', Warning: 'degraded' }),
+  service: z.string().optional(),
+  ttl: duration.optional(),
+});
+
+const deploymentSchema = z.object({
+  name: z.string().min(1, 'required'),
+  namespace: z.string().min(1, 'required'),
+  /** Per region: the cluster it runs in (default the region's first), normal replicas and bounds. */
+  regions: z.record(
+    regionName,
+    z.object({
+      cluster: z.string().optional(),
+      normalReplicas: z.number().int().min(0, 'must be >= 0'),
+      min: z.number().int().min(0, 'must be >= 0').default(1),
+      max: z.number().int().min(1, 'must be >= 1'),
+    }),
+  ),
+});
+
+const scheduleSchema = z
+  .object({
+    name: z.string().min(1, 'required'),
+    cron: z.string().min(1, 'required'),
+    timezone: z.string().default('UTC'),
+    duration,
+    matrix: matrixSchema.optional(),
+    drain: z.array(regionName).optional(),
+  })
+  .refine((s) => (s.matrix === undefined) !== (s.drain === undefined), { message: 'set exactly one of matrix or drain' });
+
+const notificationSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('log') }),
+  z.object({ type: z.literal('webhook'), url: z.string().url(), minLevel: z.enum(['info', 'warning', 'critical']).default('info') }),
+  z.object({
+    type: z.literal('dingtalk'),
+    webhook: z.string().url(),
+    secret: z.string().min(1, 'required'),
+    minLevel: z.enum(['info', 'warning', 'critical']).default('warning'),
+  }),
+]);
+
+export const policySchema = z.object({
+  apiVersion: z.literal('regionshift/v1').default('regionshift/v1'),
+  /** Names this policy's state row; one policy drives one mesh. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
+  mesh: z.discriminatedUnion('backend', [asmMesh, istioMesh]),
+  regions: z.record(regionName, regionSchema).refine((r) => Object.keys(r).length >= 2, { message: 'declare at least two regions' }),
+  /** The normal traffic matrix; default: every region serves its own traffic (identity). */
+  normal: matrixSchema.optional(),
+  /** Per region, the regions its traffic goes to when it is drained, most preferred first. Default: the other regions in declaration order. */
+  failover: z.record(regionName, z.array(regionName)).optional(),
+  detection: z
+    .object({
+      quorum: z.number().int().min(1, 'must be >= 1').default(1),
+      defaultTtl: duration.default(600_000),
+      rules: z.array(ruleSchema).default([]),
+    })
+    .default({ quorum: 1, defaultTtl: 600_000, rules: [] }),
+  recovery: z
+    .object({
+      holdFor: duration.default(300_000),
+      steps: z.array(z.number().int().min(1).max(100)).min(1).default([25, 50, 100]),
+      stepHold: duration.default(120_000),
+      maxHold: duration.default(3_600_000),
+    })
+    .default({ holdFor: 300_000, steps: [25, 50, 100], stepHold: 120_000, maxHold: 3_600_000 }),
+  response: z
+    .object({
+      degradedShare: percent.default(50),
+      headroom: z.number().min(1, 'must be >= 1').default(1.2),
+      /** Where a drained region's traffic goes: down its failover order, or spread in proportion to the healthy regions' normal shares. */
+      redistribute: z.enum(['failoverOrder', 'proportional']).default('failoverOrder'),
+    })
+    .default({ degradedShare: 50, headroom: 1.2, redistribute: 'failoverOrder' }),
+  safety: z
+    .object({
+      minServingRegions: z.number().int().min(1, 'must be >= 1').default(1),
+      maxDrainedRegions: z.number().int().min(0).default(1),
+      maxStepPercent: z.number().int().min(1).max(100).default(50),
+      stepInterval: duration.default(60_000),
+      cooldown: duration.default(30_000),
+      freezeWindows: z.array(windowSchema).default([]),
+    })
+    .default({ minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: 60_000, cooldown: 30_000, freezeWindows: [] }),
+  scaling: z
+    .object({
+      readyTimeout: duration.default(300_000),
+      scaleDownDelay: duration.default(900_000),
+      deployments: z.array(deploymentSchema).default([]),
+    })
+    .default({ readyTimeout: 300_000, scaleDownDelay: 900_000, deployments: [] }),
+  schedules: z.array(scheduleSchema).default([]),
+  overrides: z
+    .object({ defaultTtl: duration.default(3_600_000), maxTtl: duration.default(72 * 3_600_000) })
+    .default({ defaultTtl: 3_600_000, maxTtl: 72 * 3_600_000 }),
+  drills: z
+    .object({
+      allowedWindows: z.array(windowSchema).default([]),
+      maxDuration: duration.default(3_600_000),
+      /** Alarm-name globs that, firing during a drill, abort it (the drill is hurting users). */
+      outcomeAlarms: z.array(z.string()).default([]),
+    })
+    .default({ allowedWindows: [], maxDuration: 3_600_000, outcomeAlarms: [] }),
+  notifications: z.array(notificationSchema).default([{ type: 'log' }]),
+  drift: z.enum(['reapply', 'adopt', 'alert']).default('reapply'),
+});
+
+export type PolicyInput = z.input<typeof policySchema>;
+export type ParsedPolicy = z.output<typeof policySchema>;
+export type DetectionRule = ParsedPolicy['detection']['rules'][number];
+export type DeploymentPolicy = ParsedPolicy['scaling']['deployments'][number];
+export type WindowPolicy = z.output<typeof windowSchema>;
+export type SchedulePolicy = ParsedPolicy['schedules'][number];
+export type NotificationTarget = ParsedPolicy['notifications'][number];
+export type MeshTarget = ParsedPolicy['mesh'];

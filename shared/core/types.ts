@@ -1,0 +1,147 @@
+/** The vocabulary of the decision core. Times are epoch milliseconds, durations milliseconds. */
+
+/** `W[src][dst]`: percent of the traffic originating in `src` that is served in `dst`. Zero entries are omitted. */
+export type TrafficMatrix = Record<string, Record<string, number>>;
+
+export type Severity = 'degraded' | 'down';
+
+export interface Signal {
+  /** Identifies the alarm instance: the same key firing twice is one signal. */
+  key: string;
+  /** Where it came from: cms, alertmanager, ack, drill, lab, … */
+  source: string;
+  /** The detection rule that produced it (quorum counts distinct sources or rules). */
+  rule?: string;
+  region: string;
+  service?: string;
+  severity: Severity;
+  status: 'firing' | 'resolved';
+  at: number;
+  /** How long a firing signal stays active without a resolve (alarm systems lose OK notifications). */
+  ttl: number;
+  /** The alarm's own name, for outcome-alarm matching and explain text. */
+  name?: string;
+}
+
+export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'DOWN' | 'RECOVERING';
+
+export interface RegionHealth {
+  status: HealthStatus;
+  since: number;
+  /** RECOVERING: index into `recovery.steps` of the share currently given back. */
+  step?: number;
+  /** RECOVERING: the state it is recovering from (a relapse goes straight back there). */
+  from?: 'DEGRADED' | 'DOWN';
+  /** When every signal of the region last became clear (start of the hold), or null while any is active. */
+  clearSince: number | null;
+  /** Current hold before recovery starts; doubles on a relapse, capped at recovery.maxHold. */
+  hold: number;
+  /** Keys of the signals behind the current status. */
+  causes: string[];
+}
+
+export interface Override {
+  id: string;
+  /** A pinned matrix, or regions to drain (their traffic follows the failover order). */
+  matrix?: TrafficMatrix;
+  drain?: string[];
+  force: boolean;
+  reason: string;
+  actor: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface Drill {
+  id: string;
+  region: string;
+  severity: Severity;
+  actor: string;
+  startedAt: number;
+  endsAt: number;
+  reason: string;
+}
+
+export interface PendingScaleDown {
+  to: number;
+  notBefore: number;
+  planId: string;
+}
+
+export interface DeploymentScale {
+  /** The replica count the product last asked for (what the plans have set). */
+  replicas: number;
+  pendingDown?: PendingScaleDown;
+}
+
+/** The decision state of one mesh: one row, versioned by the store. */
+export interface MeshState {
+  /** Active firing signals by key. */
+  signals: Record<string, Signal>;
+  health: Record<string, RegionHealth>;
+  override: Override | null;
+  drill: Drill | null;
+  paused: { actor: string; at: number; reason: string } | null;
+  /** The matrix last committed to the mesh (the last good one), and when. */
+  applied: { matrix: TrafficMatrix; at: number } | null;
+  /** Last automatic mesh change (cooldown) and last elective step (stepInterval). */
+  lastChangeAt: number | null;
+  lastElectiveAt: number | null;
+  /** Desired replicas per deployment key `cluster/namespace/name`. */
+  scale: Record<string, DeploymentScale>;
+  /** Monotonic counter for plan ids. */
+  seq: number;
+}
+
+export type ControlCommand =
+  | { kind: 'override'; matrix?: TrafficMatrix; drain?: string[]; ttl?: number; force?: boolean; reason?: string; actor: string }
+  | { kind: 'clearOverride'; id?: string; actor: string }
+  | { kind: 'drill'; region: string; severity?: Severity; duration: number; reason?: string; actor: string }
+  | { kind: 'abortDrill'; id?: string; actor: string }
+  | { kind: 'pause'; reason?: string; actor: string }
+  | { kind: 'resume'; actor: string };
+
+export type Input =
+  | { kind: 'signal'; signal: Signal }
+  | { kind: 'tick' }
+  | { kind: 'command'; command: ControlCommand }
+  /** The live mesh config differs from what was applied; adopt it as the new applied matrix. */
+  | { kind: 'adopt'; matrix: TrafficMatrix; actor: string };
+
+export type LocalityLbSetting =
+  | { failover: Array<{ from: string; to: string }> }
+  | { distribute: Array<{ from: string; to: Record<string, number> }> };
+
+/** What is sent to the mesh: the mode, the locality setting, and the matrix it came from. */
+export interface MeshConfig {
+  mode: 'failover' | 'distribute';
+  localityLbSetting: LocalityLbSetting;
+}
+
+export type Step =
+  | { kind: 'scale'; cluster: string; namespace: string; deployment: string; region: string; from: number; to: number; waitReady: boolean; notBefore?: number }
+  | { kind: 'mesh'; config: MeshConfig; matrix: TrafficMatrix }
+  | { kind: 'notify'; level: 'info' | 'warning' | 'critical'; message: string };
+
+export interface Refusal {
+  rule: string;
+  message: string;
+}
+
+export interface Plan {
+  id: string;
+  at: number;
+  trigger: string;
+  reasons: string[];
+  before: { matrix: TrafficMatrix; config: MeshConfig } | null;
+  after: { matrix: TrafficMatrix; config: MeshConfig } | null;
+  steps: Step[];
+  refused: Refusal[];
+}
+
+export interface Decision {
+  state: MeshState;
+  plan: Plan;
+  /** Human-readable account of the decision: what changed, why, what was refused. */
+  explain: string[];
+}
