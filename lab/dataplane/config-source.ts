@@ -1,0 +1,37 @@
+import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
+
+/**
+ * What the data plane needs to know about the control plane, read on every routing decision.
+ * The lab's Kubernetes and ASM twins implement it from their stored objects; the data plane
+ * never reaches into their storage directly.
+ */
+
+export interface OutlierDetectionSpec {
+  consecutive5xxErrors?: number;
+  consecutiveGatewayErrors?: number;
+  interval?: string;
+  baseEjectionTime?: string;
+  maxEjectionPercent?: number;
+}
+
+/** The effective traffic policy for one host (service), after DestinationRule-over-mesh-wide precedence. */
+export interface EffectiveTrafficPolicy {
+  /** Locality LB, from the host's DestinationRule if it sets one, else the mesh-wide (ASM) setting. */
+  localityLb: (LocalityLbSettingInput & { enabled?: boolean | null }) | null;
+  outlierDetection: OutlierDetectionSpec | null;
+  /** Subsets by name → pod labels they select (e.g. { v1: { version: 'v1' } }). */
+  subsets: Record<string, Record<string, string>>;
+}
+
+export interface HttpRouteSpec {
+  match?: Array<{ headers?: Record<string, { exact?: string; prefix?: string; regex?: string }> }>;
+  route: Array<{ destination: { host: string; subset?: string }; weight?: number }>;
+}
+
+export interface RoutingConfigSource {
+  trafficPolicy(host: string): EffectiveTrafficPolicy;
+  /** VirtualService http routes for a host, in order; empty when none is defined. */
+  httpRoutes(host: string): HttpRouteSpec[];
+  /** spec.replicas of a Deployment in a cluster (the twin's object), or null when absent. */
+  desiredReplicas(cluster: string, namespace: string, deployment: string): number | null;
+}
