@@ -32,6 +32,9 @@ export interface RoutingConfigSource {
   trafficPolicy(host: string): EffectiveTrafficPolicy;
   /** VirtualService http routes for a host, in order; empty when none is defined. */
   httpRoutes(host: string): HttpRouteSpec[];
-  /** spec.replicas of a Deployment in a cluster (the twin's object), or null when absent. */
-  desiredReplicas(cluster: string, namespace: string, deployment: string): number | null;
+  /**
+   * A Deployment's replicas in a cluster: `desired` is spec.replicas, `ready` the pods that have
+   * passed their startup delay (status.readyReplicas). Null when the Deployment does not exist.
+   */
+  replicas(cluster: string, namespace: string, deployment: string): { desired: number; ready: number } | null;
 }
