@@ -1,0 +1,107 @@
+import type { Policy } from './policy';
+import type { HealthStatus, MeshState, RegionHealth, Signal } from './types';
+
+/**
+ * Region health: HEALTHY → DEGRADED → DOWN, and back through RECOVERING(step k) → HEALTHY.
+ * Worse at once when the active signals meet the rule; better only after every signal of the
+ * region has been clear for the hold, then one recovery step per stepHold.
+ *
+ *   signals:   ##### firing #####|........ clear ........|......|......|
+ *   status:    DOWN ------------- DOWN (hold) ---------- R25 -- R50 -- HEALTHY
+ *                               ^clearSince       ^clearSince+hold
+ */
+
+export interface HealthTransition {
+  region: string;
+  from: HealthStatus;
+  to: HealthStatus;
+  step?: number;
+  causes: string[];
+  why: string;
+}
+
+export function initialHealth(policy: Policy): Record<string, RegionHealth> {
+  return Object.fromEntries(
+    policy.regionIds.map((r) => [r, { status: 'HEALTHY', since: 0, clearSince: null, hold: policy.recovery.holdFor, causes: [] } satisfies RegionHealth]),
+  );
+}
+
+/** What the region's active signals call for: DOWN needs `quorum` distinct sources or rules; DEGRADED one degraded signal. */
+export function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DOWN' | 'DEGRADED' | null; causes: string[] } {
+  const down = signals.filter((s) => s.severity === 'down');
+  const voters = new Set(down.map((s) => `${s.source}/${s.rule ?? ''}`));
+  if (voters.size >= policy.detection.quorum) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort() };
+  const degraded = signals.filter((s) => s.severity === 'degraded');
+  if (degraded.length > 0) return { verdict: 'DEGRADED', causes: degraded.map((s) => s.key).sort() };
+  return { verdict: null, causes: [] };
+}
+
+function relapseHold(policy: Policy, hold: number): number {
+  return Math.min(hold * 2, policy.recovery.maxHold);
+}
+
+/** Advance every region's health to `now` given the active signals; mutates `state.health`, returns the transitions. */
+export function updateHealth(policy: Policy, state: MeshState, active: Signal[], now: number): HealthTransition[] {
+  const transitions: HealthTransition[] = [];
+  const { steps, stepHold, holdFor, maxHold } = policy.recovery;
+  for (const region of policy.regionIds) {
+    const h = state.health[region] as RegionHealth;
+    const { verdict, causes } = signalVerdict(policy, active.filter((s) => s.region === region));
+    const move = (to: HealthStatus, why: string, patch: Partial<RegionHealth> = {}) => {
+      transitions.push({ region, from: h.status, to, causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes, why, ...(patch.step !== undefined ? { step: patch.step } : {}) });
+      const keepCauses = to === 'RECOVERING' ? h.causes : causes;
+      Object.assign(h, { status: to, since: now, causes: keepCauses, step: undefined, from: undefined }, patch);
+    };
+
+    switch (h.status) {
+      case 'HEALTHY':
+        if (verdict) move(verdict, `${verdict === 'DOWN' ? 'down' : 'degraded'} signals active`, { clearSince: null });
+        else if (h.hold > holdFor && now - h.since >= maxHold) h.hold = holdFor; // calm for maxHold: forget past flapping
+        break;
+      case 'DEGRADED':
+      case 'DOWN':
+        if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', 'escalated: down signals reached quorum', { clearSince: null });
+        else if (verdict) {
+          h.clearSince = null;
+          h.causes = [...new Set([...h.causes, ...causes])].sort();
+        } else if (h.clearSince === null) h.clearSince = now;
+        else if (now - h.clearSince >= h.hold) {
+          move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
+        }
+        break;
+      case 'RECOVERING': {
+        if (verdict) {
+          const back = verdict === 'DOWN' ? 'DOWN' : (h.from ?? 'DEGRADED');
+          const hold = relapseHold(policy, h.hold);
+          move(back, `relapse during recovery; next hold ${Math.round(hold / 1000)}s`, { clearSince: null, hold });
+        } else if (now - h.since >= stepHold) {
+          const next = (h.step ?? 0) + 1;
+          if (next >= steps.length) move('HEALTHY', 'recovery complete', { clearSince: null });
+          else {
+            const from = h.from;
+            move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, from, clearSince: h.clearSince });
+          }
+        }
+        break;
+      }
+    }
+  }
+  return transitions;
+}
+
+/** The share (0..1) of its intended traffic a region keeps in its current health. */
+export function retainedShare(policy: Policy, h: RegionHealth): number {
+  switch (h.status) {
+    case 'HEALTHY':
+      return 1;
+    case 'DEGRADED':
+      return policy.response.degradedShare / 100;
+    case 'DOWN':
+      return 0;
+    case 'RECOVERING': {
+      // A region recovering from DEGRADED never gets less than it had while degraded.
+      const step = (policy.recovery.steps[h.step ?? 0] ?? 100) / 100;
+      return h.from === 'DEGRADED' ? Math.max(step, policy.response.degradedShare / 100) : step;
+    }
+  }
+}
