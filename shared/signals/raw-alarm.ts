@@ -1,0 +1,64 @@
+import type { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import { formatIssues } from '../core/policy';
+
+/**
+ * One alarm notification as every parser normalizes it, whatever system sent it. Detection
+ * rules (`toSignals`) match on these fields only, so a rule reads the same for CMS, Alertmanager
+ * and ACK events.
+ */
+export interface RawAlarm {
+  source: 'cms' | 'alertmanager' | 'ack' | 'lab';
+  /** CMS alertName, Alertmanager alertname, or the ACK condition's firing reason. */
+  name: string;
+  state: 'firing' | 'resolved' | 'insufficient';
+  /** Trigger level as the sender spells it: CRITICAL/WARN/INFO, a severity label, Warning/Normal. */
+  level?: string;
+  metric?: string;
+  dimensions: Record<string, string>;
+  labels: Record<string, string>;
+  regionId?: string;
+  clusterId?: string;
+  /** Stable identity of the alarm instance: the same for its firing and its resolve. */
+  instance: string;
+  /** Epoch milliseconds. */
+  at: number;
+  message?: string;
+}
+
+export type RawAlarmSource = RawAlarm['source'];
+
+/** A zod error option: `required` when the field is absent, `what` when present but of the wrong type. */
+export function fieldError(what: string) {
+  return { error: (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : what) };
+}
+
+/** Zod problems as `path: message`, under a prefix such as `[1].data` for one event of a batch. */
+export function validationErrorFrom(error: z.ZodError, prefix: PropertyKey[] = []): ValidationError {
+  return new ValidationError(formatIssues(error.issues, prefix));
+}
+
+/**
+ * A JSON payload as a trigger may hand it over: already parsed, or as text/bytes (FC passes
+ * the event as a Buffer). Text that is not JSON is bad input, never a crash.
+ */
+export function decodeJsonPayload(input: unknown, what = '(body)'): unknown {
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else if (input instanceof Uint8Array) text = Buffer.from(input).toString('utf8');
+  else return input;
+  if (text.trim() === '') throw new ValidationError([`${what}: empty`]);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError([`${what}: not valid JSON (${(err as Error).message})`]);
+  }
+}
+
+/** `k=v` pairs sorted by key: an identity that does not depend on the order the sender used. */
+export function canonicalPairs(map: Record<string, string>): string {
+  return Object.keys(map)
+    .sort()
+    .map((k) => `${k}=${map[k]}`)
+    .join(',');
+}
