@@ -16,6 +16,11 @@ type Shares = Record<string, Record<string, number>>;
  */
 const MICRO = 1_000_000;
 
+/** Numbers as written (NaN and Infinity included), anything else as JSON. */
+function shown(v: unknown): string {
+  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+}
+
 function cell(m: Shares, src: string, dst: string): number {
   return m[src]?.[dst] ?? 0;
 }
@@ -47,7 +52,7 @@ export function matrixProblems(name: string, m: Shares, regionIds: readonly stri
     let sum = 0;
     for (const [dst, w] of Object.entries(row)) {
       if (typeof w !== 'number' || !Number.isInteger(w) || w < 0 || w > 100) {
-        problems.push(`${name}.${src}.${dst}: must be an integer percent in 0..100 (got ${JSON.stringify(w)})`);
+        problems.push(`${name}.${src}.${dst}: must be an integer percent in 0..100 (got ${shown(w)})`);
       } else sum += w;
     }
     if (sum !== 100 && !problems.some((p) => p.startsWith(`${name}.${src}.`))) {
@@ -67,7 +72,7 @@ function roundRow(src: string, row: Record<string, number>, regionIds: readonly 
   const problems: string[] = [];
   for (const [dst, v] of Object.entries(row)) {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-      problems.push(`matrix.${src}.${dst}: share must be a finite number >= 0 (got ${JSON.stringify(v)})`);
+      problems.push(`matrix.${src}.${dst}: share must be a finite number >= 0 (got ${shown(v)})`);
     }
   }
   if (problems.length > 0) throw new ValidationError(problems);
@@ -150,7 +155,7 @@ export function inboundShares(m: Shares, load: Record<string, number>, regionIds
   const problems: string[] = [];
   for (const r of regionIds) {
     const l = load[r];
-    if (typeof l !== 'number' || !Number.isFinite(l) || l < 0) problems.push(`load.${r}: must be a finite number >= 0 (got ${JSON.stringify(l)})`);
+    if (typeof l !== 'number' || !Number.isFinite(l) || l < 0) problems.push(`load.${r}: must be a finite number >= 0 (got ${shown(l)})`);
   }
   if (problems.length > 0) throw new ValidationError(problems);
   const totalLoad = regionIds.reduce((s, r) => s + (load[r] ?? 0), 0);
@@ -203,7 +208,7 @@ function levelFromTop(remaining: number[], cap: number, total: number): number[]
  */
 export function stepToward(from: Shares, to: Shares, maxPoints: number, regionIds: string[]): TrafficMatrix {
   if (!Number.isInteger(maxPoints) || maxPoints < 1) {
-    throw new ValidationError([`maxPoints: must be an integer >= 1 (got ${JSON.stringify(maxPoints)})`]);
+    throw new ValidationError([`maxPoints: must be an integer >= 1 (got ${shown(maxPoints)})`]);
   }
   const problems = [...matrixProblems('from', from, regionIds), ...matrixProblems('to', to, regionIds)];
   if (problems.length > 0) throw new ValidationError(problems);
