@@ -6,10 +6,12 @@ import type { MeshConfig, TrafficMatrix } from '../../shared/core/types';
 const HZ = 'cn-hangzhou';
 const SH = 'cn-shanghai';
 const BJ = 'cn-beijing';
-const TWO = { regionIds: [HZ, SH], failover: { [HZ]: [SH], [SH]: [HZ] } };
-const THREE = { regionIds: [HZ, SH, BJ], failover: { [HZ]: [SH, BJ], [SH]: [BJ, HZ], [BJ]: [HZ, SH] } };
+type FailoverPolicy = { regionIds: string[]; failover: Record<string, string[]> };
+const TWO: FailoverPolicy = { regionIds: [HZ, SH], failover: { [HZ]: [SH], [SH]: [HZ] } };
+const THREE: FailoverPolicy = { regionIds: [HZ, SH, BJ], failover: { [HZ]: [SH, BJ], [SH]: [BJ, HZ], [BJ]: [HZ, SH] } };
 
-const failoverTwo: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: HZ, to: SH }, { from: SH, to: HZ }] } };
+const failoverPairsTwo = [{ from: HZ, to: SH }, { from: SH, to: HZ }];
+const failoverTwo: MeshConfig = { mode: 'failover', localityLbSetting: { failover: failoverPairsTwo } };
 const ninetyTen: MeshConfig = {
   mode: 'distribute',
   localityLbSetting: { distribute: [
@@ -19,7 +21,7 @@ const ninetyTen: MeshConfig = {
 };
 
 describe('renderMeshConfig', () => {
-  test.each<[string, TrafficMatrix, typeof THREE, MeshConfig]>([
+  test.each<[string, TrafficMatrix, FailoverPolicy, MeshConfig]>([
     ['2-region identity → failover pairs', identityMatrix([HZ, SH]), TWO, failoverTwo],
     ['3-region identity → each region\'s first failover choice, in regionIds order', identityMatrix([HZ, SH, BJ]), THREE, {
       mode: 'failover',
@@ -173,7 +175,7 @@ describe('configEquals', () => {
     ['region and region/* are the same locality', ninetyTen, { mode: 'distribute', localityLbSetting: { distribute: [
       { from: HZ, to: { [HZ]: 90, [SH]: 10 } }, { from: SH, to: { [SH]: 100 } },
     ] } }, true],
-    ['a later rule for the same source is dead', failoverTwo, { mode: 'failover', localityLbSetting: { failover: [...failoverTwo.localityLbSetting.failover, { from: HZ, to: BJ }] } }, true],
+    ['a later rule for the same source is dead', failoverTwo, { mode: 'failover', localityLbSetting: { failover: [...failoverPairsTwo, { from: HZ, to: BJ }] } }, true],
     ['one weight differs', ninetyTen, { mode: 'distribute', localityLbSetting: { distribute: [
       { from: `${HZ}/*`, to: { [`${HZ}/*`]: 80, [`${SH}/*`]: 20 } }, { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } },
     ] } }, false],
