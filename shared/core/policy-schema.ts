@@ -4,18 +4,25 @@ import { parseDuration } from './duration';
 /**
  * The policy: everything an operator declares about one mesh. Durations are written as
  * `30s`/`5m`/`1h` (or seconds) and parsed to milliseconds here, so the core sees numbers only.
+ * Objects are strict: a misspelt key (`saftey:`) would otherwise be dropped silently and its
+ * section would run on defaults the operator never chose.
  */
 
+const DURATION_HINT = 'must be a duration like 30s, 5m, 1h30m';
+
 export const duration = z
-  .union([z.string(), z.number()])
+  .union([z.string(), z.number()], { error: `${DURATION_HINT} or a number of seconds` })
   .transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `must be a duration like 30s, 5m, 1h30m (got ${JSON.stringify(v)})` });
+      ctx.addIssue({ code: 'custom', message: `${DURATION_HINT} (got ${JSON.stringify(v)})` });
       return z.NEVER;
     }
     return ms;
   });
+
+/** A window or schedule that lasts no time would never be open. */
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' });
 
 const REGION_RE = /^[a-z0-9][a-z0-9-]*[a-z0-9]$/;
 export const regionName = z.string().regex(REGION_RE, 'must be a region id like cn-hangzhou (lowercase letters, digits, dashes)');
@@ -26,13 +33,13 @@ const percent = z.number().int('must be an integer').min(0, 'must be >= 0').max(
 export const matrixSchema = z.record(regionName, z.record(regionName, percent));
 
 /** A recurring window: starts at each cron fire time (6 fields, seconds first) and lasts `duration`. */
-export const windowSchema = z.object({
+export const windowSchema = z.strictObject({
   cron: z.string().min(1, 'required'),
   timezone: z.string().default('UTC'),
-  duration,
+  duration: positiveDuration,
 });
 
-const k8sCredentials = z.object({
+const k8sCredentials = z.strictObject({
   /** A kubeconfig file path, a kubeconfig in an environment variable, or fetched from the cloud API. */
   kubeconfigFile: z.string().optional(),
   kubeconfigEnv: z.string().optional(),
@@ -40,7 +47,7 @@ const k8sCredentials = z.object({
   context: z.string().optional(),
 });
 
-const asmMesh = z.object({
+const asmMesh = z.strictObject({
   backend: z.literal('asm'),
   meshId: z.string().min(1, 'required'),
   /** Region of the ASM OpenAPI endpoint. */
@@ -49,20 +56,20 @@ const asmMesh = z.object({
   updateTimeout: duration.default(60_000),
 });
 
-const istioMesh = z.object({
+const istioMesh = z.strictObject({
   backend: z.literal('istio'),
   destinationRules: z
-    .array(z.object({ namespace: z.string().min(1, 'required'), name: z.string().min(1, 'required') }))
+    .array(z.strictObject({ namespace: z.string().min(1, 'required'), name: z.string().min(1, 'required') }))
     .min(1, 'name at least one DestinationRule to own'),
   kubeconfig: k8sCredentials.default({}),
 });
 
-const clusterSchema = z.object({
+const clusterSchema = z.strictObject({
   id: z.string().min(1, 'required'),
   kubeconfig: k8sCredentials.default({}),
 });
 
-const regionSchema = z.object({
+export const regionSchema = z.strictObject({
   /** Relative client load originating in this region (any positive unit). */
   load: z.number().gt(0, 'must be > 0').default(1),
   clusters: z.array(clusterSchema).default([]),
@@ -70,10 +77,10 @@ const regionSchema = z.object({
 
 const severityName = z.enum(['degraded', 'down']);
 
-const ruleSchema = z.object({
+const ruleSchema = z.strictObject({
   name: z.string().min(1, 'required'),
   match: z
-    .object({
+    .strictObject({
       source: z.enum(['cms', 'alertmanager', 'ack', 'drill', 'lab']).optional(),
       /** Glob on the alarm name (CMS alertName / Alertmanager alertname / ACK reason). `*` and `?`. */
       alertName: z.string().optional(),
@@ -84,50 +91,63 @@ const ruleSchema = z.object({
     .default({}),
   /** Where the region comes from: a fixed region, or a field of the payload. */
   region: z
-    .union([
-      z.object({ fixed: regionName }),
-      z.object({ fromPayload: z.enum(['regionId']) }),
-      z.object({ fromDimension: z.string().min(1) }),
-      z.object({ fromLabel: z.string().min(1) }),
-      z.object({ fromCluster: z.literal(true) }),
-    ])
+    .union(
+      [
+        z.strictObject({ fixed: regionName }),
+        z.strictObject({ fromPayload: z.enum(['regionId']) }),
+        z.strictObject({ fromDimension: z.string().min(1, 'required') }),
+        z.strictObject({ fromLabel: z.string().min(1, 'required') }),
+        z.strictObject({ fromCluster: z.literal(true) }),
+      ],
+      { error: 'must be one of {fixed: <region>}, {fromPayload: regionId}, {fromDimension: <name>}, {fromLabel: <name>}, {fromCluster: true}' },
+    )
     .default({ fromPayload: 'regionId' }),
   /** Trigger level (CRITICAL/WARN/INFO, Alertmanager severity label, k8s Warning/Normal) → severity; or one fixed severity. */
-  severity: z.union([severityName, z.record(z.string(), severityName)]).default({ CRITICAL: 'down', critical: 'down', WARN: 'degraded', warning: 'degraded', Warning: 'degraded' }),
-  service: z.string().optional(),
+  severity: z
+    .union([severityName, z.record(z.string(), severityName)], { error: 'must be degraded, down, or a map from trigger level to degraded|down' })
+    .default({ CRITICAL: 'down', critical: 'down', WARN: 'degraded', warning: 'degraded', Warning: 'degraded' }),
+  /** The service the signal is about, fixed by the rule. */
+  service: z.string().min(1, 'required').optional(),
+  /** Or read the service from the alarm: a dimension (CMS) or a label (Alertmanager). */
+  serviceFrom: z
+    .union([z.strictObject({ fromDimension: z.string().min(1, 'required') }), z.strictObject({ fromLabel: z.string().min(1, 'required') })], {
+      error: 'must be {fromDimension: <name>} or {fromLabel: <name>}',
+    })
+    .optional(),
   ttl: duration.optional(),
 });
 
-const deploymentSchema = z.object({
+const deploymentSchema = z.strictObject({
   name: z.string().min(1, 'required'),
   namespace: z.string().min(1, 'required'),
   /** Per region: the cluster it runs in (default the region's first), normal replicas and bounds. */
   regions: z.record(
     regionName,
-    z.object({
+    z.strictObject({
       cluster: z.string().optional(),
       normalReplicas: z.number().int().min(0, 'must be >= 0'),
       min: z.number().int().min(0, 'must be >= 0').default(1),
       max: z.number().int().min(1, 'must be >= 1'),
     }),
-  ),
+  ).refine((r) => Object.keys(r).length > 0, { message: 'name at least one region the deployment runs in' }),
 });
 
 const scheduleSchema = z
-  .object({
+  .strictObject({
     name: z.string().min(1, 'required'),
     cron: z.string().min(1, 'required'),
     timezone: z.string().default('UTC'),
-    duration,
+    duration: positiveDuration,
     matrix: matrixSchema.optional(),
-    drain: z.array(regionName).optional(),
+    drain: z.array(regionName).min(1, 'name at least one region to drain').optional(),
   })
-  .refine((s) => (s.matrix === undefined) !== (s.drain === undefined), { message: 'set exactly one of matrix or drain' });
+  .refine((s) => !(s.matrix !== undefined && s.drain !== undefined), { message: 'set either matrix or drain, not both' })
+  .refine((s) => !(s.matrix === undefined && s.drain === undefined), { message: 'set one of matrix or drain' });
 
 const notificationSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('log') }),
-  z.object({ type: z.literal('webhook'), url: z.string().url(), minLevel: z.enum(['info', 'warning', 'critical']).default('info') }),
-  z.object({
+  z.strictObject({ type: z.literal('log') }),
+  z.strictObject({ type: z.literal('webhook'), url: z.string().url(), minLevel: z.enum(['info', 'warning', 'critical']).default('info') }),
+  z.strictObject({
     type: z.literal('dingtalk'),
     webhook: z.string().url(),
     secret: z.string().min(1, 'required'),
@@ -135,7 +155,7 @@ const notificationSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-export const policySchema = z.object({
+export const policySchema = z.strictObject({
   apiVersion: z.literal('regionshift/v1').default('regionshift/v1'),
   /** Names this policy's state row; one policy drives one mesh. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lowercase letters, digits and dashes'),
@@ -146,14 +166,14 @@ export const policySchema = z.object({
   /** Per region, the regions its traffic goes to when it is drained, most preferred first. Default: the other regions in declaration order. */
   failover: z.record(regionName, z.array(regionName)).optional(),
   detection: z
-    .object({
+    .strictObject({
       quorum: z.number().int().min(1, 'must be >= 1').default(1),
       defaultTtl: duration.default(600_000),
       rules: z.array(ruleSchema).default([]),
     })
     .default({ quorum: 1, defaultTtl: 600_000, rules: [] }),
   recovery: z
-    .object({
+    .strictObject({
       holdFor: duration.default(300_000),
       steps: z.array(z.number().int().min(1).max(100)).min(1).default([25, 50, 100]),
       stepHold: duration.default(120_000),
@@ -161,7 +181,7 @@ export const policySchema = z.object({
     })
     .default({ holdFor: 300_000, steps: [25, 50, 100], stepHold: 120_000, maxHold: 3_600_000 }),
   response: z
-    .object({
+    .strictObject({
       degradedShare: percent.default(50),
       headroom: z.number().min(1, 'must be >= 1').default(1.2),
       /** Where a drained region's traffic goes: down its failover order, or spread in proportion to the healthy regions' normal shares. */
@@ -169,7 +189,7 @@ export const policySchema = z.object({
     })
     .default({ degradedShare: 50, headroom: 1.2, redistribute: 'failoverOrder' }),
   safety: z
-    .object({
+    .strictObject({
       minServingRegions: z.number().int().min(1, 'must be >= 1').default(1),
       maxDrainedRegions: z.number().int().min(0).default(1),
       maxStepPercent: z.number().int().min(1).max(100).default(50),
@@ -179,7 +199,7 @@ export const policySchema = z.object({
     })
     .default({ minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: 60_000, cooldown: 30_000, freezeWindows: [] }),
   scaling: z
-    .object({
+    .strictObject({
       readyTimeout: duration.default(300_000),
       scaleDownDelay: duration.default(900_000),
       deployments: z.array(deploymentSchema).default([]),
@@ -187,12 +207,12 @@ export const policySchema = z.object({
     .default({ readyTimeout: 300_000, scaleDownDelay: 900_000, deployments: [] }),
   schedules: z.array(scheduleSchema).default([]),
   overrides: z
-    .object({ defaultTtl: duration.default(3_600_000), maxTtl: duration.default(72 * 3_600_000) })
+    .strictObject({ defaultTtl: duration.default(3_600_000), maxTtl: duration.default(72 * 3_600_000) })
     .default({ defaultTtl: 3_600_000, maxTtl: 72 * 3_600_000 }),
   drills: z
-    .object({
+    .strictObject({
       allowedWindows: z.array(windowSchema).default([]),
-      maxDuration: duration.default(3_600_000),
+      maxDuration: positiveDuration.default(3_600_000),
       /** Alarm-name globs that, firing during a drill, abort it (the drill is hurting users). */
       outcomeAlarms: z.array(z.string()).default([]),
     })

@@ -1,8 +1,8 @@
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PolicyError } from './errors';
-import { policySchema, type ParsedPolicy } from './policy-schema';
-import { validCron } from './windows';
+import { policySchema, regionName, regionSchema, type ParsedPolicy } from './policy-schema';
+import { cronProblems } from './windows';
 import type { TrafficMatrix } from './types';
 
 /** A validated policy with its defaults filled in: the only policy shape the core sees. */
@@ -13,9 +13,36 @@ export interface Policy extends Omit<ParsedPolicy, 'normal' | 'failover'> {
   failover: Record<string, string[]>;
 }
 
+type Issue = z.core.$ZodIssue;
+
 /** `a.b.c: message` for every zod issue, with record keys and array indexes as written. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[], prefix: PropertyKey[] = []): string[] {
-  return issues.map((i) => `${formatPath([...prefix, ...i.path]) || '(root)'}: ${i.message}`);
+export function formatIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): string[] {
+  return issues.flatMap((i) => formatIssue(i, [...prefix, ...i.path]));
+}
+
+function formatIssue(issue: Issue, path: PropertyKey[]): string[] {
+  const at = (p: PropertyKey[]) => formatPath(p) || '(root)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => `${at([...path, k])}: unknown field`);
+    case 'invalid_key':
+      return issue.issues.map((i) => `${at(path)}: not a valid key: ${i.message}`);
+    case 'invalid_union': {
+      // Report the branch the input was evidently written for; when none or several fit, the
+      // union's own message names the accepted shapes.
+      const meant = issue.errors.filter((branch) => !branch.some(isOtherShape));
+      const only = meant.length === 1 ? meant[0] : undefined;
+      if (only) return only.flatMap((i) => formatIssue(i, [...path, ...i.path]));
+      return [`${at(path)}: ${issue.message}`];
+    }
+    default:
+      return [`${at(path)}: ${issue.message}`];
+  }
+}
+
+/** A union branch failed because the input has another shape (another key), not a bad value. */
+function isOtherShape(i: Issue): boolean {
+  return i.code === 'unrecognized_keys' || (i.code === 'invalid_type' && i.input === undefined);
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {
@@ -27,10 +54,59 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** Plain words for zod's defaults; messages the schema sets itself take precedence over these. */
+function policyIssueMessage(iss: z.core.$ZodRawIssue): string | undefined {
+  const got = describe(iss.input);
+  switch (iss.code) {
+    case 'invalid_type':
+      if (iss.input === undefined) return 'required';
+      return `must be ${TYPE_WORDS[iss.expected] ?? iss.expected} (got ${got})`;
+    case 'invalid_value':
+      return `must be ${(iss.values as readonly unknown[]).map((v) => String(v)).join(' or ')} (got ${got})`;
+    case 'invalid_union': {
+      // A discriminated union reports the whole object; the operator wrote the discriminator.
+      if (!iss.discriminator || !iss.options) return undefined;
+      const options = (iss.options as readonly unknown[]).map((v) => String(v)).join(', ');
+      const value = isPlainObject(iss.input) ? iss.input[iss.discriminator] : undefined;
+      return value === undefined ? `required: one of ${options}` : `must be one of ${options} (got ${describe(value)})`;
+    }
+    case 'too_small':
+      if (iss.origin === 'array') return `must have at least ${String(iss.minimum)} ${iss.minimum === 1 ? 'entry' : 'entries'}`;
+      return `must be ${iss.inclusive ? '>=' : '>'} ${String(iss.minimum)}`;
+    case 'too_big':
+      if (iss.origin === 'array') return `must have at most ${String(iss.maximum)} entries`;
+      return `must be ${iss.inclusive ? '<=' : '<'} ${String(iss.maximum)}`;
+    case 'invalid_format':
+      return iss.format === 'url' ? `must be a URL (got ${got})` : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'text',
+  number: 'a number',
+  int: 'an integer',
+  boolean: 'true or false',
+  object: 'a mapping of fields',
+  record: 'a mapping',
+  array: 'a list',
+};
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g;
+
 /** Replace `${env:NAME}` with the variable's value; a missing variable is an error naming it. */
 export function substituteEnv(text: string, env: Record<string, string | undefined>): { text: string; missing: string[] } {
   const missing: string[] = [];
-  const out = text.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+  const out = text.replace(ENV_REF, (_m, name: string) => {
     const v = env[name];
     if (v === undefined) {
       missing.push(name);
@@ -41,148 +117,264 @@ export function substituteEnv(text: string, env: Record<string, string | undefin
   return { text: out, missing };
 }
 
-export function loadPolicyYaml(text: string, env: Record<string, string | undefined> = {}): Policy {
-  const sub = substituteEnv(text, env);
-  if (sub.missing.length) throw new PolicyError(sub.missing.map((n) => `\${env:${n}}: environment variable is not set`));
-  let raw: unknown;
-  try {
-    raw = parseYaml(sub.text);
-  } catch (err) {
-    throw new PolicyError([`(yaml): ${(err as Error).message.split('\n')[0]}`]);
+/**
+ * Substitute inside the string values of the parsed document, never in the YAML text: a
+ * secret containing `#` or `: ` would otherwise be cut short or change the document's shape,
+ * and a `${env:…}` in a comment would be demanded.
+ */
+function substituteEnvInValues(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], problems: string[]): unknown {
+  if (typeof value === 'string') {
+    const sub = substituteEnv(value, env);
+    for (const name of sub.missing) problems.push(`${formatPath(path) || '(root)'}: environment variable ${name} is not set (\${env:${name}})`);
+    return sub.text;
   }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnvInValues(v, env, [...path, i], problems));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnvInValues(v, env, [...path, k], problems)]));
+  }
+  return value;
+}
+
+export function loadPolicyYaml(text: string, env: Record<string, string | undefined> = {}): Policy {
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new PolicyError(doc.errors.map((e) => `(yaml): ${e.message.split('\n')[0]?.replace(/:$/, '')}`));
+  const parsed: unknown = doc.toJS();
+  if (parsed === null || parsed === undefined) throw new PolicyError(['(yaml): the document is empty']);
+  const missing: string[] = [];
+  const raw = substituteEnvInValues(parsed, env, [], missing);
+  if (missing.length) throw new PolicyError(missing);
   return parsePolicy(raw);
 }
 
 /** Validate a policy object: every structural and semantic problem is reported, each with its path. */
 export function parsePolicy(raw: unknown): Policy {
-  const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) throw new PolicyError(formatIssues(parsed.error.issues));
+  const parsed = policySchema.safeParse(raw, { error: policyIssueMessage, reportInput: true });
+  if (!parsed.success) {
+    // Structural problems first; then the semantic problems of the sections that did parse,
+    // so that one run names everything an operator has to fix.
+    const problems = formatIssues(parsed.error.issues);
+    problems.push(...semanticProblems(salvageSections(raw)));
+    throw new PolicyError(problems);
+  }
   const p = parsed.data;
-  const problems: string[] = [];
+  const view = fullView(p);
+  const problems = semanticProblems(view);
+  if (problems.length) throw new PolicyError(problems);
+  const normal: TrafficMatrix = {};
+  for (const src of view.regionIds) normal[src] = p.normal?.[src] ? dropZeros(p.normal[src]) : { [src]: 100 };
+  return { ...p, regionIds: view.regionIds, normal, failover: failoverOrders(view) };
+}
+
+type Sections = Partial<ParsedPolicy>;
+type SectionName = keyof ParsedPolicy;
+
+/** What the semantic checks may rely on: the sections that parsed, and the declared regions. */
+interface SemanticView {
+  p: Sections;
+  parsed: ReadonlySet<SectionName>;
+  regionIds: string[];
+  /** Cluster ids per region, for the regions whose entry parsed. */
+  clusters: Map<string, string[]>;
+}
+
+function fullView(p: ParsedPolicy): SemanticView {
   const regionIds = Object.keys(p.regions);
+  const clusters = new Map(regionIds.map((r) => [r, (p.regions[r]?.clusters ?? []).map((c) => c.id)]));
+  return { p, parsed: new Set(Object.keys(policySchema.shape) as SectionName[]), regionIds, clusters };
+}
+
+function salvageSections(raw: unknown): SemanticView {
+  const p: Record<string, unknown> = {};
+  const parsed = new Set<SectionName>();
+  if (!isPlainObject(raw)) return { p: {}, parsed, regionIds: [], clusters: new Map() };
+  for (const [key, schema] of Object.entries(policySchema.shape)) {
+    const r = schema.safeParse(raw[key]);
+    if (r.success) {
+      p[key] = r.data;
+      parsed.add(key as SectionName);
+    }
+  }
+  // A bad region entry (load 0) still declares its id; keys that are not region ids do not.
+  const rawRegions = isPlainObject(raw.regions) ? raw.regions : {};
+  const regionIds = Object.keys(rawRegions).filter((k) => regionName.safeParse(k).success);
+  const clusters = new Map<string, string[]>();
+  for (const r of regionIds) {
+    const entry = regionSchema.safeParse(rawRegions[r]);
+    if (entry.success) clusters.set(r, entry.data.clusters.map((c) => c.id));
+  }
+  return { p: p as Sections, parsed, regionIds, clusters };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function failoverOrders(view: SemanticView): Record<string, string[]> {
+  const failover: Record<string, string[]> = {};
+  for (const src of view.regionIds) failover[src] = view.p.failover?.[src] ?? view.regionIds.filter((r) => r !== src);
+  return failover;
+}
+
+function semanticProblems(view: SemanticView): string[] {
+  const { p, parsed, regionIds } = view;
+  const problems: string[] = [];
   const known = new Set(regionIds);
   const checkRegion = (path: string, r: string) => {
     if (!known.has(r)) problems.push(`${path}: unknown region ${r} (declared: ${regionIds.join(', ')})`);
   };
-
-  const normal: TrafficMatrix = {};
-  for (const src of regionIds) normal[src] = { [src]: 100 };
-  if (p.normal) {
-    for (const [src, row] of Object.entries(p.normal)) {
-      checkRegion(`normal.${src}`, src);
-      for (const dst of Object.keys(row)) checkRegion(`normal.${src}.${dst}`, dst);
+  const checkMatrix = (path: string, m: Record<string, Record<string, number>>) => {
+    for (const [src, row] of Object.entries(m)) {
+      checkRegion(`${path}.${src}`, src);
+      for (const dst of Object.keys(row)) checkRegion(`${path}.${src}.${dst}`, dst);
+      const sum = Object.values(row).reduce((a, b) => a + b, 0);
+      if (sum !== 100) problems.push(`${path}.${src}: weights sum to ${sum}, must be exactly 100`);
     }
-    problems.push(...checkMatrix('normal', p.normal, regionIds));
-    for (const src of regionIds) if (p.normal[src]) normal[src] = dropZeros(p.normal[src]);
+    const missing = regionIds.filter((r) => !m[r]);
+    if (missing.length) problems.push(`${path}: no row for ${missing.join(', ')} (every region's traffic must go somewhere)`);
+  };
+  const checkWindow = (path: string, w: { cron: string; timezone: string }) => {
+    for (const c of cronProblems(w.cron, w.timezone)) problems.push(`${path}.${c.field}: ${c.message}`);
+  };
+
+  if (parsed.has('regions') && p.regions) problems.push(...clusterIdProblems(p.regions));
+  if (parsed.has('mesh') && p.mesh?.backend === 'istio') {
+    const seen = new Set<string>();
+    p.mesh.destinationRules.forEach((dr, i) => {
+      const id = `${dr.namespace}/${dr.name}`;
+      if (seen.has(id)) problems.push(`mesh.destinationRules[${i}]: ${id} is listed twice`);
+      seen.add(id);
+    });
+  }
+  if (parsed.has('normal') && p.normal) checkMatrix('normal', p.normal);
+  if (parsed.has('failover')) problems.push(...failoverProblems(view, checkRegion));
+
+  if (parsed.has('detection') && p.detection) {
+    const anyCluster = [...view.clusters.values()].some((c) => c.length > 0);
+    p.detection.rules.forEach((rule, i) => {
+      const path = `detection.rules[${i}]`;
+      if ('fixed' in rule.region) checkRegion(`${path}.region.fixed`, rule.region.fixed);
+      if ('fromCluster' in rule.region && parsed.has('regions') && !anyCluster) {
+        problems.push(`${path}.region.fromCluster: no region declares a cluster, so no event could be placed in a region`);
+      }
+      if (rule.service !== undefined && rule.serviceFrom !== undefined) problems.push(`${path}: set service or serviceFrom, not both`);
+      if (p.detection?.rules.findIndex((r) => r.name === rule.name) !== i) problems.push(`${path}.name: ${rule.name} is used twice`);
+    });
   }
 
-  const failover: Record<string, string[]> = {};
-  for (const src of regionIds) {
-    const given = p.failover?.[src];
-    failover[src] = given ?? regionIds.filter((r) => r !== src);
+  if (parsed.has('scaling') && p.scaling) {
+    const placed = new Map<string, string>();
+    p.scaling.deployments.forEach((d, i) => {
+      for (const [region, r] of Object.entries(d.regions)) {
+        const path = `scaling.deployments[${i}].regions.${region}`;
+        checkRegion(path, region);
+        if (r.min > r.max) problems.push(`${path}: min (${r.min}) > max (${r.max})`);
+        else if (r.normalReplicas < r.min || r.normalReplicas > r.max) problems.push(`${path}.normalReplicas: ${r.normalReplicas} is outside [min ${r.min}, max ${r.max}]`);
+        const clusters = view.clusters.get(region);
+        if (!clusters) continue;
+        if (r.cluster !== undefined && !clusters.includes(r.cluster)) problems.push(`${path}.cluster: ${r.cluster} is not a cluster of ${region} (declared: ${clusters.join(', ') || 'none'})`);
+        const cluster = r.cluster ?? clusters[0];
+        if (cluster === undefined) {
+          problems.push(`${path}: region ${region} declares no cluster to scale in`);
+          continue;
+        }
+        // The product keys replica state by cluster/namespace/name: two entries there would fight.
+        const key = `${cluster}/${d.namespace}/${d.name}`;
+        const first = placed.get(key);
+        if (first) problems.push(`${path}: ${key} is already scaled by ${first}`);
+        else placed.set(key, path);
+      }
+    });
   }
-  for (const [src, order] of Object.entries(p.failover ?? {})) {
-    checkRegion(`failover.${src}`, src);
+
+  if (parsed.has('schedules') && p.schedules) {
+    p.schedules.forEach((s, i) => {
+      const path = `schedules[${i}]`;
+      checkWindow(path, s);
+      if (s.matrix) checkMatrix(`${path}.matrix`, s.matrix);
+      s.drain?.forEach((r, j) => checkRegion(`${path}.drain[${j}]`, r));
+      if (s.drain && new Set(s.drain).size >= regionIds.length) problems.push(`${path}.drain: cannot drain every region`);
+      if (p.schedules?.findIndex((o) => o.name === s.name) !== i) problems.push(`${path}.name: ${s.name} is used twice`);
+    });
+  }
+  if (parsed.has('safety') && p.safety) p.safety.freezeWindows.forEach((w, i) => checkWindow(`safety.freezeWindows[${i}]`, w));
+  if (parsed.has('drills') && p.drills) p.drills.allowedWindows.forEach((w, i) => checkWindow(`drills.allowedWindows[${i}]`, w));
+
+  if (parsed.has('safety') && parsed.has('regions') && p.safety) {
+    const { minServingRegions, maxDrainedRegions } = p.safety;
+    if (minServingRegions > regionIds.length) problems.push(`safety.minServingRegions: ${minServingRegions} is more than the ${regionIds.length} declared regions`);
+    else if (maxDrainedRegions > regionIds.length - minServingRegions) {
+      problems.push(`safety.maxDrainedRegions: ${maxDrainedRegions} would leave fewer than minServingRegions (${minServingRegions}) serving`);
+    }
+  }
+  if (parsed.has('recovery') && p.recovery) {
+    const { steps, holdFor, maxHold } = p.recovery;
+    if (steps[steps.length - 1] !== 100) problems.push('recovery.steps: the last step must be 100 (full share back)');
+    if (steps.some((s, i) => i > 0 && s <= (steps[i - 1] as number))) problems.push('recovery.steps: must increase');
+    if (maxHold < holdFor) problems.push('recovery.maxHold: must be >= recovery.holdFor');
+  }
+  if (parsed.has('overrides') && p.overrides && p.overrides.defaultTtl > p.overrides.maxTtl) problems.push('overrides.defaultTtl: must be <= overrides.maxTtl');
+  return problems;
+}
+
+/** Cluster ids name a cluster everywhere (events carry only the id): each is declared once. */
+function clusterIdProblems(regions: ParsedPolicy['regions']): string[] {
+  const problems: string[] = [];
+  const owner = new Map<string, string>();
+  for (const [region, r] of Object.entries(regions)) {
+    r.clusters.forEach((c, i) => {
+      const first = owner.get(c.id);
+      if (first) problems.push(`regions.${region}.clusters[${i}].id: ${c.id} is already declared in ${first}`);
+      else owner.set(c.id, region);
+    });
+  }
+  return problems;
+}
+
+function failoverProblems(view: SemanticView, checkRegion: (path: string, r: string) => void): string[] {
+  const problems: string[] = [];
+  const given = view.p.failover ?? {};
+  const known = new Set(view.regionIds);
+  let entriesOk = true;
+  for (const [src, order] of Object.entries(given)) {
+    if (!known.has(src)) {
+      entriesOk = false;
+      checkRegion(`failover.${src}`, src);
+    }
+    if (order.length === 0) problems.push(`failover.${src}: empty, so a drained ${src} would have nowhere to send its traffic`);
     order.forEach((dst, i) => {
-      checkRegion(`failover.${src}[${i}]`, dst);
+      if (!known.has(dst)) {
+        entriesOk = false;
+        checkRegion(`failover.${src}[${i}]`, dst);
+      }
       if (dst === src) problems.push(`failover.${src}[${i}]: a region cannot fail over to itself`);
       if (order.indexOf(dst) !== i) problems.push(`failover.${src}[${i}]: ${dst} is listed twice`);
     });
-    if (order.filter((d) => d !== src && known.has(d)).length === 0) {
-      problems.push(`failover.${src}: names no other region, so a drained ${src} could never reach a healthy region`);
-    }
   }
-  problems.push(...checkFailoverReach(failover, regionIds));
-
-  p.detection.rules.forEach((rule, i) => {
-    if ('fixed' in rule.region) checkRegion(`detection.rules[${i}].region.fixed`, rule.region.fixed);
-    if (p.detection.rules.findIndex((r) => r.name === rule.name) !== i) problems.push(`detection.rules[${i}].name: ${rule.name} is used twice`);
-  });
-
-  p.scaling.deployments.forEach((d, i) => {
-    for (const [region, r] of Object.entries(d.regions)) {
-      const path = `scaling.deployments[${i}].regions.${region}`;
-      checkRegion(path, region);
-      if (r.min > r.max) problems.push(`${path}: min (${r.min}) > max (${r.max})`);
-      if (r.normalReplicas < r.min || r.normalReplicas > r.max) problems.push(`${path}.normalReplicas: ${r.normalReplicas} is outside [min ${r.min}, max ${r.max}]`);
-      const clusters = p.regions[region]?.clusters ?? [];
-      if (r.cluster !== undefined && !clusters.some((c) => c.id === r.cluster)) problems.push(`${path}.cluster: ${r.cluster} is not a cluster of ${region}`);
-      if (r.cluster === undefined && known.has(region) && clusters.length === 0) problems.push(`${path}: region ${region} declares no cluster to scale in`);
-    }
-  });
-
-  p.schedules.forEach((s, i) => {
-    const path = `schedules[${i}]`;
-    const cronProblem = validCron(s.cron, s.timezone);
-    if (cronProblem) problems.push(`${path}.${cronProblem.field}: ${cronProblem.message}`);
-    if (s.matrix) {
-      for (const [src, row] of Object.entries(s.matrix)) {
-        checkRegion(`${path}.matrix.${src}`, src);
-        for (const dst of Object.keys(row)) checkRegion(`${path}.matrix.${src}.${dst}`, dst);
-      }
-      problems.push(...checkMatrix(`${path}.matrix`, s.matrix, regionIds));
-    }
-    s.drain?.forEach((r, j) => checkRegion(`${path}.drain[${j}]`, r));
-    if (s.drain && s.drain.length >= regionIds.length) problems.push(`${path}.drain: cannot drain every region`);
-    if (p.schedules.findIndex((o) => o.name === s.name) !== i) problems.push(`${path}.name: ${s.name} is used twice`);
-  });
-
-  const windows = [
-    ...p.safety.freezeWindows.map((w, i) => ({ w, path: `safety.freezeWindows[${i}]` })),
-    ...p.drills.allowedWindows.map((w, i) => ({ w, path: `drills.allowedWindows[${i}]` })),
-  ];
-  for (const { w, path } of windows) {
-    const cronProblem = validCron(w.cron, w.timezone);
-    if (cronProblem) problems.push(`${path}.${cronProblem.field}: ${cronProblem.message}`);
-  }
-
-  if (p.safety.minServingRegions > regionIds.length) problems.push(`safety.minServingRegions: ${p.safety.minServingRegions} is more than the ${regionIds.length} declared regions`);
-  if (p.safety.maxDrainedRegions > regionIds.length - p.safety.minServingRegions) {
-    problems.push(`safety.maxDrainedRegions: ${p.safety.maxDrainedRegions} would leave fewer than minServingRegions (${p.safety.minServingRegions}) serving`);
-  }
-  if (p.recovery.steps[p.recovery.steps.length - 1] !== 100) problems.push('recovery.steps: the last step must be 100 (full share back)');
-  if (p.recovery.steps.some((s, i) => i > 0 && s <= (p.recovery.steps[i - 1] as number))) problems.push('recovery.steps: must increase');
-  if (p.recovery.maxHold < p.recovery.holdFor) problems.push('recovery.maxHold: must be >= recovery.holdFor');
-  if (p.overrides.defaultTtl > p.overrides.maxTtl) problems.push('overrides.defaultTtl: must be <= overrides.maxTtl');
-  if (p.mesh.backend === 'asm' && p.mesh.apiRegion && !known.has(p.mesh.apiRegion)) {
-    // The API region need not host a data-plane cluster; nothing to check.
-  }
-
-  if (problems.length) throw new PolicyError(problems);
-  return { ...p, regionIds, normal, failover };
+  // Reachability is only meaningful once every entry names a real, other region.
+  if (!entriesOk || problems.length) return problems;
+  return checkFailoverReach(failoverOrders(view), view.regionIds);
 }
 
 function dropZeros(row: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(row).filter(([, v]) => v > 0));
 }
 
-function checkMatrix(path: string, m: Record<string, Record<string, number>>, regionIds: string[]): string[] {
-  const problems: string[] = [];
-  for (const [src, row] of Object.entries(m)) {
-    const sum = Object.values(row).reduce((a, b) => a + b, 0);
-    if (sum !== 100) problems.push(`${path}.${src}: weights sum to ${sum}, must be exactly 100`);
-  }
-  const missing = regionIds.filter((r) => !m[r]);
-  if (missing.length) problems.push(`${path}: no row for ${missing.join(', ')} (every region's traffic must go somewhere)`);
-  return problems;
-}
-
 /**
  * Following the failover orders from any region must be able to reach every other region:
- * an order that loops among a subset (a→b, b→a with c never named) strands traffic when the
+ * orders that loop among a subset (a→b, b→a, with c never named) strand traffic when the
  * loop's regions are all drained.
  */
 function checkFailoverReach(failover: Record<string, string[]>, regionIds: string[]): string[] {
   const problems: string[] = [];
   for (const start of regionIds) {
-    const seen = new Set([start]);
-    const queue = [start];
-    while (queue.length) {
-      const r = queue.shift() as string;
-      for (const next of failover[r] ?? []) if (!seen.has(next) && regionIds.includes(next)) { seen.add(next); queue.push(next); }
+    const seen = [start];
+    for (let k = 0; k < seen.length; k++) {
+      for (const next of failover[seen[k] as string] ?? []) if (!seen.includes(next)) seen.push(next);
     }
-    const stranded = regionIds.filter((r) => !seen.has(r));
-    if (stranded.length) problems.push(`failover.${start}: the failover orders form a cycle that never reaches ${stranded.join(', ')}`);
+    const stranded = regionIds.filter((r) => !seen.includes(r));
+    if (stranded.length) {
+      problems.push(`failover.${start}: following the failover orders from ${start} never reaches ${stranded.join(', ')}, so its traffic is stranded when ${seen.join(' and ')} are drained`);
+    }
   }
   return problems;
 }
