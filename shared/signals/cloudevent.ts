@@ -39,7 +39,7 @@ const envelopeSchema = z.object({
   datacontenttype: optionalText,
   aliyunregionid: optionalText,
   aliyunaccountid: optionalText,
-  data: z.unknown(),
+  data: z.unknown().optional(),
 });
 
 /**

@@ -109,7 +109,7 @@ const cmsFieldsSchema = z.object(
         }
         return ms;
       }),
-    dimensions: z.unknown().transform((v, ctx) => {
+    dimensions: z.unknown().optional().transform((v, ctx) => {
       const dims = parseDimensions(v);
       if (dims === null) {
         ctx.addIssue({ code: 'custom', message: `must be a map like {instanceId=i-1, region=cn-hangzhou} or a JSON object (got ${JSON.stringify(v)})` });
