@@ -1,0 +1,43 @@
+import middy from '@middy/core';
+import { alarmTokenAuth, redactAlarmPath } from '../../shared/http/auth';
+import { fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
+import { fcHttpEvent, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { eventErrors, httpErrors } from '../../shared/http/http-errors';
+import { byEventShape, injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
+import { requestLog } from '../../shared/http/request-log';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { receiveAlarmEvents, receiveAlarmRequest } from './receive';
+
+/** Alarm webhooks (HTTP trigger): CMS callbacks and Alertmanager, authenticated by the URL token. */
+export function makeHttpHandler(getRuntime: RuntimeFactory) {
+  return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
+    .use(requestLog({ functionName: 'alarm', trigger: 'http', logPath: redactAlarmPath }))
+    .use(httpErrors())
+    .use(fcHttpEvent())
+    .use(injectRuntime(getRuntime))
+    .use(alarmTokenAuth())
+    .handler(async (event: unknown, context: FcContext) => jsonReply(200, await receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
+}
+
+/** CMS alarm events from the EventBridge trigger; failures other than bad input are rethrown for FC to retry. */
+export function makeEventHandler(getRuntime: RuntimeFactory) {
+  return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
+    .use(requestLog({ functionName: 'alarm', trigger: 'event' }))
+    .use(eventErrors())
+    .use(fcEventBridge())
+    .use(injectRuntime(getRuntime))
+    .handler((event: unknown, context: FcContext) => receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
+}
+
+/** fc3 triggers cannot name their own entry point, so the one handler routes by event shape. */
+export function makeHandler(getRuntime: RuntimeFactory) {
+  return byEventShape({ http: makeHttpHandler(getRuntime), other: makeEventHandler(getRuntime) });
+}
+
+async function defaultRuntime(context: FcContext): Promise<Runtime> {
+  const runtime = await import('../../shared/runtime/index');
+  return runtime.defaultRuntime(context);
+}
+
+export const handler = makeHandler(defaultRuntime);
+export const eventHandler = makeEventHandler(defaultRuntime);

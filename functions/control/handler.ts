@@ -1,0 +1,28 @@
+import middy from '@middy/core';
+import type { Clock } from '../../shared/ports/clock';
+import { controlAuth } from '../../shared/http/auth';
+import { fcHttpEvent, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { httpErrors } from '../../shared/http/http-errors';
+import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
+import { requestLog } from '../../shared/http/request-log';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { routeControlRequest } from './routes';
+
+/** The control API and dashboard (HTTP trigger). Routes and their bodies: routes.ts, schema.ts. */
+export function makeHandler(getRuntime: RuntimeFactory, opts: { clock?: Pick<Clock, 'now'> } = {}) {
+  return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
+    .use(requestLog({ functionName: 'control', trigger: 'http' }))
+    .use(httpErrors())
+    .use(fcHttpEvent())
+    .use(injectRuntime(getRuntime))
+    .use(controlAuth({ publicPaths: ['/'], ...(opts.clock && { clock: opts.clock }) }))
+    .handler((event: unknown, context: FcContext) => routeControlRequest(event as HttpRequest, runtimeOf(context)));
+}
+
+/** The production runtime, imported on first use so tests that inject their own never load cloud SDKs. */
+async function defaultRuntime(context: FcContext): Promise<Runtime> {
+  const runtime = await import('../../shared/runtime/index');
+  return runtime.defaultRuntime(context);
+}
+
+export const handler = makeHandler(defaultRuntime);

@@ -1,0 +1,153 @@
+import type { z } from 'zod';
+import { ValidationError } from '../../shared/core/errors';
+import { matrixProblems } from '../../shared/core/matrix';
+import type { Policy } from '../../shared/core/policy';
+import type { ControlCommand } from '../../shared/core/types';
+import type { DecisionOutcome } from '../../shared/engine/api';
+import { MethodNotAllowedError, NotFoundError } from '../../shared/http/errors';
+import { parseWith } from '../../shared/http/fc-envelopes';
+import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import type { Runtime } from '../../shared/http/runtime-types';
+import { renderDashboard } from './dashboard';
+import { actorHeader, commandBody, drillBody, historyQuery, idParam, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
+
+type RouteRun = (req: HttpRequest, params: Record<string, string>, runtime: Runtime) => Promise<HttpReply>;
+interface Route {
+  method: string;
+  pattern: string;
+  run: RouteRun;
+}
+
+function bodyOf<S extends z.ZodType>(schema: S, req: HttpRequest, optional = false): z.output<S> {
+  if (req.bodyProblem) throw new ValidationError([req.bodyProblem]);
+  if (req.json === undefined) {
+    if (req.rawBody.trim() === '' && optional) return parseWith(schema, {}, ['body']);
+    if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a JSON object)']);
+    throw new ValidationError([`body: must be JSON (content-type: application/json), got ${req.headers['content-type'] ?? 'no content type'}`]);
+  }
+  return parseWith(schema, req.json, ['body']);
+}
+
+function actorOf(req: HttpRequest): string {
+  return parseWith(actorHeader, req.headers['x-regionshift-actor'], ['header x-regionshift-actor']);
+}
+
+/** Region names are checked against the policy here, so a typo is a 400 naming the field, not a refused plan. */
+function checkRegions(cmd: CommandBody, policy: Policy): void {
+  const declared = policy.regionIds;
+  const problems: string[] = [];
+  if (cmd.kind === 'drill' && !declared.includes(cmd.region)) problems.push(`body.region: unknown region ${cmd.region} (declared: ${declared.join(', ')})`);
+  if (cmd.kind === 'override') {
+    if (cmd.matrix) problems.push(...matrixProblems('body.matrix', cmd.matrix, declared));
+    for (const [i, r] of (cmd.drain ?? []).entries()) {
+      if (!declared.includes(r)) problems.push(`body.drain[${i}]: unknown region ${r} (declared: ${declared.join(', ')})`);
+    }
+  }
+  if (problems.length) throw new ValidationError(problems);
+}
+
+function toCommand(body: CommandBody, actor: string): ControlCommand {
+  const { kind } = body;
+  switch (kind) {
+    case 'override': {
+      const { matrix, drain, ttl, force, reason } = body;
+      return { kind, actor, reason, ...(matrix && { matrix }), ...(drain && { drain }), ...(ttl !== undefined && { ttl }), ...(force !== undefined && { force }) };
+    }
+    case 'drill': {
+      const { region, severity, duration, reason } = body;
+      return { kind, actor, region, duration, ...(severity && { severity }), ...(reason && { reason }) };
+    }
+    case 'pause':
+      return { kind, actor, reason: body.reason };
+    case 'clearOverride':
+    case 'abortDrill':
+      return { kind, actor, ...(body.id && { id: body.id }) };
+    case 'resume':
+      return { kind, actor };
+  }
+}
+
+/** A refused command changed nothing: 409 with the refusals. Anything committed (or a no-op) is 200. */
+function outcomeReply(outcome: DecisionOutcome): HttpReply {
+  if (!outcome.committed && outcome.plan.refused.length > 0) {
+    const message = outcome.plan.refused.map((r) => `${r.rule}: ${r.message}`).join('; ');
+    return jsonReply(409, { error: { code: 'COMMAND.REFUSED', message, refused: outcome.plan.refused }, outcome });
+  }
+  return jsonReply(200, outcome);
+}
+
+async function runCommand(body: CommandBody, req: HttpRequest, runtime: Runtime): Promise<HttpReply> {
+  checkRegions(body, runtime.policy);
+  return outcomeReply(await runtime.engine.command(toCommand(body, actorOf(req)), { dryRun: false }));
+}
+
+const routes: Route[] = [
+  { method: 'GET', pattern: '/', run: async () => ({ statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderDashboard() }) },
+  { method: 'GET', pattern: '/v1/status', run: async (_req, _p, rt) => jsonReply(200, await rt.engine.status()) },
+  {
+    method: 'GET',
+    pattern: '/v1/history',
+    run: async (req, _p, rt) => {
+      const q = parseWith(historyQuery, req.query, ['query']);
+      const events = await rt.engine.history({ limit: q.limit, ...(q.before !== undefined && { before: q.before }) });
+      const last = events[events.length - 1];
+      return jsonReply(200, { events, next: events.length === q.limit && last ? last.seq : null });
+    },
+  },
+  {
+    method: 'POST',
+    pattern: '/v1/plan',
+    run: async (req, _p, rt) => {
+      const body = bodyOf(commandBody, req);
+      checkRegions(body, rt.policy);
+      return jsonReply(200, { dryRun: true, ...(await rt.engine.command(toCommand(body, actorOf(req)), { dryRun: true })) });
+    },
+  },
+  { method: 'POST', pattern: '/v1/overrides', run: (req, _p, rt) => runCommand({ kind: 'override', ...bodyOf(overrideBody, req) }, req, rt) },
+  { method: 'DELETE', pattern: '/v1/overrides/{id}', run: (req, p, rt) => runCommand({ kind: 'clearOverride', id: p.id }, req, rt) },
+  { method: 'POST', pattern: '/v1/drills', run: (req, _p, rt) => runCommand({ kind: 'drill', ...bodyOf(drillBody, req) }, req, rt) },
+  { method: 'DELETE', pattern: '/v1/drills/{id}', run: (req, p, rt) => runCommand({ kind: 'abortDrill', id: p.id }, req, rt) },
+  { method: 'POST', pattern: '/v1/pause', run: (req, _p, rt) => runCommand({ kind: 'pause', ...bodyOf(pauseBody, req) }, req, rt) },
+  {
+    method: 'POST',
+    pattern: '/v1/resume',
+    run: (req, _p, rt) => {
+      bodyOf(resumeBody, req, true);
+      return runCommand({ kind: 'resume' }, req, rt);
+    },
+  },
+];
+
+function matchPattern(pattern: string, path: string): Record<string, string> | null {
+  const want = pattern.split('/');
+  const got = (path.length > 1 ? path.replace(/\/+$/, '') : path).split('/');
+  if (want.length !== got.length) return null;
+  const params: Record<string, string> = {};
+  for (const [i, seg] of want.entries()) {
+    const actual = got[i] ?? '';
+    if (seg.startsWith('{') && seg.endsWith('}')) {
+      const name = seg.slice(1, -1);
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(actual);
+      } catch {
+        throw new ValidationError([`path.${name}: not valid percent-encoding`]);
+      }
+      params[name] = parseWith(idParam, decoded, [`path.${name}`]);
+    } else if (seg !== actual) return null;
+  }
+  return params;
+}
+
+/** Finds the route: an unknown path is 404, a known path with another method 405 (with `allow`). */
+export async function routeControlRequest(req: HttpRequest, runtime: Runtime): Promise<HttpReply> {
+  const allowed: string[] = [];
+  for (const route of routes) {
+    const params = matchPattern(route.pattern, req.path);
+    if (!params) continue;
+    if (route.method === req.method) return route.run(req, params, runtime);
+    allowed.push(route.method);
+  }
+  if (allowed.length) throw new MethodNotAllowedError(req.method, req.path, allowed);
+  throw new NotFoundError(`no route ${req.method} ${req.path} (see docs/api.md)`);
+}

@@ -1,0 +1,151 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { Clock } from '../ports/clock';
+import { ForbiddenError, ReplayError, UnauthorizedError } from './errors';
+import type { HttpReply, HttpRequest } from './fc-http-event';
+import { runtimeOf } from './inject-runtime';
+import type { FcContext } from './runtime-types';
+
+export const TIMESTAMP_HEADER = 'x-regionshift-timestamp';
+export const SIGNATURE_HEADER = 'x-regionshift-signature';
+export const REQUEST_ID_HEADER = 'x-regionshift-request-id';
+/** A signed request is accepted this far either side of the server's clock. */
+export const SIGNATURE_WINDOW_SECONDS = 300;
+/** Request ids are remembered for the whole span in which their timestamp could still pass. */
+export const REQUEST_ID_MEMORY_MS = 2 * SIGNATURE_WINDOW_SECONDS * 1000;
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
+
+/**
+ * Compares secrets in constant time. Both sides are hashed first so the buffers always have equal
+ * length: comparing raw buffers of different lengths would throw, and an early length check leaks it.
+ */
+export function secretEquals(given: string, expected: string): boolean {
+  if (expected === '') return false;
+  const a = createHash('sha256').update(given, 'utf8').digest();
+  const b = createHash('sha256').update(expected, 'utf8').digest();
+  return timingSafeEqual(a, b);
+}
+
+/** Path plus the query sorted by key, so client and server agree whatever order the URL used. */
+export function canonicalTarget(path: string, query: Record<string, string> = {}): string {
+  const keys = Object.keys(query).sort();
+  if (keys.length === 0) return path;
+  return `${path}?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(query[k] ?? '')}`).join('&')}`;
+}
+
+/**
+ * The signed text. The request id is signed too: if it were not, anyone who saw a request could
+ * replay it under a fresh id within the window, and the replay check would stop nothing.
+ */
+export function stringToSign(p: { timestamp: number; method: string; target: string; requestId: string; body: string }): string {
+  return `${p.timestamp}\n${p.method.toUpperCase()}\n${p.target}\n${p.requestId}\n${p.body}`;
+}
+
+export interface SignRequestInput {
+  secret: string;
+  method: string;
+  /** The path as the function sees it (`/v1/overrides`), with the query string if any. */
+  path: string;
+  body?: string;
+  /** Unix seconds; now when omitted. */
+  timestamp?: number;
+  /** Unique per request; a random UUID when omitted. */
+  requestId?: string;
+}
+
+export interface SignedRequest {
+  headers: Record<typeof TIMESTAMP_HEADER | typeof SIGNATURE_HEADER | typeof REQUEST_ID_HEADER, string>;
+  stringToSign: string;
+}
+
+export function signRequest(input: SignRequestInput): SignedRequest {
+  const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
+  const requestId = input.requestId ?? randomUUID();
+  const url = new URL(input.path, 'http://sign.invalid');
+  const target = canonicalTarget(url.pathname, Object.fromEntries(url.searchParams));
+  const text = stringToSign({ timestamp, method: input.method, target, requestId, body: input.body ?? '' });
+  const signature = createHmac('sha256', input.secret).update(text, 'utf8').digest('hex');
+  return { headers: { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature, [REQUEST_ID_HEADER]: requestId }, stringToSign: text };
+}
+
+/** The alarm callback's token: `?token=` when present, else the last path segment (`/cms/<token>`). */
+export function alarmTokenOf(req: HttpRequest): string {
+  if (req.query.token !== undefined) return req.query.token;
+  const segments = req.path.split('/').filter((s) => s !== '');
+  return decodeURIComponent(segments[segments.length - 1] ?? '');
+}
+
+/** The alarm path with any token segment masked, for logs. */
+export function redactAlarmPath(req: HttpRequest): string {
+  if (req.query.token !== undefined) return req.path;
+  return req.path.replace(/\/[^/]*\/?$/, '/{token}');
+}
+
+type HttpMiddyRequest = Request<HttpRequest, HttpReply | undefined, Error, FcContext>;
+
+export function alarmTokenAuth(): MiddlewareObj<HttpRequest, HttpReply | undefined, Error, FcContext> {
+  function alarmTokenAuthBefore(request: HttpMiddyRequest): void {
+    const { secrets } = runtimeOf(request.context);
+    const token = alarmTokenOf(request.event);
+    if (token === '') throw new UnauthorizedError('token: missing (put it in the callback URL as ?token=… or as the last path segment)');
+    if (!secretEquals(token, secrets.alarmToken)) throw new UnauthorizedError('token: does not match');
+  }
+  return { before: alarmTokenAuthBefore };
+}
+
+export interface ControlAuthOptions {
+  clock?: Pick<Clock, 'now'>;
+  /** Paths served without credentials (the dashboard page, which holds no data). */
+  publicPaths?: string[];
+}
+
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+function bearerOf(req: HttpRequest): string | null {
+  const m = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1]?.trim() ?? null;
+}
+
+/**
+ * Control API authentication. Reads take the HMAC signature or the read token; writes only the
+ * signature. The request id is remembered only once the signature holds, so an unsigned flood
+ * cannot burn ids or fill the store.
+ */
+export function controlAuth(opts: ControlAuthOptions = {}): MiddlewareObj<HttpRequest, HttpReply | undefined, Error, FcContext> {
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const publicPaths = new Set(opts.publicPaths ?? []);
+
+  async function controlAuthBefore(request: HttpMiddyRequest): Promise<void> {
+    const req = request.event;
+    if (READ_METHODS.has(req.method) && publicPaths.has(req.path)) return;
+    const { secrets, store } = runtimeOf(request.context);
+    const bearer = bearerOf(req);
+    if (bearer !== null && req.headers[SIGNATURE_HEADER] === undefined) {
+      if (!secrets.readToken || !secretEquals(bearer, secrets.readToken)) throw new UnauthorizedError('authorization: bearer token does not match');
+      if (!READ_METHODS.has(req.method)) throw new ForbiddenError(`the read token cannot ${req.method}; sign the request (${SIGNATURE_HEADER})`);
+      return;
+    }
+    const now = clock.now();
+    const timestampText = req.headers[TIMESTAMP_HEADER];
+    const signature = req.headers[SIGNATURE_HEADER];
+    const requestId = req.headers[REQUEST_ID_HEADER];
+    if (timestampText === undefined) throw new UnauthorizedError(`${TIMESTAMP_HEADER}: missing`);
+    if (signature === undefined) throw new UnauthorizedError(`${SIGNATURE_HEADER}: missing`);
+    if (requestId === undefined) throw new UnauthorizedError(`${REQUEST_ID_HEADER}: missing`);
+    if (!/^\d{1,12}$/.test(timestampText)) throw new UnauthorizedError(`${TIMESTAMP_HEADER}: must be unix seconds`);
+    if (!REQUEST_ID_RE.test(requestId)) throw new UnauthorizedError(`${REQUEST_ID_HEADER}: must be 8-128 characters of A-Z a-z 0-9 . _ : -`);
+    const timestamp = Number(timestampText);
+    const skew = Math.abs(now / 1000 - timestamp);
+    if (skew > SIGNATURE_WINDOW_SECONDS) {
+      throw new UnauthorizedError(`${TIMESTAMP_HEADER}: ${Math.round(skew)} s away from the server clock (allowed ±${SIGNATURE_WINDOW_SECONDS} s)`);
+    }
+    if (!/^[0-9a-fA-F]{64}$/.test(signature)) throw new UnauthorizedError(`${SIGNATURE_HEADER}: must be 64 hex digits (HMAC-SHA256)`);
+    const text = stringToSign({ timestamp, method: req.method, target: canonicalTarget(req.path, req.query), requestId, body: req.rawBody });
+    const expected = createHmac('sha256', secrets.controlSecret).update(text, 'utf8').digest();
+    if (secrets.controlSecret === '' || !timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
+      throw new UnauthorizedError(`${SIGNATURE_HEADER}: does not match`);
+    }
+    if (!(await store.rememberKey(`req:${requestId}`, now + REQUEST_ID_MEMORY_MS, now))) throw new ReplayError(requestId);
+  }
+  return { before: controlAuthBefore };
+}

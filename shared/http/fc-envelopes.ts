@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ValidationError } from '../core/errors';
+import { formatIssues } from '../core/policy';
+
+/** Zod shapes of the events FC 3.0 hands a Node.js handler (platform facts: "Function Compute 3.0"). */
+
+const headerValue = z.union([z.string(), z.array(z.string())]);
+
+export const fcHttpEnvelopeSchema = z.object({
+  version: z.string().optional(),
+  rawPath: z.string().startsWith('/', 'must start with /'),
+  headers: z.record(z.string(), headerValue).default({}),
+  queryParameters: z.record(z.string(), headerValue).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().default(false),
+  requestContext: z.object({
+    accountId: z.string().optional(),
+    domainName: z.string().optional(),
+    http: z.object({
+      method: z.string().min(1, 'required'),
+      path: z.string().optional(),
+      protocol: z.string().optional(),
+      sourceIp: z.string().optional(),
+      userAgent: z.string().optional(),
+    }),
+    requestId: z.string().optional(),
+    time: z.string().optional(),
+    timeEpoch: z.string().optional(),
+  }),
+});
+export type FcHttpEnvelope = z.output<typeof fcHttpEnvelopeSchema>;
+
+export const fcTimerEventSchema = z.object({
+  triggerTime: z.string().min(1, 'required'),
+  triggerName: z.string().min(1, 'required'),
+  payload: z.string().optional(),
+});
+export type FcTimerEvent = z.output<typeof fcTimerEventSchema>;
+
+/** The CloudEvents attributes EventBridge sets; `data` stays opaque here (the signal parsers own it). */
+export const cloudEventSchema = z
+  .object({
+    specversion: z.string().optional(),
+    id: z.string().min(1, 'required'),
+    source: z.string().min(1, 'required'),
+    type: z.string().min(1, 'required'),
+    subject: z.string().optional(),
+    time: z.string().optional(),
+    data: z.unknown(),
+  })
+  .loose();
+export type CloudEvent = z.output<typeof cloudEventSchema>;
+
+/**
+ * The event as FC passes it: a Buffer holding JSON. Local callers and tests may pass text or an
+ * object already parsed. Anything that is not JSON is bad input, reported against `what`.
+ */
+export function decodeFcEvent(event: unknown, what = '(event)'): unknown {
+  let text: string;
+  if (typeof event === 'string') text = event;
+  else if (event instanceof Uint8Array) text = Buffer.from(event).toString('utf8');
+  else if (event === undefined || event === null) throw new ValidationError([`${what}: empty`]);
+  else return event;
+  if (text.trim() === '') throw new ValidationError([`${what}: empty`]);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError([`${what}: not valid JSON (${(err as Error).message})`]);
+  }
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix: PropertyKey[] = []): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new ValidationError(formatIssues(result.error.issues, prefix));
+  return result.data;
+}
+
+/** True when the decoded event is an HTTP trigger envelope rather than an EventBridge or timer delivery. */
+export function isHttpEnvelope(decoded: unknown): boolean {
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return false;
+  const rc = (decoded as { requestContext?: { http?: unknown } }).requestContext;
+  return typeof (decoded as { rawPath?: unknown }).rawPath === 'string' && typeof rc === 'object' && rc !== null && typeof rc.http === 'object';
+}

@@ -1,0 +1,91 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import { decodeFcEvent, fcHttpEnvelopeSchema, parseWith } from './fc-envelopes';
+import type { FcContext } from './runtime-types';
+
+/** An HTTP trigger request as the handlers see it: header names lowercased, body decoded. */
+export interface HttpRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** The body as text; base64-decoded when FC flagged it. */
+  rawBody: string;
+  /** The parsed body when it is JSON (by content type, or untyped text that looks like JSON). */
+  json?: unknown;
+  /**
+   * Why a JSON-typed body did not parse. Not thrown here: authentication runs after this
+   * middleware, and an unauthenticated caller must get 401, not a critique of its body.
+   */
+  bodyProblem?: string;
+  sourceIp?: string;
+}
+
+/** What an HTTP-triggered FC 3.0 function returns. */
+export interface HttpReply {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+  isBase64Encoded?: boolean;
+}
+
+export type HttpMiddyRequest = Request<unknown, HttpReply | undefined, Error, FcContext>;
+
+export function jsonReply(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value), isBase64Encoded: false };
+}
+
+export function isJsonContentType(contentType: string | undefined): boolean {
+  if (!contentType) return false;
+  const mime = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
+  return mime === 'application/json' || mime.endsWith('+json');
+}
+
+function firstValue(v: string | string[]): string {
+  return Array.isArray(v) ? (v[0] ?? '') : v;
+}
+
+function parseJsonBody(rawBody: string, contentType: string | undefined): { json?: unknown; bodyProblem?: string } {
+  const typed = isJsonContentType(contentType);
+  const looksJson = !contentType && /^\s*[[{]/.test(rawBody);
+  if ((!typed && !looksJson) || rawBody.trim() === '') return {};
+  try {
+    return { json: JSON.parse(rawBody) };
+  } catch (err) {
+    return { bodyProblem: `body: not valid JSON (${(err as Error).message})` };
+  }
+}
+
+/** Turns the FC 3.0 HTTP trigger envelope (a Buffer of JSON) into an `HttpRequest` on `request.event`. */
+export function toHttpRequest(event: unknown): HttpRequest {
+  const envelope = parseWith(fcHttpEnvelopeSchema, decodeFcEvent(event), ['(event)']);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(envelope.headers)) {
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    headers[name.toLowerCase()] = joined;
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(envelope.queryParameters ?? {})) query[name] = firstValue(value);
+  const body = envelope.body ?? '';
+  const rawBody = envelope.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  const request: HttpRequest = {
+    method: envelope.requestContext.http.method.toUpperCase(),
+    path: envelope.rawPath,
+    query,
+    headers,
+    rawBody,
+    sourceIp: envelope.requestContext.http.sourceIp,
+  };
+  return { ...request, ...parseJsonBody(rawBody, headers['content-type']) };
+}
+
+export function fcHttpEvent(): MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext> {
+  function fcHttpEventBefore(request: HttpMiddyRequest): void {
+    request.event = toHttpRequest(request.event);
+  }
+  function fcHttpEventAfter(request: HttpMiddyRequest): void {
+    const reply = request.response;
+    if (!reply) return;
+    request.response = { ...reply, headers: reply.headers ?? {}, isBase64Encoded: reply.isBase64Encoded ?? false };
+  }
+  return { before: fcHttpEventBefore, after: fcHttpEventAfter };
+}

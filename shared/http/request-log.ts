@@ -1,0 +1,88 @@
+import type { MiddlewareObj, Request } from '@middy/core';
+import { RegionshiftError } from '../core/errors';
+import type { HttpReply, HttpRequest } from './fc-http-event';
+import type { FcContext, RuntimeContext } from './runtime-types';
+
+export type LogLine = Record<string, unknown>;
+export type LogSink = (line: LogLine) => void;
+
+export interface RequestLogOptions {
+  /** Short function name (`alarm`, `control`, …) written on every line. */
+  functionName: string;
+  /** `http`: the reply carries the status. `event`: success or a thrown error (which FC retries). */
+  trigger: 'http' | 'event';
+  /** Where lines go; by default the runtime's log, or stdout when the runtime never came up. */
+  log?: LogSink;
+  /** A path fit for logs: the alarm function's URL may carry its secret token as a path segment. */
+  logPath?: (request: HttpRequest) => string;
+  now?: () => number;
+}
+
+/** One JSON line on stdout: FC ships stdout to SLS, where each line is one searchable record. */
+export const stdoutLog: LogSink = (line) => {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+
+type AnyRequest = Request<unknown, unknown, Error, FcContext>;
+
+function asHttpRequest(event: unknown): HttpRequest | null {
+  const e = event as Partial<HttpRequest> | null;
+  return e && typeof e === 'object' && typeof e.method === 'string' && typeof e.path === 'string' ? (e as HttpRequest) : null;
+}
+
+export function describeError(error: unknown): Record<string, unknown> {
+  if (error instanceof RegionshiftError) return { name: error.name, code: error.code, message: error.message };
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { message: String(error) };
+}
+
+/**
+ * Writes exactly one structured line per invocation, whatever happened: register it first so its
+ * `after`/`onError` run last, after `httpErrors` has turned an error into a status.
+ * It never answers early: middy skips the `after` stack after an early answer, which would lose the line.
+ */
+export function requestLog(opts: RequestLogOptions): MiddlewareObj<unknown, unknown, Error, FcContext> {
+  const now = opts.now ?? (() => performance.now());
+  const started = new WeakMap<object, number>();
+
+  function write(request: AnyRequest, error: unknown): void {
+    const context = request.context as RuntimeContext;
+    const sink = opts.log ?? context.runtime?.log ?? stdoutLog;
+    const start = started.get(request) ?? now();
+    const line: LogLine = { function: opts.functionName, requestId: context.requestId, trigger: opts.trigger };
+    const http = asHttpRequest(request.event);
+    if (http) {
+      line.method = http.method;
+      line.path = opts.logPath ? opts.logPath(http) : http.path;
+    }
+    const reply = request.response as HttpReply | undefined;
+    let outcome: string;
+    if (opts.trigger === 'http') {
+      const status = reply?.statusCode ?? 500;
+      line.status = status;
+      outcome = status >= 500 ? 'error' : status >= 400 ? 'rejected' : 'ok';
+    } else {
+      // An event function answers an error only for bad input (eventErrors); anything else is rethrown.
+      outcome = error === undefined ? 'ok' : request.response === undefined ? 'error' : 'rejected';
+    }
+    line.outcome = outcome;
+    line.durationMs = Math.round((now() - start) * 100) / 100;
+    if (error !== undefined) line.error = describeError(error);
+    try {
+      sink(line);
+    } catch {
+      // A broken log sink must not turn a handled request into a failed one.
+    }
+  }
+
+  function requestLogBefore(request: AnyRequest): void {
+    started.set(request, now());
+  }
+  function requestLogAfter(request: AnyRequest): void {
+    write(request, undefined);
+  }
+  function requestLogOnError(request: AnyRequest): void {
+    write(request, request.error ?? undefined);
+  }
+  return { before: requestLogBefore, after: requestLogAfter, onError: requestLogOnError };
+}

@@ -1,0 +1,48 @@
+import type { Policy } from '../core/policy';
+import type { EngineApi } from '../engine/api';
+import type { StateStore } from '../ports/state-store';
+
+/** The second argument FC 3.0 passes to a Node.js handler (the parts regionshift reads). */
+export interface FcContext {
+  requestId: string;
+  credentials?: { accessKeyId: string; accessKeySecret: string; securityToken?: string };
+  function?: { name: string; handler: string; memory: number; timeout: number };
+  region?: string;
+  accountId?: string;
+  logger?: FcLogger;
+}
+
+export interface FcLogger {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface RuntimeSecrets {
+  /** The token CMS and Alertmanager put in the callback URL. */
+  alarmToken: string;
+  /** HMAC key of the control API's signed requests. */
+  controlSecret: string;
+  /** Optional bearer token for read-only calls (dashboard, status scripts). */
+  readToken?: string;
+}
+
+/**
+ * Everything a handler needs, built once per container (cold start) by the runtime module and
+ * injected into `makeHandler`, so tests swap in a fake engine and an in-memory store.
+ */
+export interface Runtime {
+  engine: EngineApi;
+  policy: Policy;
+  store: StateStore;
+  secrets: RuntimeSecrets;
+  log(line: Record<string, unknown>): void;
+}
+
+export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;
+
+/** The FC context once `injectRuntime` has run. */
+export interface RuntimeContext extends FcContext {
+  runtime?: Runtime;
+}
