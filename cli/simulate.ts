@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { commandBody, signalBody } from '../shared/core/command-schema';
+import { decide } from '../shared/core/decide';
+import { RegionshiftError } from '../shared/core/errors';
+import { compactMatrix } from '../shared/core/matrix';
+import { formatIssues, loadPolicyYaml, type Policy } from '../shared/core/policy';
+import { duration } from '../shared/core/policy-schema';
+import type { Input, MeshState, Step } from '../shared/core/types';
+import { toSignals } from '../shared/signals/detection';
+import { parseRawPayload, rawPayloadKinds, type RawPayloadKind } from '../shared/signals/raw-input';
+
+/**
+ * `regionshift simulate`: replay a scenario through the decision core. A scenario is a start
+ * time, optional periodic ticks, and timed inputs (signals, ticks, commands, raw payloads run
+ * through the parsers). Steps may carry `expect`, which makes a scenario self-checking.
+ */
+
+const expectSchema = z
+  .object({
+    mode: z.enum(['failover', 'distribute']).optional(),
+    matrix: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+    health: z.record(z.string(), z.enum(['HEALTHY', 'DEGRADED', 'DOWN', 'RECOVERING'])).optional(),
+    changed: z.boolean().optional(),
+    refused: z.array(z.string()).optional(),
+  })
+  .strict();
+
+const stepSchema = z
+  .object({
+    at: duration,
+    signal: signalBody.optional(),
+    tick: z.literal(true).optional(),
+    command: commandBody.optional(),
+    raw: z.object({ kind: z.enum(rawPayloadKinds as [RawPayloadKind, ...RawPayloadKind[]]), body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(), file: z.string().optional() }).strict().optional(),
+    actor: z.string().default('scenario'),
+    expect: expectSchema.optional(),
+  })
+  .strict()
+  .refine((s) => [s.signal, s.tick, s.command, s.raw].filter((x) => x !== undefined).length === 1, { message: 'each step has exactly one of signal, tick, command, raw' });
+
+export const scenarioSchema = z
+  .object({
+    name: z.string().optional(),
+    start: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time'),
+    tickEvery: duration.optional(),
+    steps: z.array(stepSchema).min(1, 'a scenario needs at least one step'),
+  })
+  .strict();
+
+export type Scenario = z.output<typeof scenarioSchema>;
+
+export interface SimulationRecord {
+  at: string;
+  input: unknown;
+  health: Record<string, string>;
+  mode: 'failover' | 'distribute' | null;
+  matrix: Record<string, Record<string, number>> | null;
+  localityLBConf: unknown;
+  steps: Array<Record<string, unknown>>;
+  refused: Array<{ rule: string; message: string }>;
+  changed: boolean;
+  explain: string[];
+  failures: string[];
+}
+
+function stepView(s: Step): Record<string, unknown> {
+  if (s.kind === 'mesh') return { kind: 'mesh', mode: s.config.mode, localityLbSetting: s.config.localityLbSetting };
+  const out: Record<string, unknown> = { ...s };
+  if (s.kind === 'scale' && s.notBefore !== undefined) out.notBefore = new Date(s.notBefore).toISOString();
+  return out;
+}
+
+function checkExpect(expect: z.output<typeof expectSchema> | undefined, rec: SimulationRecord): string[] {
+  if (!expect) return [];
+  const failures: string[] = [];
+  if (expect.mode && expect.mode !== rec.mode) failures.push(`mode: expected ${expect.mode}, got ${rec.mode}`);
+  if (expect.changed !== undefined && expect.changed !== rec.changed) failures.push(`changed: expected ${expect.changed}, got ${rec.changed}`);
+  if (expect.matrix) {
+    for (const [src, row] of Object.entries(expect.matrix)) {
+      const want = JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => v > 0).sort()));
+      const got = JSON.stringify(Object.fromEntries(Object.entries(rec.matrix?.[src] ?? {}).sort()));
+      if (want !== got) failures.push(`matrix.${src}: expected ${want}, got ${got}`);
+    }
+  }
+  for (const [region, status] of Object.entries(expect.health ?? {})) {
+    if (rec.health[region] !== status) failures.push(`health.${region}: expected ${status}, got ${rec.health[region]}`);
+  }
+  if (expect.refused) {
+    const got = rec.refused.map((r) => r.rule).sort();
+    if (JSON.stringify(got) !== JSON.stringify([...expect.refused].sort())) failures.push(`refused: expected ${expect.refused.join(',') || '(none)'}, got ${got.join(',') || '(none)'}`);
+  }
+  return failures;
+}
+
+/** Expand a scenario into timed inputs: its steps, plus a tick at each multiple of tickEvery between them. */
+function timeline(s: Scenario): Array<{ offset: number; step: Scenario['steps'][number] | null }> {
+  const items: Array<{ offset: number; step: Scenario['steps'][number] | null }> = s.steps.map((step) => ({ offset: step.at, step }));
+  if (s.tickEvery) {
+    const last = Math.max(...s.steps.map((st) => st.at));
+    for (let t = s.tickEvery; t <= last; t += s.tickEvery) if (!s.steps.some((st) => st.at === t)) items.push({ offset: t, step: null });
+  }
+  return items.sort((a, b) => a.offset - b.offset);
+}
+
+export function simulate(policy: Policy, scenario: Scenario, baseDir: string): SimulationRecord[] {
+  const start = Date.parse(scenario.start);
+  let state: MeshState | null = null;
+  const records: SimulationRecord[] = [];
+  for (const { offset, step } of timeline(scenario)) {
+    const now = start + offset;
+    const inputs: Array<{ input: Input; shown: unknown }> = [];
+    if (!step || step.tick) inputs.push({ input: { kind: 'tick' }, shown: { tick: true } });
+    else if (step.signal) {
+      const sig = step.signal;
+      const at = sig.at === undefined ? now : typeof sig.at === 'number' ? sig.at : Date.parse(sig.at);
+      inputs.push({ input: { kind: 'signal', signal: { ...sig, at, ttl: sig.ttl ?? policy.detection.defaultTtl } }, shown: { signal: step.signal } });
+    } else if (step.command) {
+      inputs.push({ input: { kind: 'command', command: { ...step.command, actor: step.actor } }, shown: { command: step.command } });
+    } else if (step.raw) {
+      const text = step.raw.file ? readFileSync(resolve(baseDir, step.raw.file), 'utf8') : typeof step.raw.body === 'string' ? step.raw.body : JSON.stringify(step.raw.body);
+      for (const raw of parseRawPayload(step.raw.kind, text)) {
+        const { signals, note } = toSignals(raw, policy);
+        if (signals.length === 0) inputs.push({ input: { kind: 'tick' }, shown: { raw: step.raw.kind, unmatched: note ?? 'no rule matched' } });
+        for (const signal of signals) inputs.push({ input: { kind: 'signal', signal }, shown: { raw: step.raw.kind, signal } });
+      }
+    }
+    inputs.forEach(({ input, shown }, i) => {
+      const d = decide(policy, state, input, now);
+      state = d.state;
+      const applied = state.applied?.matrix ?? null;
+      const mesh = d.plan.after?.config ?? d.plan.before?.config ?? null;
+      const rec: SimulationRecord = {
+        at: new Date(now).toISOString(),
+        input: shown,
+        health: Object.fromEntries(Object.entries(state.health).map(([r, h]) => [r, h.status])),
+        mode: mesh?.mode ?? null,
+        matrix: applied ? compactMatrix(applied, policy.regionIds) : null,
+        localityLBConf: mesh?.localityLbSetting ?? null,
+        steps: d.plan.steps.map(stepView),
+        refused: d.plan.refused,
+        changed: d.plan.after !== null,
+        explain: d.explain,
+        failures: [],
+      };
+      if (step?.expect && i === inputs.length - 1) rec.failures = checkExpect(step.expect, rec);
+      records.push(rec);
+    });
+  }
+  return records;
+}
+
+export function loadScenario(text: string): Scenario {
+  const parsed = scenarioSchema.safeParse(parseYaml(text));
+  if (!parsed.success) throw new RegionshiftError('SCENARIO.INVALID', `invalid scenario:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  return parsed.data;
+}
+
+export async function runSimulate(args: string[], out: { log(s: string): void; error(s: string): void }, env: Record<string, string | undefined>): Promise<number> {
+  const opt = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const policyFile = opt('--policy');
+  const scenarioFile = opt('--scenario');
+  if (!policyFile || !scenarioFile) {
+    out.error('usage: regionshift simulate --policy <policy.yaml> --scenario <scenario.yaml> [--json]');
+    return 2;
+  }
+  try {
+    const policy = loadPolicyYaml(readFileSync(policyFile, 'utf8'), env);
+    const scenario = loadScenario(readFileSync(scenarioFile, 'utf8'));
+    const records = simulate(policy, scenario, dirname(resolve(scenarioFile)));
+    const failures = records.flatMap((r) => r.failures.map((f) => `${r.at}: ${f}`));
+    if (args.includes('--json')) {
+      for (const r of records) {
+        const { explain: _e, failures: _f, ...rest } = r;
+        out.log(JSON.stringify(rest));
+      }
+    } else {
+      for (const r of records) if (r.steps.length || r.refused.length || r.explain.some((l) => l.includes('→'))) out.log(r.explain.join('\n'));
+    }
+    for (const f of failures) out.error(`expectation failed at ${f}`);
+    return failures.length ? 1 : 0;
+  } catch (err) {
+    out.error(err instanceof RegionshiftError ? err.message : `error: ${(err as Error).message}`);
+    return 1;
+  }
+}
+

@@ -1,0 +1,181 @@
+import { decide } from '../core/decide';
+import { StateConflictError } from '../core/errors';
+import type { Policy } from '../core/policy';
+import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
+import type { ControlCommand, Decision, Input, Signal } from '../core/types';
+import type { ClusterScaler } from '../ports/cluster-scaler';
+import type { Clock } from '../ports/clock';
+import type { MeshControl } from '../ports/mesh-control';
+import type { Notifier } from '../ports/notifier';
+import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
+import type { DecisionOutcome, EngineApi, StatusView } from './api';
+import { alert, runPlan, type ExecutorDeps } from './executor';
+import { statusView } from './status';
+
+/**
+ * The imperative shell: load → decide → compare-and-set commit (state and plan together) →
+ * execute → record. A commit that loses the race re-reads and re-decides, so two instances
+ * never both apply one transition and no signal is lost:
+ *
+ *   A: load v7 ─ decide ─ commit(v7) ✓ → v8 ─ execute
+ *   B: load v7 ─ decide ─ commit(v7) ✗ conflict ─ load v8 ─ decide (duplicate: no change) ─ done
+ */
+
+export interface EngineDeps {
+  policy: Policy;
+  store: StateStore;
+  mesh: MeshControl;
+  scaler: ClusterScaler;
+  notifier: Notifier;
+  clock: Clock;
+  /** Identifies this instance in leases and logs. */
+  owner: string;
+  /** Time budget of one invocation for executing steps (FC function timeout minus margin). */
+  budgetMs?: number;
+  /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
+  handoff?: (planId: string) => Promise<void>;
+  log?: (line: Record<string, unknown>) => void;
+  maxCommitAttempts?: number;
+}
+
+export class Engine implements EngineApi {
+  private readonly deps: Required<Omit<EngineDeps, 'handoff'>> & Pick<EngineDeps, 'handoff'>;
+  private readonly exec: ExecutorDeps;
+
+  constructor(deps: EngineDeps) {
+    this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, ...deps };
+    const d = this.deps;
+    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, log: d.log };
+  }
+
+  get mesh(): string {
+    return this.deps.policy.name;
+  }
+
+  /** Decide and commit one input, re-deciding on a lost compare-and-set. */
+  async decideAndCommit(input: Input, actor: string, opts: { dryRun?: boolean } = {}): Promise<{ decision: Decision; committed: boolean }> {
+    const { store, policy, clock } = this.deps;
+    for (let attempt = 1; attempt <= this.deps.maxCommitAttempts; attempt++) {
+      const { state, version } = await store.load(this.mesh);
+      const now = clock.now();
+      const decision = decide(policy, state, input, now);
+      if (opts.dryRun) return { decision, committed: false };
+      const changed = JSON.stringify(decision.state) !== JSON.stringify(state);
+      if (!changed && decision.plan.steps.length === 0) return { decision, committed: false };
+      try {
+        await store.commit(this.mesh, version, decision.state, decision.plan.steps.length ? decision.plan : null, this.auditEvents(input, actor, decision, now));
+        this.deps.log({ msg: 'committed', plan: decision.plan.id, trigger: decision.plan.trigger, steps: decision.plan.steps.length, refused: decision.plan.refused.map((r) => r.rule), version: version + 1 });
+        return { decision, committed: true };
+      } catch (err) {
+        if (!(err instanceof StateConflictError)) throw err;
+        // Lost the race: back off a little (jittered) so a storm of instances spreads out.
+        await clock.sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** attempt)));
+      }
+    }
+    throw new StateConflictError(`could not commit after ${this.deps.maxCommitAttempts} attempts (heavy contention)`);
+  }
+
+  private auditEvents(input: Input, actor: string, d: Decision, now: number): AuditEvent[] {
+    const base = { mesh: this.mesh, at: now, actor };
+    const events: AuditEvent[] = [];
+    if (input.kind === 'signal') events.push({ ...base, kind: 'signal', summary: `${input.signal.key} ${input.signal.status} (${input.signal.region} ${input.signal.severity})`, detail: input.signal });
+    if (input.kind === 'command') events.push({ ...base, kind: 'command', summary: `${input.command.kind}`, detail: input.command });
+    const significant = d.plan.steps.length > 0 || d.plan.refused.length > 0 || input.kind !== 'tick';
+    if (significant) events.push({ ...base, kind: 'decision', planId: d.plan.id, summary: d.explain[0] ?? d.plan.trigger, detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain } });
+    return events;
+  }
+
+  private async act(input: Input, actor: string, dryRun = false): Promise<DecisionOutcome> {
+    const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
+    const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false };
+    if (!committed || decision.plan.steps.length === 0) return outcome;
+    const run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+    outcome.executed = run.executed;
+    if (run.needsHandoff && this.deps.handoff) {
+      await this.deps.handoff(decision.plan.id);
+      outcome.handedOff = true;
+    }
+    return outcome;
+  }
+
+  async ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]> {
+    const out: DecisionOutcome[] = [];
+    for (const signal of signals) out.push(await this.act({ kind: 'signal', signal }, actor));
+    return out;
+  }
+
+  async command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome> {
+    return this.act({ kind: 'command', command }, command.actor, opts.dryRun);
+  }
+
+  async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null }> {
+    const decision = await this.act({ kind: 'tick' }, 'scheduler');
+    const resumed = await this.resumeDue();
+    const drift = await this.checkDrift();
+    return { decision, resumed, drift };
+  }
+
+  /** Plans whose next step is due and whose lease is free or lapsed (a crashed instance's). */
+  private async resumeDue(): Promise<string[]> {
+    const now = this.deps.clock.now();
+    const resumed: string[] = [];
+    for (const rec of await this.deps.store.listOpenPlans(this.mesh)) {
+      if (rec.dueAt > now || (rec.leaseOwner !== null && rec.leaseUntil > now)) continue;
+      const run = await runPlan(this.exec, rec.plan.id, 'all');
+      if (run.executed > 0 || run.record?.status !== 'pending') resumed.push(rec.plan.id);
+    }
+    return resumed;
+  }
+
+  /** Compare the live mesh config with what was applied; act per policy.drift. */
+  private async checkDrift(): Promise<string | null> {
+    const { store, policy, mesh: meshControl } = this.deps;
+    const { state } = await store.load(this.mesh);
+    if (!state?.applied) return null;
+    const open = await store.listOpenPlans(this.mesh);
+    // A plan still applying its mesh step is not drift.
+    if (open.some((p) => p.plan.steps.some((s, i) => s.kind === 'mesh' && p.outcomes[i]?.status !== 'done' && p.outcomes[i]?.status !== 'skipped'))) return null;
+    const expected = renderMeshConfig(state.applied.matrix, policy);
+    let live;
+    try {
+      live = await meshControl.read();
+    } catch (err) {
+      this.deps.log({ msg: 'drift check could not read the mesh', error: (err as Error).message });
+      return null;
+    }
+    if (live.enabled && configEquals(live.config, expected)) return null;
+    const what = `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}`;
+    await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
+    if (policy.drift === 'reapply') {
+      await meshControl.apply(expected);
+      await alert(this.exec, 'warning', `drift: ${what}; re-applied`);
+      return 'reapplied';
+    }
+    if (policy.drift === 'adopt' && live.enabled && live.config) {
+      await this.decideAndCommit({ kind: 'adopt', matrix: matrixFromConfig(live.config, policy.regionIds), actor: 'drift' }, 'drift');
+      await alert(this.exec, 'warning', `drift: ${what}; adopted`);
+      return 'adopted';
+    }
+    await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
+    return 'alerted';
+  }
+
+  async execute(planId: string): Promise<PlanRecord | null> {
+    return (await runPlan(this.exec, planId, 'all')).record;
+  }
+
+  async status(): Promise<StatusView> {
+    const { state, version } = await this.deps.store.load(this.mesh);
+    const open = await this.deps.store.listOpenPlans(this.mesh);
+    const last = await this.deps.store.listEvents(this.mesh, { limit: 20 });
+    return statusView(this.deps.policy, state, version, open, last, this.deps.clock.now());
+  }
+
+  history(opts: { limit: number; before?: number }): Promise<StoredEvent[]> {
+    return this.deps.store.listEvents(this.mesh, opts);
+  }
+
+  async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
+    await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${summary}`, detail }]);
+  }
+}

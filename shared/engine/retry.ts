@@ -1,0 +1,42 @@
+import { RegionshiftError } from '../core/errors';
+import type { Clock } from '../ports/clock';
+
+/**
+ * Retry a call on retryable errors with full-jitter exponential backoff, within a deadline.
+ * Non-retryable errors and the last retryable one are rethrown with the attempt count.
+ */
+export interface RetryOptions {
+  clock: Clock;
+  deadline: number;
+  baseMs?: number;
+  capMs?: number;
+  random?: () => number;
+}
+
+export class RetriesExhausted extends RegionshiftError {
+  readonly attempts: number;
+  constructor(attempts: number, cause: unknown) {
+    super((cause as RegionshiftError)?.code ?? 'RETRY.EXHAUSTED', `gave up after ${attempts} attempts: ${(cause as Error)?.message ?? String(cause)}`, { retryable: true, cause });
+    this.attempts = attempts;
+  }
+}
+
+export function isRetryable(err: unknown): boolean {
+  return err instanceof RegionshiftError ? err.retryable : false;
+}
+
+export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<{ value: T; attempts: number }> {
+  const base = opts.baseMs ?? 200;
+  const cap = opts.capMs ?? 5000;
+  const random = opts.random ?? Math.random;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await fn(), attempts: attempt };
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      const wait = Math.floor(random() * Math.min(cap, base * 2 ** (attempt - 1)));
+      if (opts.clock.now() + wait >= opts.deadline) throw new RetriesExhausted(attempt, err);
+      await opts.clock.sleep(wait);
+    }
+  }
+}

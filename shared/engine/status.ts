@@ -1,0 +1,38 @@
+import { drillSignal } from '../core/commands';
+import type { Policy } from '../core/policy';
+import { renderMeshConfig } from '../core/render';
+import type { MeshState, Refusal } from '../core/types';
+import type { PlanRecord, StoredEvent } from '../ports/state-store';
+import type { StatusView } from './api';
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** The status the control API and dashboard show: health, the applied matrix, layers, open plans, the last refusals. */
+export function statusView(policy: Policy, state: MeshState | null, version: number, open: PlanRecord[], recent: StoredEvent[], now: number): StatusView {
+  const lastDecision = recent.find((e) => e.kind === 'decision');
+  const refused = ((lastDecision?.detail as { refused?: Refusal[] } | undefined)?.refused ?? []) as Refusal[];
+  const signals = state ? Object.values(state.signals) : [];
+  const drill = state ? drillSignal(state) : null;
+  if (drill) signals.push(drill);
+  return {
+    mesh: policy.name,
+    version,
+    at: iso(now),
+    paused: state?.paused ? { actor: state.paused.actor, at: iso(state.paused.at), reason: state.paused.reason } : null,
+    health: Object.fromEntries(
+      policy.regionIds.map((r) => {
+        const h = state?.health[r];
+        return [r, { status: h?.status ?? 'HEALTHY', since: iso(h?.since ?? 0), ...(h?.step !== undefined ? { step: h.step } : {}), causes: h?.causes ?? [] }];
+      }),
+    ),
+    matrix: state?.applied?.matrix ?? null,
+    config: state?.applied ? renderMeshConfig(state.applied.matrix, policy) : null,
+    override: state?.override
+      ? { id: state.override.id, ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
+      : null,
+    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
+    activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
+    openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
+    refused,
+  };
+}
