@@ -19,7 +19,12 @@ export const duration = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  .meta({ description: 'A duration: 30s, 5m, 1h30m, 250ms, 2d, or a number of seconds' });
+
+// Duration and section defaults are prefaults: written as an operator would write them and
+// parsed like input, so the JSON Schema shows `5m` (not 300000, which reads as seconds there)
+// and a section's default is its fields' defaults, stated once.
 
 /** A window or schedule that lasts no time would never be open. */
 const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0s' });
@@ -53,7 +58,7 @@ const asmMesh = z.strictObject({
   /** Region of the ASM OpenAPI endpoint. */
   apiRegion: regionName,
   endpoint: z.string().url().optional(),
-  updateTimeout: duration.default(60_000),
+  updateTimeout: duration.prefault('1m'),
 });
 
 const istioMesh = z.strictObject({
@@ -106,14 +111,8 @@ const ruleSchema = z.strictObject({
   severity: z
     .union([severityName, z.record(z.string(), severityName)], { error: 'must be degraded, down, or a map from trigger level to degraded|down' })
     .default({ CRITICAL: 'down', critical: 'down', WARN: 'degraded', warning: 'degraded', Warning: 'degraded' }),
-  /** The service the signal is about, fixed by the rule. */
+  /** The service the signal is about; default: the alarm's `service` label or dimension. */
   service: z.string().min(1, 'required').optional(),
-  /** Or read the service from the alarm: a dimension (CMS) or a label (Alertmanager). */
-  serviceFrom: z
-    .union([z.strictObject({ fromDimension: z.string().min(1, 'required') }), z.strictObject({ fromLabel: z.string().min(1, 'required') })], {
-      error: 'must be {fromDimension: <name>} or {fromLabel: <name>}',
-    })
-    .optional(),
   ttl: duration.optional(),
 });
 
@@ -168,18 +167,18 @@ export const policySchema = z.strictObject({
   detection: z
     .strictObject({
       quorum: z.number().int().min(1, 'must be >= 1').default(1),
-      defaultTtl: duration.default(600_000),
+      defaultTtl: duration.prefault('10m'),
       rules: z.array(ruleSchema).default([]),
     })
-    .default({ quorum: 1, defaultTtl: 600_000, rules: [] }),
+    .prefault({}),
   recovery: z
     .strictObject({
-      holdFor: duration.default(300_000),
+      holdFor: duration.prefault('5m'),
       steps: z.array(z.number().int().min(1).max(100)).min(1).default([25, 50, 100]),
-      stepHold: duration.default(120_000),
-      maxHold: duration.default(3_600_000),
+      stepHold: duration.prefault('2m'),
+      maxHold: duration.prefault('1h'),
     })
-    .default({ holdFor: 300_000, steps: [25, 50, 100], stepHold: 120_000, maxHold: 3_600_000 }),
+    .prefault({}),
   response: z
     .strictObject({
       degradedShare: percent.default(50),
@@ -187,36 +186,36 @@ export const policySchema = z.strictObject({
       /** Where a drained region's traffic goes: down its failover order, or spread in proportion to the healthy regions' normal shares. */
       redistribute: z.enum(['failoverOrder', 'proportional']).default('failoverOrder'),
     })
-    .default({ degradedShare: 50, headroom: 1.2, redistribute: 'failoverOrder' }),
+    .prefault({}),
   safety: z
     .strictObject({
       minServingRegions: z.number().int().min(1, 'must be >= 1').default(1),
       maxDrainedRegions: z.number().int().min(0).default(1),
       maxStepPercent: z.number().int().min(1).max(100).default(50),
-      stepInterval: duration.default(60_000),
-      cooldown: duration.default(30_000),
+      stepInterval: duration.prefault('1m'),
+      cooldown: duration.prefault('30s'),
       freezeWindows: z.array(windowSchema).default([]),
     })
-    .default({ minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: 60_000, cooldown: 30_000, freezeWindows: [] }),
+    .prefault({}),
   scaling: z
     .strictObject({
-      readyTimeout: duration.default(300_000),
-      scaleDownDelay: duration.default(900_000),
+      readyTimeout: duration.prefault('5m'),
+      scaleDownDelay: duration.prefault('15m'),
       deployments: z.array(deploymentSchema).default([]),
     })
-    .default({ readyTimeout: 300_000, scaleDownDelay: 900_000, deployments: [] }),
+    .prefault({}),
   schedules: z.array(scheduleSchema).default([]),
   overrides: z
-    .strictObject({ defaultTtl: duration.default(3_600_000), maxTtl: duration.default(72 * 3_600_000) })
-    .default({ defaultTtl: 3_600_000, maxTtl: 72 * 3_600_000 }),
+    .strictObject({ defaultTtl: duration.prefault('1h'), maxTtl: duration.prefault('72h') })
+    .prefault({}),
   drills: z
     .strictObject({
       allowedWindows: z.array(windowSchema).default([]),
-      maxDuration: positiveDuration.default(3_600_000),
+      maxDuration: positiveDuration.prefault('1h'),
       /** Alarm-name globs that, firing during a drill, abort it (the drill is hurting users). */
       outcomeAlarms: z.array(z.string()).default([]),
     })
-    .default({ allowedWindows: [], maxDuration: 3_600_000, outcomeAlarms: [] }),
+    .prefault({}),
   notifications: z.array(notificationSchema).default([{ type: 'log' }]),
   drift: z.enum(['reapply', 'adopt', 'alert']).default('reapply'),
 });

@@ -256,7 +256,6 @@ function semanticProblems(view: SemanticView): string[] {
       if ('fromCluster' in rule.region && parsed.has('regions') && !anyCluster) {
         problems.push(`${path}.region.fromCluster: no region declares a cluster, so no event could be placed in a region`);
       }
-      if (rule.service !== undefined && rule.serviceFrom !== undefined) problems.push(`${path}: set service or serviceFrom, not both`);
       if (p.detection?.rules.findIndex((r) => r.name === rule.name) !== i) problems.push(`${path}.name: ${rule.name} is used twice`);
     });
   }
