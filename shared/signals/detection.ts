@@ -97,6 +97,11 @@ function severityOf(rule: DetectionRule, raw: RawAlarm): Outcome<Severity> {
   return { ok: mapped };
 }
 
+/** The rule's fixed service, else the alarm's own `service` label or dimension. */
+function serviceOf(rule: DetectionRule, raw: RawAlarm): string | undefined {
+  return rule.service ?? (raw.labels.service || raw.dimensions.service || undefined);
+}
+
 export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
   const rules = policy.detection.rules.filter((r) => ruleMatches(r, raw));
   const matched = rules.map((r) => r.name);
@@ -126,7 +131,7 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
       notes.push(`rule ${rule.name}: ${severity.why}`);
       continue;
     }
-    const service = rule.service ?? raw.labels.service ?? raw.dimensions.service;
+    const service = serviceOf(rule, raw);
     signals.push({
       key: `${rule.name}|${raw.source}|${raw.instance}`,
       source: raw.source,

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { parsePolicy } from '../../../shared/core/policy';
+import type { Signal } from '../../../shared/core/types';
+import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
+import { parseAlertmanager } from '../../../shared/signals/alertmanager';
+import { parseCmsCallback } from '../../../shared/signals/cms-webhook';
+import { globMatch, toSignals } from '../../../shared/signals/detection';
+import type { RawAlarm } from '../../../shared/signals/raw-alarm';
+
+const sample = (name: string) => readFileSync(new URL(`../../../events/alarms/${name}`, import.meta.url), 'utf8');
+const only = <T>(items: T[]): T => {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
+};
+
+const base = {
+  name: 'bookinfo',
+  mesh: { backend: 'asm', meshId: 'c-mesh-1', apiRegion: 'cn-hangzhou' },
+  regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
+};
+
+const policy = parsePolicy({
+  ...base,
+  detection: {
+    defaultTtl: '10m',
+    rules: [
+      { name: 'reviews-5xx', match: { source: 'cms', alertName: 'reviews-5xx-*' }, service: 'reviews', ttl: '15m' },
+      { name: 'ecs-cpu', match: { source: 'cms', metric: 'CPUUtilization', dimensions: { instanceId: 'i-uf6f5r8k2n3p4q5r6s7t' } }, region: { fromDimension: 'region' }, severity: 'degraded' },
+      { name: 'prometheus', match: { source: 'alertmanager', labels: { namespace: 'bookinfo' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
+      { name: 'node-down', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
+      { name: 'node-degraded', match: { source: 'ack', alertName: 'Node*Ready' }, severity: 'degraded' },
+      { name: 'reviews-unavailable', match: { source: 'ack', alertName: 'Minimum?eplicasUnavailable', labels: { namespace: 'bookinfo' } }, region: { fixed: 'cn-shanghai' }, severity: 'down', ttl: '5m' },
+    ],
+  },
+});
+
+const TEN_MIN = 600_000;
+const HZ_INSTANCE = 'putNewAlarm_user_7e5c0f4a-9b1d-4a8e-b3c2-1d6f0a9e8b74|instanceId=lb-bp1o94dp5i6earr9g6d1i,port=443,userId=1234567890123456,vip=47.96.12.34';
+const NODE_INSTANCE = 'c-hangzhou/Node/cn-hangzhou.10.0.1.12/Ready';
+
+describe('globMatch', () => {
+  test.each([
+    ['reviews-5xx-*', 'reviews-5xx-ratio', true],
+    ['reviews-5xx-*', 'reviews-5xx-', true],
+    ['reviews-5xx-*', 'ratings-5xx-ratio', false],
+    ['*-ratio', 'reviews-5xx-ratio', true],
+    ['*5xx*', 'reviews-5xx-ratio', true],
+    ['Node?otReady', 'NodeNotReady', true],
+    ['Node?otReady', 'NodeotReady', false],
+    ['a*b*c', 'aXbYbZc', true],
+    ['a*b*c', 'aXbYcZ', false],
+    ['*', '', true],
+    ['', '', true],
+    ['', 'x', false],
+    ['NodeNotReady', 'nodenotready', false],
+    // Regex metacharacters are literal.
+    ['cpu.[high]', 'cpu.[high]', true],
+    ['cpu.[high]', 'cpuX[high]', false],
+    ['??', '杭州', true],
+  ] as const)('%j on %j → %s', (pattern, text, result) => {
+    expect(globMatch(pattern, text)).toBe(result);
+  });
+});
+
+describe('toSignals on the samples', () => {
+  test('CMS ALERT and OK produce signals with one key: firing, then resolved', () => {
+    const firing: Signal = {
+      key: `reviews-5xx|cms|${HZ_INSTANCE}`,
+      source: 'cms',
+      rule: 'reviews-5xx',
+      region: 'cn-hangzhou',
+      service: 'reviews',
+      severity: 'down',
+      status: 'firing',
+      at: Date.parse('2026-11-03T02:15:30Z'),
+      ttl: 900_000,
+      name: 'reviews-5xx-ratio',
+    };
+    expect(toSignals(parseCmsCallback(sample('cms-callback-alert.txt')), policy)).toStrictEqual({ signals: [firing], matched: ['reviews-5xx'] });
+    expect(toSignals(parseCmsCallback(sample('cms-callback-ok.txt')), policy)).toStrictEqual({
+      signals: [{ ...firing, status: 'resolved', at: Date.parse('2026-11-03T02:31:30Z') }],
+      matched: ['reviews-5xx'],
+    });
+  });
+
+  test('a metric and dimension rule takes the region from a dimension and a fixed severity', () => {
+    const raw = parseCmsCallback(sample('cms-callback-seconds-json-dims.txt'));
+    expect(toSignals(raw, policy)).toStrictEqual({
+      signals: [
+        {
+          key: `ecs-cpu|cms|${raw.instance}`,
+          source: 'cms',
+          rule: 'ecs-cpu',
+          region: 'cn-shanghai',
+          severity: 'degraded',
+          status: 'firing',
+          at: Date.parse('2026-11-03T03:05:00Z'),
+          ttl: TEN_MIN,
+          name: 'ecs-cpu-shanghai',
+        },
+      ],
+      matched: ['ecs-cpu'],
+    });
+  });
+
+  test('Alertmanager severity labels map through the level map; the service comes from the label', () => {
+    const [errors, latency] = parseAlertmanager(sample('alertmanager-firing.json')).map((raw) => toSignals(raw, policy));
+    const common = { source: 'alertmanager', rule: 'prometheus', region: 'cn-shanghai', service: 'reviews', status: 'firing', ttl: TEN_MIN } as const;
+    expect(errors).toStrictEqual({
+      signals: [{ ...common, key: 'prometheus|alertmanager|8f2c1a7e9b3d5064', severity: 'down', at: Date.parse('2026-11-03T02:15:30.112Z'), name: 'ReviewsHighErrorRate' }],
+      matched: ['prometheus'],
+    });
+    expect(latency).toStrictEqual({
+      signals: [{ ...common, key: 'prometheus|alertmanager|1b9e4d2a7c6f3085', severity: 'degraded', at: Date.parse('2026-11-03T02:16:00Z'), name: 'ReviewsHighLatency' }],
+      matched: ['prometheus'],
+    });
+  });
+
+  test('two matching rules give two signals with distinct keys, and NodeReady resolves both', () => {
+    const common = { source: 'ack', region: 'cn-hangzhou', status: 'firing', at: Date.parse('2026-11-03T02:20:14Z'), ttl: TEN_MIN, name: 'NodeNotReady' } as const;
+    const firing: Signal[] = [
+      { ...common, key: `node-down|ack|${NODE_INSTANCE}`, rule: 'node-down', severity: 'down' },
+      { ...common, key: `node-degraded|ack|${NODE_INSTANCE}`, rule: 'node-degraded', severity: 'degraded' },
+    ];
+    expect(toSignals(only(parseAckEventBridge(JSON.parse(sample('ack-node-notready.json')))), policy)).toStrictEqual({
+      signals: firing,
+      matched: ['node-down', 'node-degraded'],
+    });
+    const resolved = toSignals(only(parseAckEventBridge(JSON.parse(sample('ack-node-ready.json')))), policy);
+    expect(resolved).toStrictEqual({
+      signals: firing.map((s) => ({ ...s, status: 'resolved', at: Date.parse('2026-11-03T02:41:52Z') })),
+      matched: ['node-down', 'node-degraded'],
+    });
+  });
+
+  test('a fixed region and a rule ttl', () => {
+    const raw = only(parseAckEventBridge(JSON.parse(sample('ack-deployment-unavailable.json'))));
+    expect(toSignals(raw, policy)).toStrictEqual({
+      signals: [
+        {
+          key: 'reviews-unavailable|ack|c-shanghai/Deployment/bookinfo/reviews-v1/Available',
+          source: 'ack',
+          rule: 'reviews-unavailable',
+          region: 'cn-shanghai',
+          severity: 'down',
+          status: 'firing',
+          at: Date.parse('2026-11-03T02:22:47Z'),
+          ttl: 300_000,
+          name: 'MinimumReplicasUnavailable',
+        },
+      ],
+      matched: ['reviews-unavailable'],
+    });
+  });
+
+  test('an alarm no rule matches yields no signal and a note, not an error', () => {
+    const raw = only(parseAckEventBridge(JSON.parse(sample('ack-pod-backoff.json'))));
+    expect(toSignals(raw, policy)).toStrictEqual({ signals: [], matched: [], note: 'ack alarm BackOff matches no detection rule' });
+  });
+});
+
+describe('toSignals: which rules match', () => {
+  const fixed = { region: { fixed: 'cn-hangzhou' }, severity: 'degraded' };
+  const criteria = parsePolicy({
+    ...base,
+    detection: {
+      rules: [
+        { name: 'by-source', match: { source: 'ack' }, ...fixed },
+        { name: 'by-name', match: { alertName: 'reviews-*-ratio' }, ...fixed },
+        { name: 'by-metric', match: { metric: 'StatusCode5xx' }, ...fixed },
+        { name: 'by-dimensions', match: { dimensions: { instanceId: 'lb-1', port: '443' } }, ...fixed },
+        { name: 'by-labels', match: { labels: { severity: 'critical', namespace: 'bookinfo' } }, ...fixed },
+      ],
+    },
+  });
+  const raw = (over: Partial<RawAlarm>): RawAlarm => ({
+    source: 'lab',
+    name: 'other',
+    state: 'firing',
+    dimensions: {},
+    labels: {},
+    instance: 'i',
+    at: 1,
+    ...over,
+  });
+
+  test.each([
+    ['nothing in common', raw({}), []],
+    ['the source', raw({ source: 'ack' }), ['by-source']],
+    ['the alert name glob', raw({ name: 'reviews-5xx-ratio' }), ['by-name']],
+    ['a name the glob does not cover', raw({ name: 'reviews-5xx-count' }), []],
+    ['the metric', raw({ metric: 'StatusCode5xx' }), ['by-metric']],
+    ['another metric', raw({ metric: 'StatusCode4xx' }), []],
+    ['every listed dimension, extra ones allowed', raw({ dimensions: { instanceId: 'lb-1', port: '443', vip: '1.2.3.4' } }), ['by-dimensions']],
+    ['only some listed dimensions', raw({ dimensions: { instanceId: 'lb-1' } }), []],
+    ['a dimension with another value', raw({ dimensions: { instanceId: 'lb-1', port: '80' } }), []],
+    ['every listed label', raw({ labels: { severity: 'critical', namespace: 'bookinfo', pod: 'p' } }), ['by-labels']],
+    ['a label given as a dimension does not count', raw({ dimensions: { severity: 'critical', namespace: 'bookinfo' } }), []],
+    ['several rules at once', raw({ source: 'ack', name: 'reviews-5xx-ratio', metric: 'StatusCode5xx' }), ['by-source', 'by-name', 'by-metric']],
+  ])('%s', (_what, alarm, rules) => {
+    const result = toSignals(alarm, criteria);
+    expect(result.matched).toStrictEqual(rules);
+    expect(result.signals.map((s) => s.key)).toStrictEqual(rules.map((r) => `${r}|${alarm.source}|i`));
+  });
+});
+
+describe('toSignals: alarms a matching rule cannot use', () => {
+  const edge = parsePolicy({
+    ...base,
+    detection: {
+      rules: [
+        { name: 'payload', match: { alertName: 'p' } },
+        { name: 'dimension', match: { alertName: 'd' }, region: { fromDimension: 'region' } },
+        { name: 'label', match: { alertName: 'l' }, region: { fromLabel: 'region' } },
+        { name: 'cluster', match: { alertName: 'c' }, region: { fromCluster: true } },
+      ],
+    },
+  });
+  const raw = (over: Partial<RawAlarm>): RawAlarm => ({
+    source: 'cms',
+    name: 'p',
+    state: 'firing',
+    level: 'WARN',
+    dimensions: {},
+    labels: {},
+    regionId: 'cn-hangzhou',
+    instance: 'i',
+    at: 5,
+    ...over,
+  });
+  const signal = (rule: string, over: Partial<Signal> = {}): Signal => ({
+    key: `${rule}|cms|i`,
+    source: 'cms',
+    rule,
+    region: 'cn-hangzhou',
+    severity: 'degraded',
+    status: 'firing',
+    at: 5,
+    ttl: TEN_MIN,
+    name: rule === 'payload' ? 'p' : rule[0],
+    ...over,
+  });
+
+  test.each([
+    ['region from the payload', raw({}), { signals: [signal('payload')], matched: ['payload'] }],
+    ['region from a dimension', raw({ name: 'd', dimensions: { region: 'cn-shanghai' } }), { signals: [signal('dimension', { region: 'cn-shanghai' })], matched: ['dimension'] }],
+    ['region from a label', raw({ name: 'l', labels: { region: 'cn-shanghai' } }), { signals: [signal('label', { region: 'cn-shanghai' })], matched: ['label'] }],
+    ['region from a cluster', raw({ name: 'c', clusterId: 'c-shanghai' }), { signals: [signal('cluster', { region: 'cn-shanghai' })], matched: ['cluster'] }],
+    ['service from a dimension when no label names it', raw({ dimensions: { service: 'ratings' } }), { signals: [signal('payload', { service: 'ratings' })], matched: ['payload'] }],
+    [
+      'a region the policy does not declare',
+      raw({ regionId: 'cn-beijing' }),
+      { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: region cn-beijing (from the payload regionId) is not declared in the policy (declared: cn-hangzhou, cn-shanghai)' },
+    ],
+    ['no regionId in the payload', raw({ regionId: undefined }), { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: no region in the payload regionId' }],
+    ['a missing dimension', raw({ name: 'd' }), { signals: [], matched: ['dimension'], note: 'cms alarm d: rule dimension: no region in dimension region' }],
+    ['a missing label', raw({ name: 'l' }), { signals: [], matched: ['label'], note: 'cms alarm l: rule label: no region in label region' }],
+    ['no cluster id', raw({ name: 'c' }), { signals: [], matched: ['cluster'], note: 'cms alarm c: rule cluster: the alarm names no cluster' }],
+    ['an unknown cluster', raw({ name: 'c', clusterId: 'c-beijing' }), { signals: [], matched: ['cluster'], note: 'cms alarm c: rule cluster: cluster c-beijing belongs to no region of the policy' }],
+    [
+      'a firing level the default map does not know',
+      raw({ level: 'INFO' }),
+      { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: level INFO is not mapped to a severity (mapped: CRITICAL, critical, WARN, warning, Warning)' },
+    ],
+    ['a firing alarm without a level', raw({ level: undefined }), { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: the alarm has no level to map to a severity' }],
+    ['a resolve clears whatever its level', raw({ state: 'resolved', level: 'OK' }), { signals: [signal('payload', { status: 'resolved' })], matched: ['payload'] }],
+    ['CRITICAL maps to down', raw({ level: 'CRITICAL' }), { signals: [signal('payload', { severity: 'down' })], matched: ['payload'] }],
+    ['insufficient data', raw({ state: 'insufficient' }), { signals: [], matched: ['payload'], note: 'cms alarm p reports insufficient data, which says nothing about health' }],
+  ])('%s', (_what, alarm, result) => {
+    expect(toSignals(alarm, edge)).toStrictEqual(result);
+  });
+});
