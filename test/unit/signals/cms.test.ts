@@ -129,6 +129,12 @@ describe('parseCmsCallback', () => {
     expect(otherObject.instance).not.toBe(alert.instance);
   });
 
+  test('a callback without dimensions identifies the alarm by its rule alone', () => {
+    const { dimensions: _d, ...rest } = fields;
+    const { regionId: _r, ...noRegion } = expected;
+    expect(parseCmsCallback(form(rest))).toStrictEqual({ ...noRegion, dimensions: {}, instance: 'rule-1|' });
+  });
+
   test('without a ruleId the alert name identifies the rule', () => {
     const { ruleId: _r, ...rest } = fields;
     expect(parseCmsCallback(form(rest)).instance).toBe('reviews-5xx-ratio|instanceId=lb-1,region=cn-hangzhou,userId=1234567890123456');
