@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Cron } from 'croner';
+import { parseDuration } from '../../shared/core/duration';
+import type { FcContext } from '../../shared/http/runtime-types';
+import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
+import { loadSYaml, type Fc3Trigger } from './s-yaml';
+
+/**
+ * A local Function Compute 3.0 host: serves the functions of an `s.yaml` with FC's event shapes,
+ * so the lab runs the very handlers that are deployed.
+ *
+ *   /<function>/…            HTTP trigger (rawPath is what follows the function's name)
+ *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array)
+ *   POST /_invoke/<function> invocation; `x-fc-invocation-type: Async` answers 202 and runs it in the background
+ *   GET  /healthz            200 once every handler is loaded
+ * Timer triggers fire on their cron (6 fields, seconds first, or `@every 30s`).
+ */
+
+export type FcHandlerFn = (event: Buffer, context: FcContext) => Promise<unknown>;
+export type HandlerModule = Record<string, unknown>;
+
+export interface HostedFunction {
+  /** The s.yaml resource key, which is also the URL prefix and the functions/ folder. */
+  key: string;
+  functionName: string;
+  handlerExport: string;
+  memory: number;
+  timeout: number;
+  region: string;
+  environment: Record<string, string>;
+  triggers: Fc3Trigger[];
+}
+
+export interface AsyncOutcome {
+  function: string;
+  requestId: string;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export interface FcHostOptions {
+  sYamlPath: string;
+  port?: number;
+  /** Imports a function's handler module; by default `functions/<key>/handler.ts` next to s.yaml (needs tsx). */
+  loadHandler?: (key: string, fn: HostedFunction) => Promise<HandlerModule>;
+  /** Resolves `${env(…)}` in s.yaml and provides the credentials put on the context. */
+  env?: Record<string, string | undefined>;
+  /** Called when a background (async) invocation finishes. */
+  onAsyncDone?: (outcome: AsyncOutcome) => void;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export interface FcHost {
+  url: string;
+  port: number;
+  functions: HostedFunction[];
+  /** Invoke in the background as FC's async invocation does; resolves with the request id at once. */
+  invokeAsync(key: string, payload: Buffer | string): string;
+  /** Resolves when no background invocation is running. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function hostedFunctions(sYamlPath: string, env: Record<string, string | undefined>) {
+  const { spec, missingEnv } = loadSYaml(sYamlPath, env);
+  const functions: HostedFunction[] = Object.entries(spec.resources).map(([key, r]) => ({
+    key,
+    functionName: r.props.functionName,
+    handlerExport: r.props.handler.split('.')[1] as string,
+    memory: r.props.memorySize,
+    timeout: r.props.timeout,
+    region: r.props.region,
+    environment: r.props.environmentVariables ?? {},
+    triggers: r.props.triggers ?? [],
+  }));
+  const accountId = String(spec.vars?.accountId ?? '') || env.ALIBABA_CLOUD_ACCOUNT_ID || '0';
+  return { functions, missingEnv, accountId };
+}
+
+/** Imports the TypeScript handler module in-process; its s.yaml environment fills unset variables. */
+function defaultLoader(sYamlPath: string) {
+  return async (key: string, fn: HostedFunction): Promise<HandlerModule> => {
+    for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined) process.env[k] = v;
+    return (await import(pathToFileURL(path.join(path.dirname(sYamlPath), 'functions', key, 'handler.ts')).href)) as HandlerModule;
+  };
+}
+
+export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
+  const env = opts.env ?? process.env;
+  const log = opts.log ?? ((line) => process.stderr.write(`${JSON.stringify(line)}\n`));
+  const { functions, missingEnv, accountId } = hostedFunctions(opts.sYamlPath, env);
+  if (missingEnv.length) log({ host: 'fc', level: 'warn', message: `s.yaml names unset environment variables: ${missingEnv.join(', ')}` });
+  const load = opts.loadHandler ?? defaultLoader(opts.sYamlPath);
+  const handlers = new Map<string, FcHandlerFn>();
+  for (const fn of functions) {
+    const mod = await load(fn.key, fn);
+    const h = mod[fn.handlerExport];
+    if (typeof h !== 'function') throw new Error(`${fn.key}: handler module has no function export ${fn.handlerExport}`);
+    handlers.set(fn.key, h as FcHandlerFn);
+  }
+  const byKey = new Map(functions.map((f) => [f.key, f]));
+
+  function contextFor(fn: HostedFunction, requestId: string): FcContext {
+    const logAt = (level: string) => (...args: unknown[]) => log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+    const securityToken = env.ALIBABA_CLOUD_SECURITY_TOKEN;
+    return {
+      requestId,
+      ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } } : {}),
+      function: { name: fn.functionName, handler: `index.${fn.handlerExport}`, memory: fn.memory, timeout: fn.timeout },
+      region: fn.region,
+      accountId,
+      logger: { debug: logAt('debug'), info: logAt('info'), warn: logAt('warn'), error: logAt('error') },
+    };
+  }
+
+  /** Runs a handler under the function's timeout; the handler's promise cannot be cancelled, only abandoned. */
+  async function invoke(fn: HostedFunction, event: Buffer, requestId: string): Promise<unknown> {
+    const handler = handlers.get(fn.key) as FcHandlerFn;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_r, reject) => {
+      timer = setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeout)), fn.timeout * 1000);
+    });
+    try {
+      return await Promise.race([handler(event, contextFor(fn, requestId)), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const background = new Set<Promise<void>>();
+  function invokeAsync(key: string, payload: Buffer | string): string {
+    const fn = byKey.get(key);
+    if (!fn) throw new Error(`no function ${key}`);
+    const requestId = randomUUID();
+    const run = invoke(fn, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), requestId).then(
+      (result) => opts.onAsyncDone?.({ function: key, requestId, ok: true, result }),
+      (err: unknown) => {
+        log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed: ${err instanceof Error ? err.message : String(err)}` });
+        opts.onAsyncDone?.({ function: key, requestId, ok: false, error: err instanceof Error ? err.message : String(err) });
+      },
+    );
+    background.add(run);
+    void run.finally(() => background.delete(run));
+    return requestId;
+  }
+
+  function fcError(res: ServerResponse, status: number, code: string, message: string): void {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ Code: code, Message: message }));
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fc.local');
+    const segments = url.pathname.split('/');
+    const first = segments[1] ?? '';
+    const requestId = randomUUID();
+    if (url.pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
+      return;
+    }
+    if (first === '_events' || first === '_invoke') {
+      const fn = byKey.get(segments[2] ?? '');
+      if (!fn || segments.length !== 3) return fcError(res, 404, 'FunctionNotFound', `no function ${segments[2] ?? ''}`);
+      if (req.method !== 'POST') return fcError(res, 405, 'MethodNotAllowed', `${first} takes POST`);
+      if (first === '_events' && !fn.triggers.some((t) => t.triggerType === 'eventbridge')) {
+        return fcError(res, 400, 'TriggerNotFound', `${fn.key} has no eventbridge trigger in s.yaml`);
+      }
+      const body = await readBody(req);
+      if (first === '_invoke' && /^async$/i.test(String(req.headers['x-fc-invocation-type'] ?? ''))) {
+        const id = invokeAsync(fn.key, body);
+        res.writeHead(202, { 'x-fc-request-id': id }).end();
+        return;
+      }
+      try {
+        writeReply(res, await invoke(fn, body, requestId), { 'x-fc-request-id': requestId });
+      } catch (err) {
+        writeFunctionError(res, err, requestId);
+      }
+      return;
+    }
+    const fn = byKey.get(first);
+    const http = fn?.triggers.find((t) => t.triggerType === 'http');
+    if (!fn || !http || http.triggerType !== 'http') return fcError(res, 404, 'TriggerNotFound', `no HTTP function at /${first}`);
+    const method = (req.method ?? 'GET').toUpperCase();
+    if (!(http.triggerConfig.methods as string[]).includes(method)) return fcError(res, 405, 'MethodNotAllowed', `${fn.key} accepts ${http.triggerConfig.methods.join(', ')}`);
+    const rawPath = `/${segments.slice(2).join('/')}`;
+    const event = httpEnvelope({ req, body: await readBody(req), rawPath, search: url.searchParams, requestId, accountId, now: new Date() });
+    try {
+      writeReply(res, await invoke(fn, Buffer.from(JSON.stringify(event)), requestId), { 'x-fc-request-id': requestId });
+    } catch (err) {
+      writeFunctionError(res, err, requestId);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
+      if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
+      else res.end();
+    });
+  });
+
+  const timers = startTimers(functions, (fn, event) => {
+    const requestId = randomUUID();
+    invoke(fn, Buffer.from(JSON.stringify(event)), requestId).catch((err: unknown) => {
+      log({ host: 'fc', function: fn.key, requestId, level: 'error', message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}` });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    functions,
+    invokeAsync,
+    async idle() {
+      while (background.size) await Promise.allSettled([...background]);
+    },
+    async stop() {
+      timers.forEach((stop) => stop());
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      while (background.size) await Promise.allSettled([...background]);
+    },
+  };
+}
+
+/** FC's timer event: `{triggerTime, triggerName, payload}`, triggerTime in whole seconds. */
+function startTimers(functions: HostedFunction[], fire: (fn: HostedFunction, event: Record<string, unknown>) => void): Array<() => void> {
+  const stops: Array<() => void> = [];
+  for (const fn of functions) {
+    for (const t of fn.triggers) {
+      if (t.triggerType !== 'timer' || !t.triggerConfig.enable) continue;
+      const { cronExpression, payload } = t.triggerConfig;
+      const event = () => ({ triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: t.triggerName, ...(payload !== undefined ? { payload } : {}) });
+      const every = /^@every (.+)$/.exec(cronExpression);
+      if (every) {
+        const ms = parseDuration(every[1] as string) ?? 60_000;
+        const id = setInterval(() => fire(fn, event()), ms);
+        stops.push(() => clearInterval(id));
+      } else {
+        const job = new Cron(cronExpression, { timezone: 'UTC' }, () => fire(fn, event()));
+        stops.push(() => job.stop());
+      }
+    }
+  }
+  return stops;
+}

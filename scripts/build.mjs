@@ -1,0 +1,69 @@
+// Bundles each function listed in s.yaml into the folder its `code` names, one CommonJS file
+// per function, so what is deployed can never drift from what is built.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { parse } from 'yaml';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** `{key, code, handlerFile, exportName}` for every fc3 resource; throws naming what does not line up. */
+export function functionsFromSYaml(sYamlPath = path.join(root, 's.yaml')) {
+  const doc = parse(readFileSync(sYamlPath, 'utf8'));
+  const problems = [];
+  const out = [];
+  for (const [key, resource] of Object.entries(doc?.resources ?? {})) {
+    if (resource?.component !== 'fc3') continue;
+    const props = resource.props ?? {};
+    const expectedCode = `./dist/${key}`;
+    if (props.code !== expectedCode) problems.push(`resources.${key}.props.code: must be ${expectedCode} (got ${JSON.stringify(props.code)})`);
+    const [file, exportName, extra] = String(props.handler ?? '').split('.');
+    if (file !== 'index' || !exportName || extra !== undefined) problems.push(`resources.${key}.props.handler: must be index.<export> (got ${JSON.stringify(props.handler)})`);
+    const entry = path.join(root, 'functions', key, 'handler.ts');
+    if (!existsSync(entry)) problems.push(`resources.${key}: no functions/${key}/handler.ts`);
+    out.push({ key, code: expectedCode, entry, exportName });
+  }
+  if (out.length === 0) problems.push('resources: no fc3 functions');
+  if (problems.length) throw new Error(`s.yaml does not match the functions folder:\n  ${problems.join('\n  ')}`);
+  return out;
+}
+
+export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
+  const fns = functionsFromSYaml(sYamlPath);
+  const results = [];
+  for (const fn of fns) {
+    const outDir = path.join(outRoot, fn.code);
+    await rm(outDir, { recursive: true, force: true });
+    await mkdir(outDir, { recursive: true });
+    const started = performance.now();
+    const result = await build({
+      entryPoints: [fn.entry],
+      outfile: path.join(outDir, 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      // FC keeps state in Tablestore; the SQLite adapter (a native module) is for one machine only.
+      external: ['better-sqlite3'],
+      legalComments: 'none',
+      logLevel: 'silent',
+      metafile: true,
+    });
+    // The repository is an ES module package; this marks the bundle as CommonJS wherever it is loaded.
+    await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+    const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+    results.push({ function: fn.key, out: path.relative(root, path.join(outDir, 'index.js')), bytes, ms: Math.round(performance.now() - started) });
+  }
+  return results;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    for (const r of await buildFunctions()) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.ms} ms`);
+  } catch (err) {
+    console.error(err.errors?.length ? err.errors.map((e) => `${e.location?.file ?? ''}:${e.location?.line ?? ''} ${e.text}`).join('\n') : err.message);
+    process.exit(1);
+  }
+}
