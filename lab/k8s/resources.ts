@@ -1,0 +1,53 @@
+/** The resource types the twin serves, and what distinguishes them. */
+
+export interface ResourceType {
+  group: string;
+  plural: string;
+  kind: string;
+  /** Served versions; the first is the storage version. All share one schema here. */
+  versions: readonly string[];
+  /**
+   * Built-in types accept a PUT without metadata.resourceVersion (last writer wins);
+   * custom resources do not (the CRD strategy sets AllowUnconditionalUpdate false).
+   */
+  unconditionalUpdate: boolean;
+  hasScale: boolean;
+}
+
+export const DESTINATION_RULES: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'destinationrules',
+  kind: 'DestinationRule',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
+export const VIRTUAL_SERVICES: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'virtualservices',
+  kind: 'VirtualService',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
+export const DEPLOYMENTS: ResourceType = {
+  group: 'apps',
+  plural: 'deployments',
+  kind: 'Deployment',
+  versions: ['v1'],
+  unconditionalUpdate: true,
+  hasScale: true,
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, DEPLOYMENTS];
+
+export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
+  return RESOURCE_TYPES.find((rt) => rt.group === group && rt.plural === plural && rt.versions.includes(version));
+}
+
+/** `deployments.apps`, `destinationrules.networking.istio.io`: how the API server names a resource in messages. */
+export function qualifiedResource(rt: ResourceType): string {
+  return `${rt.plural}.${rt.group}`;
+}

@@ -1,0 +1,111 @@
+import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
+import type { EffectiveTrafficPolicy, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource } from '../dataplane/config-source';
+import { desiredReplicas, type DeploymentPods } from './deployment-pods';
+import type { K8sObject, ObjectStore } from './object-store';
+import { DEPLOYMENTS, DESTINATION_RULES, VIRTUAL_SERVICES } from './resources';
+
+/**
+ * The data plane's view of the twin: Istio objects from the mesh scope, replicas from the
+ * cluster scopes. Hosts match as Istio resolves them: a rule's short name `reviews` in namespace
+ * `default` means `reviews.default.svc.cluster.local`; a short name asked for here matches on
+ * the service name alone (the lab's services have unique names).
+ */
+
+export interface LabRoutingSourceOptions {
+  store: ObjectStore;
+  pods: DeploymentPods;
+  meshScope: string;
+  /** The mesh-wide setting (ASM's LocalityLB) as the data plane has it, or null when none is set. */
+  meshWideLocalityLb: () => LocalityLbSettingInput | null;
+}
+
+interface DestinationRuleView {
+  host?: string;
+  trafficPolicy?: {
+    loadBalancer?: { localityLbSetting?: LocalityLbSettingInput | null } | null;
+    outlierDetection?: Record<string, unknown> | null;
+  } | null;
+  subsets?: Array<{ name?: string; labels?: Record<string, string> }> | null;
+}
+
+interface VirtualServiceView {
+  hosts?: string[];
+  http?: Array<{ match?: Array<{ headers?: Record<string, Record<string, unknown>> }>; route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }> }>;
+}
+
+function fullName(ruleHost: string, namespace: string): string {
+  return ruleHost.includes('.') || ruleHost.startsWith('*') ? ruleHost : `${ruleHost}.${namespace}.svc.cluster.local`;
+}
+
+/** 2 for an exact match, 1 for a wildcard match, 0 for none. */
+function hostMatch(ruleHost: string, namespace: string, host: string): number {
+  const full = fullName(ruleHost, namespace);
+  if (full === '*') return 1;
+  if (full.startsWith('*.')) return host.includes('.') && host.endsWith(full.slice(1)) ? 1 : 0;
+  if (!host.includes('.')) return full.split('.')[0] === host ? 2 : 0;
+  return fullName(host, namespace) === full ? 2 : 0;
+}
+
+function byCreation(a: K8sObject, b: K8sObject): number {
+  return a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
+}
+
+const OUTLIER_FIELDS = ['consecutive5xxErrors', 'consecutiveGatewayErrors', 'interval', 'baseEjectionTime', 'maxEjectionPercent'] as const;
+
+function outlierDetectionOf(raw: Record<string, unknown> | null | undefined): OutlierDetectionSpec | null {
+  if (!raw) return null;
+  const spec: Record<string, unknown> = {};
+  for (const field of OUTLIER_FIELDS) if (raw[field] !== undefined) spec[field] = raw[field];
+  return spec as OutlierDetectionSpec;
+}
+
+export class LabRoutingSource implements RoutingConfigSource {
+  constructor(private readonly opts: LabRoutingSourceOptions) {}
+
+  trafficPolicy(host: string): EffectiveTrafficPolicy {
+    const rule = this.destinationRule(host);
+    const spec = (rule?.spec ?? {}) as DestinationRuleView;
+    const own = spec.trafficPolicy?.loadBalancer?.localityLbSetting;
+    const subsets: Record<string, Record<string, string>> = {};
+    for (const s of spec.subsets ?? []) if (s.name) subsets[s.name] = { ...(s.labels ?? {}) };
+    return {
+      // A DestinationRule's localityLbSetting replaces the mesh-wide one entirely.
+      localityLb: own ? structuredClone(own) : this.opts.meshWideLocalityLb(),
+      outlierDetection: outlierDetectionOf(spec.trafficPolicy?.outlierDetection),
+      subsets,
+    };
+  }
+
+  httpRoutes(host: string): HttpRouteSpec[] {
+    const services = this.opts.store
+      .list(this.opts.meshScope, VIRTUAL_SERVICES)
+      .filter((vs) => ((vs.spec as VirtualServiceView).hosts ?? []).some((h) => hostMatch(h, vs.metadata.namespace, host) > 0))
+      .sort(byCreation);
+    return services.flatMap((vs) =>
+      ((vs.spec as VirtualServiceView).http ?? []).map((route) => ({
+        ...(route.match ? { match: structuredClone(route.match) as HttpRouteSpec['match'] } : {}),
+        route: (route.route ?? []).map((r) => ({
+          destination: { host: r.destination?.host ?? '', ...(r.destination?.subset ? { subset: r.destination.subset } : {}) },
+          ...(r.weight !== undefined ? { weight: r.weight } : {}),
+        })),
+      })),
+    );
+  }
+
+  replicas(cluster: string, namespace: string, deployment: string): { desired: number; ready: number } | null {
+    if (!this.opts.store.hasScope(cluster)) return null;
+    const found = this.opts.store.find(cluster, DEPLOYMENTS, namespace, deployment);
+    if (!found) return null;
+    return { desired: desiredReplicas(found), ready: this.opts.pods.counts(cluster, namespace, deployment)?.ready ?? 0 };
+  }
+
+  private destinationRule(host: string): K8sObject | null {
+    // Istio: the exact host wins over a wildcard; among equals, the oldest rule.
+    const candidates = this.opts.store
+      .list(this.opts.meshScope, DESTINATION_RULES)
+      .map((dr) => ({ dr, score: hostMatch((dr.spec as DestinationRuleView).host ?? '', dr.metadata.namespace, host) }))
+      .filter((c) => c.score > 0)
+      .sort((a, b) => b.score - a.score || byCreation(a.dr, b.dr));
+    return candidates[0]?.dr ?? null;
+  }
+}
