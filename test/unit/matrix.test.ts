@@ -179,6 +179,17 @@ describe('stepToward', () => {
         { 'cn-a': { 'cn-a': 10, 'cn-b': 10, 'cn-c': 80 }, 'cn-b': { 'cn-b': 80, 'cn-c': 20 }, 'cn-c': { 'cn-c': 100 } },
         { 'cn-a': { 'cn-c': 100 }, 'cn-b': { 'cn-b': 80, 'cn-c': 20 }, 'cn-c': { 'cn-c': 100 } },
       ]],
+    // Levelling alone would take 55 from cn-a (down to cn-b's 5 left); the cap holds it to 50.
+    ['a far cell beside a near one still moves at most maxPoints', { 'cn-a': { 'cn-a': 60, 'cn-b': 10, 'cn-d': 30 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+      { 'cn-a': { 'cn-c': 35, 'cn-d': 65 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } }, 50, ['cn-a', 'cn-b', 'cn-c', 'cn-d'], [
+        { 'cn-a': { 'cn-a': 10, 'cn-c': 30, 'cn-d': 60 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+        { 'cn-a': { 'cn-c': 35, 'cn-d': 65 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+      ]],
+    ['and a far target beside a near one takes at most maxPoints', { 'cn-a': { 'cn-a': 35, 'cn-b': 35, 'cn-d': 30 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+      { 'cn-a': { 'cn-c': 60, 'cn-d': 40 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } }, 50, ['cn-a', 'cn-b', 'cn-c', 'cn-d'], [
+        { 'cn-a': { 'cn-a': 5, 'cn-b': 5, 'cn-c': 50, 'cn-d': 40 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+        { 'cn-a': { 'cn-c': 60, 'cn-d': 40 }, 'cn-b': { 'cn-b': 100 }, 'cn-c': { 'cn-c': 100 }, 'cn-d': { 'cn-d': 100 } },
+      ]],
     ['already there: unchanged', { 'cn-a': { 'cn-a': 90, 'cn-b': 10 }, 'cn-b': { 'cn-b': 100 } }, { 'cn-a': { 'cn-a': 90, 'cn-b': 10 }, 'cn-b': { 'cn-b': 100 } }, 5, AB,
       [{ 'cn-a': { 'cn-a': 90, 'cn-b': 10 }, 'cn-b': { 'cn-b': 100 } }]],
   ])('%s', (_name, from, to, maxPoints, regionIds, expectedSteps) => {

@@ -17,6 +17,8 @@ const shareArb = fc.oneof(
   { arbitrary: fc.constant(0), weight: 2 },
   { arbitrary: fc.double({ min: 0, max: 100, noNaN: true, noDefaultInfinity: true }), weight: 5 },
   { arbitrary: fc.double({ min: 0, max: 1, noNaN: true, noDefaultInfinity: true }), weight: 1 },
+  // Whole multiples of 5: rows where several cells are exactly a step apart, where caps bind.
+  { arbitrary: fc.integer({ min: 0, max: 20 }).map((n) => n * 5), weight: 3 },
 );
 
 /** Fractional rows as the health response produces them: scaled to sum to about 100, float error included. */
@@ -33,6 +35,18 @@ function sharesArb(regionIds: string[]): fc.Arbitrary<Record<string, Record<stri
           });
           return row;
         }),
+        weight: 2,
+      },
+      {
+        // Few destinations, coarse weights: a drain spread over two or three regions, the shape
+        // where one far cell and several near ones compete for a capped step.
+        arbitrary: fc
+          .shuffledSubarray(regionIds, { minLength: 1, maxLength: Math.min(3, regionIds.length) })
+          .chain((dsts) => fc.tuple(fc.constant(dsts), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: dsts.length, maxLength: dsts.length })))
+          .map(([dsts, parts]) => {
+            const total = parts.reduce((s, v) => s + v, 0);
+            return Object.fromEntries(dsts.map((d, i) => [d, ((parts[i] ?? 0) * 100) / total]));
+          }),
         weight: 2,
       },
     );
@@ -109,7 +123,7 @@ describe('stepToward, for any pair of matrices and step size', () => {
       regionIds: fc.constant(regionIds),
       from: sharesArb(regionIds),
       to: sharesArb(regionIds),
-      maxPoints: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(1, 25, 50)),
+      maxPoints: fc.oneof(fc.integer({ min: 1, max: 100 }), fc.constantFrom(1, 10, 20, 25, 30, 50)),
     }),
   );
 

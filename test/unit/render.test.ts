@@ -176,6 +176,9 @@ describe('configEquals', () => {
       { from: HZ, to: { [HZ]: 90, [SH]: 10 } }, { from: SH, to: { [SH]: 100 } },
     ] } }, true],
     ['a later rule for the same source is dead', failoverTwo, { mode: 'failover', localityLbSetting: { failover: [...failoverPairsTwo, { from: HZ, to: BJ }] } }, true],
+    ['a later distribute rule for the same source is dead', ninetyTen, { mode: 'distribute', localityLbSetting: { distribute: [
+      { from: `${HZ}/*`, to: { [`${HZ}/*`]: 90, [`${SH}/*`]: 10 } }, { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } }, { from: `${HZ}/*`, to: { [`${SH}/*`]: 100 } },
+    ] } }, true],
     ['one weight differs', ninetyTen, { mode: 'distribute', localityLbSetting: { distribute: [
       { from: `${HZ}/*`, to: { [`${HZ}/*`]: 80, [`${SH}/*`]: 20 } }, { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } },
     ] } }, false],
