@@ -1,0 +1,219 @@
+import { ValidationError } from '../../shared/core/errors';
+import type { Clock } from '../../shared/ports/clock';
+import type { GatewaySpec, Topology } from '../topology/schema';
+import type { RoutingConfigSource } from './config-source';
+import { PodDirectory, type Locality, type Pod } from './endpoints';
+import { NO_FAULT, type FaultEffects } from './faults';
+import { exactPercentile, round2 } from './latency-histogram';
+import { TrafficMetrics, type TrafficSnapshot } from './metrics';
+import { PeriodicTask } from './periodic-task';
+import { SeededRandom } from './prng';
+import { MeshRouter, type Caller, type CallerEjection } from './router';
+
+/**
+ * The twin's data plane: requests enter at a gateway and walk the call graph; every hop is
+ * routed by the caller's sidecar (see router.ts), answered by a pod (or failed by a fault), fed
+ * back to the caller's outlier detector and measured. A pod whose dependency fails answers 500
+ * itself, so a failure shows at every hop above it, as it does in services without fallbacks.
+ * Given the same seed, config and call sequence, the results are identical.
+ */
+
+export interface RequestBatchResult {
+  gateway: string;
+  count: number;
+  /** Requests answered below 400 at the gateway. */
+  ok: number;
+  failed: number;
+  /** Gateway answers by status code. */
+  statuses: Record<string, number>;
+  /** Hops that reached a pod, by `region/service/version` (whatever it answered). */
+  served: Record<string, number>;
+  /** Of those, hops the pod answered 5xx. */
+  errors: Record<string, number>;
+  /** Where the entry service was served: region → hops. */
+  byRegion: Record<string, number>;
+  /** Where each service was served: service → region → hops. */
+  byService: Record<string, Record<string, number>>;
+  /** Hops that found no endpoint to go to (Envoy's "no healthy upstream"), by service. */
+  noUpstream: Record<string, number>;
+  latencyMs: { p50: number; p99: number };
+}
+
+export interface LabDataPlaneOptions {
+  topology: Topology;
+  config: RoutingConfigSource;
+  clock: Clock;
+  seed: number;
+  faults?: FaultEffects;
+  metrics?: TrafficMetrics;
+  /** Background traffic tick; each tick sends every gateway's load × tick. */
+  tickMs?: number;
+  /** Told when a background tick fails (it never stops the loop). */
+  onError?: (err: unknown) => void;
+}
+
+export class UnknownGatewayError extends ValidationError {
+  constructor(gateway: string, known: string[]) {
+    super([`gateway: unknown gateway ${gateway} (known: ${known.join(', ')})`]);
+  }
+}
+
+interface HopOutcome {
+  status: number;
+  latencyMs: number;
+}
+
+interface BatchTally {
+  served: Record<string, number>;
+  errors: Record<string, number>;
+  byService: Record<string, Record<string, number>>;
+  noUpstream: Record<string, number>;
+}
+
+const NO_FAULTS: FaultEffects = { effectOn: () => NO_FAULT, gatewayDown: () => false };
+
+export class LabDataPlane {
+  readonly metrics: TrafficMetrics;
+  private readonly rand: SeededRandom;
+  private readonly router: MeshRouter;
+  private readonly gateways: Map<string, GatewaySpec>;
+  private readonly calls = new Map<string, string[]>();
+  private readonly medianLatency = new Map<string, number>();
+  private readonly faults: FaultEffects;
+  private readonly background: PeriodicTask;
+  private readonly carry = new Map<string, number>();
+
+  constructor(private readonly opts: LabDataPlaneOptions) {
+    const { topology } = opts;
+    this.rand = new SeededRandom(opts.seed);
+    this.metrics = opts.metrics ?? new TrafficMetrics();
+    this.faults = opts.faults ?? NO_FAULTS;
+    this.router = new MeshRouter(topology, opts.config, new PodDirectory(topology));
+    this.gateways = new Map(topology.gateways.map((g) => [g.name, g]));
+    for (const s of topology.services) {
+      this.medianLatency.set(s.name, s.latencyMs);
+      for (const v of s.versions) {
+        const callees = topology.calls.filter((c) => c.from === s.name && (!c.versions || c.versions.includes(v))).flatMap((c) => c.to);
+        this.calls.set(`${s.name}|${v}`, callees);
+      }
+    }
+    this.background = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.backgroundTick(), opts.onError);
+  }
+
+  /** Send `count` requests through a gateway, now (by the Clock). */
+  send(gateway: string, count: number, headers: Record<string, string> = {}): RequestBatchResult {
+    const gw = this.gateways.get(gateway);
+    if (!gw) throw new UnknownGatewayError(gateway, [...this.gateways.keys()]);
+    const now = this.opts.clock.now();
+    this.faults.expire?.();
+    this.router.beginBatch();
+    const hdrs = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    const tally: BatchTally = { served: {}, errors: {}, byService: {}, noUpstream: {} };
+    const statuses: Record<string, number> = {};
+    const latencies = new Float64Array(count);
+    let ok = 0;
+    const gatewayProxy: Caller = { proxyId: `gateway/${gw.name}`, locality: { region: gw.region, zone: gw.zone } };
+    for (let i = 0; i < count; i++) {
+      const outcome = this.faults.gatewayDown(gw.region)
+        ? { status: 503, latencyMs: 0 }
+        : this.call(gatewayProxy, gw.entry, hdrs, gw.region, now, tally);
+      latencies[i] = outcome.latencyMs;
+      statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
+      if (outcome.status < 400) ok++;
+      this.metrics.recordGateway(gw.name, gw.region, outcome.status, outcome.latencyMs, now);
+    }
+    latencies.sort();
+    return {
+      gateway,
+      count,
+      ok,
+      failed: count - ok,
+      statuses,
+      served: tally.served,
+      errors: tally.errors,
+      byRegion: tally.byService[gw.entry] ?? {},
+      byService: tally.byService,
+      noUpstream: tally.noUpstream,
+      latencyMs: { p50: exactPercentile(latencies, 0.5), p99: exactPercentile(latencies, 0.99) },
+    };
+  }
+
+  /** Start sending every gateway's configured load on each tick of the Clock. */
+  start(): void {
+    this.background.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.background.stop();
+  }
+
+  get running(): boolean {
+    return this.background.running;
+  }
+
+  trafficSnapshot(windowMs: number): TrafficSnapshot {
+    return this.metrics.snapshot(windowMs, this.opts.clock.now());
+  }
+
+  /** Endpoints currently ejected by outlier detection, per caller proxy and upstream cluster. */
+  ejections(): CallerEjection[] {
+    return this.router.ejections(this.opts.clock.now());
+  }
+
+  private backgroundTick(): void {
+    const tickMs = this.opts.tickMs ?? 1000;
+    for (const gw of this.gateways.values()) {
+      // Fractional loads (0.5 rps) carry over so the long-run rate is exact.
+      const due = (this.carry.get(gw.name) ?? 0) + (gw.load * tickMs) / 1000;
+      const n = Math.floor(due);
+      this.carry.set(gw.name, due - n);
+      if (n > 0) this.send(gw.name, n);
+    }
+  }
+
+  private call(caller: Caller, service: string, headers: Record<string, string>, sourceRegion: string, now: number, tally: BatchTally): HopOutcome {
+    const routing = this.router.route(caller, service, headers, this.rand, now);
+    if (routing.kind === 'no-route') return { status: 404, latencyMs: 0.1 };
+    if (routing.kind === 'no-upstream') {
+      tally.noUpstream[routing.service] = (tally.noUpstream[routing.service] ?? 0) + 1;
+      return { status: 503, latencyMs: 0.1 };
+    }
+    const { pod, cluster } = routing;
+    const net = this.networkMs(caller.locality, pod);
+    const effect = this.faults.effectOn(pod.region, pod.service, pod.version);
+    let status = 200;
+    let latencyMs = net;
+    if (effect.down) {
+      status = 503;
+    } else if (this.rand.chance(effect.errorRate)) {
+      status = 500;
+      latencyMs += effect.addedLatencyMs;
+    } else {
+      latencyMs += effect.addedLatencyMs + this.serviceTime(pod.service);
+      const self: Caller = { proxyId: pod.id, locality: pod };
+      for (const callee of this.calls.get(`${pod.service}|${pod.version}`) ?? []) {
+        const r = this.call(self, callee, headers, sourceRegion, now, tally);
+        latencyMs += r.latencyMs;
+        if (r.status >= 400) status = 500;
+      }
+    }
+    this.router.report(caller, cluster, pod, status, now);
+    this.metrics.recordHop(sourceRegion, pod, status, latencyMs, now);
+    tally.served[pod.servedKey] = (tally.served[pod.servedKey] ?? 0) + 1;
+    if (status >= 500) tally.errors[pod.servedKey] = (tally.errors[pod.servedKey] ?? 0) + 1;
+    const byRegion = (tally.byService[pod.service] ??= {});
+    byRegion[pod.region] = (byRegion[pod.region] ?? 0) + 1;
+    return { status, latencyMs: round2(latencyMs) };
+  }
+
+  private networkMs(from: Locality, to: Pod): number {
+    const n = this.opts.topology.network;
+    if (from.region !== to.region) return n.crossRegionMs;
+    return from.zone === to.zone ? n.sameZoneMs : n.crossZoneMs;
+  }
+
+  /** Log-normal around the service's median (σ 0.35): most requests near it, a realistic tail. */
+  private serviceTime(service: string): number {
+    return (this.medianLatency.get(service) ?? 5) * Math.exp(0.35 * this.rand.normal());
+  }
+}

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import { parseDuration } from '../../shared/core/duration';
+import type { Clock } from '../../shared/ports/clock';
+import type { Topology } from '../topology/schema';
+
+/**
+ * Injected faults. The data plane asks `FaultEffects` on every hop what the pods answering it
+ * suffer; `FaultBook` is the lab's implementation, with ids and expiry by the Clock.
+ * Scaling a deployment to zero is not a data-plane fault — it goes through the control plane so
+ * the product sees real readiness change — so the book only tells its listeners when a fault
+ * starts and ends, and the lab host acts on those it owns.
+ */
+
+export const faultSpecSchema = z.object({
+  kind: z.enum(['region-down', 'error-rate', 'latency']),
+  region: z.string().min(1),
+  /** Every service of the region when omitted; a region-down without a service takes the gateway down too. */
+  service: z.string().min(1).optional(),
+  version: z.string().min(1).optional(),
+  /** error-rate: fraction of requests answered 500, in (0, 1]. */
+  rate: z.number().gt(0).max(1).optional(),
+  /** latency: milliseconds added to every request the pods answer. */
+  latencyMs: z.number().gt(0).max(600_000).optional(),
+  /** How long the fault lasts (`90s`, `5m`); until deleted when omitted. */
+  duration: z.union([z.string(), z.number()]).optional(),
+}).strict().superRefine((f, ctx) => {
+  if (f.kind === 'error-rate' && f.rate === undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'required for an error-rate fault' });
+  if (f.kind !== 'error-rate' && f.rate !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: `only applies to error-rate faults, not ${f.kind}` });
+  if (f.kind === 'latency' && f.latencyMs === undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: 'required for a latency fault' });
+  if (f.kind !== 'latency' && f.latencyMs !== undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: `only applies to latency faults, not ${f.kind}` });
+  if (f.version !== undefined && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'needs a service' });
+  if (f.duration !== undefined) {
+    const ms = parseDuration(f.duration);
+    if (ms === null || ms <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: `not a positive duration: ${JSON.stringify(f.duration)} (use 90s, 5m)` });
+  }
+});
+
+export type FaultSpec = z.infer<typeof faultSpecSchema>;
+
+export interface Fault {
+  id: string;
+  kind: FaultSpec['kind'];
+  region: string;
+  service: string | null;
+  version: string | null;
+  rate: number | null;
+  latencyMs: number | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface HopFaultEffect {
+  /** The pods refuse connections / answer 503 without doing any work. */
+  down: boolean;
+  /** Probability of answering 500. */
+  errorRate: number;
+  addedLatencyMs: number;
+}
+
+export const NO_FAULT: HopFaultEffect = Object.freeze({ down: false, errorRate: 0, addedLatencyMs: 0 });
+
+/** What the data plane asks on each hop and at each gateway. */
+export interface FaultEffects {
+  effectOn(region: string, service: string, version: string): HopFaultEffect;
+  gatewayDown(region: string): boolean;
+  /** Called before each batch, so faults with a duration end on time by the Clock. */
+  expire?(): void;
+}
+
+export type FaultEvent = { type: 'injected' | 'deleted' | 'expired'; fault: Fault };
+export type FaultListener = (event: FaultEvent) => void;
+
+/** Problems with a fault's targets against the topology, each naming its field. */
+export function faultTargetProblems(topology: Topology, spec: FaultSpec): string[] {
+  const problems: string[] = [];
+  if (!topology.regions.some((r) => r.name === spec.region)) problems.push(`region: unknown region ${spec.region}`);
+  if (spec.service !== undefined) {
+    const svc = topology.services.find((s) => s.name === spec.service);
+    if (!svc) problems.push(`service: unknown service ${spec.service}`);
+    else if (spec.version !== undefined && !svc.versions.includes(spec.version)) problems.push(`version: ${spec.service} has no version ${spec.version}`);
+  }
+  return problems;
+}
+
+export class FaultBook implements FaultEffects {
+  private readonly faults = new Map<string, Fault>();
+  private readonly listeners = new Set<FaultListener>();
+  private readonly effects = new Map<string, HopFaultEffect>();
+  private seq = 0;
+
+  constructor(private readonly clock: Clock) {}
+
+  inject(spec: FaultSpec): Fault {
+    const now = this.clock.now();
+    const duration = spec.duration === undefined ? null : parseDuration(spec.duration);
+    const fault: Fault = {
+      id: `flt-${(++this.seq).toString().padStart(4, '0')}`,
+      kind: spec.kind,
+      region: spec.region,
+      service: spec.service ?? null,
+      version: spec.version ?? null,
+      rate: spec.rate ?? null,
+      latencyMs: spec.latencyMs ?? null,
+      createdAt: now,
+      expiresAt: duration === null ? null : now + duration,
+    };
+    this.faults.set(fault.id, fault);
+    this.effects.clear();
+    this.emit({ type: 'injected', fault });
+    return fault;
+  }
+
+  delete(id: string): Fault | null {
+    this.expire();
+    const fault = this.faults.get(id);
+    if (!fault) return null;
+    this.faults.delete(id);
+    this.effects.clear();
+    this.emit({ type: 'deleted', fault });
+    return fault;
+  }
+
+  list(): Fault[] {
+    this.expire();
+    return [...this.faults.values()];
+  }
+
+  /** Drop faults whose duration has lapsed by the Clock; the data plane calls it before each batch. */
+  expire(): void {
+    const now = this.clock.now();
+    for (const fault of [...this.faults.values()]) {
+      if (fault.expiresAt === null || fault.expiresAt > now) continue;
+      this.faults.delete(fault.id);
+      this.effects.clear();
+      this.emit({ type: 'expired', fault });
+    }
+  }
+
+  subscribe(listener: FaultListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  effectOn(region: string, service: string, version: string): HopFaultEffect {
+    if (this.faults.size === 0) return NO_FAULT;
+    const key = `${region}|${service}|${version}`;
+    let effect = this.effects.get(key);
+    if (!effect) {
+      effect = this.combine(region, service, version);
+      this.effects.set(key, effect);
+    }
+    return effect;
+  }
+
+  gatewayDown(region: string): boolean {
+    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null) return true;
+    return false;
+  }
+
+  private combine(region: string, service: string, version: string): HopFaultEffect {
+    let down = false;
+    let ok = 1;
+    let addedLatencyMs = 0;
+    for (const f of this.faults.values()) {
+      if (f.region !== region || (f.service !== null && f.service !== service) || (f.version !== null && f.version !== version)) continue;
+      if (f.kind === 'region-down') down = true;
+      else if (f.kind === 'error-rate') ok *= 1 - (f.rate ?? 0);
+      else addedLatencyMs += f.latencyMs ?? 0;
+    }
+    return { down, errorRate: 1 - ok, addedLatencyMs };
+  }
+
+  private emit(event: FaultEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not undo the fault or stop the others from hearing of it.
+      }
+    }
+  }
+}

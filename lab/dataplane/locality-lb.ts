@@ -1,0 +1,130 @@
+import type { EffectiveTrafficPolicy } from './config-source';
+import type { Locality, Pod } from './endpoints';
+
+/**
+ * How Istio lays out one upstream cluster's endpoints for one caller proxy (pilot's
+ * `ApplyLocalityLoadBalancer`): either priority levels (failover) or locality weights within a
+ * single level (distribute), or one flat level when neither applies.
+ *
+ * Rules reproduced, and why they matter to the product:
+ * - `distribute` is applied whenever an entry's `from` matches the caller, outlier detection or
+ *   not: it is how a region is drained explicitly. Localities no `to` matches lose their endpoints.
+ * - Priorities (failover) are applied only when the host has outlierDetection: without it Istio
+ *   sends no priorities and Envoy spreads over every endpoint, so a dead local endpoint keeps
+ *   receiving its share of requests forever. That is the documented "failover needs outlier
+ *   detection" trap, and the lab keeps it.
+ * - `enabled: false` turns both off. A null setting means the mesh has no locality LB at all
+ *   (ASM's mesh-wide default is off; upstream Istio's meshConfig differs, but the product
+ *   always renders an explicit setting).
+ */
+
+export type LbMode = 'failover' | 'distribute' | 'flat';
+
+export interface LocalityGroup {
+  /** `region/zone`. */
+  locality: string;
+  hosts: Pod[];
+  /** Istio's locality load-balancing weight (distribute mode); null when localities are not weighted. */
+  weight: number | null;
+}
+
+export interface PriorityLevel {
+  groups: LocalityGroup[];
+  hosts: Pod[];
+}
+
+export interface EndpointLayout {
+  mode: LbMode;
+  levels: PriorityLevel[];
+}
+
+/** Istio's `util.LocalityMatch`: a `from`/`to` pattern is a locality prefix, `*` matching a whole segment or the rest. */
+export function localityMatches(locality: Locality, pattern: string): boolean {
+  const parts = pattern.split('/');
+  const actual = [locality.region, locality.zone];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i] as string;
+    if (p === '*') return true;
+    if (i >= actual.length) return false;
+    if (p !== actual[i]) return false;
+  }
+  return true;
+}
+
+function groupByLocality(pods: Pod[]): LocalityGroup[] {
+  const groups = new Map<string, LocalityGroup>();
+  for (const pod of pods) {
+    const key = `${pod.region}/${pod.zone}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { locality: key, hosts: [], weight: null };
+      groups.set(key, g);
+    }
+    g.hosts.push(pod);
+  }
+  return [...groups.values()];
+}
+
+function level(groups: LocalityGroup[]): PriorityLevel {
+  return { groups, hosts: groups.flatMap((g) => g.hosts) };
+}
+
+/**
+ * Istio's `applyLocalityWeights`: the first `from` entry matching the caller applies; each `to`
+ * pattern's weight is split over the localities it matches in proportion to their endpoint
+ * counts (rounded up, as pilot does), and localities left unmatched are dropped.
+ */
+function distributeLayout(groups: LocalityGroup[], to: Record<string, number>): LocalityGroup[] {
+  const weighted: LocalityGroup[] = [];
+  const claimed = new Set<LocalityGroup>();
+  for (const [pattern, weight] of Object.entries(to)) {
+    const matched = groups.filter((g) => !claimed.has(g) && localityMatches(localityOf(g), pattern));
+    const total = matched.reduce((s, g) => s + g.hosts.length, 0);
+    for (const g of matched) {
+      claimed.add(g);
+      const w = Math.ceil((g.hosts.length * weight) / total);
+      if (w > 0) weighted.push({ ...g, weight: w });
+    }
+  }
+  return weighted;
+}
+
+function localityOf(g: LocalityGroup): Locality {
+  const [region = '', zone = ''] = g.locality.split('/');
+  return { region, zone };
+}
+
+/**
+ * Istio's `applyLocalityFailover`, without subzones: P0 same region and zone, P1 same region,
+ * P2 the `failover.to` region of the entry whose `from` is the caller's region (every other
+ * region when no entry names it), P3 the regions failover does not name. Empty levels are
+ * compacted away, as pilot does.
+ */
+function failoverLayout(caller: Locality, groups: LocalityGroup[], failover: Array<{ from?: unknown; to?: unknown }>): PriorityLevel[] {
+  const entry = failover.find((f) => f.from === caller.region);
+  const buckets: LocalityGroup[][] = [[], [], [], []];
+  for (const g of groups) {
+    const loc = localityOf(g);
+    let p: number;
+    if (loc.region === caller.region) p = loc.zone === caller.zone ? 0 : 1;
+    else if (!entry || entry.to === loc.region) p = 2;
+    else p = 3;
+    (buckets[p] as LocalityGroup[]).push(g);
+  }
+  return buckets.filter((b) => b.length > 0).map(level);
+}
+
+export function layoutEndpoints(caller: Locality, pods: Pod[], policy: EffectiveTrafficPolicy): EndpointLayout {
+  const groups = groupByLocality(pods);
+  const lb = policy.localityLb;
+  if (!lb || lb.enabled === false || groups.length === 0) return { mode: 'flat', levels: groups.length > 0 ? [level(groups)] : [] };
+  const distribute = lb.distribute ?? [];
+  if (distribute.length > 0) {
+    const entry = distribute.find((d) => typeof d.from === 'string' && localityMatches(caller, d.from));
+    if (!entry) return { mode: 'flat', levels: [level(groups)] };
+    const weighted = distributeLayout(groups, (entry.to ?? {}) as Record<string, number>);
+    return { mode: 'distribute', levels: weighted.length > 0 ? [level(weighted)] : [] };
+  }
+  if (!policy.outlierDetection) return { mode: 'flat', levels: [level(groups)] };
+  return { mode: 'failover', levels: failoverLayout(caller, groups, lb.failover ?? []) };
+}

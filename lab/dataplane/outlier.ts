@@ -1,0 +1,137 @@
+import { parseDuration } from '../../shared/core/duration';
+import type { OutlierDetectionSpec } from './config-source';
+
+/**
+ * Envoy's consecutive-error outlier detection, one detector per caller proxy and upstream
+ * cluster (each sidecar keeps its own, so every caller ejects a dead endpoint by itself):
+ * - the Nth consecutive 5xx (or gateway error 502/503/504, when that is configured) ejects the
+ *   host inline, unless the hosts already ejected are `maxEjectionPercent` or more of the
+ *   cluster — with none ejected the first one always goes;
+ * - an ejected host is unhealthy for `baseEjectionTime` × its ejection count (capped at 300 s,
+ *   Envoy's max_ejection_time); it comes back on the first `interval` sweep after that;
+ * - each sweep that finds a host healthy lowers its ejection count by one, so a host that
+ *   flaps is kept out longer and one that stays healthy is forgiven.
+ * Istio's defaults, used when the DestinationRule omits a field: 5 consecutive 5xx, interval
+ * 10 s, base ejection 30 s, max ejection 10%.
+ */
+
+export interface OutlierSettings {
+  consecutive5xx: number;
+  consecutiveGateway: number;
+  intervalMs: number;
+  baseEjectionMs: number;
+  maxEjectionPercent: number;
+}
+
+const MAX_EJECTION_MS = 300_000;
+
+export function outlierSettings(spec: OutlierDetectionSpec): OutlierSettings {
+  const ms = (v: string | undefined, fallback: number) => (v === undefined ? fallback : parseDuration(v) ?? fallback);
+  return {
+    consecutive5xx: spec.consecutive5xxErrors ?? 5,
+    consecutiveGateway: spec.consecutiveGatewayErrors ?? 0,
+    intervalMs: Math.max(1, ms(spec.interval, 10_000)),
+    baseEjectionMs: ms(spec.baseEjectionTime, 30_000),
+    maxEjectionPercent: spec.maxEjectionPercent ?? 10,
+  };
+}
+
+interface HostOutlierState {
+  consecutive5xx: number;
+  consecutiveGateway: number;
+  ejections: number;
+  ejectedAt: number | null;
+}
+
+export interface Ejection {
+  hostId: string;
+  ejectedAt: number;
+  /** Envoy's ejection-time backoff: this ejection lasts baseEjectionTime × multiplier. */
+  multiplier: number;
+}
+
+export class OutlierDetector {
+  private readonly hosts = new Map<string, HostOutlierState>();
+  private ejectedCount = 0;
+  private nextSweepAt: number;
+
+  constructor(readonly settings: OutlierSettings, startedAt: number) {
+    this.nextSweepAt = startedAt + settings.intervalMs;
+  }
+
+  isEjected(hostId: string, now: number): boolean {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    return this.ejectedCount > 0 && (this.hosts.get(hostId)?.ejectedAt ?? null) !== null;
+  }
+
+  /** Record one response from a host; `clusterSize` is the number of hosts in the cluster now. */
+  record(hostId: string, status: number, clusterSize: number, now: number): void {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    let h = this.hosts.get(hostId);
+    if (!h) {
+      h = { consecutive5xx: 0, consecutiveGateway: 0, ejections: 0, ejectedAt: null };
+      this.hosts.set(hostId, h);
+    }
+    if (status < 500) {
+      h.consecutive5xx = 0;
+      h.consecutiveGateway = 0;
+      return;
+    }
+    h.consecutive5xx++;
+    if (status >= 502 && status <= 504) h.consecutiveGateway++;
+    // A host ejected already (a panic pick, or a request routed before the ejection) only counts.
+    if (h.ejectedAt !== null) return;
+    const by5xx = this.settings.consecutive5xx > 0 && h.consecutive5xx >= this.settings.consecutive5xx;
+    const byGateway = this.settings.consecutiveGateway > 0 && h.consecutiveGateway >= this.settings.consecutiveGateway;
+    if (!by5xx && !byGateway) return;
+    h.consecutive5xx = 0;
+    h.consecutiveGateway = 0;
+    if ((100 * this.ejectedCount) / Math.max(1, clusterSize) >= this.settings.maxEjectionPercent) return;
+    h.ejections++;
+    h.ejectedAt = now;
+    this.ejectedCount++;
+  }
+
+  /** Forget hosts that left the cluster: a pod that comes back is a new host to Envoy. */
+  retain(hostIds: ReadonlySet<string>): void {
+    for (const [id, h] of this.hosts) {
+      if (hostIds.has(id)) continue;
+      if (h.ejectedAt !== null) this.ejectedCount--;
+      this.hosts.delete(id);
+    }
+  }
+
+  ejections(now: number): Ejection[] {
+    if (now >= this.nextSweepAt) this.sweep(now);
+    const out: Ejection[] = [];
+    for (const [hostId, h] of this.hosts) if (h.ejectedAt !== null) out.push({ hostId, ejectedAt: h.ejectedAt, multiplier: h.ejections });
+    return out.sort((a, b) => a.hostId.localeCompare(b.hostId));
+  }
+
+  private sweep(now: number): void {
+    const { intervalMs, baseEjectionMs } = this.settings;
+    while (this.nextSweepAt <= now) {
+      const at = this.nextSweepAt;
+      let pending = false;
+      for (const h of this.hosts.values()) {
+        if (h.ejectedAt !== null) {
+          if (at - h.ejectedAt >= Math.min(MAX_EJECTION_MS, baseEjectionMs * h.ejections)) {
+            h.ejectedAt = null;
+            this.ejectedCount--;
+          }
+          pending = true;
+        } else if (h.ejections > 0) {
+          h.ejections--;
+          pending = pending || h.ejections > 0;
+        }
+      }
+      if (!pending) {
+        // Nothing left to age: skip the idle sweeps in one step.
+        const skipped = Math.floor((now - at) / intervalMs);
+        this.nextSweepAt = at + (skipped + 1) * intervalMs;
+        return;
+      }
+      this.nextSweepAt = at + intervalMs;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from '../../shared/core/duration';
+import { ValidationError } from '../../shared/core/errors';
+
+/**
+ * The shape of a lab: regions and their clusters, services and the calls between them, the
+ * deployments that run them, the gateways clients enter through, and the alarm rules the lab
+ * evaluates. Cross-references are checked here so the data plane can index without guarding.
+ */
+
+const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label');
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(v)} (use 30s, 5m, 250ms)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const regionSchema = z.object({
+  name,
+  /** Shown as CMS's `regionName`. */
+  displayName: z.string().min(1),
+  cluster: name,
+  zones: z.array(name).min(1),
+});
+
+const serviceSchema = z.object({
+  name,
+  versions: z.array(name).min(1),
+  /** Median time the service spends on a request itself, before calling others. */
+  latencyMs: z.number().positive().default(5),
+});
+
+const callSchema = z.object({
+  from: name,
+  /** Versions of `from` that make these calls; all versions when omitted (reviews v1 calls nothing). */
+  versions: z.array(name).optional(),
+  to: z.array(name).min(1),
+});
+
+const deploymentSchema = z.object({
+  cluster: name,
+  namespace: name.default('default'),
+  name,
+  service: name,
+  version: name,
+  /** Pod labels; `app` and `version` are added from service and version when absent. */
+  labels: z.record(z.string(), z.string()).default({}),
+  replicas: z.number().int().min(0),
+  /** Time a new pod needs before it is ready (the control-plane twin applies it). */
+  startupDelay: duration.default(10_000),
+  /** Zones its pods spread over, round-robin; every zone of the cluster's region when omitted. */
+  zones: z.array(name).optional(),
+});
+
+const gatewaySchema = z.object({
+  name,
+  region: name,
+  zone: name,
+  /** The service the gateway forwards every request to. */
+  entry: name,
+  /** Background client load, requests per second. */
+  load: z.number().min(0).default(0),
+});
+
+const networkSchema = z.object({
+  sameZoneMs: z.number().min(0).default(0.2),
+  crossZoneMs: z.number().min(0).default(1),
+  crossRegionMs: z.number().min(0).default(25),
+});
+
+const triggerLevel = z.enum(['CRITICAL', 'WARN', 'INFO']);
+
+export const errorRatioRuleSchema = z.object({
+  id: z.string().min(1),
+  kind: z.literal('error-ratio'),
+  name: z.string().min(1),
+  service: name,
+  region: name,
+  version: name.optional(),
+  /** Percent of requests answered 5xx. */
+  thresholdPercent: z.number().min(0).max(100),
+  /** Consecutive breaching periods before the alarm trips. */
+  periods: z.number().int().min(1).default(3),
+  period: duration.default(60_000),
+  /** A period with fewer requests neither breaches nor clears (CMS's no-data). */
+  minRequests: z.number().int().min(1).default(1),
+  level: triggerLevel.default('CRITICAL'),
+  metricName: z.string().default('ServiceRequest5xxRate'),
+});
+
+export const readyReplicasRuleSchema = z.object({
+  id: z.string().min(1),
+  kind: z.literal('ready-replicas-zero'),
+  name: z.string().min(1),
+  cluster: name,
+  namespace: name.default('default'),
+  deployment: name,
+  period: duration.default(10_000),
+  periods: z.number().int().min(1).default(1),
+  /** `ack-event` posts an ACK CloudEvent to the events URL; `cms` posts a CMS callback. */
+  delivery: z.enum(['cms', 'ack-event']).default('ack-event'),
+  level: triggerLevel.default('CRITICAL'),
+  metricName: z.string().default('DeploymentReadyReplicas'),
+});
+
+export const alarmRuleSchema = z.discriminatedUnion('kind', [errorRatioRuleSchema, readyReplicasRuleSchema]);
+
+export const topologySchema = z.object({
+  /** Aliyun account id: CMS `userId`, ACK event subject and `aliyunaccountid`. */
+  account: z.string().regex(/^\d+$/, 'must be a numeric account id'),
+  network: networkSchema.default({ sameZoneMs: 0.2, crossZoneMs: 1, crossRegionMs: 25 }),
+  regions: z.array(regionSchema).min(1),
+  services: z.array(serviceSchema).min(1),
+  calls: z.array(callSchema).default([]),
+  deployments: z.array(deploymentSchema),
+  gateways: z.array(gatewaySchema).min(1),
+  alarms: z.array(alarmRuleSchema).default([]),
+}).superRefine((t, ctx) => {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const dupes = (items: Array<{ name: string }>, path: string) => {
+    const seen = new Set<string>();
+    items.forEach((it, i) => {
+      if (seen.has(it.name)) issue([path, i, 'name'], `duplicate name ${it.name}`);
+      seen.add(it.name);
+    });
+  };
+  dupes(t.regions, 'regions');
+  dupes(t.services, 'services');
+  dupes(t.gateways, 'gateways');
+  const regionByCluster = new Map(t.regions.map((r) => [r.cluster, r]));
+  const regionByName = new Map(t.regions.map((r) => [r.name, r]));
+  const services = new Map(t.services.map((s) => [s.name, s]));
+  t.calls.forEach((c, i) => {
+    const from = services.get(c.from);
+    if (!from) issue(['calls', i, 'from'], `unknown service ${c.from}`);
+    c.versions?.forEach((v, j) => {
+      if (from && !from.versions.includes(v)) issue(['calls', i, 'versions', j], `${c.from} has no version ${v}`);
+    });
+    c.to.forEach((s, j) => {
+      if (!services.has(s)) issue(['calls', i, 'to', j], `unknown service ${s}`);
+      if (s === c.from) issue(['calls', i, 'to', j], `${s} cannot call itself`);
+    });
+  });
+  // The data plane walks calls recursively: a cycle would never end.
+  const edges = new Map<string, string[]>();
+  for (const c of t.calls) edges.set(c.from, [...(edges.get(c.from) ?? []), ...c.to]);
+  const visiting = new Set<string>();
+  const done = new Set<string>();
+  const cycleFrom = (s: string, path: string[]): string[] | null => {
+    if (visiting.has(s)) return [...path, s];
+    if (done.has(s)) return null;
+    visiting.add(s);
+    for (const next of edges.get(s) ?? []) {
+      const cycle = cycleFrom(next, [...path, s]);
+      if (cycle) return cycle;
+    }
+    visiting.delete(s);
+    done.add(s);
+    return null;
+  };
+  for (const s of edges.keys()) {
+    const cycle = cycleFrom(s, []);
+    if (cycle) {
+      issue(['calls'], `call cycle ${cycle.join(' → ')}`);
+      break;
+    }
+  }
+  const deploymentKeys = new Set<string>();
+  t.deployments.forEach((d, i) => {
+    const region = regionByCluster.get(d.cluster);
+    if (!region) issue(['deployments', i, 'cluster'], `unknown cluster ${d.cluster}`);
+    const svc = services.get(d.service);
+    if (!svc) issue(['deployments', i, 'service'], `unknown service ${d.service}`);
+    else if (!svc.versions.includes(d.version)) issue(['deployments', i, 'version'], `${d.service} has no version ${d.version}`);
+    d.zones?.forEach((z, j) => {
+      if (region && !region.zones.includes(z)) issue(['deployments', i, 'zones', j], `zone ${z} is not in ${region.name}`);
+    });
+    const key = `${d.cluster}/${d.namespace}/${d.name}`;
+    if (deploymentKeys.has(key)) issue(['deployments', i, 'name'], `duplicate deployment ${key}`);
+    deploymentKeys.add(key);
+  });
+  t.gateways.forEach((g, i) => {
+    const region = regionByName.get(g.region);
+    if (!region) issue(['gateways', i, 'region'], `unknown region ${g.region}`);
+    else if (!region.zones.includes(g.zone)) issue(['gateways', i, 'zone'], `zone ${g.zone} is not in ${g.region}`);
+    if (!services.has(g.entry)) issue(['gateways', i, 'entry'], `unknown service ${g.entry}`);
+  });
+  const ruleIds = new Set<string>();
+  t.alarms.forEach((a, i) => {
+    if (ruleIds.has(a.id)) issue(['alarms', i, 'id'], `duplicate rule id ${a.id}`);
+    ruleIds.add(a.id);
+    if (a.kind === 'error-ratio') {
+      if (!regionByName.has(a.region)) issue(['alarms', i, 'region'], `unknown region ${a.region}`);
+      if (!services.has(a.service)) issue(['alarms', i, 'service'], `unknown service ${a.service}`);
+    } else if (!deploymentKeys.has(`${a.cluster}/${a.namespace}/${a.deployment}`)) {
+      issue(['alarms', i, 'deployment'], `unknown deployment ${a.cluster}/${a.namespace}/${a.deployment}`);
+    }
+  });
+});
+
+export type Topology = z.output<typeof topologySchema>;
+export type TopologyInput = z.input<typeof topologySchema>;
+export type RegionSpec = Topology['regions'][number];
+export type ServiceSpec = Topology['services'][number];
+export type DeploymentSpec = Topology['deployments'][number];
+export type GatewaySpec = Topology['gateways'][number];
+export type AlarmRule = z.output<typeof alarmRuleSchema>;
+export type ErrorRatioRule = z.output<typeof errorRatioRuleSchema>;
+export type ReadyReplicasRule = z.output<typeof readyReplicasRuleSchema>;
+
+/** `path.to[0].field: message` for every zod issue, so a bad topology names each bad key. */
+export function issuePaths(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+}
+
+export function parseTopology(input: unknown): Topology {
+  const result = topologySchema.safeParse(input);
+  if (!result.success) throw new ValidationError(issuePaths(result.error).map((p) => `topology ${p}`));
+  return result.data;
+}
+
+export function parseTopologyYaml(text: string): Topology {
+  return parseTopology(parseYaml(text));
+}
+
+export const defaultTopologyUrl = new URL('./bookinfo.yaml', import.meta.url);
+
+/** Bookinfo in cn-hangzhou and cn-shanghai, as in the ASM multi-region docs. */
+export function loadDefaultTopology(): Topology {
+  return parseTopologyYaml(readFileSync(defaultTopologyUrl, 'utf8'));
+}
