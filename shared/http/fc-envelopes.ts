@@ -46,7 +46,7 @@ export const cloudEventSchema = z
     type: z.string().min(1, 'required'),
     subject: z.string().optional(),
     time: z.string().optional(),
-    data: z.unknown(),
+    data: z.unknown().optional(),
   })
   .loose();
 export type CloudEvent = z.output<typeof cloudEventSchema>;
