@@ -1,5 +1,6 @@
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
+import { formatDuration } from './duration';
 import { PolicyError } from './errors';
 import { policySchema, regionName, regionSchema, type ParsedPolicy } from './policy-schema';
 import { cronProblems } from './windows';
@@ -61,8 +62,10 @@ function policyIssueMessage(iss: z.core.$ZodRawIssue): string | undefined {
     case 'invalid_type':
       if (iss.input === undefined) return 'required';
       return `must be ${TYPE_WORDS[iss.expected] ?? iss.expected} (got ${got})`;
-    case 'invalid_value':
-      return `must be ${(iss.values as readonly unknown[]).map((v) => String(v)).join(' or ')} (got ${got})`;
+    case 'invalid_value': {
+      const values = (iss.values as readonly unknown[]).map((v) => String(v));
+      return `must be ${values.length === 1 ? values[0] : `one of ${values.join(', ')}`} (got ${got})`;
+    }
     case 'invalid_union': {
       // A discriminated union reports the whole object; the operator wrote the discriminator.
       if (!iss.discriminator || !iss.options) return undefined;
@@ -135,9 +138,14 @@ function substituteEnvInValues(value: unknown, env: Record<string, string | unde
   return value;
 }
 
+function yamlProblem(e: YAMLError): string {
+  if (e.code === 'MULTIPLE_DOCS') return `(yaml): a policy is one YAML document; another one starts at line ${e.linePos?.[0].line ?? '?'}`;
+  return `(yaml): ${e.message.split('\n')[0]?.replace(/:$/, '')}`;
+}
+
 export function loadPolicyYaml(text: string, env: Record<string, string | undefined> = {}): Policy {
   const doc = parseDocument(text);
-  if (doc.errors.length) throw new PolicyError(doc.errors.map((e) => `(yaml): ${e.message.split('\n')[0]?.replace(/:$/, '')}`));
+  if (doc.errors.length) throw new PolicyError(doc.errors.map(yamlProblem));
   const parsed: unknown = doc.toJS();
   if (parsed === null || parsed === undefined) throw new PolicyError(['(yaml): the document is empty']);
   const missing: string[] = [];
@@ -309,9 +317,11 @@ function semanticProblems(view: SemanticView): string[] {
     const { steps, holdFor, maxHold } = p.recovery;
     if (steps[steps.length - 1] !== 100) problems.push('recovery.steps: the last step must be 100 (full share back)');
     if (steps.some((s, i) => i > 0 && s <= (steps[i - 1] as number))) problems.push('recovery.steps: must increase');
-    if (maxHold < holdFor) problems.push('recovery.maxHold: must be >= recovery.holdFor');
+    if (maxHold < holdFor) problems.push(`recovery.maxHold: ${formatDuration(maxHold)} is shorter than recovery.holdFor (${formatDuration(holdFor)})`);
   }
-  if (parsed.has('overrides') && p.overrides && p.overrides.defaultTtl > p.overrides.maxTtl) problems.push('overrides.defaultTtl: must be <= overrides.maxTtl');
+  if (parsed.has('overrides') && p.overrides && p.overrides.defaultTtl > p.overrides.maxTtl) {
+    problems.push(`overrides.defaultTtl: ${formatDuration(p.overrides.defaultTtl)} is longer than overrides.maxTtl (${formatDuration(p.overrides.maxTtl)})`);
+  }
   return problems;
 }
 

@@ -34,7 +34,8 @@ function timezoneProblem(timezone: string): CronProblem | null {
 }
 
 function cronExpressionProblem(expr: string, timezone: string): CronProblem | null {
-  const fields = expr.trim().split(/\s+/).length;
+  const text = expr.trim();
+  const fields = text === '' ? 0 : text.split(/\s+/).length;
   if (fields !== 6) {
     return { field: 'cron', message: `must have 6 fields (seconds minutes hours day-of-month month day-of-week), got ${fields} in ${JSON.stringify(expr)}` };
   }
