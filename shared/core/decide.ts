@@ -37,7 +37,10 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
       const s = input.signal;
       out.trigger = `signal ${s.key} ${s.status}`;
       const abort = drillAbortReason(policy, state, s);
-      if (abort) out.notes.push(...abortDrill(policy, state, abort));
+      if (abort) {
+        out.notes.push(...abortDrill(policy, state, abort));
+        out.manual = true; // reverting an aborted drill is not an elective shift: no step limits
+      }
       if (s.status === 'firing') {
         const known = state.signals[s.key];
         // A repeat of an active alarm changes nothing; past half its TTL it keeps the alarm alive.
