@@ -230,14 +230,14 @@ function semanticProblems(view: SemanticView): string[] {
   const checkRegion = (path: string, r: string) => {
     if (!known.has(r)) problems.push(`${path}: unknown region ${r} (declared: ${regionIds.join(', ')})`);
   };
-  const checkMatrix = (path: string, m: Record<string, Record<string, number>>) => {
+  const checkMatrix = (path: string, m: Record<string, Record<string, number>>, everyRow: boolean) => {
     for (const [src, row] of Object.entries(m)) {
       checkRegion(`${path}.${src}`, src);
       for (const dst of Object.keys(row)) checkRegion(`${path}.${src}.${dst}`, dst);
       const sum = Object.values(row).reduce((a, b) => a + b, 0);
       if (sum !== 100) problems.push(`${path}.${src}: weights sum to ${sum}, must be exactly 100`);
     }
-    const missing = regionIds.filter((r) => !m[r]);
+    const missing = everyRow ? regionIds.filter((r) => !m[r]) : [];
     if (missing.length) problems.push(`${path}: no row for ${missing.join(', ')} (every region's traffic must go somewhere)`);
   };
   const checkWindow = (path: string, w: { cron: string; timezone: string }) => {
@@ -253,7 +253,9 @@ function semanticProblems(view: SemanticView): string[] {
       seen.add(id);
     });
   }
-  if (parsed.has('normal') && p.normal) checkMatrix('normal', p.normal);
+  // The normal matrix is the whole picture capacity is sized from; a schedule lists only the
+  // rows it changes (the others keep their normal row).
+  if (parsed.has('normal') && p.normal) checkMatrix('normal', p.normal, true);
   if (parsed.has('failover')) problems.push(...failoverProblems(view, checkRegion));
 
   if (parsed.has('detection') && p.detection) {
@@ -297,7 +299,7 @@ function semanticProblems(view: SemanticView): string[] {
     p.schedules.forEach((s, i) => {
       const path = `schedules[${i}]`;
       checkWindow(path, s);
-      if (s.matrix) checkMatrix(`${path}.matrix`, s.matrix);
+      if (s.matrix) checkMatrix(`${path}.matrix`, s.matrix, false);
       s.drain?.forEach((r, j) => checkRegion(`${path}.drain[${j}]`, r));
       if (s.drain && new Set(s.drain).size >= regionIds.length) problems.push(`${path}.drain: cannot drain every region`);
       if (p.schedules?.findIndex((o) => o.name === s.name) !== i) problems.push(`${path}.name: ${s.name} is used twice`);

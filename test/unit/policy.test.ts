@@ -123,6 +123,17 @@ describe('the example policies', () => {
   });
 });
 
+describe('schedules', () => {
+  it('a schedule matrix may list only the rows it changes', () => {
+    const p = parsePolicy({ ...twoRegions(), ...schedule({ matrix: { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 } } }) });
+    expect(p.schedules[0]?.matrix).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 } });
+  });
+
+  it('`?` is accepted in a schedule cron', () => {
+    expect(parsePolicy({ ...twoRegions(), ...schedule({ cron: '0 0 22 ? * MON-FRI', drain: ['cn-hangzhou'] }) }).schedules[0]?.cron).toBe('0 0 22 ? * MON-FRI');
+  });
+});
+
 describe('defaults', () => {
   it('a minimal policy gets every default the design gives, and no more', () => {
     const p = parsePolicy(twoRegions());
@@ -254,6 +265,11 @@ describe('a broken policy is rejected with every problem, each naming its path',
       'a schedule with both matrix and drain',
       { ...twoRegions(), ...schedule({ matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } }, drain: ['cn-hangzhou'] }) },
       ['schedules[0]: set either matrix or drain, not both'],
+    ],
+    [
+      'a schedule row that does not add up, to an undeclared region',
+      { ...twoRegions(), ...schedule({ matrix: { 'cn-hangzhou': { 'cn-hangzhou': 70, 'cn-wuhan': 20 } } }) },
+      [`schedules[0].matrix.cn-hangzhou.cn-wuhan: unknown region cn-wuhan ${DECLARED_2}`, 'schedules[0].matrix.cn-hangzhou: weights sum to 90, must be exactly 100'],
     ],
     ['a schedule that drains every region', { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou', 'cn-shanghai'] }) }, ['schedules[0].drain: cannot drain every region']],
     ['a schedule that lasts no time', { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou'], duration: '0s' }) }, ['schedules[0].duration: must be longer than 0s']],
