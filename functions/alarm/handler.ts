@@ -13,8 +13,8 @@ export function makeHttpHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'alarm', trigger: 'http', logPath: redactAlarmPath }))
     .use(httpErrors())
-    .use(fcHttpEvent())
     .use(injectRuntime(getRuntime))
+    .use(fcHttpEvent())
     .use(alarmTokenAuth())
     .handler(async (event: unknown, context: FcContext) => jsonReply(200, await receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
 }
@@ -24,8 +24,8 @@ export function makeEventHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'alarm', trigger: 'event' }))
     .use(eventErrors())
-    .use(fcEventBridge())
     .use(injectRuntime(getRuntime))
+    .use(fcEventBridge())
     .handler((event: unknown, context: FcContext) => receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
 }
 

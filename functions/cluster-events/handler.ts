@@ -15,8 +15,8 @@ export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'cluster-events', trigger: 'event' }))
     .use(eventErrors())
-    .use(fcEventBridge())
     .use(injectRuntime(getRuntime))
+    .use(fcEventBridge())
     .handler((event: unknown, context: FcContext) => ingestAlarms(runtimeOf(context), parseAckEventBridge((event as EventBridgeDelivery).payload), 'ack'));
 }
 

@@ -13,8 +13,8 @@ export function makeHandler(getRuntime: RuntimeFactory, opts: { clock?: Pick<Clo
   return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'control', trigger: 'http' }))
     .use(httpErrors())
-    .use(fcHttpEvent())
     .use(injectRuntime(getRuntime))
+    .use(fcHttpEvent())
     .use(controlAuth({ publicPaths: ['/'], ...(opts.clock && { clock: opts.clock }) }))
     .handler((event: unknown, context: FcContext) => routeControlRequest(event as HttpRequest, runtimeOf(context)));
 }

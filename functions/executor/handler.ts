@@ -14,8 +14,8 @@ export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'executor', trigger: 'event' }))
     .use(eventErrors())
-    .use(fcJsonEvent(executorPayload))
     .use(injectRuntime(getRuntime))
+    .use(fcJsonEvent(executorPayload))
     .handler(async (event: unknown, context: FcContext) => {
       const { planId } = event as ExecutorPayload;
       const record = await runtimeOf(context).engine.execute(planId);

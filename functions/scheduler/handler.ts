@@ -11,8 +11,8 @@ export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'scheduler', trigger: 'event' }))
     .use(eventErrors())
-    .use(fcTimer())
     .use(injectRuntime(getRuntime))
+    .use(fcTimer())
     .handler(async (event: unknown, context: FcContext) => {
       const firing = event as TimerFiring;
       const task = taskOf(firing.payload);

@@ -20,12 +20,13 @@ function traced<E, R>(name: string, mw: MiddlewareObj<E, R, Error, FcContext>, t
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 
+/** The same order as functions/control/handler.ts; the runtime is injected first so every log line reaches its log. */
 function controlChain(trace: string[], runtime = fakeRuntime(), handler: () => Promise<HttpReply> = async () => jsonReply(200, { ok: true })) {
   return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
-    .use(traced('requestLog', requestLog({ functionName: 'control', trigger: 'http', log: runtime.log }), trace))
+    .use(traced('requestLog', requestLog({ functionName: 'control', trigger: 'http' }), trace))
     .use(traced('httpErrors', httpErrors(), trace))
-    .use(traced('fcHttpEvent', fcHttpEvent(), trace))
     .use(traced('injectRuntime', injectRuntime(async () => runtime), trace))
+    .use(traced('fcHttpEvent', fcHttpEvent(), trace))
     .use(traced('controlAuth', controlAuth({ clock: { now: () => NOW } }), trace))
     .handler(async () => { trace.push('handler'); return handler(); });
 }
@@ -38,16 +39,39 @@ function signedStatus(secret = CONTROL_SECRET) {
 describe('middleware hook order (control function chain)', () => {
   test('success: befores in use() order, handler, afters in reverse', async () => {
     const trace: string[] = [];
-    const reply = await controlChain(trace)(signedStatus(), fcContext());
+    const runtime = fakeRuntime();
+    const reply = await controlChain(trace, runtime)(signedStatus(), fcContext());
     expect(reply?.statusCode).toBe(200);
-    expect(trace).toEqual(['requestLog.before', 'fcHttpEvent.before', 'injectRuntime.before', 'controlAuth.before', 'handler', 'fcHttpEvent.after', 'requestLog.after']);
+    expect(trace).toEqual(['requestLog.before', 'injectRuntime.before', 'fcHttpEvent.before', 'controlAuth.before', 'handler', 'fcHttpEvent.after', 'requestLog.after']);
+    expect(runtime.lines).toEqual([{ function: 'control', requestId: 'req-1', trigger: 'http', method: 'GET', path: '/v1/status', status: 200, outcome: 'ok', durationMs: expect.any(Number) }]);
+  });
+
+  test('when the runtime cannot be built the line still goes out, to stdout, and the reply is a generic 500', async () => {
+    const trace: string[] = [];
+    const written: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => { written.push(chunk); return true; }) as typeof process.stdout.write;
+    let reply: HttpReply | undefined;
+    try {
+      reply = await middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
+        .use(traced('requestLog', requestLog({ functionName: 'control', trigger: 'http' }), trace))
+        .use(traced('httpErrors', httpErrors(), trace))
+        .use(traced('injectRuntime', injectRuntime(async () => { throw new Error('REGIONSHIFT_POLICY: not set'); }), trace))
+        .handler(async () => jsonReply(200, {}))(signedStatus(), fcContext());
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(trace).toEqual(['requestLog.before', 'injectRuntime.before', 'httpErrors.onError', 'requestLog.onError']);
+    expect(reply?.statusCode).toBe(500);
+    expect(reply?.body).not.toContain('REGIONSHIFT_POLICY');
+    expect(written.map((w) => JSON.parse(w))).toEqual([expect.objectContaining({ function: 'control', status: 500, outcome: 'error', error: { name: 'Error', message: 'REGIONSHIFT_POLICY: not set' } })]);
   });
 
   test('auth failure: the handler and after hooks are skipped; httpErrors maps before requestLog logs', async () => {
     const trace: string[] = [];
     const runtime = fakeRuntime();
     const reply = await controlChain(trace, runtime)(signedStatus('wrong-secret'), fcContext());
-    expect(trace).toEqual(['requestLog.before', 'fcHttpEvent.before', 'injectRuntime.before', 'controlAuth.before', 'httpErrors.onError', 'requestLog.onError']);
+    expect(trace).toEqual(['requestLog.before', 'injectRuntime.before', 'fcHttpEvent.before', 'controlAuth.before', 'httpErrors.onError', 'requestLog.onError']);
     expect(reply?.statusCode).toBe(401);
     expect(runtime.lines).toHaveLength(1);
     expect(runtime.lines[0]).toMatchObject({ function: 'control', status: 401, outcome: 'rejected', method: 'GET', path: '/v1/status' });
@@ -56,7 +80,7 @@ describe('middleware hook order (control function chain)', () => {
   test('a malformed envelope fails in fcHttpEvent: nothing after it runs, the reply is a 400', async () => {
     const trace: string[] = [];
     const reply = await controlChain(trace)(Buffer.from('{"rawPath": 5}'), fcContext());
-    expect(trace).toEqual(['requestLog.before', 'fcHttpEvent.before', 'httpErrors.onError', 'requestLog.onError']);
+    expect(trace).toEqual(['requestLog.before', 'injectRuntime.before', 'fcHttpEvent.before', 'httpErrors.onError', 'requestLog.onError']);
     expect(reply?.statusCode).toBe(400);
     expect(JSON.parse(reply?.body ?? '{}').error.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^\(event\)\.rawPath: /)]));
   });

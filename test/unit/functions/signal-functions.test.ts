@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { eventHandler, makeEventHandler, makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
+import { makeHandler as makeClusterEventsHandler } from '../../../functions/cluster-events/handler';
+import type { HttpReply } from '../../../shared/http/fc-http-event';
+import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, type EngineCall } from './fake-runtime';
+
+const sample = (name: string) => readFileSync(`events/alarms/${name}`, 'utf8');
+const cmsAlert = sample('cms-callback-alert.txt').trim();
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+
+function alarm() {
+  const rt = fakeRuntime();
+  const handler = makeAlarmHandler(async () => rt);
+  const post = async (p: { path?: string; query?: Record<string, string>; headers?: Record<string, string>; body: string; method?: string }) => {
+    const reply = (await handler(httpEvent({ method: p.method ?? 'POST', path: p.path ?? '/cms', ...(p.query && { query: p.query }), headers: p.headers ?? FORM, body: p.body }), fcContext())) as HttpReply;
+    return { status: reply.statusCode, json: JSON.parse(reply.body) };
+  };
+  return { rt, post };
+}
+
+const ingests = (calls: EngineCall[]) => calls.filter((c): c is Extract<EngineCall, { method: 'ingest' }> => c.method === 'ingest');
+
+describe('alarm function, HTTP trigger', () => {
+  test('a CMS callback with ?token= becomes a signal for the engine', async () => {
+    const { rt, post } = alarm();
+    const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
+    expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] } });
+    const [call] = ingests(rt.engine.calls);
+    expect(call?.actor).toBe('cms');
+    expect(call?.signals).toEqual([expect.objectContaining({ source: 'cms', rule: 'cms-5xx', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: 1_793_672_130_000, name: 'reviews-5xx-ratio' })]);
+  });
+
+  test('the token may be the last path segment; the log line masks it', async () => {
+    const { rt, post } = alarm();
+    expect((await post({ path: `/cms/${ALARM_TOKEN}`, body: cmsAlert })).status).toBe(200);
+    expect(rt.lines).toEqual([expect.objectContaining({ function: 'alarm', path: '/cms/{token}', status: 200, outcome: 'ok' })]);
+    expect(JSON.stringify(rt.lines)).not.toContain(ALARM_TOKEN);
+  });
+
+  test('a resolve (OK) is passed on as a resolved signal', async () => {
+    const { rt, post } = alarm();
+    await post({ query: { token: ALARM_TOKEN }, body: sample('cms-callback-ok.txt').trim() });
+    expect(ingests(rt.engine.calls)[0]?.signals).toEqual([expect.objectContaining({ status: 'resolved', region: 'cn-hangzhou' })]);
+  });
+
+  test('Alertmanager JSON is recognised by its alerts array', async () => {
+    const { rt, post } = alarm();
+    const res = await post({ query: { token: ALARM_TOKEN }, headers: { 'content-type': 'application/json' }, body: sample('alertmanager-firing.json') });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ accepted: true, matched: ['alertmanager-reviews'] });
+    const [call] = ingests(rt.engine.calls);
+    expect(call?.actor).toBe('alertmanager');
+    expect(call?.signals.map((s) => [s.name, s.region, s.severity])).toEqual([['ReviewsHighErrorRate', 'cn-shanghai', 'down'], ['ReviewsHighLatency', 'cn-shanghai', 'degraded']]);
+    expect(res.json.signals).toBe(call?.signals.length);
+  });
+
+  test('an alarm no rule turns into a signal is audited and acknowledged, not refused', async () => {
+    const { rt, post } = alarm();
+    const body = cmsAlert.replace('alertName=reviews-5xx-ratio', 'alertName=disk-full');
+    const res = await post({ query: { token: ALARM_TOKEN }, body });
+    expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 0, matched: [], note: 'cms alarm disk-full matches no detection rule' } });
+    expect(rt.engine.calls).toEqual([{ method: 'recordUnmatched', source: 'cms', summary: 'cms alarm disk-full (firing) produced no signal', detail: expect.objectContaining({ note: 'cms alarm disk-full matches no detection rule' }) }]);
+  });
+
+  test.each([
+    ['wrong token', { query: { token: 'guess' }, body: cmsAlert }, 401, 'token: does not match'],
+    ['no token', { path: '/', body: cmsAlert }, 401, expect.stringMatching(/^token: missing/)],
+    ['wrong token with a broken body (auth answers first)', { query: { token: 'guess' }, headers: { 'content-type': 'application/json' }, body: '{' }, 401, 'token: does not match'],
+    ['GET', { method: 'GET', query: { token: ALARM_TOKEN }, body: '' }, 405, 'GET is not allowed on /cms (allowed: POST)'],
+  ])('%s → %d and no engine call', async (_name, req, status, message) => {
+    const { rt, post } = alarm();
+    const res = await post(req);
+    expect(res.status).toBe(status);
+    expect(res.json.error.message).toEqual(message);
+    expect(rt.engine.calls).toEqual([]);
+  });
+
+  test.each([
+    ['an empty body', '', FORM, '(body): empty'],
+    ['a form without alertName', cmsAlert.replace(/alertName=[^&]*&/, ''), FORM, 'alertName'],
+    ['a bad timestamp', cmsAlert.replace('timestamp=1793672130000', 'timestamp=yesterday'), FORM, 'timestamp'],
+    ['broken JSON', '{"alertName":', { 'content-type': 'application/json' }, 'not valid JSON'],
+    ['an Alertmanager payload with a bad alert', '{"version":"4","alerts":[{"status":"firing"}]}', { 'content-type': 'application/json' }, 'alerts[0]'],
+  ])('%s → 400 naming the field, no engine call', async (_name, body, headers, field) => {
+    const { rt, post } = alarm();
+    const res = await post({ query: { token: ALARM_TOKEN }, headers, body });
+    expect(res.status).toBe(400);
+    expect(res.json.error.problems.join('\n')).toContain(field);
+    expect(rt.engine.calls).toEqual([]);
+  });
+
+  test('an engine failure is a 500 without details', async () => {
+    const { rt, post } = alarm();
+    rt.engine.failWith = new Error('lease table unavailable');
+    const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
+    expect(res).toEqual({ status: 500, json: { error: { code: 'INTERNAL', message: 'internal error', requestId: 'req-1' } } });
+  });
+});
+
+describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
+  test('the one handler routes a CloudEvent to the event chain', async () => {
+    const rt = fakeRuntime();
+    const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
+    expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
+  });
+
+  test('a batch is one delivery; every event is parsed', async () => {
+    const rt = fakeRuntime();
+    const batch = JSON.parse(sample('cms-eventbridge-batch.json')) as unknown[];
+    const result = (await makeEventHandler(async () => rt)(Buffer.from(JSON.stringify(batch)), fcContext())) as { alarms: number };
+    expect(result.alarms).toBe(batch.length);
+  });
+
+  test('a malformed delivery is answered, not thrown (a retry cannot fix it), and changes nothing', async () => {
+    const rt = fakeRuntime();
+    const result = await makeEventHandler(async () => rt)(Buffer.from('[{"specversion":"1.0","id":"x","source":"acs.cms"}]'), fcContext());
+    expect(result).toMatchObject({ accepted: false, error: { code: 'INPUT.INVALID', problems: [expect.stringMatching(/^\[0\]\.type: /)] } });
+    expect(rt.engine.calls).toEqual([]);
+    expect(rt.lines).toEqual([expect.objectContaining({ function: 'alarm', trigger: 'event', outcome: 'rejected' })]);
+  });
+
+  test('an engine failure is rethrown so FC retries the delivery', async () => {
+    const rt = fakeRuntime();
+    rt.engine.failWith = new Error('throttled');
+    await expect(makeEventHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext())).rejects.toThrow('throttled');
+    expect(rt.lines).toEqual([expect.objectContaining({ outcome: 'error', error: { name: 'Error', message: 'throttled' } })]);
+  });
+
+  test('the production eventHandler export is a function FC can call', () => {
+    expect(typeof eventHandler).toBe('function');
+  });
+});
+
+describe('cluster-events function', () => {
+  test('an ACK NodeNotReady event becomes a down signal for the cluster region', async () => {
+    const rt = fakeRuntime();
+    const result = await makeClusterEventsHandler(async () => rt)(Buffer.from(sample('ack-node-notready.json')), fcContext());
+    expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'ack', signals: [{ source: 'ack', region: 'cn-hangzhou', severity: 'down', status: 'firing' }] });
+  });
+
+  test('an event no rule wants is audited', async () => {
+    const rt = fakeRuntime();
+    await makeClusterEventsHandler(async () => rt)(Buffer.from(sample('ack-pod-backoff.json')), fcContext());
+    expect(rt.engine.calls.map((c) => c.method)).toEqual(['recordUnmatched']);
+  });
+
+  test('a non-JSON delivery is rejected without touching the engine', async () => {
+    const rt = fakeRuntime();
+    const result = await makeClusterEventsHandler(async () => rt)(Buffer.from('<xml/>'), fcContext());
+    expect(result).toMatchObject({ accepted: false, error: { problems: [expect.stringMatching(/^\(event\): not valid JSON/)] } });
+    expect(rt.engine.calls).toEqual([]);
+  });
+});
