@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * What CloudMonitor and ACK actually send, built from the lab's alarm transitions: a CMS
+ * threshold-alarm callback (form-urlencoded) and an ACK Kubernetes event as EventBridge delivers
+ * it (a CloudEvent whose `data` is a core/v1 Event). The product's signal parsers are tested
+ * against these, so field names and formats follow the real payloads, quirks included.
+ */
+
+export const CMS_METRIC_PROJECT = 'acs_service_mesh';
+
+export type TriggerLevel = 'CRITICAL' | 'WARN' | 'INFO';
+
+/** CMS sends dimensions as a Java `Map.toString()`: `{userId=1, regionId=cn-hangzhou}`. */
+export function javaMapString(entries: Record<string, string>): string {
+  return `{${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+}
+
+export interface CmsCallbackInput {
+  ruleId: string;
+  alertName: string;
+  state: 'ALERT' | 'OK';
+  level: TriggerLevel;
+  /** The metric value that tripped or cleared the rule, as CMS prints it. */
+  curValue: string;
+  metricName: string;
+  unit: string;
+  /** e.g. `$Average>20`. */
+  expression: string;
+  instanceName: string;
+  /** Dimensions after userId, in order. */
+  dimensions: Record<string, string>;
+  userId: string;
+  regionId: string;
+  regionName: string;
+  at: number;
+}
+
+/**
+ * The form fields of one callback, in the order CMS sends them. On ALERT the previous level is
+ * `OK`; on OK the trigger level stays the rule's level (receivers key on `alertState`).
+ */
+export function cmsCallbackForm(input: CmsCallbackInput): URLSearchParams {
+  const timestamp = String(input.at);
+  const fields: Array<[string, string]> = [
+    ['alertName', input.alertName],
+    ['alertState', input.state],
+    ['curValue', input.curValue],
+    ['dimensions', javaMapString({ userId: input.userId, ...input.dimensions })],
+    ['expression', input.expression],
+    ['instanceName', input.instanceName],
+    ['metricName', input.metricName],
+    ['metricProject', CMS_METRIC_PROJECT],
+    ['namespace', CMS_METRIC_PROJECT],
+    ['preTriggerLevel', input.state === 'ALERT' ? 'OK' : input.level],
+    ['triggerLevel', input.level],
+    ['ruleId', input.ruleId],
+    ['timestamp', timestamp],
+    ['userId', input.userId],
+    ['regionId', input.regionId],
+    ['regionName', input.regionName],
+    ['rawMetricName', input.metricName],
+    ['unit', input.unit],
+    ['transId', uuidFrom(`${input.ruleId}|${input.state}|${timestamp}`)],
+  ];
+  // CMS's signature algorithm is not public and receivers cannot verify it; this one only has its shape.
+  fields.push(['signature', createHash('md5').update(fields.map(([k, v]) => `${k}=${v}`).join('&')).digest('hex')]);
+  return new URLSearchParams(fields);
+}
+
+/** A deterministic RFC 4122-shaped id, so replays of the same transition carry the same id. */
+export function uuidFrom(seed: string): string {
+  const h = createHash('sha1').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface AckDeploymentEventInput {
+  account: string;
+  region: string;
+  clusterId: string;
+  namespace: string;
+  deployment: string;
+  reason: string;
+  message: string;
+  type: 'Warning' | 'Normal';
+  at: number;
+  /** How many times this event has been reported (Kubernetes' event `count`). */
+  count: number;
+  firstAt: number;
+}
+
+export interface AckCloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: 'acs.cs';
+  type: string;
+  subject: string;
+  time: string;
+  datacontenttype: string;
+  aliyunaccountid: string;
+  aliyunpublishtime: string;
+  aliyuneventbusname: string;
+  aliyunregionid: string;
+  aliyunpublishaddr: string;
+  data: Record<string, unknown>;
+}
+
+/** A Deployment event from an ACK cluster, as kube-eventer's EventBridge sink delivers it. */
+export function ackDeploymentEvent(input: AckDeploymentEventInput): AckCloudEvent {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const id = uuidFrom(`${input.clusterId}|${input.namespace}|${input.deployment}|${input.reason}|${input.at}|${input.count}`);
+  const deploymentUid = uuidFrom(`${input.clusterId}|${input.namespace}|deployment|${input.deployment}`);
+  return {
+    specversion: '1.0',
+    id,
+    source: 'acs.cs',
+    type: 'cs:k8s:DeploymentRelatedEvent',
+    subject: `acs:cs:${input.region}:${input.account}:${input.clusterId}/apis/apps/v1/namespaces/${input.namespace}/deployments/${input.deployment}`,
+    time: iso(input.at),
+    datacontenttype: 'application/json;charset=utf-8',
+    aliyunaccountid: input.account,
+    aliyunpublishtime: new Date(input.at).toISOString(),
+    aliyuneventbusname: 'default',
+    aliyunregionid: input.region,
+    aliyunpublishaddr: '127.0.0.1',
+    data: {
+      kind: 'Event',
+      apiVersion: 'v1',
+      metadata: {
+        name: `${input.deployment}.${id.replace(/-/g, '').slice(0, 16)}`,
+        namespace: input.namespace,
+        uid: id,
+        resourceVersion: String(input.at),
+        creationTimestamp: iso(input.firstAt),
+      },
+      involvedObject: {
+        kind: 'Deployment',
+        namespace: input.namespace,
+        name: input.deployment,
+        uid: deploymentUid,
+        apiVersion: 'apps/v1',
+      },
+      reason: input.reason,
+      message: input.message,
+      source: { component: 'deployment-controller' },
+      firstTimestamp: iso(input.firstAt),
+      lastTimestamp: iso(input.at),
+      count: input.count,
+      type: input.type,
+      eventTime: null,
+      reportingComponent: 'deployment-controller',
+      reportingInstance: '',
+    },
+  };
+}

@@ -1,0 +1,234 @@
+import { ValidationError } from '../../shared/core/errors';
+import type { Clock } from '../../shared/ports/clock';
+import type { AlarmRule, ErrorRatioRule, ReadyReplicasRule, Topology } from '../topology/schema';
+import { ackDeploymentEvent, cmsCallbackForm, type CmsCallbackInput } from './alarm-payloads';
+import type { AlarmDelivery, DeliveryRequest } from './alarm-delivery';
+import type { RoutingConfigSource } from './config-source';
+import type { TrafficMetrics } from './metrics';
+import { PeriodicTask } from './periodic-task';
+
+/**
+ * The lab's CloudMonitor: rules evaluated once per period by the Clock, each with CMS's
+ * semantics — it trips after `periods` consecutive breaching periods and sends one ALERT, and
+ * sends one OK the first period it no longer breaches. A period without data (fewer than
+ * `minRequests`, or a deployment that does not exist) neither breaches nor clears, as CMS
+ * leaves an alarm alone on missing data. Notifications of one rule are delivered in order.
+ */
+
+export interface AlarmTargets {
+  /** Where CMS-format callbacks go (the `alarm` function's HTTP trigger); null to not send. */
+  cmsCallbackUrl: string | null;
+  /** Where ACK CloudEvents go (the `cluster-events` function); null to not send. */
+  ackEventsUrl: string | null;
+}
+
+export interface AlarmRuleStatus {
+  ruleId: string;
+  name: string;
+  kind: AlarmRule['kind'];
+  state: 'OK' | 'ALERT';
+  /** Consecutive breaching periods so far. */
+  breaches: number;
+  /** Value of the last period with data: 5xx percent, or ready replicas. */
+  lastValue: number | null;
+  lastEvaluatedAt: number | null;
+  nextEvaluationAt: number;
+  /** When the state last changed. */
+  since: number;
+}
+
+export interface AlarmEvaluatorOptions {
+  topology: Topology;
+  /** The topology's rules when omitted. */
+  rules?: AlarmRule[];
+  metrics: TrafficMetrics;
+  config: RoutingConfigSource;
+  clock: Clock;
+  delivery: AlarmDelivery;
+  targets: AlarmTargets;
+  /** How often the loop looks for due rules. */
+  tickMs?: number;
+}
+
+interface RuleState {
+  rule: AlarmRule;
+  status: AlarmRuleStatus;
+  /** ACK event count and first time, for the event series of the current episode. */
+  eventCount: number;
+  eventFirstAt: number;
+  /** Tail of this rule's delivery chain. */
+  chain: Promise<unknown>;
+}
+
+type Reading = { value: number; breaching: boolean } | null;
+
+export class AlarmEvaluator {
+  private readonly states: RuleState[];
+  private readonly task: PeriodicTask;
+  private targets: AlarmTargets;
+
+  constructor(private readonly opts: AlarmEvaluatorOptions) {
+    this.targets = opts.targets;
+    const rules = opts.rules ?? opts.topology.alarms;
+    const problems = rules.flatMap((r) => alarmRuleProblems(opts.topology, r));
+    if (problems.length > 0) throw new ValidationError(problems);
+    const now = opts.clock.now();
+    this.states = rules.map((rule) => ({
+      rule,
+      status: {
+        ruleId: rule.id, name: rule.name, kind: rule.kind, state: 'OK', breaches: 0, lastValue: null,
+        lastEvaluatedAt: null, nextEvaluationAt: firstBoundary(now, rule.period), since: now,
+      },
+      eventCount: 0,
+      eventFirstAt: now,
+      chain: Promise.resolve(),
+    }));
+    this.task = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.evaluate());
+  }
+
+  setTargets(targets: AlarmTargets): void {
+    this.targets = targets;
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.task.stop();
+  }
+
+  statuses(): AlarmRuleStatus[] {
+    return this.states.map((s) => ({ ...s.status }));
+  }
+
+  /** Evaluate every rule whose period has ended; deliveries go out in the background. */
+  evaluate(): void {
+    const now = this.opts.clock.now();
+    for (const s of this.states) {
+      if (now < s.status.nextEvaluationAt) continue;
+      const periodEnd = s.status.nextEvaluationAt;
+      // A loop that fell behind evaluates the latest whole period, not every missed one.
+      const end = periodEnd + Math.floor((now - periodEnd) / s.rule.period) * s.rule.period;
+      s.status.nextEvaluationAt = end + s.rule.period;
+      s.status.lastEvaluatedAt = now;
+      const reading = this.read(s.rule, end - s.rule.period, end);
+      if (reading === null) continue;
+      s.status.lastValue = reading.value;
+      if (reading.breaching) {
+        s.status.breaches++;
+        if (s.status.state === 'OK' && s.status.breaches >= s.rule.periods) this.transition(s, 'ALERT', reading.value, now);
+      } else {
+        s.status.breaches = 0;
+        if (s.status.state === 'ALERT') this.transition(s, 'OK', reading.value, now);
+      }
+    }
+  }
+
+  /** Wait for every notification sent so far. */
+  async idle(): Promise<void> {
+    await Promise.all(this.states.map((s) => s.chain));
+    await this.opts.delivery.idle();
+  }
+
+  private read(rule: AlarmRule, from: number, to: number): Reading {
+    if (rule.kind === 'error-ratio') {
+      const stats = this.opts.metrics.stats({ kind: 'destination', region: rule.region, service: rule.service, version: rule.version }, from, to);
+      if (stats.requests < rule.minRequests) return null;
+      return { value: stats.errorPercent, breaching: stats.errorPercent > rule.thresholdPercent };
+    }
+    const replicas = this.opts.config.replicas(rule.cluster, rule.namespace, rule.deployment);
+    if (!replicas) return null;
+    return { value: replicas.ready, breaching: replicas.ready === 0 };
+  }
+
+  private transition(s: RuleState, state: 'ALERT' | 'OK', value: number, now: number): void {
+    s.status.state = state;
+    s.status.since = now;
+    const send = this.notification(s, state, value, now);
+    if (!send) return;
+    // Chained per rule: an OK must never overtake the ALERT it clears.
+    s.chain = s.chain.then(() => this.opts.delivery.deliver(send));
+  }
+
+  private notification(s: RuleState, state: 'ALERT' | 'OK', value: number, now: number): DeliveryRequest | null {
+    const rule = s.rule;
+    if (rule.kind === 'ready-replicas-zero' && rule.delivery === 'ack-event') {
+      if (!this.targets.ackEventsUrl) return null;
+      if (state === 'ALERT') {
+        s.eventCount = 1;
+        s.eventFirstAt = now;
+      } else {
+        s.eventCount++;
+      }
+      const region = this.regionOfCluster(rule.cluster);
+      const event = ackDeploymentEvent({
+        account: this.opts.topology.account,
+        region: region.name,
+        clusterId: rule.cluster,
+        namespace: rule.namespace,
+        deployment: rule.deployment,
+        reason: state === 'ALERT' ? 'MinimumReplicasUnavailable' : 'MinimumReplicasAvailable',
+        message: state === 'ALERT' ? 'Deployment does not have minimum availability.' : 'Deployment has minimum availability.',
+        type: state === 'ALERT' ? 'Warning' : 'Normal',
+        at: now,
+        count: s.eventCount,
+        firstAt: s.eventFirstAt,
+      });
+      return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl, body: JSON.stringify(event), contentType: 'application/json' };
+    }
+    if (!this.targets.cmsCallbackUrl) return null;
+    const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));
+    return { ruleId: rule.id, kind: 'cms-callback', state, url: this.targets.cmsCallbackUrl, body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
+  }
+
+  private cmsInput(rule: ErrorRatioRule | ReadyReplicasRule, state: 'ALERT' | 'OK', value: number, now: number): CmsCallbackInput {
+    const common = { ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, userId: this.opts.topology.account, at: now };
+    if (rule.kind === 'error-ratio') {
+      const region = this.opts.topology.regions.find((r) => r.name === rule.region);
+      return {
+        ...common,
+        curValue: String(value),
+        unit: '%',
+        expression: `$Average>${rule.thresholdPercent}`,
+        instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
+        dimensions: { regionId: rule.region, service: rule.service, ...(rule.version ? { version: rule.version } : {}) },
+        regionId: rule.region,
+        regionName: region?.displayName ?? rule.region,
+      };
+    }
+    const region = this.regionOfCluster(rule.cluster);
+    return {
+      ...common,
+      curValue: String(value),
+      unit: 'count',
+      expression: '$Minimum==0',
+      instanceName: `${rule.cluster}/${rule.namespace}/${rule.deployment}`,
+      dimensions: { regionId: region.name, clusterId: rule.cluster, namespace: rule.namespace, deployment: rule.deployment },
+      regionId: region.name,
+      regionName: region.displayName,
+    };
+  }
+
+  private regionOfCluster(cluster: string): Topology['regions'][number] {
+    // Checked at construction by alarmRuleProblems.
+    return this.opts.topology.regions.find((r) => r.cluster === cluster) as Topology['regions'][number];
+  }
+}
+
+/** What a rule names that the topology does not have, each naming the rule and field. */
+export function alarmRuleProblems(topology: Topology, rule: AlarmRule): string[] {
+  const at = `alarm ${rule.id}`;
+  if (rule.kind === 'error-ratio') {
+    const problems: string[] = [];
+    if (!topology.regions.some((r) => r.name === rule.region)) problems.push(`${at}.region: unknown region ${rule.region}`);
+    if (!topology.services.some((s) => s.name === rule.service)) problems.push(`${at}.service: unknown service ${rule.service}`);
+    return problems;
+  }
+  return topology.regions.some((r) => r.cluster === rule.cluster) ? [] : [`${at}.cluster: unknown cluster ${rule.cluster}`];
+}
+
+function firstBoundary(now: number, period: number): number {
+  return (Math.floor(now / period) + 1) * period;
+}
+

@@ -1,0 +1,209 @@
+import { AlarmDelivery } from '../../../lab/dataplane/alarm-delivery';
+import { AlarmEvaluator } from '../../../lab/dataplane/alarms';
+import type { AlarmRule } from '../../../lab/topology/schema';
+import { failoverPolicy, labFixture, T0, type LabFixture } from './support/lab-fixture';
+import { Receiver } from './support/receiver';
+
+const noWait = () => Promise.resolve();
+
+function reviewsRule(lab: LabFixture): AlarmRule {
+  const rule = lab.topology.alarms.find((a) => a.id === 'rs-reviews-5xx-hangzhou');
+  if (!rule) throw new Error('the default topology lost its reviews alarm');
+  return rule;
+}
+
+describe('alarm rules', () => {
+  let receiver: Receiver;
+  beforeEach(async () => { receiver = await Receiver.start(); });
+  afterEach(async () => { await receiver.close(); });
+
+  test('a 5xx-ratio rule posts one CMS callback when it trips and one OK when it clears, with CMS\'s form fields', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, faults, dataPlane } = lab;
+    // No outlier detection: the faulty endpoints keep their share, so the ratio stays up while the fault lasts.
+    config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
+    const delivery = new AlarmDelivery({ clock, sleep: noWait });
+    const alarms = new AlarmEvaluator({
+      topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery,
+      targets: { cmsCallbackUrl: receiver.url('/alarm?token=t0ken'), ackEventsUrl: null },
+    });
+    dataPlane.start();
+    alarms.start();
+
+    await clock.advance(30_000);
+    await alarms.idle();
+    expect(receiver.requests).toEqual([]);
+
+    const fault = faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 0.6 });
+    await clock.advance(20_000);
+    await alarms.idle();
+    expect(receiver.requests).toEqual([]); // two breaching periods of three
+    await clock.advance(10_000);
+    await alarms.idle();
+    expect(receiver.requests).toHaveLength(1);
+
+    const trippedAt = T0 + 60_000;
+    const value = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, trippedAt - 10_000, trippedAt).errorPercent;
+    expect(value).toBeGreaterThan(20);
+    const alert = receiver.forms()[0];
+    expect(receiver.requests[0]).toMatchObject({ method: 'POST', path: '/alarm?token=t0ken', contentType: 'application/x-www-form-urlencoded' });
+    expect(alert).toEqual({
+      alertName: 'reviews-5xx-cn-hangzhou',
+      alertState: 'ALERT',
+      curValue: String(value),
+      dimensions: `{userId=${topology.account}, regionId=cn-hangzhou, service=reviews}`,
+      expression: '$Average>20',
+      instanceName: 'reviews (cn-hangzhou)',
+      metricName: 'ServiceRequest5xxRate',
+      metricProject: 'acs_service_mesh',
+      namespace: 'acs_service_mesh',
+      preTriggerLevel: 'OK',
+      triggerLevel: 'CRITICAL',
+      ruleId: 'rs-reviews-5xx-hangzhou',
+      timestamp: String(trippedAt),
+      userId: topology.account,
+      regionId: 'cn-hangzhou',
+      regionName: 'China (Hangzhou)',
+      rawMetricName: 'ServiceRequest5xxRate',
+      unit: '%',
+      transId: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/),
+      signature: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+
+    // Still breaching: no repeat.
+    await clock.advance(20_000);
+    await alarms.idle();
+    expect(receiver.requests).toHaveLength(1);
+
+    faults.delete(fault.id);
+    await clock.advance(10_000);
+    await alarms.idle();
+    expect(receiver.requests).toHaveLength(2);
+    const clearedAt = T0 + 90_000;
+    // The period that clears still holds the tick sent just before the fault was deleted.
+    const clearedValue = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, clearedAt - 10_000, clearedAt).errorPercent;
+    expect(clearedValue).toBeLessThanOrEqual(20);
+    const ok = receiver.forms()[1];
+    expect(ok).toMatchObject({ alertState: 'OK', curValue: String(clearedValue), ruleId: 'rs-reviews-5xx-hangzhou', timestamp: String(T0 + 90_000), triggerLevel: 'CRITICAL', preTriggerLevel: 'CRITICAL' });
+
+    await clock.advance(30_000);
+    await alarms.idle();
+    expect(receiver.requests).toHaveLength(2);
+    expect(alarms.statuses()).toEqual([{
+      ruleId: 'rs-reviews-5xx-hangzhou', name: 'reviews-5xx-cn-hangzhou', kind: 'error-ratio', state: 'OK', breaches: 0, lastValue: 0,
+      lastEvaluatedAt: T0 + 120_000, nextEvaluationAt: T0 + 130_000, since: T0 + 90_000,
+    }]);
+    expect(delivery.records().map((r) => [r.state, r.delivered, r.attempts])).toEqual([['ALERT', true, 1], ['OK', true, 1]]);
+    await Promise.all([dataPlane.stop(), alarms.stop()]);
+  });
+
+  test('ready replicas of a deployment at 0 posts an ACK Deployment event, and a Normal one when pods are back', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, dataPlane } = lab;
+    const rule = topology.alarms.find((a) => a.id === 'rs-reviews-v1-unavailable') as AlarmRule;
+    const delivery = new AlarmDelivery({ clock, sleep: noWait });
+    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: null, ackEventsUrl: receiver.url('/events') } });
+    alarms.start();
+
+    config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
+    await clock.advance(5_000);
+    await alarms.idle();
+    config.setReplicas('c-hangzhou', 'reviews-v1', 2, 2);
+    await clock.advance(5_000);
+    await alarms.idle();
+
+    expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/events', 'application/json'], ['/events', 'application/json']]);
+    const [down, up] = receiver.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(down).toEqual({
+      specversion: '1.0',
+      id: expect.any(String),
+      source: 'acs.cs',
+      type: 'cs:k8s:DeploymentRelatedEvent',
+      subject: `acs:cs:cn-hangzhou:${topology.account}:c-hangzhou/apis/apps/v1/namespaces/default/deployments/reviews-v1`,
+      time: '2026-01-01T00:00:05Z',
+      datacontenttype: 'application/json;charset=utf-8',
+      aliyunaccountid: topology.account,
+      aliyunpublishtime: '2026-01-01T00:00:05.000Z',
+      aliyuneventbusname: 'default',
+      aliyunregionid: 'cn-hangzhou',
+      aliyunpublishaddr: '127.0.0.1',
+      data: {
+        kind: 'Event',
+        apiVersion: 'v1',
+        metadata: { name: expect.stringMatching(/^reviews-v1\.[0-9a-f]{16}$/), namespace: 'default', uid: down?.id, resourceVersion: String(T0 + 5_000), creationTimestamp: '2026-01-01T00:00:05Z' },
+        involvedObject: { kind: 'Deployment', namespace: 'default', name: 'reviews-v1', uid: expect.any(String), apiVersion: 'apps/v1' },
+        reason: 'MinimumReplicasUnavailable',
+        message: 'Deployment does not have minimum availability.',
+        source: { component: 'deployment-controller' },
+        firstTimestamp: '2026-01-01T00:00:05Z',
+        lastTimestamp: '2026-01-01T00:00:05Z',
+        count: 1,
+        type: 'Warning',
+        eventTime: null,
+        reportingComponent: 'deployment-controller',
+        reportingInstance: '',
+      },
+    });
+    expect(up).toMatchObject({ subject: down?.subject, time: '2026-01-01T00:00:10Z', data: { reason: 'MinimumReplicasAvailable', type: 'Normal', count: 2, firstTimestamp: '2026-01-01T00:00:05Z' } });
+    expect(up?.id).not.toBe(down?.id);
+    await alarms.stop();
+  });
+
+  test('a failed delivery is retried, recorded, and never stops the evaluator', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, dataPlane } = lab;
+    const rule = topology.alarms.find((a) => a.id === 'rs-reviews-v1-unavailable') as AlarmRule;
+    const cmsRule: AlarmRule = { ...rule, delivery: 'cms' } as AlarmRule;
+    const deadUrl = receiver.url('/gone');
+    await receiver.close(); // nothing listens on that port now
+    receiver = await Receiver.start();
+    receiver.answerNext(503, 500);
+    const delivery = new AlarmDelivery({ clock, sleep: noWait, retries: 3 });
+    const alarms = new AlarmEvaluator({ topology, rules: [cmsRule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: deadUrl, ackEventsUrl: null } });
+
+    config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
+    await clock.advance(5_000);
+    alarms.evaluate();
+    await alarms.idle();
+    alarms.setTargets({ cmsCallbackUrl: receiver.url('/alarm'), ackEventsUrl: null });
+    config.setReplicas('c-hangzhou', 'reviews-v1', 2, 2);
+    await clock.advance(5_000);
+    alarms.evaluate();
+    await alarms.idle();
+
+    expect(delivery.records()).toEqual([
+      { ruleId: 'rs-reviews-v1-unavailable', kind: 'cms-callback', state: 'ALERT', url: deadUrl, at: T0 + 5_000, attempts: 4, delivered: false, status: null, error: expect.stringContaining('ECONNREFUSED') },
+      { ruleId: 'rs-reviews-v1-unavailable', kind: 'cms-callback', state: 'OK', url: receiver.url('/alarm'), at: T0 + 10_000, attempts: 3, delivered: true, status: 200, error: null },
+    ]);
+    expect(receiver.forms().map((f) => [f.alertState, f.curValue, f.dimensions])).toEqual([
+      ['OK', '2', `{userId=${topology.account}, regionId=cn-hangzhou, clusterId=c-hangzhou, namespace=default, deployment=reviews-v1}`],
+      ['OK', '2', `{userId=${topology.account}, regionId=cn-hangzhou, clusterId=c-hangzhou, namespace=default, deployment=reviews-v1}`],
+      ['OK', '2', `{userId=${topology.account}, regionId=cn-hangzhou, clusterId=c-hangzhou, namespace=default, deployment=reviews-v1}`],
+    ]);
+    expect(alarms.statuses()[0]?.state).toBe('OK');
+  });
+
+  test('a period with too little traffic neither trips nor clears the rule', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, faults, dataPlane } = lab;
+    config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
+    const rule = { ...reviewsRule(lab), periods: 1, minRequests: 50 } as AlarmRule;
+    const delivery = new AlarmDelivery({ clock, sleep: noWait });
+    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null } });
+    faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 1 });
+
+    dataPlane.send('gw-hangzhou', 20); // ~10 reach hangzhou reviews: below minRequests
+    await clock.advance(10_000);
+    alarms.evaluate();
+    expect(alarms.statuses()[0]).toMatchObject({ state: 'OK', breaches: 0, lastValue: null });
+    dataPlane.send('gw-hangzhou', 400);
+    await clock.advance(10_000);
+    alarms.evaluate();
+    expect(alarms.statuses()[0]).toMatchObject({ state: 'ALERT', breaches: 1, lastValue: 100 });
+    await clock.advance(10_000);
+    alarms.evaluate(); // no traffic at all: stays ALERT
+    await alarms.idle();
+    expect(alarms.statuses()[0]).toMatchObject({ state: 'ALERT', breaches: 1 });
+    expect(receiver.forms().map((f) => f.alertState)).toEqual(['ALERT']);
+  });
+});
