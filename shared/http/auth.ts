@@ -81,12 +81,14 @@ export function redactAlarmPath(req: HttpRequest): string {
   return req.path.replace(/\/[^/]*\/?$/, '/{token}');
 }
 
-type HttpMiddyRequest = Request<HttpRequest, HttpReply | undefined, Error, FcContext>;
+/** Typed on `unknown` like the FC event it stands in for: `fcHttpEvent` must have run before these. */
+type HttpMiddyRequest = Request<unknown, HttpReply | undefined, Error, FcContext>;
+type HttpMiddleware = MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext>;
 
-export function alarmTokenAuth(): MiddlewareObj<HttpRequest, HttpReply | undefined, Error, FcContext> {
+export function alarmTokenAuth(): HttpMiddleware {
   function alarmTokenAuthBefore(request: HttpMiddyRequest): void {
     const { secrets } = runtimeOf(request.context);
-    const token = alarmTokenOf(request.event);
+    const token = alarmTokenOf(request.event as HttpRequest);
     if (token === '') throw new UnauthorizedError('token: missing (put it in the callback URL as ?token=… or as the last path segment)');
     if (!secretEquals(token, secrets.alarmToken)) throw new UnauthorizedError('token: does not match');
   }
@@ -111,12 +113,12 @@ function bearerOf(req: HttpRequest): string | null {
  * signature. The request id is remembered only once the signature holds, so an unsigned flood
  * cannot burn ids or fill the store.
  */
-export function controlAuth(opts: ControlAuthOptions = {}): MiddlewareObj<HttpRequest, HttpReply | undefined, Error, FcContext> {
+export function controlAuth(opts: ControlAuthOptions = {}): HttpMiddleware {
   const clock = opts.clock ?? { now: () => Date.now() };
   const publicPaths = new Set(opts.publicPaths ?? []);
 
   async function controlAuthBefore(request: HttpMiddyRequest): Promise<void> {
-    const req = request.event;
+    const req = request.event as HttpRequest;
     if (READ_METHODS.has(req.method) && publicPaths.has(req.path)) return;
     const { secrets, store } = runtimeOf(request.context);
     const bearer = bearerOf(req);
