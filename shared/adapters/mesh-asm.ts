@@ -1,0 +1,159 @@
+import { MeshRejectedError, UpstreamError } from '../core/errors';
+import type { LocalityLbSettingInput } from '../core/mesh-validation';
+import type { MeshConfig } from '../core/types';
+import { systemClock, type Clock } from '../ports/clock';
+import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
+import { popFailure, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider, type PopRpcClient } from './cloud-credentials';
+import { ASM_API_VERSION, ASM_ENDPOINT } from './kubeconfig';
+import { liveMeshConfigOf, localitySettingOf, sameLiveConfig } from './mesh-istio';
+
+/**
+ * MeshControl for Alibaba Cloud Service Mesh: the mesh-wide locality LB, set with
+ * `UpdateMeshFeature` and read back with `DescribeServiceMeshDetail`. An update is asynchronous:
+ * the mesh reports `updating` until the control plane has pushed it, so `apply` polls until the
+ * mesh is `running` again *and* reports the config it was given.
+ *
+ *   apply ──Describe──▶ running? same config? ─yes─▶ done (nothing sent)
+ *         └─UpdateMeshFeature─▶ sleep ─Describe─▶ updating … running + same config ─▶ done
+ *                                                   └─ deadline ─▶ UpstreamError(retryable)
+ */
+
+export interface AsmMeshControlOptions {
+  meshId: string;
+  credentials: CloudCredentials | CredentialsProvider;
+  endpoint?: string;
+  clock?: Clock;
+  /** How long `apply` waits for the mesh to be `running` with the new config (default 120 s). */
+  applyTimeoutMs?: number;
+  pollIntervalMs?: number;
+  requestTimeoutMs?: number;
+}
+
+interface MeshDetail {
+  ServiceMesh?: {
+    ServiceMeshInfo?: { State?: string };
+    Spec?: { MeshConfig?: { LocalityLB?: unknown; LocalityLoadBalancing?: unknown } };
+  };
+}
+
+function field(obj: Record<string, unknown>, name: string): unknown {
+  const lower = name.charAt(0).toLowerCase() + name.slice(1);
+  return obj[name] ?? obj[lower];
+}
+
+function jsonIfString(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A list under `key`, whether the value is the list itself, a `{key: [...]}` wrapper, or either as a JSON string. */
+function entries(value: unknown, key: 'failover' | 'distribute'): Array<Record<string, unknown>> {
+  const v = jsonIfString(value);
+  if (Array.isArray(v)) return v as Array<Record<string, unknown>>;
+  if (v && typeof v === 'object') {
+    const inner = field(v as Record<string, unknown>, key.charAt(0).toUpperCase() + key.slice(1));
+    return Array.isArray(inner) ? (inner as Array<Record<string, unknown>>) : [];
+  }
+  return [];
+}
+
+/**
+ * ASM's `LocalityLB` as Istio's localityLbSetting. The SDK types and the doc examples disagree
+ * (capitalised arrays, `{failover: [...]}` wrappers, JSON strings); all are read.
+ */
+export function asmLocalityLbSetting(localityLb: unknown, localityLoadBalancing?: unknown): LocalityLbSettingInput | null {
+  const raw = jsonIfString(localityLb);
+  if (!raw || typeof raw !== 'object') return localityLoadBalancing === undefined ? null : { enabled: localityLoadBalancing === true || localityLoadBalancing === 'true' };
+  const lb = raw as Record<string, unknown>;
+  const failover = entries(field(lb, 'Failover'), 'failover').map((f) => ({ from: field(f, 'From'), to: field(f, 'To') }));
+  const distribute = entries(field(lb, 'Distribute'), 'distribute').map((d) => ({ from: field(d, 'From'), to: jsonIfString(field(d, 'To')) }));
+  const enabledRaw = field(lb, 'Enabled') ?? localityLoadBalancing;
+  const enabled = enabledRaw === undefined ? failover.length + distribute.length > 0 : enabledRaw === true || enabledRaw === 'true';
+  return { enabled, ...(failover.length ? { failover } : {}), ...(distribute.length ? { distribute } : {}) };
+}
+
+export class AsmMeshControl implements MeshControl {
+  private readonly client: PopRpcClient;
+  private readonly clock: Clock;
+  private readonly applyTimeoutMs: number;
+  private readonly pollIntervalMs: number;
+  private readonly requestTimeoutMs: number;
+
+  constructor(private readonly opts: AsmMeshControlOptions) {
+    this.client = popRpcClient({ endpoint: opts.endpoint ?? ASM_ENDPOINT, apiVersion: ASM_API_VERSION, credentials: opts.credentials });
+    this.clock = opts.clock ?? systemClock;
+    this.applyTimeoutMs = opts.applyTimeoutMs ?? 120_000;
+    this.pollIntervalMs = opts.pollIntervalMs ?? 3_000;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
+  }
+
+  async read(): Promise<LiveMeshConfig> {
+    return (await this.describe()).live;
+  }
+
+  async apply(config: MeshConfig): Promise<void> {
+    const setting = localitySettingOf(config);
+    const desired: LiveMeshConfig = { enabled: true, config };
+    const deadline = this.clock.now() + this.applyTimeoutMs;
+    // An update sent while another is rolling out would race it; wait for the mesh to settle.
+    const before = await this.untilRunning(deadline, null);
+    if (sameLiveConfig(before.live, desired)) return;
+    try {
+      await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(setting) }, { method: 'POST', timeout: this.requestTimeoutMs });
+    } catch (e) {
+      const f = popFailure(e);
+      if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
+      throw popUpstreamError('ASM', `UpdateMeshFeature(${this.opts.meshId})`, e);
+    }
+    await this.untilRunning(deadline, desired);
+  }
+
+  /** Poll until the mesh is `running` (and, when `want` is given, reports it); throttling and 5xx while polling are waited out. */
+  private async untilRunning(deadline: number, want: LiveMeshConfig | null): Promise<{ state: string; live: LiveMeshConfig }> {
+    let lastSeen = 'nothing yet';
+    for (let first = true; ; first = false) {
+      if (!first) {
+        const left = deadline - this.clock.now();
+        if (left <= 0) {
+          throw new UpstreamError('ASM.APPLY_TIMEOUT', `mesh ${this.opts.meshId} did not reach running${want ? ' with the new locality config' : ''} within ${this.applyTimeoutMs} ms (last seen: ${lastSeen})`, { retryable: true });
+        }
+        await this.clock.sleep(Math.min(this.pollIntervalMs, left));
+      }
+      let detail: { state: string; live: LiveMeshConfig };
+      try {
+        detail = await this.describe();
+      } catch (e) {
+        if (e instanceof UpstreamError && e.retryable) {
+          lastSeen = e.message;
+          continue;
+        }
+        throw e;
+      }
+      lastSeen = `State ${detail.state}`;
+      if (/fail/i.test(detail.state)) {
+        throw new UpstreamError('ASM.MESH_FAILED', `mesh ${this.opts.meshId} is in state ${detail.state}; it needs attention in the ASM console`, { retryable: false });
+      }
+      if (detail.state !== 'running') continue;
+      if (!want || sameLiveConfig(detail.live, want)) return detail;
+      lastSeen = `State running with a different locality config (${JSON.stringify(detail.live)})`;
+    }
+  }
+
+  private async describe(): Promise<{ state: string; live: LiveMeshConfig }> {
+    let reply: MeshDetail;
+    try {
+      reply = await this.client.request<MeshDetail>('DescribeServiceMeshDetail', { ServiceMeshId: this.opts.meshId }, { method: 'POST', timeout: this.requestTimeoutMs });
+    } catch (e) {
+      throw popUpstreamError('ASM', `DescribeServiceMeshDetail(${this.opts.meshId})`, e);
+    }
+    const mesh = reply.ServiceMesh;
+    const state = mesh?.ServiceMeshInfo?.State;
+    if (typeof state !== 'string') throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned no ServiceMesh.ServiceMeshInfo.State`, { retryable: true });
+    const meshConfig = mesh?.Spec?.MeshConfig;
+    return { state, live: liveMeshConfigOf(asmLocalityLbSetting(meshConfig?.LocalityLB, meshConfig?.LocalityLoadBalancing)) };
+  }
+}

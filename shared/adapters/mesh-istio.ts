@@ -1,0 +1,178 @@
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { MeshRejectedError, RegionshiftError } from '../core/errors';
+import type { LocalityLbSettingInput } from '../core/mesh-validation';
+import type { MeshConfig } from '../core/types';
+import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
+import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from './kubeconfig';
+
+/**
+ * MeshControl for Istio: the locality LB of the DestinationRules the policy names
+ * (`spec.trafficPolicy.loadBalancer.localityLbSetting`). Only that field is ever written, with a
+ * JSON merge patch carrying the resourceVersion that was read, so a concurrent edit of the rule
+ * makes the patch fail (409, retryable) instead of being overwritten.
+ *
+ * Several rules cannot be changed atomically. `apply` reads and checks every rule before
+ * patching any, so a refusal changes nothing; a failure part-way leaves some rules patched, and
+ * since apply is idempotent the retry finishes the job.
+ */
+
+export interface DestinationRuleRef {
+  namespace: string;
+  name: string;
+}
+
+export interface IstioMeshControlOptions {
+  /** The cluster whose API server holds the rules (the mesh control plane). */
+  kubeconfig: KubeConfig | (() => Promise<KubeConfig>);
+  rules: DestinationRuleRef[];
+  /** networking.istio.io version to use (default v1; Istio < 1.22 serves v1beta1). */
+  apiVersion?: 'v1' | 'v1beta1';
+  requestTimeoutMs?: number;
+}
+
+/**
+ * `drift` is present only when the rules disagree: `read` reports the first rule's setting, and
+ * each line names a rule whose setting differs from it (applying any config repairs them all).
+ */
+export interface IstioLiveMeshConfig extends LiveMeshConfig {
+  drift?: string[];
+}
+
+interface DestinationRuleView {
+  metadata?: { resourceVersion?: string };
+  spec?: {
+    trafficPolicy?: {
+      outlierDetection?: unknown;
+      loadBalancer?: { localityLbSetting?: LocalityLbSettingInput | null } | null;
+    } | null;
+  };
+}
+
+const GROUP = 'networking.istio.io';
+const PLURAL = 'destinationrules';
+
+/** How the mesh's setting reads as a MeshConfig: off or unset is `config: null`. */
+export function liveMeshConfigOf(setting: LocalityLbSettingInput | null | undefined): LiveMeshConfig {
+  if (!setting || setting.enabled === false) return { enabled: false, config: null };
+  if (setting.failover && setting.failover.length > 0) {
+    return { enabled: true, config: { mode: 'failover', localityLbSetting: { failover: setting.failover.map((f) => ({ from: String(f.from), to: String(f.to) })) } } };
+  }
+  if (setting.distribute && setting.distribute.length > 0) {
+    return {
+      enabled: true,
+      config: { mode: 'distribute', localityLbSetting: { distribute: setting.distribute.map((d) => ({ from: String(d.from), to: { ...(d.to as Record<string, number>) } })) } },
+    };
+  }
+  return { enabled: true, config: null };
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Same live config, ignoring key order (a distribute `to` map comes back in any order). */
+export function sameLiveConfig(a: LiveMeshConfig, b: LiveMeshConfig): boolean {
+  return a.enabled === b.enabled && canonical(a.config) === canonical(b.config);
+}
+
+function ruleName(ref: DestinationRuleRef): string {
+  return `DestinationRule ${ref.namespace}/${ref.name}`;
+}
+
+/** The config's setting, refusing a config whose `mode` and setting disagree (a bug upstream, never worth sending). */
+export function localitySettingOf(config: MeshConfig): { failover: Array<{ from: string; to: string }> } | { distribute: Array<{ from: string; to: Record<string, number> }> } {
+  const setting = config.localityLbSetting;
+  if (config.mode === 'failover' && 'failover' in setting && !('distribute' in setting)) return { failover: setting.failover };
+  if (config.mode === 'distribute' && 'distribute' in setting && !('failover' in setting)) return { distribute: setting.distribute };
+  throw new RegionshiftError('MESH.CONFIG_INCONSISTENT', `mesh config mode ${config.mode} does not match its localityLbSetting keys (${Object.keys(setting).join(', ')})`);
+}
+
+/** The merge patch: enable locality LB, set the mode's key, and null the other mode's key so a flip never leaves both. */
+function localityPatch(config: MeshConfig, resourceVersion: string | undefined): object {
+  const setting = localitySettingOf(config);
+  const body = 'failover' in setting ? { enabled: true, failover: setting.failover, distribute: null } : { enabled: true, distribute: setting.distribute, failover: null };
+  return {
+    ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
+    spec: { trafficPolicy: { loadBalancer: { localityLbSetting: body } } },
+  };
+}
+
+export class IstioMeshControl implements MeshControl {
+  private readonly version: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly opts: IstioMeshControlOptions) {
+    if (opts.rules.length === 0) throw new RegionshiftError('CONFIG.MESH', 'IstioMeshControl needs at least one DestinationRule to manage');
+    if (opts.apiVersion !== undefined && opts.apiVersion !== 'v1' && opts.apiVersion !== 'v1beta1') {
+      throw new RegionshiftError('CONFIG.MESH', `apiVersion must be v1 or v1beta1 (got ${String(opts.apiVersion)})`);
+    }
+    this.version = opts.apiVersion ?? 'v1';
+    this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  }
+
+  async read(): Promise<IstioLiveMeshConfig> {
+    const api = await this.api();
+    const rules = await Promise.all(this.opts.rules.map(async (ref) => ({ ref, rule: await this.getRule(api, ref) })));
+    const live = rules.map(({ ref, rule }) => ({ ref, live: liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting) }));
+    const first = live[0]!;
+    const drift = live
+      .slice(1)
+      .filter((r) => !sameLiveConfig(r.live, first.live))
+      .map((r) => `${ruleName(r.ref)} has ${canonical(r.live)}, ${ruleName(first.ref)} has ${canonical(first.live)}`);
+    return drift.length > 0 ? { ...first.live, drift } : first.live;
+  }
+
+  async apply(config: MeshConfig): Promise<void> {
+    localitySettingOf(config);
+    const api = await this.api();
+    const desired: LiveMeshConfig = { enabled: true, config };
+    const rules: Array<{ ref: DestinationRuleRef; rule: DestinationRuleView }> = [];
+    for (const ref of this.opts.rules) rules.push({ ref, rule: await this.getRule(api, ref) });
+    if (config.mode === 'failover') {
+      const blind = rules.filter(({ rule }) => !rule.spec?.trafficPolicy?.outlierDetection);
+      if (blind.length > 0) {
+        throw new MeshRejectedError(
+          `failover mode refused: ${blind.map(({ ref }) => ruleName(ref)).join(', ')} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing; add outlierDetection to the rule`,
+        );
+      }
+    }
+    for (const { ref, rule } of rules) {
+      if (sameLiveConfig(liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting), desired)) continue;
+      try {
+        await api.patchNamespacedCustomObject(
+          { group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name, body: localityPatch(config, rule.metadata?.resourceVersion) },
+          k8sRequestOptions({ timeoutMs: this.timeoutMs, mergePatch: true }),
+        );
+      } catch (e) {
+        throw this.translate(`patch ${ruleName(ref)}`, e, true);
+      }
+    }
+  }
+
+  private async getRule(api: CustomObjectsApi, ref: DestinationRuleRef): Promise<DestinationRuleView> {
+    try {
+      return (await api.getNamespacedCustomObject({ group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name }, k8sRequestOptions({ timeoutMs: this.timeoutMs }))) as DestinationRuleView;
+    } catch (e) {
+      throw this.translate(`read ${ruleName(ref)}`, e, false);
+    }
+  }
+
+  private translate(what: string, err: unknown, isWrite: boolean): RegionshiftError {
+    const f = kubernetesFailure(err);
+    // 422 is a schema rejection, 400 the shape a webhook denial (validation.istio.io) takes.
+    if (isWrite && (f.status === 422 || f.status === 400)) return new MeshRejectedError(`${what}: the mesh rejected the locality setting: ${f.message}`, { cause: err });
+    return kubernetesUpstreamError(what, err);
+  }
+
+  private async api(): Promise<CustomObjectsApi> {
+    const kc = typeof this.opts.kubeconfig === 'function' ? await this.opts.kubeconfig() : this.opts.kubeconfig;
+    return kc.makeApiClient(CustomObjectsApi);
+  }
+}
