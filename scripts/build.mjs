@@ -30,6 +30,24 @@ export function functionsFromSYaml(sYamlPath = path.join(root, 's.yaml')) {
   return out;
 }
 
+/**
+ * FC keeps state in Tablestore; the SQLite adapter (a native module) is for one machine only and
+ * the deployed code folder has no node_modules. Left external, any import of it would crash the
+ * function at load, so it becomes a module that loads fine and explains itself if ever used.
+ */
+const MACHINE_ONLY_MODULES = ['better-sqlite3'];
+const machineOnlyModules = {
+  name: 'machine-only-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${MACHINE_ONLY_MODULES.join('|')})$`);
+    b.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'machine-only' }));
+    b.onLoad({ filter: /.*/, namespace: 'machine-only' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = function unavailable() { throw new Error(${JSON.stringify(`${args.path} is not bundled for Function Compute: set REGIONSHIFT_STATE=tablestore`)}); };`,
+    }));
+  },
+};
+
 export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
   const fns = functionsFromSYaml(sYamlPath);
   const results = [];
@@ -45,8 +63,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      // FC keeps state in Tablestore; the SQLite adapter (a native module) is for one machine only.
-      external: ['better-sqlite3'],
+      plugins: [machineOnlyModules],
       legalComments: 'none',
       logLevel: 'silent',
       metafile: true,

@@ -1,0 +1,86 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { sYamlSchema } from '../../lab/host/s-yaml';
+
+/** s.yaml against fc3's shapes (platform facts), and the build it drives: every function's bundle loads on its own. */
+
+const raw = parse(readFileSync('s.yaml', 'utf8')) as Record<string, unknown>;
+const spec = sYamlSchema.parse(raw);
+const props = (key: string) => {
+  const r = spec.resources[key];
+  if (!r) throw new Error(`no resource ${key}`);
+  return r.props;
+};
+
+describe('s.yaml', () => {
+  test('declares the five functions, nodejs20, code from ./dist/<key>, the regionshift role', () => {
+    expect(Object.keys(spec.resources).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler']);
+    for (const [key, r] of Object.entries(spec.resources)) {
+      expect(r.props).toMatchObject({ functionName: `regionshift-${key}`, runtime: 'nodejs20', code: `./dist/${key}`, handler: 'index.handler', role: 'acs:ram::${vars.accountId}:role/regionshift' });
+      expect(r.props.vpcConfig).toEqual({ vpcId: '${vars.vpcId}', securityGroupId: '${vars.securityGroupId}', vSwitchIds: ['${vars.vSwitchId}'] });
+      expect(r.props.environmentVariables).toMatchObject({
+        REGIONSHIFT_STATE: 'tablestore',
+        REGIONSHIFT_POLICY: '${env(REGIONSHIFT_POLICY)}',
+        REGIONSHIFT_ALARM_TOKEN: '${env(REGIONSHIFT_ALARM_TOKEN)}',
+        REGIONSHIFT_CONTROL_SECRET: '${env(REGIONSHIFT_CONTROL_SECRET)}',
+      });
+    }
+  });
+
+  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none', () => {
+    const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
+    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: [] });
+    const [webhook, cmsEvents] = props('alarm').triggers ?? [];
+    expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
+    expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'] });
+    const ack = props('cluster-events').triggers?.[0];
+    expect(ack?.triggerType === 'eventbridge' && JSON.parse(ack.triggerConfig.eventRuleFilterPattern)).toMatchObject({ source: ['acs.cs'] });
+    expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '0 */1 * * * *', enable: true, payload: '{"task":"tick"}' });
+    expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
+  });
+
+  test('the schema rejects what fc3 would (so the checks above are not vacuous)', () => {
+    const broken = structuredClone(raw) as { resources: Record<string, { props: Record<string, unknown> }> };
+    const scheduler = broken.resources.scheduler as { props: Record<string, unknown> };
+    scheduler.props.runtime = 'nodejs18';
+    scheduler.props.triggers = [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/1 * * * *', enable: true } }];
+    const result = sYamlSchema.safeParse(broken);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['resources.scheduler.props.runtime', 'resources.scheduler.props.triggers.0.triggerConfig.cronExpression']);
+  });
+});
+
+describe('build (scripts/build.mjs)', () => {
+  const isolated = mkdtempSync(path.join(tmpdir(), 'regionshift-bundles-'));
+  afterAll(() => rmSync(isolated, { recursive: true, force: true }));
+
+  test('bundles every function to its code folder; each loads with no node_modules and exports its handler', () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
+    for (const [key, r] of Object.entries(spec.resources)) {
+      const codeDir = path.resolve(r.props.code);
+      expect(existsSync(path.join(codeDir, 'index.js'))).toBe(true);
+      // Copied away from the repository, as FC runs it: only what the bundle holds is there.
+      const dir = path.join(isolated, key);
+      cpSync(codeDir, dir, { recursive: true });
+      const exportName = r.props.handler.split('.')[1];
+      const out = execFileSync(process.execPath, ['-e', `const m = require('./index.js'); process.stdout.write(JSON.stringify({ type: typeof m[${JSON.stringify(exportName)}], exports: Object.keys(m) }))`], { cwd: dir, env: { PATH: process.env.PATH } });
+      expect(JSON.parse(out.toString())).toMatchObject({ type: 'function' });
+    }
+  });
+
+  test('a bundled handler reaches its runtime without node_modules: with no configuration it fails on configuration, not on a missing module', () => {
+    const dir = path.join(isolated, 'control');
+    const script = `
+      const { handler } = require('./index.js');
+      const event = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/v1/status', headers: {}, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET' } } }));
+      handler(event, { requestId: 'bundle-check' });`;
+    const run = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const line = JSON.parse(run.trim().split('\n').filter((l) => l.includes('"requestId":"bundle-check"')).at(-1) ?? '{}');
+    expect(line).toMatchObject({ function: 'control', status: 500, outcome: 'error' });
+    expect(line.error.message).not.toMatch(/Cannot find module/);
+    expect(line.error.message).toMatch(/REGIONSHIFT_/);
+  });
+});
