@@ -24,6 +24,7 @@ export interface TablestoreTwinOptions {
   port?: number;
   /** Rows GetRange scans per call before it returns next_start_primary_key (the service stops at 5000 or 4 MB). */
   maxRowsPerRange?: number;
+  /** The clock of the stored data (cell timestamps, TTL). Request dates are checked against the wall clock the SDK signs with. */
   now?: () => number;
 }
 
@@ -70,7 +71,7 @@ export async function startTablestoreTwin(opts: TablestoreTwinOptions): Promise<
   function reply(res: ServerResponse, status: number, body: Buffer): void {
     res.writeHead(status, {
       'content-type': 'application/x-protobuf', 'content-length': body.length,
-      'x-ots-requestid': randomUUID().replace(/-/g, ''), 'x-ots-date': new Date(now()).toISOString(),
+      'x-ots-requestid': randomUUID().replace(/-/g, ''), 'x-ots-date': new Date().toISOString(),
       'x-ots-contenttype': 'protocol buffer', 'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
     });
     res.end(body);
@@ -94,7 +95,7 @@ export async function startTablestoreTwin(opts: TablestoreTwinOptions): Promise<
       throw new OtsError(403, 'OTSAuthFailed', 'The security token is invalid or expired.');
     }
     const date = Date.parse(header('x-ots-date') ?? '');
-    if (!Number.isFinite(date) || Math.abs(date - now()) > MAX_CLOCK_SKEW_MS) {
+    if (!Number.isFinite(date) || Math.abs(date - Date.now()) > MAX_CLOCK_SKEW_MS) {
       throw new OtsError(403, 'OTSAuthFailed', `Mismatch between system time and x-ots-date: ${header('x-ots-date')}.`);
     }
     if (header('x-ots-instancename') !== opts.instance) {
