@@ -16,10 +16,12 @@ import { badRequest, K8sStatusError } from './status-error';
 
 export type InjectedStatusCode = 429 | 500 | 503 | 504;
 
-interface ApiCall {
+export interface ApiCall {
   scope: string;
   verb: K8sVerb;
   resource: string;
+  namespace: string | undefined;
+  name: string | undefined;
 }
 
 interface Route {
@@ -100,6 +102,7 @@ function served(obj: K8sObject, rt: ResourceType, version: string): K8sObject {
 
 export class K8sApi {
   private readonly faults = new FaultQueue<InjectedStatusCode, ApiCall>();
+  private readonly observers: Array<(call: ApiCall) => void> = [];
 
   constructor(
     private readonly store: ObjectStore,
@@ -109,6 +112,15 @@ export class K8sApi {
   /** The next `times` matching calls (after authentication) fail with this status. */
   failNext(times: number, code: InjectedStatusCode, match: { scope?: string; verb?: K8sVerb; resource?: string } = {}): void {
     this.faults.add(times, code, (c) => (match.scope ?? c.scope) === c.scope && (match.verb ?? c.verb) === c.verb && (match.resource ?? c.resource) === c.resource);
+  }
+
+  /**
+   * Called with every authenticated, routed call just before it is served: lets a test act in
+   * the window between a client's read and its write (another writer getting there first).
+   */
+  onRequest(observer: (call: ApiCall) => void): () => void {
+    this.observers.push(observer);
+    return () => this.observers.splice(this.observers.indexOf(observer), 1);
   }
 
   clearFaults(): void {
@@ -137,7 +149,8 @@ export class K8sApi {
     const verb = verbOf(req.method, route);
     if (!verb) throw new K8sStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const resource = route.subresource ? `${route.rt.plural}/${route.subresource}` : route.rt.plural;
-    const fault = this.faults.take({ scope, verb, resource });
+    const call: ApiCall = { scope, verb, resource, namespace: route.namespace, name: route.name };
+    const fault = this.faults.take(call);
     if (fault) {
       const { reason, message } = INJECTED[fault];
       throw new K8sStatusError(fault, reason, message, fault === 429 ? { retryAfterSeconds: 1 } : undefined);
@@ -151,6 +164,7 @@ export class K8sApi {
         kind: route.rt.plural,
       });
     }
+    for (const observer of [...this.observers]) observer(call);
     for (const unsupported of ['dryRun', 'watch', 'fieldSelector'] as const) {
       if (req.query.has(unsupported)) throw badRequest(`${unsupported} is not supported by the lab twin`);
     }
