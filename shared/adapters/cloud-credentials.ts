@@ -116,7 +116,8 @@ export function popFailure(err: unknown): PopFailure {
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return { vendorCode: 'NETWORK', message: e.message, httpStatus, retryable: true };
   if (/Timeout/i.test(e.name ?? '')) return { vendorCode: 'TIMEOUT', message: e.message, httpStatus, retryable: true };
   // A gateway's HTML error page or a truncated body: the call may not have been processed.
-  if (e instanceof SyntaxError || e.name === 'FormatError') return { vendorCode: 'BAD_RESPONSE', message: e.message, httpStatus, retryable: true };
+  // (json-bigint throws a plain object named SyntaxError, not a SyntaxError instance.)
+  if (e instanceof SyntaxError || e.name === 'SyntaxError' || e.name === 'FormatError') return { vendorCode: 'BAD_RESPONSE', message: e.message, httpStatus, retryable: true };
   return { vendorCode: 'UNKNOWN', message: e.message ?? String(err), httpStatus, retryable: false };
 }
 

@@ -1,0 +1,216 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import RPCClient from '@alicloud/pop-core';
+import { startLabControlPlane } from '../../lab/k8s/control-plane';
+import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials';
+import { AsmMeshControl, asmLocalityLbSetting } from '../../shared/adapters/mesh-asm';
+import { RegionshiftError, UpstreamError } from '../../shared/core/errors';
+import { FakeClock } from '../fakes/fake-clock';
+import { distributeConfig, failoverConfig, servedSetting } from './mesh-control.contract';
+import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
+
+const failover = failoverConfig(REGIONS);
+const distribute = distributeConfig(REGIONS);
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}
+
+function describeStates(h: AsmHarness): string[] {
+  return h.cp.asm.calls.filter((c) => c.action === 'DescribeServiceMeshDetail').map((c) => c.state ?? c.code);
+}
+
+/** Each Describe as [ms after t0, State reported]. */
+function describeTimeline(h: AsmHarness, t0: number): Array<[number, string]> {
+  return h.cp.asm.calls.filter((c) => c.action === 'DescribeServiceMeshDetail').map((c) => [c.at - t0, c.state ?? c.code]);
+}
+
+describe('AsmMeshControl against the ASM twin', () => {
+  let h: AsmHarness;
+  afterEach(async () => {
+    await h.cp.stop();
+  });
+
+  test('apply sends one UpdateMeshFeature, then polls State from updating back to running', async () => {
+    h = await asmHarness({ pollIntervalMs: 1_000 });
+    const t0 = h.clock.now();
+    await h.mesh.apply(failover);
+    // Checked before the update (running), right after it (updating), then once per poll interval.
+    expect(describeTimeline(h, t0)).toEqual([
+      [0, 'running'],
+      [0, 'updating'],
+      [1_000, 'updating'],
+      [2_000, 'updating'],
+      [3_000, 'updating'],
+      [4_000, 'updating'],
+      [5_000, 'running'],
+    ]);
+    expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature')).toEqual([{ at: t0, action: 'UpdateMeshFeature', code: 'OK' }]);
+    expect(h.clock.now() - t0).toBe(ASM_UPDATE_DELAY_MS);
+    expect(h.cp.asm.servedLocalityLb()).toStrictEqual(servedSetting(failover));
+  });
+
+  test('an update already rolling out is waited for before the next one is sent', async () => {
+    h = await asmHarness();
+    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
+    await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+    const t0 = h.clock.now();
+    await h.mesh.apply(failover);
+    const updates = h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+    expect(updates.map((u) => u.at - t0)).toEqual([0, ASM_UPDATE_DELAY_MS]);
+    expect(await h.mesh.read()).toEqual({ enabled: true, config: failover });
+  });
+
+  test('throttling and 503 while polling are waited out, not reported', async () => {
+    h = await asmHarness();
+    h.cp.asm.failNext(1, 'Throttling.User', { action: 'DescribeServiceMeshDetail' });
+    h.cp.asm.failNext(1, 'ServiceUnavailable', { action: 'DescribeServiceMeshDetail' });
+    await h.mesh.apply(distribute);
+    expect(describeStates(h).slice(0, 2)).toEqual(['Throttling.User', 'ServiceUnavailable']);
+    expect(h.cp.asm.servedLocalityLb()).toStrictEqual(servedSetting(distribute));
+  });
+
+  test('a mesh still updating at the deadline is a retryable ASM.APPLY_TIMEOUT', async () => {
+    h = await asmHarness({ applyTimeoutMs: 3_000 });
+    const t0 = h.clock.now();
+    const error = await rejection(h.mesh.apply(failover));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code: 'ASM.APPLY_TIMEOUT', retryable: true });
+    expect(h.clock.now() - t0).toBe(3_000);
+  });
+
+  test.each([
+    ['Throttling.User', 'ASM.Throttling.User', true],
+    ['ServiceUnavailable', 'ASM.ServiceUnavailable', true],
+    ['InternalError', 'ASM.InternalError', true],
+    ['Forbidden.RAM', 'ASM.Forbidden.RAM', false],
+  ])('UpdateMeshFeature failing with %s is %s (retryable: %s)', async (vendorCode, code, retryable) => {
+    h = await asmHarness();
+    h.cp.asm.failNext(1, vendorCode, { action: 'UpdateMeshFeature' });
+    const error = await rejection(h.mesh.apply(failover));
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code, retryable });
+  });
+
+  test('LocalityLB in the wrapper shape reads the same', async () => {
+    h = await asmHarness();
+    await h.mesh.apply(distribute);
+    h.cp.asm.setLocalityLbShape('wrapper');
+    expect(await h.mesh.read()).toEqual({ enabled: true, config: distribute });
+  });
+
+  test('a mesh without any locality config reads as off', async () => {
+    h = await asmHarness();
+    expect(await h.mesh.read()).toEqual({ enabled: false, config: null });
+  });
+
+  test.each([
+    ['a wrong AccessKey secret', 'ASM.SignatureDoesNotMatch', { accessKeySecret: 'not-the-secret' }],
+    ['an unknown AccessKey', 'ASM.InvalidAccessKeyId.NotFound', { accessKeyId: 'LTAI-nobody' }],
+    ['an unknown mesh id', 'ASM.ServiceMesh.NotFound', { meshId: 'c-no-such-mesh' }],
+  ])('%s is a non-retryable %s', async (_label, code, change) => {
+    h = await asmHarness();
+    const { meshId, ...creds } = { meshId: LAB.meshId, accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret, ...change };
+    const mesh = new AsmMeshControl({ meshId, credentials: creds, endpoint: h.cp.asmEndpoint, clock: h.clock });
+    const error = await rejection(mesh.read());
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect(error).toMatchObject({ code, retryable: false });
+  });
+});
+
+describe('AsmMeshControl with FC STS credentials', () => {
+  const sts = { accessKeyId: 'STS.lab-key', accessKeySecret: 'sts-secret', securityToken: 'sts-token-1' };
+
+  test('credentials from the FC context are signed with their SecurityToken', async () => {
+    const clock = new FakeClock();
+    const cp = await startLabControlPlane({ ...LAB, clusters: [...LAB.clusters], ...sts, clock, asmUpdateDelayMs: ASM_UPDATE_DELAY_MS });
+    try {
+      const mesh = new AsmMeshControl({ meshId: LAB.meshId, credentials: () => resolveCloudCredentials({ context: { credentials: sts }, env: {} }), endpoint: cp.asmEndpoint, clock });
+      await mesh.apply(failover);
+      expect(await mesh.read()).toEqual({ enabled: true, config: failover });
+      const stale = new AsmMeshControl({ meshId: LAB.meshId, credentials: { ...sts, securityToken: 'sts-token-0' }, endpoint: cp.asmEndpoint, clock });
+      await expect(stale.read()).rejects.toMatchObject({ code: 'ASM.InvalidSecurityToken.MismatchWithAccessKey', retryable: false });
+    } finally {
+      await cp.stop();
+    }
+  });
+});
+
+describe('AsmMeshControl transport failures', () => {
+  let server: Server | null = null;
+  afterEach(async () => {
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = null;
+  });
+
+  async function endpointAnswering(handler: Parameters<typeof createServer>[1]): Promise<string> {
+    server = createServer(handler);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  function meshAt(endpoint: string, requestTimeoutMs = 2_000): AsmMeshControl {
+    return new AsmMeshControl({ meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint, requestTimeoutMs });
+  }
+
+  test('connection refused is a retryable ASM.NETWORK', async () => {
+    const clock = new FakeClock();
+    const cp = await startLab(clock);
+    const endpoint = cp.asmEndpoint;
+    await cp.stop();
+    await expect(meshAt(endpoint).read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'ASM.NETWORK', retryable: true });
+  });
+
+  test('no answer within the request timeout is a retryable ASM.TIMEOUT', async () => {
+    const endpoint = await endpointAnswering(() => {
+      // never answers
+    });
+    await expect(meshAt(endpoint, 200).read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'ASM.TIMEOUT', retryable: true });
+    server!.closeAllConnections();
+  });
+
+  test("a gateway's HTML error page is a retryable ASM.BAD_RESPONSE", async () => {
+    const endpoint = await endpointAnswering((_req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end('<html><body>502 Bad Gateway</body></html>');
+    });
+    await expect(meshAt(endpoint).read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'ASM.BAD_RESPONSE', retryable: true });
+  });
+});
+
+describe('asmLocalityLbSetting reads every LocalityLB shape seen in SDK types and doc examples', () => {
+  const failoverSetting = { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] };
+  const distributeSetting = { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }] };
+  test.each([
+    ['capitalised array', { Enabled: true, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, failoverSetting],
+    ['failover wrapper', { Enabled: true, Failover: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } }, undefined, failoverSetting],
+    ['wrapper as a JSON string', { Enabled: 'true', Failover: '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"}]}' }, undefined, failoverSetting],
+    ['lowercase keys', { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }] }, undefined, distributeSetting],
+    ['To as a JSON string', { Enabled: true, Distribute: [{ From: 'cn-hangzhou/*', To: '{"cn-hangzhou/*":90,"cn-shanghai/*":10}' }] }, undefined, distributeSetting],
+    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Distribute: { distribute: distributeSetting.distribute } }), undefined, distributeSetting],
+    ['disabled, entries kept', { Enabled: false, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, { ...failoverSetting, enabled: false }],
+    ['no Enabled, entries present', { Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, failoverSetting],
+    ['absent, switch on', undefined, true, { enabled: true }],
+    ['absent entirely', undefined, undefined, null],
+  ])('%s', (_label, raw, localityLoadBalancing, expected) => {
+    expect(asmLocalityLbSetting(raw, localityLoadBalancing)).toStrictEqual(expected);
+  });
+
+  test('a config whose mode disagrees with its keys is refused before anything is sent', async () => {
+    const h = await asmHarness();
+    try {
+      const inconsistent = { mode: 'failover', localityLbSetting: distribute.localityLbSetting } as const;
+      const error = await rejection(h.mesh.apply(inconsistent));
+      expect(error).toBeInstanceOf(RegionshiftError);
+      expect(error).toMatchObject({ code: 'MESH.CONFIG_INCONSISTENT' });
+      expect(h.cp.asm.calls).toEqual([]);
+    } finally {
+      await h.cp.stop();
+    }
+  });
+});
