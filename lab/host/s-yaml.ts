@@ -54,7 +54,7 @@ const fc3Props = z.object({
   handler: z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be <file>.<export>'),
   memorySize: z.number().int().min(128).max(32768),
   timeout: z.number().int().min(1).max(86400),
-  role: z.string().regex(/^acs:ram::[^:]+:role\/[A-Za-z0-9._-]+$/, 'must be acs:ram::<account>:role/<name>').optional(),
+  role: z.string().regex(/^acs:ram::[^:]*:role\/[A-Za-z0-9._-]+$/, 'must be acs:ram::<account>:role/<name>').optional(),
   internetAccess: z.boolean().optional(),
   environmentVariables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   vpcConfig: z.strictObject({ vpcId: z.string().min(1), securityGroupId: z.string().min(1), vSwitchIds: z.array(z.string().min(1)).min(1) }).optional(),

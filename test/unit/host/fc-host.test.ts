@@ -1,0 +1,191 @@
+import { startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
+import type { FcContext } from '../../../shared/http/runtime-types';
+
+const FIXTURE = 'test/unit/host/fixtures/s.yaml';
+
+interface Invocation { key: string; event: unknown; raw: Buffer; context: FcContext }
+
+/** Fake handler modules: each records what the host handed it; `behaviour` decides what it answers. */
+function fixtureLoader(invocations: Invocation[], behaviour: Record<string, (event: unknown) => Promise<unknown>>) {
+  return async (key: string): Promise<HandlerModule> => {
+    const fn = async (raw: Buffer, context: FcContext) => {
+      expect(Buffer.isBuffer(raw)).toBe(true);
+      const event: unknown = JSON.parse(raw.toString('utf8'));
+      invocations.push({ key, event, raw, context });
+      const b = behaviour[key];
+      return b ? b(event) : { statusCode: 200, body: 'ok' };
+    };
+    return key === 'events' ? { onEvent: fn } : { handler: fn };
+  };
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('local FC host', () => {
+  let host: FcHost;
+  const invocations: Invocation[] = [];
+  const asyncDone: AsyncOutcome[] = [];
+  const behaviour: Record<string, (event: unknown) => Promise<unknown>> = {};
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeAll(async () => {
+    host = await startFcHost({
+      sYamlPath: FIXTURE,
+      port: 0,
+      loadHandler: fixtureLoader(invocations, behaviour),
+      env: { FIXTURE_GREETING: 'hello', ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'SECRET', ALIBABA_CLOUD_SECURITY_TOKEN: 'STS' },
+      onAsyncDone: (o) => asyncDone.push(o),
+      log: (l) => lines.push(l),
+    });
+  });
+  afterAll(() => host.stop());
+  const last = (key: string) => invocations.filter((i) => i.key === key).at(-1) as Invocation;
+
+  test('healthz answers once the handlers are loaded', async () => {
+    const res = await fetch(`${host.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok', functions: ['echo', 'events', 'ticker', 'worker'] });
+  });
+
+  test('an HTTP request arrives as the FC 3.0 envelope, with FC context', async () => {
+    const res = await fetch(`${host.url}/echo/v1/things?x=1&x=2&y=z%20z`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Custom': 'A' }, body: '{"a":1}' });
+    expect(res.status).toBe(200);
+    const { event, context } = last('echo');
+    expect(event).toEqual({
+      version: 'v1',
+      rawPath: '/v1/things',
+      headers: expect.objectContaining({ 'Content-Type': 'application/json', 'X-Custom': 'A', host: `127.0.0.1:${host.port}` }),
+      queryParameters: { x: '1', y: 'z z' },
+      body: '{"a":1}',
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '1234567890123456', domainName: `127.0.0.1:${host.port}`, domainPrefix: '127',
+        http: { method: 'POST', path: '/v1/things', protocol: 'HTTP/1.1', sourceIp: expect.stringMatching(/127\.0\.0\.1$/), userAgent: expect.any(String) },
+        requestId: context.requestId, time: expect.any(String), timeEpoch: expect.stringMatching(/^\d+$/),
+      },
+    });
+    expect(res.headers.get('x-fc-request-id')).toBe(context.requestId);
+    expect(context).toMatchObject({
+      credentials: { accessKeyId: 'AKID', accessKeySecret: 'SECRET', securityToken: 'STS' },
+      function: { name: 'fixture-echo', handler: 'index.handler', memory: 256, timeout: 5 },
+      region: 'cn-shanghai',
+      accountId: '1234567890123456',
+    });
+    expect(typeof context.logger?.info).toBe('function');
+  });
+
+  test('the function root is rawPath "/"', async () => {
+    await fetch(`${host.url}/echo`);
+    expect(last('echo').event).toMatchObject({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } });
+  });
+
+  test('a binary body is base64 with isBase64Encoded', async () => {
+    const bytes = Buffer.from([0xff, 0x00, 0x7f, 0x80]);
+    await fetch(`${host.url}/echo/upload`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: bytes });
+    const event = last('echo').event as { body: string; isBase64Encoded: boolean };
+    expect(event.isBase64Encoded).toBe(true);
+    expect(Buffer.from(event.body, 'base64')).toEqual(bytes);
+  });
+
+  test('the reply {statusCode, headers, body, isBase64Encoded} is translated; other values are a 200 body', async () => {
+    behaviour.echo = async () => ({ statusCode: 201, headers: { 'x-made': 'yes', 'content-type': 'image/png' }, body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true });
+    const res = await fetch(`${host.url}/echo/x`);
+    expect([res.status, res.headers.get('x-made'), Buffer.from(await res.arrayBuffer())]).toEqual([201, 'yes', Buffer.from([1, 2, 3])]);
+    behaviour.echo = async () => ({ plain: true });
+    const plain = await fetch(`${host.url}/echo/x`);
+    expect([plain.status, await plain.json()]).toEqual([200, { plain: true }]);
+    delete behaviour.echo;
+  });
+
+  test('methods outside the trigger are 405, unknown functions 404, non-HTTP functions have no URL', async () => {
+    expect((await fetch(`${host.url}/echo/x`, { method: 'DELETE' })).status).toBe(405);
+    expect((await fetch(`${host.url}/nope/x`)).status).toBe(404);
+    expect((await fetch(`${host.url}/worker/x`)).status).toBe(404);
+  });
+
+  test('a throwing handler answers 502 with the error type and message, never the stack', async () => {
+    behaviour.echo = async () => { throw new TypeError('cannot read properties of undefined'); };
+    const res = await fetch(`${host.url}/echo/x`);
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-fc-error-type')).toBe('UnhandledInvocationError');
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ errorMessage: 'cannot read properties of undefined', errorType: 'TypeError' });
+    expect(text).not.toMatch(/at .*\(|stack/i);
+    delete behaviour.echo;
+  });
+
+  test('a handler past its timeout answers 502 FunctionTimeout', async () => {
+    behaviour.worker = () => wait(1500).then(() => 'late');
+    const res = await fetch(`${host.url}/_invoke/worker`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(502);
+    expect(await res.json()).toEqual({ errorMessage: 'Function fixture-worker timed out after 1 seconds', errorType: 'FunctionTimeout' });
+    delete behaviour.worker;
+  });
+
+  test('EventBridge deliveries: one CloudEvent or an array, passed through as sent', async () => {
+    behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.length : 1 });
+    const batch = [{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', data: {} }, { specversion: '1.0', id: 'b', source: 'acs.cs', type: 'cs:k8s:PodRelatedEvent', data: {} }];
+    const res = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch) });
+    expect([res.status, await res.json()]).toEqual([200, { got: 2 }]);
+    expect(last('events').event).toEqual(batch);
+    expect((await fetch(`${host.url}/_events/echo`, { method: 'POST', body: '{}' })).status).toBe(400);
+    delete behaviour.events;
+  });
+
+  test('async invocation answers 202 at once and runs in the background', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    behaviour.worker = async () => { await gate; return { done: true }; };
+    const res = await fetch(`${host.url}/_invoke/worker`, { method: 'POST', headers: { 'x-fc-invocation-type': 'Async' }, body: '{"planId":"p-1"}' });
+    expect(res.status).toBe(202);
+    const requestId = res.headers.get('x-fc-request-id');
+    expect(asyncDone.find((o) => o.requestId === requestId)).toBeUndefined();
+    expect(last('worker').event).toEqual({ planId: 'p-1' });
+    release();
+    await host.idle();
+    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({ function: 'worker', requestId, ok: true, result: { done: true } });
+    delete behaviour.worker;
+  });
+
+  test('a failed async invocation is logged and reported', async () => {
+    behaviour.worker = async () => { throw new Error('step failed'); };
+    const requestId = host.invokeAsync('worker', '{}');
+    await host.idle();
+    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({ function: 'worker', requestId, ok: false, error: 'step failed' });
+    expect(lines).toContainEqual(expect.objectContaining({ function: 'worker', requestId, level: 'error' }));
+    delete behaviour.worker;
+  });
+
+  test('enabled timer triggers fire on their cron with the FC timer payload', async () => {
+    const before = invocations.filter((i) => i.key === 'ticker').length;
+    await wait(2300);
+    const fired = invocations.filter((i) => i.key === 'ticker').slice(before);
+    expect(fired.length).toBeGreaterThanOrEqual(2);
+    expect(fired.length).toBeLessThanOrEqual(3);
+    for (const f of fired) expect(f.event).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-second', payload: '{"task":"tick"}' });
+  });
+});
+
+describe('local FC host lifecycle', () => {
+  test('stop() ends timers and the server', async () => {
+    const invocations: Invocation[] = [];
+    const host = await startFcHost({ sYamlPath: FIXTURE, loadHandler: fixtureLoader(invocations, {}), env: {}, log: () => undefined });
+    await host.stop();
+    const count = invocations.length;
+    await wait(1200);
+    expect(invocations.length).toBe(count);
+    await expect(fetch(`${host.url}/healthz`)).rejects.toThrow();
+  });
+
+  test('a module without the export s.yaml names fails the start, naming it', async () => {
+    await expect(startFcHost({ sYamlPath: FIXTURE, loadHandler: async () => ({ handler: () => undefined }), env: {}, log: () => undefined })).rejects.toThrow('events: handler module has no function export onEvent');
+  });
+
+  test('unset ${env(...)} variables are reported at start', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const host = await startFcHost({ sYamlPath: FIXTURE, loadHandler: fixtureLoader([], {}), env: {}, log: (l) => lines.push(l) });
+    await host.stop();
+    expect(lines[0]).toMatchObject({ level: 'warn', message: 's.yaml names unset environment variables: FIXTURE_GREETING' });
+    expect(host.functions.find((f) => f.key === 'echo')?.environment).toEqual({ GREETING: '' });
+  });
+});
