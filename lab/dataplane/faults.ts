@@ -88,7 +88,11 @@ export class FaultBook implements FaultEffects {
   private readonly effects = new Map<string, HopFaultEffect>();
   private seq = 0;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** A listener that throws must not undo the fault or keep the others from hearing of it; it is reported here. */
+    private readonly onListenerError: (err: unknown, event: FaultEvent) => void = (err) => console.error('fault listener failed:', err),
+  ) {}
 
   inject(spec: FaultSpec): Fault {
     const now = this.clock.now();
@@ -174,8 +178,8 @@ export class FaultBook implements FaultEffects {
     for (const listener of this.listeners) {
       try {
         listener(event);
-      } catch {
-        // A listener's failure must not undo the fault or stop the others from hearing of it.
+      } catch (err) {
+        this.onListenerError(err, event);
       }
     }
   }

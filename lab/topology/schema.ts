@@ -215,7 +215,10 @@ export type ReadyReplicasRule = z.output<typeof readyReplicasRuleSchema>;
 
 /** `path.to[0].field: message` for every zod issue, so a bad topology names each bad key. */
 export function issuePaths(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+  const at = (path: PropertyKey[]) => (path.length > 0 ? path.map(String).join('.') : '(root)');
+  return error.issues.flatMap((i) => (i.code === 'unrecognized_keys'
+    ? i.keys.map((k) => `${at([...i.path, k])}: unknown field`)
+    : [`${at(i.path)}: ${i.message}`]));
 }
 
 export function parseTopology(input: unknown): Topology {

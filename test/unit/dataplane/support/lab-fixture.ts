@@ -30,6 +30,12 @@ export const failoverPolicy: Partial<EffectiveTrafficPolicy> = {
   outlierDetection: bookinfoOutlierDetection,
 };
 
+/** Each region served by itself whatever happens: distribute to self, no outlier detection, so faults stay visible. */
+export const keepLocalPolicy: Partial<EffectiveTrafficPolicy> = {
+  localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  outlierDetection: null,
+};
+
 /** Share of a record's total, in percent. */
 export function percentOf(counts: Record<string, number> | undefined, key: string): number {
   const all = Object.values(counts ?? {}).reduce((s, n) => s + n, 0);
