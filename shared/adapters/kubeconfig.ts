@@ -168,11 +168,27 @@ export interface KubernetesFailure {
   retryable: boolean;
 }
 
+/** Status reasons by code, for answers whose body client-node drops (it does for every 401). */
+const REASON_BY_STATUS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
 /** Classify what client-node threw: an API status (with its Status body), a timeout, or a transport error. */
 export function kubernetesFailure(err: unknown): KubernetesFailure {
   if (err instanceof ApiException) {
     const status = err.code;
-    let reason = `HTTP${status}`;
+    let reason = REASON_BY_STATUS[status] ?? `HTTP${status}`;
     let message = typeof err.body === 'string' && err.body.length > 0 ? err.body : `HTTP ${status}`;
     try {
       const body = JSON.parse(String(err.body)) as { kind?: string; reason?: string; message?: string };
