@@ -82,10 +82,14 @@ function hostedFunctions(sYamlPath: string, env: Record<string, string | undefin
   return { functions, missingEnv, accountId };
 }
 
-/** Imports the TypeScript handler module in-process; its s.yaml environment fills unset variables. */
+/**
+ * Imports the TypeScript handler module in-process. The functions share one process, so their
+ * s.yaml environment only fills variables still unset; an empty value (an `${env(…)}` nobody set)
+ * is skipped, so that "unset" stays distinguishable from "set to nothing".
+ */
 function defaultLoader(sYamlPath: string) {
   return async (key: string, fn: HostedFunction): Promise<HandlerModule> => {
-    for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined) process.env[k] = v;
+    for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
     return (await import(pathToFileURL(path.join(path.dirname(sYamlPath), 'functions', key, 'handler.ts')).href)) as HandlerModule;
   };
 }

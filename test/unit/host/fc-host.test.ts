@@ -189,3 +189,28 @@ describe('local FC host lifecycle', () => {
     expect(host.functions.find((f) => f.key === 'echo')?.environment).toEqual({ GREETING: '' });
   });
 });
+
+describe('local FC host default loader', () => {
+  test('imports functions/<key>/handler.ts beside s.yaml; s.yaml environment fills unset variables', async () => {
+    delete process.env.GREETING;
+    const host = await startFcHost({ sYamlPath: FIXTURE, env: { FIXTURE_GREETING: 'ni hao' }, log: () => undefined });
+    try {
+      const res = await fetch(`${host.url}/echo/a/b`);
+      expect(await res.json()).toEqual({ rawPath: '/a/b', greeting: 'ni hao' });
+    } finally {
+      await host.stop();
+      delete process.env.GREETING;
+    }
+  });
+});
+
+test('an ${env(...)} nobody set leaves the variable unset rather than empty', async () => {
+  delete process.env.GREETING;
+  const host = await startFcHost({ sYamlPath: FIXTURE, env: {}, log: () => undefined });
+  try {
+    expect(await (await fetch(`${host.url}/echo/`)).json()).toEqual({ rawPath: '/', greeting: null });
+    expect(process.env.GREETING).toBeUndefined();
+  } finally {
+    await host.stop();
+  }
+});
