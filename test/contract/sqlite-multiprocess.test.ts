@@ -42,6 +42,17 @@ describe('SQLite state store shared by several processes', () => {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'regionshift-mp-')); });
   afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
 
+  test('one process × 200 read→CAS increments: the baseline, every version once', async () => {
+    const file = join(dir, 'state.db');
+    const single = startWorker(file, 'mesh-alone', 200, 0);
+    await single.ready;
+    single.go();
+    const report = await single.report;
+    expect({ committed: report.committed, conflicts: report.conflicts })
+      .toEqual({ committed: Array.from({ length: 200 }, (_, i) => i + 1), conflicts: 0 });
+    console.info(`1-process SQLite: 200 commits in ${report.elapsedMs.toFixed(0)} ms (${(200 / (report.elapsedMs / 1000)).toFixed(0)} commits/s)`);
+  });
+
   test('4 processes × 50 read→CAS→retry increments end at exactly 200, each version committed once', async () => {
     const file = join(dir, 'state.db');
     new SqliteStateStore(file).close();
