@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MeshState, Plan } from '../core/types';
 import { RegionshiftError, StateConflictError, UpstreamError, ValidationError } from '../core/errors';
+import { requireOwnEvents } from './state-commit-rules';
 import type {
   AuditEvent, EventKind, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState,
 } from '../ports/state-store';
@@ -86,6 +87,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async commit(mesh: string, expectedVersion: number, state: MeshState, plan: Plan | null, events: AuditEvent[]): Promise<number> {
+    requireOwnEvents(mesh, events);
     return this.guard('commit', () => this.db.transaction(() => {
       const row = this.db.prepare('SELECT version FROM mesh_state WHERE mesh = ?').get(mesh) as { version: number } | undefined;
       const current = row?.version ?? 0;

@@ -5,6 +5,7 @@ import { RegionshiftError, StateConflictError, ValidationError } from '../core/e
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { AuditEvent, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState } from '../ports/state-store';
+import { requireOwnEvents } from './state-commit-rules';
 import { stateTableNames, type StateTableNames } from './state-tablestore-schema';
 import {
   commitColumns, isConditionFailure, isOrphan, isVisible, long, parseEventRow, parseHead, parsePlanRow, planColumns,
@@ -98,6 +99,7 @@ export class TablestoreStateStore implements StateStore {
   }
 
   async commit(mesh: string, expectedVersion: number, state: MeshState, plan: Plan | null, events: AuditEvent[]): Promise<number> {
+    requireOwnEvents(mesh, events);
     const head = await this.readHead(mesh);
     if (head.version !== expectedVersion) {
       throw new StateConflictError(`state of mesh ${mesh} is at version ${head.version}, not ${expectedVersion}`);

@@ -94,6 +94,16 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       expect(await store.load(mesh)).toEqual({ state: meshState(2), version: 2 });
     });
 
+    test("a commit carrying another mesh's events is refused whole", async () => {
+      const mesh = newMesh();
+      const other = newMesh();
+      await expect(store.commit(mesh, 0, meshState(1), makePlan('p-1', 1), [auditEvent(mesh, 1, 'own'), auditEvent(other, 1, 'foreign')]))
+        .rejects.toBeInstanceOf(ValidationError);
+      expect(await store.load(mesh)).toEqual({ state: null, version: 0 });
+      expect(await store.getPlan(mesh, 'p-1')).toBeNull();
+      expect([await store.listEvents(mesh, { limit: 5 }), await store.listEvents(other, { limit: 5 })]).toEqual([[], []]);
+    });
+
     test('a plan without steps is not journaled', async () => {
       const mesh = newMesh();
       await store.commit(mesh, 0, meshState(1), makePlan('p-empty', 5, []), []);
