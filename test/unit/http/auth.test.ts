@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import middy from '@middy/core';
 import { alarmTokenOf, canonicalTarget, controlAuth, redactAlarmPath, secretEquals, signRequest } from '../../../shared/http/auth';
@@ -146,4 +147,13 @@ describe('controlAuth', () => {
     const g = guarded(fakeRuntime({ controlSecret: '' }));
     expect((await g.call(signed({ method: 'GET', path: '/v1/status', secret: '' }))).status).toBe(401);
   });
+});
+
+test('the worked examples in docs/api.md are what signRequest computes', () => {
+  const doc = readFileSync('docs/api.md', 'utf8');
+  const post = signRequest({ secret: 'example-control-secret-0123', method: 'POST', path: '/v1/drills', body: '{"region":"cn-shanghai","duration":"15m","reason":"game day"}', timestamp: 1793672130, requestId: 'b1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21' });
+  const get = signRequest({ secret: 'example-control-secret-0123', method: 'GET', path: '/v1/history?limit=20&before=1200', timestamp: 1793672130, requestId: '5d0c2f7e-88a1-4c3b-9e2d-7a6b1c0f4e93' });
+  expect(doc).toContain(`x-regionshift-signature: ${post.headers['x-regionshift-signature']}`);
+  expect(doc).toContain(`→ \`${get.headers['x-regionshift-signature']}\``);
+  expect(doc).toContain(`\`\`\`\n${post.stringToSign}\n\`\`\``);
 });
