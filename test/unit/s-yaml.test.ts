@@ -23,6 +23,8 @@ describe('s.yaml', () => {
       expect(r.props.vpcConfig).toEqual({ vpcId: '${vars.vpcId}', securityGroupId: '${vars.securityGroupId}', vSwitchIds: ['${vars.vSwitchId}'] });
       expect(r.props.environmentVariables).toMatchObject({
         REGIONSHIFT_STATE: 'tablestore',
+        TABLESTORE_INSTANCE: '${vars.tablestoreInstance}',
+        TABLESTORE_ENDPOINT: 'https://${vars.tablestoreInstance}.${vars.region}.vpc.tablestore.aliyuncs.com',
         REGIONSHIFT_POLICY: '${env(REGIONSHIFT_POLICY)}',
         REGIONSHIFT_ALARM_TOKEN: '${env(REGIONSHIFT_ALARM_TOKEN)}',
         REGIONSHIFT_CONTROL_SECRET: '${env(REGIONSHIFT_CONTROL_SECRET)}',
