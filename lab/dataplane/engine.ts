@@ -9,6 +9,7 @@ import { TrafficMetrics, type TrafficSnapshot } from './metrics';
 import { PeriodicTask } from './periodic-task';
 import { SeededRandom } from './prng';
 import { MeshRouter, type Caller, type CallerEjection } from './router';
+import { exp, floor } from './math';
 
 /**
  * The twin's data plane: requests enter at a gateway and walk the call graph; every hop is
@@ -165,7 +166,7 @@ export class LabDataPlane {
     for (const gw of this.gateways.values()) {
       // Fractional loads (0.5 rps) carry over so the long-run rate is exact.
       const due = (this.carry.get(gw.name) ?? 0) + (gw.load * tickMs) / 1000;
-      const n = Math.floor(due);
+      const n = floor(due);
       this.carry.set(gw.name, due - n);
       if (n > 0) this.send(gw.name, n);
     }
@@ -214,6 +215,6 @@ export class LabDataPlane {
 
   /** Log-normal around the service's median (σ 0.35): most requests near it, a realistic tail. */
   private serviceTime(service: string): number {
-    return (this.medianLatency.get(service) ?? 5) * Math.exp(0.35 * this.rand.normal());
+    return (this.medianLatency.get(service) ?? 5) * exp(0.35 * this.rand.normal());
   }
 }

@@ -1,3 +1,4 @@
+import { ceil, floor, log, max, min, pow, round } from './math';
 /**
  * Log-scaled latency histogram: bins grow by 10% from 0.1 ms up to ~2 minutes, so any
  * percentile read from it is within 5% of the true value, and histograms of different seconds
@@ -6,18 +7,18 @@
 
 const MIN_MS = 0.1;
 const GROWTH = 1.1;
-const LOG_GROWTH = Math.log(GROWTH);
+const LOG_GROWTH = log(GROWTH);
 export const LATENCY_BINS = 150;
 
 export function latencyBin(ms: number): number {
   if (!(ms > MIN_MS)) return 0;
-  return Math.min(LATENCY_BINS - 1, 1 + Math.floor(Math.log(ms / MIN_MS) / LOG_GROWTH));
+  return min(LATENCY_BINS - 1, 1 + floor(log(ms / MIN_MS) / LOG_GROWTH));
 }
 
 /** The value a bin stands for: the geometric middle of its bounds. */
 export function binValue(bin: number): number {
   if (bin === 0) return MIN_MS;
-  return MIN_MS * Math.pow(GROWTH, bin - 0.5);
+  return MIN_MS * pow(GROWTH, bin - 0.5);
 }
 
 export interface LatencyPercentiles {
@@ -29,7 +30,7 @@ export interface LatencyPercentiles {
 /** Nearest-rank percentiles of merged counts; null when there are no samples. */
 export function percentilesOf(counts: Uint32Array | number[], total: number): LatencyPercentiles | null {
   if (total === 0) return null;
-  const targets = [0.5, 0.95, 0.99].map((q) => Math.max(1, Math.ceil(q * total)));
+  const targets = [0.5, 0.95, 0.99].map((q) => max(1, ceil(q * total)));
   const out: number[] = [];
   let seen = 0;
   let t = 0;
@@ -44,12 +45,12 @@ export function percentilesOf(counts: Uint32Array | number[], total: number): La
 }
 
 export function round2(n: number): number {
-  return Math.round(n * 100) / 100;
+  return round(n * 100) / 100;
 }
 
 /** Exact nearest-rank percentile of a sorted sample (a batch result has every sample at hand). */
 export function exactPercentile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil(q * sorted.length));
+  const rank = max(1, ceil(q * sorted.length));
   return round2(sorted[rank - 1] as number);
 }

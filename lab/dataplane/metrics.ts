@@ -1,4 +1,5 @@
 import { LATENCY_BINS, latencyBin, percentilesOf, round2, type LatencyPercentiles } from './latency-histogram';
+import { ceil, floor, max, min } from './math';
 
 /**
  * What the lab measures, as the mesh's telemetry would: per gateway (where clients enter) and
@@ -41,7 +42,7 @@ class BucketSeries {
 
   /** Buckets with index in [from, to), oldest first; missing ones had no traffic. */
   *between(from: number, to: number): Generator<Bucket> {
-    const start = Math.max(from, to - this.slots.length);
+    const start = max(from, to - this.slots.length);
     for (let i = start; i < to; i++) {
       const b = this.slots[i % this.slots.length];
       if (b && b.index === i) yield b;
@@ -124,7 +125,7 @@ export class TrafficMetrics {
   constructor(opts: MetricsOptions = {}) {
     this.bucketMs = opts.bucketMs ?? 1000;
     this.retentionMs = opts.retentionMs ?? 15 * 60_000;
-    this.capacity = Math.ceil(this.retentionMs / this.bucketMs) + 1;
+    this.capacity = ceil(this.retentionMs / this.bucketMs) + 1;
   }
 
   recordGateway(gateway: string, region: string, status: number, latencyMs: number, at: number): void {
@@ -133,7 +134,7 @@ export class TrafficMetrics {
       s = { gateway, region, data: new BucketSeries(this.capacity) };
       this.gateways.set(gateway, s);
     }
-    s.data.record(Math.floor(at / this.bucketMs), status >= 500, latencyMs);
+    s.data.record(floor(at / this.bucketMs), status >= 500, latencyMs);
   }
 
   /** One hop answered by a pod of `region/service/version`, for a request that entered in `sourceRegion`. */
@@ -144,7 +145,7 @@ export class TrafficMetrics {
       s = { sourceRegion, region: target.region, service: target.service, version: target.version, data: new BucketSeries(this.capacity) };
       this.hops.set(key, s);
     }
-    s.data.record(Math.floor(at / this.bucketMs), status >= 500, latencyMs);
+    s.data.record(floor(at / this.bucketMs), status >= 500, latencyMs);
   }
 
   /** Totals over buckets starting in [from, to): alarm periods use it, so consecutive periods never share a bucket. */
@@ -169,8 +170,8 @@ export class TrafficMetrics {
 
   /** The last `windowMs` up to and including the bucket `now` falls in. */
   snapshot(windowMs: number, now: number): TrafficSnapshot {
-    const window = Math.min(Math.max(windowMs, this.bucketMs), this.retentionMs);
-    const to = (Math.floor(now / this.bucketMs) + 1) * this.bucketMs;
+    const window = min(max(windowMs, this.bucketMs), this.retentionMs);
+    const to = (floor(now / this.bucketMs) + 1) * this.bucketMs;
     const from = to - window;
     const [fi, ti] = [this.index(from), this.index(to)];
     const seconds = window / 1000;
@@ -207,7 +208,7 @@ export class TrafficMetrics {
   }
 
   private index(at: number): number {
-    return Math.floor(at / this.bucketMs);
+    return floor(at / this.bucketMs);
   }
 
   private select(filter: SeriesFilter): Array<{ data: BucketSeries }> {

@@ -1,5 +1,6 @@
 import { parseDuration } from '../../shared/core/duration';
 import type { OutlierDetectionSpec } from './config-source';
+import { floor, max, min } from './math';
 
 /**
  * Envoy's consecutive-error outlier detection, one detector per caller proxy and upstream
@@ -30,7 +31,7 @@ export function outlierSettings(spec: OutlierDetectionSpec): OutlierSettings {
   return {
     consecutive5xx: spec.consecutive5xxErrors ?? 5,
     consecutiveGateway: spec.consecutiveGatewayErrors ?? 0,
-    intervalMs: Math.max(1, ms(spec.interval, 10_000)),
+    intervalMs: max(1, ms(spec.interval, 10_000)),
     baseEjectionMs: ms(spec.baseEjectionTime, 30_000),
     maxEjectionPercent: spec.maxEjectionPercent ?? 10,
   };
@@ -86,7 +87,7 @@ export class OutlierDetector {
     if (!by5xx && !byGateway) return;
     h.consecutive5xx = 0;
     h.consecutiveGateway = 0;
-    if ((100 * this.ejectedCount) / Math.max(1, clusterSize) >= this.settings.maxEjectionPercent) return;
+    if ((100 * this.ejectedCount) / max(1, clusterSize) >= this.settings.maxEjectionPercent) return;
     h.ejections++;
     h.ejectedAt = now;
     this.ejectedCount++;
@@ -115,7 +116,7 @@ export class OutlierDetector {
       let pending = false;
       for (const h of this.hosts.values()) {
         if (h.ejectedAt !== null) {
-          if (at - h.ejectedAt >= Math.min(MAX_EJECTION_MS, baseEjectionMs * h.ejections)) {
+          if (at - h.ejectedAt >= min(MAX_EJECTION_MS, baseEjectionMs * h.ejections)) {
             h.ejectedAt = null;
             this.ejectedCount--;
           }
@@ -127,7 +128,7 @@ export class OutlierDetector {
       }
       if (!pending) {
         // Nothing left to age: skip the idle sweeps in one step.
-        const skipped = Math.floor((now - at) / intervalMs);
+        const skipped = floor((now - at) / intervalMs);
         this.nextSweepAt = at + (skipped + 1) * intervalMs;
         return;
       }

@@ -1,6 +1,7 @@
 import type { Pod } from './endpoints';
 import type { EndpointLayout, PriorityLevel } from './locality-lb';
 import type { SeededRandom } from './prng';
+import { floor, min } from './math';
 
 /**
  * Envoy's host selection over priority levels (`LoadBalancerBase::recalculatePerPriorityState`
@@ -36,8 +37,8 @@ export function priorityLoad(levels: LevelHealth[]): PriorityLoad {
   const load = new Array<number>(n).fill(0);
   const panic = new Array<boolean>(n).fill(false);
   if (n === 0) return { load, panic };
-  const availability = levels.map((l) => (l.hosts === 0 ? 0 : Math.min(100, Math.floor((OVERPROVISIONING_PERCENT * l.healthy) / l.hosts))));
-  const normalizedTotal = Math.min(100, availability.reduce((s, a) => s + a, 0));
+  const availability = levels.map((l) => (l.hosts === 0 ? 0 : min(100, floor((OVERPROVISIONING_PERCENT * l.healthy) / l.hosts))));
+  const normalizedTotal = min(100, availability.reduce((s, a) => s + a, 0));
   if (normalizedTotal < 100) {
     levels.forEach((l, i) => {
       const healthyPercent = l.hosts === 0 ? 0 : (100 * l.healthy) / l.hosts;
@@ -49,7 +50,7 @@ export function priorityLoad(levels: LevelHealth[]): PriorityLoad {
     const totalHosts = levels.reduce((s, l) => s + l.hosts, 0);
     let remaining = 100;
     levels.forEach((l, i) => {
-      const share = Math.min(remaining, Math.floor((100 * l.hosts) / totalHosts));
+      const share = min(remaining, floor((100 * l.hosts) / totalHosts));
       load[i] = share;
       remaining -= share;
     });
@@ -59,7 +60,7 @@ export function priorityLoad(levels: LevelHealth[]): PriorityLoad {
   }
   let remaining = 100;
   availability.forEach((a, i) => {
-    const share = Math.min(remaining, Math.floor((a * 100) / normalizedTotal));
+    const share = min(remaining, floor((a * 100) / normalizedTotal));
     load[i] = share;
     remaining -= share;
   });
@@ -88,7 +89,7 @@ function pickInLevel(lvl: PriorityLevel, inPanic: boolean, healthy: HostHealth, 
   if (!weighted) return pickUniform(lvl.hosts.filter(healthy), rand);
   const effective = lvl.groups.map((g) => {
     const h = countHealthy(g.hosts, healthy);
-    return (g.weight ?? 0) * Math.min(1, (OVERPROVISIONING_PERCENT / 100) * (h / g.hosts.length));
+    return (g.weight ?? 0) * min(1, (OVERPROVISIONING_PERCENT / 100) * (h / g.hosts.length));
   });
   const total = effective.reduce((s, w) => s + w, 0);
   if (total <= 0) return pickUniform(lvl.hosts.filter(healthy), rand);

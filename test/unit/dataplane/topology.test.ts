@@ -1,0 +1,71 @@
+import { ValidationError } from '../../../shared/core/errors';
+import { loadDefaultTopology, parseTopology, parseTopologyYaml, type TopologyInput } from '../../../lab/topology/schema';
+
+const minimal = (): TopologyInput => ({
+  account: '1700000000000001',
+  regions: [{ name: 'cn-hangzhou', displayName: 'China (Hangzhou)', cluster: 'c-hangzhou', zones: ['cn-hangzhou-h'] }],
+  services: [{ name: 'productpage', versions: ['v1'] }, { name: 'reviews', versions: ['v1'] }],
+  calls: [{ from: 'productpage', to: ['reviews'] }],
+  deployments: [{ cluster: 'c-hangzhou', name: 'productpage-v1', service: 'productpage', version: 'v1', replicas: 1 }],
+  gateways: [{ name: 'gw-hangzhou', region: 'cn-hangzhou', zone: 'cn-hangzhou-h', entry: 'productpage' }],
+});
+
+function problems(input: unknown): string[] {
+  try {
+    parseTopology(input);
+  } catch (err) {
+    if (err instanceof ValidationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('topology', () => {
+  test('the default is Bookinfo in two regions as in the ASM docs', () => {
+    const t = loadDefaultTopology();
+    expect(t.regions.map((r) => [r.name, r.cluster])).toEqual([['cn-hangzhou', 'c-hangzhou'], ['cn-shanghai', 'c-shanghai']]);
+    expect(t.deployments.map((d) => `${d.cluster}/${d.namespace}/${d.name}`)).toEqual([
+      'c-hangzhou/default/productpage-v1', 'c-hangzhou/default/details-v1', 'c-hangzhou/default/reviews-v1', 'c-hangzhou/default/ratings-v1',
+      'c-shanghai/default/productpage-v1', 'c-shanghai/default/details-v1', 'c-shanghai/default/reviews-v2', 'c-shanghai/default/ratings-v1',
+    ]);
+    expect(t.calls).toEqual([{ from: 'productpage', to: ['details', 'reviews'] }, { from: 'reviews', versions: ['v2', 'v3'], to: ['ratings'] }]);
+    expect(t.gateways.map((g) => [g.name, g.region, g.entry])).toEqual([['gw-hangzhou', 'cn-hangzhou', 'productpage'], ['gw-shanghai', 'cn-shanghai', 'productpage']]);
+    expect(t.deployments.find((d) => d.name === 'reviews-v1')?.startupDelay).toBe(20_000);
+  });
+
+  test('defaults fill in namespace, labels, startup delay and network', () => {
+    const t = parseTopology(minimal());
+    expect(t.deployments[0]).toEqual({ cluster: 'c-hangzhou', namespace: 'default', name: 'productpage-v1', service: 'productpage', version: 'v1', labels: {}, replicas: 1, startupDelay: 10_000 });
+    expect(t.network).toEqual({ sameZoneMs: 0.2, crossZoneMs: 1, crossRegionMs: 25 });
+  });
+
+  test.each([
+    ['unknown cluster', (t: TopologyInput) => { t.deployments[0]!.cluster = 'c-beijing'; }, 'topology deployments.0.cluster: unknown cluster c-beijing'],
+    ['unknown version', (t: TopologyInput) => { t.deployments[0]!.version = 'v2'; }, 'topology deployments.0.version: productpage has no version v2'],
+    ['zone outside the region', (t: TopologyInput) => { t.gateways[0]!.zone = 'cn-shanghai-e'; }, 'topology gateways.0.zone: zone cn-shanghai-e is not in cn-hangzhou'],
+    ['call to an unknown service', (t: TopologyInput) => { t.calls = [{ from: 'productpage', to: ['cart'] }]; }, 'topology calls.0.to.0: unknown service cart'],
+    ['call cycle', (t: TopologyInput) => { t.calls = [{ from: 'productpage', to: ['reviews'] }, { from: 'reviews', to: ['productpage'] }]; }, 'topology calls: call cycle productpage → reviews → productpage'],
+    ['bad duration', (t: TopologyInput) => { t.deployments[0]!.startupDelay = 'later'; }, 'topology deployments.0.startupDelay: not a duration: "later" (use 30s, 5m, 250ms)'],
+    ['duplicate deployment', (t: TopologyInput) => { t.deployments.push({ ...t.deployments[0]! }); }, 'topology deployments.1.name: duplicate deployment c-hangzhou/default/productpage-v1'],
+    ['alarm on an unknown deployment', (t: TopologyInput) => { t.alarms = [{ id: 'r1', kind: 'ready-replicas-zero', name: 'x', cluster: 'c-hangzhou', deployment: 'reviews-v9' }]; }, 'topology alarms.0.deployment: unknown deployment c-hangzhou/default/reviews-v9'],
+    ['non-numeric account', (t: TopologyInput) => { t.account = 'me'; }, 'topology account: must be a numeric account id'],
+  ])('%s is refused with its path', (_name, mutate, expected) => {
+    const t = minimal();
+    mutate(t);
+    expect(problems(t)).toEqual([expected]);
+  });
+
+  test('YAML that is not a topology names every problem at once', () => {
+    expect(() => parseTopologyYaml('account: "1"\nregions: []\n')).toThrow(ValidationError);
+    try {
+      parseTopologyYaml('account: "1"\nregions: []\n');
+    } catch (err) {
+      expect((err as ValidationError).problems).toEqual([
+        'topology regions: Too small: expected array to have >=1 items',
+        'topology services: Invalid input: expected array, received undefined',
+        'topology deployments: Invalid input: expected array, received undefined',
+        'topology gateways: Invalid input: expected array, received undefined',
+      ]);
+    }
+  });
+});
