@@ -41,7 +41,7 @@ export async function clusterAdaptersFor(policy: Policy, e: RuntimeEnv, env: Rec
       meshId: policy.mesh.meshId,
       endpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com',
       credentials: credentials as NonNullable<typeof credentials>,
-      updateTimeoutMs: policy.mesh.updateTimeout,
+      applyTimeoutMs: policy.mesh.updateTimeout,
       clock,
     });
   } else {
@@ -51,6 +51,6 @@ export async function clusterAdaptersFor(policy: Policy, e: RuntimeEnv, env: Rec
   if (policy.mesh.backend === 'istio') {
     mesh = new IstioMeshControl({ kubeconfig: () => resolver.get('mesh-control-plane'), rules: policy.mesh.destinationRules });
   }
-  const scaler = new K8sClusterScaler({ kubeconfig: resolver.provider, clock });
+  const scaler = new K8sClusterScaler({ kubeconfigs: resolver.provider, clock });
   return { mesh: mesh!, scaler };
 }
