@@ -91,3 +91,32 @@ describe('overprovisioning and panic through the data plane', () => {
     expect(remote).toBeLessThan(68);
   });
 });
+
+describe('distribute weights scaled by locality availability', () => {
+  function distributed(v1: number, v3: number) {
+    const { topology, config, faults, dataPlane } = labFixture({ topology: zonalTopology(v1, v3) });
+    config.setPolicyEverywhere(topology, failoverPolicy);
+    config.setPolicy('reviews', {
+      localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 50, 'cn-shanghai/*': 50 } }] },
+      outlierDetection: failoverPolicy.outlierDetection ?? null,
+    });
+    faults.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v3' });
+    dataPlane.send('gw-hangzhou', 300);
+    return dataPlane.send('gw-hangzhou', 4000);
+  }
+
+  test('2 of 4 hangzhou endpoints ejected: weight 50 × min(1, 1.4 × 0.5) = 35 against 50, so ~41% stays', () => {
+    const r = distributed(2, 2);
+    expect(r.failed).toBe(0);
+    const local = percentOf(r.byService.reviews, 'cn-hangzhou');
+    expect(local).toBeGreaterThan(38);
+    expect(local).toBeLessThan(44);
+  });
+
+  test('1 of 4 ejected: 50 × min(1, 1.05) keeps the full weight, ~50% stays', () => {
+    const r = distributed(3, 1);
+    const local = percentOf(r.byService.reviews, 'cn-hangzhou');
+    expect(local).toBeGreaterThan(47);
+    expect(local).toBeLessThan(53);
+  });
+});
