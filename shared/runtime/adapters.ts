@@ -17,17 +17,18 @@ type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'
 function sourceOf(name: string, k: K8sCredentials, cloud: { kind: 'ack'; clusterId: string; endpoint?: string } | { kind: 'asm'; meshId: string; endpoint?: string }): KubeconfigSource {
   if (k.kubeconfigFile) return { from: 'file', path: k.kubeconfigFile };
   if (k.kubeconfigEnv) return { from: 'env', variable: k.kubeconfigEnv };
-  if (k.fromCloud) {
+  // Nothing said: fetch it from the cloud API (ACK's user kubeconfig, ASM's mesh kubeconfig), as on FC.
+  if (k.fromCloud ?? true) {
     return cloud.kind === 'ack'
       ? { from: 'ack', clusterId: cloud.clusterId, ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}) }
       : { from: 'asm', meshId: cloud.meshId, ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}) };
   }
-  throw new RegionshiftError('CONFIG.KUBECONFIG', `${name}: set kubeconfigFile, kubeconfigEnv or fromCloud`);
+  throw new RegionshiftError('CONFIG.KUBECONFIG', `${name}: fromCloud is false; set kubeconfigFile or kubeconfigEnv`);
 }
 
 /** The mesh and cluster adapters the policy asks for. */
 export async function clusterAdaptersFor(policy: Policy, e: RuntimeEnv, env: Record<string, string | undefined>, context: FcContext, clock: Clock): Promise<{ mesh: MeshControl; scaler: ClusterScaler }> {
-  const needsCloud = policy.mesh.backend === 'asm' || Object.values(policy.regions).some((r) => r.clusters.some((c) => c.kubeconfig.fromCloud));
+  const needsCloud = policy.mesh.backend === 'asm' || Object.values(policy.regions).some((r) => r.clusters.some((c) => !c.kubeconfig.kubeconfigFile && !c.kubeconfig.kubeconfigEnv));
   const credentials = needsCloud ? () => resolveCloudCredentials({ context, env }) : undefined;
   const sources: Record<string, KubeconfigSource> = {};
   for (const [region, r] of Object.entries(policy.regions)) {
