@@ -86,3 +86,12 @@ describe('build (scripts/build.mjs)', () => {
     expect(line.error.message).toMatch(/REGIONSHIFT_/);
   });
 });
+
+test('the EventBridge rule patterns in s.yaml are the ones infra/eventbridge documents', () => {
+  const pattern = (key: string) => {
+    const t = props(key).triggers?.find((x) => x.triggerType === 'eventbridge');
+    return t?.triggerType === 'eventbridge' ? JSON.parse(t.triggerConfig.eventRuleFilterPattern) : null;
+  };
+  expect(pattern('alarm')).toEqual(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8')));
+  expect(pattern('cluster-events')).toEqual(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8')));
+});
