@@ -2,7 +2,8 @@ import { decide } from '../core/decide';
 import { StateConflictError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
-import type { ControlCommand, Decision, Input, Signal } from '../core/types';
+import { matrixEquals } from '../core/matrix';
+import type { ControlCommand, Decision, Input, MeshConfig, Signal } from '../core/types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
@@ -10,6 +11,7 @@ import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, runPlan, type ExecutorDeps } from './executor';
+import { isRetryable, withRetry } from './retry';
 import { statusView } from './status';
 
 /**
@@ -36,16 +38,18 @@ export interface EngineDeps {
   handoff?: (planId: string) => Promise<void>;
   log?: (line: Record<string, unknown>) => void;
   maxCommitAttempts?: number;
+  /** Jitter source for backoff (default Math.random); tests pass a seeded one. */
+  random?: () => number;
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff'>> & Pick<EngineDeps, 'handoff'>;
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random'>> & Pick<EngineDeps, 'handoff'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
-    this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, ...deps };
+    this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
-    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, log: d.log };
+    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, log: d.log, random: d.random };
   }
 
   get mesh(): string {
@@ -69,7 +73,7 @@ export class Engine implements EngineApi {
       } catch (err) {
         if (!(err instanceof StateConflictError)) throw err;
         // Lost the race: back off a little (jittered) so a storm of instances spreads out.
-        await clock.sleep(Math.floor(Math.random() * Math.min(200, 5 * 2 ** attempt)));
+        await clock.sleep(Math.floor(this.deps.random() * Math.min(200, 5 * 2 ** attempt)));
       }
     }
     throw new StateConflictError(`could not commit after ${this.deps.maxCommitAttempts} attempts (heavy contention)`);
@@ -92,8 +96,14 @@ export class Engine implements EngineApi {
     const run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
     outcome.executed = run.executed;
     if (run.needsHandoff && this.deps.handoff) {
-      await this.deps.handoff(decision.plan.id);
-      outcome.handedOff = true;
+      try {
+        await this.deps.handoff(decision.plan.id);
+        outcome.handedOff = true;
+      } catch (err) {
+        // The plan is committed and its lease free: the next tick runs it. Failing the request
+        // now would only make the alarm source retry a decision that is already taken.
+        await alert(this.exec, 'warning', `plan ${decision.plan.id} could not be handed to the executor (${(err as Error).message}); the next tick runs it`, decision.plan.id);
+      }
     }
     return outcome;
   }
@@ -147,17 +157,44 @@ export class Engine implements EngineApi {
     const what = `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}`;
     await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
-      await meshControl.apply(expected);
+      // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
+      const deadline = this.deps.clock.now() + this.deps.budgetMs;
+      try {
+        await withRetry(() => meshControl.apply(expected), { clock: this.deps.clock, deadline, random: this.deps.random });
+      } catch (err) {
+        await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
+        return 'reapply failed';
+      }
       await alert(this.exec, 'warning', `drift: ${what}; re-applied`);
       return 'reapplied';
     }
-    if (policy.drift === 'adopt' && live.enabled && live.config) {
-      await this.decideAndCommit({ kind: 'adopt', matrix: matrixFromConfig(live.config, policy.regionIds), actor: 'drift' }, 'drift');
+    if (policy.drift === 'adopt' && live.enabled && live.config) return this.adopt(live.config, what);
+    await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
+    return 'alerted';
+  }
+
+  /**
+   * Take the live config as the applied matrix. The core still decides on top of it: when the
+   * layers or health want another matrix (a hand edit that routes to a DOWN region), the
+   * decision plans the way back, and that plan runs now rather than at the next tick.
+   */
+  private async adopt(config: MeshConfig, what: string): Promise<string> {
+    const { policy, store } = this.deps;
+    let matrix;
+    try {
+      matrix = matrixFromConfig(config, policy.regionIds);
+    } catch (err) {
+      await alert(this.exec, 'warning', `drift: ${what}; cannot adopt it: ${(err as Error).message}`);
+      return 'alerted';
+    }
+    const outcome = await this.act({ kind: 'adopt', matrix, actor: 'drift' }, 'drift');
+    const { state } = await store.load(this.mesh);
+    if (state?.applied && matrixEquals(state.applied.matrix, matrix)) {
       await alert(this.exec, 'warning', `drift: ${what}; adopted`);
       return 'adopted';
     }
-    await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
-    return 'alerted';
+    await alert(this.exec, 'warning', `drift: ${what}; adopted, but overruled by the decision (${outcome.explain.slice(1).join('; ')}): plan ${outcome.plan.id} moves it back`, outcome.plan.id);
+    return 'adopt overruled';
   }
 
   async execute(planId: string): Promise<PlanRecord | null> {

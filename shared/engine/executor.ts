@@ -6,7 +6,7 @@ import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
-import type { PlanRecord, StateStore, StepOutcome } from '../ports/state-store';
+import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
 import { RetriesExhausted, withRetry } from './retry';
 
 /**
@@ -33,6 +33,8 @@ export interface ExecutorDeps {
   /** How long one invocation may spend on a plan (the function's time budget). */
   budgetMs: number;
   log: (line: Record<string, unknown>) => void;
+  /** Jitter source for retry backoff (default Math.random); tests pass a seeded one. */
+  random?: () => number;
 }
 
 export type RunMode = 'immediate' | 'all';
@@ -61,6 +63,24 @@ function supersededBy(step: Step, plan: Plan, state: MeshState | null): string |
   return null;
 }
 
+const settled = (o: StepOutcome | undefined) => o?.status === 'done' || o?.status === 'skipped';
+const delayedUntil = (s: Step) => (s.kind === 'scale' && s.notBefore !== undefined ? s.notBefore : undefined);
+
+/**
+ * The plan's status and when a tick should look at it next. Due now while any step that is
+ * not a delayed one is unfinished: a journal whose mesh step is still to run must not wait for
+ * the scale-down queued behind it (a crash between the scale-up and the mesh step would
+ * otherwise leave the drain undone until scaleDownDelay had passed).
+ */
+export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: number): { status: PlanStatus; dueAt: number } {
+  if (outcomes.some((o) => o.status === 'failed')) return { status: 'failed', dueAt: now };
+  let dueAt = Infinity;
+  plan.steps.forEach((s, i) => {
+    if (!settled(outcomes[i])) dueAt = Math.min(dueAt, Math.max(now, delayedUntil(s) ?? now));
+  });
+  return dueAt === Infinity ? { status: 'done', dueAt: now } : { status: 'pending', dueAt };
+}
+
 export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode): Promise<RunResult> {
   const { store, clock, owner, mesh } = deps;
   const start = clock.now();
@@ -69,56 +89,70 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
   if (!record || record.status !== 'pending') return { record, executed: 0, needsHandoff: false };
   const leaseUntil = deadline + 30_000;
   if (!(await store.acquireLease(mesh, planId, owner, leaseUntil, start))) return { record, executed: 0, needsHandoff: false };
+  // Read the journal again under the lease: the copy read before it may be stale.
+  //
+  //   B: getPlan (pending) ───────────────────────────── lease ✓ ─ (stale copy would replay)
+  //   A:        lease ─ scale ✓ ─ mesh ✓ ─ done ─ release
+  record = await store.getPlan(mesh, planId);
+  if (!record || record.status !== 'pending') {
+    await store.releaseLease(mesh, planId, owner);
+    return { record, executed: 0, needsHandoff: false };
+  }
   const plan = record.plan;
-  const outcomes: StepOutcome[] = [...record.outcomes];
+  const outcomes: StepOutcome[] = plan.steps.map((_, i) => record?.outcomes[i] ?? { status: 'pending', at: plan.at, attempts: 0 });
+  const journal = (i: number) => store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, planProgress(plan, outcomes, clock.now()));
   let executed = 0;
   let needsHandoff = false;
+  let waiting: number | null = null;
+  let stopped = false;
   try {
     for (let i = 0; i < plan.steps.length; i++) {
       const step = plan.steps[i] as Step;
-      const prior = outcomes[i];
-      if (prior && (prior.status === 'done' || prior.status === 'skipped' || prior.status === 'failed')) continue;
+      const prior = outcomes[i] as StepOutcome;
+      if (prior.status !== 'pending' && prior.status !== 'running') continue;
       const now = clock.now();
-      const remainingDue = (from: number) => plan.steps.slice(from).reduce((due, s) => (s.kind === 'scale' && s.notBefore !== undefined ? Math.max(due, s.notBefore) : due), now);
-      if (step.kind === 'scale' && step.notBefore !== undefined && step.notBefore > now) {
-        await store.recordStep(mesh, planId, owner, i, { status: 'pending', at: now, attempts: prior?.attempts ?? 0 }, { status: 'pending', dueAt: step.notBefore });
-        break;
+      // A delayed scale-down that is not due yet holds up nothing after it (notifications).
+      if ((delayedUntil(step) ?? now) > now) {
+        waiting ??= i;
+        continue;
       }
       if (mode === 'immediate' && step.kind === 'scale' && step.waitReady) {
         needsHandoff = true;
+        stopped = true;
         break;
       }
       const { state } = await store.load(mesh);
       const superseded = supersededBy(step, plan, state);
       if (superseded) {
-        outcomes[i] = { status: 'skipped', at: now, attempts: prior?.attempts ?? 0, error: superseded };
-        const last = i === plan.steps.length - 1;
-        await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, { status: last ? 'done' : 'pending', dueAt: last ? now : remainingDue(i + 1) });
+        outcomes[i] = { status: 'skipped', at: now, attempts: prior.attempts, error: superseded };
+        await journal(i);
         deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: superseded });
         continue;
       }
       try {
-        const { attempts } = await withRetry(() => runStep(deps, step, deadline), { clock, deadline });
-        outcomes[i] = { status: 'done', at: clock.now(), attempts: (prior?.attempts ?? 0) + attempts };
+        const { attempts } = await withRetry(() => runStep(deps, step, deadline), { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
+        outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
         executed++;
-        const last = i === plan.steps.length - 1;
-        await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, { status: last ? 'done' : 'pending', dueAt: last ? clock.now() : remainingDue(i + 1) });
+        await journal(i);
       } catch (err) {
-        const attempts = (prior?.attempts ?? 0) + (err instanceof RetriesExhausted ? err.attempts : 1);
+        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : 1);
         const message = (err as Error).message;
         if (err instanceof RetriesExhausted) {
           // Still failing at the end of the budget: leave it pending for the next tick, and say so.
           outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
-          await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, { status: 'pending', dueAt: clock.now() });
+          await journal(i);
           await alert(deps, 'warning', `plan ${planId} step ${i + 1} (${step.kind}) still failing after ${attempts} attempts; the next tick retries: ${message}`, planId);
         } else {
           outcomes[i] = { status: 'failed', at: clock.now(), attempts, error: message };
-          await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, { status: 'failed', dueAt: clock.now() });
+          await journal(i);
           await alert(deps, 'critical', `plan ${planId} step ${i + 1} (${step.kind}) failed and will not be retried: ${message}`, planId);
         }
+        stopped = true;
         break;
       }
     }
+    // Only delayed steps left: make sure the journal says when they fall due.
+    if (!stopped && waiting !== null && record.dueAt !== planProgress(plan, outcomes, clock.now()).dueAt) await journal(waiting);
   } finally {
     await store.releaseLease(mesh, planId, owner);
   }

@@ -16,7 +16,10 @@ export interface RetryOptions {
 export class RetriesExhausted extends RegionshiftError {
   readonly attempts: number;
   constructor(attempts: number, cause: unknown) {
-    super((cause as RegionshiftError)?.code ?? 'RETRY.EXHAUSTED', `gave up after ${attempts} attempts: ${(cause as Error)?.message ?? String(cause)}`, { retryable: true, cause });
+    const code = (cause as RegionshiftError)?.code ?? 'RETRY.EXHAUSTED';
+    // The code goes into the message: it is what ends up in the journal and the alert, and
+    // `Throttling.User` tells an operator more than the API's prose does.
+    super(code, `gave up after ${attempts} attempts: ${code}: ${(cause as Error)?.message ?? String(cause)}`, { retryable: true, cause });
     this.attempts = attempts;
   }
 }

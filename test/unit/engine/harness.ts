@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
+import { parsePolicy, type Policy } from '../../../shared/core/policy';
+import type { Signal } from '../../../shared/core/types';
+import { Engine, type EngineDeps } from '../../../shared/engine/engine';
+import type { StateStore } from '../../../shared/ports/state-store';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+
+/** The two-region Bookinfo policy the engine tests run against. */
+export function bookinfoPolicy(extra: Record<string, unknown> = {}): Policy {
+  return parsePolicy({
+    name: 'bookinfo',
+    mesh: { backend: 'asm', meshId: 'm', apiRegion: 'cn-hangzhou' },
+    regions: {
+      'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] },
+      'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] },
+    },
+    scaling: {
+      deployments: [
+        {
+          name: 'productpage-v1',
+          namespace: 'default',
+          regions: {
+            'cn-hangzhou': { normalReplicas: 2, min: 1, max: 6 },
+            'cn-shanghai': { normalReplicas: 2, min: 1, max: 6 },
+          },
+        },
+      ],
+    },
+    ...extra,
+  });
+}
+
+export const HZ = 'c-hangzhou/default/productpage-v1';
+export const SH = 'c-shanghai/default/productpage-v1';
+
+export function downSignal(clock: { now(): number }, over: Partial<Signal> = {}): Signal {
+  return { key: 'cms|hz-5xx', source: 'cms', rule: 'cms-5xx', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: clock.now(), ttl: 3_600_000, ...over };
+}
+
+/** A fresh SQLite file per test; more stores on the same file are separate connections. */
+export class StateFile {
+  readonly dir = mkdtempSync(join(tmpdir(), 'regionshift-engine-'));
+  readonly path = join(this.dir, 'state.db');
+  private readonly stores: SqliteStateStore[] = [];
+
+  open(): SqliteStateStore {
+    const s = new SqliteStateStore(this.path);
+    this.stores.push(s);
+    return s;
+  }
+
+  async cleanup(): Promise<void> {
+    for (const s of this.stores) await s.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** One mesh's world: the fakes, one store, and engines that share them. */
+export class World {
+  readonly clock = new FakeClock();
+  readonly mesh = new FakeMeshControl({ clock: this.clock });
+  readonly scaler: FakeClusterScaler;
+  readonly notifier = new RecordingNotifier();
+  readonly file = new StateFile();
+  readonly store: StateStore;
+  readonly log: Array<Record<string, unknown>> = [];
+
+  constructor(readonly policy: Policy = bookinfoPolicy(), opts: { readyDelayMs?: number } = {}) {
+    this.scaler = new FakeClusterScaler(this.clock, { readyDelayMs: opts.readyDelayMs ?? 20_000, deployments: { [HZ]: 2, [SH]: 2 } });
+    this.store = this.file.open();
+  }
+
+  engine(over: Partial<EngineDeps> = {}): Engine {
+    return new Engine({
+      policy: this.policy, store: this.store, mesh: this.mesh, scaler: this.scaler, notifier: this.notifier, clock: this.clock,
+      owner: 'fc-a', log: (l) => this.log.push(l), ...over,
+    });
+  }
+
+  /** The scheduler's first tick: the normal matrix (failover mode) becomes the applied one. */
+  async baseline(engine: Engine): Promise<void> {
+    await engine.tick();
+    if (this.mesh.applied.length !== 1 || this.mesh.lastApplied?.mode !== 'failover') throw new Error('baseline did not apply failover mode');
+  }
+
+  cleanup(): Promise<void> {
+    return this.file.cleanup();
+  }
+}
