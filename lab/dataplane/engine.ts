@@ -114,8 +114,9 @@ export class LabDataPlane {
     const latencies = new Float64Array(count);
     let ok = 0;
     const gatewayProxy: Caller = { proxyId: `gateway/${gw.name}`, locality: { region: gw.region, zone: gw.zone } };
+    const gatewayDown = this.faults.gatewayDown(gw.region);
     for (let i = 0; i < count; i++) {
-      const outcome = this.faults.gatewayDown(gw.region)
+      const outcome = gatewayDown
         ? { status: 503, latencyMs: 0 }
         : this.call(gatewayProxy, gw.entry, hdrs, gw.region, now, tally);
       latencies[i] = outcome.latencyMs;
