@@ -59,6 +59,21 @@ describe('handoff of a plan that waits for readiness', () => {
     expect(w.scaler.scaledTo(HZ)).toEqual([]);
   });
 
+  it('a failed handoff does not fail the command: an alert says so and the next tick runs the plan', async () => {
+    const engine = w.engine({ handoff: async () => Promise.reject(new Error('InvokeFunction throttled')) });
+    await w.baseline(engine);
+
+    const out = await engine.command(halfToShanghai, { dryRun: false });
+
+    expect(out).toMatchObject({ committed: true, executed: 0, handedOff: false });
+    expect(w.notifier.at('warning').map((n) => n.text)).toEqual([expect.stringContaining('could not be handed to the executor (InvokeFunction throttled)')]);
+    w.clock.advance(60_000);
+    const tick = await engine.tick();
+    expect(tick.resumed).toEqual([out.plan.id]);
+    expect(w.scaler.scaledTo(SH)).toEqual([4]);
+    expect(w.mesh.lastApplied).toEqual(out.plan.after?.config);
+  });
+
   it('without a handoff function the same plan runs inline', async () => {
     const engine = w.engine();
     await w.baseline(engine);
