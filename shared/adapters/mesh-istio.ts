@@ -14,6 +14,9 @@ import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from '.
  * Several rules cannot be changed atomically. `apply` reads and checks every rule before
  * patching any, so a refusal changes nothing; a failure part-way leaves some rules patched, and
  * since apply is idempotent the retry finishes the job.
+ *
+ * `failoverPriority`, like every other field, is left as it is: Istio refuses it next to
+ * `distribute`, and that refusal comes back as MeshRejectedError naming the rule.
  */
 
 export interface DestinationRuleRef {
