@@ -3,43 +3,50 @@ import { duration, matrixSchema, regionName } from './policy-schema';
 
 /**
  * The wire shapes of control commands and signals, shared by the control API, the CLI and the
- * scenario format, so all three accept exactly the same thing.
+ * scenario format, so all three accept exactly the same thing. Unknown fields are refused: a
+ * typo must not pass silently.
  */
 
-const overrideFields = z
-  .object({
-    matrix: matrixSchema.optional(),
-    drain: z.array(regionName).min(1, 'name at least one region').optional(),
-    ttl: duration.optional(),
-    force: z.boolean().optional(),
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
-const oneOfMatrixOrDrain = (b: { matrix?: unknown; drain?: unknown }) => (b.matrix === undefined) !== (b.drain === undefined);
-const oneOfMessage = { message: 'give exactly one of matrix or drain', path: ['matrix'] };
+const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0' });
+const reason = z.string().trim().min(1, 'required (say why, for the audit log)').max(500, 'at most 500 characters');
+const severity = z.enum(['degraded', 'down']);
 
-export const overrideBody = overrideFields.refine(oneOfMatrixOrDrain, oneOfMessage);
+const overrideFields = {
+  matrix: matrixSchema.optional(),
+  drain: z.array(regionName).min(1, 'name at least one region').optional(),
+  ttl: positiveDuration.optional(),
+  force: z.boolean().optional(),
+  reason,
+};
 
-export const drillBody = z
-  .object({
-    region: regionName,
-    severity: z.enum(['degraded', 'down']).optional(),
-    duration,
-    reason: z.string().max(500).optional(),
-  })
-  .strict();
+function exactlyOneOfMatrixOrDrain(v: { matrix?: unknown; drain?: unknown }, ctx: z.core.$RefinementCtx): void {
+  if ((v.matrix === undefined) === (v.drain === undefined)) {
+    ctx.addIssue({ code: 'custom', path: [v.matrix === undefined ? 'matrix' : 'drain'], message: 'give exactly one of matrix or drain' });
+  }
+}
 
-export const pauseBody = z.object({ reason: z.string().max(500).optional() }).strict();
+export const overrideBody = z.strictObject(overrideFields).superRefine(exactlyOneOfMatrixOrDrain);
 
-/** Any command, tagged by kind (POST /v1/plan, scenarios). */
+export const drillBody = z.strictObject({
+  region: regionName,
+  severity: severity.optional(),
+  duration: positiveDuration,
+  reason: reason.optional(),
+});
+
+export const pauseBody = z.strictObject({ reason });
+export const resumeBody = z.strictObject({ reason: reason.optional() });
+
+/** POST /v1/plan: any command, named by `kind`, for a dry run. */
 export const commandBody = z.discriminatedUnion('kind', [
-  overrideFields.extend({ kind: z.literal('override') }).refine(oneOfMatrixOrDrain, oneOfMessage),
-  z.object({ kind: z.literal('clearOverride'), id: z.string().optional() }).strict(),
-  drillBody.extend({ kind: z.literal('drill') }),
-  z.object({ kind: z.literal('abortDrill'), id: z.string().optional() }).strict(),
-  pauseBody.extend({ kind: z.literal('pause') }),
-  z.object({ kind: z.literal('resume') }).strict(),
+  z.strictObject({ kind: z.literal('override'), ...overrideFields }).superRefine(exactlyOneOfMatrixOrDrain),
+  z.strictObject({ kind: z.literal('clearOverride'), id: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('drill'), region: regionName, severity: severity.optional(), duration: positiveDuration, reason: reason.optional() }),
+  z.strictObject({ kind: z.literal('abortDrill'), id: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('pause'), reason }),
+  z.strictObject({ kind: z.literal('resume') }),
 ]);
+export type CommandBody = z.output<typeof commandBody>;
 
 export const signalBody = z
   .object({

@@ -28,7 +28,8 @@ const envSchema = z.object({
 export type RuntimeEnv = z.output<typeof envSchema>;
 
 export function parseRuntimeEnv(env: Record<string, string | undefined>): RuntimeEnv {
-  const parsed = envSchema.safeParse(env);
+  // An `${env(…)}` nobody set arrives as an empty string: treat it as unset.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (parsed.success) {
     const e = parsed.data;

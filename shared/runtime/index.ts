@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { notifierFor } from '../adapters/notify';
-import { SqliteStateStore } from '../adapters/state-sqlite';
 import { Engine } from '../engine/engine';
 import type { FcContext, Runtime } from '../http/runtime-types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
@@ -32,8 +31,11 @@ export async function buildRuntime(env: Record<string, string | undefined>, cont
   const clock = overrides.clock ?? systemClock;
   let store = overrides.store;
   if (!store) {
-    if (e.REGIONSHIFT_STATE === 'sqlite') store = new SqliteStateStore(e.REGIONSHIFT_SQLITE_FILE);
-    else {
+    if (e.REGIONSHIFT_STATE === 'sqlite') {
+      // Loaded only when used: the FC bundles carry no native SQLite module.
+      const { SqliteStateStore } = await import('../adapters/state-sqlite');
+      store = new SqliteStateStore(e.REGIONSHIFT_SQLITE_FILE);
+    } else {
       const { tablestoreStoreFromEnv } = await import('./tablestore');
       store = tablestoreStoreFromEnv(env, context);
     }
