@@ -95,3 +95,13 @@ export function settleScaleDowns(state: MeshState, now: number): void {
     if (entry.pendingDown && entry.pendingDown.notBefore <= now) state.scale[key] = { replicas: entry.pendingDown.to };
   }
 }
+
+/**
+ * Deployments a move from `from` to `to` would push past their max. Only needs that grow
+ * count: a shift that lightens a region already beyond its max (a recovery after a DOWN drain
+ * that was short of capacity) must not be refused, or the traffic could never come back.
+ */
+export function capacityShortfall(policy: Policy, state: MeshState, from: TrafficMatrix, to: TrafficMatrix): ScaleNeed[] {
+  const before = new Map(scaleNeeds(policy, state, from).map((n) => [n.key, n.unclamped]));
+  return scaleNeeds(policy, state, to).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0));
+}

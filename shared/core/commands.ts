@@ -70,13 +70,15 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       if (unhealthy.length) return refuse('drill.unhealthy', `refused while ${unhealthy.map((r) => `${r} is ${state.health[r]?.status}`).join(', ')}`);
       const windows = policy.drills.allowedWindows;
       if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', 'outside drills.allowedWindows');
+      // A drill is an elective shift (design §3.3): none inside a freeze window.
+      if (policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('safety.freezeWindows', 'inside a freeze window: no drill');
       state.drill = { id: `drill-${nextId}`, region: cmd.region, severity: cmd.severity ?? 'down', actor: cmd.actor, startedAt: now, endsAt: now + cmd.duration, reason: cmd.reason ?? '' };
       notes.push(`drill ${state.drill.id}: ${cmd.region} ${state.drill.severity} for ${Math.round(cmd.duration / 1000)}s by ${cmd.actor}`);
       return { refused, notes };
     }
     case 'abortDrill': {
       if (!state.drill || (cmd.id && cmd.id !== state.drill.id)) return refuse('drill.notFound', cmd.id ? `drill ${cmd.id} is not running` : 'no drill is running');
-      notes.push(...abortDrill(policy, state, `aborted by ${cmd.actor}`));
+      notes.push(...abortDrill(policy, state, `aborted by ${cmd.actor}`, now));
       return { refused, notes };
     }
     case 'pause':
@@ -92,15 +94,18 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
   }
 }
 
-/** End a drill at once and revert its region: the drill was synthetic, so no hold or stepped recovery. */
-export function abortDrill(policy: Policy, state: MeshState, why: string): string[] {
+/**
+ * End a drill at once and revert its region: the drill was synthetic, so no hold or stepped
+ * recovery. `now` is when the region became HEALTHY again (its `since`).
+ */
+export function abortDrill(policy: Policy, state: MeshState, why: string, now?: number): string[] {
   const d = state.drill;
   if (!d) return [];
   state.drill = null;
   const h = state.health[d.region];
   const drillKey = `drill|${d.id}`;
   if (h && h.causes.every((c) => c === drillKey)) {
-    state.health[d.region] = { status: 'HEALTHY', since: h.since, clearSince: null, hold: policy.recovery.holdFor, causes: [] };
+    state.health[d.region] = { status: 'HEALTHY', since: now ?? h.since, clearSince: null, hold: policy.recovery.holdFor, causes: [] };
   }
   return [`drill ${d.id} ${why}; ${d.region} reverted`];
 }

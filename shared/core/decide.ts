@@ -1,11 +1,11 @@
-import { planScaling, scaleNeeds, settleScaleDowns } from './capacity';
+import { capacityShortfall, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
 import { abortDrill, applyCommand, drillAbortReason, drillSignal } from './commands';
 import { initialHealth, updateHealth, type HealthTransition } from './health';
 import { intendedMatrix } from './layers';
 import { matrixEquals, maxRowDelta, roundMatrix, servingRegions, stepToward } from './matrix';
 import type { Policy } from './policy';
 import { renderMeshConfig } from './render';
-import { applyHealthResponse } from './response';
+import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import type { Decision, Input, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 import { windowOpenUntil } from './windows';
 
@@ -26,20 +26,38 @@ function matrixText(m: TrafficMatrix): string {
     .join(' ');
 }
 
-function transitionText(t: HealthTransition): string {
-  const step = t.to === 'RECOVERING' && t.step !== undefined ? `(step ${t.step + 1})` : '';
-  return `${t.region} ${t.from} → ${t.to}${step}: ${t.why}${t.causes.length ? ` [${t.causes.join(', ')}]` : ''}`;
+/** A cause as explain shows it: the signal key, with its source and detection rule while it is known. */
+function causeText(key: string, signals: ReadonlyMap<string, Signal>): string {
+  const s = signals.get(key);
+  return s ? `${key} (${s.source}${s.rule ? `, rule ${s.rule}` : ''})` : key;
 }
 
-function applyInput(policy: Policy, state: MeshState, input: Input, now: number, nextId: string, out: { trigger: string; notes: string[]; refused: Refusal[]; manual: boolean }): void {
+function transitionText(t: HealthTransition, signals: ReadonlyMap<string, Signal>): string {
+  const step = t.to === 'RECOVERING' && t.step !== undefined ? `(step ${t.step + 1})` : '';
+  return `${t.region} ${t.from} → ${t.to}${step}: ${t.why}${t.causes.length ? ` [${t.causes.map((k) => causeText(k, signals)).join(', ')}]` : ''}`;
+}
+
+interface InputEffect {
+  trigger: string;
+  notes: string[];
+  refused: Refusal[];
+  /** An operator's change (override, clear, resume, adopt): applied as asked, not rate-limited. */
+  manual: boolean;
+  /** A drill was aborted: its revert is applied at once, not as an elective shift. */
+  drillAborted: boolean;
+  /** Regions whose signal was resolved by this input: clear as of now. */
+  resolvedIn: string[];
+}
+
+function applyInput(policy: Policy, state: MeshState, input: Input, now: number, nextId: string, out: InputEffect): void {
   switch (input.kind) {
     case 'signal': {
       const s = input.signal;
       out.trigger = `signal ${s.key} ${s.status}`;
       const abort = drillAbortReason(policy, state, s);
       if (abort) {
-        out.notes.push(...abortDrill(policy, state, abort));
-        out.manual = true; // reverting an aborted drill is not an elective shift: no step limits
+        out.notes.push(...abortDrill(policy, state, abort, now));
+        out.drillAborted = true; // reverting an aborted drill is not an elective shift: no step limits
       }
       if (s.status === 'firing') {
         const known = state.signals[s.key];
@@ -48,9 +66,10 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
           out.notes.push(`signal ${s.key} already active (duplicate)`);
         } else {
           state.signals[s.key] = { ...s, at: now };
-          out.notes.push(`signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${known ? ' (refreshed)' : ''}`);
+          out.notes.push(`signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
         }
       } else if (state.signals[s.key]) {
+        out.resolvedIn.push(state.signals[s.key]?.region ?? s.region);
         delete state.signals[s.key];
         out.notes.push(`signal ${s.key} resolved`);
       } else out.notes.push(`resolve for ${s.key}, which is not active: nothing to do`);
@@ -72,14 +91,24 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
       const effect = applyCommand(policy, state, c, now, nextId);
       out.notes.push(...effect.notes);
       out.refused.push(...effect.refused);
+      if (c.kind === 'abortDrill' && effect.refused.length === 0) out.drillAborted = true;
     }
   }
 }
 
-function expire(policy: Policy, state: MeshState, now: number, notes: string[]): void {
+/**
+ * Drop what has lapsed by `now`: signals past their TTL, an expired override, a finished drill,
+ * delayed scale-downs that are due. Returns, per region, when its lapsed signals ended.
+ */
+function expire(state: MeshState, now: number, notes: string[]): Record<string, number> {
+  const clearedAt: Record<string, number> = {};
+  const lapsed = (region: string, at: number) => {
+    clearedAt[region] = Math.max(clearedAt[region] ?? at, at);
+  };
   for (const [key, s] of Object.entries(state.signals)) {
     if (s.at + s.ttl <= now) {
       delete state.signals[key];
+      lapsed(s.region, s.at + s.ttl);
       notes.push(`signal ${key} expired after its TTL (${Math.round(s.ttl / 1000)}s) without a resolve`);
     }
   }
@@ -89,43 +118,54 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
   }
   if (state.drill && state.drill.endsAt <= now) {
     notes.push(`drill ${state.drill.id} ended; ${state.drill.region} recovers through the normal path`);
+    lapsed(state.drill.region, state.drill.endsAt);
     state.drill = null;
   }
   settleScaleDowns(state, now);
-  void policy;
+  return clearedAt;
 }
 
 function openFreezeWindow(policy: Policy, now: number): boolean {
   return policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null);
 }
 
+function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
+  return short.map((n) => `${n.deployment} in ${n.region} needs ${n.unclamped}${replicas}, max ${n.max}`).join('; ');
+}
+
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
   const state: MeshState = structuredClone(prev ?? initialState(policy));
   for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
+  const untouched = JSON.stringify(state);
   const seq = state.seq + 1;
   const planId = `${policy.name}-${String(seq).padStart(6, '0')}`;
-  const ctx = { trigger: '', notes: [] as string[], refused: [] as Refusal[], manual: false };
+  const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [] };
+  const gone = new Map(Object.entries(state.signals));
   applyInput(policy, state, input, now, String(seq), ctx);
-  expire(policy, state, now, ctx.notes);
+  const clearedAt = expire(state, now, ctx.notes);
+  for (const r of ctx.resolvedIn) clearedAt[r] = now;
 
   const active: Signal[] = Object.values(state.signals);
   const drill = drillSignal(state);
   if (drill) active.push(drill);
-  const transitions = updateHealth(policy, state, active, now);
-  const reasons = [...ctx.notes, ...transitions.map(transitionText)];
+  const transitions = updateHealth(policy, state, active, now, clearedAt);
+  const known = new Map([...gone, ...active.map((s) => [s.key, s] as const)]);
+  const texts = transitions.map((t) => transitionText(t, known));
+  const reasons = [...ctx.notes, ...texts];
   const refused = ctx.refused;
-  const notify: Step[] = transitions.map((t) => ({
+  const notify: Step[] = transitions.map((t, i) => ({
     kind: 'notify',
     level: t.to === 'DOWN' ? 'critical' : t.to === 'DEGRADED' ? 'warning' : 'info',
-    message: transitionText(t),
+    message: texts[i] as string,
   }));
 
   const intended = intendedMatrix(policy, state, now);
   reasons.push(`layer ${intended.layer}${intended.source ? ` (${intended.source}${intended.until ? ` until ${iso(intended.until)}` : ''})` : ''}`);
   const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, state.health);
   for (const n of response.notDrained) {
+    // Recorded on every plan while it lasts; alerted when health changes, not on every tick.
     refused.push({ rule: n.rule, message: n.message });
-    notify.push({ kind: 'notify', level: 'critical', message: `refused ${n.rule}: ${n.message}` });
+    if (transitions.length) notify.push({ kind: 'notify', level: 'critical', message: `refused ${n.rule}: ${n.message}` });
   }
   let target = roundMatrix(response.shares, policy.regionIds);
   const current = state.applied?.matrix ?? null;
@@ -139,45 +179,55 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const steps: Step[] = [];
   let applied: TrafficMatrix | null = null;
   if (current === null || !matrixEquals(current, target)) {
-    const downDrain = current !== null && policy.regionIds.some((r) => state.health[r]?.status === 'DOWN' && policy.regionIds.some((s) => (target[s]?.[r] ?? 0) < (current[s]?.[r] ?? 0)));
+    // Split the move: draining DOWN regions out of the current matrix is never held back;
+    // whatever else changes (a degraded share, a schedule, a recovery step) is elective and
+    // goes through the rate limits — it must not ride along with an urgent drain.
+    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, state.health)), policy.regionIds) : current;
+    const downDrain = current !== null && drainBase !== null && !matrixEquals(drainBase, current);
     const urgent = current === null || downDrain;
-    const elective = !urgent && !ctx.manual;
-    let next = target;
+    const base = drainBase ?? target;
+    const elective = current !== null && !ctx.manual && !ctx.drillAborted && !matrixEquals(base, target);
+    let next: TrafficMatrix | null = target;
+    let electiveStep = elective;
     const hold = (rule: string, message: string) => {
       refused.push({ rule, message });
-      next = current as TrafficMatrix;
+      next = base;
+      electiveStep = false;
     };
-    if (state.paused && !ctx.manual) hold('paused', `automation paused by ${state.paused.actor}; not applying ${matrixText(target)}`);
-    else if (elective && current) {
+    if (state.paused && !ctx.manual) {
+      refused.push({ rule: 'paused', message: `automation paused by ${state.paused.actor}; not applying ${matrixText(target)}` });
+      next = current;
+      electiveStep = false;
+    } else if (elective) {
       const last = state.lastChangeAt;
       const lastElective = state.lastElectiveAt;
+      const delta = maxRowDelta(base, target, policy.regionIds);
+      const step = delta > policy.safety.maxStepPercent ? stepToward(base, target, policy.safety.maxStepPercent, policy.regionIds) : target;
+      // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
+      const short = [...capacityShortfall(policy, state, base, target), ...capacityShortfall(policy, state, base, step)].filter((n, i, all) => all.findIndex((o) => o.key === n.key) === i);
       if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
       else if (last !== null && now - last < policy.safety.cooldown) hold('safety.cooldown', `last mesh change ${Math.round((now - last) / 1000)}s ago; cooldown ${Math.round(policy.safety.cooldown / 1000)}s`);
       else if (lastElective !== null && now - lastElective < policy.safety.stepInterval) hold('safety.stepInterval', `last elective step ${Math.round((now - lastElective) / 1000)}s ago; stepInterval ${Math.round(policy.safety.stepInterval / 1000)}s`);
-      else {
-        const delta = maxRowDelta(current, target, policy.regionIds);
-        if (delta > policy.safety.maxStepPercent) {
-          next = stepToward(current, target, policy.safety.maxStepPercent, policy.regionIds);
-          refused.push({ rule: 'safety.maxStepPercent', message: `shift of ${delta} points limited to ${policy.safety.maxStepPercent} this step; the rest follows after stepInterval` });
-        }
-        const short = scaleNeeds(policy, state, next).filter((n) => n.unclamped > n.max);
-        if (short.length) hold('capacity', short.map((n) => `${n.deployment} in ${n.region} needs ${n.unclamped} replicas, max ${n.max}`).join('; '));
+      else if (short.length) hold('capacity', shortText(short));
+      else if (step !== target) {
+        next = step;
+        refused.push({ rule: 'safety.maxStepPercent', message: `shift of ${delta} points limited to ${policy.safety.maxStepPercent} this step; the rest follows after stepInterval` });
       }
     }
-    if (current === null || !matrixEquals(current, next)) applied = next;
+    if (next !== null && (current === null || !matrixEquals(current, next))) applied = next;
     if (applied) {
       const scale = planScaling(policy, state, applied, { now, planId, waitReady: !urgent });
-      if (urgent && scale.short.length) {
-        notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${scale.short.map((n) => `${n.deployment} in ${n.region} needs ${n.unclamped}, max ${n.max}`).join('; ')}` });
-      }
+      if (urgent && scale.short.length) notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
       steps.push(...scale.before, { kind: 'mesh', config: renderMeshConfig(applied, policy), matrix: applied }, ...scale.after);
       state.applied = { matrix: applied, at: now };
       state.lastChangeAt = now;
-      if (elective) state.lastElectiveAt = now;
+      if (electiveStep) state.lastElectiveAt = now;
     }
   }
   steps.push(...notify);
-  if (steps.length) state.seq = seq;
+  // Ids (plans, overrides, drills) come from seq: take it whenever anything changed, so that an
+  // override that moved no traffic does not hand its id to the next one.
+  if (steps.length || JSON.stringify(state) !== untouched) state.seq = seq;
 
   const plan: Plan = {
     id: planId,

@@ -26,47 +26,67 @@ export function initialHealth(policy: Policy): Record<string, RegionHealth> {
   );
 }
 
-/** What the region's active signals call for: DOWN needs `quorum` distinct sources or rules; DEGRADED one degraded signal. */
-export function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DOWN' | 'DEGRADED' | null; causes: string[] } {
+/** Drill signals are synthetic (`drillSignal`): one stands for a whole quorum, or a drill could never make a region DOWN under quorum > 1. */
+function isDrill(s: Signal): boolean {
+  return s.source === 'drill' && s.key.startsWith('drill|');
+}
+
+/**
+ * What the region's active signals call for: DOWN needs `quorum` distinct sources or rules (a
+ * drill alone suffices); DEGRADED one degraded signal. `why` names the rule that decided.
+ */
+export function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DOWN' | 'DEGRADED' | null; causes: string[]; why: string } {
   const down = signals.filter((s) => s.severity === 'down');
   const voters = new Set(down.map((s) => `${s.source}/${s.rule ?? ''}`));
-  if (voters.size >= policy.detection.quorum) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort() };
+  const quorum = policy.detection.quorum;
+  if (down.some(isDrill)) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort(), why: 'drill: synthetic down signal' };
+  if (voters.size >= quorum) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort(), why: `down signals meet quorum (${voters.size}/${quorum} distinct sources/rules)` };
   const degraded = signals.filter((s) => s.severity === 'degraded');
-  if (degraded.length > 0) return { verdict: 'DEGRADED', causes: degraded.map((s) => s.key).sort() };
-  return { verdict: null, causes: [] };
+  if (degraded.length > 0) {
+    return { verdict: 'DEGRADED', causes: degraded.map((s) => s.key).sort(), why: degraded.some(isDrill) ? 'drill: synthetic degraded signal' : 'degraded signals active' };
+  }
+  return { verdict: null, causes: [], why: '' };
 }
 
 function relapseHold(policy: Policy, hold: number): number {
   return Math.min(hold * 2, policy.recovery.maxHold);
 }
 
-/** Advance every region's health to `now` given the active signals; mutates `state.health`, returns the transitions. */
-export function updateHealth(policy: Policy, state: MeshState, active: Signal[], now: number): HealthTransition[] {
+/**
+ * Advance every region's health to `now` given the active signals; mutates `state.health`,
+ * returns the transitions. `clearedAt[region]` is when the region's last signal lapsed (its
+ * TTL ran out, or its drill ended) if that happened before `now`: the hold counts from there,
+ * not from whichever input happened to notice it.
+ */
+export function updateHealth(policy: Policy, state: MeshState, active: Signal[], now: number, clearedAt: Record<string, number> = {}): HealthTransition[] {
   const transitions: HealthTransition[] = [];
   const { steps, stepHold, holdFor, maxHold } = policy.recovery;
   for (const region of policy.regionIds) {
     const h = state.health[region] as RegionHealth;
-    const { verdict, causes } = signalVerdict(policy, active.filter((s) => s.region === region));
+    const { verdict, causes, why: verdictWhy } = signalVerdict(policy, active.filter((s) => s.region === region));
     const move = (to: HealthStatus, why: string, patch: Partial<RegionHealth> = {}) => {
       transitions.push({ region, from: h.status, to, causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes, why, ...(patch.step !== undefined ? { step: patch.step } : {}) });
-      const keepCauses = to === 'RECOVERING' ? h.causes : causes;
-      Object.assign(h, { status: to, since: now, causes: keepCauses, step: undefined, from: undefined }, patch);
+      const keepCauses = to === 'HEALTHY' ? [] : to === 'RECOVERING' ? h.causes : causes;
+      // Absent, not undefined: the state is stored as JSON and compared after a round trip.
+      delete h.step;
+      delete h.from;
+      Object.assign(h, { status: to, since: now, causes: keepCauses }, patch);
     };
 
     switch (h.status) {
       case 'HEALTHY':
-        if (verdict) move(verdict, `${verdict === 'DOWN' ? 'down' : 'degraded'} signals active`, { clearSince: null });
+        if (verdict) move(verdict, verdictWhy, { clearSince: null });
         else if (h.hold > holdFor && now - h.since >= maxHold) h.hold = holdFor; // calm for maxHold: forget past flapping
         break;
       case 'DEGRADED':
       case 'DOWN':
-        if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', 'escalated: down signals reached quorum', { clearSince: null });
+        if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', verdictWhy, { clearSince: null });
         else if (verdict) {
           h.clearSince = null;
           h.causes = [...new Set([...h.causes, ...causes])].sort();
-        } else if (h.clearSince === null) h.clearSince = now;
-        else if (now - h.clearSince >= h.hold) {
-          move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
+        } else {
+          h.clearSince ??= Math.min(clearedAt[region] ?? now, now);
+          if (now - h.clearSince >= h.hold) move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
         }
         break;
       case 'RECOVERING': {
@@ -79,7 +99,7 @@ export function updateHealth(policy: Policy, state: MeshState, active: Signal[],
           if (next >= steps.length) move('HEALTHY', 'recovery complete', { clearSince: null });
           else {
             const from = h.from;
-            move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, from, clearSince: h.clearSince });
+            move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, ...(from ? { from } : {}), clearSince: h.clearSince });
           }
         }
         break;

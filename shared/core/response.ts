@@ -13,15 +13,22 @@ function cloneShares(m: TrafficMatrix | Shares, regionIds: string[]): Shares {
 /**
  * Move `amount` points of row `src` away from a region to the regions that may take it:
  * by the failover order (the source itself first, then its failover list), or spread in
- * proportion to the candidates' normal inbound shares.
+ * proportion to the candidates' normal inbound shares (what their capacity is sized for).
  */
 function redistribute(policy: Policy, row: Record<string, number>, src: string, amount: number, candidates: Set<string>): boolean {
   if (amount <= 0) return true;
   if (policy.response.redistribute === 'proportional') {
     const normalIn = inboundShares(policy.normal, loadOf(policy), policy.regionIds);
-    const weights = policy.regionIds.filter((r) => candidates.has(r)).map((r) => [r, (row[r] ?? 0) + (normalIn[r] ?? 0)] as const);
-    const total = weights.reduce((a, [, w]) => a + w, 0);
-    if (total <= 0) return false;
+    const takers = policy.regionIds.filter((r) => candidates.has(r));
+    if (takers.length === 0) return false;
+    // Weights are the normal shares alone: adding the row's current percent (another unit)
+    // would hand nearly everything to whichever region the row already favours.
+    let weights = takers.map((r) => [r, normalIn[r] ?? 0] as const);
+    let total = weights.reduce((a, [, w]) => a + w, 0);
+    if (total <= 0) {
+      weights = takers.map((r) => [r, 1] as const);
+      total = takers.length;
+    }
     for (const [r, w] of weights) row[r] = (row[r] ?? 0) + (amount * w) / total;
     return true;
   }
@@ -36,10 +43,16 @@ export function loadOf(policy: Policy): Record<string, number> {
   return Object.fromEntries(policy.regionIds.map((r) => [r, policy.regions[r]?.load ?? 1]));
 }
 
-/** Drain regions from a matrix: their column goes to zero, each row's share follows the failover order. */
-export function drainRegions(policy: Policy, m: TrafficMatrix | Shares, drained: string[]): Shares {
+/**
+ * Drain regions from a matrix: their column goes to zero, each row's share follows the failover
+ * order. With `prefer` (the HEALTHY regions), the share goes to those first and to any other
+ * region left serving only when none of them is (design §3.2: "its share goes to healthy regions").
+ */
+export function drainRegions(policy: Policy, m: TrafficMatrix | Shares, drained: string[], prefer?: ReadonlySet<string>): Shares {
   const out = cloneShares(m, policy.regionIds);
-  const candidates = new Set(policy.regionIds.filter((r) => !drained.includes(r)));
+  const open = policy.regionIds.filter((r) => !drained.includes(r));
+  const preferred = new Set(open.filter((r) => prefer?.has(r)));
+  const candidates = preferred.size ? preferred : new Set(open);
   for (const src of policy.regionIds) {
     const row = out[src] as Record<string, number>;
     for (const d of drained) {
@@ -49,6 +62,11 @@ export function drainRegions(policy: Policy, m: TrafficMatrix | Shares, drained:
     }
   }
   return out;
+}
+
+/** The HEALTHY regions: where a drained region's traffic goes first. */
+export function healthyRegions(policy: Policy, health: Record<string, RegionHealth>): Set<string> {
+  return new Set(policy.regionIds.filter((r) => health[r]?.status === 'HEALTHY'));
 }
 
 export interface HealthResponse {
@@ -71,17 +89,18 @@ export function applyHealthResponse(policy: Policy, intended: TrafficMatrix, hea
     .sort((a, b) => (health[a]?.since ?? 0) - (health[b]?.since ?? 0) || policy.regionIds.indexOf(a) - policy.regionIds.indexOf(b));
   const drained: string[] = [];
   for (const r of downRegions) {
-    if (drained.length >= policy.safety.maxDrainedRegions) {
-      notDrained.push({ region: r, rule: 'safety.maxDrainedRegions', message: `${r} is DOWN but ${drained.join(', ')} already drained (max ${policy.safety.maxDrainedRegions} at once)` });
-      continue;
-    }
+    // Leaving nothing serving is the graver refusal (usually broken monitoring): named first.
     if (policy.regionIds.length - drained.length - 1 < policy.safety.minServingRegions) {
       notDrained.push({ region: r, rule: 'safety.minServingRegions', message: `draining ${r} would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
       continue;
     }
+    if (drained.length >= policy.safety.maxDrainedRegions) {
+      notDrained.push({ region: r, rule: 'safety.maxDrainedRegions', message: `${r} is DOWN but ${drained.join(', ')} already drained (max ${policy.safety.maxDrainedRegions} at once)` });
+      continue;
+    }
     drained.push(r);
   }
-  let shares = drainRegions(policy, intended, drained);
+  let shares = drainRegions(policy, intended, drained, healthyRegions(policy, health));
 
   const serving = policy.regionIds.filter((r) => !drained.includes(r));
   const healthy = new Set(serving.filter((r) => health[r]?.status === 'HEALTHY'));

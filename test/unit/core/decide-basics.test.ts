@@ -79,12 +79,12 @@ describe('explain', () => {
     expect(explain).toEqual([
       '2024-06-03T02:10:00.000Z signal cms-1 firing',
       '  signal cms-1: cn-hangzhou down from cms (rule cms-5xx)',
-      '  cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1 of 1) [cms-1 (cms, rule cms-5xx)]',
+      '  cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [cms-1 (cms, rule cms-5xx)]',
       '  layer normal',
       '  scale c-shanghai/bookinfo/productpage-v1 2 → 5',
       '  mesh → distribute: cn-hangzhou→{cn-shanghai:100} cn-shanghai→{cn-shanghai:100}',
       '  scale c-hangzhou/bookinfo/productpage-v1 2 → 1 not before 2024-06-03T02:25:00.000Z',
-      '  notify critical: cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1 of 1) [cms-1 (cms, rule cms-5xx)]',
+      '  notify critical: cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [cms-1 (cms, rule cms-5xx)]',
     ]);
   });
 
@@ -102,7 +102,7 @@ describe('explain', () => {
     expect(two.explain.slice(0, 3)).toEqual([
       '2024-06-03T02:11:00.000Z signal am-1 firing',
       '  signal am-1: cn-hangzhou down from alertmanager (rule am-errors)',
-      '  cn-hangzhou HEALTHY → DOWN: down signals meet quorum (2 of 2) [am-1 (alertmanager, rule am-errors), cms-1 (cms, rule cms-5xx)]',
+      '  cn-hangzhou HEALTHY → DOWN: down signals meet quorum (2/2 distinct sources/rules) [am-1 (alertmanager, rule am-errors), cms-1 (cms, rule cms-5xx)]',
     ]);
   });
 });
@@ -186,7 +186,7 @@ describe('state bookkeeping', () => {
       scaleUp(SH, 2, 5, false),
       mesh(p, hzDrained2),
       scaleDown(HZ, 2, 1, T0 + 25 * M),
-      notify('critical', 'cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1 of 1) [cms-1 (cms, rule cms-5xx)]'),
+      notify('critical', 'cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [cms-1 (cms, rule cms-5xx)]'),
     ]);
   });
 });

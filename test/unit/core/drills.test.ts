@@ -88,7 +88,7 @@ describe('a running drill', () => {
     const d = started(p);
     d.feed(T1, command(drill(15 * M)));
     const real = d.feed(T1 + M, fire('cms-1', HZ, 'down'));
-    const line = `cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1 of 1) [${cause('cms-1')}]`;
+    const line = `cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause('cms-1')}]`;
     expect(real.plan.after).toBeNull();
     expect(real.plan.steps).toEqual([notify('critical', line)]);
     expect(real.state.drill).toBeNull();

@@ -8,7 +8,7 @@ const T1 = T0 + 10 * M;
 const m50: TrafficMatrix = { [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } };
 const m30: TrafficMatrix = { [HZ]: { [HZ]: 30, [SH]: 70 }, [SH]: { [SH]: 100 } };
 const m25: TrafficMatrix = { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } };
-const downLine = (region: string, causes: string, of = '1 of 1', from = 'HEALTHY') => `${region} ${from} → DOWN: down signals meet quorum (${of}) [${causes}]`;
+const downLine = (region: string, causes: string, of = '1/1', from = 'HEALTHY') => `${region} ${from} → DOWN: down signals meet quorum (${of} distinct sources/rules) [${causes}]`;
 
 describe('a DOWN signal drains the region at once', () => {
   test('two regions: scale-up before the mesh step without waiting, delayed scale-down after it, a critical notify', () => {
@@ -132,7 +132,7 @@ describe('quorum', () => {
     const sameVoter = d.feed(T1 + S, fire('cms-2', HZ, 'down'));
     expect(sameVoter.plan.after).toBeNull();
     expect(d.health).toEqual({ [HZ]: 'HEALTHY', [SH]: 'HEALTHY' });
-    const line = downLine(HZ, [cause('am-1', AM.source, AM.rule), cause('cms-1'), cause('cms-2')].join(', '), '2 of 2');
+    const line = downLine(HZ, [cause('am-1', AM.source, AM.rule), cause('cms-1'), cause('cms-2')].join(', '), '2/2');
     const two = d.feed(T1 + 2 * S, fire('am-1', HZ, 'down', AM));
     expect(two.plan).toEqual<Plan>({
       id: planId(4),
@@ -162,11 +162,11 @@ describe('recovery', () => {
     expect(resolved.plan).toEqual(emptyPlan(p, 3, T1 + M, 'signal cms-1 resolved', ['signal cms-1 resolved', 'layer normal'], hzDrained2));
     expect(resolved.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1, clearSince: T1 + M, hold: 5 * M, causes: ['cms-1'] });
 
-    expect(d.feed(T1 + 6 * M - S, tick).plan).toEqual(emptyPlan(p, 3, T1 + 6 * M - S, 'tick', ['layer normal'], hzDrained2));
+    expect(d.feed(T1 + 6 * M - S, tick).plan).toEqual(emptyPlan(p, 4, T1 + 6 * M - S, 'tick', ['layer normal'], hzDrained2));
 
     const r1 = 'cn-hangzhou DOWN → RECOVERING(step 1): all signals clear for 300s [cms-1]';
     expect(d.feed(T1 + 6 * M, tick).plan).toEqual<Plan>({
-      id: planId(3), at: T1 + 6 * M, trigger: 'tick', reasons: [r1, 'layer normal'],
+      id: planId(4), at: T1 + 6 * M, trigger: 'tick', reasons: [r1, 'layer normal'],
       before: view(p, hzDrained2), after: view(p, m25),
       steps: [mesh(p, m25), notify('info', r1)], refused: [],
     });
@@ -175,7 +175,7 @@ describe('recovery', () => {
 
     const r2 = 'cn-hangzhou RECOVERING → RECOVERING(step 2): recovery step 2/3 [cms-1]';
     expect(d.feed(T1 + 8 * M, tick).plan).toEqual<Plan>({
-      id: planId(4), at: T1 + 8 * M, trigger: 'tick', reasons: [r2, 'layer normal'],
+      id: planId(5), at: T1 + 8 * M, trigger: 'tick', reasons: [r2, 'layer normal'],
       before: view(p, m25), after: view(p, m50),
       steps: [mesh(p, m50), scaleDown(SH, 5, 4, T1 + 23 * M), notify('info', r2)], refused: [],
     });
@@ -184,20 +184,20 @@ describe('recovery', () => {
     const r3 = 'cn-hangzhou RECOVERING → RECOVERING(step 3): recovery step 3/3 [cms-1]';
     const full = d.feed(T1 + 10 * M, tick);
     expect(full.plan).toEqual<Plan>({
-      id: planId(5), at: T1 + 10 * M, trigger: 'tick', reasons: [r3, 'layer normal'],
+      id: planId(6), at: T1 + 10 * M, trigger: 'tick', reasons: [r3, 'layer normal'],
       before: view(p, m50), after: view(p, identity2),
       steps: [mesh(p, identity2), scaleDown(SH, 5, 2, T1 + 25 * M), notify('info', r3)], refused: [],
     });
     // Traffic came back to cn-hangzhou before its delayed scale-down (due T1+15m) ran.
     expect(full.state.scale).toEqual({
       [deploymentKey(HZ)]: { replicas: 2 },
-      [deploymentKey(SH)]: { replicas: 5, pendingDown: { to: 2, notBefore: T1 + 25 * M, planId: planId(5) } },
+      [deploymentKey(SH)]: { replicas: 5, pendingDown: { to: 2, notBefore: T1 + 25 * M, planId: planId(6) } },
     });
 
     const r4 = 'cn-hangzhou RECOVERING → HEALTHY: recovery complete [cms-1]';
     const healthy = d.feed(T1 + 12 * M, tick);
     expect(healthy.plan).toEqual<Plan>({
-      id: planId(6), at: T1 + 12 * M, trigger: 'tick', reasons: [r4, 'layer normal'],
+      id: planId(7), at: T1 + 12 * M, trigger: 'tick', reasons: [r4, 'layer normal'],
       before: view(p, identity2), after: null, steps: [notify('info', r4)], refused: [],
     });
     expect(healthy.state.health[HZ]).toStrictEqual<RegionHealth>({ status: 'HEALTHY', since: T1 + 12 * M, clearSince: null, hold: 5 * M, causes: [] });
@@ -222,7 +222,7 @@ describe('recovery', () => {
     const relapse = d.feed(T1 + 6 * M + 10 * S, fire('cms-2', HZ, 'down'));
     const line = `cn-hangzhou RECOVERING → DOWN: relapse during recovery; next hold 600s [${cause('cms-2')}]`;
     expect(relapse.plan).toEqual<Plan>({
-      id: planId(4), at: T1 + 6 * M + 10 * S, trigger: 'signal cms-2 firing',
+      id: planId(5), at: T1 + 6 * M + 10 * S, trigger: 'signal cms-2 firing',
       reasons: ['signal cms-2: cn-hangzhou down from cms (rule cms-5xx)', line, 'layer normal'],
       before: view(p, m25), after: view(p, hzDrained2),
       steps: [mesh(p, hzDrained2), notify('critical', line)], refused: [],

@@ -27,7 +27,7 @@ describe('schedules', () => {
       }],
       [at('2024-06-04T05:59:00'), emptyPlan(p, 3, at('2024-06-04T05:59:00'), 'tick', [layer], m50)],
       [closes, {
-        id: planId(3), at: closes, trigger: 'tick', reasons: ['layer normal'],
+        id: planId(4), at: closes, trigger: 'tick', reasons: ['layer normal'],
         before: view(p, m50), after: view(p, identity2),
         // cn-hangzhou's delayed scale-down to 1 ran at 22:15; the traffic coming back needs 2 again.
         steps: [scaleUp(HZ, 1, 2, true), mesh(p, identity2), scaleDown(SH, 4, 2, closes + 15 * M)], refused: [],

@@ -1,10 +1,10 @@
 import type { Plan, TrafficMatrix } from '../../../shared/core/types';
 import {
-  AM, BJ, Driver, HZ, M, S, SH, T0, cause, command, emptyPlan, fire, hzDrained2, identity2, identity3, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, scaling, started, tick, view,
+  AM, BJ, Driver, H, HZ, M, S, SH, T0, cause, command, emptyPlan, fire, hzDrained2, identity2, identity3, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, scaling, started, tick, view,
 } from './fixtures';
 
 const T1 = T0 + 10 * M;
-const downLine = (region: string, key: string) => `${region} HEALTHY → DOWN: down signals meet quorum (1 of 1) [${cause(key)}]`;
+const downLine = (region: string, key: string) => `${region} HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause(key)}]`;
 const degradedLine = (region: string, key: string) => `${region} HEALTHY → DEGRADED: degraded signals active [${cause(key, AM.source, AM.rule)}]`;
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -141,7 +141,7 @@ describe('safety.cooldown', () => {
       steps: [scaleUp(SH, 3, 4, true), mesh(p, shed), scaleDown(HZ, 2, 1, T1 + 30 * S + 15 * M)], refused: [],
     });
     const escalate = d.feed(T1 + 40 * S, fire('cms-1', HZ, 'down'));
-    const line = `cn-hangzhou DEGRADED → DOWN: down signals meet quorum (1 of 1) [${cause('cms-1')}]`;
+    const line = `cn-hangzhou DEGRADED → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause('cms-1')}]`;
     expect(escalate.plan).toEqual<Plan>({
       id: planId(5), at: T1 + 40 * S, trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', line, layer],
@@ -159,7 +159,7 @@ describe('safety.freezeWindows', () => {
     const p = policy3({ safety: freeze });
     const d = started(p);
     const refusal = { rule: 'safety.freezeWindows', message: 'inside a freeze window: no elective shift' };
-    const degraded = d.feed(T0 + M, fire('am-1', BJ, 'degraded', AM));
+    const degraded = d.feed(T0 + M, fire('am-1', BJ, 'degraded', { ...AM, ttl: 6 * H }));
     expect(degraded.plan).toEqual<Plan>({
       id: planId(2), at: T0 + M, trigger: 'signal am-1 firing',
       reasons: ['signal am-1: cn-beijing degraded from alertmanager (rule am-errors)', degradedLine(BJ, 'am-1'), 'layer normal'],
@@ -168,7 +168,7 @@ describe('safety.freezeWindows', () => {
     // cn-hangzhou fails over to cn-beijing first, but cn-beijing is DEGRADED: the drain goes to
     // the healthy cn-shanghai; cn-beijing's own (elective) shedding stays refused.
     const drained: TrafficMatrix = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } };
-    const down = d.feed(T0 + 2 * M, fire('cms-1', HZ, 'down'));
+    const down = d.feed(T0 + 2 * M, fire('cms-1', HZ, 'down', { ttl: 6 * H }));
     expect(down.plan).toEqual<Plan>({
       id: planId(3), at: T0 + 2 * M, trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, 'cms-1'), 'layer normal'],
@@ -177,7 +177,7 @@ describe('safety.freezeWindows', () => {
       refused: [refusal],
     });
     // The window closes at 14:00: the elective rest follows.
-    const after = d.feed(T0 + 4 * 3_600_000, tick);
+    const after = d.feed(T0 + 4 * H, tick);
     expect(after.plan.refused).toEqual([]);
     expect(after.plan.after?.matrix).toEqual({ [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 }, [BJ]: { [SH]: 50, [BJ]: 50 } });
   });

@@ -24,7 +24,7 @@ describe('scaling around a mesh change', () => {
     expect(d.feed(T1 + 15 * M, tick).state.scale[deploymentKey(HZ)]).toEqual({ replicas: 1 });
     const back = d.feed(T1 + 20 * M, command({ kind: 'clearOverride', actor: 'alice' }));
     expect(back.plan).toEqual<Plan>({
-      id: planId(3), at: T1 + 20 * M, trigger: 'command clearOverride by alice', reasons: ['override ovr-2 cleared by alice', 'layer normal'],
+      id: planId(4), at: T1 + 20 * M, trigger: 'command clearOverride by alice', reasons: ['override ovr-2 cleared by alice', 'layer normal'],
       before: view(p, hzDrained2), after: view(p, identity2),
       steps: [scaleUp(HZ, 1, 2, true), mesh(p, identity2), scaleDown(SH, 5, 2, T1 + 35 * M)], refused: [],
     });
@@ -47,7 +47,7 @@ describe('scaling around a mesh change', () => {
     const p = policy2({ scaling: scaling([HZ, SH], { [HZ]: { min: 0 } }) });
     const d = started(p);
     const { plan } = d.feed(T1, fire('cms-1', HZ, 'down'));
-    const line = `cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1 of 1) [${cause('cms-1')}]`;
+    const line = `cn-hangzhou HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause('cms-1')}]`;
     expect(plan.steps).toEqual([scaleUp(SH, 2, 5, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 15 * M), notify('critical', line)]);
   });
 });
