@@ -163,6 +163,8 @@ export class LabDataPlane {
   }
 
   private backgroundTick(): void {
+    // Faults end on time even when no gateway has load (listeners may be waiting to undo a scale-down).
+    this.faults.expire?.();
     const tickMs = this.opts.tickMs ?? 1000;
     for (const gw of this.gateways.values()) {
       // Fractional loads (0.5 rps) carry over so the long-run rate is exact.
