@@ -121,6 +121,21 @@ describe('LabDataPlane', () => {
     expect(events).toEqual([['injected', fault.id, T0], ['expired', fault.id, T0 + 30_000]]);
   });
 
+  test('with the loop running and no load at all, a fault still expires on the tick it lapses', async () => {
+    const base = loadDefaultTopology();
+    const idle = parseTopology({ ...base, gateways: base.gateways.map((g) => ({ ...g, load: 0 })) } as TopologyInput);
+    const { faults, dataPlane, clock } = labFixture({ topology: idle });
+    const expired: number[] = [];
+    faults.subscribe((e) => { if (e.type === 'expired') expired.push(clock.now()); });
+    faults.inject({ kind: 'region-down', region: 'cn-hangzhou', duration: '5s' });
+
+    dataPlane.start();
+    await clock.advance(8_000);
+    await dataPlane.stop();
+
+    expect(expired).toEqual([T0 + 5_000]);
+  });
+
   test('the traffic snapshot shows where each region\'s requests were served', () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
