@@ -23,12 +23,8 @@ export function activeSchedule(policy: Policy, now: number): { name: string; unt
   return null;
 }
 
-export function intendedMatrix(policy: Policy, state: MeshState, now: number): IntendedMatrix {
-  const o = state.override;
-  if (o && o.expiresAt > now) {
-    const matrix = o.matrix ?? roundMatrix(drainRegions(policy, policy.normal, o.drain ?? []), policy.regionIds);
-    return { layer: 'override', matrix: compactMatrix(matrix, policy.regionIds), source: o.id, until: o.expiresAt, force: o.force };
-  }
+/** What the layers below the override say: the active schedule, else the normal matrix. */
+function lowerLayer(policy: Policy, now: number): IntendedMatrix {
   const s = activeSchedule(policy, now);
   if (s) {
     const sched = policy.schedules[s.index];
@@ -38,4 +34,16 @@ export function intendedMatrix(policy: Policy, state: MeshState, now: number): I
     return { layer: 'schedule', matrix: compactMatrix(full, policy.regionIds), source: s.name, until: s.until, force: false };
   }
   return { layer: 'normal', matrix: policy.normal, force: false };
+}
+
+export function intendedMatrix(policy: Policy, state: MeshState, now: number): IntendedMatrix {
+  const lower = lowerLayer(policy, now);
+  const o = state.override;
+  if (o && o.expiresAt > now) {
+    // A drain override takes regions out of whatever the layer below says: draining one region
+    // during a scheduled shift must not silently cancel the rest of the schedule.
+    const matrix = o.matrix ?? roundMatrix(drainRegions(policy, lower.matrix, o.drain ?? []), policy.regionIds);
+    return { layer: 'override', matrix: compactMatrix(matrix, policy.regionIds), source: o.id, until: o.expiresAt, force: o.force };
+  }
+  return lower;
 }

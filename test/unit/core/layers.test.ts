@@ -1,6 +1,6 @@
 import type { Plan, TrafficMatrix } from '../../../shared/core/types';
 import {
-  Driver, H, HZ, M, S, SH, T0, command, emptyPlan, fire, hzDrained2, identity2, mesh, planId, policy2, scaleDown, scaleUp, started, tick, view,
+  BJ, Driver, H, HZ, M, S, SH, T0, command, emptyPlan, fire, hzDrained2, identity2, mesh, planId, policy2, policy3, scaleDown, scaleUp, started, tick, view,
 } from './fixtures';
 
 const m50: TrafficMatrix = { [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } };
@@ -138,5 +138,18 @@ describe('manual overrides', () => {
       expect(plan.after).toBeNull();
       expect(d.applied).toEqual(shDrained);
     });
+  });
+});
+
+describe('layers stack', () => {
+  test('a drain override during a schedule drains from the schedule\'s matrix, keeping the rest of it', () => {
+    const night: TrafficMatrix = { [HZ]: { [HZ]: 60, [BJ]: 40 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } };
+    const p = policy3({ schedules: [{ name: 'night', cron: '0 0 22 * * *', timezone: 'Asia/Shanghai', duration: '8h', matrix: night }] });
+    const open = Date.parse('2024-06-03T22:00:00+08:00');
+    const d = started(p, open);
+    expect(d.applied).toEqual(night);
+    // cn-shanghai fails over to cn-hangzhou first; cn-hangzhou keeps the schedule's 60/40.
+    const { plan } = d.feed(open + M, command({ kind: 'override', drain: [SH], ttl: H, actor: 'alice' }));
+    expect(plan.after?.matrix).toEqual({ [HZ]: { [HZ]: 60, [BJ]: 40 }, [SH]: { [HZ]: 100 }, [BJ]: { [BJ]: 100 } });
   });
 });
