@@ -59,7 +59,7 @@ describe('the same firing signal twice', () => {
     expect(second.state).toStrictEqual(first.state);
   });
 
-  test('a degraded signal is the same whichever source repeats it; two DEGRADED signals do not compound', () => {
+  test('a second DEGRADED signal for the region does not compound the shed; its key joins the causes', () => {
     const p = policy2();
     const d = started(p);
     const first = d.feed(T0 + 10 * M, fire('am-1', HZ, 'degraded', { source: 'alertmanager', rule: 'am-errors' }));
