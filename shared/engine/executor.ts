@@ -100,7 +100,12 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
   }
   const plan = record.plan;
   const outcomes: StepOutcome[] = plan.steps.map((_, i) => record?.outcomes[i] ?? { status: 'pending', at: plan.at, attempts: 0 });
-  const journal = (i: number) => store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, planProgress(plan, outcomes, clock.now()));
+  let journaledDue = record.dueAt;
+  const journal = async (i: number) => {
+    const progress = planProgress(plan, outcomes, clock.now());
+    await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, progress);
+    journaledDue = progress.dueAt;
+  };
   let executed = 0;
   let needsHandoff = false;
   let waiting: number | null = null;
@@ -152,7 +157,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       }
     }
     // Only delayed steps left: make sure the journal says when they fall due.
-    if (!stopped && waiting !== null && record.dueAt !== planProgress(plan, outcomes, clock.now()).dueAt) await journal(waiting);
+    if (!stopped && waiting !== null && journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt) await journal(waiting);
   } finally {
     await store.releaseLease(mesh, planId, owner);
   }
