@@ -1,0 +1,39 @@
+import { startLab } from './world';
+
+/**
+ * `npm start`: the lab with the product running against it. Prints the URLs and, every few
+ * seconds, where each gateway's traffic is served, each region's health and the mesh mode.
+ */
+const port = Number(process.env.PORT ?? 8080);
+const lab = await startLab({ port, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+
+process.stdout.write(`regionshift lab is running (everything on 127.0.0.1)
+  dashboard        ${lab.controlUrl}   (read token: ${lab.secrets.readToken})
+  lab page         ${lab.labUrl}/
+  functions        ${lab.hostUrl}/<function>/…   (alarm, control, cluster-events; POST /_invoke/<function>)
+  lab API          ${lab.labUrl}/lab/v1/requests | faults | traffic
+  mesh twins       ${lab.controlPlane.baseUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
+  control secret   ${lab.secrets.controlSecret}   (sign with: npx regionshift status --endpoint ${lab.hostUrl}/control --secret …)
+try: curl -XPOST ${lab.labUrl}/lab/v1/faults -d '{"kind":"region-down","region":"cn-hangzhou","service":"reviews"}'
+`);
+
+setInterval(() => {
+  void (async () => {
+    const status = (await (await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as {
+      health: Record<string, { status: string }>;
+      config: { mode: string } | null;
+    };
+    const snap = lab.dataPlane.trafficSnapshot(5000);
+    const reviews = snap.matrix.reviews ?? {};
+    const traffic = Object.entries(reviews)
+      .map(([src, row]) => `${src}→ ${Object.entries(row).map(([dst, p]) => `${dst} ${Math.round(p)}%`).join(' ')}`)
+      .join(' | ');
+    const failed = snap.gateways.reduce((a, g) => a + g.errors5xx, 0);
+    const health = Object.entries(status.health).map(([r, h]) => `${r} ${h.status}`).join(', ');
+    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
+  })().catch((err: unknown) => process.stderr.write(`status: ${(err as Error).message}\n`));
+}, 3000);
+
+const shutdown = () => void lab.stop().then(() => process.exit(0));
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

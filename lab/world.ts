@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { systemClock, type Clock } from '../shared/ports/clock';
+import { startFcHost, type FcHost } from './host/fc-host';
+import { AlarmDelivery } from './dataplane/alarm-delivery';
+import { AlarmEvaluator } from './dataplane/alarms';
+import { labApiHandler } from './dataplane/api';
+import { LabDataPlane } from './dataplane/engine';
+import { FaultBook } from './dataplane/faults';
+import { TrafficMetrics } from './dataplane/metrics';
+import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
+import { DEPLOYMENTS, DESTINATION_RULES } from './k8s/resources';
+import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
+import { topologySchema, type Topology } from './topology/schema';
+import { renderLabPage } from './lab-page';
+
+/**
+ * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
+ * serves the real functions (built from s.yaml) whose adapters talk to the Kubernetes/ASM/ACK
+ * twins over HTTP with the real SDKs; the data plane routes simulated traffic by what the twins
+ * hold, and its alarm rules call the alarm function like CloudMonitor would.
+ */
+
+export interface LabOptions {
+  port?: number;
+  clock?: Clock;
+  topologyFile?: string;
+  policyFile?: string;
+  /** Scheduler ticks (the deployed timer fires every minute; the lab is faster). */
+  tickMs?: number;
+  stateFile?: string;
+  log?: (line: Record<string, unknown>) => void;
+  /** Start background traffic and alarm evaluation (default true). */
+  background?: boolean;
+}
+
+export interface Lab {
+  hostUrl: string;
+  labUrl: string;
+  controlUrl: string;
+  controlPlane: LabControlPlane;
+  dataPlane: LabDataPlane;
+  faults: FaultBook;
+  alarms: AlarmEvaluator;
+  host: FcHost;
+  topology: Topology;
+  secrets: { alarmToken: string; controlSecret: string; readToken: string };
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Lab periods: the example policy with times short enough to watch a whole loop in a few minutes. */
+export function labPolicyYaml(policyFile: string): string {
+  const policy = parseYaml(readFileSync(policyFile, 'utf8')) as Record<string, Record<string, unknown>>;
+  policy.recovery = { ...(policy.recovery ?? {}), holdFor: '20s', stepHold: '15s', maxHold: '5m' };
+  policy.safety = { ...(policy.safety ?? {}), cooldown: '5s', stepInterval: '10s' };
+  policy.detection = { ...(policy.detection ?? {}), defaultTtl: '10m' };
+  policy.scaling = { ...(policy.scaling ?? {}), readyTimeout: '60s', scaleDownDelay: '2m' };
+  return stringifyYaml(policy);
+}
+
+function seed(cp: LabControlPlane, topology: Topology): void {
+  for (const d of topology.deployments) {
+    cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
+      // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.
+      metadata: { name: d.name, labels: { app: d.service, version: d.version }, annotations: { [STARTUP_DELAY_ANNOTATION]: '0' } },
+      spec: { replicas: d.replicas, selector: { matchLabels: { app: d.service, version: d.version } }, template: { metadata: { labels: { app: d.service, version: d.version } } } },
+    });
+    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({
+      ...current,
+      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay) } },
+    }));
+  }
+  // Outlier detection on every service: without it, Envoy's failover never moves traffic.
+  for (const s of topology.services) {
+    cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
+      metadata: { name: s.name },
+      spec: { host: s.name, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 } }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
+    });
+  }
+}
+
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? (() => undefined);
+  const topology = topologySchema.parse(parseYaml(readFileSync(opts.topologyFile ?? 'lab/topology/bookinfo.yaml', 'utf8')));
+  const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
+  const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
+  const clusters = topology.regions.map((r) => r.cluster);
+  const controlPlane = await startLabControlPlane({ clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500 });
+  seed(controlPlane, topology);
+
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    REGIONSHIFT_STATE: 'sqlite',
+    REGIONSHIFT_SQLITE_FILE: opts.stateFile ?? '.regionshift/lab-state.db',
+    REGIONSHIFT_POLICY: labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml'),
+    REGIONSHIFT_ALARM_TOKEN: secrets.alarmToken,
+    REGIONSHIFT_CONTROL_SECRET: secrets.controlSecret,
+    REGIONSHIFT_READ_TOKEN: secrets.readToken,
+    REGIONSHIFT_ASM_ENDPOINT: controlPlane.asmEndpoint,
+    REGIONSHIFT_CS_ENDPOINT: controlPlane.csEndpoint,
+    REGIONSHIFT_BUDGET_MS: '60000',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: ak.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: ak.accessKeySecret,
+    ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,
+  };
+  // The host serves the handlers in this process; their runtime reads process.env at cold start.
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) process.env[k] = v;
+  const host = await startFcHost({ sYamlPath: 's.yaml', port: opts.port ?? 0, env, log });
+  process.env.REGIONSHIFT_EXECUTOR_URL = `${host.url}/_invoke/executor`;
+
+  const metrics = new TrafficMetrics();
+  const faults = new FaultBook(clock);
+  const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
+  const delivery = new AlarmDelivery({ clock });
+  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: `${host.url}/_events/cluster-events` } });
+
+  const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
+  const labServer: Server = createServer((req, res) => {
+    void (async () => {
+      if (await api(req, res)) return;
+      if (req.method === 'GET' && (req.url === '/' || req.url === '/lab')) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(renderLabPage({ controlUrl: `${host.url}/control/`, readToken: secrets.readToken }));
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
+    })();
+  });
+  await new Promise<void>((resolve) => labServer.listen(opts.port ? opts.port + 1 : 0, '127.0.0.1', resolve));
+  const labUrl = `http://127.0.0.1:${(labServer.address() as AddressInfo).port}`;
+
+  const tick = async () => {
+    const res = await fetch(`${host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) });
+    await res.arrayBuffer();
+  };
+  let ticker: NodeJS.Timeout | null = null;
+  if (opts.background !== false) {
+    dataPlane.start();
+    alarms.start();
+    ticker = setInterval(() => void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message })), opts.tickMs ?? 5000);
+  }
+  await tick();
+
+  return {
+    hostUrl: host.url,
+    labUrl,
+    controlUrl: `${host.url}/control/`,
+    controlPlane,
+    dataPlane,
+    faults,
+    alarms,
+    host,
+    topology,
+    secrets,
+    tick,
+    async stop() {
+      if (ticker) clearInterval(ticker);
+      await alarms.stop();
+      await dataPlane.stop();
+      await delivery.idle();
+      await host.idle();
+      await host.stop();
+      await new Promise<void>((resolve) => labServer.close(() => resolve()));
+      await controlPlane.stop();
+    },
+  };
+}
