@@ -82,7 +82,10 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
       out.trigger = `adopt by ${input.actor}`;
       out.manual = true;
       state.applied = { matrix: input.matrix, at: now };
-      out.notes.push(`adopted the live mesh config as applied: ${matrixText(input.matrix)}`);
+      // Adopting means keeping it: the hand-made matrix becomes a manual override with the default
+      // expiry, so the layers stop planning it away (the health response still applies on top).
+      state.override = { id: `ovr-${nextId}`, matrix: input.matrix, force: false, reason: 'adopted from the live mesh config (drift: adopt)', actor: input.actor, createdAt: now, expiresAt: now + policy.overrides.defaultTtl };
+      out.notes.push(`adopted the live mesh config as applied and as override ovr-${nextId} until ${iso(now + policy.overrides.defaultTtl)}: ${matrixText(input.matrix)}`);
       return;
     case 'command': {
       const c = input.command;

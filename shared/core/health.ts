@@ -83,7 +83,7 @@ export function updateHealth(policy: Policy, state: MeshState, active: Signal[],
         if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', verdictWhy, { clearSince: null });
         else if (verdict) {
           h.clearSince = null;
-          h.causes = [...new Set([...h.causes, ...causes])].sort();
+          h.causes = causes; // the signals active now (transitions keep the ones that caused them)
         } else {
           h.clearSince ??= Math.min(clearedAt[region] ?? now, now);
           if (now - h.clearSince >= h.hold) move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });

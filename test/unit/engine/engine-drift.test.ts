@@ -61,12 +61,7 @@ describe('drift: the live mesh config changed by hand', () => {
     expect(w.mesh.liveConfig).toEqual({ enabled: true, config: failover });
   });
 
-  // Known gap in the core, not the engine: decide() takes the adopted matrix as applied and then,
-  // treating adopt as a manual input, plans straight back to the intended (normal) matrix in the
-  // same decision, so a hand edit the layers disagree with is never kept. This states what
-  // `drift: adopt` promises (docs/policy.md: "adopt theirs as the new applied matrix"); it will
-  // start passing — and `.failing` must be removed — once the core keeps an adopted matrix.
-  it.failing('adopt: the live matrix becomes the applied one, without a mesh call, and stays', async () => {
+  it('adopt: the live matrix becomes the applied one, without a mesh call, and stays', async () => {
     const engine = await driftedWorld('adopt');
     const tick = await engine.tick();
     expect({ drift: tick.drift, applied: (await w.store.load('bookinfo')).state?.applied?.matrix, applies: w.mesh.attempts.apply }).toEqual({
