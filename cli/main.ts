@@ -4,17 +4,44 @@ import { runSimulate } from './simulate';
 type Out = { log(s: string): void; error(s: string): void };
 type Command = (args: string[], out: Out, env: Record<string, string | undefined>) => Promise<number>;
 
+const control = () => import('./control-commands');
+
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate')).runValidate,
   simulate: async () => runSimulate,
+  status: async () => (await control()).runStatus,
+  history: async () => (await control()).runHistory,
+  plan: async () => (await control()).runPlan,
+  override: async () => (await control()).runOverride,
+  drill: async () => (await control()).runDrill,
+  pause: async () => (await control()).runPause,
+  resume: async () => (await control()).runResume,
 };
 
 const USAGE = `usage: regionshift <command> [options]
   validate <policy.yaml>                                   check a policy; every problem with its path
-  simulate --policy <p.yaml> --scenario <s.yaml> [--json]  replay a scenario through the decision core`;
+  simulate --policy <p.yaml> --scenario <s.yaml> [--json]  replay a scenario through the decision core
+
+control API (signed; docs/cli.md):
+  status                                                   health per region, mode, matrix, override, drill, plans
+  history [--limit N] [--before SEQ]                       the audit log, newest first
+  plan '<command json>' | plan --drain <region> …          what a command would do (dry run, nothing committed)
+  override --drain <region> … | --matrix '<json>' [--ttl 30m] [--force] --reason "…"
+  override clear <id>                                      clear the active override
+  drill --region <region> [--severity down|degraded] --duration 15m [--reason "…"]
+  drill abort <id>                                         end the drill and revert
+  pause --reason "…"                                       pause automation
+  resume                                                   resume automation
+  every control command takes --endpoint <url> (REGIONSHIFT_ENDPOINT), --secret <secret>
+  (REGIONSHIFT_CONTROL_SECRET), --actor <name> (REGIONSHIFT_ACTOR), --json, --help
+exit codes: 0 ok, 1 refused by the API (4xx), 2 usage, 3 unreachable or server error (5xx)`;
 
 export async function main(argv: string[], out: Out, env: Record<string, string | undefined>): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === 'help' || name === '--help' || name === '-h') {
+    out.log(USAGE);
+    return 0;
+  }
   const load = name ? commands[name] : undefined;
   if (!load) {
     out.error(USAGE);

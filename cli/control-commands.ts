@@ -1,0 +1,568 @@
+import type { z } from 'zod';
+import { commandBody, drillBody, overrideBody, pauseBody, resumeBody } from '../shared/core/command-schema';
+import { formatIssues } from '../shared/core/policy';
+import type { DecisionOutcome, StatusView } from '../shared/engine/api';
+import type { StoredEvent } from '../shared/ports/state-store';
+import { ACTOR_RE, apiErrorOf, ControlClient, normalizeEndpoint, TransportError, type ApiReply } from './client';
+
+/**
+ * The `regionshift` commands that drive the control API (docs/api.md, docs/cli.md): status,
+ * history, plan (dry run), override, drill, pause, resume. Each signs its request, checks its
+ * input locally first (the same schemas the API uses), and returns an exit code:
+ * 0 ok, 1 the API refused (4xx), 2 usage, 3 transport or 5xx.
+ */
+
+type Env = Record<string, string | undefined>;
+interface Out {
+  log(s: string): void;
+  error(s: string): void;
+}
+
+export const EXIT = { ok: 0, refused: 1, usage: 2, transport: 3 } as const;
+
+class UsageError extends Error {}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+type FlagKind = 'value' | 'multi' | 'bool';
+type FlagSpec = Record<string, FlagKind>;
+
+const GLOBAL_FLAGS: FlagSpec = { endpoint: 'value', secret: 'value', actor: 'value', json: 'bool', help: 'bool' };
+
+const CONNECTION_USAGE = `connection (every command):
+  --endpoint <url>   the control function's base URL (env REGIONSHIFT_ENDPOINT), e.g. http://127.0.0.1:8080/control
+  --secret <secret>  the control secret that signs requests (env REGIONSHIFT_CONTROL_SECRET)
+  --actor <name>     who you are, for the audit log (env REGIONSHIFT_ACTOR; the API says "api" without it)
+  --json             print the API's JSON answer instead of the readable rendering`;
+
+interface Parsed {
+  values: Map<string, string[]>;
+  bools: Set<string>;
+  positional: string[];
+}
+
+function parseArgs(args: string[], spec: FlagSpec): Parsed {
+  const all: FlagSpec = { ...GLOBAL_FLAGS, ...spec };
+  const parsed: Parsed = { values: new Map(), bools: new Set(), positional: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      parsed.positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (arg === '-h') {
+      parsed.bools.add('help');
+      continue;
+    }
+    if (!arg.startsWith('--') || arg === '-') {
+      if (arg.startsWith('-') && arg !== '-' && !/^-\d/.test(arg)) throw new UsageError(`${arg}: unknown option`);
+      parsed.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq >= 0 ? eq : undefined);
+    const kind = all[name];
+    if (kind === undefined) throw new UsageError(`--${name}: unknown option`);
+    if (kind === 'bool') {
+      if (eq >= 0) throw new UsageError(`--${name}: takes no value`);
+      parsed.bools.add(name);
+      continue;
+    }
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      const next = args[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`--${name}: needs a value`);
+      value = next;
+      i++;
+    }
+    const list = parsed.values.get(name) ?? [];
+    if (kind === 'value' && list.length > 0) throw new UsageError(`--${name}: given more than once`);
+    list.push(value);
+    parsed.values.set(name, list);
+  }
+  return parsed;
+}
+
+const one = (p: Parsed, name: string): string | undefined => p.values.get(name)?.[0];
+const has = (p: Parsed, name: string): boolean => p.values.has(name) || p.bools.has(name);
+
+/** A duration flag as the API takes it: `30m`, `1h30m`, or a bare number of seconds. */
+function durationValue(text: string | undefined): string | number | undefined {
+  if (text === undefined) return undefined;
+  return /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text.trim()) : text;
+}
+
+/** Local validation problems, each named by the flag that carries the field. */
+function flagProblems(issues: z.core.$ZodIssue[], flagOf: Record<string, string>): string[] {
+  return formatIssues(issues).map((line) => {
+    const m = /^([A-Za-z]+)(.*)$/s.exec(line);
+    const field = m?.[1] ?? '';
+    const flag = flagOf[field];
+    return flag ? `${flag}${m?.[2] ?? ''}` : line;
+  });
+}
+
+function check(schema: z.ZodType, body: unknown, flagOf: Record<string, string>): void {
+  const r = schema.safeParse(body);
+  if (!r.success) throw new UsageError(flagProblems(r.error.issues, flagOf).join('\n'));
+}
+
+const FIELD_FLAGS: Record<string, string> = {
+  drain: '--drain',
+  matrix: '--matrix',
+  ttl: '--ttl',
+  force: '--force',
+  reason: '--reason',
+  region: '--region',
+  severity: '--severity',
+  duration: '--duration',
+  id: '<id>',
+};
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function idArg(p: Parsed, what: string, example: string): string {
+  const [id, ...extra] = p.positional;
+  if (id === undefined) throw new UsageError(`<id>: name the ${what} (e.g. ${example}; \`regionshift status\` shows it)`);
+  if (extra.length) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (!ID_RE.test(id)) throw new UsageError(`<id>: ${JSON.stringify(id)} is not an id such as ${example}`);
+  return id;
+}
+
+function noPositional(p: Parsed): void {
+  const [first] = p.positional;
+  if (first !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(first)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions: what each command sends, and the command it stands for in a dry run
+
+type Method = 'GET' | 'POST' | 'DELETE';
+
+interface Action {
+  method: Method;
+  path: string;
+  body?: Record<string, unknown>;
+  /** The same command as `POST /v1/plan` takes it. */
+  command: Record<string, unknown> & { kind: string };
+}
+
+interface ActionSpec {
+  usage: string;
+  flags: FlagSpec;
+  build(p: Parsed): Action;
+}
+
+const overrideSet: ActionSpec = {
+  usage: `override (--drain <region> [--drain <region> …] | --matrix '<json>') [--ttl 30m] [--force] --reason "<why>"`,
+  flags: { drain: 'multi', matrix: 'value', ttl: 'value', force: 'bool', reason: 'value' },
+  build(p) {
+    noPositional(p);
+    const drain = (p.values.get('drain') ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter((d) => d !== '');
+    const matrixText = one(p, 'matrix');
+    if (p.values.has('drain') && matrixText !== undefined) throw new UsageError('--drain, --matrix: give one of them, not both');
+    if (!p.values.has('drain') && matrixText === undefined) throw new UsageError('--drain or --matrix: give the regions to drain or a whole matrix');
+    if (p.values.has('drain') && drain.length === 0) throw new UsageError('--drain: name at least one region');
+    let matrix: unknown;
+    if (matrixText !== undefined) {
+      try {
+        matrix = JSON.parse(matrixText);
+      } catch (err) {
+        throw new UsageError(`--matrix: not JSON (${(err as Error).message}); e.g. '{"cn-hangzhou":{"cn-shanghai":100},"cn-shanghai":{"cn-shanghai":100}}'`);
+      }
+    }
+    const ttl = durationValue(one(p, 'ttl'));
+    const reason = one(p, 'reason');
+    const body: Record<string, unknown> = {
+      ...(matrix !== undefined ? { matrix } : { drain }),
+      ...(ttl !== undefined && { ttl }),
+      ...(p.bools.has('force') && { force: true }),
+      ...(reason !== undefined && { reason }),
+    };
+    check(overrideBody, body, FIELD_FLAGS);
+    return { method: 'POST', path: '/v1/overrides', body, command: { kind: 'override', ...body } };
+  },
+};
+
+const overrideClear: ActionSpec = {
+  usage: 'override clear <override id>',
+  flags: {},
+  build(p) {
+    const id = idArg(p, 'override to clear', 'ovr-12');
+    return { method: 'DELETE', path: `/v1/overrides/${id}`, command: { kind: 'clearOverride', id } };
+  },
+};
+
+const drillStart: ActionSpec = {
+  usage: 'drill --region <region> [--severity down|degraded] --duration 15m [--reason "<why>"]',
+  flags: { region: 'value', severity: 'value', duration: 'value', reason: 'value' },
+  build(p) {
+    noPositional(p);
+    const region = one(p, 'region');
+    const severity = one(p, 'severity');
+    const duration = durationValue(one(p, 'duration'));
+    const reason = one(p, 'reason');
+    if (region === undefined) throw new UsageError('--region: required (the region the drill pretends is failing)');
+    if (duration === undefined) throw new UsageError('--duration: required (how long the drill lasts, e.g. 15m)');
+    const body: Record<string, unknown> = { region, duration, ...(severity !== undefined && { severity }), ...(reason !== undefined && { reason }) };
+    check(drillBody, body, FIELD_FLAGS);
+    return { method: 'POST', path: '/v1/drills', body, command: { kind: 'drill', ...body } };
+  },
+};
+
+const drillAbort: ActionSpec = {
+  usage: 'drill abort <drill id>',
+  flags: {},
+  build(p) {
+    const id = idArg(p, 'drill to abort', 'drill-7');
+    return { method: 'DELETE', path: `/v1/drills/${id}`, command: { kind: 'abortDrill', id } };
+  },
+};
+
+const pause: ActionSpec = {
+  usage: 'pause --reason "<why>"',
+  flags: { reason: 'value' },
+  build(p) {
+    noPositional(p);
+    const reason = one(p, 'reason');
+    const body = reason === undefined ? {} : { reason };
+    check(pauseBody, body, FIELD_FLAGS);
+    return { method: 'POST', path: '/v1/pause', body, command: { kind: 'pause', ...body } };
+  },
+};
+
+const resume: ActionSpec = {
+  usage: 'resume [--reason "<why>"]',
+  flags: { reason: 'value' },
+  build(p) {
+    noPositional(p);
+    const reason = one(p, 'reason');
+    const body = reason === undefined ? {} : { reason };
+    check(resumeBody, body, FIELD_FLAGS);
+    return { method: 'POST', path: '/v1/resume', body, command: { kind: 'resume' } };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+const pct = (row: Record<string, number>) =>
+  Object.entries(row)
+    .filter(([, v]) => v > 0)
+    .map(([dst, v]) => `${dst} ${v}%`)
+    .join(', ');
+
+function matrixLines(m: Record<string, Record<string, number>> | null | undefined, indent = '  '): string[] {
+  if (!m) return [];
+  return Object.entries(m).map(([src, row]) => `${indent}${src} → ${pct(row)}`);
+}
+
+const when = (iso: string | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
+
+function renderStatus(s: StatusView, out: Out): void {
+  out.log(`mesh ${s.mesh}  (state version ${s.version}, ${s.at})`);
+  out.log(s.paused ? `automation: PAUSED by ${s.paused.actor} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}` : 'automation: on');
+  out.log('health:');
+  const width = Math.max(0, ...Object.keys(s.health ?? {}).map((r) => r.length));
+  for (const [region, h] of Object.entries(s.health ?? {})) {
+    const status = h.step !== undefined ? `${h.status} (step ${h.step})` : h.status;
+    const since = when(h.since);
+    const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
+    out.log(`  ${region.padEnd(width)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd());
+  }
+  out.log(`mode: ${s.config?.mode ?? '(nothing applied yet)'}`);
+  if (s.matrix) {
+    out.log('matrix:');
+    for (const l of matrixLines(s.matrix)) out.log(l);
+  }
+  const o = s.override;
+  if (o) {
+    const what = o.drain ? `drain ${o.drain.join(', ')}` : 'matrix';
+    out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
+    if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
+  } else out.log('override: none');
+  const d = s.drill;
+  out.log(d ? `drill: ${d.id}  ${d.region} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
+  if (s.activeSignals?.length) {
+    out.log('active signals:');
+    for (const sig of s.activeSignals) out.log(`  ${sig.region} ${sig.severity}  ${sig.source}  ${sig.key}  at ${sig.at}`);
+  } else out.log('active signals: none');
+  if (s.openPlans?.length) {
+    out.log('open plans:');
+    for (const p of s.openPlans) out.log(`  ${p.id}  ${p.status}  ${p.done}/${p.steps} steps done  due ${p.dueAt}`);
+  } else out.log('open plans: none');
+  if (s.refused?.length) {
+    out.log('last refusals:');
+    for (const r of s.refused) out.log(`  ${r.rule}: ${r.message}`);
+  } else out.log('last refusals: none');
+}
+
+function renderHistory(reply: { events: StoredEvent[]; next: number | null }, out: Out): void {
+  if (reply.events.length === 0) {
+    out.log('no events');
+    return;
+  }
+  for (const e of reply.events) {
+    out.log(`${e.seq}  ${new Date(e.at).toISOString()}  ${e.kind.padEnd(8)}  ${e.actor}  ${e.summary}${e.planId ? `  [${e.planId}]` : ''}`);
+  }
+  if (reply.next !== null) out.log(`(older events: regionshift history --before ${reply.next})`);
+}
+
+type Step = DecisionOutcome['plan']['steps'][number];
+
+function stepLine(s: Step): string {
+  switch (s.kind) {
+    case 'mesh':
+      return `mesh → ${s.config.mode}: ${Object.entries(s.matrix).map(([src, row]) => `${src} → ${pct(row)}`).join('; ')}`;
+    case 'scale':
+      return `scale ${s.cluster} ${s.namespace}/${s.deployment} (${s.region}): ${s.from} → ${s.to}${s.waitReady ? ', waits until ready' : ''}${s.notBefore !== undefined ? `, not before ${new Date(s.notBefore).toISOString()}` : ''}`;
+    case 'notify':
+      return `notify ${s.level}: ${s.message}`;
+  }
+}
+
+function renderOutcome(o: DecisionOutcome & { dryRun?: boolean }, out: Out): void {
+  if (o.dryRun) out.log('dry run: nothing was committed');
+  for (const line of o.explain ?? []) out.log(line);
+  const steps = o.plan?.steps ?? [];
+  if (steps.length) {
+    out.log(o.dryRun ? 'steps it would run:' : 'steps:');
+    steps.forEach((s, i) => out.log(`  ${i + 1}. ${stepLine(s)}`));
+  } else out.log('steps: none');
+  if (o.plan?.refused?.length) {
+    out.log('refused:');
+    for (const r of o.plan.refused) out.log(`  ${r.rule}: ${r.message}`);
+  }
+  if (o.dryRun) return;
+  if (!o.committed) out.log('no change');
+  else out.log(`committed ${o.plan.id}: ${o.executed} of ${steps.length} step${steps.length === 1 ? '' : 's'} run now${o.handedOff ? ', the rest handed to the executor' : ''}`);
+}
+
+/** A 4xx or 5xx answer, on stderr: the API's message, then its problems or refusals. */
+function reportError(reply: ApiReply, out: Out): void {
+  const e = apiErrorOf(reply.json);
+  if (!e) {
+    const text = reply.text.trim().slice(0, 300);
+    out.error(`error: ${reply.url} answered ${reply.status}${text ? `: ${text}` : ''}`);
+    if (reply.status === 404) out.error("  (is --endpoint the control function's base URL?)");
+    return;
+  }
+  const code = e.code ?? 'ERROR';
+  if (code === 'COMMAND.REFUSED') {
+    out.error(`refused (${reply.status} ${code}), nothing changed: ${e.message ?? ''}`.trimEnd());
+    for (const r of e.refused ?? []) out.error(`  ${r.rule}: ${r.message}`);
+    return;
+  }
+  out.error(`error ${reply.status} ${code}: ${e.message ?? '(no message)'}`);
+  const problems = e.problems ?? [];
+  if (!(problems.length === 1 && problems[0] === e.message)) for (const p of problems) out.error(`  ${p}`);
+  if (reply.status === 401) out.error("  (check --secret / REGIONSHIFT_CONTROL_SECRET, and this machine's clock)");
+  if (code === 'HTTP.NOT_FOUND') out.error("  (is --endpoint the control function's base URL, without /v1?)");
+  if (reply.status >= 500 && e.requestId) out.error(`  request id ${e.requestId}: find it in the control function's log`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running a command
+
+interface Connection {
+  endpoint: string;
+  secret: string;
+  actor?: string;
+}
+
+const set = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+
+function connectionOf(p: Parsed, env: Env): Connection {
+  const fromFlag = one(p, 'endpoint');
+  const endpoint = set(fromFlag) ?? set(env.REGIONSHIFT_ENDPOINT);
+  if (endpoint === undefined) throw new UsageError('--endpoint: no endpoint; pass --endpoint <url> or set REGIONSHIFT_ENDPOINT (e.g. http://127.0.0.1:8080/control)');
+  const e = normalizeEndpoint(endpoint);
+  if ('problem' in e) throw new UsageError(`${fromFlag !== undefined ? '--endpoint' : 'REGIONSHIFT_ENDPOINT'}: ${e.problem}`);
+  const secret = set(one(p, 'secret')) ?? set(env.REGIONSHIFT_CONTROL_SECRET);
+  if (secret === undefined) throw new UsageError('--secret: no control secret; pass --secret <secret> or set REGIONSHIFT_CONTROL_SECRET');
+  const actorFlag = one(p, 'actor');
+  const actor = set(actorFlag) ?? set(env.REGIONSHIFT_ACTOR);
+  if (actor !== undefined && !ACTOR_RE.test(actor)) {
+    throw new UsageError(`${actorFlag !== undefined ? '--actor' : 'REGIONSHIFT_ACTOR'}: must be 1-64 characters of letters, digits and . _ @ : / -`);
+  }
+  return { endpoint: e.url, secret, ...(actor !== undefined && { actor }) };
+}
+
+interface Invocation {
+  name: string;
+  usage: string;
+  flags: FlagSpec;
+  /** Builds the request from the parsed arguments; throws UsageError. */
+  request(p: Parsed): { method: Method; path: string; body?: unknown };
+  render(json: unknown, out: Out): void;
+}
+
+async function invoke(inv: Invocation, args: string[], out: Out, env: Env): Promise<number> {
+  const usage = `usage: regionshift ${inv.usage}\n${CONNECTION_USAGE}`;
+  let parsed: Parsed;
+  let req: { method: Method; path: string; body?: unknown };
+  let conn: Connection;
+  try {
+    parsed = parseArgs(args, inv.flags);
+    if (parsed.bools.has('help')) {
+      out.log(usage);
+      return EXIT.ok;
+    }
+    req = inv.request(parsed);
+    conn = connectionOf(parsed, env);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    for (const line of err.message.split('\n')) out.error(`regionshift ${inv.name}: ${line}`);
+    out.error(`usage: regionshift ${inv.usage}`);
+    return EXIT.usage;
+  }
+  const client = new ControlClient(conn);
+  let reply: ApiReply;
+  try {
+    reply = await client.request(req.method, req.path, req.body);
+  } catch (err) {
+    if (!(err instanceof TransportError)) throw err;
+    out.error(`regionshift ${inv.name}: ${err.message}`);
+    return EXIT.transport;
+  }
+  const ok = reply.status >= 200 && reply.status < 300;
+  if (parsed.bools.has('json') && reply.json !== undefined) out.log(JSON.stringify(reply.json, null, 2));
+  else if (ok) {
+    try {
+      inv.render(reply.json, out);
+    } catch (err) {
+      out.error(`regionshift ${inv.name}: unexpected answer from ${reply.url} (${(err as Error).message}); try --json`);
+      return EXIT.transport;
+    }
+  } else reportError(reply, out);
+  if (ok) return EXIT.ok;
+  if (reply.status >= 400 && reply.status < 500) return EXIT.refused;
+  return EXIT.transport;
+}
+
+const renderDecision = (json: unknown, out: Out) => renderOutcome(json as DecisionOutcome, out);
+
+function actionInvocation(name: string, spec: ActionSpec): Invocation {
+  return {
+    name,
+    usage: spec.usage,
+    flags: spec.flags,
+    request: (p) => {
+      const a = spec.build(p);
+      return { method: a.method, path: a.path, ...(a.body !== undefined && { body: a.body }) };
+    },
+    render: renderDecision,
+  };
+}
+
+type Runner = (args: string[], out: Out, env: Env) => Promise<number>;
+
+/** `regionshift status` */
+export const runStatus: Runner = (args, out, env) =>
+  invoke(
+    {
+      name: 'status',
+      usage: 'status',
+      flags: {},
+      request: (p) => {
+        noPositional(p);
+        return { method: 'GET', path: '/v1/status' };
+      },
+      render: (json, o) => renderStatus(json as StatusView, o),
+    },
+    args,
+    out,
+    env,
+  );
+
+/** `regionshift history [--limit N] [--before SEQ]` */
+export const runHistory: Runner = (args, out, env) =>
+  invoke(
+    {
+      name: 'history',
+      usage: 'history [--limit N] [--before SEQ]',
+      flags: { limit: 'value', before: 'value' },
+      request: (p) => {
+        noPositional(p);
+        const limit = one(p, 'limit');
+        const before = one(p, 'before');
+        if (limit !== undefined && !(/^\d{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 500)) throw new UsageError(`--limit: must be a whole number in 1..500, got ${JSON.stringify(limit)}`);
+        if (before !== undefined && !/^\d{1,15}$/.test(before)) throw new UsageError(`--before: must be an event seq (a whole number), got ${JSON.stringify(before)}`);
+        const query = new URLSearchParams();
+        if (limit !== undefined) query.set('limit', String(Number(limit)));
+        if (before !== undefined) query.set('before', String(Number(before)));
+        const qs = query.toString();
+        return { method: 'GET', path: `/v1/history${qs ? `?${qs}` : ''}` };
+      },
+      render: (json, o) => renderHistory(json as { events: StoredEvent[]; next: number | null }, o),
+    },
+    args,
+    out,
+    env,
+  );
+
+/** `regionshift override …` and `regionshift override clear <id>` */
+export const runOverride: Runner = (args, out, env) =>
+  args[0] === 'clear' ? invoke(actionInvocation('override clear', overrideClear), args.slice(1), out, env) : invoke(actionInvocation('override', overrideSet), args, out, env);
+
+/** `regionshift drill …` and `regionshift drill abort <id>` */
+export const runDrill: Runner = (args, out, env) =>
+  args[0] === 'abort' ? invoke(actionInvocation('drill abort', drillAbort), args.slice(1), out, env) : invoke(actionInvocation('drill', drillStart), args, out, env);
+
+/** `regionshift pause --reason …` */
+export const runPause: Runner = (args, out, env) => invoke(actionInvocation('pause', pause), args, out, env);
+
+/** `regionshift resume` */
+export const runResume: Runner = (args, out, env) => invoke(actionInvocation('resume', resume), args, out, env);
+
+const PLAN_ACTIONS: Record<string, ActionSpec> = { override: overrideSet, drill: drillStart, pause, resume: { ...resume, flags: {} } };
+const PLAN_SUBACTIONS: Record<string, ActionSpec> = { 'override clear': overrideClear, 'drill abort': drillAbort };
+
+const PLAN_USAGE = `plan '<command json>'            e.g. '{"kind":"drill","region":"cn-hangzhou","duration":"15m"}'
+       regionshift plan --drain <region> [--ttl 30m] [--force] --reason "<why>"   (an override; or --matrix '<json>')
+       regionshift plan (override … | override clear <id> | drill … | drill abort <id> | pause … | resume)`;
+
+/** `regionshift plan …`: a dry run (POST /v1/plan) of a command given as JSON or as the command's own arguments. */
+export const runPlan: Runner = (args, out, env) => {
+  const [first, second] = args;
+  let spec: ActionSpec | undefined;
+  let rest = args;
+  if (first !== undefined && second !== undefined && PLAN_SUBACTIONS[`${first} ${second}`]) {
+    spec = PLAN_SUBACTIONS[`${first} ${second}`];
+    rest = args.slice(2);
+  } else if (first !== undefined && PLAN_ACTIONS[first]) {
+    spec = PLAN_ACTIONS[first];
+    rest = args.slice(1);
+  }
+  const chosen = spec;
+  return invoke(
+    {
+      name: 'plan',
+      usage: PLAN_USAGE,
+      flags: chosen?.flags ?? overrideSet.flags,
+      request: (p) => {
+        if (chosen) return { method: 'POST', path: '/v1/plan', body: chosen.build(p).command };
+        const [json, extra] = p.positional;
+        if (json === undefined) return { method: 'POST', path: '/v1/plan', body: overrideSet.build(p).command };
+        if (extra !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(extra)}`);
+        const flags = Object.keys(overrideSet.flags).filter((f) => has(p, f));
+        if (flags.length) throw new UsageError(`--${flags[0]}: give the command as JSON or as flags, not both`);
+        let command: unknown;
+        try {
+          command = JSON.parse(json);
+        } catch (err) {
+          throw new UsageError(`<command json>: not JSON (${(err as Error).message}); e.g. '{"kind":"pause","reason":"maintenance"}'`);
+        }
+        const r = commandBody.safeParse(command);
+        if (!r.success) throw new UsageError(formatIssues(r.error.issues, ['command']).join('\n'));
+        return { method: 'POST', path: '/v1/plan', body: command };
+      },
+      render: renderDecision,
+    },
+    rest,
+    out,
+    env,
+  );
+};
