@@ -7,7 +7,8 @@ import type { LabDataPlane } from './engine';
 import { faultSpecSchema, faultTargetProblems, type FaultBook } from './faults';
 
 /**
- * The lab's data-plane API, under /lab/v1: send requests, inject and clear faults, read traffic.
+ * The lab's data-plane API, under /lab/v1: send requests, send synthetic probes, inject and clear
+ * faults (scale-to-zero ones are acted on by the lab host's listener), read traffic.
  * A node `http` handler that answers only its own paths (false otherwise), so the lab host can
  * chain it with the twin's other APIs on one server. Bad input is a 400 whose message names the
  * field; nothing unexpected ever leaves as a stack trace.
@@ -29,6 +30,12 @@ const sendSchema = z.object({
   gateway: z.string().min(1),
   count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
   headers: z.record(z.string(), z.string()).optional(),
+}).strict();
+
+const probeSchema = z.object({
+  service: z.string().min(1),
+  region: z.string().min(1),
+  count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
 }).strict();
 
 class HttpProblem extends Error {
@@ -85,6 +92,15 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
         throw invalid([`gateway: unknown gateway ${body.gateway} (known: ${deps.topology.gateways.map((g) => g.name).join(', ')})`]);
       }
       return reply(res, 200, deps.dataPlane.send(body.gateway, body.count, body.headers));
+    }
+    if (path === 'probes') {
+      if (method !== 'POST') throw methodNotAllowed(['POST']);
+      const body = parse(probeSchema, await readJson(req, limit));
+      const problems: string[] = [];
+      if (!deps.topology.services.some((s) => s.name === body.service)) problems.push(`service: unknown service ${body.service}`);
+      if (!deps.topology.regions.some((r) => r.name === body.region)) problems.push(`region: unknown region ${body.region}`);
+      if (problems.length > 0) throw invalid(problems);
+      return reply(res, 200, deps.dataPlane.probe(body.service, body.region, body.count));
     }
     if (path === 'faults') {
       if (method === 'GET') return reply(res, 200, { faults: deps.faults.list() });

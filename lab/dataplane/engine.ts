@@ -1,11 +1,11 @@
 import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
-import type { GatewaySpec, Topology } from '../topology/schema';
+import type { GatewaySpec, ProbeSpec, Topology } from '../topology/schema';
 import type { RoutingConfigSource } from './config-source';
 import { PodDirectory, type Locality, type Pod } from './endpoints';
 import { NO_FAULT, type FaultEffects } from './faults';
 import { exactPercentile, round2 } from './latency-histogram';
-import { TrafficMetrics, type TrafficSnapshot } from './metrics';
+import { TrafficMetrics, type TrafficOrigin, type TrafficSnapshot } from './metrics';
 import { PeriodicTask } from './periodic-task';
 import { SeededRandom } from './prng';
 import { MeshRouter, type Caller, type CallerEjection } from './router';
@@ -16,6 +16,8 @@ import { exp, floor } from './math';
  * routed by the caller's sidecar (see router.ts), answered by a pod (or failed by a fault), fed
  * back to the caller's outlier detector and measured. A pod whose dependency fails answers 500
  * itself, so a failure shows at every hop above it, as it does in services without fallbacks.
+ * Synthetic probes (`probe`) enter at a service's pods in one region instead, as site monitoring
+ * hitting each region's endpoint does, so a region clients no longer reach still has traffic.
  * Given the same seed, config and call sequence, the results are identical.
  */
 
@@ -40,6 +42,23 @@ export interface RequestBatchResult {
   latencyMs: { p50: number; p99: number };
 }
 
+export interface ProbeBatchResult {
+  service: string;
+  region: string;
+  count: number;
+  /** Probes answered below 400. */
+  ok: number;
+  failed: number;
+  /** Probe answers by status code; 503 for every probe when the region has no ready pod of the service. */
+  statuses: Record<string, number>;
+  /** Hops that reached a pod, the probed one and those below it, by `region/service/version`. */
+  served: Record<string, number>;
+  errors: Record<string, number>;
+  byService: Record<string, Record<string, number>>;
+  noUpstream: Record<string, number>;
+  latencyMs: { p50: number; p99: number };
+}
+
 export interface LabDataPlaneOptions {
   topology: Topology;
   config: RoutingConfigSource;
@@ -47,7 +66,7 @@ export interface LabDataPlaneOptions {
   seed: number;
   faults?: FaultEffects;
   metrics?: TrafficMetrics;
-  /** Background traffic tick; each tick sends every gateway's load × tick. */
+  /** Background traffic tick; each tick sends every gateway's load × tick, and every probe's rps × tick. */
   tickMs?: number;
   /** Told when a background tick fails (it never stops the loop). */
   onError?: (err: unknown) => void;
@@ -59,10 +78,24 @@ export class UnknownGatewayError extends ValidationError {
   }
 }
 
+export class UnknownProbeTargetError extends ValidationError {
+  constructor(problems: string[]) {
+    super(problems);
+  }
+}
+
 interface HopOutcome {
   status: number;
   latencyMs: number;
 }
+
+/** Where the request a hop belongs to came from: the region it entered (or was probed) in, and who sent it. */
+interface HopContext {
+  sourceRegion: string;
+  origin: TrafficOrigin;
+}
+
+const NO_UPSTREAM: HopOutcome = { status: 503, latencyMs: 0.1 };
 
 interface BatchTally {
   served: Record<string, number>;
@@ -77,20 +110,27 @@ export class LabDataPlane {
   readonly metrics: TrafficMetrics;
   private readonly rand: SeededRandom;
   private readonly router: MeshRouter;
+  private readonly directory: PodDirectory;
   private readonly gateways: Map<string, GatewaySpec>;
+  private readonly probes: ProbeSpec[];
+  private readonly regionZones: Map<string, string[]>;
   private readonly calls = new Map<string, string[]>();
   private readonly medianLatency = new Map<string, number>();
   private readonly faults: FaultEffects;
   private readonly background: PeriodicTask;
   private readonly carry = new Map<string, number>();
+  private readonly probeCarry = new Map<string, number>();
 
   constructor(private readonly opts: LabDataPlaneOptions) {
     const { topology } = opts;
     this.rand = new SeededRandom(opts.seed);
     this.metrics = opts.metrics ?? new TrafficMetrics();
     this.faults = opts.faults ?? NO_FAULTS;
-    this.router = new MeshRouter(topology, opts.config, new PodDirectory(topology));
+    this.directory = new PodDirectory(topology);
+    this.router = new MeshRouter(topology, opts.config, this.directory);
     this.gateways = new Map(topology.gateways.map((g) => [g.name, g]));
+    this.probes = topology.probes;
+    this.regionZones = new Map(topology.regions.map((r) => [r.name, r.zones]));
     for (const s of topology.services) {
       this.medianLatency.set(s.name, s.latencyMs);
       for (const v of s.versions) {
@@ -115,10 +155,11 @@ export class LabDataPlane {
     let ok = 0;
     const gatewayProxy: Caller = { proxyId: `gateway/${gw.name}`, locality: { region: gw.region, zone: gw.zone } };
     const gatewayDown = this.faults.gatewayDown(gw.region);
+    const ctx: HopContext = { sourceRegion: gw.region, origin: 'client' };
     for (let i = 0; i < count; i++) {
       const outcome = gatewayDown
         ? { status: 503, latencyMs: 0 }
-        : this.call(gatewayProxy, gw.entry, hdrs, gw.region, now, tally);
+        : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
@@ -140,7 +181,56 @@ export class LabDataPlane {
     };
   }
 
-  /** Start sending every gateway's configured load on each tick of the Clock. */
+  /**
+   * Send `count` synthetic probes to `service` in `region`, now (by the Clock): from a prober in
+   * the region straight to one of the service's ready pods there, picked uniformly — no
+   * VirtualService, no locality LB, no spill to another region, no outlier detection (the prober
+   * has no sidecar). With no ready pod in the region every probe is a 503 (no healthy upstream),
+   * measured nowhere but in the result. The probed pod's own calls go through the mesh as any
+   * pod's do. Every hop is measured as destination traffic tagged `probe`: alarms see it,
+   * gateway stats and the traffic matrix do not.
+   */
+  probe(service: string, region: string, count: number): ProbeBatchResult {
+    const zones = this.regionZones.get(region);
+    const problems: string[] = [];
+    if (!this.medianLatency.has(service)) problems.push(`service: unknown service ${service}`);
+    if (!zones) problems.push(`region: unknown region ${region} (known: ${[...this.regionZones.keys()].join(', ')})`);
+    if (problems.length > 0 || !zones) throw new UnknownProbeTargetError(problems);
+    const now = this.opts.clock.now();
+    this.faults.expire?.();
+    this.router.beginBatch();
+    const pods = this.directory.readyPods(this.opts.config, service, null).filter((p) => p.region === region);
+    const prober: Caller = { proxyId: `probe/${region}/${service}`, locality: { region, zone: zones[0] as string } };
+    const ctx: HopContext = { sourceRegion: region, origin: 'probe' };
+    const tally: BatchTally = { served: {}, errors: {}, byService: {}, noUpstream: {} };
+    const statuses: Record<string, number> = {};
+    const latencies = new Float64Array(count);
+    let ok = 0;
+    for (let i = 0; i < count; i++) {
+      let outcome = NO_UPSTREAM;
+      if (pods.length === 0) tally.noUpstream[service] = (tally.noUpstream[service] ?? 0) + 1;
+      else outcome = this.serve(prober, pods[this.rand.int(pods.length)] as Pod, {}, ctx, now, tally);
+      latencies[i] = outcome.latencyMs;
+      statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
+      if (outcome.status < 400) ok++;
+    }
+    latencies.sort();
+    return {
+      service,
+      region,
+      count,
+      ok,
+      failed: count - ok,
+      statuses,
+      served: tally.served,
+      errors: tally.errors,
+      byService: tally.byService,
+      noUpstream: tally.noUpstream,
+      latencyMs: { p50: exactPercentile(latencies, 0.5), p99: exactPercentile(latencies, 0.99) },
+    };
+  }
+
+  /** Start sending every gateway's configured load, and every probe's rate, on each tick of the Clock. */
   start(): void {
     this.background.start();
   }
@@ -173,16 +263,29 @@ export class LabDataPlane {
       this.carry.set(gw.name, due - n);
       if (n > 0) this.send(gw.name, n);
     }
+    for (const p of this.probes) {
+      const key = `${p.service}|${p.region}`;
+      const due = (this.probeCarry.get(key) ?? 0) + (p.rps * tickMs) / 1000;
+      const n = floor(due);
+      this.probeCarry.set(key, due - n);
+      if (n > 0) this.probe(p.service, p.region, n);
+    }
   }
 
-  private call(caller: Caller, service: string, headers: Record<string, string>, sourceRegion: string, now: number, tally: BatchTally): HopOutcome {
+  private call(caller: Caller, service: string, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
     const routing = this.router.route(caller, service, headers, this.rand, now);
     if (routing.kind === 'no-route') return { status: 404, latencyMs: 0.1 };
     if (routing.kind === 'no-upstream') {
       tally.noUpstream[routing.service] = (tally.noUpstream[routing.service] ?? 0) + 1;
-      return { status: 503, latencyMs: 0.1 };
+      return NO_UPSTREAM;
     }
-    const { pod, cluster } = routing;
+    const outcome = this.serve(caller, routing.pod, headers, ctx, now, tally);
+    this.router.report(caller, routing.cluster, routing.pod, outcome.status, now);
+    return outcome;
+  }
+
+  /** A pod answers one hop: its faults, its own work and its calls down the graph; measured and tallied. */
+  private serve(caller: Caller, pod: Pod, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
     const net = this.networkMs(caller.locality, pod);
     const effect = this.faults.effectOn(pod.region, pod.service, pod.version);
     let status = 200;
@@ -196,13 +299,12 @@ export class LabDataPlane {
       latencyMs += effect.addedLatencyMs + this.serviceTime(pod.service);
       const self: Caller = { proxyId: pod.id, locality: pod };
       for (const callee of this.calls.get(`${pod.service}|${pod.version}`) ?? []) {
-        const r = this.call(self, callee, headers, sourceRegion, now, tally);
+        const r = this.call(self, callee, headers, ctx, now, tally);
         latencyMs += r.latencyMs;
         if (r.status >= 400) status = 500;
       }
     }
-    this.router.report(caller, cluster, pod, status, now);
-    this.metrics.recordHop(sourceRegion, pod, status, latencyMs, now);
+    this.metrics.recordHop(ctx.sourceRegion, pod, status, latencyMs, now, ctx.origin);
     tally.served[pod.servedKey] = (tally.served[pod.servedKey] ?? 0) + 1;
     if (status >= 500) tally.errors[pod.servedKey] = (tally.errors[pod.servedKey] ?? 0) + 1;
     const byRegion = (tally.byService[pod.service] ??= {});

@@ -1,20 +1,24 @@
 import { z } from 'zod';
 import { parseDuration } from '../../shared/core/duration';
 import type { Clock } from '../../shared/ports/clock';
-import type { Topology } from '../topology/schema';
+import type { DeploymentSpec, Topology } from '../topology/schema';
 
 /**
  * Injected faults. The data plane asks `FaultEffects` on every hop what the pods answering it
  * suffer; `FaultBook` is the lab's implementation, with ids and expiry by the Clock.
- * Scaling a deployment to zero is not a data-plane fault — it goes through the control plane so
- * the product sees real readiness change — so the book only tells its listeners when a fault
- * starts and ends, and the lab host acts on those it owns.
+ * Scaling a deployment to zero (`scale-to-zero`) is not a data-plane fault — it goes through the
+ * control plane so the product sees real readiness change — so the book only tells its listeners
+ * when a fault starts and ends, and the lab host scales the deployments `deploymentsForFault`
+ * names to 0 and back to their topology replicas.
  */
 
 export const faultSpecSchema = z.object({
-  kind: z.enum(['region-down', 'error-rate', 'latency']),
+  kind: z.enum(['region-down', 'error-rate', 'latency', 'scale-to-zero']),
   region: z.string().min(1),
-  /** Every service of the region when omitted; a region-down without a service takes the gateway down too. */
+  /**
+   * Every service of the region when omitted; a region-down without a service takes the gateway
+   * down too. Required for scale-to-zero.
+   */
   service: z.string().min(1).optional(),
   version: z.string().min(1).optional(),
   /** error-rate: fraction of requests answered 500, in (0, 1]. */
@@ -28,6 +32,7 @@ export const faultSpecSchema = z.object({
   if (f.kind !== 'error-rate' && f.rate !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: `only applies to error-rate faults, not ${f.kind}` });
   if (f.kind === 'latency' && f.latencyMs === undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: 'required for a latency fault' });
   if (f.kind !== 'latency' && f.latencyMs !== undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: `only applies to latency faults, not ${f.kind}` });
+  if (f.kind === 'scale-to-zero' && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'required for a scale-to-zero fault' });
   if (f.version !== undefined && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'needs a service' });
   if (f.duration !== undefined) {
     const ms = parseDuration(f.duration);
@@ -79,7 +84,36 @@ export function faultTargetProblems(topology: Topology, spec: FaultSpec): string
     if (!svc) problems.push(`service: unknown service ${spec.service}`);
     else if (spec.version !== undefined && !svc.versions.includes(spec.version)) problems.push(`version: ${spec.service} has no version ${spec.version}`);
   }
+  if (problems.length === 0 && spec.kind === 'scale-to-zero' && deploymentsForFault(topology, spec).length === 0) {
+    const what = spec.version === undefined ? spec.service : `${spec.service} ${spec.version}`;
+    problems.push(`${spec.version === undefined ? 'service' : 'version'}: no deployment of ${what} in ${spec.region} to scale to zero`);
+  }
   return problems;
+}
+
+export interface FaultDeployment {
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The topology's replica count: what to scale back to when the fault ends. */
+  replicas: number;
+}
+
+/**
+ * The Deployments a scale-to-zero fault scales to 0: the topology's deployments of its service
+ * (and version, if it names one) in the clusters of its region, with their topology replica
+ * counts. Empty for every other kind, which the data plane applies by itself.
+ */
+export function deploymentsForFault(
+  topology: Topology,
+  fault: { kind: Fault['kind']; region: string; service?: string | null; version?: string | null },
+): FaultDeployment[] {
+  if (fault.kind !== 'scale-to-zero') return [];
+  const clusters = new Set(topology.regions.filter((r) => r.name === fault.region).map((r) => r.cluster));
+  const matches = (d: DeploymentSpec) => clusters.has(d.cluster)
+    && ((fault.service ?? null) === null || d.service === fault.service)
+    && ((fault.version ?? null) === null || d.version === fault.version);
+  return topology.deployments.filter(matches).map((d) => ({ cluster: d.cluster, namespace: d.namespace, name: d.name, replicas: d.replicas }));
 }
 
 export class FaultBook implements FaultEffects {
@@ -169,7 +203,8 @@ export class FaultBook implements FaultEffects {
       if (f.region !== region || (f.service !== null && f.service !== service) || (f.version !== null && f.version !== version)) continue;
       if (f.kind === 'region-down') down = true;
       else if (f.kind === 'error-rate') ok *= 1 - (f.rate ?? 0);
-      else addedLatencyMs += f.latencyMs ?? 0;
+      else if (f.kind === 'latency') addedLatencyMs += f.latencyMs ?? 0;
+      // scale-to-zero: the control plane takes the pods away; the ones still routed to answer normally.
     }
     return { down, errorRate: 1 - ok, addedLatencyMs };
   }

@@ -7,7 +7,14 @@ import { ceil, floor, max, min } from './math';
  * requests, the 5xx answers and the latency, in fixed time buckets kept for a retention period.
  * Buckets are a ring indexed by `floor(at / bucketMs)`, so recording is O(1) and old buckets are
  * overwritten rather than collected.
+ *
+ * Hops are tagged with their origin: client requests (entered at a gateway) or synthetic probes.
+ * Destination stats and alarms see both, as a region's telemetry would; gateway stats, the served
+ * cells and the traffic matrix are about clients only.
  */
+
+/** Who sent the request a hop belongs to: a client through a gateway, or a synthetic probe. */
+export type TrafficOrigin = 'client' | 'probe';
 
 export interface MetricsOptions {
   bucketMs?: number;
@@ -85,9 +92,11 @@ export interface TrafficSnapshot {
   windowMs: number;
   gateways: GatewayStats[];
   destinations: DestinationStats[];
-  /** Every (entry region → serving region/service/version) cell with traffic. */
+  /** Every (entry region → serving region/service/version) cell with client traffic. */
   served: ServedCell[];
-  /** The observed traffic matrix per service: percent of calls from requests entering in `src` served in `dst`. */
+  /** The same for synthetic probe traffic, `sourceRegion` being the probed region. */
+  probes: ServedCell[];
+  /** The observed traffic matrix per service: percent of client calls from requests entering in `src` served in `dst`. */
   matrix: Record<string, Record<string, Record<string, number>>>;
 }
 
@@ -99,7 +108,7 @@ export interface TimelinePoint {
 
 export type SeriesFilter =
   | { kind: 'gateway'; gateway?: string; region?: string }
-  | { kind: 'destination'; sourceRegion?: string; region?: string; service?: string; version?: string };
+  | { kind: 'destination'; sourceRegion?: string; region?: string; service?: string; version?: string; origin?: TrafficOrigin };
 
 interface GatewaySeries {
   gateway: string;
@@ -108,6 +117,7 @@ interface GatewaySeries {
 }
 
 interface HopSeries {
+  origin: TrafficOrigin;
   sourceRegion: string;
   region: string;
   service: string;
@@ -137,12 +147,19 @@ export class TrafficMetrics {
     s.data.record(floor(at / this.bucketMs), status >= 500, latencyMs);
   }
 
-  /** One hop answered by a pod of `region/service/version`, for a request that entered in `sourceRegion`. */
-  recordHop(sourceRegion: string, target: { region: string; service: string; version: string; servedKey: string }, status: number, latencyMs: number, at: number): void {
-    const key = `${sourceRegion}|${target.servedKey}`;
+  /** One hop answered by a pod of `region/service/version`, for a request that entered (or was probed) in `sourceRegion`. */
+  recordHop(
+    sourceRegion: string,
+    target: { region: string; service: string; version: string; servedKey: string },
+    status: number,
+    latencyMs: number,
+    at: number,
+    origin: TrafficOrigin = 'client',
+  ): void {
+    const key = `${origin}|${sourceRegion}|${target.servedKey}`;
     let s = this.hops.get(key);
     if (!s) {
-      s = { sourceRegion, region: target.region, service: target.service, version: target.version, data: new BucketSeries(this.capacity) };
+      s = { origin, sourceRegion, region: target.region, service: target.service, version: target.version, data: new BucketSeries(this.capacity) };
       this.hops.set(key, s);
     }
     s.data.record(floor(at / this.bucketMs), status >= 500, latencyMs);
@@ -183,17 +200,20 @@ export class TrafficMetrics {
 
     const destinations = new Map<string, { key: Omit<DestinationStats, keyof TrafficStats>; acc: Accumulator }>();
     const served: ServedCell[] = [];
+    const probes: ServedCell[] = [];
     for (const s of this.hops.values()) {
       const cell = new Accumulator();
       cell.add(s.data, fi, ti);
       if (cell.requests === 0) continue;
-      served.push({ sourceRegion: s.sourceRegion, region: s.region, service: s.service, version: s.version, requests: cell.requests, errors5xx: cell.errors5xx });
+      (s.origin === 'client' ? served : probes).push({ sourceRegion: s.sourceRegion, region: s.region, service: s.service, version: s.version, requests: cell.requests, errors5xx: cell.errors5xx });
       const dk = `${s.region}|${s.service}|${s.version}`;
       const d = destinations.get(dk) ?? { key: { region: s.region, service: s.service, version: s.version }, acc: new Accumulator() };
       d.acc.add(s.data, fi, ti);
       destinations.set(dk, d);
     }
-    served.sort((a, b) => `${a.service}|${a.sourceRegion}|${a.region}|${a.version}`.localeCompare(`${b.service}|${b.sourceRegion}|${b.region}|${b.version}`));
+    const cellOrder = (a: ServedCell, b: ServedCell) => `${a.service}|${a.sourceRegion}|${a.region}|${a.version}`.localeCompare(`${b.service}|${b.sourceRegion}|${b.region}|${b.version}`);
+    served.sort(cellOrder);
+    probes.sort(cellOrder);
     return {
       from,
       to,
@@ -203,6 +223,7 @@ export class TrafficMetrics {
         .map((d) => ({ ...d.key, ...d.acc.result(seconds) }))
         .sort((a, b) => `${a.service}|${a.region}|${a.version}`.localeCompare(`${b.service}|${b.region}|${b.version}`)),
       served,
+      probes,
       matrix: servedMatrix(served),
     };
   }
@@ -216,6 +237,7 @@ export class TrafficMetrics {
       return [...this.gateways.values()].filter((s) => (filter.gateway === undefined || s.gateway === filter.gateway) && (filter.region === undefined || s.region === filter.region));
     }
     return [...this.hops.values()].filter((s) =>
+      (filter.origin === undefined || s.origin === filter.origin) &&
       (filter.sourceRegion === undefined || s.sourceRegion === filter.sourceRegion) &&
       (filter.region === undefined || s.region === filter.region) &&
       (filter.service === undefined || s.service === filter.service) &&

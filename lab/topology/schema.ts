@@ -6,8 +6,9 @@ import { ValidationError } from '../../shared/core/errors';
 
 /**
  * The shape of a lab: regions and their clusters, services and the calls between them, the
- * deployments that run them, the gateways clients enter through, and the alarm rules the lab
- * evaluates. Cross-references are checked here so the data plane can index without guarding.
+ * deployments that run them, the gateways clients enter through, the alarm rules the lab
+ * evaluates and the synthetic probes that keep every region's alarms fed.
+ * Cross-references are checked here so the data plane can index without guarding.
  */
 
 const name = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a lowercase DNS label');
@@ -73,6 +74,20 @@ const networkSchema = z.object({
   crossRegionMs: z.number().min(0).default(25),
 });
 
+/** Requests per second a synthetic probe sends when the topology does not list its probes. */
+export const DEFAULT_PROBE_RPS = 2;
+
+/**
+ * A synthetic probe, as CloudMonitor site monitoring or a blackbox prober runs against each
+ * region's endpoint: requests from inside the region straight to the service's pods there, so a
+ * region that clients no longer reach (drained) still has traffic its alarms can read.
+ */
+const probeSchema = z.object({
+  service: name,
+  region: name,
+  rps: z.number().positive().default(DEFAULT_PROBE_RPS),
+});
+
 const triggerLevel = z.enum(['CRITICAL', 'WARN', 'INFO']);
 
 export const errorRatioRuleSchema = z.object({
@@ -120,6 +135,8 @@ export const topologySchema = z.object({
   deployments: z.array(deploymentSchema),
   gateways: z.array(gatewaySchema).min(1),
   alarms: z.array(alarmRuleSchema).default([]),
+  /** Every service an error-ratio rule watches, in every region, at DEFAULT_PROBE_RPS when omitted; `[]` for none. */
+  probes: z.array(probeSchema).optional(),
 }).superRefine((t, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const dupes = (items: Array<{ name: string }>, path: string) => {
@@ -201,7 +218,21 @@ export const topologySchema = z.object({
       issue(['alarms', i, 'deployment'], `unknown deployment ${a.cluster}/${a.namespace}/${a.deployment}`);
     }
   });
-});
+  const probeKeys = new Set<string>();
+  t.probes?.forEach((p, i) => {
+    if (!services.has(p.service)) issue(['probes', i, 'service'], `unknown service ${p.service}`);
+    if (!regionByName.has(p.region)) issue(['probes', i, 'region'], `unknown region ${p.region}`);
+    const key = `${p.service}/${p.region}`;
+    if (probeKeys.has(key)) issue(['probes', i], `duplicate probe of ${p.service} in ${p.region}`);
+    probeKeys.add(key);
+  });
+}).transform(({ probes, ...t }) => ({ ...t, probes: probes ?? defaultProbes(t.regions, t.alarms) }));
+
+/** A probe per region for every service an error-ratio rule watches, in rule order. */
+function defaultProbes(regions: Array<{ name: string }>, alarms: Array<z.output<typeof alarmRuleSchema>>): Array<z.output<typeof probeSchema>> {
+  const watched = [...new Set(alarms.flatMap((a) => (a.kind === 'error-ratio' ? [a.service] : [])))];
+  return watched.flatMap((service) => regions.map((r) => ({ service, region: r.name, rps: DEFAULT_PROBE_RPS })));
+}
 
 export type Topology = z.output<typeof topologySchema>;
 export type TopologyInput = z.input<typeof topologySchema>;
@@ -209,6 +240,7 @@ export type RegionSpec = Topology['regions'][number];
 export type ServiceSpec = Topology['services'][number];
 export type DeploymentSpec = Topology['deployments'][number];
 export type GatewaySpec = Topology['gateways'][number];
+export type ProbeSpec = Topology['probes'][number];
 export type AlarmRule = z.output<typeof alarmRuleSchema>;
 export type ErrorRatioRule = z.output<typeof errorRatioRuleSchema>;
 export type ReadyReplicasRule = z.output<typeof readyReplicasRuleSchema>;
