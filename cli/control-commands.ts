@@ -121,6 +121,12 @@ const FIELD_FLAGS: Record<string, string> = {
   id: '<id>',
 };
 
+function requiredReason(p: Parsed): string {
+  const reason = one(p, 'reason');
+  if (reason === undefined) throw new UsageError('--reason: required (say why, for the audit log)');
+  return reason;
+}
+
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 function idArg(p: Parsed, what: string, example: string): string {
@@ -174,12 +180,12 @@ const overrideSet: ActionSpec = {
       }
     }
     const ttl = durationValue(one(p, 'ttl'));
-    const reason = one(p, 'reason');
+    const reason = requiredReason(p);
     const body: Record<string, unknown> = {
       ...(matrix !== undefined ? { matrix } : { drain }),
       ...(ttl !== undefined && { ttl }),
       ...(p.bools.has('force') && { force: true }),
-      ...(reason !== undefined && { reason }),
+      reason,
     };
     check(overrideBody, body, FIELD_FLAGS);
     return { method: 'POST', path: '/v1/overrides', body, command: { kind: 'override', ...body } };
@@ -226,8 +232,7 @@ const pause: ActionSpec = {
   flags: { reason: 'value' },
   build(p) {
     noPositional(p);
-    const reason = one(p, 'reason');
-    const body = reason === undefined ? {} : { reason };
+    const body = { reason: requiredReason(p) };
     check(pauseBody, body, FIELD_FLAGS);
     return { method: 'POST', path: '/v1/pause', body, command: { kind: 'pause', ...body } };
   },
@@ -323,16 +328,22 @@ function stepLine(s: Step): string {
   }
 }
 
+/**
+ * A decision: the engine's explain lines (which name each step as it planned it), then for a dry
+ * run the numbered steps it would run, for a command what was committed and run.
+ */
 function renderOutcome(o: DecisionOutcome & { dryRun?: boolean }, out: Out): void {
   if (o.dryRun) out.log('dry run: nothing was committed');
   for (const line of o.explain ?? []) out.log(line);
   const steps = o.plan?.steps ?? [];
-  if (steps.length) {
-    out.log(o.dryRun ? 'steps it would run:' : 'steps:');
-    steps.forEach((s, i) => out.log(`  ${i + 1}. ${stepLine(s)}`));
-  } else out.log('steps: none');
+  if (o.dryRun) {
+    if (steps.length) {
+      out.log('steps it would run:');
+      steps.forEach((s, i) => out.log(`  ${i + 1}. ${stepLine(s)}`));
+    } else out.log('steps it would run: none');
+  }
   if (o.plan?.refused?.length) {
-    out.log('refused:');
+    out.log(o.dryRun ? 'it would be refused:' : 'refused:');
     for (const r of o.plan.refused) out.log(`  ${r.rule}: ${r.message}`);
   }
   if (o.dryRun) return;
