@@ -1,5 +1,6 @@
-import { FaultBook, faultTargetProblems, type FaultEvent } from '../../../lab/dataplane/faults';
-import { loadDefaultTopology } from '../../../lab/topology/schema';
+import { deploymentsForFault, FaultBook, faultSpecSchema, faultTargetProblems, NO_FAULT, type FaultEvent } from '../../../lab/dataplane/faults';
+import { issuePaths, loadDefaultTopology, type Topology } from '../../../lab/topology/schema';
+import { failoverPolicy, labFixture, T0 } from './support/lab-fixture';
 import { ManualClock } from './support/manual-clock';
 
 const T = 1_767_225_600_000;
@@ -65,5 +66,78 @@ describe('FaultBook', () => {
       'service: unknown service cart',
     ]);
     expect(faultTargetProblems(topology, { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v4' })).toEqual(['version: reviews has no version v4']);
+  });
+});
+
+describe('scale-to-zero faults', () => {
+  const specProblems = (input: unknown) => {
+    const r = faultSpecSchema.safeParse(input);
+    return r.success ? [] : issuePaths(r.error);
+  };
+
+  test('the spec needs a service and takes neither rate nor latencyMs', () => {
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', duration: '2m' })).toEqual([]);
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou' })).toEqual(['service: required for a scale-to-zero fault']);
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 })).toEqual(['rate: only applies to error-rate faults, not scale-to-zero']);
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 })).toEqual(['latencyMs: only applies to latency faults, not scale-to-zero']);
+  });
+
+  test('targets must name a deployment of the region to scale', () => {
+    const topology = loadDefaultTopology();
+    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews' })).toEqual([]);
+    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v2' })).toEqual(['version: no deployment of reviews v2 in cn-hangzhou to scale to zero']);
+    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'cart' })).toEqual(['service: unknown service cart']);
+    // Other kinds may target a version that has no pods there (they simply match nothing).
+    expect(faultTargetProblems(topology, { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v2' })).toEqual([]);
+  });
+
+  test('deploymentsForFault names the region\'s deployments of the service (and version) with their topology replicas', () => {
+    const base = loadDefaultTopology();
+    const topology: Topology = {
+      ...base,
+      deployments: [
+        ...base.deployments,
+        { cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', service: 'reviews', version: 'v3', labels: {}, replicas: 3, startupDelay: 20_000 },
+      ],
+    };
+    const fault = (f: { service?: string; version?: string; region?: string; kind?: 'scale-to-zero' | 'region-down' }) =>
+      deploymentsForFault(topology, { kind: f.kind ?? 'scale-to-zero', region: f.region ?? 'cn-hangzhou', service: f.service ?? null, version: f.version ?? null });
+
+    expect(fault({ service: 'reviews' })).toEqual([
+      { cluster: 'c-hangzhou', namespace: 'default', name: 'reviews-v1', replicas: 2 },
+      { cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', replicas: 3 },
+    ]);
+    expect(fault({ service: 'reviews', version: 'v3' })).toEqual([{ cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', replicas: 3 }]);
+    expect(fault({ service: 'reviews', region: 'cn-shanghai' })).toEqual([{ cluster: 'c-shanghai', namespace: 'default', name: 'reviews-v2', replicas: 2 }]);
+    expect(fault({ service: 'reviews', version: 'v2' })).toEqual([]);
+    expect(fault({ service: 'reviews', kind: 'region-down' })).toEqual([]);
+    // The injected Fault (nulls) and the spec (absent fields) both work.
+    const book = new FaultBook(new ManualClock(T0));
+    expect(deploymentsForFault(topology, book.inject({ kind: 'scale-to-zero', region: 'cn-shanghai', service: 'ratings' }))).toEqual([{ cluster: 'c-shanghai', namespace: 'default', name: 'ratings-v1', replicas: 2 }]);
+    expect(deploymentsForFault(topology, { kind: 'scale-to-zero', region: 'cn-shanghai', service: 'ratings' })).toHaveLength(1);
+  });
+
+  test('the data plane ignores it; a listener scaling the deployments to 0 and back moves the traffic', async () => {
+    const { topology, config, clock, faults, dataPlane } = labFixture();
+    config.setPolicyEverywhere(topology, failoverPolicy);
+    // What the lab host does with the control plane, here on the in-memory one.
+    faults.subscribe(({ type, fault }) => {
+      for (const d of deploymentsForFault(topology, fault)) {
+        const replicas = type === 'injected' ? 0 : d.replicas;
+        config.setReplicas(d.cluster, d.name, replicas, replicas, d.namespace);
+      }
+    });
+
+    faults.inject({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', duration: '30s' });
+    expect(faults.effectOn('cn-hangzhou', 'reviews', 'v1')).toEqual(NO_FAULT);
+    expect(faults.gatewayDown('cn-hangzhou')).toBe(false);
+    expect(config.replicas('c-hangzhou', 'default', 'reviews-v1')).toEqual({ desired: 0, ready: 0 });
+    const during = dataPlane.send('gw-hangzhou', 100);
+    expect(during).toMatchObject({ ok: 100, byService: { reviews: { 'cn-shanghai': 100 } } });
+
+    await clock.advance(30_000);
+    const after = dataPlane.send('gw-hangzhou', 100);
+    expect(config.replicas('c-hangzhou', 'default', 'reviews-v1')).toEqual({ desired: 2, ready: 2 });
+    expect(after).toMatchObject({ ok: 100, byService: { reviews: { 'cn-hangzhou': 100 } } });
   });
 });

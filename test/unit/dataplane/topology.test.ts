@@ -49,10 +49,34 @@ describe('topology', () => {
     ['duplicate deployment', (t: TopologyInput) => { t.deployments.push({ ...t.deployments[0]! }); }, 'topology deployments.1.name: duplicate deployment c-hangzhou/default/productpage-v1'],
     ['alarm on an unknown deployment', (t: TopologyInput) => { t.alarms = [{ id: 'r1', kind: 'ready-replicas-zero', name: 'x', cluster: 'c-hangzhou', deployment: 'reviews-v9' }]; }, 'topology alarms.0.deployment: unknown deployment c-hangzhou/default/reviews-v9'],
     ['non-numeric account', (t: TopologyInput) => { t.account = 'me'; }, 'topology account: must be a numeric account id'],
+    ['probe of an unknown service', (t: TopologyInput) => { t.probes = [{ service: 'cart', region: 'cn-hangzhou' }]; }, 'topology probes.0.service: unknown service cart'],
+    ['probe in an unknown region', (t: TopologyInput) => { t.probes = [{ service: 'reviews', region: 'cn-beijing', rps: 1 }]; }, 'topology probes.0.region: unknown region cn-beijing'],
+    ['probe at 0 rps', (t: TopologyInput) => { t.probes = [{ service: 'reviews', region: 'cn-hangzhou', rps: 0 }]; }, 'topology probes.0.rps: Too small: expected number to be >0'],
+    ['duplicate probe', (t: TopologyInput) => { t.probes = [{ service: 'reviews', region: 'cn-hangzhou' }, { service: 'reviews', region: 'cn-hangzhou', rps: 5 }]; }, 'topology probes.1: duplicate probe of reviews in cn-hangzhou'],
   ])('%s is refused with its path', (_name, mutate, expected) => {
     const t = minimal();
     mutate(t);
     expect(problems(t)).toEqual([expected]);
+  });
+
+  test('probes default to every service an error-ratio rule watches, in every region, at 2 rps', () => {
+    expect(loadDefaultTopology().probes).toEqual([
+      { service: 'reviews', region: 'cn-hangzhou', rps: 2 },
+      { service: 'reviews', region: 'cn-shanghai', rps: 2 },
+      { service: 'productpage', region: 'cn-hangzhou', rps: 2 },
+      { service: 'productpage', region: 'cn-shanghai', rps: 2 },
+    ]);
+    // No error-ratio rule, no probes; a ready-replicas rule watches pods, not traffic.
+    expect(parseTopology(minimal()).probes).toEqual([]);
+    const withRules = minimal();
+    withRules.alarms = [
+      { id: 'r1', kind: 'ready-replicas-zero', name: 'pp-unavailable', cluster: 'c-hangzhou', deployment: 'productpage-v1' },
+      { id: 'r2', kind: 'error-ratio', name: 'reviews-5xx', service: 'reviews', region: 'cn-hangzhou', thresholdPercent: 10 },
+    ];
+    expect(parseTopology(withRules).probes).toEqual([{ service: 'reviews', region: 'cn-hangzhou', rps: 2 }]);
+    // Listed probes replace the default; `[]` turns them off.
+    expect(parseTopology({ ...withRules, probes: [{ service: 'productpage', region: 'cn-hangzhou', rps: 0.5 }] }).probes).toEqual([{ service: 'productpage', region: 'cn-hangzhou', rps: 0.5 }]);
+    expect(parseTopology({ ...withRules, probes: [] }).probes).toEqual([]);
   });
 
   test('YAML that is not a topology names every problem at once', () => {
