@@ -453,7 +453,20 @@ async function invoke(inv: Invocation, args: string[], out: Out, env: Env): Prom
   return EXIT.transport;
 }
 
-const renderDecision = (json: unknown, out: Out) => renderOutcome(json as DecisionOutcome, out);
+/** The answer's shape, checked before rendering: an endpoint that is not the control API fails here, not halfway through. */
+function shaped(json: unknown, fields: Record<string, 'object' | 'array'>): void {
+  const o = json as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not a JSON object');
+  for (const [field, kind] of Object.entries(fields)) {
+    const v = o[field];
+    if (kind === 'array' ? !Array.isArray(v) : typeof v !== 'object' || v === null) throw new Error(`no ${field} ${kind}`);
+  }
+}
+
+const renderDecision = (json: unknown, out: Out) => {
+  shaped(json, { plan: 'object', explain: 'array' });
+  renderOutcome(json as DecisionOutcome, out);
+};
 
 function actionInvocation(name: string, spec: ActionSpec): Invocation {
   return {
@@ -481,7 +494,10 @@ export const runStatus: Runner = (args, out, env) =>
         noPositional(p);
         return { method: 'GET', path: '/v1/status' };
       },
-      render: (json, o) => renderStatus(json as StatusView, o),
+      render: (json, o) => {
+        shaped(json, { health: 'object' });
+        renderStatus(json as StatusView, o);
+      },
     },
     args,
     out,
@@ -507,7 +523,10 @@ export const runHistory: Runner = (args, out, env) =>
         const qs = query.toString();
         return { method: 'GET', path: `/v1/history${qs ? `?${qs}` : ''}` };
       },
-      render: (json, o) => renderHistory(json as { events: StoredEvent[]; next: number | null }, o),
+      render: (json, o) => {
+        shaped(json, { events: 'array' });
+        renderHistory(json as { events: StoredEvent[]; next: number | null }, o);
+      },
     },
     args,
     out,
