@@ -90,6 +90,11 @@ describe('/lab/v1 API', () => {
     ['unknown version', { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v9' }, 'version: reviews has no version v9'],
     ['version without service', { kind: 'region-down', region: 'cn-hangzhou', version: 'v1' }, 'version: needs a service'],
     ['bad duration', { kind: 'region-down', region: 'cn-hangzhou', duration: 'soon' }, 'duration: not a positive duration'],
+    ['scale-to-zero without service', { kind: 'scale-to-zero', region: 'cn-hangzhou' }, 'service: required for a scale-to-zero fault'],
+    ['rate on a scale-to-zero', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 }, 'rate: only applies to error-rate faults, not scale-to-zero'],
+    ['latencyMs on a scale-to-zero', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 }, 'latencyMs: only applies to latency faults, not scale-to-zero'],
+    ['scale-to-zero of a version not in the region', { kind: 'scale-to-zero', region: 'cn-shanghai', service: 'reviews', version: 'v1' }, 'version: no deployment of reviews v1 in cn-shanghai to scale to zero'],
+    ['scale-to-zero in an unknown region', { kind: 'scale-to-zero', region: 'cn-beijing', service: 'reviews' }, 'region: unknown region cn-beijing'],
   ])('POST /faults: %s → 400 naming the field', async (_name, body, fragment) => {
     const r = await call(api, 'POST', '/lab/v1/faults', body);
     expect(r.status).toBe(400);
@@ -132,6 +137,46 @@ describe('/lab/v1 API', () => {
     expect(again.status).toBe(404);
     expect((again.json?.error as { message: string }).message).toContain(id);
     expect(api.lab.faults.list()).toEqual([]);
+  });
+
+  test('a scale-to-zero fault is created, told to listeners with its deployments, and leaves requests alone', async () => {
+    const heard: Array<[string, string]> = [];
+    api.lab.faults.subscribe((e) => heard.push([e.type, e.fault.kind]));
+    const created = await call(api, 'POST', '/lab/v1/faults', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', duration: '2m' });
+    expect(created.status).toBe(201);
+    expect(created.json?.fault).toEqual({
+      id: created.json?.id, kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', rate: null, latencyMs: null, createdAt: T0, expiresAt: T0 + 120_000,
+    });
+    expect(heard).toEqual([['injected', 'scale-to-zero']]);
+    // Nobody scaled anything in this test: the data plane serves hangzhou's reviews as before.
+    const during = await call(api, 'POST', '/lab/v1/requests', { gateway: 'gw-hangzhou', count: 50 });
+    expect(during.json).toMatchObject({ ok: 50, byService: { reviews: { 'cn-hangzhou': 50 } } });
+  });
+
+  test('POST /probes probes a region exactly as the data plane does with the same seed, and stays out of the matrix', async () => {
+    const twin = labFixture();
+    twin.config.setPolicyEverywhere(twin.topology, failoverPolicy);
+    const expected = twin.dataPlane.probe('productpage', 'cn-shanghai', 200);
+
+    const r = await call(api, 'POST', '/lab/v1/probes', { service: 'productpage', region: 'cn-shanghai', count: 200 });
+
+    expect(r.status).toBe(200);
+    expect(r.json).toEqual(JSON.parse(JSON.stringify(expected)));
+    expect(r.json).toMatchObject({ service: 'productpage', region: 'cn-shanghai', count: 200, ok: 200, byService: { productpage: { 'cn-shanghai': 200 } } });
+    const traffic = await call(api, 'GET', '/lab/v1/traffic?window=10s');
+    expect(traffic.json).toMatchObject({ gateways: [], served: [], matrix: {} });
+    expect((traffic.json?.probes as Array<{ service: string; requests: number }>).find((c) => c.service === 'productpage')?.requests).toBe(200);
+  });
+
+  test.each([
+    ['unknown service and region', { service: 'cart', region: 'cn-beijing', count: 1 }, 'service: unknown service cart; region: unknown region cn-beijing'],
+    ['count 0', { service: 'reviews', region: 'cn-hangzhou', count: 0 }, 'count:'],
+    ['no region', { service: 'reviews', count: 1 }, 'region:'],
+    ['unknown field', { service: 'reviews', region: 'cn-hangzhou', count: 1, rps: 2 }, 'rps: unknown field'],
+  ])('POST /probes: %s → 400 naming the field', async (_name, body, fragment) => {
+    const r = await call(api, 'POST', '/lab/v1/probes', body);
+    expect(r.status).toBe(400);
+    expect((r.json?.error as { message: string }).message).toContain(fragment);
   });
 
   test('GET /traffic reports the window\'s requests per gateway and destination', async () => {

@@ -89,4 +89,23 @@ describe('TrafficMetrics', () => {
     ]);
     expect(m.snapshot(2_000, T + 9_500).served.map((c) => c.requests)).toEqual([18, 2]);
   });
+
+  test('probe hops count in destination stats but not in the served cells or the matrix', () => {
+    const m = new TrafficMetrics();
+    for (let i = 0; i < 6; i++) m.recordHop('cn-hangzhou', reviewsV1, 200, 10, T);
+    for (let i = 0; i < 4; i++) m.recordHop('cn-hangzhou', reviewsV1, 503, 1, T, 'probe');
+    m.recordHop('cn-shanghai', reviewsV2, 200, 10, T, 'probe');
+
+    const snap = m.snapshot(10_000, T);
+
+    expect(snap.destinations.map((d) => [d.region, d.version, d.requests, d.errors5xx])).toEqual([['cn-hangzhou', 'v1', 10, 4], ['cn-shanghai', 'v2', 1, 0]]);
+    expect(snap.served).toEqual([{ sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 6, errors5xx: 0 }]);
+    expect(snap.matrix).toEqual({ reviews: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } });
+    expect(snap.probes).toEqual([
+      { sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 4, errors5xx: 4 },
+      { sourceRegion: 'cn-shanghai', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 1, errors5xx: 0 },
+    ]);
+    const hz = { kind: 'destination', region: 'cn-hangzhou', service: 'reviews' } as const;
+    expect([m.stats(hz, T, T + 1000).errorPercent, m.stats({ ...hz, origin: 'client' }, T, T + 1000).requests, m.stats({ ...hz, origin: 'probe' }, T, T + 1000).requests]).toEqual([40, 6, 4]);
+  });
 });
