@@ -126,6 +126,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         stopped = true;
         break;
       }
+      if (step.kind === 'scale' && step.waitReady) await startScaleUps(deps, plan.steps, i);
       const { state } = await store.load(mesh);
       const superseded = supersededBy(step, plan, state);
       if (superseded) {
@@ -163,6 +164,22 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
   }
   record = await store.getPlan(mesh, planId);
   return { record, executed, needsHandoff };
+}
+
+/**
+ * Scale-ups that wait for readiness come in a run before the mesh step: ask for all of them at
+ * once, so their pods start together and the waits overlap instead of adding up. Each step still
+ * runs (and is journalled) on its own afterwards; scaling to the same count again is a no-op.
+ */
+async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): Promise<void> {
+  const run: Array<Extract<Step, { kind: 'scale' }>> = [];
+  for (let j = from; j < steps.length; j++) {
+    const s = steps[j] as Step;
+    if (s.kind !== 'scale' || !s.waitReady) break;
+    run.push(s);
+  }
+  if (run.length < 2) return;
+  await Promise.allSettled(run.map((s) => deps.scaler.scale({ cluster: s.cluster, namespace: s.namespace, name: s.deployment }, s.to)));
 }
 
 async function runStep(deps: ExecutorDeps, step: Step, deadline: number): Promise<void> {
