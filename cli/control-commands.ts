@@ -348,6 +348,7 @@ function renderOutcome(o: DecisionOutcome & { dryRun?: boolean }, out: Out): voi
   }
   if (o.dryRun) return;
   if (!o.committed) out.log('no change');
+  else if (steps.length === 0) out.log(`committed ${o.plan.id}: no steps to run`);
   else out.log(`committed ${o.plan.id}: ${o.executed} of ${steps.length} step${steps.length === 1 ? '' : 's'} run now${o.handedOff ? ', the rest handed to the executor' : ''}`);
 }
 
@@ -362,8 +363,10 @@ function reportError(reply: ApiReply, out: Out): void {
   }
   const code = e.code ?? 'ERROR';
   if (code === 'COMMAND.REFUSED') {
-    out.error(`refused (${reply.status} ${code}), nothing changed: ${e.message ?? ''}`.trimEnd());
-    for (const r of e.refused ?? []) out.error(`  ${r.rule}: ${r.message}`);
+    const refused = e.refused ?? [];
+    if (refused.length === 0) out.error(`refused (${reply.status} ${code}), nothing changed: ${e.message ?? ''}`.trimEnd());
+    else out.error(`refused (${reply.status} ${code}), nothing changed:`);
+    for (const r of refused) out.error(`  ${r.rule}: ${r.message}`);
     return;
   }
   out.error(`error ${reply.status} ${code}: ${e.message ?? '(no message)'}`);

@@ -133,6 +133,7 @@ describe('regionshift control commands against the control function', () => {
     const paused = await h.cli(['pause', '--reason', 'maintenance window', '--actor', 'bob']);
     expect(paused.code).toBe(0);
     expect(paused.stdout).toContain('automation paused by bob: maintenance window');
+    expect(paused.stdout).toMatch(/^committed bookinfo-\d+: no steps to run$/m);
     expect((await h.cli(['status'])).stdout).toMatch(/^automation: PAUSED by bob at 2026-03-03T03:00:\d\d\.000Z: maintenance window$/m);
 
     const again = await h.cli(['pause', '--reason', 'twice']);
@@ -146,7 +147,7 @@ describe('regionshift control commands against the control function', () => {
 
     const notPaused = await h.cli(['resume', '--reason', 'just in case']);
     expect(notPaused.code).toBe(1);
-    expect(notPaused.stderr).toMatch(/^refused \(409 COMMAND\.REFUSED\), nothing changed: paused: automation is not paused$/m);
+    expect(notPaused.stderr).toBe('refused (409 COMMAND.REFUSED), nothing changed:\n  paused: automation is not paused');
   });
 
   test('a drill while a region is unhealthy is refused: exit 1, the refusal printed, nothing changed', async () => {
@@ -156,8 +157,7 @@ describe('regionshift control commands against the control function', () => {
     const res = await h.cli(['drill', '--region', 'cn-shanghai', '--duration', '15m', '--reason', 'game day']);
     expect(res.code).toBe(1);
     expect(res.stdout).toBe('');
-    expect(res.stderr).toMatch(/^refused \(409 COMMAND\.REFUSED\), nothing changed: drill\.unhealthy: refused while cn-hangzhou is DOWN$/m);
-    expect(res.stderr).toMatch(/^ {2}drill\.unhealthy: refused while cn-hangzhou is DOWN$/m);
+    expect(res.stderr).toBe('refused (409 COMMAND.REFUSED), nothing changed:\n  drill.unhealthy: refused while cn-hangzhou is DOWN');
     expect(await h.version()).toBe(version);
     expect(h.mesh.applied.length).toBe(applied);
     expect((await h.cli(['status'])).stdout).toContain('drill: none');
