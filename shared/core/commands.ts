@@ -64,6 +64,9 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
     case 'drill': {
       if (!policy.regionIds.includes(cmd.region)) return refuse('drill.region', `unknown region ${cmd.region}`);
       if (state.paused) return refuse('paused', 'automation is paused; drills are refused');
+      // During a manual intervention the intended matrix is a human's, not the policy's: a drill
+      // on top of it could drain the only region the operator left serving.
+      if (state.override && state.override.expiresAt > now) return refuse('drill.override', `override ${state.override.id} is active; clear it before a drill`);
       if (state.drill) return refuse('drill.active', `drill ${state.drill.id} is already running`);
       if (cmd.duration > policy.drills.maxDuration) return refuse('drill.maxDuration', `duration exceeds drills.maxDuration (${Math.round(policy.drills.maxDuration / 1000)}s)`);
       const unhealthy = policy.regionIds.filter((r) => state.health[r]?.status !== 'HEALTHY');

@@ -13,7 +13,7 @@ const drillDown = `cn-hangzhou HEALTHY → DOWN: drill: synthetic down signal [d
 
 describe('a drill is refused', () => {
   const shDegraded: TrafficMatrix = { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 50, [SH]: 50 } };
-  test.each<[string, Policy, number, (d: Driver) => void, ControlCommand, TrafficMatrix, { rule: string; message: string }]>([
+  test.each<[string, Policy, number, (d: Driver) => void, ControlCommand, TrafficMatrix, { rule: string; message: string }, string?]>([
     ['while a region is unhealthy', drillPolicy(), T1, (d) => d.feed(T0 + 5 * M, fire('am-1', SH, 'degraded', AM)), drill(15 * M), shDegraded,
       { rule: 'drill.unhealthy', message: 'refused while cn-shanghai is DEGRADED' }],
     ['outside the allowed windows (a Saturday)', drillPolicy(), Date.parse('2024-06-08T04:00:00Z'), () => undefined, drill(15 * M), identity2,
@@ -25,16 +25,19 @@ describe('a drill is refused', () => {
     // A drill is an elective shift (design §3.3): none inside a freeze window.
     ['inside a freeze window', drillPolicy({ safety: { freezeWindows: [{ cron: '0 0 10 * * *', timezone: 'Asia/Shanghai', duration: '1h' }] } }), T1, () => undefined, drill(15 * M), identity2,
       { rule: 'safety.freezeWindows', message: 'inside a freeze window: no drill' }],
+    // Health on top of a human's matrix could drain the only region the operator left serving.
+    ['while a manual override is active', drillPolicy(), T1, (d) => d.feed(T0 + M, command({ kind: 'override', drain: [SH], ttl: 60 * M, reason: 'shanghai maintenance', actor: 'bob' })), drill(15 * M, HZ),
+      { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } }, { rule: 'drill.override', message: 'override ovr-2 is active; clear it before a drill' }, 'layer override (ovr-2 until 2024-06-03T03:01:00.000Z)'],
     ['while automation is paused', drillPolicy(), T1, (d) => d.feed(T0 + M, command({ kind: 'pause', actor: 'bob' })), drill(15 * M), identity2,
       { rule: 'paused', message: 'automation is paused; drills are refused' }],
-  ])('%s', (_name, p, at, setup, cmd, applied, refusal) => {
+  ])('%s', (_name, p, at, setup, cmd, applied, refusal, layer = 'layer normal') => {
     const d = new Driver(p);
     d.feed(Math.min(at, T0), tick);
     setup(d);
     const before = structuredClone(d.state);
     const { plan, state } = d.feed(at, command(cmd));
     const seq = (before?.seq ?? 0) + 1;
-    expect(plan).toEqual<Plan>({ ...emptyPlan(p, seq, at, 'command drill by alice', ['layer normal'], applied), refused: [refusal] });
+    expect(plan).toEqual<Plan>({ ...emptyPlan(p, seq, at, 'command drill by alice', [layer], applied), refused: [refusal] });
     expect(state).toStrictEqual(before);
   });
 });
