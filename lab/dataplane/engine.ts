@@ -78,11 +78,8 @@ export class UnknownGatewayError extends ValidationError {
   }
 }
 
-export class UnknownProbeTargetError extends ValidationError {
-  constructor(problems: string[]) {
-    super(problems);
-  }
-}
+/** A probe of a service or region the topology does not have. */
+export class UnknownProbeTargetError extends ValidationError {}
 
 interface HopOutcome {
   status: number;
