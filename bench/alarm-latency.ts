@@ -6,32 +6,14 @@
  *   npm run bench
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startFcHost, type HandlerModule } from '../lab/host/fc-host';
-import type { FcContext, Runtime } from '../shared/http/runtime-types';
-import { buildRuntime } from '../shared/runtime/index';
+import { readFileSync } from 'node:fs';
 import { systemClock } from '../shared/ports/clock';
-import { FakeClusterScaler, FakeMeshControl } from '../test/fakes';
+import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functions-host';
 
 const N = Number(process.env.BENCH_N ?? 300);
-const TOKEN = 'bench-alarm-token-0123456789';
-const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-bench-'));
-const file = path.join(dir, 'state.db');
-const env = { ...process.env, REGIONSHIFT_POLICY_FILE: 'examples/bookinfo.yaml', REGIONSHIFT_SQLITE_FILE: file, REGIONSHIFT_ALARM_TOKEN: TOKEN, REGIONSHIFT_CONTROL_SECRET: 'bench-control-secret-0123456789' };
-const mesh = new FakeMeshControl();
-const scaler = new FakeClusterScaler(systemClock);
-let runtime: Promise<Runtime> | null = null;
-const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, log: () => undefined }));
-const host = await startFcHost({
-  sYamlPath: 's.yaml',
-  port: 0,
-  env,
-  log: () => undefined,
-  loadHandler: async (key) => ({ handler: ((await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown }).makeHandler(getRuntime) }) as HandlerModule,
-});
+const f = await startFunctionsHost({ clock: systemClock });
+const { host, mesh } = f;
+const file = f.stateFile;
 const alert = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
 const post = () => fetch(`${host.url}/alarm/cms?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert });
 await (await post()).arrayBuffer(); // builds the runtime, which creates the schema
@@ -73,4 +55,4 @@ console.log(`baseline, duplicate alarm (no commit):       ${fmt(duplicate)}`);
 console.log(`commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms`);
 console.log(`storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`);
 db.close();
-await host.stop();
+await f.stop();

@@ -1,59 +1,18 @@
-import { readFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
+import { readFileSync } from 'node:fs';
 import { signRequest } from '../../shared/http/auth';
-import type { FcContext, Runtime } from '../../shared/http/runtime-types';
-import { buildRuntime } from '../../shared/runtime/index';
-import { startFcHost, type FcHost, type HandlerModule } from '../../lab/host/fc-host';
-import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../fakes';
+import type { FakeClock } from '../fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
 
 /**
  * The functions on the local FC host, over real HTTP, with the real engine and a real SQLite
  * file; only the mesh and the clusters are fakes. What CMS would send is what the test sends.
  */
 
-const ALARM_TOKEN = 'alarm-token-0123456789abcdef';
-const CONTROL_SECRET = 'control-secret-0123456789abcdef';
 const alertBody = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
 const okBody = readFileSync('events/alarms/cms-callback-ok.txt', 'utf8');
 
-interface Harness {
-  host: FcHost;
-  mesh: FakeMeshControl;
-  clock: FakeClock;
-  store: SqliteStateStore;
-  stop(): Promise<void>;
-}
-
-async function startHarness(): Promise<Harness> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
-  const env = {
-    ...process.env,
-    REGIONSHIFT_POLICY_FILE: 'examples/bookinfo.yaml',
-    REGIONSHIFT_SQLITE_FILE: path.join(dir, 'state.db'),
-    REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
-    REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET,
-  };
-  const clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
-  const mesh = new FakeMeshControl({ clock });
-  const scaler = new FakeClusterScaler(clock);
-  const store = new SqliteStateStore(env.REGIONSHIFT_SQLITE_FILE);
-  let runtime: Promise<Runtime> | null = null;
-  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: () => undefined }));
-  const host = await startFcHost({
-    sYamlPath: 's.yaml',
-    port: 0,
-    env,
-    log: () => undefined,
-    loadHandler: async (key) => {
-      const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
-      return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
-    },
-  });
-  return { host, mesh, clock, store, stop: async () => { await host.stop(); await store.close(); } };
-}
+type Harness = FunctionsHost & { clock: FakeClock };
+const startHarness = async () => (await startFunctionsHost()) as Harness;
 
 const postAlarm = (h: Harness, body: string, token = ALARM_TOKEN) =>
   fetch(`${h.host.url}/alarm/cms?token=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

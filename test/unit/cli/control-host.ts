@@ -1,21 +1,16 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { startFcHost, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
-import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
-import type { FcContext, Runtime } from '../../../shared/http/runtime-types';
-import { buildRuntime } from '../../../shared/runtime/index';
+import { readFileSync } from 'node:fs';
+import type { FcHost } from '../../../lab/host/fc-host';
+import type { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { main } from '../../../cli/main';
-import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../fakes';
+import type { FakeClock, FakeMeshControl } from '../../fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost } from '../../support/functions-host';
 
 /**
  * The real functions on the local FC host over real HTTP, with the real engine on a temp SQLite
  * file; only the mesh and the clusters are fakes. The CLI runs in-process against it.
  */
 
-export const ALARM_TOKEN = 'alarm-token-0123456789abcdef';
-export const CONTROL_SECRET = 'control-secret-0123456789abcdef';
+export { ALARM_TOKEN, CONTROL_SECRET };
 
 export interface ControlHost {
   host: FcHost;
@@ -46,31 +41,9 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 }
 
 export async function startControlHost(): Promise<ControlHost> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-cli-'));
-  const env = {
-    ...process.env,
-    REGIONSHIFT_POLICY_FILE: 'examples/bookinfo.yaml',
-    REGIONSHIFT_SQLITE_FILE: path.join(dir, 'state.db'),
-    REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
-    REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET,
-  };
-  // A Tuesday, 11:00 in Shanghai: inside the policy's drill window.
-  const clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
-  const mesh = new FakeMeshControl({ clock });
-  const scaler = new FakeClusterScaler(clock);
-  const store = new SqliteStateStore(env.REGIONSHIFT_SQLITE_FILE);
-  let runtime: Promise<Runtime> | null = null;
-  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: () => undefined }));
-  const host = await startFcHost({
-    sYamlPath: 's.yaml',
-    port: 0,
-    env,
-    log: () => undefined,
-    loadHandler: async (key) => {
-      const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
-      return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
-    },
-  });
+  const f = await startFunctionsHost();
+  const { host, mesh, store } = f;
+  const clock = f.clock as FakeClock;
   const endpoint = `${host.url}/control`;
   const alertBody = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
   return {
@@ -85,9 +58,6 @@ export async function startControlHost(): Promise<ControlHost> {
     tick: async () =>
       (await fetch(`${host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) })).status,
     version: async () => (await store.load('bookinfo')).version,
-    stop: async () => {
-      await host.stop();
-      await store.close();
-    },
+    stop: () => f.stop(),
   };
 }

@@ -1,0 +1,71 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startFcHost, type FcHost, type HandlerModule } from '../../lab/host/fc-host';
+import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
+import type { FcContext, Runtime } from '../../shared/http/runtime-types';
+import type { ClusterScaler } from '../../shared/ports/cluster-scaler';
+import type { Clock } from '../../shared/ports/clock';
+import { buildRuntime } from '../../shared/runtime/index';
+import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../fakes';
+
+/**
+ * The real functions from s.yaml on the local FC host over real HTTP, with the real runtime and
+ * engine on a temp SQLite file and the Bookinfo example policy; only the mesh and the clusters
+ * are fakes. Shared by the host e2e tests, the CLI tests and the alarm benchmark.
+ */
+
+export const ALARM_TOKEN = 'alarm-token-0123456789abcdef';
+export const CONTROL_SECRET = 'control-secret-0123456789abcdef';
+
+export interface FunctionsHost {
+  host: FcHost;
+  mesh: FakeMeshControl;
+  scaler: ClusterScaler;
+  clock: Clock;
+  store: SqliteStateStore;
+  stateFile: string;
+  stop(): Promise<void>;
+}
+
+export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<FunctionsHost> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
+  const stateFile = path.join(dir, 'state.db');
+  const env = {
+    ...process.env,
+    REGIONSHIFT_POLICY_FILE: 'examples/bookinfo.yaml',
+    REGIONSHIFT_SQLITE_FILE: stateFile,
+    REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
+    REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET,
+  };
+  // Default: a Tuesday, 11:00 in Shanghai (inside the example policy's drill window).
+  const clock = opts.clock ?? new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
+  const mesh = new FakeMeshControl({ clock });
+  const scaler = new FakeClusterScaler(clock);
+  const store = new SqliteStateStore(stateFile);
+  let runtime: Promise<Runtime> | null = null;
+  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: () => undefined }));
+  const host = await startFcHost({
+    sYamlPath: 's.yaml',
+    port: 0,
+    env,
+    log: () => undefined,
+    loadHandler: async (key) => {
+      const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
+      return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
+    },
+  });
+  return {
+    host,
+    mesh,
+    scaler,
+    clock,
+    store,
+    stateFile,
+    async stop() {
+      await host.stop();
+      await store.close();
+    },
+  };
+}
