@@ -1,0 +1,211 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import type { StatusView } from '../../shared/engine/api';
+import { startLab, type Lab } from '../../lab/world';
+import { launchBrowser, type TestBrowser } from './browser';
+
+/**
+ * The dashboard and the lab page in headless Chromium against the lab: the product's functions
+ * on the local FC host, the twins behind them. Every command the dashboard sends is signed in
+ * the browser; the server-side status must agree with what the page shows.
+ * Screenshots go to REGIONSHIFT_SCREENSHOTS (a temp directory when unset).
+ */
+
+const REGION_A = 'cn-hangzhou';
+const REGION_B = 'cn-shanghai';
+
+let lab: Lab;
+let browser: TestBrowser;
+let page: Page;
+let dir: string;
+let shots: string;
+const pageErrors: string[] = [];
+const sentSecrets: string[] = [];
+
+async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let v = await read();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await read();
+  }
+  return v;
+}
+
+async function serverStatus(): Promise<StatusView> {
+  const res = await fetch(`${lab.controlUrl}v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as StatusView;
+}
+
+/** The applied matrix cell `src → dst` as the page shows it, found by the table's headers. */
+async function matrixCell(src: string, dst: string): Promise<string | null> {
+  const table = page.getByRole('table', { name: 'Applied traffic matrix' });
+  const headers = await table.getByRole('columnheader').allTextContents();
+  const col = headers.indexOf(dst);
+  if (col < 1) return null;
+  const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: src, exact: true }) });
+  if ((await row.count()) !== 1) return null;
+  return row.getByRole('cell').nth(col - 1).textContent();
+}
+
+/** What the user reads in one element (rendered text, whitespace collapsed), or null when it is not there (or not unique). */
+const text = async (l: Locator) => ((await l.count()) === 1 ? (await l.innerText()).replace(/\s+/g, ' ').trim() : null);
+const present = async (l: Locator) => (await l.count()) > 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'regionshift-dashboard-'));
+  shots = process.env.REGIONSHIFT_SCREENSHOTS ?? path.join(dir, 'screenshots');
+  mkdirSync(shots, { recursive: true });
+  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), log: () => undefined });
+  browser = await launchBrowser();
+  page = await browser.context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('request', (req) => {
+    const seen = [req.url(), JSON.stringify(req.headers()), req.postData() ?? ''].join('\n');
+    if (seen.includes(lab.secrets.controlSecret)) sentSecrets.push(`${req.method()} ${req.url()}`);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await lab?.stop();
+  if (!process.env.REGIONSHIFT_SCREENSHOTS && dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('dashboard and lab page in a browser', () => {
+  test('the lab page links to the dashboard, which logs in with the read token and shows both regions healthy in failover', async () => {
+    await page.goto(`${lab.labUrl}/`);
+    const href = await page.getByRole('link', { name: 'Open the dashboard' }).getAttribute('href');
+    expect(href).toBe(`${lab.controlUrl}#token=${lab.secrets.readToken}`);
+    await page.goto(href ?? '');
+
+    for (const region of [REGION_A, REGION_B]) {
+      const card = page.getByRole('article', { name: region });
+      expect(await until(() => text(card.locator('.status')), (t) => t === 'HEALTHY')).toBe('HEALTHY');
+    }
+    expect(await text(page.locator('#mode'))).toBe('mode failover');
+    expect(await text(page.locator('#mesh-name'))).toBe('bookinfo');
+    expect(await matrixCell(REGION_A, REGION_A)).toBe('100');
+    expect(await matrixCell(REGION_A, REGION_B)).toBe('0');
+    expect(await text(page.getByRole('list', { name: 'History' }))).toContain('tick');
+    // The token was taken out of the address bar once stored.
+    expect(page.url()).toBe(lab.controlUrl);
+    expect(await present(page.getByRole('region', { name: 'Active override' }))).toBe(false);
+  });
+
+  test('a wrong control secret is refused by the server and shown inline', async () => {
+    await page.getByLabel('Control secret').fill('not-the-secret-0000');
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    const form = page.locator('#override-form');
+    await form.getByRole('checkbox', { name: REGION_A }).check();
+    await page.getByLabel('Override reason (required)').fill('maintenance of the hangzhou cluster');
+    await page.getByRole('button', { name: 'Pin override' }).click();
+    const alert = form.getByRole('alert');
+    expect(await until(() => text(alert), (t) => !!t)).toBe('401 AUTH.UNAUTHORIZED: x-regionshift-signature: does not match');
+    expect((await serverStatus()).override).toBeNull();
+  });
+
+  test('pinning a drain of cn-hangzhou: the matrix moves its traffic to cn-shanghai and an override banner appears', async () => {
+    await page.getByLabel('Control secret').fill(lab.secrets.controlSecret);
+    await page.getByRole('button', { name: 'Save credentials' }).click();
+    expect(await text(page.locator('#creds-state'))).toContain('control secret set');
+    await page.getByRole('button', { name: 'Pin override' }).click();
+
+    expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100')).toBe('100');
+    expect(await matrixCell(REGION_A, REGION_A)).toBe('0');
+    const banner = page.getByRole('region', { name: 'Active override' });
+    expect(await until(() => text(banner), (t) => t !== null)).toMatch(/^Override ovr-\S+: drain cn-hangzhou · until .* · by dashboard: “maintenance of the hangzhou cluster” Clear override$/);
+    expect(await text(page.locator('#mode'))).toBe('mode distribute');
+    expect(await page.locator('#override-form .err').textContent()).toBe('');
+
+    const status = await serverStatus();
+    expect(status.override).toMatchObject({ drain: [REGION_A], actor: 'dashboard', reason: 'maintenance of the hangzhou cluster', force: false });
+    expect(status.matrix?.[REGION_A]).toEqual({ [REGION_B]: 100 });
+    expect(await text(banner)).toContain(status.override?.id ?? '?');
+    expect(await text(page.locator('#result'))).toMatch(/^Pin override Committed bookinfo-\d+: \d+ of \d+ steps? run now/);
+
+    await page.screenshot({ path: path.join(shots, 'dashboard-override.png'), fullPage: true });
+  });
+
+  test('clearing the override removes the banner, on the page and on the server', async () => {
+    await page.getByRole('button', { name: 'Clear override' }).click();
+    const banner = page.getByRole('region', { name: 'Active override' });
+    expect(await until(() => present(banner), (p) => !p)).toBe(false);
+    expect((await serverStatus()).override).toBeNull();
+    expect(await text(page.locator('#banner-err'))).toBe('');
+  });
+
+  test('pause shows the paused banner; resume takes it away', async () => {
+    await page.getByLabel('Pause reason (required)').fill('investigating alarms by hand');
+    await page.getByRole('button', { name: 'Pause automation', exact: true }).click();
+    const banner = page.getByRole('region', { name: 'Automation paused' });
+    expect(await until(() => text(banner), (t) => t !== null)).toMatch(/^Automation paused by dashboard at .*: “investigating alarms by hand” Resume automation$/);
+    expect((await serverStatus()).paused).toMatchObject({ actor: 'dashboard', reason: 'investigating alarms by hand' });
+
+    await banner.getByRole('button', { name: 'Resume automation' }).click();
+    expect(await until(() => present(banner), (p) => !p)).toBe(false);
+    expect((await serverStatus()).paused).toBeNull();
+  });
+
+  test('an override without a reason shows the API error inline and changes nothing', async () => {
+    const before = await serverStatus();
+    await page.getByLabel('Override reason (required)').fill('');
+    await page.getByRole('button', { name: 'Pin override' }).click();
+    const alert = page.locator('#override-form').getByRole('alert');
+    expect(await until(() => text(alert), (t) => !!t)).toBe('400 INPUT.INVALID: body.reason: required (say why, for the audit log)');
+    const after = await serverStatus();
+    expect(after.version).toBe(before.version);
+    expect(after.override).toBeNull();
+  });
+
+  test('a dry run shows the explain lines and commits nothing', async () => {
+    const before = await serverStatus();
+    await page.getByLabel('Drill region').selectOption(REGION_B);
+    await page.getByLabel('Drill reason').fill('game day rehearsal');
+    await page.getByRole('button', { name: 'Dry run drill' }).click();
+    const result = page.locator('#result');
+    expect(await until(() => text(result.getByRole('heading')), (t) => t === 'Dry run: start drill')).toBe('Dry run: start drill');
+    expect(await text(result)).toContain('Dry run: nothing was committed.');
+    // Whether the drill window is open right now or not, the explanation names the drill.
+    expect(await text(result.getByLabel('Explain'))).toContain('drill');
+    const after = await serverStatus();
+    expect(after.version).toBe(before.version);
+    expect(after.drill).toBeNull();
+  });
+
+  test('the lab page injects a region-down fault on reviews in cn-hangzhou, lists it and deletes it', async () => {
+    await page.goto(`${lab.labUrl}/`);
+    await page.getByLabel('Kind').selectOption('region-down');
+    await page.getByLabel('Region', { exact: true }).fill(REGION_A);
+    await page.getByLabel('Service', { exact: true }).fill('reviews');
+    await page.getByRole('button', { name: 'Inject fault' }).click();
+
+    const faults = page.getByRole('table', { name: 'Active faults' });
+    const row = faults.getByRole('row').filter({ hasText: 'region-down' });
+    expect(await until(() => text(row), (t) => t !== null)).toMatch(/^flt-\d+ region-down cn-hangzhou reviews — pods down until deleted Delete$/);
+    const [fault] = lab.faults.list();
+    expect(fault).toMatchObject({ kind: 'region-down', region: REGION_A, service: 'reviews', version: null });
+
+    await page.getByLabel('Gateway').fill('gw-shanghai');
+    await page.getByRole('button', { name: 'Send 2000 requests' }).click();
+    const breakdown = page.getByRole('table', { name: 'Served breakdown' });
+    expect(await until(() => present(breakdown), (p) => p)).toBe(true);
+    expect(await text(page.locator('#send-result p').first())).toMatch(/^2000 requests via gw-shanghai: 2000 ok, 0 failed/);
+    expect(await text(breakdown.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'reviews' }) }))).toBe('reviews 0 (0%) 2000 (100%)');
+    const card = page.getByRole('article', { name: /gw-shanghai/ });
+    expect(await until(() => text(card), (t) => t !== null)).toContain('2000 requests');
+    await page.screenshot({ path: path.join(shots, 'lab-page.png'), fullPage: true });
+
+    await page.getByRole('button', { name: `Delete fault ${fault?.id ?? '?'}` }).click();
+    expect(await until(() => present(row), (p) => !p)).toBe(false);
+    expect(lab.faults.list()).toEqual([]);
+  });
+
+  test('no script errors, and the control secret never left the browser', () => {
+    expect(pageErrors).toEqual([]);
+    expect(sentSecrets).toEqual([]);
+  });
+});
