@@ -62,6 +62,7 @@ beforeAll(async () => {
   lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), log: () => undefined });
   browser = await launchBrowser();
   page = await browser.context.newPage();
+  page.setDefaultTimeout(10_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('request', (req) => {
     const seen = [req.url(), JSON.stringify(req.headers()), req.postData() ?? ''].join('\n');
@@ -171,9 +172,22 @@ describe('dashboard and lab page in a browser', () => {
     expect(await text(result)).toContain('Dry run: nothing was committed.');
     // Whether the drill window is open right now or not, the explanation names the drill.
     expect(await text(result.getByLabel('Explain'))).toContain('drill');
+
+    // A pinned matrix: the 90/10 preset fills the editor; the server accepts the matrix it builds.
+    expect(await page.getByRole('button', { name: `90/10 from ${REGION_A}` }).isVisible()).toBe(false);
+    await page.getByRole('radio', { name: 'Pin a matrix' }).check();
+    await page.getByRole('button', { name: `90/10 from ${REGION_A}` }).click();
+    expect(await page.getByLabel(`${REGION_A} → ${REGION_B} %`).inputValue()).toBe('10');
+    await page.getByLabel('Override reason (required)').fill('evening shift rehearsal');
+    await page.getByRole('button', { name: 'Dry run override' }).click();
+    expect(await until(() => text(result.getByRole('heading')), (t) => t === 'Dry run: pin override')).toBe('Dry run: pin override');
+    expect(await text(result.getByLabel('Explain'))).toContain('mesh → distribute: cn-hangzhou→{cn-hangzhou:90, cn-shanghai:10} cn-shanghai→{cn-shanghai:100}');
+    expect(await page.locator('#override-form .err').textContent()).toBe('');
+
     const after = await serverStatus();
     expect(after.version).toBe(before.version);
     expect(after.drill).toBeNull();
+    expect(after.override).toBeNull();
   });
 
   test('the lab page injects a region-down fault on reviews in cn-hangzhou, lists it and deletes it', async () => {
