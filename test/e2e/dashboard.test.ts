@@ -73,7 +73,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await lab?.stop();
-  if (!process.env.REGIONSHIFT_SCREENSHOTS && dir) rmSync(dir, { recursive: true, force: true });
+  // The state file goes; screenshots stay only when written to REGIONSHIFT_SCREENSHOTS.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('dashboard and lab page in a browser', () => {
