@@ -8,7 +8,7 @@ import { AlarmDelivery } from './dataplane/alarm-delivery';
 import { AlarmEvaluator } from './dataplane/alarms';
 import { labApiHandler } from './dataplane/api';
 import { LabDataPlane } from './dataplane/engine';
-import { FaultBook } from './dataplane/faults';
+import { FaultBook, deploymentsForFault, type FaultEvent } from './dataplane/faults';
 import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
 import { DEPLOYMENTS, DESTINATION_RULES } from './k8s/resources';
@@ -34,6 +34,10 @@ export interface LabOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Start background traffic and alarm evaluation (default true). */
   background?: boolean;
+  /** The DestinationRules' outlier detection (default: 5 consecutive 5xx, 5 s interval, 30 s ejection, up to 100%). */
+  outlierDetection?: Record<string, unknown>;
+  /** Policy fields to set over the lab periods (e.g. shorter holds in tests). */
+  policy?: Record<string, Record<string, unknown>>;
 }
 
 export interface Lab {
@@ -52,16 +56,23 @@ export interface Lab {
 }
 
 /** Lab periods: the example policy with times short enough to watch a whole loop in a few minutes. */
-export function labPolicyYaml(policyFile: string): string {
+export function labPolicyYaml(policyFile: string, overrides: Record<string, Record<string, unknown>> = {}): string {
   const policy = parseYaml(readFileSync(policyFile, 'utf8')) as Record<string, Record<string, unknown>>;
-  policy.recovery = { ...(policy.recovery ?? {}), holdFor: '20s', stepHold: '15s', maxHold: '5m' };
-  policy.safety = { ...(policy.safety ?? {}), cooldown: '5s', stepInterval: '10s' };
-  policy.detection = { ...(policy.detection ?? {}), defaultTtl: '10m' };
-  policy.scaling = { ...(policy.scaling ?? {}), readyTimeout: '60s', scaleDownDelay: '2m' };
+  const lab: Record<string, Record<string, unknown>> = {
+    recovery: { holdFor: '20s', stepHold: '15s', maxHold: '5m' },
+    safety: { cooldown: '5s', stepInterval: '10s' },
+    detection: { defaultTtl: '10m' },
+    scaling: { readyTimeout: '60s', scaleDownDelay: '2m' },
+  };
+  for (const section of new Set([...Object.keys(lab), ...Object.keys(overrides)])) {
+    policy[section] = { ...(policy[section] ?? {}), ...(lab[section] ?? {}), ...(overrides[section] ?? {}) };
+  }
   return stringifyYaml(policy);
 }
 
-function seed(cp: LabControlPlane, topology: Topology): void {
+const DEFAULT_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 };
+
+function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.
@@ -77,9 +88,34 @@ function seed(cp: LabControlPlane, topology: Topology): void {
   for (const s of topology.services) {
     cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
       metadata: { name: s.name },
-      spec: { host: s.name, trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 } }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
+      spec: { host: s.name, trafficPolicy: { outlierDetection }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
     });
   }
+}
+
+/**
+ * A scale-to-zero fault acts on the control plane, as an operator's `kubectl scale` would: the
+ * Deployments go to 0, and back to what they had once no such fault covers them any more.
+ */
+function scaleToZeroListener(cp: LabControlPlane, topology: Topology, faults: FaultBook) {
+  const before = new Map<string, number>();
+  const key = (d: { cluster: string; namespace: string; name: string }) => `${d.cluster}/${d.namespace}/${d.name}`;
+  const setReplicas = (d: { cluster: string; namespace: string; name: string }, replicas: number) =>
+    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({ ...current, spec: { ...(current.spec as object), replicas } }));
+  return (e: FaultEvent) => {
+    if (e.fault.kind !== 'scale-to-zero') return;
+    for (const d of deploymentsForFault(topology, e.fault)) {
+      if (e.type === 'injected') {
+        if (!before.has(key(d))) before.set(key(d), (cp.store.get(d.cluster, DEPLOYMENTS, d.namespace, d.name).spec as { replicas?: number }).replicas ?? d.replicas);
+        setReplicas(d, 0);
+        continue;
+      }
+      const stillCovered = faults.list().some((f) => f.id !== e.fault.id && deploymentsForFault(topology, f).some((o) => key(o) === key(d)));
+      if (stillCovered) continue;
+      setReplicas(d, before.get(key(d)) ?? d.replicas);
+      before.delete(key(d));
+    }
+  };
 }
 
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
@@ -90,13 +126,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
   const clusters = topology.regions.map((r) => r.cluster);
   const controlPlane = await startLabControlPlane({ clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500 });
-  seed(controlPlane, topology);
+  seed(controlPlane, topology, opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION);
 
   const env: Record<string, string | undefined> = {
     ...process.env,
     REGIONSHIFT_STATE: 'sqlite',
     REGIONSHIFT_SQLITE_FILE: opts.stateFile ?? '.regionshift/lab-state.db',
-    REGIONSHIFT_POLICY: labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml'),
+    REGIONSHIFT_POLICY: labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy),
     REGIONSHIFT_ALARM_TOKEN: secrets.alarmToken,
     REGIONSHIFT_CONTROL_SECRET: secrets.controlSecret,
     REGIONSHIFT_READ_TOKEN: secrets.readToken,
@@ -114,6 +150,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 
   const metrics = new TrafficMetrics();
   const faults = new FaultBook(clock);
+  faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
   const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
   const delivery = new AlarmDelivery({ clock });
   const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: `${host.url}/_events/cluster-events` } });
@@ -124,7 +161,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       if (await api(req, res)) return;
       if (req.method === 'GET' && (req.url === '/' || req.url === '/lab')) {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(renderLabPage({ controlUrl: `${host.url}/control/`, readToken: secrets.readToken }));
+        res.end(renderLabPage({ controlUrl: `${host.url}/control/`, readToken: secrets.readToken, topology }));
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
