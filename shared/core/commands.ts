@@ -1,4 +1,4 @@
-import { globMatchName } from './glob';
+import { globMatch } from './glob';
 import { matrixProblems } from './matrix';
 import type { Policy } from './policy';
 import type { ControlCommand, MeshState, Refusal, Signal } from './types';
@@ -116,6 +116,6 @@ export function abortDrill(policy: Policy, state: MeshState, why: string, now?: 
 /** Does a real signal abort the running drill? Any real signal firing anywhere does; an outcome alarm is named as such. */
 export function drillAbortReason(policy: Policy, state: MeshState, signal: Signal): string | null {
   if (!state.drill || signal.source === 'drill' || signal.status !== 'firing') return null;
-  const outcome = policy.drills.outcomeAlarms.find((g) => globMatchName(g, signal.name ?? ''));
+  const outcome = policy.drills.outcomeAlarms.find((g) => globMatch(g, signal.name ?? ''));
   return outcome ? `aborted: outcome alarm ${signal.name} fired` : `aborted: real signal ${signal.key} fired in ${signal.region}`;
 }
