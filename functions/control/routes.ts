@@ -1,12 +1,11 @@
-import type { z } from 'zod';
 import { ValidationError } from '../../shared/core/errors';
 import { matrixProblems } from '../../shared/core/matrix';
+import { parseWith } from '../../shared/http/fc-envelopes';
 import type { Policy } from '../../shared/core/policy';
 import type { ControlCommand } from '../../shared/core/types';
 import type { DecisionOutcome } from '../../shared/engine/api';
 import { MethodNotAllowedError, NotFoundError } from '../../shared/http/errors';
-import { parseWith } from '../../shared/http/fc-envelopes';
-import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { jsonBodyOf as bodyOf, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
 import type { Runtime } from '../../shared/http/runtime-types';
 import { renderDashboard } from './dashboard';
 import { actorHeader, commandBody, drillBody, historyQuery, idParam, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
@@ -16,16 +15,6 @@ interface Route {
   method: string;
   pattern: string;
   run: RouteRun;
-}
-
-function bodyOf<S extends z.ZodType>(schema: S, req: HttpRequest, optional = false): z.output<S> {
-  if (req.bodyProblem) throw new ValidationError([req.bodyProblem]);
-  if (req.json === undefined) {
-    if (req.rawBody.trim() === '' && optional) return parseWith(schema, {}, ['body']);
-    if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a JSON object)']);
-    throw new ValidationError([`body: must be JSON (content-type: application/json), got ${req.headers['content-type'] ?? 'no content type'}`]);
-  }
-  return parseWith(schema, req.json, ['body']);
 }
 
 function actorOf(req: HttpRequest): string {

@@ -1,4 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
+import type { z } from 'zod';
+import { ValidationError } from '../core/errors';
 import { decodeFcEvent, fcHttpEnvelopeSchema, parseWith } from './fc-envelopes';
 import type { FcContext } from './runtime-types';
 
@@ -88,4 +90,15 @@ export function fcHttpEvent(): MiddlewareObj<unknown, HttpReply | undefined, Err
     request.response = { ...reply, headers: reply.headers ?? {}, isBase64Encoded: reply.isBase64Encoded ?? false };
   }
   return { before: fcHttpEventBefore, after: fcHttpEventAfter };
+}
+
+/** The request's JSON body through a schema; problems name `body.<field>` (400). `optional`: an empty body is `{}`. */
+export function jsonBodyOf<S extends z.ZodType>(schema: S, req: HttpRequest, optional = false): z.output<S> {
+  if (req.bodyProblem) throw new ValidationError([req.bodyProblem]);
+  if (req.json === undefined) {
+    if (req.rawBody.trim() === '' && optional) return parseWith(schema, {}, ['body']);
+    if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a JSON object)']);
+    throw new ValidationError([`body: must be JSON (content-type: application/json), got ${req.headers['content-type'] ?? 'no content type'}`]);
+  }
+  return parseWith(schema, req.json, ['body']);
 }

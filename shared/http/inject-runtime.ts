@@ -23,15 +23,16 @@ type FcHandler = (event: never, context: FcContext) => Promise<unknown>;
 /**
  * FC 3.0 gives a function one handler for all its triggers (a trigger cannot name its own entry
  * point), so a function with an HTTP trigger and an EventBridge trigger routes by the event's shape.
- * Events that are not JSON go to the HTTP chain, which answers them with a 400.
+ * Events that are not JSON go to the HTTP chain (which answers them with a 400), or to the event
+ * chain when that is the function's main way in (`undecodable: 'other'`).
  */
-export function byEventShape(routes: { http: FcHandler; other: FcHandler }): (event: unknown, context: FcContext) => Promise<unknown> {
+export function byEventShape(routes: { http: FcHandler; other: FcHandler; undecodable?: 'http' | 'other' }): (event: unknown, context: FcContext) => Promise<unknown> {
   return async function dispatchByEventShape(event: unknown, context: FcContext) {
     let decoded: unknown;
     try {
       decoded = decodeFcEvent(event);
     } catch {
-      return routes.http(event as never, context);
+      return (routes.undecodable === 'other' ? routes.other : routes.http)(event as never, context);
     }
     return isHttpEnvelope(decoded) ? routes.http(event as never, context) : routes.other(event as never, context);
   };

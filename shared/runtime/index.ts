@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { notifierFor } from '../adapters/notify';
 import { Engine } from '../engine/engine';
+import { signRequest } from '../http/auth';
 import type { FcContext, Runtime } from '../http/runtime-types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
@@ -44,7 +45,11 @@ export async function buildRuntime(env: Record<string, string | undefined>, cont
   const executorUrl = e.REGIONSHIFT_EXECUTOR_URL;
   const handoff = executorUrl
     ? async (planId: string) => {
-        const res = await fetch(executorUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async' }, body: JSON.stringify({ planId }) });
+        // FC runs an HTTP-triggered call with this header asynchronously and answers 202 at once;
+        // the executor's HTTP trigger checks the same signature as the control API.
+        const body = JSON.stringify({ planId });
+        const signed = signRequest({ secret: e.REGIONSHIFT_CONTROL_SECRET, method: 'POST', path: new URL(executorUrl).pathname, body });
+        const res = await fetch(executorUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async', ...signed.headers }, body });
         if (res.status !== 202) throw new Error(`async invocation of the executor answered ${res.status}`);
       }
     : undefined;

@@ -32,9 +32,9 @@ describe('s.yaml', () => {
     }
   });
 
-  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none', () => {
+  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor http (async handoff)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
-    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: [] });
+    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: ['http'] });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
     expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'] });

@@ -1,7 +1,8 @@
 import { makeHandler as makeExecutorHandler } from '../../../functions/executor/handler';
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import type { PlanRecord } from '../../../shared/ports/state-store';
-import { fakeRuntime, fcContext, plan } from './fake-runtime';
+import { signRequest } from '../../../shared/http/auth';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, plan } from './fake-runtime';
 
 const timerEvent = (payload?: string) => Buffer.from(JSON.stringify({ triggerTime: '2026-11-03T02:16:00Z', triggerName: 'tick', ...(payload !== undefined && { payload }) }));
 
@@ -77,6 +78,31 @@ describe('executor function (async invocation)', () => {
     const rt = fakeRuntime();
     const result = await makeExecutorHandler(async () => rt)(Buffer.from(payload), fcContext());
     expect(result).toMatchObject({ accepted: false, error: { problems: [expect.stringContaining(problem)] } });
+    expect(rt.engine.calls).toEqual([]);
+  });
+});
+
+describe('executor function (HTTP trigger, called with X-Fc-Invocation-Type: Async)', () => {
+  const call = (headers: Record<string, string>, body: string) =>
+    httpEvent({ method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async', ...headers }, body });
+  const signed = (body: string) => signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/', body }).headers;
+
+  test('a request signed with the control secret runs the plan', async () => {
+    const rt = fakeRuntime();
+    const body = '{"planId":"p-7"}';
+    const reply = (await makeExecutorHandler(async () => rt)(call(signed(body), body), fcContext())) as { statusCode: number; body: string };
+    expect({ status: reply.statusCode, body: JSON.parse(reply.body) }).toEqual({ status: 200, body: { planId: 'p-7', found: false } });
+    expect(rt.engine.calls).toEqual([{ method: 'execute', planId: 'p-7' }]);
+  });
+
+  test.each([
+    ['unsigned', {}, '{"planId":"p-7"}', 401],
+    ['signed for another body', signed('{"planId":"p-8"}'), '{"planId":"p-7"}', 401],
+    ['signed, but not a plan id', signed('{"planId":"../x"}'), '{"planId":"../x"}', 400],
+  ])('%s → %d and nothing runs', async (_name, headers, body, status) => {
+    const rt = fakeRuntime();
+    const reply = (await makeExecutorHandler(async () => rt)(call(headers, body), fcContext())) as { statusCode: number };
+    expect(reply.statusCode).toBe(status);
     expect(rt.engine.calls).toEqual([]);
   });
 });
