@@ -1,3 +1,5 @@
+import { PAGE_DOM_HELPERS } from '../shared/http/page-dom';
+
 /**
  * The lab's page: where each gateway's requests are served right now, the 5xx they meet, the
  * faults in force (with a way to inject and delete them), a button that sends a burst of
@@ -77,19 +79,7 @@ const SCRIPT = String.raw`
     for (const s of hints.services) known.services.set(s.name, new Set(s.versions));
     for (const g of hints.gateways) known.gateways.set(g.name, g.region);
   }
-  const $ = (id) => document.getElementById(id);
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') node.className = v;
-      else if (k === 'text') node.textContent = v;
-      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
-    return node;
-  }
+${PAGE_DOM_HELPERS}
   const pct = (n, total) => (total ? Math.round((1000 * n) / total) / 10 : 0);
 
   async function call(method, path, body) {

@@ -1,3 +1,5 @@
+import { PAGE_DOM_HELPERS } from '../../shared/http/page-dom';
+
 /**
  * The dashboard page served at `GET /`: one self-contained HTML document (no external assets),
  * holding no data itself. Its script reads `v1/status` and `v1/history` with the read token
@@ -97,19 +99,7 @@ const SCRIPT = String.raw`
   // Relative to the page, whatever prefix serves it: '…/control/' or '…/control' both end in '/'.
   const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
 
-  const $ = (id) => document.getElementById(id);
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') node.className = v;
-      else if (k === 'text') node.textContent = v;
-      else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v === true ? '' : String(v));
-    }
-    for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
-    return node;
-  }
+${PAGE_DOM_HELPERS}
 
   let clockOffsetMs = 0;
   let status = null;

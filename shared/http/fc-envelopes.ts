@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { formatIssues } from '../core/policy';
+import { decodeJsonPayload } from '../signals/raw-alarm';
 
 /** Zod shapes of the events FC 3.0 hands a Node.js handler (platform facts: "Function Compute 3.0"). */
 
@@ -56,17 +57,8 @@ export type CloudEvent = z.output<typeof cloudEventSchema>;
  * object already parsed. Anything that is not JSON is bad input, reported against `what`.
  */
 export function decodeFcEvent(event: unknown, what = '(event)'): unknown {
-  let text: string;
-  if (typeof event === 'string') text = event;
-  else if (event instanceof Uint8Array) text = Buffer.from(event).toString('utf8');
-  else if (event === undefined || event === null) throw new ValidationError([`${what}: empty`]);
-  else return event;
-  if (text.trim() === '') throw new ValidationError([`${what}: empty`]);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ValidationError([`${what}: not valid JSON (${(err as Error).message})`]);
-  }
+  if (event === undefined || event === null) throw new ValidationError([`${what}: empty`]);
+  return decodeJsonPayload(event, what);
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix: PropertyKey[] = []): z.output<S> {
