@@ -58,3 +58,15 @@ test('failover on and reviews-v1 scaled to 0 in hangzhou: every hangzhou request
   const back = await sendRequests(lab, 'gw-hangzhou', 500);
   expect(share(back, 'reviews', 'cn-hangzhou')).toBe(100);
 });
+
+test('a scale-to-zero fault from the lab API scales reviews-v1 to 0 through the control plane, and back when cleared', async () => {
+  const res = await fetch(`${lab.labUrl}/lab/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1' }) });
+  expect(res.status).toBe(201);
+  const { id } = (await res.json()) as { id: string };
+  expect(lab.controlPlane.routing.replicas('c-hangzhou', 'default', 'reviews-v1')).toEqual({ desired: 0, ready: 0 });
+  const hz = await sendRequests(lab, 'gw-hangzhou', 1000);
+  expect({ failed: hz.failed, reviewsInShanghai: share(hz, 'reviews', 'cn-shanghai') }).toEqual({ failed: 0, reviewsInShanghai: 100 });
+  expect((await fetch(`${lab.labUrl}/lab/v1/faults/${id}`, { method: 'DELETE' })).status).toBe(200);
+  expect(lab.controlPlane.routing.replicas('c-hangzhou', 'default', 'reviews-v1')?.desired).toBe(2);
+  await waitFor('reviews-v1 ready again', () => lab.controlPlane.routing.replicas('c-hangzhou', 'default', 'reviews-v1')?.ready === 2, 10_000);
+});
