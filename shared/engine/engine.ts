@@ -118,27 +118,35 @@ export class Engine implements EngineApi {
     return this.act({ kind: 'command', command }, command.actor, opts.dryRun);
   }
 
+  /**
+   * One tick shares one budget between its own decision, the plans it resumes and the drift
+   * check, so a slow mesh cannot push the invocation past the function's timeout; whatever is
+   * left over waits for the next tick.
+   */
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null }> {
+    const deadline = this.deps.clock.now() + this.deps.budgetMs;
     const decision = await this.act({ kind: 'tick' }, 'scheduler');
-    const resumed = await this.resumeDue();
-    const drift = await this.checkDrift();
+    const resumed = await this.resumeDue(deadline);
+    const drift = this.deps.clock.now() < deadline ? await this.checkDrift(deadline) : null;
     return { decision, resumed, drift };
   }
 
   /** Plans whose next step is due and whose lease is free or lapsed (a crashed instance's). */
-  private async resumeDue(): Promise<string[]> {
+  private async resumeDue(deadline: number): Promise<string[]> {
     const now = this.deps.clock.now();
     const resumed: string[] = [];
     for (const rec of await this.deps.store.listOpenPlans(this.mesh)) {
       if (rec.dueAt > now || (rec.leaseOwner !== null && rec.leaseUntil > now)) continue;
-      const run = await runPlan(this.exec, rec.plan.id, 'all');
+      const left = deadline - this.deps.clock.now();
+      if (left <= 0) break;
+      const run = await runPlan({ ...this.exec, budgetMs: left }, rec.plan.id, 'all');
       if (run.executed > 0 || run.record?.status !== 'pending') resumed.push(rec.plan.id);
     }
     return resumed;
   }
 
   /** Compare the live mesh config with what was applied; act per policy.drift. */
-  private async checkDrift(): Promise<string | null> {
+  private async checkDrift(deadline: number): Promise<string | null> {
     const { store, policy, mesh: meshControl } = this.deps;
     const { state } = await store.load(this.mesh);
     if (!state?.applied) return null;
@@ -158,7 +166,6 @@ export class Engine implements EngineApi {
     await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
-      const deadline = this.deps.clock.now() + this.deps.budgetMs;
       try {
         await withRetry(() => meshControl.apply(expected), { clock: this.deps.clock, deadline, random: this.deps.random });
       } catch (err) {
