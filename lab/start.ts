@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { startLab } from './world';
 
 /**
@@ -5,7 +6,9 @@ import { startLab } from './world';
  * seconds, where each gateway's traffic is served, each region's health and the mesh mode.
  */
 const port = Number(process.env.PORT ?? 8080);
-const lab = await startLab({ port, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+// The twins start fresh every time, so the product's state does too.
+rmSync('.regionshift/lab', { recursive: true, force: true });
+const lab = await startLab({ port, stateFile: '.regionshift/lab/state.db', log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
 process.stdout.write(`regionshift lab is running (everything on 127.0.0.1)
   dashboard        ${lab.controlUrl}   (read token: ${lab.secrets.readToken})
@@ -13,6 +16,7 @@ process.stdout.write(`regionshift lab is running (everything on 127.0.0.1)
   functions        ${lab.hostUrl}/<function>/…   (alarm, control, cluster-events; POST /_invoke/<function>)
   lab API          ${lab.labUrl}/lab/v1/requests | faults | traffic
   mesh twins       ${lab.controlPlane.baseUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
+  function logs    ${lab.logFile}
   control secret   ${lab.secrets.controlSecret}   (sign with: npx regionshift status --endpoint ${lab.hostUrl}/control --secret …)
 try: curl -XPOST ${lab.labUrl}/lab/v1/faults -d '{"kind":"region-down","region":"cn-hangzhou","service":"reviews"}'
 `);

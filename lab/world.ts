@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -43,6 +44,8 @@ export interface LabOptions {
 export interface Lab {
   hostUrl: string;
   labUrl: string;
+  /** The functions' structured log (one JSON line per invocation and decision). */
+  logFile: string;
   controlUrl: string;
   controlPlane: LabControlPlane;
   dataPlane: LabDataPlane;
@@ -128,10 +131,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const controlPlane = await startLabControlPlane({ clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500 });
   seed(controlPlane, topology, opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION);
 
+  const stateFile = opts.stateFile ?? '.regionshift/lab-state.db';
+  mkdirSync(path.dirname(stateFile), { recursive: true });
   const env: Record<string, string | undefined> = {
     ...process.env,
     REGIONSHIFT_STATE: 'sqlite',
-    REGIONSHIFT_SQLITE_FILE: opts.stateFile ?? '.regionshift/lab-state.db',
+    REGIONSHIFT_SQLITE_FILE: stateFile,
+    REGIONSHIFT_LOG_FILE: path.join(path.dirname(stateFile), 'functions.log'),
     REGIONSHIFT_POLICY: labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy),
     REGIONSHIFT_ALARM_TOKEN: secrets.alarmToken,
     REGIONSHIFT_CONTROL_SECRET: secrets.controlSecret,
@@ -144,9 +150,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,
   };
   // The host serves the handlers in this process; their runtime reads process.env at cold start.
-  for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) process.env[k] = v;
+  const savedEnv = new Map<string, string | undefined>();
+  const setEnv = (k: string, v: string | undefined) => {
+    if (!savedEnv.has(k)) savedEnv.set(k, process.env[k]);
+    process.env[k] = v;
+  };
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
   const host = await startFcHost({ sYamlPath: 's.yaml', port: opts.port ?? 0, env, log });
-  process.env.REGIONSHIFT_EXECUTOR_URL = `${host.url}/_invoke/executor`;
+  setEnv('REGIONSHIFT_EXECUTOR_URL', `${host.url}/_invoke/executor`);
 
   const metrics = new TrafficMetrics();
   const faults = new FaultBook(clock);
@@ -186,6 +197,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   return {
     hostUrl: host.url,
     labUrl,
+    logFile: env.REGIONSHIFT_LOG_FILE as string,
     controlUrl: `${host.url}/control/`,
     controlPlane,
     dataPlane,
@@ -204,6 +216,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await host.stop();
       await new Promise<void>((resolve) => labServer.close(() => resolve()));
       await controlPlane.stop();
+      // Leave the process as it was: a later lab or host in this process builds its runtime from it.
+      for (const [k, v] of savedEnv) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     },
   };
 }

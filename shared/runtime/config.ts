@@ -20,6 +20,8 @@ const envSchema = z.object({
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */
   REGIONSHIFT_ASM_ENDPOINT: z.string().url().optional(),
   REGIONSHIFT_CS_ENDPOINT: z.string().url().optional(),
+  /** Local runs only: append the structured log lines to this file instead of stdout. */
+  REGIONSHIFT_LOG_FILE: z.string().optional(),
   REGIONSHIFT_BUDGET_MS: z.coerce.number().int().positive().default(20_000),
   TABLESTORE_ENDPOINT: z.string().optional(),
   TABLESTORE_INSTANCE: z.string().optional(),

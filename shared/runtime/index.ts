@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { notifierFor } from '../adapters/notify';
 import { Engine } from '../engine/engine';
 import { signRequest } from '../http/auth';
@@ -9,6 +10,15 @@ import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv } from './config';
+
+/** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
+function structuredLog(file: string | undefined): (line: Record<string, unknown>) => void {
+  return (line) => {
+    const text = `${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`;
+    if (file) appendFileSync(file, text);
+    else process.stdout.write(text);
+  };
+}
 
 /**
  * Builds the runtime a handler needs from the environment: policy, state store, mesh and
@@ -23,12 +33,11 @@ export interface RuntimeOverrides {
   log?: (line: Record<string, unknown>) => void;
 }
 
-const writeLog = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ t: new Date().toISOString(), ...line })}\n`);
 
 export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const e = parseRuntimeEnv(env);
   const policy = loadRuntimePolicy(e, env);
-  const log = overrides.log ?? writeLog;
+  const log = overrides.log ?? structuredLog(e.REGIONSHIFT_LOG_FILE);
   const clock = overrides.clock ?? systemClock;
   let store = overrides.store;
   if (!store) {

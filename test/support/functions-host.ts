@@ -32,8 +32,10 @@ export interface FunctionsHost {
 export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<FunctionsHost> {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
   const stateFile = path.join(dir, 'state.db');
+  // Nothing another harness in this process left behind (a lab's executor URL, policy, log file).
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGIONSHIFT_')));
   const env = {
-    ...process.env,
+    ...inherited,
     REGIONSHIFT_POLICY_FILE: 'examples/bookinfo.yaml',
     REGIONSHIFT_SQLITE_FILE: stateFile,
     REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
