@@ -1,0 +1,135 @@
+import type { DecisionOutcome, StatusView } from '../shared/engine/api';
+import type { StoredEvent } from '../shared/ports/state-store';
+import { apiErrorOf, type ApiReply } from './client';
+
+/** How the control commands print the API's answers for a person (`--json` prints them raw). */
+
+export interface Out {
+  log(s: string): void;
+  error(s: string): void;
+}
+
+const pct = (row: Record<string, number>) =>
+  Object.entries(row)
+    .filter(([, v]) => v > 0)
+    .map(([dst, v]) => `${dst} ${v}%`)
+    .join(', ');
+
+function matrixLines(m: Record<string, Record<string, number>> | null | undefined, indent = '  '): string[] {
+  if (!m) return [];
+  return Object.entries(m).map(([src, row]) => `${indent}${src} → ${pct(row)}`);
+}
+
+const when = (iso: string | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
+
+export function renderStatus(s: StatusView, out: Out): void {
+  out.log(`mesh ${s.mesh}  (state version ${s.version}, ${s.at})`);
+  out.log(s.paused ? `automation: PAUSED by ${s.paused.actor} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}` : 'automation: on');
+  out.log('health:');
+  const width = Math.max(0, ...Object.keys(s.health ?? {}).map((r) => r.length));
+  for (const [region, h] of Object.entries(s.health ?? {})) {
+    const status = h.step !== undefined ? `${h.status} (step ${h.step})` : h.status;
+    const since = when(h.since);
+    const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
+    out.log(`  ${region.padEnd(width)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd());
+  }
+  out.log(`mode: ${s.config?.mode ?? '(nothing applied yet)'}`);
+  if (s.matrix) {
+    out.log('matrix:');
+    for (const l of matrixLines(s.matrix)) out.log(l);
+  }
+  const o = s.override;
+  if (o) {
+    const what = o.drain ? `drain ${o.drain.join(', ')}` : 'matrix';
+    out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
+    if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
+  } else out.log('override: none');
+  const d = s.drill;
+  out.log(d ? `drill: ${d.id}  ${d.region} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
+  if (s.activeSignals?.length) {
+    out.log('active signals:');
+    for (const sig of s.activeSignals) out.log(`  ${sig.region} ${sig.severity}  ${sig.source}  ${sig.key}  at ${sig.at}`);
+  } else out.log('active signals: none');
+  if (s.openPlans?.length) {
+    out.log('open plans:');
+    for (const p of s.openPlans) out.log(`  ${p.id}  ${p.status}  ${p.done}/${p.steps} steps done  due ${p.dueAt}`);
+  } else out.log('open plans: none');
+  if (s.refused?.length) {
+    out.log('last refusals:');
+    for (const r of s.refused) out.log(`  ${r.rule}: ${r.message}`);
+  } else out.log('last refusals: none');
+}
+
+export function renderHistory(reply: { events: StoredEvent[]; next: number | null }, out: Out): void {
+  if (reply.events.length === 0) {
+    out.log('no events');
+    return;
+  }
+  for (const e of reply.events) {
+    out.log(`${e.seq}  ${new Date(e.at).toISOString()}  ${e.kind.padEnd(8)}  ${e.actor}  ${e.summary}${e.planId ? `  [${e.planId}]` : ''}`);
+  }
+  if (reply.next !== null) out.log(`(older events: regionshift history --before ${reply.next})`);
+}
+
+type Step = DecisionOutcome['plan']['steps'][number];
+
+function stepLine(s: Step): string {
+  switch (s.kind) {
+    case 'mesh':
+      return `mesh → ${s.config.mode}: ${Object.entries(s.matrix).map(([src, row]) => `${src} → ${pct(row)}`).join('; ')}`;
+    case 'scale':
+      return `scale ${s.cluster} ${s.namespace}/${s.deployment} (${s.region}): ${s.from} → ${s.to}${s.waitReady ? ', waits until ready' : ''}${s.notBefore !== undefined ? `, not before ${new Date(s.notBefore).toISOString()}` : ''}`;
+    case 'notify':
+      return `notify ${s.level}: ${s.message}`;
+  }
+}
+
+/**
+ * A decision: the engine's explain lines (which name each step as it planned it), then for a dry
+ * run the numbered steps it would run, for a command what was committed and run.
+ */
+export function renderOutcome(o: DecisionOutcome & { dryRun?: boolean }, out: Out): void {
+  if (o.dryRun) out.log('dry run: nothing was committed');
+  for (const line of o.explain ?? []) out.log(line);
+  const steps = o.plan?.steps ?? [];
+  if (o.dryRun) {
+    if (steps.length) {
+      out.log('steps it would run:');
+      steps.forEach((s, i) => out.log(`  ${i + 1}. ${stepLine(s)}`));
+    } else out.log('steps it would run: none');
+  }
+  if (o.plan?.refused?.length) {
+    out.log(o.dryRun ? 'it would be refused:' : 'refused:');
+    for (const r of o.plan.refused) out.log(`  ${r.rule}: ${r.message}`);
+  }
+  if (o.dryRun) return;
+  if (!o.committed) out.log('no change');
+  else if (steps.length === 0) out.log(`committed ${o.plan.id}: no steps to run`);
+  else out.log(`committed ${o.plan.id}: ${o.executed} of ${steps.length} step${steps.length === 1 ? '' : 's'} run now${o.handedOff ? ', the rest handed to the executor' : ''}`);
+}
+
+/** A 4xx or 5xx answer, on stderr: the API's message, then its problems or refusals. */
+export function reportError(reply: ApiReply, out: Out): void {
+  const e = apiErrorOf(reply.json);
+  if (!e) {
+    const text = reply.text.trim().slice(0, 300);
+    out.error(`error: ${reply.url} answered ${reply.status}${text ? `: ${text}` : ''}`);
+    if (reply.status === 404) out.error("  (is --endpoint the control function's base URL?)");
+    return;
+  }
+  const code = e.code ?? 'ERROR';
+  if (code === 'COMMAND.REFUSED') {
+    const refused = e.refused ?? [];
+    if (refused.length === 0) out.error(`refused (${reply.status} ${code}), nothing changed: ${e.message ?? ''}`.trimEnd());
+    else out.error(`refused (${reply.status} ${code}), nothing changed:`);
+    for (const r of refused) out.error(`  ${r.rule}: ${r.message}`);
+    return;
+  }
+  out.error(`error ${reply.status} ${code}: ${e.message ?? '(no message)'}`);
+  const problems = e.problems ?? [];
+  if (!(problems.length === 1 && problems[0] === e.message)) for (const p of problems) out.error(`  ${p}`);
+  if (reply.status === 401) out.error("  (check --secret / REGIONSHIFT_CONTROL_SECRET, and this machine's clock)");
+  if (code === 'HTTP.NOT_FOUND') out.error("  (is --endpoint the control function's base URL, without /v1?)");
+  if (reply.status >= 500 && e.requestId) out.error(`  request id ${e.requestId}: find it in the control function's log`);
+}
+
