@@ -3,7 +3,7 @@ import { formatIssues } from '../shared/core/policy';
 import type { DecisionOutcome, StatusView } from '../shared/engine/api';
 import type { StoredEvent } from '../shared/ports/state-store';
 import { ACTOR_RE, ControlClient, normalizeEndpoint, TransportError, type ApiReply } from './client';
-import { CONNECTION_USAGE, FIELD_FLAGS, FlagSpec, Parsed, UsageError, check, durationValue, has, idArg, noPositional, one, parseArgs, requiredReason } from './control-args';
+import { CONNECTION_USAGE, FIELD_FLAGS, type FlagSpec, type Parsed, UsageError, check, durationValue, has, idArg, noPositional, one, parseArgs, requiredReason } from './control-args';
 import { renderHistory, renderOutcome, renderStatus, reportError, type Out } from './control-render';
 
 /**
