@@ -1,6 +1,6 @@
 // Bundles each function listed in s.yaml into the folder its `code` names, one CommonJS file
 // per function, so what is deployed can never drift from what is built.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,7 @@ const machineOnlyModules = {
   },
 };
 
-export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
+export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined } = {}) {
   const fns = functionsFromSYaml(sYamlPath);
   const results = [];
   for (const fn of fns) {
@@ -64,6 +64,11 @@ export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
       target: 'node20',
       format: 'cjs',
       plugins: [machineOnlyModules],
+      // tsconfig's strict implies alwaysStrict, which makes esbuild put "use strict" on top of the
+      // whole bundle. The tablestore SDK assigns undeclared loop variables (`for (key in …)`,
+      // `for (pro in …)`): fine in the sloppy CommonJS it was written as, a ReferenceError under
+      // strict mode. Our own code is ES modules and does not depend on the directive.
+      tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
       legalComments: 'none',
       // Smaller bundles parse faster on cold start; keepNames keeps error class names readable in logs.
       minify: true,
@@ -73,6 +78,8 @@ export async function buildFunctions({ sYamlPath, outRoot = root } = {}) {
     });
     // The repository is an ES module package; this marks the bundle as CommonJS wherever it is loaded.
     await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+    // FC caps a function's environment at about 4 KB, too little for a policy: ship it in the bundle.
+    if (policyFile) await copyFile(policyFile, path.join(outDir, 'policy.yaml'));
     const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
     results.push({ function: fn.key, out: path.relative(root, path.join(outDir, 'index.js')), bytes, ms: Math.round(performance.now() - started) });
   }

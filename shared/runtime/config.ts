@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PolicyError } from '../core/errors';
 import { loadPolicyYaml, type Policy } from '../core/policy';
@@ -42,7 +43,17 @@ export function parseRuntimeEnv(env: Record<string, string | undefined>): Runtim
   return parsed.data;
 }
 
+/**
+ * The policy YAML: inline in REGIONSHIFT_POLICY, or a file. A relative file is looked for in the
+ * working directory, then beside the running bundle (where `npm run build` puts `policy.yaml`).
+ */
 export function loadRuntimePolicy(e: RuntimeEnv, env: Record<string, string | undefined>): Policy {
-  const text = e.REGIONSHIFT_POLICY ?? readFileSync(e.REGIONSHIFT_POLICY_FILE as string, 'utf8');
-  return loadPolicyYaml(text, env);
+  if (e.REGIONSHIFT_POLICY) return loadPolicyYaml(e.REGIONSHIFT_POLICY, env);
+  const file = e.REGIONSHIFT_POLICY_FILE as string;
+  // `__dirname` exists in the CommonJS bundle, not when this runs as an ES module.
+  const bundleDir = typeof __dirname === 'string' ? __dirname : null;
+  const candidates = isAbsolute(file) || !bundleDir ? [file] : [file, join(bundleDir, file)];
+  const found = candidates.find((f) => existsSync(f));
+  if (!found) throw new PolicyError([`env REGIONSHIFT_POLICY_FILE: no file at ${candidates.join(' or ')}`]);
+  return loadPolicyYaml(readFileSync(found, 'utf8'), env);
 }

@@ -1,6 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { startTablestoreTwin } from '../../lab/tablestore/server';
+import { createStateTables } from '../../infra/create-tables';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { sYamlSchema } from '../../lab/host/s-yaml';
@@ -84,6 +86,49 @@ describe('build (scripts/build.mjs)', () => {
     expect(line).toMatchObject({ function: 'control', status: 500, outcome: 'error' });
     expect(line.error.message).not.toMatch(/Cannot find module/);
     expect(line.error.message).toMatch(/REGIONSHIFT_/);
+  });
+});
+
+describe('build with a policy (REGIONSHIFT_DEPLOY_POLICY)', () => {
+  const isolated = mkdtempSync(path.join(tmpdir(), 'regionshift-policy-bundles-'));
+  afterAll(() => rmSync(isolated, { recursive: true, force: true }));
+
+  test('every bundle carries policy.yaml; the bundled control function loads it from beside itself and answers from Tablestore', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe', env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: 'examples/bookinfo.yaml' } });
+    for (const r of Object.values(spec.resources)) {
+      expect(readFileSync(path.join(path.resolve(r.props.code), 'policy.yaml'), 'utf8')).toBe(readFileSync('examples/bookinfo.yaml', 'utf8'));
+    }
+    cpSync(path.resolve('dist/control'), path.join(isolated, 'control'), { recursive: true });
+    const keys = { accessKeyId: 'LTAI-bundle-check', accessKeySecret: 'bundle-check-secret' };
+    const twin = await startTablestoreTwin({ ...keys, instance: 'bundlecheck' });
+    try {
+      const tsEnv = { TABLESTORE_ENDPOINT: twin.endpoint, TABLESTORE_INSTANCE: 'bundlecheck', TABLESTORE_ACCESS_KEY_ID: keys.accessKeyId, TABLESTORE_ACCESS_KEY_SECRET: keys.accessKeySecret };
+      await createStateTables(tsEnv, { waitReadyMs: 5_000 });
+      // Run from another directory: the relative ./policy.yaml must be found beside the bundle.
+      const script = `
+        const { handler } = require('./control/index.js');
+        const event = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/v1/status', headers: { authorization: 'Bearer read-token-0123456789abcdef' }, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET' } } }));
+        handler(event, { requestId: 'policy-check' }).then((r) => process.stdout.write('REPLY ' + JSON.stringify(r) + '\\n'));`;
+      const env = {
+        PATH: process.env.PATH,
+        ...tsEnv,
+        REGIONSHIFT_POLICY_FILE: './policy.yaml',
+        REGIONSHIFT_STATE: 'tablestore',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: keys.accessKeyId,
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: keys.accessKeySecret,
+        REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef',
+        REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef',
+        REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef',
+      };
+      const run = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['-e', script], { cwd: isolated, env, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+      );
+      const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as { statusCode?: number; body?: string };
+      expect({ status: reply.statusCode, errors: run.split('\n').filter((l) => l.includes('"error"')) }).toEqual({ status: 200, errors: [] });
+      expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ mesh: 'bookinfo', version: 0, health: { 'cn-hangzhou': { status: 'HEALTHY' } } });
+    } finally {
+      await twin.stop();
+    }
   });
 });
 
