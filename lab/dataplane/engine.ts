@@ -21,20 +21,18 @@ import { exp, floor } from './math';
  * Given the same seed, config and call sequence, the results are identical.
  */
 
-export interface RequestBatchResult {
-  gateway: string;
+/** What a batch of requests or probes met, hop by hop. */
+interface BatchOutcome {
   count: number;
-  /** Requests answered below 400 at the gateway. */
+  /** Answered below 400. */
   ok: number;
   failed: number;
-  /** Gateway answers by status code. */
+  /** Answers by status code. */
   statuses: Record<string, number>;
   /** Hops that reached a pod, by `region/service/version` (whatever it answered). */
   served: Record<string, number>;
   /** Of those, hops the pod answered 5xx. */
   errors: Record<string, number>;
-  /** Where the entry service was served: region → hops. */
-  byRegion: Record<string, number>;
   /** Where each service was served: service → region → hops. */
   byService: Record<string, Record<string, number>>;
   /** Hops that found no endpoint to go to (Envoy's "no healthy upstream"), by service. */
@@ -42,21 +40,16 @@ export interface RequestBatchResult {
   latencyMs: { p50: number; p99: number };
 }
 
-export interface ProbeBatchResult {
+export interface RequestBatchResult extends BatchOutcome {
+  gateway: string;
+  /** Where the entry service was served: region → hops. */
+  byRegion: Record<string, number>;
+}
+
+/** Probes: 503 for every probe when the region has no ready pod of the service; `served` starts at the probed pod. */
+export interface ProbeBatchResult extends BatchOutcome {
   service: string;
   region: string;
-  count: number;
-  /** Probes answered below 400. */
-  ok: number;
-  failed: number;
-  /** Probe answers by status code; 503 for every probe when the region has no ready pod of the service. */
-  statuses: Record<string, number>;
-  /** Hops that reached a pod, the probed one and those below it, by `region/service/version`. */
-  served: Record<string, number>;
-  errors: Record<string, number>;
-  byService: Record<string, Record<string, number>>;
-  noUpstream: Record<string, number>;
-  latencyMs: { p50: number; p99: number };
 }
 
 export interface LabDataPlaneOptions {
