@@ -6,15 +6,7 @@ import { K8sClusterScaler } from '../../shared/adapters/scaler-k8s';
 import { RegionshiftError, UpstreamError, ValidationError } from '../../shared/core/errors';
 import type { ApiCall } from '../../lab/k8s/k8s-api';
 import { CLUSTERS, LAB, POLL_INTERVAL_MS, scalerHarness, STARTUP_DELAY_MS, type ScalerHarness } from './cluster-scaler-lab';
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
+import { rejection } from '../support/rejection';
 
 describe('K8sClusterScaler against the Kubernetes API twin', () => {
   let h: ScalerHarness;

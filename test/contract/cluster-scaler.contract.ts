@@ -1,6 +1,7 @@
 import { UpstreamError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { ClusterScaler, DeploymentRef } from '../../shared/ports/cluster-scaler';
+import { rejection } from '../support/rejection';
 
 /** One suite, run against every ClusterScaler adapter. */
 export interface ScalerUnderTest {
@@ -11,15 +12,6 @@ export interface ScalerUnderTest {
   /** New pods are not ready before this long, and are ready well within 10 times it. */
   startupDelayMs: number;
   cleanup: () => Promise<void>;
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
 }
 
 export function describeClusterScalerContract(name: string, make: () => Promise<ScalerUnderTest>): void {

@@ -8,18 +8,10 @@ import { RegionshiftError, UpstreamError } from '../../shared/core/errors';
 import { FakeClock } from '../fakes/fake-clock';
 import { distributeConfig, failoverConfig, servedSetting } from './mesh-control.contract';
 import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
+import { rejection } from '../support/rejection';
 
 const failover = failoverConfig(REGIONS);
 const distribute = distributeConfig(REGIONS);
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 function describeStates(h: AsmHarness): string[] {
   return h.cp.asm.calls.filter((c) => c.action === 'DescribeServiceMeshDetail').map((c) => c.state ?? c.code);

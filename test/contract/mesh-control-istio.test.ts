@@ -8,18 +8,10 @@ import { IstioMeshControl, type DestinationRuleRef } from '../../shared/adapters
 import { MeshRejectedError, UpstreamError } from '../../shared/core/errors';
 import { distributeConfig, failoverConfig } from './mesh-control.contract';
 import { istioHarness, OUTLIER_DETECTION, REGIONS, type IstioHarness } from './mesh-control-lab';
+import { rejection } from '../support/rejection';
 
 const failover = failoverConfig(REGIONS);
 const distribute = distributeConfig(REGIONS);
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e,
-  );
-}
 
 function kubeconfigWithToken(h: IstioHarness, token: string): KubeConfig {
   const kc = new KubeConfig();
