@@ -61,7 +61,8 @@ export function httpEnvelope(i: HttpEnvelopeInput): Record<string, unknown> {
         userAgent: i.req.headers['user-agent'] ?? '',
       },
       requestId: i.requestId,
-      time: i.now.toUTCString(),
+      // As in FC 3.0's documented request struct ("2023-09-05T06:41:11Z"); nothing in regionshift reads it.
+      time: i.now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
       timeEpoch: String(i.now.getTime()),
     },
   };

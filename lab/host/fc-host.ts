@@ -4,20 +4,21 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cron } from 'croner';
-import { parseDuration } from '../../shared/core/duration';
 import type { FcContext } from '../../shared/http/runtime-types';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
-import { loadSYaml, type Fc3Trigger } from './s-yaml';
+import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
+import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
 
 /**
  * A local Function Compute 3.0 host: serves the functions of an `s.yaml` with FC's event shapes,
  * so the lab runs the very handlers that are deployed.
  *
  *   /<function>/…            HTTP trigger (rawPath is what follows the function's name)
- *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array)
+ *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array); only the events
+ *                            that match one of the function's trigger patterns reach it
  *   POST /_invoke/<function> invocation; `x-fc-invocation-type: Async` answers 202 and runs it in the background
  *   GET  /healthz            200 once every handler is loaded
- * Timer triggers fire on their cron (6 fields, seconds first, or `@every 30s`).
+ * Timer triggers fire on their cron (6 fields, seconds first, or `@every 1m`).
  */
 
 export type FcHandlerFn = (event: Buffer, context: FcContext) => Promise<unknown>;
@@ -33,6 +34,8 @@ export interface HostedFunction {
   region: string;
   environment: Record<string, string>;
   triggers: Fc3Trigger[];
+  /** The compiled `eventRuleFilterPattern` of each EventBridge trigger. */
+  eventPatterns: EventPattern[];
 }
 
 export interface AsyncOutcome {
@@ -53,6 +56,8 @@ export interface FcHostOptions {
   /** Called when a background (async) invocation finishes. */
   onAsyncDone?: (outcome: AsyncOutcome) => void;
   log?: (line: Record<string, unknown>) => void;
+  /** Schedules an `@every` timer; returns its stop. Default: setInterval. Tests pass their own to fire at will. */
+  every?: (intervalMs: number, fire: () => void) => () => void;
 }
 
 export interface FcHost {
@@ -77,6 +82,7 @@ function hostedFunctions(sYamlPath: string, env: Record<string, string | undefin
     region: r.props.region,
     environment: r.props.environmentVariables ?? {},
     triggers: r.props.triggers ?? [],
+    eventPatterns: (r.props.triggers ?? []).flatMap((t) => (t.triggerType === 'eventbridge' ? [parseEventPattern(t.triggerConfig.eventRuleFilterPattern)] : [])),
   }));
   const accountId = String(spec.vars?.accountId ?? '') || env.ALIBABA_CLOUD_ACCOUNT_ID || '0';
   return { functions, missingEnv, accountId };
@@ -175,11 +181,23 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       if (first === '_events' && !fn.triggers.some((t) => t.triggerType === 'eventbridge')) {
         return fcError(res, 400, 'TriggerNotFound', `${fn.key} has no eventbridge trigger in s.yaml`);
       }
-      const body = await readBody(req);
+      let body = await readBody(req);
       if (first === '_invoke' && /^async$/i.test(String(req.headers['x-fc-invocation-type'] ?? ''))) {
         const id = invokeAsync(fn.key, body);
         res.writeHead(202, { 'x-fc-request-id': id }).end();
         return;
+      }
+      if (first === '_events') {
+        const routed = routeEvents(fn, body);
+        if ('problem' in routed) return fcError(res, 400, 'InvalidArgument', routed.problem);
+        if (routed.filteredOut > 0) log({ host: 'fc', function: fn.key, level: 'info', message: `${routed.filteredOut} event(s) match no trigger pattern: not delivered` });
+        // As EventBridge: an event no trigger pattern matches never reaches the function.
+        if (routed.events === null) {
+          res.writeHead(204, { [FILTERED_HEADER]: String(routed.filteredOut) }).end();
+          return;
+        }
+        body = routed.events;
+        res.setHeader(FILTERED_HEADER, String(routed.filteredOut));
       }
       try {
         writeReply(res, await invoke(fn, body, requestId), { 'x-fc-request-id': requestId });
@@ -210,7 +228,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     });
   });
 
-  const timers = startTimers(functions, (fn, event) => {
+  const timers = startTimers(functions, opts.every ?? defaultEvery, (fn, event) => {
     const requestId = randomUUID();
     invoke(fn, Buffer.from(JSON.stringify(event)), requestId).catch((err: unknown) => {
       log({ host: 'fc', function: fn.key, requestId, level: 'error', message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -240,19 +258,52 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
   };
 }
 
+/** How many events of an `_events` delivery matched no trigger pattern (and were dropped). */
+export const FILTERED_HEADER = 'x-eventbridge-filtered-out';
+
+/**
+ * The events of a delivery that match one of the function's EventBridge trigger patterns,
+ * re-serialized in the delivery's shape (one event, or an array), or null when none match.
+ * Patterns match the CloudEvents envelope, so every item must be one.
+ */
+function routeEvents(fn: HostedFunction, body: Buffer): { events: Buffer | null; filteredOut: number } | { problem: string } {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { problem: 'body: must be a CloudEvent or an array of CloudEvents (JSON)' };
+  }
+  const batch = Array.isArray(decoded);
+  const items: unknown[] = batch ? (decoded as unknown[]) : [decoded];
+  if (items.length === 0) return { problem: 'body: an empty array holds no event' };
+  for (const [i, item] of items.entries()) {
+    const at = batch ? `body[${i}]` : 'body';
+    if (typeof item !== 'object' || item === null || Array.isArray(item) || !('specversion' in item)) {
+      return { problem: `${at}: must be a CloudEvent (with specversion): trigger patterns match the CloudEvents envelope` };
+    }
+  }
+  const matched = items.filter((item) => fn.eventPatterns.some((p) => matchesEventPattern(p, item)));
+  const filteredOut = items.length - matched.length;
+  if (matched.length === 0) return { events: null, filteredOut };
+  return { events: Buffer.from(JSON.stringify(batch ? matched : matched[0])), filteredOut };
+}
+
+function defaultEvery(intervalMs: number, fire: () => void): () => void {
+  const id = setInterval(fire, intervalMs);
+  return () => clearInterval(id);
+}
+
 /** FC's timer event: `{triggerTime, triggerName, payload}`, triggerTime in whole seconds. */
-function startTimers(functions: HostedFunction[], fire: (fn: HostedFunction, event: Record<string, unknown>) => void): Array<() => void> {
+function startTimers(functions: HostedFunction[], every: NonNullable<FcHostOptions['every']>, fire: (fn: HostedFunction, event: Record<string, unknown>) => void): Array<() => void> {
   const stops: Array<() => void> = [];
   for (const fn of functions) {
     for (const t of fn.triggers) {
       if (t.triggerType !== 'timer' || !t.triggerConfig.enable) continue;
       const { cronExpression, payload } = t.triggerConfig;
       const event = () => ({ triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: t.triggerName, ...(payload !== undefined ? { payload } : {}) });
-      const every = /^@every (.+)$/.exec(cronExpression);
-      if (every) {
-        const ms = parseDuration(every[1] as string) ?? 60_000;
-        const id = setInterval(() => fire(fn, event()), ms);
-        stops.push(() => clearInterval(id));
+      const intervalMs = everyIntervalMs(cronExpression);
+      if (intervalMs !== null) {
+        stops.push(every(intervalMs, () => fire(fn, event())));
       } else {
         const job = new Cron(cronExpression, { timezone: 'UTC' }, () => fire(fn, event()));
         stops.push(() => job.stop());

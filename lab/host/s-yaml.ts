@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { formatIssues } from '../../shared/core/policy';
+import { EventPatternError, parseEventPattern } from './event-pattern';
 
 /**
  * The parts of a Serverless Devs `s.yaml` (edition 3.0.0, component fc3) that regionshift uses,
@@ -14,9 +15,22 @@ const httpTriggerConfig = z.strictObject({
   disableURLInternet: z.boolean().optional(),
 });
 
+/** FC's interval form, `@every 1m` (TimerTriggerConfig: "@every 4m"); whole minutes and hours, at least a minute. */
+export const EVERY_RE = /^@every ((?:\d+h)?(?:\d+m)?)$/;
+
+/** The interval of an `@every` expression in ms, or null when the expression is not of that form. */
+export function everyIntervalMs(cronExpression: string): number | null {
+  const m = EVERY_RE.exec(cronExpression);
+  if (!m || !m[1]) return null;
+  const hours = Number(/(\d+)h/.exec(m[1])?.[1] ?? 0);
+  const minutes = Number(/(\d+)m/.exec(m[1])?.[1] ?? 0);
+  const ms = (hours * 60 + minutes) * 60_000;
+  return ms > 0 ? ms : null;
+}
+
 const timerTriggerConfig = z.strictObject({
-  cronExpression: z.string().refine((c) => /^@every \d+[smh]$/.test(c) || c.trim().split(/\s+/).length === 6, {
-    message: 'must be 6 cron fields (seconds first) or "@every <n>s|m|h"',
+  cronExpression: z.string().refine((c) => everyIntervalMs(c) !== null || (!c.startsWith('@') && c.trim().split(/\s+/).length === 6), {
+    message: 'must be 6 cron fields (seconds first) or "@every <n>m" / "@every <n>h"',
   }),
   enable: z.boolean(),
   payload: z.string().optional(),
@@ -25,16 +39,18 @@ const timerTriggerConfig = z.strictObject({
 const eventBridgeTriggerConfig = z.strictObject({
   triggerEnable: z.boolean().optional(),
   asyncInvocationType: z.boolean().optional(),
-  eventRuleFilterPattern: z.string().refine((p) => {
+  // The local host applies the pattern before invoking, so it must be one the host can evaluate.
+  eventRuleFilterPattern: z.string().superRefine((p, ctx) => {
     try {
-      const v: unknown = JSON.parse(p);
-      return typeof v === 'object' && v !== null && !Array.isArray(v);
-    } catch {
-      return false;
+      parseEventPattern(p);
+    } catch (err) {
+      const problems = err instanceof EventPatternError ? err.problems : [String(err)];
+      for (const problem of problems) ctx.addIssue({ code: 'custom', message: `event pattern: ${problem}` });
     }
-  }, 'must be a JSON object in a string'),
+  }),
   eventSourceConfig: z.object({ eventSourceType: z.enum(['Default', 'MNS', 'RocketMQ', 'RabbitMQ', 'Kafka', 'DTS']) }).loose(),
-  eventSinkConfig: z.object({ deliveryOption: z.object({ mode: z.enum(['event-driven', 'event-streaming']).optional(), eventSchema: z.enum(['CloudEvents', 'RawData']).optional() }) }).optional(),
+  // FC 3.0 DeliveryOption has `concurrency` and `eventSchema` only (API 2023-03-30); strict so a stale `mode` is refused.
+  eventSinkConfig: z.strictObject({ deliveryOption: z.strictObject({ concurrency: z.number().int().positive().optional(), eventSchema: z.enum(['CloudEvents', 'RawData']).optional() }) }).optional(),
   runOptions: z.object({ mode: z.enum(['event-driven', 'event-streaming']) }).loose().optional(),
 });
 
@@ -72,16 +88,23 @@ export const sYamlSchema = z.object({
 export type SYaml = z.output<typeof sYamlSchema>;
 
 /**
- * Serverless Devs variables: `${vars.x}` and `${env(NAME)}` / `${env('NAME')}`. Anything else
- * is left as written. Unset environment variables become empty strings and are reported.
+ * Serverless Devs variables: `${vars.x}`, `${env(NAME)}` / `${env('NAME')}` and the default form
+ * `${env('NAME', 'default')}`. As in Serverless Devs 3 (`@serverless-devs/art-template`'s
+ * devs-compile), an unset *or empty* variable takes the default when one is given; without one
+ * `s deploy` would fail, so it is reported as missing and becomes an empty string here.
+ * Anything else is left as written.
  */
+const VARIABLE_RE = /\$\{\s*(?:vars\.([A-Za-z0-9_]+)|env\(\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2\s*(?:,\s*(['"])(.*?)\4\s*)?\))\s*\}/g;
+
 export function resolveVariables(value: unknown, vars: Record<string, unknown>, env: Record<string, string | undefined>, missing: Set<string>): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{\s*(vars\.([A-Za-z0-9_]+)|env\(\s*['"]?([A-Za-z_][A-Za-z0-9_]*)['"]?\s*\))\s*\}/g, (whole, _e, varName?: string, envName?: string) => {
+    return value.replace(VARIABLE_RE, (whole, varName?: string, _q?: string, envName?: string, _dq?: string, fallback?: string) => {
       if (varName !== undefined) return varName in vars ? String(resolveVariables(vars[varName], {}, env, missing)) : whole;
       const v = env[envName as string];
-      if (v === undefined) missing.add(envName as string);
-      return v ?? '';
+      if (v) return v;
+      if (fallback !== undefined) return fallback;
+      missing.add(envName as string);
+      return '';
     });
   }
   if (Array.isArray(value)) return value.map((v) => resolveVariables(v, vars, env, missing));

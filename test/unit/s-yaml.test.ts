@@ -5,7 +5,8 @@ import { startTablestoreTwin } from '../../lab/tablestore/server';
 import { createStateTables } from '../../infra/create-tables';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { sYamlSchema } from '../../lab/host/s-yaml';
+import type { z } from 'zod';
+import { everyIntervalMs, loadSYaml, sYamlSchema } from '../../lab/host/s-yaml';
 
 /** s.yaml against fc3's shapes (platform facts), and the build it drives: every function's bundle loads on its own. */
 
@@ -27,7 +28,7 @@ describe('s.yaml', () => {
         REGIONSHIFT_STATE: 'tablestore',
         TABLESTORE_INSTANCE: '${vars.tablestoreInstance}',
         TABLESTORE_ENDPOINT: 'https://${vars.tablestoreInstance}.${vars.region}.vpc.tablestore.aliyuncs.com',
-        REGIONSHIFT_POLICY: '${env(REGIONSHIFT_POLICY)}',
+        REGIONSHIFT_POLICY: "${env('REGIONSHIFT_POLICY', '')}",
         REGIONSHIFT_ALARM_TOKEN: '${env(REGIONSHIFT_ALARM_TOKEN)}',
         REGIONSHIFT_CONTROL_SECRET: '${env(REGIONSHIFT_CONTROL_SECRET)}',
       });
@@ -39,10 +40,15 @@ describe('s.yaml', () => {
     expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: ['http'] });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
-    expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'] });
+    expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'], type: ['cms:CloudMonitor:AlertWebHook'] });
     const ack = props('cluster-events').triggers?.[0];
-    expect(ack?.triggerType === 'eventbridge' && JSON.parse(ack.triggerConfig.eventRuleFilterPattern)).toMatchObject({ source: ['acs.cs'] });
-    expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '0 */1 * * * *', enable: true, payload: '{"task":"tick"}' });
+    expect(ack?.triggerType === 'eventbridge' && JSON.parse(ack.triggerConfig.eventRuleFilterPattern)).toEqual({
+      source: ['acs.cs'],
+      type: ['cs:k8s:NodeRelatedEvent', 'cs:k8s:PodRelatedEvent', 'cs:k8s:DeploymentRelatedEvent', 'cs:k8s:ReplicaSetRelatedEvent'],
+    });
+    for (const t of [cmsEvents, ack]) expect(t?.triggerType === 'eventbridge' && t.triggerConfig.eventSinkConfig).toEqual({ deliveryOption: { eventSchema: 'CloudEvents' } });
+    expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' });
+    expect(everyIntervalMs('@every 1m')).toBe(60_000);
     expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
   });
 
@@ -51,9 +57,23 @@ describe('s.yaml', () => {
     const scheduler = broken.resources.scheduler as { props: Record<string, unknown> };
     scheduler.props.runtime = 'nodejs18';
     scheduler.props.triggers = [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/1 * * * *', enable: true } }];
+    // FC 3.0's DeliveryOption has no `mode` (it has concurrency and eventSchema).
+    const alarmEvents = (broken.resources.alarm as { props: { triggers: Array<{ triggerConfig: Record<string, unknown> }> } }).props.triggers[1] as { triggerConfig: Record<string, unknown> };
+    alarmEvents.triggerConfig.eventSinkConfig = { deliveryOption: { mode: 'event-driven', eventSchema: 'CloudEvents' } };
     const result = sYamlSchema.safeParse(broken);
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['resources.scheduler.props.runtime', 'resources.scheduler.props.triggers.0.triggerConfig.cronExpression']);
+    expect(result.error?.issues.map((i) => i.path.join('.')).sort()).toEqual([
+      'resources.alarm.props.triggers.1.triggerConfig.eventSinkConfig.deliveryOption',
+      'resources.scheduler.props.runtime',
+      'resources.scheduler.props.triggers.0.triggerConfig.cronExpression',
+    ]);
+  });
+
+  test('timer expressions: "@every" takes whole minutes or hours (FC\'s form), cron takes 6 fields', () => {
+    expect(['@every 1m', '@every 90m', '@every 2h', '@every 1h30m'].map(everyIntervalMs)).toEqual([60_000, 5_400_000, 7_200_000, 5_400_000]);
+    expect(['@every 30s', '@every 0m', '@every', '@every 1d', '0 */1 * * * *'].map(everyIntervalMs)).toEqual([null, null, null, null, null]);
+    const timer = (cronExpression: string) => sYamlSchema.shape.resources.safeParse({ t: { component: 'fc3', props: { ...props('scheduler'), triggers: [{ triggerName: 't', triggerType: 'timer', triggerConfig: { cronExpression, enable: true } }] } } }).success;
+    expect(['@every 1m', '0 */1 * * * *', '@every 30s', '*/1 * * * *', '@hourly'].map(timer)).toEqual([true, true, false, false, false]);
   });
 });
 
@@ -139,4 +159,89 @@ test('the EventBridge rule patterns in s.yaml are the ones infra/eventbridge doc
   };
   expect(pattern('alarm')).toEqual(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8')));
   expect(pattern('cluster-events')).toEqual(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8')));
+});
+
+/**
+ * s.yaml through Serverless Devs 3's own template engine (`@serverless-devs/art-template`'s
+ * devs-compile, called as @serverless-devs/parse-spec calls it), in a child process whose
+ * environment is exactly the deployer's: `env()` without a default throws when the variable is
+ * unset or empty, which is what made `s deploy` fail with the optional variables unset.
+ */
+describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)', () => {
+  const ACCOUNT = '1234567890123456';
+  const REQUIRED = { ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT, REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef', REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef' };
+  // The executor's HTTP hand-off (REGIONSHIFT_EXECUTOR_URL) is being replaced by InvokeFunction, which
+  // deletes these lines; while s.yaml still names the variable without a default, the render needs it.
+  const HANDOFF: Record<string, string> = readFileSync('s.yaml', 'utf8').includes('${env(REGIONSHIFT_EXECUTOR_URL)}') ? { REGIONSHIFT_EXECUTOR_URL: 'https://executor.example' } : {};
+
+  type Rendered = { vars: Record<string, unknown>; resources: Record<string, { component: string; props: z.infer<typeof sYamlSchema>['resources'][string]['props'] }> };
+  function render(env: Record<string, string>): { ok: true; out: Rendered } | { ok: false; error: string } {
+    try {
+      const out = execFileSync(process.execPath, ['test/support/render-s-yaml.mjs', 's.yaml'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      return { ok: true, out: JSON.parse(out) as Rendered };
+    } catch (err) {
+      return { ok: false, error: String((err as { stderr?: string }).stderr ?? err) };
+    }
+  }
+  const envOf = (r: Rendered) => Object.fromEntries(Object.entries(r.resources).map(([k, v]) => [k, v.props.environmentVariables]));
+
+  test('with only the required variables set it renders: optional ones are empty, every function\'s env and triggers as deployed', () => {
+    const result = render({ ...REQUIRED, ...HANDOFF });
+    if (!result.ok) throw new Error(`s.yaml does not render: ${result.error}`);
+    const { resources } = result.out;
+    const base = {
+      REGIONSHIFT_STATE: 'tablestore',
+      TABLESTORE_INSTANCE: 'regionshift',
+      TABLESTORE_ENDPOINT: 'https://regionshift.cn-hangzhou.vpc.tablestore.aliyuncs.com',
+      REGIONSHIFT_POLICY: '',
+      REGIONSHIFT_POLICY_FILE: './policy.yaml',
+      REGIONSHIFT_ALARM_TOKEN: REQUIRED.REGIONSHIFT_ALARM_TOKEN,
+      REGIONSHIFT_CONTROL_SECRET: REQUIRED.REGIONSHIFT_CONTROL_SECRET,
+    };
+    const withHandoff = { ...base, ...HANDOFF };
+    expect(envOf(result.out)).toEqual({ alarm: withHandoff, 'cluster-events': withHandoff, scheduler: withHandoff, control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' }, executor: base });
+    for (const r of Object.values(resources)) {
+      expect(r.props).toMatchObject({ region: 'cn-hangzhou', role: `acs:ram::${ACCOUNT}:role/regionshift`, vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] } });
+    }
+    const eventbridge = (pattern: object) => ({ triggerEnable: true, asyncInvocationType: true, eventRuleFilterPattern: JSON.stringify(pattern), eventSourceConfig: { eventSourceType: 'Default' }, eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } } });
+    const triggers = Object.fromEntries(Object.entries(resources).map(([k, r]) => [k, r.props.triggers]));
+    expect(triggers).toEqual({
+      alarm: [
+        { triggerName: 'webhook', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } },
+        { triggerName: 'cms-alarm-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8'))) },
+      ],
+      'cluster-events': [{ triggerName: 'ack-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))) }],
+      scheduler: [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' } }],
+      control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
+      executor: [{ triggerName: 'handoff', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } }],
+    });
+    // What Serverless Devs hands the fc3 component still has fc3's shape.
+    expect(sYamlSchema.safeParse({ edition: '3.0.0', name: 'regionshift', resources }).error?.issues ?? []).toEqual([]);
+  });
+
+  test('optional variables set to empty render as unset; set, they pass through; the lab host resolves s.yaml the same way', () => {
+    const empty = render({ ...REQUIRED, ...HANDOFF, REGIONSHIFT_POLICY: '', REGIONSHIFT_READ_TOKEN: '' });
+    const unset = render({ ...REQUIRED, ...HANDOFF });
+    expect(empty.ok && unset.ok && envOf(empty.out)).toEqual(unset.ok && envOf(unset.out));
+    const set = { ...REQUIRED, ...HANDOFF, REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' };
+    const full = render(set);
+    if (!full.ok) throw new Error(full.error);
+    expect(full.out.resources.control?.props.environmentVariables).toMatchObject({ REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' });
+    for (const env of [set, { ...REQUIRED, ...HANDOFF }]) {
+      const real = render(env);
+      const lab = loadSYaml('s.yaml', env);
+      expect(lab.missingEnv).toEqual([]);
+      expect(Object.fromEntries(Object.entries(lab.spec.resources).map(([k, r]) => [k, r.props.environmentVariables]))).toEqual(real.ok && envOf(real.out));
+    }
+  });
+
+  test('a required variable unset or empty fails the render, naming it (as `s deploy` would)', () => {
+    const { REGIONSHIFT_ALARM_TOKEN: _unset, ...withoutToken } = REQUIRED;
+    for (const env of [withoutToken, { ...REQUIRED, REGIONSHIFT_ALARM_TOKEN: '' }]) {
+      const result = render({ ...env, ...HANDOFF });
+      expect(result.ok).toBe(false);
+      expect(!result.ok && result.error).toContain("env('REGIONSHIFT_ALARM_TOKEN') not found");
+    }
+    expect(loadSYaml('s.yaml', { ...withoutToken, ...HANDOFF }).missingEnv).toEqual(['REGIONSHIFT_ALARM_TOKEN']);
+  });
 });

@@ -41,3 +41,11 @@ test('async-executor.json → executor: runs the plan', async () => {
   await executor(async () => rt)(sample('async-executor.json'), fcContext());
   expect(rt.engine.calls).toEqual([{ method: 'execute', planId: 'bookinfo-000042' }]);
 });
+
+test('the HTTP samples carry requestContext.time in FC 3.0\'s documented form, the instant of timeEpoch', () => {
+  for (const name of ['http-cms-callback.json', 'http-control-status.json']) {
+    const { time, timeEpoch } = (JSON.parse(sample(name).toString('utf8')) as { requestContext: { time: string; timeEpoch: string } }).requestContext;
+    expect([name, time]).toEqual([name, expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)]);
+    expect(Date.parse(time)).toBe(Math.floor(Number(timeEpoch) / 1000) * 1000);
+  }
+});

@@ -1,4 +1,4 @@
-import { startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
+import { FILTERED_HEADER, startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
 import type { FcContext } from '../../../shared/http/runtime-types';
 
 const FIXTURE = 'test/unit/host/fixtures/s.yaml';
@@ -61,9 +61,12 @@ describe('local FC host', () => {
       requestContext: {
         accountId: '1234567890123456', domainName: `127.0.0.1:${host.port}`, domainPrefix: '127',
         http: { method: 'POST', path: '/v1/things', protocol: 'HTTP/1.1', sourceIp: expect.stringMatching(/127\.0\.0\.1$/), userAgent: expect.any(String) },
-        requestId: context.requestId, time: expect.any(String), timeEpoch: expect.stringMatching(/^\d+$/),
+        requestId: context.requestId, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), timeEpoch: expect.stringMatching(/^\d+$/),
       },
     });
+    // FC 3.0's documented form ("2023-09-05T06:41:11Z"): the same instant as timeEpoch, to the second.
+    const rc = (event as { requestContext: { time: string; timeEpoch: string } }).requestContext;
+    expect(Date.parse(rc.time)).toBe(Math.floor(Number(rc.timeEpoch) / 1000) * 1000);
     expect(res.headers.get('x-fc-request-id')).toBe(context.requestId);
     expect(context).toMatchObject({
       credentials: { accessKeyId: 'AKID', accessKeySecret: 'SECRET', securityToken: 'STS' },
@@ -124,12 +127,57 @@ describe('local FC host', () => {
 
   test('EventBridge deliveries: one CloudEvent or an array, passed through as sent', async () => {
     behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.length : 1 });
-    const batch = [{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', data: {} }, { specversion: '1.0', id: 'b', source: 'acs.cs', type: 'cs:k8s:PodRelatedEvent', data: {} }];
+    const subject = 'acs:cs:cn-shanghai:1:c-1/nodes/n1';
+    const batch = [{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject, data: {} }, { specversion: '1.0', id: 'b', source: 'acs.cs', type: 'cs:k8s:PodRelatedEvent', subject, data: {} }];
     const res = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch) });
-    expect([res.status, await res.json()]).toEqual([200, { got: 2 }]);
+    expect([res.status, res.headers.get(FILTERED_HEADER), await res.json()]).toEqual([200, '0', { got: 2 }]);
     expect(last('events').event).toEqual(batch);
+    const one = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch[0]) });
+    expect([one.status, await one.json()]).toEqual([200, { got: 1 }]);
+    expect(last('events').event).toEqual(batch[0]);
     expect((await fetch(`${host.url}/_events/echo`, { method: 'POST', body: '{}' })).status).toBe(400);
     delete behaviour.events;
+  });
+
+  test("EventBridge deliveries: only events matching the trigger's eventRuleFilterPattern reach the function", async () => {
+    behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.map((x: { id: string }) => x.id) : (e as { id: string }).id });
+    const ev = (id: string, fields: Record<string, unknown>) => ({ specversion: '1.0', id, source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject: 'acs:cs:cn-shanghai:1:c-1/nodes/n1', data: {}, ...fields });
+    const batch = [
+      ev('node', {}),
+      ev('arms-source', { source: 'acs.arms' }),
+      ev('not-k8s', { type: 'cs:ActionTrail:ApiCall' }),
+      ev('ignored-subject', { subject: 'acs:cs:cn-shanghai:1:c-1/ignored' }),
+      // anything-but needs the field: an event without a subject matches no condition on it.
+      { ...ev('no-subject', {}), subject: undefined },
+      ev('pod', { type: 'cs:k8s:PodRelatedEvent' }),
+    ];
+    const before = invocations.filter((i) => i.key === 'events').length;
+    const res = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch) });
+    expect([res.status, res.headers.get(FILTERED_HEADER), await res.json()]).toEqual([200, '4', { got: ['node', 'pod'] }]);
+    // Nothing matches: the function is not invoked at all.
+    const none = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch.slice(1, 5)) });
+    expect([none.status, none.headers.get(FILTERED_HEADER), await none.text()]).toEqual([204, '4', '']);
+    const single = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(ev('heartbeat', { source: 'acs.cms', type: 'cms:CloudMonitor:AgentStatusStopped' })) });
+    expect(single.status).toBe(204);
+    expect(invocations.filter((i) => i.key === 'events').length - before).toBe(1);
+    delete behaviour.events;
+  });
+
+  test('EventBridge deliveries that are not CloudEvents are 400, naming the item, and invoke nothing', async () => {
+    const before = invocations.length;
+    const cases: Array<[string, RegExp]> = [
+      ['not json', /^body: must be a CloudEvent or an array of CloudEvents/],
+      ['[]', /^body: an empty array holds no event/],
+      [JSON.stringify([{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent' }, { raw: true }]), /^body\[1\]: must be a CloudEvent \(with specversion\)/],
+      ['"text"', /^body: must be a CloudEvent/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await fetch(`${host.url}/_events/events`, { method: 'POST', body });
+      const reply = (await res.json()) as { Code: string; Message: string };
+      expect([res.status, reply.Code]).toEqual([400, 'InvalidArgument']);
+      expect(reply.Message).toMatch(message);
+    }
+    expect(invocations.length).toBe(before);
   });
 
   test('async invocation answers 202 at once and runs in the background', async () => {
@@ -163,6 +211,35 @@ describe('local FC host', () => {
     expect(fired.length).toBeGreaterThanOrEqual(2);
     expect(fired.length).toBeLessThanOrEqual(3);
     for (const f of fired) expect(f.event).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-second', payload: '{"task":"tick"}' });
+  });
+});
+
+describe('local FC host timers', () => {
+  test('an "@every 1m" timer is scheduled every 60 s and fires the FC timer event; stop() cancels it', async () => {
+    const invocations: Invocation[] = [];
+    const scheduled: Array<{ ms: number; fire: () => void; stopped: boolean }> = [];
+    const host = await startFcHost({
+      sYamlPath: FIXTURE,
+      loadHandler: fixtureLoader(invocations, {}),
+      env: {},
+      log: () => undefined,
+      every: (ms, fire) => {
+        const entry = { ms, fire, stopped: false };
+        scheduled.push(entry);
+        return () => { entry.stopped = true; };
+      },
+    });
+    try {
+      expect(scheduled.map((s) => s.ms)).toEqual([60_000]);
+      scheduled[0]?.fire();
+      scheduled[0]?.fire();
+      await wait(50);
+      const minute = invocations.filter((i) => i.key === 'ticker' && (i.event as { triggerName: string }).triggerName === 'every-minute');
+      expect(minute.map((i) => i.event)).toEqual([1, 2].map(() => ({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-minute', payload: '{"task":"minute"}' })));
+    } finally {
+      await host.stop();
+    }
+    expect(scheduled[0]?.stopped).toBe(true);
   });
 });
 

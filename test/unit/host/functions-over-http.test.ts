@@ -72,11 +72,25 @@ describe('the five functions served from s.yaml', () => {
     expect(await page.text()).toContain('<title>regionshift</title>');
   });
 
+  // The CMS alert event as EventBridge types it (CloudMonitor events: cms:CloudMonitor:AlertWebHook).
+  const cmsAlertEvent = () => ({ ...(JSON.parse(readFileSync('events/alarms/cms-eventbridge-alarm.json', 'utf8')) as Record<string, unknown>), type: 'cms:CloudMonitor:AlertWebHook' });
+
   test('an ACK event delivered to cluster-events, and a CMS event to alarm through its one handler', async () => {
     const ack = await fetch(`${host.url}/_events/cluster-events`, { method: 'POST', body: readFileSync('events/alarms/ack-node-notready.json') });
     expect(await ack.json()).toMatchObject({ accepted: true, matched: ['ack-node-not-ready'] });
-    const cms = await fetch(`${host.url}/_events/alarm`, { method: 'POST', body: readFileSync('events/alarms/cms-eventbridge-alarm.json') });
+    const cms = await fetch(`${host.url}/_events/alarm`, { method: 'POST', body: JSON.stringify(cmsAlertEvent()) });
     expect(await cms.json()).toMatchObject({ accepted: true, matched: ['cms-5xx'] });
+  });
+
+  test("events outside s.yaml's trigger patterns never reach the functions: CMS heartbeats and API calls, ARMS-collected ACK events", async () => {
+    const before = { alarm: rt('alarm').engine.calls.length, ack: rt('cluster-events').engine.calls.length };
+    for (const type of ['cms:CloudMonitor:AgentStatusStopped', 'cms:ActionTrail:ApiCall']) {
+      const res = await fetch(`${host.url}/_events/alarm`, { method: 'POST', body: JSON.stringify({ ...cmsAlertEvent(), type }) });
+      expect([type, res.status]).toEqual([type, 204]);
+    }
+    const arms = { ...(JSON.parse(readFileSync('events/alarms/ack-node-notready.json', 'utf8')) as Record<string, unknown>), type: 'cs:k8s:k8s-event-via-arms' };
+    expect((await fetch(`${host.url}/_events/cluster-events`, { method: 'POST', body: JSON.stringify(arms) })).status).toBe(204);
+    expect({ alarm: rt('alarm').engine.calls.length, ack: rt('cluster-events').engine.calls.length }).toEqual(before);
   });
 
   test('the executor handoff as an async invocation', async () => {

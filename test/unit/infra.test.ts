@@ -1,0 +1,77 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+/** infra/: the RAM policies grant what the code calls and nothing else; the CMS rule templates are PutResourceMetricRule parameter sets. */
+
+interface Statement { Effect: string; Action: string[]; Resource: string | string[] }
+const policy = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { Version: string; Statement: Statement[] };
+
+function sourceOf(dir: string): string {
+  return readdirSync(dir).map((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? sourceOf(p) : name.endsWith('.ts') ? readFileSync(p, 'utf8') : '';
+  }).join('\n');
+}
+const code = sourceOf('shared') + sourceOf('functions');
+const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+
+/** Where each RAM action's API call is made: a test that fails when the policy grants an action nothing calls. */
+function called(action: string, source: string): boolean {
+  const [service, api] = action.split(':') as [string, string];
+  if (service === 'servicemesh') return new RegExp(`request(<[^>]*>)?\\('${api}'`).test(source);
+  if (service === 'ots') return source.includes(`.${lowerFirst(api)}(`);
+  // DescribeClusterUserKubeconfig is GET /k8s/{ClusterId}/user_config (RAM has also named it cs:GetUserConfig).
+  if (service === 'cs') return ['DescribeClusterUserKubeconfig', 'GetUserConfig'].includes(api) && source.includes('/user_config');
+  return false;
+}
+
+describe('RAM policies', () => {
+  test('ram-policy.json: RAM policy JSON only; servicemesh actions on "*"; every action is one the functions call', () => {
+    const p = policy('infra/ram-policy.json');
+    expect(Object.keys(p).sort()).toEqual(['Statement', 'Version']);
+    for (const s of p.Statement) expect(Object.keys(s).sort()).toEqual(['Action', 'Effect', 'Resource']);
+    const actions = p.Statement.flatMap((s) => s.Action);
+    expect(p.Statement.filter((s) => s.Action.some((a) => a.startsWith('servicemesh:'))).map((s) => s.Resource)).toEqual(['*']);
+    // fc:InvokeFunction: the asynchronous hand-off to the executor function.
+    expect(actions.filter((a) => a !== 'fc:InvokeFunction' && !called(a, code))).toEqual([]);
+    expect(actions).toContain('fc:InvokeFunction');
+    expect(actions.filter((a) => a.startsWith('cms:'))).toEqual([]);
+  });
+
+  test('ram-policy-table-setup.json: what infra/create-tables.ts calls', () => {
+    const actions = policy('infra/ram-policy-table-setup.json').Statement.flatMap((s) => s.Action);
+    const setup = readFileSync('shared/adapters/state-tablestore-schema.ts', 'utf8');
+    expect(actions.filter((a) => !called(a, setup))).toEqual([]);
+  });
+});
+
+describe('CMS alarm rule templates (PutResourceMetricRule)', () => {
+  const doc = JSON.parse(readFileSync('infra/cms/alarm-templates.json', 'utf8')) as { placeholders: Record<string, string>; rules: Array<Record<string, string>> };
+
+  test('each rule has the required parameters and complete escalation levels; no Prometheus rule', () => {
+    for (const r of doc.rules) {
+      for (const k of ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources']) expect([r.RuleId, k, typeof r[k]]).toEqual([r.RuleId, k, 'string']);
+      expect(r.Namespace).not.toBe('acs_prometheus');
+      expect(Object.keys(r).filter((k) => k.startsWith('Prometheus.'))).toEqual([]);
+      const levels = new Set(Object.keys(r).filter((k) => k.startsWith('Escalations.')).map((k) => k.split('.')[1]));
+      expect(levels.size).toBeGreaterThan(0);
+      for (const level of levels) {
+        for (const f of ['Statistics', 'ComparisonOperator', 'Threshold', 'Times']) expect([r.RuleId, `Escalations.${level}.${f}` in r]).toEqual([r.RuleId, true]);
+      }
+      expect(() => JSON.parse(r.Resources as string)).not.toThrow();
+    }
+  });
+
+  test('each webhook is the per-region callback URL https://<alarm function URL>/alarm/cms/<region>?token=<token>, the rule\'s own region; placeholders declared', () => {
+    const regions = new Map<string, string[]>();
+    for (const r of doc.rules) {
+      const m = /^https:\/\/\$\{AlarmFunctionDomain\}\/alarm\/cms\/(cn-[a-z]+)\?token=\$\{AlarmToken\}$/.exec(r.Webhook ?? '');
+      expect([r.RuleId, m !== null]).toEqual([r.RuleId, true]);
+      const region = (m as RegExpExecArray)[1] as string;
+      expect(r.RuleId).toContain(region);
+      regions.set(region, [...(regions.get(region) ?? []), r.MetricName as string].sort());
+      for (const [, name] of JSON.stringify(r).matchAll(/\$\{([A-Za-z]+)\}/g)) expect(Object.keys(doc.placeholders)).toContain(name);
+    }
+    expect(Object.fromEntries(regions)).toEqual({ 'cn-hangzhou': ['UpstreamCode5xx', 'UpstreamRt'], 'cn-shanghai': ['UpstreamCode5xx', 'UpstreamRt'] });
+  });
+});
