@@ -5,11 +5,13 @@ import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
-import { parseAckEventBridge } from '../../shared/signals/ack-eventbridge';
+import { parseAckDelivery } from '../../shared/signals/ack-eventbridge';
 
 /**
- * ACK cluster events (Node NotReady, Pod/Deployment unavailable) from EventBridge, source `acs.cs`.
- * The CloudEvent envelope is validated by `fcEventBridge`; the Kubernetes Event inside by the parser.
+ * ACK cluster events (kube-eventer's Kubernetes Events: NodeNotReady, FailedCreate, Unhealthy,
+ * BackOff, ...) from EventBridge, source `acs.cs`. The CloudEvent envelope is validated by
+ * `fcEventBridge`; the Kubernetes Event inside by the parser. Events of types the parser does
+ * not handle are answered as ignored, so EventBridge does not retry them.
  */
 export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
@@ -17,7 +19,11 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
     .use(fcEventBridge())
-    .handler((event: unknown, context: FcContext) => ingestAlarms(runtimeOf(context), parseAckEventBridge((event as EventBridgeDelivery).payload), 'ack'));
+    .handler(async (event: unknown, context: FcContext) => {
+      const { alarms, ignored } = parseAckDelivery((event as EventBridgeDelivery).payload);
+      const intake = await ingestAlarms(runtimeOf(context), alarms, 'ack');
+      return ignored.length ? { ...intake, ignored } : intake;
+    });
 }
 
 async function defaultRuntime(context: FcContext): Promise<Runtime> {

@@ -16,9 +16,9 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .handler(async (event: unknown, context: FcContext) => {
       const firing = event as TimerFiring;
       const task = taskOf(firing.payload);
-      const { decision, resumed, drift } = await runtimeOf(context).engine.tick();
+      const { decision, resumed, drift, availability } = await runtimeOf(context).engine.tick();
       const { plan } = decision;
-      return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift };
+      return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0 };
     });
 }
 

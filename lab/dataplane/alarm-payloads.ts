@@ -74,7 +74,7 @@ export function uuidFrom(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-export interface AckDeploymentEventInput {
+export interface AckPodEventInput {
   account: string;
   region: string;
   clusterId: string;
@@ -105,51 +105,66 @@ export interface AckCloudEvent {
   data: Record<string, unknown>;
 }
 
-/** A Deployment event from an ACK cluster, as kube-eventer's EventBridge sink delivers it. */
-export function ackDeploymentEvent(input: AckDeploymentEventInput): AckCloudEvent {
+/** apimachinery's rand alphabet, which pod-template hashes and pod name suffixes use. */
+const K8S_RAND = 'bcdfghjklmnpqrstvwxz2456789';
+
+function k8sSuffix(seed: string, length: number): string {
+  const h = createHash('sha1').update(seed).digest();
+  return Array.from(h.subarray(0, length), (b) => K8S_RAND[b % K8S_RAND.length]).join('');
+}
+
+/**
+ * A kubelet event about one pod of a Deployment, as kube-eventer's EventBridge sink delivers
+ * it: type `cs:k8s:PodRelatedEvent`, subject `acs:cs:{region}:{account}:{cluster}/apis/v1/
+ * namespaces/{ns}/pods/{pod}`, `data` the core/v1 Event as Go marshals it (no kind/apiVersion,
+ * `eventTime` null for the legacy recorder), content type `application/json`.
+ */
+export function ackPodEvent(input: AckPodEventInput): AckCloudEvent {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const id = uuidFrom(`${input.clusterId}|${input.namespace}|${input.deployment}|${input.reason}|${input.at}|${input.count}`);
-  const deploymentUid = uuidFrom(`${input.clusterId}|${input.namespace}|deployment|${input.deployment}`);
+  const pod = `${input.deployment}-${k8sSuffix(`${input.clusterId}|${input.namespace}|${input.deployment}|rs`, 10)}-${k8sSuffix(`${input.clusterId}|${input.namespace}|${input.deployment}|pod`, 5)}`;
+  const node = `${input.region}.10.0.1.${10 + (createHash('sha1').update(pod).digest()[0] as number) % 200}`;
+  const id = uuidFrom(`${input.clusterId}|${input.namespace}|${pod}|${input.reason}|${input.at}|${input.count}`);
+  const eventUid = uuidFrom(`${input.clusterId}|${input.namespace}|${pod}|${input.reason}|${input.firstAt}`);
   return {
     specversion: '1.0',
     id,
     source: 'acs.cs',
-    type: 'cs:k8s:DeploymentRelatedEvent',
-    subject: `acs:cs:${input.region}:${input.account}:${input.clusterId}/apis/apps/v1/namespaces/${input.namespace}/deployments/${input.deployment}`,
+    type: 'cs:k8s:PodRelatedEvent',
+    subject: `acs:cs:${input.region}:${input.account}:${input.clusterId}/apis/v1/namespaces/${input.namespace}/pods/${pod}`,
     time: iso(input.at),
-    datacontenttype: 'application/json;charset=utf-8',
+    datacontenttype: 'application/json',
     aliyunaccountid: input.account,
     aliyunpublishtime: new Date(input.at).toISOString(),
     aliyuneventbusname: 'default',
     aliyunregionid: input.region,
     aliyunpublishaddr: '127.0.0.1',
     data: {
-      kind: 'Event',
-      apiVersion: 'v1',
       metadata: {
-        name: `${input.deployment}.${id.replace(/-/g, '').slice(0, 16)}`,
+        // The recorder names an event {object}.{hex time}; updates of a repeating event keep name and uid.
+        name: `${pod}.${input.firstAt.toString(16).padStart(16, '0')}`,
         namespace: input.namespace,
-        uid: id,
+        uid: eventUid,
         resourceVersion: String(input.at),
         creationTimestamp: iso(input.firstAt),
       },
       involvedObject: {
-        kind: 'Deployment',
+        kind: 'Pod',
         namespace: input.namespace,
-        name: input.deployment,
-        uid: deploymentUid,
-        apiVersion: 'apps/v1',
+        name: pod,
+        uid: uuidFrom(`${input.clusterId}|${input.namespace}|pod|${pod}`),
+        apiVersion: 'v1',
+        fieldPath: `spec.containers{${input.deployment.replace(/-v\d+$/, '')}}`,
       },
       reason: input.reason,
       message: input.message,
-      source: { component: 'deployment-controller' },
+      source: { component: 'kubelet', host: node },
       firstTimestamp: iso(input.firstAt),
       lastTimestamp: iso(input.at),
       count: input.count,
       type: input.type,
       eventTime: null,
-      reportingComponent: 'deployment-controller',
-      reportingInstance: '',
+      reportingComponent: 'kubelet',
+      reportingInstance: node,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { AlarmRule, ErrorRatioRule, ReadyReplicasRule, Topology } from '../topology/schema';
-import { ackDeploymentEvent, cmsCallbackForm, type CmsCallbackInput } from './alarm-payloads';
+import { ackPodEvent, cmsCallbackForm, type CmsCallbackInput } from './alarm-payloads';
 import type { AlarmDelivery, DeliveryRequest } from './alarm-delivery';
 import type { RoutingConfigSource } from './config-source';
 import type { TrafficMetrics } from './metrics';
@@ -53,14 +53,15 @@ export interface AlarmEvaluatorOptions {
 interface RuleState {
   rule: AlarmRule;
   status: AlarmRuleStatus;
-  /** ACK event count and first time, for the event series of the current episode. */
-  eventCount: number;
-  eventFirstAt: number;
   /** Tail of this rule's delivery chain. */
   chain: Promise<unknown>;
 }
 
 type Reading = { value: number; breaching: boolean } | null;
+
+/** Kubernetes' probe defaults (periodSeconds 10, failureThreshold 3). */
+const PROBE_PERIOD_MS = 10_000;
+const PROBE_FAILURE_THRESHOLD = 3;
 
 export class AlarmEvaluator {
   private readonly states: RuleState[];
@@ -79,8 +80,6 @@ export class AlarmEvaluator {
         ruleId: rule.id, name: rule.name, kind: rule.kind, state: 'OK', breaches: 0, lastValue: null,
         lastEvaluatedAt: null, nextEvaluationAt: firstBoundary(now, rule.period), since: now,
       },
-      eventCount: 0,
-      eventFirstAt: now,
       chain: Promise.resolve(),
     }));
     this.task = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.evaluate());
@@ -154,26 +153,29 @@ export class AlarmEvaluator {
   private notification(s: RuleState, state: 'ALERT' | 'OK', value: number, now: number): DeliveryRequest | null {
     const rule = s.rule;
     if (rule.kind === 'ready-replicas-zero' && rule.delivery === 'ack-event') {
-      if (!this.targets.ackEventsUrl) return null;
-      if (state === 'ALERT') {
-        s.eventCount = 1;
-        s.eventFirstAt = now;
-      } else {
-        s.eventCount++;
-      }
+      // What a cluster really reports when a deployment's pods exist but none is ready: the
+      // kubelet's readiness probe failures (Warning Unhealthy, on a pod). A pod turns unready
+      // after failureThreshold (3) failed probes, one per periodSeconds (10 s), and the count
+      // keeps growing while it stays so. Nothing is reported when readiness returns, and a
+      // deployment scaled to zero has no pods to report on.
+      if (!this.targets.ackEventsUrl || state === 'OK') return null;
+      const replicas = this.opts.config.replicas(rule.cluster, rule.namespace, rule.deployment);
+      if (!replicas || replicas.desired === 0) return null;
+      const breaching = s.status.breaches * rule.period;
+      const count = PROBE_FAILURE_THRESHOLD + Math.floor(breaching / PROBE_PERIOD_MS);
       const region = this.regionOfCluster(rule.cluster);
-      const event = ackDeploymentEvent({
+      const event = ackPodEvent({
         account: this.opts.topology.account,
         region: region.name,
         clusterId: rule.cluster,
         namespace: rule.namespace,
         deployment: rule.deployment,
-        reason: state === 'ALERT' ? 'MinimumReplicasUnavailable' : 'MinimumReplicasAvailable',
-        message: state === 'ALERT' ? 'Deployment does not have minimum availability.' : 'Deployment has minimum availability.',
-        type: state === 'ALERT' ? 'Warning' : 'Normal',
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        type: 'Warning',
         at: now,
-        count: s.eventCount,
-        firstAt: s.eventFirstAt,
+        count,
+        firstAt: now - (count - 1) * PROBE_PERIOD_MS,
       });
       return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl, body: JSON.stringify(event), contentType: 'application/json' };
     }

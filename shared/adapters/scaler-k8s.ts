@@ -38,7 +38,7 @@ export class K8sClusterScaler implements ClusterScaler {
     try {
       const d = await api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, k8sRequestOptions({ timeoutMs: this.timeoutMs }));
       // The API server omits zero counts; an absent spec.replicas means the default, 1.
-      return { replicas: d.spec?.replicas ?? 1, readyReplicas: d.status?.readyReplicas ?? 0 };
+      return { replicas: d.spec?.replicas ?? 1, readyReplicas: d.status?.readyReplicas ?? 0, availableReplicas: d.status?.availableReplicas ?? 0 };
     } catch (e) {
       throw this.translate(`read ${describe(ref)}`, e);
     }

@@ -114,7 +114,27 @@ const ruleSchema = z.strictObject({
   /** The service the signal is about; default: the alarm's `service` label or dimension. */
   service: z.string().min(1, 'required').optional(),
   ttl: duration.optional(),
+  /**
+   * Fire only when the event happened `count` times within `within` (Kubernetes Events carry
+   * their own occurrence count and first/last times); a resolve always passes.
+   */
+  window: z.strictObject({ count: z.number().int().min(1, 'must be >= 1'), within: positiveDuration }).optional(),
 });
+
+/**
+ * Deployment availability read on the scheduler's tick: available/desired replicas of each of
+ * `scaling.deployments` per region, graded against these thresholds (percent).
+ */
+const deploymentAvailabilitySchema = z
+  .strictObject({
+    /** At or below this share of its expected replicas available, the deployment's region is down. */
+    downAtOrBelow: percent.default(0),
+    /** Below this share (and above downAtOrBelow), degraded. */
+    degradedBelow: percent.default(50),
+    /** How long a firing availability signal lives without a tick refreshing it (reads failing). */
+    ttl: positiveDuration.prefault('5m'),
+  })
+  .refine((a) => a.degradedBelow > a.downAtOrBelow, { message: 'degradedBelow must be greater than downAtOrBelow' });
 
 const deploymentSchema = z.strictObject({
   name: z.string().min(1, 'required'),
@@ -169,6 +189,7 @@ export const policySchema = z.strictObject({
       quorum: z.number().int().min(1, 'must be >= 1').default(1),
       defaultTtl: duration.prefault('10m'),
       rules: z.array(ruleSchema).default([]),
+      deploymentAvailability: deploymentAvailabilitySchema.optional(),
     })
     .prefault({}),
   recovery: z
@@ -223,6 +244,7 @@ export const policySchema = z.strictObject({
 export type PolicyInput = z.input<typeof policySchema>;
 export type ParsedPolicy = z.output<typeof policySchema>;
 export type DetectionRule = ParsedPolicy['detection']['rules'][number];
+export type DeploymentAvailabilityPolicy = z.output<typeof deploymentAvailabilitySchema>;
 export type DeploymentPolicy = ParsedPolicy['scaling']['deployments'][number];
 export type WindowPolicy = z.output<typeof windowSchema>;
 export type SchedulePolicy = ParsedPolicy['schedules'][number];

@@ -267,6 +267,12 @@ function semanticProblems(view: SemanticView): string[] {
         problems.push(`${path}.region.fromCluster: no region declares a cluster, so no event could be placed in a region`);
       }
       if (p.detection?.rules.findIndex((r) => r.name === rule.name) !== i) problems.push(`${path}.name: ${rule.name} is used twice`);
+      const reason = rule.match.alertName;
+      if (rule.match.source === 'ack' && reason !== undefined && DEPLOYMENT_CONDITION_REASONS.includes(reason)) {
+        problems.push(
+          `${path}.match.alertName: ${reason} is a reason of a Deployment condition, never of a Kubernetes Event, so this rule can never fire; use detection.deploymentAvailability, or match Warning events (FailedCreate, Unhealthy, BackOff, ...) with a window`,
+        );
+      }
     });
   }
 
@@ -326,6 +332,12 @@ function semanticProblems(view: SemanticView): string[] {
   }
   return problems;
 }
+
+/**
+ * The reasons of a Deployment's Available condition, set by the deployment controller in its
+ * status. kube-eventer forwards Events only, and no Event carries these reasons.
+ */
+const DEPLOYMENT_CONDITION_REASONS = ['MinimumReplicasUnavailable', 'MinimumReplicasAvailable'];
 
 /** Cluster ids name a cluster everywhere (events carry only the id): each is declared once. */
 function clusterIdProblems(regions: ParsedPolicy['regions']): string[] {

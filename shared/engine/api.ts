@@ -34,7 +34,7 @@ export interface EngineApi {
   /** Run a control command; `dryRun` decides without committing (POST /v1/plan). */
   command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome>;
   /** The scheduler's tick: schedules, expiries, recovery steps, due delayed steps, lapsed leases, drift. */
-  tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null }>;
+  tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; /** Deployment-availability signals ingested this tick. */ availability?: DecisionOutcome[] }>;
   /** Run (or resume) the steps of a committed plan; the executor function's body. */
   execute(planId: string): Promise<PlanRecord | null>;
   status(): Promise<StatusView>;

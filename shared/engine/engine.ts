@@ -13,6 +13,7 @@ import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, runPlan, type ExecutorDeps } from './executor';
 import { isRetryable, withRetry } from './retry';
 import { statusView } from './status';
+import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
 
 /**
  * The imperative shell: load → decide → compare-and-set commit (state and plan together) →
@@ -123,12 +124,38 @@ export class Engine implements EngineApi {
    * check, so a slow mesh cannot push the invocation past the function's timeout; whatever is
    * left over waits for the next tick.
    */
-  async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null }> {
+  async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
     const deadline = this.deps.clock.now() + this.deps.budgetMs;
+    const availability = await this.observeAvailability();
     const decision = await this.act({ kind: 'tick' }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
     const drift = this.deps.clock.now() < deadline ? await this.checkDrift(deadline) : null;
-    return { decision, resumed, drift };
+    return { decision, resumed, drift, availability };
+  }
+
+  /**
+   * Deployment availability (policy detection.deploymentAvailability): read every policy
+   * deployment through the cluster access the scaler already has, in parallel, and ingest the
+   * signals that change something, stamped with this tick's clock. A read that fails is logged
+   * and left alone: a firing signal it would have refreshed lapses at its TTL.
+   */
+  private async observeAvailability(): Promise<DecisionOutcome[]> {
+    const { policy, scaler, clock, store } = this.deps;
+    if (!policy.detection.deploymentAvailability) return [];
+    const readings: AvailabilityReading[] = await Promise.all(
+      availabilityTargets(policy).map(async (target) => {
+        try {
+          const status = await scaler.get({ cluster: target.cluster, namespace: target.namespace, name: target.name });
+          return { target, available: status.availableReplicas };
+        } catch (err) {
+          return { target, error: (err as Error).message };
+        }
+      }),
+    );
+    const { state } = await store.load(this.mesh);
+    const { signals, skipped } = availabilitySignals(policy, state, readings, clock.now());
+    if (skipped.length) this.deps.log({ msg: 'deployment availability: not graded', skipped });
+    return signals.length ? this.ingest(signals, 'scheduler') : [];
   }
 
   /** Plans whose next step is due and whose lease is free or lapsed (a crashed instance's). */

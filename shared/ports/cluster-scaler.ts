@@ -8,6 +8,8 @@ export interface DeploymentStatus {
   /** spec.replicas */
   replicas: number;
   readyReplicas: number;
+  /** status.availableReplicas: ready for at least minReadySeconds (what the Available condition counts). */
+  availableReplicas: number;
 }
 
 /** Read and scale Deployments in one or more clusters (one kubeconfig per cluster). */

@@ -5,8 +5,11 @@ import { envelopeTime, unwrapCloudEvents, type DeliveredEvent } from './cloudeve
 import { fieldError, validationErrorFrom, type RawAlarm } from './raw-alarm';
 
 /**
- * ACK cluster events through EventBridge (`source: acs.cs`, `type: cs:k8s:<Kind>RelatedEvent`):
- * `data` is a core/v1 Event, and the cluster comes from the envelope's `subject`.
+ * ACK cluster events through EventBridge, as kube-eventer's EventBridge sink sends them:
+ * `source: acs.cs`, `type: cs:k8s:<involvedObject.kind>RelatedEvent`, `data` a core/v1 Event (a
+ * Go `json.Marshal` of it: no apiVersion/kind of its own), the cluster in the envelope's
+ * `subject` (`acs:cs:{region}:{account}:{clusterId}/apis/...`). kube-eventer forwards every add
+ * and every update of an Event, so a repeating Event arrives again with a higher `count`.
  */
 
 const timestamp = z.string('must be an RFC 3339 time').nullish();
@@ -25,6 +28,10 @@ const k8sEventSchema = z.object(
     message: z.string('must be a string').optional(),
     type: z.enum(['Normal', 'Warning'], fieldError('must be Normal or Warning')).optional(),
     source: z.object({ component: z.string().optional(), host: z.string().optional() }).optional(),
+    /** Occurrences so far (core/v1 events recorded through the legacy recorder). */
+    count: z.number('must be a number').int('must be an integer').min(0, 'must be >= 0').optional(),
+    /** events.k8s.io-style events (the scheduler's) count repeats here instead. */
+    series: z.object({ count: z.number().int().min(0).optional(), lastObservedTime: timestamp }).nullish(),
     lastTimestamp: timestamp,
     eventTime: timestamp,
     firstTimestamp: timestamp,
@@ -47,19 +54,19 @@ interface ConditionFamily {
   clears(e: K8sEvent): boolean;
 }
 
+/*
+ * Only pairs that both exist as Events: the node lifecycle controller records NodeNotReady
+ * (Normal, on the Node; Warning, on each of its pods) and the kubelet NodeReady; the
+ * ReplicaSet controller records FailedCreate (Warning) and SuccessfulCreate (Normal). A
+ * Deployment's Available condition (MinimumReplicasUnavailable) is not an Event and never
+ * arrives here: detection.deploymentAvailability reads it from the cluster instead.
+ */
 const FAMILIES: ConditionFamily[] = [
   {
     family: 'Ready',
     name: 'NodeNotReady',
     fires: (e) => e.reason === 'NodeNotReady',
     clears: (e) => e.reason === 'NodeReady',
-  },
-  {
-    // Deployment availability surfaces as the Available condition's reason, or only in its message.
-    family: 'Available',
-    name: 'MinimumReplicasUnavailable',
-    fires: (e) => e.reason === 'MinimumReplicasUnavailable' || /does not have minimum availability/i.test(e.message ?? ''),
-    clears: (e) => e.reason === 'MinimumReplicasAvailable' || /\bhas minimum availability/i.test(e.message ?? ''),
   },
   {
     family: 'FailedCreate',
@@ -88,15 +95,61 @@ function classify(e: K8sEvent): Classified | null {
 
 const SUBJECT_RE = /^acs:cs:([^:]*):([^:]*):([^/:]+)(\/.*)?$/;
 
+/** The types kube-eventer's EventBridge sink gives a core/v1 Event: one per involved object's kind. */
+const EVENT_TYPE_RE = /^cs:k8s:[A-Za-z0-9]+RelatedEvent$/;
+
+/** An event of the delivery the parser does not handle, answered as ignored (never retried, never a signal). */
+export interface IgnoredEvent {
+  at: string;
+  type: string | null;
+  why: string;
+}
+
+export interface AckDelivery {
+  alarms: RawAlarm[];
+  ignored: IgnoredEvent[];
+}
+
 /**
  * Every alarm in an ACK EventBridge delivery. Normal events that clear nothing tracked are
- * informational and yield no alarm, so a delivery may yield fewer alarms than events.
+ * informational and yield no alarm; events of types this parser does not understand (the
+ * ARMS-collected `cs:k8s:k8s-event-via-arms`, kube-eventer's `cs:k8s:UnknownTypeEvent` for an
+ * Event with no involved kind) are listed as ignored: a filter admitting them is a setup
+ * question, and refusing them would only make EventBridge retry what can never succeed.
  */
-export function parseAckEventBridge(event: unknown): RawAlarm[] {
-  return unwrapCloudEvents(event).flatMap((delivered) => {
+export function parseAckDelivery(event: unknown): AckDelivery {
+  const out: AckDelivery = { alarms: [], ignored: [] };
+  for (const delivered of unwrapCloudEvents(event)) {
+    const type = delivered.envelope?.type;
+    if (delivered.envelope && type !== undefined && (!EVENT_TYPE_RE.test(type) || type === 'cs:k8s:UnknownTypeEvent')) {
+      out.ignored.push({ at: formatPath(delivered.eventPath) || '(event)', type, why: `type ${type} is not a Kubernetes Event forwarded by kube-eventer (cs:k8s:<Kind>RelatedEvent)` });
+      continue;
+    }
     const alarm = ackRawAlarm(delivered);
-    return alarm ? [alarm] : [];
-  });
+    if (alarm) out.alarms.push(alarm);
+  }
+  return out;
+}
+
+/** The alarms of a delivery (ignored events dropped). */
+export function parseAckEventBridge(event: unknown): RawAlarm[] {
+  return parseAckDelivery(event).alarms;
+}
+
+/*
+ * Pods of a Deployment are named {deployment}-{pod-template-hash}-{5 chars}, its ReplicaSets
+ * {deployment}-{pod-template-hash}; both suffixes use the apimachinery rand alphabet
+ * (bcdfghjklmnpqrstvwxz2456789). A name that does not fit keeps its own identity.
+ */
+const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
+const POD_OF_DEPLOYMENT = new RegExp(`^(.+)-${SAFE}{1,10}-${SAFE}{5}$`);
+const REPLICASET_OF_DEPLOYMENT = new RegExp(`^(.+)-${SAFE}{1,10}$`);
+
+function deploymentOf(kind: string, name: string): string | undefined {
+  if (kind === 'Deployment') return name;
+  if (kind === 'Pod') return POD_OF_DEPLOYMENT.exec(name)?.[1];
+  if (kind === 'ReplicaSet') return REPLICASET_OF_DEPLOYMENT.exec(name)?.[1];
+  return undefined;
 }
 
 function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): RawAlarm | null {
@@ -114,6 +167,8 @@ function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): R
     ]);
   }
   const clusterId = subject[3] as string;
+  // kube-eventer writes its configured regionId into the subject (empty when unset); EventBridge
+  // sets aliyunregionid. Detection checks either against the policy's region for the cluster.
   const regionId = subject[1] || envelope.aliyunregionid;
   if (!regionId) throw new ValidationError([`${at('subject')}: names no region, and the envelope has no aliyunregionid`]);
 
@@ -127,14 +182,19 @@ function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): R
   if (!c) return null;
   const { kind, name, namespace } = e.involvedObject;
   const node = kind === 'Node' ? name : e.source?.host;
+  const deployment = deploymentOf(kind, name);
   const labels: Record<string, string> = {
     ...(namespace && { namespace }),
     kind,
     name,
+    ...(deployment && { deployment }),
     ...(node && { node }),
     reason: e.reason,
   };
-  const object = namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+  // One alarm instance per deployment (not per pod): a rule sees "reviews-v2 keeps crashing",
+  // and a resolve of the family clears what any of its pods opened.
+  const object = deployment && kind !== 'Deployment' ? `Deployment/${namespace ?? ''}/${deployment}` : namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+  const first = firstTime(e) ?? when;
   return {
     source: 'ack',
     name: c.name,
@@ -147,14 +207,22 @@ function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): R
     clusterId,
     instance: `${clusterId}/${object}/${c.family}`,
     at: when,
+    occurrences: { count: Math.max(1, e.count ?? e.series?.count ?? 1), first: Math.min(first, when), last: when },
     ...(e.message !== undefined && { message: e.message }),
   };
+}
+
+/** When the event first happened, if it says so in a readable time (else the last time stands in). */
+function firstTime(e: K8sEvent): number | undefined {
+  const ms = Date.parse(e.firstTimestamp ?? e.eventTime ?? '');
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** When the event last happened: lastTimestamp (core/v1 events) or eventTime (events.k8s.io-style), then the older fields. */
 function eventTime(e: K8sEvent, dataPath: PropertyKey[]): number | undefined {
   const candidates: Array<[string, string | null | undefined]> = [
     ['lastTimestamp', e.lastTimestamp],
+    ['series.lastObservedTime', e.series?.lastObservedTime],
     ['eventTime', e.eventTime],
     ['firstTimestamp', e.firstTimestamp],
     ['metadata.creationTimestamp', e.metadata?.creationTimestamp],

@@ -36,6 +36,22 @@ export function ruleMatches(rule: DetectionRule, raw: RawAlarm): boolean {
 
 type Outcome<T> = { ok: T } | { why: string };
 
+/**
+ * A rule's window: the alarm must report `count` occurrences within `within`. An Event whose
+ * occurrences span longer counts at its average rate over that span (kube-eventer forwards
+ * each update, so a steady failure keeps arriving with a growing count). A resolve passes.
+ */
+function windowMet(rule: DetectionRule, raw: RawAlarm): Outcome<true> {
+  const w = rule.window;
+  if (!w || raw.state !== 'firing') return { ok: true };
+  const o = raw.occurrences;
+  if (!o) return { why: `the alarm reports no occurrence count for window ${w.count} within ${w.within / 1000}s` };
+  const span = Math.max(0, o.last - o.first);
+  const inWindow = span <= w.within ? o.count : Math.floor((o.count * w.within) / span);
+  if (inWindow >= w.count) return { ok: true };
+  return { why: `${inWindow} occurrence(s) within ${w.within / 1000}s (count ${o.count} over ${Math.round(span / 1000)}s), window needs ${w.count}` };
+}
+
 function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<string> {
   const spec = rule.region;
   let region: string | undefined;
@@ -56,6 +72,11 @@ function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<s
     if (raw.clusterId === undefined) return { why: 'the alarm names no cluster' };
     const owner = policy.regionIds.find((r) => policy.regions[r]?.clusters.some((c) => c.id === raw.clusterId));
     if (owner === undefined) return { why: `cluster ${raw.clusterId} belongs to no region of the policy` };
+    // An ACK event whose subject/aliyunregionid places the cluster elsewhere is misconfigured or
+    // forged: audit it, act on nothing.
+    if (raw.source === 'ack' && raw.regionId && raw.regionId !== owner) {
+      return { why: `the event names region ${raw.regionId}, but cluster ${raw.clusterId} is in ${owner} by the policy; not acted on` };
+    }
     return { ok: owner };
   }
   if (region === undefined || region === '') return { why: `no region in ${from}` };
@@ -90,6 +111,11 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
   const signals: Signal[] = [];
   const notes: string[] = [];
   for (const rule of rules) {
+    const window = windowMet(rule, raw);
+    if ('why' in window) {
+      notes.push(`rule ${rule.name}: ${window.why}`);
+      continue;
+    }
     const region = regionOf(rule, raw, policy);
     if ('why' in region) {
       notes.push(`rule ${rule.name}: ${region.why}`);

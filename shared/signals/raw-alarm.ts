@@ -24,6 +24,11 @@ export interface RawAlarm {
   /** Epoch milliseconds. */
   at: number;
   message?: string;
+  /**
+   * How often the reported condition happened: a Kubernetes Event's `count` between its first
+   * and last time (epoch ms). Detection rules with a `window` count on it.
+   */
+  occurrences?: { count: number; first: number; last: number };
 }
 
 export type RawAlarmSource = RawAlarm['source'];

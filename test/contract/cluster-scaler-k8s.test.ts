@@ -22,7 +22,7 @@ describe('K8sClusterScaler against the Kubernetes API twin', () => {
     h.cp.k8s.onRequest((c) => calls.push(c));
     await h.scaler.scale(h.deployment, 4);
     expect(calls).toEqual([{ scope: 'c-hangzhou', verb: 'patch', resource: 'deployments/scale', namespace: 'bookinfo', name: 'reviews-v1' }]);
-    expect(await h.scaler.get({ cluster: 'c-shanghai', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1 });
+    expect(await h.scaler.get({ cluster: 'c-shanghai', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
   });
 
   test('throttled or failing reads while waiting are waited out', async () => {
@@ -53,7 +53,7 @@ describe('K8sClusterScaler against the Kubernetes API twin', () => {
     h.cp.k8s.failNext(1, 429, { resource: 'deployments/scale' });
     await expect(h.scaler.scale(h.deployment, 2)).rejects.toMatchObject({ name: 'UpstreamError', code: 'K8S.TooManyRequests', retryable: true });
     await h.scaler.scale(h.deployment, 2);
-    expect(await h.scaler.get(h.deployment)).toEqual({ replicas: 2, readyReplicas: 1 });
+    expect(await h.scaler.get(h.deployment)).toEqual({ replicas: 2, readyReplicas: 1, availableReplicas: 1 });
   });
 
   test('a negative replica count is refused before any call', async () => {
@@ -95,9 +95,9 @@ describe('KubeconfigResolver', () => {
       env: { KUBECONFIG_SHANGHAI: h.cp.kubeconfig('c-shanghai') },
     });
     const scaler = scalerWith(resolver);
-    expect(await scaler.get({ cluster: 'file', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1 });
-    expect(await scaler.get({ cluster: 'env', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1 });
-    expect(await scaler.get({ cluster: 'inline', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1 });
+    expect(await scaler.get({ cluster: 'file', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
+    expect(await scaler.get({ cluster: 'env', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
+    expect(await scaler.get({ cluster: 'inline', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
   });
 
   test.each([

@@ -25,16 +25,16 @@ export function describeClusterScalerContract(name: string, make: () => Promise<
     });
 
     test('get reports spec.replicas and the ready pods', async () => {
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 1, readyReplicas: 1 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
     });
 
     test('scaling up sets replicas at once; the new pods are ready only after their startup delay', async () => {
       const t0 = s.clock.now();
       await s.scaler.scale(s.deployment, 3);
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 3, readyReplicas: 1 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 3, readyReplicas: 1, availableReplicas: 1 });
       expect(await s.scaler.waitReady(s.deployment, 3, t0 + 10 * s.startupDelayMs)).toBe(true);
       expect(s.clock.now() - t0).toBeGreaterThanOrEqual(s.startupDelayMs);
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 3, readyReplicas: 3 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 3, readyReplicas: 3, availableReplicas: 3 });
     });
 
     test('waitReady answers false at the deadline when the pods are not ready by then', async () => {
@@ -42,19 +42,19 @@ export function describeClusterScalerContract(name: string, make: () => Promise<
       const deadline = s.clock.now() + s.startupDelayMs / 2;
       expect(await s.scaler.waitReady(s.deployment, 2, deadline)).toBe(false);
       expect(s.clock.now()).toBeGreaterThanOrEqual(deadline);
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 2, readyReplicas: 1 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 2, readyReplicas: 1, availableReplicas: 1 });
     });
 
     test('scaling down takes effect at once, to zero as well', async () => {
       await s.scaler.scale(s.deployment, 0);
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 0, readyReplicas: 0 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 0, readyReplicas: 0, availableReplicas: 0 });
       expect(await s.scaler.waitReady(s.deployment, 0, s.clock.now())).toBe(true);
     });
 
     test('scaling to the current count again is harmless', async () => {
       await s.scaler.scale(s.deployment, 1);
       await s.scaler.scale(s.deployment, 1);
-      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 1, readyReplicas: 1 });
+      expect(await s.scaler.get(s.deployment)).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
     });
 
     test('an unknown Deployment is a non-retryable error that names it, for get, scale and waitReady', async () => {

@@ -49,7 +49,7 @@ test('failover on and reviews-v1 scaled to 0 in hangzhou: every hangzhou request
   const scaler = new K8sClusterScaler({ kubeconfigs: resolver.provider, pollIntervalMs: 50 });
   const ref = { cluster: 'c-hangzhou', namespace: 'default', name: 'reviews-v1' };
   await scaler.scale(ref, 0);
-  expect(await scaler.get(ref)).toEqual({ replicas: 0, readyReplicas: 0 });
+  expect(await scaler.get(ref)).toEqual({ replicas: 0, readyReplicas: 0, availableReplicas: 0 });
   const hz = await sendRequests(lab, 'gw-hangzhou', 2000);
   expect(hz.failed).toBe(0);
   expect(share(hz, 'reviews', 'cn-shanghai')).toBe(100);

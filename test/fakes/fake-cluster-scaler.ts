@@ -57,7 +57,7 @@ export class FakeClusterScaler implements ClusterScaler {
     this.attempts.get++;
     this.faults.take('get');
     const d = this.settle(this.find(ref));
-    return { replicas: d.replicas, readyReplicas: d.ready };
+    return { replicas: d.replicas, readyReplicas: d.ready, availableReplicas: d.ready };
   }
 
   async scale(ref: DeploymentRef, replicas: number): Promise<void> {
@@ -98,7 +98,7 @@ export class FakeClusterScaler implements ClusterScaler {
     const d = this.deployments.get(typeof ref === 'string' ? ref : refKey(ref));
     if (!d) return undefined;
     this.settle(d);
-    return { replicas: d.replicas, readyReplicas: d.ready };
+    return { replicas: d.replicas, readyReplicas: d.ready, availableReplicas: d.ready };
   }
 
   /** Scale calls for one deployment, as `replicas` values in order. */

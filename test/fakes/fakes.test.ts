@@ -63,13 +63,13 @@ describe('FakeClusterScaler', () => {
     const clock = new FakeClock(0);
     const scaler = new FakeClusterScaler(clock, { readyDelayMs: 30_000, deployments: { 'c-shanghai/default/productpage-v1': 2 } });
     await scaler.scale(ref, 5);
-    expect(await scaler.get(ref)).toEqual({ replicas: 5, readyReplicas: 2 });
+    expect(await scaler.get(ref)).toEqual({ replicas: 5, readyReplicas: 2, availableReplicas: 2 });
     expect(await scaler.waitReady(ref, 5, 10_000)).toBe(false);
     expect(clock.now()).toBe(10_000);
     expect(await scaler.waitReady(ref, 5, 60_000)).toBe(true);
     expect(clock.now()).toBe(30_000);
     await scaler.scale(ref, 1);
-    expect(scaler.status(ref)).toEqual({ replicas: 1, readyReplicas: 1 });
+    expect(scaler.status(ref)).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
     expect(scaler.scaledTo(ref)).toEqual([5, 1]);
   });
 

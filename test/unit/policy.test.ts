@@ -52,7 +52,7 @@ describe('the example policies', () => {
     expect(p.detection.rules.map((r) => [r.name, r.region, r.severity])).toEqual([
       ['cms-5xx', { fromPayload: 'regionId' }, { CRITICAL: 'down', WARN: 'degraded' }],
       ['cms-latency', { fromPayload: 'regionId' }, 'degraded'],
-      ['ack-replicas-unavailable', { fromCluster: true }, 'down'],
+      ['ack-pods-unready', { fromCluster: true }, 'down'],
       ['ack-node-not-ready', { fromCluster: true }, 'down'],
       ['alertmanager-mesh', { fromLabel: 'region' }, { critical: 'down', warning: 'degraded' }],
     ]);
@@ -236,6 +236,22 @@ describe('a broken policy is rejected with every problem, each naming its path',
       'rules sharing a name, one fixed to an unknown region',
       { ...twoRegions(), detection: { rules: [{ name: 'r' }, { name: 'r', region: { fixed: 'cn-beijing' } }] } },
       [`detection.rules[1].region.fixed: unknown region cn-beijing ${DECLARED_2}`, 'detection.rules[1].name: r is used twice'],
+    ],
+    [
+      'an ACK rule on a Deployment condition reason, which is never an Event',
+      { ...twoRegions(), detection: { rules: [{ name: 'r', match: { source: 'ack', alertName: 'MinimumReplicasUnavailable' }, region: { fromCluster: true } }] } },
+      [
+        'detection.rules[0].match.alertName: MinimumReplicasUnavailable is a reason of a Deployment condition, never of a Kubernetes Event, so this rule can never fire; use detection.deploymentAvailability, or match Warning events (FailedCreate, Unhealthy, BackOff, ...) with a window',
+      ],
+    ],
+    [
+      'a rule window of no time, and availability thresholds the wrong way round',
+      { ...twoRegions(), detection: { deploymentAvailability: { downAtOrBelow: 50, degradedBelow: 20 }, rules: [{ name: 'r', window: { count: 0, within: '0s' } }] } },
+      [
+        'detection.rules[0].window.count: must be >= 1',
+        'detection.rules[0].window.within: must be longer than 0s',
+        'detection.deploymentAvailability: degradedBelow must be greater than downAtOrBelow',
+      ],
     ],
     ['a deployment with min > max', { ...twoRegions(), ...deployment({ 'cn-hangzhou': { normalReplicas: 3, min: 4, max: 2 } }) }, ['scaling.deployments[0].regions.cn-hangzhou: min (4) > max (2)']],
     [

@@ -1,3 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { loadPolicyYaml } from '../../../shared/core/policy';
+import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
+import { toSignals } from '../../../shared/signals/detection';
+import type { RawAlarm } from '../../../shared/signals/raw-alarm';
 import { AlarmDelivery } from '../../../lab/dataplane/alarm-delivery';
 import { AlarmEvaluator } from '../../../lab/dataplane/alarms';
 import type { AlarmRule } from '../../../lab/topology/schema';
@@ -97,7 +102,7 @@ describe('alarm rules', () => {
     await Promise.all([dataPlane.stop(), alarms.stop()]);
   });
 
-  test('ready replicas of a deployment at 0 posts an ACK Deployment event, and a Normal one when pods are back', async () => {
+  test('ready replicas of a deployment at 0 posts what the kubelet reports (Unhealthy on a pod), and nothing when pods are back', async () => {
     const lab = labFixture();
     const { topology, config, clock, dataPlane } = lab;
     const rule = topology.alarms.find((a) => a.id === 'rs-reviews-v1-unavailable') as AlarmRule;
@@ -111,41 +116,49 @@ describe('alarm rules', () => {
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 2);
     await clock.advance(5_000);
     await alarms.idle();
+    // Scaled to zero: no pod exists to fail a probe, so the cluster reports no Warning.
+    config.setReplicas('c-hangzhou', 'reviews-v1', 0, 0);
+    await clock.advance(5_000);
+    await alarms.idle();
 
-    expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/events', 'application/json'], ['/events', 'application/json']]);
-    const [down, up] = receiver.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
-    expect(down).toEqual({
+    expect(alarms.statuses().map((st) => st.state)).toEqual(['ALERT']);
+    expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/events', 'application/json']]);
+    const event = JSON.parse(receiver.requests[0]?.body ?? '{}') as { subject: string; data: { involvedObject: { name: string } } };
+    const pod = event.data.involvedObject.name;
+    expect(pod).toMatch(/^reviews-v1-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(event).toEqual({
       specversion: '1.0',
       id: expect.any(String),
       source: 'acs.cs',
-      type: 'cs:k8s:DeploymentRelatedEvent',
-      subject: `acs:cs:cn-hangzhou:${topology.account}:c-hangzhou/apis/apps/v1/namespaces/default/deployments/reviews-v1`,
+      type: 'cs:k8s:PodRelatedEvent',
+      subject: `acs:cs:cn-hangzhou:${topology.account}:c-hangzhou/apis/v1/namespaces/default/pods/${pod}`,
       time: '2026-01-01T00:00:05Z',
-      datacontenttype: 'application/json;charset=utf-8',
+      datacontenttype: 'application/json',
       aliyunaccountid: topology.account,
       aliyunpublishtime: '2026-01-01T00:00:05.000Z',
       aliyuneventbusname: 'default',
       aliyunregionid: 'cn-hangzhou',
       aliyunpublishaddr: '127.0.0.1',
       data: {
-        kind: 'Event',
-        apiVersion: 'v1',
-        metadata: { name: expect.stringMatching(/^reviews-v1\.[0-9a-f]{16}$/), namespace: 'default', uid: down?.id, resourceVersion: String(T0 + 5_000), creationTimestamp: '2026-01-01T00:00:05Z' },
-        involvedObject: { kind: 'Deployment', namespace: 'default', name: 'reviews-v1', uid: expect.any(String), apiVersion: 'apps/v1' },
-        reason: 'MinimumReplicasUnavailable',
-        message: 'Deployment does not have minimum availability.',
-        source: { component: 'deployment-controller' },
-        firstTimestamp: '2026-01-01T00:00:05Z',
+        metadata: { name: expect.stringMatching(new RegExp(`^${pod}\\.[0-9a-f]{16}$`)), namespace: 'default', uid: expect.any(String), resourceVersion: String(T0 + 5_000), creationTimestamp: '2025-12-31T23:59:45Z' },
+        involvedObject: { kind: 'Pod', namespace: 'default', name: pod, uid: expect.any(String), apiVersion: 'v1', fieldPath: 'spec.containers{reviews}' },
+        reason: 'Unhealthy',
+        message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        source: { component: 'kubelet', host: expect.stringMatching(/^cn-hangzhou\./) },
+        // failureThreshold 3 failed probes made the pod unready; the 5 s period adds none yet.
+        firstTimestamp: '2025-12-31T23:59:45Z',
         lastTimestamp: '2026-01-01T00:00:05Z',
-        count: 1,
+        count: 3,
         type: 'Warning',
         eventTime: null,
-        reportingComponent: 'deployment-controller',
-        reportingInstance: '',
+        reportingComponent: 'kubelet',
+        reportingInstance: expect.stringMatching(/^cn-hangzhou\./),
       },
     });
-    expect(up).toMatchObject({ subject: down?.subject, time: '2026-01-01T00:00:10Z', data: { reason: 'MinimumReplicasAvailable', type: 'Normal', count: 2, firstTimestamp: '2026-01-01T00:00:05Z' } });
-    expect(up?.id).not.toBe(down?.id);
+    // The product's parser and the example policy's window (3 within 1m) take it as it comes.
+    const policy = loadPolicyYaml(readFileSync('examples/bookinfo.yaml', 'utf8'));
+    const [raw] = parseAckEventBridge(event);
+    expect(toSignals(raw as RawAlarm, policy).signals).toMatchObject([{ rule: 'ack-pods-unready', region: 'cn-hangzhou', severity: 'down', status: 'firing' }]);
     await alarms.stop();
   });
 

@@ -68,6 +68,6 @@ describe('delayed scale-down', () => {
     expect(rec.status).toBe('done');
     expect(rec.outcomes[2]).toMatchObject({ status: 'skipped', error: expect.stringContaining('cancelled') });
     expect(w.scaler.scaledTo(HZ)).toEqual([]);
-    expect(w.scaler.status(HZ)).toEqual({ replicas: 2, readyReplicas: 2 });
+    expect(w.scaler.status(HZ)).toEqual({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
   });
 });

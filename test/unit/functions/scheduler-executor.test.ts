@@ -10,7 +10,7 @@ describe('scheduler function (timer trigger)', () => {
   test('a tick runs engine.tick and reports the plan, resumed plans and drift', async () => {
     const rt = fakeRuntime();
     const result = await makeSchedulerHandler(async () => rt)(timerEvent('{"task":"tick"}'), fcContext());
-    expect(result).toEqual({ task: 'tick', triggerTime: '2026-11-03T02:16:00Z', planId: 'p-tick', committed: true, steps: 0, refused: [], resumed: ['p-old'], drift: null });
+    expect(result).toEqual({ task: 'tick', triggerTime: '2026-11-03T02:16:00Z', planId: 'p-tick', committed: true, steps: 0, refused: [], resumed: ['p-old'], drift: null, availabilitySignals: 0 });
     expect(rt.engine.calls).toEqual([{ method: 'tick' }]);
     expect(rt.lines).toEqual([expect.objectContaining({ function: 'scheduler', trigger: 'event', outcome: 'ok' })]);
   });

@@ -146,6 +146,29 @@ describe('cluster-events function', () => {
     expect(rt.engine.calls.map((c) => c.method)).toEqual(['recordUnmatched']);
   });
 
+  test('an event naming another region than the policy gives its cluster is audited, not acted on', async () => {
+    const rt = fakeRuntime();
+    const event = JSON.parse(sample('ack-node-notready.json'));
+    event.subject = event.subject.replace('acs:cs:cn-hangzhou:', 'acs:cs:mars-1:');
+    const result = await makeClusterEventsHandler(async () => rt)(Buffer.from(JSON.stringify(event)), fcContext());
+    expect(result).toMatchObject({ accepted: true, alarms: 1, signals: 0, matched: ['ack-node-not-ready'] });
+    expect(rt.engine.calls).toEqual([
+      expect.objectContaining({
+        method: 'recordUnmatched',
+        source: 'ack',
+        detail: expect.objectContaining({ note: expect.stringContaining('the event names region mars-1, but cluster c-hangzhou is in cn-hangzhou by the policy; not acted on') }),
+      }),
+    ]);
+  });
+
+  test('an event type the parser does not handle (ARMS) is answered as ignored: no retry, no signal', async () => {
+    const rt = fakeRuntime();
+    const arms = { specversion: '1.0', id: 'e-1', source: 'acs.cs', type: 'cs:k8s:k8s-event-via-arms', subject: 'acs:cs:cn-hangzhou:1:c-hangzhou', time: '2026-11-03T02:30:00Z', data: { opaque: true } };
+    const result = await makeClusterEventsHandler(async () => rt)(Buffer.from(JSON.stringify(arms)), fcContext());
+    expect(result).toEqual({ accepted: true, alarms: 0, signals: 0, matched: [], ignored: [{ at: '(event)', type: 'cs:k8s:k8s-event-via-arms', why: expect.stringContaining('not a Kubernetes Event') }] });
+    expect(rt.engine.calls).toEqual([]);
+  });
+
   test('a non-JSON delivery is rejected without touching the engine', async () => {
     const rt = fakeRuntime();
     const result = await makeClusterEventsHandler(async () => rt)(Buffer.from('<xml/>'), fcContext());

@@ -29,7 +29,8 @@ const policy = parsePolicy({
       { name: 'prometheus', match: { source: 'alertmanager', labels: { namespace: 'bookinfo' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
       { name: 'node-down', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
       { name: 'node-degraded', match: { source: 'ack', alertName: 'Node*Ready' }, severity: 'degraded' },
-      { name: 'reviews-unavailable', match: { source: 'ack', alertName: 'Minimum?eplicasUnavailable', labels: { namespace: 'bookinfo' } }, region: { fixed: 'cn-shanghai' }, severity: 'down', ttl: '5m' },
+      { name: 'reviews-cannot-create', match: { source: 'ack', alertName: 'Failed?reate', labels: { namespace: 'bookinfo' } }, region: { fixed: 'cn-shanghai' }, severity: 'down', ttl: '5m' },
+      { name: 'pods-unready', match: { source: 'ack', alertName: 'Unhealthy' }, region: { fromCluster: true }, severity: 'degraded', window: { count: 5, within: '2m' } },
     ],
   },
 });
@@ -134,23 +135,75 @@ describe('toSignals on the samples', () => {
   });
 
   test('a fixed region and a rule ttl', () => {
-    const raw = only(parseAckEventBridge(JSON.parse(sample('ack-deployment-unavailable.json'))));
+    const raw = only(parseAckEventBridge(JSON.parse(sample('ack-replicaset-failedcreate.json'))));
     expect(toSignals(raw, policy)).toStrictEqual({
       signals: [
         {
-          key: 'reviews-unavailable|ack|c-shanghai/Deployment/bookinfo/reviews-v1/Available',
+          key: 'reviews-cannot-create|ack|c-shanghai/Deployment/bookinfo/reviews-v1/FailedCreate',
           source: 'ack',
-          rule: 'reviews-unavailable',
+          rule: 'reviews-cannot-create',
           region: 'cn-shanghai',
           severity: 'down',
           status: 'firing',
           at: Date.parse('2026-11-03T02:22:47Z'),
           ttl: 300_000,
-          name: 'MinimumReplicasUnavailable',
+          name: 'FailedCreate',
         },
       ],
-      matched: ['reviews-unavailable'],
+      matched: ['reviews-cannot-create'],
     });
+  });
+
+  describe('a window on the Event count', () => {
+    const unhealthy = only(parseAckEventBridge(JSON.parse(sample('ack-pod-unhealthy.json'))));
+    const at = (count: number, spanS: number): RawAlarm => ({ ...unhealthy, occurrences: { count, first: unhealthy.at - spanS * 1000, last: unhealthy.at } });
+
+    test('7 failed probes within 60 s meet 5 within 2m: one signal for the deployment', () => {
+      expect(toSignals(unhealthy, policy)).toStrictEqual({
+        signals: [
+          {
+            key: 'pods-unready|ack|c-hangzhou/Deployment/bookinfo/reviews-v1/Unhealthy',
+            source: 'ack',
+            rule: 'pods-unready',
+            region: 'cn-hangzhou',
+            severity: 'degraded',
+            status: 'firing',
+            at: Date.parse('2026-11-03T02:21:30Z'),
+            ttl: TEN_MIN,
+            name: 'Unhealthy',
+          },
+        ],
+        matched: ['pods-unready'],
+      });
+    });
+
+    test.each([
+      [4, 60, 0, '4 occurrence(s) within 120s (count 4 over 60s), window needs 5'],
+      [5, 120, 1, null],
+      // Longer than the window: counted at the average rate over the span.
+      [10, 240, 1, null],
+      [9, 240, 0, '4 occurrence(s) within 120s (count 9 over 240s), window needs 5'],
+    ] as const)('count %d over %d s → %d signal(s)', (count, span, signals, why) => {
+      const result = toSignals(at(count, span), policy);
+      expect(result.signals).toHaveLength(signals);
+      expect(result.matched).toStrictEqual(['pods-unready']);
+      expect(result.note).toBe(why === null ? undefined : `ack alarm Unhealthy: rule pods-unready: ${why}`);
+    });
+
+    test('an alarm without an occurrence count never meets a window', () => {
+      const { occurrences: _o, ...bare } = unhealthy;
+      expect(toSignals(bare, policy).signals).toStrictEqual([]);
+    });
+  });
+
+  test('an event whose region contradicts the policy region of its cluster is not acted on', () => {
+    const event = JSON.parse(sample('ack-node-notready.json'));
+    event.subject = event.subject.replace('acs:cs:cn-hangzhou:', 'acs:cs:mars-1:');
+    const result = toSignals(only(parseAckEventBridge(event)), policy);
+    // node-down places by cluster and refuses; node-degraded takes the payload region, which the policy does not declare.
+    expect(result.signals).toStrictEqual([]);
+    expect(result.matched).toStrictEqual(['node-down', 'node-degraded']);
+    expect(result.note).toContain('rule node-down: the event names region mars-1, but cluster c-hangzhou is in cn-hangzhou by the policy; not acted on');
   });
 
   test('an alarm no rule matches yields no signal and a note, not an error', () => {

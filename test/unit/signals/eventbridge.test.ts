@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
+import { parseAckDelivery, parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
 import { unwrapCloudEvents } from '../../../shared/signals/cloudevent';
 import { parseCmsEventBridge } from '../../../shared/signals/cms-eventbridge';
 import type { RawAlarm } from '../../../shared/signals/raw-alarm';
@@ -86,94 +86,100 @@ describe('parseCmsEventBridge', () => {
   });
 });
 
-/** An ACK event envelope around a core/v1 Event, with the parts a test changes. */
+/** An ACK event envelope around a core/v1 Event (as kube-eventer marshals it), with the parts a test changes. */
 function ackEvent(data: Record<string, unknown>, envelope: Record<string, unknown> = {}) {
   return {
     specversion: '1.0',
     source: 'acs.cs',
-    type: 'cs:k8s:DeploymentRelatedEvent',
-    subject: 'acs:cs:cn-shanghai:1234567890123456:c-shanghai/apis/apps/v1/namespaces/bookinfo/deployments/reviews-v1',
+    type: 'cs:k8s:PodRelatedEvent',
+    subject: 'acs:cs:cn-shanghai:1234567890123456:c-shanghai/apis/v1/namespaces/bookinfo/pods/reviews-v1-5d8f7c9b4-x2k4q',
     time: '2026-11-03T02:30:00Z',
     aliyunregionid: 'cn-shanghai',
     ...envelope,
     data: {
-      involvedObject: { kind: 'Deployment', namespace: 'bookinfo', name: 'reviews-v1' },
+      involvedObject: { kind: 'Pod', namespace: 'bookinfo', name: 'reviews-v1-5d8f7c9b4-x2k4q' },
       lastTimestamp: '2026-11-03T02:29:00Z',
       ...data,
     },
   };
 }
 
-const deploymentAlarm: RawAlarm = {
+const ACK_AT = Date.parse('2026-11-03T02:29:00Z');
+const podAlarm: RawAlarm = {
   source: 'ack',
-  name: 'MinimumReplicasUnavailable',
+  name: 'Unhealthy',
   state: 'firing',
   level: 'Warning',
   dimensions: {},
-  labels: { namespace: 'bookinfo', kind: 'Deployment', name: 'reviews-v1', reason: 'MinimumReplicasUnavailable' },
+  labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v1-5d8f7c9b4-x2k4q', deployment: 'reviews-v1', reason: 'Unhealthy' },
   regionId: 'cn-shanghai',
   clusterId: 'c-shanghai',
-  instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/Available',
-  at: Date.parse('2026-11-03T02:29:00Z'),
+  instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/Unhealthy',
+  at: ACK_AT,
+  occurrences: { count: 1, first: ACK_AT, last: ACK_AT },
 };
+const replicaSet = { kind: 'ReplicaSet', namespace: 'bookinfo', name: 'reviews-v1-5d8f7c9b4' };
 
 describe('parseAckEventBridge', () => {
   test.each([
-    ['unavailable by reason', { reason: 'MinimumReplicasUnavailable', type: 'Warning' }, deploymentAlarm],
+    ['a Warning on a pod, placed on its deployment', { reason: 'Unhealthy', type: 'Warning' }, podAlarm],
     [
-      'unavailable by message only, with another reason',
-      { reason: 'DeploymentUnhealthy', type: 'Warning', message: 'Deployment does not have minimum availability.' },
-      { ...deploymentAlarm, labels: { ...deploymentAlarm.labels, reason: 'DeploymentUnhealthy' }, message: 'Deployment does not have minimum availability.' },
-    ],
-    [
-      'MinimumReplicasAvailable clears it under the same instance',
-      { reason: 'MinimumReplicasAvailable', type: 'Normal' },
-      { ...deploymentAlarm, state: 'resolved', level: 'Normal', labels: { ...deploymentAlarm.labels, reason: 'MinimumReplicasAvailable' } },
-    ],
-    [
-      'a "has minimum availability" message clears it',
-      { reason: 'ScalingReplicaSet', type: 'Normal', message: 'Deployment has minimum availability.' },
-      { ...deploymentAlarm, state: 'resolved', level: 'Normal', labels: { ...deploymentAlarm.labels, reason: 'ScalingReplicaSet' }, message: 'Deployment has minimum availability.' },
+      'its count and first time',
+      { reason: 'Unhealthy', type: 'Warning', count: 9, firstTimestamp: '2026-11-03T02:27:00Z' },
+      { ...podAlarm, occurrences: { count: 9, first: Date.parse('2026-11-03T02:27:00Z'), last: ACK_AT } },
     ],
     [
       'FailedCreate on a ReplicaSet',
-      { reason: 'FailedCreate', type: 'Warning', involvedObject: { kind: 'ReplicaSet', namespace: 'bookinfo', name: 'reviews-v1-5d8f' } },
-      {
-        ...deploymentAlarm,
-        name: 'FailedCreate',
-        labels: { namespace: 'bookinfo', kind: 'ReplicaSet', name: 'reviews-v1-5d8f', reason: 'FailedCreate' },
-        instance: 'c-shanghai/ReplicaSet/bookinfo/reviews-v1-5d8f/FailedCreate',
-      },
+      { reason: 'FailedCreate', type: 'Warning', involvedObject: replicaSet },
+      { ...podAlarm, name: 'FailedCreate', labels: { ...replicaSet, deployment: 'reviews-v1', reason: 'FailedCreate' }, instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/FailedCreate' },
     ],
     [
-      'SuccessfulCreate clears FailedCreate',
-      { reason: 'SuccessfulCreate', type: 'Normal', involvedObject: { kind: 'ReplicaSet', namespace: 'bookinfo', name: 'reviews-v1-5d8f' } },
+      'SuccessfulCreate clears FailedCreate under the same instance',
+      { reason: 'SuccessfulCreate', type: 'Normal', involvedObject: replicaSet },
       {
-        ...deploymentAlarm,
+        ...podAlarm,
         name: 'FailedCreate',
         state: 'resolved',
         level: 'Normal',
-        labels: { namespace: 'bookinfo', kind: 'ReplicaSet', name: 'reviews-v1-5d8f', reason: 'SuccessfulCreate' },
-        instance: 'c-shanghai/ReplicaSet/bookinfo/reviews-v1-5d8f/FailedCreate',
+        labels: { ...replicaSet, deployment: 'reviews-v1', reason: 'SuccessfulCreate' },
+        instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/FailedCreate',
       },
     ],
     [
-      'an events.k8s.io-style eventTime with microseconds when lastTimestamp is null',
-      { reason: 'MinimumReplicasUnavailable', type: 'Warning', lastTimestamp: null, eventTime: '2026-11-03T02:28:59.123456Z' },
-      { ...deploymentAlarm, at: Date.parse('2026-11-03T02:28:59.123Z') },
+      'a pod name that is not a deployment\'s keeps its own identity',
+      { reason: 'BackOff', type: 'Warning', involvedObject: { kind: 'Pod', namespace: 'bookinfo', name: 'redis-0' } },
+      { ...podAlarm, name: 'BackOff', labels: { namespace: 'bookinfo', kind: 'Pod', name: 'redis-0', reason: 'BackOff' }, instance: 'c-shanghai/Pod/bookinfo/redis-0/BackOff' },
+    ],
+    [
+      'an events.k8s.io-style event (the scheduler\'s): eventTime, and repeats in series',
+      { reason: 'FailedScheduling', type: 'Warning', lastTimestamp: null, eventTime: '2026-11-03T02:25:59.123456Z', series: { count: 4, lastObservedTime: '2026-11-03T02:28:59.123456Z' } },
+      {
+        ...podAlarm,
+        name: 'FailedScheduling',
+        labels: { ...podAlarm.labels, reason: 'FailedScheduling' },
+        instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/FailedScheduling',
+        at: Date.parse('2026-11-03T02:28:59.123Z'),
+        occurrences: { count: 4, first: Date.parse('2026-11-03T02:25:59.123Z'), last: Date.parse('2026-11-03T02:28:59.123Z') },
+      },
     ],
     [
       'the envelope time when the event has no time',
-      { reason: 'MinimumReplicasUnavailable', type: 'Warning', lastTimestamp: undefined },
-      { ...deploymentAlarm, at: Date.parse('2026-11-03T02:30:00Z') },
+      { reason: 'Unhealthy', type: 'Warning', lastTimestamp: undefined },
+      { ...podAlarm, at: Date.parse('2026-11-03T02:30:00Z'), occurrences: { count: 1, first: Date.parse('2026-11-03T02:30:00Z'), last: Date.parse('2026-11-03T02:30:00Z') } },
     ],
   ])('%s', (_what, data, alarm) => {
     expect(parseAckEventBridge(ackEvent(data))).toStrictEqual([alarm]);
   });
 
   test('a region missing from the subject comes from aliyunregionid', () => {
-    const event = ackEvent({ reason: 'MinimumReplicasUnavailable', type: 'Warning' }, { subject: 'acs:cs::1234567890123456:c-shanghai/apis/apps/v1/namespaces/bookinfo/deployments/reviews-v1' });
-    expect(parseAckEventBridge(event)).toStrictEqual([deploymentAlarm]);
+    const event = ackEvent({ reason: 'Unhealthy', type: 'Warning' }, { subject: 'acs:cs::1234567890123456:c-shanghai/apis/v1/namespaces/bookinfo/pods/reviews-v1-5d8f7c9b4-x2k4q' });
+    expect(parseAckEventBridge(event)).toStrictEqual([podAlarm]);
+  });
+
+  test('Deployment availability is no Event: its condition wording neither fires nor clears anything', () => {
+    const deployment = { involvedObject: { kind: 'Deployment', namespace: 'bookinfo', name: 'reviews-v1' } };
+    expect(parseAckEventBridge(ackEvent({ ...deployment, reason: 'ScalingReplicaSet', type: 'Normal', message: 'Deployment has minimum availability.' }))).toStrictEqual([]);
+    expect(parseAckEventBridge(ackEvent({ ...deployment, reason: 'ScalingReplicaSet', type: 'Normal', message: 'Deployment does not have minimum availability.' }))).toStrictEqual([]);
   });
 
   test('an informational Normal event yields nothing; a batch keeps the alarms in order', () => {
@@ -185,7 +191,21 @@ describe('parseAckEventBridge', () => {
     ]);
   });
 
-  const firing = { reason: 'MinimumReplicasUnavailable', type: 'Warning' };
+  test('event types it does not handle are ignored, whatever their data, and the rest of the batch is parsed', () => {
+    // The ARMS-collected type is another shape (not a core/v1 Event); its data here is opaque on purpose.
+    const arms = { specversion: '1.0', id: 'a1', source: 'acs.cs', type: 'cs:k8s:k8s-event-via-arms', subject: 'acs:cs:cn-hangzhou:1:c-hangzhou', time: '2026-11-03T02:30:00Z', data: { anything: [1, 2] } };
+    const unknownKind = ackEvent({ reason: 'Unhealthy', type: 'Warning', involvedObject: { kind: '', name: 'x' } }, { type: 'cs:k8s:UnknownTypeEvent' });
+    expect(parseAckDelivery([arms, ackEvent({ reason: 'Unhealthy', type: 'Warning' }), unknownKind])).toStrictEqual({
+      alarms: [podAlarm],
+      ignored: [
+        { at: '[0]', type: 'cs:k8s:k8s-event-via-arms', why: 'type cs:k8s:k8s-event-via-arms is not a Kubernetes Event forwarded by kube-eventer (cs:k8s:<Kind>RelatedEvent)' },
+        { at: '[2]', type: 'cs:k8s:UnknownTypeEvent', why: 'type cs:k8s:UnknownTypeEvent is not a Kubernetes Event forwarded by kube-eventer (cs:k8s:<Kind>RelatedEvent)' },
+      ],
+    });
+    expect(parseAckDelivery(arms)).toStrictEqual({ alarms: [], ignored: [expect.objectContaining({ at: '(event)', type: 'cs:k8s:k8s-event-via-arms' })] });
+  });
+
+  const firing = { reason: 'Unhealthy', type: 'Warning' };
   test.each([
     [
       'a subject of another service',

@@ -115,6 +115,7 @@ describe('ACK EventBridge samples', () => {
         clusterId: 'c-hangzhou',
         instance: `c-hangzhou/Node/${node}/Ready`,
         at: Date.parse('2026-11-03T02:20:14Z'),
+        occurrences: { count: 1, first: Date.parse('2026-11-03T02:20:14Z'), last: Date.parse('2026-11-03T02:20:14Z') },
         message: `Node ${node} status is now: NodeNotReady`,
       },
     ] satisfies RawAlarm[]);
@@ -133,27 +134,41 @@ describe('ACK EventBridge samples', () => {
         clusterId: 'c-hangzhou',
         instance: `c-hangzhou/Node/${node}/Ready`,
         at: Date.parse('2026-11-03T02:41:52Z'),
+        occurrences: { count: 1, first: Date.parse('2026-11-03T02:41:52Z'), last: Date.parse('2026-11-03T02:41:52Z') },
         message: `Node ${node} status is now: NodeReady`,
       },
     ] satisfies RawAlarm[]);
   });
 
-  test('an unavailable Deployment in cn-shanghai', () => {
-    expect(parseAckEventBridge(JSON.parse(sample('ack-deployment-unavailable.json')))).toStrictEqual([
+  test('a ReplicaSet that cannot create pods (quota), placed on its Deployment', () => {
+    expect(parseAckEventBridge(JSON.parse(sample('ack-replicaset-failedcreate.json')))).toStrictEqual([
       {
         source: 'ack',
-        name: 'MinimumReplicasUnavailable',
+        name: 'FailedCreate',
         state: 'firing',
         level: 'Warning',
         dimensions: {},
-        labels: { namespace: 'bookinfo', kind: 'Deployment', name: 'reviews-v1', reason: 'MinimumReplicasUnavailable' },
+        labels: { namespace: 'bookinfo', kind: 'ReplicaSet', name: 'reviews-v1-6c9b7d8f54', deployment: 'reviews-v1', reason: 'FailedCreate' },
         regionId: 'cn-shanghai',
         clusterId: 'c-shanghai',
-        instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/Available',
+        instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/FailedCreate',
         at: Date.parse('2026-11-03T02:22:47Z'),
-        message: 'Deployment does not have minimum availability.',
+        occurrences: { count: 6, first: Date.parse('2026-11-03T02:21:05Z'), last: Date.parse('2026-11-03T02:22:47Z') },
+        message: 'Error creating: pods "reviews-v1-6c9b7d8f54-7xk2p" is forbidden: exceeded quota: bookinfo-quota, requested: cpu=500m, used: cpu=4, limited: cpu=4',
       },
     ] satisfies RawAlarm[]);
+  });
+
+  test('a failing readiness probe, counted per deployment', () => {
+    expect(parseAckEventBridge(JSON.parse(sample('ack-pod-unhealthy.json')))).toMatchObject([
+      {
+        name: 'Unhealthy',
+        state: 'firing',
+        labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v1-5b7d9c6f48-q8w2n', deployment: 'reviews-v1', node: 'cn-hangzhou.10.0.1.14', reason: 'Unhealthy' },
+        instance: 'c-hangzhou/Deployment/bookinfo/reviews-v1/Unhealthy',
+        occurrences: { count: 7, first: Date.parse('2026-11-03T02:20:30Z'), last: Date.parse('2026-11-03T02:21:30Z') },
+      },
+    ]);
   });
 
   test('a crash-looping Pod, with the node it runs on', () => {
@@ -164,11 +179,12 @@ describe('ACK EventBridge samples', () => {
         state: 'firing',
         level: 'Warning',
         dimensions: {},
-        labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v2-7d9c8b6f5-x2k4q', node: 'cn-hangzhou.10.0.1.13', reason: 'BackOff' },
+        labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v2-7d9c8b6f5-x2k4q', deployment: 'reviews-v2', node: 'cn-hangzhou.10.0.1.13', reason: 'BackOff' },
         regionId: 'cn-hangzhou',
         clusterId: 'c-hangzhou',
-        instance: 'c-hangzhou/Pod/bookinfo/reviews-v2-7d9c8b6f5-x2k4q/BackOff',
+        instance: 'c-hangzhou/Deployment/bookinfo/reviews-v2/BackOff',
         at: Date.parse('2026-11-03T02:24:09Z'),
+        occurrences: { count: 14, first: Date.parse('2026-11-03T02:18:40Z'), last: Date.parse('2026-11-03T02:24:09Z') },
         message:
           'Back-off restarting failed container reviews in pod reviews-v2-7d9c8b6f5-x2k4q_bookinfo(9a1c3e5f-7b9d-4f2a-8c4e-6a8c0e2b4d13)',
       },
