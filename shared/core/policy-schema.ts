@@ -118,7 +118,8 @@ const ruleSchema = z.strictObject({
           'must be one of {fromUrl: true}, {fixed: <region>}, {fromInstance: {<instance id>: <region>}}, {fromDimension: <name>, map?: {<value>: <region>}}, {fromLabel: <name>}, {fromCluster: true}',
       },
     )
-    .optional(),
+    .optional()
+    .meta({ description: 'Where the signal\'s region comes from. Left out: the callback URL (fromUrl) for CMS alarms, the region the payload names for ACK and Alertmanager alarms' }),
   /** Trigger level (CRITICAL/WARN/INFO, Alertmanager severity label, k8s Warning/Normal) → severity; or one fixed severity. */
   severity: z
     .union([severityName, z.record(z.string(), severityName)], { error: 'must be degraded, down, or a map from trigger level to degraded|down' })
