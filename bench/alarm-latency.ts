@@ -15,7 +15,7 @@ const f = await startFunctionsHost({ clock: systemClock });
 const { host, mesh } = f;
 const file = f.stateFile;
 const alert = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
-const post = () => fetch(`${host.url}/alarm/cms?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert });
+const post = () => fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert });
 await (await post()).arrayBuffer(); // builds the runtime, which creates the schema
 const db = new Database(file);
 const reset = () => db.exec('DELETE FROM mesh_state; DELETE FROM plans; DELETE FROM audit_events;');

@@ -10,7 +10,7 @@ import { formatIssues, loadPolicyYaml, type Policy } from '../shared/core/policy
 import { duration } from '../shared/core/policy-schema';
 import type { Input, MeshState, Step } from '../shared/core/types';
 import { toSignals } from '../shared/signals/detection';
-import { parseRawPayload, rawPayloadKinds, type RawPayloadKind } from '../shared/signals/raw-input';
+import { parseRawPayload, rawPayloadKinds, urlPayloadKinds, type RawPayloadKind } from '../shared/signals/raw-input';
 
 /**
  * `regionshift simulate`: replay a scenario through the decision core. A scenario is a start
@@ -34,7 +34,17 @@ const stepSchema = z
     signal: signalBody.optional(),
     tick: z.literal(true).optional(),
     command: commandBody.optional(),
-    raw: z.object({ kind: z.enum(rawPayloadKinds as [RawPayloadKind, ...RawPayloadKind[]]), body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(), file: z.string().optional() }).strict().optional(),
+    raw: z
+      .object({
+        kind: z.enum(rawPayloadKinds as [RawPayloadKind, ...RawPayloadKind[]]),
+        body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+        file: z.string().optional(),
+        /** The region the callback URL names (`?region=`): CMS callbacks carry none in their body. */
+        urlRegion: z.string().min(1, 'required').optional(),
+      })
+      .strict()
+      .refine((r) => r.urlRegion === undefined || urlPayloadKinds.includes(r.kind), { message: `urlRegion: only ${urlPayloadKinds.join(' and ')} payloads arrive on a URL` })
+      .optional(),
     actor: z.string().default('scenario'),
     expect: expectSchema.optional(),
   })
@@ -121,7 +131,12 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string): S
       inputs.push({ input: { kind: 'command', command: { ...step.command, actor: step.actor } }, shown: { command: step.command } });
     } else if (step.raw) {
       const text = step.raw.file ? readFileSync(resolve(baseDir, step.raw.file), 'utf8') : typeof step.raw.body === 'string' ? step.raw.body : JSON.stringify(step.raw.body);
-      for (const raw of parseRawPayload(step.raw.kind, text)) {
+      const { urlRegion } = step.raw;
+      // As the alarm function does: a URL naming a region the policy lacks is refused.
+      if (urlRegion !== undefined && !policy.regionIds.includes(urlRegion)) {
+        throw new RegionshiftError('SCENARIO.INVALID', `step at ${new Date(now).toISOString()}: raw.urlRegion: unknown region ${urlRegion} (declared: ${policy.regionIds.join(', ')})`);
+      }
+      for (const raw of parseRawPayload(step.raw.kind, text, urlRegion)) {
         const { signals, note } = toSignals(raw, policy);
         if (signals.length === 0) inputs.push({ input: { kind: 'tick' }, shown: { raw: step.raw.kind, unmatched: note ?? 'no rule matched' } });
         for (const signal of signals) inputs.push({ input: { kind: 'signal', signal }, shown: { raw: step.raw.kind, signal } });

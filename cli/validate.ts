@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { PolicyError } from '../shared/core/errors';
 import { loadPolicyYaml, type Policy } from '../shared/core/policy';
+import { detectionWarnings } from '../shared/signals/detection';
 
 /** `regionshift validate <policy.yaml>`: every problem with its path, or a one-line summary. */
 
@@ -34,6 +35,8 @@ export async function runValidate(args: string[], out: Out, env: Record<string, 
     for (const p of err.problems) out.error(`  ${p}`);
     return 1;
   }
+  // Warnings do not fail validation: the policy loads and runs, but some alarms would never place.
+  for (const w of detectionWarnings(policy)) out.error(`warning: ${w}`);
   out.log(`ok: ${summarize(policy)}`);
   return 0;
 }

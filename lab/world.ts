@@ -164,6 +164,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
   const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
   const delivery = new AlarmDelivery({ clock });
+  // The evaluator adds `region=<the alarm's region>` to the CMS URL: one callback URL per region, as in the cloud.
   const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: `${host.url}/_events/cluster-events` } });
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });

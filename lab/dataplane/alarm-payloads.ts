@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CMS_CALLBACK_FIELDS } from '../../shared/signals/cms-fields';
 
 /**
  * What CloudMonitor and ACK actually send, built from the lab's alarm transitions: a CMS
@@ -11,7 +12,7 @@ export const CMS_METRIC_PROJECT = 'acs_service_mesh';
 
 export type TriggerLevel = 'CRITICAL' | 'WARN' | 'INFO';
 
-/** CMS sends dimensions as a Java `Map.toString()`: `{userId=1, regionId=cn-hangzhou}`. */
+/** CMS sends dimensions as a Java `Map.toString()`: `{userId=1, instanceId=i-1}`. */
 export function javaMapString(entries: Record<string, string>): string {
   return `{${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
 }
@@ -24,21 +25,20 @@ export interface CmsCallbackInput {
   /** The metric value that tripped or cleared the rule, as CMS prints it. */
   curValue: string;
   metricName: string;
-  unit: string;
   /** e.g. `$Average>20`. */
   expression: string;
   instanceName: string;
   /** Dimensions after userId, in order. */
   dimensions: Record<string, string>;
   userId: string;
-  regionId: string;
-  regionName: string;
   at: number;
 }
 
 /**
- * The form fields of one callback, in the order CMS sends them. On ALERT the previous level is
- * `OK`; on OK the trigger level stays the rule's level (receivers key on `alertState`).
+ * The form fields of one callback: exactly the fields CloudMonitor documents, in that order, and
+ * no other. The callback has no region field, so the lab cannot confirm a region the cloud would
+ * never send; the region travels in the callback URL (`cmsCallbackUrlFor`). On ALERT the previous
+ * level is `OK`; on OK the trigger level stays the rule's level (receivers key on `alertState`).
  */
 export function cmsCallbackForm(input: CmsCallbackInput): URLSearchParams {
   const timestamp = String(input.at);
@@ -57,15 +57,22 @@ export function cmsCallbackForm(input: CmsCallbackInput): URLSearchParams {
     ['ruleId', input.ruleId],
     ['timestamp', timestamp],
     ['userId', input.userId],
-    ['regionId', input.regionId],
-    ['regionName', input.regionName],
-    ['rawMetricName', input.metricName],
-    ['unit', input.unit],
-    ['transId', uuidFrom(`${input.ruleId}|${input.state}|${timestamp}`)],
   ];
   // CMS's signature algorithm is not public and receivers cannot verify it; this one only has its shape.
   fields.push(['signature', createHash('md5').update(fields.map(([k, v]) => `${k}=${v}`).join('&')).digest('hex')]);
+  const order = new Map<string, number>(CMS_CALLBACK_FIELDS.map((f, i) => [f, i]));
+  fields.sort(([a], [b]) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   return new URLSearchParams(fields);
+}
+
+/**
+ * One region's callback URL: the base URL (with its token) plus `region=<region>`, as an operator
+ * sets it on that region's CMS alarm rules. CMS calls the URL as given, query included.
+ */
+export function cmsCallbackUrlFor(base: string, region: string): string {
+  const url = new URL(base);
+  url.searchParams.set('region', region);
+  return url.toString();
 }
 
 /** A deterministic RFC 4122-shaped id, so replays of the same transition carry the same id. */

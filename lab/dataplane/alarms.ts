@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { AlarmRule, ErrorRatioRule, ReadyReplicasRule, Topology } from '../topology/schema';
-import { ackPodEvent, cmsCallbackForm, type CmsCallbackInput } from './alarm-payloads';
+import { ackPodEvent, cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from './alarm-payloads';
 import type { AlarmDelivery, DeliveryRequest } from './alarm-delivery';
 import type { RoutingConfigSource } from './config-source';
 import type { TrafficMetrics } from './metrics';
@@ -16,7 +16,11 @@ import { PeriodicTask } from './periodic-task';
  */
 
 export interface AlarmTargets {
-  /** Where CMS-format callbacks go (the `alarm` function's HTTP trigger); null to not send. */
+  /**
+   * Where CMS-format callbacks go (the `alarm` function's HTTP trigger, with its token); null to
+   * not send. Each alarm is sent to this URL plus `region=<its region>`, one URL per region, as
+   * an operator wires CMS: the callback itself names no region.
+   */
   cmsCallbackUrl: string | null;
   /** Where ACK CloudEvents go (the `cluster-events` function); null to not send. */
   ackEventsUrl: string | null;
@@ -181,34 +185,30 @@ export class AlarmEvaluator {
     }
     if (!this.targets.cmsCallbackUrl) return null;
     const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));
-    return { ruleId: rule.id, kind: 'cms-callback', state, url: this.targets.cmsCallbackUrl, body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
+    const region = rule.kind === 'error-ratio' ? rule.region : this.regionOfCluster(rule.cluster).name;
+    const url = cmsCallbackUrlFor(this.targets.cmsCallbackUrl, region);
+    return { ruleId: rule.id, kind: 'cms-callback', state, url, body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
   }
 
   private cmsInput(rule: ErrorRatioRule | ReadyReplicasRule, state: 'ALERT' | 'OK', value: number, now: number): CmsCallbackInput {
     const common = { ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, userId: this.opts.topology.account, at: now };
+    // Custom-metric dimensions (user-defined, as PutCustomMetric reports them): no region among
+    // them, as no documented CMS dimension set has one; the URL carries the region.
     if (rule.kind === 'error-ratio') {
-      const region = this.opts.topology.regions.find((r) => r.name === rule.region);
       return {
         ...common,
         curValue: String(value),
-        unit: '%',
         expression: `$Average>${rule.thresholdPercent}`,
         instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
-        dimensions: { regionId: rule.region, service: rule.service, ...(rule.version ? { version: rule.version } : {}) },
-        regionId: rule.region,
-        regionName: region?.displayName ?? rule.region,
+        dimensions: { service: rule.service, ...(rule.version ? { version: rule.version } : {}) },
       };
     }
-    const region = this.regionOfCluster(rule.cluster);
     return {
       ...common,
       curValue: String(value),
-      unit: 'count',
       expression: '$Minimum==0',
       instanceName: `${rule.cluster}/${rule.namespace}/${rule.deployment}`,
-      dimensions: { regionId: region.name, clusterId: rule.cluster, namespace: rule.namespace, deployment: rule.deployment },
-      regionId: region.name,
-      regionName: region.displayName,
+      dimensions: { clusterId: rule.cluster, namespace: rule.namespace, deployment: rule.deployment },
     };
   }
 

@@ -23,7 +23,7 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 const regionSchema = z.object({
   name,
-  /** Shown as CMS's `regionName`. */
+  /** A human name for the region. Not sent in CMS callbacks: they have no region field (the URL names the region). */
   displayName: z.string().min(1),
   cluster: name,
   zones: z.array(name).min(1),

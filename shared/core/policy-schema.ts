@@ -94,19 +94,32 @@ const ruleSchema = z.strictObject({
       labels: z.record(z.string(), z.string()).optional(),
     })
     .default({}),
-  /** Where the region comes from: a fixed region, or a field of the payload. */
+  /**
+   * Where the region comes from. CMS callbacks carry no region field, so a CMS alarm is placed by
+   * what the operator controls: the callback URL's `region` parameter, the rule, or a map from a
+   * dimension value (an instance id) to a region. Left out, it depends on the alarm's source: the
+   * callback URL for CMS, the region the payload itself names for ACK (event subject) and
+   * Alertmanager (`region` label). `fromPayload: regionId` reads that payload region; no CMS
+   * payload has one, and `validate` warns about it on a rule that matches CMS alarms.
+   */
   region: z
     .union(
       [
+        z.strictObject({ fromUrl: z.literal(true) }),
         z.strictObject({ fixed: regionName }),
-        z.strictObject({ fromPayload: z.enum(['regionId']) }),
-        z.strictObject({ fromDimension: z.string().min(1, 'required') }),
+        z.strictObject({ fromInstance: z.record(z.string().min(1), regionName) }),
+        z.strictObject({ fromDimension: z.string().min(1, 'required'), map: z.record(z.string().min(1), regionName).optional() }),
         z.strictObject({ fromLabel: z.string().min(1, 'required') }),
         z.strictObject({ fromCluster: z.literal(true) }),
+        z.strictObject({ fromPayload: z.enum(['regionId']).meta({ deprecated: true }) }),
       ],
-      { error: 'must be one of {fixed: <region>}, {fromPayload: regionId}, {fromDimension: <name>}, {fromLabel: <name>}, {fromCluster: true}' },
+      {
+        error:
+          'must be one of {fromUrl: true}, {fixed: <region>}, {fromInstance: {<instance id>: <region>}}, {fromDimension: <name>, map?: {<value>: <region>}}, {fromLabel: <name>}, {fromCluster: true}',
+      },
     )
-    .default({ fromPayload: 'regionId' }),
+    .optional()
+    .meta({ description: 'Where the signal\'s region comes from. Left out: the callback URL (fromUrl) for CMS alarms, the region the payload names for ACK and Alertmanager alarms' }),
   /** Trigger level (CRITICAL/WARN/INFO, Alertmanager severity label, k8s Warning/Normal) → severity; or one fixed severity. */
   severity: z
     .union([severityName, z.record(z.string(), severityName)], { error: 'must be degraded, down, or a map from trigger level to degraded|down' })

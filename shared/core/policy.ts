@@ -2,7 +2,7 @@ import { parseDocument, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { formatDuration } from './duration';
 import { PolicyError } from './errors';
-import { policySchema, regionName, regionSchema, type ParsedPolicy } from './policy-schema';
+import { policySchema, regionName, regionSchema, type DetectionRule, type ParsedPolicy } from './policy-schema';
 import { cronProblems } from './windows';
 import type { TrafficMatrix } from './types';
 
@@ -262,8 +262,11 @@ function semanticProblems(view: SemanticView): string[] {
     const anyCluster = [...view.clusters.values()].some((c) => c.length > 0);
     p.detection.rules.forEach((rule, i) => {
       const path = `detection.rules[${i}]`;
-      if ('fixed' in rule.region) checkRegion(`${path}.region.fixed`, rule.region.fixed);
-      if ('fromCluster' in rule.region && parsed.has('regions') && !anyCluster) {
+      const spec: NonNullable<DetectionRule['region']> | Record<string, never> = rule.region ?? {};
+      if ('fixed' in spec) checkRegion(`${path}.region.fixed`, spec.fixed);
+      const regionMap = 'fromInstance' in spec ? { at: 'fromInstance', map: spec.fromInstance } : 'map' in spec && spec.map ? { at: 'map', map: spec.map } : null;
+      if (regionMap) for (const [key, r] of Object.entries(regionMap.map)) checkRegion(`${path}.region.${regionMap.at}.${key}`, r);
+      if ('fromCluster' in spec && parsed.has('regions') && !anyCluster) {
         problems.push(`${path}.region.fromCluster: no region declares a cluster, so no event could be placed in a region`);
       }
       if (p.detection?.rules.findIndex((r) => r.name === rule.name) !== i) problems.push(`${path}.name: ${rule.name} is used twice`);

@@ -68,17 +68,36 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   return { headers: { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature, [REQUEST_ID_HEADER]: requestId }, stringToSign: text };
 }
 
-/** The alarm callback's token: `?token=` when present, else the last path segment (`/cms/<token>`). */
+/**
+ * The alarm callback's token: `?token=` when given and non-empty, else the last path segment
+ * (`/cms/<token>`). A path segment is percent-decoded here, before the token is checked, so a
+ * malformed escape (`/cms/%E0%A4%A`) must be refused as a bad credential (401), never thrown as
+ * a URIError (500) by an unauthenticated caller.
+ */
 export function alarmTokenOf(req: HttpRequest): string {
-  if (req.query.token !== undefined) return req.query.token;
+  if (req.query.token !== undefined && req.query.token !== '') return req.query.token;
   const segments = req.path.split('/').filter((s) => s !== '');
-  return decodeURIComponent(segments[segments.length - 1] ?? '');
+  const last = segments[segments.length - 1] ?? '';
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    throw new UnauthorizedError('token: the last path segment is not valid percent-encoding');
+  }
 }
 
-/** The alarm path with any token segment masked, for logs. */
+/** Path segments that name a route, never a secret: the only ones a log line shows. */
+const ALARM_PATH_WORDS = new Set(['alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback']);
+
+/**
+ * The alarm path fit for logs: every segment that is not a route word is masked, so a token is
+ * never logged wherever the caller put it (`/cms/<token>`, `/<token>/cms`, `/cms/<token>?token=`),
+ * right or wrong: a wrong token is often a near-miss of the right one. The query is never logged.
+ */
 export function redactAlarmPath(req: HttpRequest): string {
-  if (req.query.token !== undefined) return req.path;
-  return req.path.replace(/\/[^/]*\/?$/, '/{token}');
+  return req.path
+    .split('/')
+    .map((segment) => (segment === '' || ALARM_PATH_WORDS.has(segment.toLowerCase()) ? segment : '{token}'))
+    .join('/');
 }
 
 /** Typed on `unknown` like the FC event it stands in for: `fcHttpEvent` must have run before these. */

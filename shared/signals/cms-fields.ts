@@ -8,6 +8,30 @@ import { canonicalPairs, fieldError, validationErrorFrom, type RawAlarm } from '
  * and the EventBridge event (the same fields, possibly as JSON numbers and objects).
  */
 
+/**
+ * Every field CloudMonitor documents for a threshold-alarm callback ("Use the alert callback
+ * feature", en and zh). Nothing else is read: fields seen only in other channels (regionId,
+ * regionName, lastTime, rawMetricName, productGroupName, groupId, transId, unit) are ignored, so no
+ * decision can rest on something the callback does not promise. There is no region among them.
+ */
+export const CMS_CALLBACK_FIELDS = [
+  'alertName',
+  'alertState',
+  'curValue',
+  'dimensions',
+  'expression',
+  'instanceName',
+  'metricName',
+  'metricProject',
+  'namespace',
+  'preTriggerLevel',
+  'ruleId',
+  'signature',
+  'timestamp',
+  'triggerLevel',
+  'userId',
+] as const;
+
 const scalarText = z
   .union([z.string(), z.number(), z.boolean()], fieldError('must be text'))
   .transform((v) => String(v).trim());
@@ -112,7 +136,7 @@ const cmsFieldsSchema = z.object(
     dimensions: z.unknown().optional().transform((v, ctx) => {
       const dims = parseDimensions(v);
       if (dims === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a map like {instanceId=i-1, region=cn-hangzhou} or a JSON object (got ${JSON.stringify(v)})` });
+        ctx.addIssue({ code: 'custom', message: `must be a map like {userId=1, instanceId=i-1} or a JSON object (got ${JSON.stringify(v)})` });
         return z.NEVER;
       }
       return dims;
@@ -122,12 +146,8 @@ const cmsFieldsSchema = z.object(
     metricName: optionalText,
     metricProject: optionalText,
     ruleId: optionalText,
-    regionId: optionalText,
     instanceName: optionalText,
-    productGroupName: optionalText,
-    groupId: optionalText,
     curValue: optionalText,
-    unit: optionalText,
     expression: optionalText,
   },
   fieldError('must be an object with the CMS alarm fields'),
@@ -139,11 +159,12 @@ function levelOf(trigger?: string, previous?: string): string | undefined {
   return usable(trigger) ?? usable(previous);
 }
 
-const DESCRIPTIVE_LABELS = ['metricProject', 'ruleId', 'instanceName', 'productGroupName', 'groupId'] as const;
+const DESCRIPTIVE_LABELS = ['metricProject', 'ruleId', 'instanceName'] as const;
 
 /**
  * One CMS alarm from its fields. `fallbackAt` stands in for a missing `timestamp` (an event
- * envelope's time); without either, the timestamp is required.
+ * envelope's time); without either, the timestamp is required. The alarm carries no region:
+ * detection rules place it by the callback URL, the rule, or an instance map.
  */
 export function cmsRawAlarm(fields: unknown, prefix: PropertyKey[] = [], fallbackAt?: number): RawAlarm {
   const parsed = cmsFieldsSchema.safeParse(fields);
@@ -155,9 +176,8 @@ export function cmsRawAlarm(fields: unknown, prefix: PropertyKey[] = [], fallbac
   const dimensions = f.dimensions;
   const labels: Record<string, string> = {};
   for (const k of DESCRIPTIVE_LABELS) if (f[k] !== undefined) labels[k] = f[k];
-  const regionId = f.regionId ?? nonEmpty(dimensions.regionId) ?? nonEmpty(dimensions.region);
   const level = levelOf(f.triggerLevel, f.preTriggerLevel);
-  const message = describe(f.expression, f.curValue, f.unit);
+  const message = describe(f.expression, f.curValue);
 
   return {
     source: 'cms',
@@ -167,7 +187,6 @@ export function cmsRawAlarm(fields: unknown, prefix: PropertyKey[] = [], fallbac
     ...(f.metricName !== undefined && { metric: f.metricName }),
     dimensions,
     labels,
-    ...(regionId !== undefined && { regionId }),
     // The rule plus the monitored object: the ALERT and the OK of one alarm share both.
     instance: `${f.ruleId ?? f.alertName}|${canonicalPairs(dimensions)}`,
     at,
@@ -175,13 +194,9 @@ export function cmsRawAlarm(fields: unknown, prefix: PropertyKey[] = [], fallbac
   };
 }
 
-function nonEmpty(v: string | undefined): string | undefined {
-  return v === undefined || v === '' ? undefined : v;
-}
-
-function describe(expression?: string, curValue?: string, unit?: string): string | undefined {
+function describe(expression?: string, curValue?: string): string | undefined {
   const parts: string[] = [];
   if (expression !== undefined) parts.push(expression);
-  if (curValue !== undefined) parts.push(`current value ${curValue}${unit === undefined ? '' : unit === '%' ? '%' : ` ${unit}`}`);
+  if (curValue !== undefined) parts.push(`current value ${curValue}`);
   return parts.length ? parts.join('; ') : undefined;
 }

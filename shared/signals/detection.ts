@@ -52,19 +52,50 @@ function windowMet(rule: DetectionRule, raw: RawAlarm): Outcome<true> {
   return { why: `${inWindow} occurrence(s) within ${w.within / 1000}s (count ${o.count} over ${Math.round(span / 1000)}s), window needs ${w.count}` };
 }
 
+type RegionSpec = NonNullable<DetectionRule['region']>;
+
+/**
+ * A rule's region spec, or the default for the alarm's source: CMS callbacks name no region, so
+ * theirs comes from the callback URL; ACK events and Alertmanager alerts name their own region
+ * (the event subject, the `region` label).
+ */
+export function regionSpecOf(rule: DetectionRule, source: RawAlarm['source']): RegionSpec {
+  if (rule.region !== undefined) return rule.region;
+  return source === 'ack' || source === 'alertmanager' ? { fromPayload: 'regionId' } : { fromUrl: true };
+}
+
 function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<string> {
-  const spec = rule.region;
+  const spec = regionSpecOf(rule, raw.source);
   let region: string | undefined;
   let from: string;
-  if ('fixed' in spec) {
+  if ('fromUrl' in spec) {
+    // Only the HTTP callback has a URL; EventBridge events and ACK events do not.
+    if (raw.urlRegion === undefined) return { why: `the alarm came without a callback URL naming a region (set ?region=<region> on the ${raw.source} callback URL, or place the rule's alarms with fixed or fromInstance)` };
+    region = raw.urlRegion;
+    from = 'the callback URL';
+  } else if ('fixed' in spec) {
     region = spec.fixed;
     from = 'the rule';
-  } else if ('fromPayload' in spec) {
-    region = raw.regionId;
-    from = 'the payload regionId';
+  } else if ('fromInstance' in spec) {
+    const instanceId = raw.dimensions.instanceId;
+    if (instanceId === undefined || instanceId === '') return { why: 'the alarm has no instanceId dimension to look up in fromInstance' };
+    region = spec.fromInstance[instanceId];
+    if (region === undefined) return { why: `instance ${instanceId} is not in the rule's fromInstance map` };
+    from = `fromInstance ${instanceId}`;
   } else if ('fromDimension' in spec) {
-    region = raw.dimensions[spec.fromDimension];
-    from = `dimension ${spec.fromDimension}`;
+    const value = raw.dimensions[spec.fromDimension];
+    if (spec.map === undefined || value === undefined || value === '') {
+      region = value;
+      from = `dimension ${spec.fromDimension}`;
+    } else {
+      region = spec.map[value];
+      if (region === undefined) return { why: `dimension ${spec.fromDimension}=${value} is not in the rule's map` };
+      from = `dimension ${spec.fromDimension}=${value}`;
+    }
+  } else if ('fromPayload' in spec) {
+    // CMS payloads carry no regionId (the parser never sets one): this places ACK and Alertmanager alarms only.
+    region = raw.regionId;
+    from = raw.source === 'cms' ? 'the payload (CMS callbacks carry no regionId; use fromUrl)' : 'the payload regionId';
   } else if ('fromLabel' in spec) {
     region = raw.labels[spec.fromLabel];
     from = `label ${spec.fromLabel}`;
@@ -148,4 +179,28 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
     });
   }
   return notes.length ? { signals, matched, note: `${describe}: ${notes.join('; ')}` } : { signals, matched };
+}
+
+/**
+ * What `validate` warns about in the detection rules: rules that parse but whose region can
+ * never be found for some of the alarms they match. Not errors: an old policy keeps loading, and
+ * a rule may match other sources for which the spec works.
+ */
+export function detectionWarnings(policy: Pick<Policy, 'detection'>): string[] {
+  const warnings: string[] = [];
+  policy.detection.rules.forEach((rule, i) => {
+    const at = `detection.rules[${i}] (${rule.name}).region`;
+    const source = rule.match.source;
+    const spec = rule.region;
+    if (spec === undefined) return;
+    if ('fromPayload' in spec && (source === undefined || source === 'cms')) {
+      warnings.push(
+        `${at}: region can only come from an undocumented field: CloudMonitor alarm callbacks carry no regionId, so no CMS alarm would become a signal (use {fromUrl: true} with ?region=<region> on each region's callback URL, {fixed: <region>} or {fromInstance: {<instance id>: <region>}})`,
+      );
+    }
+    if ('fromUrl' in spec && source === 'ack') {
+      warnings.push(`${at}: ACK events arrive through EventBridge, which has no callback URL to name a region (use {fromCluster: true})`);
+    }
+  });
+  return warnings;
 }

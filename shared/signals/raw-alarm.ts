@@ -17,7 +17,10 @@ export interface RawAlarm {
   metric?: string;
   dimensions: Record<string, string>;
   labels: Record<string, string>;
+  /** A region the payload itself names (ACK event subject, Alertmanager `region` label); CMS payloads have none. */
   regionId?: string;
+  /** The region the callback URL names (`?region=`), checked against the policy on receipt. */
+  urlRegion?: string;
   clusterId?: string;
   /** Stable identity of the alarm instance: the same for its firing and its resolve. */
   instance: string;

@@ -8,8 +8,19 @@ import type { RawAlarm } from './raw-alarm';
 export type RawPayloadKind = 'cms-callback' | 'cms-eventbridge' | 'ack-eventbridge' | 'alertmanager';
 export const rawPayloadKinds: readonly RawPayloadKind[] = ['cms-callback', 'cms-eventbridge', 'ack-eventbridge', 'alertmanager'];
 
-/** Parse a raw payload of a known kind (text as received) into raw alarms. */
-export function parseRawPayload(kind: RawPayloadKind, text: string): RawAlarm[] {
+/** The kinds that arrive on the alarm function's HTTP trigger, whose URL can name a region. */
+export const urlPayloadKinds: readonly RawPayloadKind[] = ['cms-callback', 'alertmanager'];
+
+/**
+ * Parse a raw payload of a known kind (text as received) into raw alarms. `urlRegion` is the
+ * region the callback URL named, as the alarm function sets it after checking it.
+ */
+export function parseRawPayload(kind: RawPayloadKind, text: string, urlRegion?: string): RawAlarm[] {
+  const raws = parseByKind(kind, text);
+  return urlRegion === undefined ? raws : raws.map((raw) => ({ ...raw, urlRegion }));
+}
+
+function parseByKind(kind: RawPayloadKind, text: string): RawAlarm[] {
   switch (kind) {
     case 'cms-callback':
       return [parseCmsCallback(text)];

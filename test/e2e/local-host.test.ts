@@ -14,8 +14,9 @@ const okBody = readFileSync('events/alarms/cms-callback-ok.txt', 'utf8');
 type Harness = FunctionsHost & { clock: FakeClock };
 const startHarness = async () => (await startFunctionsHost()) as Harness;
 
+/** Hangzhou's callback URL, as its CMS alarm rules are wired: the callback body names no region. */
 const postAlarm = (h: Harness, body: string, token = ALARM_TOKEN) =>
-  fetch(`${h.host.url}/alarm/cms?token=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  fetch(`${h.host.url}/alarm/cms?region=cn-hangzhou&token=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
 
 async function control(h: Harness, method: string, p: string, body?: unknown, opts: { timestamp?: number; requestId?: string; secret?: string } = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
@@ -92,10 +93,63 @@ describe('local FC host: alarm → decision → mesh', () => {
     expect(JSON.stringify(bad.json)).toContain('ttl');
     expect((await h.store.load('bookinfo')).version).toBe(version);
 
+    // The region in the URL must be one the policy declares; an unauthenticated caller learns nothing.
+    const unknownRegion = await fetch(`${h.host.url}/alarm/cms?region=cn-beijing&token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody });
+    expect([unknownRegion.status, ((await unknownRegion.json()) as { error: { message: string } }).error.message]).toEqual([400, 'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)']);
+    expect((await fetch(`${h.host.url}/alarm/cms?region=cn-beijing&token=wrong`, { method: 'POST', body: alertBody })).status).toBe(401);
+    expect((await h.store.load('bookinfo')).version).toBe(version);
+
     const first = await control(h, 'POST', '/v1/pause', { reason: 'maintenance' }, { requestId: 'req-replay-1' });
     expect(first.status).toBe(200);
     const afterPause = (await h.store.load('bookinfo')).version;
     expect((await control(h, 'POST', '/v1/pause', { reason: 'maintenance' }, { requestId: 'req-replay-1' })).status).toBe(409);
     expect((await h.store.load('bookinfo')).version).toBe(afterPause);
+  });
+});
+
+describe('local FC host: the alarm token over real HTTP', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let h: Harness;
+  beforeEach(async () => {
+    lines.length = 0;
+    h = (await startFunctionsHost({ log: (line) => lines.push(line) })) as Harness;
+  });
+  afterEach(async () => {
+    await h.stop();
+  });
+  const post = (pathAndQuery: string) => fetch(`${h.host.url}${pathAndQuery}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody });
+
+  test('a malformed percent-escape where the token goes is a 401, never a 500, and changes nothing', async () => {
+    await tick(h);
+    const { version } = await h.store.load('bookinfo');
+    for (const p of ['/alarm/cms/%E0%A4%A', '/alarm/cms/%', '/alarm/cms/%ZZ?token=', '/alarm/%E0%A4%A?region=cn-hangzhou']) {
+      const res = await post(p);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect([p, res.status, body.error.message]).toEqual([p, 401, 'token: the last path segment is not valid percent-encoding']);
+    }
+    expect((await h.store.load('bookinfo')).version).toBe(version);
+    expect(lines.filter((l) => l.function === 'alarm').map((l) => [l.status, l.outcome])).toEqual(Array(4).fill([401, 'rejected']));
+  });
+
+  test('the token is never logged, in any path position, right or wrong, with an empty or wrong ?token=', async () => {
+    const near = `${ALARM_TOKEN.slice(0, -1)}X`;
+    const attempts: Array<[string, number]> = [
+      [`/alarm/cms/${ALARM_TOKEN}?region=cn-hangzhou`, 200],
+      [`/alarm/cms/${ALARM_TOKEN}?token=&region=cn-hangzhou`, 200],
+      [`/alarm/cms/${ALARM_TOKEN}?token=wrong-token`, 401],
+      [`/alarm/${ALARM_TOKEN}/cms`, 401],
+      [`/alarm/${ALARM_TOKEN}/cms?token=`, 401],
+      [`/alarm/cms/${near}`, 401],
+      [`/alarm/${near}/cms/${ALARM_TOKEN}?region=cn-hangzhou`, 200],
+      [`/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, 200],
+    ];
+    for (const [p, status] of attempts) expect([p, (await post(p)).status]).toEqual([p, status]);
+    const alarmLines = lines.filter((l) => l.function === 'alarm' && l.path !== undefined);
+    expect(alarmLines).toHaveLength(attempts.length);
+    const logged = JSON.stringify(lines);
+    expect(logged).not.toContain(ALARM_TOKEN);
+    expect(logged).not.toContain(near);
+    expect(logged).not.toContain(ALARM_TOKEN.slice(0, 12));
+    expect(alarmLines.map((l) => l.path)).toEqual(['/cms/{token}', '/cms/{token}', '/cms/{token}', '/{token}/cms', '/{token}/cms', '/cms/{token}', '/{token}/cms/{token}', '/cms']);
   });
 });

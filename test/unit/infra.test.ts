@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { urlRegionOf } from '../../functions/alarm/receive';
+import { alarmTokenOf } from '../../shared/http/auth';
 
 /** infra/: the RAM policies grant what the code calls and nothing else; the CMS rule templates are PutResourceMetricRule parameter sets. */
 
@@ -62,12 +64,16 @@ describe('CMS alarm rule templates (PutResourceMetricRule)', () => {
     }
   });
 
-  test('each webhook is the per-region callback URL https://<alarm function URL>/alarm/cms/<region>?token=<token>, the rule\'s own region; placeholders declared', () => {
+  test('each webhook, read by the alarm function itself, carries the token and names the rule\'s own region; placeholders declared', () => {
     const regions = new Map<string, string[]>();
+    const policy = { regionIds: ['cn-hangzhou', 'cn-shanghai'] };
     for (const r of doc.rules) {
-      const m = /^https:\/\/\$\{AlarmFunctionDomain\}\/alarm\/cms\/(cn-[a-z]+)\?token=\$\{AlarmToken\}$/.exec(r.Webhook ?? '');
-      expect([r.RuleId, m !== null]).toEqual([r.RuleId, true]);
-      const region = (m as RegExpExecArray)[1] as string;
+      const url = new URL((r.Webhook ?? '').replace('${AlarmFunctionDomain}', 'regionshift-alarm.example.fcapp.run'));
+      // What FC hands the function: the path and the query of the trigger URL.
+      const req = { method: 'POST', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: {}, rawBody: '' };
+      expect([r.RuleId, alarmTokenOf(req)]).toEqual([r.RuleId, '${AlarmToken}']);
+      const region = urlRegionOf(req, policy) as string;
+      expect([r.RuleId, region]).toEqual([r.RuleId, expect.stringMatching(/^cn-/)]);
       expect(r.RuleId).toContain(region);
       regions.set(region, [...(regions.get(region) ?? []), r.MetricName as string].sort());
       for (const [, name] of JSON.stringify(r).matchAll(/\$\{([A-Za-z]+)\}/g)) expect(Object.keys(doc.placeholders)).toContain(name);

@@ -86,6 +86,26 @@ schedules:
     });
   });
 
+  it('a CMS rule whose region can only come from an undocumented field: valid (exit 0) with a warning on stderr', async () => {
+    const path = policyFile(
+      'payload-region.yaml',
+      `name: shop
+mesh: { backend: asm, meshId: m, apiRegion: cn-hangzhou }
+regions: { cn-hangzhou: {}, cn-shanghai: {} }
+detection:
+  rules:
+    - { name: cms-5xx, match: { source: cms }, region: { fromPayload: regionId } }
+    - { name: cms-cpu, match: { source: cms }, region: { fromUrl: true } }
+`,
+    );
+    const result = await validate([path]);
+    expect(result).toEqual({
+      code: 0,
+      log: ['ok: shop — asm mesh m, 2 regions (cn-hangzhou, cn-shanghai), 2 rules, 0 deployments, 0 schedules'],
+      error: [expect.stringMatching(/^warning: detection\.rules\[0\] \(cms-5xx\)\.region: region can only come from an undocumented field: CloudMonitor alarm callbacks carry no regionId/)],
+    });
+  });
+
   it('one problem is reported as one', async () => {
     const path = policyFile('typo.yaml', 'name: shop\nmesh: { backend: asm, meshId: m, apiRegion: cn-hangzhou }\nregions: { cn-hangzhou: {}, cn-shanghai: {} }\ndirft: adopt\n');
     expect(await validate([path])).toEqual({ code: 1, log: [], error: [`invalid policy ${path}: 1 problem`, '  dirft: unknown field'] });

@@ -50,8 +50,8 @@ describe('the example policies', () => {
     expect(p.normal).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
     expect(p.failover).toEqual({ 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'] });
     expect(p.detection.rules.map((r) => [r.name, r.region, r.severity])).toEqual([
-      ['cms-5xx', { fromPayload: 'regionId' }, { CRITICAL: 'down', WARN: 'degraded' }],
-      ['cms-latency', { fromPayload: 'regionId' }, 'degraded'],
+      ['cms-5xx', { fromUrl: true }, { CRITICAL: 'down', WARN: 'degraded' }],
+      ['cms-latency', { fromUrl: true }, 'degraded'],
       ['ack-pods-unready', { fromCluster: true }, 'down'],
       ['ack-node-not-ready', { fromCluster: true }, 'down'],
       ['alertmanager-mesh', { fromLabel: 'region' }, { critical: 'down', warning: 'degraded' }],
@@ -229,7 +229,7 @@ describe('a broken policy is rejected with every problem, each naming its path',
       { ...twoRegions(), detection: { rules: [{ name: 'r', region: { fromPayload: 'region' } }, { name: 'r', region: { fromZone: 'x' } }] } },
       [
         'detection.rules[0].region.fromPayload: must be regionId (got "region")',
-        'detection.rules[1].region: must be one of {fixed: <region>}, {fromPayload: regionId}, {fromDimension: <name>}, {fromLabel: <name>}, {fromCluster: true}',
+        'detection.rules[1].region: must be one of {fromUrl: true}, {fixed: <region>}, {fromInstance: {<instance id>: <region>}}, {fromDimension: <name>, map?: {<value>: <region>}}, {fromLabel: <name>}, {fromCluster: true}',
       ],
     ],
     [

@@ -54,7 +54,7 @@ export async function startControlHost(): Promise<ControlHost> {
     store,
     cli: (argv, extra = {}) => runCli(argv, { REGIONSHIFT_ENDPOINT: endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET, ...extra }),
     alarmDown: async () =>
-      (await fetch(`${host.url}/alarm/cms?token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody })).status,
+      (await fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody })).status,
     tick: async () =>
       (await fetch(`${host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) })).status,
     version: async () => (await store.load('bookinfo')).version,

@@ -63,12 +63,12 @@ describe('synthetic probes', () => {
     await alarms.idle();
     // The clearing period [30 s, 40 s) still holds the tick at 30 s, sent while reviews was down: 2 of 20.
     expect(receiver.requests.map((r) => [r.method, r.path, r.contentType])).toEqual([
-      ['POST', '/alarm?token=t0ken', 'application/x-www-form-urlencoded'],
-      ['POST', '/alarm?token=t0ken', 'application/x-www-form-urlencoded'],
+      ['POST', '/alarm?token=t0ken&region=cn-hangzhou', 'application/x-www-form-urlencoded'],
+      ['POST', '/alarm?token=t0ken&region=cn-hangzhou', 'application/x-www-form-urlencoded'],
     ]);
     const common = {
-      alertName: 'reviews-5xx-cn-hangzhou', ruleId: 'rs-reviews-5xx-hangzhou', regionId: 'cn-hangzhou', metricName: 'ServiceRequest5xxRate',
-      dimensions: `{userId=${topology.account}, regionId=cn-hangzhou, service=reviews}`, instanceName: 'reviews (cn-hangzhou)',
+      alertName: 'reviews-5xx-cn-hangzhou', ruleId: 'rs-reviews-5xx-hangzhou', metricName: 'ServiceRequest5xxRate',
+      dimensions: `{userId=${topology.account}, service=reviews}`, instanceName: 'reviews (cn-hangzhou)',
     };
     expect(receiver.forms()).toEqual([
       expect.objectContaining({ ...common, alertState: 'ALERT', curValue: '100', timestamp: String(T0 + 30_000), preTriggerLevel: 'OK', triggerLevel: 'CRITICAL' }),

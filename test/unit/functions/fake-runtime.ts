@@ -16,7 +16,8 @@ export const testPolicy = parsePolicy({
   regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
   detection: {
     rules: [
-      { name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromPayload: 'regionId' }, severity: { CRITICAL: 'down', WARN: 'degraded' } },
+      // The region comes from the callback URL (?region=), the default: a CMS callback names none.
+      { name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } },
       { name: 'ack-node-not-ready', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
       { name: 'alertmanager-reviews', match: { source: 'alertmanager', labels: { service: 'reviews' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
     ],
@@ -121,11 +122,11 @@ export interface FakeRuntime extends Runtime {
   lines: Array<Record<string, unknown>>;
 }
 
-export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}): FakeRuntime {
+export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: Runtime['policy'] = testPolicy): FakeRuntime {
   const lines: Array<Record<string, unknown>> = [];
   return {
     engine: new FakeEngine(),
-    policy: testPolicy,
+    policy,
     store: new MemoryKeyStore(),
     secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN, ...secrets },
     log: (line) => lines.push(line),

@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { eventHandler, makeEventHandler, makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeClusterEventsHandler } from '../../../functions/cluster-events/handler';
 import type { HttpReply } from '../../../shared/http/fc-http-event';
-import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, type EngineCall } from './fake-runtime';
+import { parsePolicy } from '../../../shared/core/policy';
+import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, testPolicy, type EngineCall } from './fake-runtime';
 
 const sample = (name: string) => readFileSync(`events/alarms/${name}`, 'utf8');
 const cmsAlert = sample('cms-callback-alert.txt').trim();
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
+/** Hangzhou's callback URL: the region is in the URL, since the callback body names none. */
+const HZ = { region: 'cn-hangzhou', token: ALARM_TOKEN };
 
 function alarm() {
   const rt = fakeRuntime();
@@ -21,9 +24,9 @@ function alarm() {
 const ingests = (calls: EngineCall[]) => calls.filter((c): c is Extract<EngineCall, { method: 'ingest' }> => c.method === 'ingest');
 
 describe('alarm function, HTTP trigger', () => {
-  test('a CMS callback with ?token= becomes a signal for the engine', async () => {
+  test('a CMS callback on ?region=…&token= becomes a signal for the URL region', async () => {
     const { rt, post } = alarm();
-    const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
+    const res = await post({ query: HZ, body: cmsAlert });
     expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] } });
     const [call] = ingests(rt.engine.calls);
     expect(call?.actor).toBe('cms');
@@ -32,15 +35,48 @@ describe('alarm function, HTTP trigger', () => {
 
   test('the token may be the last path segment; the log line masks it', async () => {
     const { rt, post } = alarm();
-    expect((await post({ path: `/cms/${ALARM_TOKEN}`, body: cmsAlert })).status).toBe(200);
+    expect((await post({ path: `/cms/${ALARM_TOKEN}`, query: { region: 'cn-hangzhou' }, body: cmsAlert })).status).toBe(200);
     expect(rt.lines).toEqual([expect.objectContaining({ function: 'alarm', path: '/cms/{token}', status: 200, outcome: 'ok' })]);
+    expect(JSON.stringify(rt.lines)).not.toContain(ALARM_TOKEN);
+  });
+
+  test('a malformed escape in the token segment is a 401 (not a 500), logged without the path', async () => {
+    const { rt, post } = alarm();
+    const res = await post({ path: '/cms/%E0%A4%A', body: cmsAlert });
+    expect([res.status, res.json.error.message]).toEqual([401, 'token: the last path segment is not valid percent-encoding']);
+    expect(rt.engine.calls).toEqual([]);
+    expect(rt.lines).toEqual([expect.objectContaining({ path: '/cms/{token}', status: 401, outcome: 'rejected' })]);
+  });
+
+  test.each([
+    ['a path token with an empty ?token= (the path token counts)', `/cms/${ALARM_TOKEN}`, { token: '' }, 200],
+    ['a path token with a wrong ?token=', `/cms/${ALARM_TOKEN}`, { token: 'guess' }, 401],
+    ['the token in the middle of the path', `/${ALARM_TOKEN}/cms`, {}, 401],
+  ])('%s: the log line never holds the token', async (_what, path, query, status) => {
+    const { rt, post } = alarm();
+    expect((await post({ path, query, body: cmsAlert })).status).toBe(status);
+    expect(rt.lines).toHaveLength(1);
     expect(JSON.stringify(rt.lines)).not.toContain(ALARM_TOKEN);
   });
 
   test('a resolve (OK) is passed on as a resolved signal', async () => {
     const { rt, post } = alarm();
-    await post({ query: { token: ALARM_TOKEN }, body: sample('cms-callback-ok.txt').trim() });
+    await post({ query: HZ, body: sample('cms-callback-ok.txt').trim() });
     expect(ingests(rt.engine.calls)[0]?.signals).toEqual([expect.objectContaining({ status: 'resolved', region: 'cn-hangzhou' })]);
+  });
+
+  test('the same callback on the other region\'s URL is a signal for that region', async () => {
+    const { rt, post } = alarm();
+    await post({ query: { region: 'cn-shanghai', token: ALARM_TOKEN }, body: cmsAlert });
+    expect(ingests(rt.engine.calls)[0]?.signals).toEqual([expect.objectContaining({ rule: 'cms-5xx', region: 'cn-shanghai' })]);
+  });
+
+  test('a URL without a region: acknowledged and audited, no signal, and the note says how to wire it', async () => {
+    const { rt, post } = alarm();
+    const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ signals: 0, matched: ['cms-5xx'], note: expect.stringContaining('set ?region=<region> on the cms callback URL') });
+    expect(rt.engine.calls).toEqual([expect.objectContaining({ method: 'recordUnmatched' })]);
   });
 
   test('Alertmanager JSON is recognised by its alerts array', async () => {
@@ -66,7 +102,10 @@ describe('alarm function, HTTP trigger', () => {
     ['wrong token', { query: { token: 'guess' }, body: cmsAlert }, 401, 'token: does not match'],
     ['no token', { path: '/', body: cmsAlert }, 401, expect.stringMatching(/^token: missing/)],
     ['wrong token with a broken body (auth answers first)', { query: { token: 'guess' }, headers: { 'content-type': 'application/json' }, body: '{' }, 401, 'token: does not match'],
-    ['GET', { method: 'GET', query: { token: ALARM_TOKEN }, body: '' }, 405, 'GET is not allowed on /cms (allowed: POST)'],
+    ['GET', { method: 'GET', query: HZ, body: '' }, 405, 'GET is not allowed on /cms (allowed: POST)'],
+    ['a region the policy does not declare', { query: { region: 'cn-beijing', token: ALARM_TOKEN }, body: cmsAlert }, 400, 'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)'],
+    ['an empty region', { query: { region: '', token: ALARM_TOKEN }, body: cmsAlert }, 400, 'region: empty (name a region of the policy, e.g. ?region=cn-hangzhou)'],
+    ['an unknown region with a wrong token (auth answers first)', { query: { region: 'cn-beijing', token: 'guess' }, body: cmsAlert }, 401, 'token: does not match'],
   ])('%s → %d and no engine call', async (_name, req, status, message) => {
     const { rt, post } = alarm();
     const res = await post(req);
@@ -83,7 +122,7 @@ describe('alarm function, HTTP trigger', () => {
     ['an Alertmanager payload with a bad alert', '{"version":"4","alerts":[{"status":"firing"}]}', { 'content-type': 'application/json' }, 'alerts[0]'],
   ])('%s → 400 naming the field, no engine call', async (_name, body, headers, field) => {
     const { rt, post } = alarm();
-    const res = await post({ query: { token: ALARM_TOKEN }, headers, body });
+    const res = await post({ query: HZ, headers, body });
     expect(res.status).toBe(400);
     expect(res.json.error.problems.join('\n')).toContain(field);
     expect(rt.engine.calls).toEqual([]);
@@ -92,14 +131,23 @@ describe('alarm function, HTTP trigger', () => {
   test('an engine failure is a 500 without details', async () => {
     const { rt, post } = alarm();
     rt.engine.failWith = new Error('lease table unavailable');
-    const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
+    const res = await post({ query: HZ, body: cmsAlert });
     expect(res).toEqual({ status: 500, json: { error: { code: 'INTERNAL', message: 'internal error', requestId: 'req-1' } } });
   });
 });
 
 describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
+  // An event has no callback URL, and its envelope's aliyunregionid is the bus's region, not the
+  // alarmed resource's: its rule places it by instance id.
+  const byInstance = parsePolicy({
+    name: testPolicy.name,
+    mesh: { backend: 'asm', meshId: 'bookinfo-mesh', apiRegion: 'cn-hangzhou' },
+    regions: { 'cn-hangzhou': {}, 'cn-shanghai': {} },
+    detection: { rules: [{ name: 'cms-5xx', match: { source: 'cms' }, region: { fromInstance: { 'lb-bp1o94dp5i6earr9g6d1i': 'cn-hangzhou' } } }] },
+  });
+
   test('the one handler routes a CloudEvent to the event chain', async () => {
-    const rt = fakeRuntime();
+    const rt = fakeRuntime({}, byInstance);
     const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
     expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] });
     expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
@@ -120,8 +168,14 @@ describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
     expect(rt.lines).toEqual([expect.objectContaining({ function: 'alarm', trigger: 'event', outcome: 'rejected' })]);
   });
 
-  test('an engine failure is rethrown so FC retries the delivery', async () => {
+  test('with the default rule (URL region) an event places nothing, and says why', async () => {
     const rt = fakeRuntime();
+    const result = await makeEventHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
+    expect(result).toMatchObject({ signals: 0, note: expect.stringContaining('without a callback URL naming a region') });
+  });
+
+  test('an engine failure is rethrown so FC retries the delivery', async () => {
+    const rt = fakeRuntime({}, byInstance);
     rt.engine.failWith = new Error('throttled');
     await expect(makeEventHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext())).rejects.toThrow('throttled');
     expect(rt.lines).toEqual([expect.objectContaining({ outcome: 'error', error: { name: 'Error', message: 'throttled' } })]);

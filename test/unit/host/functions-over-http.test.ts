@@ -36,8 +36,8 @@ describe('the five functions served from s.yaml', () => {
   afterAll(() => host.stop());
   const rt = (key: string) => runtimes[key] as FakeRuntime;
 
-  test('a CMS callback reaches the alarm function at /alarm/cms?token=…', async () => {
-    const res = await fetch(`${host.url}/alarm/cms?token=${ALARM_TOKEN}`, {
+  test('a CMS callback reaches the alarm function at /alarm/cms?region=…&token=…', async () => {
+    const res = await fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: readFileSync('events/alarms/cms-callback-alert.txt', 'utf8').trim(),

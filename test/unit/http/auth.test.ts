@@ -62,6 +62,24 @@ describe('secretEquals and the alarm token', () => {
     expect([alarmTokenOf(q), alarmTokenOf(p)]).toEqual(['T1', 'T/2']);
     expect([redactAlarmPath(q), redactAlarmPath(p)]).toEqual(['/cms', '/cms/{token}']);
   });
+  test('an empty ?token= falls back to the path; a malformed path escape is a 401, not a URIError', () => {
+    const req = (path: string, query: Record<string, string> = {}) => toHttpRequest(httpEvent({ method: 'POST', path, query }));
+    expect(alarmTokenOf(req('/cms/T3', { token: '' }))).toBe('T3');
+    for (const path of ['/cms/%E0%A4%A', '/cms/%', '/%ZZ']) {
+      expect(() => alarmTokenOf(req(path))).toThrow(expect.objectContaining({ status: 401, message: 'token: the last path segment is not valid percent-encoding' }));
+    }
+  });
+  test('logs mask every segment that is not a route word, wherever a token sits and whatever the query says', () => {
+    const log = (path: string, query: Record<string, string> = {}) => redactAlarmPath(toHttpRequest(httpEvent({ method: 'POST', path, query })));
+    expect([
+      log('/cms/s3cret', { token: '' }),
+      log('/cms/s3cret', { token: 'wrong' }),
+      log('/s3cret/cms'),
+      log('/alarm/s3cret/CMS/', { token: 's3cret' }),
+      log('/alertmanager'),
+      log('/'),
+    ]).toEqual(['/cms/{token}', '/cms/{token}', '/{token}/cms', '/alarm/{token}/CMS/', '/alertmanager', '/']);
+  });
 });
 
 describe('controlAuth', () => {

@@ -10,7 +10,7 @@ const AT = Date.parse('2026-11-03T02:15:30Z');
 const fields = {
   alertName: 'reviews-5xx-ratio',
   alertState: 'ALERT',
-  dimensions: '{userId=1234567890123456, instanceId=lb-1, region=cn-hangzhou}',
+  dimensions: '{userId=1234567890123456, instanceId=lb-1, port=443}',
   metricName: 'StatusCode5xx',
   ruleId: 'rule-1',
   timestamp: String(AT),
@@ -24,10 +24,9 @@ const expected: RawAlarm = {
   state: 'firing',
   level: 'CRITICAL',
   metric: 'StatusCode5xx',
-  dimensions: { userId: '1234567890123456', instanceId: 'lb-1', region: 'cn-hangzhou' },
+  dimensions: { userId: '1234567890123456', instanceId: 'lb-1', port: '443' },
   labels: { ruleId: 'rule-1' },
-  regionId: 'cn-hangzhou',
-  instance: 'rule-1|instanceId=lb-1,region=cn-hangzhou,userId=1234567890123456',
+  instance: 'rule-1|instanceId=lb-1,port=443,userId=1234567890123456',
   at: AT,
 };
 
@@ -99,18 +98,19 @@ describe('parseCmsCallback', () => {
     ['OK resolves, keeping a CRITICAL triggerLevel', { alertState: 'OK' }, { state: 'resolved' }],
     ['OK with triggerLevel OK takes preTriggerLevel', { alertState: 'OK', triggerLevel: 'OK', preTriggerLevel: 'WARN' }, { state: 'resolved', level: 'WARN' }],
     ['INSUFFICIENT_DATA', { alertState: 'INSUFFICIENT_DATA' }, { state: 'insufficient' }],
-    ['the regionId field wins over dimensions', { regionId: 'cn-shanghai' }, { regionId: 'cn-shanghai' }],
+    // Fields CMS does not document for the callback change nothing, and none of them places the alarm.
     [
-      'a regionId dimension wins over region',
-      { dimensions: '{instanceId=lb-1, regionId=cn-shanghai, region=cn-hangzhou}' },
-      {
-        dimensions: { instanceId: 'lb-1', regionId: 'cn-shanghai', region: 'cn-hangzhou' },
-        regionId: 'cn-shanghai',
-        instance: 'rule-1|instanceId=lb-1,region=cn-hangzhou,regionId=cn-shanghai',
-      },
+      'undocumented fields are ignored',
+      { regionId: 'cn-shanghai', regionName: 'China (Shanghai)', lastTime: '3 minutes', rawMetricName: 'x', productGroupName: 'g', groupId: '42', transId: 't', unit: '%' },
+      {},
+    ],
+    [
+      'a region-like dimension is only a dimension',
+      { dimensions: '{instanceId=lb-1, regionId=cn-shanghai}' },
+      { dimensions: { instanceId: 'lb-1', regionId: 'cn-shanghai' }, instance: 'rule-1|instanceId=lb-1,regionId=cn-shanghai' },
     ],
     ['descriptive fields become labels', { metricProject: 'acs_slb_dashboard', instanceName: 'ingress' }, { labels: { metricProject: 'acs_slb_dashboard', ruleId: 'rule-1', instanceName: 'ingress' } }],
-    ['expression and value become the message', { expression: '$Average>=5', curValue: '7', unit: '%' }, { message: '$Average>=5; current value 7%' }],
+    ['expression and value become the message', { expression: '$Average>=5', curValue: '7' }, { message: '$Average>=5; current value 7' }],
   ] as const)('%s', (_what, change, diff) => {
     expect(parseCmsCallback(form({ ...fields, ...change }))).toStrictEqual({ ...expected, ...diff });
   });
@@ -123,21 +123,20 @@ describe('parseCmsCallback', () => {
 
   test('ALERT and OK of one alarm pair up whatever the order of their dimensions', () => {
     const alert = parseCmsCallback(form(fields));
-    const ok = parseCmsCallback(form({ ...fields, alertState: 'OK', dimensions: '{region=cn-hangzhou, instanceId=lb-1, userId=1234567890123456}' }));
+    const ok = parseCmsCallback(form({ ...fields, alertState: 'OK', dimensions: '{port=443, instanceId=lb-1, userId=1234567890123456}' }));
     expect(ok.instance).toBe(alert.instance);
-    const otherObject = parseCmsCallback(form({ ...fields, dimensions: '{userId=1234567890123456, instanceId=lb-2, region=cn-hangzhou}' }));
+    const otherObject = parseCmsCallback(form({ ...fields, dimensions: '{userId=1234567890123456, instanceId=lb-2, port=443}' }));
     expect(otherObject.instance).not.toBe(alert.instance);
   });
 
   test('a callback without dimensions identifies the alarm by its rule alone', () => {
     const { dimensions: _d, ...rest } = fields;
-    const { regionId: _r, ...noRegion } = expected;
-    expect(parseCmsCallback(form(rest))).toStrictEqual({ ...noRegion, dimensions: {}, instance: 'rule-1|' });
+    expect(parseCmsCallback(form(rest))).toStrictEqual({ ...expected, dimensions: {}, instance: 'rule-1|' });
   });
 
   test('without a ruleId the alert name identifies the rule', () => {
     const { ruleId: _r, ...rest } = fields;
-    expect(parseCmsCallback(form(rest)).instance).toBe('reviews-5xx-ratio|instanceId=lb-1,region=cn-hangzhou,userId=1234567890123456');
+    expect(parseCmsCallback(form(rest)).instance).toBe('reviews-5xx-ratio|instanceId=lb-1,port=443,userId=1234567890123456');
   });
 
   test('the callback and the EventBridge event of one alarm share an instance', () => {
@@ -158,7 +157,7 @@ describe('parseCmsCallback rejects bad input, naming the field', () => {
       'dimensions that are no map',
       form({ ...fields, dimensions: 'instanceId=lb-1' }),
       undefined,
-      ['dimensions: must be a map like {instanceId=i-1, region=cn-hangzhou} or a JSON object (got "instanceId=lb-1")'],
+      ['dimensions: must be a map like {userId=1, instanceId=i-1} or a JSON object (got "instanceId=lb-1")'],
     ],
     ['every problem at once', form({ alertName: '', timestamp: '0' }), undefined, ['alertName: required', 'alertState: required', 'timestamp: must be epoch seconds or milliseconds (got "0")']],
     ['an empty body', '  \n', undefined, ['(body): empty']],

@@ -4,7 +4,7 @@ import type { Signal } from '../../../shared/core/types';
 import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
 import { parseAlertmanager } from '../../../shared/signals/alertmanager';
 import { parseCmsCallback } from '../../../shared/signals/cms-webhook';
-import { globMatch, toSignals } from '../../../shared/signals/detection';
+import { detectionWarnings, globMatch, toSignals } from '../../../shared/signals/detection';
 import type { RawAlarm } from '../../../shared/signals/raw-alarm';
 
 const sample = (name: string) => readFileSync(new URL(`../../../events/alarms/${name}`, import.meta.url), 'utf8');
@@ -25,7 +25,7 @@ const policy = parsePolicy({
     defaultTtl: '10m',
     rules: [
       { name: 'reviews-5xx', match: { source: 'cms', alertName: 'reviews-5xx-*' }, service: 'reviews', ttl: '15m' },
-      { name: 'ecs-cpu', match: { source: 'cms', metric: 'CPUUtilization', dimensions: { instanceId: 'i-uf6f5r8k2n3p4q5r6s7t' } }, region: { fromDimension: 'region' }, severity: 'degraded' },
+      { name: 'ecs-cpu', match: { source: 'cms', metric: 'CPUUtilization' }, region: { fromInstance: { 'i-uf6f5r8k2n3p4q5r6s7t': 'cn-shanghai', 'i-bp1other': 'cn-hangzhou' } }, severity: 'degraded' },
       { name: 'prometheus', match: { source: 'alertmanager', labels: { namespace: 'bookinfo' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
       { name: 'node-down', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
       { name: 'node-degraded', match: { source: 'ack', alertName: 'Node*Ready' }, severity: 'degraded' },
@@ -77,14 +77,16 @@ describe('toSignals on the samples', () => {
       ttl: 900_000,
       name: 'reviews-5xx-ratio',
     };
-    expect(toSignals(parseCmsCallback(sample('cms-callback-alert.txt')), policy)).toStrictEqual({ signals: [firing], matched: ['reviews-5xx'] });
-    expect(toSignals(parseCmsCallback(sample('cms-callback-ok.txt')), policy)).toStrictEqual({
+    // The callback names no region; the region its URL named (?region=) places it.
+    const viaUrl = (name: string) => ({ ...parseCmsCallback(sample(name)), urlRegion: 'cn-hangzhou' });
+    expect(toSignals(viaUrl('cms-callback-alert.txt'), policy)).toStrictEqual({ signals: [firing], matched: ['reviews-5xx'] });
+    expect(toSignals(viaUrl('cms-callback-ok.txt'), policy)).toStrictEqual({
       signals: [{ ...firing, status: 'resolved', at: Date.parse('2026-11-03T02:31:30Z') }],
       matched: ['reviews-5xx'],
     });
   });
 
-  test('a metric and dimension rule takes the region from a dimension and a fixed severity', () => {
+  test('a metric rule places an ECS alarm by its instance id (fromInstance) with a fixed severity', () => {
     const raw = parseCmsCallback(sample('cms-callback-seconds-json-dims.txt'));
     expect(toSignals(raw, policy)).toStrictEqual({
       signals: [
@@ -276,7 +278,7 @@ describe('toSignals: alarms a matching rule cannot use', () => {
     level: 'WARN',
     dimensions: {},
     labels: {},
-    regionId: 'cn-hangzhou',
+    urlRegion: 'cn-hangzhou',
     instance: 'i',
     at: 5,
     ...over,
@@ -295,17 +297,25 @@ describe('toSignals: alarms a matching rule cannot use', () => {
   });
 
   test.each([
-    ['region from the payload', raw({}), { signals: [signal('payload')], matched: ['payload'] }],
+    ['region from the callback URL (the default)', raw({}), { signals: [signal('payload')], matched: ['payload'] }],
     ['region from a dimension', raw({ name: 'd', dimensions: { region: 'cn-shanghai' } }), { signals: [signal('dimension', { region: 'cn-shanghai' })], matched: ['dimension'] }],
     ['region from a label', raw({ name: 'l', labels: { region: 'cn-shanghai' } }), { signals: [signal('label', { region: 'cn-shanghai' })], matched: ['label'] }],
     ['region from a cluster', raw({ name: 'c', clusterId: 'c-shanghai' }), { signals: [signal('cluster', { region: 'cn-shanghai' })], matched: ['cluster'] }],
     ['service from a dimension when no label names it', raw({ dimensions: { service: 'ratings' } }), { signals: [signal('payload', { service: 'ratings' })], matched: ['payload'] }],
     [
       'a region the policy does not declare',
-      raw({ regionId: 'cn-beijing' }),
-      { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: region cn-beijing (from the payload regionId) is not declared in the policy (declared: cn-hangzhou, cn-shanghai)' },
+      raw({ urlRegion: 'cn-beijing' }),
+      { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: region cn-beijing (from the callback URL) is not declared in the policy (declared: cn-hangzhou, cn-shanghai)' },
     ],
-    ['no regionId in the payload', raw({ regionId: undefined }), { signals: [], matched: ['payload'], note: 'cms alarm p: rule payload: no region in the payload regionId' }],
+    [
+      'no region in the URL (an EventBridge event has none), whatever regionId the payload has',
+      raw({ urlRegion: undefined, regionId: 'cn-hangzhou' }),
+      {
+        signals: [],
+        matched: ['payload'],
+        note: "cms alarm p: rule payload: the alarm came without a callback URL naming a region (set ?region=<region> on the cms callback URL, or place the rule's alarms with fixed or fromInstance)",
+      },
+    ],
     ['a missing dimension', raw({ name: 'd' }), { signals: [], matched: ['dimension'], note: 'cms alarm d: rule dimension: no region in dimension region' }],
     ['a missing label', raw({ name: 'l' }), { signals: [], matched: ['label'], note: 'cms alarm l: rule label: no region in label region' }],
     ['no cluster id', raw({ name: 'c' }), { signals: [], matched: ['cluster'], note: 'cms alarm c: rule cluster: the alarm names no cluster' }],
@@ -321,5 +331,77 @@ describe('toSignals: alarms a matching rule cannot use', () => {
     ['insufficient data', raw({ state: 'insufficient' }), { signals: [], matched: ['payload'], note: 'cms alarm p reports insufficient data, which says nothing about health' }],
   ])('%s', (_what, alarm, result) => {
     expect(toSignals(alarm, edge)).toStrictEqual(result);
+  });
+});
+
+describe('toSignals: region maps from a dimension value', () => {
+  const mapped = parsePolicy({
+    ...base,
+    detection: {
+      rules: [
+        { name: 'by-instance', match: { alertName: 'i' }, region: { fromInstance: { 'lb-hz': 'cn-hangzhou', 'lb-sh': 'cn-shanghai' } }, severity: 'down' },
+        { name: 'by-vip', match: { alertName: 'v' }, region: { fromDimension: 'vip', map: { '47.96.12.34': 'cn-hangzhou' } }, severity: 'down' },
+        { name: 'legacy', match: { alertName: 'p' }, region: { fromPayload: 'regionId' }, severity: 'down' },
+      ],
+    },
+  });
+  const raw = (name: string, dimensions: Record<string, string>, over: Partial<RawAlarm> = {}): RawAlarm => ({
+    source: 'cms', name, state: 'firing', dimensions, labels: {}, instance: 'i', at: 5, ...over,
+  });
+  const regions = (alarm: RawAlarm) => {
+    const r = toSignals(alarm, mapped);
+    return { regions: r.signals.map((s) => s.region), note: r.note };
+  };
+
+  test.each([
+    ['an instance in the map', raw('i', { instanceId: 'lb-sh' }), { regions: ['cn-shanghai'], note: undefined }],
+    ['an instance not in the map', raw('i', { instanceId: 'lb-x' }), { regions: [], note: "cms alarm i: rule by-instance: instance lb-x is not in the rule's fromInstance map" }],
+    ['no instanceId dimension', raw('i', { vip: '1.2.3.4' }), { regions: [], note: 'cms alarm i: rule by-instance: the alarm has no instanceId dimension to look up in fromInstance' }],
+    ['a dimension value in the map', raw('v', { vip: '47.96.12.34' }), { regions: ['cn-hangzhou'], note: undefined }],
+    ['a dimension value not in the map', raw('v', { vip: '1.2.3.4' }), { regions: [], note: "cms alarm v: rule by-vip: dimension vip=1.2.3.4 is not in the rule's map" }],
+    // Reads a payload regionId, which no CMS callback has (the parser never sets one).
+    ['fromPayload on a CMS alarm', raw('p', {}, { urlRegion: 'cn-hangzhou' }), { regions: [], note: 'cms alarm p: rule legacy: no region in the payload (CMS callbacks carry no regionId; use fromUrl)' }],
+  ])('%s', (_what, alarm, want) => {
+    expect(regions(alarm)).toStrictEqual(want);
+  });
+
+  test('a map naming an undeclared region is a policy problem', () => {
+    expect(() => parsePolicy({ ...base, detection: { rules: [{ name: 'x', region: { fromInstance: { 'lb-1': 'cn-beijing' } } }] } })).toThrow(
+      'detection.rules[0].region.fromInstance.lb-1: unknown region cn-beijing (declared: cn-hangzhou, cn-shanghai)',
+    );
+  });
+});
+
+describe('detectionWarnings', () => {
+  const warn = (rules: unknown[]) => detectionWarnings(parsePolicy({ ...base, detection: { rules } }));
+
+  test('a CMS rule whose region can only come from an undocumented field', () => {
+    expect(warn([{ name: 'old', match: { source: 'cms' }, region: { fromPayload: 'regionId' } }])).toStrictEqual([
+      "detection.rules[0] (old).region: region can only come from an undocumented field: CloudMonitor alarm callbacks carry no regionId, so no CMS alarm would become a signal (use {fromUrl: true} with ?region=<region> on each region's callback URL, {fixed: <region>} or {fromInstance: {<instance id>: <region>}})",
+    ]);
+    // A rule with no source matches CMS alarms too.
+    expect(warn([{ name: 'any', region: { fromPayload: 'regionId' } }])).toHaveLength(1);
+  });
+
+  test('an ACK rule cannot use the URL; fromPayload on other sources reads their own region field', () => {
+    expect(warn([
+      { name: 'k', match: { source: 'ack' }, region: { fromPayload: 'regionId' } },
+      { name: 'a', match: { source: 'alertmanager' }, region: { fromPayload: 'regionId' } },
+      { name: 'u', match: { source: 'ack' }, region: { fromUrl: true } },
+    ])).toStrictEqual([
+      'detection.rules[2] (u).region: ACK events arrive through EventBridge, which has no callback URL to name a region (use {fromCluster: true})',
+    ]);
+  });
+
+  test('the working forms, the default included, warn about nothing', () => {
+    expect(warn([
+      { name: 'default-cms', match: { source: 'cms' } },
+      { name: 'default-ack', match: { source: 'ack' } },
+      { name: 'url', match: { source: 'cms' }, region: { fromUrl: true } },
+      { name: 'fixed', match: { source: 'cms' }, region: { fixed: 'cn-hangzhou' } },
+      { name: 'map', match: { source: 'cms' }, region: { fromInstance: { 'lb-1': 'cn-hangzhou' } } },
+      { name: 'label', match: { source: 'alertmanager' }, region: { fromLabel: 'region' } },
+      { name: 'cluster', match: { source: 'ack' }, region: { fromCluster: true } },
+    ])).toStrictEqual([]);
   });
 });

@@ -8,7 +8,7 @@ import { problemsOf } from './problems';
 const sampleJson = (name: string) => JSON.parse(readFileSync(new URL(`../../../events/alarms/${name}`, import.meta.url), 'utf8'));
 
 const AT = Date.parse('2026-11-03T02:15:30Z');
-const cmsData = { alertName: 'a', alertState: 'ALERT', dimensions: { instanceId: 'i-1' }, ruleId: 'r', regionId: 'cn-hangzhou', timestamp: AT, triggerLevel: 'WARN' };
+const cmsData = { alertName: 'a', alertState: 'ALERT', dimensions: { instanceId: 'i-1' }, ruleId: 'r', timestamp: AT, triggerLevel: 'WARN' };
 const cmsAlarm: RawAlarm = {
   source: 'cms',
   name: 'a',
@@ -16,7 +16,6 @@ const cmsAlarm: RawAlarm = {
   level: 'WARN',
   dimensions: { instanceId: 'i-1' },
   labels: { ruleId: 'r' },
-  regionId: 'cn-hangzhou',
   instance: 'r|instanceId=i-1',
   at: AT,
 };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
 import { parseAlertmanager } from '../../../shared/signals/alertmanager';
 import { parseCmsEventBridge } from '../../../shared/signals/cms-eventbridge';
+import { CMS_CALLBACK_FIELDS } from '../../../shared/signals/cms-fields';
 import { parseCmsCallback } from '../../../shared/signals/cms-webhook';
 import type { RawAlarm } from '../../../shared/signals/raw-alarm';
 
@@ -16,7 +17,6 @@ const HZ_LABELS = {
   metricProject: 'acs_slb_dashboard',
   ruleId: HZ_RULE,
   instanceName: 'reviews-hangzhou-ingress',
-  productGroupName: 'reviews-prod',
 };
 
 const hzAlert: RawAlarm = {
@@ -26,18 +26,17 @@ const hzAlert: RawAlarm = {
   level: 'CRITICAL',
   metric: 'StatusCode5xx',
   dimensions: HZ_SLB_DIMS,
-  labels: { ...HZ_LABELS, groupId: '4201873' },
-  regionId: 'cn-hangzhou',
+  labels: HZ_LABELS,
   instance: HZ_SLB_INSTANCE,
   at: Date.parse('2026-11-03T02:15:30Z'),
-  message: '$Average>=5; current value 12.4 Count/Second',
+  message: '$Average>=5; current value 12.4',
 };
 
 const hzOk: RawAlarm = {
   ...hzAlert,
   state: 'resolved',
   at: Date.parse('2026-11-03T02:31:30Z'),
-  message: '$Average>=5; current value 0.2 Count/Second',
+  message: '$Average>=5; current value 0.2',
 };
 
 describe('CMS callback samples', () => {
@@ -49,31 +48,29 @@ describe('CMS callback samples', () => {
     expect(parseCmsCallback(sample('cms-callback-ok.txt'), 'application/x-www-form-urlencoded; charset=UTF-8')).toStrictEqual(hzOk);
   });
 
-  test('seconds timestamp and JSON dimensions; region from the region dimension', () => {
+  test('seconds timestamp and JSON dimensions (an ECS alarm: userId and instanceId, no region)', () => {
     expect(parseCmsCallback(sample('cms-callback-seconds-json-dims.txt'))).toStrictEqual({
       source: 'cms',
       name: 'ecs-cpu-shanghai',
       state: 'firing',
       level: 'WARN',
       metric: 'CPUUtilization',
-      dimensions: { userId: '1234567890123456', instanceId: 'i-uf6f5r8k2n3p4q5r6s7t', region: 'cn-shanghai' },
+      dimensions: { userId: '1234567890123456', instanceId: 'i-uf6f5r8k2n3p4q5r6s7t' },
       labels: {
         metricProject: 'acs_ecs_dashboard',
         ruleId: 'putNewAlarm_user_3b8e6a21-5c4d-4f7e-a1b9-0e2d7c6f5a18',
         instanceName: 'reviews-shanghai-node-2',
       },
-      regionId: 'cn-shanghai',
-      instance: 'putNewAlarm_user_3b8e6a21-5c4d-4f7e-a1b9-0e2d7c6f5a18|instanceId=i-uf6f5r8k2n3p4q5r6s7t,region=cn-shanghai,userId=1234567890123456',
+      instance: 'putNewAlarm_user_3b8e6a21-5c4d-4f7e-a1b9-0e2d7c6f5a18|instanceId=i-uf6f5r8k2n3p4q5r6s7t,userId=1234567890123456',
       at: Date.parse('2026-11-03T03:05:00Z'),
-      message: '$Average>=90; current value 93.7%',
+      message: '$Average>=90; current value 93.7',
     } satisfies RawAlarm);
   });
 });
 
 describe('CMS EventBridge samples', () => {
-  test('one CloudEvent with JSON-typed fields parses like the callback of the same alarm', () => {
-    const { groupId: _notInEvent, ...labels } = hzAlert.labels;
-    expect(parseCmsEventBridge(JSON.parse(sample('cms-eventbridge-alarm.json')))).toStrictEqual([{ ...hzAlert, labels }]);
+  test('one CloudEvent with JSON-typed fields parses like the callback of the same alarm; aliyunregionid places nothing', () => {
+    expect(parseCmsEventBridge(JSON.parse(sample('cms-eventbridge-alarm.json')))).toStrictEqual([hzAlert]);
   });
 
   test('a batch of two: a string-typed WARN alarm in cn-shanghai and a JSON-typed OK in cn-hangzhou', () => {
@@ -84,19 +81,43 @@ describe('CMS EventBridge samples', () => {
         state: 'firing',
         level: 'WARN',
         metric: 'StatusCode5xx',
-        dimensions: { userId: '1234567890123456', instanceId: 'lb-uf6k2p8m3n4q5r6s7t8u9', port: '443', region: 'cn-shanghai' },
+        dimensions: { userId: '1234567890123456', instanceId: 'lb-uf6k2p8m3n4q5r6s7t8u9', port: '443' },
         labels: {
           metricProject: 'acs_slb_dashboard',
           ruleId: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93',
           instanceName: 'reviews-shanghai-ingress',
         },
-        regionId: 'cn-shanghai',
-        instance: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93|instanceId=lb-uf6k2p8m3n4q5r6s7t8u9,port=443,region=cn-shanghai,userId=1234567890123456',
+        instance: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93|instanceId=lb-uf6k2p8m3n4q5r6s7t8u9,port=443,userId=1234567890123456',
         at: Date.parse('2026-11-03T02:16:02Z'),
-        message: '$Average>=5; current value 6.1 Count/Second',
+        message: '$Average>=5; current value 6.1',
       },
-      { ...hzOk, labels: HZ_LABELS },
+      hzOk,
     ] satisfies RawAlarm[]);
+  });
+});
+
+describe('CMS samples carry only the documented callback fields', () => {
+  // CloudMonitor "Use the alert callback feature" (en and zh): the whole list. No region among them.
+  const documented = new Set(['alertName', 'alertState', 'curValue', 'dimensions', 'expression', 'instanceName', 'metricName', 'metricProject', 'namespace', 'preTriggerLevel', 'ruleId', 'signature', 'timestamp', 'triggerLevel', 'userId']);
+  const undocumented = (names: string[]) => names.filter((n) => !documented.has(n));
+
+  test.each(['cms-callback-alert.txt', 'cms-callback-ok.txt', 'cms-callback-seconds-json-dims.txt'])('%s', (name) => {
+    const names = [...new URLSearchParams(sample(name).trim()).keys()];
+    expect(names.length).toBeGreaterThan(5);
+    expect(undocumented(names)).toStrictEqual([]);
+  });
+
+  test.each(['cms-eventbridge-alarm.json', 'cms-eventbridge-batch.json'])('%s (the data of each event)', (name) => {
+    const parsed = JSON.parse(sample(name)) as unknown;
+    const events = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ type: string; data: Record<string, unknown> }>;
+    for (const e of events) {
+      expect(e.type).toBe('cms:CloudMonitor:AlertWebHook');
+      expect(undocumented(Object.keys(e.data))).toStrictEqual([]);
+    }
+  });
+
+  test('the shared list the parser and the lab use is exactly the documented one', () => {
+    expect([...CMS_CALLBACK_FIELDS].sort()).toStrictEqual([...documented].sort());
   });
 });
 
