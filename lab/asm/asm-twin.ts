@@ -138,12 +138,14 @@ export class AsmTwin {
   private rateLimit: RateLimit | null = null;
   private shape: LocalityLbShape;
   private echo: LocalityLbEcho;
+  private updateDelayMs: number;
 
   constructor(private readonly opts: AsmTwinOptions) {
     const now = opts.clock.now();
     this.mesh = { createdAt: now, updatedAt: now, live: null, pending: null };
     this.shape = opts.localityLbShape ?? 'array';
     this.echo = opts.localityLbEcho ?? { order: 'as-sent', localities: 'as-sent' };
+    this.updateDelayMs = opts.updateDelayMs;
   }
 
   /** The next `times` calls (of `action`, if given) fail with `code`; HTTP status as ASM sends it unless given. */
@@ -162,6 +164,11 @@ export class AsmTwin {
 
   setLocalityLbEcho(echo: LocalityLbEcho): void {
     this.echo = echo;
+  }
+
+  /** How long the next updates stay `updating` (a slow rollout, to watch the product wait for it). */
+  setUpdateDelay(ms: number): void {
+    this.updateDelayMs = ms;
   }
 
   state(): MeshState {
@@ -220,7 +227,7 @@ export class AsmTwin {
         next.enabled = switchParam === 'true';
       }
       const now = this.opts.clock.now();
-      this.mesh.pending = { setting: next, readyAt: now + this.opts.updateDelayMs };
+      this.mesh.pending = { setting: next, readyAt: now + this.updateDelayMs };
       this.mesh.updatedAt = now;
       this.settle();
       return {};
