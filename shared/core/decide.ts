@@ -103,8 +103,10 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
     case 'command': {
       const c = input.command;
       out.trigger = `command ${c.kind} by ${c.actor}`;
-      out.manual = c.kind === 'override' || c.kind === 'clearOverride' || c.kind === 'resume';
       const effect = applyCommand(policy, state, c, now, nextId);
+      // Only a command that was carried out is an operator's change: a refused one (a wrong id)
+      // must not lift the pause or the rate limits for whatever else this decision would do.
+      out.manual = (c.kind === 'override' || c.kind === 'clearOverride' || c.kind === 'resume') && effect.refused.length === 0;
       out.notes.push(...effect.notes);
       out.refused.push(...effect.refused);
       if (c.kind === 'abortDrill' && effect.refused.length === 0) out.drillAborted = true;
