@@ -33,10 +33,18 @@ export function renderStatus(s: StatusView, out: Out): void {
     const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
     out.log(`  ${region.padEnd(width)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd());
   }
-  out.log(`mode: ${s.config?.mode ?? '(nothing applied yet)'}`);
+  // What the mesh has comes first; what was decided shows only while the mesh does not have it yet.
+  const confirmed = s.confirmed ? `  (live: confirmed by the mesh at ${s.confirmed.at}${s.confirmed.planId ? `, plan ${s.confirmed.planId}` : ''})` : '';
+  const nothingYet = s.intended ? '(not confirmed by the mesh yet)' : '(nothing applied yet)';
+  out.log(`mode: ${s.config?.mode ?? nothingYet}${confirmed}`);
   if (s.matrix) {
     out.log('matrix:');
     for (const l of matrixLines(s.matrix)) out.log(l);
+  }
+  if (s.shifting && s.intended) {
+    out.log('SHIFTING: the mesh has not confirmed the intended matrix yet');
+    out.log(`intended: ${s.intended.config.mode}  (decided at ${s.intended.at})`);
+    for (const l of matrixLines(s.intended.matrix)) out.log(l);
   }
   const o = s.override;
   if (o) {
@@ -55,7 +63,7 @@ export function renderStatus(s: StatusView, out: Out): void {
     for (const p of s.openPlans) out.log(`  ${p.id}  ${p.status}  ${p.done}/${p.steps} steps done  due ${p.dueAt}`);
   } else out.log('open plans: none');
   if (s.refused?.length) {
-    out.log('last refusals:');
+    out.log(s.refusedSince ? `last refusals (since ${s.refusedSince.at}, ${s.refusedSince.trigger}):` : 'last refusals:');
     for (const r of s.refused) out.log(`  ${r.rule}: ${r.message}`);
   } else out.log('last refusals: none');
 }

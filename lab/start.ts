@@ -26,6 +26,8 @@ setInterval(() => {
     const status = (await (await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as {
       health: Record<string, { status: string }>;
       config: { mode: string } | null;
+      shifting?: boolean;
+      intended?: { config: { mode: string } } | null;
     };
     const snap = lab.dataPlane.trafficSnapshot(5000);
     const reviews = snap.matrix.reviews ?? {};
@@ -34,7 +36,7 @@ setInterval(() => {
       .join(' | ');
     const failed = snap.gateways.reduce((a, g) => a + g.errors5xx, 0);
     const health = Object.entries(status.health).map(([r, h]) => `${r} ${h.status}`).join(', ');
-    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
+    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'}${status.shifting && status.intended ? ` → ${status.intended.config.mode} (shifting)` : ''} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
   })().catch((err: unknown) => process.stderr.write(`status: ${(err as Error).message}\n`));
 }, 3000);
 

@@ -50,7 +50,8 @@ const STYLE = String.raw`
   table.matrix thead th:not(:first-child) { text-align: right; }
   .banner { display: flex; gap: .8rem; align-items: center; flex-wrap: wrap; padding: .6rem 1.5rem; border-bottom: 1px solid var(--line); }
   .banner p { margin: 0; flex: 1 1 auto; }
-  .b-override { background: #ddf4ff; } .b-drill { background: #fff8c5; } .b-paused { background: #ffebe9; }
+  .b-override { background: #ddf4ff; } .b-drill { background: #fff8c5; } .b-paused { background: #ffebe9; } .b-shifting { background: #fbefff; }
+  #intended-panel h2 { font-size: .95rem; margin: .9rem 0 .3rem; text-transform: uppercase; letter-spacing: .03em; color: var(--rec); }
   code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .85em; }
   form { display: grid; gap: .45rem; }
   .field { display: grid; gap: .15rem; }
@@ -264,9 +265,9 @@ ${PAGE_DOM_HELPERS}
   }
 
   function renderMatrix(d) {
-    const table = $('matrix');
+    const table = $(d.id);
     if (!d.matrix) {
-      table.replaceChildren(el('caption', { class: 'muted', text: 'nothing applied yet' }));
+      table.replaceChildren(el('caption', { class: 'muted', text: d.empty }));
       return;
     }
     const cols = d.regions;
@@ -285,6 +286,13 @@ ${PAGE_DOM_HELPERS}
   function renderBanners(s) {
     const box = $('banners');
     const list = [];
+    // The mesh has not confirmed what was decided: the live matrix below is still the old one.
+    if (s.shifting && s.intended) {
+      list.push(el('section', { class: 'banner b-shifting', 'aria-label': 'Shifting' },
+        el('p', {}, el('strong', { text: 'Shifting' }), ' to ' + s.intended.config.mode + ' (decided ', timeEl(s.intended.at), '): the mesh has not confirmed it yet · intended ' +
+          Object.entries(s.intended.matrix).map(([src, row]) => src + ' → ' + pctText(row)).join('; ')),
+      ));
+    }
     if (s.paused) {
       list.push(el('section', { class: 'banner b-paused', 'aria-label': 'Automation paused' },
         el('p', {}, el('strong', { text: 'Automation paused' }), ' by ' + s.paused.actor + ' at ', timeEl(s.paused.at), s.paused.reason ? ': “' + s.paused.reason + '”' : ''),
@@ -327,10 +335,13 @@ ${PAGE_DOM_HELPERS}
     ));
   }
 
-  function renderRefusals(list) {
+  function renderRefusals(d) {
     const box = $('refusals');
-    if (!list.length) return box.replaceChildren(el('p', { class: 'muted', text: 'none' }));
-    box.replaceChildren(el('ul', { class: 'plain' }, list.map((r) => el('li', {}, el('code', { text: r.rule }), ': ' + r.message))));
+    if (!d.refused.length) return box.replaceChildren(el('p', { class: 'muted', text: 'none' }));
+    box.replaceChildren(
+      d.since ? el('p', { class: 'small muted' }, 'since ', timeEl(d.since.at), ' · ' + d.since.trigger) : null,
+      el('ul', { class: 'plain' }, d.refused.map((r) => el('li', {}, el('code', { text: r.rule }), ': ' + r.message))),
+    );
   }
 
   function renderHistory(events) {
@@ -360,7 +371,8 @@ ${PAGE_DOM_HELPERS}
     buildMatrixEditor(list);
   }
   function buildMatrixEditor(list) {
-    const current = (status && status.matrix) || {};
+    // Edits start from what is intended (the mesh may still be shifting to it).
+    const current = (status && ((status.intended && status.intended.matrix) || status.matrix)) || {};
     const grid = $('matrix-editor');
     grid.replaceChildren(
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'small muted', text: 'from ↓ to →' }), list.map((c) => el('th', { scope: 'col', class: 'small', text: c })))),
@@ -397,16 +409,19 @@ ${PAGE_DOM_HELPERS}
       if (Number.isFinite(serverAt)) clockOffsetMs = serverAt - Math.round((sent + Date.now()) / 2);
       status = s;
       $('mesh-name').textContent = s.mesh;
-      $('mode').replaceChildren('mode ', el('strong', { text: s.config ? s.config.mode : 'nothing applied yet' }));
+      const live = s.config ? s.config.mode : (s.intended ? 'not confirmed yet' : 'nothing applied yet');
+      $('mode').replaceChildren('mode ', el('strong', { text: live }), s.shifting && s.intended ? ' → ' + s.intended.config.mode + ' (shifting)' : '');
       document.title = 'regionshift · ' + s.mesh;
       const list = regionsOf(s);
       part('regions', list, (l) => { regions = l; renderRegionInputs(l); });
       part('health', { health: s.health, signals: s.activeSignals, minute: Math.floor(Date.now() / 30000) }, () => renderHealth(s));
-      part('matrix', { matrix: s.matrix, regions: list }, renderMatrix);
-      part('banners', { paused: s.paused, override: s.override, drill: s.drill, minute: Math.floor(Date.now() / 30000) }, () => renderBanners(s));
+      part('matrix', { id: 'matrix', matrix: s.matrix, regions: list, empty: s.intended ? 'not confirmed by the mesh yet' : 'nothing applied yet' }, renderMatrix);
+      $('intended-panel').hidden = !s.shifting;
+      part('intended', { id: 'intended', matrix: s.shifting && s.intended ? s.intended.matrix : null, regions: list, empty: 'the mesh has what was decided' }, renderMatrix);
+      part('banners', { paused: s.paused, override: s.override, drill: s.drill, shifting: s.shifting, intended: s.intended, minute: Math.floor(Date.now() / 30000) }, () => renderBanners(s));
       part('signals', s.activeSignals || [], renderSignals);
       part('plans', s.openPlans || [], renderPlans);
-      part('refusals', s.refused || [], renderRefusals);
+      part('refusals', { refused: s.refused || [], since: s.refusedSince || null }, renderRefusals);
       part('history', h.events || [], renderHistory);
       conn.className = '';
       conn.textContent = 'state v' + s.version + ' · updated ' + new Date().toLocaleTimeString();
@@ -527,8 +542,13 @@ export function renderDashboard(): string {
   <div>
     <section class="panel" aria-labelledby="h-health"><h2 id="h-health">Region health</h2><div class="cards" id="health"></div></section>
     <section class="panel" aria-labelledby="h-matrix"><h2 id="h-matrix">Applied traffic matrix</h2>
-      <p class="small muted" style="margin-top:0">Percent of the traffic entering in each source region that is served in each region.</p>
-      <table class="matrix" id="matrix" aria-label="Applied traffic matrix"></table></section>
+      <p class="small muted" style="margin-top:0">What the mesh has (confirmed by the mesh step): percent of the traffic entering in each source region that is served in each region.</p>
+      <table class="matrix" id="matrix" aria-label="Applied traffic matrix"></table>
+      <div id="intended-panel" hidden>
+        <h2 id="h-intended">Intended traffic matrix (shifting)</h2>
+        <p class="small muted" style="margin-top:0">Decided, not yet confirmed by the mesh.</p>
+        <table class="matrix" id="intended" aria-label="Intended traffic matrix"></table>
+      </div></section>
     <section class="panel" aria-labelledby="h-signals"><h2 id="h-signals">Active signals</h2><div id="signals"></div></section>
     <section class="panel" aria-labelledby="h-plans"><h2 id="h-plans">Open plans</h2><div id="plans"></div></section>
     <section class="panel" aria-labelledby="h-refusals"><h2 id="h-refusals">Last refusals</h2><div id="refusals"></div></section>

@@ -19,6 +19,19 @@ const HOST = 'servicemesh.aliyuncs.com';
 /** ASM's LocalityLB as DescribeServiceMeshDetail reports it; the SDK types and doc examples disagree, so both are served. */
 export type LocalityLbShape = 'array' | 'wrapper';
 
+/**
+ * How DescribeServiceMeshDetail hands the stored rules back. ASM documents neither that it keeps
+ * the order it was sent nor how it spells localities (its Describe example lists `cn-shanghai`
+ * before `cn-hangzhou` and writes distribute targets as `cn-hangzhou/*` where its UpdateMeshFeature
+ * example sends `cn-hangzhou`), so the twin can answer either way and the adapter must cope.
+ * `reversed`: the rules in reverse order and each `to` map's keys reversed; `wildcard`: every
+ * distribute locality as `region/*` (failover entries are regions only, so they stay bare).
+ */
+export interface LocalityLbEcho {
+  order: 'as-sent' | 'reversed';
+  localities: 'as-sent' | 'wildcard';
+}
+
 export type MeshState = 'running' | 'updating';
 
 export interface AsmCall {
@@ -40,6 +53,7 @@ export interface AsmTwinOptions {
   /** The mesh control plane's kubeconfig (DescribeServiceMeshKubeconfig). */
   kubeconfig: () => string;
   localityLbShape?: LocalityLbShape;
+  localityLbEcho?: LocalityLbEcho;
 }
 
 interface MeshRecord {
@@ -87,7 +101,26 @@ function parseLocalityLbConf(raw: string): LocalityLbSettingInput {
   return conf as LocalityLbSettingInput;
 }
 
-function capitalised(setting: LocalityLbSettingInput, shape: LocalityLbShape): Record<string, unknown> {
+function wildcard(locality: unknown): unknown {
+  return typeof locality === 'string' && !locality.endsWith('*') ? `${locality}/*` : locality;
+}
+
+/** The stored setting as Describe hands it back under `echo` (same routing, other spelling). */
+function echoed(setting: LocalityLbSettingInput, echo: LocalityLbEcho): LocalityLbSettingInput {
+  const order = <T>(list: T[]): T[] => (echo.order === 'reversed' ? [...list].reverse() : [...list]);
+  const out: LocalityLbSettingInput = { enabled: setting.enabled ?? null };
+  if (setting.failover) out.failover = order(setting.failover).map((f) => ({ from: f.from, to: f.to }));
+  if (setting.distribute) {
+    out.distribute = order(setting.distribute).map((d) => {
+      const to = Object.entries((d.to ?? {}) as Record<string, unknown>).map(([loc, w]) => [echo.localities === 'wildcard' ? wildcard(loc) : loc, w] as const);
+      return { from: echo.localities === 'wildcard' ? wildcard(d.from) : d.from, to: Object.fromEntries(order(to)) };
+    });
+  }
+  return out;
+}
+
+function capitalised(stored: LocalityLbSettingInput, shape: LocalityLbShape, echo: LocalityLbEcho): Record<string, unknown> {
+  const setting = echoed(stored, echo);
   const out: Record<string, unknown> = { Enabled: setting.enabled !== false };
   if (setting.failover?.length) {
     out.Failover = shape === 'array' ? setting.failover.map((f) => ({ From: f.from, To: f.to })) : { failover: structuredClone(setting.failover) };
@@ -104,11 +137,15 @@ export class AsmTwin {
   private readonly faults = new FaultQueue<InjectedFault, string>();
   private rateLimit: RateLimit | null = null;
   private shape: LocalityLbShape;
+  private echo: LocalityLbEcho;
+  private updateDelayMs: number;
 
   constructor(private readonly opts: AsmTwinOptions) {
     const now = opts.clock.now();
     this.mesh = { createdAt: now, updatedAt: now, live: null, pending: null };
     this.shape = opts.localityLbShape ?? 'array';
+    this.echo = opts.localityLbEcho ?? { order: 'as-sent', localities: 'as-sent' };
+    this.updateDelayMs = opts.updateDelayMs;
   }
 
   /** The next `times` calls (of `action`, if given) fail with `code`; HTTP status as ASM sends it unless given. */
@@ -123,6 +160,15 @@ export class AsmTwin {
 
   setLocalityLbShape(shape: LocalityLbShape): void {
     this.shape = shape;
+  }
+
+  setLocalityLbEcho(echo: LocalityLbEcho): void {
+    this.echo = echo;
+  }
+
+  /** How long the next updates stay `updating` (a slow rollout, to watch the product wait for it). */
+  setUpdateDelay(ms: number): void {
+    this.updateDelayMs = ms;
   }
 
   state(): MeshState {
@@ -181,7 +227,7 @@ export class AsmTwin {
         next.enabled = switchParam === 'true';
       }
       const now = this.opts.clock.now();
-      this.mesh.pending = { setting: next, readyAt: now + this.opts.updateDelayMs };
+      this.mesh.pending = { setting: next, readyAt: now + this.updateDelayMs };
       this.mesh.updatedAt = now;
       this.settle();
       return {};
@@ -200,7 +246,7 @@ export class AsmTwin {
             CreationTime: iso(this.mesh.createdAt),
             UpdateTime: iso(this.mesh.updatedAt),
           },
-          Spec: { MeshConfig: { LocalityLB: spec ? capitalised(spec, this.shape) : { Enabled: false } } },
+          Spec: { MeshConfig: { LocalityLB: spec ? capitalised(spec, this.shape, this.echo) : { Enabled: false } } },
           Clusters: [...this.opts.clusterIds],
         },
       };

@@ -1,11 +1,12 @@
 import { MeshRejectedError, UpstreamError } from '../core/errors';
 import type { LocalityLbSettingInput } from '../core/mesh-validation';
+import { configEquals, toAsmLocalityLbConf } from '../core/render';
 import type { MeshConfig } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
 import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
 import { popFailure, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider, type PopRpcClient } from './cloud-credentials';
 import { ASM_API_VERSION, ASM_ENDPOINT } from './kubeconfig';
-import { liveMeshConfigOf, localitySettingOf, sameLiveConfig } from './mesh-istio';
+import { liveMeshConfigOf, localitySettingOf } from './mesh-istio';
 
 /**
  * MeshControl for Alibaba Cloud Service Mesh: the mesh-wide locality LB, set with
@@ -16,6 +17,10 @@ import { liveMeshConfigOf, localitySettingOf, sameLiveConfig } from './mesh-isti
  *   apply ──Describe──▶ running? same config? ─yes─▶ done (nothing sent)
  *         └─UpdateMeshFeature─▶ sleep ─Describe─▶ updating … running + same config ─▶ done
  *                                                   └─ deadline ─▶ UpstreamError(retryable)
+ *
+ * "Same config" is semantic: ASM may hand the rules back in another order, a distribute
+ * locality as `cn-x/*` where `cn-x` was sent, weights in any key order. A byte comparison would
+ * never see the update land and would resend UpdateMeshFeature until the deadline.
  */
 
 export interface AsmMeshControlOptions {
@@ -32,7 +37,8 @@ export interface AsmMeshControlOptions {
 interface MeshDetail {
   ServiceMesh?: {
     ServiceMeshInfo?: { State?: string };
-    Spec?: { MeshConfig?: { LocalityLB?: unknown; LocalityLoadBalancing?: unknown } };
+    // The switch is LocalityLB.Enabled; MeshConfig has no LocalityLoadBalancing field (that name is UpdateMeshFeature's request parameter).
+    Spec?: { MeshConfig?: { LocalityLB?: unknown } };
   };
 }
 
@@ -62,18 +68,25 @@ function entries(value: unknown, key: 'failover' | 'distribute'): Array<Record<s
 }
 
 /**
- * ASM's `LocalityLB` as Istio's localityLbSetting. The SDK types and the doc examples disagree
- * (capitalised arrays, `{failover: [...]}` wrappers, JSON strings); all are read.
+ * ASM's `LocalityLB {Enabled, Failover, Distribute}` as Istio's localityLbSetting. The SDK types
+ * and the doc examples disagree (capitalised arrays, `{failover: [...]}` wrappers, JSON strings);
+ * all are read. `Enabled` is the switch; only when a reply leaves it out is it taken from
+ * whether any rule is set.
  */
-export function asmLocalityLbSetting(localityLb: unknown, localityLoadBalancing?: unknown): LocalityLbSettingInput | null {
+export function asmLocalityLbSetting(localityLb: unknown): LocalityLbSettingInput | null {
   const raw = jsonIfString(localityLb);
-  if (!raw || typeof raw !== 'object') return localityLoadBalancing === undefined ? null : { enabled: localityLoadBalancing === true || localityLoadBalancing === 'true' };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
   const lb = raw as Record<string, unknown>;
   const failover = entries(field(lb, 'Failover'), 'failover').map((f) => ({ from: field(f, 'From'), to: field(f, 'To') }));
   const distribute = entries(field(lb, 'Distribute'), 'distribute').map((d) => ({ from: field(d, 'From'), to: jsonIfString(field(d, 'To')) }));
-  const enabledRaw = field(lb, 'Enabled') ?? localityLoadBalancing;
-  const enabled = enabledRaw === undefined ? failover.length + distribute.length > 0 : enabledRaw === true || enabledRaw === 'true';
+  const enabledRaw = field(lb, 'Enabled');
+  const enabled = enabledRaw === undefined || enabledRaw === null ? failover.length + distribute.length > 0 : enabledRaw === true || enabledRaw === 'true';
   return { enabled, ...(failover.length ? { failover } : {}), ...(distribute.length ? { distribute } : {}) };
+}
+
+/** The same routing: both on or both off, and the same rules whatever their order or locality spelling. */
+export function sameAsmLiveConfig(a: LiveMeshConfig, b: LiveMeshConfig): boolean {
+  return a.enabled === b.enabled && configEquals(a.config, b.config);
 }
 
 export class AsmMeshControl implements MeshControl {
@@ -96,14 +109,15 @@ export class AsmMeshControl implements MeshControl {
   }
 
   async apply(config: MeshConfig): Promise<void> {
-    const setting = localitySettingOf(config);
+    localitySettingOf(config); // refuses a config whose mode and keys disagree, before anything is sent
+    const conf = toAsmLocalityLbConf(config);
     const desired: LiveMeshConfig = { enabled: true, config };
     const deadline = this.clock.now() + this.applyTimeoutMs;
     // An update sent while another is rolling out would race it; wait for the mesh to settle.
     const before = await this.untilRunning(deadline, null);
-    if (sameLiveConfig(before.live, desired)) return;
+    if (sameAsmLiveConfig(before.live, desired)) return;
     try {
-      await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(setting) }, { method: 'POST', timeout: this.requestTimeoutMs });
+      await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf }, { method: 'POST', timeout: this.requestTimeoutMs });
     } catch (e) {
       const f = popFailure(e);
       if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
@@ -138,7 +152,7 @@ export class AsmMeshControl implements MeshControl {
         throw new UpstreamError('ASM.MESH_FAILED', `mesh ${this.opts.meshId} is in state ${detail.state}; it needs attention in the ASM console`, { retryable: false });
       }
       if (detail.state !== 'running') continue;
-      if (!want || sameLiveConfig(detail.live, want)) return detail;
+      if (!want || sameAsmLiveConfig(detail.live, want)) return detail;
       lastSeen = `State running with a different locality config (${JSON.stringify(detail.live)})`;
     }
   }
@@ -154,6 +168,6 @@ export class AsmMeshControl implements MeshControl {
     const state = mesh?.ServiceMeshInfo?.State;
     if (typeof state !== 'string') throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned no ServiceMesh.ServiceMeshInfo.State`, { retryable: true });
     const meshConfig = mesh?.Spec?.MeshConfig;
-    return { state, live: liveMeshConfigOf(asmLocalityLbSetting(meshConfig?.LocalityLB, meshConfig?.LocalityLoadBalancing)) };
+    return { state, live: liveMeshConfigOf(asmLocalityLbSetting(meshConfig?.LocalityLB)) };
   }
 }

@@ -6,7 +6,7 @@ import { matrixEquals, maxRowDelta, roundMatrix, servingRegions, stepToward } fr
 import type { Policy } from './policy';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
-import type { Decision, Input, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
+import type { Decision, Input, LastRefusals, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 import { windowOpenUntil } from './windows';
 
 /**
@@ -15,7 +15,18 @@ import { windowOpenUntil } from './windows';
  */
 
 export function initialState(policy: Policy): MeshState {
-  return { signals: {}, health: initialHealth(policy), override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0 };
+  return { signals: {}, health: initialHealth(policy), override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0, meshConfirmed: null, lastRefusals: null };
+}
+
+/**
+ * The latest decision's refusals as the state keeps them. The same rules refused again keep the
+ * entry (and its time) as it is, so a refusal that lasts does not rewrite the state on every tick.
+ */
+function keptRefusals(prev: LastRefusals | null | undefined, refused: Refusal[], at: number, trigger: string): LastRefusals | null {
+  if (refused.length === 0) return null;
+  const rules = (rs: Refusal[]) => JSON.stringify(rs.map((r) => r.rule).sort());
+  if (prev && rules(prev.refused) === rules(refused)) return prev;
+  return { at, trigger, refused: structuredClone(refused) };
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -82,6 +93,8 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
       out.trigger = `adopt by ${input.actor}`;
       out.manual = true;
       state.applied = { matrix: input.matrix, at: now };
+      // The matrix was read back from the mesh: it is what the mesh has.
+      state.meshConfirmed = { matrix: input.matrix, config: renderMeshConfig(input.matrix, policy), planId: null, at: now, decidedAt: now };
       // Adopting means keeping it: the hand-made matrix becomes a manual override with the default
       // expiry, so the layers stop planning it away (the health response still applies on top).
       state.override = { id: `ovr-${nextId}`, matrix: input.matrix, force: false, reason: 'adopted from the live mesh config (drift: adopt)', actor: input.actor, createdAt: now, expiresAt: now + policy.overrides.defaultTtl };
@@ -90,8 +103,10 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
     case 'command': {
       const c = input.command;
       out.trigger = `command ${c.kind} by ${c.actor}`;
-      out.manual = c.kind === 'override' || c.kind === 'clearOverride' || c.kind === 'resume';
       const effect = applyCommand(policy, state, c, now, nextId);
+      // Only a command that was carried out is an operator's change: a refused one (a wrong id)
+      // must not lift the pause or the rate limits for whatever else this decision would do.
+      out.manual = (c.kind === 'override' || c.kind === 'clearOverride' || c.kind === 'resume') && effect.refused.length === 0;
       out.notes.push(...effect.notes);
       out.refused.push(...effect.refused);
       if (c.kind === 'abortDrill' && effect.refused.length === 0) out.drillAborted = true;
@@ -145,6 +160,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [] };
   const gone = new Map(Object.entries(state.signals));
   applyInput(policy, state, input, now, String(seq), ctx);
+  const commandRefused = ctx.refused.length > 0;
   const clearedAt = expire(state, now, ctx.notes);
   for (const r of ctx.resolvedIn) clearedAt[r] = now;
 
@@ -231,6 +247,13 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   // Ids (plans, overrides, drills) come from seq: take it whenever anything changed, so that an
   // override that moved no traffic does not hand its id to the next one.
   if (steps.length || JSON.stringify(state) !== untouched) state.seq = seq;
+  // After seq: keeping a refusal is a record of the decision, not a change that takes an id. A
+  // command refused outright changed nothing and is answered to its caller, so it is not kept.
+  if (!commandRefused) {
+    const kept = keptRefusals(state.lastRefusals, refused, now, ctx.trigger);
+    // Written only when it changes (a row from before the field existed stays untouched while nothing is refused).
+    if (kept !== (state.lastRefusals ?? null)) state.lastRefusals = kept;
+  }
 
   const plan: Plan = {
     id: planId,

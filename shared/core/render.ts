@@ -49,13 +49,25 @@ export function renderMeshConfig(matrix: TrafficMatrix, policy: { regionIds: str
   return config;
 }
 
-/** The `LocalityLBConf` string `UpdateMeshFeature` takes: `{"failover":[…]}` or `{"distribute":[…]}`. */
+/**
+ * The `LocalityLBConf` string `UpdateMeshFeature` takes: `{"failover":[…]}` or `{"distribute":[…]}`.
+ * Localities go out as bare regions (`cn-hangzhou`, not `cn-hangzhou/*`), as in ASM's own
+ * UpdateMeshFeature examples; Istio matches a bare region against every zone of it, so the
+ * routing is the same as the `region/*` form the Istio rendering keeps.
+ */
 export function toAsmLocalityLbConf(config: MeshConfig): string {
   assertAccepted(config);
   const setting = config.localityLbSetting;
   // Rebuilt field by field so nothing but from/to reaches the API, in a fixed key order.
   if ('failover' in setting) return JSON.stringify({ failover: setting.failover.map((f) => ({ from: f.from, to: f.to })) });
-  return JSON.stringify({ distribute: setting.distribute.map((d) => ({ from: d.from, to: { ...d.to } })) });
+  const distribute = setting.distribute.map((d) => {
+    const to: Record<string, number> = {};
+    for (const [loc, w] of Object.entries(d.to)) to[regionOf(loc)] = (to[regionOf(loc)] ?? 0) + w;
+    return { from: regionOf(d.from), to };
+  });
+  // What is sent must pass the same validation as what was rendered.
+  assertAccepted({ mode: 'distribute', localityLbSetting: { distribute } });
+  return JSON.stringify({ distribute });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -91,6 +91,38 @@ export interface MeshState {
   scale: Record<string, DeploymentScale>;
   /** Monotonic counter for plan ids. */
   seq: number;
+  /**
+   * What the mesh was last confirmed to have: set when a plan's mesh step returns (the mesh
+   * reported the config applied), by a drift check that reads it back, or by adopting the live
+   * config. `applied` is what was decided; while the two differ the mesh is still shifting.
+   * Absent in rows written before it existed (read as unknown).
+   */
+  meshConfirmed?: MeshConfirmed | null;
+  /**
+   * The refusals of the latest decision, kept in the state so status shows them however many
+   * audit events come after. Replaced when a decision refuses a different set of rules, cleared
+   * by one that refuses nothing; `at` is when this set was first refused.
+   */
+  lastRefusals?: LastRefusals | null;
+}
+
+export interface MeshConfirmed {
+  matrix: TrafficMatrix;
+  config: MeshConfig;
+  /** The plan whose mesh step confirmed it; null when a drift check read it back or it was adopted without a plan. */
+  planId: string | null;
+  /** When it was confirmed. */
+  at: number;
+  /** When the confirmed matrix was decided (`applied.at` of that decision), to order confirmations. */
+  decidedAt: number;
+}
+
+export interface LastRefusals {
+  /** When the decision first refused this set of rules. */
+  at: number;
+  /** What the decision was about (`tick`, `signal …`, `command …`). */
+  trigger: string;
+  refused: Refusal[];
 }
 
 export type ControlCommand =

@@ -19,13 +19,26 @@ export interface StatusView {
   at: string;
   paused: { actor: string; at: string; reason: string } | null;
   health: Record<string, { status: HealthStatus; since: string; step?: number; causes: string[] }>;
+  /**
+   * What the mesh has: the matrix (and config) a mesh step, drift check or adoption last
+   * confirmed live. Null until one has (a fresh mesh, or a state row written before this was kept).
+   */
   matrix: TrafficMatrix | null;
   config: MeshConfig | null;
+  /** What was decided: the mesh gets it when the plan's mesh step runs. */
+  intended: { matrix: TrafficMatrix; config: MeshConfig; at: string } | null;
+  /** The same as `matrix`/`config`, with when and by which plan (null: read back by a drift check, or adopted). */
+  confirmed: { matrix: TrafficMatrix; config: MeshConfig; at: string; planId: string | null } | null;
+  /** True while the mesh does not have the intended matrix yet (its mesh step has not run, is retrying, or failed). */
+  shifting: boolean;
   override: { id: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
   drill: { id: string; region: string; severity: string; endsAt: string; actor: string } | null;
   activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
+  /** The latest decision's refusals (kept in the state, so later audit events never hide them). */
   refused: Refusal[];
+  /** When that decision first refused them, and what it was about; null when nothing is refused. */
+  refusedSince: { at: string; trigger: string } | null;
 }
 
 export interface EngineApi {

@@ -10,7 +10,7 @@ import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
-import { alert, runPlan, type ExecutorDeps } from './executor';
+import { alert, recordMeshConfirmed, runPlan, type ExecutorDeps } from './executor';
 import { isRetryable, withRetry } from './retry';
 import { statusView } from './status';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
@@ -188,7 +188,13 @@ export class Engine implements EngineApi {
       this.deps.log({ msg: 'drift check could not read the mesh', error: (err as Error).message });
       return null;
     }
-    if (live.enabled && configEquals(live.config, expected)) return null;
+    // Read back as decided: the mesh has it (also how a state row older than meshConfirmed, or a
+    // crash between the mesh step and its record, comes to show it confirmed).
+    const confirm = () => recordMeshConfirmed(this.exec, { matrix: state.applied!.matrix, config: expected, planId: null, decidedAt: state.applied!.at });
+    if (live.enabled && configEquals(live.config, expected)) {
+      if (!state.meshConfirmed || !matrixEquals(state.meshConfirmed.matrix, state.applied.matrix)) await confirm();
+      return null;
+    }
     const what = `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}`;
     await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
@@ -199,6 +205,7 @@ export class Engine implements EngineApi {
         await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
         return 'reapply failed';
       }
+      await confirm();
       await alert(this.exec, 'warning', `drift: ${what}; re-applied`);
       return 'reapplied';
     }

@@ -1,6 +1,7 @@
+import { StateConflictError } from '../core/errors';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
-import type { MeshState, Plan, Step } from '../core/types';
+import type { MeshConfig, MeshState, Plan, Step, TrafficMatrix } from '../core/types';
 import { deploymentKey } from '../core/capacity';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
@@ -140,6 +141,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
         executed++;
         await journal(i);
+        if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, planId, decidedAt: plan.at });
       } catch (err) {
         const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : 1);
         const message = (err as Error).message;
@@ -201,6 +203,37 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number): Promis
         deps.log({ msg: 'notification failed', error: (err as Error).message });
       });
   }
+}
+
+/**
+ * Record in the state that the mesh has `matrix` (its apply returned: the mesh reported it
+ * applied). Status tells this apart from what was decided, so it never calls a drain live
+ * before the mesh has it. A confirmation of an older decision than the one already recorded is
+ * dropped; a lost compare-and-set re-reads and tries again. Failing to record is logged, not
+ * thrown: the step is done, and the next drift check reads the mesh and records it.
+ */
+export async function recordMeshConfirmed(
+  deps: Pick<ExecutorDeps, 'store' | 'clock' | 'mesh' | 'log'>,
+  what: { matrix: TrafficMatrix; config: MeshConfig; planId: string | null; decidedAt: number },
+): Promise<void> {
+  for (let attempt = 1; attempt <= 10; attempt++) {
+    const { state, version } = await deps.store.load(deps.mesh);
+    if (!state) return;
+    const prev = state.meshConfirmed;
+    if (prev && prev.decidedAt > what.decidedAt) return;
+    if (prev && prev.decidedAt === what.decidedAt && prev.planId === what.planId && matrixEquals(prev.matrix, what.matrix)) return;
+    const next: MeshState = { ...state, meshConfirmed: { matrix: what.matrix, config: what.config, planId: what.planId, at: deps.clock.now(), decidedAt: what.decidedAt } };
+    try {
+      await deps.store.commit(deps.mesh, version, next, null, []);
+      return;
+    } catch (err) {
+      if (!(err instanceof StateConflictError)) {
+        deps.log({ msg: 'could not record the mesh confirmation', plan: what.planId, error: (err as Error).message });
+        return;
+      }
+    }
+  }
+  deps.log({ msg: 'could not record the mesh confirmation (state contended)', plan: what.planId });
 }
 
 export async function alert(deps: Pick<ExecutorDeps, 'store' | 'notifier' | 'clock' | 'mesh' | 'log'>, level: 'warning' | 'critical', text: string, planId?: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { drillSignal } from '../core/commands';
+import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
 import { renderMeshConfig } from '../core/render';
 import type { MeshState, Refusal } from '../core/types';
@@ -7,10 +8,29 @@ import type { StatusView } from './api';
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** The status the control API and dashboard show: health, the applied matrix, layers, open plans, the last refusals. */
-export function statusView(policy: Policy, state: MeshState | null, version: number, open: PlanRecord[], recent: StoredEvent[], now: number): StatusView {
+/**
+ * The refusals status shows: the latest decision's, as the state keeps them. A row written before
+ * the state kept them falls back to the newest decision in `recent` audit events.
+ */
+function latestRefusals(state: MeshState | null, recent: StoredEvent[]): { refused: Refusal[]; since: StatusView['refusedSince'] } {
+  if (state && state.lastRefusals !== undefined) {
+    const kept = state.lastRefusals;
+    return kept ? { refused: kept.refused, since: { at: iso(kept.at), trigger: kept.trigger } } : { refused: [], since: null };
+  }
   const lastDecision = recent.find((e) => e.kind === 'decision');
   const refused = ((lastDecision?.detail as { refused?: Refusal[] } | undefined)?.refused ?? []) as Refusal[];
+  return { refused, since: lastDecision && refused.length ? { at: iso(lastDecision.at), trigger: lastDecision.summary } : null };
+}
+
+/**
+ * The status the control API and dashboard show: health, what the mesh has and what is intended
+ * (`shifting` while they differ), layers, open plans, the latest refusals.
+ */
+export function statusView(policy: Policy, state: MeshState | null, version: number, open: PlanRecord[], recent: StoredEvent[], now: number): StatusView {
+  const { refused, since } = latestRefusals(state, recent);
+  const confirmed = state?.meshConfirmed ?? null;
+  const intended = state?.applied ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) } : null;
+  const shifting = intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix));
   const signals = state ? Object.values(state.signals) : [];
   const drill = state ? drillSignal(state) : null;
   if (drill) signals.push(drill);
@@ -25,8 +45,11 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
         return [r, { status: h?.status ?? 'HEALTHY', since: iso(h?.since ?? 0), ...(h?.step !== undefined ? { step: h.step } : {}), causes: h?.causes ?? [] }];
       }),
     ),
-    matrix: state?.applied?.matrix ?? null,
-    config: state?.applied ? renderMeshConfig(state.applied.matrix, policy) : null,
+    matrix: confirmed?.matrix ?? null,
+    config: confirmed?.config ?? null,
+    intended,
+    confirmed: confirmed ? { matrix: confirmed.matrix, config: confirmed.config, at: iso(confirmed.at), planId: confirmed.planId } : null,
+    shifting,
     override: state?.override
       ? { id: state.override.id, ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
       : null,
@@ -34,5 +57,6 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
     openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
     refused,
+    refusedSince: since,
   };
 }

@@ -6,7 +6,7 @@ import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials
 import { AsmMeshControl, asmLocalityLbSetting } from '../../shared/adapters/mesh-asm';
 import { RegionshiftError, UpstreamError } from '../../shared/core/errors';
 import { FakeClock } from '../fakes/fake-clock';
-import { distributeConfig, failoverConfig, servedSetting } from './mesh-control.contract';
+import { distributeConfig, expectLive, expectServed, failoverConfig } from './mesh-control.contract';
 import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
 import { rejection } from '../support/rejection';
 
@@ -44,7 +44,7 @@ describe('AsmMeshControl against the ASM twin', () => {
     ]);
     expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature')).toEqual([{ at: t0, action: 'UpdateMeshFeature', code: 'OK' }]);
     expect(h.clock.now() - t0).toBe(ASM_UPDATE_DELAY_MS);
-    expect(h.cp.asm.servedLocalityLb()).toStrictEqual(servedSetting(failover));
+    expectServed(h.cp.asm.servedLocalityLb(), failover);
   });
 
   test('an update already rolling out is waited for before the next one is sent', async () => {
@@ -55,7 +55,7 @@ describe('AsmMeshControl against the ASM twin', () => {
     await h.mesh.apply(failover);
     const updates = h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
     expect(updates.map((u) => u.at - t0)).toEqual([0, ASM_UPDATE_DELAY_MS]);
-    expect(await h.mesh.read()).toEqual({ enabled: true, config: failover });
+    expectLive(await h.mesh.read(), failover);
   });
 
   test('throttling and 503 while polling are waited out, not reported', async () => {
@@ -64,7 +64,7 @@ describe('AsmMeshControl against the ASM twin', () => {
     h.cp.asm.failNext(1, 'ServiceUnavailable', { action: 'DescribeServiceMeshDetail' });
     await h.mesh.apply(distribute);
     expect(describeStates(h).slice(0, 2)).toEqual(['Throttling.User', 'ServiceUnavailable']);
-    expect(h.cp.asm.servedLocalityLb()).toStrictEqual(servedSetting(distribute));
+    expectServed(h.cp.asm.servedLocalityLb(), distribute);
   });
 
   test('a mesh still updating at the deadline is a retryable ASM.APPLY_TIMEOUT', async () => {
@@ -89,11 +89,48 @@ describe('AsmMeshControl against the ASM twin', () => {
     expect(error).toMatchObject({ code, retryable });
   });
 
+  test.each([
+    ['distribute', distribute],
+    ['failover', failover],
+  ] as const)('%s handed back reordered and as region/* is seen as applied: one UpdateMeshFeature, no wait to the deadline', async (_label, config) => {
+    h = await asmHarness({ applyTimeoutMs: 60_000 });
+    h.cp.asm.setLocalityLbEcho({ order: 'reversed', localities: 'wildcard' });
+    const t0 = h.clock.now();
+    await h.mesh.apply(config);
+    expect(h.clock.now() - t0).toBe(ASM_UPDATE_DELAY_MS);
+    const updates = () => h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+    expect(updates()).toHaveLength(1);
+    // Applying it again (a retried step, a drift re-apply) sends nothing.
+    await h.mesh.apply(config);
+    expect(updates()).toHaveLength(1);
+    expectLive(await h.mesh.read(), config);
+  });
+
+  test('what UpdateMeshFeature carries: bare regions in LocalityLBConf, and the LocalityLoadBalancing switch', async () => {
+    h = await asmHarness();
+    const sent: Array<Record<string, string>> = [];
+    const realHandle = h.cp.asm.handle.bind(h.cp.asm);
+    h.cp.asm.handle = (req) => {
+      const params = Object.fromEntries(new URLSearchParams(req.body));
+      if (params.Action === 'UpdateMeshFeature') sent.push(params);
+      return realHandle(req);
+    };
+    await h.mesh.apply(distribute);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ ServiceMeshId: LAB.meshId, LocalityLoadBalancing: 'true' });
+    expect(JSON.parse(sent[0]!.LocalityLBConf!)).toEqual({
+      distribute: [
+        { from: 'cn-hangzhou', to: { 'cn-hangzhou': 90, 'cn-shanghai': 10 } },
+        { from: 'cn-shanghai', to: { 'cn-shanghai': 100 } },
+      ],
+    });
+  });
+
   test('LocalityLB in the wrapper shape reads the same', async () => {
     h = await asmHarness();
     await h.mesh.apply(distribute);
     h.cp.asm.setLocalityLbShape('wrapper');
-    expect(await h.mesh.read()).toEqual({ enabled: true, config: distribute });
+    expectLive(await h.mesh.read(), distribute);
   });
 
   test('a mesh without any locality config reads as off', async () => {
@@ -124,7 +161,7 @@ describe('AsmMeshControl with FC STS credentials', () => {
     try {
       const mesh = new AsmMeshControl({ meshId: LAB.meshId, credentials: () => resolveCloudCredentials({ context: { credentials: sts }, env: {} }), endpoint: cp.asmEndpoint, clock });
       await mesh.apply(failover);
-      expect(await mesh.read()).toEqual({ enabled: true, config: failover });
+      expectLive(await mesh.read(), failover);
       const stale = new AsmMeshControl({ meshId: LAB.meshId, credentials: { ...sts, securityToken: 'sts-token-0' }, endpoint: cp.asmEndpoint, clock });
       await expect(stale.read()).rejects.toMatchObject({ code: 'ASM.InvalidSecurityToken.MismatchWithAccessKey', retryable: false });
     } finally {
@@ -187,10 +224,38 @@ describe('asmLocalityLbSetting reads every LocalityLB shape seen in SDK types an
     ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Distribute: { distribute: distributeSetting.distribute } }), undefined, distributeSetting],
     ['disabled, entries kept', { Enabled: false, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, { ...failoverSetting, enabled: false }],
     ['no Enabled, entries present', { Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, failoverSetting],
-    ['absent, switch on', undefined, true, { enabled: true }],
+    ['Enabled true, no rules', { Enabled: true }, undefined, { enabled: true }],
+    ['Enabled as the string "false"', { Enabled: 'false', Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, { ...failoverSetting, enabled: false }],
     ['absent entirely', undefined, undefined, null],
-  ])('%s', (_label, raw, localityLoadBalancing, expected) => {
-    expect(asmLocalityLbSetting(raw, localityLoadBalancing)).toStrictEqual(expected);
+  ])('%s', (_label, raw, _unused, expected) => {
+    expect(asmLocalityLbSetting(raw)).toStrictEqual(expected);
+  });
+
+  test('only LocalityLB is read: a MeshConfig.LocalityLoadBalancing (the request parameter, not a reply field) changes nothing', async () => {
+    const h = await asmHarness();
+    try {
+      await h.mesh.apply(failover);
+      const realHandle = h.cp.asm.handle.bind(h.cp.asm);
+      const answerWith = (edit: (lb: Record<string, unknown>) => Record<string, unknown>) => {
+        h.cp.asm.handle = (req) => {
+          const reply = realHandle(req);
+          const mesh = (reply.body as { ServiceMesh?: { Spec: { MeshConfig: Record<string, unknown> } } }).ServiceMesh;
+          if (mesh) mesh.Spec.MeshConfig = edit(mesh.Spec.MeshConfig.LocalityLB as Record<string, unknown>);
+          return reply;
+        };
+      };
+      // Rules without Enabled, and a stray switch saying off: the rules stand.
+      answerWith(({ Enabled: _dropped, ...lb }) => ({ LocalityLoadBalancing: false, LocalityLB: lb }));
+      expectLive(await h.mesh.read(), failover);
+      // Enabled: false wins over a stray switch saying on.
+      answerWith((lb) => ({ LocalityLoadBalancing: true, LocalityLB: { ...lb, Enabled: false } }));
+      expect(await h.mesh.read()).toEqual({ enabled: false, config: null });
+      // No LocalityLB at all reads as off, whatever the stray switch says.
+      answerWith(() => ({ LocalityLoadBalancing: true }));
+      expect(await h.mesh.read()).toEqual({ enabled: false, config: null });
+    } finally {
+      await h.cp.stop();
+    }
   });
 
   test('a config whose mode disagrees with its keys is refused before anything is sent', async () => {

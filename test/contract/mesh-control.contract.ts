@@ -1,7 +1,9 @@
+import { liveMeshConfigOf } from '../../shared/adapters/mesh-istio';
 import { MeshRejectedError, UpstreamError } from '../../shared/core/errors';
 import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
+import { configEquals } from '../../shared/core/render';
 import type { MeshConfig } from '../../shared/core/types';
-import type { MeshControl } from '../../shared/ports/mesh-control';
+import type { LiveMeshConfig, MeshControl } from '../../shared/ports/mesh-control';
 
 /**
  * One suite, run against every MeshControl adapter. The twin-only parts look at the mesh from
@@ -49,6 +51,25 @@ export function servedSetting(config: MeshConfig): LocalityLbSettingInput {
   return { enabled: true, ...structuredClone(config.localityLbSetting) };
 }
 
+/**
+ * A mesh may hand a config back in another spelling (rule order, `cn-x` for `cn-x/*`: ASM sends
+ * bare regions), so "the same config" is the same routing. The mode is compared on its own so a
+ * mismatch reads plainly in the failure.
+ */
+export function expectLive(live: LiveMeshConfig, config: MeshConfig): void {
+  expect({ enabled: live.enabled, mode: live.config?.mode, sameRouting: configEquals(live.config, config) }).toEqual({ enabled: true, mode: config.mode, sameRouting: true });
+}
+
+/** What the data plane serves: enabled, exactly the mode's key (a flip leaves nothing of the other mode), the same routing. */
+export function expectServed(served: LocalityLbSettingInput | null, config: MeshConfig): void {
+  const keys = Object.keys(served ?? {}).sort();
+  expect({ keys, enabled: served?.enabled, sameRouting: configEquals(liveMeshConfigOf(served).config, config) }).toEqual({
+    keys: ['enabled', config.mode].sort(),
+    enabled: true,
+    sameRouting: true,
+  });
+}
+
 export function describeMeshControlContract(name: string, make: () => Promise<MeshUnderTest>, opts: MeshContractOptions): void {
   const failover = failoverConfig(opts.regions);
   const distribute = distributeConfig(opts.regions);
@@ -69,36 +90,36 @@ export function describeMeshControlContract(name: string, make: () => Promise<Me
 
     test('apply failover, then read reports exactly that config', async () => {
       await subject.mesh.apply(failover);
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: failover });
+      expectLive(await subject.mesh.read(), failover);
       // apply returns only once the mesh serves it, not merely once the mesh accepted it.
-      if (subject.twin) expect(subject.twin.served()).toStrictEqual(servedSetting(failover));
+      if (subject.twin) expectServed(subject.twin.served(), failover);
     });
 
     test('apply distribute 90/10, then read reports it with its weights', async () => {
       await subject.mesh.apply(distribute);
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: distribute });
-      if (subject.twin) expect(subject.twin.served()).toStrictEqual(servedSetting(distribute));
+      expectLive(await subject.mesh.read(), distribute);
+      if (subject.twin) expectServed(subject.twin.served(), distribute);
     });
 
     test('flipping distribute back to failover leaves no distribute behind', async () => {
       await subject.mesh.apply(distribute);
       await subject.mesh.apply(failover);
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: failover });
-      if (subject.twin) expect(subject.twin.served()).toStrictEqual(servedSetting(failover));
+      expectLive(await subject.mesh.read(), failover);
+      if (subject.twin) expectServed(subject.twin.served(), failover);
     });
 
     test('re-weighting within distribute replaces the weights', async () => {
       await subject.mesh.apply(distribute);
       const drained = distributeConfig(opts.regions, 10);
       await subject.mesh.apply(drained);
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: drained });
+      expectLive(await subject.mesh.read(), drained);
     });
 
     test('re-applying the live config is harmless', async () => {
       await subject.mesh.apply(distribute);
       const writes = subject.twin?.writes();
       await subject.mesh.apply(distribute);
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: distribute });
+      expectLive(await subject.mesh.read(), distribute);
       if (subject.twin) expect(subject.twin.writes()).toBe(writes);
     });
 
@@ -110,8 +131,8 @@ export function describeMeshControlContract(name: string, make: () => Promise<Me
       );
       expect(error).toBeInstanceOf(MeshRejectedError);
       expect(error).toMatchObject({ code: 'MESH.REJECTED', retryable: false });
-      expect(await subject.mesh.read()).toEqual({ enabled: true, config: failover });
-      if (subject.twin) expect(subject.twin.served()).toStrictEqual(servedSetting(failover));
+      expectLive(await subject.mesh.read(), failover);
+      if (subject.twin) expectServed(subject.twin.served(), failover);
     });
 
     if (opts.twin) {
@@ -124,10 +145,10 @@ export function describeMeshControlContract(name: string, make: () => Promise<Me
         );
         expect(error).toBeInstanceOf(UpstreamError);
         expect(error).toMatchObject({ retryable: true });
-        expect(subject.twin!.served()).toStrictEqual(servedSetting(failover));
+        expectServed(subject.twin!.served(), failover);
         await subject.mesh.apply(distribute);
-        expect(await subject.mesh.read()).toEqual({ enabled: true, config: distribute });
-        expect(subject.twin!.served()).toStrictEqual(servedSetting(distribute));
+        expectLive(await subject.mesh.read(), distribute);
+        expectServed(subject.twin!.served(), distribute);
       });
     }
   });

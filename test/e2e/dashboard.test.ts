@@ -116,7 +116,9 @@ describe('dashboard and lab page in a browser', () => {
     expect(await text(page.locator('#creds-state'))).toContain('control secret set');
     await page.getByRole('button', { name: 'Pin override' }).click();
 
-    expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100')).toBe('100');
+    // The applied matrix is what the mesh confirmed: it changes once the mesh step has run (in the
+    // lab about 25 s: the drain is elective, so shanghai's pods are ready before the mesh moves).
+    expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100', 60_000)).toBe('100');
     expect(await matrixCell(REGION_A, REGION_A)).toBe('0');
     const banner = page.getByRole('region', { name: 'Active override' });
     expect(await until(() => text(banner), (t) => t !== null)).toMatch(/^Override ovr-\S+: drain cn-hangzhou · until .* · by dashboard: “maintenance of the hangzhou cluster” Clear override$/);
@@ -130,7 +132,7 @@ describe('dashboard and lab page in a browser', () => {
     expect(await text(page.locator('#result'))).toMatch(/^Pin override Committed bookinfo-\d+: \d+ of \d+ steps? run now/);
 
     await page.screenshot({ path: path.join(shots, 'dashboard-override.png'), fullPage: true });
-  });
+  }, 90_000);
 
   test('clearing the override removes the banner, on the page and on the server', async () => {
     await page.getByRole('button', { name: 'Clear override' }).click();
@@ -139,6 +141,42 @@ describe('dashboard and lab page in a browser', () => {
     expect((await serverStatus()).override).toBeNull();
     expect(await text(page.locator('#banner-err'))).toBe('');
   });
+
+  test('while the mesh has not confirmed a drain, the page says shifting and keeps the old matrix as the applied one', async () => {
+    // Starts from failover with no override, whatever ran before.
+    if ((await serverStatus()).override) await page.getByRole('button', { name: 'Clear override' }).click();
+    expect(await until(serverStatus, (st) => !st.shifting && st.override === null, 30_000)).toMatchObject({ shifting: false, override: null });
+    expect(await until(() => matrixCell(REGION_A, REGION_A), (t) => t === '100')).toBe('100');
+    // A slow rollout: ASM keeps the mesh `updating` for 8 s.
+    lab.controlPlane.asm.setUpdateDelay(8_000);
+    try {
+      const form = page.locator('#override-form');
+      await page.getByRole('radio', { name: 'Drain regions' }).check();
+      await form.getByRole('checkbox', { name: REGION_A }).check();
+      await page.getByLabel('Override reason (required)').fill('slow rollout');
+      await page.getByRole('button', { name: 'Pin override' }).click();
+
+      const shifting = page.getByRole('region', { name: 'Shifting' });
+      expect(await until(() => text(shifting), (t) => t !== null)).toMatch(/^Shifting to distribute \(decided .*\): the mesh has not confirmed it yet · intended cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%$/);
+      // Committed, not live: the applied matrix is still the old one, the intended one shows apart.
+      expect(await matrixCell(REGION_A, REGION_A)).toBe('100');
+      expect(await text(page.locator('#mode'))).toBe('mode failover → distribute (shifting)');
+      expect(await text(page.getByRole('table', { name: 'Intended traffic matrix' }))).toContain(REGION_A);
+      const during = await serverStatus();
+      expect(during).toMatchObject({ shifting: true, matrix: { [REGION_A]: { [REGION_A]: 100 } }, intended: { matrix: { [REGION_A]: { [REGION_B]: 100 } } } });
+      await page.screenshot({ path: path.join(shots, 'dashboard-shifting.png'), fullPage: true });
+
+      expect(await until(() => present(shifting), (p) => !p, 30_000)).toBe(false);
+      expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100')).toBe('100');
+      expect(await text(page.locator('#mode'))).toBe('mode distribute');
+      expect(await page.getByRole('table', { name: 'Intended traffic matrix' }).isVisible()).toBe(false);
+    } finally {
+      lab.controlPlane.asm.setUpdateDelay(1_500);
+    }
+    await page.getByRole('button', { name: 'Clear override' }).click();
+    expect(await until(() => present(page.getByRole('region', { name: 'Active override' })), (p) => !p)).toBe(false);
+    expect(await until(serverStatus, (st) => !st.shifting, 20_000)).toMatchObject({ shifting: false, override: null });
+  }, 90_000);
 
   test('pause shows the paused banner; resume takes it away', async () => {
     await page.getByLabel('Pause reason (required)').fill('investigating alarms by hand');

@@ -1,6 +1,7 @@
 import { MeshRejectedError, ValidationError } from '../../shared/core/errors';
 import { identityMatrix } from '../../shared/core/matrix';
 import { configEquals, matrixFromConfig, parseLiveLocalityLb, renderMeshConfig, toAsmLocalityLbConf } from '../../shared/core/render';
+import { localityLbProblems } from '../../shared/core/mesh-validation';
 import type { MeshConfig, TrafficMatrix } from '../../shared/core/types';
 
 const HZ = 'cn-hangzhou';
@@ -66,7 +67,8 @@ describe('renderMeshConfig', () => {
 describe('toAsmLocalityLbConf', () => {
   test.each<[string, MeshConfig, string]>([
     ['failover', failoverTwo, '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"},{"from":"cn-shanghai","to":"cn-hangzhou"}]}'],
-    ['distribute', ninetyTen, '{"distribute":[{"from":"cn-hangzhou/*","to":{"cn-hangzhou/*":90,"cn-shanghai/*":10}},{"from":"cn-shanghai/*","to":{"cn-shanghai/*":100}}]}'],
+    // Bare regions, as in ASM's UpdateMeshFeature examples (`{"from":"cn-beijing","to":{"cn-beijing":70,…}}`).
+    ['distribute', ninetyTen, '{"distribute":[{"from":"cn-hangzhou","to":{"cn-hangzhou":90,"cn-shanghai":10}},{"from":"cn-shanghai","to":{"cn-shanghai":100}}]}'],
   ])('%s → the exact LocalityLBConf string', (_name, config, expected) => {
     expect(toAsmLocalityLbConf(config)).toBe(expected);
   });
@@ -74,6 +76,14 @@ describe('toAsmLocalityLbConf', () => {
   test('only from/to reach the API, in a fixed key order', () => {
     const withExtras = { mode: 'failover', localityLbSetting: { failover: [{ to: SH, from: HZ, priority: 1 }] } } as unknown as MeshConfig;
     expect(toAsmLocalityLbConf(withExtras)).toBe('{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"}]}');
+  });
+
+  test('a distribute rendered as region/* goes out bare and still passes Istio validation', () => {
+    const sent = JSON.parse(toAsmLocalityLbConf(ninetyTen)) as { distribute: Array<{ from: string; to: Record<string, number> }> };
+    expect(sent.distribute.map((d) => d.from)).toEqual([HZ, SH]);
+    expect(sent.distribute.flatMap((d) => Object.keys(d.to)).every((loc) => !loc.includes('/'))).toBe(true);
+    expect(localityLbProblems(sent)).toEqual([]);
+    expect(configEquals(parseLiveLocalityLb(sent), ninetyTen)).toBe(true);
   });
 
   test('refuses a config the mesh would reject', () => {

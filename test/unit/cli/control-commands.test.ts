@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import type { StatusView } from '../../../shared/engine/api';
 import { CONTROL_SECRET, runCli, startControlHost, type ControlHost } from './control-host';
 
 /**
@@ -58,13 +59,43 @@ describe('regionshift control commands against the control function', () => {
     expect(view.version).toBe(await h.version());
   });
 
+  test('between the commit and the mesh step, status says SHIFTING and keeps the old matrix as the live one', async () => {
+    h.mesh.failNext(1_000, 'throttle');
+    expect(await h.alarmDown()).toBe(200);
+    const during = await h.cli(['status']);
+    expect(during.code).toBe(0);
+    expect(during.stdout).toMatch(/^mode: failover {2}\(live: confirmed by the mesh at \S+, plan bookinfo-\d+\)$/m);
+    expect(during.stdout).toMatch(/^matrix:\n {2}cn-hangzhou → cn-hangzhou 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
+    expect(during.stdout).toContain('SHIFTING: the mesh has not confirmed the intended matrix yet');
+    expect(during.stdout).toMatch(/^intended: distribute {2}\(decided at 2026-03-03T03:00:00\.000Z\)\n {2}cn-hangzhou → cn-shanghai 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
+    // GET /v1/status as the API answers it.
+    const api = JSON.parse((await h.cli(['status', '--json'])).stdout) as StatusView;
+    expect(api).toMatchObject({
+      shifting: true,
+      matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 } },
+      config: { mode: 'failover' },
+      intended: { matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 } }, config: { mode: 'distribute' }, at: '2026-03-03T03:00:00.000Z' },
+      confirmed: { matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } },
+    });
+
+    h.mesh.recover();
+    h.clock.advance(60_000);
+    expect(await h.tick()).toBe(200);
+    const after = await h.cli(['status']);
+    expect(after.stdout).not.toContain('SHIFTING');
+    expect(after.stdout).not.toContain('intended:');
+    expect(after.stdout).toMatch(/^mode: distribute {2}\(live: confirmed by the mesh at \S+, plan bookinfo-\d+\)$/m);
+    expect(after.stdout).toMatch(/^matrix:\n {2}cn-hangzhou → cn-shanghai 100%$/m);
+  });
+
   test('override --drain changes the state, status shows it, override clear removes it', async () => {
     const before = await h.version();
     const res = await h.cli(['override', '--drain', 'cn-hangzhou', '--ttl', '30m', '--reason', 'rolling the node pool'], { REGIONSHIFT_ACTOR: 'alice' });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/override ovr-\d+ by alice until 2026-03-03T03:30:00\.000Z/);
     expect(res.stdout).toMatch(/^committed bookinfo-\d+: \d+ of \d+ steps run now/m);
-    expect(await h.version()).toBe(before + 1);
+    // The override's commit, then the record that the mesh step confirmed the drain.
+    expect(await h.version()).toBe(before + 2);
     expect(hangzhouRow(h)).toEqual({ 'cn-shanghai/*': 100 });
     const command = (await h.store.listEvents('bookinfo', { limit: 10 })).find((e) => e.kind === 'command');
     expect(command?.actor).toBe('alice');

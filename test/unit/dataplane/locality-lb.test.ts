@@ -47,6 +47,13 @@ describe('layoutEndpoints', () => {
     expect(shape(l)).toEqual({ mode: 'distribute', levels: [['cn-hangzhou/h=54:2', 'cn-hangzhou/i=27:1', 'cn-shanghai/e=20:1']] });
   });
 
+  test('distribute in bare regions (as regionshift sends it to ASM) lays out the same as region/*', () => {
+    const bare = layoutEndpoints(caller, pods, policy({ localityLb: { distribute: [{ from: 'cn-hangzhou', to: { 'cn-hangzhou': 80, 'cn-shanghai': 20 } }] } }));
+    const wildcard = layoutEndpoints(caller, pods, policy({ localityLb: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 80, 'cn-shanghai/*': 20 } }] } }));
+    expect(shape(bare)).toEqual(shape(wildcard));
+    expect(shape(bare).mode).toBe('distribute');
+  });
+
   test('flat: no setting, disabled, failover without outlier detection, or no distribute entry for the caller', () => {
     const flat = { mode: 'flat', levels: [['cn-hangzhou/h:2', 'cn-hangzhou/i:1', 'cn-shanghai/e:1', 'cn-beijing/a:1']] };
     expect(shape(layoutEndpoints(caller, pods, policy({})))).toEqual(flat);

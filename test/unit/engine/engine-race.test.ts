@@ -26,7 +26,9 @@ describe('racing instances on one state file', () => {
     expect(commitsOf(results.flat())).toBe(1);
     // They did race: every loser backed off once, re-read, and found the signal already in.
     expect(w.clock.sleeps).toHaveLength(n - 1);
-    expect((await w.store.load('bookinfo')).version).toBe(version + 1);
+    // One commit of the transition, one record that the mesh step confirmed the drain.
+    expect((await w.store.load('bookinfo')).version).toBe(version + 2);
+    expect((await w.store.load('bookinfo')).state?.meshConfirmed?.matrix).toEqual((await w.store.load('bookinfo')).state?.applied?.matrix);
     expect(w.mesh.applied).toHaveLength(2);
     expect(w.mesh.lastApplied?.mode).toBe('distribute');
     expect(w.scaler.scaleCalls).toHaveLength(1);
@@ -48,7 +50,8 @@ describe('racing instances on one state file', () => {
     expect(w.clock.sleeps.length).toBeGreaterThanOrEqual(n - 1);
     const { state, version } = await w.store.load('bookinfo');
     expect(Object.keys(state?.signals ?? {}).sort()).toEqual(signals.map((s) => s.key).sort());
-    expect(version).toBe(1 + n);
+    // The baseline's commit and its mesh confirmation, then one commit per signal (degraded: no mesh step).
+    expect(version).toBe(2 + n);
     const causes = [...(state?.health['cn-hangzhou']?.causes ?? []), ...(state?.health['cn-shanghai']?.causes ?? [])];
     expect(causes.sort()).toEqual(signals.map((s) => s.key).sort());
     const events = await w.store.listEvents('bookinfo', { limit: 1000 });

@@ -40,11 +40,15 @@ export const statusView: StatusView = {
   health: { 'cn-hangzhou': { status: 'HEALTHY', since: '2026-11-01T00:00:00.000Z', causes: [] } },
   matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
   config: null,
+  intended: null,
+  confirmed: null,
+  shifting: false,
   override: null,
   drill: null,
   activeSignals: [],
   openPlans: [],
   refused: [],
+  refusedSince: null,
 };
 
 export type EngineCall =
