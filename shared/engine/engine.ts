@@ -34,6 +34,11 @@ export interface EngineDeps {
   owner: string;
   /** Time budget of one invocation for executing steps (FC function timeout minus margin). */
   budgetMs?: number;
+  /**
+   * When this invocation must be done waiting (epoch ms): every wait ends by then, whatever its
+   * own limit; what does not fit is left pending for the executor or the next tick.
+   */
+  deadline?: number;
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
   log?: (line: Record<string, unknown>) => void;
@@ -43,13 +48,13 @@ export interface EngineDeps {
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random'>> & Pick<EngineDeps, 'handoff'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline'>> & Pick<EngineDeps, 'handoff' | 'deadline'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
     this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
-    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, log: d.log, random: d.random };
+    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };
   }
 
   get mesh(): string {
@@ -124,7 +129,7 @@ export class Engine implements EngineApi {
    * left over waits for the next tick.
    */
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null }> {
-    const deadline = this.deps.clock.now() + this.deps.budgetMs;
+    const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
     const decision = await this.act({ kind: 'tick' }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
     const drift = this.deps.clock.now() < deadline ? await this.checkDrift(deadline) : null;

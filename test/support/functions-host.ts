@@ -7,7 +7,7 @@ import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import type { FcContext, Runtime } from '../../shared/http/runtime-types';
 import type { ClusterScaler } from '../../shared/ports/cluster-scaler';
 import type { Clock } from '../../shared/ports/clock';
-import { buildRuntime } from '../../shared/runtime/index';
+import { runtimeFactory } from '../../shared/runtime/index';
 import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../fakes';
 
 /**
@@ -46,8 +46,8 @@ export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<
   const mesh = new FakeMeshControl({ clock });
   const scaler = new FakeClusterScaler(clock);
   const store = new SqliteStateStore(stateFile);
-  let runtime: Promise<Runtime> | null = null;
-  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: () => undefined }));
+  // One container for the host, as FC keeps one per instance; an engine per invocation.
+  const getRuntime: (ctx: FcContext) => Promise<Runtime> = runtimeFactory(env, { mesh, scaler, clock, store, log: () => undefined });
   const host = await startFcHost({
     sYamlPath: 's.yaml',
     port: 0,
