@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { Cron } from 'croner';
 import { parseDuration } from '../../shared/core/duration';
 import type { FcContext } from '../../shared/http/runtime-types';
+import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { loadSYaml, type Fc3Trigger } from './s-yaml';
 
@@ -16,6 +17,9 @@ import { loadSYaml, type Fc3Trigger } from './s-yaml';
  *   /<function>/…            HTTP trigger (rawPath is what follows the function's name)
  *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array)
  *   POST /_invoke/<function> invocation; `x-fc-invocation-type: Async` answers 202 and runs it in the background
+ *   POST /2023-03-30/functions/<functionName>/invocations   FC 3.0's InvokeFunction, as the SDK
+ *                            (`@alicloud/fc20230330`) sends it: ACS3-HMAC-SHA256 signed with the
+ *                            credentials the host hands its functions; Async → 202, else the result
  *   GET  /healthz            200 once every handler is loaded
  * Timer triggers fire on their cron (6 fields, seconds first, or `@every 30s`).
  */
@@ -63,6 +67,11 @@ export interface FcHost {
   invokeAsync(key: string, payload: Buffer | string): string;
   /** Resolves when no background invocation is running. */
   idle(): Promise<void>;
+  /**
+   * Issue new role credentials, as FC does when the STS session is renewed: later invocations
+   * get them on their context, and InvokeFunction accepts only them.
+   */
+  setCredentials(credentials: Acs3Credential): void;
   stop(): Promise<void>;
 }
 
@@ -109,14 +118,17 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
   }
   const byKey = new Map(functions.map((f) => [f.key, f]));
 
+  let roleCredentials: Acs3Credential | null =
+    env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET
+      ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
+      : null;
+  const verifier = new Acs3Verifier(() => (roleCredentials ? [roleCredentials] : []));
+
   function contextFor(fn: HostedFunction, requestId: string): FcContext {
     const logAt = (level: string) => (...args: unknown[]) => log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
-    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-    const securityToken = env.ALIBABA_CLOUD_SECURITY_TOKEN;
     return {
       requestId,
-      ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } } : {}),
+      ...(roleCredentials ? { credentials: { ...roleCredentials } } : {}),
       function: { name: fn.functionName, handler: `index.${fn.handlerExport}`, memory: fn.memory, timeout: fn.timeout },
       region: fn.region,
       accountId,
@@ -168,6 +180,8 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
       return;
     }
+    const invokeFunction = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+    if (invokeFunction) return invokeFunctionApi(req, res, url, decodeURIComponent(invokeFunction[1] as string), requestId);
     if (first === '_events' || first === '_invoke') {
       const fn = byKey.get(segments[2] ?? '');
       if (!fn || segments.length !== 3) return fcError(res, 404, 'FunctionNotFound', `no function ${segments[2] ?? ''}`);
@@ -202,6 +216,34 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
   }
 
+  /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */
+  async function invokeFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, requestId: string): Promise<void> {
+    if (req.method !== 'POST') return fcError(res, 405, 'MethodNotAllowed', 'InvokeFunction takes POST');
+    const body = await readBody(req);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    try {
+      verifier.verify({ method: 'POST', pathname: url.pathname, query: url.searchParams, headers, body });
+    } catch (err) {
+      if (err instanceof Acs3Error) return fcError(res, err.httpStatus, err.code, err.message);
+      throw err;
+    }
+    const fn = functions.find((f) => f.functionName === functionName);
+    if (!fn) return fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+    const type = headers['x-fc-invocation-type'] ?? 'Sync';
+    if (!/^(a)?sync$/i.test(type)) return fcError(res, 400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, not ${type}`);
+    if (/^async$/i.test(type)) {
+      const id = invokeAsync(fn.key, body);
+      res.writeHead(202, { 'x-fc-request-id': id }).end();
+      return;
+    }
+    try {
+      writeReply(res, await invoke(fn, body, requestId), { 'x-fc-request-id': requestId });
+    } catch (err) {
+      writeFunctionError(res, err, requestId);
+    }
+  }
+
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -230,6 +272,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     invokeAsync,
     async idle() {
       while (background.size) await Promise.allSettled([...background]);
+    },
+    setCredentials(credentials) {
+      roleCredentials = { ...credentials };
     },
     async stop() {
       timers.forEach((stop) => stop());

@@ -89,7 +89,7 @@ export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) 
     } catch (err) {
       const e = err as { code?: string; statusCode?: number; message?: string };
       throw new UpstreamError(`FC.${e.code ?? 'UNKNOWN'}`, `InvokeFunction(${opts.functionName}, Async) failed: ${e.code ?? ''} ${e.message ?? String(err)}`, {
-        retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429,
+        retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429 || /Throttling/.test(e.code ?? ''),
         cause: err,
       });
     }

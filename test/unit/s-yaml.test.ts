@@ -34,9 +34,9 @@ describe('s.yaml', () => {
     }
   });
 
-  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor http (async handoff)', () => {
+  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none (InvokeFunction only)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
-    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: ['http'] });
+    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: [] });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
     expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'] });
@@ -44,6 +44,16 @@ describe('s.yaml', () => {
     expect(ack?.triggerType === 'eventbridge' && JSON.parse(ack.triggerConfig.eventRuleFilterPattern)).toMatchObject({ source: ['acs.cs'] });
     expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '0 */1 * * * *', enable: true, payload: '{"task":"tick"}' });
     expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
+  });
+
+  test('the sending functions name the executor; nothing names an executor URL; the executor\'s budget fits its timeout', () => {
+    for (const key of ['alarm', 'cluster-events', 'scheduler', 'control']) {
+      expect(props(key).environmentVariables?.REGIONSHIFT_EXECUTOR_FUNCTION).toBe(props('executor').functionName);
+    }
+    expect(readFileSync('s.yaml', 'utf8')).not.toContain('REGIONSHIFT_EXECUTOR_URL');
+    const budget = Number(props('executor').environmentVariables?.REGIONSHIFT_BUDGET_MS);
+    expect(budget).toBeGreaterThanOrEqual(props('executor').timeout * 1000 - 10_000);
+    expect(budget).toBeLessThan(props('executor').timeout * 1000);
   });
 
   test('the schema rejects what fc3 would (so the checks above are not vacuous)', () => {
