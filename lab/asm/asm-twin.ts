@@ -28,8 +28,6 @@ export interface AsmCall {
   code: string;
   /** For DescribeServiceMeshDetail: the State it reported. */
   state?: MeshState;
-  /** The AccessKeyId the request was signed with. */
-  accessKeyId?: string;
 }
 
 export interface AsmTwinOptions {
@@ -144,7 +142,7 @@ export class AsmTwin {
     const reply = this.dispatch(req.method, action, params);
     const body = reply.body as { Code?: string; ServiceMesh?: { ServiceMeshInfo?: { State?: MeshState } } };
     const state = body.ServiceMesh?.ServiceMeshInfo?.State;
-    this.calls.push({ at: this.opts.clock.now(), action, code: body.Code ?? 'OK', ...(state ? { state } : {}), ...(params.AccessKeyId ? { accessKeyId: params.AccessKeyId } : {}) });
+    this.calls.push({ at: this.opts.clock.now(), action, code: body.Code ?? 'OK', ...(state ? { state } : {}) });
     return reply;
   }
 
