@@ -40,7 +40,13 @@ export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<
     REGIONSHIFT_SQLITE_FILE: stateFile,
     REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
     REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET,
-  };
+    // Waiting steps go to the executor as on FC: InvokeFunction (async) on this host, signed with
+    // the role credentials the host puts on every context.
+    REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.FunctionsHostKey',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'functions-host-secret',
+    ALIBABA_CLOUD_SECURITY_TOKEN: 'functions-host-token',
+  } as Record<string, string | undefined>;
   // Default: a Tuesday, 11:00 in Shanghai (inside the example policy's drill window).
   const clock = opts.clock ?? new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
@@ -58,6 +64,7 @@ export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<
       return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
     },
   });
+  env.REGIONSHIFT_FC_ENDPOINT = host.url;
   return {
     host,
     mesh,
