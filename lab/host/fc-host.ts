@@ -37,6 +37,8 @@ export interface HostedFunction {
   region: string;
   environment: Record<string, string>;
   triggers: Fc3Trigger[];
+  /** FC retries a failed asynchronous invocation this many times (asyncInvokeConfig.maxAsyncRetryAttempts, default 3). */
+  asyncRetries: number;
 }
 
 export interface AsyncOutcome {
@@ -45,6 +47,8 @@ export interface AsyncOutcome {
   ok: boolean;
   result?: unknown;
   error?: string;
+  /** Present when FC retried: how many times the function ran. */
+  attempts?: number;
 }
 
 export interface FcHostOptions {
@@ -86,6 +90,7 @@ function hostedFunctions(sYamlPath: string, env: Record<string, string | undefin
     region: r.props.region,
     environment: r.props.environmentVariables ?? {},
     triggers: r.props.triggers ?? [],
+    asyncRetries: r.props.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
   }));
   const accountId = String(spec.vars?.accountId ?? '') || env.ALIBABA_CLOUD_ACCOUNT_ID || '0';
   return { functions, missingEnv, accountId };
@@ -155,13 +160,26 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     const fn = byKey.get(key);
     if (!fn) throw new Error(`no function ${key}`);
     const requestId = randomUUID();
-    const run = invoke(fn, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), requestId).then(
-      (result) => opts.onAsyncDone?.({ function: key, requestId, ok: true, result }),
-      (err: unknown) => {
-        log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed: ${err instanceof Error ? err.message : String(err)}` });
-        opts.onAsyncDone?.({ function: key, requestId, ok: false, error: err instanceof Error ? err.message : String(err) });
-      },
-    );
+    const event = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+    // As FC does for a function error in an asynchronous invocation: run it again, with the same
+    // event and request id, up to the function's maxAsyncRetryAttempts.
+    const run = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        const more = attempt > 1 ? { attempts: attempt } : {};
+        try {
+          const result = await invoke(fn, event, requestId);
+          opts.onAsyncDone?.({ function: key, requestId, ok: true, result, ...more });
+          return;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed (attempt ${attempt}): ${message}` });
+          if (attempt > fn.asyncRetries) {
+            opts.onAsyncDone?.({ function: key, requestId, ok: false, error: message, ...more });
+            return;
+          }
+        }
+      }
+    })();
     background.add(run);
     void run.finally(() => background.delete(run));
     return requestId;

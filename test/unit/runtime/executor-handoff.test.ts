@@ -78,6 +78,8 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
   const clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
   const scaler = new FakeClusterScaler(clock, { readyDelayMs: 20_000 });
+  const outcomes: AsyncOutcome[] = [];
+  let failNextLease = false;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'regionshift-handoff-'));
@@ -89,11 +91,25 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
       REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef',
       REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor',
     };
-    const getRuntime = runtimeFactory(env, { mesh, scaler, clock, store, log: () => undefined });
+    // The store fails the next lease while `failNextLease` is set, as a Tablestore outage would.
+    const flaky = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'acquireLease' && failNextLease) {
+          failNextLease = false;
+          return async () => {
+            throw new Error('Tablestore unavailable');
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const getRuntime = runtimeFactory(env, { mesh, scaler, clock, store: flaky, log: () => undefined });
     host = await startFcHost({
       sYamlPath: 's.yaml',
       env: baseEnv,
       log: () => undefined,
+      onAsyncDone: (o) => outcomes.push(o),
       loadHandler: async (key) => {
         const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
         return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
@@ -124,5 +140,19 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
     expect(scaler.scaleCalls.map((c) => c.replicas)).toEqual([4]);
     expect(mesh.applied).toHaveLength(1);
     expect((await store.getPlan('bookinfo', 'p-twice'))?.status).toBe('done');
+  });
+
+  test('a delivery that fails (the store is down) is retried by FC with the same event, and the plan completes', async () => {
+    const plan: Plan = {
+      id: 'p-retried', at: clock.now(), trigger: 'signal:cms', reasons: ['test'], before: null, after: null, refused: [],
+      steps: [{ kind: 'scale', cluster: 'c-shanghai', namespace: 'bookinfo', deployment: 'details-v1', region: 'cn-shanghai', from: 2, to: 3, waitReady: true }],
+    };
+    await store.commit('bookinfo', (await store.load('bookinfo')).version, meshState(2), plan, []);
+    outcomes.length = 0;
+    failNextLease = true;
+    await executorHandoff({ functionName: 'regionshift-executor', endpoint: host.url, credentials: () => ROLE })('p-retried');
+    await host.idle();
+    expect(outcomes).toMatchObject([{ function: 'executor', ok: true, attempts: 2, result: { planId: 'p-retried', status: 'done' } }]);
+    expect(scaler.scaleCalls.filter((c) => c.ref.name === 'details-v1').map((c) => c.replicas)).toEqual([3]);
   });
 });
