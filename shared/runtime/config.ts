@@ -20,7 +20,7 @@ const envSchema = z.object({
    * The executor's FC function name: plans whose steps wait are handed to it with FC 3.0's
    * InvokeFunction, asynchronously. Unset, they run inline within this invocation's time.
    */
-  REGIONSHIFT_EXECUTOR_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'must be an FC function name').optional(),
+  REGIONSHIFT_EXECUTOR_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be an FC function name').optional(),
   /** Override FC's OpenAPI endpoint (the lab's local host); by default the function's own region's. */
   REGIONSHIFT_FC_ENDPOINT: z.string().url().optional(),
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */

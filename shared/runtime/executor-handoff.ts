@@ -12,8 +12,12 @@ import type { CloudCredentials, CredentialsProvider } from '../adapters/cloud-cr
 
 export interface ExecutorHandoffOptions {
   functionName: string;
-  /** `https://<account>.<region>-internal.fc.aliyuncs.com`, or the lab's host (`http://127.0.0.1:<port>`). */
-  endpoint: string;
+  /**
+   * `https://<account>.<region>-internal.fc.aliyuncs.com`, or the lab's host (`http://127.0.0.1:<port>`).
+   * A function is asked at the first handoff, so a missing endpoint fails that handoff (the tick
+   * then runs the plan), not every invocation.
+   */
+  endpoint: string | (() => string);
   credentials: CredentialsProvider;
   /** Per request, connect and read (default 5 s): queueing an async invocation is quick. */
   timeoutMs?: number;
@@ -47,7 +51,7 @@ async function loadSdk(): Promise<FcSdk> {
 }
 
 export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) => Promise<void> {
-  const url = new URL(opts.endpoint);
+  let url: URL | null = null;
   const timeout = opts.timeoutMs ?? 5_000;
   let sdk: Promise<FcSdk> | null = null;
   let current: { key: string; client: FcClient } | null = null;
@@ -59,6 +63,7 @@ export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) 
       throw err;
     });
     const loaded = await sdk;
+    url ??= new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
     const key = keyOf(credentials);
     // The role's STS credentials change while a warm container lives on: a client per key.
     if (current?.key !== key) {

@@ -101,7 +101,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler } : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
   const executor = e.REGIONSHIFT_EXECUTOR_FUNCTION;
   const handoff = executor
-    ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? fcEndpointFor(context), credentials: credentials.current })
+    ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)), credentials: credentials.current })
     : undefined;
   return { env: e, policy, store, mesh: overrides.mesh ?? adapters.mesh, scaler: overrides.scaler ?? adapters.scaler, log, clock, ...(handoff ? { handoff } : {}), onInvocation };
 }

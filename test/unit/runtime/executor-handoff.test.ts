@@ -6,7 +6,7 @@ import { startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from 
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import type { Plan } from '../../../shared/core/types';
 import type { FcContext } from '../../../shared/http/runtime-types';
-import { executorHandoff } from '../../../shared/runtime/executor-handoff';
+import { executorHandoff, fcEndpointFor } from '../../../shared/runtime/executor-handoff';
 import { runtimeFactory } from '../../../shared/runtime/index';
 import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../fakes';
 import { meshState } from '../../contract/state-store.contract';
@@ -18,6 +18,17 @@ import { meshState } from '../../contract/state-store.contract';
 const ROLE = { accessKeyId: 'STS.HandoffKey0001', accessKeySecret: 'handoff-secret-0001', securityToken: 'sts-token-0001' };
 const ROTATED = { accessKeyId: 'STS.HandoffKey0002', accessKeySecret: 'handoff-secret-0002', securityToken: 'sts-token-0002' };
 const baseEnv = { ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken };
+
+describe('the FC endpoint', () => {
+  test('the internal endpoint of the function\'s own account and region', () => {
+    expect(fcEndpointFor({ accountId: '1234567890', region: 'cn-shanghai' })).toBe('https://1234567890.cn-shanghai-internal.fc.aliyuncs.com');
+  });
+
+  test('without account or region on the context, the handoff fails (CONFIG.FC_ENDPOINT), not the runtime', async () => {
+    const handOff = executorHandoff({ functionName: 'regionshift-executor', endpoint: () => fcEndpointFor({}), credentials: () => ROLE });
+    await expect(handOff('p-0')).rejects.toMatchObject({ code: 'CONFIG.FC_ENDPOINT' });
+  });
+});
 
 describe('InvokeFunction through the FC 3.0 SDK, served by the local host', () => {
   let host: FcHost;
