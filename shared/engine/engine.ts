@@ -172,7 +172,7 @@ export class Engine implements EngineApi {
     if (policy.drift === 'reapply') {
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
-        await withRetry(() => meshControl.apply(expected), { clock: this.deps.clock, deadline, random: this.deps.random });
+        await withRetry(() => meshControl.apply(expected, { deadline }), { clock: this.deps.clock, deadline, random: this.deps.random });
       } catch (err) {
         await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
         return 'reapply failed';
