@@ -157,7 +157,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
   const host = await startFcHost({ sYamlPath: 's.yaml', port: opts.port ?? 0, env, log });
-  setEnv('REGIONSHIFT_EXECUTOR_URL', `${host.url}/_invoke/executor`);
+  // Hand-offs go to the executor as on FC: InvokeFunction (async) through the FC 3.0 SDK, here
+  // served by the local host over loopback.
+  setEnv('REGIONSHIFT_EXECUTOR_FUNCTION', host.functions.find((f) => f.key === 'executor')?.functionName ?? 'regionshift-executor');
+  setEnv('REGIONSHIFT_FC_ENDPOINT', host.url);
 
   const metrics = new TrafficMetrics();
   const faults = new FaultBook(clock);

@@ -49,6 +49,11 @@ export class PopAuthenticator {
     this.credentials.set(credential.accessKeyId, { ...credential });
   }
 
+  /** Stop accepting a key (an expired STS session). */
+  removeCredential(accessKeyId: string): void {
+    this.credentials.delete(accessKeyId);
+  }
+
   /** RPC style: everything, the signature included, travels as parameters. */
   verifyRpc(method: string, params: Record<string, string>): AccessKeyCredential {
     for (const name of ['AccessKeyId', 'Signature', 'SignatureNonce', 'Timestamp'] as const) {

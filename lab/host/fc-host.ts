@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cron } from 'croner';
 import type { FcContext } from '../../shared/http/runtime-types';
+import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
@@ -17,6 +18,9 @@ import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
  *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array); only the events
  *                            that match one of the function's trigger patterns reach it
  *   POST /_invoke/<function> invocation; `x-fc-invocation-type: Async` answers 202 and runs it in the background
+ *   POST /2023-03-30/functions/<functionName>/invocations   FC 3.0's InvokeFunction, as the SDK
+ *                            (`@alicloud/fc20230330`) sends it: ACS3-HMAC-SHA256 signed with the
+ *                            credentials the host hands its functions; Async → 202, else the result
  *   GET  /healthz            200 once every handler is loaded
  * Timer triggers fire on their cron (6 fields, seconds first, or `@every 1m`).
  */
@@ -36,6 +40,8 @@ export interface HostedFunction {
   triggers: Fc3Trigger[];
   /** The compiled `eventRuleFilterPattern` of each EventBridge trigger. */
   eventPatterns: EventPattern[];
+  /** FC retries a failed asynchronous invocation this many times (asyncInvokeConfig.maxAsyncRetryAttempts, default 3). */
+  asyncRetries: number;
 }
 
 export interface AsyncOutcome {
@@ -44,6 +50,8 @@ export interface AsyncOutcome {
   ok: boolean;
   result?: unknown;
   error?: string;
+  /** Present when FC retried: how many times the function ran. */
+  attempts?: number;
 }
 
 export interface FcHostOptions {
@@ -68,6 +76,11 @@ export interface FcHost {
   invokeAsync(key: string, payload: Buffer | string): string;
   /** Resolves when no background invocation is running. */
   idle(): Promise<void>;
+  /**
+   * Issue new role credentials, as FC does when the STS session is renewed: later invocations
+   * get them on their context, and InvokeFunction accepts only them.
+   */
+  setCredentials(credentials: Acs3Credential): void;
   stop(): Promise<void>;
 }
 
@@ -83,6 +96,7 @@ function hostedFunctions(sYamlPath: string, env: Record<string, string | undefin
     environment: r.props.environmentVariables ?? {},
     triggers: r.props.triggers ?? [],
     eventPatterns: (r.props.triggers ?? []).flatMap((t) => (t.triggerType === 'eventbridge' ? [parseEventPattern(t.triggerConfig.eventRuleFilterPattern)] : [])),
+    asyncRetries: r.props.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
   }));
   const accountId = String(spec.vars?.accountId ?? '') || env.ALIBABA_CLOUD_ACCOUNT_ID || '0';
   return { functions, missingEnv, accountId };
@@ -115,14 +129,17 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
   }
   const byKey = new Map(functions.map((f) => [f.key, f]));
 
+  let roleCredentials: Acs3Credential | null =
+    env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET
+      ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
+      : null;
+  const verifier = new Acs3Verifier(() => (roleCredentials ? [roleCredentials] : []));
+
   function contextFor(fn: HostedFunction, requestId: string): FcContext {
     const logAt = (level: string) => (...args: unknown[]) => log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
-    const accessKeyId = env.ALIBABA_CLOUD_ACCESS_KEY_ID;
-    const accessKeySecret = env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
-    const securityToken = env.ALIBABA_CLOUD_SECURITY_TOKEN;
     return {
       requestId,
-      ...(accessKeyId && accessKeySecret ? { credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) } } : {}),
+      ...(roleCredentials ? { credentials: { ...roleCredentials } } : {}),
       function: { name: fn.functionName, handler: `index.${fn.handlerExport}`, memory: fn.memory, timeout: fn.timeout },
       region: fn.region,
       accountId,
@@ -149,13 +166,26 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     const fn = byKey.get(key);
     if (!fn) throw new Error(`no function ${key}`);
     const requestId = randomUUID();
-    const run = invoke(fn, Buffer.isBuffer(payload) ? payload : Buffer.from(payload), requestId).then(
-      (result) => opts.onAsyncDone?.({ function: key, requestId, ok: true, result }),
-      (err: unknown) => {
-        log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed: ${err instanceof Error ? err.message : String(err)}` });
-        opts.onAsyncDone?.({ function: key, requestId, ok: false, error: err instanceof Error ? err.message : String(err) });
-      },
-    );
+    const event = Buffer.isBuffer(payload) ? payload : Buffer.from(payload);
+    // As FC does for a function error in an asynchronous invocation: run it again, with the same
+    // event and request id, up to the function's maxAsyncRetryAttempts.
+    const run = (async () => {
+      for (let attempt = 1; ; attempt++) {
+        const more = attempt > 1 ? { attempts: attempt } : {};
+        try {
+          const result = await invoke(fn, event, requestId);
+          opts.onAsyncDone?.({ function: key, requestId, ok: true, result, ...more });
+          return;
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed (attempt ${attempt}): ${message}` });
+          if (attempt > fn.asyncRetries) {
+            opts.onAsyncDone?.({ function: key, requestId, ok: false, error: message, ...more });
+            return;
+          }
+        }
+      }
+    })();
     background.add(run);
     void run.finally(() => background.delete(run));
     return requestId;
@@ -174,6 +204,8 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
       return;
     }
+    const invokeFunction = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+    if (invokeFunction) return invokeFunctionApi(req, res, url, decodeURIComponent(invokeFunction[1] as string), requestId);
     if (first === '_events' || first === '_invoke') {
       const fn = byKey.get(segments[2] ?? '');
       if (!fn || segments.length !== 3) return fcError(res, 404, 'FunctionNotFound', `no function ${segments[2] ?? ''}`);
@@ -220,6 +252,34 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
   }
 
+  /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */
+  async function invokeFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, requestId: string): Promise<void> {
+    if (req.method !== 'POST') return fcError(res, 405, 'MethodNotAllowed', 'InvokeFunction takes POST');
+    const body = await readBody(req);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    try {
+      verifier.verify({ method: 'POST', pathname: url.pathname, query: url.searchParams, headers, body });
+    } catch (err) {
+      if (err instanceof Acs3Error) return fcError(res, err.httpStatus, err.code, err.message);
+      throw err;
+    }
+    const fn = functions.find((f) => f.functionName === functionName);
+    if (!fn) return fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+    const type = headers['x-fc-invocation-type'] ?? 'Sync';
+    if (!/^(a)?sync$/i.test(type)) return fcError(res, 400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, not ${type}`);
+    if (/^async$/i.test(type)) {
+      const id = invokeAsync(fn.key, body);
+      res.writeHead(202, { 'x-fc-request-id': id }).end();
+      return;
+    }
+    try {
+      writeReply(res, await invoke(fn, body, requestId), { 'x-fc-request-id': requestId });
+    } catch (err) {
+      writeFunctionError(res, err, requestId);
+    }
+  }
+
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -248,6 +308,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     invokeAsync,
     async idle() {
       while (background.size) await Promise.allSettled([...background]);
+    },
+    setCredentials(credentials) {
+      roleCredentials = { ...credentials };
     },
     async stop() {
       timers.forEach((stop) => stop());

@@ -53,6 +53,8 @@ export interface LabControlPlane {
   asm: AsmTwin;
   cs: CsTwin;
   routing: RoutingConfigSource;
+  /** The POP gateway's key store, shared by the ASM and ACK twins (add or retire keys). */
+  authenticator: PopAuthenticator;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     asm,
     cs,
     routing,
+    authenticator,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -53,6 +53,8 @@ export interface TablestoreTwin {
   intercept(hook: ((request: TwinRequest) => void | Promise<void>) | null): void;
   /** Requests served per operation, faults and errors included. */
   requestCounts(): Record<string, number>;
+  /** Accept only these keys from now on, as when an STS session expires and a new one is issued. */
+  setCredentials(credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }): void;
 }
 
 const MAX_CLOCK_SKEW_MS = 15 * 60_000;
@@ -60,7 +62,8 @@ const BATCH_ROW_LIMIT = 200;
 const RANGE_ROW_LIMIT = 5000;
 const WRITE_KIND = { 1: 'put', 2: 'update', 3: 'delete' } as const;
 
-export async function startTablestoreTwin(opts: TablestoreTwinOptions): Promise<TablestoreTwin> {
+export async function startTablestoreTwin(options: TablestoreTwinOptions): Promise<TablestoreTwin> {
+  const opts = { ...options };
   const now = opts.now ?? Date.now;
   const tables = new TwinTables(now);
   const faults: Array<TwinFault & { left: number }> = [];
@@ -261,6 +264,12 @@ export async function startTablestoreTwin(opts: TablestoreTwinOptions): Promise<
     }),
     injectFault: (fault) => { faults.push({ ...fault, left: fault.times ?? 1 }); },
     intercept: (h) => { hook = h; },
+    setCredentials(credentials) {
+      opts.accessKeyId = credentials.accessKeyId;
+      opts.accessKeySecret = credentials.accessKeySecret;
+      if (credentials.securityToken === undefined) delete opts.securityToken;
+      else opts.securityToken = credentials.securityToken;
+    },
     requestCounts: () => ({ ...counts }),
   };
 }

@@ -108,11 +108,12 @@ export class AsmMeshControl implements MeshControl {
     return (await this.describe()).live;
   }
 
-  async apply(config: MeshConfig): Promise<void> {
+  async apply(config: MeshConfig, opts: { deadline?: number } = {}): Promise<void> {
     localitySettingOf(config); // refuses a config whose mode and keys disagree, before anything is sent
     const conf = toAsmLocalityLbConf(config);
     const desired: LiveMeshConfig = { enabled: true, config };
-    const deadline = this.clock.now() + this.applyTimeoutMs;
+    // Polling stops at updateTimeout or when the invocation's time is up, whichever comes first.
+    const deadline = Math.min(this.clock.now() + this.applyTimeoutMs, opts.deadline ?? Infinity);
     // An update sent while another is rolling out would race it; wait for the mesh to settle.
     const before = await this.untilRunning(deadline, null);
     if (sameAsmLiveConfig(before.live, desired)) return;

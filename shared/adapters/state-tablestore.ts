@@ -71,9 +71,15 @@ interface EventSlot {
   seq: number;
 }
 
+function credentialsKeyOf(c: { accessKeyId: string; accessKeySecret: string; securityToken?: string }): string {
+  return `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
+}
+
 export class TablestoreStateStore implements StateStore {
   readonly tables: StateTableNames;
-  private readonly client: TableStore.Client;
+  private client: TableStore.Client;
+  private readonly clientOptions: Omit<TableStore.ClientOptions, 'accessKeyId' | 'secretAccessKey' | 'stsToken'>;
+  private credentialsKey: string;
   private readonly clock: Clock;
   private lastSeq = 0;
   /** planId → its visible plan row; a visible row stays visible, so the lookup is done once. */
@@ -82,15 +88,24 @@ export class TablestoreStateStore implements StateStore {
   constructor(opts: TablestoreStateStoreOptions) {
     this.tables = stateTableNames(opts.tablePrefix);
     this.clock = opts.clock ?? systemClock;
-    this.client = new TableStore.Client({
-      accessKeyId: opts.accessKeyId,
-      secretAccessKey: opts.accessKeySecret,
-      ...(opts.securityToken ? { stsToken: opts.securityToken } : {}),
-      endpoint: opts.endpoint,
-      instancename: opts.instance,
-      maxRetries: opts.maxRetries ?? 3,
-      httpOptions: { timeout: opts.timeoutMs ?? 5_000 },
-    });
+    this.clientOptions = { endpoint: opts.endpoint, instancename: opts.instance, maxRetries: opts.maxRetries ?? 3, httpOptions: { timeout: opts.timeoutMs ?? 5_000 } };
+    this.credentialsKey = credentialsKeyOf(opts);
+    this.client = this.newClient(opts);
+  }
+
+  /**
+   * Sign from now on with these keys. On FC they are the role's STS credentials, which expire
+   * while a warm container lives on: a new SDK client (the store's own caches stay) when they changed.
+   */
+  useCredentials(credentials: { accessKeyId: string; accessKeySecret: string; securityToken?: string }): void {
+    const key = credentialsKeyOf(credentials);
+    if (key === this.credentialsKey) return;
+    this.client = this.newClient(credentials);
+    this.credentialsKey = key;
+  }
+
+  private newClient(c: { accessKeyId: string; accessKeySecret: string; securityToken?: string }): TableStore.Client {
+    return new TableStore.Client({ accessKeyId: c.accessKeyId, secretAccessKey: c.accessKeySecret, ...(c.securityToken ? { stsToken: c.securityToken } : {}), ...this.clientOptions });
   }
 
   async load(mesh: string): Promise<VersionedState> {

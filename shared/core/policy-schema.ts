@@ -50,6 +50,11 @@ const k8sCredentials = z.strictObject({
   kubeconfigEnv: z.string().optional(),
   fromCloud: z.boolean().optional(),
   context: z.string().optional(),
+  /**
+   * With fromCloud: the API server address the fetched kubeconfig names (ACK's PrivateIpAddress).
+   * Default: private for a cluster in the functions' region, public for one in another region.
+   */
+  endpoint: z.enum(['public', 'private']).optional(),
 });
 
 const asmMesh = z.strictObject({

@@ -35,6 +35,11 @@ export interface EngineDeps {
   owner: string;
   /** Time budget of one invocation for executing steps (FC function timeout minus margin). */
   budgetMs?: number;
+  /**
+   * When this invocation must be done waiting (epoch ms): every wait ends by then, whatever its
+   * own limit; what does not fit is left pending for the executor or the next tick.
+   */
+  deadline?: number;
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
   log?: (line: Record<string, unknown>) => void;
@@ -44,13 +49,13 @@ export interface EngineDeps {
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random'>> & Pick<EngineDeps, 'handoff'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline'>> & Pick<EngineDeps, 'handoff' | 'deadline'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
     this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
-    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, log: d.log, random: d.random };
+    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };
   }
 
   get mesh(): string {
@@ -125,7 +130,7 @@ export class Engine implements EngineApi {
    * left over waits for the next tick.
    */
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
-    const deadline = this.deps.clock.now() + this.deps.budgetMs;
+    const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
     const availability = await this.observeAvailability();
     const decision = await this.act({ kind: 'tick' }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
@@ -200,7 +205,7 @@ export class Engine implements EngineApi {
     if (policy.drift === 'reapply') {
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
-        await withRetry(() => meshControl.apply(expected), { clock: this.deps.clock, deadline, random: this.deps.random });
+        await withRetry(() => meshControl.apply(expected, { deadline }), { clock: this.deps.clock, deadline, random: this.deps.random });
       } catch (err) {
         await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
         return 'reapply failed';

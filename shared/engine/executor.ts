@@ -8,6 +8,7 @@ import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
+import { RegionshiftError } from '../core/errors';
 import { RetriesExhausted, withRetry } from './retry';
 
 /**
@@ -33,12 +34,24 @@ export interface ExecutorDeps {
   owner: string;
   /** How long one invocation may spend on a plan (the function's time budget). */
   budgetMs: number;
+  /** When the invocation must be done waiting (epoch ms), whatever budgetMs says. */
+  deadline?: number;
   log: (line: Record<string, unknown>) => void;
   /** Jitter source for retry backoff (default Math.random); tests pass a seeded one. */
   random?: () => number;
 }
 
 export type RunMode = 'immediate' | 'all';
+
+/**
+ * A wait cut short by the invocation's deadline rather than by its own limit (replicas not
+ * ready yet, readyTimeout not over): the step stays pending for a run with time left.
+ */
+export class OutOfTimeError extends RegionshiftError {
+  constructor(message: string) {
+    super('EXEC.OUT_OF_TIME', message, { retryable: false });
+  }
+}
 
 export interface RunResult {
   record: PlanRecord | null;
@@ -85,7 +98,7 @@ export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: 
 export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode): Promise<RunResult> {
   const { store, clock, owner, mesh } = deps;
   const start = clock.now();
-  const deadline = start + deps.budgetMs;
+  const deadline = Math.min(start + deps.budgetMs, deps.deadline ?? Infinity);
   let record = await store.getPlan(mesh, planId);
   if (!record || record.status !== 'pending') return { record, executed: 0, needsHandoff: false };
   const leaseUntil = deadline + 30_000;
@@ -145,7 +158,14 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       } catch (err) {
         const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : 1);
         const message = (err as Error).message;
-        if (err instanceof RetriesExhausted) {
+        if (err instanceof OutOfTimeError || (err instanceof RetriesExhausted && mode === 'immediate')) {
+          // This invocation ran out of time, the step did not fail: leave it pending and hand it
+          // on (immediate mode: to the executor; otherwise the next tick resumes it).
+          outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
+          await journal(i);
+          deps.log({ msg: 'step left pending: out of time', plan: planId, step: i, kind: step.kind, error: message });
+          needsHandoff = mode === 'immediate';
+        } else if (err instanceof RetriesExhausted) {
           // Still failing at the end of the budget: leave it pending for the next tick, and say so.
           outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
           await journal(i);
@@ -187,14 +207,18 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
 async function runStep(deps: ExecutorDeps, step: Step, deadline: number): Promise<void> {
   switch (step.kind) {
     case 'mesh':
-      await deps.meshControl.apply(step.config);
+      await deps.meshControl.apply(step.config, { deadline });
       return;
     case 'scale': {
       const ref = { cluster: step.cluster, namespace: step.namespace, name: step.deployment };
       await deps.scaler.scale(ref, step.to);
       if (step.waitReady) {
-        const ready = await deps.scaler.waitReady(ref, step.to, Math.min(deadline, deps.clock.now() + deps.policy.scaling.readyTimeout));
-        if (!ready) deps.log({ msg: 'replicas not ready by the deadline; shifting anyway', deployment: ref, to: step.to });
+        const readyBy = deps.clock.now() + deps.policy.scaling.readyTimeout;
+        const ready = await deps.scaler.waitReady(ref, step.to, Math.min(deadline, readyBy));
+        if (!ready && deadline < readyBy) {
+          throw new OutOfTimeError(`${ref.cluster}/${ref.namespace}/${ref.name}: not ${step.to} ready replicas yet and this invocation is out of time; a later run waits on`);
+        }
+        if (!ready) deps.log({ msg: 'replicas not ready within scaling.readyTimeout; shifting anyway', deployment: ref, to: step.to });
       }
       return;
     }

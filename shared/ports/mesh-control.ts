@@ -14,6 +14,8 @@ export interface MeshControl {
    * Apply the whole config in one call and return once the mesh has accepted it (ASM: `State`
    * back to `running`). Idempotent: applying the live config again is harmless.
    * Throws `MeshRejectedError` (not retryable) or `UpstreamError` (retryable when throttled/5xx).
+   * `deadline` (epoch ms) ends any wait for the mesh to settle sooner than the adapter's own limit:
+   * the invocation's time is up then.
    */
-  apply(config: MeshConfig): Promise<void>;
+  apply(config: MeshConfig, opts?: { deadline?: number }): Promise<void>;
 }

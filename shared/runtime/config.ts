@@ -16,14 +16,23 @@ const envSchema = z.object({
   REGIONSHIFT_ALARM_TOKEN: z.string().min(16, 'must be set to a secret of at least 16 characters'),
   REGIONSHIFT_CONTROL_SECRET: z.string().min(16, 'must be set to a secret of at least 16 characters'),
   REGIONSHIFT_READ_TOKEN: z.string().min(16, 'must be at least 16 characters when set').optional(),
-  /** Local FC host only: where asynchronous invocations of the executor go. */
-  REGIONSHIFT_EXECUTOR_URL: z.string().url().optional(),
+  /**
+   * The executor's FC function name: plans whose steps wait are handed to it with FC 3.0's
+   * InvokeFunction, asynchronously. Unset, they run inline within this invocation's time.
+   */
+  REGIONSHIFT_EXECUTOR_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be an FC function name').optional(),
+  /** Override FC's OpenAPI endpoint (the lab's local host); by default the function's own region's. */
+  REGIONSHIFT_FC_ENDPOINT: z.string().url().optional(),
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */
   REGIONSHIFT_ASM_ENDPOINT: z.string().url().optional(),
   REGIONSHIFT_CS_ENDPOINT: z.string().url().optional(),
   /** Local runs only: append the structured log lines to this file instead of stdout. */
   REGIONSHIFT_LOG_FILE: z.string().optional(),
-  REGIONSHIFT_BUDGET_MS: z.coerce.number().int().positive().default(20_000),
+  /**
+   * Caps the time one invocation spends on waits. Unset, the function's own timeout (from the
+   * FC context) less a margin bounds them; set, whichever ends first.
+   */
+  REGIONSHIFT_BUDGET_MS: z.coerce.number().int().positive().optional(),
   TABLESTORE_ENDPOINT: z.string().optional(),
   TABLESTORE_INSTANCE: z.string().optional(),
 });

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { notifierFor } from '../adapters/notify';
 import { Engine } from '../engine/engine';
-import { signRequest } from '../http/auth';
-import type { FcContext, Runtime } from '../http/runtime-types';
+import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
+import type { Policy } from '../core/policy';
+import type { FcContext, Runtime, RuntimeFactory } from '../http/runtime-types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor } from './adapters';
-import { loadRuntimePolicy, parseRuntimeEnv } from './config';
+import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
+import { executorHandoff, fcEndpointFor } from './executor-handoff';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
 function structuredLog(file: string | undefined): (line: Record<string, unknown>) => void {
@@ -20,11 +22,6 @@ function structuredLog(file: string | undefined): (line: Record<string, unknown>
   };
 }
 
-/**
- * Builds the runtime a handler needs from the environment: policy, state store, mesh and
- * cluster adapters, notifier, engine. Built once per container (cold start) and reused.
- */
-
 export interface RuntimeOverrides {
   mesh?: MeshControl;
   scaler?: ClusterScaler;
@@ -33,13 +30,62 @@ export interface RuntimeOverrides {
   log?: (line: Record<string, unknown>) => void;
 }
 
+/** What one FC instance builds once (cold start) and keeps: policy, state store, adapters. */
+interface Container {
+  env: RuntimeEnv;
+  policy: Policy;
+  store: StateStore;
+  mesh: MeshControl;
+  scaler: ClusterScaler;
+  log: (line: Record<string, unknown>) => void;
+  clock: Clock;
+  handoff?: (planId: string) => Promise<void>;
+  /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
+  onInvocation: () => void;
+}
 
-export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+/** Without a function timeout on the context (a local run), nor REGIONSHIFT_BUDGET_MS: this long. */
+export const DEFAULT_BUDGET_MS = 20_000;
+/** Kept back from the function's timeout for journalling, releasing the lease and answering. */
+const MAX_MARGIN_MS = 10_000;
+
+/**
+ * When this invocation's waits must be over (epoch ms). FC 3.0's context has no remaining-time
+ * call, but it carries `function.timeout` (s): FC stops the handler that long after the
+ * invocation began, so waits end a margin before (20% of the timeout, at most 10 s).
+ */
+export function invocationDeadline(start: number, context: FcContext, budgetMs?: number): number {
+  const limits: number[] = [];
+  const timeout = context.function?.timeout;
+  if (typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0) {
+    const ms = timeout * 1000;
+    limits.push(start + ms - Math.min(MAX_MARGIN_MS, Math.ceil(ms * 0.2)));
+  }
+  if (budgetMs !== undefined) limits.push(start + budgetMs);
+  return limits.length > 0 ? Math.min(...limits) : start + DEFAULT_BUDGET_MS;
+}
+
+/**
+ * The credentials of the invocation being served. FC passes the role's STS credentials on every
+ * invocation's context and they expire (36 h): clients ask this on every call rather than keep
+ * the ones the container started with. Outside FC: the ALIBABA_CLOUD_* variables.
+ */
+class InvocationCredentials {
+  private context: FcCredentialsContext | null = null;
+  constructor(private readonly env: Record<string, string | undefined>) {}
+  observe(context: FcCredentialsContext): void {
+    this.context = context;
+  }
+  readonly current = (): CloudCredentials => resolveCloudCredentials({ context: this.context, env: this.env });
+}
+
+async function buildContainer(env: Record<string, string | undefined>, context: FcContext, credentials: InvocationCredentials, overrides: RuntimeOverrides): Promise<Container> {
   const e = parseRuntimeEnv(env);
   const policy = loadRuntimePolicy(e, env);
   const log = overrides.log ?? structuredLog(e.REGIONSHIFT_LOG_FILE);
   const clock = overrides.clock ?? systemClock;
   let store = overrides.store;
+  let onInvocation = () => undefined as void;
   if (!store) {
     if (e.REGIONSHIFT_STATE === 'sqlite') {
       // Loaded only when used: the FC bundles carry no native SQLite module.
@@ -47,48 +93,72 @@ export async function buildRuntime(env: Record<string, string | undefined>, cont
       store = new SqliteStateStore(e.REGIONSHIFT_SQLITE_FILE);
     } else {
       const { tablestoreStoreFromEnv } = await import('./tablestore');
-      store = tablestoreStoreFromEnv(env, context);
+      const built = tablestoreStoreFromEnv(env, credentials.current());
+      store = built.store;
+      onInvocation = () => built.rekey(credentials.current());
     }
   }
-  const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler } : await clusterAdaptersFor(policy, e, env, context, clock);
-  const executorUrl = e.REGIONSHIFT_EXECUTOR_URL;
-  const handoff = executorUrl
-    ? async (planId: string) => {
-        // FC runs an HTTP-triggered call with this header asynchronously and answers 202 at once;
-        // the executor's HTTP trigger checks the same signature as the control API.
-        const body = JSON.stringify({ planId });
-        const signed = signRequest({ secret: e.REGIONSHIFT_CONTROL_SECRET, method: 'POST', path: new URL(executorUrl).pathname, body });
-        const res = await fetch(executorUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async', ...signed.headers }, body });
-        if (res.status !== 202) throw new Error(`async invocation of the executor answered ${res.status}`);
-      }
+  const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler } : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
+  const executor = e.REGIONSHIFT_EXECUTOR_FUNCTION;
+  const handoff = executor
+    ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)), credentials: credentials.current })
     : undefined;
-  const engine = new Engine({
-    policy,
-    store,
-    mesh: overrides.mesh ?? adapters.mesh,
-    scaler: overrides.scaler ?? adapters.scaler,
-    notifier: notifierFor(policy.notifications, log),
-    clock,
-    owner: `${context.function?.name ?? 'local'}:${context.requestId ?? randomUUID()}`,
-    budgetMs: e.REGIONSHIFT_BUDGET_MS,
-    ...(handoff ? { handoff } : {}),
-    log,
-  });
-  return {
-    engine,
-    policy,
-    store,
-    secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
-    log,
+  return { env: e, policy, store, mesh: overrides.mesh ?? adapters.mesh, scaler: overrides.scaler ?? adapters.scaler, log, clock, ...(handoff ? { handoff } : {}), onInvocation };
+}
+
+/**
+ * A RuntimeFactory for one FC instance: the container is built on the first invocation and kept;
+ * every invocation then gets its own engine, bound to that invocation's credentials, request id
+ * and deadline.
+ */
+export function runtimeFactory(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): RuntimeFactory {
+  const credentials = new InvocationCredentials(env);
+  let container: Promise<Container> | null = null;
+  return async (context: FcContext) => {
+    const clock = overrides.clock ?? systemClock;
+    // Taken before a cold start: building the container spends the invocation's time too.
+    const start = clock.now();
+    credentials.observe(context);
+    container ??= buildContainer(env, context, credentials, overrides).catch((err: unknown) => {
+      container = null; // a failed cold start is retried on the next invocation
+      throw err;
+    });
+    const c = await container;
+    c.onInvocation();
+    const deadline = invocationDeadline(start, context, c.env.REGIONSHIFT_BUDGET_MS);
+    const engine = new Engine({
+      policy: c.policy,
+      store: c.store,
+      mesh: c.mesh,
+      scaler: c.scaler,
+      notifier: notifierFor(c.policy.notifications, c.log),
+      clock: c.clock,
+      owner: `${context.function?.name ?? 'local'}:${context.requestId ?? randomUUID()}`,
+      budgetMs: Math.max(0, deadline - start),
+      deadline,
+      ...(c.handoff ? { handoff: c.handoff } : {}),
+      log: c.log,
+    });
+    const e = c.env;
+    return {
+      engine,
+      policy: c.policy,
+      store: c.store,
+      secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
+      log: c.log,
+    };
   };
 }
 
-let cached: Promise<Runtime> | null = null;
+/** One container, one invocation (tests and tools that build a runtime by hand). */
+export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  return runtimeFactory(env, overrides)(context);
+}
 
+let factory: RuntimeFactory | null = null;
+
+/** The runtime of this FC instance, from process.env. */
 export function defaultRuntime(context: FcContext): Promise<Runtime> {
-  cached ??= buildRuntime(process.env, context).catch((err: unknown) => {
-    cached = null; // a failed cold start is retried on the next invocation
-    throw err;
-  });
-  return cached;
+  factory ??= runtimeFactory(process.env);
+  return factory(context);
 }

@@ -1,15 +1,18 @@
-import { resolveCloudCredentials } from '../adapters/cloud-credentials';
+import type { CloudCredentials } from '../adapters/cloud-credentials';
 import { TablestoreStateStore } from '../adapters/state-tablestore';
-import type { FcContext } from '../http/runtime-types';
 
-/** The Tablestore state store from the environment, with the function role's STS credentials. */
-export function tablestoreStoreFromEnv(env: Record<string, string | undefined>, context: FcContext): TablestoreStateStore {
-  const credentials = resolveCloudCredentials({ context, env });
-  return new TablestoreStateStore({
+/**
+ * The Tablestore state store from the environment, signing with the function role's STS
+ * credentials. They expire while a warm container lives on, so the runtime hands the store each
+ * invocation's credentials through the returned `rekey`.
+ */
+export function tablestoreStoreFromEnv(env: Record<string, string | undefined>, credentials: CloudCredentials): { store: TablestoreStateStore; rekey: (c: CloudCredentials) => void } {
+  const store = new TablestoreStateStore({
     endpoint: env.TABLESTORE_ENDPOINT as string,
     instance: env.TABLESTORE_INSTANCE as string,
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
     ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
   });
+  return { store, rekey: (c) => store.useCredentials(c) };
 }

@@ -7,7 +7,7 @@ import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import type { FcContext, Runtime } from '../../shared/http/runtime-types';
 import type { ClusterScaler } from '../../shared/ports/cluster-scaler';
 import type { Clock } from '../../shared/ports/clock';
-import { buildRuntime } from '../../shared/runtime/index';
+import { runtimeFactory } from '../../shared/runtime/index';
 import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../fakes';
 
 /**
@@ -42,14 +42,20 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
     REGIONSHIFT_SQLITE_FILE: stateFile,
     REGIONSHIFT_ALARM_TOKEN: ALARM_TOKEN,
     REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET,
-  };
+    // Waiting steps go to the executor as on FC: InvokeFunction (async) on this host, signed with
+    // the role credentials the host puts on every context.
+    REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.FunctionsHostKey',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'functions-host-secret',
+    ALIBABA_CLOUD_SECURITY_TOKEN: 'functions-host-token',
+  } as Record<string, string | undefined>;
   // Default: a Tuesday, 11:00 in Shanghai (inside the example policy's drill window).
   const clock = opts.clock ?? new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
   const scaler = new FakeClusterScaler(clock);
   const store = new SqliteStateStore(stateFile);
-  let runtime: Promise<Runtime> | null = null;
-  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log }));
+  // One container for the host, as FC keeps one per instance; an engine per invocation.
+  const getRuntime: (ctx: FcContext) => Promise<Runtime> = runtimeFactory(env, { mesh, scaler, clock, store, log });
   const host = await startFcHost({
     sYamlPath: 's.yaml',
     port: 0,
@@ -60,6 +66,7 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
       return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
     },
   });
+  env.REGIONSHIFT_FC_ENDPOINT = host.url;
   return {
     host,
     mesh,

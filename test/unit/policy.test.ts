@@ -44,8 +44,8 @@ describe('the example policies', () => {
     expect(p.mesh).toEqual({ backend: 'asm', meshId: 'bookinfo-mesh', apiRegion: 'cn-hangzhou', updateTimeout: M });
     expect(p.regionIds).toEqual(['cn-hangzhou', 'cn-shanghai']);
     expect(p.regions).toEqual({
-      'cn-hangzhou': { load: 1, clusters: [{ id: 'c-hangzhou', kubeconfig: {} }] },
-      'cn-shanghai': { load: 1, clusters: [{ id: 'c-shanghai', kubeconfig: {} }] },
+      'cn-hangzhou': { load: 1, clusters: [{ id: 'c-hangzhou', kubeconfig: { fromCloud: true, endpoint: 'private' } }] },
+      'cn-shanghai': { load: 1, clusters: [{ id: 'c-shanghai', kubeconfig: { fromCloud: true, endpoint: 'public' } }] },
     });
     expect(p.normal).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
     expect(p.failover).toEqual({ 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'] });

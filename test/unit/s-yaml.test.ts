@@ -35,9 +35,9 @@ describe('s.yaml', () => {
     }
   });
 
-  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor http (async handoff)', () => {
+  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none (InvokeFunction only)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
-    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: ['http'] });
+    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: [] });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
     expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'], type: ['cms:CloudMonitor:AlertWebHook'] });
@@ -50,6 +50,16 @@ describe('s.yaml', () => {
     expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' });
     expect(everyIntervalMs('@every 1m')).toBe(60_000);
     expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
+  });
+
+  test('the sending functions name the executor; nothing names an executor URL; the executor\'s budget fits its timeout', () => {
+    for (const key of ['alarm', 'cluster-events', 'scheduler', 'control']) {
+      expect(props(key).environmentVariables?.REGIONSHIFT_EXECUTOR_FUNCTION).toBe(props('executor').functionName);
+    }
+    expect(readFileSync('s.yaml', 'utf8')).not.toContain('REGIONSHIFT_EXECUTOR_URL');
+    const budget = Number(props('executor').environmentVariables?.REGIONSHIFT_BUDGET_MS);
+    expect(budget).toBeGreaterThanOrEqual(props('executor').timeout * 1000 - 10_000);
+    expect(budget).toBeLessThan(props('executor').timeout * 1000);
   });
 
   test('the schema rejects what fc3 would (so the checks above are not vacuous)', () => {
@@ -149,7 +159,9 @@ describe('build with a policy (REGIONSHIFT_DEPLOY_POLICY)', () => {
     } finally {
       await twin.stop();
     }
-  });
+    // Five minified bundles (each with the FC 3.0 SDK since the InvokeFunction handoff) take over a
+    // minute on a loaded machine.
+  }, 180_000);
 });
 
 test('the EventBridge rule patterns in s.yaml are the ones infra/eventbridge documents', () => {

@@ -52,7 +52,11 @@ export async function startControlHost(): Promise<ControlHost> {
     mesh,
     clock,
     store,
-    cli: (argv, extra = {}) => runCli(argv, { REGIONSHIFT_ENDPOINT: endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET, ...extra }),
+    cli: async (argv, extra = {}) => {
+      const run = await runCli(argv, { REGIONSHIFT_ENDPOINT: endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET, ...extra });
+      await host.idle(); // the steps handed to the executor (an async invocation) have run
+      return run;
+    },
     alarmDown: async () =>
       (await fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody })).status,
     tick: async () =>

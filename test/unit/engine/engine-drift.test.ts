@@ -40,6 +40,16 @@ describe('drift: the live mesh config changed by hand', () => {
     expect(await driftEvents()).toEqual([]);
   });
 
+  it('reapply within the tick\'s deadline: the mesh is told when the invocation\'s time is up', async () => {
+    await driftedWorld('reapply');
+    const asked: Array<number | undefined> = [];
+    const apply = w.mesh.apply.bind(w.mesh);
+    w.mesh.apply = ((config: MeshConfig, opts?: { deadline?: number }) => (asked.push(opts?.deadline), apply(config))) as typeof w.mesh.apply;
+    const deadline = w.clock.now() + 50_000;
+    expect((await w.engine({ budgetMs: 600_000, deadline }).tick()).drift).toBe('reapplied');
+    expect(asked).toEqual([deadline]);
+  });
+
   it('reapply: the expected config is applied again and the drift is logged and notified', async () => {
     const engine = await driftedWorld('reapply');
     const tick = await engine.tick();

@@ -195,11 +195,13 @@ describe('local FC host', () => {
     delete behaviour.worker;
   });
 
-  test('a failed async invocation is logged and reported', async () => {
-    behaviour.worker = async () => { throw new Error('step failed'); };
+  test('a failed async invocation is retried as FC does (3 times without asyncInvokeConfig), logged and reported', async () => {
+    let runs = 0;
+    behaviour.worker = async () => { runs++; throw new Error('step failed'); };
     const requestId = host.invokeAsync('worker', '{}');
     await host.idle();
-    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({ function: 'worker', requestId, ok: false, error: 'step failed' });
+    expect(runs).toBe(4);
+    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({ function: 'worker', requestId, ok: false, error: 'step failed', attempts: 4 });
     expect(lines).toContainEqual(expect.objectContaining({ function: 'worker', requestId, level: 'error' }));
     delete behaviour.worker;
   });
