@@ -53,8 +53,8 @@ interface InputEffect {
   drillAborted: boolean;
   /** Regions whose signal was resolved by this input: clear as of now. */
   resolvedIn: string[];
-  /** One line per signal of the input; bounded before they join the reasons. */
-  signalNotes: string[];
+  /** Lines about individual signals so far; past SIGNAL_NOTES_MAX they are only counted. */
+  signalNotes: number;
   ignored: IgnoredSignal[];
   lapsed: LapsedSignal[];
 }
@@ -89,11 +89,16 @@ export function signalTimeVerdict(policy: Policy, state: MeshState, s: Signal, n
   return null;
 }
 
+/** A line about one signal: a delivery of thousands must not write thousands of reasons into the plan. */
+function signalNote(out: InputEffect, line: string): void {
+  if (out.signalNotes++ < SIGNAL_NOTES_MAX) out.notes.push(line);
+}
+
 function applySignal(policy: Policy, state: MeshState, s: Signal, now: number, out: InputEffect): void {
   const ignored = signalTimeVerdict(policy, state, s, now);
   if (ignored) {
     out.ignored.push(ignored);
-    out.signalNotes.push(ignored.message);
+    signalNote(out, ignored.message);
     return;
   }
   const abort = drillAbortReason(policy, state, s);
@@ -105,17 +110,17 @@ function applySignal(policy: Policy, state: MeshState, s: Signal, now: number, o
   if (s.status === 'firing') {
     // A repeat of an active alarm changes nothing; past half its TTL it keeps the alarm alive.
     if (known && known.severity === s.severity && known.region === s.region && now - (known.seenAt ?? known.at) < known.ttl / 2) {
-      out.signalNotes.push(`signal ${s.key} already active (duplicate)`);
+      signalNote(out, `signal ${s.key} already active (duplicate)`);
     } else {
       // The source's time is kept (a later resolve is ordered against it); the TTL counts from arrival.
       state.signals[s.key] = { ...s, at: known ? Math.max(known.at, s.at) : s.at, seenAt: now };
-      out.signalNotes.push(`signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
+      signalNote(out, `signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
     }
   } else if (known) {
     out.resolvedIn.push(known.region);
     delete state.signals[s.key];
-    out.signalNotes.push(`signal ${s.key} resolved`);
-  } else out.signalNotes.push(`resolve for ${s.key}, which is not active: nothing to do`);
+    signalNote(out, `signal ${s.key} resolved`);
+  } else signalNote(out, `resolve for ${s.key}, which is not active: nothing to do`);
 }
 
 function batchTrigger(signals: Signal[]): string {
@@ -223,13 +228,12 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const untouched = JSON.stringify(state);
   const seq = state.seq + 1;
   const planId = `${policy.name}-${String(seq).padStart(6, '0')}`;
-  const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [], signalNotes: [], ignored: [], lapsed: [] };
+  const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [], signalNotes: 0, ignored: [], lapsed: [] };
   const gone = new Map(Object.entries(state.signals));
   applyInput(policy, state, input, now, String(seq), ctx);
   const clearedAt = expire(state, now, ctx.notes);
   capSignals(policy, state, ctx);
-  const extra = ctx.signalNotes.length - SIGNAL_NOTES_MAX;
-  ctx.notes.unshift(...ctx.signalNotes.slice(0, SIGNAL_NOTES_MAX), ...(extra > 0 ? [`… and ${extra} more signal notes`] : []));
+  if (ctx.signalNotes > SIGNAL_NOTES_MAX) ctx.notes.push(`… and ${ctx.signalNotes - SIGNAL_NOTES_MAX} more signal notes`);
   for (const r of ctx.resolvedIn) clearedAt[r] = now;
 
   const active: Signal[] = Object.values(state.signals);

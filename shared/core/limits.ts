@@ -50,7 +50,7 @@ export const AUDIT_DETAIL_MAX = 16 * 1024;
 export function jsonExcerpt(value: unknown, max = 200): string {
   let text: string;
   try {
-    text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    text = JSON.stringify(value) ?? String(value);
   } catch {
     text = '(not serializable: nested too deep or cyclic)';
   }

@@ -119,7 +119,7 @@ const cmsFieldsSchema = z.object(
     dimensions: z.unknown().optional().transform((v, ctx) => {
       const dims = parseDimensions(v);
       if (dims === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a map like {instanceId=i-1, region=cn-hangzhou} or a JSON object of at most ${DIMENSIONS_DEPTH} levels (got ${jsonExcerpt(v, 120)})` });
+        ctx.addIssue({ code: 'custom', message: `must be a map like {instanceId=i-1, region=cn-hangzhou} or a JSON object (got ${jsonExcerpt(v, 120)})` });
         return z.NEVER;
       }
       return dims;
