@@ -137,7 +137,11 @@ function batchTrigger(signals: Signal[]): string {
 function capSignals(policy: Policy, state: MeshState, out: InputEffect): void {
   const max = policy.detection.maxSignalsPerRegion;
   const byRegion = new Map<string, Signal[]>();
-  for (const s of Object.values(state.signals)) byRegion.set(s.region, [...(byRegion.get(s.region) ?? []), s]);
+  for (const s of Object.values(state.signals)) {
+    const list = byRegion.get(s.region);
+    if (list) list.push(s);
+    else byRegion.set(s.region, [s]);
+  }
   for (const [region, list] of [...byRegion.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (list.length <= max) continue;
     list.sort((a, b) => (a.seenAt ?? a.at) - (b.seenAt ?? b.at) || a.at - b.at || a.key.localeCompare(b.key));

@@ -66,5 +66,8 @@ export function boundedDetail(detail: unknown, max = AUDIT_DETAIL_MAX): unknown 
     return { truncated: true, excerpt: jsonExcerpt(detail, 200) };
   }
   if (json === undefined || json.length <= max) return detail;
-  return { truncated: true, length: json.length, excerpt: json.slice(0, max - 100) };
+  // The excerpt is JSON text inside JSON: its quotes get escaped again, so cut until it fits.
+  let excerpt = json.slice(0, max - 100);
+  while (JSON.stringify(excerpt).length > max - 100) excerpt = excerpt.slice(0, Math.floor(excerpt.length * 0.75));
+  return { truncated: true, length: json.length, excerpt };
 }
