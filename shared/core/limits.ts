@@ -3,13 +3,13 @@
  * Tablestore string column, documented limit 2 MB), read and written whole on every decision,
  * so its size is both a hard limit and the cost of every alarm.
  *
- *   state bytes ≤ regions × detection.maxSignalsPerRegion × (SIGNAL_BYTES_MAX + cause key) + small
- *   default policy, 2 regions: 2 × 100 × ~0.7 KB ≈ 140 KB; the policy check caps the product at
- *   MAX_ACTIVE_SIGNALS (≈ 1.4 MB worst case)
+ *   state bytes ≈ regions × detection.maxSignalsPerRegion × ~0.9 KB (longest keys, names and
+ *   services, each key also a cause) + small: measured 181 KB for 2 regions × 100 signals; the
+ *   policy check caps regions × maxSignalsPerRegion at MAX_ACTIVE_SIGNALS (≈ 0.9 MB worst case)
  */
 
 /** Active signals over all regions a policy may allow (regions × maxSignalsPerRegion). */
-export const MAX_ACTIVE_SIGNALS = 2000;
+export const MAX_ACTIVE_SIGNALS = 1000;
 /** A signal key longer than this is shortened to a prefix and a hash of the whole key. */
 export const SIGNAL_KEY_MAX = 160;
 /** Free text a signal carries (alarm name, service): cut, since it only serves explain text. */

@@ -174,7 +174,7 @@ export const policySchema = z.strictObject({
       /** How far ahead of our clock an alarm's time may be before it is taken as stale (sender clock drift). */
       clockSkew: duration.prefault('5m'),
       /** Active signals kept per region; beyond it the oldest lapse (audited). Bounds the state row. */
-      maxSignalsPerRegion: z.number().int('must be an integer').min(1, 'must be >= 1').max(1000, 'must be <= 1000').default(100),
+      maxSignalsPerRegion: z.number().int('must be an integer').min(1, 'must be >= 1').max(500, 'must be <= 500').default(100),
     })
     .prefault({}),
   recovery: z

@@ -1,6 +1,6 @@
 import { decide } from '../../../shared/core/decide';
 import type { Input, Signal } from '../../../shared/core/types';
-import { H, HZ, M, S, SH, T0, fire, policy2, resolve, signal, started } from './fixtures';
+import { H, HZ, M, S, SH, T0, fire, policy2, policy3, resolve, signal, started } from './fixtures';
 
 /**
  * An alarm acts with the time its source stamped, not the time it arrived: a resolve older than
@@ -110,5 +110,13 @@ describe('detection.maxSignalsPerRegion', () => {
     expect(last.lapsed).toEqual([{ key: 'hz-2', region: HZ, at: T0 + 3 * M }]);
     expect(last.plan.reasons).toContain('1 oldest signals of cn-hangzhou lapsed: more than detection.maxSignalsPerRegion (3) active (first: hz-2)');
     expect(d.state?.health[HZ]?.causes).toEqual(['hz-3', 'hz-4', 'hz-5']);
+  });
+});
+
+describe('the policy bounds the state row', () => {
+  test('regions × maxSignalsPerRegion over 1,000 is refused, naming the field', () => {
+    expect(() => policy2({ detection: { maxSignalsPerRegion: 501 } })).toThrow(/detection.maxSignalsPerRegion: must be <= 500/);
+    expect(() => policy3({ detection: { maxSignalsPerRegion: 400 } })).toThrow(/detection.maxSignalsPerRegion: 400 × 3 regions exceeds 1000 active signals/);
+    expect(policy3({ detection: { maxSignalsPerRegion: 300 } }).detection.maxSignalsPerRegion).toBe(300);
   });
 });
