@@ -8,13 +8,19 @@ import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
 import { receiveAlarmEvents, receiveAlarmRequest } from './receive';
 
+/**
+ * Alarm bodies: an Alertmanager group of MAX_ALARMS_PER_DELIVERY alerts with ordinary labels
+ * fits (about 600 bytes an alert); anything larger is refused before it is parsed.
+ */
+export const ALARM_BODY_LIMIT = 4 * 1024 * 1024;
+
 /** Alarm webhooks (HTTP trigger): CMS callbacks and Alertmanager, authenticated by the URL token. */
 export function makeHttpHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'alarm', trigger: 'http', logPath: redactAlarmPath }))
     .use(httpErrors())
     .use(injectRuntime(getRuntime))
-    .use(fcHttpEvent())
+    .use(fcHttpEvent({ maxBodyBytes: ALARM_BODY_LIMIT }))
     .use(alarmTokenAuth())
     .handler(async (event: unknown, context: FcContext) => jsonReply(200, await receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
 }
@@ -25,7 +31,7 @@ export function makeEventHandler(getRuntime: RuntimeFactory) {
     .use(requestLog({ functionName: 'alarm', trigger: 'event' }))
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
-    .use(fcEventBridge())
+    .use(fcEventBridge({ maxBytes: ALARM_BODY_LIMIT }))
     .handler((event: unknown, context: FcContext) => receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
 }
 

@@ -8,13 +8,16 @@ import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
 import { routeControlRequest } from './routes';
 
+/** Control commands are a few hundred bytes (a matrix, a reason of at most 500 characters). */
+export const CONTROL_BODY_LIMIT = 64 * 1024;
+
 /** The control API and dashboard (HTTP trigger). Routes and their bodies: routes.ts, schema.ts. */
 export function makeHandler(getRuntime: RuntimeFactory, opts: { clock?: Pick<Clock, 'now'> } = {}) {
   return middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'control', trigger: 'http' }))
     .use(httpErrors())
     .use(injectRuntime(getRuntime))
-    .use(fcHttpEvent())
+    .use(fcHttpEvent({ maxBodyBytes: CONTROL_BODY_LIMIT }))
     .use(controlAuth({ publicPaths: ['/'], ...(opts.clock && { clock: opts.clock }) }))
     .handler((event: unknown, context: FcContext) => routeControlRequest(event as HttpRequest, runtimeOf(context)));
 }

@@ -1,4 +1,6 @@
 import { ValidationError } from '../../shared/core/errors';
+import { boundedDetail } from '../../shared/core/limits';
+import type { StoredEvent } from '../../shared/ports/state-store';
 import { matrixProblems } from '../../shared/core/matrix';
 import { parseWith } from '../../shared/http/fc-envelopes';
 import type { Policy } from '../../shared/core/policy';
@@ -9,6 +11,23 @@ import { jsonBodyOf as bodyOf, jsonReply, type HttpReply, type HttpRequest } fro
 import type { Runtime } from '../../shared/http/runtime-types';
 import { renderDashboard } from './dashboard';
 import { actorHeader, commandBody, drillBody, historyQuery, idParam, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
+
+/** A history page is bounded by bytes as well as rows: events older than the audit bounds may hold megabytes. */
+export const HISTORY_PAGE_BYTES = 1024 * 1024;
+const HISTORY_DETAIL_MAX = 16 * 1024;
+
+/** The events that fit HISTORY_PAGE_BYTES (at least one), each detail cut to an excerpt beyond HISTORY_DETAIL_MAX. */
+function boundedPage(rows: StoredEvent[]): StoredEvent[] {
+  const page: StoredEvent[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const event = { ...row, detail: boundedDetail(row.detail, HISTORY_DETAIL_MAX) };
+    bytes += JSON.stringify(event).length;
+    if (page.length > 0 && bytes > HISTORY_PAGE_BYTES) break;
+    page.push(event);
+  }
+  return page;
+}
 
 type RouteRun = (req: HttpRequest, params: Record<string, string>, runtime: Runtime) => Promise<HttpReply>;
 interface Route {
@@ -78,9 +97,11 @@ const routes: Route[] = [
     pattern: '/v1/history',
     run: async (req, _p, rt) => {
       const q = parseWith(historyQuery, req.query, ['query']);
-      const events = await rt.engine.history({ limit: q.limit, ...(q.before !== undefined && { before: q.before }) });
+      const rows = await rt.engine.history({ limit: q.limit, ...(q.before !== undefined && { before: q.before }) });
+      const events = boundedPage(rows);
       const last = events[events.length - 1];
-      return jsonReply(200, { events, next: events.length === q.limit && last ? last.seq : null });
+      const more = events.length < rows.length || rows.length === q.limit;
+      return jsonReply(200, { events, next: more && last ? last.seq : null });
     },
   },
   {

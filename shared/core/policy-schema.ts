@@ -208,6 +208,12 @@ export const policySchema = z.strictObject({
       defaultTtl: duration.prefault('10m'),
       rules: z.array(ruleSchema).default([]),
       deploymentAvailability: deploymentAvailabilitySchema.optional(),
+      /** An alarm whose own time is older than this is stale: audited, answered, never acted on. */
+      maxAge: positiveDuration.prefault('1h'),
+      /** How far ahead of our clock an alarm's time may be before it is taken as stale (sender clock drift). */
+      clockSkew: duration.prefault('5m'),
+      /** Active signals kept per region; beyond it the oldest lapse (audited). Bounds the state row. */
+      maxSignalsPerRegion: z.number().int('must be an integer').min(1, 'must be >= 1').max(500, 'must be <= 500').default(100),
     })
     .prefault({}),
   recovery: z

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { formatDuration } from './duration';
 import { PolicyError } from './errors';
 import { policySchema, regionName, regionSchema, type DetectionRule, type ParsedPolicy } from './policy-schema';
+import { MAX_ACTIVE_SIGNALS } from './limits';
 import { cronProblems } from './windows';
 import type { TrafficMatrix } from './types';
 
@@ -277,6 +278,11 @@ function semanticProblems(view: SemanticView): string[] {
         );
       }
     });
+    // The state row holds every active signal; Tablestore caps a string column at 2 MB.
+    const regionCount = parsed.has('regions') && p.regions ? Object.keys(p.regions).length : 0;
+    if (regionCount * p.detection.maxSignalsPerRegion > MAX_ACTIVE_SIGNALS) {
+      problems.push(`detection.maxSignalsPerRegion: ${p.detection.maxSignalsPerRegion} × ${regionCount} regions exceeds ${MAX_ACTIVE_SIGNALS} active signals (the state row must stay well under 2 MB)`);
+    }
   }
 
   if (parsed.has('scaling') && p.scaling) {

@@ -16,7 +16,10 @@ export interface Signal {
   service?: string;
   severity: Severity;
   status: 'firing' | 'resolved';
+  /** The alarm's own time as its source stamped it (not when it arrived): orders a resolve against its firing. */
   at: number;
+  /** In the state: when the latest notification of this active signal arrived; its TTL counts from here. */
+  seenAt?: number;
   /** How long a firing signal stays active without a resolve (alarm systems lose OK notifications). */
   ttl: number;
   /** The alarm's own name, for outcome-alarm matching and explain text. */
@@ -135,6 +138,8 @@ export type ControlCommand =
 
 export type Input =
   | { kind: 'signal'; signal: Signal }
+  /** The signals of one delivery (a webhook's alerts), decided and committed together. */
+  | { kind: 'signals'; signals: Signal[] }
   | { kind: 'tick' }
   | { kind: 'command'; command: ControlCommand }
   /** The live mesh config differs from what was applied; adopt it as the new applied matrix. */
@@ -171,9 +176,30 @@ export interface Plan {
   refused: Refusal[];
 }
 
+/** A signal the decision did not act on because of its time (see `signalTimeVerdict`). */
+export interface IgnoredSignal {
+  key: string;
+  status: Signal['status'];
+  region: string;
+  at: number;
+  reason: 'stale' | 'future' | 'out-of-order';
+  message: string;
+}
+
+/** An active signal dropped because its region held detection.maxSignalsPerRegion newer ones. */
+export interface LapsedSignal {
+  key: string;
+  region: string;
+  at: number;
+}
+
 export interface Decision {
   state: MeshState;
   plan: Plan;
   /** Human-readable account of the decision: what changed, why, what was refused. */
   explain: string[];
+  /** Signals of the input not acted on because of their time (audited by the shell). */
+  ignored?: IgnoredSignal[];
+  /** Active signals dropped by the per-region cap (audited by the shell). */
+  lapsed?: LapsedSignal[];
 }

@@ -1,4 +1,4 @@
-import type { ControlCommand, HealthStatus, MeshConfig, Plan, Refusal, Signal, TrafficMatrix } from '../core/types';
+import type { ControlCommand, HealthStatus, IgnoredSignal, MeshConfig, Plan, Refusal, Signal, TrafficMatrix } from '../core/types';
 import type { PlanRecord, StoredEvent } from '../ports/state-store';
 
 /** What the functions ask of the engine. One engine drives one mesh (one policy, one state row). */
@@ -11,6 +11,8 @@ export interface DecisionOutcome {
   /** Steps that ran now (immediate), and whether the rest was handed to the executor. */
   executed: number;
   handedOff: boolean;
+  /** Signals of the input not acted on because of their time (stale, ahead of the clock, out of order). */
+  ignored?: IgnoredSignal[];
 }
 
 export interface StatusView {
@@ -42,7 +44,7 @@ export interface StatusView {
 }
 
 export interface EngineApi {
-  /** Decide on each signal (in order), commit, run what is immediate, hand waiting steps to the executor. */
+  /** Decide on the signals of one delivery together (one commit), run what is immediate, hand waiting steps to the executor. At most one outcome. */
   ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]>;
   /** Run a control command; `dryRun` decides without committing (POST /v1/plan). */
   command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome>;

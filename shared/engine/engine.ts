@@ -1,4 +1,5 @@
 import { decide } from '../core/decide';
+import { boundedDetail, boundedText } from '../core/limits';
 import { StateConflictError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
@@ -23,6 +24,11 @@ import { availabilitySignals, availabilityTargets, type AvailabilityReading } fr
  *   A: load v7 ─ decide ─ commit(v7) ✓ → v8 ─ execute
  *   B: load v7 ─ decide ─ commit(v7) ✗ conflict ─ load v8 ─ decide (duplicate: no change) ─ done
  */
+
+/** Per-signal audit lines one decision writes; the rest of a large delivery is summarized in one line. */
+const AUDIT_SIGNALS_MAX = 20;
+/** An unmatched alarm is kept as an excerpt of this many characters. */
+const UNMATCHED_DETAIL_MAX = 4 * 1024;
 
 export interface EngineDeps {
   policy: Policy;
@@ -71,7 +77,11 @@ export class Engine implements EngineApi {
       const decision = decide(policy, state, input, now);
       if (opts.dryRun) return { decision, committed: false };
       const changed = JSON.stringify(decision.state) !== JSON.stringify(state);
-      if (!changed && decision.plan.steps.length === 0) return { decision, committed: false };
+      if (!changed && decision.plan.steps.length === 0) {
+        // Alarms ignored for their time change nothing, but the operator must see that they came.
+        if (decision.ignored?.length) await store.appendEvents(this.timeEvents(decision, actor, now));
+        return { decision, committed: false };
+      }
       try {
         await store.commit(this.mesh, version, decision.state, decision.plan.steps.length ? decision.plan : null, this.auditEvents(input, actor, decision, now));
         this.deps.log({ msg: 'committed', plan: decision.plan.id, trigger: decision.plan.trigger, steps: decision.plan.steps.length, refused: decision.plan.refused.map((r) => r.rule), version: version + 1 });
@@ -85,10 +95,34 @@ export class Engine implements EngineApi {
     throw new StateConflictError(`could not commit after ${this.deps.maxCommitAttempts} attempts (heavy contention)`);
   }
 
+  /** Audit lines for signals ignored for their time and signals lapsed by the per-region cap, bounded per decision. */
+  private timeEvents(d: Decision, actor: string, now: number): AuditEvent[] {
+    const base = { mesh: this.mesh, at: now, actor, kind: 'signal' as const };
+    const ignored = d.ignored ?? [];
+    const events: AuditEvent[] = ignored.slice(0, AUDIT_SIGNALS_MAX).map((i) => ({ ...base, summary: `${i.reason}: ${i.message}`, detail: i }));
+    if (ignored.length > AUDIT_SIGNALS_MAX) {
+      const rest = ignored.slice(AUDIT_SIGNALS_MAX);
+      events.push({ ...base, summary: `${rest.length} more signals ignored for their time`, detail: boundedDetail({ ignored: rest.map((i) => ({ key: i.key, reason: i.reason, at: i.at })) }) });
+    }
+    const lapsed = d.lapsed ?? [];
+    if (lapsed.length) events.push({ ...base, summary: `${lapsed.length} signals lapsed: over detection.maxSignalsPerRegion (${this.deps.policy.detection.maxSignalsPerRegion})`, detail: boundedDetail({ lapsed }) });
+    return events;
+  }
+
   private auditEvents(input: Input, actor: string, d: Decision, now: number): AuditEvent[] {
     const base = { mesh: this.mesh, at: now, actor };
     const events: AuditEvent[] = [];
-    if (input.kind === 'signal') events.push({ ...base, kind: 'signal', summary: `${input.signal.key} ${input.signal.status} (${input.signal.region} ${input.signal.severity})`, detail: input.signal });
+    const signalEvent = (s: Signal): AuditEvent => ({ ...base, kind: 'signal', summary: `${s.key} ${s.status} (${s.region} ${s.severity})`, detail: boundedDetail(s) });
+    if (input.kind === 'signal') events.push(signalEvent(input.signal));
+    if (input.kind === 'signals') {
+      // One line per signal up to a bound, then one line for the rest: a 3,000-alert webhook must not write 3,000 rows.
+      const skip = new Set((d.ignored ?? []).map((i) => i.key));
+      const acted = input.signals.filter((s) => !skip.has(s.key));
+      events.push(...acted.slice(0, AUDIT_SIGNALS_MAX).map(signalEvent));
+      const rest = acted.slice(AUDIT_SIGNALS_MAX);
+      if (rest.length) events.push({ ...base, kind: 'signal', summary: `${rest.length} more signals in this delivery`, detail: boundedDetail({ keys: rest.map((s) => `${s.key} ${s.status}`) }) });
+      events.push(...this.timeEvents(d, actor, now));
+    } else if (d.ignored?.length || d.lapsed?.length) events.push(...this.timeEvents(d, actor, now));
     if (input.kind === 'command') events.push({ ...base, kind: 'command', summary: `${input.command.kind}`, detail: input.command });
     const significant = d.plan.steps.length > 0 || d.plan.refused.length > 0 || input.kind !== 'tick';
     if (significant) events.push({ ...base, kind: 'decision', planId: d.plan.id, summary: d.explain[0] ?? d.plan.trigger, detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain } });
@@ -97,7 +131,7 @@ export class Engine implements EngineApi {
 
   private async act(input: Input, actor: string, dryRun = false): Promise<DecisionOutcome> {
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
-    const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false };
+    const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
     if (!committed || decision.plan.steps.length === 0) return outcome;
     const run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
     outcome.executed = run.executed;
@@ -114,10 +148,14 @@ export class Engine implements EngineApi {
     return outcome;
   }
 
+  /**
+   * All signals of one delivery are one decision: one load, one decide, one compare-and-set
+   * commit. Deciding them one by one cost a load and a commit each, and a 3,000-alert webhook
+   * held the process for minutes.
+   */
   async ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]> {
-    const out: DecisionOutcome[] = [];
-    for (const signal of signals) out.push(await this.act({ kind: 'signal', signal }, actor));
-    return out;
+    if (signals.length === 0) return [];
+    return [await this.act({ kind: 'signals', signals }, actor)];
   }
 
   async command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome> {
@@ -259,6 +297,7 @@ export class Engine implements EngineApi {
   }
 
   async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
-    await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${summary}`, detail }]);
+    // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
+    await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
   }
 }

@@ -43,3 +43,10 @@ export class MethodNotAllowedError extends HttpError {
     super(405, 'HTTP.METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, { allow: allowed.join(', ') });
   }
 }
+
+/** A body, a delivery or a batch larger than the function accepts. The message names the limit. */
+export class PayloadTooLargeError extends HttpError {
+  constructor(message: string) {
+    super(413, 'INPUT.TOO_LARGE', message);
+  }
+}

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { ValidationError } from '../core/errors';
+import { PayloadTooLargeError } from './errors';
 import { cloudEventSchema, decodeFcEvent, fcTimerEventSchema, parseWith } from './fc-envelopes';
 import type { FcContext } from './runtime-types';
 
@@ -16,7 +17,12 @@ export interface EventBridgeDelivery {
   ids: string[];
 }
 
-export function toEventBridgeDelivery(event: unknown): EventBridgeDelivery {
+/** EventBridge deliveries (one event or a batch) a function accepts by default, in bytes. */
+export const DEFAULT_DELIVERY_LIMIT = 1024 * 1024;
+
+export function toEventBridgeDelivery(event: unknown, maxBytes = DEFAULT_DELIVERY_LIMIT): EventBridgeDelivery {
+  const bytes = typeof event === 'string' ? Buffer.byteLength(event) : event instanceof Uint8Array ? event.byteLength : null;
+  if (bytes !== null && bytes > maxBytes) throw new PayloadTooLargeError(`delivery of ${bytes} bytes too large: at most ${maxBytes} bytes for this function (lower the trigger's batch size)`);
   const payload = decodeFcEvent(event);
   const items = Array.isArray(payload) ? payload : [payload];
   if (items.length === 0) throw new ValidationError(['(event): empty batch']);
@@ -34,9 +40,9 @@ export function toEventBridgeDelivery(event: unknown): EventBridgeDelivery {
   return { payload, count: items.length, cloudEvents, ids: cloudEvents ? ids : [] };
 }
 
-export function fcEventBridge(): MiddlewareObj<unknown, unknown, Error, FcContext> {
+export function fcEventBridge(opts: { maxBytes?: number } = {}): MiddlewareObj<unknown, unknown, Error, FcContext> {
   function fcEventBridgeBefore(request: Request<unknown, unknown, Error, FcContext>): void {
-    request.event = toEventBridgeDelivery(request.event);
+    request.event = toEventBridgeDelivery(request.event, opts.maxBytes);
   }
   return { before: fcEventBridgeBefore };
 }

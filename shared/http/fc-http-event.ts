@@ -1,6 +1,8 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { parseJsonLimited } from '../core/json-depth';
+import { PayloadTooLargeError } from './errors';
 import { decodeFcEvent, fcHttpEnvelopeSchema, parseWith } from './fc-envelopes';
 import type { FcContext } from './runtime-types';
 
@@ -51,14 +53,39 @@ function parseJsonBody(rawBody: string, contentType: string | undefined): { json
   const looksJson = !contentType && /^\s*[[{]/.test(rawBody);
   if ((!typed && !looksJson) || rawBody.trim() === '') return {};
   try {
-    return { json: JSON.parse(rawBody) };
+    return { json: parseJsonLimited(rawBody, 'body') };
   } catch (err) {
-    return { bodyProblem: `body: not valid JSON (${(err as Error).message})` };
+    return { bodyProblem: (err as ValidationError).problems?.[0] ?? 'body: not valid JSON' };
   }
 }
 
+/**
+ * Request bodies a function accepts by default; functions that take larger ones (alarm
+ * webhooks) say so. Checked before anything parses the body.
+ */
+export const DEFAULT_BODY_LIMIT = 256 * 1024;
+
+export interface HttpLimits {
+  /** Largest request body in bytes (after base64 decoding); beyond it, 413. */
+  maxBodyBytes?: number;
+}
+
+const kib = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : `${Math.round(n / 1024)} KiB`);
+
+function eventBytes(event: unknown): number | null {
+  if (typeof event === 'string') return Buffer.byteLength(event);
+  if (event instanceof Uint8Array) return event.byteLength;
+  return null;
+}
+
 /** Turns the FC 3.0 HTTP trigger envelope (a Buffer of JSON) into an `HttpRequest` on `request.event`. */
-export function toHttpRequest(event: unknown): HttpRequest {
+export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequest {
+  const max = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
+  // The envelope holds the body, maybe base64 (4/3 larger), plus headers: refuse a far larger one before parsing it.
+  const envelopeBytes = eventBytes(event);
+  if (envelopeBytes !== null && envelopeBytes > Math.ceil(max * 4 / 3) + 64 * 1024) {
+    throw new PayloadTooLargeError(`request body too large: at most ${kib(max)} (${max} bytes) for this function`);
+  }
   const envelope = parseWith(fcHttpEnvelopeSchema, decodeFcEvent(event), ['(event)']);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(envelope.headers)) {
@@ -69,6 +96,8 @@ export function toHttpRequest(event: unknown): HttpRequest {
   for (const [name, value] of Object.entries(envelope.queryParameters ?? {})) query[name] = firstValue(value);
   const body = envelope.body ?? '';
   const rawBody = envelope.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  const bodyBytes = Buffer.byteLength(rawBody);
+  if (bodyBytes > max) throw new PayloadTooLargeError(`request body of ${bodyBytes} bytes too large: at most ${kib(max)} (${max} bytes) for this function`);
   const request: HttpRequest = {
     method: envelope.requestContext.http.method.toUpperCase(),
     path: envelope.rawPath,
@@ -80,9 +109,9 @@ export function toHttpRequest(event: unknown): HttpRequest {
   return { ...request, ...parseJsonBody(rawBody, headers['content-type']) };
 }
 
-export function fcHttpEvent(): MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext> {
+export function fcHttpEvent(limits: HttpLimits = {}): MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext> {
   function fcHttpEventBefore(request: HttpMiddyRequest): void {
-    request.event = toHttpRequest(request.event);
+    request.event = toHttpRequest(request.event, limits);
   }
   function fcHttpEventAfter(request: HttpMiddyRequest): void {
     const reply = request.response;

@@ -1,8 +1,20 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { StateConflictError, ValidationError } from '../core/errors';
-import { HttpError } from './errors';
+import { boundedText } from '../core/limits';
+import { HttpError, PayloadTooLargeError } from './errors';
 import { jsonReply, type HttpReply } from './fc-http-event';
 import type { FcContext } from './runtime-types';
+
+/** An error answer names at most this many problems, each cut to PROBLEM_MAX characters: bad input is echoed as an excerpt, never whole. */
+export const PROBLEMS_MAX = 20;
+export const PROBLEM_MAX = 300;
+const MESSAGE_MAX = 2000;
+
+export function boundedProblems(all: string[]): { problems: string[] } {
+  const problems = all.slice(0, PROBLEMS_MAX).map((p) => boundedText(p, PROBLEM_MAX));
+  if (all.length > PROBLEMS_MAX) problems.push(`… and ${all.length - PROBLEMS_MAX} more problems`);
+  return { problems };
+}
 
 export interface ErrorBody {
   error: { code: string; message: string; problems?: string[]; requestId?: string };
@@ -15,7 +27,8 @@ export interface ErrorBody {
 export function errorReply(error: unknown, requestId: string | undefined): HttpReply {
   const id = requestId ? { requestId } : {};
   if (error instanceof ValidationError) {
-    return jsonReply(400, { error: { code: error.code, message: error.message, problems: error.problems, ...id } } satisfies ErrorBody);
+    const { problems } = boundedProblems(error.problems);
+    return jsonReply(400, { error: { code: error.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems, ...id } } satisfies ErrorBody);
   }
   if (error instanceof HttpError) {
     return jsonReply(error.status, { error: { code: error.code, message: error.message, ...id } } satisfies ErrorBody, error.headers);
@@ -48,9 +61,16 @@ export interface RejectedDelivery {
  */
 export function eventErrors(): MiddlewareObj<unknown, unknown, Error, FcContext> {
   function eventErrorsOnError(request: Request<unknown, unknown, Error, FcContext>): void {
-    if (request.response !== undefined || !(request.error instanceof ValidationError)) return;
+    if (request.response !== undefined) return;
     const e = request.error;
-    request.response = { accepted: false, error: { code: e.code, message: e.message, problems: e.problems } } satisfies RejectedDelivery;
+    // Too large is as final as malformed: a retry delivers the same bytes.
+    if (e instanceof PayloadTooLargeError) {
+      request.response = { accepted: false, error: { code: e.code, message: e.message, problems: [e.message] } } satisfies RejectedDelivery;
+      return;
+    }
+    if (!(e instanceof ValidationError)) return;
+    const { problems } = boundedProblems(e.problems);
+    request.response = { accepted: false, error: { code: e.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems } } satisfies RejectedDelivery;
   }
   return { onError: eventErrorsOnError };
 }

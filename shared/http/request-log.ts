@@ -1,5 +1,6 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { RegionshiftError } from '../core/errors';
+import { boundedText, jsonExcerpt } from '../core/limits';
 import type { HttpReply, HttpRequest } from './fc-http-event';
 import type { FcContext, RuntimeContext } from './runtime-types';
 
@@ -30,10 +31,13 @@ function asHttpRequest(event: unknown): HttpRequest | null {
   return e && typeof e === 'object' && typeof e.method === 'string' && typeof e.path === 'string' ? (e as HttpRequest) : null;
 }
 
+/** A log line carries an excerpt of the error: a message may quote megabytes of bad input. */
+const LOG_MESSAGE_MAX = 1000;
+
 export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof RegionshiftError) return { name: error.name, code: error.code, message: error.message };
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { message: String(error) };
+  if (error instanceof RegionshiftError) return { name: error.name, code: error.code, message: boundedText(error.message, LOG_MESSAGE_MAX) };
+  if (error instanceof Error) return { name: error.name, message: boundedText(error.message, LOG_MESSAGE_MAX) };
+  return { message: jsonExcerpt(error, LOG_MESSAGE_MAX) };
 }
 
 /**

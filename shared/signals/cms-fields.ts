@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { jsonTextDepthExceeds, jsonValueDepthExceeds } from '../core/json-depth';
+import { jsonExcerpt } from '../core/limits';
 import { formatPath } from '../core/policy';
 import { canonicalPairs, fieldError, validationErrorFrom, type RawAlarm } from './raw-alarm';
 
@@ -88,9 +90,13 @@ function stringMap(obj: Record<string, unknown>): Record<string, string> {
   return out;
 }
 
+/** Dimensions are a flat map; a little nesting is kept as JSON text, deeper is refused (it only ever comes from bad input). */
+const DIMENSIONS_DEPTH = 8;
+
 /** Dimensions in every form seen: Java-map text, JSON object text, a JSON array of objects (old docs), or already objects. */
 export function parseDimensions(value: unknown): Record<string, string> | null {
   if (value === undefined || value === null) return {};
+  if (jsonValueDepthExceeds(value, DIMENSIONS_DEPTH)) return null;
   if (Array.isArray(value)) {
     if (!value.every((v) => typeof v === 'object' && v !== null && !Array.isArray(v))) return null;
     return Object.assign({}, ...value.map((v) => stringMap(v as Record<string, unknown>)));
@@ -100,6 +106,7 @@ export function parseDimensions(value: unknown): Record<string, string> | null {
   const t = value.trim();
   if (t === '') return {};
   if (t.startsWith('[') || t.startsWith('{')) {
+    if (jsonTextDepthExceeds(t, DIMENSIONS_DEPTH)) return null;
     try {
       const parsed: unknown = JSON.parse(t);
       if (typeof parsed === 'object' && parsed !== null) return parseDimensions(parsed);
@@ -136,7 +143,7 @@ const cmsFieldsSchema = z.object(
     dimensions: z.unknown().optional().transform((v, ctx) => {
       const dims = parseDimensions(v);
       if (dims === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a map like {userId=1, instanceId=i-1} or a JSON object (got ${JSON.stringify(v)})` });
+        ctx.addIssue({ code: 'custom', message: `must be a map like {userId=1, instanceId=i-1} or a JSON object (got ${jsonExcerpt(v, 120)})` });
         return z.NEVER;
       }
       return dims;

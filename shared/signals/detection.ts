@@ -1,4 +1,5 @@
 import { globMatch } from '../core/glob';
+import { boundedKey, boundedText } from '../core/limits';
 import type { Policy } from '../core/policy';
 import type { DetectionRule } from '../core/policy-schema';
 import type { Severity, Signal } from '../core/types';
@@ -166,16 +167,17 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
     }
     const service = serviceOf(rule, raw);
     signals.push({
-      key: `${rule.name}|${raw.source}|${raw.instance}`,
+      // Keys and names are bounded: every active signal lives in the one state row.
+      key: boundedKey(`${rule.name}|${raw.source}|${raw.instance}`),
       source: raw.source,
       rule: rule.name,
       region: region.ok,
-      ...(service !== undefined && { service }),
+      ...(service !== undefined && { service: boundedText(service) }),
       severity: graded,
       status: raw.state,
       at: raw.at,
       ttl: rule.ttl ?? policy.detection.defaultTtl,
-      name: raw.name,
+      name: boundedText(raw.name),
     });
   }
   return notes.length ? { signals, matched, note: `${describe}: ${notes.join('; ')}` } : { signals, matched };

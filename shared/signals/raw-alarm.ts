@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
+import { assertJsonDepth, parseJsonLimited } from '../core/json-depth';
 import { formatIssues } from '../core/policy';
 
 /**
@@ -48,19 +49,20 @@ export function validationErrorFrom(error: z.ZodError, prefix: PropertyKey[] = [
 
 /**
  * A JSON payload as a trigger may hand it over: already parsed, or as text/bytes (FC passes
- * the event as a Buffer). Text that is not JSON is bad input, never a crash.
+ * the event as a Buffer). Text that is not JSON, or nests deeper than MAX_JSON_DEPTH, is bad
+ * input, never a crash.
  */
 export function decodeJsonPayload(input: unknown, what = '(body)'): unknown {
   let text: string;
   if (typeof input === 'string') text = input;
   else if (input instanceof Uint8Array) text = Buffer.from(input).toString('utf8');
-  else return input;
-  if (text.trim() === '') throw new ValidationError([`${what}: empty`]);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ValidationError([`${what}: not valid JSON (${(err as Error).message})`]);
+  else {
+    // Already parsed (a local caller): bound its nesting all the same, before any parser walks it.
+    assertJsonDepth(input, what);
+    return input;
   }
+  if (text.trim() === '') throw new ValidationError([`${what}: empty`]);
+  return parseJsonLimited(text, what);
 }
 
 /** `k=v` pairs sorted by key: an identity that does not depend on the order the sender used. */

@@ -49,8 +49,9 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'functions-host-secret',
     ALIBABA_CLOUD_SECURITY_TOKEN: 'functions-host-token',
   } as Record<string, string | undefined>;
-  // Default: a Tuesday, 11:00 in Shanghai (inside the example policy's drill window).
-  const clock = opts.clock ?? new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
+  // Default: a Tuesday, 11:00 in Shanghai (inside the example policy's drill window), the day the
+  // sample alarms in events/ are stamped: they are fresh (within detection.maxAge) at this clock.
+  const clock = opts.clock ?? new FakeClock(Date.parse('2026-11-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
   const scaler = new FakeClusterScaler(clock);
   const store = new SqliteStateStore(stateFile);

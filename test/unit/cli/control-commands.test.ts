@@ -47,7 +47,7 @@ describe('regionshift control commands against the control function', () => {
     expect(await h.alarmDown()).toBe(200);
     const down = await h.cli(['status']);
     expect(down.code).toBe(0);
-    expect(down.stdout).toMatch(/^ {2}cn-hangzhou {2}DOWN {8}since 2026-03-03T03:00:00\.000Z {2}causes: \S+/m);
+    expect(down.stdout).toMatch(/^ {2}cn-hangzhou {2}DOWN {8}since 2026-11-03T03:00:00\.000Z {2}causes: \S+/m);
     expect(down.stdout).toContain('mode: distribute');
     expect(down.stdout).toContain('cn-hangzhou → cn-shanghai 100%');
     expect(down.stdout).toMatch(/active signals:\n {2}cn-hangzhou down {2}cms/);
@@ -92,7 +92,7 @@ describe('regionshift control commands against the control function', () => {
     const before = await h.version();
     const res = await h.cli(['override', '--drain', 'cn-hangzhou', '--ttl', '30m', '--reason', 'rolling the node pool'], { REGIONSHIFT_ACTOR: 'alice' });
     expect(res.code).toBe(0);
-    expect(res.stdout).toMatch(/override ovr-\d+ by alice until 2026-03-03T03:30:00\.000Z/);
+    expect(res.stdout).toMatch(/override ovr-\d+ by alice until 2026-11-03T03:30:00\.000Z/);
     expect(res.stdout).toMatch(/^committed bookinfo-\d+: \d+ of \d+ steps run now/m);
     // The override's commit, then the record that the mesh step confirmed the drain.
     expect(await h.version()).toBe(before + 2);
@@ -101,7 +101,7 @@ describe('regionshift control commands against the control function', () => {
     expect(command?.actor).toBe('alice');
 
     const status = await h.cli(['status']);
-    const id = /^override: (ovr-\d+) {2}drain cn-hangzhou {2}until 2026-03-03T03:30:00\.000Z {2}by alice: rolling the node pool$/m.exec(status.stdout)?.[1];
+    const id = /^override: (ovr-\d+) {2}drain cn-hangzhou {2}until 2026-11-03T03:30:00\.000Z {2}by alice: rolling the node pool$/m.exec(status.stdout)?.[1];
     expect(id).toBeDefined();
     expect(status.stdout).toContain('cn-hangzhou → cn-shanghai 100%');
 
@@ -133,7 +133,7 @@ describe('regionshift control commands against the control function', () => {
     const flags = await h.cli(['plan', '--drain', 'cn-hangzhou', '--ttl', '30m', '--reason', 'what if']);
     expect(flags.code).toBe(0);
     expect(flags.stdout.split('\n')[0]).toBe('dry run: nothing was committed');
-    expect(flags.stdout).toMatch(/override ovr-\d+ by api until 2026-03-03T03:30:00\.000Z/);
+    expect(flags.stdout).toMatch(/override ovr-\d+ by api until 2026-11-03T03:30:00\.000Z/);
     expect(flags.stdout).toMatch(/steps it would run:\n(?: {2}\d+\. .*\n)* {2}\d+\. mesh → distribute: cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%/);
 
     const json = await h.cli(['plan', '{"kind":"pause","reason":"maintenance"}']);
@@ -165,7 +165,7 @@ describe('regionshift control commands against the control function', () => {
     expect(paused.code).toBe(0);
     expect(paused.stdout).toContain('automation paused by bob: maintenance window');
     expect(paused.stdout).toMatch(/^committed bookinfo-\d+: no steps to run$/m);
-    expect((await h.cli(['status'])).stdout).toMatch(/^automation: PAUSED by bob at 2026-03-03T03:00:\d\d\.000Z: maintenance window$/m);
+    expect((await h.cli(['status'])).stdout).toMatch(/^automation: PAUSED by bob at 2026-11-03T03:00:\d\d\.000Z: maintenance window$/m);
 
     const again = await h.cli(['pause', '--reason', 'twice']);
     expect(again.code).toBe(1);
@@ -199,7 +199,7 @@ describe('regionshift control commands against the control function', () => {
     expect(res.code).toBe(0);
     expect(hangzhouRow(h)).toEqual({ 'cn-shanghai/*': 100 });
     const status = await h.cli(['status']);
-    const id = /^drill: (drill-\d+) {2}cn-hangzhou down {2}until 2026-03-03T03:15:\d\d\.000Z {2}by api$/m.exec(status.stdout)?.[1];
+    const id = /^drill: (drill-\d+) {2}cn-hangzhou down {2}until 2026-11-03T03:15:\d\d\.000Z {2}by api$/m.exec(status.stdout)?.[1];
     expect(id).toBeDefined();
     expect(status.stdout).toMatch(/^ {2}cn-hangzhou {2}DOWN/m);
 
@@ -315,7 +315,7 @@ describe('regionshift control commands against the control function', () => {
     const seqs = lines.map((l) => Number(/^(\d+) {2}/.exec(l)?.[1]));
     expect(seqs.every((s) => s > 0)).toBe(true);
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
-    expect(lines[0]).toMatch(/^\d+ {2}2026-03-03T03:00:\d\d\.000Z {2}decision {2}carol {2}.*\[bookinfo-\d+\]$/);
+    expect(lines[0]).toMatch(/^\d+ {2}2026-11-03T03:00:\d\d\.000Z {2}decision {2}carol {2}.*\[bookinfo-\d+\]$/);
     expect(all.stdout).toMatch(/^\d+ {2}\S+ {2}command {3}carol {2}pause/m);
     expect(all.stdout).not.toContain('older events');
 

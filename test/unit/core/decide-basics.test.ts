@@ -1,7 +1,7 @@
 import { decide, initialState } from '../../../shared/core/decide';
 import type { Input, MeshState } from '../../../shared/core/types';
 import {
-  BJ, Driver, H, HZ, M, S, SH, T0, command, deploymentKey, emptyPlan, fire, hzDrained2, identity2, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, started, tick, view,
+  BJ, Driver, H, HZ, M, S, SH, T0, command, deploymentKey, emptyPlan, fire, hzDrained2, identity2, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, stamped, started, tick, view,
 } from './fixtures';
 
 describe('the first decision and the empty plan', () => {
@@ -28,7 +28,7 @@ describe('the first decision and the empty plan', () => {
   ])('%s changes nothing: the empty plan, the same state', (_name, input, now) => {
     const p = policy2();
     const first = decide(p, null, tick, T0);
-    const again = decide(p, first.state, input, now);
+    const again = decide(p, first.state, stamped(input, now), now);
     const reasons = input.kind === 'signal' ? ['resolve for cms-9, which is not active: nothing to do', 'layer normal'] : ['layer normal'];
     const trigger = input.kind === 'signal' ? 'signal cms-9 resolved' : 'tick';
     expect(again.plan).toEqual(emptyPlan(p, 2, now, trigger, reasons, identity2));
@@ -40,7 +40,7 @@ describe('the first decision and the empty plan', () => {
     const p = policy2();
     const first = decide(p, null, tick, T0);
     const frozen = structuredClone(first.state);
-    decide(p, first.state, fire('cms-1', HZ, 'down'), T0 + M);
+    decide(p, first.state, stamped(fire('cms-1', HZ, 'down'), T0 + M), T0 + M);
     expect(first.state).toStrictEqual(frozen);
   });
 });
@@ -151,7 +151,7 @@ describe('determinism', () => {
     const p = policy3({ response: { redistribute: 'proportional' }, safety: { maxDrainedRegions: 2 } });
     let state: MeshState | null = null;
     return sequence.map(([now, input]) => {
-      const d = decide(p, state, input, now);
+      const d = decide(p, state, stamped(input, now), now);
       // The store keeps the state as JSON: a state read back must decide exactly the same.
       state = roundTrip ? (JSON.parse(JSON.stringify(d.state)) as MeshState) : d.state;
       return JSON.stringify({ plan: d.plan, explain: d.explain });

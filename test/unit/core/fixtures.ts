@@ -123,6 +123,14 @@ interface SignalOpts {
   name?: string;
 }
 
+/** A signal built without `at` is stamped with the instant it is fed (a sender whose clock agrees with ours). */
+export const FED_AT = -1;
+
+/** `input` with a FED_AT signal time replaced by `now`. */
+export function stamped(input: Input, now: number): Input {
+  return input.kind === 'signal' && input.signal.at === FED_AT ? { ...input, signal: { ...input.signal, at: now } } : input;
+}
+
 export function signal(key: string, region: string, severity: Severity, status: 'firing' | 'resolved', o: SignalOpts = {}): Signal {
   return {
     key,
@@ -131,7 +139,7 @@ export function signal(key: string, region: string, severity: Severity, status: 
     region,
     severity,
     status,
-    at: o.at ?? 0,
+    at: o.at ?? FED_AT,
     ttl: o.ttl ?? 10 * M,
     ...(o.name ? { name: o.name } : {}),
   };
@@ -155,7 +163,7 @@ export class Driver {
   }
 
   feed(now: number, input: Input): Decision {
-    const d = decide(this.policy, this.state, input, now);
+    const d = decide(this.policy, this.state, stamped(input, now), now);
     this.state = d.state;
     this.decisions.push(d);
     return d;

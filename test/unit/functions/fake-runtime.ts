@@ -74,7 +74,7 @@ export class FakeEngine implements EngineApi {
     return value;
   }
   ingest(signals: Signal[], actor: string) {
-    return this.record({ method: 'ingest', signals, actor }, signals.map((s, i) => outcome({ plan: plan(`p-sig-${i}`, { trigger: s.key }) })));
+    return this.record({ method: 'ingest', signals, actor }, signals.length ? [outcome({ plan: plan('p-sig-0', { trigger: signals.map((s) => s.key).join(', ') }) })] : []);
   }
   command(command: ControlCommand, opts: { dryRun: boolean }) {
     return this.record({ method: 'command', command, dryRun: opts.dryRun }, { ...this.commandOutcome, committed: opts.dryRun ? false : this.commandOutcome.committed });
