@@ -12,7 +12,7 @@ function setup() {
   const handler = makeHandler(async () => rt, { clock: { now: () => NOW } });
   async function call(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; unsigned?: boolean } = {}) {
     const body = opts.rawBody ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
-    const signPath = opts.query ? `${path}?${new URLSearchParams(Object.entries(opts.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => [k, x])))}` : path;
+    const signPath = opts.query ? `${path}?${new URLSearchParams(Object.entries(opts.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))}` : path;
     const sig = opts.unsigned ? {} : signRequest({ secret: CONTROL_SECRET, method, path: signPath, body, timestamp: NOW / 1000, requestId: `ctl-${++seq}-0000` }).headers;
     const reply = await handler(httpEvent({ method, path, ...(opts.query && { query: opts.query }), headers: { 'content-type': 'application/json', ...sig, ...opts.headers }, body }), fcContext());
     if (!reply) throw new Error('no reply');
