@@ -18,7 +18,8 @@ export interface StatusView {
   version: number;
   at: string;
   paused: { actor: string; at: string; reason: string } | null;
-  health: Record<string, { status: HealthStatus; since: string; step?: number; causes: string[] }>;
+  /** `since`: when the region last changed status; null when it never has. */
+  health: Record<string, { status: HealthStatus; since: string | null; step?: number; causes: string[] }>;
   matrix: TrafficMatrix | null;
   config: MeshConfig | null;
   override: { id: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
