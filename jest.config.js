@@ -9,4 +9,10 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
+  // Jest gives a worker 500 ms to exit once its suites are done, then kills it and prints "A worker
+  // process has failed to exit gracefully". No handle keeps ours alive: with 5 s they exit on
+  // their own (a leaked timer or socket would still be killed, and warned about, after 5 s), but
+  // a worker that ran the SQLite race suites or the bundling suite needs more than 500 ms to wind
+  // down on a loaded machine.
+  workerGracefulExitTimeout: 5000,
 };

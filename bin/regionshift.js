@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { main } = await import('../cli/main.ts');
-const out = { log: (s) => process.stdout.write(`${s}\n`), error: (s) => process.stderr.write(`${s}\n`) };
+const { main, lineWriter } = await import('../cli/main.ts');
+const out = { log: lineWriter(process.stdout), error: lineWriter(process.stderr) };
 process.exitCode = await main(process.argv.slice(2), out, process.env);

@@ -20,7 +20,8 @@ function matrixLines(m: Record<string, Record<string, number>> | null | undefine
   return Object.entries(m).map(([src, row]) => `${indent}${src} → ${pct(row)}`);
 }
 
-const when = (iso: string | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
+/** Null when the region never changed; a server from before that answered the 1970 epoch. */
+const when = (iso: string | null | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
 
 export function renderStatus(s: StatusView, out: Out): void {
   out.log(`mesh ${s.mesh}  (state version ${s.version}, ${s.at})`);

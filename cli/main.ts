@@ -36,6 +36,23 @@ control API (signed; docs/cli.md):
   (REGIONSHIFT_CONTROL_SECRET), --actor <name> (REGIONSHIFT_ACTOR), --json, --help
 exit codes: 0 ok, 1 refused by the API (4xx), 2 usage, 3 unreachable or server error (5xx)`;
 
+/**
+ * A line writer for stdout or stderr. When the reader goes away (`regionshift history | head`),
+ * writing fails with EPIPE: the reader wanted no more, which is not an error of the command, so
+ * later lines are dropped and the command ends with its own exit code, without a stack trace.
+ * Any other write error is thrown.
+ */
+export function lineWriter(stream: NodeJS.WriteStream): (s: string) => void {
+  let readerGone = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    readerGone = true;
+  });
+  return (s) => {
+    if (!readerGone) stream.write(`${s}\n`);
+  };
+}
+
 export async function main(argv: string[], out: Out, env: Record<string, string | undefined>): Promise<number> {
   const [name, ...rest] = argv;
   if (name === 'help' || name === '--help' || name === '-h') {

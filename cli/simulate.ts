@@ -73,7 +73,28 @@ export interface SimulationRecord {
   refused: Array<{ rule: string; message: string }>;
   changed: boolean;
   explain: string[];
+  /** True on the record where a step's `expect` was checked (its last input). */
+  checked: boolean;
   failures: string[];
+}
+
+/** What the scenario's `expect`s came to: one per step that states one. */
+export interface ExpectationSummary {
+  met: number;
+  failed: number;
+  /** `<at>: <what>` for every failed check. */
+  failures: string[];
+}
+
+export function summarizeExpectations(records: readonly SimulationRecord[]): ExpectationSummary {
+  const checked = records.filter((r) => r.checked);
+  const failed = checked.filter((r) => r.failures.length > 0);
+  return { met: checked.length - failed.length, failed: failed.length, failures: failed.flatMap((r) => r.failures.map((f) => `${r.at}: ${f}`)) };
+}
+
+export function expectationSummaryText(s: ExpectationSummary): string[] {
+  if (s.met + s.failed === 0) return ['expectations: none stated in the scenario'];
+  return [`expectations: ${s.met} met, ${s.failed} failed`, ...s.failures.map((f) => `  failed at ${f}`)];
 }
 
 function stepView(s: Step): Record<string, unknown> {
@@ -158,9 +179,13 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string): S
         refused: d.plan.refused,
         changed: d.plan.after !== null,
         explain: d.explain,
+        checked: false,
         failures: [],
       };
-      if (step?.expect && i === inputs.length - 1) rec.failures = checkExpect(step.expect, rec);
+      if (step?.expect && i === inputs.length - 1) {
+        rec.checked = true;
+        rec.failures = checkExpect(step.expect, rec);
+      }
       records.push(rec);
     });
   }
@@ -188,17 +213,23 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
     const policy = loadPolicyYaml(readFileSync(policyFile, 'utf8'), env);
     const scenario = loadScenario(readFileSync(scenarioFile, 'utf8'));
     const records = simulate(policy, scenario, dirname(resolve(scenarioFile)));
-    const failures = records.flatMap((r) => r.failures.map((f) => `${r.at}: ${f}`));
-    if (args.includes('--json')) {
+    const json = args.includes('--json');
+    if (json) {
       for (const r of records) {
-        const { explain: _e, failures: _f, ...rest } = r;
+        const { explain: _e, failures: _f, checked: _c, ...rest } = r;
         out.log(JSON.stringify(rest));
       }
     } else {
       for (const r of records) if (r.steps.length || r.refused.length || r.explain.some((l) => l.includes('→'))) out.log(r.explain.join('\n'));
     }
-    for (const f of failures) out.error(`expectation failed at ${f}`);
-    return failures.length ? 1 : 0;
+    // The summary goes with the failures to stderr; with --json stdout stays one JSON object a line.
+    const summary = summarizeExpectations(records);
+    const toStderr = summary.failed > 0 || json;
+    for (const line of expectationSummaryText(summary)) {
+      if (toStderr) out.error(line);
+      else out.log(line);
+    }
+    return summary.failed ? 1 : 0;
   } catch (err) {
     out.error(err instanceof RegionshiftError ? err.message : `error: ${(err as Error).message}`);
     return 1;

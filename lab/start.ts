@@ -1,4 +1,6 @@
 import { rmSync } from 'node:fs';
+import { loadPolicyYaml } from '../shared/core/policy';
+import { labBanner } from './banner';
 import { startLab } from './world';
 
 /**
@@ -10,16 +12,21 @@ const port = Number(process.env.PORT ?? 8080);
 rmSync('.regionshift/lab', { recursive: true, force: true });
 const lab = await startLab({ port, stateFile: '.regionshift/lab/state.db', log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
-process.stdout.write(`regionshift lab is running (everything on 127.0.0.1)
-  dashboard        ${lab.controlUrl}   (read token: ${lab.secrets.readToken})
-  lab page         ${lab.labUrl}/
-  functions        ${lab.hostUrl}/<function>/…   (alarm, control, cluster-events; POST /_invoke/<function>)
-  lab API          ${lab.labUrl}/lab/v1/requests | faults | traffic
-  mesh twins       ${lab.controlPlane.baseUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
-  function logs    ${lab.logFile}
-  control secret   ${lab.secrets.controlSecret}   (sign with: npx regionshift status --endpoint ${lab.hostUrl}/control --secret …)
-try: curl -XPOST ${lab.labUrl}/lab/v1/faults -d '{"kind":"region-down","region":"cn-hangzhou","service":"reviews"}'
-`);
+process.stdout.write(
+  labBanner({
+    hostUrl: lab.hostUrl,
+    labUrl: lab.labUrl,
+    controlUrl: lab.controlUrl,
+    meshUrl: lab.controlPlane.baseUrl,
+    logFile: lab.logFile,
+    secrets: lab.secrets,
+    functions: lab.host.functions,
+    tickMs: lab.tickMs,
+    policy: loadPolicyYaml(lab.policyYaml),
+    // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
+    now: Date.now(),
+  }),
+);
 
 setInterval(() => {
   void (async () => {

@@ -54,6 +54,10 @@ export interface Lab {
   host: FcHost;
   topology: Topology;
   secrets: { alarmToken: string; controlSecret: string; readToken: string };
+  /** The policy the functions run (the policy file with the lab periods over it). */
+  policyYaml: string;
+  /** How often the background ticker fires the scheduler. */
+  tickMs: number;
   tick(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -73,6 +77,7 @@ export function labPolicyYaml(policyFile: string, overrides: Record<string, Reco
   return stringifyYaml(policy);
 }
 
+const DEFAULT_TICK_MS = 5000;
 const DEFAULT_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 };
 
 function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
@@ -194,7 +199,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.background !== false) {
     dataPlane.start();
     alarms.start();
-    ticker = setInterval(() => void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message })), opts.tickMs ?? 5000);
+    ticker = setInterval(() => void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message })), opts.tickMs ?? DEFAULT_TICK_MS);
   }
   await tick();
 
@@ -210,6 +215,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     host,
     topology,
     secrets,
+    policyYaml: env.REGIONSHIFT_POLICY as string,
+    tickMs: opts.tickMs ?? DEFAULT_TICK_MS,
     tick,
     async stop() {
       if (ticker) clearInterval(ticker);

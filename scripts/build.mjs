@@ -48,7 +48,28 @@ const machineOnlyModules = {
   },
 };
 
-export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined } = {}) {
+export const WITHOUT_POLICY_FLAG = '--without-policy';
+
+/**
+ * Which policy the bundles carry. Bundles without one deploy fine and then fail at every
+ * invocation (or run whatever REGIONSHIFT_POLICY happens to hold), so a missing policy stops the
+ * build unless it is asked for explicitly; checked before anything is bundled or removed.
+ */
+export function policyForBuild({ policyFile, withoutPolicy = false }) {
+  if (policyFile) {
+    if (!existsSync(policyFile)) throw new Error(`REGIONSHIFT_DEPLOY_POLICY: no file at ${policyFile}`);
+    return policyFile;
+  }
+  if (withoutPolicy) return undefined;
+  throw new Error(
+    'REGIONSHIFT_DEPLOY_POLICY is not set: the bundles would carry no policy.yaml.\n' +
+      '  REGIONSHIFT_DEPLOY_POLICY=<policy.yaml> npm run build   ships that policy beside each bundle\n' +
+      `  npm run build -- ${WITHOUT_POLICY_FLAG}                    builds without one: each function then needs REGIONSHIFT_POLICY (inline YAML, FC caps a function's environment at about 4 KB)`,
+  );
+}
+
+export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined, withoutPolicy = false } = {}) {
+  policyFile = policyForBuild({ policyFile, withoutPolicy });
   const fns = functionsFromSYaml(sYamlPath);
   const results = [];
   for (const fn of fns) {
@@ -88,7 +109,11 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
-    for (const r of await buildFunctions()) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.ms} ms`);
+    const withoutPolicy = process.argv.includes(WITHOUT_POLICY_FLAG);
+    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.ms} ms`);
+    if (withoutPolicy && !process.env.REGIONSHIFT_DEPLOY_POLICY) {
+      console.error(`WARNING: built ${WITHOUT_POLICY_FLAG}: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY (inline YAML) and fails without it.`);
+    }
   } catch (err) {
     console.error(err.errors?.length ? err.errors.map((e) => `${e.location?.file ?? ''}:${e.location?.line ?? ''} ${e.text}`).join('\n') : err.message);
     process.exit(1);

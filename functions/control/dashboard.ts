@@ -153,12 +153,15 @@ ${PAGE_DOM_HELPERS}
     if (crypto.randomUUID) return crypto.randomUUID();
     return hex(crypto.getRandomValues(new Uint8Array(16)));
   }
-  /** Path plus the query sorted by key, each part percent-encoded, as the server canonicalises it. */
+  /** Path plus the query sorted by key, each part percent-encoded, as the server canonicalises it (shared/http/auth.ts canonicalTarget). */
   function canonical(target) {
     const i = target.indexOf('?');
     if (i < 0) return target;
     const q = new URLSearchParams(target.slice(i + 1));
-    const keys = Array.from(new Set(Array.from(q.keys()))).sort();
+    const all = Array.from(q.keys());
+    const keys = Array.from(new Set(all)).sort();
+    // As the server: a repeated key has no one value to sign, so it is refused, not guessed.
+    if (keys.length !== all.length) throw new ApiError(0, { error: { message: 'a query parameter is given more than once' } });
     return target.slice(0, i) + (keys.length ? '?' + keys.map((k) => encodeURIComponent(k) + '=' + encodeURIComponent(q.get(k) || '')).join('&') : '');
   }
   /** A signed call: HMAC-SHA256 over timestamp, method, path, request id and body (docs/api.md). */

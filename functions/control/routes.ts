@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ValidationError } from '../../shared/core/errors';
 import { boundedDetail } from '../../shared/core/limits';
 import type { StoredEvent } from '../../shared/ports/state-store';
@@ -10,7 +11,7 @@ import { MethodNotAllowedError, NotFoundError } from '../../shared/http/errors';
 import { jsonBodyOf as bodyOf, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
 import type { Runtime } from '../../shared/http/runtime-types';
 import { renderDashboard } from './dashboard';
-import { actorHeader, commandBody, drillBody, historyQuery, idParam, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
+import { actorHeader, commandBody, drillBody, historyQuery, idParam, noQuery, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
 
 /** A history page is bounded by bytes as well as rows: events older than the audit bounds may hold megabytes. */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
@@ -33,7 +34,26 @@ type RouteRun = (req: HttpRequest, params: Record<string, string>, runtime: Runt
 interface Route {
   method: string;
   pattern: string;
+  /** The route's query parameters (strict); none when absent. */
+  query?: z.ZodObject;
   run: RouteRun;
+}
+
+/**
+ * The query through the route's strict schema. A parameter the route does not take, or one given
+ * more than once, is a 400 naming it: ignoring either would answer a question nobody asked.
+ */
+function queryOf<S extends z.ZodObject>(schema: S, req: HttpRequest): z.output<S> {
+  const allowed = Object.keys(schema.shape);
+  const problems: string[] = [];
+  for (const [name, values] of Object.entries(req.queryValues ?? {})) {
+    if (values.length > 1) problems.push(`query.${name}: given more than once (each query parameter may appear once)`);
+  }
+  for (const name of Object.keys(req.query)) {
+    if (!allowed.includes(name)) problems.push(`query.${name}: unknown parameter (${allowed.length ? `this route takes ${allowed.join(', ')}` : 'this route takes none'})`);
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return parseWith(schema, req.query, ['query']);
 }
 
 function actorOf(req: HttpRequest): string {
@@ -95,8 +115,9 @@ const routes: Route[] = [
   {
     method: 'GET',
     pattern: '/v1/history',
+    query: historyQuery,
     run: async (req, _p, rt) => {
-      const q = parseWith(historyQuery, req.query, ['query']);
+      const q = queryOf(historyQuery, req);
       const rows = await rt.engine.history({ limit: q.limit, ...(q.before !== undefined && { before: q.before }) });
       const events = boundedPage(rows);
       const last = events[events.length - 1];
@@ -155,7 +176,10 @@ export async function routeControlRequest(req: HttpRequest, runtime: Runtime): P
   for (const route of routes) {
     const params = matchPattern(route.pattern, req.path);
     if (!params) continue;
-    if (route.method === req.method) return route.run(req, params, runtime);
+    if (route.method === req.method) {
+      queryOf(route.query ?? noQuery, req);
+      return route.run(req, params, runtime);
+    }
     allowed.push(route.method);
   }
   if (allowed.length) throw new MethodNotAllowedError(req.method, req.path, allowed);

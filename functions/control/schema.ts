@@ -5,12 +5,20 @@ export { commandBody, drillBody, overrideBody, pauseBody, resumeBody, type Comma
 
 const digits = (what: string) => z.string().regex(/^\d{1,15}$/, `must be a whole number (${what})`).transform(Number);
 
-export const historyQuery = z.object({
-  limit: digits('1..500')
-    .refine((n) => n >= 1 && n <= 500, { message: 'must be in 1..500' })
-    .default(50),
-  before: digits('an event seq').optional(),
-});
+/**
+ * Query schemas are strict, like the bodies: a misspelt parameter (`?limt=5`) silently ignored
+ * would answer something the caller did not ask for. Routes without a query take `noQuery`.
+ */
+export const historyQuery = z
+  .object({
+    limit: digits('1..500')
+      .refine((n) => n >= 1 && n <= 500, { message: 'must be in 1..500' })
+      .default(50),
+    before: digits('an event seq').optional(),
+  })
+  .strict();
+
+export const noQuery = z.object({}).strict();
 
 /** Who the audit log says did it; unsigned, so only callers holding the secret can set it. */
 export const actorHeader = z

@@ -75,6 +75,15 @@ function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   return r.data;
 }
 
+/** The fault id from its path segment; broken percent-encoding (`%E0%A4%A`) is the caller's mistake, a 400. */
+function faultIdOf(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalid([`path.id: not valid percent-encoding: ${JSON.stringify(segment)}`]);
+  }
+}
+
 function methodNotAllowed(allowed: string[]): HttpProblem {
   return new HttpProblem(405, 'METHOD.NOT_ALLOWED', [`method: use ${allowed.join(' or ')}`], { allow: allowed.join(', ') });
 }
@@ -113,7 +122,7 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
     }
     if (path.startsWith('faults/')) {
       if (method !== 'DELETE') throw methodNotAllowed(['DELETE']);
-      const id = decodeURIComponent(path.slice('faults/'.length));
+      const id = faultIdOf(path.slice('faults/'.length));
       const fault = deps.faults.delete(id);
       if (!fault) throw new HttpProblem(404, 'NOT_FOUND', [`fault ${id}: no such fault (it may have expired)`]);
       return reply(res, 200, { deleted: fault });

@@ -39,8 +39,10 @@ export function httpEnvelope(i: HttpEnvelopeInput): Record<string, unknown> {
   const headers = headersOf(i.req);
   const contentType = i.req.headers['content-type'] ?? '';
   const binary = i.body.length > 0 && !TEXT_TYPES.test(contentType);
+  // FC 3.0 hands a repeated query key over as one string of its values joined by commas
+  // ("parameter2": "value1,value2" in its HTTP trigger docs), as it does repeated headers.
   const queryParameters: Record<string, string> = {};
-  for (const [k, v] of i.search) if (!(k in queryParameters)) queryParameters[k] = v;
+  for (const [k, v] of i.search) queryParameters[k] = k in queryParameters ? `${queryParameters[k]},${v}` : v;
   const host = i.req.headers.host ?? '127.0.0.1';
   return {
     version: 'v1',

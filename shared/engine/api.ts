@@ -20,7 +20,8 @@ export interface StatusView {
   version: number;
   at: string;
   paused: { actor: string; at: string; reason: string } | null;
-  health: Record<string, { status: HealthStatus; since: string; step?: number; causes: string[] }>;
+  /** `since`: when the region last changed status; null when it never has. */
+  health: Record<string, { status: HealthStatus; since: string | null; step?: number; causes: string[] }>;
   /**
    * What the mesh has: the matrix (and config) a mesh step, drift check or adoption last
    * confirmed live. Null until one has (a fresh mesh, or a state row written before this was kept).

@@ -42,7 +42,8 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     health: Object.fromEntries(
       policy.regionIds.map((r) => {
         const h = state?.health[r];
-        return [r, { status: h?.status ?? 'HEALTHY', since: iso(h?.since ?? 0), ...(h?.step !== undefined ? { step: h.step } : {}), causes: h?.causes ?? [] }];
+        // `since` 0 is the core's "never changed": null, not the 1970 epoch.
+        return [r, { status: h?.status ?? 'HEALTHY', since: h?.since ? iso(h.since) : null, ...(h?.step !== undefined ? { step: h.step } : {}), causes: h?.causes ?? [] }];
       }),
     ),
     matrix: confirmed?.matrix ?? null,

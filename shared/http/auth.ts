@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { Clock } from '../ports/clock';
+import { ValidationError } from '../core/errors';
 import { ForbiddenError, ReplayError, UnauthorizedError } from './errors';
 import type { HttpReply, HttpRequest } from './fc-http-event';
 import { runtimeOf } from './inject-runtime';
@@ -26,11 +27,30 @@ export function secretEquals(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Path plus the query sorted by key, so client and server agree whatever order the URL used. */
-export function canonicalTarget(path: string, query: Record<string, string> = {}): string {
+/** A query as the signer or the verifier holds it: one value per key, or every value of a key given more than once. */
+export type QueryValues = Record<string, string | readonly string[]>;
+
+/** Every value of every key, in URL order: what `canonicalTarget` needs to see a repeated key. */
+export function queryValuesOf(search: URLSearchParams): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of search) (out[k] ??= []).push(v);
+  return out;
+}
+
+/**
+ * Path plus the query sorted by key, so client and server agree whatever order the URL used.
+ * The one canonicalisation both `signRequest` and `controlAuth` use. A key given more than once is
+ * refused: which of its values counts is not something a signer and a verifier can be trusted to
+ * agree on (a `URLSearchParams` read keeps the last, a first-value read the first), so the text
+ * signed could differ from the request acted on. Throws a ValidationError naming the key (400).
+ */
+export function canonicalTarget(path: string, query: QueryValues = {}): string {
   const keys = Object.keys(query).sort();
+  const repeated = keys.filter((k) => typeof query[k] !== 'string' && (query[k] as readonly string[]).length > 1);
+  if (repeated.length) throw new ValidationError(repeated.map((k) => `query.${k}: given more than once (each query parameter may appear once)`));
   if (keys.length === 0) return path;
-  return `${path}?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(query[k] ?? '')}`).join('&')}`;
+  const one = (v: string | readonly string[] | undefined) => (typeof v === 'string' ? v : (v?.[0] ?? ''));
+  return `${path}?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(one(query[k]))}`).join('&')}`;
 }
 
 /**
@@ -62,7 +82,8 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   const timestamp = input.timestamp ?? Math.floor(Date.now() / 1000);
   const requestId = input.requestId ?? randomUUID();
   const url = new URL(input.path, 'http://sign.invalid');
-  const target = canonicalTarget(url.pathname, Object.fromEntries(url.searchParams));
+  // Throws on a repeated query key, as the verifier refuses one: better here than a 400 later.
+  const target = canonicalTarget(url.pathname, queryValuesOf(url.searchParams));
   const text = stringToSign({ timestamp, method: input.method, target, requestId, body: input.body ?? '' });
   const signature = createHmac('sha256', input.secret).update(text, 'utf8').digest('hex');
   return { headers: { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature, [REQUEST_ID_HEADER]: requestId }, stringToSign: text };
@@ -161,7 +182,7 @@ export function controlAuth(opts: ControlAuthOptions = {}): HttpMiddleware {
       throw new UnauthorizedError(`${TIMESTAMP_HEADER}: ${Math.round(skew)} s away from the server clock (allowed ±${SIGNATURE_WINDOW_SECONDS} s)`);
     }
     if (!/^[0-9a-fA-F]{64}$/.test(signature)) throw new UnauthorizedError(`${SIGNATURE_HEADER}: must be 64 hex digits (HMAC-SHA256)`);
-    const text = stringToSign({ timestamp, method: req.method, target: canonicalTarget(req.path, req.query), requestId, body: req.rawBody });
+    const text = stringToSign({ timestamp, method: req.method, target: canonicalTarget(req.path, req.queryValues ?? req.query), requestId, body: req.rawBody });
     const expected = createHmac('sha256', secrets.controlSecret).update(text, 'utf8').digest();
     if (secrets.controlSecret === '' || !timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
       throw new UnauthorizedError(`${SIGNATURE_HEADER}: does not match`);

@@ -10,11 +10,21 @@ import type { FcContext } from './runtime-types';
 export interface HttpRequest {
   method: string;
   path: string;
+  /** One value per key: the first, when the trigger gave a key several (see `queryValues`). */
   query: Record<string, string>;
+  /**
+   * Every value of every query key as the trigger gave them. FC 3.0 joins a repeated key into one
+   * string ("a,b"); an envelope may also carry an array, which the signature check refuses.
+   */
+  queryValues?: Record<string, string[]>;
   headers: Record<string, string>;
   /** The body as text; base64-decoded when FC flagged it. */
   rawBody: string;
-  /** The parsed body when it is JSON (by content type, or untyped text that looks like JSON). */
+  /**
+   * The parsed body when its content type says JSON. A body without a content type is never read
+   * as JSON: guessing from the text would let a caller skip the declared contract, and the same
+   * bytes would mean different things to different handlers.
+   */
   json?: unknown;
   /**
    * Why a JSON-typed body did not parse. Not thrown here: authentication runs after this
@@ -49,9 +59,7 @@ function firstValue(v: string | string[]): string {
 }
 
 function parseJsonBody(rawBody: string, contentType: string | undefined): { json?: unknown; bodyProblem?: string } {
-  const typed = isJsonContentType(contentType);
-  const looksJson = !contentType && /^\s*[[{]/.test(rawBody);
-  if ((!typed && !looksJson) || rawBody.trim() === '') return {};
+  if (!isJsonContentType(contentType) || rawBody.trim() === '') return {};
   try {
     return { json: parseJsonLimited(rawBody, 'body') };
   } catch (err) {
@@ -93,7 +101,11 @@ export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequ
     headers[name.toLowerCase()] = joined;
   }
   const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(envelope.queryParameters ?? {})) query[name] = firstValue(value);
+  const queryValues: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(envelope.queryParameters ?? {})) {
+    query[name] = firstValue(value);
+    queryValues[name] = Array.isArray(value) ? value : [value];
+  }
   const body = envelope.body ?? '';
   const rawBody = envelope.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   const bodyBytes = Buffer.byteLength(rawBody);
@@ -102,6 +114,7 @@ export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequ
     method: envelope.requestContext.http.method.toUpperCase(),
     path: envelope.rawPath,
     query,
+    queryValues,
     headers,
     rawBody,
     sourceIp: envelope.requestContext.http.sourceIp,
@@ -127,7 +140,8 @@ export function jsonBodyOf<S extends z.ZodType>(schema: S, req: HttpRequest, opt
   if (req.json === undefined) {
     if (req.rawBody.trim() === '' && optional) return parseWith(schema, {}, ['body']);
     if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a JSON object)']);
-    throw new ValidationError([`body: must be JSON (content-type: application/json), got ${req.headers['content-type'] ?? 'no content type'}`]);
+    const given = req.headers['content-type']?.trim();
+    throw new ValidationError([`header content-type: must be application/json for a JSON body, got ${given ? given : 'none'}`]);
   }
   return parseWith(schema, req.json, ['body']);
 }

@@ -5,6 +5,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { StatusView } from '../../shared/engine/api';
 import { startLab, type Lab } from '../../lab/world';
 import { launchBrowser, type TestBrowser } from './browser';
+import { scheduleFreePolicyFile } from './lab-fixture';
 
 /**
  * The dashboard and the lab page in headless Chromium against the lab: the product's functions
@@ -59,7 +60,8 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'regionshift-dashboard-'));
   shots = process.env.REGIONSHIFT_SCREENSHOTS ?? path.join(dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
-  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), log: () => undefined });
+  // The example policy without its evening schedule, so the page shows the same matrix at any hour.
+  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir), log: () => undefined });
   browser = await launchBrowser();
   page = await browser.context.newPage();
   page.setDefaultTimeout(10_000);

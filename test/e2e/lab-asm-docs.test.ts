@@ -1,5 +1,7 @@
 import { K8sClusterScaler } from '../../shared/adapters/scaler-k8s';
 import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
+import { loadPolicyYaml } from '../../shared/core/policy';
+import { labBanner } from '../../lab/banner';
 import { startLab, type Lab } from '../../lab/world';
 import { controlCall, fastLabFiles, sendRequests, share, waitFor } from './lab-fixture';
 
@@ -70,4 +72,30 @@ test('a scale-to-zero fault from the lab API scales reviews-v1 to 0 through the 
   expect((await fetch(`${lab.labUrl}/lab/v1/faults/${id}`, { method: 'DELETE' })).status).toBe(200);
   expect(lab.controlPlane.routing.replicas('c-hangzhou', 'default', 'reviews-v1')?.desired).toBe(2);
   await waitFor('reviews-v1 ready again', () => lab.controlPlane.routing.replicas('c-hangzhou', 'default', 'reviews-v1')?.ready === 2, 10_000);
+});
+
+test('the banner npm start prints works against this lab: its fault commands, the status call and the dashboard link', async () => {
+  const text = labBanner({
+    hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile,
+    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(),
+  });
+  const post = /curl -XPOST (\S+) -H '([^:]+): ([^']+)' -d '([^']+)'/.exec(text);
+  const del = /curl -XDELETE (\S+)\/<id/.exec(text);
+  const status = /curl -H 'authorization: ([^']+)' (\S+)/.exec(text);
+  const dashboard = /dashboard\s+(\S+)/.exec(text);
+  if (!post?.[1] || !post[2] || !post[3] || !del?.[1] || !status?.[1] || !status[2] || !dashboard?.[1]) throw new Error(`banner without its commands:\n${text}`);
+  const created = await fetch(post[1], { method: 'POST', headers: { [post[2]]: post[3] }, body: post[4] });
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  expect((await fetch(`${del[1]}/${id}`, { method: 'DELETE' })).status).toBe(200);
+  const st = await fetch(status[2], { headers: { authorization: status[1] } });
+  expect(st.status).toBe(200);
+  expect(((await st.json()) as { mesh: string }).mesh).toBe('bookinfo');
+  // The link carries the read token in its fragment, as the lab page's button does.
+  const link = new URL(dashboard[1]);
+  expect(decodeURIComponent(link.hash.slice('#token='.length))).toBe(lab.secrets.readToken);
+  expect((await fetch(link)).status).toBe(200);
+  // The test lab runs the example policy without its schedules.
+  expect(text).toContain('schedules (at ');
+  expect(text).toMatch(/schedules \(at [^)]+\):\n {4}none\n/);
 });

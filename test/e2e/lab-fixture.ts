@@ -6,10 +6,26 @@ import { signRequest } from '../../shared/http/auth';
 import type { Lab } from '../../lab/world';
 
 /**
- * The default Bookinfo lab with test-sized periods: pods ready 1 s after a scale-up, alarm rules
- * evaluated every 2 s. Written to a temp file so the default topology stays the single source.
+ * `examples/bookinfo.yaml` without its `schedules`, written into `dir`. Its evening-shift schedule
+ * (22:00–24:00 Asia/Shanghai, 14:00–16:00 UTC) would put the lab in a 90/10 matrix for two hours
+ * a day, and a test that expects 100% local traffic would fail then: the lab tests run this
+ * policy so they hold at any hour. The schedule itself is covered with a pinned clock (the core's
+ * layer tests, the scheduled-90-10 scenario, the banner test).
  */
-export function fastLabFiles(): { topologyFile: string; stateFile: string } {
+export function scheduleFreePolicyFile(dir: string): string {
+  const policy = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as Record<string, unknown>;
+  delete policy.schedules;
+  const policyFile = path.join(dir, 'bookinfo-no-schedules.yaml');
+  writeFileSync(policyFile, stringifyYaml(policy));
+  return policyFile;
+}
+
+/**
+ * The default Bookinfo lab with test-sized periods: pods ready 1 s after a scale-up, alarm rules
+ * evaluated every 2 s, and the example policy without its schedules. Written to temp files so
+ * the default topology and policy stay the single source.
+ */
+export function fastLabFiles(): { topologyFile: string; stateFile: string; policyFile: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-lab-'));
   const topo = parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')) as { deployments: Array<Record<string, unknown>>; alarms: Array<Record<string, unknown>> };
   for (const d of topo.deployments) d.startupDelay = '1s';
@@ -19,7 +35,7 @@ export function fastLabFiles(): { topologyFile: string; stateFile: string } {
   }
   const topologyFile = path.join(dir, 'bookinfo-fast.yaml');
   writeFileSync(topologyFile, stringifyYaml(topo));
-  return { topologyFile, stateFile: path.join(dir, 'state.db') };
+  return { topologyFile, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir) };
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {

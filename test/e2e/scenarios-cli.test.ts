@@ -1,5 +1,7 @@
-import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 /** The scenario library runs through the real `regionshift` command, as an operator would run it. */
@@ -68,5 +70,50 @@ describe('regionshift simulate (scenario library)', () => {
 
   test('a failed expectation fails the command', async () => {
     await expect(cli(['simulate', '--policy', 'examples/three-region.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml'])).rejects.toMatchObject({ code: 1 });
+  });
+
+  test('the run ends with a summary of the expectations: how many were met', async () => {
+    const { stdout, stderr } = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml']);
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('expectations: 8 met, 0 failed');
+    expect(stderr).toBe('');
+    // With --json the summary goes to stderr: stdout stays one JSON object a line.
+    const json = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/all-healthy.yaml', '--json']);
+    expect(json.stderr).toBe('expectations: 2 met, 0 failed\n');
+    for (const line of json.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  test('a failing run says how many expectations failed and lists each failure', async () => {
+    // all-healthy.yaml with its second expectation made wrong twice over.
+    const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-scenario-'));
+    const scenario = path.join(dir, 'wrong.yaml');
+    writeFileSync(scenario, readFileSync('examples/scenarios/all-healthy.yaml', 'utf8').replace('expect: { mode: failover, changed: false, refused: [] }', 'expect: { mode: distribute, changed: true }'));
+    try {
+      const err = (await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', scenario]).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+      expect(err.code).toBe(1);
+      expect(err.stderr).toBe([
+        'expectations: 1 met, 1 failed',
+        '  failed at 2026-03-02T02:05:00.000Z: mode: expected distribute, got failover',
+        '  failed at 2026-03-02T02:05:00.000Z: changed: expected true, got false',
+        '',
+      ].join('\n'));
+      expect(err.stdout).not.toContain('expectations:');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('regionshift output into a closed pipe (`regionshift … | head`)', () => {
+  test('exits 0 quietly: no EPIPE, no stack', async () => {
+    const child = spawn(process.execPath, ['bin/regionshift.js', 'simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml'], {
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // The reader is gone before the command writes its first line.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { startTablestoreTwin } from '../../lab/tablestore/server';
@@ -91,8 +91,25 @@ describe('build (scripts/build.mjs)', () => {
   const isolated = mkdtempSync(path.join(tmpdir(), 'regionshift-bundles-'));
   afterAll(() => rmSync(isolated, { recursive: true, force: true }));
 
+  test('without a policy the build fails before bundling anything, and says how to give one', () => {
+    const env = { ...process.env };
+    delete env.REGIONSHIFT_DEPLOY_POLICY;
+    const run = spawnSync(process.execPath, ['scripts/build.mjs'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('REGIONSHIFT_DEPLOY_POLICY is not set: the bundles would carry no policy.yaml.');
+    expect(run.stderr).toContain('npm run build -- --without-policy');
+    expect(run.stdout).toBe('');
+    const missing = spawnSync(process.execPath, ['scripts/build.mjs'], { env: { ...env, REGIONSHIFT_DEPLOY_POLICY: 'examples/no-such-policy.yaml' }, encoding: 'utf8' });
+    expect({ status: missing.status, stderr: missing.stderr.trim() }).toEqual({ status: 1, stderr: 'REGIONSHIFT_DEPLOY_POLICY: no file at examples/no-such-policy.yaml' });
+  });
+
   test('bundles every function to its code folder; each loads with no node_modules and exports its handler', () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe' });
+    const env = { ...process.env };
+    delete env.REGIONSHIFT_DEPLOY_POLICY;
+    // Asked for explicitly, bundles without a policy are built, with a warning saying what they will read.
+    const run = spawnSync(process.execPath, ['scripts/build.mjs', '--without-policy'], { env, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toContain('WARNING: built --without-policy: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY');
     for (const [key, r] of Object.entries(spec.resources)) {
       const codeDir = path.resolve(r.props.code);
       expect(existsSync(path.join(codeDir, 'index.js'))).toBe(true);

@@ -139,6 +139,16 @@ describe('/lab/v1 API', () => {
     expect(api.lab.faults.list()).toEqual([]);
   });
 
+  test('DELETE of a fault path with broken percent-encoding is a 400 naming the id, and deletes nothing', async () => {
+    const created = await call(api, 'POST', '/lab/v1/faults', { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews' });
+    expect(created.status).toBe(201);
+    const r = await call(api, 'DELETE', '/lab/v1/faults/%E0%A4%A');
+    expect(r.status).toBe(400);
+    expect(r.json?.error).toEqual({ code: 'INPUT.INVALID', message: 'path.id: not valid percent-encoding: "%E0%A4%A"', problems: ['path.id: not valid percent-encoding: "%E0%A4%A"'] });
+    expect(api.errors).toEqual([]);
+    expect(api.lab.faults.list().map((f) => f.id)).toEqual([created.json?.id]);
+  });
+
   test('a scale-to-zero fault is created, told to listeners with its deployments, and leaves requests alone', async () => {
     const heard: Array<[string, string]> = [];
     api.lab.faults.subscribe((e) => heard.push([e.type, e.fault.kind]));

@@ -1,5 +1,6 @@
 import { StateConflictError } from '../../../shared/core/errors';
-import { signRequest } from '../../../shared/http/auth';
+import { createHmac } from 'node:crypto';
+import { signRequest, stringToSign } from '../../../shared/http/auth';
 import { makeHandler } from '../../../functions/control/handler';
 import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, outcome, plan, type FakeRuntime } from './fake-runtime';
 
@@ -9,9 +10,9 @@ let seq = 0;
 function setup() {
   const rt = fakeRuntime();
   const handler = makeHandler(async () => rt, { clock: { now: () => NOW } });
-  async function call(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string>; headers?: Record<string, string>; unsigned?: boolean } = {}) {
+  async function call(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; unsigned?: boolean } = {}) {
     const body = opts.rawBody ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
-    const signPath = opts.query ? `${path}?${new URLSearchParams(opts.query)}` : path;
+    const signPath = opts.query ? `${path}?${new URLSearchParams(Object.entries(opts.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))}` : path;
     const sig = opts.unsigned ? {} : signRequest({ secret: CONTROL_SECRET, method, path: signPath, body, timestamp: NOW / 1000, requestId: `ctl-${++seq}-0000` }).headers;
     const reply = await handler(httpEvent({ method, path, ...(opts.query && { query: opts.query }), headers: { 'content-type': 'application/json', ...sig, ...opts.headers }, body }), fcContext());
     if (!reply) throw new Error('no reply');
@@ -132,6 +133,11 @@ describe('control function: bad input is a 400 naming the field, and the engine 
     ['GET', '/v1/history?limit=0', undefined, ['query.limit: must be in 1..500']],
     ['GET', '/v1/history?limit=ten', undefined, ['query.limit: must be a whole number']],
     ['DELETE', '/v1/overrides/bad%20id', undefined, ['path.id: must be an id']],
+    // Query parameters are strict like body fields: a misspelt one is named, never ignored.
+    ['GET', '/v1/history?limt=5', undefined, ['query.limt: unknown parameter (this route takes limit, before)']],
+    ['GET', '/v1/status?verbose=1', undefined, ['query.verbose: unknown parameter (this route takes none)']],
+    ['POST', '/v1/resume?force=1', undefined, ['query.force: unknown parameter (this route takes none)']],
+    ['DELETE', '/v1/overrides/ovr-1?force=true', undefined, ['query.force: unknown parameter']],
   ])('%s %s %p', async (method, target, body, problems) => {
     const { rt, call } = setup();
     const url = new URL(target, 'http://x');
@@ -150,6 +156,46 @@ describe('control function: bad input is a 400 naming the field, and the engine 
     const res = await call('POST', '/v1/resume', { headers: { 'x-regionshift-actor': 'bob smith' } });
     expect(res.status).toBe(400);
     expect(res.json.error.problems[0]).toMatch(/^header x-regionshift-actor: /);
+    expect(rt.engine.calls).toEqual([]);
+  });
+});
+
+describe('control function: query and content type are read one way only', () => {
+  test('a key given twice as an array is refused, though its first value carries a valid signature', async () => {
+    const { rt, call } = setup();
+    // What the verifier used to check: the first value. The request would have run on it.
+    const text = stringToSign({ timestamp: NOW / 1000, method: 'GET', target: '/v1/history?limit=2', requestId: 'dup-query-0001', body: '' });
+    const headers = {
+      'x-regionshift-timestamp': String(NOW / 1000),
+      'x-regionshift-request-id': 'dup-query-0001',
+      'x-regionshift-signature': createHmac('sha256', CONTROL_SECRET).update(text).digest('hex'),
+    };
+    const res = await call('GET', '/v1/history', { unsigned: true, headers, query: { limit: ['2', '3'] } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.problems).toEqual(['query.limit: given more than once (each query parameter may appear once)']);
+    // The read token does not go through the signature: the route refuses the repeat itself.
+    const read = await call('GET', '/v1/history', { unsigned: true, headers: { authorization: `Bearer ${READ_TOKEN}` }, query: { limit: ['2', '3'] } });
+    expect(read.status).toBe(400);
+    expect(read.json.error.problems).toEqual(['query.limit: given more than once (each query parameter may appear once)']);
+    expect(rt.engine.calls).toEqual([]);
+  });
+
+  test('FC joins a repeated key into "a,b": a number parameter so joined is refused, naming it', async () => {
+    const { rt, call } = setup();
+    const res = await call('GET', '/v1/history', { query: { limit: '2,3' } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.problems[0]).toContain('query.limit: must be a whole number');
+    expect(rt.engine.calls).toEqual([]);
+  });
+
+  test.each([
+    ['an empty content type', { 'content-type': '' }, 'header content-type: must be application/json for a JSON body, got none'],
+    ['a text content type', { 'content-type': 'text/plain' }, 'header content-type: must be application/json for a JSON body, got text/plain'],
+  ])('a JSON body under %s is refused (400), not guessed to be JSON', async (_what, headers, problem) => {
+    const { rt, call } = setup();
+    const res = await call('POST', '/v1/pause', { body: { reason: 'x' }, headers });
+    expect(res.status).toBe(400);
+    expect(res.json.error.problems).toEqual([problem]);
     expect(rt.engine.calls).toEqual([]);
   });
 });

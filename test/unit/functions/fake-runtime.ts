@@ -139,7 +139,7 @@ export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: R
 }
 
 /** An FC 3.0 HTTP trigger event, as a Buffer like FC passes it. */
-export function httpEvent(p: { method: string; path: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string; base64?: boolean }): Buffer {
+export function httpEvent(p: { method: string; path: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; body?: string; base64?: boolean }): Buffer {
   const body = p.body ?? '';
   return Buffer.from(
     JSON.stringify({

@@ -55,7 +55,8 @@ describe('local FC host', () => {
       version: 'v1',
       rawPath: '/v1/things',
       headers: expect.objectContaining({ 'Content-Type': 'application/json', 'X-Custom': 'A', host: `127.0.0.1:${host.port}` }),
-      queryParameters: { x: '1', y: 'z z' },
+      // A repeated key joined with commas, as FC's HTTP trigger docs show ("value1,value2").
+      queryParameters: { x: '1,2', y: 'z z' },
       body: '{"a":1}',
       isBase64Encoded: false,
       requestContext: {

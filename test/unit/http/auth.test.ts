@@ -47,6 +47,14 @@ describe('signRequest', () => {
     expect(a.headers).toEqual(b.headers);
     expect(canonicalTarget('/x', { 'a b': 'c&d' })).toBe('/x?a%20b=c%26d');
   });
+
+  test('a query key given twice is refused by the signer, naming it, as the verifier refuses it', () => {
+    // Before, the signer signed the last value (URLSearchParams) and the verifier the first.
+    expect(() => signRequest({ secret: 'k', method: 'GET', path: '/v1/history?limit=10&limit=500', timestamp: 1, requestId: 'rrrrrrrr' }))
+      .toThrow(expect.objectContaining({ code: 'INPUT.INVALID', problems: ['query.limit: given more than once (each query parameter may appear once)'] }));
+    expect(() => canonicalTarget('/v1/history', { limit: ['10', '500'] })).toThrow('query.limit: given more than once');
+    expect(canonicalTarget('/v1/history', { limit: ['10'], before: '7' })).toBe('/v1/history?before=7&limit=10');
+  });
 });
 
 describe('secretEquals and the alarm token', () => {

@@ -17,7 +17,7 @@ function problemsOf(fn: () => unknown): string[] {
 }
 
 describe('toHttpRequest (FC 3.0 HTTP trigger envelope)', () => {
-  test('lowercases headers, joins repeated ones, takes the first of repeated query values', () => {
+  test('lowercases headers, joins repeated ones; query: the first of repeated values, and every value in queryValues', () => {
     const event = Buffer.from(JSON.stringify({
       version: 'v1', rawPath: '/v1/history', isBase64Encoded: false, body: '',
       headers: { 'Content-Type': 'application/json', 'X-Forwarded-For': ['1.1.1.1', '2.2.2.2'] },
@@ -25,7 +25,7 @@ describe('toHttpRequest (FC 3.0 HTTP trigger envelope)', () => {
       requestContext: { http: { method: 'get', sourceIp: '10.1.2.3' } },
     }));
     expect(toHttpRequest(event)).toEqual({
-      method: 'GET', path: '/v1/history', query: { limit: '5', tag: 'a' },
+      method: 'GET', path: '/v1/history', query: { limit: '5', tag: 'a' }, queryValues: { limit: ['5'], tag: ['a', 'b'] },
       headers: { 'content-type': 'application/json', 'x-forwarded-for': '1.1.1.1, 2.2.2.2' }, rawBody: '', sourceIp: '10.1.2.3',
     });
   });
@@ -36,9 +36,10 @@ describe('toHttpRequest (FC 3.0 HTTP trigger envelope)', () => {
     expect(req.json).toEqual({ reason: '维护' });
   });
 
-  test('a form body stays text; an untyped body that looks like JSON is parsed', () => {
+  test('a form body stays text; a body without a content type is never read as JSON, however it looks', () => {
     expect(toHttpRequest(httpEvent({ method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' })).json).toBeUndefined();
-    expect(toHttpRequest(httpEvent({ method: 'POST', path: '/', body: ' {"a":1}' })).json).toEqual({ a: 1 });
+    expect(toHttpRequest(httpEvent({ method: 'POST', path: '/', body: ' {"a":1}' })).json).toBeUndefined();
+    expect(toHttpRequest(httpEvent({ method: 'POST', path: '/', headers: { 'content-type': '' }, body: '{"a":1}' })).json).toBeUndefined();
   });
 
   test('malformed JSON is reported as bodyProblem, not thrown (auth must answer first)', () => {

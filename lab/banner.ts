@@ -1,0 +1,97 @@
+import { formatDuration } from '../shared/core/duration';
+import type { Policy } from '../shared/core/policy';
+import { nextWindowOpen, windowOpenUntil } from '../shared/core/windows';
+
+/**
+ * What `npm start` prints first: every URL and command with the ports the lab really took, how
+ * each function is reached, the lab's periods, and which of the policy's schedules is active.
+ * A pure function of what the lab reports and of `now`, so a test can pin the clock.
+ */
+
+export interface BannerFunction {
+  key: string;
+  triggers: ReadonlyArray<{ triggerType: string; triggerName: string }>;
+}
+
+export interface BannerInput {
+  hostUrl: string;
+  labUrl: string;
+  /** The control function's base URL with its trailing slash (`…/control/`). */
+  controlUrl: string;
+  meshUrl: string;
+  logFile: string;
+  secrets: { readToken: string; controlSecret: string };
+  functions: readonly BannerFunction[];
+  /** How often the lab fires the scheduler's timer. */
+  tickMs: number;
+  policy: Policy;
+  now: number;
+}
+
+/** Whole seconds: a banner is read by people, and the clock at start has milliseconds. */
+const iso = (t: number) => new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+/** How long until then, to the minute above (a window 30 s away reads "in 1m"). */
+const inAbout = (ms: number) => formatDuration(Math.max(60_000, Math.ceil(ms / 60_000) * 60_000));
+
+/** The dashboard link that logs in with the read token, as the lab page's button builds it (the fragment never reaches a server). */
+export function dashboardLink(controlUrl: string, readToken: string): string {
+  return `${controlUrl}#token=${encodeURIComponent(readToken)}`;
+}
+
+/** One line per way a function is reached: its HTTP trigger's URL, the EventBridge delivery path, the timer the lab fires. */
+export function functionLines(hostUrl: string, functions: readonly BannerFunction[], tickMs: number): string[] {
+  const width = Math.max(...functions.map((f) => f.key.length));
+  return functions.map((f) => {
+    const ways = f.triggers.map((t) => {
+      if (t.triggerType === 'http') return `HTTP ${hostUrl}/${f.key}/…`;
+      if (t.triggerType === 'eventbridge') return `EventBridge deliveries: POST ${hostUrl}/_events/${f.key}`;
+      if (t.triggerType === 'timer') return `timer "${t.triggerName}", fired by the lab every ${formatDuration(tickMs)} (POST ${hostUrl}/_invoke/${f.key})`;
+      return `${t.triggerType} trigger "${t.triggerName}"`;
+    });
+    if (ways.length === 0) ways.push(`no trigger; POST ${hostUrl}/_invoke/${f.key}`);
+    return `${f.key.padEnd(width)}  ${ways.join('; ')}`;
+  });
+}
+
+/**
+ * Each schedule of the policy: active now (and until when) or when it opens next. While one is
+ * active the lab's traffic follows its matrix, so "try the loop" shows other numbers.
+ */
+export function scheduleLines(policy: Policy, now: number): string[] {
+  return policy.schedules.map((s) => {
+    const w = { cron: s.cron, timezone: s.timezone, duration: s.duration };
+    const what = `${s.name} (cron "${s.cron}" ${s.timezone}, ${formatDuration(s.duration)})`;
+    const until = windowOpenUntil(w, now);
+    if (until !== null) return `${what}: ACTIVE now, until ${iso(until)} (in ${inAbout(until - now)})`;
+    const next = nextWindowOpen(w, now);
+    return next === null ? `${what}: never opens again` : `${what}: inactive, opens next at ${iso(next)} (in ${inAbout(next - now)})`;
+  });
+}
+
+export function labBanner(i: BannerInput): string {
+  const control = i.controlUrl.replace(/\/$/, '');
+  const r = i.policy.recovery;
+  const s = i.policy.safety;
+  const schedules = scheduleLines(i.policy, i.now);
+  const active = schedules.some((l) => l.includes(': ACTIVE'));
+  const indent = (lines: string[]) => lines.map((l) => `    ${l}`).join('\n');
+  return `regionshift lab is running (everything on 127.0.0.1)
+  dashboard        ${dashboardLink(i.controlUrl, i.secrets.readToken)}
+  lab page         ${i.labUrl}/
+  lab API          ${i.labUrl}/lab/v1/requests | probes | faults | traffic
+  mesh twins       ${i.meshUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
+  function logs    ${i.logFile}
+  read token       ${i.secrets.readToken}
+  control secret   ${i.secrets.controlSecret}
+  functions (how each is reached):
+${indent(functionLines(i.hostUrl, i.functions, i.tickMs))}
+  lab periods      hold ${formatDuration(r.holdFor)} after the last alarm clears, recovery steps ${formatDuration(r.stepHold)} apart, cooldown ${formatDuration(s.cooldown)}, scheduler tick every ${formatDuration(i.tickMs)}
+  schedules (at ${iso(i.now)}):
+${schedules.length ? indent(schedules) : '    none'}${active ? '\n  a schedule is active: traffic follows its matrix, so the loop below ends there, not at 100% local' : ''}
+try the loop:
+  curl -XPOST ${i.labUrl}/lab/v1/faults -H 'content-type: application/json' -d '{"kind":"region-down","region":"cn-hangzhou","service":"reviews"}'
+  curl -XDELETE ${i.labUrl}/lab/v1/faults/<id from the answer, e.g. flt-0001>
+  curl -H 'authorization: Bearer ${i.secrets.readToken}' ${control}/v1/status
+  npx regionshift status --endpoint ${control} --secret ${i.secrets.controlSecret}
+`;
+}
