@@ -10,6 +10,8 @@ import { nextWindowOpen, windowOpenUntil } from '../shared/core/windows';
 
 export interface BannerFunction {
   key: string;
+  /** FC's function name, which InvokeFunction addresses. */
+  functionName: string;
   triggers: ReadonlyArray<{ triggerType: string; triggerName: string }>;
 }
 
@@ -48,7 +50,8 @@ export function functionLines(hostUrl: string, functions: readonly BannerFunctio
       if (t.triggerType === 'timer') return `timer "${t.triggerName}", fired by the lab every ${formatDuration(tickMs)} (POST ${hostUrl}/_invoke/${f.key})`;
       return `${t.triggerType} trigger "${t.triggerName}"`;
     });
-    if (ways.length === 0) ways.push(`no trigger; POST ${hostUrl}/_invoke/${f.key}`);
+    // No trigger: only InvokeFunction reaches it, as on FC (the other functions hand plans over this way).
+    if (ways.length === 0) ways.push(`InvokeFunction (async): POST ${hostUrl}/2023-03-30/functions/${f.functionName}/invocations`);
     return `${f.key.padEnd(width)}  ${ways.join('; ')}`;
   });
 }

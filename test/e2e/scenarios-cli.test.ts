@@ -74,7 +74,7 @@ describe('regionshift simulate (scenario library)', () => {
 
   test('the run ends with a summary of the expectations: how many were met', async () => {
     const { stdout, stderr } = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml']);
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('expectations: 8 met, 0 failed');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('expectations: 9 met, 0 failed');
     expect(stderr).toBe('');
     // With --json the summary goes to stderr: stdout stays one JSON object a line.
     const json = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/all-healthy.yaml', '--json']);

@@ -60,7 +60,7 @@ describe('scheduleLines', () => {
 
 describe('labBanner', () => {
   const env = { ALIBABA_CLOUD_ACCOUNT_ID: '1', REGIONSHIFT_ALARM_TOKEN: 't', REGIONSHIFT_CONTROL_SECRET: 's' };
-  const functions = Object.entries(loadSYaml('s.yaml', env).spec.resources).map(([key, r]) => ({ key, triggers: r.props.triggers ?? [] }));
+  const functions = Object.entries(loadSYaml('s.yaml', env).spec.resources).map(([key, r]) => ({ key, functionName: r.props.functionName, triggers: r.props.triggers ?? [] }));
   const banner = (now: number) =>
     labBanner({
       hostUrl: 'http://127.0.0.1:18080',
@@ -93,7 +93,7 @@ describe('labBanner', () => {
     expect(line('cluster-events')).toBe('cluster-events  EventBridge deliveries: POST http://127.0.0.1:18080/_events/cluster-events');
     expect(line('alarm')).toBe('alarm           HTTP http://127.0.0.1:18080/alarm/…; EventBridge deliveries: POST http://127.0.0.1:18080/_events/alarm');
     expect(line('control')).toBe('control         HTTP http://127.0.0.1:18080/control/…');
-    expect(line('executor')).toBe('executor        HTTP http://127.0.0.1:18080/executor/…');
+    expect(line('executor')).toBe('executor        InvokeFunction (async): POST http://127.0.0.1:18080/2023-03-30/functions/regionshift-executor/invocations');
     expect(line('scheduler')).toBe('scheduler       timer "tick", fired by the lab every 5s (POST http://127.0.0.1:18080/_invoke/scheduler)');
     expect(lines.filter((l) => l.includes('/cluster-events/'))).toEqual([]);
   });

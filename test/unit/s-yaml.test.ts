@@ -199,9 +199,6 @@ test('the EventBridge rule patterns in s.yaml are the ones infra/eventbridge doc
 describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)', () => {
   const ACCOUNT = '1234567890123456';
   const REQUIRED = { ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT, REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef', REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef' };
-  // The executor's HTTP hand-off (REGIONSHIFT_EXECUTOR_URL) is being replaced by InvokeFunction, which
-  // deletes these lines; while s.yaml still names the variable without a default, the render needs it.
-  const HANDOFF: Record<string, string> = readFileSync('s.yaml', 'utf8').includes('${env(REGIONSHIFT_EXECUTOR_URL)}') ? { REGIONSHIFT_EXECUTOR_URL: 'https://executor.example' } : {};
 
   type Rendered = { vars: Record<string, unknown>; resources: Record<string, { component: string; props: z.infer<typeof sYamlSchema>['resources'][string]['props'] }> };
   function render(env: Record<string, string>): { ok: true; out: Rendered } | { ok: false; error: string } {
@@ -215,7 +212,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
   const envOf = (r: Rendered) => Object.fromEntries(Object.entries(r.resources).map(([k, v]) => [k, v.props.environmentVariables]));
 
   test('with only the required variables set it renders: optional ones are empty, every function\'s env and triggers as deployed', () => {
-    const result = render({ ...REQUIRED, ...HANDOFF });
+    const result = render({ ...REQUIRED });
     if (!result.ok) throw new Error(`s.yaml does not render: ${result.error}`);
     const { resources } = result.out;
     const base = {
@@ -227,8 +224,9 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
       REGIONSHIFT_ALARM_TOKEN: REQUIRED.REGIONSHIFT_ALARM_TOKEN,
       REGIONSHIFT_CONTROL_SECRET: REQUIRED.REGIONSHIFT_CONTROL_SECRET,
     };
-    const withHandoff = { ...base, ...HANDOFF };
-    expect(envOf(result.out)).toEqual({ alarm: withHandoff, 'cluster-events': withHandoff, scheduler: withHandoff, control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' }, executor: base });
+    // The functions that receive signals hand waiting steps to the executor by InvokeFunction.
+    const withHandoff = { ...base, REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor' };
+    expect(envOf(result.out)).toEqual({ alarm: withHandoff, 'cluster-events': withHandoff, scheduler: withHandoff, control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' }, executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' } });
     for (const r of Object.values(resources)) {
       expect(r.props).toMatchObject({ region: 'cn-hangzhou', role: `acs:ram::${ACCOUNT}:role/regionshift`, vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] } });
     }
@@ -242,21 +240,21 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
       'cluster-events': [{ triggerName: 'ack-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))) }],
       scheduler: [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' } }],
       control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
-      executor: [{ triggerName: 'handoff', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } }],
+      executor: undefined,
     });
     // What Serverless Devs hands the fc3 component still has fc3's shape.
     expect(sYamlSchema.safeParse({ edition: '3.0.0', name: 'regionshift', resources }).error?.issues ?? []).toEqual([]);
   });
 
   test('optional variables set to empty render as unset; set, they pass through; the lab host resolves s.yaml the same way', () => {
-    const empty = render({ ...REQUIRED, ...HANDOFF, REGIONSHIFT_POLICY: '', REGIONSHIFT_READ_TOKEN: '' });
-    const unset = render({ ...REQUIRED, ...HANDOFF });
+    const empty = render({ ...REQUIRED, REGIONSHIFT_POLICY: '', REGIONSHIFT_READ_TOKEN: '' });
+    const unset = render({ ...REQUIRED });
     expect(empty.ok && unset.ok && envOf(empty.out)).toEqual(unset.ok && envOf(unset.out));
-    const set = { ...REQUIRED, ...HANDOFF, REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' };
+    const set = { ...REQUIRED, REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' };
     const full = render(set);
     if (!full.ok) throw new Error(full.error);
     expect(full.out.resources.control?.props.environmentVariables).toMatchObject({ REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' });
-    for (const env of [set, { ...REQUIRED, ...HANDOFF }]) {
+    for (const env of [set, { ...REQUIRED }]) {
       const real = render(env);
       const lab = loadSYaml('s.yaml', env);
       expect(lab.missingEnv).toEqual([]);
@@ -267,10 +265,10 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
   test('a required variable unset or empty fails the render, naming it (as `s deploy` would)', () => {
     const { REGIONSHIFT_ALARM_TOKEN: _unset, ...withoutToken } = REQUIRED;
     for (const env of [withoutToken, { ...REQUIRED, REGIONSHIFT_ALARM_TOKEN: '' }]) {
-      const result = render({ ...env, ...HANDOFF });
+      const result = render({ ...env });
       expect(result.ok).toBe(false);
       expect(!result.ok && result.error).toContain("env('REGIONSHIFT_ALARM_TOKEN') not found");
     }
-    expect(loadSYaml('s.yaml', { ...withoutToken, ...HANDOFF }).missingEnv).toEqual(['REGIONSHIFT_ALARM_TOKEN']);
+    expect(loadSYaml('s.yaml', { ...withoutToken }).missingEnv).toEqual(['REGIONSHIFT_ALARM_TOKEN']);
   });
 });

@@ -67,14 +67,14 @@ describe('regionshift control commands against the control function', () => {
     expect(during.stdout).toMatch(/^mode: failover {2}\(live: confirmed by the mesh at \S+, plan bookinfo-\d+\)$/m);
     expect(during.stdout).toMatch(/^matrix:\n {2}cn-hangzhou → cn-hangzhou 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
     expect(during.stdout).toContain('SHIFTING: the mesh has not confirmed the intended matrix yet');
-    expect(during.stdout).toMatch(/^intended: distribute {2}\(decided at 2026-03-03T03:00:00\.000Z\)\n {2}cn-hangzhou → cn-shanghai 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
+    expect(during.stdout).toMatch(/^intended: distribute {2}\(decided at 2026-11-03T03:00:00\.000Z\)\n {2}cn-hangzhou → cn-shanghai 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
     // GET /v1/status as the API answers it.
     const api = JSON.parse((await h.cli(['status', '--json'])).stdout) as StatusView;
     expect(api).toMatchObject({
       shifting: true,
       matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 } },
       config: { mode: 'failover' },
-      intended: { matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 } }, config: { mode: 'distribute' }, at: '2026-03-03T03:00:00.000Z' },
+      intended: { matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 } }, config: { mode: 'distribute' }, at: '2026-11-03T03:00:00.000Z' },
       confirmed: { matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } },
     });
 

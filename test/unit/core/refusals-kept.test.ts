@@ -8,7 +8,7 @@ describe('lastRefusals in the decision state', () => {
   const paused = decide(p, base, command({ kind: 'pause', reason: 'freeze', actor: 'alice' }), T0 + M).state;
 
   test('a decision that refuses keeps its refusals with when and why; the same rules later keep that entry; one that refuses nothing clears it', () => {
-    const refused = decide(p, paused, fire('cms-1', HZ, 'down'), T0 + 2 * M);
+    const refused = decide(p, paused, fire('cms-1', HZ, 'down', { at: T0 + 2 * M }), T0 + 2 * M);
     expect(refused.state.lastRefusals).toEqual({ at: T0 + 2 * M, trigger: 'signal cms-1 firing', refused: refused.plan.refused });
     expect(refused.plan.refused.map((r) => r.rule)).toEqual(['paused']);
 
@@ -25,7 +25,7 @@ describe('lastRefusals in the decision state', () => {
   // While paused, a refused clearOverride (wrong id) used to count as an operator's change and
   // applied the pending drain behind the pause.
   test('a command refused outright leaves the state as it was, kept refusals included (paused: no drain rides along)', () => {
-    const refused = decide(p, paused, fire('cms-1', HZ, 'down'), T0 + 2 * M).state;
+    const refused = decide(p, paused, fire('cms-1', HZ, 'down', { at: T0 + 2 * M }), T0 + 2 * M).state;
     const wrong = decide(p, refused, command({ kind: 'clearOverride', id: 'ovr-nope', actor: 'bob' }), T0 + 3 * M);
     expect(wrong.plan.refused).not.toEqual([]);
     expect(wrong.state).toStrictEqual(refused);

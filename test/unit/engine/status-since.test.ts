@@ -15,7 +15,7 @@ describe('statusView health since', () => {
   test('a region that went DOWN has its time; the one that never changed stays null', () => {
     const first = decide(policy, null, tick, T0);
     expect(statusView(policy, first.state, 1, [], [], T0).health[HZ]?.since).toBeNull();
-    const down = decide(policy, first.state, fire('hz-5xx', HZ, 'down'), T0 + 60_000);
+    const down = decide(policy, first.state, fire('hz-5xx', HZ, 'down', { at: T0 + 60_000 }), T0 + 60_000);
     const view = statusView(policy, down.state, 2, [], [], T0 + 60_000);
     expect(view.health[HZ]).toMatchObject({ status: 'DOWN', since: new Date(T0 + 60_000).toISOString() });
     expect(view.health[SH]).toMatchObject({ status: 'HEALTHY', since: null });
