@@ -28,6 +28,16 @@ export interface BannerInput {
   tickMs: number;
   policy: Policy;
   now: number;
+  /** The DestinationRules' outlierDetection the lab seeds (stated, since it is not the documents' rule). */
+  outlierDetection?: Record<string, unknown>;
+  /** Where this lab keeps its state and logs. */
+  stateDir?: string;
+}
+
+/** The outlier line: the lab's values and how they differ from the ASM/Istio documents' rule. */
+export function outlierLine(od: Record<string, unknown>): string {
+  const fields = Object.entries(od).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  return `${fields}; the documents' rule is consecutive5xxErrors 1, interval 1s, baseEjectionTime 1m with no maxEjectionPercent, which Envoy caps at 10%: (ejected+1)/hosts ≤ 10% ejects nothing from a cluster under 10 hosts, so the lab sets maxEjectionPercent 100, and keeps 5 errors / 30 s so a cleared fault is back within a minute (see docs/lab.md); minHealthPercent unset: panic off, as Istio sets it`;
 }
 
 /** Whole seconds: a banner is read by people, and the clock at start has milliseconds. */
@@ -88,7 +98,7 @@ export function labBanner(i: BannerInput): string {
   control secret   ${i.secrets.controlSecret}
   functions (how each is reached):
 ${indent(functionLines(i.hostUrl, i.functions, i.tickMs))}
-  lab periods      hold ${formatDuration(r.holdFor)} after the last alarm clears, recovery steps ${formatDuration(r.stepHold)} apart, cooldown ${formatDuration(s.cooldown)}, scheduler tick every ${formatDuration(i.tickMs)}
+${i.outlierDetection ? `  outlier rule     ${outlierLine(i.outlierDetection)}\n` : ''}${i.stateDir ? `  state dir        ${i.stateDir} (this lab's only; --state-dir <dir> to choose)\n` : ''}  lab periods      hold ${formatDuration(r.holdFor)} after the last alarm clears, recovery steps ${formatDuration(r.stepHold)} apart, cooldown ${formatDuration(s.cooldown)}, scheduler tick every ${formatDuration(i.tickMs)}
   schedules (at ${iso(i.now)}):
 ${schedules.length ? indent(schedules) : '    none'}${active ? '\n  a schedule is active: traffic follows its matrix, so the loop below ends there, not at 100% local' : ''}
 try the loop:

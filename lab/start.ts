@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
 import { loadPolicyYaml } from '../shared/core/policy';
 import { labBanner } from './banner';
+import { labStateDir, resetLabStateDir } from './state-dir';
 import { startLab } from './world';
 
 /**
@@ -8,9 +8,18 @@ import { startLab } from './world';
  * seconds, where each gateway's traffic is served, each region's health and the mesh mode.
  */
 const port = Number(process.env.PORT ?? 8080);
-// The twins start fresh every time, so the product's state does too.
-rmSync('.regionshift/lab', { recursive: true, force: true });
-const lab = await startLab({ port, stateFile: '.regionshift/lab/state.db', log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+// The twins start fresh every time, so the product's state does too — this lab's only
+// (`.regionshift/lab-<port>` or `--state-dir <dir>`), so a second lab on another port keeps its own.
+let stateDir: string;
+try {
+  stateDir = labStateDir(port, process.argv.slice(2));
+} catch (err) {
+  // A bad flag is the user's input: say which, no stack trace.
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(2);
+}
+const stateFile = resetLabStateDir(stateDir);
+const lab = await startLab({ port, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
 process.stdout.write(
   labBanner({
@@ -25,6 +34,8 @@ process.stdout.write(
     policy: loadPolicyYaml(lab.policyYaml),
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
+    outlierDetection: lab.outlierDetection,
+    stateDir,
   }),
 );
 

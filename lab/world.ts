@@ -16,6 +16,7 @@ import { DEPLOYMENTS, DESTINATION_RULES } from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
+import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 
 /**
  * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
@@ -58,6 +59,8 @@ export interface Lab {
   policyYaml: string;
   /** How often the background ticker fires the scheduler. */
   tickMs: number;
+  /** The outlierDetection every seeded DestinationRule carries. */
+  outlierDetection: Record<string, unknown>;
   tick(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -79,6 +82,20 @@ export function labPolicyYaml(policyFile: string, overrides: Record<string, Reco
 
 const DEFAULT_TICK_MS = 5000;
 const DEFAULT_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 };
+
+/**
+ * The mesh as the product leaves it in normal times: failover mode from the policy's `failover`
+ * map (first target of each region), bare regions as the product sends ASM. Seeding it means the
+ * lab's first requests are already local instead of split over both regions until the first apply.
+ */
+export function seededFailover(policyYaml: string): LocalityLbSettingInput | null {
+  const policy = parseYaml(policyYaml) as { failover?: Record<string, unknown> };
+  const failover = Object.entries(policy.failover ?? {}).flatMap(([from, to]) => {
+    const first = Array.isArray(to) ? to[0] : to;
+    return typeof first === 'string' ? [{ from, to: first }] : [];
+  });
+  return failover.length > 0 ? { enabled: true, failover } : null;
+}
 
 function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
   for (const d of topology.deployments) {
@@ -133,8 +150,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
   const clusters = topology.regions.map((r) => r.cluster);
-  const controlPlane = await startLabControlPlane({ clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500 });
-  seed(controlPlane, topology, opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION);
+  const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy);
+  const controlPlane = await startLabControlPlane({
+    clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500,
+    asmInitialLocalityLb: seededFailover(policyYaml),
+  });
+  const outlierDetection = opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
+  seed(controlPlane, topology, outlierDetection);
 
   const stateFile = opts.stateFile ?? '.regionshift/lab-state.db';
   mkdirSync(path.dirname(stateFile), { recursive: true });
@@ -143,7 +165,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     REGIONSHIFT_STATE: 'sqlite',
     REGIONSHIFT_SQLITE_FILE: stateFile,
     REGIONSHIFT_LOG_FILE: path.join(path.dirname(stateFile), 'functions.log'),
-    REGIONSHIFT_POLICY: labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy),
+    REGIONSHIFT_POLICY: policyYaml,
     REGIONSHIFT_ALARM_TOKEN: secrets.alarmToken,
     REGIONSHIFT_CONTROL_SECRET: secrets.controlSecret,
     REGIONSHIFT_READ_TOKEN: secrets.readToken,
@@ -217,6 +239,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     secrets,
     policyYaml: env.REGIONSHIFT_POLICY as string,
     tickMs: opts.tickMs ?? DEFAULT_TICK_MS,
+    outlierDetection,
     tick,
     async stop() {
       if (ticker) clearInterval(ticker);

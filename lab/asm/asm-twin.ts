@@ -54,6 +54,12 @@ export interface AsmTwinOptions {
   kubeconfig: () => string;
   localityLbShape?: LocalityLbShape;
   localityLbEcho?: LocalityLbEcho;
+  /**
+   * The mesh-wide setting the mesh already serves when the twin starts (a mesh the product has
+   * run against before). Without it the data plane has no locality LB until the first update
+   * completes, and its first requests spread over every region.
+   */
+  initialLocalityLb?: LocalityLbSettingInput | null;
 }
 
 interface MeshRecord {
@@ -142,7 +148,7 @@ export class AsmTwin {
 
   constructor(private readonly opts: AsmTwinOptions) {
     const now = opts.clock.now();
-    this.mesh = { createdAt: now, updatedAt: now, live: null, pending: null };
+    this.mesh = { createdAt: now, updatedAt: now, live: opts.initialLocalityLb ? structuredClone(opts.initialLocalityLb) : null, pending: null };
     this.shape = opts.localityLbShape ?? 'array';
     this.echo = opts.localityLbEcho ?? { order: 'as-sent', localities: 'as-sent' };
     this.updateDelayMs = opts.updateDelayMs;

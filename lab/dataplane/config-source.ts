@@ -12,6 +12,10 @@ export interface OutlierDetectionSpec {
   interval?: string;
   baseEjectionTime?: string;
   maxEjectionPercent?: number;
+  /** Istio sets Envoy's healthy panic threshold from it whenever outlierDetection is set (0, panic off, when omitted). */
+  minHealthPercent?: number;
+  /** Deprecated Istio field: Istio maps it to Envoy's consecutive gateway failures (502/503/504) and turns 5xx ejection off. */
+  consecutiveErrors?: number;
 }
 
 /** The effective traffic policy for one host (service), after DestinationRule-over-mesh-wide precedence. */

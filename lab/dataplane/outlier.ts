@@ -4,16 +4,21 @@ import { floor, max, min } from './math';
 
 /**
  * Envoy's consecutive-error outlier detection, one detector per caller proxy and upstream
- * cluster (each sidecar keeps its own, so every caller ejects a dead endpoint by itself):
- * - the Nth consecutive 5xx (or gateway error 502/503/504, when that is configured) ejects the
- *   host inline, unless the hosts already ejected are `maxEjectionPercent` or more of the
- *   cluster — with none ejected the first one always goes;
+ * cluster (each sidecar keeps its own, so every caller ejects a dead endpoint by itself), as
+ * Envoy's `outlier_detection_impl.cc` does it:
+ * - a 5xx counts towards consecutive 5xx; a 502/503/504 also counts towards consecutive gateway
+ *   failures, and any other 5xx resets that count; a non-5xx resets both;
+ * - the count reaching its threshold ejects the host inline if (ejected + 1) / hosts ≤
+ *   `maxEjectionPercent` (`ejectHost`); Istio never sets `always_eject_one_host`, so below
+ *   that share nothing is ejected at all (10% of 3 hosts: none);
  * - an ejected host is unhealthy for `baseEjectionTime` × its ejection count (capped at 300 s,
  *   Envoy's max_ejection_time); it comes back on the first `interval` sweep after that;
  * - each sweep that finds a host healthy lowers its ejection count by one, so a host that
  *   flaps is kept out longer and one that stays healthy is forgiven.
- * Istio's defaults, used when the DestinationRule omits a field: 5 consecutive 5xx, interval
- * 10 s, base ejection 30 s, max ejection 10%.
+ * The DestinationRule → Envoy mapping is Istio's `applyOutlierDetection`: a field left out keeps
+ * Envoy's default (5 consecutive 5xx, gateway failures counted but not enforced, interval 10 s,
+ * base ejection 30 s, max ejection 10%); `minHealthPercent` becomes the panic threshold (0 when
+ * omitted: panic off); the deprecated `consecutiveErrors` ejects on gateway errors only.
  */
 
 export interface OutlierSettings {
@@ -22,19 +27,43 @@ export interface OutlierSettings {
   intervalMs: number;
   baseEjectionMs: number;
   maxEjectionPercent: number;
+  /** Envoy's healthy_panic_threshold for the cluster, from Istio's `minHealthPercent` (0: never panic). */
+  panicThresholdPercent: number;
 }
 
 const MAX_EJECTION_MS = 300_000;
 
 export function outlierSettings(spec: OutlierDetectionSpec): OutlierSettings {
   const ms = (v: string | undefined, fallback: number) => (v === undefined ? fallback : parseDuration(v) ?? fallback);
+  // Envoy's defaults: consecutive_5xx 5 enforced; consecutive_gateway_failure 5 but enforcing 0.
+  let consecutive5xx = 5;
+  let consecutiveGateway = 0;
+  // Istio (older pilot, still accepted by the API): consecutiveErrors → gateway failures only, 5xx ejection off.
+  if (spec.consecutiveErrors !== undefined && spec.consecutiveErrors > 0) {
+    consecutiveGateway = spec.consecutiveErrors;
+    consecutive5xx = 0;
+  }
+  // The newer fields, applied after it as pilot does, win when both are set.
+  if (spec.consecutive5xxErrors !== undefined) consecutive5xx = spec.consecutive5xxErrors;
+  if (spec.consecutiveGatewayErrors !== undefined) consecutiveGateway = spec.consecutiveGatewayErrors;
   return {
-    consecutive5xx: spec.consecutive5xxErrors ?? 5,
-    consecutiveGateway: spec.consecutiveGatewayErrors ?? 0,
+    consecutive5xx,
+    consecutiveGateway,
     intervalMs: max(1, ms(spec.interval, 10_000)),
     baseEjectionMs: ms(spec.baseEjectionTime, 30_000),
-    maxEjectionPercent: spec.maxEjectionPercent ?? 10,
+    // Pilot sets max_ejection_percent only when > 0; otherwise Envoy's 10% stands.
+    maxEjectionPercent: spec.maxEjectionPercent !== undefined && spec.maxEjectionPercent > 0 ? min(100, spec.maxEjectionPercent) : 10,
+    panicThresholdPercent: spec.minHealthPercent !== undefined && spec.minHealthPercent > 0 ? min(100, spec.minHealthPercent) : 0,
   };
+}
+
+/**
+ * Envoy's `ejectHost` admission (1.31 and later, `always_eject_one_host` unset as Istio leaves it):
+ * eject when the ejected share, counting this host, stays within max_ejection_percent.
+ */
+export function mayEject(ejected: number, hosts: number, maxEjectionPercent: number): boolean {
+  if (hosts <= 0) return false;
+  return (100 * (ejected + 1)) / hosts <= maxEjectionPercent;
 }
 
 interface HostOutlierState {
@@ -80,14 +109,16 @@ export class OutlierDetector {
     }
     h.consecutive5xx++;
     if (status >= 502 && status <= 504) h.consecutiveGateway++;
+    else h.consecutiveGateway = 0;
     // A host ejected already (a panic pick, or a request routed before the ejection) only counts.
     if (h.ejectedAt !== null) return;
     const by5xx = this.settings.consecutive5xx > 0 && h.consecutive5xx >= this.settings.consecutive5xx;
     const byGateway = this.settings.consecutiveGateway > 0 && h.consecutiveGateway >= this.settings.consecutiveGateway;
     if (!by5xx && !byGateway) return;
-    h.consecutive5xx = 0;
-    h.consecutiveGateway = 0;
-    if ((100 * this.ejectedCount) / max(1, clusterSize) >= this.settings.maxEjectionPercent) return;
+    // Envoy resets the counter that fired, whether or not the ejection was allowed.
+    if (by5xx) h.consecutive5xx = 0;
+    if (byGateway) h.consecutiveGateway = 0;
+    if (!mayEject(this.ejectedCount, clusterSize, this.settings.maxEjectionPercent)) return;
     h.ejections++;
     h.ejectedAt = now;
     this.ejectedCount++;

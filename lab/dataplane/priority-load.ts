@@ -12,13 +12,16 @@ import { floor, min } from './math';
  *   total of 100 the load waterfalls from P0 and spills the shortfall to P1, P2…; rounding
  *   leftovers go to the first level with any availability;
  * - when the normalized total is below 100, a level whose healthy share is below the panic
- *   threshold (50%) routes to all its hosts, healthy or not; when every level is in panic the
- *   load is split by host count instead;
+ *   threshold routes to all its hosts, healthy or not; when every level is in panic the load is
+ *   split by host count instead. The threshold is Envoy's default 50% only for a cluster Istio
+ *   sends without outlierDetection; with it, Istio sets it from `minHealthPercent`, 0 when
+ *   omitted, and 0 means never panic: with every host ejected there is no host (503);
  * - in distribute mode (one level, weighted localities) a locality's effective weight is its
  *   weight × min(1, 1.4 × healthy / hosts).
  */
 
 export const OVERPROVISIONING_PERCENT = 140;
+/** Envoy's default healthy_panic_threshold (clusters without outlierDetection). */
 export const PANIC_THRESHOLD_PERCENT = 50;
 
 export interface LevelHealth {
@@ -32,7 +35,7 @@ export interface PriorityLoad {
   panic: boolean[];
 }
 
-export function priorityLoad(levels: LevelHealth[]): PriorityLoad {
+export function priorityLoad(levels: LevelHealth[], panicThresholdPercent = PANIC_THRESHOLD_PERCENT): PriorityLoad {
   const n = levels.length;
   const load = new Array<number>(n).fill(0);
   const panic = new Array<boolean>(n).fill(false);
@@ -42,8 +45,13 @@ export function priorityLoad(levels: LevelHealth[]): PriorityLoad {
   if (normalizedTotal < 100) {
     levels.forEach((l, i) => {
       const healthyPercent = l.hosts === 0 ? 0 : (100 * l.healthy) / l.hosts;
-      panic[i] = healthyPercent < PANIC_THRESHOLD_PERCENT;
+      panic[i] = healthyPercent < panicThresholdPercent;
     });
+  }
+  if (normalizedTotal === 0 && !panic.some(Boolean)) {
+    // Panic off and nothing healthy: Envoy gives P0 the load and finds no host in it.
+    load[0] = 100;
+    return { load, panic };
   }
   if (panic.every(Boolean)) {
     // Total panic: Envoy splits by host count and ignores health everywhere.
@@ -102,16 +110,16 @@ function pickInLevel(lvl: PriorityLevel, inPanic: boolean, healthy: HostHealth, 
 }
 
 /** Pick the endpoint for one request, or null when the layout has no hosts (Envoy's "no healthy upstream"). */
-export function chooseHost(layout: EndpointLayout, healthy: HostHealth, rand: SeededRandom): Pod | null {
+export function chooseHost(layout: EndpointLayout, healthy: HostHealth, rand: SeededRandom, panicThresholdPercent = PANIC_THRESHOLD_PERCENT): Pod | null {
   const { levels } = layout;
   if (levels.length === 0) return null;
   if (levels.length === 1) {
     const only = levels[0] as PriorityLevel;
     const h = countHealthy(only.hosts, healthy);
     // One level takes all the load; below the threshold its availability is under 100 too, so it panics.
-    return pickInLevel(only, (100 * h) / only.hosts.length < PANIC_THRESHOLD_PERCENT, healthy, rand);
+    return pickInLevel(only, (100 * h) / only.hosts.length < panicThresholdPercent, healthy, rand);
   }
-  const { load, panic } = priorityLoad(levels.map((l) => ({ hosts: l.hosts.length, healthy: countHealthy(l.hosts, healthy) })));
+  const { load, panic } = priorityLoad(levels.map((l) => ({ hosts: l.hosts.length, healthy: countHealthy(l.hosts, healthy) })), panicThresholdPercent);
   let r = rand.int(100);
   for (let i = 0; i < levels.length; i++) {
     r -= load[i] as number;

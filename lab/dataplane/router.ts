@@ -138,7 +138,8 @@ export class MeshRouter {
       cluster.layouts.set(layoutKey, layout);
     }
     const detector = this.detector(caller.proxyId, cluster, now);
-    const pod = detector ? chooseHost(layout, (p) => !detector.isEjected(p.id, now), rand) : chooseHost(layout, () => true, rand);
+    // Without outlierDetection nothing is ever ejected, so Envoy's default threshold never matters.
+    const pod = detector ? chooseHost(layout, (p) => !detector.isEjected(p.id, now), rand, detector.settings.panicThresholdPercent) : chooseHost(layout, () => true, rand);
     return pod ? { kind: 'pod', pod, cluster } : { kind: 'no-upstream', service: host };
   }
 

@@ -1,3 +1,4 @@
+import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../../shared/ports/clock';
@@ -37,6 +38,8 @@ export interface LabControlPlaneOptions {
   clock?: Clock;
   /** How long an ASM update keeps the mesh `updating`, in lab-clock ms (default 3000). */
   asmUpdateDelayMs?: number;
+  /** ASM's mesh-wide locality LB at start (see AsmTwin's initialLocalityLb). */
+  asmInitialLocalityLb?: LocalityLbSettingInput | null;
   port?: number;
 }
 
@@ -91,6 +94,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     updateDelayMs: opts.asmUpdateDelayMs ?? 3000,
     authenticator,
     kubeconfig: () => kubeconfig(MESH_SCOPE),
+    ...(opts.asmInitialLocalityLb ? { initialLocalityLb: opts.asmInitialLocalityLb } : {}),
   });
   const cs = new CsTwin({ clock, clusterIds: opts.clusters, authenticator, kubeconfig });
   const routing = new LabRoutingSource({ store, pods, meshScope: MESH_SCOPE, meshWideLocalityLb: () => asm.servedLocalityLb() });

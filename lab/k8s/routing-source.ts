@@ -50,7 +50,7 @@ function byCreation(a: K8sObject, b: K8sObject): number {
   return a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
 }
 
-const OUTLIER_FIELDS = ['consecutive5xxErrors', 'consecutiveGatewayErrors', 'interval', 'baseEjectionTime', 'maxEjectionPercent'] as const;
+const OUTLIER_FIELDS = ['consecutive5xxErrors', 'consecutiveGatewayErrors', 'consecutiveErrors', 'interval', 'baseEjectionTime', 'maxEjectionPercent', 'minHealthPercent'] as const;
 
 function outlierDetectionOf(raw: Record<string, unknown> | null | undefined): OutlierDetectionSpec | null {
   if (!raw) return null;

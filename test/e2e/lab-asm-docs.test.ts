@@ -21,6 +21,13 @@ afterAll(async () => {
 
 const reviewsLocality = () => lab.controlPlane.routing.trafficPolicy('reviews').localityLb;
 
+test('a freshly started lab already serves the seeded failover mode: its first requests are local, not split 50/50', async () => {
+  // No wait: ASM's first update is still rolling out (1.5 s), so this is the seed the twin started with.
+  expect(reviewsLocality()?.failover).toEqual([{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }]);
+  const hz = await sendRequests(lab, 'gw-hangzhou', 500);
+  expect({ failed: hz.failed, reviewsLocal: share(hz, 'reviews', 'cn-hangzhou') }).toEqual({ failed: 0, reviewsLocal: 100 });
+});
+
 test('all healthy: regionshift puts the mesh in failover mode and local reviews are preferred', async () => {
   await waitFor('failover mode on the mesh', () => (reviewsLocality()?.failover?.length ?? 0) > 0);
   const hz = await sendRequests(lab, 'gw-hangzhou', 1000);

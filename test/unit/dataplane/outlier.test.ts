@@ -4,9 +4,9 @@ const T = 1_767_225_600_000;
 
 describe('outlierSettings', () => {
   test('Istio defaults fill what the DestinationRule leaves out', () => {
-    expect(outlierSettings({})).toEqual({ consecutive5xx: 5, consecutiveGateway: 0, intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionPercent: 10 });
-    expect(outlierSettings({ consecutive5xxErrors: 2, interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: 100, consecutiveGatewayErrors: 3 }))
-      .toEqual({ consecutive5xx: 2, consecutiveGateway: 3, intervalMs: 1_000, baseEjectionMs: 120_000, maxEjectionPercent: 100 });
+    expect(outlierSettings({})).toEqual({ consecutive5xx: 5, consecutiveGateway: 0, intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionPercent: 10, panicThresholdPercent: 0 });
+    expect(outlierSettings({ consecutive5xxErrors: 2, interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: 100, consecutiveGatewayErrors: 3, minHealthPercent: 30 }))
+      .toEqual({ consecutive5xx: 2, consecutiveGateway: 3, intervalMs: 1_000, baseEjectionMs: 120_000, maxEjectionPercent: 100, panicThresholdPercent: 30 });
   });
 });
 
@@ -33,13 +33,14 @@ describe('OutlierDetector', () => {
     expect(d.isEjected('b', T)).toBe(true);
   });
 
-  test('maxEjectionPercent caps ejections, but the first one always goes', () => {
+  test('maxEjectionPercent caps ejections, counting the host about to go (no first one for free)', () => {
     const d = new OutlierDetector(outlierSettings({ maxEjectionPercent: 10 }), T);
     fail(d, 'a', 5);
     fail(d, 'b', 5);
-    expect([d.isEjected('a', T), d.isEjected('b', T)]).toEqual([true, false]);
+    expect([d.isEjected('a', T), d.isEjected('b', T)]).toEqual([false, false]);
     const half = new OutlierDetector(outlierSettings({ maxEjectionPercent: 50 }), T);
     for (const h of ['a', 'b', 'c']) fail(half, h, 5);
+    // 4 hosts: (0+1)/4 and (1+1)/4 are within 50%, (2+1)/4 is not.
     expect(['a', 'b', 'c'].map((h) => half.isEjected(h, T))).toEqual([true, true, false]);
   });
 
@@ -59,7 +60,7 @@ describe('OutlierDetector', () => {
   });
 
   test('a host that leaves the cluster is forgotten, and its ejection no longer counts against the cap', () => {
-    const d = new OutlierDetector(outlierSettings({ maxEjectionPercent: 10 }), T);
+    const d = new OutlierDetector(outlierSettings({ maxEjectionPercent: 25 }), T);
     fail(d, 'a', 5);
     d.retain(new Set(['b', 'c']));
     expect(d.ejections(T)).toEqual([]);

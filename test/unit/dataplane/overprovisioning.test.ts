@@ -27,10 +27,15 @@ function zonalTopology(v1: number, v3: number, v2InShanghai = 4): Topology {
   });
 }
 
-/** Inject region-down on reviews-v3 in hangzhou, let the callers eject it, and measure the next batch. */
-function measureAfterEjection(v1: number, v3: number, v2InShanghai = 4) {
+/**
+ * Inject region-down on reviews-v3 in hangzhou, let the callers eject it, and measure the next batch.
+ * productpage has no outlier detection here: its one pod passes reviews' 5xx on, and with
+ * detection on the gateway would eject it (panic off) and the test would measure that instead.
+ */
+function measureAfterEjection(v1: number, v3: number, v2InShanghai = 4, outlierDetection = failoverPolicy.outlierDetection) {
   const { topology, config, faults, dataPlane } = labFixture({ topology: zonalTopology(v1, v3, v2InShanghai) });
-  config.setPolicyEverywhere(topology, failoverPolicy);
+  config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection });
+  config.setPolicy('productpage', { ...failoverPolicy, outlierDetection: null });
   faults.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v3' });
   dataPlane.send('gw-hangzhou', 300);
   const ejected = dataPlane.ejections().filter((e) => e.cluster === 'reviews|').map((e) => e.hostId).sort();
@@ -71,8 +76,16 @@ describe('overprovisioning and panic through the data plane', () => {
     expect(result.served['cn-hangzhou/reviews/v3']).toBeUndefined();
   });
 
-  test('below 50% healthy in total (no remote endpoints): panic routes to every host, ejected or not', () => {
+  test('below 50% healthy in total (no remote endpoints), panic off as Istio sets it: every request goes to the one healthy host', () => {
     const { ejected, result } = measureAfterEjection(1, 3, 0);
+
+    expect(ejected).toEqual(['c-hangzhou/default/reviews-v3-0', 'c-hangzhou/default/reviews-v3-1', 'c-hangzhou/default/reviews-v3-2']);
+    expect(result.failed).toBe(0);
+    expect(result.served['cn-hangzhou/reviews/v1']).toBe(4000);
+  });
+
+  test('below 50% healthy in total with minHealthPercent 50: panic routes to every host, ejected or not', () => {
+    const { ejected, result } = measureAfterEjection(1, 3, 0, { ...failoverPolicy.outlierDetection, minHealthPercent: 50 });
 
     expect(ejected).toEqual(['c-hangzhou/default/reviews-v3-0', 'c-hangzhou/default/reviews-v3-1', 'c-hangzhou/default/reviews-v3-2']);
     // Three of four hosts are dead and chosen anyway: ~75% fail. Without panic none would.
