@@ -75,7 +75,7 @@ export function labPolicyYaml(policyFile: string, overrides: Record<string, Reco
 
 const DEFAULT_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 };
 
-function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
+export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.
