@@ -29,7 +29,7 @@ export interface FunctionsHost {
   stop(): Promise<void>;
 }
 
-export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<FunctionsHost> {
+export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Record<string, unknown>) => void } = {}): Promise<FunctionsHost> {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
   const stateFile = path.join(dir, 'state.db');
   // Nothing another harness in this process left behind (a lab's executor URL, policy, log file).
@@ -47,12 +47,12 @@ export async function startFunctionsHost(opts: { clock?: Clock } = {}): Promise<
   const scaler = new FakeClusterScaler(clock);
   const store = new SqliteStateStore(stateFile);
   let runtime: Promise<Runtime> | null = null;
-  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: () => undefined }));
+  const getRuntime = (ctx: FcContext) => (runtime ??= buildRuntime(env, ctx, { mesh, scaler, clock, store, log: opts.log ?? (() => undefined) }));
   const host = await startFcHost({
     sYamlPath: 's.yaml',
     port: 0,
     env,
-    log: () => undefined,
+    log: opts.log ?? (() => undefined),
     loadHandler: async (key) => {
       const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
       return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
