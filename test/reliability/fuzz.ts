@@ -116,7 +116,7 @@ function deepJson(depth: number): string {
 /** Spoil a JSON-able sample one way; returns the body and the content type to send. */
 function spoil(sample: Record<string, unknown>, mutation: Mutation, d: Draw, asForm = false): { body: string; contentType: string } {
   const ct = asForm ? 'application/x-www-form-urlencoded' : 'application/json';
-  const encode = (o: Record<string, unknown>) => (asForm ? new URLSearchParams(Object.entries(o).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString() : JSON.stringify(o));
+  const encode = (o: Record<string, unknown>) => (asForm ? new URLSearchParams(Object.entries(o).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString() : JSON.stringify(o));
   const keys = Object.keys(sample);
   const key = keys.length ? choose(keys, d.pick) : 'x';
   switch (mutation) {

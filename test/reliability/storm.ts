@@ -46,6 +46,7 @@ export interface StormResult {
 interface WorkerReport { index: number; sent: number; statuses: Record<string, number>; errors: string[]; startedAt: number; endedAt: number }
 
 function startWorker(env: Record<string, string>, args: number[]): { ready: Promise<void>; go: () => void; report: Promise<WorkerReport> } {
+  // Through tsx: the local FC host imports each function's handler.ts by the name s.yaml gives it.
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/storm-worker.ts', ...args.map(String)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
