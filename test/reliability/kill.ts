@@ -44,7 +44,7 @@ export interface KillCase { boundary: number; label: string; mode: KillMode; kil
 
 export interface KillResult { boundaries: number; cases: KillCase[]; wallMs: number }
 
-const collapse = (xs: readonly (number | string)[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
+export const collapse = (xs: readonly (number | string)[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
 const STEP_GAP_MS = 200_000;
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {
@@ -57,7 +57,7 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 }
 
 /** Which step effect a request to the twins is, if any. */
-function classify(method: string, url: string, body: string): { key: string; effect: Boundary['effect']; replicas?: number; config?: string } | null {
+export function classify(method: string, url: string, body: string): { key: string; effect: Boundary['effect']; replicas?: number; config?: string } | null {
   const scale = /^\/k8s\/([^/]+)\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/.exec(url.split('?')[0] ?? '');
   if (scale && method === 'PATCH') {
     const replicas = (JSON.parse(body) as { spec?: { replicas?: number } }).spec?.replicas ?? -1;
