@@ -54,7 +54,7 @@ export interface FuzzResult {
   wallMs: number;
 }
 
-const INJECTION = ["' OR '1'='1' --", '"; DROP TABLE mesh_state; --', '${jndi:ldap://127.0.0.1/a}', '<script>alert(1)</script>', '../../../../etc/passwd', '%00%0d%0aSet-Cookie: a=b', '{{7*7}}', '$(touch /tmp/x)', '__proto__', 'constructor'];
+const INJECTION = ["' OR '1'='1' --", '"; DROP TABLE mesh_state; --', '${jndi:ldap://127.0.0.1/a}', '<script>alert(1)</script>', '../../../../etc/passwd', '%00%0d%0aSet-Cookie: a=b', '{{7*7}}', '$(touch pwned)', '__proto__', 'constructor'];
 const ODD_UNICODE = ['\u0000', '\uD800', '\uDFFF', '\u202Eevil', '\uFEFF', 'é\u0301', '🚨'.repeat(50), '\u2028\u2029', 'ｃｎ－ｈａｎｇｚｈｏｕ', 'İı'];
 const CONTENT_TYPES = ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/json', ''];
 const HUGE_BYTES = Number(process.env.RELIABILITY_FUZZ_HUGE_BYTES ?? 2 * 1024 * 1024);
