@@ -19,6 +19,8 @@ if (process.argv[2] === 'ingest') {
   // Stamped now, so that no staleness rule can set it aside.
   const alert = new URLSearchParams(readFileSync('events/alarms/cms-callback-alert.txt', 'utf8').trim());
   alert.set('timestamp', String(clock.now()));
+  // CRITICAL: the region is down, an urgent drain (no readiness wait). WARN: degraded, a shift that waits for readiness.
+  alert.set('triggerLevel', process.env.REL_ALARM_LEVEL ?? 'CRITICAL');
   await ingestAlarms(runtime, [parseCmsCallback(alert.toString(), 'application/x-www-form-urlencoded')], 'cms');
 } else {
   await runtime.engine.tick();

@@ -40,7 +40,9 @@ interface RunRecord {
   endMesh: string;
 }
 
-export interface KillCase { boundary: number; label: string; mode: KillMode; killed: boolean; resumed: boolean; once: boolean; sameEnd: boolean; processes: number; resent: number; problem?: string }
+export type KillScenario = 'down' | 'degraded';
+
+export interface KillCase { scenario: KillScenario; boundary: number; label: string; mode: KillMode; killed: boolean; resumed: boolean; once: boolean; sameEnd: boolean; processes: number; resent: number; problem?: string }
 
 export interface KillResult { boundaries: number; cases: KillCase[]; wallMs: number }
 
@@ -115,12 +117,12 @@ async function runChild(env: Record<string, string>, mode: 'ingest' | 'tick', tr
 }
 
 /** One drain, killed at boundary `killAt` (1-based; 0 = never), resumed by ticks until done. */
-async function runOnce(killAt: number, mode: KillMode, maxProcesses: number): Promise<RunRecord> {
+async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, maxProcesses: number): Promise<RunRecord> {
   const twins: Twins = await startTwins({ asmUpdateDelayMs: 200 });
   const stateFile = path.join(twins.dir, 'kill-state.db');
   const rec: RunRecord = { boundaries: [], replicas: {}, meshConfigs: [], sent: 0, killedAt: null, processes: 0, planStatus: 'none', endReplicas: {}, endMesh: '' };
   let current: ChildProcess | null = null;
-  const seenReads = new Set<string>();
+  const seenLabels = new Set<string>();
   let killed = false;
   const killNow = (index: number) => {
     killed = true;
@@ -130,9 +132,12 @@ async function runOnce(killAt: number, mode: KillMode, maxProcesses: number): Pr
   const proxy = await startProxy(twins.controlPlane.baseUrl, {
     before(e) {
       // A boundary is each scale and mesh request, and the first readiness read of each Deployment.
-      if (e.effect === 'ready' && seenReads.has(e.key)) return { index: 0, kill: false };
-      if (e.effect === 'ready') seenReads.add(e.key);
-      rec.boundaries.push({ label: `${e.effect} ${e.key}${e.replicas !== undefined ? ` → ${e.replicas}` : ''}`, effect: e.effect });
+      // The same effect asked for again (the scale-ups are started together, then each step scales to
+      // the same count; the readiness polls) is not a new boundary.
+      const label = `${e.effect} ${e.key}${e.replicas !== undefined ? ` → ${e.replicas}` : ''}`;
+      if (seenLabels.has(label)) return { index: 0, kill: false };
+      seenLabels.add(label);
+      rec.boundaries.push({ label, effect: e.effect });
       const index = rec.boundaries.length;
       const kill = !killed && mode === 'before' && index === killAt;
       if (kill) killNow(index);
@@ -154,20 +159,26 @@ async function runOnce(killAt: number, mode: KillMode, maxProcesses: number): Pr
     const setup = await buildRuntime(direct, { requestId: 'kill-setup' }, { log: () => undefined });
     await setup.engine.tick();
     await setup.store.close();
-    const env = { ...direct, REGIONSHIFT_ASM_ENDPOINT: `${proxy.url}/asm`, REGIONSHIFT_CS_ENDPOINT: `${proxy.url}/cs` };
+    const env = { ...direct, REGIONSHIFT_ASM_ENDPOINT: `${proxy.url}/asm`, REGIONSHIFT_CS_ENDPOINT: `${proxy.url}/cs`, REL_ALARM_LEVEL: scenario === 'down' ? 'CRITICAL' : 'WARN' };
     const store = new SqliteStateStore(stateFile);
     try {
-      let planId: string | null = null;
+      const setupSeq = (await store.listEvents('bookinfo', { limit: 1 }))[0]?.seq ?? 0;
+      let planCount = -1;
       for (let p = 0; p < maxProcesses; p++) {
         rec.processes++;
         const tChild = Date.now();
         const out = await runChild({ ...env, REL_CLOCK_OFFSET_MS: String(p * STEP_GAP_MS) }, p === 0 ? 'ingest' : 'tick', (c) => { current = c; });
-        if (process.env.RELIABILITY_DEBUG) process.stderr.write(`kill run ${killAt}/${mode}: process ${p} took ${Date.now() - tChild} ms (${out.signal ?? out.code})\n`);
+        if (process.env.RELIABILITY_DEBUG) process.stderr.write(`kill run ${scenario} ${killAt}/${mode}: process ${p} took ${Date.now() - tChild} ms (${out.signal ?? out.code})\n`);
         if (out.code !== 0 && out.signal !== 'SIGKILL') throw new Error(`process ${p} exited with ${out.code}: ${out.err}`);
-        planId ??= (await store.listEvents('bookinfo', { limit: 50 })).find((e) => e.kind === 'decision' && ((e.detail as { steps?: Array<{ kind: string }> }).steps ?? []).some((s) => s.kind === 'mesh') && e.actor === 'cms')?.planId ?? null;
-        const plan = planId ? await store.getPlan('bookinfo', planId) : null;
-        rec.planStatus = plan?.status ?? 'none';
-        if (plan && plan.status !== 'pending') break;
+        // Every plan with steps committed since the setup (the alarm's, and any a later tick made) must end done.
+        const planIds = [...new Set((await store.listEvents('bookinfo', { limit: 500 }))
+          .filter((e) => e.seq > setupSeq && e.kind === 'decision' && e.planId && ((e.detail as { steps?: unknown[] }).steps ?? []).length > 0)
+          .map((e) => e.planId as string))];
+        const statuses = await Promise.all(planIds.map(async (id) => (await store.getPlan('bookinfo', id))?.status ?? 'missing'));
+        rec.planStatus = statuses.length === 0 ? 'none' : statuses.includes('failed') ? 'failed' : statuses.every((st) => st === 'done') ? 'done' : 'pending';
+        // Done once a tick after the alarm found nothing new to plan (a degraded region's shift may wait for the tick).
+        if (rec.planStatus === 'failed' || (rec.planStatus === 'done' && p >= 1 && planIds.length === planCount)) break;
+        planCount = planIds.length;
       }
     } finally {
       await store.close();
@@ -186,36 +197,40 @@ async function runOnce(killAt: number, mode: KillMode, maxProcesses: number): Pr
   }
 }
 
-export async function runKillChecks(opts: { modes: KillMode[]; maxProcesses?: number; only?: number[] }): Promise<KillResult> {
+export async function runKillChecks(opts: { modes: KillMode[]; scenarios?: KillScenario[]; maxProcesses?: number; only?: number[] }): Promise<KillResult> {
   const t0 = Date.now();
   const max = opts.maxProcesses ?? 5;
-  const base = await runOnce(0, 'after', max);
-  if (base.planStatus !== 'done') throw new Error(`the undisturbed drain did not finish (plan ${base.planStatus}); boundaries seen: ${base.boundaries.map((b) => b.label).join(', ')}`);
   const cases: KillCase[] = [];
-  const want = Object.fromEntries(Object.entries(base.replicas).map(([k, v]) => [k, collapse(v)]));
-  for (let k = 1; k <= base.boundaries.length; k++) {
-    if (opts.only && !opts.only.includes(k)) continue;
-    for (const mode of opts.modes) {
-      const label = base.boundaries[k - 1]?.label ?? '?';
-      let r: RunRecord;
-      try {
-        r = await runOnce(k, mode, max);
-      } catch (e) {
-        cases.push({ boundary: k, label, mode, killed: false, resumed: false, once: false, sameEnd: false, processes: 0, resent: 0, problem: (e as Error).message.slice(0, 300) });
-        continue;
+  let boundaries = 0;
+  for (const scenario of opts.scenarios ?? ['down', 'degraded']) {
+    const base = await runOnce(scenario, 0, 'after', max);
+    if (base.planStatus !== 'done') throw new Error(`the undisturbed ${scenario} plan did not finish (plan ${base.planStatus}); boundaries seen: ${base.boundaries.map((b) => b.label).join(', ')}`);
+    boundaries += base.boundaries.length;
+    const want = Object.fromEntries(Object.entries(base.replicas).map(([k, v]) => [k, collapse(v)]));
+    for (let k = 1; k <= base.boundaries.length; k++) {
+      if (opts.only && !opts.only.includes(k)) continue;
+      for (const mode of opts.modes) {
+        const label = base.boundaries[k - 1]?.label ?? '?';
+        let r: RunRecord;
+        try {
+          r = await runOnce(scenario, k, mode, max);
+        } catch (e) {
+          cases.push({ scenario, boundary: k, label, mode, killed: false, resumed: false, once: false, sameEnd: false, processes: 0, resent: 0, problem: (e as Error).message.slice(0, 300) });
+          continue;
+        }
+        const got = Object.fromEntries(Object.entries(r.replicas).map(([key, v]) => [key, collapse(v)]));
+        const once = JSON.stringify(got, Object.keys(got).sort()) === JSON.stringify(want, Object.keys(want).sort()) && JSON.stringify(collapse(r.meshConfigs)) === JSON.stringify(collapse(base.meshConfigs));
+        const sameEnd = JSON.stringify(r.endReplicas) === JSON.stringify(base.endReplicas) && r.endMesh === base.endMesh;
+        const problems: string[] = [];
+        if (r.planStatus !== 'done') problems.push(`plan ${r.planStatus} after ${r.processes} processes`);
+        if (!once) problems.push(`effects ${JSON.stringify(got)} mesh×${collapse(r.meshConfigs).length} vs ${JSON.stringify(want)} mesh×${collapse(base.meshConfigs).length}`);
+        if (!sameEnd) problems.push(`end ${JSON.stringify(r.endReplicas)} vs ${JSON.stringify(base.endReplicas)}`);
+        cases.push({
+          scenario, boundary: k, label, mode, killed: r.killedAt !== null, resumed: r.planStatus === 'done', once, sameEnd, processes: r.processes, resent: r.sent - base.sent,
+          ...(problems.length ? { problem: problems.join('; ') } : {}),
+        });
       }
-      const got = Object.fromEntries(Object.entries(r.replicas).map(([key, v]) => [key, collapse(v)]));
-      const once = JSON.stringify(got, Object.keys(got).sort()) === JSON.stringify(want, Object.keys(want).sort()) && JSON.stringify(collapse(r.meshConfigs)) === JSON.stringify(collapse(base.meshConfigs));
-      const sameEnd = JSON.stringify(r.endReplicas) === JSON.stringify(base.endReplicas) && r.endMesh === base.endMesh;
-      const problems: string[] = [];
-      if (r.planStatus !== 'done') problems.push(`plan ${r.planStatus} after ${r.processes} processes`);
-      if (!once) problems.push(`effects ${JSON.stringify(got)} mesh×${collapse(r.meshConfigs).length} vs ${JSON.stringify(want)} mesh×${collapse(base.meshConfigs).length}`);
-      if (!sameEnd) problems.push(`end ${JSON.stringify(r.endReplicas)} vs ${JSON.stringify(base.endReplicas)}`);
-      cases.push({
-        boundary: k, label, mode, killed: r.killedAt !== null, resumed: r.planStatus === 'done', once, sameEnd, processes: r.processes, resent: r.sent - base.sent,
-        ...(problems.length ? { problem: problems.join('; ') } : {}),
-      });
     }
   }
-  return { boundaries: base.boundaries.length, cases, wallMs: Date.now() - t0 };
+  return { boundaries, cases, wallMs: Date.now() - t0 };
 }

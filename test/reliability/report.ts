@@ -41,9 +41,10 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('  the state or audited as lapsed by a cap (lost = neither); no region\'s health transition is recorded twice in a row;');
   out.push('  the ASM twin accepted exactly one UpdateMeshFeature per committed plan with a mesh step; no plan is left with an');
   out.push('  unfinished step other than a delayed scale-down; every alarm was answered 200.');
-  out.push('- **kill -9** (`test/reliability/kill.ts`). A drain (cn-hangzhou down: scale-ups in cn-shanghai that wait for');
-  out.push('  readiness, the mesh change, delayed scale-downs in cn-hangzhou) runs in a child process against the twins through a');
-  out.push('  proxy, with a persistent SQLite state file. Its step boundaries are the requests that carry a step\'s effect: each');
+  out.push('- **kill -9** (`test/reliability/kill.ts`). Two plans, each run in a child process against the twins through a');
+  out.push('  proxy: a drain (cn-hangzhou down: urgent, so scale-ups in cn-shanghai, the mesh change at once, delayed scale-downs in');
+  out.push('  cn-hangzhou) and a shift (cn-hangzhou degraded: scale-ups that wait for readiness, then the mesh change), with a');
+  out.push('  persistent SQLite state file. Their step boundaries are the requests that carry a step\'s effect: each');
   out.push('  scale PATCH, the first readiness read of each Deployment, each UpdateMeshFeature. For every boundary k the child is');
   out.push('  SIGKILLed there (`after`: the twin applied the request and the process never heard back, so the journal does not');
   out.push('  know; `before`: the request never reached the twin), then fresh processes tick on a clock moved past the lease and');
@@ -66,6 +67,7 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('| `RELIABILITY_STORM_CONCURRENCY` | `8` | requests in flight per process |');
   out.push('| `RELIABILITY_STORM_BACKENDS` | `sqlite,tablestore` | state stores to storm |');
   out.push('| `RELIABILITY_KILL_MODES` | `after` | `after`, `before` or both (`after,before` doubles the runs) |');
+  out.push('| `RELIABILITY_KILL_SCENARIOS` | `down,degraded` | plans to kill: an urgent drain, and a shift that waits for readiness |');
   out.push('| `RELIABILITY_KILL_BOUNDARIES` | (all) | only these boundaries, e.g. `1,5` (a quick local run) |');
   out.push('| `RELIABILITY_REPORT` | `docs/reliability.md` | where to write this file (`none`: do not) |', '');
   out.push('The alarm callback URL the suite posts to comes from one helper, `alarmCallbackUrl` in `test/reliability/entry-points.ts`.', '');
@@ -98,8 +100,8 @@ export function renderReport(rows: Row[], x: Inputs): string {
     out.push('');
   }
   if (x.kill) {
-    out.push('### kill -9 runs', '', '| boundary | step effect | mode | killed | resumed | effects once | same end | processes | re-sent |', '|---|---|---|---|---|---|---|---|---|');
-    for (const k of x.kill.cases) out.push(`| ${k.boundary} | ${cell(k.label)} | ${k.mode} | ${k.killed ? 'yes' : 'no'} | ${k.resumed ? 'yes' : '**no**'} | ${k.once ? 'yes' : '**no**'} | ${k.sameEnd ? 'yes' : '**no**'} | ${k.processes} | ${k.resent} |`);
+    out.push('### kill -9 runs', '', '| plan | boundary | step effect | mode | killed | resumed | effects once | same end | processes | re-sent |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const k of x.kill.cases) out.push(`| ${k.scenario} | ${k.boundary} | ${cell(k.label)} | ${k.mode} | ${k.killed ? 'yes' : 'no'} | ${k.resumed ? 'yes' : '**no**'} | ${k.once ? 'yes' : '**no**'} | ${k.sameEnd ? 'yes' : '**no**'} | ${k.processes} | ${k.resent} |`);
     out.push('');
   }
   if (x.stale) {

@@ -7,7 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { runFuzz, type FuzzResult } from './fuzz';
-import { runKillChecks, type KillMode, type KillResult } from './kill';
+import { runKillChecks, type KillMode, type KillResult, type KillScenario } from './kill';
 import { runStaleChecks, type StaleCase } from './stale';
 import { runStorm, type StormResult } from './storm';
 import { renderReport, type Row } from './report';
@@ -32,6 +32,8 @@ export const config = {
   stormConcurrency: Math.max(1, num('RELIABILITY_STORM_CONCURRENCY', 8)),
   stormBackends: list('RELIABILITY_STORM_BACKENDS', 'sqlite,tablestore') as Array<'sqlite' | 'tablestore'>,
   killModes: list('RELIABILITY_KILL_MODES', 'after') as KillMode[],
+  /** down: an urgent drain (no readiness wait); degraded: a shift whose scale-ups wait for readiness. */
+  killScenarios: list('RELIABILITY_KILL_SCENARIOS', 'down,degraded') as KillScenario[],
   /** Only these boundaries (1-based), for a quick local run; empty: all. */
   killBoundaries: list('RELIABILITY_KILL_BOUNDARIES', '').map(Number),
   report: env.RELIABILITY_REPORT ?? 'docs/reliability.md',
@@ -87,14 +89,14 @@ for (const backend of config.stormBackends) {
   row(`${name}: plans left unfinished`, String(s.openPlansLeft), '0', s.openPlansLeft === 0, 'delayed scale-downs not yet due are not counted');
 }
 
-const kill: KillResult | null = await stage('kill', () => runKillChecks({ modes: config.killModes, ...(config.killBoundaries.length ? { only: config.killBoundaries } : {}) }));
+const kill: KillResult | null = await stage('kill', () => runKillChecks({ modes: config.killModes, scenarios: config.killScenarios, ...(config.killBoundaries.length ? { only: config.killBoundaries } : {}) }));
 if (kill) {
   const failed = kill.cases.filter((c) => !(c.killed && c.resumed && c.once && c.sameEnd));
-  row('kill -9: step boundaries of the drain', `${kill.boundaries} boundaries × ${config.killModes.join('+')} = ${kill.cases.length} runs`, 'every boundary', kill.cases.length === kill.boundaries * config.killModes.length || config.killBoundaries.length > 0, `${(kill.wallMs / 1000).toFixed(0)} s`);
+  row('kill -9: step boundaries of the plans', `${kill.boundaries} boundaries (${config.killScenarios.join(', ')}) × ${config.killModes.join('+')} = ${kill.cases.length} runs`, 'every boundary', kill.cases.length === kill.boundaries * config.killModes.length || config.killBoundaries.length > 0, `${(kill.wallMs / 1000).toFixed(0)} s`);
   row('kill -9: runs resumed to done after the lease', `${kill.cases.filter((c) => c.resumed).length}/${kill.cases.length}`, 'all', kill.cases.every((c) => c.resumed));
   row('kill -9: each step effect once', `${kill.cases.filter((c) => c.once).length}/${kill.cases.length}`, 'all', kill.cases.every((c) => c.once), `${kill.cases.reduce((n, c) => n + c.resent, 0)} idempotent requests re-sent on resume`);
   row('kill -9: same end state as an undisturbed drain', `${kill.cases.filter((c) => c.sameEnd).length}/${kill.cases.length}`, 'all', kill.cases.every((c) => c.sameEnd));
-  for (const c of failed) row(`kill -9 at ${c.boundary} (${c.label}, ${c.mode})`, 'failed', 'resumed, once', false, c.problem ?? (c.killed ? '' : 'the kill never happened'));
+  for (const c of failed) row(`kill -9 ${c.scenario} at ${c.boundary} (${c.label}, ${c.mode})`, 'failed', 'resumed, once', false, c.problem ?? (c.killed ? '' : 'the kill never happened'));
 }
 
 const stale: StaleCase[] | null = await stage('stale', () => runStaleChecks());
