@@ -97,7 +97,7 @@ export function seededFailover(policyYaml: string): LocalityLbSettingInput | nul
   return failover.length > 0 ? { enabled: true, failover } : null;
 }
 
-function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
+export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.

@@ -149,6 +149,9 @@ const routes: Route[] = [
   },
 ];
 
+/** The routes' methods and patterns, for tools that walk every route (the reliability suite's fuzzer). */
+export const controlRoutes: ReadonlyArray<Pick<Route, 'method' | 'pattern'>> = routes;
+
 function matchPattern(pattern: string, path: string): Record<string, string> | null {
   const want = pattern.split('/');
   const got = (path.length > 1 ? path.replace(/\/+$/, '') : path).split('/');

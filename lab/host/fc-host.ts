@@ -348,7 +348,14 @@ function routeEvents(fn: HostedFunction, body: Buffer): { events: Buffer | null;
   const matched = items.filter((item) => fn.eventPatterns.some((p) => matchesEventPattern(p, item)));
   const filteredOut = items.length - matched.length;
   if (matched.length === 0) return { events: null, filteredOut };
-  return { events: Buffer.from(JSON.stringify(batch ? matched : matched[0])), filteredOut };
+  // Delivered as put when nothing was dropped: the function gets the sender's bytes, however deep
+  // they nest (its own parser judges them), and this host never re-serializes what it cannot.
+  if (filteredOut === 0) return { events: body, filteredOut };
+  try {
+    return { events: Buffer.from(JSON.stringify(batch ? matched : matched[0])), filteredOut };
+  } catch {
+    return { problem: 'body: an event nests too deep to be delivered' };
+  }
 }
 
 function defaultEvery(intervalMs: number, fire: () => void): () => void {
