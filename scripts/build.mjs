@@ -1,5 +1,7 @@
-// Bundles each function listed in s.yaml into the folder its `code` names, one CommonJS file
-// per function, so what is deployed can never drift from what is built.
+// Bundles each function listed in s.yaml into the folder its `code` names, one CommonJS entry
+// file per function, so what is deployed can never drift from what is built. The cloud SDKs are
+// bundled on their own beside it (see LAZY_SDKS): the entry loads at cold start, an SDK only when
+// the function first uses it.
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,6 +50,98 @@ const machineOnlyModules = {
   },
 };
 
+/**
+ * The cloud SDKs (about 2.1 MB of the 3.9 MB a function held when they were bundled in): kept out
+ * of the entry and bundled each into `dist/<fn>/node_modules/<pkg>/index.js`, only for the
+ * functions whose code imports them. The runtime reaches them through `import()` (the state store,
+ * the adapters the policy names, the handoff), which esbuild turns into a `require` run on first
+ * use; Node resolves the bare name from the function's own folder, which FC uploads whole. So the
+ * cold `require` of the entry parses none of them.
+ */
+export const LAZY_SDKS = ['@alicloud/fc20230330', '@alicloud/pop-core', '@kubernetes/client-node', 'tablestore'];
+
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // tsconfig's strict implies alwaysStrict, which makes esbuild put "use strict" on top of the
+  // whole bundle. The tablestore SDK assigns undeclared loop variables (`for (key in …)`,
+  // `for (pro in …)`): fine in the sloppy CommonJS it was written as, a ReferenceError under
+  // strict mode. Our own code is ES modules and does not depend on the directive.
+  tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
+  legalComments: 'none',
+  // Smaller bundles parse faster on cold start; keepNames keeps error class names readable in logs.
+  minify: true,
+  keepNames: true,
+  logLevel: 'silent',
+  metafile: true,
+};
+
+/**
+ * What the code takes from each SDK, read from the bundled sources: `import { A, type B } from 'pkg'`
+ * names A (so the SDK's file is tree-shaken to what is used: the Kubernetes client alone is 3.6 MB
+ * whole, about 1.1 MB for the APIs used); a default, namespace or dynamic import needs all of it.
+ */
+function sdkImportsOf(files) {
+  const wanted = new Map();
+  for (const file of files) {
+    const text = readFileSync(path.join(root, file), 'utf8');
+    for (const pkg of LAZY_SDKS) {
+      const quoted = `['"]${pkg.replace(/[/.]/g, (c) => `\\${c}`)}['"]`;
+      if (!new RegExp(quoted).test(text)) continue;
+      const entry = wanted.get(pkg) ?? { all: false, names: new Set() };
+      wanted.set(pkg, entry);
+      for (const m of text.matchAll(new RegExp(`import\\s+(type\\s+)?([^;]*?)\\s+from\\s+${quoted}`, 'g'))) {
+        if (m[1]) continue; // types only
+        const clause = m[2].trim();
+        const named = /^\{([^}]*)\}$/.exec(clause);
+        if (!named) {
+          entry.all = true;
+          continue;
+        }
+        for (const part of named[1].split(',')) {
+          const name = part.trim();
+          if (name && !name.startsWith('type ')) entry.names.add(name.split(/\s+as\s+/)[0]);
+        }
+      }
+      if (new RegExp(`import\\(\\s*${quoted}`).test(text) || new RegExp(`require\\(\\s*${quoted}`).test(text)) entry.all = true;
+    }
+  }
+  return wanted;
+}
+
+/** One SDK as a self-contained CommonJS file: whole (`module.exports = require(pkg)`, its own shape) or the names used. */
+async function buildSdk(pkg, use, outfile) {
+  const contents = use.all || use.names.size === 0 ? `module.exports = require(${JSON.stringify(pkg)});` : `export { ${[...use.names].sort().join(', ')} } from ${JSON.stringify(pkg)};`;
+  const result = await build({
+    ...COMMON,
+    stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${pkg}.sdk.js` },
+    outfile,
+  });
+  return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+}
+
+/**
+ * zod's classic API re-exports every message locale (`z.locales`, about 260 KB minified, over a
+ * third of an entry) though it configures English only and the code uses no other: the entry
+ * gets a `locales` module with English alone. `z.locales.<other>` would be undefined in a bundle.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    // The CommonJS build (.cjs, what a `require` resolves to) or the ES one (.js).
+    b.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: path.join(args.resolveDir, '..', 'locales', `en-only${path.extname(args.path)}`), namespace: 'zod-en' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+      contents: args.path.endsWith('.cjs') ? 'exports.en = require("./en.cjs").default;' : 'export { default as en } from "./en.js";',
+    }));
+  },
+};
+
 export const WITHOUT_POLICY_FLAG = '--without-policy';
 
 /**
@@ -71,46 +165,66 @@ export function policyForBuild({ policyFile, withoutPolicy = false }) {
 export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined, withoutPolicy = false } = {}) {
   policyFile = policyForBuild({ policyFile, withoutPolicy });
   const fns = functionsFromSYaml(sYamlPath);
-  const results = [];
+  const built = [];
   for (const fn of fns) {
     const outDir = path.join(outRoot, fn.code);
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const started = performance.now();
     const result = await build({
+      ...COMMON,
       entryPoints: [fn.entry],
       outfile: path.join(outDir, 'index.js'),
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      plugins: [machineOnlyModules],
-      // tsconfig's strict implies alwaysStrict, which makes esbuild put "use strict" on top of the
-      // whole bundle. The tablestore SDK assigns undeclared loop variables (`for (key in …)`,
-      // `for (pro in …)`): fine in the sloppy CommonJS it was written as, a ReferenceError under
-      // strict mode. Our own code is ES modules and does not depend on the directive.
-      tsconfigRaw: { compilerOptions: { alwaysStrict: false } },
-      legalComments: 'none',
-      // Smaller bundles parse faster on cold start; keepNames keeps error class names readable in logs.
-      minify: true,
-      keepNames: true,
-      logLevel: 'silent',
-      metafile: true,
+      external: LAZY_SDKS,
+      plugins: [machineOnlyModules, zodEnglishOnly],
     });
     // The repository is an ES module package; this marks the bundle as CommonJS wherever it is loaded.
     await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
     // FC caps a function's environment at about 4 KB, too little for a policy: ship it in the bundle.
     if (policyFile) await copyFile(policyFile, path.join(outDir, 'policy.yaml'));
+    const inputs = new Set();
+    const used = new Set();
+    for (const out of Object.values(result.metafile.outputs)) {
+      for (const i of out.imports) if (i.external && LAZY_SDKS.includes(i.path)) used.add(i.path);
+    }
+    for (const [file, input] of Object.entries(result.metafile.inputs)) {
+      if (input.imports.some((i) => i.external && LAZY_SDKS.includes(i.path))) inputs.add(file);
+    }
     const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-    results.push({ function: fn.key, out: path.relative(root, path.join(outDir, 'index.js')), bytes, ms: Math.round(performance.now() - started) });
+    built.push({ fn, outDir, inputs, used, bytes, ms: performance.now() - started });
   }
+  // Each SDK is bundled once, with what any function takes from it, and copied into every
+  // function that imports it.
+  const wanted = sdkImportsOf(new Set(built.flatMap((b) => [...b.inputs])));
+  const sdkDir = path.join(outRoot, 'dist', '.sdk');
+  await rm(sdkDir, { recursive: true, force: true });
+  const sdks = new Map();
+  for (const [pkg, use] of wanted) {
+    const file = path.join(sdkDir, pkg, 'index.js');
+    sdks.set(pkg, { file, bytes: await buildSdk(pkg, use, file) });
+  }
+  const results = [];
+  for (const b of built) {
+    let sdkBytes = 0;
+    for (const pkg of [...b.used].sort()) {
+      const sdk = sdks.get(pkg);
+      if (!sdk) throw new Error(`${b.fn.key}: imports ${pkg} but no source of it was found to bundle`);
+      const dir = path.join(b.outDir, 'node_modules', pkg);
+      await mkdir(dir, { recursive: true });
+      await copyFile(sdk.file, path.join(dir, 'index.js'));
+      await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`);
+      sdkBytes += sdk.bytes;
+    }
+    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, sdks: [...b.used].sort(), sdkBytes, ms: Math.round(b.ms) });
+  }
+  await rm(sdkDir, { recursive: true, force: true });
   return results;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const withoutPolicy = process.argv.includes(WITHOUT_POLICY_FLAG);
-    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB  ${r.ms} ms`);
+    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB entry  + ${(r.sdkBytes / 1024).toFixed(0)} KiB SDKs loaded on use (${r.sdks.join(', ') || 'none'})  ${r.ms} ms`);
     if (withoutPolicy && !process.env.REGIONSHIFT_DEPLOY_POLICY) {
       console.error(`WARNING: built ${WITHOUT_POLICY_FLAG}: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY (inline YAML) and fails without it.`);
     }

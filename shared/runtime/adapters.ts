@@ -1,14 +1,51 @@
 import type { CredentialsProvider } from '../adapters/cloud-credentials';
-import { KubeconfigResolver, type KubeconfigSource } from '../adapters/kubeconfig';
-import { AsmMeshControl } from '../adapters/mesh-asm';
-import { IstioMeshControl } from '../adapters/mesh-istio';
-import { K8sClusterScaler } from '../adapters/scaler-k8s';
+import type { KubeconfigSource } from '../adapters/kubeconfig';
 import { RegionshiftError } from '../core/errors';
+import type { MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
-import type { ClusterScaler } from '../ports/cluster-scaler';
+import type { ClusterScaler, DeploymentRef, DeploymentStatus } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
-import type { MeshControl } from '../ports/mesh-control';
+import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
 import type { RuntimeEnv } from './config';
+
+/**
+ * The adapters are imported on first use, not when the runtime is built: the Kubernetes client
+ * (about 1.2 MB bundled) and the OpenAPI SDK cost a cold start only to the invocations that reach
+ * the mesh or a cluster (a duplicate alarm, a status read of the state, a refused command never
+ * do), and only the mesh backend the policy names is ever loaded. A failed import is retried on
+ * the next use rather than kept.
+ */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () =>
+    (pending ??= load().catch((err: unknown) => {
+      pending = null;
+      throw err;
+    }));
+}
+
+class LazyMeshControl implements MeshControl {
+  constructor(private readonly load: () => Promise<MeshControl>) {}
+  async read(): Promise<LiveMeshConfig> {
+    return (await this.load()).read();
+  }
+  async apply(config: MeshConfig, opts?: { deadline?: number }): Promise<void> {
+    return (await this.load()).apply(config, opts);
+  }
+}
+
+class LazyClusterScaler implements ClusterScaler {
+  constructor(private readonly load: () => Promise<ClusterScaler>) {}
+  async get(ref: DeploymentRef): Promise<DeploymentStatus> {
+    return (await this.load()).get(ref);
+  }
+  async scale(ref: DeploymentRef, replicas: number): Promise<void> {
+    return (await this.load()).scale(ref, replicas);
+  }
+  async waitReady(ref: DeploymentRef, replicas: number, deadline: number): Promise<boolean> {
+    return (await this.load()).waitReady(ref, replicas, deadline);
+  }
+}
 
 type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'];
 
@@ -58,23 +95,40 @@ export async function clusterAdaptersFor(
       sources[c.id] = sourceOf(`regions.${region}.clusters.${c.id}.kubeconfig`, c.kubeconfig, { kind: 'ack', clusterId: c.id, privateIpAddress, ...(e.REGIONSHIFT_CS_ENDPOINT ? { endpoint: e.REGIONSHIFT_CS_ENDPOINT } : {}) });
     }
   }
-  let mesh: MeshControl;
-  if (policy.mesh.backend === 'asm') {
-    mesh = new AsmMeshControl({
-      meshId: policy.mesh.meshId,
-      endpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com',
-      credentials,
-      applyTimeoutMs: policy.mesh.updateTimeout,
-      clock,
-    });
-  } else {
-    const privateIpAddress = kubeconfigEndpoint(policy.mesh.kubeconfig, undefined, functionRegion) === 'private';
-    sources['mesh-control-plane'] = sourceOf('mesh.kubeconfig', policy.mesh.kubeconfig, { kind: 'asm', meshId: 'unknown', privateIpAddress });
+  const backend = policy.mesh;
+  if (backend.backend === 'istio') {
+    const privateIpAddress = kubeconfigEndpoint(backend.kubeconfig, undefined, functionRegion) === 'private';
+    sources['mesh-control-plane'] = sourceOf('mesh.kubeconfig', backend.kubeconfig, { kind: 'asm', meshId: 'unknown', privateIpAddress });
   }
-  const resolver = new KubeconfigResolver({ sources, ...(needsCloud ? { credentials } : {}), env, clock });
-  if (policy.mesh.backend === 'istio') {
-    mesh = new IstioMeshControl({ kubeconfig: () => resolver.get('mesh-control-plane'), rules: policy.mesh.destinationRules });
-  }
-  const scaler = new K8sClusterScaler({ kubeconfigs: resolver.provider, clock });
-  return { mesh: mesh!, scaler, kubeconfigSources: sources };
+  // One resolver (and its kubeconfig cache) for the mesh and the scaler, built when either first needs it.
+  const resolver = once(async () => {
+    const { KubeconfigResolver } = await import('../adapters/kubeconfig');
+    return new KubeconfigResolver({ sources, ...(needsCloud ? { credentials } : {}), env, clock });
+  });
+  const mesh: MeshControl = new LazyMeshControl(
+    once(async (): Promise<MeshControl> => {
+      if (backend.backend === 'asm') {
+        const { AsmMeshControl } = await import('../adapters/mesh-asm');
+        return new AsmMeshControl({
+          meshId: backend.meshId,
+          endpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? backend.endpoint ?? 'https://servicemesh.aliyuncs.com',
+          credentials,
+          applyTimeoutMs: backend.updateTimeout,
+          clock,
+        });
+      }
+      // One import at a time: jest's ES module loader races on two concurrent imports sharing modules.
+      const r = await resolver();
+      const { IstioMeshControl } = await import('../adapters/mesh-istio');
+      return new IstioMeshControl({ kubeconfig: () => r.get('mesh-control-plane'), rules: backend.destinationRules });
+    }),
+  );
+  const scaler: ClusterScaler = new LazyClusterScaler(
+    once(async () => {
+      const r = await resolver();
+      const { K8sClusterScaler } = await import('../adapters/scaler-k8s');
+      return new K8sClusterScaler({ kubeconfigs: r.provider, clock });
+    }),
+  );
+  return { mesh, scaler, kubeconfigSources: sources };
 }

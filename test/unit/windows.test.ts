@@ -136,3 +136,59 @@ describe('cron and time zone problems', () => {
     expect(validCron(cron, timezone)).toEqual(expected[0] ?? null);
   });
 });
+
+/**
+ * `windowOpenUntil` keeps the fire times around the last instant it was asked about. The answer
+ * must be the one a plain walk over croner's fire times gives, whatever was asked before:
+ * instants in order, backwards, and jumping between windows, across DST changes, windows longer
+ * than a day, and one that fires every second (the bisecting path).
+ */
+describe('windowOpenUntil is the same whatever was asked before (its fire-time cache)', () => {
+  const M = 60_000;
+  /**
+   * The reference: the latest of croner's fire times up to now, walked one by one (no cache, no
+   * bisecting) from 3 h before `now - duration` (from inside a DST gap croner skips the day), and
+   * open when it is within the duration. The every-second cron has a closed form instead.
+   */
+  function reference(w: CronWindow, now: number): number | null {
+    if (w.cron === '* * * * * *') return Math.floor(now / 1000) * 1000 + w.duration;
+    let latest: number | null = null;
+    let t = now - w.duration - 3 * H;
+    for (;;) {
+      const next = nextWindowOpen(w, t);
+      if (next === null || next > now) break;
+      latest = next;
+      t = next;
+    }
+    return latest !== null && latest > now - w.duration ? latest + w.duration : null;
+  }
+  const windows: Array<[string, CronWindow]> = [
+    ['22:00 Asia/Shanghai for 8h', { cron: '0 0 22 * * *', timezone: 'Asia/Shanghai', duration: 8 * H }],
+    ['09:00 Europe/Berlin weekdays for 8h (DST)', { cron: '0 0 9 * * 1-5', timezone: 'Europe/Berlin', duration: 8 * H }],
+    ['02:30 America/New_York for 90 min (a time DST skips)', { cron: '0 30 2 * * *', timezone: 'America/New_York', duration: 90 * M }],
+    ['Friday 20:00 UTC for 3 days (longer than a day)', { cron: '0 0 20 * * 5', timezone: 'UTC', duration: 72 * H }],
+    ['every 10 minutes for 25 minutes (overlapping)', { cron: '0 */10 * * * *', timezone: 'Asia/Shanghai', duration: 25 * M }],
+    ['every second for 20 minutes (bisected)', { cron: '* * * * * *', timezone: 'UTC', duration: 20 * M }],
+  ];
+  // Around the 2026 European spring change (29 March) and the US one (8 March), every 37 minutes.
+  const instants = (from: string, hours: number) => Array.from({ length: Math.floor((hours * 60) / 37) }, (_, i) => at(from) + i * 37 * M + (i % 3) * 999);
+
+  it.each(windows)('%s: in order, backwards and interleaved', (_name, w) => {
+    const times = [...instants('2026-03-06T00:00:00Z', 96), ...instants('2026-03-27T00:00:00Z', 96)];
+    const expected = times.map((t) => reference(w, t));
+    expect(times.map((t) => windowOpenUntil(w, t))).toEqual(expected);
+    expect([...times].reverse().map((t) => windowOpenUntil(w, t))).toEqual([...expected].reverse());
+    const other = windows[0]![1];
+    expect(times.map((t) => [windowOpenUntil(w, t), windowOpenUntil(other, t)])).toEqual(times.map((t, i) => [expected[i], reference(other, t)]));
+  });
+
+  it('at the edges of the cached span: the instant a window opens, the last millisecond, the instant it closes', () => {
+    const night = windows[0]![1];
+    const opens = at('2026-03-10T22:00:00+08:00');
+    const asked = [opens + 3 * H, opens - 1, opens, opens + 8 * H - 1, opens + 8 * H, opens + 24 * H - 1, opens + 24 * H, opens + 1];
+    expect(asked.map((t) => iso(windowOpenUntil(night, t)))).toEqual(asked.map((t) => iso(reference(night, t))));
+    expect(asked.map((t) => iso(windowOpenUntil(night, t)))).toEqual([
+      '2026-03-10T22:00:00.000Z', null, '2026-03-10T22:00:00.000Z', '2026-03-10T22:00:00.000Z', null, null, '2026-03-11T22:00:00.000Z', '2026-03-10T22:00:00.000Z',
+    ]);
+  });
+});

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * Bundle budget: each function's entry (what FC loads at cold start) stays under 1 MB and holds
+ * no cloud SDK; the SDKs sit beside it in the function's own node_modules and are loaded only
+ * when first used. Built into a temporary folder, so it never races the s.yaml build test over dist/.
+ */
+const out = mkdtempSync(path.join(tmpdir(), 'regionshift-budget-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Built { function: string; out: string; bytes: number; sdks: string[]; sdkBytes: number }
+let built: Built[] = [];
+
+beforeAll(() => {
+  const script = `import(${JSON.stringify(path.resolve('scripts/build.mjs'))}).then(async (m) => process.stdout.write(JSON.stringify(await m.buildFunctions({ outRoot: ${JSON.stringify(out)}, withoutPolicy: true }))))`;
+  built = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: '' } })) as Built[];
+}, 120_000);
+
+test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
+  expect(built.map((b) => b.function).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler']);
+  for (const b of built) {
+    expect({ fn: b.function, under1MB: b.bytes < 1_000_000 }).toEqual({ fn: b.function, under1MB: true });
+    for (const sdk of b.sdks) expect(existsSync(path.join(out, 'dist', b.function, 'node_modules', sdk, 'index.js'))).toBe(true);
+  }
+  // The executor and the signal functions reach the mesh and clusters; every function can hand off.
+  expect(built.find((b) => b.function === 'alarm')?.sdks).toEqual(expect.arrayContaining(['@alicloud/pop-core', '@kubernetes/client-node', 'tablestore']));
+});
+
+/**
+ * A first invocation builds the runtime, which reads the invocation's credentials through the
+ * OpenAPI client module (@alicloud/pop-core, 160 KB); the Kubernetes client, Tablestore and FC
+ * SDKs wait until the state store, the mesh, a cluster or a handoff is first used.
+ */
+test('loading an entry loads no SDK, a first invocation that fails on configuration only pop-core; the SDKs load from the function folder alone', () => {
+  for (const b of built) {
+    // Copied away from the repository, as FC runs it: nothing outside the folder can be found.
+    const dir = path.join(out, 'isolated', b.function);
+    cpSync(path.join(out, 'dist', b.function), dir, { recursive: true });
+    const script = `
+      const m = require('./index.js');
+      const loaded = () => Object.keys(require.cache).filter((f) => f.includes('node_modules'));
+      const atLoad = loaded();
+      const event = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/v1/status', headers: {}, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET' } } }));
+      Promise.resolve(m.handler(event, { requestId: 'budget' })).catch(() => undefined).then(() => {
+        const afterInvocation = loaded().map((f) => f.slice(f.indexOf('node_modules/') + 13).replace(/\\/index\\.js$/, ''));
+        const sdks = ${JSON.stringify(b.sdks)}.map((s) => require.resolve(s).startsWith(process.cwd() + '/node_modules/') && require(s) != null);
+        process.stdout.write('BUDGET ' + JSON.stringify({ atLoad, afterInvocation, sdks }) + '\\n');
+      });`;
+    const run = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const line = run.split('\n').find((l) => l.startsWith('BUDGET ')) ?? 'BUDGET {}';
+    expect({ fn: b.function, ...JSON.parse(line.slice(7)) }).toEqual({ fn: b.function, atLoad: [], afterInvocation: b.sdks.filter((s) => s === '@alicloud/pop-core'), sdks: b.sdks.map(() => true) });
+  }
+});
