@@ -39,5 +39,6 @@ test('entry points come from s.yaml: every function is invoked directly and thro
     for (const t of r.props.triggers ?? []) expect(eps).toContainEqual(expect.objectContaining({ fn: key, kind: t.triggerType }));
   }
   expect(controlRouteList().map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['GET /v1/status', 'POST /v1/overrides', 'DELETE /v1/overrides/ovr-1']));
-  expect(alarmCallbackUrl('http://h', 'a b')).toBe('http://h/alarm/cms?token=a%20b');
+  expect(alarmCallbackUrl('http://h', 'a b')).toBe('http://h/alarm/cms?region=cn-hangzhou&token=a%20b');
+  expect(alarmCallbackUrl('http://h', 'a b', 'cn-shanghai')).toBe('http://h/alarm/cms?region=cn-shanghai&token=a%20b');
 });
