@@ -55,7 +55,8 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
   const sources: Record<string, KubeconfigSource> = { ...o.kubeconfigSources };
   if (o.policy.mesh.backend === 'asm') {
     // ASM keeps the Istio resources in the mesh's own control plane: its kubeconfig comes from DescribeServiceMeshKubeconfig.
-    const privateIpAddress = kubeconfigEndpoint({}, o.policy.mesh.apiRegion, o.functionRegion) === 'private';
+    // Private only from inside the mesh's API region (a function there); a run from elsewhere (the CLI on a laptop) needs the public endpoint.
+    const privateIpAddress = o.functionRegion !== undefined && kubeconfigEndpoint({}, o.policy.mesh.apiRegion, o.functionRegion) === 'private';
     sources[MESH_PLANE] = { from: 'asm', meshId: o.policy.mesh.meshId, privateIpAddress, ...(o.asmEndpoint ? { endpoint: o.asmEndpoint } : {}) };
   }
   const resolver = new KubeconfigResolver({ sources, credentials: o.credentials, clock: o.clock, requestTimeoutMs: timeoutMs });
