@@ -9,6 +9,7 @@ const control = () => import('./control-commands');
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate')).runValidate,
   simulate: async () => runSimulate,
+  doctor: async () => (await import('./doctor')).runDoctor,
   status: async () => (await control()).runStatus,
   history: async () => (await control()).runHistory,
   plan: async () => (await control()).runPlan,
@@ -21,6 +22,7 @@ const commands: Record<string, () => Promise<Command>> = {
 const USAGE = `usage: regionshift <command> [options]
   validate <policy.yaml>                                   check a policy; every problem with its path
   simulate --policy <p.yaml> --scenario <s.yaml> [--json]  replay a scenario through the decision core
+  doctor --policy <p.yaml> [--json]                        readiness checks against the cloud the env points at (read-only); exit 1 on a fail
 
 control API (signed; docs/cli.md):
   status                                                   health per region, mode, matrix, override, drill, plans

@@ -12,7 +12,7 @@ import { LabDataPlane } from './dataplane/engine';
 import { FaultBook, deploymentsForFault, type FaultEvent } from './dataplane/faults';
 import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
-import { DEPLOYMENTS, DESTINATION_RULES } from './k8s/resources';
+import { DEPLOYMENTS, DESTINATION_RULES, NODES } from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
@@ -108,6 +108,15 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
       ...current,
       metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay) } },
     }));
+  }
+  // One node per zone in each cluster, labelled as ACK labels its nodes: the locality Istio gives their pods.
+  for (const r of topology.regions) {
+    for (const zone of r.zones) {
+      cp.store.create(r.cluster, NODES, '', {
+        metadata: { name: `node-${zone}`, labels: { 'topology.kubernetes.io/region': r.name, 'topology.kubernetes.io/zone': zone } },
+        spec: {},
+      });
+    }
   }
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
   for (const s of topology.services) {

@@ -515,11 +515,38 @@ ${PAGE_DOM_HELPERS}
   wire('override-form', 'Pin override', () => signed('POST', 'v1/overrides', overrideBody()), 'override-dry', () => Object.assign({ kind: 'override' }, overrideBody()));
   wire('pause-form', 'Pause automation', () => signed('POST', 'v1/pause', { reason: $('pause-reason').value.trim() }), 'pause-dry', () => ({ kind: 'pause', reason: $('pause-reason').value.trim() }));
 
+  // ---- readiness (on demand: the checks read the cloud, too much for every refresh) ------
+  function renderReadiness(r) {
+    const rows = r.checks.map((c) => el('tr', { class: 'rd-' + c.status },
+      el('th', { scope: 'row', text: c.id }),
+      el('td', {}, el('strong', { text: c.status.toUpperCase() })),
+      el('td', {}, el('div', { text: c.message }), el('div', { class: 'small muted', text: 'looked at: ' + c.lookedAt })),
+      el('td', { text: c.fix || '' })));
+    $('readiness').replaceChildren(
+      el('p', { class: 'small', style: 'margin:0 0 .4rem' }, 'Overall ', el('strong', { id: 'readiness-status', text: r.status.toUpperCase() }), ' · checked ', timeEl(r.at)),
+      el('table', { class: 'matrix', 'aria-label': 'Readiness checks' },
+        el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Check' }), el('th', { scope: 'col', text: 'Status' }), el('th', { scope: 'col', text: 'Finding' }), el('th', { scope: 'col', text: 'Fix' }))),
+        el('tbody', {}, ...rows)));
+  }
+  $('readiness-run').addEventListener('click', async () => {
+    const btn = $('readiness-run');
+    btn.disabled = true;
+    $('readiness-err').textContent = '';
+    try { renderReadiness(await read('v1/readiness')); }
+    catch (err) { showError($('readiness-err'), err); }
+    finally { btn.disabled = false; }
+  });
+
   renderCreds();
   syncOverrideKind();
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
 })();
+`;
+
+/** Row colours of the readiness panel (its own rules, appended to the page's style). */
+const READINESS_STYLE = `
+.rd-pass strong { color: #1a7f37; } .rd-warn strong { color: #9a6700; } .rd-fail strong { color: #cf222e; }
 `;
 
 export function renderDashboard(): string {
@@ -531,7 +558,7 @@ export function renderDashboard(): string {
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>regionshift</title>
-<style>${STYLE}</style>
+<style>${STYLE}${READINESS_STYLE}</style>
 </head>
 <body>
 <header class="top">
@@ -604,6 +631,11 @@ export function renderDashboard(): string {
         <div class="err" role="alert"></div><div class="note" role="status"></div>
       </form></section>
     <section class="panel" aria-labelledby="h-result"><h2 id="h-result">Last result</h2><div id="result" aria-live="polite"><p class="muted">Commands and dry runs show their decision here.</p></div></section>
+    <section class="panel" aria-labelledby="h-readiness"><h2 id="h-readiness">Readiness</h2>
+      <p class="small muted" style="margin-top:0">The preconditions of a failover, read from the mesh, clusters, state and executor (nothing changes).</p>
+      <div class="row"><button type="button" id="readiness-run">Run readiness checks</button></div>
+      <div class="err" id="readiness-err" role="alert"></div>
+      <div id="readiness" aria-live="polite"></div></section>
   </aside>
 </main>
 <script>${SCRIPT}</script>

@@ -114,6 +114,15 @@ const routes: Route[] = [
   { method: 'GET', pattern: '/v1/status', run: async (_req, _p, rt) => jsonReply(200, await rt.engine.status()) },
   {
     method: 'GET',
+    pattern: '/v1/readiness',
+    run: async (_req, _p, rt) => {
+      if (!rt.readiness) throw new NotFoundError('readiness checks are not wired in this runtime');
+      // 200 whatever the rows say: the report is the answer; a failing check is not a failed request.
+      return jsonReply(200, await rt.readiness());
+    },
+  },
+  {
+    method: 'GET',
     pattern: '/v1/history',
     query: historyQuery,
     run: async (req, _p, rt) => {

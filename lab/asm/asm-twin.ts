@@ -177,6 +177,12 @@ export class AsmTwin {
     this.updateDelayMs = ms;
   }
 
+  /** Turn the mesh-wide locality LB switch off or on, as an operator could in the ASM console (rules kept). */
+  setLocalityLbEnabled(enabled: boolean): void {
+    this.settle();
+    this.mesh.live = { ...(this.mesh.live ?? {}), enabled };
+  }
+
   state(): MeshState {
     this.settle();
     return this.mesh.pending ? 'updating' : 'running';

@@ -204,6 +204,8 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
       return;
     }
+    const getFunction = /^\/2023-03-30\/functions\/([^/]+)$/.exec(url.pathname);
+    if (getFunction) return getFunctionApi(req, res, url, decodeURIComponent(getFunction[1] as string));
     const invokeFunction = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
     if (invokeFunction) return invokeFunctionApi(req, res, url, decodeURIComponent(invokeFunction[1] as string), requestId);
     if (first === '_events' || first === '_invoke') {
@@ -250,6 +252,23 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     } catch (err) {
       writeFunctionError(res, err, requestId);
     }
+  }
+
+  /** FC 3.0's GetFunction: the function's configuration, read-only (the readiness check asks it). */
+  async function getFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string): Promise<void> {
+    if (req.method !== 'GET') return fcError(res, 405, 'MethodNotAllowed', 'GetFunction takes GET');
+    const body = await readBody(req);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+    try {
+      verifier.verify({ method: 'GET', pathname: url.pathname, query: url.searchParams, headers, body });
+    } catch (err) {
+      if (err instanceof Acs3Error) return fcError(res, err.httpStatus, err.code, err.message);
+      throw err;
+    }
+    const fn = functions.find((f) => f.functionName === functionName);
+    if (!fn) return fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ functionName: fn.functionName }));
   }
 
   /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */

@@ -4,7 +4,7 @@ import { FaultQueue } from './fault-queue';
 import { jsonPatch, mergePatch } from './json-patch';
 import { parseLabelSelector } from './label-selector';
 import type { K8sObject, K8sObjectInput, ObjectStore } from './object-store';
-import { DEPLOYMENTS, findResourceType, type ResourceType } from './resources';
+import { DEPLOYMENTS, apiVersionOf, findResourceType, type ResourceType } from './resources';
 import { scaleOf, scaleUpdate } from './scale-subresource';
 import { badRequest, K8sStatusError } from './status-error';
 
@@ -41,15 +41,18 @@ const INJECTED: Record<InjectedStatusCode, { reason: K8sStatusError['reason']; m
 
 function parseRoute(path: string): Route | null {
   const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
-  if (parts[0] !== 'apis' || parts.length < 4) return null;
-  const [, group, version] = parts as [string, string, string];
+  // The core group is served under /api/v1 (Nodes here), every other group under /apis/<group>/<version>.
+  const core = parts[0] === 'api';
+  if (core ? parts.length < 3 : parts[0] !== 'apis' || parts.length < 4) return null;
+  const [group, version] = core ? ['', parts[1] as string] : [parts[1] as string, parts[2] as string];
+  const base = core ? 2 : 3;
   let namespace: string | undefined;
   let rest: string[];
-  if (parts[3] === 'namespaces' && parts.length >= 6) {
-    namespace = parts[4];
-    rest = parts.slice(5);
+  if (parts[base] === 'namespaces' && parts.length >= base + 3) {
+    namespace = parts[base + 1];
+    rest = parts.slice(base + 2);
   } else {
-    rest = parts.slice(3);
+    rest = parts.slice(base);
   }
   const [plural, name, subresource, ...extra] = rest;
   if (plural === undefined || extra.length > 0) return null;
@@ -97,7 +100,7 @@ function applyPatch(contentType: string, target: unknown, patch: unknown): unkno
 }
 
 function served(obj: K8sObject, rt: ResourceType, version: string): K8sObject {
-  return { ...obj, apiVersion: `${rt.group}/${version}` };
+  return { ...obj, apiVersion: apiVersionOf(rt, version) };
 }
 
 export class K8sApi {
@@ -177,7 +180,7 @@ export class K8sApi {
       case 'list': {
         const selector = parseLabelSelector(req.query.get('labelSelector') ?? '');
         const items = this.store.list(scope, rt, namespace).filter((o) => selector(o.metadata.labels)).map((o) => served(o, rt, version));
-        return { status: 200, body: { apiVersion: `${rt.group}/${version}`, kind: `${rt.kind}List`, metadata: { resourceVersion: this.store.resourceVersion }, items } };
+        return { status: 200, body: { apiVersion: apiVersionOf(rt, version), kind: `${rt.kind}List`, metadata: { resourceVersion: this.store.resourceVersion }, items } };
       }
       case 'get':
         return { status: 200, body: served(this.store.get(scope, rt, namespace!, name!), rt, version) };

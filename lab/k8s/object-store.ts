@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../shared/ports/clock';
 import { jsonEqual } from './json-patch';
-import { qualifiedResource, type ResourceType } from './resources';
+import { apiVersionOf, qualifiedResource, type ResourceType } from './resources';
 import { badRequest, conflict, K8sStatusError, notFound } from './status-error';
 
 /**
@@ -217,13 +217,13 @@ export class ObjectStore {
     const metadata = { ...(copy.metadata ?? {}) } as ObjectMeta;
     metadata.namespace = namespace;
     for (const field of SERVER_OWNED) delete metadata[field];
-    return { ...copy, apiVersion: `${rt.group}/${rt.versions[0]}`, kind: rt.kind, metadata } as K8sObject;
+    return { ...copy, apiVersion: apiVersionOf(rt, rt.versions[0] as string), kind: rt.kind, metadata } as K8sObject;
   }
 
   private checkIdentity(rt: ResourceType, namespace: string, name: string | undefined, input: K8sObjectInput): void {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('the request body must be a JSON object');
     if (input.kind !== undefined && input.kind !== rt.kind) throw badRequest(`the kind of the object (${String(input.kind)}) does not match the resource (${rt.kind})`);
-    if (input.apiVersion !== undefined && !rt.versions.some((v) => input.apiVersion === `${rt.group}/${v}`)) {
+    if (input.apiVersion !== undefined && !rt.versions.some((v) => input.apiVersion === apiVersionOf(rt, v))) {
       throw badRequest(`the apiVersion of the object (${String(input.apiVersion)}) is not served for ${qualifiedResource(rt)}`);
     }
     const bodyNs = input.metadata?.namespace;

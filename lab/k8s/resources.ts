@@ -41,7 +41,22 @@ export const DEPLOYMENTS: ResourceType = {
   hasScale: true,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, DEPLOYMENTS];
+/** Nodes: the core group (`/api/v1/nodes`), cluster-scoped; stored under the empty namespace. */
+export const NODES: ResourceType = {
+  group: '',
+  plural: 'nodes',
+  kind: 'Node',
+  versions: ['v1'],
+  unconditionalUpdate: true,
+  hasScale: false,
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, DEPLOYMENTS, NODES];
+
+/** `apps/v1`, or `v1` for the core group. */
+export function apiVersionOf(rt: ResourceType, version: string): string {
+  return rt.group ? `${rt.group}/${version}` : version;
+}
 
 export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
   return RESOURCE_TYPES.find((rt) => rt.group === group && rt.plural === plural && rt.versions.includes(version));
@@ -49,5 +64,5 @@ export function findResourceType(group: string, version: string, plural: string)
 
 /** `deployments.apps`, `destinationrules.networking.istio.io`: how the API server names a resource in messages. */
 export function qualifiedResource(rt: ResourceType): string {
-  return `${rt.plural}.${rt.group}`;
+  return rt.group ? `${rt.plural}.${rt.group}` : rt.plural;
 }

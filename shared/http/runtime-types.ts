@@ -1,6 +1,7 @@
 import type { Policy } from '../core/policy';
 import type { EngineApi } from '../engine/api';
 import type { StateStore } from '../ports/state-store';
+import type { ReadinessReport } from '../readiness/checks';
 
 /** The second argument FC 3.0 passes to a Node.js handler (the parts regionshift reads). */
 export interface FcContext {
@@ -38,6 +39,8 @@ export interface Runtime {
   store: StateStore;
   secrets: RuntimeSecrets;
   log(line: Record<string, unknown>): void;
+  /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
+  readiness?: () => Promise<ReadinessReport>;
 }
 
 export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;

@@ -56,6 +56,21 @@ export function parseRuntimeEnv(env: Record<string, string | undefined>): Runtim
  * The policy YAML: inline in REGIONSHIFT_POLICY, or a file. A relative file is looked for in the
  * working directory, then beside the running bundle (where `npm run build` puts `policy.yaml`).
  */
+/**
+ * The environment of a tool that reads the cloud as the functions do but serves nothing
+ * (`regionshift doctor`): the same variables, without the secrets and the policy source.
+ */
+export function parseToolEnv(env: Record<string, string | undefined>): RuntimeEnv {
+  const schema = envSchema.extend({ REGIONSHIFT_ALARM_TOKEN: z.string().default(''), REGIONSHIFT_CONTROL_SECRET: z.string().default('') });
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  if (parsed.success && parsed.data.REGIONSHIFT_STATE === 'tablestore' && (!parsed.data.TABLESTORE_ENDPOINT || !parsed.data.TABLESTORE_INSTANCE)) {
+    problems.push('TABLESTORE_ENDPOINT and TABLESTORE_INSTANCE: required with REGIONSHIFT_STATE=tablestore');
+  }
+  if (problems.length || !parsed.success) throw new PolicyError(problems.map((p) => `env ${p}`));
+  return parsed.data;
+}
+
 export function loadRuntimePolicy(e: RuntimeEnv, env: Record<string, string | undefined>): Policy {
   if (e.REGIONSHIFT_POLICY) return loadPolicyYaml(e.REGIONSHIFT_POLICY, env);
   const file = e.REGIONSHIFT_POLICY_FILE as string;

@@ -37,6 +37,7 @@ interface FcSdk {
   Client: FcModule['default'];
   InvokeFunctionRequest: FcModule['InvokeFunctionRequest'];
   InvokeFunctionHeaders: FcModule['InvokeFunctionHeaders'];
+  GetFunctionRequest: FcModule['GetFunctionRequest'];
 }
 
 function keyOf(c: CloudCredentials): string {
@@ -47,7 +48,7 @@ function keyOf(c: CloudCredentials): string {
 async function loadSdk(): Promise<FcSdk> {
   const mod = (await import('@alicloud/fc20230330')) as FcModule & { default: FcModule['default'] & Partial<FcModule> & { default?: FcModule['default'] } };
   const ns = (mod.InvokeFunctionRequest ? mod : mod.default) as unknown as FcModule & { default: FcModule['default'] & { default?: FcModule['default'] } };
-  return { Client: ns.default.default ?? ns.default, InvokeFunctionRequest: ns.InvokeFunctionRequest, InvokeFunctionHeaders: ns.InvokeFunctionHeaders };
+  return { Client: ns.default.default ?? ns.default, InvokeFunctionRequest: ns.InvokeFunctionRequest, InvokeFunctionHeaders: ns.InvokeFunctionHeaders, GetFunctionRequest: ns.GetFunctionRequest };
 }
 
 export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) => Promise<void> {
@@ -100,4 +101,31 @@ export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) 
     }
     if (status !== 202) throw new UpstreamError('FC.UNEXPECTED_STATUS', `InvokeFunction(${opts.functionName}, Async) answered ${status}, not 202`, { retryable: true });
   };
+}
+
+/**
+ * FC 3.0's GetFunction (`GET /2023-03-30/functions/{functionName}`): whether the executor exists
+ * and the role may see it, without invoking it (the readiness check; nothing runs).
+ */
+export async function fcGetFunction(opts: ExecutorHandoffOptions): Promise<void> {
+  const credentials = await opts.credentials();
+  const timeout = opts.timeoutMs ?? 5_000;
+  const fc = await loadSdk();
+  const url = new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
+  const config = {
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
+    endpoint: url.host,
+    protocol: url.protocol.replace(/:$/, ''),
+    readTimeout: timeout,
+    connectTimeout: timeout,
+  };
+  const client = new fc.Client(config as unknown as ConstructorParameters<FcModule['default']>[0]);
+  try {
+    await client.getFunctionWithOptions(opts.functionName, new fc.GetFunctionRequest({}), {}, { readTimeout: timeout, connectTimeout: timeout } as unknown as Parameters<FcClient['getFunctionWithOptions']>[3]);
+  } catch (err) {
+    const e = err as { code?: string; statusCode?: number; message?: string };
+    throw new UpstreamError(`FC.${e.code ?? 'UNKNOWN'}`, `GetFunction(${opts.functionName}) failed: ${e.code ?? ''} ${e.message ?? String(err)}`, { retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429, cause: err });
+  }
 }

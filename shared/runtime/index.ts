@@ -12,6 +12,8 @@ import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from './executor-handoff';
+import { cloudReadinessProbes } from '../readiness/probes';
+import { runReadiness, type ReadinessProbes } from '../readiness/run';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
 function structuredLog(file: string | undefined): (line: Record<string, unknown>) => void {
@@ -40,6 +42,8 @@ interface Container {
   log: (line: Record<string, unknown>) => void;
   clock: Clock;
   handoff?: (planId: string) => Promise<void>;
+  /** Read-only probes for the readiness checks, built from the same adapters. */
+  probes: ReadinessProbes;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
 }
@@ -98,12 +102,27 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
       onInvocation = () => built.rekey(credentials.current());
     }
   }
-  const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler } : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
+  const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler, kubeconfigSources: {} } : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
   const executor = e.REGIONSHIFT_EXECUTOR_FUNCTION;
   const handoff = executor
     ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)), credentials: credentials.current })
     : undefined;
-  return { env: e, policy, store, mesh: overrides.mesh ?? adapters.mesh, scaler: overrides.scaler ?? adapters.scaler, log, clock, ...(handoff ? { handoff } : {}), onInvocation };
+  const mesh = overrides.mesh ?? adapters.mesh;
+  const scaler = overrides.scaler ?? adapters.scaler;
+  const probes = cloudReadinessProbes({
+    policy,
+    mesh,
+    scaler,
+    store,
+    storeBackend: e.REGIONSHIFT_STATE === 'sqlite' ? 'sqlite' : `tablestore ${e.TABLESTORE_INSTANCE ?? ''}`,
+    kubeconfigSources: adapters.kubeconfigSources,
+    credentials: credentials.current,
+    clock,
+    ...(policy.mesh.backend === 'asm' ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com' } : {}),
+    ...(context.region ? { functionRegion: context.region } : {}),
+    ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
+  });
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), probes, onInvocation };
 }
 
 /**
@@ -146,6 +165,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       store: c.store,
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
+      readiness: () => runReadiness(c.policy, c.probes, clock.now()),
     };
   };
 }

@@ -1,0 +1,96 @@
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import type { CredentialsProvider } from '../adapters/cloud-credentials';
+import { k8sRequestOptions, KubeconfigResolver, kubernetesUpstreamError, type KubeconfigSource } from '../adapters/kubeconfig';
+import { kubeconfigEndpoint } from '../runtime/adapters';
+import type { Policy } from '../core/policy';
+import type { ClusterScaler } from '../ports/cluster-scaler';
+import type { Clock } from '../ports/clock';
+import type { MeshControl } from '../ports/mesh-control';
+import type { StateStore } from '../ports/state-store';
+import type { DestinationRuleInfo, NodeInfo } from './checks';
+import type { ReadinessProbes } from './run';
+import { fcGetFunction } from '../runtime/executor-handoff';
+
+/**
+ * The probes on the real adapters: the same mesh, scaler and store the functions use, plus three
+ * reads of their own (DestinationRules cluster-wide, Nodes, FC GetFunction). Every call is a read.
+ */
+
+export interface CloudProbeOptions {
+  policy: Policy;
+  mesh: MeshControl;
+  scaler: ClusterScaler;
+  store: StateStore;
+  storeBackend: string;
+  /** The clusters' kubeconfig sources, as the runtime resolved them; the ASM mesh plane is added here. */
+  kubeconfigSources: Record<string, KubeconfigSource>;
+  credentials: CredentialsProvider;
+  clock: Clock;
+  asmEndpoint?: string;
+  functionRegion?: string;
+  executor?: { functionName: string; endpoint: string | (() => string) };
+  requestTimeoutMs?: number;
+}
+
+const MESH_PLANE = 'mesh-control-plane';
+
+interface RawRule {
+  metadata?: { namespace?: string; name?: string };
+  spec?: { host?: string; trafficPolicy?: { outlierDetection?: unknown; loadBalancer?: { localityLbSetting?: unknown } | null } | null };
+}
+
+export function destinationRuleInfo(raw: RawRule): DestinationRuleInfo {
+  const tp = raw.spec?.trafficPolicy;
+  return {
+    namespace: raw.metadata?.namespace ?? '',
+    name: raw.metadata?.name ?? '',
+    ...(raw.spec?.host ? { host: raw.spec.host } : {}),
+    hasOutlierDetection: tp?.outlierDetection !== undefined && tp.outlierDetection !== null,
+    hasLocalityLbSetting: tp?.loadBalancer?.localityLbSetting !== undefined && tp.loadBalancer.localityLbSetting !== null,
+  };
+}
+
+export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
+  const timeoutMs = o.requestTimeoutMs ?? 10_000;
+  const sources: Record<string, KubeconfigSource> = { ...o.kubeconfigSources };
+  if (o.policy.mesh.backend === 'asm') {
+    // ASM keeps the Istio resources in the mesh's own control plane: its kubeconfig comes from DescribeServiceMeshKubeconfig.
+    // Private only from inside the mesh's API region (a function there); a run from elsewhere (the CLI on a laptop) needs the public endpoint.
+    const privateIpAddress = o.functionRegion !== undefined && kubeconfigEndpoint({}, o.policy.mesh.apiRegion, o.functionRegion) === 'private';
+    sources[MESH_PLANE] = { from: 'asm', meshId: o.policy.mesh.meshId, privateIpAddress, ...(o.asmEndpoint ? { endpoint: o.asmEndpoint } : {}) };
+  }
+  const resolver = new KubeconfigResolver({ sources, credentials: o.credentials, clock: o.clock, requestTimeoutMs: timeoutMs });
+  return {
+    async destinationRules() {
+      const kc = await resolver.get(MESH_PLANE);
+      const api = kc.makeApiClient(CustomObjectsApi);
+      try {
+        const list = (await api.listClusterCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'destinationrules' }, k8sRequestOptions({ timeoutMs }))) as { items?: RawRule[] };
+        return (list.items ?? []).map(destinationRuleInfo);
+      } catch (e) {
+        throw kubernetesUpstreamError('list destinationrules.networking.istio.io', e);
+      }
+    },
+    async nodes(cluster) {
+      const kc = await resolver.get(cluster);
+      try {
+        const list = await kc.makeApiClient(CoreV1Api).listNode({}, k8sRequestOptions({ timeoutMs }));
+        return list.items.map((n): NodeInfo => ({ name: n.metadata?.name ?? '', labels: { ...(n.metadata?.labels ?? {}) } }));
+      } catch (e) {
+        throw kubernetesUpstreamError(`list nodes in ${cluster}`, e);
+      }
+    },
+    meshLive: () => o.mesh.read(),
+    deployment: (ref) => o.scaler.get(ref),
+    async stateStore() {
+      const { version } = await o.store.load(o.policy.name);
+      await o.store.listEvents(o.policy.name, { limit: 1 });
+      return { backend: o.storeBackend, version };
+    },
+    async executor() {
+      if (!o.executor) return null;
+      await fcGetFunction({ functionName: o.executor.functionName, endpoint: o.executor.endpoint, credentials: o.credentials, timeoutMs });
+      return { functionName: o.executor.functionName };
+    },
+  };
+}

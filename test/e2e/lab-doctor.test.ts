@@ -1,0 +1,177 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { main } from '../../cli/main';
+import { MESH_SCOPE } from '../../lab/k8s/control-plane';
+import { DEPLOYMENTS, DESTINATION_RULES, NODES } from '../../lab/k8s/resources';
+import { startLab, type Lab } from '../../lab/world';
+import type { ReadinessReport } from '../../shared/readiness/checks';
+import { fastLabFiles, waitFor } from './lab-fixture';
+
+/**
+ * `regionshift doctor` and `GET /v1/readiness` against the lab, through the same adapters and SDKs
+ * as against the cloud: every precondition is broken in the twins (or the policy) and the matching
+ * row goes to fail, then passes again once it is restored.
+ */
+let lab: Lab;
+let dir: string;
+let policyFile: string;
+
+beforeAll(async () => {
+  lab = await startLab({ ...fastLabFiles(), background: false });
+  dir = mkdtempSync(path.join(tmpdir(), 'regionshift-doctor-'));
+  policyFile = path.join(dir, 'policy.yaml');
+  writeFileSync(policyFile, lab.policyYaml);
+  // The first tick puts the mesh in failover mode with locality LB on.
+  await waitFor('locality LB on the mesh', () => lab.controlPlane.asm.servedLocalityLb()?.enabled === true, 30_000);
+}, 60_000);
+afterAll(async () => {
+  await lab.stop();
+});
+
+async function doctor(args: string[], env: Record<string, string | undefined> = process.env): Promise<{ code: number; report: ReadinessReport; stderr: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['doctor', ...args, '--json'], { log: (s) => out.push(s), error: (s) => err.push(s) }, env);
+  return { code, report: JSON.parse(out.join('\n')) as ReadinessReport, stderr: err };
+}
+
+const statusOf = (r: ReadinessReport) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
+const rowOf = (r: ReadinessReport, id: string) => r.checks.find((c) => c.id === id)!;
+
+const ALL_PASS = {
+  outlierDetection: 'pass',
+  handMadeLocalityLb: 'pass',
+  localityLabels: 'pass',
+  localityLbEnabled: 'pass',
+  capacity: 'pass',
+  failoverReach: 'pass',
+  signalCoverage: 'pass',
+  // regionshift does not read CMS/EventBridge rules: the row says what to check by hand.
+  cloudAlarmWiring: 'warn',
+  stateTables: 'pass',
+  clusterAccess: 'pass',
+  executor: 'pass',
+};
+
+test('the lab as started: every check passes (exit 0) and the CLI prints a row per check', async () => {
+  const { code, report } = await doctor(['--policy', policyFile]);
+  expect(statusOf(report)).toEqual(ALL_PASS);
+  expect(code).toBe(0);
+  expect(report.status).toBe('warn');
+  const text: string[] = [];
+  expect(await main(['doctor', '--policy', policyFile], { log: (s) => text.push(s), error: (s) => text.push(s) }, process.env)).toBe(0);
+  expect(text[0]).toBe('readiness of bookinfo: WARN');
+  expect(text.filter((l) => /^(PASS|WARN|FAIL) {2}/.test(l))).toHaveLength(Object.keys(ALL_PASS).length);
+}, 60_000);
+
+test('a DestinationRule without outlierDetection fails its row (exit 1), and passes once restored', async () => {
+  const store = lab.controlPlane.store;
+  const before = store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews');
+  const spec = before.spec as { trafficPolicy: { outlierDetection?: unknown } };
+  store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: { ...spec.trafficPolicy, outlierDetection: undefined } } }));
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(report.status).toBe('fail');
+    expect(rowOf(report, 'outlierDetection')).toMatchObject({ status: 'fail', message: expect.stringContaining('default/reviews') });
+    expect(rowOf(report, 'outlierDetection').fix).toMatch(/outlierDetection/);
+  } finally {
+    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: spec.trafficPolicy } }));
+  }
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'outlierDetection').status).toBe('pass');
+}, 60_000);
+
+test('a hand-made localityLbSetting on a rule fails with ASM (it overrides the mesh-wide one)', async () => {
+  const store = lab.controlPlane.store;
+  const original = store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'details').spec as { trafficPolicy: Record<string, unknown> };
+  store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'details', (cur) => ({
+    ...cur,
+    spec: { ...(cur.spec as object), trafficPolicy: { ...original.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } } } },
+  }));
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(rowOf(report, 'handMadeLocalityLb')).toMatchObject({ status: 'fail', message: expect.stringContaining('default/details') });
+  } finally {
+    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'details', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: original.trafficPolicy } }));
+  }
+  expect(statusOf((await doctor(['--policy', policyFile])).report)).toEqual(ALL_PASS);
+}, 60_000);
+
+test('a node stripped of its region label fails localityLabels, and passes once relabelled', async () => {
+  const store = lab.controlPlane.store;
+  const node = store.get('c-shanghai', NODES, '', 'node-cn-shanghai-e');
+  const labels = { ...node.metadata.labels };
+  const { ['topology.kubernetes.io/region']: _gone, ...stripped } = labels;
+  store.update('c-shanghai', NODES, '', 'node-cn-shanghai-e', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels: stripped } }));
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(rowOf(report, 'localityLabels')).toMatchObject({ status: 'fail', message: 'c-shanghai/node-cn-shanghai-e has no topology.kubernetes.io/region' });
+  } finally {
+    store.update('c-shanghai', NODES, '', 'node-cn-shanghai-e', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels } }));
+  }
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'localityLabels').status).toBe('pass');
+}, 60_000);
+
+test('locality LB switched off in ASM fails localityLbEnabled, and passes once switched on', async () => {
+  lab.controlPlane.asm.setLocalityLbEnabled(false);
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(rowOf(report, 'localityLbEnabled')).toMatchObject({ status: 'fail', message: expect.stringContaining('disabled') });
+  } finally {
+    lab.controlPlane.asm.setLocalityLbEnabled(true);
+  }
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'localityLbEnabled').status).toBe('pass');
+}, 60_000);
+
+test('a max too low to absorb a drain fails capacity; the policy as it was passes', async () => {
+  const policy = parseYaml(lab.policyYaml) as { scaling: { deployments: Array<{ name: string; regions: Record<string, { max: number }> }> } };
+  // Draining hangzhou sends all reviews to v2 in shanghai: 2 replicas x 2 (twice the traffic) x 1.2 headroom = 5.
+  policy.scaling.deployments.find((d) => d.name === 'reviews-v2')!.regions['cn-shanghai']!.max = 4;
+  const lowered = path.join(dir, 'lowered.yaml');
+  writeFileSync(lowered, stringifyYaml(policy));
+  const { code, report } = await doctor(['--policy', lowered]);
+  expect(code).toBe(1);
+  expect(rowOf(report, 'capacity')).toMatchObject({ status: 'fail', message: 'draining cn-hangzhou: c-shanghai/default/reviews-v2 in cn-shanghai needs 5 replicas, max 4' });
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'capacity').status).toBe('pass');
+}, 60_000);
+
+test('a deployment gone from its cluster fails clusterAccess, and passes once it is back', async () => {
+  const store = lab.controlPlane.store;
+  const gone = store.delete('c-hangzhou', DEPLOYMENTS, 'default', 'details-v1');
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(rowOf(report, 'clusterAccess')).toMatchObject({ status: 'fail', message: expect.stringContaining('c-hangzhou/default/details-v1') });
+  } finally {
+    store.create('c-hangzhou', DEPLOYMENTS, 'default', { metadata: { name: gone.metadata.name, labels: gone.metadata.labels }, spec: gone.spec });
+  }
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'clusterAccess').status).toBe('pass');
+}, 60_000);
+
+test('an executor name FC does not know fails the executor row (GetFunction 404); nothing is invoked', async () => {
+  const { code, report } = await doctor(['--policy', policyFile], { ...process.env, REGIONSHIFT_EXECUTOR_FUNCTION: 'no-such-executor' });
+  expect(code).toBe(1);
+  expect(rowOf(report, 'executor')).toMatchObject({ status: 'fail', message: expect.stringContaining('FunctionNotFound') });
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'executor').status).toBe('pass');
+}, 60_000);
+
+test('GET /v1/readiness answers the same rows to the read token, and 401 without it', async () => {
+  const url = `${lab.hostUrl}/control/v1/readiness`;
+  const res = await fetch(url, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+  expect(res.status).toBe(200);
+  const report = (await res.json()) as ReadinessReport;
+  expect(statusOf(report)).toEqual(ALL_PASS);
+  lab.controlPlane.asm.setLocalityLbEnabled(false);
+  try {
+    const broken = (await (await fetch(url, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as ReadinessReport;
+    expect(rowOf(broken, 'localityLbEnabled').status).toBe('fail');
+  } finally {
+    lab.controlPlane.asm.setLocalityLbEnabled(true);
+  }
+  expect((await fetch(url)).status).toBe(401);
+}, 60_000);
