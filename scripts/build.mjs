@@ -48,6 +48,22 @@ const machineOnlyModules = {
   },
 };
 
+/**
+ * The dashboard's chart library goes into the bundle as text (functions/control/uplot-asset.ts
+ * reads it from node_modules when run from source; the deployed folder has no node_modules).
+ */
+const inlineUplot = {
+  name: 'inline-uplot',
+  setup(b) {
+    b.onLoad({ filter: /functions[\\/]control[\\/]uplot-asset\.ts$/ }, () => {
+      const dist = path.join(root, 'node_modules', 'uplot', 'dist');
+      const js = readFileSync(path.join(dist, 'uPlot.iife.min.js'), 'utf8');
+      const css = readFileSync(path.join(dist, 'uPlot.min.css'), 'utf8');
+      return { loader: 'js', contents: `export const UPLOT_JS = ${JSON.stringify(js)};\nexport const UPLOT_CSS = ${JSON.stringify(css)};\n` };
+    });
+  },
+};
+
 export const WITHOUT_POLICY_FLAG = '--without-policy';
 
 /**
@@ -84,7 +100,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      plugins: [machineOnlyModules],
+      plugins: [machineOnlyModules, inlineUplot],
       // tsconfig's strict implies alwaysStrict, which makes esbuild put "use strict" on top of the
       // whole bundle. The tablestore SDK assigns undeclared loop variables (`for (key in …)`,
       // `for (pro in …)`): fine in the sloppy CommonJS it was written as, a ReferenceError under
