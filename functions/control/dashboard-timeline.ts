@@ -52,6 +52,9 @@ export const TIMELINE_SCRIPT = String.raw`
     tlPlots = [];
     const host = $('tl-charts');
     host.replaceChildren();
+    // Which range is drawn, for whoever waits for a new one (the browser test).
+    host.dataset.from = String(t.from);
+    host.dataset.to = String(t.to);
     $('tl-detail').replaceChildren();
     const sources = Object.keys(t.shares.bySource);
     $('tl-note').textContent = sources.length ? (Object.entries(t.truncated).filter(([, v]) => v).map(([k]) => k + ' truncated').join(', ')) : 'no matrix in this range';
@@ -75,8 +78,11 @@ export const TIMELINE_SCRIPT = String.raw`
       tlPlots.push(plot);
     }
     const ref = tlPlots[0];
-    const left = ref ? ref.bbox.left / devicePixelRatio : 50;
-    const plotW = ref ? ref.bbox.width / devicePixelRatio : width - 60;
+    // Bands and markers line up with the plotting area of the charts (uPlot's .u-over), measured in the panel.
+    const hostBox = host.getBoundingClientRect();
+    const over = ref ? ref.over.getBoundingClientRect() : null;
+    const left = over ? over.left - hostBox.left : 50;
+    const plotW = over ? over.width : width - 60;
     const xpos = (ms) => left + ((ms - t.from) / Math.max(1, t.to - t.from)) * plotW;
     const bands = el('div', { id: 'tl-bands' });
     for (const region of t.regions) {
