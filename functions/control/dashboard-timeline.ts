@@ -77,32 +77,39 @@ export const TIMELINE_SCRIPT = String.raw`
       const plot = new uPlot(opts, [xs].concat(order.map((k) => totals[k])), box);
       tlPlots.push(plot);
     }
-    const ref = tlPlots[0];
-    // Bands and markers line up with the plotting area of the charts (uPlot's .u-over), measured in the panel.
-    const hostBox = host.getBoundingClientRect();
-    const over = ref ? ref.over.getBoundingClientRect() : null;
-    const left = over ? over.left - hostBox.left : 50;
-    const plotW = over ? over.width : width - 60;
-    const xpos = (ms) => left + ((ms - t.from) / Math.max(1, t.to - t.from)) * plotW;
     const bands = el('div', { id: 'tl-bands' });
+    const markers = el('div', { class: 'tl-markers', 'aria-label': 'Decisions' });
+    const placed = [];
     for (const region of t.regions) {
       const strip = el('div', { class: 'tl-strip', 'data-region': region }, el('span', { class: 'tl-label', text: region }));
       for (const b of t.health[region] || []) {
         const band = el('span', { class: 'tl-band b-' + b.status, title: region + ' ' + b.status + ' from ' + new Date(b.from).toLocaleString() });
-        band.style.left = xpos(b.from) + 'px';
-        band.style.width = Math.max(2, xpos(b.to) - xpos(b.from)) + 'px';
+        placed.push(() => { band.style.left = xpos(b.from) + 'px'; band.style.width = Math.max(2, xpos(b.to) - xpos(b.from)) + 'px'; });
         strip.append(band);
       }
       bands.append(strip);
     }
-    const markers = el('div', { class: 'tl-markers', 'aria-label': 'Decisions' });
     t.decisions.forEach((d, i) => {
       const m = el('button', { type: 'button', class: 'tl-marker' + (d.refused.length ? ' refused' : ''), title: d.summary, 'aria-label': 'Decision D' + (i + 1) + ': ' + d.summary, text: 'D' + (i + 1) });
-      m.style.left = xpos(d.at) + 'px';
+      placed.push(() => { m.style.left = xpos(d.at) + 'px'; });
       m.addEventListener('click', () => tlDetail(d, i));
       markers.append(m);
     });
     host.append(bands, markers);
+    // Bands and markers line up with the plotting area of the charts (uPlot's .u-over), measured
+    // once uPlot has laid it out (it sizes its elements after the constructor returns).
+    let left = 50, plotW = width - 60;
+    function xpos(ms) { return left + ((ms - t.from) / Math.max(1, t.to - t.from)) * plotW; }
+    requestAnimationFrame(() => {
+      const ref = tlPlots[0];
+      if (ref) {
+        const over = ref.over.getBoundingClientRect();
+        left = over.left - host.getBoundingClientRect().left;
+        plotW = over.width;
+      }
+      for (const place of placed) place();
+      host.dataset.placed = String(t.from);
+    });
   }
   async function tlLoad() {
     const err = $('tl-err');

@@ -258,6 +258,11 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     expect(await until(() => page.locator('#tl-charts').getAttribute('data-from'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
     expect(await page.locator('#tl-charts canvas').count()).toBeGreaterThan(0);
+    expect(await until(() => page.locator('#tl-charts').getAttribute('data-placed'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
+    // The markers stand in time order along the chart, inside its width.
+    const xs = await markers.evaluateAll((ms) => ms.map((m) => m.getBoundingClientRect().left));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect((xs.at(-1) ?? 0) - (xs[0] ?? 0)).toBeGreaterThan(300);
     expect(await until(() => markers.count(), (n) => n === t.decisions.length)).toBe(t.decisions.length);
 
     // What was drawn, read back from a screenshot of the panel: blue (served in hangzhou) and green
@@ -279,7 +284,8 @@ describe('dashboard and lab page in a browser', () => {
     expect(await until(() => text(detail), (x) => !!x)).toContain(`D${withMesh + 1} · `);
     expect(await text(detail)).toContain(`by ${d?.actor ?? '?'}`);
     expect(await text(detail)).toContain((d?.explain[0] ?? '?').replace(/\s+/g, ' '));
-    expect(await text(detail)).toMatch(/mesh distribute: .* — done after [\d.]+ s/);
+    const meshStep = d?.steps.find((st) => st.kind === 'mesh');
+    expect(await text(detail)).toContain(`${meshStep?.text ?? '?'} — done after `);
 
     // Custom range: an hour long before the lab ran has no decision and no matrix.
     await page.getByLabel('Range').selectOption('custom');
