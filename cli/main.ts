@@ -17,6 +17,7 @@ const commands: Record<string, () => Promise<Command>> = {
   drill: async () => (await control()).runDrill,
   pause: async () => (await control()).runPause,
   resume: async () => (await control()).runResume,
+  report: async () => (await control()).runReport,
 };
 
 const USAGE = `usage: regionshift <command> [options]
@@ -34,6 +35,7 @@ control API (signed; docs/cli.md):
   drill abort <id>                                         end the drill and revert
   pause --reason "…"                                       pause automation
   resume                                                   resume automation
+  report --from <time> --to <time> [--out report.md]       incident postmortem: Markdown + SVG timeline
   every control command takes --endpoint <url> (REGIONSHIFT_ENDPOINT), --secret <secret>
   (REGIONSHIFT_CONTROL_SECRET), --actor <name> (REGIONSHIFT_ACTOR), --json, --help
 exit codes: 0 ok, 1 refused by the API (4xx), 2 usage, 3 unreachable or server error (5xx)`;

@@ -142,6 +142,22 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * The dashboard's chart library goes into the bundle as text (functions/control/uplot-asset.ts
+ * reads it from node_modules when run from source; the deployed folder has no node_modules).
+ */
+const inlineUplot = {
+  name: 'inline-uplot',
+  setup(b) {
+    b.onLoad({ filter: /functions[\\/]control[\\/]uplot-asset\.ts$/ }, () => {
+      const dist = path.join(root, 'node_modules', 'uplot', 'dist');
+      const js = readFileSync(path.join(dist, 'uPlot.iife.min.js'), 'utf8');
+      const css = readFileSync(path.join(dist, 'uPlot.min.css'), 'utf8');
+      return { loader: 'js', contents: `export const UPLOT_JS = ${JSON.stringify(js)};\nexport const UPLOT_CSS = ${JSON.stringify(css)};\n` };
+    });
+  },
+};
+
 export const WITHOUT_POLICY_FLAG = '--without-policy';
 
 /**
@@ -176,7 +192,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       entryPoints: [fn.entry],
       outfile: path.join(outDir, 'index.js'),
       external: LAZY_SDKS,
-      plugins: [machineOnlyModules, zodEnglishOnly],
+      plugins: [machineOnlyModules, zodEnglishOnly, inlineUplot],
     });
     // The repository is an ES module package; this marks the bundle as CommonJS wherever it is loaded.
     await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);

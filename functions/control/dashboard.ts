@@ -1,4 +1,6 @@
 import { PAGE_DOM_HELPERS } from '../../shared/http/page-dom';
+import { TIMELINE_PANEL, TIMELINE_SCRIPT, TIMELINE_STYLE } from './dashboard-timeline';
+import { UPLOT_CSS, UPLOT_JS } from './uplot-asset';
 
 /**
  * The dashboard page served at `GET /`: one self-contained HTML document (no external assets),
@@ -539,6 +541,8 @@ ${PAGE_DOM_HELPERS}
 
   renderCreds();
   syncOverrideKind();
+${TIMELINE_SCRIPT}
+  tlWire();
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
 })();
@@ -558,7 +562,8 @@ export function renderDashboard(): string {
 <meta name="referrer" content="no-referrer">
 <link rel="icon" href="data:,">
 <title>regionshift</title>
-<style>${STYLE}${READINESS_STYLE}</style>
+<style>${UPLOT_CSS}</style>
+<style>${STYLE}${READINESS_STYLE}${TIMELINE_STYLE}</style>
 </head>
 <body>
 <header class="top">
@@ -570,6 +575,7 @@ export function renderDashboard(): string {
 <div id="banner-err" class="err" role="alert" style="margin: .6rem 1.5rem 0"></div>
 <main class="layout">
   <div>
+${TIMELINE_PANEL}
     <section class="panel" aria-labelledby="h-health"><h2 id="h-health">Region health</h2><div class="cards" id="health"></div></section>
     <section class="panel" aria-labelledby="h-matrix"><h2 id="h-matrix">Applied traffic matrix</h2>
       <p class="small muted" style="margin-top:0">What the mesh has (confirmed by the mesh step): percent of the traffic entering in each source region that is served in each region.</p>
@@ -638,6 +644,7 @@ export function renderDashboard(): string {
       <div id="readiness" aria-live="polite"></div></section>
   </aside>
 </main>
+<script>${UPLOT_JS}</script>
 <script>${SCRIPT}</script>
 </body>
 </html>

@@ -11,7 +11,9 @@ import { MethodNotAllowedError, NotFoundError } from '../../shared/http/errors';
 import { jsonBodyOf as bodyOf, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
 import type { Runtime } from '../../shared/http/runtime-types';
 import { renderDashboard } from './dashboard';
-import { actorHeader, commandBody, drillBody, historyQuery, idParam, noQuery, overrideBody, pauseBody, resumeBody, type CommandBody } from './schema';
+import { actorHeader, commandBody, drillBody, historyQuery, idParam, noQuery, overrideBody, pauseBody, resumeBody, timelineQuery, type CommandBody } from './schema';
+import { readTimeline } from './timeline-route';
+import { renderReport } from '../../shared/engine/report';
 
 /** A history page is bounded by bytes as well as rows: events older than the audit bounds may hold megabytes. */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
@@ -132,6 +134,25 @@ const routes: Route[] = [
       const last = events[events.length - 1];
       const more = events.length < rows.length || rows.length === q.limit;
       return jsonReply(200, { events, next: more && last ? last.seq : null });
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/timeline',
+    query: timelineQuery,
+    run: async (req, _p, rt) => {
+      const q = queryOf(timelineQuery, req);
+      return jsonReply(200, await readTimeline(rt, q.from, q.to));
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/v1/report',
+    query: timelineQuery,
+    run: async (req, _p, rt) => {
+      const q = queryOf(timelineQuery, req);
+      const report = renderReport(await readTimeline(rt, q.from, q.to), { image: 'inline' });
+      return { statusCode: 200, headers: { 'content-type': 'text/markdown; charset=utf-8', 'cache-control': 'no-store' }, body: report.markdown };
     },
   },
   {

@@ -18,6 +18,23 @@ export const historyQuery = z
   })
   .strict();
 
+/** A time as epoch milliseconds or an ISO-8601 date-time with a zone (`2026-03-01T02:30:00Z`). */
+const instant = z
+  .string()
+  .refine((v) => /^\d{1,15}$/.test(v) || (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) && Number.isFinite(Date.parse(v))), 'must be epoch milliseconds or an ISO-8601 date-time with a zone (2026-03-01T02:30:00Z)')
+  .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)));
+
+/** The longest range one timeline answer covers; a postmortem is about one incident. */
+export const TIMELINE_MAX_RANGE_MS = 31 * 24 * 3600_000;
+
+export const timelineQuery = z
+  .object({ from: instant, to: instant })
+  .strict()
+  .superRefine((q, ctx) => {
+    if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
+    else if (q.to - q.from > TIMELINE_MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: 'the range may span at most 31 days' });
+  });
+
 export const noQuery = z.object({}).strict();
 
 /** Who the audit log says did it; unsigned, so only callers holding the secret can set it. */

@@ -4,7 +4,7 @@ import { StateConflictError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
 import { matrixEquals } from '../core/matrix';
-import type { ControlCommand, Decision, Input, MeshConfig, Signal } from '../core/types';
+import type { ControlCommand, Decision, HealthStatus, Input, MeshConfig, Signal, TrafficMatrix } from '../core/types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
@@ -125,7 +125,7 @@ export class Engine implements EngineApi {
     } else if (d.ignored?.length || d.lapsed?.length) events.push(...this.timeEvents(d, actor, now));
     if (input.kind === 'command') events.push({ ...base, kind: 'command', summary: `${input.command.kind}`, detail: input.command });
     const significant = d.plan.steps.length > 0 || d.plan.refused.length > 0 || input.kind !== 'tick';
-    if (significant) events.push({ ...base, kind: 'decision', planId: d.plan.id, summary: d.explain[0] ?? d.plan.trigger, detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain } });
+    if (significant) events.push({ ...base, kind: 'decision', planId: d.plan.id, summary: d.explain[0] ?? d.plan.trigger, detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain, ...timelineDetail(d) } });
     return events;
   }
 
@@ -300,4 +300,16 @@ export class Engine implements EngineApi {
     // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
     await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
   }
+}
+
+/**
+ * What the incident timeline (shared/engine/timeline.ts) reads from a decision besides its steps:
+ * the matrices before and after, and each region's health status after it. A few hundred bytes.
+ */
+function timelineDetail(d: Decision): { before: TrafficMatrix | null; after: TrafficMatrix | null; health: Record<string, HealthStatus> } {
+  return {
+    before: d.plan.before?.matrix ?? null,
+    after: d.plan.after?.matrix ?? null,
+    health: Object.fromEntries(Object.entries(d.state.health).map(([region, h]) => [region, h.status])),
+  };
 }

@@ -117,8 +117,15 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
   let journaledDue = record.dueAt;
   const journal = async (i: number) => {
     const progress = planProgress(plan, outcomes, clock.now());
-    await store.recordStep(mesh, planId, owner, i, outcomes[i] as StepOutcome, progress);
+    const outcome = outcomes[i] as StepOutcome;
+    await store.recordStep(mesh, planId, owner, i, outcome, progress);
     journaledDue = progress.dueAt;
+    // A step that ended goes to the audit log too, so the timeline and the postmortem report show
+    // its outcome and timing from the log alone (the journal row is overwritten as it runs).
+    if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'skipped') {
+      const step = plan.steps[i] as Step;
+      await store.appendEvents([{ mesh, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
+    }
   };
   let executed = 0;
   let needsHandoff = false;

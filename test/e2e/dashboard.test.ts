@@ -6,6 +6,8 @@ import type { StatusView } from '../../shared/engine/api';
 import { startLab, type Lab } from '../../lab/world';
 import { launchBrowser, type TestBrowser } from './browser';
 import { scheduleFreePolicyFile } from './lab-fixture';
+import { countPixels, decodePng } from './png';
+import type { Timeline } from '../../shared/engine/timeline';
 
 /**
  * The dashboard and the lab page in headless Chromium against the lab: the product's functions
@@ -230,6 +232,82 @@ describe('dashboard and lab page in a browser', () => {
     expect(after.drill).toBeNull();
     expect(after.override).toBeNull();
   });
+
+  test('the incident timeline draws the shares, the health bands and a marker per decision; a marker opens its decision; custom range; report download', async () => {
+    await page.getByLabel('Range').selectOption('60');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    const markers = page.getByRole('button', { name: /^Decision D\d+: / });
+    expect(await until(() => markers.count(), (n) => n > 0)).toBeGreaterThan(0);
+    // The server's answer for the same hour (no decision is taken meanwhile: nothing is scheduled).
+    const to = Date.now();
+    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+    expect(res.status).toBe(200);
+    const t = (await res.json()) as Timeline;
+    expect(await markers.count()).toBe(t.decisions.length);
+    // The drains pinned earlier moved hangzhou's traffic to shanghai and back: both shares were drawn.
+    expect(t.shares.bySource[REGION_A]?.[REGION_B]).toContain(100);
+    expect(await page.locator('.tl-chart').count()).toBe(Object.keys(t.shares.bySource).length);
+    expect(await page.locator(`#tl-bands .tl-strip[data-region="${REGION_A}"] .tl-band.b-HEALTHY`).count()).toBeGreaterThan(0);
+
+    // Zoomed in on what the lab did (a custom range from a little before its first decision to now).
+    const local = (ms: number) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000); return d.toISOString().slice(0, 19); };
+    await page.getByLabel('Range').selectOption('custom');
+    const zoomFrom = Math.floor(((t.decisions[0]?.at ?? to) - 5_000) / 1000) * 1000;
+    await page.getByLabel('From', { exact: true }).fill(local(zoomFrom));
+    await page.getByLabel('To', { exact: true }).fill(local(Date.now() + 5_000));
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    expect(await until(() => page.locator('#tl-charts').getAttribute('data-from'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
+    expect(await page.locator('#tl-charts canvas').count()).toBeGreaterThan(0);
+    expect(await until(() => page.locator('#tl-charts').getAttribute('data-placed'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
+    // The markers stand in time order along the chart, inside its width.
+    const xs = await markers.evaluateAll((ms) => ms.map((m) => m.getBoundingClientRect().left));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect((xs.at(-1) ?? 0) - (xs[0] ?? 0)).toBeGreaterThan(300);
+    expect(await until(() => markers.count(), (n) => n === t.decisions.length)).toBe(t.decisions.length);
+
+    // What was drawn, read back from a screenshot of the panel: blue (served in hangzhou) and green
+    // (served in shanghai) areas, and the dark decision markers.
+    const png = decodePng(await page.getByRole('region', { name: 'Incident timeline' }).screenshot({ path: path.join(shots, 'dashboard-timeline.png') }));
+    const blue = countPixels(png, (r, g, b) => b > 150 && b > r + 80 && b > g + 40);
+    const green = countPixels(png, (r, g, b) => g > 120 && g > r + 40 && g > b + 30);
+    const dark = countPixels(png, (r, g, b) => r < 50 && g < 50 && b < 60);
+    expect(blue).toBeGreaterThan(2000);
+    expect(green).toBeGreaterThan(500);
+    expect(dark).toBeGreaterThan(t.decisions.length * 40);
+
+    // A marker opens its decision: explanation, steps with their outcome, who.
+    const withMesh = t.decisions.findIndex((d) => d.steps.some((s) => s.kind === 'mesh' && s.status === 'done'));
+    expect(withMesh).toBeGreaterThanOrEqual(0);
+    const d = t.decisions[withMesh];
+    await page.getByRole('button', { name: `Decision D${withMesh + 1}: `, exact: false }).first().click();
+    const detail = page.locator('#tl-detail');
+    expect(await until(() => text(detail), (x) => !!x)).toContain(`D${withMesh + 1} · `);
+    expect(await text(detail)).toContain(`by ${d?.actor ?? '?'}`);
+    expect(await text(detail)).toContain((d?.explain[0] ?? '?').replace(/\s+/g, ' '));
+    const meshStep = d?.steps.find((st) => st.kind === 'mesh');
+    expect(await text(detail)).toContain(`${meshStep?.text ?? '?'} — done after `);
+
+    // Custom range: an hour long before the lab ran has no decision and no matrix.
+    await page.getByLabel('Range').selectOption('custom');
+    await page.getByLabel('From', { exact: true }).fill('2020-01-01T00:00:00');
+    await page.getByLabel('To', { exact: true }).fill('2020-01-01T01:00:00');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    expect(await until(() => markers.count(), (n) => n === 0)).toBe(0);
+    expect(await text(page.locator('#tl-note'))).toBe('no matrix in this range');
+
+    // The report of the last hour, as the button downloads it.
+    await page.getByLabel('Range').selectOption('60');
+    expect(await until(() => markers.count(), (n) => n === t.decisions.length)).toBe(t.decisions.length);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report' }).click()]);
+    const file = path.join(dir, 'report.md');
+    await download.saveAs(file);
+    const md = (await import('node:fs')).readFileSync(file, 'utf8');
+    expect(md).toMatch(/^# Incident report: bookinfo/);
+    expect(md.match(/^### D\d+ /gm)).toHaveLength(t.decisions.length);
+    const svg = decodeURIComponent(/\(data:image\/svg\+xml;charset=utf-8,([^)]+)\)/.exec(md)?.[1] ?? '');
+    expect(svg.match(/<g class="marker">/g)).toHaveLength(t.decisions.length);
+    expect(svg).toContain(`data-source="${REGION_A}" data-region="${REGION_B}"`);
+  }, 60_000);
 
   test('the lab page injects a region-down fault on reviews in cn-hangzhou, lists it and deletes it', async () => {
     await page.goto(`${lab.labUrl}/`);

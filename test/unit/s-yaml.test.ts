@@ -122,6 +122,15 @@ describe('build (scripts/build.mjs)', () => {
     }
   });
 
+  test('the control bundle carries uPlot itself (the dashboard works offline, with no node_modules beside the bundle)', () => {
+    const bundle = readFileSync(path.join(isolated, 'control', 'index.js'), 'utf8');
+    const uplot = readFileSync('node_modules/uplot/dist/uPlot.iife.min.js', 'utf8');
+    // A run of the library's code with nothing a string literal would escape, as the bundle keeps it.
+    const sample = /[A-Za-z0-9_.(),=]{60}/.exec(uplot.slice(uplot.length / 2))?.[0] ?? 'no sample';
+    expect(bundle).toContain(sample);
+    expect(bundle).not.toContain('uPlot.iife.min.js');
+  });
+
   test('a bundled handler reaches its runtime without node_modules: with no configuration it fails on configuration, not on a missing module', () => {
     const dir = path.join(isolated, 'control');
     const script = `

@@ -1,0 +1,291 @@
+import type { HealthStatus, Refusal, Step, TrafficMatrix } from '../core/types';
+import type { StoredEvent } from '../ports/state-store';
+
+/**
+ * The incident timeline, built from audit events only (no state row, no plan journal), so the
+ * API, the dashboard and the postmortem report tell the same story from the same rows. Pure:
+ * the caller reads the events; this module only folds them.
+ *
+ * What each event kind contributes:
+ * - decision: the matrix of its mesh step (the share served per region from then on), the
+ *   health it left (`detail.health`, written since the timeline exists), explanation, steps,
+ *   refusals and actor;
+ * - step: a step's outcome and timing (`detail.index/status/attempts/error`);
+ * - signal, command, alert, drift: listed with actor and summary (the "who did what").
+ */
+
+export const TIMELINE_MAX_POINTS = 500;
+export const TIMELINE_MAX_DECISIONS = 200;
+export const TIMELINE_MAX_EVENTS = 500;
+
+export interface TimelineStep {
+  index: number;
+  kind: Step['kind'];
+  text: string;
+  status: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  /** When the outcome was recorded, and how long after the decision. */
+  at: number | null;
+  afterMs: number | null;
+  attempts: number;
+  error?: string;
+}
+
+export interface TimelineDecision {
+  at: number;
+  planId: string | null;
+  actor: string;
+  summary: string;
+  explain: string[];
+  reasons: string[];
+  refused: Refusal[];
+  steps: TimelineStep[];
+}
+
+export interface HealthBand {
+  status: HealthStatus;
+  from: number;
+  to: number;
+}
+
+export interface TimelineEvent {
+  at: number;
+  kind: string;
+  actor: string;
+  summary: string;
+}
+
+export interface Timeline {
+  mesh: string;
+  from: number;
+  to: number;
+  /** Every region seen in a matrix or a health map, sorted. */
+  regions: string[];
+  /**
+   * The share (percent) of each source region's traffic served in each region, as a step
+   * function: `at[i]` is when the value `bySource[src][dst][i]` starts. The first point is `from`
+   * (the matrix in force then, when one is known), the last is `to`.
+   */
+  shares: { at: number[]; bySource: Record<string, Record<string, number[]>> };
+  health: Record<string, HealthBand[]>;
+  decisions: TimelineDecision[];
+  /** Signals, commands, alerts and drift checks, oldest first (the "who did what"). */
+  events: TimelineEvent[];
+  /** What was left out to keep the answer bounded (see docs/api.md). */
+  truncated: { points: boolean; decisions: boolean; events: boolean; scan: boolean };
+}
+
+export interface TimelineOptions {
+  mesh: string;
+  from: number;
+  to: number;
+  maxPoints?: number;
+  maxDecisions?: number;
+  maxEvents?: number;
+  /** The caller stopped reading older events before reaching `from` (the scan bound). */
+  scanTruncated?: boolean;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const HEALTH: readonly HealthStatus[] = ['HEALTHY', 'DEGRADED', 'DOWN', 'RECOVERING'];
+
+function matrixOf(v: unknown): TrafficMatrix | null {
+  if (!isRecord(v)) return null;
+  const out: TrafficMatrix = {};
+  for (const [src, row] of Object.entries(v)) {
+    if (!isRecord(row)) return null;
+    out[src] = {};
+    for (const [dst, pct] of Object.entries(row)) if (typeof pct === 'number') (out[src] as Record<string, number>)[dst] = pct;
+  }
+  return out;
+}
+
+/** The matrix a decision sent to the mesh: its last mesh step's, else its `after`. */
+function decidedMatrix(detail: Record<string, unknown>): TrafficMatrix | null {
+  const steps = Array.isArray(detail.steps) ? detail.steps : [];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i];
+    if (isRecord(s) && s.kind === 'mesh') return matrixOf(s.matrix);
+  }
+  return matrixOf(detail.after);
+}
+
+function healthOf(v: unknown): Record<string, HealthStatus> | null {
+  if (!isRecord(v)) return null;
+  const out: Record<string, HealthStatus> = {};
+  for (const [region, status] of Object.entries(v)) if (HEALTH.includes(status as HealthStatus)) out[region] = status as HealthStatus;
+  return out;
+}
+
+export function stepText(s: unknown): string {
+  if (!isRecord(s)) return 'step';
+  if (s.kind === 'scale') return `scale ${String(s.cluster)}/${String(s.namespace)}/${String(s.deployment)} ${String(s.from)}→${String(s.to)}${s.waitReady ? ' (wait ready)' : ''}`;
+  if (s.kind === 'mesh') {
+    const m = matrixOf(s.matrix) ?? {};
+    const mode = isRecord(s.config) ? String(s.config.mode) : 'mesh';
+    return `mesh ${mode}: ${Object.entries(m).map(([src, row]) => `${src}→{${Object.entries(row).map(([d, p]) => `${d} ${p}%`).join(', ')}}`).join('; ')}`;
+  }
+  if (s.kind === 'notify') return `notify ${String(s.level)}: ${String(s.message)}`;
+  return String(s.kind ?? 'step');
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const refusals = (v: unknown): Refusal[] => (Array.isArray(v) ? v.filter(isRecord).map((r) => ({ rule: String(r.rule), message: String(r.message) })) : []);
+
+/** Keeps the last value of each of `n` equal time buckets: a step function stays a step function. */
+function downsample(at: number[], n: number, from: number, to: number): number[] {
+  if (at.length <= n) return at.map((_, i) => i);
+  const keep: number[] = [0];
+  const width = (to - from) / (n - 2);
+  let bucket = -1;
+  for (let i = 1; i < at.length - 1; i++) {
+    const b = Math.floor(((at[i] as number) - from) / width);
+    if (b === bucket) keep[keep.length - 1] = i;
+    else keep.push(i);
+    bucket = b;
+  }
+  keep.push(at.length - 1);
+  return keep;
+}
+
+/**
+ * Folds audit events (any order; those before `from` give the matrix and health in force at
+ * `from`, those after `to` are ignored) into a bounded timeline.
+ */
+export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Timeline {
+  const { from, to, mesh } = opts;
+  const maxPoints = Math.max(3, opts.maxPoints ?? TIMELINE_MAX_POINTS);
+  const maxDecisions = opts.maxDecisions ?? TIMELINE_MAX_DECISIONS;
+  const maxEvents = opts.maxEvents ?? TIMELINE_MAX_EVENTS;
+  const sorted = events.filter((e) => e.at <= to).sort((a, b) => a.at - b.at || a.seq - b.seq);
+
+  let matrix: TrafficMatrix | null = null;
+  let health: Record<string, HealthStatus> = {};
+  const regions = new Set<string>();
+  const changes: Array<{ at: number; matrix: TrafficMatrix }> = [];
+  const healthAt: Array<{ at: number; health: Record<string, HealthStatus> }> = [];
+  const decisions: TimelineDecision[] = [];
+  const byPlan = new Map<string, TimelineDecision>();
+  const others: TimelineEvent[] = [];
+
+  const note = (m: TrafficMatrix) => {
+    for (const [src, row] of Object.entries(m)) {
+      regions.add(src);
+      for (const dst of Object.keys(row)) regions.add(dst);
+    }
+  };
+
+  for (const e of sorted) {
+    const detail = isRecord(e.detail) ? e.detail : {};
+    const inRange = e.at >= from;
+    if (e.kind === 'decision') {
+      const m = decidedMatrix(detail);
+      const h = healthOf(detail.health);
+      if (!m && !matrix) {
+        const before = matrixOf(detail.before);
+        if (before) {
+          matrix = before;
+          note(before);
+        }
+      }
+      if (m) {
+        matrix = m;
+        note(m);
+        if (inRange) changes.push({ at: e.at, matrix: m });
+      }
+      if (h) {
+        const changed = JSON.stringify(h) !== JSON.stringify(health);
+        health = h;
+        for (const r of Object.keys(h)) regions.add(r);
+        if (inRange && changed) healthAt.push({ at: e.at, health: h });
+      }
+      if (!inRange) continue;
+      const steps: TimelineStep[] = (Array.isArray(detail.steps) ? detail.steps : []).map((s, index) => ({
+        index,
+        kind: (isRecord(s) ? s.kind : 'notify') as Step['kind'],
+        text: stepText(s),
+        status: 'pending',
+        at: null,
+        afterMs: null,
+        attempts: 0,
+      }));
+      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps };
+      decisions.push(d);
+      if (e.planId) byPlan.set(e.planId, d);
+    } else if (e.kind === 'step') {
+      const d = e.planId ? byPlan.get(e.planId) : undefined;
+      const step = d && typeof detail.index === 'number' ? d.steps[detail.index] : undefined;
+      if (d && step) {
+        step.status = (['pending', 'running', 'done', 'failed', 'skipped'].includes(String(detail.status)) ? detail.status : 'pending') as TimelineStep['status'];
+        step.at = e.at;
+        step.afterMs = e.at - d.at;
+        step.attempts = typeof detail.attempts === 'number' ? detail.attempts : 0;
+        if (typeof detail.error === 'string') step.error = detail.error;
+      }
+    } else if (inRange) {
+      others.push({ at: e.at, kind: e.kind, actor: e.actor, summary: e.summary });
+    }
+  }
+
+  // Shares: one point at `from`, one per change, one at `to`.
+  const points: Array<{ at: number; matrix: TrafficMatrix | null }> = [{ at: from, matrix: startingMatrix(sorted, from) }];
+  for (const c of changes) points.push(c);
+  points.push({ at: to, matrix: points[points.length - 1]?.matrix ?? null });
+  const keep = downsample(points.map((p) => p.at), maxPoints, from, to);
+  const kept = keep.map((i) => points[i] as { at: number; matrix: TrafficMatrix | null });
+  const sources = [...new Set(kept.flatMap((p) => Object.keys(p.matrix ?? {})))].sort();
+  const regionList = [...regions].sort();
+  const bySource: Record<string, Record<string, number[]>> = {};
+  for (const src of sources) {
+    const row: Record<string, number[]> = {};
+    for (const dst of regionList) row[dst] = kept.map((p) => (p.matrix ? (p.matrix[src]?.[dst] ?? 0) : 0));
+    bySource[src] = row;
+  }
+
+  // Health bands: the status in force at `from`, then each change, closed at `to`.
+  const bands: Record<string, HealthBand[]> = {};
+  const startHealth = healthBefore(sorted, from);
+  const timeline = [{ at: from, health: startHealth }, ...healthAt];
+  for (const region of regionList) {
+    const list: HealthBand[] = [];
+    for (const { at, health: h } of timeline) {
+      const status = h[region];
+      const last = list[list.length - 1];
+      if (last && last.status === status) continue;
+      if (last) last.to = at;
+      if (status) list.push({ status, from: at, to });
+    }
+    if (list.length) bands[region] = list;
+  }
+
+  return {
+    mesh,
+    from,
+    to,
+    regions: regionList,
+    shares: { at: kept.map((p) => p.at), bySource },
+    health: bands,
+    decisions: decisions.slice(-maxDecisions),
+    events: others.slice(-maxEvents),
+    truncated: { points: kept.length < points.length, decisions: decisions.length > maxDecisions, events: others.length > maxEvents, scan: opts.scanTruncated ?? false },
+  };
+}
+
+/** The matrix in force at `from`: the last decided one before it, else the first decision's `before`. */
+function startingMatrix(sorted: StoredEvent[], from: number): TrafficMatrix | null {
+  let m: TrafficMatrix | null = null;
+  for (const e of sorted) {
+    if (e.kind !== 'decision' || !isRecord(e.detail)) continue;
+    if (e.at >= from) return m ?? matrixOf(e.detail.before);
+    m = decidedMatrix(e.detail) ?? m;
+  }
+  return m;
+}
+
+function healthBefore(sorted: StoredEvent[], from: number): Record<string, HealthStatus> {
+  let h: Record<string, HealthStatus> = {};
+  for (const e of sorted) {
+    if (e.at >= from) break;
+    if (e.kind === 'decision' && isRecord(e.detail)) h = healthOf(e.detail.health) ?? h;
+  }
+  return h;
+}
