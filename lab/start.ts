@@ -10,7 +10,8 @@ import { startLab } from './world';
 const port = Number(process.env.PORT ?? 8080);
 // The twins start fresh every time, so the product's state does too.
 rmSync('.regionshift/lab', { recursive: true, force: true });
-const lab = await startLab({ port, stateFile: '.regionshift/lab/state.db', log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+const policyFile = 'examples/bookinfo.yaml';
+const lab = await startLab({ port, policyFile, stateFile: '.regionshift/lab/state.db', log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
 process.stdout.write(
   labBanner({
@@ -23,6 +24,7 @@ process.stdout.write(
     functions: lab.host.functions,
     tickMs: lab.tickMs,
     policy: loadPolicyYaml(lab.policyYaml),
+    policySource: policyFile,
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
   }),

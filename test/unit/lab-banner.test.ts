@@ -72,6 +72,7 @@ describe('labBanner', () => {
       functions,
       tickMs: 5000,
       policy: bookinfo(),
+      policySource: 'examples/bookinfo.yaml',
       now,
     });
 
@@ -93,7 +94,8 @@ describe('labBanner', () => {
     expect(line('cluster-events')).toBe('cluster-events  EventBridge deliveries: POST http://127.0.0.1:18080/_events/cluster-events');
     expect(line('alarm')).toBe('alarm           HTTP http://127.0.0.1:18080/alarm/…; EventBridge deliveries: POST http://127.0.0.1:18080/_events/alarm');
     expect(line('control')).toBe('control         HTTP http://127.0.0.1:18080/control/…');
-    expect(line('executor')).toBe('executor        HTTP http://127.0.0.1:18080/executor/…');
+    // The executor has no trigger (reached by InvokeFunction, Async): the lab invokes it directly.
+    expect(line('executor')).toBe('executor        no trigger; POST http://127.0.0.1:18080/_invoke/executor');
     expect(line('scheduler')).toBe('scheduler       timer "tick", fired by the lab every 5s (POST http://127.0.0.1:18080/_invoke/scheduler)');
     expect(lines.filter((l) => l.includes('/cluster-events/'))).toEqual([]);
   });
@@ -106,5 +108,7 @@ describe('labBanner', () => {
     expect(after).toContain('evening-shift (cron "0 0 22 * * *" Asia/Shanghai, 2h): inactive, opens next at 2026-11-04T14:00:00Z (in 21h16m)');
     expect(after).not.toContain('a schedule is active');
     expect(after).toContain('lab periods      hold 20s after the last alarm clears, recovery steps 15s apart, cooldown 5s, scheduler tick every 5s');
+    expect(after).toContain('\n  policy           bookinfo from examples/bookinfo.yaml, with the lab\'s short periods below\n');
+    expect(after).toContain('lab/v1/requests | probes | faults | traffic | traffic/series\n');
   });
 });
