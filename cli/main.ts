@@ -23,7 +23,8 @@ const USAGE = `usage: regionshift <command> [options]
   simulate --policy <p.yaml> --scenario <s.yaml> [--json]  replay a scenario through the decision core
 
 control API (signed; docs/cli.md):
-  status                                                   health per region, mode, matrix, override, drill, plans
+  status [--watch [seconds]]                               health per region, mode, matrix, override, drill, plans;
+                                                           --watch redraws it (every 5 s by default) until Ctrl-C
   history [--limit N] [--before SEQ]                       the audit log, newest first
   plan '<command json>' | plan --drain <region> …          what a command would do (dry run, nothing committed)
   override --drain <region> … | --matrix '<json>' [--ttl 30m] [--force] --reason "…"
