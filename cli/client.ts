@@ -17,6 +17,8 @@ export interface ControlClientOptions {
   busyAttempts?: number;
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Aborts a request in flight (`status --watch` stopped by Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 /** An HTTP answer from the API, whatever its status. `json` is undefined when the body was not JSON. */
@@ -98,6 +100,11 @@ export class ControlClient {
     return Math.min(cap, Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 1000);
   }
 
+  private abortSignal(): AbortSignal {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs ?? 30_000);
+    return this.opts.signal ? AbortSignal.any([timeout, this.opts.signal]) : timeout;
+  }
+
   private async once(method: string, path: string, text: string): Promise<ApiReply & { retryAfter: string | null }> {
     // Signed per attempt: the server spends a request id once its signature is verified.
     const signed = signRequest({ secret: this.opts.secret, method, path, body: text });
@@ -108,7 +115,7 @@ export class ControlClient {
     let res: Response;
     let raw: string;
     try {
-      res = await fetch(url, { method, headers, ...(text !== '' && { body: text }), signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000) });
+      res = await fetch(url, { method, headers, ...(text !== '' && { body: text }), signal: this.abortSignal() });
       raw = await res.text();
     } catch (err) {
       throw new TransportError(`cannot reach ${url}: ${causeOf(err)}`);

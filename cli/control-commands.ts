@@ -165,31 +165,48 @@ interface Invocation {
   render(json: unknown, out: Out): void;
 }
 
-async function invoke(inv: Invocation, args: string[], out: Out, env: Env): Promise<number> {
+interface Prepared {
+  parsed: Parsed;
+  req: { method: Method; path: string; body?: unknown };
+  conn: Connection;
+}
+
+/** Parses the arguments, or prints the usage (for --help or a usage error) and says which exit code. */
+function prepare(inv: Invocation, args: string[], out: Out, env: Env): Prepared | number {
   const usage = `usage: regionshift ${inv.usage}\n${CONNECTION_USAGE}`;
-  let parsed: Parsed;
-  let req: { method: Method; path: string; body?: unknown };
-  let conn: Connection;
   try {
-    parsed = parseArgs(args, inv.flags);
+    const parsed = parseArgs(args, inv.flags);
     if (parsed.bools.has('help')) {
       out.log(usage);
       return EXIT.ok;
     }
-    req = inv.request(parsed);
-    conn = connectionOf(parsed, env);
+    return { parsed, req: inv.request(parsed), conn: connectionOf(parsed, env) };
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    for (const line of err.message.split('\n')) out.error(`regionshift ${inv.name}: ${line}`);
-    out.error(`usage: regionshift ${inv.usage}`);
-    return EXIT.usage;
+    return usageFailure(inv, err, out);
   }
-  const client = new ControlClient(conn);
+}
+
+function usageFailure(inv: Pick<Invocation, 'name' | 'usage'>, err: unknown, out: Out): number {
+  if (!(err instanceof UsageError)) throw err;
+  for (const line of err.message.split('\n')) out.error(`regionshift ${inv.name}: ${line}`);
+  out.error(`usage: regionshift ${inv.usage}`);
+  return EXIT.usage;
+}
+
+async function invoke(inv: Invocation, args: string[], out: Out, env: Env): Promise<number> {
+  const p = prepare(inv, args, out, env);
+  return typeof p === 'number' ? p : send(inv, p, out);
+}
+
+async function send(inv: Invocation, { parsed, req, conn }: Prepared, out: Out, signal?: AbortSignal): Promise<number> {
+  const client = new ControlClient({ ...conn, ...(signal ? { signal } : {}) });
   let reply: ApiReply;
   try {
     reply = await client.request(req.method, req.path, req.body);
   } catch (err) {
     if (!(err instanceof TransportError)) throw err;
+    // Stopped on purpose (Ctrl-C during a watch): not a failure to report.
+    if (signal?.aborted) return EXIT.ok;
     out.error(`regionshift ${inv.name}: ${err.message}`);
     return EXIT.transport;
   }
@@ -238,26 +255,112 @@ function actionInvocation(name: string, spec: ActionSpec): Invocation {
 
 type Runner = (args: string[], out: Out, env: Env) => Promise<number>;
 
-/** `regionshift status` */
-export const runStatus: Runner = (args, out, env) =>
-  invoke(
-    {
-      name: 'status',
-      usage: 'status',
-      flags: {},
-      request: (p) => {
-        noPositional(p);
-        return { method: 'GET', path: '/v1/status' };
-      },
-      render: (json, o) => {
-        shaped(json, { health: 'object' });
-        renderStatus(json as StatusView, o);
-      },
-    },
-    args,
-    out,
-    env,
-  );
+const statusInvocation: Invocation = {
+  name: 'status',
+  usage: 'status [--watch [seconds]]',
+  flags: {},
+  request: (p) => {
+    noPositional(p);
+    return { method: 'GET', path: '/v1/status' };
+  },
+  render: (json, o) => {
+    shaped(json, { health: 'object' });
+    renderStatus(json as StatusView, o);
+  },
+};
+
+export const WATCH_DEFAULT_SECONDS = 5;
+const WATCH_MAX_SECONDS = 3600;
+
+/**
+ * `--watch`, `--watch 10` or `--watch=10`: the flag parser has no optional values, so it is taken
+ * out here. A number right after `--watch` is its interval (status takes no positional argument,
+ * so nothing else could be meant by it).
+ */
+export function takeWatch(args: string[]): { seconds: number | null; rest: string[] } {
+  const rest: string[] = [];
+  let seconds: number | null = null;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg !== '--watch' && !arg.startsWith('--watch=')) {
+      rest.push(arg);
+      continue;
+    }
+    if (seconds !== null) throw new UsageError('--watch: given more than once');
+    let text: string | undefined;
+    if (arg.startsWith('--watch=')) text = arg.slice('--watch='.length);
+    else if (args[i + 1] !== undefined && /^\d+(\.\d+)?$/.test(args[i + 1] as string)) text = args[++i];
+    seconds = text === undefined ? WATCH_DEFAULT_SECONDS : Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text ?? '5') || !(seconds >= 1 && seconds <= WATCH_MAX_SECONDS)) {
+      throw new UsageError(`--watch: the interval is a number of seconds from 1 to ${WATCH_MAX_SECONDS} (got ${JSON.stringify(text)})`);
+    }
+  }
+  return { seconds, rest };
+}
+
+export interface WatchOptions {
+  /** Stops the watch (Ctrl-C); default: the process's SIGINT and SIGTERM. */
+  stop?: AbortSignal;
+  /** Clear the screen before each redraw; default: when stdout is a terminal. */
+  clear?: boolean;
+  /** Wall clock for the heading (the CLI is a shell: it may read the time). */
+  now?: () => number;
+}
+
+/** `regionshift status [--watch [seconds]]` */
+export const runStatus = async (args: string[], out: Out, env: Env, opts: WatchOptions = {}): Promise<number> => {
+  let watch: { seconds: number | null; rest: string[] };
+  try {
+    watch = takeWatch(args);
+  } catch (err) {
+    return usageFailure(statusInvocation, err, out);
+  }
+  if (watch.seconds === null) return invoke(statusInvocation, watch.rest, out, env);
+  const p = prepare(statusInvocation, watch.rest, out, env);
+  if (typeof p === 'number') return p;
+  return watchStatus(p, watch.seconds * 1000, out, opts);
+};
+
+/**
+ * Redraws the status every `intervalMs` until interrupted, then exits 0: Ctrl-C is how a watch
+ * ends, not a failure. A refusal (4xx: a wrong secret, a bad endpoint path) ends it with that
+ * exit code, since asking again will not change the answer; an unreachable API or a 5xx is shown
+ * and asked again at the next redraw, as an on-call watching through an outage needs.
+ */
+async function watchStatus(p: Prepared, intervalMs: number, out: Out, opts: WatchOptions): Promise<number> {
+  const stopper = new AbortController();
+  const onSignal = () => stopper.abort();
+  if (opts.stop) opts.stop.addEventListener('abort', onSignal, { once: true });
+  else {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  const clear = opts.clear ?? process.stdout.isTTY === true;
+  const now = opts.now ?? Date.now;
+  try {
+    while (!stopper.signal.aborted) {
+      // On a terminal each redraw replaces the last (clear screen, cursor home); piped, they follow one another.
+      out.log(`${clear ? '\x1b[2J\x1b[H' : ''}regionshift status at ${new Date(now()).toISOString()}, every ${intervalMs / 1000}s (Ctrl-C to stop)`);
+      const code = await send(statusInvocation, p, out, stopper.signal);
+      if (stopper.signal.aborted) break;
+      if (code === EXIT.refused || code === EXIT.usage) return code;
+      out.log('');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, intervalMs);
+        stopper.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      });
+    }
+    return EXIT.ok;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    opts.stop?.removeEventListener('abort', onSignal);
+  }
+}
 
 /** `regionshift history [--limit N] [--before SEQ]` */
 export const runHistory: Runner = (args, out, env) =>

@@ -26,7 +26,8 @@ const USAGE = `usage: regionshift <command> [options]
   doctor --policy <p.yaml> [--json]                        readiness checks against the cloud the env points at (read-only); exit 1 on a fail
 
 control API (signed; docs/cli.md):
-  status                                                   health per region, mode, matrix, override, drill, plans
+  status [--watch [seconds]]                               health per region, mode, matrix, override, drill, plans;
+                                                           --watch redraws it (every 5 s by default) until Ctrl-C
   history [--limit N] [--before SEQ]                       the audit log, newest first
   plan '<command json>' | plan --drain <region> …          what a command would do (dry run, nothing committed)
   override --drain <region> … | --matrix '<json>' [--ttl 30m] [--force] --reason "…"

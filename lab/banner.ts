@@ -27,6 +27,8 @@ export interface BannerInput {
   /** How often the lab fires the scheduler's timer. */
   tickMs: number;
   policy: Policy;
+  /** Where the policy came from (a file path), for the banner's `policy` line. */
+  policySource?: string;
   now: number;
   /** The DestinationRules' outlierDetection the lab seeds (stated, since it is not the documents' rule). */
   outlierDetection?: Record<string, unknown>;
@@ -91,7 +93,8 @@ export function labBanner(i: BannerInput): string {
   return `regionshift lab is running (everything on 127.0.0.1)
   dashboard        ${dashboardLink(i.controlUrl, i.secrets.readToken)}
   lab page         ${i.labUrl}/
-  lab API          ${i.labUrl}/lab/v1/requests | probes | faults | traffic
+  lab API          ${i.labUrl}/lab/v1/requests | probes | faults | traffic | traffic/series
+  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
   mesh twins       ${i.meshUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
   function logs    ${i.logFile}
   read token       ${i.secrets.readToken}

@@ -66,12 +66,17 @@ const STYLE = String.raw`
   .err ul { margin: .3rem 0 0; padding-left: 1.2rem; }
   .note { border: 1px solid #8dd3a1; background: #dafbe1; border-radius: 6px; padding: .4rem .6rem; font-size: .9rem; }
   [hidden] { display: none !important; }
+  figure.chart { margin: .2rem 0 .6rem; }
+  figure.chart svg { display: block; width: 100%; height: auto; background: #fbfcfd; border: 1px solid var(--line); border-radius: 4px; }
+  figure.chart figcaption { display: flex; gap: .8rem; flex-wrap: wrap; font-size: .78rem; color: var(--muted); margin-top: .2rem; }
+  figure.chart .key { display: inline-block; width: .8rem; height: .5rem; border-radius: 2px; margin-right: .25rem; vertical-align: middle; }
 `;
 
 const SCRIPT = String.raw`
 (() => {
   'use strict';
   const BURST = Number(document.body.dataset.burst);
+  const CHART_WINDOW = '5m', CHART_STEP = '5s';
   const hints = JSON.parse(document.getElementById('topology').textContent || 'null');
   const known = { regions: new Set(), services: new Map(), gateways: new Map() };
   if (hints) {
@@ -123,8 +128,79 @@ ${PAGE_DOM_HELPERS}
     fill('gateways', Array.from(known.gateways.keys()).sort());
   }
 
+  // ---- charts -----------------------------------------------------------------------------
+  // Inline SVG, drawn here: no charting library to load, so the page works offline.
+  const SVG_NS = 'http://www.w3.org/2000/svg';
+  const CHART = { w: 320, top: 8, rateH: 70, gap: 14, shareH: 26, left: 30, right: 6 };
+  const RPS_COLOUR = '#0969da', ERR_COLOUR = '#cf222e', ERR_FILL = '#f5c2c6';
+  const REGION_COLOURS = ['#2da44e', '#bf8700', '#8250df', '#1b7c83', '#bc4c00', '#6e7781'];
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+    for (const c of children.flat()) if (c) node.append(c);
+    return node;
+  }
+  function regionColour(region) {
+    const all = Array.from(known.regions).sort();
+    const i = all.indexOf(region);
+    return REGION_COLOURS[(i < 0 ? all.length : i) % REGION_COLOURS.length];
+  }
+  const niceMax = (v) => { if (v <= 0) return 1; const p = Math.pow(10, Math.floor(Math.log10(v))); return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v); };
+  /** requests/s and 5xx/s as lines with a dot per step, and the share served per region as stacked bars below. */
+  function gatewayChart(gateway, line) {
+    const points = line.points;
+    const plotW = CHART.w - CHART.left - CHART.right;
+    const h = CHART.top + CHART.rateH + CHART.gap + CHART.shareH + 14;
+    const n = points.length;
+    const x = (i) => CHART.left + (n > 1 ? (i * plotW) / (n - 1) : plotW / 2);
+    const top = niceMax(Math.max(...points.map((p) => p.rps), ...points.map((p) => p.errors5xxPerSecond)));
+    const y = (v) => CHART.top + CHART.rateH - (v / top) * CHART.rateH;
+    const path = (key) => points.map((p, i) => (i ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(p[key]).toFixed(1)).join(' ');
+    const dots = (key, colour) => points.map((p, i) => svg('circle', { cx: x(i).toFixed(1), cy: y(p[key]).toFixed(1), r: 1.8, fill: colour }));
+    const shareTop = CHART.top + CHART.rateH + CHART.gap;
+    const barW = Math.max(1, plotW / Math.max(n, 1));
+    const bars = points.flatMap((p, i) => {
+      let acc = 0;
+      return Object.keys(p.servedShare).sort().map((region) => {
+        const v = p.servedShare[region];
+        const rect = svg('rect', { x: (x(i) - barW / 2).toFixed(1), width: barW.toFixed(1), y: (shareTop + (acc / 100) * CHART.shareH).toFixed(1), height: ((v / 100) * CHART.shareH).toFixed(1), fill: regionColour(region), 'data-region': region });
+        acc += v;
+        return rect;
+      });
+    });
+    const minutes = Math.round((line.to - line.from) / 60000);
+    const label = gateway + ': requests/s, 5xx/s and share served per region, last ' + minutes + ' min';
+    const regionsShown = Array.from(new Set(points.flatMap((p) => Object.keys(p.servedShare)))).sort();
+    const last = points[points.length - 1] || { rps: 0, errors5xxPerSecond: 0 };
+    return el('figure', { class: 'chart', 'data-gateway': gateway, 'data-points': String(n) },
+      svg('svg', { viewBox: '0 0 ' + CHART.w + ' ' + h, role: 'img', 'aria-label': label },
+        svg('title', {}, label + '; latest ' + last.rps + ' requests/s, ' + last.errors5xxPerSecond + ' 5xx/s'),
+        svg('line', { x1: CHART.left, x2: CHART.w - CHART.right, y1: y(0), y2: y(0), stroke: '#d8dde3' }),
+        svg('line', { x1: CHART.left, x2: CHART.w - CHART.right, y1: y(top), y2: y(top), stroke: '#eef1f4' }),
+        svg('text', { x: CHART.left - 4, y: y(top) + 4, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, String(top)),
+        svg('text', { x: CHART.left - 4, y: y(0) + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, '0'),
+        // 5xx/s first, as a filled area: it stays visible when every request failed and the requests/s line lies on it.
+        n ? svg('path', { d: path('errors5xxPerSecond') + ' L' + x(n - 1).toFixed(1) + ' ' + y(0).toFixed(1) + ' L' + x(0).toFixed(1) + ' ' + y(0).toFixed(1) + ' Z', fill: ERR_FILL, stroke: 'none' }) : null,
+        svg('path', { d: path('errors5xxPerSecond'), fill: 'none', stroke: ERR_COLOUR, 'stroke-width': 1.5, class: 'errors' }),
+        dots('errors5xxPerSecond', ERR_COLOUR),
+        svg('path', { d: path('rps'), fill: 'none', stroke: RPS_COLOUR, 'stroke-width': 1.5, class: 'rps' }),
+        dots('rps', RPS_COLOUR),
+        svg('rect', { x: CHART.left, y: shareTop, width: plotW, height: CHART.shareH, fill: 'none', stroke: '#eef1f4' }),
+        svg('text', { x: CHART.left - 4, y: shareTop + CHART.shareH / 2 + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, '%'),
+        bars,
+        svg('text', { x: CHART.left, y: h - 2, 'font-size': 9, fill: '#5b6570' }, '−' + minutes + ' min'),
+        svg('text', { x: CHART.w - CHART.right, y: h - 2, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, 'now'),
+      ),
+      el('figcaption', {},
+        el('span', {}, el('span', { class: 'key', style: 'background:' + RPS_COLOUR }), 'requests/s'),
+        el('span', {}, el('span', { class: 'key', style: 'background:' + ERR_COLOUR }), '5xx/s'),
+        regionsShown.map((r) => el('span', {}, el('span', { class: 'key', style: 'background:' + regionColour(r) }), 'served in ' + r)),
+      ),
+    );
+  }
+
   // ---- traffic ----------------------------------------------------------------------------
-  function gatewayCard(g, snapshot) {
+  function gatewayCard(g, snapshot, line) {
     const cells = snapshot.served.filter((c) => c.sourceRegion === g.region);
     const shared = snapshot.gateways.filter((x) => x.region === g.region).length > 1;
     const services = Array.from(new Set(cells.map((c) => c.service))).sort();
@@ -152,6 +228,7 @@ ${PAGE_DOM_HELPERS}
         el('span', { class: g.errors5xx ? 'bad' : '' }, el('b', { text: String(g.errors5xx) }), ' 5xx (' + g.errorPercent + '%)'),
         g.latencyMs ? el('span', {}, 'p99 ', el('b', { text: String(g.latencyMs.p99) }), ' ms') : null,
       ),
+      line ? gatewayChart(g.gateway, line) : null,
       rows.length
         ? el('table', { 'aria-label': 'Where ' + g.gateway + ' requests are served' },
             el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'service · served in →' }), regions.map((r) => el('th', { scope: 'col', class: 'num', text: r })), el('th', { scope: 'col', class: 'num', text: '5xx' }))),
@@ -160,11 +237,18 @@ ${PAGE_DOM_HELPERS}
       shared ? el('p', { class: 'muted small', text: 'Served shares count every gateway entering in ' + g.region + '.' }) : null,
     );
   }
-  function renderTraffic(snapshot) {
+  function renderTraffic(snapshot, series) {
     const box = $('traffic');
-    box.replaceChildren(...(snapshot.gateways.length
-      ? snapshot.gateways.map((g) => gatewayCard(g, snapshot))
-      : [el('p', { class: 'muted', text: 'No requests in the last ' + snapshot.windowMs / 1000 + ' s. Send some with the button, or run the lab with background traffic (npm start).' })]));
+    // A gateway quiet for the last 10 s keeps its card while its chart still has traffic.
+    const lines = new Map(series.gateways.map((s) => [s.gateway, { from: series.from, to: series.to, points: s.points }]));
+    const cards = snapshot.gateways.slice();
+    for (const s of series.gateways) {
+      if (!cards.some((g) => g.gateway === s.gateway)) cards.push({ gateway: s.gateway, region: s.region, requests: 0, rps: 0, errors5xx: 0, errorPercent: 0, latencyMs: null });
+    }
+    cards.sort((a, b) => a.gateway.localeCompare(b.gateway));
+    box.replaceChildren(...(cards.length
+      ? cards.map((g) => gatewayCard(g, snapshot, lines.get(g.gateway)))
+      : [el('p', { class: 'muted', text: 'No requests in the last ' + Math.round((series.to - series.from) / 60000) + ' min. Send some with the button, or run the lab with background traffic (npm start).' })]));
     const dests = snapshot.destinations;
     $('destinations').replaceChildren(
       el('thead', {}, el('tr', {}, ['region', 'service', 'version'].map((h) => el('th', { scope: 'col', text: h })), ['requests', '5xx', '5xx %', 'p99 ms'].map((h) => el('th', { scope: 'col', class: 'num', text: h })))),
@@ -269,9 +353,9 @@ ${PAGE_DOM_HELPERS}
     busy = true;
     const conn = $('conn');
     try {
-      const [snapshot, faults] = await Promise.all([call('GET', 'lab/v1/traffic?window=10s'), call('GET', 'lab/v1/faults')]);
+      const [snapshot, series, faults] = await Promise.all([call('GET', 'lab/v1/traffic?window=10s'), call('GET', 'lab/v1/traffic/series?window=' + CHART_WINDOW + '&step=' + CHART_STEP), call('GET', 'lab/v1/faults')]);
       learn(snapshot, faults.faults);
-      renderTraffic(snapshot);
+      renderTraffic(snapshot, series);
       renderFaults(faults.faults);
       conn.className = '';
       conn.textContent = 'updated ' + new Date().toLocaleTimeString();
@@ -312,7 +396,7 @@ export function renderLabPage(opts: LabPageOptions): string {
 <main>
   <div>
     <section class="panel" aria-labelledby="h-traffic"><h2 id="h-traffic">Live traffic, last 10 s</h2>
-      <p class="small muted" style="margin-top:0">For each gateway: where the calls of the requests entering there were served, per service and region.</p>
+      <p class="small muted" style="margin-top:0">For each gateway: requests/s, 5xx/s and the share served per region over the last 5 minutes (one point per 5 s), then where the calls of the requests entering there were served in the last 10 s, per service and region.</p>
       <div class="cards" id="traffic"></div></section>
     <section class="panel" aria-labelledby="h-dest"><h2 id="h-dest">5xx by destination, last 10 s</h2><table id="destinations" aria-label="Traffic by destination"></table></section>
     <section class="panel" aria-labelledby="h-faults"><h2 id="h-faults">Active faults</h2>

@@ -19,7 +19,8 @@ try {
   process.exit(2);
 }
 const stateFile = resetLabStateDir(stateDir);
-const lab = await startLab({ port, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+const policyFile = 'examples/bookinfo.yaml';
+const lab = await startLab({ port, policyFile, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
 process.stdout.write(
   labBanner({
@@ -32,6 +33,7 @@ process.stdout.write(
     functions: lab.host.functions,
     tickMs: lab.tickMs,
     policy: loadPolicyYaml(lab.policyYaml),
+    policySource: policyFile,
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
     outlierDetection: lab.outlierDetection,

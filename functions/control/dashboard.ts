@@ -32,6 +32,9 @@ const STYLE = String.raw`
   .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: .8rem; }
   article.card { border: 1px solid var(--line); border-left: 5px solid var(--muted); border-radius: 6px; padding: .6rem .8rem; background: #fff; }
   article.card h3 { margin: 0 0 .2rem; font-size: 1rem; }
+  /* A grid item is as wide as its longest word by default: long signal keys (no spaces) wrap inside the card instead. */
+  article.card { min-width: 0; overflow-wrap: anywhere; }
+  article.card code { overflow-wrap: anywhere; word-break: break-all; }
   article.card.s-HEALTHY { border-left-color: var(--ok); }
   article.card.s-DEGRADED { border-left-color: var(--warn); }
   article.card.s-DOWN { border-left-color: var(--bad); }

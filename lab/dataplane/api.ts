@@ -24,6 +24,8 @@ export interface LabApiDeps {
 }
 
 const PREFIX = '/lab/v1/';
+/** Most points one `traffic/series` answer holds per gateway. */
+export const SERIES_MAX_POINTS = 600;
 export const MAX_REQUESTS_PER_CALL = 100_000;
 
 const sendSchema = z.object({
@@ -134,6 +136,23 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
       if (windowMs === null || windowMs <= 0) throw invalid([`window: not a positive duration: ${JSON.stringify(raw)} (use 60s, 5m)`]);
       if (windowMs > retention) throw invalid([`window: at most ${retention / 1000}s of traffic is kept (got ${raw})`]);
       return reply(res, 200, deps.dataPlane.trafficSnapshot(windowMs));
+    }
+    if (path === 'traffic/series') {
+      if (method !== 'GET') throw methodNotAllowed(['GET']);
+      const rawWindow = query.get('window') ?? '5m';
+      const rawStep = query.get('step') ?? '5s';
+      const windowMs = parseDuration(rawWindow);
+      const stepMs = parseDuration(rawStep);
+      const problems: string[] = [];
+      if (windowMs === null || windowMs <= 0) problems.push(`window: not a positive duration: ${JSON.stringify(rawWindow)} (use 60s, 5m)`);
+      else if (windowMs > retention) problems.push(`window: at most ${retention / 1000}s of traffic is kept (got ${rawWindow})`);
+      const bucketMs = deps.dataPlane.metrics.bucketMs;
+      if (stepMs === null || stepMs <= 0) problems.push(`step: not a positive duration: ${JSON.stringify(rawStep)} (use 5s)`);
+      else if (stepMs % bucketMs !== 0) problems.push(`step: a whole number of ${bucketMs / 1000}s buckets (got ${rawStep})`);
+      // Bounded so one page poll stays small: the chart needs a few hundred points at most.
+      else if (windowMs !== null && windowMs > 0 && windowMs / stepMs > SERIES_MAX_POINTS) problems.push(`step: at most ${SERIES_MAX_POINTS} points per series (window/step = ${Math.ceil(windowMs / stepMs)})`);
+      if (problems.length > 0) throw invalid(problems);
+      return reply(res, 200, deps.dataPlane.gatewaySeries(windowMs as number, stepMs as number));
     }
     throw new HttpProblem(404, 'NOT_FOUND', [`path: no lab API at ${PREFIX}${path}`]);
   }

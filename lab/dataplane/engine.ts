@@ -5,7 +5,7 @@ import type { RoutingConfigSource } from './config-source';
 import { PodDirectory, type Locality, type Pod } from './endpoints';
 import { NO_FAULT, type FaultEffects } from './faults';
 import { exactPercentile, round2 } from './latency-histogram';
-import { TrafficMetrics, type TrafficOrigin, type TrafficSnapshot } from './metrics';
+import { TrafficMetrics, type GatewaySeries, type TrafficOrigin, type TrafficSnapshot } from './metrics';
 import { PeriodicTask } from './periodic-task';
 import { SeededRandom } from './prng';
 import { MeshRouter, type Caller, type CallerEjection } from './router';
@@ -235,6 +235,11 @@ export class LabDataPlane {
 
   trafficSnapshot(windowMs: number): TrafficSnapshot {
     return this.metrics.snapshot(windowMs, this.opts.clock.now());
+  }
+
+  /** Per-gateway rates over the last `windowMs`, one point per `stepMs` (the lab page's charts). */
+  gatewaySeries(windowMs: number, stepMs: number): GatewaySeries {
+    return this.metrics.gatewaySeries(windowMs, stepMs, this.opts.clock.now());
   }
 
   /** Endpoints currently ejected by outlier detection, per caller proxy and upstream cluster. */

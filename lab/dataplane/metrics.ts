@@ -106,11 +106,28 @@ export interface TimelinePoint {
   errors5xx: number;
 }
 
+/** One step of a gateway's chart: its request and 5xx rates, and where the calls of its region's clients were served. */
+export interface GatewaySeriesPoint {
+  /** Start of the step (epoch ms). */
+  at: number;
+  rps: number;
+  errors5xxPerSecond: number;
+  /** Percent of client calls entering in the gateway's region served in each region (empty: no calls). */
+  servedShare: Record<string, number>;
+}
+
+export interface GatewaySeries {
+  from: number;
+  to: number;
+  stepMs: number;
+  gateways: Array<{ gateway: string; region: string; points: GatewaySeriesPoint[] }>;
+}
+
 export type SeriesFilter =
   | { kind: 'gateway'; gateway?: string; region?: string }
   | { kind: 'destination'; sourceRegion?: string; region?: string; service?: string; version?: string; origin?: TrafficOrigin };
 
-interface GatewaySeries {
+interface GatewayBuckets {
   gateway: string;
   region: string;
   data: BucketSeries;
@@ -129,7 +146,7 @@ export class TrafficMetrics {
   readonly bucketMs: number;
   readonly retentionMs: number;
   private readonly capacity: number;
-  private readonly gateways = new Map<string, GatewaySeries>();
+  private readonly gateways = new Map<string, GatewayBuckets>();
   private readonly hops = new Map<string, HopSeries>();
 
   constructor(opts: MetricsOptions = {}) {
@@ -226,6 +243,63 @@ export class TrafficMetrics {
       probes,
       matrix: servedMatrix(served),
     };
+  }
+
+  /**
+   * Every gateway seen in the window, as rates per `stepMs` step over the last `windowMs` up to
+   * and including the bucket `now` falls in; steps without traffic are zeros, so a chart's time
+   * axis has no gaps. Served shares count every gateway entering in the same region (the
+   * served cells are kept per entry region, not per gateway).
+   */
+  gatewaySeries(windowMs: number, stepMs: number, now: number): GatewaySeries {
+    const step = max(this.bucketMs, floor(stepMs / this.bucketMs) * this.bucketMs);
+    const window = min(max(windowMs, step), this.retentionMs);
+    const steps = ceil(window / step);
+    const to = (floor(now / step) + 1) * step;
+    const from = to - steps * step;
+    const slot = (bucketIndex: number) => floor((bucketIndex * this.bucketMs - from) / step);
+    const seconds = step / 1000;
+    const servedByRegion = new Map<string, Array<Record<string, number>>>();
+    for (const s of this.hops.values()) {
+      if (s.origin !== 'client') continue;
+      let rows = servedByRegion.get(s.sourceRegion);
+      if (!rows) {
+        rows = Array.from({ length: steps }, () => ({}));
+        servedByRegion.set(s.sourceRegion, rows);
+      }
+      for (const b of s.data.between(this.index(from), this.index(to))) {
+        const row = rows[slot(b.index)];
+        if (row) row[s.region] = (row[s.region] ?? 0) + b.requests;
+      }
+    }
+    const gateways: GatewaySeries['gateways'] = [];
+    for (const g of [...this.gateways.values()].sort((a, b) => a.gateway.localeCompare(b.gateway))) {
+      const counts = Array.from({ length: steps }, () => ({ requests: 0, errors5xx: 0 }));
+      for (const b of g.data.between(this.index(from), this.index(to))) {
+        const c = counts[slot(b.index)];
+        if (c) {
+          c.requests += b.requests;
+          c.errors5xx += b.errors5xx;
+        }
+      }
+      if (counts.every((c) => c.requests === 0)) continue;
+      const served = servedByRegion.get(g.region);
+      gateways.push({
+        gateway: g.gateway,
+        region: g.region,
+        points: counts.map((c, i) => {
+          const row = served?.[i] ?? {};
+          const total = Object.values(row).reduce((a, n) => a + n, 0);
+          return {
+            at: from + i * step,
+            rps: round2(c.requests / seconds),
+            errors5xxPerSecond: round2(c.errors5xx / seconds),
+            servedShare: total === 0 ? {} : Object.fromEntries(Object.keys(row).sort().map((r) => [r, round2((100 * (row[r] as number)) / total)])),
+          };
+        }),
+      });
+    }
+    return { from, to, stepMs: step, gateways };
   }
 
   private index(at: number): number {

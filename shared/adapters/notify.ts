@@ -1,23 +1,66 @@
 import { createHmac } from 'node:crypto';
+import { matrixLines } from '../core/notice';
 import type { NotificationTarget } from '../core/policy-schema';
 import type { Notification, Notifier } from '../ports/notifier';
 
-/** Notifiers: a structured log line, a generic JSON webhook, and a signed DingTalk robot. */
+/**
+ * Notifiers: a structured log line, a generic JSON webhook, and a signed DingTalk robot. Each
+ * carries, besides the message, the decision's one-line explanation and the matrix it leaves
+ * (when the notice comes from a plan) and a link to the dashboard (when
+ * `REGIONSHIFT_DASHBOARD_URL` is set). The dashboard shows the live state only (it has no view of
+ * a past moment), so the link is the dashboard itself; the notice's own `at` says when.
+ */
+
+/** The environment variable with the dashboard's address (the control function's URL, ending in `/`). */
+export const DASHBOARD_URL_ENV = 'REGIONSHIFT_DASHBOARD_URL';
+
+/** The dashboard's address from the environment value: an http(s) URL, else null with the reason. */
+export function dashboardUrlFrom(raw: string | undefined): { url: string | null; problem?: string } {
+  if (raw === undefined || raw.trim() === '') return { url: null };
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return { url: null, problem: `${DASHBOARD_URL_ENV}: not a URL` };
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return { url: null, problem: `${DASHBOARD_URL_ENV}: must be an http(s) URL (got ${u.protocol})` };
+  // A read token in the link would be forwarded to every chat member: refuse a fragment or credentials.
+  if (u.hash || u.username || u.password) return { url: null, problem: `${DASHBOARD_URL_ENV}: must not carry a fragment or credentials (the link is posted to a chat)` };
+  return { url: u.toString() };
+}
+
+/** The markdown body of a DingTalk notice: the message, the explanation, the matrix, the link. */
+export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): { title: string; text: string } {
+  const lines = [`### ${n.title}`, `**${n.level}** ${n.text}`];
+  if (n.explanation) lines.push('', `> ${n.explanation}`);
+  if (n.matrix) {
+    lines.push('', n.matrixChanged === false ? 'Matrix (unchanged):' : 'New matrix:', '');
+    for (const l of matrixLines(n.matrix)) lines.push(`- ${l}`);
+  }
+  lines.push('', `${new Date(n.at).toISOString()}${n.planId ? ` · plan ${n.planId}` : ''}`);
+  if (dashboardUrl) lines.push('', `[Open the dashboard](${dashboardUrl})`);
+  return { title: n.title, text: lines.join('\n') };
+}
+
+/** The JSON a generic webhook receives: the notification with an ISO time and the dashboard link. */
+export function webhookBody(n: Notification, dashboardUrl: string | null): Record<string, unknown> {
+  return { ...n, at: new Date(n.at).toISOString(), ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}), ...(dashboardUrl ? { dashboardUrl } : {}) };
+}
 
 const LEVELS = { info: 0, warning: 1, critical: 2 } as const;
 
 export class LogNotifier implements Notifier {
   constructor(private readonly write: (line: Record<string, unknown>) => void) {}
   async notify(n: Notification): Promise<void> {
-    this.write({ msg: 'notification', level: n.level, mesh: n.mesh, title: n.title, text: n.text, at: new Date(n.at).toISOString() });
+    this.write({ msg: 'notification', level: n.level, mesh: n.mesh, title: n.title, text: n.text, at: new Date(n.at).toISOString(), ...(n.explanation ? { explanation: n.explanation } : {}), ...(n.matrix ? { matrix: n.matrix, matrixChanged: n.matrixChanged !== false } : {}), ...(n.planId ? { planId: n.planId } : {}) });
   }
 }
 
 export class WebhookNotifier implements Notifier {
-  constructor(private readonly url: string, private readonly minLevel: keyof typeof LEVELS) {}
+  constructor(private readonly url: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
-    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...n, at: new Date(n.at).toISOString() }), signal: AbortSignal.timeout(3000) });
+    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(webhookBody(n, this.dashboardUrl)), signal: AbortSignal.timeout(3000) });
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   }
 }
@@ -32,10 +75,10 @@ export function dingtalkSignedUrl(webhook: string, secret: string, timestamp: nu
 }
 
 export class DingTalkNotifier implements Notifier {
-  constructor(private readonly webhook: string, private readonly secret: string, private readonly minLevel: keyof typeof LEVELS) {}
+  constructor(private readonly webhook: string, private readonly secret: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
-    const body = { msgtype: 'markdown', markdown: { title: n.title, text: `### ${n.title}\n**${n.level}** ${n.text}` } };
+    const body = { msgtype: 'markdown', markdown: dingtalkMarkdown(n, this.dashboardUrl) };
     const res = await fetch(dingtalkSignedUrl(this.webhook, this.secret, n.at), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(3000) });
     const answer = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (!res.ok || (answer.errcode ?? 0) !== 0) throw new Error(`dingtalk answered ${res.status} ${answer.errmsg ?? ''}`.trim());
@@ -51,15 +94,22 @@ export class FanoutNotifier implements Notifier {
   }
 }
 
-export function notifierFor(targets: NotificationTarget[], log: (line: Record<string, unknown>) => void): Notifier {
+/**
+ * The policy's targets. `dashboardUrl` defaults to `REGIONSHIFT_DASHBOARD_URL` (read here, in
+ * the adapter, so the runtime wiring stays as it is); a bad value is logged and left out of the
+ * notices rather than failing the function that is about to notify.
+ */
+export function notifierFor(targets: NotificationTarget[], log: (line: Record<string, unknown>) => void, opts: { dashboardUrl?: string | undefined } = { dashboardUrl: process.env[DASHBOARD_URL_ENV] }): Notifier {
+  const dashboard = dashboardUrlFrom(opts.dashboardUrl);
+  if (dashboard.problem) log({ msg: 'notification config ignored', error: dashboard.problem });
   const all = targets.map((t): Notifier => {
     switch (t.type) {
       case 'log':
         return new LogNotifier(log);
       case 'webhook':
-        return new WebhookNotifier(t.url, t.minLevel);
+        return new WebhookNotifier(t.url, t.minLevel, dashboard.url);
       case 'dingtalk':
-        return new DingTalkNotifier(t.webhook, t.secret, t.minLevel);
+        return new DingTalkNotifier(t.webhook, t.secret, t.minLevel, dashboard.url);
     }
   });
   return new FanoutNotifier(all, (err) => log({ msg: 'notification failed', error: (err as Error).message }));

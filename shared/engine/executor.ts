@@ -9,6 +9,7 @@ import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
 import { RegionshiftError } from '../core/errors';
+import { planMatrix, planOneLine } from '../core/notice';
 import { RetriesExhausted, withRetry } from './retry';
 
 /**
@@ -157,7 +158,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         continue;
       }
       try {
-        const { attempts } = await withRetry(() => runStep(deps, step, deadline), { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
+        const { attempts } = await withRetry(() => runStep(deps, step, deadline, plan), { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
         outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
         executed++;
         await journal(i);
@@ -211,7 +212,7 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
   await Promise.allSettled(run.map((s) => deps.scaler.scale({ cluster: s.cluster, namespace: s.namespace, name: s.deployment }, s.to)));
 }
 
-async function runStep(deps: ExecutorDeps, step: Step, deadline: number): Promise<void> {
+async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan): Promise<void> {
   switch (step.kind) {
     case 'mesh':
       await deps.meshControl.apply(step.config, { deadline });
@@ -229,10 +230,14 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number): Promis
       }
       return;
     }
-    case 'notify':
-      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now() }).catch((err: unknown) => {
+    case 'notify': {
+      // The on-call reads the why and the resulting matrix in the message itself, not only the transition.
+      const m = planMatrix(plan);
+      const about = { explanation: planOneLine(plan), planId: plan.id, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
+      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now(), ...about }).catch((err: unknown) => {
         deps.log({ msg: 'notification failed', error: (err as Error).message });
       });
+    }
   }
 }
 

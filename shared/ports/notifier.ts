@@ -1,9 +1,17 @@
+import type { TrafficMatrix } from '../core/types';
+
 export interface Notification {
   level: 'info' | 'warning' | 'critical';
   title: string;
   text: string;
   mesh: string;
   at: number;
+  /** The decision's one-line explanation (trigger and reasons), when the notice comes from a plan. */
+  explanation?: string;
+  /** The matrix the plan leaves in force: the new one, or the current one when `matrixChanged` is false. */
+  matrix?: TrafficMatrix;
+  matrixChanged?: boolean;
+  planId?: string;
 }
 
 export interface Notifier {

@@ -75,3 +75,13 @@ export function countPixels(img: Image, test: (r: number, g: number, b: number) 
   for (let i = 0; i < img.rgba.length; i += 4) if (test(img.rgba[i] as number, img.rgba[i + 1] as number, img.rgba[i + 2] as number)) n++;
   return n;
 }
+
+/** Pixels within `tolerance` (per channel) of `#rrggbb`, in rows [from, to) when given. */
+export function countColour(img: Image, hex: string, tolerance = 40, rows: { from?: number; to?: number } = {}): number {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+  const from = Math.max(0, rows.from ?? 0);
+  const to = Math.min(img.height, rows.to ?? img.height);
+  const band = { ...img, height: to - from, rgba: img.rgba.subarray(from * img.width * 4, to * img.width * 4) };
+  const near = (v: number, want: number) => Math.abs(v - want) <= tolerance;
+  return countPixels(band, (pr, pg, pb) => near(pr, r) && near(pg, g) && near(pb, b));
+}

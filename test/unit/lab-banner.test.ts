@@ -72,6 +72,7 @@ describe('labBanner', () => {
       functions,
       tickMs: 5000,
       policy: bookinfo(),
+      policySource: 'examples/bookinfo.yaml',
       now,
     });
 
@@ -106,5 +107,7 @@ describe('labBanner', () => {
     expect(after).toContain('evening-shift (cron "0 0 22 * * *" Asia/Shanghai, 2h): inactive, opens next at 2026-11-04T14:00:00Z (in 21h16m)');
     expect(after).not.toContain('a schedule is active');
     expect(after).toContain('lab periods      hold 20s after the last alarm clears, recovery steps 15s apart, cooldown 5s, scheduler tick every 5s');
+    expect(after).toContain('\n  policy           bookinfo from examples/bookinfo.yaml, with the lab\'s short periods below\n');
+    expect(after).toContain('lab/v1/requests | probes | faults | traffic | traffic/series\n');
   });
 });

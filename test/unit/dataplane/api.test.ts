@@ -212,6 +212,44 @@ describe('/lab/v1 API', () => {
     expect((narrow.json?.gateways as Array<{ gateway: string }>).map((g) => g.gateway)).toEqual(['gw-shanghai']);
   });
 
+  test('GET /traffic/series: per gateway, one point per step with its rates and served shares, zeros where there was no traffic', async () => {
+    await call(api, 'POST', '/lab/v1/requests', { gateway: 'gw-hangzhou', count: 300 });
+    await api.lab.clock.advance(5_000);
+    const fault = await call(api, 'POST', '/lab/v1/faults', { kind: 'error-rate', region: 'cn-hangzhou', service: 'productpage', rate: 1 });
+    expect(fault.status).toBe(201);
+    await call(api, 'POST', '/lab/v1/requests', { gateway: 'gw-hangzhou', count: 100 });
+
+    const r = await call(api, 'GET', '/lab/v1/traffic/series?window=20s&step=5s');
+
+    expect(r.status).toBe(200);
+    const body = r.json as unknown as { from: number; to: number; stepMs: number; gateways: Array<{ gateway: string; region: string; points: Array<{ at: number; rps: number; errors5xxPerSecond: number; servedShare: Record<string, number> }> }> };
+    expect(body.stepMs).toBe(5_000);
+    expect(body.to - body.from).toBe(20_000);
+    expect(body.gateways.map((g) => [g.gateway, g.region])).toEqual([['gw-hangzhou', 'cn-hangzhou']]);
+    const points = body.gateways[0]!.points;
+    expect(points.map((p) => p.at)).toEqual([0, 1, 2, 3].map((i) => body.from + i * 5_000));
+    const at = (t: number) => points.find((p) => p.at <= t && t < p.at + 5_000)!;
+    expect(at(T0)).toEqual({ at: at(T0).at, rps: 60, errors5xxPerSecond: 0, servedShare: { 'cn-hangzhou': 100 } });
+    // The 5xx the gateway answered in that step, as /traffic counts them (retries may save some).
+    const lastSecond = await call(api, 'GET', '/lab/v1/traffic?window=1s');
+    const errors = (lastSecond.json?.gateways as Array<{ errors5xx: number }>)[0]!.errors5xx;
+    expect(errors).toBeGreaterThan(0);
+    expect(at(T0 + 5_000)).toMatchObject({ rps: 20, errors5xxPerSecond: errors / 5 });
+    expect(points.filter((p) => p.rps === 0).every((p) => p.errors5xxPerSecond === 0 && Object.keys(p.servedShare).length === 0)).toBe(true);
+  });
+
+  test.each([
+    ['/lab/v1/traffic/series?window=abc', 'window: not a positive duration'],
+    ['/lab/v1/traffic/series?window=1h', 'window: at most 900s'],
+    ['/lab/v1/traffic/series?step=0s', 'step: not a positive duration'],
+    ['/lab/v1/traffic/series?step=1500ms', 'step: a whole number of 1s buckets'],
+    ['/lab/v1/traffic/series?window=15m&step=1s', 'step: at most 600 points per series'],
+  ])('GET %s → 400 naming the field', async (path, fragment) => {
+    const r = await call(api, 'GET', path);
+    expect(r.status).toBe(400);
+    expect((r.json?.error as { message: string }).message).toContain(fragment);
+  });
+
   test('wrong method → 405 with Allow, unknown path under /lab/v1 → 404, other paths are not its own', async () => {
     const wrong = await call(api, 'GET', '/lab/v1/requests');
     expect(wrong.status).toBe(405);
