@@ -12,7 +12,6 @@ import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from './executor-handoff';
-import { cloudReadinessProbes } from '../readiness/probes';
 import { runReadiness, type ReadinessProbes } from '../readiness/run';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
@@ -42,8 +41,11 @@ interface Container {
   log: (line: Record<string, unknown>) => void;
   clock: Clock;
   handoff?: (planId: string) => Promise<void>;
-  /** Read-only probes for the readiness checks, built from the same adapters. */
-  probes: ReadinessProbes;
+  /**
+   * Read-only probes for the readiness checks, built from the same adapters on first use: they
+   * read through the Kubernetes client, which a function that never runs the checks must not load.
+   */
+  probes: () => Promise<ReadinessProbes>;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
 }
@@ -109,7 +111,8 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     : undefined;
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
-  const probes = cloudReadinessProbes({
+  let probesBuilt: Promise<ReadinessProbes> | null = null;
+  const probes = () => (probesBuilt ??= import('../readiness/probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
     policy,
     mesh,
     scaler,
@@ -121,7 +124,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     ...(policy.mesh.backend === 'asm' ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com' } : {}),
     ...(context.region ? { functionRegion: context.region } : {}),
     ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
-  });
+  })));
   return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), probes, onInvocation };
 }
 
@@ -165,7 +168,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       store: c.store,
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
-      readiness: () => runReadiness(c.policy, c.probes, clock.now()),
+      readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
     };
   };
 }
