@@ -16,6 +16,7 @@ function probes(o: Partial<ReadinessProbes> = {}): ReadinessProbes {
   return {
     destinationRules: async () => [{ namespace: 'default', name: 'reviews', hasOutlierDetection: true, hasLocalityLbSetting: false }],
     nodes: async (c) => [{ name: `n-${c}`, labels: { 'topology.kubernetes.io/region': c === 'c-hangzhou' ? 'cn-hangzhou' : 'cn-shanghai', 'topology.kubernetes.io/zone': 'z' } }],
+    workloadEntries: async () => [],
     meshLive: async () => ({ enabled: true, config: null }),
     deployment: async () => ({}),
     stateStore: async () => ({ backend: 'sqlite', version: 1 }),
