@@ -74,6 +74,47 @@ export function virtualServiceProblems(spec: unknown): string[] {
   return problems;
 }
 
+const LABEL_KEY_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
+
+/**
+ * Istio's validateWorkloadEntry: an address unless a network is set, ports 1-65535, label maps
+ * of strings. Istio's webhook does not parse spec.locality; the twin additionally refuses more
+ * than three `/`-separated parts or an empty part (region/zone/subzone), the form Envoy reads,
+ * so a lab scenario cannot carry a locality the readiness check would have to guess at.
+ */
+export function workloadEntryProblems(spec: unknown): string[] {
+  if (!isObject(spec)) return ['spec: required'];
+  const problems: string[] = [];
+  const address = spec.address;
+  if (address !== undefined && typeof address !== 'string') problems.push('spec.address: must be a string');
+  if ((address === undefined || address === '') && (typeof spec.network !== 'string' || spec.network === '')) problems.push('spec.address: address is required');
+  const ports = spec.ports ?? {};
+  if (!isObject(ports)) problems.push('spec.ports: must be a map of port name to number');
+  else {
+    for (const [name, port] of Object.entries(ports)) {
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) problems.push(`spec.ports[${name}]: port number ${String(port)} must be in the range 1..65535`);
+    }
+  }
+  const labels = spec.labels ?? {};
+  if (!isObject(labels)) problems.push('spec.labels: must be a map of strings');
+  else {
+    for (const [k, v] of Object.entries(labels)) {
+      const key = k.includes('/') ? k.slice(k.lastIndexOf('/') + 1) : k;
+      if (!LABEL_KEY_NAME.test(key)) problems.push(`spec.labels: invalid label key ${JSON.stringify(k)}`);
+      if (typeof v !== 'string') problems.push(`spec.labels[${k}]: must be a string`);
+    }
+  }
+  const locality = spec.locality;
+  if (locality !== undefined && locality !== '') {
+    if (typeof locality !== 'string') problems.push('spec.locality: must be a string');
+    else {
+      const parts = locality.split('/');
+      if (parts.length > 3 || parts.some((p) => p === '')) problems.push(`spec.locality: ${JSON.stringify(locality)} must be region, region/zone or region/zone/subzone`);
+    }
+  }
+  return problems;
+}
+
 function webhook(problemsOf: (spec: unknown) => string[]): ResourceBehavior {
   return {
     admit(_scope: string, next: K8sObject): void {
@@ -91,3 +132,4 @@ function webhook(problemsOf: (spec: unknown) => string[]): ResourceBehavior {
 
 export const destinationRuleAdmission: ResourceBehavior = webhook(destinationRuleProblems);
 export const virtualServiceAdmission: ResourceBehavior = webhook(virtualServiceProblems);
+export const workloadEntryAdmission: ResourceBehavior = webhook(workloadEntryProblems);

@@ -10,7 +10,8 @@ import { badRequest, K8sStatusError } from './status-error';
 
 /**
  * The Kubernetes API subset the adapters use, one mount per scope: namespaced
- * get/list/create/replace/patch/delete of DestinationRules, VirtualServices and Deployments, and
+ * get/list/create/replace/patch/delete of DestinationRules, VirtualServices, WorkloadEntries and
+ * Deployments, and
  * the Deployment scale subresource. Errors are metav1.Status bodies with the API server's codes.
  */
 

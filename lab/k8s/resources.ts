@@ -32,6 +32,16 @@ export const VIRTUAL_SERVICES: ResourceType = {
   hasScale: false,
 };
 
+/** VMs and other endpoints outside Kubernetes; Istio serves v1 from 1.22, v1beta1 and v1alpha3 before. */
+export const WORKLOAD_ENTRIES: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'workloadentries',
+  kind: 'WorkloadEntry',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
 export const DEPLOYMENTS: ResourceType = {
   group: 'apps',
   plural: 'deployments',
@@ -51,7 +61,7 @@ export const NODES: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, DEPLOYMENTS, NODES];
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, DEPLOYMENTS, NODES];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {

@@ -130,6 +130,77 @@ export function checkLocalityLabels(policy: Policy, probed: Record<string, Probe
   return row(id, 'pass', lookedAt, `${nodes} node(s), each with its region and zone`, null);
 }
 
+/** A WorkloadEntry (a VM or other endpoint outside Kubernetes) as the readiness probe read it. */
+export interface WorkloadEntryInfo {
+  namespace: string;
+  name: string;
+  /** spec.locality as written ('' when absent). */
+  locality: string;
+  /** spec.labels (the endpoint's labels, not the object's metadata.labels). */
+  labels: Record<string, string>;
+}
+
+/** Istio's label for a workload's locality, with `.` for `/` (Kubernetes label values cannot hold `/`), and the older name it still reads. */
+export const ISTIO_LOCALITY_LABEL = 'topology.istio.io/locality';
+export const LEGACY_LOCALITY_LABEL = 'istio-locality';
+/** Istio's label naming the cluster a workload belongs to. */
+export const ISTIO_CLUSTER_LABEL = 'topology.istio.io/cluster';
+
+/**
+ * The locality Istio gives a WorkloadEntry's endpoint: spec.locality, else the locality label
+ * with `.` read as `/` (Istio's serviceentry conversion does the same), else none.
+ */
+export function workloadEntryLocality(we: WorkloadEntryInfo): { locality: string; from: string } | null {
+  if (we.locality !== '') return { locality: we.locality, from: 'spec.locality' };
+  for (const label of [ISTIO_LOCALITY_LABEL, LEGACY_LOCALITY_LABEL]) {
+    const v = we.labels[label];
+    if (v !== undefined && v !== '') return { locality: v.includes('/') ? v : v.split('.').join('/'), from: `spec.labels[${label}]` };
+  }
+  return null;
+}
+
+/**
+ * WorkloadEntries carry their own locality (no node to label): without one, Envoy puts the
+ * endpoint in no region, so a drain of its region never moves traffic off it.
+ */
+export function checkWorkloadEntryLocality(policy: Policy, probed: Probed<WorkloadEntryInfo[]>): CheckResult {
+  const id = 'workloadEntryLocality';
+  const lookedAt = `spec.locality (or the ${ISTIO_LOCALITY_LABEL} label) of every WorkloadEntry in mesh ${policy.mesh.backend === 'asm' ? policy.mesh.meshId : policy.name}`;
+  if (!probed.ok) return couldNotCheck(id, lookedAt, probed.error, 'give the function role read (list) access to workloadentries.networking.istio.io in the mesh control plane');
+  const clusterRegion = new Map(policy.regionIds.flatMap((r) => (policy.regions[r]?.clusters ?? []).map((c) => [c.id, r] as const)));
+  const declared = new Set(policy.regionIds);
+  const fails: string[] = [];
+  const warns: string[] = [];
+  for (const we of probed.value) {
+    const name = `${we.namespace}/${we.name}`;
+    const found = workloadEntryLocality(we);
+    if (!found) {
+      fails.push(`${name} has no locality`);
+      continue;
+    }
+    const [region = '', zone = ''] = found.locality.split('/');
+    if (found.locality.split('/').length > 3 || region === '') {
+      fails.push(`${name} has locality ${JSON.stringify(found.locality)} (${found.from}), not region/zone/subzone`);
+      continue;
+    }
+    if (!declared.has(region)) {
+      fails.push(`${name} is in region ${region} (${found.from}), which the policy does not declare (${policy.regionIds.join(', ')})`);
+      continue;
+    }
+    const cluster = we.labels[ISTIO_CLUSTER_LABEL];
+    const ofCluster = cluster !== undefined ? clusterRegion.get(cluster) : undefined;
+    if (ofCluster !== undefined && ofCluster !== region) fails.push(`${name} is in region ${region} (${found.from}), but its cluster ${cluster} is in ${ofCluster}`);
+    const labelled = we.labels[REGION_LABEL];
+    if (labelled !== undefined && labelled !== region) fails.push(`${name} is in region ${region} (${found.from}), but its ${REGION_LABEL} label says ${labelled}`);
+    if (zone === '') warns.push(`${name} has no zone in its locality`);
+  }
+  const fix = 'set spec.locality: <region>/<zone> on every WorkloadEntry, with a region the policy declares and that of the cluster the workload sits beside';
+  if (fails.length) return row(id, 'fail', lookedAt, fails.join('; '), fix);
+  if (warns.length) return row(id, 'warn', lookedAt, warns.join('; '), fix);
+  if (probed.value.length === 0) return row(id, 'pass', lookedAt, 'no WorkloadEntry in the mesh: every endpoint is a pod, located by its node', null);
+  return row(id, 'pass', lookedAt, `${probed.value.length} WorkloadEntry(s), each with a locality in a declared region`, null);
+}
+
 /** ASM: the mesh-wide LocalityLB.Enabled switch. Istio: the named rules' localityLbSetting.enabled. */
 export function checkLocalityLbEnabled(policy: Policy, probed: Probed<LiveMeshConfig>): CheckResult {
   const id = 'localityLbEnabled';

@@ -1,13 +1,13 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { CredentialsProvider } from '../adapters/cloud-credentials';
-import { k8sRequestOptions, KubeconfigResolver, kubernetesUpstreamError, type KubeconfigSource } from '../adapters/kubeconfig';
+import { k8sRequestOptions, KubeconfigResolver, kubernetesFailure, kubernetesUpstreamError, type KubeconfigSource } from '../adapters/kubeconfig';
 import { kubeconfigEndpoint } from '../runtime/adapters';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
-import type { DestinationRuleInfo, NodeInfo } from './checks';
+import type { DestinationRuleInfo, NodeInfo, WorkloadEntryInfo } from './checks';
 import type { ReadinessProbes } from './run';
 import { fcGetFunction } from '../runtime/executor-handoff';
 
@@ -50,6 +50,23 @@ export function destinationRuleInfo(raw: RawRule): DestinationRuleInfo {
   };
 }
 
+interface RawWorkloadEntry {
+  metadata?: { namespace?: string; name?: string };
+  spec?: { locality?: string; labels?: Record<string, string> | null } | null;
+}
+
+export function workloadEntryInfo(raw: RawWorkloadEntry): WorkloadEntryInfo {
+  return {
+    namespace: raw.metadata?.namespace ?? '',
+    name: raw.metadata?.name ?? '',
+    locality: typeof raw.spec?.locality === 'string' ? raw.spec.locality : '',
+    labels: { ...(raw.spec?.labels ?? {}) },
+  };
+}
+
+/** v1 first (Istio 1.22+), then v1beta1 for older control planes; the same stored objects either way. */
+const WORKLOAD_ENTRY_VERSIONS = ['v1', 'v1beta1'] as const;
+
 export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
   const timeoutMs = o.requestTimeoutMs ?? 10_000;
   const sources: Record<string, KubeconfigSource> = { ...o.kubeconfigSources };
@@ -70,6 +87,20 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
       } catch (e) {
         throw kubernetesUpstreamError('list destinationrules.networking.istio.io', e);
       }
+    },
+    async workloadEntries() {
+      const kc = await resolver.get(MESH_PLANE);
+      const api = kc.makeApiClient(CustomObjectsApi);
+      for (const version of WORKLOAD_ENTRY_VERSIONS) {
+        try {
+          const list = (await api.listClusterCustomObject({ group: 'networking.istio.io', version, plural: 'workloadentries' }, k8sRequestOptions({ timeoutMs }))) as { items?: RawWorkloadEntry[] };
+          return (list.items ?? []).map(workloadEntryInfo);
+        } catch (e) {
+          // 404: this version of the CRD is not served (or no CRD at all); a mesh without it has no WorkloadEntry.
+          if (kubernetesFailure(e).status !== 404) throw kubernetesUpstreamError(`list workloadentries.networking.istio.io/${version}`, e);
+        }
+      }
+      return [];
     },
     async nodes(cluster) {
       const kc = await resolver.get(cluster);

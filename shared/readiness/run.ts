@@ -12,11 +12,13 @@ import {
   checkOutlierDetection,
   checkSignalCoverage,
   checkStateTables,
+  checkWorkloadEntryLocality,
   worst,
   type DestinationRuleInfo,
   type NodeInfo,
   type Probed,
   type ReadinessReport,
+  type WorkloadEntryInfo,
 } from './checks';
 
 /** The read-only cloud calls the checks need. Nothing here changes anything. */
@@ -24,6 +26,8 @@ export interface ReadinessProbes {
   /** Every DestinationRule the mesh control plane holds (all namespaces). */
   destinationRules(): Promise<DestinationRuleInfo[]>;
   nodes(cluster: string): Promise<NodeInfo[]>;
+  /** Every WorkloadEntry the mesh control plane holds (all namespaces); [] when the CRD is not installed. */
+  workloadEntries(): Promise<WorkloadEntryInfo[]>;
   meshLive(): Promise<LiveMeshConfig>;
   deployment(ref: { cluster: string; namespace: string; name: string }): Promise<unknown>;
   stateStore(): Promise<{ backend: string; version: number }>;
@@ -49,8 +53,9 @@ export async function runReadiness(policy: Policy, probes: ReadinessProbes, now:
   const deployments = policy.scaling.deployments.flatMap((d) =>
     Object.entries(d.regions).map(([region, r]) => ({ cluster: r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region, namespace: d.namespace, name: d.name })),
   );
-  const [rules, live, state, executor, nodes, deps] = await Promise.all([
+  const [rules, entries, live, state, executor, nodes, deps] = await Promise.all([
     probe(() => probes.destinationRules()),
+    probe(() => probes.workloadEntries()),
     probe(() => probes.meshLive()),
     probe(() => probes.stateStore()),
     probe(() => probes.executor()),
@@ -61,6 +66,7 @@ export async function runReadiness(policy: Policy, probes: ReadinessProbes, now:
     checkOutlierDetection(policy, rules),
     checkHandMadeLocality(policy, rules),
     checkLocalityLabels(policy, Object.fromEntries(nodes)),
+    checkWorkloadEntryLocality(policy, entries),
     checkLocalityLbEnabled(policy, live),
     ...policyChecks(policy),
     checkCloudAlarmWiring(policy),

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { main } from '../../cli/main';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
-import { DEPLOYMENTS, DESTINATION_RULES, NODES } from '../../lab/k8s/resources';
+import { DEPLOYMENTS, DESTINATION_RULES, NODES, WORKLOAD_ENTRIES } from '../../lab/k8s/resources';
 import { startLab, type Lab } from '../../lab/world';
 import type { ReadinessReport } from '../../shared/readiness/checks';
 import { fastLabFiles, waitFor } from './lab-fixture';
@@ -44,6 +44,7 @@ const ALL_PASS = {
   outlierDetection: 'pass',
   handMadeLocalityLb: 'pass',
   localityLabels: 'pass',
+  workloadEntryLocality: 'pass',
   localityLbEnabled: 'pass',
   capacity: 'pass',
   failoverReach: 'pass',
@@ -114,6 +115,40 @@ test('a node stripped of its region label fails localityLabels, and passes once 
     store.update('c-shanghai', NODES, '', 'node-cn-shanghai-e', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels } }));
   }
   expect(rowOf((await doctor(['--policy', policyFile])).report, 'localityLabels').status).toBe('pass');
+}, 60_000);
+
+test('a WorkloadEntry without a locality fails workloadEntryLocality (exit 1); given one, it passes; a bad locality is refused by the twin', async () => {
+  const mesh = lab.controlPlane.k8sUrl(MESH_SCOPE);
+  // An operator's own token on the mesh's API server (RBAC reduced to a grant: this one may do anything).
+  lab.controlPlane.access.grant('doctor-test-operator', { subject: 'operator' });
+  const auth = { authorization: 'Bearer doctor-test-operator', 'content-type': 'application/json' };
+  const base = `${mesh}/apis/networking.istio.io/v1beta1/namespaces/vms/workloadentries`;
+  // Over HTTP, as kubectl would create it: the twin validates the body as Istio's webhook does.
+  const created = await fetch(base, { method: 'POST', headers: auth, body: JSON.stringify({ apiVersion: 'networking.istio.io/v1beta1', kind: 'WorkloadEntry', metadata: { name: 'reviews-vm' }, spec: { address: '10.1.2.3', labels: { app: 'reviews' } } }) });
+  expect(created.status).toBe(201);
+  try {
+    const { code, report } = await doctor(['--policy', policyFile]);
+    expect(code).toBe(1);
+    expect(rowOf(report, 'workloadEntryLocality')).toMatchObject({ status: 'fail', message: 'vms/reviews-vm has no locality', fix: expect.stringContaining('spec.locality') });
+    const listed = (await (await fetch(`${mesh}/apis/networking.istio.io/v1/workloadentries`, { headers: auth })).json()) as { items: Array<{ metadata: { name: string } }> };
+    expect(listed.items.map((i) => i.metadata.name)).toEqual(['reviews-vm']);
+
+    const badPatch = await fetch(`${base}/reviews-vm`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { locality: 'cn-shanghai/a/b/c' } }) });
+    expect(badPatch.status).toBe(422);
+    expect(((await badPatch.json()) as { message: string }).message).toContain('spec.locality');
+
+    lab.controlPlane.store.update(MESH_SCOPE, WORKLOAD_ENTRIES, 'vms', 'reviews-vm', (cur) => ({ ...cur, spec: { ...(cur.spec as object), locality: 'cn-shanghai/cn-shanghai-e' } }));
+    const fixed = await doctor(['--policy', policyFile]);
+    expect(rowOf(fixed.report, 'workloadEntryLocality')).toMatchObject({ status: 'pass', message: '1 WorkloadEntry(s), each with a locality in a declared region' });
+    expect(statusOf(fixed.report)).toEqual(ALL_PASS);
+    expect(fixed.code).toBe(0);
+  } finally {
+    const gone = await fetch(`${base}/reviews-vm`, { method: 'DELETE', headers: auth });
+    expect(gone.status).toBe(200);
+  }
+  lab.controlPlane.access.revoke('doctor-test-operator');
+  expect(lab.controlPlane.store.list(MESH_SCOPE, WORKLOAD_ENTRIES)).toEqual([]);
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'workloadEntryLocality')).toMatchObject({ status: 'pass', message: expect.stringContaining('no WorkloadEntry') });
 }, 60_000);
 
 test('locality LB switched off in ASM fails localityLbEnabled, and passes once switched on', async () => {

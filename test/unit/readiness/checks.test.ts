@@ -13,11 +13,14 @@ import {
   checkOutlierDetection,
   checkSignalCoverage,
   checkStateTables,
+  checkWorkloadEntryLocality,
   worst,
   type DestinationRuleInfo,
   type NodeInfo,
+  type WorkloadEntryInfo,
 } from '../../../shared/readiness/checks';
-import { destinationRuleInfo } from '../../../shared/readiness/probes';
+import { destinationRuleInfo, workloadEntryInfo } from '../../../shared/readiness/probes';
+import { workloadEntryProblems } from '../../../lab/k8s/istio-admission';
 
 type Raw = Record<string, unknown>;
 const example = () => parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as Raw;
@@ -86,6 +89,54 @@ describe('localityLabels', () => {
     ['a cluster that could not be read', { ...good, 'c-shanghai': err('timeout') }, 'warn'],
   ] as const)('%s → %s', (_n, probed, status) => {
     expect(checkLocalityLabels(policyWith(), probed as never).status).toBe(status);
+  });
+});
+
+describe('workloadEntryLocality', () => {
+  const we = (name: string, locality = '', labels: Record<string, string> = {}): WorkloadEntryInfo => ({ namespace: 'vms', name, locality, labels });
+  test.each([
+    ['no WorkloadEntry at all (or no CRD)', ok([]), 'pass'],
+    ['region/zone in a declared region', ok([we('a', 'cn-hangzhou/cn-hangzhou-h'), we('b', 'cn-shanghai/cn-shanghai-e/rack1')]), 'pass'],
+    ['locality from the topology.istio.io/locality label (dots)', ok([we('a', '', { 'topology.istio.io/locality': 'cn-hangzhou.cn-hangzhou-h' })]), 'pass'],
+    ['locality from the older istio-locality label', ok([we('a', '', { 'istio-locality': 'cn-shanghai.cn-shanghai-e' })]), 'pass'],
+    ['cluster label agreeing with the locality', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-hangzhou' })]), 'pass'],
+    ['a cluster label naming a cluster outside the policy', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'elsewhere' })]), 'pass'],
+    ['no locality anywhere', ok([we('a', 'cn-hangzhou/cn-hangzhou-h'), we('b', '', { app: 'reviews' })]), 'fail'],
+    ['a region the policy does not declare', ok([we('a', 'us-west-1/us-west-1a')]), 'fail'],
+    ['a region contradicting its cluster', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-shanghai' })]), 'fail'],
+    ['a region contradicting its region label', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.kubernetes.io/region': 'cn-shanghai' })]), 'fail'],
+    ['more than three parts', ok([we('a', 'cn-hangzhou/a/b/c')]), 'fail'],
+    ['an empty region', ok([we('a', '/cn-hangzhou-h')]), 'fail'],
+    ['a region without a zone', ok([we('a', 'cn-hangzhou')]), 'warn'],
+    ['the list could not be read', err('403 Forbidden'), 'warn'],
+  ] as const)('%s → %s', (_n, probed, status) => {
+    const r = checkWorkloadEntryLocality(policyWith(), probed as never);
+    expect(r.status).toBe(status);
+    expect(r.fix === null).toBe(status === 'pass');
+  });
+
+  test('the fail names the entry and what is wrong with it', () => {
+    const r = checkWorkloadEntryLocality(policyWith(), ok([we('a', 'cn-hangzhou/h', { 'topology.istio.io/cluster': 'c-shanghai' }), we('b'), we('c', 'eu-central-1/x')]));
+    expect(r.message).toBe(
+      'vms/a is in region cn-hangzhou (spec.locality), but its cluster c-shanghai is in cn-shanghai; vms/b has no locality; vms/c is in region eu-central-1 (spec.locality), which the policy does not declare (cn-hangzhou, cn-shanghai)',
+    );
+    expect(r.fix).toMatch(/spec\.locality/);
+  });
+
+  test('the probe reads spec.locality and spec.labels, not metadata.labels', () => {
+    expect(workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { locality: 'cn-hangzhou/h', labels: { app: 'x' } } })).toEqual({ namespace: 'vms', name: 'vm1', locality: 'cn-hangzhou/h', labels: { app: 'x' } });
+    expect(workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { labels: null } })).toEqual({ namespace: 'vms', name: 'vm1', locality: '', labels: {} });
+  });
+
+  test.each([
+    [{ address: '10.0.0.5', locality: 'cn-hangzhou/cn-hangzhou-h', ports: { http: 9080 }, labels: { app: 'reviews' } }, []],
+    [{ network: 'vpc-1' }, []],
+    [{}, ['spec.address: address is required']],
+    [{ address: '10.0.0.5', locality: 'a/b/c/d' }, ['spec.locality: "a/b/c/d" must be region, region/zone or region/zone/subzone']],
+    [{ address: '10.0.0.5', locality: 'a//c' }, ['spec.locality: "a//c" must be region, region/zone or region/zone/subzone']],
+    [{ address: '10.0.0.5', ports: { http: 70000 } }, ['spec.ports[http]: port number 70000 must be in the range 1..65535']],
+  ] as const)('the lab twin validates a WorkloadEntry as Istio does: %j', (spec, problems) => {
+    expect(workloadEntryProblems(spec)).toEqual(problems);
   });
 });
 
