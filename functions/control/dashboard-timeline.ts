@@ -3,7 +3,13 @@
  * region (stacked, uPlot), health bands per region, one marker per decision (click: its
  * explanation, steps and refusals), a range picker, and a report download. Reads
  * `v1/timeline` and `v1/report` with the page's `read()`; kept apart from the rest of the page.
+ * Opened with `#at=<ISO time or epoch ms>` (a notification's link, optionally `&plan=<plan id>`),
+ * it shows a custom range of 30 min either side of that moment (the end clamped to now) with the
+ * decision of that plan (else the one nearest the moment) marked and its details open.
  */
+
+/** How far either side of a linked moment the timeline opens (minutes). */
+export const MOMENT_WINDOW_MIN = 30;
 
 export const TIMELINE_STYLE = String.raw`
   .tl-controls { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; margin-bottom: .5rem; }
@@ -17,6 +23,7 @@ export const TIMELINE_STYLE = String.raw`
   .tl-markers { position: relative; height: 22px; }
   .tl-marker { position: absolute; top: 0; transform: translateX(-50%); padding: 0 .3rem; font-size: .72rem; border-radius: 9px; background: #24292f; color: #fff; border: none; }
   .tl-marker.refused { background: var(--bad); }
+  .tl-marker[aria-pressed="true"] { outline: 3px solid #d4a72c; outline-offset: 1px; z-index: 1; }
   #tl-detail:empty { display: none; }
 `;
 
@@ -35,7 +42,51 @@ export const TIMELINE_SCRIPT = String.raw`
     const to = Date.now() + clockOffsetMs;
     return { from: to - Number(pick) * 60000, to };
   }
+  // A moment to open at (from the fragment's 'at'), and the decision to select there, once.
+  let tlPick = null;
+  let tlWarn = null;
+  function tlMoment(params) {
+    const raw = params.get('at');
+    if (raw === null) return null;
+    // ISO time (what notifications send) or epoch milliseconds.
+    const at = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+    if (!Number.isFinite(at)) throw new Error('#at: not a time (an ISO time such as 2026-01-01T02:30:00Z, or epoch ms): ' + raw);
+    return { at, plan: params.get('plan') };
+  }
+  function tlLocal(ms) {
+    // The value a datetime-local input takes: local time to the second.
+    const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+    return d.toISOString().slice(0, 19);
+  }
+  function tlOpenAt(m) {
+    const win = ${MOMENT_WINDOW_MIN} * 60000;
+    const now = Date.now() + clockOffsetMs;
+    // Whole seconds (what the inputs hold), widened so the moment itself stays inside; not past now
+    // unless the moment itself is (a clock ahead of ours).
+    const from = Math.floor((m.at - win) / 1000) * 1000;
+    const to = Math.ceil(Math.max(Math.min(m.at + win, now), m.at + 1000) / 1000) * 1000;
+    $('tl-range').value = 'custom';
+    $('tl-custom').hidden = false;
+    $('tl-from').value = tlLocal(from);
+    $('tl-to').value = tlLocal(to);
+    tlPick = m;
+  }
+  function tlSelect(t, markers) {
+    const m = tlPick;
+    tlPick = null;
+    if (!m || !t.decisions.length) return;
+    let i = m.plan ? t.decisions.findIndex((d) => d.planId === m.plan) : -1;
+    if (i < 0) {
+      i = 0;
+      t.decisions.forEach((d, k) => { if (Math.abs(d.at - m.at) < Math.abs(t.decisions[i].at - m.at)) i = k; });
+    }
+    markers[i].setAttribute('aria-pressed', 'true');
+    tlDetail(t.decisions[i], i);
+  }
   function tlDetail(d, i) {
+    for (const b of document.querySelectorAll('.tl-marker[aria-pressed="true"]')) if (b.dataset.index !== String(i)) b.setAttribute('aria-pressed', 'false');
+    const mk = document.querySelector('.tl-marker[data-index="' + i + '"]');
+    if (mk) mk.setAttribute('aria-pressed', 'true');
     const box = $('tl-detail');
     const steps = el('ol', {}, ...d.steps.map((s) => el('li', { text: s.text + ' — ' + s.status + (s.afterMs !== null ? ' after ' + Math.round(s.afterMs / 100) / 10 + ' s' : '') + (s.error ? ': ' + s.error : '') })));
     const refused = el('ul', {}, ...d.refused.map((r) => el('li', { text: r.rule + ': ' + r.message })));
@@ -90,12 +141,13 @@ export const TIMELINE_SCRIPT = String.raw`
       bands.append(strip);
     }
     t.decisions.forEach((d, i) => {
-      const m = el('button', { type: 'button', class: 'tl-marker' + (d.refused.length ? ' refused' : ''), title: d.summary, 'aria-label': 'Decision D' + (i + 1) + ': ' + d.summary, text: 'D' + (i + 1) });
+      const m = el('button', { type: 'button', class: 'tl-marker' + (d.refused.length ? ' refused' : ''), title: d.summary, 'aria-label': 'Decision D' + (i + 1) + ': ' + d.summary, 'aria-pressed': 'false', 'data-index': String(i), 'data-plan': d.planId || '', text: 'D' + (i + 1) });
       placed.push(() => { m.style.left = xpos(d.at) + 'px'; });
       m.addEventListener('click', () => tlDetail(d, i));
       markers.append(m);
     });
     host.append(bands, markers);
+    tlSelect(t, markers.children);
     // Bands and markers line up with the plotting area of the charts (uPlot's .u-over), measured
     // once uPlot has laid it out (it sizes its elements after the constructor returns).
     let left = 50, plotW = width - 60;
@@ -114,6 +166,8 @@ export const TIMELINE_SCRIPT = String.raw`
   async function tlLoad() {
     const err = $('tl-err');
     err.replaceChildren();
+    // A bad '#at' is said once, above the default range shown instead.
+    if (tlWarn) { showError(err, tlWarn); tlWarn = null; }
     try {
       const { from, to } = tlRange();
       tlRender(await read('v1/timeline?from=' + Math.round(from) + '&to=' + Math.round(to)));
@@ -131,7 +185,11 @@ export const TIMELINE_SCRIPT = String.raw`
       document.body.append(a); a.click(); a.remove();
     } catch (e) { showError(err, e); }
   }
-  function tlWire() {
+  function tlWire(params) {
+    try {
+      const m = tlMoment(params);
+      if (m) tlOpenAt(m);
+    } catch (e) { tlWarn = e; }
     $('tl-range').addEventListener('change', () => { $('tl-custom').hidden = $('tl-range').value !== 'custom'; if ($('tl-range').value !== 'custom') tlLoad(); });
     $('tl-apply').addEventListener('click', tlLoad);
     $('tl-report').addEventListener('click', tlReport);

@@ -97,10 +97,14 @@ const SCRIPT = String.raw`
   const enc = new TextEncoder();
 
   // The read token may come once in the fragment (the lab's link); it never stays in the address bar.
+  // The fragment is read as URLSearchParams, so '#token=…&at=…' logs in and opens a moment; what
+  // stays in the address bar (at, plan: a notification's link) carries no token.
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get('token')) {
     ss.setItem(TOKEN_KEY, hash.get('token'));
-    history.replaceState(null, '', location.pathname + location.search);
+    hash.delete('token');
+    const rest = hash.toString().replace(/%3A/gi, ':');
+    history.replaceState(null, '', location.pathname + location.search + (rest ? '#' + rest : ''));
   }
   // Relative to the page, whatever prefix serves it: '…/control/' or '…/control' both end in '/'.
   const base = location.pathname.endsWith('/') ? location.pathname : location.pathname + '/';
@@ -545,7 +549,7 @@ ${PAGE_DOM_HELPERS}
   renderCreds();
   syncOverrideKind();
 ${TIMELINE_SCRIPT}
-  tlWire();
+  tlWire(hash);
   refresh();
   setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
 })();

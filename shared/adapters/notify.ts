@@ -6,9 +6,10 @@ import type { Notification, Notifier } from '../ports/notifier';
 /**
  * Notifiers: a structured log line, a generic JSON webhook, and a signed DingTalk robot. Each
  * carries, besides the message, the decision's one-line explanation and the matrix it leaves
- * (when the notice comes from a plan) and a link to the dashboard (when
- * `REGIONSHIFT_DASHBOARD_URL` is set). The dashboard shows the live state only (it has no view of
- * a past moment), so the link is the dashboard itself; the notice's own `at` says when.
+ * (when the notice comes from a plan) and a link to the dashboard at the decision's moment (when
+ * `REGIONSHIFT_DASHBOARD_URL` is set): `<dashboard>#at=<ISO time>&plan=<plan id>`, which opens the
+ * incident timeline around that time with the decision's details shown. The fragment carries no
+ * token (the link is posted to a chat; the reader logs in with their own).
  */
 
 /** The environment variable with the dashboard's address (the control function's URL, ending in `/`). */
@@ -29,6 +30,23 @@ export function dashboardUrlFrom(raw: string | undefined): { url: string | null;
   return { url: u.toString() };
 }
 
+/**
+ * The dashboard at a moment: `#at=` the ISO time (the decision's, else the notice's), and `plan=`
+ * the plan id so the page opens that very decision. In the fragment, not the query, so neither
+ * reaches the server or its access log; the dashboard reads the fragment as URLSearchParams, so
+ * it combines with a `#token=` login fragment.
+ */
+export function dashboardMomentUrl(dashboardUrl: string, at: number, planId?: string): string {
+  const params = new URLSearchParams({ at: new Date(at).toISOString() });
+  if (planId) params.set('plan', planId);
+  // The ISO time's ':' needs no escaping in a fragment (RFC 3986); kept readable in the chat.
+  return `${dashboardUrl}#${params.toString().replace(/%3A/g, ':')}`;
+}
+
+function linkFor(n: Notification, dashboardUrl: string | null): string | null {
+  return dashboardUrl ? dashboardMomentUrl(dashboardUrl, n.decidedAt ?? n.at, n.planId) : null;
+}
+
 /** The markdown body of a DingTalk notice: the message, the explanation, the matrix, the link. */
 export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): { title: string; text: string } {
   const lines = [`### ${n.title}`, `**${n.level}** ${n.text}`];
@@ -38,13 +56,15 @@ export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): 
     for (const l of matrixLines(n.matrix)) lines.push(`- ${l}`);
   }
   lines.push('', `${new Date(n.at).toISOString()}${n.planId ? ` · plan ${n.planId}` : ''}`);
-  if (dashboardUrl) lines.push('', `[Open the dashboard](${dashboardUrl})`);
+  const link = linkFor(n, dashboardUrl);
+  if (link) lines.push('', `[Open the dashboard at this moment](${link})`);
   return { title: n.title, text: lines.join('\n') };
 }
 
-/** The JSON a generic webhook receives: the notification with an ISO time and the dashboard link. */
+/** The JSON a generic webhook receives: the notification with ISO times and the dashboard link at the decision's moment. */
 export function webhookBody(n: Notification, dashboardUrl: string | null): Record<string, unknown> {
-  return { ...n, at: new Date(n.at).toISOString(), ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}), ...(dashboardUrl ? { dashboardUrl } : {}) };
+  const link = linkFor(n, dashboardUrl);
+  return { ...n, at: new Date(n.at).toISOString(), ...(n.decidedAt !== undefined ? { decidedAt: new Date(n.decidedAt).toISOString() } : {}), ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}), ...(link ? { dashboardUrl: link } : {}) };
 }
 
 const LEVELS = { info: 0, warning: 1, critical: 2 } as const;

@@ -233,7 +233,7 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
     case 'notify': {
       // The on-call reads the why and the resulting matrix in the message itself, not only the transition.
       const m = planMatrix(plan);
-      const about = { explanation: planOneLine(plan), planId: plan.id, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
+      const about = { explanation: planOneLine(plan), planId: plan.id, decidedAt: plan.at, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
       await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now(), ...about }).catch((err: unknown) => {
         deps.log({ msg: 'notification failed', error: (err as Error).message });
       });

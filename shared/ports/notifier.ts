@@ -12,6 +12,8 @@ export interface Notification {
   matrix?: TrafficMatrix;
   matrixChanged?: boolean;
   planId?: string;
+  /** When the plan was decided (the notice's own `at` is when it is sent, possibly later): the dashboard link opens at this moment. */
+  decidedAt?: number;
 }
 
 export interface Notifier {

@@ -8,6 +8,7 @@ import { launchBrowser, type TestBrowser } from './browser';
 import { scheduleFreePolicyFile } from './lab-fixture';
 import { countPixels, decodePng } from './png';
 import type { Timeline } from '../../shared/engine/timeline';
+import { dashboardMomentUrl } from '../../shared/adapters/notify';
 
 /**
  * The dashboard and the lab page in headless Chromium against the lab: the product's functions
@@ -307,6 +308,62 @@ describe('dashboard and lab page in a browser', () => {
     const svg = decodeURIComponent(/\(data:image\/svg\+xml;charset=utf-8,([^)]+)\)/.exec(md)?.[1] ?? '');
     expect(svg.match(/<g class="marker">/g)).toHaveLength(t.decisions.length);
     expect(svg).toContain(`data-source="${REGION_A}" data-region="${REGION_B}"`);
+  }, 60_000);
+
+  test('a notification\'s link (#at=<decision time>&plan=…) opens the timeline 30 min either side of that decision, marked with its details open', async () => {
+    const to = Date.now();
+    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+    const t = (await res.json()) as Timeline;
+    // A decision this suite made: the first drain pinned from the dashboard (its mesh step ran).
+    const d = t.decisions.find((x) => x.actor === 'dashboard' && x.steps.some((s) => s.kind === 'mesh' && s.status === 'done'));
+    expect(d?.planId).toBeTruthy();
+    if (!d?.planId) return;
+    const local = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    const charts = page.locator('#tl-charts');
+    const pressed = page.locator('.tl-marker[aria-pressed="true"]');
+    const detail = page.locator('#tl-detail');
+
+    // The link a notification carries, opened with the read token in the same fragment (as the lab's link logs in).
+    const link = dashboardMomentUrl(lab.controlUrl, d.at, d.planId);
+    expect(link).toBe(`${lab.controlUrl}#at=${new Date(d.at).toISOString()}&plan=${d.planId}`);
+    await page.goto('about:blank');
+    await page.goto(link.replace('#', `#token=${lab.secrets.readToken}&`));
+    const from = Math.floor((d.at - 1_800_000) / 1000) * 1000;
+    expect(await until(() => charts.getAttribute('data-from'), (v) => v === String(from))).toBe(String(from));
+    const drawnTo = Number(await charts.getAttribute('data-to'));
+    // 30 min after the decision, or now if that is sooner (the suite ran minutes ago).
+    expect(drawnTo).toBeGreaterThan(d.at);
+    expect(drawnTo).toBeLessThanOrEqual(Math.ceil(Math.min(d.at + 1_800_000, Date.now()) / 1000) * 1000);
+    expect(await page.getByLabel('Range').inputValue()).toBe('custom');
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(local(from));
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(local(drawnTo));
+    expect(await until(() => pressed.count(), (n) => n === 1)).toBe(1);
+    expect(await pressed.getAttribute('data-plan')).toBe(d.planId);
+    expect(await until(() => text(detail), (x) => !!x)).toContain(`by ${d.actor}`);
+    expect(await text(detail)).toContain((d.explain[0] ?? '?').replace(/\s+/g, ' '));
+    expect(await text(detail)).toContain(`${d.steps.find((s) => s.kind === 'mesh')?.text ?? '?'} — done after `);
+    // The token left the address bar; the moment stayed (the link can be passed on as it is).
+    expect(page.url()).toBe(link);
+    await page.getByRole('region', { name: 'Incident timeline' }).screenshot({ path: path.join(shots, 'dashboard-moment.png') });
+
+    // Without a plan id, as epoch ms: the decision nearest that moment (the last one here), read token kept from before.
+    const last = t.decisions.at(-1);
+    if (!last) return;
+    await page.goto('about:blank');
+    await page.goto(`${lab.controlUrl}#at=${last.at}`);
+    const lastFrom = String(Math.floor((last.at - 1_800_000) / 1000) * 1000);
+    expect(await until(() => charts.getAttribute('data-from'), (v) => v === lastFrom)).toBe(lastFrom);
+    expect(await until(() => pressed.count(), (n) => n === 1)).toBe(1);
+    expect(await pressed.getAttribute('title')).toBe(last.summary);
+    expect(await until(() => text(detail), (x) => !!x)).toContain((last.explain[0] ?? last.summary).replace(/\s+/g, ' '));
+
+    // A moment that is not a time is named, and the default range shows instead.
+    await page.goto('about:blank');
+    await page.goto(`${lab.controlUrl}#at=yesterday`);
+    expect(await until(() => text(page.locator('#tl-err')), (x) => !!x)).toBe('#at: not a time (an ISO time such as 2026-01-01T02:30:00Z, or epoch ms): yesterday');
+    expect(await page.getByLabel('Range').inputValue()).toBe('60');
+    expect(await until(() => page.getByRole('button', { name: /^Decision D\d+: / }).count(), (n) => n > 0)).toBeGreaterThan(0);
+    expect(await pressed.count()).toBe(0);
   }, 60_000);
 
   test('the lab page injects a region-down fault on reviews in cn-hangzhou, lists it and deletes it', async () => {

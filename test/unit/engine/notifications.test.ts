@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dashboardUrlFrom, dingtalkSignedUrl, notifierFor } from '../../../shared/adapters/notify';
+import { dashboardMomentUrl, dashboardUrlFrom, dingtalkSignedUrl, notifierFor } from '../../../shared/adapters/notify';
 import { downSignal, World } from './harness';
 
 /**
@@ -62,6 +62,25 @@ describe('notifications', () => {
     expect(n?.matrix).toEqual(out?.plan.after?.matrix);
     expect(n?.matrix).toEqual({ 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
     expect(n?.matrixChanged).toBe(true);
+    // The moment the dashboard link opens at is the decision's, not the send time of the notice.
+    expect(n?.decidedAt).toBe(out?.plan.at);
+  });
+
+  it('the link of a notice sent after its decision opens the dashboard at the decision, naming the plan', async () => {
+    const notifier = notifierFor([{ type: 'webhook', url: `${base}/hook`, minLevel: 'info' }], () => undefined, { dashboardUrl: 'https://control.example.com/control/' });
+    const decidedAt = Date.UTC(2026, 0, 1, 2, 30, 5, 250);
+    await notifier.notify({ level: 'info', title: 't', text: 'x', mesh: 'm', at: decidedAt + 90_000, decidedAt, planId: 'bookinfo-000007' });
+    const link = received[0]?.body.dashboardUrl as string;
+    expect(link).toBe('https://control.example.com/control/#at=2026-01-01T02:30:05.250Z&plan=bookinfo-000007');
+    expect(received[0]?.body.decidedAt).toBe('2026-01-01T02:30:05.250Z');
+    // What the dashboard reads: the fragment as URLSearchParams, the time back to the millisecond.
+    const frag = new URLSearchParams(new URL(link).hash.slice(1));
+    expect(Date.parse(frag.get('at') ?? '')).toBe(decidedAt);
+    expect(frag.get('plan')).toBe('bookinfo-000007');
+    expect(frag.has('token')).toBe(false);
+    // A notice without a plan (an alert) links to its own time; an odd plan id is escaped.
+    expect(dashboardMomentUrl('https://c.example.com/', 0)).toBe('https://c.example.com/#at=1970-01-01T00:00:00.000Z');
+    expect(new URLSearchParams(new URL(dashboardMomentUrl('https://c.example.com/', 0, 'a&token=x')).hash.slice(1)).get('token')).toBeNull();
   });
 
   it('DingTalk gets a signed markdown message with the explanation, the matrix and the dashboard link; the webhook gets them as JSON', async () => {
@@ -75,7 +94,7 @@ describe('notifications', () => {
     );
     const at = Date.UTC(2026, 0, 1, 2, 30);
     await notifier.notify({
-      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at,
+      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at, decidedAt: at - 2_000,
       explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal', planId: 'bookinfo-000002',
       matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } }, matrixChanged: true,
     });
@@ -100,18 +119,18 @@ describe('notifications', () => {
           '',
           '2026-01-01T02:30:00.000Z · plan bookinfo-000002',
           '',
-          '[Open the dashboard](https://control.example.com/control/)',
+          '[Open the dashboard at this moment](https://control.example.com/control/#at=2026-01-01T02:29:58.000Z&plan=bookinfo-000002)',
         ].join('\n'),
       },
     });
 
     const hook = received.find((r) => r.path === '/hook');
     expect(hook?.body).toEqual({
-      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at: '2026-01-01T02:30:00.000Z',
+      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at: '2026-01-01T02:30:00.000Z', decidedAt: '2026-01-01T02:29:58.000Z',
       explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal', planId: 'bookinfo-000002',
       matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } }, matrixChanged: true,
       matrixText: ['cn-hangzhou → cn-hangzhou 10%, cn-shanghai 90%', 'cn-shanghai → cn-shanghai 100%'],
-      dashboardUrl: 'https://control.example.com/control/',
+      dashboardUrl: 'https://control.example.com/control/#at=2026-01-01T02:29:58.000Z&plan=bookinfo-000002',
     });
   });
 
