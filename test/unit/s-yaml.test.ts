@@ -232,6 +232,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
       REGIONSHIFT_POLICY_FILE: './policy.yaml',
       REGIONSHIFT_ALARM_TOKEN: REQUIRED.REGIONSHIFT_ALARM_TOKEN,
       REGIONSHIFT_CONTROL_SECRET: REQUIRED.REGIONSHIFT_CONTROL_SECRET,
+      REGIONSHIFT_DASHBOARD_URL: '',
     };
     // The functions that receive signals hand waiting steps to the executor by InvokeFunction.
     const withHandoff = { ...base, REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor' };
@@ -256,7 +257,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
   });
 
   test('optional variables set to empty render as unset; set, they pass through; the lab host resolves s.yaml the same way', () => {
-    const empty = render({ ...REQUIRED, REGIONSHIFT_POLICY: '', REGIONSHIFT_READ_TOKEN: '' });
+    const empty = render({ ...REQUIRED, REGIONSHIFT_POLICY: '', REGIONSHIFT_READ_TOKEN: '', REGIONSHIFT_DASHBOARD_URL: '' });
     const unset = render({ ...REQUIRED });
     expect(empty.ok && unset.ok && envOf(empty.out)).toEqual(unset.ok && envOf(unset.out));
     const set = { ...REQUIRED, REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' };
