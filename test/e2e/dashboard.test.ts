@@ -5,7 +5,7 @@ import type { Locator, Page } from 'playwright-core';
 import type { StatusView } from '../../shared/engine/api';
 import { startLab, type Lab } from '../../lab/world';
 import { launchBrowser, type TestBrowser } from './browser';
-import { scheduleFreePolicyFile } from './lab-fixture';
+import { scheduleFreePolicyFile, until } from './lab-fixture';
 import { countPixels, decodePng } from './png';
 import type { Timeline } from '../../shared/engine/timeline';
 import { dashboardMomentUrl } from '../../shared/adapters/notify';
@@ -27,16 +27,6 @@ let dir: string;
 let shots: string;
 const pageErrors: string[] = [];
 const sentSecrets: string[] = [];
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await read();
-  }
-  return v;
-}
 
 async function serverStatus(): Promise<StatusView> {
   const res = await fetch(`${lab.controlUrl}v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });

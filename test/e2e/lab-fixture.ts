@@ -48,6 +48,17 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | null | u
   }
 }
 
+/** Reads until `ok` holds or the time is up, and returns the last reading: the caller asserts on it, so a failure shows the value. */
+export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let v = await read();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await read();
+  }
+  return v;
+}
+
 export async function controlCall(lab: Lab, method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const text = body === undefined ? '' : JSON.stringify(body);
   const signed = signRequest({ secret: lab.secrets.controlSecret, method, path: p, body: text });

@@ -5,7 +5,7 @@ import type { Page } from 'playwright-core';
 import type { StatusView } from '../../shared/engine/api';
 import { startLab, type Lab } from '../../lab/world';
 import { launchBrowser, type TestBrowser } from './browser';
-import { scheduleFreePolicyFile } from './lab-fixture';
+import { scheduleFreePolicyFile, until } from './lab-fixture';
 import { countColour, decodePng } from './png';
 
 /**
@@ -29,16 +29,6 @@ let page: Page;
 let dir: string;
 let shots: string;
 const pageErrors: string[] = [];
-
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let v = await read();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await read();
-  }
-  return v;
-}
 
 async function labCall(method: string, p: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${lab.labUrl}/lab/v1/${p}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
