@@ -68,16 +68,7 @@ export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) 
     const key = keyOf(credentials);
     // The role's STS credentials change while a warm container lives on: a client per key.
     if (current?.key !== key) {
-      const config = {
-        accessKeyId: credentials.accessKeyId,
-        accessKeySecret: credentials.accessKeySecret,
-        ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
-        endpoint: url.host,
-        protocol: url.protocol.replace(/:$/, ''),
-        readTimeout: timeout,
-        connectTimeout: timeout,
-      };
-      current = { key, client: new loaded.Client(config as unknown as ConstructorParameters<FcModule['default']>[0]) };
+      current = { key, client: fcClient(loaded, credentials, url, timeout) };
     }
     return { sdk: loaded, client: current.client };
   }
@@ -103,15 +94,8 @@ export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) 
   };
 }
 
-/**
- * FC 3.0's GetFunction (`GET /2023-03-30/functions/{functionName}`): whether the executor exists
- * and the role may see it, without invoking it (the readiness check; nothing runs).
- */
-export async function fcGetFunction(opts: ExecutorHandoffOptions): Promise<void> {
-  const credentials = await opts.credentials();
-  const timeout = opts.timeoutMs ?? 5_000;
-  const fc = await loadSdk();
-  const url = new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
+/** An FC 3.0 client signing with these credentials, at the endpoint's host and protocol. */
+function fcClient(sdk: FcSdk, credentials: CloudCredentials, url: URL, timeout: number): FcClient {
   const config = {
     accessKeyId: credentials.accessKeyId,
     accessKeySecret: credentials.accessKeySecret,
@@ -121,7 +105,19 @@ export async function fcGetFunction(opts: ExecutorHandoffOptions): Promise<void>
     readTimeout: timeout,
     connectTimeout: timeout,
   };
-  const client = new fc.Client(config as unknown as ConstructorParameters<FcModule['default']>[0]);
+  return new sdk.Client(config as unknown as ConstructorParameters<FcModule['default']>[0]);
+}
+
+/**
+ * FC 3.0's GetFunction (`GET /2023-03-30/functions/{functionName}`): whether the executor exists
+ * and the role may see it, without invoking it (the readiness check; nothing runs).
+ */
+export async function fcGetFunction(opts: ExecutorHandoffOptions): Promise<void> {
+  const credentials = await opts.credentials();
+  const timeout = opts.timeoutMs ?? 5_000;
+  const fc = await loadSdk();
+  const url = new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
+  const client = fcClient(fc, credentials, url, timeout);
   try {
     await client.getFunctionWithOptions(opts.functionName, new fc.GetFunctionRequest({}), {}, { readTimeout: timeout, connectTimeout: timeout } as unknown as Parameters<FcClient['getFunctionWithOptions']>[3]);
   } catch (err) {
