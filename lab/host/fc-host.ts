@@ -254,37 +254,48 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
   }
 
-  /** FC 3.0's GetFunction: the function's configuration, read-only (the readiness check asks it). */
-  async function getFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string): Promise<void> {
-    if (req.method !== 'GET') return fcError(res, 405, 'MethodNotAllowed', 'GetFunction takes GET');
+  /**
+   * An FC 3.0 API call as the gateway admits it: the method, the SDK's signature, then the function
+   * by its FC name. Answers the refusal itself and returns null; else the function and the request.
+   */
+  async function signedCall(req: IncomingMessage, res: ServerResponse, url: URL, method: 'GET' | 'POST', api: string, functionName: string): Promise<{ fn: HostedFunction; headers: Record<string, string>; body: Buffer } | null> {
+    if (req.method !== method) {
+      fcError(res, 405, 'MethodNotAllowed', `${api} takes ${method}`);
+      return null;
+    }
     const body = await readBody(req);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
     try {
-      verifier.verify({ method: 'GET', pathname: url.pathname, query: url.searchParams, headers, body });
+      verifier.verify({ method, pathname: url.pathname, query: url.searchParams, headers, body });
     } catch (err) {
-      if (err instanceof Acs3Error) return fcError(res, err.httpStatus, err.code, err.message);
+      if (err instanceof Acs3Error) {
+        fcError(res, err.httpStatus, err.code, err.message);
+        return null;
+      }
       throw err;
     }
     const fn = functions.find((f) => f.functionName === functionName);
-    if (!fn) return fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+    if (!fn) {
+      fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+      return null;
+    }
+    return { fn, headers, body };
+  }
+
+  /** FC 3.0's GetFunction: the function's configuration, read-only (the readiness check asks it). */
+  async function getFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string): Promise<void> {
+    const call = await signedCall(req, res, url, 'GET', 'GetFunction', functionName);
+    if (!call) return;
+    const { fn } = call;
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ functionName: fn.functionName }));
   }
 
   /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */
   async function invokeFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, requestId: string): Promise<void> {
-    if (req.method !== 'POST') return fcError(res, 405, 'MethodNotAllowed', 'InvokeFunction takes POST');
-    const body = await readBody(req);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-    try {
-      verifier.verify({ method: 'POST', pathname: url.pathname, query: url.searchParams, headers, body });
-    } catch (err) {
-      if (err instanceof Acs3Error) return fcError(res, err.httpStatus, err.code, err.message);
-      throw err;
-    }
-    const fn = functions.find((f) => f.functionName === functionName);
-    if (!fn) return fcError(res, 404, 'FunctionNotFound', `function ${functionName} does not exist`);
+    const call = await signedCall(req, res, url, 'POST', 'InvokeFunction', functionName);
+    if (!call) return;
+    const { fn, headers, body } = call;
     const type = headers['x-fc-invocation-type'] ?? 'Sync';
     if (!/^(a)?sync$/i.test(type)) return fcError(res, 400, 'InvalidArgument', `x-fc-invocation-type must be Sync or Async, not ${type}`);
     if (/^async$/i.test(type)) {
