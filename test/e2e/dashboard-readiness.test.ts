@@ -1,32 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startLab, type Lab } from '../../lab/world';
-import { launchBrowser, type TestBrowser } from './browser';
-import { scheduleFreePolicyFile, waitFor } from './lab-fixture';
+import type { Lab } from '../../lab/world';
+import { startBrowserLab, type BrowserLab } from './browser-lab';
+import { waitFor } from './lab-fixture';
 
 /** The dashboard's readiness panel in headless Chromium against the lab: rows as the API gives them, a broken precondition shown failing. */
 let lab: Lab;
-let browser: TestBrowser;
 let page: Page;
-let dir: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let fixture: BrowserLab;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'regionshift-dash-ready-'));
-  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir), log: () => undefined });
+  fixture = await startBrowserLab('dash-ready', { pageTimeoutMs: 15_000 });
+  ({ lab, page, pageErrors } = fixture);
   await waitFor('locality LB on the mesh', () => lab.controlPlane.asm.servedLocalityLb()?.enabled === true, 30_000);
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(15_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 async function rows(): Promise<Record<string, string>> {

@@ -1,11 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { StatusView } from '../../shared/engine/api';
-import { startLab, type Lab } from '../../lab/world';
-import { launchBrowser, type TestBrowser } from './browser';
-import { scheduleFreePolicyFile, until } from './lab-fixture';
+import type { Lab } from '../../lab/world';
+import { startBrowserLab, type BrowserLab } from './browser-lab';
+import { until } from './lab-fixture';
 import { countPixels, decodePng } from './png';
 import type { Timeline } from '../../shared/engine/timeline';
 import { dashboardMomentUrl } from '../../shared/adapters/notify';
@@ -21,11 +19,11 @@ const REGION_A = 'cn-hangzhou';
 const REGION_B = 'cn-shanghai';
 
 let lab: Lab;
-let browser: TestBrowser;
 let page: Page;
 let dir: string;
 let shots: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let fixture: BrowserLab;
 const sentSecrets: string[] = [];
 
 async function serverStatus(): Promise<StatusView> {
@@ -50,15 +48,8 @@ const text = async (l: Locator) => ((await l.count()) === 1 ? (await l.innerText
 const present = async (l: Locator) => (await l.count()) > 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'regionshift-dashboard-'));
-  shots = process.env.REGIONSHIFT_SCREENSHOTS ?? path.join(dir, 'screenshots');
-  mkdirSync(shots, { recursive: true });
-  // The example policy without its evening schedule, so the page shows the same matrix at any hour.
-  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir), log: () => undefined });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  fixture = await startBrowserLab('dashboard', { pageTimeoutMs: 10_000 });
+  ({ lab, page, dir, pageErrors, shots } = fixture);
   page.on('request', (req) => {
     const seen = [req.url(), JSON.stringify(req.headers()), req.postData() ?? ''].join('\n');
     if (seen.includes(lab.secrets.controlSecret)) sentSecrets.push(`${req.method()} ${req.url()}`);
@@ -66,10 +57,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  // The state file goes; screenshots stay only when written to REGIONSHIFT_SCREENSHOTS.
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 describe('dashboard and lab page in a browser', () => {

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { StatusView } from '../../shared/engine/api';
-import { startLab, type Lab } from '../../lab/world';
-import { launchBrowser, type TestBrowser } from './browser';
-import { scheduleFreePolicyFile, until } from './lab-fixture';
+import type { Lab } from '../../lab/world';
+import { startBrowserLab, type BrowserLab } from './browser-lab';
+import { until } from './lab-fixture';
 import { countColour, decodePng } from './png';
 
 /**
@@ -24,11 +23,10 @@ const HANGZHOU = '#2da44e';
 const SHANGHAI = '#bf8700';
 
 let lab: Lab;
-let browser: TestBrowser;
 let page: Page;
-let dir: string;
 let shots: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let fixture: BrowserLab;
 
 async function labCall(method: string, p: string, body?: unknown): Promise<unknown> {
   const res = await fetch(`${lab.labUrl}/lab/v1/${p}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
@@ -43,20 +41,12 @@ async function serverStatus(): Promise<StatusView> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'regionshift-oncall-'));
-  shots = process.env.REGIONSHIFT_SCREENSHOTS ?? path.join(dir, 'screenshots');
-  mkdirSync(shots, { recursive: true });
-  lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir), log: () => undefined });
-  browser = await launchBrowser();
-  page = await browser.context.newPage();
-  page.setDefaultTimeout(10_000);
-  page.on('pageerror', (err) => pageErrors.push(err.message));
+  fixture = await startBrowserLab('oncall', { pageTimeoutMs: 10_000 });
+  ({ lab, page, pageErrors, shots } = fixture);
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await lab?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
 
 describe('on-call pages in a browser', () => {
