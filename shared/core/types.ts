@@ -155,9 +155,17 @@ export interface MeshConfig {
   localityLbSetting: LocalityLbSetting;
 }
 
+/**
+ * Service scopes (issue: service-scoped shifts). The mesh-wide matrix/config stay the default;
+ * `ScopedRouting` lists the hosts whose routing differs from it, keyed by the host's FQDN
+ * (`reviews.default.svc.cluster.local`). A host absent from the map follows the default. An
+ * empty or absent map means every host follows the default, as before scopes existed.
+ */
+export type ScopedRouting = Record<string, { matrix: TrafficMatrix; config: MeshConfig }>;
+
 export type Step =
   | { kind: 'scale'; cluster: string; namespace: string; deployment: string; region: string; from: number; to: number; waitReady: boolean; notBefore?: number }
-  | { kind: 'mesh'; config: MeshConfig; matrix: TrafficMatrix }
+  | { kind: 'mesh'; config: MeshConfig; matrix: TrafficMatrix; scopes?: ScopedRouting }
   | { kind: 'notify'; level: 'info' | 'warning' | 'critical'; message: string };
 
 export interface Refusal {

@@ -4,6 +4,11 @@ import type { MeshConfig } from '../core/types';
 export interface LiveMeshConfig {
   enabled: boolean;
   config: MeshConfig | null;
+  /**
+   * Per-host rules the product owns (only those), keyed by host FQDN: their locality config.
+   * Absent when the adapter keeps no per-host rules.
+   */
+  scopes?: Record<string, MeshConfig>;
 }
 
 /** Read and apply the mesh-wide (ASM) or per-DestinationRule (Istio) locality LB config. */
@@ -16,6 +21,9 @@ export interface MeshControl {
    * Throws `MeshRejectedError` (not retryable) or `UpstreamError` (retryable when throttled/5xx).
    * `deadline` (epoch ms) ends any wait for the mesh to settle sooner than the adapter's own limit:
    * the invocation's time is up then.
+   * `scopes`: per-host configs that override the default for those hosts (keyed by host FQDN).
+   * Given (even empty), it is the whole set: owned per-host rules not in it are removed. Absent:
+   * the adapter leaves per-host rules as they are.
    */
-  apply(config: MeshConfig, opts?: { deadline?: number }): Promise<void>;
+  apply(config: MeshConfig, opts?: { deadline?: number; scopes?: Record<string, MeshConfig> }): Promise<void>;
 }
