@@ -82,11 +82,17 @@ export interface MeshState {
   /** Active firing signals by key. */
   signals: Record<string, Signal>;
   health: Record<string, RegionHealth>;
+  /**
+   * Health per (region, service) for services the policy scopes: `serviceHealth[region][service]`.
+   * Absent or empty when the policy has no service scopes; a region-level status still governs
+   * every scope (a DOWN region drains them all).
+   */
+  serviceHealth?: Record<string, Record<string, RegionHealth>>;
   override: Override | null;
   drill: Drill | null;
   paused: { actor: string; at: number; reason: string } | null;
   /** The matrix last committed to the mesh (the last good one), and when. */
-  applied: { matrix: TrafficMatrix; at: number } | null;
+  applied: { matrix: TrafficMatrix; at: number; scopes?: ScopedRouting } | null;
   /** Last automatic mesh change (cooldown) and last elective step (stepInterval). */
   lastChangeAt: number | null;
   lastElectiveAt: number | null;
@@ -112,6 +118,8 @@ export interface MeshState {
 export interface MeshConfirmed {
   matrix: TrafficMatrix;
   config: MeshConfig;
+  /** Per-host routing confirmed with it (absent: every host follows the default). */
+  scopes?: ScopedRouting;
   /** The plan whose mesh step confirmed it; null when a drift check read it back or it was adopted without a plan. */
   planId: string | null;
   /** When it was confirmed. */
@@ -178,8 +186,8 @@ export interface Plan {
   at: number;
   trigger: string;
   reasons: string[];
-  before: { matrix: TrafficMatrix; config: MeshConfig } | null;
-  after: { matrix: TrafficMatrix; config: MeshConfig } | null;
+  before: { matrix: TrafficMatrix; config: MeshConfig; scopes?: ScopedRouting } | null;
+  after: { matrix: TrafficMatrix; config: MeshConfig; scopes?: ScopedRouting } | null;
   steps: Step[];
   refused: Refusal[];
 }
