@@ -227,7 +227,11 @@ function describeScopes(current: () => MeshUnderTest, scopes: { hosts: [string, 
       await mesh.apply(failover, { scopes: { [h1]: distribute, [h2]: drained } });
       await mesh.apply(failover, { scopes: { [h2]: distribute } });
       expectScopes(await mesh.read(), { [h2]: distribute });
-      if (twin()) expect(liveMeshConfigOf(twin()!.servedFor(h1)).config?.mode).not.toBe('distribute');
+      if (twin()) {
+        expect(liveMeshConfigOf(twin()!.servedFor(h1)).config?.mode).not.toBe('distribute');
+        // The rule the product created for the host is gone, not merely emptied.
+        expect(twin()!.ruleOf(h1)).toBeNull();
+      }
       await mesh.apply(failover, { scopes: {} });
       const live = await mesh.read();
       expect(live.scopes).toBeUndefined();
