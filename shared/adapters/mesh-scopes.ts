@@ -99,7 +99,7 @@ const SERVICE_FQDN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z
 /** Where the product puts the rule it creates for `host`: `regionshift-<service>` in the service's namespace. */
 export function createdRuleRef(host: string): DestinationRuleRef {
   const m = SERVICE_FQDN.exec(host);
-  if (!m || m[1]!.length > 63 - 'regionshift-'.length) {
+  if (!m) {
     throw new MeshRejectedError(`scope ${host}: no DestinationRule for this host, and the product creates one only for a host of the form <service>.<namespace>.svc.cluster.local; create a rule for it labelled ${OWNED_SELECTOR}`);
   }
   return { namespace: m[3]!, name: `regionshift-${m[1]!}` };
