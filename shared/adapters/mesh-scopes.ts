@@ -4,6 +4,7 @@ import { localityLbProblems, type LocalityLbSettingInput } from '../core/mesh-va
 import type { MeshConfig } from '../core/types';
 import type { LiveMeshConfig } from '../ports/mesh-control';
 import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from './kubeconfig';
+import { MANAGED_BY, MANAGED_BY_LABEL, ownedByProduct } from './mesh-ownership';
 
 /**
  * Per-host DestinationRules for service scopes, shared by the Istio and ASM adapters.
@@ -25,8 +26,7 @@ import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from '.
  * override theirs.
  */
 
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY = 'regionshift';
+export { MANAGED_BY, MANAGED_BY_LABEL } from './mesh-ownership';
 export const SCOPE_HOST_ANNOTATION = 'regionshift.io/scope-host';
 export const CREATED_ANNOTATION = 'regionshift.io/created';
 export const OWNED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
@@ -79,7 +79,7 @@ export function ruleHostOf(rule: DestinationRuleObject): string {
 }
 
 export function isOwned(rule: DestinationRuleObject): boolean {
-  return rule.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+  return ownedByProduct(rule.metadata?.labels);
 }
 
 function isCreated(rule: DestinationRuleObject): boolean {
