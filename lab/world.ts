@@ -17,6 +17,7 @@ import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
 
 /**
  * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
@@ -97,7 +98,17 @@ export function seededFailover(policyYaml: string): LocalityLbSettingInput | nul
   return failover.length > 0 ? { enabled: true, failover } : null;
 }
 
-export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
+/**
+ * The services a lab policy scopes (`scopes.services`), read defensively: their seeded rules are
+ * handed to the product (label app.kubernetes.io/managed-by: regionshift), as an operator does on
+ * ASM so that a scope can set the host's own locality on its existing rule. Without scopes, none.
+ */
+export function scopedServicesOf(policyYaml: string): string[] {
+  const doc = parseYaml(policyYaml) as { scopes?: { services?: Record<string, unknown> | null } | null } | null;
+  return Object.keys(doc?.scopes?.services ?? {});
+}
+
+export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>, handedOver: readonly string[] = []): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.
@@ -121,7 +132,7 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
   for (const s of topology.services) {
     cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
-      metadata: { name: s.name },
+      metadata: { name: s.name, ...(handedOver.includes(s.name) ? { labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } : {}) },
       spec: { host: s.name, trafficPolicy: { outlierDetection }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
     });
   }
@@ -165,7 +176,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     asmInitialLocalityLb: seededFailover(policyYaml),
   });
   const outlierDetection = opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
-  seed(controlPlane, topology, outlierDetection);
+  seed(controlPlane, topology, outlierDetection, scopedServicesOf(policyYaml));
 
   const stateFile = opts.stateFile ?? '.regionshift/lab-state.db';
   mkdirSync(path.dirname(stateFile), { recursive: true });

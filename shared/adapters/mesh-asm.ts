@@ -1,4 +1,5 @@
-import { MeshRejectedError, UpstreamError } from '../core/errors';
+import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { MeshRejectedError, RegionshiftError, UpstreamError } from '../core/errors';
 import type { LocalityLbSettingInput } from '../core/mesh-validation';
 import { configEquals, toAsmLocalityLbConf } from '../core/render';
 import type { MeshConfig } from '../core/types';
@@ -7,6 +8,7 @@ import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
 import { popFailure, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider, type PopRpcClient } from './cloud-credentials';
 import { ASM_API_VERSION, ASM_ENDPOINT } from './kubeconfig';
 import { liveMeshConfigOf, localitySettingOf } from './mesh-istio';
+import { assertScopesValid, DestinationRuleClient, planScopedRules, scopesOf, type RuleWrite } from './mesh-scopes';
 
 /**
  * MeshControl for Alibaba Cloud Service Mesh: the mesh-wide locality LB, set with
@@ -21,7 +23,21 @@ import { liveMeshConfigOf, localitySettingOf } from './mesh-istio';
  * "Same config" is semantic: ASM may hand the rules back in another order, a distribute
  * locality as `cn-x/*` where `cn-x` was sent, weights in any key order. A byte comparison would
  * never see the update land and would resend UpdateMeshFeature until the deadline.
+ *
+ * Service scopes: with `kubeconfig` (the mesh control plane's, from DescribeServiceMeshKubeconfig)
+ * the mesh-wide LocalityLBConf is the default and each scoped host gets a DestinationRule of its
+ * own through the mesh's Kubernetes API, whose localityLbSetting replaces the mesh-wide one for
+ * that host. Only rules labelled managed-by regionshift are written or read (mesh-scopes.ts).
+ * Every rule is validated and every owned rule read before the first write, so a refusal
+ * changes nothing.
  */
+
+/**
+ * The outlier detection a rule the product creates for a scope carries: locality failover acts
+ * only with one (ASM's "Route traffic based on locality" requires it for both modes). Istio's
+ * defaults, except that every endpoint of a failing region may be ejected.
+ */
+export const SCOPE_RULE_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 } as const;
 
 export interface AsmMeshControlOptions {
   meshId: string;
@@ -32,6 +48,12 @@ export interface AsmMeshControlOptions {
   applyTimeoutMs?: number;
   pollIntervalMs?: number;
   requestTimeoutMs?: number;
+  /** The mesh control plane's Kubernetes API: set to keep per-host rules for service scopes. */
+  kubeconfig?: KubeConfig | (() => Promise<KubeConfig>);
+  /** networking.istio.io version the mesh's Kubernetes API serves (default v1; before Istio 1.22, v1beta1). */
+  rulesApiVersion?: 'v1' | 'v1beta1';
+  /** What a rule created for a scope carries (default SCOPE_RULE_OUTLIER_DETECTION). */
+  scopeOutlierDetection?: Record<string, unknown>;
 }
 
 interface MeshDetail {
@@ -105,26 +127,60 @@ export class AsmMeshControl implements MeshControl {
   }
 
   async read(): Promise<LiveMeshConfig> {
-    return (await this.describe()).live;
+    const live = (await this.describe()).live;
+    const rules = await this.rules();
+    if (!rules) return live;
+    const scopes = scopesOf(await rules.list(true), liveMeshConfigOf);
+    return Object.keys(scopes).length > 0 ? { ...live, scopes } : live;
   }
 
-  async apply(config: MeshConfig, opts: { deadline?: number } = {}): Promise<void> {
+  async apply(config: MeshConfig, opts: { deadline?: number; scopes?: Record<string, MeshConfig> } = {}): Promise<void> {
     localitySettingOf(config); // refuses a config whose mode and keys disagree, before anything is sent
     const conf = toAsmLocalityLbConf(config);
     const desired: LiveMeshConfig = { enabled: true, config };
+    const scopes = opts.scopes;
+    // The per-host rules are planned (every rule read, every config validated) before the mesh-wide update is sent.
+    let plan: { rules: DestinationRuleClient; writes: RuleWrite[] } | null = null;
+    if (scopes !== undefined) {
+      const rules = await this.rules();
+      if (!rules && Object.keys(scopes).length > 0) {
+        throw new RegionshiftError('CONFIG.MESH', `mesh ${this.opts.meshId}: per-host rules are off (no mesh kubeconfig; the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`);
+      }
+      if (rules) {
+        assertScopesValid(config, scopes);
+        const writes = planScopedRules(
+          { all: await rules.list(false), named: [], defaultConfig: config, scopes, reset: 'mesh-wide', outlierDetection: this.opts.scopeOutlierDetection ?? SCOPE_RULE_OUTLIER_DETECTION },
+          sameAsmLiveConfig,
+          liveMeshConfigOf,
+        );
+        plan = { rules, writes };
+      }
+    }
     // Polling stops at updateTimeout or when the invocation's time is up, whichever comes first.
     const deadline = Math.min(this.clock.now() + this.applyTimeoutMs, opts.deadline ?? Infinity);
     // An update sent while another is rolling out would race it; wait for the mesh to settle.
     const before = await this.untilRunning(deadline, null);
-    if (sameAsmLiveConfig(before.live, desired)) return;
-    try {
-      await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf }, { method: 'POST', timeout: this.requestTimeoutMs });
-    } catch (e) {
-      const f = popFailure(e);
-      if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
-      throw popUpstreamError('ASM', `UpdateMeshFeature(${this.opts.meshId})`, e);
+    if (!sameAsmLiveConfig(before.live, desired)) {
+      try {
+        await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf }, { method: 'POST', timeout: this.requestTimeoutMs });
+      } catch (e) {
+        const f = popFailure(e);
+        if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
+        throw popUpstreamError('ASM', `UpdateMeshFeature(${this.opts.meshId})`, e);
+      }
+      await this.untilRunning(deadline, desired);
     }
-    await this.untilRunning(deadline, desired);
+    if (!plan) return;
+    // Deletes last: a host briefly keeps its old rule rather than briefly having none.
+    for (const w of [...plan.writes.filter((x) => x.kind !== 'delete'), ...plan.writes.filter((x) => x.kind === 'delete')]) await plan.rules.write(w);
+  }
+
+  /** The mesh's DestinationRules, when per-host rules are on. */
+  private async rules(): Promise<DestinationRuleClient | null> {
+    const source = this.opts.kubeconfig;
+    if (!source) return null;
+    const kc = typeof source === 'function' ? await source() : source;
+    return new DestinationRuleClient(kc.makeApiClient(CustomObjectsApi), this.opts.rulesApiVersion ?? 'v1', this.requestTimeoutMs);
   }
 
   /** Poll until the mesh is `running` (and, when `want` is given, reports it); throttling and 5xx while polling are waited out. */

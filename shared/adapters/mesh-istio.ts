@@ -4,6 +4,7 @@ import type { LocalityLbSettingInput } from '../core/mesh-validation';
 import type { MeshConfig } from '../core/types';
 import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
 import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from './kubeconfig';
+import { assertScopesValid, DestinationRuleClient, planScopedRules, refOf, ruleHostOf, ruleName, scopeHostOf, scopesOf, type DestinationRuleObject, type DestinationRuleRef } from './mesh-scopes';
 
 /**
  * MeshControl for Istio: the locality LB of the DestinationRules the policy names
@@ -17,17 +18,23 @@ import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from '.
  *
  * `failoverPriority`, like every other field, is left as it is: Istio refuses it next to
  * `distribute`, and that refusal comes back as MeshRejectedError naming the rule.
+ *
+ * Service scopes (`perHostRules`): `apply(config, { scopes })` gives a scoped host its own
+ * config: on the named rule whose `spec.host` resolves to it, else on a rule the product owns
+ * (created when missing, labelled managed-by regionshift); see mesh-scopes.ts for ownership.
  */
 
-export interface DestinationRuleRef {
-  namespace: string;
-  name: string;
-}
+export type { DestinationRuleRef } from './mesh-scopes';
 
 export interface IstioMeshControlOptions {
   /** The cluster whose API server holds the rules (the mesh control plane). */
   kubeconfig: KubeConfig | (() => Promise<KubeConfig>);
   rules: DestinationRuleRef[];
+  /**
+   * Keep per-host rules for service scopes (the policy has `scopes`). Off: `read` makes no list
+   * call (no list permission needed) and an `apply` with scopes is refused.
+   */
+  perHostRules?: boolean;
   /** networking.istio.io version to use (default v1; Istio < 1.22 serves v1beta1). */
   apiVersion?: 'v1' | 'v1beta1';
   requestTimeoutMs?: number;
@@ -41,15 +48,7 @@ export interface IstioLiveMeshConfig extends LiveMeshConfig {
   drift?: string[];
 }
 
-interface DestinationRuleView {
-  metadata?: { resourceVersion?: string };
-  spec?: {
-    trafficPolicy?: {
-      outlierDetection?: unknown;
-      loadBalancer?: { localityLbSetting?: LocalityLbSettingInput | null } | null;
-    } | null;
-  };
-}
+type DestinationRuleView = DestinationRuleObject;
 
 const GROUP = 'networking.istio.io';
 const PLURAL = 'destinationrules';
@@ -83,10 +82,6 @@ function canonical(value: unknown): string {
 /** Same live config, ignoring key order (a distribute `to` map comes back in any order). */
 export function sameLiveConfig(a: LiveMeshConfig, b: LiveMeshConfig): boolean {
   return a.enabled === b.enabled && canonical(a.config) === canonical(b.config);
-}
-
-function ruleName(ref: DestinationRuleRef): string {
-  return `DestinationRule ${ref.namespace}/${ref.name}`;
 }
 
 /** The config's setting, refusing a config whose `mode` and setting disagree (a bug upstream, never worth sending). */
@@ -123,21 +118,44 @@ export class IstioMeshControl implements MeshControl {
   async read(): Promise<IstioLiveMeshConfig> {
     const api = await this.api();
     const rules = await Promise.all(this.opts.rules.map(async (ref) => ({ ref, rule: await this.getRule(api, ref) })));
-    const live = rules.map(({ ref, rule }) => ({ ref, live: liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting) }));
+    // A named rule carrying a scope's config is not the default: it is reported under `scopes`.
+    const carrying = rules.filter(({ rule }) => scopeHostOf(rule) === null);
+    const scopes = this.opts.perHostRules ? await this.ownedScopes(api, rules.map((r) => r.rule)) : {};
+    const withScopes = <T extends LiveMeshConfig>(live: T): T => (Object.keys(scopes).length > 0 ? { ...live, scopes } : live);
+    if (carrying.length === 0) {
+      return withScopes({ enabled: false, config: null, drift: ['every named DestinationRule carries a service scope; none carries the mesh-wide default'] });
+    }
+    const live = carrying.map(({ ref, rule }) => ({ ref, live: liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting) }));
     const first = live[0]!;
     const drift = live
       .slice(1)
       .filter((r) => !sameLiveConfig(r.live, first.live))
       .map((r) => `${ruleName(r.ref)} has ${canonical(r.live)}, ${ruleName(first.ref)} has ${canonical(first.live)}`);
-    return drift.length > 0 ? { ...first.live, drift } : first.live;
+    return withScopes(drift.length > 0 ? { ...first.live, drift } : first.live);
   }
 
-  async apply(config: MeshConfig): Promise<void> {
+  /** The per-host configs of the named rules that carry a scope and of the owned rules (one labelled list call). */
+  private async ownedScopes(api: CustomObjectsApi, named: DestinationRuleObject[]): Promise<Record<string, MeshConfig>> {
+    const owned = await new DestinationRuleClient(api, this.version, this.timeoutMs).list(true);
+    const seen = new Set(named.map((r) => `${refOf(r).namespace}/${refOf(r).name}`));
+    return scopesOf([...named, ...owned.filter((r) => !seen.has(`${refOf(r).namespace}/${refOf(r).name}`))], liveMeshConfigOf);
+  }
+
+  async apply(config: MeshConfig, opts: { deadline?: number; scopes?: Record<string, MeshConfig> } = {}): Promise<void> {
     localitySettingOf(config);
+    const scopes = opts.scopes;
+    if (scopes !== undefined && Object.keys(scopes).length > 0 && !this.opts.perHostRules) {
+      throw new RegionshiftError('CONFIG.MESH', `per-host rules are off for this mesh (the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`);
+    }
+    if (scopes !== undefined && this.opts.perHostRules) return this.applyScoped(config, scopes);
     const api = await this.api();
     const desired: LiveMeshConfig = { enabled: true, config };
     const rules: Array<{ ref: DestinationRuleRef; rule: DestinationRuleView }> = [];
-    for (const ref of this.opts.rules) rules.push({ ref, rule: await this.getRule(api, ref) });
+    for (const ref of this.opts.rules) {
+      const rule = await this.getRule(api, ref);
+      // Scopes absent: per-host rules are left as they are, a named rule carrying a scope included.
+      if (scopeHostOf(rule) === null) rules.push({ ref, rule });
+    }
     if (config.mode === 'failover') {
       const blind = rules.filter(({ rule }) => !rule.spec?.trafficPolicy?.outlierDetection);
       if (blind.length > 0) {
@@ -157,6 +175,30 @@ export class IstioMeshControl implements MeshControl {
         throw this.translate(`patch ${ruleName(ref)}`, e, true);
       }
     }
+  }
+
+  /** The default on the named rules, each scope on its host's rule; every rule read and the whole plan checked before the first write. */
+  private async applyScoped(config: MeshConfig, scopes: Record<string, MeshConfig>): Promise<void> {
+    assertScopesValid(config, scopes);
+    const api = await this.api();
+    const client = new DestinationRuleClient(api, this.version, this.timeoutMs);
+    const named: DestinationRuleObject[] = [];
+    for (const ref of this.opts.rules) named.push(await this.getRule(api, ref));
+    if (config.mode === 'failover') {
+      const blind = named.filter((r) => !scopes[ruleHostOf(r)] && !r.spec?.trafficPolicy?.outlierDetection);
+      if (blind.length > 0) {
+        throw new MeshRejectedError(
+          `failover mode refused: ${blind.map((r) => ruleName(refOf(r))).join(', ')} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing; add outlierDetection to the rule`,
+        );
+      }
+    }
+    const namedKeys = new Set(named.map((r) => `${refOf(r).namespace}/${refOf(r).name}`));
+    const all = [...named, ...(await client.list(false)).filter((r) => !namedKeys.has(`${refOf(r).namespace}/${refOf(r).name}`))];
+    // The rule the product creates for a scope carries the named rules' outlier detection: Istio's failover acts only with it.
+    const outlierDetection = named.find((r) => r.spec?.trafficPolicy?.outlierDetection)?.spec?.trafficPolicy?.outlierDetection ?? null;
+    const writes = planScopedRules({ all, named: this.opts.rules, defaultConfig: config, scopes, reset: 'default', outlierDetection }, sameLiveConfig, liveMeshConfigOf);
+    // Deletes last: a host briefly keeps its old rule rather than briefly having none.
+    for (const w of [...writes.filter((x) => x.kind !== 'delete'), ...writes.filter((x) => x.kind === 'delete')]) await client.write(w);
   }
 
   private async getRule(api: CustomObjectsApi, ref: DestinationRuleRef): Promise<DestinationRuleView> {

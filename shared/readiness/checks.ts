@@ -34,6 +34,8 @@ export interface DestinationRuleInfo {
   host?: string;
   hasOutlierDetection: boolean;
   hasLocalityLbSetting: boolean;
+  /** Labelled app.kubernetes.io/managed-by: regionshift (a service scope's rule). */
+  ownedByProduct?: boolean;
 }
 
 export interface NodeInfo {
@@ -94,7 +96,7 @@ export function checkHandMadeLocality(policy: Policy, probed: Probed<Destination
   const fix = 'remove localityLbSetting from these rules: regionshift sets the locality LB and a per-rule setting overrides or contradicts it';
   if (!probed.ok) return couldNotCheck(id, lookedAt, probed.error, 'give the function role read access to destinationrules.networking.istio.io');
   const owned = new Set(policy.mesh.backend === 'istio' ? policy.mesh.destinationRules.map(drName) : []);
-  const fighting = probed.value.filter((r) => r.hasLocalityLbSetting && !owned.has(drName(r)));
+  const fighting = probed.value.filter((r) => r.hasLocalityLbSetting && !owned.has(drName(r)) && !r.ownedByProduct);
   if (fighting.length === 0) return row(id, 'pass', lookedAt, 'no rule carries a localityLbSetting regionshift does not own', null);
   // With ASM the rule's setting wins over the mesh-wide one for its host: the product's shift never reaches it.
   return row(id, policy.mesh.backend === 'asm' ? 'fail' : 'warn', lookedAt, `${fighting.map(drName).join(', ')} set${fighting.length > 1 ? '' : 's'} its own localityLbSetting`, fix);

@@ -10,6 +10,7 @@ import type { StateStore } from '../ports/state-store';
 import type { DestinationRuleInfo, NodeInfo, WorkloadEntryInfo } from './checks';
 import type { ReadinessProbes } from './run';
 import { fcGetFunction } from '../runtime/executor-handoff';
+import { ownedByProduct } from '../adapters/mesh-ownership';
 
 /**
  * The probes on the real adapters: the same mesh, scaler and store the functions use, plus three
@@ -35,7 +36,7 @@ export interface CloudProbeOptions {
 const MESH_PLANE = 'mesh-control-plane';
 
 interface RawRule {
-  metadata?: { namespace?: string; name?: string };
+  metadata?: { namespace?: string; name?: string; labels?: Record<string, string> | null };
   spec?: { host?: string; trafficPolicy?: { outlierDetection?: unknown; loadBalancer?: { localityLbSetting?: unknown } | null } | null };
 }
 
@@ -47,6 +48,8 @@ export function destinationRuleInfo(raw: RawRule): DestinationRuleInfo {
     ...(raw.spec?.host ? { host: raw.spec.host } : {}),
     hasOutlierDetection: tp?.outlierDetection !== undefined && tp.outlierDetection !== null,
     hasLocalityLbSetting: tp?.loadBalancer?.localityLbSetting !== undefined && tp.loadBalancer.localityLbSetting !== null,
+    // A rule the product keeps for a service scope carries a locality setting by design.
+    ...(ownedByProduct(raw.metadata?.labels) ? { ownedByProduct: true } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ class LazyMeshControl implements MeshControl {
   async read(): Promise<LiveMeshConfig> {
     return (await this.load()).read();
   }
-  async apply(config: MeshConfig, opts?: { deadline?: number }): Promise<void> {
+  async apply(config: MeshConfig, opts?: { deadline?: number; scopes?: Record<string, MeshConfig> }): Promise<void> {
     return (await this.load()).apply(config, opts);
   }
 }
@@ -75,6 +75,12 @@ function sourceOf(name: string, k: K8sCredentials, cloud: { kind: 'ack'; cluster
   throw new RegionshiftError('CONFIG.KUBECONFIG', `${name}: fromCloud is false; set kubeconfigFile or kubeconfigEnv`);
 }
 
+/** Whether the policy scopes any service (`scopes.services` non-empty). */
+export function hasScopes(policy: Policy): boolean {
+  const scopes = (policy as { scopes?: { services?: Record<string, unknown> } | null }).scopes;
+  return Boolean(scopes && scopes.services && Object.keys(scopes.services).length > 0);
+}
+
 /**
  * The mesh and cluster adapters the policy asks for. `credentials` is asked on every cloud call
  * (the runtime points it at the current invocation's); `functionRegion` is where the functions run.
@@ -96,9 +102,17 @@ export async function clusterAdaptersFor(
     }
   }
   const backend = policy.mesh;
+  // Service scopes (policy `scopes`) need per-host DestinationRules; without them the adapters
+  // make exactly the calls they always made. Read defensively: the schema field may be newer than this code.
+  const scoped = hasScopes(policy);
   if (backend.backend === 'istio') {
     const privateIpAddress = kubeconfigEndpoint(backend.kubeconfig, undefined, functionRegion) === 'private';
     sources['mesh-control-plane'] = sourceOf('mesh.kubeconfig', backend.kubeconfig, { kind: 'asm', meshId: 'unknown', privateIpAddress });
+  } else if (scoped) {
+    // ASM: the per-host rules live in the mesh control plane's Kubernetes API (DescribeServiceMeshKubeconfig).
+    // The functions reach it as they reach ASM's OpenAPI: the private address in the functions' region.
+    const endpoint = e.REGIONSHIFT_ASM_ENDPOINT ?? backend.endpoint;
+    sources['mesh-control-plane'] = { from: 'asm', meshId: backend.meshId, privateIpAddress: kubeconfigEndpoint({}, backend.apiRegion, functionRegion) === 'private', ...(endpoint ? { endpoint } : {}) };
   }
   // One resolver (and its kubeconfig cache) for the mesh and the scaler, built when either first needs it.
   const resolver = once(async () => {
@@ -108,6 +122,8 @@ export async function clusterAdaptersFor(
   const mesh: MeshControl = new LazyMeshControl(
     once(async (): Promise<MeshControl> => {
       if (backend.backend === 'asm') {
+        // One import at a time: jest's ES module loader races on two concurrent imports sharing modules.
+        const r = scoped ? await resolver() : null;
         const { AsmMeshControl } = await import('../adapters/mesh-asm');
         return new AsmMeshControl({
           meshId: backend.meshId,
@@ -115,12 +131,13 @@ export async function clusterAdaptersFor(
           credentials,
           applyTimeoutMs: backend.updateTimeout,
           clock,
+          ...(r ? { kubeconfig: () => r.get('mesh-control-plane') } : {}),
         });
       }
       // One import at a time: jest's ES module loader races on two concurrent imports sharing modules.
       const r = await resolver();
       const { IstioMeshControl } = await import('../adapters/mesh-istio');
-      return new IstioMeshControl({ kubeconfig: () => r.get('mesh-control-plane'), rules: backend.destinationRules });
+      return new IstioMeshControl({ kubeconfig: () => r.get('mesh-control-plane'), rules: backend.destinationRules, perHostRules: scoped });
     }),
   );
   const scaler: ClusterScaler = new LazyClusterScaler(

@@ -5,6 +5,7 @@ import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { renderKubeconfig } from '../../lab/k8s/kubeconfig-yaml';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { IstioMeshControl, type DestinationRuleRef } from '../../shared/adapters/mesh-istio';
+import { SCOPE_HOST_ANNOTATION } from '../../shared/adapters/mesh-scopes';
 import { MeshRejectedError, UpstreamError } from '../../shared/core/errors';
 import { distributeConfig, failoverConfig } from './mesh-control.contract';
 import { istioHarness, OUTLIER_DETECTION, REGIONS, type IstioHarness } from './mesh-control-lab';
@@ -172,5 +173,96 @@ describe('IstioMeshControl transport failures', () => {
     server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     await expect(meshAt(port, 2_000).read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'K8S.Network', retryable: true });
+  });
+});
+
+describe('IstioMeshControl with service scopes (per-host rules)', () => {
+  let h: IstioHarness;
+  afterEach(async () => {
+    await h.cp.stop();
+  });
+  const REVIEWS = 'reviews.bookinfo.svc.cluster.local';
+  const annotations = (name: string) => rule(h, name).metadata.annotations ?? {};
+
+  test('a named rule whose short host resolves to the scoped FQDN carries the scope; the other named rule the default; nothing is created', async () => {
+    h = await istioHarness(undefined, true, true);
+    await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
+    expect(rule(h, 'reviews').spec).toMatchObject({ host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
+    expect(annotations('reviews')).toEqual({ [SCOPE_HOST_ANNOTATION]: REVIEWS });
+    expect(rule(h, 'ratings').spec).toMatchObject({ trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...failover.localityLbSetting } } } });
+    expect(h.cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => r.metadata.name).sort()).toEqual(['ratings', 'reviews']);
+    expect(await h.mesh.read()).toEqual({ enabled: true, config: failover, scopes: { [REVIEWS]: distribute } });
+  });
+
+  test('scopes absent: a named rule carrying a scope is not reset to the default; an empty set resets it and drops the annotation', async () => {
+    h = await istioHarness(undefined, true, true);
+    await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
+    const version = rule(h, 'reviews').metadata.resourceVersion;
+    const drained = distributeConfig(REGIONS, 10);
+    await h.mesh.apply(drained);
+    expect(rule(h, 'reviews').metadata.resourceVersion).toBe(version);
+    expect(await h.mesh.read()).toEqual({ enabled: true, config: drained, scopes: { [REVIEWS]: distribute } });
+    await h.mesh.apply(failover, { scopes: {} });
+    expect(annotations('reviews')).toEqual({});
+    expect(await h.mesh.read()).toStrictEqual({ enabled: true, config: failover });
+  });
+
+  test('short names resolve in the rule namespace: a scope on reviews.default does not touch bookinfo/reviews, it gets a rule of its own', async () => {
+    h = await istioHarness(undefined, true, true);
+    await h.mesh.apply(failover, { scopes: { 'reviews.default.svc.cluster.local': distribute } });
+    expect(annotations('reviews')).toEqual({});
+    const created = h.cp.store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'regionshift-reviews');
+    expect(created.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'regionshift' });
+    // The created rule carries the named rules' outlier detection: Istio's failover acts only with it.
+    expect(created.spec).toEqual({ host: 'reviews.default.svc.cluster.local', trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
+    expect(h.cp.routing.trafficPolicy('reviews.default.svc.cluster.local').localityLb).toEqual({ enabled: true, ...distribute.localityLbSetting });
+    expect(h.cp.routing.trafficPolicy(REVIEWS).localityLb).toEqual({ enabled: true, ...failover.localityLbSetting });
+  });
+
+  test('a failover scope on a new rule with no outlier detection to copy is refused, naming the host, and nothing is written', async () => {
+    h = await istioHarness([{ namespace: 'bookinfo', name: 'details' }], false, true);
+    h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', { metadata: { name: 'details' }, spec: { host: 'details' } });
+    const before = h.cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => r.metadata.resourceVersion);
+    const error = await rejection(h.mesh.apply(distribute, { scopes: { 'productpage.bookinfo.svc.cluster.local': failover } }));
+    expect(error).toBeInstanceOf(MeshRejectedError);
+    expect((error as Error).message).toContain('scope productpage.bookinfo.svc.cluster.local: failover refused');
+    expect(h.cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => r.metadata.resourceVersion)).toEqual(before);
+  });
+
+  test('a host the product cannot place a rule for (not <service>.<namespace>.svc.cluster.local) is refused, naming it', async () => {
+    h = await istioHarness(undefined, true, true);
+    const error = await rejection(h.mesh.apply(failover, { scopes: { 'api.example.com': distribute } }));
+    expect(error).toBeInstanceOf(MeshRejectedError);
+    expect((error as Error).message).toContain('scope api.example.com');
+    expect(h.cp.store.list(MESH_SCOPE, DESTINATION_RULES)).toHaveLength(2);
+  });
+
+  test('every named rule carrying a scope: read says none carries the default', async () => {
+    h = await istioHarness([{ namespace: 'bookinfo', name: 'reviews' }], true, true);
+    await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
+    expect(await h.mesh.read()).toEqual({ enabled: false, config: null, drift: [expect.stringContaining('none carries the mesh-wide default')], scopes: { [REVIEWS]: distribute } });
+  });
+
+  test('an owned rule edited by hand is reported as it is, so drift detection sees it', async () => {
+    h = await istioHarness(undefined, true, true);
+    await h.mesh.apply(failover, { scopes: { 'productpage.bookinfo.svc.cluster.local': distribute } });
+    h.cp.store.update(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'regionshift-productpage', (dr) => {
+      const spec = dr.spec as { trafficPolicy: { loadBalancer: Record<string, unknown> } };
+      spec.trafficPolicy.loadBalancer.localityLbSetting = { enabled: true, ...distributeConfig(REGIONS, 50).localityLbSetting };
+      return dr;
+    });
+    expect((await h.mesh.read()).scopes).toEqual({ 'productpage.bookinfo.svc.cluster.local': distributeConfig(REGIONS, 50) });
+    await h.mesh.apply(failover, { scopes: { 'productpage.bookinfo.svc.cluster.local': distribute } });
+    expect((await h.mesh.read()).scopes).toEqual({ 'productpage.bookinfo.svc.cluster.local': distribute });
+  });
+
+  test('without perHostRules, scopes are refused before anything is read, and read makes no list call', async () => {
+    h = await istioHarness();
+    const calls: string[] = [];
+    h.cp.k8s.onRequest((c) => calls.push(c.verb));
+    await expect(h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } })).rejects.toMatchObject({ code: 'CONFIG.MESH' });
+    expect(calls).toEqual([]);
+    await h.mesh.read();
+    expect(calls).toEqual(['get', 'get']);
   });
 });

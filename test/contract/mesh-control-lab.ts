@@ -3,8 +3,9 @@ import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
 import { AsmMeshControl, type AsmMeshControlOptions } from '../../shared/adapters/mesh-asm';
 import { IstioMeshControl, type DestinationRuleRef } from '../../shared/adapters/mesh-istio';
+import { resolveRuleHost } from '../../shared/adapters/mesh-scopes';
 import { FakeClock } from '../fakes/fake-clock';
-import type { MeshUnderTest } from './mesh-control.contract';
+import type { MeshUnderTest, ScopeTwin } from './mesh-control.contract';
 
 /** The lab control plane as the mesh contract tests set it up: Bookinfo's rules in the mesh scope. */
 
@@ -42,15 +43,45 @@ export function seedBookinfoRules(cp: LabControlPlane): void {
   }
 }
 
+/** The mesh scope's DestinationRules seen around the adapter: what the contract's scope tests look at. */
+export function scopeTwin(cp: LabControlPlane): ScopeTwin {
+  return {
+    servedFor: (host) => cp.routing.trafficPolicy(host).localityLb,
+    ruleOf: (host) => {
+      const found = cp.store.list(MESH_SCOPE, DESTINATION_RULES).find((r) => resolveRuleHost(String((r.spec as { host?: string }).host ?? ''), r.metadata.namespace) === host);
+      return found ? `${found.metadata.namespace}/${found.metadata.name}` : null;
+    },
+    ruleVersions: () => Object.fromEntries(cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.resourceVersion])),
+    addForeignRule: (namespace, name, host) => {
+      cp.store.create(MESH_SCOPE, DESTINATION_RULES, namespace, {
+        metadata: { name, labels: { app: name } },
+        spec: { host, trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { simple: 'ROUND_ROBIN' } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+      });
+    },
+  };
+}
+
+/** The ASM mesh's Kubernetes API as the adapter reaches it: the kubeconfig DescribeServiceMeshKubeconfig returns. */
+export function meshKubeconfig(cp: LabControlPlane, clock: FakeClock): () => Promise<import('@kubernetes/client-node').KubeConfig> {
+  const resolver = new KubeconfigResolver({
+    sources: { mesh: { from: 'asm', meshId: LAB.meshId, endpoint: cp.asmEndpoint } },
+    credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
+    clock,
+  });
+  return () => resolver.get('mesh');
+}
+
 export interface AsmHarness extends MeshUnderTest {
   cp: LabControlPlane;
   clock: FakeClock;
 }
 
-export async function asmHarness(overrides: Partial<AsmMeshControlOptions> = {}): Promise<AsmHarness> {
+/** `scoped`: the adapter keeps per-host rules in the mesh's Kubernetes API (the policy has scopes). */
+export async function asmHarness(overrides: Partial<AsmMeshControlOptions> = {}, scoped = false): Promise<AsmHarness> {
   const clock = new FakeClock();
   const cp = await startLab(clock);
   const mesh = new AsmMeshControl({
+    ...(scoped ? { kubeconfig: meshKubeconfig(cp, clock) } : {}),
     meshId: LAB.meshId,
     credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
     endpoint: cp.asmEndpoint,
@@ -68,6 +99,7 @@ export async function asmHarness(overrides: Partial<AsmMeshControlOptions> = {})
       served: () => cp.asm.servedLocalityLb(),
       writes: () => cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length,
       throttleNextWrite: (times) => cp.asm.failNext(times, 'Throttling.User', { action: 'UpdateMeshFeature' }),
+      ...(scoped ? { scopes: scopeTwin(cp) } : {}),
     },
   };
 }
@@ -79,7 +111,7 @@ export interface IstioHarness extends MeshUnderTest {
 }
 
 /** The Istio adapter reaches the mesh scope with the kubeconfig ASM hands out (DescribeServiceMeshKubeconfig). */
-export async function istioHarness(rules: DestinationRuleRef[] = BOOKINFO_RULES, seed = true): Promise<IstioHarness> {
+export async function istioHarness(rules: DestinationRuleRef[] = BOOKINFO_RULES, seed = true, scoped = false): Promise<IstioHarness> {
   const clock = new FakeClock();
   const cp = await startLab(clock);
   if (seed) seedBookinfoRules(cp);
@@ -88,7 +120,7 @@ export async function istioHarness(rules: DestinationRuleRef[] = BOOKINFO_RULES,
     credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
     clock,
   });
-  const mesh = new IstioMeshControl({ kubeconfig: () => resolver.get('mesh'), rules });
+  const mesh = new IstioMeshControl({ kubeconfig: () => resolver.get('mesh'), rules, perHostRules: scoped });
   let writes = 0;
   cp.store.onChange((change) => {
     if (change.resource === DESTINATION_RULES && change.type === 'MODIFIED') writes += 1;
@@ -102,6 +134,7 @@ export async function istioHarness(rules: DestinationRuleRef[] = BOOKINFO_RULES,
       served: () => cp.routing.trafficPolicy('reviews.bookinfo.svc.cluster.local').localityLb,
       writes: () => writes,
       throttleNextWrite: (times) => cp.k8s.failNext(times, 429, { verb: 'patch' }),
+      ...(scoped ? { scopes: scopeTwin(cp) } : {}),
     },
   };
 }

@@ -9,6 +9,9 @@ import { asmHarness, istioHarness, REGIONS } from './mesh-control-lab';
 
 describeMeshControlContract('ASM adapter → ASM OpenAPI twin', () => asmHarness(), { regions: REGIONS, twin: true });
 describeMeshControlContract('Istio adapter → Kubernetes API twin (mesh scope)', () => istioHarness(), { regions: REGIONS, twin: true });
+const SCOPED = { hosts: ['productpage.bookinfo.svc.cluster.local', 'details.bookinfo.svc.cluster.local'] as [string, string], foreignNamespace: 'bookinfo' };
+describeMeshControlContract('ASM adapter with per-host rules → ASM OpenAPI twin + mesh Kubernetes API twin', () => asmHarness({}, true), { regions: REGIONS, twin: true, scopes: SCOPED });
+describeMeshControlContract('Istio adapter with per-host rules → Kubernetes API twin (mesh scope)', () => istioHarness(undefined, true, true), { regions: REGIONS, twin: true, scopes: SCOPED });
 
 /**
  * Against a real mesh: this changes its live locality config (and puts back a config that was
@@ -20,9 +23,9 @@ function restoring(mesh: MeshControl): { mesh: MeshControl; cleanup: () => Promi
   return {
     mesh: {
       read: () => mesh.read(),
-      apply: async (config) => {
+      apply: async (config, opts) => {
         await original;
-        return mesh.apply(config);
+        return mesh.apply(config, opts);
       },
     },
     cleanup: async () => {

@@ -61,6 +61,11 @@ describe('outlierDetection', () => {
     expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' }, spec: { trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true } } } } })).toMatchObject({ hasOutlierDetection: false, hasLocalityLbSetting: true });
     expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' } })).toMatchObject({ hasOutlierDetection: false, hasLocalityLbSetting: false });
   });
+
+  test('a raw rule labelled app.kubernetes.io/managed-by: regionshift reads as the product\'s own, any other label value does not', () => {
+    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'regionshift' } } }).ownedByProduct).toBe(true);
+    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'helm' } } }).ownedByProduct).toBeUndefined();
+  });
 });
 
 describe('handMadeLocalityLb', () => {
@@ -69,6 +74,7 @@ describe('handMadeLocalityLb', () => {
     ['asm, one rule sets its own', policyWith(), ok([dr('reviews', { hasLocalityLbSetting: true })]), 'fail'],
     ['istio, the owned rule has it (the product wrote it)', policyWith(istio), ok([dr('reviews', { hasLocalityLbSetting: true })]), 'pass'],
     ['istio, another rule sets its own', policyWith(istio), ok([dr('reviews'), dr('details', { hasLocalityLbSetting: true })]), 'warn'],
+    ['asm, a service scope rule the product keeps (managed-by label)', policyWith(), ok([dr('regionshift-reviews', { hasLocalityLbSetting: true, ownedByProduct: true })]), 'pass'],
   ] as const)('%s → %s', (_n, policy, probed, status) => {
     expect(checkHandMadeLocality(policy, probed as never).status).toBe(status);
   });
