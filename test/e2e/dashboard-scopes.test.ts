@@ -122,6 +122,18 @@ describe('dashboard: service scopes', () => {
     expect((await serverStatus()).shifting).toBe(true);
   }, 60_000);
 
+  test('the timeline detail of a decision lists the scopes it changed', async () => {
+    // A decision as the engine records it (its mesh step carries the per-host routing), now.
+    const at = Date.now();
+    const mesh = { kind: 'mesh', matrix: baseline.applied!.matrix, config: baseline.meshConfirmed!.config, scopes: { [REVIEWS]: { matrix: drained, config: distribute(drained) } } };
+    await store.appendEvents([{ mesh: 'bookinfo', at, kind: 'decision', actor: 'alarm', planId: 'bookinfo-scoped-1', summary: 'reviews DOWN in cn-hangzhou', detail: { reasons: [], refused: [], steps: [mesh], explain: ['reviews DOWN in cn-hangzhou'], before: baseline.applied!.matrix, after: baseline.applied!.matrix, health: { [HZ]: 'HEALTHY', [SH]: 'HEALTHY' } } }]);
+    await page.goto('about:blank');
+    await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}&at=${new Date(at).toISOString()}&plan=bookinfo-scoped-1`);
+    const list = page.getByRole('list', { name: 'Scopes changed' });
+    expect(await until(() => text(list), (t) => t !== null, 20_000)).toBe(`${REVIEWS}: ${HZ} → ${SH} 100%; ${SH} → ${SH} 100%`);
+    expect(await text(page.locator('#tl-detail'))).toContain(`(routed apart: ${REVIEWS})`);
+  }, 60_000);
+
   test('scopes gone again: the panel hides; the page raised no errors', async () => {
     await writeState((s) => s);
     expect(await until(() => page.locator('#scopes-panel').isHidden(), (h) => h)).toBe(true);
