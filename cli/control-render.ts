@@ -102,12 +102,12 @@ export function renderStatus(s: StatusView, out: Out): void {
   for (const l of serviceHealthLines(s)) out.log(l);
   const o = s.override;
   if (o) {
-    const what = o.drain ? `drain ${o.drain.join(', ')}` : 'matrix';
+    const what = `${o.drain ? `drain ${o.drain.join(', ')}` : 'matrix'}${o.service ? ` of service ${o.service}` : ''}`;
     out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
     if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
   } else out.log('override: none');
   const d = s.drill;
-  out.log(d ? `drill: ${d.id}  ${d.region} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
+  out.log(d ? `drill: ${d.id}  ${d.region}${d.service ? ` ${d.service}` : ''} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
   if (s.activeSignals?.length) {
     out.log('active signals:');
     for (const sig of s.activeSignals) out.log(`  ${sig.region} ${sig.severity}  ${sig.source}  ${sig.key}  at ${sig.at}`);

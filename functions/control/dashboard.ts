@@ -362,7 +362,7 @@ ${PAGE_DOM_HELPERS}
     }
     if (s.override) {
       const o = s.override;
-      const what = o.drain ? 'drain ' + o.drain.join(', ') : 'matrix ' + Object.entries(o.matrix || {}).map(([src, row]) => src + ' → ' + pctText(row)).join('; ');
+      const what = (o.drain ? 'drain ' + o.drain.join(', ') : 'matrix ' + Object.entries(o.matrix || {}).map(([src, row]) => src + ' → ' + pctText(row)).join('; ')) + (o.service ? ' of service ' + o.service : '');
       list.push(el('section', { class: 'banner b-override', 'aria-label': 'Active override' },
         el('p', {}, el('strong', { text: 'Override ' + o.id }), ': ' + what + (o.force ? ' (force)' : '') + ' · until ', timeEl(o.expiresAt), ' · by ' + o.actor + (o.reason ? ': “' + o.reason + '”' : '')),
         el('button', { type: 'button', onclick: () => act($('banner-err'), null, 'Clear override', () => signed('DELETE', 'v1/overrides/' + encodeURIComponent(o.id))) }, 'Clear override'),
@@ -371,7 +371,7 @@ ${PAGE_DOM_HELPERS}
     if (s.drill) {
       const d = s.drill;
       list.push(el('section', { class: 'banner b-drill', 'aria-label': 'Active drill' },
-        el('p', {}, el('strong', { text: 'Drill ' + d.id }), ': ' + d.region + ' ' + d.severity + ' · ends ', timeEl(d.endsAt), ' · by ' + d.actor),
+        el('p', {}, el('strong', { text: 'Drill ' + d.id }), ': ' + d.region + (d.service ? ' ' + d.service : '') + ' ' + d.severity + ' · ends ', timeEl(d.endsAt), ' · by ' + d.actor),
         el('button', { type: 'button', class: 'danger', onclick: () => act($('banner-err'), null, 'Abort drill', () => signed('DELETE', 'v1/drills/' + encodeURIComponent(d.id))) }, 'Abort drill'),
       ));
     }

@@ -34,8 +34,9 @@ export interface StatusView {
   confirmed: { matrix: TrafficMatrix; config: MeshConfig; at: string; planId: string | null } | null;
   /** True while the mesh does not have the intended matrix yet (its mesh step has not run, is retrying, or failed), for the default or any scope. */
   shifting: boolean;
-  override: { id: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
-  drill: { id: string; region: string; severity: string; endsAt: string; actor: string } | null;
+  /** `service`: a scoped service the override or drill applies to alone (service scopes); absent: the whole mesh. */
+  override: { id: string; service?: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
+  drill: { id: string; region: string; service?: string; severity: string; endsAt: string; actor: string } | null;
   activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
   /** The latest decision's refusals (kept in the state, so later audit events never hide them). */

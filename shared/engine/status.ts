@@ -52,6 +52,12 @@ export function scopeStatus(state: MeshState | null): Record<string, ScopeStatus
   );
 }
 
+/** The scoped service an override or drill names (service scopes), as `{service}`; nothing when it names none. */
+const serviceOf = (x: object): { service?: string } => {
+  const service = (x as { service?: unknown }).service;
+  return typeof service === 'string' ? { service } : {};
+};
+
 /** Health per region, per scoped service; null when the state keeps none. */
 function serviceHealthView(state: MeshState | null): Record<string, Record<string, RegionHealthView>> | null {
   const byRegion = state?.serviceHealth ?? {};
@@ -86,9 +92,9 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     confirmed: confirmed ? { matrix: confirmed.matrix, config: confirmed.config, at: iso(confirmed.at), planId: confirmed.planId } : null,
     shifting,
     override: state?.override
-      ? { id: state.override.id, ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
+      ? { id: state.override.id, ...serviceOf(state.override), ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
       : null,
-    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
+    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, ...serviceOf(state.drill), severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
     activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
     openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
     refused,

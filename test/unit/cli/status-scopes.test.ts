@@ -130,6 +130,16 @@ describe('renderStatus: scope blocks', () => {
     expect(got.some((l) => l.startsWith('SHIFTING: the mesh has not confirmed the intended matrix'))).toBe(false);
   });
 
+  test('an override or drill of one service names it', () => {
+    const got = lines({
+      ...base,
+      override: { id: 'ovr-3', service: 'reviews', drain: [HZ], force: false, expiresAt: '2026-11-03T04:00:00.000Z', actor: 'alice', reason: 'rollout' },
+      drill: { id: 'drill-2', region: HZ, service: 'reviews', severity: 'down', endsAt: '2026-11-03T03:15:00.000Z', actor: 'bob' },
+    });
+    expect(got).toContain('override: ovr-3  drain cn-hangzhou of service reviews  until 2026-11-03T04:00:00.000Z  by alice: rollout');
+    expect(got).toContain('drill: drill-2  cn-hangzhou reviews down  until 2026-11-03T03:15:00.000Z  by bob');
+  });
+
   test('a status from a server without scopes prints exactly what it printed before', () => {
     const got = lines(base);
     expect(got.some((l) => l.includes('scopes') || l.includes('service health'))).toBe(false);

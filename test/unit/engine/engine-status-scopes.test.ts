@@ -70,6 +70,17 @@ describe('statusView: service scopes', () => {
     expect(view.shifting).toBe(true);
   });
 
+  test('an override or drill naming a scoped service shows it; one naming none has no service key', () => {
+    const override = { id: 'ovr-1', drain: [HZ], force: false, reason: 'r', actor: 'alice', createdAt: T0, expiresAt: T0 + 3_600_000 };
+    const drill = { id: 'drill-1', region: HZ, severity: 'down' as const, actor: 'bob', startedAt: T0, endsAt: T0 + 900_000, reason: 'game day' };
+    const named = statusView(policy, { ...baseline(), override: { ...override, service: 'reviews' }, drill: { ...drill, service: 'reviews' } } as MeshState, 3, [], [], T0);
+    expect(named.override).toMatchObject({ id: 'ovr-1', service: 'reviews', drain: [HZ] });
+    expect(named.drill).toMatchObject({ id: 'drill-1', region: HZ, service: 'reviews' });
+    const plain = statusView(policy, { ...baseline(), override, drill }, 3, [], [], T0);
+    expect(plain.override).not.toHaveProperty('service');
+    expect(plain.drill).not.toHaveProperty('service');
+  });
+
   test('per-service health per region, with since as ISO and causes', () => {
     const view = statusView(policy, { ...baseline(), serviceHealth: { [HZ]: { reviews: degraded }, [SH]: {} } }, 3, [], [], T0);
     expect(view.serviceHealth).toEqual({ [HZ]: { reviews: { status: 'DEGRADED', since: new Date(T0 + 5000).toISOString(), causes: ['cms|hz-reviews-5xx'] } } });
