@@ -20,6 +20,57 @@ function matrixLines(m: Record<string, Record<string, number>> | null | undefine
   return Object.entries(m).map(([src, row]) => `${indent}${src} → ${pct(row)}`);
 }
 
+type Matrix = Record<string, Record<string, number>>;
+
+const sameRow = (a: Record<string, number> | undefined, b: Record<string, number> | undefined) => {
+  const norm = (r: Record<string, number> | undefined) => JSON.stringify(Object.entries(r ?? {}).filter(([, v]) => v > 0).sort(([x], [y]) => x.localeCompare(y)));
+  return norm(a) === norm(b);
+};
+
+const sameMatrix = (a: Matrix, b: Matrix) => [...new Set([...Object.keys(a), ...Object.keys(b)])].every((src) => sameRow(a[src], b[src]));
+
+/** The default matrix itself is shifting (status's `shifting` is also true while only a scope is). */
+const defaultShifting = (s: StatusView) => s.shifting && s.intended !== null && (s.matrix === null || !sameMatrix(s.intended.matrix, s.matrix));
+
+/**
+ * A scope's routing on one line: the source rows where it differs from the default it is read
+ * against (the rest of its rows are the default's), and its mode.
+ */
+function scopeRouting(m: { matrix: Matrix; mode: string }, against: Matrix | null | undefined): string {
+  const rows = Object.entries(m.matrix).filter(([src, row]) => !against || !sameRow(row, against[src]));
+  const text = rows.length ? rows.map(([src, row]) => `${src} → ${pct(row)}`).join('; ') : 'the same as the default';
+  return `${text}  (${m.mode})`;
+}
+
+/** One block per host routed apart from the default: what the mesh has, then what is intended while they differ. */
+export function scopeLines(s: Pick<StatusView, 'scopes' | 'matrix' | 'intended'>): string[] {
+  const hosts = Object.entries(s.scopes ?? {});
+  if (hosts.length === 0) return [];
+  const lines = ['scopes (hosts routed apart from the default; every other host follows it):'];
+  for (const [host, sc] of hosts) {
+    lines.push(sc.confirmed ? `  ${host}: ${scopeRouting(sc.confirmed, s.matrix)}` : `  ${host}: not confirmed by the mesh yet (follows the live default)`);
+    if (sc.shifting) lines.push(sc.intended ? `    SHIFTING to: ${scopeRouting(sc.intended, s.intended?.matrix ?? s.matrix)}` : '    SHIFTING to: the default (its own rule is to be removed)');
+  }
+  return lines;
+}
+
+/** Per-service health in each region, one line each. */
+export function serviceHealthLines(s: Pick<StatusView, 'serviceHealth'>): string[] {
+  const rows = Object.entries(s.serviceHealth ?? {}).flatMap(([region, services]) => Object.entries(services).map(([svc, h]) => ({ region, svc, h })));
+  if (rows.length === 0) return [];
+  const rw = Math.max(...rows.map((r) => r.region.length));
+  const sw = Math.max(...rows.map((r) => r.svc.length));
+  return [
+    'service health:',
+    ...rows.map(({ region, svc, h }) => {
+      const status = h.step !== undefined ? `${h.status} (step ${h.step})` : h.status;
+      const since = when(h.since);
+      const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
+      return `  ${region.padEnd(rw)}  ${svc.padEnd(sw)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd();
+    }),
+  ];
+}
+
 /** Null when the region never changed; a server from before that answered the 1970 epoch. */
 const when = (iso: string | null | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
 
@@ -42,19 +93,21 @@ export function renderStatus(s: StatusView, out: Out): void {
     out.log('matrix:');
     for (const l of matrixLines(s.matrix)) out.log(l);
   }
-  if (s.shifting && s.intended) {
+  if (defaultShifting(s) && s.intended) {
     out.log('SHIFTING: the mesh has not confirmed the intended matrix yet');
     out.log(`intended: ${s.intended.config.mode}  (decided at ${s.intended.at})`);
     for (const l of matrixLines(s.intended.matrix)) out.log(l);
   }
+  for (const l of scopeLines(s)) out.log(l);
+  for (const l of serviceHealthLines(s)) out.log(l);
   const o = s.override;
   if (o) {
-    const what = o.drain ? `drain ${o.drain.join(', ')}` : 'matrix';
+    const what = `${o.drain ? `drain ${o.drain.join(', ')}` : 'matrix'}${o.service ? ` of service ${o.service}` : ''}`;
     out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
     if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
   } else out.log('override: none');
   const d = s.drill;
-  out.log(d ? `drill: ${d.id}  ${d.region} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
+  out.log(d ? `drill: ${d.id}  ${d.region}${d.service ? ` ${d.service}` : ''} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
   if (s.activeSignals?.length) {
     out.log('active signals:');
     for (const sig of s.activeSignals) out.log(`  ${sig.region} ${sig.severity}  ${sig.source}  ${sig.key}  at ${sig.at}`);

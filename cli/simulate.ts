@@ -18,10 +18,20 @@ import { parseRawPayload, rawPayloadKinds, urlPayloadKinds, type RawPayloadKind 
  * through the parsers). Steps may carry `expect`, which makes a scenario self-checking.
  */
 
+const matrixSchema = z.record(z.string(), z.record(z.string(), z.number()));
+
+const SCOPE_VALUE = 'must be default or a matrix { <source region>: { <region>: percent } }';
+
 const expectSchema = z
   .object({
     mode: z.enum(['failover', 'distribute']).optional(),
-    matrix: z.record(z.string(), z.record(z.string(), z.number())).optional(),
+    /** The default matrix: every host not routed apart by a scope. */
+    matrix: matrixSchema.optional(),
+    /**
+     * Per host FQDN: the matrix its traffic follows (its own routing, or the default when it has
+     * none), or `default` to state that it has no routing of its own.
+     */
+    scopes: z.record(z.string().min(1, 'a host FQDN'), z.union([z.literal('default', { message: SCOPE_VALUE }), matrixSchema], { message: SCOPE_VALUE })).optional(),
     health: z.record(z.string(), z.enum(['HEALTHY', 'DEGRADED', 'DOWN', 'RECOVERING'])).optional(),
     changed: z.boolean().optional(),
     refused: z.array(z.string()).optional(),
@@ -68,6 +78,8 @@ export interface SimulationRecord {
   health: Record<string, string>;
   mode: 'failover' | 'distribute' | null;
   matrix: Record<string, Record<string, number>> | null;
+  /** Hosts routed apart from the default matrix (service scopes); absent when none is. */
+  scopes?: Record<string, { mode: 'failover' | 'distribute'; matrix: Record<string, Record<string, number>> }>;
   localityLBConf: unknown;
   steps: Array<Record<string, unknown>>;
   refused: Array<{ rule: string; message: string }>;
@@ -98,13 +110,46 @@ export function expectationSummaryText(s: ExpectationSummary): string[] {
 }
 
 function stepView(s: Step): Record<string, unknown> {
-  if (s.kind === 'mesh') return { kind: 'mesh', mode: s.config.mode, localityLbSetting: s.config.localityLbSetting };
+  if (s.kind === 'mesh') {
+    const scopes = Object.entries(s.scopes ?? {});
+    return {
+      kind: 'mesh',
+      mode: s.config.mode,
+      localityLbSetting: s.config.localityLbSetting,
+      ...(scopes.length ? { scopes: Object.fromEntries(scopes.map(([host, r]) => [host, { mode: r.config.mode, localityLbSetting: r.config.localityLbSetting }])) } : {}),
+    };
+  }
   const out: Record<string, unknown> = { ...s };
   if (s.kind === 'scale' && s.notBefore !== undefined) out.notBefore = new Date(s.notBefore).toISOString();
   return out;
 }
 
-function checkExpect(expect: z.output<typeof expectSchema> | undefined, rec: SimulationRecord): string[] {
+/** One matrix row as the checks compare and print it: zero shares dropped, destinations sorted. */
+const rowText = (row: Record<string, number> | undefined) => JSON.stringify(Object.fromEntries(Object.entries(row ?? {}).filter(([, v]) => v > 0).sort(([a], [b]) => a.localeCompare(b))));
+
+/**
+ * Per host: `default` holds when the host has no routing of its own; a matrix is compared row by
+ * row with what the host's traffic follows (its own routing, else the default matrix), and a
+ * mismatch names the host, the row and whether the host was on the default.
+ */
+function checkScopes(want: Record<string, 'default' | Record<string, Record<string, number>>>, rec: SimulationRecord): string[] {
+  const failures: string[] = [];
+  for (const [host, expected] of Object.entries(want)) {
+    const own = rec.scopes?.[host];
+    if (expected === 'default') {
+      if (own) failures.push(`scopes.${host}: expected to follow the default, got its own routing (${own.mode}) ${Object.entries(own.matrix).map(([src, row]) => `${src}: ${rowText(row)}`).join(', ')}`);
+      continue;
+    }
+    const got = own?.matrix ?? rec.matrix ?? {};
+    for (const [src, row] of Object.entries(expected)) {
+      if (rowText(row) !== rowText(got[src])) failures.push(`scopes.${host}.${src}: expected ${rowText(row)}, got ${rowText(got[src])}${own ? '' : ' (the host follows the default: it has no routing of its own)'}`);
+    }
+  }
+  return failures;
+}
+
+/** The failures of one step's `expect` against the record of its last input (none when it holds). */
+export function checkExpect(expect: z.output<typeof expectSchema> | undefined, rec: SimulationRecord): string[] {
   if (!expect) return [];
   const failures: string[] = [];
   if (expect.mode && expect.mode !== rec.mode) failures.push(`mode: expected ${expect.mode}, got ${rec.mode}`);
@@ -116,6 +161,7 @@ function checkExpect(expect: z.output<typeof expectSchema> | undefined, rec: Sim
       if (want !== got) failures.push(`matrix.${src}: expected ${want}, got ${got}`);
     }
   }
+  if (expect.scopes) failures.push(...checkScopes(expect.scopes, rec));
   for (const [region, status] of Object.entries(expect.health ?? {})) {
     if (rec.health[region] !== status) failures.push(`health.${region}: expected ${status}, got ${rec.health[region]}`);
   }
@@ -136,7 +182,55 @@ function timeline(s: Scenario): Array<{ offset: number; step: Scenario['steps'][
   return items.sort((a, b) => a.offset - b.offset);
 }
 
-export function simulate(policy: Policy, scenario: Scenario, baseDir: string): SimulationRecord[] {
+/** The hosts a state routes apart from its default matrix, compacted as the default is; null when none is. */
+function scopesOf(state: MeshState, regionIds: readonly string[]): SimulationRecord['scopes'] | null {
+  const scopes = Object.entries(state.applied?.scopes ?? {});
+  if (scopes.length === 0) return null;
+  return Object.fromEntries(scopes.sort(([a], [b]) => a.localeCompare(b)).map(([host, r]) => [host, { mode: r.config.mode, matrix: compactMatrix(r.matrix, regionIds) }]));
+}
+
+/**
+ * The host FQDNs the policy scopes (`scopes.services`, `<service>.<namespace>.svc.cluster.local`
+ * unless a service names its `host`): an empty list when it scopes none; null when the policy's
+ * scopes are in a shape this does not know, so a scenario is then not checked against them.
+ */
+export function scopedHosts(policy: Policy): string[] | null {
+  const scopes = (policy as unknown as { scopes?: unknown }).scopes;
+  if (scopes === undefined || scopes === null) return [];
+  if (typeof scopes !== 'object') return null;
+  const { namespace, services } = scopes as { namespace?: unknown; services?: unknown };
+  const ns = typeof namespace === 'string' ? namespace : 'default';
+  const hostOf = (name: unknown, svc: unknown): string | null => {
+    const host = svc && typeof svc === 'object' ? (svc as { host?: unknown }).host : undefined;
+    if (typeof host === 'string' && host) return host;
+    return typeof name === 'string' && name ? `${name}.${ns}.svc.cluster.local` : null;
+  };
+  const list = Array.isArray(services)
+    ? services.map((svc: unknown) => hostOf(svc && typeof svc === 'object' ? (svc as { name?: unknown }).name : svc, svc))
+    : services && typeof services === 'object'
+      ? Object.entries(services).map(([name, svc]) => hostOf(name, svc))
+      : null;
+  if (!list || list.some((h) => h === null)) return null;
+  return list as string[];
+}
+
+/** A scenario expecting routing of a host the policy does not scope would check nothing real: refused, naming it. */
+function checkScopeHosts(policy: Policy, scenario: Scenario): void {
+  const hosts = scopedHosts(policy);
+  if (hosts === null) return;
+  for (const step of scenario.steps) {
+    for (const host of Object.keys(step.expect?.scopes ?? {})) {
+      if (hosts.includes(host)) continue;
+      const where = `step at ${new Date(Date.parse(scenario.start) + step.at).toISOString()}: expect.scopes.${host}`;
+      throw new RegionshiftError('SCENARIO.INVALID', hosts.length ? `${where}: not a host the policy scopes (scoped: ${hosts.join(', ')})` : `${where}: the policy scopes no services (add scopes.services to it)`);
+    }
+  }
+}
+
+/** `decide` is the core's unless a test gives another (one that adds scopes to the core's decisions, say). */
+export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide } = {}): SimulationRecord[] {
+  const decideFn = opts.decide ?? decide;
+  checkScopeHosts(policy, scenario);
   const start = Date.parse(scenario.start);
   let state: MeshState | null = null;
   const records: SimulationRecord[] = [];
@@ -164,8 +258,9 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string): S
       }
     }
     inputs.forEach(({ input, shown }, i) => {
-      const d = decide(policy, state, input, now);
+      const d = decideFn(policy, state, input, now);
       state = d.state;
+      const scopes = scopesOf(d.state, policy.regionIds);
       const applied = state.applied?.matrix ?? null;
       const mesh = d.plan.after?.config ?? d.plan.before?.config ?? null;
       const rec: SimulationRecord = {
@@ -174,6 +269,7 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string): S
         health: Object.fromEntries(Object.entries(state.health).map(([r, h]) => [r, h.status])),
         mode: mesh?.mode ?? null,
         matrix: applied ? compactMatrix(applied, policy.regionIds) : null,
+        ...(scopes ? { scopes } : {}),
         localityLBConf: mesh?.localityLbSetting ?? null,
         steps: d.plan.steps.map(stepView),
         refused: d.plan.refused,

@@ -95,6 +95,11 @@ export const TIMELINE_SCRIPT = String.raw`
       el('pre', { class: 'explain', text: (d.explain.length ? d.explain : [d.summary]).join('\n') }),
       d.steps.length ? el('div', {}, el('strong', { text: 'Steps' }), steps) : el('p', { class: 'muted', text: 'no steps' }),
       d.refused.length ? el('div', {}, el('strong', { text: 'Refused' }), refused) : '',
+      // Service scopes: the hosts this decision routed apart from the default, or back to it.
+      d.scopeChanges && d.scopeChanges.length
+        ? el('div', {}, el('strong', { text: 'Scopes changed' }), el('ul', { 'aria-label': 'Scopes changed' }, ...d.scopeChanges.map((c) => el('li', {}, el('code', { text: c.host }),
+          ': ' + (c.matrix ? Object.entries(c.matrix).map(([src, row]) => src + ' → ' + Object.entries(row).filter(([, p]) => p > 0).map(([dst, p]) => dst + ' ' + p + '%').join(', ')).join('; ') : 'back to the default')))))
+        : '',
     );
   }
   function tlRender(t) {

@@ -84,6 +84,16 @@ const STYLE = String.raw`
   details summary { cursor: pointer; color: var(--muted); font-size: .8rem; }
   .creds-state { font-size: .85rem; }
   .grid-matrix td, .grid-matrix th { border: none; padding: .15rem .3rem; }
+  #scopes-panel h2 { font-size: .95rem; margin: .9rem 0 .3rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
+  article.scope { border-left-color: var(--info); margin-bottom: .6rem; }
+  article.scope.shifting { border-left-color: var(--rec); }
+  article.scope h3 { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9rem; }
+  article.scope h4 { margin: .4rem 0 .2rem; font-size: .8rem; color: var(--rec); text-transform: uppercase; }
+  ul.services { list-style: none; padding: 0; margin: .3rem 0 0; border-top: 1px dashed var(--line); padding-top: .25rem; }
+  ul.services li { display: flex; justify-content: space-between; gap: .5rem; font-size: .85rem; }
+  ul.services .svc-status { font-weight: 600; }
+  ul.services .s-HEALTHY .svc-status { color: var(--ok); } ul.services .s-DEGRADED .svc-status { color: var(--warn); }
+  ul.services .s-DOWN .svc-status { color: var(--bad); } ul.services .s-RECOVERING .svc-status { color: var(--rec); }
 `;
 
 const SCRIPT = String.raw`
@@ -263,6 +273,7 @@ ${PAGE_DOM_HELPERS}
   function renderHealth(s) {
     const cards = Object.entries(s.health).map(([region, h]) => {
       const signals = (s.activeSignals || []).filter((x) => x.region === region);
+      const services = Object.entries((s.serviceHealth || {})[region] || {});
       return el('article', { class: 'card s-' + h.status, 'aria-labelledby': 'hc-' + region },
         el('h3', { id: 'hc-' + region, text: region }),
         el('div', { class: 'status', text: h.status + (h.step !== undefined ? ' · recovery step ' + h.step : '') }),
@@ -271,38 +282,76 @@ ${PAGE_DOM_HELPERS}
           ? el('div', { class: 'small' }, el('span', { class: 'muted', text: 'causes:' }), el('ul', { class: 'plain' }, h.causes.map((c) => el('li', {}, el('code', { text: c })))))
           : el('div', { class: 'small muted', text: 'no active causes' }),
         signals.length ? el('div', { class: 'small muted', text: signals.length + ' active signal' + (signals.length === 1 ? '' : 's') }) : null,
+        // Per-service health (service scopes): the region's own status above still governs every service.
+        services.length
+          ? el('ul', { class: 'services', 'aria-label': 'Services in ' + region }, services.map(([svc, sh]) => el('li', { class: 's-' + sh.status, title: (sh.causes || []).join(', ') },
+            el('code', { text: svc }), el('span', { class: 'svc-status', text: sh.status + (sh.step !== undefined ? ' · step ' + sh.step : '') }))))
+          : null,
       );
     });
     $('health').replaceChildren(...(cards.length ? cards : [el('p', { class: 'muted', text: 'no regions' })]));
   }
 
+  function matrixRows(matrix, cols) {
+    return [
+      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'source ↓ / served in →' }), cols.map((c) => el('th', { scope: 'col', text: c })))),
+      el('tbody', {}, Object.keys(matrix).map((src) => el('tr', {},
+        el('th', { scope: 'row', text: src }),
+        cols.map((dst) => {
+          const p = matrix[src][dst] || 0;
+          return el('td', { class: 'pct' + (p ? '' : ' zero'), style: '--p:' + p, 'data-src': src, 'data-dst': dst, text: String(p) });
+        }),
+      ))),
+    ];
+  }
   function renderMatrix(d) {
     const table = $(d.id);
     if (!d.matrix) {
       table.replaceChildren(el('caption', { class: 'muted', text: d.empty }));
       return;
     }
-    const cols = d.regions;
-    table.replaceChildren(
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'source ↓ / served in →' }), cols.map((c) => el('th', { scope: 'col', text: c })))),
-      el('tbody', {}, Object.keys(d.matrix).map((src) => el('tr', {},
-        el('th', { scope: 'row', text: src }),
-        cols.map((dst) => {
-          const p = d.matrix[src][dst] || 0;
-          return el('td', { class: 'pct' + (p ? '' : ' zero'), style: '--p:' + p, 'data-src': src, 'data-dst': dst, text: String(p) });
-        }),
-      ))),
-    );
+    table.replaceChildren(...matrixRows(d.matrix, d.regions));
+  }
+
+  function sameMatrix(a, b) {
+    const norm = (row) => JSON.stringify(Object.entries(row || {}).filter(([, v]) => v > 0).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+    return Array.from(new Set(Object.keys(a || {}).concat(Object.keys(b || {})))).every((src) => norm((a || {})[src]) === norm((b || {})[src]));
+  }
+  /** The default matrix itself is shifting (status's shifting is also true while only a scope is). */
+  function defaultShifting(s) {
+    return Boolean(s.shifting && s.intended && (!s.matrix || !sameMatrix(s.intended.matrix, s.matrix)));
+  }
+
+  /** One card per host routed apart from the default: what the mesh has, and while it differs, what is intended. */
+  function renderScopes(d) {
+    const hosts = Object.entries(d.scopes || {});
+    $('scopes-panel').hidden = hosts.length === 0;
+    $('scopes').replaceChildren(...hosts.map(([host, sc]) => {
+      const live = sc.confirmed;
+      return el('article', { class: 'card scope' + (sc.shifting ? ' shifting' : ''), 'aria-label': 'Scope ' + host },
+        el('h3', { text: host }),
+        el('div', { class: 'small' }, 'mode ', el('strong', { text: live ? live.mode : 'follows the default' }), live ? '' : ' (the mesh has no rule for it yet)'),
+        live ? el('table', { class: 'matrix', 'aria-label': 'Scope matrix ' + host }, matrixRows(live.matrix, d.regions)) : null,
+        sc.shifting ? el('h4', { text: 'Shifting to' + (sc.intended ? ' ' + sc.intended.mode : ' the default (its rule is to be removed)') }) : null,
+        sc.shifting && sc.intended ? el('table', { class: 'matrix', 'aria-label': 'Scope intended matrix ' + host }, matrixRows(sc.intended.matrix, d.regions)) : null,
+      );
+    }));
   }
 
   function renderBanners(s) {
     const box = $('banners');
     const list = [];
     // The mesh has not confirmed what was decided: the live matrix below is still the old one.
-    if (s.shifting && s.intended) {
+    if (defaultShifting(s)) {
       list.push(el('section', { class: 'banner b-shifting', 'aria-label': 'Shifting' },
         el('p', {}, el('strong', { text: 'Shifting' }), ' to ' + s.intended.config.mode + ' (decided ', timeEl(s.intended.at), '): the mesh has not confirmed it yet · intended ' +
           Object.entries(s.intended.matrix).map(([src, row]) => src + ' → ' + pctText(row)).join('; ')),
+      ));
+    }
+    const shiftingScopes = Object.keys(s.scopes || {}).filter((host) => s.scopes[host].shifting);
+    if (shiftingScopes.length) {
+      list.push(el('section', { class: 'banner b-shifting', 'aria-label': 'Scopes shifting' },
+        el('p', {}, el('strong', { text: 'Shifting' }), ' ' + shiftingScopes.length + ' scope' + (shiftingScopes.length === 1 ? '' : 's') + ': the mesh has not confirmed their routing yet · ', shiftingScopes.flatMap((h, i) => [i ? ', ' : '', el('code', { text: h })])),
       ));
     }
     if (s.paused) {
@@ -313,7 +362,7 @@ ${PAGE_DOM_HELPERS}
     }
     if (s.override) {
       const o = s.override;
-      const what = o.drain ? 'drain ' + o.drain.join(', ') : 'matrix ' + Object.entries(o.matrix || {}).map(([src, row]) => src + ' → ' + pctText(row)).join('; ');
+      const what = (o.drain ? 'drain ' + o.drain.join(', ') : 'matrix ' + Object.entries(o.matrix || {}).map(([src, row]) => src + ' → ' + pctText(row)).join('; ')) + (o.service ? ' of service ' + o.service : '');
       list.push(el('section', { class: 'banner b-override', 'aria-label': 'Active override' },
         el('p', {}, el('strong', { text: 'Override ' + o.id }), ': ' + what + (o.force ? ' (force)' : '') + ' · until ', timeEl(o.expiresAt), ' · by ' + o.actor + (o.reason ? ': “' + o.reason + '”' : '')),
         el('button', { type: 'button', onclick: () => act($('banner-err'), null, 'Clear override', () => signed('DELETE', 'v1/overrides/' + encodeURIComponent(o.id))) }, 'Clear override'),
@@ -322,7 +371,7 @@ ${PAGE_DOM_HELPERS}
     if (s.drill) {
       const d = s.drill;
       list.push(el('section', { class: 'banner b-drill', 'aria-label': 'Active drill' },
-        el('p', {}, el('strong', { text: 'Drill ' + d.id }), ': ' + d.region + ' ' + d.severity + ' · ends ', timeEl(d.endsAt), ' · by ' + d.actor),
+        el('p', {}, el('strong', { text: 'Drill ' + d.id }), ': ' + d.region + (d.service ? ' ' + d.service : '') + ' ' + d.severity + ' · ends ', timeEl(d.endsAt), ' · by ' + d.actor),
         el('button', { type: 'button', class: 'danger', onclick: () => act($('banner-err'), null, 'Abort drill', () => signed('DELETE', 'v1/drills/' + encodeURIComponent(d.id))) }, 'Abort drill'),
       ));
     }
@@ -422,15 +471,16 @@ ${PAGE_DOM_HELPERS}
       status = s;
       $('mesh-name').textContent = s.mesh;
       const live = s.config ? s.config.mode : (s.intended ? 'not confirmed yet' : 'nothing applied yet');
-      $('mode').replaceChildren('mode ', el('strong', { text: live }), s.shifting && s.intended ? ' → ' + s.intended.config.mode + ' (shifting)' : '');
+      $('mode').replaceChildren('mode ', el('strong', { text: live }), defaultShifting(s) ? ' → ' + s.intended.config.mode + ' (shifting)' : '');
       document.title = 'regionshift · ' + s.mesh;
       const list = regionsOf(s);
       part('regions', list, (l) => { regions = l; renderRegionInputs(l); });
-      part('health', { health: s.health, signals: s.activeSignals, minute: Math.floor(Date.now() / 30000) }, () => renderHealth(s));
+      part('health', { health: s.health, services: s.serviceHealth || null, signals: s.activeSignals, minute: Math.floor(Date.now() / 30000) }, () => renderHealth(s));
       part('matrix', { id: 'matrix', matrix: s.matrix, regions: list, empty: s.intended ? 'not confirmed by the mesh yet' : 'nothing applied yet' }, renderMatrix);
-      $('intended-panel').hidden = !s.shifting;
-      part('intended', { id: 'intended', matrix: s.shifting && s.intended ? s.intended.matrix : null, regions: list, empty: 'the mesh has what was decided' }, renderMatrix);
-      part('banners', { paused: s.paused, override: s.override, drill: s.drill, shifting: s.shifting, intended: s.intended, minute: Math.floor(Date.now() / 30000) }, () => renderBanners(s));
+      $('intended-panel').hidden = !defaultShifting(s);
+      part('intended', { id: 'intended', matrix: defaultShifting(s) ? s.intended.matrix : null, regions: list, empty: 'the mesh has what was decided' }, renderMatrix);
+      part('scopes', { scopes: s.scopes || null, regions: list }, renderScopes);
+      part('banners', { paused: s.paused, override: s.override, drill: s.drill, shifting: s.shifting, intended: s.intended, matrix: s.matrix, scopes: s.scopes || null, minute: Math.floor(Date.now() / 30000) }, () => renderBanners(s));
       part('signals', s.activeSignals || [], renderSignals);
       part('plans', s.openPlans || [], renderPlans);
       part('refusals', { refused: s.refused || [], since: s.refusedSince || null }, renderRefusals);
@@ -591,6 +641,11 @@ ${TIMELINE_PANEL}
         <h2 id="h-intended">Intended traffic matrix (shifting)</h2>
         <p class="small muted" style="margin-top:0">Decided, not yet confirmed by the mesh.</p>
         <table class="matrix" id="intended" aria-label="Intended traffic matrix"></table>
+      </div>
+      <div id="scopes-panel" hidden>
+        <h2 id="h-scopes">Service scopes</h2>
+        <p class="small muted" style="margin-top:0">Hosts routed apart from the default matrix above; every other host follows it.</p>
+        <div id="scopes" aria-label="Service scopes"></div>
       </div></section>
     <section class="panel" aria-labelledby="h-signals"><h2 id="h-signals">Active signals</h2><div id="signals"></div></section>
     <section class="panel" aria-labelledby="h-plans"><h2 id="h-plans">Open plans</h2><div id="plans"></div></section>

@@ -21,7 +21,7 @@ export interface StatusView {
   at: string;
   paused: { actor: string; at: string; reason: string } | null;
   /** `since`: when the region last changed status; null when it never has. */
-  health: Record<string, { status: HealthStatus; since: string | null; step?: number; causes: string[] }>;
+  health: Record<string, RegionHealthView>;
   /**
    * What the mesh has: the matrix (and config) a mesh step, drift check or adoption last
    * confirmed live. Null until one has (a fresh mesh, or a state row written before this was kept).
@@ -32,16 +32,43 @@ export interface StatusView {
   intended: { matrix: TrafficMatrix; config: MeshConfig; at: string } | null;
   /** The same as `matrix`/`config`, with when and by which plan (null: read back by a drift check, or adopted). */
   confirmed: { matrix: TrafficMatrix; config: MeshConfig; at: string; planId: string | null } | null;
-  /** True while the mesh does not have the intended matrix yet (its mesh step has not run, is retrying, or failed). */
+  /** True while the mesh does not have the intended matrix yet (its mesh step has not run, is retrying, or failed), for the default or any scope. */
   shifting: boolean;
-  override: { id: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
-  drill: { id: string; region: string; severity: string; endsAt: string; actor: string } | null;
+  /** `service`: a scoped service the override or drill applies to alone (service scopes); absent: the whole mesh. */
+  override: { id: string; service?: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
+  drill: { id: string; region: string; service?: string; severity: string; endsAt: string; actor: string } | null;
   activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
   /** The latest decision's refusals (kept in the state, so later audit events never hide them). */
   refused: Refusal[];
   /** When that decision first refused them, and what it was about; null when nothing is refused. */
   refusedSince: { at: string; trigger: string } | null;
+  /**
+   * Service scopes: the hosts whose routing differs from the default matrix above, by host FQDN.
+   * Absent when neither the intended nor the confirmed routing has any (every host follows the
+   * default). A host whose entry is missing on one side follows that side's default.
+   */
+  scopes?: Record<string, ScopeStatus>;
+  /** Health per region, per scoped service; absent when the policy scopes no services. */
+  serviceHealth?: Record<string, Record<string, RegionHealthView>>;
+}
+
+/** One region's (or one region's service's) health as status shows it. */
+export interface RegionHealthView {
+  status: HealthStatus;
+  since: string | null;
+  step?: number;
+  causes: string[];
+}
+
+/** One host routed apart from the default. */
+export interface ScopeStatus {
+  /** What was decided for the host; null: it follows the intended default (its own rule is to go). */
+  intended: { matrix: TrafficMatrix; mode: MeshConfig['mode'] } | null;
+  /** What the mesh confirmed for the host; null: the mesh has no own rule for it (it follows the live default). */
+  confirmed: { matrix: TrafficMatrix; mode: MeshConfig['mode'] } | null;
+  /** True while the mesh does not have the intended routing of this host. */
+  shifting: boolean;
 }
 
 export interface EngineApi {

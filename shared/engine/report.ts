@@ -100,6 +100,10 @@ export function renderReport(t: Timeline, opts: { image: 'inline' | { file: stri
   t.decisions.forEach((d, i) => {
     lines.push(`### D${i + 1} ${iso(d.at)} — ${d.summary}`, '', `Plan \`${d.planId ?? '—'}\`, by **${d.actor}**.`, '');
     if (d.explain.length) lines.push(...d.explain.map((e) => `> ${e}`), '');
+    if (d.scopeChanges?.length) {
+      const routing = (m: Record<string, Record<string, number>>) => Object.entries(m).map(([src, row]) => `${src} → ${Object.entries(row).filter(([, p]) => p > 0).map(([dst, p]) => `${dst} ${p}%`).join(', ')}`).join('; ');
+      lines.push('Scopes changed:', '', ...d.scopeChanges.map((c) => `- \`${mdCell(c.host)}\`: ${c.matrix ? mdCell(routing(c.matrix)) : 'back to the default'}`), '');
+    }
     if (d.steps.length) {
       lines.push('| # | Step | Status | After the decision | Attempts |', '|---|---|---|---|---|');
       for (const s of d.steps) lines.push(`| ${s.index + 1} | ${mdCell(s.text)} | ${s.status}${s.error ? `: ${mdCell(s.error)}` : ''} | ${dur(s.afterMs)} | ${s.attempts} |`);

@@ -2,9 +2,9 @@ import { drillSignal } from '../core/commands';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
 import { renderMeshConfig } from '../core/render';
-import type { MeshState, Refusal } from '../core/types';
+import type { MeshState, Refusal, RegionHealth, ScopedRouting } from '../core/types';
 import type { PlanRecord, StoredEvent } from '../ports/state-store';
-import type { StatusView } from './api';
+import type { RegionHealthView, ScopeStatus, StatusView } from './api';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -22,6 +22,50 @@ function latestRefusals(state: MeshState | null, recent: StoredEvent[]): { refus
   return { refused, since: lastDecision && refused.length ? { at: iso(lastDecision.at), trigger: lastDecision.summary } : null };
 }
 
+// `since` 0 is the core's "never changed": null, not the 1970 epoch.
+const healthView = (h: RegionHealth | undefined): RegionHealthView => ({
+  status: h?.status ?? 'HEALTHY',
+  since: h?.since ? iso(h.since) : null,
+  ...(h?.step !== undefined ? { step: h.step } : {}),
+  causes: h?.causes ?? [],
+});
+
+/**
+ * The hosts routed apart from the default, intended and confirmed side by side. A host on one side
+ * only follows the other side's default there: its rule is still to come, or still to go. Null when
+ * neither side has any, so status stays as it was for meshes without service scopes.
+ */
+export function scopeStatus(state: MeshState | null): Record<string, ScopeStatus> | null {
+  const intended: ScopedRouting = state?.applied?.scopes ?? {};
+  const confirmed: ScopedRouting = state?.meshConfirmed?.scopes ?? {};
+  const hosts = [...new Set([...Object.keys(intended), ...Object.keys(confirmed)])].sort();
+  if (hosts.length === 0) return null;
+  const decided = Boolean(state?.applied);
+  return Object.fromEntries(
+    hosts.map((host) => {
+      const i = intended[host];
+      const c = confirmed[host];
+      // As for the default: nothing decided is nothing to shift to; otherwise the mesh must hold the same per-host matrix.
+      const shifting = decided && (i === undefined ? c !== undefined : c === undefined || !matrixEquals(i.matrix, c.matrix));
+      return [host, { intended: i ? { matrix: i.matrix, mode: i.config.mode } : null, confirmed: c ? { matrix: c.matrix, mode: c.config.mode } : null, shifting }];
+    }),
+  );
+}
+
+/** The scoped service an override or drill names (service scopes), as `{service}`; nothing when it names none. */
+const serviceOf = (x: object): { service?: string } => {
+  const service = (x as { service?: unknown }).service;
+  return typeof service === 'string' ? { service } : {};
+};
+
+/** Health per region, per scoped service; null when the state keeps none. */
+function serviceHealthView(state: MeshState | null): Record<string, Record<string, RegionHealthView>> | null {
+  const byRegion = state?.serviceHealth ?? {};
+  const regions = Object.keys(byRegion).filter((r) => Object.keys(byRegion[r] ?? {}).length > 0);
+  if (regions.length === 0) return null;
+  return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(h)]))]));
+}
+
 /**
  * The status the control API and dashboard show: health, what the mesh has and what is intended
  * (`shifting` while they differ), layers, open plans, the latest refusals.
@@ -30,7 +74,9 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
   const { refused, since } = latestRefusals(state, recent);
   const confirmed = state?.meshConfirmed ?? null;
   const intended = state?.applied ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) } : null;
-  const shifting = intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix));
+  const scopes = scopeStatus(state);
+  const serviceHealth = serviceHealthView(state);
+  const shifting = (intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix))) || Object.values(scopes ?? {}).some((sc) => sc.shifting);
   const signals = state ? Object.values(state.signals) : [];
   const drill = state ? drillSignal(state) : null;
   if (drill) signals.push(drill);
@@ -39,25 +85,22 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     version,
     at: iso(now),
     paused: state?.paused ? { actor: state.paused.actor, at: iso(state.paused.at), reason: state.paused.reason } : null,
-    health: Object.fromEntries(
-      policy.regionIds.map((r) => {
-        const h = state?.health[r];
-        // `since` 0 is the core's "never changed": null, not the 1970 epoch.
-        return [r, { status: h?.status ?? 'HEALTHY', since: h?.since ? iso(h.since) : null, ...(h?.step !== undefined ? { step: h.step } : {}), causes: h?.causes ?? [] }];
-      }),
-    ),
+    health: Object.fromEntries(policy.regionIds.map((r) => [r, healthView(state?.health[r])])),
     matrix: confirmed?.matrix ?? null,
     config: confirmed?.config ?? null,
     intended,
     confirmed: confirmed ? { matrix: confirmed.matrix, config: confirmed.config, at: iso(confirmed.at), planId: confirmed.planId } : null,
     shifting,
     override: state?.override
-      ? { id: state.override.id, ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
+      ? { id: state.override.id, ...serviceOf(state.override), ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
       : null,
-    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
+    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, ...serviceOf(state.drill), severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
     activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
     openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
     refused,
     refusedSince: since,
+    // Only when there are any: a mesh without service scopes gets the status it always had.
+    ...(scopes ? { scopes } : {}),
+    ...(serviceHealth ? { serviceHealth } : {}),
   };
 }

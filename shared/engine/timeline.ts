@@ -39,6 +39,11 @@ export interface TimelineDecision {
   reasons: string[];
   refused: Refusal[];
   steps: TimelineStep[];
+  /**
+   * Service scopes: the hosts whose routing this decision's mesh step changed, with the matrix
+   * each now follows on its own (null: back to the default). Absent when it changed none.
+   */
+  scopeChanges?: Array<{ host: string; matrix: TrafficMatrix | null }>;
 }
 
 export interface HealthBand {
@@ -99,6 +104,31 @@ function matrixOf(v: unknown): TrafficMatrix | null {
   return out;
 }
 
+/**
+ * The per-host routing a decision's last mesh step sent (host → matrix), or null when it has no
+ * mesh step. A mesh step without `scopes` routes every host by the default (an empty map).
+ */
+function decidedScopes(detail: Record<string, unknown>): Record<string, TrafficMatrix> | null {
+  const steps = Array.isArray(detail.steps) ? detail.steps : [];
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i];
+    if (!isRecord(s) || s.kind !== 'mesh') continue;
+    const out: Record<string, TrafficMatrix> = {};
+    if (isRecord(s.scopes)) for (const [host, r] of Object.entries(s.scopes)) {
+      const m = isRecord(r) ? matrixOf(r.matrix) : null;
+      if (m) out[host] = m;
+    }
+    return out;
+  }
+  return null;
+}
+
+/** The hosts whose routing differs between two per-host maps, sorted, with where each now goes. */
+function scopeChanges(before: Record<string, TrafficMatrix>, after: Record<string, TrafficMatrix>): Array<{ host: string; matrix: TrafficMatrix | null }> {
+  const hosts = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return hosts.filter((h) => JSON.stringify(before[h] ?? null) !== JSON.stringify(after[h] ?? null)).map((host) => ({ host, matrix: after[host] ?? null }));
+}
+
 /** The matrix a decision sent to the mesh: its last mesh step's, else its `after`. */
 function decidedMatrix(detail: Record<string, unknown>): TrafficMatrix | null {
   const steps = Array.isArray(detail.steps) ? detail.steps : [];
@@ -122,7 +152,9 @@ export function stepText(s: unknown): string {
   if (s.kind === 'mesh') {
     const m = matrixOf(s.matrix) ?? {};
     const mode = isRecord(s.config) ? String(s.config.mode) : 'mesh';
-    return `mesh ${mode}: ${Object.entries(m).map(([src, row]) => `${src}→{${Object.entries(row).map(([d, p]) => `${d} ${p}%`).join(', ')}}`).join('; ')}`;
+    const hosts = isRecord(s.scopes) ? Object.keys(s.scopes) : [];
+    const scoped = hosts.length ? ` (routed apart: ${hosts.join(', ')})` : '';
+    return `mesh ${mode}: ${Object.entries(m).map(([src, row]) => `${src}→{${Object.entries(row).map(([d, p]) => `${d} ${p}%`).join(', ')}}`).join('; ')}${scoped}`;
   }
   if (s.kind === 'notify') return `notify ${String(s.level)}: ${String(s.message)}`;
   return String(s.kind ?? 'step');
@@ -159,6 +191,8 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
   const sorted = events.filter((e) => e.at <= to).sort((a, b) => a.at - b.at || a.seq - b.seq);
 
   let matrix: TrafficMatrix | null = null;
+  // Per-host routing in force (service scopes); none before any mesh step routed a host apart.
+  let scopes: Record<string, TrafficMatrix> = {};
   let health: Record<string, HealthStatus> = {};
   const regions = new Set<string>();
   const changes: Array<{ at: number; matrix: TrafficMatrix }> = [];
@@ -180,6 +214,9 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
     if (e.kind === 'decision') {
       const m = decidedMatrix(detail);
       const h = healthOf(detail.health);
+      const sc = decidedScopes(detail);
+      const scoped = sc ? scopeChanges(scopes, sc) : [];
+      if (sc) scopes = sc;
       if (!m && !matrix) {
         const before = matrixOf(detail.before);
         if (before) {
@@ -208,7 +245,7 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
         afterMs: null,
         attempts: 0,
       }));
-      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps };
+      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}) };
       decisions.push(d);
       if (e.planId) byPlan.set(e.planId, d);
     } else if (e.kind === 'step') {
