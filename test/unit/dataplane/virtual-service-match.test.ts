@@ -142,3 +142,31 @@ describe('.global hosts through a ServiceEntry', () => {
     expect(dataPlane.send('gw-hangzhou', 4, { 'end-user': 'jason' }).noUpstream).toEqual({ 'reviews.default.global': 4 });
   });
 });
+
+describe('POST /lab/v1/requests carries the path', () => {
+  test('the path reaches the entry hop\'s uri match; a path not starting with / is a 400 naming it', async () => {
+    const { createServer } = await import('node:http');
+    const { labApiHandler } = await import('../../../lab/dataplane/api');
+    const f = labFixture();
+    f.config.setPolicyEverywhere(f.topology, failoverPolicy);
+    f.config.setPolicy('productpage', { ...failoverPolicy, subsets: { v1: { version: 'v1' } } });
+    f.config.routes.set('productpage', [{ match: [{ uri: { prefix: '/productpage' } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] }]);
+    const handle = labApiHandler({ topology: f.topology, dataPlane: f.dataPlane, faults: f.faults });
+    const server = createServer((req, res) => void handle(req, res));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const post = async (body: unknown) => {
+      const res = await fetch(`${base}/lab/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: res.status, json: (await res.json()) as { statuses?: Record<string, number>; error?: { message: string } } };
+    };
+    try {
+      expect((await post({ gateway: 'gw-hangzhou', count: 5 })).json.statuses).toEqual({ 200: 5 });
+      expect((await post({ gateway: 'gw-hangzhou', count: 5, path: '/productpage?u=1' })).json.statuses).toEqual({ 200: 5 });
+      expect((await post({ gateway: 'gw-hangzhou', count: 5, path: '/static/x.css' })).json.statuses).toEqual({ 404: 5 });
+      const bad = await post({ gateway: 'gw-hangzhou', count: 5, path: 'productpage' });
+      expect({ status: bad.status, message: bad.json.error?.message }).toEqual({ status: 400, message: 'path: must start with /' });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
