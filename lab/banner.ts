@@ -34,6 +34,8 @@ export interface BannerInput {
   outlierDetection?: Record<string, unknown>;
   /** Where this lab keeps its state and logs. */
   stateDir?: string;
+  /** Which world runs: the topology file and what is in it. */
+  topology?: { source: string; regions: string[]; gateways: string[]; istioObjects: string[] };
 }
 
 /** The outlier line: the lab's values and how they differ from the ASM/Istio documents' rule. */
@@ -94,7 +96,8 @@ export function labBanner(i: BannerInput): string {
   dashboard        ${dashboardLink(i.controlUrl, i.secrets.readToken)}
   lab page         ${i.labUrl}/
   lab API          ${i.labUrl}/lab/v1/requests | probes | faults | traffic | traffic/series
-  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
+${i.topology ? `  topology         ${i.topology.source}: ${i.topology.regions.join(', ')}; gateways ${i.topology.gateways.join(', ')}${i.topology.istioObjects.length ? `; applies ${i.topology.istioObjects.join(', ')}` : ''}
+` : ''}  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
   mesh twins       ${i.meshUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
   function logs    ${i.logFile}
   read token       ${i.secrets.readToken}

@@ -1,26 +1,33 @@
 import { loadPolicyYaml } from '../shared/core/policy';
 import { labBanner } from './banner';
+import { labArgs, loadLabWorld, type LabArgs } from './lab-args';
 import { labStateDir, resetLabStateDir } from './state-dir';
 import { startLab } from './world';
 
 /**
  * `npm start`: the lab with the product running against it. Prints the URLs and, every few
  * seconds, where each gateway's traffic is served, each region's health and the mesh mode.
+ * `npm start -- --topology <file> --policy <file>` (or REGIONSHIFT_LAB_TOPOLOGY /
+ * REGIONSHIFT_LAB_POLICY) chooses the world; examples/topologies/ has one per document scenario.
  */
 const port = Number(process.env.PORT ?? 8080);
 // The twins start fresh every time, so the product's state does too — this lab's only
 // (`.regionshift/lab-<port>` or `--state-dir <dir>`), so a second lab on another port keeps its own.
 let stateDir: string;
+let args: LabArgs;
 try {
+  args = labArgs(process.argv.slice(2), process.env);
   stateDir = labStateDir(port, process.argv.slice(2));
+  // Both files checked before any port is taken.
+  loadLabWorld(args);
 } catch (err) {
   // A bad flag is the user's input: say which, no stack trace.
   process.stderr.write(`${(err as Error).message}\n`);
   process.exit(2);
 }
 const stateFile = resetLabStateDir(stateDir);
-const policyFile = 'examples/bookinfo.yaml';
-const lab = await startLab({ port, policyFile, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+const { topologyFile, policyFile } = args;
+const lab = await startLab({ port, topologyFile, policyFile, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
 
 process.stdout.write(
   labBanner({
@@ -33,7 +40,8 @@ process.stdout.write(
     functions: lab.host.functions,
     tickMs: lab.tickMs,
     policy: loadPolicyYaml(lab.policyYaml),
-    policySource: policyFile,
+    policySource: args.policyFrom === 'default' ? policyFile : `${policyFile} (${args.policyFrom})`,
+    topology: { source: args.topologyFrom === 'default' ? topologyFile : `${topologyFile} (${args.topologyFrom})`, regions: lab.topology.regions.map((r) => `${r.name} (${r.cluster})`), gateways: lab.topology.gateways.map((g) => g.name), istioObjects: lab.topology.istio.map((o) => `${o.kind} ${o.metadata.name}`) },
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
     outlierDetection: lab.outlierDetection,

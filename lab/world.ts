@@ -12,7 +12,7 @@ import { LabDataPlane } from './dataplane/engine';
 import { FaultBook, deploymentsForFault, type FaultEvent } from './dataplane/faults';
 import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
-import { DEPLOYMENTS, DESTINATION_RULES, NODES } from './k8s/resources';
+import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, VIRTUAL_SERVICES } from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
@@ -130,11 +130,18 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
     }
   }
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
+  const ownRules = new Set(topology.istio.filter((o) => o.kind === 'DestinationRule').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   for (const s of topology.services) {
+    if (ownRules.has(`default/${s.name}`)) continue;
     cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
       metadata: { name: s.name, ...(handedOver.includes(s.name) ? { labels: { [MANAGED_BY_LABEL]: MANAGED_BY } } : {}) },
       spec: { host: s.name, trafficPolicy: { outlierDetection }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
     });
+  }
+  // The scenario's own Istio objects, through the twin's admission like a kubectl apply.
+  const types = { VirtualService: VIRTUAL_SERVICES, DestinationRule: DESTINATION_RULES, ServiceEntry: SERVICE_ENTRIES };
+  for (const o of topology.istio) {
+    cp.store.create(MESH_SCOPE, types[o.kind], o.metadata.namespace, { metadata: { name: o.metadata.name }, spec: structuredClone(o.spec) });
   }
 }
 

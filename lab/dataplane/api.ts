@@ -32,6 +32,8 @@ const sendSchema = z.object({
   gateway: z.string().min(1),
   count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
   headers: z.record(z.string(), z.string()).optional(),
+  /** The request path (`/productpage` when omitted), which VirtualService `uri` matches read. */
+  path: z.string().regex(/^\//, 'must start with /').max(2048).optional(),
 }).strict();
 
 const probeSchema = z.object({
@@ -102,7 +104,7 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
       if (!deps.topology.gateways.some((g) => g.name === body.gateway)) {
         throw invalid([`gateway: unknown gateway ${body.gateway} (known: ${deps.topology.gateways.map((g) => g.name).join(', ')})`]);
       }
-      return reply(res, 200, deps.dataPlane.send(body.gateway, body.count, body.headers));
+      return reply(res, 200, deps.dataPlane.send(body.gateway, body.count, body.headers, body.path));
     }
     if (path === 'probes') {
       if (method !== 'POST') throw methodNotAllowed(['POST']);

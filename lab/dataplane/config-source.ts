@@ -27,15 +27,51 @@ export interface EffectiveTrafficPolicy {
   subsets: Record<string, Record<string, string>>;
 }
 
+/** Istio's StringMatch: exactly one of the three (the twin's admission refuses anything else). */
+export interface StringMatchSpec {
+  exact?: string;
+  prefix?: string;
+  regex?: string;
+}
+
+/**
+ * Istio's HTTPMatchRequest. The lab evaluates `uri`, `headers`, `withoutHeaders`,
+ * `ignoreUriCase` and `method`; any other condition Istio accepts (authority, port, gateways,
+ * sourceLabels, ...) is kept in `unmodelled` so the router never mistakes the entry for a
+ * match-all: such an entry never matches in the lab.
+ */
+export interface HttpMatchSpec {
+  uri?: StringMatchSpec;
+  headers?: Record<string, StringMatchSpec>;
+  withoutHeaders?: Record<string, StringMatchSpec>;
+  ignoreUriCase?: boolean;
+  method?: StringMatchSpec;
+  /** Names of conditions set on this entry that the lab does not evaluate. */
+  unmodelled?: string[];
+}
+
 export interface HttpRouteSpec {
-  match?: Array<{ headers?: Record<string, { exact?: string; prefix?: string; regex?: string }> }>;
+  match?: HttpMatchSpec[];
   route: Array<{ destination: { host: string; subset?: string }; weight?: number }>;
+}
+
+/**
+ * An Istio ServiceEntry as the data plane needs it: the hosts it adds to the mesh and its
+ * static endpoints. In the multicluster version-routing setup an endpoint is the remote
+ * cluster's gateway; the lab has no load-balancer addresses, so an endpoint's `address` names
+ * the lab cluster whose gateway it is.
+ */
+export interface ServiceEntrySpec {
+  hosts: string[];
+  endpoints: Array<{ address: string; labels: Record<string, string>; locality?: string }>;
 }
 
 export interface RoutingConfigSource {
   trafficPolicy(host: string): EffectiveTrafficPolicy;
   /** VirtualService http routes for a host, in order; empty when none is defined. */
   httpRoutes(host: string): HttpRouteSpec[];
+  /** The ServiceEntry that defines a host (full name, e.g. `reviews.default.global`), oldest first wins; null when none does. */
+  serviceEntry?(host: string): ServiceEntrySpec | null;
   /**
    * A Deployment's replicas in a cluster: `desired` is spec.replicas, `ready` the pods that have
    * passed their startup delay (status.readyReplicas). Null when the Deployment does not exist.

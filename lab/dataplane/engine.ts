@@ -96,6 +96,9 @@ interface BatchTally {
 
 const NO_FAULTS: FaultEffects = { effectOn: () => NO_FAULT, gatewayDown: () => false };
 
+/** Bookinfo's page: what a client asks the gateway for when a test names no path. */
+export const DEFAULT_REQUEST_PATH = '/productpage';
+
 export class LabDataPlane {
   readonly metrics: TrafficMetrics;
   private readonly rand: SeededRandom;
@@ -131,8 +134,12 @@ export class LabDataPlane {
     this.background = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.backgroundTick(), opts.onError);
   }
 
-  /** Send `count` requests through a gateway, now (by the Clock). */
-  send(gateway: string, count: number, headers: Record<string, string> = {}): RequestBatchResult {
+  /**
+   * Send `count` requests through a gateway, now (by the Clock). `path` is the client's request
+   * path, which VirtualService `uri` matches at the entry hop see; the calls a service makes
+   * carry Bookinfo's own paths (`/reviews/0`: product 0), and the headers propagate unchanged.
+   */
+  send(gateway: string, count: number, headers: Record<string, string> = {}, path = DEFAULT_REQUEST_PATH): RequestBatchResult {
     const gw = this.gateways.get(gateway);
     if (!gw) throw new UnknownGatewayError(gateway, [...this.gateways.keys()]);
     const now = this.opts.clock.now();
@@ -149,7 +156,7 @@ export class LabDataPlane {
     for (let i = 0; i < count; i++) {
       const outcome = gatewayDown
         ? { status: 503, latencyMs: 0 }
-        : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally);
+        : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
@@ -267,8 +274,8 @@ export class LabDataPlane {
     }
   }
 
-  private call(caller: Caller, service: string, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
-    const routing = this.router.route(caller, service, headers, this.rand, now);
+  private call(caller: Caller, service: string, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally, path = `/${service}/0`): HopOutcome {
+    const routing = this.router.route(caller, service, headers, this.rand, now, path);
     if (routing.kind === 'no-route') return { status: 404, latencyMs: 0.1 };
     if (routing.kind === 'no-upstream') {
       tally.noUpstream[routing.service] = (tally.noUpstream[routing.service] ?? 0) + 1;

@@ -9,11 +9,11 @@ import { PopAuthenticator } from '../asm/pop-auth';
 import { K8sAccess } from './access';
 import { DeploymentPods } from './deployment-pods';
 import { BodyTooLargeError, readBody, sendReply, type TwinReply, type TwinRequest } from './http-io';
-import { destinationRuleAdmission, virtualServiceAdmission, workloadEntryAdmission } from './istio-admission';
+import { destinationRuleAdmission, serviceEntryAdmission, virtualServiceAdmission, workloadEntryAdmission } from './istio-admission';
 import { K8sApi } from './k8s-api';
 import { renderKubeconfig } from './kubeconfig-yaml';
 import { ObjectStore } from './object-store';
-import { DEPLOYMENTS, DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
+import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
 import { LabRoutingSource } from './routing-source';
 
 /**
@@ -75,6 +75,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
   store.setBehavior(DESTINATION_RULES, destinationRuleAdmission);
   store.setBehavior(VIRTUAL_SERVICES, virtualServiceAdmission);
   store.setBehavior(WORKLOAD_ENTRIES, workloadEntryAdmission);
+  store.setBehavior(SERVICE_ENTRIES, serviceEntryAdmission);
   const access = new K8sAccess();
   access.grant(opts.token, { subject: 'regionshift' });
   const k8s = new K8sApi(store, access);

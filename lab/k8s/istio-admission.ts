@@ -47,6 +47,50 @@ export function destinationRuleProblems(spec: unknown): string[] {
   return problems;
 }
 
+/** HTTPMatchRequest's fields (Istio networking/v1 virtual_service.proto); any other key is refused, as Istio's strict decode does. */
+const HTTP_MATCH_KEYS = new Set(['name', 'uri', 'scheme', 'method', 'authority', 'headers', 'port', 'sourceLabels', 'gateways', 'queryParams', 'ignoreUriCase', 'withoutHeaders', 'sourceNamespace', 'statPrefix']);
+const STRING_MATCH_KEYS = ['exact', 'prefix', 'regex'];
+
+/** A StringMatch is a oneof: at most one of exact/prefix/regex, a string, and a regex that compiles. */
+function stringMatchProblems(path: string, m: unknown): string[] {
+  if (!isObject(m)) return [`${path}: must be an object with exact, prefix or regex`];
+  const problems: string[] = [];
+  for (const k of Object.keys(m)) if (!STRING_MATCH_KEYS.includes(k)) problems.push(`${path}.${k}: unknown field`);
+  const set = STRING_MATCH_KEYS.filter((k) => m[k] !== undefined);
+  if (set.length > 1) problems.push(`${path}: only one of exact, prefix, regex (got ${set.join(', ')})`);
+  for (const k of set) if (typeof m[k] !== 'string') problems.push(`${path}.${k}: must be a string`);
+  if (typeof m.regex === 'string') {
+    try {
+      new RegExp(m.regex);
+    } catch {
+      problems.push(`${path}.regex: ${JSON.stringify(m.regex)} is not a valid regex`);
+    }
+  }
+  return problems;
+}
+
+function httpMatchProblems(path: string, match: unknown): string[] {
+  if (!Array.isArray(match)) return [`${path}: must be a list`];
+  const problems: string[] = [];
+  match.forEach((m: unknown, k) => {
+    const at = `${path}[${k}]`;
+    if (!isObject(m)) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    for (const key of Object.keys(m)) if (!HTTP_MATCH_KEYS.has(key)) problems.push(`${at}.${key}: unknown field`);
+    for (const key of ['uri', 'scheme', 'method', 'authority']) if (m[key] !== undefined) problems.push(...stringMatchProblems(`${at}.${key}`, m[key]));
+    for (const key of ['headers', 'withoutHeaders', 'queryParams']) {
+      const map = m[key];
+      if (map === undefined) continue;
+      if (!isObject(map)) problems.push(`${at}.${key}: must be a map of name to StringMatch`);
+      else for (const [name, cond] of Object.entries(map)) problems.push(...stringMatchProblems(`${at}.${key}.${name}`, cond));
+    }
+    if (m.ignoreUriCase !== undefined && typeof m.ignoreUriCase !== 'boolean') problems.push(`${at}.ignoreUriCase: must be a boolean`);
+  });
+  return problems;
+}
+
 export function virtualServiceProblems(spec: unknown): string[] {
   if (!isObject(spec)) return ['spec: required'];
   const problems: string[] = [];
@@ -57,6 +101,7 @@ export function virtualServiceProblems(spec: unknown): string[] {
   const http = spec.http ?? [];
   if (!Array.isArray(http)) return [...problems, 'spec.http: must be a list'];
   http.forEach((route: unknown, i) => {
+    if (isObject(route) && route.match !== undefined && route.match !== null) problems.push(...httpMatchProblems(`spec.http[${i}].match`, route.match));
     const destinations = isObject(route) ? route.route : undefined;
     if (!Array.isArray(destinations) || destinations.length === 0) {
       problems.push(`spec.http[${i}].route: http route is required`);
@@ -115,6 +160,34 @@ export function workloadEntryProblems(spec: unknown): string[] {
   return problems;
 }
 
+/**
+ * Istio's validateServiceEntry, for what the lab reads: at least one host, no bare `*`, and
+ * each endpoint an address with string labels.
+ */
+export function serviceEntryProblems(spec: unknown): string[] {
+  if (!isObject(spec)) return ['spec: required'];
+  const problems: string[] = [];
+  const hosts = spec.hosts;
+  if (!Array.isArray(hosts) || hosts.length === 0) problems.push('spec.hosts: service entry must have at least one host');
+  else hosts.forEach((h: unknown, i) => {
+    if (typeof h !== 'string' || h.length === 0) problems.push(`spec.hosts[${i}]: must be a non-empty string`);
+    else if (h === '*') problems.push(`spec.hosts[${i}]: invalid host *`);
+  });
+  const endpoints = spec.endpoints ?? [];
+  if (!Array.isArray(endpoints)) return [...problems, 'spec.endpoints: must be a list'];
+  endpoints.forEach((e: unknown, i) => {
+    if (!isObject(e)) {
+      problems.push(`spec.endpoints[${i}]: must be an object`);
+      return;
+    }
+    if (typeof e.address !== 'string' || e.address.length === 0) problems.push(`spec.endpoints[${i}].address: address is required`);
+    const labels = e.labels ?? {};
+    if (!isObject(labels)) problems.push(`spec.endpoints[${i}].labels: must be a map of strings`);
+    else for (const [k, v] of Object.entries(labels)) if (typeof v !== 'string') problems.push(`spec.endpoints[${i}].labels[${k}]: must be a string`);
+  });
+  return problems;
+}
+
 function webhook(problemsOf: (spec: unknown) => string[]): ResourceBehavior {
   return {
     admit(_scope: string, next: K8sObject): void {
@@ -133,3 +206,4 @@ function webhook(problemsOf: (spec: unknown) => string[]): ResourceBehavior {
 export const destinationRuleAdmission: ResourceBehavior = webhook(destinationRuleProblems);
 export const virtualServiceAdmission: ResourceBehavior = webhook(virtualServiceProblems);
 export const workloadEntryAdmission: ResourceBehavior = webhook(workloadEntryProblems);
+export const serviceEntryAdmission: ResourceBehavior = webhook(serviceEntryProblems);

@@ -42,6 +42,16 @@ export const WORKLOAD_ENTRIES: ResourceType = {
   hasScale: false,
 };
 
+/** Hosts added to the mesh's registry, e.g. a remote cluster's `reviews.default.global` behind its gateway. */
+export const SERVICE_ENTRIES: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'serviceentries',
+  kind: 'ServiceEntry',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
 export const DEPLOYMENTS: ResourceType = {
   group: 'apps',
   plural: 'deployments',
@@ -61,7 +71,7 @@ export const NODES: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, DEPLOYMENTS, NODES];
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, SERVICE_ENTRIES, DEPLOYMENTS, NODES];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {

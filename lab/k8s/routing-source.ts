@@ -1,8 +1,8 @@
 import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
-import type { EffectiveTrafficPolicy, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource } from '../dataplane/config-source';
+import type { EffectiveTrafficPolicy, HttpMatchSpec, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec } from '../dataplane/config-source';
 import { desiredReplicas, type DeploymentPods } from './deployment-pods';
 import type { K8sObject, ObjectStore } from './object-store';
-import { DEPLOYMENTS, DESTINATION_RULES, VIRTUAL_SERVICES } from './resources';
+import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES } from './resources';
 
 /**
  * The data plane's view of the twin: Istio objects from the mesh scope, replicas from the
@@ -30,7 +30,27 @@ interface DestinationRuleView {
 
 interface VirtualServiceView {
   hosts?: string[];
-  http?: Array<{ match?: Array<{ headers?: Record<string, Record<string, unknown>> }>; route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }> }>;
+  http?: Array<{ match?: Array<Record<string, unknown>>; route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }> }>;
+}
+
+interface ServiceEntryView {
+  hosts?: string[];
+  endpoints?: Array<{ address?: string; labels?: Record<string, string>; locality?: string }>;
+}
+
+/** HTTPMatchRequest conditions Istio accepts and the lab does not evaluate (the router never lets them match). */
+const UNMODELLED_MATCH_KEYS = ['scheme', 'authority', 'port', 'sourceLabels', 'gateways', 'queryParams', 'sourceNamespace'] as const;
+
+function matchOf(raw: Record<string, unknown>): HttpMatchSpec {
+  const m: HttpMatchSpec = {};
+  if (raw.uri) m.uri = structuredClone(raw.uri) as HttpMatchSpec['uri'];
+  if (raw.headers) m.headers = structuredClone(raw.headers) as HttpMatchSpec['headers'];
+  if (raw.withoutHeaders) m.withoutHeaders = structuredClone(raw.withoutHeaders) as HttpMatchSpec['withoutHeaders'];
+  if (raw.method) m.method = structuredClone(raw.method) as HttpMatchSpec['method'];
+  if (raw.ignoreUriCase === true) m.ignoreUriCase = true;
+  const unmodelled = UNMODELLED_MATCH_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== null);
+  if (unmodelled.length > 0) m.unmodelled = [...unmodelled];
+  return m;
 }
 
 function fullName(ruleHost: string, namespace: string): string {
@@ -83,13 +103,27 @@ export class LabRoutingSource implements RoutingConfigSource {
       .sort(byCreation);
     return services.flatMap((vs) =>
       ((vs.spec as VirtualServiceView).http ?? []).map((route) => ({
-        ...(route.match ? { match: structuredClone(route.match) as HttpRouteSpec['match'] } : {}),
+        ...(route.match ? { match: route.match.map(matchOf) } : {}),
         route: (route.route ?? []).map((r) => ({
           destination: { host: r.destination?.host ?? '', ...(r.destination?.subset ? { subset: r.destination.subset } : {}) },
           ...(r.weight !== undefined ? { weight: r.weight } : {}),
         })),
       })),
     );
+  }
+
+  serviceEntry(host: string): ServiceEntrySpec | null {
+    // ServiceEntry hosts are fully qualified (Istio refuses short names there); the oldest one wins.
+    const found = this.opts.store
+      .list(this.opts.meshScope, SERVICE_ENTRIES)
+      .filter((se) => ((se.spec as ServiceEntryView).hosts ?? []).includes(host))
+      .sort(byCreation)[0];
+    if (!found) return null;
+    const spec = found.spec as ServiceEntryView;
+    return {
+      hosts: [...(spec.hosts ?? [])],
+      endpoints: (spec.endpoints ?? []).map((e) => ({ address: e.address ?? '', labels: { ...(e.labels ?? {}) }, ...(e.locality ? { locality: e.locality } : {}) })),
+    };
   }
 
   replicas(cluster: string, namespace: string, deployment: string): { desired: number; ready: number } | null {

@@ -88,6 +88,18 @@ const probeSchema = z.object({
   rps: z.number().positive().default(DEFAULT_PROBE_RPS),
 });
 
+/**
+ * Istio objects the lab applies to its mesh control plane at start, through the twin's
+ * admission (a scenario's VirtualService, DestinationRule or ServiceEntry, as its document
+ * applies them). A DestinationRule named like a service replaces the one the lab seeds for it.
+ */
+const istioObjectSchema = z.object({
+  apiVersion: z.string().optional(),
+  kind: z.enum(['VirtualService', 'DestinationRule', 'ServiceEntry']),
+  metadata: z.object({ name, namespace: name.default('default') }),
+  spec: z.record(z.string(), z.unknown()),
+});
+
 const triggerLevel = z.enum(['CRITICAL', 'WARN', 'INFO']);
 
 export const errorRatioRuleSchema = z.object({
@@ -137,6 +149,8 @@ export const topologySchema = z.object({
   alarms: z.array(alarmRuleSchema).default([]),
   /** Every service an error-ratio rule watches, in every region, at DEFAULT_PROBE_RPS when omitted; `[]` for none. */
   probes: z.array(probeSchema).optional(),
+  /** Istio objects applied at start (see istioObjectSchema); none when omitted. */
+  istio: z.array(istioObjectSchema).default([]),
 }).superRefine((t, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const dupes = (items: Array<{ name: string }>, path: string) => {

@@ -1,10 +1,12 @@
-import type { EffectiveTrafficPolicy, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource } from '../../../../lab/dataplane/config-source';
+import type { EffectiveTrafficPolicy, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec } from '../../../../lab/dataplane/config-source';
 import type { Topology } from '../../../../lab/topology/schema';
 
 /** The control plane as plain maps: what the Kubernetes/ASM twins expose, without their storage. */
 export class InMemoryRoutingConfig implements RoutingConfigSource {
   readonly policies = new Map<string, EffectiveTrafficPolicy>();
   readonly routes = new Map<string, HttpRouteSpec[]>();
+  /** ServiceEntries by each of their hosts. */
+  readonly serviceEntries = new Map<string, ServiceEntrySpec>();
   private readonly deployments = new Map<string, { desired: number; ready: number }>();
   reads = 0;
 
@@ -23,6 +25,11 @@ export class InMemoryRoutingConfig implements RoutingConfigSource {
   httpRoutes(host: string): HttpRouteSpec[] {
     this.reads++;
     return this.routes.get(host) ?? [];
+  }
+
+  serviceEntry(host: string): ServiceEntrySpec | null {
+    this.reads++;
+    return this.serviceEntries.get(host) ?? null;
   }
 
   replicas(cluster: string, namespace: string, deployment: string): { desired: number; ready: number } | null {
