@@ -42,6 +42,26 @@ export const WORKLOAD_ENTRIES: ResourceType = {
   hasScale: false,
 };
 
+/** Template of the WorkloadEntries of one workload's VMs (Istio's WorkloadGroup, same versions as WorkloadEntry). */
+export const WORKLOAD_GROUPS: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'workloadgroups',
+  kind: 'WorkloadGroup',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
+/** Services outside the Kubernetes registry, or WorkloadEntries selected by `workloadSelector`. */
+export const SERVICE_ENTRIES: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'serviceentries',
+  kind: 'ServiceEntry',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
 export const DEPLOYMENTS: ResourceType = {
   group: 'apps',
   plural: 'deployments',
@@ -61,7 +81,7 @@ export const NODES: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, DEPLOYMENTS, NODES];
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS, SERVICE_ENTRIES, DEPLOYMENTS, NODES];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {
