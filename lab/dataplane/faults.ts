@@ -52,8 +52,9 @@ export interface Fault {
   region: string;
   service: string | null;
   version: string | null;
-  cluster: string | null;
-  workload: string | null;
+  /** Set only when the fault is narrowed to one cluster / workload. */
+  cluster?: string;
+  workload?: string;
   rate: number | null;
   latencyMs: number | null;
   createdAt: number;
@@ -158,8 +159,8 @@ export class FaultBook implements FaultEffects {
       region: spec.region,
       service: spec.service ?? null,
       version: spec.version ?? null,
-      cluster: spec.cluster ?? null,
-      workload: spec.workload ?? null,
+      ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
+      ...(spec.workload !== undefined ? { workload: spec.workload } : {}),
       rate: spec.rate ?? null,
       latencyMs: spec.latencyMs ?? null,
       createdAt: now,
@@ -214,7 +215,7 @@ export class FaultBook implements FaultEffects {
   }
 
   gatewayDown(region: string): boolean {
-    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null && f.cluster === null && f.workload === null) return true;
+    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null && f.cluster === undefined && f.workload === undefined) return true;
     return false;
   }
 
@@ -225,8 +226,8 @@ export class FaultBook implements FaultEffects {
     for (const f of this.faults.values()) {
       if (f.region !== region || (f.service !== null && f.service !== service) || (f.version !== null && f.version !== version)) continue;
       // A fault narrowed to a cluster or workload misses an endpoint that does not say where it is.
-      if (f.cluster !== null && f.cluster !== where?.cluster) continue;
-      if (f.workload !== null && f.workload !== where?.workload) continue;
+      if (f.cluster !== undefined && f.cluster !== where?.cluster) continue;
+      if (f.workload !== undefined && f.workload !== where?.workload) continue;
       if (f.kind === 'region-down') down = true;
       else if (f.kind === 'error-rate') ok *= 1 - (f.rate ?? 0);
       else if (f.kind === 'latency') addedLatencyMs += f.latencyMs ?? 0;

@@ -42,19 +42,23 @@ const regionSchema = z.strictObject({
   clusters: z.array(z.union([name, clusterSpecSchema])).min(1).optional(),
   /** Zone names, or `{ name, subzones: [...] }` for Istio's third locality level. */
   zones: z.array(z.union([name, zoneSpecSchema])).min(1),
+  /** Subzones by zone: the other way to write `{ name, subzones }` entries (and the parsed form). */
+  subzones: z.record(name, z.array(name).min(1)).optional(),
 }).superRefine((r, ctx) => {
   if (r.cluster !== undefined && r.clusters !== undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'give either cluster or clusters, not both' });
   if (r.cluster === undefined && r.clusters === undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'required (or cluster, for one)' });
+  const zoneNames = new Set(r.zones.map((z) => (typeof z === 'string' ? z : z.name)));
+  for (const zone of Object.keys(r.subzones ?? {})) {
+    if (!zoneNames.has(zone)) ctx.addIssue({ code: 'custom', path: ['subzones', zone], message: `zone ${zone} is not in the region's zones` });
+  }
 }).transform((r) => {
   const clusters = r.clusters ?? (r.cluster !== undefined ? [r.cluster] : []);
   const specs = clusters.map((c) => (typeof c === 'string' ? { name: c, kind: 'ack' as ClusterKind } : c));
-  const subzones: Record<string, string[]> = {};
+  const subzones: Record<string, string[]> = { ...(r.subzones ?? {}) };
   for (const z of r.zones) if (typeof z !== 'string') subzones[z.name] = z.subzones;
   return {
     name: r.name,
     displayName: r.displayName,
-    /** The region's first cluster: where a one-cluster reader (seeded nodes, old callers) looks. */
-    cluster: specs[0]?.name ?? '',
     clusters: specs,
     zones: r.zones.map((z) => (typeof z === 'string' ? z : z.name)),
     /** Subzones of each zone that has them. */
