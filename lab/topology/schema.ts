@@ -39,17 +39,18 @@ const regionSchema = z.strictObject({
   /** One-cluster shorthand for `clusters: [name]`. */
   cluster: name.optional(),
   /** Several clusters in one region (ASM's same-VPC multi-cluster): a name, or `{ name, kind }`. */
-  clusters: z.array(z.union([name, clusterSpecSchema])).min(1).optional(),
+  clusters: z.array(z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), clusterSpecSchema)).min(1).optional(),
   /** Zone names, or `{ name, subzones: [...] }` for Istio's third locality level. */
-  zones: z.array(z.union([name, zoneSpecSchema])).min(1),
+  zones: z.array(z.union([name, zoneSpecSchema], { error: 'must be a zone name or { name, subzones: [...] }' })).min(1),
   /** Subzones by zone: the other way to write `{ name, subzones }` entries (and the parsed form). */
   subzones: z.record(name, z.array(name).min(1)).optional(),
 }).superRefine((r, ctx) => {
-  if (r.cluster !== undefined && r.clusters !== undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'give either cluster or clusters, not both' });
-  if (r.cluster === undefined && r.clusters === undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'required (or cluster, for one)' });
+  // Aborting (continue: false): the topology-wide checks read the transformed region, which a bad one never gets to.
+  if (r.cluster !== undefined && r.clusters !== undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'give either cluster or clusters, not both', continue: false });
+  if (r.cluster === undefined && r.clusters === undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'required (or cluster, for one)', continue: false });
   const zoneNames = new Set(r.zones.map((z) => (typeof z === 'string' ? z : z.name)));
   for (const zone of Object.keys(r.subzones ?? {})) {
-    if (!zoneNames.has(zone)) ctx.addIssue({ code: 'custom', path: ['subzones', zone], message: `zone ${zone} is not in the region's zones` });
+    if (!zoneNames.has(zone)) ctx.addIssue({ code: 'custom', path: ['subzones', zone], message: `zone ${zone} is not in the region's zones`, continue: false });
   }
 }).transform((r) => {
   const clusters = r.clusters ?? (r.cluster !== undefined ? [r.cluster] : []);
@@ -103,6 +104,8 @@ const deploymentSchema = z.strictObject({
  * its own; a Kubernetes Service (the lab's service `app: <name>`) or a ServiceEntry's
  * workloadSelector picks it by those labels, as Istio does.
  */
+const LOCALITY = /^[a-z0-9-]+\/[a-z0-9-]+(\/[a-z0-9-]+)?$/;
+
 const workloadEntrySchema = z.strictObject({
   name,
   namespace: name.default('default'),
@@ -112,7 +115,7 @@ const workloadEntrySchema = z.strictObject({
   version: name,
   address: z.string().min(1),
   /** `region/zone[/subzone]` (Istio's spec.locality). */
-  locality: z.string().regex(/^[a-z0-9-]+\/[a-z0-9-]+(\/[a-z0-9-]+)?$/, 'must be region/zone or region/zone/subzone'),
+  locality: z.string().regex(LOCALITY, 'must be region/zone or region/zone/subzone'),
   /** Envoy's load balancing weight of the endpoint (spec.weight); 1 when omitted. */
   weight: z.number().int().min(1).max(4_294_967_295).optional(),
   labels: z.record(z.string(), z.string()).default({}),
@@ -304,9 +307,12 @@ export const topologySchema = z.strictObject({
     if (w.group !== undefined && !groups.has(`${w.namespace}/${w.group}`)) issue(['workloadEntries', i, 'group'], `unknown workload group ${w.namespace}/${w.group}`);
     const [region = '', zone = '', subzone] = w.locality.split('/');
     const r = regionByName.get(region);
-    if (!r) issue(['workloadEntries', i, 'locality'], `unknown region ${region}`);
-    else if (!r.zones.includes(zone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} is not in ${region}`);
-    else if (subzone !== undefined && !(r.subzones[zone] ?? []).includes(subzone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} has no subzone ${subzone}`);
+    // A malformed locality has its own message (the regex): no further guess at its parts.
+    if (LOCALITY.test(w.locality)) {
+      if (!r) issue(['workloadEntries', i, 'locality'], `unknown region ${region}`);
+      else if (!r.zones.includes(zone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} is not in ${region}`);
+      else if (subzone !== undefined && !(r.subzones[zone] ?? []).includes(subzone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} has no subzone ${subzone}`);
+    }
     const key = `${w.namespace}/${w.name}`;
     if (entryKeys.has(key)) issue(['workloadEntries', i, 'name'], `duplicate workload entry ${key}`);
     entryKeys.add(key);
