@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { ValidationError } from '../../../shared/core/errors';
 import type { LocalityLbSettingInput } from '../../../shared/core/mesh-validation';
 import { LabDataPlane } from '../../../lab/dataplane/engine';
-import { FaultBook, faultSpecSchema, faultTargetProblems } from '../../../lab/dataplane/faults';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { labApiHandler } from '../../../lab/dataplane/api';
+import { FaultBook, deploymentsForFault, faultSpecSchema, faultTargetProblems } from '../../../lab/dataplane/faults';
 import { layoutEndpoints } from '../../../lab/dataplane/locality-lb';
 import type { Pod } from '../../../lab/dataplane/endpoints';
 import { MESH_SCOPE, startLabControlPlane, type LabControlPlane } from '../../../lab/k8s/control-plane';
@@ -213,6 +216,35 @@ describe('ASM same-VPC multi-cluster Bookinfo (reviews v1/v2 in m1c1, v3 in m1c2
       .toEqual(['cluster: m2c1 is not a cluster of cn-hangzhou (m1c1, m1c2)']);
     expect(faultSpecSchema.safeParse({ kind: 'error-rate', region: 'cn-hangzhou', rate: 1, clusters: ['m1c2'] }).success).toBe(false);
   });
+});
+
+test('the lab API takes a fault narrowed to a cluster (201, listed with it) and refuses a cluster outside the region (400 naming the field, nothing injected); scale-to-zero scales only that cluster', async () => {
+  const lab = await twinLab(SAME_VPC, failoverBothWays);
+  const handle = labApiHandler({ topology: lab.topology, dataPlane: lab.dataPlane, faults: lab.faults, onError: () => undefined });
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/lab/v1/faults`;
+  const post = async (body: unknown) => {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as { fault?: Record<string, unknown>; error?: { message: string } } };
+  };
+  try {
+    const bad = await post({ kind: 'latency', region: 'cn-hangzhou', cluster: 'm2c1', latencyMs: 50 });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error?.message).toBe('cluster: m2c1 is not a cluster of cn-hangzhou (m1c1, m1c2)');
+    const typo = await post({ kind: 'latency', region: 'cn-hangzhou', clusterName: 'm1c2', latencyMs: 50 });
+    expect(typo.status).toBe(400);
+    expect(typo.json.error?.message).toContain('clusterName');
+    expect(lab.faults.list()).toEqual([]);
+
+    const ok = await post({ kind: 'latency', region: 'cn-hangzhou', cluster: 'm1c2', latencyMs: 50 });
+    expect(ok.status).toBe(201);
+    expect(ok.json.fault).toMatchObject({ kind: 'latency', region: 'cn-hangzhou', cluster: 'm1c2', service: null });
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  expect(deploymentsForFault(lab.topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'ratings', cluster: 'm1c2' })).toEqual([{ cluster: 'm1c2', namespace: 'default', name: 'ratings-v1', replicas: 1 }]);
+  expect(deploymentsForFault(lab.topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'ratings' }).map((d) => d.cluster)).toEqual(['m1c1', 'm1c2']);
 });
 
 describe('serverless (ASK virtual nodes), external cluster and VM WorkloadEntries', () => {
