@@ -14,6 +14,7 @@ import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
 import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS } from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
+import { SUBZONE_ANNOTATION, ZONES_ANNOTATION } from './k8s/pod-view';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
@@ -97,6 +98,18 @@ export function seededFailover(policyYaml: string): LocalityLbSettingInput | nul
   return failover.length > 0 ? { enabled: true, failover } : null;
 }
 
+/**
+ * Where the data plane places a deployment's pods, so the Pods the twin lists sit on the same
+ * zones. Left off when the pod view's default (the nodes' zones in name order) already agrees,
+ * so a default lab's Deployments carry exactly the annotations they always had.
+ */
+function placement(topology: Topology, d: Topology['deployments'][number]): Record<string, string> {
+  const regionZones = topology.regions.find((r) => r.clusters.some((c) => c.name === d.cluster))?.zones ?? [];
+  const zones = d.zones ?? regionZones;
+  const agrees = zones.join(',') === [...regionZones].sort().join(',');
+  return { ...(!agrees ? { [ZONES_ANNOTATION]: zones.join(',') } : {}), ...(d.subzone ? { [SUBZONE_ANNOTATION]: d.subzone } : {}) };
+}
+
 export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
@@ -106,7 +119,7 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
     });
     cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({
       ...current,
-      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay) } },
+      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay), ...placement(topology, d) } },
     }));
   }
   // One node per zone (and subzone) in each cluster, labelled as ACK labels its nodes: the

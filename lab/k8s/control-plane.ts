@@ -13,7 +13,8 @@ import { destinationRuleAdmission, virtualServiceAdmission, workloadEntryAdmissi
 import { K8sApi } from './k8s-api';
 import { renderKubeconfig } from './kubeconfig-yaml';
 import { ObjectStore } from './object-store';
-import { DEPLOYMENTS, DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
+import { DEPLOYMENTS, DESTINATION_RULES, PODS, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
+import { podView } from './pod-view';
 import { LabRoutingSource } from './routing-source';
 
 /**
@@ -77,7 +78,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
   store.setBehavior(WORKLOAD_ENTRIES, workloadEntryAdmission);
   const access = new K8sAccess();
   access.grant(opts.token, { subject: 'regionshift' });
-  const k8s = new K8sApi(store, access);
+  const k8s = new K8sApi(store, access, new Map([[PODS, podView(store, pods)]]));
   const authenticator = new PopAuthenticator([
     { accessKeyId: opts.accessKeyId, accessKeySecret: opts.accessKeySecret, ...(opts.securityToken ? { securityToken: opts.securityToken } : {}) },
   ]);

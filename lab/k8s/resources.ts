@@ -81,7 +81,17 @@ export const NODES: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS, SERVICE_ENTRIES, DEPLOYMENTS, NODES];
+/** Pods: core group, namespaced; served read-only, derived from the Deployments (see pod-view.ts). */
+export const PODS: ResourceType = {
+  group: '',
+  plural: 'pods',
+  kind: 'Pod',
+  versions: ['v1'],
+  unconditionalUpdate: true,
+  hasScale: false,
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS, SERVICE_ENTRIES, DEPLOYMENTS, NODES, PODS];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {

@@ -187,6 +187,9 @@ describe('ASM same-VPC multi-cluster Bookinfo (reviews v1/v2 in m1c1, v3 in m1c2
 
   test('reviews v1 and v2 scaled to 0 in m1c1: the same region\'s other cluster (m1c2, v3) takes reviews before cn-shanghai', async () => {
     const lab = await twinLab(SAME_VPC, failoverBothWays);
+    // m1c2's pods sit on its cn-hangzhou-i node, where the data plane places them (the zones the topology gives).
+    const v3 = (await lab.k8s('GET', '/m1c2/api/v1/pods?labelSelector=version%3Dv3')).json.items as Array<{ metadata: { name: string }; spec: { nodeName: string } }>;
+    expect(v3.map((p) => [p.metadata.name, p.spec.nodeName])).toEqual([['reviews-v3-0', 'node-cn-hangzhou-i']]);
     for (const d of ['reviews-v1', 'reviews-v2']) {
       const res = await lab.k8s('PATCH', `/m1c1/apis/apps/v1/namespaces/default/deployments/${d}`, { spec: { replicas: 0 } }, 'application/merge-patch+json');
       expect(res.status).toBe(200);
@@ -270,6 +273,30 @@ describe('serverless (ASK virtual nodes), external cluster and VM WorkloadEntrie
     ]);
     expect((await items('/mesh/apis/networking.istio.io/v1/namespaces/default/workloadgroups')).map((g) => g.spec)).toEqual([{ metadata: { labels: { app: 'reviews', version: 'v3' } }, template: {} }]);
     expect((await items('/mesh/apis/networking.istio.io/v1beta1/namespaces/vms/serviceentries')).map((s) => s.spec.workloadSelector)).toEqual([{ labels: { 'vm-pool': 'reviews' } }]);
+  });
+
+  test('Pods are served read-only, derived from the Deployments: ECI pods on virtual nodes, external pods on their rack, readiness by startup delay', async () => {
+    const lab = await twinLab(SERVERLESS_AND_VM, null);
+    type PodItem = { metadata: { name: string; labels: Record<string, string> }; spec: { nodeName?: string }; status: { phase: string } };
+    const pods = async (path: string) => ((await lab.k8s('GET', path)).json.items as PodItem[]).map((p) => [p.metadata.name, p.spec.nodeName, p.status.phase]);
+
+    expect(await pods('/ask-hangzhou/api/v1/namespaces/default/pods')).toEqual([
+      ['reviews-v1-0', 'virtual-kubelet-cn-hangzhou-h', 'Running'],
+      ['reviews-v1-1', 'virtual-kubelet-cn-hangzhou-i', 'Running'],
+    ]);
+    expect(await pods('/idc-shanghai/api/v1/pods?labelSelector=app%3Dreviews')).toEqual([
+      ['reviews-v2-0', 'node-cn-shanghai-e-rack-1', 'Running'],
+      ['reviews-v2-1', 'node-cn-shanghai-e-rack-1', 'Running'],
+    ]);
+    const one = await lab.k8s('GET', '/ask-hangzhou/api/v1/namespaces/default/pods/reviews-v1-1');
+    expect(one.status).toBe(200);
+    expect((one.json.metadata as { labels: Record<string, string> }).labels).toEqual({ app: 'reviews', version: 'v1' });
+    expect((await lab.k8s('GET', '/ask-hangzhou/api/v1/namespaces/default/pods/reviews-v1-7')).status).toBe(404);
+    expect((await lab.k8s('DELETE', '/ask-hangzhou/api/v1/namespaces/default/pods/reviews-v1-0')).status).toBe(405);
+
+    // A scale-up: the new ECI pod waits out its startup delay (30s; the clock has not moved).
+    expect((await lab.k8s('PATCH', '/ask-hangzhou/apis/apps/v1/namespaces/default/deployments/reviews-v1', { spec: { replicas: 3 } }, 'application/merge-patch+json')).status).toBe(200);
+    expect((await pods('/ask-hangzhou/api/v1/pods'))[2]).toEqual(['reviews-v1-2', 'virtual-kubelet-cn-hangzhou-h', 'Pending']);
   });
 
   test('locality off: reviews spread by endpoint weight over ECI pods, the external cluster\'s pods and both VMs (7,000 requests)', async () => {
