@@ -93,7 +93,7 @@ export function loadLabWorld(args: LabArgs): { topology: Topology; policy: Polic
   } catch (err) {
     throw new ValidationError([`${pLabel} ${args.policyFile}: ${(err as Error).message.replace(/\s*\n\s*/g, '; ')}`]);
   }
-  const clusters = new Set(topology.regions.map((r) => r.cluster));
+  const clusters = new Set(topology.regions.flatMap((r) => r.clusters.map((c) => c.name)));
   const missing = Object.entries(policy.regions).flatMap(([region, r]) => r.clusters.filter((c) => !clusters.has(c.id)).map((c) => `regions.${region}: cluster ${c.id} is not in the topology`));
   // A region the policy does not name would carry traffic the product never shifts.
   for (const r of topology.regions) if (!policy.regions[r.name]) missing.push(`regions: no entry for the topology's region ${r.name}`);

@@ -41,7 +41,7 @@ process.stdout.write(
     tickMs: lab.tickMs,
     policy: loadPolicyYaml(lab.policyYaml),
     policySource: args.policyFrom === 'default' ? policyFile : `${policyFile} (${args.policyFrom})`,
-    topology: { source: args.topologyFrom === 'default' ? topologyFile : `${topologyFile} (${args.topologyFrom})`, regions: lab.topology.regions.map((r) => `${r.name} (${r.cluster})`), gateways: lab.topology.gateways.map((g) => g.name), istioObjects: lab.topology.istio.map((o) => `${o.kind} ${o.metadata.name}`) },
+    topology: { source: args.topologyFrom === 'default' ? topologyFile : `${topologyFile} (${args.topologyFrom})`, regions: lab.topology.regions.map((r) => `${r.name} (${r.clusters.map((c) => c.name).join(", ")})`), gateways: lab.topology.gateways.map((g) => g.name), istioObjects: lab.topology.istio.map((o) => `${o.kind} ${o.metadata.name}`) },
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
     outlierDetection: lab.outlierDetection,

@@ -12,8 +12,9 @@ import { LabDataPlane } from './dataplane/engine';
 import { FaultBook, deploymentsForFault, type FaultEvent } from './dataplane/faults';
 import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
-import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, VIRTUAL_SERVICES } from './k8s/resources';
+import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS } from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
+import { SUBZONE_ANNOTATION, ZONES_ANNOTATION } from './k8s/pod-view';
 import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
@@ -99,6 +100,18 @@ export function seededFailover(policyYaml: string): LocalityLbSettingInput | nul
 }
 
 /**
+ * Where the data plane places a deployment's pods, so the Pods the twin lists sit on the same
+ * zones. Left off when the pod view's default (the nodes' zones in name order) already agrees,
+ * so a default lab's Deployments carry exactly the annotations they always had.
+ */
+function placement(topology: Topology, d: Topology['deployments'][number]): Record<string, string> {
+  const regionZones = topology.regions.find((r) => r.clusters.some((c) => c.name === d.cluster))?.zones ?? [];
+  const zones = d.zones ?? regionZones;
+  const agrees = zones.join(',') === [...regionZones].sort().join(',');
+  return { ...(!agrees ? { [ZONES_ANNOTATION]: zones.join(',') } : {}), ...(d.subzone ? { [SUBZONE_ANNOTATION]: d.subzone } : {}) };
+}
+
+/**
  * The services a lab policy scopes (`scopes.services`), read defensively: their seeded rules are
  * handed to the product (label app.kubernetes.io/managed-by: regionshift), as an operator does on
  * ASM so that a scope can set the host's own locality on its existing rule. Without scopes, none.
@@ -117,17 +130,49 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
     });
     cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({
       ...current,
-      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay) } },
+      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay), ...placement(topology, d) } },
     }));
   }
-  // One node per zone in each cluster, labelled as ACK labels its nodes: the locality Istio gives their pods.
+  // One node per zone (and subzone) in each cluster, labelled as ACK labels its nodes: the
+  // locality Istio gives their pods. An ASK (serverless) cluster has virtual nodes instead, as
+  // ECI's virtual kubelet registers them: `type: virtual-kubelet` and its NoSchedule taint.
   for (const r of topology.regions) {
-    for (const zone of r.zones) {
-      cp.store.create(r.cluster, NODES, '', {
-        metadata: { name: `node-${zone}`, labels: { 'topology.kubernetes.io/region': r.name, 'topology.kubernetes.io/zone': zone } },
-        spec: {},
-      });
+    for (const c of r.clusters) {
+      for (const zone of r.zones) {
+        for (const subzone of r.subzones[zone] ?? [null]) {
+          const virtual = c.kind === 'ask';
+          const labels: Record<string, string> = { 'topology.kubernetes.io/region': r.name, 'topology.kubernetes.io/zone': zone };
+          if (subzone !== null) labels['topology.istio.io/subzone'] = subzone;
+          if (virtual) labels.type = 'virtual-kubelet';
+          cp.store.create(c.name, NODES, '', {
+            metadata: { name: `${virtual ? 'virtual-kubelet' : 'node'}-${zone}${subzone !== null ? `-${subzone}` : ''}`, labels },
+            spec: virtual ? { taints: [{ key: 'virtual-kubelet.io/provider', value: 'alibabacloud', effect: 'NoSchedule' }] } : {},
+          });
+        }
+      }
     }
+  }
+  // VMs as Istio declares them, in the mesh's control plane (ASM keeps Istio resources there).
+  for (const g of topology.workloadGroups) {
+    cp.store.create(MESH_SCOPE, WORKLOAD_GROUPS, g.namespace, { metadata: { name: g.name }, spec: { metadata: { labels: g.labels }, template: {} } });
+  }
+  for (const w of topology.workloadEntries) {
+    const group = topology.workloadGroups.find((g) => g.name === w.group && g.namespace === w.namespace);
+    cp.store.create(MESH_SCOPE, WORKLOAD_ENTRIES, w.namespace, {
+      metadata: { name: w.name },
+      spec: {
+        address: w.address,
+        labels: { ...(group?.labels ?? {}), app: w.service, version: w.version, ...w.labels },
+        locality: w.locality,
+        ...(w.weight !== undefined ? { weight: w.weight } : {}),
+      },
+    });
+  }
+  for (const e of topology.serviceEntries) {
+    cp.store.create(MESH_SCOPE, SERVICE_ENTRIES, e.namespace, {
+      metadata: { name: e.name },
+      spec: { hosts: [`${e.service}.${e.namespace}.svc.cluster.local`], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }], workloadSelector: { labels: e.workloadSelector.labels } },
+    });
   }
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
   const ownRules = new Set(topology.istio.filter((o) => o.kind === 'DestinationRule').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
@@ -176,7 +221,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const topology = topologySchema.parse(parseYaml(readFileSync(opts.topologyFile ?? 'lab/topology/bookinfo.yaml', 'utf8')));
   const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
-  const clusters = topology.regions.map((r) => r.cluster);
+  const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));
   const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy);
   const controlPlane = await startLabControlPlane({
     clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500,

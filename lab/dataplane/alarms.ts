@@ -214,7 +214,7 @@ export class AlarmEvaluator {
 
   private regionOfCluster(cluster: string): Topology['regions'][number] {
     // Checked at construction by alarmRuleProblems.
-    return this.opts.topology.regions.find((r) => r.cluster === cluster) as Topology['regions'][number];
+    return this.opts.topology.regions.find((r) => r.clusters.some((c) => c.name === cluster)) as Topology['regions'][number];
   }
 }
 
@@ -227,7 +227,7 @@ export function alarmRuleProblems(topology: Topology, rule: AlarmRule): string[]
     if (!topology.services.some((s) => s.name === rule.service)) problems.push(`${at}.service: unknown service ${rule.service}`);
     return problems;
   }
-  return topology.regions.some((r) => r.cluster === rule.cluster) ? [] : [`${at}.cluster: unknown cluster ${rule.cluster}`];
+  return topology.regions.some((r) => r.clusters.some((c) => c.name === rule.cluster)) ? [] : [`${at}.cluster: unknown cluster ${rule.cluster}`];
 }
 
 function firstBoundary(now: number, period: number): number {

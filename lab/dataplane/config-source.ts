@@ -66,6 +66,21 @@ export interface ServiceEntrySpec {
   endpoints: Array<{ address: string; labels: Record<string, string>; locality?: string }>;
 }
 
+/** A WorkloadEntry as the data plane routes to it: an endpoint with its own locality and weight. */
+export interface WorkloadEntryEndpoint {
+  namespace: string;
+  name: string;
+  address: string;
+  labels: Record<string, string>;
+  locality: { region: string; zone: string; subzone?: string };
+  /** spec.weight, 1 when unset (Envoy's default endpoint weight). */
+  weight: number;
+  /** `topology.istio.io/cluster` from its labels, '' for a VM beside no cluster. */
+  cluster: string;
+  /** A ServiceEntry's workloadSelector picked it, or the Kubernetes Service's selector (`app`); the latter only counts in the service's namespace. */
+  selectedBy: 'service-entry' | 'service-labels';
+}
+
 export interface RoutingConfigSource {
   trafficPolicy(host: string): EffectiveTrafficPolicy;
   /** VirtualService http routes for a host, in order; empty when none is defined. */
@@ -77,4 +92,10 @@ export interface RoutingConfigSource {
    * passed their startup delay (status.readyReplicas). Null when the Deployment does not exist.
    */
   replicas(cluster: string, namespace: string, deployment: string): { desired: number; ready: number } | null;
+  /**
+   * WorkloadEntries that are endpoints of a host: those a ServiceEntry for it selects by its
+   * workloadSelector, and those whose labels match the host's Kubernetes Service selector
+   * (`app: <service>`) in the service's namespace. Absent: the source has none.
+   */
+  workloadEntries?(host: string): WorkloadEntryEndpoint[];
 }

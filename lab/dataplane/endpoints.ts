@@ -1,10 +1,16 @@
-import type { Topology } from '../topology/schema';
-import type { RoutingConfigSource } from './config-source';
+import type { ClusterKind, Topology } from '../topology/schema';
+import type { RoutingConfigSource, WorkloadEntryEndpoint } from './config-source';
 
-/** Where a proxy runs: Istio's locality, without subzones (the lab never uses them). */
+/** Where a proxy runs: Istio's locality. `subzone` is absent (or '') where the topology has none. */
 export interface Locality {
   region: string;
   zone: string;
+  subzone?: string;
+}
+
+/** `region/zone`, or `region/zone/subzone` when there is one: how Envoy's locality reads. */
+export function localityKey(l: Locality): string {
+  return l.subzone ? `${l.region}/${l.zone}/${l.subzone}` : `${l.region}/${l.zone}`;
 }
 
 /** One pod of a deployment: an endpoint of its service's host. */
@@ -19,6 +25,13 @@ export interface Pod extends Locality {
   labels: Readonly<Record<string, string>>;
   /** `region/service/version`, the key results and metrics report a hop under. */
   servedKey: string;
+  /**
+   * What the endpoint is: an ACK pod on an ECS node, an ECI pod on a virtual node (`ask`
+   * clusters), a pod of an external cluster, or a VM declared as a WorkloadEntry.
+   */
+  kind?: ClusterKind | 'workload-entry';
+  /** Envoy's endpoint load-balancing weight (WorkloadEntry spec.weight); 1 when absent. */
+  weight?: number;
 }
 
 interface DeploymentPods {
@@ -32,6 +45,8 @@ interface DeploymentPods {
   service: string;
   version: string;
   labels: Record<string, string>;
+  subzone: string | undefined;
+  kind: ClusterKind;
 }
 
 export function labelsMatch(labels: Readonly<Record<string, string>>, selector: Readonly<Record<string, string>>): boolean {
@@ -46,11 +61,14 @@ export function labelsMatch(labels: Readonly<Record<string, string>>, selector: 
  */
 export class PodDirectory {
   private readonly byService = new Map<string, DeploymentPods[]>();
+  /** Namespaces a service's Kubernetes Service exists in (those of its deployments; `default` when it has none). */
+  private readonly namespaces = new Map<string, Set<string>>();
 
   constructor(topology: Topology) {
-    const regionByCluster = new Map(topology.regions.map((r) => [r.cluster, r]));
+    const regionByCluster = new Map(topology.regions.flatMap((r) => r.clusters.map((c) => [c.name, { region: r, kind: c.kind }] as const)));
     for (const d of topology.deployments) {
-      const region = regionByCluster.get(d.cluster);
+      const found = regionByCluster.get(d.cluster);
+      const region = found?.region;
       if (!region) continue; // schema guarantees it; kept total for type narrowing
       const entry: DeploymentPods = {
         cluster: d.cluster,
@@ -62,7 +80,12 @@ export class PodDirectory {
         service: d.service,
         version: d.version,
         labels: { app: d.service, version: d.version, ...d.labels },
+        subzone: d.subzone,
+        kind: found?.kind ?? 'ack',
       };
+      const ns = this.namespaces.get(d.service) ?? new Set<string>();
+      ns.add(d.namespace);
+      this.namespaces.set(d.service, ns);
       const list = this.byService.get(d.service) ?? [];
       list.push(entry);
       this.byService.set(d.service, list);
@@ -77,7 +100,41 @@ export class PodDirectory {
       const ready = config.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0;
       for (let i = 0; i < ready; i++) out.push(this.pod(d, i));
     }
+    // VMs and other WorkloadEntries the control plane holds for this host, selected by label (and
+    // the subset's labels) as Istio selects them; read per batch, so one created over the API counts.
+    for (const we of config.workloadEntries?.(service) ?? []) {
+      if (selector && !labelsMatch(we.labels, selector)) continue;
+      if (we.selectedBy === 'service-labels' && !(this.namespaces.get(service) ?? new Set(['default'])).has(we.namespace)) continue;
+      out.push(this.workloadEntry(service, we));
+    }
     return out;
+  }
+
+  private readonly entries = new Map<string, { source: WorkloadEntryEndpoint; pod: Pod }>();
+
+  /** One endpoint object per WorkloadEntry while it is unchanged, so outlier state follows it. */
+  private workloadEntry(service: string, we: WorkloadEntryEndpoint): Pod {
+    const id = `we/${we.namespace}/${we.name}`;
+    const cached = this.entries.get(`${service}|${id}`);
+    if (cached && JSON.stringify(cached.source) === JSON.stringify(we)) return cached.pod;
+    const version = we.labels.version ?? '';
+    const pod: Pod = {
+      id,
+      cluster: we.cluster,
+      namespace: we.namespace,
+      deployment: we.name,
+      service,
+      version,
+      region: we.locality.region,
+      zone: we.locality.zone,
+      ...(we.locality.subzone ? { subzone: we.locality.subzone } : {}),
+      labels: we.labels,
+      servedKey: `${we.locality.region}/${service}/${version}`,
+      kind: 'workload-entry',
+      weight: we.weight,
+    };
+    this.entries.set(`${service}|${id}`, { source: structuredClone(we), pod });
+    return pod;
   }
 
   private pod(d: DeploymentPods, index: number): Pod {
@@ -93,8 +150,10 @@ export class PodDirectory {
         version: d.version,
         region: d.region,
         zone,
+        ...(d.subzone ? { subzone: d.subzone } : {}),
         labels: d.labels,
         servedKey: `${d.region}/${d.service}/${d.version}`,
+        ...(d.kind !== 'ack' ? { kind: d.kind } : {}),
       };
       d.pods[index] = pod;
     }

@@ -289,7 +289,7 @@ export class LabDataPlane {
   /** A pod answers one hop: its faults, its own work and its calls down the graph; measured and tallied. */
   private serve(caller: Caller, pod: Pod, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
     const net = this.networkMs(caller.locality, pod);
-    const effect = this.faults.effectOn(pod.region, pod.service, pod.version);
+    const effect = this.faults.effectOn(pod.region, pod.service, pod.version, { cluster: pod.cluster, workload: pod.deployment });
     let status = 200;
     let latencyMs = net;
     if (effect.down) {

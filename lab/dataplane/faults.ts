@@ -21,6 +21,10 @@ export const faultSpecSchema = z.object({
    */
   service: z.string().min(1).optional(),
   version: z.string().min(1).optional(),
+  /** Only the endpoints of this cluster of the region (several clusters share a region). */
+  cluster: z.string().min(1).optional(),
+  /** Only this workload: a Deployment's name, or a WorkloadEntry's (a VM). */
+  workload: z.string().min(1).optional(),
   /** error-rate: fraction of requests answered 500, in (0, 1]. */
   rate: z.number().gt(0).max(1).optional(),
   /** latency: milliseconds added to every request the pods answer. */
@@ -48,6 +52,9 @@ export interface Fault {
   region: string;
   service: string | null;
   version: string | null;
+  /** Set only when the fault is narrowed to one cluster / workload. */
+  cluster?: string;
+  workload?: string;
   rate: number | null;
   latencyMs: number | null;
   createdAt: number;
@@ -65,8 +72,14 @@ export interface HopFaultEffect {
 export const NO_FAULT: HopFaultEffect = Object.freeze({ down: false, errorRate: 0, addedLatencyMs: 0 });
 
 /** What the data plane asks on each hop and at each gateway. */
+/** Which endpoint answers: its cluster ('' for a VM beside none) and workload (Deployment or WorkloadEntry name). */
+export interface EndpointIdentity {
+  cluster: string;
+  workload: string;
+}
+
 export interface FaultEffects {
-  effectOn(region: string, service: string, version: string): HopFaultEffect;
+  effectOn(region: string, service: string, version: string, where?: EndpointIdentity): HopFaultEffect;
   gatewayDown(region: string): boolean;
   /** Called before each batch, so faults with a duration end on time by the Clock. */
   expire?(): void;
@@ -83,6 +96,13 @@ export function faultTargetProblems(topology: Topology, spec: FaultSpec): string
     const svc = topology.services.find((s) => s.name === spec.service);
     if (!svc) problems.push(`service: unknown service ${spec.service}`);
     else if (spec.version !== undefined && !svc.versions.includes(spec.version)) problems.push(`version: ${spec.service} has no version ${spec.version}`);
+  }
+  const region = topology.regions.find((r) => r.name === spec.region);
+  if (spec.cluster !== undefined && region && !region.clusters.some((c) => c.name === spec.cluster)) {
+    problems.push(`cluster: ${spec.cluster} is not a cluster of ${spec.region} (${region.clusters.map((c) => c.name).join(', ')})`);
+  }
+  if (spec.workload !== undefined && !topology.deployments.some((d) => d.name === spec.workload) && !topology.workloadEntries.some((w) => w.name === spec.workload)) {
+    problems.push(`workload: no deployment or workload entry named ${spec.workload}`);
   }
   if (problems.length === 0 && spec.kind === 'scale-to-zero' && deploymentsForFault(topology, spec).length === 0) {
     const what = spec.version === undefined ? spec.service : `${spec.service} ${spec.version}`;
@@ -106,13 +126,15 @@ export interface FaultDeployment {
  */
 export function deploymentsForFault(
   topology: Topology,
-  fault: { kind: Fault['kind']; region: string; service?: string | null; version?: string | null },
+  fault: { kind: Fault['kind']; region: string; service?: string | null; version?: string | null; cluster?: string | null; workload?: string | null },
 ): FaultDeployment[] {
   if (fault.kind !== 'scale-to-zero') return [];
-  const clusters = new Set(topology.regions.filter((r) => r.name === fault.region).map((r) => r.cluster));
+  const clusters = new Set(topology.regions.filter((r) => r.name === fault.region).flatMap((r) => r.clusters.map((c) => c.name)));
   const matches = (d: DeploymentSpec) => clusters.has(d.cluster)
     && ((fault.service ?? null) === null || d.service === fault.service)
-    && ((fault.version ?? null) === null || d.version === fault.version);
+    && ((fault.version ?? null) === null || d.version === fault.version)
+    && ((fault.cluster ?? null) === null || d.cluster === fault.cluster)
+    && ((fault.workload ?? null) === null || d.name === fault.workload);
   return topology.deployments.filter(matches).map((d) => ({ cluster: d.cluster, namespace: d.namespace, name: d.name, replicas: d.replicas }));
 }
 
@@ -137,6 +159,8 @@ export class FaultBook implements FaultEffects {
       region: spec.region,
       service: spec.service ?? null,
       version: spec.version ?? null,
+      ...(spec.cluster !== undefined ? { cluster: spec.cluster } : {}),
+      ...(spec.workload !== undefined ? { workload: spec.workload } : {}),
       rate: spec.rate ?? null,
       latencyMs: spec.latencyMs ?? null,
       createdAt: now,
@@ -179,28 +203,31 @@ export class FaultBook implements FaultEffects {
     return () => this.listeners.delete(listener);
   }
 
-  effectOn(region: string, service: string, version: string): HopFaultEffect {
+  effectOn(region: string, service: string, version: string, where?: EndpointIdentity): HopFaultEffect {
     if (this.faults.size === 0) return NO_FAULT;
-    const key = `${region}|${service}|${version}`;
+    const key = `${region}|${service}|${version}|${where?.cluster ?? ''}|${where?.workload ?? ''}`;
     let effect = this.effects.get(key);
     if (!effect) {
-      effect = this.combine(region, service, version);
+      effect = this.combine(region, service, version, where);
       this.effects.set(key, effect);
     }
     return effect;
   }
 
   gatewayDown(region: string): boolean {
-    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null) return true;
+    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null && f.cluster === undefined && f.workload === undefined) return true;
     return false;
   }
 
-  private combine(region: string, service: string, version: string): HopFaultEffect {
+  private combine(region: string, service: string, version: string, where?: EndpointIdentity): HopFaultEffect {
     let down = false;
     let ok = 1;
     let addedLatencyMs = 0;
     for (const f of this.faults.values()) {
       if (f.region !== region || (f.service !== null && f.service !== service) || (f.version !== null && f.version !== version)) continue;
+      // A fault narrowed to a cluster or workload misses an endpoint that does not say where it is.
+      if (f.cluster !== undefined && f.cluster !== where?.cluster) continue;
+      if (f.workload !== undefined && f.workload !== where?.workload) continue;
       if (f.kind === 'region-down') down = true;
       else if (f.kind === 'error-rate') ok *= 1 - (f.rate ?? 0);
       else if (f.kind === 'latency') addedLatencyMs += f.latencyMs ?? 0;

@@ -1,5 +1,5 @@
 import type { EffectiveTrafficPolicy } from './config-source';
-import type { Locality, Pod } from './endpoints';
+import { localityKey, type Locality, type Pod } from './endpoints';
 
 /**
  * How Istio lays out one upstream cluster's endpoints for one caller proxy (pilot's
@@ -21,7 +21,7 @@ import type { Locality, Pod } from './endpoints';
 export type LbMode = 'failover' | 'distribute' | 'flat';
 
 export interface LocalityGroup {
-  /** `region/zone`. */
+  /** `region/zone`, or `region/zone/subzone`. */
   locality: string;
   hosts: Pod[];
   /** Istio's locality load-balancing weight (distribute mode); null when localities are not weighted. */
@@ -41,7 +41,7 @@ export interface EndpointLayout {
 /** Istio's `util.LocalityMatch`: a `from`/`to` pattern is a locality prefix, `*` matching a whole segment or the rest. */
 export function localityMatches(locality: Locality, pattern: string): boolean {
   const parts = pattern.split('/');
-  const actual = [locality.region, locality.zone];
+  const actual = [locality.region, locality.zone, locality.subzone ?? ''];
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i] as string;
     if (p === '*') return true;
@@ -54,7 +54,7 @@ export function localityMatches(locality: Locality, pattern: string): boolean {
 function groupByLocality(pods: Pod[]): LocalityGroup[] {
   const groups = new Map<string, LocalityGroup>();
   for (const pod of pods) {
-    const key = `${pod.region}/${pod.zone}`;
+    const key = localityKey(pod);
     let g = groups.get(key);
     if (!g) {
       g = { locality: key, hosts: [], weight: null };
@@ -90,25 +90,28 @@ function distributeLayout(groups: LocalityGroup[], to: Record<string, number>): 
 }
 
 function localityOf(g: LocalityGroup): Locality {
-  const [region = '', zone = ''] = g.locality.split('/');
-  return { region, zone };
+  const [region = '', zone = '', subzone = ''] = g.locality.split('/');
+  return { region, zone, subzone };
 }
 
 /**
- * Istio's `applyLocalityFailover`, without subzones: P0 same region and zone, P1 same region,
- * P2 the `failover.to` region of the entry whose `from` is the caller's region (every other
- * region when no entry names it), P3 the regions failover does not name. Empty levels are
- * compacted away, as pilot does.
+ * Istio's `applyLocalityFailover` (no `failoverPriority`): `util.LbPriority` gives P0 when
+ * region, zone and subzone all match the caller's, P1 region and zone, P2 region; another
+ * region is P3 when it is the `failover.to` of the entry whose `from` is the caller's region (or
+ * no entry names the caller's region), else P4. A missing subzone is '' on both sides, so
+ * without subzones same-zone is P0. Empty levels are compacted away, as pilot does.
  */
 function failoverLayout(caller: Locality, groups: LocalityGroup[], failover: Array<{ from?: unknown; to?: unknown }>): PriorityLevel[] {
   const entry = failover.find((f) => f.from === caller.region);
-  const buckets: LocalityGroup[][] = [[], [], [], []];
+  const buckets: LocalityGroup[][] = [[], [], [], [], []];
   for (const g of groups) {
     const loc = localityOf(g);
     let p: number;
-    if (loc.region === caller.region) p = loc.zone === caller.zone ? 0 : 1;
-    else if (!entry || entry.to === loc.region) p = 2;
-    else p = 3;
+    if (loc.region === caller.region) {
+      if (loc.zone !== caller.zone) p = 2;
+      else p = (loc.subzone ?? '') === (caller.subzone ?? '') ? 0 : 1;
+    } else if (!entry || entry.to === loc.region) p = 3;
+    else p = 4;
     (buckets[p] as LocalityGroup[]).push(g);
   }
   return buckets.filter((b) => b.length > 0).map(level);

@@ -91,22 +91,37 @@ function pickUniform<T>(items: T[], rand: SeededRandom): T | null {
   return items[rand.int(items.length)] as T;
 }
 
+/**
+ * Envoy picks among a level's hosts in proportion to their endpoint weights (WorkloadEntry
+ * spec.weight); with every weight 1 (all pods) that is the uniform pick, drawn as before.
+ */
+function pickHost(hosts: Pod[], rand: SeededRandom): Pod | null {
+  if (!hosts.some((h) => h.weight !== undefined && h.weight !== 1)) return pickUniform(hosts, rand);
+  const total = hosts.reduce((s, h) => s + (h.weight ?? 1), 0);
+  let r = rand.next() * total;
+  for (const h of hosts) {
+    r -= h.weight ?? 1;
+    if (r < 0) return h;
+  }
+  return hosts[hosts.length - 1] ?? null;
+}
+
 function pickInLevel(lvl: PriorityLevel, inPanic: boolean, healthy: HostHealth, rand: SeededRandom): Pod | null {
-  if (inPanic) return pickUniform(lvl.hosts, rand);
+  if (inPanic) return pickHost(lvl.hosts, rand);
   const weighted = lvl.groups.length > 0 && lvl.groups[0]?.weight !== null;
-  if (!weighted) return pickUniform(lvl.hosts.filter(healthy), rand);
+  if (!weighted) return pickHost(lvl.hosts.filter(healthy), rand);
   const effective = lvl.groups.map((g) => {
     const h = countHealthy(g.hosts, healthy);
     return (g.weight ?? 0) * min(1, (OVERPROVISIONING_PERCENT / 100) * (h / g.hosts.length));
   });
   const total = effective.reduce((s, w) => s + w, 0);
-  if (total <= 0) return pickUniform(lvl.hosts.filter(healthy), rand);
+  if (total <= 0) return pickHost(lvl.hosts.filter(healthy), rand);
   let r = rand.next() * total;
   for (let i = 0; i < effective.length; i++) {
     r -= effective[i] as number;
-    if (r < 0) return pickUniform(lvl.groups[i]!.hosts.filter(healthy), rand);
+    if (r < 0) return pickHost(lvl.groups[i]!.hosts.filter(healthy), rand);
   }
-  return pickUniform(lvl.groups[lvl.groups.length - 1]!.hosts.filter(healthy), rand);
+  return pickHost(lvl.groups[lvl.groups.length - 1]!.hosts.filter(healthy), rand);
 }
 
 /** Pick the endpoint for one request, or null when the layout has no hosts (Envoy's "no healthy upstream"). */

@@ -176,7 +176,7 @@ export class MeshRouter {
     }
     const cluster = isGlobalHost(host) ? this.globalCluster(host, subset) : this.cluster(host, subset);
     if (!cluster) return { kind: 'no-upstream', service: host };
-    const layoutKey = `${caller.locality.region}/${caller.locality.zone}`;
+    const layoutKey = `${caller.locality.region}/${caller.locality.zone}/${caller.locality.subzone ?? ''}`;
     let layout = cluster.layouts.get(layoutKey);
     if (!layout) {
       layout = layoutEndpoints(caller.locality, cluster.endpoints, cluster.policy);

@@ -13,7 +13,8 @@ import { destinationRuleAdmission, serviceEntryAdmission, virtualServiceAdmissio
 import { K8sApi } from './k8s-api';
 import { renderKubeconfig } from './kubeconfig-yaml';
 import { ObjectStore } from './object-store';
-import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
+import { DEPLOYMENTS, DESTINATION_RULES, PODS, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
+import { podView } from './pod-view';
 import { LabRoutingSource } from './routing-source';
 
 /**
@@ -78,7 +79,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
   store.setBehavior(SERVICE_ENTRIES, serviceEntryAdmission);
   const access = new K8sAccess();
   access.grant(opts.token, { subject: 'regionshift' });
-  const k8s = new K8sApi(store, access);
+  const k8s = new K8sApi(store, access, new Map([[PODS, podView(store, pods)]]));
   const authenticator = new PopAuthenticator([
     { accessKeyId: opts.accessKeyId, accessKeySecret: opts.accessKeySecret, ...(opts.securityToken ? { securityToken: opts.securityToken } : {}) },
   ]);

@@ -4,9 +4,9 @@ import { FaultQueue } from './fault-queue';
 import { jsonPatch, mergePatch } from './json-patch';
 import { parseLabelSelector } from './label-selector';
 import type { K8sObject, K8sObjectInput, ObjectStore } from './object-store';
-import { DEPLOYMENTS, apiVersionOf, findResourceType, type ResourceType } from './resources';
+import { DEPLOYMENTS, apiVersionOf, findResourceType, qualifiedResource, type ResourceType } from './resources';
 import { scaleOf, scaleUpdate } from './scale-subresource';
-import { badRequest, K8sStatusError } from './status-error';
+import { badRequest, K8sStatusError, notFound } from './status-error';
 
 /**
  * The Kubernetes API subset the adapters use, one mount per scope: namespaced
@@ -111,6 +111,8 @@ export class K8sApi {
   constructor(
     private readonly store: ObjectStore,
     private readonly access: K8sAccess,
+    /** Resources served read-only from a derivation instead of the store (Pods from Deployments). */
+    private readonly views: ReadonlyMap<ResourceType, (scope: string) => K8sObject[]> = new Map(),
   ) {}
 
   /** The next `times` matching calls (after authentication) fail with this status. */
@@ -177,6 +179,8 @@ export class K8sApi {
 
   private object(scope: string, req: TwinRequest, route: Route, verb: K8sVerb): TwinReply {
     const { rt, version, namespace, name } = route;
+    const view = this.views.get(rt);
+    if (view) return this.viewed(view(scope), req, route, verb);
     switch (verb) {
       case 'list': {
         const selector = parseLabelSelector(req.query.get('labelSelector') ?? '');
@@ -205,6 +209,23 @@ export class K8sApi {
       default:
         throw new K8sStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     }
+  }
+
+  private viewed(all: K8sObject[], req: TwinRequest, route: Route, verb: K8sVerb): TwinReply {
+    const { rt, version, namespace, name } = route;
+    const inNamespace = all.filter((o) => namespace === undefined || o.metadata.namespace === namespace);
+    if (verb === 'list') {
+      const selector = parseLabelSelector(req.query.get('labelSelector') ?? '');
+      const items = inNamespace.filter((o) => selector(o.metadata.labels)).map((o) => served(o, rt, version));
+      return { status: 200, body: { apiVersion: apiVersionOf(rt, version), kind: `${rt.kind}List`, metadata: { resourceVersion: this.store.resourceVersion }, items } };
+    }
+    if (verb === 'get') {
+      const found = inNamespace.find((o) => o.metadata.name === name);
+      if (!found) throw notFound(qualifiedResource(rt), name ?? '', rt.group, rt.plural);
+      return { status: 200, body: served(found, rt, version) };
+    }
+    // Derived from the Deployments: change those instead (as a ReplicaSet would recreate a deleted pod).
+    throw new K8sStatusError(405, 'MethodNotAllowed', `the lab twin serves ${rt.plural} read-only; scale the Deployment instead`);
   }
 
   private scale(scope: string, req: TwinRequest, route: Route, verb: K8sVerb): TwinReply {

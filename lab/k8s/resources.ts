@@ -42,7 +42,17 @@ export const WORKLOAD_ENTRIES: ResourceType = {
   hasScale: false,
 };
 
-/** Hosts added to the mesh's registry, e.g. a remote cluster's `reviews.default.global` behind its gateway. */
+/** Template of the WorkloadEntries of one workload's VMs (Istio's WorkloadGroup, same versions as WorkloadEntry). */
+export const WORKLOAD_GROUPS: ResourceType = {
+  group: 'networking.istio.io',
+  plural: 'workloadgroups',
+  kind: 'WorkloadGroup',
+  versions: ['v1', 'v1beta1', 'v1alpha3'],
+  unconditionalUpdate: false,
+  hasScale: false,
+};
+
+/** Services outside the Kubernetes registry, or WorkloadEntries selected by `workloadSelector`. */
 export const SERVICE_ENTRIES: ResourceType = {
   group: 'networking.istio.io',
   plural: 'serviceentries',
@@ -71,7 +81,17 @@ export const NODES: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, SERVICE_ENTRIES, DEPLOYMENTS, NODES];
+/** Pods: core group, namespaced; served read-only, derived from the Deployments (see pod-view.ts). */
+export const PODS: ResourceType = {
+  group: '',
+  plural: 'pods',
+  kind: 'Pod',
+  versions: ['v1'],
+  unconditionalUpdate: true,
+  hasScale: false,
+};
+
+export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS, SERVICE_ENTRIES, DEPLOYMENTS, NODES, PODS];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {

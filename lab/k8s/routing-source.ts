@@ -1,8 +1,8 @@
 import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
-import type { EffectiveTrafficPolicy, HttpMatchSpec, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec } from '../dataplane/config-source';
+import type { EffectiveTrafficPolicy, HttpMatchSpec, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec, WorkloadEntryEndpoint } from '../dataplane/config-source';
 import { desiredReplicas, type DeploymentPods } from './deployment-pods';
 import type { K8sObject, ObjectStore } from './object-store';
-import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES } from './resources';
+import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
 
 /**
  * The data plane's view of the twin: Istio objects from the mesh scope, replicas from the
@@ -51,6 +51,29 @@ function matchOf(raw: Record<string, unknown>): HttpMatchSpec {
   const unmodelled = UNMODELLED_MATCH_KEYS.filter((k) => raw[k] !== undefined && raw[k] !== null);
   if (unmodelled.length > 0) m.unmodelled = [...unmodelled];
   return m;
+}
+
+interface WorkloadEntryView {
+  address?: string;
+  labels?: Record<string, string>;
+  locality?: string;
+  weight?: number;
+}
+
+interface ServiceEntryView {
+  hosts?: string[];
+  workloadSelector?: { labels?: Record<string, string> };
+}
+
+/**
+ * Istio's locality of a WorkloadEntry: spec.locality, else the `topology.istio.io/locality`
+ * label (then `istio-locality`) with `.` read as `/`; '' parts when there is none.
+ */
+function workloadEntryLocality(spec: WorkloadEntryView): { region: string; zone: string; subzone?: string } {
+  const labels = spec.labels ?? {};
+  const raw = spec.locality || (labels['topology.istio.io/locality'] ?? labels['istio-locality'] ?? '').replace(/\./g, '/');
+  const [region = '', zone = '', subzone = ''] = raw.split('/');
+  return subzone ? { region, zone, subzone } : { region, zone };
 }
 
 function fullName(ruleHost: string, namespace: string): string {
@@ -131,6 +154,43 @@ export class LabRoutingSource implements RoutingConfigSource {
     const found = this.opts.store.find(cluster, DEPLOYMENTS, namespace, deployment);
     if (!found) return null;
     return { desired: desiredReplicas(found), ready: this.opts.pods.counts(cluster, namespace, deployment)?.ready ?? 0 };
+  }
+
+  /**
+   * WorkloadEntries serving a host: selected by a ServiceEntry for the host (its workloadSelector,
+   * in its namespace), or by the host's Kubernetes Service selector `app: <service>` (the
+   * PodDirectory keeps those in the service's namespaces only, which it knows from the topology).
+   */
+  workloadEntries(host: string): WorkloadEntryEndpoint[] {
+    const entries = this.opts.store.list(this.opts.meshScope, WORKLOAD_ENTRIES);
+    if (entries.length === 0) return [];
+    const selectors = this.opts.store
+      .list(this.opts.meshScope, SERVICE_ENTRIES)
+      .filter((se) => ((se.spec as ServiceEntryView).hosts ?? []).some((h) => hostMatch(h, se.metadata.namespace, host) > 0))
+      .flatMap((se) => {
+        const labels = (se.spec as ServiceEntryView).workloadSelector?.labels;
+        return labels ? [{ namespace: se.metadata.namespace, labels }] : [];
+      });
+    const short = host.split('.')[0] ?? host;
+    const out: WorkloadEntryEndpoint[] = [];
+    for (const we of entries.sort(byCreation)) {
+      const spec = (we.spec ?? {}) as WorkloadEntryView;
+      const labels = { ...(spec.labels ?? {}) };
+      const bySe = selectors.some((s) => s.namespace === we.metadata.namespace && Object.entries(s.labels).every(([k, v]) => labels[k] === v));
+      const byService = labels.app === short;
+      if (!bySe && !byService) continue;
+      out.push({
+        namespace: we.metadata.namespace,
+        name: we.metadata.name,
+        address: spec.address ?? '',
+        labels,
+        locality: workloadEntryLocality(spec),
+        weight: typeof spec.weight === 'number' && spec.weight > 0 ? spec.weight : 1,
+        cluster: labels['topology.istio.io/cluster'] ?? '',
+        selectedBy: bySe ? 'service-entry' : 'service-labels',
+      });
+    }
+    return out;
   }
 
   private destinationRule(host: string): K8sObject | null {

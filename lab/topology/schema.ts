@@ -21,29 +21,67 @@ const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 
-const regionSchema = z.object({
+/**
+ * What runs a cluster's pods, where it changes what the twin serves: `ack` (ECS nodes, the
+ * default), `ask` (serverless: every pod is an ECI instance on a virtual node labelled
+ * `type: virtual-kubelet`), `external` (a non-ACK Kubernetes cluster added to the mesh).
+ */
+export const clusterKindSchema = z.enum(['ack', 'ask', 'external']);
+export type ClusterKind = z.output<typeof clusterKindSchema>;
+
+const clusterSpecSchema = z.strictObject({ name, kind: clusterKindSchema.default('ack') });
+const zoneSpecSchema = z.strictObject({ name, subzones: z.array(name).min(1) });
+
+const regionSchema = z.strictObject({
   name,
   /** A human name for the region. Not sent in CMS callbacks: they have no region field (the URL names the region). */
   displayName: z.string().min(1),
-  cluster: name,
-  zones: z.array(name).min(1),
+  /** One-cluster shorthand for `clusters: [name]`. */
+  cluster: name.optional(),
+  /** Several clusters in one region (ASM's same-VPC multi-cluster): a name, or `{ name, kind }`. */
+  clusters: z.array(z.preprocess((v) => (typeof v === 'string' ? { name: v } : v), clusterSpecSchema)).min(1).optional(),
+  /** Zone names, or `{ name, subzones: [...] }` for Istio's third locality level. */
+  zones: z.array(z.union([name, zoneSpecSchema], { error: 'must be a zone name or { name, subzones: [...] }' })).min(1),
+  /** Subzones by zone: the other way to write `{ name, subzones }` entries (and the parsed form). */
+  subzones: z.record(name, z.array(name).min(1)).optional(),
+}).superRefine((r, ctx) => {
+  // Aborting (continue: false): the topology-wide checks read the transformed region, which a bad one never gets to.
+  if (r.cluster !== undefined && r.clusters !== undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'give either cluster or clusters, not both', continue: false });
+  if (r.cluster === undefined && r.clusters === undefined) ctx.addIssue({ code: 'custom', path: ['clusters'], message: 'required (or cluster, for one)', continue: false });
+  const zoneNames = new Set(r.zones.map((z) => (typeof z === 'string' ? z : z.name)));
+  for (const zone of Object.keys(r.subzones ?? {})) {
+    if (!zoneNames.has(zone)) ctx.addIssue({ code: 'custom', path: ['subzones', zone], message: `zone ${zone} is not in the region's zones`, continue: false });
+  }
+}).transform((r) => {
+  const clusters = r.clusters ?? (r.cluster !== undefined ? [r.cluster] : []);
+  const specs = clusters.map((c) => (typeof c === 'string' ? { name: c, kind: 'ack' as ClusterKind } : c));
+  const subzones: Record<string, string[]> = { ...(r.subzones ?? {}) };
+  for (const z of r.zones) if (typeof z !== 'string') subzones[z.name] = z.subzones;
+  return {
+    name: r.name,
+    displayName: r.displayName,
+    clusters: specs,
+    zones: r.zones.map((z) => (typeof z === 'string' ? z : z.name)),
+    /** Subzones of each zone that has them. */
+    subzones,
+  };
 });
 
-const serviceSchema = z.object({
+const serviceSchema = z.strictObject({
   name,
   versions: z.array(name).min(1),
   /** Median time the service spends on a request itself, before calling others. */
   latencyMs: z.number().positive().default(5),
 });
 
-const callSchema = z.object({
+const callSchema = z.strictObject({
   from: name,
   /** Versions of `from` that make these calls; all versions when omitted (reviews v1 calls nothing). */
   versions: z.array(name).optional(),
   to: z.array(name).min(1),
 });
 
-const deploymentSchema = z.object({
+const deploymentSchema = z.strictObject({
   cluster: name,
   namespace: name.default('default'),
   name,
@@ -56,9 +94,50 @@ const deploymentSchema = z.object({
   startupDelay: duration.default(10_000),
   /** Zones its pods spread over, round-robin; every zone of the cluster's region when omitted. */
   zones: z.array(name).optional(),
+  /** The subzone (Istio's third locality level) its pods run in; every zone it spreads over must have it. */
+  subzone: name.optional(),
 });
 
-const gatewaySchema = z.object({
+/**
+ * A VM (or any non-Kubernetes host) in the mesh, as Istio's WorkloadEntry declares it. Its
+ * labels are the group's template labels, then `app`/`version` from service and version, then
+ * its own; a Kubernetes Service (the lab's service `app: <name>`) or a ServiceEntry's
+ * workloadSelector picks it by those labels, as Istio does.
+ */
+const LOCALITY = /^[a-z0-9-]+\/[a-z0-9-]+(\/[a-z0-9-]+)?$/;
+
+const workloadEntrySchema = z.strictObject({
+  name,
+  namespace: name.default('default'),
+  /** The WorkloadGroup it was registered from (its template labels apply). */
+  group: name.optional(),
+  service: name,
+  version: name,
+  address: z.string().min(1),
+  /** `region/zone[/subzone]` (Istio's spec.locality). */
+  locality: z.string().regex(LOCALITY, 'must be region/zone or region/zone/subzone'),
+  /** Envoy's load balancing weight of the endpoint (spec.weight); 1 when omitted. */
+  weight: z.number().int().min(1).max(4_294_967_295).optional(),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+
+/** Istio's WorkloadGroup: a template (labels) for the WorkloadEntries of one workload's VMs. */
+const workloadGroupSchema = z.strictObject({
+  name,
+  namespace: name.default('default'),
+  labels: z.record(z.string(), z.string()).default({}),
+});
+
+/** An Istio ServiceEntry selecting WorkloadEntries by label for one of the topology's services. */
+const serviceEntrySchema = z.strictObject({
+  name,
+  namespace: name.default('default'),
+  /** The service (host) it adds endpoints to. */
+  service: name,
+  workloadSelector: z.strictObject({ labels: z.record(z.string(), z.string()) }),
+});
+
+const gatewaySchema = z.strictObject({
   name,
   region: name,
   zone: name,
@@ -68,7 +147,7 @@ const gatewaySchema = z.object({
   load: z.number().min(0).default(0),
 });
 
-const networkSchema = z.object({
+const networkSchema = z.strictObject({
   sameZoneMs: z.number().min(0).default(0.2),
   crossZoneMs: z.number().min(0).default(1),
   crossRegionMs: z.number().min(0).default(25),
@@ -82,7 +161,7 @@ export const DEFAULT_PROBE_RPS = 2;
  * region's endpoint: requests from inside the region straight to the service's pods there, so a
  * region that clients no longer reach (drained) still has traffic its alarms can read.
  */
-const probeSchema = z.object({
+const probeSchema = z.strictObject({
   service: name,
   region: name,
   rps: z.number().positive().default(DEFAULT_PROBE_RPS),
@@ -102,7 +181,7 @@ const istioObjectSchema = z.object({
 
 const triggerLevel = z.enum(['CRITICAL', 'WARN', 'INFO']);
 
-export const errorRatioRuleSchema = z.object({
+export const errorRatioRuleSchema = z.strictObject({
   id: z.string().min(1),
   kind: z.literal('error-ratio'),
   name: z.string().min(1),
@@ -120,7 +199,7 @@ export const errorRatioRuleSchema = z.object({
   metricName: z.string().default('ServiceRequest5xxRate'),
 });
 
-export const readyReplicasRuleSchema = z.object({
+export const readyReplicasRuleSchema = z.strictObject({
   id: z.string().min(1),
   kind: z.literal('ready-replicas-zero'),
   name: z.string().min(1),
@@ -137,7 +216,7 @@ export const readyReplicasRuleSchema = z.object({
 
 export const alarmRuleSchema = z.discriminatedUnion('kind', [errorRatioRuleSchema, readyReplicasRuleSchema]);
 
-export const topologySchema = z.object({
+export const topologySchema = z.strictObject({
   /** Aliyun account id: CMS `userId`, ACK event subject and `aliyunaccountid`. */
   account: z.string().regex(/^\d+$/, 'must be a numeric account id'),
   network: networkSchema.default({ sameZoneMs: 0.2, crossZoneMs: 1, crossRegionMs: 25 }),
@@ -151,6 +230,9 @@ export const topologySchema = z.object({
   probes: z.array(probeSchema).optional(),
   /** Istio objects applied at start (see istioObjectSchema); none when omitted. */
   istio: z.array(istioObjectSchema).default([]),
+  workloadGroups: z.array(workloadGroupSchema).default([]),
+  workloadEntries: z.array(workloadEntrySchema).default([]),
+  serviceEntries: z.array(serviceEntrySchema).default([]),
 }).superRefine((t, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const dupes = (items: Array<{ name: string }>, path: string) => {
@@ -163,7 +245,11 @@ export const topologySchema = z.object({
   dupes(t.regions, 'regions');
   dupes(t.services, 'services');
   dupes(t.gateways, 'gateways');
-  const regionByCluster = new Map(t.regions.map((r) => [r.cluster, r]));
+  const regionByCluster = new Map<string, RegionOut>();
+  t.regions.forEach((r, i) => r.clusters.forEach((c, j) => {
+    if (regionByCluster.has(c.name)) issue(['regions', i, 'clusters', j], `cluster ${c.name} is already in ${regionByCluster.get(c.name)?.name}`);
+    else regionByCluster.set(c.name, r);
+  }));
   const regionByName = new Map(t.regions.map((r) => [r.name, r]));
   const services = new Map(t.services.map((s) => [s.name, s]));
   t.calls.forEach((c, i) => {
@@ -211,6 +297,11 @@ export const topologySchema = z.object({
     d.zones?.forEach((z, j) => {
       if (region && !region.zones.includes(z)) issue(['deployments', i, 'zones', j], `zone ${z} is not in ${region.name}`);
     });
+    if (region && d.subzone !== undefined) {
+      for (const z of d.zones ?? region.zones) {
+        if (!(region.subzones[z] ?? []).includes(d.subzone)) issue(['deployments', i, 'subzone'], `zone ${z} has no subzone ${d.subzone}`);
+      }
+    }
     const key = `${d.cluster}/${d.namespace}/${d.name}`;
     if (deploymentKeys.has(key)) issue(['deployments', i, 'name'], `duplicate deployment ${key}`);
     deploymentKeys.add(key);
@@ -220,6 +311,28 @@ export const topologySchema = z.object({
     if (!region) issue(['gateways', i, 'region'], `unknown region ${g.region}`);
     else if (!region.zones.includes(g.zone)) issue(['gateways', i, 'zone'], `zone ${g.zone} is not in ${g.region}`);
     if (!services.has(g.entry)) issue(['gateways', i, 'entry'], `unknown service ${g.entry}`);
+  });
+  const groups = new Set(t.workloadGroups.map((g) => `${g.namespace}/${g.name}`));
+  const entryKeys = new Set<string>();
+  t.workloadEntries.forEach((w, i) => {
+    const svc = services.get(w.service);
+    if (!svc) issue(['workloadEntries', i, 'service'], `unknown service ${w.service}`);
+    else if (!svc.versions.includes(w.version)) issue(['workloadEntries', i, 'version'], `${w.service} has no version ${w.version}`);
+    if (w.group !== undefined && !groups.has(`${w.namespace}/${w.group}`)) issue(['workloadEntries', i, 'group'], `unknown workload group ${w.namespace}/${w.group}`);
+    const [region = '', zone = '', subzone] = w.locality.split('/');
+    const r = regionByName.get(region);
+    // A malformed locality has its own message (the regex): no further guess at its parts.
+    if (LOCALITY.test(w.locality)) {
+      if (!r) issue(['workloadEntries', i, 'locality'], `unknown region ${region}`);
+      else if (!r.zones.includes(zone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} is not in ${region}`);
+      else if (subzone !== undefined && !(r.subzones[zone] ?? []).includes(subzone)) issue(['workloadEntries', i, 'locality'], `zone ${zone} has no subzone ${subzone}`);
+    }
+    const key = `${w.namespace}/${w.name}`;
+    if (entryKeys.has(key)) issue(['workloadEntries', i, 'name'], `duplicate workload entry ${key}`);
+    entryKeys.add(key);
+  });
+  t.serviceEntries.forEach((e, i) => {
+    if (!services.has(e.service)) issue(['serviceEntries', i, 'service'], `unknown service ${e.service}`);
   });
   const ruleIds = new Set<string>();
   t.alarms.forEach((a, i) => {
@@ -248,6 +361,8 @@ function defaultProbes(regions: Array<{ name: string }>, alarms: Array<z.output<
   return watched.flatMap((service) => regions.map((r) => ({ service, region: r.name, rps: DEFAULT_PROBE_RPS })));
 }
 
+type RegionOut = z.output<typeof regionSchema>;
+
 export type Topology = z.output<typeof topologySchema>;
 export type TopologyInput = z.input<typeof topologySchema>;
 export type RegionSpec = Topology['regions'][number];
@@ -255,6 +370,13 @@ export type ServiceSpec = Topology['services'][number];
 export type DeploymentSpec = Topology['deployments'][number];
 export type GatewaySpec = Topology['gateways'][number];
 export type ProbeSpec = Topology['probes'][number];
+export type WorkloadEntrySpec = Topology['workloadEntries'][number];
+export type ClusterSpec = RegionSpec['clusters'][number];
+
+/** The region each cluster of the topology is in. */
+export function regionOfCluster(topology: Pick<Topology, 'regions'>, cluster: string): RegionSpec | undefined {
+  return topology.regions.find((r) => r.clusters.some((c) => c.name === cluster));
+}
 export type AlarmRule = z.output<typeof alarmRuleSchema>;
 export type ErrorRatioRule = z.output<typeof errorRatioRuleSchema>;
 export type ReadyReplicasRule = z.output<typeof readyReplicasRuleSchema>;

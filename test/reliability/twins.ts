@@ -37,7 +37,7 @@ export async function startTwins(opts: { tablestore?: boolean; asmUpdateDelayMs?
   for (const d of raw.deployments) d.startupDelay = opts.startupDelay ?? '1s';
   const topology = topologySchema.parse(raw);
   const controlPlane = await startLabControlPlane({
-    clusters: topology.regions.map((r) => r.cluster), token: 'rel-k8s-token', ...AK, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou',
+    clusters: topology.regions.flatMap((r) => r.clusters.map((c) => c.name)), token: 'rel-k8s-token', ...AK, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou',
     asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 200,
   });
   seed(controlPlane, topology, { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 });

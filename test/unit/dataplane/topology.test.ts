@@ -23,7 +23,7 @@ function problems(input: unknown): string[] {
 describe('topology', () => {
   test('the default is Bookinfo in two regions as in the ASM docs', () => {
     const t = loadDefaultTopology();
-    expect(t.regions.map((r) => [r.name, r.cluster])).toEqual([['cn-hangzhou', 'c-hangzhou'], ['cn-shanghai', 'c-shanghai']]);
+    expect(t.regions.map((r) => [r.name, r.clusters.map((c) => c.name).join()])).toEqual([['cn-hangzhou', 'c-hangzhou'], ['cn-shanghai', 'c-shanghai']]);
     expect(t.deployments.map((d) => `${d.cluster}/${d.namespace}/${d.name}`)).toEqual([
       'c-hangzhou/default/productpage-v1', 'c-hangzhou/default/details-v1', 'c-hangzhou/default/reviews-v1', 'c-hangzhou/default/ratings-v1',
       'c-shanghai/default/productpage-v1', 'c-shanghai/default/details-v1', 'c-shanghai/default/reviews-v2', 'c-shanghai/default/ratings-v1',
