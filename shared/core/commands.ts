@@ -76,6 +76,10 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       if (cmd.duration > policy.drills.maxDuration) return refuse('drill.maxDuration', `duration exceeds drills.maxDuration (${Math.round(policy.drills.maxDuration / 1000)}s)`);
       const unhealthy = policy.regionIds.filter((r) => state.health[r]?.status !== 'HEALTHY');
       if (unhealthy.length) return refuse('drill.unhealthy', `refused while ${unhealthy.map((r) => `${r} is ${state.health[r]?.status}`).join(', ')}`);
+      // A service drill also needs that service healthy everywhere: failing it on top of a real fault could drain it everywhere.
+      const svc = cmd.service;
+      const sick = svc === undefined ? [] : policy.regionIds.filter((r) => (state.serviceHealth?.[r]?.[svc]?.status ?? 'HEALTHY') !== 'HEALTHY');
+      if (svc !== undefined && sick.length) return refuse('drill.unhealthy', `refused while ${sick.map((r) => `${r}/${svc} is ${state.serviceHealth?.[r]?.[svc]?.status}`).join(', ')}`);
       const windows = policy.drills.allowedWindows;
       if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', 'outside drills.allowedWindows');
       // A drill is an elective shift (design §3.3): none inside a freeze window.

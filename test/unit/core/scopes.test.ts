@@ -214,6 +214,15 @@ describe('entry shifts', () => {
     expect(d.state?.serviceHealth?.[HZ]?.reviews?.status).toBe('HEALTHY');
     expect(abort.after?.scopes).toEqual({});
   });
+
+  test('a service drill is refused while that service is unhealthy in any region', () => {
+    const p = scopedPolicy();
+    const d = started(p);
+    d.feed(T0 + 10 * S, svcFire('rv', SH, 'reviews', 'degraded'));
+    const refused = d.feed(T0 + 20 * S, command({ kind: 'drill', region: HZ, service: 'reviews', duration: 10 * M, reason: 'game day', actor: 'ops' })).plan;
+    expect(refused.refused).toEqual([{ rule: 'drill.unhealthy', message: 'refused while cn-shanghai/reviews is DEGRADED' }]);
+    expect(d.state?.drill).toBeNull();
+  });
 });
 
 describe('safety per scope', () => {
