@@ -323,7 +323,10 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
       const last = state.lastChangeAt;
       const lastElective = state.lastElectiveAt;
       const delta = maxRowDelta(base, target, policy.regionIds);
-      const step = delta > policy.safety.maxStepPercent ? stepToward(base, target, policy.safety.maxStepPercent, policy.regionIds) : target;
+      // With entry shifts the default's only elective move is the way back after a region DOWN,
+      // and the entry hosts step the users back: the default is not stepped a second time.
+      const maxStep = policy.scopes?.shiftAt === 'entry' ? 100 : policy.safety.maxStepPercent;
+      const step = delta > maxStep ? stepToward(base, target, maxStep, policy.regionIds) : target;
       // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
       const short = [...capacityShortfall(policy, state, base, target), ...capacityShortfall(policy, state, base, step)].filter((n, i, all) => all.findIndex((o) => o.key === n.key) === i);
       if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
@@ -341,7 +344,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   }
   // Scoped hosts: decided after the default, each with its own rate limits; a change in any of
   // them is a mesh step too (one step carries the default and every scope).
-  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0 }, current) : null;
+  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0 }, current, applied ?? current) : null;
   if (scoped) {
     reasons.push(...scoped.notes);
     refused.push(...scoped.refused);

@@ -215,9 +215,10 @@ export interface ScopeContext {
  * Decide every scoped host: its target, then the same split as the default (draining DOWN
  * regions is never held back; the rest is elective and rate-limited), with cooldown,
  * stepInterval, maxStepPercent and capacity judged per host (`state.scopeClock`).
- * `currentDefault`: the default matrix before this decision (what an unlisted host has).
+ * `currentDefault`: the default matrix before this decision (what an unlisted host has);
+ * `nextDefault`: the default after it (already rate-limited by the default's own clock).
  */
-export function decideScopes(policy: Policy, state: MeshState, now: number, ctx: ScopeContext, currentDefault: TrafficMatrix | null): ScopeDecision {
+export function decideScopes(policy: Policy, state: MeshState, now: number, ctx: ScopeContext, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): ScopeDecision {
   const out: ScopeDecision = { next: {}, changed: false, notes: [], refused: [], notify: [], urgent: false };
   const freeze = policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null);
   for (const scope of scopeList(policy)) {
@@ -239,6 +240,15 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
     }
     if (matrixEquals(current, target)) {
       out.next[scope.host] = current;
+      continue;
+    }
+    // A host whose routing is the default's moves with the default (its limits already applied):
+    // after a region DOWN the inner hops come back in one move while the entry hosts step.
+    if (nextDefault && matrixEquals(target, nextDefault)) {
+      out.next[scope.host] = target;
+      const lastElectiveAt = state.scopeClock?.[scope.host]?.lastElectiveAt ?? null;
+      state.scopeClock = { ...state.scopeClock, [scope.host]: { lastChangeAt: now, lastElectiveAt } };
+      changed();
       continue;
     }
     const drainBase = t.drained.length ? roundMatrix(drainRegions(policy, current, t.drained, healthyRegions(policy, t.health)), policy.regionIds) : current;

@@ -179,6 +179,17 @@ describe('entry shifts', () => {
     expect(down.after?.scopes).toEqual({});
   });
 
+  test('after a region DOWN the default returns in one move; the entry host steps the users back 25/50/100', () => {
+    const p = scopedPolicy({ safety: { maxStepPercent: 25 } });
+    const d = started(p);
+    d.feed(T0 + 10 * S, fire('a', HZ, 'down'));
+    d.feed(T0 + 20 * S, { kind: 'signal', signal: signal('a', HZ, 'down', 'resolved') });
+    const back = d.feed(T0 + 20 * S + 5 * M, tick).plan;
+    expect(d.state?.health[HZ]?.status).toBe('RECOVERING');
+    expect(back.after?.matrix).toEqual(identity2);
+    expect(back.after?.scopes).toEqual({ [PRODUCTPAGE]: { matrix: { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } }, config: expect.anything() } });
+  });
+
   test('a schedule naming a service shifts that host only; a service override likewise', () => {
     const p = scopedPolicy({ schedules: [{ ...sched, service: 'ratings' }] });
     const plan = new Driver(p).feed(T0 + 1 * S, tick).plan;
