@@ -1,5 +1,6 @@
 import { inboundShares } from './matrix';
 import type { Policy } from './policy';
+import type { DeploymentPolicy } from './policy-schema';
 import { loadOf } from './response';
 import type { MeshState, Step, TrafficMatrix } from './types';
 
@@ -27,12 +28,23 @@ export function deploymentKey(cluster: string, namespace: string, name: string):
   return `${cluster}/${namespace}/${name}`;
 }
 
-export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix): ScaleNeed[] {
+/**
+ * With service scopes, a deployment follows the routing of its service (`matrixFor`), and a
+ * scope's checks look at its own deployments only (`only`). Absent: every deployment follows `matrix`.
+ */
+export interface DeploymentRouting {
+  matrixFor?: (d: DeploymentPolicy) => TrafficMatrix;
+  only?: (d: DeploymentPolicy) => boolean;
+}
+
+export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
   const load = loadOf(policy);
-  const inbound = inboundShares(matrix, load, policy.regionIds);
+  const plain = inboundShares(matrix, load, policy.regionIds);
   const normalIn = inboundShares(policy.normal, load, policy.regionIds);
   const needs: ScaleNeed[] = [];
   for (const d of policy.scaling.deployments) {
+    if (routing.only && !routing.only(d)) continue;
+    const inbound = routing.matrixFor ? inboundShares(routing.matrixFor(d), load, policy.regionIds) : plain;
     for (const region of policy.regionIds) {
       const r = d.regions[region];
       if (!r) continue;
@@ -65,11 +77,11 @@ export interface ScalePlan {
  * Scale-ups go before the mesh change (waiting for readiness on elective shifts; concurrently
  * for a DOWN drain); scale-downs after it, delayed by scaleDownDelay. Mutates `state.scale`.
  */
-export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMatrix, opts: { now: number; planId: string; waitReady: boolean }): ScalePlan {
+export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMatrix, opts: { now: number; planId: string; waitReady: boolean }, routing: DeploymentRouting = {}): ScalePlan {
   const before: Step[] = [];
   const after: Step[] = [];
   const short: ScaleNeed[] = [];
-  for (const n of scaleNeeds(policy, state, matrix)) {
+  for (const n of scaleNeeds(policy, state, matrix, routing)) {
     if (n.unclamped > n.max) short.push(n);
     const entry = state.scale[n.key] ?? { replicas: n.current };
     const base = { cluster: n.cluster, namespace: n.namespace, deployment: n.deployment, region: n.region };
@@ -101,7 +113,7 @@ export function settleScaleDowns(state: MeshState, now: number): void {
  * count: a shift that lightens a region already beyond its max (a recovery after a DOWN drain
  * that was short of capacity) must not be refused, or the traffic could never come back.
  */
-export function capacityShortfall(policy: Policy, state: MeshState, from: TrafficMatrix, to: TrafficMatrix): ScaleNeed[] {
-  const before = new Map(scaleNeeds(policy, state, from).map((n) => [n.key, n.unclamped]));
-  return scaleNeeds(policy, state, to).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0));
+export function capacityShortfall(policy: Policy, state: MeshState, from: TrafficMatrix, to: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+  const before = new Map(scaleNeeds(policy, state, from, routing).map((n) => [n.key, n.unclamped]));
+  return scaleNeeds(policy, state, to, routing).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0));
 }

@@ -16,6 +16,8 @@ const overrideFields = {
   drain: z.array(regionName).min(1, 'name at least one region').optional(),
   ttl: positiveDuration.optional(),
   force: z.boolean().optional(),
+  /** A scoped service: the override applies to that service's host only. */
+  service: z.string().min(1, 'required').optional(),
   reason,
 };
 
@@ -29,6 +31,7 @@ export const overrideBody = z.strictObject(overrideFields).superRefine(exactlyOn
 
 export const drillBody = z.strictObject({
   region: regionName,
+  service: z.string().min(1, 'required').optional(),
   severity: severity.optional(),
   duration: positiveDuration,
   reason: reason.optional(),
@@ -41,7 +44,7 @@ export const resumeBody = z.strictObject({ reason: reason.optional() });
 export const commandBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('override'), ...overrideFields }).superRefine(exactlyOneOfMatrixOrDrain),
   z.strictObject({ kind: z.literal('clearOverride'), id: z.string().min(1).optional() }),
-  z.strictObject({ kind: z.literal('drill'), region: regionName, severity: severity.optional(), duration: positiveDuration, reason: reason.optional() }),
+  z.strictObject({ kind: z.literal('drill'), region: regionName, service: z.string().min(1, 'required').optional(), severity: severity.optional(), duration: positiveDuration, reason: reason.optional() }),
   z.strictObject({ kind: z.literal('abortDrill'), id: z.string().min(1).optional() }),
   z.strictObject({ kind: z.literal('pause'), reason }),
   z.strictObject({ kind: z.literal('resume') }),

@@ -17,7 +17,7 @@ export interface CommandEffect {
 export function drillSignal(state: MeshState): Signal | null {
   const d = state.drill;
   if (!d) return null;
-  return { key: `drill|${d.id}`, source: 'drill', rule: 'drill', region: d.region, severity: d.severity, status: 'firing', at: d.startedAt, ttl: d.endsAt - d.startedAt, name: `drill ${d.id}` };
+  return { key: `drill|${d.id}`, source: 'drill', rule: 'drill', region: d.region, ...(d.service ? { service: d.service } : {}), severity: d.severity, status: 'firing', at: d.startedAt, ttl: d.endsAt - d.startedAt, name: `drill ${d.id}` };
 }
 
 export function applyCommand(policy: Policy, state: MeshState, cmd: ControlCommand, now: number, nextId: string): CommandEffect {
@@ -27,6 +27,10 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
     refused.push({ rule, message });
     return { refused, notes };
   };
+  // A command naming a service acts on that service's host only: it must be a scoped one.
+  if ((cmd.kind === 'override' || cmd.kind === 'drill') && cmd.service !== undefined && !policy.scopes?.services[cmd.service]) {
+    return refuse(`${cmd.kind}.service`, policy.scopes ? `${cmd.service} is not a scoped service (scopes.services: ${Object.keys(policy.scopes.services).join(', ')})` : `names service ${cmd.service}, but the policy declares no scopes`);
+  }
   switch (cmd.kind) {
     case 'override': {
       const ttl = cmd.ttl ?? policy.overrides.defaultTtl;
@@ -45,13 +49,14 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
         id: `ovr-${nextId}`,
         ...(cmd.matrix ? { matrix: cmd.matrix } : {}),
         ...(cmd.drain ? { drain: [...cmd.drain] } : {}),
+        ...(cmd.service !== undefined ? { service: cmd.service } : {}),
         force: cmd.force ?? false,
         reason: cmd.reason ?? '',
         actor: cmd.actor,
         createdAt: now,
         expiresAt: now + ttl,
       };
-      notes.push(`override ${state.override.id} by ${cmd.actor} until ${new Date(now + ttl).toISOString()}${state.override.force ? ' (force: health response bypassed)' : ''}`);
+      notes.push(`override ${state.override.id}${cmd.service !== undefined ? ` of service ${cmd.service}` : ''} by ${cmd.actor} until ${new Date(now + ttl).toISOString()}${state.override.force ? ' (force: health response bypassed)' : ''}`);
       return { refused, notes };
     }
     case 'clearOverride': {
@@ -71,12 +76,16 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       if (cmd.duration > policy.drills.maxDuration) return refuse('drill.maxDuration', `duration exceeds drills.maxDuration (${Math.round(policy.drills.maxDuration / 1000)}s)`);
       const unhealthy = policy.regionIds.filter((r) => state.health[r]?.status !== 'HEALTHY');
       if (unhealthy.length) return refuse('drill.unhealthy', `refused while ${unhealthy.map((r) => `${r} is ${state.health[r]?.status}`).join(', ')}`);
+      // A service drill also needs that service healthy everywhere: failing it on top of a real fault could drain it everywhere.
+      const svc = cmd.service;
+      const sick = svc === undefined ? [] : policy.regionIds.filter((r) => (state.serviceHealth?.[r]?.[svc]?.status ?? 'HEALTHY') !== 'HEALTHY');
+      if (svc !== undefined && sick.length) return refuse('drill.unhealthy', `refused while ${sick.map((r) => `${r}/${svc} is ${state.serviceHealth?.[r]?.[svc]?.status}`).join(', ')}`);
       const windows = policy.drills.allowedWindows;
       if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', 'outside drills.allowedWindows');
       // A drill is an elective shift (design §3.3): none inside a freeze window.
       if (policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('safety.freezeWindows', 'inside a freeze window: no drill');
-      state.drill = { id: `drill-${nextId}`, region: cmd.region, severity: cmd.severity ?? 'down', actor: cmd.actor, startedAt: now, endsAt: now + cmd.duration, reason: cmd.reason ?? '' };
-      notes.push(`drill ${state.drill.id}: ${cmd.region} ${state.drill.severity} for ${Math.round(cmd.duration / 1000)}s by ${cmd.actor}`);
+      state.drill = { id: `drill-${nextId}`, region: cmd.region, ...(cmd.service !== undefined ? { service: cmd.service } : {}), severity: cmd.severity ?? 'down', actor: cmd.actor, startedAt: now, endsAt: now + cmd.duration, reason: cmd.reason ?? '' };
+      notes.push(`drill ${state.drill.id}: ${cmd.region}${cmd.service !== undefined ? `/${cmd.service}` : ''} ${state.drill.severity} for ${Math.round(cmd.duration / 1000)}s by ${cmd.actor}`);
       return { refused, notes };
     }
     case 'abortDrill': {
@@ -105,10 +114,13 @@ export function abortDrill(policy: Policy, state: MeshState, why: string, now?: 
   const d = state.drill;
   if (!d) return [];
   state.drill = null;
-  const h = state.health[d.region];
+  // A service drill failed that (region, service) only: that record is the one to revert.
+  const records = d.service !== undefined ? state.serviceHealth?.[d.region] : state.health;
+  const key = d.service ?? d.region;
+  const h = records?.[key];
   const drillKey = `drill|${d.id}`;
-  if (h && h.causes.every((c) => c === drillKey)) {
-    state.health[d.region] = { status: 'HEALTHY', since: now ?? h.since, clearSince: null, hold: policy.recovery.holdFor, causes: [] };
+  if (records && h && h.causes.every((c) => c === drillKey)) {
+    records[key] = { status: 'HEALTHY', since: now ?? h.since, clearSince: null, hold: policy.recovery.holdFor, causes: [] };
   }
   return [`drill ${d.id} ${why}; ${d.region} reverted`];
 }

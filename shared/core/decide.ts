@@ -7,6 +7,7 @@ import type { Policy } from './policy';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
+import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, scopedRouting, scopeTarget, signalScope, updateServiceHealth } from './scopes';
 import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 import { windowOpenUntil } from './windows';
 
@@ -128,7 +129,7 @@ function applySignal(policy: Policy, state: MeshState, s: Signal, now: number, o
       signalNote(out, `signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
     }
   } else if (known) {
-    out.resolvedIn.push(known.region);
+    out.resolvedIn.push(healthKey(policy, known));
     delete state.signals[s.key];
     signalNote(out, `signal ${s.key} resolved`);
   } else signalNote(out, `resolve for ${s.key}, which is not active: nothing to do`);
@@ -207,7 +208,7 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
  * Drop what has lapsed by `now`: signals past their TTL, an expired override, a finished drill,
  * delayed scale-downs that are due. Returns, per region, when its lapsed signals ended.
  */
-function expire(state: MeshState, now: number, notes: string[]): Record<string, number> {
+function expire(policy: Policy, state: MeshState, now: number, notes: string[]): Record<string, number> {
   const clearedAt: Record<string, number> = {};
   const lapsed = (region: string, at: number) => {
     clearedAt[region] = Math.max(clearedAt[region] ?? at, at);
@@ -216,7 +217,7 @@ function expire(state: MeshState, now: number, notes: string[]): Record<string, 
     const until = (s.seenAt ?? s.at) + s.ttl;
     if (until <= now) {
       delete state.signals[key];
-      lapsed(s.region, until);
+      lapsed(healthKey(policy, s), until);
       notes.push(`signal ${key} expired after its TTL (${Math.round(s.ttl / 1000)}s) without a resolve`);
     }
   }
@@ -226,7 +227,7 @@ function expire(state: MeshState, now: number, notes: string[]): Record<string, 
   }
   if (state.drill && state.drill.endsAt <= now) {
     notes.push(`drill ${state.drill.id} ended; ${state.drill.region} recovers through the normal path`);
-    lapsed(state.drill.region, state.drill.endsAt);
+    lapsed(healthKey(policy, state.drill), state.drill.endsAt);
     state.drill = null;
   }
   settleScaleDowns(state, now);
@@ -244,6 +245,7 @@ function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
   const state: MeshState = structuredClone(prev ?? initialState(policy));
   for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
+  if (policy.scopes) ensureServiceHealth(policy, state);
   const untouched = JSON.stringify(state);
   const seq = state.seq + 1;
   const planId = `${policy.name}-${String(seq).padStart(6, '0')}`;
@@ -251,7 +253,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const gone = new Map(Object.entries(state.signals));
   applyInput(policy, state, input, now, String(seq), ctx);
   const commandRefused = ctx.refused.length > 0;
-  const clearedAt = expire(state, now, ctx.notes);
+  const clearedAt = expire(policy, state, now, ctx.notes);
   capSignals(policy, state, ctx);
   if (ctx.signalNotes > SIGNAL_NOTES_MAX) ctx.notes.push(`… and ${ctx.signalNotes - SIGNAL_NOTES_MAX} more signal notes`);
   for (const r of ctx.resolvedIn) clearedAt[r] = now;
@@ -259,7 +261,9 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const active: Signal[] = Object.values(state.signals);
   const drill = drillSignal(state);
   if (drill) active.push(drill);
-  const transitions = updateHealth(policy, state, active, now, clearedAt);
+  // A signal naming a scoped service moves that (region, service) only; the others the region.
+  const transitions = updateHealth(policy, state, policy.scopes ? active.filter((s) => signalScope(policy, s) === undefined) : active, now, clearedAt);
+  if (policy.scopes) transitions.push(...updateServiceHealth(policy, state, active, now, clearedAt));
   const known = new Map([...gone, ...active.map((s) => [s.key, s] as const)]);
   const texts = transitions.map((t) => transitionText(t, known));
   const reasons = [...ctx.notes, ...texts];
@@ -270,9 +274,12 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
     message: texts[i] as string,
   }));
 
-  const intended = intendedMatrix(policy, state, now);
+  // With scopes the default is decided from its own view (shiftAt: entry keeps elective shifts off it).
+  const view = policy.scopes ? defaultView(policy, state) : null;
+  const intended = view ? scopeTarget(policy, state, view, now, null).intended : intendedMatrix(policy, state, now);
+  const health = view ? view.health : state.health;
   reasons.push(`layer ${intended.layer}${intended.source ? ` (${intended.source}${intended.until ? ` until ${iso(intended.until)}` : ''})` : ''}`);
-  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, state.health);
+  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, health);
   for (const n of response.notDrained) {
     // Recorded on every plan while it lasts; alerted when health changes, not on every tick.
     refused.push({ rule: n.rule, message: n.message });
@@ -280,6 +287,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   }
   let target = roundMatrix(response.shares, policy.regionIds);
   const current = state.applied?.matrix ?? null;
+  const prevScopes = state.applied?.scopes;
   if (servingRegions(target, policy.regionIds).length < policy.safety.minServingRegions) {
     const keep = current ?? policy.normal;
     refused.push({ rule: 'safety.minServingRegions', message: `the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
@@ -289,11 +297,13 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
 
   const steps: Step[] = [];
   let applied: TrafficMatrix | null = null;
+  let urgentDefault = false;
+  let electiveDefault = false;
   if (current === null || !matrixEquals(current, target)) {
     // Split the move: draining DOWN regions out of the current matrix is never held back;
     // whatever else changes (a degraded share, a schedule, a recovery step) is elective and
     // goes through the rate limits — it must not ride along with an urgent drain.
-    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, state.health)), policy.regionIds) : current;
+    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health)), policy.regionIds) : current;
     const downDrain = current !== null && drainBase !== null && !matrixEquals(drainBase, current);
     const urgent = current === null || downDrain;
     const base = drainBase ?? target;
@@ -313,7 +323,10 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
       const last = state.lastChangeAt;
       const lastElective = state.lastElectiveAt;
       const delta = maxRowDelta(base, target, policy.regionIds);
-      const step = delta > policy.safety.maxStepPercent ? stepToward(base, target, policy.safety.maxStepPercent, policy.regionIds) : target;
+      // With entry shifts the default's only elective move is the way back after a region DOWN,
+      // and the entry hosts step the users back: the default is not stepped a second time.
+      const maxStep = policy.scopes?.shiftAt === 'entry' ? 100 : policy.safety.maxStepPercent;
+      const step = delta > maxStep ? stepToward(base, target, maxStep, policy.regionIds) : target;
       // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
       const short = [...capacityShortfall(policy, state, base, target), ...capacityShortfall(policy, state, base, step)].filter((n, i, all) => all.findIndex((o) => o.key === n.key) === i);
       if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
@@ -326,13 +339,29 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
       }
     }
     if (next !== null && (current === null || !matrixEquals(current, next))) applied = next;
+    urgentDefault = urgent;
+    electiveDefault = electiveStep;
+  }
+  // Scoped hosts: decided after the default, each with its own rate limits; a change in any of
+  // them is a mesh step too (one step carries the default and every scope).
+  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0 }, current, applied ?? current) : null;
+  if (scoped) {
+    reasons.push(...scoped.notes);
+    refused.push(...scoped.refused);
+    notify.push(...scoped.notify);
+  }
+  const meshMatrix = applied ?? (scoped?.changed ? current : null);
+  if (meshMatrix) {
+    const urgent = urgentDefault || (scoped?.urgent ?? false);
+    const scopes = scoped ? scopedRouting(policy, meshMatrix, scoped.next) : undefined;
+    const routing = policy.scopes ? { matrixFor: deploymentRouting(policy, meshMatrix, scopes) } : {};
+    const scale = planScaling(policy, state, meshMatrix, { now, planId, waitReady: !urgent }, routing);
+    if (urgent && scale.short.length) notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
+    steps.push(...scale.before, { kind: 'mesh', config: renderMeshConfig(meshMatrix, policy), matrix: meshMatrix, ...(scopes ? { scopes } : {}) }, ...scale.after);
+    state.applied = { matrix: meshMatrix, at: now, ...(scopes ? { scopes } : {}) };
     if (applied) {
-      const scale = planScaling(policy, state, applied, { now, planId, waitReady: !urgent });
-      if (urgent && scale.short.length) notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
-      steps.push(...scale.before, { kind: 'mesh', config: renderMeshConfig(applied, policy), matrix: applied }, ...scale.after);
-      state.applied = { matrix: applied, at: now };
       state.lastChangeAt = now;
-      if (electiveStep) state.lastElectiveAt = now;
+      if (electiveDefault) state.lastElectiveAt = now;
     }
   }
   steps.push(...notify);
@@ -352,8 +381,8 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
     at: now,
     trigger: ctx.trigger,
     reasons,
-    before: current ? { matrix: current, config: renderMeshConfig(current, policy) } : null,
-    after: applied ? { matrix: applied, config: renderMeshConfig(applied, policy) } : null,
+    before: current ? { matrix: current, config: renderMeshConfig(current, policy), ...(prevScopes ? { scopes: prevScopes } : {}) } : null,
+    after: meshMatrix && state.applied ? { matrix: meshMatrix, config: renderMeshConfig(meshMatrix, policy), ...(state.applied.scopes ? { scopes: state.applied.scopes } : {}) } : null,
     steps,
     refused,
   };
@@ -364,7 +393,10 @@ export function explainPlan(plan: Plan): string[] {
   const lines = [`${iso(plan.at)} ${plan.trigger}`, ...plan.reasons.map((r) => `  ${r}`)];
   for (const r of plan.refused) lines.push(`  refused ${r.rule}: ${r.message}`);
   for (const s of plan.steps) {
-    if (s.kind === 'mesh') lines.push(`  mesh → ${s.config.mode}: ${matrixText(s.matrix)}`);
+    if (s.kind === 'mesh') {
+      lines.push(`  mesh → ${s.config.mode}: ${matrixText(s.matrix)}`);
+      for (const [host, r] of Object.entries(s.scopes ?? {})) lines.push(`  mesh ${host} → ${r.config.mode}: ${matrixText(r.matrix)}`);
+    }
     else if (s.kind === 'scale') lines.push(`  scale ${s.cluster}/${s.namespace}/${s.deployment} ${s.from} → ${s.to}${s.waitReady ? ' (wait ready)' : ''}${s.notBefore !== undefined ? ` not before ${iso(s.notBefore)}` : ''}`);
     else lines.push(`  notify ${s.level}: ${s.message}`);
   }

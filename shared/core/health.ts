@@ -60,50 +60,62 @@ function relapseHold(policy: Policy, hold: number): number {
  */
 export function updateHealth(policy: Policy, state: MeshState, active: Signal[], now: number, clearedAt: Record<string, number> = {}): HealthTransition[] {
   const transitions: HealthTransition[] = [];
-  const { steps, stepHold, holdFor, maxHold } = policy.recovery;
   for (const region of policy.regionIds) {
-    const h = state.health[region] as RegionHealth;
-    const { verdict, causes, why: verdictWhy } = signalVerdict(policy, active.filter((s) => s.region === region));
-    const move = (to: HealthStatus, why: string, patch: Partial<RegionHealth> = {}) => {
-      transitions.push({ region, from: h.status, to, causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes, why, ...(patch.step !== undefined ? { step: patch.step } : {}) });
-      const keepCauses = to === 'HEALTHY' ? [] : to === 'RECOVERING' ? h.causes : causes;
-      // Absent, not undefined: the state is stored as JSON and compared after a round trip.
-      delete h.step;
-      delete h.from;
-      Object.assign(h, { status: to, since: now, causes: keepCauses }, patch);
-    };
+    const t = advanceHealth(policy, state.health[region] as RegionHealth, region, active.filter((s) => s.region === region), now, clearedAt[region]);
+    if (t) transitions.push(...t);
+  }
+  return transitions;
+}
 
-    switch (h.status) {
-      case 'HEALTHY':
-        if (verdict) move(verdict, verdictWhy, { clearSince: null });
-        else if (h.hold > holdFor && now - h.since >= maxHold) h.hold = holdFor; // calm for maxHold: forget past flapping
-        break;
-      case 'DEGRADED':
-      case 'DOWN':
-        if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', verdictWhy, { clearSince: null });
-        else if (verdict) {
-          h.clearSince = null;
-          h.causes = causes; // the signals active now (transitions keep the ones that caused them)
-        } else {
-          h.clearSince ??= Math.min(clearedAt[region] ?? now, now);
-          if (now - h.clearSince >= h.hold) move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
-        }
-        break;
-      case 'RECOVERING': {
-        if (verdict) {
-          const back = verdict === 'DOWN' ? 'DOWN' : (h.from ?? 'DEGRADED');
-          const hold = relapseHold(policy, h.hold);
-          move(back, `relapse during recovery; next hold ${Math.round(hold / 1000)}s`, { clearSince: null, hold });
-        } else if (now - h.since >= stepHold) {
-          const next = (h.step ?? 0) + 1;
-          if (next >= steps.length) move('HEALTHY', 'recovery complete', { clearSince: null });
-          else {
-            const from = h.from;
-            move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, ...(from ? { from } : {}), clearSince: h.clearSince });
-          }
-        }
-        break;
+/**
+ * Advance one health record (a region's, or a (region, service)'s: the same state machine) to
+ * `now` given its active signals; mutates `h`, returns its transitions labelled `label`.
+ * `clearedAt` is when its last signal lapsed, if that happened before `now`.
+ */
+export function advanceHealth(policy: Policy, h: RegionHealth, label: string, active: Signal[], now: number, clearedAt?: number): HealthTransition[] {
+  const transitions: HealthTransition[] = [];
+  const { steps, stepHold, holdFor, maxHold } = policy.recovery;
+  const region = label;
+  const { verdict, causes, why: verdictWhy } = signalVerdict(policy, active);
+  const move = (to: HealthStatus, why: string, patch: Partial<RegionHealth> = {}) => {
+    transitions.push({ region, from: h.status, to, causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes, why, ...(patch.step !== undefined ? { step: patch.step } : {}) });
+    const keepCauses = to === 'HEALTHY' ? [] : to === 'RECOVERING' ? h.causes : causes;
+    // Absent, not undefined: the state is stored as JSON and compared after a round trip.
+    delete h.step;
+    delete h.from;
+    Object.assign(h, { status: to, since: now, causes: keepCauses }, patch);
+  };
+
+  switch (h.status) {
+    case 'HEALTHY':
+      if (verdict) move(verdict, verdictWhy, { clearSince: null });
+      else if (h.hold > holdFor && now - h.since >= maxHold) h.hold = holdFor; // calm for maxHold: forget past flapping
+      break;
+    case 'DEGRADED':
+    case 'DOWN':
+      if (verdict === 'DOWN' && h.status === 'DEGRADED') move('DOWN', verdictWhy, { clearSince: null });
+      else if (verdict) {
+        h.clearSince = null;
+        h.causes = causes; // the signals active now (transitions keep the ones that caused them)
+      } else {
+        h.clearSince ??= Math.min(clearedAt ?? now, now);
+        if (now - h.clearSince >= h.hold) move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
       }
+      break;
+    case 'RECOVERING': {
+      if (verdict) {
+        const back = verdict === 'DOWN' ? 'DOWN' : (h.from ?? 'DEGRADED');
+        const hold = relapseHold(policy, h.hold);
+        move(back, `relapse during recovery; next hold ${Math.round(hold / 1000)}s`, { clearSince: null, hold });
+      } else if (now - h.since >= stepHold) {
+        const next = (h.step ?? 0) + 1;
+        if (next >= steps.length) move('HEALTHY', 'recovery complete', { clearSince: null });
+        else {
+          const from = h.from;
+          move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, ...(from ? { from } : {}), clearSince: h.clearSince });
+        }
+      }
+      break;
     }
   }
   return transitions;

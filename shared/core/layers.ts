@@ -15,17 +15,38 @@ export interface IntendedMatrix {
   force: boolean;
 }
 
-export function activeSchedule(policy: Policy, now: number): { name: string; until: number; index: number } | null {
-  for (const [index, s] of policy.schedules.entries()) {
-    const until = windowOpenUntil({ cron: s.cron, timezone: s.timezone, duration: s.duration }, now);
-    if (until !== null) return { name: s.name, until, index };
+/**
+ * Which layers reach one routing scope. `service`: the scoped service whose host it is (its own
+ * schedules and overrides apply); `global`: whether the mesh-wide elective layers (schedules and
+ * matrix overrides without a service) apply, which they do everywhere without scopes, at the
+ * entry hosts only with `scopes.shiftAt: entry`. A drain override without a service always applies.
+ */
+export interface LayerScope {
+  service?: string;
+  global: boolean;
+}
+
+const MESH_WIDE: LayerScope = { global: true };
+
+function reaches(scope: LayerScope, service: string | undefined): boolean {
+  return service === undefined ? scope.global : service === scope.service;
+}
+
+export function activeSchedule(policy: Policy, now: number, scope: LayerScope = MESH_WIDE): { name: string; until: number; index: number } | null {
+  // A schedule naming the scope's service is the more specific one: it wins over a mesh-wide one.
+  for (const own of [true, false]) {
+    for (const [index, s] of policy.schedules.entries()) {
+      if ((s.service !== undefined) !== own || !reaches(scope, s.service)) continue;
+      const until = windowOpenUntil({ cron: s.cron, timezone: s.timezone, duration: s.duration }, now);
+      if (until !== null) return { name: s.name, until, index };
+    }
   }
   return null;
 }
 
 /** What the layers below the override say: the active schedule, else the normal matrix. */
-function lowerLayer(policy: Policy, now: number): IntendedMatrix {
-  const s = activeSchedule(policy, now);
+function lowerLayer(policy: Policy, now: number, scope: LayerScope): IntendedMatrix {
+  const s = activeSchedule(policy, now, scope);
   if (s) {
     const sched = policy.schedules[s.index];
     const raw = sched?.matrix ?? roundMatrix(drainRegions(policy, policy.normal, sched?.drain ?? []), policy.regionIds);
@@ -36,10 +57,13 @@ function lowerLayer(policy: Policy, now: number): IntendedMatrix {
   return { layer: 'normal', matrix: policy.normal, force: false };
 }
 
-export function intendedMatrix(policy: Policy, state: MeshState, now: number): IntendedMatrix {
-  const lower = lowerLayer(policy, now);
+export function intendedMatrix(policy: Policy, state: MeshState, now: number, scope: LayerScope = MESH_WIDE): IntendedMatrix {
+  const lower = lowerLayer(policy, now, scope);
   const o = state.override;
-  if (o && o.expiresAt > now) {
+  // A mesh-wide drain reaches every scope (draining a region is not a shift of users); a pinned
+  // matrix is elective, and one naming a service reaches that service's host only.
+  const applies = o !== null && (o.service === undefined ? scope.global || o.drain !== undefined : o.service === scope.service);
+  if (o && applies && o.expiresAt > now) {
     // A drain override takes regions out of whatever the layer below says: draining one region
     // during a scheduled shift must not silently cancel the rest of the schedule.
     const matrix = o.matrix ?? roundMatrix(drainRegions(policy, lower.matrix, o.drain ?? []), policy.regionIds);

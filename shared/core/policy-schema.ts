@@ -157,6 +157,8 @@ const deploymentAvailabilitySchema = z
 const deploymentSchema = z.strictObject({
   name: z.string().min(1, 'required'),
   namespace: z.string().min(1, 'required'),
+  /** The scoped service this deployment serves: scaled by that service's routing only (see `scopes`). */
+  service: z.string().min(1, 'required').optional(),
   /** Per region: the cluster it runs in (default the region's first), normal replicas and bounds. */
   regions: z.record(
     regionName,
@@ -177,9 +179,33 @@ const scheduleSchema = z
     duration: positiveDuration,
     matrix: matrixSchema.optional(),
     drain: z.array(regionName).min(1, 'name at least one region to drain').optional(),
+    /** A scoped service: the schedule shifts that service's host only (see `scopes`). */
+    service: z.string().min(1, 'required').optional(),
   })
   .refine((s) => !(s.matrix !== undefined && s.drain !== undefined), { message: 'set either matrix or drain, not both' })
   .refine((s) => !(s.matrix === undefined && s.drain === undefined), { message: 'set one of matrix or drain' });
+
+const SERVICE_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * Service scopes: health and routing per (region, service) instead of one mesh-wide matrix.
+ * Absent → one matrix at every hop, as before scopes existed.
+ */
+const scopesSchema = z.strictObject({
+  /** Hosts are `<service>.<namespace>.svc.cluster.local` unless a service gives its `host`. */
+  namespace: z.string().regex(SERVICE_RE, 'must be a Kubernetes namespace name (lowercase letters, digits, dashes)').default('default'),
+  /** `entry`: elective shifts are rendered on the entry hosts only (the other hops stay local); `every-hop`: on every host. */
+  shiftAt: z.enum(['entry', 'every-hop']).default('entry'),
+  /** The services the gateways call: shifts apply here. */
+  entry: z.array(z.string().min(1, 'required')).min(1, 'name at least one entry service'),
+  /** The services scoped: health and routing per (region, service). */
+  services: z
+    .record(
+      z.string().regex(SERVICE_RE, 'must be a Kubernetes service name (lowercase letters, digits, dashes)'),
+      z.strictObject({ host: z.string().min(1, 'required').optional() }).prefault({}),
+    )
+    .refine((s) => Object.keys(s).length > 0, { message: 'name at least one service' }),
+});
 
 const notificationSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('log') }),
@@ -263,6 +289,7 @@ export const policySchema = z.strictObject({
     .prefault({}),
   notifications: z.array(notificationSchema).default([{ type: 'log' }]),
   drift: z.enum(['reapply', 'adopt', 'alert']).default('reapply'),
+  scopes: scopesSchema.optional(),
 });
 
 export type PolicyInput = z.input<typeof policySchema>;
@@ -274,3 +301,4 @@ export type WindowPolicy = z.output<typeof windowSchema>;
 export type SchedulePolicy = ParsedPolicy['schedules'][number];
 export type NotificationTarget = ParsedPolicy['notifications'][number];
 export type MeshTarget = ParsedPolicy['mesh'];
+export type ScopesPolicy = NonNullable<ParsedPolicy['scopes']>;

@@ -336,10 +336,49 @@ function semanticProblems(view: SemanticView): string[] {
     if (steps.some((s, i) => i > 0 && s <= (steps[i - 1] as number))) problems.push('recovery.steps: must increase');
     if (maxHold < holdFor) problems.push(`recovery.maxHold: ${formatDuration(maxHold)} is shorter than recovery.holdFor (${formatDuration(holdFor)})`);
   }
+  if (parsed.has('scopes')) problems.push(...scopeProblems(p));
   if (parsed.has('overrides') && p.overrides && p.overrides.defaultTtl > p.overrides.maxTtl) {
     problems.push(`overrides.defaultTtl: ${formatDuration(p.overrides.defaultTtl)} is longer than overrides.maxTtl (${formatDuration(p.overrides.maxTtl)})`);
   }
   return problems;
+}
+
+/**
+ * Every service named outside `scopes` (entry, a detection rule, a schedule, a deployment) must
+ * be one of `scopes.services`: a misspelt name would otherwise shift nothing, or (a rule) move a
+ * service fault up to the whole region. Only sections that parsed are checked.
+ */
+function scopeProblems(p: Sections): string[] {
+  const problems: string[] = [];
+  const scopes = p.scopes;
+  const names = scopes ? Object.keys(scopes.services) : [];
+  const known = new Set(names);
+  const check = (path: string, service: string | undefined) => {
+    if (service === undefined || known.has(service)) return;
+    problems.push(scopes ? `${path}: ${service} is not a scoped service (scopes.services: ${names.join(', ')})` : `${path}: names service ${service}, but the policy declares no scopes`);
+  };
+  if (scopes) {
+    scopes.entry.forEach((e, i) => {
+      check(`scopes.entry[${i}]`, e);
+      if (scopes.entry.indexOf(e) !== i) problems.push(`scopes.entry[${i}]: ${e} is listed twice`);
+    });
+    const hosts = new Map<string, string>();
+    for (const name of names) {
+      const host = scopeHost(scopes, name);
+      const first = hosts.get(host);
+      if (first) problems.push(`scopes.services.${name}: host ${host} is already the host of ${first}`);
+      else hosts.set(host, name);
+    }
+    p.detection?.rules.forEach((r, i) => check(`detection.rules[${i}].service`, r.service));
+  }
+  p.schedules?.forEach((s, i) => check(`schedules[${i}].service`, s.service));
+  p.scaling?.deployments.forEach((d, i) => check(`scaling.deployments[${i}].service`, d.service));
+  return problems;
+}
+
+/** The FQDN a scoped service's traffic is routed by. */
+export function scopeHost(scopes: NonNullable<ParsedPolicy['scopes']>, service: string): string {
+  return scopes.services[service]?.host ?? `${service}.${scopes.namespace}.svc.cluster.local`;
 }
 
 /**

@@ -48,6 +48,8 @@ export interface Override {
   /** A pinned matrix, or regions to drain (their traffic follows the failover order). */
   matrix?: TrafficMatrix;
   drain?: string[];
+  /** A scoped service: the override applies to that service's host only. */
+  service?: string;
   force: boolean;
   reason: string;
   actor: string;
@@ -58,6 +60,8 @@ export interface Override {
 export interface Drill {
   id: string;
   region: string;
+  /** A scoped service: the drill fails that (region, service) only. */
+  service?: string;
   severity: Severity;
   actor: string;
   startedAt: number;
@@ -96,6 +100,11 @@ export interface MeshState {
   /** Last automatic mesh change (cooldown) and last elective step (stepInterval). */
   lastChangeAt: number | null;
   lastElectiveAt: number | null;
+  /**
+   * Per scoped host: its last mesh change and last elective step, so that cooldown and
+   * stepInterval hold per scope. Absent when the policy has no scopes.
+   */
+  scopeClock?: Record<string, { lastChangeAt: number | null; lastElectiveAt: number | null }>;
   /** Desired replicas per deployment key `cluster/namespace/name`. */
   scale: Record<string, DeploymentScale>;
   /** Monotonic counter for plan ids. */
@@ -137,9 +146,9 @@ export interface LastRefusals {
 }
 
 export type ControlCommand =
-  | { kind: 'override'; matrix?: TrafficMatrix; drain?: string[]; ttl?: number; force?: boolean; reason?: string; actor: string }
+  | { kind: 'override'; matrix?: TrafficMatrix; drain?: string[]; service?: string; ttl?: number; force?: boolean; reason?: string; actor: string }
   | { kind: 'clearOverride'; id?: string; actor: string }
-  | { kind: 'drill'; region: string; severity?: Severity; duration: number; reason?: string; actor: string }
+  | { kind: 'drill'; region: string; service?: string; severity?: Severity; duration: number; reason?: string; actor: string }
   | { kind: 'abortDrill'; id?: string; actor: string }
   | { kind: 'pause'; reason?: string; actor: string }
   | { kind: 'resume'; actor: string };

@@ -11,7 +11,7 @@ import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
-import { alert, recordMeshConfirmed, runPlan, type ExecutorDeps } from './executor';
+import { alert, recordMeshConfirmed, runPlan, scopeConfigs, type ExecutorDeps } from './executor';
 import { isRetryable, withRetry } from './retry';
 import { statusView } from './status';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
@@ -233,17 +233,24 @@ export class Engine implements EngineApi {
     }
     // Read back as decided: the mesh has it (also how a state row older than meshConfirmed, or a
     // crash between the mesh step and its record, comes to show it confirmed).
-    const confirm = () => recordMeshConfirmed(this.exec, { matrix: state.applied!.matrix, config: expected, planId: null, decidedAt: state.applied!.at });
-    if (live.enabled && configEquals(live.config, expected)) {
-      if (!state.meshConfirmed || !matrixEquals(state.meshConfirmed.matrix, state.applied.matrix)) await confirm();
+    const appliedScopes = state.applied.scopes;
+    const expectedScopes = policy.scopes ? scopeConfigs(appliedScopes) : undefined;
+    const confirm = () => recordMeshConfirmed(this.exec, { matrix: state.applied!.matrix, config: expected, ...(appliedScopes ? { scopes: appliedScopes } : {}), planId: null, decidedAt: state.applied!.at });
+    // Per-host rules are compared only when the policy scopes services and the adapter reports them.
+    const scopesDrift = expectedScopes && live.scopes ? scopesDifference(live.scopes, expectedScopes) : null;
+    const defaultLive = live.enabled && configEquals(live.config, expected);
+    if (defaultLive && !scopesDrift) {
+      if (!state.meshConfirmed || (policy.scopes && state.meshConfirmed.decidedAt !== state.applied.at) || !matrixEquals(state.meshConfirmed.matrix, state.applied.matrix)) await confirm();
       return null;
     }
-    const what = `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}`;
+    const what = defaultLive
+      ? `live per-host rules differ from applied: ${scopesDrift}`
+      : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
     await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
-        await withRetry(() => meshControl.apply(expected, { deadline }), { clock: this.deps.clock, deadline, random: this.deps.random });
+        await withRetry(() => meshControl.apply(expected, { deadline, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), { clock: this.deps.clock, deadline, random: this.deps.random });
       } catch (err) {
         await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
         return 'reapply failed';
@@ -252,7 +259,9 @@ export class Engine implements EngineApi {
       await alert(this.exec, 'warning', `drift: ${what}; re-applied`);
       return 'reapplied';
     }
-    if (policy.drift === 'adopt' && live.enabled && live.config) return this.adopt(live.config, what);
+    // Adopting takes the mesh-wide default as an override; per-host rules edited by hand are not
+    // adopted (there is no per-host override to hold them), only reported.
+    if (policy.drift === 'adopt' && !defaultLive && live.enabled && live.config) return this.adopt(live.config, what);
     await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
     return 'alerted';
   }
@@ -312,4 +321,12 @@ function timelineDetail(d: Decision): { before: TrafficMatrix | null; after: Tra
     after: d.plan.after?.matrix ?? null,
     health: Object.fromEntries(Object.entries(d.state.health).map(([region, h]) => [region, h.status])),
   };
+}
+
+/** Which owned per-host rules differ between the mesh and what was applied, or null when none does. */
+export function scopesDifference(live: Record<string, MeshConfig>, expected: Record<string, MeshConfig>): string | null {
+  const hosts = [...new Set([...Object.keys(live), ...Object.keys(expected)])].sort();
+  const differ = hosts.filter((h) => !configEquals(live[h] ?? null, expected[h] ?? null));
+  if (differ.length === 0) return null;
+  return differ.map((h) => `${h} ${h in live ? (h in expected ? 'changed' : 'not applied by us') : 'missing'}`).join(', ');
 }

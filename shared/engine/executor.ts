@@ -1,7 +1,7 @@
 import { StateConflictError } from '../core/errors';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
-import type { MeshConfig, MeshState, Plan, Step, TrafficMatrix } from '../core/types';
+import type { MeshConfig, MeshState, Plan, ScopedRouting, Step, TrafficMatrix } from '../core/types';
 import { deploymentKey } from '../core/capacity';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
@@ -162,7 +162,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
         executed++;
         await journal(i);
-        if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, planId, decidedAt: plan.at });
+        if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
       } catch (err) {
         const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : 1);
         const message = (err as Error).message;
@@ -215,7 +215,9 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
 async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan): Promise<void> {
   switch (step.kind) {
     case 'mesh':
-      await deps.meshControl.apply(step.config, { deadline });
+      // Per-host rules only when the policy scopes services: without scopes the adapters are
+      // asked exactly what they were asked before (and leave any per-host rules alone).
+      await deps.meshControl.apply(step.config, { deadline, ...(deps.policy.scopes ? { scopes: scopeConfigs(step.scopes) } : {}) });
       return;
     case 'scale': {
       const ref = { cluster: step.cluster, namespace: step.namespace, name: step.deployment };
@@ -250,7 +252,7 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
  */
 export async function recordMeshConfirmed(
   deps: Pick<ExecutorDeps, 'store' | 'clock' | 'mesh' | 'log'>,
-  what: { matrix: TrafficMatrix; config: MeshConfig; planId: string | null; decidedAt: number },
+  what: { matrix: TrafficMatrix; config: MeshConfig; scopes?: ScopedRouting; planId: string | null; decidedAt: number },
 ): Promise<void> {
   for (let attempt = 1; attempt <= 10; attempt++) {
     const { state, version } = await deps.store.load(deps.mesh);
@@ -258,7 +260,7 @@ export async function recordMeshConfirmed(
     const prev = state.meshConfirmed;
     if (prev && prev.decidedAt > what.decidedAt) return;
     if (prev && prev.decidedAt === what.decidedAt && prev.planId === what.planId && matrixEquals(prev.matrix, what.matrix)) return;
-    const next: MeshState = { ...state, meshConfirmed: { matrix: what.matrix, config: what.config, planId: what.planId, at: deps.clock.now(), decidedAt: what.decidedAt } };
+    const next: MeshState = { ...state, meshConfirmed: { matrix: what.matrix, config: what.config, ...(what.scopes ? { scopes: what.scopes } : {}), planId: what.planId, at: deps.clock.now(), decidedAt: what.decidedAt } };
     try {
       await deps.store.commit(deps.mesh, version, next, null, []);
       return;
@@ -270,6 +272,11 @@ export async function recordMeshConfirmed(
     }
   }
   deps.log({ msg: 'could not record the mesh confirmation (state contended)', plan: what.planId });
+}
+
+/** The per-host configs of a mesh step, as `MeshControl.apply` takes them: the whole owned set (empty: none). */
+export function scopeConfigs(scopes: ScopedRouting | undefined): Record<string, MeshConfig> {
+  return Object.fromEntries(Object.entries(scopes ?? {}).map(([host, r]) => [host, r.config]));
 }
 
 export async function alert(deps: Pick<ExecutorDeps, 'store' | 'notifier' | 'clock' | 'mesh' | 'log'>, level: 'warning' | 'critical', text: string, planId?: string): Promise<void> {

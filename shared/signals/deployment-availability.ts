@@ -20,6 +20,8 @@ export interface AvailabilityTarget {
   name: string;
   /** The region's normal replicas from the policy. */
   normalReplicas: number;
+  /** The scoped service the deployment serves (`scaling.deployments[].service`), if any. */
+  service?: string;
 }
 
 /** One read of a target: its status, or why it could not be read. */
@@ -32,7 +34,7 @@ export function availabilityTargets(policy: Policy): AvailabilityTarget[] {
       const r = d.regions[region];
       if (!r) continue;
       const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region;
-      out.push({ region, cluster, namespace: d.namespace, name: d.name, normalReplicas: r.normalReplicas });
+      out.push({ region, cluster, namespace: d.namespace, name: d.name, normalReplicas: r.normalReplicas, ...(d.service !== undefined ? { service: d.service } : {}) });
     }
   }
   return out;
@@ -85,7 +87,7 @@ export function availabilitySignals(policy: Policy, state: MeshState | null, rea
     const percent = (Math.min(reading.available, expected) / expected) * 100;
     const severity: Severity | null = percent <= cfg.downAtOrBelow ? 'down' : percent < cfg.degradedBelow ? 'degraded' : null;
     const active = state?.signals[key];
-    const base = { key, source: AVAILABILITY_SOURCE, rule: AVAILABILITY_RULE, region: t.region, service: t.name, at: now, ttl: cfg.ttl, name: `${t.name} ${reading.available}/${expected} available` };
+    const base = { key, source: AVAILABILITY_SOURCE, rule: AVAILABILITY_RULE, region: t.region, service: t.service ?? t.name, at: now, ttl: cfg.ttl, name: `${t.name} ${reading.available}/${expected} available` };
     if (severity === null) {
       if (active) out.signals.push({ ...base, severity: active.severity, status: 'resolved' });
       continue;

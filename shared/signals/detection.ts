@@ -126,9 +126,18 @@ function severityOf(rule: DetectionRule, raw: RawAlarm): Outcome<Severity> {
   return { ok: mapped };
 }
 
-/** The rule's fixed service, else the alarm's own `service` label or dimension. */
-function serviceOf(rule: DetectionRule, raw: RawAlarm): string | undefined {
-  return rule.service ?? (raw.labels.service || raw.dimensions.service || undefined);
+/**
+ * The rule's fixed service, else the alarm's own `service` label or dimension, else (an ACK
+ * event) the service of the Deployment its involved object belongs to, when the policy's
+ * `scaling.deployments[]` entry for that name and namespace names one.
+ */
+function serviceOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): string | undefined {
+  const own = rule.service ?? (raw.labels.service || raw.dimensions.service || undefined);
+  if (own !== undefined || raw.source !== 'ack') return own;
+  const name = raw.labels.deployment;
+  const ns = raw.labels.namespace;
+  if (!name) return undefined;
+  return policy.scaling.deployments.find((d) => d.name === name && (ns === undefined || d.namespace === ns) && d.service !== undefined)?.service;
 }
 
 export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
@@ -165,7 +174,7 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
       notes.push(`rule ${rule.name}: ${severity.why}`);
       continue;
     }
-    const service = serviceOf(rule, raw);
+    const service = serviceOf(rule, raw, policy);
     signals.push({
       // Keys and names are bounded: every active signal lives in the one state row.
       key: boundedKey(`${rule.name}|${raw.source}|${raw.instance}`),
