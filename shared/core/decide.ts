@@ -1,4 +1,4 @@
-import { capacityShortfall, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
+import { capacityShortfalls, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
 import { abortDrill, applyCommand, drillAbortReason, drillSignal } from './commands';
 import { initialHealth, updateHealth, type HealthTransition } from './health';
 import { intendedMatrix } from './layers';
@@ -315,7 +315,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
       const delta = maxRowDelta(base, target, policy.regionIds);
       const step = delta > policy.safety.maxStepPercent ? stepToward(base, target, policy.safety.maxStepPercent, policy.regionIds) : target;
       // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
-      const short = [...capacityShortfall(policy, state, base, target), ...capacityShortfall(policy, state, base, step)].filter((n, i, all) => all.findIndex((o) => o.key === n.key) === i);
+      const short = capacityShortfalls(policy, state, base, [target, step]);
       if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
       else if (last !== null && now - last < policy.safety.cooldown) hold('safety.cooldown', `last mesh change ${Math.round((now - last) / 1000)}s ago; cooldown ${Math.round(policy.safety.cooldown / 1000)}s`);
       else if (lastElective !== null && now - lastElective < policy.safety.stepInterval) hold('safety.stepInterval', `last elective step ${Math.round((now - lastElective) / 1000)}s ago; stepInterval ${Math.round(policy.safety.stepInterval / 1000)}s`);
