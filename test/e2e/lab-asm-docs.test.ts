@@ -12,8 +12,16 @@ import { controlCall, fastLabFiles, sendRequests, share, waitFor } from './lab-f
  */
 let lab: Lab;
 
+/**
+ * Short periods, so the suite waits on conditions rather than on the clock: the ASM twin finishes
+ * an update in 300 ms (1.5 s by default) and the functions poll it and the Kubernetes twin every
+ * 100 ms (3 s / 2 s by default). A mesh step still waiting when a newer plan replaces its config
+ * polls until updateTimeout; 10 s (1 m by default) bounds how long stopping the lab waits for it.
+ */
+const ASM_UPDATE_DELAY_MS = 300;
+
 beforeAll(async () => {
-  lab = await startLab({ ...fastLabFiles(), background: false });
+  lab = await startLab({ ...fastLabFiles(), background: false, asmUpdateDelayMs: ASM_UPDATE_DELAY_MS, pollMs: 100, policy: { mesh: { updateTimeout: '10s' } } });
 });
 afterAll(async () => {
   await lab.stop();
@@ -22,7 +30,7 @@ afterAll(async () => {
 const reviewsLocality = () => lab.controlPlane.routing.trafficPolicy('reviews').localityLb;
 
 test('a freshly started lab already serves the seeded failover mode: its first requests are local, not split 50/50', async () => {
-  // No wait: ASM's first update is still rolling out (1.5 s), so this is the seed the twin started with.
+  // No wait: whatever regionshift's first tick applied, the lab's first requests already go local.
   expect(reviewsLocality()?.failover).toEqual([{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }]);
   const hz = await sendRequests(lab, 'gw-hangzhou', 500);
   expect({ failed: hz.failed, reviewsLocal: share(hz, 'reviews', 'cn-hangzhou') }).toEqual({ failed: 0, reviewsLocal: 100 });
