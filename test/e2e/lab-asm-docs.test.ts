@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { K8sClusterScaler } from '../../shared/adapters/scaler-k8s';
 import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
 import { loadPolicyYaml } from '../../shared/core/policy';
@@ -92,7 +93,7 @@ test('a scale-to-zero fault from the lab API scales reviews-v1 to 0 through the 
 test('the banner npm start prints works against this lab: its fault commands, the status call and the dashboard link', async () => {
   const text = labBanner({
     hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile,
-    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(),
+    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(), outlierDetection: lab.outlierDetection,
   });
   const post = /curl -XPOST (\S+) -H '([^:]+): ([^']+)' -d '([^']+)'/.exec(text);
   const del = /curl -XDELETE (\S+)\/<id/.exec(text);
@@ -113,4 +114,22 @@ test('the banner npm start prints works against this lab: its fault commands, th
   // The test lab runs the example policy without its schedules.
   expect(text).toContain('schedules (at ');
   expect(text).toMatch(/schedules \(at [^)]+\):\n {4}none\n/);
+});
+
+test('the outlier rule the banner and the README state is the one every seeded DestinationRule carries', async () => {
+  const od = lab.outlierDetection;
+  expect(od).toEqual({ consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 });
+  for (const host of ['productpage', 'reviews', 'ratings', 'details']) expect(lab.controlPlane.routing.trafficPolicy(host).outlierDetection).toEqual(od);
+  const text = labBanner({
+    hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile,
+    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(), outlierDetection: od,
+  });
+  const line = /outlier rule\s+(.*)/.exec(text)?.[1] ?? '';
+  // The lab's values first, each as seeded, then the documents' rule it departs from.
+  expect(line.startsWith(Object.entries(od).map(([k, v]) => `${k} ${String(v)}`).join(', ') + ';')).toBe(true);
+  expect(line).toContain("the documents' rule is consecutive5xxErrors 1, interval 1s, baseEjectionTime 1m");
+  // The README's lab section states the same values, and the documents' ones.
+  const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+  expect(readme).toContain(`\`${Object.entries(od).map(([k, v]) => `${k}: ${String(v)}`).join(', ')}\``);
+  expect(readme).toContain('`consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 1m`');
 });
