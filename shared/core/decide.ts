@@ -15,6 +15,24 @@ import { windowOpenUntil } from './windows';
  * no clock, no randomness, no I/O — so the same inputs give byte-identical plans.
  */
 
+/**
+ * A deep copy of plain data (objects, arrays, primitives), which is all a state is (it is stored as
+ * JSON). Same result as structuredClone for such data, about ten times faster: structuredClone
+ * serialises and was most of a 20-region decision's time and garbage.
+ */
+function clonePlain<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => clonePlain(v)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = clonePlain((value as Record<string, unknown>)[key]);
+    // A key spelled __proto__ (keys can come from alarm payloads) stays an own key, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
+}
+
 export function initialState(policy: Policy): MeshState {
   return { signals: {}, health: initialHealth(policy), override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0, meshConfirmed: null, lastRefusals: null };
 }
@@ -242,7 +260,7 @@ function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
 }
 
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
-  const state: MeshState = structuredClone(prev ?? initialState(policy));
+  const state: MeshState = clonePlain(prev ?? initialState(policy));
   for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
   const untouched = JSON.stringify(state);
   const seq = state.seq + 1;
