@@ -12,7 +12,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { decide } from '../shared/core/decide';
@@ -27,14 +27,20 @@ function pct(xs: number[], p: number): number {
 }
 const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
 
-/** Median wall time of `require(file)` in COLD_N fresh processes (the process start itself not counted). */
-function coldRequire(file: string, cwd: string): number {
-  const times: number[] = [];
-  for (let i = 0; i < COLD_N; i++) {
-    const out = execFileSync(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`], { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8' });
-    times.push(Number(out));
-  }
-  return pct(times, 50);
+/** Wall time of `require(file)` in one fresh process (the process start itself not counted). */
+function requireOnce(file: string, cwd: string): number {
+  const out = execFileSync(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`], { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  return Number(out);
+}
+
+/**
+ * Median of COLD_N fresh processes per target. Taken round-robin (one of each target per round),
+ * so a burst of load on a shared host falls on the baselines and the entries alike.
+ */
+function coldRequireAll(targets: Array<{ file: string; cwd: string }>): number[] {
+  const times = targets.map(() => [] as number[]);
+  for (let i = 0; i < COLD_N; i++) targets.forEach((t, j) => times[j]?.push(requireOnce(t.file, t.cwd)));
+  return times.map((xs) => pct(xs, 50));
 }
 
 export async function benchBundles(): Promise<void> {
@@ -44,14 +50,20 @@ export async function benchBundles(): Promise<void> {
     const built = await build.buildFunctions({ outRoot: out, withoutPolicy: true, policyFile: '' });
     const empty = path.join(out, 'empty.js');
     writeFileSync(empty, '');
-    const baseEmpty = coldRequire(empty, out);
-    const baseZod = coldRequire('zod', process.cwd());
-    console.log(`cold require, median of ${COLD_N} fresh node processes (entry file only; SDKs load on first use)`);
-    console.log(`  baseline: empty file ${baseEmpty.toFixed(1)} ms, require('zod') ${baseZod.toFixed(1)} ms`);
-    for (const b of built) {
-      const ms = coldRequire('./index.js', path.join(out, 'dist', b.function));
+    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    const loadBefore = load();
+    const [baseEmpty = NaN, baseZod = NaN, baseZodMini = NaN, ...entries] = coldRequireAll([
+      { file: empty, cwd: out },
+      { file: 'zod', cwd: process.cwd() },
+      { file: 'zod/mini', cwd: process.cwd() },
+      ...built.map((b) => ({ file: './index.js', cwd: path.join(out, 'dist', b.function) })),
+    ]);
+    console.log(`cold require, median of ${COLD_N} fresh node processes, round-robin (entry file only; SDKs load on first use); load average ${loadBefore} before, ${load()} after`);
+    console.log(`  baseline: empty file ${baseEmpty.toFixed(1)} ms, require('zod') ${baseZod.toFixed(1)} ms, require('zod/mini') ${baseZodMini.toFixed(1)} ms`);
+    built.forEach((b, i) => {
+      const ms = entries[i] ?? NaN;
       console.log(`  ${b.function.padEnd(15)} entry ${(b.bytes / 1024).toFixed(0).padStart(4)} KiB (${verdict(b.bytes < 1_000_000)})  cold require ${ms.toFixed(1).padStart(6)} ms (${verdict(ms < 100)}; ${(ms / baseZod).toFixed(2)}× zod)  SDKs beside it ${(b.sdkBytes / 1024).toFixed(0)} KiB: ${b.sdks.join(', ')}`);
-    }
+    });
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

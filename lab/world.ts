@@ -42,6 +42,10 @@ export interface LabOptions {
   outlierDetection?: Record<string, unknown>;
   /** Policy fields to set over the lab periods (e.g. shorter holds in tests). */
   policy?: Record<string, Record<string, unknown>>;
+  /** How long the ASM twin reports `updating` after a change (default 1500 ms). */
+  asmUpdateDelayMs?: number;
+  /** REGIONSHIFT_POLL_MS for the functions: how often their waits poll the twins (default: the product's, 3 s ASM / 2 s Kubernetes). */
+  pollMs?: number;
 }
 
 export interface Lab {
@@ -224,7 +228,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));
   const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy);
   const controlPlane = await startLabControlPlane({
-    clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1500,
+    clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1500,
     asmInitialLocalityLb: seededFailover(policyYaml),
   });
   const outlierDetection = opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
@@ -244,6 +248,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     REGIONSHIFT_ASM_ENDPOINT: controlPlane.asmEndpoint,
     REGIONSHIFT_CS_ENDPOINT: controlPlane.csEndpoint,
     REGIONSHIFT_BUDGET_MS: '60000',
+    ...(opts.pollMs !== undefined ? { REGIONSHIFT_POLL_MS: String(opts.pollMs) } : {}),
     ALIBABA_CLOUD_ACCESS_KEY_ID: ak.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: ak.accessKeySecret,
     ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,

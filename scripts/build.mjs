@@ -61,6 +61,8 @@ const machineOnlyModules = {
 export const LAZY_SDKS = ['@alicloud/fc20230330', '@alicloud/pop-core', '@kubernetes/client-node', 'tablestore'];
 
 const COMMON = {
+  // Metafile paths relative to the repository wherever the build is started from.
+  absWorkingDir: root,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -158,6 +160,25 @@ const inlineUplot = {
   },
 };
 
+/**
+ * The inputs a `require` of the entry evaluates: those the entry reaches through static imports.
+ * What is reached only through `import()` is bundled in the same file but wrapped by esbuild in a
+ * lazy initialiser that runs on first use, so it costs parsing only, not evaluation.
+ */
+export function loadedAtRequire(metafile, entry) {
+  const seen = new Set();
+  const queue = [entry];
+  while (queue.length) {
+    const file = queue.shift();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const i of metafile.inputs[file]?.imports ?? []) {
+      if (!i.external && (i.kind === 'import-statement' || i.kind === 'require-call')) queue.push(i.path);
+    }
+  }
+  return [...seen].sort();
+}
+
 export const WITHOUT_POLICY_FLAG = '--without-policy';
 
 /**
@@ -207,7 +228,8 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       if (input.imports.some((i) => i.external && LAZY_SDKS.includes(i.path))) inputs.add(file);
     }
     const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-    built.push({ fn, outDir, inputs, used, bytes, ms: performance.now() - started });
+    const atRequire = loadedAtRequire(result.metafile, path.relative(root, fn.entry).split(path.sep).join('/'));
+    built.push({ fn, outDir, inputs, used, bytes, atRequire, ms: performance.now() - started });
   }
   // Each SDK is bundled once, with what any function takes from it, and copied into every
   // function that imports it.
@@ -231,7 +253,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`);
       sdkBytes += sdk.bytes;
     }
-    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, sdks: [...b.used].sort(), sdkBytes, ms: Math.round(b.ms) });
+    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, sdks: [...b.used].sort(), sdkBytes, atRequire: b.atRequire, ms: Math.round(b.ms) });
   }
   await rm(sdkDir, { recursive: true, force: true });
   return results;

@@ -6,7 +6,6 @@ import { httpErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
-import { routeControlRequest } from './routes';
 
 /** Control commands are a few hundred bytes (a matrix, a reason of at most 500 characters). */
 export const CONTROL_BODY_LIMIT = 64 * 1024;
@@ -19,8 +18,15 @@ export function makeHandler(getRuntime: RuntimeFactory, opts: { clock?: Pick<Clo
     .use(injectRuntime(getRuntime))
     .use(fcHttpEvent({ maxBodyBytes: CONTROL_BODY_LIMIT }))
     .use(controlAuth({ publicPaths: ['/'], ...(opts.clock && { clock: opts.clock }) }))
-    .handler((event: unknown, context: FcContext) => routeControlRequest(event as HttpRequest, runtimeOf(context)));
+    .handler(async (event: unknown, context: FcContext) => (await loadRoutes()).routeControlRequest(event as HttpRequest, runtimeOf(context)));
 }
+
+/**
+ * The routes (command schemas, which build the policy's zod schemas, and the dashboard page) are
+ * loaded on the first request rather than when FC loads the entry: the cold `require` stays small.
+ */
+let routes: Promise<typeof import('./routes')> | null = null;
+const loadRoutes = () => (routes ??= import('./routes'));
 
 /** The production runtime, imported on first use so tests that inject their own never load cloud SDKs. */
 async function defaultRuntime(context: FcContext): Promise<Runtime> {

@@ -28,6 +28,54 @@ export function deploymentKey(cluster: string, namespace: string, name: string):
   return `${cluster}/${namespace}/${name}`;
 }
 
+/** A scaled deployment in one region, as the policy declares it: the same on every decision. */
+interface ScaledCell {
+  key: string;
+  cluster: string;
+  namespace: string;
+  deployment: string;
+  region: string;
+  normalReplicas: number;
+  min: number;
+  max: number;
+  /** The policy entry it comes from (service scopes route and filter by it). */
+  source: DeploymentPolicy;
+}
+
+interface PolicyCapacity {
+  normal: TrafficMatrix;
+  regionIds: readonly string[];
+  regions: Policy['regions'];
+  deployments: Policy['scaling']['deployments'];
+  load: Record<string, number>;
+  normalIn: Record<string, number>;
+  cells: ScaledCell[];
+}
+
+/**
+ * What scaleNeeds reads from the policy alone (the normal inbound shares, each deployment's key and
+ * cluster), derived once per policy object instead of on every call: decide asks for the needs of
+ * several matrices per decision. Rebuilt if any part it was derived from is replaced.
+ */
+const capacityOfPolicy = new WeakMap<Policy, PolicyCapacity>();
+function policyCapacity(policy: Policy): PolicyCapacity {
+  const hit = capacityOfPolicy.get(policy);
+  if (hit && hit.normal === policy.normal && hit.regionIds === policy.regionIds && hit.regions === policy.regions && hit.deployments === policy.scaling.deployments) return hit;
+  const load = loadOf(policy);
+  const cells: ScaledCell[] = [];
+  for (const d of policy.scaling.deployments) {
+    for (const region of policy.regionIds) {
+      const r = d.regions[region];
+      if (!r) continue;
+      const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region;
+      cells.push({ key: deploymentKey(cluster, d.namespace, d.name), cluster, namespace: d.namespace, deployment: d.name, region, normalReplicas: r.normalReplicas, min: r.min, max: r.max, source: d });
+    }
+  }
+  const built = { normal: policy.normal, regionIds: policy.regionIds, regions: policy.regions, deployments: policy.scaling.deployments, load, normalIn: inboundShares(policy.normal, load, policy.regionIds), cells };
+  capacityOfPolicy.set(policy, built);
+  return built;
+}
+
 /**
  * With service scopes, a deployment follows the routing of its service (`matrixFor`), and a
  * scope's checks look at its own deployments only (`only`). Absent: every deployment follows `matrix`.
@@ -38,30 +86,29 @@ export interface DeploymentRouting {
 }
 
 export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
-  const load = loadOf(policy);
+  const { load, normalIn, cells } = policyCapacity(policy);
   const plain = inboundShares(matrix, load, policy.regionIds);
-  const normalIn = inboundShares(policy.normal, load, policy.regionIds);
+  // One deployment has a cell per region: its routed inbound shares are computed once for them all.
+  const routed = new Map<DeploymentPolicy, Record<string, number>>();
   const needs: ScaleNeed[] = [];
-  for (const d of policy.scaling.deployments) {
-    if (routing.only && !routing.only(d)) continue;
-    const inbound = routing.matrixFor ? inboundShares(routing.matrixFor(d), load, policy.regionIds) : plain;
-    for (const region of policy.regionIds) {
-      const r = d.regions[region];
-      if (!r) continue;
-      const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region;
-      const key = deploymentKey(cluster, d.namespace, d.name);
-      const current = state.scale[key]?.replicas ?? r.normalReplicas;
-      const I = inbound[region] ?? 0;
-      const N = normalIn[region] ?? 0;
-      let unclamped: number;
-      if (N === 0) unclamped = I > 0 ? r.max : r.normalReplicas;
-      else if (I > N) unclamped = Math.ceil(r.normalReplicas * (I / N) * policy.response.headroom - 1e-9);
-      else unclamped = Math.ceil(r.normalReplicas * (I / N) - 1e-9);
-      // A region with no traffic keeps at least one replica (and its min): the product never scales to zero.
-      const floor = Math.max(r.min, 1);
-      const required = Math.min(r.max, Math.max(floor, unclamped));
-      needs.push({ key, cluster, namespace: d.namespace, deployment: d.name, region, current, required, unclamped, max: r.max });
+  for (const c of cells) {
+    if (routing.only && !routing.only(c.source)) continue;
+    let inbound = plain;
+    if (routing.matrixFor) {
+      inbound = routed.get(c.source) ?? inboundShares(routing.matrixFor(c.source), load, policy.regionIds);
+      routed.set(c.source, inbound);
     }
+    const current = state.scale[c.key]?.replicas ?? c.normalReplicas;
+    const I = inbound[c.region] ?? 0;
+    const N = normalIn[c.region] ?? 0;
+    let unclamped: number;
+    if (N === 0) unclamped = I > 0 ? c.max : c.normalReplicas;
+    else if (I > N) unclamped = Math.ceil(c.normalReplicas * (I / N) * policy.response.headroom - 1e-9);
+    else unclamped = Math.ceil(c.normalReplicas * (I / N) - 1e-9);
+    // A region with no traffic keeps at least one replica (and its min): the product never scales to zero.
+    const floor = Math.max(c.min, 1);
+    const required = Math.min(c.max, Math.max(floor, unclamped));
+    needs.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
   }
   return needs;
 }
@@ -114,6 +161,15 @@ export function settleScaleDowns(state: MeshState, now: number): void {
  * that was short of capacity) must not be refused, or the traffic could never come back.
  */
 export function capacityShortfall(policy: Policy, state: MeshState, from: TrafficMatrix, to: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+  return capacityShortfalls(policy, state, from, [to], routing);
+}
+
+/**
+ * capacityShortfall from one matrix to each of several, concatenated in that order, each
+ * deployment once (its first entry): the needs of `from` are computed once for all of them.
+ */
+export function capacityShortfalls(policy: Policy, state: MeshState, from: TrafficMatrix, tos: readonly TrafficMatrix[], routing: DeploymentRouting = {}): ScaleNeed[] {
   const before = new Map(scaleNeeds(policy, state, from, routing).map((n) => [n.key, n.unclamped]));
-  return scaleNeeds(policy, state, to, routing).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0));
+  const all = tos.flatMap((to) => scaleNeeds(policy, state, to, routing).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0)));
+  return tos.length === 1 ? all : all.filter((n, i) => all.findIndex((o) => o.key === n.key) === i);
 }

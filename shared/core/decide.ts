@@ -1,4 +1,4 @@
-import { capacityShortfall, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
+import { capacityShortfalls, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
 import { abortDrill, applyCommand, drillAbortReason, drillSignal } from './commands';
 import { initialHealth, updateHealth, type HealthTransition } from './health';
 import { intendedMatrix } from './layers';
@@ -15,6 +15,24 @@ import { windowOpenUntil } from './windows';
  * The decision core: `(policy, state, input, now) → (state, plan)`. Pure and deterministic —
  * no clock, no randomness, no I/O — so the same inputs give byte-identical plans.
  */
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives), which is all a state is (it is stored as
+ * JSON). Same result as structuredClone for such data, about ten times faster: structuredClone
+ * serialises and was most of a 20-region decision's time and garbage.
+ */
+function clonePlain<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => clonePlain(v)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = clonePlain((value as Record<string, unknown>)[key]);
+    // A key spelled __proto__ (keys can come from alarm payloads) stays an own key, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out as T;
+}
 
 export function initialState(policy: Policy): MeshState {
   return { signals: {}, health: initialHealth(policy), override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0, meshConfirmed: null, lastRefusals: null };
@@ -243,7 +261,7 @@ function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
 }
 
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
-  const state: MeshState = structuredClone(prev ?? initialState(policy));
+  const state: MeshState = clonePlain(prev ?? initialState(policy));
   for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
   if (policy.scopes) ensureServiceHealth(policy, state);
   const untouched = JSON.stringify(state);
@@ -328,7 +346,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
       const maxStep = policy.scopes?.shiftAt === 'entry' ? 100 : policy.safety.maxStepPercent;
       const step = delta > maxStep ? stepToward(base, target, maxStep, policy.regionIds) : target;
       // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
-      const short = [...capacityShortfall(policy, state, base, target), ...capacityShortfall(policy, state, base, step)].filter((n, i, all) => all.findIndex((o) => o.key === n.key) === i);
+      const short = capacityShortfalls(policy, state, base, [target, step]);
       if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
       else if (last !== null && now - last < policy.safety.cooldown) hold('safety.cooldown', `last mesh change ${Math.round((now - last) / 1000)}s ago; cooldown ${Math.round(policy.safety.cooldown / 1000)}s`);
       else if (lastElective !== null && now - lastElective < policy.safety.stepInterval) hold('safety.stepInterval', `last elective step ${Math.round((now - lastElective) / 1000)}s ago; stepInterval ${Math.round(policy.safety.stepInterval / 1000)}s`);

@@ -25,8 +25,19 @@ function cell(m: Shares, src: string, dst: string): number {
   return m[src]?.[dst] ?? 0;
 }
 
+/** The set of a policy's region ids, built once per array (they are checked on every matrix operation). */
+const knownSets = new WeakMap<readonly string[], { size: number; set: Set<string> }>();
+function knownSet(regionIds: readonly string[]): Set<string> {
+  const hit = knownSets.get(regionIds);
+  // The length guards against an array grown after it was first seen.
+  if (hit && hit.size === regionIds.length) return hit.set;
+  const set = new Set(regionIds);
+  knownSets.set(regionIds, { size: regionIds.length, set });
+  return set;
+}
+
 function unknownRegionProblems(name: string, m: Shares, regionIds: readonly string[]): string[] {
-  const known = new Set(regionIds);
+  const known = knownSet(regionIds);
   const problems: string[] = [];
   for (const [src, row] of Object.entries(m)) {
     if (!known.has(src)) problems.push(`${name}.${src}: unknown region (declared: ${regionIds.join(', ')})`);
@@ -160,12 +171,18 @@ export function inboundShares(m: Shares, load: Record<string, number>, regionIds
   if (problems.length > 0) throw new ValidationError(problems);
   const totalLoad = regionIds.reduce((s, r) => s + (load[r] ?? 0), 0);
   if (!(totalLoad > 0)) throw new ValidationError(['load: total client load must be > 0']);
-  const out: Record<string, number> = {};
-  for (const dst of regionIds) {
-    let served = 0;
-    for (const src of regionIds) served += (load[src] ?? 0) * cell(m, src, dst);
-    out[dst] = served / 100 / totalLoad;
+  // Row by row (one lookup per source), each destination summed in the same source order as
+  // Σ_s, so every value is bit for bit what the column-wise sum gives.
+  const served = new Array<number>(regionIds.length).fill(0);
+  for (const src of regionIds) {
+    const l = load[src] ?? 0;
+    const row = m[src];
+    for (let j = 0; j < regionIds.length; j++) served[j] = (served[j] as number) + l * (row?.[regionIds[j] as string] ?? 0);
   }
+  const out: Record<string, number> = {};
+  regionIds.forEach((dst, j) => {
+    out[dst] = (served[j] as number) / 100 / totalLoad;
+  });
   return out;
 }
 

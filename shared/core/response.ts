@@ -7,7 +7,15 @@ import type { RegionHealth, TrafficMatrix } from './types';
 export type Shares = Record<string, Record<string, number>>;
 
 function cloneShares(m: TrafficMatrix | Shares, regionIds: string[]): Shares {
-  return Object.fromEntries(regionIds.map((s) => [s, Object.fromEntries(regionIds.map((d) => [d, m[s]?.[d] ?? 0]))]));
+  // Plain loops: this runs on every decision, and the entry arrays of fromEntries are garbage.
+  const out: Shares = {};
+  for (const s of regionIds) {
+    const src = m[s];
+    const row: Record<string, number> = {};
+    for (const d of regionIds) row[d] = src?.[d] ?? 0;
+    out[s] = row;
+  }
+  return out;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { capacityShortfall, type ScaleNeed } from './capacity';
+import { capacityShortfalls, type ScaleNeed } from './capacity';
 import { advanceHealth, initialHealth, type HealthTransition } from './health';
 import { intendedMatrix, type IntendedMatrix, type LayerScope } from './layers';
 import { matrixEquals, maxRowDelta, roundMatrix, servingRegions, stepToward } from './matrix';
@@ -291,8 +291,7 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
 /** Capacity of a scope's own deployments, judged on the whole shift and on this step. */
 function scopeShortfall(policy: Policy, state: MeshState, scope: Scope, from: TrafficMatrix, step: TrafficMatrix, target: TrafficMatrix): ScaleNeed[] {
   const mine = (d: DeploymentPolicy) => d.service === scope.service;
-  const all = [...capacityShortfall(policy, state, from, target, { only: mine }), ...capacityShortfall(policy, state, from, step, { only: mine })];
-  return all.filter((n, i) => all.findIndex((o) => o.key === n.key) === i);
+  return capacityShortfalls(policy, state, from, [target, step], { only: mine });
 }
 
 /** The hosts whose matrix differs from the default's, rendered; undefined when none does. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { formatIssues } from '../core/policy';
+import { formatIssues } from '../core/issues';
 import { decodeJsonPayload } from '../signals/raw-alarm';
 
 /** Zod shapes of the events FC 3.0 hands a Node.js handler (platform facts: "Function Compute 3.0"). */

@@ -130,6 +130,7 @@ export async function clusterAdaptersFor(
           endpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? backend.endpoint ?? 'https://servicemesh.aliyuncs.com',
           credentials,
           applyTimeoutMs: backend.updateTimeout,
+          ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}),
           clock,
           ...(r ? { kubeconfig: () => r.get('mesh-control-plane') } : {}),
         });
@@ -144,7 +145,7 @@ export async function clusterAdaptersFor(
     once(async () => {
       const r = await resolver();
       const { K8sClusterScaler } = await import('../adapters/scaler-k8s');
-      return new K8sClusterScaler({ kubeconfigs: r.provider, clock });
+      return new K8sClusterScaler({ kubeconfigs: r.provider, clock, ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}) });
     }),
   );
   return { mesh, scaler, kubeconfigSources: sources };

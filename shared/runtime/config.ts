@@ -33,6 +33,12 @@ const envSchema = z.object({
    * FC context) less a margin bounds them; set, whichever ends first.
    */
   REGIONSHIFT_BUDGET_MS: z.coerce.number().int().positive().optional(),
+  /**
+   * How often the waits on the cloud poll (ASM's mesh update, a deployment's readiness). Unset:
+   * 3 s for ASM, 2 s for Kubernetes, paced for the real APIs' rate limits. Local runs against
+   * the lab set it short, so a wait ends soon after the twin is done.
+   */
+  REGIONSHIFT_POLL_MS: z.coerce.number().int().min(10, 'must be at least 10 (ms)').max(60_000, 'must be at most 60000 (ms)').optional(),
   TABLESTORE_ENDPOINT: z.string().optional(),
   TABLESTORE_INSTANCE: z.string().optional(),
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { formatPath } from '../core/policy';
+import { formatPath } from '../core/issues';
 import { envelopeTime, unwrapCloudEvents, type DeliveredEvent } from './cloudevent';
 import { fieldError, validationErrorFrom, type RawAlarm } from './raw-alarm';
 

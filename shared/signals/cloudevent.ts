@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { formatPath } from '../core/policy';
+import { formatPath } from '../core/issues';
 import { decodeJsonPayload, fieldError, validationErrorFrom } from './raw-alarm';
 
 /** The EventBridge CloudEvents envelope: the attributes the parsers read. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { jsonTextDepthExceeds, jsonValueDepthExceeds } from '../core/json-depth';
 import { jsonExcerpt } from '../core/limits';
-import { formatPath } from '../core/policy';
+import { formatPath } from '../core/issues';
 import { canonicalPairs, fieldError, validationErrorFrom, type RawAlarm } from './raw-alarm';
 
 /**

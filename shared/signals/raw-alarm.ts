@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { assertJsonDepth, parseJsonLimited } from '../core/json-depth';
-import { formatIssues } from '../core/policy';
+import { formatIssues } from '../core/issues';
 
 /**
  * One alarm notification as every parser normalizes it, whatever system sent it. Detection

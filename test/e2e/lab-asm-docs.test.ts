@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { K8sClusterScaler } from '../../shared/adapters/scaler-k8s';
 import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
 import { loadPolicyYaml } from '../../shared/core/policy';
@@ -12,8 +13,16 @@ import { controlCall, fastLabFiles, sendRequests, share, waitFor } from './lab-f
  */
 let lab: Lab;
 
+/**
+ * Short periods, so the suite waits on conditions rather than on the clock: the ASM twin finishes
+ * an update in 300 ms (1.5 s by default) and the functions poll it and the Kubernetes twin every
+ * 100 ms (3 s / 2 s by default). A mesh step still waiting when a newer plan replaces its config
+ * polls until updateTimeout; 10 s (1 m by default) bounds how long stopping the lab waits for it.
+ */
+const ASM_UPDATE_DELAY_MS = 300;
+
 beforeAll(async () => {
-  lab = await startLab({ ...fastLabFiles(), background: false });
+  lab = await startLab({ ...fastLabFiles(), background: false, asmUpdateDelayMs: ASM_UPDATE_DELAY_MS, pollMs: 100, policy: { mesh: { updateTimeout: '10s' } } });
 });
 afterAll(async () => {
   await lab.stop();
@@ -22,7 +31,7 @@ afterAll(async () => {
 const reviewsLocality = () => lab.controlPlane.routing.trafficPolicy('reviews').localityLb;
 
 test('a freshly started lab already serves the seeded failover mode: its first requests are local, not split 50/50', async () => {
-  // No wait: ASM's first update is still rolling out (1.5 s), so this is the seed the twin started with.
+  // No wait: whatever regionshift's first tick applied, the lab's first requests already go local.
   expect(reviewsLocality()?.failover).toEqual([{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }]);
   const hz = await sendRequests(lab, 'gw-hangzhou', 500);
   expect({ failed: hz.failed, reviewsLocal: share(hz, 'reviews', 'cn-hangzhou') }).toEqual({ failed: 0, reviewsLocal: 100 });
@@ -84,7 +93,7 @@ test('a scale-to-zero fault from the lab API scales reviews-v1 to 0 through the 
 test('the banner npm start prints works against this lab: its fault commands, the status call and the dashboard link', async () => {
   const text = labBanner({
     hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile,
-    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(),
+    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(), outlierDetection: lab.outlierDetection,
   });
   const post = /curl -XPOST (\S+) -H '([^:]+): ([^']+)' -d '([^']+)'/.exec(text);
   const del = /curl -XDELETE (\S+)\/<id/.exec(text);
@@ -105,4 +114,22 @@ test('the banner npm start prints works against this lab: its fault commands, th
   // The test lab runs the example policy without its schedules.
   expect(text).toContain('schedules (at ');
   expect(text).toMatch(/schedules \(at [^)]+\):\n {4}none\n/);
+});
+
+test('the outlier rule the banner and the README state is the one every seeded DestinationRule carries', async () => {
+  const od = lab.outlierDetection;
+  expect(od).toEqual({ consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 });
+  for (const host of ['productpage', 'reviews', 'ratings', 'details']) expect(lab.controlPlane.routing.trafficPolicy(host).outlierDetection).toEqual(od);
+  const text = labBanner({
+    hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile,
+    secrets: lab.secrets, functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.now(), outlierDetection: od,
+  });
+  const line = /outlier rule\s+(.*)/.exec(text)?.[1] ?? '';
+  // The lab's values first, each as seeded, then the documents' rule it departs from.
+  expect(line.startsWith(Object.entries(od).map(([k, v]) => `${k} ${String(v)}`).join(', ') + ';')).toBe(true);
+  expect(line).toContain("the documents' rule is consecutive5xxErrors 1, interval 1s, baseEjectionTime 1m");
+  // The README's lab section states the same values, and the documents' ones.
+  const readme = readFileSync('README.md', 'utf8').replace(/\s+/g, ' ');
+  expect(readme).toContain(`\`${Object.entries(od).map(([k, v]) => `${k}: ${String(v)}`).join(', ')}\``);
+  expect(readme).toContain('`consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 1m`');
 });

@@ -11,7 +11,7 @@ import path from 'node:path';
 const out = mkdtempSync(path.join(tmpdir(), 'regionshift-budget-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-interface Built { function: string; out: string; bytes: number; sdks: string[]; sdkBytes: number }
+interface Built { function: string; out: string; bytes: number; sdks: string[]; sdkBytes: number; atRequire: string[] }
 let built: Built[] = [];
 
 beforeAll(() => {
@@ -27,6 +27,21 @@ test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
   }
   // The executor and the signal functions reach the mesh and clusters; every function can hand off.
   expect(built.find((b) => b.function === 'alarm')?.sdks).toEqual(expect.arrayContaining(['@alicloud/pop-core', '@kubernetes/client-node', 'tablestore']));
+});
+
+/**
+ * Cold require: the entry evaluates only what answering a request needs at once (the middleware,
+ * the event and alarm shapes). The policy parser (yaml, the policy schema, croner's windows), the
+ * engine and the runtime are evaluated on the first invocation: the formatting of zod issues the
+ * envelopes need lives apart from the policy parser for that reason.
+ */
+test('requiring an entry evaluates neither yaml, croner, the policy parser nor the runtime', () => {
+  const deferred = /node_modules\/(yaml|croner)\/|shared\/core\/(policy|policy-schema|windows|decide)\.ts$|shared\/(runtime|engine)\/|functions\/control\/(routes|dashboard)\.ts$/;
+  for (const b of built) {
+    expect(b.atRequire.length).toBeGreaterThan(5);
+    expect(b.atRequire).toContain(`functions/${b.function}/handler.ts`);
+    expect({ fn: b.function, deferred: b.atRequire.filter((f) => deferred.test(f)) }).toEqual({ fn: b.function, deferred: [] });
+  }
 });
 
 /**
