@@ -1,0 +1,1 @@
+export function writeReport(..._a: unknown[]): void {}
