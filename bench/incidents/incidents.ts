@@ -13,6 +13,11 @@ export const REGION = 'cn-hangzhou';
 const SERVICES = ['productpage', 'details', 'reviews', 'ratings'];
 const MIN = 60_000;
 export const WARMUP_MS = 2 * MIN;
+/**
+ * Faults start 5 s into a 10-s alarm period (the lab's CMS rules evaluate on 10-s boundaries):
+ * the average phase, neither the best nor the worst case for alarm-driven strategies.
+ */
+export const FAULT_AT_MS = WARMUP_MS + 5_000;
 /** A weekday at 11:00 in Shanghai: outside the example policy's evening shift (22:00 Shanghai). */
 export const DEFAULT_START = Date.parse('2026-11-03T03:00:00Z');
 
@@ -75,7 +80,7 @@ export const FULL_TIMING: IncidentTiming = { faultMs: 10 * MIN, tailMs: 36 * MIN
 export const QUICK_TIMING: IncidentTiming = { faultMs: 3 * MIN, tailMs: 6 * MIN };
 
 export function incidents(timing: IncidentTiming): Incident[] {
-  const W = WARMUP_MS;
+  const W = FAULT_AT_MS;
   const F = timing.faultMs;
   const simple = (id: string, title: string, script: string, specs: FaultSpec[]): Incident => ({
     id, title, script, start: DEFAULT_START, faultStart: W, faultEnd: W + F, runMs: W + F + timing.tailMs,

@@ -1,1 +1,124 @@
-export function writeReport(..._a: unknown[]): void {}
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Incident } from './incidents';
+import { SLO_MS, type RunResult, type SecondSample } from './run';
+import { OTHERS, type Strategy } from './strategies';
+
+/** Writes docs/benchmarks/incidents.md and docs/benchmarks/incidents/<incident>.svg. */
+
+const DOC = 'docs/benchmarks/incidents.md';
+const CHART_DIR = 'docs/benchmarks/incidents';
+const COLORS = ['#7f7f7f', '#9467bd', '#1f77b4', '#ff7f0e', '#d62728', '#2ca02c', '#8c564b'];
+const BIN_S = 10;
+
+const fmtS = (s: number | null) => (s === null ? '—' : s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s} s`);
+
+/** regionshift's failed requests over the best other strategy's (lower is better; ∞ when the best is 0 and regionshift is not). */
+export function ratio(rs: number, best: number): string {
+  if (rs === 0 && best === 0) return '1 (both 0)';
+  if (best === 0) return '∞ (best other: 0)';
+  return `${(rs / best).toFixed(2)}`;
+}
+
+function bins(samples: SecondSample[]): Array<{ t: number; local: number; errors: number }> {
+  const out: Array<{ t: number; local: number; errors: number }> = [];
+  for (let i = 0; i < samples.length; i += BIN_S) {
+    const chunk = samples.slice(i, i + BIN_S);
+    const hops = chunk.reduce((n, s) => n + s.hops, 0);
+    const req = chunk.reduce((n, s) => n + s.requests, 0);
+    out.push({ t: i, local: hops === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.localHops, 0)) / hops, errors: req === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.failed, 0)) / req });
+  }
+  return out;
+}
+
+export function chartSvg(incident: Incident, results: RunResult[]): string {
+  const W = 900;
+  const panelH = 200;
+  const padL = 50;
+  const padR = 190;
+  const top = 30;
+  const gap = 50;
+  const H = top + 2 * panelH + gap + 40;
+  const span = incident.runMs / 1000;
+  const x = (t: number) => padL + ((W - padL - padR) * t) / span;
+  const y = (panel: number, v: number) => top + panel * (panelH + gap) + panelH - (panelH * v) / 100;
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  parts.push(`<text x="${padL}" y="16" font-size="13" font-weight="bold">${esc(incident.title)}</text>`);
+  const titles = ['share of hops served in the client\'s own region (%)', 'failed requests (%)'];
+  for (let p = 0; p < 2; p++) {
+    const y0 = top + p * (panelH + gap);
+    parts.push(`<text x="${padL}" y="${y0 - 4}">${titles[p]}</text>`);
+    parts.push(`<rect x="${padL}" y="${y0}" width="${W - padL - padR}" height="${panelH}" fill="none" stroke="#ccc"/>`);
+    for (const v of [0, 25, 50, 75, 100]) parts.push(`<text x="${padL - 6}" y="${y(p, v) + 4}" text-anchor="end">${v}</text><line x1="${padL}" x2="${W - padR}" y1="${y(p, v)}" y2="${y(p, v)}" stroke="#eee"/>`);
+    const fs = incident.faultStart / 1000;
+    const fe = Math.min(span, (incident.faultEnd ?? incident.runMs) / 1000);
+    parts.push(`<rect x="${x(fs)}" y="${y0}" width="${Math.max(1, x(fe) - x(fs))}" height="${panelH}" fill="#f5d5d5" opacity="0.5"/>`);
+  }
+  for (let m = 0; m <= span / 60; m += span / 60 > 30 ? 10 : 2) parts.push(`<text x="${x(m * 60)}" y="${top + 2 * panelH + gap + 16}" text-anchor="middle">${m} min</text>`);
+  results.forEach((r, i) => {
+    const color = COLORS[i % COLORS.length] as string;
+    const b = bins(r.samples);
+    for (let p = 0; p < 2; p++) {
+      const pts = b.map((d) => `${x(d.t).toFixed(1)},${y(p, p === 0 ? d.local : d.errors).toFixed(1)}`).join(' ');
+      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${r.strategy.startsWith('regionshift') ? 2 : 1.3}" points="${pts}"/>`);
+    }
+    parts.push(`<line x1="${W - padR + 12}" x2="${W - padR + 32}" y1="${top + 10 + i * 16}" y2="${top + 10 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - padR + 36}" y="${top + 14 + i * 16}">${esc(r.strategy)}</text>`);
+  });
+  parts.push(`<text x="${W - padR + 12}" y="${top + 30 + results.length * 16}" fill="#a55">shaded: fault active</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+export interface TableRow {
+  strategy: string;
+  cells: string[];
+}
+
+export function incidentSection(incident: Incident, strategies: Strategy[], results: RunResult[]): string {
+  const lines: string[] = [];
+  lines.push(`## ${incident.title}`, '', `Script: ${incident.script}. Run: ${(incident.runMs / 60_000).toFixed(0)} min simulated, fault from minute ${incident.faultStart / 60_000}.`, '');
+  lines.push(`![${incident.title}](incidents/${incident.id}.svg)`, '');
+  lines.push(`| strategy | failed requests | over ${SLO_MS} ms | cross-region hops / request | time to mitigate | time to full restore | mesh changes | peak extra replicas |`);
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of strategies) {
+    const r = results.find((x) => x.strategy === s.id);
+    if (!r) continue;
+    lines.push(`| ${s.id} | ${r.failed} / ${r.requests} | ${r.overSlo} | ${r.crossHopsPerRequest.toFixed(2)} | ${fmtS(r.mitigateS)} | ${fmtS(r.restoreS)} | ${r.meshChanges} | ${r.peakExtraReplicas} |`);
+  }
+  const others = results.filter((r) => OTHERS.has(r.strategy));
+  const best = others.reduce<RunResult | null>((b, r) => (b === null || r.failed < b.failed ? r : b), null);
+  const rs = results.find((r) => r.strategy === 'regionshift');
+  if (best && rs) {
+    lines.push('', `regionshift / best other (${best.strategy}) on failed requests: **${ratio(rs.failed, best.failed)}**${rs.failed > best.failed ? ` — regionshift **loses** here (${rs.failed} vs ${best.failed}).` : '.'}`);
+    for (const name of ['static', 'dns']) {
+      const o = results.find((r) => r.strategy === name);
+      if (o && o.failed > 0) lines.push(`regionshift vs ${name}: ${o.failed === 0 ? '—' : `${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests${rs.failed === 0 ? ' (regionshift failed none)' : ''}`}.`);
+    }
+  }
+  const errs = results.filter((r) => r.errors.length > 0);
+  for (const r of errs) lines.push('', `Driver errors in ${r.strategy}: ${r.errors.slice(0, 3).join('; ')}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string }): void {
+  mkdirSync(CHART_DIR, { recursive: true });
+  const sections: string[] = [];
+  for (const incident of list) {
+    const rs = results.filter((r) => r.incident === incident.id);
+    writeFileSync(path.join(CHART_DIR, `${incident.id}.svg`), chartSvg(incident, rs));
+    sections.push(incidentSection(incident, strategies, rs));
+  }
+  const head = [
+    '# Incident benchmark: regionshift against the strategies people run today',
+    '',
+    'Generated by `npm run bench:incidents` (do not edit by hand; the method is in `bench/incidents/`).',
+    `Full run: ${list.length} incidents × ${strategies.length} strategies, wall time ${meta.wallS.toFixed(0)} s on the build machine.`,
+    '',
+    meta.notes ?? '',
+  ].join('\n');
+  writeFileSync(DOC, `${head}\n${sections.join('\n')}`);
+}

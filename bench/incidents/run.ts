@@ -7,7 +7,7 @@ import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
 import { VirtualClock } from './virtual-clock';
 import { REGION, type Incident, type IncidentContext } from './incidents';
-import { ASM_DOCS_OUTLIER, firingFromRules, type Strategy, type StrategyContext } from './strategies';
+import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
 
 /**
  * The discrete-time driver: one simulated second per step. Each step wakes the sleepers due
@@ -59,10 +59,13 @@ class Driver {
   private readonly tracked = new Set<Promise<unknown>>();
   readonly errors: string[] = [];
 
-  constructor(private readonly clock: VirtualClock, private readonly lab: Lab) {}
+  constructor(private readonly clock: VirtualClock, private readonly lab: Lab, private readonly start: number) {}
 
   track(p: Promise<unknown>): void {
-    const q = p.catch((err: unknown) => { this.errors.push(err instanceof Error ? err.message : String(err)); });
+    const q = p.catch((err: unknown) => {
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+      this.errors.push(`t=${(this.clock.now() - this.start) / 1000}s ${err instanceof Error ? err.message : String(err)}${cause}`);
+    });
     this.tracked.add(q);
     void q.finally(() => this.tracked.delete(q));
   }
@@ -139,12 +142,11 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
     functionsOnClock: true,
     every: () => () => undefined,
     labPeriods: false,
-    outlierDetection: ASM_DOCS_OUTLIER,
     stateFile: path.join(dir, 'state.db'),
     ...(opts.log ? { log: opts.log } : {}),
     ...strategy.labOptions,
   });
-  const driver = new Driver(clock, lab);
+  const driver = new Driver(clock, lab, incident.start);
   let offset = 0;
   let falseAlarmFiring = false;
   const ctx: StrategyContext = {
@@ -178,6 +180,31 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   let peakExtra = 0;
   const homeOf = new Map(lab.topology.gateways.map((g) => [g.name, g.region]));
   const events = [...incident.events].sort((a, b) => a.at - b.at);
+  let batch: { sample: SecondSample; home: string; via: string; redirected: boolean } | null = null;
+  // Taps on the data plane's own per-request records (lab/dataplane/metrics.ts): every request
+  // and hop of the batch being sent is counted as it is recorded. Health checks and probes sent
+  // outside a batch are not client traffic and are not counted.
+  const metrics = lab.dataPlane.metrics;
+  const recordGateway = metrics.recordGateway.bind(metrics);
+  const recordHop = metrics.recordHop.bind(metrics);
+  metrics.recordGateway = (gateway, region, status, latencyMs, at) => {
+    recordGateway(gateway, region, status, latencyMs, at);
+    if (!batch) return;
+    const s = batch.sample;
+    s.requests++;
+    if (status >= 400) s.failed++;
+    // A client DNS sent to the other region crosses regions on the way in (and out).
+    if (latencyMs + (batch.redirected ? lab.topology.network.crossRegionMs : 0) > SLO_MS) s.overSlo++;
+    if (batch.redirected) s.crossHops++;
+  };
+  metrics.recordHop = (sourceRegion, target, status, latencyMs, at, origin = 'client') => {
+    recordHop(sourceRegion, target, status, latencyMs, at, origin);
+    if (!batch || origin !== 'client') return;
+    const s = batch.sample;
+    s.hops++;
+    if (target.region === batch.home) s.localHops++;
+    if (target.region !== batch.via) s.crossHops++;
+  };
   try {
     for (offset = 0; offset < incident.runMs; offset += STEP_MS) {
       const t = incident.start + offset;
@@ -189,22 +216,11 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       for (const gw of lab.topology.gateways) {
         const home = homeOf.get(gw.name) as string;
         for (const entry of sd.entries ? sd.entries(gw.name, gw.load) : [{ gateway: gw.name, count: gw.load, redirected: false }]) {
-          const via = homeOf.get(entry.gateway) as string;
-          for (let i = 0; i < entry.count; i++) {
-            const r = lab.dataPlane.send(entry.gateway, 1);
-            const latency = r.latencyMs.p50 + (entry.redirected ? lab.topology.network.crossRegionMs : 0);
-            sample.requests++;
-            if (r.failed > 0) sample.failed++;
-            if (latency > SLO_MS) sample.overSlo++;
-            if (entry.redirected) sample.crossHops++;
-            for (const byRegion of Object.values(r.byService)) {
-              for (const [region, n] of Object.entries(byRegion)) {
-                sample.hops += n;
-                if (region === home) sample.localHops += n;
-                if (region !== via) sample.crossHops += n;
-              }
-            }
-          }
+          // One batch per gateway and second (the router caches the config per batch); the
+          // metrics taps count each request and hop of it.
+          batch = { sample, home, via: homeOf.get(entry.gateway) as string, redirected: entry.redirected };
+          lab.dataPlane.send(entry.gateway, entry.count);
+          batch = null;
         }
       }
       for (const p of lab.topology.probes) lab.dataPlane.probe(p.service, p.region, Math.max(1, Math.round(p.rps)));
