@@ -104,6 +104,60 @@ export function incidentSection(incident: Incident, strategies: Strategy[], resu
   return lines.join('\n');
 }
 
+export const METHOD = `## How it runs
+
+- **Same lab, same code as \`npm start\`**: every run starts a fresh lab (\`startLab\`): the Kubernetes,
+  ASM and ACK twins over HTTP, the simulated Envoy data plane, the lab's CloudMonitor rules, and the
+  five functions from \`s.yaml\` on the local FC host with SQLite state. Only time is virtual: one
+  clock (\`bench/incidents/virtual-clock.ts\`) drives the data plane, the twins (ASM's update
+  window, pod start-up), the alarm rules and the functions' runtime (engine, adapters' waits,
+  control-API signature window). Real HTTP between the functions and the twins stays.
+- **Discrete time, 1 s steps**: each step wakes the virtual sleepers due, runs the incident's
+  script and the strategy's controller, sends that second's requests (20 rps per gateway, two
+  gateways) and the synthetic probes (2 rps per watched service and region) through the data
+  plane, evaluates the alarm rules on their 10-s periods (3 breaching periods to fire) and, for
+  regionshift, delivers them over HTTP to the alarm function; the scheduler fires every simulated
+  minute (\`@every 1m\`, as deployed). Work in flight finishes (or blocks on a virtual sleep) before
+  time moves on. Seed 7 for the data plane's PRNG: two runs give the same figures.
+- **Policy periods as deployed**: regionshift runs \`examples/bookinfo.yaml\` with its own periods
+  (hold 5 min, steps 25/50/100 % two minutes apart, cooldown 30 s), not the lab's shortened ones.
+- **Outlier detection**: \`static\` runs the ASM docs' rule (\`consecutive5xxErrors: 1\`,
+  \`interval: 1s\`, \`baseEjectionTime: 1m\`, no \`maxEjectionPercent\`), which Envoy caps at 10 % and so
+  ejects nothing from Bookinfo's 2-pod clusters (docs/lab.md). Every other strategy runs on the
+  lab's rule (5 × 5xx, 5 s, 30 s, \`maxEjectionPercent: 100\`); \`static-tuned\` is that rule and
+  nothing else, to show what Envoy alone does once tuned.
+- **Faults start 5 s into a 10-s alarm period** (the average phase), at minute 2:05; the hard
+  region down takes every service of cn-hangzhou down, its ingress still answering (a region with
+  its ingress gone is DNS's case alone: no mesh can route requests that never arrive).
+
+## The strategies
+
+| strategy | what drives it |
+|---|---|
+| static | nothing: failover mode + the ASM docs' outlier rule |
+| static-tuned | nothing: failover mode + the lab's outlier rule |
+| zero-endpoint | linkerd-failover's rule: a controller reads each service's ready replicas per region every second from the Kubernetes twin; at 0 it writes a locality \`distribute\` on that service's DestinationRule sending it to the other region, and removes it when one pod is ready |
+| dns | k8gb-style: a health check every 30 s per region (3 requests through the region's gateway, healthy when ≥ 2 answer); the answer for a region's clients is the other region while it is unhealthy; clients keep a cached answer until its 30-s TTL expires (expiries spread evenly: 1/30 of them move each second); a client sent to the other region enters through that region's gateway, one more cross-region hop (28 ms) on the way in. Its "mesh changes" are DNS answer changes. |
+| on-call | a person paged by the alarm rules: drains the alarm's region through the control API (\`POST /v1/overrides {drain}\`, signed) 5 min after the first alarm if it still fires, clears the override 30 min after the alarms clear |
+| regionshift | the five functions with \`examples/bookinfo.yaml\`: CMS callbacks to the alarm function, ACK events to cluster-events, the scheduler every minute |
+| regionshift-quorum2 | the same with \`detection.quorum: 2\` and the example's CMS 5xx rule split in two (productpage's alarms, reviews' alarms): quorum counts distinct sources/rules, so one alarm alone never drains |
+
+## The figures
+
+- **failed requests**: client requests answered ≥ 400 (probes and health checks not counted);
+- **over 500 ms**: client requests slower than the SLO;
+- **cross-region hops / request**: hops served outside the region the request entered by, plus the
+  DNS-redirected entry hop;
+- **time to mitigate**: from the fault's start to the first 60-s window with < 1 % failed requests;
+- **time to full restore**: from the last fault's end until every second after it has no failed
+  request and the baseline share of hops served in the client's own region (— : not within the run);
+- **mesh changes**: accepted ASM \`UpdateMeshFeature\` calls + DestinationRule writes (+ DNS answer
+  changes for dns);
+- **peak extra replicas**: the most replicas above the topology's, summed over Deployments.
+- **ratio**: regionshift's failed requests over the best of static, static-tuned, zero-endpoint, dns
+  and on-call (below 1: regionshift fails fewer).
+`;
+
 export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string }): void {
   mkdirSync(CHART_DIR, { recursive: true });
   const sections: string[] = [];
@@ -119,6 +173,7 @@ export function writeReport(list: Incident[], strategies: Strategy[], results: R
     `Full run: ${list.length} incidents × ${strategies.length} strategies, wall time ${meta.wallS.toFixed(0)} s on the build machine.`,
     '',
     meta.notes ?? '',
+    METHOD,
   ].join('\n');
   writeFileSync(DOC, `${head}\n${sections.join('\n')}`);
 }

@@ -203,7 +203,16 @@ export const onCallStrategy: Strategy = {
     const control = async (method: string, p: string, body?: unknown) => {
       const text = body === undefined ? '' : JSON.stringify(body);
       const signed = signRequest({ secret: lab.secrets.controlSecret, method, path: p, body: text, timestamp: Math.floor(clock.now() / 1000) });
-      const res = await fetch(`${lab.hostUrl}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
+      // A kept-alive socket the host closed while nothing was sent (half an hour of simulated
+      // quiet is seconds of real time, past its keep-alive) fails once: try again, as a person would.
+      let res: Response | null = null;
+      for (let attempt = 1; !res; attempt++) {
+        try {
+          res = await fetch(`${lab.hostUrl}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
       const json = (await res.json()) as Record<string, unknown>;
       if (!res.ok) throw new Error(`on-call ${method} ${p}: HTTP ${res.status} ${JSON.stringify(json)}`);
       return json;
