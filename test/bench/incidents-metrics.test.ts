@@ -48,3 +48,17 @@ describe('incident figures', () => {
     expect(ratio(3, 0)).toMatch(/∞/);
   });
 });
+
+describe('lab seams the benchmark uses', () => {
+  test('labPolicyYaml without the lab periods keeps the policy as written (plus the overrides)', async () => {
+    const { labPolicyYaml } = await import('../../lab/world');
+    const { parse } = await import('yaml');
+    const own = parse(labPolicyYaml('examples/bookinfo.yaml', { detection: { quorum: 2 } }, false)) as Record<string, Record<string, unknown>>;
+    expect(own.recovery).toBeUndefined();
+    expect(own.safety).toBeUndefined();
+    expect(own.detection?.quorum).toBe(2);
+    expect((own.detection?.rules as unknown[]).length).toBeGreaterThan(0);
+    const lab = parse(labPolicyYaml('examples/bookinfo.yaml')) as Record<string, Record<string, unknown>>;
+    expect(lab.recovery).toMatchObject({ holdFor: '20s' });
+  });
+});
