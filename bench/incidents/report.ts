@@ -158,7 +158,39 @@ export const METHOD = `## How it runs
   and on-call (below 1: regionshift fails fewer).
 `;
 
-export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string }): void {
+/** Alarm evaluation (3 breaching periods of 10 s, the lab's CMS rules) + one ASM push (the twin's 1.5-s update window). */
+export const MITIGATE_GOAL_S = 3 * 10 + 1.5;
+
+/** The issue's goals, each with what the run measured and whether it holds. */
+export function goalsSection(results: RunResult[]): string {
+  const get = (incident: string, strategy: string) => results.find((r) => r.incident === incident && r.strategy === strategy);
+  const rows: string[] = ['## The goals, as measured', '', '| goal | measured | holds |', '|---|---|---|'];
+  const incidentsRun = [...new Set(results.map((r) => r.incident))];
+  for (const id of incidentsRun) {
+    const rs = get(id, 'regionshift');
+    const others = results.filter((r) => r.incident === id && OTHERS.has(r.strategy));
+    if (!rs || others.length === 0) continue;
+    const best = others.reduce((b, r) => (r.failed < b.failed ? r : b));
+    rows.push(`| ${id}: failed ≤ best other | ${rs.failed} vs ${best.failed} (${best.strategy}) | ${rs.failed <= best.failed ? 'yes' : '**no**'} |`);
+  }
+  for (const [id, other] of [['partial-5xx', 'static'], ['flapping', 'static'], ['hard-down', 'dns']] as const) {
+    const rs = get(id, 'regionshift');
+    const o = get(id, other);
+    if (!rs || !o) continue;
+    const x = o.failed / Math.max(1, rs.failed);
+    rows.push(`| ${id}: ≥ 10× fewer failed than ${other} | ${o.failed} / ${rs.failed} = ${x.toFixed(1)}×${rs.failed === 0 ? ' (regionshift 0)' : ''} | ${rs.failed === 0 ? (o.failed > 0 ? 'yes' : '**no**') : x >= 10 ? 'yes' : '**no**'} |`);
+  }
+  const fa = get('false-alarm', 'regionshift-quorum2');
+  if (fa) rows.push(`| false-alarm: zero mesh changes (quorum policy) | ${fa.meshChanges} | ${fa.meshChanges === 0 ? 'yes' : '**no**'} |`);
+  for (const id of incidentsRun) {
+    const rs = get(id, 'regionshift');
+    if (!rs || rs.failed === 0 || id === 'scheduled-shift') continue;
+    rows.push(`| ${id}: time to mitigate ≤ ${MITIGATE_GOAL_S} s | ${fmtS(rs.mitigateS)} | ${rs.mitigateS !== null && rs.mitigateS <= MITIGATE_GOAL_S ? 'yes' : '**no**'} |`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string; analysis?: string }): void {
   mkdirSync(CHART_DIR, { recursive: true });
   const sections: string[] = [];
   for (const incident of list) {
@@ -175,5 +207,5 @@ export function writeReport(list: Incident[], strategies: Strategy[], results: R
     meta.notes ?? '',
     METHOD,
   ].join('\n');
-  writeFileSync(DOC, `${head}\n${sections.join('\n')}`);
+  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${meta.analysis ?? ''}\n${sections.join('\n')}`);
 }
