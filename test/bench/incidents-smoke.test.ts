@@ -40,4 +40,15 @@ describe('incident benchmark (quick subset)', () => {
     const plain = await runIncident(incident, strategy('regionshift'));
     expect(plain.meshChanges).toBeGreaterThanOrEqual(1);
   }, 240_000);
+
+  test('the baselines act as modelled: zero-endpoint moves reviews out at 0 ready and back; DNS moves clients on a failing check', async () => {
+    const zero = await runIncident(byId('scale-to-zero'), strategy('zero-endpoint'));
+    expect(zero.errors).toEqual([]);
+    expect(zero.meshChanges).toBe(2); // the DestinationRule written when reviews had no ready pod, and again when one was ready
+    const dns = await runIncident(byId('partial-5xx'), strategy('dns'));
+    expect(dns.meshChanges).toBeGreaterThanOrEqual(1); // DNS answer changes
+    // Clients sent to the other region enter there: the extra entry hop shows as cross-region hops.
+    const stat = await runIncident(byId('partial-5xx'), strategy('static-tuned'));
+    expect(dns.crossHopsPerRequest).toBeGreaterThan(stat.crossHopsPerRequest);
+  }, 240_000);
 });
