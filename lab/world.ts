@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { systemClock, type Clock } from '../shared/ports/clock';
-import { startFcHost, type FcHost } from './host/fc-host';
+import { pathToFileURL } from 'node:url';
+import { startFcHost, type FcHost, type HandlerModule, type HostedFunction } from './host/fc-host';
 import { AlarmDelivery } from './dataplane/alarm-delivery';
 import { AlarmEvaluator } from './dataplane/alarms';
 import { labApiHandler } from './dataplane/api';
@@ -46,6 +47,16 @@ export interface LabOptions {
   asmUpdateDelayMs?: number;
   /** REGIONSHIFT_POLL_MS for the functions: how often their waits poll the twins (default: the product's, 3 s ASM / 2 s Kubernetes). */
   pollMs?: number;
+  /**
+   * Run the functions' runtime (engine, adapters' waits, control API signature window) on
+   * `clock` too, each lab with its own runtime container. Default false: the handlers build their
+   * runtime as deployed, on the system clock. Virtual-time runs (the incident benchmark) need it.
+   */
+  functionsOnClock?: boolean;
+  /** Schedules the host's `@every` timer triggers (fc-host `every`); default: real setInterval. */
+  every?: (intervalMs: number, fire: () => void) => () => void;
+  /** Put the lab's short periods over the policy (default true); false runs the policy's own periods. */
+  labPeriods?: boolean;
 }
 
 export interface Lab {
@@ -72,9 +83,9 @@ export interface Lab {
 }
 
 /** Lab periods: the example policy with times short enough to watch a whole loop in a few minutes. */
-export function labPolicyYaml(policyFile: string, overrides: Record<string, Record<string, unknown>> = {}): string {
+export function labPolicyYaml(policyFile: string, overrides: Record<string, Record<string, unknown>> = {}, labPeriods = true): string {
   const policy = parseYaml(readFileSync(policyFile, 'utf8')) as Record<string, Record<string, unknown>>;
-  const lab: Record<string, Record<string, unknown>> = {
+  const lab: Record<string, Record<string, unknown>> = !labPeriods ? {} : {
     recovery: { holdFor: '20s', stepHold: '15s', maxHold: '5m' },
     safety: { cooldown: '5s', stepInterval: '10s' },
     detection: { defaultTtl: '10m' },
@@ -219,6 +230,22 @@ function scaleToZeroListener(cp: LabControlPlane, topology: Topology, faults: Fa
   };
 }
 
+/**
+ * Handlers whose runtime runs on `clock`: one runtime container for this lab (the default
+ * handlers share one per process, built from process.env on the system clock). It reads
+ * process.env, which startLab has set, when the first invocation builds the container.
+ */
+function clockedHandlers(clock: Clock) {
+  return async (key: string, fn: HostedFunction): Promise<HandlerModule> => {
+    // As the default loader: the function's s.yaml environment fills what is still unset.
+    for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
+    const { runtimeFactory } = await import('../shared/runtime/index');
+    const getRuntime = runtimeFactory(process.env, { clock });
+    const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime, o?: { clock?: Clock }) => unknown };
+    return { handler: mod.makeHandler(getRuntime, { clock }) } as HandlerModule;
+  };
+}
+
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? (() => undefined);
@@ -226,7 +253,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
   const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));
-  const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy);
+  const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy, opts.labPeriods ?? true);
   const controlPlane = await startLabControlPlane({
     clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1500,
     asmInitialLocalityLb: seededFailover(policyYaml),
@@ -260,7 +287,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     process.env[k] = v;
   };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
-  const host = await startFcHost({ sYamlPath: 's.yaml', port: opts.port ?? 0, env, log });
+  const host = await startFcHost({
+    sYamlPath: 's.yaml', port: opts.port ?? 0, env, log,
+    ...(opts.every ? { every: opts.every } : {}),
+    ...(opts.functionsOnClock ? { loadHandler: clockedHandlers(clock) } : {}),
+  });
   // Hand-offs go to the executor as on FC: InvokeFunction (async) through the FC 3.0 SDK, here
   // served by the local host over loopback.
   setEnv('REGIONSHIFT_EXECUTOR_FUNCTION', host.functions.find((f) => f.key === 'executor')?.functionName ?? 'regionshift-executor');
@@ -270,7 +301,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const faults = new FaultBook(clock);
   faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
   const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
-  const delivery = new AlarmDelivery({ clock });
+  // Retry back-off on the lab clock too (the system clock's sleep is the real timer it used before).
+  const delivery = new AlarmDelivery({ clock, sleep: (ms) => clock.sleep(ms) });
   // The evaluator adds `region=<the alarm's region>` to the CMS URL: one callback URL per region, as in the cloud.
   const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: `${host.url}/_events/cluster-events` } });
 

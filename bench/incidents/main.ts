@@ -1,0 +1,60 @@
+import { incidents, FULL_TIMING, QUICK_TIMING, QUICK_INCIDENTS } from './incidents';
+import { STRATEGIES } from './strategies';
+import { runBenchmark } from './benchmark';
+import { writeReport } from './report';
+import type { RunResult } from './run';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * `npm run bench:incidents` — every incident against every strategy, on simulated time; writes
+ * docs/benchmarks/incidents.md and one SVG chart per incident under docs/benchmarks/incidents/.
+ * `-- --quick`: three incidents, short, written to stdout only (what the CI smoke test runs).
+ * `-- --incident=<id>,… --strategy=<id>,…`: a subset (stdout only).
+ */
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const pick = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const onlyIncidents = pick('incident') ?? (quick ? QUICK_INCIDENTS : undefined);
+// `-- --render`: the report again from the kept results; `-- --merge --strategy=…`: rerun a subset into them.
+const onlyStrategies = pick('strategy');
+const all = incidents(quick ? QUICK_TIMING : FULL_TIMING).filter((i) => !onlyIncidents || onlyIncidents.includes(i.id));
+const strategies = STRATEGIES.filter((s) => !onlyStrategies || onlyStrategies.includes(s.id));
+// The full run's results are kept (git-ignored) so the report can be re-rendered without rerunning: `-- --render`.
+const CACHE = '.regionshift/bench-incidents.json';
+let results: RunResult[];
+let wallS: number;
+if (args.includes('--merge')) {
+  // Rerun a subset (--incident/--strategy) and put its results in place of the kept ones.
+  const kept = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number };
+  const fresh = await runBenchmark(all, strategies, { progress: (line) => process.stderr.write(`${line}\n`) });
+  const key = (r: RunResult) => `${r.incident}|${r.strategy}`;
+  const byKey = new Map(fresh.map((r) => [key(r), r]));
+  results = kept.results.map((r) => byKey.get(key(r)) ?? r);
+  for (const r of fresh) if (!kept.results.some((k) => key(k) === key(r))) results.push(r);
+  wallS = kept.wallS;
+  writeFileSync(CACHE, JSON.stringify({ results, wallS }));
+} else if (args.includes('--render')) {
+  ({ results, wallS } = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number });
+} else {
+  const started = Date.now();
+  results = await runBenchmark(all, strategies, { progress: (line) => process.stderr.write(`${line}\n`) });
+  wallS = (Date.now() - started) / 1000;
+  if (!quick && !onlyIncidents && !onlyStrategies) {
+    mkdirSync('.regionshift', { recursive: true });
+    writeFileSync(CACHE, JSON.stringify({ results, wallS }));
+  }
+}
+const rendering = args.includes('--render') || args.includes('--merge');
+if (rendering) {
+  const allIncidents = incidents(FULL_TIMING);
+  writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS });
+  process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
+} else if (quick || onlyIncidents || onlyStrategies) {
+  for (const r of results) {
+    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
+  }
+  process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
+} else {
+  writeReport(all, strategies, results, { wallS });
+  process.stderr.write(`wrote docs/benchmarks/incidents.md (wall time ${wallS.toFixed(1)} s)\n`);
+}

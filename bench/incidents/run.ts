@@ -1,0 +1,274 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startLab, type Lab } from '../../lab/world';
+import { MESH_SCOPE } from '../../lab/k8s/control-plane';
+import { DESTINATION_RULES } from '../../lab/k8s/resources';
+import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
+import { VirtualClock } from './virtual-clock';
+import { REGION, type Incident, type IncidentContext } from './incidents';
+import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
+
+/**
+ * The discrete-time driver: one simulated second per step. Each step wakes the sleepers due
+ * (the engine's and the adapters' waits, the twins' update windows are read off the same clock),
+ * runs the incident's events and the strategy's controller, sends the second's requests through
+ * the data plane one by one (so each request's latency and hops are known), sends the probes,
+ * evaluates the alarm rules (delivered over HTTP to the real alarm function when the strategy
+ * uses it), fires the scheduler once a simulated minute, and lets all that work finish — or
+ * block on a virtual sleep — before time moves on.
+ */
+
+export const SLO_MS = 500;
+const STEP_MS = 1000;
+const TICK_MS = 60_000;
+/** Real-time quiet (no clock read or sleep) after which pending work counts as blocked on a virtual sleep. */
+const QUIET_MS = 40;
+
+export interface SecondSample {
+  t: number;
+  requests: number;
+  failed: number;
+  overSlo: number;
+  hops: number;
+  localHops: number;
+  crossHops: number;
+}
+
+export interface RunResult {
+  incident: string;
+  strategy: string;
+  samples: SecondSample[];
+  failed: number;
+  requests: number;
+  overSlo: number;
+  crossHopsPerRequest: number;
+  /** s from the fault's start to the first 60-s window under 1% errors (null: never). */
+  mitigateS: number | null;
+  /** s from the fault's end until routing is back to normal for good (null: not within the run). */
+  restoreS: number | null;
+  meshChanges: number;
+  peakExtraReplicas: number;
+  baselineLocalShare: number;
+  errors: string[];
+}
+
+const realDelay = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms));
+
+class Driver {
+  private readonly tracked = new Set<Promise<unknown>>();
+  readonly errors: string[] = [];
+
+  constructor(private readonly clock: VirtualClock, private readonly lab: Lab, private readonly start: number) {}
+
+  track(p: Promise<unknown>): void {
+    const q = p.catch((err: unknown) => {
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+      this.errors.push(`t=${(this.clock.now() - this.start) / 1000}s ${err instanceof Error ? err.message : String(err)}${cause}`);
+    });
+    this.tracked.add(q);
+    void q.finally(() => this.tracked.delete(q));
+  }
+
+  private async allDone(waitMs: number): Promise<boolean> {
+    const done = Promise.all([...this.tracked, this.lab.alarms.idle(), this.lab.host.idle()]).then(() => true);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), waitMs); });
+    const r = await Promise.race([done, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
+  /**
+   * Let the work in flight finish, moving time to each sleeper due by `until` in turn. Work that
+   * stays quiet (no clock read, no sleep) for QUIET_MS of real time with a sleeper pending is
+   * waiting on that sleeper; work beyond `until` waits for a later step.
+   */
+  async settle(until: number): Promise<void> {
+    let last = this.clock.activity;
+    let quietSince = Date.now();
+    for (;;) {
+      if (await this.allDone(5)) {
+        const next = this.clock.nextWake();
+        if (next === null || next > until) return;
+        this.clock.advanceTo(next);
+        continue;
+      }
+      if (this.clock.activity !== last) {
+        last = this.clock.activity;
+        quietSince = Date.now();
+        continue;
+      }
+      if (Date.now() - quietSince < QUIET_MS) continue;
+      const next = this.clock.nextWake();
+      if (next === null) {
+        // Real I/O with no sleeper: keep waiting for it.
+        quietSince = Date.now();
+        await realDelay(5);
+        continue;
+      }
+      if (next > until) return;
+      this.clock.advanceTo(next);
+      last = this.clock.activity;
+      quietSince = Date.now();
+    }
+  }
+}
+
+function drSignature(lab: Lab): Map<string, string> {
+  return new Map(lab.controlPlane.store.list(MESH_SCOPE, DESTINATION_RULES).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.resourceVersion]));
+}
+
+function extraReplicas(lab: Lab): number {
+  let extra = 0;
+  for (const d of lab.topology.deployments) {
+    const r = lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name);
+    if (r) extra += Math.max(0, r.desired - d.replicas);
+  }
+  return extra;
+}
+
+export interface RunOptions {
+  seed?: number;
+  log?: (line: Record<string, unknown>) => void;
+}
+
+export async function runIncident(incident: Incident, strategy: Strategy, opts: RunOptions = {}): Promise<RunResult> {
+  const clock = new VirtualClock(incident.start);
+  const dir = mkdtempSync(path.join(tmpdir(), `rs-incident-${incident.id}-${strategy.id}-`));
+  const lab = await startLab({
+    clock,
+    background: false,
+    functionsOnClock: true,
+    every: () => () => undefined,
+    labPeriods: false,
+    stateFile: path.join(dir, 'state.db'),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...strategy.labOptions,
+  });
+  const driver = new Driver(clock, lab, incident.start);
+  let offset = 0;
+  let falseAlarmFiring = false;
+  const ctx: StrategyContext = {
+    lab, clock,
+    track: (p) => driver.track(p),
+    offset: () => offset,
+    firingRegions: () => [...new Set([...firingFromRules(lab), ...(falseAlarmFiring ? [REGION] : [])])],
+  };
+  const sd = strategy.attach(ctx);
+  if (!sd.deliversAlarms) lab.alarms.setTargets({ cmsCallbackUrl: null, ackEventsUrl: null });
+  const incidentCtx: IncidentContext = {
+    lab,
+    faults: new Map(),
+    falseAlarm: async (state) => {
+      falseAlarmFiring = state === 'ALERT';
+      if (!sd.deliversAlarms) return;
+      const form = cmsCallbackForm({
+        ruleId: 'false-alarm', alertName: `productpage-5xx-${REGION}`, state, level: 'CRITICAL', curValue: state === 'ALERT' ? '35' : '0',
+        metricName: 'productpage_5xx_ratio', expression: '$Average>20', instanceName: `productpage (${REGION})`,
+        dimensions: { service: 'productpage' }, userId: lab.topology.account, at: clock.now(),
+      });
+      const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, REGION), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`false alarm ${state}: HTTP ${res.status}`);
+    },
+  };
+  const samples: SecondSample[] = [];
+  const asmChangesAtStart = lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length;
+  let drs = drSignature(lab);
+  let drChanges = 0;
+  let peakExtra = 0;
+  const homeOf = new Map(lab.topology.gateways.map((g) => [g.name, g.region]));
+  const events = [...incident.events].sort((a, b) => a.at - b.at);
+  let batch: { sample: SecondSample; home: string; via: string; redirected: boolean } | null = null;
+  // Taps on the data plane's own per-request records (lab/dataplane/metrics.ts): every request
+  // and hop of the batch being sent is counted as it is recorded. Health checks and probes sent
+  // outside a batch are not client traffic and are not counted.
+  const metrics = lab.dataPlane.metrics;
+  const recordGateway = metrics.recordGateway.bind(metrics);
+  const recordHop = metrics.recordHop.bind(metrics);
+  metrics.recordGateway = (gateway, region, status, latencyMs, at) => {
+    recordGateway(gateway, region, status, latencyMs, at);
+    if (!batch) return;
+    const s = batch.sample;
+    s.requests++;
+    if (status >= 400) s.failed++;
+    // A client DNS sent to the other region crosses regions on the way in (and out).
+    if (latencyMs + (batch.redirected ? lab.topology.network.crossRegionMs : 0) > SLO_MS) s.overSlo++;
+    if (batch.redirected) s.crossHops++;
+  };
+  metrics.recordHop = (sourceRegion, target, status, latencyMs, at, origin = 'client') => {
+    recordHop(sourceRegion, target, status, latencyMs, at, origin);
+    if (!batch || origin !== 'client') return;
+    const s = batch.sample;
+    s.hops++;
+    if (target.region === batch.home) s.localHops++;
+    if (target.region !== batch.via) s.crossHops++;
+  };
+  try {
+    for (offset = 0; offset < incident.runMs; offset += STEP_MS) {
+      const t = incident.start + offset;
+      await driver.settle(t);
+      clock.advanceTo(t);
+      while (events[0] && events[0].at <= offset) driver.track(Promise.resolve((events.shift() as (typeof events)[number]).run(incidentCtx)));
+      sd.onSecond();
+      const sample: SecondSample = { t: offset, requests: 0, failed: 0, overSlo: 0, hops: 0, localHops: 0, crossHops: 0 };
+      for (const gw of lab.topology.gateways) {
+        const home = homeOf.get(gw.name) as string;
+        for (const entry of sd.entries ? sd.entries(gw.name, gw.load) : [{ gateway: gw.name, count: gw.load, redirected: false }]) {
+          // One batch per gateway and second (the router caches the config per batch); the
+          // metrics taps count each request and hop of it.
+          batch = { sample, home, via: homeOf.get(entry.gateway) as string, redirected: entry.redirected };
+          lab.dataPlane.send(entry.gateway, entry.count);
+          batch = null;
+        }
+      }
+      for (const p of lab.topology.probes) lab.dataPlane.probe(p.service, p.region, Math.max(1, Math.round(p.rps)));
+      lab.alarms.evaluate();
+      if (sd.ticks && offset > 0 && offset % TICK_MS === 0) driver.track(lab.tick());
+      await driver.settle(t + STEP_MS - 1);
+      const now = drSignature(lab);
+      for (const [k, v] of now) if (drs.get(k) !== v) drChanges++;
+      drs = now;
+      peakExtra = Math.max(peakExtra, extraReplicas(lab));
+      samples.push(sample);
+    }
+    await driver.settle(incident.start + incident.runMs);
+  } finally {
+    await lab.stop().catch((err: unknown) => driver.errors.push(`stop: ${(err as Error).message}`));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const asmChanges = lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length - asmChangesAtStart;
+  return summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors);
+}
+
+export function summarize(incident: Incident, strategy: string, samples: SecondSample[], meshChanges: number, peakExtraReplicas: number, errors: string[]): RunResult {
+  const sum = (f: (s: SecondSample) => number, from = 0, to = samples.length) => samples.slice(from, to).reduce((n, s) => n + f(s), 0);
+  const startIdx = incident.faultStart / STEP_MS;
+  const base = samples.slice(0, startIdx);
+  const baseHops = base.reduce((n, s) => n + s.hops, 0);
+  const baselineLocalShare = baseHops === 0 ? 1 : base.reduce((n, s) => n + s.localHops, 0) / baseHops;
+  let mitigateS: number | null = null;
+  for (let i = startIdx; i + 60 <= samples.length; i++) {
+    const req = sum((s) => s.requests, i, i + 60);
+    if (req > 0 && sum((s) => s.failed, i, i + 60) / req < 0.01) {
+      mitigateS = i - startIdx;
+      break;
+    }
+  }
+  let restoreS: number | null = null;
+  if (incident.faultEnd !== null && incident.faultEnd / STEP_MS < samples.length) {
+    const endIdx = incident.faultEnd / STEP_MS;
+    const abnormal = (s: SecondSample) => s.failed > 0 || (s.hops > 0 && s.localHops / s.hops < baselineLocalShare - 0.005);
+    let lastAbnormal = -1;
+    for (let i = startIdx; i < samples.length; i++) if (abnormal(samples[i] as SecondSample)) lastAbnormal = i;
+    if (lastAbnormal < samples.length - 1) restoreS = Math.max(0, lastAbnormal + 1 - endIdx);
+  }
+  const requests = sum((s) => s.requests);
+  return {
+    incident: incident.id, strategy, samples,
+    failed: sum((s) => s.failed), requests, overSlo: sum((s) => s.overSlo),
+    crossHopsPerRequest: requests === 0 ? 0 : sum((s) => s.crossHops) / requests,
+    mitigateS, restoreS, meshChanges, peakExtraReplicas, baselineLocalShare, errors,
+  };
+}

@@ -1,0 +1,295 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { Lab, LabOptions } from '../../lab/world';
+import { DESTINATION_RULES } from '../../lab/k8s/resources';
+import { MESH_SCOPE } from '../../lab/k8s/control-plane';
+import type { AlarmRuleStatus } from '../../lab/dataplane/alarms';
+import { signRequest } from '../../shared/http/auth';
+import type { VirtualClock } from './virtual-clock';
+
+/**
+ * The strategies people run today, and regionshift, each a driver on the same lab: failover mode
+ * (the product's seeded setting, as the ASM docs configure it) and, but for `static`, the lab's
+ * outlier rule on every DestinationRule. `static` runs the ASM docs' rule, as the issue asks.
+ */
+
+/** The ASM/Istio locality-failover docs' DestinationRule outlier detection (no maxEjectionPercent: Envoy's 10% stands). */
+export const ASM_DOCS_OUTLIER = { consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' };
+
+export interface StrategyContext {
+  lab: Lab;
+  clock: VirtualClock;
+  /** Keep a promise in the driver's accounting: time does not move while it runs (unless it sleeps). */
+  track(p: Promise<unknown>): void;
+  /** Offset (ms) of the current step from the start of the run. */
+  offset(): number;
+  /** Is any alarm firing now (the lab's CMS rules, or the incident's false alarm), and for which regions. */
+  firingRegions(): string[];
+}
+
+/** Where one second's requests of a gateway's clients enter. */
+export interface Entry {
+  gateway: string;
+  count: number;
+  /** Entering through another region's gateway: one more cross-region hop on the way in. */
+  redirected: boolean;
+}
+
+export interface StrategyDriver {
+  /** Called once per simulated second, before that second's traffic. */
+  onSecond(): void;
+  /** How this second's `count` requests of `gateway`'s clients enter (default: all through it). */
+  entries?(gateway: string, count: number): Entry[];
+  /** Scheduler ticks (regionshift only). */
+  ticks?: boolean;
+  /** Alarms go to the functions (regionshift only); others keep the rules evaluating for the on-call's pager. */
+  deliversAlarms?: boolean;
+  /** DNS answer changes (not mesh changes, but routing changes all the same). */
+  routingChanges?(): number;
+}
+
+export interface Strategy {
+  id: string;
+  title: string;
+  labOptions: Partial<LabOptions>;
+  attach(ctx: StrategyContext): StrategyDriver;
+}
+
+const regionOfRule = (lab: Lab, s: AlarmRuleStatus): string | null => {
+  const rule = lab.topology.alarms.find((r) => r.id === s.ruleId);
+  if (!rule) return null;
+  if (rule.kind === 'error-ratio') return rule.region;
+  return lab.topology.regions.find((r) => r.clusters.some((c) => c.name === rule.cluster))?.name ?? null;
+};
+
+export function firingFromRules(lab: Lab): string[] {
+  const regions = new Set<string>();
+  for (const s of lab.alarms.statuses()) if (s.state === 'ALERT') {
+    const r = regionOfRule(lab, s);
+    if (r) regions.add(r);
+  }
+  return [...regions];
+}
+
+/** What a user who followed the ASM docs has: failover mode, the docs' outlier rule (which ejects nothing below 10 endpoints), nothing automated. */
+export const staticStrategy: Strategy = {
+  id: 'static',
+  title: 'static (ASM failover + the docs\' outlier rule)',
+  labOptions: { outlierDetection: ASM_DOCS_OUTLIER },
+  attach: () => ({ onSecond: () => undefined }),
+};
+
+/**
+ * The same with the outlier rule every other strategy here runs on (the lab's, which the README
+ * recommends: 5 × 5xx, 5 s, 30 s, maxEjectionPercent 100): what Envoy alone does once tuned.
+ */
+export const staticTunedStrategy: Strategy = {
+  id: 'static-tuned',
+  title: 'static, tuned outlier rule (maxEjectionPercent 100)',
+  labOptions: {},
+  attach: () => ({ onSecond: () => undefined }),
+};
+
+/** linkerd-failover's rule, per service: out of a region when its ready endpoints there are zero, back when one is ready. */
+export const zeroEndpointStrategy: Strategy = {
+  id: 'zero-endpoint',
+  title: 'zero-endpoint rule (linkerd-failover)',
+  labOptions: {},
+  attach: ({ lab }) => {
+    const regions = lab.topology.regions;
+    const moved = new Map<string, string>(); // service → region moved out of
+    const inRegion = (d: { cluster: string }, region: { clusters: Array<{ name: string }> }) => region.clusters.some((c) => c.name === d.cluster);
+    const readyIn = (service: string, region: { clusters: Array<{ name: string }> }) => lab.topology.deployments
+      .filter((d) => d.service === service && inRegion(d, region))
+      .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
+    const hasDeployments = (service: string, region: { clusters: Array<{ name: string }> }) => lab.topology.deployments.some((d) => d.service === service && inRegion(d, region));
+    const setRule = (service: string, out: string | null) => {
+      lab.controlPlane.store.update(MESH_SCOPE, DESTINATION_RULES, 'default', service, (cur) => {
+        const spec = { ...(cur.spec as Record<string, unknown>) };
+        const tp = { ...((spec.trafficPolicy as Record<string, unknown> | undefined) ?? {}) };
+        if (out === null) delete tp.loadBalancer;
+        else {
+          const other = regions.find((r) => r.name !== out)?.name as string;
+          // Both regions' clients to the other region: the TrafficSplit linkerd-failover writes, as a locality distribute.
+          tp.loadBalancer = { localityLbSetting: { enabled: true, distribute: regions.map((r) => ({ from: `${r.name}/*`, to: { [`${other}/*`]: 100 } })) } };
+        }
+        return { ...cur, spec: { ...spec, trafficPolicy: tp } };
+      });
+    };
+    return {
+      onSecond: () => {
+        for (const s of lab.topology.services) {
+          for (const r of regions) {
+            if (!hasDeployments(s.name, r)) continue;
+            const ready = readyIn(s.name, r);
+            if (ready === 0 && !moved.has(s.name)) {
+              moved.set(s.name, r.name);
+              setRule(s.name, r.name);
+            } else if (ready > 0 && moved.get(s.name) === r.name) {
+              moved.delete(s.name);
+              setRule(s.name, null);
+            }
+          }
+        }
+      },
+    };
+  },
+};
+
+/**
+ * k8gb-style DNS failover: a health check every 30 s per region (3 requests through the region's
+ * gateway; healthy when at least 2 answer), the answer for a region's clients is that region
+ * when healthy, else the other one. Clients keep a cached answer until its TTL (30 s) expires,
+ * their expiries spread evenly: after a change, 1/30 of them pick up the new answer each second.
+ */
+export const dnsStrategy: Strategy = {
+  id: 'dns',
+  title: 'DNS failover (k8gb-style, check 30 s, TTL 30 s)',
+  labOptions: {},
+  attach: ({ lab, offset }) => {
+    const gws = lab.topology.gateways;
+    const healthy = new Map(gws.map((g) => [g.region, true]));
+    const moved = new Map(gws.map((g) => [g.name, 0])); // share of the gateway's clients on the other region's answer
+    const carry = new Map(gws.map((g) => [g.name, 0]));
+    let changes = 0;
+    const CHECK_MS = 30_000;
+    const CHECK_PHASE_MS = 20_000;
+    const TTL_S = 30;
+    return {
+      routingChanges: () => changes,
+      onSecond: () => {
+        // Checks at 20 s into each 30 s (offsets 20, 50, …): the first after a fault at 125 s comes
+        // 15 s later, the average delay of a check whose phase is unknown.
+        if (offset() % CHECK_MS === CHECK_PHASE_MS) {
+          for (const g of gws) {
+            const r = lab.dataPlane.send(g.name, 3);
+            const ok = r.ok >= 2;
+            if (ok !== healthy.get(g.region)) changes++;
+            healthy.set(g.region, ok);
+          }
+        }
+        for (const g of gws) {
+          const otherOk = gws.some((o) => o.region !== g.region && healthy.get(o.region));
+          const target = !healthy.get(g.region) && otherOk ? 1 : 0;
+          const cur = moved.get(g.name) ?? 0;
+          moved.set(g.name, target > cur ? Math.min(1, cur + 1 / TTL_S) : Math.max(0, cur - 1 / TTL_S));
+        }
+      },
+      entries: (gateway, count) => {
+        const share = moved.get(gateway) ?? 0;
+        const other = gws.find((g) => g.name !== gateway) as (typeof gws)[number];
+        const due = (carry.get(gateway) ?? 0) + share * count;
+        const n = Math.min(count, Math.floor(due + 1e-9));
+        carry.set(gateway, due - n);
+        return [
+          { gateway, count: count - n, redirected: false },
+          { gateway: other.name, count: n, redirected: true },
+        ].filter((e) => e.count > 0);
+      },
+    };
+  },
+};
+
+/** A person paged by the alarm: drains its region through the control API 5 min after it fires, clears 30 min after it clears. */
+export const onCallStrategy: Strategy = {
+  id: 'on-call',
+  title: 'on-call human (drain +5 min, give back +30 min)',
+  labOptions: {},
+  attach: ({ lab, clock, track, firingRegions }) => {
+    let firedAt: number | null = null;
+    let clearedAt: number | null = null;
+    let region: string | null = null;
+    let overrideId: string | null = null;
+    let busy = false;
+    const control = async (method: string, p: string, body?: unknown) => {
+      const text = body === undefined ? '' : JSON.stringify(body);
+      const signed = signRequest({ secret: lab.secrets.controlSecret, method, path: p, body: text, timestamp: Math.floor(clock.now() / 1000) });
+      // A kept-alive socket the host closed while nothing was sent (half an hour of simulated
+      // quiet is seconds of real time, past its keep-alive) fails once: try again, as a person would.
+      let res: Response | null = null;
+      for (let attempt = 1; !res; attempt++) {
+        try {
+          res = await fetch(`${lab.hostUrl}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
+        } catch (err) {
+          if (attempt >= 3) throw err;
+        }
+      }
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`on-call ${method} ${p}: HTTP ${res.status} ${JSON.stringify(json)}`);
+      return json;
+    };
+    return {
+      onSecond: () => {
+        const now = clock.now();
+        const firing = firingRegions();
+        if (firing.length > 0) {
+          firedAt ??= now;
+          region ??= firing[0] as string;
+          clearedAt = null;
+        } else if (firedAt !== null && clearedAt === null) {
+          clearedAt = now;
+        }
+        if (busy) return;
+        if (overrideId === null && firedAt !== null && clearedAt === null && now - firedAt >= 5 * 60_000 && region) {
+          busy = true;
+          track(control('POST', '/v1/overrides', { drain: [region], ttl: '24h', reason: 'on-call: alarm firing' })
+            .then(() => control('GET', '/v1/status'))
+            .then((status) => {
+              overrideId = (status.override as { id?: string } | null)?.id ?? null;
+              if (!overrideId) throw new Error('on-call: the drain left no override in /v1/status');
+            })
+            .finally(() => { busy = false; }));
+        } else if (overrideId !== null && clearedAt !== null && now - clearedAt >= 30 * 60_000) {
+          busy = true;
+          const id = overrideId;
+          track(control('DELETE', `/v1/overrides/${id}`).then(() => {
+            overrideId = null;
+            firedAt = null;
+            clearedAt = null;
+            region = null;
+          }).finally(() => { busy = false; }));
+        }
+      },
+    };
+  },
+};
+
+export function regionshiftStrategy(id = 'regionshift', policy: Record<string, Record<string, unknown>> = {}, title = 'regionshift (examples/bookinfo.yaml)'): Strategy {
+  return {
+    id,
+    title,
+    labOptions: { policy },
+    attach: () => ({ onSecond: () => undefined, ticks: true, deliversAlarms: true }),
+  };
+}
+
+/**
+ * The quorum policy: examples/bookinfo.yaml with `detection.quorum: 2`, its CMS 5xx rule split in
+ * two (the entry service's alarms and reviews' alarms). Quorum counts distinct sources/rules, and
+ * every CMS 5xx alarm matches the example's one `cms-5xx` rule: with it alone, quorum 2 could only
+ * be met with an ACK event too, and a hard region down (pods up, answering 503) would never drain.
+ */
+export function quorumPolicy(exampleFile = 'examples/bookinfo.yaml'): Record<string, Record<string, unknown>> {
+  const example = parseYaml(readFileSync(exampleFile, 'utf8')) as { detection?: { rules?: Array<Record<string, unknown>> } };
+  const rules = (example.detection?.rules ?? []).flatMap((r) => {
+    if (r.name !== 'cms-5xx') return [r];
+    const match = r.match as Record<string, unknown>;
+    return [
+      { ...r, name: 'cms-5xx-entry', match: { ...match, alertName: 'productpage-5xx-*' } },
+      { ...r, name: 'cms-5xx-backend', match: { ...match, alertName: 'reviews-5xx-*' } },
+    ];
+  });
+  return { detection: { quorum: 2, rules } };
+}
+
+export const STRATEGIES: Strategy[] = [
+  staticStrategy,
+  staticTunedStrategy,
+  zeroEndpointStrategy,
+  dnsStrategy,
+  onCallStrategy,
+  regionshiftStrategy(),
+  regionshiftStrategy('regionshift-quorum2', quorumPolicy(), 'regionshift, quorum 2 (examples/bookinfo.yaml, detection.quorum: 2, the CMS 5xx rule split into entry and backend)'),
+];
+
+export const OTHERS = new Set(['static', 'static-tuned', 'zero-endpoint', 'dns', 'on-call']);

@@ -1,0 +1,64 @@
+import { VirtualClock } from '../../bench/incidents/virtual-clock';
+import { summarize, type SecondSample } from '../../bench/incidents/run';
+import { ratio } from '../../bench/incidents/report';
+import type { Incident } from '../../bench/incidents/incidents';
+
+describe('VirtualClock', () => {
+  test('a sleep resolves only when time is advanced past it, sleepers in wake order', async () => {
+    const clock = new VirtualClock(1000);
+    const woke: string[] = [];
+    void clock.sleep(500).then(() => woke.push(`a@${clock.now()}`));
+    void clock.sleep(100).then(() => woke.push(`b@${clock.now()}`));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woke).toEqual([]);
+    expect(clock.nextWake()).toBe(1100);
+    clock.advanceTo(1100);
+    await Promise.resolve();
+    expect(woke).toEqual(['b@1100']);
+    clock.advanceTo(2000);
+    await Promise.resolve();
+    expect(woke).toEqual(['b@1100', 'a@2000']);
+    expect(() => clock.advanceTo(1999)).toThrow(/backwards/);
+  });
+});
+
+const incident = (faultEnd: number | null): Incident => ({ id: 'x', title: 'x', script: '', start: 0, faultStart: 10_000, faultEnd, runMs: 200_000, events: [] });
+const sample = (t: number, failed: number, local = 10): SecondSample => ({ t: t * 1000, requests: 10, failed, overSlo: 0, hops: 10, localHops: local, crossHops: 10 - local });
+
+describe('incident figures', () => {
+  test('time to mitigate: first 60-s window under 1% errors after the fault; time to restore: back to local routing for good', () => {
+    const samples = Array.from({ length: 200 }, (_, t) => {
+      if (t >= 10 && t < 25) return sample(t, 10, 0); // failing, then drained
+      if (t >= 25 && t < 100) return sample(t, 0, 0); // drained, no errors
+      return sample(t, 0);
+    });
+    const r = summarize(incident(40_000), 'rs', samples, 3, 2, []);
+    expect(r.failed).toBe(150);
+    expect(r.mitigateS).toBe(15);
+    expect(r.restoreS).toBe(60); // the fault ended at 40 s; local again from 100 s
+    expect(r.baselineLocalShare).toBe(1);
+    // Never back to normal within the run: no restore figure.
+    const stuck = summarize(incident(40_000), 'rs', samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)), 0, 0, []);
+    expect(stuck.restoreS).toBeNull();
+  });
+
+  test('ratio to the best other strategy', () => {
+    expect(ratio(5, 10)).toBe('0.50');
+    expect(ratio(0, 0)).toBe('1 (both 0)');
+    expect(ratio(3, 0)).toMatch(/∞/);
+  });
+});
+
+describe('lab seams the benchmark uses', () => {
+  test('labPolicyYaml without the lab periods keeps the policy as written (plus the overrides)', async () => {
+    const { labPolicyYaml } = await import('../../lab/world');
+    const { parse } = await import('yaml');
+    const own = parse(labPolicyYaml('examples/bookinfo.yaml', { detection: { quorum: 2 } }, false)) as Record<string, Record<string, unknown>>;
+    expect(own.recovery).toBeUndefined();
+    expect(own.safety).toBeUndefined();
+    expect(own.detection?.quorum).toBe(2);
+    expect((own.detection?.rules as unknown[]).length).toBeGreaterThan(0);
+    const lab = parse(labPolicyYaml('examples/bookinfo.yaml')) as Record<string, Record<string, unknown>>;
+    expect(lab.recovery).toMatchObject({ holdFor: '20s' });
+  });
+});
