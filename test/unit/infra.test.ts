@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { urlRegionOf } from '../../functions/alarm/receive';
 import { alarmTokenOf } from '../../shared/http/auth';
+import { parse as parseYaml } from 'yaml';
 
 /** infra/: the RAM policies grant what the code calls and nothing else; the CMS rule templates are PutResourceMetricRule parameter sets. */
 
@@ -79,5 +80,36 @@ describe('CMS alarm rule templates (PutResourceMetricRule)', () => {
       for (const [, name] of JSON.stringify(r).matchAll(/\$\{([A-Za-z]+)\}/g)) expect(Object.keys(doc.placeholders)).toContain(name);
     }
     expect(Object.fromEntries(regions)).toEqual({ 'cn-hangzhou': ['UpstreamCode5xx', 'UpstreamRt'], 'cn-shanghai': ['UpstreamCode5xx', 'UpstreamRt'] });
+  });
+});
+
+describe('Kubernetes RBAC (infra/k8s/rbac.yaml)', () => {
+  // Each client call the functions make, and the (group, resource, verb) the API server checks for it.
+  const calls: Array<[RegExp, string]> = [
+    [/\.readNamespacedDeployment\(/, 'apps/deployments/get'],
+    [/\.patchNamespacedDeploymentScale\(/, 'apps/deployments/scale/patch'],
+    [/\.listNode\(/, '/nodes/list'],
+    [/\.getNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/get'],
+    [/\.listClusterCustomObject\(/, 'networking.istio.io/destinationrules/list'],
+    [/\.createNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/create'],
+    [/\.patchNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/patch'],
+    [/\.deleteNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/delete'],
+    [/plural: 'workloadentries'/, 'networking.istio.io/workloadentries/list'],
+  ];
+  interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
+  const docs = readFileSync('infra/k8s/rbac.yaml', 'utf8').split(/^---$/m).map((d) => parseYaml(d) as { kind: string; rules?: Rule[]; roleRef?: { name: string } });
+  const granted = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}/${v}`))))));
+
+  test('every Kubernetes call the functions make is granted, and nothing else is', () => {
+    const made = calls.filter(([re]) => re.test(code)).map(([, grant]) => grant);
+    // Custom objects by literal plural: DestinationRules, and readiness's list of WorkloadEntries; nothing else.
+    expect([...code.matchAll(/plural: '([a-z]+)'/g)].map((m) => m[1]).filter((p) => p !== 'destinationrules' && p !== 'workloadentries')).toEqual([]);
+    expect(made.filter((g) => !granted.has(g))).toEqual([]);
+    expect([...granted].filter((g) => !made.includes(g)).sort()).toEqual([]);
+  });
+
+  test('each role is bound', () => {
+    const roles = docs.filter((d) => d.kind === 'ClusterRole').map((d) => (d as { metadata?: { name: string } }).metadata?.name);
+    expect(docs.filter((d) => d.kind === 'ClusterRoleBinding').map((d) => d.roleRef?.name).sort()).toEqual(roles.sort());
   });
 });
