@@ -234,6 +234,9 @@ export const topologySchema = z.strictObject({
   workloadEntries: z.array(workloadEntrySchema).default([]),
   serviceEntries: z.array(serviceEntrySchema).default([]),
 }).superRefine((t, ctx) => {
+  // A region that failed its own checks never got its parsed form (clusters, subzones): its issues
+  // are already reported, and the cross-references below would read what is not there.
+  if (!t.regions.every((r) => Array.isArray(r.clusters))) return;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   const dupes = (items: Array<{ name: string }>, path: string) => {
     const seen = new Set<string>();
