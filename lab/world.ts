@@ -330,7 +330,6 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         if (v === undefined) delete process.env[k];
         else process.env[k] = v;
       }
-      resetDefaultRuntime();
     },
   };
 }
