@@ -20,6 +20,7 @@ import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
+import { resetDefaultRuntime } from '../shared/runtime';
 
 /**
  * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
@@ -287,6 +288,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     process.env[k] = v;
   };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
+  // The handlers' runtime is built once per process from process.env: forget one an earlier lab built.
+  resetDefaultRuntime();
   const host = await startFcHost({
     sYamlPath: 's.yaml', port: opts.port ?? 0, env, log,
     ...(opts.every ? { every: opts.every } : {}),

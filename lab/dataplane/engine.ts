@@ -37,6 +37,12 @@ interface BatchOutcome {
   byService: Record<string, Record<string, number>>;
   /** Hops that found no endpoint to go to (Envoy's "no healthy upstream"), by service. */
   noUpstream: Record<string, number>;
+  /**
+   * Requests by how many of their hops crossed regions (caller and serving pod in different
+   * regions; the gateway's hop to the entry service counts, a hop with no upstream does not):
+   * `{ "0": n, "1": n, "2": n, … }`. A request that left its region and came back counts 2.
+   */
+  crossRegion: Record<string, number>;
   latencyMs: { p50: number; p99: number };
 }
 
@@ -92,6 +98,18 @@ interface BatchTally {
   errors: Record<string, number>;
   byService: Record<string, Record<string, number>>;
   noUpstream: Record<string, number>;
+  /** Cross-region hops of the request being walked (reset per request). */
+  crossings: number;
+  crossRegion: Record<string, number>;
+}
+
+const newTally = (): BatchTally => ({ served: {}, errors: {}, byService: {}, noUpstream: {}, crossings: 0, crossRegion: {} });
+
+/** Close one request's walk: count it under its number of cross-region hops. */
+function endRequest(tally: BatchTally): void {
+  const key = String(tally.crossings);
+  tally.crossRegion[key] = (tally.crossRegion[key] ?? 0) + 1;
+  tally.crossings = 0;
 }
 
 const NO_FAULTS: FaultEffects = { effectOn: () => NO_FAULT, gatewayDown: () => false };
@@ -146,7 +164,7 @@ export class LabDataPlane {
     this.faults.expire?.();
     this.router.beginBatch();
     const hdrs = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-    const tally: BatchTally = { served: {}, errors: {}, byService: {}, noUpstream: {} };
+    const tally = newTally();
     const statuses: Record<string, number> = {};
     const latencies = new Float64Array(count);
     let ok = 0;
@@ -157,6 +175,7 @@ export class LabDataPlane {
       const outcome = gatewayDown
         ? { status: 503, latencyMs: 0 }
         : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path);
+      endRequest(tally);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
@@ -174,6 +193,7 @@ export class LabDataPlane {
       byRegion: tally.byService[gw.entry] ?? {},
       byService: tally.byService,
       noUpstream: tally.noUpstream,
+      crossRegion: tally.crossRegion,
       latencyMs: { p50: exactPercentile(latencies, 0.5), p99: exactPercentile(latencies, 0.99) },
     };
   }
@@ -199,7 +219,7 @@ export class LabDataPlane {
     const pods = this.directory.readyPods(this.opts.config, service, null).filter((p) => p.region === region);
     const prober: Caller = { proxyId: `probe/${region}/${service}`, locality: { region, zone: zones[0] as string } };
     const ctx: HopContext = { sourceRegion: region, origin: 'probe' };
-    const tally: BatchTally = { served: {}, errors: {}, byService: {}, noUpstream: {} };
+    const tally = newTally();
     const statuses: Record<string, number> = {};
     const latencies = new Float64Array(count);
     let ok = 0;
@@ -207,6 +227,7 @@ export class LabDataPlane {
       let outcome = NO_UPSTREAM;
       if (pods.length === 0) tally.noUpstream[service] = (tally.noUpstream[service] ?? 0) + 1;
       else outcome = this.serve(prober, pods[this.rand.int(pods.length)] as Pod, {}, ctx, now, tally);
+      endRequest(tally);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
@@ -223,6 +244,7 @@ export class LabDataPlane {
       errors: tally.errors,
       byService: tally.byService,
       noUpstream: tally.noUpstream,
+      crossRegion: tally.crossRegion,
       latencyMs: { p50: exactPercentile(latencies, 0.5), p99: exactPercentile(latencies, 0.99) },
     };
   }
@@ -289,6 +311,7 @@ export class LabDataPlane {
   /** A pod answers one hop: its faults, its own work and its calls down the graph; measured and tallied. */
   private serve(caller: Caller, pod: Pod, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
     const net = this.networkMs(caller.locality, pod);
+    if (caller.locality.region !== pod.region) tally.crossings++;
     const effect = this.faults.effectOn(pod.region, pod.service, pod.version, { cluster: pod.cluster, workload: pod.deployment });
     let status = 200;
     let latencyMs = net;

@@ -180,6 +180,15 @@ export async function buildRuntime(env: Record<string, string | undefined>, cont
 
 let factory: RuntimeFactory | null = null;
 
+/**
+ * Forget this process's runtime, so the next invocation builds it from process.env again. An FC
+ * instance never needs it; the lab does, when a second lab starts in the same process (another
+ * policy, state file and twin endpoints) and must not be served by the first one's runtime.
+ */
+export function resetDefaultRuntime(): void {
+  factory = null;
+}
+
 /** The runtime of this FC instance, from process.env. */
 export function defaultRuntime(context: FcContext): Promise<Runtime> {
   factory ??= runtimeFactory(process.env);
