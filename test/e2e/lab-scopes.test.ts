@@ -18,7 +18,7 @@ import { controlCall, fastLabFiles, sendRequests, share, waitFor, type Served } 
  * reviews hop) means no ratings, details or productpage hop crossed.
  */
 const TIMEOUT_MS = 150_000;
-const REQUESTS = 2000;
+const REQUESTS = 10000;
 const HZ = 'cn-hangzhou';
 const SH = 'cn-shanghai';
 const PRODUCTPAGE = 'productpage.default.svc.cluster.local';
