@@ -56,6 +56,8 @@ setInterval(() => {
       config: { mode: string } | null;
       shifting?: boolean;
       intended?: { config: { mode: string } } | null;
+      /** Hosts routed apart from the default (service scopes), as the mesh confirmed them. */
+      scopes?: Record<string, { confirmed: { mode: string } | null; shifting: boolean }>;
     };
     const snap = lab.dataPlane.trafficSnapshot(5000);
     const reviews = snap.matrix.reviews ?? {};
@@ -64,7 +66,9 @@ setInterval(() => {
       .join(' | ');
     const failed = snap.gateways.reduce((a, g) => a + g.errors5xx, 0);
     const health = Object.entries(status.health).map(([r, h]) => `${r} ${h.status}`).join(', ');
-    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'}${status.shifting && status.intended ? ` → ${status.intended.config.mode} (shifting)` : ''} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
+    const scoped = Object.entries(status.scopes ?? {}).map(([host, sc]) => `${host.split('.')[0]} ${sc.confirmed?.mode ?? 'default'}${sc.shifting ? ' (shifting)' : ''}`);
+    const scopes = scoped.length > 0 ? ` | scopes: ${scoped.join(', ')}` : '';
+    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'}${status.shifting && status.intended ? ` → ${status.intended.config.mode} (shifting)` : ''}${scopes} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
   })().catch((err: unknown) => process.stderr.write(`status: ${(err as Error).message}\n`));
 }, 3000);
 
