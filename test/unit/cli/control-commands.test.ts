@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { StatusView } from '../../../shared/engine/api';
-import { CONTROL_SECRET, runCli, startControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, runCli, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * The control commands end to end: `main(argv)` in-process, signing real requests to the real
@@ -26,13 +26,7 @@ async function closedPort(): Promise<number> {
 
 describe('regionshift control commands against the control function', () => {
   let h: ControlHost;
-  beforeEach(async () => {
-    h = await startControlHost();
-    expect(await h.tick()).toBe(200);
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  eachTestWithControlHost((host) => { h = host; });
 
   test('status renders health per region, mode and matrix; a DOWN region shows with its cause', async () => {
     const calm = await h.cli(['status']);

@@ -65,3 +65,19 @@ export async function startControlHost(): Promise<ControlHost> {
     stop: () => f.stop(),
   };
 }
+
+/**
+ * A fresh control host for every test of the enclosing block, ticked once so the mesh has a
+ * decision to show, stopped after the test; `set` receives each one.
+ */
+export function eachTestWithControlHost(set: (h: ControlHost) => void): void {
+  let current: ControlHost | undefined;
+  beforeEach(async () => {
+    current = await startControlHost();
+    set(current);
+    expect(await current.tick()).toBe(200);
+  });
+  afterEach(async () => {
+    await current?.stop();
+  });
+}

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { MeshConfig, MeshState, RegionHealth, TrafficMatrix } from '../../../shared/core/types';
 import type { StatusView } from '../../../shared/engine/api';
 import { renderStatus } from '../../../cli/control-render';
-import { CONTROL_SECRET, startControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * `regionshift status` with service scopes: the real control function on the local FC host reads a
@@ -33,13 +33,7 @@ async function scopeState(h: ControlHost, opts: { confirmed: boolean }): Promise
 
 describe('regionshift status with service scopes, against the control function', () => {
   let h: ControlHost;
-  beforeEach(async () => {
-    h = await startControlHost();
-    expect(await h.tick()).toBe(200);
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  eachTestWithControlHost((host) => { h = host; });
 
   test('without scopes nothing changes: no scope block, no service health, no keys in --json', async () => {
     const run = await h.cli(['status']);

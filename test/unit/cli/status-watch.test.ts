@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { takeWatch, WATCH_DEFAULT_SECONDS } from '../../../cli/control-commands';
-import { CONTROL_SECRET, runCli, startControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, runCli, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * `regionshift status --watch`: the real command in a child process against the control function
@@ -29,13 +29,7 @@ const redraws = (s: string) => s.split('\n').filter((l) => /^regionshift status 
 
 describe('regionshift status --watch', () => {
   let h: ControlHost;
-  beforeEach(async () => {
-    h = await startControlHost();
-    expect(await h.tick()).toBe(200);
-  });
-  afterEach(async () => {
-    await h.stop();
-  });
+  eachTestWithControlHost((host) => { h = host; });
 
   test('redraws every interval, shows a change between redraws, and exits 0 on SIGINT', async () => {
     const w = startWatch(h, ['--watch', '1']);
