@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ValidationError } from '../../../shared/core/errors';
+import { topologyProblems } from './support/topology-problems';
 import type { LocalityLbSettingInput } from '../../../shared/core/mesh-validation';
 import { LabDataPlane } from '../../../lab/dataplane/engine';
 import { createServer } from 'node:http';
@@ -62,15 +62,7 @@ async function twinLab(file: string, meshWide: LocalityLbSettingInput | null): P
   return { topology, cp, faults, dataPlane, k8s };
 }
 
-function problems(input: unknown): string[] {
-  try {
-    parseTopology(input);
-  } catch (err) {
-    if (err instanceof ValidationError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = topologyProblems;
 
 const base = (): TopologyInput => ({
   account: '1700000000000001',

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../../shared/core/errors';
+import { topologyProblems } from './support/topology-problems';
 import { loadDefaultTopology, parseTopology, parseTopologyYaml, type TopologyInput } from '../../../lab/topology/schema';
 
 const minimal = (): TopologyInput => ({
@@ -10,15 +11,7 @@ const minimal = (): TopologyInput => ({
   gateways: [{ name: 'gw-hangzhou', region: 'cn-hangzhou', zone: 'cn-hangzhou-h', entry: 'productpage' }],
 });
 
-function problems(input: unknown): string[] {
-  try {
-    parseTopology(input);
-  } catch (err) {
-    if (err instanceof ValidationError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problems = topologyProblems;
 
 describe('topology', () => {
   test('the default is Bookinfo in two regions as in the ASM docs', () => {
