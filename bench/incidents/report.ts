@@ -8,7 +8,7 @@ import { OTHERS, type Strategy } from './strategies';
 
 const DOC = 'docs/benchmarks/incidents.md';
 const CHART_DIR = 'docs/benchmarks/incidents';
-const COLORS = ['#7f7f7f', '#9467bd', '#1f77b4', '#ff7f0e', '#d62728', '#2ca02c', '#8c564b'];
+const COLORS = ['#7f7f7f', '#9467bd', '#1f77b4', '#ff7f0e', '#d62728', '#2ca02c', '#8c564b', '#17becf'];
 const BIN_S = 10;
 
 const mmss = (ms: number) => `${Math.floor(ms / 60_000)}:${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}`;
@@ -103,6 +103,11 @@ export function incidentSection(incident: Incident, strategies: Strategy[], resu
       if (o && o.failed > 0) lines.push(`regionshift vs ${name}: ${o.failed === 0 ? '—' : `${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests${rs.failed === 0 ? ' (regionshift failed none)' : ''}`}.`);
     }
   }
+  const plain = results.find((r) => r.strategy === 'regionshift');
+  const scoped = results.find((r) => r.strategy === SCOPED);
+  if (plain && scoped) {
+    lines.push('', `Service scopes: failed ${plain.failed} without, ${scoped.failed} with; cross-region hops per request ${plain.crossHopsPerRequest.toFixed(2)} without, ${scoped.crossHopsPerRequest.toFixed(2)} with.`);
+  }
   const errs = results.filter((r) => r.errors.length > 0);
   for (const r of errs) lines.push('', `Driver errors in ${r.strategy}: ${r.errors.slice(0, 3).join('; ')}`);
   lines.push('');
@@ -131,6 +136,9 @@ export const METHOD = `## How it runs
   ejects nothing from Bookinfo's 2-pod clusters (docs/lab.md). Every other strategy runs on the
   lab's rule (5 × 5xx, 5 s, 30 s, \`maxEjectionPercent: 100\`); \`static-tuned\` is that rule and
   nothing else, to show what Envoy alone does once tuned.
+- **The lab's CMS rules**: per region, 5xx ratio of reviews and productpage (> 20 %, CRITICAL),
+  p99 latency of reviews and productpage (> 250 ms, WARN, named \`<service>-<region>-latency-p99\`,
+  which the example's \`cms-latency\` rule reads as degraded), and reviews' ready replicas at 0.
 - **Faults start 5 s into a 10-s alarm period** (the average phase), at minute 2:05; the hard
   region down takes every service of cn-hangzhou down, its ingress still answering (a region with
   its ingress gone is DNS's case alone: no mesh can route requests that never arrive).
@@ -146,6 +154,7 @@ export const METHOD = `## How it runs
 | on-call | a person paged by the alarm rules: drains the alarm's region through the control API (\`POST /v1/overrides {drain}\`, signed) 5 min after the first alarm if it still fires, clears the override 30 min after the alarms clear |
 | regionshift | the five functions with \`examples/bookinfo.yaml\`: CMS callbacks to the alarm function, ACK events to cluster-events, the scheduler every minute |
 | regionshift-quorum2 | the same with \`detection.quorum: 2\` and the example's CMS 5xx rule split in two (productpage's alarms, reviews' alarms): quorum counts distinct sources/rules, so one alarm alone never drains |
+| regionshift-scoped | the five functions with \`examples/bookinfo-scoped.yaml\` (service scopes: health and routing per region and service, shifts at the entry hop) plus the default example's \`cms-latency\` rule, with the same periods as \`regionshift\` |
 
 ## The figures
 
@@ -205,6 +214,30 @@ export const ANALYSIS = `## Where regionshift misses, and why
   that is monitoring and policy, not core.
 `;
 
+const SCOPED = 'regionshift-scoped';
+
+/** Failed requests and cross-region hops per request, with and without service scopes, per incident. */
+export function scopesSection(results: RunResult[]): string {
+  const ids = [...new Set(results.map((r) => r.incident))];
+  const rows: string[] = [
+    '## Service scopes',
+    '',
+    '`regionshift` (examples/bookinfo.yaml: health and routing per region) against `regionshift-scoped`',
+    '(examples/bookinfo-scoped.yaml: per region and service, shifts at the entry hop), same periods, same incidents.',
+    '',
+    '| incident | failed, without | failed, with | cross-region hops / request, without | with | with / without |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const id of ids) {
+    const a = results.find((r) => r.incident === id && r.strategy === 'regionshift');
+    const b = results.find((r) => r.incident === id && r.strategy === SCOPED);
+    if (!a || !b) continue;
+    const x = a.crossHopsPerRequest === 0 ? '—' : (b.crossHopsPerRequest / a.crossHopsPerRequest).toFixed(2);
+    rows.push(`| ${id} | ${a.failed} | ${b.failed} | ${a.crossHopsPerRequest.toFixed(3)} | ${b.crossHopsPerRequest.toFixed(3)} | ${x} |`);
+  }
+  return rows.length > 7 ? `${rows.join('\n')}\n` : '';
+}
+
 /** Alarm evaluation (3 breaching periods of 10 s, the lab's CMS rules) + one ASM push (the twin's 1.5-s update window). */
 export const MITIGATE_GOAL_S = 3 * 10 + 1.5;
 
@@ -213,7 +246,7 @@ export function goalsSection(results: RunResult[]): string {
   const get = (incident: string, strategy: string) => results.find((r) => r.incident === incident && r.strategy === strategy);
   const rows: string[] = ['## The goals, as measured', '', '| goal | measured | holds |', '|---|---|---|'];
   const incidentsRun = [...new Set(results.map((r) => r.incident))];
-  for (const name of ['regionshift', 'regionshift-quorum2']) {
+  for (const name of ['regionshift', 'regionshift-quorum2', SCOPED]) {
     for (const id of incidentsRun) {
       const rs = get(id, name);
       const others = results.filter((r) => r.incident === id && OTHERS.has(r.strategy));
@@ -256,5 +289,5 @@ export function writeReport(list: Incident[], strategies: Strategy[], results: R
     meta.notes ?? '',
     METHOD,
   ].join('\n');
-  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${meta.analysis ?? ANALYSIS}\n${sections.join('\n')}`);
+  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${scopesSection(results)}\n${meta.analysis ?? ANALYSIS}\n${sections.join('\n')}`);
 }
