@@ -194,10 +194,17 @@ export const ANALYSIS = `## Where regionshift misses, and why
   so the alarm needs three further whole periods (30 s) and fires 35 s after the fault; the drain
   then lands within the same second (ASM's 1.5-s update window). Only alarm-rule tuning (2 periods,
   or a 5-s period) shortens it; that is the CMS rule's configuration, not the product's policy.
-- **Latency (+800 ms): no better than anyone (12000 requests over 500 ms for all).** The lab's
-  alarm rules are error-ratio and ready-replicas only, so the policy's \`cms-latency\` rule never
-  receives an alarm; with a latency alarm, it would mark the region degraded and shift part of
-  its share. Needs a latency rule kind in the lab's alarms (lab area).
+- **Latency (+800 ms): 3650 requests over 500 ms, against 12000 for Envoy alone and DNS and 6960
+  for on-call; not 0.** The lab's p99 latency rules (> 250 ms, 3 periods of 10 s, WARN) fire 35 s
+  into the fault and the example's \`cms-latency\` rule marks cn-hangzhou degraded, which keeps
+  \`response.degradedShare\` (50 %) of its share. Rendered mesh-wide, that 50 % applies at every hop,
+  so a cn-hangzhou request reaches the slow reviews with 0.5 × 0.5 = 25 %: 20 rps × 600 s × 25 % +
+  the 35 s before the alarm ≈ 3700. A degraded share is right for a region that is slow but within
+  the SLO, or overloaded (shedding relieves it); a region whose latency alone exceeds the SLO fails
+  every request it keeps. The fix is in the alarm rules and the policy, not the core: a second,
+  CRITICAL latency rule at the SLO (p99 > 500 ms) mapped to \`down\` by the \`cms-latency\` rule's
+  severity map (\`{WARN: degraded, CRITICAL: down}\`), so a region over the SLO drains while one
+  merely slower keeps part of its share.
 - **Half the pods lost, scale-to-zero, slow pod start: everyone 0 failed.** The lab has no per-pod
   capacity model, and Envoy fails over by itself when a locality has no ready endpoint; nothing
   here separates the strategies except their costs.
@@ -211,7 +218,10 @@ export const ANALYSIS = `## Where regionshift misses, and why
   20 for the default policy and 50 for on-call, whose drain ends Envoy's periodic re-ejections): the
   price of refusing to act on one rule. Closing it needs a second independent source watching the
   same service (the lab has none: its pods stay ready while answering 503, so no ACK event comes);
-  that is monitoring and policy, not core.
+  that is monitoring and policy, not core. Service scopes (\`regionshift-scoped\`) remove most of the
+  whole-region cost where one service fails: one service down 0.42 cross-region hops per request
+  against 0.80 (only reviews moves; 3 extra replicas against 12), partial 5xx 0.51 against 0.78, with
+  the same or fewer failed requests; a hard region down is the same either way (every service moves).
 `;
 
 const SCOPED = 'regionshift-scoped';
