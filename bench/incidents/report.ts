@@ -204,7 +204,11 @@ export const ANALYSIS = `## Where regionshift misses, and why
   every request it keeps. The fix is in the alarm rules and the policy, not the core: a second,
   CRITICAL latency rule at the SLO (p99 > 500 ms) mapped to \`down\` by the \`cms-latency\` rule's
   severity map (\`{WARN: degraded, CRITICAL: down}\`), so a region over the SLO drains while one
-  merely slower keeps part of its share.
+  merely slower keeps part of its share. Tried once on this incident (a lab topology with those
+  rules added, not one of the strategies here): 540 requests over the SLO instead of 3650, at the
+  cost of a whole-region drain (0.79 cross-region hops per request instead of 0.56, 12 extra
+  replicas instead of 8). With service scopes the figure is 3460–3665 across runs (the one figure
+  of the benchmark that moved between runs).
 - **Half the pods lost, scale-to-zero, slow pod start: everyone 0 failed.** The lab has no per-pod
   capacity model, and Envoy fails over by itself when a locality has no ready endpoint; nothing
   here separates the strategies except their costs.
