@@ -23,18 +23,25 @@ const strategies = STRATEGIES.filter((s) => !onlyStrategies || onlyStrategies.in
 const CACHE = '.regionshift/bench-incidents.json';
 let results: RunResult[];
 let wallS: number;
+/** Reruns merged into the kept results since the full run, each with its wall time, for the report's head. */
+type Merge = { what: string; runs: number; wallS: number };
+let merges: Merge[] = [];
 if (args.includes('--merge')) {
   // Rerun a subset (--incident/--strategy) and put its results in place of the kept ones.
-  const kept = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number };
+  const kept = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number; merges?: Merge[] };
+  const started = Date.now();
   const fresh = await runBenchmark(all, strategies, { progress: (line) => process.stderr.write(`${line}\n`) });
+  merges = [...(kept.merges ?? []), { what: args.filter((a) => a.startsWith('--incident=') || a.startsWith('--strategy=')).join(' ') || 'everything', runs: fresh.length, wallS: (Date.now() - started) / 1000 }];
   const key = (r: RunResult) => `${r.incident}|${r.strategy}`;
   const byKey = new Map(fresh.map((r) => [key(r), r]));
   results = kept.results.map((r) => byKey.get(key(r)) ?? r);
   for (const r of fresh) if (!kept.results.some((k) => key(k) === key(r))) results.push(r);
   wallS = kept.wallS;
-  writeFileSync(CACHE, JSON.stringify({ results, wallS }));
+  writeFileSync(CACHE, JSON.stringify({ results, wallS, merges }));
 } else if (args.includes('--render')) {
-  ({ results, wallS } = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number });
+  let kept: Merge[] | undefined;
+  ({ results, wallS, merges: kept } = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number; merges?: Merge[] });
+  merges = kept ?? [];
 } else {
   const started = Date.now();
   results = await runBenchmark(all, strategies, { progress: (line) => process.stderr.write(`${line}\n`) });
@@ -47,7 +54,8 @@ if (args.includes('--merge')) {
 const rendering = args.includes('--render') || args.includes('--merge');
 if (rendering) {
   const allIncidents = incidents(FULL_TIMING);
-  writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS });
+  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's (every strategy but regionshift-scoped, before the lab had latency rules); reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
+  writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS, notes });
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {

@@ -58,7 +58,7 @@ export interface Strategy {
 const regionOfRule = (lab: Lab, s: AlarmRuleStatus): string | null => {
   const rule = lab.topology.alarms.find((r) => r.id === s.ruleId);
   if (!rule) return null;
-  if (rule.kind === 'error-ratio') return rule.region;
+  if (rule.kind !== 'ready-replicas-zero') return rule.region;
   return lab.topology.regions.find((r) => r.clusters.some((c) => c.name === rule.cluster))?.name ?? null;
 };
 
@@ -254,11 +254,11 @@ export const onCallStrategy: Strategy = {
   },
 };
 
-export function regionshiftStrategy(id = 'regionshift', policy: Record<string, Record<string, unknown>> = {}, title = 'regionshift (examples/bookinfo.yaml)'): Strategy {
+export function regionshiftStrategy(id = 'regionshift', policy: Record<string, Record<string, unknown>> = {}, title = 'regionshift (examples/bookinfo.yaml)', policyFile?: string): Strategy {
   return {
     id,
     title,
-    labOptions: { policy },
+    labOptions: { policy, ...(policyFile ? { policyFile } : {}) },
     attach: () => ({ onSecond: () => undefined, ticks: true, deliversAlarms: true }),
   };
 }
@@ -282,6 +282,22 @@ export function quorumPolicy(exampleFile = 'examples/bookinfo.yaml'): Record<str
   return { detection: { quorum: 2, rules } };
 }
 
+/**
+ * The scoped policy: examples/bookinfo-scoped.yaml (the default example plus `scopes`, per-service
+ * rules), run with the same lab periods as the default strategy, and with the default example's
+ * `cms-latency` rule added: the scoped example has none, and without it the latency incident would
+ * compare a policy that hears latency alarms with one that does not. Its alarm's `service`
+ * dimension places it on that service.
+ */
+export function scopedPolicy(scopedFile = 'examples/bookinfo-scoped.yaml', defaultFile = 'examples/bookinfo.yaml'): Record<string, Record<string, unknown>> {
+  type Doc = { detection?: Record<string, unknown> & { rules?: Array<Record<string, unknown>> } };
+  const scoped = parseYaml(readFileSync(scopedFile, 'utf8')) as Doc;
+  const plain = parseYaml(readFileSync(defaultFile, 'utf8')) as Doc;
+  const latency = (plain.detection?.rules ?? []).filter((r) => r.name === 'cms-latency');
+  const rules = scoped.detection?.rules ?? [];
+  return { detection: { ...(scoped.detection ?? {}), rules: [...rules, ...latency.filter((l) => !rules.some((r) => r.name === l.name))] } };
+}
+
 export const STRATEGIES: Strategy[] = [
   staticStrategy,
   staticTunedStrategy,
@@ -290,6 +306,7 @@ export const STRATEGIES: Strategy[] = [
   onCallStrategy,
   regionshiftStrategy(),
   regionshiftStrategy('regionshift-quorum2', quorumPolicy(), 'regionshift, quorum 2 (examples/bookinfo.yaml, detection.quorum: 2, the CMS 5xx rule split into entry and backend)'),
+  regionshiftStrategy('regionshift-scoped', scopedPolicy(), 'regionshift, service scopes (examples/bookinfo-scoped.yaml, plus the default example\'s cms-latency rule)', 'examples/bookinfo-scoped.yaml'),
 ];
 
 export const OTHERS = new Set(['static', 'static-tuned', 'zero-endpoint', 'dns', 'on-call']);

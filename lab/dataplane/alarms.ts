@@ -1,6 +1,6 @@
 import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
-import type { AlarmRule, ErrorRatioRule, ReadyReplicasRule, Topology } from '../topology/schema';
+import type { AlarmRule, ErrorRatioRule, LatencyRule, ReadyReplicasRule, Topology } from '../topology/schema';
 import { ackPodEvent, cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from './alarm-payloads';
 import type { AlarmDelivery, DeliveryRequest } from './alarm-delivery';
 import type { RoutingConfigSource } from './config-source';
@@ -33,7 +33,7 @@ export interface AlarmRuleStatus {
   state: 'OK' | 'ALERT';
   /** Consecutive breaching periods so far. */
   breaches: number;
-  /** Value of the last period with data: 5xx percent, or ready replicas. */
+  /** Value of the last period with data: 5xx percent, latency percentile (ms), or ready replicas. */
   lastValue: number | null;
   lastEvaluatedAt: number | null;
   nextEvaluationAt: number;
@@ -140,6 +140,14 @@ export class AlarmEvaluator {
       if (stats.requests < rule.minRequests) return null;
       return { value: stats.errorPercent, breaching: stats.errorPercent > rule.thresholdPercent };
     }
+    if (rule.kind === 'latency') {
+      // Every version of the service in the region, as one region's latency metric aggregates
+      // its pods; a 503 answered at once counts with its (short) latency, as the mesh records it.
+      const stats = this.opts.metrics.stats({ kind: 'destination', region: rule.region, service: rule.service }, from, to);
+      if (stats.requests < rule.minRequests || !stats.latencyMs) return null;
+      const value = stats.latencyMs[`p${rule.percentile}`];
+      return { value, breaching: value > rule.thresholdMs };
+    }
     const replicas = this.opts.config.replicas(rule.cluster, rule.namespace, rule.deployment);
     if (!replicas) return null;
     return { value: replicas.ready, breaching: replicas.ready === 0 };
@@ -185,12 +193,12 @@ export class AlarmEvaluator {
     }
     if (!this.targets.cmsCallbackUrl) return null;
     const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));
-    const region = rule.kind === 'error-ratio' ? rule.region : this.regionOfCluster(rule.cluster).name;
+    const region = rule.kind === 'ready-replicas-zero' ? this.regionOfCluster(rule.cluster).name : rule.region;
     const url = cmsCallbackUrlFor(this.targets.cmsCallbackUrl, region);
     return { ruleId: rule.id, kind: 'cms-callback', state, url, body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
   }
 
-  private cmsInput(rule: ErrorRatioRule | ReadyReplicasRule, state: 'ALERT' | 'OK', value: number, now: number): CmsCallbackInput {
+  private cmsInput(rule: ErrorRatioRule | LatencyRule | ReadyReplicasRule, state: 'ALERT' | 'OK', value: number, now: number): CmsCallbackInput {
     const common = { ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, userId: this.opts.topology.account, at: now };
     // Custom-metric dimensions (user-defined, as PutCustomMetric reports them): no region among
     // them, as no documented CMS dimension set has one; the URL carries the region.
@@ -201,6 +209,17 @@ export class AlarmEvaluator {
         expression: `$Average>${rule.thresholdPercent}`,
         instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
         dimensions: { service: rule.service, ...(rule.version ? { version: rule.version } : {}) },
+      };
+    }
+    if (rule.kind === 'latency') {
+      // The same documented fields as the 5xx callback; only the operator's metric, name and
+      // expression differ (a custom metric carries the percentile, as its name says).
+      return {
+        ...common,
+        curValue: String(value),
+        expression: `$Average>${rule.thresholdMs}`,
+        instanceName: `${rule.service} (${rule.region})`,
+        dimensions: { service: rule.service },
       };
     }
     return {
@@ -221,7 +240,7 @@ export class AlarmEvaluator {
 /** What a rule names that the topology does not have, each naming the rule and field. */
 export function alarmRuleProblems(topology: Topology, rule: AlarmRule): string[] {
   const at = `alarm ${rule.id}`;
-  if (rule.kind === 'error-ratio') {
+  if (rule.kind === 'error-ratio' || rule.kind === 'latency') {
     const problems: string[] = [];
     if (!topology.regions.some((r) => r.name === rule.region)) problems.push(`${at}.region: unknown region ${rule.region}`);
     if (!topology.services.some((s) => s.name === rule.service)) problems.push(`${at}.service: unknown service ${rule.service}`);

@@ -214,7 +214,29 @@ export const readyReplicasRuleSchema = z.strictObject({
   metricName: z.string().default('DeploymentReadyReplicas'),
 });
 
-export const alarmRuleSchema = z.discriminatedUnion('kind', [errorRatioRuleSchema, readyReplicasRuleSchema]);
+/**
+ * A latency percentile over a service's requests in one region (every version, client and probe
+ * hops alike, each hop's latency including its callees'), as an operator's CMS rule on a
+ * custom latency metric reads it. The percentiles are the ones the lab's histograms keep.
+ */
+export const latencyRuleSchema = z.strictObject({
+  id: z.string().min(1),
+  kind: z.literal('latency'),
+  name: z.string().min(1),
+  service: name,
+  region: name,
+  /** Breaching when the period's percentile is above this. */
+  thresholdMs: z.number().positive(),
+  percentile: z.union([z.literal(50), z.literal(95), z.literal(99)]).default(99),
+  periods: z.number().int().min(1).default(3),
+  period: duration.default(60_000),
+  /** A period with fewer requests neither breaches nor clears (CMS's no-data). */
+  minRequests: z.number().int().min(1).default(1),
+  level: triggerLevel.default('WARN'),
+  metricName: z.string().default('ServiceRequestLatency'),
+});
+
+export const alarmRuleSchema = z.discriminatedUnion('kind', [errorRatioRuleSchema, readyReplicasRuleSchema, latencyRuleSchema]);
 
 export const topologySchema = z.strictObject({
   /** Aliyun account id: CMS `userId`, ACK event subject and `aliyunaccountid`. */
@@ -226,7 +248,7 @@ export const topologySchema = z.strictObject({
   deployments: z.array(deploymentSchema),
   gateways: z.array(gatewaySchema).min(1),
   alarms: z.array(alarmRuleSchema).default([]),
-  /** Every service an error-ratio rule watches, in every region, at DEFAULT_PROBE_RPS when omitted; `[]` for none. */
+  /** Every service an error-ratio or latency rule watches, in every region, at DEFAULT_PROBE_RPS when omitted; `[]` for none. */
   probes: z.array(probeSchema).optional(),
   /** Istio objects applied at start (see istioObjectSchema); none when omitted. */
   istio: z.array(istioObjectSchema).default([]),
@@ -341,7 +363,7 @@ export const topologySchema = z.strictObject({
   t.alarms.forEach((a, i) => {
     if (ruleIds.has(a.id)) issue(['alarms', i, 'id'], `duplicate rule id ${a.id}`);
     ruleIds.add(a.id);
-    if (a.kind === 'error-ratio') {
+    if (a.kind === 'error-ratio' || a.kind === 'latency') {
       if (!regionByName.has(a.region)) issue(['alarms', i, 'region'], `unknown region ${a.region}`);
       if (!services.has(a.service)) issue(['alarms', i, 'service'], `unknown service ${a.service}`);
     } else if (!deploymentKeys.has(`${a.cluster}/${a.namespace}/${a.deployment}`)) {
@@ -358,9 +380,9 @@ export const topologySchema = z.strictObject({
   });
 }).transform(({ probes, ...t }) => ({ ...t, probes: probes ?? defaultProbes(t.regions, t.alarms) }));
 
-/** A probe per region for every service an error-ratio rule watches, in rule order. */
+/** A probe per region for every service an error-ratio or latency rule watches, in rule order. */
 function defaultProbes(regions: Array<{ name: string }>, alarms: Array<z.output<typeof alarmRuleSchema>>): Array<z.output<typeof probeSchema>> {
-  const watched = [...new Set(alarms.flatMap((a) => (a.kind === 'error-ratio' ? [a.service] : [])))];
+  const watched = [...new Set(alarms.flatMap((a) => (a.kind === 'error-ratio' || a.kind === 'latency' ? [a.service] : [])))];
   return watched.flatMap((service) => regions.map((r) => ({ service, region: r.name, rps: DEFAULT_PROBE_RPS })));
 }
 
@@ -383,6 +405,7 @@ export function regionOfCluster(topology: Pick<Topology, 'regions'>, cluster: st
 export type AlarmRule = z.output<typeof alarmRuleSchema>;
 export type ErrorRatioRule = z.output<typeof errorRatioRuleSchema>;
 export type ReadyReplicasRule = z.output<typeof readyReplicasRuleSchema>;
+export type LatencyRule = z.output<typeof latencyRuleSchema>;
 
 /** `path.to[0].field: message` for every zod issue, so a bad topology names each bad key. */
 export function issuePaths(error: z.ZodError): string[] {

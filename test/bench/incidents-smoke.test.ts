@@ -6,7 +6,8 @@ import { STRATEGIES, type Strategy } from '../../bench/incidents/strategies';
  * The incident benchmark's quick subset, short: the real functions, engine, adapters and twins on
  * simulated time. What must hold whatever the tuning: same seed → same figures; the docs' static
  * rule fails a hard region down; regionshift drains it; a false alarm moves nothing under the
- * quorum policy (and does reach the product: the default policy acts on it).
+ * quorum policy (and does reach the product: the default policy acts on it); with service scopes,
+ * one service down moves only that service.
  */
 
 const SMOKE: IncidentTiming = { faultMs: 120_000, tailMs: 60_000 };
@@ -50,5 +51,16 @@ describe('incident benchmark (quick subset)', () => {
     // Clients sent to the other region enter there: the extra entry hop shows as cross-region hops.
     const stat = await runIncident(byId('partial-5xx'), strategy('static-tuned'));
     expect(dns.crossHopsPerRequest).toBeGreaterThan(stat.crossHopsPerRequest);
+  }, 240_000);
+
+  test('one service down: the scoped policy moves only reviews (fewer cross-region hops per request), failing no more', async () => {
+    const incident = byId('service-down');
+    const plain = await runIncident(incident, strategy('regionshift'));
+    const scoped = await runIncident(incident, strategy('regionshift-scoped'));
+    expect(plain.errors).toEqual([]);
+    expect(scoped.errors).toEqual([]);
+    expect(scoped.meshChanges).toBeGreaterThanOrEqual(1);
+    expect(scoped.failed).toBeLessThanOrEqual(plain.failed);
+    expect(scoped.crossHopsPerRequest).toBeLessThan(plain.crossHopsPerRequest * 0.75);
   }, 240_000);
 });
