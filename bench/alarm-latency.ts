@@ -16,6 +16,9 @@ import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functi
 const N = Number(process.env.BENCH_N ?? 300);
 const f = await startFunctionsHost({ clock: systemClock });
 const { host, mesh } = f;
+// Same functions, with SQLite's automatic checkpoint inside the commit (as before the background
+// checkpointer): measured in alternation with the main host, post by post.
+const inline = await startFunctionsHost({ clock: systemClock, checkpoint: 'inline' });
 
 /**
  * Breakdown: time spent in each store call and in the mesh apply during one post (the same
@@ -39,14 +42,17 @@ function timed<T extends object>(label: string, target: T, names: string[]): voi
     };
   }
 }
-timed('store', f.store, ['load', 'commit', 'appendEvents', 'getPlan', 'listOpenPlans', 'acquireLease', 'releaseLease', 'recordStep', 'rememberKey']);
-timed('mesh', mesh, ['read', 'apply']);
-let gcMs = 0;
+for (const h of [f, inline]) {
+  timed('store', h.store, ['load', 'commit', 'appendEvents', 'getPlan', 'listOpenPlans', 'acquireLease', 'releaseLease', 'recordStep', 'rememberKey']);
+  timed('mesh', h.mesh, ['read', 'apply']);
+}
+// GC entries are delivered after the fact: kept with their times and matched to posts at the end.
+const gcs: Array<{ start: number; end: number }> = [];
 const gcObserver = new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcMs += e.duration;
+  for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
 });
 gcObserver.observe({ entryTypes: ['gc'] });
-interface Sample { ms: number; parts: Record<string, number>; gc: number; preempted: number }
+interface Sample { ms: number; t0: number; parts: Record<string, number>; gc: number; preempted: number }
 const file = f.stateFile;
 const sampleAlert = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
 // Stamped now: an alarm older than detection.maxAge is stale and would commit nothing.
@@ -73,13 +79,14 @@ async function time(fn: () => Promise<Response>): Promise<number> {
 /** One post with its breakdown (GC entries arrive after the tick they happened in: read next time). */
 async function sample(fn: () => Promise<Response>): Promise<Sample> {
   parts.clear();
-  await new Promise((r) => setImmediate(r));
-  gcMs = 0;
   const c0 = process.resourceUsage().involuntaryContextSwitches;
+  const t0 = performance.now();
   const ms = await time(fn);
   const preempted = process.resourceUsage().involuntaryContextSwitches - c0;
-  await new Promise((r) => setImmediate(r));
-  return { ms, parts: Object.fromEntries(parts), gc: gcMs, preempted };
+  return { ms, t0, parts: Object.fromEntries(parts), gc: 0, preempted };
+}
+function attributeGc(xs: Sample[]): void {
+  for (const x of xs) x.gc = gcs.filter((g) => g.end > x.t0 && g.start < x.t0 + x.ms).reduce((a, g) => a + Math.min(g.end, x.t0 + x.ms) - Math.max(g.start, x.t0), 0);
 }
 
 /** Mean of each part over the fastest half and over the slowest 1% of posts: what the tail adds. */
@@ -98,16 +105,27 @@ function breakdown(xs: Sample[]): string {
 }
 
 for (let i = 0; i < 30; i++) { reset(); await time(post); } // warm-up: module loading, JIT, SQLite pages
+const inlineDb = new Database(inline.stateFile);
+const inlinePost = () => fetch(`${inline.host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert() });
+const inlineReset = () => inlineDb.exec('DELETE FROM mesh_state; DELETE FROM plans; DELETE FROM audit_events;');
+for (let i = 0; i < 30; i++) { inlineReset(); await time(inlinePost); }
 const committedSamples: Sample[] = [];
 const duplicateSamples: Sample[] = [];
+const inlineSamples: Sample[] = [];
 for (let i = 0; i < N; i++) {
   reset();
   const applies = mesh.applied.length;
   committedSamples.push(await sample(post));
   if (mesh.applied.length !== applies + 1) throw new Error('the alarm did not drain the region');
   duplicateSamples.push(await sample(post));
+  inlineReset();
+  inlineSamples.push(await sample(inlinePost));
 }
+await new Promise((r) => setTimeout(r, 50));
 gcObserver.disconnect();
+for (const xs of [committedSamples, duplicateSamples, inlineSamples]) attributeGc(xs);
+inlineDb.close();
+await inline.stop();
 const committed = committedSamples.map((x) => x.ms);
 const duplicate = duplicateSamples.map((x) => x.ms);
 reset();
@@ -150,6 +168,8 @@ console.log(`baseline, duplicate alarm (no commit):       ${fmt(duplicate)}`);
 console.log(`commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`  breakdown of the committing post (ms, means):\n${breakdown(committedSamples)}`);
 console.log(`  breakdown of the duplicate post (ms, means):\n${breakdown(duplicateSamples)}`);
+console.log(`same alarm, WAL checkpoint inside the commit (SQLite's automatic one, the old way), alternating: ${fmt(inlineSamples.map((x) => x.ms))}`);
+console.log(`  breakdown (ms, means):\n${breakdown(inlineSamples)}`);
 console.log(`${WEBHOOK_N.toLocaleString('en-US')}-alert webhook: ${pct(bigMs, 50).toFixed(0)} ms, ${bigRuns[0]?.commits} commit  (p50 of ${bigMs.length}; max ${Math.max(...bigMs).toFixed(0)} ms; commits per webhook: ${[...new Set(bigRuns.map((r) => r.commits))].join('/')}; body ${(bigBody / 1024).toFixed(0)} KiB; state row ${(bigRuns[0]?.bytes ?? 0).toLocaleString('en-US')} bytes)`);
 console.log(`storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`);
 db.close();
