@@ -1,7 +1,10 @@
 /**
  * Alarm post → plan committed, on the local FC host with SQLite (the real functions, engine and
  * store; a fake mesh and clusters). Baseline in the same run: a duplicate alarm post, which goes
- * through the same HTTP, middleware, parsing and state read but commits nothing. Then one
+ * through the same HTTP, middleware, parsing and state read but commits nothing; and the same
+ * alarm on a second host whose store checkpoints its WAL inside the commit (the old way), post by
+ * post in alternation. Each post's time is broken down by store call, mesh apply, GC and OS
+ * preemption. Then one
  * Alertmanager webhook of 3,000 alerts (BENCH_WEBHOOK_N): its time, and how many commits it took.
  *
  *   npm run bench

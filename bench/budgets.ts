@@ -4,9 +4,10 @@
  *    dist/<fn>/node_modules are uploaded too but loaded only on first use, so not counted) and its
  *    cold `require` time, the median of BENCH_COLD_N fresh `node` processes; baselines: the same
  *    measurement of an empty file and of `require('zod')` from the repository's node_modules;
- *  - `decide` p50/p99 on a tick for examples/three-region.yaml and for a generated 20 regions ×
- *    10 deployments policy; baseline: the same policy without freeze windows, schedules or drill
- *    windows (a decide with no cron to evaluate).
+ *  - `decide` p50/p90/p99/max on a tick for examples/three-region.yaml and for a generated 20
+ *    regions × 10 deployments policy, after a warm-up pass, in blocks alternating with the
+ *    baseline: the same policy without freeze windows, schedules or drill windows (a decide with
+ *    no cron to evaluate). Ticks the OS preempted are counted and the p99 without them shown too.
  * Budgets: entry < 1 MB, cold require < 100 ms, decide p99 < 1 ms.
  */
 import { execFileSync } from 'node:child_process';
