@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -111,9 +112,16 @@ export class SqliteStateStore implements StateStore {
   }
 
   private startCheckpointer(file: string): void {
+    // The driver's own path: a worker run from code resolves bare names from the process's cwd.
+    let driver = 'better-sqlite3';
+    try {
+      driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    } catch {
+      // No module URL to resolve from (a bundle): the bare name, as the store itself was loaded.
+    }
     let worker: Worker;
     try {
-      worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file, driver: 'better-sqlite3', everyMs: CHECKPOINT_EVERY_MS } });
+      worker = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file, driver, everyMs: CHECKPOINT_EVERY_MS } });
     } catch {
       return; // no worker threads here: SQLite's automatic checkpoint stays on
     }

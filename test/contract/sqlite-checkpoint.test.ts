@@ -1,6 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CHECKPOINT_EVERY_MS, SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import type { MeshState } from '../../shared/core/types';
 
@@ -45,6 +47,26 @@ test("checkpoint: 'inline' keeps SQLite's automatic checkpoint and starts no wor
     expect(store.checkpointsInBackground).toBe(false);
   } finally {
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the checkpoint worker finds the SQLite driver whatever the working directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regionshift-ckpt-'));
+  try {
+    const script = join(dir, 'probe.mts');
+    const store = pathToFileURL(resolve('shared/adapters/state-sqlite.ts')).href;
+    writeFileSync(script, `import { SqliteStateStore } from ${JSON.stringify(store)};
+const s = new SqliteStateStore(${JSON.stringify(join(dir, 'state.db'))});
+const until = Date.now() + 10000;
+while (!s.checkpointsInBackground && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write(String(s.checkpointsInBackground));
+await s.close();
+`);
+    const tsx = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
+    const out = execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8' });
+    expect(out).toBe('true');
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
