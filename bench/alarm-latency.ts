@@ -1,19 +1,61 @@
 /**
  * Alarm post → plan committed, on the local FC host with SQLite (the real functions, engine and
  * store; a fake mesh and clusters). Baseline in the same run: a duplicate alarm post, which goes
- * through the same HTTP, middleware, parsing and state read but commits nothing. Then one
+ * through the same HTTP, middleware, parsing and state read but commits nothing; and the same
+ * alarm on a second host whose store checkpoints its WAL inside the commit (the old way), post by
+ * post in alternation. Each post's time is broken down by store call, mesh apply, GC and OS
+ * preemption. Then one
  * Alertmanager webhook of 3,000 alerts (BENCH_WEBHOOK_N): its time, and how many commits it took.
  *
  *   npm run bench
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { systemClock } from '../shared/ports/clock';
 import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functions-host';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const f = await startFunctionsHost({ clock: systemClock });
 const { host, mesh } = f;
+// Same functions, with SQLite's automatic checkpoint inside the commit (as before the background
+// checkpointer): measured in alternation with the main host, post by post.
+const inline = await startFunctionsHost({ clock: systemClock, checkpoint: 'inline' });
+
+/**
+ * Breakdown: time spent in each store call and in the mesh apply during one post (the same
+ * objects the runtime uses, wrapped here, so the functions are unchanged), GC pauses and OS
+ * preemptions (involuntary context switches) of this process. The rest is HTTP (client and
+ * FC host in this one process), middleware, parsing, the engine and decide.
+ */
+const parts = new Map<string, number>();
+function timed<T extends object>(label: string, target: T, names: string[]): void {
+  for (const name of names) {
+    const fn = (target as Record<string, unknown>)[name];
+    if (typeof fn !== 'function') throw new Error(`${label}.${name} is not a method`);
+    (target as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      const t = performance.now();
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      } finally {
+        const key = `${label}.${name}`;
+        parts.set(key, (parts.get(key) ?? 0) + performance.now() - t);
+      }
+    };
+  }
+}
+for (const h of [f, inline]) {
+  timed('store', h.store, ['load', 'commit', 'appendEvents', 'getPlan', 'listOpenPlans', 'acquireLease', 'releaseLease', 'recordStep', 'rememberKey']);
+  timed('mesh', h.mesh, ['read', 'apply']);
+}
+// GC entries are delivered after the fact: kept with their times and matched to posts at the end.
+const gcs: Array<{ start: number; end: number }> = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+interface Sample { ms: number; t0: number; parts: Record<string, number>; gc: number; preempted: number }
 const file = f.stateFile;
 const sampleAlert = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
 // Stamped now: an alarm older than detection.maxAge is stale and would commit nothing.
@@ -27,7 +69,7 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
 }
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  (n=${xs.length})`;
+const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p90 ${pct(xs, 90).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (n=${xs.length})`;
 
 async function time(fn: () => Promise<Response>): Promise<number> {
   const t = performance.now();
@@ -37,16 +79,58 @@ async function time(fn: () => Promise<Response>): Promise<number> {
   return performance.now() - t;
 }
 
+/** One post with its breakdown (GC entries arrive after the tick they happened in: read next time). */
+async function sample(fn: () => Promise<Response>): Promise<Sample> {
+  parts.clear();
+  const c0 = process.resourceUsage().involuntaryContextSwitches;
+  const t0 = performance.now();
+  const ms = await time(fn);
+  const preempted = process.resourceUsage().involuntaryContextSwitches - c0;
+  return { ms, t0, parts: Object.fromEntries(parts), gc: 0, preempted };
+}
+function attributeGc(xs: Sample[]): void {
+  for (const x of xs) x.gc = gcs.filter((g) => g.end > x.t0 && g.start < x.t0 + x.ms).reduce((a, g) => a + Math.min(g.end, x.t0 + x.ms) - Math.max(g.start, x.t0), 0);
+}
+
+/** Mean of each part over the fastest half and over the slowest 1% of posts: what the tail adds. */
+function breakdown(xs: Sample[]): string {
+  const sorted = [...xs].sort((a, b) => a.ms - b.ms);
+  const tail = sorted.slice(Math.floor(sorted.length * 0.99));
+  const head = sorted.slice(0, Math.ceil(sorted.length / 2));
+  const keys = [...new Set(xs.flatMap((x) => Object.keys(x.parts)))].sort();
+  const mean = (g: Sample[], f: (x: Sample) => number) => g.reduce((a, x) => a + f(x), 0) / g.length;
+  const row = (g: Sample[]) => {
+    const ours = keys.map((k) => `${k} ${mean(g, (x) => x.parts[k] ?? 0).toFixed(2)}`).join(', ');
+    const rest = mean(g, (x) => x.ms - keys.reduce((a, k) => a + (x.parts[k] ?? 0), 0));
+    return `total ${mean(g, (x) => x.ms).toFixed(2)} ms = ${ours}, rest (HTTP, middleware, engine, decide) ${rest.toFixed(2)}; GC ${mean(g, (x) => x.gc).toFixed(2)} ms; preempted in ${g.filter((x) => x.preempted > 0).length}/${g.length}`;
+  };
+  return `    fastest half: ${row(head)}\n    slowest 1%:   ${row(tail)}`;
+}
+
 for (let i = 0; i < 30; i++) { reset(); await time(post); } // warm-up: module loading, JIT, SQLite pages
-const committed: number[] = [];
-const duplicate: number[] = [];
+const inlineDb = new Database(inline.stateFile);
+const inlinePost = () => fetch(`${inline.host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert() });
+const inlineReset = () => inlineDb.exec('DELETE FROM mesh_state; DELETE FROM plans; DELETE FROM audit_events;');
+for (let i = 0; i < 30; i++) { inlineReset(); await time(inlinePost); }
+const committedSamples: Sample[] = [];
+const duplicateSamples: Sample[] = [];
+const inlineSamples: Sample[] = [];
 for (let i = 0; i < N; i++) {
   reset();
   const applies = mesh.applied.length;
-  committed.push(await time(post));
+  committedSamples.push(await sample(post));
   if (mesh.applied.length !== applies + 1) throw new Error('the alarm did not drain the region');
-  duplicate.push(await time(post));
+  duplicateSamples.push(await sample(post));
+  inlineReset();
+  inlineSamples.push(await sample(inlinePost));
 }
+await new Promise((r) => setTimeout(r, 50));
+gcObserver.disconnect();
+for (const xs of [committedSamples, duplicateSamples, inlineSamples]) attributeGc(xs);
+inlineDb.close();
+await inline.stop();
+const committed = committedSamples.map((x) => x.ms);
+const duplicate = duplicateSamples.map((x) => x.ms);
 reset();
 const storm = performance.now();
 const statuses = await Promise.all(Array.from({ length: 200 }, () => post().then((r) => r.status)));
@@ -84,7 +168,11 @@ const bigBody = Buffer.byteLength(webhook(WEBHOOK_N));
 
 console.log(`alarm post → plan committed and mesh applied: ${fmt(committed)}`);
 console.log(`baseline, duplicate alarm (no commit):       ${fmt(duplicate)}`);
-console.log(`commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms`);
+console.log(`commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`  breakdown of the committing post (ms, means):\n${breakdown(committedSamples)}`);
+console.log(`  breakdown of the duplicate post (ms, means):\n${breakdown(duplicateSamples)}`);
+console.log(`same alarm, WAL checkpoint inside the commit (SQLite's automatic one, the old way), alternating: ${fmt(inlineSamples.map((x) => x.ms))}`);
+console.log(`  breakdown (ms, means):\n${breakdown(inlineSamples)}`);
 console.log(`${WEBHOOK_N.toLocaleString('en-US')}-alert webhook: ${pct(bigMs, 50).toFixed(0)} ms, ${bigRuns[0]?.commits} commit  (p50 of ${bigMs.length}; max ${Math.max(...bigMs).toFixed(0)} ms; commits per webhook: ${[...new Set(bigRuns.map((r) => r.commits))].join('/')}; body ${(bigBody / 1024).toFixed(0)} KiB; state row ${(bigRuns[0]?.bytes ?? 0).toLocaleString('en-US')} bytes)`);
 console.log(`storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`);
 db.close();

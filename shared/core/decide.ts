@@ -8,7 +8,7 @@ import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, scopedRouting, scopeTarget, signalScope, updateServiceHealth } from './scopes';
-import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
+import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 import { windowOpenUntil } from './windows';
 
 /**
@@ -369,13 +369,16 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
     notify.push(...scoped.notify);
   }
   const meshMatrix = applied ?? (scoped?.changed ? current : null);
+  // Rendered (and validated) once: the mesh step and the plan's `after` carry the same config.
+  let meshConfig: MeshConfig | null = null;
   if (meshMatrix) {
     const urgent = urgentDefault || (scoped?.urgent ?? false);
     const scopes = scoped ? scopedRouting(policy, meshMatrix, scoped.next) : undefined;
     const routing = policy.scopes ? { matrixFor: deploymentRouting(policy, meshMatrix, scopes) } : {};
     const scale = planScaling(policy, state, meshMatrix, { now, planId, waitReady: !urgent }, routing);
     if (urgent && scale.short.length) notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
-    steps.push(...scale.before, { kind: 'mesh', config: renderMeshConfig(meshMatrix, policy), matrix: meshMatrix, ...(scopes ? { scopes } : {}) }, ...scale.after);
+    meshConfig = renderMeshConfig(meshMatrix, policy);
+    steps.push(...scale.before, { kind: 'mesh', config: meshConfig, matrix: meshMatrix, ...(scopes ? { scopes } : {}) }, ...scale.after);
     state.applied = { matrix: meshMatrix, at: now, ...(scopes ? { scopes } : {}) };
     if (applied) {
       state.lastChangeAt = now;
@@ -400,7 +403,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
     trigger: ctx.trigger,
     reasons,
     before: current ? { matrix: current, config: renderMeshConfig(current, policy), ...(prevScopes ? { scopes: prevScopes } : {}) } : null,
-    after: meshMatrix && state.applied ? { matrix: meshMatrix, config: renderMeshConfig(meshMatrix, policy), ...(state.applied.scopes ? { scopes: state.applied.scopes } : {}) } : null,
+    after: meshMatrix && state.applied ? { matrix: meshMatrix, config: meshConfig ?? renderMeshConfig(meshMatrix, policy), ...(state.applied.scopes ? { scopes: state.applied.scopes } : {}) } : null,
     steps,
     refused,
   };

@@ -30,7 +30,8 @@ export interface FunctionsHost {
 }
 
 /** `log` receives every log line, the functions' and the host's (default: dropped). */
-export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Record<string, unknown>) => void } = {}): Promise<FunctionsHost> {
+/** `checkpoint`: where the SQLite store runs its WAL checkpoints (see SqliteStateStore; default background). */
+export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Record<string, unknown>) => void; checkpoint?: 'background' | 'inline' } = {}): Promise<FunctionsHost> {
   const log = opts.log ?? (() => undefined);
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
   const stateFile = path.join(dir, 'state.db');
@@ -54,7 +55,7 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
   const clock = opts.clock ?? new FakeClock(Date.parse('2026-11-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
   const scaler = new FakeClusterScaler(clock);
-  const store = new SqliteStateStore(stateFile);
+  const store = new SqliteStateStore(stateFile, opts.checkpoint ? { checkpoint: opts.checkpoint } : {});
   // One container for the host, as FC keeps one per instance; an engine per invocation.
   const getRuntime: (ctx: FcContext) => Promise<Runtime> = runtimeFactory(env, { mesh, scaler, clock, store, log });
   const host = await startFcHost({
