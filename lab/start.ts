@@ -1,4 +1,5 @@
 import { loadPolicyYaml } from '../shared/core/policy';
+import type { StatusView } from '../shared/engine/api';
 import { labBanner } from './banner';
 import { labArgs, loadLabWorld, type LabArgs } from './lab-args';
 import { labStateDir, resetLabStateDir } from './state-dir';
@@ -51,14 +52,7 @@ process.stdout.write(
 
 setInterval(() => {
   void (async () => {
-    const status = (await (await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as {
-      health: Record<string, { status: string }>;
-      config: { mode: string } | null;
-      shifting?: boolean;
-      intended?: { config: { mode: string } } | null;
-      /** Hosts routed apart from the default (service scopes), as the mesh confirmed them. */
-      scopes?: Record<string, { confirmed: { mode: string } | null; shifting: boolean }>;
-    };
+    const status = (await (await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as StatusView;
     const snap = lab.dataPlane.trafficSnapshot(5000);
     const reviews = snap.matrix.reviews ?? {};
     const traffic = Object.entries(reviews)

@@ -171,8 +171,7 @@ export class AsmMeshControl implements MeshControl {
       await this.untilRunning(deadline, desired);
     }
     if (!plan) return;
-    // Deletes last: a host briefly keeps its old rule rather than briefly having none.
-    for (const w of [...plan.writes.filter((x) => x.kind !== 'delete'), ...plan.writes.filter((x) => x.kind === 'delete')]) await plan.rules.write(w);
+    await plan.rules.writeAll(plan.writes);
   }
 
   /** The mesh's DestinationRules, when per-host rules are on. */

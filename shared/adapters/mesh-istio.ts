@@ -3,8 +3,8 @@ import { MeshRejectedError, RegionshiftError } from '../core/errors';
 import type { LocalityLbSettingInput } from '../core/mesh-validation';
 import type { MeshConfig } from '../core/types';
 import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
-import { k8sRequestOptions, kubernetesFailure, kubernetesUpstreamError } from './kubeconfig';
-import { assertScopesValid, DestinationRuleClient, planScopedRules, refOf, ruleHostOf, ruleName, scopeHostOf, scopesOf, type DestinationRuleObject, type DestinationRuleRef } from './mesh-scopes';
+import { k8sRequestOptions } from './kubeconfig';
+import { assertScopesValid, DestinationRuleClient, planScopedRules, refOf, ruleHostOf, ruleName, scopeHostOf, scopesOf, translate, type DestinationRuleObject, type DestinationRuleRef } from './mesh-scopes';
 
 /**
  * MeshControl for Istio: the locality LB of the DestinationRules the policy names
@@ -49,6 +49,16 @@ export interface IstioLiveMeshConfig extends LiveMeshConfig {
 }
 
 type DestinationRuleView = DestinationRuleObject;
+
+/** Istio sends locality failover only with outlier detection: failover on a rule without it would do nothing. */
+function refuseBlindFailover(rules: DestinationRuleObject[]): void {
+  const blind = rules.filter((r) => !r.spec?.trafficPolicy?.outlierDetection);
+  if (blind.length > 0) {
+    throw new MeshRejectedError(
+      `failover mode refused: ${blind.map((r) => ruleName(refOf(r))).join(', ')} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing; add outlierDetection to the rule`,
+    );
+  }
+}
 
 const GROUP = 'networking.istio.io';
 const PLURAL = 'destinationrules';
@@ -117,10 +127,11 @@ export class IstioMeshControl implements MeshControl {
 
   async read(): Promise<IstioLiveMeshConfig> {
     const api = await this.api();
-    const rules = await Promise.all(this.opts.rules.map(async (ref) => ({ ref, rule: await this.getRule(api, ref) })));
+    const client = this.client(api);
+    const rules = await Promise.all(this.opts.rules.map(async (ref) => ({ ref, rule: await client.get(ref) })));
     // A named rule carrying a scope's config is not the default: it is reported under `scopes`.
     const carrying = rules.filter(({ rule }) => scopeHostOf(rule) === null);
-    const scopes = this.opts.perHostRules ? await this.ownedScopes(api, rules.map((r) => r.rule)) : {};
+    const scopes = this.opts.perHostRules ? await this.ownedScopes(client, rules.map((r) => r.rule)) : {};
     const withScopes = <T extends LiveMeshConfig>(live: T): T => (Object.keys(scopes).length > 0 ? { ...live, scopes } : live);
     if (carrying.length === 0) {
       return withScopes({ enabled: false, config: null, drift: ['every named DestinationRule carries a service scope; none carries the mesh-wide default'] });
@@ -135,8 +146,8 @@ export class IstioMeshControl implements MeshControl {
   }
 
   /** The per-host configs of the named rules that carry a scope and of the owned rules (one labelled list call). */
-  private async ownedScopes(api: CustomObjectsApi, named: DestinationRuleObject[]): Promise<Record<string, MeshConfig>> {
-    const owned = await new DestinationRuleClient(api, this.version, this.timeoutMs).list(true);
+  private async ownedScopes(client: DestinationRuleClient, named: DestinationRuleObject[]): Promise<Record<string, MeshConfig>> {
+    const owned = await client.list(true);
     const seen = new Set(named.map((r) => `${refOf(r).namespace}/${refOf(r).name}`));
     return scopesOf([...named, ...owned.filter((r) => !seen.has(`${refOf(r).namespace}/${refOf(r).name}`))], liveMeshConfigOf);
   }
@@ -149,21 +160,15 @@ export class IstioMeshControl implements MeshControl {
     }
     if (scopes !== undefined && this.opts.perHostRules) return this.applyScoped(config, scopes);
     const api = await this.api();
+    const client = this.client(api);
     const desired: LiveMeshConfig = { enabled: true, config };
     const rules: Array<{ ref: DestinationRuleRef; rule: DestinationRuleView }> = [];
     for (const ref of this.opts.rules) {
-      const rule = await this.getRule(api, ref);
+      const rule = await client.get(ref);
       // Scopes absent: per-host rules are left as they are, a named rule carrying a scope included.
       if (scopeHostOf(rule) === null) rules.push({ ref, rule });
     }
-    if (config.mode === 'failover') {
-      const blind = rules.filter(({ rule }) => !rule.spec?.trafficPolicy?.outlierDetection);
-      if (blind.length > 0) {
-        throw new MeshRejectedError(
-          `failover mode refused: ${blind.map(({ ref }) => ruleName(ref)).join(', ')} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing; add outlierDetection to the rule`,
-        );
-      }
-    }
+    if (config.mode === 'failover') refuseBlindFailover(rules.map(({ rule }) => rule));
     for (const { ref, rule } of rules) {
       if (sameLiveConfig(liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting), desired)) continue;
       try {
@@ -172,7 +177,7 @@ export class IstioMeshControl implements MeshControl {
           k8sRequestOptions({ timeoutMs: this.timeoutMs, mergePatch: true }),
         );
       } catch (e) {
-        throw this.translate(`patch ${ruleName(ref)}`, e, true);
+        throw translate(`patch ${ruleName(ref)}`, e, true);
       }
     }
   }
@@ -180,40 +185,21 @@ export class IstioMeshControl implements MeshControl {
   /** The default on the named rules, each scope on its host's rule; every rule read and the whole plan checked before the first write. */
   private async applyScoped(config: MeshConfig, scopes: Record<string, MeshConfig>): Promise<void> {
     assertScopesValid(config, scopes);
-    const api = await this.api();
-    const client = new DestinationRuleClient(api, this.version, this.timeoutMs);
+    const client = this.client(await this.api());
     const named: DestinationRuleObject[] = [];
-    for (const ref of this.opts.rules) named.push(await this.getRule(api, ref));
-    if (config.mode === 'failover') {
-      const blind = named.filter((r) => !scopes[ruleHostOf(r)] && !r.spec?.trafficPolicy?.outlierDetection);
-      if (blind.length > 0) {
-        throw new MeshRejectedError(
-          `failover mode refused: ${blind.map((r) => ruleName(refOf(r))).join(', ')} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing; add outlierDetection to the rule`,
-        );
-      }
-    }
+    for (const ref of this.opts.rules) named.push(await client.get(ref));
+    // The named rules that will carry the default (a scope's host gets its own config).
+    if (config.mode === 'failover') refuseBlindFailover(named.filter((r) => !scopes[ruleHostOf(r)]));
     const namedKeys = new Set(named.map((r) => `${refOf(r).namespace}/${refOf(r).name}`));
     const all = [...named, ...(await client.list(false)).filter((r) => !namedKeys.has(`${refOf(r).namespace}/${refOf(r).name}`))];
     // The rule the product creates for a scope carries the named rules' outlier detection: Istio's failover acts only with it.
     const outlierDetection = named.find((r) => r.spec?.trafficPolicy?.outlierDetection)?.spec?.trafficPolicy?.outlierDetection ?? null;
     const writes = planScopedRules({ all, named: this.opts.rules, defaultConfig: config, scopes, reset: 'default', outlierDetection }, sameLiveConfig, liveMeshConfigOf);
-    // Deletes last: a host briefly keeps its old rule rather than briefly having none.
-    for (const w of [...writes.filter((x) => x.kind !== 'delete'), ...writes.filter((x) => x.kind === 'delete')]) await client.write(w);
+    await client.writeAll(writes);
   }
 
-  private async getRule(api: CustomObjectsApi, ref: DestinationRuleRef): Promise<DestinationRuleView> {
-    try {
-      return (await api.getNamespacedCustomObject({ group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name }, k8sRequestOptions({ timeoutMs: this.timeoutMs }))) as DestinationRuleView;
-    } catch (e) {
-      throw this.translate(`read ${ruleName(ref)}`, e, false);
-    }
-  }
-
-  private translate(what: string, err: unknown, isWrite: boolean): RegionshiftError {
-    const f = kubernetesFailure(err);
-    // 422 is a schema rejection, 400 the shape a webhook denial (validation.istio.io) takes.
-    if (isWrite && (f.status === 422 || f.status === 400)) return new MeshRejectedError(`${what}: the mesh rejected the locality setting: ${f.message}`, { cause: err });
-    return kubernetesUpstreamError(what, err);
+  private client(api: CustomObjectsApi): DestinationRuleClient {
+    return new DestinationRuleClient(api, this.version, this.timeoutMs);
   }
 
   private async api(): Promise<CustomObjectsApi> {

@@ -292,6 +292,11 @@ export class DestinationRuleClient {
     }
   }
 
+  /** Creates and patches first, deletes last: a host briefly keeps its old rule rather than briefly having none. */
+  async writeAll(writes: RuleWrite[]): Promise<void> {
+    for (const w of [...writes.filter((x) => x.kind !== 'delete'), ...writes.filter((x) => x.kind === 'delete')]) await this.write(w);
+  }
+
   async write(w: RuleWrite): Promise<void> {
     const what = `${w.kind} ${ruleName(w.ref)} (${w.why})`;
     try {
@@ -333,6 +338,7 @@ export class DestinationRuleClient {
 /** 422 is a schema rejection, 400 the shape a webhook denial (validation.istio.io) takes. */
 export function translate(what: string, err: unknown, isWrite: boolean): RegionshiftError {
   const f = kubernetesFailure(err);
+  // 422 is a schema rejection, 400 the shape a webhook denial (validation.istio.io) takes.
   if (isWrite && (f.status === 422 || f.status === 400)) return new MeshRejectedError(`${what}: the mesh rejected the locality setting: ${f.message}`, { cause: err });
   return kubernetesUpstreamError(what, err);
 }
