@@ -1,15 +1,15 @@
-import { capacityShortfalls, planScaling, settleScaleDowns, type ScaleNeed } from './capacity';
+import { capacityShortfalls, planScaling, settleScaleDowns } from './capacity';
 import { abortDrill, applyCommand, drillAbortReason, drillSignal } from './commands';
 import { initialHealth, updateHealth, type HealthTransition } from './health';
 import { intendedMatrix } from './layers';
-import { matrixEquals, maxRowDelta, roundMatrix, servingRegions, stepToward } from './matrix';
+import { matrixEquals, roundMatrix, servingRegions } from './matrix';
 import type { Policy } from './policy';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
+import { limitElective, shortText } from './elective';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, scopedRouting, scopeTarget, signalScope, updateServiceHealth } from './scopes';
 import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
-import { windowOpenUntil } from './windows';
 
 /**
  * The decision core: `(policy, state, input, now) → (state, plan)`. Pure and deterministic —
@@ -252,14 +252,6 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
   return clearedAt;
 }
 
-function openFreezeWindow(policy: Policy, now: number): boolean {
-  return policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null);
-}
-
-function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
-  return short.map((n) => `${n.deployment} in ${n.region} needs ${n.unclamped}${replicas}, max ${n.max}`).join('; ');
-}
-
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
   const state: MeshState = clonePlain(prev ?? initialState(policy));
   for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
@@ -328,33 +320,22 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
     const elective = current !== null && !ctx.manual && !ctx.drillAborted && !matrixEquals(base, target);
     let next: TrafficMatrix | null = target;
     let electiveStep = elective;
-    const hold = (rule: string, message: string) => {
-      refused.push({ rule, message });
-      next = base;
-      electiveStep = false;
-    };
     if (state.paused && !ctx.manual) {
       refused.push({ rule: 'paused', message: `automation paused by ${state.paused.actor}; not applying ${matrixText(target)}` });
       next = current;
       electiveStep = false;
     } else if (elective) {
-      const last = state.lastChangeAt;
-      const lastElective = state.lastElectiveAt;
-      const delta = maxRowDelta(base, target, policy.regionIds);
       // With entry shifts the default's only elective move is the way back after a region DOWN,
       // and the entry hosts step the users back: the default is not stepped a second time.
       const maxStep = policy.scopes?.shiftAt === 'entry' ? 100 : policy.safety.maxStepPercent;
-      const step = delta > maxStep ? stepToward(base, target, maxStep, policy.regionIds) : target;
-      // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
-      const short = capacityShortfalls(policy, state, base, [target, step]);
-      if (openFreezeWindow(policy, now)) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
-      else if (last !== null && now - last < policy.safety.cooldown) hold('safety.cooldown', `last mesh change ${Math.round((now - last) / 1000)}s ago; cooldown ${Math.round(policy.safety.cooldown / 1000)}s`);
-      else if (lastElective !== null && now - lastElective < policy.safety.stepInterval) hold('safety.stepInterval', `last elective step ${Math.round((now - lastElective) / 1000)}s ago; stepInterval ${Math.round(policy.safety.stepInterval / 1000)}s`);
-      else if (short.length) hold('capacity', shortText(short));
-      else if (step !== target) {
-        next = step;
-        refused.push({ rule: 'safety.maxStepPercent', message: `shift of ${delta} points limited to ${policy.safety.maxStepPercent} this step; the rest follows after stepInterval` });
-      }
+      const limited = limitElective(policy, now, {
+        base, target, lastChangeAt: state.lastChangeAt, lastElectiveAt: state.lastElectiveAt, maxStep,
+        shortfall: (step) => capacityShortfalls(policy, state, base, [target, step]),
+        prefix: '', change: 'mesh change', electiveStep: 'elective step',
+      });
+      refused.push(...limited.refused);
+      next = limited.next;
+      if (limited.held) electiveStep = false;
     }
     if (next !== null && (current === null || !matrixEquals(current, next))) applied = next;
     urgentDefault = urgent;

@@ -1,13 +1,13 @@
 import { capacityShortfalls, type ScaleNeed } from './capacity';
+import { limitElective } from './elective';
 import { advanceHealth, initialHealth, type HealthTransition } from './health';
 import { intendedMatrix, type IntendedMatrix, type LayerScope } from './layers';
-import { matrixEquals, maxRowDelta, roundMatrix, servingRegions, stepToward } from './matrix';
+import { matrixEquals, roundMatrix, servingRegions } from './matrix';
 import { scopeHost, type Policy } from './policy';
 import type { DeploymentPolicy } from './policy-schema';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import type { MeshState, Refusal, RegionHealth, ScopedRouting, Signal, Step, TrafficMatrix } from './types';
-import { windowOpenUntil } from './windows';
 
 /**
  * Service scopes: health and routing per (region, service) next to the mesh-wide default.
@@ -220,7 +220,6 @@ export interface ScopeContext {
  */
 export function decideScopes(policy: Policy, state: MeshState, now: number, ctx: ScopeContext, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): ScopeDecision {
   const out: ScopeDecision = { next: {}, changed: false, notes: [], refused: [], notify: [], urgent: false };
-  const freeze = policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null);
   for (const scope of scopeList(policy)) {
     const current = state.applied?.scopes?.[scope.host]?.matrix ?? currentDefault;
     const label = `service ${scope.service}`;
@@ -256,27 +255,19 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
     let next = target;
     const elective = !ctx.manual && !ctx.drillAborted && !matrixEquals(drainBase, target);
     const clock = state.scopeClock?.[scope.host] ?? { lastChangeAt: null, lastElectiveAt: null };
-    const hold = (rule: string, message: string) => {
-      out.refused.push({ rule, message: `${label}: ${message}` });
-      next = drainBase;
-    };
     let electiveStep = elective;
     if (state.paused && !ctx.manual) {
       out.refused.push({ rule: 'paused', message: `${label}: automation paused by ${state.paused.actor}` });
       next = current;
       electiveStep = false;
     } else if (elective) {
-      const delta = maxRowDelta(drainBase, target, policy.regionIds);
-      const step = delta > policy.safety.maxStepPercent ? stepToward(drainBase, target, policy.safety.maxStepPercent, policy.regionIds) : target;
-      const short = scopeShortfall(policy, state, scope, drainBase, step, target);
-      if (freeze) hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
-      else if (clock.lastChangeAt !== null && now - clock.lastChangeAt < policy.safety.cooldown) hold('safety.cooldown', `last change of ${scope.host} ${Math.round((now - clock.lastChangeAt) / 1000)}s ago; cooldown ${Math.round(policy.safety.cooldown / 1000)}s`);
-      else if (clock.lastElectiveAt !== null && now - clock.lastElectiveAt < policy.safety.stepInterval) hold('safety.stepInterval', `last elective step of ${scope.host} ${Math.round((now - clock.lastElectiveAt) / 1000)}s ago; stepInterval ${Math.round(policy.safety.stepInterval / 1000)}s`);
-      else if (short.length) hold('capacity', short.map((n) => `${n.deployment} in ${n.region} needs ${n.unclamped} replicas, max ${n.max}`).join('; '));
-      else if (step !== target) {
-        next = step;
-        out.refused.push({ rule: 'safety.maxStepPercent', message: `${label}: shift of ${delta} points limited to ${policy.safety.maxStepPercent} this step; the rest follows after stepInterval` });
-      }
+      const limited = limitElective(policy, now, {
+        base: drainBase, target, lastChangeAt: clock.lastChangeAt, lastElectiveAt: clock.lastElectiveAt, maxStep: policy.safety.maxStepPercent,
+        shortfall: (step) => scopeShortfall(policy, state, scope, drainBase, step, target),
+        prefix: `${label}: `, change: `change of ${scope.host}`, electiveStep: `elective step of ${scope.host}`,
+      });
+      out.refused.push(...limited.refused);
+      next = limited.next;
       if (next === drainBase) electiveStep = false;
     }
     out.next[scope.host] = next;
