@@ -147,15 +147,26 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     };
   }
 
+  /**
+   * Every handler run not yet settled, whatever started it (HTTP, EventBridge, timer, async) and
+   * even once its caller gave up on it (timeout, closed connection): stop() waits for them, so no
+   * handler is still reaching the twins, the state file or a lazy import after the host is gone.
+   */
+  const running = new Set<Promise<unknown>>();
+
   /** Runs a handler under the function's timeout; the handler's promise cannot be cancelled, only abandoned. */
   async function invoke(fn: HostedFunction, event: Buffer, requestId: string): Promise<unknown> {
     const handler = handlers.get(fn.key) as FcHandlerFn;
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeout)), fn.timeout * 1000);
-    });
     try {
-      return await Promise.race([handler(event, contextFor(fn, requestId)), timeout]);
+      const run = Promise.resolve(handler(event, contextFor(fn, requestId)));
+      const settled = run.then(() => undefined, () => undefined);
+      running.add(settled);
+      void settled.then(() => running.delete(settled));
+      const timeout = new Promise<never>((_r, reject) => {
+        timer = setTimeout(() => reject(new FunctionTimeoutError(fn.functionName, fn.timeout)), fn.timeout * 1000);
+      });
+      return await Promise.race([run, timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -346,7 +357,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       timers.forEach((stop) => stop());
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      while (background.size) await Promise.allSettled([...background]);
+      // A running handler may still start an async invocation (a hand-off to the executor): wait
+      // until neither kind is left.
+      while (background.size || running.size) await Promise.allSettled([...background, ...running]);
     },
   };
 }

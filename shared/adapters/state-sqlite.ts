@@ -125,7 +125,6 @@ export class SqliteStateStore implements StateStore {
     } catch {
       return; // no worker threads here: SQLite's automatic checkpoint stays on
     }
-    worker.unref(); // it never keeps a process alive
     this.checkpointer = worker;
     worker.on('message', () => {
       if (this.db.open && this.checkpointer === worker) this.db.pragma('wal_autocheckpoint = 0');
@@ -137,6 +136,9 @@ export class SqliteStateStore implements StateStore {
     };
     worker.on('error', gone);
     worker.on('exit', gone);
+    // It never keeps a process alive. Last: adding a 'message' listener refs the worker's port
+    // again, so an unref() before it left every store never closed holding its process open.
+    worker.unref();
   }
 
   async load(mesh: string): Promise<VersionedState> {

@@ -51,6 +51,26 @@ test("checkpoint: 'inline' keeps SQLite's automatic checkpoint and starts no wor
   }
 });
 
+test('a store never closed does not keep its process alive (the checkpoint worker is unref\'d)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'regionshift-ckpt-'));
+  try {
+    const script = join(dir, 'left-open.mts');
+    const store = pathToFileURL(resolve('shared/adapters/state-sqlite.ts')).href;
+    writeFileSync(script, `import { SqliteStateStore } from ${JSON.stringify(store)};
+const s = new SqliteStateStore(${JSON.stringify(join(dir, 'state.db'))});
+const until = Date.now() + 10000;
+while (!s.checkpointsInBackground && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write(String(s.checkpointsInBackground));
+`);
+    const tsx = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
+    // Exits by itself once its script is done; before the fix it hung until killed here.
+    const out = execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8', timeout: 45_000 });
+    expect(out).toBe('true');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
+
 test('the checkpoint worker finds the SQLite driver whatever the working directory', () => {
   const dir = mkdtempSync(join(tmpdir(), 'regionshift-ckpt-'));
   try {

@@ -11,9 +11,14 @@ interface WorkerReport {
   worker: string; committed: number[]; conflicts: number; elapsedMs: number; startedAt: number; endedAt: number;
 }
 
-interface StartedWorker { ready: Promise<void>; go: () => void; report: Promise<WorkerReport> }
+interface StartedWorker { ready: Promise<void>; go: () => void; running: Promise<void>; release: () => void; report: Promise<WorkerReport> }
 
-/** Spawns a worker that waits, after start-up, for `go()`: all workers then run their loops at the same time. */
+/**
+ * Spawns a worker that waits, after start-up, for `go()`, and after its first commit for
+ * `release()`: releasing them once all are `running` makes every loop overlap every other, which a
+ * bare start signal cannot promise on a loaded host (one process may finish before another is
+ * scheduled at all).
+ */
 function startWorker(file: string, mesh: string, increments: number, id: number): StartedWorker {
   const child = spawn(process.execPath, ['--import', 'tsx', worker, file, mesh, String(increments), String(id)], {
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -22,19 +27,22 @@ function startWorker(file: string, mesh: string, increments: number, id: number)
   let err = '';
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  let markRunning: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => { markRunning = resolve; });
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     if (out.startsWith('ready\n')) markReady();
+    if (out.startsWith('ready\nrunning\n')) markRunning();
   });
   child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
   const report = new Promise<WorkerReport>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`worker ${id} exited with ${code}: ${err}`));
-      else resolve(JSON.parse(out.slice('ready\n'.length).trim()) as WorkerReport);
+      else resolve(JSON.parse(out.slice('ready\nrunning\n'.length).trim()) as WorkerReport);
     });
   });
-  return { ready, go: () => child.stdin.end('go\n'), report };
+  return { ready, go: () => child.stdin.write('go\n'), running, release: () => child.stdin.end('all\n'), report };
 }
 
 describe('SQLite state store shared by several processes', () => {
@@ -47,6 +55,8 @@ describe('SQLite state store shared by several processes', () => {
     const single = startWorker(file, 'mesh-alone', 200, 0);
     await single.ready;
     single.go();
+    await single.running;
+    single.release();
     const report = await single.report;
     expect({ committed: report.committed, conflicts: report.conflicts })
       .toEqual({ committed: Array.from({ length: 200 }, (_, i) => i + 1), conflicts: 0 });
@@ -55,10 +65,12 @@ describe('SQLite state store shared by several processes', () => {
 
   test('4 processes × 50 read→CAS→retry increments end at exactly 200, each version committed once', async () => {
     const file = join(dir, 'state.db');
-    new SqliteStateStore(file).close();
+    await new SqliteStateStore(file).close();
     const workers = [0, 1, 2, 3].map((id) => startWorker(file, 'mesh-shared', 50, id));
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.go();
+    await Promise.all(workers.map((w) => w.running));
+    for (const w of workers) w.release();
     const reports = await Promise.all(workers.map((w) => w.report));
 
     // The loops really overlapped: every process started before any finished.

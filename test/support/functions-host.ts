@@ -63,6 +63,10 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
     port: 0,
     env,
     log,
+    // s.yaml's `@every 1m` scheduler timer stays off: the tests tick the scheduler themselves at
+    // the fake clock, and a real-time tick landing inside a slow test would add a decision, an
+    // audit row or a mesh apply that test did not cause.
+    every: () => () => undefined,
     loadHandler: async (key) => {
       const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
       return { handler: mod.makeHandler(getRuntime) } as HandlerModule;

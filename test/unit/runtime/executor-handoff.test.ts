@@ -41,6 +41,9 @@ describe('InvokeFunction through the FC 3.0 SDK, served by the local host', () =
       env: baseEnv,
       log: () => undefined,
       onAsyncDone: (o) => done.push(o),
+      // s.yaml's real `@every 1m` scheduler timer stays off: its tick would be one more invocation
+      // in what this suite counts, and a slow run (CI, under load) lasts past a minute.
+      every: () => () => undefined,
       loadHandler: async (key) => ({ handler: async (event: Buffer, context: FcContext) => (events.push({ key, event: JSON.parse(event.toString('utf8')), context }), { ok: true }) }) as HandlerModule,
     });
   });
@@ -121,6 +124,9 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
       env: baseEnv,
       log: () => undefined,
       onAsyncDone: (o) => outcomes.push(o),
+      // s.yaml's real `@every 1m` scheduler timer stays off: its tick would be one more invocation
+      // in what this suite counts, and a slow run (CI, under load) lasts past a minute.
+      every: () => () => undefined,
       loadHandler: async (key) => {
         const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
         return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
