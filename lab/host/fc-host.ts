@@ -9,6 +9,7 @@ import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
+import { holdIdleConnections } from '../keep-alive';
 
 /**
  * A local Function Compute 3.0 host: serves the functions of an `s.yaml` with FC's event shapes,
@@ -321,13 +322,13 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = holdIdleConnections(createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
       log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
       if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
       else res.end();
     });
-  });
+    }));
 
   const timers = startTimers(functions, opts.every ?? defaultEvery, (fn, event) => {
     const requestId = randomUUID();

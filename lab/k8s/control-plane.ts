@@ -16,6 +16,7 @@ import { ObjectStore } from './object-store';
 import { DEPLOYMENTS, DESTINATION_RULES, PODS, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
 import { podView } from './pod-view';
 import { LabRoutingSource } from './routing-source';
+import { holdIdleConnections } from '../keep-alive';
 
 /**
  * The lab's control plane on one HTTP port:
@@ -110,12 +111,12 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     return { status: 404, body: `no twin at ${url.pathname}` };
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = holdIdleConnections(createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://twin');
     readBody(req)
       .then((body) => sendReply(res, route(req, url, body)))
       .catch((e: unknown) => sendReply(res, { status: e instanceof BodyTooLargeError ? 413 : 500, body: (e as Error).message }));
-  });
+    }));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());

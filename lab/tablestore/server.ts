@@ -7,6 +7,7 @@ import {
   type ConditionMessage, type Operation, type ReturnContentMessage,
 } from './protocol';
 import { OtsError, TwinTables, type WriteCondition } from './store';
+import { holdIdleConnections } from '../keep-alive';
 
 /**
  * A Tablestore twin on 127.0.0.1: the wire protocol the `tablestore` SDK speaks (protobuf
@@ -247,11 +248,11 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
     }
   }
 
-  const server = createServer((req, res) => {
+  const server = holdIdleConnections(createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
-  });
+    }));
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 

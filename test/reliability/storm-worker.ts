@@ -48,7 +48,7 @@ async function lane(): Promise<void> {
       if (res.status !== 200 && errors.length < 5) errors.push(`${res.status} ${text.slice(0, 300)}`);
     } catch (err) {
       statuses.network = (statuses.network ?? 0) + 1;
-      if (errors.length < 5) errors.push((err as Error).message);
+      if (errors.length < 5) errors.push(`${(err as Error).message}${(err as Error).cause ? `: ${String((err as { cause: unknown }).cause)}` : ''}`);
     }
   }
 }

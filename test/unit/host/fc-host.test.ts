@@ -1,3 +1,4 @@
+import { IDLE_KEEP_ALIVE_MS } from '../../../lab/keep-alive';
 import { FILTERED_HEADER, startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
 import type { FcContext } from '../../../shared/http/runtime-types';
 
@@ -89,6 +90,14 @@ describe('local FC host', () => {
   test('the function root is rawPath "/"', async () => {
     await fetch(`${host.url}/echo`);
     expect(last('echo').event).toMatchObject({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } });
+  });
+
+  test('idle keep-alive connections are held past the client\'s own idle timeout (undici: the hint minus 1 s)', async () => {
+    const res = await fetch(`${host.url}/healthz`);
+    await res.arrayBuffer();
+    // Node's default hint, timeout=5, has undici drop sockets at 4 s: a client stalled past that second races the server's close.
+    expect(res.headers.get('keep-alive')).toBe(`timeout=${IDLE_KEEP_ALIVE_MS / 1000}`);
+    expect(IDLE_KEEP_ALIVE_MS).toBeGreaterThanOrEqual(60_000);
   });
 
   test('a binary body is base64 with isBase64Encoded', async () => {
