@@ -163,14 +163,15 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         continue;
       }
       const stillWanted = () => supersededNow(deps, step, plan);
-      let tries = 0;
+      let made = 0;
       const attempt = async () => {
         // A retry comes after a backoff in which a newer plan may have taken over: it would
         // resend a stale config or replica count.
-        if (tries++ > 0) {
+        if (made > 0) {
           const why = await stillWanted();
           if (why !== null) throw new SupersededError(why);
         }
+        made++;
         await runStep(deps, step, deadline, plan, stillWanted);
       };
       try {
@@ -180,7 +181,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         await journal(i);
         if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
       } catch (err) {
-        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : tries);
+        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made);
         const message = (err as Error).message;
         if (err instanceof SupersededError) {
           // Not a failure: the newer plan's own step carries the mesh on. Skipped as if it had

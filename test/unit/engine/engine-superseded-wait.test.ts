@@ -4,9 +4,12 @@ import type { TrafficMatrix } from '../../../shared/core/types';
 import { Engine } from '../../../shared/engine/engine';
 import type { Clock } from '../../../shared/ports/clock';
 import type { StoredEvent } from '../../../shared/ports/state-store';
+import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
+import type { MeshConfig } from '../../../shared/core/types';
+import { UpstreamError } from '../../../shared/core/errors';
 import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
 import { LAB, startLab } from '../../contract/mesh-control-lab';
-import { bookinfoPolicy, HZ, SH, StateFile } from './harness';
+import { bookinfoPolicy, HZ, SH, StateFile, World } from './harness';
 
 /**
  * A plan's mesh step overtaken while it waits for ASM, with the real adapter over HTTP against
@@ -169,4 +172,36 @@ test('a crash of A mid-wait, resumed after B: the mesh step is skipped, nothing 
   expect((await events(recA?.plan.id ?? '')).filter((e) => e.kind === 'alert')).toEqual([]);
   expect(cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
   held.open(); // let the parked call settle; its store writes fail on the lost lease
+});
+
+test('a step retried after a backoff in which a newer plan took over is skipped, not re-sent with the stale config', async () => {
+  const w = new World(bookinfoPolicy(), { readyDelayMs: 0 });
+  try {
+    await w.baseline(w.engine({ owner: 'fc-scheduler' }));
+    const b = w.engine({ owner: 'fc-b' });
+    let bPlan = '';
+    // A's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
+    const throttledOnce: MeshControl = {
+      read: () => w.mesh.read(),
+      apply: async (config: MeshConfig, opts?: MeshApplyOptions) => {
+        if (!bPlan) {
+          bPlan = (await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false })).plan.id;
+          throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
+        }
+        return w.mesh.apply(config, opts);
+      },
+    };
+    const a = w.engine({ owner: 'fc-a', mesh: throttledOnce, random: () => 0.5 });
+    const appliedBefore = w.mesh.applied.length;
+    const outA = await a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
+    const rec = await w.store.getPlan('bookinfo', outA.plan.id);
+    const meshIndex = rec?.plan.steps.findIndex((st) => st.kind === 'mesh') ?? -1;
+    expect(rec?.outcomes[meshIndex]).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix', attempts: 1 });
+    // B's apply only: A's stale override never reached the mesh.
+    expect(w.mesh.applied.slice(appliedBefore).map((x) => x.config.mode)).toEqual(['failover']);
+    expect(w.mesh.lastApplied?.mode).toBe('failover');
+    expect(w.notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
+  } finally {
+    await w.cleanup();
+  }
 });
