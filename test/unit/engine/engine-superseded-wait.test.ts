@@ -183,12 +183,12 @@ test('a step retried after a backoff in which a newer plan took over is skipped,
     // A's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
     const throttledOnce: MeshControl = {
       read: () => w.mesh.read(),
-      apply: async (config: MeshConfig, opts?: MeshApplyOptions) => {
+      apply: async (config: MeshConfig, _opts?: MeshApplyOptions) => {
         if (!bPlan) {
           bPlan = (await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false })).plan.id;
           throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
         }
-        return w.mesh.apply(config, opts);
+        return w.mesh.apply(config);
       },
     };
     const a = w.engine({ owner: 'fc-a', mesh: throttledOnce, random: () => 0.5 });
