@@ -1,10 +1,10 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { MeshRejectedError, RegionshiftError, UpstreamError } from '../core/errors';
+import { MeshRejectedError, RegionshiftError, SupersededError, UpstreamError } from '../core/errors';
 import type { LocalityLbSettingInput } from '../core/mesh-validation';
 import { configEquals, toAsmLocalityLbConf } from '../core/render';
 import type { MeshConfig } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
-import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
+import type { LiveMeshConfig, MeshApplyOptions, MeshControl } from '../ports/mesh-control';
 import { popFailure, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider, type PopRpcClient } from './cloud-credentials';
 import { ASM_API_VERSION, ASM_ENDPOINT } from './kubeconfig';
 import { liveMeshConfigOf, localitySettingOf } from './mesh-istio';
@@ -19,6 +19,11 @@ import { assertScopesValid, DestinationRuleClient, planScopedRules, scopesOf, ty
  *   apply ──Describe──▶ running? same config? ─yes─▶ done (nothing sent)
  *         └─UpdateMeshFeature─▶ sleep ─Describe─▶ updating … running + same config ─▶ done
  *                                                   └─ deadline ─▶ UpstreamError(retryable)
+ *
+ * With `superseded` (the executor's mesh step), each poll after the first asks whether a newer
+ * decision has replaced the config: a newer plan's update overwrites this one's and the mesh never
+ * reports it, so the poll would otherwise run to the deadline, and an update sent after waiting
+ * out the newer plan's rollout would overwrite the newer config.
  *
  * "Same config" is semantic: ASM may hand the rules back in another order, a distribute
  * locality as `cn-x/*` where `cn-x` was sent, weights in any key order. A byte comparison would
@@ -134,7 +139,7 @@ export class AsmMeshControl implements MeshControl {
     return Object.keys(scopes).length > 0 ? { ...live, scopes } : live;
   }
 
-  async apply(config: MeshConfig, opts: { deadline?: number; scopes?: Record<string, MeshConfig> } = {}): Promise<void> {
+  async apply(config: MeshConfig, opts: MeshApplyOptions = {}): Promise<void> {
     localitySettingOf(config); // refuses a config whose mode and keys disagree, before anything is sent
     const conf = toAsmLocalityLbConf(config);
     const desired: LiveMeshConfig = { enabled: true, config };
@@ -159,7 +164,10 @@ export class AsmMeshControl implements MeshControl {
     // Polling stops at updateTimeout or when the invocation's time is up, whichever comes first.
     const deadline = Math.min(this.clock.now() + this.applyTimeoutMs, opts.deadline ?? Infinity);
     // An update sent while another is rolling out would race it; wait for the mesh to settle.
-    const before = await this.untilRunning(deadline, null);
+    const before = await this.untilRunning(deadline, null, opts.superseded);
+    // Having waited out another rollout (a newer plan's, maybe), the last poll asked `superseded`
+    // just before it read the mesh: the update below never overwrites a newer plan's config
+    // that was already committed then.
     if (!sameAsmLiveConfig(before.live, desired)) {
       try {
         await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf }, { method: 'POST', timeout: this.requestTimeoutMs });
@@ -168,7 +176,7 @@ export class AsmMeshControl implements MeshControl {
         if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
         throw popUpstreamError('ASM', `UpdateMeshFeature(${this.opts.meshId})`, e);
       }
-      await this.untilRunning(deadline, desired);
+      await this.untilRunning(deadline, desired, opts.superseded);
     }
     if (!plan) return;
     await plan.rules.writeAll(plan.writes);
@@ -182,8 +190,17 @@ export class AsmMeshControl implements MeshControl {
     return new DestinationRuleClient(kc.makeApiClient(CustomObjectsApi), this.opts.rulesApiVersion ?? 'v1', this.requestTimeoutMs);
   }
 
-  /** Poll until the mesh is `running` (and, when `want` is given, reports it); throttling and 5xx while polling are waited out. */
-  private async untilRunning(deadline: number, want: LiveMeshConfig | null): Promise<{ state: string; live: LiveMeshConfig }> {
+  private async stopIfSuperseded(superseded: MeshApplyOptions['superseded']): Promise<void> {
+    const why = superseded ? await superseded() : null;
+    if (why !== null) throw new SupersededError(why);
+  }
+
+  /**
+   * Poll until the mesh is `running` (and, when `want` is given, reports it); throttling and 5xx
+   * while polling are waited out. `superseded` is asked before each poll after the first, not
+   * before the first: a mesh that already has what is wanted costs no state read.
+   */
+  private async untilRunning(deadline: number, want: LiveMeshConfig | null, superseded?: MeshApplyOptions['superseded']): Promise<{ state: string; live: LiveMeshConfig }> {
     let lastSeen = 'nothing yet';
     for (let first = true; ; first = false) {
       if (!first) {
@@ -192,6 +209,8 @@ export class AsmMeshControl implements MeshControl {
           throw new UpstreamError('ASM.APPLY_TIMEOUT', `mesh ${this.opts.meshId} did not reach running${want ? ' with the new locality config' : ''} within ${this.applyTimeoutMs} ms (last seen: ${lastSeen})`, { retryable: true });
         }
         await this.clock.sleep(Math.min(this.pollIntervalMs, left));
+        // Asked after the sleep: a newer plan committed meanwhile is seen before this poll, not one later.
+        await this.stopIfSuperseded(superseded);
       }
       let detail: { state: string; live: LiveMeshConfig };
       try {

@@ -44,3 +44,14 @@ export class UpstreamError extends RegionshiftError {
     super(code, message, opts);
   }
 }
+
+/**
+ * A mesh apply given up because a newer decision replaced its config while it waited (see
+ * `MeshApplyOptions.superseded`). Not a failure and not retryable: the newer plan's own step
+ * carries the mesh on, so the executor records the step as skipped, with no alert.
+ */
+export class SupersededError extends RegionshiftError {
+  constructor(readonly reason: string) {
+    super('MESH.SUPERSEDED', `superseded while waiting for the mesh: ${reason}`, { retryable: false });
+  }
+}

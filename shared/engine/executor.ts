@@ -1,4 +1,4 @@
-import { StateConflictError } from '../core/errors';
+import { StateConflictError, SupersededError } from '../core/errors';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
 import type { MeshConfig, MeshState, Plan, ScopedRouting, Step, TrafficMatrix } from '../core/types';
@@ -22,6 +22,11 @@ import { RetriesExhausted, withRetry } from './retry';
  *
  * Before a step runs it is checked against the latest state: a newer plan may have superseded
  * it (another mesh matrix applied since, a delayed scale-down cancelled), and then it is skipped.
+ * The same check runs before each retry of a step, and while a mesh step waits for the mesh
+ * (the adapter asks it each poll): a plan replaced mid-wait ends skipped, not timed out.
+ *
+ *   A: mesh ─ Update(A) ─ poll … poll ─ superseded? yes ─ skipped (no alert, no retry)
+ *   B:            commit(applied = B) ─ mesh ─ Update(B) ─ poll … done
  */
 
 export interface ExecutorDeps {
@@ -157,15 +162,35 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: superseded });
         continue;
       }
+      const stillWanted = () => supersededNow(deps, step, plan);
+      let made = 0;
+      const attempt = async () => {
+        // A retry comes after a backoff in which a newer plan may have taken over: it would
+        // resend a stale config or replica count.
+        if (made > 0) {
+          const why = await stillWanted();
+          if (why !== null) throw new SupersededError(why);
+        }
+        made++;
+        await runStep(deps, step, deadline, plan, stillWanted);
+      };
       try {
-        const { attempts } = await withRetry(() => runStep(deps, step, deadline, plan), { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
+        const { attempts } = await withRetry(attempt, { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
         outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
         executed++;
         await journal(i);
         if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
       } catch (err) {
-        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : 1);
+        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made);
         const message = (err as Error).message;
+        if (err instanceof SupersededError) {
+          // Not a failure: the newer plan's own step carries the mesh on. Skipped as if it had
+          // been superseded before it ran; the plan's later steps are checked as usual.
+          outcomes[i] = { status: 'skipped', at: clock.now(), attempts, error: err.reason };
+          await journal(i);
+          deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: err.reason, while: 'running' });
+          continue;
+        }
         if (err instanceof OutOfTimeError || (err instanceof RetriesExhausted && mode === 'immediate')) {
           // This invocation ran out of time, the step did not fail: leave it pending and hand it
           // on (immediate mode: to the executor; otherwise the next tick resumes it).
@@ -212,12 +237,26 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
   await Promise.allSettled(run.map((s) => deps.scaler.scale({ cluster: s.cluster, namespace: s.namespace, name: s.deployment }, s.to)));
 }
 
-async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan): Promise<void> {
+/**
+ * `supersededBy` against the state as it is now. A state read that fails answers "still wanted":
+ * the step carries on as it would have without the check, and its own deadline bounds it.
+ */
+async function supersededNow(deps: ExecutorDeps, step: Step, plan: Plan): Promise<string | null> {
+  try {
+    const { state } = await deps.store.load(deps.mesh);
+    return supersededBy(step, plan, state);
+  } catch (err) {
+    deps.log({ msg: 'could not check whether the step is still wanted', plan: plan.id, kind: step.kind, error: (err as Error).message });
+    return null;
+  }
+}
+
+async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan, superseded: () => Promise<string | null>): Promise<void> {
   switch (step.kind) {
     case 'mesh':
       // Per-host rules only when the policy scopes services: without scopes the adapters are
       // asked exactly what they were asked before (and leave any per-host rules alone).
-      await deps.meshControl.apply(step.config, { deadline, ...(deps.policy.scopes ? { scopes: scopeConfigs(step.scopes) } : {}) });
+      await deps.meshControl.apply(step.config, { deadline, superseded, ...(deps.policy.scopes ? { scopes: scopeConfigs(step.scopes) } : {}) });
       return;
     case 'scale': {
       const ref = { cluster: step.cluster, namespace: step.namespace, name: step.deployment };

@@ -25,5 +25,19 @@ export interface MeshControl {
    * Given (even empty), it is the whole set: owned per-host rules not in it are removed. Absent:
    * the adapter leaves per-host rules as they are.
    */
-  apply(config: MeshConfig, opts?: { deadline?: number; scopes?: Record<string, MeshConfig> }): Promise<void>;
+  apply(config: MeshConfig, opts?: MeshApplyOptions): Promise<void>;
+}
+
+export interface MeshApplyOptions {
+  deadline?: number;
+  scopes?: Record<string, MeshConfig>;
+  /**
+   * Whether the config is still wanted: null while it is, else why not (a newer decision replaced
+   * it). An adapter that waits on the mesh asks it before each poll it would sleep for, and before
+   * it sends an update, and on a reason ends the apply with `SupersededError` without sending
+   * anything more: waiting for a config a newer plan has overwritten would last until the timeout
+   * (the mesh never reports it), and re-sending it would overwrite the newer one. Answers from a
+   * state read, so adapters ask it only where they would wait or write anyway.
+   */
+  superseded?: () => Promise<string | null>;
 }

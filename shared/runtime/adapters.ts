@@ -5,7 +5,7 @@ import type { MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler, DeploymentRef, DeploymentStatus } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
-import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
+import type { LiveMeshConfig, MeshApplyOptions, MeshControl } from '../ports/mesh-control';
 import type { RuntimeEnv } from './config';
 
 /**
@@ -29,7 +29,7 @@ class LazyMeshControl implements MeshControl {
   async read(): Promise<LiveMeshConfig> {
     return (await this.load()).read();
   }
-  async apply(config: MeshConfig, opts?: { deadline?: number; scopes?: Record<string, MeshConfig> }): Promise<void> {
+  async apply(config: MeshConfig, opts?: MeshApplyOptions): Promise<void> {
     return (await this.load()).apply(config, opts);
   }
 }

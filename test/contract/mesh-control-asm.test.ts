@@ -4,7 +4,7 @@ import RPCClient from '@alicloud/pop-core';
 import { startLabControlPlane } from '../../lab/k8s/control-plane';
 import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials';
 import { AsmMeshControl, asmLocalityLbSetting } from '../../shared/adapters/mesh-asm';
-import { RegionshiftError, UpstreamError } from '../../shared/core/errors';
+import { RegionshiftError, SupersededError, UpstreamError } from '../../shared/core/errors';
 import { FakeClock } from '../fakes/fake-clock';
 import { distributeConfig, expectLive, expectServed, failoverConfig } from './mesh-control.contract';
 import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
@@ -74,6 +74,58 @@ describe('AsmMeshControl against the ASM twin', () => {
     expect(error).toBeInstanceOf(UpstreamError);
     expect(error).toMatchObject({ code: 'ASM.APPLY_TIMEOUT', retryable: true });
     expect(h.clock.now() - t0).toBe(3_000);
+  });
+
+  test('superseded: a newer config sent while apply polls ends the apply at that poll, before any further Describe', async () => {
+    h = await asmHarness({ pollIntervalMs: 1_000 });
+    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
+    const asked: number[] = [];
+    const t0 = h.clock.now();
+    const error = await rejection(
+      h.mesh.apply(failover, {
+        superseded: async () => {
+          asked.push(h.clock.now() - t0);
+          // A newer plan committed and sent its own config while this one was rolling out.
+          await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+          return 'a newer plan applied another matrix';
+        },
+      }),
+    );
+    expect(error).toBeInstanceOf(SupersededError);
+    expect(error).toMatchObject({ code: 'MESH.SUPERSEDED', retryable: false, reason: 'a newer plan applied another matrix' });
+    // Asked once, one poll interval after the update: not at the 60 s timeout.
+    expect(asked).toEqual([1_000]);
+    expect(h.clock.now() - t0).toBe(1_000);
+    expect(describeTimeline(h, t0)).toEqual([[0, 'running'], [0, 'updating']]);
+    expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature').map((c) => c.at - t0)).toEqual([0, 1_000]);
+    h.clock.advance(ASM_UPDATE_DELAY_MS);
+    expectServed(h.cp.asm.servedLocalityLb(), distribute);
+  });
+
+  test('superseded is asked once per poll after the first, and never when the mesh already has the config', async () => {
+    h = await asmHarness({ pollIntervalMs: 1_000 });
+    let asked = 0;
+    const superseded = async () => {
+      asked++;
+      return null;
+    };
+    await h.mesh.apply(failover, { superseded });
+    // Describe at 0 (running), 0 (updating), then 1 s … 5 s: five polls after the first.
+    expect(asked).toBe(5);
+    asked = 0;
+    await h.mesh.apply(failover, { superseded });
+    expect(asked).toBe(0);
+  });
+
+  test('superseded while waiting out another rollout: nothing is sent over it', async () => {
+    h = await asmHarness({ pollIntervalMs: 1_000 });
+    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
+    await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+    const error = await rejection(h.mesh.apply(failover, { superseded: async () => 'a newer plan applied another matrix' }));
+    expect(error).toBeInstanceOf(SupersededError);
+    expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature')).toHaveLength(1);
+    h.clock.advance(ASM_UPDATE_DELAY_MS);
+    expectServed(h.cp.asm.servedLocalityLb(), distribute);
   });
 
   test.each([

@@ -17,7 +17,8 @@ let lab: Lab;
  * Short periods, so the suite waits on conditions rather than on the clock: the ASM twin finishes
  * an update in 300 ms (1.5 s by default) and the functions poll it and the Kubernetes twin every
  * 100 ms (3 s / 2 s by default). A mesh step still waiting when a newer plan replaces its config
- * polls until updateTimeout; 10 s (1 m by default) bounds how long stopping the lab waits for it.
+ * ends skipped at its next poll; 10 s (1 m by default) bounds any other wait on the mesh (a drift
+ * re-apply) that stopping the lab would wait for.
  */
 const ASM_UPDATE_DELAY_MS = 300;
 

@@ -1,0 +1,207 @@
+import type { LabControlPlane } from '../../../lab/k8s/control-plane';
+import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
+import type { TrafficMatrix } from '../../../shared/core/types';
+import { Engine } from '../../../shared/engine/engine';
+import type { Clock } from '../../../shared/ports/clock';
+import type { StoredEvent } from '../../../shared/ports/state-store';
+import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
+import type { MeshConfig } from '../../../shared/core/types';
+import { UpstreamError } from '../../../shared/core/errors';
+import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
+import { LAB, startLab } from '../../contract/mesh-control-lab';
+import { bookinfoPolicy, HZ, SH, StateFile, World } from './harness';
+
+/**
+ * A plan's mesh step overtaken while it waits for ASM, with the real adapter over HTTP against
+ * the ASM twin and the SQLite store:
+ *
+ *   A: override 90/10 ─ Update(A) ─ poll (updating) ─ … held …                 ─ poll ─ ?
+ *   B:                   clear override ─ commit ─ wait A's rollout ─ Update(B) ─ poll … done
+ *
+ * A's poll is held (its adapter's clock parks it) from its first poll until B's update is sent,
+ * so B commits and overwrites A's config before A looks again whatever the machine's speed. ASM
+ * never reports A's config after that: without the superseded check A polled to updateTimeout,
+ * then its retry re-sent A's stale config over B's.
+ */
+
+const POLL_MS = 3_000;
+const UPDATE_TIMEOUT_MS = 60_000;
+/** The executor function's time (s.yaml timeout 600 s less its margin). */
+const EXECUTOR_BUDGET_MS = 590_000;
+const OVERRIDE: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
+
+/** The clock of A's adapter: once held, a sleep that ends parks until `open()`. */
+class HeldClock implements Clock {
+  private gate: Promise<void> | null = null;
+  private release: () => void = () => undefined;
+  private noteParked: () => void = () => undefined;
+  parked: Promise<void> = Promise.resolve();
+  constructor(private readonly inner: FakeClock) {}
+  now(): number {
+    return this.inner.now();
+  }
+  async sleep(ms: number): Promise<void> {
+    await this.inner.sleep(ms);
+    if (this.gate) {
+      this.noteParked();
+      await this.gate;
+    }
+  }
+  hold(): void {
+    this.gate = new Promise((r) => (this.release = r));
+    this.parked = new Promise((r) => (this.noteParked = r));
+  }
+  open(): void {
+    this.gate = null;
+    this.release();
+  }
+}
+
+let clock: FakeClock;
+let cp: LabControlPlane;
+let file: StateFile;
+let log: Array<Record<string, unknown>>;
+let notifier: RecordingNotifier;
+let scaler: FakeClusterScaler;
+const policy = bookinfoPolicy();
+
+beforeEach(async () => {
+  clock = new FakeClock();
+  cp = await startLab(clock);
+  file = new StateFile();
+  log = [];
+  notifier = new RecordingNotifier();
+  scaler = new FakeClusterScaler(clock, { readyDelayMs: 0, deployments: { [HZ]: 2, [SH]: 2 } });
+});
+afterEach(async () => {
+  await cp.stop();
+  await file.cleanup();
+});
+
+function engine(owner: string, adapterClock: Clock = clock): Engine {
+  const mesh = new AsmMeshControl({
+    meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: cp.asmEndpoint,
+    clock: adapterClock, pollIntervalMs: POLL_MS, applyTimeoutMs: UPDATE_TIMEOUT_MS,
+  });
+  return new Engine({ policy, store: file.open(), mesh, scaler, notifier, clock, owner, budgetMs: EXECUTOR_BUDGET_MS, log: (l) => log.push(l), random: () => 0.5 });
+}
+
+const updates = () => cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+
+/** Opens `held` the moment the twin accepts the `n`th UpdateMeshFeature. */
+function openOnUpdate(held: HeldClock, n: number): void {
+  const real = cp.asm.handle.bind(cp.asm);
+  cp.asm.handle = (req) => {
+    const reply = real(req);
+    if (updates().length === n) held.open();
+    return reply;
+  };
+}
+
+async function events(planId: string): Promise<StoredEvent[]> {
+  const store = file.open();
+  return (await store.listEvents('bookinfo', { limit: 200 })).filter((e) => e.planId === planId);
+}
+
+/** Sets up the baseline (failover) and starts plan A (the override), parked at its first poll. */
+async function overtakenA(): Promise<{ a: Engine; b: Engine; held: HeldClock; runA: Promise<{ plan: { id: string } }> }> {
+  const scheduler = engine('fc-scheduler');
+  await scheduler.tick();
+  expect(updates()).toHaveLength(1);
+  const held = new HeldClock(clock);
+  held.hold();
+  const a = engine('fc-a', held);
+  const runA = a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
+  await held.parked;
+  expect(updates()).toHaveLength(2);
+  return { a, b: engine('fc-b'), held, runA };
+}
+
+test('a mesh step whose config a newer plan replaced while it polled ends skipped at its next poll: no timeout, no alert, no stale re-send', async () => {
+  const { b, held, runA } = await overtakenA();
+  const tUpdateA = (updates()[1] as { at: number }).at;
+  openOnUpdate(held, 3);
+  const outB = await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false });
+  const outA = await runA;
+  const tEndA = clock.now();
+
+  const store = file.open();
+  const recA = await store.getPlan('bookinfo', outA.plan.id);
+  const meshIndex = recA?.plan.steps.findIndex((s) => s.kind === 'mesh') ?? -1;
+  const meshOutcome = recA?.outcomes[meshIndex];
+  const took = (meshOutcome?.at ?? 0) - tUpdateA;
+  // The measured figure (virtual ms from A's UpdateMeshFeature to the end of its step).
+  log.push({ measured: 'A mesh step', ms: took, planDone: tEndA - tUpdateA });
+  process.stdout.write(`A's mesh step: ${took} ms after its UpdateMeshFeature (status ${meshOutcome?.status}); ${updates().length} UpdateMeshFeature in all\n`);
+
+  expect(meshOutcome).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix', attempts: 1 });
+  expect(recA?.status).toBe('done');
+  expect(recA?.leaseOwner).toBeNull();
+  // It ended at the poll after B's update: ASM's 5 s update, not the 60 s updateTimeout.
+  expect(took).toBeLessThanOrEqual(POLL_MS + 5_000);
+  // No alert, no notification above info, for a plan that was simply replaced.
+  expect((await events(outA.plan.id)).filter((e) => e.kind === 'alert')).toEqual([]);
+  expect(notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
+  // A's config was never sent again: the mesh serves B's (failover), as the state says.
+  expect(updates()).toHaveLength(3);
+  expect(cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
+  const { state } = await store.load('bookinfo');
+  expect(state?.meshConfirmed?.planId).toBe(outB.plan.id);
+  expect(log).toContainEqual(expect.objectContaining({ msg: 'step skipped', plan: outA.plan.id, kind: 'mesh', while: 'running' }));
+});
+
+test('a crash of A mid-wait, resumed after B: the mesh step is skipped, nothing re-sent, no alert', async () => {
+  const { held, b, runA } = await overtakenA();
+  void runA.catch(() => undefined);
+  // A's process is gone: its poll never resumes and its lease stays until it lapses.
+  const outB = await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false });
+  expect(updates()).toHaveLength(3);
+  const open = await file.open().listOpenPlans('bookinfo');
+  const recA = open.find((p) => p.plan.id !== outB.plan.id && p.leaseOwner === 'fc-a');
+  expect(recA).toBeDefined();
+
+  clock.set((recA?.leaseUntil ?? 0) + 1);
+  const scheduler = engine('fc-scheduler-2');
+  const tick = await scheduler.tick();
+  expect(tick.resumed).toContain(recA?.plan.id);
+  const after = await file.open().getPlan('bookinfo', recA?.plan.id ?? '');
+  const meshIndex = after?.plan.steps.findIndex((s) => s.kind === 'mesh') ?? -1;
+  expect(after?.outcomes[meshIndex]).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix' });
+  expect(after?.status).toBe('done');
+  expect(updates()).toHaveLength(3);
+  expect((await events(recA?.plan.id ?? '')).filter((e) => e.kind === 'alert')).toEqual([]);
+  expect(cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
+  held.open(); // let the parked call settle; its store writes fail on the lost lease
+});
+
+test('a step retried after a backoff in which a newer plan took over is skipped, not re-sent with the stale config', async () => {
+  const w = new World(bookinfoPolicy(), { readyDelayMs: 0 });
+  try {
+    await w.baseline(w.engine({ owner: 'fc-scheduler' }));
+    const b = w.engine({ owner: 'fc-b' });
+    let bPlan = '';
+    // A's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
+    const throttledOnce: MeshControl = {
+      read: () => w.mesh.read(),
+      apply: async (config: MeshConfig, _opts?: MeshApplyOptions) => {
+        if (!bPlan) {
+          bPlan = (await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false })).plan.id;
+          throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
+        }
+        return w.mesh.apply(config);
+      },
+    };
+    const a = w.engine({ owner: 'fc-a', mesh: throttledOnce, random: () => 0.5 });
+    const appliedBefore = w.mesh.applied.length;
+    const outA = await a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
+    const rec = await w.store.getPlan('bookinfo', outA.plan.id);
+    const meshIndex = rec?.plan.steps.findIndex((st) => st.kind === 'mesh') ?? -1;
+    expect(rec?.outcomes[meshIndex]).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix', attempts: 1 });
+    // B's apply only: A's stale override never reached the mesh.
+    expect(w.mesh.applied.slice(appliedBefore).map((x) => x.config.mode)).toEqual(['failover']);
+    expect(w.mesh.lastApplied?.mode).toBe('failover');
+    expect(w.notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
+  } finally {
+    await w.cleanup();
+  }
+});
