@@ -184,12 +184,6 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
       },
     });
   }
-  for (const e of topology.serviceEntries) {
-    cp.store.create(MESH_SCOPE, SERVICE_ENTRIES, e.namespace, {
-      metadata: { name: e.name },
-      spec: { hosts: [`${e.service}.${e.namespace}.svc.cluster.local`], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 9080, name: 'http', protocol: 'HTTP' }], workloadSelector: { labels: e.workloadSelector.labels } },
-    });
-  }
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
   const ownRules = new Set(topology.istio.filter((o) => o.kind === 'DestinationRule').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   for (const s of topology.services) {

@@ -70,19 +70,31 @@ function level(groups: LocalityGroup[]): PriorityLevel {
 }
 
 /**
+ * A locality's weight before any distribute rule: Istio's EDS sets each LocalityLbEndpoints'
+ * `load_balancing_weight` to the sum of its endpoints' weights (1 per pod, `spec.weight` for a
+ * WorkloadEntry), not to its endpoint count.
+ */
+function originalWeight(g: LocalityGroup): number {
+  return g.hosts.reduce((s, h) => s + (h.weight ?? 1), 0);
+}
+
+/**
  * Istio's `applyLocalityWeights`: the first `from` entry matching the caller applies; each `to`
- * pattern's weight is split over the localities it matches in proportion to their endpoint
- * counts (rounded up, as pilot does), and localities left unmatched are dropped.
+ * pattern's weight is split over the localities it matches in proportion to their original
+ * weights, each share rounded up (`math.Ceil`, as pilot does), and localities left unmatched are
+ * dropped. The rounding is why a region's share can read above its `to` weight: 10 over a
+ * region whose 3 endpoints sit 2 + 1 in two zones becomes 7 + 4 = 11 against the other
+ * region's 90, 10.9% of requests (docs/lab.md, "Distribute weights are rounded up per locality").
  */
 function distributeLayout(groups: LocalityGroup[], to: Record<string, number>): LocalityGroup[] {
   const weighted: LocalityGroup[] = [];
   const claimed = new Set<LocalityGroup>();
   for (const [pattern, weight] of Object.entries(to)) {
     const matched = groups.filter((g) => !claimed.has(g) && localityMatches(localityOf(g), pattern));
-    const total = matched.reduce((s, g) => s + g.hosts.length, 0);
+    const total = matched.reduce((s, g) => s + originalWeight(g), 0);
     for (const g of matched) {
       claimed.add(g);
-      const w = Math.ceil((g.hosts.length * weight) / total);
+      const w = Math.ceil((originalWeight(g) * weight) / total);
       if (w > 0) weighted.push({ ...g, weight: w });
     }
   }

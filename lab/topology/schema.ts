@@ -128,14 +128,14 @@ const workloadGroupSchema = z.strictObject({
   labels: z.record(z.string(), z.string()).default({}),
 });
 
-/** An Istio ServiceEntry selecting WorkloadEntries by label for one of the topology's services. */
-const serviceEntrySchema = z.strictObject({
-  name,
-  namespace: name.default('default'),
-  /** The service (host) it adds endpoints to. */
-  service: name,
-  workloadSelector: z.strictObject({ labels: z.record(z.string(), z.string()) }),
-});
+/**
+ * The lab once had a short form of its own for a ServiceEntry (`serviceEntries: [{ name,
+ * namespace, service, workloadSelector }]`) beside the `istio:` list. Two spellings of one Istio
+ * object meant two code paths and a host the user never wrote (it was derived from `service` and
+ * the entry's own namespace). Only the form Istio users write is kept: a topology that still has
+ * the short form is refused with this message, naming the path, instead of being read.
+ */
+const SERVICE_ENTRIES_MOVED = 'no longer read: declare each ServiceEntry as Istio writes it, under istio: (kind: ServiceEntry, metadata: { name, namespace }, spec: { hosts: [<service>.<namespace>.svc.cluster.local], location: MESH_INTERNAL, resolution: STATIC, workloadSelector: { labels } })';
 
 const gatewaySchema = z.strictObject({
   name,
@@ -254,7 +254,8 @@ export const topologySchema = z.strictObject({
   istio: z.array(istioObjectSchema).default([]),
   workloadGroups: z.array(workloadGroupSchema).default([]),
   workloadEntries: z.array(workloadEntrySchema).default([]),
-  serviceEntries: z.array(serviceEntrySchema).default([]),
+  /** Refused with SERVICE_ENTRIES_MOVED whatever it holds: ServiceEntries go under `istio:`. */
+  serviceEntries: z.never({ error: SERVICE_ENTRIES_MOVED }).optional(),
 }).superRefine((t, ctx) => {
   // A region that failed its own checks never got its parsed form (clusters, subzones): its issues
   // are already reported, and the cross-references below would read what is not there.
@@ -355,9 +356,6 @@ export const topologySchema = z.strictObject({
     const key = `${w.namespace}/${w.name}`;
     if (entryKeys.has(key)) issue(['workloadEntries', i, 'name'], `duplicate workload entry ${key}`);
     entryKeys.add(key);
-  });
-  t.serviceEntries.forEach((e, i) => {
-    if (!services.has(e.service)) issue(['serviceEntries', i, 'service'], `unknown service ${e.service}`);
   });
   const ruleIds = new Set<string>();
   t.alarms.forEach((a, i) => {

@@ -47,6 +47,19 @@ describe('layoutEndpoints', () => {
     expect(shape(l)).toEqual({ mode: 'distribute', levels: [['cn-hangzhou/h=54:2', 'cn-hangzhou/i=27:1', 'cn-shanghai/e=20:1']] });
   });
 
+  test('distribute: each locality\'s share is rounded up on its own, so 10 over 2 + 1 endpoints in two zones is 7 + 4 = 11 (Istio applyLocalityWeights)', () => {
+    const three = [pod('cn-hangzhou', 'h', 0), pod('cn-hangzhou', 'i', 0), pod('cn-shanghai', 'e', 0), pod('cn-shanghai', 'e', 1), pod('cn-shanghai', 'f', 0)];
+    const l = layoutEndpoints(caller, three, policy({ localityLb: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }] } }));
+    expect(shape(l)).toEqual({ mode: 'distribute', levels: [['cn-hangzhou/h=45:1', 'cn-hangzhou/i=45:1', 'cn-shanghai/e=7:2', 'cn-shanghai/f=4:1']] });
+  });
+
+  test('distribute: a `to` weight is split by the localities\' endpoint weights (a WorkloadEntry\'s spec.weight), not their endpoint counts', () => {
+    const vm: Pod = { ...pod('cn-shanghai', 'e', 9), kind: 'workload-entry', weight: 3 };
+    const l = layoutEndpoints(caller, [pod('cn-hangzhou', 'h', 0), vm, pod('cn-shanghai', 'f', 0)], policy({ localityLb: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 80, 'cn-shanghai/*': 20 } }] } }));
+    // Istio: locality weights 3 (the VM) and 1 (the pod) share 20 as 15 and 5; by count it would be 10 and 10.
+    expect(shape(l)).toEqual({ mode: 'distribute', levels: [['cn-hangzhou/h=80:1', 'cn-shanghai/e=15:1', 'cn-shanghai/f=5:1']] });
+  });
+
   test('distribute in bare regions (as regionshift sends it to ASM) lays out the same as region/*', () => {
     const bare = layoutEndpoints(caller, pods, policy({ localityLb: { distribute: [{ from: 'cn-hangzhou', to: { 'cn-hangzhou': 80, 'cn-shanghai': 20 } }] } }));
     const wildcard = layoutEndpoints(caller, pods, policy({ localityLb: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 80, 'cn-shanghai/*': 20 } }] } }));

@@ -85,4 +85,22 @@ describe('topology', () => {
       ]);
     }
   });
+
+  test('the old `serviceEntries:` short form is refused with its path and where ServiceEntries go now; the istio: form is read', () => {
+    const old = { ...minimal(), serviceEntries: [{ name: 'reviews-vms', namespace: 'vms', service: 'reviews', workloadSelector: { labels: { 'vm-pool': 'reviews' } } }] } as unknown as TopologyInput;
+    let caught: unknown;
+    try {
+      parseTopology(old);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    const lines = (caught as ValidationError).problems;
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^topology serviceEntries: no longer read: declare each ServiceEntry as Istio writes it, under istio: \(kind: ServiceEntry/);
+    // An empty list is refused too: the key itself is gone, so a file carrying it is edited once, not half-read.
+    expect(() => parseTopology({ ...minimal(), serviceEntries: [] } as unknown as TopologyInput)).toThrow(/topology serviceEntries: no longer read/);
+    const istio = parseTopology({ ...minimal(), istio: [{ kind: 'ServiceEntry', metadata: { name: 'reviews-vms', namespace: 'vms' }, spec: { hosts: ['reviews.default.svc.cluster.local'], workloadSelector: { labels: { 'vm-pool': 'reviews' } } } }] });
+    expect(istio.istio.map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['ServiceEntry vms/reviews-vms']);
+  });
 });
