@@ -85,12 +85,16 @@ export interface DeploymentRouting {
   only?: (d: DeploymentPolicy) => boolean;
 }
 
-export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+/**
+ * Each scaled deployment's need under `matrix`, handed to `visit` as computed: the callers that
+ * only look for shortfalls build no ScaleNeed for the deployments that have none (a 20 × 10
+ * policy has 200 of them, and decide asks for the needs of several matrices per decision).
+ */
+function eachNeed(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting, visit: (c: ScaledCell, current: number, required: number, unclamped: number) => void): void {
   const { load, normalIn, cells } = policyCapacity(policy);
   const plain = inboundShares(matrix, load, policy.regionIds);
   // One deployment has a cell per region: its routed inbound shares are computed once for them all.
   const routed = new Map<DeploymentPolicy, Record<string, number>>();
-  const needs: ScaleNeed[] = [];
   for (const c of cells) {
     if (routing.only && !routing.only(c.source)) continue;
     let inbound = plain;
@@ -108,8 +112,15 @@ export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatr
     // A region with no traffic keeps at least one replica (and its min): the product never scales to zero.
     const floor = Math.max(c.min, 1);
     const required = Math.min(c.max, Math.max(floor, unclamped));
-    needs.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+    visit(c, current, required, unclamped);
   }
+}
+
+const needOf = (c: ScaledCell, current: number, required: number, unclamped: number): ScaleNeed => ({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+
+export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+  const needs: ScaleNeed[] = [];
+  eachNeed(policy, state, matrix, routing, (c, current, required, unclamped) => needs.push(needOf(c, current, required, unclamped)));
   return needs;
 }
 
@@ -150,8 +161,10 @@ export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMat
 
 /** Delayed scale-downs whose time has come are taken as done (the engine runs them at notBefore). */
 export function settleScaleDowns(state: MeshState, now: number): void {
-  for (const [key, entry] of Object.entries(state.scale)) {
-    if (entry.pendingDown && entry.pendingDown.notBefore <= now) state.scale[key] = { replicas: entry.pendingDown.to };
+  // Keys, not entries: one array instead of a [key, value] pair per deployment on every decision.
+  for (const key of Object.keys(state.scale)) {
+    const entry = state.scale[key];
+    if (entry?.pendingDown && entry.pendingDown.notBefore <= now) state.scale[key] = { replicas: entry.pendingDown.to };
   }
 }
 
@@ -169,7 +182,13 @@ export function capacityShortfall(policy: Policy, state: MeshState, from: Traffi
  * deployment once (its first entry): the needs of `from` are computed once for all of them.
  */
 export function capacityShortfalls(policy: Policy, state: MeshState, from: TrafficMatrix, tos: readonly TrafficMatrix[], routing: DeploymentRouting = {}): ScaleNeed[] {
-  const before = new Map(scaleNeeds(policy, state, from, routing).map((n) => [n.key, n.unclamped]));
-  const all = tos.flatMap((to) => scaleNeeds(policy, state, to, routing).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0)));
+  const before = new Map<string, number>();
+  eachNeed(policy, state, from, routing, (c, _current, _required, unclamped) => before.set(c.key, unclamped));
+  const all: ScaleNeed[] = [];
+  for (const to of tos) {
+    eachNeed(policy, state, to, routing, (c, current, required, unclamped) => {
+      if (unclamped > c.max && unclamped > (before.get(c.key) ?? 0)) all.push(needOf(c, current, required, unclamped));
+    });
+  }
   return tos.length === 1 ? all : all.filter((n, i) => all.findIndex((o) => o.key === n.key) === i);
 }
