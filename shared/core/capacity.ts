@@ -90,7 +90,7 @@ export interface DeploymentRouting {
  * only look for shortfalls build no ScaleNeed for the deployments that have none (a 20 × 10
  * policy has 200 of them, and decide asks for the needs of several matrices per decision).
  */
-function eachNeed(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting, visit: (c: ScaledCell, current: number, required: number, unclamped: number) => void): void {
+function eachNeed(policy: Policy, matrix: TrafficMatrix, routing: DeploymentRouting, visit: (c: ScaledCell, required: number, unclamped: number) => void): void {
   const { load, normalIn, cells } = policyCapacity(policy);
   const plain = inboundShares(matrix, load, policy.regionIds);
   // One deployment has a cell per region: its routed inbound shares are computed once for them all.
@@ -102,7 +102,6 @@ function eachNeed(policy: Policy, state: MeshState, matrix: TrafficMatrix, routi
       inbound = routed.get(c.source) ?? inboundShares(routing.matrixFor(c.source), load, policy.regionIds);
       routed.set(c.source, inbound);
     }
-    const current = state.scale[c.key]?.replicas ?? c.normalReplicas;
     const I = inbound[c.region] ?? 0;
     const N = normalIn[c.region] ?? 0;
     let unclamped: number;
@@ -112,15 +111,16 @@ function eachNeed(policy: Policy, state: MeshState, matrix: TrafficMatrix, routi
     // A region with no traffic keeps at least one replica (and its min): the product never scales to zero.
     const floor = Math.max(c.min, 1);
     const required = Math.min(c.max, Math.max(floor, unclamped));
-    visit(c, current, required, unclamped);
+    visit(c, required, unclamped);
   }
 }
 
-const needOf = (c: ScaledCell, current: number, required: number, unclamped: number): ScaleNeed => ({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+/** The need as callers see it; `current` (a lookup in the state's 200-odd scale entries) only for the needs built. */
+const needOf = (state: MeshState, c: ScaledCell, required: number, unclamped: number): ScaleNeed => ({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current: state.scale[c.key]?.replicas ?? c.normalReplicas, required, unclamped, max: c.max });
 
 export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
   const needs: ScaleNeed[] = [];
-  eachNeed(policy, state, matrix, routing, (c, current, required, unclamped) => needs.push(needOf(c, current, required, unclamped)));
+  eachNeed(policy, matrix, routing, (c, required, unclamped) => needs.push(needOf(state, c, required, unclamped)));
   return needs;
 }
 
@@ -183,11 +183,11 @@ export function capacityShortfall(policy: Policy, state: MeshState, from: Traffi
  */
 export function capacityShortfalls(policy: Policy, state: MeshState, from: TrafficMatrix, tos: readonly TrafficMatrix[], routing: DeploymentRouting = {}): ScaleNeed[] {
   const before = new Map<string, number>();
-  eachNeed(policy, state, from, routing, (c, _current, _required, unclamped) => before.set(c.key, unclamped));
+  eachNeed(policy, from, routing, (c, _required, unclamped) => before.set(c.key, unclamped));
   const all: ScaleNeed[] = [];
   for (const to of tos) {
-    eachNeed(policy, state, to, routing, (c, current, required, unclamped) => {
-      if (unclamped > c.max && unclamped > (before.get(c.key) ?? 0)) all.push(needOf(c, current, required, unclamped));
+    eachNeed(policy, to, routing, (c, required, unclamped) => {
+      if (unclamped > c.max && unclamped > (before.get(c.key) ?? 0)) all.push(needOf(state, c, required, unclamped));
     });
   }
   return tos.length === 1 ? all : all.filter((n, i) => all.findIndex((o) => o.key === n.key) === i);

@@ -93,23 +93,31 @@ function roundRow(src: string, row: Record<string, number>, regionIds: readonly 
   const total = regionIds.reduce((s, dst) => s + (row[dst] ?? 0), 0);
   if (!(total > 0)) throw new ValidationError([`matrix.${src}: shares sum to 0, so this region's traffic would go nowhere`]);
 
-  const cells = regionIds.map((dst, index) => {
-    const micro = Math.round(((row[dst] ?? 0) * 100 * MICRO) / total);
-    return { dst, index, floor: Math.floor(micro / MICRO), fraction: micro % MICRO };
-  });
-  let remainder = 100 - cells.reduce((s, c) => s + c.floor, 0);
+  // Parallel arrays rather than an object per cell: this runs for every row of every matrix a
+  // decision rounds (400 cells at 20 regions).
+  const n = regionIds.length;
+  const floors = new Array<number>(n);
+  const fractions = new Array<number>(n);
+  let remainder = 100;
+  for (let i = 0; i < n; i++) {
+    const micro = Math.round(((row[regionIds[i] as string] ?? 0) * 100 * MICRO) / total);
+    floors[i] = Math.floor(micro / MICRO);
+    fractions[i] = micro % MICRO;
+    remainder -= floors[i] as number;
+  }
   // The remainder is below the number of cells (each fraction is < 1 point), so one pass hands it
-  // out. Most rows are whole already (remainder 0): no sort for them.
+  // out, largest fraction first, ties to the region declared first. Most rows are whole already
+  // (remainder 0): no sort for them.
   if (remainder > 0) {
-    const byRemainder = [...cells].sort((a, b) => b.fraction - a.fraction || a.index - b.index);
-    for (const c of byRemainder) {
+    const byRemainder = Array.from({ length: n }, (_, i) => i).sort((a, b) => (fractions[b] as number) - (fractions[a] as number) || a - b);
+    for (const i of byRemainder) {
       if (remainder <= 0) break;
-      c.floor += 1;
+      floors[i] = (floors[i] as number) + 1;
       remainder -= 1;
     }
   }
   const out: Record<string, number> = {};
-  for (const c of cells) if (c.floor > 0) out[c.dst] = c.floor;
+  for (let i = 0; i < n; i++) if ((floors[i] as number) > 0) out[regionIds[i] as string] = floors[i] as number;
   return out;
 }
 
