@@ -139,21 +139,36 @@ export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMat
   const before: Step[] = [];
   const after: Step[] = [];
   const short: ScaleNeed[] = [];
-  for (const n of scaleNeeds(policy, state, matrix, routing)) {
-    if (n.unclamped > n.max) short.push(n);
-    const entry = state.scale[n.key] ?? { replicas: n.current };
-    const base = { cluster: n.cluster, namespace: n.namespace, deployment: n.deployment, region: n.region };
-    if (n.required > n.current) {
-      before.push({ kind: 'scale', ...base, from: n.current, to: n.required, waitReady: opts.waitReady });
-      state.scale[n.key] = { replicas: n.required };
-    } else if (n.required < n.current) {
-      if (entry.pendingDown?.to === n.required) continue; // already scheduled
+  // Every need first (each reads the state's replicas before any is written, as scaleNeeds did),
+  // as plain columns: a ScaleNeed object is built only for a deployment that is short.
+  const cells: ScaledCell[] = [];
+  const currents: number[] = [];
+  const requireds: number[] = [];
+  const unclampeds: number[] = [];
+  eachNeed(policy, matrix, routing, (c, required, unclamped) => {
+    cells.push(c);
+    currents.push(state.scale[c.key]?.replicas ?? c.normalReplicas);
+    requireds.push(required);
+    unclampeds.push(unclamped);
+  });
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] as ScaledCell;
+    const current = currents[i] as number;
+    const required = requireds[i] as number;
+    const unclamped = unclampeds[i] as number;
+    if (unclamped > c.max) short.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+    const entry = state.scale[c.key] ?? { replicas: current };
+    if (required > current) {
+      before.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: opts.waitReady });
+      state.scale[c.key] = { replicas: required };
+    } else if (required < current) {
+      if (entry.pendingDown?.to === required) continue; // already scheduled
       const notBefore = opts.now + policy.scaling.scaleDownDelay;
-      after.push({ kind: 'scale', ...base, from: n.current, to: n.required, waitReady: false, notBefore });
-      state.scale[n.key] = { replicas: n.current, pendingDown: { to: n.required, notBefore, planId: opts.planId } };
+      after.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: false, notBefore });
+      state.scale[c.key] = { replicas: current, pendingDown: { to: required, notBefore, planId: opts.planId } };
     } else if (entry.pendingDown) {
       // Traffic came back before the delayed scale-down ran: cancel it.
-      state.scale[n.key] = { replicas: n.current };
+      state.scale[c.key] = { replicas: current };
     }
   }
   return { before, after, short };
