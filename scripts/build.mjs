@@ -199,6 +199,121 @@ export function policyForBuild({ policyFile, withoutPolicy = false }) {
   );
 }
 
+/** The file beside each entry holding what the entry reaches only through `import()`. */
+export const LAZY_FILE = 'lazy.js';
+
+/** Repository-relative, forward slashes: how the metafile names an input. */
+const rel = (p) => path.relative(root, p).split(path.sep).join('/');
+
+/**
+ * Entry build: every `import()` of our own code (the runtime, the control routes) becomes a
+ * reference into LAZY_FILE, loaded by `require` on first use, so V8 neither parses nor evaluates
+ * it at cold start. `targets` collects the modules so referenced (index = position).
+ * `sharedList` is what the lazy file takes from the entry (filled after the lazy file is built).
+ */
+function lazyRefs(targets, sharedList) {
+  return {
+    name: 'lazy-refs',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.lazyRefs || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { lazyRefs: true } });
+        if (r.errors.length || r.external || r.namespace !== 'file') return undefined;
+        if (!targets.includes(r.path)) targets.push(r.path);
+        return { path: r.path, namespace: 'lazy-ref' };
+      });
+      b.onResolve({ filter: /^lazy-loader$/ }, () => ({ path: 'lazy-loader', namespace: 'lazy-loader' }));
+      b.onResolve({ filter: new RegExp(`^\\./${LAZY_FILE.replace('.', '\\.')}$`) }, (args) => ({ path: args.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-ref' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = require("lazy-loader").load().m${targets.indexOf(args.path)};`,
+      }));
+      // The modules the lazy file shares with the entry, handed over as the entry evaluated them:
+      // one copy of zod, of the error classes (instanceof holds across the two files), of any
+      // module-level state. Imported here statically, but this module itself is reached only
+      // from a lazy reference, so it adds nothing to what the entry evaluates at require.
+      b.onLoad({ filter: /.*/, namespace: 'lazy-loader' }, () => ({
+        loader: 'js',
+        resolveDir: root,
+        contents: [
+          ...sharedList.map((file, i) => `import * as s${i} from ${JSON.stringify(path.join(root, file))};`),
+          `const asModule = (ns) => { const o = { __esModule: true }; for (const k of Object.keys(ns)) Object.defineProperty(o, k, { enumerable: true, get: () => ns[k] }); return o; };`,
+          `let lazy;`,
+          `export function load() { return (lazy ??= require("./${LAZY_FILE}")([${sharedList.map((_, i) => `s${i}`).join(', ')}].map(asModule))); }`,
+        ].join('\n'),
+      }));
+    },
+  };
+}
+
+/**
+ * Lazy build: every import of an ES module the entry already evaluated at require resolves to
+ * the entry's own copy (`__shared[i]`, the parameter of the function LAZY_FILE exports), so no
+ * module exists twice. CommonJS inputs are left to be bundled again (their `module.exports` shape
+ * cannot be handed over as a namespace).
+ */
+function entryRefs(atRequireEsm, sharedList) {
+  return {
+    name: 'entry-refs',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData?.entryRefs || args.namespace !== 'file' || args.kind === 'entry-point') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { entryRefs: true } });
+        if (r.errors.length || r.external || r.namespace !== 'file' || !atRequireEsm.has(rel(r.path))) return undefined;
+        if (!sharedList.includes(rel(r.path))) sharedList.push(rel(r.path));
+        return { path: rel(r.path), namespace: 'entry-ref' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'entry-ref' }, (args) => ({ loader: 'js', contents: `module.exports = __shared[${sharedList.indexOf(args.path)}];` }));
+    },
+  };
+}
+
+const PLUGINS = [machineOnlyModules, zodEnglishOnly, inlineUplot];
+
+/**
+ * One function in two files. `index.js` (what FC requires at cold start) holds the handler, its
+ * middleware and the envelope schemas; `lazy.js` beside it holds what the handler reaches through
+ * `import()` (the runtime, the engine and policy parser, the control routes and dashboard), loaded
+ * on the first invocation. V8 parses a whole file at require, evaluated or not, so the half used
+ * only from the first invocation on costs the cold start nothing. esbuild's code splitting would
+ * do this with ES module output only; both files here are CommonJS, and the lazy one receives the
+ * entry's modules instead of carrying copies (entryRefs).
+ */
+async function buildSplit(fn, outDir) {
+  const entryRel = rel(fn.entry);
+  const targets = [];
+  const sharedList = [];
+  const entryOptions = { ...COMMON, entryPoints: [fn.entry], outfile: path.join(outDir, 'index.js'), external: LAZY_SDKS };
+  // 1. The entry alone, to learn what it evaluates at require and what it imports lazily.
+  const probe = await build({ ...entryOptions, write: false, plugins: [lazyRefs(targets, sharedList), ...PLUGINS] });
+  const atRequire = loadedAtRequire(probe.metafile, entryRel);
+  const atRequireEsm = new Set(atRequire.filter((f) => probe.metafile.inputs[f]?.format === 'esm'));
+  // 2. The lazy file: a function of the shared modules returning the lazily imported namespaces.
+  let lazy = null;
+  if (targets.length) {
+    lazy = await build({
+      ...COMMON,
+      format: 'iife',
+      globalName: '__lazy',
+      stdin: { contents: targets.map((t, i) => `export * as m${i} from ${JSON.stringify(t)};`).join('\n'), resolveDir: root, loader: 'js', sourcefile: `${fn.key}.lazy.js` },
+      outfile: path.join(outDir, LAZY_FILE),
+      external: LAZY_SDKS,
+      // The parentheses are V8's hint to compile the function when the file is compiled: without
+      // them its 600 KB body is pre-parsed with the file and parsed again when it is called.
+      banner: { js: 'module.exports = (function (__shared) {' },
+      footer: { js: 'return __lazy;\n});' },
+      plugins: [entryRefs(atRequireEsm, sharedList), ...PLUGINS],
+    });
+  }
+  // 3. The entry, handing the lazy file the modules it shares.
+  const result = await build({ ...entryOptions, plugins: [lazyRefs([...targets], sharedList), ...PLUGINS] });
+  const finalAtRequire = loadedAtRequire(result.metafile, entryRel);
+  if (finalAtRequire.join() !== atRequire.join()) throw new Error(`${fn.key}: handing modules to ${LAZY_FILE} changed what the entry evaluates at require`);
+  // What the lazy file bundles itself (the entry's modules reach it as references, not copies).
+  const lazyInputs = lazy ? Object.keys(lazy.metafile.inputs).filter((f) => !f.includes(':')).sort() : [];
+  return { entry: result.metafile, lazy: lazy?.metafile ?? null, atRequire, shared: sharedList, lazyInputs };
+}
+
 export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined, withoutPolicy = false } = {}) {
   policyFile = policyForBuild({ policyFile, withoutPolicy });
   const fns = functionsFromSYaml(sYamlPath);
@@ -208,28 +323,24 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
     await rm(outDir, { recursive: true, force: true });
     await mkdir(outDir, { recursive: true });
     const started = performance.now();
-    const result = await build({
-      ...COMMON,
-      entryPoints: [fn.entry],
-      outfile: path.join(outDir, 'index.js'),
-      external: LAZY_SDKS,
-      plugins: [machineOnlyModules, zodEnglishOnly, inlineUplot],
-    });
+    const split = await buildSplit(fn, outDir);
     // The repository is an ES module package; this marks the bundle as CommonJS wherever it is loaded.
     await writeFile(path.join(outDir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
     // FC caps a function's environment at about 4 KB, too little for a policy: ship it in the bundle.
     if (policyFile) await copyFile(policyFile, path.join(outDir, 'policy.yaml'));
     const inputs = new Set();
     const used = new Set();
-    for (const out of Object.values(result.metafile.outputs)) {
-      for (const i of out.imports) if (i.external && LAZY_SDKS.includes(i.path)) used.add(i.path);
+    const metafiles = [split.entry, split.lazy].filter(Boolean);
+    for (const metafile of metafiles) {
+      for (const out of Object.values(metafile.outputs)) {
+        for (const i of out.imports) if (i.external && LAZY_SDKS.includes(i.path)) used.add(i.path);
+      }
+      for (const [file, input] of Object.entries(metafile.inputs)) {
+        if (input.imports.some((i) => i.external && LAZY_SDKS.includes(i.path))) inputs.add(file);
+      }
     }
-    for (const [file, input] of Object.entries(result.metafile.inputs)) {
-      if (input.imports.some((i) => i.external && LAZY_SDKS.includes(i.path))) inputs.add(file);
-    }
-    const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-    const atRequire = loadedAtRequire(result.metafile, path.relative(root, fn.entry).split(path.sep).join('/'));
-    built.push({ fn, outDir, inputs, used, bytes, atRequire, ms: performance.now() - started });
+    const sum = (metafile) => (metafile ? Object.values(metafile.outputs).reduce((n, o) => n + o.bytes, 0) : 0);
+    built.push({ fn, outDir, inputs, used, bytes: sum(split.entry), lazyBytes: sum(split.lazy), atRequire: split.atRequire, shared: split.shared, lazyInputs: split.lazyInputs, ms: performance.now() - started });
   }
   // Each SDK is bundled once, with what any function takes from it, and copied into every
   // function that imports it.
@@ -253,7 +364,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`);
       sdkBytes += sdk.bytes;
     }
-    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, sdks: [...b.used].sort(), sdkBytes, atRequire: b.atRequire, ms: Math.round(b.ms) });
+    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, lazyBytes: b.lazyBytes, shared: b.shared, lazyInputs: b.lazyInputs, sdks: [...b.used].sort(), sdkBytes, atRequire: b.atRequire, ms: Math.round(b.ms) });
   }
   await rm(sdkDir, { recursive: true, force: true });
   return results;
@@ -262,7 +373,7 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const withoutPolicy = process.argv.includes(WITHOUT_POLICY_FLAG);
-    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB entry  + ${(r.sdkBytes / 1024).toFixed(0)} KiB SDKs loaded on use (${r.sdks.join(', ') || 'none'})  ${r.ms} ms`);
+    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB entry  + ${(r.lazyBytes / 1024).toFixed(0)} KiB ${LAZY_FILE} loaded on first invocation  + ${(r.sdkBytes / 1024).toFixed(0)} KiB SDKs loaded on use (${r.sdks.join(', ') || 'none'})  ${r.ms} ms`);
     if (withoutPolicy && !process.env.REGIONSHIFT_DEPLOY_POLICY) {
       console.error(`WARNING: built ${WITHOUT_POLICY_FLAG}: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY (inline YAML) and fails without it.`);
     }

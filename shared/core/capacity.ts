@@ -85,12 +85,16 @@ export interface DeploymentRouting {
   only?: (d: DeploymentPolicy) => boolean;
 }
 
-export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+/**
+ * Each scaled deployment's need under `matrix`, handed to `visit` as computed: the callers that
+ * only look for shortfalls build no ScaleNeed for the deployments that have none (a 20 × 10
+ * policy has 200 of them, and decide asks for the needs of several matrices per decision).
+ */
+function eachNeed(policy: Policy, matrix: TrafficMatrix, routing: DeploymentRouting, visit: (c: ScaledCell, required: number, unclamped: number) => void): void {
   const { load, normalIn, cells } = policyCapacity(policy);
   const plain = inboundShares(matrix, load, policy.regionIds);
   // One deployment has a cell per region: its routed inbound shares are computed once for them all.
   const routed = new Map<DeploymentPolicy, Record<string, number>>();
-  const needs: ScaleNeed[] = [];
   for (const c of cells) {
     if (routing.only && !routing.only(c.source)) continue;
     let inbound = plain;
@@ -98,7 +102,6 @@ export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatr
       inbound = routed.get(c.source) ?? inboundShares(routing.matrixFor(c.source), load, policy.regionIds);
       routed.set(c.source, inbound);
     }
-    const current = state.scale[c.key]?.replicas ?? c.normalReplicas;
     const I = inbound[c.region] ?? 0;
     const N = normalIn[c.region] ?? 0;
     let unclamped: number;
@@ -108,8 +111,16 @@ export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatr
     // A region with no traffic keeps at least one replica (and its min): the product never scales to zero.
     const floor = Math.max(c.min, 1);
     const required = Math.min(c.max, Math.max(floor, unclamped));
-    needs.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+    visit(c, required, unclamped);
   }
+}
+
+/** The need as callers see it; `current` (a lookup in the state's 200-odd scale entries) only for the needs built. */
+const needOf = (state: MeshState, c: ScaledCell, required: number, unclamped: number): ScaleNeed => ({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current: state.scale[c.key]?.replicas ?? c.normalReplicas, required, unclamped, max: c.max });
+
+export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+  const needs: ScaleNeed[] = [];
+  eachNeed(policy, matrix, routing, (c, required, unclamped) => needs.push(needOf(state, c, required, unclamped)));
   return needs;
 }
 
@@ -128,21 +139,36 @@ export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMat
   const before: Step[] = [];
   const after: Step[] = [];
   const short: ScaleNeed[] = [];
-  for (const n of scaleNeeds(policy, state, matrix, routing)) {
-    if (n.unclamped > n.max) short.push(n);
-    const entry = state.scale[n.key] ?? { replicas: n.current };
-    const base = { cluster: n.cluster, namespace: n.namespace, deployment: n.deployment, region: n.region };
-    if (n.required > n.current) {
-      before.push({ kind: 'scale', ...base, from: n.current, to: n.required, waitReady: opts.waitReady });
-      state.scale[n.key] = { replicas: n.required };
-    } else if (n.required < n.current) {
-      if (entry.pendingDown?.to === n.required) continue; // already scheduled
+  // Every need first (each reads the state's replicas before any is written, as scaleNeeds did),
+  // as plain columns: a ScaleNeed object is built only for a deployment that is short.
+  const cells: ScaledCell[] = [];
+  const currents: number[] = [];
+  const requireds: number[] = [];
+  const unclampeds: number[] = [];
+  eachNeed(policy, matrix, routing, (c, required, unclamped) => {
+    cells.push(c);
+    currents.push(state.scale[c.key]?.replicas ?? c.normalReplicas);
+    requireds.push(required);
+    unclampeds.push(unclamped);
+  });
+  for (let i = 0; i < cells.length; i++) {
+    const c = cells[i] as ScaledCell;
+    const current = currents[i] as number;
+    const required = requireds[i] as number;
+    const unclamped = unclampeds[i] as number;
+    if (unclamped > c.max) short.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+    const entry = state.scale[c.key] ?? { replicas: current };
+    if (required > current) {
+      before.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: opts.waitReady });
+      state.scale[c.key] = { replicas: required };
+    } else if (required < current) {
+      if (entry.pendingDown?.to === required) continue; // already scheduled
       const notBefore = opts.now + policy.scaling.scaleDownDelay;
-      after.push({ kind: 'scale', ...base, from: n.current, to: n.required, waitReady: false, notBefore });
-      state.scale[n.key] = { replicas: n.current, pendingDown: { to: n.required, notBefore, planId: opts.planId } };
+      after.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: false, notBefore });
+      state.scale[c.key] = { replicas: current, pendingDown: { to: required, notBefore, planId: opts.planId } };
     } else if (entry.pendingDown) {
       // Traffic came back before the delayed scale-down ran: cancel it.
-      state.scale[n.key] = { replicas: n.current };
+      state.scale[c.key] = { replicas: current };
     }
   }
   return { before, after, short };
@@ -150,8 +176,10 @@ export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMat
 
 /** Delayed scale-downs whose time has come are taken as done (the engine runs them at notBefore). */
 export function settleScaleDowns(state: MeshState, now: number): void {
-  for (const [key, entry] of Object.entries(state.scale)) {
-    if (entry.pendingDown && entry.pendingDown.notBefore <= now) state.scale[key] = { replicas: entry.pendingDown.to };
+  // Keys, not entries: one array instead of a [key, value] pair per deployment on every decision.
+  for (const key of Object.keys(state.scale)) {
+    const entry = state.scale[key];
+    if (entry?.pendingDown && entry.pendingDown.notBefore <= now) state.scale[key] = { replicas: entry.pendingDown.to };
   }
 }
 
@@ -169,7 +197,13 @@ export function capacityShortfall(policy: Policy, state: MeshState, from: Traffi
  * deployment once (its first entry): the needs of `from` are computed once for all of them.
  */
 export function capacityShortfalls(policy: Policy, state: MeshState, from: TrafficMatrix, tos: readonly TrafficMatrix[], routing: DeploymentRouting = {}): ScaleNeed[] {
-  const before = new Map(scaleNeeds(policy, state, from, routing).map((n) => [n.key, n.unclamped]));
-  const all = tos.flatMap((to) => scaleNeeds(policy, state, to, routing).filter((n) => n.unclamped > n.max && n.unclamped > (before.get(n.key) ?? 0)));
+  const before = new Map<string, number>();
+  eachNeed(policy, from, routing, (c, _required, unclamped) => before.set(c.key, unclamped));
+  const all: ScaleNeed[] = [];
+  for (const to of tos) {
+    eachNeed(policy, to, routing, (c, required, unclamped) => {
+      if (unclamped > c.max && unclamped > (before.get(c.key) ?? 0)) all.push(needOf(state, c, required, unclamped));
+    });
+  }
   return tos.length === 1 ? all : all.filter((n, i) => all.findIndex((o) => o.key === n.key) === i);
 }

@@ -8,6 +8,7 @@ import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
 import { limitElective, shortText } from './elective';
+import { sameJson } from './json-equal';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, scopedRouting, scopeTarget, signalScope, updateServiceHealth } from './scopes';
 import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 
@@ -253,10 +254,20 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
 }
 
 export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
-  const state: MeshState = clonePlain(prev ?? initialState(policy));
-  for (const r of policy.regionIds) state.health[r] ??= initialHealth(policy)[r] as MeshState['health'][string];
+  const original = prev ?? initialState(policy);
+  const state: MeshState = clonePlain(original);
+  let grown = false;
+  for (const r of policy.regionIds) {
+    if (state.health[r] != null) continue;
+    state.health[r] = initialHealth(policy)[r] as MeshState['health'][string];
+    grown = true;
+  }
   if (policy.scopes) ensureServiceHealth(policy, state);
-  const untouched = JSON.stringify(state);
+  // "Did anything change" compares against the state as it was before the input. That is
+  // `original` itself (never changed: decide works on a copy) unless a region or service was
+  // added to the copy just above; only then is a snapshot serialised up front.
+  const untouched = grown || policy.scopes ? JSON.stringify(state) : null;
+  const changed = () => (untouched === null ? !sameJson(state, original) : JSON.stringify(state) !== untouched);
   const seq = state.seq + 1;
   const planId = `${policy.name}-${String(seq).padStart(6, '0')}`;
   const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [], signalNotes: 0, ignored: [], lapsed: [] };
@@ -369,7 +380,7 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   steps.push(...notify);
   // Ids (plans, overrides, drills) come from seq: take it whenever anything changed, so that an
   // override that moved no traffic does not hand its id to the next one.
-  if (steps.length || JSON.stringify(state) !== untouched) state.seq = seq;
+  if (steps.length || changed()) state.seq = seq;
   // After seq: keeping a refusal is a record of the decision, not a change that takes an id. A
   // command refused outright changed nothing and is answered to its caller, so it is not kept.
   if (!commandRefused) {

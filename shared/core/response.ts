@@ -108,12 +108,12 @@ export function applyHealthResponse(policy: Policy, intended: TrafficMatrix, hea
     }
     drained.push(r);
   }
-  let shares = drainRegions(policy, intended, drained, healthyRegions(policy, health));
+  const shares = drainRegions(policy, intended, drained, healthyRegions(policy, health));
 
   const serving = policy.regionIds.filter((r) => !drained.includes(r));
   const healthy = new Set(serving.filter((r) => health[r]?.status === 'HEALTHY'));
   const open = new Set(serving);
-  shares = cloneShares(shares, policy.regionIds);
+  // drainRegions returned a fresh dense copy (cloneShares): it is worked on in place, not copied again.
   for (const d of serving) {
     const h = health[d];
     if (!h || h.status === 'HEALTHY' || h.status === 'DOWN') continue;

@@ -1,56 +1,14 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { formatIssues } from '../core/issues';
 import { decodeJsonPayload } from '../signals/raw-alarm';
 
-/** Zod shapes of the events FC 3.0 hands a Node.js handler (platform facts: "Function Compute 3.0"). */
-
-const headerValue = z.union([z.string(), z.array(z.string())]);
-
-export const fcHttpEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  rawPath: z.string().startsWith('/', 'must start with /'),
-  headers: z.record(z.string(), headerValue).default({}),
-  queryParameters: z.record(z.string(), headerValue).nullish(),
-  body: z.string().nullish(),
-  isBase64Encoded: z.boolean().default(false),
-  requestContext: z.object({
-    accountId: z.string().optional(),
-    domainName: z.string().optional(),
-    http: z.object({
-      method: z.string().min(1, 'required'),
-      path: z.string().optional(),
-      protocol: z.string().optional(),
-      sourceIp: z.string().optional(),
-      userAgent: z.string().optional(),
-    }),
-    requestId: z.string().optional(),
-    time: z.string().optional(),
-    timeEpoch: z.string().optional(),
-  }),
-});
-export type FcHttpEnvelope = z.output<typeof fcHttpEnvelopeSchema>;
-
-export const fcTimerEventSchema = z.object({
-  triggerTime: z.string().min(1, 'required'),
-  triggerName: z.string().min(1, 'required'),
-  payload: z.string().optional(),
-});
-export type FcTimerEvent = z.output<typeof fcTimerEventSchema>;
-
-/** The CloudEvents attributes EventBridge sets; `data` stays opaque here (the signal parsers own it). */
-export const cloudEventSchema = z
-  .object({
-    specversion: z.string().optional(),
-    id: z.string().min(1, 'required'),
-    source: z.string().min(1, 'required'),
-    type: z.string().min(1, 'required'),
-    subject: z.string().optional(),
-    time: z.string().optional(),
-    data: z.unknown().optional(),
-  })
-  .loose();
-export type CloudEvent = z.output<typeof cloudEventSchema>;
+/**
+ * What every FC entry needs from an event, without zod: decoding and the shape test run before
+ * anything is validated, and `parseWith` only calls the schema it is given. The zod shapes of the
+ * envelopes are in fc-envelope-schemas.ts, so an entry that does not validate events at cold start
+ * (control: its HTTP envelope is checked on the first request) does not evaluate zod at `require`.
+ */
 
 /**
  * The event as FC passes it: a Buffer holding JSON. Local callers and tests may pass text or an

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { MiddlewareObj, Request } from '@middy/core';
 import { ValidationError } from '../core/errors';
 import { PayloadTooLargeError } from './errors';
-import { cloudEventSchema, decodeFcEvent, fcTimerEventSchema, parseWith } from './fc-envelopes';
+import { cloudEventSchema, fcTimerEventSchema } from './fc-envelope-schemas';
+import { decodeFcEvent, parseWith } from './fc-envelopes';
 import type { FcContext } from './runtime-types';
 
 /**

@@ -1,9 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
-import { parseJsonLimited } from '../core/json-depth';
-import { PayloadTooLargeError } from './errors';
-import { decodeFcEvent, fcHttpEnvelopeSchema, parseWith } from './fc-envelopes';
+import { parseWith } from './fc-envelopes';
 import type { FcContext } from './runtime-types';
 
 /** An HTTP trigger request as the handlers see it: header names lowercased, body decoded. */
@@ -54,19 +52,6 @@ export function isJsonContentType(contentType: string | undefined): boolean {
   return mime === 'application/json' || mime.endsWith('+json');
 }
 
-function firstValue(v: string | string[]): string {
-  return Array.isArray(v) ? (v[0] ?? '') : v;
-}
-
-function parseJsonBody(rawBody: string, contentType: string | undefined): { json?: unknown; bodyProblem?: string } {
-  if (!isJsonContentType(contentType) || rawBody.trim() === '') return {};
-  try {
-    return { json: parseJsonLimited(rawBody, 'body') };
-  } catch (err) {
-    return { bodyProblem: (err as ValidationError).problems?.[0] ?? 'body: not valid JSON' };
-  }
-}
-
 /**
  * Request bodies a function accepts by default; functions that take larger ones (alarm
  * webhooks) say so. Checked before anything parses the body.
@@ -78,53 +63,17 @@ export interface HttpLimits {
   maxBodyBytes?: number;
 }
 
-const kib = (n: number) => (n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : `${Math.round(n / 1024)} KiB`);
-
-function eventBytes(event: unknown): number | null {
-  if (typeof event === 'string') return Buffer.byteLength(event);
-  if (event instanceof Uint8Array) return event.byteLength;
-  return null;
-}
-
-/** Turns the FC 3.0 HTTP trigger envelope (a Buffer of JSON) into an `HttpRequest` on `request.event`. */
-export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequest {
-  const max = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
-  // The envelope holds the body, maybe base64 (4/3 larger), plus headers: refuse a far larger one before parsing it.
-  const envelopeBytes = eventBytes(event);
-  if (envelopeBytes !== null && envelopeBytes > Math.ceil(max * 4 / 3) + 64 * 1024) {
-    throw new PayloadTooLargeError(`request body too large: at most ${kib(max)} (${max} bytes) for this function`);
-  }
-  const envelope = parseWith(fcHttpEnvelopeSchema, decodeFcEvent(event), ['(event)']);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(envelope.headers)) {
-    const joined = Array.isArray(value) ? value.join(', ') : value;
-    headers[name.toLowerCase()] = joined;
-  }
-  const query: Record<string, string> = {};
-  const queryValues: Record<string, string[]> = {};
-  for (const [name, value] of Object.entries(envelope.queryParameters ?? {})) {
-    query[name] = firstValue(value);
-    queryValues[name] = Array.isArray(value) ? value : [value];
-  }
-  const body = envelope.body ?? '';
-  const rawBody = envelope.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  const bodyBytes = Buffer.byteLength(rawBody);
-  if (bodyBytes > max) throw new PayloadTooLargeError(`request body of ${bodyBytes} bytes too large: at most ${kib(max)} (${max} bytes) for this function`);
-  const request: HttpRequest = {
-    method: envelope.requestContext.http.method.toUpperCase(),
-    path: envelope.rawPath,
-    query,
-    queryValues,
-    headers,
-    rawBody,
-    sourceIp: envelope.requestContext.http.sourceIp,
-  };
-  return { ...request, ...parseJsonBody(rawBody, headers['content-type']) };
-}
+/**
+ * The envelope's zod schema (and with it zod itself, most of what an entry would evaluate at
+ * cold start) is loaded with the first request, not when FC requires the entry; in the bundle
+ * it sits in the file loaded on first use.
+ */
+let httpRequestModule: Promise<typeof import('./fc-http-request')> | null = null;
+const loadHttpRequest = () => (httpRequestModule ??= import('./fc-http-request'));
 
 export function fcHttpEvent(limits: HttpLimits = {}): MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext> {
-  function fcHttpEventBefore(request: HttpMiddyRequest): void {
-    request.event = toHttpRequest(request.event, limits);
+  async function fcHttpEventBefore(request: HttpMiddyRequest): Promise<void> {
+    request.event = (await loadHttpRequest()).toHttpRequest(request.event, limits);
   }
   function fcHttpEventAfter(request: HttpMiddyRequest): void {
     const reply = request.response;
