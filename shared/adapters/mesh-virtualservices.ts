@@ -15,7 +15,6 @@ import { resolveRuleHost } from './mesh-scopes';
  */
 
 const GROUP = 'networking.istio.io';
-const PLURAL = 'virtualservices';
 
 export interface VirtualServiceObject {
   metadata?: { name?: string; namespace?: string };
@@ -74,7 +73,7 @@ export class VirtualServiceReader {
     const kc = typeof this.opts.kubeconfig === 'function' ? await this.opts.kubeconfig() : this.opts.kubeconfig;
     const api = kc.makeApiClient(CustomObjectsApi);
     try {
-      const reply = (await api.listClusterCustomObject({ group: GROUP, version: this.opts.apiVersion ?? 'v1', plural: PLURAL }, k8sRequestOptions({ timeoutMs: this.opts.requestTimeoutMs ?? 5_000 }))) as { items?: VirtualServiceObject[] };
+      const reply = (await api.listClusterCustomObject({ group: GROUP, version: this.opts.apiVersion ?? 'v1', plural: 'virtualservices' }, k8sRequestOptions({ timeoutMs: this.opts.requestTimeoutMs ?? 5_000 }))) as { items?: VirtualServiceObject[] };
       return reply.items ?? [];
     } catch (e) {
       throw kubernetesUpstreamError('list VirtualServices', e);
