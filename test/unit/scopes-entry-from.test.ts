@@ -1,4 +1,6 @@
+import { entryLines } from '../../cli/control-render';
 import { PolicyError } from '../../shared/core/errors';
+import { statusView } from '../../shared/engine/status';
 import type { EntryRead, EntryRoute, Input, TrafficMatrix } from '../../shared/core/types';
 import { Driver, HZ, M, S, SH, T0, fire, identity2, policy2 } from './core/fixtures';
 
@@ -142,5 +144,29 @@ describe('scopes.entryFrom: never a guess', () => {
     const n = new Driver(named(), d.state);
     n.feed(T0 + 2 * S, read([REVIEWS, 'default/bookinfo']));
     expect(n.state?.entry).toBeUndefined();
+  });
+});
+
+describe('scopes.entryFrom: status and CLI say where the entry set came from', () => {
+  test('derived: the VirtualServices, the gateways, since when, and a read not used', () => {
+    const p = derived();
+    const d = new Driver(p);
+    d.feed(T0 + 1 * S, bookinfo);
+    d.feed(T0 + 2 * M, failed('list VirtualServices failed: 403 Forbidden: no'));
+    const v = statusView(p, d.state, 3, [], [], T0 + 3 * M);
+    expect(v.entry).toEqual({
+      source: 'virtualservices', services: ['productpage'], gateways: [GATEWAY], from: ['default/bookinfo'], since: new Date(T0 + 1 * S).toISOString(),
+      problem: { message: `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: 403 Forbidden: no`, since: new Date(T0 + 2 * M).toISOString() },
+    });
+    expect(entryLines(v)).toEqual([
+      `entry services: productpage  (derived from VirtualService default/bookinfo bound to gateway ${GATEWAY}, since ${new Date(T0 + 1 * S).toISOString()})`,
+      `  latest read not used (since ${new Date(T0 + 2 * M).toISOString()}): could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: 403 Forbidden: no`,
+    ]);
+    expect(entryLines(statusView(p, null, 0, [], [], T0))).toEqual([`entry services: none known  (scopes.entryFrom, gateway ${GATEWAY}): elective shifts are refused until one is derived`]);
+  });
+
+  test('named in the policy; no scopes, no entry line', () => {
+    expect(entryLines(statusView(named(), null, 0, [], [], T0))).toEqual(['entry services: productpage  (named in the policy, scopes.entry)']);
+    expect(statusView(policy2(), null, 0, [], [], T0).entry).toBeUndefined();
   });
 });
