@@ -71,6 +71,21 @@ export function serviceHealthLines(s: Pick<StatusView, 'serviceHealth'>): string
   ];
 }
 
+/** Where the entry services (where elective shifts apply) come from: the policy, or the gateways' VirtualServices. */
+export function entryLines(s: Pick<StatusView, 'entry'>): string[] {
+  const e = s.entry;
+  if (!e) return [];
+  if (e.source === 'policy') return [`entry services: ${e.services.join(', ')}  (named in the policy, scopes.entry)`];
+  const gateways = (e.gateways ?? []).join(', ');
+  const lines = [
+    e.services.length
+      ? `entry services: ${e.services.join(', ')}  (derived from VirtualService ${(e.from ?? []).join(', ')} bound to gateway ${gateways}${e.since ? `, since ${e.since}` : ''})`
+      : `entry services: none known  (scopes.entryFrom, gateway ${gateways}): elective shifts are refused until one is derived`,
+  ];
+  if (e.problem) lines.push(`  latest read not used (since ${e.problem.since}): ${e.problem.message}`);
+  return lines;
+}
+
 /** Null when the region never changed; a server from before that answered the 1970 epoch. */
 const when = (iso: string | null | undefined) => (iso && !iso.startsWith('1970-01-01') ? iso : '');
 
@@ -100,6 +115,7 @@ export function renderStatus(s: StatusView, out: Out): void {
   }
   for (const l of scopeLines(s)) out.log(l);
   for (const l of serviceHealthLines(s)) out.log(l);
+  for (const l of entryLines(s)) out.log(l);
   const o = s.override;
   if (o) {
     const what = `${o.drain ? `drain ${o.drain.join(', ')}` : 'matrix'}${o.service ? ` of service ${o.service}` : ''}`;

@@ -137,6 +137,25 @@ export function scopedServicesOf(policyYaml: string): string[] {
   return Object.keys(doc?.scopes?.services ?? {});
 }
 
+/** The Istio Gateway the lab's ingress gateways stand for, and the VirtualService bound to it (the ASM Bookinfo documents' names). */
+export const LAB_GATEWAY = 'default/bookinfo-gateway';
+export const LAB_GATEWAY_VS = { namespace: 'default', name: 'bookinfo' } as const;
+
+/**
+ * The VirtualService binding the gateways to their entry services: the Bookinfo document's one
+ * route to productpage (its URI matches), or one route per entry service when the topology's
+ * gateways call several (each under `/<service>`).
+ */
+export function gatewayVirtualService(topology: Topology): Record<string, unknown> {
+  const entries = [...new Set(topology.gateways.map((g) => g.entry))].sort();
+  const route = (service: string) => [{ destination: { host: service, port: { number: 9080 } } }];
+  const http =
+    entries.length === 1
+      ? [{ match: [{ uri: { exact: '/productpage' } }, { uri: { prefix: '/static' } }, { uri: { exact: '/login' } }, { uri: { exact: '/logout' } }, { uri: { prefix: '/api/v1/products' } }], route: route(entries[0]!) }]
+      : entries.map((service) => ({ match: [{ uri: { prefix: `/${service}` } }], route: route(service) }));
+  return { hosts: ['*'], gateways: [LAB_GATEWAY.split('/')[1]], http };
+}
+
 export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>, handedOver: readonly string[] = []): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
@@ -193,6 +212,11 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
       spec: { host: s.name, trafficPolicy: { outlierDetection }, subsets: s.versions.map((v) => ({ name: v, labels: { version: v } })) },
     });
   }
+  // The ingress gateways' VirtualService, as the ASM Bookinfo documents apply it (`bookinfo`,
+  // bound to `bookinfo-gateway`, routing to productpage): what a policy's scopes.entryFrom reads.
+  // Bound to a gateway only, so the sidecars never apply it (routing-source.ts).
+  const gatewayVs = topology.istio.some((o) => o.kind === 'VirtualService' && o.metadata.namespace === LAB_GATEWAY_VS.namespace && o.metadata.name === LAB_GATEWAY_VS.name);
+  if (!gatewayVs) cp.store.create(MESH_SCOPE, VIRTUAL_SERVICES, LAB_GATEWAY_VS.namespace, { metadata: { name: LAB_GATEWAY_VS.name }, spec: gatewayVirtualService(topology) });
   // The scenario's own Istio objects, through the twin's admission like a kubectl apply.
   const types = { VirtualService: VIRTUAL_SERVICES, DestinationRule: DESTINATION_RULES, ServiceEntry: SERVICE_ENTRIES };
   for (const o of topology.istio) {

@@ -30,6 +30,8 @@ interface DestinationRuleView {
 
 interface VirtualServiceView {
   hosts?: string[];
+  /** Istio: absent means the sidecars (`mesh`); set, the rule applies to the sidecars only if it lists `mesh`. */
+  gateways?: string[] | null;
   http?: Array<{ match?: Array<Record<string, unknown>>; route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }> }>;
 }
 
@@ -89,6 +91,12 @@ function hostMatch(ruleHost: string, namespace: string, host: string): number {
   return fullName(host, namespace) === full ? 2 : 0;
 }
 
+/** The data plane routes sidecar to sidecar: a VirtualService bound to gateways only (no `mesh` among them) is not theirs. */
+function appliesToSidecars(spec: VirtualServiceView): boolean {
+  const gateways = spec.gateways ?? [];
+  return gateways.length === 0 || gateways.includes('mesh');
+}
+
 function byCreation(a: K8sObject, b: K8sObject): number {
   return a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
 }
@@ -122,7 +130,7 @@ export class LabRoutingSource implements RoutingConfigSource {
   httpRoutes(host: string): HttpRouteSpec[] {
     const services = this.opts.store
       .list(this.opts.meshScope, VIRTUAL_SERVICES)
-      .filter((vs) => ((vs.spec as VirtualServiceView).hosts ?? []).some((h) => hostMatch(h, vs.metadata.namespace, host) > 0))
+      .filter((vs) => appliesToSidecars(vs.spec as VirtualServiceView) && ((vs.spec as VirtualServiceView).hosts ?? []).some((h) => hostMatch(h, vs.metadata.namespace, host) > 0))
       .sort(byCreation);
     return services.flatMap((vs) =>
       ((vs.spec as VirtualServiceView).http ?? []).map((route) => ({

@@ -9,7 +9,7 @@ import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
 import { limitElective, shortText } from './elective';
 import { sameJson } from './json-equal';
-import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, scopedRouting, scopeTarget, signalScope, updateServiceHealth } from './scopes';
+import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, recordEntryRead, scopedRouting, scopeTarget, signalScope, updateServiceHealth, withDerivedEntry } from './scopes';
 import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 
 /**
@@ -195,9 +195,12 @@ function applyInput(policy: Policy, state: MeshState, input: Input, now: number,
       out.trigger = batchTrigger(input.signals);
       for (const s of input.signals) applySignal(policy, state, s, now, out);
       return;
-    case 'tick':
+    case 'tick': {
       out.trigger = 'tick';
+      const note = input.entry ? recordEntryRead(policy, state, input.entry, now) : null;
+      if (note) out.notes.push(note);
       return;
+    }
     case 'adopt':
       out.trigger = `adopt by ${input.actor}`;
       out.manual = true;
@@ -253,7 +256,8 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
   return clearedAt;
 }
 
-export function decide(policy: Policy, prev: MeshState | null, input: Input, now: number): Decision {
+export function decide(given: Policy, prev: MeshState | null, input: Input, now: number): Decision {
+  let policy = given;
   const original = prev ?? initialState(policy);
   const state: MeshState = clonePlain(original);
   let grown = false;
@@ -273,6 +277,8 @@ export function decide(policy: Policy, prev: MeshState | null, input: Input, now
   const ctx: InputEffect = { trigger: '', notes: [], refused: [], manual: false, drillAborted: false, resolvedIn: [], signalNotes: 0, ignored: [], lapsed: [] };
   const gone = new Map(Object.entries(state.signals));
   applyInput(policy, state, input, now, String(seq), ctx);
+  // scopes.entryFrom: the entry services derived from the gateways' VirtualServices, as if named.
+  policy = withDerivedEntry(policy, state);
   const commandRefused = ctx.refused.length > 0;
   const clearedAt = expire(policy, state, now, ctx.notes);
   capSignals(policy, state, ctx);

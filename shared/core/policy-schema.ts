@@ -186,6 +186,8 @@ const scheduleSchema = z
   .refine((s) => !(s.matrix === undefined && s.drain === undefined), { message: 'set one of matrix or drain' });
 
 const SERVICE_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** `<namespace>/<name>`: a namespace (DNS label) and a Gateway's name (DNS subdomain). */
+const GATEWAY_REF_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 
 /**
  * Service scopes: health and routing per (region, service) instead of one mesh-wide matrix.
@@ -196,8 +198,19 @@ const scopesSchema = z.strictObject({
   namespace: z.string().regex(SERVICE_RE, 'must be a Kubernetes namespace name (lowercase letters, digits, dashes)').default('default'),
   /** `entry`: elective shifts are rendered on the entry hosts only (the other hops stay local); `every-hop`: on every host. */
   shiftAt: z.enum(['entry', 'every-hop']).default('entry'),
-  /** The services the gateways call: shifts apply here. */
-  entry: z.array(z.string().min(1, 'required')).min(1, 'name at least one entry service'),
+  /** The services the gateways call: shifts apply here. Exclusive with `entryFrom`. */
+  entry: z.array(z.string().min(1, 'required')).min(1, 'name at least one entry service').optional(),
+  /**
+   * Instead of `entry`: the entry services are the scoped services that the VirtualServices bound
+   * to these Istio Gateways (`spec.gateways`) route to (`http[].route[].destination.host`), read
+   * by the runtime from the mesh's Kubernetes API on every tick.
+   */
+  entryFrom: z
+    .strictObject({
+      /** Each `<namespace>/<gateway name>`, as a VirtualService's `spec.gateways` names a gateway in another namespace. */
+      gateways: z.array(z.string().regex(GATEWAY_REF_RE, 'must be <namespace>/<gateway name> (Kubernetes names)')).min(1, 'name at least one gateway'),
+    })
+    .optional(),
   /** The services scoped: health and routing per (region, service). */
   services: z
     .record(

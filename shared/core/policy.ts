@@ -322,9 +322,16 @@ function scopeProblems(p: Sections): string[] {
     problems.push(scopes ? `${path}: ${service} is not a scoped service (scopes.services: ${names.join(', ')})` : `${path}: names service ${service}, but the policy declares no scopes`);
   };
   if (scopes) {
-    scopes.entry.forEach((e, i) => {
+    // The entry services are named (`entry`) or derived from the gateways' VirtualServices (`entryFrom`): one source, never a mix.
+    if (scopes.entry && scopes.entryFrom) problems.push('scopes.entryFrom: set either scopes.entry (the entry services by name) or scopes.entryFrom (derived from the gateways\' VirtualServices), not both');
+    if (!scopes.entry && !scopes.entryFrom) problems.push('scopes.entry: name at least one entry service, or set scopes.entryFrom to derive them from the gateways\' VirtualServices');
+    const entry = scopes.entry ?? [];
+    entry.forEach((e, i) => {
       check(`scopes.entry[${i}]`, e);
-      if (scopes.entry.indexOf(e) !== i) problems.push(`scopes.entry[${i}]: ${e} is listed twice`);
+      if (entry.indexOf(e) !== i) problems.push(`scopes.entry[${i}]: ${e} is listed twice`);
+    });
+    scopes.entryFrom?.gateways.forEach((g, i) => {
+      if (scopes.entryFrom!.gateways.indexOf(g) !== i) problems.push(`scopes.entryFrom.gateways[${i}]: ${g} is listed twice`);
     });
     const hosts = new Map<string, string>();
     for (const name of names) {

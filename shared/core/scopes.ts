@@ -7,7 +7,7 @@ import { scopeHost, type Policy } from './policy';
 import type { DeploymentPolicy } from './policy-schema';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
-import type { MeshState, Refusal, RegionHealth, ScopedRouting, Signal, Step, TrafficMatrix } from './types';
+import type { EntryRead, MeshState, Refusal, RegionHealth, ScopedRouting, Signal, Step, TrafficMatrix } from './types';
 
 /**
  * Service scopes: health and routing per (region, service) next to the mesh-wide default.
@@ -29,7 +29,68 @@ export interface Scope {
 export function scopeList(policy: Policy): Scope[] {
   const s = policy.scopes;
   if (!s) return [];
-  return Object.keys(s.services).map((service) => ({ service, host: scopeHost(s, service), entry: s.entry.includes(service) }));
+  const entry = s.entry ?? [];
+  return Object.keys(s.services).map((service) => ({ service, host: scopeHost(s, service), entry: entry.includes(service) }));
+}
+
+/**
+ * Policy `scopes.entryFrom`: the policy the decision uses, with `scopes.entry` set to the entry
+ * services last derived from the gateways' VirtualServices (`state.entry`), so that everything
+ * after treats them exactly like named ones. None derived yet: no entry service (elective shifts
+ * are refused, see `decideScopes`). A policy naming `entry` is returned as it is, and a derived
+ * set left from an earlier policy is dropped.
+ */
+export function withDerivedEntry(policy: Policy, state: MeshState): Policy {
+  const s = policy.scopes;
+  if (!s?.entryFrom) {
+    if (state.entry) delete state.entry;
+    return policy;
+  }
+  const known = (state.entry?.services ?? []).filter((service) => s.services[service]);
+  return { ...policy, scopes: { ...s, entry: known } };
+}
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Record one read of the gateways' VirtualServices (policy `scopes.entryFrom`) in `state.entry`.
+ * The entry services are the scoped services whose host a route names. A read that failed, or
+ * that names no scoped service, changes nothing but the recorded problem: the last derived set
+ * stays (never a guess). Returns a note when the set or the problem changed, else null, so an
+ * unchanged read every tick writes nothing.
+ */
+export function recordEntryRead(policy: Policy, state: MeshState, read: EntryRead, now: number): string | null {
+  const s = policy.scopes;
+  if (!s?.entryFrom) return null;
+  const prev = state.entry ?? { services: [], from: [], since: null, problem: null };
+  const gateways = s.entryFrom.gateways.join(', ');
+  const keep = (message: string): string | null => {
+    if (prev.problem?.message === message) return null;
+    state.entry = { ...prev, problem: { message, since: now } };
+    const kept = prev.services.length ? `keeping the entry services derived before (${prev.services.join(', ')})` : 'no entry service is known: elective shifts are refused until one is derived';
+    return `entry services: ${message}; ${kept}`;
+  };
+  if (!read.ok) return keep(`could not read the VirtualServices of gateways ${gateways}: ${read.error}`);
+  const byHost = new Map(Object.keys(s.services).map((service) => [scopeHost(s, service), service]));
+  const services = new Set<string>();
+  const from = new Set<string>();
+  for (const r of read.routes) {
+    const service = byHost.get(r.host);
+    if (service === undefined) continue;
+    services.add(service);
+    from.add(r.virtualService);
+  }
+  if (services.size === 0) {
+    const hosts = [...new Set(read.routes.map((r) => r.host))].sort();
+    return keep(read.routes.length === 0 ? `no VirtualService bound to gateways ${gateways} routes anywhere` : `the VirtualServices bound to gateways ${gateways} route to no scoped service (hosts: ${hosts.join(', ')})`);
+  }
+  const list = [...services].sort();
+  const fromList = [...from].sort();
+  if (sameList(list, prev.services) && sameList(fromList, prev.from) && prev.problem === null) return null;
+  const changed = !sameList(list, prev.services);
+  state.entry = { services: list, from: fromList, since: changed || prev.since === null ? now : prev.since, problem: null };
+  if (!changed) return prev.problem ? `entry services: the VirtualServices of gateways ${gateways} read again (${list.join(', ')})` : null;
+  return `entry services derived from ${fromList.join(', ')} (gateways ${gateways}): ${list.join(', ')}${prev.services.length ? ` (were ${prev.services.join(', ')})` : ''}`;
 }
 
 /** The scoped service a signal is about, if any; a signal naming an unscoped service is region-level. */
@@ -220,6 +281,11 @@ export interface ScopeContext {
  */
 export function decideScopes(policy: Policy, state: MeshState, now: number, ctx: ScopeContext, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): ScopeDecision {
   const out: ScopeDecision = { next: {}, changed: false, notes: [], refused: [], notify: [], urgent: false };
+  const noEntry = noEntryRefusal(policy, state, now, currentDefault, nextDefault);
+  if (noEntry) {
+    out.refused.push(noEntry);
+    if (ctx.alert) out.notify.push({ kind: 'notify', level: 'critical', message: `refused ${noEntry.rule}: ${noEntry.message}` });
+  }
   for (const scope of scopeList(policy)) {
     const current = state.applied?.scopes?.[scope.host]?.matrix ?? currentDefault;
     const label = `service ${scope.service}`;
@@ -277,6 +343,22 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
     }
   }
   return out;
+}
+
+/**
+ * `entryFrom` with no entry service derived: an elective shift (schedule, override, drill,
+ * degraded share, recovery step) would be carried by the entry hosts, and there are none, so it
+ * is refused with the reason rather than guessed onto some host. A region DOWN still drains every
+ * scope through the default, which never depends on the VirtualService read.
+ */
+function noEntryRefusal(policy: Policy, state: MeshState, now: number, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): Refusal | null {
+  const s = policy.scopes;
+  if (!s?.entryFrom || s.shiftAt !== 'entry' || (s.entry ?? []).length > 0) return null;
+  const whole = scopeTarget(policy, state, { layers: { global: true }, health: state.health }, now, currentDefault);
+  const base = nextDefault ?? currentDefault ?? policy.normal;
+  if (matrixEquals(whole.target, base)) return null;
+  const why = state.entry?.problem?.message ?? 'the gateways\' VirtualServices were not read yet';
+  return { rule: 'scopes.entryFrom', message: `no entry service is known (${why}): the ${whole.intended.layer}${whole.intended.source ? ` ${whole.intended.source}` : ''} shift is not applied at any hop; a region DOWN still drains every scope` };
 }
 
 /** Capacity of a scope's own deployments, judged on the whole shift and on this step. */

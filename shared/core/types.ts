@@ -122,7 +122,34 @@ export interface MeshState {
    * by one that refuses nothing; `at` is when this set was first refused.
    */
   lastRefusals?: LastRefusals | null;
+  /**
+   * Policy `scopes.entryFrom`: the entry services as last derived from the gateways'
+   * VirtualServices. Absent until the first read, and with a policy that names `scopes.entry`.
+   */
+  entry?: DerivedEntry;
 }
+
+/** The entry services derived from the gateways' VirtualServices (see `Input` tick `entry`). */
+export interface DerivedEntry {
+  /** The scoped services the gateways route to, sorted; empty while none was ever derived. */
+  services: string[];
+  /** The VirtualServices (`namespace/name`) that named them. */
+  from: string[];
+  /** When this set was first derived; null while none was. */
+  since: number | null;
+  /** Why the latest read was not used (it failed, or routed to no scoped service), and since when; null after a usable read. */
+  problem: { message: string; since: number } | null;
+}
+
+/** One route of a VirtualService bound to a policy gateway: the host it sends the gateway's traffic to (an FQDN). */
+export interface EntryRoute {
+  host: string;
+  /** `namespace/name` of the VirtualService. */
+  virtualService: string;
+}
+
+/** What the runtime read of the gateways' VirtualServices: their routes, or why it could not read them. */
+export type EntryRead = { ok: true; routes: EntryRoute[] } | { ok: false; error: string };
 
 export interface MeshConfirmed {
   matrix: TrafficMatrix;
@@ -157,7 +184,8 @@ export type Input =
   | { kind: 'signal'; signal: Signal }
   /** The signals of one delivery (a webhook's alerts), decided and committed together. */
   | { kind: 'signals'; signals: Signal[] }
-  | { kind: 'tick' }
+  /** `entry`: the gateways' VirtualServices as the runtime read them on this tick (policy `scopes.entryFrom`). */
+  | { kind: 'tick'; entry?: EntryRead }
   | { kind: 'command'; command: ControlCommand }
   /** The live mesh config differs from what was applied; adopt it as the new applied matrix. */
   | { kind: 'adopt'; matrix: TrafficMatrix; actor: string };

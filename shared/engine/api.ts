@@ -51,6 +51,23 @@ export interface StatusView {
   scopes?: Record<string, ScopeStatus>;
   /** Health per region, per scoped service; absent when the policy scopes no services. */
   serviceHealth?: Record<string, Record<string, RegionHealthView>>;
+  /** Service scopes: the entry services and where they came from; absent when the policy scopes no services. */
+  entry?: EntryView;
+}
+
+/**
+ * The entry services (where elective shifts apply): named in the policy (`scopes.entry`), or
+ * derived from the VirtualServices bound to `scopes.entryFrom.gateways`.
+ */
+export interface EntryView {
+  source: 'policy' | 'virtualservices';
+  services: string[];
+  /** virtualservices: the gateways read, the VirtualServices that named the services, since when. */
+  gateways?: string[];
+  from?: string[];
+  since?: string | null;
+  /** virtualservices: why the latest read was not used (the last derived set stays), since when. */
+  problem?: { message: string; since: string } | null;
 }
 
 /** One region's (or one region's service's) health as status shows it. */

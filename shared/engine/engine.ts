@@ -4,7 +4,7 @@ import { StateConflictError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
 import { matrixEquals } from '../core/matrix';
-import type { ControlCommand, Decision, HealthStatus, Input, MeshConfig, Signal, TrafficMatrix } from '../core/types';
+import type { ControlCommand, Decision, EntryRead, EntryRoute, HealthStatus, Input, MeshConfig, Signal, TrafficMatrix } from '../core/types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
@@ -46,6 +46,11 @@ export interface EngineDeps {
    * own limit; what does not fit is left pending for the executor or the next tick.
    */
   deadline?: number;
+  /**
+   * Policy `scopes.entryFrom`: reads the routes of the VirtualServices bound to the gateways. Read
+   * on ticks only, so an alarm's decision (and a region DOWN draining every scope) never waits on it.
+   */
+  entryRoutes?: (gateways: readonly string[]) => Promise<EntryRoute[]>;
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
   log?: (line: Record<string, unknown>) => void;
@@ -55,7 +60,7 @@ export interface EngineDeps {
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline'>> & Pick<EngineDeps, 'handoff' | 'deadline'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
@@ -170,7 +175,8 @@ export class Engine implements EngineApi {
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
     const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
     const availability = await this.observeAvailability();
-    const decision = await this.act({ kind: 'tick' }, 'scheduler');
+    const entry = await this.readEntry();
+    const decision = await this.act({ kind: 'tick', ...(entry ? { entry } : {}) }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
     const drift = this.deps.clock.now() < deadline ? await this.checkDrift(deadline) : null;
     return { decision, resumed, drift, availability };
@@ -199,6 +205,22 @@ export class Engine implements EngineApi {
     const { signals, skipped } = availabilitySignals(policy, state, readings, clock.now());
     if (skipped.length) this.deps.log({ msg: 'deployment availability: not graded', skipped });
     return signals.length ? this.ingest(signals, 'scheduler') : [];
+  }
+
+  /**
+   * Policy `scopes.entryFrom`: the gateways' VirtualServices as read now, or why they could not be
+   * read; the decision keeps the last derived set on a failure. Undefined without `entryFrom`.
+   */
+  private async readEntry(): Promise<EntryRead | undefined> {
+    const gateways = this.deps.policy.scopes?.entryFrom?.gateways;
+    if (!gateways) return undefined;
+    if (!this.deps.entryRoutes) return { ok: false, error: 'this runtime has no access to the mesh\'s Kubernetes API' };
+    try {
+      return { ok: true, routes: await this.deps.entryRoutes(gateways) };
+    } catch (err) {
+      this.deps.log({ msg: 'entry services: could not read the gateways\' VirtualServices', error: (err as Error).message });
+      return { ok: false, error: boundedText((err as Error).message, 300) };
+    }
   }
 
   /** Plans whose next step is due and whose lease is free or lapsed (a crashed instance's). */

@@ -4,7 +4,7 @@ import type { Policy } from '../core/policy';
 import { renderMeshConfig } from '../core/render';
 import type { MeshState, Refusal, RegionHealth, ScopedRouting } from '../core/types';
 import type { PlanRecord, StoredEvent } from '../ports/state-store';
-import type { RegionHealthView, ScopeStatus, StatusView } from './api';
+import type { EntryView, RegionHealthView, ScopeStatus, StatusView } from './api';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -66,6 +66,22 @@ function serviceHealthView(state: MeshState | null): Record<string, Record<strin
   return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(h)]))]));
 }
 
+/** Where the entry services come from (service scopes); null when the policy scopes no services. */
+export function entryView(policy: Policy, state: MeshState | null): EntryView | null {
+  const s = policy.scopes;
+  if (!s) return null;
+  if (!s.entryFrom) return { source: 'policy', services: [...(s.entry ?? [])] };
+  const e = state?.entry;
+  return {
+    source: 'virtualservices',
+    services: e?.services ?? [],
+    gateways: [...s.entryFrom.gateways],
+    from: e?.from ?? [],
+    since: e?.since ? iso(e.since) : null,
+    problem: e?.problem ? { message: e.problem.message, since: iso(e.problem.since) } : null,
+  };
+}
+
 /**
  * The status the control API and dashboard show: health, what the mesh has and what is intended
  * (`shifting` while they differ), layers, open plans, the latest refusals.
@@ -76,6 +92,7 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
   const intended = state?.applied ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) } : null;
   const scopes = scopeStatus(state);
   const serviceHealth = serviceHealthView(state);
+  const entry = entryView(policy, state);
   const shifting = (intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix))) || Object.values(scopes ?? {}).some((sc) => sc.shifting);
   const signals = state ? Object.values(state.signals) : [];
   const drill = state ? drillSignal(state) : null;
@@ -102,5 +119,6 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     // Only when there are any: a mesh without service scopes gets the status it always had.
     ...(scopes ? { scopes } : {}),
     ...(serviceHealth ? { serviceHealth } : {}),
+    ...(entry ? { entry } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { CredentialsProvider } from '../adapters/cloud-credentials';
 import type { KubeconfigSource } from '../adapters/kubeconfig';
 import { RegionshiftError } from '../core/errors';
-import type { MeshConfig } from '../core/types';
+import type { EntryRoute, MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler, DeploymentRef, DeploymentStatus } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
@@ -92,7 +92,7 @@ export async function clusterAdaptersFor(
   credentials: CredentialsProvider,
   clock: Clock,
   functionRegion?: string,
-): Promise<{ mesh: MeshControl; scaler: ClusterScaler; kubeconfigSources: Record<string, KubeconfigSource> }> {
+): Promise<{ mesh: MeshControl; scaler: ClusterScaler; kubeconfigSources: Record<string, KubeconfigSource>; entryRoutes?: EntryRoutesReader }> {
   const needsCloud = policy.mesh.backend === 'asm' || Object.values(policy.regions).some((r) => r.clusters.some((c) => !c.kubeconfig.kubeconfigFile && !c.kubeconfig.kubeconfigEnv));
   const sources: Record<string, KubeconfigSource> = {};
   for (const [region, r] of Object.entries(policy.regions)) {
@@ -148,5 +148,18 @@ export async function clusterAdaptersFor(
       return new K8sClusterScaler({ kubeconfigs: r.provider, clock, ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}) });
     }),
   );
-  return { mesh, scaler, kubeconfigSources: sources };
+  // scopes.entryFrom: the gateways' VirtualServices, read through the same Kubernetes API as the
+  // per-host rules (Istio: the cluster; ASM: the mesh's kubeconfig), and only when the policy asks.
+  const entryFrom = (policy.scopes as { entryFrom?: unknown } | undefined)?.entryFrom;
+  const entryRoutes: EntryRoutesReader | undefined = entryFrom
+    ? async (gateways) => {
+        const r = await resolver();
+        const { VirtualServiceReader } = await import('../adapters/mesh-virtualservices');
+        return new VirtualServiceReader({ kubeconfig: () => r.get('mesh-control-plane') }).routes(gateways);
+      }
+    : undefined;
+  return { mesh, scaler, kubeconfigSources: sources, ...(entryRoutes ? { entryRoutes } : {}) };
 }
+
+/** The routes of the VirtualServices bound to these gateways (`<namespace>/<name>`), read now. */
+export type EntryRoutesReader = (gateways: readonly string[]) => Promise<EntryRoute[]>;

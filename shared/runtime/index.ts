@@ -9,7 +9,7 @@ import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
-import { clusterAdaptersFor } from './adapters';
+import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from './executor-handoff';
 import { runReadiness, type ReadinessProbes } from '../readiness/run';
@@ -29,6 +29,7 @@ export interface RuntimeOverrides {
   store?: StateStore;
   clock?: Clock;
   log?: (line: Record<string, unknown>) => void;
+  entryRoutes?: EntryRoutesReader;
 }
 
 /** What one FC instance builds once (cold start) and keeps: policy, state store, adapters. */
@@ -41,6 +42,8 @@ interface Container {
   log: (line: Record<string, unknown>) => void;
   clock: Clock;
   handoff?: (planId: string) => Promise<void>;
+  /** Policy `scopes.entryFrom`: reads the gateways' VirtualServices (on ticks). */
+  entryRoutes?: EntryRoutesReader;
   /**
    * Read-only probes for the readiness checks, built from the same adapters on first use: they
    * read through the Kubernetes client, which a function that never runs the checks must not load.
@@ -109,6 +112,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const handoff = executor
     ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)), credentials: credentials.current })
     : undefined;
+  const entryRoutes = overrides.entryRoutes ?? adapters.entryRoutes;
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
   let probesBuilt: Promise<ReadinessProbes> | null = null;
@@ -125,7 +129,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     ...(context.region ? { functionRegion: context.region } : {}),
     ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
   })));
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), probes, onInvocation };
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation };
 }
 
 /**
@@ -159,6 +163,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       budgetMs: Math.max(0, deadline - start),
       deadline,
       ...(c.handoff ? { handoff: c.handoff } : {}),
+      ...(c.entryRoutes ? { entryRoutes: c.entryRoutes } : {}),
       log: c.log,
     });
     const e = c.env;

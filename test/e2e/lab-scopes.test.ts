@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { MESH_SCOPE } from '../../lab/k8s/control-plane';
+import { VIRTUAL_SERVICES } from '../../lab/k8s/resources';
 import { startLab, type Lab } from '../../lab/world';
 import { PodDirectory } from '../../lab/dataplane/endpoints';
 import { controlCall, fastLabFiles, sendRequests, share, waitFor, type Served } from './lab-fixture';
@@ -36,6 +38,7 @@ interface Status {
   shifting: boolean;
   override: { id: string } | null;
   scopes?: Record<string, ScopeView>;
+  entry?: { source: string; services: string[]; gateways?: string[]; from?: string[]; problem?: { message: string } | null };
 }
 interface Batch extends Served { count: number; crossRegion: Record<string, number> }
 
@@ -45,19 +48,20 @@ afterAll(() => {
 });
 
 /** The example policy without its schedules, written next to the lab's other files. */
-function policyFile(example: string, dir: string): string {
+function policyFile(example: string, dir: string, edit: (p: Record<string, unknown>) => void = () => undefined): string {
   const policy = parseYaml(readFileSync(example, 'utf8')) as Record<string, unknown>;
   delete policy.schedules;
+  edit(policy);
   const file = path.join(dir, path.basename(example));
   writeFileSync(file, stringifyYaml(policy));
   return file;
 }
 
-async function startFor(example: string): Promise<Lab> {
+async function startFor(example: string, edit?: (p: Record<string, unknown>) => void): Promise<Lab> {
   const files = fastLabFiles();
   return startLab({
     ...files,
-    policyFile: policyFile(example, path.dirname(files.topologyFile)),
+    policyFile: policyFile(example, path.dirname(files.topologyFile), edit),
     tickMs: 1000,
     outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '1s', maxEjectionPercent: 100 },
     policy: { recovery: { holdFor: '5s', stepHold: '5s' }, safety: { cooldown: '2s', stepInterval: '4s' } },
@@ -208,6 +212,47 @@ describe('with scopes (examples/bookinfo-scoped.yaml)', () => {
     expect(s.config?.mode).toBe('failover');
     expect(meshWideIsFailover(lab)).toBe(true);
     expect((await fetch(`${lab.labUrl}/lab/v1/faults/${faultId}`, { method: 'DELETE' })).status).toBe(200);
+  }, TIMEOUT_MS);
+});
+
+describe('with scopes.entryFrom: the entry services derived from the gateway\'s VirtualService', () => {
+  let lab: Lab;
+  beforeAll(async () => {
+    // examples/bookinfo-scoped.yaml with the entry derived instead of named: the lab seeds
+    // default/bookinfo bound to bookinfo-gateway, routing to productpage (the ASM Bookinfo documents).
+    lab = await startFor('examples/bookinfo-scoped.yaml', (p) => {
+      const scopes = p.scopes as Record<string, unknown>;
+      delete scopes.entry;
+      scopes.entryFrom = { gateways: ['default/bookinfo-gateway'] };
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await lab?.stop();
+  });
+
+  test('status shows productpage derived from default/bookinfo; the entry 90/10 gives 10 ± 2% shanghai reviews, none crosses twice', async () => {
+    const derivedAt = Date.now();
+    const first = await waitStatus(lab, 'entry services derived', (s) => s.config?.mode === 'failover' && s.entry?.services.join() === 'productpage', 20_000);
+    figures.entryFromDerivedAfterMs = { ms: Date.now() - derivedAt };
+    expect(first.entry).toEqual({ source: 'virtualservices', services: ['productpage'], gateways: ['default/bookinfo-gateway'], from: ['default/bookinfo'], since: expect.any(String), problem: null });
+    const id = await overrideNinetyTen(lab);
+    const s = await waitStatus(lab, 'the derived entry host\'s 90/10 confirmed and live', (v) => !v.shifting && v.scopes?.[PRODUCTPAGE]?.confirmed?.matrix[HZ]?.[SH] === 10 && liveRow(lab, 'productpage')?.[SH] === 10, 40_000);
+    const b = await send(lab);
+    figures.entryFromShift = { reviewsFromShanghaiPct: sawShanghaiReviews(b), productpageInShanghaiPct: pct(b.byService.productpage?.[SH] ?? 0, b.count), crossRegion: b.crossRegion };
+    expect(b.failed).toBe(0);
+    expect(Math.abs(sawShanghaiReviews(b) - 10)).toBeLessThanOrEqual(2);
+    expect(crossedMoreThanOnce(b)).toBe(0);
+    expect(Object.keys(s.scopes ?? {})).toEqual([PRODUCTPAGE]);
+    expect(s.config?.mode).toBe('failover');
+    expect(meshWideIsFailover(lab)).toBe(true);
+
+    // The VirtualService goes away: nothing is guessed, the derived set and the shift stay, status says why.
+    lab.controlPlane.store.delete(MESH_SCOPE, VIRTUAL_SERVICES, 'default', 'bookinfo');
+    const kept = await waitStatus(lab, 'the empty read recorded, the set kept', (v) => Boolean(v.entry?.problem), 20_000);
+    expect(kept.entry?.services).toEqual(['productpage']);
+    expect(kept.entry?.problem?.message).toBe('no VirtualService bound to gateways default/bookinfo-gateway routes anywhere');
+    expect(kept.scopes?.[PRODUCTPAGE]?.intended?.matrix[HZ]?.[SH]).toBe(10);
+    await clearOverride(lab, id);
   }, TIMEOUT_MS);
 });
 

@@ -95,6 +95,7 @@ describe('Kubernetes RBAC (infra/k8s/rbac.yaml)', () => {
     [/\.patchNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/patch'],
     [/\.deleteNamespacedCustomObject\(/, 'networking.istio.io/destinationrules/delete'],
     [/plural: 'workloadentries'/, 'networking.istio.io/workloadentries/list'],
+    [/plural: 'virtualservices'/, 'networking.istio.io/virtualservices/list'],
   ];
   interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
   const docs = readFileSync('infra/k8s/rbac.yaml', 'utf8').split(/^---$/m).map((d) => parseYaml(d) as { kind: string; rules?: Rule[]; roleRef?: { name: string } });
@@ -102,8 +103,8 @@ describe('Kubernetes RBAC (infra/k8s/rbac.yaml)', () => {
 
   test('every Kubernetes call the functions make is granted, and nothing else is', () => {
     const made = calls.filter(([re]) => re.test(code)).map(([, grant]) => grant);
-    // Custom objects by literal plural: DestinationRules, and readiness's list of WorkloadEntries; nothing else.
-    expect([...code.matchAll(/plural: '([a-z]+)'/g)].map((m) => m[1]).filter((p) => p !== 'destinationrules' && p !== 'workloadentries')).toEqual([]);
+    // Custom objects by literal plural: DestinationRules, readiness's list of WorkloadEntries, scopes.entryFrom's list of VirtualServices; nothing else.
+    expect([...code.matchAll(/plural: '([a-z]+)'/g)].map((m) => m[1]).filter((p) => p !== 'destinationrules' && p !== 'workloadentries' && p !== 'virtualservices')).toEqual([]);
     expect(made.filter((g) => !granted.has(g))).toEqual([]);
     expect([...granted].filter((g) => !made.includes(g)).sort()).toEqual([]);
   });
