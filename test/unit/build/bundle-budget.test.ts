@@ -31,8 +31,8 @@ test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
 });
 
 /**
- * Cold require: the entry evaluates only what answering a request needs at once (the middleware,
- * the event and alarm shapes). The policy parser (yaml, the policy schema, croner's windows), the
+ * Cold require: the entry evaluates only the handler and its middleware (the envelope and event
+ * schemas, the alarm parsers and zod load with the first invocation: see the zod test below). The policy parser (yaml, the policy schema, croner's windows), the
  * engine and the runtime are evaluated on the first invocation: the formatting of zod issues the
  * envelopes need lives apart from the policy parser for that reason.
  */
