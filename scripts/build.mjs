@@ -271,10 +271,10 @@ function entryRefs(atRequireEsm, sharedList) {
 const PLUGINS = [machineOnlyModules, zodEnglishOnly, inlineUplot];
 
 /**
- * One function in two files. `index.js` (what FC requires at cold start) holds the handler, its
- * middleware and the envelope schemas; `lazy.js` beside it holds what the handler reaches through
- * `import()` (the runtime, the engine and policy parser, the control routes and dashboard), loaded
- * on the first invocation. V8 parses a whole file at require, evaluated or not, so the half used
+ * One function in two files. `index.js` (what FC requires at cold start) holds the handler and its
+ * middleware; `lazy.js` beside it holds what the handler reaches through `import()` (the envelope
+ * and event schemas with zod, the alarm parsers, the runtime, the engine and policy parser, the
+ * control routes and dashboard), loaded on the first invocation. V8 parses a whole file at require, evaluated or not, so the half used
  * only from the first invocation on costs the cold start nothing. esbuild's code splitting would
  * do this with ES module output only; both files here are CommonJS, and the lazy one receives the
  * entry's modules instead of carrying copies (entryRefs).

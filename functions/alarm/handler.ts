@@ -6,13 +6,20 @@ import { eventErrors, httpErrors } from '../../shared/http/http-errors';
 import { byEventShape, injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
-import { receiveAlarmEvents, receiveAlarmRequest } from './receive';
 
 /**
  * Alarm bodies: an Alertmanager group of MAX_ALARMS_PER_DELIVERY alerts with ordinary labels
  * fits (about 600 bytes an alert); anything larger is refused before it is parsed.
  */
 export const ALARM_BODY_LIMIT = 4 * 1024 * 1024;
+
+/**
+ * What turns alarms into signals (the Alertmanager, CMS and EventBridge parsers and their zod
+ * schemas, the detection rules) is loaded with the first alarm rather than when FC loads the
+ * entry: the cold `require` evaluates no zod.
+ */
+let receive: Promise<typeof import('./receive')> | null = null;
+const loadReceive = () => (receive ??= import('./receive'));
 
 /** Alarm webhooks (HTTP trigger): CMS callbacks and Alertmanager, authenticated by the URL token. */
 export function makeHttpHandler(getRuntime: RuntimeFactory) {
@@ -22,7 +29,7 @@ export function makeHttpHandler(getRuntime: RuntimeFactory) {
     .use(injectRuntime(getRuntime))
     .use(fcHttpEvent({ maxBodyBytes: ALARM_BODY_LIMIT }))
     .use(alarmTokenAuth())
-    .handler(async (event: unknown, context: FcContext) => jsonReply(200, await receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
+    .handler(async (event: unknown, context: FcContext) => jsonReply(200, await (await loadReceive()).receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
 }
 
 /** CMS alarm events from the EventBridge trigger; failures other than bad input are rethrown for FC to retry. */
@@ -32,7 +39,7 @@ export function makeEventHandler(getRuntime: RuntimeFactory) {
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
     .use(fcEventBridge({ maxBytes: ALARM_BODY_LIMIT }))
-    .handler((event: unknown, context: FcContext) => receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
+    .handler(async (event: unknown, context: FcContext) => (await loadReceive()).receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
 }
 
 /** fc3 triggers cannot name their own entry point, so the one handler routes by event shape. */

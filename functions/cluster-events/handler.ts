@@ -1,11 +1,9 @@
 import middy from '@middy/core';
-import { ingestAlarms } from '../../shared/http/alarm-intake';
 import { fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
-import { parseAckDelivery } from '../../shared/signals/ack-eventbridge';
 
 /**
  * ACK cluster events (kube-eventer's Kubernetes Events: NodeNotReady, FailedCreate, Unhealthy,
@@ -19,12 +17,12 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
     .use(fcEventBridge())
-    .handler(async (event: unknown, context: FcContext) => {
-      const { alarms, ignored } = parseAckDelivery((event as EventBridgeDelivery).payload);
-      const intake = await ingestAlarms(runtimeOf(context), alarms, 'ack');
-      return ignored.length ? { ...intake, ignored } : intake;
-    });
+    .handler(async (event: unknown, context: FcContext) => (await loadReceive()).receiveAckDelivery(event as EventBridgeDelivery, runtimeOf(context)));
 }
+
+/** The parser (zod schemas) and the detection rules are loaded with the first event, not at `require`. */
+let receive: Promise<typeof import('./receive')> | null = null;
+const loadReceive = () => (receive ??= import('./receive'));
 
 async function defaultRuntime(context: FcContext): Promise<Runtime> {
   const runtime = await import('../../shared/runtime/index');

@@ -4,7 +4,7 @@ import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
-import { executePlan, executorPayload, type ExecutorPayload } from './schema';
+import type { ExecutorPayload } from './schema';
 
 /**
  * Runs the waiting steps of a committed plan. Its only way in is an invocation with the event
@@ -13,13 +13,17 @@ import { executePlan, executorPayload, type ExecutorPayload } from './schema';
  * retry the same event; that is safe because a plan runs by id under a lease and its journal
  * skips the steps already done.
  */
+/** The payload's zod schema and the plan runner are loaded with the first event, not at `require`. */
+let work: Promise<typeof import('./schema')> | null = null;
+const loadWork = () => (work ??= import('./schema'));
+
 export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(requestLog({ functionName: 'executor', trigger: 'event' }))
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
-    .use(fcJsonEvent(executorPayload))
-    .handler((event: unknown, context: FcContext) => executePlan(event as ExecutorPayload, runtimeOf(context)));
+    .use(fcJsonEvent(async () => (await loadWork()).executorPayload))
+    .handler(async (event: unknown, context: FcContext) => (await loadWork()).executePlan(event as ExecutorPayload, runtimeOf(context)));
 }
 
 async function defaultRuntime(context: FcContext): Promise<Runtime> {

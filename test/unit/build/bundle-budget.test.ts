@@ -31,8 +31,8 @@ test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
 });
 
 /**
- * Cold require: the entry evaluates only what answering a request needs at once (the middleware,
- * the event and alarm shapes). The policy parser (yaml, the policy schema, croner's windows), the
+ * Cold require: the entry evaluates only the handler and its middleware (the envelope and event
+ * schemas, the alarm parsers and zod load with the first invocation: see the zod test below). The policy parser (yaml, the policy schema, croner's windows), the
  * engine and the runtime are evaluated on the first invocation: the formatting of zod issues the
  * envelopes need lives apart from the policy parser for that reason.
  */
@@ -72,16 +72,27 @@ test('loading an entry loads no SDK, a first invocation that fails on configurat
 });
 
 /**
- * The control function checks its HTTP envelope with zod on the first request, not at `require`:
- * zod's classic API is most of what a cold `require` used to evaluate (about 100 ms of CPU here
- * for a bundle of zod alone against 5 ms for an empty file).
+ * No function's entry evaluates zod at `require`: zod's classic API is most of what a cold
+ * `require` used to evaluate (about 100 ms of CPU here for a bundle of zod alone against 5 ms for
+ * an empty file). Control checks its HTTP envelope on the first request; the event functions
+ * check their envelopes (CloudEvents, the timer firing, the executor's payload) and parse their
+ * alarms on the first event. Read from the build's module graph and from the entry file itself
+ * (zod's class names survive minification: keepNames).
  */
-test('requiring the control entry evaluates no zod; its entry is a small file and the rest is in lazy.js', () => {
-  const control = built.find((b) => b.function === 'control');
-  expect(control?.atRequire.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
-  expect(control?.atRequire).not.toContain('shared/http/fc-envelope-schemas.ts');
-  expect(control?.bytes).toBeLessThan(64 * 1024);
-  expect(control?.lazyInputs).toEqual(expect.arrayContaining(['functions/control/routes.ts', 'shared/http/fc-http-request.ts', 'shared/runtime/index.ts']));
+test('requiring any entry evaluates no zod nor an envelope schema; each entry is a small file and the rest is in lazy.js', () => {
+  const zodAtRequire = /node_modules\/zod\/|shared\/http\/(fc-envelope-schemas|fc-event-parse|fc-http-request)\.ts$|shared\/signals\/(alertmanager|cms-webhook|cms-eventbridge|ack-eventbridge|cloudevent|cms-fields)\.ts$|functions\/[^/]+\/schema\.ts$/;
+  for (const b of built) {
+    expect({ fn: b.function, zod: b.atRequire.filter((f) => zodAtRequire.test(f)) }).toEqual({ fn: b.function, zod: [] });
+    const entry = readFileSync(path.join(out, 'dist', b.function, 'index.js'), 'utf8');
+    const lazy = readFileSync(path.join(out, 'dist', b.function, 'lazy.js'), 'utf8');
+    expect({ fn: b.function, entryZod: entry.includes('"ZodObject"'), lazyZod: lazy.includes('"ZodObject"'), small: b.bytes < 64 * 1024 }).toEqual({ fn: b.function, entryZod: false, lazyZod: true, small: true });
+  }
+  const lazyOf = (fn: string) => built.find((b) => b.function === fn)?.lazyInputs;
+  expect(lazyOf('control')).toEqual(expect.arrayContaining(['functions/control/routes.ts', 'shared/http/fc-http-request.ts', 'shared/runtime/index.ts']));
+  expect(lazyOf('alarm')).toEqual(expect.arrayContaining(['functions/alarm/receive.ts', 'shared/http/fc-http-request.ts', 'shared/http/fc-event-parse.ts', 'shared/runtime/index.ts']));
+  expect(lazyOf('cluster-events')).toEqual(expect.arrayContaining(['functions/cluster-events/receive.ts', 'shared/http/fc-event-parse.ts']));
+  expect(lazyOf('scheduler')).toEqual(expect.arrayContaining(['functions/scheduler/tick.ts', 'functions/scheduler/schema.ts', 'shared/http/fc-event-parse.ts']));
+  expect(lazyOf('executor')).toEqual(expect.arrayContaining(['functions/executor/schema.ts', 'shared/http/fc-event-parse.ts']));
 });
 
 /**
@@ -110,4 +121,27 @@ test('a bad HTTP envelope, checked by code in lazy.js, is the entry\'s Validatio
   const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as { statusCode?: number; body?: string };
   expect(reply.statusCode).toBe(400);
   expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ error: { code: 'INPUT.INVALID', message: '(event).rawPath: must start with /' } });
+});
+
+/**
+ * The event functions' envelopes are checked by code in lazy.js now: a bad event must still be
+ * the entry's ValidationError, answered (not thrown for FC to retry forever) naming the field.
+ */
+test('a bad event to each event function, checked in lazy.js, is answered as rejected naming the field', () => {
+  const cases: Array<{ fn: string; event: unknown; problems: string[] }> = [
+    { fn: 'alarm', event: [{ specversion: '1.0', id: 'e-1', type: 'cms:Alarm' }], problems: ['[0].source: Invalid input: expected string, received undefined'] },
+    { fn: 'cluster-events', event: { specversion: '1.0', source: 'acs.cs', type: 't' }, problems: ['id: Invalid input: expected string, received undefined'] },
+    { fn: 'scheduler', event: { triggerTime: '2026-01-01T00:00:00Z', triggerName: 'tick', payload: '{"task":"tock"}' }, problems: ['payload.task: must be "tick"'] },
+    { fn: 'executor', event: { planId: 'not a plan id' }, problems: ['(payload).planId: must be a plan id'] },
+  ];
+  for (const c of cases) {
+    const script = `
+      const { makeHandler } = require('./index.js');
+      const handler = makeHandler(async () => ({}));
+      handler(Buffer.from(${JSON.stringify(JSON.stringify(c.event))}), { requestId: 'bad-event' })
+        .then((r) => process.stdout.write('REPLY ' + JSON.stringify(r) + '\\n'), (e) => process.stdout.write('THROWN ' + String(e && e.name) + '\\n'));`;
+    const run = execFileSync(process.execPath, ['-e', script], { cwd: path.join(out, 'dist', c.fn), env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as unknown;
+    expect({ fn: c.fn, reply }).toEqual({ fn: c.fn, reply: { accepted: false, error: { code: 'INPUT.INVALID', message: c.problems.join('; '), problems: c.problems } } });
+  }
 });
