@@ -59,7 +59,7 @@ if (rendering) {
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {
-    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
   }
   process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
 } else {
