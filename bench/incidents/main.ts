@@ -54,7 +54,7 @@ if (args.includes('--merge')) {
 const rendering = args.includes('--render') || args.includes('--merge');
 if (rendering) {
   const allIncidents = incidents(FULL_TIMING);
-  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's (every strategy but regionshift-scoped, before the lab had latency rules); reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
+  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's; reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
   writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS, notes });
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {

@@ -194,7 +194,11 @@ export function dnsStrategyOf(opts: DnsOptions): Strategy {
   return {
     id: opts.id,
     title: opts.title,
-    labOptions: {},
+    // Independent regions run the ASM docs' outlier rule, which ejects nothing from 2-pod
+    // services: with no other region to fail over to, the tuned rule (maxEjectionPercent 100) can
+    // only eject a region's last endpoints, turning a partial fault into a whole one and keeping
+    // them out long after it clears (each ejection longer, up to 300 s).
+    labOptions: opts.independent ? { outlierDetection: ASM_DOCS_OUTLIER } : {},
     attach: ({ lab, offset, detected }) => {
       if (opts.independent) keepRegionsLocal(lab);
       const gws = lab.topology.gateways;
