@@ -203,7 +203,9 @@ export function dnsStrategyOf(opts: DnsOptions): Strategy {
       if (opts.independent) keepRegionsLocal(lab);
       const gws = lab.topology.gateways;
       const healthy = new Map(gws.map((g) => [g.region, true]));
-      const moved = new Map(gws.map((g) => [g.name, 0])); // share of the gateway's clients on the other region's answer
+      // Seconds of TTL expiry (0…TTL) the gateway's clients have spent moving to the other region's
+      // answer: their share is steps / TTL, in whole steps so that a full move is exactly 1.
+      const moved = new Map(gws.map((g) => [g.name, 0]));
       const carry = new Map(gws.map((g) => [g.name, 0]));
       let changes = 0;
       const CHECK_PHASE_MS = 20_000;
@@ -229,13 +231,15 @@ export function dnsStrategyOf(opts: DnsOptions): Strategy {
           }
           for (const g of gws) {
             const otherOk = gws.some((o) => o.region !== g.region && healthy.get(o.region));
-            const target = !healthy.get(g.region) && otherOk ? 1 : 0;
+            const target = !healthy.get(g.region) && otherOk ? DNS_TTL_S : 0;
             const cur = moved.get(g.name) ?? 0;
-            moved.set(g.name, target > cur ? Math.min(1, cur + 1 / DNS_TTL_S) : Math.max(0, cur - 1 / DNS_TTL_S));
+            // Toward the target one step a second, and still once there (the earlier `else`
+            // stepped back from a full move every other second, leaving clients on a dead region).
+            moved.set(g.name, target > cur ? cur + 1 : target < cur ? cur - 1 : cur);
           }
         },
         entries: (gateway, count) => {
-          const share = moved.get(gateway) ?? 0;
+          const share = (moved.get(gateway) ?? 0) / DNS_TTL_S;
           const other = gws.find((g) => g.name !== gateway) as (typeof gws)[number];
           const due = (carry.get(gateway) ?? 0) + share * count;
           const n = Math.min(count, Math.floor(due + 1e-9));

@@ -51,7 +51,7 @@ describe('incident figures', () => {
     const row = table.split('\n').find((l) => l.startsWith('| partial-5xx | regionshift |')) as string;
     expect(row).toBeDefined();
     // 34 s after the fault: over the absolute 31.5 s, within 35 s + 1.5 s of the detection.
-    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'partial-5xx', 'regionshift', '35 s', '34 s', '-1 s', '**no**', 'yes', '']);
+    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'partial-5xx', 'regionshift', '35 s', '34 s', 'before it (1 s)', '**no**', 'yes', '']);
     // An incident regionshift failed nothing in has nothing to mitigate: no row.
     expect(table).not.toMatch(/\| hard-down \|/);
     // Nothing detected: the relative form cannot hold.

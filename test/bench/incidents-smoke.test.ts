@@ -54,14 +54,16 @@ describe('incident benchmark (quick subset)', () => {
     expect(overMesh.crossHopsPerRequest).toBeGreaterThan(0);
     expect(overMesh.failed).toBeLessThan(200);
     // An HTTP check on the same independent regions fails at the first reconcile after the fault
-    // (15 s), and clients move as their cached answers expire (TTL 30 s); some fail again on the
-    // way back, on endpoints the failing checks kept ejected.
+    // (15 s), and clients move as their cached answers expire (TTL 30 s).
     const http = await runIncident(incident, strategy('dns-http'));
     expect(http.errors).toEqual([]);
     expect(http.detectS).toBe(15);
     expect(http.meshChanges).toBeGreaterThanOrEqual(1);
     expect(http.failed).toBeGreaterThan(20 * 15);
-    expect(http.failed).toBeLessThan(20 * 60);
+    expect(http.failed).toBeLessThan(20 * (15 + 30));
+    // Once every cached answer has expired, no client is left on the dead region.
+    const allMoved = incident.faultStart / 1000 + 15 + 30;
+    expect(http.samples.slice(allMoved, (incident.faultEnd as number) / 1000).reduce((n, s) => n + s.failed, 0)).toBe(0);
     expect(http.crossHopsPerRequest).toBeGreaterThan(0); // the redirected clients' entry hop
   }, 240_000);
 
