@@ -54,12 +54,12 @@ if (args.includes('--merge')) {
 const rendering = args.includes('--render') || args.includes('--merge');
 if (rendering) {
   const allIncidents = incidents(FULL_TIMING);
-  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's (every strategy but regionshift-scoped, before the lab had latency rules); reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
+  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's; reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
   writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS, notes });
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {
-    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
+    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
   }
   process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
 } else {

@@ -5,6 +5,7 @@ import { startLab, type Lab } from '../../lab/world';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
+import type { AlarmDelivery } from '../../lab/dataplane/alarm-delivery';
 import { VirtualClock } from './virtual-clock';
 import { REGION, type Incident, type IncidentContext } from './incidents';
 import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
@@ -43,6 +44,13 @@ export interface RunResult {
   requests: number;
   overSlo: number;
   crossHopsPerRequest: number;
+  /**
+   * s from the fault's start to the first detection the strategy could act on: for regionshift
+   * the first alarm sent to its alarm function, for the on-call the first alarm paging them, for
+   * DNS the first failing health check, for the zero-endpoint rule the first region seen with no
+   * ready pod (null: nothing detected, or a strategy with no detector).
+   */
+  detectS: number | null;
   /** s from the fault's start to the first 60-s window under 1% errors (null: never). */
   mitigateS: number | null;
   /** s from the fault's end until routing is back to normal for good (null: not within the run). */
@@ -115,6 +123,19 @@ class Driver {
   }
 }
 
+/**
+ * When the first alarm notification (CMS callback or ACK event) reached the functions, at or after
+ * `from` (ms, virtual clock): read off the evaluator's delivery records, which the lab keeps on its
+ * AlarmDelivery without exposing them. Only reads. An alarm whose rule sends nothing (a
+ * ready-replicas rule on a Deployment scaled to zero has no pod to report on) is not counted.
+ */
+export function firstDeliveredAlert(lab: Lab, from: number): number | null {
+  const delivery = (lab.alarms as unknown as { opts?: { delivery?: AlarmDelivery } }).opts?.delivery;
+  if (!delivery || typeof delivery.records !== 'function') throw new Error('the lab\'s alarm evaluator carries no AlarmDelivery: the time to detect cannot be read');
+  const ats = delivery.records().filter((r) => r.state === 'ALERT' && r.delivered && r.at >= from).map((r) => r.at);
+  return ats.length === 0 ? null : Math.min(...ats);
+}
+
 function drSignature(lab: Lab): Map<string, string> {
   return new Map(lab.controlPlane.store.list(MESH_SCOPE, DESTINATION_RULES).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.resourceVersion]));
 }
@@ -149,11 +170,17 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   const driver = new Driver(clock, lab, incident.start);
   let offset = 0;
   let falseAlarmFiring = false;
+  let detectedAt: number | null = null;
+  let falseAlarmDeliveredAt: number | null = null;
+  const detected = () => {
+    if (detectedAt === null && offset >= incident.faultStart) detectedAt = offset;
+  };
   const ctx: StrategyContext = {
     lab, clock,
     track: (p) => driver.track(p),
     offset: () => offset,
     firingRegions: () => [...new Set([...firingFromRules(lab), ...(falseAlarmFiring ? [REGION] : [])])],
+    detected,
   };
   const sd = strategy.attach(ctx);
   if (!sd.deliversAlarms) lab.alarms.setTargets({ cmsCallbackUrl: null, ackEventsUrl: null });
@@ -168,9 +195,11 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
         metricName: 'productpage_5xx_ratio', expression: '$Average>20', instanceName: `productpage (${REGION})`,
         dimensions: { service: 'productpage' }, userId: lab.topology.account, at: clock.now(),
       });
+      const sentAt = offset;
       const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, REGION), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`false alarm ${state}: HTTP ${res.status}`);
+      if (state === 'ALERT' && sd.detects === 'delivered') falseAlarmDeliveredAt ??= sentAt;
     },
   };
   const samples: SecondSample[] = [];
@@ -225,6 +254,8 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       }
       for (const p of lab.topology.probes) lab.dataPlane.probe(p.service, p.region, Math.max(1, Math.round(p.rps)));
       lab.alarms.evaluate();
+      // An alarm that fired in this step is sent (to the alarm function, or the pager) in it.
+      if (sd.detects === 'alarms' && ctx.firingRegions().length > 0) detected();
       if (sd.ticks && offset > 0 && offset % TICK_MS === 0) driver.track(lab.tick());
       await driver.settle(t + STEP_MS - 1);
       const now = drSignature(lab);
@@ -234,15 +265,21 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       samples.push(sample);
     }
     await driver.settle(incident.start + incident.runMs);
+    if (sd.detects === 'delivered') {
+      const delivered = firstDeliveredAlert(lab, incident.start + incident.faultStart);
+      const candidates = [delivered === null ? null : delivered - incident.start, falseAlarmDeliveredAt].filter((x): x is number => x !== null);
+      detectedAt = candidates.length === 0 ? null : Math.min(...candidates);
+    }
   } finally {
     await lab.stop().catch((err: unknown) => driver.errors.push(`stop: ${(err as Error).message}`));
     rmSync(dir, { recursive: true, force: true });
   }
   const asmChanges = lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length - asmChangesAtStart;
-  return summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors);
+  const detectS = detectedAt === null ? null : (detectedAt - incident.faultStart) / 1000;
+  return summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors, detectS);
 }
 
-export function summarize(incident: Incident, strategy: string, samples: SecondSample[], meshChanges: number, peakExtraReplicas: number, errors: string[]): RunResult {
+export function summarize(incident: Incident, strategy: string, samples: SecondSample[], meshChanges: number, peakExtraReplicas: number, errors: string[], detectS: number | null = null): RunResult {
   const sum = (f: (s: SecondSample) => number, from = 0, to = samples.length) => samples.slice(from, to).reduce((n, s) => n + f(s), 0);
   const startIdx = incident.faultStart / STEP_MS;
   const base = samples.slice(0, startIdx);
@@ -269,6 +306,6 @@ export function summarize(incident: Incident, strategy: string, samples: SecondS
     incident: incident.id, strategy, samples,
     failed: sum((s) => s.failed), requests, overSlo: sum((s) => s.overSlo),
     crossHopsPerRequest: requests === 0 ? 0 : sum((s) => s.crossHops) / requests,
-    mitigateS, restoreS, meshChanges, peakExtraReplicas, baselineLocalShare, errors,
+    detectS, mitigateS, restoreS, meshChanges, peakExtraReplicas, baselineLocalShare, errors,
   };
 }

@@ -25,6 +25,8 @@ export interface StrategyContext {
   offset(): number;
   /** Is any alarm firing now (the lab's CMS rules, or the incident's false alarm), and for which regions. */
   firingRegions(): string[];
+  /** The strategy's own detector flagged a fault now (DNS health check, zero-endpoint rule): the run keeps the first time after the fault started. */
+  detected(): void;
 }
 
 /** Where one second's requests of a gateway's clients enter. */
@@ -46,6 +48,12 @@ export interface StrategyDriver {
   deliversAlarms?: boolean;
   /** DNS answer changes (not mesh changes, but routing changes all the same). */
   routingChanges?(): number;
+  /**
+   * What it detects faults by, for the time to detect: 'alarms' — any of the lab's alarm rules
+   * firing (the on-call's pager); 'delivered' — the first alarm notification delivered to the
+   * functions (regionshift); 'own' — it calls `detected()` itself; absent — nothing detects (static).
+   */
+  detects?: 'alarms' | 'delivered' | 'own';
 }
 
 export interface Strategy {
@@ -95,7 +103,7 @@ export const zeroEndpointStrategy: Strategy = {
   id: 'zero-endpoint',
   title: 'zero-endpoint rule (linkerd-failover)',
   labOptions: {},
-  attach: ({ lab }) => {
+  attach: ({ lab, detected }) => {
     const regions = lab.topology.regions;
     const moved = new Map<string, string>(); // service → region moved out of
     const inRegion = (d: { cluster: string }, region: { clusters: Array<{ name: string }> }) => region.clusters.some((c) => c.name === d.cluster);
@@ -117,12 +125,14 @@ export const zeroEndpointStrategy: Strategy = {
       });
     };
     return {
+      detects: 'own',
       onSecond: () => {
         for (const s of lab.topology.services) {
           for (const r of regions) {
             if (!hasDeployments(s.name, r)) continue;
             const ready = readyIn(s.name, r);
             if (ready === 0 && !moved.has(s.name)) {
+              detected();
               moved.set(s.name, r.name);
               setRule(s.name, r.name);
             } else if (ready > 0 && moved.get(s.name) === r.name) {
@@ -137,58 +147,119 @@ export const zeroEndpointStrategy: Strategy = {
 };
 
 /**
- * k8gb-style DNS failover: a health check every 30 s per region (3 requests through the region's
- * gateway; healthy when at least 2 answer), the answer for a region's clients is that region
- * when healthy, else the other one. Clients keep a cached answer until its TTL (30 s) expires,
- * their expiries spread evenly: after a change, 1/30 of them pick up the new answer each second.
+ * DNS failover, k8gb-style (https://www.k8gb.io; sources in docs/benchmarks/incidents.md): a
+ * reconcile every 30 s (k8gb's `reconcileRequeueSeconds` default) decides which regions are in the
+ * answer; the answer for a region's clients is that region while it is healthy, else the other one
+ * (k8gb's `geoip`/`failover` strategies: the closest or primary cluster until it has no healthy
+ * pods). Clients keep a cached answer until its TTL (k8gb's `dnsTtlSeconds` default, 30 s)
+ * expires, their expiries spread evenly: after a change, 1/30 of them pick up the new answer each
+ * second. A client sent to the other region enters through that region's ingress.
+ *
+ * What the health check reads, and what runs under each region's ingress, are the options:
+ * - `health: 'endpoints'` is k8gb's own check: a region is healthy while the Service behind its
+ *   Ingress (the gateway's entry service) has at least one ready endpoint. Pods that stay ready
+ *   while answering 5xx keep their region in the answer.
+ * - `health: 'http'` is a GSLB that probes over HTTP (3 requests through the region's gateway,
+ *   healthy when at least 2 answer), as most DNS load balancers other than k8gb do.
+ * - `independent: true` is how DNS-based GSLB is run: independent clusters, each region's ingress
+ *   and sidecars reaching only that region's endpoints (a DestinationRule per service whose
+ *   locality `distribute` keeps every region's callers in their own region, which Istio renders by
+ *   dropping the other region's endpoints). `false` runs DNS on top of the cross-region mesh with
+ *   the lab's tuned outlier rule, where Envoy's own locality failover acts first.
  */
-export const dnsStrategy: Strategy = {
-  id: 'dns',
-  title: 'DNS failover (k8gb-style, check 30 s, TTL 30 s)',
-  labOptions: {},
-  attach: ({ lab, offset }) => {
-    const gws = lab.topology.gateways;
-    const healthy = new Map(gws.map((g) => [g.region, true]));
-    const moved = new Map(gws.map((g) => [g.name, 0])); // share of the gateway's clients on the other region's answer
-    const carry = new Map(gws.map((g) => [g.name, 0]));
-    let changes = 0;
-    const CHECK_MS = 30_000;
-    const CHECK_PHASE_MS = 20_000;
-    const TTL_S = 30;
-    return {
-      routingChanges: () => changes,
-      onSecond: () => {
-        // Checks at 20 s into each 30 s (offsets 20, 50, …): the first after a fault at 125 s comes
-        // 15 s later, the average delay of a check whose phase is unknown.
-        if (offset() % CHECK_MS === CHECK_PHASE_MS) {
-          for (const g of gws) {
-            const r = lab.dataPlane.send(g.name, 3);
-            const ok = r.ok >= 2;
-            if (ok !== healthy.get(g.region)) changes++;
-            healthy.set(g.region, ok);
+export interface DnsOptions {
+  id: string;
+  title: string;
+  health: 'endpoints' | 'http';
+  independent: boolean;
+}
+
+export const DNS_RECONCILE_MS = 30_000;
+export const DNS_TTL_S = 30;
+
+/** Every service's DestinationRule keeps each region's callers in that region (independent clusters). */
+export function keepRegionsLocal(lab: Lab): void {
+  const distribute = lab.topology.regions.map((r) => ({ from: `${r.name}/*`, to: { [`${r.name}/*`]: 100 } }));
+  for (const s of lab.topology.services) {
+    lab.controlPlane.store.update(MESH_SCOPE, DESTINATION_RULES, 'default', s.name, (cur) => {
+      const spec = { ...(cur.spec as Record<string, unknown>) };
+      const tp = { ...((spec.trafficPolicy as Record<string, unknown> | undefined) ?? {}) };
+      tp.loadBalancer = { localityLbSetting: { enabled: true, distribute } };
+      return { ...cur, spec: { ...spec, trafficPolicy: tp } };
+    });
+  }
+}
+
+export function dnsStrategyOf(opts: DnsOptions): Strategy {
+  return {
+    id: opts.id,
+    title: opts.title,
+    // Independent regions run the ASM docs' outlier rule, which ejects nothing from 2-pod
+    // services: with no other region to fail over to, the tuned rule (maxEjectionPercent 100) can
+    // only eject a region's last endpoints, turning a partial fault into a whole one and keeping
+    // them out long after it clears (each ejection longer, up to 300 s).
+    labOptions: opts.independent ? { outlierDetection: ASM_DOCS_OUTLIER } : {},
+    attach: ({ lab, offset, detected }) => {
+      if (opts.independent) keepRegionsLocal(lab);
+      const gws = lab.topology.gateways;
+      const healthy = new Map(gws.map((g) => [g.region, true]));
+      // Seconds of TTL expiry (0…TTL) the gateway's clients have spent moving to the other region's
+      // answer: their share is steps / TTL, in whole steps so that a full move is exactly 1.
+      const moved = new Map(gws.map((g) => [g.name, 0]));
+      const carry = new Map(gws.map((g) => [g.name, 0]));
+      let changes = 0;
+      const CHECK_PHASE_MS = 20_000;
+      const inRegion = (cluster: string, region: string) => lab.topology.regions.some((r) => r.name === region && r.clusters.some((c) => c.name === cluster));
+      /** k8gb's check: ready endpoints of the Service behind the region's Ingress. */
+      const readyEndpoints = (g: (typeof gws)[number]) => lab.topology.deployments
+        .filter((d) => d.service === g.entry && inRegion(d.cluster, g.region))
+        .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
+      const check = (g: (typeof gws)[number]) => (opts.health === 'endpoints' ? readyEndpoints(g) > 0 : lab.dataPlane.send(g.name, 3).ok >= 2);
+      return {
+        detects: 'own',
+        routingChanges: () => changes,
+        onSecond: () => {
+          // Reconciles at 20 s into each 30 s (offsets 20, 50, …): the first after a fault at 125 s
+          // comes 15 s later, the average delay of a reconcile whose phase is unknown.
+          if (offset() % DNS_RECONCILE_MS === CHECK_PHASE_MS) {
+            for (const g of gws) {
+              const ok = check(g);
+              if (!ok) detected();
+              if (ok !== healthy.get(g.region)) changes++;
+              healthy.set(g.region, ok);
+            }
           }
-        }
-        for (const g of gws) {
-          const otherOk = gws.some((o) => o.region !== g.region && healthy.get(o.region));
-          const target = !healthy.get(g.region) && otherOk ? 1 : 0;
-          const cur = moved.get(g.name) ?? 0;
-          moved.set(g.name, target > cur ? Math.min(1, cur + 1 / TTL_S) : Math.max(0, cur - 1 / TTL_S));
-        }
-      },
-      entries: (gateway, count) => {
-        const share = moved.get(gateway) ?? 0;
-        const other = gws.find((g) => g.name !== gateway) as (typeof gws)[number];
-        const due = (carry.get(gateway) ?? 0) + share * count;
-        const n = Math.min(count, Math.floor(due + 1e-9));
-        carry.set(gateway, due - n);
-        return [
-          { gateway, count: count - n, redirected: false },
-          { gateway: other.name, count: n, redirected: true },
-        ].filter((e) => e.count > 0);
-      },
-    };
-  },
-};
+          for (const g of gws) {
+            const otherOk = gws.some((o) => o.region !== g.region && healthy.get(o.region));
+            const target = !healthy.get(g.region) && otherOk ? DNS_TTL_S : 0;
+            const cur = moved.get(g.name) ?? 0;
+            // Toward the target one step a second, and still once there (the earlier `else`
+            // stepped back from a full move every other second, leaving clients on a dead region).
+            moved.set(g.name, target > cur ? cur + 1 : target < cur ? cur - 1 : cur);
+          }
+        },
+        entries: (gateway, count) => {
+          const share = (moved.get(gateway) ?? 0) / DNS_TTL_S;
+          const other = gws.find((g) => g.name !== gateway) as (typeof gws)[number];
+          const due = (carry.get(gateway) ?? 0) + share * count;
+          const n = Math.min(count, Math.floor(due + 1e-9));
+          carry.set(gateway, due - n);
+          return [
+            { gateway, count: count - n, redirected: false },
+            { gateway: other.name, count: n, redirected: true },
+          ].filter((e) => e.count > 0);
+        },
+      };
+    },
+  };
+}
+
+/** The issue's DNS failover: k8gb on independent regions, its own health check (ready endpoints behind the Ingress). */
+export const dnsStrategy = dnsStrategyOf({ id: 'dns', title: 'DNS failover, k8gb (independent regions; healthy = ready endpoints behind the Ingress; reconcile 30 s, TTL 30 s)', health: 'endpoints', independent: true });
+/** The same timing with an HTTP health check through each region's ingress: DNS GSLB at its best on a region answering 5xx. */
+export const dnsHttpStrategy = dnsStrategyOf({ id: 'dns-http', title: 'DNS failover, HTTP health check (independent regions; check 30 s, TTL 30 s)', health: 'http', independent: true });
+/** The earlier `dns` row: DNS with an HTTP check on top of the cross-region mesh and its tuned outlier rule (Envoy acts first). */
+export const dnsOverMeshStrategy = dnsStrategyOf({ id: 'dns-over-mesh', title: 'DNS failover over the cross-region mesh (HTTP check 30 s, TTL 30 s, tuned outlier rule)', health: 'http', independent: false });
 
 /** A person paged by the alarm: drains its region through the control API 5 min after it fires, clears 30 min after it clears. */
 export const onCallStrategy: Strategy = {
@@ -219,6 +290,7 @@ export const onCallStrategy: Strategy = {
       return json;
     };
     return {
+      detects: 'alarms',
       onSecond: () => {
         const now = clock.now();
         const firing = firingRegions();
@@ -259,7 +331,7 @@ export function regionshiftStrategy(id = 'regionshift', policy: Record<string, R
     id,
     title,
     labOptions: { policy, ...(policyFile ? { policyFile } : {}) },
-    attach: () => ({ onSecond: () => undefined, ticks: true, deliversAlarms: true }),
+    attach: () => ({ onSecond: () => undefined, ticks: true, deliversAlarms: true, detects: 'delivered' }),
   };
 }
 
@@ -303,10 +375,12 @@ export const STRATEGIES: Strategy[] = [
   staticTunedStrategy,
   zeroEndpointStrategy,
   dnsStrategy,
+  dnsHttpStrategy,
+  dnsOverMeshStrategy,
   onCallStrategy,
   regionshiftStrategy(),
   regionshiftStrategy('regionshift-quorum2', quorumPolicy(), 'regionshift, quorum 2 (examples/bookinfo.yaml, detection.quorum: 2, the CMS 5xx rule split into entry and backend)'),
   regionshiftStrategy('regionshift-scoped', scopedPolicy(), 'regionshift, service scopes (examples/bookinfo-scoped.yaml, plus the default example\'s cms-latency rule)', 'examples/bookinfo-scoped.yaml'),
 ];
 
-export const OTHERS = new Set(['static', 'static-tuned', 'zero-endpoint', 'dns', 'on-call']);
+export const OTHERS = new Set(['static', 'static-tuned', 'zero-endpoint', 'dns', 'dns-http', 'dns-over-mesh', 'on-call']);

@@ -1,6 +1,6 @@
 import { VirtualClock } from '../../bench/incidents/virtual-clock';
 import { summarize, type SecondSample } from '../../bench/incidents/run';
-import { ratio } from '../../bench/incidents/report';
+import { ratio, mitigateTable } from '../../bench/incidents/report';
 import type { Incident } from '../../bench/incidents/incidents';
 
 describe('VirtualClock', () => {
@@ -40,6 +40,23 @@ describe('incident figures', () => {
     // Never back to normal within the run: no restore figure.
     const stuck = summarize(incident(40_000), 'rs', samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)), 0, 0, []);
     expect(stuck.restoreS).toBeNull();
+  });
+
+  test('time to mitigate in both forms: absolute (31.5 s) and against the detection (+ one push)', () => {
+    // Every request fails from the fault (10 s) to 44 s: the first clean 60-s window starts 34 s in.
+    const base = summarize(incident(40_000), 'regionshift', Array.from({ length: 200 }, (_, t) => sample(t, t >= 10 && t < 44 ? 10 : 0)), 1, 0, [], 35);
+    expect(base.detectS).toBe(35);
+    expect(base.mitigateS).toBe(34);
+    const table = mitigateTable([{ ...base, incident: 'partial-5xx' }, { ...base, incident: 'hard-down', strategy: 'regionshift', failed: 0 }]);
+    const row = table.split('\n').find((l) => l.startsWith('| partial-5xx | regionshift |')) as string;
+    expect(row).toBeDefined();
+    // 34 s after the fault: over the absolute 31.5 s, within 35 s + 1.5 s of the detection.
+    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'partial-5xx', 'regionshift', '35 s', '34 s', 'before it (1 s)', '**no**', 'yes', '']);
+    // An incident regionshift failed nothing in has nothing to mitigate: no row.
+    expect(table).not.toMatch(/\| hard-down \|/);
+    // Nothing detected: the relative form cannot hold.
+    const blind = mitigateTable([{ ...base, incident: 'partial-5xx', detectS: null }]);
+    expect(blind).toMatch(/\*\*no\*\* \(nothing detected\)/);
   });
 
   test('ratio to the best other strategy', () => {

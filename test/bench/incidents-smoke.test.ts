@@ -30,6 +30,41 @@ describe('incident benchmark (quick subset)', () => {
     expect(a.meshChanges).toBeGreaterThanOrEqual(1);
     expect(a.crossHopsPerRequest).toBeGreaterThan(stat.crossHopsPerRequest);
     expect(a.failed * 10).toBeLessThan(stat.failed);
+    // Detected by the first CMS alarm delivered to the alarm function: the fault starts 5 s into a
+    // 10-s period, which stays under the 20 % threshold (5 healthy seconds, and Envoy ejects the
+    // dead endpoints within the first second), so three whole periods breach after it: 35 s.
+    expect(a.detectS).toBe(35);
+    expect(stat.detectS).toBeNull(); // static has no detector
+  }, 240_000);
+
+  test('DNS as k8gb runs it: independent regions (no request crosses regions but by DNS), health = ready endpoints behind the ingress', async () => {
+    const incident = byId('hard-down');
+    const k8gb = await runIncident(incident, strategy('dns'));
+    expect(k8gb.errors).toEqual([]);
+    // No cross-region mesh under it: not one hop served in the other region. On the mesh, Envoy's
+    // locality failover would have moved the dead region's calls across within the first second.
+    expect(k8gb.crossHopsPerRequest).toBe(0);
+    // The region's pods stay ready while answering 503, so k8gb's check keeps it in the answer:
+    // every request of its clients fails while the fault lasts, and nothing is detected.
+    expect(k8gb.meshChanges).toBe(0);
+    expect(k8gb.detectS).toBeNull();
+    expect(k8gb.failed).toBeGreaterThanOrEqual(20 * 120);
+    // The earlier row, DNS over the cross-region mesh: Envoy acts first, few failures.
+    const overMesh = await runIncident(incident, strategy('dns-over-mesh'));
+    expect(overMesh.crossHopsPerRequest).toBeGreaterThan(0);
+    expect(overMesh.failed).toBeLessThan(200);
+    // An HTTP check on the same independent regions fails at the first reconcile after the fault
+    // (15 s), and clients move as their cached answers expire (TTL 30 s).
+    const http = await runIncident(incident, strategy('dns-http'));
+    expect(http.errors).toEqual([]);
+    expect(http.detectS).toBe(15);
+    expect(http.meshChanges).toBeGreaterThanOrEqual(1);
+    expect(http.failed).toBeGreaterThan(20 * 15);
+    expect(http.failed).toBeLessThan(20 * (15 + 30));
+    // Once every cached answer has expired, no client is left on the dead region.
+    const allMoved = incident.faultStart / 1000 + 15 + 30;
+    expect(http.samples.slice(allMoved, (incident.faultEnd as number) / 1000).reduce((n, s) => n + s.failed, 0)).toBe(0);
+    expect(http.crossHopsPerRequest).toBeGreaterThan(0); // the redirected clients' entry hop
   }, 240_000);
 
   test('false alarm: zero mesh changes under the quorum policy; the default policy does act on it', async () => {
@@ -42,11 +77,12 @@ describe('incident benchmark (quick subset)', () => {
     expect(plain.meshChanges).toBeGreaterThanOrEqual(1);
   }, 240_000);
 
-  test('the baselines act as modelled: zero-endpoint moves reviews out at 0 ready and back; DNS moves clients on a failing check', async () => {
+  test('the baselines act as modelled: zero-endpoint moves reviews out at 0 ready and back; DNS over the mesh moves clients on a failing check', async () => {
     const zero = await runIncident(byId('scale-to-zero'), strategy('zero-endpoint'));
     expect(zero.errors).toEqual([]);
     expect(zero.meshChanges).toBe(2); // the DestinationRule written when reviews had no ready pod, and again when one was ready
-    const dns = await runIncident(byId('partial-5xx'), strategy('dns'));
+    expect(zero.detectS).toBe(0); // the controller reads ready replicas every second
+    const dns = await runIncident(byId('partial-5xx'), strategy('dns-over-mesh'));
     expect(dns.meshChanges).toBeGreaterThanOrEqual(1); // DNS answer changes
     // Clients sent to the other region enter there: the extra entry hop shows as cross-region hops.
     const stat = await runIncident(byId('partial-5xx'), strategy('static-tuned'));
