@@ -5,7 +5,6 @@ import { startLab, type Lab } from '../../lab/world';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
-import type { AlarmDelivery } from '../../lab/dataplane/alarm-delivery';
 import { VirtualClock } from './virtual-clock';
 import { REGION, type Incident, type IncidentContext } from './incidents';
 import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
@@ -125,14 +124,11 @@ class Driver {
 
 /**
  * When the first alarm notification (CMS callback or ACK event) reached the functions, at or after
- * `from` (ms, virtual clock): read off the evaluator's delivery records, which the lab keeps on its
- * AlarmDelivery without exposing them. Only reads. An alarm whose rule sends nothing (a
+ * `from` (ms, virtual clock), from the evaluator's delivery records. An alarm whose rule sends nothing (a
  * ready-replicas rule on a Deployment scaled to zero has no pod to report on) is not counted.
  */
 export function firstDeliveredAlert(lab: Lab, from: number): number | null {
-  const delivery = (lab.alarms as unknown as { opts?: { delivery?: AlarmDelivery } }).opts?.delivery;
-  if (!delivery || typeof delivery.records !== 'function') throw new Error('the lab\'s alarm evaluator carries no AlarmDelivery: the time to detect cannot be read');
-  const ats = delivery.records().filter((r) => r.state === 'ALERT' && r.delivered && r.at >= from).map((r) => r.at);
+  const ats = lab.alarms.deliveries().filter((r) => r.state === 'ALERT' && r.delivered && r.at >= from).map((r) => r.at);
   return ats.length === 0 ? null : Math.min(...ats);
 }
 

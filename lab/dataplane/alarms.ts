@@ -2,7 +2,7 @@ import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { AlarmRule, ErrorRatioRule, LatencyRule, ReadyReplicasRule, Topology } from '../topology/schema';
 import { ackPodEvent, cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from './alarm-payloads';
-import type { AlarmDelivery, DeliveryRequest } from './alarm-delivery';
+import type { AlarmDelivery, DeliveryRecord, DeliveryRequest } from './alarm-delivery';
 import type { RoutingConfigSource } from './config-source';
 import type { TrafficMetrics } from './metrics';
 import { PeriodicTask } from './periodic-task';
@@ -103,6 +103,11 @@ export class AlarmEvaluator {
 
   statuses(): AlarmRuleStatus[] {
     return this.states.map((s) => ({ ...s.status }));
+  }
+
+  /** What the delivery sent and when (the incident benchmark's time to detect reads it). */
+  deliveries(): DeliveryRecord[] {
+    return this.opts.delivery.records();
   }
 
   /** Evaluate every rule whose period has ended; deliveries go out in the background. */
