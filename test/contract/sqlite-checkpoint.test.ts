@@ -51,27 +51,11 @@ test("checkpoint: 'inline' keeps SQLite's automatic checkpoint and starts no wor
   }
 });
 
-test('a store never closed does not keep its process alive (the checkpoint worker is unref\'d)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'regionshift-ckpt-'));
-  try {
-    const script = join(dir, 'left-open.mts');
-    const store = pathToFileURL(resolve('shared/adapters/state-sqlite.ts')).href;
-    writeFileSync(script, `import { SqliteStateStore } from ${JSON.stringify(store)};
-const s = new SqliteStateStore(${JSON.stringify(join(dir, 'state.db'))});
-const until = Date.now() + 10000;
-while (!s.checkpointsInBackground && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-process.stdout.write(String(s.checkpointsInBackground));
-`);
-    const tsx = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
-    // Exits by itself once its script is done; before the fix it hung until killed here.
-    const out = execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8', timeout: 45_000 });
-    expect(out).toBe('true');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 60_000);
-
-test('the checkpoint worker finds the SQLite driver whatever the working directory', () => {
+/**
+ * Runs a script in a fresh node process, its working directory a temporary folder: it opens a store
+ * there, waits until the checkpoint worker runs and prints whether it does, then runs `after`.
+ */
+function runStoreScript(after: string, timeout?: number): string {
   const dir = mkdtempSync(join(tmpdir(), 'regionshift-ckpt-'));
   try {
     const script = join(dir, 'probe.mts');
@@ -81,12 +65,20 @@ const s = new SqliteStateStore(${JSON.stringify(join(dir, 'state.db'))});
 const until = Date.now() + 10000;
 while (!s.checkpointsInBackground && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 process.stdout.write(String(s.checkpointsInBackground));
-await s.close();
+${after}
 `);
     const tsx = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
-    const out = execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8' });
-    expect(out).toBe('true');
+    return execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8', ...(timeout !== undefined && { timeout }) });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a store never closed does not keep its process alive (the checkpoint worker is unref\'d)', () => {
+  // Exits by itself once its script is done; before the fix it hung until killed here.
+  expect(runStoreScript('', 45_000)).toBe('true');
+}, 60_000);
+
+test('the checkpoint worker finds the SQLite driver whatever the working directory', () => {
+  expect(runStoreScript('await s.close();')).toBe('true');
 });

@@ -1,8 +1,7 @@
 import { entryLines } from '../../cli/control-render';
-import { PolicyError } from '../../shared/core/errors';
 import { statusView } from '../../shared/engine/status';
 import type { EntryRead, EntryRoute, Input, TrafficMatrix } from '../../shared/core/types';
-import { Driver, HZ, M, S, SH, T0, fire, identity2, policy2 } from './core/fixtures';
+import { Driver, HZ, M, S, SH, T0, fire, identity2, policy2, policyProblems } from './core/fixtures';
 
 /**
  * Policy `scopes.entryFrom`: the entry services derived from the gateways' VirtualServices (read
@@ -28,15 +27,7 @@ const read = (...r: Array<[string, string]>): Input => ({ kind: 'tick', entry: {
 const failed = (error: string): Input => ({ kind: 'tick', entry: { ok: false, error } satisfies EntryRead });
 const bookinfo = read([PRODUCTPAGE, 'default/bookinfo']);
 
-const problems = (f: () => unknown): string[] => {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PolicyError) return e.problems;
-    throw e;
-  }
-  return [];
-};
+const problems = policyProblems;
 
 describe('scopes.entryFrom: validation', () => {
   test('entry and entryFrom are exclusive; one of them is required; each names its field', () => {

@@ -1,4 +1,5 @@
 import { decide } from '../../../shared/core/decide';
+import { PolicyError } from '../../../shared/core/errors';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import type { ControlCommand, Decision, Input, MeshConfig, MeshState, Plan, Severity, Signal, Step, TrafficMatrix } from '../../../shared/core/types';
 
@@ -198,3 +199,14 @@ export const cause = (key: string, source = 'cms', rule = 'cms-5xx') => `${key} 
 
 /** The alertmanager signal used for DEGRADED cases. */
 export const AM = { source: 'alertmanager', rule: 'am-errors' } as const;
+
+/** The problems a policy parse reports ([] when it parses). */
+export function policyProblems(f: () => unknown): string[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PolicyError) return e.problems;
+    throw e;
+  }
+  return [];
+}

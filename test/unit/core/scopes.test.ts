@@ -1,7 +1,6 @@
-import { PolicyError } from '../../../shared/core/errors';
 import { composeMatrices } from '../../../shared/core/scopes';
 import type { Input, Step, TrafficMatrix } from '../../../shared/core/types';
-import { CLUSTER, Driver, HZ, M, S, SH, T0, command, fire, identity2, policy2, signal, started, tick } from './fixtures';
+import { CLUSTER, Driver, HZ, M, S, SH, T0, command, fire, identity2, policy2, policyProblems, signal, started, tick } from './fixtures';
 
 const host = (s: string) => `${s}.default.svc.cluster.local`;
 const REVIEWS = host('reviews');
@@ -32,15 +31,7 @@ const svcResolve = (key: string, region: string, service: string, severity: 'dow
 const meshStep = (steps: Step[]) => steps.find((s): s is Extract<Step, { kind: 'mesh' }> => s.kind === 'mesh');
 
 describe('policy scopes: validation', () => {
-  const problems = (f: () => unknown): string[] => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof PolicyError) return e.problems;
-      throw e;
-    }
-    return [];
-  };
+  const problems = policyProblems;
 
   test('an entry, a rule, a schedule or a deployment naming an unscoped service is an error naming the field', () => {
     const got = problems(() =>
