@@ -66,6 +66,19 @@ setInterval(() => {
   })().catch((err: unknown) => process.stderr.write(`status: ${(err as Error).message}\n`));
 }, 3000);
 
-const shutdown = () => void lab.stop().then(() => process.exit(0));
+// Once: a second Ctrl-C while the lab stops must not stop (and close its store) twice. A stop that
+// fails says why and exits non-zero rather than leaving an unhandled rejection.
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  void lab.stop().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`lab stop: ${(err as Error).message}\n`);
+      process.exit(1);
+    },
+  );
+};
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

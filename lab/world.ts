@@ -254,12 +254,14 @@ function scaleToZeroListener(cp: LabControlPlane, topology: Topology, faults: Fa
  * handlers share one per process, built from process.env on the system clock). It reads
  * process.env, which startLab has set, when the first invocation builds the container.
  */
-function clockedHandlers(clock: Clock) {
+function clockedHandlers(clock: Clock, runtimes: Array<{ close(): Promise<void> }>) {
   return async (key: string, fn: HostedFunction): Promise<HandlerModule> => {
     // As the default loader: the function's s.yaml environment fills what is still unset.
     for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
     const { runtimeFactory } = await import('../shared/runtime/index');
     const getRuntime = runtimeFactory(process.env, { clock });
+    // Each function's container opens its own store: the lab's stop closes every one.
+    runtimes.push(getRuntime);
     const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime, o?: { clock?: Clock }) => unknown };
     return { handler: mod.makeHandler(getRuntime, { clock }) } as HandlerModule;
   };
@@ -306,12 +308,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     process.env[k] = v;
   };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
-  // The handlers' runtime is built once per process from process.env: forget one an earlier lab built.
-  resetDefaultRuntime();
+  // The handlers' runtime is built once per process from process.env: not one an earlier lab
+  // built. This lab's own is closed by its stop (its SQLite store and checkpoint worker).
+  const closeDefaultRuntime = resetDefaultRuntime();
+  const clockedRuntimes: Array<{ close(): Promise<void> }> = [];
   const host = await startFcHost({
     sYamlPath: 's.yaml', port: opts.port ?? 0, env, log,
     ...(opts.every ? { every: opts.every } : {}),
-    ...(opts.functionsOnClock ? { loadHandler: clockedHandlers(clock) } : {}),
+    ...(opts.functionsOnClock ? { loadHandler: clockedHandlers(clock, clockedRuntimes) } : {}),
   });
   // Hand-offs go to the executor as on FC: InvokeFunction (async) through the FC 3.0 SDK, here
   // served by the local host over loopback.
@@ -378,6 +382,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await delivery.idle();
       await host.idle();
       await host.stop();
+      // No invocation runs any more: close the stores the functions' runtimes opened, so no
+      // checkpoint worker outlives the lab and its state dir can be deleted or reused.
+      await Promise.all([closeDefaultRuntime(), ...clockedRuntimes.map((r) => r.close())]);
       await new Promise<void>((resolve) => labServer.close(() => resolve()));
       await controlPlane.stop();
       // Leave the process as it was: a later lab or host in this process builds its runtime from it.

@@ -1,10 +1,10 @@
 import { decide } from '../core/decide';
 import { boundedDetail, boundedText } from '../core/limits';
-import { StateConflictError } from '../core/errors';
+import { StateConflictError, SupersededError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
 import { matrixEquals } from '../core/matrix';
-import type { ControlCommand, Decision, EntryRead, EntryRoute, HealthStatus, Input, MeshConfig, Signal, TrafficMatrix } from '../core/types';
+import type { ControlCommand, Decision, EntryRead, EntryRoute, HealthStatus, Input, MeshConfig, MeshState, Signal, TrafficMatrix } from '../core/types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
@@ -270,10 +270,29 @@ export class Engine implements EngineApi {
       : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
     await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
+      // A newer decision committed while the repair waits on the mesh (or backs off) makes the
+      // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
+      // polling to updateTimeout, and nothing re-sends the older config over the newer one.
+      const repairing = state.applied;
+      const superseded = () => this.driftRepairSuperseded(repairing);
+      let made = 0;
+      const attempt = async () => {
+        if (made > 0) {
+          const why = await superseded();
+          if (why !== null) throw new SupersededError(why);
+        }
+        made++;
+        await meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) });
+      };
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
-        await withRetry(() => meshControl.apply(expected, { deadline, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), { clock: this.deps.clock, deadline, random: this.deps.random });
+        await withRetry(attempt, { clock: this.deps.clock, deadline, random: this.deps.random });
       } catch (err) {
+        if (err instanceof SupersededError) {
+          // Not a failure: the newer plan's own mesh step carries the mesh on (and confirms it).
+          this.deps.log({ msg: 'drift re-apply superseded', why: err.reason, repairing: repairing.at });
+          return 'reapply superseded';
+        }
         await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
         return 'reapply failed';
       }
@@ -286,6 +305,26 @@ export class Engine implements EngineApi {
     if (policy.drift === 'adopt' && !defaultLive && live.enabled && live.config) return this.adopt(live.config, what);
     await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
     return 'alerted';
+  }
+
+  /**
+   * Whether the applied config a drift repair re-sends is still the one wanted: null while it is,
+   * else why not. A decision committed since sets a newer `applied` (every mesh step's plan does,
+   * adopt too), and a newer confirmation means the mesh already carries a later decision. A state
+   * read that fails answers "still wanted": the repair carries on, bounded by its deadline.
+   */
+  private async driftRepairSuperseded(repairing: NonNullable<MeshState['applied']>): Promise<string | null> {
+    let state: MeshState | null;
+    try {
+      state = (await this.deps.store.load(this.mesh)).state;
+    } catch (err) {
+      this.deps.log({ msg: 'drift re-apply: could not check whether the config is still wanted', error: (err as Error).message });
+      return null;
+    }
+    if (!state) return null;
+    if (!state.applied || state.applied.at !== repairing.at || !matrixEquals(state.applied.matrix, repairing.matrix)) return 'a newer plan was decided';
+    if (state.meshConfirmed && state.meshConfirmed.decidedAt > repairing.at) return 'a newer plan was confirmed on the mesh';
+    return null;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { notifierFor } from '../adapters/notify';
+import { RegionshiftError } from '../core/errors';
 import { Engine } from '../engine/engine';
 import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
 import type { Policy } from '../core/policy';
@@ -51,6 +52,8 @@ interface Container {
   probes: () => Promise<ReadinessProbes>;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
+  /** Closes what the container opened itself (a store passed in by the caller stays the caller's). */
+  close: () => Promise<void>;
 }
 
 /** Without a function timeout on the context (a local run), nor REGIONSHIFT_BUDGET_MS: this long. */
@@ -94,6 +97,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const log = overrides.log ?? structuredLog(e.REGIONSHIFT_LOG_FILE);
   const clock = overrides.clock ?? systemClock;
   let store = overrides.store;
+  const ownStore = !store;
   let onInvocation = () => undefined as void;
   if (!store) {
     if (e.REGIONSHIFT_STATE === 'sqlite') {
@@ -129,18 +133,43 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     ...(context.region ? { functionRegion: context.region } : {}),
     ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
   })));
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation };
+  const opened = store;
+  // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
+  // store holds a file handle and its WAL checkpoint worker.
+  const close = async () => {
+    if (ownStore) await opened.close();
+  };
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, close };
 }
+
+/** An invocation reached a runtime after its `close()`: its store is closed, nothing can be served. */
+export class RuntimeClosedError extends RegionshiftError {
+  constructor() {
+    super('RUNTIME.CLOSED', 'this runtime was closed; no invocation can be served by it', { retryable: false });
+  }
+}
+
+/** A RuntimeFactory that can release what its container opened (the lab, when it stops). */
+export type ClosableRuntimeFactory = RuntimeFactory & {
+  /**
+   * Closes the container's store (the SQLite file and its checkpoint worker), once any cold start
+   * under way has finished. Call it when no invocation is running any more; later ones fail with
+   * `RuntimeClosedError`. An FC instance never calls it: the platform ends the process.
+   */
+  close(): Promise<void>;
+};
 
 /**
  * A RuntimeFactory for one FC instance: the container is built on the first invocation and kept;
  * every invocation then gets its own engine, bound to that invocation's credentials, request id
  * and deadline.
  */
-export function runtimeFactory(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): RuntimeFactory {
+export function runtimeFactory(env: Record<string, string | undefined>, overrides: RuntimeOverrides = {}): ClosableRuntimeFactory {
   const credentials = new InvocationCredentials(env);
   let container: Promise<Container> | null = null;
-  return async (context: FcContext) => {
+  let closing: Promise<void> | null = null;
+  const factory = async (context: FcContext): Promise<Runtime> => {
+    if (closing) throw new RuntimeClosedError();
     const clock = overrides.clock ?? systemClock;
     // Taken before a cold start: building the container spends the invocation's time too.
     const start = clock.now();
@@ -150,6 +179,8 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       throw err;
     });
     const c = await container;
+    // Closed while this cold start was under way: its store is closed (or about to be).
+    if (closing) throw new RuntimeClosedError();
     c.onInvocation();
     const deadline = invocationDeadline(start, context, c.env.REGIONSHIFT_BUDGET_MS);
     const engine = new Engine({
@@ -176,6 +207,19 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
     };
   };
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const built = container;
+      if (!built) return;
+      let c: Container;
+      try {
+        c = await built;
+      } catch {
+        return; // a cold start that failed opened nothing it kept
+      }
+      await c.close();
+    })());
+  return Object.assign(factory, { close });
 }
 
 /** One container, one invocation (tests and tools that build a runtime by hand). */
@@ -183,15 +227,23 @@ export async function buildRuntime(env: Record<string, string | undefined>, cont
   return runtimeFactory(env, overrides)(context);
 }
 
-let factory: RuntimeFactory | null = null;
+let factory: ClosableRuntimeFactory | null = null;
 
 /**
- * Forget this process's runtime, so the next invocation builds it from process.env again. An FC
- * instance never needs it; the lab does, when a second lab starts in the same process (another
- * policy, state file and twin endpoints) and must not be served by the first one's runtime.
+ * Replace this process's runtime with a fresh one, built from process.env at the next invocation.
+ * An FC instance never needs it; the lab does, when a second lab starts in the same process
+ * (another policy, state file and twin endpoints) and must not be served by the first one's
+ * runtime. Returns the close of the runtime it installed (the lab's stop awaits it): it closes
+ * that runtime's store and forgets it, unless another reset has replaced it meanwhile (then it
+ * closes only its own).
  */
-export function resetDefaultRuntime(): void {
-  factory = null;
+export function resetDefaultRuntime(): () => Promise<void> {
+  const own = runtimeFactory(process.env);
+  factory = own;
+  return async () => {
+    if (factory === own) factory = null;
+    await own.close();
+  };
 }
 
 /** The runtime of this FC instance, from process.env. */

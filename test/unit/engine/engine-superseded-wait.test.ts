@@ -9,7 +9,7 @@ import type { MeshConfig } from '../../../shared/core/types';
 import { UpstreamError } from '../../../shared/core/errors';
 import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
 import { LAB, startLab } from '../../contract/mesh-control-lab';
-import { bookinfoPolicy, HZ, SH, StateFile, World } from './harness';
+import { bookinfoPolicy, HeldClock, HZ, SH, StateFile, World } from './harness';
 
 /**
  * A plan's mesh step overtaken while it waits for ASM, with the real adapter over HTTP against
@@ -29,33 +29,6 @@ const UPDATE_TIMEOUT_MS = 60_000;
 /** The executor function's time (s.yaml timeout 600 s less its margin). */
 const EXECUTOR_BUDGET_MS = 590_000;
 const OVERRIDE: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
-
-/** The clock of A's adapter: once held, a sleep that ends parks until `open()`. */
-class HeldClock implements Clock {
-  private gate: Promise<void> | null = null;
-  private release: () => void = () => undefined;
-  private noteParked: () => void = () => undefined;
-  parked: Promise<void> = Promise.resolve();
-  constructor(private readonly inner: FakeClock) {}
-  now(): number {
-    return this.inner.now();
-  }
-  async sleep(ms: number): Promise<void> {
-    await this.inner.sleep(ms);
-    if (this.gate) {
-      this.noteParked();
-      await this.gate;
-    }
-  }
-  hold(): void {
-    this.gate = new Promise((r) => (this.release = r));
-    this.parked = new Promise((r) => (this.noteParked = r));
-  }
-  open(): void {
-    this.gate = null;
-    this.release();
-  }
-}
 
 let clock: FakeClock;
 let cp: LabControlPlane;

@@ -5,6 +5,7 @@ import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import type { Signal } from '../../../shared/core/types';
 import { Engine, type EngineDeps } from '../../../shared/engine/engine';
+import type { Clock } from '../../../shared/ports/clock';
 import type { StateStore } from '../../../shared/ports/state-store';
 import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
 
@@ -88,5 +89,32 @@ export class World {
 
   cleanup(): Promise<void> {
     return this.file.cleanup();
+  }
+}
+
+/** An adapter's clock that, once held, parks a sleep that ends until `open()` (a wait overtaken on purpose). */
+export class HeldClock implements Clock {
+  private gate: Promise<void> | null = null;
+  private release: () => void = () => undefined;
+  private noteParked: () => void = () => undefined;
+  parked: Promise<void> = Promise.resolve();
+  constructor(private readonly inner: FakeClock) {}
+  now(): number {
+    return this.inner.now();
+  }
+  async sleep(ms: number): Promise<void> {
+    await this.inner.sleep(ms);
+    if (this.gate) {
+      this.noteParked();
+      await this.gate;
+    }
+  }
+  hold(): void {
+    this.gate = new Promise((r) => (this.release = r));
+    this.parked = new Promise((r) => (this.noteParked = r));
+  }
+  open(): void {
+    this.gate = null;
+    this.release();
   }
 }
