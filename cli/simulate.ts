@@ -6,7 +6,9 @@ import { commandBody, signalBody } from '../shared/core/command-schema';
 import { decide } from '../shared/core/decide';
 import { RegionshiftError } from '../shared/core/errors';
 import { compactMatrix } from '../shared/core/matrix';
-import { entryRoutes, type VirtualServiceObject } from '../shared/adapters/mesh-virtualservices';
+// Types only: the derivation itself is loaded by runSimulate when a scenario needs it (it comes
+// with the Kubernetes client, which would add ~2 s to every other scenario and command).
+import type { entryRoutes as EntryRoutes, VirtualServiceObject } from '../shared/adapters/mesh-virtualservices';
 import { formatIssues, loadPolicyYaml, type Policy } from '../shared/core/policy';
 import { duration } from '../shared/core/policy-schema';
 import type { EntryRead, Input, MeshState, Step } from '../shared/core/types';
@@ -325,15 +327,25 @@ function entryOf(policy: Policy, state: MeshState): SimulationRecord['entry'] | 
  * own derivation (`entryRoutes`) from the scenario's objects, or the step's failure. Undefined
  * without `scopes.entryFrom`, or when the scenario gives no VirtualServices (nothing was read).
  */
-function entryReadOf(policy: Policy, given: { virtualServices?: VirtualServiceObject[]; error?: string } | null): EntryRead | undefined {
+function entryReadOf(policy: Policy, given: { virtualServices?: VirtualServiceObject[]; error?: string } | null, derive: typeof EntryRoutes | undefined): EntryRead | undefined {
   const gateways = policy.scopes?.entryFrom?.gateways;
   if (!gateways || !given) return undefined;
   if (given.error !== undefined) return { ok: false, error: given.error };
-  return { ok: true, routes: entryRoutes(given.virtualServices ?? [], gateways) };
+  if (!derive) throw new Error('simulate: this scenario gives VirtualServices; pass the runtime\'s derivation (entryRoutes of shared/adapters/mesh-virtualservices) as opts.entryRoutes');
+  return { ok: true, routes: derive(given.virtualServices ?? [], gateways) };
 }
 
-/** `decide` is the core's unless a test gives another (one that adds scopes to the core's decisions, say). */
-export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide } = {}): SimulationRecord[] {
+/** Whether a scenario has VirtualServices to derive from (with a policy that reads them). */
+export function needsEntryDerivation(policy: Policy, scenario: Scenario): boolean {
+  return Boolean(policy.scopes?.entryFrom) && (scenario.virtualServices !== undefined || scenario.steps.some((st) => st.entryRead?.virtualServices !== undefined));
+}
+
+/**
+ * `decide` is the core's unless a test gives another (one that adds scopes to the core's decisions,
+ * say). `entryRoutes` is the runtime's derivation of the gateways' routes, required when the
+ * scenario gives VirtualServices (`needsEntryDerivation`); the caller loads it.
+ */
+export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide; entryRoutes?: typeof EntryRoutes } = {}): SimulationRecord[] {
   const decideFn = opts.decide ?? decide;
   checkScopeHosts(policy, scenario);
   checkEntryKeys(policy, scenario);
@@ -348,7 +360,7 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string, op
     if (step?.entryRead) read = step.entryRead;
     if (!step || step.tick) {
       // As the scheduler's tick does: the read goes with ticks only (an alarm never waits on it).
-      const entry = entryReadOf(policy, read);
+      const entry = entryReadOf(policy, read, opts.entryRoutes);
       inputs.push({ input: entry ? { kind: 'tick', entry } : { kind: 'tick' }, shown: { tick: true } });
     }
     else if (step.signal) {
@@ -423,7 +435,8 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
   try {
     const policy = loadPolicyYaml(readFileSync(policyFile, 'utf8'), env);
     const scenario = loadScenario(readFileSync(scenarioFile, 'utf8'));
-    const records = simulate(policy, scenario, dirname(resolve(scenarioFile)));
+    const entryRoutes = needsEntryDerivation(policy, scenario) ? (await import('../shared/adapters/mesh-virtualservices')).entryRoutes : undefined;
+    const records = simulate(policy, scenario, dirname(resolve(scenarioFile)), { entryRoutes });
     const json = args.includes('--json');
     if (json) {
       for (const r of records) {

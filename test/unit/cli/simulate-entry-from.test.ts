@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { loadScenario, runSimulate, simulate, summarizeExpectations } from '../../../cli/simulate';
-import { loadPolicyYaml } from '../../../shared/core/policy';
+import { loadScenario, needsEntryDerivation, runSimulate, simulate as simulateWith, summarizeExpectations, type Scenario } from '../../../cli/simulate';
+import { entryRoutes } from '../../../shared/adapters/mesh-virtualservices';
+import { loadPolicyYaml, type Policy } from '../../../shared/core/policy';
 
 /**
  * `simulate` with policy scopes.entryFrom: the scenario gives the VirtualServices the tick's read
@@ -25,6 +26,8 @@ const policyText = (() => {
 })();
 const policy = loadPolicyYaml(policyText);
 const named = loadPolicyYaml(readFileSync('examples/bookinfo-scoped.yaml', 'utf8'));
+/** simulate with the runtime's derivation handed in, as the command does. */
+const simulate = (p: Policy, scenario: Scenario, dir: string) => simulateWith(p, scenario, dir, { entryRoutes });
 
 /** ASM's Bookinfo gateway VirtualService as Istio writes it (kubectl get -o yaml, trimmed of server fields). */
 const BOOKINFO_VS = `
@@ -136,6 +139,16 @@ steps:
     const unscoped = loadPolicyYaml(readFileSync('examples/bookinfo.yaml', 'utf8'));
     expect(() => simulate(unscoped, loadScenario(evening('', `
     expect: { entry: { services: [productpage] } }`)), '.')).toThrow(/^step at 2026-03-02T14:00:00.000Z: expect.entry: the policy scopes no services/);
+  });
+});
+
+describe('simulate: the derivation is handed in', () => {
+  test('needed only with an entryFrom policy and VirtualServices; without it such a scenario is refused, never run on no read', () => {
+    const withVs = loadScenario(evening(`virtualServices:${BOOKINFO_VS}`));
+    expect(needsEntryDerivation(policy, withVs)).toBe(true);
+    expect(needsEntryDerivation(policy, loadScenario(evening('')))).toBe(false);
+    expect(needsEntryDerivation(named, loadScenario(evening('')))).toBe(false);
+    expect(() => simulateWith(policy, withVs, '.')).toThrow(/pass the runtime's derivation/);
   });
 });
 
