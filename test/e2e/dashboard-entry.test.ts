@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { VIRTUAL_SERVICES } from '../../lab/k8s/resources';
 import type { StatusView } from '../../shared/engine/api';
@@ -85,6 +86,22 @@ describe('dashboard: entry services derived from the gateway\'s VirtualService',
     // The set itself is still shown as in use.
     expect(await text(page.locator('#entry .entry-set'))).toMatch(/^Entry services: productpage — derived from VirtualService default\/bookinfo/);
     await page.screenshot({ path: path.join(fixture.shots, 'dashboard-entry-problem.png'), fullPage: true });
+  }, 60_000);
+
+  test('no set ever derived (a state without one, as before the first usable read): the page says none is known and elective shifts are refused', async () => {
+    const store = new SqliteStateStore(path.join(fixture.dir, 'state.db'));
+    try {
+      const { state, version } = await store.load('bookinfo');
+      if (!state) throw new Error('the lab has no state');
+      const { entry: _kept, ...without } = state;
+      await store.commit('bookinfo', version, without, null, []);
+    } finally {
+      await store.close();
+    }
+    expect((await until(serverStatus, (s) => s.entry?.services.length === 0)).entry).toMatchObject({ services: [], since: null, problem: null });
+    const shown = await until(() => text(page.locator('#entry .entry-set')), (t) => t !== null && t.includes('none known'), 20_000);
+    expect(shown).toBe('Entry services: none known — scopes.entryFrom, gateway default/bookinfo-gateway: elective shifts are refused until one is derived');
+    expect(await page.getByRole('status', { name: 'Entry services problem' }).count()).toBe(0);
     expect(fixture.pageErrors).toEqual([]);
   }, 60_000);
 });
