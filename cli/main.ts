@@ -1,4 +1,3 @@
-import { runSimulate } from './simulate';
 
 /** The `regionshift` command. Each subcommand returns its exit code. */
 type Out = { log(s: string): void; error(s: string): void };
@@ -8,7 +7,7 @@ const control = () => import('./control-commands');
 
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate')).runValidate,
-  simulate: async () => runSimulate,
+  simulate: async () => (await import('./simulate')).runSimulate,
   doctor: async () => (await import('./doctor')).runDoctor,
   status: async () => (await control()).runStatus,
   history: async () => (await control()).runHistory,

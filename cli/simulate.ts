@@ -6,9 +6,12 @@ import { commandBody, signalBody } from '../shared/core/command-schema';
 import { decide } from '../shared/core/decide';
 import { RegionshiftError } from '../shared/core/errors';
 import { compactMatrix } from '../shared/core/matrix';
+// Types only: the derivation itself is loaded by runSimulate when a scenario needs it (it comes
+// with the Kubernetes client, which would add ~2 s to every other scenario and command).
+import type { entryRoutes as EntryRoutes, VirtualServiceObject } from '../shared/adapters/mesh-virtualservices';
 import { formatIssues, loadPolicyYaml, type Policy } from '../shared/core/policy';
 import { duration } from '../shared/core/policy-schema';
-import type { Input, MeshState, Step } from '../shared/core/types';
+import type { EntryRead, Input, MeshState, Step } from '../shared/core/types';
 import { toSignals } from '../shared/signals/detection';
 import { parseRawPayload, rawPayloadKinds, urlPayloadKinds, type RawPayloadKind } from '../shared/signals/raw-input';
 
@@ -22,6 +25,43 @@ const matrixSchema = z.record(z.string(), z.record(z.string(), z.number()));
 
 const SCOPE_VALUE = 'must be default or a matrix { <source region>: { <region>: percent } }';
 
+/**
+ * A VirtualService as Istio writes it (`kubectl get virtualservice -o yaml`), for policy
+ * `scopes.entryFrom`. Strict where a typo would silently change what the derivation sees: the
+ * object's top level, `spec` (Istio's VirtualService fields), an http route's destinations and a
+ * destination. `metadata` and an http rule's other fields (match, rewrite, timeout, …) are kept as
+ * they are: the derivation does not read them, and Istio adds fields there from release to release.
+ */
+const requiredText = () => z.string({ error: (iss) => (iss.input === undefined ? 'required' : 'must be a string') }).min(1, 'required');
+const destinationSchema = z.object({ host: requiredText(), subset: z.string().optional(), port: z.unknown().optional() }).strict();
+const virtualServiceSchema = z
+  .object({
+    apiVersion: z.string().optional(),
+    kind: z.literal('VirtualService').optional(),
+    metadata: z.object({ name: requiredText(), namespace: z.string().min(1).optional() }).passthrough(),
+    spec: z
+      .object({
+        hosts: z.array(z.string()).optional(),
+        gateways: z.array(z.string()).optional(),
+        http: z.array(z.object({ route: z.array(z.object({ destination: destinationSchema, weight: z.number().optional(), headers: z.unknown().optional() }).strict()).optional() }).passthrough()).optional(),
+        tls: z.array(z.unknown()).optional(),
+        tcp: z.array(z.unknown()).optional(),
+        exportTo: z.array(z.string()).optional(),
+      })
+      .strict(),
+    status: z.unknown().optional(),
+  })
+  .strict();
+
+/** What the tick's read of the gateways' VirtualServices returns from a step on: these objects, or a failure. */
+const entryReadSchema = z
+  .object({
+    virtualServices: z.array(virtualServiceSchema).optional(),
+    error: z.string().min(1, 'the failure message, as the runtime would record it').optional(),
+  })
+  .strict()
+  .refine((r) => (r.virtualServices === undefined) !== (r.error === undefined), { message: 'give either virtualServices (what the read returns) or error (the read fails), not both' });
+
 const expectSchema = z
   .object({
     mode: z.enum(['failover', 'distribute']).optional(),
@@ -33,6 +73,18 @@ const expectSchema = z
      */
     scopes: z.record(z.string().min(1, 'a host FQDN'), z.union([z.literal('default', { message: SCOPE_VALUE }), matrixSchema], { message: SCOPE_VALUE })).optional(),
     health: z.record(z.string(), z.enum(['HEALTHY', 'DEGRADED', 'DOWN', 'RECOVERING'])).optional(),
+    /**
+     * The entry services (service scopes): `services` and `from` (VirtualServices, `namespace/name`)
+     * as sets; `problem` a text the recorded problem contains, or null for none.
+     */
+    entry: z
+      .object({
+        services: z.array(z.string()).optional(),
+        from: z.array(z.string()).optional(),
+        problem: z.union([z.string().min(1), z.null()]).optional(),
+      })
+      .strict()
+      .optional(),
     changed: z.boolean().optional(),
     refused: z.array(z.string()).optional(),
   })
@@ -56,6 +108,8 @@ const stepSchema = z
       .refine((r) => r.urlRegion === undefined || urlPayloadKinds.includes(r.kind), { message: `urlRegion: only ${urlPayloadKinds.join(' and ')} payloads arrive on a URL` })
       .optional(),
     actor: z.string().default('scenario'),
+    /** From this step on, what each tick's read of the gateways' VirtualServices returns (policy scopes.entryFrom). */
+    entryRead: entryReadSchema.optional(),
     expect: expectSchema.optional(),
   })
   .strict()
@@ -66,6 +120,8 @@ export const scenarioSchema = z
     name: z.string().optional(),
     start: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time'),
     tickEvery: duration.optional(),
+    /** Policy scopes.entryFrom: the VirtualServices each tick's read returns from the start (a step's entryRead changes it). */
+    virtualServices: z.array(virtualServiceSchema).optional(),
     steps: z.array(stepSchema).min(1, 'a scenario needs at least one step'),
   })
   .strict();
@@ -78,6 +134,8 @@ export interface SimulationRecord {
   health: Record<string, string>;
   mode: 'failover' | 'distribute' | null;
   matrix: Record<string, Record<string, number>> | null;
+  /** The entry services (service scopes) after this input, and where they came from; absent when the policy scopes no services. */
+  entry?: { source: 'policy' | 'virtualservices'; services: string[]; from?: string[]; problem?: string | null };
   /** Hosts routed apart from the default matrix (service scopes); absent when none is. */
   scopes?: Record<string, { mode: 'failover' | 'distribute'; matrix: Record<string, Record<string, number>> }>;
   localityLBConf: unknown;
@@ -148,6 +206,19 @@ function checkScopes(want: Record<string, 'default' | Record<string, Record<stri
   return failures;
 }
 
+const setText = (list: readonly string[] | undefined) => [...(list ?? [])].sort().join(', ') || '(none)';
+
+function checkEntry(want: NonNullable<z.output<typeof expectSchema>['entry']>, rec: SimulationRecord): string[] {
+  const got = rec.entry;
+  if (!got) return ['entry: expected entry services, but the policy scopes no services'];
+  const failures: string[] = [];
+  if (want.services && setText(want.services) !== setText(got.services)) failures.push(`entry.services: expected ${setText(want.services)}, got ${setText(got.services)}${got.problem ? ` (latest read not used: ${got.problem})` : ''}`);
+  if (want.from && setText(want.from) !== setText(got.from)) failures.push(`entry.from: expected ${setText(want.from)}, got ${setText(got.from)}`);
+  if (want.problem === null && got.problem) failures.push(`entry.problem: expected none, got "${got.problem}"`);
+  if (typeof want.problem === 'string' && !(got.problem ?? '').includes(want.problem)) failures.push(`entry.problem: expected one containing "${want.problem}", got ${got.problem ? `"${got.problem}"` : 'none'}`);
+  return failures;
+}
+
 /** The failures of one step's `expect` against the record of its last input (none when it holds). */
 export function checkExpect(expect: z.output<typeof expectSchema> | undefined, rec: SimulationRecord): string[] {
   if (!expect) return [];
@@ -162,6 +233,7 @@ export function checkExpect(expect: z.output<typeof expectSchema> | undefined, r
     }
   }
   if (expect.scopes) failures.push(...checkScopes(expect.scopes, rec));
+  if (expect.entry) failures.push(...checkEntry(expect.entry, rec));
   for (const [region, status] of Object.entries(expect.health ?? {})) {
     if (rec.health[region] !== status) failures.push(`health.${region}: expected ${status}, got ${rec.health[region]}`);
   }
@@ -227,17 +299,70 @@ function checkScopeHosts(policy: Policy, scenario: Scenario): void {
   }
 }
 
-/** `decide` is the core's unless a test gives another (one that adds scopes to the core's decisions, say). */
-export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide } = {}): SimulationRecord[] {
+/**
+ * VirtualServices, an `entryRead` or an `expect.entry` with a policy that would never use them
+ * would check nothing real: refused, naming where.
+ */
+function checkEntryKeys(policy: Policy, scenario: Scenario): void {
+  const fromGateways = Boolean(policy.scopes?.entryFrom);
+  const why = policy.scopes ? 'the policy names its entry services (scopes.entry), so nothing reads VirtualServices; set scopes.entryFrom instead' : 'the policy scopes no services (add scopes.services and scopes.entryFrom to it)';
+  if (scenario.virtualServices && !fromGateways) throw new RegionshiftError('SCENARIO.INVALID', `virtualServices: ${why}`);
+  for (const step of scenario.steps) {
+    const where = `step at ${new Date(Date.parse(scenario.start) + step.at).toISOString()}`;
+    if (step.entryRead && !fromGateways) throw new RegionshiftError('SCENARIO.INVALID', `${where}: entryRead: ${why}`);
+    if (step.expect?.entry && !policy.scopes) throw new RegionshiftError('SCENARIO.INVALID', `${where}: expect.entry: the policy scopes no services (add scopes.services to it)`);
+  }
+}
+
+/** The entry services as status would show them after a decision; null without service scopes. */
+function entryOf(policy: Policy, state: MeshState): SimulationRecord['entry'] | null {
+  const s = policy.scopes;
+  if (!s) return null;
+  if (!s.entryFrom) return { source: 'policy', services: [...(s.entry ?? [])] };
+  return { source: 'virtualservices', services: state.entry?.services ?? [], from: state.entry?.from ?? [], problem: state.entry?.problem?.message ?? null };
+}
+
+/**
+ * What a tick's read of the gateways' VirtualServices returns: the routes derived by the runtime's
+ * own derivation (`entryRoutes`) from the scenario's objects, or the step's failure. Undefined
+ * without `scopes.entryFrom`, or when the scenario gives no VirtualServices (nothing was read).
+ */
+function entryReadOf(policy: Policy, given: { virtualServices?: VirtualServiceObject[]; error?: string } | null, derive: typeof EntryRoutes | undefined): EntryRead | undefined {
+  const gateways = policy.scopes?.entryFrom?.gateways;
+  if (!gateways || !given) return undefined;
+  if (given.error !== undefined) return { ok: false, error: given.error };
+  if (!derive) throw new Error('simulate: this scenario gives VirtualServices; pass the runtime\'s derivation (entryRoutes of shared/adapters/mesh-virtualservices) as opts.entryRoutes');
+  return { ok: true, routes: derive(given.virtualServices ?? [], gateways) };
+}
+
+/** Whether a scenario has VirtualServices to derive from (with a policy that reads them). */
+export function needsEntryDerivation(policy: Policy, scenario: Scenario): boolean {
+  return Boolean(policy.scopes?.entryFrom) && (scenario.virtualServices !== undefined || scenario.steps.some((st) => st.entryRead?.virtualServices !== undefined));
+}
+
+/**
+ * `decide` is the core's unless a test gives another (one that adds scopes to the core's decisions,
+ * say). `entryRoutes` is the runtime's derivation of the gateways' routes, required when the
+ * scenario gives VirtualServices (`needsEntryDerivation`); the caller loads it.
+ */
+export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide; entryRoutes?: typeof EntryRoutes } = {}): SimulationRecord[] {
   const decideFn = opts.decide ?? decide;
   checkScopeHosts(policy, scenario);
+  checkEntryKeys(policy, scenario);
   const start = Date.parse(scenario.start);
   let state: MeshState | null = null;
+  // What the VirtualService read returns now: the scenario's objects, changed by a step's entryRead.
+  let read: { virtualServices?: VirtualServiceObject[]; error?: string } | null = scenario.virtualServices ? { virtualServices: scenario.virtualServices } : null;
   const records: SimulationRecord[] = [];
   for (const { offset, step } of timeline(scenario)) {
     const now = start + offset;
     const inputs: Array<{ input: Input; shown: unknown }> = [];
-    if (!step || step.tick) inputs.push({ input: { kind: 'tick' }, shown: { tick: true } });
+    if (step?.entryRead) read = step.entryRead;
+    if (!step || step.tick) {
+      // As the scheduler's tick does: the read goes with ticks only (an alarm never waits on it).
+      const entry = entryReadOf(policy, read, opts.entryRoutes);
+      inputs.push({ input: entry ? { kind: 'tick', entry } : { kind: 'tick' }, shown: { tick: true } });
+    }
     else if (step.signal) {
       const sig = step.signal;
       const at = sig.at === undefined ? now : typeof sig.at === 'number' ? sig.at : Date.parse(sig.at);
@@ -261,6 +386,7 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string, op
       const d = decideFn(policy, state, input, now);
       state = d.state;
       const scopes = scopesOf(d.state, policy.regionIds);
+      const entry = entryOf(policy, d.state);
       const applied = state.applied?.matrix ?? null;
       const mesh = d.plan.after?.config ?? d.plan.before?.config ?? null;
       const rec: SimulationRecord = {
@@ -269,6 +395,7 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string, op
         health: Object.fromEntries(Object.entries(state.health).map(([r, h]) => [r, h.status])),
         mode: mesh?.mode ?? null,
         matrix: applied ? compactMatrix(applied, policy.regionIds) : null,
+        ...(entry ? { entry } : {}),
         ...(scopes ? { scopes } : {}),
         localityLBConf: mesh?.localityLbSetting ?? null,
         steps: d.plan.steps.map(stepView),
@@ -308,7 +435,8 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
   try {
     const policy = loadPolicyYaml(readFileSync(policyFile, 'utf8'), env);
     const scenario = loadScenario(readFileSync(scenarioFile, 'utf8'));
-    const records = simulate(policy, scenario, dirname(resolve(scenarioFile)));
+    const entryRoutes = needsEntryDerivation(policy, scenario) ? (await import('../shared/adapters/mesh-virtualservices')).entryRoutes : undefined;
+    const records = simulate(policy, scenario, dirname(resolve(scenarioFile)), { entryRoutes });
     const json = args.includes('--json');
     if (json) {
       for (const r of records) {

@@ -86,6 +86,8 @@ const STYLE = String.raw`
   .grid-matrix td, .grid-matrix th { border: none; padding: .15rem .3rem; }
   #scopes-panel h2 { font-size: .95rem; margin: .9rem 0 .3rem; text-transform: uppercase; letter-spacing: .03em; color: var(--muted); }
   article.scope { border-left-color: var(--info); margin-bottom: .6rem; }
+  #entry p { margin: 0 0 .4rem; }
+  #entry .entry-problem { color: var(--warn); border-left: 3px solid var(--warn); padding-left: .5rem; }
   article.scope.shifting { border-left-color: var(--rec); }
   article.scope h3 { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9rem; }
   article.scope h4 { margin: .4rem 0 .2rem; font-size: .8rem; color: var(--rec); text-transform: uppercase; }
@@ -325,7 +327,9 @@ ${PAGE_DOM_HELPERS}
   /** One card per host routed apart from the default: what the mesh has, and while it differs, what is intended. */
   function renderScopes(d) {
     const hosts = Object.entries(d.scopes || {});
-    $('scopes-panel').hidden = hosts.length === 0;
+    // Shown as soon as the policy scopes services (entry is then always in status), even before any host is routed apart.
+    $('scopes-panel').hidden = hosts.length === 0 && !d.entry;
+    renderEntry(d.entry);
     $('scopes').replaceChildren(...hosts.map(([host, sc]) => {
       const live = sc.confirmed;
       return el('article', { class: 'card scope' + (sc.shifting ? ' shifting' : ''), 'aria-label': 'Scope ' + host },
@@ -336,6 +340,33 @@ ${PAGE_DOM_HELPERS}
         sc.shifting && sc.intended ? el('table', { class: 'matrix', 'aria-label': 'Scope intended matrix ' + host }, matrixRows(sc.intended.matrix, d.regions)) : null,
       );
     }));
+  }
+
+  /**
+   * Where elective shifts apply: the entry services and where they came from. With scopes.entryFrom,
+   * a read that was not used (failed, or routed to no scoped service) is shown with the set kept,
+   * since the engine keeps deciding on that set rather than guessing.
+   */
+  function renderEntry(e) {
+    const box = $('entry');
+    box.hidden = !e;
+    if (!e) { box.replaceChildren(); return; }
+    const names = (list) => list.flatMap((n, i) => [i ? ', ' : '', el('code', { text: n })]);
+    const lines = [];
+    if (e.source === 'policy') {
+      lines.push(el('p', { class: 'entry-set' }, 'Entry services: ', names(e.services), ' — named in the policy (scopes.entry)'));
+    } else {
+      const gw = (e.gateways || []).length === 1 ? 'gateway ' : 'gateways ';
+      lines.push(e.services.length
+        ? el('p', { class: 'entry-set' }, 'Entry services: ', names(e.services), ' — derived from VirtualService' + ((e.from || []).length === 1 ? ' ' : 's '), names(e.from || []), ' bound to ' + gw, names(e.gateways || []), ', since ', timeEl(e.since, 'unknown'))
+        : el('p', { class: 'entry-set' }, 'Entry services: none known — scopes.entryFrom, ' + gw, names(e.gateways || []), ': elective shifts are refused until one is derived'));
+      if (e.problem) {
+        lines.push(el('p', { class: 'entry-problem', role: 'status', 'aria-label': 'Entry services problem' },
+          'Latest VirtualService read not used (since ', timeEl(e.problem.since), '): ' + e.problem.message + ' — ',
+          e.services.length ? ['keeping ', ...names(e.services)] : 'no entry service is known'));
+      }
+    }
+    box.replaceChildren(...lines);
   }
 
   function renderBanners(s) {
@@ -479,7 +510,7 @@ ${PAGE_DOM_HELPERS}
       part('matrix', { id: 'matrix', matrix: s.matrix, regions: list, empty: s.intended ? 'not confirmed by the mesh yet' : 'nothing applied yet' }, renderMatrix);
       $('intended-panel').hidden = !defaultShifting(s);
       part('intended', { id: 'intended', matrix: defaultShifting(s) ? s.intended.matrix : null, regions: list, empty: 'the mesh has what was decided' }, renderMatrix);
-      part('scopes', { scopes: s.scopes || null, regions: list }, renderScopes);
+      part('scopes', { scopes: s.scopes || null, entry: s.entry || null, regions: list, minute: s.entry ? Math.floor(Date.now() / 30000) : 0 }, renderScopes);
       part('banners', { paused: s.paused, override: s.override, drill: s.drill, shifting: s.shifting, intended: s.intended, matrix: s.matrix, scopes: s.scopes || null, minute: Math.floor(Date.now() / 30000) }, () => renderBanners(s));
       part('signals', s.activeSignals || [], renderSignals);
       part('plans', s.openPlans || [], renderPlans);
@@ -644,6 +675,7 @@ ${TIMELINE_PANEL}
       </div>
       <div id="scopes-panel" hidden>
         <h2 id="h-scopes">Service scopes</h2>
+        <section id="entry" class="small" aria-label="Entry services" hidden></section>
         <p class="small muted" style="margin-top:0">Hosts routed apart from the default matrix above; every other host follows it.</p>
         <div id="scopes" aria-label="Service scopes"></div>
       </div></section>
