@@ -1,13 +1,8 @@
-import type { LabControlPlane } from '../../../lab/k8s/control-plane';
-import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
 import type { MeshConfig, TrafficMatrix } from '../../../shared/core/types';
 import { UpstreamError } from '../../../shared/core/errors';
-import { Engine } from '../../../shared/engine/engine';
-import type { Clock } from '../../../shared/ports/clock';
 import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
-import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
-import { ASM_UPDATE_DELAY_MS, LAB, startLab } from '../../contract/mesh-control-lab';
-import { bookinfoPolicy, HeldClock, HZ, SH, StateFile, World } from './harness';
+import { ASM_UPDATE_DELAY_MS } from '../../contract/mesh-control-lab';
+import { asmTwinWorld, bookinfoPolicy, HeldClock, World } from './harness';
 
 /**
  * A drift repair (policy drift: reapply) overtaken while it waits for ASM, with the real adapter
@@ -28,78 +23,49 @@ const UPDATE_TIMEOUT_MS = 60_000;
 const TICK_BUDGET_MS = 590_000;
 const OVERRIDE: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
 
-let clock: FakeClock;
-let cp: LabControlPlane;
-let file: StateFile;
-let log: Array<Record<string, unknown>>;
-let notifier: RecordingNotifier;
-let scaler: FakeClusterScaler;
-const policy = bookinfoPolicy({ drift: 'reapply' });
-
-beforeEach(async () => {
-  clock = new FakeClock();
-  cp = await startLab(clock);
-  file = new StateFile();
-  log = [];
-  notifier = new RecordingNotifier();
-  scaler = new FakeClusterScaler(clock, { readyDelayMs: 0, deployments: { [HZ]: 2, [SH]: 2 } });
-});
-afterEach(async () => {
-  await cp.stop();
-  await file.cleanup();
-});
-
-function engine(owner: string, adapterClock: Clock = clock): Engine {
-  const mesh = new AsmMeshControl({
-    meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: cp.asmEndpoint,
-    clock: adapterClock, pollIntervalMs: POLL_MS, applyTimeoutMs: UPDATE_TIMEOUT_MS,
-  });
-  return new Engine({ policy, store: file.open(), mesh, scaler, notifier, clock, owner, budgetMs: TICK_BUDGET_MS, log: (l) => log.push(l), random: () => 0.5 });
-}
-
-const updates = () => cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+const w = asmTwinWorld(bookinfoPolicy({ drift: 'reapply' }), { pollMs: POLL_MS, updateTimeoutMs: UPDATE_TIMEOUT_MS, budgetMs: TICK_BUDGET_MS });
 
 test('a drift repair whose config a newer plan replaced while it polled ends at its next poll: no timeout, no alert, no stale re-send', async () => {
-  await engine('fc-scheduler').tick();
-  expect(updates()).toHaveLength(1);
+  await w.engine('fc-scheduler').tick();
+  expect(w.updates()).toHaveLength(1);
   // Someone switches locality LB off in the console, once the baseline's rollout is over.
-  clock.advance(ASM_UPDATE_DELAY_MS);
-  cp.asm.setLocalityLbEnabled(false);
+  w.clock.advance(ASM_UPDATE_DELAY_MS);
+  w.cp.asm.setLocalityLbEnabled(false);
 
-  const held = new HeldClock(clock);
+  const held = new HeldClock(w.clock);
   held.hold();
-  const d = engine('fc-drift', held);
+  const d = w.engine('fc-drift', held);
   // When D's tick ends, on the virtual clock (B goes on polling its own rollout after it).
-  const tickD = d.tick().then((r) => ({ ...r, endedAt: clock.now() }));
+  const tickD = d.tick().then((r) => ({ ...r, endedAt: w.clock.now() }));
   await held.parked;
-  expect(updates()).toHaveLength(2);
-  const tUpdateD = (updates()[1] as { at: number }).at;
+  expect(w.updates()).toHaveLength(2);
+  const tUpdateD = (w.updates()[1] as { at: number }).at;
   // Released the moment the twin accepts B's UpdateMeshFeature.
-  const real = cp.asm.handle.bind(cp.asm);
-  cp.asm.handle = (req) => {
+  const real = w.cp.asm.handle.bind(w.cp.asm);
+  w.cp.asm.handle = (req) => {
     const reply = real(req);
-    if (updates().length === 3) held.open();
+    if (w.updates().length === 3) held.open();
     return reply;
   };
 
-  const outB = await engine('fc-b').command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
+  const outB = await w.engine('fc-b').command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
   const { drift, endedAt } = await tickD;
   const took = endedAt - tUpdateD;
-  process.stdout.write(`drift repair: ended ${took} ms (virtual) after its UpdateMeshFeature as '${drift}'; ${updates().length} UpdateMeshFeature in all\n`);
+  process.stdout.write(`drift repair: ended ${took} ms (virtual) after its UpdateMeshFeature as '${drift}'; ${w.updates().length} UpdateMeshFeature in all\n`);
 
   expect(drift).toBe('reapply superseded');
   // It ended at the poll after B's update (B first waited out the repair's 5 s rollout), well
   // inside the 60 s updateTimeout it used to poll to.
   expect(took).toBeLessThanOrEqual(ASM_UPDATE_DELAY_MS + 2 * POLL_MS);
   // No alert and no notification above info for a repair a newer plan made moot.
-  const events = await file.open().listEvents('bookinfo', { limit: 200 });
+  const events = await w.file.open().listEvents('bookinfo', { limit: 200 });
   expect(events.filter((e) => e.kind === 'alert')).toEqual([]);
-  expect(notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
-  expect(log).toContainEqual(expect.objectContaining({ msg: 'drift re-apply superseded', why: 'a newer plan was decided' }));
+  expect(w.notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
+  expect(w.log).toContainEqual(expect.objectContaining({ msg: 'drift re-apply superseded', why: 'a newer plan was decided' }));
   // The older config was never sent again: the mesh serves B's override, as the state says.
-  expect(updates()).toHaveLength(3);
-  expect(cp.asm.servedLocalityLb()?.distribute?.length).toBeGreaterThan(0);
-  const { state } = await file.open().load('bookinfo');
+  expect(w.updates()).toHaveLength(3);
+  expect(w.cp.asm.servedLocalityLb()?.distribute?.length).toBeGreaterThan(0);
+  const { state } = await w.file.open().load('bookinfo');
   expect(state?.meshConfirmed?.planId).toBe(outB.plan.id);
 });
 

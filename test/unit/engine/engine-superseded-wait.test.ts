@@ -1,15 +1,10 @@
-import type { LabControlPlane } from '../../../lab/k8s/control-plane';
-import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
 import type { TrafficMatrix } from '../../../shared/core/types';
 import { Engine } from '../../../shared/engine/engine';
-import type { Clock } from '../../../shared/ports/clock';
 import type { StoredEvent } from '../../../shared/ports/state-store';
 import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
 import type { MeshConfig } from '../../../shared/core/types';
 import { UpstreamError } from '../../../shared/core/errors';
-import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
-import { LAB, startLab } from '../../contract/mesh-control-lab';
-import { bookinfoPolicy, HeldClock, HZ, SH, StateFile, World } from './harness';
+import { asmTwinWorld, bookinfoPolicy, HeldClock, World } from './harness';
 
 /**
  * A plan's mesh step overtaken while it waits for ASM, with the real adapter over HTTP against
@@ -30,82 +25,53 @@ const UPDATE_TIMEOUT_MS = 60_000;
 const EXECUTOR_BUDGET_MS = 590_000;
 const OVERRIDE: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
 
-let clock: FakeClock;
-let cp: LabControlPlane;
-let file: StateFile;
-let log: Array<Record<string, unknown>>;
-let notifier: RecordingNotifier;
-let scaler: FakeClusterScaler;
-const policy = bookinfoPolicy();
-
-beforeEach(async () => {
-  clock = new FakeClock();
-  cp = await startLab(clock);
-  file = new StateFile();
-  log = [];
-  notifier = new RecordingNotifier();
-  scaler = new FakeClusterScaler(clock, { readyDelayMs: 0, deployments: { [HZ]: 2, [SH]: 2 } });
-});
-afterEach(async () => {
-  await cp.stop();
-  await file.cleanup();
-});
-
-function engine(owner: string, adapterClock: Clock = clock): Engine {
-  const mesh = new AsmMeshControl({
-    meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: cp.asmEndpoint,
-    clock: adapterClock, pollIntervalMs: POLL_MS, applyTimeoutMs: UPDATE_TIMEOUT_MS,
-  });
-  return new Engine({ policy, store: file.open(), mesh, scaler, notifier, clock, owner, budgetMs: EXECUTOR_BUDGET_MS, log: (l) => log.push(l), random: () => 0.5 });
-}
-
-const updates = () => cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+const w = asmTwinWorld(bookinfoPolicy(), { pollMs: POLL_MS, updateTimeoutMs: UPDATE_TIMEOUT_MS, budgetMs: EXECUTOR_BUDGET_MS });
 
 /** Opens `held` the moment the twin accepts the `n`th UpdateMeshFeature. */
 function openOnUpdate(held: HeldClock, n: number): void {
-  const real = cp.asm.handle.bind(cp.asm);
-  cp.asm.handle = (req) => {
+  const real = w.cp.asm.handle.bind(w.cp.asm);
+  w.cp.asm.handle = (req) => {
     const reply = real(req);
-    if (updates().length === n) held.open();
+    if (w.updates().length === n) held.open();
     return reply;
   };
 }
 
 async function events(planId: string): Promise<StoredEvent[]> {
-  const store = file.open();
+  const store = w.file.open();
   return (await store.listEvents('bookinfo', { limit: 200 })).filter((e) => e.planId === planId);
 }
 
 /** Sets up the baseline (failover) and starts plan A (the override), parked at its first poll. */
 async function overtakenA(): Promise<{ a: Engine; b: Engine; held: HeldClock; runA: Promise<{ plan: { id: string } }> }> {
-  const scheduler = engine('fc-scheduler');
+  const scheduler = w.engine('fc-scheduler');
   await scheduler.tick();
-  expect(updates()).toHaveLength(1);
-  const held = new HeldClock(clock);
+  expect(w.updates()).toHaveLength(1);
+  const held = new HeldClock(w.clock);
   held.hold();
-  const a = engine('fc-a', held);
+  const a = w.engine('fc-a', held);
   const runA = a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
   await held.parked;
-  expect(updates()).toHaveLength(2);
-  return { a, b: engine('fc-b'), held, runA };
+  expect(w.updates()).toHaveLength(2);
+  return { a, b: w.engine('fc-b'), held, runA };
 }
 
 test('a mesh step whose config a newer plan replaced while it polled ends skipped at its next poll: no timeout, no alert, no stale re-send', async () => {
   const { b, held, runA } = await overtakenA();
-  const tUpdateA = (updates()[1] as { at: number }).at;
+  const tUpdateA = (w.updates()[1] as { at: number }).at;
   openOnUpdate(held, 3);
   const outB = await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false });
   const outA = await runA;
-  const tEndA = clock.now();
+  const tEndA = w.clock.now();
 
-  const store = file.open();
+  const store = w.file.open();
   const recA = await store.getPlan('bookinfo', outA.plan.id);
   const meshIndex = recA?.plan.steps.findIndex((s) => s.kind === 'mesh') ?? -1;
   const meshOutcome = recA?.outcomes[meshIndex];
   const took = (meshOutcome?.at ?? 0) - tUpdateA;
   // The measured figure (virtual ms from A's UpdateMeshFeature to the end of its step).
-  log.push({ measured: 'A mesh step', ms: took, planDone: tEndA - tUpdateA });
-  process.stdout.write(`A's mesh step: ${took} ms after its UpdateMeshFeature (status ${meshOutcome?.status}); ${updates().length} UpdateMeshFeature in all\n`);
+  w.log.push({ measured: 'A mesh step', ms: took, planDone: tEndA - tUpdateA });
+  process.stdout.write(`A's mesh step: ${took} ms after its UpdateMeshFeature (status ${meshOutcome?.status}); ${w.updates().length} UpdateMeshFeature in all\n`);
 
   expect(meshOutcome).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix', attempts: 1 });
   expect(recA?.status).toBe('done');
@@ -114,13 +80,13 @@ test('a mesh step whose config a newer plan replaced while it polled ends skippe
   expect(took).toBeLessThanOrEqual(POLL_MS + 5_000);
   // No alert, no notification above info, for a plan that was simply replaced.
   expect((await events(outA.plan.id)).filter((e) => e.kind === 'alert')).toEqual([]);
-  expect(notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
+  expect(w.notifier.sent.filter((n) => n.level !== 'info')).toEqual([]);
   // A's config was never sent again: the mesh serves B's (failover), as the state says.
-  expect(updates()).toHaveLength(3);
-  expect(cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
+  expect(w.updates()).toHaveLength(3);
+  expect(w.cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
   const { state } = await store.load('bookinfo');
   expect(state?.meshConfirmed?.planId).toBe(outB.plan.id);
-  expect(log).toContainEqual(expect.objectContaining({ msg: 'step skipped', plan: outA.plan.id, kind: 'mesh', while: 'running' }));
+  expect(w.log).toContainEqual(expect.objectContaining({ msg: 'step skipped', plan: outA.plan.id, kind: 'mesh', while: 'running' }));
 });
 
 test('a crash of A mid-wait, resumed after B: the mesh step is skipped, nothing re-sent, no alert', async () => {
@@ -128,22 +94,22 @@ test('a crash of A mid-wait, resumed after B: the mesh step is skipped, nothing 
   void runA.catch(() => undefined);
   // A's process is gone: its poll never resumes and its lease stays until it lapses.
   const outB = await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false });
-  expect(updates()).toHaveLength(3);
-  const open = await file.open().listOpenPlans('bookinfo');
+  expect(w.updates()).toHaveLength(3);
+  const open = await w.file.open().listOpenPlans('bookinfo');
   const recA = open.find((p) => p.plan.id !== outB.plan.id && p.leaseOwner === 'fc-a');
   expect(recA).toBeDefined();
 
-  clock.set((recA?.leaseUntil ?? 0) + 1);
-  const scheduler = engine('fc-scheduler-2');
+  w.clock.set((recA?.leaseUntil ?? 0) + 1);
+  const scheduler = w.engine('fc-scheduler-2');
   const tick = await scheduler.tick();
   expect(tick.resumed).toContain(recA?.plan.id);
-  const after = await file.open().getPlan('bookinfo', recA?.plan.id ?? '');
+  const after = await w.file.open().getPlan('bookinfo', recA?.plan.id ?? '');
   const meshIndex = after?.plan.steps.findIndex((s) => s.kind === 'mesh') ?? -1;
   expect(after?.outcomes[meshIndex]).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix' });
   expect(after?.status).toBe('done');
-  expect(updates()).toHaveLength(3);
+  expect(w.updates()).toHaveLength(3);
   expect((await events(recA?.plan.id ?? '')).filter((e) => e.kind === 'alert')).toEqual([]);
-  expect(cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
+  expect(w.cp.asm.servedLocalityLb()?.failover?.length).toBeGreaterThan(0);
   held.open(); // let the parked call settle; its store writes fail on the lost lease
 });
 

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LabControlPlane } from '../../../lab/k8s/control-plane';
+import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import type { Signal } from '../../../shared/core/types';
 import { Engine, type EngineDeps } from '../../../shared/engine/engine';
 import type { Clock } from '../../../shared/ports/clock';
 import type { StateStore } from '../../../shared/ports/state-store';
+import { LAB, startLab } from '../../contract/mesh-control-lab';
 import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
 
 /** The two-region Bookinfo policy the engine tests run against. */
@@ -117,4 +120,47 @@ export class HeldClock implements Clock {
     this.gate = null;
     this.release();
   }
+}
+
+/**
+ * An engine world with the real ASM adapter over HTTP against the ASM twin and a SQLite store,
+ * rebuilt before each test of the suite that calls it (the superseded-wait suites).
+ */
+export interface AsmTwinWorld {
+  clock: FakeClock;
+  cp: LabControlPlane;
+  file: StateFile;
+  log: Array<Record<string, unknown>>;
+  notifier: RecordingNotifier;
+  scaler: FakeClusterScaler;
+  /** An engine for `owner`; its ASM adapter sleeps on `adapterClock` (a HeldClock parks its polls). */
+  engine(owner: string, adapterClock?: Clock): Engine;
+  /** The UpdateMeshFeature calls the twin has seen. */
+  updates(): LabControlPlane['asm']['calls'];
+}
+
+export function asmTwinWorld(policy: Policy, opts: { pollMs: number; updateTimeoutMs: number; budgetMs: number }): AsmTwinWorld {
+  const w = {
+    engine(owner: string, adapterClock: Clock = w.clock): Engine {
+      const mesh = new AsmMeshControl({
+        meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
+        clock: adapterClock, pollIntervalMs: opts.pollMs, applyTimeoutMs: opts.updateTimeoutMs,
+      });
+      return new Engine({ policy, store: w.file.open(), mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner, budgetMs: opts.budgetMs, log: (l) => w.log.push(l), random: () => 0.5 });
+    },
+    updates: () => w.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature'),
+  } as unknown as AsmTwinWorld; // the other fields are set before each test
+  beforeEach(async () => {
+    w.clock = new FakeClock();
+    w.cp = await startLab(w.clock);
+    w.file = new StateFile();
+    w.log = [];
+    w.notifier = new RecordingNotifier();
+    w.scaler = new FakeClusterScaler(w.clock, { readyDelayMs: 0, deployments: { [HZ]: 2, [SH]: 2 } });
+  });
+  afterEach(async () => {
+    await w.cp.stop();
+    await w.file.cleanup();
+  });
+  return w;
 }
