@@ -12,7 +12,7 @@ import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, recordMeshConfirmed, runPlan, scopeConfigs, type ExecutorDeps } from './executor';
-import { isRetryable, withRetry } from './retry';
+import { isRetryable, unlessSuperseded, withRetry } from './retry';
 import { statusView } from './status';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
 
@@ -275,15 +275,7 @@ export class Engine implements EngineApi {
       // polling to updateTimeout, and nothing re-sends the older config over the newer one.
       const repairing = state.applied;
       const superseded = () => this.driftRepairSuperseded(repairing);
-      let made = 0;
-      const attempt = async () => {
-        if (made > 0) {
-          const why = await superseded();
-          if (why !== null) throw new SupersededError(why);
-        }
-        made++;
-        await meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) });
-      };
+      const { attempt } = unlessSuperseded(() => meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), superseded);
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
         await withRetry(attempt, { clock: this.deps.clock, deadline, random: this.deps.random });

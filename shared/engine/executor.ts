@@ -10,7 +10,7 @@ import type { Notifier } from '../ports/notifier';
 import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
 import { RegionshiftError } from '../core/errors';
 import { planMatrix, planOneLine } from '../core/notice';
-import { RetriesExhausted, withRetry } from './retry';
+import { RetriesExhausted, unlessSuperseded, withRetry } from './retry';
 
 /**
  * Runs the steps of a committed plan. A plan is a journal: each step's outcome is recorded as
@@ -163,17 +163,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         continue;
       }
       const stillWanted = () => supersededNow(deps, step, plan);
-      let made = 0;
-      const attempt = async () => {
-        // A retry comes after a backoff in which a newer plan may have taken over: it would
-        // resend a stale config or replica count.
-        if (made > 0) {
-          const why = await stillWanted();
-          if (why !== null) throw new SupersededError(why);
-        }
-        made++;
-        await runStep(deps, step, deadline, plan, stillWanted);
-      };
+      const { attempt, made } = unlessSuperseded(() => runStep(deps, step, deadline, plan, stillWanted), stillWanted);
       try {
         const { attempts } = await withRetry(attempt, { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
         outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
@@ -181,7 +171,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         await journal(i);
         if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
       } catch (err) {
-        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made);
+        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made());
         const message = (err as Error).message;
         if (err instanceof SupersededError) {
           // Not a failure: the newer plan's own step carries the mesh on. Skipped as if it had

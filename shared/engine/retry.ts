@@ -1,4 +1,4 @@
-import { RegionshiftError } from '../core/errors';
+import { RegionshiftError, SupersededError } from '../core/errors';
 import type { Clock } from '../ports/clock';
 
 /**
@@ -42,4 +42,25 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions): Pr
       await opts.clock.sleep(wait);
     }
   }
+}
+
+/**
+ * `fn` as a retry attempt that first asks `superseded` on every attempt after the first: a retry
+ * comes after a backoff in which a newer plan may have taken over, and would re-send a stale
+ * config or replica count. A reason ends the retries with a SupersededError (not retryable).
+ * `made()` counts the attempts that ran `fn`.
+ */
+export function unlessSuperseded<T>(fn: () => Promise<T>, superseded: () => Promise<string | null>): { attempt: () => Promise<T>; made: () => number } {
+  let made = 0;
+  return {
+    attempt: async () => {
+      if (made > 0) {
+        const why = await superseded();
+        if (why !== null) throw new SupersededError(why);
+      }
+      made++;
+      return fn();
+    },
+    made: () => made,
+  };
 }
