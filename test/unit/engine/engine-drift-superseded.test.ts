@@ -1,8 +1,6 @@
 import type { MeshConfig, TrafficMatrix } from '../../../shared/core/types';
-import { UpstreamError } from '../../../shared/core/errors';
-import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
 import { ASM_UPDATE_DELAY_MS } from '../../contract/mesh-control-lab';
-import { asmTwinWorld, bookinfoPolicy, HeldClock, World } from './harness';
+import { asmTwinWorld, bookinfoPolicy, HeldClock, throttledOnceAfter, World } from './harness';
 
 /**
  * A drift repair (policy drift: reapply) overtaken while it waits for ASM, with the real adapter
@@ -77,18 +75,8 @@ test('a drift repair retried after a backoff in which a newer plan took over is 
     const byHand: MeshConfig = { mode: 'distribute', localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 50, 'cn-shanghai/*': 50 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] } };
     w.mesh.changeByHand(byHand);
     const b = w.engine({ owner: 'fc-b' });
-    let bPlan = '';
     // The repair's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
-    const throttledOnce: MeshControl = {
-      read: () => w.mesh.read(),
-      apply: async (config: MeshConfig, _opts?: MeshApplyOptions) => {
-        if (!bPlan) {
-          bPlan = (await b.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false })).plan.id;
-          throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
-        }
-        return w.mesh.apply(config);
-      },
-    };
+    const throttledOnce = throttledOnceAfter(w.mesh, () => b.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false }));
     const appliedBefore = w.mesh.applied.length;
     const { drift } = await w.engine({ owner: 'fc-drift', mesh: throttledOnce, random: () => 0.5 }).tick();
     expect(drift).toBe('reapply superseded');

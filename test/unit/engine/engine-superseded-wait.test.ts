@@ -1,10 +1,7 @@
 import type { TrafficMatrix } from '../../../shared/core/types';
 import { Engine } from '../../../shared/engine/engine';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import type { MeshApplyOptions, MeshControl } from '../../../shared/ports/mesh-control';
-import type { MeshConfig } from '../../../shared/core/types';
-import { UpstreamError } from '../../../shared/core/errors';
-import { asmTwinWorld, bookinfoPolicy, HeldClock, World } from './harness';
+import { asmTwinWorld, bookinfoPolicy, HeldClock, throttledOnceAfter, World } from './harness';
 
 /**
  * A plan's mesh step overtaken while it waits for ASM, with the real adapter over HTTP against
@@ -118,18 +115,8 @@ test('a step retried after a backoff in which a newer plan took over is skipped,
   try {
     await w.baseline(w.engine({ owner: 'fc-scheduler' }));
     const b = w.engine({ owner: 'fc-b' });
-    let bPlan = '';
     // A's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
-    const throttledOnce: MeshControl = {
-      read: () => w.mesh.read(),
-      apply: async (config: MeshConfig, _opts?: MeshApplyOptions) => {
-        if (!bPlan) {
-          bPlan = (await b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false })).plan.id;
-          throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
-        }
-        return w.mesh.apply(config);
-      },
-    };
+    const throttledOnce = throttledOnceAfter(w.mesh, () => b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false }));
     const a = w.engine({ owner: 'fc-a', mesh: throttledOnce, random: () => 0.5 });
     const appliedBefore = w.mesh.applied.length;
     const outA = await a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });

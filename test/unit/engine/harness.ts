@@ -5,9 +5,11 @@ import type { LabControlPlane } from '../../../lab/k8s/control-plane';
 import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import type { Signal } from '../../../shared/core/types';
+import { UpstreamError } from '../../../shared/core/errors';
+import type { MeshConfig, Signal } from '../../../shared/core/types';
 import { Engine, type EngineDeps } from '../../../shared/engine/engine';
 import type { Clock } from '../../../shared/ports/clock';
+import type { MeshControl } from '../../../shared/ports/mesh-control';
 import type { StateStore } from '../../../shared/ports/state-store';
 import { LAB, startLab } from '../../contract/mesh-control-lab';
 import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
@@ -163,4 +165,23 @@ export function asmTwinWorld(policy: Policy, opts: { pollMs: number; updateTimeo
     await w.file.cleanup();
   });
   return w;
+}
+
+/**
+ * A mesh whose first apply runs `meanwhile` (a newer plan taking over) and then fails throttled
+ * (retryable); every later apply goes to `mesh`.
+ */
+export function throttledOnceAfter(mesh: FakeMeshControl, meanwhile: () => Promise<unknown>): MeshControl {
+  let first = true;
+  return {
+    read: () => mesh.read(),
+    apply: async (config: MeshConfig) => {
+      if (first) {
+        first = false;
+        await meanwhile();
+        throw new UpstreamError('ASM.Throttling.User', 'throttled (test)', { retryable: true });
+      }
+      return mesh.apply(config);
+    },
+  };
 }
