@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { decide } from '../../../shared/core/decide';
 import { matrixProblems, servingRegions } from '../../../shared/core/matrix';
 import { localityLbProblems } from '../../../shared/core/mesh-validation';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import type { ControlCommand, Input, MeshState } from '../../../shared/core/types';
+import type { ControlCommand, Input } from '../../../shared/core/types';
+import { replay } from './fixtures';
 
 /**
  * Whatever the policy and whatever happens to the regions, nothing the core emits may be
@@ -75,12 +75,7 @@ test('every plan renders a config the mesh accepts, complete matrices, and keeps
   const seen = { distribute: 0, failover: 0, down: 0, scale: 0 };
   fc.assert(
     fc.property(worldArb, ({ policy, inputs }) => {
-      let state: MeshState | null = null;
-      let now = Date.parse('2026-03-03T03:00:00Z');
-      for (const { dt, input } of inputs) {
-        now += dt;
-        const d = decide(policy, state, input.kind === 'signal' ? { ...input, signal: { ...input.signal, at: now } } : input, now);
-        state = d.state;
+      replay(policy, inputs, (d) => {
         for (const step of d.plan.steps) {
           if (step.kind === 'mesh') {
             seen[step.config.mode]++;
@@ -94,10 +89,10 @@ test('every plan renders a config the mesh accepts, complete matrices, and keeps
             expect(step.to).toBeLessThanOrEqual(8);
           }
         }
-        if (Object.values(state.health).some((h) => h.status === 'DOWN')) seen.down++;
+        if (Object.values(d.state.health).some((h) => h.status === 'DOWN')) seen.down++;
         // The applied matrix is always complete (every source served somewhere).
-        if (state.applied) expect(matrixProblems('applied', state.applied.matrix, policy.regionIds)).toEqual([]);
-      }
+        if (d.state.applied) expect(matrixProblems('applied', d.state.applied.matrix, policy.regionIds)).toEqual([]);
+      });
     }),
     RUNS,
   );
@@ -109,16 +104,8 @@ test('the same inputs give byte-identical plans', () => {
   fc.assert(
     fc.property(worldArb, ({ policy, inputs }) => {
       const run = () => {
-        let state: MeshState | null = null;
-        let now = Date.parse('2026-03-03T03:00:00Z');
         const plans: string[] = [];
-        for (const { dt, input } of inputs) {
-          now += dt;
-          // Alarms stamped as they arrive (a sender whose clock agrees with ours): none is stale.
-          const d = decide(policy, state, input.kind === 'signal' ? { ...input, signal: { ...input.signal, at: now } } : input, now);
-          state = d.state;
-          plans.push(JSON.stringify(d.plan));
-        }
+        replay(policy, inputs, (d) => plans.push(JSON.stringify(d.plan)));
         return plans;
       };
       expect(run()).toEqual(run());

@@ -210,3 +210,20 @@ export function policyProblems(f: () => unknown): string[] {
   }
   return [];
 }
+
+/**
+ * Decides a timeline of inputs `dt` ms apart from the property suites' start instant, each alarm
+ * stamped as it arrives (a sender whose clock agrees with ours: none is stale). `visit` sees each
+ * decision with the state it was decided from and the input as decided.
+ */
+export function replay(policy: Policy, inputs: Array<{ dt: number; input: Input }>, visit: (d: Decision, prev: MeshState | null, input: Input, now: number) => void): void {
+  let state: MeshState | null = null;
+  let now = Date.parse('2026-03-03T03:00:00Z');
+  for (const { dt, input } of inputs) {
+    now += dt;
+    const stamped: Input = input.kind === 'signal' ? { ...input, signal: { ...input.signal, at: now } } : input;
+    const d = decide(policy, state, stamped, now);
+    visit(d, state, stamped, now);
+    state = d.state;
+  }
+}

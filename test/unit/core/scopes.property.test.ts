@@ -4,6 +4,7 @@ import { matrixEquals, matrixProblems, servingRegions } from '../../../shared/co
 import { localityLbProblems } from '../../../shared/core/mesh-validation';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import type { ControlCommand, Input, MeshState } from '../../../shared/core/types';
+import { replay } from './fixtures';
 
 /**
  * With service scopes, whatever happens to regions and services: every per-host matrix is
@@ -72,15 +73,9 @@ test('per-host matrices are complete, accepted, keep each service serving, and d
   const seen = { scoped: 0, serviceDown: 0 };
   fc.assert(
     fc.property(worldArb, ({ policy, inputs }) => {
-      let state: MeshState | null = null;
-      let now = Date.parse('2026-03-03T03:00:00Z');
-      for (const { dt, input } of inputs) {
-        now += dt;
-        const stamped = input.kind === 'signal' ? { ...input, signal: { ...input.signal, at: now } } : input;
-        const d = decide(policy, state, stamped, now);
+      replay(policy, inputs, (d, prev, stamped, now) => {
         // Stored as JSON: the same decision from the round-tripped state.
-        if (state) expect(JSON.stringify(decide(policy, JSON.parse(JSON.stringify(state)) as MeshState, stamped, now).plan)).toBe(JSON.stringify(d.plan));
-        state = d.state;
+        if (prev) expect(JSON.stringify(decide(policy, JSON.parse(JSON.stringify(prev)) as MeshState, stamped, now).plan)).toBe(JSON.stringify(d.plan));
         for (const step of d.plan.steps) {
           if (step.kind !== 'mesh') continue;
           for (const [host, r] of Object.entries(step.scopes ?? {})) {
@@ -92,8 +87,8 @@ test('per-host matrices are complete, accepted, keep each service serving, and d
             expect(matrixEquals(r.matrix, step.matrix)).toBe(false);
           }
         }
-        if (Object.values(state.serviceHealth ?? {}).some((row) => Object.values(row).some((h) => h.status === 'DOWN'))) seen.serviceDown++;
-      }
+        if (Object.values(d.state.serviceHealth ?? {}).some((row) => Object.values(row).some((h) => h.status === 'DOWN'))) seen.serviceDown++;
+      });
     }),
     { numRuns: 150 },
   );
