@@ -14,53 +14,26 @@ export interface ResourceType {
   hasScale: boolean;
 }
 
-export const DESTINATION_RULES: ResourceType = {
-  group: 'networking.istio.io',
-  plural: 'destinationrules',
-  kind: 'DestinationRule',
-  versions: ['v1', 'v1beta1', 'v1alpha3'],
-  unconditionalUpdate: false,
-  hasScale: false,
-};
+/**
+ * An Istio networking custom resource: served as v1 (Istio 1.22+), v1beta1 and v1alpha3; a PUT needs
+ * metadata.resourceVersion (the CRD strategy); no scale subresource.
+ */
+function istioType(plural: string, kind: string): ResourceType {
+  return { group: 'networking.istio.io', plural, kind, versions: ['v1', 'v1beta1', 'v1alpha3'], unconditionalUpdate: false, hasScale: false };
+}
 
-export const VIRTUAL_SERVICES: ResourceType = {
-  group: 'networking.istio.io',
-  plural: 'virtualservices',
-  kind: 'VirtualService',
-  versions: ['v1', 'v1beta1', 'v1alpha3'],
-  unconditionalUpdate: false,
-  hasScale: false,
-};
+export const DESTINATION_RULES = istioType('destinationrules', 'DestinationRule');
+
+export const VIRTUAL_SERVICES = istioType('virtualservices', 'VirtualService');
 
 /** VMs and other endpoints outside Kubernetes; Istio serves v1 from 1.22, v1beta1 and v1alpha3 before. */
-export const WORKLOAD_ENTRIES: ResourceType = {
-  group: 'networking.istio.io',
-  plural: 'workloadentries',
-  kind: 'WorkloadEntry',
-  versions: ['v1', 'v1beta1', 'v1alpha3'],
-  unconditionalUpdate: false,
-  hasScale: false,
-};
+export const WORKLOAD_ENTRIES = istioType('workloadentries', 'WorkloadEntry');
 
 /** Template of the WorkloadEntries of one workload's VMs (Istio's WorkloadGroup, same versions as WorkloadEntry). */
-export const WORKLOAD_GROUPS: ResourceType = {
-  group: 'networking.istio.io',
-  plural: 'workloadgroups',
-  kind: 'WorkloadGroup',
-  versions: ['v1', 'v1beta1', 'v1alpha3'],
-  unconditionalUpdate: false,
-  hasScale: false,
-};
+export const WORKLOAD_GROUPS = istioType('workloadgroups', 'WorkloadGroup');
 
 /** Services outside the Kubernetes registry, or WorkloadEntries selected by `workloadSelector`. */
-export const SERVICE_ENTRIES: ResourceType = {
-  group: 'networking.istio.io',
-  plural: 'serviceentries',
-  kind: 'ServiceEntry',
-  versions: ['v1', 'v1beta1', 'v1alpha3'],
-  unconditionalUpdate: false,
-  hasScale: false,
-};
+export const SERVICE_ENTRIES = istioType('serviceentries', 'ServiceEntry');
 
 export const DEPLOYMENTS: ResourceType = {
   group: 'apps',
