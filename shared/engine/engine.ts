@@ -11,7 +11,7 @@ import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
-import { alert, recordMeshConfirmed, runPlan, scopeConfigs, type ExecutorDeps } from './executor';
+import { alert, recordMeshConfirmed, runPlan, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
 import { isRetryable, unlessSuperseded, withRetry } from './retry';
 import { statusView } from './status';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
@@ -274,7 +274,7 @@ export class Engine implements EngineApi {
       // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
       // polling to updateTimeout, and nothing re-sends the older config over the newer one.
       const repairing = state.applied;
-      const superseded = () => this.driftRepairSuperseded(repairing);
+      const superseded = supersededCheck({ store, mesh: this.mesh, log: this.deps.log }, { drift: 'reapply' }, (latest) => Engine.driftRepairSupersededBy(repairing, latest));
       const { attempt } = unlessSuperseded(() => meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), superseded);
       // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
       try {
@@ -305,14 +305,8 @@ export class Engine implements EngineApi {
    * adopt too), and a newer confirmation means the mesh already carries a later decision. A state
    * read that fails answers "still wanted": the repair carries on, bounded by its deadline.
    */
-  private async driftRepairSuperseded(repairing: NonNullable<MeshState['applied']>): Promise<string | null> {
-    let state: MeshState | null;
-    try {
-      state = (await this.deps.store.load(this.mesh)).state;
-    } catch (err) {
-      this.deps.log({ msg: 'drift re-apply: could not check whether the config is still wanted', error: (err as Error).message });
-      return null;
-    }
+  /** A drift repair is moot once a newer decision is recorded or confirmed on the mesh. */
+  private static driftRepairSupersededBy(repairing: NonNullable<MeshState['applied']>, state: MeshState | null): string | null {
     if (!state) return null;
     if (!state.applied || state.applied.at !== repairing.at || !matrixEquals(state.applied.matrix, repairing.matrix)) return 'a newer plan was decided';
     if (state.meshConfirmed && state.meshConfirmed.decidedAt > repairing.at) return 'a newer plan was confirmed on the mesh';

@@ -162,7 +162,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: superseded });
         continue;
       }
-      const stillWanted = () => supersededNow(deps, step, plan);
+      const stillWanted = supersededCheck(deps, { plan: plan.id, kind: step.kind }, (latest) => supersededBy(step, plan, latest));
       const { attempt, made } = unlessSuperseded(() => runStep(deps, step, deadline, plan, stillWanted), stillWanted);
       try {
         const { attempts } = await withRetry(attempt, { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
@@ -231,14 +231,20 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
  * `supersededBy` against the state as it is now. A state read that fails answers "still wanted":
  * the step carries on as it would have without the check, and its own deadline bounds it.
  */
-async function supersededNow(deps: ExecutorDeps, step: Step, plan: Plan): Promise<string | null> {
-  try {
-    const { state } = await deps.store.load(deps.mesh);
-    return supersededBy(step, plan, state);
-  } catch (err) {
-    deps.log({ msg: 'could not check whether the step is still wanted', plan: plan.id, kind: step.kind, error: (err as Error).message });
-    return null;
-  }
+/**
+ * A check, asked while a change waits (each poll, before each retry), of whether a newer decision
+ * made it moot: `rule` on the latest state. A state that cannot be read answers "still wanted"
+ * (logged): the change goes on as it would have without the check.
+ */
+export function supersededCheck(deps: Pick<ExecutorDeps, 'store' | 'mesh' | 'log'>, what: Record<string, unknown>, rule: (state: MeshState | null) => string | null): () => Promise<string | null> {
+  return async () => {
+    try {
+      return rule((await deps.store.load(deps.mesh)).state);
+    } catch (err) {
+      deps.log({ msg: 'could not check whether the change is still wanted', ...what, error: (err as Error).message });
+      return null;
+    }
+  };
 }
 
 async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan, superseded: () => Promise<string | null>): Promise<void> {
