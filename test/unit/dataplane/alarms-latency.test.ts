@@ -6,7 +6,7 @@ import { AlarmDelivery } from '../../../lab/dataplane/alarm-delivery';
 import { AlarmEvaluator } from '../../../lab/dataplane/alarms';
 import { loadDefaultTopology, topologySchema, type AlarmRule, type Topology, type TopologyInput } from '../../../lab/topology/schema';
 import { ValidationError } from '../../../shared/core/errors';
-import { keepLocalPolicy, labFixture, T0, type LabFixture } from './support/lab-fixture';
+import { keepLocalPolicy, advanceAndDeliver, labFixture, T0, type LabFixture } from './support/lab-fixture';
 import { Receiver } from './support/receiver';
 
 const noWait = () => Promise.resolve();
@@ -40,18 +40,15 @@ describe('latency alarm rules', () => {
     dataPlane.start();
     alarms.start();
 
-    await clock.advance(30_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 30_000);
     expect(receiver.requests).toEqual([]);
     // Healthy: tens of ms, far under the threshold.
     expect(alarms.statuses()[0]?.lastValue).toBeLessThan(100);
 
     const fault = faults.inject({ kind: 'latency', region: 'cn-hangzhou', service: 'reviews', latencyMs: 800 });
-    await clock.advance(20_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toEqual([]); // two breaching periods of three
-    await clock.advance(10_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 10_000);
     expect(receiver.requests).toHaveLength(1);
 
     const trippedAt = T0 + 60_000;
@@ -84,15 +81,13 @@ describe('latency alarm rules', () => {
     expect(toSignals(raw, policy).signals).toMatchObject([{ rule: 'cms-latency', region: 'cn-hangzhou', severity: 'degraded', status: 'firing' }]);
 
     // Still slow: no repeat. Shanghai never breached.
-    await clock.advance(20_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toHaveLength(1);
     expect(alarms.statuses()[1]).toMatchObject({ ruleId: 'rs-reviews-latency-shanghai', state: 'OK', breaches: 0 });
 
     faults.delete(fault.id);
     // The period the fault was deleted in still holds its last slow tick; the next is clean.
-    await clock.advance(20_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toHaveLength(2);
     expect(receiver.forms()[1]).toMatchObject({ alertName: 'reviews-cn-hangzhou-latency-p99', alertState: 'OK', ruleId: 'rs-reviews-latency-hangzhou', triggerLevel: 'WARN', preTriggerLevel: 'WARN' });
     expect(Number(receiver.forms()[1]?.curValue)).toBeLessThanOrEqual(250);
@@ -109,8 +104,7 @@ describe('latency alarm rules', () => {
     alarms.start();
     // +150 ms: slower, yet a p99 under 250 ms.
     const mild = faults.inject({ kind: 'latency', region: 'cn-hangzhou', service: 'reviews', latencyMs: 150 });
-    await clock.advance(60_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 60_000);
     expect(receiver.requests).toEqual([]);
     const hz = alarms.statuses().find((s) => s.ruleId === 'rs-reviews-latency-hangzhou');
     expect(hz?.lastValue).toBeGreaterThan(150);
@@ -120,8 +114,7 @@ describe('latency alarm rules', () => {
     const brief = faults.inject({ kind: 'latency', region: 'cn-hangzhou', service: 'reviews', latencyMs: 800 });
     await clock.advance(15_000);
     faults.delete(brief.id);
-    await clock.advance(40_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 40_000);
     expect(receiver.requests).toEqual([]);
     expect(alarms.statuses().every((s) => s.state === 'OK')).toBe(true);
     await Promise.all([dataPlane.stop(), alarms.stop()]);

@@ -6,7 +6,7 @@ import type { RawAlarm } from '../../../shared/signals/raw-alarm';
 import { AlarmDelivery } from '../../../lab/dataplane/alarm-delivery';
 import { AlarmEvaluator } from '../../../lab/dataplane/alarms';
 import type { AlarmRule } from '../../../lab/topology/schema';
-import { failoverPolicy, labFixture, T0, type LabFixture } from './support/lab-fixture';
+import { failoverPolicy, advanceAndDeliver, labFixture, T0, type LabFixture } from './support/lab-fixture';
 import { Receiver } from './support/receiver';
 
 const noWait = () => Promise.resolve();
@@ -37,16 +37,13 @@ describe('alarm rules', () => {
     dataPlane.start();
     alarms.start();
 
-    await clock.advance(30_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 30_000);
     expect(receiver.requests).toEqual([]);
 
     const fault = faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 0.6 });
-    await clock.advance(20_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toEqual([]); // two breaching periods of three
-    await clock.advance(10_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 10_000);
     expect(receiver.requests).toHaveLength(1);
 
     const trippedAt = T0 + 60_000;
@@ -76,13 +73,11 @@ describe('alarm rules', () => {
     expect(receiver.requests.map((r) => [...new URLSearchParams(r.body).keys()])).toEqual([DOCUMENTED_CMS_FIELDS]);
 
     // Still breaching: no repeat.
-    await clock.advance(20_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toHaveLength(1);
 
     faults.delete(fault.id);
-    await clock.advance(10_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 10_000);
     expect(receiver.requests).toHaveLength(2);
     const clearedAt = T0 + 90_000;
     // The period that clears still holds the tick sent just before the fault was deleted.
@@ -91,8 +86,7 @@ describe('alarm rules', () => {
     const ok = receiver.forms()[1];
     expect(ok).toMatchObject({ alertState: 'OK', curValue: String(clearedValue), ruleId: 'rs-reviews-5xx-hangzhou', timestamp: String(T0 + 90_000), triggerLevel: 'CRITICAL', preTriggerLevel: 'CRITICAL' });
 
-    await clock.advance(30_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 30_000);
     expect(receiver.requests).toHaveLength(2);
     expect(alarms.statuses()).toEqual([{
       ruleId: 'rs-reviews-5xx-hangzhou', name: 'reviews-5xx-cn-hangzhou', kind: 'error-ratio', state: 'OK', breaches: 0, lastValue: 0,
@@ -111,15 +105,12 @@ describe('alarm rules', () => {
     alarms.start();
 
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
-    await clock.advance(5_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 5_000);
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 2);
-    await clock.advance(5_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 5_000);
     // Scaled to zero: no pod exists to fail a probe, so the cluster reports no Warning.
     config.setReplicas('c-hangzhou', 'reviews-v1', 0, 0);
-    await clock.advance(5_000);
-    await alarms.idle();
+    await advanceAndDeliver(clock, alarms, 5_000);
 
     expect(alarms.statuses().map((st) => st.state)).toEqual(['ALERT']);
     expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/events', 'application/json']]);

@@ -41,3 +41,9 @@ export function percentOf(counts: Record<string, number> | undefined, key: strin
   const all = Object.values(counts ?? {}).reduce((s, n) => s + n, 0);
   return all === 0 ? 0 : (100 * (counts?.[key] ?? 0)) / all;
 }
+
+/** Moves the clock on by `ms` and waits until every alarm notification due by then is delivered. */
+export async function advanceAndDeliver(clock: ManualClock, alarms: { idle(): Promise<void> }, ms: number): Promise<void> {
+  await clock.advance(ms);
+  await alarms.idle();
+}
