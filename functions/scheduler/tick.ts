@@ -12,24 +12,26 @@ export async function runTick(firing: TimerFiring, runtime: Runtime) {
   const task = taskOf(firing.payload);
   const { decision, resumed, drift, availability } = await runtime.engine.tick();
   const { plan } = decision;
-  const readiness = await dailyReadinessAfterTick(runtime, firing);
+  const readiness = await dailyReadinessAfterTick(runtime, plan.at);
   return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0, ...(readiness ? { readiness } : {}) };
 }
 
 /**
  * Once a day, after the tick's own work (never before or inside it): the readiness checks, with a
  * notification for each failure not notified lately. Its failure is logged and never fails the tick.
+ * `now` is the tick's decision time (the runtime clock), never the event's `triggerTime`: the
+ * remembered keys expire by it, and a forged time must not age them (nor the request ids stored
+ * beside them).
  */
-async function dailyReadinessAfterTick(runtime: Runtime, firing: TimerFiring): Promise<DailyReadinessResult | null> {
+async function dailyReadinessAfterTick(runtime: Runtime, now: number): Promise<DailyReadinessResult | null> {
   if (!runtime.readiness) return null;
-  const at = Date.parse(firing.triggerTime);
   try {
     return await dailyReadiness({
       mesh: runtime.policy.name,
       store: runtime.store,
       notifier: notifierFor(runtime.policy.notifications, runtime.log),
       readiness: runtime.readiness,
-      now: Number.isNaN(at) ? Date.now() : at,
+      now,
     });
   } catch (err) {
     runtime.log({ level: 'warning', function: 'scheduler', message: `daily readiness check failed: ${err instanceof Error ? err.message : String(err)}` });

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { MeshState, Plan } from '../core/types';
 import { RegionshiftError, StateConflictError, UpstreamError, ValidationError } from '../core/errors';
+import { systemClock, type Clock } from '../ports/clock';
 import { requireOwnEvents } from './state-commit-rules';
 import type {
   AuditEvent, EventKind, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState,
@@ -94,9 +95,14 @@ export class SqliteStateStore implements StateStore {
   private readonly db: Database.Database;
   private rememberCalls = 0;
   private checkpointer: Worker | null = null;
+  private readonly clock: Clock;
 
-  /** `checkpoint: 'inline'` keeps SQLite's automatic checkpoint in the committing call (no worker). */
-  constructor(file: string, opts: { busyTimeoutMs?: number; checkpoint?: 'background' | 'inline' } = {}) {
+  /**
+   * `checkpoint: 'inline'` keeps SQLite's automatic checkpoint in the committing call (no worker).
+   * `clock`: the time the sweep of expired idempotency keys goes by (the system clock by default).
+   */
+  constructor(file: string, opts: { busyTimeoutMs?: number; checkpoint?: 'background' | 'inline'; clock?: Clock } = {}) {
+    this.clock = opts.clock ?? systemClock;
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { timeout: opts.busyTimeoutMs ?? 10_000 });
     this.db.pragma('journal_mode = WAL');
@@ -238,7 +244,10 @@ export class SqliteStateStore implements StateStore {
   async rememberKey(key: string, expiresAt: number, now: number): Promise<boolean> {
     return this.guard('rememberKey', () => {
       if (++this.rememberCalls % KEY_SWEEP_EVERY === 0) {
-        this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(now);
+        // The sweep deletes every key, the control API's request ids among them: it goes by this
+        // store's clock, never later than it. A caller's `now` can come from an event (a timer's
+        // triggerTime); a forged one far ahead would otherwise wipe the replay memory.
+        this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(Math.min(now, this.clock.now()));
       }
       // One statement is atomic: a new key inserts, an expired one is taken over, a live one changes nothing.
       const result = this.db.prepare(

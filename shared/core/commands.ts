@@ -1,5 +1,6 @@
 import { globMatch } from './glob';
 import { matrixProblems } from './matrix';
+import { ownValue } from './own';
 import type { Policy } from './policy';
 import type { ControlCommand, MeshState, Refusal, Signal } from './types';
 import { windowOpenUntil } from './windows';
@@ -28,7 +29,7 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
     return { refused, notes };
   };
   // A command naming a service acts on that service's host only: it must be a scoped one.
-  if ((cmd.kind === 'override' || cmd.kind === 'drill') && cmd.service !== undefined && !policy.scopes?.services[cmd.service]) {
+  if ((cmd.kind === 'override' || cmd.kind === 'drill') && cmd.service !== undefined && !ownValue(policy.scopes?.services, cmd.service)) {
     return refuse(`${cmd.kind}.service`, policy.scopes ? `${cmd.service} is not a scoped service (scopes.services: ${Object.keys(policy.scopes.services).join(', ')})` : `names service ${cmd.service}, but the policy declares no scopes`);
   }
   switch (cmd.kind) {

@@ -1,5 +1,5 @@
 import { capacityShortfalls, planScaling, settleScaleDowns } from './capacity';
-import { abortDrill, applyCommand, drillAbortReason, drillSignal } from './commands';
+import { applyCommand, drillSignal } from './commands';
 import { initialHealth, updateHealth, type HealthTransition } from './health';
 import { intendedMatrix } from './layers';
 import { matrixEquals, roundMatrix, servingRegions } from './matrix';
@@ -10,7 +10,8 @@ import { SIGNAL_NOTES_MAX } from './limits';
 import { limitElective, shortText } from './elective';
 import { sameJson } from './json-equal';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, recordEntryRead, scopedRouting, scopeTarget, signalScope, updateServiceHealth, withDerivedEntry } from './scopes';
-import type { Decision, IgnoredSignal, Input, LapsedSignal, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
+import { applySignal, capSignals, pruneTombstones, type SignalEffect } from './signal-lifecycle';
+import type { Decision, Input, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 
 /**
  * The decision core: `(policy, state, input, now) → (state, plan)`. Pure and deterministic —
@@ -74,84 +75,11 @@ function transitionText(t: HealthTransition, signals: ReadonlyMap<string, Signal
   return `${t.region} ${t.from} → ${t.to}${step}: ${t.why}${t.causes.length ? ` [${named.join(', ')}]` : ''}`;
 }
 
-interface InputEffect {
+interface InputEffect extends SignalEffect {
   trigger: string;
-  notes: string[];
   refused: Refusal[];
   /** An operator's change (override, clear, resume, adopt): applied as asked, not rate-limited. */
   manual: boolean;
-  /** A drill was aborted: its revert is applied at once, not as an elective shift. */
-  drillAborted: boolean;
-  /** Regions whose signal was resolved by this input: clear as of now. */
-  resolvedIn: string[];
-  /** Lines about individual signals so far; past SIGNAL_NOTES_MAX they are only counted. */
-  signalNotes: number;
-  ignored: IgnoredSignal[];
-  lapsed: LapsedSignal[];
-}
-
-/** Whole seconds or minutes, for explain text about alarm times. */
-function age(ms: number): string {
-  const s = Math.round(Math.abs(ms) / 1000);
-  return s < 120 ? `${s}s` : `${Math.round(s / 60)}m`;
-}
-
-/**
- * Whether an alarm's own time lets it act at `now`: stamped further ahead than
- * `detection.clockSkew` (a broken sender clock), a resolve older than the firing it would clear
- * (delivered out of order), or older than `detection.maxAge` (a replay, a stuck queue). A repeat
- * of an active firing keeps it alive whatever its time: Alertmanager repeats a long-running
- * alert with its original `startsAt`, and ignoring it would let a real outage lapse.
- */
-export function signalTimeVerdict(policy: Policy, state: MeshState, s: Signal, now: number): IgnoredSignal | null {
-  const { maxAge, clockSkew } = policy.detection;
-  const known = state.signals[s.key];
-  const base = { key: s.key, status: s.status, region: s.region, at: s.at };
-  if (s.at > now + clockSkew) {
-    return { ...base, reason: 'future', message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(s.at - now)} ahead (clockSkew ${age(clockSkew)}): stale, ignored` };
-  }
-  if (s.status === 'resolved' && known && s.at < known.at) {
-    return { ...base, reason: 'out-of-order', message: `resolve for ${s.key} stamped ${iso(s.at)} is older than its firing (${iso(known.at)}): ignored` };
-  }
-  if (now - s.at > maxAge) {
-    if (s.status === 'firing' && known && known.severity === s.severity && known.region === s.region) return null;
-    return { ...base, reason: 'stale', message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(now - s.at)} old (maxAge ${age(maxAge)}): stale, ignored` };
-  }
-  return null;
-}
-
-/** A line about one signal: a delivery of thousands must not write thousands of reasons into the plan. */
-function signalNote(out: InputEffect, line: string): void {
-  if (out.signalNotes++ < SIGNAL_NOTES_MAX) out.notes.push(line);
-}
-
-function applySignal(policy: Policy, state: MeshState, s: Signal, now: number, out: InputEffect): void {
-  const ignored = signalTimeVerdict(policy, state, s, now);
-  if (ignored) {
-    out.ignored.push(ignored);
-    signalNote(out, ignored.message);
-    return;
-  }
-  const abort = drillAbortReason(policy, state, s);
-  if (abort) {
-    out.notes.push(...abortDrill(policy, state, abort, now));
-    out.drillAborted = true; // reverting an aborted drill is not an elective shift: no step limits
-  }
-  const known = state.signals[s.key];
-  if (s.status === 'firing') {
-    // A repeat of an active alarm changes nothing; past half its TTL it keeps the alarm alive.
-    if (known && known.severity === s.severity && known.region === s.region && now - (known.seenAt ?? known.at) < known.ttl / 2) {
-      signalNote(out, `signal ${s.key} already active (duplicate)`);
-    } else {
-      // The source's time is kept (a later resolve is ordered against it); the TTL counts from arrival.
-      state.signals[s.key] = { ...s, at: known ? Math.max(known.at, s.at) : s.at, seenAt: now };
-      signalNote(out, `signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
-    }
-  } else if (known) {
-    out.resolvedIn.push(healthKey(policy, known));
-    delete state.signals[s.key];
-    signalNote(out, `signal ${s.key} resolved`);
-  } else signalNote(out, `resolve for ${s.key}, which is not active: nothing to do`);
 }
 
 function batchTrigger(signals: Signal[]): string {
@@ -159,30 +87,6 @@ function batchTrigger(signals: Signal[]): string {
   const firing = signals.filter((s) => s.status === 'firing').length;
   const sources = [...new Set(signals.map((s) => s.source))].sort().join(', ');
   return `${signals.length} signals (${firing} firing, ${signals.length - firing} resolved) from ${sources || 'nowhere'}`;
-}
-
-/**
- * Keep at most `detection.maxSignalsPerRegion` active signals per region: the ones heard from
- * least recently lapse first. Bounds the state row whatever a sender floods us with.
- */
-function capSignals(policy: Policy, state: MeshState, out: InputEffect): void {
-  const max = policy.detection.maxSignalsPerRegion;
-  const byRegion = new Map<string, Signal[]>();
-  for (const s of Object.values(state.signals)) {
-    const list = byRegion.get(s.region);
-    if (list) list.push(s);
-    else byRegion.set(s.region, [s]);
-  }
-  for (const [region, list] of [...byRegion.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    if (list.length <= max) continue;
-    list.sort((a, b) => (a.seenAt ?? a.at) - (b.seenAt ?? b.at) || a.at - b.at || a.key.localeCompare(b.key));
-    const drop = list.slice(0, list.length - max);
-    for (const s of drop) {
-      delete state.signals[s.key];
-      out.lapsed.push({ key: s.key, region, at: s.at });
-    }
-    out.notes.push(`${drop.length} oldest signals of ${region} lapsed: more than detection.maxSignalsPerRegion (${max}) active (first: ${drop.slice(0, 3).map((s) => s.key).join(', ')})`);
-  }
 }
 
 function applyInput(policy: Policy, state: MeshState, input: Input, now: number, nextId: string, out: InputEffect): void {
@@ -282,6 +186,7 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   const commandRefused = ctx.refused.length > 0;
   const clearedAt = expire(policy, state, now, ctx.notes);
   capSignals(policy, state, ctx);
+  pruneTombstones(policy, state, now);
   if (ctx.signalNotes > SIGNAL_NOTES_MAX) ctx.notes.push(`… and ${ctx.signalNotes - SIGNAL_NOTES_MAX} more signal notes`);
   for (const r of ctx.resolvedIn) clearedAt[r] = now;
 

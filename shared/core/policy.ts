@@ -5,6 +5,7 @@ import { PolicyError } from './errors';
 import { formatIssues, formatPath } from './issues';
 import { policySchema, regionName, regionSchema, type DetectionRule, type ParsedPolicy } from './policy-schema';
 import { MAX_ACTIVE_SIGNALS } from './limits';
+import { ownValue } from './own';
 import { cronProblems } from './windows';
 import type { TrafficMatrix } from './types';
 
@@ -349,7 +350,7 @@ function scopeProblems(p: Sections): string[] {
 
 /** The FQDN a scoped service's traffic is routed by. */
 export function scopeHost(scopes: NonNullable<ParsedPolicy['scopes']>, service: string): string {
-  return scopes.services[service]?.host ?? `${service}.${scopes.namespace}.svc.cluster.local`;
+  return ownValue(scopes.services, service)?.host ?? `${service}.${scopes.namespace}.svc.cluster.local`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { scopeHost, type Policy } from './policy';
 import type { DeploymentPolicy } from './policy-schema';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
+import { ownValue } from './own';
 import type { EntryRead, MeshState, Refusal, RegionHealth, ScopedRouting, Signal, Step, TrafficMatrix } from './types';
 
 /**
@@ -46,7 +47,7 @@ export function withDerivedEntry(policy: Policy, state: MeshState): Policy {
     if (state.entry) delete state.entry;
     return policy;
   }
-  const known = (state.entry?.services ?? []).filter((service) => s.services[service]);
+  const known = (state.entry?.services ?? []).filter((service) => ownValue(s.services, service));
   return { ...policy, scopes: { ...s, entry: known } };
 }
 
@@ -95,7 +96,8 @@ export function recordEntryRead(policy: Policy, state: MeshState, read: EntryRea
 
 /** The scoped service a signal is about, if any; a signal naming an unscoped service is region-level. */
 export function signalScope(policy: Policy, s: Pick<Signal, 'service'>): string | undefined {
-  return s.service !== undefined && policy.scopes?.services[s.service] ? s.service : undefined;
+  // Own keys only: a service label spelled constructor or toString is not a scoped service.
+  return s.service !== undefined && ownValue(policy.scopes?.services, s.service) ? s.service : undefined;
 }
 
 /** Key of a signal's health record: `region/service` for a scoped service, else the region. */

@@ -26,6 +26,13 @@ export interface Signal {
   name?: string;
 }
 
+/** What the state remembers of a resolved alarm (see `MeshState.tombstones`). */
+export interface SignalTombstone {
+  region: string;
+  /** The latest resolve's own time as its source stamped it. */
+  resolvedAt: number;
+}
+
 export type HealthStatus = 'HEALTHY' | 'DEGRADED' | 'DOWN' | 'RECOVERING';
 
 export interface RegionHealth {
@@ -85,6 +92,13 @@ export interface DeploymentScale {
 export interface MeshState {
   /** Active firing signals by key. */
   signals: Record<string, Signal>;
+  /**
+   * Resolved alarms by signal key, kept for `detection.maxAge` after their resolve and capped per
+   * region like the signals: a firing stamped at or before its resolve (a retry, an at-least-once
+   * redelivery) is out of order and ignored. Absent in rows written before it existed, and while
+   * none is kept.
+   */
+  tombstones?: Record<string, SignalTombstone>;
   health: Record<string, RegionHealth>;
   /**
    * Health per (region, service) for services the policy scopes: `serviceHealth[region][service]`.

@@ -103,7 +103,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     if (e.REGIONSHIFT_STATE === 'sqlite') {
       // Loaded only when used: the FC bundles carry no native SQLite module.
       const { SqliteStateStore } = await import('../adapters/state-sqlite');
-      store = new SqliteStateStore(e.REGIONSHIFT_SQLITE_FILE);
+      store = new SqliteStateStore(e.REGIONSHIFT_SQLITE_FILE, { clock });
     } else {
       const { tablestoreStoreFromEnv } = await import('./tablestore');
       const built = tablestoreStoreFromEnv(env, credentials.current());

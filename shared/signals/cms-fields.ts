@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { jsonTextDepthExceeds, jsonValueDepthExceeds } from '../core/json-depth';
 import { jsonExcerpt } from '../core/limits';
+import { setOwn } from '../core/own';
 import { formatPath } from '../core/issues';
 import { canonicalPairs, fieldError, validationErrorFrom, type RawAlarm } from './raw-alarm';
 
@@ -76,7 +77,7 @@ export function parseJavaMap(text: string): Record<string, string> | null {
   for (const pair of inner.split(/,\s*(?=[^,=\s][^,=]*=)/)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) return null;
-    out[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+    setOwn(out, pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
   }
   return out;
 }
@@ -85,7 +86,7 @@ function stringMap(obj: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj)) {
     if (v === null || v === undefined) continue;
-    out[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+    setOwn(out, k, typeof v === 'object' ? JSON.stringify(v) : String(v));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import { globMatch } from '../core/glob';
 import { boundedKey, boundedText } from '../core/limits';
+import { ownValue } from '../core/own';
 import type { Policy } from '../core/policy';
 import type { DetectionRule } from '../core/policy-schema';
 import type { Severity, Signal } from '../core/types';
@@ -21,7 +22,7 @@ export interface DetectionResult {
 export { globMatch };
 
 function entriesMatch(want: Record<string, string> | undefined, have: Record<string, string>): boolean {
-  return Object.entries(want ?? {}).every(([k, v]) => have[k] === v);
+  return Object.entries(want ?? {}).every(([k, v]) => ownValue(have, k) === v);
 }
 
 export function ruleMatches(rule: DetectionRule, raw: RawAlarm): boolean {
@@ -78,18 +79,18 @@ function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<s
     region = spec.fixed;
     from = 'the rule';
   } else if ('fromInstance' in spec) {
-    const instanceId = raw.dimensions.instanceId;
+    const instanceId = ownValue(raw.dimensions, 'instanceId');
     if (instanceId === undefined || instanceId === '') return { why: 'the alarm has no instanceId dimension to look up in fromInstance' };
-    region = spec.fromInstance[instanceId];
+    region = ownValue(spec.fromInstance, instanceId);
     if (region === undefined) return { why: `instance ${instanceId} is not in the rule's fromInstance map` };
     from = `fromInstance ${instanceId}`;
   } else if ('fromDimension' in spec) {
-    const value = raw.dimensions[spec.fromDimension];
+    const value = ownValue(raw.dimensions, spec.fromDimension);
     if (spec.map === undefined || value === undefined || value === '') {
       region = value;
       from = `dimension ${spec.fromDimension}`;
     } else {
-      region = spec.map[value];
+      region = ownValue(spec.map, value);
       if (region === undefined) return { why: `dimension ${spec.fromDimension}=${value} is not in the rule's map` };
       from = `dimension ${spec.fromDimension}=${value}`;
     }
@@ -98,7 +99,7 @@ function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<s
     region = raw.regionId;
     from = raw.source === 'cms' ? 'the payload (CMS callbacks carry no regionId; use fromUrl)' : 'the payload regionId';
   } else if ('fromLabel' in spec) {
-    region = raw.labels[spec.fromLabel];
+    region = ownValue(raw.labels, spec.fromLabel);
     from = `label ${spec.fromLabel}`;
   } else {
     if (raw.clusterId === undefined) return { why: 'the alarm names no cluster' };
@@ -121,7 +122,8 @@ function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<s
 function severityOf(rule: DetectionRule, raw: RawAlarm): Outcome<Severity> {
   if (typeof rule.severity === 'string') return { ok: rule.severity };
   if (raw.level === undefined) return { why: 'the alarm has no level to map to a severity' };
-  const mapped = rule.severity[raw.level];
+  // Own keys only: a level spelled toString, constructor or __proto__ must not find Object.prototype's.
+  const mapped = ownValue(rule.severity, raw.level);
   if (mapped === undefined) return { why: `level ${raw.level} is not mapped to a severity (mapped: ${Object.keys(rule.severity).join(', ')})` };
   return { ok: mapped };
 }
@@ -132,10 +134,10 @@ function severityOf(rule: DetectionRule, raw: RawAlarm): Outcome<Severity> {
  * `scaling.deployments[]` entry for that name and namespace names one.
  */
 function serviceOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): string | undefined {
-  const own = rule.service ?? (raw.labels.service || raw.dimensions.service || undefined);
+  const own = rule.service ?? (ownValue(raw.labels, 'service') || ownValue(raw.dimensions, 'service') || undefined);
   if (own !== undefined || raw.source !== 'ack') return own;
-  const name = raw.labels.deployment;
-  const ns = raw.labels.namespace;
+  const name = ownValue(raw.labels, 'deployment');
+  const ns = ownValue(raw.labels, 'namespace');
   if (!name) return undefined;
   return policy.scaling.deployments.find((d) => d.name === name && (ns === undefined || d.namespace === ns) && d.service !== undefined)?.service;
 }
@@ -176,8 +178,10 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
     }
     const service = serviceOf(rule, raw, policy);
     signals.push({
-      // Keys and names are bounded: every active signal lives in the one state row.
-      key: boundedKey(`${rule.name}|${raw.source}|${raw.instance}`),
+      // Keys and names are bounded: every active signal lives in the one state row. The region the
+      // callback URL named is part of the identity: an OK posted to another region's URL is
+      // another alarm's, and must not clear one placed here.
+      key: boundedKey(`${rule.name}|${raw.source}|${raw.urlRegion !== undefined ? `@${raw.urlRegion}|` : ''}${raw.instance}`),
       source: raw.source,
       rule: rule.name,
       region: region.ok,

@@ -100,7 +100,7 @@ describe('a batch of signals', () => {
 });
 
 describe('detection.maxSignalsPerRegion', () => {
-  test('the least recently heard signals of a region lapse first; other regions keep theirs', () => {
+  test('among signals of one severity, the least recently heard of a region lapse first; other regions keep theirs', () => {
     const small = policy2({ detection: { maxSignalsPerRegion: 3 } });
     const d = started(small);
     for (let i = 0; i < 5; i++) d.feed(T0 + (i + 1) * M, fire(`hz-${i}`, HZ, 'degraded'));
@@ -108,7 +108,7 @@ describe('detection.maxSignalsPerRegion', () => {
     const last = d.feed(T0 + 7 * M, fire('hz-5', HZ, 'degraded'));
     expect(Object.keys(d.state?.signals ?? {}).sort()).toEqual(['hz-3', 'hz-4', 'hz-5', 'sh-0']);
     expect(last.lapsed).toEqual([{ key: 'hz-2', region: HZ, at: T0 + 3 * M }]);
-    expect(last.plan.reasons).toContain('1 oldest signals of cn-hangzhou lapsed: more than detection.maxSignalsPerRegion (3) active (first: hz-2)');
+    expect(last.plan.reasons).toContain('1 least severe, oldest signals of cn-hangzhou lapsed: more than detection.maxSignalsPerRegion (3) active (first: hz-2)');
     expect(d.state?.health[HZ]?.causes).toEqual(['hz-3', 'hz-4', 'hz-5']);
   });
 });

@@ -67,6 +67,8 @@ export class FakeEngine implements EngineApi {
   events: StoredEvent[] = [];
   /** When set, every call rejects with it (after being recorded). */
   failWith: Error | null = null;
+  /** The time of the tick's decision (the engine's clock). */
+  tickAt = 1_793_672_130_000;
 
   private async record<T>(call: EngineCall, value: T): Promise<T> {
     this.calls.push(call);
@@ -80,7 +82,7 @@ export class FakeEngine implements EngineApi {
     return this.record({ method: 'command', command, dryRun: opts.dryRun }, { ...this.commandOutcome, committed: opts.dryRun ? false : this.commandOutcome.committed });
   }
   tick() {
-    return this.record({ method: 'tick' }, { decision: outcome({ plan: plan('p-tick') }), resumed: ['p-old'], drift: null });
+    return this.record({ method: 'tick' }, { decision: outcome({ plan: plan('p-tick', { at: this.tickAt }) }), resumed: ['p-old'], drift: null });
   }
   execute(planId: string) {
     return this.record({ method: 'execute', planId }, this.executeResult);

@@ -17,14 +17,31 @@ test('the first tick of a day runs the checks after the tick and notifies a new 
   let runs = 0;
   rt.readiness = async () => ((runs += 1), report('fail'));
   const handler = makeSchedulerHandler(async () => rt);
-  const first = await handler(timer('2026-11-03T02:16:00Z'), fcContext());
+  // The day is the tick's (the engine's clock), not the event's triggerTime.
+  const at = (time: string) => {
+    rt.engine.tickAt = Date.parse(time);
+    return timer(time);
+  };
+  const first = await handler(at('2026-11-03T02:16:00Z'), fcContext());
   expect(first).toMatchObject({ planId: 'p-tick', readiness: { ran: true, status: 'fail', notified: ['capacity'] } });
   expect(rt.engine.calls).toEqual([{ method: 'tick' }]);
   // The policy's log notifier writes the notification as a log line.
   expect(rt.lines).toContainEqual(expect.objectContaining({ title: 'readiness: capacity fails' }));
-  expect(await handler(timer('2026-11-03T02:17:00Z'), fcContext())).toMatchObject({ readiness: { ran: false, notified: [] } });
-  expect(await handler(timer('2026-11-04T00:00:30Z'), fcContext())).toMatchObject({ readiness: { ran: true, notified: [] } });
+  expect(await handler(at('2026-11-03T02:17:00Z'), fcContext())).toMatchObject({ readiness: { ran: false, notified: [] } });
+  expect(await handler(at('2026-11-04T00:00:30Z'), fcContext())).toMatchObject({ readiness: { ran: true, notified: [] } });
   expect(runs).toBe(2);
+});
+
+test('a forged triggerTime does not choose the day nor age the remembered keys: the tick\'s clock does', async () => {
+  const rt = fakeRuntime();
+  let runs = 0;
+  rt.readiness = async () => ((runs += 1), report('pass'));
+  const handler = makeSchedulerHandler(async () => rt);
+  const day = Math.floor(rt.engine.tickAt / 86_400_000);
+  for (const forged of ['2099-01-01T00:00:00Z', '2100-06-01T00:00:00Z', '1999-01-01T00:00:00Z']) await handler(timer(forged), fcContext());
+  expect(runs).toBe(1);
+  expect([...rt.store.keys.keys()]).toEqual([`readiness-run/bookinfo/${day}`]);
+  expect(rt.store.keys.get(`readiness-run/bookinfo/${day}`)).toBe((day + 1) * 86_400_000);
 });
 
 test('a readiness run that throws is logged and the tick still answers', async () => {
