@@ -135,7 +135,7 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
   const goneScale = Object.keys(prev.scale).filter((k) => k.split('/').length === 3 && !scaled.has(k));
   if (goneScale.length) {
     for (const k of goneScale) delete state().scale[k];
-    notes.push(`policy changed: deployment ${list(goneScale)} no longer scaled; its scale entry is dropped`);
+    notes.push(`policy changed: deployment ${list(goneScale)} no longer scaled; ${goneScale.length > 1 ? 'their scale entries are' : 'its scale entry is'} dropped`);
   }
 
   const o = prev.override;
