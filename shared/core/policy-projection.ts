@@ -61,9 +61,16 @@ function regionsOf(m: TrafficMatrix): Set<string> {
 }
 
 /** Does the matrix have exactly the policy's rows and name no other region? */
-function fitsRegions(m: TrafficMatrix, regionIds: readonly string[]): boolean {
-  const declared = new Set(regionIds);
-  return [...regionsOf(m)].every((r) => declared.has(r)) && regionIds.every((r) => m[r] !== undefined);
+function fitsRegions(m: TrafficMatrix, policy: Policy): boolean {
+  // Runs on every decision (twice): plain loops, no arrays built.
+  const declared = declaredBy(policy).regions;
+  for (const src in m) {
+    if (!declared.has(src)) return false;
+    const row = m[src] as Record<string, number>;
+    for (const dst in row) if (row[dst] !== 0 && !declared.has(dst)) return false;
+  }
+  for (const r of policy.regionIds) if (m[r] === undefined) return false;
+  return true;
 }
 
 /** Rows and columns of undeclared regions dropped, rows renormalised; a row left empty (or missing) serves itself. */
@@ -91,12 +98,26 @@ function projectRouting(routing: ScopedRouting | undefined, hosts: ReadonlySet<s
   return out;
 }
 
+/** What the policy declares, as sets: derived once per policy object (every decision asks). */
+interface Declared {
+  regions: ReadonlySet<string>;
+  services: ReadonlySet<string>;
+  hosts: ReadonlySet<string>;
+  scaled: ReadonlySet<string>;
+}
+const declaredOfPolicy = new WeakMap<Policy, Declared>();
+function declaredBy(policy: Policy): Declared {
+  let d = declaredOfPolicy.get(policy);
+  if (!d) {
+    d = { regions: new Set(policy.regionIds), services: new Set(Object.keys(policy.scopes?.services ?? {})), hosts: new Set(scopeList(policy).map((s) => s.host)), scaled: scaledKeys(policy) };
+    declaredOfPolicy.set(policy, d);
+  }
+  return d;
+}
+
 export function projectOntoPolicy(policy: Policy, prev: MeshState | null): PolicyProjection {
   if (!prev) return { state: prev, notes: [] };
-  const declared = new Set(policy.regionIds);
-  const services = new Set(Object.keys(policy.scopes?.services ?? {}));
-  const hosts = new Set(scopeList(policy).map((s) => s.host));
-  const scaled = scaledKeys(policy);
+  const { regions: declared, services, hosts, scaled } = declaredBy(policy);
   const notes: string[] = [];
   // Work on a copy only once something has to change: most decisions find nothing to project.
   let copy: MeshState | null = null;
@@ -132,7 +153,7 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
     for (const h of goneHosts) delete state().scopeClock?.[h];
   }
   // Only deployment keys (cluster/namespace/name) are judged: anything else is not a scale entry the policy could name.
-  const goneScale = Object.keys(prev.scale).filter((k) => k.split('/').length === 3 && !scaled.has(k));
+  const goneScale = Object.keys(prev.scale).filter((k) => !scaled.has(k) && k.split('/').length === 3);
   if (goneScale.length) {
     for (const k of goneScale) delete state().scale[k];
     notes.push(`policy changed: deployment ${list(goneScale)} no longer scaled; ${goneScale.length > 1 ? 'their scale entries are' : 'its scale entry is'} dropped`);
@@ -156,8 +177,8 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
   const a = prev.applied;
   if (a) {
     const badHosts = Object.keys(a.scopes ?? {}).filter((h) => !hosts.has(h));
-    const badScopeRegions = Object.values(a.scopes ?? {}).some((r) => !fitsRegions(r.matrix, policy.regionIds));
-    if (!fitsRegions(a.matrix, policy.regionIds) || badHosts.length || badScopeRegions) {
+    const badScopeRegions = Object.values(a.scopes ?? {}).some((r) => !fitsRegions(r.matrix, policy));
+    if (!fitsRegions(a.matrix, policy) || badHosts.length || badScopeRegions) {
       state().applied = null;
       notes.push(`policy changed: the applied mesh config ${badHosts.length ? `has per-host rules for ${list(badHosts)}, no longer scoped` : 'names other regions than the policy declares'}; it is rendered and applied afresh for ${list(policy.regionIds)}`);
     }
@@ -165,8 +186,8 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
   const c = prev.meshConfirmed;
   if (c) {
     const badHosts = Object.keys(c.scopes ?? {}).some((h) => !hosts.has(h));
-    const badScopeRegions = Object.values(c.scopes ?? {}).some((r) => !fitsRegions(r.matrix, policy.regionIds));
-    if (!fitsRegions(c.matrix, policy.regionIds) || badHosts || badScopeRegions) {
+    const badScopeRegions = Object.values(c.scopes ?? {}).some((r) => !fitsRegions(r.matrix, policy));
+    if (!fitsRegions(c.matrix, policy) || badHosts || badScopeRegions) {
       const matrix = projectMatrix(c.matrix, policy.regionIds);
       const scopes = projectRouting(c.scopes, hosts, policy);
       state().meshConfirmed = { ...c, matrix, config: renderMeshConfig(matrix, policy), ...(scopes ? { scopes } : {}) };
