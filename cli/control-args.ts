@@ -92,6 +92,7 @@ export function check(schema: z.ZodType, body: unknown, flagOf: Record<string, s
 export const FIELD_FLAGS: Record<string, string> = {
   drain: '--drain',
   matrix: '--matrix',
+  service: '--service',
   ttl: '--ttl',
   force: '--force',
   reason: '--reason',

@@ -41,8 +41,8 @@ interface ActionSpec {
 }
 
 const overrideSet: ActionSpec = {
-  usage: `override (--drain <region> [--drain <region> …] | --matrix '<json>') [--ttl 30m] [--force] --reason "<why>"`,
-  flags: { drain: 'multi', matrix: 'value', ttl: 'value', force: 'bool', reason: 'value' },
+  usage: `override (--drain <region> [--drain <region> …] | --matrix '<json>') [--service <scoped service>] [--ttl 30m] [--force] --reason "<why>"`,
+  flags: { drain: 'multi', matrix: 'value', service: 'value', ttl: 'value', force: 'bool', reason: 'value' },
   build(p) {
     noPositional(p);
     const drain = (p.values.get('drain') ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter((d) => d !== '');
@@ -60,8 +60,10 @@ const overrideSet: ActionSpec = {
     }
     const ttl = durationValue(one(p, 'ttl'));
     const reason = requiredReason(p);
+    const service = one(p, 'service');
     const body: Record<string, unknown> = {
       ...(matrix !== undefined ? { matrix } : { drain }),
+      ...(service !== undefined && { service }),
       ...(ttl !== undefined && { ttl }),
       ...(p.bools.has('force') && { force: true }),
       reason,
@@ -81,17 +83,18 @@ const overrideClear: ActionSpec = {
 };
 
 const drillStart: ActionSpec = {
-  usage: 'drill --region <region> [--severity down|degraded] --duration 15m [--reason "<why>"]',
-  flags: { region: 'value', severity: 'value', duration: 'value', reason: 'value' },
+  usage: 'drill --region <region> [--service <scoped service>] [--severity down|degraded] --duration 15m [--reason "<why>"]',
+  flags: { region: 'value', service: 'value', severity: 'value', duration: 'value', reason: 'value' },
   build(p) {
     noPositional(p);
     const region = one(p, 'region');
+    const service = one(p, 'service');
     const severity = one(p, 'severity');
     const duration = durationValue(one(p, 'duration'));
     const reason = one(p, 'reason');
     if (region === undefined) throw new UsageError('--region: required (the region the drill pretends is failing)');
     if (duration === undefined) throw new UsageError('--duration: required (how long the drill lasts, e.g. 15m)');
-    const body: Record<string, unknown> = { region, duration, ...(severity !== undefined && { severity }), ...(reason !== undefined && { reason }) };
+    const body: Record<string, unknown> = { region, duration, ...(service !== undefined && { service }), ...(severity !== undefined && { severity }), ...(reason !== undefined && { reason }) };
     check(drillBody, body, FIELD_FLAGS);
     return { method: 'POST', path: '/v1/drills', body, command: { kind: 'drill', ...body } };
   },

@@ -76,16 +76,21 @@ function checkRegions(cmd: CommandBody, policy: Policy): void {
   if (problems.length) throw new ValidationError(problems);
 }
 
+/**
+ * The command the engine is asked: every field of the body, `service` included (dropping it
+ * turned a one-service override into a whole-region one). Whether the policy scopes that service
+ * is the core's rule to answer (a 409 naming `service`), not the edge's.
+ */
 function toCommand(body: CommandBody, actor: string): ControlCommand {
   const { kind } = body;
   switch (kind) {
     case 'override': {
-      const { matrix, drain, ttl, force, reason } = body;
-      return { kind, actor, reason, ...(matrix && { matrix }), ...(drain && { drain }), ...(ttl !== undefined && { ttl }), ...(force !== undefined && { force }) };
+      const { matrix, drain, service, ttl, force, reason } = body;
+      return { kind, actor, reason, ...(matrix && { matrix }), ...(drain && { drain }), ...(service !== undefined && { service }), ...(ttl !== undefined && { ttl }), ...(force !== undefined && { force }) };
     }
     case 'drill': {
-      const { region, severity, duration, reason } = body;
-      return { kind, actor, region, duration, ...(severity && { severity }), ...(reason && { reason }) };
+      const { region, service, severity, duration, reason } = body;
+      return { kind, actor, region, duration, ...(service !== undefined && { service }), ...(severity && { severity }), ...(reason && { reason }) };
     }
     case 'pause':
       return { kind, actor, reason: body.reason };

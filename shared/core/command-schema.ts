@@ -8,7 +8,17 @@ import { duration, matrixSchema, regionName } from './policy-schema';
  */
 
 const positiveDuration = duration.refine((ms) => ms > 0, { message: 'must be longer than 0' });
-const reason = z.string().trim().min(1, 'required (say why, for the audit log)').max(500, 'at most 500 characters');
+/**
+ * A reason must say something: one visible character at least. Whitespace, control characters
+ * (NUL included) and invisible format characters alone would write an empty line into the audit.
+ */
+const VISIBLE = /[^\p{C}\p{Z}\s]/u;
+const reason = z
+  .string()
+  .trim()
+  .min(1, 'required (say why, for the audit log)')
+  .max(500, 'at most 500 characters')
+  .refine((r) => VISIBLE.test(r), { message: 'must contain visible text (whitespace and control characters alone say nothing)' });
 const severity = z.enum(['degraded', 'down']);
 
 const overrideFields = {

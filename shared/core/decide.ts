@@ -8,6 +8,7 @@ import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { SIGNAL_NOTES_MAX } from './limits';
 import { limitElective, shortText } from './elective';
+import { decideAcrossPolicyChange } from './policy-projection';
 import { sameJson } from './json-equal';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, recordEntryRead, scopedRouting, scopeTarget, signalScope, updateServiceHealth, withDerivedEntry } from './scopes';
 import { applySignal, capSignals, pruneTombstones, type SignalEffect } from './signal-lifecycle';
@@ -161,6 +162,9 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
 }
 
 export function decide(given: Policy, prev: MeshState | null, input: Input, now: number): Decision {
+  // State from another policy version is projected onto this one first (policy-projection.ts).
+  const acrossPolicyChange = decideAcrossPolicyChange(given, prev, input, now, decide, explainPlan);
+  if (acrossPolicyChange) return acrossPolicyChange;
   let policy = given;
   const original = prev ?? initialState(policy);
   const state: MeshState = clonePlain(original);

@@ -26,6 +26,20 @@ export class ValidationError extends RegionshiftError {
   }
 }
 
+/**
+ * An internal inconsistency: a value the core computed, or read back from its own state, broke an
+ * invariant (a matrix row that does not sum to 100, a region the policy does not declare). Never
+ * the caller's fault, so never a 4xx: HTTP answers 500, event functions let it propagate so the
+ * sender retries (a fixed deploy, or a state the next decision repairs, lets the retry succeed).
+ */
+export class InvariantError extends RegionshiftError {
+  readonly problems: string[];
+  constructor(problems: string[], opts: { cause?: unknown } = {}) {
+    super('INTERNAL.INVARIANT', `internal invariant failed: ${problems.join('; ')}`, { retryable: true, ...opts });
+    this.problems = problems;
+  }
+}
+
 export class StateConflictError extends RegionshiftError {
   constructor(message = 'state changed since it was read', opts: { cause?: unknown } = {}) {
     super('STATE.CONFLICT', message, { retryable: true, ...opts });

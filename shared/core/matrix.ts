@@ -1,4 +1,6 @@
-import { ValidationError } from './errors';
+// Matrices reach these functions from the core and its own state, never straight from a request
+// (the edge checks input with matrixProblems): a broken one is an internal invariant, a 5xx.
+import { InvariantError } from './errors';
 import type { TrafficMatrix } from './types';
 
 /**
@@ -77,7 +79,7 @@ export function matrixProblems(name: string, m: Shares, regionIds: readonly stri
 
 function assertKnownRegions(name: string, m: Shares, regionIds: readonly string[]): void {
   const problems = unknownRegionProblems(name, m, regionIds);
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new InvariantError(problems);
 }
 
 /** One row of non-negative shares to integers summing to exactly 100, by largest remainder. */
@@ -89,9 +91,9 @@ function roundRow(src: string, row: Record<string, number>, regionIds: readonly 
       problems.push(`matrix.${src}.${dst}: share must be a finite number >= 0 (got ${shown(v)})`);
     }
   }
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new InvariantError(problems);
   const total = regionIds.reduce((s, dst) => s + (row[dst] ?? 0), 0);
-  if (!(total > 0)) throw new ValidationError([`matrix.${src}: shares sum to 0, so this region's traffic would go nowhere`]);
+  if (!(total > 0)) throw new InvariantError([`matrix.${src}: shares sum to 0, so this region's traffic would go nowhere`]);
 
   // Parallel arrays rather than an object per cell: this runs for every row of every matrix a
   // decision rounds (400 cells at 20 regions).
@@ -196,9 +198,9 @@ export function inboundShares(m: Shares, load: Record<string, number>, regionIds
     const l = load[r];
     if (typeof l !== 'number' || !Number.isFinite(l) || l < 0) problems.push(`load.${r}: must be a finite number >= 0 (got ${shown(l)})`);
   }
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new InvariantError(problems);
   const totalLoad = regionIds.reduce((s, r) => s + (load[r] ?? 0), 0);
-  if (!(totalLoad > 0)) throw new ValidationError(['load: total client load must be > 0']);
+  if (!(totalLoad > 0)) throw new InvariantError(['load: total client load must be > 0']);
   // Row by row (one lookup per source), each destination summed in the same source order as
   // Σ_s, so every value is bit for bit what the column-wise sum gives.
   const served = new Array<number>(regionIds.length).fill(0);
@@ -253,10 +255,10 @@ function levelFromTop(remaining: number[], cap: number, total: number): number[]
  */
 export function stepToward(from: Shares, to: Shares, maxPoints: number, regionIds: string[]): TrafficMatrix {
   if (!Number.isInteger(maxPoints) || maxPoints < 1) {
-    throw new ValidationError([`maxPoints: must be an integer >= 1 (got ${shown(maxPoints)})`]);
+    throw new InvariantError([`maxPoints: must be an integer >= 1 (got ${shown(maxPoints)})`]);
   }
   const problems = [...matrixProblems('from', from, regionIds), ...matrixProblems('to', to, regionIds)];
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new InvariantError(problems);
   const out: TrafficMatrix = {};
   for (const src of regionIds) {
     const current = regionIds.map((dst) => cell(from, src, dst));

@@ -1,4 +1,4 @@
-import { MeshRejectedError, ValidationError } from './errors';
+import { InvariantError, MeshRejectedError, ValidationError } from './errors';
 import { compactMatrix, identityMatrix, isIdentity, matrixProblems } from './matrix';
 import { localityLbProblems } from './mesh-validation';
 import type { LocalityLbSetting, MeshConfig, TrafficMatrix } from './types';
@@ -26,13 +26,14 @@ function assertAccepted(config: MeshConfig): void {
 
 export function renderMeshConfig(matrix: TrafficMatrix, policy: { regionIds: string[]; failover: Record<string, string[]> }): MeshConfig {
   const { regionIds } = policy;
+  // The matrix is the core's own (decided, or read back from its state): a bad one is an invariant failure, not bad input.
   const problems = matrixProblems('matrix', matrix, regionIds);
-  if (problems.length > 0) throw new ValidationError(problems);
+  if (problems.length > 0) throw new InvariantError(problems);
   let config: MeshConfig;
   if (isIdentity(matrix, regionIds)) {
     const failover = regionIds.map((from) => {
       const to = policy.failover[from]?.[0];
-      if (to === undefined) throw new ValidationError([`failover.${from}: names no region to fail over to`]);
+      if (to === undefined) throw new InvariantError([`failover.${from}: names no region to fail over to`]);
       return { from, to };
     });
     config = { mode: 'failover', localityLbSetting: { failover } };

@@ -1,5 +1,5 @@
 import type { MiddlewareObj, Request } from '@middy/core';
-import { StateConflictError, ValidationError } from '../core/errors';
+import { InvariantError, StateConflictError, ValidationError } from '../core/errors';
 import { boundedText } from '../core/limits';
 import { HttpError, PayloadTooLargeError } from './errors';
 import { jsonReply, type HttpReply } from './fc-http-event';
@@ -36,6 +36,10 @@ export function errorReply(error: unknown, requestId: string | undefined): HttpR
   if (error instanceof StateConflictError) {
     // The engine already re-read and re-decided a few times; the storm will pass, so say when to retry.
     return jsonReply(503, { error: { code: 'STATE.BUSY', message: 'the mesh state kept changing under concurrent updates; retry shortly', ...id } } satisfies ErrorBody, { 'retry-after': '1' });
+  }
+  if (error instanceof InvariantError) {
+    // Our inconsistency, not the caller's input: a 5xx the sender may retry (the next decision or a fix may mend it).
+    return jsonReply(500, { error: { code: error.code, message: 'internal error: an invariant of the decision failed; retry, and report it if it lasts', ...id } } satisfies ErrorBody);
   }
   return jsonReply(500, { error: { code: 'INTERNAL', message: 'internal error', ...id } } satisfies ErrorBody);
 }

@@ -1,4 +1,4 @@
-import { ValidationError } from '../../shared/core/errors';
+import { InvariantError } from '../../shared/core/errors';
 import {
   compactMatrix,
   identityMatrix,
@@ -57,11 +57,11 @@ describe('roundMatrix', () => {
     ['a negative share', { 'cn-a': { 'cn-a': 110, 'cn-b': -10 }, 'cn-b': { 'cn-b': 100 } }, ['matrix.cn-a.cn-b: share must be a finite number >= 0 (got -10)']],
     ['an unknown region', { 'cn-a': { 'cn-a': 100 }, 'cn-b': { 'cn-z': 100 } }, ['matrix.cn-b.cn-z: unknown region (declared: cn-a, cn-b)']],
   ])('rejects %s, naming it', (_name, input, problems) => {
-    expect(() => roundMatrix(input, AB)).toThrow(ValidationError);
+    expect(() => roundMatrix(input, AB)).toThrow(InvariantError);
     try {
       roundMatrix(input, AB);
     } catch (err) {
-      expect((err as ValidationError).problems).toEqual(problems);
+      expect((err as InvariantError).problems).toEqual(problems);
     }
   });
 });

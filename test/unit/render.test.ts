@@ -1,4 +1,4 @@
-import { MeshRejectedError, ValidationError } from '../../shared/core/errors';
+import { InvariantError, MeshRejectedError, ValidationError } from '../../shared/core/errors';
 import { identityMatrix } from '../../shared/core/matrix';
 import { configEquals, matrixFromConfig, parseLiveLocalityLb, renderMeshConfig, toAsmLocalityLbConf } from '../../shared/core/render';
 import { localityLbProblems } from '../../shared/core/mesh-validation';
@@ -49,7 +49,7 @@ describe('renderMeshConfig', () => {
   });
 
   test('a matrix that is not a complete integer matrix is refused before rendering', () => {
-    expect(() => renderMeshConfig({ [HZ]: { [HZ]: 90.5, [SH]: 9.5 }, [SH]: { [SH]: 100 } }, TWO)).toThrow(ValidationError);
+    expect(() => renderMeshConfig({ [HZ]: { [HZ]: 90.5, [SH]: 9.5 }, [SH]: { [SH]: 100 } }, TWO)).toThrow(InvariantError);
     expect(() => renderMeshConfig({ [HZ]: { [HZ]: 100 } }, TWO)).toThrow(`matrix.${SH}: missing row`);
   });
 
