@@ -27,9 +27,9 @@ describe('regionshift doctor without its environment', () => {
     expect(existsSync(path.dirname(stateFile))).toBe(false);
     expect(r.code).toBe(1);
     const stateRow = r.out.find((l) => l.includes('stateTables')) ?? '';
-    expect(stateRow).toMatch(/^FAIL  stateTables: .*no state file at .*state\.db/);
+    expect(stateRow).toMatch(/^FAIL {2}stateTables: .*no state file at .*state\.db/);
     expect(stateRow).toContain('REGIONSHIFT_SQLITE_FILE');
-    expect(r.out.join('\n')).not.toMatch(/^PASS  stateTables/m);
+    expect(r.out.join('\n')).not.toMatch(/^PASS {2}stateTables/m);
     expect(r.err).toEqual(expect.arrayContaining([expect.stringMatching(/^regionshift doctor: not set: .*ALIBABA_CLOUD_ACCESS_KEY_ID.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/)]));
   }, 30_000);
 
