@@ -335,32 +335,48 @@ export const runStatus = async (args: string[], out: Out, env: Env, opts: WatchO
  * and asked again at the next redraw, as an on-call watching through an outage needs.
  */
 async function watchStatus(p: Prepared, intervalMs: number, out: Out, opts: WatchOptions): Promise<number> {
-  const stopper = new AbortController();
-  const onSignal = () => stopper.abort();
+  // One listener on each stop source for the whole watch, and a fresh signal per redraw: a
+  // listener added per redraw (the wait's, the request's) would pile up on one long-lived
+  // signal and warn MaxListenersExceeded after ten redraws.
+  let round = new AbortController();
+  let stopped = false;
+  const onSignal = () => {
+    stopped = true;
+    round.abort();
+  };
+  // The reader of a pipe went away (`status --watch | head -3`): the watch has no one to show
+  // anything to. Noticed at the first write after it (the next redraw): a pipe tells nothing sooner.
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') onSignal();
+  };
   if (opts.stop) opts.stop.addEventListener('abort', onSignal, { once: true });
   else {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
+    process.stdout.on('error', onStdoutError);
   }
   const clear = opts.clear ?? process.stdout.isTTY === true;
   const now = opts.now ?? Date.now;
   try {
-    while (!stopper.signal.aborted) {
+    while (!stopped) {
       // On a terminal each redraw replaces the last (clear screen, cursor home); piped, they follow one another.
       out.log(`${clear ? '\x1b[2J\x1b[H' : ''}regionshift status at ${new Date(now()).toISOString()}, every ${intervalMs / 1000}s (Ctrl-C to stop)`);
-      const code = await send(statusInvocation, p, out, stopper.signal);
-      if (stopper.signal.aborted) break;
+      const code = await send(statusInvocation, p, out, round.signal);
+      if (stopped) break;
       if (code === EXIT.refused || code === EXIT.usage) return code;
       out.log('');
+      const wait = round.signal;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
-        stopper.signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        wait.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
       });
+      if (!stopped) round = new AbortController();
     }
     return EXIT.ok;
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
+    process.stdout.removeListener('error', onStdoutError);
     opts.stop?.removeEventListener('abort', onSignal);
   }
 }

@@ -9,6 +9,12 @@ export interface Out {
   error(s: string): void;
 }
 
+/** `RECOVERING step 1/3 (25%)`: recovery steps counted from 1, as the explain lines and the dashboard count them. */
+export function healthText(h: { status: string; step?: number; steps?: number; percent?: number }): string {
+  if (h.step === undefined) return h.status;
+  return `${h.status} step ${h.step}${h.steps !== undefined ? `/${h.steps}` : ''}${h.percent !== undefined ? ` (${h.percent}%)` : ''}`;
+}
+
 const pct = (row: Record<string, number>) =>
   Object.entries(row)
     .filter(([, v]) => v > 0)
@@ -63,7 +69,7 @@ export function serviceHealthLines(s: Pick<StatusView, 'serviceHealth'>): string
   return [
     'service health:',
     ...rows.map(({ region, svc, h }) => {
-      const status = h.step !== undefined ? `${h.status} (step ${h.step})` : h.status;
+      const status = healthText(h);
       const since = when(h.since);
       const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
       return `  ${region.padEnd(rw)}  ${svc.padEnd(sw)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd();
@@ -95,7 +101,7 @@ export function renderStatus(s: StatusView, out: Out): void {
   out.log('health:');
   const width = Math.max(0, ...Object.keys(s.health ?? {}).map((r) => r.length));
   for (const [region, h] of Object.entries(s.health ?? {})) {
-    const status = h.step !== undefined ? `${h.status} (step ${h.step})` : h.status;
+    const status = healthText(h);
     const since = when(h.since);
     const causes = h.causes?.length ? `  causes: ${h.causes.join(', ')}` : '';
     out.log(`  ${region.padEnd(width)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd());

@@ -3,7 +3,7 @@ import { PolicyError, RegionshiftError } from '../shared/core/errors';
 import { loadPolicyYaml, type Policy } from '../shared/core/policy';
 import { systemClock } from '../shared/ports/clock';
 import type { ReadinessReport } from '../shared/readiness/checks';
-import { readinessProbesFromEnv } from '../shared/readiness/from-env';
+import { readinessProbesFromEnv, unsetToolVariables } from '../shared/readiness/from-env';
 import { runReadiness, type ReadinessProbes } from '../shared/readiness/run';
 
 /**
@@ -73,6 +73,11 @@ export function makeRunDoctor(deps: DoctorDeps = {}) {
       }
       out.error(`cannot read policy ${parsed.policy}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       return 1;
+    }
+    if (!deps.probes) {
+      const unset = unsetToolVariables(env);
+      // On stderr, before the report: a row that fails for a missing variable points here.
+      if (unset.length) out.error(`regionshift doctor: not set: ${unset.join('; ')}. Against a lab, run the doctor command its banner prints; the variables: docs/cli.md (doctor).`);
     }
     let built: { probes: ReadinessProbes; close(): Promise<void> };
     try {

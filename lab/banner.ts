@@ -36,6 +36,17 @@ export interface BannerInput {
   stateDir?: string;
   /** Which world runs: the topology file and what is in it. */
   topology?: { source: string; regions: string[]; gateways: string[]; istioObjects: string[] };
+  /** `regionshift doctor` against this lab: the variables it needs and the policy file. */
+  doctor?: { env: Record<string, string>; policyFile: string };
+}
+
+/** A shell word: bare when it is plain, else in single quotes. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** `regionshift doctor` as it runs against this lab when pasted into a shell in the repository: every variable it reads, set. */
+export function doctorCommand(env: Record<string, string>, policyFile: string): string {
+  const vars = Object.entries(env).map(([k, v]) => `${k}=${shellWord(v)}`);
+  return `${vars.join(' ')} npx regionshift doctor --policy ${shellWord(policyFile)}`;
 }
 
 /** The outlier line: the lab's values and how they differ from the ASM/Istio documents' rule. */
@@ -112,5 +123,7 @@ try the loop:
   curl -XDELETE ${i.labUrl}/lab/v1/faults/<id from the answer, e.g. flt-0001>
   curl -H 'authorization: Bearer ${i.secrets.readToken}' ${control}/v1/status
   npx regionshift status --endpoint ${control} --secret ${i.secrets.controlSecret}
-`;
+${i.doctor ? `readiness checks against this lab (exit 0: nothing fails; 1: a row fails):
+  ${doctorCommand(i.doctor.env, i.doctor.policyFile)}
+` : ''}`;
 }

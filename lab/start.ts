@@ -47,6 +47,7 @@ process.stdout.write(
     now: Date.now(),
     outlierDetection: lab.outlierDetection,
     stateDir,
+    doctor: { env: lab.doctorEnv, policyFile },
   }),
 );
 

@@ -77,6 +77,8 @@ export interface Lab {
   policyYaml: string;
   /** How often the background ticker fires the scheduler. */
   tickMs: number;
+  /** The variables `regionshift doctor` needs to read this lab as the functions do (the banner prints them). */
+  doctorEnv: Record<string, string>;
   /** The outlierDetection every seeded DestinationRule carries. */
   outlierDetection: Record<string, unknown>;
   tick(): Promise<void>;
@@ -373,6 +375,17 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     secrets,
     policyYaml: env.REGIONSHIFT_POLICY as string,
     tickMs: opts.tickMs ?? DEFAULT_TICK_MS,
+    doctorEnv: {
+      REGIONSHIFT_STATE: 'sqlite',
+      REGIONSHIFT_SQLITE_FILE: stateFile,
+      REGIONSHIFT_ASM_ENDPOINT: controlPlane.asmEndpoint,
+      REGIONSHIFT_CS_ENDPOINT: controlPlane.csEndpoint,
+      REGIONSHIFT_EXECUTOR_FUNCTION: process.env.REGIONSHIFT_EXECUTOR_FUNCTION as string,
+      REGIONSHIFT_FC_ENDPOINT: host.url,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ak.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ak.accessKeySecret,
+      ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,
+    },
     outlierDetection,
     tick,
     async stop() {

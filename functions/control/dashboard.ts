@@ -272,13 +272,18 @@ ${PAGE_DOM_HELPERS}
     return list;
   }
 
+  // Recovery steps counted from 1, as the status API gives them: "step 1/3 (25%)".
+  function recoveryStepText(h) {
+    return 'step ' + h.step + (h.steps !== undefined ? '/' + h.steps : '') + (h.percent !== undefined ? ' (' + h.percent + '%)' : '');
+  }
+
   function renderHealth(s) {
     const cards = Object.entries(s.health).map(([region, h]) => {
       const signals = (s.activeSignals || []).filter((x) => x.region === region);
       const services = Object.entries((s.serviceHealth || {})[region] || {});
       return el('article', { class: 'card s-' + h.status, 'aria-labelledby': 'hc-' + region },
         el('h3', { id: 'hc-' + region, text: region }),
-        el('div', { class: 'status', text: h.status + (h.step !== undefined ? ' · recovery step ' + h.step : '') }),
+        el('div', { class: 'status', text: h.status + (h.step !== undefined ? ' · ' + recoveryStepText(h) : '') }),
         el('div', { class: 'small muted' }, 'since ', timeEl(h.since, 'the start')),
         h.causes && h.causes.length
           ? el('div', { class: 'small' }, el('span', { class: 'muted', text: 'causes:' }), el('ul', { class: 'plain' }, h.causes.map((c) => el('li', {}, el('code', { text: c })))))
@@ -287,7 +292,7 @@ ${PAGE_DOM_HELPERS}
         // Per-service health (service scopes): the region's own status above still governs every service.
         services.length
           ? el('ul', { class: 'services', 'aria-label': 'Services in ' + region }, services.map(([svc, sh]) => el('li', { class: 's-' + sh.status, title: (sh.causes || []).join(', ') },
-            el('code', { text: svc }), el('span', { class: 'svc-status', text: sh.status + (sh.step !== undefined ? ' · step ' + sh.step : '') }))))
+            el('code', { text: svc }), el('span', { class: 'svc-status', text: sh.status + (sh.step !== undefined ? ' · ' + recoveryStepText(sh) : '') }))))
           : null,
       );
     });

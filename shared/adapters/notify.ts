@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { RegionshiftError } from '../core/errors';
+import { escapeMarkdown } from '../core/markdown';
 import { matrixLines } from '../core/notice';
 import type { NotificationTarget } from '../core/policy-schema';
 import type { Notification, Notifier } from '../ports/notifier';
@@ -49,13 +51,14 @@ function linkFor(n: Notification, dashboardUrl: string | null): string | null {
 
 /** The markdown body of a DingTalk notice: the message, the explanation, the matrix, the link. */
 export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): { title: string; text: string } {
-  const lines = [`### ${n.title}`, `**${n.level}** ${n.text}`];
-  if (n.explanation) lines.push('', `> ${n.explanation}`);
+  // Every text here may come from input (an alarm's name, an ACK reason): escaped, never rendered.
+  const lines = [`### ${escapeMarkdown(n.title)}`, `**${n.level}** ${escapeMarkdown(n.text)}`];
+  if (n.explanation) lines.push('', `> ${escapeMarkdown(n.explanation)}`);
   if (n.matrix) {
     lines.push('', n.matrixChanged === false ? 'Matrix (unchanged):' : 'New matrix:', '');
-    for (const l of matrixLines(n.matrix)) lines.push(`- ${l}`);
+    for (const l of matrixLines(n.matrix)) lines.push(`- ${escapeMarkdown(l)}`);
   }
-  lines.push('', `${new Date(n.at).toISOString()}${n.planId ? ` · plan ${n.planId}` : ''}`);
+  lines.push('', `${new Date(n.at).toISOString()}${n.planId ? ` · plan ${escapeMarkdown(n.planId)}` : ''}`);
   const link = linkFor(n, dashboardUrl);
   if (link) lines.push('', `[Open the dashboard at this moment](${link})`);
   return { title: n.title, text: lines.join('\n') };
@@ -105,12 +108,32 @@ export class DingTalkNotifier implements Notifier {
   }
 }
 
-/** Fan out to every target; one failing target does not stop the others. */
+/**
+ * Some target did not take the notice. Not retryable: the executor journals the notify step
+ * failed and alerts once, rather than re-sending (and re-alerting) on every tick.
+ */
+export class NotificationFailedError extends RegionshiftError {
+  constructor(readonly failed: number, readonly of: number, reasons: string[]) {
+    super('NOTIFY.FAILED', `${failed} of ${of} notification targets failed: ${reasons.join('; ')}`, { retryable: false });
+  }
+}
+
+/**
+ * Fan out to every target; one failing target does not stop the others, and each failure is
+ * reported to `onError`. If any target failed, the notice as a whole rejects with
+ * NotificationFailedError, so its step is not recorded as done.
+ */
 export class FanoutNotifier implements Notifier {
   constructor(private readonly targets: Notifier[], private readonly onError: (err: unknown) => void) {}
   async notify(n: Notification): Promise<void> {
     const results = await Promise.allSettled(this.targets.map((t) => t.notify(n)));
-    for (const r of results) if (r.status === 'rejected') this.onError(r.reason);
+    const reasons: string[] = [];
+    for (const r of results) {
+      if (r.status !== 'rejected') continue;
+      this.onError(r.reason);
+      reasons.push(r.reason instanceof Error ? r.reason.message : String(r.reason));
+    }
+    if (reasons.length) throw new NotificationFailedError(reasons.length, results.length, reasons);
   }
 }
 

@@ -3,7 +3,7 @@ import { matrixProblems } from './matrix';
 import { ownValue } from './own';
 import type { Policy } from './policy';
 import type { ControlCommand, MeshState, Refusal, Signal } from './types';
-import { windowOpenUntil } from './windows';
+import { outsideWindowsText, windowOpenUntil } from './windows';
 
 /**
  * Control commands change the layers (override), the drill, or the pause flag. A command that
@@ -82,7 +82,7 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       const sick = svc === undefined ? [] : policy.regionIds.filter((r) => (state.serviceHealth?.[r]?.[svc]?.status ?? 'HEALTHY') !== 'HEALTHY');
       if (svc !== undefined && sick.length) return refuse('drill.unhealthy', `refused while ${sick.map((r) => `${r}/${svc} is ${state.serviceHealth?.[r]?.[svc]?.status}`).join(', ')}`);
       const windows = policy.drills.allowedWindows;
-      if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', 'outside drills.allowedWindows');
+      if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', `outside drills.allowedWindows: ${outsideWindowsText('drills', windows, now)}`);
       // A drill is an elective shift (design §3.3): none inside a freeze window.
       if (policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('safety.freezeWindows', 'inside a freeze window: no drill');
       state.drill = { id: `drill-${nextId}`, region: cmd.region, ...(cmd.service !== undefined ? { service: cmd.service } : {}), severity: cmd.severity ?? 'down', actor: cmd.actor, startedAt: now, endsAt: now + cmd.duration, reason: cmd.reason ?? '' };

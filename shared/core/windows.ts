@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { formatDuration } from './duration';
 
 /** Cron windows: a window opens at each fire time of its cron (in its IANA time zone) and lasts `duration`. */
 
@@ -172,4 +173,25 @@ export function windowOpenUntil(w: CronWindow, now: number): number | null {
 /** The next time a window opens strictly after `now`. */
 export function nextWindowOpen(w: CronWindow, now: number): number | null {
   return cachedCron(w.cron, w.timezone).nextRun(new Date(now))?.getTime() ?? null;
+}
+
+/** A window as a reader of a refusal needs it: `"0 0 10 * * 1-5" (Asia/Shanghai) for 8h`. */
+export function windowText(w: CronWindow): string {
+  return `${JSON.stringify(w.cron)} (${w.timezone}) for ${formatDuration(w.duration)}`;
+}
+
+/** The soonest any of `windows` opens strictly after `now` (null: none ever does). */
+export function nextOpening(windows: readonly CronWindow[], now: number): number | null {
+  const next = windows.map((w) => nextWindowOpen(w, now)).filter((t): t is number => t !== null);
+  return next.length ? Math.min(...next) : null;
+}
+
+/**
+ * Why a change confined to `windows` is refused at `now`: every window named, and when the next
+ * one opens, so the operator knows whether to wait or to change the policy.
+ */
+export function outsideWindowsText(what: string, windows: readonly CronWindow[], now: number): string {
+  const next = nextOpening(windows, now);
+  const when = next === null ? 'none of them opens again' : `the next window opens at ${new Date(next).toISOString().replace('.000Z', 'Z')}`;
+  return `${what} run only in ${windows.map(windowText).join(', ')}; ${when}`;
 }

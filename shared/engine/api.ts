@@ -74,7 +74,10 @@ export interface EntryView {
 export interface RegionHealthView {
   status: HealthStatus;
   since: string | null;
+  /** RECOVERING: the recovery step it is at, counted from 1 (`step 1/3 (25%)`), of `steps`, giving back `percent` of its traffic. */
   step?: number;
+  steps?: number;
+  percent?: number;
   causes: string[];
 }
 

@@ -83,7 +83,9 @@ function supersededBy(step: Step, plan: Plan, state: MeshState | null): string |
   return null;
 }
 
-const settled = (o: StepOutcome | undefined) => o?.status === 'done' || o?.status === 'skipped';
+// A notice that could not be sent is failed but settled: alerted once, it holds up no other step and fails no plan.
+const unsent = (s: Step | undefined, o: StepOutcome | undefined) => s?.kind === 'notify' && o?.status === 'failed';
+const settled = (o: StepOutcome | undefined, s?: Step) => o?.status === 'done' || o?.status === 'skipped' || unsent(s, o);
 const delayedUntil = (s: Step) => (s.kind === 'scale' && s.notBefore !== undefined ? s.notBefore : undefined);
 
 /**
@@ -93,10 +95,10 @@ const delayedUntil = (s: Step) => (s.kind === 'scale' && s.notBefore !== undefin
  * otherwise leave the drain undone until scaleDownDelay had passed).
  */
 export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: number): { status: PlanStatus; dueAt: number } {
-  if (outcomes.some((o) => o.status === 'failed')) return { status: 'failed', dueAt: now };
+  if (outcomes.some((o, i) => o.status === 'failed' && !unsent(plan.steps[i], o))) return { status: 'failed', dueAt: now };
   let dueAt = Infinity;
   plan.steps.forEach((s, i) => {
-    if (!settled(outcomes[i])) dueAt = Math.min(dueAt, Math.max(now, delayedUntil(s) ?? now));
+    if (!settled(outcomes[i], s)) dueAt = Math.min(dueAt, Math.max(now, delayedUntil(s) ?? now));
   });
   return dueAt === Infinity ? { status: 'done', dueAt: now } : { status: 'pending', dueAt };
 }
@@ -197,6 +199,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
           outcomes[i] = { status: 'failed', at: clock.now(), attempts, error: message };
           await journal(i);
           await alert(deps, 'critical', `plan ${planId} step ${i + 1} (${step.kind}) failed and will not be retried: ${message}`, planId);
+          if (step.kind === 'notify') continue;
         }
         stopped = true;
         break;
@@ -271,9 +274,8 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
       // The on-call reads the why and the resulting matrix in the message itself, not only the transition.
       const m = planMatrix(plan);
       const about = { explanation: planOneLine(plan), planId: plan.id, decidedAt: plan.at, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
-      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now(), ...about }).catch((err: unknown) => {
-        deps.log({ msg: 'notification failed', error: (err as Error).message });
-      });
+      // A notifier's failure is the step's (journalled failed, alerted once): the notifiers answer non-retryable errors.
+      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now(), ...about });
     }
   }
 }

@@ -1,3 +1,4 @@
+import { escapeMarkdown as md } from '../core/markdown';
 import type { Timeline } from './timeline';
 
 /**
@@ -70,7 +71,6 @@ export function renderTimelineSvg(t: Timeline): string {
   return out.join('\n');
 }
 
-const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const dur = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${num(ms / 1000)} s` : `${num(ms / 60_000)} min`);
 
 export interface Report {
@@ -86,36 +86,36 @@ export function renderReport(t: Timeline, opts: { image: 'inline' | { file: stri
   const svg = renderTimelineSvg(t);
   const src = opts.image === 'inline' ? `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` : opts.image.file;
   const lines: string[] = [];
-  lines.push(`# Incident report: ${t.mesh}`, '', `From ${iso(t.from)} to ${iso(t.to)}.`, '');
+  lines.push(`# Incident report: ${md(t.mesh)}`, '', `From ${iso(t.from)} to ${iso(t.to)}.`, '');
   const notes = Object.entries(t.truncated).filter(([, v]) => v).map(([k]) => k);
   if (notes.length) lines.push(`> Bounded answer: ${notes.join(', ')} truncated (see the API's limits).`, '');
   lines.push('## Timeline', '', `![Share served per region, health bands and decisions](${src})`, '');
   lines.push('## Health', '');
   for (const region of t.regions) {
     const bands = t.health[region] ?? [];
-    lines.push(`- **${region}**: ${bands.length ? bands.map((b) => `${b.status} ${iso(b.from)} → ${iso(b.to)}`).join('; ') : 'no health recorded'}`);
+    lines.push(`- **${md(region)}**: ${bands.length ? bands.map((b) => `${b.status} ${iso(b.from)} → ${iso(b.to)}`).join('; ') : 'no health recorded'}`);
   }
   lines.push('', '## Decisions', '');
   if (!t.decisions.length) lines.push('No decision in this range.');
   t.decisions.forEach((d, i) => {
-    lines.push(`### D${i + 1} ${iso(d.at)} — ${d.summary}`, '', `Plan \`${d.planId ?? '—'}\`, by **${d.actor}**.`, '');
-    if (d.explain.length) lines.push(...d.explain.map((e) => `> ${e}`), '');
+    lines.push(`### D${i + 1} ${iso(d.at)} — ${md(d.summary)}`, '', `Plan \`${d.planId ?? '—'}\`, by **${md(d.actor)}**.`, '');
+    if (d.explain.length) lines.push(...d.explain.map((e) => `> ${md(e)}`), '');
     if (d.scopeChanges?.length) {
       const routing = (m: Record<string, Record<string, number>>) => Object.entries(m).map(([src, row]) => `${src} → ${Object.entries(row).filter(([, p]) => p > 0).map(([dst, p]) => `${dst} ${p}%`).join(', ')}`).join('; ');
-      lines.push('Scopes changed:', '', ...d.scopeChanges.map((c) => `- \`${mdCell(c.host)}\`: ${c.matrix ? mdCell(routing(c.matrix)) : 'back to the default'}`), '');
+      lines.push('Scopes changed:', '', ...d.scopeChanges.map((c) => `- \`${c.host}\`: ${c.matrix ? md(routing(c.matrix)) : 'back to the default'}`), '');
     }
     if (d.steps.length) {
       lines.push('| # | Step | Status | After the decision | Attempts |', '|---|---|---|---|---|');
-      for (const s of d.steps) lines.push(`| ${s.index + 1} | ${mdCell(s.text)} | ${s.status}${s.error ? `: ${mdCell(s.error)}` : ''} | ${dur(s.afterMs)} | ${s.attempts} |`);
+      for (const s of d.steps) lines.push(`| ${s.index + 1} | ${md(s.text)} | ${s.status}${s.error ? `: ${md(s.error)}` : ''} | ${dur(s.afterMs)} | ${s.attempts} |`);
       lines.push('');
     }
-    if (d.refused.length) lines.push('Refused:', '', ...d.refused.map((r) => `- \`${r.rule}\`: ${r.message}`), '');
+    if (d.refused.length) lines.push('Refused:', '', ...d.refused.map((r) => `- \`${r.rule}\`: ${md(r.message)}`), '');
   });
   lines.push('## Signals, commands and alerts', '');
   if (!t.events.length) lines.push('None in this range.');
   else {
     lines.push('| Time | Kind | Who | What |', '|---|---|---|---|');
-    for (const e of t.events) lines.push(`| ${iso(e.at)} | ${e.kind} | ${mdCell(e.actor)} | ${mdCell(e.summary)} |`);
+    for (const e of t.events) lines.push(`| ${iso(e.at)} | ${e.kind} | ${md(e.actor)} | ${md(e.summary)} |`);
   }
   lines.push('');
   return { markdown: lines.join('\n'), svg };

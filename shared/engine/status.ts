@@ -22,11 +22,20 @@ function latestRefusals(state: MeshState | null, recent: StoredEvent[]): { refus
   return { refused, since: lastDecision && refused.length ? { at: iso(lastDecision.at), trigger: lastDecision.summary } : null };
 }
 
+/**
+ * A recovery step as everything shown to people numbers it: from 1, of the policy's steps, with
+ * its share (`step 1/3 (25%)`). The core's state keeps the index into `recovery.steps` (from 0).
+ */
+export function recoveryStep(policy: Policy, index: number): { step: number; steps: number; percent: number } {
+  const steps = policy.recovery.steps;
+  return { step: index + 1, steps: steps.length, percent: steps[index] ?? 100 };
+}
+
 // `since` 0 is the core's "never changed": null, not the 1970 epoch.
-const healthView = (h: RegionHealth | undefined): RegionHealthView => ({
+const healthView = (policy: Policy, h: RegionHealth | undefined): RegionHealthView => ({
   status: h?.status ?? 'HEALTHY',
   since: h?.since ? iso(h.since) : null,
-  ...(h?.step !== undefined ? { step: h.step } : {}),
+  ...(h?.step !== undefined ? recoveryStep(policy, h.step) : {}),
   causes: h?.causes ?? [],
 });
 
@@ -59,11 +68,11 @@ const serviceOf = (x: object): { service?: string } => {
 };
 
 /** Health per region, per scoped service; null when the state keeps none. */
-function serviceHealthView(state: MeshState | null): Record<string, Record<string, RegionHealthView>> | null {
+function serviceHealthView(policy: Policy, state: MeshState | null): Record<string, Record<string, RegionHealthView>> | null {
   const byRegion = state?.serviceHealth ?? {};
   const regions = Object.keys(byRegion).filter((r) => Object.keys(byRegion[r] ?? {}).length > 0);
   if (regions.length === 0) return null;
-  return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(h)]))]));
+  return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(policy, h)]))]));
 }
 
 /** Where the entry services come from (service scopes); null when the policy scopes no services. */
@@ -91,7 +100,7 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
   const confirmed = state?.meshConfirmed ?? null;
   const intended = state?.applied ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) } : null;
   const scopes = scopeStatus(state);
-  const serviceHealth = serviceHealthView(state);
+  const serviceHealth = serviceHealthView(policy, state);
   const entry = entryView(policy, state);
   const shifting = (intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix))) || Object.values(scopes ?? {}).some((sc) => sc.shifting);
   const signals = state ? Object.values(state.signals) : [];
@@ -102,7 +111,7 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     version,
     at: iso(now),
     paused: state?.paused ? { actor: state.paused.actor, at: iso(state.paused.at), reason: state.paused.reason } : null,
-    health: Object.fromEntries(policy.regionIds.map((r) => [r, healthView(state?.health[r])])),
+    health: Object.fromEntries(policy.regionIds.map((r) => [r, healthView(policy, state?.health[r])])),
     matrix: confirmed?.matrix ?? null,
     config: confirmed?.config ?? null,
     intended,

@@ -14,7 +14,7 @@ export interface RequestLogOptions {
   trigger: 'http' | 'event';
   /** Where lines go; by default the runtime's log, or stdout when the runtime never came up. */
   log?: LogSink;
-  /** A path fit for logs: the alarm function's URL may carry its secret token as a path segment. */
+  /** A path fit for logs (default `logPathOf`): the alarm function's URL may carry its secret token as a path segment. */
   logPath?: (request: HttpRequest) => string;
   now?: () => number;
 }
@@ -29,6 +29,54 @@ type AnyRequest = Request<unknown, unknown, Error, FcContext>;
 function asHttpRequest(event: unknown): HttpRequest | null {
   const e = event as Partial<HttpRequest> | null;
   return e && typeof e === 'object' && typeof e.method === 'string' && typeof e.path === 'string' ? (e as HttpRequest) : null;
+}
+
+/**
+ * The words of every function's routes (the control API's `/v1/...`, the alarm callbacks'): the
+ * only path segments a log line shows as they are. Any other segment may be a secret (a CMS
+ * callback wired to the control URL brings the alarm token as `/cms/<token>`), so it is masked;
+ * an id a route takes is masked too, its command is in the audit log.
+ */
+const ROUTE_WORDS = new Set(['v1', 'status', 'readiness', 'history', 'timeline', 'report', 'plan', 'overrides', 'drills', 'pause', 'resume', 'alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback']);
+const MASK = '{…}';
+
+/** A path fit for logs: no query or fragment, and every segment that is not a route word masked. */
+export function logPathOf(path: string): string {
+  return path
+    .replace(/[?#].*$/s, '')
+    .split('/')
+    .map((segment) => (segment === '' || ROUTE_WORDS.has(segment.toLowerCase()) ? segment : MASK))
+    .join('/');
+}
+
+/** A secret shorter than this is no secret (the alarm token has at least 16 characters); masking shorter strings would garble messages. */
+const SECRET_MIN = 4;
+
+/**
+ * What a request may carry that is a secret: every path segment `logPathOf` masks (as sent and
+ * percent-decoded) and every query value. An error message may quote any of them (a 404 names
+ * the path), so they are masked there too.
+ */
+function secretsOf(http: HttpRequest): string[] {
+  const out = new Set<string>();
+  const add = (v: string) => {
+    if (v.length < SECRET_MIN) return;
+    out.add(v);
+    try {
+      out.add(decodeURIComponent(v));
+    } catch {
+      // Not valid percent-encoding: the raw text is all a message can quote.
+    }
+  };
+  for (const segment of http.path.split(/[/?#&=]/)) if (segment !== '' && !ROUTE_WORDS.has(segment.toLowerCase())) add(segment);
+  for (const v of Object.values(http.query ?? {})) add(v);
+  for (const vs of Object.values(http.queryValues ?? {})) for (const v of vs) add(v);
+  // Longest first: a secret that contains another is masked whole.
+  return [...out].sort((a, b) => b.length - a.length);
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((t, secret) => t.split(secret).join(MASK), text);
 }
 
 /** A log line carries an excerpt of the error: a message may quote megabytes of bad input. */
@@ -57,7 +105,7 @@ export function requestLog(opts: RequestLogOptions): MiddlewareObj<unknown, unkn
     const http = asHttpRequest(request.event);
     if (http) {
       line.method = http.method;
-      line.path = opts.logPath ? opts.logPath(http) : http.path;
+      line.path = opts.logPath ? opts.logPath(http) : logPathOf(http.path);
     }
     const reply = request.response as HttpReply | undefined;
     let outcome: string;
@@ -71,7 +119,11 @@ export function requestLog(opts: RequestLogOptions): MiddlewareObj<unknown, unkn
     }
     line.outcome = outcome;
     line.durationMs = Math.round((now() - start) * 100) / 100;
-    if (error !== undefined) line.error = describeError(error);
+    if (error !== undefined) {
+      const described = describeError(error);
+      if (http && typeof described.message === 'string') described.message = scrub(described.message.split(http.path).join(String(line.path)), secretsOf(http));
+      line.error = described;
+    }
     try {
       sink(line);
     } catch {

@@ -312,7 +312,7 @@ export function checkCloudAlarmWiring(policy: Policy): CheckResult {
 export function checkStateTables(probed: Probed<{ backend: string; version: number }>): CheckResult {
   const id = 'stateTables';
   const lookedAt = 'the state row and the audit log (a read of each)';
-  if (!probed.ok) return row(id, 'fail', lookedAt, `the state store cannot be read: ${probed.error}`, 'create the tables (npm run infra:tables) and grant the function role ots:GetRow/GetRange on them');
+  if (!probed.ok) return row(id, 'fail', lookedAt, `the state store cannot be read: ${probed.error}`, 'Tablestore: create the tables (npm run infra:tables) and grant the function role ots:GetRow/GetRange on them; SQLite (a lab): set REGIONSHIFT_SQLITE_FILE to the file the functions use');
   return row(id, 'pass', lookedAt, `${probed.value.backend}: state row ${probed.value.version === 0 ? 'not written yet (first decision creates it)' : `at version ${probed.value.version}`}, audit log readable`, null);
 }
 

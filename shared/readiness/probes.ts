@@ -21,7 +21,8 @@ export interface CloudProbeOptions {
   policy: Policy;
   mesh: MeshControl;
   scaler: ClusterScaler;
-  store: StateStore;
+  /** A string: why there is no store to read (a SQLite file that does not exist, which doctor must not create). */
+  store: StateStore | string;
   storeBackend: string;
   /** The clusters' kubeconfig sources, as the runtime resolved them; the ASM mesh plane is added here. */
   kubeconfigSources: Record<string, KubeconfigSource>;
@@ -117,6 +118,7 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
     meshLive: () => o.mesh.read(),
     deployment: (ref) => o.scaler.get(ref),
     async stateStore() {
+      if (typeof o.store === 'string') throw new Error(o.store);
       const { version } = await o.store.load(o.policy.name);
       await o.store.listEvents(o.policy.name, { limit: 1 });
       return { backend: o.storeBackend, version };

@@ -37,7 +37,8 @@ test('writes the Markdown postmortem and its SVG timeline: decisions, steps with
   const svg = readFileSync(path.join(dir, 'incident.svg'), 'utf8');
   expect(md).toContain('![Share served per region, health bands and decisions](incident.svg)');
   expect(md.match(/^### D\d /gm)).toHaveLength(2);
-  expect(md).toMatch(/^### D1 .* signal cms-5xx\|cms\|.* firing$/m);
+  // Alarm names are escaped text in the report (a `|` of the CMS key included).
+  expect(md).toMatch(/^### D1 .* signal cms-5xx\\\|cms\\\|.* firing$/m);
   expect(md).toMatch(/^> .*cn-hangzhou HEALTHY → DOWN/m);
   expect(md).toMatch(/^### D2 .* command pause by alice$/m);
   expect(md).toContain('Plan `');

@@ -16,10 +16,13 @@ describe('a drill is refused', () => {
   test.each<[string, Policy, number, (d: Driver) => void, ControlCommand, TrafficMatrix, { rule: string; message: string }, string?]>([
     ['while a region is unhealthy', drillPolicy(), T1, (d) => d.feed(T0 + 5 * M, fire('am-1', SH, 'degraded', AM)), drill(15 * M), shDegraded,
       { rule: 'drill.unhealthy', message: 'refused while cn-shanghai is DEGRADED' }],
+    // The refusal names the window (cron, time zone, duration) and when it next opens: Monday 10:00 Shanghai.
     ['outside the allowed windows (a Saturday)', drillPolicy(), Date.parse('2024-06-08T04:00:00Z'), () => undefined, drill(15 * M), identity2,
-      { rule: 'drill.window', message: 'outside drills.allowedWindows' }],
+      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-10T02:00:00Z' }],
     ['outside the allowed windows (a weekday, 18:00 local)', drillPolicy(), Date.parse('2024-06-03T10:00:00Z'), () => undefined, drill(15 * M), identity2,
-      { rule: 'drill.window', message: 'outside drills.allowedWindows' }],
+      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-04T02:00:00Z' }],
+    ['outside both of two allowed windows: each is named, the sooner opening given', policy2({ drills: { allowedWindows: [drillWindow.allowedWindows[0], { cron: '0 30 1 * * 6', timezone: 'UTC', duration: '90m' }] } }), Date.parse('2024-06-08T00:00:00Z'), () => undefined, drill(15 * M), identity2,
+      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h, "0 30 1 * * 6" (UTC) for 1h30m; the next window opens at 2024-06-08T01:30:00Z' }],
     ['over drills.maxDuration', drillPolicy(), T1, () => undefined, drill(61 * M), identity2,
       { rule: 'drill.maxDuration', message: 'duration exceeds drills.maxDuration (3600s)' }],
     // A drill is an elective shift (design §3.3): none inside a freeze window.
