@@ -380,7 +380,7 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   }
   // Scoped hosts: decided after the default, each with its own rate limits; a change in any of
   // them is a mesh step too (one step carries the default and every scope).
-  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0 }, current, applied ?? current) : null;
+  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0, judgeFor: (h, service) => targetJudge(policy, h, active.filter((s) => s.service === undefined || signalScope(policy, s) === undefined || s.service === service), observed) }, current, applied ?? current) : null;
   if (scoped) {
     reasons.push(...scoped.notes);
     refused.push(...scoped.refused);
