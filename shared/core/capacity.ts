@@ -76,6 +76,11 @@ function policyCapacity(policy: Policy): PolicyCapacity {
   return built;
 }
 
+/** Every (deployment, region) the policy scales, with its cluster and key. */
+export function scaledCells(policy: Policy): readonly ScaledCell[] {
+  return policyCapacity(policy).cells;
+}
+
 /**
  * With service scopes, a deployment follows the routing of its service (`matrixFor`), and a
  * scope's checks look at its own deployments only (`only`). Absent: every deployment follows `matrix`.

@@ -12,7 +12,8 @@ import { decideAcrossPolicyChange } from './policy-projection';
 import { sameJson } from './json-equal';
 import { decideScopes, defaultView, deploymentRouting, ensureServiceHealth, healthKey, recordEntryRead, scopedRouting, scopeTarget, signalScope, updateServiceHealth, withDerivedEntry } from './scopes';
 import { applySignal, capSignals, pruneTombstones, type SignalEffect } from './signal-lifecycle';
-import type { Decision, Input, LastRefusals, MeshConfig, MeshState, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
+import { guardMoves, targetJudge } from './target-guard';
+import type { Decision, Input, LastRefusals, MeshConfig, MeshState, Observations, Plan, Refusal, Signal, Step, TrafficMatrix } from './types';
 
 /**
  * The decision core: `(policy, state, input, now) → (state, plan)`. Pure and deterministic —
@@ -161,9 +162,13 @@ function expire(policy: Policy, state: MeshState, now: number, notes: string[]):
   return clearedAt;
 }
 
-export function decide(given: Policy, prev: MeshState | null, input: Input, now: number): Decision {
+/**
+ * `observed`: what the engine read just before deciding a move (ready pods per region), for the
+ * target guard; the same observations give the same decision.
+ */
+export function decide(given: Policy, prev: MeshState | null, input: Input, now: number, observed?: Observations): Decision {
   // State from another policy version is projected onto this one first (policy-projection.ts).
-  const acrossPolicyChange = decideAcrossPolicyChange(given, prev, input, now, decide, explainPlan);
+  const acrossPolicyChange = decideAcrossPolicyChange(given, prev, input, now, (p, s, i, n) => decide(p, s, i, n, observed), explainPlan);
   if (acrossPolicyChange) return acrossPolicyChange;
   let policy = given;
   const original = prev ?? initialState(policy);
@@ -215,7 +220,9 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   const intended = view ? scopeTarget(policy, state, view, now, null).intended : intendedMatrix(policy, state, now);
   const health = view ? view.health : state.health;
   reasons.push(`layer ${intended.layer}${intended.source ? ` (${intended.source}${intended.until ? ` until ${iso(intended.until)}` : ''})` : ''}`);
-  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, health);
+  // Do no harm: every move goes only toward a region measurably better (and ready) than the one it leaves.
+  const judge = targetJudge(policy, health, active, observed);
+  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, health, judge);
   for (const n of response.notDrained) {
     // Recorded on every plan while it lasts; alerted when health changes, not on every tick.
     refused.push({ rule: n.rule, message: n.message });
@@ -224,6 +231,19 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   let target = roundMatrix(response.shares, policy.regionIds);
   const current = state.applied?.matrix ?? null;
   const prevScopes = state.applied?.scopes;
+  if (current && intended.force) {
+    if (!matrixEquals(current, target)) reasons.push(`override ${intended.source ?? ''} is forced: the target guard does not apply (break-glass)`);
+  } else if (current) {
+    // The net under every layer: a schedule, an override, a recovery step or a drain that would
+    // send a row's traffic somewhere not measurably better keeps that row where it is.
+    const drainFirst = response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
+    const guarded = guardMoves(policy, judge, current, target, guardMoves(policy, judge, current, drainFirst).matrix);
+    if (guarded.held.length) {
+      target = guarded.matrix;
+      for (const message of guarded.held) refused.push({ rule: 'safety.doNoHarm', message });
+      if (transitions.length) notify.push({ kind: 'notify', level: 'critical', message: guarded.held.join('; ') });
+    }
+  }
   if (servingRegions(target, policy.regionIds).length < policy.safety.minServingRegions) {
     const keep = current ?? policy.normal;
     refused.push({ rule: 'safety.minServingRegions', message: `the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
@@ -239,7 +259,7 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
     // Split the move: draining DOWN regions out of the current matrix is never held back;
     // whatever else changes (a degraded share, a schedule, a recovery step) is elective and
     // goes through the rate limits — it must not ride along with an urgent drain.
-    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health)), policy.regionIds) : current;
+    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
     const downDrain = current !== null && drainBase !== null && !matrixEquals(drainBase, current);
     const urgent = current === null || downDrain;
     const base = drainBase ?? target;
@@ -269,7 +289,7 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   }
   // Scoped hosts: decided after the default, each with its own rate limits; a change in any of
   // them is a mesh step too (one step carries the default and every scope).
-  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0 }, current, applied ?? current) : null;
+  const scoped = policy.scopes ? decideScopes(policy, state, now, { manual: ctx.manual, drillAborted: ctx.drillAborted, alert: transitions.length > 0, judgeFor: (h, service) => targetJudge(policy, h, active.filter((s) => s.service === undefined || signalScope(policy, s) === undefined || s.service === service), observed) }, current, applied ?? current) : null;
   if (scoped) {
     reasons.push(...scoped.notes);
     refused.push(...scoped.refused);

@@ -137,6 +137,22 @@ const ruleSchema = z.strictObject({
    * their own occurrence count and first/last times); a resolve always passes.
    */
   window: z.strictObject({ count: z.number().int().min(1, 'must be >= 1'), within: positiveDuration }).optional(),
+  /**
+   * The alarm's magnitude and what it means: CMS callbacks carry `curValue` (the value the rule's
+   * expression tripped on); Alertmanager alerts carry what the alert rule puts in an annotation or
+   * a label (e.g. `value: '{{ $value }}'`). `errorPercent`/`errorRatio` make it an error share the
+   * target guard compares across regions; `latencyMs` and `value` compare within one metric only.
+   */
+  measure: z
+    .strictObject({
+      kind: z.enum(['errorPercent', 'errorRatio', 'latencyMs', 'value']),
+      from: z
+        .union([z.literal('curValue'), z.strictObject({ annotation: z.string().min(1, 'required') }), z.strictObject({ label: z.string().min(1, 'required') })], {
+          error: "must be 'curValue', {annotation: <name>} or {label: <name>}",
+        })
+        .default('curValue'),
+    })
+    .optional(),
 });
 
 /**
@@ -269,6 +285,11 @@ export const policySchema = z.strictObject({
       headroom: z.number().min(1, 'must be >= 1').default(1.2),
       /** Where a drained region's traffic goes: down its failover order, or spread in proportion to the healthy regions' normal shares. */
       redistribute: z.enum(['failoverOrder', 'proportional']).default('failoverOrder'),
+      /**
+       * The target guard: traffic leaving a sick region moves only to a region whose measured
+       * error share is at least `margin` points lower (or that has no active signal at all).
+       */
+      guard: z.strictObject({ margin: percent.default(5) }).prefault({}),
     })
     .prefault({}),
   safety: z

@@ -8,6 +8,7 @@ import type { DeploymentPolicy } from './policy-schema';
 import { renderMeshConfig } from './render';
 import { applyHealthResponse, drainRegions, healthyRegions } from './response';
 import { ownValue } from './own';
+import { guardMoves, type TargetJudge } from './target-guard';
 import type { EntryRead, MeshState, Refusal, RegionHealth, ScopedRouting, Signal, Step, TrafficMatrix } from './types';
 
 /**
@@ -204,24 +205,33 @@ export interface ScopeTarget {
   drained: string[];
   health: Record<string, RegionHealth>;
   refused: Refusal[];
+  judge?: TargetJudge;
 }
 
 /**
  * The matrix one scope should have now: its layers, then its health response. `label` names the
  * scope in refusals ("service reviews: ...") so that "never drain a service everywhere" names it.
  */
-export function scopeTarget(policy: Policy, state: MeshState, view: ScopeView, now: number, current: TrafficMatrix | null, label?: string): ScopeTarget {
+export function scopeTarget(policy: Policy, state: MeshState, view: ScopeView, now: number, current: TrafficMatrix | null, label?: string, judge?: TargetJudge): ScopeTarget {
   const intended = intendedMatrix(policy, state, now, view.layers);
   const refused: Refusal[] = [];
   const prefix = label ? `${label}: ` : '';
-  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, view.health);
+  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, view.health, judge);
   for (const n of response.notDrained) refused.push({ rule: n.rule, message: `${prefix}${n.message}` });
   let target = roundMatrix(response.shares, policy.regionIds);
+  if (judge && current && !intended.force) {
+    // The target guard per host, as for the default (see decide): a move toward a region not
+    // measurably better keeps the host's current routing, its guarded urgent drain excepted.
+    const drainFirst = response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, view.health), judge), policy.regionIds) : current;
+    const guarded = guardMoves(policy, judge, current, target, guardMoves(policy, judge, current, drainFirst).matrix);
+    target = guarded.matrix;
+    for (const message of guarded.held) refused.push({ rule: 'safety.doNoHarm', message: `${prefix}${message}` });
+  }
   if (servingRegions(target, policy.regionIds).length < policy.safety.minServingRegions) {
     refused.push({ rule: 'safety.minServingRegions', message: `${prefix}the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
     target = current ?? policy.normal;
   }
-  return { intended, target, drained: response.drained, health: view.health, refused };
+  return { intended, target, drained: response.drained, health: view.health, refused, ...(judge ? { judge } : {}) };
 }
 
 /** `A∘B`: where traffic ends up when hop one routes by A and hop two by B (percent). */
@@ -272,6 +282,8 @@ export interface ScopeContext {
   drillAborted: boolean;
   /** Health changed in this decision: refusals are alerted, not only recorded. */
   alert: boolean;
+  /** The target guard for one scope's view (its health, the signals about its service). */
+  judgeFor?: (health: Record<string, RegionHealth>, service: string) => TargetJudge;
 }
 
 /**
@@ -291,7 +303,8 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
   for (const scope of scopeList(policy)) {
     const current = state.applied?.scopes?.[scope.host]?.matrix ?? currentDefault;
     const label = `service ${scope.service}`;
-    const t = scopeTarget(policy, state, hostView(policy, state, scope), now, current, label);
+    const view = hostView(policy, state, scope);
+    const t = scopeTarget(policy, state, view, now, current, label, ctx.judgeFor?.(view.health, scope.service));
     out.refused.push(...t.refused);
     if (ctx.alert) for (const r of t.refused) out.notify.push({ kind: 'notify', level: 'critical', message: `refused ${r.rule}: ${r.message}` });
     const target = t.target;
@@ -318,7 +331,7 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
       changed();
       continue;
     }
-    const drainBase = t.drained.length ? roundMatrix(drainRegions(policy, current, t.drained, healthyRegions(policy, t.health)), policy.regionIds) : current;
+    const drainBase = t.drained.length ? roundMatrix(drainRegions(policy, current, t.drained, healthyRegions(policy, t.health), t.judge), policy.regionIds) : current;
     if (!matrixEquals(drainBase, current)) out.urgent = true;
     let next = target;
     const elective = !ctx.manual && !ctx.drillAborted && !matrixEquals(drainBase, target);

@@ -24,6 +24,39 @@ export interface Signal {
   ttl: number;
   /** The alarm's own name, for outcome-alarm matching and explain text. */
   name?: string;
+  /** What the source observed (CMS `curValue`, an Alertmanager annotation): how bad, not only how graded. */
+  measure?: SignalMeasure;
+}
+
+/**
+ * A signal's magnitude. Values are compared only within one `metric` (a latency against a
+ * latency); an `errorShare` measure (0..1) is comparable across every rule that gives one, and
+ * is what the target guard weighs regions by.
+ */
+export interface SignalMeasure {
+  kind: 'errorShare' | 'latencyMs' | 'value';
+  /** errorShare: the failed share in 0..1; otherwise the value as the source reported it. */
+  value: number;
+  /** The metric the value belongs to (the alarm's metric name, else its rule). */
+  metric: string;
+}
+
+/**
+ * What the engine read just before deciding a move, for the target guard: per region, whether
+ * every deployment the policy places there has ready pods. Absent: not read (the guard then
+ * judges by health alone and says so).
+ */
+export interface Observations {
+  ready?: Record<string, RegionReadiness>;
+}
+
+export interface RegionReadiness {
+  /** Every deployment the policy places in the region has at least one ready pod. */
+  ready: boolean;
+  /** `cluster/namespace/name` of those that do not (or could not be found), sorted. */
+  missing: string[];
+  /** Deployments whose read failed: unknown, never counted as ready or not. */
+  unknown: string[];
 }
 
 /** What the state remembers of a resolved alarm (see `MeshState.tombstones`). */

@@ -14,6 +14,7 @@ import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, recordMeshConfirmed, runPlan, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
 import { isRetryable, unlessSuperseded, withRetry } from './retry';
 import { statusView } from './status';
+import { readReadiness, regionsGaining } from './observe';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
 
 /**
@@ -75,11 +76,11 @@ export class Engine implements EngineApi {
 
   /** Decide and commit one input, re-deciding on a lost compare-and-set. */
   async decideAndCommit(input: Input, actor: string, opts: { dryRun?: boolean } = {}): Promise<{ decision: Decision; committed: boolean }> {
-    const { store, policy, clock } = this.deps;
+    const { store, clock } = this.deps;
     for (let attempt = 1; attempt <= this.deps.maxCommitAttempts; attempt++) {
       const { state, version } = await store.load(this.mesh);
       const now = clock.now();
-      const decision = decide(policy, state, input, now);
+      const decision = await this.decideObserved(state, input, now);
       if (opts.dryRun) return { decision, committed: false };
       const changed = JSON.stringify(decision.state) !== JSON.stringify(state);
       if (!changed && decision.plan.steps.length === 0) {
@@ -98,6 +99,18 @@ export class Engine implements EngineApi {
       }
     }
     throw new StateConflictError(`could not commit after ${this.deps.maxCommitAttempts} attempts (heavy contention)`);
+  }
+
+  /**
+   * Decide; when the decision moves traffic toward a region, read that region's readiness and
+   * decide again with it (the target guard refuses a region with no ready pods).
+   */
+  private async decideObserved(state: MeshState | null, input: Input, now: number): Promise<Decision> {
+    const { policy, scaler } = this.deps;
+    const first = decide(policy, state, input, now);
+    const gaining = regionsGaining(first.plan, state?.applied?.matrix);
+    if (gaining.length === 0) return first;
+    return decide(policy, state, input, now, await readReadiness(policy, scaler, gaining));
   }
 
   /** Audit lines for signals ignored for their time and signals lapsed by the per-region cap, bounded per decision. */

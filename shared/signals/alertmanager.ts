@@ -72,6 +72,7 @@ export function parseAlertmanager(body: unknown): RawAlarm[] {
       instance: a.fingerprint || canonicalPairs(labels),
       at,
       ...(message !== undefined && { message }),
+      ...(a.annotations && { annotations: a.annotations }),
     } satisfies RawAlarm;
   });
 }

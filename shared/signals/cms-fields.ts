@@ -199,6 +199,7 @@ export function cmsRawAlarm(fields: unknown, prefix: PropertyKey[] = [], fallbac
     instance: `${f.ruleId ?? f.alertName}|${canonicalPairs(dimensions)}`,
     at,
     ...(message !== undefined && { message }),
+    ...(f.curValue !== undefined && { curValue: f.curValue }),
   };
 }
 

@@ -3,7 +3,7 @@ import { boundedKey, boundedText } from '../core/limits';
 import { ownValue } from '../core/own';
 import type { Policy } from '../core/policy';
 import type { DetectionRule } from '../core/policy-schema';
-import type { Severity, Signal } from '../core/types';
+import type { Severity, Signal, SignalMeasure } from '../core/types';
 import type { RawAlarm } from './raw-alarm';
 
 /**
@@ -142,6 +142,37 @@ function serviceOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): string |
   return policy.scaling.deployments.find((d) => d.name === name && (ns === undefined || d.namespace === ns) && d.service !== undefined)?.service;
 }
 
+/** A number as a source writes it ("34.5", "34.5%"); anything else is no measure. */
+function numberOf(text: string | undefined): number | null {
+  if (text === undefined) return null;
+  const m = /^\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s*%?\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]);
+  return Number.isFinite(n) ? n : null;
+}
+
+/**
+ * The alarm's magnitude, as the rule says to read it: CMS `curValue`, or an Alertmanager
+ * annotation or label. A value that is absent or not a number gives no measure (the signal still
+ * fires: a missing magnitude never stops a drain, it only leaves the region less comparable).
+ */
+export function measureOf(rule: DetectionRule, raw: RawAlarm): SignalMeasure | undefined {
+  const spec = rule.measure;
+  if (!spec || raw.state !== 'firing') return undefined;
+  const from = spec.from;
+  const own = (map: Record<string, string> | undefined, key: string) => (map && Object.hasOwn(map, key) ? map[key] : undefined);
+  const text = from === 'curValue' ? raw.curValue : 'annotation' in from ? own(raw.annotations, from.annotation) : own(raw.labels, from.label);
+  const n = numberOf(text);
+  if (n === null) return undefined;
+  const metric = boundedText(raw.metric ?? rule.name);
+  if (spec.kind === 'errorPercent' || spec.kind === 'errorRatio') {
+    const share = spec.kind === 'errorPercent' ? n / 100 : n;
+    if (share < 0 || share > 1) return undefined;
+    return { kind: 'errorShare', value: share, metric };
+  }
+  return { kind: spec.kind, value: n, metric };
+}
+
 export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
   const rules = policy.detection.rules.filter((r) => ruleMatches(r, raw));
   const matched = rules.map((r) => r.name);
@@ -177,6 +208,7 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
       continue;
     }
     const service = serviceOf(rule, raw, policy);
+    const measure = measureOf(rule, raw);
     signals.push({
       // Keys and names are bounded: every active signal lives in the one state row. The region the
       // callback URL named is part of the identity: an OK posted to another region's URL is
@@ -191,6 +223,7 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
       at: raw.at,
       ttl: rule.ttl ?? policy.detection.defaultTtl,
       name: boundedText(raw.name),
+      ...(measure && { measure }),
     });
   }
   return notes.length ? { signals, matched, note: `${describe}: ${notes.join('; ')}` } : { signals, matched };

@@ -33,6 +33,10 @@ export interface RawAlarm {
    * and last time (epoch ms). Detection rules with a `window` count on it.
    */
   occurrences?: { count: number; first: number; last: number };
+  /** CMS `curValue`: the value the rule's expression was evaluated on, as sent (text). */
+  curValue?: string;
+  /** Alertmanager annotations (documented in the webhook payload); empty for other sources. */
+  annotations?: Record<string, string>;
 }
 
 export type RawAlarmSource = RawAlarm['source'];

@@ -1,9 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startFcHost, type FcHost, type HandlerModule } from '../../lab/host/fc-host';
 import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
+import { scaledCells } from '../../shared/core/capacity';
+import { loadPolicyYaml } from '../../shared/core/policy';
 import type { FcContext, Runtime } from '../../shared/http/runtime-types';
 import type { ClusterScaler } from '../../shared/ports/cluster-scaler';
 import type { Clock } from '../../shared/ports/clock';
@@ -54,7 +56,9 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
   // sample alarms in events/ are stamped: they are fresh (within detection.maxAge) at this clock.
   const clock = opts.clock ?? new FakeClock(Date.parse('2026-11-03T03:00:00Z'));
   const mesh = new FakeMeshControl({ clock });
-  const scaler = new FakeClusterScaler(clock);
+  // The policy's Deployments exist and are ready, as in a running mesh (the target guard reads them before a move).
+  const policy = loadPolicyYaml(readFileSync(env.REGIONSHIFT_POLICY_FILE as string, 'utf8'), env);
+  const scaler = new FakeClusterScaler(clock, { deployments: Object.fromEntries(scaledCells(policy).map((c) => [c.key, c.normalReplicas])) });
   const store = new SqliteStateStore(stateFile, opts.checkpoint ? { checkpoint: opts.checkpoint } : {});
   // One container for the host, as FC keeps one per instance; an engine per invocation.
   const getRuntime: (ctx: FcContext) => Promise<Runtime> = runtimeFactory(env, { mesh, scaler, clock, store, log });

@@ -123,7 +123,7 @@ describe('manual overrides', () => {
       const { plan } = d.feed(T1 + M, command({ kind: 'override', matrix: m50, ttl: H, force: true, actor: 'alice' }));
       expect(plan).toEqual<Plan>({
         id: planId(3), at: T1 + M, trigger: 'command override by alice',
-        reasons: [`override ovr-3 by alice until ${until(T1 + M + H)} (force: health response bypassed)`, `layer override (ovr-3 until ${until(T1 + M + H)})`],
+        reasons: [`override ovr-3 by alice until ${until(T1 + M + H)} (force: health response bypassed)`, `layer override (ovr-3 until ${until(T1 + M + H)})`, 'override ovr-3 is forced: the target guard does not apply (break-glass)'],
         before: view(p, shDrained), after: view(p, m50),
         steps: [scaleUp(SH, 2, 4, true), mesh(p, m50), scaleDown(HZ, 5, 1, T1 + M + 15 * M)], refused: [],
       });

@@ -9,22 +9,35 @@ const degradedLine = (region: string, key: string) => `${region} HEALTHY → DEG
 const iso = (t: number) => new Date(t).toISOString();
 
 describe('safety.minServingRegions', () => {
-  test('both regions DOWN: the last good matrix stays, with a critical notify, once', () => {
+  test('both regions DOWN, neither measurably better: the last good matrix stays (do no harm), with a critical notify, once', () => {
     const p = policy2();
     const d = started(p);
     d.feed(T1, fire('cms-1', HZ, 'down'));
-    const message = 'draining cn-shanghai would leave fewer than 1 regions serving; keeping the last good matrix';
     const both = d.feed(T1 + M, fire('cms-2', SH, 'down'));
+    // Both graded down with no magnitude: each counts as failing everything, so neither is a target.
+    const hzWhy = `${SH} DOWN, 100% failing is not measurably better than ${HZ} DOWN, 100% failing`;
+    const shWhy = `${HZ} DOWN, 100% failing is not measurably better than ${SH} DOWN, 100% failing`;
+    const refused = [
+      { rule: 'safety.doNoHarm', message: `${HZ} is DOWN but shifting would not help: ${hzWhy}; keeping its traffic and Envoy's fallback in place` },
+      { rule: 'safety.doNoHarm', message: `${SH} is DOWN but shifting would not help: ${shWhy}; keeping its traffic and Envoy's fallback in place` },
+      // hangzhou's traffic is in shanghai since the first drain: it does not move back into a region as sick.
+      { rule: 'safety.doNoHarm', message: `shifting would not help: the traffic from ${HZ} stays where it is served now (${shWhy})` },
+    ];
     expect(both.plan).toEqual<Plan>({
       id: planId(3), at: T1 + M, trigger: 'signal cms-2 firing',
       reasons: ['signal cms-2: cn-shanghai down from cms (rule cms-5xx)', downLine(SH, 'cms-2'), 'layer normal'],
       before: view(p, hzDrained2), after: null,
-      steps: [notify('critical', downLine(SH, 'cms-2')), notify('critical', `refused safety.minServingRegions: ${message}`)],
-      refused: [{ rule: 'safety.minServingRegions', message }],
+      steps: [
+        notify('critical', downLine(SH, 'cms-2')),
+        notify('critical', `refused safety.doNoHarm: ${refused[0]?.message}`),
+        notify('critical', `refused safety.doNoHarm: ${refused[1]?.message}`),
+        notify('critical', refused[2]?.message as string),
+      ],
+      refused,
     });
     // The refusal is recorded on every plan while it lasts; the alert is not repeated every tick.
     const later = d.feed(T1 + 2 * M, tick);
-    expect(later.plan).toEqual<Plan>({ ...emptyPlan(p, 4, T1 + 2 * M, 'tick', ['layer normal'], hzDrained2), refused: [{ rule: 'safety.minServingRegions', message }] });
+    expect(later.plan).toEqual<Plan>({ ...emptyPlan(p, 4, T1 + 2 * M, 'tick', ['layer normal'], hzDrained2), refused });
   });
 });
 

@@ -233,7 +233,8 @@ describe('safety per scope', () => {
     const d = started(p);
     d.feed(T0 + 10 * S, svcFire('rv-hz', HZ, 'reviews'));
     const plan = d.feed(T0 + 20 * S, svcFire('rv-sh', SH, 'reviews')).plan;
-    expect(plan.refused).toContainEqual({ rule: 'safety.minServingRegions', message: expect.stringMatching(/^service reviews: draining cn-shanghai would leave fewer than 1 regions serving/) });
+    // Both down with no magnitude: neither is measurably better, so neither takes the other's traffic (do no harm).
+    expect(plan.refused).toContainEqual({ rule: 'safety.doNoHarm', message: expect.stringMatching(/^service reviews: cn-shanghai is DOWN but shifting would not help: cn-hangzhou DOWN, 100% failing is not measurably better/) });
     expect(d.state?.applied?.scopes?.[REVIEWS]?.matrix).toEqual(hzDrained);
   });
 

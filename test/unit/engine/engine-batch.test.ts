@@ -24,7 +24,9 @@ function counting(store: StateStore): { store: StateStore; commits: () => number
 
 const amSignal = (i: number, at: number, over: Partial<Signal> = {}): Signal => ({
   key: `am-reviews|alertmanager|${i.toString(16).padStart(16, '0')}`, source: 'alertmanager', rule: 'am-reviews', region: i % 2 ? 'cn-hangzhou' : 'cn-shanghai',
-  severity: 'degraded', status: 'firing', at, ttl: 600_000, name: 'ReviewsHighErrorRate', service: 'reviews', ...over,
+  severity: 'degraded', status: 'firing', at, ttl: 600_000, name: 'ReviewsHighErrorRate', service: 'reviews',
+  // Both regions degraded, hangzhou measurably worse: only hangzhou sheds (the target guard).
+  measure: { kind: 'errorShare', value: i % 2 ? 0.5 : 0.25, metric: 'reviews-5xx' }, ...over,
 });
 
 function stateRowBytes(): number {

@@ -28,6 +28,7 @@ const firing: RawAlarm = {
   instance: 'a1b2c3d4e5f60718',
   at: Date.parse(STARTS),
   message: 'reviews is failing',
+  annotations: { summary: 'reviews is failing' },
 };
 
 describe('parseAlertmanager', () => {
@@ -53,7 +54,7 @@ describe('parseAlertmanager', () => {
     [
       'a cluster_id label names the cluster',
       webhook(alert({ labels: { alertname: 'X', cluster_id: 'c-hangzhou' }, annotations: { description: 'd' } })),
-      [{ source: 'alertmanager', name: 'X', state: 'firing', dimensions: {}, labels: { alertname: 'X', cluster_id: 'c-hangzhou' }, clusterId: 'c-hangzhou', instance: 'a1b2c3d4e5f60718', at: Date.parse(STARTS), message: 'd' }],
+      [{ source: 'alertmanager', name: 'X', state: 'firing', dimensions: {}, labels: { alertname: 'X', cluster_id: 'c-hangzhou' }, clusterId: 'c-hangzhou', instance: 'a1b2c3d4e5f60718', at: Date.parse(STARTS), message: 'd', annotations: { description: 'd' } }],
     ],
     ['the body as JSON text', JSON.stringify(webhook(alert())), [firing]],
     ['the body as bytes', Buffer.from(JSON.stringify(webhook(alert()))), [firing]],

@@ -110,7 +110,7 @@ describe('parseCmsCallback', () => {
       { dimensions: { instanceId: 'lb-1', regionId: 'cn-shanghai' }, instance: 'rule-1|instanceId=lb-1,regionId=cn-shanghai' },
     ],
     ['descriptive fields become labels', { metricProject: 'acs_slb_dashboard', instanceName: 'ingress' }, { labels: { metricProject: 'acs_slb_dashboard', ruleId: 'rule-1', instanceName: 'ingress' } }],
-    ['expression and value become the message', { expression: '$Average>=5', curValue: '7' }, { message: '$Average>=5; current value 7' }],
+    ['expression and value become the message', { expression: '$Average>=5', curValue: '7' }, { message: '$Average>=5; current value 7', curValue: '7' }],
   ] as const)('%s', (_what, change, diff) => {
     expect(parseCmsCallback(form({ ...fields, ...change }))).toStrictEqual({ ...expected, ...diff });
   });

@@ -30,6 +30,7 @@ const hzAlert: RawAlarm = {
   instance: HZ_SLB_INSTANCE,
   at: Date.parse('2026-11-03T02:15:30Z'),
   message: '$Average>=5; current value 12.4',
+  curValue: '12.4',
 };
 
 const hzOk: RawAlarm = {
@@ -37,6 +38,7 @@ const hzOk: RawAlarm = {
   state: 'resolved',
   at: Date.parse('2026-11-03T02:31:30Z'),
   message: '$Average>=5; current value 0.2',
+  curValue: '0.2',
 };
 
 describe('CMS callback samples', () => {
@@ -64,6 +66,7 @@ describe('CMS callback samples', () => {
       instance: 'putNewAlarm_user_3b8e6a21-5c4d-4f7e-a1b9-0e2d7c6f5a18|instanceId=i-uf6f5r8k2n3p4q5r6s7t,userId=1234567890123456',
       at: Date.parse('2026-11-03T03:05:00Z'),
       message: '$Average>=90; current value 93.7',
+      curValue: '93.7',
     } satisfies RawAlarm);
   });
 });
@@ -90,6 +93,7 @@ describe('CMS EventBridge samples', () => {
         instance: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93|instanceId=lb-uf6k2p8m3n4q5r6s7t8u9,port=443,userId=1234567890123456',
         at: Date.parse('2026-11-03T02:16:02Z'),
         message: '$Average>=5; current value 6.1',
+        curValue: '6.1',
       },
       hzOk,
     ] satisfies RawAlarm[]);
@@ -234,6 +238,10 @@ describe('Alertmanager samples', () => {
     instance: '8f2c1a7e9b3d5064',
     at: Date.parse('2026-11-03T02:15:30.112Z'),
     message: 'reviews 5xx ratio is 14.2% in cn-shanghai',
+    annotations: {
+      summary: 'reviews 5xx ratio is 14.2% in cn-shanghai',
+      description: 'More than 5% of requests to reviews.bookinfo in cn-shanghai failed with 5xx over the last 2 minutes.',
+    },
   };
 
   test('a firing group of two alerts; the description stands in for a missing summary', () => {
@@ -251,6 +259,7 @@ describe('Alertmanager samples', () => {
         instance: '1b9e4d2a7c6f3085',
         at: Date.parse('2026-11-03T02:16:00Z'),
         message: 'p99 latency of reviews.bookinfo in cn-shanghai is above 1s.',
+        annotations: { description: 'p99 latency of reviews.bookinfo in cn-shanghai is above 1s.' },
       },
     ] satisfies RawAlarm[]);
   });

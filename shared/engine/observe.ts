@@ -1,0 +1,70 @@
+import { scaledCells } from '../core/capacity';
+import { UpstreamError } from '../core/errors';
+import type { Policy } from '../core/policy';
+import type { Observations, Plan, RegionReadiness, TrafficMatrix } from '../core/types';
+import type { ClusterScaler } from '../ports/cluster-scaler';
+
+/**
+ * What the target guard needs read before a move: whether the regions that would receive traffic
+ * have ready pods for every deployment the policy places there. Read only when a first decision
+ * moves traffic, so an alarm that changes nothing pays nothing; the decision is then taken again
+ * with what was read (the core stays pure: same observations, same plan).
+ */
+
+/** Regions whose inbound share the plan's mesh step raises against the matrix the mesh has. */
+export function regionsGaining(plan: Plan, current: TrafficMatrix | null | undefined): string[] {
+  const mesh = plan.steps.find((s) => s.kind === 'mesh');
+  if (!mesh || mesh.kind !== 'mesh' || !current) return [];
+  const gaining = new Set<string>();
+  const routings = [mesh.matrix, ...Object.values(mesh.scopes ?? {}).map((r) => r.matrix)];
+  for (const next of routings) {
+    for (const [src, row] of Object.entries(next)) {
+      for (const [dst, w] of Object.entries(row)) {
+        if (dst !== src && w > (current[src]?.[dst] ?? 0)) gaining.add(dst);
+      }
+    }
+  }
+  return [...gaining].sort();
+}
+
+/**
+ * Ready pods per region for the deployments the policy places there (`scaling.deployments`). A
+ * deployment that is not found counts as not ready (the policy says it is there; it is not); a read
+ * that fails otherwise is unknown and never blocks a move: a drain must not wait on a flaky API.
+ */
+export async function readReadiness(policy: Policy, scaler: ClusterScaler, regions: readonly string[], timeoutMs = 2_000): Promise<Observations> {
+  // A deployment meant to run with no pods there (normalReplicas 0) is not expected ready.
+  const cells = scaledCells(policy).filter((c) => regions.includes(c.region) && c.normalReplicas > 0);
+  const results = await Promise.all(
+    cells.map(async (c) => {
+      const ref = { cluster: c.cluster, namespace: c.namespace, name: c.deployment };
+      try {
+        const status = await withTimeout(scaler.get(ref), timeoutMs);
+        return { c, ready: status === null ? null : status.readyReplicas > 0 };
+      } catch (err) {
+        if (err instanceof UpstreamError && err.code === 'K8S.NotFound') return { c, ready: false };
+        return { c, ready: null };
+      }
+    }),
+  );
+  const ready: Record<string, RegionReadiness> = {};
+  for (const region of regions) {
+    const mine = results.filter((r) => r.c.region === region);
+    const missing = mine.filter((r) => r.ready === false).map((r) => r.c.key).sort();
+    const unknown = mine.filter((r) => r.ready === null).map((r) => r.c.key).sort();
+    ready[region] = { ready: missing.length === 0, missing, unknown };
+  }
+  return { ready };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), ms);
+  });
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
