@@ -10,6 +10,8 @@ import type { FaultSpec } from '../../lab/dataplane/faults';
  */
 
 export const REGION = 'cn-hangzhou';
+/** The default lab's other region (lab/topology/bookinfo.yaml). */
+export const OTHER_REGION = 'cn-shanghai';
 const SERVICES = ['productpage', 'details', 'reviews', 'ratings'];
 const MIN = 60_000;
 export const WARMUP_MS = 2 * MIN;
@@ -27,6 +29,13 @@ export interface IncidentContext {
   faults: Map<string, string[]>;
   /** A CMS callback that no real fault stands behind (the false alarm): to the alarm function and the on-call's pager. */
   falseAlarm(state: 'ALERT' | 'OK'): Promise<void>;
+  /**
+   * A CMS callback by the same path as the false alarm, for one of the lab's own 5xx rules (its
+   * rule id, name, metric and level), with `curValue`. `at` is the timestamp of an earlier
+   * notification it repeats (omitted: a fresh one, stamped now). A fresh callback sets the
+   * on-call's pager for the rule's region; a repeat does not.
+   */
+  replayAlarm(ruleId: string, state: 'ALERT' | 'OK', curValue: number, at?: number): Promise<void>;
 }
 
 export interface IncidentEvent {
@@ -75,6 +84,35 @@ export interface IncidentTiming {
   /** How long the run goes on after the fault clears (on-call gives back 30 min after the alarm clears). */
   tailMs: number;
 }
+
+/** Error-rate fault on one service of a region (the lab's `error-rate` kind: rate in (0, 1]). */
+const errorRate = (region: string, service: string, rate: number, version?: string): FaultSpec => ({ kind: 'error-rate', region, service, rate, ...(version === undefined ? {} : { version }) });
+
+/** Both regions' entry service (productpage) answering 5xx at once: [cn-hangzhou %, cn-shanghai %]. */
+export const BOTH_DEGRADED: ReadonlyArray<readonly [number, number]> = [[30, 40], [40, 30], [20, 40], [30, 60], [60, 30]];
+export const bothDegradedId = (hangzhou: number, shanghai: number) => `both-degraded-${hangzhou}-${shanghai}`;
+
+/** How often the brown-out ramp replaces its fault (the lab's faults have a fixed rate). */
+export const RAMP_STEP_MS = 30_000;
+/** The brown-out ramp's peak error rate. */
+export const RAMP_PEAK = 0.6;
+
+/**
+ * The ramp's rate for each 30-s step: a triangle 0 → peak → 0 over `ms`, sampled at the middle of
+ * each step (so no step is at 0 and the two halves mirror each other).
+ */
+export function rampRates(ms: number, peak = RAMP_PEAK): number[] {
+  const steps = Math.round(ms / RAMP_STEP_MS);
+  return Array.from({ length: steps }, (_, k) => {
+    const mid = (k + 0.5) / steps;
+    return Math.round(1000 * peak * (1 - Math.abs(2 * mid - 1))) / 1000;
+  });
+}
+
+/** What the storm repeats: the lab's own 5xx alarms of the region as they were during the fault. */
+interface Remembered { ruleId: string; at: number; value: number }
+const stormMemory = new WeakMap<Lab, { alerts: Remembered[]; oks: Remembered[] }>();
+const regionFiveXxRules = (lab: Lab) => lab.topology.alarms.filter((r) => r.kind === 'error-ratio' && r.region === REGION && r.version === undefined);
 
 export const FULL_TIMING: IncidentTiming = { faultMs: 10 * MIN, tailMs: 36 * MIN };
 export const QUICK_TIMING: IncidentTiming = { faultMs: 3 * MIN, tailMs: 6 * MIN };
@@ -133,7 +171,88 @@ export function incidents(timing: IncidentTiming): Incident[] {
       start: shiftStart - W, faultStart: W, faultEnd: null, runMs: W + Math.min(F, 10 * MIN) + timing.tailMs / 2,
       events: [],
     },
+    ...BOTH_DEGRADED.map(([hz, sh]) => simple(
+      bothDegradedId(hz, sh), `Both regions degraded (productpage 5xx ${hz}% in ${REGION}, ${sh}% in ${OTHER_REGION})`,
+      `productpage answers 500 to ${hz}% of requests in ${REGION} and ${sh}% in ${OTHER_REGION} at once for ${F / MIN} min (the ${hz > sh ? 'first' : 'second'}-listed region is the sicker one): no region is healthy; draining either moves its clients onto the other's errors`,
+      [errorRate(REGION, 'productpage', hz / 100), errorRate(OTHER_REGION, 'productpage', sh / 100)],
+    )),
+    brownout(W, F, timing),
+    simple('gray-version', 'Gray failure on one version (30% 5xx on reviews-v2)', `reviews-v2 (every reviews pod of ${OTHER_REGION} in the default lab, whose regions each run one reviews version) answers 500 to 30% of requests for ${F / MIN} min; reviews-v1 and every other pod stay healthy`, [errorRate(OTHER_REGION, 'reviews', 0.3, 'v2')]),
+    storm(W, F, timing),
   ];
+}
+
+function brownout(W: number, F: number, timing: IncidentTiming): Incident {
+  const rates = rampRates(F);
+  const events: IncidentEvent[] = rates.map((rate, k) => ({
+    at: W + k * RAMP_STEP_MS,
+    run: (ctx) => {
+      clear('ramp')(ctx);
+      inject('ramp', [errorRate(REGION, 'productpage', rate)])(ctx);
+    },
+  }));
+  events.push({ at: W + rates.length * RAMP_STEP_MS, run: clear('ramp') });
+  const end = W + rates.length * RAMP_STEP_MS;
+  return {
+    id: 'brownout-ramp', title: `Brown-out ramp (productpage 5xx 0 → ${RAMP_PEAK * 100}% → 0)`,
+    script: `productpage in ${REGION} answers 500 to a share of requests that ramps from 0 to ${RAMP_PEAK * 100}% over ${F / 2 / MIN} min and back over as long, the fault replaced every ${RAMP_STEP_MS / 1000} s (${rates.map((r) => `${Math.round(r * 100)}`).join(', ')} %)`,
+    start: DEFAULT_START, faultStart: W, faultEnd: end, runMs: end + timing.tailMs, events,
+  };
+}
+
+/**
+ * A hard region down, cleared; then, while regionshift steps traffic back (hold 5 min after the
+ * alarms clear, then 25/50/100 % two minutes apart), a storm of CMS callbacks by the false alarm's
+ * path: the region's 5xx alarms' old ALERTs repeated twice with their own timestamps, their old
+ * OKs repeated, and a fresh ALERT that clears 10 s later (a flapping rule), every minute for 6 min.
+ */
+function storm(W: number, F: number, timing: IncidentTiming): Incident {
+  const end = W + F;
+  const stormAt = end + 5 * MIN;
+  const cycles = 6;
+  const events: IncidentEvent[] = [
+    { at: W, run: inject('storm-down', regionDown) },
+    {
+      // The region's alarms fire about 35 s into the fault: remember each ALERT's time and value.
+      at: W + 90_000,
+      run: ({ lab }) => {
+        const firing = lab.alarms.statuses().filter((st) => st.state === 'ALERT' && regionFiveXxRules(lab).some((r) => r.id === st.ruleId));
+        stormMemory.set(lab, { alerts: firing.map((st) => ({ ruleId: st.ruleId, at: st.since, value: st.lastValue ?? 100 })), oks: [] });
+      },
+    },
+    { at: end, run: clear('storm-down') },
+    {
+      // ...and each of those alarms' OK once the region is healthy again.
+      at: stormAt - 10_000,
+      run: ({ lab }) => {
+        const memory = stormMemory.get(lab) ?? { alerts: [], oks: [] };
+        memory.oks = lab.alarms.statuses().filter((st) => st.state === 'OK' && memory.alerts.some((a) => a.ruleId === st.ruleId)).map((st) => ({ ruleId: st.ruleId, at: st.since, value: st.lastValue ?? 0 }));
+        stormMemory.set(lab, memory);
+      },
+    },
+  ];
+  const flapRule = `rs-productpage-5xx-${REGION.replace(/^cn-/, '')}`;
+  const repeat = (which: 'alerts' | 'oks', times: number): IncidentEvent['run'] => async (ctx) => {
+    const memory = stormMemory.get(ctx.lab);
+    if (!memory || memory[which].length === 0) throw new Error(`storm: no ${which === 'alerts' ? 'ALERT' : 'OK'} of ${REGION}'s 5xx alarms to repeat`);
+    for (let i = 0; i < times; i++) for (const r of memory[which]) await ctx.replayAlarm(r.ruleId, which === 'alerts' ? 'ALERT' : 'OK', r.value, r.at);
+  };
+  for (let c = 0; c < cycles; c++) {
+    const t = stormAt + c * MIN;
+    events.push(
+      { at: t, run: repeat('alerts', 2) },
+      { at: t + 10_000, run: repeat('oks', 1) },
+      { at: t + 20_000, run: (ctx) => ctx.replayAlarm(flapRule, 'ALERT', 25) },
+      { at: t + 30_000, run: (ctx) => ctx.replayAlarm(flapRule, 'OK', 0) },
+      { at: t + 40_000, run: repeat('alerts', 1) },
+      { at: t + 50_000, run: repeat('oks', 2) },
+    );
+  }
+  return {
+    id: 'storm-during-recovery', title: 'Alarm storm during recovery',
+    script: `every service of ${REGION} down for ${F / MIN} min, then, from 5 min after it clears and for ${cycles} min, each minute: the region's 5xx alarms' old ALERTs sent again twice (their own timestamps), their OKs again, and a fresh productpage ALERT that clears 10 s later (flapping), by the false alarm's callback path`,
+    start: DEFAULT_START, faultStart: W, faultEnd: end, runMs: end + Math.max(timing.tailMs, 14 * MIN), events,
+  };
 }
 
 export const QUICK_INCIDENTS = ['hard-down', 'partial-5xx', 'false-alarm'];

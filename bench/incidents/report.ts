@@ -321,6 +321,48 @@ export const MESH_PUSH_S = 1.5;
 /** Alarm evaluation (3 breaching periods of 10 s, the lab's CMS rules) + one ASM push. */
 export const MITIGATE_GOAL_S = ALARM_PERIODS * ALARM_PERIOD_S + MESH_PUSH_S;
 
+/** regionshift's failed requests against `static-tuned` (Envoy alone, tuned) on one incident. */
+export interface StaticTunedVerdict {
+  incident: string;
+  regionshift: number;
+  staticTuned: number;
+  verdict: 'wins' | 'ties' | 'loses';
+}
+
+/**
+ * The issue's bar: regionshift fails no more than doing nothing (`static-tuned`) on every incident.
+ * One row per incident both ran, in run order; a tie is equal failed requests.
+ */
+export function againstStaticTuned(results: RunResult[]): StaticTunedVerdict[] {
+  const out: StaticTunedVerdict[] = [];
+  for (const id of [...new Set(results.map((r) => r.incident))]) {
+    const rs = results.find((r) => r.incident === id && r.strategy === 'regionshift');
+    const st = results.find((r) => r.incident === id && r.strategy === 'static-tuned');
+    if (!rs || !st) continue;
+    out.push({ incident: id, regionshift: rs.failed, staticTuned: st.failed, verdict: rs.failed < st.failed ? 'wins' : rs.failed === st.failed ? 'ties' : 'loses' });
+  }
+  return out;
+}
+
+export function staticTunedSection(results: RunResult[]): string {
+  const rows = againstStaticTuned(results);
+  const restore = (id: string) => fmtS(results.find((r) => r.incident === id && r.strategy === 'regionshift')?.restoreS ?? null);
+  const lines = [
+    '## regionshift against doing nothing (static-tuned), incident by incident',
+    '',
+    'The bar (issue #17): regionshift fails no more requests than `static-tuned` (failover mode and the',
+    "lab's tuned outlier rule, nothing else) on every incident. Ties are listed as ties.",
+    '',
+    '| incident | regionshift failed | static-tuned failed | regionshift | regionshift time to full restore |',
+    '|---|---:|---:|---|---:|',
+    ...rows.map((r) => `| ${r.incident} | ${r.regionshift} | ${r.staticTuned} | ${r.verdict === 'loses' ? '**loses**' : r.verdict} | ${restore(r.incident)} |`),
+    '',
+    `Wins ${rows.filter((r) => r.verdict === 'wins').length}, ties ${rows.filter((r) => r.verdict === 'ties').length} (${rows.filter((r) => r.verdict === 'ties').map((r) => r.incident).join(', ') || 'none'}), loses ${rows.filter((r) => r.verdict === 'loses').length} (${rows.filter((r) => r.verdict === 'loses').map((r) => r.incident).join(', ') || 'none'}).`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
 /** The DNS rows, each compared with regionshift under its incident's table. */
 const DNS_ROWS = ['dns', 'dns-http', 'dns-over-mesh'];
 
@@ -408,5 +450,5 @@ export function writeReport(list: Incident[], strategies: Strategy[], results: R
     meta.notes ?? '',
     METHOD,
   ].join('\n');
-  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${scopesSection(results)}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(results)}${ANALYSIS_REST}`}\n${sections.join('\n')}`);
+  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${staticTunedSection(results)}\n${scopesSection(results)}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(results)}${ANALYSIS_REST}`}\n${sections.join('\n')}`);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startLab, type Lab } from '../../lab/world';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
-import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
+import { cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from '../../lab/dataplane/alarm-payloads';
 import { VirtualClock } from './virtual-clock';
 import { REGION, type Incident, type IncidentContext } from './incidents';
 import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
@@ -165,7 +165,8 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   });
   const driver = new Driver(clock, lab, incident.start);
   let offset = 0;
-  let falseAlarmFiring = false;
+  /** Injected callbacks' alarms now firing (the false alarm, a storm's fresh ALERTs), by rule id: their regions page the on-call. */
+  const injectedFiring = new Map<string, string>();
   let detectedAt: number | null = null;
   let falseAlarmDeliveredAt: number | null = null;
   const detected = () => {
@@ -175,27 +176,45 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
     lab, clock,
     track: (p) => driver.track(p),
     offset: () => offset,
-    firingRegions: () => [...new Set([...firingFromRules(lab), ...(falseAlarmFiring ? [REGION] : [])])],
+    firingRegions: () => [...new Set([...firingFromRules(lab), ...injectedFiring.values()])],
     detected,
   };
   const sd = strategy.attach(ctx);
   if (!sd.deliversAlarms) lab.alarms.setTargets({ cmsCallbackUrl: null, ackEventsUrl: null });
+  const sendCms = async (input: CmsCallbackInput, region: string): Promise<void> => {
+    const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, region), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: cmsCallbackForm(input).toString() });
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`${input.alertName} ${input.state}: HTTP ${res.status}`);
+  };
   const incidentCtx: IncidentContext = {
     lab,
     faults: new Map(),
     falseAlarm: async (state) => {
-      falseAlarmFiring = state === 'ALERT';
+      if (state === 'ALERT') injectedFiring.set('false-alarm', REGION);
+      else injectedFiring.delete('false-alarm');
       if (!sd.deliversAlarms) return;
-      const form = cmsCallbackForm({
+      const sentAt = offset;
+      await sendCms({
         ruleId: 'false-alarm', alertName: `productpage-5xx-${REGION}`, state, level: 'CRITICAL', curValue: state === 'ALERT' ? '35' : '0',
         metricName: 'productpage_5xx_ratio', expression: '$Average>20', instanceName: `productpage (${REGION})`,
         dimensions: { service: 'productpage' }, userId: lab.topology.account, at: clock.now(),
-      });
-      const sentAt = offset;
-      const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, REGION), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
-      await res.arrayBuffer();
-      if (!res.ok) throw new Error(`false alarm ${state}: HTTP ${res.status}`);
+      }, REGION);
       if (state === 'ALERT' && sd.detects === 'delivered') falseAlarmDeliveredAt ??= sentAt;
+    },
+    replayAlarm: async (ruleId, state, curValue, at) => {
+      const rule = lab.topology.alarms.find((r) => r.id === ruleId);
+      if (!rule || rule.kind !== 'error-ratio') throw new Error(`replayAlarm: no 5xx rule ${ruleId} in the lab's topology`);
+      if (at === undefined) {
+        if (state === 'ALERT') injectedFiring.set(ruleId, rule.region);
+        else injectedFiring.delete(ruleId);
+      }
+      if (!sd.deliversAlarms) return;
+      // The fields the lab's evaluator sends for this rule (lab/dataplane/alarms.ts, cmsInput).
+      await sendCms({
+        ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, curValue: String(curValue),
+        expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
+        dimensions: { service: rule.service, ...(rule.version ? { version: rule.version } : {}) }, userId: lab.topology.account, at: at ?? clock.now(),
+      }, rule.region);
     },
   };
   const samples: SecondSample[] = [];

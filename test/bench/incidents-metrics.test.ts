@@ -1,7 +1,7 @@
 import { VirtualClock } from '../../bench/incidents/virtual-clock';
 import { summarize, type SecondSample } from '../../bench/incidents/run';
-import { ratio, mitigateTable } from '../../bench/incidents/report';
-import type { Incident } from '../../bench/incidents/incidents';
+import { ratio, mitigateTable, againstStaticTuned, staticTunedSection } from '../../bench/incidents/report';
+import { incidents, rampRates, BOTH_DEGRADED, bothDegradedId, FULL_TIMING, QUICK_TIMING, RAMP_STEP_MS, type Incident } from '../../bench/incidents/incidents';
 
 describe('VirtualClock', () => {
   test('a sleep resolves only when time is advanced past it, sleepers in wake order', async () => {
@@ -22,7 +22,7 @@ describe('VirtualClock', () => {
   });
 });
 
-const incident = (faultEnd: number | null): Incident => ({ id: 'x', title: 'x', script: '', start: 0, faultStart: 10_000, faultEnd, runMs: 200_000, events: [] });
+const incidentFor = (faultEnd: number | null): Incident => ({ id: 'x', title: 'x', script: '', start: 0, faultStart: 10_000, faultEnd, runMs: 200_000, events: [] });
 const sample = (t: number, failed: number, local = 10): SecondSample => ({ t: t * 1000, requests: 10, failed, overSlo: 0, hops: 10, localHops: local, crossHops: 10 - local });
 
 describe('incident figures', () => {
@@ -32,19 +32,19 @@ describe('incident figures', () => {
       if (t >= 25 && t < 100) return sample(t, 0, 0); // drained, no errors
       return sample(t, 0);
     });
-    const r = summarize(incident(40_000), 'rs', samples, 3, 2, []);
+    const r = summarize(incidentFor(40_000), 'rs', samples, 3, 2, []);
     expect(r.failed).toBe(150);
     expect(r.mitigateS).toBe(15);
     expect(r.restoreS).toBe(60); // the fault ended at 40 s; local again from 100 s
     expect(r.baselineLocalShare).toBe(1);
     // Never back to normal within the run: no restore figure.
-    const stuck = summarize(incident(40_000), 'rs', samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)), 0, 0, []);
+    const stuck = summarize(incidentFor(40_000), 'rs', samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)), 0, 0, []);
     expect(stuck.restoreS).toBeNull();
   });
 
   test('time to mitigate in both forms: absolute (31.5 s) and against the detection (+ one push)', () => {
     // Every request fails from the fault (10 s) to 44 s: the first clean 60-s window starts 34 s in.
-    const base = summarize(incident(40_000), 'regionshift', Array.from({ length: 200 }, (_, t) => sample(t, t >= 10 && t < 44 ? 10 : 0)), 1, 0, [], 35);
+    const base = summarize(incidentFor(40_000), 'regionshift', Array.from({ length: 200 }, (_, t) => sample(t, t >= 10 && t < 44 ? 10 : 0)), 1, 0, [], 35);
     expect(base.detectS).toBe(35);
     expect(base.mitigateS).toBe(34);
     const table = mitigateTable([{ ...base, incident: 'partial-5xx' }, { ...base, incident: 'hard-down', strategy: 'regionshift', failed: 0 }]);
@@ -77,5 +77,47 @@ describe('lab seams the benchmark uses', () => {
     expect((own.detection?.rules as unknown[]).length).toBeGreaterThan(0);
     const lab = parse(labPolicyYaml('examples/bookinfo.yaml')) as Record<string, Record<string, unknown>>;
     expect(lab.recovery).toMatchObject({ holdFor: '20s' });
+  });
+});
+
+describe('the incidents issue #17 adds', () => {
+  test('brown-out ramp: a triangle 0 → 60 % → 0 in 30-s steps, each step a rate the lab\'s error-rate fault accepts', () => {
+    const full = rampRates(FULL_TIMING.faultMs);
+    expect(full).toHaveLength(20); // 10 min in 30-s steps: 5 min up, 5 min down
+    expect(full.slice(0, 10)).toEqual([...full.slice(10)].reverse());
+    expect(full[0]).toBeCloseTo(0.03);
+    expect(Math.max(...full)).toBeCloseTo(0.57);
+    for (let k = 1; k < 10; k++) expect(full[k] as number).toBeGreaterThan(full[k - 1] as number);
+    for (const r of full) expect(r > 0 && r <= 1).toBe(true);
+    expect(rampRates(QUICK_TIMING.faultMs)).toEqual([0.1, 0.3, 0.5, 0.5, 0.3, 0.1]);
+    const ramp = incidents(FULL_TIMING).find((i) => i.id === 'brownout-ramp') as Incident;
+    // One replacement per step and the clear: the fault ends when the last step does.
+    expect(ramp.events).toHaveLength(21);
+    expect(ramp.faultEnd).toBe(ramp.faultStart + 20 * RAMP_STEP_MS);
+  });
+
+  test('both-degraded incidents in both orders, the ramp, the gray version and the storm are in the full run', () => {
+    const ids = incidents(FULL_TIMING).map((i) => i.id);
+    for (const [hz, sh] of BOTH_DEGRADED) expect(ids).toContain(bothDegradedId(hz, sh));
+    expect(BOTH_DEGRADED.some(([hz, sh]) => hz > sh)).toBe(true);
+    expect(BOTH_DEGRADED.some(([hz, sh]) => hz < sh)).toBe(true);
+    expect(ids).toEqual(expect.arrayContaining(['brownout-ramp', 'gray-version', 'storm-during-recovery']));
+    expect(new Set(ids).size).toBe(ids.length);
+    const storm = incidents(QUICK_TIMING).find((i) => i.id === 'storm-during-recovery') as Incident;
+    // The storm (6 min from 5 min after the fault clears) fits in the run, whatever the timing.
+    expect(storm.runMs).toBeGreaterThanOrEqual((storm.faultEnd as number) + 11 * 60_000);
+  });
+
+  test('regionshift against static-tuned: wins, ties and losses by failed requests, per incident', () => {
+    const r = (incident: string, strategy: string, failed: number) => ({ ...summarize(incidentFor(null), strategy, [], 0, 0, []), incident, failed });
+    const results = [r('a', 'regionshift', 5), r('a', 'static-tuned', 9), r('b', 'regionshift', 0), r('b', 'static-tuned', 0), r('c', 'regionshift', 4819), r('c', 'static-tuned', 3513), r('d', 'static', 1)];
+    expect(againstStaticTuned(results)).toEqual([
+      { incident: 'a', regionshift: 5, staticTuned: 9, verdict: 'wins' },
+      { incident: 'b', regionshift: 0, staticTuned: 0, verdict: 'ties' },
+      { incident: 'c', regionshift: 4819, staticTuned: 3513, verdict: 'loses' },
+    ]);
+    const text = staticTunedSection(results);
+    expect(text).toMatch(/\| c \| 4819 \| 3513 \| \*\*loses\*\* \|/);
+    expect(text).toMatch(/Wins 1, ties 1 \(b\), loses 1 \(c\)/);
   });
 });
