@@ -205,6 +205,7 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   // A signal naming a scoped service moves that (region, service) only; the others the region.
   const transitions = updateHealth(policy, state, policy.scopes ? active.filter((s) => signalScope(policy, s) === undefined) : active, now, clearedAt);
   if (policy.scopes) transitions.push(...updateServiceHealth(policy, state, active, now, clearedAt));
+  rememberMeasured(policy, state, active);
   const known = new Map([...gone, ...active.map((s) => [s.key, s] as const)]);
   const texts = transitions.map((t) => transitionText(t, known));
   const reasons = [...ctx.notes, ...texts];
@@ -335,6 +336,25 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
     refused,
   };
   return { state, plan, explain: explainPlan(plan), ...(ctx.ignored.length ? { ignored: ctx.ignored } : {}), ...(ctx.lapsed.length ? { lapsed: ctx.lapsed } : {}) };
+}
+
+/**
+ * A sick region remembers how sick its signals measured it (`RegionHealth.measured`) until it
+ * recovers: an alarm that clears while its region is drained (too little traffic left to breach)
+ * must not make that region look healthier than one still failing less.
+ */
+function rememberMeasured(policy: Policy, state: MeshState, active: readonly Signal[]): void {
+  for (const region of policy.regionIds) {
+    const h = state.health[region];
+    if (!h) continue;
+    if (h.status !== 'DOWN' && h.status !== 'DEGRADED') {
+      if (h.measured !== undefined) delete h.measured;
+      continue;
+    }
+    let worst: number | null = null;
+    for (const s of active) if (s.region === region && s.measure?.kind === 'errorShare') worst = Math.max(worst ?? 0, s.measure.value);
+    if (worst !== null && h.measured !== worst) h.measured = worst;
+  }
 }
 
 export function explainPlan(plan: Plan): string[] {

@@ -23,7 +23,7 @@ import type { HealthStatus, Observations, RegionHealth, Signal, TrafficMatrix } 
 export interface RegionCondition {
   region: string;
   status: HealthStatus;
-  /** No active signal (a drill's synthetic one included). */
+  /** No active signal (a drill's synthetic one included) and not DOWN or DEGRADED (RECOVERING counts as clear). */
   clear: boolean;
   /** The worst measured error share (0..1) of its active signals; 1 for DOWN without one; null when unknown. */
   errorShare: number | null;
@@ -56,10 +56,14 @@ export function regionConditions(policy: Policy, health: Record<string, RegionHe
       if (m.kind === 'errorShare') share = Math.max(share ?? 0, m.value);
       else if (!Object.hasOwn(metrics, m.metric) || (metrics[m.metric] as number) < m.value) metrics[m.metric] = m.value;
     }
+    // Signals cleared but not recovered yet (the hold): as sick as it last measured.
+    const sick = status === 'DOWN' || status === 'DEGRADED';
+    const remembered = health[region]?.measured;
+    if (share === null && sick && remembered !== undefined) share = remembered;
     // Graded down by its source and nothing says how much it still serves: count it as serving nothing.
     if (share === null && status === 'DOWN') share = 1;
     const readiness = observed?.ready && Object.hasOwn(observed.ready, region) ? observed.ready[region] : undefined;
-    out.set(region, { region, status, clear: mine.length === 0, errorShare: share, metrics, notReady: readiness && !readiness.ready ? readiness.missing : null });
+    out.set(region, { region, status, clear: mine.length === 0 && !sick, errorShare: share, metrics, notReady: readiness && !readiness.ready ? readiness.missing : null });
   }
   return out;
 }

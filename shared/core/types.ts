@@ -79,6 +79,11 @@ export interface RegionHealth {
   clearSince: number | null;
   /** Current hold before recovery starts; doubles on a relapse, capped at recovery.maxHold. */
   hold: number;
+  /**
+   * DEGRADED or DOWN: the worst error share its signals last measured (0..1), kept through the
+   * hold after they clear, so the target guard still knows how sick it was; absent otherwise.
+   */
+  measured?: number;
   /** Keys of the signals behind the current status. */
   causes: string[];
 }

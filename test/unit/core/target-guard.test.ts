@@ -23,6 +23,20 @@ describe('target guard: both regions sick', () => {
     expect(d.applied).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } });
   });
 
+  test('alarms that clear during the hold do not make the sicker region look healthy', () => {
+    const d = started(policy2());
+    d.feed(T1, fireM('a', HZ, 'down', 0.21));
+    d.feed(T1 + 10, fireM('b', SH, 'down', 0.4));
+    expect(d.applied).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } });
+    // Drained, shanghai sees too little traffic to breach: its alarm clears, then hangzhou's flickers off.
+    d.feed(T1 + 30_000, { kind: 'signal', signal: { ...measured('b', SH, 'down', 0), status: 'resolved', at: T1 + 30_000 } });
+    d.feed(T1 + 60_000, { kind: 'signal', signal: { ...measured('a', HZ, 'down', 0), status: 'resolved', at: T1 + 60_000 } });
+    d.feed(T1 + 2 * M, tick);
+    // Both still DOWN in their hold: shanghai remembers 40%, hangzhou 21%; nothing moves back into shanghai.
+    expect(d.state?.health[SH]).toMatchObject({ status: 'DOWN', measured: 0.4 });
+    expect(d.applied).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } });
+  });
+
   test('both degraded (30% and 40%, hangzhou listed first): only shanghai sheds, toward hangzhou', () => {
     const d = started(policy2());
     d.feed(T1, fireM('a', HZ, 'degraded', 0.3));
