@@ -1,3 +1,4 @@
+import { ownValue, setOwn } from './own';
 import type { Policy } from './policy';
 import type { HealthStatus, Observations, RegionHealth, Signal, TrafficMatrix } from './types';
 
@@ -54,7 +55,7 @@ export function regionConditions(policy: Policy, health: Record<string, RegionHe
       const m = s.measure;
       if (!m) continue;
       if (m.kind === 'errorShare') share = Math.max(share ?? 0, m.value);
-      else if (!Object.hasOwn(metrics, m.metric) || (metrics[m.metric] as number) < m.value) metrics[m.metric] = m.value;
+      else if ((ownValue(metrics, m.metric) ?? -Infinity) < m.value) setOwn(metrics, m.metric, m.value);
     }
     // Signals cleared but not recovered yet (the hold): as sick as it last measured.
     const sick = status === 'DOWN' || status === 'DEGRADED';
@@ -62,7 +63,7 @@ export function regionConditions(policy: Policy, health: Record<string, RegionHe
     if (share === null && sick && remembered !== undefined) share = remembered;
     // Graded down by its source and nothing says how much it still serves: count it as serving nothing.
     if (share === null && status === 'DOWN') share = 1;
-    const readiness = observed?.ready && Object.hasOwn(observed.ready, region) ? observed.ready[region] : undefined;
+    const readiness = ownValue(observed?.ready, region);
     out.set(region, { region, status, clear: mine.length === 0 && !sick, errorShare: share, metrics, notReady: readiness && !readiness.ready ? readiness.missing : null });
   }
   return out;
@@ -122,7 +123,7 @@ export function guardMoves(policy: Policy, judge: TargetJudge, from: TrafficMatr
     const before = from[src] ?? {};
     const after = to[src];
     if (after === undefined) continue;
-    const share = (row: Record<string, number>, r: string) => (Object.hasOwn(row, r) ? (row[r] as number) : 0);
+    const share = (row: Record<string, number>, r: string) => ownValue(row, r) ?? 0;
     const gains = policy.regionIds.filter((r) => share(after, r) > share(before, r));
     const losses = policy.regionIds.filter((r) => share(after, r) < share(before, r));
     let why: string | null = null;

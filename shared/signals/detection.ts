@@ -160,8 +160,7 @@ export function measureOf(rule: DetectionRule, raw: RawAlarm): SignalMeasure | u
   const spec = rule.measure;
   if (!spec || raw.state !== 'firing') return undefined;
   const from = spec.from;
-  const own = (map: Record<string, string> | undefined, key: string) => (map && Object.hasOwn(map, key) ? map[key] : undefined);
-  const text = from === 'curValue' ? raw.curValue : 'annotation' in from ? own(raw.annotations, from.annotation) : own(raw.labels, from.label);
+  const text = from === 'curValue' ? raw.curValue : 'annotation' in from ? ownValue(raw.annotations, from.annotation) : ownValue(raw.labels, from.label);
   const n = numberOf(text);
   if (n === null) return undefined;
   const metric = boundedText(raw.metric ?? rule.name);
