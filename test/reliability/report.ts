@@ -82,7 +82,7 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('  applied once per mesh step, the plan did not fail, and pause is answered 2xx.');
   out.push('- **Forged timer ticks and replay** (`test/reliability/replay.ts`, check `replay`). A signed `GET /v1/status` is');
   out.push('  answered, then refused when replayed. Scheduler events with a forged `triggerTime` (more than a year ahead, a day');
-  out.push('  further each) follow, the captured request replayed after each: it must be refused every time.');
+  out.push('  further each) follow, the captured request replayed after every 50th: it must be refused every time.');
   out.push('- **Stale and out-of-order alarms** (`test/reliability/stale.ts`). Through the alarm function with a pinned clock: an OK');
   out.push('  (or Alertmanager resolve) older than the active ALERT, an ALERT 30 days old, an ALERT a year ahead, from CMS callbacks,');
   out.push('  Alertmanager and CMS EventBridge events. None may change the state (answered 2xx, so the source does not retry).');
@@ -102,7 +102,7 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('| `RELIABILITY_STORM_CONCURRENCY` | `8` | requests in flight per process |');
   out.push('| `RELIABILITY_STORM_BACKENDS` | `sqlite,tablestore` | state stores to storm |');
   out.push('| `RELIABILITY_RESOLVE_PAIRS`, `RELIABILITY_RESOLVE_CLIENTS` | `450`, `16` | ALERT/OK pairs and concurrent clients of the resolve storm |');
-  out.push('| `RELIABILITY_REPLAY_TICKS` | `400` | forged timer ticks before giving up on a replay |');
+  out.push('| `RELIABILITY_REPLAY_TICKS` | `300` | forged timer ticks (the captured request is replayed after every 50th and the last) |');
   out.push('| `RELIABILITY_KILL_MODES` | `after` | `after`, `before` or both (`after,before` doubles the runs) |');
   out.push('| `RELIABILITY_KILL_SCENARIOS` | `down,degraded` | plans to kill: an urgent drain, and a shift that waits for readiness |');
   out.push('| `RELIABILITY_KILL_BOUNDARIES` | (all) | only these boundaries, e.g. `1,5` (a quick local run) |');

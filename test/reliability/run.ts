@@ -41,7 +41,7 @@ export const config = {
   matchedPayloads: num('RELIABILITY_FUZZ_MATCHED', 240),
   resolvePairs: num('RELIABILITY_RESOLVE_PAIRS', 450),
   resolveClients: Math.max(1, num('RELIABILITY_RESOLVE_CLIENTS', 16)),
-  replayTicks: num('RELIABILITY_REPLAY_TICKS', 400),
+  replayTicks: num('RELIABILITY_REPLAY_TICKS', 300),
   stormAlarms: num('RELIABILITY_STORM_ALARMS', 10_000),
   stormProcesses: num('RELIABILITY_STORM_PROCESSES', 4),
   stormDistinctEvery: Math.max(1, num('RELIABILITY_STORM_DISTINCT_EVERY', 50)),
