@@ -63,7 +63,8 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('  alarm counts as lost only when every attempt failed; failed attempts and retries are reported beside it.');
   out.push('- **Resolve storm** (`test/reliability/resolve-storm.ts`, check `resolve`). Through the alarm function with a pinned');
   out.push('  clock, 16 clients send ALERT/OK pairs (one alarm instance each: ALERT stamped t-60 s, OK t-5 s) in a random order');
-  out.push('  from the seed, a random third of the messages twice; every 10th pair sends no OK. At the end every alarm whose OK was');
+  out.push('  from the seed, a random third of the messages twice; every 10th pair sends no OK; even pairs on cn-hangzhou\'s callback');
+  out.push('  URL, odd ones on cn-shanghai\'s (at most 100 per region, the cap). At the end every alarm whose OK was');
   out.push('  answered 200 must be inactive, and every alarm never resolved active or audited as lapsed by a cap.');
   out.push('- **kill -9** (`test/reliability/kill.ts`). Two plans, each run in a child process against the twins through a');
   out.push('  proxy: a drain (cn-hangzhou down: urgent, so scale-ups in cn-shanghai, the mesh change at once, delayed scale-downs in');
@@ -101,7 +102,7 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('| `RELIABILITY_STORM_DISTINCT_EVERY` | `50` | every n-th alarm is distinct |');
   out.push('| `RELIABILITY_STORM_CONCURRENCY` | `8` | requests in flight per process |');
   out.push('| `RELIABILITY_STORM_BACKENDS` | `sqlite,tablestore` | state stores to storm |');
-  out.push('| `RELIABILITY_RESOLVE_PAIRS`, `RELIABILITY_RESOLVE_CLIENTS` | `450`, `16` | ALERT/OK pairs and concurrent clients of the resolve storm |');
+  out.push('| `RELIABILITY_RESOLVE_PAIRS`, `RELIABILITY_RESOLVE_CLIENTS` | `160`, `16` | ALERT/OK pairs and concurrent clients of the resolve storm |');
   out.push('| `RELIABILITY_REPLAY_TICKS` | `300` | forged timer ticks (the captured request is replayed after every 50th and the last) |');
   out.push('| `RELIABILITY_KILL_MODES` | `after` | `after`, `before` or both (`after,before` doubles the runs) |');
   out.push('| `RELIABILITY_KILL_SCENARIOS` | `down,degraded` | plans to kill: an urgent drain, and a shift that waits for readiness |');

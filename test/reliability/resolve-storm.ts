@@ -9,7 +9,9 @@ import { alarmCallbackUrl } from './entry-points';
  * real alarm function on the local FC host with a pinned clock. Each pair is one alarm (its own
  * instance): ALERT stamped t-60 s, OK stamped t-5 s, as CMS stamps a short outage; a random
  * third of the messages is delivered twice (a sender's retry), and the messages of all pairs are
- * shuffled, so an OK often arrives before its ALERT. Every 10th pair sends no OK at all.
+ * shuffled, so an OK often arrives before its ALERT. Every 10th pair sends no OK at all. Even
+ * pairs go to cn-hangzhou's callback URL, odd ones to cn-shanghai's, so with up to 200 pairs no
+ * region holds more than detection.maxSignalsPerRegion (100) and no alarm lapses by the cap.
  * At the end, from the state:
  *   resolved left active  an alarm whose OK was delivered (answered 200) is still active
  *   unresolved missing    an alarm that never got an OK is neither active nor audited as lapsed by a cap
@@ -34,7 +36,7 @@ export interface ResolveStormResult {
 export async function runResolveStorm(opts: { pairs: number; clients: number; seed: number }): Promise<ResolveStormResult> {
   const clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
   const f: FunctionsHost = await startFunctionsHost({ clock });
-  const url = alarmCallbackUrl(f.host.url, ALARM_TOKEN, 'cn-hangzhou');
+  const urls = ['cn-hangzhou', 'cn-shanghai'].map((r) => alarmCallbackUrl(f.host.url, ALARM_TOKEN, r));
   const now = clock.now();
   // One draw per pair from the seed: whether each message is doubled, and its place in the order.
   const draws = fc.sample(fc.record({ dupAlert: fc.nat(2), dupOk: fc.nat(2), alertAt: fc.double({ min: 0, max: 1, noNaN: true }), okAt: fc.double({ min: 0, max: 1, noNaN: true }), againAt: fc.double({ min: 0, max: 1, noNaN: true }) }), { seed: opts.seed, numRuns: opts.pairs });
@@ -61,7 +63,7 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
         const body = cmsForm(`rs-${m.pair}`, m.state, m.state === 'ALERT' ? now - 60_000 : now - 5_000);
         let status: string;
         try {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+          const res = await fetch(urls[m.pair % 2] as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
           await res.arrayBuffer();
           status = String(res.status);
         } catch (e) {

@@ -39,7 +39,7 @@ export const config = {
   seed: num('RELIABILITY_SEED', 20260303),
   fuzzPayloads: num('RELIABILITY_FUZZ_PAYLOADS', 2400),
   matchedPayloads: num('RELIABILITY_FUZZ_MATCHED', 240),
-  resolvePairs: num('RELIABILITY_RESOLVE_PAIRS', 450),
+  resolvePairs: num('RELIABILITY_RESOLVE_PAIRS', 160),
   resolveClients: Math.max(1, num('RELIABILITY_RESOLVE_CLIENTS', 16)),
   replayTicks: num('RELIABILITY_REPLAY_TICKS', 300),
   stormAlarms: num('RELIABILITY_STORM_ALARMS', 10_000),
