@@ -49,7 +49,7 @@ function oddTimestamps(now: number): string[] {
 }
 
 /** Problems of the active signals: a severity the policy does not know, an undeclared region, a time far from now. */
-function signalProblems(state: MeshState | null, now: number): string[] {
+export function signalProblems(state: MeshState | null, now: number): string[] {
   const out: string[] = [];
   for (const s of Object.values(state?.signals ?? {})) {
     if (!SEVERITIES.has(s.severity as string)) out.push(`signal ${s.key} has severity ${JSON.stringify(s.severity) ?? 'none'}`);

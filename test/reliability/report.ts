@@ -7,6 +7,11 @@ import type { KillResult } from './kill';
 import type { StaleCase } from './stale';
 import type { StormResult } from './storm';
 
+/** Every check, in the order they run; `RELIABILITY_CHECKS` selects some. */
+export const ALL_CHECKS = ['fuzz', 'fuzz-matched', 'storm', 'resolve', 'kill', 'audit', 'replay', 'stale'];
+/** The figures of a run go here unless RELIABILITY_REPORT says otherwise: not tracked, so `npm test` leaves the tree clean. */
+export const DEFAULT_REPORT = '.regionshift/reliability.md';
+
 export interface Row { check: string; figure: string; expected: string; ok: boolean; note: string }
 
 interface Inputs {

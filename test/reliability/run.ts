@@ -18,13 +18,9 @@ import { runResolveStorm, type ResolveStormResult } from './resolve-storm';
 import { runKillChecks, type KillMode, type KillResult, type KillScenario } from './kill';
 import { runStaleChecks, type StaleCase } from './stale';
 import { runStorm, type StormResult } from './storm';
-import { renderReport, type Row } from './report';
+import { ALL_CHECKS, DEFAULT_REPORT, renderReport, type Row } from './report';
 
 const env = process.env;
-/** Every check, in the order they run; `RELIABILITY_CHECKS` selects some. */
-export const ALL_CHECKS = ['fuzz', 'fuzz-matched', 'storm', 'resolve', 'kill', 'audit', 'replay', 'stale'];
-/** The figures of a run go here unless RELIABILITY_REPORT says otherwise: not tracked, so `npm test` leaves the tree clean. */
-export const DEFAULT_REPORT = '.regionshift/reliability.md';
 const num = (name: string, dflt: number) => {
   const v = env[name];
   if (v === undefined || v === '') return dflt;

@@ -14,7 +14,7 @@
 import { appendFileSync } from 'node:fs';
 import { startFcHost } from '../../lab/host/fc-host';
 import { alarmCallbackUrl } from './entry-points';
-import { stormAlarm } from './storm-mix';
+import { CMS_DELIVERY, deliverAsCms, stormAlarm } from './storm-mix';
 
 const [index, workers, total, distinctEvery, concurrency] = process.argv.slice(2).map(Number) as [number, number, number, number, number];
 const logFile = process.env.REGIONSHIFT_LOG_FILE;
@@ -45,8 +45,6 @@ const statuses: Record<string, number> = {};
 const failedAttempts: Record<string, number> = {};
 let retried = 0;
 const errors: string[] = [];
-const CMS_RETRIES = 3;
-const CMS_TIMEOUT_MS = 5_000;
 const startedAt = Date.now();
 let next = 0;
 async function lane(): Promise<void> {
@@ -54,21 +52,12 @@ async function lane(): Promise<void> {
     const g = mine[next++] as number;
     // CMS sends the same callback again: one body per alarm, whatever the attempt.
     const init = request(g);
-    let final = '';
-    for (let attempt = 0; attempt <= CMS_RETRIES; attempt++) {
-      if (attempt > 0) retried++;
-      try {
-        const res = await fetch(url, { ...init, signal: AbortSignal.timeout(CMS_TIMEOUT_MS) });
-        const text = await res.text();
-        final = String(res.status);
-        if (res.status === 200) break;
-        if (errors.length < 5) errors.push(`${res.status} ${text.slice(0, 300)}`);
-      } catch (err) {
-        final = (err as Error).name === 'TimeoutError' ? 'timeout' : 'network';
-        if (errors.length < 5) errors.push(`${(err as Error).message}${(err as Error).cause ? `: ${String((err as { cause: unknown }).cause)}` : ''}`);
-      }
-      failedAttempts[final] = (failedAttempts[final] ?? 0) + 1;
-    }
+    const { final, failed } = await deliverAsCms(async (signal) => {
+      const res = await fetch(url, { ...init, signal });
+      return { status: res.status, text: await res.text() };
+    }, CMS_DELIVERY, (e) => { if (errors.length < 5) errors.push(e); });
+    retried += failed.length - (failed.length > CMS_DELIVERY.retries ? 1 : 0);
+    for (const f of failed) failedAttempts[f] = (failedAttempts[f] ?? 0) + 1;
     statuses[final] = (statuses[final] ?? 0) + 1;
   }
 }
