@@ -114,6 +114,14 @@ export function renderReport(rows: Row[], x: Inputs): string {
   out.push('| `RELIABILITY_KILL_BOUNDARIES` | (all) | only these boundaries, e.g. `1,5` (a quick local run) |');
   out.push('| `RELIABILITY_REPORT` | `.regionshift/reliability.md` | where to write the figures (`none`: nowhere; `reliability:publish` sets `docs/reliability.md`) |', '');
   out.push('The alarm callback URL the suite posts to comes from one helper, `alarmCallbackUrl` in `test/reliability/entry-points.ts`.', '');
+  out.push('## The commit budget under contention', '');
+  out.push('`npm run bench:commits` (`bench/commit-attempts.ts`, not part of `npm test`) measures the compare-and-set attempts');
+  out.push('one alarm\'s decision takes while N sender processes (each its own runtime and store connection, as N function');
+  out.push('instances) commit distinct alarms back to back on one state, on SQLite and on the Tablestore twin, against 1 sender in');
+  out.push('the same run: p50, p99 and max pooled over several seeds, the spread of p99 and max across seeds, and the alarms that');
+  out.push('ran out of the engine\'s 20 attempts (answered 503 STATE.BUSY; CMS then retries them, which the storm models).');
+  out.push('`BENCH_SENDERS`, `BENCH_ALARMS`, `BENCH_SEEDS`, `BENCH_BACKENDS` set its size. Its figures depend on the machine and');
+  out.push('its load, so they are printed, not kept on this page.', '');
   out.push('## Figures of the last run', '');
   out.push(`Settings: checks ${c.checks.join(', ')}; seed ${c.seed}; ${c.fuzzPayloads} fuzz payloads, ${c.matchedPayloads} matching; resolve storm ${c.resolvePairs} pairs from ${c.resolveClients} clients; ${c.replayTicks} forged ticks; storm ${c.stormAlarms} alarms from ${c.stormProcesses} processes, every ${c.stormDistinctEvery}th distinct, ${c.stormConcurrency} in flight each, on ${c.stormBackends.join(' and ')}; kill modes ${c.killModes.join(', ')}.`, '');
   out.push(`**${failed.length ? `${failed.length} of ${rows.length} checks failed` : `All ${rows.length} checks passed`}.**`, '');
