@@ -14,6 +14,8 @@ import { startTwins } from './twins';
  *   lost signals       distinct alarms neither active in the state nor audited as lapsed by a cap
  *   double transitions a region's health transition recorded twice in a row (two writers both won)
  *   mesh applies       UpdateMeshFeature calls the twin accepted, against the plans with a mesh step
+ *   non-200            alarms still not answered 200 after the sender's retries (each process
+ *                      sends as CMS does: 3 retries, 5 s timeout; see storm-worker.ts)
  */
 
 export interface StormConfig {
@@ -28,8 +30,13 @@ export interface StormResult {
   alarms: number;
   processes: number;
   distinct: number;
+  /** Alarms not answered 200 after the sender's retries (CMS: 3 retries, 5 s timeout each): lost at the source. */
   non200: number;
+  /** Final answer per alarm, after retries. */
   statuses: Record<string, number>;
+  /** Attempts that failed (answered other than 200 or timed out), retried or not. */
+  failedAttempts: Record<string, number>;
+  retried: number;
   sampleErrors: string[];
   lostSignals: number;
   lostSample: string[];
@@ -43,7 +50,7 @@ export interface StormResult {
   wallMs: number;
 }
 
-interface WorkerReport { index: number; sent: number; statuses: Record<string, number>; errors: string[]; startedAt: number; endedAt: number }
+interface WorkerReport { index: number; sent: number; statuses: Record<string, number>; failedAttempts: Record<string, number>; retried: number; errors: string[]; startedAt: number; endedAt: number }
 
 function startWorker(env: Record<string, string>, args: number[]): { ready: Promise<void>; go: () => void; report: Promise<WorkerReport> } {
   // Through tsx: the local FC host imports each function's handler.ts by the name s.yaml gives it.
@@ -140,6 +147,8 @@ export async function runStorm(backend: 'sqlite' | 'tablestore', cfg: StormConfi
     const transitions = transitionsOf(events);
     const statuses: Record<string, number> = {};
     for (const r of reports) for (const [s, n] of Object.entries(r.statuses)) statuses[s] = (statuses[s] ?? 0) + n;
+    const failedAttempts: Record<string, number> = {};
+    for (const r of reports) for (const [s, n] of Object.entries(r.failedAttempts)) failedAttempts[s] = (failedAttempts[s] ?? 0) + n;
     return {
       backend,
       alarms: cfg.alarms,
@@ -147,6 +156,8 @@ export async function runStorm(backend: 'sqlite' | 'tablestore', cfg: StormConfi
       distinct: expected.size,
       non200: Object.entries(statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0),
       statuses,
+      failedAttempts,
+      retried: reports.reduce((n, r) => n + r.retried, 0),
       sampleErrors: reports.flatMap((r) => r.errors).slice(0, 3),
       lostSignals: lost.length,
       lostSample: lost.slice(0, 3),
