@@ -13,6 +13,11 @@ export interface DecisionOutcome {
   handedOff: boolean;
   /** Signals of the input not acted on because of their time (stale, ahead of the clock, out of order). */
   ignored?: IgnoredSignal[];
+  /**
+   * The decision stands, but bookkeeping lagged: audit lines queued (the store refused them), or
+   * the plan's run stopped on a store failure and the next tick resumes it. Never an error answer.
+   */
+  warning?: string;
 }
 
 export interface StatusView {

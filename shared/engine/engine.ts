@@ -1,6 +1,6 @@
 import { decide } from '../core/decide';
 import { boundedDetail, boundedText } from '../core/limits';
-import { StateConflictError, SupersededError } from '../core/errors';
+import { RegionshiftError, StateConflictError, SupersededError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
 import { matrixEquals } from '../core/matrix';
@@ -13,6 +13,7 @@ import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/s
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, recordMeshConfirmed, runPlan, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
 import { isRetryable, unlessSuperseded, withRetry } from './retry';
+import { appendAudit, auditBacklog, flushAudit, type AuditDeps } from './audit';
 import { statusView } from './status';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
 
@@ -84,7 +85,7 @@ export class Engine implements EngineApi {
       const changed = JSON.stringify(decision.state) !== JSON.stringify(state);
       if (!changed && decision.plan.steps.length === 0) {
         // Alarms ignored for their time change nothing, but the operator must see that they came.
-        if (decision.ignored?.length) await store.appendEvents(this.timeEvents(decision, actor, now));
+        if (decision.ignored?.length) await appendAudit(this.audit(), this.timeEvents(decision, actor, now));
         return { decision, committed: false };
       }
       try {
@@ -137,8 +138,18 @@ export class Engine implements EngineApi {
   private async act(input: Input, actor: string, dryRun = false): Promise<DecisionOutcome> {
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
     const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
-    if (!committed || decision.plan.steps.length === 0) return outcome;
-    const run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+    if (!committed || decision.plan.steps.length === 0) return this.withAuditWarning(outcome);
+    let run;
+    try {
+      run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+    } catch (err) {
+      // The decision is committed and its plan journalled: the next tick resumes what did not run.
+      // Failing the request now would only make the sender retry a decision already taken.
+      if (!(err instanceof RegionshiftError)) throw err;
+      this.deps.log({ msg: 'plan run stopped by the state store; the next tick resumes it', plan: decision.plan.id, error: err.message });
+      outcome.warning = `decision committed; running plan ${decision.plan.id} stopped (${err.message}); the next tick resumes it`;
+      return this.withAuditWarning(outcome);
+    }
     outcome.executed = run.executed;
     if (run.needsHandoff && this.deps.handoff) {
       try {
@@ -150,7 +161,20 @@ export class Engine implements EngineApi {
         await alert(this.exec, 'warning', `plan ${decision.plan.id} could not be handed to the executor (${(err as Error).message}); the next tick runs it`, decision.plan.id);
       }
     }
-    return outcome;
+    return this.withAuditWarning(outcome);
+  }
+
+  private audit(deadline?: number): AuditDeps {
+    const d = deadline ?? this.deps.deadline;
+    return { store: this.deps.store, clock: this.deps.clock, log: this.deps.log, ...(d !== undefined ? { deadline: d } : {}) };
+  }
+
+  /** A committed outcome whose audit lines wait in the queue says so (the answer stays a success). */
+  private withAuditWarning(outcome: DecisionOutcome): DecisionOutcome {
+    const queued = auditBacklog(this.deps.store);
+    if (queued === 0) return outcome;
+    const lag = `the audit log lags: ${queued} lines queued (the state store refused them); they are written at the next tick`;
+    return { ...outcome, warning: outcome.warning ? `${outcome.warning}; ${lag}` : lag };
   }
 
   /**
@@ -174,6 +198,8 @@ export class Engine implements EngineApi {
    */
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
     const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
+    // Audit lines an earlier invocation of this process could not write go first.
+    await flushAudit(this.audit(deadline));
     const availability = await this.observeAvailability();
     const entry = await this.readEntry();
     const decision = await this.act({ kind: 'tick', ...(entry ? { entry } : {}) }, 'scheduler');
@@ -268,7 +294,7 @@ export class Engine implements EngineApi {
     const what = defaultLive
       ? `live per-host rules differ from applied: ${scopesDrift}`
       : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
-    await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
+    await appendAudit(this.audit(deadline), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
       // A newer decision committed while the repair waits on the mesh (or backs off) makes the
       // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
@@ -354,7 +380,7 @@ export class Engine implements EngineApi {
 
   async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
     // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
-    await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
+    await appendAudit(this.audit(), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
   }
 }
 
