@@ -54,6 +54,12 @@ export interface EngineDeps {
   entryRoutes?: (gateways: readonly string[]) => Promise<EntryRoute[]>;
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
+  /**
+   * Whether an input that asks to be answered first (an alarm) hands its whole plan to the
+   * executor before any step runs (default true when `handoff` is set). False: the steps run in
+   * the request as before (the benchmark's baseline).
+   */
+  answerFirst?: boolean;
   log?: (line: Record<string, unknown>) => void;
   maxCommitAttempts?: number;
   /** Jitter source for backoff (default Math.random); tests pass a seeded one. */
@@ -61,7 +67,7 @@ export interface EngineDeps {
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
@@ -135,10 +141,28 @@ export class Engine implements EngineApi {
     return events;
   }
 
-  private async act(input: Input, actor: string, dryRun = false): Promise<DecisionOutcome> {
+  private async act(input: Input, actor: string, dryRun = false, answerFirst = false): Promise<DecisionOutcome> {
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
     const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
     if (!committed || decision.plan.steps.length === 0) return this.withAuditWarning(outcome);
+    if (answerFirst && this.deps.handoff && this.deps.answerFirst !== false) {
+      // An alarm is answered once its decision commits (CMS gives a callback 5 s, and the mesh
+      // step alone polls for up to 24 s): the executor runs the whole plan, its own invocation.
+      //
+      //   alarm:    decide ─ commit ─ InvokeFunction(executor, Async) 202 ─ answer 200
+      //   executor:                   lease ─ scale ─ mesh ─ poll … running ─ done
+      //
+      // A handoff that fails runs the plan here as before: the drain comes before the answer.
+      const handedAt = this.deps.clock.now();
+      try {
+        await this.deps.handoff(decision.plan.id);
+        outcome.handedOff = true;
+        this.deps.log({ msg: 'plan handed to the executor before any step', plan: decision.plan.id, handoffMs: this.deps.clock.now() - handedAt });
+        return this.withAuditWarning(outcome);
+      } catch (err) {
+        this.deps.log({ msg: 'could not hand the plan to the executor; running it here', plan: decision.plan.id, error: (err as Error).message });
+      }
+    }
     let run;
     try {
       run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
@@ -182,9 +206,9 @@ export class Engine implements EngineApi {
    * commit. Deciding them one by one cost a load and a commit each, and a 3,000-alert webhook
    * held the process for minutes.
    */
-  async ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]> {
+  async ingest(signals: Signal[], actor: string, opts: { answerFirst?: boolean } = {}): Promise<DecisionOutcome[]> {
     if (signals.length === 0) return [];
-    return [await this.act({ kind: 'signals', signals }, actor)];
+    return [await this.act({ kind: 'signals', signals }, actor, false, opts.answerFirst ?? false)];
   }
 
   async command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome> {

@@ -65,7 +65,7 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
     const rest = unmatched.slice(UNMATCHED_AUDITED);
     await runtime.engine.recordUnmatched(actor, `${rest.length} more alarms of this delivery produced no signal`, { names: [...new Set(rest.map((r) => boundedText(r.name)))].slice(0, 50) });
   }
-  const [outcome] = signals.length > 0 ? await runtime.engine.ingest(signals, actor) : [];
+  const [outcome] = signals.length > 0 ? await runtime.engine.ingest(signals, actor, { answerFirst: true }) : [];
   const ignored = outcome?.ignored ?? [];
   return {
     accepted: true,
