@@ -26,6 +26,13 @@ import { availabilitySignals, availabilityTargets, type AvailabilityReading } fr
  *   B: load v7 ─ decide ─ commit(v7) ✗ conflict ─ load v8 ─ decide (duplicate: no change) ─ done
  */
 
+/**
+ * How long an alarm's decision may run its steps before it is answered (from the decision's start;
+ * CMS waits 5 s for a callback and retries 3 times). Long enough for the scale PATCHes, one
+ * DescribeServiceMeshDetail and UpdateMeshFeature; the rest of the wait goes to the executor.
+ */
+export const ALARM_ANSWER_MS = 600;
+
 /** Per-signal audit lines one decision writes; the rest of a large delivery is summarized in one line. */
 const AUDIT_SIGNALS_MAX = 20;
 /** An unmatched alarm is kept as an excerpt of this many characters. */
@@ -55,9 +62,9 @@ export interface EngineDeps {
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
   /**
-   * Whether an input that asks to be answered first (an alarm) hands its whole plan to the
-   * executor before any step runs (default true when `handoff` is set). False: the steps run in
-   * the request as before (the benchmark's baseline).
+   * Whether an input that asks to be answered first (an alarm) runs its steps only until
+   * ALARM_ANSWER_MS and hands the rest to the executor (default true when `handoff` is set).
+   * False: the steps run in the request until the budget, as before (the benchmark's baseline).
    */
   answerFirst?: boolean;
   log?: (line: Record<string, unknown>) => void;
@@ -142,30 +149,22 @@ export class Engine implements EngineApi {
   }
 
   private async act(input: Input, actor: string, dryRun = false, answerFirst = false): Promise<DecisionOutcome> {
+    const startedAt = this.deps.clock.now();
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
     const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
     if (!committed || decision.plan.steps.length === 0) return this.withAuditWarning(outcome);
-    if (answerFirst && this.deps.handoff && this.deps.answerFirst !== false) {
-      // An alarm is answered once its decision commits (CMS gives a callback 5 s, and the mesh
-      // step alone polls for up to 24 s): the executor runs the whole plan, its own invocation.
-      //
-      //   alarm:    decide ─ commit ─ InvokeFunction(executor, Async) 202 ─ answer 200
-      //   executor:                   lease ─ scale ─ mesh ─ poll … running ─ done
-      //
-      // A handoff that fails runs the plan here as before: the drain comes before the answer.
-      const handedAt = this.deps.clock.now();
-      try {
-        await this.deps.handoff(decision.plan.id);
-        outcome.handedOff = true;
-        this.deps.log({ msg: 'plan handed to the executor before any step', plan: decision.plan.id, handoffMs: this.deps.clock.now() - handedAt });
-        return this.withAuditWarning(outcome);
-      } catch (err) {
-        this.deps.log({ msg: 'could not hand the plan to the executor; running it here', plan: decision.plan.id, error: (err as Error).message });
-      }
-    }
+    // An input answered first (an alarm: CMS gives a callback 5 s, and the mesh step alone polls
+    // ASM for up to 24 s) runs its steps only until ALARM_ANSWER_MS: the scale PATCHes and
+    // UpdateMeshFeature go out from here as before, so the drain is not a hop later; the wait for
+    // the mesh to report them is the executor's (FC async invoke, by plan id), after the answer.
+    //
+    //   alarm:    decide ─ commit ─ scale ─ Describe ─ UpdateMeshFeature ─ poll ┆ answer-by ─ hand off ─ 200
+    //   executor:                                                    lease ─ poll … running, same config ─ done
+    const answerBy = answerFirst && this.deps.handoff && this.deps.answerFirst !== false ? startedAt + ALARM_ANSWER_MS : undefined;
+    const exec = answerBy === undefined ? this.exec : { ...this.exec, deadline: Math.min(this.exec.deadline ?? Infinity, answerBy) };
     let run;
     try {
-      run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+      run = await runPlan(exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
     } catch (err) {
       // The decision is committed and its plan journalled: the next tick resumes what did not run.
       // Failing the request now would only make the sender retry a decision already taken.
@@ -175,7 +174,9 @@ export class Engine implements EngineApi {
       return this.withAuditWarning(outcome);
     }
     outcome.executed = run.executed;
-    if (run.needsHandoff && this.deps.handoff) {
+    // Answered first: whatever is still due (an urgent scale-up left for later too) goes on now.
+    const due = answerBy !== undefined && run.record?.status === 'pending' && run.record.dueAt <= this.deps.clock.now();
+    if ((run.needsHandoff || due) && this.deps.handoff) {
       try {
         await this.deps.handoff(decision.plan.id);
         outcome.handedOff = true;

@@ -1,87 +1,82 @@
+import { AsmMeshControl } from '../../../shared/adapters/mesh-asm';
 import { UpstreamError } from '../../../shared/core/errors';
+import { ALARM_ANSWER_MS, Engine } from '../../../shared/engine/engine';
 import type { PlanRecord } from '../../../shared/ports/state-store';
-import { FakeClusterScaler, FakeMeshControl } from '../../fakes';
-import { downSignal, HZ, SH, World } from './harness';
+import { ASM_UPDATE_DELAY_MS, LAB } from '../../contract/mesh-control-lab';
+import { asmTwinWorld, bookinfoPolicy, downSignal } from './harness';
 
 /**
- * Issue #18 item 1: an alarm is answered once its decision commits. The plan goes to the
- * executor (FC async invoke) before any step runs; the mesh step's wait (ASM polls for up to 24 s)
- * happens there, not in the callback CMS gives 5 s.
+ * Issue #18 item 1: an alarm is answered within ALARM_ANSWER_MS of its decision. The real ASM
+ * adapter against the ASM twin (UpdateMeshFeature, then `updating` for 5 s of lab time, polled
+ * every 3 s as in production): the alarm sends the update as before, and the executor waits for
+ * the mesh to report it.
  */
 
-let w: World;
-beforeEach(() => {
-  w = new World();
-});
-afterEach(() => w.cleanup());
+const POLL_MS = 3_000;
+const w = asmTwinWorld(bookinfoPolicy(), { pollMs: POLL_MS, updateTimeoutMs: 24_000, budgetMs: 20_000 });
 
-/** A mesh whose apply takes 9 s of the clock (ASM `updating` until `running`), as the lab's twin at its slowest. */
-function slowWorld(handoff: (planId: string) => Promise<void>) {
-  const mesh = new FakeMeshControl({ clock: w.clock, applyDelayMs: 9_000 });
-  const scaler = new FakeClusterScaler(w.clock, { readyDelayMs: 0, deployments: { [HZ]: 2, [SH]: 2 } });
-  return { mesh, scaler, engine: w.engine({ mesh, scaler, handoff, budgetMs: 20_000 }) };
+function engine(over: { handoff?: (planId: string) => Promise<void>; answerFirst?: boolean } = {}): Engine {
+  const mesh = new AsmMeshControl({
+    meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
+    clock: w.clock, pollIntervalMs: POLL_MS, applyTimeoutMs: 24_000,
+  });
+  return new Engine({ policy: bookinfoPolicy(), store: w.file.open(), mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner: 'fc-alarm', budgetMs: 20_000, log: (l) => w.log.push(l), random: () => 0.5, ...over });
 }
 
-describe('an alarm is answered once its decision commits', () => {
-  it('answerFirst: the plan is handed to the executor before any step, the answer takes no clock time, and the executor drains', async () => {
+/** The alarm's drain: baseline first, then a region DOWN; returns when the alarm was answered (clock ms) and when the twin got the drain's update. */
+async function alarm(e: Engine) {
+  await e.tick();
+  await e.tick(); // the baseline's rollout has settled
+  const updatesBefore = w.updates().length;
+  w.clock.advance(60_000);
+  const t0 = w.clock.now();
+  const [out] = await e.ingest([downSignal(w.clock)], 'cms', { answerFirst: true });
+  const update = w.updates()[updatesBefore];
+  return { out: out!, answeredMs: w.clock.now() - t0, updateSentMs: update ? update.at - t0 : null, t0 };
+}
+
+describe('an alarm is answered once its decision commits, and the drain is not slower', () => {
+  it('answer first: UpdateMeshFeature goes out from the alarm, the answer comes by ALARM_ANSWER_MS, the executor sees the mesh running it', async () => {
     const handed: string[] = [];
-    const { mesh, scaler, engine } = slowWorld(async (id) => {
-      handed.push(id);
-    });
-    await engine.tick();
-    expect(mesh.applied).toHaveLength(1);
-    w.clock.advance(60_000);
-    const t0 = w.clock.now();
+    const e = engine({ handoff: async (id) => void handed.push(id) });
+    const { out, answeredMs, updateSentMs } = await alarm(e);
 
-    const [out] = await engine.ingest([downSignal(w.clock)], 'cms', { answerFirst: true });
+    expect(answeredMs).toBeLessThanOrEqual(ALARM_ANSWER_MS);
+    expect(answeredMs).toBeLessThan(1_000);
+    expect(updateSentMs).toBe(0);
+    expect(out).toMatchObject({ committed: true, handedOff: true });
+    expect(handed).toEqual([out.plan.id]);
+    const updates = w.updates().length;
 
-    expect(w.clock.now() - t0).toBeLessThan(1_000);
-    expect(out).toMatchObject({ committed: true, handedOff: true, executed: 0 });
-    expect(handed).toEqual([out!.plan.id]);
-    expect(mesh.applied).toHaveLength(1);
-    expect(scaler.scaleCalls).toEqual([]);
-
-    // The executor's invocation (FC delivers the event {planId}) runs the plan.
-    const rec = (await engine.execute(out!.plan.id)) as PlanRecord;
-    expect(mesh.applied).toHaveLength(2);
-    expect(mesh.lastApplied?.mode).toBe('distribute');
-    expect(scaler.scaledTo(SH)).toEqual([5]);
-    expect(rec.outcomes.slice(0, 2).map((o) => o.status)).toEqual(['done', 'done']);
+    // The executor's invocation: it waits out the rollout and sends nothing again.
+    const rec = (await engine().execute(out.plan.id)) as PlanRecord;
+    const meshStep = rec.plan.steps.findIndex((s) => s.kind === 'mesh');
+    expect(rec.outcomes[meshStep]).toMatchObject({ status: 'done' });
+    // Only the delayed scale-down of the drained region is left.
+    expect(rec.plan.steps.filter((s, i) => rec.outcomes[i]?.status === 'pending').map((s) => s.kind === 'scale' && s.notBefore !== undefined)).toEqual([true]);
+    expect(w.updates()).toHaveLength(updates);
+    expect(w.cp.asm.servedLocalityLb()).toMatchObject({ distribute: expect.any(Array) });
   });
 
-  it('the same alarm without answerFirst (today\'s inline run) waits out the mesh before answering', async () => {
-    const { mesh, engine } = slowWorld(async () => undefined);
-    await engine.tick();
-    w.clock.advance(60_000);
-    const t0 = w.clock.now();
-    const [out] = await engine.ingest([downSignal(w.clock)], 'cms');
-    expect(w.clock.now() - t0).toBe(9_000);
-    expect(out?.handedOff).toBe(false);
-    expect(out?.executed).toBeGreaterThanOrEqual(2);
-    expect(mesh.applied).toHaveLength(2);
+  it('baseline (the steps run in the callback): the same update at the same time, but the answer waits for the rollout', async () => {
+    const e = engine({ handoff: async () => undefined, answerFirst: false });
+    const { out, answeredMs, updateSentMs } = await alarm(e);
+    expect(updateSentMs).toBe(0);
+    expect(answeredMs).toBeGreaterThanOrEqual(ASM_UPDATE_DELAY_MS);
+    expect(out.handedOff).toBe(false);
   });
 
-  it('a handoff that fails runs the plan in the request: the drain is not lost, only the answer is later', async () => {
-    const { mesh, engine } = slowWorld(async () => {
+  it('a handoff that fails: the update is out already, an alert says so, and the next tick finishes the plan', async () => {
+    const e = engine({ handoff: async () => {
       throw new UpstreamError('FC.ServiceUnavailable', 'InvokeFunction(regionshift-executor, Async) failed', { retryable: true });
-    });
-    await engine.tick();
-    w.clock.advance(60_000);
-    const [out] = await engine.ingest([downSignal(w.clock)], 'cms', { answerFirst: true });
-    expect(out).toMatchObject({ committed: true, handedOff: false });
-    expect(out?.executed).toBeGreaterThanOrEqual(2);
-    expect(mesh.lastApplied?.mode).toBe('distribute');
-    expect(w.log).toContainEqual(expect.objectContaining({ msg: 'could not hand the plan to the executor; running it here', plan: out!.plan.id }));
-  });
-
-  it('answerFirst: false (the baseline) keeps the inline run even when asked', async () => {
-    const mesh = new FakeMeshControl({ clock: w.clock, applyDelayMs: 9_000 });
-    const handed: string[] = [];
-    const engine = w.engine({ mesh, handoff: async (id) => void handed.push(id), answerFirst: false });
-    await engine.tick();
-    w.clock.advance(60_000);
-    const [out] = await engine.ingest([downSignal(w.clock)], 'cms', { answerFirst: true });
-    expect(out?.handedOff).toBe(false);
-    expect(mesh.applied).toHaveLength(2);
+    } });
+    const { out, answeredMs } = await alarm(e);
+    expect(answeredMs).toBeLessThan(1_000);
+    expect(out.handedOff).toBe(false);
+    expect(w.notifier.at('warning').map((n) => n.text)).toContainEqual(expect.stringContaining('could not be handed to the executor'));
+    w.clock.advance(1_000);
+    const tick = await engine().tick();
+    expect(tick.resumed).toEqual([out.plan.id]);
+    expect(w.cp.asm.servedLocalityLb()).toMatchObject({ distribute: expect.any(Array) });
   });
 });
