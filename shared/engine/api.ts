@@ -13,6 +13,11 @@ export interface DecisionOutcome {
   handedOff: boolean;
   /** Signals of the input not acted on because of their time (stale, ahead of the clock, out of order). */
   ignored?: IgnoredSignal[];
+  /**
+   * The decision stands, but bookkeeping lagged: audit lines queued (the store refused them), or
+   * the plan's run stopped on a store failure and the next tick resumes it. Never an error answer.
+   */
+  warning?: string;
 }
 
 export interface StatusView {
@@ -93,7 +98,11 @@ export interface ScopeStatus {
 
 export interface EngineApi {
   /** Decide on the signals of one delivery together (one commit), run what is immediate, hand waiting steps to the executor. At most one outcome. */
-  ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]>;
+  /**
+   * `answerFirst`: the caller must answer quickly (an alarm callback: CMS waits 5 s): once the
+   * decision commits, its plan goes to the executor instead of running here (see Engine.act).
+   */
+  ingest(signals: Signal[], actor: string, opts?: { answerFirst?: boolean }): Promise<DecisionOutcome[]>;
   /** Run a control command; `dryRun` decides without committing (POST /v1/plan). */
   command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome>;
   /** The scheduler's tick: schedules, expiries, recovery steps, due delayed steps, lapsed leases, drift. */

@@ -1,6 +1,6 @@
 import { decide } from '../core/decide';
 import { boundedDetail, boundedText } from '../core/limits';
-import { StateConflictError, SupersededError } from '../core/errors';
+import { RegionshiftError, StateConflictError, SupersededError } from '../core/errors';
 import type { Policy } from '../core/policy';
 import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
 import { matrixEquals } from '../core/matrix';
@@ -13,6 +13,7 @@ import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/s
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
 import { alert, recordMeshConfirmed, runPlan, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
 import { isRetryable, unlessSuperseded, withRetry } from './retry';
+import { appendAudit, auditBacklog, flushAudit, type AuditDeps } from './audit';
 import { statusView } from './status';
 import { readReadiness, regionsGaining } from './observe';
 import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
@@ -25,6 +26,13 @@ import { availabilitySignals, availabilityTargets, type AvailabilityReading } fr
  *   A: load v7 ─ decide ─ commit(v7) ✓ → v8 ─ execute
  *   B: load v7 ─ decide ─ commit(v7) ✗ conflict ─ load v8 ─ decide (duplicate: no change) ─ done
  */
+
+/**
+ * How long an alarm's decision may run its steps before it is answered (from the decision's start;
+ * CMS waits 5 s for a callback and retries 3 times). Long enough for the scale PATCHes, one
+ * DescribeServiceMeshDetail and UpdateMeshFeature; the rest of the wait goes to the executor.
+ */
+export const ALARM_ANSWER_MS = 600;
 
 /** Per-signal audit lines one decision writes; the rest of a large delivery is summarized in one line. */
 const AUDIT_SIGNALS_MAX = 20;
@@ -54,6 +62,12 @@ export interface EngineDeps {
   entryRoutes?: (gateways: readonly string[]) => Promise<EntryRoute[]>;
   /** Hand a plan whose steps wait (scale-up readiness) to the executor function. */
   handoff?: (planId: string) => Promise<void>;
+  /**
+   * Whether an input that asks to be answered first (an alarm) runs its steps only until
+   * ALARM_ANSWER_MS and hands the rest to the executor (default true when `handoff` is set).
+   * False: the steps run in the request until the budget, as before (the benchmark's baseline).
+   */
+  answerFirst?: boolean;
   log?: (line: Record<string, unknown>) => void;
   maxCommitAttempts?: number;
   /** Jitter source for backoff (default Math.random); tests pass a seeded one. */
@@ -61,7 +75,7 @@ export interface EngineDeps {
 }
 
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
@@ -85,7 +99,7 @@ export class Engine implements EngineApi {
       const changed = JSON.stringify(decision.state) !== JSON.stringify(state);
       if (!changed && decision.plan.steps.length === 0) {
         // Alarms ignored for their time change nothing, but the operator must see that they came.
-        if (decision.ignored?.length) await store.appendEvents(this.timeEvents(decision, actor, now));
+        if (decision.ignored?.length) await appendAudit(this.audit(), this.timeEvents(decision, actor, now));
         return { decision, committed: false };
       }
       try {
@@ -147,13 +161,35 @@ export class Engine implements EngineApi {
     return events;
   }
 
-  private async act(input: Input, actor: string, dryRun = false): Promise<DecisionOutcome> {
+  private async act(input: Input, actor: string, dryRun = false, answerFirst = false): Promise<DecisionOutcome> {
+    const startedAt = this.deps.clock.now();
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
     const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
-    if (!committed || decision.plan.steps.length === 0) return outcome;
-    const run = await runPlan(this.exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+    if (!committed || decision.plan.steps.length === 0) return this.withAuditWarning(outcome);
+    // An input answered first (an alarm: CMS gives a callback 5 s, and the mesh step alone polls
+    // ASM for up to 24 s) runs its steps only until ALARM_ANSWER_MS: the scale PATCHes and
+    // UpdateMeshFeature go out from here as before, so the drain is not a hop later; the wait for
+    // the mesh to report them is the executor's (FC async invoke, by plan id), after the answer.
+    //
+    //   alarm:    decide ─ commit ─ scale ─ Describe ─ UpdateMeshFeature ─ poll ┆ answer-by ─ hand off ─ 200
+    //   executor:                                                    lease ─ poll … running, same config ─ done
+    const answerBy = answerFirst && this.deps.handoff && this.deps.answerFirst !== false ? startedAt + ALARM_ANSWER_MS : undefined;
+    const exec = answerBy === undefined ? this.exec : { ...this.exec, deadline: Math.min(this.exec.deadline ?? Infinity, answerBy) };
+    let run;
+    try {
+      run = await runPlan(exec, decision.plan.id, this.deps.handoff ? 'immediate' : 'all');
+    } catch (err) {
+      // The decision is committed and its plan journalled: the next tick resumes what did not run.
+      // Failing the request now would only make the sender retry a decision already taken.
+      if (!(err instanceof RegionshiftError)) throw err;
+      this.deps.log({ msg: 'plan run stopped by the state store; the next tick resumes it', plan: decision.plan.id, error: err.message });
+      outcome.warning = `decision committed; running plan ${decision.plan.id} stopped (${err.message}); the next tick resumes it`;
+      return this.withAuditWarning(outcome);
+    }
     outcome.executed = run.executed;
-    if (run.needsHandoff && this.deps.handoff) {
+    // Answered first: whatever is still due (an urgent scale-up left for later too) goes on now.
+    const due = answerBy !== undefined && run.record?.status === 'pending' && run.record.dueAt <= this.deps.clock.now();
+    if ((run.needsHandoff || due) && this.deps.handoff) {
       try {
         await this.deps.handoff(decision.plan.id);
         outcome.handedOff = true;
@@ -163,7 +199,20 @@ export class Engine implements EngineApi {
         await alert(this.exec, 'warning', `plan ${decision.plan.id} could not be handed to the executor (${(err as Error).message}); the next tick runs it`, decision.plan.id);
       }
     }
-    return outcome;
+    return this.withAuditWarning(outcome);
+  }
+
+  private audit(deadline?: number): AuditDeps {
+    const d = deadline ?? this.deps.deadline;
+    return { store: this.deps.store, clock: this.deps.clock, log: this.deps.log, ...(d !== undefined ? { deadline: d } : {}) };
+  }
+
+  /** A committed outcome whose audit lines wait in the queue says so (the answer stays a success). */
+  private withAuditWarning(outcome: DecisionOutcome): DecisionOutcome {
+    const queued = auditBacklog(this.deps.store);
+    if (queued === 0) return outcome;
+    const lag = `the audit log lags: ${queued} lines queued (the state store refused them); they are written at the next tick`;
+    return { ...outcome, warning: outcome.warning ? `${outcome.warning}; ${lag}` : lag };
   }
 
   /**
@@ -171,9 +220,9 @@ export class Engine implements EngineApi {
    * commit. Deciding them one by one cost a load and a commit each, and a 3,000-alert webhook
    * held the process for minutes.
    */
-  async ingest(signals: Signal[], actor: string): Promise<DecisionOutcome[]> {
+  async ingest(signals: Signal[], actor: string, opts: { answerFirst?: boolean } = {}): Promise<DecisionOutcome[]> {
     if (signals.length === 0) return [];
-    return [await this.act({ kind: 'signals', signals }, actor)];
+    return [await this.act({ kind: 'signals', signals }, actor, false, opts.answerFirst ?? false)];
   }
 
   async command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome> {
@@ -187,6 +236,8 @@ export class Engine implements EngineApi {
    */
   async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
     const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
+    // Audit lines an earlier invocation of this process could not write go first.
+    await flushAudit(this.audit(deadline));
     const availability = await this.observeAvailability();
     const entry = await this.readEntry();
     const decision = await this.act({ kind: 'tick', ...(entry ? { entry } : {}) }, 'scheduler');
@@ -281,7 +332,7 @@ export class Engine implements EngineApi {
     const what = defaultLive
       ? `live per-host rules differ from applied: ${scopesDrift}`
       : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
-    await store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
+    await appendAudit(this.audit(deadline), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
     if (policy.drift === 'reapply') {
       // A newer decision committed while the repair waits on the mesh (or backs off) makes the
       // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
@@ -367,7 +418,7 @@ export class Engine implements EngineApi {
 
   async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
     // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
-    await this.deps.store.appendEvents([{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
+    await appendAudit(this.audit(), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
   }
 }
 

@@ -1,4 +1,4 @@
-import { StateConflictError, SupersededError } from '../core/errors';
+import { RegionshiftError, StateConflictError, SupersededError } from '../core/errors';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
 import type { MeshConfig, MeshState, Plan, ScopedRouting, Step, TrafficMatrix } from '../core/types';
@@ -8,9 +8,9 @@ import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
-import { RegionshiftError } from '../core/errors';
 import { planMatrix, planOneLine } from '../core/notice';
 import { RetriesExhausted, unlessSuperseded, withRetry } from './retry';
+import { appendAudit, type AuditDeps } from './audit';
 
 /**
  * Runs the steps of a committed plan. A plan is a journal: each step's outcome is recorded as
@@ -103,6 +103,27 @@ export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: 
   return dueAt === Infinity ? { status: 'done', dueAt: now } : { status: 'pending', dueAt };
 }
 
+/**
+ * A scale-up of an urgent plan (a region DOWN drain: decide builds its scale-ups without a wait
+ * for readiness, before the mesh step). It never holds the drain back: before the mesh step it
+ * gets one try, and a failure leaves it pending (retried after the mesh step within the budget,
+ * then by the next tick, and alerted) instead of stopping the plan before its mesh change.
+ *
+ *   before: scale ✗ (throttled for the 20 s budget, or refused) ─ stop ─ mesh never runs
+ *   now:    scale ✗ one try ─ mesh ✓ ─ scale retried (backoff, budget) ─ ✗ pending, alert ─ tick: scale ✓
+ */
+export function isUrgentScaleUp(plan: Plan, index: number): boolean {
+  const step = plan.steps[index];
+  if (step?.kind !== 'scale' || step.waitReady || step.notBefore !== undefined) return false;
+  return plan.steps.slice(index + 1).some((s) => s.kind === 'mesh');
+}
+
+/** Attempts at an urgent scale-up refused for good (not retryable; one a run) before it is recorded failed. */
+export const URGENT_SCALE_MAX_ATTEMPTS = 5;
+
+/** How a step's run ended for the loop: carry on with the next step, or stop the plan here. */
+type StepEnd = 'next' | 'stop';
+
 export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode): Promise<RunResult> {
   const { store, clock, owner, mesh } = deps;
   const start = clock.now();
@@ -123,22 +144,126 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
   const plan = record.plan;
   const outcomes: StepOutcome[] = plan.steps.map((_, i) => record?.outcomes[i] ?? { status: 'pending', at: plan.at, attempts: 0 });
   let journaledDue = record.dueAt;
-  const journal = async (i: number) => {
+  const audit: AuditDeps = { store, clock, log: deps.log, deadline };
+  /** Steps whose outcome the journal does not have yet (its write failed): written with the next one. */
+  const unjournaled = new Set<number>();
+  let journalTail: Promise<void> = Promise.resolve();
+  const writeJournal = async (i: number) => {
     const progress = planProgress(plan, outcomes, clock.now());
     const outcome = outcomes[i] as StepOutcome;
-    await store.recordStep(mesh, planId, owner, i, outcome, progress);
+    for (const j of [...unjournaled, i]) {
+      // A busy store is retried; one that still refuses leaves the outcome standing (in memory,
+      // and rewritten with the next step): a resumed run repeats the step, which is idempotent.
+      // A lost lease (StateConflictError) is no store failure: another run owns the plan now.
+      const { error } = await bookkeeping(deps, deadline, () => store.recordStep(mesh, planId, owner, j, outcomes[j] as StepOutcome, progress));
+      if (error instanceof StateConflictError) throw error;
+      if (error) {
+        unjournaled.add(j);
+        deps.log({ msg: 'journal write failed; the outcome stands', plan: planId, step: j, status: (outcomes[j] as StepOutcome).status, error: error.message });
+      } else unjournaled.delete(j);
+    }
     journaledDue = progress.dueAt;
     // A step that ended goes to the audit log too, so the timeline and the postmortem report show
     // its outcome and timing from the log alone (the journal row is overwritten as it runs).
     if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'skipped') {
       const step = plan.steps[i] as Step;
-      await store.appendEvents([{ mesh, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
+      await appendAudit(audit, [{ mesh, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
     }
+  };
+  // Steps of one plan may run at once (an urgent drain's scale-ups and mesh step): one journal
+  // write at a time, so the plan's status and dueAt are those of the latest outcome.
+  const journal = (i: number): Promise<void> => {
+    const next = journalTail.then(() => writeJournal(i));
+    journalTail = next.catch(() => undefined);
+    return next;
   };
   let executed = 0;
   let needsHandoff = false;
   let waiting: number | null = null;
   let stopped = false;
+
+  /** Urgent scale-ups that failed retryably on their one try before the mesh step; retried after it. */
+  const deferred: number[] = [];
+  const runOne = async (i: number): Promise<StepEnd> => {
+    const step = plan.steps[i] as Step;
+    const prior = outcomes[i] as StepOutcome;
+    const now = clock.now();
+    const urgentScale = isUrgentScaleUp(plan, i);
+    // Before its plan's mesh step has run, an urgent scale-up gets one try: a retry's backoff
+    // (up to the whole budget while throttled) would hold the drain back.
+    const oneTry = urgentScale && plan.steps.some((s, j) => j > i && s.kind === 'mesh' && !settled(outcomes[j]));
+    const { state } = await store.load(mesh);
+    const superseded = supersededBy(step, plan, state);
+    if (superseded) {
+      outcomes[i] = { status: 'skipped', at: now, attempts: prior.attempts, error: superseded };
+      await journal(i);
+      deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: superseded });
+      return 'next';
+    }
+    const stillWanted = supersededCheck(deps, { plan: plan.id, kind: step.kind }, (latest) => supersededBy(step, plan, latest));
+    const { attempt, made } = unlessSuperseded(() => runStep(deps, step, deadline, plan, stillWanted), stillWanted);
+    // The step's own outcome, decided before any bookkeeping: a journal or audit write that fails
+    // afterwards never turns a step that ran into a failed one.
+    let ran: { attempts: number } | { err: unknown };
+    try {
+      ran = { attempts: (await withRetry(attempt, { clock, deadline: oneTry ? clock.now() : deadline, ...(deps.random ? { random: deps.random } : {}) })).attempts };
+    } catch (err) {
+      ran = { err };
+    }
+    if ('attempts' in ran) {
+      outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + ran.attempts };
+      executed++;
+      await journal(i);
+      if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
+      return 'next';
+    }
+    const err = ran.err;
+    const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made());
+    const message = (err as Error).message;
+    if (err instanceof SupersededError) {
+      // Not a failure: the newer plan's own step carries the mesh on. Skipped as if it had
+      // been superseded before it ran; the plan's later steps are checked as usual.
+      outcomes[i] = { status: 'skipped', at: clock.now(), attempts, error: err.reason };
+      await journal(i);
+      deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: err.reason, while: 'running' });
+      return 'next';
+    }
+    if (oneTry && err instanceof RetriesExhausted) {
+      outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
+      await journal(i);
+      deferred.push(i);
+      deps.log({ msg: 'urgent scale-up deferred past the mesh step', plan: planId, step: i, error: message });
+      return 'next';
+    }
+    if (urgentScale && (err instanceof RetriesExhausted || attempts < URGENT_SCALE_MAX_ATTEMPTS)) {
+      // The drain goes ahead without it (the mesh step runs next); the next tick asks again.
+      outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
+      await journal(i);
+      const level = err instanceof RetriesExhausted ? 'warning' : 'critical';
+      await alert(deps, level, `plan ${planId} step ${i + 1} (scale ${step.kind === 'scale' ? `${step.cluster}/${step.namespace}/${step.deployment} to ${step.to}` : ''}) failed; the drain went ahead without it and the next tick retries it: ${message}`, planId);
+      return 'next';
+    }
+    if (err instanceof OutOfTimeError || (err instanceof RetriesExhausted && mode === 'immediate')) {
+      // This invocation ran out of time, the step did not fail: leave it pending and hand it
+      // on (immediate mode: to the executor; otherwise the next tick resumes it).
+      outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
+      await journal(i);
+      deps.log({ msg: 'step left pending: out of time', plan: planId, step: i, kind: step.kind, error: message });
+      needsHandoff = mode === 'immediate';
+    } else if (err instanceof RetriesExhausted) {
+      // Still failing at the end of the budget: leave it pending for the next tick, and say so.
+      outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
+      await journal(i);
+      await alert(deps, 'warning', `plan ${planId} step ${i + 1} (${step.kind}) still failing after ${attempts} attempts; the next tick retries: ${message}`, planId);
+    } else {
+      outcomes[i] = { status: 'failed', at: clock.now(), attempts, error: message };
+      await journal(i);
+      await alert(deps, 'critical', `plan ${planId} step ${i + 1} (${step.kind}) failed and will not be retried: ${message}`, planId);
+      if (step.kind === 'notify') return 'next';
+    }
+    return 'stop';
+  };
+
   try {
     for (let i = 0; i < plan.steps.length; i++) {
       const step = plan.steps[i] as Step;
@@ -156,62 +281,36 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
         break;
       }
       if (step.kind === 'scale' && step.waitReady) await startScaleUps(deps, plan.steps, i);
-      const { state } = await store.load(mesh);
-      const superseded = supersededBy(step, plan, state);
-      if (superseded) {
-        outcomes[i] = { status: 'skipped', at: now, attempts: prior.attempts, error: superseded };
-        await journal(i);
-        deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: superseded });
-        continue;
-      }
-      const stillWanted = supersededCheck(deps, { plan: plan.id, kind: step.kind }, (latest) => supersededBy(step, plan, latest));
-      const { attempt, made } = unlessSuperseded(() => runStep(deps, step, deadline, plan, stillWanted), stillWanted);
-      try {
-        const { attempts } = await withRetry(attempt, { clock, deadline, ...(deps.random ? { random: deps.random } : {}) });
-        outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + attempts };
-        executed++;
-        await journal(i);
-        if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
-      } catch (err) {
-        const attempts = prior.attempts + (err instanceof RetriesExhausted ? err.attempts : made());
-        const message = (err as Error).message;
-        if (err instanceof SupersededError) {
-          // Not a failure: the newer plan's own step carries the mesh on. Skipped as if it had
-          // been superseded before it ran; the plan's later steps are checked as usual.
-          outcomes[i] = { status: 'skipped', at: clock.now(), attempts, error: err.reason };
-          await journal(i);
-          deps.log({ msg: 'step skipped', plan: planId, step: i, kind: step.kind, why: err.reason, while: 'running' });
-          continue;
-        }
-        if (err instanceof OutOfTimeError || (err instanceof RetriesExhausted && mode === 'immediate')) {
-          // This invocation ran out of time, the step did not fail: leave it pending and hand it
-          // on (immediate mode: to the executor; otherwise the next tick resumes it).
-          outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
-          await journal(i);
-          deps.log({ msg: 'step left pending: out of time', plan: planId, step: i, kind: step.kind, error: message });
-          needsHandoff = mode === 'immediate';
-        } else if (err instanceof RetriesExhausted) {
-          // Still failing at the end of the budget: leave it pending for the next tick, and say so.
-          outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
-          await journal(i);
-          await alert(deps, 'warning', `plan ${planId} step ${i + 1} (${step.kind}) still failing after ${attempts} attempts; the next tick retries: ${message}`, planId);
-        } else {
-          outcomes[i] = { status: 'failed', at: clock.now(), attempts, error: message };
-          await journal(i);
-          await alert(deps, 'critical', `plan ${planId} step ${i + 1} (${step.kind}) failed and will not be retried: ${message}`, planId);
-          if (step.kind === 'notify') continue;
-        }
+      if ((await runOne(i)) === 'stop') {
         stopped = true;
         break;
       }
     }
+    // The urgent scale-ups that failed on their one try before the mesh step: now that the drain
+    // is out, they get the rest of the budget (backoff and retries) before the next tick does.
+    if (!stopped) for (const j of deferred) await runOne(j);
     // Only delayed steps left: make sure the journal says when they fall due.
-    if (!stopped && waiting !== null && journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt) await journal(waiting);
+    if (!stopped && waiting !== null && (journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt || unjournaled.size > 0)) await journal(waiting);
   } finally {
     await store.releaseLease(mesh, planId, owner);
   }
   record = await store.getPlan(mesh, planId);
   return { record, executed, needsHandoff };
+}
+
+/**
+ * A journal write, retried while the store answers retryable (busy) within the deadline. A
+ * store's failure comes back as `error`; anything that is no store failure is thrown.
+ */
+async function bookkeeping(deps: Pick<ExecutorDeps, 'clock' | 'random'>, deadline: number, write: () => Promise<void>): Promise<{ error: RegionshiftError | null }> {
+  try {
+    await withRetry(write, { clock: deps.clock, deadline, baseMs: 50, capMs: 400, ...(deps.random ? { random: deps.random } : {}) });
+    return { error: null };
+  } catch (err) {
+    if (err instanceof RetriesExhausted) return { error: err };
+    if (err instanceof RegionshiftError) return { error: err };
+    throw err;
+  }
 }
 
 /**
@@ -292,7 +391,15 @@ export async function recordMeshConfirmed(
   what: { matrix: TrafficMatrix; config: MeshConfig; scopes?: ScopedRouting; planId: string | null; decidedAt: number },
 ): Promise<void> {
   for (let attempt = 1; attempt <= 10; attempt++) {
-    const { state, version } = await deps.store.load(deps.mesh);
+    let loaded;
+    try {
+      loaded = await deps.store.load(deps.mesh);
+    } catch (err) {
+      if (!(err instanceof RegionshiftError)) throw err;
+      deps.log({ msg: 'could not record the mesh confirmation', plan: what.planId, error: err.message });
+      return;
+    }
+    const { state, version } = loaded;
     if (!state) return;
     const prev = state.meshConfirmed;
     if (prev && prev.decidedAt > what.decidedAt) return;
@@ -319,6 +426,7 @@ export function scopeConfigs(scopes: ScopedRouting | undefined): Record<string, 
 export async function alert(deps: Pick<ExecutorDeps, 'store' | 'notifier' | 'clock' | 'mesh' | 'log'>, level: 'warning' | 'critical', text: string, planId?: string): Promise<void> {
   const at = deps.clock.now();
   deps.log({ msg: 'alert', level, text });
-  await deps.store.appendEvents([{ mesh: deps.mesh, at, kind: 'alert', actor: 'regionshift', ...(planId ? { planId } : {}), summary: text, detail: { level } }]);
+  // The on-call hears of it even when the audit log cannot take the line (it is queued then).
+  await appendAudit(deps, [{ mesh: deps.mesh, at, kind: 'alert', actor: 'regionshift', ...(planId ? { planId } : {}), summary: text, detail: { level } }]);
   await deps.notifier.notify({ level, title: `regionshift ${deps.mesh}`, text, mesh: deps.mesh, at }).catch(() => undefined);
 }

@@ -26,6 +26,8 @@ export interface IntakeResult {
   /** Signals not acted on because of their time: stale, ahead of the clock, or a resolve older than its firing. */
   ignored?: number;
   ignoredWhy?: string[];
+  /** The decision committed but its bookkeeping lagged (audit lines queued): still a success, said so. */
+  warning?: string;
 }
 
 function firstOf(lines: string[], max: number): string[] {
@@ -63,7 +65,7 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
     const rest = unmatched.slice(UNMATCHED_AUDITED);
     await runtime.engine.recordUnmatched(actor, `${rest.length} more alarms of this delivery produced no signal`, { names: [...new Set(rest.map((r) => boundedText(r.name)))].slice(0, 50) });
   }
-  const [outcome] = signals.length > 0 ? await runtime.engine.ingest(signals, actor) : [];
+  const [outcome] = signals.length > 0 ? await runtime.engine.ingest(signals, actor, { answerFirst: true }) : [];
   const ignored = outcome?.ignored ?? [];
   return {
     accepted: true,
@@ -72,5 +74,6 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
     matched: [...matched],
     ...(notes.length ? { note: boundedText(firstOf([...new Set(notes)], NOTES_ECHOED).join('; '), 4000) } : {}),
     ...(ignored.length ? { ignored: ignored.length, ignoredWhy: firstOf(ignored.map((i) => i.message), NOTES_ECHOED) } : {}),
+    ...(outcome?.warning ? { warning: outcome.warning } : {}),
   };
 }

@@ -31,6 +31,8 @@ export interface RuntimeOverrides {
   clock?: Clock;
   log?: (line: Record<string, unknown>) => void;
   entryRoutes?: EntryRoutesReader;
+  /** False: an alarm's plan runs inside the alarm request, not in the executor (the benchmark's baseline). */
+  answerFirst?: boolean;
 }
 
 /** What one FC instance builds once (cold start) and keeps: policy, state store, adapters. */
@@ -194,6 +196,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       budgetMs: Math.max(0, deadline - start),
       deadline,
       ...(c.handoff ? { handoff: c.handoff } : {}),
+      ...(overrides.answerFirst !== undefined ? { answerFirst: overrides.answerFirst } : {}),
       ...(c.entryRoutes ? { entryRoutes: c.entryRoutes } : {}),
       log: c.log,
     });

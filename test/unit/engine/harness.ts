@@ -1,3 +1,4 @@
+import { scaledCells } from '../../../shared/core/capacity';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +76,9 @@ export class World {
   readonly log: Array<Record<string, unknown>> = [];
 
   constructor(readonly policy: Policy = bookinfoPolicy(), opts: { readyDelayMs?: number } = {}) {
-    this.scaler = new FakeClusterScaler(this.clock, { readyDelayMs: opts.readyDelayMs ?? 20_000, deployments: { [HZ]: 2, [SH]: 2 } });
+    // The policy's Deployments exist and are ready, as in a running mesh (the target guard reads them before a move).
+    const ready = Object.fromEntries(scaledCells(policy).map((c) => [c.key, c.normalReplicas]));
+    this.scaler = new FakeClusterScaler(this.clock, { readyDelayMs: opts.readyDelayMs ?? 20_000, deployments: { [HZ]: 2, [SH]: 2, ...ready } });
     this.store = this.file.open();
   }
 
