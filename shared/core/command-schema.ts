@@ -18,7 +18,8 @@ const reason = z
   .trim()
   .min(1, 'required (say why, for the audit log)')
   .max(500, 'at most 500 characters')
-  .refine((r) => VISIBLE.test(r), { message: 'must contain visible text (whitespace and control characters alone say nothing)' });
+  // An empty reason is already `required`: one message per problem.
+  .refine((r) => r.length === 0 || VISIBLE.test(r), { message: 'must contain visible text (whitespace and control characters alone say nothing)' });
 const severity = z.enum(['degraded', 'down']);
 
 const overrideFields = {
