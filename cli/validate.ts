@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { PolicyError } from '../shared/core/errors';
-import { loadPolicyYaml, type Policy } from '../shared/core/policy';
+import { loadPolicyYaml, substituteEnv, type Policy } from '../shared/core/policy';
 import { detectionWarnings } from '../shared/signals/detection';
 
 /** `regionshift validate <policy.yaml>`: every problem with its path, or a one-line summary. */
@@ -25,9 +25,14 @@ export async function runValidate(args: string[], out: Out, env: Record<string, 
     out.error(`cannot read policy ${file}: ${readFailure(err)}`);
     return 1;
   }
+  // `${env:NAME}` values (webhook secrets and the like) are the runtime's concern: an unset one is
+  // noted, and validation goes on with a placeholder, so a policy can be checked without its secrets.
+  const unset = [...new Set(substituteEnv(text, env).missing)];
+  const checkEnv: Record<string, string | undefined> = { ...env };
+  for (const name of unset) checkEnv[name] = `https://unset.invalid/${name}`;
   let policy: Policy;
   try {
-    policy = loadPolicyYaml(text, env);
+    policy = loadPolicyYaml(text, checkEnv);
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     const n = err.problems.length;
@@ -37,6 +42,7 @@ export async function runValidate(args: string[], out: Out, env: Record<string, 
   }
   // Warnings do not fail validation: the policy loads and runs, but some alarms would never place.
   for (const w of detectionWarnings(policy)) out.error(`warning: ${w}`);
+  for (const name of unset) out.error(`note: environment variable ${name} is not set; the runtime needs it`);
   out.log(`ok: ${summarize(policy)}`);
   return 0;
 }

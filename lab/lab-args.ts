@@ -97,6 +97,17 @@ export function loadLabWorld(args: LabArgs): { topology: Topology; policy: Polic
   const missing = Object.entries(policy.regions).flatMap(([region, r]) => r.clusters.filter((c) => !clusters.has(c.id)).map((c) => `regions.${region}: cluster ${c.id} is not in the topology`));
   // A region the policy does not name would carry traffic the product never shifts.
   for (const r of topology.regions) if (!policy.regions[r.name]) missing.push(`regions: no entry for the topology's region ${r.name}`);
+  // Every deployment the policy scales and every service it scopes must exist in the world: a
+  // name the topology lacks would be scaled or shifted in vain (a drift alert every tick).
+  const deployed = new Set(topology.deployments.map((d) => `${d.cluster}/${d.namespace}/${d.name}`));
+  policy.scaling.deployments.forEach((d, i) => {
+    for (const [region, r] of Object.entries(d.regions)) {
+      const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id;
+      if (cluster !== undefined && !deployed.has(`${cluster}/${d.namespace}/${d.name}`)) missing.push(`scaling.deployments[${i}].regions.${region}: deployment ${d.namespace}/${d.name} is not in cluster ${cluster} of the topology`);
+    }
+  });
+  const services = new Set(topology.services.map((s) => s.name));
+  for (const name of Object.keys(policy.scopes?.services ?? {})) if (!services.has(name)) missing.push(`scopes.services.${name}: service ${name} is not in the topology`);
   if (missing.length > 0) throw new ValidationError([`${pLabel} ${args.policyFile} does not fit ${args.topologyFile}: ${missing.join('; ')}`]);
   return { topology, policy };
 }

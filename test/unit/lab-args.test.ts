@@ -1,3 +1,7 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { labArgs, loadLabWorld } from '../../lab/lab-args';
 
 describe('lab world arguments', () => {
@@ -20,6 +24,22 @@ describe('lab world arguments', () => {
     for (const name of ['cross-region-two-clusters', 'locality-preference', 'istio-multi-primary', 'three-region']) {
       const { topology, policy } = loadLabWorld(labArgs(['--topology', `examples/topologies/${name}.yaml`, '--policy', `examples/topologies/${name}.policy.yaml`], {}));
       expect(Object.keys(policy.regions).sort()).toEqual(topology.regions.map((r) => r.name).sort());
+    }
+  });
+
+  test('a policy naming a deployment or a service the topology lacks is refused, naming it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-args-'));
+    const policy = readFileSync('examples/topologies/cross-region-two-clusters.policy.yaml', 'utf8');
+    const file = join(dir, 'p.yaml');
+    const doc = parseYaml(policy) as Record<string, unknown>;
+    doc.scaling = { deployments: [{ name: 'storefront-web', namespace: 'default', regions: { 'cn-hangzhou': { normalReplicas: 2, min: 1, max: 4 } } }] };
+    writeFileSync(file, stringifyYaml(doc));
+    expect(() => loadLabWorld(labArgs(['--topology', 'examples/topologies/cross-region-two-clusters.yaml', '--policy', file], {}))).toThrow(/scaling\.deployments\[0\]\.regions\.cn-hangzhou: deployment default\/storefront-web is not in cluster/);
+  });
+
+  test('every shipped world pairs a topology with a policy that fits it', () => {
+    for (const name of ['cross-region-two-clusters', 'locality-preference', 'istio-multi-primary', 'three-region', 'same-vpc-two-clusters', 'serverless-and-vm']) {
+      expect(() => loadLabWorld(labArgs(['--topology', `examples/topologies/${name}.yaml`, '--policy', `examples/topologies/${name}.policy.yaml`], {}))).not.toThrow();
     }
   });
 });

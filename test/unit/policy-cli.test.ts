@@ -48,13 +48,13 @@ describe('regionshift validate', () => {
       error: [],
     });
     const path = examplePath('three-region.yaml');
+    // Unset secrets are the runtime's concern: noted, not a validation failure.
     expect(await validate([path], {})).toEqual({
-      code: 1,
-      log: [],
+      code: 0,
+      log: ['ok: storefront — asm mesh storefront-mesh, 3 regions (cn-hangzhou, cn-shanghai, cn-beijing), 3 rules, 2 deployments, 1 schedule'],
       error: [
-        `invalid policy ${path}: 2 problems`,
-        '  notifications[1].webhook: environment variable DINGTALK_WEBHOOK is not set (${env:DINGTALK_WEBHOOK})',
-        '  notifications[1].secret: environment variable DINGTALK_SECRET is not set (${env:DINGTALK_SECRET})',
+        'note: environment variable DINGTALK_WEBHOOK is not set; the runtime needs it',
+        'note: environment variable DINGTALK_SECRET is not set; the runtime needs it',
       ],
     });
   });
