@@ -51,9 +51,9 @@ export interface Observations {
 }
 
 export interface RegionReadiness {
-  /** Every deployment the policy places in the region has at least one ready pod. */
+  /** Every service the policy runs (in any region) has a Deployment with a ready pod here. */
   ready: boolean;
-  /** `cluster/namespace/name` of those that do not (or could not be found), sorted. */
+  /** What is not: a service with no Deployment placed here, or its Deployments here (`cluster/namespace/name`) with no ready pod; sorted. */
   missing: string[];
   /** Deployments whose read failed: unknown, never counted as ready or not. */
   unknown: string[];

@@ -28,13 +28,25 @@ export function regionsGaining(plan: Plan, current: TrafficMatrix | null | undef
 }
 
 /**
- * Ready pods per region for the deployments the policy places there (`scaling.deployments`). A
- * deployment that is not found counts as not ready (the policy says it is there; it is not); a read
- * that fails otherwise is unknown and never blocks a move: a drain must not wait on a flaky API.
+ * The service a scaled Deployment serves: its `service:` in the policy, else its name without a
+ * `-v<N>` version suffix (Bookinfo's convention: reviews-v1 and reviews-v2 both serve reviews).
+ */
+export function servedService(deployment: { name: string; service?: string | undefined }): string {
+  return deployment.service ?? deployment.name.replace(/-v\d+$/, '');
+}
+
+/**
+ * Ready pods per region, by service: every service the policy runs in any region
+ * (`scaling.deployments`, `normalReplicas` above 0) must have a Deployment in the receiving region
+ * with at least one ready pod, or that region's share of it would have nowhere to go. A Deployment
+ * that is not found counts as not ready (the policy says it is there; it is not); a read that fails
+ * otherwise is unknown and never blocks a move: a drain must not wait on a flaky API.
  */
 export async function readReadiness(policy: Policy, scaler: ClusterScaler, regions: readonly string[], timeoutMs = 2_000): Promise<Observations> {
-  // A deployment meant to run with no pods there (normalReplicas 0) is not expected ready.
-  const cells = scaledCells(policy).filter((c) => regions.includes(c.region) && c.normalReplicas > 0);
+  // A deployment meant to run with no pods (normalReplicas 0) is not expected ready.
+  const running = scaledCells(policy).filter((c) => c.normalReplicas > 0);
+  const services = [...new Set(running.map((c) => servedService(c.source)))].sort();
+  const cells = running.filter((c) => regions.includes(c.region));
   const results = await Promise.all(
     cells.map(async (c) => {
       const ref = { cluster: c.cluster, namespace: c.namespace, name: c.deployment };
@@ -49,10 +61,16 @@ export async function readReadiness(policy: Policy, scaler: ClusterScaler, regio
   );
   const ready: Record<string, RegionReadiness> = {};
   for (const region of regions) {
-    const mine = results.filter((r) => r.c.region === region);
-    const missing = mine.filter((r) => r.ready === false).map((r) => r.c.key).sort();
-    const unknown = mine.filter((r) => r.ready === null).map((r) => r.c.key).sort();
-    ready[region] = { ready: missing.length === 0, missing, unknown };
+    const missing: string[] = [];
+    const unknown: string[] = [];
+    for (const service of services) {
+      const mine = results.filter((r) => r.c.region === region && servedService(r.c.source) === service);
+      if (mine.some((r) => r.ready === true)) continue;
+      if (mine.length === 0) missing.push(`${service} (no Deployment of it placed in ${region})`);
+      else if (mine.some((r) => r.ready === null)) unknown.push(...mine.filter((r) => r.ready === null).map((r) => r.c.key));
+      else missing.push(...mine.map((r) => r.c.key));
+    }
+    ready[region] = { ready: missing.length === 0, missing: missing.sort(), unknown: unknown.sort() };
   }
   return { ready };
 }

@@ -111,7 +111,7 @@ export class FakeClusterScaler implements ClusterScaler {
     const key = refKey(ref);
     let d = this.deployments.get(key);
     if (!d) {
-      if (this.opts.strict) throw new UpstreamError('NotFound', `deployments.apps "${ref.name}" not found in ${ref.cluster}/${ref.namespace}`, { retryable: false });
+      if (this.opts.strict) throw new UpstreamError('K8S.NotFound', `deployments.apps "${ref.name}" not found in ${ref.cluster}/${ref.namespace}`, { retryable: false });
       d = { replicas: 0, ready: 0, readyAt: null };
       this.deployments.set(key, d);
     }

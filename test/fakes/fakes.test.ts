@@ -75,7 +75,7 @@ describe('FakeClusterScaler', () => {
 
   it('fails the next N calls as told; strict mode answers 404 for unknown deployments', async () => {
     const scaler = new FakeClusterScaler(new FakeClock(0), { strict: true });
-    await expect(scaler.get(ref)).rejects.toMatchObject({ code: 'NotFound', retryable: false });
+    await expect(scaler.get(ref)).rejects.toMatchObject({ code: 'K8S.NotFound', retryable: false });
     const lenient = new FakeClusterScaler(new FakeClock(0));
     lenient.failNext(1, 'throttle');
     await expect(lenient.scale(ref, 3)).rejects.toMatchObject({ code: 'Throttling.User' });
