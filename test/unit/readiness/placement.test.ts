@@ -8,6 +8,7 @@ type Raw = Record<string, unknown>;
 function policyWith(change: (p: Raw) => void = () => undefined): Policy {
   const raw = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as Raw;
   delete raw.schedules;
+  delete raw.placement;
   change(raw);
   return parsePolicy(raw);
 }
@@ -87,5 +88,19 @@ describe('control-plane-placement', () => {
     const report = await runReadiness(policyWith(istio), probes, 0);
     const row = report.checks.find((c) => c.id === 'control-plane-placement');
     expect(row?.status).toBe('fail');
+  });
+});
+
+describe('the example deployment is placed outside the steered regions', () => {
+  it('s.yaml vars.region and its Tablestore endpoint are not regions of examples/bookinfo.yaml', () => {
+    const s = parseYaml(readFileSync('s.yaml', 'utf8')) as { vars: { region: string; tablestoreInstance: string } };
+    const p = parsePolicy(parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')));
+    expect(p.regionIds).not.toContain(s.vars.region);
+    const endpoint = `https://${s.vars.tablestoreInstance}.${s.vars.region}.vpc.tablestore.aliyuncs.com`;
+    const r = checkControlPlanePlacement(p, { functionRegion: s.vars.region, tablestoreEndpoint: endpoint });
+    // Only ASM's control plane shares a steered region's fate, and the example says so.
+    expect(r.status).toBe('warn');
+    expect(r.message).toContain(`functions in ${s.vars.region}`);
+    expect(r.message).toContain('shared fate acknowledged for cn-hangzhou');
   });
 });
