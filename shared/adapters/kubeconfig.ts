@@ -47,6 +47,16 @@ export function kubeConfigFromYaml(yaml: string, origin: string): KubeConfig {
   return kc;
 }
 
+/**
+ * DescribeServiceMeshKubeconfig's `ExpireTime` is documented as `YYYY-MM-DD hh:mm:ss` with no
+ * zone. Read it in UTC+8 (China Standard Time), the earliest of the plausible readings, so a wrong
+ * guess only refreshes early; a value with its own zone (ISO 8601) is read as written.
+ */
+export function asmExpireTime(value: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(value.trim());
+  return m ? Date.parse(`${m[1]}T${m[2]}+08:00`) : Date.parse(value);
+}
+
 interface Cached {
   config: Promise<KubeConfig>;
   /** Epoch ms after which it must be fetched again (Infinity for static sources). */
@@ -130,13 +140,17 @@ export class KubeconfigResolver {
       }
       case 'asm': {
         const client = popRpcClient({ endpoint: source.endpoint ?? ASM_ENDPOINT, apiVersion: ASM_API_VERSION, credentials: this.opts.credentials! });
-        let reply: { Kubeconfig?: string };
+        let reply: { Kubeconfig?: string; ExpireTime?: string };
         try {
           reply = await client.request('DescribeServiceMeshKubeconfig', { ServiceMeshId: source.meshId, PrivateIpAddress: source.privateIpAddress ?? true }, { method: 'POST', timeout });
         } catch (e) {
           throw popUpstreamError('ASM', `DescribeServiceMeshKubeconfig(${source.meshId})`, e);
         }
         if (!reply.Kubeconfig) throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshKubeconfig(${source.meshId}) returned no Kubeconfig`, { retryable: true });
+        // ExpireTime: when the kubeconfig's certificate expires. Refresh before then (absent or unreadable: after an hour, never forever).
+        const meshExpiresAt = reply.ExpireTime ? asmExpireTime(reply.ExpireTime) : NaN;
+        const meshLifetime = Number.isNaN(meshExpiresAt) ? 60 * 60_000 : meshExpiresAt - this.clock.now();
+        setRefreshAt(this.clock.now() + Math.max(0, meshLifetime - (this.opts.refreshMarginMs ?? 5 * 60_000)));
         return kubeConfigFromYaml(reply.Kubeconfig, `mesh ${source.meshId}`);
       }
     }

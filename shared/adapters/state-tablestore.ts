@@ -356,14 +356,19 @@ export class TablestoreStateStore implements StateStore {
       for (let i = 0; i < pending.length; i += BATCH_LIMIT) {
         const byTable = new Map<string, PendingWrite[]>();
         for (const w of pending.slice(i, i + BATCH_LIMIT)) byTable.set(w.table, [...(byTable.get(w.table) ?? []), w]);
-        // The SDK returns one flat list of row results, table by table, in request order.
-        const ordered = [...byTable.values()].flat();
+        // Each row result names its table (tableName) and comes in request order within that table:
+        // match by table and index there, not by position in the flat list.
         const { tables: results } = await this.call('BatchWriteRow', () => this.client.batchWriteRow({
           tables: [...byTable].map(([tableName, rows]) => ({ tableName, rows: rows.map((w) => w.item) })),
         }));
-        if (results.length !== ordered.length) throw upstream('BatchWriteRow', new Error(`${results.length} results for ${ordered.length} rows`));
-        results.forEach((result, r) => {
-          const w = ordered[r]!;
+        const sent = [...byTable.values()].reduce((n, rows) => n + rows.length, 0);
+        if (results.length !== sent) throw upstream('BatchWriteRow', new Error(`${results.length} results for ${sent} rows`));
+        const seen = new Map<string, number>();
+        results.forEach((result) => {
+          const index = seen.get(result.tableName) ?? 0;
+          seen.set(result.tableName, index + 1);
+          const w = byTable.get(result.tableName)?.[index];
+          if (!w) throw upstream('BatchWriteRow', new Error(`a row result for table ${result.tableName} #${index} matches no row sent`));
           if (result.isOk) return;
           if (result.errorCode === 'OTSConditionCheckFail') {
             if (w.confirmation) return;

@@ -324,6 +324,17 @@ export const policySchema = z.strictObject({
   notifications: z.array(notificationSchema).default([{ type: 'log' }]),
   drift: z.enum(['reapply', 'adopt', 'alert']).default('reapply'),
   scopes: scopesSchema.optional(),
+  /**
+   * Where regionshift itself runs. A control plane (functions, Tablestore, the ASM API) in a region
+   * the policy steers fails with that region; doctor's control-plane-placement row fails unless the
+   * region is acknowledged here, with a reason.
+   */
+  placement: z
+    .strictObject({
+      acknowledgeSharedFate: z.array(regionName).min(1, 'list at least one region'),
+      reason: z.string().trim().min(1, 'required: say what is lost when that region fails'),
+    })
+    .optional(),
 });
 
 export type PolicyInput = z.input<typeof policySchema>;

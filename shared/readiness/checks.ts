@@ -336,6 +336,54 @@ export function checkExecutor(probed: Probed<{ functionName: string } | null>): 
   return row(id, 'pass', lookedAt, `function ${probed.value.functionName} exists`, null);
 }
 
+/** Where the control plane's own parts run, as far as the runtime can tell. */
+export interface PlacementInfo {
+  /** The functions' region: FC 3.0's runtime variable FC_REGION. */
+  functionRegion?: string;
+  /** The Tablestore endpoint (TABLESTORE_ENDPOINT) when the state lives in Tablestore. */
+  tablestoreEndpoint?: string;
+}
+
+/** The region in a Tablestore endpoint: https://<instance>.<region>.ots.aliyuncs.com (also .ots-internal, .vpc.tablestore). */
+export function tablestoreEndpointRegion(endpoint: string): string | null {
+  let host: string;
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    return null;
+  }
+  const m = /^[^.]+\.([a-z]{2,}-[a-z0-9-]+)\.(ots|ots-internal|vpc\.tablestore|tablestore)\.aliyuncs\.com$/.exec(host);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The control plane must not share fate with a region it steers: if the functions, the state or
+ * the ASM control plane sit in a region that fails, the drain of that region fails with it.
+ * Fails on a steered region unless `placement.acknowledgeSharedFate` names it.
+ */
+export function checkControlPlanePlacement(policy: Policy, info: PlacementInfo): CheckResult {
+  const id = 'control-plane-placement';
+  const steered = new Set(policy.regionIds);
+  const acknowledged = new Set(policy.placement?.acknowledgeSharedFate ?? []);
+  const parts: { what: string; region: string | null; source: string }[] = [];
+  parts.push({ what: 'functions', region: info.functionRegion ?? null, source: 'FC_REGION' });
+  if (info.tablestoreEndpoint !== undefined) parts.push({ what: 'Tablestore instance', region: tablestoreEndpointRegion(info.tablestoreEndpoint), source: `TABLESTORE_ENDPOINT ${info.tablestoreEndpoint}` });
+  if (policy.mesh.backend === 'asm') parts.push({ what: 'ASM control plane', region: policy.mesh.apiRegion, source: 'mesh.apiRegion' });
+  const lookedAt = `${parts.map((p) => p.source).join(', ')} against the policy's regions ${policy.regionIds.join(', ')}`;
+  const shared = parts.filter((p) => p.region !== null && steered.has(p.region));
+  const unacked = shared.filter((p) => !acknowledged.has(p.region!));
+  const unknown = parts.filter((p) => p.region === null);
+  const placed = parts.filter((p) => p.region !== null).map((p) => `${p.what} in ${p.region}`).join(', ');
+  if (unacked.length) {
+    return row(id, 'fail', lookedAt, `${unacked.map((p) => `${p.what} in ${p.region}`).join(', ')}: a region this policy steers; if it fails, regionshift fails with it and cannot drain it`, `deploy regionshift (s.yaml vars.region, the Tablestore instance) in a region the policy does not steer, or list the region under placement.acknowledgeSharedFate with a reason`);
+  }
+  if (unknown.length) {
+    return row(id, 'warn', lookedAt, `could not tell the region of: ${unknown.map((p) => `${p.what} (${p.source} ${p.source === 'FC_REGION' ? 'unset' : 'not a Tablestore endpoint'})`).join(', ')}${placed ? `; ${placed}` : ''}`, 'run doctor with FC_REGION set to the region the functions are deployed in (s.yaml vars.region)');
+  }
+  if (shared.length) return row(id, 'warn', lookedAt, `${placed}; shared fate acknowledged for ${[...new Set(shared.map((p) => p.region))].join(', ')}: ${policy.placement!.reason}`, 'move regionshift to a region the policy does not steer');
+  return row(id, 'pass', lookedAt, `${placed}: outside the steered regions`, null);
+}
+
 export interface ReadinessReport {
   mesh: string;
   at: number;

@@ -51,7 +51,11 @@ export async function readinessProbesFromEnv(policy: Policy, env: Record<string,
     ...(env.FC_REGION ? { functionRegion: env.FC_REGION } : {}),
     ...(executor ? { executor } : {}),
   });
-  return { probes, close: async () => (typeof store === 'string' ? undefined : store.close()) };
+  const placement = {
+    ...(env.FC_REGION ? { functionRegion: env.FC_REGION } : {}),
+    ...(e.REGIONSHIFT_STATE === 'tablestore' && env.TABLESTORE_ENDPOINT ? { tablestoreEndpoint: env.TABLESTORE_ENDPOINT } : {}),
+  };
+  return { probes: { ...probes, placement: () => placement }, close: async () => (typeof store === 'string' ? undefined : store.close()) };
 }
 
 /**

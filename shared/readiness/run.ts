@@ -2,6 +2,7 @@ import type { Policy } from '../core/policy';
 import type { LiveMeshConfig } from '../ports/mesh-control';
 import {
   checkCapacity,
+  checkControlPlanePlacement,
   checkClusterAccess,
   checkCloudAlarmWiring,
   checkExecutor,
@@ -16,6 +17,7 @@ import {
   worst,
   type DestinationRuleInfo,
   type NodeInfo,
+  type PlacementInfo,
   type Probed,
   type ReadinessReport,
   type WorkloadEntryInfo,
@@ -33,6 +35,8 @@ export interface ReadinessProbes {
   stateStore(): Promise<{ backend: string; version: number }>;
   /** null when no executor is configured. */
   executor(): Promise<{ functionName: string } | null>;
+  /** Where the control plane runs (no cloud call: the runtime's own variables); absent: unknown. */
+  placement?(): PlacementInfo;
 }
 
 async function probe<T>(f: () => Promise<T>): Promise<Probed<T>> {
@@ -73,6 +77,7 @@ export async function runReadiness(policy: Policy, probes: ReadinessProbes, now:
     checkStateTables(state),
     checkClusterAccess(policy, Object.fromEntries(deps)),
     checkExecutor(executor),
+    checkControlPlanePlacement(policy, probes.placement?.() ?? {}),
   ];
   return { mesh: policy.name, at: now, status: worst(checks), checks };
 }

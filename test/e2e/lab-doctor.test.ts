@@ -54,6 +54,8 @@ const ALL_PASS = {
   stateTables: 'pass',
   clusterAccess: 'pass',
   executor: 'pass',
+  // The example acknowledges that ASM's control plane shares cn-hangzhou's fate; the functions' region (FC_REGION) is set below.
+  'control-plane-placement': 'warn',
 };
 
 test('the lab as started: every check passes (exit 0) and the CLI prints a row per check', async () => {
@@ -210,3 +212,11 @@ test('GET /v1/readiness answers the same rows to the read token, and 401 without
   }
   expect((await fetch(url)).status).toBe(401);
 }, 60_000);
+
+test('control-plane-placement: functions in a steered region fail the row (exit 1); outside, only the acknowledged ASM region warns', async () => {
+  const inside = await doctor(['--policy', policyFile], { ...process.env, FC_REGION: 'cn-shanghai' });
+  expect(inside.code).toBe(1);
+  expect(rowOf(inside.report, 'control-plane-placement')).toMatchObject({ status: 'fail', message: expect.stringContaining('functions in cn-shanghai') });
+  const outside = await doctor(['--policy', policyFile], { ...process.env, FC_REGION: 'cn-beijing' });
+  expect(rowOf(outside.report, 'control-plane-placement')).toMatchObject({ status: 'warn', message: expect.stringContaining('shared fate acknowledged for cn-hangzhou') });
+});

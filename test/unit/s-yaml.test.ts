@@ -228,7 +228,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
     const base = {
       REGIONSHIFT_STATE: 'tablestore',
       TABLESTORE_INSTANCE: 'regionshift',
-      TABLESTORE_ENDPOINT: 'https://regionshift.cn-hangzhou.vpc.tablestore.aliyuncs.com',
+      TABLESTORE_ENDPOINT: 'https://regionshift.cn-beijing.vpc.tablestore.aliyuncs.com',
       REGIONSHIFT_POLICY: '',
       REGIONSHIFT_POLICY_FILE: './policy.yaml',
       REGIONSHIFT_ALARM_TOKEN: REQUIRED.REGIONSHIFT_ALARM_TOKEN,
@@ -239,7 +239,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
     const withHandoff = { ...base, REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor' };
     expect(envOf(result.out)).toEqual({ alarm: withHandoff, 'cluster-events': withHandoff, scheduler: withHandoff, control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' }, executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' } });
     for (const r of Object.values(resources)) {
-      expect(r.props).toMatchObject({ region: 'cn-hangzhou', role: `acs:ram::${ACCOUNT}:role/regionshift`, vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] } });
+      expect(r.props).toMatchObject({ region: 'cn-beijing', role: `acs:ram::${ACCOUNT}:role/regionshift`, vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] } });
     }
     const eventbridge = (pattern: object) => ({ triggerEnable: true, asyncInvocationType: true, eventRuleFilterPattern: JSON.stringify(pattern), eventSourceConfig: { eventSourceType: 'Default' }, eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } } });
     const triggers = Object.fromEntries(Object.entries(resources).map(([k, r]) => [k, r.props.triggers]));
