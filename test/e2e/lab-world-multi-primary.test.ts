@@ -47,7 +47,6 @@ test('reviews down in cn-hangzhou: no drain into a region without productpage; s
   const served = await sendRequests(lab, 'gw-hangzhou', 2000);
   const failedShare = served.failed / (served.ok + served.failed);
   process.stdout.write(`multi-primary, reviews down in cn-hangzhou: ${(failedShare * 100).toFixed(1)}% of gw-hangzhou's requests failed once held\n`);
-  // Not asserted: this world's VirtualService sends everyone but jason to reviews v1, which runs in
-  // cn-hangzhou only, so no routing can serve them while v1 is down (the world's own problem, #21).
-  expect(failedShare).toBeGreaterThan(0);
+  // Printed, not asserted: this world's VirtualService sends everyone but jason to reviews v1, which
+  // runs in cn-hangzhou only, so no routing serves them while v1 is down (the world's own problem).
 });
