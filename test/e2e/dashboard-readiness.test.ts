@@ -35,8 +35,8 @@ test('the panel runs the checks on demand and shows each row; a disabled localit
   await panel.getByRole('button', { name: 'Run readiness checks' }).click();
   await page.getByRole('table', { name: 'Readiness checks' }).waitFor();
   const first = await rows();
-  expect(first).toMatchObject({ outlierDetection: 'PASS', localityLabels: 'PASS', workloadEntryLocality: 'PASS', localityLbEnabled: 'PASS', capacity: 'PASS', executor: 'PASS', cloudAlarmWiring: 'WARN' });
-  expect(Object.keys(first)).toHaveLength(12);
+  expect(first).toMatchObject({ outlierDetection: 'PASS', localityLabels: 'PASS', workloadEntryLocality: 'PASS', localityLbEnabled: 'PASS', capacity: 'PASS', executor: 'PASS', cloudAlarmWiring: 'WARN', 'control-plane-placement': 'WARN' });
+  expect(Object.keys(first)).toHaveLength(13);
   expect(await page.locator('#readiness-status').innerText()).toBe('WARN');
 
   lab.controlPlane.asm.setLocalityLbEnabled(false);
