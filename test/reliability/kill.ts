@@ -136,6 +136,9 @@ async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, m
       // the same count; the readiness polls) is not a new boundary.
       const label = `${e.effect} ${e.key}${e.replicas !== undefined ? ` → ${e.replicas}` : ''}`;
       if (seenLabels.has(label)) return { index: 0, kill: false };
+      // Readiness reads before any step are the target guard's, made before the decision commits: a
+      // kill there loses nothing the sender does not retry, so they are not step boundaries.
+      if (e.effect === 'ready' && !rec.boundaries.some((b) => b.effect !== 'ready')) return { index: 0, kill: false };
       seenLabels.add(label);
       rec.boundaries.push({ label, effect: e.effect });
       const index = rec.boundaries.length;
