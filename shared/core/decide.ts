@@ -232,13 +232,14 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   let target = roundMatrix(response.shares, policy.regionIds);
   const current = state.applied?.matrix ?? null;
   const prevScopes = state.applied?.scopes;
+  // Draining DOWN regions out of the current matrix, computed once: the guard's fallback and the urgent base below.
+  const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
   if (current && intended.force) {
     if (!matrixEquals(current, target)) reasons.push(`override ${intended.source ?? ''} is forced: the target guard does not apply (break-glass)`);
   } else if (current) {
     // The net under every layer: a schedule, an override, a recovery step or a drain that would
     // send a row's traffic somewhere not measurably better keeps that row where it is.
-    const drainFirst = response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
-    const guarded = guardMoves(policy, judge, current, target, guardMoves(policy, judge, current, drainFirst).matrix);
+    const guarded = guardMoves(policy, judge, current, target, guardMoves(policy, judge, current, drainBase ?? current).matrix);
     if (guarded.held.length) {
       target = guarded.matrix;
       for (const message of guarded.held) refused.push({ rule: 'safety.doNoHarm', message });
@@ -260,7 +261,6 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
     // Split the move: draining DOWN regions out of the current matrix is never held back;
     // whatever else changes (a degraded share, a schedule, a recovery step) is elective and
     // goes through the rate limits — it must not ride along with an urgent drain.
-    const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
     const downDrain = current !== null && drainBase !== null && !matrixEquals(drainBase, current);
     const urgent = current === null || downDrain;
     const base = drainBase ?? target;
