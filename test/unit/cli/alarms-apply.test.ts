@@ -211,3 +211,21 @@ describe('CloudMonitor refusals', () => {
     expect(cp.cms.calls).toEqual([]);
   });
 });
+
+test('wired into `regionshift`: `alarms` without a subcommand is a usage error; the dry run through main masks the token', async () => {
+  const { main } = await import('../../../cli/main');
+  const bare = lines();
+  expect(await main(['alarms'], bare.io, ENV)).toBe(2);
+  expect(bare.err.join('\n')).toContain('usage: regionshift alarms apply');
+  const dry = lines();
+  expect(await main(['alarms', 'apply', '--region', 'cn-beijing', '--dry-run', '--json'], dry.io, ENV)).toBe(0);
+  const printed = JSON.parse(dry.out.join('\n')) as { endpoint: string; rules: Array<{ Webhook: string }> };
+  expect(printed.endpoint).toBe('https://metrics.cn-beijing.aliyuncs.com');
+  expect(printed.rules.map((r) => r.Webhook)).toEqual([
+    'https://regionshift-alarm-abc.cn-beijing.fcapp.run/cms?region=cn-hangzhou&token=***',
+    'https://regionshift-alarm-abc.cn-beijing.fcapp.run/cms?region=cn-shanghai&token=***',
+    'https://regionshift-alarm-abc.cn-beijing.fcapp.run/cms?region=cn-hangzhou&token=***',
+    'https://regionshift-alarm-abc.cn-beijing.fcapp.run/cms?region=cn-shanghai&token=***',
+  ]);
+  expect(cp.cms.calls).toEqual([]);
+});
