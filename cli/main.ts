@@ -9,6 +9,7 @@ const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate')).runValidate,
   simulate: async () => (await import('./simulate')).runSimulate,
   doctor: async () => (await import('./doctor')).runDoctor,
+  alarms: async () => (await import('./alarms')).runAlarms,
   status: async () => (await control()).runStatus,
   history: async () => (await control()).runHistory,
   plan: async () => (await control()).runPlan,
@@ -23,6 +24,7 @@ const USAGE = `usage: regionshift <command> [options]
   validate <policy.yaml>                                   check a policy; every problem with its path
   simulate --policy <p.yaml> --scenario <s.yaml> [--json]  replay a scenario through the decision core
   doctor --policy <p.yaml> [--json]                        readiness checks against the cloud the env points at (read-only); exit 1 on a fail
+  alarms apply --region <r> [--set Name=value …] [--dry-run]  apply the CloudMonitor alarm rules (infra/cms/alarm-templates.json)
 
 control API (signed; docs/cli.md):
   status [--watch [seconds]]                               health per region, mode, matrix, override, drill, plans;

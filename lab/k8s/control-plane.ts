@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../../shared/ports/clock';
 import type { RoutingConfigSource } from '../dataplane/config-source';
 import { AsmTwin } from '../asm/asm-twin';
 import { CsTwin } from '../asm/cs-twin';
+import { CmsTwin } from '../cms/cms-twin';
 import { PopAuthenticator } from '../asm/pop-auth';
 import { K8sAccess } from './access';
 import { DeploymentPods } from './deployment-pods';
@@ -23,6 +24,7 @@ import { holdIdleConnections } from '../keep-alive';
  *   /k8s/<scope>/apis/…   Kubernetes API, one scope per cluster id plus `mesh` (ASM's control plane)
  *   /asm/                 ASM OpenAPI (RPC), endpoint for pop-core's RPCClient
  *   /cs/k8s/<id>/user_config   ACK kubeconfig (ROA), endpoint for pop-core's ROAClient
+ *   /cms/                 CloudMonitor OpenAPI (RPC): alarm rules (`regionshift alarms apply`)
  */
 
 export const MESH_SCOPE = 'mesh';
@@ -50,6 +52,7 @@ export interface LabControlPlane {
   k8sUrl(scope: string): string;
   asmEndpoint: string;
   csEndpoint: string;
+  cmsEndpoint: string;
   kubeconfig(scope: string): string;
   store: ObjectStore;
   pods: DeploymentPods;
@@ -57,6 +60,7 @@ export interface LabControlPlane {
   k8s: K8sApi;
   asm: AsmTwin;
   cs: CsTwin;
+  cms: CmsTwin;
   routing: RoutingConfigSource;
   /** The POP gateway's key store, shared by the ASM and ACK twins (add or retire keys). */
   authenticator: PopAuthenticator;
@@ -101,12 +105,14 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     ...(opts.asmInitialLocalityLb ? { initialLocalityLb: opts.asmInitialLocalityLb } : {}),
   });
   const cs = new CsTwin({ clock, clusterIds: opts.clusters, authenticator, kubeconfig });
+  const cms = new CmsTwin({ clock, authenticator });
   const routing = new LabRoutingSource({ store, pods, meshScope: MESH_SCOPE, meshWideLocalityLb: () => asm.servedLocalityLb() });
 
   const route = (req: IncomingMessage, url: URL, body: string): TwinReply => {
     const k8sMatch = /^\/k8s\/([^/]+)(\/.*)?$/.exec(url.pathname);
     if (k8sMatch) return k8s.handle(decodeURIComponent(k8sMatch[1]!), twinRequest(req, url, k8sMatch[2] ?? '/', body));
     if (url.pathname === '/asm' || url.pathname === '/asm/') return asm.handle(twinRequest(req, url, '/', body));
+    if (url.pathname === '/cms' || url.pathname === '/cms/') return cms.handle(twinRequest(req, url, '/', body));
     if (url.pathname.startsWith('/cs/')) return cs.handle(twinRequest(req, url, url.pathname.slice('/cs'.length), body));
     return { status: 404, body: `no twin at ${url.pathname}` };
   };
@@ -128,6 +134,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     k8sUrl: (scope) => `${baseUrl}/k8s/${encodeURIComponent(scope)}`,
     asmEndpoint: `${baseUrl}/asm`,
     csEndpoint: `${baseUrl}/cs`,
+    cmsEndpoint: `${baseUrl}/cms`,
     kubeconfig,
     store,
     pods,
@@ -135,6 +142,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     k8s,
     asm,
     cs,
+    cms,
     routing,
     authenticator,
     stop: () =>
