@@ -344,6 +344,18 @@ export interface PlacementInfo {
   tablestoreEndpoint?: string;
 }
 
+/**
+ * Where this process's control plane runs, from what the runtime itself says: FC 3.0 sets
+ * `FC_REGION` (the function's region) in every function's environment and puts `region` on the
+ * invocation context; `TABLESTORE_ENDPOINT` names the state's region when the state is in
+ * Tablestore. `contextRegion` is the context's, used when the variable is absent (the lab's host).
+ */
+export function placementOf(env: Record<string, string | undefined>, contextRegion?: string): PlacementInfo {
+  const functionRegion = env.FC_REGION || contextRegion || undefined;
+  const tablestoreEndpoint = env.REGIONSHIFT_STATE === 'tablestore' && env.TABLESTORE_ENDPOINT ? env.TABLESTORE_ENDPOINT : undefined;
+  return { ...(functionRegion ? { functionRegion } : {}), ...(tablestoreEndpoint ? { tablestoreEndpoint } : {}) };
+}
+
 /** The region in a Tablestore endpoint: https://<instance>.<region>.ots.aliyuncs.com (also .ots-internal, .vpc.tablestore). */
 export function tablestoreEndpointRegion(endpoint: string): string | null {
   let host: string;
