@@ -9,7 +9,6 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { loadPolicyYaml } from '../shared/core/policy';
 import { ACK_HTTP_PATH, ackForwardingPlan, ackForwardingRosTemplate, ENTRY_URL_PARAMETER, type AckForwardingPlan } from './eventbridge/ack-forwarding';
 
 /** The pattern the s.yaml trigger uses too (test/unit/infra.test.ts keeps them equal). */
@@ -24,11 +23,24 @@ export function functionsRegionOf(sYamlText: string): string {
   return region;
 }
 
+/**
+ * The regions a policy file declares (`regions:` keys). Read from the YAML rather than the loaded
+ * policy: loading substitutes `${env:…}` (notification webhooks and the like), which whoever
+ * writes the rules need not have set; `regionshift validate` checks the rest of the file.
+ */
+export function policyRegionsOf(policyText: string): string[] {
+  const regions = (parseYaml(policyText) as { regions?: unknown } | null)?.regions;
+  if (typeof regions !== 'object' || regions === null || Array.isArray(regions) || Object.keys(regions).length === 0) throw new Error('policy: regions: required (a map of region ids)');
+  const ids = Object.keys(regions);
+  const bad = ids.filter((r) => !/^[a-z]{2,}-[a-z0-9-]+$/.test(r));
+  if (bad.length) throw new Error(`policy: regions: not region ids: ${bad.join(', ')}`);
+  return ids;
+}
+
 /** The plan for a policy file and an s.yaml; the entry URL is a placeholder: the templates take it as a parameter. */
 export function planForFiles(policyText: string, sYamlText: string, root = '.'): AckForwardingPlan {
-  const policy = loadPolicyYaml(policyText, process.env);
   return ackForwardingPlan({
-    regions: policy.regionIds,
+    regions: policyRegionsOf(policyText),
     functionsRegion: functionsRegionOf(sYamlText),
     filterPattern: ackEventPattern(root),
     entryUrl: `https://cluster-events.invalid${ACK_HTTP_PATH}`,
