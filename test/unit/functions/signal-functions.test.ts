@@ -139,18 +139,27 @@ describe('alarm function, HTTP trigger', () => {
 describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
   // An event has no callback URL, and its envelope's aliyunregionid is the bus's region, not the
   // alarmed resource's: its rule places it by instance id.
-  const byInstance = parsePolicy({
+  const byInstanceRaw = {
     name: testPolicy.name,
     mesh: { backend: 'asm', meshId: 'bookinfo-mesh', apiRegion: 'cn-hangzhou' },
     regions: { 'cn-hangzhou': {}, 'cn-shanghai': {} },
     detection: { rules: [{ name: 'cms-5xx', match: { source: 'cms' }, region: { fromInstance: { 'lb-bp1o94dp5i6earr9g6d1i': 'cn-hangzhou' } } }] },
-  });
+  };
+  const byInstance = parsePolicy(byInstanceRaw);
 
-  test('the one handler routes a CloudEvent to the event chain', async () => {
+  test('the one handler routes a CloudEvent to the event chain; a CRITICAL event is at most degraded, and says why', async () => {
     const rt = fakeRuntime({}, byInstance);
     const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
+    expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'], note: expect.stringContaining('a CMS alarm through EventBridge is at most degraded') });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'degraded' }] });
+  });
+
+  test('with detection.cmsEventBridge.maxSeverity: down the event keeps its rule\'s grade', async () => {
+    const trusted = parsePolicy({ ...byInstanceRaw, detection: { ...byInstanceRaw.detection, cmsEventBridge: { maxSeverity: 'down' } } });
+    const rt = fakeRuntime({}, trusted);
+    const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
     expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] });
-    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
   });
 
   test('a batch is one delivery; every event is parsed', async () => {
