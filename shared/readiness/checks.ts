@@ -303,7 +303,7 @@ export function checkCloudAlarmWiring(policy: Policy): CheckResult {
   const id = 'cloudAlarmWiring';
   const sources = new Set(policy.detection.rules.map((r) => r.match.source ?? 'any'));
   const lookedAt = 'CloudMonitor alarm rules (DescribeMetricRuleList) and EventBridge rules for ACK events';
-  const wanted = [sources.has('cms') || sources.has('any') ? 'each region\'s CMS alarm rules call back on .../alarm/cms?region=<region>&token=…' : null, sources.has('ack') ? 'an EventBridge rule routes the ACK clusters\' events to the cluster-events function' : null].filter(Boolean);
+  const wanted = [sources.has('cms') || sources.has('any') ? 'each region\'s CMS alarm rules call back on .../alarm/cms?region=<region>&token=…' : null, sources.has('ack') ? 'the default event bus of each cluster region other than the functions\' own has the rule that pushes ACK events to cluster-events\' /ack (npm run infra:ack-rules, infra/README.md "Cluster events from every region")' : null].filter(Boolean);
   if (wanted.length === 0) return row(id, 'pass', lookedAt, 'the policy uses neither CMS nor ACK events', null);
   return row(id, 'warn', lookedAt, 'could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)', `check by hand that ${wanted.join(', and ')}`);
 }
