@@ -21,6 +21,7 @@ import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
 import { resetDefaultRuntime } from '../shared/runtime';
+import { ACK_HTTP_PATH, ackForwardingPlan, type AckForwardingRule } from '../infra/eventbridge/ack-forwarding';
 
 /**
  * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
@@ -58,6 +59,12 @@ export interface LabOptions {
   every?: (intervalMs: number, fire: () => void) => () => void;
   /** Put the lab's short periods over the policy (default true); false runs the policy's own periods. */
   labPeriods?: boolean;
+  /**
+   * The regions whose default event bus carries the cross-region rule to the cluster-events
+   * function (infra/eventbridge/ack-forwarding.ts), as `npm run infra:ack-rules` would create them.
+   * Default: every region of the policy other than the functions'; [] for none.
+   */
+  ackRuleRegions?: string[];
 }
 
 export interface Lab {
@@ -82,6 +89,8 @@ export interface Lab {
   /** The outlierDetection every seeded DestinationRule carries. */
   outlierDetection: Record<string, unknown>;
   tick(): Promise<void>;
+  /** The cross-region ACK rules the regions' buses carry (one per region in `ackRuleRegions`). */
+  ackRules: AckForwardingRule[];
   stop(): Promise<void>;
 }
 
@@ -269,6 +278,19 @@ function clockedHandlers(clock: Clock, runtimes: Array<{ close(): Promise<void> 
   };
 }
 
+/**
+ * The cross-region ACK rules of the lab's policy, pointing at the host's cluster-events HTTP
+ * trigger with the intake token in the URL: what `npm run infra:ack-rules` makes for the cloud.
+ */
+function labAckRules(host: FcHost, policyYaml: string, token: string, only?: string[]): AckForwardingRule[] {
+  const fn = host.functions.find((f) => f.key === 'cluster-events');
+  if (!fn) return [];
+  const regions = Object.keys((parseYaml(policyYaml) as { regions?: Record<string, unknown> }).regions ?? {});
+  const pattern = JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8')) as Record<string, unknown>;
+  const plan = ackForwardingPlan({ regions, functionsRegion: fn.region, filterPattern: pattern, entryUrl: `${host.url}/${fn.key}${ACK_HTTP_PATH}?token=${encodeURIComponent(token)}` });
+  return only === undefined ? plan.rules : plan.rules.filter((r) => only.includes(r.region));
+}
+
 export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? (() => undefined);
@@ -331,7 +353,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   // Retry back-off on the lab clock too (the system clock's sleep is the real timer it used before).
   const delivery = new AlarmDelivery({ clock, sleep: (ms) => clock.sleep(ms) });
   // The evaluator adds `region=<the alarm's region>` to the CMS URL: one callback URL per region, as in the cloud.
-  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: `${host.url}/_events/cluster-events` } });
+  // ACK events go to the bus of the cluster's own region; the s.yaml trigger hears only the
+  // functions' region, and every other region's bus carries the cross-region rule to the HTTP entry.
+  const ackRules = labAckRules(host, policyYaml, secrets.alarmToken, opts.ackRuleRegions);
+  host.setHttpEventRules(ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })));
+  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events` } });
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
   const labServer: Server = createServer((req, res) => {
@@ -388,6 +414,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     },
     outlierDetection,
     tick,
+    ackRules,
     async stop() {
       if (ticker) clearInterval(ticker);
       await alarms.stop();

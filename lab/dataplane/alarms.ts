@@ -22,8 +22,12 @@ export interface AlarmTargets {
    * an operator wires CMS: the callback itself names no region.
    */
   cmsCallbackUrl: string | null;
-  /** Where ACK CloudEvents go (the `cluster-events` function); null to not send. */
-  ackEventsUrl: string | null;
+  /**
+   * Where a cluster's ACK CloudEvents are published: the default event bus of the cluster's own
+   * region (kube-eventer's EventBridge sink), given that region; null to not send. Whether the
+   * `cluster-events` function hears them is up to that bus's rules.
+   */
+  ackEventsUrl: ((region: string) => string) | null;
 }
 
 export interface AlarmRuleStatus {
@@ -194,7 +198,7 @@ export class AlarmEvaluator {
         count,
         firstAt: now - (count - 1) * PROBE_PERIOD_MS,
       });
-      return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl, body: JSON.stringify(event), contentType: 'application/json' };
+      return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl(region.name), body: JSON.stringify(event), contentType: 'application/json' };
     }
     if (!this.targets.cmsCallbackUrl) return null;
     const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));

@@ -9,6 +9,7 @@ import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
+import { compileHttpRules, publishOnBus, type HttpTargetRule } from './event-buses';
 import { holdIdleConnections } from '../keep-alive';
 
 /**
@@ -18,6 +19,10 @@ import { holdIdleConnections } from '../keep-alive';
  *   /<function>/…            HTTP trigger (rawPath is what follows the function's name)
  *   POST /_events/<function> EventBridge delivery (one CloudEvent or an array); only the events
  *                            that match one of the function's trigger patterns reach it
+ *   POST /_buses/<region>/events  publish on a region's default event bus (one CloudEvent or an
+ *                            array), as a cloud service of that region does: the triggers of the
+ *                            functions in that region and the HTTP-target rules on that bus
+ *                            (setHttpEventRules) receive what their patterns match; nothing else does
  *   POST /_invoke/<function> invocation; `x-fc-invocation-type: Async` answers 202 and runs it in the background
  *   POST /2023-03-30/functions/<functionName>/invocations   FC 3.0's InvokeFunction, as the SDK
  *                            (`@alicloud/fc20230330`) sends it: ACS3-HMAC-SHA256 signed with the
@@ -67,6 +72,8 @@ export interface FcHostOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Schedules an `@every` timer; returns its stop. Default: setInterval. Tests pass their own to fire at will. */
   every?: (intervalMs: number, fire: () => void) => () => void;
+  /** Rules with an HTTP(S) target on the regions' default buses (see event-buses.ts). */
+  httpEventRules?: HttpTargetRule[];
 }
 
 export interface FcHost {
@@ -82,6 +89,8 @@ export interface FcHost {
    * get them on their context, and InvokeFunction accepts only them.
    */
   setCredentials(credentials: Acs3Credential): void;
+  /** Replace the HTTP-target rules of the regions' buses (the cross-region ACK rules). */
+  setHttpEventRules(rules: HttpTargetRule[]): void;
   stop(): Promise<void>;
 }
 
@@ -135,6 +144,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
       : null;
   const verifier = new Acs3Verifier(() => (roleCredentials ? [roleCredentials] : []));
+  let httpRules = compileHttpRules(opts.httpEventRules ?? []);
 
   function contextFor(fn: HostedFunction, requestId: string): FcContext {
     const logAt = (level: string) => (...args: unknown[]) => log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
@@ -218,6 +228,8 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
     const getFunction = /^\/2023-03-30\/functions\/([^/]+)$/.exec(url.pathname);
     if (getFunction) return getFunctionApi(req, res, url, decodeURIComponent(getFunction[1] as string));
+    const bus = /^\/_buses\/([a-z0-9-]+)\/events$/.exec(url.pathname);
+    if (bus) return publishApi(req, res, bus[1] as string);
     const invokeFunction = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
     if (invokeFunction) return invokeFunctionApi(req, res, url, decodeURIComponent(invokeFunction[1] as string), requestId);
     if (first === '_events' || first === '_invoke') {
@@ -303,6 +315,26 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ functionName: fn.functionName }));
   }
 
+  /** Events published on `region`'s default bus, routed as that bus's rules would (see event-buses.ts). */
+  async function publishApi(req: IncomingMessage, res: ServerResponse, region: string): Promise<void> {
+    if (req.method !== 'POST') return fcError(res, 405, 'MethodNotAllowed', 'publishing takes POST');
+    const checked = cloudEventsOf(await readBody(req));
+    if ('problem' in checked) return fcError(res, 400, 'InvalidArgument', checked.problem);
+    const result = await publishOnBus({
+      region,
+      events: checked.items,
+      triggers: functions.map((f) => ({ key: f.key, region: f.region, patterns: f.eventPatterns })),
+      httpRules,
+      invokeTrigger: async (key, body) => {
+        const fn = byKey.get(key) as HostedFunction;
+        await invoke(fn, body, randomUUID());
+        return 200;
+      },
+    });
+    if (result.unmatched.length) log({ host: 'fc', bus: region, level: 'info', message: `${result.unmatched.length} event(s) match no rule on ${region}'s bus: not delivered` });
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result));
+  }
+
   /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */
   async function invokeFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, requestId: string): Promise<void> {
     const call = await signedCall(req, res, url, 'POST', 'InvokeFunction', functionName);
@@ -354,6 +386,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     setCredentials(credentials) {
       roleCredentials = { ...credentials };
     },
+    setHttpEventRules(rules) {
+      httpRules = compileHttpRules(rules);
+    },
     async stop() {
       timers.forEach((stop) => stop());
       server.closeAllConnections();
@@ -373,7 +408,7 @@ export const FILTERED_HEADER = 'x-eventbridge-filtered-out';
  * re-serialized in the delivery's shape (one event, or an array), or null when none match.
  * Patterns match the CloudEvents envelope, so every item must be one.
  */
-function routeEvents(fn: HostedFunction, body: Buffer): { events: Buffer | null; filteredOut: number } | { problem: string } {
+function cloudEventsOf(body: Buffer): { items: unknown[]; batch: boolean } | { problem: string } {
   let decoded: unknown;
   try {
     decoded = JSON.parse(body.toString('utf8'));
@@ -389,6 +424,13 @@ function routeEvents(fn: HostedFunction, body: Buffer): { events: Buffer | null;
       return { problem: `${at}: must be a CloudEvent (with specversion): trigger patterns match the CloudEvents envelope` };
     }
   }
+  return { items, batch };
+}
+
+function routeEvents(fn: HostedFunction, body: Buffer): { events: Buffer | null; filteredOut: number } | { problem: string } {
+  const checked = cloudEventsOf(body);
+  if ('problem' in checked) return checked;
+  const { items, batch } = checked;
   const matched = items.filter((item) => fn.eventPatterns.some((p) => matchesEventPattern(p, item)));
   const filteredOut = items.length - matched.length;
   if (matched.length === 0) return { events: null, filteredOut };

@@ -269,6 +269,12 @@ export const policySchema = z.strictObject({
       clockSkew: duration.prefault('5m'),
       /** Active signals kept per region; beyond it the oldest lapse (audited). Bounds the state row. */
       maxSignalsPerRegion: z.number().int('must be an integer').min(1, 'must be >= 1').max(500, 'must be <= 500').default(100),
+      /**
+       * CMS alarms that arrive as EventBridge events: their payload has no public sample, so a
+       * signal from one is at most `maxSeverity` (default degraded: never drains a region alone).
+       * Set `down` only after checking one real event (infra/README.md).
+       */
+      cmsEventBridge: z.strictObject({ maxSeverity: z.enum(['degraded', 'down']).default('degraded') }).prefault({}),
     })
     .prefault({}),
   recovery: z

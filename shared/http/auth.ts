@@ -107,7 +107,7 @@ export function alarmTokenOf(req: HttpRequest): string {
 }
 
 /** Path segments that name a route, never a secret: the only ones a log line shows. */
-const ALARM_PATH_WORDS = new Set(['alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback']);
+const ALARM_PATH_WORDS = new Set(['alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback', 'ack', 'events']);
 
 /**
  * The alarm path fit for logs: every segment that is not a route word is masked, so a token is
@@ -133,6 +133,34 @@ export function alarmTokenAuth(): HttpMiddleware {
     if (!secretEquals(token, secrets.alarmToken)) throw new UnauthorizedError('token: does not match');
   }
   return { before: alarmTokenAuthBefore };
+}
+
+/**
+ * The header an EventBridge HTTP/HTTPS event target sends its configured Token in ("Route events
+ * to HTTP endpoints": the Token is passed as an HTTP header with the key x-eventbridge-signature-token).
+ */
+export const EVENTBRIDGE_TOKEN_HEADER = 'x-eventbridge-signature-token';
+
+/**
+ * Events an EventBridge rule of another region pushes to a function's HTTP trigger (ACK events
+ * from every cluster region): the intake token, in the target's Token header or, as in the CMS
+ * callback URLs, in the target URL (`?token=` or the last path segment). A header given but wrong
+ * is refused even when the URL holds the right one: two credentials that disagree are a mistake.
+ */
+export function eventTargetTokenAuth(): HttpMiddleware {
+  function eventTargetTokenAuthBefore(request: HttpMiddyRequest): void {
+    const { secrets } = runtimeOf(request.context);
+    const req = request.event as HttpRequest;
+    const header = req.headers[EVENTBRIDGE_TOKEN_HEADER];
+    if (header !== undefined && header !== '') {
+      if (!secretEquals(header, secrets.alarmToken)) throw new UnauthorizedError(`${EVENTBRIDGE_TOKEN_HEADER}: does not match`);
+      return;
+    }
+    const token = alarmTokenOf(req);
+    if (token === '') throw new UnauthorizedError(`token: missing (put it in the event target's URL as ?token=… or in its Token, sent as ${EVENTBRIDGE_TOKEN_HEADER})`);
+    if (!secretEquals(token, secrets.alarmToken)) throw new UnauthorizedError('token: does not match');
+  }
+  return { before: eventTargetTokenAuthBefore };
 }
 
 export interface ControlAuthOptions {

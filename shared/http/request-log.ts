@@ -37,7 +37,7 @@ function asHttpRequest(event: unknown): HttpRequest | null {
  * callback wired to the control URL brings the alarm token as `/cms/<token>`), so it is masked;
  * an id a route takes is masked too, its command is in the audit log.
  */
-const ROUTE_WORDS = new Set(['v1', 'status', 'readiness', 'history', 'timeline', 'report', 'plan', 'overrides', 'drills', 'pause', 'resume', 'alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback']);
+const ROUTE_WORDS = new Set(['v1', 'status', 'readiness', 'history', 'timeline', 'report', 'plan', 'overrides', 'drills', 'pause', 'resume', 'alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback', 'ack']);
 const MASK = '{…}';
 
 /** A path fit for logs: no query or fragment, and every segment that is not a route word masked. */

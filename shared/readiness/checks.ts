@@ -303,7 +303,7 @@ export function checkCloudAlarmWiring(policy: Policy): CheckResult {
   const id = 'cloudAlarmWiring';
   const sources = new Set(policy.detection.rules.map((r) => r.match.source ?? 'any'));
   const lookedAt = 'CloudMonitor alarm rules (DescribeMetricRuleList) and EventBridge rules for ACK events';
-  const wanted = [sources.has('cms') || sources.has('any') ? 'each region\'s CMS alarm rules call back on .../alarm/cms?region=<region>&token=…' : null, sources.has('ack') ? 'an EventBridge rule routes the ACK clusters\' events to the cluster-events function' : null].filter(Boolean);
+  const wanted = [sources.has('cms') || sources.has('any') ? 'each region\'s CMS alarm rules call back on .../alarm/cms?region=<region>&token=…' : null, sources.has('ack') ? 'the default event bus of each cluster region other than the functions\' own has the rule that pushes ACK events to cluster-events\' /ack (npm run infra:ack-rules, infra/README.md "Cluster events from every region")' : null].filter(Boolean);
   if (wanted.length === 0) return row(id, 'pass', lookedAt, 'the policy uses neither CMS nor ACK events', null);
   return row(id, 'warn', lookedAt, 'could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)', `check by hand that ${wanted.join(', and ')}`);
 }
@@ -342,6 +342,18 @@ export interface PlacementInfo {
   functionRegion?: string;
   /** The Tablestore endpoint (TABLESTORE_ENDPOINT) when the state lives in Tablestore. */
   tablestoreEndpoint?: string;
+}
+
+/**
+ * Where this process's control plane runs, from what the runtime itself says: FC 3.0 sets
+ * `FC_REGION` (the function's region) in every function's environment and puts `region` on the
+ * invocation context; `TABLESTORE_ENDPOINT` names the state's region when the state is in
+ * Tablestore. `contextRegion` is the context's, used when the variable is absent (the lab's host).
+ */
+export function placementOf(env: Record<string, string | undefined>, contextRegion?: string): PlacementInfo {
+  const functionRegion = env.FC_REGION || contextRegion || undefined;
+  const tablestoreEndpoint = env.REGIONSHIFT_STATE === 'tablestore' && env.TABLESTORE_ENDPOINT ? env.TABLESTORE_ENDPOINT : undefined;
+  return { ...(functionRegion ? { functionRegion } : {}), ...(tablestoreEndpoint ? { tablestoreEndpoint } : {}) };
 }
 
 /** The region in a Tablestore endpoint: https://<instance>.<region>.ots.aliyuncs.com (also .ots-internal, .vpc.tablestore). */

@@ -6,6 +6,7 @@ import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor } from '../runtime/adapters';
 import { parseToolEnv } from '../runtime/config';
 import { fcEndpointFor } from '../runtime/executor-handoff';
+import { placementOf } from './checks';
 import { cloudReadinessProbes } from './probes';
 import type { ReadinessProbes } from './run';
 
@@ -51,10 +52,7 @@ export async function readinessProbesFromEnv(policy: Policy, env: Record<string,
     ...(env.FC_REGION ? { functionRegion: env.FC_REGION } : {}),
     ...(executor ? { executor } : {}),
   });
-  const placement = {
-    ...(env.FC_REGION ? { functionRegion: env.FC_REGION } : {}),
-    ...(e.REGIONSHIFT_STATE === 'tablestore' && env.TABLESTORE_ENDPOINT ? { tablestoreEndpoint: env.TABLESTORE_ENDPOINT } : {}),
-  };
+  const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE });
   return { probes: { ...probes, placement: () => placement }, close: async () => (typeof store === 'string' ? undefined : store.close()) };
 }
 

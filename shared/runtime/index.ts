@@ -13,6 +13,7 @@ import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from './executor-handoff';
+import { placementOf } from '../readiness/checks';
 import { runReadiness, type ReadinessProbes } from '../readiness/run';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
@@ -134,7 +135,12 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     ...(policy.mesh.backend === 'asm' ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com' } : {}),
     ...(context.region ? { functionRegion: context.region } : {}),
     ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
-  })));
+  })).then((built) => {
+    // The control-plane-placement row: the functions' own region (FC_REGION, else the context's)
+    // and the state's, so GET /v1/readiness gives the row a verdict rather than "FC_REGION unset".
+    const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
+    return { ...built, placement: () => placement };
+  }));
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.

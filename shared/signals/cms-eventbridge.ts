@@ -8,5 +8,6 @@ import type { RawAlarm } from './raw-alarm';
  * fields, possibly as JSON numbers and objects rather than strings.
  */
 export function parseCmsEventBridge(event: unknown): RawAlarm[] {
-  return unwrapCloudEvents(event).map(({ envelope, data, dataPath }) => cmsRawAlarm(data, dataPath, envelopeTime(envelope)));
+  // Marked: no public sample of this payload exists, so detection keeps it off the failover path.
+  return unwrapCloudEvents(event).map(({ envelope, data, dataPath }) => ({ ...cmsRawAlarm(data, dataPath, envelopeTime(envelope)), via: 'eventbridge' as const }));
 }

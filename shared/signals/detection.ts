@@ -206,6 +206,13 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
       notes.push(`rule ${rule.name}: ${severity.why}`);
       continue;
     }
+    // A CMS alarm through EventBridge (payload shape unverified) never drains a region on its own
+    // unless the operator, having checked a real event, allows it (detection.cmsEventBridge).
+    const cap = raw.via === 'eventbridge' ? policy.detection.cmsEventBridge.maxSeverity : 'down';
+    if (graded === 'down' && cap === 'degraded' && raw.state === 'firing') {
+      graded = 'degraded';
+      notes.push(`rule ${rule.name}: a CMS alarm through EventBridge is at most degraded (detection.cmsEventBridge.maxSeverity; check one real event first, see infra/README.md)`);
+    }
     const service = serviceOf(rule, raw, policy);
     const measure = measureOf(rule, raw);
     signals.push({

@@ -22,6 +22,11 @@ export interface RawAlarm {
   regionId?: string;
   /** The region the callback URL names (`?region=`), checked against the policy on receipt. */
   urlRegion?: string;
+  /**
+   * How a CMS alarm arrived when not as a callback: `eventbridge` for a CloudMonitor alert event,
+   * whose payload shape is unverified (detection caps its severity, `detection.cmsEventBridge`).
+   */
+  via?: 'eventbridge';
   clusterId?: string;
   /** Stable identity of the alarm instance: the same for its firing and its resolve. */
   instance: string;

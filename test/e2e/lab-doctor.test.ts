@@ -203,6 +203,11 @@ test('GET /v1/readiness answers the same rows to the read token, and 401 without
   expect(res.status).toBe(200);
   const report = (await res.json()) as ReadinessReport;
   expect(statusOf(report)).toEqual(ALL_PASS);
+  // The control function knows its own region (the FC context's, as s.yaml deploys it): the row
+  // places the functions instead of warning that FC_REGION is unset.
+  expect(rowOf(report, 'control-plane-placement').message).toContain('functions in cn-beijing');
+  expect(rowOf(report, 'control-plane-placement').message).toContain('shared fate acknowledged for cn-hangzhou');
+  expect(rowOf(report, 'control-plane-placement').message).not.toContain('unset');
   lab.controlPlane.asm.setLocalityLbEnabled(false);
   try {
     const broken = (await (await fetch(url, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as ReadinessReport;

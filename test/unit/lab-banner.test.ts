@@ -88,15 +88,15 @@ describe('labBanner', () => {
     expect([...ports].sort()).toEqual(['18080', '18081', '40123']);
   });
 
-  test('each function is listed with how it is reached: cluster-events has no HTTP URL', () => {
+  test('each function is listed with how it is reached: cluster-events by its trigger and by the other regions\' rules over HTTP', () => {
     const lines = banner(AFTER_EVENING_SHIFT).split('\n');
     const line = (key: string) => lines.find((l) => l.startsWith(`    ${key} `))?.trim();
-    expect(line('cluster-events')).toBe('cluster-events  EventBridge deliveries: POST http://127.0.0.1:18080/_events/cluster-events');
+    expect(line('cluster-events')).toBe('cluster-events  EventBridge deliveries: POST http://127.0.0.1:18080/_events/cluster-events; HTTP http://127.0.0.1:18080/cluster-events/…');
     expect(line('alarm')).toBe('alarm           HTTP http://127.0.0.1:18080/alarm/…; EventBridge deliveries: POST http://127.0.0.1:18080/_events/alarm');
     expect(line('control')).toBe('control         HTTP http://127.0.0.1:18080/control/…');
     expect(line('executor')).toBe('executor        InvokeFunction (async): POST http://127.0.0.1:18080/2023-03-30/functions/regionshift-executor/invocations');
     expect(line('scheduler')).toBe('scheduler       timer "tick", fired by the lab every 5s (POST http://127.0.0.1:18080/_invoke/scheduler)');
-    expect(lines.filter((l) => l.includes('/cluster-events/'))).toEqual([]);
+    expect(lines.filter((l) => l.includes('/cluster-events/'))).toHaveLength(1);
   });
 
   test('the schedule line says whether the evening shift is active and when it opens next, and the lab periods are listed', () => {

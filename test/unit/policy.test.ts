@@ -149,7 +149,7 @@ describe('defaults', () => {
       regionIds: ['cn-hangzhou', 'cn-shanghai'],
       normal: { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
       failover: { 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'] },
-      detection: { quorum: 1, defaultTtl: 10 * M, rules: [], maxAge: H, clockSkew: 5 * M, maxSignalsPerRegion: 100 },
+      detection: { quorum: 1, defaultTtl: 10 * M, rules: [], maxAge: H, clockSkew: 5 * M, maxSignalsPerRegion: 100, cmsEventBridge: { maxSeverity: 'degraded' } },
       recovery: { holdFor: 5 * M, steps: [25, 50, 100], stepHold: 2 * M, maxHold: H },
       response: { degradedShare: 50, headroom: 1.2, redistribute: 'failoverOrder', guard: { margin: 5 } },
       safety: { minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: M, cooldown: 30_000, freezeWindows: [] },

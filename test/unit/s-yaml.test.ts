@@ -37,7 +37,7 @@ describe('s.yaml', () => {
 
   test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none (InvokeFunction only)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
-    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge'], scheduler: ['timer'], control: ['http'], executor: [] });
+    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge', 'http'], scheduler: ['timer'], control: ['http'], executor: [] });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
     expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'], type: ['cms:CloudMonitor:AlertWebHook'] });
@@ -46,6 +46,8 @@ describe('s.yaml', () => {
       source: ['acs.cs'],
       type: ['cs:k8s:NodeRelatedEvent', 'cs:k8s:PodRelatedEvent', 'cs:k8s:DeploymentRelatedEvent', 'cs:k8s:ReplicaSetRelatedEvent'],
     });
+    // The other cluster regions' rules push to the HTTP trigger (infra/eventbridge/ack-forwarding.ts).
+    expect(props('cluster-events').triggers?.[1]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
     for (const t of [cmsEvents, ack]) expect(t?.triggerType === 'eventbridge' && t.triggerConfig.eventSinkConfig).toEqual({ deliveryOption: { eventSchema: 'CloudEvents' } });
     expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' });
     expect(everyIntervalMs('@every 1m')).toBe(60_000);
@@ -248,7 +250,10 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
         { triggerName: 'webhook', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } },
         { triggerName: 'cms-alarm-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8'))) },
       ],
-      'cluster-events': [{ triggerName: 'ack-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))) }],
+      'cluster-events': [
+        { triggerName: 'ack-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))) },
+        { triggerName: 'cross-region', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } },
+      ],
       scheduler: [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' } }],
       control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
       executor: undefined,

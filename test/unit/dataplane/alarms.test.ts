@@ -101,7 +101,7 @@ describe('alarm rules', () => {
     const { topology, config, clock, dataPlane } = lab;
     const rule = topology.alarms.find((a) => a.id === 'rs-reviews-v1-unavailable') as AlarmRule;
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
-    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: null, ackEventsUrl: receiver.url('/events') } });
+    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: null, ackEventsUrl: (region) => receiver.url(`/_buses/${region}/events`) } });
     alarms.start();
 
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
@@ -113,7 +113,8 @@ describe('alarm rules', () => {
     await advanceAndDeliver(clock, alarms, 5_000);
 
     expect(alarms.statuses().map((st) => st.state)).toEqual(['ALERT']);
-    expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/events', 'application/json']]);
+    // Published on the bus of the cluster's own region (kube-eventer's sink), not sent to a function.
+    expect(receiver.requests.map((r) => [r.path, r.contentType])).toEqual([['/_buses/cn-hangzhou/events', 'application/json']]);
     const event = JSON.parse(receiver.requests[0]?.body ?? '{}') as { subject: string; data: { involvedObject: { name: string } } };
     const pod = event.data.involvedObject.name;
     expect(pod).toMatch(/^reviews-v1-[bcdfghjklmnpqrstvwxz2456789]{10}-[bcdfghjklmnpqrstvwxz2456789]{5}$/);

@@ -139,18 +139,27 @@ describe('alarm function, HTTP trigger', () => {
 describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
   // An event has no callback URL, and its envelope's aliyunregionid is the bus's region, not the
   // alarmed resource's: its rule places it by instance id.
-  const byInstance = parsePolicy({
+  const byInstanceRaw = {
     name: testPolicy.name,
     mesh: { backend: 'asm', meshId: 'bookinfo-mesh', apiRegion: 'cn-hangzhou' },
     regions: { 'cn-hangzhou': {}, 'cn-shanghai': {} },
     detection: { rules: [{ name: 'cms-5xx', match: { source: 'cms' }, region: { fromInstance: { 'lb-bp1o94dp5i6earr9g6d1i': 'cn-hangzhou' } } }] },
-  });
+  };
+  const byInstance = parsePolicy(byInstanceRaw);
 
-  test('the one handler routes a CloudEvent to the event chain', async () => {
+  test('the one handler routes a CloudEvent to the event chain; a CRITICAL event is at most degraded, and says why', async () => {
     const rt = fakeRuntime({}, byInstance);
     const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
+    expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'], note: expect.stringContaining('a CMS alarm through EventBridge is at most degraded') });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'degraded' }] });
+  });
+
+  test('with detection.cmsEventBridge.maxSeverity: down the event keeps its rule\'s grade', async () => {
+    const trusted = parsePolicy({ ...byInstanceRaw, detection: { ...byInstanceRaw.detection, cmsEventBridge: { maxSeverity: 'down' } } });
+    const rt = fakeRuntime({}, trusted);
+    const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
     expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] });
-    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ signals: [{ region: 'cn-hangzhou', severity: 'down' }] });
   });
 
   test('a batch is one delivery; every event is parsed', async () => {
@@ -227,6 +236,63 @@ describe('cluster-events function', () => {
     const rt = fakeRuntime();
     const result = await makeClusterEventsHandler(async () => rt)(Buffer.from('<xml/>'), fcContext());
     expect(result).toMatchObject({ accepted: false, error: { problems: [expect.stringMatching(/^\(event\): not valid JSON/)] } });
+    expect(rt.engine.calls).toEqual([]);
+  });
+});
+
+describe('cluster-events function, HTTP entry (the other cluster regions\' EventBridge rules)', () => {
+  function clusterEvents() {
+    const rt = fakeRuntime();
+    const handler = makeClusterEventsHandler(async () => rt);
+    const post = async (p: { path?: string; query?: Record<string, string>; headers?: Record<string, string>; body: string; method?: string }) => {
+      const reply = (await handler(httpEvent({ method: p.method ?? 'POST', path: p.path ?? '/ack', ...(p.query && { query: p.query }), headers: p.headers ?? { 'content-type': 'application/json' }, body: p.body }), fcContext())) as HttpReply;
+      return { status: reply.statusCode, json: JSON.parse(reply.body) };
+    };
+    return { rt, post };
+  }
+  const shanghai = () => {
+    const event = JSON.parse(sample('ack-node-notready.json'));
+    event.subject = event.subject.replace('acs:cs:cn-hangzhou:1234567890123456:c-hangzhou', 'acs:cs:cn-shanghai:1234567890123456:c-shanghai');
+    event.aliyunregionid = 'cn-shanghai';
+    return JSON.stringify(event);
+  };
+
+  test('the pushed CloudEvent with ?token= becomes the same signal the trigger would give, whatever the content type', async () => {
+    const { rt, post } = clusterEvents();
+    const res = await post({ query: { token: ALARM_TOKEN }, headers: { 'content-type': 'text/plain' }, body: shanghai() });
+    expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] } });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'ack', signals: [{ source: 'ack', region: 'cn-shanghai', severity: 'down', status: 'firing' }] });
+    expect(JSON.stringify(rt.lines)).not.toContain(ALARM_TOKEN);
+  });
+
+  test('the token may come as the target\'s Token header (x-eventbridge-signature-token)', async () => {
+    const { rt, post } = clusterEvents();
+    expect((await post({ headers: { 'content-type': 'application/json', 'x-eventbridge-signature-token': ALARM_TOKEN }, body: shanghai() })).status).toBe(200);
+    expect(ingests(rt.engine.calls)).toHaveLength(1);
+  });
+
+  test.each([
+    ['no token', {}, {}],
+    ['a wrong ?token=', { token: 'guess-guess-guess' }, {}],
+    ['a wrong header though the URL token is right', { token: ALARM_TOKEN }, { 'x-eventbridge-signature-token': 'guess-guess-guess' }],
+  ])('%s: 401, nothing ingested', async (_what, query, headers) => {
+    const { rt, post } = clusterEvents();
+    const res = await post({ query, headers: { 'content-type': 'application/json', ...headers }, body: shanghai() });
+    expect(res.status).toBe(401);
+    expect(rt.engine.calls).toEqual([]);
+  });
+
+  test('bad input names the problem (400); another path is 404, another method 405', async () => {
+    const { rt, post } = clusterEvents();
+    const q = { token: ALARM_TOKEN };
+    const notCloudEvent = await post({ query: q, body: JSON.stringify({ reason: 'NodeNotReady' }) });
+    expect([notCloudEvent.status, notCloudEvent.json.error.problems]).toEqual([400, ['body: must be CloudEvents (the target\'s Body must be the whole event, ORIGINAL)']]);
+    const empty = await post({ query: q, body: '' });
+    expect(empty.status).toBe(400);
+    const badEnvelope = await post({ query: q, body: JSON.stringify({ specversion: '1.0' }) });
+    expect(badEnvelope.status).toBe(400);
+    expect((await post({ path: '/alarm', query: q, body: shanghai() })).status).toBe(404);
+    expect((await post({ method: 'GET', query: q, body: '' })).status).toBe(405);
     expect(rt.engine.calls).toEqual([]);
   });
 });

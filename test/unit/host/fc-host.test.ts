@@ -238,6 +238,44 @@ describe('local FC host', () => {
     expect(fired.length).toBeLessThanOrEqual(Math.floor((Date.now() - startedAt) / 1000) + 1);
     for (const f of fired) expect(f.event).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-second', payload: '{"task":"tick"}' });
   });
+
+  test('regional buses: a trigger hears only its function\'s region; an HTTP-target rule pushes each matching event, whole', async () => {
+    behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.length : 1 });
+    const ev = (id: string, region: string) => ({ specversion: '1.0', id, source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject: `acs:cs:${region}:1:c-1/nodes/n1`, aliyunregionid: region, data: { reason: 'NodeNotReady' } });
+    const pattern = JSON.stringify({ source: ['acs.cs'] });
+    const publish = async (region: string, body: unknown) => {
+      const res = await fetch(`${host.url}/_buses/${region}/events`, { method: 'POST', body: JSON.stringify(body) });
+      return [res.status, await res.json()] as const;
+    };
+    const eventsCalls = () => invocations.filter((i) => i.key === 'events').length;
+    const echoCalls = () => invocations.filter((i) => i.key === 'echo').length;
+
+    // No rule on cn-hangzhou's bus, and the fixture's functions run in cn-shanghai: nothing hears it.
+    const before = eventsCalls();
+    expect(await publish('cn-hangzhou', ev('hz-1', 'cn-hangzhou'))).toEqual([200, { region: 'cn-hangzhou', events: 1, deliveries: [], unmatched: ['hz-1'] }]);
+    expect(eventsCalls()).toBe(before);
+
+    // With a rule on cn-hangzhou's bus whose HTTP target is the echo function: pushed, one event per request.
+    host.setHttpEventRules([{ region: 'cn-hangzhou', name: 'to-echo', pattern, url: `${host.url}/echo/forwarded?token=t0ken`, headers: { 'x-eventbridge-signature-token': 't0ken' } }]);
+    try {
+      const echoBefore = echoCalls();
+      const [status, report] = await publish('cn-hangzhou', [ev('hz-2', 'cn-hangzhou'), ev('hz-3', 'cn-hangzhou')]);
+      expect([status, report]).toEqual([200, { region: 'cn-hangzhou', events: 2, deliveries: [{ rule: 'to-echo', target: '/echo/forwarded', events: ['hz-2'], status: 200 }, { rule: 'to-echo', target: '/echo/forwarded', events: ['hz-3'], status: 200 }], unmatched: [] }]);
+      expect(echoCalls() - echoBefore).toBe(2);
+      const pushed = last('echo').event as { rawPath: string; body: string; headers: Record<string, string>; queryParameters: Record<string, string> };
+      expect([pushed.rawPath, JSON.parse(pushed.body), pushed.headers['x-eventbridge-signature-token'], pushed.queryParameters.token]).toEqual(['/forwarded', ev('hz-3', 'cn-hangzhou'), 't0ken', 't0ken']);
+      expect(eventsCalls()).toBe(before);
+    } finally {
+      host.setHttpEventRules([]);
+    }
+
+    // cn-shanghai's bus: the trigger of the function there gets its matching events in one delivery.
+    const [status, report] = await publish('cn-shanghai', [ev('sh-1', 'cn-shanghai'), { ...ev('cms-1', 'cn-shanghai'), source: 'acs.cms' }, ev('sh-2', 'cn-shanghai')]);
+    expect([status, report]).toEqual([200, { region: 'cn-shanghai', events: 3, deliveries: [{ rule: 'events trigger', target: 'function events', events: ['sh-1', 'sh-2'], status: 200 }], unmatched: ['cms-1'] }]);
+    expect((last('events').event as Array<{ id: string }>).map((e) => e.id)).toEqual(['sh-1', 'sh-2']);
+    expect((await fetch(`${host.url}/_buses/cn-shanghai/events`, { method: 'POST', body: '{"no":"specversion"}' })).status).toBe(400);
+    delete behaviour.events;
+  });
 });
 
 describe('local FC host timers', () => {
@@ -267,6 +305,7 @@ describe('local FC host timers', () => {
     }
     expect(scheduled[0]?.stopped).toBe(true);
   });
+
 });
 
 describe('local FC host lifecycle', () => {

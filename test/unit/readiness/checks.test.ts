@@ -218,6 +218,8 @@ describe('signalCoverage', () => {
 describe('the other rows', () => {
   test('cloud alarm wiring is never claimed as checked', () => {
     expect(checkCloudAlarmWiring(policyWith()).status).toBe('warn');
+    // ACK rules: one per cluster region's bus, not one in the functions' region (issue 18).
+    expect(checkCloudAlarmWiring(policyWith()).fix).toContain('each cluster region other than the functions\' own');
     expect(checkCloudAlarmWiring(policyWith((p) => void (p.detection = { rules: [{ name: 'a', match: { source: 'alertmanager' }, region: { fromLabel: 'region' } }] }))).status).toBe('pass');
   });
   test('state tables', () => {

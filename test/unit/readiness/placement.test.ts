@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import { checkControlPlanePlacement, tablestoreEndpointRegion } from '../../../shared/readiness/checks';
+import { checkControlPlanePlacement, placementOf, tablestoreEndpointRegion } from '../../../shared/readiness/checks';
 import { runReadiness, type ReadinessProbes } from '../../../shared/readiness/run';
 
 type Raw = Record<string, unknown>;
@@ -88,6 +88,22 @@ describe('control-plane-placement', () => {
     const report = await runReadiness(policyWith(istio), probes, 0);
     const row = report.checks.find((c) => c.id === 'control-plane-placement');
     expect(row?.status).toBe('fail');
+  });
+});
+
+describe('placementOf: what a function knows of its own placement', () => {
+  it('takes FC_REGION first, else the invocation context\'s region; the Tablestore endpoint only with tablestore state', () => {
+    const ots = 'https://rs.cn-beijing.vpc.tablestore.aliyuncs.com';
+    expect(placementOf({ FC_REGION: 'cn-beijing', REGIONSHIFT_STATE: 'tablestore', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({ functionRegion: 'cn-beijing', tablestoreEndpoint: ots });
+    expect(placementOf({ REGIONSHIFT_STATE: 'sqlite', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({ functionRegion: 'cn-shanghai' });
+    expect(placementOf({ FC_REGION: '' }, undefined)).toEqual({});
+  });
+
+  it('gives the row a verdict where the runtime only has the context region (no more "FC_REGION unset")', () => {
+    const r = checkControlPlanePlacement(policyWith(istio), placementOf({}, 'cn-hangzhou'));
+    expect(r.status).toBe('fail');
+    expect(r.message).toContain('functions in cn-hangzhou');
+    expect(checkControlPlanePlacement(policyWith(istio), placementOf({}, undefined)).message).toContain('FC_REGION unset');
   });
 });
 

@@ -141,7 +141,7 @@ describe('parseCmsCallback', () => {
 
   test('the callback and the EventBridge event of one alarm share an instance', () => {
     const viaEvent = parseCmsEventBridge({ specversion: '1.0', source: 'acs.cms', data: { ...fields, timestamp: AT, dimensions: expected.dimensions } });
-    expect(viaEvent).toStrictEqual([parseCmsCallback(form(fields))]);
+    expect(viaEvent).toStrictEqual([{ ...parseCmsCallback(form(fields)), via: 'eventbridge' }]);
   });
 });
 

@@ -73,7 +73,7 @@ describe('CMS callback samples', () => {
 
 describe('CMS EventBridge samples', () => {
   test('one CloudEvent with JSON-typed fields parses like the callback of the same alarm; aliyunregionid places nothing', () => {
-    expect(parseCmsEventBridge(JSON.parse(sample('cms-eventbridge-alarm.json')))).toStrictEqual([hzAlert]);
+    expect(parseCmsEventBridge(JSON.parse(sample('cms-eventbridge-alarm.json')))).toStrictEqual([{ ...hzAlert, via: 'eventbridge' }]);
   });
 
   test('a batch of two: a string-typed WARN alarm in cn-shanghai and a JSON-typed OK in cn-hangzhou', () => {
@@ -94,8 +94,9 @@ describe('CMS EventBridge samples', () => {
         at: Date.parse('2026-11-03T02:16:02Z'),
         message: '$Average>=5; current value 6.1',
         curValue: '6.1',
+        via: 'eventbridge',
       },
-      hzOk,
+      { ...hzOk, via: 'eventbridge' },
     ] satisfies RawAlarm[]);
   });
 });
