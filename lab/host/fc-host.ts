@@ -10,6 +10,7 @@ import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, write
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
 import { holdIdleConnections } from '../keep-alive';
+import { outageFor, type Outage } from '../outage';
 
 /**
  * A local Function Compute 3.0 host: serves the functions of an `s.yaml` with FC's event shapes,
@@ -82,6 +83,11 @@ export interface FcHost {
    * get them on their context, and InvokeFunction accepts only them.
    */
   setCredentials(credentials: Acs3Credential): void;
+  /**
+   * The host as an outage takes it (the lab's control-plane-down fault): while down, connections
+   * are reset and the timers fire nothing; invocations already running go on.
+   */
+  outage: Outage;
   stop(): Promise<void>;
 }
 
@@ -323,6 +329,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
   }
 
   const server = holdIdleConnections(createServer((req, res) => {
+    if (outage.refused(req)) return;
     route(req, res).catch((err: unknown) => {
       log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
       if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
@@ -330,7 +337,10 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     });
     }));
 
+  const outage = outageFor(server);
   const timers = startTimers(functions, opts.every ?? defaultEvery, (fn, event) => {
+    // FC's timers are FC: with it down, no tick fires (none is queued for later either).
+    if (outage.down) return;
     const requestId = randomUUID();
     invoke(fn, Buffer.from(JSON.stringify(event)), requestId).catch((err: unknown) => {
       log({ host: 'fc', function: fn.key, requestId, level: 'error', message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -348,6 +358,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     port,
     functions,
     invokeAsync,
+    outage,
     async idle() {
       while (background.size) await Promise.allSettled([...background]);
     },
