@@ -276,5 +276,5 @@ for (const mode of ['first', 'after-steps'] as const) {
 }
 const firstApplied = pct(of('first', (x) => x.appliedMs), 50);
 const baseApplied = pct(of('after-steps', (x) => x.appliedMs), 50);
-console.log(`answered while ASM was still updating: first ${of('first', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('first', (x) => 1).length}, after-steps ${of('after-steps', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('after-steps', (x) => 1).length}`);
+console.log(`answered while ASM was still updating: first ${of('first', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('first', () => 1).length}, after-steps ${of('after-steps', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('after-steps', () => 1).length}`);
 console.log(`mesh applied, p50 first − p50 after-steps: ${(firstApplied - baseApplied).toFixed(0)} ms (negative: answer-first drains sooner)`);
