@@ -380,7 +380,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.background !== false) {
     dataPlane.start();
     alarms.start();
-    ticker = setInterval(() => void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message })), opts.tickMs ?? DEFAULT_TICK_MS);
+    // The scheduler's timer is FC's: with the control plane down it fires nothing.
+    ticker = setInterval(() => {
+      if (!host.outage.down) void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message }));
+    }, opts.tickMs ?? DEFAULT_TICK_MS);
   }
   await tick();
 
