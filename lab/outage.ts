@@ -10,6 +10,8 @@ import type { Socket } from 'node:net';
  */
 export interface Outage {
   readonly down: boolean;
+  /** Requests and connections reset so far (what the callers met). */
+  readonly refusals: number;
   setDown(down: boolean): void;
   /** For the server's request handler: true when this request was reset (handle nothing more). */
   refused(req: IncomingMessage): boolean;
@@ -17,9 +19,11 @@ export interface Outage {
 
 export function outageFor(server: Server, only?: (req: IncomingMessage) => boolean): Outage {
   let down = false;
+  let refusals = 0;
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     if (down && !only) {
+      refusals++;
       socket.destroy();
       return;
     }
@@ -30,6 +34,9 @@ export function outageFor(server: Server, only?: (req: IncomingMessage) => boole
     get down() {
       return down;
     },
+    get refusals() {
+      return refusals;
+    },
     setDown(next) {
       if (next === down) return;
       down = next;
@@ -39,6 +46,7 @@ export function outageFor(server: Server, only?: (req: IncomingMessage) => boole
     },
     refused(req) {
       if (!down || (only && !only(req))) return false;
+      refusals++;
       req.socket.destroy();
       return true;
     },

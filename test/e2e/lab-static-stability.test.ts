@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { startLab, type Lab } from '../../lab/world';
 import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
+import { cmsCallbackForm, cmsCallbackUrlFor } from '../../lab/dataplane/alarm-payloads';
 import { controlCall, fastLabFiles, sendRequests, waitFor } from './lab-fixture';
 
 /**
@@ -12,6 +14,9 @@ import { controlCall, fastLabFiles, sendRequests, waitFor } from './lab-fixture'
  * alarm still firing is sent again after its mute period (CMS SilenceTime; 15 s here, in the
  * lab's compressed periods, at least 3,600 s in CloudMonitor) and regionshift drains the region:
  * the drain lands and no plan is left stuck.
+ * Second: the control plane goes while a drain is rolling out (the alarm answered, the executor
+ * waiting on ASM): ASM finishes what it accepted, the executor's polls are reset and waited
+ * out, and the plan is confirmed once the control plane is back, with no step failed for good.
  * Lab periods: alarm rules every 2 s (2 breaching periods), ticks every 1 s, ejections 1 s
  * intervals and 5 s base time, the ASM twin's 1.5-s update window.
  */
@@ -21,16 +26,17 @@ const SERVICES = ['productpage', 'details', 'reviews', 'ratings'];
 let lab: Lab;
 const figures: Record<string, unknown> = {};
 
-beforeAll(async () => {
-  lab = await startLab({
-    ...fastLabFiles(),
-    tickMs: 1000,
-    cmsSilenceMs: SILENCE_MS,
-    outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '5s', maxEjectionPercent: 100 },
-  });
+// One lab per test, one at a time: a lab's functions build their runtime from the process environment.
+const startStabilityLab = () => startLab({
+  ...fastLabFiles(),
+  tickMs: 1000,
+  cmsSilenceMs: SILENCE_MS,
+  outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '5s', maxEjectionPercent: 100 },
 });
-afterAll(async () => {
+afterEach(async () => {
   await lab.stop();
+});
+afterAll(() => {
   process.stdout.write(`static stability figures: ${JSON.stringify(figures)}\n`);
 });
 
@@ -69,6 +75,7 @@ type Status = { health: Record<string, { status: string }>; confirmed: { matrix:
 const status = async () => (await controlCall(lab, 'GET', '/v1/status')).json as unknown as Status;
 
 test('a region fails while regionshift is down: the mesh keeps its config, outlier detection bounds the failures, and regionshift drains once back', async () => {
+  lab = await startStabilityLab();
   await waitFor('failover mode', async () => (await status()).confirmed !== null, 20_000);
   const before = await sendRequests(lab, 'gw-hangzhou', 400);
   expect(before.failed).toBe(0);
@@ -133,3 +140,41 @@ test('a region fails while regionshift is down: the mesh keeps its config, outli
 
   for (const id of faultIds) await clear(id);
 }, 150_000);
+
+test('the control plane goes while a drain waits on ASM: the plan is not lost, and it is confirmed once the control plane is back', async () => {
+  lab = await startStabilityLab();
+  await waitFor('failover mode', async () => (await status()).confirmed !== null, 20_000);
+  // A slow rollout, so the executor is still waiting on ASM when the outage starts.
+  lab.controlPlane.asm.setUpdateDelay(6_000);
+  const rule = lab.topology.alarms.find((r) => r.id === 'rs-productpage-5xx-hangzhou');
+  if (rule?.kind !== 'error-ratio') throw new Error('the default topology has no rs-productpage-5xx-hangzhou 5xx rule');
+  const form = cmsCallbackForm({
+    ruleId: rule.id, alertName: rule.name, state: 'ALERT', level: rule.level, metricName: rule.metricName, curValue: '100',
+    expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service} (${rule.region})`, dimensions: { service: rule.service },
+    userId: lab.topology.account, at: Date.now(),
+  });
+  const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, 'cn-hangzhou'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  expect(res.status).toBe(200);
+  expect(lab.controlPlane.asm.state()).toBe('updating');
+  const outageId = await inject({ kind: 'control-plane-down', region: 'cn-beijing' });
+  expect(lab.controlPlane.asmOutage.refusals).toBe(0);
+  // ASM had accepted the change before it went: its rollout completes and the data plane is served the drain.
+  await waitFor('the accepted drain served', () => lab.controlPlane.asm.servedLocalityLb()?.distribute?.length, 20_000);
+  await new Promise((r) => setTimeout(r, 3_000));
+  await clear(outageId);
+  const returnedAt = Date.now();
+  const confirmed = await waitFor('the drain confirmed', async () => {
+    const s = await status();
+    return s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
+  }, 60_000, 250);
+  figures.inFlightReturnToConfirmedS = Math.round((Date.now() - returnedAt) / 100) / 10;
+  const now = Date.now();
+  expect(confirmed.openPlans.filter((p) => p.status !== 'pending' || Date.parse(p.dueAt) <= now - 5_000)).toEqual([]);
+  expect(confirmed.health['cn-hangzhou']?.status).toBe('DOWN');
+  // No step was failed for good on the way (the unreachable ASM was waited out, not given up on).
+  const lines = readFileSync(lab.logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  expect(lines.filter((l) => l.msg === 'alert' && l.level === 'critical')).toEqual([]);
+  // ...though the executor did meet the outage: its polls of ASM were reset meanwhile.
+  figures.inFlightAsmCallsRefused = lab.controlPlane.asmOutage.refusals;
+  expect(lab.controlPlane.asmOutage.refusals).toBeGreaterThan(0);
+}, 120_000);
