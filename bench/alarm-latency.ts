@@ -7,14 +7,29 @@
  * preemption. Then one
  * Alertmanager webhook of 3,000 alerts (BENCH_WEBHOOK_N): its time, and how many commits it took.
  *
+ * Last, CloudMonitor's 5-s contract on the lab (the real functions, adapters and SDKs against the
+ * ASM and Kubernetes twins, the ASM twin's lab update window of 1.5 s and the product's own poll
+ * periods): a region DOWN's first CMS ALERT, answered first (REGIONSHIFT_ALARM_ANSWER=first, the
+ * product) and after its steps (after-steps, the old behaviour, as the baseline), alternating, in
+ * a fresh lab each, over BENCH_LAB_SEEDS seeds of BENCH_LAB_ALARMS alarms per mode. Each seed
+ * picks the region that goes down and a pause before the alarm. Measured: alarm → HTTP answer,
+ * and alarm → mesh-applied (the data plane is served the drained row).
+ *
  *   npm run bench
  */
 import Database from 'better-sqlite3';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { systemClock } from '../shared/ports/clock';
 import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functions-host';
+import { startLab, type Lab } from '../lab/world';
+import { cmsCallbackForm, cmsCallbackUrlFor } from '../lab/dataplane/alarm-payloads';
+import { SeededRandom } from '../lab/dataplane/prng';
+import { scheduleFreePolicyFile } from '../test/e2e/lab-fixture';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const f = await startFunctionsHost({ clock: systemClock });
@@ -177,3 +192,89 @@ console.log(`${WEBHOOK_N.toLocaleString('en-US')}-alert webhook: ${pct(bigMs, 50
 console.log(`storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`);
 db.close();
 await f.stop();
+
+// ── CloudMonitor's 5-s contract on the lab: answer-first against after-steps, same run ──
+type AnswerMode = 'first' | 'after-steps';
+const SEEDS = Number(process.env.BENCH_LAB_SEEDS ?? 5);
+const PER_SEED = Number(process.env.BENCH_LAB_ALARMS ?? 3);
+const OTHER: Record<string, string> = { 'cn-hangzhou': 'cn-shanghai', 'cn-shanghai': 'cn-hangzhou' };
+const bare = (locality: unknown) => String(locality).replace(/\/\*$/, '');
+
+/** The region's row as the data plane is served it for productpage now. */
+function servedRow(lab: Lab, region: string): Record<string, number> | null {
+  const lb = lab.controlPlane.routing.trafficPolicy('productpage').localityLb;
+  if (lb?.failover?.length) return { [region]: 100 };
+  const to = lb?.distribute?.find((d) => bare(d.from) === region)?.to as Record<string, number> | undefined;
+  return to ? Object.fromEntries(Object.entries(to).map(([loc, w]) => [bare(loc), w])) : null;
+}
+
+interface LabSample { mode: AnswerMode; seed: number; region: string; answerMs: number; appliedMs: number; updatingAtAnswer: boolean }
+
+/** One region DOWN alarm on a fresh lab: the time to its answer and to the mesh serving the drain. */
+async function labSample(mode: AnswerMode, seed: number, region: string, pauseMs: number): Promise<LabSample> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-bench-'));
+  const lab = await startLab({ background: false, policyFile: scheduleFreePolicyFile(dir), stateFile: path.join(dir, 'state.db'), alarmAnswer: mode });
+  try {
+    await new Promise((r) => setTimeout(r, pauseMs));
+    const rule = lab.topology.alarms.find((r) => r.kind === 'error-ratio' && r.service === 'productpage' && r.region === region && r.version === undefined);
+    if (rule?.kind !== 'error-ratio') throw new Error(`no productpage 5xx rule for ${region} in the lab's topology`);
+    const body = cmsCallbackForm({
+      ruleId: rule.id, alertName: rule.name, state: 'ALERT', level: rule.level, metricName: rule.metricName, curValue: '100',
+      expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service} (${rule.region})`, dimensions: { service: rule.service },
+      userId: lab.topology.account, at: Date.now(),
+    }).toString();
+    const url = cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, region);
+    const drained = () => servedRow(lab, region)?.[OTHER[region] as string] === 100;
+    let appliedAt: number | null = null;
+    // The data plane's view, read every 2 ms from the post on (the twin settles on read, by the clock).
+    const watch = setInterval(() => {
+      if (appliedAt === null && drained()) appliedAt = performance.now();
+    }, 2);
+    const t0 = performance.now();
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(30_000) });
+    await res.arrayBuffer();
+    const answerMs = performance.now() - t0;
+    const updatingAtAnswer = lab.controlPlane.asm.state() === 'updating';
+    if (res.status !== 200) throw new Error(`${mode}: the alarm answered ${res.status}`);
+    const until = Date.now() + 30_000;
+    while (appliedAt === null && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    clearInterval(watch);
+    if (appliedAt === null) throw new Error(`${mode}: the drain of ${region} was not served within 30 s`);
+    await lab.host.idle(); // the executor's confirmation, before the lab stops
+    return { mode, seed, region, answerMs, appliedMs: (appliedAt as number) - t0, updatingAtAnswer };
+  } finally {
+    await lab.stop();
+  }
+}
+
+const labSamples: LabSample[] = [];
+for (let seed = 1; seed <= SEEDS; seed++) {
+  const rand = new SeededRandom(seed);
+  for (let k = 0; k < PER_SEED; k++) {
+    const region = rand.chance(0.5) ? 'cn-hangzhou' : 'cn-shanghai';
+    const pauseMs = rand.int(1000);
+    // Alternating which mode goes first, so neither always runs on the warmer process.
+    const modes: AnswerMode[] = (seed + k) % 2 ? ['first', 'after-steps'] : ['after-steps', 'first'];
+    for (const mode of modes) labSamples.push(await labSample(mode, seed, region, pauseMs));
+  }
+}
+const of = (mode: AnswerMode, f: (x: LabSample) => number) => labSamples.filter((x) => x.mode === mode).map(f);
+const seedSpread = (mode: AnswerMode, f: (x: LabSample) => number) => {
+  const medians = Array.from({ length: SEEDS }, (_, i) => pct(labSamples.filter((x) => x.mode === mode && x.seed === i + 1).map(f), 50));
+  return `${Math.min(...medians).toFixed(0)}–${Math.max(...medians).toFixed(0)} ms`;
+};
+const row = (mode: AnswerMode, label: string, f: (x: LabSample) => number) => {
+  const xs = of(mode, f);
+  return `| ${mode} | ${label} | ${pct(xs, 50).toFixed(0)} | ${pct(xs, 99).toFixed(0)} | ${Math.max(...xs).toFixed(0)} | ${seedSpread(mode, f)} |`;
+};
+console.log(`\nCMS ALERT of a region DOWN on the lab (ASM twin update window 1.5 s, product poll periods), ${SEEDS} seeds x ${PER_SEED} alarms per mode, alternating; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log('| mode | measure | p50 ms | p99 ms | max ms | spread of seed medians |');
+console.log('|---|---|---|---|---|---|');
+for (const mode of ['first', 'after-steps'] as const) {
+  console.log(row(mode, 'alarm → HTTP answer', (x) => x.answerMs));
+  console.log(row(mode, 'alarm → mesh applied', (x) => x.appliedMs));
+}
+const firstApplied = pct(of('first', (x) => x.appliedMs), 50);
+const baseApplied = pct(of('after-steps', (x) => x.appliedMs), 50);
+console.log(`answered while ASM was still updating: first ${of('first', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('first', () => 1).length}, after-steps ${of('after-steps', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('after-steps', () => 1).length}`);
+console.log(`mesh applied, p50 first − p50 after-steps: ${(firstApplied - baseApplied).toFixed(0)} ms (negative: answer-first drains sooner)`);

@@ -65,6 +65,10 @@ export interface LabOptions {
    * Default: every region of the policy other than the functions'; [] for none.
    */
   ackRuleRegions?: string[];
+  /** REGIONSHIFT_ALARM_ANSWER for the functions (default: the product's, `first`); `after-steps` is the benchmark's baseline. */
+  alarmAnswer?: 'first' | 'after-steps';
+  /** The CMS twin's mute period (SilenceTime, ms) after which a rule still in ALERT notifies again (default CMS's, 86,400 s). */
+  cmsSilenceMs?: number;
 }
 
 export interface Lab {
@@ -261,6 +265,23 @@ function scaleToZeroListener(cp: LabControlPlane, topology: Topology, faults: Fa
 }
 
 /**
+ * A control-plane-down fault takes regionshift's control plane away as an outage of its region
+ * would: the FC host (its functions, and the state store they alone reach) and ASM's control
+ * plane reset every connection until no such fault is left. The data plane keeps serving what it
+ * was last pushed; the CMS twin's callbacks fail and are retried as CMS retries them, then lost.
+ */
+function controlPlaneOutageListener(host: FcHost, cp: LabControlPlane) {
+  const active = new Set<string>();
+  return (e: FaultEvent) => {
+    if (e.fault.kind !== 'control-plane-down') return;
+    if (e.type === 'injected') active.add(e.fault.id);
+    else active.delete(e.fault.id);
+    host.outage.setDown(active.size > 0);
+    cp.asmOutage.setDown(active.size > 0);
+  };
+}
+
+/**
  * Handlers whose runtime runs on `clock`: one runtime container for this lab (the default
  * handlers share one per process, built from process.env on the system clock). It reads
  * process.env, which startLab has set, when the first invocation builds the container.
@@ -321,6 +342,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     REGIONSHIFT_CS_ENDPOINT: controlPlane.csEndpoint,
     REGIONSHIFT_BUDGET_MS: '60000',
     ...(opts.pollMs !== undefined ? { REGIONSHIFT_POLL_MS: String(opts.pollMs) } : {}),
+    ...(opts.alarmAnswer !== undefined ? { REGIONSHIFT_ALARM_ANSWER: opts.alarmAnswer } : {}),
     ALIBABA_CLOUD_ACCESS_KEY_ID: ak.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: ak.accessKeySecret,
     ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,
@@ -349,6 +371,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const metrics = new TrafficMetrics();
   const faults = new FaultBook(clock);
   faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
+  faults.subscribe(controlPlaneOutageListener(host, controlPlane));
   const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
   // Retry back-off on the lab clock too (the system clock's sleep is the real timer it used before).
   const delivery = new AlarmDelivery({ clock, sleep: (ms) => clock.sleep(ms) });
@@ -357,7 +380,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   // functions' region, and every other region's bus carries the cross-region rule to the HTTP entry.
   const ackRules = labAckRules(host, policyYaml, secrets.alarmToken, opts.ackRuleRegions);
   host.setHttpEventRules(ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })));
-  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events` } });
+  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events` }, ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}) });
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
   const labServer: Server = createServer((req, res) => {
@@ -383,7 +406,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   if (opts.background !== false) {
     dataPlane.start();
     alarms.start();
-    ticker = setInterval(() => void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message })), opts.tickMs ?? DEFAULT_TICK_MS);
+    // The scheduler's timer is FC's: with the control plane down it fires nothing.
+    ticker = setInterval(() => {
+      if (!host.outage.down) void tick().catch((err: unknown) => log({ lab: 'tick', error: (err as Error).message }));
+    }, opts.tickMs ?? DEFAULT_TICK_MS);
   }
   await tick();
 

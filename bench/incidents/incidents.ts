@@ -1,4 +1,4 @@
-import type { Lab } from '../../lab/world';
+import type { Lab, LabOptions } from '../../lab/world';
 import { DEPLOYMENTS } from '../../lab/k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from '../../lab/k8s/deployment-pods';
 import type { FaultSpec } from '../../lab/dataplane/faults';
@@ -54,6 +54,8 @@ export interface Incident {
   faultEnd: number | null;
   runMs: number;
   events: IncidentEvent[];
+  /** Lab options the incident needs whatever the strategy (merged over the strategy's). */
+  labOptions?: Partial<LabOptions>;
 }
 
 function inject(label: string, specs: FaultSpec[]): IncidentEvent['run'] {
@@ -179,7 +181,66 @@ export function incidents(timing: IncidentTiming): Incident[] {
     brownout(W, F, timing),
     simple('gray-version', 'Gray failure on one version (30% 5xx on reviews-v2)', `reviews-v2 (every reviews pod of ${OTHER_REGION} in the default lab, whose regions each run one reviews version) answers 500 to 30% of requests for ${F / MIN} min; reviews-v1 and every other pod stay healthy`, [errorRate(OTHER_REGION, 'reviews', 0.3, 'v2')]),
     storm(W, F, timing),
+    controlPlaneDown(W),
   ];
+}
+
+/** The SilenceTime every CMS rule of `infra/cms/alarm-templates.json` carries (CMS's minimum), in ms. */
+export const TEMPLATE_SILENCE_MS = 3_600_000;
+/** How long regionshift's control plane is away in the control-plane-down incident (from a minute before the fault). */
+export const CONTROL_PLANE_DOWN_MS = 10 * MIN;
+/** How long cn-hangzhou is down in the control-plane-down incident. */
+export const CONTROL_PLANE_DOWN_REGION_MS = 70 * MIN;
+
+/**
+ * The control-plane-down incident's run in phases, from its per-second samples: failed share
+ * before the fault, while the control plane is down, after it returns until the strategy's
+ * detection (regionshift: the ALERT repeated after SilenceTime), from then until the fault
+ * clears, and after.
+ */
+export function controlPlaneDownPhases(samples: ReadonlyArray<{ t: number; requests: number; failed: number }>, detectS: number | null): Array<{ phase: string; fromS: number; toS: number; requests: number; failed: number; failedPct: number }> {
+  const W = FAULT_AT_MS;
+  const back = W - MIN + CONTROL_PLANE_DOWN_MS;
+  const end = W + CONTROL_PLANE_DOWN_REGION_MS;
+  const detected = detectS === null ? end : Math.min(end, Math.max(back, W + detectS * 1000));
+  const last = samples.length === 0 ? end : (samples[samples.length - 1] as { t: number }).t + 1000;
+  const phases: Array<[string, number, number]> = [
+    ['before the fault (control plane down from 1 min before)', 0, W],
+    ['region down, control plane down', W, back],
+    ['region down, control plane back, before detection', back, detected],
+    ['region down, after detection', detected, end],
+    ['after the fault', end, last],
+  ];
+  return phases.map(([phase, from, to]) => {
+    const xs = samples.filter((s) => s.t >= from && s.t < to);
+    const requests = xs.reduce((n, s) => n + s.requests, 0);
+    const failed = xs.reduce((n, s) => n + s.failed, 0);
+    return { phase, fromS: (from - W) / 1000, toS: (to - W) / 1000, requests, failed, failedPct: requests === 0 ? 0 : Math.round(1e4 * failed / requests) / 100 };
+  });
+}
+
+/**
+ * A region fails while regionshift is down: its control plane (the functions' host, with the
+ * state they keep, and ASM's control plane) goes a minute before every service of cn-hangzhou,
+ * and comes back 10 min later; the region stays down 70 min. The CMS ALERTs of the first minute
+ * are tried 4 times and lost; the rules keep firing, and CMS notifies again after their
+ * SilenceTime (3,600 s, the templates' and CMS's minimum). Same timing in the quick and full runs:
+ * the point is the hour.
+ */
+function controlPlaneDown(W: number): Incident {
+  const regionMs = CONTROL_PLANE_DOWN_REGION_MS;
+  return {
+    id: 'control-plane-down', title: 'Region down while regionshift is down',
+    script: `regionshift's control plane (functions, state, ASM's control plane) unreachable from 1 min before the fault for ${CONTROL_PLANE_DOWN_MS / MIN} min; every service of ${REGION} answers 503 for ${regionMs / MIN} min (its ingress up); CMS rules repeat after SilenceTime ${TEMPLATE_SILENCE_MS / 1000} s`,
+    start: DEFAULT_START, faultStart: W, faultEnd: W + regionMs, runMs: W + regionMs + 20 * MIN,
+    labOptions: { cmsSilenceMs: TEMPLATE_SILENCE_MS },
+    events: [
+      { at: W - MIN, run: inject('control-plane', [{ kind: 'control-plane-down', region: 'cn-beijing' }]) },
+      { at: W, run: inject('control-plane-down', regionDown) },
+      { at: W - MIN + CONTROL_PLANE_DOWN_MS, run: clear('control-plane') },
+      { at: W + regionMs, run: clear('control-plane-down') },
+    ],
+  };
 }
 
 function brownout(W: number, F: number, timing: IncidentTiming): Incident {

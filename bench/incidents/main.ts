@@ -1,4 +1,4 @@
-import { incidents, FULL_TIMING, QUICK_TIMING, QUICK_INCIDENTS } from './incidents';
+import { incidents, controlPlaneDownPhases, FULL_TIMING, QUICK_TIMING, QUICK_INCIDENTS } from './incidents';
 import { STRATEGIES } from './strategies';
 import { runBenchmark } from './benchmark';
 import { writeReport } from './report';
@@ -60,6 +60,8 @@ if (rendering) {
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {
     process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
+    // The static-stability incident, phase by phase (what users got while regionshift was away).
+    if (r.incident === 'control-plane-down') for (const p of controlPlaneDownPhases(r.samples, r.detectS)) process.stdout.write(`  ${JSON.stringify(p)}\n`);
   }
   process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
 } else {

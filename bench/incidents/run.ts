@@ -162,6 +162,7 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
     stateFile: path.join(dir, 'state.db'),
     ...(opts.log ? { log: opts.log } : {}),
     ...strategy.labOptions,
+    ...incident.labOptions,
   });
   const driver = new Driver(clock, lab, incident.start);
   let offset = 0;
@@ -271,7 +272,8 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       lab.alarms.evaluate();
       // An alarm that fired in this step is sent (to the alarm function, or the pager) in it.
       if (sd.detects === 'alarms' && ctx.firingRegions().length > 0) detected();
-      if (sd.ticks && offset > 0 && offset % TICK_MS === 0) driver.track(lab.tick());
+      // The scheduler's timer is FC's: with the control plane down (control-plane-down) it fires nothing.
+      if (sd.ticks && offset > 0 && offset % TICK_MS === 0 && !lab.host.outage.down) driver.track(lab.tick());
       await driver.settle(t + STEP_MS - 1);
       const now = drSignature(lab);
       for (const [k, v] of now) if (drs.get(k) !== v) drChanges++;

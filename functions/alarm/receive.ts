@@ -33,8 +33,11 @@ function placed(raws: RawAlarm[], urlRegion: string | undefined): RawAlarm[] {
 
 /**
  * An alarm webhook: Alertmanager when the body is JSON with `alerts`, else a CMS callback (form
- * fields, or the same fields as JSON). CMS gives up after 5 s, so this only parses and hands the
- * signals to the engine, which applies what is immediate and defers the rest to the executor.
+ * fields, or the same fields as JSON). CMS waits 5 s for the answer (then retries, 3 times), so
+ * this only parses and hands the signals to the engine as an input answered first: the decision
+ * commits, its plan's steps run for at most ALARM_ANSWER_MS (600 ms: the scale PATCHes and
+ * UpdateMeshFeature go out), whatever still waits (ASM's rollout, readiness) is handed to the
+ * executor by plan id, and the answer goes back. Lab figures: docs/benchmarks/alarm-latency.md.
  */
 export async function receiveAlarmRequest(req: HttpRequest, runtime: Runtime): Promise<IntakeResult> {
   if (req.method !== 'POST') throw new MethodNotAllowedError(req.method, req.path, ['POST']);

@@ -13,6 +13,9 @@ import { PeriodicTask } from './periodic-task';
  * sends one OK the first period it no longer breaches. A period without data (fewer than
  * `minRequests`, or a deployment that does not exist) neither breaches nor clears, as CMS
  * leaves an alarm alone on missing data. Notifications of one rule are delivered in order.
+ * A rule that stays in ALERT notifies again once per mute period (CMS `SilenceTime`: "only one
+ * alert is reported during each mute period even if the metric value consecutively exceeds the
+ * threshold"; default 86,400 s, minimum 3,600 s): a lost ALERT is not sent again before then.
  */
 
 export interface AlarmTargets {
@@ -56,13 +59,20 @@ export interface AlarmEvaluatorOptions {
   targets: AlarmTargets;
   /** How often the loop looks for due rules. */
   tickMs?: number;
+  /** The rules' mute period (CMS SilenceTime) in ms: default 86,400,000 (CMS's default, 86,400 s). */
+  silenceMs?: number;
 }
+
+/** CMS's default SilenceTime (DescribeMetricRuleList, PutResourceMetricRule): 86,400 s. */
+export const CMS_DEFAULT_SILENCE_MS = 86_400_000;
 
 interface RuleState {
   rule: AlarmRule;
   status: AlarmRuleStatus;
   /** Tail of this rule's delivery chain. */
   chain: Promise<unknown>;
+  /** When the rule last sent an ALERT (its mute period runs from there). */
+  alertedAt: number | null;
 }
 
 type Reading = { value: number; breaching: boolean } | null;
@@ -89,6 +99,7 @@ export class AlarmEvaluator {
         lastEvaluatedAt: null, nextEvaluationAt: firstBoundary(now, rule.period), since: now,
       },
       chain: Promise.resolve(),
+      alertedAt: null,
     }));
     this.task = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.evaluate());
   }
@@ -130,6 +141,7 @@ export class AlarmEvaluator {
       if (reading.breaching) {
         s.status.breaches++;
         if (s.status.state === 'OK' && s.status.breaches >= s.rule.periods) this.transition(s, 'ALERT', reading.value, now);
+        else if (s.status.state === 'ALERT' && s.alertedAt !== null && now - s.alertedAt >= (this.opts.silenceMs ?? CMS_DEFAULT_SILENCE_MS)) this.notify(s, 'ALERT', reading.value, now);
       } else {
         s.status.breaches = 0;
         if (s.status.state === 'ALERT') this.transition(s, 'OK', reading.value, now);
@@ -165,6 +177,12 @@ export class AlarmEvaluator {
   private transition(s: RuleState, state: 'ALERT' | 'OK', value: number, now: number): void {
     s.status.state = state;
     s.status.since = now;
+    this.notify(s, state, value, now);
+  }
+
+  /** Send the rule's notification (a transition's, or an ALERT repeated after its mute period). */
+  private notify(s: RuleState, state: 'ALERT' | 'OK', value: number, now: number): void {
+    if (state === 'ALERT') s.alertedAt = now;
     const send = this.notification(s, state, value, now);
     if (!send) return;
     // Chained per rule: an OK must never overtake the ALERT it clears.

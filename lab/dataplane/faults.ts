@@ -10,10 +10,16 @@ import type { DeploymentSpec, Topology } from '../topology/schema';
  * control plane so the product sees real readiness change — so the book only tells its listeners
  * when a fault starts and ends, and the lab host scales the deployments `deploymentsForFault`
  * names to 0 and back to their topology replicas.
+ *
+ * `control-plane-down` is not a data-plane fault either: regionshift's control plane (the FC host
+ * serving its functions, with the state they keep, and the ASM control plane's API) becomes
+ * unreachable, connections reset as in an outage, while the data plane keeps serving the last
+ * configuration it was pushed. Its `region` is where that control plane runs (any region name:
+ * it need not be one the topology steers). The lab host's listener acts on it.
  */
 
 export const faultSpecSchema = z.object({
-  kind: z.enum(['region-down', 'error-rate', 'latency', 'scale-to-zero']),
+  kind: z.enum(['region-down', 'error-rate', 'latency', 'scale-to-zero', 'control-plane-down']),
   region: z.string().min(1),
   /**
    * Every service of the region when omitted; a region-down without a service takes the gateway
@@ -37,6 +43,11 @@ export const faultSpecSchema = z.object({
   if (f.kind === 'latency' && f.latencyMs === undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: 'required for a latency fault' });
   if (f.kind !== 'latency' && f.latencyMs !== undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: `only applies to latency faults, not ${f.kind}` });
   if (f.kind === 'scale-to-zero' && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'required for a scale-to-zero fault' });
+  if (f.kind === 'control-plane-down') {
+    for (const field of ['service', 'version', 'cluster', 'workload'] as const) {
+      if (f[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'a control-plane-down fault takes the whole control plane: it names no ' + field });
+    }
+  }
   if (f.version !== undefined && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'needs a service' });
   if (f.duration !== undefined) {
     const ms = parseDuration(f.duration);
@@ -91,6 +102,8 @@ export type FaultListener = (event: FaultEvent) => void;
 /** Problems with a fault's targets against the topology, each naming its field. */
 export function faultTargetProblems(topology: Topology, spec: FaultSpec): string[] {
   const problems: string[] = [];
+  // Where the control plane runs: placed outside the steered regions, so not one of the topology's.
+  if (spec.kind === 'control-plane-down') return problems;
   if (!topology.regions.some((r) => r.name === spec.region)) problems.push(`region: unknown region ${spec.region}`);
   if (spec.service !== undefined) {
     const svc = topology.services.find((s) => s.name === spec.service);
@@ -232,6 +245,7 @@ export class FaultBook implements FaultEffects {
       else if (f.kind === 'error-rate') ok *= 1 - (f.rate ?? 0);
       else if (f.kind === 'latency') addedLatencyMs += f.latencyMs ?? 0;
       // scale-to-zero: the control plane takes the pods away; the ones still routed to answer normally.
+      // control-plane-down: nothing on the data plane's hops (it keeps its last configuration).
     }
     return { down, errorRate: 1 - ok, addedLatencyMs };
   }

@@ -11,6 +11,7 @@ import { matchesEventPattern, parseEventPattern, type EventPattern } from './eve
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
 import { compileHttpRules, publishOnBus, type HttpTargetRule } from './event-buses';
 import { holdIdleConnections } from '../keep-alive';
+import { outageFor, type Outage } from '../outage';
 
 /**
  * A local Function Compute 3.0 host: serves the functions of an `s.yaml` with FC's event shapes,
@@ -91,6 +92,11 @@ export interface FcHost {
   setCredentials(credentials: Acs3Credential): void;
   /** Replace the HTTP-target rules of the regions' buses (the cross-region ACK rules). */
   setHttpEventRules(rules: HttpTargetRule[]): void;
+  /**
+   * The host as an outage takes it (the lab's control-plane-down fault): while down, connections
+   * are reset and the timers fire nothing; invocations already running go on.
+   */
+  outage: Outage;
   stop(): Promise<void>;
 }
 
@@ -355,6 +361,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
   }
 
   const server = holdIdleConnections(createServer((req, res) => {
+    if (outage.refused(req)) return;
     route(req, res).catch((err: unknown) => {
       log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
       if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
@@ -362,7 +369,10 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     });
     }));
 
+  const outage = outageFor(server);
   const timers = startTimers(functions, opts.every ?? defaultEvery, (fn, event) => {
+    // FC's timers are FC: with it down, no tick fires (none is queued for later either).
+    if (outage.down) return;
     const requestId = randomUUID();
     invoke(fn, Buffer.from(JSON.stringify(event)), requestId).catch((err: unknown) => {
       log({ host: 'fc', function: fn.key, requestId, level: 'error', message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}` });
@@ -380,6 +390,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     port,
     functions,
     invokeAsync,
+    outage,
     async idle() {
       while (background.size) await Promise.allSettled([...background]);
     },

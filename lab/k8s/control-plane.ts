@@ -18,6 +18,7 @@ import { DEPLOYMENTS, DESTINATION_RULES, PODS, SERVICE_ENTRIES, VIRTUAL_SERVICES
 import { podView } from './pod-view';
 import { LabRoutingSource } from './routing-source';
 import { holdIdleConnections } from '../keep-alive';
+import { outageFor, type Outage } from '../outage';
 
 /**
  * The lab's control plane on one HTTP port:
@@ -64,6 +65,8 @@ export interface LabControlPlane {
   routing: RoutingConfigSource;
   /** The POP gateway's key store, shared by the ASM and ACK twins (add or retire keys). */
   authenticator: PopAuthenticator;
+  /** ASM's control plane (its OpenAPI and the mesh's Kubernetes API) as an outage takes it. */
+  asmOutage: Outage;
   stop(): Promise<void>;
 }
 
@@ -118,11 +121,19 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
   };
 
   const server = holdIdleConnections(createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (asmOutage.refused(req)) return;
     const url = new URL(req.url ?? '/', 'http://twin');
     readBody(req)
       .then((body) => sendReply(res, route(req, url, body)))
       .catch((e: unknown) => sendReply(res, { status: e instanceof BodyTooLargeError ? 413 : 500, body: (e as Error).message }));
     }));
+  // ASM's control plane as an outage takes it: its OpenAPI and the mesh's Kubernetes API (the
+  // Istio resources) reset; the clusters' own API servers and CS, in their regions, still answer.
+  const meshPath = `/k8s/${encodeURIComponent(MESH_SCOPE)}`;
+  const asmOutage = outageFor(server, (req) => {
+    const p = new URL(req.url ?? '/', 'http://twin').pathname;
+    return p === '/asm' || p === '/asm/' || p === meshPath || p.startsWith(`${meshPath}/`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -145,6 +156,7 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     cms,
     routing,
     authenticator,
+    asmOutage,
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -39,6 +39,13 @@ const envSchema = z.object({
    * the lab set it short, so a wait ends soon after the twin is done.
    */
   REGIONSHIFT_POLL_MS: z.coerce.number().int().min(10, 'must be at least 10 (ms)').max(60_000, 'must be at most 60000 (ms)').optional(),
+  /**
+   * When an alarm is answered. `first` (default): its plan's steps run for at most
+   * ALARM_ANSWER_MS, the rest goes to the executor, then the answer (CMS waits 5 s). `after-steps`:
+   * the steps run in the request to the end of the budget before the answer, the behaviour before
+   * answer-first; kept as the alarm-latency benchmark's baseline, not for deployments.
+   */
+  REGIONSHIFT_ALARM_ANSWER: z.enum(['first', 'after-steps'], 'must be first or after-steps').optional(),
   TABLESTORE_ENDPOINT: z.string().optional(),
   TABLESTORE_INSTANCE: z.string().optional(),
 });

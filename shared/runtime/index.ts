@@ -190,7 +190,8 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
     // Closed while this cold start was under way: its store is closed (or about to be).
     if (closing) throw new RuntimeClosedError();
     c.onInvocation();
-    const deadline = invocationDeadline(start, context, c.env.REGIONSHIFT_BUDGET_MS);
+    const e = c.env;
+    const deadline = invocationDeadline(start, context, e.REGIONSHIFT_BUDGET_MS);
     const engine = new Engine({
       policy: c.policy,
       store: c.store,
@@ -202,11 +203,10 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       budgetMs: Math.max(0, deadline - start),
       deadline,
       ...(c.handoff ? { handoff: c.handoff } : {}),
-      ...(overrides.answerFirst !== undefined ? { answerFirst: overrides.answerFirst } : {}),
+      ...(overrides.answerFirst !== undefined ? { answerFirst: overrides.answerFirst } : e.REGIONSHIFT_ALARM_ANSWER ? { answerFirst: e.REGIONSHIFT_ALARM_ANSWER === 'first' } : {}),
       ...(c.entryRoutes ? { entryRoutes: c.entryRoutes } : {}),
       log: c.log,
     });
-    const e = c.env;
     return {
       engine,
       policy: c.policy,

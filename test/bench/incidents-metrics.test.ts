@@ -1,7 +1,7 @@
 import { VirtualClock } from '../../bench/incidents/virtual-clock';
 import { summarize, type SecondSample } from '../../bench/incidents/run';
 import { ratio, mitigateTable, againstStaticTuned, staticTunedSection } from '../../bench/incidents/report';
-import { incidents, rampRates, BOTH_DEGRADED, bothDegradedId, FULL_TIMING, QUICK_TIMING, RAMP_STEP_MS, type Incident } from '../../bench/incidents/incidents';
+import { incidents, rampRates, controlPlaneDownPhases, BOTH_DEGRADED, bothDegradedId, CONTROL_PLANE_DOWN_MS, CONTROL_PLANE_DOWN_REGION_MS, FAULT_AT_MS, FULL_TIMING, QUICK_TIMING, RAMP_STEP_MS, TEMPLATE_SILENCE_MS, type Incident } from '../../bench/incidents/incidents';
 
 describe('VirtualClock', () => {
   test('a sleep resolves only when time is advanced past it, sleepers in wake order', async () => {
@@ -119,5 +119,31 @@ describe('the incidents issue #17 adds', () => {
     const text = staticTunedSection(results);
     expect(text).toMatch(/\| c \| 4819 \| 3513 \| \*\*loses\*\* \|/);
     expect(text).toMatch(/Wins 1, ties 1 \(b\), loses 1 \(c\)/);
+  });
+});
+
+describe('control-plane-down incident', () => {
+  test('the control plane goes a minute before the region and returns 9 min into the fault; the run outlasts the SilenceTime repeat', () => {
+    const i = incidents(QUICK_TIMING).find((x) => x.id === 'control-plane-down') as Incident;
+    expect(i.labOptions).toEqual({ cmsSilenceMs: TEMPLATE_SILENCE_MS });
+    expect(i.events.map((e) => e.at - i.faultStart)).toEqual([-60_000, 0, CONTROL_PLANE_DOWN_MS - 60_000, CONTROL_PLANE_DOWN_REGION_MS]);
+    expect(i.faultEnd).toBe(FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS);
+    // The first ALERT is lost about 35 s into the fault: its repeat falls inside the fault.
+    expect(i.faultStart + 35_000 + TEMPLATE_SILENCE_MS).toBeLessThan(i.faultEnd as number);
+  });
+
+  test('phases split the per-second samples at the control plane\'s return, the detection and the fault\'s end', () => {
+    const samples = Array.from({ length: (FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS) / 1000 + 60 }, (_, k) => ({ t: k * 1000, requests: 10, failed: k * 1000 >= FAULT_AT_MS && k * 1000 < FAULT_AT_MS + 600_000 ? 1 : 0 }));
+    const phases = controlPlaneDownPhases(samples, 900);
+    expect(phases.map((p) => [p.fromS, p.toS, p.requests, p.failed])).toEqual([
+      [-FAULT_AT_MS / 1000, 0, FAULT_AT_MS / 100, 0],
+      [0, 540, 5400, 540],
+      [540, 900, 3600, 60],
+      [900, 4200, 33000, 0],
+      [4200, 4260, 600, 0],
+    ]);
+    expect(phases[1]?.failedPct).toBe(10);
+    // Nothing detected: the whole fault after the return is "before detection".
+    expect(controlPlaneDownPhases(samples, null)[2]?.toS).toBe(4200);
   });
 });

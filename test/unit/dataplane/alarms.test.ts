@@ -211,4 +211,42 @@ describe('alarm rules', () => {
     expect(alarms.statuses()[0]).toMatchObject({ state: 'ALERT', breaches: 1 });
     expect(receiver.forms().map((f) => f.alertState)).toEqual(['ALERT']);
   });
+
+  test('a rule still firing notifies again once per mute period (CMS SilenceTime), and not before', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, faults, dataPlane } = lab;
+    config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
+    const delivery = new AlarmDelivery({ clock, sleep: noWait });
+    const alarms = new AlarmEvaluator({
+      topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery, silenceMs: 60_000,
+      targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null },
+    });
+    dataPlane.start();
+    alarms.start();
+    faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 0.6 });
+    await advanceAndDeliver(clock, alarms, 30_000); // three breaching periods: the ALERT
+    expect(receiver.forms().map((f) => f.alertState)).toEqual(['ALERT']);
+    const first = Number(receiver.forms()[0]?.timestamp);
+    await advanceAndDeliver(clock, alarms, 50_000); // 50 s into the 60-s mute period: nothing more
+    expect(receiver.forms()).toHaveLength(1);
+    await advanceAndDeliver(clock, alarms, 10_000);
+    expect(receiver.forms().map((f) => [f.alertState, Number(f.timestamp) - first])).toEqual([['ALERT', 0], ['ALERT', 60_000]]);
+    // The repeat is the same alarm, stamped when it was sent; the rule's state has not changed.
+    expect(receiver.forms()[1]?.ruleId).toBe('rs-reviews-5xx-hangzhou');
+    expect(alarms.statuses()[0]?.since).toBe(first);
+  });
+
+  test('by default a rule still firing is not repeated within a day (CMS\'s default SilenceTime, 86,400 s)', async () => {
+    const lab = labFixture();
+    const { topology, config, clock, faults, dataPlane } = lab;
+    config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
+    const delivery = new AlarmDelivery({ clock, sleep: noWait });
+    const alarms = new AlarmEvaluator({ topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null } });
+    dataPlane.start();
+    alarms.start();
+    faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 0.6 });
+    await advanceAndDeliver(clock, alarms, 30_000);
+    await advanceAndDeliver(clock, alarms, 3_600_000);
+    expect(receiver.forms().map((f) => f.alertState)).toEqual(['ALERT']);
+  });
 });

@@ -69,6 +69,30 @@ describe('FaultBook', () => {
   });
 });
 
+describe('control-plane-down faults', () => {
+  const specProblems = (input: unknown) => {
+    const r = faultSpecSchema.safeParse(input);
+    return r.success ? [] : issuePaths(r.error);
+  };
+
+  test('the whole control plane of a region that need not be steered; no service, version, cluster or workload', () => {
+    const topology = loadDefaultTopology();
+    expect(specProblems({ kind: 'control-plane-down', region: 'cn-beijing', duration: '5m' })).toEqual([]);
+    expect(faultTargetProblems(topology, { kind: 'control-plane-down', region: 'cn-beijing' })).toEqual([]);
+    expect(specProblems({ kind: 'control-plane-down', region: 'cn-beijing', service: 'reviews', cluster: 'c-hangzhou' })).toEqual([
+      'service: a control-plane-down fault takes the whole control plane: it names no service',
+      'cluster: a control-plane-down fault takes the whole control plane: it names no cluster',
+    ]);
+  });
+
+  test('the data plane keeps serving: no hop or gateway is touched, even in a steered region', () => {
+    const book = new FaultBook(new ManualClock(0));
+    book.inject({ kind: 'control-plane-down', region: 'cn-hangzhou' });
+    expect(book.effectOn('cn-hangzhou', 'reviews', 'v1')).toEqual(NO_FAULT);
+    expect(book.gatewayDown('cn-hangzhou')).toBe(false);
+  });
+});
+
 describe('scale-to-zero faults', () => {
   const specProblems = (input: unknown) => {
     const r = faultSpecSchema.safeParse(input);

@@ -381,3 +381,30 @@ test('an ${env(...)} nobody set leaves the variable unset rather than empty', as
     await host.stop();
   }
 });
+
+describe('local FC host outage (the lab\'s control-plane-down)', () => {
+  test('while down, connections are reset (no HTTP answer, kept-alive ones too) and timers fire nothing; back up, both work again', async () => {
+    const invocations: Invocation[] = [];
+    const scheduled: Array<() => void> = [];
+    const host = await startFcHost({
+      sYamlPath: FIXTURE, loadHandler: fixtureLoader(invocations, {}), env: {}, log: () => undefined,
+      every: (_ms, fire) => { scheduled.push(fire); return () => undefined; },
+    });
+    try {
+      expect((await fetch(`${host.url}/healthz`)).status).toBe(200); // leaves a kept-alive connection
+      host.outage.setDown(true);
+      const err = await fetch(`${host.url}/healthz`).then(() => null, (e: Error & { cause?: { code?: string } }) => e);
+      expect(err?.message).toBe('fetch failed');
+      expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(err?.cause?.code);
+      scheduled[0]?.();
+      await wait(50);
+      expect(invocations.filter((i) => i.key === 'ticker')).toEqual([]);
+      host.outage.setDown(false);
+      expect((await fetch(`${host.url}/healthz`)).status).toBe(200);
+      scheduled[0]?.();
+      await waitUntil('the timer invocation', () => invocations.some((i) => i.key === 'ticker'));
+    } finally {
+      await host.stop();
+    }
+  });
+});
