@@ -133,7 +133,7 @@ describe('assessHealth', () => {
     const draft = begin(p, stateAfter()).draft;
     (draft.health[HZ] as MeshState['health'][string]).status = 'DEGRADED';
     (draft.health[SH] as MeshState['health'][string]).measured = 0.4;
-    const m = (key: string, value: number): Signal => ({ ...signal(key, HZ, 'degraded', 'firing', { at: T0 }), measure: { kind: 'errorShare', value } });
+    const m = (key: string, value: number): Signal => ({ ...signal(key, HZ, 'degraded', 'firing', { at: T0 }), measure: { kind: 'errorShare', value, metric: 'cms-5xx' } });
     rememberMeasured(p, draft, [m('a', 0.2), m('b', 0.35)]);
     expect(draft.health[HZ]?.measured).toBe(0.35);
     expect(draft.health[SH]?.measured).toBeUndefined();
@@ -218,7 +218,7 @@ describe('limitMove', () => {
 
   test('paused: nothing applied unless the operator asks; an urgent drain waits too', () => {
     const state = stateAfter();
-    state.paused = { actor: 'ops', at: T0 };
+    state.paused = { actor: 'ops', at: T0, reason: 'maintenance' };
     const m = limitMove(p, state, T0 + H, ask({ drainBase: hzDrained2 }));
     expect([m.applied, m.refused.map((r) => r.rule)]).toEqual([null, ['paused']]);
     expect(limitMove(p, state, T0 + H, ask({ manual: true })).applied).toEqual(hzDrained2);
