@@ -4,7 +4,8 @@ import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render
 import type { MeshConfig, MeshState, TrafficMatrix } from '../core/types';
 import type { DecisionOutcome } from './api';
 import { appendAudit, type AuditDeps } from './audit';
-import { alert, recordMeshConfirmed, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
+import { alert, recordMeshConfirmed, scopeConfigs, supersededCheck } from './confirm';
+import type { ExecutorDeps } from './executor';
 import { isRetryable, unlessSuperseded, withRetry } from './retry';
 
 /**
