@@ -3,7 +3,7 @@ import type { MeshConfig, MeshState, TrafficMatrix } from '../../../shared/core/
 import type { DecisionOutcome } from '../../../shared/engine/api';
 import { checkDrift, driftRepairSupersededBy, scopesDifference, type DriftDeps } from '../../../shared/engine/drift';
 import type { ExecutorDeps } from '../../../shared/engine/executor';
-import { bookinfoPolicy, World } from './harness';
+import { bookinfoPolicy, downSignal, World } from './harness';
 
 /**
  * The drift module on its own: detect, then reapply / adopt / alert, with the engine left out
@@ -50,6 +50,18 @@ describe('checkDrift', () => {
     expect(await checkDrift(deps(), deadline())).toBeNull();
     expect(w.mesh.applied).toHaveLength(1);
     expect(w.notifier.sent).toEqual([]);
+  });
+
+  it('a plan whose mesh step is still open is not drift: the mesh is not even read', async () => {
+    await world('reapply');
+    w.mesh.failNext(1000, 'throttle');
+    const outcome = await w.engine({ budgetMs: 2_000, random: () => 0.5 }).ingest([downSignal(w.clock)], 'cms');
+    expect(outcome[0]?.committed).toBe(true);
+    expect((await w.store.listOpenPlans('bookinfo')).length).toBe(1);
+    w.mesh.changeByHand(byHand);
+    const reads = w.mesh.attempts.read;
+    expect(await checkDrift(deps(), deadline())).toBeNull();
+    expect(w.mesh.attempts.read).toBe(reads);
   });
 
   it('a mesh that cannot be read: no verdict, logged, the next tick tries again', async () => {
