@@ -3,21 +3,19 @@
 type Out = { log(s: string): void; error(s: string): void };
 type Command = (args: string[], out: Out, env: Record<string, string | undefined>) => Promise<number>;
 
-const control = () => import('./control-commands');
-
 const commands: Record<string, () => Promise<Command>> = {
   validate: async () => (await import('./validate')).runValidate,
   simulate: async () => (await import('./simulate')).runSimulate,
   doctor: async () => (await import('./doctor')).runDoctor,
   alarms: async () => (await import('./alarms')).runAlarms,
-  status: async () => (await control()).runStatus,
-  history: async () => (await control()).runHistory,
-  plan: async () => (await control()).runPlan,
-  override: async () => (await control()).runOverride,
-  drill: async () => (await control()).runDrill,
-  pause: async () => (await control()).runPause,
-  resume: async () => (await control()).runResume,
-  report: async () => (await control()).runReport,
+  status: async () => (await import('./control/status')).runStatus,
+  history: async () => (await import('./control/history')).runHistory,
+  plan: async () => (await import('./control/plan')).runPlan,
+  override: async () => (await import('./control/override')).runOverride,
+  drill: async () => (await import('./control/drill')).runDrill,
+  pause: async () => (await import('./control/pause')).runPause,
+  resume: async () => (await import('./control/pause')).runResume,
+  report: async () => (await import('./control/report')).runReport,
 };
 
 const USAGE = `usage: regionshift <command> [options]

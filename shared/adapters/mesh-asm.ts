@@ -1,7 +1,6 @@
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { MeshRejectedError, RegionshiftError, SupersededError, UpstreamError } from '../core/errors';
-import type { LocalityLbSettingInput } from '../core/mesh-validation';
-import { configEquals, toAsmLocalityLbConf } from '../core/render';
+import { MeshRejectedError, RegionshiftError, SupersededError, UpstreamError, ValidationError } from '../core/errors';
+import { configEquals, parseLiveLocalityLb, toAsmLocalityLbConf } from '../core/render';
 import type { MeshConfig } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
 import type { LiveMeshConfig, MeshApplyOptions, MeshControl } from '../ports/mesh-control';
@@ -67,48 +66,6 @@ interface MeshDetail {
     // The switch is LocalityLB.Enabled; MeshConfig has no LocalityLoadBalancing field (that name is UpdateMeshFeature's request parameter).
     Spec?: { MeshConfig?: { LocalityLB?: unknown } };
   };
-}
-
-function field(obj: Record<string, unknown>, name: string): unknown {
-  const lower = name.charAt(0).toLowerCase() + name.slice(1);
-  return obj[name] ?? obj[lower];
-}
-
-function jsonIfString(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A list under `key`, whether the value is the list itself, a `{key: [...]}` wrapper, or either as a JSON string. */
-function entries(value: unknown, key: 'failover' | 'distribute'): Array<Record<string, unknown>> {
-  const v = jsonIfString(value);
-  if (Array.isArray(v)) return v as Array<Record<string, unknown>>;
-  if (v && typeof v === 'object') {
-    const inner = field(v as Record<string, unknown>, key.charAt(0).toUpperCase() + key.slice(1));
-    return Array.isArray(inner) ? (inner as Array<Record<string, unknown>>) : [];
-  }
-  return [];
-}
-
-/**
- * ASM's `LocalityLB {Enabled, Failover, Distribute}` as Istio's localityLbSetting. The SDK types
- * and the doc examples disagree (capitalised arrays, `{failover: [...]}` wrappers, JSON strings);
- * all are read. `Enabled` is the switch; only when a reply leaves it out is it taken from
- * whether any rule is set.
- */
-export function asmLocalityLbSetting(localityLb: unknown): LocalityLbSettingInput | null {
-  const raw = jsonIfString(localityLb);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return null;
-  const lb = raw as Record<string, unknown>;
-  const failover = entries(field(lb, 'Failover'), 'failover').map((f) => ({ from: field(f, 'From'), to: field(f, 'To') }));
-  const distribute = entries(field(lb, 'Distribute'), 'distribute').map((d) => ({ from: field(d, 'From'), to: jsonIfString(field(d, 'To')) }));
-  const enabledRaw = field(lb, 'Enabled');
-  const enabled = enabledRaw === undefined || enabledRaw === null ? failover.length + distribute.length > 0 : enabledRaw === true || enabledRaw === 'true';
-  return { enabled, ...(failover.length ? { failover } : {}), ...(distribute.length ? { distribute } : {}) };
 }
 
 /** The same routing: both on or both off, and the same rules whatever their order or locality spelling. */
@@ -242,7 +199,13 @@ export class AsmMeshControl implements MeshControl {
     const mesh = reply.ServiceMesh;
     const state = mesh?.ServiceMeshInfo?.State;
     if (typeof state !== 'string') throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned no ServiceMesh.ServiceMeshInfo.State`, { retryable: true });
-    const meshConfig = mesh?.Spec?.MeshConfig;
-    return { state, live: liveMeshConfigOf(asmLocalityLbSetting(meshConfig?.LocalityLB)) };
+    // LocalityLB read by the core's one parser (render.ts), the one its property test proves
+    // against what toAsmLocalityLbConf sends. A reply it cannot read is a bad reply, retried.
+    try {
+      return { state, live: parseLiveLocalityLb(mesh?.Spec?.MeshConfig?.LocalityLB) };
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned a LocalityLB this product cannot read: ${e.message}`, { retryable: true });
+    }
   }
 }

@@ -135,29 +135,47 @@ function parseDistribute(path: string, entries: unknown[]): DistributeEntry[] {
   });
 }
 
-function isDisabled(enabled: unknown): boolean {
-  return enabled === false || (typeof enabled === 'string' && enabled.toLowerCase() === 'false');
+/** `Enabled` as a boolean or its string; left out (or null), whether any rule is set. */
+function switchOf(enabled: unknown, hasRules: boolean): boolean {
+  if (enabled === undefined || enabled === null) return hasRules;
+  if (enabled === true || enabled === false) return enabled;
+  if (typeof enabled === 'string' && /^(true|false)$/i.test(enabled)) return enabled.toLowerCase() === 'true';
+  throw new ValidationError([`LocalityLB.Enabled: must be true or false (got ${JSON.stringify(enabled)})`]);
+}
+
+/** What the mesh reports: whether locality LB is on, and the rules it holds as a MeshConfig. */
+export interface LiveLocalityLb {
+  enabled: boolean;
+  /** Null when it is off or sets neither failover nor distribute. */
+  config: MeshConfig | null;
 }
 
 /**
- * What the mesh reports, as a MeshConfig: an Istio `localityLbSetting`, ASM's
+ * The one reader of a live locality LB setting: an Istio `localityLbSetting`, ASM's
  * `ServiceMesh.Spec.MeshConfig.LocalityLB {Enabled, Failover, Distribute}`, or a JSON string of
- * either. Null when locality LB is disabled or sets neither failover nor distribute (a
- * `failoverPriority`-only setting is not something this product drives, so it reads as unset).
+ * either; field names in any capitalisation, entries as a list, a `{failover: […]}` wrapper or a
+ * JSON string of either (the SDK types and the doc examples disagree). `Enabled` is the switch;
+ * only when it is left out is it taken from whether any rule is set. A `failoverPriority`-only
+ * setting is not something this product drives, so its config reads as unset. A shape it cannot
+ * read is a ValidationError naming the field, never a guess.
  */
-export function parseLiveLocalityLb(raw: unknown): MeshConfig | null {
+export function parseLiveLocalityLb(raw: unknown): LiveLocalityLb {
   const value = typeof raw === 'string' ? parseJsonText('LocalityLB', raw) : raw;
-  if (value === undefined || value === null) return null;
+  if (value === undefined || value === null) return { enabled: false, config: null };
   if (!isRecord(value)) throw new ValidationError([`LocalityLB: must be an object (got ${JSON.stringify(value)})`]);
-  if (isDisabled(field(value, 'enabled'))) return null;
+  // Switched off: whatever rules it keeps are not read (they do not route).
+  const switched = field(value, 'enabled');
+  if (switched !== undefined && switched !== null && !switchOf(switched, false)) return { enabled: false, config: null };
   const failover = parseFailover('LocalityLB.Failover', entriesOf('LocalityLB.Failover', field(value, 'failover'), 'failover'));
   const distribute = parseDistribute('LocalityLB.Distribute', entriesOf('LocalityLB.Distribute', field(value, 'distribute'), 'distribute'));
   if (failover.length > 0 && distribute.length > 0) {
     throw new ValidationError(['LocalityLB: sets both Failover and Distribute, which Istio does not accept']);
   }
-  if (failover.length > 0) return { mode: 'failover', localityLbSetting: { failover } };
-  if (distribute.length > 0) return { mode: 'distribute', localityLbSetting: { distribute } };
-  return null;
+  const enabled = switchOf(switched, failover.length + distribute.length > 0);
+  if (!enabled) return { enabled, config: null };
+  if (failover.length > 0) return { enabled, config: { mode: 'failover', localityLbSetting: { failover } } };
+  if (distribute.length > 0) return { enabled, config: { mode: 'distribute', localityLbSetting: { distribute } } };
+  return { enabled, config: null };
 }
 
 function regionLocality(path: string, locality: string, known: ReadonlySet<string>, regionIds: readonly string[]): string {

@@ -28,7 +28,6 @@ export interface SignalEffect {
   /** Lines about individual signals so far; past SIGNAL_NOTES_MAX they are only counted. */
   signalNotes: number;
   ignored: IgnoredSignal[];
-  lapsed: LapsedSignal[];
 }
 
 const iso = (t: number) => new Date(t).toISOString();
@@ -131,8 +130,9 @@ const RANK: Record<Signal['severity'], number> = { degraded: 0, down: 1 };
  * region holds more `down` signals than the cap do the oldest of them lapse (the region stays
  * DOWN: the cap's worth of them remain).
  */
-export function capSignals(policy: Policy, state: MeshState, out: SignalEffect): void {
+export function capSignals(policy: Policy, state: MeshState): { lapsed: LapsedSignal[]; notes: string[] } {
   const max = policy.detection.maxSignalsPerRegion;
+  const out: { lapsed: LapsedSignal[]; notes: string[] } = { lapsed: [], notes: [] };
   for (const [region, list] of byRegion(Object.values(state.signals))) {
     if (list.length <= max) continue;
     list.sort((a, b) => RANK[a.severity] - RANK[b.severity] || (a.seenAt ?? a.at) - (b.seenAt ?? b.at) || a.at - b.at || a.key.localeCompare(b.key));
@@ -143,6 +143,7 @@ export function capSignals(policy: Policy, state: MeshState, out: SignalEffect):
     }
     out.notes.push(`${drop.length} least severe, oldest signals of ${region} lapsed: more than detection.maxSignalsPerRegion (${max}) active (first: ${drop.slice(0, 3).map((s) => s.key).join(', ')})`);
   }
+  return out;
 }
 
 /**

@@ -1,22 +1,21 @@
 import { decide } from '../core/decide';
 import { boundedDetail, boundedText } from '../core/limits';
-import { RegionshiftError, StateConflictError, SupersededError } from '../core/errors';
+import { RegionshiftError, StateConflictError } from '../core/errors';
 import type { Policy } from '../core/policy';
-import { configEquals, matrixFromConfig, renderMeshConfig } from '../core/render';
-import { matrixEquals } from '../core/matrix';
-import type { ControlCommand, Decision, EntryRead, EntryRoute, HealthStatus, Input, MeshConfig, MeshState, Signal, TrafficMatrix } from '../core/types';
+import type { ControlCommand, Decision, EntryRead, EntryRoute, HealthStatus, Input, MeshState, Signal, TrafficMatrix } from '../core/types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { Notifier } from '../ports/notifier';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent } from '../ports/state-store';
 import type { DecisionOutcome, EngineApi, StatusView } from './api';
-import { alert, recordMeshConfirmed, runPlan, scopeConfigs, supersededCheck, type ExecutorDeps } from './executor';
-import { isRetryable, unlessSuperseded, withRetry } from './retry';
+import { alert } from './confirm';
+import { runPlan, type ExecutorDeps } from './executor';
 import { appendAudit, auditBacklog, flushAudit, type AuditDeps } from './audit';
 import { statusView } from './status';
 import { readReadiness, regionsGaining } from './observe';
-import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../signals/deployment-availability';
+import { availabilitySignals, availabilityTargets, type AvailabilityReading } from '../core/availability';
+import { checkDrift, type DriftOutcome } from './drift';
 
 /**
  * The imperative shell: load → decide → compare-and-set commit (state and plan together) →
@@ -42,7 +41,8 @@ const UNMATCHED_DETAIL_MAX = 4 * 1024;
 export interface EngineDeps {
   policy: Policy;
   store: StateStore;
-  mesh: MeshControl;
+  /** The mesh's control plane (ASM or Istio), through its port. */
+  meshControl: MeshControl;
   scaler: ClusterScaler;
   notifier: Notifier;
   clock: Clock;
@@ -74,17 +74,26 @@ export interface EngineDeps {
   random?: () => number;
 }
 
+/**
+ * The runtime's wiring (shared/runtime/index.ts) still names the mesh control port `mesh`, the
+ * name that also meant the mesh's name here. Accepted under that name until the wiring says
+ * `meshControl`; then this alias goes.
+ */
+export type EngineWiring = EngineDeps | (Omit<EngineDeps, 'meshControl'> & { mesh: MeshControl });
+
 export class Engine implements EngineApi {
   private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
-  constructor(deps: EngineDeps) {
+  constructor(wiring: EngineWiring) {
+    const deps: EngineDeps = 'meshControl' in wiring ? wiring : (({ mesh, ...rest }) => ({ ...rest, meshControl: mesh }))(wiring);
     this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
-    this.exec = { mesh: d.policy.name, policy: d.policy, store: d.store, meshControl: d.mesh, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };
+    this.exec = { meshName: d.policy.name, policy: d.policy, store: d.store, meshControl: d.meshControl, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };
   }
 
-  get mesh(): string {
+  /** The mesh's name: the policy's `name`, the key of its state row, plans and audit lines. */
+  get meshName(): string {
     return this.deps.policy.name;
   }
 
@@ -92,7 +101,7 @@ export class Engine implements EngineApi {
   async decideAndCommit(input: Input, actor: string, opts: { dryRun?: boolean } = {}): Promise<{ decision: Decision; committed: boolean }> {
     const { store, clock } = this.deps;
     for (let attempt = 1; attempt <= this.deps.maxCommitAttempts; attempt++) {
-      const { state, version } = await store.load(this.mesh);
+      const { state, version } = await store.load(this.meshName);
       const now = clock.now();
       const decision = await this.decideObserved(state, input, now);
       if (opts.dryRun) return { decision, committed: false };
@@ -103,7 +112,7 @@ export class Engine implements EngineApi {
         return { decision, committed: false };
       }
       try {
-        await store.commit(this.mesh, version, decision.state, decision.plan.steps.length ? decision.plan : null, this.auditEvents(input, actor, decision, now));
+        await store.commit(this.meshName, version, decision.state, decision.plan.steps.length ? decision.plan : null, this.auditEvents(input, actor, decision, now));
         this.deps.log({ msg: 'committed', plan: decision.plan.id, trigger: decision.plan.trigger, steps: decision.plan.steps.length, refused: decision.plan.refused.map((r) => r.rule), version: version + 1 });
         return { decision, committed: true };
       } catch (err) {
@@ -129,7 +138,7 @@ export class Engine implements EngineApi {
 
   /** Audit lines for signals ignored for their time and signals lapsed by the per-region cap, bounded per decision. */
   private timeEvents(d: Decision, actor: string, now: number): AuditEvent[] {
-    const base = { mesh: this.mesh, at: now, actor, kind: 'signal' as const };
+    const base = { mesh: this.meshName, at: now, actor, kind: 'signal' as const };
     const ignored = d.ignored ?? [];
     const events: AuditEvent[] = ignored.slice(0, AUDIT_SIGNALS_MAX).map((i) => ({ ...base, summary: `${i.reason}: ${i.message}`, detail: i }));
     if (ignored.length > AUDIT_SIGNALS_MAX) {
@@ -142,7 +151,7 @@ export class Engine implements EngineApi {
   }
 
   private auditEvents(input: Input, actor: string, d: Decision, now: number): AuditEvent[] {
-    const base = { mesh: this.mesh, at: now, actor };
+    const base = { mesh: this.meshName, at: now, actor };
     const events: AuditEvent[] = [];
     const signalEvent = (s: Signal): AuditEvent => ({ ...base, kind: 'signal', summary: `${s.key} ${s.status} (${s.region} ${s.severity})`, detail: boundedDetail(s) });
     if (input.kind === 'signal') events.push(signalEvent(input.signal));
@@ -234,7 +243,7 @@ export class Engine implements EngineApi {
    * check, so a slow mesh cannot push the invocation past the function's timeout; whatever is
    * left over waits for the next tick.
    */
-  async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; availability: DecisionOutcome[] }> {
+  async tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: DriftOutcome | null; availability: DecisionOutcome[] }> {
     const deadline = Math.min(this.deps.clock.now() + this.deps.budgetMs, this.deps.deadline ?? Infinity);
     // Audit lines an earlier invocation of this process could not write go first.
     await flushAudit(this.audit(deadline));
@@ -242,7 +251,7 @@ export class Engine implements EngineApi {
     const entry = await this.readEntry();
     const decision = await this.act({ kind: 'tick', ...(entry ? { entry } : {}) }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
-    const drift = this.deps.clock.now() < deadline ? await this.checkDrift(deadline) : null;
+    const drift = this.deps.clock.now() < deadline ? await checkDrift({ exec: this.exec, audit: this.audit(deadline), adopt: (matrix) => this.act({ kind: 'adopt', matrix, actor: 'drift' }, 'drift') }, deadline) : null;
     return { decision, resumed, drift, availability };
   }
 
@@ -265,7 +274,7 @@ export class Engine implements EngineApi {
         }
       }),
     );
-    const { state } = await store.load(this.mesh);
+    const { state } = await store.load(this.meshName);
     const { signals, skipped } = availabilitySignals(policy, state, readings, clock.now());
     if (skipped.length) this.deps.log({ msg: 'deployment availability: not graded', skipped });
     return signals.length ? this.ingest(signals, 'scheduler') : [];
@@ -291,7 +300,7 @@ export class Engine implements EngineApi {
   private async resumeDue(deadline: number): Promise<string[]> {
     const now = this.deps.clock.now();
     const resumed: string[] = [];
-    for (const rec of await this.deps.store.listOpenPlans(this.mesh)) {
+    for (const rec of await this.deps.store.listOpenPlans(this.meshName)) {
       if (rec.dueAt > now || (rec.leaseOwner !== null && rec.leaseUntil > now)) continue;
       const left = deadline - this.deps.clock.now();
       if (left <= 0) break;
@@ -301,124 +310,24 @@ export class Engine implements EngineApi {
     return resumed;
   }
 
-  /** Compare the live mesh config with what was applied; act per policy.drift. */
-  private async checkDrift(deadline: number): Promise<string | null> {
-    const { store, policy, mesh: meshControl } = this.deps;
-    const { state } = await store.load(this.mesh);
-    if (!state?.applied) return null;
-    const open = await store.listOpenPlans(this.mesh);
-    // A plan still applying its mesh step is not drift.
-    if (open.some((p) => p.plan.steps.some((s, i) => s.kind === 'mesh' && p.outcomes[i]?.status !== 'done' && p.outcomes[i]?.status !== 'skipped'))) return null;
-    const expected = renderMeshConfig(state.applied.matrix, policy);
-    let live;
-    try {
-      live = await meshControl.read();
-    } catch (err) {
-      this.deps.log({ msg: 'drift check could not read the mesh', error: (err as Error).message });
-      return null;
-    }
-    // Read back as decided: the mesh has it (also how a state row older than meshConfirmed, or a
-    // crash between the mesh step and its record, comes to show it confirmed).
-    const appliedScopes = state.applied.scopes;
-    const expectedScopes = policy.scopes ? scopeConfigs(appliedScopes) : undefined;
-    const confirm = () => recordMeshConfirmed(this.exec, { matrix: state.applied!.matrix, config: expected, ...(appliedScopes ? { scopes: appliedScopes } : {}), planId: null, decidedAt: state.applied!.at });
-    // Per-host rules are compared only when the policy scopes services and the adapter reports them.
-    const scopesDrift = expectedScopes && live.scopes ? scopesDifference(live.scopes, expectedScopes) : null;
-    const defaultLive = live.enabled && configEquals(live.config, expected);
-    if (defaultLive && !scopesDrift) {
-      if (!state.meshConfirmed || (policy.scopes && state.meshConfirmed.decidedAt !== state.applied.at) || !matrixEquals(state.meshConfirmed.matrix, state.applied.matrix)) await confirm();
-      return null;
-    }
-    const what = defaultLive
-      ? `live per-host rules differ from applied: ${scopesDrift}`
-      : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
-    await appendAudit(this.audit(deadline), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
-    if (policy.drift === 'reapply') {
-      // A newer decision committed while the repair waits on the mesh (or backs off) makes the
-      // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
-      // polling to updateTimeout, and nothing re-sends the older config over the newer one.
-      const repairing = state.applied;
-      const superseded = supersededCheck({ store, mesh: this.mesh, log: this.deps.log }, { drift: 'reapply' }, (latest) => Engine.driftRepairSupersededBy(repairing, latest));
-      const { attempt } = unlessSuperseded(() => meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), superseded);
-      // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
-      try {
-        await withRetry(attempt, { clock: this.deps.clock, deadline, random: this.deps.random });
-      } catch (err) {
-        if (err instanceof SupersededError) {
-          // Not a failure: the newer plan's own mesh step carries the mesh on (and confirms it).
-          this.deps.log({ msg: 'drift re-apply superseded', why: err.reason, repairing: repairing.at });
-          return 'reapply superseded';
-        }
-        await alert(this.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
-        return 'reapply failed';
-      }
-      await confirm();
-      await alert(this.exec, 'warning', `drift: ${what}; re-applied`);
-      return 'reapplied';
-    }
-    // Adopting takes the mesh-wide default as an override; per-host rules edited by hand are not
-    // adopted (there is no per-host override to hold them), only reported.
-    if (policy.drift === 'adopt' && !defaultLive && live.enabled && live.config) return this.adopt(live.config, what);
-    await alert(this.exec, 'warning', `drift: ${what}; left as is (drift: ${policy.drift})`);
-    return 'alerted';
-  }
-
-  /**
-   * Whether the applied config a drift repair re-sends is still the one wanted: null while it is,
-   * else why not. A decision committed since sets a newer `applied` (every mesh step's plan does,
-   * adopt too), and a newer confirmation means the mesh already carries a later decision. A state
-   * read that fails answers "still wanted": the repair carries on, bounded by its deadline.
-   */
-  /** A drift repair is moot once a newer decision is recorded or confirmed on the mesh. */
-  private static driftRepairSupersededBy(repairing: NonNullable<MeshState['applied']>, state: MeshState | null): string | null {
-    if (!state) return null;
-    if (!state.applied || state.applied.at !== repairing.at || !matrixEquals(state.applied.matrix, repairing.matrix)) return 'a newer plan was decided';
-    if (state.meshConfirmed && state.meshConfirmed.decidedAt > repairing.at) return 'a newer plan was confirmed on the mesh';
-    return null;
-  }
-
-  /**
-   * Take the live config as the applied matrix. The core still decides on top of it: when the
-   * layers or health want another matrix (a hand edit that routes to a DOWN region), the
-   * decision plans the way back, and that plan runs now rather than at the next tick.
-   */
-  private async adopt(config: MeshConfig, what: string): Promise<string> {
-    const { policy, store } = this.deps;
-    let matrix;
-    try {
-      matrix = matrixFromConfig(config, policy.regionIds);
-    } catch (err) {
-      await alert(this.exec, 'warning', `drift: ${what}; cannot adopt it: ${(err as Error).message}`);
-      return 'alerted';
-    }
-    const outcome = await this.act({ kind: 'adopt', matrix, actor: 'drift' }, 'drift');
-    const { state } = await store.load(this.mesh);
-    if (state?.applied && matrixEquals(state.applied.matrix, matrix)) {
-      await alert(this.exec, 'warning', `drift: ${what}; adopted`);
-      return 'adopted';
-    }
-    await alert(this.exec, 'warning', `drift: ${what}; adopted, but overruled by the decision (${outcome.explain.slice(1).join('; ')}): plan ${outcome.plan.id} moves it back`, outcome.plan.id);
-    return 'adopt overruled';
-  }
-
   async execute(planId: string): Promise<PlanRecord | null> {
     return (await runPlan(this.exec, planId, 'all')).record;
   }
 
   async status(): Promise<StatusView> {
-    const { state, version } = await this.deps.store.load(this.mesh);
-    const open = await this.deps.store.listOpenPlans(this.mesh);
-    const last = await this.deps.store.listEvents(this.mesh, { limit: 20 });
+    const { state, version } = await this.deps.store.load(this.meshName);
+    const open = await this.deps.store.listOpenPlans(this.meshName);
+    const last = await this.deps.store.listEvents(this.meshName, { limit: 20 });
     return statusView(this.deps.policy, state, version, open, last, this.deps.clock.now());
   }
 
   history(opts: { limit: number; before?: number }): Promise<StoredEvent[]> {
-    return this.deps.store.listEvents(this.mesh, opts);
+    return this.deps.store.listEvents(this.meshName, opts);
   }
 
   async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
     // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
-    await appendAudit(this.audit(), [{ mesh: this.mesh, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
+    await appendAudit(this.audit(), [{ mesh: this.meshName, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
   }
 }
 
@@ -432,12 +341,4 @@ function timelineDetail(d: Decision): { before: TrafficMatrix | null; after: Tra
     after: d.plan.after?.matrix ?? null,
     health: Object.fromEntries(Object.entries(d.state.health).map(([region, h]) => [region, h.status])),
   };
-}
-
-/** Which owned per-host rules differ between the mesh and what was applied, or null when none does. */
-export function scopesDifference(live: Record<string, MeshConfig>, expected: Record<string, MeshConfig>): string | null {
-  const hosts = [...new Set([...Object.keys(live), ...Object.keys(expected)])].sort();
-  const differ = hosts.filter((h) => !configEquals(live[h] ?? null, expected[h] ?? null));
-  if (differ.length === 0) return null;
-  return differ.map((h) => `${h} ${h in live ? (h in expected ? 'changed' : 'not applied by us') : 'missing'}`).join(', ');
 }

@@ -1,16 +1,15 @@
 import { RegionshiftError, StateConflictError, SupersededError } from '../core/errors';
 import { matrixEquals } from '../core/matrix';
 import type { Policy } from '../core/policy';
-import type { MeshConfig, MeshState, Plan, ScopedRouting, Step, TrafficMatrix } from '../core/types';
+import type { MeshState, Plan, Step } from '../core/types';
 import { deploymentKey } from '../core/capacity';
 import type { ClusterScaler } from '../ports/cluster-scaler';
-import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
-import type { Notifier } from '../ports/notifier';
-import type { PlanRecord, PlanStatus, StateStore, StepOutcome } from '../ports/state-store';
+import type { PlanRecord, PlanStatus, StepOutcome } from '../ports/state-store';
 import { planMatrix, planOneLine } from '../core/notice';
 import { RetriesExhausted, unlessSuperseded, withRetry } from './retry';
 import { appendAudit, type AuditDeps } from './audit';
+import { alert, recordMeshConfirmed, scopeConfigs, supersededCheck, type MeshContext } from './confirm';
 
 /**
  * Runs the steps of a committed plan. A plan is a journal: each step's outcome is recorded as
@@ -29,20 +28,15 @@ import { appendAudit, type AuditDeps } from './audit';
  *   B:            commit(applied = B) ─ mesh ─ Update(B) ─ poll … done
  */
 
-export interface ExecutorDeps {
-  mesh: string;
+export interface ExecutorDeps extends MeshContext {
   policy: Policy;
-  store: StateStore;
   meshControl: MeshControl;
   scaler: ClusterScaler;
-  notifier: Notifier;
-  clock: Clock;
   owner: string;
   /** How long one invocation may spend on a plan (the function's time budget). */
   budgetMs: number;
   /** When the invocation must be done waiting (epoch ms), whatever budgetMs says. */
   deadline?: number;
-  log: (line: Record<string, unknown>) => void;
   /** Jitter source for retry backoff (default Math.random); tests pass a seeded one. */
   random?: () => number;
 }
@@ -125,20 +119,20 @@ export const URGENT_SCALE_MAX_ATTEMPTS = 5;
 type StepEnd = 'next' | 'stop';
 
 export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode): Promise<RunResult> {
-  const { store, clock, owner, mesh } = deps;
+  const { store, clock, owner, meshName } = deps;
   const start = clock.now();
   const deadline = Math.min(start + deps.budgetMs, deps.deadline ?? Infinity);
-  let record = await store.getPlan(mesh, planId);
+  let record = await store.getPlan(meshName, planId);
   if (!record || record.status !== 'pending') return { record, executed: 0, needsHandoff: false };
   const leaseUntil = deadline + 30_000;
-  if (!(await store.acquireLease(mesh, planId, owner, leaseUntil, start))) return { record, executed: 0, needsHandoff: false };
+  if (!(await store.acquireLease(meshName, planId, owner, leaseUntil, start))) return { record, executed: 0, needsHandoff: false };
   // Read the journal again under the lease: the copy read before it may be stale.
   //
   //   B: getPlan (pending) ───────────────────────────── lease ✓ ─ (stale copy would replay)
   //   A:        lease ─ scale ✓ ─ mesh ✓ ─ done ─ release
-  record = await store.getPlan(mesh, planId);
+  record = await store.getPlan(meshName, planId);
   if (!record || record.status !== 'pending') {
-    await store.releaseLease(mesh, planId, owner);
+    await store.releaseLease(meshName, planId, owner);
     return { record, executed: 0, needsHandoff: false };
   }
   const plan = record.plan;
@@ -155,7 +149,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       // A busy store is retried; one that still refuses leaves the outcome standing (in memory,
       // and rewritten with the next step): a resumed run repeats the step, which is idempotent.
       // A lost lease (StateConflictError) is no store failure: another run owns the plan now.
-      const { error } = await bookkeeping(deps, deadline, () => store.recordStep(mesh, planId, owner, j, outcomes[j] as StepOutcome, progress));
+      const { error } = await bookkeeping(deps, deadline, () => store.recordStep(meshName, planId, owner, j, outcomes[j] as StepOutcome, progress));
       if (error instanceof StateConflictError) throw error;
       if (error) {
         unjournaled.add(j);
@@ -167,7 +161,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // its outcome and timing from the log alone (the journal row is overwritten as it runs).
     if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'skipped') {
       const step = plan.steps[i] as Step;
-      await appendAudit(audit, [{ mesh, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
+      await appendAudit(audit, [{ mesh: meshName, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
     }
   };
   // Steps of one plan may run at once (an urgent drain's scale-ups and mesh step): one journal
@@ -192,7 +186,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // Before its plan's mesh step has run, an urgent scale-up gets one try: a retry's backoff
     // (up to the whole budget while throttled) would hold the drain back.
     const oneTry = urgentScale && plan.steps.some((s, j) => j > i && s.kind === 'mesh' && !settled(outcomes[j]));
-    const { state } = await store.load(mesh);
+    const { state } = await store.load(meshName);
     const superseded = supersededBy(step, plan, state);
     if (superseded) {
       outcomes[i] = { status: 'skipped', at: now, attempts: prior.attempts, error: superseded };
@@ -292,9 +286,9 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // Only delayed steps left: make sure the journal says when they fall due.
     if (!stopped && waiting !== null && (journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt || unjournaled.size > 0)) await journal(waiting);
   } finally {
-    await store.releaseLease(mesh, planId, owner);
+    await store.releaseLease(meshName, planId, owner);
   }
-  record = await store.getPlan(mesh, planId);
+  record = await store.getPlan(meshName, planId);
   return { record, executed, needsHandoff };
 }
 
@@ -329,26 +323,6 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
   await Promise.allSettled(run.map((s) => deps.scaler.scale({ cluster: s.cluster, namespace: s.namespace, name: s.deployment }, s.to)));
 }
 
-/**
- * `supersededBy` against the state as it is now. A state read that fails answers "still wanted":
- * the step carries on as it would have without the check, and its own deadline bounds it.
- */
-/**
- * A check, asked while a change waits (each poll, before each retry), of whether a newer decision
- * made it moot: `rule` on the latest state. A state that cannot be read answers "still wanted"
- * (logged): the change goes on as it would have without the check.
- */
-export function supersededCheck(deps: Pick<ExecutorDeps, 'store' | 'mesh' | 'log'>, what: Record<string, unknown>, rule: (state: MeshState | null) => string | null): () => Promise<string | null> {
-  return async () => {
-    try {
-      return rule((await deps.store.load(deps.mesh)).state);
-    } catch (err) {
-      deps.log({ msg: 'could not check whether the change is still wanted', ...what, error: (err as Error).message });
-      return null;
-    }
-  };
-}
-
 async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan, superseded: () => Promise<string | null>): Promise<void> {
   switch (step.kind) {
     case 'mesh':
@@ -374,59 +348,7 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
       const m = planMatrix(plan);
       const about = { explanation: planOneLine(plan), planId: plan.id, decidedAt: plan.at, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
       // A notifier's failure is the step's (journalled failed, alerted once): the notifiers answer non-retryable errors.
-      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.mesh}`, text: step.message, mesh: deps.mesh, at: deps.clock.now(), ...about });
+      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.meshName}`, text: step.message, mesh: deps.meshName, at: deps.clock.now(), ...about });
     }
   }
-}
-
-/**
- * Record in the state that the mesh has `matrix` (its apply returned: the mesh reported it
- * applied). Status tells this apart from what was decided, so it never calls a drain live
- * before the mesh has it. A confirmation of an older decision than the one already recorded is
- * dropped; a lost compare-and-set re-reads and tries again. Failing to record is logged, not
- * thrown: the step is done, and the next drift check reads the mesh and records it.
- */
-export async function recordMeshConfirmed(
-  deps: Pick<ExecutorDeps, 'store' | 'clock' | 'mesh' | 'log'>,
-  what: { matrix: TrafficMatrix; config: MeshConfig; scopes?: ScopedRouting; planId: string | null; decidedAt: number },
-): Promise<void> {
-  for (let attempt = 1; attempt <= 10; attempt++) {
-    let loaded;
-    try {
-      loaded = await deps.store.load(deps.mesh);
-    } catch (err) {
-      if (!(err instanceof RegionshiftError)) throw err;
-      deps.log({ msg: 'could not record the mesh confirmation', plan: what.planId, error: err.message });
-      return;
-    }
-    const { state, version } = loaded;
-    if (!state) return;
-    const prev = state.meshConfirmed;
-    if (prev && prev.decidedAt > what.decidedAt) return;
-    if (prev && prev.decidedAt === what.decidedAt && prev.planId === what.planId && matrixEquals(prev.matrix, what.matrix)) return;
-    const next: MeshState = { ...state, meshConfirmed: { matrix: what.matrix, config: what.config, ...(what.scopes ? { scopes: what.scopes } : {}), planId: what.planId, at: deps.clock.now(), decidedAt: what.decidedAt } };
-    try {
-      await deps.store.commit(deps.mesh, version, next, null, []);
-      return;
-    } catch (err) {
-      if (!(err instanceof StateConflictError)) {
-        deps.log({ msg: 'could not record the mesh confirmation', plan: what.planId, error: (err as Error).message });
-        return;
-      }
-    }
-  }
-  deps.log({ msg: 'could not record the mesh confirmation (state contended)', plan: what.planId });
-}
-
-/** The per-host configs of a mesh step, as `MeshControl.apply` takes them: the whole owned set (empty: none). */
-export function scopeConfigs(scopes: ScopedRouting | undefined): Record<string, MeshConfig> {
-  return Object.fromEntries(Object.entries(scopes ?? {}).map(([host, r]) => [host, r.config]));
-}
-
-export async function alert(deps: Pick<ExecutorDeps, 'store' | 'notifier' | 'clock' | 'mesh' | 'log'>, level: 'warning' | 'critical', text: string, planId?: string): Promise<void> {
-  const at = deps.clock.now();
-  deps.log({ msg: 'alert', level, text });
-  // The on-call hears of it even when the audit log cannot take the line (it is queued then).
-  await appendAudit(deps, [{ mesh: deps.mesh, at, kind: 'alert', actor: 'regionshift', ...(planId ? { planId } : {}), summary: text, detail: { level } }]);
-  await deps.notifier.notify({ level, title: `regionshift ${deps.mesh}`, text, mesh: deps.mesh, at }).catch(() => undefined);
 }

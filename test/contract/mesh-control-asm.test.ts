@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import RPCClient from '@alicloud/pop-core';
 import { startLabControlPlane } from '../../lab/k8s/control-plane';
 import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials';
-import { AsmMeshControl, asmLocalityLbSetting } from '../../shared/adapters/mesh-asm';
+import { AsmMeshControl } from '../../shared/adapters/mesh-asm';
+import { parseLiveLocalityLb } from '../../shared/core/render';
 import { RegionshiftError, SupersededError, UpstreamError } from '../../shared/core/errors';
 import { FakeClock } from '../fakes/fake-clock';
 import { distributeConfig, expectLive, expectServed, failoverConfig } from './mesh-control.contract';
@@ -264,23 +265,41 @@ describe('AsmMeshControl transport failures', () => {
   });
 });
 
-describe('asmLocalityLbSetting reads every LocalityLB shape seen in SDK types and doc examples', () => {
-  const failoverSetting = { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] };
-  const distributeSetting = { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }] };
+describe('the LocalityLB parser the adapter uses (render.ts parseLiveLocalityLb) reads every shape seen in SDK types and doc examples', () => {
+  const failoverLive = { enabled: true, config: { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } } };
+  const distributeEntries = [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }];
+  const distributeLive = { enabled: true, config: { mode: 'distribute', localityLbSetting: { distribute: distributeEntries } } };
+  const off = { enabled: false, config: null };
   test.each([
-    ['capitalised array', { Enabled: true, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, failoverSetting],
-    ['failover wrapper', { Enabled: true, Failover: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } }, undefined, failoverSetting],
-    ['wrapper as a JSON string', { Enabled: 'true', Failover: '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"}]}' }, undefined, failoverSetting],
-    ['lowercase keys', { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }] }, undefined, distributeSetting],
-    ['To as a JSON string', { Enabled: true, Distribute: [{ From: 'cn-hangzhou/*', To: '{"cn-hangzhou/*":90,"cn-shanghai/*":10}' }] }, undefined, distributeSetting],
-    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Distribute: { distribute: distributeSetting.distribute } }), undefined, distributeSetting],
-    ['disabled, entries kept', { Enabled: false, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, { ...failoverSetting, enabled: false }],
-    ['no Enabled, entries present', { Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, failoverSetting],
-    ['Enabled true, no rules', { Enabled: true }, undefined, { enabled: true }],
-    ['Enabled as the string "false"', { Enabled: 'false', Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, undefined, { ...failoverSetting, enabled: false }],
-    ['absent entirely', undefined, undefined, null],
-  ])('%s', (_label, raw, _unused, expected) => {
-    expect(asmLocalityLbSetting(raw)).toStrictEqual(expected);
+    ['capitalised array', { Enabled: true, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, failoverLive],
+    ['failover wrapper', { Enabled: true, Failover: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } }, failoverLive],
+    ['wrapper as a JSON string', { Enabled: 'true', Failover: '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"}]}' }, failoverLive],
+    ['lowercase keys', { enabled: true, distribute: distributeEntries }, distributeLive],
+    ['To as a JSON string', { Enabled: true, Distribute: [{ From: 'cn-hangzhou/*', To: '{"cn-hangzhou/*":90,"cn-shanghai/*":10}' }] }, distributeLive],
+    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Distribute: { distribute: distributeEntries } }), distributeLive],
+    ['disabled, entries kept', { Enabled: false, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, off],
+    ['no Enabled, entries present', { Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, failoverLive],
+    ['Enabled true, no rules', { Enabled: true }, { enabled: true, config: null }],
+    ['Enabled as the string "false"', { Enabled: 'false', Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, off],
+    ['absent entirely', undefined, off],
+  ])('%s', (_label, raw, expected) => {
+    expect(parseLiveLocalityLb(raw)).toStrictEqual(expected);
+  });
+
+  test('a LocalityLB it cannot read is a retryable ASM.BAD_RESPONSE naming the field, not a guess', async () => {
+    const h = await asmHarness();
+    try {
+      const realHandle = h.cp.asm.handle.bind(h.cp.asm);
+      h.cp.asm.handle = (req) => {
+        const reply = realHandle(req);
+        const mesh = (reply.body as { ServiceMesh?: { Spec: { MeshConfig: Record<string, unknown> } } }).ServiceMesh;
+        if (mesh) mesh.Spec.MeshConfig = { LocalityLB: { Enabled: true, Failover: [{ From: 'cn-hangzhou' }] } };
+        return reply;
+      };
+      await expect(h.mesh.read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'ASM.BAD_RESPONSE', retryable: true, message: expect.stringContaining('LocalityLB.Failover[0]') });
+    } finally {
+      await h.cp.stop();
+    }
   });
 
   test('only LocalityLB is read: a MeshConfig.LocalityLoadBalancing (the request parameter, not a reply field) changes nothing', async () => {

@@ -108,7 +108,7 @@ describe('matrix rounding and rendering, for any region set and matrix', () => {
           expect(config.localityLbSetting).toEqual({ failover: regionIds.map((from) => ({ from, to: failover[from]?.[0] })) });
         }
         expect(matrixFromConfig(config, regionIds)).toEqual(m);
-        expect(configEquals(parseLiveLocalityLb(toAsmLocalityLbConf(config)), config)).toBe(true);
+        expect(configEquals(parseLiveLocalityLb(toAsmLocalityLbConf(config)).config, config)).toBe(true);
       }),
       RUNS,
     );

@@ -83,7 +83,7 @@ describe('toAsmLocalityLbConf', () => {
     expect(sent.distribute.map((d) => d.from)).toEqual([HZ, SH]);
     expect(sent.distribute.flatMap((d) => Object.keys(d.to)).every((loc) => !loc.includes('/'))).toBe(true);
     expect(localityLbProblems(sent)).toEqual([]);
-    expect(configEquals(parseLiveLocalityLb(sent), ninetyTen)).toBe(true);
+    expect(configEquals(parseLiveLocalityLb(sent).config, ninetyTen)).toBe(true);
   });
 
   test('refuses a config the mesh would reject', () => {
@@ -102,34 +102,37 @@ describe('parseLiveLocalityLb', () => {
     { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } },
   ];
 
-  test.each<[string, unknown, MeshConfig | null]>([
-    ['Istio localityLbSetting, failover', { enabled: true, failover: failoverEntries }, failoverTwo],
-    ['Istio localityLbSetting, distribute (enabled unset)', { distribute: distributeEntries }, ninetyTen],
-    ['ASM, Failover as an array with capitalised keys', { Enabled: true, Failover: capitalisedFailover, Distribute: null }, failoverTwo],
-    ['ASM, Failover as a {failover:[…]} wrapper', { Enabled: true, Failover: { failover: failoverEntries } }, failoverTwo],
-    ['ASM, Failover as a capitalised {Failover:[…]} wrapper', { Enabled: true, Failover: { Failover: capitalisedFailover } }, failoverTwo],
-    ['ASM, Failover as a JSON string of the wrapper', { Enabled: true, Failover: JSON.stringify({ failover: failoverEntries }) }, failoverTwo],
+  test.each<[string, unknown, boolean, MeshConfig | null]>([
+    ['Istio localityLbSetting, failover', { enabled: true, failover: failoverEntries }, true, failoverTwo],
+    ['Istio localityLbSetting, distribute (enabled unset)', { distribute: distributeEntries }, true, ninetyTen],
+    ['ASM, Failover as an array with capitalised keys', { Enabled: true, Failover: capitalisedFailover, Distribute: null }, true, failoverTwo],
+    ['ASM, Failover as a {failover:[…]} wrapper', { Enabled: true, Failover: { failover: failoverEntries } }, true, failoverTwo],
+    ['ASM, Failover as a capitalised {Failover:[…]} wrapper', { Enabled: true, Failover: { Failover: capitalisedFailover } }, true, failoverTwo],
+    ['ASM, Failover as a JSON string of the wrapper', { Enabled: true, Failover: JSON.stringify({ failover: failoverEntries }) }, true, failoverTwo],
     ['ASM, Distribute as a {distribute:[…]} wrapper with capitalised entries', { Enabled: true, Failover: [], Distribute: {
       distribute: [{ From: `${HZ}/*`, To: { [`${HZ}/*`]: 90, [`${SH}/*`]: 10 } }, { From: `${SH}/*`, To: { [`${SH}/*`]: 100 } }],
-    } }, ninetyTen],
+    } }, true, ninetyTen],
     ['ASM, Distribute as an array with string weights', { Enabled: 'true', Distribute: [
       { From: `${HZ}/*`, To: { [`${HZ}/*`]: '90', [`${SH}/*`]: '10' } }, { From: `${SH}/*`, To: { [`${SH}/*`]: '100' } },
-    ] }, ninetyTen],
+    ] }, true, ninetyTen],
     ['ASM, Distribute entry whose To is a JSON string', { Enabled: true, Distribute: [
       { From: `${HZ}/*`, To: JSON.stringify({ [`${HZ}/*`]: 90, [`${SH}/*`]: 10 }) }, { From: `${SH}/*`, To: { [`${SH}/*`]: 100 } },
-    ] }, ninetyTen],
-    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Failover: { failover: failoverEntries } }), failoverTwo],
-    ['a LocalityLBConf string as sent', '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"},{"from":"cn-shanghai","to":"cn-hangzhou"}]}', failoverTwo],
-    ['disabled, even with rules present', { Enabled: false, Failover: failoverEntries }, null],
-    ['disabled as the string "false"', { Enabled: 'False', Failover: failoverEntries }, null],
-    ['enabled with no rules', { Enabled: true, Failover: [], Distribute: { distribute: [] } }, null],
-    ['failoverPriority only: not something this product drives', { enabled: true, failoverPriority: ['topology.kubernetes.io/region'] }, null],
-    ['an empty object', {}, null],
-    ['null', null, null],
-    ['undefined', undefined, null],
-    ['an empty string', '', null],
-  ])('%s', (_name, raw, expected) => {
-    expect(parseLiveLocalityLb(raw)).toEqual(expected);
+    ] }, true, ninetyTen],
+    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Failover: { failover: failoverEntries } }), true, failoverTwo],
+    ['a LocalityLBConf string as sent', '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"},{"from":"cn-shanghai","to":"cn-hangzhou"}]}', true, failoverTwo],
+    ['disabled, even with rules present', { Enabled: false, Failover: failoverEntries }, false, null],
+    ['disabled as the string "false"', { Enabled: 'False', Failover: failoverEntries }, false, null],
+    ['enabled with no rules', { Enabled: true, Failover: [], Distribute: { distribute: [] } }, true, null],
+    ['failoverPriority only: not something this product drives', { enabled: true, failoverPriority: ['topology.kubernetes.io/region'] }, true, null],
+    ['an empty object', {}, false, null],
+    ['null', null, false, null],
+    ['undefined', undefined, false, null],
+    ['an empty string', '', false, null],
+    ['no Enabled, no rules: off', { Failover: [] }, false, null],
+    ['Enabled as the string "TRUE"', { Enabled: 'TRUE', Failover: failoverEntries }, true, failoverTwo],
+    ['disabled: rules it keeps are not read, even malformed', { Enabled: false, Failover: [{ from: HZ }] }, false, null],
+  ])('%s', (_name, raw, enabled, config) => {
+    expect(parseLiveLocalityLb(raw)).toEqual({ enabled, config });
   });
 
   test.each<[string, unknown, string]>([
@@ -139,6 +142,7 @@ describe('parseLiveLocalityLb', () => {
     ['a non-numeric weight', { distribute: [{ from: `${HZ}/*`, to: { [`${HZ}/*`]: 'most' } }] }, `LocalityLB.Distribute[0].to.${HZ}/*: weight must be a number`],
     ['Failover that is not a list', { Failover: 42 }, 'LocalityLB.Failover: must be a list of {from, to}'],
     ['a top level that is not an object', [1, 2], 'LocalityLB: must be an object'],
+    ['an Enabled that is neither true nor false', { Enabled: 1, Failover: failoverEntries }, 'LocalityLB.Enabled: must be true or false'],
   ])('rejects %s', (_name, raw, message) => {
     expect(() => parseLiveLocalityLb(raw)).toThrow(ValidationError);
     expect(() => parseLiveLocalityLb(raw)).toThrow(message);
@@ -203,6 +207,6 @@ describe('configEquals', () => {
   });
 
   test('what is sent reads back as the same config', () => {
-    for (const config of [failoverTwo, ninetyTen]) expect(configEquals(parseLiveLocalityLb(toAsmLocalityLbConf(config)), config)).toBe(true);
+    for (const config of [failoverTwo, ninetyTen]) expect(configEquals(parseLiveLocalityLb(toAsmLocalityLbConf(config)).config, config)).toBe(true);
   });
 });

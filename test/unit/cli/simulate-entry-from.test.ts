@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { loadScenario, needsEntryDerivation, runSimulate, simulate as simulateWith, summarizeExpectations, type Scenario } from '../../../cli/simulate';
+import { needsEntryDerivation, runSimulate, simulate as simulateWith } from '../../../cli/simulate';
+import { summarizeExpectations } from '../../../cli/simulate-expect';
+import { loadScenario, type Scenario } from '../../../cli/simulate-scenario';
 import { entryRoutes } from '../../../shared/adapters/mesh-virtualservices';
 import { loadPolicyYaml, type Policy } from '../../../shared/core/policy';
 

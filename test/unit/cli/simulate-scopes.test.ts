@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { checkExpect, loadScenario, scopedHosts, simulate, summarizeExpectations, type SimulationRecord } from '../../../cli/simulate';
+import { scopedHosts, simulate } from '../../../cli/simulate';
+import { checkExpect, summarizeExpectations, type SimulationRecord } from '../../../cli/simulate-expect';
+import { loadScenario } from '../../../cli/simulate-scenario';
 import { decide } from '../../../shared/core/decide';
 import { loadPolicyYaml, type Policy } from '../../../shared/core/policy';
 import type { Decision, MeshState, ScopedRouting } from '../../../shared/core/types';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadScenario, simulate } from '../../../cli/simulate';
+import { simulate } from '../../../cli/simulate';
+import { loadScenario } from '../../../cli/simulate-scenario';
 import { loadPolicyYaml } from '../../../shared/core/policy';
 
 /** A raw CMS callback names no region: the scenario says which region's URL it came in on. */

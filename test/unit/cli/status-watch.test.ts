@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { takeWatch, WATCH_DEFAULT_SECONDS } from '../../../cli/control-commands';
+import { takeWatch, WATCH_DEFAULT_SECONDS } from '../../../cli/control/status';
 import { CONTROL_SECRET, runCli, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**

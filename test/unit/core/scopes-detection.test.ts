@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parsePolicy } from '../../../shared/core/policy';
 import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
-import { availabilitySignals, availabilityTargets } from '../../../shared/signals/deployment-availability';
+import { availabilitySignals, availabilityTargets } from '../../../shared/core/availability';
 import { toSignals } from '../../../shared/signals/detection';
 
 const sample = (name: string) => readFileSync(new URL(`../../../events/alarms/${name}`, import.meta.url), 'utf8');

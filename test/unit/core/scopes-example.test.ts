@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
-import { loadScenario, simulate, summarizeExpectations } from '../../../cli/simulate';
+import { simulate } from '../../../cli/simulate';
+import { summarizeExpectations } from '../../../cli/simulate-expect';
+import { loadScenario } from '../../../cli/simulate-scenario';
 import { decide } from '../../../shared/core/decide';
 import { loadPolicyYaml } from '../../../shared/core/policy';
 

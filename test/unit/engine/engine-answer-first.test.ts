@@ -20,7 +20,7 @@ function engine(over: { handoff?: (planId: string) => Promise<void>; answerFirst
     meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
     clock: w.clock, pollIntervalMs: POLL_MS, applyTimeoutMs: 24_000,
   });
-  return new Engine({ policy: bookinfoPolicy(), store: w.file.open(), mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner: 'fc-alarm', budgetMs: 20_000, log: (l) => w.log.push(l), random: () => 0.5, ...over });
+  return new Engine({ policy: bookinfoPolicy(), store: w.file.open(), meshControl: mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner: 'fc-alarm', budgetMs: 20_000, log: (l) => w.log.push(l), random: () => 0.5, ...over });
 }
 
 /** The alarm's drain: baseline first, then a region DOWN; returns when the alarm was answered (clock ms) and when the twin got the drain's update. */

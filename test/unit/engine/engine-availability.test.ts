@@ -2,7 +2,7 @@ import { KubeconfigResolver } from '../../../shared/adapters/kubeconfig';
 import { K8sClusterScaler } from '../../../shared/adapters/scaler-k8s';
 import { startLabControlPlane, type LabControlPlane } from '../../../lab/k8s/control-plane';
 import { Engine } from '../../../shared/engine/engine';
-import { availabilitySignals, availabilityTargets } from '../../../shared/signals/deployment-availability';
+import { availabilitySignals, availabilityTargets } from '../../../shared/core/availability';
 import { initialState } from '../../../shared/core/decide';
 import { CLUSTERS, createDeployment, LAB, STARTUP_DELAY_MS } from '../../contract/cluster-scaler-lab';
 import { FakeClock, FakeMeshControl, RecordingNotifier } from '../../fakes';
@@ -40,7 +40,7 @@ describe('deployment availability on the scheduler tick (Kubernetes twin over HT
     scaler = new K8sClusterScaler({ kubeconfigs: resolver.provider, clock, pollIntervalMs: 500 });
     file = new StateFile();
     mesh = new FakeMeshControl({ clock });
-    engine = new Engine({ policy, store: file.open(), mesh, scaler, notifier: new RecordingNotifier(), clock, owner: 'fc-a' });
+    engine = new Engine({ policy, store: file.open(), meshControl: mesh, scaler, notifier: new RecordingNotifier(), clock, owner: 'fc-a' });
   });
 
   afterEach(async () => {

@@ -78,7 +78,7 @@ test('a drift repair retried after a backoff in which a newer plan took over is 
     // The repair's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
     const throttledOnce = throttledOnceAfter(w.mesh, () => b.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false }));
     const appliedBefore = w.mesh.applied.length;
-    const { drift } = await w.engine({ owner: 'fc-drift', mesh: throttledOnce, random: () => 0.5 }).tick();
+    const { drift } = await w.engine({ owner: 'fc-drift', meshControl: throttledOnce, random: () => 0.5 }).tick();
     expect(drift).toBe('reapply superseded');
     // B's apply only: the repair's older failover config never reached the mesh.
     expect(w.mesh.applied.slice(appliedBefore).map((x) => x.config.mode)).toEqual(['distribute']);

@@ -1,5 +1,5 @@
 import type { MeshConfig } from '../../../shared/core/types';
-import { scopesDifference } from '../../../shared/engine/engine';
+import { scopesDifference } from '../../../shared/engine/drift';
 import { bookinfoPolicy, downSignal, World } from './harness';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';

@@ -47,7 +47,7 @@ class GatedMesh implements MeshControl {
 describe('status: what the mesh has, apart from what was decided', () => {
   it('between the commit and the mesh step it says shifting and keeps the old matrix as live; once the mesh step returns, the drain is live', async () => {
     const gated = new GatedMesh(w.mesh);
-    const engine = w.engine({ mesh: gated });
+    const engine = w.engine({ meshControl: gated });
     await w.baseline(engine);
     const baselinePlan = (await engine.status()).confirmed?.planId;
     expect(await engine.status()).toMatchObject({ matrix: identity, shifting: false, intended: { matrix: identity }, confirmed: { matrix: identity } });

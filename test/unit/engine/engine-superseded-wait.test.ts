@@ -117,7 +117,7 @@ test('a step retried after a backoff in which a newer plan took over is skipped,
     const b = w.engine({ owner: 'fc-b' });
     // A's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
     const throttledOnce = throttledOnceAfter(w.mesh, () => b.command({ kind: 'clearOverride', actor: 'sre' }, { dryRun: false }));
-    const a = w.engine({ owner: 'fc-a', mesh: throttledOnce, random: () => 0.5 });
+    const a = w.engine({ owner: 'fc-a', meshControl: throttledOnce, random: () => 0.5 });
     const appliedBefore = w.mesh.applied.length;
     const outA = await a.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
     const rec = await w.store.getPlan('bookinfo', outA.plan.id);

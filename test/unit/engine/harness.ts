@@ -84,7 +84,7 @@ export class World {
 
   engine(over: Partial<EngineDeps> = {}): Engine {
     return new Engine({
-      policy: this.policy, store: this.store, mesh: this.mesh, scaler: this.scaler, notifier: this.notifier, clock: this.clock,
+      policy: this.policy, store: this.store, meshControl: this.mesh, scaler: this.scaler, notifier: this.notifier, clock: this.clock,
       owner: 'fc-a', log: (l) => this.log.push(l), ...over,
     });
   }
@@ -151,7 +151,7 @@ export function asmTwinWorld(policy: Policy, opts: { pollMs: number; updateTimeo
         meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
         clock: adapterClock, pollIntervalMs: opts.pollMs, applyTimeoutMs: opts.updateTimeoutMs,
       });
-      return new Engine({ policy, store: w.file.open(), mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner, budgetMs: opts.budgetMs, log: (l) => w.log.push(l), random: () => 0.5 });
+      return new Engine({ policy, store: w.file.open(), meshControl: mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner, budgetMs: opts.budgetMs, log: (l) => w.log.push(l), random: () => 0.5 });
     },
     updates: () => w.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature'),
   } as unknown as AsmTwinWorld; // the other fields are set before each test

@@ -28,7 +28,7 @@ test('a CMS ALERT is answered 200 within ALARM_ANSWER_MS while the mesh API thro
   const store = file.open();
   const invoked: string[] = [];
   const engine = new Engine({
-    policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test',
+    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test',
     handoff: async (planId) => void invoked.push(planId), random: () => 0.5,
   });
   const runtime: Runtime = { engine, policy: testPolicy, store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };

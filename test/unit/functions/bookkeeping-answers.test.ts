@@ -33,7 +33,7 @@ beforeEach(async () => {
   mesh = new FakeMeshControl({ clock });
   lines = [];
   const engine = new Engine({
-    policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test', random: () => 0.5,
+    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test', random: () => 0.5,
     log: (l) => lines.push(l),
   });
   runtime = { engine, policy: testPolicy, store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };

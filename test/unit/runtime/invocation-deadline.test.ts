@@ -154,7 +154,7 @@ describe('ASM apply polling ends at the invocation deadline, and the rest goes t
     const scaler = new FakeClusterScaler(clock);
     const notifier = new RecordingNotifier();
     const engine = (owner: string, until: number, handoff?: (id: string) => Promise<void>) =>
-      new Engine({ policy, store, mesh, scaler, notifier, clock, owner, budgetMs: until - clock.now(), deadline: until, ...(handoff ? { handoff } : {}) });
+      new Engine({ policy, store, meshControl: mesh, scaler, notifier, clock, owner, budgetMs: until - clock.now(), deadline: until, ...(handoff ? { handoff } : {}) });
 
     const alarm = engine('alarm:1', deadline, async (id) => void handedOff.push(id));
     const outcome = await alarm.command({ kind: 'drill', region: 'cn-hangzhou', duration: 15 * 60_000, actor: 'test' }, { dryRun: false });

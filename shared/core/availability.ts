@@ -1,6 +1,6 @@
-import { deploymentKey } from '../core/capacity';
-import type { Policy } from '../core/policy';
-import type { MeshState, Severity, Signal } from '../core/types';
+import { deploymentKey } from './capacity';
+import type { Policy } from './policy';
+import type { MeshState, Severity, Signal } from './types';
 
 /**
  * Deployment availability as a signal source: on each tick the scheduler reads every policy
