@@ -156,7 +156,7 @@ ${indent(functionLines(i.hostUrl, i.functions, i.tickMs))}
 ${i.outlierDetection ? `  outlier rule     ${outlierLine(i.outlierDetection)}\n` : ''}${i.stateDir ? `  state dir        ${i.stateDir} (this lab's only; --state-dir <dir> to choose)\n` : ''}  lab periods      hold ${formatDuration(r.holdFor)} after the last alarm clears, recovery steps ${formatDuration(r.stepHold)} apart, cooldown ${formatDuration(s.cooldown)}, scheduler tick every ${formatDuration(i.tickMs)}
   schedules (at ${iso(i.now)}):
 ${schedules.length ? indent(schedules) : '    none'}${active ? '\n  a schedule is active: traffic follows its matrix, so the loop below ends there, not at 100% local' : ''}
-try the loop (${loop.service} down in ${loop.region}; the alarm marks it DOWN, regionshift drains it where another region can serve all of it, else holds and status says why under "refused"):
+try the loop: ${loop.service} down in ${loop.region}; the alarm marks it DOWN, regionshift drains it where another region can serve all of it, else holds and status says why under "refused"
   curl -XPOST ${i.labUrl}/lab/v1/faults -H 'content-type: application/json' -d '${JSON.stringify(loopFault(loop))}'
   curl -XPOST ${i.labUrl}/lab/v1/requests -H 'content-type: application/json' -d '${JSON.stringify({ gateway: loop.gateway, count: 1000 })}'   # ok, failed, where each service was served
   curl -XDELETE ${i.labUrl}/lab/v1/faults/<id from the answer, e.g. flt-0001>
