@@ -10,8 +10,9 @@ import { controlCall, sendRequests, waitFor, type Served } from './lab-fixture';
  * One shipped world (`examples/topologies/<name>.yaml` and its `.policy.yaml`) as the e2e suites
  * run it: the files as shipped, with only the lab's time knobs turned down, written to temp
  * files so the shipped ones stay the single source:
- * - the policy without its `schedules` (a schedule's window would make the result depend on the
- *   hour; the schedules are covered with a pinned clock elsewhere); drills are only asked for;
+ * - the policy without its `schedules` and `safety.freezeWindows` (a window would make the result
+ *   depend on the hour or the day: three-region freezes elective moves all of November 11, China
+ *   time; both are covered with a pinned clock elsewhere); drills are only asked for;
  * - pods ready 1 s after a scale-up; alarm rules every 2 s (the same number of periods);
  * - scheduler tick 1 s, ASM updates 300 ms, the functions' waits polling every 100 ms, and the
  *   mesh step's wait bounded at 10 s (so a plan a newer one replaced does not poll for a minute
@@ -27,6 +28,8 @@ export function worldFiles(name: string): WorldFiles {
   const dir = mkdtempSync(path.join(tmpdir(), `regionshift-world-${name}-`));
   const policy = parseYaml(readFileSync(`examples/topologies/${name}.policy.yaml`, 'utf8')) as Record<string, unknown>;
   delete policy.schedules;
+  const safety = policy.safety as Record<string, unknown> | undefined;
+  if (safety) delete safety.freezeWindows;
   const topology = parseYaml(readFileSync(`examples/topologies/${name}.yaml`, 'utf8')) as { deployments: Array<Record<string, unknown>>; alarms: Array<Record<string, unknown>> };
   for (const d of topology.deployments) d.startupDelay = '1s';
   for (const a of topology.alarms) a.period = '2s';
