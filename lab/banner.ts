@@ -60,7 +60,6 @@ export function worldLoop(topology: {
   gateways: ReadonlyArray<{ name: string; region: string; entry: string }>;
   regions: ReadonlyArray<{ name: string; clusters: ReadonlyArray<{ name: string }> }>;
   deployments: ReadonlyArray<{ cluster: string; service: string }>;
-  workloadEntries?: ReadonlyArray<{ service: string; locality: string }>;
 }): WorldLoop {
   const gateway = topology.gateways.find((g) => g.region === 'cn-hangzhou') ?? topology.gateways[0];
   if (!gateway) throw new Error('the topology has no gateway: no loop to print');
