@@ -38,6 +38,40 @@ export interface BannerInput {
   topology?: { source: string; regions: string[]; gateways: string[]; istioObjects: string[] };
   /** `regionshift doctor` against this lab: the variables it needs and the policy file. */
   doctor?: { env: Record<string, string>; policyFile: string };
+  /** The fault and gateway of this world's loop (`worldLoop`); the default Bookinfo's when absent. */
+  loop?: WorldLoop;
+  /** Variables holding a kubeconfig the policy names (`kubeconfigEnv`), which the lab set to its twins'. */
+  kubeconfigEnv?: ReadonlyArray<{ cluster: string; variable: string }>;
+}
+
+/** The loop a world's banner prints: a region-down of one service in one region, read at that region's gateway. */
+export interface WorldLoop {
+  region: string;
+  service: string;
+  gateway: string;
+}
+
+/**
+ * The loop for a world: the first gateway in cn-hangzhou (else the first gateway), its region,
+ * and reviews when that region runs it (else the first service it runs that is not the
+ * gateway's entry), so every shipped world prints the README's fault: reviews down in cn-hangzhou.
+ */
+export function worldLoop(topology: {
+  gateways: ReadonlyArray<{ name: string; region: string; entry: string }>;
+  regions: ReadonlyArray<{ name: string; clusters: ReadonlyArray<{ name: string }> }>;
+  deployments: ReadonlyArray<{ cluster: string; service: string }>;
+}): WorldLoop {
+  const gateway = topology.gateways.find((g) => g.region === 'cn-hangzhou') ?? topology.gateways[0];
+  if (!gateway) throw new Error('the topology has no gateway: no loop to print');
+  const clusters = new Set(topology.regions.find((r) => r.name === gateway.region)?.clusters.map((c) => c.name) ?? []);
+  const services = [...new Set(topology.deployments.filter((d) => clusters.has(d.cluster)).map((d) => d.service))];
+  const service = services.includes('reviews') ? 'reviews' : (services.find((s) => s !== gateway.entry) ?? gateway.entry);
+  return { region: gateway.region, service, gateway: gateway.name };
+}
+
+/** The fault body the banner's loop posts. */
+export function loopFault(loop: WorldLoop): { kind: 'region-down'; region: string; service: string } {
+  return { kind: 'region-down', region: loop.region, service: loop.service };
 }
 
 /** A shell word: bare when it is plain, else in single quotes. */
@@ -103,6 +137,8 @@ export function labBanner(i: BannerInput): string {
   const schedules = scheduleLines(i.policy, i.now);
   const active = schedules.some((l) => l.includes(': ACTIVE'));
   const indent = (lines: string[]) => lines.map((l) => `    ${l}`).join('\n');
+  const loop = i.loop ?? { region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' };
+  const kubeconfigs = (i.kubeconfigEnv ?? []).map((k) => `${k.variable} (${k.cluster})`);
   return `regionshift lab is running (everything on 127.0.0.1)
   dashboard        ${dashboardLink(i.controlUrl, i.secrets.readToken)}
   lab page         ${i.labUrl}/
@@ -110,7 +146,8 @@ export function labBanner(i: BannerInput): string {
 ${i.topology ? `  topology         ${i.topology.source}: ${i.topology.regions.join(', ')}; gateways ${i.topology.gateways.join(', ')}${i.topology.istioObjects.length ? `; applies ${i.topology.istioObjects.join(', ')}` : ''}
 ` : ''}  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
   mesh twins       ${i.meshUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
-  function logs    ${i.logFile}
+${kubeconfigs.length ? `  kubeconfigs      ${kubeconfigs.join(', ')}: set by the lab to its twin's kubeconfig, for the functions and the doctor command below (in the cloud, set on the functions)
+` : ''}  function logs    ${i.logFile}
   read token       ${i.secrets.readToken}
   control secret   ${i.secrets.controlSecret}
   functions (how each is reached):
@@ -118,8 +155,9 @@ ${indent(functionLines(i.hostUrl, i.functions, i.tickMs))}
 ${i.outlierDetection ? `  outlier rule     ${outlierLine(i.outlierDetection)}\n` : ''}${i.stateDir ? `  state dir        ${i.stateDir} (this lab's only; --state-dir <dir> to choose)\n` : ''}  lab periods      hold ${formatDuration(r.holdFor)} after the last alarm clears, recovery steps ${formatDuration(r.stepHold)} apart, cooldown ${formatDuration(s.cooldown)}, scheduler tick every ${formatDuration(i.tickMs)}
   schedules (at ${iso(i.now)}):
 ${schedules.length ? indent(schedules) : '    none'}${active ? '\n  a schedule is active: traffic follows its matrix, so the loop below ends there, not at 100% local' : ''}
-try the loop:
-  curl -XPOST ${i.labUrl}/lab/v1/faults -H 'content-type: application/json' -d '{"kind":"region-down","region":"cn-hangzhou","service":"reviews"}'
+try the loop: ${loop.service} down in ${loop.region}; the alarm marks it DOWN, regionshift drains it where another region can serve all of it, else holds and status says why under "refused"
+  curl -XPOST ${i.labUrl}/lab/v1/faults -H 'content-type: application/json' -d '${JSON.stringify(loopFault(loop))}'
+  curl -XPOST ${i.labUrl}/lab/v1/requests -H 'content-type: application/json' -d '${JSON.stringify({ gateway: loop.gateway, count: 1000 })}'   # ok, failed, where each service was served
   curl -XDELETE ${i.labUrl}/lab/v1/faults/<id from the answer, e.g. flt-0001>
   curl -H 'authorization: Bearer ${i.secrets.readToken}' ${control}/v1/status
   npx regionshift status --endpoint ${control} --secret ${i.secrets.controlSecret}

@@ -1,6 +1,6 @@
 import { loadPolicyYaml } from '../shared/core/policy';
 import type { StatusView } from '../shared/engine/api';
-import { labBanner } from './banner';
+import { labBanner, worldLoop } from './banner';
 import { labArgs, loadLabWorld, type LabArgs } from './lab-args';
 import { labStateDir, resetLabStateDir } from './state-dir';
 import { startLab } from './world';
@@ -48,6 +48,8 @@ process.stdout.write(
     outlierDetection: lab.outlierDetection,
     stateDir,
     doctor: { env: lab.doctorEnv, policyFile },
+    loop: worldLoop(lab.topology),
+    kubeconfigEnv: lab.kubeconfigEnv,
   }),
 );
 

@@ -92,6 +92,8 @@ export interface Lab {
   doctorEnv: Record<string, string>;
   /** The outlierDetection every seeded DestinationRule carries. */
   outlierDetection: Record<string, unknown>;
+  /** The policy's kubeconfig variables (`kubeconfigEnv`) the lab set to its twins' kubeconfigs. */
+  kubeconfigEnv: Array<{ cluster: string; variable: string }>;
   tick(): Promise<void>;
   /** The cross-region ACK rules the regions' buses carry (one per region in `ackRuleRegions`). */
   ackRules: AckForwardingRule[];
@@ -150,6 +152,17 @@ function placement(topology: Topology, d: Topology['deployments'][number]): Reco
 export function scopedServicesOf(policyYaml: string): string[] {
   const doc = parseYaml(policyYaml) as { scopes?: { services?: Record<string, unknown> | null } | null } | null;
   return Object.keys(doc?.scopes?.services ?? {});
+}
+
+/**
+ * The clusters a lab policy reaches through a variable holding a kubeconfig (`kubeconfig:
+ * { kubeconfigEnv: X }`, e.g. an external cluster ACK has no kubeconfig for), read defensively:
+ * the lab knows each twin cluster's kubeconfig, so it sets the variable for the functions (and
+ * the doctor command) as an operator sets it on the function, and nobody has to find the value.
+ */
+export function kubeconfigEnvsOf(policyYaml: string): Array<{ cluster: string; variable: string }> {
+  const doc = parseYaml(policyYaml) as { regions?: Record<string, { clusters?: Array<{ id?: unknown; kubeconfig?: { kubeconfigEnv?: unknown } }> }> } | null;
+  return Object.values(doc?.regions ?? {}).flatMap((r) => (r.clusters ?? []).flatMap((c) => (typeof c.id === 'string' && typeof c.kubeconfig?.kubeconfigEnv === 'string' ? [{ cluster: c.id, variable: c.kubeconfig.kubeconfigEnv }] : [])));
 }
 
 /** The Istio Gateway the lab's ingress gateways stand for, and the VirtualService bound to it (the ASM Bookinfo documents' names). */
@@ -327,6 +340,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const outlierDetection = opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
   seed(controlPlane, topology, outlierDetection, scopedServicesOf(policyYaml));
 
+  // A kubeconfig on one line (JSON is YAML), so the doctor command the banner prints stays one line.
+  const kubeconfigVars = kubeconfigEnvsOf(policyYaml).filter((k) => clusters.includes(k.cluster));
+  const kubeconfigEnv = Object.fromEntries(kubeconfigVars.map((k) => [k.variable, JSON.stringify(parseYaml(controlPlane.kubeconfig(k.cluster)))]));
+
   const stateFile = opts.stateFile ?? '.regionshift/lab-state.db';
   mkdirSync(path.dirname(stateFile), { recursive: true });
   const env: Record<string, string | undefined> = {
@@ -354,6 +371,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     process.env[k] = v;
   };
   for (const [k, v] of Object.entries(env)) if (k.startsWith('REGIONSHIFT_') || k.startsWith('ALIBABA_CLOUD_')) setEnv(k, v);
+  for (const [k, v] of Object.entries(kubeconfigEnv)) {
+    env[k] = v;
+    setEnv(k, v);
+  }
   // The handlers' runtime is built once per process from process.env: not one an earlier lab
   // built. This lab's own is closed by its stop (its SQLite store and checkpoint worker).
   const closeDefaultRuntime = resetDefaultRuntime();
@@ -380,7 +401,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   // functions' region, and every other region's bus carries the cross-region rule to the HTTP entry.
   const ackRules = labAckRules(host, policyYaml, secrets.alarmToken, opts.ackRuleRegions);
   host.setHttpEventRules(ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })));
-  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events` }, ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}) });
+  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events`, alertmanagerUrl: `${host.url}/alarm/alertmanager?token=${secrets.alarmToken}` }, ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}) });
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
   const labServer: Server = createServer((req, res) => {
@@ -437,8 +458,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       ALIBABA_CLOUD_ACCESS_KEY_ID: ak.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: ak.accessKeySecret,
       ALIBABA_CLOUD_SECURITY_TOKEN: ak.securityToken,
+      ...kubeconfigEnv,
     },
     outlierDetection,
+    kubeconfigEnv: kubeconfigVars,
     tick,
     ackRules,
     async stop() {

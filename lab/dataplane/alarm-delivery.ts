@@ -10,7 +10,7 @@ import type { Clock } from '../../shared/ports/clock';
 
 export interface DeliveryRequest {
   ruleId: string;
-  kind: 'cms-callback' | 'ack-event';
+  kind: 'cms-callback' | 'ack-event' | 'alertmanager';
   state: 'ALERT' | 'OK';
   url: string;
   body: string;

@@ -175,3 +175,53 @@ export function ackPodEvent(input: AckPodEventInput): AckCloudEvent {
     },
   };
 }
+
+export interface AlertmanagerAlertInput {
+  alertName: string;
+  state: 'ALERT' | 'OK';
+  /** The alert rule's labels besides `alertname`: `region`, `service`, `severity`. */
+  labels: Record<string, string>;
+  /** The evaluated value, as an alert rule puts `{{ $value }}` in an annotation. */
+  value: string;
+  summary: string;
+  /** When the alert started firing (kept on its resolve), and now. */
+  startsAt: number;
+  at: number;
+}
+
+/** Alertmanager's "no end time" on a firing alert. */
+const ALERTMANAGER_ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/**
+ * An Alertmanager webhook (payload version 4) with one alert, as Alertmanager posts it to a
+ * `webhook_config` URL: the documented fields (`version`, `groupKey`, `truncatedAlerts`,
+ * `status`, `receiver`, `groupLabels`, `commonLabels`, `commonAnnotations`, `externalURL`,
+ * `alerts[]` with `status`, `labels`, `annotations`, `startsAt`, `endsAt`, `generatorURL`,
+ * `fingerprint`). A firing alert's `endsAt` is the zero time; a resolved one's is when it cleared.
+ */
+export function alertmanagerWebhook(input: AlertmanagerAlertInput): Record<string, unknown> {
+  const status = input.state === 'ALERT' ? 'firing' : 'resolved';
+  const labels = { alertname: input.alertName, ...input.labels };
+  const annotations = { summary: input.summary, value: input.value };
+  const fingerprint = createHash('sha1').update(Object.entries(labels).sort().map(([k, v]) => `${k}=${v}`).join(',')).digest('hex').slice(0, 16);
+  return {
+    receiver: 'regionshift',
+    status,
+    alerts: [{
+      status,
+      labels,
+      annotations,
+      startsAt: new Date(input.startsAt).toISOString(),
+      endsAt: status === 'firing' ? ALERTMANAGER_ZERO_TIME : new Date(input.at).toISOString(),
+      generatorURL: `http://prometheus.lab.local/graph?g0.expr=${encodeURIComponent(input.alertName)}`,
+      fingerprint,
+    }],
+    groupLabels: { alertname: input.alertName },
+    commonLabels: labels,
+    commonAnnotations: annotations,
+    externalURL: 'http://alertmanager.lab.local:9093',
+    version: '4',
+    groupKey: `{}:{alertname="${input.alertName}"}`,
+    truncatedAlerts: 0,
+  };
+}

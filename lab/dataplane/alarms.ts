@@ -1,7 +1,7 @@
 import { ValidationError } from '../../shared/core/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { AlarmRule, ErrorRatioRule, LatencyRule, ReadyReplicasRule, Topology } from '../topology/schema';
-import { ackPodEvent, cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from './alarm-payloads';
+import { ackPodEvent, alertmanagerWebhook, cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from './alarm-payloads';
 import type { AlarmDelivery, DeliveryRecord, DeliveryRequest } from './alarm-delivery';
 import type { RoutingConfigSource } from './config-source';
 import type { TrafficMetrics } from './metrics';
@@ -31,6 +31,11 @@ export interface AlarmTargets {
    * `cluster-events` function hears them is up to that bus's rules.
    */
   ackEventsUrl: ((region: string) => string) | null;
+  /**
+   * Where Alertmanager webhooks go (the `alarm` function's HTTP trigger, with its token), for the
+   * rules delivered as `alertmanager`; none sent when absent. The region is the alert's label.
+   */
+  alertmanagerUrl?: string | null;
 }
 
 export interface AlarmRuleStatus {
@@ -73,6 +78,8 @@ interface RuleState {
   chain: Promise<unknown>;
   /** When the rule last sent an ALERT (its mute period runs from there). */
   alertedAt: number | null;
+  /** When the rule last went to ALERT (an Alertmanager resolve repeats its `startsAt`). */
+  firingSince?: number;
 }
 
 type Reading = { value: number; breaching: boolean } | null;
@@ -217,6 +224,21 @@ export class AlarmEvaluator {
         firstAt: now - (count - 1) * PROBE_PERIOD_MS,
       });
       return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl(region.name), body: JSON.stringify(event), contentType: 'application/json' };
+    }
+    if (rule.kind === 'error-ratio' && rule.delivery === 'alertmanager') {
+      if (!this.targets.alertmanagerUrl) return null;
+      const body = alertmanagerWebhook({
+        alertName: rule.name,
+        state,
+        labels: { region: rule.region, service: rule.service, ...(rule.version ? { version: rule.version } : {}), severity: rule.level.toLowerCase() },
+        value: String(value),
+        summary: `${rule.service} 5xx ratio is ${value}% in ${rule.region}`,
+        // A resolve keeps the alert's start: the time it went to ALERT.
+        startsAt: state === 'ALERT' ? now : s.firingSince ?? now,
+        at: now,
+      });
+      if (state === 'ALERT') s.firingSince = now;
+      return { ruleId: rule.id, kind: 'alertmanager', state, url: this.targets.alertmanagerUrl, body: JSON.stringify(body), contentType: 'application/json' };
     }
     if (!this.targets.cmsCallbackUrl) return null;
     const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));

@@ -197,6 +197,13 @@ export const errorRatioRuleSchema = z.strictObject({
   minRequests: z.number().int().min(1).default(1),
   level: triggerLevel.default('CRITICAL'),
   metricName: z.string().default('ServiceRequest5xxRate'),
+  /**
+   * `cms` posts a CloudMonitor threshold callback (to the region's callback URL); `alertmanager`
+   * posts an Alertmanager webhook (version 4), as an ARMS Prometheus alert rule over the same
+   * mesh metric would: labels `alertname` (the name), `region`, `service`, `severity` (the level,
+   * lower case). A second, independent monitoring system watching the same region.
+   */
+  delivery: z.enum(['cms', 'alertmanager']).default('cms'),
 });
 
 export const readyReplicasRuleSchema = z.strictObject({

@@ -43,3 +43,20 @@ describe('lab world arguments', () => {
     }
   });
 });
+
+describe('the start-up check covers every shipped world', () => {
+  const WORLDS = ['cross-region-two-clusters', 'locality-preference', 'istio-multi-primary', 'three-region', 'same-vpc-two-clusters', 'serverless-and-vm'];
+  test.each(WORLDS)('%s: a topology without one of the deployments its policy scales is refused, naming it', (name) => {
+    const { policy } = loadLabWorld(labArgs(['--topology', `examples/topologies/${name}.yaml`, '--policy', `examples/topologies/${name}.policy.yaml`], {}));
+    const scaled = policy.scaling.deployments[policy.scaling.deployments.length - 1];
+    expect(scaled).toBeDefined();
+    const dir = mkdtempSync(join(tmpdir(), 'lab-args-world-'));
+    const topology = parseYaml(readFileSync(`examples/topologies/${name}.yaml`, 'utf8')) as { deployments: Array<{ name: string }>; alarms: Array<{ deployment?: string }> };
+    topology.deployments = topology.deployments.filter((d) => d.name !== scaled!.name);
+    // The world's own alarm on that deployment goes with it, or the topology itself is refused first.
+    topology.alarms = topology.alarms.filter((a) => a.deployment !== scaled!.name);
+    const file = join(dir, 't.yaml');
+    writeFileSync(file, stringifyYaml(topology));
+    expect(() => loadLabWorld(labArgs(['--topology', file, '--policy', `examples/topologies/${name}.policy.yaml`], {}))).toThrow(new RegExp(`deployment default/${scaled!.name} is not in cluster`));
+  });
+});

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decide } from '../../shared/core/decide';
 import { loadPolicyYaml, type Policy } from '../../shared/core/policy';
-import { labBanner, scheduleLines } from '../../lab/banner';
+import { labBanner, loopFault, scheduleLines, worldLoop } from '../../lab/banner';
+import { faultSpecSchema, faultTargetProblems } from '../../lab/dataplane/faults';
+import { labArgs, loadLabWorld } from '../../lab/lab-args';
 import { loadSYaml } from '../../lab/host/s-yaml';
 import { labPolicyYaml } from '../../lab/world';
 import { scheduleFreePolicyFile } from '../e2e/lab-fixture';
@@ -109,5 +111,39 @@ describe('labBanner', () => {
     expect(after).toContain('lab periods      hold 20s after the last alarm clears, recovery steps 15s apart, cooldown 5s, scheduler tick every 5s');
     expect(after).toContain('\n  policy           bookinfo from examples/bookinfo.yaml, with the lab\'s short periods below\n');
     expect(after).toContain('lab/v1/requests | probes | faults | traffic | traffic/series\n');
+  });
+});
+
+describe('each world\'s loop', () => {
+  const WORLDS = ['cross-region-two-clusters', 'locality-preference', 'istio-multi-primary', 'three-region', 'same-vpc-two-clusters', 'serverless-and-vm'];
+
+  test.each(WORLDS)('%s: the banner prints reviews down in cn-hangzhou, read at gw-hangzhou, a fault the lab API accepts for that world', (name) => {
+    const topology = loadLabWorld(labArgs(['--topology', `examples/topologies/${name}.yaml`, '--policy', `examples/topologies/${name}.policy.yaml`], {})).topology;
+    const loop = worldLoop(topology);
+    expect(loop).toEqual({ region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' });
+    const fault = faultSpecSchema.parse(loopFault(loop));
+    expect(faultTargetProblems(topology, fault)).toEqual([]);
+  });
+
+  test('another world\'s loop follows its topology: the gateway\'s region, and a service it runs there other than the entry', () => {
+    const topology = {
+      gateways: [{ name: 'gw-b', region: 'eu-b', entry: 'web' }],
+      regions: [{ name: 'eu-a', clusters: [{ name: 'a1' }] }, { name: 'eu-b', clusters: [{ name: 'b1' }] }],
+      deployments: [{ cluster: 'a1', service: 'reviews' }, { cluster: 'b1', service: 'web' }, { cluster: 'b1', service: 'cart' }],
+    };
+    expect(worldLoop(topology)).toEqual({ region: 'eu-b', service: 'cart', gateway: 'gw-b' });
+  });
+
+  test('the banner prints the world\'s fault, a requests command at its gateway, and the kubeconfig variables the lab set', () => {
+    const text = labBanner({
+      hostUrl: 'http://127.0.0.1:18080', labUrl: 'http://127.0.0.1:18081', controlUrl: 'http://127.0.0.1:18080/control/', meshUrl: 'http://127.0.0.1:40123',
+      logFile: 'f.log', secrets: { readToken: 'r', controlSecret: 's' }, functions: [{ key: 'control', functionName: 'regionshift-control', triggers: [{ triggerType: 'http', triggerName: 'h' }] }],
+      tickMs: 5000, policy: bookinfo(), now: AFTER_EVENING_SHIFT,
+      loop: { region: 'eu-b', service: 'cart', gateway: 'gw-b' },
+      kubeconfigEnv: [{ cluster: 'idc-shanghai', variable: 'IDC_SHANGHAI_KUBECONFIG' }],
+    });
+    expect(text).toContain(`curl -XPOST http://127.0.0.1:18081/lab/v1/faults -H 'content-type: application/json' -d '{"kind":"region-down","region":"eu-b","service":"cart"}'`);
+    expect(text).toContain(`curl -XPOST http://127.0.0.1:18081/lab/v1/requests -H 'content-type: application/json' -d '{"gateway":"gw-b","count":1000}'`);
+    expect(text).toContain('  kubeconfigs      IDC_SHANGHAI_KUBECONFIG (idc-shanghai): set by the lab');
   });
 });
