@@ -1,11 +1,13 @@
 import middy from '@middy/core';
 import { alarmTokenAuth, redactAlarmPath } from '../../shared/http/auth';
-import { fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
-import { fcHttpEvent, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { fcEventBridge } from '../../shared/http/event-trigger-middleware';
+import { type EventBridgeDelivery } from '../../shared/http/event-deliveries';
+import { fcHttpEvent } from '../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/http-message';
 import { eventErrors, httpErrors } from '../../shared/http/http-errors';
 import { byEventShape, injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * Alarm bodies: an Alertmanager group of MAX_ALARMS_PER_DELIVERY alerts with ordinary labels

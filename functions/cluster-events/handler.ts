@@ -1,9 +1,10 @@
 import middy from '@middy/core';
-import { fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
+import { fcEventBridge } from '../../shared/http/event-trigger-middleware';
+import { type EventBridgeDelivery } from '../../shared/http/event-deliveries';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * ACK cluster events (kube-eventer's Kubernetes Events: NodeNotReady, FailedCreate, Unhealthy,

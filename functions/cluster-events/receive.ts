@@ -1,6 +1,6 @@
 import { ingestAlarms } from '../../shared/http/alarm-intake';
-import type { EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { EventBridgeDelivery } from '../../shared/http/event-deliveries';
+import type { Runtime } from '../../shared/runtime/types';
 import { parseAckDelivery } from '../../shared/signals/ack-eventbridge';
 
 /**

@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import type { Clock } from '../../shared/ports/clock';
 import { controlAuth } from '../../shared/http/auth';
-import { fcHttpEvent, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { fcHttpEvent } from '../../shared/http/http-trigger-middleware';
+import { type HttpReply, type HttpRequest } from '../../shared/http/http-message';
 import { httpErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
 
 /** Control commands are a few hundred bytes (a matrix, a reason of at most 500 characters). */
 export const CONTROL_BODY_LIMIT = 64 * 1024;

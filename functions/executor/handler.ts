@@ -1,9 +1,9 @@
 import middy from '@middy/core';
-import { fcJsonEvent } from '../../shared/http/fc-event-triggers';
+import { fcJsonEvent } from '../../shared/http/event-trigger-middleware';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
 import type { ExecutorPayload } from './schema';
 
 /**

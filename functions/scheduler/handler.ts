@@ -1,9 +1,10 @@
 import middy from '@middy/core';
-import { fcTimer, type TimerFiring } from '../../shared/http/fc-event-triggers';
+import { fcTimer } from '../../shared/http/event-trigger-middleware';
+import { type TimerFiring } from '../../shared/http/event-deliveries';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * The tick's work (the timer payload's zod schema, the daily readiness checks) is loaded with the

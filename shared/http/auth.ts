@@ -3,9 +3,9 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { Clock } from '../ports/clock';
 import { ValidationError } from '../core/errors';
 import { ForbiddenError, ReplayError, UnauthorizedError } from './errors';
-import type { HttpReply, HttpRequest } from './fc-http-event';
+import type { HttpReply, HttpRequest } from './http-message';
 import { runtimeOf } from './inject-runtime';
-import type { FcContext } from './runtime-types';
+import type { FcContext } from '../runtime/types';
 
 export const TIMESTAMP_HEADER = 'x-regionshift-timestamp';
 export const SIGNATURE_HEADER = 'x-regionshift-signature';

@@ -1,5 +1,6 @@
 import type { CredentialsProvider } from '../adapters/cloud-credentials';
 import type { KubeconfigSource } from '../adapters/kubeconfig';
+import { kubeconfigEndpoint } from '../adapters/kubeconfig-endpoint';
 import { RegionshiftError } from '../core/errors';
 import type { EntryRoute, MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
@@ -48,19 +49,6 @@ class LazyClusterScaler implements ClusterScaler {
 }
 
 type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'];
-
-/**
- * Which API server address the cloud kubeconfig names (`PrivateIpAddress` of ACK's
- * DescribeClusterUserKubeconfig and ASM's DescribeServiceMeshKubeconfig). The functions sit in one
- * VPC of one region: a private endpoint in another region is unreachable from there without CEN or
- * peering, so clusters elsewhere default to the public one; a cluster in the functions' own region
- * defaults to private (its API server stays off the internet). The policy can say either.
- */
-export function kubeconfigEndpoint(k: K8sCredentials, clusterRegion: string | undefined, functionRegion: string | undefined): 'public' | 'private' {
-  if (k.endpoint) return k.endpoint;
-  if (!clusterRegion || !functionRegion) return 'private';
-  return clusterRegion === functionRegion ? 'private' : 'public';
-}
 
 /** Where a cluster's kubeconfig comes from, as the policy says: a file, an env var with the YAML, or the cloud API. */
 function sourceOf(name: string, k: K8sCredentials, cloud: { kind: 'ack'; clusterId: string; endpoint?: string; privateIpAddress: boolean } | { kind: 'asm'; meshId: string; endpoint?: string; privateIpAddress: boolean }): KubeconfigSource {

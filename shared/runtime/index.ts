@@ -5,15 +5,17 @@ import { RegionshiftError } from '../core/errors';
 import { Engine } from '../engine/engine';
 import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
 import type { Policy } from '../core/policy';
-import type { FcContext, Runtime, RuntimeFactory } from '../http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from './types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
-import { executorHandoff, fcEndpointFor } from './executor-handoff';
-import { runReadiness, type ReadinessProbes } from '../readiness/run';
+import { executorHandoff, fcEndpointFor } from '../adapters/fc-executor';
+import type { ExecutorHandoff } from '../ports/executor-handoff';
+import type { ReadinessProbes } from '../ports/readiness-probes';
+import { runReadiness } from '../readiness/run';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
 function structuredLog(file: string | undefined): (line: Record<string, unknown>) => void {
@@ -44,7 +46,7 @@ interface Container {
   scaler: ClusterScaler;
   log: (line: Record<string, unknown>) => void;
   clock: Clock;
-  handoff?: (planId: string) => Promise<void>;
+  handoff?: ExecutorHandoff;
   /** Policy `scopes.entryFrom`: reads the gateways' VirtualServices (on ticks). */
   entryRoutes?: EntryRoutesReader;
   /**
@@ -122,7 +124,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
   let probesBuilt: Promise<ReadinessProbes> | null = null;
-  const probes = () => (probesBuilt ??= import('../readiness/probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
+  const probes = () => (probesBuilt ??= import('../adapters/readiness-probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
     policy,
     mesh,
     scaler,
@@ -185,12 +187,13 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
     if (closing) throw new RuntimeClosedError();
     c.onInvocation();
     const deadline = invocationDeadline(start, context, c.env.REGIONSHIFT_BUDGET_MS);
+    const notifier = notifierFor(c.policy.notifications, c.log);
     const engine = new Engine({
       policy: c.policy,
       store: c.store,
       mesh: c.mesh,
       scaler: c.scaler,
-      notifier: notifierFor(c.policy.notifications, c.log),
+      notifier,
       clock: c.clock,
       owner: `${context.function?.name ?? 'local'}:${context.requestId ?? randomUUID()}`,
       budgetMs: Math.max(0, deadline - start),
@@ -205,6 +208,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       engine,
       policy: c.policy,
       store: c.store,
+      notifier,
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { Runtime } from '../../shared/runtime/types';
 import type { StoredEvent } from '../../shared/ports/state-store';
 import { buildRuntime } from '../../shared/runtime/index';
 import { parseCmsCallback } from '../../shared/signals/cms-webhook';

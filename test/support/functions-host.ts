@@ -6,7 +6,7 @@ import { startFcHost, type FcHost, type HandlerModule } from '../../lab/host/fc-
 import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import { scaledCells } from '../../shared/core/capacity';
 import { loadPolicyYaml } from '../../shared/core/policy';
-import type { FcContext, Runtime } from '../../shared/http/runtime-types';
+import type { FcContext, Runtime } from '../../shared/runtime/types';
 import type { ClusterScaler } from '../../shared/ports/cluster-scaler';
 import type { Clock } from '../../shared/ports/clock';
 import { runtimeFactory } from '../../shared/runtime/index';

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import { Engine } from '../../../shared/engine/engine';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
+import type { HttpReply } from '../../../shared/http/http-message';
 import { signRequest } from '../../../shared/http/auth';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { Runtime } from '../../../shared/runtime/types';
 import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
 import { AuditFaultStore } from '../engine/audit-fault-store';
 import { StateFile } from '../engine/harness';
@@ -32,11 +32,12 @@ beforeEach(async () => {
   clock = new FakeClock(NOW);
   mesh = new FakeMeshControl({ clock });
   lines = [];
+  const notifier = new RecordingNotifier();
   const engine = new Engine({
-    policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test', random: () => 0.5,
+    policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test', random: () => 0.5,
     log: (l) => lines.push(l),
   });
-  runtime = { engine, policy: testPolicy, store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
+  runtime = { engine, policy: testPolicy, store, notifier, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
   await engine.tick(); // the baseline: failover mode applied
   expect(mesh.applied).toHaveLength(1);
 });

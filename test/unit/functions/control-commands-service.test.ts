@@ -2,7 +2,7 @@ import { makeHandler } from '../../../functions/control/handler';
 import { signRequest } from '../../../shared/http/auth';
 import type { Policy } from '../../../shared/core/policy';
 import type { MeshConfig } from '../../../shared/core/types';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { Runtime } from '../../../shared/runtime/types';
 import { bookinfoPolicy, World } from '../engine/harness';
 import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from './fake-runtime';
 
@@ -27,7 +27,7 @@ async function setup(policy: Policy) {
   w = new World(policy);
   const engine = w.engine();
   await w.baseline(engine);
-  const runtime: Runtime = { engine, policy, store: w.store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
   const handler = makeHandler(async () => runtime, { clock: w.clock });
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);

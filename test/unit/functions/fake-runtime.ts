@@ -1,8 +1,9 @@
 import { parsePolicy } from '../../../shared/core/policy';
 import type { ControlCommand, Plan, Signal } from '../../../shared/core/types';
 import type { DecisionOutcome, EngineApi, StatusView } from '../../../shared/engine/api';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { Runtime } from '../../../shared/runtime/types';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../../shared/ports/state-store';
+import { RecordingNotifier } from '../../fakes';
 
 /** Test doubles for the functions: an engine that records what it was asked, and a key store. */
 
@@ -125,6 +126,7 @@ export class MemoryKeyStore implements StateStore {
 export interface FakeRuntime extends Runtime {
   engine: FakeEngine;
   store: MemoryKeyStore;
+  notifier: RecordingNotifier;
   lines: Array<Record<string, unknown>>;
 }
 
@@ -134,6 +136,7 @@ export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: R
     engine: new FakeEngine(),
     policy,
     store: new MemoryKeyStore(),
+    notifier: new RecordingNotifier(),
     secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN, ...secrets },
     log: (line) => lines.push(line),
     lines,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { makeEventHandler, makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import { signRequest } from '../../../shared/http/auth';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
+import type { HttpReply } from '../../../shared/http/http-message';
 import type { StoredEvent } from '../../../shared/ports/state-store';
 import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from './fake-runtime';
 

@@ -2,7 +2,7 @@ import { makeHandler as makeControlHandler } from '../../../functions/control/ha
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { signRequest } from '../../../shared/http/auth';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { Runtime } from '../../../shared/runtime/types';
 import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from './fake-runtime';
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { eventHandler, makeEventHandler, makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeClusterEventsHandler } from '../../../functions/cluster-events/handler';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
+import type { HttpReply } from '../../../shared/http/http-message';
 import { parsePolicy } from '../../../shared/core/policy';
 import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, testPolicy, type EngineCall } from './fake-runtime';
 

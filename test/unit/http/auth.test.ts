@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import middy from '@middy/core';
 import { alarmTokenOf, canonicalTarget, controlAuth, redactAlarmPath, secretEquals, signRequest } from '../../../shared/http/auth';
-import { fcHttpEvent, jsonReply, type HttpReply } from '../../../shared/http/fc-http-event';
-import { toHttpRequest } from '../../../shared/http/fc-http-request';
+import { fcHttpEvent } from '../../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply } from '../../../shared/http/http-message';
+import { toHttpRequest } from '../../../shared/http/http-trigger-parser';
 import { httpErrors } from '../../../shared/http/http-errors';
 import { injectRuntime } from '../../../shared/http/inject-runtime';
-import type { FcContext } from '../../../shared/http/runtime-types';
+import type { FcContext } from '../../../shared/runtime/types';
 import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../functions/fake-runtime';
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);

@@ -6,7 +6,8 @@ import type { TwinRequest } from '../../../lab/k8s/http-io';
 import { loadPolicyYaml } from '../../../shared/core/policy';
 import { PolicyError } from '../../../shared/core/errors';
 import { parseRuntimeEnv } from '../../../shared/runtime/config';
-import { clusterAdaptersFor, kubeconfigEndpoint } from '../../../shared/runtime/adapters';
+import { clusterAdaptersFor } from '../../../shared/runtime/adapters';
+import { kubeconfigEndpoint } from '../../../shared/adapters/kubeconfig-endpoint';
 import { FakeClock } from '../../fakes';
 
 /**

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { RegionshiftError, UpstreamError } from '../core/errors';
-import type { CloudCredentials, CredentialsProvider } from '../adapters/cloud-credentials';
+import type { ExecutorHandoff } from '../ports/executor-handoff';
+import type { CloudCredentials, CredentialsProvider } from './cloud-credentials';
 
 /**
  * Hands a plan to the executor function: FC 3.0's InvokeFunction
@@ -51,7 +52,7 @@ async function loadSdk(): Promise<FcSdk> {
   return { Client: ns.default.default ?? ns.default, InvokeFunctionRequest: ns.InvokeFunctionRequest, InvokeFunctionHeaders: ns.InvokeFunctionHeaders, GetFunctionRequest: ns.GetFunctionRequest };
 }
 
-export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) => Promise<void> {
+export function executorHandoff(opts: ExecutorHandoffOptions): ExecutorHandoff {
   let url: URL | null = null;
   const timeout = opts.timeoutMs ?? 5_000;
   let sdk: Promise<FcSdk> | null = null;

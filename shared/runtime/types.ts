@@ -1,5 +1,6 @@
 import type { Policy } from '../core/policy';
 import type { EngineApi } from '../engine/api';
+import type { Notifier } from '../ports/notifier';
 import type { StateStore } from '../ports/state-store';
 import type { ReadinessReport } from '../readiness/checks';
 
@@ -38,6 +39,8 @@ export interface Runtime {
   policy: Policy;
   store: StateStore;
   secrets: RuntimeSecrets;
+  /** The policy's notification channels: the engine's, and the one anything else in the invocation notifies through. */
+  notifier: Notifier;
   log(line: Record<string, unknown>): void;
   /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
   readiness?: () => Promise<ReadinessReport>;
