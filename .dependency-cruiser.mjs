@@ -17,9 +17,9 @@
 /** Product code: what is deployed or shipped to an operator. */
 const PRODUCT = '^(functions|shared|cli|bin)/';
 /** The cloud SDKs and the native module: only the adapters load them (dynamically or not). */
-const SDKS = '^(node_modules/)?(@alicloud/|@kubernetes/|tablestore($|/)|better-sqlite3($|/))';
+const SDKS = '(^|node_modules/)(@alicloud/|@kubernetes/|tablestore($|/)|better-sqlite3($|/))';
 /** What the pure core may import besides itself (schemas, YAML, cron expressions). */
-const CORE_LIBRARIES = '^(node_modules/)?(zod|yaml|croner)($|/)';
+const CORE_LIBRARIES = '(^|node_modules/)(zod|yaml|croner)($|/)';
 
 export default {
   forbidden: [
@@ -117,7 +117,6 @@ export default {
     exclude: { path: ['^test/fixtures/import-rules/', '^dist/', '^coverage/', '^\\.regionshift/'] },
     // Type-only imports are edges too: a circle of types is still a circle.
     tsPreCompilationDeps: true,
-    tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],

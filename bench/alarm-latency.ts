@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { systemClock } from '../shared/ports/clock';
-import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functions-host';
+import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../lab/support/functions-host';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const f = await startFunctionsHost({ clock: systemClock });

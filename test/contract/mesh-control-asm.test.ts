@@ -5,7 +5,7 @@ import { startLabControlPlane } from '../../lab/k8s/control-plane';
 import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials';
 import { AsmMeshControl, asmLocalityLbSetting } from '../../shared/adapters/mesh-asm';
 import { RegionshiftError, SupersededError, UpstreamError } from '../../shared/core/errors';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 import { distributeConfig, expectLive, expectServed, failoverConfig } from './mesh-control.contract';
 import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
 import { rejection } from '../support/rejection';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../shared/http/auth';
-import type { FakeClock } from '../fakes';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
+import type { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
 
 /**
  * The functions on the local FC host, over real HTTP, with the real engine and a real SQLite

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import type { Step } from '../../shared/core/types';
-import type { FakeClock } from '../fakes';
-import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { signedControl } from './cms';
+import type { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { signedControl } from '../../lab/support/cms';
 import { alarmCallbackUrl } from './entry-points';
 
 /**

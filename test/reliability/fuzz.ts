@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
 import { startLab, type Lab } from '../../lab/world';
 import { signRequest } from '../../shared/http/auth';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
 import { alarmBaseUrl, alarmCallbackUrl, controlRouteList, entryPoints, type EntryPoint } from './entry-points';
 
 /**

@@ -1,5 +1,5 @@
-import { startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { signedControl } from './cms';
+import { startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { signedControl } from '../../lab/support/cms';
 
 /**
  * Forged timer ticks against replay memory. A signed control request (`GET /v1/status`) is sent

@@ -5,7 +5,7 @@ import { buildRuntime } from '../../shared/runtime/index';
 import { parseCmsCallback } from '../../shared/signals/cms-webhook';
 import { toSignals } from '../../shared/signals/detection';
 import { stormAlarm } from './storm-mix';
-import { startTwins } from './twins';
+import { startTwins } from '../../lab/support/twins';
 
 /**
  * The alarm storm: N alarms (a mix of one repeated alarm and distinct ones) posted by W processes,

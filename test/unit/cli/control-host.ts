@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { FcHost } from '../../../lab/host/fc-host';
 import type { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { main } from '../../../cli/main';
-import type { FakeClock, FakeMeshControl } from '../../fakes';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost } from '../../support/functions-host';
+import type { FakeClock, FakeMeshControl } from '../../../lab/fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost } from '../../../lab/support/functions-host';
 
 /**
  * The real functions on the local FC host over real HTTP, with the real engine on a temp SQLite

@@ -3,7 +3,7 @@ import { makeHandler } from '../../../functions/control/handler';
 import { renderReport, renderTimelineSvg } from '../../../shared/engine/report';
 import { buildTimeline } from '../../../shared/engine/timeline';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import { READ_TOKEN, fakeRuntime, fcContext, httpEvent } from '../functions/fake-runtime';
+import { READ_TOKEN, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 import { downSignal, World } from './harness';
 
 /** The timeline and the report from a real engine's audit log (SQLite), through the same reader the API uses. */

@@ -4,9 +4,9 @@ import { makeHandler as makeExecutorHandler } from '../../../functions/executor/
 import { ALARM_ANSWER_MS, Engine } from '../../../shared/engine/engine';
 import type { HttpReply } from '../../../shared/http/http-message';
 import type { Runtime } from '../../../shared/runtime/types';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 import { StateFile } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent, testPolicy } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent, testPolicy } from '../../support/fake-runtime';
 
 /**
  * Issue #18 item 1 at the edge: the CMS callback of a region DOWN is answered within

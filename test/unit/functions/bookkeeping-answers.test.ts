@@ -5,10 +5,10 @@ import { Engine } from '../../../shared/engine/engine';
 import type { HttpReply } from '../../../shared/http/http-message';
 import { signRequest } from '../../../shared/http/auth';
 import type { Runtime } from '../../../shared/runtime/types';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 import { AuditFaultStore } from '../engine/audit-fault-store';
 import { StateFile } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, READ_TOKEN, fcContext, httpEvent, testPolicy } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, READ_TOKEN, fcContext, httpEvent, testPolicy } from '../../support/fake-runtime';
 
 /**
  * Issue #17 item 4 at the edge: a decision that committed is answered 200 even when the audit

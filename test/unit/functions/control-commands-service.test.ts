@@ -4,7 +4,7 @@ import type { Policy } from '../../../shared/core/policy';
 import type { MeshConfig } from '../../../shared/core/types';
 import type { Runtime } from '../../../shared/runtime/types';
 import { bookinfoPolicy, World } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * The control API over the real function handler and a real engine (SQLite store, fake mesh):

@@ -2,7 +2,7 @@ import { StateConflictError } from '../../../shared/core/errors';
 import { createHmac } from 'node:crypto';
 import { signRequest, stringToSign } from '../../../shared/http/auth';
 import { makeHandler } from '../../../functions/control/handler';
-import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, outcome, plan, type FakeRuntime } from './fake-runtime';
+import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, outcome, plan, type FakeRuntime } from '../../support/fake-runtime';
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 let seq = 0;

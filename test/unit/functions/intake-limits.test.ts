@@ -4,7 +4,7 @@ import { makeHandler as makeControlHandler } from '../../../functions/control/ha
 import { signRequest } from '../../../shared/http/auth';
 import type { HttpReply } from '../../../shared/http/http-message';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../../support/fake-runtime';
 
 /**
  * Size and depth limits at the edge: bodies per function (413), alarms per delivery (413),

@@ -5,7 +5,7 @@ import { signRequest } from '../../../shared/http/auth';
 import type { HttpReply } from '../../../shared/http/http-message';
 import type { Runtime } from '../../../shared/runtime/types';
 import { bookinfoPolicy, World } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * An internal invariant that fails inside the decision (here: the stored applied matrix has a row

@@ -3,7 +3,7 @@ import { makeHandler as makeSchedulerHandler } from '../../../functions/schedule
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { signRequest } from '../../../shared/http/auth';
 import type { Runtime } from '../../../shared/runtime/types';
-import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from './fake-runtime';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * Regionshift issue #17, item 9, through the functions: timer events with a forged triggerTime far

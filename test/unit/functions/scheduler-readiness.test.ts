@@ -1,7 +1,7 @@
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import type { ReadinessReport } from '../../../shared/readiness/checks';
-import { fakeRuntime, fcContext, httpEvent, READ_TOKEN } from './fake-runtime';
+import { fakeRuntime, fcContext, httpEvent, READ_TOKEN } from '../../support/fake-runtime';
 
 /** The daily readiness run after the scheduler's tick, and the control route, on the fake runtime. */
 const timer = (triggerTime: string) => Buffer.from(JSON.stringify({ triggerTime, triggerName: 'tick', payload: '{"task":"tick"}' }));

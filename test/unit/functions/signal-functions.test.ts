@@ -3,7 +3,7 @@ import { eventHandler, makeEventHandler, makeHandler as makeAlarmHandler } from 
 import { makeHandler as makeClusterEventsHandler } from '../../../functions/cluster-events/handler';
 import type { HttpReply } from '../../../shared/http/http-message';
 import { parsePolicy } from '../../../shared/core/policy';
-import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, testPolicy, type EngineCall } from './fake-runtime';
+import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent, testPolicy, type EngineCall } from '../../support/fake-runtime';
 
 const sample = (name: string) => readFileSync(`events/alarms/${name}`, 'utf8');
 const cmsAlert = sample('cms-callback-alert.txt').trim();

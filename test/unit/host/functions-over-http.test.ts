@@ -7,7 +7,7 @@ import * as scheduler from '../../../functions/scheduler/handler';
 import { startFcHost, type AsyncOutcome, type FcHost } from '../../../lab/host/fc-host';
 import { signRequest } from '../../../shared/http/auth';
 import type { RuntimeFactory } from '../../../shared/runtime/types';
-import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, type FakeRuntime } from '../functions/fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, type FakeRuntime } from '../../support/fake-runtime';
 
 /** The real s.yaml and the real handlers behind the local FC host, over real HTTP; only the runtime is fake. */
 

@@ -8,7 +8,7 @@ import { toHttpRequest } from '../../../shared/http/http-trigger-parser';
 import { httpErrors } from '../../../shared/http/http-errors';
 import { injectRuntime } from '../../../shared/http/inject-runtime';
 import type { FcContext } from '../../../shared/runtime/types';
-import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../functions/fake-runtime';
+import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../../support/fake-runtime';
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 const NOW_S = NOW / 1000;

@@ -4,7 +4,7 @@ import { ReplayError, UnauthorizedError } from '../../../shared/http/errors';
 import { toEventBridgeDelivery, toTimerFiring } from '../../../shared/http/event-trigger-parser';
 import { toHttpRequest } from '../../../shared/http/http-trigger-parser';
 import { errorReply } from '../../../shared/http/http-errors';
-import { httpEvent } from '../functions/fake-runtime';
+import { httpEvent } from '../../support/fake-runtime';
 
 function problemsOf(fn: () => unknown): string[] {
   try {

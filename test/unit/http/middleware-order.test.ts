@@ -7,7 +7,7 @@ import { eventErrors, httpErrors } from '../../../shared/http/http-errors';
 import { injectRuntime } from '../../../shared/http/inject-runtime';
 import { requestLog } from '../../../shared/http/request-log';
 import type { FcContext } from '../../../shared/runtime/types';
-import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../functions/fake-runtime';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /** Wraps a middleware so each hook records its name before running; the order is the assertion. */
 function traced<E, R>(name: string, mw: MiddlewareObj<E, R, Error, FcContext>, trace: string[]): MiddlewareObj<E, R, Error, FcContext> {

@@ -9,7 +9,7 @@ import { startTablestoreTwin, type TablestoreTwin } from '../../../lab/tablestor
 import { ensureStateTables, stateTableNames } from '../../../shared/adapters/state-tablestore-schema';
 import type { FcContext } from '../../../shared/runtime/types';
 import { runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock } from '../../fakes';
+import { FakeClock } from '../../../lab/fakes';
 
 /**
  * FC hands the function role's STS credentials to every invocation and they expire (36 h), while

@@ -8,7 +8,7 @@ import type { Plan } from '../../../shared/core/types';
 import type { FcContext } from '../../../shared/runtime/types';
 import { executorHandoff, fcEndpointFor } from '../../../shared/adapters/fc-executor';
 import { runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../../lab/fakes';
 import { meshState } from '../../contract/state-store.contract';
 
 /**

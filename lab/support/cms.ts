@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../shared/http/auth';
 import type { MeshState, Signal } from '../../shared/core/types';
-import { CONTROL_SECRET } from '../support/functions-host';
+import { CONTROL_SECRET } from './functions-host';
 
 /**
  * CMS alarm callbacks as the suite's checks send them: the sample callback of events/ with its

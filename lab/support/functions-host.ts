@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startFcHost, type FcHost, type HandlerModule } from '../../lab/host/fc-host';
+import { startFcHost, type FcHost, type HandlerModule } from '../host/fc-host';
 import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import { scaledCells } from '../../shared/core/capacity';
 import { loadPolicyYaml } from '../../shared/core/policy';

@@ -1,9 +1,9 @@
-import { parsePolicy } from '../../../shared/core/policy';
-import type { ControlCommand, Plan, Signal } from '../../../shared/core/types';
-import type { DecisionOutcome, EngineApi, StatusView } from '../../../shared/engine/api';
-import type { Runtime } from '../../../shared/runtime/types';
-import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../../shared/ports/state-store';
-import { RecordingNotifier } from '../../fakes';
+import { parsePolicy } from '../../shared/core/policy';
+import type { ControlCommand, Plan, Signal } from '../../shared/core/types';
+import type { DecisionOutcome, EngineApi, StatusView } from '../../shared/engine/api';
+import type { Runtime } from '../../shared/runtime/types';
+import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../shared/ports/state-store';
+import { RecordingNotifier } from '../../lab/fakes';
 
 /** Test doubles for the functions: an engine that records what it was asked, and a key store. */
 
