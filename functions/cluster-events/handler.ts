@@ -4,7 +4,9 @@ import { type EventBridgeDelivery } from '../../shared/http/event-deliveries';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/runtime/types';
+import { lazy } from '../../shared/core/lazy';
+import { processRuntime } from '../../shared/runtime/process';
+import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * ACK cluster events (kube-eventer's Kubernetes Events: NodeNotReady, FailedCreate, Unhealthy,
@@ -22,12 +24,6 @@ export function makeHandler(getRuntime: RuntimeFactory) {
 }
 
 /** The parser (zod schemas) and the detection rules are loaded with the first event, not at `require`. */
-let receive: Promise<typeof import('./receive')> | null = null;
-const loadReceive = () => (receive ??= import('./receive'));
+const loadReceive = lazy(() => import('./receive'));
 
-async function defaultRuntime(context: FcContext): Promise<Runtime> {
-  const runtime = await import('../../shared/runtime/index');
-  return runtime.defaultRuntime(context);
-}
-
-export const handler = makeHandler(defaultRuntime);
+export const handler = makeHandler(processRuntime);

@@ -2,6 +2,7 @@ import type { CredentialsProvider } from '../adapters/cloud-credentials';
 import type { KubeconfigSource } from '../adapters/kubeconfig';
 import { kubeconfigEndpoint } from '../adapters/kubeconfig-endpoint';
 import { RegionshiftError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { EntryRoute, MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler, DeploymentRef, DeploymentStatus } from '../ports/cluster-scaler';
@@ -16,15 +17,6 @@ import type { RuntimeEnv } from './config';
  * do), and only the mesh backend the policy names is ever loaded. A failed import is retried on
  * the next use rather than kept.
  */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () =>
-    (pending ??= load().catch((err: unknown) => {
-      pending = null;
-      throw err;
-    }));
-}
-
 class LazyMeshControl implements MeshControl {
   constructor(private readonly load: () => Promise<MeshControl>) {}
   async read(): Promise<LiveMeshConfig> {
@@ -103,12 +95,12 @@ export async function clusterAdaptersFor(
     sources['mesh-control-plane'] = { from: 'asm', meshId: backend.meshId, privateIpAddress: kubeconfigEndpoint({}, backend.apiRegion, functionRegion) === 'private', ...(endpoint ? { endpoint } : {}) };
   }
   // One resolver (and its kubeconfig cache) for the mesh and the scaler, built when either first needs it.
-  const resolver = once(async () => {
+  const resolver = lazy(async () => {
     const { KubeconfigResolver } = await import('../adapters/kubeconfig');
     return new KubeconfigResolver({ sources, ...(needsCloud ? { credentials } : {}), env, clock });
   });
   const mesh: MeshControl = new LazyMeshControl(
-    once(async (): Promise<MeshControl> => {
+    lazy(async (): Promise<MeshControl> => {
       if (backend.backend === 'asm') {
         // One import at a time: jest's ES module loader races on two concurrent imports sharing modules.
         const r = scoped ? await resolver() : null;
@@ -130,7 +122,7 @@ export async function clusterAdaptersFor(
     }),
   );
   const scaler: ClusterScaler = new LazyClusterScaler(
-    once(async () => {
+    lazy(async () => {
       const r = await resolver();
       const { K8sClusterScaler } = await import('../adapters/scaler-k8s');
       return new K8sClusterScaler({ kubeconfigs: r.provider, clock, ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}) });

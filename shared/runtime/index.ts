@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { notifierFor } from '../adapters/notify';
 import { RegionshiftError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import { Engine } from '../engine/engine';
 import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
 import type { Policy } from '../core/policy';
@@ -123,8 +124,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const entryRoutes = overrides.entryRoutes ?? adapters.entryRoutes;
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
-  let probesBuilt: Promise<ReadinessProbes> | null = null;
-  const probes = () => (probesBuilt ??= import('../adapters/readiness-probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
+  const probes = lazy(() => import('../adapters/readiness-probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
     policy,
     mesh,
     scaler,
@@ -209,6 +209,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       policy: c.policy,
       store: c.store,
       notifier,
+      clock: c.clock,
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
@@ -232,29 +233,4 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
 /** One container, one invocation (tests and tools that build a runtime by hand). */
 export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   return runtimeFactory(env, overrides)(context);
-}
-
-let factory: ClosableRuntimeFactory | null = null;
-
-/**
- * Replace this process's runtime with a fresh one, built from process.env at the next invocation.
- * An FC instance never needs it; the lab does, when a second lab starts in the same process
- * (another policy, state file and twin endpoints) and must not be served by the first one's
- * runtime. Returns the close of the runtime it installed (the lab's stop awaits it): it closes
- * that runtime's store and forgets it, unless another reset has replaced it meanwhile (then it
- * closes only its own).
- */
-export function resetDefaultRuntime(): () => Promise<void> {
-  const own = runtimeFactory(process.env);
-  factory = own;
-  return async () => {
-    if (factory === own) factory = null;
-    await own.close();
-  };
-}
-
-/** The runtime of this FC instance, from process.env. */
-export function defaultRuntime(context: FcContext): Promise<Runtime> {
-  factory ??= runtimeFactory(process.env);
-  return factory(context);
 }

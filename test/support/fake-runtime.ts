@@ -3,7 +3,7 @@ import type { ControlCommand, Plan, Signal } from '../../shared/core/types';
 import type { DecisionOutcome, EngineApi, StatusView } from '../../shared/engine/api';
 import type { Runtime } from '../../shared/runtime/types';
 import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../shared/ports/state-store';
-import { RecordingNotifier } from '../../lab/fakes';
+import { FakeClock, RecordingNotifier } from '../../lab/fakes';
 
 /** Test doubles for the functions: an engine that records what it was asked, and a key store. */
 
@@ -127,8 +127,12 @@ export interface FakeRuntime extends Runtime {
   engine: FakeEngine;
   store: MemoryKeyStore;
   notifier: RecordingNotifier;
+  clock: FakeClock;
   lines: Array<Record<string, unknown>>;
 }
+
+/** The instant a fake runtime's clock starts at (the sample events' day, 10:15:30 in Shanghai). */
+export const FAKE_RUNTIME_NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 
 export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: Runtime['policy'] = testPolicy): FakeRuntime {
   const lines: Array<Record<string, unknown>> = [];
@@ -137,6 +141,7 @@ export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: R
     policy,
     store: new MemoryKeyStore(),
     notifier: new RecordingNotifier(),
+    clock: new FakeClock(FAKE_RUNTIME_NOW),
     secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN, ...secrets },
     log: (line) => lines.push(line),
     lines,

@@ -106,7 +106,8 @@ describe('bounds', () => {
 describe('GET /v1/timeline and /v1/report', () => {
   const call = async (query: Record<string, string>, path = '/v1/timeline') => {
     const rt = fakeRuntime();
-    const handler = makeHandler(async () => rt, { clock: { now: () => Date.UTC(2026, 10, 3, 2, 15, 30) } });
+    rt.clock.set(Date.UTC(2026, 10, 3, 2, 15, 30));
+    const handler = makeHandler(async () => rt);
     const reply = await handler(httpEvent({ method: 'GET', path, query, headers: { authorization: `Bearer ${READ_TOKEN}` }, body: '' }), fcContext());
     return { status: reply?.statusCode, body: reply?.body ?? '', type: reply?.headers?.['content-type'] };
   };

@@ -32,7 +32,7 @@ test('a CMS ALERT is answered 200 within ALARM_ANSWER_MS while the mesh API thro
     policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test',
     handoff: async (planId) => void invoked.push(planId), random: () => 0.5,
   });
-  const runtime: Runtime = { engine, policy: testPolicy, store, notifier, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
   await engine.tick();
   expect(mesh.applied).toHaveLength(1);
   mesh.failNext(10, 'throttle');

@@ -37,7 +37,7 @@ beforeEach(async () => {
     policy: testPolicy, store, mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test', random: () => 0.5,
     log: (l) => lines.push(l),
   });
-  runtime = { engine, policy: testPolicy, store, notifier, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
+  runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
   await engine.tick(); // the baseline: failover mode applied
   expect(mesh.applied).toHaveLength(1);
 });
@@ -70,7 +70,7 @@ describe('a committed decision is answered 200 when only the audit write fails',
     clock.advance(3_600_000);
     store.failAppends(Infinity);
 
-    const handler = makeControlHandler(async () => runtime, { clock });
+    const handler = makeControlHandler(async () => runtime);
     const payload = JSON.stringify({ reason: 'incident 4711' });
     const sig = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/pause', body: payload, timestamp: clock.now() / 1000, requestId: 'ctl-pause-0001' }).headers;
     const reply = await handler(httpEvent({ method: 'POST', path: '/v1/pause', headers: { 'content-type': 'application/json', ...sig }, body: payload }), fcContext());

@@ -27,8 +27,8 @@ async function setup(policy: Policy) {
   w = new World(policy);
   const engine = w.engine();
   await w.baseline(engine);
-  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
-  const handler = makeHandler(async () => runtime, { clock: w.clock });
+  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, clock: w.clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const handler = makeHandler(async () => runtime);
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);
     const sig = signRequest({ secret: CONTROL_SECRET, method, path, body: text, timestamp: Math.floor(w.clock.now() / 1000), requestId: `svc-${++seq}-0000` }).headers;

@@ -9,7 +9,8 @@ let seq = 0;
 
 function setup() {
   const rt = fakeRuntime();
-  const handler = makeHandler(async () => rt, { clock: { now: () => NOW } });
+  rt.clock.set(NOW);
+  const handler = makeHandler(async () => rt);
   async function call(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; unsigned?: boolean } = {}) {
     const body = opts.rawBody ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
     const signPath = opts.query ? `${path}?${new URLSearchParams(Object.entries(opts.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))}` : path;

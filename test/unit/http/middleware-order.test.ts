@@ -28,7 +28,7 @@ function controlChain(trace: string[], runtime = fakeRuntime(), handler: () => P
     .use(traced('httpErrors', httpErrors(), trace))
     .use(traced('injectRuntime', injectRuntime(async () => runtime), trace))
     .use(traced('fcHttpEvent', fcHttpEvent(), trace))
-    .use(traced('controlAuth', controlAuth({ clock: { now: () => NOW } }), trace))
+    .use(traced('controlAuth', controlAuth(), trace))
     .handler(async () => { trace.push('handler'); return handler(); });
 }
 
