@@ -76,7 +76,7 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
       tickStatuses.push(await tick());
       await f.host.idle();
     }
-    const pause = signedControl(f.host.url, 'POST', '/v1/pause', { reason: `audit store: ${fault}` });
+    const pause = signedControl(f.host.url, f.clock.now(), 'POST', '/v1/pause', { reason: `audit store: ${fault}` });
     const pauseRes = await fetch(pause.url, pause.init);
     await pauseRes.arrayBuffer();
     // The plan the alarm committed (the decision row is written by the commit, not by appendEvents).

@@ -30,7 +30,7 @@ export async function runReplayCheck(opts: { ticks: number }): Promise<ReplayRes
   const f: FunctionsHost = await startFunctionsHost();
   const t0 = Date.now();
   try {
-    const captured = signedControl(f.host.url, 'GET', '/v1/status', undefined, `captured-${process.pid}-${t0}`);
+    const captured = signedControl(f.host.url, f.clock.now(), 'GET', '/v1/status', undefined, `captured-${process.pid}-${t0}`);
     const send = async () => {
       const res = await fetch(captured.url, captured.init);
       await res.arrayBuffer();

@@ -36,18 +36,35 @@ const pairs = () => violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.r
 
 test('every planted violation is reported under its rule, and nothing else is', () => {
   expect(pairs()).toEqual([
+    // An adapter importing an entry point breaks two rules with one import.
+    'adapters-not-upward: shared/adapters/mesh.ts -> cli/main.ts',
     'bench-not-test: bench/run.ts -> test/support/helper.ts',
     'core-only-core: shared/core/pure.ts -> fs',
+    'engine-through-ports: shared/engine/engine.ts -> shared/adapters/fc-client.ts',
     'functions-not-adapters: functions/alarm/handler.ts -> shared/adapters/fc-client.ts',
+    'http-not-adapters: shared/http/client.ts -> shared/adapters/fc-client.ts',
+    'lab-not-test-bench: lab/world.ts -> test/support/helper.ts',
     // A circle of folders with no circle of files in it, seen from each side.
-    'no-circular-folders: shared/readiness -> shared/runtime',
-    'no-circular-folders: shared/runtime -> shared/readiness',
+    'no-circular-folders: lab/asm -> lab/k8s',
+    'no-circular-folders: lab/k8s -> lab/asm',
     // A circle of files, one side a type-only import.
     'no-circular: shared/http/reply.ts -> shared/http/request.ts',
+    'not-to-unresolvable: bench/broken.ts -> ./missing',
+    'ports-no-implementations: shared/ports/clock.ts -> shared/signals/cms.ts',
     'product-not-lab-test-bench: cli/main.ts -> lab/world.ts',
+    'readiness-judges-only: shared/readiness/report.ts -> shared/engine/engine.ts',
+    'runtime-not-http: shared/runtime/context.ts -> shared/http/request.ts',
     // A dynamic import() counts as much as a static one.
     'sdk-only-in-adapters: shared/runtime/handoff.ts -> node_modules/@alicloud/fc20230330/dist/client.js',
+    'shared-not-entry-points: shared/adapters/mesh.ts -> cli/main.ts',
+    'signals-parse-only: shared/signals/cms.ts -> shared/engine/engine.ts',
   ]);
+});
+
+test('the fixture breaks every rule of the configuration', () => {
+  const rules = [...readFileSync(CONFIG, 'utf8').matchAll(/^\s+name: '([a-z-]+)',$/gm)].map((m) => m[1]);
+  expect(rules.length).toBeGreaterThanOrEqual(15);
+  expect(new Set(violations.map((v) => v.rule.name))).toEqual(new Set(rules));
 });
 
 test('the allowed imports beside them stay quiet: an adapter loading its SDK, a handler reaching the runtime', () => {
