@@ -25,11 +25,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { systemClock } from '../shared/ports/clock';
-import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../test/support/functions-host';
+import { ALARM_TOKEN as TOKEN, startFunctionsHost } from '../lab/support/functions-host';
 import { startLab, type Lab } from '../lab/world';
 import { cmsCallbackForm, cmsCallbackUrlFor } from '../lab/dataplane/alarm-payloads';
 import { SeededRandom } from '../lab/dataplane/prng';
-import { scheduleFreePolicyFile } from '../test/e2e/lab-fixture';
+import { scheduleFreePolicyFile } from '../lab/support/policy-files';
 
 const N = Number(process.env.BENCH_N ?? 300);
 const f = await startFunctionsHost({ clock: systemClock });

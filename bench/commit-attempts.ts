@@ -20,8 +20,8 @@ import { Engine } from '../shared/engine/engine';
 import { buildRuntime } from '../shared/runtime/index';
 import { parseCmsCallback } from '../shared/signals/cms-webhook';
 import { toSignals } from '../shared/signals/detection';
-import { cmsForm } from '../test/reliability/cms';
-import { startTwins } from '../test/reliability/twins';
+import { cmsForm } from '../lab/support/cms';
+import { startTwins } from '../lab/support/twins';
 
 const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
 const MAX_ATTEMPTS = 20;

@@ -3,8 +3,9 @@ import { PolicyError, RegionshiftError } from '../shared/core/errors';
 import { loadPolicyYaml, type Policy } from '../shared/core/policy';
 import { systemClock } from '../shared/ports/clock';
 import type { ReadinessReport } from '../shared/readiness/checks';
-import { readinessProbesFromEnv, unsetToolVariables } from '../shared/readiness/from-env';
-import { runReadiness, type ReadinessProbes } from '../shared/readiness/run';
+import { readinessProbesFromEnv, unsetToolVariables } from '../shared/runtime/readiness-from-env';
+import { runReadiness } from '../shared/readiness/run';
+import { type ReadinessProbes } from '../shared/ports/readiness-probes';
 
 /**
  * `regionshift doctor --policy <file> [--json]`: the readiness checks, run from here against the

@@ -20,7 +20,6 @@ import { topologySchema, type Topology } from './topology/schema';
 import { renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
-import { resetDefaultRuntime } from '../shared/runtime';
 import { ACK_HTTP_PATH, ackForwardingPlan, type AckForwardingRule } from '../infra/eventbridge/ack-forwarding';
 
 /**
@@ -51,8 +50,8 @@ export interface LabOptions {
   pollMs?: number;
   /**
    * Run the functions' runtime (engine, adapters' waits, control API signature window) on
-   * `clock` too, each lab with its own runtime container. Default false: the handlers build their
-   * runtime as deployed, on the system clock. Virtual-time runs (the incident benchmark) need it.
+   * `clock` too. Default false: their runtime runs on the system clock, as deployed.
+   * Virtual-time runs (the incident benchmark) need it.
    */
   functionsOnClock?: boolean;
   /** Schedules the host's `@every` timer triggers (fc-host `every`); default: real setInterval. */
@@ -295,20 +294,21 @@ function controlPlaneOutageListener(host: FcHost, cp: LabControlPlane) {
 }
 
 /**
- * Handlers whose runtime runs on `clock`: one runtime container for this lab (the default
- * handlers share one per process, built from process.env on the system clock). It reads
- * process.env, which startLab has set, when the first invocation builds the container.
+ * The lab's handlers: each function's `makeHandler` given a runtime container of its own (as each
+ * FC function has its own instances), built as deployed from process.env, which startLab has set,
+ * when the first invocation comes; on `clock` when the lab runs the functions on its clock, else
+ * on the system clock. The lab's stop closes every one.
  */
-function clockedHandlers(clock: Clock, runtimes: Array<{ close(): Promise<void> }>) {
+function labHandlers(clock: Clock | undefined, runtimes: Array<{ close(): Promise<void> }>) {
   return async (key: string, fn: HostedFunction): Promise<HandlerModule> => {
     // As the default loader: the function's s.yaml environment fills what is still unset.
     for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
     const { runtimeFactory } = await import('../shared/runtime/index');
-    const getRuntime = runtimeFactory(process.env, { clock });
+    const getRuntime = runtimeFactory(process.env, clock ? { clock } : {});
     // Each function's container opens its own store: the lab's stop closes every one.
     runtimes.push(getRuntime);
-    const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime, o?: { clock?: Clock }) => unknown };
-    return { handler: mod.makeHandler(getRuntime, { clock }) } as HandlerModule;
+    const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
+    return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
   };
 }
 
@@ -375,14 +375,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     env[k] = v;
     setEnv(k, v);
   }
-  // The handlers' runtime is built once per process from process.env: not one an earlier lab
-  // built. This lab's own is closed by its stop (its SQLite store and checkpoint worker).
-  const closeDefaultRuntime = resetDefaultRuntime();
-  const clockedRuntimes: Array<{ close(): Promise<void> }> = [];
+  // This lab's runtimes, never one an earlier lab in this process built; its stop closes them
+  // (their SQLite stores and checkpoint workers).
+  const runtimes: Array<{ close(): Promise<void> }> = [];
   const host = await startFcHost({
     sYamlPath: 's.yaml', port: opts.port ?? 0, env, log,
     ...(opts.every ? { every: opts.every } : {}),
-    ...(opts.functionsOnClock ? { loadHandler: clockedHandlers(clock, clockedRuntimes) } : {}),
+    loadHandler: labHandlers(opts.functionsOnClock ? clock : undefined, runtimes),
   });
   // Hand-offs go to the executor as on FC: InvokeFunction (async) through the FC 3.0 SDK, here
   // served by the local host over loopback.
@@ -473,7 +472,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       await host.stop();
       // No invocation runs any more: close the stores the functions' runtimes opened, so no
       // checkpoint worker outlives the lab and its state dir can be deleted or reused.
-      await Promise.all([closeDefaultRuntime(), ...clockedRuntimes.map((r) => r.close())]);
+      await Promise.all(runtimes.map((r) => r.close()));
       await new Promise<void>((resolve) => labServer.close(() => resolve()));
       await controlPlane.stop();
       // Leave the process as it was: a later lab or host in this process builds its runtime from it.

@@ -1,11 +1,15 @@
 import middy from '@middy/core';
 import { alarmTokenAuth, redactAlarmPath } from '../../shared/http/auth';
-import { fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
-import { fcHttpEvent, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { fcEventBridge } from '../../shared/http/event-trigger-middleware';
+import { type EventBridgeDelivery } from '../../shared/http/event-deliveries';
+import { fcHttpEvent } from '../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/http-message';
 import { eventErrors, httpErrors } from '../../shared/http/http-errors';
 import { byEventShape, injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { lazy } from '../../shared/core/lazy';
+import { processRuntime } from '../../shared/runtime/process';
+import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * Alarm bodies: an Alertmanager group of MAX_ALARMS_PER_DELIVERY alerts with ordinary labels
@@ -18,8 +22,7 @@ export const ALARM_BODY_LIMIT = 4 * 1024 * 1024;
  * schemas, the detection rules) is loaded with the first alarm rather than when FC loads the
  * entry: the cold `require` evaluates no zod.
  */
-let receive: Promise<typeof import('./receive')> | null = null;
-const loadReceive = () => (receive ??= import('./receive'));
+const loadReceive = lazy(() => import('./receive'));
 
 /** Alarm webhooks (HTTP trigger): CMS callbacks and Alertmanager, authenticated by the URL token. */
 export function makeHttpHandler(getRuntime: RuntimeFactory) {
@@ -47,10 +50,4 @@ export function makeHandler(getRuntime: RuntimeFactory) {
   return byEventShape({ http: makeHttpHandler(getRuntime), other: makeEventHandler(getRuntime) });
 }
 
-async function defaultRuntime(context: FcContext): Promise<Runtime> {
-  const runtime = await import('../../shared/runtime/index');
-  return runtime.defaultRuntime(context);
-}
-
-export const handler = makeHandler(defaultRuntime);
-export const eventHandler = makeEventHandler(defaultRuntime);
+export const handler = makeHandler(processRuntime);

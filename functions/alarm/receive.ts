@@ -2,12 +2,12 @@ import { ValidationError } from '../../shared/core/errors';
 import type { Policy } from '../../shared/core/policy';
 import { ingestAlarms, type IntakeResult } from '../../shared/http/alarm-intake';
 import { MethodNotAllowedError } from '../../shared/http/errors';
-import { isJsonContentType, type HttpRequest } from '../../shared/http/fc-http-event';
-import type { Runtime } from '../../shared/http/runtime-types';
+import { isJsonContentType, type HttpRequest } from '../../shared/http/http-message';
+import type { Runtime } from '../../shared/runtime/types';
 import { parseAlertmanager } from '../../shared/signals/alertmanager';
 import { parseCmsCallback } from '../../shared/signals/cms-webhook';
 import { parseCmsEventBridge } from '../../shared/signals/cms-eventbridge';
-import type { EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
+import type { EventBridgeDelivery } from '../../shared/http/event-deliveries';
 import type { RawAlarm } from '../../shared/signals/raw-alarm';
 import { looksLikeAlertmanager } from './schema';
 

@@ -1,11 +1,15 @@
 import middy from '@middy/core';
 import { eventTargetTokenAuth, redactAlarmPath } from '../../shared/http/auth';
-import { DEFAULT_DELIVERY_LIMIT, fcEventBridge, type EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
-import { fcHttpEvent, jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/fc-http-event';
+import { fcEventBridge } from '../../shared/http/event-trigger-middleware';
+import { DEFAULT_DELIVERY_LIMIT, type EventBridgeDelivery } from '../../shared/http/event-deliveries';
+import { fcHttpEvent } from '../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/http-message';
 import { eventErrors, httpErrors } from '../../shared/http/http-errors';
 import { byEventShape, injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { lazy } from '../../shared/core/lazy';
+import { processRuntime } from '../../shared/runtime/process';
+import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * ACK cluster events (kube-eventer's Kubernetes Events: NodeNotReady, FailedCreate, Unhealthy,
@@ -43,12 +47,6 @@ export function makeHandler(getRuntime: RuntimeFactory) {
 }
 
 /** The parser (zod schemas) and the detection rules are loaded with the first event, not at `require`. */
-let receive: Promise<typeof import('./receive')> | null = null;
-const loadReceive = () => (receive ??= import('./receive'));
+const loadReceive = lazy(() => import('./receive'));
 
-async function defaultRuntime(context: FcContext): Promise<Runtime> {
-  const runtime = await import('../../shared/runtime/index');
-  return runtime.defaultRuntime(context);
-}
-
-export const handler = makeHandler(defaultRuntime);
+export const handler = makeHandler(processRuntime);

@@ -1,9 +1,9 @@
 import { ingestAlarms } from '../../shared/http/alarm-intake';
 import { MethodNotAllowedError, NotFoundError } from '../../shared/http/errors';
-import type { EventBridgeDelivery } from '../../shared/http/fc-event-triggers';
-import { toEventBridgeDelivery } from '../../shared/http/fc-event-parse';
-import type { HttpRequest } from '../../shared/http/fc-http-event';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { EventBridgeDelivery } from '../../shared/http/event-deliveries';
+import { toEventBridgeDelivery } from '../../shared/http/event-trigger-parser';
+import type { HttpRequest } from '../../shared/http/http-message';
+import type { Runtime } from '../../shared/runtime/types';
 import { ValidationError } from '../../shared/core/errors';
 import { parseAckDelivery } from '../../shared/signals/ack-eventbridge';
 

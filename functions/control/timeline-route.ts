@@ -1,5 +1,5 @@
 import { buildTimeline, type Timeline } from '../../shared/engine/timeline';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { Runtime } from '../../shared/runtime/types';
 import type { StoredEvent } from '../../shared/ports/state-store';
 
 /** Rows read per history page while looking back for the range's start. */

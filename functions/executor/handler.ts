@@ -1,9 +1,11 @@
 import middy from '@middy/core';
-import { fcJsonEvent } from '../../shared/http/fc-event-triggers';
+import { fcJsonEvent } from '../../shared/http/event-trigger-middleware';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { lazy } from '../../shared/core/lazy';
+import { processRuntime } from '../../shared/runtime/process';
+import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 import type { ExecutorPayload } from './schema';
 
 /**
@@ -14,8 +16,7 @@ import type { ExecutorPayload } from './schema';
  * skips the steps already done.
  */
 /** The payload's zod schema and the plan runner are loaded with the first event, not at `require`. */
-let work: Promise<typeof import('./schema')> | null = null;
-const loadWork = () => (work ??= import('./schema'));
+const loadWork = lazy(() => import('./schema'));
 
 export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })
@@ -26,9 +27,4 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .handler(async (event: unknown, context: FcContext) => (await loadWork()).executePlan(event as ExecutorPayload, runtimeOf(context)));
 }
 
-async function defaultRuntime(context: FcContext): Promise<Runtime> {
-  const runtime = await import('../../shared/runtime/index');
-  return runtime.defaultRuntime(context);
-}
-
-export const handler = makeHandler(defaultRuntime);
+export const handler = makeHandler(processRuntime);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { Runtime } from '../../shared/runtime/types';
 
 /** What the engine hands the executor when a plan has steps that must wait. */
 export const executorPayload = z.strictObject({

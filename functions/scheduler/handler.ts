@@ -1,16 +1,18 @@
 import middy from '@middy/core';
-import { fcTimer, type TimerFiring } from '../../shared/http/fc-event-triggers';
+import { fcTimer } from '../../shared/http/event-trigger-middleware';
+import { type TimerFiring } from '../../shared/http/event-deliveries';
 import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
-import type { FcContext, Runtime, RuntimeFactory } from '../../shared/http/runtime-types';
+import { lazy } from '../../shared/core/lazy';
+import { processRuntime } from '../../shared/runtime/process';
+import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 
 /**
  * The tick's work (the timer payload's zod schema, the daily readiness checks) is loaded with the
  * first firing rather than when FC loads the entry: the cold `require` evaluates no zod.
  */
-let tick: Promise<typeof import('./tick')> | null = null;
-const loadTick = () => (tick ??= import('./tick'));
+const loadTick = lazy(() => import('./tick'));
 
 /** The minute tick (timer trigger): schedules, expiries, recovery steps, delayed steps, lapsed leases, drift. */
 export function makeHandler(getRuntime: RuntimeFactory) {
@@ -22,9 +24,4 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .handler(async (event: unknown, context: FcContext) => (await loadTick()).runTick(event as TimerFiring, runtimeOf(context)));
 }
 
-async function defaultRuntime(context: FcContext): Promise<Runtime> {
-  const runtime = await import('../../shared/runtime/index');
-  return runtime.defaultRuntime(context);
-}
-
-export const handler = makeHandler(defaultRuntime);
+export const handler = makeHandler(processRuntime);

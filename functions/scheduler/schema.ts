@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from '../../shared/core/errors';
-import { parseWith } from '../../shared/http/fc-envelopes';
+import { parseWith } from '../../shared/http/envelope-decode';
 
 /** The timer trigger's payload (s.yaml `payload: '{"task":"tick"}'`); a firing without one is a tick too. */
 export const timerTask = z.strictObject({ task: z.literal('tick', 'must be "tick"') });

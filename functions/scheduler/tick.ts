@@ -1,6 +1,5 @@
-import type { TimerFiring } from '../../shared/http/fc-event-triggers';
-import type { Runtime } from '../../shared/http/runtime-types';
-import { notifierFor } from '../../shared/adapters/notify';
+import type { TimerFiring } from '../../shared/http/event-deliveries';
+import type { Runtime } from '../../shared/runtime/types';
 import { dailyReadiness, type DailyReadinessResult } from '../../shared/readiness/daily';
 import { taskOf } from './schema';
 
@@ -29,7 +28,7 @@ async function dailyReadinessAfterTick(runtime: Runtime, now: number): Promise<D
     return await dailyReadiness({
       mesh: runtime.policy.name,
       store: runtime.store,
-      notifier: notifierFor(runtime.policy.notifications, runtime.log),
+      notifier: runtime.notifier,
       readiness: runtime.readiness,
       now,
     });

@@ -1,7 +1,7 @@
 import type { Clock } from '../../shared/ports/clock';
 import { localityLbProblems, type LocalityLbSettingInput } from '../../shared/core/mesh-validation';
-import { FaultQueue } from '../k8s/fault-queue';
-import type { TwinReply, TwinRequest } from '../k8s/http-io';
+import { FaultQueue } from '../twin-common/fault-queue';
+import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from './pop-auth';
 import { messageForCode, requestId, rpcError, statusForCode } from './pop-errors';
 import { RateLimit } from './rate-limit';

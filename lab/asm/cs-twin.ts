@@ -1,6 +1,6 @@
 import type { Clock } from '../../shared/ports/clock';
-import { FaultQueue } from '../k8s/fault-queue';
-import type { TwinReply, TwinRequest } from '../k8s/http-io';
+import { FaultQueue } from '../twin-common/fault-queue';
+import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from './pop-auth';
 import { messageForCode, requestId, rpcError, statusForCode } from './pop-errors';
 

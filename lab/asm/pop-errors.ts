@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TwinReply } from '../k8s/http-io';
+import type { TwinReply } from '../twin-common/http-io';
 
 /** POP error envelopes and the HTTP status each error code travels with. */
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../../shared/ports/clock';
-import type { TwinReply, TwinRequest } from '../k8s/http-io';
+import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from '../asm/pop-auth';
 import { requestId, rpcError } from '../asm/pop-errors';
 

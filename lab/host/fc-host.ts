@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cron } from 'croner';
-import type { FcContext } from '../../shared/http/runtime-types';
+import type { FcContext } from '../../shared/runtime/types';
 import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';

@@ -9,7 +9,7 @@ import { CmsTwin } from '../cms/cms-twin';
 import { PopAuthenticator } from '../asm/pop-auth';
 import { K8sAccess } from './access';
 import { DeploymentPods } from './deployment-pods';
-import { BodyTooLargeError, readBody, sendReply, type TwinReply, type TwinRequest } from './http-io';
+import { BodyTooLargeError, readBody, sendReply, type TwinReply, type TwinRequest } from '../twin-common/http-io';
 import { destinationRuleAdmission, serviceEntryAdmission, virtualServiceAdmission, workloadEntryAdmission } from './istio-admission';
 import { K8sApi } from './k8s-api';
 import { renderKubeconfig } from './kubeconfig-yaml';

@@ -1,6 +1,6 @@
-import { headerValue, type TwinReply, type TwinRequest } from './http-io';
+import { headerValue, type TwinReply, type TwinRequest } from '../twin-common/http-io';
 import type { K8sAccess, K8sVerb } from './access';
-import { FaultQueue } from './fault-queue';
+import { FaultQueue } from '../twin-common/fault-queue';
 import { jsonPatch, mergePatch } from './json-patch';
 import { parseLabelSelector } from './label-selector';
 import type { K8sObject, K8sObjectInput, ObjectStore } from './object-store';

@@ -58,11 +58,6 @@ export function cronProblems(expr: string, timezone: string): CronProblem[] {
   return [tz, cron].filter((p): p is CronProblem => p !== null);
 }
 
-/** The first problem with a cron and its time zone, or null when the window can be scheduled. */
-export function validCron(expr: string, timezone: string): CronProblem | null {
-  return cronProblems(expr, timezone)[0] ?? null;
-}
-
 /**
  * A small least-recently-used map. The caches below hold only what a pure function of their key
  * returns (a parsed cron; the fire times around an instant), so a hit and a miss give the same

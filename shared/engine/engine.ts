@@ -74,19 +74,12 @@ export interface EngineDeps {
   random?: () => number;
 }
 
-/**
- * The runtime's wiring (shared/runtime/index.ts) still names the mesh control port `mesh`, the
- * name that also meant the mesh's name here. Accepted under that name until the wiring says
- * `meshControl`; then this alias goes.
- */
-export type EngineWiring = EngineDeps | (Omit<EngineDeps, 'meshControl'> & { mesh: MeshControl });
 
 export class Engine implements EngineApi {
   private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
-  constructor(wiring: EngineWiring) {
-    const deps: EngineDeps = 'meshControl' in wiring ? wiring : (({ mesh, ...rest }) => ({ ...rest, meshControl: mesh }))(wiring);
+  constructor(deps: EngineDeps) {
     this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
     this.exec = { meshName: d.policy.name, policy: d.policy, store: d.store, meshControl: d.meshControl, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };

@@ -3,7 +3,7 @@ import type { Signal } from '../core/types';
 import type { RawAlarm } from '../signals/raw-alarm';
 import { toSignals } from '../signals/detection';
 import { PayloadTooLargeError } from './errors';
-import type { Runtime } from './runtime-types';
+import type { Runtime } from '../runtime/types';
 
 /**
  * Alarms one delivery may carry (an Alertmanager group, an EventBridge batch). Well above what

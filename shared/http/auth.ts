@@ -1,11 +1,10 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { Clock } from '../ports/clock';
 import { ValidationError } from '../core/errors';
 import { ForbiddenError, ReplayError, UnauthorizedError } from './errors';
-import type { HttpReply, HttpRequest } from './fc-http-event';
+import type { HttpReply, HttpRequest } from './http-message';
 import { runtimeOf } from './inject-runtime';
-import type { FcContext } from './runtime-types';
+import type { FcContext } from '../runtime/types';
 
 export const TIMESTAMP_HEADER = 'x-regionshift-timestamp';
 export const SIGNATURE_HEADER = 'x-regionshift-signature';
@@ -164,7 +163,6 @@ export function eventTargetTokenAuth(): HttpMiddleware {
 }
 
 export interface ControlAuthOptions {
-  clock?: Pick<Clock, 'now'>;
   /** Paths served without credentials (the dashboard page, which holds no data). */
   publicPaths?: string[];
 }
@@ -182,13 +180,12 @@ function bearerOf(req: HttpRequest): string | null {
  * cannot burn ids or fill the store.
  */
 export function controlAuth(opts: ControlAuthOptions = {}): HttpMiddleware {
-  const clock = opts.clock ?? { now: () => Date.now() };
   const publicPaths = new Set(opts.publicPaths ?? []);
 
   async function controlAuthBefore(request: HttpMiddyRequest): Promise<void> {
     const req = request.event as HttpRequest;
     if (READ_METHODS.has(req.method) && publicPaths.has(req.path)) return;
-    const { secrets, store } = runtimeOf(request.context);
+    const { secrets, store, clock } = runtimeOf(request.context);
     const bearer = bearerOf(req);
     if (bearer !== null && req.headers[SIGNATURE_HEADER] === undefined) {
       if (!secrets.readToken || !secretEquals(bearer, secrets.readToken)) throw new UnauthorizedError('authorization: bearer token does not match');

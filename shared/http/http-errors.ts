@@ -2,8 +2,8 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import { InvariantError, StateConflictError, ValidationError } from '../core/errors';
 import { boundedText } from '../core/limits';
 import { HttpError, PayloadTooLargeError } from './errors';
-import { jsonReply, type HttpReply } from './fc-http-event';
-import type { FcContext } from './runtime-types';
+import { jsonReply, type HttpReply } from './http-message';
+import type { FcContext } from '../runtime/types';
 
 /** An error answer names at most this many problems, each cut to PROBLEM_MAX characters: bad input is echoed as an excerpt, never whole. */
 export const PROBLEMS_MAX = 20;

@@ -1,7 +1,7 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { RegionshiftError } from '../core/errors';
-import { decodeFcEvent, isHttpEnvelope } from './fc-envelopes';
-import type { FcContext, Runtime, RuntimeContext, RuntimeFactory } from './runtime-types';
+import { decodeFcEvent, isHttpEnvelope } from './envelope-decode';
+import type { FcContext, Runtime, RuntimeContext, RuntimeFactory } from '../runtime/types';
 
 /** Puts the runtime on `context.runtime`; the factory caches per container, so this is cheap when warm. */
 export function injectRuntime(getRuntime: RuntimeFactory): MiddlewareObj<unknown, unknown, Error, FcContext> {

@@ -1,8 +1,8 @@
 import type { MiddlewareObj, Request } from '@middy/core';
 import { RegionshiftError } from '../core/errors';
 import { boundedText, jsonExcerpt } from '../core/limits';
-import type { HttpReply, HttpRequest } from './fc-http-event';
-import type { FcContext, RuntimeContext } from './runtime-types';
+import type { HttpReply, HttpRequest } from './http-message';
+import type { FcContext, RuntimeContext } from '../runtime/types';
 
 export type LogLine = Record<string, unknown>;
 export type LogSink = (line: LogLine) => void;

@@ -4,6 +4,7 @@ import type { Policy } from '../core/policy';
 import { renderMeshConfig } from '../core/render';
 import { drainRegions } from '../core/response';
 import type { LiveMeshConfig } from '../ports/mesh-control';
+import type { DestinationRuleInfo, NodeInfo, PlacementInfo, WorkloadEntryInfo } from '../ports/readiness-probes';
 
 /**
  * Readiness checks: the preconditions without which a regional failover silently does nothing.
@@ -28,20 +29,6 @@ export interface CheckResult {
 /** What a probe read, or the message of the error that stopped it. */
 export type Probed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-export interface DestinationRuleInfo {
-  namespace: string;
-  name: string;
-  host?: string;
-  hasOutlierDetection: boolean;
-  hasLocalityLbSetting: boolean;
-  /** Labelled app.kubernetes.io/managed-by: regionshift (a service scope's rule). */
-  ownedByProduct?: boolean;
-}
-
-export interface NodeInfo {
-  name: string;
-  labels: Record<string, string>;
-}
 
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -132,15 +119,6 @@ export function checkLocalityLabels(policy: Policy, probed: Record<string, Probe
   return row(id, 'pass', lookedAt, `${nodes} node(s), each with its region and zone`, null);
 }
 
-/** A WorkloadEntry (a VM or other endpoint outside Kubernetes) as the readiness probe read it. */
-export interface WorkloadEntryInfo {
-  namespace: string;
-  name: string;
-  /** spec.locality as written ('' when absent). */
-  locality: string;
-  /** spec.labels (the endpoint's labels, not the object's metadata.labels). */
-  labels: Record<string, string>;
-}
 
 /** Istio's label for a workload's locality, with `.` for `/` (Kubernetes label values cannot hold `/`), and the older name it still reads. */
 export const ISTIO_LOCALITY_LABEL = 'topology.istio.io/locality';
@@ -336,13 +314,6 @@ export function checkExecutor(probed: Probed<{ functionName: string } | null>): 
   return row(id, 'pass', lookedAt, `function ${probed.value.functionName} exists`, null);
 }
 
-/** Where the control plane's own parts run, as far as the runtime can tell. */
-export interface PlacementInfo {
-  /** The functions' region: FC 3.0's runtime variable FC_REGION. */
-  functionRegion?: string;
-  /** The Tablestore endpoint (TABLESTORE_ENDPOINT) when the state lives in Tablestore. */
-  tablestoreEndpoint?: string;
-}
 
 /**
  * Where this process's control plane runs, from what the runtime itself says: FC 3.0 sets

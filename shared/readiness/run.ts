@@ -1,5 +1,5 @@
 import type { Policy } from '../core/policy';
-import type { LiveMeshConfig } from '../ports/mesh-control';
+import type { ReadinessProbes } from '../ports/readiness-probes';
 import {
   checkCapacity,
   checkControlPlanePlacement,
@@ -15,29 +15,9 @@ import {
   checkStateTables,
   checkWorkloadEntryLocality,
   worst,
-  type DestinationRuleInfo,
-  type NodeInfo,
-  type PlacementInfo,
   type Probed,
   type ReadinessReport,
-  type WorkloadEntryInfo,
 } from './checks';
-
-/** The read-only cloud calls the checks need. Nothing here changes anything. */
-export interface ReadinessProbes {
-  /** Every DestinationRule the mesh control plane holds (all namespaces). */
-  destinationRules(): Promise<DestinationRuleInfo[]>;
-  nodes(cluster: string): Promise<NodeInfo[]>;
-  /** Every WorkloadEntry the mesh control plane holds (all namespaces); [] when the CRD is not installed. */
-  workloadEntries(): Promise<WorkloadEntryInfo[]>;
-  meshLive(): Promise<LiveMeshConfig>;
-  deployment(ref: { cluster: string; namespace: string; name: string }): Promise<unknown>;
-  stateStore(): Promise<{ backend: string; version: number }>;
-  /** null when no executor is configured. */
-  executor(): Promise<{ functionName: string } | null>;
-  /** Where the control plane runs (no cloud call: the runtime's own variables); absent: unknown. */
-  placement?(): PlacementInfo;
-}
 
 async function probe<T>(f: () => Promise<T>): Promise<Probed<T>> {
   try {

@@ -1,6 +1,8 @@
 import type { CredentialsProvider } from '../adapters/cloud-credentials';
 import type { KubeconfigSource } from '../adapters/kubeconfig';
+import { kubeconfigEndpoint } from '../adapters/kubeconfig-endpoint';
 import { RegionshiftError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import type { EntryRoute, MeshConfig } from '../core/types';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler, DeploymentRef, DeploymentStatus } from '../ports/cluster-scaler';
@@ -15,15 +17,6 @@ import type { RuntimeEnv } from './config';
  * do), and only the mesh backend the policy names is ever loaded. A failed import is retried on
  * the next use rather than kept.
  */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () =>
-    (pending ??= load().catch((err: unknown) => {
-      pending = null;
-      throw err;
-    }));
-}
-
 class LazyMeshControl implements MeshControl {
   constructor(private readonly load: () => Promise<MeshControl>) {}
   async read(): Promise<LiveMeshConfig> {
@@ -48,19 +41,6 @@ class LazyClusterScaler implements ClusterScaler {
 }
 
 type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'];
-
-/**
- * Which API server address the cloud kubeconfig names (`PrivateIpAddress` of ACK's
- * DescribeClusterUserKubeconfig and ASM's DescribeServiceMeshKubeconfig). The functions sit in one
- * VPC of one region: a private endpoint in another region is unreachable from there without CEN or
- * peering, so clusters elsewhere default to the public one; a cluster in the functions' own region
- * defaults to private (its API server stays off the internet). The policy can say either.
- */
-export function kubeconfigEndpoint(k: K8sCredentials, clusterRegion: string | undefined, functionRegion: string | undefined): 'public' | 'private' {
-  if (k.endpoint) return k.endpoint;
-  if (!clusterRegion || !functionRegion) return 'private';
-  return clusterRegion === functionRegion ? 'private' : 'public';
-}
 
 /** Where a cluster's kubeconfig comes from, as the policy says: a file, an env var with the YAML, or the cloud API. */
 function sourceOf(name: string, k: K8sCredentials, cloud: { kind: 'ack'; clusterId: string; endpoint?: string; privateIpAddress: boolean } | { kind: 'asm'; meshId: string; endpoint?: string; privateIpAddress: boolean }): KubeconfigSource {
@@ -115,12 +95,12 @@ export async function clusterAdaptersFor(
     sources['mesh-control-plane'] = { from: 'asm', meshId: backend.meshId, privateIpAddress: kubeconfigEndpoint({}, backend.apiRegion, functionRegion) === 'private', ...(endpoint ? { endpoint } : {}) };
   }
   // One resolver (and its kubeconfig cache) for the mesh and the scaler, built when either first needs it.
-  const resolver = once(async () => {
+  const resolver = lazy(async () => {
     const { KubeconfigResolver } = await import('../adapters/kubeconfig');
     return new KubeconfigResolver({ sources, ...(needsCloud ? { credentials } : {}), env, clock });
   });
   const mesh: MeshControl = new LazyMeshControl(
-    once(async (): Promise<MeshControl> => {
+    lazy(async (): Promise<MeshControl> => {
       if (backend.backend === 'asm') {
         // One import at a time: jest's ES module loader races on two concurrent imports sharing modules.
         const r = scoped ? await resolver() : null;
@@ -142,7 +122,7 @@ export async function clusterAdaptersFor(
     }),
   );
   const scaler: ClusterScaler = new LazyClusterScaler(
-    once(async () => {
+    lazy(async () => {
       const r = await resolver();
       const { K8sClusterScaler } = await import('../adapters/scaler-k8s');
       return new K8sClusterScaler({ kubeconfigs: r.provider, clock, ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}) });

@@ -2,19 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { notifierFor } from '../adapters/notify';
 import { RegionshiftError } from '../core/errors';
+import { lazy } from '../core/lazy';
 import { Engine } from '../engine/engine';
 import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
 import type { Policy } from '../core/policy';
-import type { FcContext, Runtime, RuntimeFactory } from '../http/runtime-types';
+import type { FcContext, Runtime, RuntimeFactory } from './types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
-import { executorHandoff, fcEndpointFor } from './executor-handoff';
+import { executorHandoff, fcEndpointFor } from '../adapters/fc-executor';
+import type { ExecutorHandoff } from '../ports/executor-handoff';
+import type { ReadinessProbes } from '../ports/readiness-probes';
 import { placementOf } from '../readiness/checks';
-import { runReadiness, type ReadinessProbes } from '../readiness/run';
+import { runReadiness } from '../readiness/run';
 
 /** One JSON line per record: on stdout (FC ships it to SLS), or appended to a file (the lab). */
 function structuredLog(file: string | undefined): (line: Record<string, unknown>) => void {
@@ -45,7 +48,7 @@ interface Container {
   scaler: ClusterScaler;
   log: (line: Record<string, unknown>) => void;
   clock: Clock;
-  handoff?: (planId: string) => Promise<void>;
+  handoff?: ExecutorHandoff;
   /** Policy `scopes.entryFrom`: reads the gateways' VirtualServices (on ticks). */
   entryRoutes?: EntryRoutesReader;
   /**
@@ -122,8 +125,7 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
   const entryRoutes = overrides.entryRoutes ?? adapters.entryRoutes;
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
-  let probesBuilt: Promise<ReadinessProbes> | null = null;
-  const probes = () => (probesBuilt ??= import('../readiness/probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
+  const probes = lazy(() => import('../adapters/readiness-probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
     policy,
     mesh,
     scaler,
@@ -192,12 +194,13 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
     c.onInvocation();
     const e = c.env;
     const deadline = invocationDeadline(start, context, e.REGIONSHIFT_BUDGET_MS);
+    const notifier = notifierFor(c.policy.notifications, c.log);
     const engine = new Engine({
       policy: c.policy,
       store: c.store,
-      mesh: c.mesh,
+      meshControl: c.mesh,
       scaler: c.scaler,
-      notifier: notifierFor(c.policy.notifications, c.log),
+      notifier,
       clock: c.clock,
       owner: `${context.function?.name ?? 'local'}:${context.requestId ?? randomUUID()}`,
       budgetMs: Math.max(0, deadline - start),
@@ -211,6 +214,8 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       engine,
       policy: c.policy,
       store: c.store,
+      notifier,
+      clock: c.clock,
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
@@ -234,29 +239,4 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
 /** One container, one invocation (tests and tools that build a runtime by hand). */
 export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   return runtimeFactory(env, overrides)(context);
-}
-
-let factory: ClosableRuntimeFactory | null = null;
-
-/**
- * Replace this process's runtime with a fresh one, built from process.env at the next invocation.
- * An FC instance never needs it; the lab does, when a second lab starts in the same process
- * (another policy, state file and twin endpoints) and must not be served by the first one's
- * runtime. Returns the close of the runtime it installed (the lab's stop awaits it): it closes
- * that runtime's store and forgets it, unless another reset has replaced it meanwhile (then it
- * closes only its own).
- */
-export function resetDefaultRuntime(): () => Promise<void> {
-  const own = runtimeFactory(process.env);
-  factory = own;
-  return async () => {
-    if (factory === own) factory = null;
-    await own.close();
-  };
-}
-
-/** The runtime of this FC instance, from process.env. */
-export function defaultRuntime(context: FcContext): Promise<Runtime> {
-  factory ??= runtimeFactory(process.env);
-  return factory(context);
 }

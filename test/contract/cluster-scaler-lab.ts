@@ -4,7 +4,7 @@ import { DEPLOYMENTS } from '../../lab/k8s/resources';
 import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
 import { K8sClusterScaler } from '../../shared/adapters/scaler-k8s';
 import type { DeploymentRef } from '../../shared/ports/cluster-scaler';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 import type { ScalerUnderTest } from './cluster-scaler.contract';
 
 /** The lab with one Bookinfo deployment per cluster, and a scaler that gets its kubeconfigs from ACK (the CS twin). */

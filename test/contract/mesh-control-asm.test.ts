@@ -6,7 +6,7 @@ import { resolveCloudCredentials } from '../../shared/adapters/cloud-credentials
 import { AsmMeshControl } from '../../shared/adapters/mesh-asm';
 import { parseLiveLocalityLb } from '../../shared/core/render';
 import { RegionshiftError, SupersededError, UpstreamError } from '../../shared/core/errors';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 import { distributeConfig, expectLive, expectServed, failoverConfig } from './mesh-control.contract';
 import { ASM_UPDATE_DELAY_MS, asmHarness, LAB, REGIONS, startLab, type AsmHarness } from './mesh-control-lab';
 import { rejection } from '../support/rejection';

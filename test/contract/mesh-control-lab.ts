@@ -4,7 +4,7 @@ import { KubeconfigResolver } from '../../shared/adapters/kubeconfig';
 import { AsmMeshControl, type AsmMeshControlOptions } from '../../shared/adapters/mesh-asm';
 import { IstioMeshControl, type DestinationRuleRef } from '../../shared/adapters/mesh-istio';
 import { resolveRuleHost } from '../../shared/adapters/mesh-scopes';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 import type { MeshUnderTest, ScopeTwin } from './mesh-control.contract';
 
 /** The lab control plane as the mesh contract tests set it up: Bookinfo's rules in the mesh scope. */

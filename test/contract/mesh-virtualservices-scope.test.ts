@@ -2,7 +2,7 @@ import { MESH_SCOPE, type LabControlPlane } from '../../lab/k8s/control-plane';
 import { VIRTUAL_SERVICES } from '../../lab/k8s/resources';
 import { VirtualServiceReader } from '../../shared/adapters/mesh-virtualservices';
 import { UpstreamError } from '../../shared/core/errors';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 import { LAB, meshKubeconfig, startLab } from './mesh-control-lab';
 
 /**

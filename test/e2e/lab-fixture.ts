@@ -1,24 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { scheduleFreePolicyFile } from '../../lab/support/policy-files';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { signRequest } from '../../shared/http/auth';
 import type { Lab } from '../../lab/world';
 
-/**
- * `examples/bookinfo.yaml` without its `schedules`, written into `dir`. Its evening-shift schedule
- * (22:00–24:00 Asia/Shanghai, 14:00–16:00 UTC) would put the lab in a 90/10 matrix for two hours
- * a day, and a test that expects 100% local traffic would fail then: the lab tests run this
- * policy so they hold at any hour. The schedule itself is covered with a pinned clock (the core's
- * layer tests, the scheduled-90-10 scenario, the banner test).
- */
-export function scheduleFreePolicyFile(dir: string): string {
-  const policy = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as Record<string, unknown>;
-  delete policy.schedules;
-  const policyFile = path.join(dir, 'bookinfo-no-schedules.yaml');
-  writeFileSync(policyFile, stringifyYaml(policy));
-  return policyFile;
-}
+export { scheduleFreePolicyFile } from '../../lab/support/policy-files';
 
 /**
  * The default Bookinfo lab with test-sized periods: pods ready 1 s after a scale-up, alarm rules

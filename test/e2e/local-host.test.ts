@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../shared/http/auth';
-import type { FakeClock } from '../fakes';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
+import type { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
 
 /**
  * The functions on the local FC host, over real HTTP, with the real engine and a real SQLite
@@ -20,7 +20,7 @@ const postAlarm = (h: Harness, body: string, token = ALARM_TOKEN) =>
 
 async function control(h: Harness, method: string, p: string, body?: unknown, opts: { timestamp?: number; requestId?: string; secret?: string } = {}) {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signed = signRequest({ secret: opts.secret ?? CONTROL_SECRET, method, path: p, body: text, timestamp: opts.timestamp ?? Math.floor(Date.now() / 1000), ...(opts.requestId ? { requestId: opts.requestId } : {}) });
+  const signed = signRequest({ secret: opts.secret ?? CONTROL_SECRET, method, path: p, body: text, timestamp: opts.timestamp ?? Math.floor(h.clock.now() / 1000), ...(opts.requestId ? { requestId: opts.requestId } : {}) });
   const res = await fetch(`${h.host.url}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
@@ -87,7 +87,7 @@ describe('local FC host: alarm → decision → mesh', () => {
     expect(malformed.status).toBe(400);
     expect(JSON.stringify(await malformed.json())).toContain('alertState');
     expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { secret: 'not-the-secret-0123456789' })).status).toBe(401);
-    expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { timestamp: Math.floor(Date.now() / 1000) - 3600 })).status).toBe(401);
+    expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { timestamp: Math.floor(h.clock.now() / 1000) - 3600 })).status).toBe(401);
     const bad = await control(h, 'POST', '/v1/overrides', { drain: ['cn-nowhere'], ttl: 'soon' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json)).toContain('ttl');

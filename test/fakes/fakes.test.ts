@@ -1,6 +1,6 @@
 import { MeshRejectedError, UpstreamError } from '../../shared/core/errors';
 import type { MeshConfig } from '../../shared/core/types';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '.';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../lab/fakes';
 
 const ref = { cluster: 'c-shanghai', namespace: 'default', name: 'productpage-v1' };
 const config: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }] } };

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import type { Step } from '../../shared/core/types';
-import type { FakeClock } from '../fakes';
-import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { signedControl } from './cms';
+import type { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { signedControl } from '../../lab/support/cms';
 import { alarmCallbackUrl } from './entry-points';
 
 /**
@@ -76,7 +76,7 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
       tickStatuses.push(await tick());
       await f.host.idle();
     }
-    const pause = signedControl(f.host.url, 'POST', '/v1/pause', { reason: `audit store: ${fault}` });
+    const pause = signedControl(f.host.url, f.clock.now(), 'POST', '/v1/pause', { reason: `audit store: ${fault}` });
     const pauseRes = await fetch(pause.url, pause.init);
     await pauseRes.arrayBuffer();
     // The plan the alarm committed (the decision row is written by the commit, not by appendEvents).

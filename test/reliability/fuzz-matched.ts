@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { MeshState } from '../../shared/core/types';
-import { FakeClock } from '../fakes';
-import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { activeFor, cmsFields } from './cms';
+import { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { activeFor, cmsFields } from '../../lab/support/cms';
 import { alarmCallbackUrl } from './entry-points';
 
 /**

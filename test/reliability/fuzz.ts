@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
 import { startLab, type Lab } from '../../lab/world';
 import { signRequest } from '../../shared/http/auth';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
 import { alarmBaseUrl, alarmCallbackUrl, controlRouteList, entryPoints, type EntryPoint } from './entry-points';
 
 /**
@@ -169,19 +169,20 @@ function expectationFor(mutation: Mutation, authed: boolean, jsonEntry: boolean)
  * Signed as a client would; a query with a repeated key, which the signer refuses, is signed on
  * its first values (what a lax verifier once checked), so the server's own refusal is what is tested.
  */
-function signedHeaders(method: string, p: string, body: string): Record<string, string> {
+function signedHeaders(at: number, method: string, p: string, body: string): Record<string, string> {
+  const timestamp = Math.floor(at / 1000);
   try {
-    return signRequest({ secret: CONTROL_SECRET, method, path: p, body }).headers;
+    return signRequest({ secret: CONTROL_SECRET, method, path: p, body, timestamp }).headers;
   } catch {
     const url = new URL(p, 'http://sign.invalid');
     const firsts = new URLSearchParams();
     for (const [k, v] of url.searchParams) if (!firsts.has(k)) firsts.set(k, v);
-    return signRequest({ secret: CONTROL_SECRET, method, path: `${url.pathname}?${firsts.toString()}`, body }).headers;
+    return signRequest({ secret: CONTROL_SECRET, method, path: `${url.pathname}?${firsts.toString()}`, body, timestamp }).headers;
   }
 }
 
-/** One payload for entry point `ep`; `labUrl` for the lab API. */
-function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, labUrl: string): FuzzRequest {
+/** One payload for entry point `ep`; `labUrl` for the lab API; signed at `signAt` (the functions' clock, which checks signatures). */
+function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, labUrl: string, signAt: number): FuzzRequest {
   if (ep === 'lab') {
     const routes = [['POST', 'requests'], ['POST', 'probes'], ['POST', 'faults'], ['GET', 'faults'], ['DELETE', 'faults/'], ['GET', 'traffic']] as const;
     const [method, route] = choose(routes, d.pick);
@@ -232,7 +233,7 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
       const repeatedKey = signed && q === 'limit=1&limit=2' && r.path === '/v1/history';
       return {
         target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`, mutation: 'query', method: r.method, url: `/control${fnPath}`,
-        headers: signed ? { ...signedHeaders(r.method, fnPath, ''), 'x-regionshift-actor': 'fuzz' } : { authorization: `Bearer ${CONTROL_SECRET}` }, authed: signed,
+        headers: signed ? { ...signedHeaders(signAt, r.method, fnPath, ''), 'x-regionshift-actor': 'fuzz' } : { authorization: `Bearer ${CONTROL_SECRET}` }, authed: signed,
         ...(strictQuery ? { expect: { status: 400, why: 'unknown query parameter → 400' } } : {}),
         ...(repeatedKey ? { expect: { status: 401, why: 'repeated query key (comma-joined by FC) fails the signature → 401' } } : {}),
       };
@@ -244,7 +245,7 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const noType = contentType === '';
     return {
       target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`, mutation: m, method: r.method, url: p,
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? { ...signedHeaders(r.method, r.path, body), 'x-regionshift-actor': 'fuzz' } : {}) },
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? { ...signedHeaders(signAt, r.method, r.path, body), 'x-regionshift-actor': 'fuzz' } : {}) },
       body, authed: signed,
       expect: signed && noType && body !== '' ? { status: 400, why: 'a body without a content type → 400' } : expectationFor(m, signed, true),
     };
@@ -255,7 +256,7 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const { body, contentType } = spoil(s.executor, mutation, d);
     return {
       target: `${ep.fn} http (${signed ? 'signed' : 'unsigned'})`, mutation, method: 'POST', url: `/${ep.fn}/`,
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? signedHeaders('POST', '/', body) : {}) }, body, authed: signed, expect: expectationFor(mutation, signed, true),
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? signedHeaders(signAt, 'POST', '/', body) : {}) }, body, authed: signed, expect: expectationFor(mutation, signed, true),
     };
   }
   if (ep.kind === 'eventbridge') {
@@ -325,7 +326,7 @@ export async function runFuzz(opts: { payloads: number; seed: number }): Promise
     process.stderr.write = tee as typeof process.stderr.write;
     for (const [i, d] of draws.entries()) {
       const ep = targets[i % targets.length] as EntryPoint | 'lab';
-      const req = build(ep, d, s, lab.labUrl);
+      const req = build(ep, d, s, lab.labUrl, f.clock.now());
       const versionBefore = (await f.store.load('bookinfo')).version;
       const faultsBefore = JSON.stringify(lab.faults.list().map((x) => x.id));
       const logFrom = lines.length;

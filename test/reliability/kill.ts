@@ -6,7 +6,7 @@ import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 import { DEPLOYMENTS } from '../../lab/k8s/resources';
 import { buildRuntime } from '../../shared/runtime/index';
 import { compiledWorker } from './compile-worker';
-import { startTwins, type Twins } from './twins';
+import { startTwins, type Twins } from '../../lab/support/twins';
 
 /**
  * kill -9 at every step boundary of a drain plan. A proxy in front of the ASM/ACK/Kubernetes

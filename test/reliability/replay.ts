@@ -1,5 +1,5 @@
-import { startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { signedControl } from './cms';
+import { startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { signedControl } from '../../lab/support/cms';
 
 /**
  * Forged timer ticks against replay memory. A signed control request (`GET /v1/status`) is sent
@@ -30,7 +30,7 @@ export async function runReplayCheck(opts: { ticks: number }): Promise<ReplayRes
   const f: FunctionsHost = await startFunctionsHost();
   const t0 = Date.now();
   try {
-    const captured = signedControl(f.host.url, 'GET', '/v1/status', undefined, `captured-${process.pid}-${t0}`);
+    const captured = signedControl(f.host.url, f.clock.now(), 'GET', '/v1/status', undefined, `captured-${process.pid}-${t0}`);
     const send = async () => {
       const res = await fetch(captured.url, captured.init);
       await res.arrayBuffer();

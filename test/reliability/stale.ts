@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { FakeClock } from '../fakes';
-import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../support/functions-host';
-import { activeFor, cmsForm } from './cms';
+import { FakeClock } from '../../lab/fakes';
+import { ALARM_TOKEN, startFunctionsHost, type FunctionsHost } from '../../lab/support/functions-host';
+import { activeFor, cmsForm } from '../../lab/support/cms';
 import { alarmCallbackUrl } from './entry-points';
 
 /**

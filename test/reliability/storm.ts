@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import type { Runtime } from '../../shared/http/runtime-types';
+import type { Runtime } from '../../shared/runtime/types';
 import type { StoredEvent } from '../../shared/ports/state-store';
 import { buildRuntime } from '../../shared/runtime/index';
 import { parseCmsCallback } from '../../shared/signals/cms-webhook';
 import { toSignals } from '../../shared/signals/detection';
 import { stormAlarm } from './storm-mix';
-import { startTwins } from './twins';
+import { startTwins } from '../../lab/support/twins';
 
 /**
  * The alarm storm: N alarms (a mix of one repeated alarm and distinct ones) posted by W processes,

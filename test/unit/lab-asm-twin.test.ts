@@ -6,7 +6,7 @@ import { MESH_SCOPE, startLabControlPlane, type LabControlPlane } from '../../la
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { rpcSignature, rpcStringToSign } from '../../lab/asm/pop-signature';
 import { localityLbProblems } from '../../shared/core/mesh-validation';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 const AK = { accessKeyId: 'LTAI-lab-key', accessKeySecret: 'lab-secret' };
 const MESH = 'c-mesh-lab';

@@ -1,7 +1,7 @@
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from '../../lab/k8s/control-plane';
 import type { StoreChange } from '../../lab/k8s/object-store';
 import { localityLbProblems, type LocalityLbSettingInput } from '../../shared/core/mesh-validation';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 const TOKEN = 'lab-bearer-token';
 const DR_PATH = '/apis/networking.istio.io/v1/namespaces/bookinfo/destinationrules';

@@ -1,6 +1,6 @@
 import { startLabControlPlane, type LabControlPlane } from '../../lab/k8s/control-plane';
 import { STARTUP_DELAY_ANNOTATION } from '../../lab/k8s/deployment-pods';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 const TOKEN = 'lab-bearer-token';
 const DEPLOYMENTS = '/apis/apps/v1/namespaces/bookinfo/deployments';

@@ -1,7 +1,7 @@
 import RPCClient from '@alicloud/pop-core';
 import { MESH_SCOPE, startLabControlPlane, type LabControlPlane } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES, VIRTUAL_SERVICES } from '../../lab/k8s/resources';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 const MESH = 'c-mesh-lab';
 let cp: LabControlPlane;

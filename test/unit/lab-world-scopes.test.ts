@@ -4,7 +4,7 @@ import { startLabControlPlane, MESH_SCOPE } from '../../lab/k8s/control-plane';
 import { DESTINATION_RULES } from '../../lab/k8s/resources';
 import { topologySchema } from '../../lab/topology/schema';
 import { scopedServicesOf, seed } from '../../lab/world';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 /** The lab hands the rules of the services its policy scopes to the product; without scopes it seeds as before. */
 test('scopedServicesOf reads scopes.services, and nothing from a policy without scopes', () => {

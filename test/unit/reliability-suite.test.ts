@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadSYaml } from '../../lab/host/s-yaml';
 import type { MeshState, Signal } from '../../shared/core/types';
-import { activeFor, cmsFields, keyNames } from '../reliability/cms';
+import { activeFor, cmsFields, keyNames } from '../../lab/support/cms';
 import { signalProblems } from '../reliability/fuzz-matched';
 import { ALL_CHECKS, DEFAULT_REPORT } from '../reliability/report';
 import { CMS_DELIVERY, deliverAsCms } from '../reliability/storm-mix';

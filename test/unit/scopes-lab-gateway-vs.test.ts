@@ -5,7 +5,7 @@ import { VIRTUAL_SERVICES } from '../../lab/k8s/resources';
 import { topologySchema } from '../../lab/topology/schema';
 import { LAB_GATEWAY, seed } from '../../lab/world';
 import { entryRoutes, type VirtualServiceObject } from '../../shared/adapters/mesh-virtualservices';
-import { FakeClock } from '../fakes/fake-clock';
+import { FakeClock } from '../../lab/fakes/fake-clock';
 
 /**
  * The lab seeds the ingress gateways' VirtualService (the ASM Bookinfo documents' `bookinfo`,

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { asmExpireTime, KubeconfigResolver } from '../../../shared/adapters/kubeconfig';
-import { FakeClock } from '../../fakes/fake-clock';
+import { FakeClock } from '../../../lab/fakes/fake-clock';
 
 const KUBECONFIG = (n: number) => `apiVersion: v1
 kind: Config

@@ -33,11 +33,12 @@ test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
 /**
  * Cold require: the entry evaluates only the handler and its middleware (the envelope and event
  * schemas, the alarm parsers and zod load with the first invocation: see the zod test below). The policy parser (yaml, the policy schema, croner's windows), the
- * engine and the runtime are evaluated on the first invocation: the formatting of zod issues the
+ * engine and the runtime are evaluated on the first invocation (the entry holds only
+ * shared/runtime/process.ts, which imports the runtime then): the formatting of zod issues the
  * envelopes need lives apart from the policy parser for that reason.
  */
 test('requiring an entry evaluates neither yaml, croner, the policy parser nor the runtime', () => {
-  const deferred = /node_modules\/(yaml|croner)\/|shared\/core\/(policy|policy-schema|windows|decide)\.ts$|shared\/(runtime|engine)\/|functions\/control\/(routes|dashboard)\.ts$/;
+  const deferred = /node_modules\/(yaml|croner)\/|shared\/core\/(policy|policy-schema|windows|decide)\.ts$|shared\/engine\/|shared\/runtime\/(?!process\.ts$)|functions\/control\/(routes|dashboard)\.ts$/;
   for (const b of built) {
     expect(b.atRequire.length).toBeGreaterThan(5);
     expect(b.atRequire).toContain(`functions/${b.function}/handler.ts`);
@@ -80,7 +81,7 @@ test('loading an entry loads no SDK, a first invocation that fails on configurat
  * (zod's class names survive minification: keepNames).
  */
 test('requiring any entry evaluates no zod nor an envelope schema; each entry is a small file and the rest is in lazy.js', () => {
-  const zodAtRequire = /node_modules\/zod\/|shared\/http\/(fc-envelope-schemas|fc-event-parse|fc-http-request)\.ts$|shared\/signals\/(alertmanager|cms-webhook|cms-eventbridge|ack-eventbridge|cloudevent|cms-fields)\.ts$|functions\/[^/]+\/schema\.ts$/;
+  const zodAtRequire = /node_modules\/zod\/|shared\/http\/(envelope-schemas|event-trigger-parser|http-trigger-parser)\.ts$|shared\/signals\/(alertmanager|cms-webhook|cms-eventbridge|ack-eventbridge|cloudevent|cms-fields)\.ts$|functions\/[^/]+\/schema\.ts$/;
   for (const b of built) {
     expect({ fn: b.function, zod: b.atRequire.filter((f) => zodAtRequire.test(f)) }).toEqual({ fn: b.function, zod: [] });
     const entry = readFileSync(path.join(out, 'dist', b.function, 'index.js'), 'utf8');
@@ -88,11 +89,11 @@ test('requiring any entry evaluates no zod nor an envelope schema; each entry is
     expect({ fn: b.function, entryZod: entry.includes('"ZodObject"'), lazyZod: lazy.includes('"ZodObject"'), small: b.bytes < 64 * 1024 }).toEqual({ fn: b.function, entryZod: false, lazyZod: true, small: true });
   }
   const lazyOf = (fn: string) => built.find((b) => b.function === fn)?.lazyInputs;
-  expect(lazyOf('control')).toEqual(expect.arrayContaining(['functions/control/routes.ts', 'shared/http/fc-http-request.ts', 'shared/runtime/index.ts']));
-  expect(lazyOf('alarm')).toEqual(expect.arrayContaining(['functions/alarm/receive.ts', 'shared/http/fc-http-request.ts', 'shared/http/fc-event-parse.ts', 'shared/runtime/index.ts']));
-  expect(lazyOf('cluster-events')).toEqual(expect.arrayContaining(['functions/cluster-events/receive.ts', 'shared/http/fc-event-parse.ts']));
-  expect(lazyOf('scheduler')).toEqual(expect.arrayContaining(['functions/scheduler/tick.ts', 'functions/scheduler/schema.ts', 'shared/http/fc-event-parse.ts']));
-  expect(lazyOf('executor')).toEqual(expect.arrayContaining(['functions/executor/schema.ts', 'shared/http/fc-event-parse.ts']));
+  expect(lazyOf('control')).toEqual(expect.arrayContaining(['functions/control/routes.ts', 'shared/http/http-trigger-parser.ts', 'shared/runtime/index.ts']));
+  expect(lazyOf('alarm')).toEqual(expect.arrayContaining(['functions/alarm/receive.ts', 'shared/http/http-trigger-parser.ts', 'shared/http/event-trigger-parser.ts', 'shared/runtime/index.ts']));
+  expect(lazyOf('cluster-events')).toEqual(expect.arrayContaining(['functions/cluster-events/receive.ts', 'shared/http/event-trigger-parser.ts']));
+  expect(lazyOf('scheduler')).toEqual(expect.arrayContaining(['functions/scheduler/tick.ts', 'functions/scheduler/schema.ts', 'shared/http/event-trigger-parser.ts']));
+  expect(lazyOf('executor')).toEqual(expect.arrayContaining(['functions/executor/schema.ts', 'shared/http/event-trigger-parser.ts']));
 });
 
 /**

@@ -7,7 +7,7 @@ import { startLabControlPlane, type LabControlPlane } from '../../../lab/k8s/con
 import { makeRunAlarms } from '../../../cli/alarms';
 import { applyAlarmRules, fillPlaceholders, parseAlarmTemplates, type RuleParams } from '../../../shared/adapters/cms-alarm-rules';
 import { popRpcClient } from '../../../shared/adapters/cloud-credentials';
-import { FakeClock } from '../../fakes/fake-clock';
+import { FakeClock } from '../../../lab/fakes/fake-clock';
 
 /**
  * `regionshift alarms apply` with the real pop-core client against the lab's CloudMonitor twin

@@ -280,7 +280,7 @@ describe('regionshift control commands against the control function', () => {
     expect(noEndpoint.code).toBe(2);
     expect(noEndpoint.stderr).toContain('--endpoint');
     expect(noEndpoint.stderr).toContain('REGIONSHIFT_ENDPOINT');
-    const flagsOnly = await runCli(['status', '--endpoint', h.endpoint, '--secret', CONTROL_SECRET], {});
+    const flagsOnly = await h.cli(['status', '--endpoint', h.endpoint, '--secret', CONTROL_SECRET], { REGIONSHIFT_ENDPOINT: undefined, REGIONSHIFT_CONTROL_SECRET: undefined });
     expect(flagsOnly.code).toBe(0);
   });
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { jest } from '@jest/globals';
 import type { FcHost } from '../../../lab/host/fc-host';
 import type { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { main } from '../../../cli/main';
-import type { FakeClock, FakeMeshControl } from '../../fakes';
-import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost } from '../../support/functions-host';
+import type { FakeClock, FakeMeshControl } from '../../../lab/fakes';
+import { ALARM_TOKEN, CONTROL_SECRET, startFunctionsHost } from '../../../lab/support/functions-host';
 
 /**
  * The real functions on the local FC host over real HTTP, with the real engine on a temp SQLite
@@ -40,6 +41,17 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   return { code, stdout: log.join('\n'), stderr: err.join('\n') };
 }
 
+/**
+ * `node` arguments and environment for `regionshift <argv>` in a child process against `h`: its
+ * Date reads the host's clock (test/support/shift-date.mjs), so its signatures hold there.
+ */
+export function cliChild(h: ControlHost, argv: string[], env: Record<string, string | undefined>): { args: string[]; env: Record<string, string | undefined> } {
+  return { args: ['--import', './test/support/shift-date.mjs', 'bin/regionshift.js', ...argv], env: { ...process.env, NODE_OPTIONS: '', TEST_DATE_AT: String(h.clock.now()), ...env } };
+}
+
+/** Everything but Date: the CLI's timeouts, waits and the host keep running on real timers. */
+const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+
 export async function startControlHost(): Promise<ControlHost> {
   const f = await startFunctionsHost();
   const { host, mesh, store } = f;
@@ -53,7 +65,15 @@ export async function startControlHost(): Promise<ControlHost> {
     clock,
     store,
     cli: async (argv, extra = {}) => {
-      const run = await runCli(argv, { REGIONSHIFT_ENDPOINT: endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET, ...extra });
+      // The operator's clock agrees with the functions' (their runtime's FakeClock checks the
+      // signatures): the CLI signs with Date.now(), so Date alone reads the host's clock meanwhile.
+      jest.useFakeTimers({ doNotFake: [...REAL_TIMERS], now: clock.now() });
+      let run: CliRun;
+      try {
+        run = await runCli(argv, { REGIONSHIFT_ENDPOINT: endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET, ...extra });
+      } finally {
+        jest.useRealTimers();
+      }
       await host.idle(); // the steps handed to the executor (an async invocation) have run
       return run;
     },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { makeRunDoctor } from '../../../cli/doctor';
 import { main } from '../../../cli/main';
-import type { ReadinessProbes } from '../../../shared/readiness/run';
+import type { ReadinessProbes } from '../../../shared/ports/readiness-probes';
 
 /** Exit codes and output of `regionshift doctor` with probes handed in (the lab e2e runs it on the real adapters). */
 const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-doctor-cli-'));

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import type { MeshConfig, MeshState, RegionHealth, TrafficMatrix } from '../../../shared/core/types';
 import type { StatusView } from '../../../shared/engine/api';
 import { renderStatus } from '../../../cli/control-render';
-import { CONTROL_SECRET, eachTestWithControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, cliChild, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * `regionshift status` with service scopes: the real control function on the local FC host reads a
@@ -72,9 +72,8 @@ describe('regionshift status with service scopes, against the control function',
 
   test('status --watch redraws with the scope block and exits 0 on SIGINT', async () => {
     await scopeState(h, { confirmed: true });
-    const child = spawn(process.execPath, ['bin/regionshift.js', 'status', '--watch', '1'], {
-      env: { ...process.env, NODE_OPTIONS: '', REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET },
-    });
+    const run = cliChild(h, ['status', '--watch', '1'], { REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET });
+    const child = spawn(process.execPath, run.args, { env: run.env });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));

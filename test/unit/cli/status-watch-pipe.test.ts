@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { CONTROL_SECRET, eachTestWithControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, cliChild, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * `regionshift status --watch | head -3`: the real command in a child process writing into a
@@ -12,8 +12,9 @@ describe('regionshift status --watch into a pipe', () => {
   eachTestWithControlHost((host) => { h = host; });
 
   test('twelve redraws warn nothing; when the reader closes the pipe the watch exits 0 at its next redraw', async () => {
-    const child = spawn(process.execPath, ['bin/regionshift.js', 'status', '--watch', '1'], {
-      env: { ...process.env, NODE_OPTIONS: '', REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET },
+    const run = cliChild(h, ['status', '--watch', '1'], { REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET });
+    const child = spawn(process.execPath, run.args, {
+      env: run.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

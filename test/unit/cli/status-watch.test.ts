@@ -1,6 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { takeWatch, WATCH_DEFAULT_SECONDS } from '../../../cli/control/status';
-import { CONTROL_SECRET, runCli, eachTestWithControlHost, type ControlHost } from './control-host';
+import { CONTROL_SECRET, cliChild, runCli, eachTestWithControlHost, type ControlHost } from './control-host';
 
 /**
  * `regionshift status --watch`: the real command in a child process against the control function
@@ -8,9 +8,8 @@ import { CONTROL_SECRET, runCli, eachTestWithControlHost, type ControlHost } fro
  */
 
 function startWatch(h: ControlHost, args: string[], secret = CONTROL_SECRET): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, ['bin/regionshift.js', 'status', ...args], {
-    env: { ...process.env, NODE_OPTIONS: '', REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: secret },
-  });
+  const run = cliChild(h, ['status', ...args], { REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: secret });
+  const child = spawn(process.execPath, run.args, { env: run.env });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));

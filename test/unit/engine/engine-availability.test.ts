@@ -5,7 +5,7 @@ import { Engine } from '../../../shared/engine/engine';
 import { availabilitySignals, availabilityTargets } from '../../../shared/core/availability';
 import { initialState } from '../../../shared/core/decide';
 import { CLUSTERS, createDeployment, LAB, STARTUP_DELAY_MS } from '../../contract/cluster-scaler-lab';
-import { FakeClock, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import { FakeClock, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 import { bookinfoPolicy, StateFile } from './harness';
 
 /**

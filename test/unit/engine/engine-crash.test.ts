@@ -1,5 +1,5 @@
 import type { PlanRecord } from '../../../shared/ports/state-store';
-import { CrashingStateStore, ProcessDied } from '../../fakes';
+import { CrashingStateStore, ProcessDied } from '../../../lab/fakes';
 import { downSignal, World } from './harness';
 
 let w: World;

@@ -13,7 +13,7 @@ import type { Clock } from '../../../shared/ports/clock';
 import type { MeshControl } from '../../../shared/ports/mesh-control';
 import type { StateStore } from '../../../shared/ports/state-store';
 import { LAB, startLab } from '../../contract/mesh-control-lab';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 
 /** The two-region Bookinfo policy the engine tests run against. */
 export function bookinfoPolicy(extra: Record<string, unknown> = {}): Policy {

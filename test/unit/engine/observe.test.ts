@@ -1,6 +1,6 @@
 import { parsePolicy } from '../../../shared/core/policy';
 import { readReadiness, servedService } from '../../../shared/engine/observe';
-import { FakeClock, FakeClusterScaler } from '../../fakes';
+import { FakeClock, FakeClusterScaler } from '../../../lab/fakes';
 
 /** What the target guard reads before a move: per region, a ready Deployment for every service the policy runs. */
 const hz = { normalReplicas: 2, min: 1, max: 6 };

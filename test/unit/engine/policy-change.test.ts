@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import type { Signal } from '../../../shared/core/types';
-import { FakeClusterScaler } from '../../fakes';
+import { FakeClusterScaler } from '../../../lab/fakes';
 import { World } from './harness';
 
 const EXAMPLE = 'examples/three-region.yaml';

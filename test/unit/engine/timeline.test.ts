@@ -3,7 +3,7 @@ import { makeHandler } from '../../../functions/control/handler';
 import { renderReport, renderTimelineSvg } from '../../../shared/engine/report';
 import { buildTimeline } from '../../../shared/engine/timeline';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import { READ_TOKEN, fakeRuntime, fcContext, httpEvent } from '../functions/fake-runtime';
+import { READ_TOKEN, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 import { downSignal, World } from './harness';
 
 /** The timeline and the report from a real engine's audit log (SQLite), through the same reader the API uses. */
@@ -106,7 +106,8 @@ describe('bounds', () => {
 describe('GET /v1/timeline and /v1/report', () => {
   const call = async (query: Record<string, string>, path = '/v1/timeline') => {
     const rt = fakeRuntime();
-    const handler = makeHandler(async () => rt, { clock: { now: () => Date.UTC(2026, 10, 3, 2, 15, 30) } });
+    rt.clock.set(Date.UTC(2026, 10, 3, 2, 15, 30));
+    const handler = makeHandler(async () => rt);
     const reply = await handler(httpEvent({ method: 'GET', path, query, headers: { authorization: `Bearer ${READ_TOKEN}` }, body: '' }), fcContext());
     return { status: reply?.statusCode, body: reply?.body ?? '', type: reply?.headers?.['content-type'] };
   };

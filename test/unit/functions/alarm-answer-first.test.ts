@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeExecutorHandler } from '../../../functions/executor/handler';
 import { ALARM_ANSWER_MS, Engine } from '../../../shared/engine/engine';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
-import type { Runtime } from '../../../shared/http/runtime-types';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import type { HttpReply } from '../../../shared/http/http-message';
+import type { Runtime } from '../../../shared/runtime/types';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 import { StateFile } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent, testPolicy } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent, testPolicy } from '../../support/fake-runtime';
 
 /**
  * Issue #18 item 1 at the edge: the CMS callback of a region DOWN is answered within
@@ -27,11 +27,12 @@ test('a CMS ALERT is answered 200 within ALARM_ANSWER_MS while the mesh API thro
   const mesh = new FakeMeshControl({ clock });
   const store = file.open();
   const invoked: string[] = [];
+  const notifier = new RecordingNotifier();
   const engine = new Engine({
-    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test',
+    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test',
     handoff: async (planId) => void invoked.push(planId), random: () => 0.5,
   });
-  const runtime: Runtime = { engine, policy: testPolicy, store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
   await engine.tick();
   expect(mesh.applied).toHaveLength(1);
   mesh.failNext(10, 'throttle');

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import { Engine } from '../../../shared/engine/engine';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
+import type { HttpReply } from '../../../shared/http/http-message';
 import { signRequest } from '../../../shared/http/auth';
-import type { Runtime } from '../../../shared/http/runtime-types';
-import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../fakes';
+import type { Runtime } from '../../../shared/runtime/types';
+import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../../lab/fakes';
 import { AuditFaultStore } from '../engine/audit-fault-store';
 import { StateFile } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, READ_TOKEN, fcContext, httpEvent, testPolicy } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, READ_TOKEN, fcContext, httpEvent, testPolicy } from '../../support/fake-runtime';
 
 /**
  * Issue #17 item 4 at the edge: a decision that committed is answered 200 even when the audit
@@ -32,11 +32,12 @@ beforeEach(async () => {
   clock = new FakeClock(NOW);
   mesh = new FakeMeshControl({ clock });
   lines = [];
+  const notifier = new RecordingNotifier();
   const engine = new Engine({
-    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier: new RecordingNotifier(), clock, owner: 'fc-test', random: () => 0.5,
+    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test', random: () => 0.5,
     log: (l) => lines.push(l),
   });
-  runtime = { engine, policy: testPolicy, store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
+  runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
   await engine.tick(); // the baseline: failover mode applied
   expect(mesh.applied).toHaveLength(1);
 });
@@ -69,7 +70,7 @@ describe('a committed decision is answered 200 when only the audit write fails',
     clock.advance(3_600_000);
     store.failAppends(Infinity);
 
-    const handler = makeControlHandler(async () => runtime, { clock });
+    const handler = makeControlHandler(async () => runtime);
     const payload = JSON.stringify({ reason: 'incident 4711' });
     const sig = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/pause', body: payload, timestamp: clock.now() / 1000, requestId: 'ctl-pause-0001' }).headers;
     const reply = await handler(httpEvent({ method: 'POST', path: '/v1/pause', headers: { 'content-type': 'application/json', ...sig }, body: payload }), fcContext());

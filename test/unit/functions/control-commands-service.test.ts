@@ -2,9 +2,9 @@ import { makeHandler } from '../../../functions/control/handler';
 import { signRequest } from '../../../shared/http/auth';
 import type { Policy } from '../../../shared/core/policy';
 import type { MeshConfig } from '../../../shared/core/types';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { Runtime } from '../../../shared/runtime/types';
 import { bookinfoPolicy, World } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * The control API over the real function handler and a real engine (SQLite store, fake mesh):
@@ -27,8 +27,8 @@ async function setup(policy: Policy) {
   w = new World(policy);
   const engine = w.engine();
   await w.baseline(engine);
-  const runtime: Runtime = { engine, policy, store: w.store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
-  const handler = makeHandler(async () => runtime, { clock: w.clock });
+  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, clock: w.clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const handler = makeHandler(async () => runtime);
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);
     const sig = signRequest({ secret: CONTROL_SECRET, method, path, body: text, timestamp: Math.floor(w.clock.now() / 1000), requestId: `svc-${++seq}-0000` }).headers;

@@ -2,14 +2,15 @@ import { StateConflictError } from '../../../shared/core/errors';
 import { createHmac } from 'node:crypto';
 import { signRequest, stringToSign } from '../../../shared/http/auth';
 import { makeHandler } from '../../../functions/control/handler';
-import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, outcome, plan, type FakeRuntime } from './fake-runtime';
+import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, outcome, plan, type FakeRuntime } from '../../support/fake-runtime';
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 let seq = 0;
 
 function setup() {
   const rt = fakeRuntime();
-  const handler = makeHandler(async () => rt, { clock: { now: () => NOW } });
+  rt.clock.set(NOW);
+  const handler = makeHandler(async () => rt);
   async function call(method: string, path: string, opts: { body?: unknown; rawBody?: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; unsigned?: boolean } = {}) {
     const body = opts.rawBody ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
     const signPath = opts.query ? `${path}?${new URLSearchParams(Object.entries(opts.query).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, string] => [k, x])))}` : path;

@@ -4,7 +4,7 @@ import { makeHandler as clusterEvents } from '../../../functions/cluster-events/
 import { makeHandler as control } from '../../../functions/control/handler';
 import { makeHandler as executor } from '../../../functions/executor/handler';
 import { makeHandler as scheduler } from '../../../functions/scheduler/handler';
-import { fakeRuntime, fcContext } from './fake-runtime';
+import { fakeRuntime, fcContext } from '../../support/fake-runtime';
 
 /** The sample FC events in events/fc are what the functions really accept (and what `s invoke` can send). */
 

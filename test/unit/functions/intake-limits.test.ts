@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { makeEventHandler, makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import { signRequest } from '../../../shared/http/auth';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
+import type { HttpReply } from '../../../shared/http/http-message';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, FAKE_RUNTIME_NOW, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../../support/fake-runtime';
 
 /**
  * Size and depth limits at the edge: bodies per function (413), alarms per delivery (413),
@@ -22,12 +22,12 @@ async function postAlarm(rt: FakeRuntime, body: string, headers: Record<string, 
   return { status: reply.statusCode, body: reply.body, json: JSON.parse(reply.body) };
 }
 
-const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
+const NOW = FAKE_RUNTIME_NOW;
 let seq = 0;
 async function callControl(rt: FakeRuntime, method: string, path: string, body = '', query?: Record<string, string>) {
   const signPath = query ? `${path}?${new URLSearchParams(query)}` : path;
   const sig = signRequest({ secret: CONTROL_SECRET, method, path: signPath, body, timestamp: NOW / 1000, requestId: `lim-${++seq}-0000` }).headers;
-  const reply = (await makeControlHandler(async () => rt, { clock: { now: () => NOW } })(httpEvent({ method, path, ...(query && { query }), headers: { ...JSON_TYPE, ...sig }, body }), fcContext())) as HttpReply;
+  const reply = (await makeControlHandler(async () => rt)(httpEvent({ method, path, ...(query && { query }), headers: { ...JSON_TYPE, ...sig }, body }), fcContext())) as HttpReply;
   return { status: reply.statusCode, body: reply.body, json: JSON.parse(reply.body) };
 }
 

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { makeHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import { signRequest } from '../../../shared/http/auth';
-import type { HttpReply } from '../../../shared/http/fc-http-event';
-import type { Runtime } from '../../../shared/http/runtime-types';
+import type { HttpReply } from '../../../shared/http/http-message';
+import type { Runtime } from '../../../shared/runtime/types';
 import { bookinfoPolicy, World } from '../engine/harness';
-import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from './fake-runtime';
+import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * An internal invariant that fails inside the decision (here: the stored applied matrix has a row
@@ -30,8 +30,8 @@ async function wedged() {
   if (!state?.applied) throw new Error('no baseline');
   const broken = { ...state, applied: { ...state.applied, matrix: { 'cn-hangzhou': { 'cn-hangzhou': 90 }, 'cn-shanghai': { 'cn-shanghai': 100 } } } };
   await w.store.commit('bookinfo', version, broken, null, []);
-  const runtime: Runtime = { engine, policy, store: w.store, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
-  const control = makeControlHandler(async () => runtime, { clock: w.clock });
+  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, clock: w.clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const control = makeControlHandler(async () => runtime);
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);
     const sig = signRequest({ secret: CONTROL_SECRET, method, path, body: text, timestamp: Math.floor(w.clock.now() / 1000), requestId: `inv-${++seq}-0000` }).headers;

@@ -2,8 +2,9 @@ import { makeHandler as makeControlHandler } from '../../../functions/control/ha
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { signRequest } from '../../../shared/http/auth';
-import type { Runtime } from '../../../shared/http/runtime-types';
-import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from './fake-runtime';
+import type { Runtime } from '../../../shared/runtime/types';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
+import { FakeClock } from '../../../lab/fakes';
 
 /**
  * Regionshift issue #17, item 9, through the functions: timer events with a forged triggerTime far
@@ -19,8 +20,8 @@ test('300 forged ticks, then the captured control request again: still AUTH.REPL
   try {
     const fake = fakeRuntime();
     fake.engine.tickAt = NOW;
-    const rt: Runtime = { ...fake, store, readiness: async () => ({ mesh: 'bookinfo', at: NOW, status: 'pass', checks: [] }) };
-    const control = makeControlHandler(async () => rt, { clock: { now: () => NOW } });
+    const rt: Runtime = { ...fake, clock: new FakeClock(NOW), store, readiness: async () => ({ mesh: 'bookinfo', at: NOW, status: 'pass', checks: [] }) };
+    const control = makeControlHandler(async () => rt);
     const scheduler = makeSchedulerHandler(async () => rt);
     const captured = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/resume', body: '', timestamp: NOW / 1000, requestId: 'captured-request-1' }).headers;
     const send = async () => (await control(httpEvent({ method: 'POST', path: '/v1/resume', headers: { 'content-type': 'application/json', ...captured }, body: '' }), fcContext()))?.statusCode;

@@ -2,7 +2,7 @@ import { makeHandler as makeExecutorHandler } from '../../../functions/executor/
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import type { PlanRecord } from '../../../shared/ports/state-store';
 import { signRequest } from '../../../shared/http/auth';
-import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, plan } from './fake-runtime';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, plan } from '../../support/fake-runtime';
 
 const timerEvent = (payload?: string) => Buffer.from(JSON.stringify({ triggerTime: '2026-11-03T02:16:00Z', triggerName: 'tick', ...(payload !== undefined && { payload }) }));
 

@@ -1,7 +1,7 @@
 import { makeHandler as makeSchedulerHandler } from '../../../functions/scheduler/handler';
 import { makeHandler as makeControlHandler } from '../../../functions/control/handler';
 import type { ReadinessReport } from '../../../shared/readiness/checks';
-import { fakeRuntime, fcContext, httpEvent, READ_TOKEN } from './fake-runtime';
+import { fakeRuntime, fcContext, httpEvent, READ_TOKEN } from '../../support/fake-runtime';
 
 /** The daily readiness run after the scheduler's tick, and the control route, on the fake runtime. */
 const timer = (triggerTime: string) => Buffer.from(JSON.stringify({ triggerTime, triggerName: 'tick', payload: '{"task":"tick"}' }));
@@ -25,8 +25,9 @@ test('the first tick of a day runs the checks after the tick and notifies a new 
   const first = await handler(at('2026-11-03T02:16:00Z'), fcContext());
   expect(first).toMatchObject({ planId: 'p-tick', readiness: { ran: true, status: 'fail', notified: ['capacity'] } });
   expect(rt.engine.calls).toEqual([{ method: 'tick' }]);
-  // The policy's log notifier writes the notification as a log line.
-  expect(rt.lines).toContainEqual(expect.objectContaining({ title: 'readiness: capacity fails' }));
+  // Through the runtime's notifier (the engine's), not a second one built from the policy.
+  expect(rt.notifier.sent).toEqual([expect.objectContaining({ title: 'readiness: capacity fails' })]);
+  expect(rt.lines).not.toContainEqual(expect.objectContaining({ title: 'readiness: capacity fails' }));
   expect(await handler(at('2026-11-03T02:17:00Z'), fcContext())).toMatchObject({ readiness: { ran: false, notified: [] } });
   expect(await handler(at('2026-11-04T00:00:30Z'), fcContext())).toMatchObject({ readiness: { ran: true, notified: [] } });
   expect(runs).toBe(2);

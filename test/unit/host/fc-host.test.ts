@@ -1,6 +1,6 @@
 import { IDLE_KEEP_ALIVE_MS } from '../../../lab/keep-alive';
 import { FILTERED_HEADER, startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
-import type { FcContext } from '../../../shared/http/runtime-types';
+import type { FcContext } from '../../../shared/runtime/types';
 
 const FIXTURE = 'test/unit/host/fixtures/s.yaml';
 

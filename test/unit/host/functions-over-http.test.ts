@@ -6,8 +6,8 @@ import * as executor from '../../../functions/executor/handler';
 import * as scheduler from '../../../functions/scheduler/handler';
 import { startFcHost, type AsyncOutcome, type FcHost } from '../../../lab/host/fc-host';
 import { signRequest } from '../../../shared/http/auth';
-import type { RuntimeFactory } from '../../../shared/http/runtime-types';
-import { ALARM_TOKEN, CONTROL_SECRET, fakeRuntime, type FakeRuntime } from '../functions/fake-runtime';
+import type { RuntimeFactory } from '../../../shared/runtime/types';
+import { ALARM_TOKEN, CONTROL_SECRET, FAKE_RUNTIME_NOW, fakeRuntime, type FakeRuntime } from '../../support/fake-runtime';
 
 /** The real s.yaml and the real handlers behind the local FC host, over real HTTP; only the runtime is fake. */
 
@@ -58,7 +58,7 @@ describe('the five functions served from s.yaml', () => {
 
   test('a signed control request through the host: the signature covers the path after the function prefix', async () => {
     const body = JSON.stringify({ region: 'cn-shanghai', duration: '15m', reason: 'game day' });
-    const { headers } = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/drills', body });
+    const { headers } = signRequest({ secret: CONTROL_SECRET, timestamp: FAKE_RUNTIME_NOW / 1000, method: 'POST', path: '/v1/drills', body });
     const res = await fetch(`${host.url}/control/v1/drills`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'x-regionshift-actor': 'alice' }, body });
     expect(res.status).toBe(200);
     expect(rt('control').engine.calls).toEqual([{ method: 'command', command: { kind: 'drill', region: 'cn-shanghai', duration: 900_000, reason: 'game day', actor: 'alice' }, dryRun: false }]);
@@ -68,7 +68,7 @@ describe('the five functions served from s.yaml', () => {
   });
 
   test('a signed GET with a query string, and the dashboard page', async () => {
-    const { headers } = signRequest({ secret: CONTROL_SECRET, method: 'GET', path: '/v1/history?limit=5' });
+    const { headers } = signRequest({ secret: CONTROL_SECRET, timestamp: FAKE_RUNTIME_NOW / 1000, method: 'GET', path: '/v1/history?limit=5' });
     expect((await fetch(`${host.url}/control/v1/history?limit=5`, { headers })).status).toBe(200);
     const page = await fetch(`${host.url}/control/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import middy from '@middy/core';
 import { alarmTokenOf, canonicalTarget, controlAuth, redactAlarmPath, secretEquals, signRequest } from '../../../shared/http/auth';
-import { fcHttpEvent, jsonReply, type HttpReply } from '../../../shared/http/fc-http-event';
-import { toHttpRequest } from '../../../shared/http/fc-http-request';
+import { fcHttpEvent } from '../../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply } from '../../../shared/http/http-message';
+import { toHttpRequest } from '../../../shared/http/http-trigger-parser';
 import { httpErrors } from '../../../shared/http/http-errors';
 import { injectRuntime } from '../../../shared/http/inject-runtime';
-import type { FcContext } from '../../../shared/http/runtime-types';
-import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../functions/fake-runtime';
+import type { FcContext } from '../../../shared/runtime/types';
+import { CONTROL_SECRET, READ_TOKEN, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../../support/fake-runtime';
+import { FakeClock } from '../../../lab/fakes';
 
 const NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 const NOW_S = NOW / 1000;
@@ -17,8 +19,8 @@ function guarded(runtime: FakeRuntime, now = NOW) {
   const h = middy<unknown, HttpReply | undefined, Error, FcContext>({ timeoutEarlyInMillis: 0 })
     .use(httpErrors())
     .use(fcHttpEvent())
-    .use(injectRuntime(async () => runtime))
-    .use(controlAuth({ clock: { now: () => now }, publicPaths: ['/'] }))
+    .use(injectRuntime(async () => ({ ...runtime, clock: new FakeClock(now) })))
+    .use(controlAuth({ publicPaths: ['/'] }))
     .handler(async () => { reached++; return jsonReply(200, { ok: true }); });
   return { call: async (event: Buffer) => { const r = await h(event, fcContext()); return { status: r?.statusCode, error: r ? JSON.parse(r.body).error : undefined }; }, reached: () => reached };
 }

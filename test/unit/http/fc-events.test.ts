@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { StateConflictError, UpstreamError, ValidationError } from '../../../shared/core/errors';
 import { ReplayError, UnauthorizedError } from '../../../shared/http/errors';
-import { toEventBridgeDelivery, toTimerFiring } from '../../../shared/http/fc-event-parse';
-import { toHttpRequest } from '../../../shared/http/fc-http-request';
+import { toEventBridgeDelivery, toTimerFiring } from '../../../shared/http/event-trigger-parser';
+import { toHttpRequest } from '../../../shared/http/http-trigger-parser';
 import { errorReply } from '../../../shared/http/http-errors';
-import { httpEvent } from '../functions/fake-runtime';
+import { httpEvent } from '../../support/fake-runtime';
 
 function problemsOf(fn: () => unknown): string[] {
   try {

@@ -1,12 +1,13 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import { ValidationError } from '../../../shared/core/errors';
 import { controlAuth, signRequest } from '../../../shared/http/auth';
-import { fcHttpEvent, jsonReply, type HttpReply } from '../../../shared/http/fc-http-event';
+import { fcHttpEvent } from '../../../shared/http/http-trigger-middleware';
+import { jsonReply, type HttpReply } from '../../../shared/http/http-message';
 import { eventErrors, httpErrors } from '../../../shared/http/http-errors';
 import { injectRuntime } from '../../../shared/http/inject-runtime';
 import { requestLog } from '../../../shared/http/request-log';
-import type { FcContext } from '../../../shared/http/runtime-types';
-import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../functions/fake-runtime';
+import type { FcContext } from '../../../shared/runtime/types';
+import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /** Wraps a middleware so each hook records its name before running; the order is the assertion. */
 function traced<E, R>(name: string, mw: MiddlewareObj<E, R, Error, FcContext>, trace: string[]): MiddlewareObj<E, R, Error, FcContext> {
@@ -27,7 +28,7 @@ function controlChain(trace: string[], runtime = fakeRuntime(), handler: () => P
     .use(traced('httpErrors', httpErrors(), trace))
     .use(traced('injectRuntime', injectRuntime(async () => runtime), trace))
     .use(traced('fcHttpEvent', fcHttpEvent(), trace))
-    .use(traced('controlAuth', controlAuth({ clock: { now: () => NOW } }), trace))
+    .use(traced('controlAuth', controlAuth(), trace))
     .handler(async () => { trace.push('handler'); return handler(); });
 }
 

@@ -1,7 +1,7 @@
 import { makeHandler } from '../../../functions/control/handler';
 import { makeHttpHandler as makeAlarmHandler } from '../../../functions/alarm/handler';
 import * as requestLogModule from '../../../shared/http/request-log';
-import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent } from '../functions/fake-runtime';
+import { ALARM_TOKEN, fakeRuntime, fcContext, httpEvent } from '../../support/fake-runtime';
 
 /**
  * A CMS or Alertmanager callback wired to the wrong function (the control URL) carries the alarm

@@ -1,25 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import {
-  checkCapacity,
-  checkClusterAccess,
-  checkCloudAlarmWiring,
-  checkExecutor,
-  checkFailoverReach,
-  checkHandMadeLocality,
-  checkLocalityLabels,
-  checkLocalityLbEnabled,
-  checkOutlierDetection,
-  checkSignalCoverage,
-  checkStateTables,
-  checkWorkloadEntryLocality,
-  worst,
-  type DestinationRuleInfo,
-  type NodeInfo,
-  type WorkloadEntryInfo,
-} from '../../../shared/readiness/checks';
-import { destinationRuleInfo, workloadEntryInfo } from '../../../shared/readiness/probes';
+import { checkCapacity, checkClusterAccess, checkCloudAlarmWiring, checkExecutor, checkFailoverReach, checkHandMadeLocality, checkLocalityLabels, checkLocalityLbEnabled, checkOutlierDetection, checkSignalCoverage, checkStateTables, checkWorkloadEntryLocality, worst } from '../../../shared/readiness/checks';
+import { type DestinationRuleInfo, type NodeInfo, type WorkloadEntryInfo } from '../../../shared/ports/readiness-probes';
+import { destinationRuleInfo, workloadEntryInfo } from '../../../shared/adapters/readiness-probes';
 import { workloadEntryProblems } from '../../../lab/k8s/istio-admission';
 
 type Raw = Record<string, unknown>;

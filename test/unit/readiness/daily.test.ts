@@ -4,7 +4,7 @@ import path from 'node:path';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import type { CheckResult, ReadinessReport } from '../../../shared/readiness/checks';
 import { dailyReadiness, REMEMBER_MS } from '../../../shared/readiness/daily';
-import { RecordingNotifier } from '../../fakes/recording-notifier';
+import { RecordingNotifier } from '../../../lab/fakes/recording-notifier';
 
 /** The daily run on a real SQLite store, with pinned times (2026-03-02 09:00 UTC and on). */
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);

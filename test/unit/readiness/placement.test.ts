@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
 import { checkControlPlanePlacement, placementOf, tablestoreEndpointRegion } from '../../../shared/readiness/checks';
-import { runReadiness, type ReadinessProbes } from '../../../shared/readiness/run';
+import { runReadiness } from '../../../shared/readiness/run';
+import { type ReadinessProbes } from '../../../shared/ports/readiness-probes';
 
 type Raw = Record<string, unknown>;
 function policyWith(change: (p: Raw) => void = () => undefined): Policy {

@@ -7,9 +7,9 @@ import { topologySchema } from '../../../lab/topology/schema';
 import { startLabControlPlane, type LabControlPlane } from '../../../lab/k8s/control-plane';
 import { startTablestoreTwin, type TablestoreTwin } from '../../../lab/tablestore/server';
 import { ensureStateTables, stateTableNames } from '../../../shared/adapters/state-tablestore-schema';
-import type { FcContext } from '../../../shared/http/runtime-types';
+import type { FcContext } from '../../../shared/runtime/types';
 import { runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock } from '../../fakes';
+import { FakeClock } from '../../../lab/fakes';
 
 /**
  * FC hands the function role's STS credentials to every invocation and they expire (36 h), while

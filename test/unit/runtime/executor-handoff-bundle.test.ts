@@ -36,7 +36,7 @@ afterAll(async () => {
 
 test('the bundled handoff invokes the executor asynchronously through the SDK', async () => {
   const entry = path.join(dir, 'entry.ts');
-  writeFileSync(entry, `import { executorHandoff } from ${JSON.stringify(path.resolve('shared/runtime/executor-handoff.ts'))};
+  writeFileSync(entry, `import { executorHandoff } from ${JSON.stringify(path.resolve('shared/adapters/fc-executor.ts'))};
 const [endpoint, id, secret, token] = process.argv.slice(2);
 executorHandoff({ functionName: 'regionshift-executor', endpoint, credentials: () => ({ accessKeyId: id, accessKeySecret: secret, securityToken: token }) })('p-bundled')
   .then(() => console.log('handed off'), (err) => { console.error(err.code, err.message); process.exit(1); });

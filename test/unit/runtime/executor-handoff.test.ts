@@ -5,10 +5,10 @@ import { pathToFileURL } from 'node:url';
 import { startFcHost, type AsyncOutcome, type FcHost, type HandlerModule } from '../../../lab/host/fc-host';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import type { Plan } from '../../../shared/core/types';
-import type { FcContext } from '../../../shared/http/runtime-types';
-import { executorHandoff, fcEndpointFor } from '../../../shared/runtime/executor-handoff';
+import type { FcContext } from '../../../shared/runtime/types';
+import { executorHandoff, fcEndpointFor } from '../../../shared/adapters/fc-executor';
 import { runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../../lab/fakes';
 import { meshState } from '../../contract/state-store.contract';
 
 /**

@@ -12,9 +12,9 @@ import { loadPolicyYaml } from '../../../shared/core/policy';
 import { renderMeshConfig } from '../../../shared/core/render';
 import type { Plan, TrafficMatrix } from '../../../shared/core/types';
 import { Engine } from '../../../shared/engine/engine';
-import type { FcContext } from '../../../shared/http/runtime-types';
+import type { FcContext } from '../../../shared/runtime/types';
 import { invocationDeadline, runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../fakes';
+import { FakeClock, FakeClusterScaler, RecordingNotifier } from '../../../lab/fakes';
 import { meshState } from '../../contract/state-store.contract';
 
 /**

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startLabControlPlane, type LabControlPlane } from '../../../lab/k8s/control-plane';
 import { DEPLOYMENTS } from '../../../lab/k8s/resources';
-import type { TwinRequest } from '../../../lab/k8s/http-io';
+import type { TwinRequest } from '../../../lab/twin-common/http-io';
 import { loadPolicyYaml } from '../../../shared/core/policy';
 import { PolicyError } from '../../../shared/core/errors';
 import { parseRuntimeEnv } from '../../../shared/runtime/config';
-import { clusterAdaptersFor, kubeconfigEndpoint } from '../../../shared/runtime/adapters';
-import { FakeClock } from '../../fakes';
+import { clusterAdaptersFor } from '../../../shared/runtime/adapters';
+import { kubeconfigEndpoint } from '../../../shared/adapters/kubeconfig-endpoint';
+import { FakeClock } from '../../../lab/fakes';
 
 /**
  * The functions run in one VPC of one region: a cluster elsewhere is reached on its public API

@@ -5,7 +5,7 @@ import { loadPolicyYaml, type Policy } from '../../../shared/core/policy';
 import type { MeshConfig } from '../../../shared/core/types';
 import { parseRuntimeEnv } from '../../../shared/runtime/config';
 import { clusterAdaptersFor, hasScopes } from '../../../shared/runtime/adapters';
-import { FakeClock } from '../../fakes';
+import { FakeClock } from '../../../lab/fakes';
 
 /**
  * The functions get a scope-capable mesh adapter only when the policy scopes services: on ASM it

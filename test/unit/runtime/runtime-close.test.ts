@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStateStore } from '../../../shared/adapters/state-sqlite';
 import { RuntimeClosedError, runtimeFactory } from '../../../shared/runtime/index';
-import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../fakes';
+import { FakeClock, FakeClusterScaler, FakeMeshControl } from '../../../lab/fakes';
 
 /**
  * A runtime closes what it opened: the SQLite store (its file handle and its WAL checkpoint

@@ -6,7 +6,7 @@ import { decodeJsonPayload } from '../signals/raw-alarm';
 /**
  * What every FC entry needs from an event, without zod: decoding and the shape test run before
  * anything is validated, and `parseWith` only calls the schema it is given. The zod shapes of the
- * envelopes are in fc-envelope-schemas.ts, so an entry that does not validate events at cold start
+ * envelopes are in envelope-schemas.ts, so an entry that does not validate events at cold start
  * (control: its HTTP envelope is checked on the first request) does not evaluate zod at `require`.
  */
 

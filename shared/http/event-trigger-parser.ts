@@ -1,15 +1,15 @@
 import type { z } from 'zod';
 import { ValidationError } from '../core/errors';
 import { PayloadTooLargeError } from './errors';
-import { cloudEventSchema, fcTimerEventSchema } from './fc-envelope-schemas';
-import { decodeFcEvent, parseWith } from './fc-envelopes';
-import { DEFAULT_DELIVERY_LIMIT, type EventBridgeDelivery, type TimerFiring } from './fc-event-triggers';
+import { cloudEventSchema, fcTimerEventSchema } from './envelope-schemas';
+import { decodeFcEvent, parseWith } from './envelope-decode';
+import { DEFAULT_DELIVERY_LIMIT, type EventBridgeDelivery, type TimerFiring } from './event-deliveries';
 
 /**
  * The event envelopes (EventBridge CloudEvents, the timer firing, an async invocation's payload)
- * checked with their zod schemas. Apart from fc-event-triggers.ts because zod is most of what an
+ * checked with their zod schemas. Apart from event-trigger-middleware.ts because zod is most of what an
  * entry would otherwise evaluate at cold start: the middlewares load this on the first event
- * (see `fcEventBridge`, `fcTimer`, `fcJsonEvent`), as `fcHttpEvent` loads fc-http-request.ts.
+ * (see `fcEventBridge`, `fcTimer`, `fcJsonEvent`), as `fcHttpEvent` loads http-trigger-parser.ts.
  */
 
 export function toEventBridgeDelivery(event: unknown, maxBytes = DEFAULT_DELIVERY_LIMIT): EventBridgeDelivery {

@@ -1,5 +1,7 @@
 import type { Policy } from '../core/policy';
+import type { Clock } from '../ports/clock';
 import type { EngineApi } from '../engine/api';
+import type { Notifier } from '../ports/notifier';
 import type { StateStore } from '../ports/state-store';
 import type { ReadinessReport } from '../readiness/checks';
 
@@ -38,7 +40,14 @@ export interface Runtime {
   policy: Policy;
   store: StateStore;
   secrets: RuntimeSecrets;
+  /** The policy's notification channels: the engine's, and the one anything else in the invocation notifies through. */
+  notifier: Notifier;
   log(line: Record<string, unknown>): void;
+  /**
+   * The one clock of the invocation: the engine decides by it and the control API checks request
+   * signatures' timestamps against it (tests and the lab pin it; FC: the system clock).
+   */
+  clock: Clock;
   /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
   readiness?: () => Promise<ReadinessReport>;
 }

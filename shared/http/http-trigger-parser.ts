@@ -1,13 +1,13 @@
 import { ValidationError } from '../core/errors';
 import { parseJsonLimited } from '../core/json-depth';
 import { PayloadTooLargeError } from './errors';
-import { fcHttpEnvelopeSchema } from './fc-envelope-schemas';
-import { decodeFcEvent, parseWith } from './fc-envelopes';
-import { DEFAULT_BODY_LIMIT, isJsonContentType, type HttpLimits, type HttpRequest } from './fc-http-event';
+import { fcHttpEnvelopeSchema } from './envelope-schemas';
+import { decodeFcEvent, parseWith } from './envelope-decode';
+import { DEFAULT_BODY_LIMIT, isJsonContentType, type HttpLimits, type HttpRequest } from './http-message';
 
 /**
  * The FC 3.0 HTTP trigger envelope checked and turned into an `HttpRequest`. Apart from
- * fc-http-event.ts because it needs the envelope's zod schema: the middleware loads this on the
+ * http-trigger-middleware.ts because it needs the envelope's zod schema: the middleware loads this on the
  * first request (see `fcHttpEvent`).
  */
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { signRequest } from '../../shared/http/auth';
 import type { MeshState, Signal } from '../../shared/core/types';
-import { CONTROL_SECRET } from '../support/functions-host';
+import { CONTROL_SECRET } from './functions-host';
 
 /**
  * CMS alarm callbacks as the suite's checks send them: the sample callback of events/ with its
@@ -34,9 +34,9 @@ export function activeFor(state: MeshState | null, instance: string): Signal[] {
   return Object.values(state?.signals ?? {}).filter((s) => s.status === 'firing' && keyNames(s.key, instance));
 }
 
-/** A control request signed now (the control API checks signatures against the real clock). */
-export function signedControl(hostUrl: string, method: string, p: string, body: unknown, requestId?: string): { url: string; init: RequestInit } {
+/** A control request signed at `now` (ms): the control API checks signatures against its runtime's clock, the host's. */
+export function signedControl(hostUrl: string, now: number, method: string, p: string, body: unknown, requestId?: string): { url: string; init: RequestInit } {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signed = signRequest({ secret: CONTROL_SECRET, method, path: p, body: text, timestamp: Math.floor(Date.now() / 1000), ...(requestId ? { requestId } : {}) });
+  const signed = signRequest({ secret: CONTROL_SECRET, method, path: p, body: text, timestamp: Math.floor(now / 1000), ...(requestId ? { requestId } : {}) });
   return { url: `${hostUrl}/control${p}`, init: { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) } };
 }

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import { RegionshiftError, UpstreamError } from '../core/errors';
-import type { CloudCredentials, CredentialsProvider } from '../adapters/cloud-credentials';
+import { lazy } from '../core/lazy';
+import type { ExecutorHandoff } from '../ports/executor-handoff';
+import type { CloudCredentials, CredentialsProvider } from './cloud-credentials';
 
 /**
  * Hands a plan to the executor function: FC 3.0's InvokeFunction
@@ -51,19 +53,15 @@ async function loadSdk(): Promise<FcSdk> {
   return { Client: ns.default.default ?? ns.default, InvokeFunctionRequest: ns.InvokeFunctionRequest, InvokeFunctionHeaders: ns.InvokeFunctionHeaders, GetFunctionRequest: ns.GetFunctionRequest };
 }
 
-export function executorHandoff(opts: ExecutorHandoffOptions): (planId: string) => Promise<void> {
+export function executorHandoff(opts: ExecutorHandoffOptions): ExecutorHandoff {
   let url: URL | null = null;
   const timeout = opts.timeoutMs ?? 5_000;
-  let sdk: Promise<FcSdk> | null = null;
+  // Loaded on the first handoff only: most invocations never hand anything off.
+  const sdk = lazy(loadSdk);
   let current: { key: string; client: FcClient } | null = null;
 
   async function clientFor(credentials: CloudCredentials): Promise<{ sdk: FcSdk; client: FcClient }> {
-    // Loaded on the first handoff only: most invocations never hand anything off.
-    sdk ??= loadSdk().catch((err: unknown) => {
-      sdk = null;
-      throw err;
-    });
-    const loaded = await sdk;
+    const loaded = await sdk();
     url ??= new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
     const key = keyOf(credentials);
     // The role's STS credentials change while a warm container lives on: a client per key.

@@ -1,8 +1,9 @@
-import { parsePolicy } from '../../../shared/core/policy';
-import type { ControlCommand, Plan, Signal } from '../../../shared/core/types';
-import type { DecisionOutcome, EngineApi, StatusView } from '../../../shared/engine/api';
-import type { Runtime } from '../../../shared/http/runtime-types';
-import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../../shared/ports/state-store';
+import { parsePolicy } from '../../shared/core/policy';
+import type { ControlCommand, Plan, Signal } from '../../shared/core/types';
+import type { DecisionOutcome, EngineApi, StatusView } from '../../shared/engine/api';
+import type { Runtime } from '../../shared/runtime/types';
+import type { AuditEvent, PlanRecord, StateStore, StoredEvent, VersionedState } from '../../shared/ports/state-store';
+import { FakeClock, RecordingNotifier } from '../../lab/fakes';
 
 /** Test doubles for the functions: an engine that records what it was asked, and a key store. */
 
@@ -125,8 +126,13 @@ export class MemoryKeyStore implements StateStore {
 export interface FakeRuntime extends Runtime {
   engine: FakeEngine;
   store: MemoryKeyStore;
+  notifier: RecordingNotifier;
+  clock: FakeClock;
   lines: Array<Record<string, unknown>>;
 }
+
+/** The instant a fake runtime's clock starts at (the sample events' day, 10:15:30 in Shanghai). */
+export const FAKE_RUNTIME_NOW = Date.UTC(2026, 10, 3, 2, 15, 30);
 
 export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: Runtime['policy'] = testPolicy): FakeRuntime {
   const lines: Array<Record<string, unknown>> = [];
@@ -134,6 +140,8 @@ export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: R
     engine: new FakeEngine(),
     policy,
     store: new MemoryKeyStore(),
+    notifier: new RecordingNotifier(),
+    clock: new FakeClock(FAKE_RUNTIME_NOW),
     secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN, ...secrets },
     log: (line) => lines.push(line),
     lines,

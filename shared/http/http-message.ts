@@ -1,8 +1,8 @@
-import type { MiddlewareObj, Request } from '@middy/core';
-import type { z } from 'zod';
-import { ValidationError } from '../core/errors';
-import { parseWith } from './fc-envelopes';
-import type { FcContext } from './runtime-types';
+/**
+ * The HTTP trigger's request and reply as the handlers see them, and the body limits: shared by
+ * the middleware (http-trigger-middleware.ts) and the parser it loads on the first request
+ * (http-trigger-parser.ts). No zod here.
+ */
 
 /** An HTTP trigger request as the handlers see it: header names lowercased, body decoded. */
 export interface HttpRequest {
@@ -40,8 +40,6 @@ export interface HttpReply {
   isBase64Encoded?: boolean;
 }
 
-export type HttpMiddyRequest = Request<unknown, HttpReply | undefined, Error, FcContext>;
-
 export function jsonReply(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value), isBase64Encoded: false };
 }
@@ -61,36 +59,4 @@ export const DEFAULT_BODY_LIMIT = 256 * 1024;
 export interface HttpLimits {
   /** Largest request body in bytes (after base64 decoding); beyond it, 413. */
   maxBodyBytes?: number;
-}
-
-/**
- * The envelope's zod schema (and with it zod itself, most of what an entry would evaluate at
- * cold start) is loaded with the first request, not when FC requires the entry; in the bundle
- * it sits in the file loaded on first use.
- */
-let httpRequestModule: Promise<typeof import('./fc-http-request')> | null = null;
-const loadHttpRequest = () => (httpRequestModule ??= import('./fc-http-request'));
-
-export function fcHttpEvent(limits: HttpLimits = {}): MiddlewareObj<unknown, HttpReply | undefined, Error, FcContext> {
-  async function fcHttpEventBefore(request: HttpMiddyRequest): Promise<void> {
-    request.event = (await loadHttpRequest()).toHttpRequest(request.event, limits);
-  }
-  function fcHttpEventAfter(request: HttpMiddyRequest): void {
-    const reply = request.response;
-    if (!reply) return;
-    request.response = { ...reply, headers: reply.headers ?? {}, isBase64Encoded: reply.isBase64Encoded ?? false };
-  }
-  return { before: fcHttpEventBefore, after: fcHttpEventAfter };
-}
-
-/** The request's JSON body through a schema; problems name `body.<field>` (400). `optional`: an empty body is `{}`. */
-export function jsonBodyOf<S extends z.ZodType>(schema: S, req: HttpRequest, optional = false): z.output<S> {
-  if (req.bodyProblem) throw new ValidationError([req.bodyProblem]);
-  if (req.json === undefined) {
-    if (req.rawBody.trim() === '' && optional) return parseWith(schema, {}, ['body']);
-    if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a JSON object)']);
-    const given = req.headers['content-type']?.trim();
-    throw new ValidationError([`header content-type: must be application/json for a JSON body, got ${given ? given : 'none'}`]);
-  }
-  return parseWith(schema, req.json, ['body']);
 }

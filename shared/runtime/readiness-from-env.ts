@@ -3,12 +3,12 @@ import { resolveCloudCredentials } from '../adapters/cloud-credentials';
 import type { Policy } from '../core/policy';
 import type { Clock } from '../ports/clock';
 import type { StateStore } from '../ports/state-store';
-import { clusterAdaptersFor } from '../runtime/adapters';
-import { parseToolEnv } from '../runtime/config';
-import { fcEndpointFor } from '../runtime/executor-handoff';
-import { placementOf } from './checks';
-import { cloudReadinessProbes } from './probes';
-import type { ReadinessProbes } from './run';
+import type { ReadinessProbes } from '../ports/readiness-probes';
+import { fcEndpointFor } from '../adapters/fc-executor';
+import { cloudReadinessProbes } from '../adapters/readiness-probes';
+import { placementOf } from '../readiness/checks';
+import { clusterAdaptersFor } from './adapters';
+import { parseToolEnv } from './config';
 
 /**
  * The probes a command-line run uses: the adapters built from the environment exactly as the
@@ -21,7 +21,7 @@ export async function readinessProbesFromEnv(policy: Policy, env: Record<string,
   let store: StateStore | string;
   let storeBackend: string;
   if (e.REGIONSHIFT_STATE === 'tablestore') {
-    const { tablestoreStoreFromEnv } = await import('../runtime/tablestore');
+    const { tablestoreStoreFromEnv } = await import('./tablestore');
     store = tablestoreStoreFromEnv(env, credentials()).store;
     storeBackend = `tablestore ${e.TABLESTORE_INSTANCE}`;
   } else if (!existsSync(e.REGIONSHIFT_SQLITE_FILE)) {

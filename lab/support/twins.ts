@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { startLabControlPlane, type LabControlPlane } from '../../lab/k8s/control-plane';
-import { startTablestoreTwin, type TablestoreTwin } from '../../lab/tablestore/server';
-import { topologySchema } from '../../lab/topology/schema';
-import { labPolicyYaml, seed } from '../../lab/world';
+import { startLabControlPlane, type LabControlPlane } from '../k8s/control-plane';
+import { startTablestoreTwin, type TablestoreTwin } from '../tablestore/server';
+import { topologySchema } from '../topology/schema';
+import { labPolicyYaml, seed } from '../world';
 import TableStore from 'tablestore';
 import { ensureStateTables, stateTableNames } from '../../shared/adapters/state-tablestore-schema';
 

@@ -1,16 +1,15 @@
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
-import type { CredentialsProvider } from '../adapters/cloud-credentials';
-import { k8sRequestOptions, KubeconfigResolver, kubernetesFailure, kubernetesUpstreamError, type KubeconfigSource } from '../adapters/kubeconfig';
-import { kubeconfigEndpoint } from '../runtime/adapters';
+import type { CredentialsProvider } from './cloud-credentials';
+import { k8sRequestOptions, KubeconfigResolver, kubernetesFailure, kubernetesUpstreamError, type KubeconfigSource } from './kubeconfig';
+import { kubeconfigEndpoint } from './kubeconfig-endpoint';
 import type { Policy } from '../core/policy';
 import type { ClusterScaler } from '../ports/cluster-scaler';
 import type { Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
-import type { DestinationRuleInfo, NodeInfo, WorkloadEntryInfo } from './checks';
-import type { ReadinessProbes } from './run';
-import { fcGetFunction } from '../runtime/executor-handoff';
-import { ownedByProduct } from '../adapters/mesh-ownership';
+import type { DestinationRuleInfo, NodeInfo, ReadinessProbes, WorkloadEntryInfo } from '../ports/readiness-probes';
+import { fcGetFunction } from './fc-executor';
+import { ownedByProduct } from './mesh-ownership';
 
 /**
  * The probes on the real adapters: the same mesh, scaler and store the functions use, plus three
