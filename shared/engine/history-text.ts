@@ -79,6 +79,23 @@ export function stepTarget(step: unknown, mesh?: string): string {
 }
 
 /**
+ * Scale steps in a few words: each named when there are at most two, else counted per cluster
+ * and direction ("scale up 4 deployments in c-shanghai; scale down 4 in c-hangzhou").
+ */
+function scaleText(scales: Array<Record<string, unknown>>): string {
+  if (scales.length <= 2) return scales.map((s) => stepTarget(s)).join('; ');
+  const groups = new Map<string, number>();
+  for (const s of scales) {
+    const key = `${Number(s.to) > Number(s.from) ? 'up' : 'down'}\u0000${String(s.cluster)}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return [...groups].map(([key, n], i) => {
+    const [dir, cluster] = key.split('\u0000');
+    return `scale ${dir} ${n}${i === 0 ? ` deployment${n === 1 ? '' : 's'}` : ''} in ${cluster}`;
+  }).join('; ');
+}
+
+/**
  * A decision in one line: the health it left (regions not HEALTHY), then what it did: the source
  * rows its mesh step changed (a newly drained region named), the deployments it scaled, or why it
  * held (its first refusal); the layer when a schedule or an override set the target.
@@ -107,7 +124,7 @@ export function decisionText(detail: unknown, fallback = 'decision'): string {
     if (isRecord(mesh?.scopes) && Object.keys(mesh.scopes).length) actions.push(`routed apart: ${Object.keys(mesh.scopes).sort().join(', ')}`);
   }
   const scales = steps.filter((s) => s.kind === 'scale');
-  if (scales.length) actions.push(scales.map((s) => stepTarget(s)).join('; '));
+  if (scales.length) actions.push(scaleText(scales));
   if (!after && refused.length) actions.push(`held: ${String(refused[0]?.message ?? refused[0]?.rule)}${refused.length > 1 ? ` (+${refused.length - 1} more refused)` : ''}`);
   else if (refused.length) actions.push(`${refused.length} refused (${refused.map((r) => String(r.rule)).join(', ')})`);
   const notifies = steps.filter((s) => s.kind === 'notify');

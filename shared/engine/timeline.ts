@@ -44,6 +44,8 @@ export interface TimelineDecision {
    * each now follows on its own (null: back to the default). Absent when it changed none.
    */
   scopeChanges?: Array<{ host: string; matrix: TrafficMatrix | null }>;
+  /** The first matrix ever applied (nothing was routed before it): a start, not a move of traffic. */
+  first?: true;
 }
 
 /** A step function per source and serving region: `bySource[src][dst][i]` holds from `at[i]`. */
@@ -265,7 +267,7 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
         afterMs: null,
         attempts: 0,
       }));
-      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}) };
+      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}), ...(meshMatrix && detail.before === null ? { first: true as const } : {}) };
       decisions.push(d);
       if (e.planId) byPlan.set(e.planId, d);
     } else if (e.kind === 'step') {

@@ -28,14 +28,15 @@ export interface Span {
 
 /**
  * The latest incident in what the timeline holds: the last run of episodes (a region not HEALTHY,
- * a decision that planned steps or refused something, and its steps' outcomes) with gaps under
+ * a decision that planned steps or refused something, and its steps' outcomes; the first matrix
+ * ever applied is no incident) with gaps under
  * `gapMs`. Null when the range holds none.
  */
 export function latestIncident(t: { health: Record<string, HealthBand[]>; decisions: TimelineDecision[] }, gapMs = INCIDENT_GAP_MS): Span | null {
   const spans: Span[] = [];
   for (const bands of Object.values(t.health)) for (const b of bands) if (b.status !== 'HEALTHY') spans.push({ from: b.from, to: b.to });
   for (const d of t.decisions) {
-    if (d.steps.length === 0 && d.refused.length === 0) continue;
+    if ((d.steps.length === 0 && d.refused.length === 0) || d.first) continue;
     const last = Math.max(d.at, ...d.steps.map((s) => s.at ?? d.at));
     spans.push({ from: d.at, to: last });
   }

@@ -16,6 +16,13 @@ describe('decisionText', () => {
     expect(decisionText(drain)).toBe(`${RH} DOWN → drain ${RH}: ${RH} → ${RS} 100%; scale c-shanghai/default/reviews-v1 2→5`);
   });
 
+  test('many scale steps are counted per direction and cluster, not listed', () => {
+    const up = (deployment: string) => ({ ...scale, deployment });
+    const down = (deployment: string) => ({ ...scale, cluster: 'c-hangzhou', deployment, from: 2, to: 1 });
+    const d = { ...drain, steps: [up('a'), up('b'), up('c'), down('a'), down('b'), meshStep(DRAINED)] };
+    expect(decisionText(d)).toBe(`${RH} DOWN → drain ${RH}: ${RH} → ${RS} 100%; scale up 3 deployments in c-shanghai; scale down 2 in c-hangzhou`);
+  });
+
   test('a restore names the rows it moved back; a first apply says so', () => {
     expect(decisionText({ health: { [RH]: 'HEALTHY', [RS]: 'HEALTHY' }, before: DRAINED, steps: [meshStep(NORMAL)] })).toBe(`all HEALTHY → shift: ${RH} → ${RH} 100%`);
     expect(decisionText({ health: { [RH]: 'HEALTHY' }, before: null, steps: [meshStep({ [RH]: { [RH]: 100 } })] })).toBe(`all HEALTHY → apply: ${RH} → ${RH} 100%`);

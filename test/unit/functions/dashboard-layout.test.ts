@@ -23,6 +23,8 @@ describe('latestIncident', () => {
     };
     expect(latestIncident(t)).toEqual({ from: 100 * MIN, to: 108 * MIN + 2_000 });
     expect(latestIncident({ health: {}, decisions: [decision(5)] })).toBeNull();
+    // The lab's first apply routes traffic for the first time: no incident.
+    expect(latestIncident({ health: {}, decisions: [decision(5, { first: true, steps: [meshDone(5, 100)] })] })).toBeNull();
   });
 
   test('a region still sick runs to the end of the range', () => {
