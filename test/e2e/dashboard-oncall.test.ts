@@ -120,7 +120,7 @@ test('the timeline opens on the latest incident, with a legend and the confirmed
   expect(await text(hz.locator('.u-legend'))).toContain(`served in ${RS}`);
   expect(await text(hz.locator('.u-legend'))).toContain(`confirmed in ${RS}`);
   // Markers: none overlaps another in its row.
-  const boxes = await page.locator('.tl-marker:not(.dot)').evaluateAll((ms) => ms.map((m) => ({ row: (m as HTMLElement).dataset.row, ...m.getBoundingClientRect().toJSON() }) as { row: string; left: number; right: number }));
+  const boxes = await page.locator('.tl-marker:not(.dot)').evaluateAll((ms) => ms.map((m) => ({ row: m.getAttribute('data-row'), ...m.getBoundingClientRect().toJSON() }) as { row: string; left: number; right: number }));
   for (const a of boxes) for (const b of boxes) if (a !== b && a.row === b.row) expect(a.right <= b.left || b.right <= a.left).toBe(true);
   // A marker's detail says when the mesh confirmed its decision.
   await page.getByRole('button', { name: /^Decision D\d+: / }).last().click();
