@@ -78,3 +78,24 @@ describe('historyRows', () => {
     expect(stepsSummary(rows[0]!)).toBe('2 steps done, 1 failed');
   });
 });
+
+describe('regionshift history', () => {
+  test('prints a decision with its steps folded in, and a page of orphan steps as one line per plan (as docs/cli.md shows)', async () => {
+    const { renderHistory } = await import('../../../cli/control-render');
+    const at = Date.parse('2026-03-03T03:00:00.000Z');
+    const step = (seq: number, index: number, kind: string): HistoryEvent => ({ seq, at: at + 6_000, kind: 'step', actor: 'executor', planId: 'bookinfo-000006', summary: '', detail: { index, kind, status: 'done' } });
+    const decided = { health: { [RH]: 'DOWN', [RS]: 'HEALTHY' }, before: NORMAL, steps: [{ kind: 'notify', level: 'info', message: 'x' }, { kind: 'notify', level: 'info', message: 'y' }, meshStep(DRAINED)], refused: [] };
+    const events = [step(14, 2, 'mesh'), step(13, 1, 'scale'), step(12, 0, 'scale'), { seq: 11, at, kind: 'decision', actor: 'alice', planId: 'bookinfo-000006', summary: 't', detail: decided }, { seq: 10, at, kind: 'command', actor: 'alice', summary: 'drill' }];
+    const lines: string[] = [];
+    const out = { log: (l: string) => lines.push(l), error: (l: string) => lines.push(l) };
+    renderHistory({ events: events as never, next: 10 }, out);
+    expect(lines).toEqual([
+      `11  2026-03-03T03:00:00.000Z  decision  alice  ${RH} DOWN → drain ${RH}: ${RH} → ${RS} 100%  (steps: 3/3 steps done)  [bookinfo-000006]`,
+      '10  2026-03-03T03:00:00.000Z  command   alice  drill',
+      '(older events: regionshift history --before 10)',
+    ]);
+    lines.length = 0;
+    renderHistory({ events: events.slice(0, 2) as never, next: 13 }, out);
+    expect(lines).toEqual(['14  2026-03-03T03:00:06.000Z  step      executor  2 step outcomes of plan bookinfo-000006  [bookinfo-000006]', '      step 2 scale done', '      step 3 mesh done', '(older events: regionshift history --before 13)']);
+  });
+});
