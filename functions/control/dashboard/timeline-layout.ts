@@ -62,6 +62,13 @@ export function incidentWindow(incident: Span | null, now: number, minPadMs = IN
   return { from, to: Math.max(to, from + 1000) };
 }
 
+/** "<start> – <end> (4 min)": an incident as the panel's note names it; `time` formats an instant. */
+export function incidentText(incident: Span, time: (ms: number) => string): string {
+  const s = Math.round((incident.to - incident.from) / 1000);
+  const length = s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 360) / 10} h`;
+  return `${time(incident.from)} – ${time(incident.to)} (${length})`;
+}
+
 export interface MarkerSlot {
   /** Row of labelled markers (0 the top), or null: no row had room, drawn as a dot on the dot row. */
   row: number | null;

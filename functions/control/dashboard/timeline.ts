@@ -2,7 +2,7 @@ import type UPlot from 'uplot';
 import type { Timeline, TimelineDecision } from '../../../shared/engine/timeline';
 import { $, el, input } from '../../../shared/browser/dom';
 import { read, readText, serverNow } from './api';
-import { confirmLagSeconds, HEALTH_LEGEND, INCIDENT_LOOKBACK_MS, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack, type Span } from './timeline-layout';
+import { confirmLagSeconds, HEALTH_LEGEND, INCIDENT_LOOKBACK_MS, incidentText, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack, type Span } from './timeline-layout';
 import { showError } from './widgets';
 
 /**
@@ -70,8 +70,9 @@ async function range(): Promise<{ span: Span; note: string }> {
   const to = serverNow();
   if (choice === 'incident') {
     const week = await read<Timeline>(`v1/timeline?from=${Math.round(to - INCIDENT_LOOKBACK_MS)}&to=${Math.round(to)}`);
-    const span = incidentWindow(latestIncident(week), to);
-    if (span) return { span, note: 'latest incident' };
+    const incident = latestIncident(week);
+    const span = incidentWindow(incident, to);
+    if (span && incident) return { span, note: `latest incident: ${incidentText(incident, (ms) => new Date(ms).toLocaleString())}` };
     return { span: { from: to - 3_600_000, to }, note: 'no incident in the last 7 days: the last hour' };
   }
   return { span: { from: to - Number(choice) * 60_000, to }, note: '' };

@@ -1,5 +1,5 @@
 import { canonical, defaultShifting, healthHeadline, presetValue, regionsOf, rel, sameMatrix } from '../../../functions/control/dashboard/format';
-import { confirmLagSeconds, HEALTH_LEGEND, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack } from '../../../functions/control/dashboard/timeline-layout';
+import { confirmLagSeconds, HEALTH_LEGEND, incidentText, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack } from '../../../functions/control/dashboard/timeline-layout';
 import type { TimelineDecision } from '../../../shared/engine/timeline';
 
 /** The dashboard's pure parts: the window it opens on, marker placement, the legend, the stacked series, the row texts. */
@@ -42,6 +42,15 @@ describe('incidentWindow', () => {
   });
   test('none without an incident', () => {
     expect(incidentWindow(null, 0)).toBeNull();
+  });
+});
+
+describe('incidentText', () => {
+  test('start, end and length in the unit that reads best', () => {
+    const t = (ms: number) => `t${ms / 1000}`;
+    expect(incidentText({ from: 0, to: 27_000 }, t)).toBe('t0 – t27 (27 s)');
+    expect(incidentText({ from: 0, to: 8 * MIN }, t)).toBe('t0 – t480 (8 min)');
+    expect(incidentText({ from: 0, to: 150 * MIN }, t)).toBe('t0 – t9000 (2.5 h)');
   });
 });
 
