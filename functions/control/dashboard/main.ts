@@ -59,7 +59,8 @@ async function refresh(): Promise<void> {
     part('signals', s.activeSignals, renderSignals);
     part('plans', s.openPlans, renderPlans);
     part('refusals', { refused: s.refused, since: s.refusedSince }, renderRefusals);
-    part('history', { events: h.events ?? [], mesh: s.mesh, minute: minute() }, renderHistory);
+    // Redrawn only when the events change: an opened "steps" or "explain" stays open.
+    part('history', { events: h.events ?? [], mesh: s.mesh }, renderHistory);
     conn.className = '';
     conn.textContent = `state v${s.version} · updated ${new Date().toLocaleTimeString()}`;
   } catch (err) {
