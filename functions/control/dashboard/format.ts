@@ -71,9 +71,14 @@ export function regionsOf(s: Pick<StatusView, 'health' | 'matrix'>): string[] {
   return list;
 }
 
-/** What an active schedule's banner says besides its end (status's `schedules`). */
-export function scheduleText(s: StatusView['schedules'][number]): string {
-  return `${s.service ? `service ${s.service}: ` : ''}the policy's schedule sets the target · ${matrixText(s.matrix)}`;
+/**
+ * What an active schedule's banner says besides its end (status's `schedules`). An override of
+ * the same scope (mesh-wide, or the schedule's service) comes first while it lasts: said so.
+ */
+export function scheduleText(s: StatusView['schedules'][number], override?: StatusView['override']): string {
+  const overridden = override && (override.service === undefined || override.service === s.service);
+  const who = overridden ? `override ${override.id} comes first until it ends; then the schedule sets the target` : "the policy's schedule sets the target";
+  return `${s.service ? `service ${s.service}: ` : ''}${who} · ${matrixText(s.matrix)}`;
 }
 
 /**

@@ -162,7 +162,7 @@ export function renderBanners(s: StatusView): void {
   }
   // A schedule in force: why the traffic is where it is while every region is healthy.
   for (const sc of s.schedules ?? []) {
-    list.push(el('section', { class: 'banner b-schedule', 'aria-label': `Active schedule ${sc.name}` }, el('p', {}, el('strong', { text: `Schedule ${sc.name}` }), ' active until ', timeEl(sc.until), ` · ${scheduleText(sc)}`)));
+    list.push(el('section', { class: 'banner b-schedule', 'aria-label': `Active schedule ${sc.name}` }, el('p', {}, el('strong', { text: `Schedule ${sc.name}` }), ' active until ', timeEl(sc.until), ` · ${scheduleText(sc, s.override)}`)));
   }
   if (s.paused) {
     const p = s.paused;

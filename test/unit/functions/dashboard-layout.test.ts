@@ -1,4 +1,4 @@
-import { canonical, defaultShifting, healthHeadline, presetValue, regionsOf, rel, sameMatrix } from '../../../functions/control/dashboard/format';
+import { canonical, defaultShifting, healthHeadline, presetValue, regionsOf, rel, sameMatrix, scheduleText } from '../../../functions/control/dashboard/format';
 import { confirmLagSeconds, HEALTH_LEGEND, incidentText, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack } from '../../../functions/control/dashboard/timeline-layout';
 import type { TimelineDecision } from '../../../shared/engine/timeline';
 
@@ -108,6 +108,15 @@ describe('legend and texts', () => {
   test('regions: health first, then any a matrix names', () => {
     expect(regionsOf({ health: { [RH]: { status: 'HEALTHY', since: null, causes: [] } }, matrix: { [RH]: { 'cn-beijing': 10, [RH]: 90 } } })).toEqual([RH, 'cn-beijing']);
   });
+  test('a schedule banner says the schedule sets the target, unless an override of its scope comes first', () => {
+    const evening = { name: 'evening', until: '2026-11-03T20:00:00.000Z', matrix: { [RH]: { [RH]: 90, [RS]: 10 } } };
+    const override = { id: 'ovr-1', drain: [RH], force: false, expiresAt: '', actor: 'alice', reason: 'r' };
+    expect(scheduleText(evening, null)).toBe(`the policy's schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%`);
+    expect(scheduleText(evening, override)).toBe(`override ovr-1 comes first until it ends; then the schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%`);
+    // An override of another service's host leaves a mesh-wide schedule in force.
+    expect(scheduleText(evening, { ...override, service: 'reviews' })).toMatch(/^the policy's schedule sets the target/);
+  });
+
   test('the 90/10 preset: the remainder to the first other region', () => {
     const regions = [RH, RS, 'cn-beijing', 'cn-shenzhen'];
     expect(regions.map((dst) => presetValue(regions, RH, RH, dst))).toEqual([90, 4, 3, 3]);
