@@ -214,8 +214,10 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
   const decisions: TimelineDecision[] = [];
   const byPlan = new Map<string, TimelineDecision>();
   // The matrix each plan's mesh step sends (any decision, in range or before), and when the mesh confirmed one.
-  const planMesh = new Map<string, { index: number; matrix: TrafficMatrix }>();
+  const planMesh = new Map<string, { index: number; matrix: TrafficMatrix; decidedAt: number }>();
   const confirmations: Array<{ at: number; matrix: TrafficMatrix }> = [];
+  // As the state records it (executor's recordMeshConfirmed): a confirmation of a decision older than one already confirmed is dropped.
+  let confirmedDecidedAt = -Infinity;
   const others: TimelineEvent[] = [];
 
   const note = (m: TrafficMatrix) => {
@@ -236,7 +238,7 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
       const meshIndex = stepList.findLastIndex((s) => isRecord(s) && s.kind === 'mesh');
       const meshStep = stepList[meshIndex];
       const meshMatrix = isRecord(meshStep) ? matrixOf(meshStep.matrix) : null;
-      if (e.planId && meshMatrix) planMesh.set(e.planId, { index: meshIndex, matrix: meshMatrix });
+      if (e.planId && meshMatrix) planMesh.set(e.planId, { index: meshIndex, matrix: meshMatrix, decidedAt: e.at });
       const scoped = sc ? scopeChanges(scopes, sc) : [];
       if (sc) scopes = sc;
       if (!m && !matrix) {
@@ -272,7 +274,10 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
       if (e.planId) byPlan.set(e.planId, d);
     } else if (e.kind === 'step') {
       const sent = e.planId ? planMesh.get(e.planId) : undefined;
-      if (sent && detail.index === sent.index && detail.status === 'done') confirmations.push({ at: e.at, matrix: sent.matrix });
+      if (sent && detail.index === sent.index && detail.status === 'done' && sent.decidedAt >= confirmedDecidedAt) {
+        confirmedDecidedAt = sent.decidedAt;
+        confirmations.push({ at: e.at, matrix: sent.matrix });
+      }
       const d = e.planId ? byPlan.get(e.planId) : undefined;
       const step = d && typeof detail.index === 'number' ? d.steps[detail.index] : undefined;
       if (d && step) {

@@ -32,4 +32,10 @@ describe('confirmed shares', () => {
     expect(t.confirmed.at).toEqual([5_000, 60_000]);
     expect(t.confirmed.bySource[RH]?.[RS]).toEqual([0, 0]);
   });
+
+  test('a mesh step of an older decision done after a newer one was confirmed moves nothing (the state drops it too)', () => {
+    const t = buildTimeline([decision(0, 'p-1', NORMAL, null), step(500, 'p-1', 1, 'done'), decision(10_000, 'p-2', DRAINED, NORMAL), decision(11_000, 'p-3', NORMAL, DRAINED), step(12_000, 'p-3', 1, 'done'), step(20_000, 'p-2', 1, 'done')], { mesh: 'bookinfo', from: 5_000, to: 60_000 });
+    expect(t.confirmed.at).toEqual([5_000, 12_000, 60_000]);
+    expect(t.confirmed.bySource[RH]?.[RS]).toEqual([0, 0, 0]);
+  });
 });
