@@ -1,4 +1,5 @@
 import { el } from '../../shared/browser/dom';
+import { niceMax, regionColour } from './scale';
 import type { SeriesPoint } from './types';
 
 /**
@@ -12,7 +13,6 @@ const CHART = { w: 320, top: 8, rateH: 70, gap: 14, shareH: 26, left: 30, right:
 const RPS_COLOUR = '#0969da';
 const ERR_COLOUR = '#cf222e';
 const ERR_FILL = '#f5c2c6';
-const REGION_COLOURS = ['#2da44e', '#bf8700', '#8250df', '#1b7c83', '#bc4c00', '#6e7781'];
 
 type SvgChild = SVGElement | string | null | SvgChild[];
 
@@ -27,20 +27,6 @@ function svg(tag: string, attrs: Record<string, string | number | undefined>, ..
   };
   add(children);
   return node;
-}
-
-/** The colour of a region: its place among the regions known, sorted. */
-export function regionColour(region: string, known: Iterable<string>): string {
-  const all = [...known].sort();
-  const i = all.indexOf(region);
-  return REGION_COLOURS[(i < 0 ? all.length : i) % REGION_COLOURS.length] as string;
-}
-
-/** The top of a rate axis: the smallest of 1, 2, 5, 10 × a power of ten at or above `v` (1 for nothing). */
-export function niceMax(v: number): number {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v) ?? 10 * p;
 }
 
 export function gatewayChart(gateway: string, line: { from: number; to: number; points: SeriesPoint[] }, known: Iterable<string>): HTMLElement {

@@ -1,5 +1,6 @@
 import { $, el, input } from '../../shared/browser/dom';
-import { pct, renderTraffic } from './traffic';
+import { faultEffect, pct } from './scale';
+import { renderTraffic } from './traffic';
 import type { BurstResult, Fault, GatewaySeries, Known, TrafficSnapshot } from './types';
 
 /**
@@ -83,13 +84,6 @@ function learn(snapshot: TrafficSnapshot | null, faults: Fault[]): void {
   fill('services', [...known.services.keys()].sort());
   fill('versions', [...new Set([...known.services.values()].flatMap((s) => [...s]))].sort());
   fill('gateways', [...known.gateways.keys()].sort());
-}
-
-/** What a fault does, in a few words. */
-function faultEffect(f: Fault): string {
-  if (f.kind === 'error-rate') return `${Math.round((f.rate ?? 0) * 1000) / 10}% 5xx`;
-  if (f.kind === 'latency') return `+${f.latencyMs} ms`;
-  return f.service ? 'pods down' : 'pods and gateway down';
 }
 
 let faultsJson = '';

@@ -1,11 +1,10 @@
 import { $, el } from '../../shared/browser/dom';
 import { gatewayChart } from './chart';
+import { pct } from './scale';
 import type { GatewaySeries, GatewayStats, Known, SeriesPoint, TrafficSnapshot } from './types';
 
 /** The traffic panels: a card per gateway (its chart and where its calls were served), 5xx by destination. */
 
-/** `n` of `total` as a percent with one decimal (0 of nothing). */
-export const pct = (n: number, total: number): number => (total ? Math.round((1000 * n) / total) / 10 : 0);
 
 function gatewayCard(g: GatewayStats, snapshot: TrafficSnapshot, line: { from: number; to: number; points: SeriesPoint[] } | undefined, known: Known): HTMLElement {
   const cells = snapshot.served.filter((c) => c.sourceRegion === g.region);
