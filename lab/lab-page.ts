@@ -1,6 +1,6 @@
 import { buildSync } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { BROWSER_BUNDLE } from '../functions/control/dashboard-asset';
+import { BROWSER_BUNDLE, dashboardScript } from '../functions/control/dashboard-asset';
 
 /**
  * The lab's page: where each gateway's requests are served right now, the 5xx they meet, the
@@ -83,6 +83,12 @@ function labScript(): string {
     script = out.outputFiles[0]?.text ?? '';
   }
   return script;
+}
+
+/** Bundles both pages' scripts now (the lab at start): a page that does not build stops the start, not its first view. */
+export function bundlePages(): void {
+  labScript();
+  dashboardScript();
 }
 
 /** A script's text safe inside a <script> element. */
