@@ -1,4 +1,5 @@
 import type { DecisionOutcome, StatusView } from '../shared/engine/api';
+import { historyRows, stepsSummary } from '../shared/engine/history-text';
 import type { StoredEvent } from '../shared/ports/state-store';
 import { apiErrorOf, type ApiReply } from './client';
 
@@ -128,6 +129,10 @@ export function renderStatus(s: StatusView, out: Out): void {
     out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
     if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
   } else out.log('override: none');
+  // A schedule in force: why the traffic is where it is while every region is healthy.
+  const schedules = s.schedules ?? [];
+  if (schedules.length === 0) out.log('schedule: none');
+  for (const sc of schedules) out.log(`schedule: ${sc.name}${sc.service ? ` (service ${sc.service})` : ''}  until ${sc.until}  (sets ${Object.entries(sc.matrix).map(([src, row]) => `${src} → ${pct(row)}`).join('; ')})`);
   const d = s.drill;
   out.log(d ? `drill: ${d.id}  ${d.region}${d.service ? ` ${d.service}` : ''} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
   if (s.activeSignals?.length) {
@@ -149,8 +154,11 @@ export function renderHistory(reply: { events: StoredEvent[]; next: number | nul
     out.log('no events');
     return;
   }
-  for (const e of reply.events) {
-    out.log(`${e.seq}  ${new Date(e.at).toISOString()}  ${e.kind.padEnd(8)}  ${e.actor}  ${e.summary}${e.planId ? `  [${e.planId}]` : ''}`);
+  // A decision by what it did, its steps' outcomes folded into it (shared/engine/history-text.ts).
+  for (const r of historyRows(reply.events)) {
+    const steps = r.kind === 'decision' && r.steps.length ? `  (steps: ${stepsSummary(r)})` : '';
+    out.log(`${r.seq}  ${new Date(r.at).toISOString()}  ${r.kind.padEnd(8)}  ${r.actor}  ${r.text}${steps}${r.planId ? `  [${r.planId}]` : ''}`);
+    if (r.kind === 'step' && r.steps.length > 1) for (const st of r.steps) out.log(`      ${st.text}`);
   }
   if (reply.next !== null) out.log(`(older events: regionshift history --before ${reply.next})`);
 }

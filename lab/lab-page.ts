@@ -1,11 +1,14 @@
-import { PAGE_DOM_HELPERS } from '../shared/http/page-dom';
+import { buildSync } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { BROWSER_BUNDLE, dashboardScript } from '../functions/control/dashboard-asset';
 
 /**
  * The lab's page: where each gateway's requests are served right now, the 5xx they meet, the
  * faults in force (with a way to inject and delete them), a button that sends a burst of
  * requests, and a link to the product's dashboard that logs it in with the read token (in the
- * URL fragment, so it never reaches a server log). Self-contained: the script talks only to the
- * lab API on the same origin (`lab/v1/traffic|faults|requests`).
+ * URL fragment, so it never reaches a server log). Self-contained: the script (lab/page/, a
+ * TypeScript browser app bundled like the dashboard's) talks only to the lab API on the same
+ * origin (`lab/v1/traffic|faults|requests`).
  */
 
 /** What the page can offer in its pickers; learned from the traffic when not given. */
@@ -72,308 +75,24 @@ const STYLE = String.raw`
   figure.chart .key { display: inline-block; width: .8rem; height: .5rem; border-radius: 2px; margin-right: .25rem; vertical-align: middle; }
 `;
 
-const SCRIPT = String.raw`
-(() => {
-  'use strict';
-  const BURST = Number(document.body.dataset.burst);
-  const CHART_WINDOW = '5m', CHART_STEP = '5s';
-  const hints = JSON.parse(document.getElementById('topology').textContent || 'null');
-  const known = { regions: new Set(), services: new Map(), gateways: new Map() };
-  if (hints) {
-    for (const r of hints.regions) known.regions.add(r.name);
-    for (const s of hints.services) known.services.set(s.name, new Set(s.versions));
-    for (const g of hints.gateways) known.gateways.set(g.name, g.region);
+/** The page's script: the browser app under lab/page/ (entry main.ts), bundled by esbuild on first use. */
+let script: string | undefined;
+function labScript(): string {
+  if (script === undefined) {
+    const out = buildSync({ ...BROWSER_BUNDLE, entryPoints: [fileURLToPath(new URL('./page/main.ts', import.meta.url))], write: false, logLevel: 'silent' });
+    script = out.outputFiles[0]?.text ?? '';
   }
-${PAGE_DOM_HELPERS}
-  const pct = (n, total) => (total ? Math.round((1000 * n) / total) / 10 : 0);
+  return script;
+}
 
-  async function call(method, path, body) {
-    const init = { method, cache: 'no-store', headers: {} };
-    if (body !== undefined) { init.body = JSON.stringify(body); init.headers['content-type'] = 'application/json'; }
-    const res = await fetch(path, init);
-    const text = await res.text();
-    let json = null;
-    try { json = text ? JSON.parse(text) : null; } catch { json = { error: { message: text.slice(0, 200) } }; }
-    if (!res.ok) {
-      const e = (json && json.error) || {};
-      const err = new Error(e.message || 'HTTP ' + res.status);
-      err.status = res.status; err.code = e.code || ''; err.problems = e.problems || [];
-      throw err;
-    }
-    return json;
-  }
-  function showError(box, err) {
-    box.replaceChildren(el('strong', { text: (err.status ? err.status + ' ' + (err.code || '') + ': ' : '') }), err.message);
-    if (err.problems && err.problems.length > 1) box.append(el('ul', {}, err.problems.map((p) => el('li', { text: p }))));
-  }
+/** Bundles both pages' scripts now (the lab at start): a page that does not build stops the start, not its first view. */
+export function bundlePages(): void {
+  labScript();
+  dashboardScript();
+}
 
-  function learn(snapshot, faults) {
-    for (const g of snapshot ? snapshot.gateways : []) { known.gateways.set(g.gateway, g.region); known.regions.add(g.region); }
-    for (const c of snapshot ? snapshot.served : []) {
-      known.regions.add(c.region);
-      if (!known.services.has(c.service)) known.services.set(c.service, new Set());
-      known.services.get(c.service).add(c.version);
-    }
-    for (const f of faults || []) known.regions.add(f.region);
-    const fill = (id, values) => {
-      const list = $(id);
-      const want = JSON.stringify(values);
-      if (list.dataset.values === want) return;
-      list.dataset.values = want;
-      list.replaceChildren(...values.map((v) => el('option', { value: v })));
-    };
-    fill('regions', Array.from(known.regions).sort());
-    fill('services', Array.from(known.services.keys()).sort());
-    fill('versions', Array.from(new Set(Array.from(known.services.values()).flatMap((s) => Array.from(s)))).sort());
-    fill('gateways', Array.from(known.gateways.keys()).sort());
-  }
-
-  // ---- charts -----------------------------------------------------------------------------
-  // Inline SVG, drawn here: no charting library to load, so the page works offline.
-  const SVG_NS = 'http://www.w3.org/2000/svg';
-  const CHART = { w: 320, top: 8, rateH: 70, gap: 14, shareH: 26, left: 30, right: 6 };
-  const RPS_COLOUR = '#0969da', ERR_COLOUR = '#cf222e', ERR_FILL = '#f5c2c6';
-  const REGION_COLOURS = ['#2da44e', '#bf8700', '#8250df', '#1b7c83', '#bc4c00', '#6e7781'];
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(SVG_NS, tag);
-    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
-    for (const c of children.flat()) if (c) node.append(c);
-    return node;
-  }
-  function regionColour(region) {
-    const all = Array.from(known.regions).sort();
-    const i = all.indexOf(region);
-    return REGION_COLOURS[(i < 0 ? all.length : i) % REGION_COLOURS.length];
-  }
-  const niceMax = (v) => { if (v <= 0) return 1; const p = Math.pow(10, Math.floor(Math.log10(v))); return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v); };
-  /** requests/s and 5xx/s as lines with a dot per step, and the share served per region as stacked bars below. */
-  function gatewayChart(gateway, line) {
-    const points = line.points;
-    const plotW = CHART.w - CHART.left - CHART.right;
-    const h = CHART.top + CHART.rateH + CHART.gap + CHART.shareH + 14;
-    const n = points.length;
-    const x = (i) => CHART.left + (n > 1 ? (i * plotW) / (n - 1) : plotW / 2);
-    const top = niceMax(Math.max(...points.map((p) => p.rps), ...points.map((p) => p.errors5xxPerSecond)));
-    const y = (v) => CHART.top + CHART.rateH - (v / top) * CHART.rateH;
-    const path = (key) => points.map((p, i) => (i ? 'L' : 'M') + x(i).toFixed(1) + ' ' + y(p[key]).toFixed(1)).join(' ');
-    const dots = (key, colour) => points.map((p, i) => svg('circle', { cx: x(i).toFixed(1), cy: y(p[key]).toFixed(1), r: 1.8, fill: colour }));
-    const shareTop = CHART.top + CHART.rateH + CHART.gap;
-    const barW = Math.max(1, plotW / Math.max(n, 1));
-    const bars = points.flatMap((p, i) => {
-      let acc = 0;
-      return Object.keys(p.servedShare).sort().map((region) => {
-        const v = p.servedShare[region];
-        const rect = svg('rect', { x: (x(i) - barW / 2).toFixed(1), width: barW.toFixed(1), y: (shareTop + (acc / 100) * CHART.shareH).toFixed(1), height: ((v / 100) * CHART.shareH).toFixed(1), fill: regionColour(region), 'data-region': region });
-        acc += v;
-        return rect;
-      });
-    });
-    const minutes = Math.round((line.to - line.from) / 60000);
-    const label = gateway + ': requests/s, 5xx/s and share served per region, last ' + minutes + ' min';
-    const regionsShown = Array.from(new Set(points.flatMap((p) => Object.keys(p.servedShare)))).sort();
-    const last = points[points.length - 1] || { rps: 0, errors5xxPerSecond: 0 };
-    return el('figure', { class: 'chart', 'data-gateway': gateway, 'data-points': String(n) },
-      svg('svg', { viewBox: '0 0 ' + CHART.w + ' ' + h, role: 'img', 'aria-label': label },
-        svg('title', {}, label + '; latest ' + last.rps + ' requests/s, ' + last.errors5xxPerSecond + ' 5xx/s'),
-        svg('line', { x1: CHART.left, x2: CHART.w - CHART.right, y1: y(0), y2: y(0), stroke: '#d8dde3' }),
-        svg('line', { x1: CHART.left, x2: CHART.w - CHART.right, y1: y(top), y2: y(top), stroke: '#eef1f4' }),
-        svg('text', { x: CHART.left - 4, y: y(top) + 4, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, String(top)),
-        svg('text', { x: CHART.left - 4, y: y(0) + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, '0'),
-        // 5xx/s first, as a filled area: it stays visible when every request failed and the requests/s line lies on it.
-        n ? svg('path', { d: path('errors5xxPerSecond') + ' L' + x(n - 1).toFixed(1) + ' ' + y(0).toFixed(1) + ' L' + x(0).toFixed(1) + ' ' + y(0).toFixed(1) + ' Z', fill: ERR_FILL, stroke: 'none' }) : null,
-        svg('path', { d: path('errors5xxPerSecond'), fill: 'none', stroke: ERR_COLOUR, 'stroke-width': 1.5, class: 'errors' }),
-        dots('errors5xxPerSecond', ERR_COLOUR),
-        svg('path', { d: path('rps'), fill: 'none', stroke: RPS_COLOUR, 'stroke-width': 1.5, class: 'rps' }),
-        dots('rps', RPS_COLOUR),
-        svg('rect', { x: CHART.left, y: shareTop, width: plotW, height: CHART.shareH, fill: 'none', stroke: '#eef1f4' }),
-        svg('text', { x: CHART.left - 4, y: shareTop + CHART.shareH / 2 + 3, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, '%'),
-        bars,
-        svg('text', { x: CHART.left, y: h - 2, 'font-size': 9, fill: '#5b6570' }, '−' + minutes + ' min'),
-        svg('text', { x: CHART.w - CHART.right, y: h - 2, 'text-anchor': 'end', 'font-size': 9, fill: '#5b6570' }, 'now'),
-      ),
-      el('figcaption', {},
-        el('span', {}, el('span', { class: 'key', style: 'background:' + RPS_COLOUR }), 'requests/s'),
-        el('span', {}, el('span', { class: 'key', style: 'background:' + ERR_COLOUR }), '5xx/s'),
-        regionsShown.map((r) => el('span', {}, el('span', { class: 'key', style: 'background:' + regionColour(r) }), 'served in ' + r)),
-      ),
-    );
-  }
-
-  // ---- traffic ----------------------------------------------------------------------------
-  function gatewayCard(g, snapshot, line) {
-    const cells = snapshot.served.filter((c) => c.sourceRegion === g.region);
-    const shared = snapshot.gateways.filter((x) => x.region === g.region).length > 1;
-    const services = Array.from(new Set(cells.map((c) => c.service))).sort();
-    const regions = Array.from(new Set(cells.map((c) => c.region).concat(Array.from(known.regions)))).sort();
-    const rows = services.map((svc) => {
-      const mine = cells.filter((c) => c.service === svc);
-      const total = mine.reduce((a, c) => a + c.requests, 0);
-      const errors = mine.reduce((a, c) => a + c.errors5xx, 0);
-      const versions = Array.from(new Set(mine.map((c) => c.version))).sort().join(', ');
-      return el('tr', {},
-        el('th', { scope: 'row' }, svc, ' ', el('span', { class: 'muted small', text: versions })),
-        regions.map((r) => {
-          const n = mine.filter((c) => c.region === r).reduce((a, c) => a + c.requests, 0);
-          const p = pct(n, total);
-          return el('td', { class: 'share', style: '--p:' + p, 'data-region': r, title: n + ' of ' + total + ' calls', text: p + '%' });
-        }),
-        el('td', { class: 'num' + (errors ? ' bad' : ''), text: String(errors) }),
-      );
-    });
-    return el('article', { class: 'gw', 'aria-labelledby': 'gw-' + g.gateway },
-      el('h3', { id: 'gw-' + g.gateway }, g.gateway, ' ', el('span', { class: 'muted small', text: 'enters in ' + g.region })),
-      el('div', { class: 'stats' },
-        el('span', {}, el('b', { text: String(g.requests) }), ' requests'),
-        el('span', {}, el('b', { text: String(g.rps) }), ' rps'),
-        el('span', { class: g.errors5xx ? 'bad' : '' }, el('b', { text: String(g.errors5xx) }), ' 5xx (' + g.errorPercent + '%)'),
-        g.latencyMs ? el('span', {}, 'p99 ', el('b', { text: String(g.latencyMs.p99) }), ' ms') : null,
-      ),
-      line ? gatewayChart(g.gateway, line) : null,
-      rows.length
-        ? el('table', { 'aria-label': 'Where ' + g.gateway + ' requests are served' },
-            el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'service · served in →' }), regions.map((r) => el('th', { scope: 'col', class: 'num', text: r })), el('th', { scope: 'col', class: 'num', text: '5xx' }))),
-            el('tbody', {}, rows))
-        : el('p', { class: 'muted small', text: 'no calls reached a pod' }),
-      shared ? el('p', { class: 'muted small', text: 'Served shares count every gateway entering in ' + g.region + '.' }) : null,
-    );
-  }
-  function renderTraffic(snapshot, series) {
-    const box = $('traffic');
-    // A gateway quiet for the last 10 s keeps its card while its chart still has traffic.
-    const lines = new Map(series.gateways.map((s) => [s.gateway, { from: series.from, to: series.to, points: s.points }]));
-    const cards = snapshot.gateways.slice();
-    for (const s of series.gateways) {
-      if (!cards.some((g) => g.gateway === s.gateway)) cards.push({ gateway: s.gateway, region: s.region, requests: 0, rps: 0, errors5xx: 0, errorPercent: 0, latencyMs: null });
-    }
-    cards.sort((a, b) => a.gateway.localeCompare(b.gateway));
-    box.replaceChildren(...(cards.length
-      ? cards.map((g) => gatewayCard(g, snapshot, lines.get(g.gateway)))
-      : [el('p', { class: 'muted', text: 'No requests in the last ' + Math.round((series.to - series.from) / 60000) + ' min. Send some with the button, or run the lab with background traffic (npm start).' })]));
-    const dests = snapshot.destinations;
-    $('destinations').replaceChildren(
-      el('thead', {}, el('tr', {}, ['region', 'service', 'version'].map((h) => el('th', { scope: 'col', text: h })), ['requests', '5xx', '5xx %', 'p99 ms'].map((h) => el('th', { scope: 'col', class: 'num', text: h })))),
-      el('tbody', {}, dests.length ? dests.map((d) => el('tr', {},
-        el('td', { text: d.region }), el('td', { text: d.service }), el('td', { text: d.version }),
-        el('td', { class: 'num', text: String(d.requests) }),
-        el('td', { class: 'num' + (d.errors5xx ? ' bad' : ''), text: String(d.errors5xx) }),
-        el('td', { class: 'num' + (d.errors5xx ? ' bad' : ''), text: String(d.errorPercent) }),
-        el('td', { class: 'num', text: d.latencyMs ? String(d.latencyMs.p99) : '—' }),
-      )) : [el('tr', {}, el('td', { colspan: 7, class: 'muted', text: 'no traffic' }))]),
-    );
-  }
-
-  // ---- faults -----------------------------------------------------------------------------
-  let faultsJson = '';
-  function renderFaults(faults) {
-    const json = JSON.stringify(faults);
-    if (json === faultsJson) return;
-    faultsJson = json;
-    const body = $('faults').querySelector('tbody');
-    body.replaceChildren(...(faults.length ? faults.map((f) => el('tr', { 'data-fault': f.id },
-      el('td', {}, el('code', { text: f.id })),
-      el('td', { text: f.kind }),
-      el('td', { text: f.region }),
-      el('td', { text: f.service || 'every service' }),
-      el('td', { text: f.version || '—' }),
-      el('td', { text: f.kind === 'error-rate' ? Math.round(f.rate * 1000) / 10 + '% 5xx' : f.kind === 'latency' ? '+' + f.latencyMs + ' ms' : f.service ? 'pods down' : 'pods and gateway down' }),
-      el('td', { text: f.expiresAt === null ? 'until deleted' : new Date(f.expiresAt).toLocaleTimeString() }),
-      el('td', {}, el('button', { type: 'button', class: 'danger', 'aria-label': 'Delete fault ' + f.id, onclick: () => deleteFault(f.id) }, 'Delete')),
-    )) : [el('tr', {}, el('td', { colspan: 8, class: 'muted', text: 'no faults: the mesh is healthy' }))]));
-  }
-  async function deleteFault(id) {
-    const err = $('faults-err');
-    err.replaceChildren();
-    try { await call('DELETE', 'lab/v1/faults/' + encodeURIComponent(id)); } catch (e) { showError(err, e); }
-    refresh();
-  }
-  function syncKind() {
-    const kind = $('fault-kind').value;
-    $('fault-rate-label').hidden = kind !== 'error-rate';
-    $('fault-latency-label').hidden = kind !== 'latency';
-  }
-  $('fault-kind').addEventListener('change', syncKind);
-  $('fault-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const err = $('fault-err'), note = $('fault-note');
-    err.replaceChildren(); note.replaceChildren();
-    const spec = { kind: $('fault-kind').value, region: $('fault-region').value.trim() };
-    const opt = (id) => $(id).value.trim();
-    if (opt('fault-service')) spec.service = opt('fault-service');
-    if (opt('fault-version')) spec.version = opt('fault-version');
-    if (spec.kind === 'error-rate') spec.rate = Number(opt('fault-rate')) / 100;
-    if (spec.kind === 'latency') spec.latencyMs = Number(opt('fault-latency'));
-    if (opt('fault-duration')) spec.duration = /^\d+$/.test(opt('fault-duration')) ? Number(opt('fault-duration')) : opt('fault-duration');
-    try {
-      const r = await call('POST', 'lab/v1/faults', spec);
-      note.textContent = 'Injected ' + r.id + '.';
-    } catch (ex) { showError(err, ex); }
-    refresh();
-  });
-
-  // ---- burst ------------------------------------------------------------------------------
-  $('send-form').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const err = $('send-err'), out = $('send-result');
-    err.replaceChildren();
-    const gateway = $('send-gateway').value.trim();
-    const button = $('send-button');
-    button.disabled = true;
-    try {
-      const r = await call('POST', 'lab/v1/requests', { gateway, count: BURST });
-      const services = Object.keys(r.byService).sort();
-      const regions = Array.from(new Set(services.flatMap((s) => Object.keys(r.byService[s])).concat(Array.from(known.regions)))).sort();
-      const statuses = Object.entries(r.statuses).map(([code, n]) => code + ' × ' + n).join(', ');
-      const noUp = Object.entries(r.noUpstream).map(([s, n]) => s + ' ' + n).join(', ');
-      out.replaceChildren(...[
-        el('p', {}, el('strong', { text: r.count + ' requests via ' + r.gateway + ': ' }), r.ok + ' ok, ', el('span', { class: r.failed ? 'bad' : '', text: r.failed + ' failed' }), ' · ' + statuses + ' · p50 ' + r.latencyMs.p50 + ' ms, p99 ' + r.latencyMs.p99 + ' ms'),
-        noUp ? el('p', { class: 'bad small', text: 'no healthy upstream: ' + noUp }) : null,
-        el('table', { 'aria-label': 'Served breakdown' },
-          el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'service' }), regions.map((reg) => el('th', { scope: 'col', class: 'num', text: reg })))),
-          el('tbody', {}, services.map((s) => {
-            const row = r.byService[s];
-            const total = Object.values(row).reduce((a, n) => a + n, 0);
-            return el('tr', {}, el('th', { scope: 'row', text: s }), regions.map((reg) => {
-              const n = row[reg] || 0;
-              return el('td', { class: 'share', style: '--p:' + pct(n, total), 'data-region': reg, text: n + ' (' + pct(n, total) + '%)' });
-            }));
-          })),
-        ),
-      ].filter(Boolean));
-    } catch (ex) {
-      showError(err, ex);
-    } finally {
-      button.disabled = false;
-    }
-    refresh();
-  });
-
-  let busy = false;
-  async function refresh() {
-    if (busy) return;
-    busy = true;
-    const conn = $('conn');
-    try {
-      const [snapshot, series, faults] = await Promise.all([call('GET', 'lab/v1/traffic?window=10s'), call('GET', 'lab/v1/traffic/series?window=' + CHART_WINDOW + '&step=' + CHART_STEP), call('GET', 'lab/v1/faults')]);
-      learn(snapshot, faults.faults);
-      renderTraffic(snapshot, series);
-      renderFaults(faults.faults);
-      conn.className = '';
-      conn.textContent = 'updated ' + new Date().toLocaleTimeString();
-    } catch (e) {
-      conn.className = 'bad';
-      conn.textContent = 'lab API: ' + e.message;
-    } finally {
-      busy = false;
-    }
-  }
-  learn(null, []);
-  const firstGateway = Array.from(known.gateways.keys()).sort()[0];
-  if (firstGateway && !$('send-gateway').value) $('send-gateway').value = firstGateway;
-  syncKind();
-  refresh();
-  setInterval(() => { if (!document.hidden) refresh(); }, 2000);
-})();
-`;
+/** A script's text safe inside a <script> element. */
+const scriptText = (js: string): string => js.replace(/<\/(script)/gi, '<\\/$1');
 
 export function renderLabPage(opts: LabPageOptions): string {
   const dashboard = `${opts.controlUrl}#token=${encodeURIComponent(opts.readToken)}`;
@@ -436,7 +155,7 @@ export function renderLabPage(opts: LabPageOptions): string {
 </main>
 <datalist id="regions"></datalist><datalist id="services"></datalist><datalist id="versions"></datalist><datalist id="gateways"></datalist>
 <script type="application/json" id="topology">${scriptJson(opts.topology ?? null)}</script>
-<script>${SCRIPT}</script>
+<script>${scriptText(labScript())}</script>
 </body>
 </html>
 `;

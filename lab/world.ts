@@ -17,7 +17,7 @@ import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, VIRTUAL_SERVICE
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { SUBZONE_ANNOTATION, ZONES_ANNOTATION } from './k8s/pod-view';
 import { topologySchema, type Topology } from './topology/schema';
-import { renderLabPage } from './lab-page';
+import { bundlePages, renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
 import { ACK_HTTP_PATH, ackForwardingPlan, type AckForwardingRule } from '../infra/eventbridge/ack-forwarding';
@@ -329,6 +329,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? (() => undefined);
   const topology = topologySchema.parse(parseYaml(readFileSync(opts.topologyFile ?? 'lab/topology/bookinfo.yaml', 'utf8')));
+  bundlePages();
   const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
   const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));

@@ -268,7 +268,32 @@ function entryRefs(atRequireEsm, sharedList) {
   };
 }
 
-const PLUGINS = [machineOnlyModules, zodEnglishOnly, inlineUplot];
+/** How a page's browser bundle is built (functions/control/dashboard-asset.ts BROWSER_BUNDLE holds the same). */
+export const BROWSER_BUNDLE = { bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8' };
+
+let dashboardBundle;
+/** The dashboard's browser app (functions/control/dashboard/main.ts), bundled once per build. */
+export function bundleDashboard() {
+  dashboardBundle ??= build({ ...BROWSER_BUNDLE, absWorkingDir: root, entryPoints: [path.join(root, 'functions', 'control', 'dashboard', 'main.ts')], write: false, logLevel: 'silent' }).then((r) => r.outputFiles[0].text);
+  return dashboardBundle;
+}
+
+/**
+ * The dashboard's script goes into the bundle as text: functions/control/dashboard-asset.ts
+ * bundles it with esbuild on first use when run from source; the deployed folder has neither
+ * esbuild nor the browser sources.
+ */
+const inlineDashboard = {
+  name: 'inline-dashboard',
+  setup(b) {
+    b.onLoad({ filter: /functions[\\/]control[\\/]dashboard-asset\.ts$/ }, async () => ({
+      loader: 'js',
+      contents: `export function dashboardScript() { return ${JSON.stringify(await bundleDashboard())}; }\n`,
+    }));
+  },
+};
+
+const PLUGINS = [machineOnlyModules, zodEnglishOnly, inlineUplot, inlineDashboard];
 
 /**
  * One function in two files. `index.js` (what FC requires at cold start) holds the handler and its

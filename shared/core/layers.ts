@@ -45,7 +45,7 @@ export function activeSchedule(policy: Policy, now: number, scope: LayerScope = 
 }
 
 /** What the layers below the override say: the active schedule, else the normal matrix. */
-function lowerLayer(policy: Policy, now: number, scope: LayerScope): IntendedMatrix {
+export function lowerLayer(policy: Policy, now: number, scope: LayerScope): IntendedMatrix {
   const s = activeSchedule(policy, now, scope);
   if (s) {
     const sched = policy.schedules[s.index];

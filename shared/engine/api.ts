@@ -20,6 +20,14 @@ export interface DecisionOutcome {
   warning?: string;
 }
 
+/** An active schedule: its name, when its window closes, the matrix it sets, and the scoped service it shifts alone (absent: mesh-wide). */
+export interface ScheduleView {
+  name: string;
+  until: string;
+  matrix: TrafficMatrix;
+  service?: string;
+}
+
 export interface StatusView {
   mesh: string;
   version: number;
@@ -44,6 +52,12 @@ export interface StatusView {
   drill: { id: string; region: string; service?: string; severity: string; endsAt: string; actor: string } | null;
   activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
+  /**
+   * The policy's schedules open now and in force (one per scope at most): mesh-wide first, then
+   * those naming a scoped service. A schedule sets the target the decisions move towards (an
+   * override, the health response and the safety rules still come first). Empty when none is.
+   */
+  schedules: ScheduleView[];
   /** The latest decision's refusals (kept in the state, so later audit events never hide them). */
   refused: Refusal[];
   /** When that decision first refused them, and what it was about; null when nothing is refused. */

@@ -10,6 +10,7 @@ import { planMatrix, planOneLine } from '../core/notice';
 import { RetriesExhausted, unlessSuperseded, withRetry } from './retry';
 import { appendAudit, type AuditDeps } from './audit';
 import { alert, recordMeshConfirmed, scopeConfigs, supersededCheck, type MeshContext } from './confirm';
+import { stepTarget } from './history-text';
 
 /**
  * Runs the steps of a committed plan. A plan is a journal: each step's outcome is recorded as
@@ -161,7 +162,7 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // its outcome and timing from the log alone (the journal row is overwritten as it runs).
     if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'skipped') {
       const step = plan.steps[i] as Step;
-      await appendAudit(audit, [{ mesh: meshName, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1} (${step.kind}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
+      await appendAudit(audit, [{ mesh: meshName, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1}/${plan.steps.length} (${stepTarget(step, meshName)}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
     }
   };
   // Steps of one plan may run at once (an urgent drain's scale-ups and mesh step): one journal

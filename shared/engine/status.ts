@@ -1,10 +1,11 @@
 import { drillSignal } from '../core/commands';
 import { matrixEquals } from '../core/matrix';
+import { lowerLayer, type LayerScope } from '../core/layers';
 import type { Policy } from '../core/policy';
 import { renderMeshConfig } from '../core/render';
 import type { MeshState, Refusal, RegionHealth, ScopedRouting } from '../core/types';
 import type { PlanRecord, StoredEvent } from '../ports/state-store';
-import type { EntryView, RegionHealthView, ScopeStatus, StatusView } from './api';
+import type { EntryView, RegionHealthView, ScheduleView, ScopeStatus, StatusView } from './api';
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -92,6 +93,22 @@ export function entryView(policy: Policy, state: MeshState | null): EntryView | 
 }
 
 /**
+ * The schedules in force now: the mesh-wide one, then one per scoped service that has its own
+ * (as the decisions' layers pick them: the first open schedule of each scope).
+ */
+export function activeSchedules(policy: Policy, now: number): ScheduleView[] {
+  const services = [...new Set(policy.schedules.flatMap((s) => (s.service !== undefined ? [s.service] : [])))];
+  const scopes: LayerScope[] = [{ global: true }, ...services.map((service) => ({ service, global: false }))];
+  const out: ScheduleView[] = [];
+  for (const scope of scopes) {
+    const layer = lowerLayer(policy, now, scope);
+    if (layer.layer !== 'schedule' || layer.source === undefined || layer.until === undefined) continue;
+    out.push({ name: layer.source, until: iso(layer.until), matrix: layer.matrix, ...(scope.service !== undefined ? { service: scope.service } : {}) });
+  }
+  return out;
+}
+
+/**
  * The status the control API and dashboard show: health, what the mesh has and what is intended
  * (`shifting` while they differ), layers, open plans, the latest refusals.
  */
@@ -123,6 +140,7 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     drill: state?.drill ? { id: state.drill.id, region: state.drill.region, ...serviceOf(state.drill), severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
     activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
     openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
+    schedules: activeSchedules(policy, now),
     refused,
     refusedSince: since,
     // Only when there are any: a mesh without service scopes gets the status it always had.

@@ -44,6 +44,14 @@ export interface TimelineDecision {
    * each now follows on its own (null: back to the default). Absent when it changed none.
    */
   scopeChanges?: Array<{ host: string; matrix: TrafficMatrix | null }>;
+  /** The first matrix ever applied (nothing was routed before it): a start, not a move of traffic. */
+  first?: true;
+}
+
+/** A step function per source and serving region: `bySource[src][dst][i]` holds from `at[i]`. */
+export interface Shares {
+  at: number[];
+  bySource: Record<string, Record<string, number[]>>;
 }
 
 export interface HealthBand {
@@ -70,7 +78,13 @@ export interface Timeline {
    * function: `at[i]` is when the value `bySource[src][dst][i]` starts. The first point is `from`
    * (the matrix in force then, when one is known), the last is `to`.
    */
-  shares: { at: number[]; bySource: Record<string, Record<string, number[]>> };
+  shares: Shares;
+  /**
+   * The same shares as the mesh confirmed them: a decision's matrix from when its mesh step was
+   * recorded done (the mesh reported it applied), not from when it was decided. The first point
+   * is the last confirmation before `from`, else the matrix in force there as `shares` has it.
+   */
+  confirmed: Shares;
   health: Record<string, HealthBand[]>;
   decisions: TimelineDecision[];
   /** Signals, commands, alerts and drift checks, oldest first (the "who did what"). */
@@ -199,6 +213,11 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
   const healthAt: Array<{ at: number; health: Record<string, HealthStatus> }> = [];
   const decisions: TimelineDecision[] = [];
   const byPlan = new Map<string, TimelineDecision>();
+  // The matrix each plan's mesh step sends (any decision, in range or before), and when the mesh confirmed one.
+  const planMesh = new Map<string, { index: number; matrix: TrafficMatrix; decidedAt: number }>();
+  const confirmations: Array<{ at: number; matrix: TrafficMatrix }> = [];
+  // As the state records it (executor's recordMeshConfirmed): a confirmation of a decision older than one already confirmed is dropped.
+  let confirmedDecidedAt = -Infinity;
   const others: TimelineEvent[] = [];
 
   const note = (m: TrafficMatrix) => {
@@ -215,6 +234,11 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
       const m = decidedMatrix(detail);
       const h = healthOf(detail.health);
       const sc = decidedScopes(detail);
+      const stepList: unknown[] = Array.isArray(detail.steps) ? detail.steps : [];
+      const meshIndex = stepList.findLastIndex((s) => isRecord(s) && s.kind === 'mesh');
+      const meshStep = stepList[meshIndex];
+      const meshMatrix = isRecord(meshStep) ? matrixOf(meshStep.matrix) : null;
+      if (e.planId && meshMatrix) planMesh.set(e.planId, { index: meshIndex, matrix: meshMatrix, decidedAt: e.at });
       const scoped = sc ? scopeChanges(scopes, sc) : [];
       if (sc) scopes = sc;
       if (!m && !matrix) {
@@ -245,10 +269,15 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
         afterMs: null,
         attempts: 0,
       }));
-      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}) };
+      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}), ...(meshMatrix && detail.before === null ? { first: true as const } : {}) };
       decisions.push(d);
       if (e.planId) byPlan.set(e.planId, d);
     } else if (e.kind === 'step') {
+      const sent = e.planId ? planMesh.get(e.planId) : undefined;
+      if (sent && detail.index === sent.index && detail.status === 'done' && sent.decidedAt >= confirmedDecidedAt) {
+        confirmedDecidedAt = sent.decidedAt;
+        confirmations.push({ at: e.at, matrix: sent.matrix });
+      }
       const d = e.planId ? byPlan.get(e.planId) : undefined;
       const step = d && typeof detail.index === 'number' ? d.steps[detail.index] : undefined;
       if (d && step) {
@@ -263,20 +292,14 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
     }
   }
 
-  // Shares: one point at `from`, one per change, one at `to`.
-  const points: Array<{ at: number; matrix: TrafficMatrix | null }> = [{ at: from, matrix: startingMatrix(sorted, from) }];
-  for (const c of changes) points.push(c);
-  points.push({ at: to, matrix: points[points.length - 1]?.matrix ?? null });
-  const keep = downsample(points.map((p) => p.at), maxPoints, from, to);
-  const kept = keep.map((i) => points[i] as { at: number; matrix: TrafficMatrix | null });
-  const sources = [...new Set(kept.flatMap((p) => Object.keys(p.matrix ?? {})))].sort();
+  // Shares: one point at `from`, one per change, one at `to`; the sources and regions of both.
   const regionList = [...regions].sort();
-  const bySource: Record<string, Record<string, number[]>> = {};
-  for (const src of sources) {
-    const row: Record<string, number[]> = {};
-    for (const dst of regionList) row[dst] = kept.map((p) => (p.matrix ? (p.matrix[src]?.[dst] ?? 0) : 0));
-    bySource[src] = row;
-  }
+  const start = startingMatrix(sorted, from);
+  const commanded = [{ at: from, matrix: start }, ...changes];
+  const confirmedBefore = confirmations.filter((c) => c.at < from).at(-1)?.matrix ?? start;
+  const confirmedPoints = [{ at: from, matrix: confirmedBefore }, ...confirmations.filter((c) => c.at >= from)];
+  const commandedShares = sharesOf(commanded, regionList, { from, to, maxPoints });
+  const confirmedShares = sharesOf(confirmedPoints, regionList, { from, to, maxPoints });
 
   // Health bands: the status in force at `from`, then each change, closed at `to`.
   const bands: Record<string, HealthBand[]> = {};
@@ -299,12 +322,28 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
     from,
     to,
     regions: regionList,
-    shares: { at: kept.map((p) => p.at), bySource },
+    shares: commandedShares.shares,
+    confirmed: confirmedShares.shares,
     health: bands,
     decisions: decisions.slice(-maxDecisions),
     events: others.slice(-maxEvents),
-    truncated: { points: kept.length < points.length, decisions: decisions.length > maxDecisions, events: others.length > maxEvents, scan: opts.scanTruncated ?? false },
+    truncated: { points: commandedShares.truncated || confirmedShares.truncated, decisions: decisions.length > maxDecisions, events: others.length > maxEvents, scan: opts.scanTruncated ?? false },
   };
+}
+
+/** A step function from `from` to `to` through `points` (each a matrix from its time on), downsampled to `maxPoints`. */
+function sharesOf(points: Array<{ at: number; matrix: TrafficMatrix | null }>, regionList: string[], o: { from: number; to: number; maxPoints: number }): { shares: Shares; truncated: boolean } {
+  const all = [...points, { at: o.to, matrix: points[points.length - 1]?.matrix ?? null }];
+  const keep = downsample(all.map((p) => p.at), o.maxPoints, o.from, o.to);
+  const kept = keep.map((i) => all[i] as { at: number; matrix: TrafficMatrix | null });
+  const sources = [...new Set(kept.flatMap((p) => Object.keys(p.matrix ?? {})))].sort();
+  const bySource: Record<string, Record<string, number[]>> = {};
+  for (const src of sources) {
+    const row: Record<string, number[]> = {};
+    for (const dst of regionList) row[dst] = kept.map((p) => (p.matrix ? (p.matrix[src]?.[dst] ?? 0) : 0));
+    bySource[src] = row;
+  }
+  return { shares: { at: kept.map((p) => p.at), bySource }, truncated: kept.length < all.length };
 }
 
 /** The matrix in force at `from`: the last decided one before it, else the first decision's `before`. */

@@ -75,7 +75,8 @@ describe('dashboard and lab page in a browser', () => {
     expect(await text(page.locator('#mesh-name'))).toBe('bookinfo');
     expect(await matrixCell(REGION_A, REGION_A)).toBe('100');
     expect(await matrixCell(REGION_A, REGION_B)).toBe('0');
-    expect(await text(page.getByRole('list', { name: 'History' }))).toContain('tick');
+    // History says what the first decision did (the matrix it applied), not what triggered it.
+    expect(await text(page.getByRole('list', { name: 'History' }))).toContain(`all HEALTHY → apply: ${REGION_A} → ${REGION_A} 100%; ${REGION_B} → ${REGION_B} 100%`);
     // The token was taken out of the address bar once stored.
     expect(page.url()).toBe(lab.controlUrl);
     expect(await present(page.getByRole('region', { name: 'Active override' }))).toBe(false);
@@ -339,7 +340,7 @@ describe('dashboard and lab page in a browser', () => {
     await page.goto('about:blank');
     await page.goto(`${lab.controlUrl}#at=yesterday`);
     expect(await until(() => text(page.locator('#tl-err')), (x) => !!x)).toBe('#at: not a time (an ISO time such as 2026-01-01T02:30:00Z, or epoch ms): yesterday');
-    expect(await page.getByLabel('Range').inputValue()).toBe('60');
+    expect(await page.getByLabel('Range').inputValue()).toBe('incident');
     expect(await until(() => page.getByRole('button', { name: /^Decision D\d+: / }).count(), (n) => n > 0)).toBeGreaterThan(0);
     expect(await pressed.count()).toBe(0);
   }, 60_000);

@@ -50,6 +50,7 @@ export const statusView: StatusView = {
   openPlans: [],
   refused: [],
   refusedSince: null,
+  schedules: [],
 };
 
 export type EngineCall =

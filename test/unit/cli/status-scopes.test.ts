@@ -95,7 +95,7 @@ describe('renderStatus: scope blocks', () => {
     mesh: 'm', version: 1, at: '2026-11-03T03:00:00.000Z', paused: null,
     health: { [HZ]: { status: 'HEALTHY', since: null, causes: [] }, [SH]: { status: 'HEALTHY', since: null, causes: [] } },
     matrix: { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }, config: { mode: 'failover', localityLbSetting: { failover: [] } },
-    intended: null, confirmed: null, shifting: false, override: null, drill: null, activeSignals: [], openPlans: [], refused: [], refusedSince: null,
+    intended: null, confirmed: null, shifting: false, override: null, drill: null, activeSignals: [], openPlans: [], schedules: [], refused: [], refusedSince: null,
   };
   const lines = (s: StatusView) => {
     const got: string[] = [];

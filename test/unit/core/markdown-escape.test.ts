@@ -58,6 +58,7 @@ describe('the postmortem report', () => {
     const t: Timeline = {
       mesh: 'bookinfo', from: 0, to: 60_000, regions: ['cn-hangzhou'],
       shares: { at: [0], bySource: { 'cn-hangzhou': { 'cn-hangzhou': [100] } } },
+      confirmed: { at: [0], bySource: { 'cn-hangzhou': { 'cn-hangzhou': [100] } } },
       health: { 'cn-hangzhou': [{ status: 'DOWN', from: 0, to: 60_000 }] },
       decisions: [{ at: 1000, planId: 'bookinfo-000001', actor: HOSTILE, summary: HOSTILE, explain: [HOSTILE], reasons: [HOSTILE], steps: [{ index: 0, kind: 'notify', text: HOSTILE, status: 'failed', error: HOSTILE, at: 1005, afterMs: 5, attempts: 1 }], refused: [{ rule: 'maxShiftPerStep', message: HOSTILE }] }],
       events: [{ at: 2000, kind: 'ack', actor: HOSTILE, summary: HOSTILE }],

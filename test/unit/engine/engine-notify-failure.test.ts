@@ -34,7 +34,7 @@ describe('a notification that cannot be sent', () => {
     expect(rec.status).toBe('done');
     expect(await alerts()).toHaveLength(1);
     const steps = (await engine.history({ limit: 100 })).filter((e) => e.kind === 'step' && e.planId === planId).map((e) => e.summary);
-    expect(steps).toContain('step 4 (notify) failed');
-    expect(steps).not.toContain('step 4 (notify) done');
+    expect(steps).toContain('step 4/4 (notify critical) failed');
+    expect(steps).not.toContain('step 4/4 (notify critical) done');
   });
 });

@@ -137,7 +137,7 @@ describe('bookkeeping never decides a step\'s outcome', () => {
     w.clock.advance(5_000);
     await engine.tick();
     const steps = (await events('step')).filter((e) => e.planId === id).reverse();
-    expect(steps.map((e) => e.summary).slice(0, 3)).toEqual(['step 1 (scale) done', 'step 2 (scale) done', 'step 3 (mesh) done']);
+    expect(steps.map((e) => e.summary).slice(0, 3)).toEqual(['step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done', 'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done', 'step 3/6 (mesh bookinfo distribute) done']);
   });
 
   it('a busy audit table is retried with backoff: the lines land in the same run, nothing is queued', async () => {
@@ -149,7 +149,7 @@ describe('bookkeeping never decides a step\'s outcome', () => {
     expect(store.refused).toBe(2);
     expect(out!.warning).toBeUndefined();
     const summaries = (await events('step')).filter((e) => e.planId === out!.plan.id).map((e) => e.summary);
-    expect(summaries).toEqual(expect.arrayContaining(['step 1 (scale) done', 'step 2 (scale) done', 'step 3 (mesh) done']));
+    expect(summaries).toEqual(expect.arrayContaining(['step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done', 'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done', 'step 3/6 (mesh bookinfo distribute) done']));
     expect(w.log.filter((l) => l.msg === 'audit append deferred')).toEqual([]);
   });
 
