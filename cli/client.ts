@@ -5,7 +5,7 @@ import { signRequest } from '../shared/http/auth';
  * with a fresh timestamp and request id per attempt. docs/api.md describes the wire format.
  */
 
-export interface ControlClientOptions {
+interface ControlClientOptions {
   /** The control function's base URL, e.g. `http://127.0.0.1:8080/control`; paths are appended to it. */
   endpoint: string;
   secret: string;
@@ -37,7 +37,7 @@ export class TransportError extends Error {
   }
 }
 
-export const ACTOR_HEADER = 'x-regionshift-actor';
+const ACTOR_HEADER = 'x-regionshift-actor';
 /** The API's rule for the actor header (functions/control/schema.ts), checked before sending. */
 export const ACTOR_RE = /^[A-Za-z0-9._@:/-]{1,64}$/;
 
@@ -134,7 +134,7 @@ export class ControlClient {
 }
 
 /** The API's error body: `{error: {code, message, problems?, refused?, requestId?}}`. */
-export interface ApiError {
+interface ApiError {
   code?: string;
   message?: string;
   problems?: string[];

@@ -5,10 +5,10 @@ import { formatIssues } from '../shared/core/policy';
 
 export class UsageError extends Error {}
 
-export type FlagKind = 'value' | 'multi' | 'bool';
+type FlagKind = 'value' | 'multi' | 'bool';
 export type FlagSpec = Record<string, FlagKind>;
 
-export const GLOBAL_FLAGS: FlagSpec = { endpoint: 'value', secret: 'value', actor: 'value', json: 'bool', help: 'bool' };
+const GLOBAL_FLAGS: FlagSpec = { endpoint: 'value', secret: 'value', actor: 'value', json: 'bool', help: 'bool' };
 
 export const CONNECTION_USAGE = `connection (every command):
   --endpoint <url>   the control function's base URL (env REGIONSHIFT_ENDPOINT), e.g. http://127.0.0.1:8080/control
@@ -108,7 +108,7 @@ export function requiredReason(p: Parsed): string {
   return reason;
 }
 
-export const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export function idArg(p: Parsed, what: string, example: string): string {
   const [id, ...extra] = p.positional;

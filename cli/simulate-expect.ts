@@ -28,7 +28,7 @@ export interface SimulationRecord {
 }
 
 /** What the scenario's `expect`s came to: one per step that states one. */
-export interface ExpectationSummary {
+interface ExpectationSummary {
   met: number;
   failed: number;
   /** `<at>: <what>` for every failed check. */

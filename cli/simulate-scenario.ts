@@ -106,7 +106,7 @@ const stepSchema = z
   .strict()
   .refine((s) => [s.signal, s.tick, s.command, s.raw].filter((x) => x !== undefined).length === 1, { message: 'each step has exactly one of signal, tick, command, raw' });
 
-export const scenarioSchema = z
+const scenarioSchema = z
   .object({
     name: z.string().optional(),
     start: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO time'),

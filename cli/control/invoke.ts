@@ -14,10 +14,10 @@ export type Env = Record<string, string | undefined>;
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, transport: 3 } as const;
 
-export type Method = 'GET' | 'POST' | 'DELETE';
+type Method = 'GET' | 'POST' | 'DELETE';
 
 /** One command's action: what it sends, and the command it stands for in a dry run (`plan`). */
-export interface Action {
+interface Action {
   method: Method;
   path: string;
   body?: Record<string, unknown>;

@@ -25,7 +25,7 @@ const instant = z
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)));
 
 /** The longest range one timeline answer covers; a postmortem is about one incident. */
-export const TIMELINE_MAX_RANGE_MS = 31 * 24 * 3600_000;
+const TIMELINE_MAX_RANGE_MS = 31 * 24 * 3600_000;
 
 export const timelineQuery = z
   .object({ from: instant, to: instant })

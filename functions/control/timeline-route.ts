@@ -8,7 +8,7 @@ const PAGE = 500;
  * At most this many audit rows are read for one answer: a range over a storm of alarms stops
  * there (the answer says `truncated.scan`) instead of reading the whole log into one invocation.
  */
-export const TIMELINE_SCAN_MAX = 10_000;
+const TIMELINE_SCAN_MAX = 10_000;
 
 /**
  * The events of [from, to], newest first from the log, plus those before `from` up to the

@@ -3,7 +3,7 @@ import { ValidationError } from '../../shared/core/errors';
 import { parseWith } from '../../shared/http/envelope-decode';
 
 /** The timer trigger's payload (s.yaml `payload: '{"task":"tick"}'`); a firing without one is a tick too. */
-export const timerTask = z.strictObject({ task: z.literal('tick', 'must be "tick"') });
+const timerTask = z.strictObject({ task: z.literal('tick', 'must be "tick"') });
 
 export function taskOf(payload: string | undefined): 'tick' {
   if (payload === undefined || payload.trim() === '') return 'tick';

@@ -20,9 +20,9 @@ export interface FcCredentialsContext {
   credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string } | null;
 }
 
-export const ENV_ACCESS_KEY_ID = 'ALIBABA_CLOUD_ACCESS_KEY_ID';
-export const ENV_ACCESS_KEY_SECRET = 'ALIBABA_CLOUD_ACCESS_KEY_SECRET';
-export const ENV_SECURITY_TOKEN = 'ALIBABA_CLOUD_SECURITY_TOKEN';
+const ENV_ACCESS_KEY_ID = 'ALIBABA_CLOUD_ACCESS_KEY_ID';
+const ENV_ACCESS_KEY_SECRET = 'ALIBABA_CLOUD_ACCESS_KEY_SECRET';
+const ENV_SECURITY_TOKEN = 'ALIBABA_CLOUD_SECURITY_TOKEN';
 
 /**
  * FC's `context.credentials` when present (all three parts required: they are STS), else the
@@ -58,7 +58,7 @@ export function resolveCloudCredentials(source: { context?: FcCredentialsContext
 export interface PopRpcClient {
   request<T>(action: string, params: Record<string, unknown>, options?: { method?: 'GET' | 'POST'; timeout?: number }): Promise<T>;
 }
-export interface PopRoaClient {
+interface PopRoaClient {
   request<T>(method: string, uriPattern: string, query?: Record<string, string>, body?: string, headers?: Record<string, string>, options?: { timeout?: number }): Promise<T>;
 }
 type PopClientConstructor<C> = new (config: { endpoint: string; apiVersion: string; credentialsProvider: { getCredentials(): Promise<CloudCredentials> } }) => C;
@@ -89,7 +89,7 @@ interface PopSdkError extends Error {
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ENOTFOUND']);
 const RETRYABLE_CODE = /^(Throttling|ServiceUnavailable|InternalError|UnknownError|SystemBusy|Request\.Timeout)/;
 
-export interface PopFailure {
+interface PopFailure {
   /** The vendor's error code, `NETWORK`, `TIMEOUT` or `BAD_RESPONSE`. */
   vendorCode: string;
   message: string;

@@ -35,11 +35,11 @@ const SCALAR_PARAMETERS = new Set([
   'NoDataPolicy',
 ]);
 /** Documented as required ("This parameter is required." in the SDK's request model). */
-export const REQUIRED_PARAMETERS = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'ContactGroups'] as const;
-export const ESCALATION_LEVELS = ['Critical', 'Warn', 'Info'] as const;
+const REQUIRED_PARAMETERS = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'ContactGroups'] as const;
+const ESCALATION_LEVELS = ['Critical', 'Warn', 'Info'] as const;
 /** "You must … specify the Statistics, ComparisonOperator, Threshold, and Times parameters for each alert level." */
-export const ESCALATION_FIELDS = ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'] as const;
-export const COMPARISON_OPERATORS = new Set([
+const ESCALATION_FIELDS = ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'] as const;
+const COMPARISON_OPERATORS = new Set([
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
   'LessThanOrEqualToThreshold',
@@ -53,9 +53,9 @@ export const COMPARISON_OPERATORS = new Set([
   'GreaterThanLastPeriod',
   'LessThanLastPeriod',
 ]);
-export const NO_DATA_POLICIES = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
+const NO_DATA_POLICIES = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
 /** `SilenceTime` minimum (DescribeMetricRuleList: "Default value: 86400. Minimum value: 3600."). */
-export const SILENCE_TIME_MIN_S = 3600;
+const SILENCE_TIME_MIN_S = 3600;
 
 export type RuleParams = Record<string, string>;
 
@@ -67,7 +67,7 @@ const templatesSchema = z
   })
   .strict();
 
-export interface AlarmTemplates {
+interface AlarmTemplates {
   /** Placeholder name → what to put there. */
   placeholders: Record<string, string>;
   rules: RuleParams[];
@@ -101,7 +101,7 @@ export function parseAlarmTemplates(text: string): AlarmTemplates {
 
 const PLACEHOLDER = /\$\{([A-Za-z][A-Za-z0-9]*)\}/g;
 
-export function placeholdersIn(rule: RuleParams): string[] {
+function placeholdersIn(rule: RuleParams): string[] {
   const names = new Set<string>();
   for (const value of Object.values(rule)) for (const m of value.matchAll(PLACEHOLDER)) names.add(m[1]!);
   return [...names];

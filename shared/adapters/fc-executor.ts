@@ -12,7 +12,7 @@ import type { CloudCredentials, CredentialsProvider } from './cloud-credentials'
  * asynchronous retries re-deliver the same event (the executor is idempotent by plan id).
  */
 
-export interface ExecutorHandoffOptions {
+interface ExecutorHandoffOptions {
   functionName: string;
   /**
    * `https://<account>.<region>-internal.fc.aliyuncs.com`, or the lab's host (`http://127.0.0.1:<port>`).

@@ -28,8 +28,8 @@ import { MANAGED_BY, MANAGED_BY_LABEL, ownedByProduct } from './mesh-ownership';
 
 export { MANAGED_BY, MANAGED_BY_LABEL } from './mesh-ownership';
 export const SCOPE_HOST_ANNOTATION = 'regionshift.io/scope-host';
-export const CREATED_ANNOTATION = 'regionshift.io/created';
-export const OWNED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+const CREATED_ANNOTATION = 'regionshift.io/created';
+const OWNED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
 const GROUP = 'networking.istio.io';
 const PLURAL = 'destinationrules';
@@ -78,7 +78,7 @@ export function ruleHostOf(rule: DestinationRuleObject): string {
   return resolveRuleHost(rule.spec?.host ?? '', namespace);
 }
 
-export function isOwned(rule: DestinationRuleObject): boolean {
+function isOwned(rule: DestinationRuleObject): boolean {
   return ownedByProduct(rule.metadata?.labels);
 }
 
@@ -90,14 +90,14 @@ export function scopeHostOf(rule: DestinationRuleObject): string | null {
   return rule.metadata?.annotations?.[SCOPE_HOST_ANNOTATION] ?? null;
 }
 
-export function localitySettingOfRule(rule: DestinationRuleObject): LocalityLbSettingInput | null | undefined {
+function localitySettingOfRule(rule: DestinationRuleObject): LocalityLbSettingInput | null | undefined {
   return rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting;
 }
 
 const SERVICE_FQDN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc\.cluster\.local$/;
 
 /** Where the product puts the rule it creates for `host`: `regionshift-<service>` in the service's namespace. */
-export function createdRuleRef(host: string): DestinationRuleRef {
+function createdRuleRef(host: string): DestinationRuleRef {
   const m = SERVICE_FQDN.exec(host);
   if (!m) {
     throw new MeshRejectedError(`scope ${host}: no DestinationRule for this host, and the product creates one only for a host of the form <service>.<namespace>.svc.cluster.local; create a rule for it labelled ${OWNED_SELECTOR}`);
@@ -123,7 +123,7 @@ export function assertScopesValid(config: MeshConfig, scopes: Record<string, Mes
 }
 
 /** The setting written for a config: enabled, the mode's key, the other mode's key nulled so a flip never leaves both. */
-export function localityBody(config: MeshConfig): Record<string, unknown> {
+function localityBody(config: MeshConfig): Record<string, unknown> {
   const s = config.localityLbSetting;
   return 'failover' in s ? { enabled: true, failover: s.failover, distribute: null } : { enabled: true, distribute: s.distribute, failover: null };
 }
@@ -134,7 +134,7 @@ export type RuleWrite =
   | { kind: 'create'; ref: DestinationRuleRef; host: string; config: MeshConfig; outlierDetection: unknown; why: string }
   | { kind: 'delete'; ref: DestinationRuleRef; why: string };
 
-export interface ScopePlanInput {
+interface ScopePlanInput {
   /** Every DestinationRule the mesh holds (all namespaces). */
   all: DestinationRuleObject[];
   /** Istio: the rules the policy names (they carry the default). ASM: none. */

@@ -15,7 +15,7 @@ import type { Notification, Notifier } from '../ports/notifier';
  */
 
 /** The environment variable with the dashboard's address (the control function's URL, ending in `/`). */
-export const DASHBOARD_URL_ENV = 'REGIONSHIFT_DASHBOARD_URL';
+const DASHBOARD_URL_ENV = 'REGIONSHIFT_DASHBOARD_URL';
 
 /** The dashboard's address from the environment value: an http(s) URL, else null with the reason. */
 export function dashboardUrlFrom(raw: string | undefined): { url: string | null; problem?: string } {
@@ -65,21 +65,21 @@ export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): 
 }
 
 /** The JSON a generic webhook receives: the notification with ISO times and the dashboard link at the decision's moment. */
-export function webhookBody(n: Notification, dashboardUrl: string | null): Record<string, unknown> {
+function webhookBody(n: Notification, dashboardUrl: string | null): Record<string, unknown> {
   const link = linkFor(n, dashboardUrl);
   return { ...n, at: new Date(n.at).toISOString(), ...(n.decidedAt !== undefined ? { decidedAt: new Date(n.decidedAt).toISOString() } : {}), ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}), ...(link ? { dashboardUrl: link } : {}) };
 }
 
 const LEVELS = { info: 0, warning: 1, critical: 2 } as const;
 
-export class LogNotifier implements Notifier {
+class LogNotifier implements Notifier {
   constructor(private readonly write: (line: Record<string, unknown>) => void) {}
   async notify(n: Notification): Promise<void> {
     this.write({ msg: 'notification', level: n.level, mesh: n.mesh, title: n.title, text: n.text, at: new Date(n.at).toISOString(), ...(n.explanation ? { explanation: n.explanation } : {}), ...(n.matrix ? { matrix: n.matrix, matrixChanged: n.matrixChanged !== false } : {}), ...(n.planId ? { planId: n.planId } : {}) });
   }
 }
 
-export class WebhookNotifier implements Notifier {
+class WebhookNotifier implements Notifier {
   constructor(private readonly url: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
@@ -97,7 +97,7 @@ export function dingtalkSignedUrl(webhook: string, secret: string, timestamp: nu
   return url.toString();
 }
 
-export class DingTalkNotifier implements Notifier {
+class DingTalkNotifier implements Notifier {
   constructor(private readonly webhook: string, private readonly secret: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
@@ -112,7 +112,7 @@ export class DingTalkNotifier implements Notifier {
  * Some target did not take the notice. Not retryable: the executor journals the notify step
  * failed and alerts once, rather than re-sending (and re-alerting) on every tick.
  */
-export class NotificationFailedError extends RegionshiftError {
+class NotificationFailedError extends RegionshiftError {
   constructor(readonly failed: number, readonly of: number, reasons: string[]) {
     super('NOTIFY.FAILED', `${failed} of ${of} notification targets failed: ${reasons.join('; ')}`, { retryable: false });
   }
@@ -123,7 +123,7 @@ export class NotificationFailedError extends RegionshiftError {
  * reported to `onError`. If any target failed, the notice as a whole rejects with
  * NotificationFailedError, so its step is not recorded as done.
  */
-export class FanoutNotifier implements Notifier {
+class FanoutNotifier implements Notifier {
   constructor(private readonly targets: Notifier[], private readonly onError: (err: unknown) => void) {}
   async notify(n: Notification): Promise<void> {
     const results = await Promise.allSettled(this.targets.map((t) => t.notify(n)));

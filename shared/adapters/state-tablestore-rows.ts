@@ -9,20 +9,20 @@ export const long = (n: number): TableStore.Int64LE => TableStore.Long.fromNumbe
 
 type CellValue = TableStore.AttributeColumn['columnValue'];
 
-export function columns(row: TableStore.Row): Map<string, CellValue> {
+function columns(row: TableStore.Row): Map<string, CellValue> {
   const map = new Map<string, CellValue>();
   for (const cell of row.attributes ?? []) map.set(cell.columnName, cell.columnValue);
   return map;
 }
 
-export function num(value: CellValue | undefined, fallback = 0): number {
+function num(value: CellValue | undefined, fallback = 0): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number') return value;
   if (typeof value === 'object' && value !== null && 'toNumber' in value) return value.toNumber();
   throw new TypeError(`expected an integer cell, got ${typeof value}`);
 }
 
-export function str(value: CellValue | undefined, fallback = ''): string {
+function str(value: CellValue | undefined, fallback = ''): string {
   if (value === undefined) return fallback;
   if (typeof value === 'string') return value;
   throw new TypeError(`expected a string cell, got ${typeof value}`);
@@ -56,13 +56,13 @@ export function parseHead(row: TableStore.Row): StateHead {
 }
 
 /** Rows written by a commit carry the version it aimed at and its token; `confirmed` once the next commit vouched for them. */
-export interface CommitMark {
+interface CommitMark {
   version: number;
   token: string;
   confirmed: boolean;
 }
 
-export function commitMark(c: Map<string, CellValue>): CommitMark | null {
+function commitMark(c: Map<string, CellValue>): CommitMark | null {
   const token = str(c.get('commit_token'));
   if (token === '') return null;
   return { version: num(c.get('commit_version')), token, confirmed: c.get('confirmed') === true };
@@ -148,7 +148,7 @@ export function parseEventRow(mesh: string, row: TableStore.Row): { event: Store
  */
 interface SdkError { code?: unknown; message?: unknown }
 
-export function otsCode(err: unknown): string | null {
+function otsCode(err: unknown): string | null {
   const e = err as SdkError;
   if (typeof e.code === 'string' && e.code.startsWith('OTS')) return e.code;
   const match = /OTS[A-Za-z]+/.exec(String(e.message ?? ''));
@@ -166,7 +166,7 @@ const RETRYABLE_OTS_CODES = new Set([
 ]);
 const RETRYABLE_TRANSPORT = new Set(['NetworkingError', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
 
-export function isRetryable(err: unknown): boolean {
+function isRetryable(err: unknown): boolean {
   const e = err as SdkError;
   const code = otsCode(err);
   if (code !== null) return RETRYABLE_OTS_CODES.has(code);

@@ -15,7 +15,7 @@ export interface StateTableNames {
   keys: string;
 }
 
-export interface StateTableDefinition {
+interface StateTableDefinition {
   name: string;
   primaryKey: Array<{ name: string; type: 'STRING' | 'INTEGER' }>;
   /** Seconds; -1 keeps rows forever. Tablestore accepts -1 or at least 86400. */
@@ -26,9 +26,9 @@ export interface StateTableDefinition {
 const DAY = 86_400;
 
 /** Audit lines and finished plans are kept 90 days; idempotency keys 2 days (the longest key lives minutes). */
-export const EVENTS_TTL_SECONDS = 90 * DAY;
-export const PLANS_TTL_SECONDS = 90 * DAY;
-export const KEYS_TTL_SECONDS = 2 * DAY;
+const EVENTS_TTL_SECONDS = 90 * DAY;
+const PLANS_TTL_SECONDS = 90 * DAY;
+const KEYS_TTL_SECONDS = 2 * DAY;
 
 export function stateTableNames(prefix = 'regionshift'): StateTableNames {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,200}$/.test(prefix)) {

@@ -36,7 +36,7 @@ import {
  * A crash after the batch and before the CAS leaves only orphans; a crash after the CAS leaves
  * a committed, unconfirmed head whose rows are visible by the token rule.
  */
-export interface TablestoreStateStoreOptions {
+interface TablestoreStateStoreOptions {
   endpoint: string;
   instance: string;
   accessKeyId: string;

@@ -10,10 +10,10 @@ import type { MeshState, Severity, Signal } from './types';
  * ever carries it.
  */
 
-export const AVAILABILITY_SOURCE = 'k8s';
-export const AVAILABILITY_RULE = 'deploymentAvailability';
+const AVAILABILITY_SOURCE = 'k8s';
+const AVAILABILITY_RULE = 'deploymentAvailability';
 
-export interface AvailabilityTarget {
+interface AvailabilityTarget {
   region: string;
   cluster: string;
   namespace: string;
@@ -55,7 +55,7 @@ function expectedReplicas(t: AvailabilityTarget, state: MeshState | null): numbe
   return asked === undefined ? t.normalReplicas : Math.min(t.normalReplicas, asked);
 }
 
-export interface AvailabilityOutcome {
+interface AvailabilityOutcome {
   /** Signals that change the state: a new or regraded firing, a refresh due, a resolve of an active one. */
   signals: Signal[];
   /** Targets that could not be read or graded, and why (left as they are; a firing one lapses at its TTL). */

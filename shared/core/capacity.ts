@@ -85,7 +85,7 @@ export function scaledCells(policy: Policy): readonly ScaledCell[] {
  * With service scopes, a deployment follows the routing of its service (`matrixFor`), and a
  * scope's checks look at its own deployments only (`only`). Absent: every deployment follows `matrix`.
  */
-export interface DeploymentRouting {
+interface DeploymentRouting {
   matrixFor?: (d: DeploymentPolicy) => TrafficMatrix;
   only?: (d: DeploymentPolicy) => boolean;
 }
@@ -129,7 +129,7 @@ export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatr
   return needs;
 }
 
-export interface ScalePlan {
+interface ScalePlan {
   before: Step[];
   after: Step[];
   /** Deployments the traffic needs more of than their max. */

@@ -10,7 +10,7 @@ import { outsideWindowsText, windowOpenUntil } from './windows';
  * breaks a rule is refused with the rule's name and changes nothing.
  */
 
-export interface CommandEffect {
+interface CommandEffect {
   refused: Refusal[];
   notes: string[];
 }

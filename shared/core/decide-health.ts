@@ -6,7 +6,7 @@ import { signalScope, updateServiceHealth } from './scopes';
 import type { MeshState, Signal, Step } from './types';
 
 /** What the health phase found. */
-export interface HealthAssessed {
+interface HealthAssessed {
   /** The active signals after expiry, plus a running drill's synthetic one. */
   active: Signal[];
   transitions: HealthTransition[];

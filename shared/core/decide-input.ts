@@ -15,7 +15,7 @@ import type { IgnoredSignal, Input, LapsedSignal, MeshState, Refusal } from './t
  */
 
 /** What taking one input did. */
-export interface InputTaken {
+interface InputTaken {
   /** The plan's trigger: what the input was, in words. */
   trigger: string;
   notes: string[];
@@ -88,7 +88,7 @@ export function takeInput(policy: Policy, draft: MeshState, input: Input, now: n
 }
 
 /** What expiry dropped. */
-export interface Expired {
+interface Expired {
   notes: string[];
   /** Signals lapsed by the per-region cap (detection.maxSignalsPerRegion). */
   lapsed: LapsedSignal[];

@@ -8,7 +8,7 @@ import { deploymentRouting, scopedRouting, type ScopeDecision } from './scopes';
 import type { LastRefusals, MeshConfig, MeshState, Refusal, Step, TrafficMatrix } from './types';
 
 /** How far the default routing moves in this decision. */
-export interface MoveLimited {
+interface MoveLimited {
   /** The matrix to apply, or null when the default does not change. */
   applied: TrafficMatrix | null;
   /** The move drains DOWN regions (or is the first one): never held back, scaled without waiting. */
@@ -18,7 +18,7 @@ export interface MoveLimited {
   refused: Refusal[];
 }
 
-export interface MoveAsked {
+interface MoveAsked {
   current: TrafficMatrix | null;
   target: TrafficMatrix;
   /** From the target phase: the current matrix with DOWN regions drained. */
@@ -66,7 +66,7 @@ export function limitMove(policy: Policy, state: MeshState, now: number, m: Move
 }
 
 /** The mesh step of a decision, with the scale steps around it. */
-export interface MeshStepped {
+interface MeshStepped {
   /** The default matrix the mesh step carries, or null when the mesh does not change. */
   matrix: TrafficMatrix | null;
   /** Rendered (and validated) once: the mesh step and the plan's `after` carry the same config. */

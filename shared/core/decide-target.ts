@@ -8,7 +8,7 @@ import { guardMoves, targetJudge } from './target-guard';
 import type { MeshState, Observations, Refusal, Signal, Step, TrafficMatrix } from './types';
 
 /** The matrix the default (mesh-wide) routing should have, and why. */
-export interface TargetChosen {
+interface TargetChosen {
   /** The matrix applied now (null before the first decision). */
   current: TrafficMatrix | null;
   target: TrafficMatrix;

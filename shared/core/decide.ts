@@ -49,7 +49,7 @@ export function initialState(policy: Policy): MeshState {
 }
 
 /** Phase 0: the decision's draft and its ids. */
-export interface Begun {
+interface Begun {
   draft: MeshState;
   /** Whether the draft differs from the state as it was before the input (regions added by the policy excluded). */
   changed: () => boolean;

@@ -4,7 +4,7 @@ import type { Policy } from './policy';
 import type { Refusal, TrafficMatrix } from './types';
 import { windowOpenUntil } from './windows';
 
-export function openFreezeWindow(policy: Policy, now: number): boolean {
+function openFreezeWindow(policy: Policy, now: number): boolean {
   return policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null);
 }
 
@@ -13,7 +13,7 @@ export function shortText(short: ScaleNeed[], replicas = ' replicas'): string {
 }
 
 /** An elective move of one routing (the default, or one scoped host) from `base` toward `target`. */
-export interface ElectiveMove {
+interface ElectiveMove {
   base: TrafficMatrix;
   target: TrafficMatrix;
   /** When this routing last changed, and last took an elective step (cooldown, stepInterval). */

@@ -35,7 +35,7 @@ function isDrill(s: Signal): boolean {
  * What the region's active signals call for: DOWN needs `quorum` distinct sources or rules (a
  * drill alone suffices); DEGRADED one degraded signal. `why` names the rule that decided.
  */
-export function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DOWN' | 'DEGRADED' | null; causes: string[]; why: string } {
+function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DOWN' | 'DEGRADED' | null; causes: string[]; why: string } {
   const down = signals.filter((s) => s.severity === 'down');
   const voters = new Set(down.map((s) => `${s.source}/${s.rule ?? ''}`));
   const quorum = policy.detection.quorum;

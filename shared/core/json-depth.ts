@@ -6,7 +6,7 @@ import { ValidationError } from './errors';
  * that walks the value) throw RangeError — a 500, or on EventBridge a rethrow that FC retries
  * forever. So nesting is bounded where input enters, before anything walks it.
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** The deepest nesting of `{`/`[` in JSON text, stopping as soon as it passes `max` (strings are skipped). */
 export function jsonTextDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {

@@ -11,14 +11,14 @@
 /** Active signals over all regions a policy may allow (regions × maxSignalsPerRegion). */
 export const MAX_ACTIVE_SIGNALS = 1000;
 /** A signal key longer than this is shortened to a prefix and a hash of the whole key. */
-export const SIGNAL_KEY_MAX = 160;
+const SIGNAL_KEY_MAX = 160;
 /** Free text a signal carries (alarm name, service): cut, since it only serves explain text. */
-export const SIGNAL_TEXT_MAX = 120;
+const SIGNAL_TEXT_MAX = 120;
 /** Explain lines one decision keeps about individual signals; the rest are counted. */
 export const SIGNAL_NOTES_MAX = 20;
 
 /** FNV-1a, 32-bit, as 8 hex digits: a pure, stable digest (the core may not use node:crypto). */
-export function fnv1a(text: string): string {
+function fnv1a(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -41,7 +41,7 @@ export function boundedText(text: string, max = SIGNAL_TEXT_MAX): string {
 }
 
 /** Audit detail kept per event; larger details are stored as an excerpt (audit rows are read back in pages). */
-export const AUDIT_DETAIL_MAX = 16 * 1024;
+const AUDIT_DETAIL_MAX = 16 * 1024;
 
 /**
  * JSON of `value`, cut to `max` characters. Never throws: a value too deep for JSON.stringify

@@ -7,7 +7,7 @@ import type { Plan, TrafficMatrix } from './types';
  */
 
 /** Longest one-line explanation a notification carries (DingTalk's markdown body is small). */
-export const NOTICE_EXPLANATION_MAX = 600;
+const NOTICE_EXPLANATION_MAX = 600;
 
 /** The trigger and the reasons of a plan, on one line: `alarm cms-5xx: cn-hangzhou HEALTHY → DOWN (...); layer normal`. */
 export function planOneLine(plan: Pick<Plan, 'trigger' | 'reasons' | 'refused'>): string {

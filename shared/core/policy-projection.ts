@@ -28,7 +28,7 @@ import type { ControlCommand, Decision, Input, MeshState, Plan, ScopedRouting, S
  *   each row renormalised, a region without a row serving itself, its config re-rendered.
  */
 
-export interface PolicyProjection {
+interface PolicyProjection {
   /** The state as the current policy sees it; the same object when nothing had to change. */
   state: MeshState | null;
   /** One line per change, for the plan's reasons; empty when the state already fits the policy. */

@@ -38,7 +38,7 @@ const percent = z.number().int('must be an integer').min(0, 'must be >= 0').max(
 export const matrixSchema = z.record(regionName, z.record(regionName, percent));
 
 /** A recurring window: starts at each cron fire time (6 fields, seconds first) and lasts `duration`. */
-export const windowSchema = z.strictObject({
+const windowSchema = z.strictObject({
   cron: z.string().min(1, 'required'),
   timezone: z.string().default('UTC'),
   duration: positiveDuration,
@@ -343,13 +343,7 @@ export const policySchema = z.strictObject({
     .optional(),
 });
 
-export type PolicyInput = z.input<typeof policySchema>;
 export type ParsedPolicy = z.output<typeof policySchema>;
 export type DetectionRule = ParsedPolicy['detection']['rules'][number];
-export type DeploymentAvailabilityPolicy = z.output<typeof deploymentAvailabilitySchema>;
 export type DeploymentPolicy = ParsedPolicy['scaling']['deployments'][number];
-export type WindowPolicy = z.output<typeof windowSchema>;
-export type SchedulePolicy = ParsedPolicy['schedules'][number];
 export type NotificationTarget = ParsedPolicy['notifications'][number];
-export type MeshTarget = ParsedPolicy['mesh'];
-export type ScopesPolicy = NonNullable<ParsedPolicy['scopes']>;

@@ -14,7 +14,7 @@ type Sections = Partial<ParsedPolicy>;
 type SectionName = keyof ParsedPolicy;
 
 /** What the semantic checks may rely on: the sections that parsed, and the declared regions. */
-export interface SemanticView {
+interface SemanticView {
   p: Sections;
   parsed: ReadonlySet<SectionName>;
   regionIds: string[];

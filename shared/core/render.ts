@@ -144,7 +144,7 @@ function switchOf(enabled: unknown, hasRules: boolean): boolean {
 }
 
 /** What the mesh reports: whether locality LB is on, and the rules it holds as a MeshConfig. */
-export interface LiveLocalityLb {
+interface LiveLocalityLb {
   enabled: boolean;
   /** Null when it is off or sets neither failover nor distribute. */
   config: MeshConfig | null;

@@ -5,7 +5,7 @@ import type { TargetJudge } from './target-guard';
 import type { RegionHealth, TrafficMatrix } from './types';
 
 /** Fractional shares; rounded to integers only at the end of a decision. */
-export type Shares = Record<string, Record<string, number>>;
+type Shares = Record<string, Record<string, number>>;
 
 function cloneShares(m: TrafficMatrix | Shares, regionIds: string[]): Shares {
   // Plain loops: this runs on every decision, and the entry arrays of fromEntries are garbage.
@@ -87,7 +87,7 @@ export function healthyRegions(policy: Policy, health: Record<string, RegionHeal
   return new Set(policy.regionIds.filter((r) => health[r]?.status === 'HEALTHY'));
 }
 
-export interface HealthResponse {
+interface HealthResponse {
   shares: Shares;
   /** Regions whose traffic went to zero because they are DOWN. */
   drained: string[];

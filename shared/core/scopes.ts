@@ -22,7 +22,7 @@ import type { EntryRead, MeshState, Refusal, RegionHealth, ScopedRouting, Signal
  * - Any other scoped host is the default composed with its own health, schedules and overrides.
  */
 
-export interface Scope {
+interface Scope {
   service: string;
   host: string;
   entry: boolean;
@@ -149,7 +149,7 @@ const isDrillKey = (k: string) => k.startsWith('drill|');
  * drains every scope; anything else (degraded, recovering, a drill) is an elective shift that
  * the entry hosts carry, so the default treats the region as healthy.
  */
-export function downOnly(policy: Policy, health: Record<string, RegionHealth>): Record<string, RegionHealth> {
+function downOnly(policy: Policy, health: Record<string, RegionHealth>): Record<string, RegionHealth> {
   const out: Record<string, RegionHealth> = {};
   for (const r of policy.regionIds) {
     const h = health[r];
@@ -176,7 +176,7 @@ function worse(policy: Policy, a: Record<string, RegionHealth>, b: Record<string
   return out;
 }
 
-export interface ScopeView {
+interface ScopeView {
   layers: LayerScope;
   health: Record<string, RegionHealth>;
 }
@@ -188,7 +188,7 @@ export function defaultView(policy: Policy, state: MeshState): ScopeView {
   return { layers: { global: false }, health: downOnly(policy, state.health) };
 }
 
-export function hostView(policy: Policy, state: MeshState, scope: Scope): ScopeView {
+function hostView(policy: Policy, state: MeshState, scope: Scope): ScopeView {
   const global = policy.scopes?.shiftAt === 'every-hop' || scope.entry;
   const region = global ? state.health : downOnly(policy, state.health);
   const column: Record<string, RegionHealth> = {};
@@ -199,7 +199,7 @@ export function hostView(policy: Policy, state: MeshState, scope: Scope): ScopeV
   return { layers: { service: scope.service, global }, health: worse(policy, region, column) };
 }
 
-export interface ScopeTarget {
+interface ScopeTarget {
   intended: IntendedMatrix;
   target: TrafficMatrix;
   drained: string[];
@@ -277,7 +277,7 @@ export interface ScopeDecision {
   urgent: boolean;
 }
 
-export interface ScopeContext {
+interface ScopeContext {
   manual: boolean;
   drillAborted: boolean;
   /** Health changed in this decision: refusals are alerted, not only recorded. */

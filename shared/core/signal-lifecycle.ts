@@ -19,7 +19,7 @@ import type { IgnoredSignal, LapsedSignal, MeshState, Signal, SignalTombstone } 
  */
 
 /** What applying signals did, for the decision's notes and its audit. */
-export interface SignalEffect {
+interface SignalEffect {
   notes: string[];
   /** A drill was aborted: its revert is applied at once, not as an elective shift. */
   drillAborted: boolean;
@@ -51,7 +51,7 @@ function repeats(known: Signal | undefined, s: Signal): known is Signal {
  * whatever its time: Alertmanager repeats a long-running alert with its original `startsAt`, and
  * ignoring it would let a real outage lapse.
  */
-export function signalTimeVerdict(policy: Policy, state: MeshState, s: Signal, now: number): IgnoredSignal | null {
+function signalTimeVerdict(policy: Policy, state: MeshState, s: Signal, now: number): IgnoredSignal | null {
   const { maxAge, clockSkew } = policy.detection;
   const known = ownValue(state.signals, s.key);
   const base = { key: s.key, status: s.status, region: s.region, at: s.at };

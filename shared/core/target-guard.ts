@@ -21,7 +21,7 @@ import type { HealthStatus, Observations, RegionHealth, Signal, TrafficMatrix } 
  * (a schedule, an override, a recovery step) between healthy, ready regions pass.
  */
 
-export interface RegionCondition {
+interface RegionCondition {
   region: string;
   status: HealthStatus;
   /** No active signal (a drill's synthetic one included) and not DOWN or DEGRADED (RECOVERING counts as clear). */
@@ -44,7 +44,7 @@ export interface TargetJudge {
 
 const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
 
-export function regionConditions(policy: Policy, health: Record<string, RegionHealth>, active: readonly Signal[], observed?: Observations): Map<string, RegionCondition> {
+function regionConditions(policy: Policy, health: Record<string, RegionHealth>, active: readonly Signal[], observed?: Observations): Map<string, RegionCondition> {
   const out = new Map<string, RegionCondition>();
   for (const region of policy.regionIds) {
     const mine = active.filter((s) => s.region === region && s.status === 'firing');

@@ -88,7 +88,7 @@ export interface RegionHealth {
   causes: string[];
 }
 
-export interface Override {
+interface Override {
   id: string;
   /** A pinned matrix, or regions to drain (their traffic follows the failover order). */
   matrix?: TrafficMatrix;
@@ -102,7 +102,7 @@ export interface Override {
   expiresAt: number;
 }
 
-export interface Drill {
+interface Drill {
   id: string;
   region: string;
   /** A scoped service: the drill fails that (region, service) only. */
@@ -114,13 +114,13 @@ export interface Drill {
   reason: string;
 }
 
-export interface PendingScaleDown {
+interface PendingScaleDown {
   to: number;
   notBefore: number;
   planId: string;
 }
 
-export interface DeploymentScale {
+interface DeploymentScale {
   /** The replica count the product last asked for (what the plans have set). */
   replicas: number;
   pendingDown?: PendingScaleDown;
@@ -182,7 +182,7 @@ export interface MeshState {
 }
 
 /** The entry services derived from the gateways' VirtualServices (see `Input` tick `entry`). */
-export interface DerivedEntry {
+interface DerivedEntry {
   /** The scoped services the gateways route to, sorted; empty while none was ever derived. */
   services: string[];
   /** The VirtualServices (`namespace/name`) that named them. */
@@ -203,7 +203,7 @@ export interface EntryRoute {
 /** What the runtime read of the gateways' VirtualServices: their routes, or why it could not read them. */
 export type EntryRead = { ok: true; routes: EntryRoute[] } | { ok: false; error: string };
 
-export interface MeshConfirmed {
+interface MeshConfirmed {
   matrix: TrafficMatrix;
   config: MeshConfig;
   /** Per-host routing confirmed with it (absent: every host follows the default). */

@@ -9,7 +9,7 @@ export interface CronWindow {
   duration: number;
 }
 
-export interface CronProblem {
+interface CronProblem {
   field: 'cron' | 'timezone';
   message: string;
 }
@@ -82,7 +82,7 @@ class Lru<K, V> {
 }
 
 /** Distinct (cron, time zone) pairs a process keeps parsed; a policy has a few dozen at most. */
-export const WINDOW_CACHE_LIMIT = 512;
+const WINDOW_CACHE_LIMIT = 512;
 const crons = new Lru<string, Cron>(WINDOW_CACHE_LIMIT);
 
 function cachedCron(expr: string, timezone: string): Cron {
@@ -171,12 +171,12 @@ export function nextWindowOpen(w: CronWindow, now: number): number | null {
 }
 
 /** A window as a reader of a refusal needs it: `"0 0 10 * * 1-5" (Asia/Shanghai) for 8h`. */
-export function windowText(w: CronWindow): string {
+function windowText(w: CronWindow): string {
   return `${JSON.stringify(w.cron)} (${w.timezone}) for ${formatDuration(w.duration)}`;
 }
 
 /** The soonest any of `windows` opens strictly after `now` (null: none ever does). */
-export function nextOpening(windows: readonly CronWindow[], now: number): number | null {
+function nextOpening(windows: readonly CronWindow[], now: number): number | null {
   const next = windows.map((w) => nextWindowOpen(w, now)).filter((t): t is number => t !== null);
   return next.length ? Math.min(...next) : null;
 }

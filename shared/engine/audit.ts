@@ -26,10 +26,10 @@ export interface AuditDeps {
 }
 
 /** Attempts per append while the store answers retryable (busy, throttled). */
-export const AUDIT_ATTEMPTS = 3;
+const AUDIT_ATTEMPTS = 3;
 const AUDIT_BACKOFF_MS = 50;
 /** Lines kept per process while the store refuses; the oldest go first (they are in the log). */
-export const AUDIT_QUEUE_MAX = 2000;
+const AUDIT_QUEUE_MAX = 2000;
 
 const queues = new WeakMap<StateStore, AuditEvent[]>();
 

@@ -42,19 +42,19 @@ export interface ExecutorDeps extends MeshContext {
   random?: () => number;
 }
 
-export type RunMode = 'immediate' | 'all';
+type RunMode = 'immediate' | 'all';
 
 /**
  * A wait cut short by the invocation's deadline rather than by its own limit (replicas not
  * ready yet, readyTimeout not over): the step stays pending for a run with time left.
  */
-export class OutOfTimeError extends RegionshiftError {
+class OutOfTimeError extends RegionshiftError {
   constructor(message: string) {
     super('EXEC.OUT_OF_TIME', message, { retryable: false });
   }
 }
 
-export interface RunResult {
+interface RunResult {
   record: PlanRecord | null;
   executed: number;
   /** The plan stopped at a step that waits for readiness (immediate mode): hand it to the executor. */
@@ -89,7 +89,7 @@ const delayedUntil = (s: Step) => (s.kind === 'scale' && s.notBefore !== undefin
  * the scale-down queued behind it (a crash between the scale-up and the mesh step would
  * otherwise leave the drain undone until scaleDownDelay had passed).
  */
-export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: number): { status: PlanStatus; dueAt: number } {
+function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: number): { status: PlanStatus; dueAt: number } {
   if (outcomes.some((o, i) => o.status === 'failed' && !unsent(plan.steps[i], o))) return { status: 'failed', dueAt: now };
   let dueAt = Infinity;
   plan.steps.forEach((s, i) => {
@@ -107,14 +107,14 @@ export function planProgress(plan: Plan, outcomes: readonly StepOutcome[], now: 
  *   before: scale ✗ (throttled for the 20 s budget, or refused) ─ stop ─ mesh never runs
  *   now:    scale ✗ one try ─ mesh ✓ ─ scale retried (backoff, budget) ─ ✗ pending, alert ─ tick: scale ✓
  */
-export function isUrgentScaleUp(plan: Plan, index: number): boolean {
+function isUrgentScaleUp(plan: Plan, index: number): boolean {
   const step = plan.steps[index];
   if (step?.kind !== 'scale' || step.waitReady || step.notBefore !== undefined) return false;
   return plan.steps.slice(index + 1).some((s) => s.kind === 'mesh');
 }
 
 /** Attempts at an urgent scale-up refused for good (not retryable; one a run) before it is recorded failed. */
-export const URGENT_SCALE_MAX_ATTEMPTS = 5;
+const URGENT_SCALE_MAX_ATTEMPTS = 5;
 
 /** How a step's run ended for the loop: carry on with the next step, or stop the plan here. */
 type StepEnd = 'next' | 'stop';

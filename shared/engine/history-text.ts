@@ -18,14 +18,14 @@ export interface HistoryEvent {
   detail?: unknown;
 }
 
-export interface HistoryStep {
+interface HistoryStep {
   seq: number;
   at: number;
   text: string;
   status: string;
 }
 
-export interface HistoryRow {
+interface HistoryRow {
   seq: number;
   at: number;
   kind: string;

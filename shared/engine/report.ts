@@ -73,7 +73,7 @@ export function renderTimelineSvg(t: Timeline): string {
 
 const dur = (ms: number | null) => (ms === null ? '—' : ms < 1000 ? `${ms} ms` : ms < 120_000 ? `${num(ms / 1000)} s` : `${num(ms / 60_000)} min`);
 
-export interface Report {
+interface Report {
   markdown: string;
   svg: string;
 }

@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock';
  * Retry a call on retryable errors with full-jitter exponential backoff, within a deadline.
  * Non-retryable errors and the last retryable one are rethrown with the attempt count.
  */
-export interface RetryOptions {
+interface RetryOptions {
   clock: Clock;
   deadline: number;
   baseMs?: number;

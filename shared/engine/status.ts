@@ -27,7 +27,7 @@ function latestRefusals(state: MeshState | null, recent: StoredEvent[]): { refus
  * A recovery step as everything shown to people numbers it: from 1, of the policy's steps, with
  * its share (`step 1/3 (25%)`). The core's state keeps the index into `recovery.steps` (from 0).
  */
-export function recoveryStep(policy: Policy, index: number): { step: number; steps: number; percent: number } {
+function recoveryStep(policy: Policy, index: number): { step: number; steps: number; percent: number } {
   const steps = policy.recovery.steps;
   return { step: index + 1, steps: steps.length, percent: steps[index] ?? 100 };
 }
@@ -45,7 +45,7 @@ const healthView = (policy: Policy, h: RegionHealth | undefined): RegionHealthVi
  * only follows the other side's default there: its rule is still to come, or still to go. Null when
  * neither side has any, so status stays as it was for meshes without service scopes.
  */
-export function scopeStatus(state: MeshState | null): Record<string, ScopeStatus> | null {
+function scopeStatus(state: MeshState | null): Record<string, ScopeStatus> | null {
   const intended: ScopedRouting = state?.applied?.scopes ?? {};
   const confirmed: ScopedRouting = state?.meshConfirmed?.scopes ?? {};
   const hosts = [...new Set([...Object.keys(intended), ...Object.keys(confirmed)])].sort();
@@ -77,7 +77,7 @@ function serviceHealthView(policy: Policy, state: MeshState | null): Record<stri
 }
 
 /** Where the entry services come from (service scopes); null when the policy scopes no services. */
-export function entryView(policy: Policy, state: MeshState | null): EntryView | null {
+function entryView(policy: Policy, state: MeshState | null): EntryView | null {
   const s = policy.scopes;
   if (!s) return null;
   if (!s.entryFrom) return { source: 'policy', services: [...(s.entry ?? [])] };

@@ -14,11 +14,11 @@ import type { StoredEvent } from '../ports/state-store';
  * - signal, command, alert, drift: listed with actor and summary (the "who did what").
  */
 
-export const TIMELINE_MAX_POINTS = 500;
-export const TIMELINE_MAX_DECISIONS = 200;
-export const TIMELINE_MAX_EVENTS = 500;
+const TIMELINE_MAX_POINTS = 500;
+const TIMELINE_MAX_DECISIONS = 200;
+const TIMELINE_MAX_EVENTS = 500;
 
-export interface TimelineStep {
+interface TimelineStep {
   index: number;
   kind: Step['kind'];
   text: string;
@@ -60,7 +60,7 @@ export interface HealthBand {
   to: number;
 }
 
-export interface TimelineEvent {
+interface TimelineEvent {
   at: number;
   kind: string;
   actor: string;
@@ -93,7 +93,7 @@ export interface Timeline {
   truncated: { points: boolean; decisions: boolean; events: boolean; scan: boolean };
 }
 
-export interface TimelineOptions {
+interface TimelineOptions {
   mesh: string;
   from: number;
   to: number;
@@ -160,7 +160,7 @@ function healthOf(v: unknown): Record<string, HealthStatus> | null {
   return out;
 }
 
-export function stepText(s: unknown): string {
+function stepText(s: unknown): string {
   if (!isRecord(s)) return 'step';
   if (s.kind === 'scale') return `scale ${String(s.cluster)}/${String(s.namespace)}/${String(s.deployment)} ${String(s.from)}→${String(s.to)}${s.waitReady ? ' (wait ready)' : ''}`;
   if (s.kind === 'mesh') {

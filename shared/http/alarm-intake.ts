@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime/types';
  * a sender batches in practice; beyond it the delivery is refused whole (413) rather than
  * half-applied, so the sender's retry or split is the only outcome.
  */
-export const MAX_ALARMS_PER_DELIVERY = 5000;
+const MAX_ALARMS_PER_DELIVERY = 5000;
 /** Unmatched alarms audited one by one per delivery; the rest share one line. */
 const UNMATCHED_AUDITED = 10;
 /** Notes and ignored-signal messages echoed in the answer. */

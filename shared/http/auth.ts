@@ -6,13 +6,13 @@ import type { HttpReply, HttpRequest } from './http-message';
 import { runtimeOf } from './inject-runtime';
 import type { FcContext } from '../runtime/types';
 
-export const TIMESTAMP_HEADER = 'x-regionshift-timestamp';
-export const SIGNATURE_HEADER = 'x-regionshift-signature';
-export const REQUEST_ID_HEADER = 'x-regionshift-request-id';
+const TIMESTAMP_HEADER = 'x-regionshift-timestamp';
+const SIGNATURE_HEADER = 'x-regionshift-signature';
+const REQUEST_ID_HEADER = 'x-regionshift-request-id';
 /** A signed request is accepted this far either side of the server's clock. */
-export const SIGNATURE_WINDOW_SECONDS = 300;
+const SIGNATURE_WINDOW_SECONDS = 300;
 /** Request ids are remembered for the whole span in which their timestamp could still pass. */
-export const REQUEST_ID_MEMORY_MS = 2 * SIGNATURE_WINDOW_SECONDS * 1000;
+const REQUEST_ID_MEMORY_MS = 2 * SIGNATURE_WINDOW_SECONDS * 1000;
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
@@ -27,10 +27,10 @@ export function secretEquals(given: string, expected: string): boolean {
 }
 
 /** A query as the signer or the verifier holds it: one value per key, or every value of a key given more than once. */
-export type QueryValues = Record<string, string | readonly string[]>;
+type QueryValues = Record<string, string | readonly string[]>;
 
 /** Every value of every key, in URL order: what `canonicalTarget` needs to see a repeated key. */
-export function queryValuesOf(search: URLSearchParams): Record<string, string[]> {
+function queryValuesOf(search: URLSearchParams): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const [k, v] of search) (out[k] ??= []).push(v);
   return out;
@@ -60,7 +60,7 @@ export function stringToSign(p: { timestamp: number; method: string; target: str
   return `${p.timestamp}\n${p.method.toUpperCase()}\n${p.target}\n${p.requestId}\n${p.body}`;
 }
 
-export interface SignRequestInput {
+interface SignRequestInput {
   secret: string;
   method: string;
   /** The path as the function sees it (`/v1/overrides`), with the query string if any. */
@@ -72,7 +72,7 @@ export interface SignRequestInput {
   requestId?: string;
 }
 
-export interface SignedRequest {
+interface SignedRequest {
   headers: Record<typeof TIMESTAMP_HEADER | typeof SIGNATURE_HEADER | typeof REQUEST_ID_HEADER, string>;
   stringToSign: string;
 }
@@ -138,7 +138,7 @@ export function alarmTokenAuth(): HttpMiddleware {
  * The header an EventBridge HTTP/HTTPS event target sends its configured Token in ("Route events
  * to HTTP endpoints": the Token is passed as an HTTP header with the key x-eventbridge-signature-token).
  */
-export const EVENTBRIDGE_TOKEN_HEADER = 'x-eventbridge-signature-token';
+const EVENTBRIDGE_TOKEN_HEADER = 'x-eventbridge-signature-token';
 
 /**
  * Events an EventBridge rule of another region pushes to a function's HTTP trigger (ACK events
@@ -162,7 +162,7 @@ export function eventTargetTokenAuth(): HttpMiddleware {
   return { before: eventTargetTokenAuthBefore };
 }
 
-export interface ControlAuthOptions {
+interface ControlAuthOptions {
   /** Paths served without credentials (the dashboard page, which holds no data). */
   publicPaths?: string[];
 }

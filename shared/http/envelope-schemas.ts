@@ -26,14 +26,12 @@ export const fcHttpEnvelopeSchema = z.object({
     timeEpoch: z.string().optional(),
   }),
 });
-export type FcHttpEnvelope = z.output<typeof fcHttpEnvelopeSchema>;
 
 export const fcTimerEventSchema = z.object({
   triggerTime: z.string().min(1, 'required'),
   triggerName: z.string().min(1, 'required'),
   payload: z.string().optional(),
 });
-export type FcTimerEvent = z.output<typeof fcTimerEventSchema>;
 
 /** The CloudEvents attributes EventBridge sets; `data` stays opaque here (the signal parsers own it). */
 export const cloudEventSchema = z
@@ -47,4 +45,3 @@ export const cloudEventSchema = z
     data: z.unknown().optional(),
   })
   .loose();
-export type CloudEvent = z.output<typeof cloudEventSchema>;

@@ -6,17 +6,17 @@ import { jsonReply, type HttpReply } from './http-message';
 import type { FcContext } from '../runtime/types';
 
 /** An error answer names at most this many problems, each cut to PROBLEM_MAX characters: bad input is echoed as an excerpt, never whole. */
-export const PROBLEMS_MAX = 20;
-export const PROBLEM_MAX = 300;
+const PROBLEMS_MAX = 20;
+const PROBLEM_MAX = 300;
 const MESSAGE_MAX = 2000;
 
-export function boundedProblems(all: string[]): { problems: string[] } {
+function boundedProblems(all: string[]): { problems: string[] } {
   const problems = all.slice(0, PROBLEMS_MAX).map((p) => boundedText(p, PROBLEM_MAX));
   if (all.length > PROBLEMS_MAX) problems.push(`… and ${all.length - PROBLEMS_MAX} more problems`);
   return { problems };
 }
 
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; problems?: string[]; requestId?: string };
 }
 
@@ -53,7 +53,7 @@ export function httpErrors(): MiddlewareObj<unknown, HttpReply | undefined, Erro
   return { onError: httpErrorsOnError };
 }
 
-export interface RejectedDelivery {
+interface RejectedDelivery {
   accepted: false;
   error: { code: string; message: string; problems: string[] };
 }

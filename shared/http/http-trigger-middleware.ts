@@ -6,7 +6,7 @@ import { parseWith } from './envelope-decode';
 import type { HttpLimits, HttpReply, HttpRequest } from './http-message';
 import type { FcContext } from '../runtime/types';
 
-export type HttpMiddyRequest = Request<unknown, HttpReply | undefined, Error, FcContext>;
+type HttpMiddyRequest = Request<unknown, HttpReply | undefined, Error, FcContext>;
 
 /**
  * The envelope's zod schema (and with it zod itself, most of what an entry would evaluate at

@@ -25,7 +25,7 @@ export interface StoredEvent extends AuditEvent {
   seq: number;
 }
 
-export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
 
 export interface StepOutcome {
   status: StepStatus;

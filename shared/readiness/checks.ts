@@ -13,7 +13,7 @@ import type { DestinationRuleInfo, NodeInfo, PlacementInfo, WorkloadEntryInfo } 
  * would not do what the policy says). The probes that read the cloud live in `probes.ts`.
  */
 
-export type CheckStatus = 'pass' | 'warn' | 'fail';
+type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
   id: string;
@@ -30,8 +30,8 @@ export interface CheckResult {
 export type Probed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 
-export const REGION_LABEL = 'topology.kubernetes.io/region';
-export const ZONE_LABEL = 'topology.kubernetes.io/zone';
+const REGION_LABEL = 'topology.kubernetes.io/region';
+const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
 function row(id: string, status: CheckStatus, lookedAt: string, message: string, fix: string | null): CheckResult {
   return { id, status, lookedAt, message, fix: status === 'pass' ? null : fix };
@@ -121,16 +121,16 @@ export function checkLocalityLabels(policy: Policy, probed: Record<string, Probe
 
 
 /** Istio's label for a workload's locality, with `.` for `/` (Kubernetes label values cannot hold `/`), and the older name it still reads. */
-export const ISTIO_LOCALITY_LABEL = 'topology.istio.io/locality';
-export const LEGACY_LOCALITY_LABEL = 'istio-locality';
+const ISTIO_LOCALITY_LABEL = 'topology.istio.io/locality';
+const LEGACY_LOCALITY_LABEL = 'istio-locality';
 /** Istio's label naming the cluster a workload belongs to. */
-export const ISTIO_CLUSTER_LABEL = 'topology.istio.io/cluster';
+const ISTIO_CLUSTER_LABEL = 'topology.istio.io/cluster';
 
 /**
  * The locality Istio gives a WorkloadEntry's endpoint: spec.locality, else the locality label
  * with `.` read as `/` (Istio's serviceentry conversion does the same), else none.
  */
-export function workloadEntryLocality(we: WorkloadEntryInfo): { locality: string; from: string } | null {
+function workloadEntryLocality(we: WorkloadEntryInfo): { locality: string; from: string } | null {
   if (we.locality !== '') return { locality: we.locality, from: 'spec.locality' };
   for (const label of [ISTIO_LOCALITY_LABEL, LEGACY_LOCALITY_LABEL]) {
     const v = we.labels[label];
@@ -241,7 +241,7 @@ export function checkFailoverReach(policy: Policy): CheckResult {
  * Which regions a detection rule can place a signal in: `all` when the region comes from the
  * alarm (callback URL, label, dimension value, payload), else the regions it can name.
  */
-export function regionsRuleCanFire(policy: Policy, rule: Policy['detection']['rules'][number]): 'all' | string[] {
+function regionsRuleCanFire(policy: Policy, rule: Policy['detection']['rules'][number]): 'all' | string[] {
   const src = rule.match.source;
   if (src === 'drill' || src === 'lab') return [];
   const placing = rule.region;

@@ -28,7 +28,7 @@ async function probe<T>(f: () => Promise<T>): Promise<Probed<T>> {
 }
 
 /** The policy-only checks: no cloud call, cheap enough for every scheduler run. */
-export function policyChecks(policy: Policy) {
+function policyChecks(policy: Policy) {
   return [checkCapacity(policy), checkFailoverReach(policy), checkSignalCoverage(policy)];
 }
 

@@ -15,14 +15,14 @@ export interface FcContext {
   logger?: FcLogger;
 }
 
-export interface FcLogger {
+interface FcLogger {
   debug(...args: unknown[]): void;
   info(...args: unknown[]): void;
   warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }
 
-export interface RuntimeSecrets {
+interface RuntimeSecrets {
   /** The token CMS and Alertmanager put in the callback URL. */
   alarmToken: string;
   /** HMAC key of the control API's signed requests. */

@@ -99,13 +99,13 @@ const SUBJECT_RE = /^acs:cs:([^:]*):([^:]*):([^/:]+)(\/.*)?$/;
 const EVENT_TYPE_RE = /^cs:k8s:[A-Za-z0-9]+RelatedEvent$/;
 
 /** An event of the delivery the parser does not handle, answered as ignored (never retried, never a signal). */
-export interface IgnoredEvent {
+interface IgnoredEvent {
   at: string;
   type: string | null;
   why: string;
 }
 
-export interface AckDelivery {
+interface AckDelivery {
   alarms: RawAlarm[];
   ignored: IgnoredEvent[];
 }

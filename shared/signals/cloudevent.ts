@@ -4,7 +4,7 @@ import { formatPath } from '../core/issues';
 import { decodeJsonPayload, fieldError, validationErrorFrom } from './raw-alarm';
 
 /** The EventBridge CloudEvents envelope: the attributes the parsers read. */
-export interface CloudEventEnvelope {
+interface CloudEventEnvelope {
   specversion: string;
   id?: string;
   source?: string;

@@ -12,7 +12,7 @@ import type { RawAlarm } from './raw-alarm';
  * that matches but cannot place or grade the alarm yields nothing and says why in `note`:
  * an unusable alarm is an operator's configuration question, not a failed request.
  */
-export interface DetectionResult {
+interface DetectionResult {
   signals: Signal[];
   /** Names of the rules whose match criteria the alarm met, signal or not. */
   matched: string[];
@@ -25,7 +25,7 @@ function entriesMatch(want: Record<string, string> | undefined, have: Record<str
   return Object.entries(want ?? {}).every(([k, v]) => ownValue(have, k) === v);
 }
 
-export function ruleMatches(rule: DetectionRule, raw: RawAlarm): boolean {
+function ruleMatches(rule: DetectionRule, raw: RawAlarm): boolean {
   const m = rule.match;
   return (
     (m.source === undefined || m.source === raw.source) &&
@@ -61,7 +61,7 @@ type RegionSpec = NonNullable<DetectionRule['region']>;
  * theirs comes from the callback URL; ACK events and Alertmanager alerts name their own region
  * (the event subject, the `region` label).
  */
-export function regionSpecOf(rule: DetectionRule, source: RawAlarm['source']): RegionSpec {
+function regionSpecOf(rule: DetectionRule, source: RawAlarm['source']): RegionSpec {
   if (rule.region !== undefined) return rule.region;
   return source === 'ack' || source === 'alertmanager' ? { fromPayload: 'regionId' } : { fromUrl: true };
 }
