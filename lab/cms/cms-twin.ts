@@ -1,4 +1,5 @@
 import type { Clock } from '../../shared/ports/clock';
+import { COMPARISON_OPERATORS, ESCALATION_FIELDS, ESCALATION_LEVELS, NO_DATA_POLICIES } from '../../shared/adapters/cms-alarm-rules';
 import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from '../asm/pop-auth';
 import { requestId, rpcError } from '../asm/pop-errors';
@@ -18,23 +19,11 @@ import { requestId, rpcError } from '../asm/pop-errors';
 export const CMS_TWIN_API_VERSION = '2019-01-01';
 const HOST = 'metrics.aliyuncs.com';
 
-const LEVELS = ['Critical', 'Warn', 'Info'] as const;
-const LEVEL_FIELDS = ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'] as const;
-const OPERATORS = new Set([
-  'GreaterThanOrEqualToThreshold',
-  'GreaterThanThreshold',
-  'LessThanOrEqualToThreshold',
-  'LessThanThreshold',
-  'NotEqualToThreshold',
-  'EqualToThreshold',
-  'GreaterThanYesterday',
-  'LessThanYesterday',
-  'GreaterThanLastWeek',
-  'LessThanLastWeek',
-  'GreaterThanLastPeriod',
-  'LessThanLastPeriod',
-]);
-const NO_DATA = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
+// The documented levels, fields, operators and no-data policies: one list, with its sources, in the adapter.
+const LEVELS = ESCALATION_LEVELS;
+const LEVEL_FIELDS = ESCALATION_FIELDS;
+const OPERATORS = COMPARISON_OPERATORS;
+const NO_DATA = NO_DATA_POLICIES;
 /** The documented scalar parameters the twin keeps (PutResourceMetricRuleRequest). */
 const STORED = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources', 'ContactGroups', 'Webhook', 'EffectiveInterval', 'NoEffectiveInterval', 'EmailSubject', 'Interval', 'Period', 'SilenceTime', 'NoDataPolicy'] as const;
 const DEFAULT_SILENCE_S = 86_400;

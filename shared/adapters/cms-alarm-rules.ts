@@ -36,10 +36,10 @@ const SCALAR_PARAMETERS = new Set([
 ]);
 /** Documented as required ("This parameter is required." in the SDK's request model). */
 const REQUIRED_PARAMETERS = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'ContactGroups'] as const;
-const ESCALATION_LEVELS = ['Critical', 'Warn', 'Info'] as const;
+export const ESCALATION_LEVELS = ['Critical', 'Warn', 'Info'] as const;
 /** "You must … specify the Statistics, ComparisonOperator, Threshold, and Times parameters for each alert level." */
-const ESCALATION_FIELDS = ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'] as const;
-const COMPARISON_OPERATORS = new Set([
+export const ESCALATION_FIELDS = ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'] as const;
+export const COMPARISON_OPERATORS = new Set([
   'GreaterThanOrEqualToThreshold',
   'GreaterThanThreshold',
   'LessThanOrEqualToThreshold',
@@ -53,7 +53,7 @@ const COMPARISON_OPERATORS = new Set([
   'GreaterThanLastPeriod',
   'LessThanLastPeriod',
 ]);
-const NO_DATA_POLICIES = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
+export const NO_DATA_POLICIES = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
 /** `SilenceTime` minimum (DescribeMetricRuleList: "Default value: 86400. Minimum value: 3600."). */
 const SILENCE_TIME_MIN_S = 3600;
 
