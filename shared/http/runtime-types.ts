@@ -1,4 +1,5 @@
 import type { Policy } from '../core/policy';
+import type { CmsAlertingReader } from '../adapters/cms-alerting';
 import type { EngineApi } from '../engine/api';
 import type { StateStore } from '../ports/state-store';
 import type { ReadinessReport } from '../readiness/checks';
@@ -41,6 +42,8 @@ export interface Runtime {
   log(line: Record<string, unknown>): void;
   /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
   readiness?: () => Promise<ReadinessReport>;
+  /** CloudMonitor's alerting resources of one rule (policy `detection.cmsReconcile`); absent when the policy reads none. */
+  cmsAlerting?: CmsAlertingReader;
 }
 
 export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;
