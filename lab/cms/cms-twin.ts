@@ -170,7 +170,7 @@ export class CmsTwin {
    * `Page`/`PageSize` (defaults 1 and 10). Each entry has only documented reply fields:
    * RuleId, RuleName, Namespace, MetricName, Dimensions (JSON text), Resource
    * (`k=v,k=v`), Level (2/3/4 for Critical/Warn/Info: docs/cloud-contracts.md), Enable,
-   * LastAlertTime and StartTime (epoch ms as text).
+   * LastAlertTime and StartTime (epoch ms as text), MetricValues (JSON text).
    */
   private describeAlerting(params: Record<string, string>): TwinReply {
     const page = params.Page === undefined ? 1 : Number(params.Page);
@@ -205,6 +205,8 @@ export class CmsTwin {
       Enable: 'true',
       LastAlertTime: String(r.lastAlertAt),
       StartTime: String(r.since),
+      // "The metric value that triggered the alert ... a JSON string" (the reference's example has timestamp, value, the statistics and the dimensions).
+      ...(r.value !== null ? { MetricValues: JSON.stringify({ timestamp: r.lastAlertAt, value: r.value, Average: r.value, ...r.dimensions }) } : {}),
     }));
     return { status: 200, body: { RequestId: requestId(), Code: 200, Success: true, Total: matching.length, Resources: { Resource: resources } } };
   }

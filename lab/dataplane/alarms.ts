@@ -73,6 +73,8 @@ export interface AlertingRuleResource {
   dimensions: Record<string, string>;
   lastAlertAt: number;
   since: number;
+  /** The value of the rule's last period with data (the callback's `curValue`). */
+  value: number | null;
 }
 
 /** CMS's default SilenceTime (DescribeMetricRuleList, PutResourceMetricRule): 86,400 s. */
@@ -145,7 +147,7 @@ export class AlarmEvaluator {
       if (s.status.state !== 'ALERT' || s.alertedAt === null) continue;
       if (rule.kind === 'ready-replicas-zero' && rule.delivery === 'ack-event') continue;
       const input = this.cmsInput(rule, 'ALERT', s.status.lastValue ?? 0, s.alertedAt);
-      out.push({ ruleId: rule.id, ruleName: rule.name, metricName: rule.metricName, level: rule.level, dimensions: { userId: input.userId, ...input.dimensions }, lastAlertAt: s.alertedAt, since: s.status.since });
+      out.push({ ruleId: rule.id, ruleName: rule.name, metricName: rule.metricName, level: rule.level, dimensions: { userId: input.userId, ...input.dimensions }, lastAlertAt: s.alertedAt, since: s.status.since, value: s.status.lastValue });
     }
     return out;
   }

@@ -11,7 +11,7 @@ import { parseDimensions, epochMs } from './cms-fields';
  *
  * Only fields the API reference and the SDK's `DescribeAlertingMetricRuleResourcesResponseBody`
  * document are read: RuleId, RuleName, MetricName, Namespace, Dimensions (JSON text), Level
- * (a number), LastAlertTime (epoch ms, text). The same alarm's callback and this read share
+ * (a number), LastAlertTime (epoch ms, text), MetricValues (JSON text: the value, as `curValue`). The same alarm's callback and this read share
  * their signal key: the rule id and the dimensions (userId among them) make the alarm instance,
  * the region comes from the policy's mapping of the rule, as a callback's from its URL.
  */
@@ -37,6 +37,7 @@ export const alertingResourceSchema = z
     Dimensions: z.unknown().optional(),
     Level: text.optional(),
     LastAlertTime: text.optional(),
+    MetricValues: z.unknown().optional(),
   })
   .loose();
 export type AlertingResource = z.output<typeof alertingResourceSchema>;
@@ -91,6 +92,7 @@ export function alertingRawAlarms(entries: unknown[], opts: { ruleId: string; re
       problems.push(`${opts.ruleId} resource ${i}: Level ${JSON.stringify(r.Level ?? null)} is not 2, 3 or 4 (Critical, Warn, Info)`);
       return;
     }
+    const curValue = metricValueOf(r.MetricValues);
     const last = r.LastAlertTime === undefined || r.LastAlertTime === '' ? null : epochMs(r.LastAlertTime);
     const labels: Record<string, string> = { ruleId: r.RuleId };
     if (r.Namespace) labels.metricProject = r.Namespace;
@@ -107,7 +109,30 @@ export function alertingRawAlarms(entries: unknown[], opts: { ruleId: string; re
       instance: `${r.RuleId}|${canonicalPairs(dimensions)}`,
       at: Math.max(last ?? floor, floor),
       message: `CloudMonitor reports rule ${r.RuleId} alerting at level ${level} (read back)`,
+      ...(curValue !== undefined ? { curValue } : {}),
     });
   });
   return { raws, problems };
+}
+
+/**
+ * The value that triggered the alert, as the callback's `curValue`: `MetricValues` is JSON text
+ * ("The metric value that triggered the alert ... The value is a JSON string", its example
+ * `{"timestamp":…,"Sum":926,"value":463,"Maximum":463,"Minimum":463,"Average":463,…}`); its
+ * `value`, else `Average`. Anything else gives no value (the signal still fires, without a measure).
+ */
+export function metricValueOf(input: unknown): string | undefined {
+  let v: unknown = input;
+  if (typeof v === 'string') {
+    if (v.length > 10_000) return undefined;
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+  const obj = v as Record<string, unknown>;
+  const n = ownValue(obj, 'value') ?? ownValue(obj, 'Average');
+  return typeof n === 'number' && Number.isFinite(n) ? String(n) : typeof n === 'string' && n.trim() !== '' && Number.isFinite(Number(n)) ? n.trim() : undefined;
 }

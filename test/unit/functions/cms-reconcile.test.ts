@@ -26,7 +26,7 @@ const RULE = 'rs-productpage-5xx-hangzhou';
 const USER = '1234567890123456';
 const policy = bookinfoPolicy({
   detection: {
-    rules: [{ name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } }],
+    rules: [{ name: 'cms-5xx', measure: { kind: 'errorPercent' }, match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } }],
     cmsReconcile: { every: '60s', timeout: '2s', rules: [{ ruleId: RULE, region: 'cn-hangzhou' }] },
   },
 });
@@ -62,7 +62,7 @@ function runtime(endpoint = cp.cmsEndpoint): Runtime {
 }
 
 function resource(over: Partial<AlertingRuleResource> = {}): AlertingRuleResource {
-  return { ruleId: RULE, ruleName: 'productpage-5xx-cn-hangzhou', metricName: 'ServiceRequest5xxRate', level: 'CRITICAL', dimensions: { userId: USER, service: 'productpage' }, lastAlertAt: world.clock.now() - 30_000, since: world.clock.now() - 30_000, ...over };
+  return { ruleId: RULE, ruleName: 'productpage-5xx-cn-hangzhou', metricName: 'ServiceRequest5xxRate', level: 'CRITICAL', dimensions: { userId: USER, service: 'productpage' }, lastAlertAt: world.clock.now() - 30_000, since: world.clock.now() - 30_000, value: 40, ...over };
 }
 
 /** The signal the same alarm's callback (to `?region=cn-hangzhou`) gives. */
@@ -85,6 +85,8 @@ test('an alerting resource whose callback was lost becomes the callback\'s signa
   const expected = callbackSignal('ALERT', world.clock.now() - 30_000);
   expect(await active(rt)).toEqual([expect.objectContaining({ key: expected.key, region: 'cn-hangzhou', severity: 'down', source: 'cms' })]);
   expect((await rt.engine.status()).health['cn-hangzhou']?.status).toBe('DOWN');
+  // The triggering value travels as the callback's curValue would: the signal's measure (40% errors).
+  expect((await rt.store.load('bookinfo')).state?.signals[expected.key]?.measure).toEqual({ kind: 'errorShare', value: 0.4, metric: 'ServiceRequest5xxRate' });
   // The call went to the twin as the documented action, with the rule's id.
   expect(cp.cms.calls.filter((c) => c.action === 'DescribeAlertingMetricRuleResources')).toEqual([expect.objectContaining({ code: 'OK', ruleId: RULE })]);
 
@@ -137,6 +139,22 @@ test('a remembered resolve wins over an alert stamped before it; an alert after 
   expect(await active(rt)).toEqual([expect.objectContaining({ severity: 'down' })]);
 });
 
+test('two instances reconciling at once: one decision commits, the other is a duplicate; the mesh is changed once', async () => {
+  const a = runtime();
+  await world.baseline(a.engine as ReturnType<World['engine']>);
+  const applied = world.mesh.applied.length;
+  // A second function instance: its own engine and store connection, its own memory of the last run.
+  const b = { ...runtime(), engine: world.engine({ owner: 'fc-b', store: world.file.open() }) };
+  alerting = [resource()];
+  const first = reconcileCmsAlerts(a, world.clock.now());
+  resetReconcileMemory();
+  const [ra, rb] = await Promise.all([first, reconcileCmsAlerts(b, world.clock.now())]);
+  expect([ra?.signals, rb?.signals]).toEqual([1, 1]);
+  expect([ra?.committed, rb?.committed].filter(Boolean)).toHaveLength(1);
+  expect(await active(a)).toHaveLength(1);
+  expect(world.mesh.applied.length - applied).toBe(1);
+});
+
 test('at most every `every`: a second tick within it reads nothing', async () => {
   const rt = runtime();
   alerting = [resource()];
@@ -180,6 +198,12 @@ describe('alertingRawAlarms', () => {
     expect(read([{ ...base, LastAlertTime: String(now - 5 * 3_600_000) }]).raws[0]?.at).toBe(now - 3_600_000 + 1000);
     const { LastAlertTime: _dropped, ...noTime } = base;
     expect(read([noTime]).raws[0]?.at).toBe(now - 3_600_000 + 1000);
+  });
+
+  test('the triggering value (MetricValues `value`, else `Average`) is the callback\'s curValue: the signal\'s measure', () => {
+    expect(read([{ ...base, MetricValues: JSON.stringify({ timestamp: now, value: 37.5, Average: 12 }) }]).raws[0]?.curValue).toBe('37.5');
+    expect(read([{ ...base, MetricValues: '{"Average":12}' }]).raws[0]?.curValue).toBe('12');
+    expect(read([{ ...base, MetricValues: 'garbage' }]).raws[0]).not.toHaveProperty('curValue');
   });
 
   test('an unknown level, a reply for another rule or dimensions that are no object give no alarm, each said', () => {
