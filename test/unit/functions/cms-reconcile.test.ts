@@ -217,3 +217,17 @@ describe('alertingRawAlarms', () => {
     ]);
   });
 });
+
+describe('policy detection.cmsReconcile', () => {
+  const withReconcile = (cmsReconcile: unknown) => () => bookinfoPolicy({ detection: { cmsReconcile } });
+  test('defaults: every 60s, timeout 5s; absent means off', () => {
+    expect(bookinfoPolicy({ detection: { cmsReconcile: { rules: [{ ruleId: 'r', region: 'cn-shanghai' }] } } }).detection.cmsReconcile).toMatchObject({ every: 60_000, timeout: 5_000 });
+    expect(bookinfoPolicy().detection.cmsReconcile).toBeUndefined();
+  });
+  test('an undeclared region, a ruleId listed twice, no rules or a too short interval are refused, naming the field', () => {
+    expect(withReconcile({ rules: [{ ruleId: 'r', region: 'cn-beijing' }] })).toThrow(/detection\.cmsReconcile\.rules\[0\]\.region: unknown region cn-beijing/);
+    expect(withReconcile({ rules: [{ ruleId: 'r', region: 'cn-hangzhou' }, { ruleId: 'r', region: 'cn-shanghai' }] })).toThrow(/cmsReconcile\.rules.*listed twice/);
+    expect(withReconcile({ rules: [] })).toThrow(/cmsReconcile\.rules.*at least one/);
+    expect(withReconcile({ every: '5s', rules: [{ ruleId: 'r', region: 'cn-hangzhou' }] })).toThrow(/cmsReconcile\.every.*at least 10s/);
+  });
+});
