@@ -68,6 +68,12 @@ export interface LabOptions {
   alarmAnswer?: 'first' | 'after-steps';
   /** The CMS twin's mute period (SilenceTime, ms) after which a rule still in ALERT notifies again (default CMS's, 86,400 s). */
   cmsSilenceMs?: number;
+  /**
+   * Whether the functions read the CMS twin's alerting state back (policy `detection.cmsReconcile`
+   * listing the topology's CMS rules, each in its region; every 10 s with the lab periods, the
+   * policy default otherwise). Default true; false runs the policy without it (the benchmark's baseline).
+   */
+  cmsReconcile?: boolean;
 }
 
 export interface Lab {
@@ -112,6 +118,27 @@ export function labPolicyYaml(policyFile: string, overrides: Record<string, Reco
     policy[section] = { ...(policy[section] ?? {}), ...(lab[section] ?? {}), ...(overrides[section] ?? {}) };
   }
   return stringifyYaml(policy);
+}
+
+/**
+ * The lab policy's `detection.cmsReconcile`: every CMS-callback rule of the topology, in the
+ * region its callback URL names (a rule's own region, or its cluster's), read every 10 s with the
+ * lab periods. An explicit `detection.cmsReconcile` in the overrides wins.
+ */
+function withCmsReconcile(overrides: Record<string, Record<string, unknown>> | undefined, topology: Topology, on: boolean, labPeriods: boolean): Record<string, Record<string, unknown>> {
+  const out = { ...(overrides ?? {}) };
+  if (!on || (out.detection && 'cmsReconcile' in out.detection)) return out;
+  const rules = topology.alarms.flatMap((a) => {
+    if (a.kind === 'ready-replicas-zero') {
+      if (a.delivery !== 'cms') return [];
+      const region = topology.regions.find((r) => r.clusters.some((c) => c.name === a.cluster));
+      return region ? [{ ruleId: a.id, region: region.name }] : [];
+    }
+    return [{ ruleId: a.id, region: a.region }];
+  });
+  if (rules.length === 0) return out;
+  out.detection = { cmsReconcile: { ...(labPeriods ? { every: '10s' } : {}), rules }, ...(out.detection ?? {}) };
+  return out;
 }
 
 const DEFAULT_TICK_MS = 5000;
@@ -333,7 +360,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
   const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
   const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));
-  const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy, opts.labPeriods ?? true);
+  const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', withCmsReconcile(opts.policy, topology, opts.cmsReconcile ?? true, opts.labPeriods ?? true), opts.labPeriods ?? true);
   const controlPlane = await startLabControlPlane({
     clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1500,
     asmInitialLocalityLb: seededFailover(policyYaml),
@@ -358,6 +385,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     REGIONSHIFT_READ_TOKEN: secrets.readToken,
     REGIONSHIFT_ASM_ENDPOINT: controlPlane.asmEndpoint,
     REGIONSHIFT_CS_ENDPOINT: controlPlane.csEndpoint,
+    REGIONSHIFT_CMS_ENDPOINT: controlPlane.cmsEndpoint,
     REGIONSHIFT_BUDGET_MS: '60000',
     ...(opts.pollMs !== undefined ? { REGIONSHIFT_POLL_MS: String(opts.pollMs) } : {}),
     ...(opts.alarmAnswer !== undefined ? { REGIONSHIFT_ALARM_ANSWER: opts.alarmAnswer } : {}),
@@ -402,6 +430,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const ackRules = labAckRules(host, policyYaml, secrets.alarmToken, opts.ackRuleRegions);
   host.setHttpEventRules(ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })));
   const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events`, alertmanagerUrl: `${host.url}/alarm/alertmanager?token=${secrets.alarmToken}` }, ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}) });
+
+  // CloudMonitor's alerting state is the evaluator's, whether or not a callback got through.
+  controlPlane.cms.setAlertingSource(() => alarms.alertingResources());
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
   const labServer: Server = createServer((req, res) => {

@@ -182,6 +182,7 @@ export function incidents(timing: IncidentTiming): Incident[] {
     simple('gray-version', 'Gray failure on one version (30% 5xx on reviews-v2)', `reviews-v2 (every reviews pod of ${OTHER_REGION} in the default lab, whose regions each run one reviews version) answers 500 to 30% of requests for ${F / MIN} min; reviews-v1 and every other pod stay healthy`, [errorRate(OTHER_REGION, 'reviews', 0.3, 'v2')]),
     storm(W, F, timing),
     controlPlaneDown(W),
+    controlPlaneDown(W, { readBack: false }),
   ];
 }
 
@@ -227,13 +228,15 @@ export function controlPlaneDownPhases(samples: ReadonlyArray<{ t: number; reque
  * SilenceTime (3,600 s, the templates' and CMS's minimum). Same timing in the quick and full runs:
  * the point is the hour.
  */
-function controlPlaneDown(W: number): Incident {
+function controlPlaneDown(W: number, opts: { readBack: boolean } = { readBack: true }): Incident {
   const regionMs = CONTROL_PLANE_DOWN_REGION_MS;
   return {
-    id: 'control-plane-down', title: 'Region down while regionshift is down',
-    script: `regionshift's control plane (functions, state, ASM's control plane) unreachable from 1 min before the fault for ${CONTROL_PLANE_DOWN_MS / MIN} min; every service of ${REGION} answers 503 for ${regionMs / MIN} min (its ingress up); CMS rules repeat after SilenceTime ${TEMPLATE_SILENCE_MS / 1000} s`,
+    // The baseline (`-callbacks-only`): the policy reads no alerting state back, so only CMS's repeat after SilenceTime is heard.
+    id: opts.readBack ? 'control-plane-down' : 'control-plane-down-callbacks-only',
+    title: opts.readBack ? 'Region down while regionshift is down' : 'Region down while regionshift is down (callbacks only, no read-back)',
+    script: `regionshift's control plane (functions, state, ASM's control plane) unreachable from 1 min before the fault for ${CONTROL_PLANE_DOWN_MS / MIN} min; every service of ${REGION} answers 503 for ${regionMs / MIN} min (its ingress up); CMS rules repeat after SilenceTime ${TEMPLATE_SILENCE_MS / 1000} s; ${opts.readBack ? 'the policy reads CMS\'s alerting state back every 60 s (detection.cmsReconcile)' : 'no read-back of CMS\'s alerting state'}`,
     start: DEFAULT_START, faultStart: W, faultEnd: W + regionMs, runMs: W + regionMs + 20 * MIN,
-    labOptions: { cmsSilenceMs: TEMPLATE_SILENCE_MS },
+    labOptions: { cmsSilenceMs: TEMPLATE_SILENCE_MS, cmsReconcile: opts.readBack },
     events: [
       { at: W - MIN, run: inject('control-plane', [{ kind: 'control-plane-down', region: 'cn-beijing' }]) },
       { at: W, run: inject('control-plane-down', regionDown) },

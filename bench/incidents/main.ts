@@ -59,9 +59,13 @@ if (rendering) {
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {
-    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
-    // The static-stability incident, phase by phase (what users got while regionshift was away).
-    if (r.incident === 'control-plane-down') for (const p of controlPlaneDownPhases(r.samples, r.detectS)) process.stdout.write(`  ${JSON.stringify(p)}\n`);
+    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, firstMeshChangeS: r.firstMeshChangeS ?? null, errors: r.errors.length })}\n`);
+    // The static-stability incidents, phase by phase (what users got while regionshift was away):
+    // "detection" is the first of the delivered ALERT and the first mesh change (a read-back acts without a callback).
+    if (r.incident.startsWith('control-plane-down')) {
+      const acted = [r.detectS, r.firstMeshChangeS ?? null].filter((x): x is number => x !== null);
+      for (const p of controlPlaneDownPhases(r.samples, acted.length ? Math.min(...acted) : null)) process.stdout.write(`  ${JSON.stringify(p)}\n`);
+    }
   }
   process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
 } else {

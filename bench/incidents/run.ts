@@ -58,6 +58,8 @@ export interface RunResult {
   peakExtraReplicas: number;
   baselineLocalShare: number;
   errors: string[];
+  /** s from the fault's start to the first mesh change ASM accepted (UpdateMeshFeature OK); null: none. */
+  firstMeshChangeS?: number | null;
 }
 
 const realDelay = (ms: number) => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms));
@@ -293,7 +295,9 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   }
   const asmChanges = lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length - asmChangesAtStart;
   const detectS = detectedAt === null ? null : (detectedAt - incident.faultStart) / 1000;
-  return summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors, detectS);
+  const firstChange = lab.controlPlane.asm.calls.find((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK' && c.at >= incident.start + incident.faultStart);
+  const firstMeshChangeS = firstChange === undefined ? null : (firstChange.at - incident.start - incident.faultStart) / 1000;
+  return { ...summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors, detectS), firstMeshChangeS };
 }
 
 export function summarize(incident: Incident, strategy: string, samples: SecondSample[], meshChanges: number, peakExtraReplicas: number, errors: string[], detectS: number | null = null): RunResult {

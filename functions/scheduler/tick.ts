@@ -1,6 +1,7 @@
 import type { TimerFiring } from '../../shared/http/event-deliveries';
 import type { Runtime } from '../../shared/runtime/types';
 import { dailyReadiness, type DailyReadinessResult } from '../../shared/readiness/daily';
+import { reconcileCmsAlerts, type ReconcileResult } from './reconcile';
 import { taskOf } from './schema';
 
 /**
@@ -11,8 +12,22 @@ export async function runTick(firing: TimerFiring, runtime: Runtime) {
   const task = taskOf(firing.payload);
   const { decision, resumed, drift, availability } = await runtime.engine.tick();
   const { plan } = decision;
+  const cmsReconcile = await reconcileAfterTick(runtime, plan.at);
   const readiness = await dailyReadinessAfterTick(runtime, plan.at);
-  return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0, ...(readiness ? { readiness } : {}) };
+  return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0, ...(cmsReconcile ? { cmsReconcile } : {}), ...(readiness ? { readiness } : {}) };
+}
+
+/**
+ * After the tick's own work: CloudMonitor's alerting state read back (policy
+ * `detection.cmsReconcile`), at most every `every`. Whatever it meets is logged; it never fails the tick.
+ */
+async function reconcileAfterTick(runtime: Runtime, now: number): Promise<ReconcileResult | null> {
+  try {
+    return await reconcileCmsAlerts(runtime, now);
+  } catch (err) {
+    runtime.log({ level: 'warning', function: 'scheduler', message: `cms reconcile failed: ${err instanceof Error ? err.message : String(err)}` });
+    return null;
+  }
 }
 
 /**

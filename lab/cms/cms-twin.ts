@@ -3,12 +3,19 @@ import { COMPARISON_OPERATORS, ESCALATION_FIELDS, ESCALATION_LEVELS, NO_DATA_POL
 import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from '../asm/pop-auth';
 import { requestId, rpcError } from '../asm/pop-errors';
+import type { AlertingRuleResource } from '../dataplane/alarms';
+import { CMS_METRIC_PROJECT } from '../dataplane/alarm-payloads';
+
+/** CloudMonitor's numeric alert levels by the notification methods each documents (docs/cloud-contracts.md). */
+const LEVEL_NUMBERS: Record<AlertingRuleResource['level'], number> = { CRITICAL: 2, WARN: 3, INFO: 4 };
 
 /**
  * The CloudMonitor OpenAPI subset (cms 2019-01-01, RPC style) that `regionshift alarms apply`
  * calls, behind the same POP signature checks as the ASM twin:
  *   PutResourceMetricRule   creates the rule, or replaces it when the RuleId exists
  *   DescribeMetricRuleList  lists stored rules (RuleIds, Namespace, MetricName, RuleName filters)
+ *   DescribeAlertingMetricRuleResources  the resources alerting now (the lab's alarm evaluator's
+ *                           rules in ALERT, whether or not their callback was delivered)
  * Only documented request parameters are stored and only documented reply fields are returned
  * (SDK `@alicloud/cms20190101` models `PutResourceMetricRuleRequest`,
  * `DescribeMetricRuleListResponseBody`). A rule that breaks a documented constraint is refused
@@ -64,7 +71,14 @@ export class CmsTwin {
   readonly calls: CmsCall[] = [];
   private readonly rules = new Map<string, StoredRule>();
 
+  private alerting: () => AlertingRuleResource[] = () => [];
+
   constructor(private readonly opts: { clock: Clock; authenticator: PopAuthenticator }) {}
+
+  /** Where the alerting state comes from: the lab's alarm evaluator (its rules in ALERT, delivered or not). */
+  setAlertingSource(source: () => AlertingRuleResource[]): void {
+    this.alerting = source;
+  }
 
   /** The stored rule, as the twin keeps it (for tests and the lab page); undefined when absent. */
   rule(ruleId: string): StoredRule | undefined {
@@ -85,6 +99,7 @@ export class CmsTwin {
       if (params.Version !== CMS_TWIN_API_VERSION) throw new PopError('InvalidVersion', 400, 'Specified parameter Version is not valid.');
       if (action === 'PutResourceMetricRule') reply = this.put(params);
       else if (action === 'DescribeMetricRuleList') reply = this.describe(params);
+      else if (action === 'DescribeAlertingMetricRuleResources') reply = this.describeAlerting(params);
       else throw new PopError('InvalidAction.NotFound', 404, 'Specified api is not found, please check your url and method.');
     } catch (e) {
       reply = e instanceof PopError ? rpcError(e.code, e.message, e.httpStatus, HOST) : rpcError('InternalError', (e as Error).message, 500, HOST);
@@ -136,6 +151,53 @@ export class CmsTwin {
     // The whole parameter set replaces the rule: the command always sends all of it.
     this.rules.set(params.RuleId!, { params: stored, escalations, createdAt: existing?.createdAt ?? now, updatedAt: now });
     return { status: 200, body: { RequestId: requestId(), Code: '200', Success: true } };
+  }
+
+  /**
+   * DescribeAlertingMetricRuleResources: the resources alerting now, filtered by the documented
+   * `RuleId`, `Namespace`, `Dimensions` (every given key must match) and `AlertBeforeTime`, paged by
+   * `Page`/`PageSize` (defaults 1 and 10). Each entry has only documented reply fields:
+   * RuleId, RuleName, Namespace, MetricName, Dimensions (JSON text), Resource
+   * (`k=v,k=v`), Level (2/3/4 for Critical/Warn/Info: docs/cloud-contracts.md), Enable,
+   * LastAlertTime and StartTime (epoch ms as text), MetricValues (JSON text).
+   */
+  private describeAlerting(params: Record<string, string>): TwinReply {
+    const page = params.Page === undefined ? 1 : Number(params.Page);
+    const pageSize = params.PageSize === undefined ? 10 : Number(params.PageSize);
+    if (!Number.isInteger(page) || page < 1) throw invalid(`Page is not valid: ${params.Page}.`);
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw invalid(`PageSize is not valid: ${params.PageSize}.`);
+    let dims: Record<string, unknown> | null = null;
+    if (params.Dimensions) {
+      try {
+        dims = JSON.parse(params.Dimensions) as Record<string, unknown>;
+      } catch {
+        throw invalid(`Dimensions is not valid JSON: ${params.Dimensions}.`);
+      }
+      if (typeof dims !== 'object' || dims === null || Array.isArray(dims)) throw invalid('Dimensions must be a JSON object.');
+    }
+    const before = params.AlertBeforeTime ? Number(params.AlertBeforeTime) : null;
+    const matching = this.alerting().filter(
+      (r) =>
+        (!params.RuleId || r.ruleId === params.RuleId) &&
+        (!params.Namespace || params.Namespace === CMS_METRIC_PROJECT) &&
+        (!dims || Object.entries(dims).every(([k, v]) => r.dimensions[k] === String(v))) &&
+        (before === null || r.lastAlertAt < before),
+    );
+    const resources = matching.slice((page - 1) * pageSize, page * pageSize).map((r) => ({
+      RuleId: r.ruleId,
+      RuleName: r.ruleName,
+      Namespace: CMS_METRIC_PROJECT,
+      MetricName: r.metricName,
+      Dimensions: JSON.stringify(r.dimensions),
+      Resource: Object.entries(r.dimensions).map(([k, v]) => `${k}=${v}`).join(','),
+      Level: LEVEL_NUMBERS[r.level],
+      Enable: 'true',
+      LastAlertTime: String(r.lastAlertAt),
+      StartTime: String(r.since),
+      // "The metric value that triggered the alert ... a JSON string" (the reference's example has timestamp, value, the statistics and the dimensions).
+      ...(r.value !== null ? { MetricValues: JSON.stringify({ timestamp: r.lastAlertAt, value: r.value, Average: r.value, ...r.dimensions }) } : {}),
+    }));
+    return { status: 200, body: { RequestId: requestId(), Code: 200, Success: true, Total: matching.length, Resources: { Resource: resources } } };
   }
 
   private describe(params: Record<string, string>): TwinReply {

@@ -68,6 +68,20 @@ export interface AlarmEvaluatorOptions {
   silenceMs?: number;
 }
 
+/** One rule alerting now, as CloudMonitor's alerting-resources query reports it. */
+export interface AlertingRuleResource {
+  ruleId: string;
+  ruleName: string;
+  metricName: string;
+  level: 'CRITICAL' | 'WARN' | 'INFO';
+  /** The callback's dimensions: userId, then the rule's own. */
+  dimensions: Record<string, string>;
+  lastAlertAt: number;
+  since: number;
+  /** The value of the rule's last period with data (the callback's `curValue`). */
+  value: number | null;
+}
+
 /** CMS's default SilenceTime (DescribeMetricRuleList, PutResourceMetricRule): 86,400 s. */
 export const CMS_DEFAULT_SILENCE_MS = 86_400_000;
 
@@ -125,6 +139,24 @@ export class AlarmEvaluator {
 
   statuses(): AlarmRuleStatus[] {
     return this.states.map((s) => ({ ...s.status }));
+  }
+
+  /**
+   * The CMS-callback rules in ALERT now, as CloudMonitor keeps them whether or not a callback got
+   * through (DescribeAlertingMetricRuleResources reads this): the rule, its level, the
+   * dimensions its callback carries (userId first), and when it last alerted (its latest ALERT
+   * notification, as the callback's `timestamp`). ACK-event rules are not CMS alert rules.
+   */
+  alertingResources(): AlertingRuleResource[] {
+    const out: AlertingRuleResource[] = [];
+    for (const s of this.states) {
+      const rule = s.rule;
+      if (s.status.state !== 'ALERT' || s.alertedAt === null) continue;
+      if (rule.kind === 'ready-replicas-zero' && rule.delivery === 'ack-event') continue;
+      const input = this.cmsInput(rule, 'ALERT', s.status.lastValue ?? 0, s.alertedAt);
+      out.push({ ruleId: rule.id, ruleName: rule.name, metricName: rule.metricName, level: rule.level, dimensions: { userId: input.userId, ...input.dimensions }, lastAlertAt: s.alertedAt, since: s.status.since, value: s.status.lastValue });
+    }
+    return out;
   }
 
   /** What the delivery sent and when (the incident benchmark's time to detect reads it). */

@@ -275,6 +275,27 @@ export const policySchema = z.strictObject({
        * Set `down` only after checking one real event (infra/README.md).
        */
       cmsEventBridge: z.strictObject({ maxSeverity: z.enum(['degraded', 'down']).default('degraded') }).prefault({}),
+      /**
+       * CloudMonitor's alerting state read back on the scheduler's tick (DescribeAlertingMetricRuleResources):
+       * each listed rule's alerting resources become the signals their ALERT callbacks would have
+       * given, in the region named here (as the rule's callback URL names it). A callback lost while
+       * regionshift was down is heard within `every`, not after the rule's SilenceTime (>= 1 h).
+       * Only raises or re-confirms; an OK callback or the TTL resolves. Absent: no reads.
+       */
+      cmsReconcile: z
+        .strictObject({
+          every: duration.refine((ms) => ms >= 10_000, { message: 'must be at least 10s' }).prefault('60s'),
+          /** How long one read may take before it is given up (never blocks the tick). */
+          timeout: duration.refine((ms) => ms >= 500 && ms <= 30_000, { message: 'must be between 500ms and 30s' }).prefault('5s'),
+          /** The CloudMonitor endpoint; default the functions' region's, https://metrics.<region>.aliyuncs.com. */
+          endpoint: z.url('must be a URL like https://metrics.cn-hangzhou.aliyuncs.com').optional(),
+          rules: z
+            .array(z.strictObject({ ruleId: z.string().trim().min(1, 'required'), region: regionName }))
+            .min(1, 'list at least one CMS rule (its RuleId and the region its callback URL names)')
+            .max(50, 'at most 50 rules')
+            .refine((rules) => new Set(rules.map((r) => r.ruleId)).size === rules.length, { message: 'a ruleId is listed twice' }),
+        })
+        .optional(),
     })
     .prefault({}),
   recovery: z

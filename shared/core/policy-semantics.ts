@@ -114,6 +114,7 @@ export function semanticProblems(view: SemanticView): string[] {
         );
       }
     });
+    p.detection.cmsReconcile?.rules.forEach((r, i) => checkRegion(`detection.cmsReconcile.rules[${i}].region`, r.region));
     // The state row holds every active signal; Tablestore caps a string column at 2 MB.
     const regionCount = parsed.has('regions') && p.regions ? Object.keys(p.regions).length : 0;
     if (regionCount * p.detection.maxSignalsPerRegion > MAX_ACTIVE_SIGNALS) {

@@ -26,6 +26,8 @@ const envSchema = z.object({
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */
   REGIONSHIFT_ASM_ENDPOINT: z.string().url().optional(),
   REGIONSHIFT_CS_ENDPOINT: z.string().url().optional(),
+  /** Override the CloudMonitor OpenAPI endpoint (the lab's twin) over the policy's `detection.cmsReconcile.endpoint`. */
+  REGIONSHIFT_CMS_ENDPOINT: z.string().url().optional(),
   /** Local runs only: append the structured log lines to this file instead of stdout. */
   REGIONSHIFT_LOG_FILE: z.string().optional(),
   /**

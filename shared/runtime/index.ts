@@ -4,7 +4,10 @@ import { notifierFor } from '../adapters/notify';
 import { RegionshiftError } from '../core/errors';
 import { lazy } from '../core/lazy';
 import { Engine } from '../engine/engine';
-import { resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
+import { popRpcClient, resolveCloudCredentials, type CloudCredentials, type FcCredentialsContext } from '../adapters/cloud-credentials';
+import { cmsAlertingReader } from '../adapters/cms-alerting';
+import type { CmsAlertingReader } from '../ports/cms-alerting';
+import { CMS_API_VERSION, cmsEndpoint } from '../adapters/cms-alarm-rules';
 import type { Policy } from '../core/policy';
 import type { FcContext, Runtime, RuntimeFactory } from './types';
 import type { ClusterScaler } from '../ports/cluster-scaler';
@@ -60,6 +63,7 @@ interface Container {
   onInvocation: () => void;
   /** Closes what the container opened itself (a store passed in by the caller stays the caller's). */
   close: () => Promise<void>;
+  cmsAlerting?: CmsAlertingReader;
 }
 
 /** Without a function timeout on the context (a local run), nor REGIONSHIFT_BUDGET_MS: this long. */
@@ -143,13 +147,18 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
     return { ...built, placement: () => placement };
   }));
+  // Policy `detection.cmsReconcile`: CloudMonitor's alerting state, read on the scheduler's tick.
+  const reconcile = policy.detection.cmsReconcile;
+  const cmsAlerting = reconcile
+    ? cmsAlertingReader(popRpcClient({ endpoint: e.REGIONSHIFT_CMS_ENDPOINT ?? reconcile.endpoint ?? cmsEndpoint(context.region ?? policy.regionIds[0] ?? 'cn-hangzhou'), apiVersion: CMS_API_VERSION, credentials: credentials.current }))
+    : undefined;
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.
   const close = async () => {
     if (ownStore) await opened.close();
   };
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, close };
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, close, ...(cmsAlerting ? { cmsAlerting } : {}) };
 }
 
 /** An invocation reached a runtime after its `close()`: its store is closed, nothing can be served. */
@@ -219,6 +228,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
+      ...(c.cmsAlerting ? { cmsAlerting: c.cmsAlerting } : {}),
     };
   };
   const close = (): Promise<void> =>

@@ -1,5 +1,6 @@
 import type { Policy } from '../core/policy';
 import type { Clock } from '../ports/clock';
+import type { CmsAlertingReader } from '../ports/cms-alerting';
 import type { EngineApi } from '../engine/api';
 import type { Notifier } from '../ports/notifier';
 import type { StateStore } from '../ports/state-store';
@@ -50,6 +51,8 @@ export interface Runtime {
   clock: Clock;
   /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
   readiness?: () => Promise<ReadinessReport>;
+  /** CloudMonitor's alerting resources of one rule (policy `detection.cmsReconcile`); absent when the policy reads none. */
+  cmsAlerting?: CmsAlertingReader;
 }
 
 export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;

@@ -125,7 +125,11 @@ describe('the incidents issue #17 adds', () => {
 describe('control-plane-down incident', () => {
   test('the control plane goes a minute before the region and returns 9 min into the fault; the run outlasts the SilenceTime repeat', () => {
     const i = incidents(QUICK_TIMING).find((x) => x.id === 'control-plane-down') as Incident;
-    expect(i.labOptions).toEqual({ cmsSilenceMs: TEMPLATE_SILENCE_MS });
+    expect(i.labOptions).toEqual({ cmsSilenceMs: TEMPLATE_SILENCE_MS, cmsReconcile: true });
+    // The baseline: the same script, without reading CMS's alerting state back.
+    const baseline = incidents(QUICK_TIMING).find((x) => x.id === 'control-plane-down-callbacks-only') as Incident;
+    expect(baseline.labOptions).toEqual({ cmsSilenceMs: TEMPLATE_SILENCE_MS, cmsReconcile: false });
+    expect(baseline.events.map((e) => e.at)).toEqual(i.events.map((e) => e.at));
     expect(i.events.map((e) => e.at - i.faultStart)).toEqual([-60_000, 0, CONTROL_PLANE_DOWN_MS - 60_000, CONTROL_PLANE_DOWN_REGION_MS]);
     expect(i.faultEnd).toBe(FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS);
     // The first ALERT is lost about 35 s into the fault: its repeat falls inside the fault.

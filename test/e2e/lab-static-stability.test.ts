@@ -14,6 +14,10 @@ import { controlCall, fastLabFiles, sendRequests, waitFor } from './lab-fixture'
  * alarm still firing is sent again after its mute period (CMS SilenceTime; 15 s here, in the
  * lab's compressed periods, at least 3,600 s in CloudMonitor) and regionshift drains the region:
  * the drain lands and no plan is left stuck.
+ * With the read-back (policy detection.cmsReconcile, every 10 s in the lab) and CloudMonitor's
+ * default mute period (86,400 s, nothing shortened), the same lost ALERT is read back from the
+ * CMS twin's alerting state on the first tick after the return, and the drain lands within one
+ * reconciliation interval and a tick.
  * Second: the control plane goes while a drain is rolling out (the alarm answered, the executor
  * waiting on ASM): ASM finishes what it accepted, the executor's polls are reset and waited
  * out, and the plan is confirmed once the control plane is back, with no step failed for good.
@@ -27,10 +31,11 @@ let lab: Lab;
 const figures: Record<string, unknown> = {};
 
 // One lab per test, one at a time: a lab's functions build their runtime from the process environment.
-const startStabilityLab = () => startLab({
+// The first test is the baseline without the read-back (CMS re-sends after its mute period, shortened here).
+const startStabilityLab = (opts: { cmsReconcile?: boolean; cmsSilenceMs?: number } = { cmsReconcile: false, cmsSilenceMs: SILENCE_MS }) => startLab({
   ...fastLabFiles(),
   tickMs: 1000,
-  cmsSilenceMs: SILENCE_MS,
+  ...opts,
   outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '5s', maxEjectionPercent: 100 },
 });
 afterEach(async () => {
@@ -178,3 +183,42 @@ test('the control plane goes while a drain waits on ASM: the plan is not lost, a
   figures.inFlightAsmCallsRefused = lab.controlPlane.asmOutage.refusals;
   expect(lab.controlPlane.asmOutage.refusals).toBeGreaterThan(0);
 }, 120_000);
+
+test('with CloudMonitor\'s default mute period, the lost ALERT is read back from CMS\'s alerting state and regionshift drains within a reconciliation interval and a tick of its return', async () => {
+  // Default SilenceTime (86,400 s): CMS would not re-send the lost ALERT for a day.
+  lab = await startStabilityLab({});
+  await waitFor('failover mode', async () => (await status()).confirmed !== null, 20_000);
+  const outageId = await inject({ kind: 'control-plane-down', region: 'cn-beijing' });
+  expect(await hostReachable()).toBe(false);
+  const faultIds = await Promise.all(SERVICES.map((service) => inject({ kind: 'region-down', region: 'cn-hangzhou', service })));
+  const sent = (d: { kind: string; state: string; url: string }) => d.kind === 'cms-callback' && d.state === 'ALERT' && d.url.includes('region=cn-hangzhou');
+  // CMS has given up on the region's ALERTs (both 5xx rules: 4 tries each, then lost).
+  await waitFor('the ALERTs for cn-hangzhou lost', () => {
+    const all = lab.alarms.deliveries().filter(sent);
+    return new Set(all.map((d) => d.ruleId)).size >= 2 && all.every((d) => d.attempts === 4 && !d.delivered);
+  }, 60_000, 250);
+  const reads = () => lab.controlPlane.cms.calls.filter((c) => c.action === 'DescribeAlertingMetricRuleResources' && c.code === 'OK').length;
+  const readsBefore = reads();
+
+  await clear(outageId);
+  const returnedAt = Date.now();
+  const drained = await waitFor('cn-hangzhou drained and confirmed', async () => {
+    const s = await status();
+    return s.health['cn-hangzhou']?.status === 'DOWN' && s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
+  }, 40_000, 250);
+  const tookS = (Date.now() - returnedAt) / 1000;
+  figures.readBackReturnToDrainConfirmedS = Math.round(tookS * 10) / 10;
+  // One reconciliation interval (10 s) and a tick (1 s), plus the drain itself (ASM's 1.5-s window and the executor's poll).
+  expect(tookS).toBeLessThan(10 + 1 + 5);
+  // Nothing got through: the drain came from the read-back (CMS re-sends only after a day).
+  expect(lab.alarms.deliveries().filter((d) => sent(d) && d.delivered)).toEqual([]);
+  const perRule = lab.alarms.deliveries().filter(sent).map((d) => d.ruleId);
+  expect(new Set(perRule).size).toBe(perRule.length);
+  expect(reads()).toBeGreaterThan(readsBefore);
+  const now = Date.now();
+  expect(drained.openPlans.filter((p) => p.status !== 'pending' || Date.parse(p.dueAt) <= now - 5_000)).toEqual([]);
+  const after = await users(3_000);
+  figures.readBackAfterReturnFailedPct = pct(after.failed, after.total);
+  expect(after.failed).toBe(0);
+  for (const id of faultIds) await clear(id);
+}, 150_000);

@@ -24,6 +24,8 @@ function called(action: string, source: string): boolean {
   if (service === 'servicemesh') return new RegExp(`request(<[^>]*>)?\\('${api}'`).test(source);
   if (service === 'ots') return source.includes(`.${lowerFirst(api)}(`);
   // DescribeClusterUserKubeconfig is GET /k8s/{ClusterId}/user_config (RAM has also named it cs:GetUserConfig).
+  // CloudMonitor (RPC): the action name is the request's first argument, or the constant holding it.
+  if (service === 'cms') return new RegExp(`request(<[^>]*>)?\\('${api}'`).test(source) || new RegExp(`= '${api}';`).test(source);
   if (service === 'cs') return ['DescribeClusterUserKubeconfig', 'GetUserConfig'].includes(api) && source.includes('/user_config');
   return false;
 }
@@ -38,7 +40,9 @@ describe('RAM policies', () => {
     // fc:InvokeFunction: the asynchronous hand-off to the executor function.
     expect(actions.filter((a) => a !== 'fc:InvokeFunction' && !called(a, code))).toEqual([]);
     expect(actions).toContain('fc:InvokeFunction');
-    expect(actions.filter((a) => a.startsWith('cms:'))).toEqual([]);
+    // Read-only CloudMonitor access: the tick's read-back of the alerting state (detection.cmsReconcile).
+    expect(actions.filter((a) => a.startsWith('cms:'))).toEqual(['cms:DescribeAlertingMetricRuleResources']);
+    expect(p.Statement.filter((s) => s.Action.some((a) => a.startsWith('cms:'))).map((s) => s.Resource)).toEqual(['*']);
   });
 
   test('ram-policy-table-setup.json: what infra/create-tables.ts calls', () => {
