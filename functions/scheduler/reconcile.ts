@@ -61,7 +61,9 @@ export async function reconcileCmsAlerts(runtime: Runtime, now: number): Promise
   if (last !== undefined && now - last < spec.every && now >= last) return null;
   lastRun.set(mesh, now); // claimed before the reads: a concurrent tick of this container skips
 
-  const reads = await Promise.allSettled(spec.rules.map((r) => withTimeout(read(r.ruleId, { timeoutMs: spec.timeout }), spec.timeout + 500, `reading rule ${r.ruleId}`)));
+  const reads = await Promise.allSettled(
+    spec.rules.map((r) => withTimeout(read(r.ruleId, { timeoutMs: spec.timeout }), spec.timeout + 500, `reading rule ${r.ruleId}`)),
+  );
   const failed: string[] = [];
   const problems: string[] = [];
   const signals: Signal[] = [];
@@ -73,7 +75,12 @@ export async function reconcileCmsAlerts(runtime: Runtime, now: number): Promise
       return;
     }
     if (outcome.value.truncated) problems.push(outcome.value.truncated);
-    const { raws, problems: p } = alertingRawAlarms(outcome.value.entries, { ruleId: rule.ruleId, region: rule.region, now, maxAge: runtime.policy.detection.maxAge });
+    const { raws, problems: p } = alertingRawAlarms(outcome.value.entries, {
+      ruleId: rule.ruleId,
+      region: rule.region,
+      now,
+      maxAge: runtime.policy.detection.maxAge,
+    });
     problems.push(...p);
     alerting += raws.length;
     for (const raw of raws) {
@@ -84,7 +91,13 @@ export async function reconcileCmsAlerts(runtime: Runtime, now: number): Promise
   });
 
   await reportFailures(runtime, mesh, failed, now);
-  if (problems.length > 0) runtime.log({ level: 'warning', function: 'scheduler', message: 'cms reconcile: alerting resources not turned into signals', problems: problems.slice(0, 20) });
+  if (problems.length > 0)
+    runtime.log({
+      level: 'warning',
+      function: 'scheduler',
+      message: 'cms reconcile: alerting resources not turned into signals',
+      problems: problems.slice(0, 20),
+    });
 
   let committed = false;
   if (signals.length > 0) {
@@ -93,7 +106,11 @@ export async function reconcileCmsAlerts(runtime: Runtime, now: number): Promise
       committed = outcome?.committed ?? false;
     } catch (err) {
       // The tick's own work is done; the next reconciliation tries again.
-      runtime.log({ level: 'warning', function: 'scheduler', message: `cms reconcile: ingest failed: ${err instanceof Error ? err.message : String(err)}` });
+      runtime.log({
+        level: 'warning',
+        function: 'scheduler',
+        message: `cms reconcile: ingest failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   }
   return {
@@ -112,10 +129,21 @@ async function reportFailures(runtime: Runtime, mesh: string, failed: string[], 
     failing.delete(mesh);
     return;
   }
-  runtime.log({ level: 'warning', function: 'scheduler', message: 'cms reconcile: reading CloudMonitor alerting state failed (nothing changed)', failed });
+  runtime.log({
+    level: 'warning',
+    function: 'scheduler',
+    message: 'cms reconcile: reading CloudMonitor alerting state failed (nothing changed)',
+    failed,
+  });
   if (failing.has(mesh)) return;
   failing.add(mesh);
   await runtime.notifier
-    .notify({ level: 'warning', title: 'cms reconcile: CloudMonitor alerting state unreadable', text: `${failed.join('\n')}\nAlarms lost in delivery are not read back until this succeeds; callbacks still act.`, mesh, at: now })
+    .notify({
+      level: 'warning',
+      title: 'cms reconcile: CloudMonitor alerting state unreadable',
+      text: `${failed.join('\n')}\nAlarms lost in delivery are not read back until this succeeds; callbacks still act.`,
+      mesh,
+      at: now,
+    })
     .catch(() => undefined);
 }

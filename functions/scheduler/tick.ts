@@ -14,7 +14,19 @@ export async function runTick(firing: TimerFiring, runtime: Runtime) {
   const { plan } = decision;
   const cmsReconcile = await reconcileAfterTick(runtime, plan.at);
   const readiness = await dailyReadinessAfterTick(runtime, plan.at);
-  return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0, ...(cmsReconcile ? { cmsReconcile } : {}), ...(readiness ? { readiness } : {}) };
+  return {
+    task,
+    triggerTime: firing.triggerTime,
+    planId: plan.id,
+    committed: decision.committed,
+    steps: plan.steps.length,
+    refused: plan.refused,
+    resumed,
+    drift,
+    availabilitySignals: availability?.length ?? 0,
+    ...(cmsReconcile ? { cmsReconcile } : {}),
+    ...(readiness ? { readiness } : {}),
+  };
 }
 
 /**
@@ -25,7 +37,11 @@ async function reconcileAfterTick(runtime: Runtime, now: number): Promise<Reconc
   try {
     return await reconcileCmsAlerts(runtime, now);
   } catch (err) {
-    runtime.log({ level: 'warning', function: 'scheduler', message: `cms reconcile failed: ${err instanceof Error ? err.message : String(err)}` });
+    runtime.log({
+      level: 'warning',
+      function: 'scheduler',
+      message: `cms reconcile failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
     return null;
   }
 }
@@ -48,7 +64,11 @@ async function dailyReadinessAfterTick(runtime: Runtime, now: number): Promise<D
       now,
     });
   } catch (err) {
-    runtime.log({ level: 'warning', function: 'scheduler', message: `daily readiness check failed: ${err instanceof Error ? err.message : String(err)}` });
+    runtime.log({
+      level: 'warning',
+      function: 'scheduler',
+      message: `daily readiness check failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
     return null;
   }
 }

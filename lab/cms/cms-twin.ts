@@ -32,7 +32,22 @@ const LEVEL_FIELDS = ESCALATION_FIELDS;
 const OPERATORS = COMPARISON_OPERATORS;
 const NO_DATA = NO_DATA_POLICIES;
 /** The documented scalar parameters the twin keeps (PutResourceMetricRuleRequest). */
-const STORED = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources', 'ContactGroups', 'Webhook', 'EffectiveInterval', 'NoEffectiveInterval', 'EmailSubject', 'Interval', 'Period', 'SilenceTime', 'NoDataPolicy'] as const;
+const STORED = [
+  'RuleId',
+  'RuleName',
+  'Namespace',
+  'MetricName',
+  'Resources',
+  'ContactGroups',
+  'Webhook',
+  'EffectiveInterval',
+  'NoEffectiveInterval',
+  'EmailSubject',
+  'Interval',
+  'Period',
+  'SilenceTime',
+  'NoDataPolicy',
+] as const;
 const DEFAULT_SILENCE_S = 86_400;
 
 interface Escalation {
@@ -102,11 +117,19 @@ export class CmsTwin {
       else if (action === 'DescribeAlertingMetricRuleResources') reply = this.describeAlerting(params);
       else throw new PopError('InvalidAction.NotFound', 404, 'Specified api is not found, please check your url and method.');
     } catch (e) {
-      reply = e instanceof PopError ? rpcError(e.code, e.message, e.httpStatus, HOST) : rpcError('InternalError', (e as Error).message, 500, HOST);
+      reply =
+        e instanceof PopError
+          ? rpcError(e.code, e.message, e.httpStatus, HOST)
+          : rpcError('InternalError', (e as Error).message, 500, HOST);
     }
     const body = reply.body as { Code?: string | number };
     const failed = reply.status >= 400;
-    this.calls.push({ at: this.opts.clock.now(), action, code: failed ? String(body.Code) : 'OK', ...(params.RuleId ? { ruleId: params.RuleId } : {}) });
+    this.calls.push({
+      at: this.opts.clock.now(),
+      action,
+      code: failed ? String(body.Code) : 'OK',
+      ...(params.RuleId ? { ruleId: params.RuleId } : {}),
+    });
     return reply;
   }
 
@@ -124,10 +147,16 @@ export class CmsTwin {
       if (!OPERATORS.has(op)) throw invalid(`Escalations.${level}.ComparisonOperator is not valid: ${op}.`);
       const times = params[`Escalations.${level}.Times`]!;
       if (!/^[1-9]\d*$/.test(times)) throw invalid(`Escalations.${level}.Times is not valid: ${times}.`);
-      escalations[level] = { Statistics: params[`Escalations.${level}.Statistics`]!, ComparisonOperator: op, Threshold: params[`Escalations.${level}.Threshold`]!, Times: Number(times) };
+      escalations[level] = {
+        Statistics: params[`Escalations.${level}.Statistics`]!,
+        ComparisonOperator: op,
+        Threshold: params[`Escalations.${level}.Threshold`]!,
+        Times: Number(times),
+      };
     }
     const hasPrometheus = Object.keys(params).some((k) => k.startsWith('Prometheus.') || k.startsWith('CompositeExpression.'));
-    if (Object.keys(escalations).length === 0 && !hasPrometheus) throw invalid('At least one of Escalations.Critical, Escalations.Warn and Escalations.Info must be set.');
+    if (Object.keys(escalations).length === 0 && !hasPrometheus)
+      throw invalid('At least one of Escalations.Critical, Escalations.Warn and Escalations.Info must be set.');
     if (params.Resources !== undefined) {
       let resources: unknown;
       try {
@@ -140,7 +169,8 @@ export class CmsTwin {
     if (params.SilenceTime !== undefined && !(/^\d+$/.test(params.SilenceTime) && Number(params.SilenceTime) >= 3600)) {
       throw invalid(`SilenceTime is not valid: ${params.SilenceTime} (minimum 3600).`);
     }
-    if (params.NoDataPolicy !== undefined && !NO_DATA.has(params.NoDataPolicy)) throw invalid(`NoDataPolicy is not valid: ${params.NoDataPolicy}.`);
+    if (params.NoDataPolicy !== undefined && !NO_DATA.has(params.NoDataPolicy))
+      throw invalid(`NoDataPolicy is not valid: ${params.NoDataPolicy}.`);
     for (const name of ['Period', 'Interval'] as const) {
       if (params[name] !== undefined && !/^[1-9]\d*$/.test(params[name]!)) throw invalid(`${name} is not valid: ${params[name]}.`);
     }
@@ -189,15 +219,22 @@ export class CmsTwin {
       Namespace: CMS_METRIC_PROJECT,
       MetricName: r.metricName,
       Dimensions: JSON.stringify(r.dimensions),
-      Resource: Object.entries(r.dimensions).map(([k, v]) => `${k}=${v}`).join(','),
+      Resource: Object.entries(r.dimensions)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
       Level: LEVEL_NUMBERS[r.level],
       Enable: 'true',
       LastAlertTime: String(r.lastAlertAt),
       StartTime: String(r.since),
       // "The metric value that triggered the alert ... a JSON string" (the reference's example has timestamp, value, the statistics and the dimensions).
-      ...(r.value !== null ? { MetricValues: JSON.stringify({ timestamp: r.lastAlertAt, value: r.value, Average: r.value, ...r.dimensions }) } : {}),
+      ...(r.value !== null
+        ? { MetricValues: JSON.stringify({ timestamp: r.lastAlertAt, value: r.value, Average: r.value, ...r.dimensions }) }
+        : {}),
     }));
-    return { status: 200, body: { RequestId: requestId(), Code: 200, Success: true, Total: matching.length, Resources: { Resource: resources } } };
+    return {
+      status: 200,
+      body: { RequestId: requestId(), Code: 200, Success: true, Total: matching.length, Resources: { Resource: resources } },
+    };
   }
 
   private describe(params: Record<string, string>): TwinReply {
@@ -232,6 +269,9 @@ export class CmsTwin {
       EnableState: true,
       Escalations: structuredClone(r.escalations),
     }));
-    return { status: 200, body: { RequestId: requestId(), Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: alarms } } };
+    return {
+      status: 200,
+      body: { RequestId: requestId(), Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: alarms } },
+    };
   }
 }

@@ -49,7 +49,10 @@ export const alertingReplySchema = z
     Code: text.optional(),
     Message: z.string().optional(),
     Total: z.union([z.number(), z.string()]).optional(),
-    Resources: z.object({ Resource: z.array(z.unknown()).optional() }).loose().optional(),
+    Resources: z
+      .object({ Resource: z.array(z.unknown()).optional() })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -73,7 +76,9 @@ export function alertingRawAlarms(entries: unknown[], opts: { ruleId: string; re
   entries.forEach((entry, i) => {
     const parsed = alertingResourceSchema.safeParse(entry);
     if (!parsed.success) {
-      problems.push(`${opts.ruleId} resource ${i}: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(entry)'}: ${x.message}`).join('; ')}`);
+      problems.push(
+        `${opts.ruleId} resource ${i}: ${parsed.error.issues.map((x) => `${x.path.join('.') || '(entry)'}: ${x.message}`).join('; ')}`,
+      );
       return;
     }
     const r = parsed.data;
@@ -134,5 +139,9 @@ export function metricValueOf(input: unknown): string | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   const obj = v as Record<string, unknown>;
   const n = ownValue(obj, 'value') ?? ownValue(obj, 'Average');
-  return typeof n === 'number' && Number.isFinite(n) ? String(n) : typeof n === 'string' && n.trim() !== '' && Number.isFinite(Number(n)) ? n.trim() : undefined;
+  return typeof n === 'number' && Number.isFinite(n)
+    ? String(n)
+    : typeof n === 'string' && n.trim() !== '' && Number.isFinite(Number(n))
+      ? n.trim()
+      : undefined;
 }

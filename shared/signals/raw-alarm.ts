@@ -44,7 +44,6 @@ export interface RawAlarm {
   annotations?: Record<string, string>;
 }
 
-
 /** A zod error option: `required` when the field is absent, `what` when present but of the wrong type. */
 export function fieldError(what: string) {
   return { error: (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : what) };

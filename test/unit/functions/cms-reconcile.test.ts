@@ -26,7 +26,15 @@ const RULE = 'rs-productpage-5xx-hangzhou';
 const USER = '1234567890123456';
 const policy = bookinfoPolicy({
   detection: {
-    rules: [{ name: 'cms-5xx', measure: { kind: 'errorPercent' }, match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } }],
+    rules: [
+      {
+        name: 'cms-5xx',
+        measure: { kind: 'errorPercent' },
+        match: { source: 'cms', alertName: '*-5xx-*' },
+        region: { fromUrl: true },
+        severity: { CRITICAL: 'down', WARN: 'degraded' },
+      },
+    ],
     cmsReconcile: { every: '60s', timeout: '2s', rules: [{ ruleId: RULE, region: 'cn-hangzhou' }] },
   },
 });
@@ -50,7 +58,11 @@ afterEach(async () => {
 });
 
 function runtime(endpoint = cp.cmsEndpoint): Runtime {
-  const client = popRpcClient({ endpoint, apiVersion: CMS_API_VERSION, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret } });
+  const client = popRpcClient({
+    endpoint,
+    apiVersion: CMS_API_VERSION,
+    credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
+  });
   return {
     engine: world.engine(),
     policy,
@@ -64,12 +76,34 @@ function runtime(endpoint = cp.cmsEndpoint): Runtime {
 }
 
 function resource(over: Partial<AlertingRuleResource> = {}): AlertingRuleResource {
-  return { ruleId: RULE, ruleName: 'productpage-5xx-cn-hangzhou', metricName: 'ServiceRequest5xxRate', level: 'CRITICAL', dimensions: { userId: USER, service: 'productpage' }, lastAlertAt: world.clock.now() - 30_000, since: world.clock.now() - 30_000, value: 40, ...over };
+  return {
+    ruleId: RULE,
+    ruleName: 'productpage-5xx-cn-hangzhou',
+    metricName: 'ServiceRequest5xxRate',
+    level: 'CRITICAL',
+    dimensions: { userId: USER, service: 'productpage' },
+    lastAlertAt: world.clock.now() - 30_000,
+    since: world.clock.now() - 30_000,
+    value: 40,
+    ...over,
+  };
 }
 
 /** The signal the same alarm's callback (to `?region=cn-hangzhou`) gives. */
 function callbackSignal(state: 'ALERT' | 'OK', at: number, level: CmsCallbackInput['level'] = 'CRITICAL'): Signal {
-  const form = cmsCallbackForm({ ruleId: RULE, alertName: 'productpage-5xx-cn-hangzhou', state, level, curValue: '40', metricName: 'ServiceRequest5xxRate', expression: '$Average>20', instanceName: 'productpage (cn-hangzhou)', dimensions: { service: 'productpage' }, userId: USER, at });
+  const form = cmsCallbackForm({
+    ruleId: RULE,
+    alertName: 'productpage-5xx-cn-hangzhou',
+    state,
+    level,
+    curValue: '40',
+    metricName: 'ServiceRequest5xxRate',
+    expression: '$Average>20',
+    instanceName: 'productpage (cn-hangzhou)',
+    dimensions: { service: 'productpage' },
+    userId: USER,
+    at,
+  });
   const raw = { ...parseCmsCallback(form.toString(), 'application/x-www-form-urlencoded'), urlRegion: 'cn-hangzhou' };
   const [signal] = toSignals(raw, policy).signals;
   if (!signal) throw new Error('the callback gave no signal');
@@ -78,30 +112,40 @@ function callbackSignal(state: 'ALERT' | 'OK', at: number, level: CmsCallbackInp
 
 const active = async (rt: Runtime) => (await rt.engine.status()).activeSignals;
 
-test('an alerting resource whose callback was lost becomes the callback\'s signal: same key, down in its region; a later OK callback resolves it', async () => {
+test("an alerting resource whose callback was lost becomes the callback's signal: same key, down in its region; a later OK callback resolves it", async () => {
   const rt = runtime();
   await world.baseline(rt.engine as ReturnType<World['engine']>);
   alerting = [resource()];
   const result = await reconcileCmsAlerts(rt, world.clock.now());
   expect(result).toMatchObject({ rules: 1, alerting: 1, signals: 1, committed: true });
   const expected = callbackSignal('ALERT', world.clock.now() - 30_000);
-  expect(await active(rt)).toEqual([expect.objectContaining({ key: expected.key, region: 'cn-hangzhou', severity: 'down', source: 'cms' })]);
+  expect(await active(rt)).toEqual([
+    expect.objectContaining({ key: expected.key, region: 'cn-hangzhou', severity: 'down', source: 'cms' }),
+  ]);
   expect((await rt.engine.status()).health['cn-hangzhou']?.status).toBe('DOWN');
   // The triggering value travels as the callback's curValue would: the signal's measure (40% errors).
-  expect((await rt.store.load('bookinfo')).state?.signals[expected.key]?.measure).toEqual({ kind: 'errorShare', value: 0.4, metric: 'ServiceRequest5xxRate' });
+  expect((await rt.store.load('bookinfo')).state?.signals[expected.key]?.measure).toEqual({
+    kind: 'errorShare',
+    value: 0.4,
+    metric: 'ServiceRequest5xxRate',
+  });
   // The call went to the twin as the documented action, with the rule's id.
-  expect(cp.cms.calls.filter((c) => c.action === 'DescribeAlertingMetricRuleResources')).toEqual([expect.objectContaining({ code: 'OK', ruleId: RULE })]);
+  expect(cp.cms.calls.filter((c) => c.action === 'DescribeAlertingMetricRuleResources')).toEqual([
+    expect.objectContaining({ code: 'OK', ruleId: RULE }),
+  ]);
 
   world.clock.advance(10_000);
   await rt.engine.ingest([callbackSignal('OK', world.clock.now())], 'cms');
   expect(await active(rt)).toEqual([]);
 });
 
-test('the level maps as the callback\'s: Warn (3) is degraded; Info (4), which the rule does not map, gives no signal and says why', async () => {
+test("the level maps as the callback's: Warn (3) is degraded; Info (4), which the rule does not map, gives no signal and says why", async () => {
   const rt = runtime();
   alerting = [resource({ level: 'WARN' })];
   await reconcileCmsAlerts(rt, world.clock.now());
-  expect(await active(rt)).toEqual([expect.objectContaining({ key: callbackSignal('ALERT', world.clock.now(), 'WARN').key, severity: 'degraded' })]);
+  expect(await active(rt)).toEqual([
+    expect.objectContaining({ key: callbackSignal('ALERT', world.clock.now(), 'WARN').key, severity: 'degraded' }),
+  ]);
 
   resetReconcileMemory();
   const rt2 = runtime();
@@ -171,9 +215,20 @@ test('a failed read changes nothing, is notified once until a read succeeds, and
   const rt = runtime('http://127.0.0.1:9');
   await world.baseline(rt.engine as ReturnType<World['engine']>);
   const version = (await rt.store.load('bookinfo'))?.version;
-  const tick = () => runTick({ triggerTime: new Date(world.clock.now()).toISOString(), at: world.clock.now(), triggerName: 'tick', payload: '{"task":"tick"}' }, rt);
+  const tick = () =>
+    runTick(
+      { triggerTime: new Date(world.clock.now()).toISOString(), at: world.clock.now(), triggerName: 'tick', payload: '{"task":"tick"}' },
+      rt,
+    );
   const first = await tick();
-  expect(first).toMatchObject({ cmsReconcile: { rules: 1, signals: 0, committed: false, failed: [expect.stringMatching(/^rs-productpage-5xx-hangzhou: DescribeAlertingMetricRuleResources .* failed/)] } });
+  expect(first).toMatchObject({
+    cmsReconcile: {
+      rules: 1,
+      signals: 0,
+      committed: false,
+      failed: [expect.stringMatching(/^rs-productpage-5xx-hangzhou: DescribeAlertingMetricRuleResources .* failed/)],
+    },
+  });
   world.clock.advance(61_000);
   await tick();
   expect((await rt.store.load('bookinfo'))?.version).toBe(version);
@@ -192,17 +247,28 @@ test('a read that never answers is given up after the timeout and changes nothin
 
 describe('alertingRawAlarms', () => {
   const now = 1_800_000_000_000;
-  const base = { RuleId: RULE, RuleName: 'productpage-5xx-cn-hangzhou', Dimensions: JSON.stringify({ userId: USER, service: 'productpage' }), Level: 2, LastAlertTime: String(now - 60_000) };
+  const base = {
+    RuleId: RULE,
+    RuleName: 'productpage-5xx-cn-hangzhou',
+    Dimensions: JSON.stringify({ userId: USER, service: 'productpage' }),
+    Level: 2,
+    LastAlertTime: String(now - 60_000),
+  };
   const read = (entries: unknown[]) => alertingRawAlarms(entries, { ruleId: RULE, region: 'cn-hangzhou', now, maxAge: 3_600_000 });
 
   test('keeps the alert time; an older one than maxAge, or none, becomes the oldest maxAge accepts', () => {
-    expect(read([base]).raws[0]).toMatchObject({ at: now - 60_000, level: 'CRITICAL', urlRegion: 'cn-hangzhou', instance: `${RULE}|service=productpage,userId=${USER}` });
+    expect(read([base]).raws[0]).toMatchObject({
+      at: now - 60_000,
+      level: 'CRITICAL',
+      urlRegion: 'cn-hangzhou',
+      instance: `${RULE}|service=productpage,userId=${USER}`,
+    });
     expect(read([{ ...base, LastAlertTime: String(now - 5 * 3_600_000) }]).raws[0]?.at).toBe(now - 3_600_000 + 1000);
     const { LastAlertTime: _dropped, ...noTime } = base;
     expect(read([noTime]).raws[0]?.at).toBe(now - 3_600_000 + 1000);
   });
 
-  test('the triggering value (MetricValues `value`, else `Average`) is the callback\'s curValue: the signal\'s measure', () => {
+  test("the triggering value (MetricValues `value`, else `Average`) is the callback's curValue: the signal's measure", () => {
     expect(read([{ ...base, MetricValues: JSON.stringify({ timestamp: now, value: 37.5, Average: 12 }) }]).raws[0]?.curValue).toBe('37.5');
     expect(read([{ ...base, MetricValues: '{"Average":12}' }]).raws[0]?.curValue).toBe('12');
     expect(read([{ ...base, MetricValues: 'garbage' }]).raws[0]).not.toHaveProperty('curValue');
@@ -223,12 +289,23 @@ describe('alertingRawAlarms', () => {
 describe('policy detection.cmsReconcile', () => {
   const withReconcile = (cmsReconcile: unknown) => () => bookinfoPolicy({ detection: { cmsReconcile } });
   test('defaults: every 60s, timeout 5s; absent means off', () => {
-    expect(bookinfoPolicy({ detection: { cmsReconcile: { rules: [{ ruleId: 'r', region: 'cn-shanghai' }] } } }).detection.cmsReconcile).toMatchObject({ every: 60_000, timeout: 5_000 });
+    expect(
+      bookinfoPolicy({ detection: { cmsReconcile: { rules: [{ ruleId: 'r', region: 'cn-shanghai' }] } } }).detection.cmsReconcile,
+    ).toMatchObject({ every: 60_000, timeout: 5_000 });
     expect(bookinfoPolicy().detection.cmsReconcile).toBeUndefined();
   });
   test('an undeclared region, a ruleId listed twice, no rules or a too short interval are refused, naming the field', () => {
-    expect(withReconcile({ rules: [{ ruleId: 'r', region: 'cn-beijing' }] })).toThrow(/detection\.cmsReconcile\.rules\[0\]\.region: unknown region cn-beijing/);
-    expect(withReconcile({ rules: [{ ruleId: 'r', region: 'cn-hangzhou' }, { ruleId: 'r', region: 'cn-shanghai' }] })).toThrow(/cmsReconcile\.rules.*listed twice/);
+    expect(withReconcile({ rules: [{ ruleId: 'r', region: 'cn-beijing' }] })).toThrow(
+      /detection\.cmsReconcile\.rules\[0\]\.region: unknown region cn-beijing/,
+    );
+    expect(
+      withReconcile({
+        rules: [
+          { ruleId: 'r', region: 'cn-hangzhou' },
+          { ruleId: 'r', region: 'cn-shanghai' },
+        ],
+      }),
+    ).toThrow(/cmsReconcile\.rules.*listed twice/);
     expect(withReconcile({ rules: [] })).toThrow(/cmsReconcile\.rules.*at least one/);
     expect(withReconcile({ every: '5s', rules: [{ ruleId: 'r', region: 'cn-hangzhou' }] })).toThrow(/cmsReconcile\.every.*at least 10s/);
   });
