@@ -31,7 +31,17 @@ describe.each([
 ] as const)('productpage failing 30% in $lessSick and 60% in $sicker', ({ lessSick, sicker }) => {
   let lab: Lab;
   beforeAll(async () => {
-    lab = await startLab({ ...fastLabFiles(), tickMs: 1000, policy: { safety: { cooldown: '2s', stepInterval: '2s' } } });
+    // Outlier ejection off (consecutive5xxErrors 0): with it, which productpage endpoints happen to be
+    // ejected when each sample is taken decides most of the failed share (both regions' endpoints
+    // fail often enough to be ejected, and an all-ejected locality fails nearly everything), so two
+    // samples taken seconds apart differed by more than the decision's effect on a loaded host. The
+    // decision under test is the matrix; without ejection the shares are the fault rates it routes to.
+    lab = await startLab({
+      ...fastLabFiles(),
+      tickMs: 1000,
+      outlierDetection: { consecutive5xxErrors: 0, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 },
+      policy: { safety: { cooldown: '2s', stepInterval: '2s' } },
+    });
   });
   afterAll(async () => {
     await lab.stop();
@@ -80,8 +90,9 @@ describe.each([
     const acting = await failedShare(lab);
     // No traffic of the less sick region is served in the sicker one.
     expect(share(acting.byGateway[lessSick] as Served, 'productpage', sicker)).toBe(0);
-    // And the users are better off than with no action (30% everywhere vs a mix of 30% and 60%).
-    expect(acting.share).toBeLessThanOrEqual(nothing.share);
+    // And the users are better off than with no action (30% everywhere vs a mix of 30% and 60%:
+    // about 45% → 30%; 6,000 requests a sample put the sampling error near half a point).
+    expect(acting.share).toBeLessThan(nothing.share - 0.05);
     process.stdout.write(
       `both sick (${lessSick} 30%, ${sicker} 60%): failed ${(nothing.share * 100).toFixed(1)}% doing nothing, ${(acting.share * 100).toFixed(1)}% after the decisions settled\n`,
     );
