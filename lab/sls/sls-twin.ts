@@ -174,6 +174,20 @@ export class SlsTwin {
     return encodeCursor(first ? first.seq : shard.nextSeq);
   }
 
+  /** The shard's end cursor (GetCursor `from=end`), for the FC host's SLS trigger. */
+  endCursor(project: string, logstore: string, shardId: number): string {
+    return this.cursor(project, logstore, shardId, 'end');
+  }
+
+  /** Unix seconds at which the last group before `cursor` was received; null when none is kept. */
+  cursorTime(project: string, logstore: string, shardId: number, cursor: string): number | null {
+    const shard = this.shard(project, logstore, shardId);
+    const seq = decodeCursor(cursor);
+    if (seq === null) return null;
+    const g = shard.groups[seq - 1 - shard.beginSeq];
+    return g ? Math.floor(g.receivedAt / 1000) : null;
+  }
+
   pull(project: string, logstore: string, shardId: number, cursor: string, count: number, endCursor?: string): PullResult {
     const shard = this.shard(project, logstore, shardId);
     this.expire(shard, this.opts.clock.now());
