@@ -19,7 +19,12 @@ import type { WireLog } from '../sls/wire';
  */
 
 export interface LogGroupSink {
-  write(project: string, logstore: string, shard: number, group: { source: string; tags: ReadonlyArray<readonly [string, string]>; logs: readonly WireLog[] }): void;
+  write(
+    project: string,
+    logstore: string,
+    shard: number,
+    group: { source: string; tags: ReadonlyArray<readonly [string, string]>; logs: readonly WireLog[] },
+  ): void;
   shardCount(project: string, logstore: string): number;
 }
 
@@ -71,7 +76,9 @@ export class AccessLogWriter {
   entries = 0;
   groups = 0;
 
-  constructor(private readonly opts: { sink: LogGroupSink; logstoreOf: (cluster: string) => ClusterLogstore | undefined; namespace?: string }) {}
+  constructor(
+    private readonly opts: { sink: LogGroupSink; logstoreOf: (cluster: string) => ClusterLogstore | undefined; namespace?: string },
+  ) {}
 
   private add(proxy: LoggingProxy, log: WireLog): void {
     const key = `${proxy.cluster}/${proxy.podName}`;
@@ -88,11 +95,45 @@ export class AccessLogWriter {
   }
 
   outbound(caller: LoggingProxy, hop: OutboundHop, at: number): void {
-    this.add(caller, new HopLog('outbound', hop.service, this.opts.namespace ?? 'default', hop.subset, hop.status, hop.durationMs, hop.flags, hop.path, hop.requestId, at, caller.podIp, hop.upstream?.podIp ?? null, this.entries));
+    this.add(
+      caller,
+      new HopLog(
+        'outbound',
+        hop.service,
+        this.opts.namespace ?? 'default',
+        hop.subset,
+        hop.status,
+        hop.durationMs,
+        hop.flags,
+        hop.path,
+        hop.requestId,
+        at,
+        caller.podIp,
+        hop.upstream?.podIp ?? null,
+        this.entries,
+      ),
+    );
   }
 
   inbound(server: LoggingProxy, hop: InboundHop, at: number): void {
-    this.add(server, new HopLog('inbound', hop.service, this.opts.namespace ?? 'default', null, hop.status, hop.durationMs, null, hop.path, hop.requestId, at, server.podIp, hop.downstream, this.entries));
+    this.add(
+      server,
+      new HopLog(
+        'inbound',
+        hop.service,
+        this.opts.namespace ?? 'default',
+        null,
+        hop.status,
+        hop.durationMs,
+        null,
+        hop.path,
+        hop.requestId,
+        at,
+        server.podIp,
+        hop.downstream,
+        this.entries,
+      ),
+    );
   }
 
   /** Write what the batch logged: one log group per pod, each to the next shard of its Logstore. */
@@ -159,7 +200,10 @@ class HopLog implements WireLog {
       [ENVOY_FIELDS.bytesReceived, '0'],
       [ENVOY_FIELDS.bytesSent, this.status === 200 ? '295' : '0'],
       [ENVOY_FIELDS.downstreamLocalAddress, out ? `${this.peerIp ?? '10.96.0.1'}:${SERVICE_PORT}` : `${this.selfIp}:${SERVICE_PORT}`],
-      [ENVOY_FIELDS.downstreamRemoteAddress, out ? `${this.selfIp}:${port(40000, 20000)}` : this.peerIp ? `${this.peerIp}:${port(50000, 10000)}` : UNSET],
+      [
+        ENVOY_FIELDS.downstreamRemoteAddress,
+        out ? `${this.selfIp}:${port(40000, 20000)}` : this.peerIp ? `${this.peerIp}:${port(50000, 10000)}` : UNSET,
+      ],
       [ENVOY_FIELDS.duration, ms],
       [ENVOY_FIELDS.istioPolicyStatus, UNSET],
       [ENVOY_FIELDS.method, 'GET'],
@@ -174,7 +218,10 @@ class HopLog implements WireLog {
       [ENVOY_FIELDS.traceId, UNSET],
       [ENVOY_FIELDS.upstreamCluster, out ? `outbound|${SERVICE_PORT}|${this.subset ?? ''}|${host}` : `inbound|${SERVICE_PORT}||`],
       [ENVOY_FIELDS.upstreamHost, out ? (this.peerIp ? `${this.peerIp}:${SERVICE_PORT}` : UNSET) : `${this.selfIp}:${SERVICE_PORT}`],
-      [ENVOY_FIELDS.upstreamLocalAddress, out ? (this.peerIp ? `${this.selfIp}:${port(50000, 10000)}` : UNSET) : `127.0.0.6:${port(40000, 20000)}`],
+      [
+        ENVOY_FIELDS.upstreamLocalAddress,
+        out ? (this.peerIp ? `${this.selfIp}:${port(50000, 10000)}` : UNSET) : `127.0.0.6:${port(40000, 20000)}`,
+      ],
       [ENVOY_FIELDS.upstreamServiceTime, out && !this.peerIp ? UNSET : ms],
       [ENVOY_FIELDS.upstreamTransportFailureReason, UNSET],
       [ENVOY_FIELDS.userAgent, 'lab-client'],
@@ -215,7 +262,12 @@ export class ProxyIdentities {
   pod(p: { id: string; cluster: string; namespace: string; deployment: string }): LoggingProxy {
     let proxy = this.byKey.get(p.id);
     if (!proxy) {
-      proxy = { cluster: p.cluster, namespace: p.namespace, podName: `${p.deployment}-${stable(`${p.cluster}/${p.deployment}`, 9)}-${stable(p.id, 5)}`, podIp: this.ip(p.cluster) };
+      proxy = {
+        cluster: p.cluster,
+        namespace: p.namespace,
+        podName: `${p.deployment}-${stable(`${p.cluster}/${p.deployment}`, 9)}-${stable(p.id, 5)}`,
+        podIp: this.ip(p.cluster),
+      };
       this.byKey.set(p.id, proxy);
     }
     return proxy;
@@ -225,7 +277,12 @@ export class ProxyIdentities {
     const key = `gateway/${name}`;
     let proxy = this.byKey.get(key);
     if (!proxy) {
-      proxy = { cluster, namespace: 'istio-system', podName: `istio-ingressgateway-${stable(key, 9)}-${stable(`${key}/0`, 5)}`, podIp: this.ip(cluster) };
+      proxy = {
+        cluster,
+        namespace: 'istio-system',
+        podName: `istio-ingressgateway-${stable(key, 9)}-${stable(`${key}/0`, 5)}`,
+        podIp: this.ip(cluster),
+      };
       this.byKey.set(key, proxy);
     }
     return proxy;

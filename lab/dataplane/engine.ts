@@ -317,22 +317,63 @@ export class LabDataPlane {
   }
 
   /** `logger`: the caller's proxy when it writes access logs (a sidecar or gateway; a prober has none). */
-  private call(caller: Caller, service: string, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally, path = `/${service}/0`, logger: LoggingProxy | null = null): HopOutcome {
+  private call(
+    caller: Caller,
+    service: string,
+    headers: Record<string, string>,
+    ctx: HopContext,
+    now: number,
+    tally: BatchTally,
+    path = `/${service}/0`,
+    logger: LoggingProxy | null = null,
+  ): HopOutcome {
     const routing = this.router.route(caller, service, headers, this.rand, now, path);
     if (routing.kind === 'no-route') {
-      if (logger) this.opts.accessLog?.outbound(logger, { service, subset: null, status: 404, durationMs: 0, upstream: null, flags: 'NR', path, requestId: ctx.requestId ?? UNSET_ID }, now);
+      if (logger)
+        this.opts.accessLog?.outbound(
+          logger,
+          { service, subset: null, status: 404, durationMs: 0, upstream: null, flags: 'NR', path, requestId: ctx.requestId ?? UNSET_ID },
+          now,
+        );
       return { status: 404, latencyMs: 0.1 };
     }
     if (routing.kind === 'no-upstream') {
       tally.noUpstream[routing.service] = (tally.noUpstream[routing.service] ?? 0) + 1;
-      if (logger) this.opts.accessLog?.outbound(logger, { service: routing.service, subset: null, status: NO_UPSTREAM.status, durationMs: 0, upstream: null, flags: 'UH', path, requestId: ctx.requestId ?? UNSET_ID }, now);
+      if (logger)
+        this.opts.accessLog?.outbound(
+          logger,
+          {
+            service: routing.service,
+            subset: null,
+            status: NO_UPSTREAM.status,
+            durationMs: 0,
+            upstream: null,
+            flags: 'UH',
+            path,
+            requestId: ctx.requestId ?? UNSET_ID,
+          },
+          now,
+        );
       return NO_UPSTREAM;
     }
     const outcome = this.serve(caller, routing.pod, headers, ctx, now, tally, logger);
     this.router.report(caller, routing.cluster, routing.pod, outcome.status, now);
     if (logger) {
       const upstream = this.identities.pod(routing.pod);
-      this.opts.accessLog?.outbound(logger, { service: routing.pod.service, subset: routing.cluster.subset, status: outcome.status, durationMs: outcome.latencyMs, upstream, flags: outcome.status === 503 ? 'UF' : null, path, requestId: ctx.requestId ?? UNSET_ID }, now);
+      this.opts.accessLog?.outbound(
+        logger,
+        {
+          service: routing.pod.service,
+          subset: routing.cluster.subset,
+          status: outcome.status,
+          durationMs: outcome.latencyMs,
+          upstream,
+          flags: outcome.status === 503 ? 'UF' : null,
+          path,
+          requestId: ctx.requestId ?? UNSET_ID,
+        },
+        now,
+      );
     }
     return outcome;
   }
@@ -344,7 +385,15 @@ export class LabDataPlane {
   }
 
   /** A pod answers one hop: its faults, its own work and its calls down the graph; measured and tallied. */
-  private serve(caller: Caller, pod: Pod, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally, callerLogger: LoggingProxy | null = null): HopOutcome {
+  private serve(
+    caller: Caller,
+    pod: Pod,
+    headers: Record<string, string>,
+    ctx: HopContext,
+    now: number,
+    tally: BatchTally,
+    callerLogger: LoggingProxy | null = null,
+  ): HopOutcome {
     const log = this.opts.accessLog;
     const self = log ? this.identities.pod(pod) : null;
     const net = this.networkMs(caller.locality, pod);
@@ -368,7 +417,19 @@ export class LabDataPlane {
     }
     this.metrics.recordHop(ctx.sourceRegion, pod, status, latencyMs, now, ctx.origin);
     // A pod that refuses connections (down) has no sidecar answering: nothing logged on its side.
-    if (self && !effect.down) log?.inbound(self, { service: pod.service, status, durationMs: latencyMs - net, downstream: callerLogger?.podIp ?? null, path: `/${pod.service}/0`, requestId: ctx.requestId ?? UNSET_ID }, now);
+    if (self && !effect.down)
+      log?.inbound(
+        self,
+        {
+          service: pod.service,
+          status,
+          durationMs: latencyMs - net,
+          downstream: callerLogger?.podIp ?? null,
+          path: `/${pod.service}/0`,
+          requestId: ctx.requestId ?? UNSET_ID,
+        },
+        now,
+      );
     tally.served[pod.servedKey] = (tally.served[pod.servedKey] ?? 0) + 1;
     if (status >= 500) tally.errors[pod.servedKey] = (tally.errors[pod.servedKey] ?? 0) + 1;
     const byRegion = (tally.byService[pod.service] ??= {});

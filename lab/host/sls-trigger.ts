@@ -76,7 +76,10 @@ export function slsTriggerJob(opts: {
 }): SlsTriggerJob {
   const { trigger, source } = opts;
   const project = projectOfSourceArn(trigger.sourceArn);
-  if (!project) throw new Error(`${opts.functionName}/${trigger.triggerName}: sourceArn is not acs:log:<region>:<account>:project/<name>: ${trigger.sourceArn}`);
+  if (!project)
+    throw new Error(
+      `${opts.functionName}/${trigger.triggerName}: sourceArn is not acs:log:<region>:<account>:project/<name>: ${trigger.sourceArn}`,
+    );
   const logstore = trigger.triggerConfig.sourceConfig.logstore;
   const intervalMs = (trigger.triggerConfig.jobConfig.triggerInterval ?? DEFAULT_TRIGGER_INTERVAL_S) * 1000;
   const maxRetry = trigger.triggerConfig.jobConfig.maxRetryTime ?? DEFAULT_MAX_RETRY;
@@ -92,7 +95,14 @@ export function slsTriggerJob(opts: {
     try {
       const event: SlsTriggerEvent = {
         parameter,
-        source: { endpoint: source.endpoint(project!), projectName: project!, logstoreName: logstore, shardId: shard, beginCursor: begin, endCursor: end },
+        source: {
+          endpoint: source.endpoint(project!),
+          projectName: project!,
+          logstoreName: logstore,
+          shardId: shard,
+          beginCursor: begin,
+          endCursor: end,
+        },
         jobName,
         taskId: randomUUID(),
         cursorTime: source.cursorTime(project!, logstore, shard, end) ?? 0,
@@ -103,7 +113,13 @@ export function slsTriggerJob(opts: {
           break;
         } catch (err) {
           if (attempt >= maxRetry) {
-            opts.log?.({ host: 'fc', function: opts.functionName, trigger: trigger.triggerName, level: 'error', message: `SLS trigger gave up on shard ${shard} after ${attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}` });
+            opts.log?.({
+              host: 'fc',
+              function: opts.functionName,
+              trigger: trigger.triggerName,
+              level: 'error',
+              message: `SLS trigger gave up on shard ${shard} after ${attempt + 1} attempts: ${err instanceof Error ? err.message : String(err)}`,
+            });
             break;
           }
         }

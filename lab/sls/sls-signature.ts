@@ -26,7 +26,11 @@ export interface SlsCredentials {
 }
 
 export class SlsAuthError extends Error {
-  constructor(readonly code: string, message: string, readonly status = 401) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 401,
+  ) {
     super(message);
   }
 }
@@ -49,7 +53,14 @@ export function slsStringToSign(method: string, path: string, query: URLSearchPa
 }
 
 /** Throws SlsAuthError unless the request is signed with `creds` as SLS's signature version 1 says. */
-export function verifySlsSignature(method: string, path: string, query: URLSearchParams, headers: IncomingHttpHeaders, body: Buffer, creds: SlsCredentials): void {
+export function verifySlsSignature(
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  creds: SlsCredentials,
+): void {
   const auth = header(headers, 'authorization');
   const m = /^LOG ([^:]+):(.+)$/.exec(auth);
   if (!m) throw new SlsAuthError('Unauthorized', 'the Authorization header is not "LOG <AccessKeyId>:<Signature>"');
@@ -63,7 +74,9 @@ export function verifySlsSignature(method: string, path: string, query: URLSearc
     if (header(headers, 'content-md5') !== md5) throw new SlsAuthError('InvalidContentMD5', 'Content-MD5 does not match the body', 400);
   }
   const algorithm = header(headers, 'x-log-signaturemethod').toLowerCase() === 'hmac-sha256' ? 'sha256' : 'sha1';
-  const expected = createHmac(algorithm, creds.accessKeySecret).update(slsStringToSign(method, path, query, headers)).digest();
+  const expected = createHmac(algorithm, creds.accessKeySecret)
+    .update(slsStringToSign(method, path, query, headers))
+    .digest();
   const given = Buffer.from(m[2] as string, 'base64');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new SlsAuthError('SignatureNotMatch', 'the request signature does not match the one calculated from the request');

@@ -56,7 +56,11 @@ class Shard {
 }
 
 export class SlsError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -102,7 +106,10 @@ export class SlsTwin {
     for (const [project, p] of Object.entries(opts.projects)) {
       const logstores = new Map<string, Shard[]>();
       for (const [name, ls] of Object.entries(p.logstores)) {
-        logstores.set(name, Array.from({ length: ls.shards ?? 2 }, (_, i) => new Shard(base + i * 1_000_000_000)));
+        logstores.set(
+          name,
+          Array.from({ length: ls.shards ?? 2 }, (_, i) => new Shard(base + i * 1_000_000_000)),
+        );
       }
       this.stores.set(project, logstores);
     }
@@ -148,17 +155,33 @@ export class SlsTwin {
   }
 
   /** Append one log group to a shard (what Logtail's PutLogs would do). */
-  write(project: string, logstore: string, shardId: number, group: { topic?: string; source?: string; tags?: ReadonlyArray<readonly [string, string]>; logs: readonly WireLog[] }): void {
+  write(
+    project: string,
+    logstore: string,
+    shardId: number,
+    group: { topic?: string; source?: string; tags?: ReadonlyArray<readonly [string, string]>; logs: readonly WireLog[] },
+  ): void {
     const shard = this.shard(project, logstore, shardId);
     const now = this.opts.clock.now();
-    shard.groups.push({ seq: shard.nextSeq++, receivedAt: now, topic: group.topic ?? '', source: group.source ?? '', tags: group.tags ?? [], logs: group.logs });
+    shard.groups.push({
+      seq: shard.nextSeq++,
+      receivedAt: now,
+      topic: group.topic ?? '',
+      source: group.source ?? '',
+      tags: group.tags ?? [],
+      logs: group.logs,
+    });
     this.expire(shard, now);
     for (const l of this.listeners) l(project, logstore, shardId);
   }
 
   private expire(shard: Shard, now: number): void {
     let drop = 0;
-    while (drop < shard.groups.length && (now - (shard.groups[drop] as StoredGroup).receivedAt > this.retentionMs || shard.groups.length - drop > this.maxGroups)) drop++;
+    while (
+      drop < shard.groups.length &&
+      (now - (shard.groups[drop] as StoredGroup).receivedAt > this.retentionMs || shard.groups.length - drop > this.maxGroups)
+    )
+      drop++;
     if (drop > 0) shard.groups.splice(0, drop);
   }
 
@@ -191,14 +214,16 @@ export class SlsTwin {
   pull(project: string, logstore: string, shardId: number, cursor: string, count: number, endCursor?: string): PullResult {
     const shard = this.shard(project, logstore, shardId);
     this.expire(shard, this.opts.clock.now());
-    if (!Number.isInteger(count) || count < 1 || count > PULL_LOGS_MAX_COUNT) throw new SlsError('ParameterInvalid', `count must be an integer in [1, ${PULL_LOGS_MAX_COUNT}]: ${count}`, 400);
+    if (!Number.isInteger(count) || count < 1 || count > PULL_LOGS_MAX_COUNT)
+      throw new SlsError('ParameterInvalid', `count must be an integer in [1, ${PULL_LOGS_MAX_COUNT}]: ${count}`, 400);
     const from = decodeCursor(cursor);
     if (from === null || from > shard.nextSeq) throw new SlsError('InvalidCursor', `cursor ${cursor} is not a position of this shard`, 400);
     if (from < shard.beginSeq) throw new SlsError('InvalidCursor', `cursor ${cursor} is before the oldest log group kept (retention)`, 400);
     let until = shard.nextSeq;
     if (endCursor !== undefined) {
       const end = decodeCursor(endCursor);
-      if (end === null || end > shard.nextSeq) throw new SlsError('InvalidCursor', `end_cursor ${endCursor} is not a position of this shard`, 400);
+      if (end === null || end > shard.nextSeq)
+        throw new SlsError('InvalidCursor', `end_cursor ${endCursor} is not a position of this shard`, 400);
       until = Math.min(until, Math.max(end, from));
     }
     until = Math.min(until, from + count);
@@ -211,7 +236,11 @@ export class SlsTwin {
     for (const project of this.stores.keys()) {
       const server = createServer((req, res) => {
         void this.serve(project, req).then((reply) => {
-          res.writeHead(reply.status, { 'x-log-requestid': randomUUID().replace(/-/g, '').toUpperCase(), 'content-length': String(reply.body.length), ...reply.headers });
+          res.writeHead(reply.status, {
+            'x-log-requestid': randomUUID().replace(/-/g, '').toUpperCase(),
+            'content-length': String(reply.body.length),
+            ...reply.headers,
+          });
           res.end(reply.body);
         });
       });
@@ -222,14 +251,22 @@ export class SlsTwin {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.servers.values()].map(({ server }) => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    })));
+    await Promise.all(
+      [...this.servers.values()].map(
+        ({ server }) =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      ),
+    );
     this.servers.clear();
   }
 
-  private async serve(listenerProject: string, req: IncomingMessage): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  private async serve(
+    listenerProject: string,
+    req: IncomingMessage,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
@@ -243,7 +280,12 @@ export class SlsTwin {
     try {
       verifySlsSignature(req.method ?? 'GET', url.pathname, url.searchParams, req.headers, body, this.opts.credentials);
       const m = /^\/logstores\/([^/]+)\/shards\/([^/]+)$/.exec(url.pathname);
-      if (req.method !== 'GET' || !m || action === 'unknown') throw new SlsError('NotSupported', `the SLS twin serves GetCursor and PullLogs only: ${req.method} ${url.pathname}?type=${type ?? ''}`, 404);
+      if (req.method !== 'GET' || !m || action === 'unknown')
+        throw new SlsError(
+          'NotSupported',
+          `the SLS twin serves GetCursor and PullLogs only: ${req.method} ${url.pathname}?type=${type ?? ''}`,
+          404,
+        );
       const logstore = decodeURIComponent(m[1] as string);
       const shardId = /^\d+$/.test(m[2] as string) ? Number(m[2]) : NaN;
       if (action === 'GetCursor') {
@@ -256,18 +298,23 @@ export class SlsTwin {
       const cursor = url.searchParams.get('cursor');
       if (!cursor) throw new SlsError('ParameterInvalid', 'cursor is required', 400);
       const countText = url.searchParams.get('count');
-      if (!countText || !/^\d+$/.test(countText)) throw new SlsError('ParameterInvalid', `count is required, an integer in [1, ${PULL_LOGS_MAX_COUNT}]`, 400);
+      if (!countText || !/^\d+$/.test(countText))
+        throw new SlsError('ParameterInvalid', `count is required, an integer in [1, ${PULL_LOGS_MAX_COUNT}]`, 400);
       const end = url.searchParams.get('end_cursor') ?? undefined;
       const result = this.pull(project, logstore, shardId, cursor, Number(countText), end);
       const accept = (req.headers.accept ?? '').toLowerCase();
-      const raw = accept.includes('application/x-protobuf') ? encodeLogGroupList(result.groups) : Buffer.from(logGroupListJson(result.groups), 'utf8');
+      const raw = accept.includes('application/x-protobuf')
+        ? encodeLogGroupList(result.groups)
+        : Buffer.from(logGroupListJson(result.groups), 'utf8');
       const headers: Record<string, string> = {
         'content-type': accept.includes('application/x-protobuf') ? 'application/x-protobuf' : 'application/json',
         'x-log-cursor': result.nextCursor,
         'x-log-count': String(result.groups.length),
         'x-log-bodyrawsize': String(raw.length),
       };
-      const compression = chooseCompression(typeof req.headers['accept-encoding'] === 'string' ? req.headers['accept-encoding'] : undefined);
+      const compression = chooseCompression(
+        typeof req.headers['accept-encoding'] === 'string' ? req.headers['accept-encoding'] : undefined,
+      );
       let out = raw;
       if (compression && raw.length > 0) {
         out = compress(raw, compression.type);
@@ -278,7 +325,11 @@ export class SlsTwin {
     } catch (e) {
       const err = e instanceof SlsError || e instanceof SlsAuthError ? e : new SlsError('InternalServerError', (e as Error).message, 500);
       this.calls.push({ at, project, action, status: err.status, code: err.code });
-      return { status: err.status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ errorCode: err.code, errorMessage: err.message })) };
+      return {
+        status: err.status,
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ errorCode: err.code, errorMessage: err.message })),
+      };
     }
   }
 }

@@ -122,23 +122,30 @@ export function decodeLogGroupList(buf: Uint8Array): WireLogGroup[] {
     }
     return [k, val];
   };
-  return fields(buf).filter((f) => f.field === 1).map((g) => {
-    const group: { topic: string; source: string; tags: Array<[string, string]>; logs: WireLog[] } = { topic: '', source: '', tags: [], logs: [] };
-    for (const f of fields(g.value as Uint8Array)) {
-      if (f.field === 1) {
-        const log: { time: number; contents: Array<[string, string]> } = { time: 0, contents: [] };
-        for (const lf of fields(f.value as Uint8Array)) {
-          if (lf.field === 1) log.time = lf.value as number;
-          if (lf.field === 2) log.contents.push(pair(lf.value));
+  return fields(buf)
+    .filter((f) => f.field === 1)
+    .map((g) => {
+      const group: { topic: string; source: string; tags: Array<[string, string]>; logs: WireLog[] } = {
+        topic: '',
+        source: '',
+        tags: [],
+        logs: [],
+      };
+      for (const f of fields(g.value as Uint8Array)) {
+        if (f.field === 1) {
+          const log: { time: number; contents: Array<[string, string]> } = { time: 0, contents: [] };
+          for (const lf of fields(f.value as Uint8Array)) {
+            if (lf.field === 1) log.time = lf.value as number;
+            if (lf.field === 2) log.contents.push(pair(lf.value));
+          }
+          group.logs.push(log);
         }
-        group.logs.push(log);
+        if (f.field === 3) group.topic = text(f.value);
+        if (f.field === 4) group.source = text(f.value);
+        if (f.field === 6) group.tags.push(pair(f.value));
       }
-      if (f.field === 3) group.topic = text(f.value);
-      if (f.field === 4) group.source = text(f.value);
-      if (f.field === 6) group.tags.push(pair(f.value));
-    }
-    return group;
-  });
+      return group;
+    });
 }
 
 /** The JSON body in the shape of the SDK's `LogGroupList` model. */

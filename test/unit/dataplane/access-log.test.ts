@@ -8,7 +8,10 @@ import { InMemoryRoutingConfig } from './support/in-memory-config';
 import { ManualClock } from './support/manual-clock';
 import { keepLocalPolicy, T0 } from './support/lab-fixture';
 
-const CLUSTERS = { 'c-hangzhou': { project: 'k8s-log-c-hangzhou', logstore: 'access-log' }, 'c-shanghai': { project: 'k8s-log-c-shanghai', logstore: 'access-log' } } as const;
+const CLUSTERS = {
+  'c-hangzhou': { project: 'k8s-log-c-hangzhou', logstore: 'access-log' },
+  'c-shanghai': { project: 'k8s-log-c-shanghai', logstore: 'access-log' },
+} as const;
 
 function world(withLog: boolean, seed = 7) {
   const topology = loadDefaultTopology();
@@ -16,8 +19,16 @@ function world(withLog: boolean, seed = 7) {
   config.setPolicyEverywhere(topology, keepLocalPolicy);
   const clock = new ManualClock(T0);
   const faults = new FaultBook(clock);
-  const twin = new SlsTwin({ clock, credentials: { accessKeyId: 'k', accessKeySecret: 's' }, projects: Object.fromEntries(Object.entries(CLUSTERS).map(([c, v]) => [v.project, { region: c.replace('c-', 'cn-'), logstores: { [v.logstore]: { shards: 2 } } }])) });
-  const accessLog = withLog ? new AccessLogWriter({ sink: twin, logstoreOf: (cluster) => CLUSTERS[cluster as keyof typeof CLUSTERS] }) : undefined;
+  const twin = new SlsTwin({
+    clock,
+    credentials: { accessKeyId: 'k', accessKeySecret: 's' },
+    projects: Object.fromEntries(
+      Object.entries(CLUSTERS).map(([c, v]) => [v.project, { region: c.replace('c-', 'cn-'), logstores: { [v.logstore]: { shards: 2 } } }]),
+    ),
+  });
+  const accessLog = withLog
+    ? new AccessLogWriter({ sink: twin, logstoreOf: (cluster) => CLUSTERS[cluster as keyof typeof CLUSTERS] })
+    : undefined;
   const dataPlane = new LabDataPlane({ topology, config, clock, faults, seed, ...(accessLog ? { accessLog } : {}) });
   return { topology, config, clock, faults, twin, accessLog, dataPlane };
 }
@@ -30,7 +41,10 @@ function entries(twin: SlsTwin, cluster: keyof typeof CLUSTERS): Array<AccessLog
     for (const g of twin.pull(project, logstore, s, twin.cursor(project, logstore, s, 'begin'), 1000).groups) {
       const tags = g.tags.map(([key, value]) => ({ key, value }));
       for (const log of g.logs) {
-        const parsed = parseAccessLogEntry(log.contents.map(([key, value]) => ({ key, value })), tags);
+        const parsed = parseAccessLogEntry(
+          log.contents.map(([key, value]) => ({ key, value })),
+          tags,
+        );
         if (!parsed.ok) throw new Error(`an entry the reader refuses: ${parsed.reason}`);
         out.push({ ...parsed.entry, pod: tags.find((t) => t.key === '__tag__:_pod_name_')?.value ?? '' });
       }
@@ -50,15 +64,19 @@ test('every hop is logged twice, by the caller (outbound, its cluster) and the s
   expect(hz.filter((e) => e.direction === 'inbound')).toHaveLength(hops);
   expect(hz.filter((e) => e.direction === 'outbound')).toHaveLength(hops);
   // The gateway's own entries: outbound to productpage from the ingress gateway's pod.
-  expect(hz.filter((e) => e.workload === 'istio-ingressgateway' && e.direction === 'outbound' && e.service === 'productpage')).toHaveLength(200);
+  expect(hz.filter((e) => e.workload === 'istio-ingressgateway' && e.direction === 'outbound' && e.service === 'productpage')).toHaveLength(
+    200,
+  );
   // Inbound entries name the serving workload (pod name → Deployment), so the version shows.
-  expect(new Set(hz.filter((e) => e.direction === 'inbound' && e.service === 'reviews').map((e) => e.workload))).toEqual(new Set(['reviews-v1']));
+  expect(new Set(hz.filter((e) => e.direction === 'inbound' && e.service === 'reviews').map((e) => e.workload))).toEqual(
+    new Set(['reviews-v1']),
+  );
   expect(w.accessLog!.groups).toBeLessThan(w.accessLog!.entries / 10);
   // Start times are the batch's, on the lab clock.
   expect(new Set(hz.map((e) => e.startMs))).toEqual(new Set([T0]));
 });
 
-test('a 30% error-rate fault on one version shows as that workload\'s 5xx share in its cluster\'s Logstore', () => {
+test("a 30% error-rate fault on one version shows as that workload's 5xx share in its cluster's Logstore", () => {
   const w = world(true);
   w.faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', version: 'v1', rate: 0.3 });
   w.dataPlane.send('gw-hangzhou', 1500);

@@ -8,9 +8,15 @@ import type { SlsTriggerEvent } from '../../../lab/host/sls-trigger';
 
 // CommonJS packages loaded as ES modules: their exports sit on `default`.
 type SlsNs = typeof SlsModule;
-const $Sls = ((SlsModule as unknown as { PullLogsRequest?: unknown }).PullLogsRequest ? SlsModule : (SlsModule as unknown as { default: SlsNs }).default) as SlsNs;
+const $Sls = (
+  (SlsModule as unknown as { PullLogsRequest?: unknown }).PullLogsRequest ? SlsModule : (SlsModule as unknown as { default: SlsNs }).default
+) as SlsNs;
 const SlsClient = (($Sls.default as unknown as { default?: SlsNs['default'] }).default ?? $Sls.default) as SlsNs['default'];
-const { $OpenApiUtil } = ((OpenApiModule as unknown as { $OpenApiUtil?: unknown }).$OpenApiUtil ? OpenApiModule : (OpenApiModule as unknown as { default: typeof OpenApiModule }).default) as typeof OpenApiModule;
+const { $OpenApiUtil } = (
+  (OpenApiModule as unknown as { $OpenApiUtil?: unknown }).$OpenApiUtil
+    ? OpenApiModule
+    : (OpenApiModule as unknown as { default: typeof OpenApiModule }).default
+) as typeof OpenApiModule;
 
 const CREDS = { accessKeyId: 'STS.LabSlsKey01', accessKeySecret: 'lab-sls-secret', securityToken: 'lab-sls-token' };
 const PROJECT = 'k8s-log-c-hangzhou';
@@ -33,8 +39,14 @@ async function reader(raw: Buffer): Promise<unknown> {
   const seqs: string[] = [];
   let cursor = source.beginCursor;
   while (cursor !== source.endCursor) {
-    const res = await client.pullLogs(source.projectName, source.logstoreName, String(source.shardId), new $Sls.PullLogsRequest({ cursor, endCursor: source.endCursor, count: 2 }));
-    for (const g of res.body?.logGroupList ?? []) for (const item of g.logItems ?? []) seqs.push(item.contents?.find((c) => c.key === 'seq')?.value ?? '?');
+    const res = await client.pullLogs(
+      source.projectName,
+      source.logstoreName,
+      String(source.shardId),
+      new $Sls.PullLogsRequest({ cursor, endCursor: source.endCursor, count: 2 }),
+    );
+    for (const g of res.body?.logGroupList ?? [])
+      for (const item of g.logItems ?? []) seqs.push(item.contents?.find((c) => c.key === 'seq')?.value ?? '?');
     cursor = res.headers?.['x-log-cursor'] as string;
   }
   pulled.push({ shard: source.shardId, seqs });
@@ -60,7 +72,11 @@ async function waitUntil(what: string, ok: () => boolean): Promise<void> {
 
 beforeEach(async () => {
   clock = new FakeClock(Date.UTC(2026, 0, 5, 3, 0, 0));
-  twin = new SlsTwin({ clock, credentials: CREDS, projects: { [PROJECT]: { region: 'cn-hangzhou', logstores: { 'access-log': { shards: 2 } } } } });
+  twin = new SlsTwin({
+    clock,
+    credentials: CREDS,
+    projects: { [PROJECT]: { region: 'cn-hangzhou', logstores: { 'access-log': { shards: 2 } } } },
+  });
   await twin.start();
   scheduled = [];
   events = [];
@@ -98,7 +114,14 @@ test('every triggerInterval, each shard with new data is invoked once with its c
   const [e] = events;
   expect(e).toEqual({
     parameter: { window: '30s' },
-    source: { endpoint: twin.endpoint(PROJECT), projectName: PROJECT, logstoreName: 'access-log', shardId: 1, beginCursor: expect.any(String), endCursor: twin.endCursor(PROJECT, 'access-log', 1) },
+    source: {
+      endpoint: twin.endpoint(PROJECT),
+      projectName: PROJECT,
+      logstoreName: 'access-log',
+      shardId: 1,
+      beginCursor: expect.any(String),
+      endCursor: twin.endCursor(PROJECT, 'access-log', 1),
+    },
     jobName: expect.stringMatching(/^[0-9a-f]{40}$/),
     taskId: expect.stringMatching(/^[0-9a-f-]{36}$/),
     cursorTime: Math.floor((clock.now() - 2000) / 1000),
@@ -115,7 +138,10 @@ test('every triggerInterval, each shard with new data is invoked once with its c
   await tick();
   expect(events).toHaveLength(3);
   expect(events.find((x) => x.source.shardId === 1 && x !== e)?.source.beginCursor).toBe(e!.source.endCursor);
-  expect(pulled.slice(1).sort((x, y) => x.shard - y.shard)).toEqual([{ shard: 0, seqs: ['d'] }, { shard: 1, seqs: ['e'] }]);
+  expect(pulled.slice(1).sort((x, y) => x.shard - y.shard)).toEqual([
+    { shard: 0, seqs: ['d'] },
+    { shard: 1, seqs: ['e'] },
+  ]);
 });
 
 test('a failing invocation is retried maxRetryTime times, then its range is skipped; FC down invokes nothing', async () => {
@@ -136,12 +162,49 @@ test('a failing invocation is retried maxRetryTime times, then its range is skip
 });
 
 test('s.yaml log triggers are held to the devsapp/fc3 keys and FC 3.0 ranges', () => {
-  const base = { edition: '3.0.0', name: 'x', resources: { r: { component: 'fc3', props: { region: 'cn-hangzhou', functionName: 'f', runtime: 'nodejs20', code: './c', handler: 'index.handler', memorySize: 128, timeout: 5 } } } };
-  const withTrigger = (t: Record<string, unknown>) => ({ ...base, resources: { r: { ...base.resources.r, props: { ...base.resources.r.props, triggers: [t] } } } });
-  const good = { triggerName: 't', triggerType: 'log', sourceArn: 'acs:log:cn-hangzhou:1:project/p', triggerConfig: { enable: true, sourceConfig: { logstore: 'l' }, jobConfig: { triggerInterval: 3 }, logConfig: { project: 'p', logstore: 'j' } } };
+  const base = {
+    edition: '3.0.0',
+    name: 'x',
+    resources: {
+      r: {
+        component: 'fc3',
+        props: {
+          region: 'cn-hangzhou',
+          functionName: 'f',
+          runtime: 'nodejs20',
+          code: './c',
+          handler: 'index.handler',
+          memorySize: 128,
+          timeout: 5,
+        },
+      },
+    },
+  };
+  const withTrigger = (t: Record<string, unknown>) => ({
+    ...base,
+    resources: { r: { ...base.resources.r, props: { ...base.resources.r.props, triggers: [t] } } },
+  });
+  const good = {
+    triggerName: 't',
+    triggerType: 'log',
+    sourceArn: 'acs:log:cn-hangzhou:1:project/p',
+    triggerConfig: {
+      enable: true,
+      sourceConfig: { logstore: 'l' },
+      jobConfig: { triggerInterval: 3 },
+      logConfig: { project: 'p', logstore: 'j' },
+    },
+  };
   expect(sYamlSchema.safeParse(withTrigger(good)).success).toBe(true);
-  expect(sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, jobConfig: { triggerInterval: 2 } } })).success).toBe(false);
-  expect(sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, jobConfig: { triggerInterval: 601 } } })).success).toBe(false);
+  expect(
+    sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, jobConfig: { triggerInterval: 2 } } })).success,
+  ).toBe(false);
+  expect(
+    sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, jobConfig: { triggerInterval: 601 } } })).success,
+  ).toBe(false);
   expect(sYamlSchema.safeParse(withTrigger({ ...good, sourceArn: 'acs:log:cn-hangzhou:1:logstore/l' })).success).toBe(false);
-  expect(sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, sourceConfig: { logstore: 'l', project: 'p' } } })).success).toBe(false);
+  expect(
+    sYamlSchema.safeParse(withTrigger({ ...good, triggerConfig: { ...good.triggerConfig, sourceConfig: { logstore: 'l', project: 'p' } } }))
+      .success,
+  ).toBe(false);
 });

@@ -3,10 +3,16 @@ import * as OpenApiModule from '@alicloud/openapi-core';
 
 // CommonJS packages loaded as ES modules: their exports sit on `default`.
 type SlsNs = typeof SlsModule;
-const $Sls = ((SlsModule as unknown as { PullLogsRequest?: unknown }).PullLogsRequest ? SlsModule : (SlsModule as unknown as { default: SlsNs }).default) as SlsNs;
+const $Sls = (
+  (SlsModule as unknown as { PullLogsRequest?: unknown }).PullLogsRequest ? SlsModule : (SlsModule as unknown as { default: SlsNs }).default
+) as SlsNs;
 const SlsClient = (($Sls.default as unknown as { default?: SlsNs['default'] }).default ?? $Sls.default) as SlsNs['default'];
 type SlsClient = InstanceType<SlsNs['default']>;
-const { $OpenApiUtil } = ((OpenApiModule as unknown as { $OpenApiUtil?: unknown }).$OpenApiUtil ? OpenApiModule : (OpenApiModule as unknown as { default: typeof OpenApiModule }).default) as typeof OpenApiModule;
+const { $OpenApiUtil } = (
+  (OpenApiModule as unknown as { $OpenApiUtil?: unknown }).$OpenApiUtil
+    ? OpenApiModule
+    : (OpenApiModule as unknown as { default: typeof OpenApiModule }).default
+) as typeof OpenApiModule;
 import { FakeClock } from '../../../lab/fakes/fake-clock';
 import { SlsTwin, decodeCursor, encodeCursor } from '../../../lab/sls/sls-twin';
 import { decodeLogGroupList, encodeLogGroupList, lz4LiteralBlock } from '../../../lab/sls/wire';
@@ -23,12 +29,24 @@ function client(project = PROJECT, creds: Partial<typeof CREDS> = CREDS): SlsCli
 }
 
 function entry(i: number, code = '200'): ReadonlyArray<readonly [string, string]> {
-  return [['response_code', code], ['seq', String(i)]];
+  return [
+    ['response_code', code],
+    ['seq', String(i)],
+  ];
 }
 
 beforeEach(async () => {
   clock = new FakeClock(Date.UTC(2026, 0, 5, 3, 0, 0));
-  twin = new SlsTwin({ clock, credentials: CREDS, projects: { [PROJECT]: { region: 'cn-hangzhou', logstores: { 'access-log': { shards: 2 } } }, 'k8s-log-c-shanghai': { region: 'cn-shanghai', logstores: { 'access-log': {} } } }, retentionMs: 60_000, maxGroupsPerShard: 50 });
+  twin = new SlsTwin({
+    clock,
+    credentials: CREDS,
+    projects: {
+      [PROJECT]: { region: 'cn-hangzhou', logstores: { 'access-log': { shards: 2 } } },
+      'k8s-log-c-shanghai': { region: 'cn-shanghai', logstores: { 'access-log': {} } },
+    },
+    retentionMs: 60_000,
+    maxGroupsPerShard: 50,
+  });
   await twin.start();
 });
 afterEach(async () => {
@@ -37,10 +55,19 @@ afterEach(async () => {
 
 test('the real SDK gets cursors and pulls log groups back page by page, up to the end cursor', async () => {
   const begin = twin.cursor(PROJECT, 'access-log', 1, 'end');
-  for (let g = 0; g < 7; g++) twin.write(PROJECT, 'access-log', 1, { source: '10.0.0.1', tags: [['__tag__:cluster', 'c-hangzhou']], logs: [{ time: 1_767_582_000 + g, contents: entry(g) }, { time: 1_767_582_000 + g, contents: entry(100 + g, '503') }] });
+  for (let g = 0; g < 7; g++)
+    twin.write(PROJECT, 'access-log', 1, {
+      source: '10.0.0.1',
+      tags: [['__tag__:cluster', 'c-hangzhou']],
+      logs: [
+        { time: 1_767_582_000 + g, contents: entry(g) },
+        { time: 1_767_582_000 + g, contents: entry(100 + g, '503') },
+      ],
+    });
   const sls = client();
   // GetCursor: the project is the endpoint's (one listener per project), so no host-map project.
-  const cursorOf = async (from: string) => (await sls.getCursor(undefined as unknown as string, 'access-log', '1', new $Sls.GetCursorRequest({ from }))).body?.cursor;
+  const cursorOf = async (from: string) =>
+    (await sls.getCursor(undefined as unknown as string, 'access-log', '1', new $Sls.GetCursorRequest({ from }))).body?.cursor;
   expect(await cursorOf('begin')).toBe(begin);
   const end = await cursorOf('end');
   expect(decodeCursor(end!)! - decodeCursor(begin)!).toBe(7);
@@ -59,14 +86,20 @@ test('the real SDK gets cursors and pulls log groups back page by page, up to th
     expect(groups[0]?.source).toBe('10.0.0.1');
     cursor = res.headers?.['x-log-cursor'] as string;
   }
-  expect(pages).toEqual([[0, 100, 1, 101, 2, 102], [3, 103, 4, 104, 5, 105], [6, 106]]);
+  expect(pages).toEqual([
+    [0, 100, 1, 101, 2, 102],
+    [3, 103, 4, 104, 5, 105],
+    [6, 106],
+  ]);
   // At the end: nothing more, and the next cursor stays where it is.
   const tail = await sls.pullLogs(PROJECT, 'access-log', '1', new $Sls.PullLogsRequest({ cursor: end, count: 10 }));
   expect(tail.body?.logGroupList ?? []).toEqual([]);
   expect(tail.headers?.['x-log-cursor']).toBe(end);
   // The other shard and the other project hold nothing of this.
   expect(twin.pull(PROJECT, 'access-log', 0, twin.cursor(PROJECT, 'access-log', 0, 'begin'), 100).groups).toHaveLength(0);
-  expect(twin.pull('k8s-log-c-shanghai', 'access-log', 0, twin.cursor('k8s-log-c-shanghai', 'access-log', 0, 'begin'), 100).groups).toHaveLength(0);
+  expect(
+    twin.pull('k8s-log-c-shanghai', 'access-log', 0, twin.cursor('k8s-log-c-shanghai', 'access-log', 0, 'begin'), 100).groups,
+  ).toHaveLength(0);
   // Every call was compressed as the gateway asked (lz4) and signed: all answered 200.
   expect(twin.calls.every((c) => c.status === 200)).toBe(true);
 });
@@ -78,16 +111,26 @@ test('an end cursor stops a pull before later groups; count is bounded to 1..100
   const res = await client().pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: begin, count: 100, endCursor: stop }));
   expect(res.body?.logGroupList).toHaveLength(2);
   expect(res.headers?.['x-log-cursor']).toBe(stop);
-  await expect(client().pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: begin, count: 1001 }))).rejects.toMatchObject({ code: 'ParameterInvalid' });
+  await expect(
+    client().pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: begin, count: 1001 })),
+  ).rejects.toMatchObject({ code: 'ParameterInvalid' });
 });
 
 test('a wrong secret, key or STS token is refused as SLS refuses it', async () => {
-  const pull = (c: SlsClient) => c.pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: twin.cursor(PROJECT, 'access-log', 0, 'begin'), count: 1 }));
-  await expect(pull(client(PROJECT, { accessKeySecret: 'not-the-secret' }))).rejects.toMatchObject({ code: 'SignatureNotMatch', statusCode: 401 });
+  const pull = (c: SlsClient) =>
+    c.pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: twin.cursor(PROJECT, 'access-log', 0, 'begin'), count: 1 }));
+  await expect(pull(client(PROJECT, { accessKeySecret: 'not-the-secret' }))).rejects.toMatchObject({
+    code: 'SignatureNotMatch',
+    statusCode: 401,
+  });
   await expect(pull(client(PROJECT, { accessKeyId: 'STS.Other' }))).rejects.toMatchObject({ code: 'Unauthorized' });
   await expect(pull(client(PROJECT, { securityToken: 'stale-token' }))).rejects.toMatchObject({ code: 'Unauthorized' });
-  await expect(client().pullLogs(PROJECT, 'no-such-store', '0', new $Sls.PullLogsRequest({ cursor: encodeCursor(1), count: 1 }))).rejects.toMatchObject({ code: 'LogStoreNotExist', statusCode: 404 });
-  await expect(client().pullLogs(PROJECT, 'access-log', '9', new $Sls.PullLogsRequest({ cursor: encodeCursor(1), count: 1 }))).rejects.toMatchObject({ code: 'ShardNotExist' });
+  await expect(
+    client().pullLogs(PROJECT, 'no-such-store', '0', new $Sls.PullLogsRequest({ cursor: encodeCursor(1), count: 1 })),
+  ).rejects.toMatchObject({ code: 'LogStoreNotExist', statusCode: 404 });
+  await expect(
+    client().pullLogs(PROJECT, 'access-log', '9', new $Sls.PullLogsRequest({ cursor: encodeCursor(1), count: 1 })),
+  ).rejects.toMatchObject({ code: 'ShardNotExist' });
 });
 
 test('retention drops old groups: a cursor before the oldest kept one is refused, begin moves on', async () => {
@@ -96,7 +139,9 @@ test('retention drops old groups: a cursor before the oldest kept one is refused
   clock.advance(61_000);
   twin.write(PROJECT, 'access-log', 0, { logs: [{ time: 2, contents: entry(1) }] });
   expect(twin.cursor(PROJECT, 'access-log', 0, 'begin')).toBe(encodeCursor(decodeCursor(first)! + 1));
-  await expect(client().pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: first, count: 10 }))).rejects.toMatchObject({ code: 'InvalidCursor' });
+  await expect(client().pullLogs(PROJECT, 'access-log', '0', new $Sls.PullLogsRequest({ cursor: first, count: 10 }))).rejects.toMatchObject(
+    { code: 'InvalidCursor' },
+  );
   // The group cap holds too: 60 writes keep the last 50.
   for (let g = 0; g < 60; g++) twin.write(PROJECT, 'access-log', 0, { logs: [{ time: 3, contents: entry(g) }] });
   const kept = twin.pull(PROJECT, 'access-log', 0, twin.cursor(PROJECT, 'access-log', 0, 'begin'), 1000).groups;
@@ -114,12 +159,43 @@ test('GetCursor from a Unix time points at the first group received then', () =>
 });
 
 test('the protobuf LogGroupList of the Data encoding page round-trips, and an LZ4 literal block is LZ4', async () => {
-  twin.write(PROJECT, 'access-log', 0, { topic: 't', source: 's', tags: [['k', 'v']], logs: [{ time: 1_767_582_000, contents: [['response_code', '503'], ['upstream_cluster', 'outbound|9080|v1|reviews.default.svc.cluster.local']] }] });
-  const res = await fetch(`${twin.endpoint(PROJECT)}/logstores/access-log/shards/0?type=log&cursor=${encodeURIComponent(twin.cursor(PROJECT, 'access-log', 0, 'begin'))}&count=10`, { headers: { accept: 'application/x-protobuf' } });
+  twin.write(PROJECT, 'access-log', 0, {
+    topic: 't',
+    source: 's',
+    tags: [['k', 'v']],
+    logs: [
+      {
+        time: 1_767_582_000,
+        contents: [
+          ['response_code', '503'],
+          ['upstream_cluster', 'outbound|9080|v1|reviews.default.svc.cluster.local'],
+        ],
+      },
+    ],
+  });
+  const res = await fetch(
+    `${twin.endpoint(PROJECT)}/logstores/access-log/shards/0?type=log&cursor=${encodeURIComponent(twin.cursor(PROJECT, 'access-log', 0, 'begin'))}&count=10`,
+    { headers: { accept: 'application/x-protobuf' } },
+  );
   // Unsigned: refused.
   expect(res.status).toBe(401);
   const groups = twin.pull(PROJECT, 'access-log', 0, twin.cursor(PROJECT, 'access-log', 0, 'begin'), 10).groups;
-  expect(decodeLogGroupList(encodeLogGroupList(groups))).toEqual([{ topic: 't', source: 's', tags: [['k', 'v']], logs: [{ time: 1_767_582_000, contents: [['response_code', '503'], ['upstream_cluster', 'outbound|9080|v1|reviews.default.svc.cluster.local']] }] }]);
+  expect(decodeLogGroupList(encodeLogGroupList(groups))).toEqual([
+    {
+      topic: 't',
+      source: 's',
+      tags: [['k', 'v']],
+      logs: [
+        {
+          time: 1_767_582_000,
+          contents: [
+            ['response_code', '503'],
+            ['upstream_cluster', 'outbound|9080|v1|reviews.default.svc.cluster.local'],
+          ],
+        },
+      ],
+    },
+  ]);
   const lz4 = await import('lz4-napi');
   const raw = Buffer.from('x'.repeat(300) + 'tail');
   const size = Buffer.alloc(4);
