@@ -29,6 +29,8 @@ import { bundlePages, renderLabPage } from './lab-page';
 import type { LocalityLbSettingInput } from '../shared/core/mesh-validation';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../shared/adapters/mesh-ownership';
 import { ACK_HTTP_PATH, ackForwardingPlan, type AckForwardingRule } from '../infra/eventbridge/ack-forwarding';
+import { SlsTwin } from './sls/sls-twin';
+import { AccessLogWriter, type ClusterLogstore } from './dataplane/access-log';
 
 /**
  * The lab: a digital twin of a two-region mesh with the product running against it. The FC host
@@ -110,6 +112,8 @@ export interface Lab {
   tick(): Promise<void>;
   /** The cross-region ACK rules the regions' buses carry (one per region in `ackRuleRegions`). */
   ackRules: AckForwardingRule[];
+  /** The SLS twin: one project per cluster, the data plane's access logs in its Logstores. */
+  sls: SlsTwin;
   stop(): Promise<void>;
 }
 
@@ -157,6 +161,32 @@ function withCmsReconcile(
 }
 
 const DEFAULT_TICK_MS = 5000;
+
+/** How long the SLS twin keeps log groups: the trigger reads within seconds; this bounds memory. */
+const SLS_RETENTION_MS = 5 * 60_000;
+
+/**
+ * Where each cluster's access logs go: the policy's `telemetry.logstores` when it has them, else
+ * per cluster ACK's default project name (`k8s-log-<cluster id>`) and the Logstore name the
+ * examples use (`istio-access-log`; the operator's choice in the cloud).
+ */
+export function labLogstores(topology: Topology, policyYaml: string): Map<string, ClusterLogstore & { region: string }> {
+  const regionOf = new Map(topology.regions.flatMap((r) => r.clusters.map((c) => [c.name, r.name] as const)));
+  const listed = (
+    parseYaml(policyYaml) as { telemetry?: { logstores?: Array<{ project?: unknown; logstore?: unknown; cluster?: unknown }> } } | null
+  )?.telemetry?.logstores;
+  const out = new Map<string, ClusterLogstore & { region: string }>();
+  if (Array.isArray(listed) && listed.length > 0) {
+    for (const l of listed) {
+      const region = regionOf.get(String(l.cluster));
+      if (region && typeof l.project === 'string' && typeof l.logstore === 'string')
+        out.set(String(l.cluster), { project: l.project, logstore: l.logstore, region });
+    }
+    return out;
+  }
+  for (const [cluster, region] of regionOf) out.set(cluster, { project: `k8s-log-${cluster}`, logstore: 'istio-access-log', region });
+  return out;
+}
 const DEFAULT_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 };
 
 /**
@@ -503,7 +533,17 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   // This lab's runtimes, never one an earlier lab in this process built; its stop closes them
   // (their SQLite stores and checkpoint workers).
   const runtimes: Array<{ close(): Promise<void> }> = [];
+  // SLS: one project per cluster (as ASM ships each cluster's sidecar logs), read by the host's SLS triggers.
+  const logstores = labLogstores(topology, policyYaml);
+  const projects: Record<string, { region: string; logstores: Record<string, { shards?: number }> }> = {};
+  for (const l of logstores.values()) {
+    projects[l.project] ??= { region: l.region, logstores: {} };
+    projects[l.project]!.logstores[l.logstore] = { shards: 2 };
+  }
+  const sls = new SlsTwin({ clock, credentials: ak, projects, retentionMs: SLS_RETENTION_MS });
+  await sls.start();
   const host = await startFcHost({
+    slsSource: sls,
     sYamlPath: 's.yaml',
     port: opts.port ?? 0,
     env,
@@ -520,6 +560,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const faults = new FaultBook(clock);
   faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
   faults.subscribe(controlPlaneOutageListener(host, controlPlane));
+  const accessLog = new AccessLogWriter({ sink: sls, logstoreOf: (cluster) => logstores.get(cluster) });
   const dataPlane = new LabDataPlane({
     topology,
     config: controlPlane.routing,
@@ -527,6 +568,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     seed: 7,
     faults,
     metrics,
+    accessLog,
     onError: (err) => log({ lab: 'traffic', error: (err as Error).message }),
   });
   // Retry back-off on the lab clock too (the system clock's sleep is the real timer it used before).
@@ -619,6 +661,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     kubeconfigEnv: kubeconfigVars,
     tick,
     ackRules,
+    sls,
     async stop() {
       if (ticker) clearInterval(ticker);
       await alarms.stop();
@@ -630,6 +673,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       // checkpoint worker outlives the lab and its state dir can be deleted or reused.
       await Promise.all(runtimes.map((r) => r.close()));
       await new Promise<void>((resolve) => labServer.close(() => resolve()));
+      await sls.stop();
       await controlPlane.stop();
       // Leave the process as it was: a later lab or host in this process builds its runtime from it.
       for (const [k, v] of savedEnv) {

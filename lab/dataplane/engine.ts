@@ -10,6 +10,7 @@ import { PeriodicTask } from './periodic-task';
 import { SeededRandom } from './prng';
 import { MeshRouter, type Caller, type CallerEjection } from './router';
 import { exp, floor } from './math';
+import { ProxyIdentities, type AccessLogWriter, type LoggingProxy } from './access-log';
 
 /**
  * The twin's data plane: requests enter at a gateway and walk the call graph; every hop is
@@ -69,6 +70,8 @@ export interface LabDataPlaneOptions {
   tickMs?: number;
   /** Told when a background tick fails (it never stops the loop). */
   onError?: (err: unknown) => void;
+  /** Where the proxies' access logs go (the SLS twin); none are written without it. */
+  accessLog?: AccessLogWriter;
 }
 
 export class UnknownGatewayError extends ValidationError {
@@ -89,9 +92,12 @@ interface HopOutcome {
 interface HopContext {
   sourceRegion: string;
   origin: TrafficOrigin;
+  /** The client request's `x-request-id`, which every proxy on its path logs. */
+  requestId?: string;
 }
 
 const NO_UPSTREAM: HopOutcome = { status: 503, latencyMs: 0.1 };
+const UNSET_ID = '-';
 
 interface BatchTally {
   served: Record<string, number>;
@@ -131,6 +137,9 @@ export class LabDataPlane {
   private readonly background: PeriodicTask;
   private readonly carry = new Map<string, number>();
   private readonly probeCarry = new Map<string, number>();
+  private readonly identities = new ProxyIdentities();
+  private readonly gatewayCluster = new Map<string, string>();
+  private requestSeq = 0;
 
   constructor(private readonly opts: LabDataPlaneOptions) {
     const { topology } = opts;
@@ -148,6 +157,10 @@ export class LabDataPlane {
         const callees = topology.calls.filter((c) => c.from === s.name && (!c.versions || c.versions.includes(v))).flatMap((c) => c.to);
         this.calls.set(`${s.name}|${v}`, callees);
       }
+    }
+    for (const g of topology.gateways) {
+      const cluster = topology.regions.find((r) => r.name === g.region)?.clusters[0]?.name;
+      if (cluster) this.gatewayCluster.set(g.name, cluster);
     }
     this.background = new PeriodicTask(opts.clock, opts.tickMs ?? 1000, () => this.backgroundTick(), opts.onError);
   }
@@ -171,14 +184,21 @@ export class LabDataPlane {
     const gatewayProxy: Caller = { proxyId: `gateway/${gw.name}`, locality: { region: gw.region, zone: gw.zone } };
     const gatewayDown = this.faults.gatewayDown(gw.region);
     const ctx: HopContext = { sourceRegion: gw.region, origin: 'client' };
+    const log = this.opts.accessLog;
+    const gwCluster = this.gatewayCluster.get(gw.name);
+    const gatewayLogger = log && gwCluster ? this.identities.gateway(gw.name, gwCluster) : null;
     for (let i = 0; i < count; i++) {
-      const outcome = gatewayDown ? { status: 503, latencyMs: 0 } : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path);
+      if (log) ctx.requestId = this.nextRequestId();
+      const outcome = gatewayDown
+        ? { status: 503, latencyMs: 0 }
+        : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path, gatewayLogger);
       endRequest(tally);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
       this.metrics.recordGateway(gw.name, gw.region, outcome.status, outcome.latencyMs, now);
     }
+    log?.flush();
     latencies.sort();
     return {
       gateway,
@@ -222,6 +242,7 @@ export class LabDataPlane {
     const latencies = new Float64Array(count);
     let ok = 0;
     for (let i = 0; i < count; i++) {
+      if (this.opts.accessLog) ctx.requestId = this.nextRequestId();
       let outcome = NO_UPSTREAM;
       if (pods.length === 0) tally.noUpstream[service] = (tally.noUpstream[service] ?? 0) + 1;
       else outcome = this.serve(prober, pods[this.rand.int(pods.length)] as Pod, {}, ctx, now, tally);
@@ -230,6 +251,7 @@ export class LabDataPlane {
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
       if (outcome.status < 400) ok++;
     }
+    this.opts.accessLog?.flush();
     latencies.sort();
     return {
       service,
@@ -294,6 +316,7 @@ export class LabDataPlane {
     }
   }
 
+  /** `logger`: the caller's proxy when it writes access logs (a sidecar or gateway; a prober has none). */
   private call(
     caller: Caller,
     service: string,
@@ -302,20 +325,77 @@ export class LabDataPlane {
     now: number,
     tally: BatchTally,
     path = `/${service}/0`,
+    logger: LoggingProxy | null = null,
   ): HopOutcome {
     const routing = this.router.route(caller, service, headers, this.rand, now, path);
-    if (routing.kind === 'no-route') return { status: 404, latencyMs: 0.1 };
+    if (routing.kind === 'no-route') {
+      if (logger)
+        this.opts.accessLog?.outbound(
+          logger,
+          { service, subset: null, status: 404, durationMs: 0, upstream: null, flags: 'NR', path, requestId: ctx.requestId ?? UNSET_ID },
+          now,
+        );
+      return { status: 404, latencyMs: 0.1 };
+    }
     if (routing.kind === 'no-upstream') {
       tally.noUpstream[routing.service] = (tally.noUpstream[routing.service] ?? 0) + 1;
+      if (logger)
+        this.opts.accessLog?.outbound(
+          logger,
+          {
+            service: routing.service,
+            subset: null,
+            status: NO_UPSTREAM.status,
+            durationMs: 0,
+            upstream: null,
+            flags: 'UH',
+            path,
+            requestId: ctx.requestId ?? UNSET_ID,
+          },
+          now,
+        );
       return NO_UPSTREAM;
     }
-    const outcome = this.serve(caller, routing.pod, headers, ctx, now, tally);
+    const outcome = this.serve(caller, routing.pod, headers, ctx, now, tally, logger);
     this.router.report(caller, routing.cluster, routing.pod, outcome.status, now);
+    if (logger) {
+      const upstream = this.identities.pod(routing.pod);
+      this.opts.accessLog?.outbound(
+        logger,
+        {
+          service: routing.pod.service,
+          subset: routing.cluster.subset,
+          status: outcome.status,
+          durationMs: outcome.latencyMs,
+          upstream,
+          flags: outcome.status === 503 ? 'UF' : null,
+          path,
+          requestId: ctx.requestId ?? UNSET_ID,
+        },
+        now,
+      );
+    }
     return outcome;
   }
 
+  /** x-request-id values: UUID-shaped, from a counter (the routing PRNG's stream stays as it was). */
+  private nextRequestId(): string {
+    const n = (++this.requestSeq).toString(16).padStart(12, '0');
+    return `00000000-0000-4000-8000-${n}`;
+  }
+
   /** A pod answers one hop: its faults, its own work and its calls down the graph; measured and tallied. */
-  private serve(caller: Caller, pod: Pod, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally): HopOutcome {
+  private serve(
+    caller: Caller,
+    pod: Pod,
+    headers: Record<string, string>,
+    ctx: HopContext,
+    now: number,
+    tally: BatchTally,
+    callerLogger: LoggingProxy | null = null,
+  ): HopOutcome {
+    const log = this.opts.accessLog;
+    const self = log ? this.identities.pod(pod) : null;
     const net = this.networkMs(caller.locality, pod);
     if (caller.locality.region !== pod.region) tally.crossings++;
     const effect = this.faults.effectOn(pod.region, pod.service, pod.version, { cluster: pod.cluster, workload: pod.deployment });
@@ -328,14 +408,28 @@ export class LabDataPlane {
       latencyMs += effect.addedLatencyMs;
     } else {
       latencyMs += effect.addedLatencyMs + this.serviceTime(pod.service);
-      const self: Caller = { proxyId: pod.id, locality: pod };
+      const selfCaller: Caller = { proxyId: pod.id, locality: pod };
       for (const callee of this.calls.get(`${pod.service}|${pod.version}`) ?? []) {
-        const r = this.call(self, callee, headers, ctx, now, tally);
+        const r = this.call(selfCaller, callee, headers, ctx, now, tally, undefined, self);
         latencyMs += r.latencyMs;
         if (r.status >= 400) status = 500;
       }
     }
     this.metrics.recordHop(ctx.sourceRegion, pod, status, latencyMs, now, ctx.origin);
+    // A pod that refuses connections (down) has no sidecar answering: nothing logged on its side.
+    if (self && !effect.down)
+      log?.inbound(
+        self,
+        {
+          service: pod.service,
+          status,
+          durationMs: latencyMs - net,
+          downstream: callerLogger?.podIp ?? null,
+          path: `/${pod.service}/0`,
+          requestId: ctx.requestId ?? UNSET_ID,
+        },
+        now,
+      );
     tally.served[pod.servedKey] = (tally.served[pod.servedKey] ?? 0) + 1;
     if (status >= 500) tally.errors[pod.servedKey] = (tally.errors[pod.servedKey] ?? 0) + 1;
     const byRegion = (tally.byService[pod.service] ??= {});

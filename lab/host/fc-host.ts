@@ -9,6 +9,7 @@ import { Acs3Error, Acs3Verifier, type Acs3Credential } from './acs3-signature';
 import { FunctionTimeoutError, httpEnvelope, readBody, writeFunctionError, writeReply } from './envelope';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from './event-pattern';
 import { everyIntervalMs, loadSYaml, type Fc3Trigger } from './s-yaml';
+import { slsTriggerJob, type SlsTriggerJob, type SlsTriggerSource } from './sls-trigger';
 import { compileHttpRules, publishOnBus, type HttpTargetRule } from './event-buses';
 import { holdIdleConnections } from '../keep-alive';
 import { outageFor, type Outage } from '../outage';
@@ -75,6 +76,8 @@ export interface FcHostOptions {
   every?: (intervalMs: number, fire: () => void) => () => void;
   /** Rules with an HTTP(S) target on the regions' default buses (see event-buses.ts). */
   httpEventRules?: HttpTargetRule[];
+  /** The Logstores the functions' SLS (`log`) triggers read (the lab's SLS twin); without it those triggers do nothing. */
+  slsSource?: SlsTriggerSource;
 }
 
 export interface FcHost {
@@ -92,6 +95,8 @@ export interface FcHost {
   setCredentials(credentials: Acs3Credential): void;
   /** Replace the HTTP-target rules of the regions' buses (the cross-region ACK rules). */
   setHttpEventRules(rules: HttpTargetRule[]): void;
+  /** The SLS triggers' jobs: each polls on its `triggerInterval` (via `every`); tests may poll at will. */
+  logTriggers: Array<{ key: string; triggerName: string; job: SlsTriggerJob }>;
   /**
    * The host as an outage takes it (the lab's control-plane-down fault): while down, connections
    * are reset and the timers fire nothing; invocations already running go on.
@@ -441,6 +446,38 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     });
   });
 
+  // SLS triggers: one ETL job per trigger, polling every shard each `triggerInterval`; with FC down
+  // (an outage of the functions' region) nothing is invoked and the positions stay where they were.
+  const logTriggers: FcHost['logTriggers'] = [];
+  if (opts.slsSource) {
+    for (const fn of functions) {
+      for (const t of fn.triggers) {
+        if (t.triggerType !== 'log' || !t.triggerConfig.enable) continue;
+        const job = slsTriggerJob({
+          functionName: fn.functionName,
+          trigger: t,
+          source: opts.slsSource,
+          log,
+          available: () => !outage.down,
+          invoke: (event) => invoke(fn, Buffer.from(JSON.stringify(event)), randomUUID()),
+        });
+        logTriggers.push({ key: fn.key, triggerName: t.triggerName, job });
+        timers.push(
+          (opts.every ?? defaultEvery)(job.intervalMs, () => {
+            job.poll().catch((err: unknown) =>
+              log({
+                host: 'fc',
+                function: fn.key,
+                level: 'error',
+                message: `SLS trigger poll failed: ${err instanceof Error ? err.message : String(err)}`,
+              }),
+            );
+          }),
+        );
+      }
+    }
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
@@ -453,6 +490,7 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     functions,
     invokeAsync,
     outage,
+    logTriggers,
     async idle() {
       while (background.size) await Promise.allSettled([...background]);
     },

@@ -64,6 +64,24 @@ const eventBridgeTriggerConfig = z.strictObject({
     .optional(),
 });
 
+/**
+ * An SLS (log) trigger as devsapp/fc3 declares it (docs/zh/yaml/triggers.md, "Log 触发器") and
+ * FC 3.0's LogTriggerConfig holds it: the source project in `sourceArn`
+ * (`acs:log:<region>:<account>:project/<name>`), the Logstore in `sourceConfig`, the interval
+ * (3–600 s) and retries (0–100) in `jobConfig`, the job's own log in `logConfig`,
+ * `functionParameter` passed to the function as the event's `parameter`.
+ */
+const logTriggerConfig = z.strictObject({
+  enable: z.boolean(),
+  functionParameter: z.record(z.string(), z.unknown()).optional(),
+  jobConfig: z.strictObject({
+    maxRetryTime: z.number().int().min(0).max(100).optional(),
+    triggerInterval: z.number().int().min(3, 'must be 3–600 seconds').max(600, 'must be 3–600 seconds').optional(),
+  }),
+  logConfig: z.strictObject({ project: z.string().min(1), logstore: z.string().min(1) }),
+  sourceConfig: z.strictObject({ logstore: z.string().min(1), startTime: z.number().int().optional() }),
+});
+
 const trigger = z.discriminatedUnion('triggerType', [
   z.object({
     triggerName: z.string().min(1),
@@ -82,6 +100,17 @@ const trigger = z.discriminatedUnion('triggerType', [
     triggerType: z.literal('eventbridge'),
     qualifier: z.string().optional(),
     triggerConfig: eventBridgeTriggerConfig,
+  }),
+  z.object({
+    triggerName: z.string().min(1),
+    triggerType: z.literal('log'),
+    qualifier: z.string().optional(),
+    sourceArn: z.string().regex(/^acs:log:[^:]*:[^:]*:project\/[^/]+$/, 'must be acs:log:<region>:<account>:project/<name>'),
+    invocationRole: z
+      .string()
+      .regex(/^acs:ram::[^:]*:role\/[A-Za-z0-9._-]+$/, 'must be acs:ram::<account>:role/<name>')
+      .optional(),
+    triggerConfig: logTriggerConfig,
   }),
 ]);
 export type Fc3Trigger = z.output<typeof trigger>;

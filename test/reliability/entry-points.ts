@@ -21,6 +21,8 @@ export function entryPoints(sYamlPath = 's.yaml'): EntryPoint[] {
   for (const [key, r] of Object.entries(spec.resources)) {
     for (const t of r.props.triggers ?? []) {
       if (t.triggerType === 'http') out.push({ fn: key, kind: 'http', methods: [...t.triggerConfig.methods] });
+      // An SLS trigger delivers its event by invoking the function: the `invoke` entry below covers it.
+      else if (t.triggerType === 'log') continue;
       else out.push({ fn: key, kind: t.triggerType, methods: ['POST'] });
     }
     // Every function can be invoked directly (InvokeFunction); the local host serves it at /_invoke/<fn>.
