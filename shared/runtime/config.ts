@@ -26,6 +26,8 @@ const envSchema = z.object({
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */
   REGIONSHIFT_ASM_ENDPOINT: z.string().url().optional(),
   REGIONSHIFT_CS_ENDPOINT: z.string().url().optional(),
+  /** Override the SLS endpoint the telemetry function reads from (the lab's twin); by default the trigger event's. */
+  REGIONSHIFT_SLS_ENDPOINT: z.string().url().optional(),
   /** Local runs only: append the structured log lines to this file instead of stdout. */
   REGIONSHIFT_LOG_FILE: z.string().optional(),
   /**

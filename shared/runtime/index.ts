@@ -11,6 +11,8 @@ import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
+import type { AccessLogReader, AccessLogReaderFactory } from '../ports/access-logs';
+import type { TelemetryWindowStore } from '../ports/telemetry-windows';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from '../adapters/fc-executor';
@@ -37,6 +39,13 @@ export interface RuntimeOverrides {
   entryRoutes?: EntryRoutesReader;
   /** False: an alarm's plan runs inside the alarm request, not in the executor (the benchmark's baseline). */
   answerFirst?: boolean;
+  /** The telemetry function's SLS reader (tests); by default `@alicloud/sls20201230` at the event's endpoint. */
+  accessLogs?: AccessLogReaderFactory;
+}
+
+function isWindowStore(store: StateStore): store is StateStore & TelemetryWindowStore {
+  const s = store as Partial<TelemetryWindowStore>;
+  return typeof s.loadWindows === 'function' && typeof s.saveWindows === 'function';
 }
 
 /** What one FC instance builds once (cold start) and keeps: policy, state store, adapters. */
@@ -58,6 +67,8 @@ interface Container {
   probes: () => Promise<ReadinessProbes>;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
+  /** An SLS reader per endpoint, for the telemetry function (the SDK loaded on first use). */
+  readerFor: AccessLogReaderFactory;
   /** Closes what the container opened itself (a store passed in by the caller stays the caller's). */
   close: () => Promise<void>;
 }
@@ -143,13 +154,25 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
     return { ...built, placement: () => placement };
   }));
+  const slsOverride = e.REGIONSHIFT_SLS_ENDPOINT;
+  const readers = new Map<string, AccessLogReader>();
+  const readerFor: AccessLogReaderFactory = overrides.accessLogs ?? ((endpoint) => {
+    const at = slsOverride ?? endpoint;
+    let reader = readers.get(at);
+    if (!reader) {
+      const sls = lazy(() => import('../adapters/access-logs-sls').then(({ slsAccessLogReader }) => slsAccessLogReader({ endpoint: at, credentials: credentials.current })));
+      reader = { readRange: async (range, o) => (await sls()).readRange(range, o) };
+      readers.set(at, reader);
+    }
+    return reader;
+  });
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.
   const close = async () => {
     if (ownStore) await opened.close();
   };
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, close };
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, readerFor, close };
 }
 
 /** An invocation reached a runtime after its `close()`: its store is closed, nothing can be served. */
@@ -219,6 +242,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
+      ...(isWindowStore(c.store) ? { telemetry: { windows: c.store, readerFor: c.readerFor } } : {}),
     };
   };
   const close = (): Promise<void> =>

@@ -3,6 +3,8 @@ import type { Clock } from '../ports/clock';
 import type { EngineApi } from '../engine/api';
 import type { Notifier } from '../ports/notifier';
 import type { StateStore } from '../ports/state-store';
+import type { AccessLogReaderFactory } from '../ports/access-logs';
+import type { TelemetryWindowStore } from '../ports/telemetry-windows';
 import type { ReadinessReport } from '../readiness/checks';
 
 /** The second argument FC 3.0 passes to a Node.js handler (the parts regionshift reads). */
@@ -50,6 +52,8 @@ export interface Runtime {
   clock: Clock;
   /** The readiness checks against the live cloud (read-only); absent where no probes are wired. */
   readiness?: () => Promise<ReadinessReport>;
+  /** The telemetry function's parts: the window row's store and an SLS reader per endpoint. */
+  telemetry?: { windows: TelemetryWindowStore; readerFor: AccessLogReaderFactory };
 }
 
 export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;
