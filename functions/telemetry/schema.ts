@@ -16,7 +16,7 @@ export const slsTriggerEvent = z.object({
     shardId: z.number({ error: 'must be a shard id (an integer)' }).int('must be a shard id (an integer)').min(0, 'must be >= 0'),
     beginCursor: text('a cursor').max(256),
     endCursor: text('a cursor').max(256),
-  }),
+  }, { error: (iss: { input?: unknown }) => (iss.input === undefined ? 'required' : 'must be an object (the shard\'s range)') }),
   jobName: z.string().max(256).optional(),
   taskId: z.string().max(256).optional(),
   /** Epoch seconds. */
