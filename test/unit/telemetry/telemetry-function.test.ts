@@ -117,3 +117,12 @@ test('a Logstore the policy does not map is refused naming it; nothing read', as
   expect(result).toMatchObject({ accepted: false, error: { problems: [expect.stringContaining('source.logstoreName: k8s-log-elsewhere/istio-access-log is not in the policy')] } });
   expect(logs.reads).toEqual([]);
 });
+
+test('the policy refuses a Logstore mapped to an undeclared cluster, or mapped twice', () => {
+  expect(() => parsePolicy({
+    name: 'b',
+    mesh: { backend: 'asm', meshId: 'm', apiRegion: 'cn-hangzhou' },
+    regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
+    telemetry: { logstores: [{ project: 'p', logstore: 'l', cluster: 'c-elsewhere' }, { project: 'p', logstore: 'l', cluster: 'c-hangzhou' }] },
+  })).toThrow(/telemetry\.logstores\[0\]\.cluster: c-elsewhere is not a cluster of any region[\s\S]*telemetry\.logstores\[1\]: p\/l is listed twice/);
+});
