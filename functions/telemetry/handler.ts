@@ -4,7 +4,7 @@ import { eventErrors } from '../../shared/http/http-errors';
 import { injectRuntime, runtimeOf } from '../../shared/http/inject-runtime';
 import { requestLog } from '../../shared/http/request-log';
 import { lazy } from '../../shared/core/lazy';
-import { processRuntime } from '../../shared/runtime/process';
+import { telemetryRuntime } from '../../shared/runtime/telemetry';
 import type { FcContext, RuntimeFactory } from '../../shared/runtime/types';
 import type { SlsTriggerEvent } from './schema';
 
@@ -26,4 +26,4 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .handler(async (event: unknown, context: FcContext) => (await loadWork()).receiveLogs(event as SlsTriggerEvent, runtimeOf(context)));
 }
 
-export const handler = makeHandler(processRuntime);
+export const handler = makeHandler(telemetryRuntime);

@@ -11,7 +11,7 @@ import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
-import type { AccessLogReader, AccessLogReaderFactory } from '../ports/access-logs';
+import type { AccessLogReaderFactory } from '../ports/access-logs';
 import type { TelemetryWindowStore } from '../ports/telemetry-windows';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
@@ -39,8 +39,12 @@ export interface RuntimeOverrides {
   entryRoutes?: EntryRoutesReader;
   /** False: an alarm's plan runs inside the alarm request, not in the executor (the benchmark's baseline). */
   answerFirst?: boolean;
-  /** The telemetry function's SLS reader (tests); by default `@alicloud/sls20201230` at the event's endpoint. */
-  accessLogs?: AccessLogReaderFactory;
+  /**
+   * The telemetry function's SLS reader, built with the invocation's credentials. Absent: the
+   * runtime has no reader (only the telemetry function's runtime, `shared/runtime/telemetry.ts`,
+   * passes one, so the other functions' bundles never reach the SLS SDK).
+   */
+  accessLogs?: (credentials: () => CloudCredentials, endpointOverride: string | undefined) => AccessLogReaderFactory;
 }
 
 function isWindowStore(store: StateStore): store is StateStore & TelemetryWindowStore {
@@ -67,8 +71,8 @@ interface Container {
   probes: () => Promise<ReadinessProbes>;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
-  /** An SLS reader per endpoint, for the telemetry function (the SDK loaded on first use). */
-  readerFor: AccessLogReaderFactory;
+  /** An SLS reader per endpoint, for the telemetry function (absent in the other functions). */
+  readerFor?: AccessLogReaderFactory;
   /** Closes what the container opened itself (a store passed in by the caller stays the caller's). */
   close: () => Promise<void>;
 }
@@ -154,25 +158,14 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
     const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
     return { ...built, placement: () => placement };
   }));
-  const slsOverride = e.REGIONSHIFT_SLS_ENDPOINT;
-  const readers = new Map<string, AccessLogReader>();
-  const readerFor: AccessLogReaderFactory = overrides.accessLogs ?? ((endpoint) => {
-    const at = slsOverride ?? endpoint;
-    let reader = readers.get(at);
-    if (!reader) {
-      const sls = lazy(() => import('../adapters/access-logs-sls').then(({ slsAccessLogReader }) => slsAccessLogReader({ endpoint: at, credentials: credentials.current })));
-      reader = { readRange: async (range, o) => (await sls()).readRange(range, o) };
-      readers.set(at, reader);
-    }
-    return reader;
-  });
+  const readerFor = overrides.accessLogs?.(credentials.current, e.REGIONSHIFT_SLS_ENDPOINT);
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.
   const close = async () => {
     if (ownStore) await opened.close();
   };
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, readerFor, close };
+  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, ...(readerFor ? { readerFor } : {}), close };
 }
 
 /** An invocation reached a runtime after its `close()`: its store is closed, nothing can be served. */
@@ -242,7 +235,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
-      ...(isWindowStore(c.store) ? { telemetry: { windows: c.store, readerFor: c.readerFor } } : {}),
+      ...(c.readerFor && isWindowStore(c.store) ? { telemetry: { windows: c.store, readerFor: c.readerFor } } : {}),
     };
   };
   const close = (): Promise<void> =>
