@@ -248,7 +248,7 @@ const telemetrySchema = z
       .array(z.strictObject({ project: z.string().min(1, 'required'), logstore: z.string().min(1, 'required'), cluster: z.string().min(1, 'required') }))
       .min(1, 'name at least one Logstore'),
     /** The sliding window the detector judges. */
-    window: positiveDuration.prefault('30s'),
+    window: positiveDuration.prefault('15s'),
     /** The window's granularity (one counter set per bucket in the state row). */
     bucket: positiveDuration.prefault('5s'),
     /** A region (or a workload in it) is degraded only when its 5xx share is above this with confidence `z`. */
@@ -256,7 +256,7 @@ const telemetrySchema = z
     /** … and worse than its peers (the same service elsewhere) by this many points, both by their confidence bounds. */
     margin: percent.default(5),
     /** … and only over at least this many requests in the window. */
-    minRequests: z.number().int('must be an integer').min(10, 'must be >= 10').default(200),
+    minRequests: z.number().int('must be an integer').min(10, 'must be >= 10').default(100),
     /** The one-sided normal quantile of the bounds: 3.09 is 0.1% per window and unit at the threshold. */
     z: z.number().min(1.64, 'must be >= 1.64 (5%)').max(6, 'must be <= 6').default(3.09),
     /** A firing unit resolves once it has been clean (enough requests, share under the threshold) this long. */

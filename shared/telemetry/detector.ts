@@ -18,9 +18,9 @@ import { ALL, parseKey, servingKey, totals, type Cell, type TelemetryRow } from 
  *
  * False-positive bound: for a unit whose true 5xx rate is at or below `threshold`, condition 2
  * alone holds with probability ≤ Φ(−z) per window (the Wilson interval's one-sided coverage; it is
- * close to nominal for n·p ≥ 5, which `minRequests` ≥ 200 and `threshold` ≥ 3% give): with the
- * defaults (z = 3.09, n ≥ 200, threshold 10%) below 0.1% per window, and at a background rate of
- * 1–2% far smaller (the lower bound of 2% over 200 requests is 0.5%). Both regions equally bad
+ * close to nominal for n·p ≥ 5, which `minRequests` ≥ 100 and `threshold` ≥ 5% give): with the
+ * defaults (z = 3.09, n ≥ 100, threshold 10%) below 0.1% per window, and at a background rate of
+ * 1–2% far smaller (the lower bound of 2% over 100 requests is 0.3%). Both regions equally bad
  * fail condition 3 for both: a global incident, no drain.
  *
  * A firing unit resolves when it has been clean (≥ `minRequests`, share under `threshold`) for
