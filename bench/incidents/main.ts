@@ -13,7 +13,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
  */
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const pick = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const pick = (name: string) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
 const onlyIncidents = pick('incident') ?? (quick ? QUICK_INCIDENTS : undefined);
 // `-- --render`: the report again from the kept results; `-- --merge --strategy=…`: rerun a subset into them.
 const onlyStrategies = pick('strategy');
@@ -31,7 +35,14 @@ if (args.includes('--merge')) {
   const kept = JSON.parse(readFileSync(CACHE, 'utf8')) as { results: RunResult[]; wallS: number; merges?: Merge[] };
   const started = Date.now();
   const fresh = await runBenchmark(all, strategies, { progress: (line) => process.stderr.write(`${line}\n`) });
-  merges = [...(kept.merges ?? []), { what: args.filter((a) => a.startsWith('--incident=') || a.startsWith('--strategy=')).join(' ') || 'everything', runs: fresh.length, wallS: (Date.now() - started) / 1000 }];
+  merges = [
+    ...(kept.merges ?? []),
+    {
+      what: args.filter((a) => a.startsWith('--incident=') || a.startsWith('--strategy=')).join(' ') || 'everything',
+      runs: fresh.length,
+      wallS: (Date.now() - started) / 1000,
+    },
+  ];
   const key = (r: RunResult) => `${r.incident}|${r.strategy}`;
   const byKey = new Map(fresh.map((r) => [key(r), r]));
   results = kept.results.map((r) => byKey.get(key(r)) ?? r);
@@ -54,14 +65,25 @@ if (args.includes('--merge')) {
 const rendering = args.includes('--render') || args.includes('--merge');
 if (rendering) {
   const allIncidents = incidents(FULL_TIMING);
-  const notes = merges.length === 0 ? '' : `The wall time above is the last full run's; reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
-  writeReport(allIncidents.filter((i) => results.some((r) => r.incident === i.id)), STRATEGIES, results, { wallS, notes });
+  const notes =
+    merges.length === 0
+      ? ''
+      : `The wall time above is the last full run's; reruns merged into its results since: ${merges.map((m) => `\`${m.what}\` (${m.runs} runs, ${m.wallS.toFixed(0)} s)`).join('; ')}.\n`;
+  writeReport(
+    allIncidents.filter((i) => results.some((r) => r.incident === i.id)),
+    STRATEGIES,
+    results,
+    { wallS, notes },
+  );
   process.stderr.write('wrote docs/benchmarks/incidents.md from the kept results\n');
 } else if (quick || onlyIncidents || onlyStrategies) {
   for (const r of results) {
-    process.stdout.write(`${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ incident: r.incident, strategy: r.strategy, failed: r.failed, requests: r.requests, overSlo: r.overSlo, crossHopsPerRequest: Number(r.crossHopsPerRequest.toFixed(3)), detectS: r.detectS, mitigateS: r.mitigateS, restoreS: r.restoreS, meshChanges: r.meshChanges, peakExtraReplicas: r.peakExtraReplicas, errors: r.errors.length })}\n`,
+    );
     // The static-stability incident, phase by phase (what users got while regionshift was away).
-    if (r.incident === 'control-plane-down') for (const p of controlPlaneDownPhases(r.samples, r.detectS)) process.stdout.write(`  ${JSON.stringify(p)}\n`);
+    if (r.incident === 'control-plane-down')
+      for (const p of controlPlaneDownPhases(r.samples, r.detectS)) process.stdout.write(`  ${JSON.stringify(p)}\n`);
   }
   process.stderr.write(`wall time ${wallS.toFixed(1)} s\n`);
 } else {

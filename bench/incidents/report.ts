@@ -27,7 +27,11 @@ function bins(samples: SecondSample[]): Array<{ t: number; local: number; errors
     const chunk = samples.slice(i, i + BIN_S);
     const hops = chunk.reduce((n, s) => n + s.hops, 0);
     const req = chunk.reduce((n, s) => n + s.requests, 0);
-    out.push({ t: i, local: hops === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.localHops, 0)) / hops, errors: req === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.failed, 0)) / req });
+    out.push({
+      t: i,
+      local: hops === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.localHops, 0)) / hops,
+      errors: req === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.failed, 0)) / req,
+    });
   }
   return out;
 }
@@ -49,28 +53,38 @@ export function chartSvg(incident: Incident, results: RunResult[]): string {
   const y = (panel: number, v: number) => top + panel * (panelH + gap) + panelH - (panelH * v) / (tops[panel] as number);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${padL}" y="18" font-size="13" font-weight="bold">${esc(incident.title)}</text>`);
-  const titles = ['share of hops served in the client\'s own region (%)', 'failed requests (%)'];
+  const titles = ["share of hops served in the client's own region (%)", 'failed requests (%)'];
   for (let p = 0; p < 2; p++) {
     const y0 = top + p * (panelH + gap);
     parts.push(`<text x="${padL}" y="${y0 - 4}">${titles[p]}</text>`);
     parts.push(`<rect x="${padL}" y="${y0}" width="${W - padL - padR}" height="${panelH}" fill="none" stroke="#ccc"/>`);
-    for (const v of [0, 0.25, 0.5, 0.75, 1].map((f) => f * (tops[p] as number))) parts.push(`<text x="${padL - 6}" y="${y(p, v) + 4}" text-anchor="end">${v}</text><line x1="${padL}" x2="${W - padR}" y1="${y(p, v)}" y2="${y(p, v)}" stroke="#eee"/>`);
+    for (const v of [0, 0.25, 0.5, 0.75, 1].map((f) => f * (tops[p] as number)))
+      parts.push(
+        `<text x="${padL - 6}" y="${y(p, v) + 4}" text-anchor="end">${v}</text><line x1="${padL}" x2="${W - padR}" y1="${y(p, v)}" y2="${y(p, v)}" stroke="#eee"/>`,
+      );
     const fs = incident.faultStart / 1000;
     const fe = Math.min(span, (incident.faultEnd ?? incident.runMs) / 1000);
     parts.push(`<rect x="${x(fs)}" y="${y0}" width="${Math.max(1, x(fe) - x(fs))}" height="${panelH}" fill="#f5d5d5" opacity="0.5"/>`);
   }
-  for (let m = 0; m <= span / 60; m += span / 60 > 30 ? 10 : 2) parts.push(`<text x="${x(m * 60)}" y="${top + 2 * panelH + gap + 16}" text-anchor="middle">${m} min</text>`);
+  for (let m = 0; m <= span / 60; m += span / 60 > 30 ? 10 : 2)
+    parts.push(`<text x="${x(m * 60)}" y="${top + 2 * panelH + gap + 16}" text-anchor="middle">${m} min</text>`);
   results.forEach((r, i) => {
     const color = COLORS[i % COLORS.length] as string;
     const b = bins(r.samples);
     for (let p = 0; p < 2; p++) {
       const pts = b.map((d) => `${x(d.t).toFixed(1)},${y(p, p === 0 ? d.local : d.errors).toFixed(1)}`).join(' ');
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${r.strategy.startsWith('regionshift') ? 2 : 1.3}" points="${pts}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="${r.strategy.startsWith('regionshift') ? 2 : 1.3}" points="${pts}"/>`,
+      );
     }
-    parts.push(`<line x1="${W - padR + 12}" x2="${W - padR + 32}" y1="${top + 10 + i * 16}" y2="${top + 10 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - padR + 36}" y="${top + 14 + i * 16}">${esc(r.strategy)}</text>`);
+    parts.push(
+      `<line x1="${W - padR + 12}" x2="${W - padR + 32}" y1="${top + 10 + i * 16}" y2="${top + 10 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - padR + 36}" y="${top + 14 + i * 16}">${esc(r.strategy)}</text>`,
+    );
   });
   parts.push(`<text x="${W - padR + 12}" y="${top + 30 + results.length * 16}" fill="#a55">shaded: fault active</text>`);
   parts.push('</svg>');
@@ -84,29 +98,47 @@ export interface TableRow {
 
 export function incidentSection(incident: Incident, strategies: Strategy[], results: RunResult[]): string {
   const lines: string[] = [];
-  lines.push(`## ${incident.title}`, '', `Script: ${incident.script}. Run: ${(incident.runMs / 60_000).toFixed(0)} min simulated, fault from ${mmss(incident.faultStart)}${incident.faultEnd !== null ? ` to ${mmss(incident.faultEnd)}` : ''}.`, '');
+  lines.push(
+    `## ${incident.title}`,
+    '',
+    `Script: ${incident.script}. Run: ${(incident.runMs / 60_000).toFixed(0)} min simulated, fault from ${mmss(incident.faultStart)}${incident.faultEnd !== null ? ` to ${mmss(incident.faultEnd)}` : ''}.`,
+    '',
+  );
   lines.push(`![${incident.title}](incidents/${incident.id}.svg)`, '');
-  lines.push(`| strategy | failed requests | over ${SLO_MS} ms | cross-region hops / request | time to detect | time to mitigate | time to full restore | mesh changes | peak extra replicas |`);
+  lines.push(
+    `| strategy | failed requests | over ${SLO_MS} ms | cross-region hops / request | time to detect | time to mitigate | time to full restore | mesh changes | peak extra replicas |`,
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of strategies) {
     const r = results.find((x) => x.strategy === s.id);
     if (!r) continue;
-    lines.push(`| ${s.id} | ${r.failed} / ${r.requests} | ${r.overSlo} | ${r.crossHopsPerRequest.toFixed(2)} | ${fmtS(r.detectS ?? null)} | ${fmtS(r.mitigateS)} | ${fmtS(r.restoreS)} | ${r.meshChanges} | ${r.peakExtraReplicas} |`);
+    lines.push(
+      `| ${s.id} | ${r.failed} / ${r.requests} | ${r.overSlo} | ${r.crossHopsPerRequest.toFixed(2)} | ${fmtS(r.detectS ?? null)} | ${fmtS(r.mitigateS)} | ${fmtS(r.restoreS)} | ${r.meshChanges} | ${r.peakExtraReplicas} |`,
+    );
   }
   const others = results.filter((r) => OTHERS.has(r.strategy));
   const best = others.reduce<RunResult | null>((b, r) => (b === null || r.failed < b.failed ? r : b), null);
   const rs = results.find((r) => r.strategy === 'regionshift');
   if (best && rs) {
-    lines.push('', `regionshift / best other (${best.strategy}) on failed requests: **${ratio(rs.failed, best.failed)}**${rs.failed > best.failed ? ` — regionshift **loses** here (${rs.failed} vs ${best.failed}).` : '.'}`);
+    lines.push(
+      '',
+      `regionshift / best other (${best.strategy}) on failed requests: **${ratio(rs.failed, best.failed)}**${rs.failed > best.failed ? ` — regionshift **loses** here (${rs.failed} vs ${best.failed}).` : '.'}`,
+    );
     for (const name of ['static', ...DNS_ROWS]) {
       const o = results.find((r) => r.strategy === name);
-      if (o && o.failed > 0) lines.push(`regionshift vs ${name}: ${o.failed === 0 ? '—' : `${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests${rs.failed === 0 ? ' (regionshift failed none)' : ''}`}.`);
+      if (o && o.failed > 0)
+        lines.push(
+          `regionshift vs ${name}: ${o.failed === 0 ? '—' : `${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests${rs.failed === 0 ? ' (regionshift failed none)' : ''}`}.`,
+        );
     }
   }
   const plain = results.find((r) => r.strategy === 'regionshift');
   const scoped = results.find((r) => r.strategy === SCOPED);
   if (plain && scoped) {
-    lines.push('', `Service scopes: failed ${plain.failed} without, ${scoped.failed} with; cross-region hops per request ${plain.crossHopsPerRequest.toFixed(2)} without, ${scoped.crossHopsPerRequest.toFixed(2)} with.`);
+    lines.push(
+      '',
+      `Service scopes: failed ${plain.failed} without, ${scoped.failed} with; cross-region hops per request ${plain.crossHopsPerRequest.toFixed(2)} without, ${scoped.crossHopsPerRequest.toFixed(2)} with.`,
+    );
   }
   const errs = results.filter((r) => r.errors.length > 0);
   for (const r of errs) lines.push('', `Driver errors in ${r.strategy}: ${r.errors.slice(0, 3).join('; ')}`);
@@ -225,7 +257,8 @@ export function dnsAndMitigateAnalysis(results: RunResult[]): string {
   const overMesh = f('hard-down', 'dns-over-mesh');
   const p5 = get('partial-5xx', 'regionshift');
   const blind = ['service-down', 'scale-to-zero', 'slow-start']
-    .map((id) => `${id} ${f(id, 'dns')} (Envoy alone on the mesh: ${f(id, 'static-tuned')})`).join(', ');
+    .map((id) => `${id} ${f(id, 'dns')} (Envoy alone on the mesh: ${f(id, 'static-tuned')})`)
+    .join(', ');
   return `- **Hard region down, 10× fewer failures than DNS: ${x(k8gb, rs)} against k8gb (\`dns\`, the goal's DNS),
   ${x(http?.failed ?? NaN, rs)} against DNS with an HTTP health check (\`dns-http\`), ${x(overMesh, rs)} against DNS over the
   cross-region mesh (\`dns-over-mesh\`, the earlier row).** k8gb decides on the readiness of the pods
@@ -339,7 +372,12 @@ export function againstStaticTuned(results: RunResult[]): StaticTunedVerdict[] {
     const rs = results.find((r) => r.incident === id && r.strategy === 'regionshift');
     const st = results.find((r) => r.incident === id && r.strategy === 'static-tuned');
     if (!rs || !st) continue;
-    out.push({ incident: id, regionshift: rs.failed, staticTuned: st.failed, verdict: rs.failed < st.failed ? 'wins' : rs.failed === st.failed ? 'ties' : 'loses' });
+    out.push({
+      incident: id,
+      regionshift: rs.failed,
+      staticTuned: st.failed,
+      verdict: rs.failed < st.failed ? 'wins' : rs.failed === st.failed ? 'ties' : 'loses',
+    });
   }
   return out;
 }
@@ -355,9 +393,22 @@ export function staticTunedSection(results: RunResult[]): string {
     '',
     '| incident | regionshift failed | static-tuned failed | regionshift | regionshift time to full restore |',
     '|---|---:|---:|---|---:|',
-    ...rows.map((r) => `| ${r.incident} | ${r.regionshift} | ${r.staticTuned} | ${r.verdict === 'loses' ? '**loses**' : r.verdict} | ${restore(r.incident)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.incident} | ${r.regionshift} | ${r.staticTuned} | ${r.verdict === 'loses' ? '**loses**' : r.verdict} | ${restore(r.incident)} |`,
+    ),
     '',
-    `Wins ${rows.filter((r) => r.verdict === 'wins').length}, ties ${rows.filter((r) => r.verdict === 'ties').length} (${rows.filter((r) => r.verdict === 'ties').map((r) => r.incident).join(', ') || 'none'}), loses ${rows.filter((r) => r.verdict === 'loses').length} (${rows.filter((r) => r.verdict === 'loses').map((r) => r.incident).join(', ') || 'none'}).`,
+    `Wins ${rows.filter((r) => r.verdict === 'wins').length}, ties ${rows.filter((r) => r.verdict === 'ties').length} (${
+      rows
+        .filter((r) => r.verdict === 'ties')
+        .map((r) => r.incident)
+        .join(', ') || 'none'
+    }), loses ${rows.filter((r) => r.verdict === 'loses').length} (${
+      rows
+        .filter((r) => r.verdict === 'loses')
+        .map((r) => r.incident)
+        .join(', ') || 'none'
+    }).`,
     '',
   ];
   return lines.join('\n');
@@ -377,21 +428,28 @@ export function goalsSection(results: RunResult[]): string {
       const others = results.filter((r) => r.incident === id && OTHERS.has(r.strategy));
       if (!rs || others.length === 0) continue;
       const best = others.reduce((b, r) => (r.failed < b.failed ? r : b));
-      rows.push(`| ${id}: ${name} failed ≤ best other | ${rs.failed} vs ${best.failed} (${best.strategy}) | ${rs.failed <= best.failed ? 'yes' : '**no**'} |`);
+      rows.push(
+        `| ${id}: ${name} failed ≤ best other | ${rs.failed} vs ${best.failed} (${best.strategy}) | ${rs.failed <= best.failed ? 'yes' : '**no**'} |`,
+      );
     }
   }
   // The issue's goal: ≥ 10× fewer failures than static (partial 5xx, flapping) and than DNS (hard
   // region down). Its DNS is k8gb's model, the `dns` row; the other DNS rows are shown beside it.
   const tenfold: Array<[string, string, string]> = [
-    ['partial-5xx', 'static', ''], ['flapping', 'static', ''], ['hard-down', 'dns', ' (k8gb: the goal\'s DNS)'],
-    ['hard-down', 'dns-http', ' (for reference: an HTTP health check)'], ['hard-down', 'dns-over-mesh', ' (for reference: DNS over the cross-region mesh)'],
+    ['partial-5xx', 'static', ''],
+    ['flapping', 'static', ''],
+    ['hard-down', 'dns', " (k8gb: the goal's DNS)"],
+    ['hard-down', 'dns-http', ' (for reference: an HTTP health check)'],
+    ['hard-down', 'dns-over-mesh', ' (for reference: DNS over the cross-region mesh)'],
   ];
   for (const [id, other, note] of tenfold) {
     const rs = get(id, 'regionshift');
     const o = get(id, other);
     if (!rs || !o) continue;
     const x = o.failed / Math.max(1, rs.failed);
-    rows.push(`| ${id}: ≥ 10× fewer failed than ${other}${note} | ${o.failed} / ${rs.failed} = ${x.toFixed(1)}×${rs.failed === 0 ? ' (regionshift 0)' : ''} | ${rs.failed === 0 ? (o.failed > 0 ? 'yes' : '**no**') : x >= 10 ? 'yes' : '**no**'} |`);
+    rows.push(
+      `| ${id}: ≥ 10× fewer failed than ${other}${note} | ${o.failed} / ${rs.failed} = ${x.toFixed(1)}×${rs.failed === 0 ? ' (regionshift 0)' : ''} | ${rs.failed === 0 ? (o.failed > 0 ? 'yes' : '**no**') : x >= 10 ? 'yes' : '**no**'} |`,
+    );
   }
   const fa = get('false-alarm', 'regionshift-quorum2');
   if (fa) rows.push(`| false-alarm: zero mesh changes (quorum policy) | ${fa.meshChanges} | ${fa.meshChanges === 0 ? 'yes' : '**no**'} |`);
@@ -411,7 +469,7 @@ export function mitigateTable(results: RunResult[]): string {
   const rows: string[] = [
     `Time to mitigate, in the issue's absolute form (≤ ${MITIGATE_GOAL_S} s: ${ALARM_PERIODS} CMS periods of ${ALARM_PERIOD_S} s + one ASM push of ${MESH_PUSH_S} s) and`,
     `against the detection (≤ time to detect + ${MESH_PUSH_S} s: the product's own part, from the first alarm delivered to mitigated).`,
-    'The time to detect is the CMS rule\'s part (the fault\'s phase in the period + the breaching periods); the product does not set it.',
+    "The time to detect is the CMS rule's part (the fault's phase in the period + the breaching periods); the product does not set it.",
     '',
     `| incident | strategy | time to detect | time to mitigate | detect → mitigated | ≤ ${MITIGATE_GOAL_S} s | ≤ detect + ${MESH_PUSH_S} s |`,
     '|---|---|---:|---:|---:|---|---|',
@@ -426,14 +484,21 @@ export function mitigateTable(results: RunResult[]): string {
       // Envoy, or the 60-s window's 1 % allowance, can make the region clean before the alarm arrives.
       const own = d === null || m === null ? '—' : m >= d ? `${m - d} s` : `before it (${d - m} s)`;
       const relative = m !== null && d !== null && m <= d + MESH_PUSH_S;
-      rows.push(`| ${id} | ${name} | ${fmtS(d)} | ${fmtS(m)} | ${own} | ${yesNo(m !== null && m <= MITIGATE_GOAL_S)} | ${d === null ? '**no** (nothing detected)' : yesNo(relative)} |`);
+      rows.push(
+        `| ${id} | ${name} | ${fmtS(d)} | ${fmtS(m)} | ${own} | ${yesNo(m !== null && m <= MITIGATE_GOAL_S)} | ${d === null ? '**no** (nothing detected)' : yesNo(relative)} |`,
+      );
     }
   }
   return rows.join('\n');
   return `${rows.join('\n')}\n`;
 }
 
-export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string; analysis?: string }): void {
+export function writeReport(
+  list: Incident[],
+  strategies: Strategy[],
+  results: RunResult[],
+  meta: { wallS: number; notes?: string; analysis?: string },
+): void {
   mkdirSync(CHART_DIR, { recursive: true });
   const sections: string[] = [];
   for (const incident of list) {
@@ -450,5 +515,8 @@ export function writeReport(list: Incident[], strategies: Strategy[], results: R
     meta.notes ?? '',
     METHOD,
   ].join('\n');
-  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${staticTunedSection(results)}\n${scopesSection(results)}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(results)}${ANALYSIS_REST}`}\n${sections.join('\n')}`);
+  writeFileSync(
+    DOC,
+    `${head}\n${goalsSection(results)}\n${staticTunedSection(results)}\n${scopesSection(results)}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(results)}${ANALYSIS_REST}`}\n${sections.join('\n')}`,
+  );
 }

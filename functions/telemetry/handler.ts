@@ -15,7 +15,9 @@ import type { SlsTriggerEvent } from './schema';
  * detector and hands its signals to the engine like any alarm's (docs/architecture.md). A thrown
  * error makes the trigger retry the range; a range already counted is not counted twice.
  */
-const loadWork = lazy(() => Promise.all([import('./schema'), import('./receive')]).then(([schema, receive]) => ({ ...schema, ...receive })));
+const loadWork = lazy(() =>
+  Promise.all([import('./schema'), import('./receive')]).then(([schema, receive]) => ({ ...schema, ...receive })),
+);
 
 export function makeHandler(getRuntime: RuntimeFactory) {
   return middy<unknown, unknown, Error, FcContext>({ timeoutEarlyInMillis: 0 })

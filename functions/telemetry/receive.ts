@@ -16,13 +16,17 @@ const SAVE_ATTEMPTS = 6;
 /** Which region's cluster logged into this project/Logstore (policy `telemetry.logstores`). */
 export function regionOfLogstore(policy: Policy, project: string, logstore: string): { cluster: string; region: string } {
   const t = policy.telemetry;
-  if (!t) throw new RegionshiftError('CONFIG.TELEMETRY', 'the policy has no telemetry section: nothing says which cluster a Logstore belongs to');
+  if (!t)
+    throw new RegionshiftError('CONFIG.TELEMETRY', 'the policy has no telemetry section: nothing says which cluster a Logstore belongs to');
   const entry = t.logstores.find((l) => l.project === project && l.logstore === logstore);
   if (!entry) throw new ValidationError([`source.logstoreName: ${project}/${logstore} is not in the policy's telemetry.logstores`]);
   for (const [region, r] of Object.entries(policy.regions)) {
     if (r.clusters.some((c) => c.id === entry.cluster)) return { cluster: entry.cluster, region };
   }
-  throw new RegionshiftError('CONFIG.TELEMETRY', `telemetry.logstores names cluster ${entry.cluster}, which no region of the policy declares`);
+  throw new RegionshiftError(
+    'CONFIG.TELEMETRY',
+    `telemetry.logstores names cluster ${entry.cluster}, which no region of the policy declares`,
+  );
 }
 
 function readRow(text: string | null, t: TelemetryPolicy): TelemetryRow {
@@ -30,7 +34,8 @@ function readRow(text: string | null, t: TelemetryPolicy): TelemetryRow {
   try {
     const row = JSON.parse(text) as TelemetryRow;
     // A policy that changed the bucket size starts the windows over (counts of another grain do not add up).
-    if (row.v === 1 && row.bucketMs === t.bucket && Array.isArray(row.buckets)) return { ...row, active: row.active ?? {}, shards: row.shards ?? {} };
+    if (row.v === 1 && row.bucketMs === t.bucket && Array.isArray(row.buckets))
+      return { ...row, active: row.active ?? {}, shards: row.shards ?? {} };
   } catch {
     // an unreadable row is replaced: it holds only counts of the last window
   }
@@ -62,12 +67,21 @@ export async function receiveLogs(event: SlsTriggerEvent, runtime: Runtime): Pro
   const { region } = regionOfLogstore(runtime.policy, source.projectName, source.logstoreName);
   const shard = `${source.projectName}/${source.logstoreName}/${source.shardId}`;
 
-  const read = source.beginCursor === source.endCursor
-    ? { logs: [], pages: 0, truncated: false }
-    : await runtime.telemetry.readerFor(source.endpoint).readRange(
-      { project: source.projectName, logstore: source.logstoreName, shardId: source.shardId, beginCursor: source.beginCursor, endCursor: source.endCursor },
-      { maxLogs: MAX_LOGS_PER_INVOCATION },
-    );
+  const read =
+    source.beginCursor === source.endCursor
+      ? { logs: [], pages: 0, truncated: false }
+      : await runtime.telemetry
+          .readerFor(source.endpoint)
+          .readRange(
+            {
+              project: source.projectName,
+              logstore: source.logstoreName,
+              shardId: source.shardId,
+              beginCursor: source.beginCursor,
+              endCursor: source.endCursor,
+            },
+            { maxLogs: MAX_LOGS_PER_INVOCATION },
+          );
   const entries: AccessLogEntry[] = [];
   let skipped = 0;
   let skippedWhy: string | undefined;
@@ -105,7 +119,9 @@ export async function receiveLogs(event: SlsTriggerEvent, runtime: Runtime): Pro
       late: added.late,
       duplicate: !fresh,
       truncated: read.truncated,
-      tripped: detection.verdicts.filter((v) => v.tripped).map(({ region: r, service, workload, n, share, why }) => ({ region: r, service, workload, n, share, why })),
+      tripped: detection.verdicts
+        .filter((v) => v.tripped)
+        .map(({ region: r, service, workload, n, share, why }) => ({ region: r, service, workload, n, share, why })),
       signals: detection.signals.map(({ key, status }) => ({ key, status })),
     };
     if (detection.signals.length === 0) return result;

@@ -23,8 +23,12 @@ interface SlsSdk {
 
 /** The SDK is CommonJS: loaded as an ES module its exports sit on `default`, bundled they do not. */
 async function loadSdk(): Promise<SlsSdk> {
-  const mod = (await import('@alicloud/sls20201230')) as SlsModule & { default: SlsModule['default'] & Partial<SlsModule> & { default?: SlsModule['default'] } };
-  const ns = (mod.PullLogsRequest ? mod : mod.default) as unknown as SlsModule & { default: SlsModule['default'] & { default?: SlsModule['default'] } };
+  const mod = (await import('@alicloud/sls20201230')) as SlsModule & {
+    default: SlsModule['default'] & Partial<SlsModule> & { default?: SlsModule['default'] };
+  };
+  const ns = (mod.PullLogsRequest ? mod : mod.default) as unknown as SlsModule & {
+    default: SlsModule['default'] & { default?: SlsModule['default'] };
+  };
   return { Client: ns.default.default ?? ns.default, PullLogsRequest: ns.PullLogsRequest, PullLogsHeaders: ns.PullLogsHeaders };
 }
 
@@ -90,10 +94,14 @@ export function slsAccessLogReader(opts: SlsReaderOptions): AccessLogReader {
           );
         } catch (err) {
           const e = err as { code?: string; statusCode?: number; message?: string };
-          throw new UpstreamError(`SLS.${e.code ?? 'UNKNOWN'}`, `PullLogs(${range.project}/${range.logstore}/${range.shardId}) failed: ${e.code ?? ''} ${e.message ?? String(err)}`, {
-            retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429,
-            cause: err,
-          });
+          throw new UpstreamError(
+            `SLS.${e.code ?? 'UNKNOWN'}`,
+            `PullLogs(${range.project}/${range.logstore}/${range.shardId}) failed: ${e.code ?? ''} ${e.message ?? String(err)}`,
+            {
+              retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429,
+              cause: err,
+            },
+          );
         }
         pages++;
         for (const group of res.body?.logGroupList ?? []) {
@@ -102,7 +110,12 @@ export function slsAccessLogReader(opts: SlsReaderOptions): AccessLogReader {
         }
         const headers = res.headers ?? {};
         const next = headers['x-log-cursor'] ?? headers['X-Log-Cursor'];
-        if (!next) throw new UpstreamError('SLS.NO_CURSOR', `PullLogs(${range.project}/${range.logstore}/${range.shardId}) answered without x-log-cursor`, { retryable: true });
+        if (!next)
+          throw new UpstreamError(
+            'SLS.NO_CURSOR',
+            `PullLogs(${range.project}/${range.logstore}/${range.shardId}) answered without x-log-cursor`,
+            { retryable: true },
+          );
         // No progress and no groups: the range's end is not reachable (yet); stop rather than spin.
         if (next === cursor && (res.body?.logGroupList ?? []).length === 0) break;
         cursor = next;

@@ -15,7 +15,9 @@ export function slsReaders(credentials: () => CloudCredentials, endpointOverride
     const at = endpointOverride ?? endpoint;
     let reader = readers.get(at);
     if (!reader) {
-      const sls = lazy(() => import('../adapters/access-logs-sls').then(({ slsAccessLogReader }) => slsAccessLogReader({ endpoint: at, credentials })));
+      const sls = lazy(() =>
+        import('../adapters/access-logs-sls').then(({ slsAccessLogReader }) => slsAccessLogReader({ endpoint: at, credentials })),
+      );
       reader = { readRange: async (range, o) => (await sls()).readRange(range, o) };
       readers.set(at, reader);
     }

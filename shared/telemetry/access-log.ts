@@ -104,7 +104,12 @@ export const TAG_PREFIX = '__tag__:';
 export const UNSET = '-';
 
 /** The fields without which an entry says nothing regionshift can use. */
-export const REQUIRED_FIELDS = [ENVOY_FIELDS.responseCode, ENVOY_FIELDS.upstreamCluster, ENVOY_FIELDS.duration, ENVOY_FIELDS.startTime] as const;
+export const REQUIRED_FIELDS = [
+  ENVOY_FIELDS.responseCode,
+  ENVOY_FIELDS.upstreamCluster,
+  ENVOY_FIELDS.duration,
+  ENVOY_FIELDS.startTime,
+] as const;
 
 export const slsPairSchema = z.object({ key: z.string(), value: z.string() });
 export type SlsPair = z.infer<typeof slsPairSchema>;
@@ -188,8 +193,10 @@ function wellFormed(r: Record<string, string>): boolean {
   const code = r[ENVOY_FIELDS.responseCode];
   const duration = r[ENVOY_FIELDS.duration];
   return (
-    typeof code === 'string' && CODE_RE.test(code) &&
-    typeof duration === 'string' && MS_RE.test(duration) &&
+    typeof code === 'string' &&
+    CODE_RE.test(code) &&
+    typeof duration === 'string' &&
+    MS_RE.test(duration) &&
     typeof r[ENVOY_FIELDS.upstreamCluster] === 'string' &&
     typeof r[ENVOY_FIELDS.startTime] === 'string'
   );
@@ -229,8 +236,14 @@ export function parseAccessLogEntry(contents: readonly SlsPair[], tags: readonly
   const authority = r[ENVOY_FIELDS.authority];
   const service =
     cluster.direction === 'outbound'
-      ? cluster.host !== null ? shortServiceName(cluster.host) : null
-      : authority !== undefined ? shortServiceName(authority) : cluster.host !== null ? shortServiceName(cluster.host) : null;
+      ? cluster.host !== null
+        ? shortServiceName(cluster.host)
+        : null
+      : authority !== undefined
+        ? shortServiceName(authority)
+        : cluster.host !== null
+          ? shortServiceName(cluster.host)
+          : null;
   if (service === null) return { ok: false, reason: `no service: ${ENVOY_FIELDS.authority} and the cluster's host are empty` };
   const pod = r[COLLECTOR_FIELDS.podName];
   const flags = r[ENVOY_FIELDS.responseFlags];

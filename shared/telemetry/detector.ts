@@ -84,7 +84,10 @@ export function judge(cells: Map<string, Cell>, policy: TelemetryPolicy): UnitVe
     // Peers: the same workload elsewhere when it runs there with enough requests, else the service's total elsewhere.
     const others = regionsOf(u.service).filter((r) => r !== u.region);
     const pool = (workload: string) =>
-      others.map((r) => get(r, u.service, workload)).filter((c): c is Cell => c !== undefined).reduce((a, c) => ({ n: a.n + c.n, e: a.e + c.e }), { n: 0, e: 0 });
+      others
+        .map((r) => get(r, u.service, workload))
+        .filter((c): c is Cell => c !== undefined)
+        .reduce((a, c) => ({ n: a.n + c.n, e: a.e + c.e }), { n: 0, e: 0 });
     let peer = u.workload !== ALL ? pool(u.workload) : { n: 0, e: 0 };
     if (peer.n < policy.minRequests) peer = pool(ALL);
     const peerUpper = peer.n >= policy.minRequests ? wilson(peer.e, peer.n, policy.z).upper : null;
@@ -92,13 +95,26 @@ export function judge(cells: Map<string, Cell>, policy: TelemetryPolicy): UnitVe
     let why: string;
     if (n < policy.minRequests) why = `${n} requests < ${policy.minRequests}`;
     else if (lower <= threshold) why = `lower bound ${pct(lower)} ≤ threshold ${pct(threshold)}`;
-    else if (peerUpper !== null && lower - peerUpper < margin) why = `lower bound ${pct(lower)} not ${policy.margin} points above peers' upper bound ${pct(peerUpper)}: global, not this region`;
+    else if (peerUpper !== null && lower - peerUpper < margin)
+      why = `lower bound ${pct(lower)} not ${policy.margin} points above peers' upper bound ${pct(peerUpper)}: global, not this region`;
     else {
       tripped = true;
       why = `${pct(share)} 5xx over ${n} requests (lower bound ${pct(lower)} > ${pct(threshold)}${peerUpper !== null ? `, peers ≤ ${pct(peerUpper)}` : ', no peer with enough requests'})`;
     }
     const clean = !tripped && n >= policy.minRequests && share < threshold;
-    out.push({ key: signalKey(u.region, u.service, u.workload), region: u.region, service: u.service, workload: u.workload, n, share, lower, peerUpper, tripped, clean, why });
+    out.push({
+      key: signalKey(u.region, u.service, u.workload),
+      region: u.region,
+      service: u.service,
+      workload: u.workload,
+      n,
+      share,
+      lower,
+      peerUpper,
+      tripped,
+      clean,
+      why,
+    });
   }
   return out.sort((a, b) => a.key.localeCompare(b.key));
 }

@@ -113,7 +113,13 @@ export interface AddResult {
  * own `start_time`, clamped to `now` (a sender clock ahead of ours), so a delayed delivery still
  * lands where it happened; one older than the window is dropped as late.
  */
-export function addEntries(row: TelemetryRow, region: string, entries: readonly AccessLogEntry[], now: number, windowMs: number): AddResult {
+export function addEntries(
+  row: TelemetryRow,
+  region: string,
+  entries: readonly AccessLogEntry[],
+  now: number,
+  windowMs: number,
+): AddResult {
   let counted = 0;
   let late = 0;
   const oldest = now - windowMs;

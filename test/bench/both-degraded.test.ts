@@ -13,14 +13,22 @@ const list = incidents(QUICK_TIMING);
 const strategy = (id: string) => STRATEGIES.find((s) => s.id === id) as Strategy;
 
 describe('both regions degraded: regionshift fails no more than static-tuned', () => {
-  test.each(BOTH_DEGRADED.map(([hz, sh]) => [bothDegradedId(hz, sh)]))('%s', async (id) => {
-    const incident = list.find((i) => i.id === id) as Incident;
-    const envoy = await runIncident(incident, strategy('static-tuned'));
-    const rs = await runIncident(incident, strategy('regionshift'));
-    expect(rs.errors).toEqual([]);
-    // Both regions do fail requests: the incident is not a no-op for either.
-    expect(envoy.failed).toBeGreaterThan(0);
-    expect({ incident: id, regionshiftFailed: rs.failed, staticTunedFailed: envoy.failed, regionshiftNoWorse: rs.failed <= envoy.failed })
-      .toEqual({ incident: id, regionshiftFailed: rs.failed, staticTunedFailed: envoy.failed, regionshiftNoWorse: true });
-  }, 240_000);
+  test.each(BOTH_DEGRADED.map(([hz, sh]) => [bothDegradedId(hz, sh)]))(
+    '%s',
+    async (id) => {
+      const incident = list.find((i) => i.id === id) as Incident;
+      const envoy = await runIncident(incident, strategy('static-tuned'));
+      const rs = await runIncident(incident, strategy('regionshift'));
+      expect(rs.errors).toEqual([]);
+      // Both regions do fail requests: the incident is not a no-op for either.
+      expect(envoy.failed).toBeGreaterThan(0);
+      expect({
+        incident: id,
+        regionshiftFailed: rs.failed,
+        staticTunedFailed: envoy.failed,
+        regionshiftNoWorse: rs.failed <= envoy.failed,
+      }).toEqual({ incident: id, regionshiftFailed: rs.failed, staticTunedFailed: envoy.failed, regionshiftNoWorse: true });
+    },
+    240_000,
+  );
 });

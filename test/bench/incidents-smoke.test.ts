@@ -13,7 +13,10 @@ import { STRATEGIES, type Strategy } from '../../bench/incidents/strategies';
 const SMOKE: IncidentTiming = { faultMs: 120_000, tailMs: 60_000 };
 const byId = (id: string) => incidents(SMOKE).find((i) => i.id === id) as ReturnType<typeof incidents>[number];
 const strategy = (id: string) => STRATEGIES.find((s) => s.id === id) as Strategy;
-const figures = (r: RunResult) => ({ ...r, samples: r.samples.map((s) => [s.requests, s.failed, s.overSlo, s.hops, s.localHops, s.crossHops].join(',')) });
+const figures = (r: RunResult) => ({
+  ...r,
+  samples: r.samples.map((s) => [s.requests, s.failed, s.overSlo, s.hops, s.localHops, s.crossHops].join(',')),
+});
 
 describe('incident benchmark (quick subset)', () => {
   test('hard region down: deterministic by seed; static fails requests, regionshift drains', async () => {

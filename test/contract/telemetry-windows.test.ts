@@ -13,19 +13,42 @@ import { startTablestoreTwin } from '../../lab/tablestore/server';
 type Store = StateStore & TelemetryWindowStore;
 
 const backends: Array<[string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>]> = [
-  ['SQLite (temp file)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'regionshift-windows-'));
-    const store = new SqliteStateStore(join(dir, 'state.db'), { checkpoint: 'inline' });
-    return { store, cleanup: async () => { await store.close(); rmSync(dir, { recursive: true, force: true }); } };
-  }],
-  ['Tablestore adapter → Tablestore twin', async () => {
-    const credentials = { accessKeyId: 'LTAI-twin-test', accessKeySecret: 'twin-secret', instance: 'regionshift-test' };
-    const twin = await startTablestoreTwin(credentials);
-    const client = new TableStore.Client({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.accessKeySecret, endpoint: twin.endpoint, instancename: credentials.instance });
-    await ensureStateTables(client, stateTableNames());
-    const store = new TablestoreStateStore({ ...credentials, endpoint: twin.endpoint });
-    return { store, cleanup: async () => { await store.close(); await twin.stop(); } };
-  }],
+  [
+    'SQLite (temp file)',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'regionshift-windows-'));
+      const store = new SqliteStateStore(join(dir, 'state.db'), { checkpoint: 'inline' });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'Tablestore adapter → Tablestore twin',
+    async () => {
+      const credentials = { accessKeyId: 'LTAI-twin-test', accessKeySecret: 'twin-secret', instance: 'regionshift-test' };
+      const twin = await startTablestoreTwin(credentials);
+      const client = new TableStore.Client({
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.accessKeySecret,
+        endpoint: twin.endpoint,
+        instancename: credentials.instance,
+      });
+      await ensureStateTables(client, stateTableNames());
+      const store = new TablestoreStateStore({ ...credentials, endpoint: twin.endpoint });
+      return {
+        store,
+        cleanup: async () => {
+          await store.close();
+          await twin.stop();
+        },
+      };
+    },
+  ],
 ];
 
 describe.each(backends)('telemetry window row: %s', (_name, open) => {

@@ -31,8 +31,28 @@ function rng(seed: number): () => number {
 }
 
 /** `n` inbound requests of `workload` served in `region`, each failing with probability `p`. */
-function traffic(region: string, n: number, p: number, rand: () => number, at: number, workload = 'reviews-v1', service = 'reviews'): Array<[string, AccessLogEntry]> {
-  return Array.from({ length: n }, () => [region, { direction: 'inbound', service, subset: null, workload, responseCode: rand() < p ? 503 : 200, durationMs: 10, startMs: at, responseFlags: null }]);
+function traffic(
+  region: string,
+  n: number,
+  p: number,
+  rand: () => number,
+  at: number,
+  workload = 'reviews-v1',
+  service = 'reviews',
+): Array<[string, AccessLogEntry]> {
+  return Array.from({ length: n }, () => [
+    region,
+    {
+      direction: 'inbound',
+      service,
+      subset: null,
+      workload,
+      responseCode: rand() < p ? 503 : 200,
+      durationMs: 10,
+      startMs: at,
+      responseFlags: null,
+    },
+  ]);
 }
 
 function feed(row: TelemetryRow, batch: Array<[string, AccessLogEntry]>, now: number, t: TelemetryPolicy): void {
@@ -61,17 +81,27 @@ describe('detector', () => {
     // Threshold 3%, no margin: a detector on the point estimate would trip on most of these windows.
     const t = telemetry({ threshold: 3, margin: 0, minRequests: 200 });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.double({ min: 0.01, max: 0.02, noNaN: true }), fc.integer({ min: 200, max: 1500 }), (seed, p, n) => {
-        const rand = rng(seed);
-        const row = emptyRow(t.bucket);
-        for (let w = 0; w < 30; w++) {
-          const now = T0 + w * t.window;
-          feed(row, [...traffic(HZ, n, p, rand, now), ...traffic(SH, n, p, rand, now), ...traffic(HZ, n >> 2, p, rand, now, 'reviews-v2')], now, t);
-          const d = detect(row, t, now);
-          if (d.signals.length > 0 || d.verdicts.some((v) => v.tripped)) return false;
-        }
-        return true;
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        fc.double({ min: 0.01, max: 0.02, noNaN: true }),
+        fc.integer({ min: 200, max: 1500 }),
+        (seed, p, n) => {
+          const rand = rng(seed);
+          const row = emptyRow(t.bucket);
+          for (let w = 0; w < 30; w++) {
+            const now = T0 + w * t.window;
+            feed(
+              row,
+              [...traffic(HZ, n, p, rand, now), ...traffic(SH, n, p, rand, now), ...traffic(HZ, n >> 2, p, rand, now, 'reviews-v2')],
+              now,
+              t,
+            );
+            const d = detect(row, t, now);
+            if (d.signals.length > 0 || d.verdicts.some((v) => v.tripped)) return false;
+          }
+          return true;
+        },
+      ),
       { numRuns: 25, seed: 2026 },
     );
   });
@@ -98,7 +128,15 @@ describe('detector', () => {
     feed(row, [...traffic(HZ, 1000, 0.3, rand, T0), ...traffic(SH, 1000, 0.01, rand, T0)], T0, t);
     const d = detect(row, t, T0);
     expect(d.signals).toEqual([
-      expect.objectContaining({ key: signalKey(HZ, 'reviews', ALL), source: 'telemetry', region: HZ, service: 'reviews', severity: 'degraded', status: 'firing', measure: { kind: 'errorShare', value: expect.closeTo(0.3, 1), metric: 'telemetry.5xxShare' } }),
+      expect.objectContaining({
+        key: signalKey(HZ, 'reviews', ALL),
+        source: 'telemetry',
+        region: HZ,
+        service: 'reviews',
+        severity: 'degraded',
+        status: 'firing',
+        measure: { kind: 'errorShare', value: expect.closeTo(0.3, 1), metric: 'telemetry.5xxShare' },
+      }),
       expect.objectContaining({ key: signalKey(HZ, 'reviews', 'reviews-v1'), region: HZ, service: 'reviews' }),
     ]);
     expect(d.verdicts.filter((v) => v.region === SH).every((v) => !v.tripped)).toBe(true);
@@ -114,15 +152,29 @@ describe('detector', () => {
     expect(d.verdicts.find((v) => v.key === signalKey(HZ, 'reviews', ALL))!.why).toMatch(/global/);
   });
 
-  test('gray failure: one version at 30% on half of a region\'s reviews is reported as that version, the response scoped to reviews in that region', () => {
+  test("gray failure: one version at 30% on half of a region's reviews is reported as that version, the response scoped to reviews in that region", () => {
     const t = telemetry({ threshold: 20 });
     const rand = rng(13);
     const row = emptyRow(t.bucket);
-    feed(row, [...traffic(HZ, 600, 0.3, rand, T0, 'reviews-v2'), ...traffic(HZ, 600, 0.01, rand, T0, 'reviews-v1'), ...traffic(SH, 1200, 0.01, rand, T0, 'reviews-v1'), ...traffic(SH, 1200, 0.01, rand, T0, 'ratings-v1', 'ratings')], T0, t);
+    feed(
+      row,
+      [
+        ...traffic(HZ, 600, 0.3, rand, T0, 'reviews-v2'),
+        ...traffic(HZ, 600, 0.01, rand, T0, 'reviews-v1'),
+        ...traffic(SH, 1200, 0.01, rand, T0, 'reviews-v1'),
+        ...traffic(SH, 1200, 0.01, rand, T0, 'ratings-v1', 'ratings'),
+      ],
+      T0,
+      t,
+    );
     const d = detect(row, t, T0);
     // The service's share in the region (~15%) is under the 20% threshold: only the version trips.
     expect(d.signals.map((s) => s.key)).toEqual([signalKey(HZ, 'reviews', 'reviews-v2')]);
-    expect(d.signals[0]).toMatchObject({ region: HZ, service: 'reviews', name: expect.stringContaining('reviews-v2 (reviews) in cn-hangzhou') });
+    expect(d.signals[0]).toMatchObject({
+      region: HZ,
+      service: 'reviews',
+      name: expect.stringContaining('reviews-v2 (reviews) in cn-hangzhou'),
+    });
     expect(d.signals[0]!.measure!.value).toBeGreaterThan(0.1);
     expect(d.signals[0]!.measure!.value).toBeLessThan(0.2);
   });
@@ -140,7 +192,9 @@ describe('detector', () => {
     const row = emptyRow(t.bucket);
     const step = (now: number, p: number) => {
       feed(row, [...traffic(HZ, 400, p, rand, now), ...traffic(SH, 400, 0.01, rand, now)], now, t);
-      return detect(row, t, now).signals.filter((s) => s.key === signalKey(HZ, 'reviews', ALL)).map((s) => s.status);
+      return detect(row, t, now)
+        .signals.filter((s) => s.key === signalKey(HZ, 'reviews', ALL))
+        .map((s) => s.status);
     };
     expect(step(T0, 0.4)).toEqual(['firing']);
     expect(step(T0 + 5_000, 0.4)).toEqual([]); // sent 5 s ago: no refresh yet

@@ -8,7 +8,9 @@ import { signalKey } from '../../../shared/telemetry/detector';
 import { ALL } from '../../../shared/telemetry/windows';
 import { FAKE_RUNTIME_NOW, fakeRuntime, fcContext, type FakeRuntime } from '../../support/fake-runtime';
 
-const sample = JSON.parse(readFileSync(new URL('../../../events/sls/trigger.json', import.meta.url), 'utf8')) as { source: Record<string, unknown> } & Record<string, unknown>;
+const sample = JSON.parse(readFileSync(new URL('../../../events/sls/trigger.json', import.meta.url), 'utf8')) as {
+  source: Record<string, unknown>;
+} & Record<string, unknown>;
 
 const policy = parsePolicy({
   name: 'bookinfo',
@@ -56,7 +58,13 @@ function inbound(n: number, failing: number, workload = 'reviews-v1'): RawLog[] 
 }
 
 function event(project: string, shardId: number, range: { begin: string; end: string }, over: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(JSON.stringify({ ...sample, source: { ...sample.source, projectName: project, shardId, beginCursor: range.begin, endCursor: range.end }, ...over }));
+  return Buffer.from(
+    JSON.stringify({
+      ...sample,
+      source: { ...sample.source, projectName: project, shardId, beginCursor: range.begin, endCursor: range.end },
+      ...over,
+    }),
+  );
 }
 
 let store: SqliteStateStore;
@@ -71,15 +79,47 @@ beforeEach(() => {
 });
 afterEach(async () => store.close());
 
-test('the documented trigger event: the range is read, counted for the Logstore\'s region, and a region at 30% 5xx becomes a signal with its share', async () => {
+test("the documented trigger event: the range is read, counted for the Logstore's region, and a region at 30% 5xx becomes a signal with its share", async () => {
   const sh = await handler(event('k8s-log-c-shanghai', 0, logs.write('k8s-log-c-shanghai', 0, inbound(1000, 10))), fcContext());
-  expect(sh).toMatchObject({ region: 'cn-shanghai', shard: 'k8s-log-c-shanghai/istio-access-log/0', logs: 1000, entries: 1000, skipped: 0, duplicate: false, signals: [] });
+  expect(sh).toMatchObject({
+    region: 'cn-shanghai',
+    shard: 'k8s-log-c-shanghai/istio-access-log/0',
+    logs: 1000,
+    entries: 1000,
+    skipped: 0,
+    duplicate: false,
+    signals: [],
+  });
   const hz = await handler(event('k8s-log-c-hangzhou', 1, logs.write('k8s-log-c-hangzhou', 1, inbound(1000, 300))), fcContext());
-  expect(hz).toMatchObject({ region: 'cn-hangzhou', entries: 1000, signals: [{ key: signalKey('cn-hangzhou', 'reviews', ALL), status: 'firing' }, { key: signalKey('cn-hangzhou', 'reviews', 'reviews-v1'), status: 'firing' }] });
-  expect(logs.reads.at(-1)).toEqual({ project: 'k8s-log-c-hangzhou', logstore: 'istio-access-log', shardId: 1, beginCursor: '0', endCursor: '1000' });
+  expect(hz).toMatchObject({
+    region: 'cn-hangzhou',
+    entries: 1000,
+    signals: [
+      { key: signalKey('cn-hangzhou', 'reviews', ALL), status: 'firing' },
+      { key: signalKey('cn-hangzhou', 'reviews', 'reviews-v1'), status: 'firing' },
+    ],
+  });
+  expect(logs.reads.at(-1)).toEqual({
+    project: 'k8s-log-c-hangzhou',
+    logstore: 'istio-access-log',
+    shardId: 1,
+    beginCursor: '0',
+    endCursor: '1000',
+  });
   const ingests = rt.engine.calls.filter((c) => c.method === 'ingest');
   expect(ingests).toHaveLength(1);
-  expect(ingests[0]).toMatchObject({ actor: 'telemetry', signals: [expect.objectContaining({ region: 'cn-hangzhou', service: 'reviews', source: 'telemetry', measure: { kind: 'errorShare', value: 0.3, metric: 'telemetry.5xxShare' } }), expect.anything()] });
+  expect(ingests[0]).toMatchObject({
+    actor: 'telemetry',
+    signals: [
+      expect.objectContaining({
+        region: 'cn-hangzhou',
+        service: 'reviews',
+        source: 'telemetry',
+        measure: { kind: 'errorShare', value: 0.3, metric: 'telemetry.5xxShare' },
+      }),
+      expect.anything(),
+    ],
+  });
 });
 
 test('a re-delivered range is not counted twice', async () => {
@@ -94,7 +134,10 @@ test('a re-delivered range is not counted twice', async () => {
 test('shards invoked at once both count: the window row is written under compare-and-set', async () => {
   const a = logs.write('k8s-log-c-hangzhou', 0, inbound(300, 0));
   const b = logs.write('k8s-log-c-hangzhou', 1, inbound(200, 0));
-  await Promise.all([handler(event('k8s-log-c-hangzhou', 0, a), fcContext('r-a')), handler(event('k8s-log-c-hangzhou', 1, b), fcContext('r-b'))]);
+  await Promise.all([
+    handler(event('k8s-log-c-hangzhou', 0, a), fcContext('r-a')),
+    handler(event('k8s-log-c-hangzhou', 1, b), fcContext('r-b')),
+  ]);
   const { text, version } = await store.loadWindows('bookinfo');
   expect(version).toBeGreaterThanOrEqual(2);
   const row = JSON.parse(text!) as { buckets: Array<{ cells: Record<string, { n: number }> }> };
@@ -114,15 +157,27 @@ test.each([
 
 test('a Logstore the policy does not map is refused naming it; nothing read', async () => {
   const result = await handler(event('k8s-log-elsewhere', 0, { begin: '0', end: '5' }), fcContext());
-  expect(result).toMatchObject({ accepted: false, error: { problems: [expect.stringContaining('source.logstoreName: k8s-log-elsewhere/istio-access-log is not in the policy')] } });
+  expect(result).toMatchObject({
+    accepted: false,
+    error: { problems: [expect.stringContaining('source.logstoreName: k8s-log-elsewhere/istio-access-log is not in the policy')] },
+  });
   expect(logs.reads).toEqual([]);
 });
 
 test('the policy refuses a Logstore mapped to an undeclared cluster, or mapped twice', () => {
-  expect(() => parsePolicy({
-    name: 'b',
-    mesh: { backend: 'asm', meshId: 'm', apiRegion: 'cn-hangzhou' },
-    regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
-    telemetry: { logstores: [{ project: 'p', logstore: 'l', cluster: 'c-elsewhere' }, { project: 'p', logstore: 'l', cluster: 'c-hangzhou' }] },
-  })).toThrow(/telemetry\.logstores\[0\]\.cluster: c-elsewhere is not a cluster of any region[\s\S]*telemetry\.logstores\[1\]: p\/l is listed twice/);
+  expect(() =>
+    parsePolicy({
+      name: 'b',
+      mesh: { backend: 'asm', meshId: 'm', apiRegion: 'cn-hangzhou' },
+      regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
+      telemetry: {
+        logstores: [
+          { project: 'p', logstore: 'l', cluster: 'c-elsewhere' },
+          { project: 'p', logstore: 'l', cluster: 'c-hangzhou' },
+        ],
+      },
+    }),
+  ).toThrow(
+    /telemetry\.logstores\[0\]\.cluster: c-elsewhere is not a cluster of any region[\s\S]*telemetry\.logstores\[1\]: p\/l is listed twice/,
+  );
 });

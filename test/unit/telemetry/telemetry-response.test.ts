@@ -15,14 +15,30 @@ const LOGSTORES = [{ project: 'k8s-log-c-hangzhou', logstore: 'istio-access-log'
 
 function grayFailureSignals(telemetry: Record<string, unknown>, now: number): Signal[] {
   const t = parsePolicy({
-    name: 'bookinfo', mesh: { backend: 'asm', meshId: 'm', apiRegion: HZ },
+    name: 'bookinfo',
+    mesh: { backend: 'asm', meshId: 'm', apiRegion: HZ },
     regions: { [HZ]: { clusters: [{ id: CLUSTER[HZ] }] }, [SH]: { clusters: [{ id: CLUSTER[SH] }] } },
     telemetry: { logstores: LOGSTORES, ...telemetry },
   }).telemetry!;
   const row = emptyRow(t.bucket);
   const reqs = (n: number, failing: number, workload: string, service = 'reviews'): AccessLogEntry[] =>
-    Array.from({ length: n }, (_, i) => ({ direction: 'inbound', service, subset: null, workload, responseCode: i < failing ? 503 : 200, durationMs: 5, startMs: now, responseFlags: null }));
-  addEntries(row, HZ, [...reqs(300, 90, 'reviews-v2'), ...reqs(300, 3, 'reviews-v1'), ...reqs(600, 6, 'productpage-v1', 'productpage')], now, t.window);
+    Array.from({ length: n }, (_, i) => ({
+      direction: 'inbound',
+      service,
+      subset: null,
+      workload,
+      responseCode: i < failing ? 503 : 200,
+      durationMs: 5,
+      startMs: now,
+      responseFlags: null,
+    }));
+  addEntries(
+    row,
+    HZ,
+    [...reqs(300, 90, 'reviews-v2'), ...reqs(300, 3, 'reviews-v1'), ...reqs(600, 6, 'productpage-v1', 'productpage')],
+    now,
+    t.window,
+  );
   addEntries(row, SH, [...reqs(600, 6, 'reviews-v1'), ...reqs(600, 6, 'productpage-v1', 'productpage')], now, t.window);
   return detect(row, t, now).signals;
 }
@@ -31,7 +47,10 @@ const input = (s: Signal): Input => ({ kind: 'signal', signal: s });
 const meshSteps = (steps: Step[]) => steps.filter((s): s is Extract<Step, { kind: 'mesh' }> => s.kind === 'mesh');
 
 test('gray failure with service scopes: reviews in cn-hangzhou is degraded and moved, cn-hangzhou itself and its other services stay', () => {
-  const policy = policy2({ scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } }, telemetry: { logstores: LOGSTORES } });
+  const policy = policy2({
+    scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } },
+    telemetry: { logstores: LOGSTORES },
+  });
   const d = started(policy);
   const now = T0 + 10 * S;
   const signals = grayFailureSignals({ threshold: 20 }, now);

@@ -1,13 +1,45 @@
 import type { AccessLogEntry } from '../../../shared/telemetry/access-log';
-import { addEntries, ALL, claimRange, CURSORS_PER_SHARD, emptyRow, latencyQuantile, MAX_CELLS, prune, servingKey, sourceKey, totals } from '../../../shared/telemetry/windows';
+import {
+  addEntries,
+  ALL,
+  claimRange,
+  CURSORS_PER_SHARD,
+  emptyRow,
+  latencyQuantile,
+  MAX_CELLS,
+  prune,
+  servingKey,
+  sourceKey,
+  totals,
+} from '../../../shared/telemetry/windows';
 
 const T0 = Date.UTC(2026, 10, 3, 2, 0, 0);
-const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({ direction: 'inbound', service: 'reviews', subset: null, workload: 'reviews-v1', responseCode: 200, durationMs: 12, startMs: T0, responseFlags: null, ...over });
+const entry = (over: Partial<AccessLogEntry> = {}): AccessLogEntry => ({
+  direction: 'inbound',
+  service: 'reviews',
+  subset: null,
+  workload: 'reviews-v1',
+  responseCode: 200,
+  durationMs: 12,
+  startMs: T0,
+  responseFlags: null,
+  ...over,
+});
 
 describe('window row', () => {
   test('inbound entries count for the serving region (service total and workload), outbound for the calling region and subset', () => {
     const row = emptyRow(5_000);
-    addEntries(row, 'cn-hangzhou', [entry(), entry({ responseCode: 503, workload: 'reviews-v2' }), entry({ direction: 'outbound', subset: 'v2', workload: null, responseCode: 0 })], T0 + 1_000, 30_000);
+    addEntries(
+      row,
+      'cn-hangzhou',
+      [
+        entry(),
+        entry({ responseCode: 503, workload: 'reviews-v2' }),
+        entry({ direction: 'outbound', subset: 'v2', workload: null, responseCode: 0 }),
+      ],
+      T0 + 1_000,
+      30_000,
+    );
     const t = totals(row, T0 + 1_000, 30_000);
     expect(t.get(servingKey('cn-hangzhou', 'reviews', ALL))).toMatchObject({ n: 2, e: 1 });
     expect(t.get(servingKey('cn-hangzhou', 'reviews', 'reviews-v2'))).toMatchObject({ n: 1, e: 1 });
@@ -18,7 +50,13 @@ describe('window row', () => {
 
   test('an entry lands in the bucket of its own start time; older than the window is late; ahead of the clock is now', () => {
     const row = emptyRow(5_000);
-    const r = addEntries(row, 'cn-hangzhou', [entry({ startMs: T0 - 31_000 }), entry({ startMs: T0 - 12_000 }), entry({ startMs: T0 + 60_000 }), entry({ startMs: null })], T0, 30_000);
+    const r = addEntries(
+      row,
+      'cn-hangzhou',
+      [entry({ startMs: T0 - 31_000 }), entry({ startMs: T0 - 12_000 }), entry({ startMs: T0 + 60_000 }), entry({ startMs: null })],
+      T0,
+      30_000,
+    );
     expect(r).toEqual({ counted: 3, late: 1 });
     expect(row.buckets.map((b) => b.start)).toEqual([T0 - 15_000, T0]);
     expect(row.buckets[1]!.cells[servingKey('cn-hangzhou', 'reviews', ALL)]!.n).toBe(2);
@@ -53,7 +91,13 @@ describe('window row', () => {
 
   test('latency quantiles from the histogram', () => {
     const row = emptyRow(5_000);
-    addEntries(row, 'r', [...Array.from({ length: 98 }, () => entry({ durationMs: 8 })), entry({ durationMs: 300 }), entry({ durationMs: 20_000 })], T0, 30_000);
+    addEntries(
+      row,
+      'r',
+      [...Array.from({ length: 98 }, () => entry({ durationMs: 8 })), entry({ durationMs: 300 }), entry({ durationMs: 20_000 })],
+      T0,
+      30_000,
+    );
     const cell = totals(row, T0, 30_000).get(servingKey('r', 'reviews', ALL))!;
     expect(latencyQuantile(cell, 0.5)).toBe(10);
     expect(latencyQuantile(cell, 0.99)).toBe(500);
