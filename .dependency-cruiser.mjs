@@ -61,6 +61,14 @@ export default {
       to: { pathNot: [`^shared/core/`, CORE_LIBRARIES] },
     },
     {
+      name: 'telemetry-pure',
+      severity: 'error',
+      comment:
+        'The telemetry parsing, windows and detector are pure like the core: they import only the core and themselves (and zod); the function reads and writes through ports.',
+      from: { path: '^shared/telemetry/' },
+      to: { pathNot: ['^shared/(core|telemetry)/', CORE_LIBRARIES] },
+    },
+    {
       name: 'ports-no-implementations',
       severity: 'error',
       comment: 'A port is an interface over core types: it imports no adapter, engine, runtime or handler.',

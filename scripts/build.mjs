@@ -2,7 +2,7 @@
 // file per function, so what is deployed can never drift from what is built. The cloud SDKs are
 // bundled on their own beside it (see LAZY_SDKS): the entry loads at cold start, an SDK only when
 // the function first uses it.
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +60,16 @@ const machineOnlyModules = {
  * use; Node resolves the bare name from the function's own folder, which FC uploads whole. So the
  * cold `require` of the entry parses none of them.
  */
-export const LAZY_SDKS = ['@alicloud/fc20230330', '@alicloud/pop-core', '@kubernetes/client-node', 'tablestore'];
+export const LAZY_SDKS = ['@alicloud/fc20230330', '@alicloud/pop-core', '@alicloud/sls20201230', '@kubernetes/client-node', 'tablestore'];
+
+/**
+ * Native modules an SDK loads, which esbuild cannot bundle: left external in the SDK's bundle and
+ * copied as installed beside it, with the prebuilt binary for FC's platform (Linux x64, glibc).
+ * The SLS gateway decompresses PullLogs' lz4 bodies with lz4-napi.
+ */
+const NATIVE_SDK_DEPS = {
+  '@alicloud/sls20201230': ['lz4-napi', '@antoniomuso/lz4-napi-linux-x64-gnu'],
+};
 
 const COMMON = {
   // Metafile paths relative to the repository wherever the build is started from.
@@ -125,6 +134,7 @@ async function buildSdk(pkg, use, outfile) {
     ...COMMON,
     stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${pkg}.sdk.js` },
     outfile,
+    external: NATIVE_SDK_DEPS[pkg] ?? [],
   });
   return Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
 }
@@ -454,6 +464,12 @@ export async function buildFunctions({
         `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`,
       );
       sdkBytes += sdk.bytes;
+      for (const native of NATIVE_SDK_DEPS[pkg] ?? []) {
+        await cp(path.join(root, 'node_modules', native), path.join(b.outDir, 'node_modules', native), {
+          recursive: true,
+          dereference: true,
+        });
+      }
     }
     results.push({
       function: b.fn.key,

@@ -7,6 +7,7 @@ import type { MeshState, Plan } from '../core/types';
 import { RegionshiftError, StateConflictError, UpstreamError, ValidationError } from '../core/errors';
 import { systemClock, type Clock } from '../ports/clock';
 import { requireOwnEvents } from './state-commit-rules';
+import type { TelemetryWindowStore, VersionedText } from '../ports/telemetry-windows';
 import type {
   AuditEvent,
   EventKind,
@@ -62,6 +63,11 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   key TEXT PRIMARY KEY,
   expires_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS telemetry_windows (
+  mesh TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  json TEXT NOT NULL
+);
 `;
 
 interface PlanRow {
@@ -111,7 +117,7 @@ const AUTOCHECKPOINT_PAGES = 1000;
 /** Expired idempotency keys are swept on every Nth `rememberKey`, so the table stays small without a timer. */
 const KEY_SWEEP_EVERY = 256;
 
-export class SqliteStateStore implements StateStore {
+export class SqliteStateStore implements StateStore, TelemetryWindowStore {
   private readonly db: Database.Database;
   private rememberCalls = 0;
   private checkpointer: Worker | null = null;
@@ -279,6 +285,30 @@ export class SqliteStateStore implements StateStore {
         })
         .immediate(),
     );
+  }
+
+  async loadWindows(mesh: string): Promise<VersionedText> {
+    return this.guard('loadWindows', () => {
+      const row = this.db.prepare('SELECT version, json FROM telemetry_windows WHERE mesh = ?').get(mesh) as
+        { version: number; json: string } | undefined;
+      return row ? { text: row.json, version: row.version } : { text: null, version: 0 };
+    });
+  }
+
+  async saveWindows(mesh: string, expectedVersion: number, text: string): Promise<number> {
+    return this.guard('saveWindows', () => {
+      // One statement: a new row when none was there (expected 0), else only over the expected version.
+      const result =
+        expectedVersion === 0
+          ? this.db
+              .prepare('INSERT INTO telemetry_windows (mesh, version, json) VALUES (?, 1, ?) ON CONFLICT (mesh) DO NOTHING')
+              .run(mesh, text)
+          : this.db
+              .prepare('UPDATE telemetry_windows SET version = version + 1, json = ? WHERE mesh = ? AND version = ?')
+              .run(text, mesh, expectedVersion);
+      if (result.changes !== 1) throw new StateConflictError(`telemetry windows of mesh ${mesh} moved past version ${expectedVersion}`);
+      return expectedVersion + 1;
+    });
   }
 
   async rememberKey(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -9,20 +9,20 @@ export const long = (n: number): TableStore.Int64LE => TableStore.Long.fromNumbe
 
 type CellValue = TableStore.AttributeColumn['columnValue'];
 
-function columns(row: TableStore.Row): Map<string, CellValue> {
+export function columns(row: TableStore.Row): Map<string, CellValue> {
   const map = new Map<string, CellValue>();
   for (const cell of row.attributes ?? []) map.set(cell.columnName, cell.columnValue);
   return map;
 }
 
-function num(value: CellValue | undefined, fallback = 0): number {
+export function num(value: CellValue | undefined, fallback = 0): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number') return value;
   if (typeof value === 'object' && value !== null && 'toNumber' in value) return value.toNumber();
   throw new TypeError(`expected an integer cell, got ${typeof value}`);
 }
 
-function str(value: CellValue | undefined, fallback = ''): string {
+export function str(value: CellValue | undefined, fallback = ''): string {
   if (value === undefined) return fallback;
   if (typeof value === 'string') return value;
   throw new TypeError(`expected a string cell, got ${typeof value}`);

@@ -5,18 +5,22 @@ import { RegionshiftError, StateConflictError, ValidationError } from '../core/e
 import type { Clock } from '../ports/clock';
 import { systemClock } from '../ports/clock';
 import type { AuditEvent, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState } from '../ports/state-store';
+import type { TelemetryWindowStore, VersionedText } from '../ports/telemetry-windows';
 import { requireOwnEvents } from './state-commit-rules';
 import { stateTableNames, type StateTableNames } from './state-tablestore-schema';
 import {
+  columns,
   commitColumns,
   isConditionFailure,
   isOrphan,
   isVisible,
   long,
+  num,
   parseEventRow,
   parseHead,
   parsePlanRow,
   planColumns,
+  str,
   pkValue,
   stepColumn,
   upstream,
@@ -66,6 +70,8 @@ const { EXPECT_EXIST, EXPECT_NOT_EXIST } = TableStore.RowExistenceExpectation;
 const { EQUAL, LESS_EQUAL } = TableStore.ComparatorType;
 /** BatchWriteRow accepts at most 200 rows; GetRange at most 5000. */
 const BATCH_LIMIT = 200;
+
+const windowsKey = (mesh: string) => `telemetry-windows|${mesh}`;
 const RANGE_LIMIT = 5000;
 const SEQ_COLLISION_RETRIES = 3;
 
@@ -87,7 +93,7 @@ function credentialsKeyOf(c: { accessKeyId: string; accessKeySecret: string; sec
   return `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
 }
 
-export class TablestoreStateStore implements StateStore {
+export class TablestoreStateStore implements StateStore, TelemetryWindowStore {
   readonly tables: StateTableNames;
   private client: TableStore.Client;
   private readonly clientOptions: Omit<TableStore.ClientOptions, 'accessKeyId' | 'secretAccessKey' | 'stsToken'>;
@@ -310,6 +316,55 @@ export class TablestoreStateStore implements StateStore {
       new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false),
     );
     if (!recorded) throw new StateConflictError(`plan ${planId}: the lease is not held by ${owner}`);
+  }
+
+  /**
+   * The telemetry window row lives in the keys table under `telemetry-windows|<mesh>` (no request
+   * id has that shape), versioned like the state row. `expires_at` is set beyond any key's, so
+   * rememberKey never takes it over; the table's TTL (2 days) only removes a row no trigger has
+   * written since, whose windows are long stale anyway.
+   */
+  async loadWindows(mesh: string): Promise<VersionedText> {
+    const { row } = await this.call('loadWindows', () =>
+      this.client.getRow({ tableName: this.tables.keys, primaryKey: [{ key: windowsKey(mesh) }] }),
+    );
+    if (!row.primaryKey) return { text: null, version: 0 };
+    const c = columns(row);
+    return { text: str(c.get('windows')), version: num(c.get('version')) };
+  }
+
+  async saveWindows(mesh: string, expectedVersion: number, text: string): Promise<number> {
+    const version = expectedVersion + 1;
+    const cells: TableStore.AttributeColumnsInput = [
+      { windows: text },
+      { version: long(version) },
+      { expires_at: long(Number.MAX_SAFE_INTEGER) },
+    ];
+    try {
+      if (expectedVersion === 0) {
+        await this.client.putRow({
+          tableName: this.tables.keys,
+          primaryKey: [{ key: windowsKey(mesh) }],
+          attributeColumns: cells,
+          condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
+        });
+      } else {
+        await this.client.updateRow({
+          tableName: this.tables.keys,
+          primaryKey: [{ key: windowsKey(mesh) }],
+          updateOfAttributeColumns: [{ PUT: cells }],
+          condition: new TableStore.Condition(
+            EXPECT_EXIST,
+            new TableStore.SingleColumnCondition('version', long(expectedVersion), EQUAL, false),
+          ),
+        });
+      }
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new StateConflictError(`telemetry windows of mesh ${mesh} moved past version ${expectedVersion}`, { cause: err });
+      throw upstream('saveWindows', err);
+    }
+    return version;
   }
 
   async rememberKey(key: string, expiresAt: number, now: number): Promise<boolean> {

@@ -252,6 +252,44 @@ const scopesSchema = z.strictObject({
     .refine((s) => Object.keys(s).length > 0, { message: 'name at least one service' }),
 });
 
+/**
+ * The telemetry source (functions/telemetry): the data plane's access logs in SLS, read on the
+ * SLS trigger, aggregated in sliding windows, judged by a detector with a stated false-positive
+ * bound (docs/policy.md, "Telemetry").
+ */
+const telemetrySchema = z
+  .strictObject({
+    /** Which cluster each Logstore's entries come from (each ACK cluster ships its logs to its own project). */
+    logstores: z
+      .array(
+        z.strictObject({
+          project: z.string().min(1, 'required'),
+          logstore: z.string().min(1, 'required'),
+          cluster: z.string().min(1, 'required'),
+        }),
+      )
+      .min(1, 'name at least one Logstore'),
+    /** The sliding window the detector judges. */
+    window: positiveDuration.prefault('15s'),
+    /** The window's granularity (one counter set per bucket in the state row). */
+    bucket: positiveDuration.prefault('5s'),
+    /** A region (or a workload in it) is degraded only when its 5xx share is above this with confidence `z`. */
+    threshold: percent.default(10),
+    /** … and worse than its peers (the same service elsewhere) by this many points, both by their confidence bounds. */
+    margin: percent.default(5),
+    /** … and only over at least this many requests in the window. */
+    minRequests: z.number().int('must be an integer').min(10, 'must be >= 10').default(100),
+    /** The one-sided normal quantile of the bounds: 3.09 is 0.1% per window and unit at the threshold. */
+    z: z.number().min(1.64, 'must be >= 1.64 (5%)').max(6, 'must be <= 6').default(3.09),
+    /** A firing unit resolves once it has been clean (enough requests, share under the threshold) this long. */
+    clearAfter: positiveDuration.prefault('30s'),
+    /** How long a telemetry signal lives without being refreshed (the function stops, the logs stop). */
+    ttl: positiveDuration.prefault('2m'),
+    severity: z.enum(['degraded', 'down']).default('degraded'),
+  })
+  .refine((t) => t.window >= t.bucket, { message: 'window must be at least one bucket' })
+  .refine((t) => t.window / t.bucket <= 120, { message: 'window / bucket must be <= 120 (the state row stays small)' });
+
 const notificationSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('log') }),
   z.strictObject({ type: z.literal('webhook'), url: z.string().url(), minLevel: z.enum(['info', 'warning', 'critical']).default('info') }),
@@ -365,6 +403,7 @@ export const policySchema = z.strictObject({
   notifications: z.array(notificationSchema).default([{ type: 'log' }]),
   drift: z.enum(['reapply', 'adopt', 'alert']).default('reapply'),
   scopes: scopesSchema.optional(),
+  telemetry: telemetrySchema.optional(),
   /**
    * Where regionshift itself runs. A control plane (functions, Tablestore, the ASM API) in a region
    * the policy steers fails with that region; doctor's control-plane-placement row fails unless the
@@ -382,3 +421,6 @@ export type ParsedPolicy = z.output<typeof policySchema>;
 export type DetectionRule = ParsedPolicy['detection']['rules'][number];
 export type DeploymentPolicy = ParsedPolicy['scaling']['deployments'][number];
 export type NotificationTarget = ParsedPolicy['notifications'][number];
+export type MeshTarget = ParsedPolicy['mesh'];
+export type ScopesPolicy = NonNullable<ParsedPolicy['scopes']>;
+export type TelemetryPolicy = NonNullable<ParsedPolicy['telemetry']>;

@@ -133,6 +133,19 @@ export function semanticProblems(view: SemanticView): string[] {
     }
   }
 
+  if (parsed.has('telemetry') && p.telemetry && parsed.has('regions')) {
+    const declared = [...view.clusters.values()].flat();
+    const seen = new Set<string>();
+    p.telemetry.logstores.forEach((l, i) => {
+      const path = `telemetry.logstores[${i}]`;
+      if (!declared.includes(l.cluster))
+        problems.push(`${path}.cluster: ${l.cluster} is not a cluster of any region (declared: ${declared.join(', ') || 'none'})`);
+      const id = `${l.project}/${l.logstore}`;
+      if (seen.has(id)) problems.push(`${path}: ${id} is listed twice (a Logstore belongs to one cluster)`);
+      seen.add(id);
+    });
+  }
+
   if (parsed.has('scaling') && p.scaling) {
     const placed = new Map<string, string>();
     p.scaling.deployments.forEach((d, i) => {

@@ -31,6 +31,8 @@ const envSchema = z.object({
   REGIONSHIFT_CS_ENDPOINT: z.string().url().optional(),
   /** Override the CloudMonitor OpenAPI endpoint (the lab's twin) over the policy's `detection.cmsReconcile.endpoint`. */
   REGIONSHIFT_CMS_ENDPOINT: z.string().url().optional(),
+  /** Override the SLS endpoint the telemetry function reads from (the lab's twin); by default the trigger event's. */
+  REGIONSHIFT_SLS_ENDPOINT: z.string().url().optional(),
   /** Local runs only: append the structured log lines to this file instead of stdout. */
   REGIONSHIFT_LOG_FILE: z.string().optional(),
   /**

@@ -14,6 +14,8 @@ import type { ClusterScaler } from '../ports/cluster-scaler';
 import { systemClock, type Clock } from '../ports/clock';
 import type { MeshControl } from '../ports/mesh-control';
 import type { StateStore } from '../ports/state-store';
+import type { AccessLogReaderFactory } from '../ports/access-logs';
+import type { TelemetryWindowStore } from '../ports/telemetry-windows';
 import { clusterAdaptersFor, type EntryRoutesReader } from './adapters';
 import { loadRuntimePolicy, parseRuntimeEnv, type RuntimeEnv } from './config';
 import { executorHandoff, fcEndpointFor } from '../adapters/fc-executor';
@@ -40,6 +42,17 @@ export interface RuntimeOverrides {
   entryRoutes?: EntryRoutesReader;
   /** False: an alarm's plan runs inside the alarm request, not in the executor (the benchmark's baseline). */
   answerFirst?: boolean;
+  /**
+   * The telemetry function's SLS reader, built with the invocation's credentials. Absent: the
+   * runtime has no reader (only the telemetry function's runtime, `shared/runtime/telemetry.ts`,
+   * passes one, so the other functions' bundles never reach the SLS SDK).
+   */
+  accessLogs?: (credentials: () => CloudCredentials, endpointOverride: string | undefined) => AccessLogReaderFactory;
+}
+
+function isWindowStore(store: StateStore): store is StateStore & TelemetryWindowStore {
+  const s = store as Partial<TelemetryWindowStore>;
+  return typeof s.loadWindows === 'function' && typeof s.saveWindows === 'function';
 }
 
 /** What one FC instance builds once (cold start) and keeps: policy, state store, adapters. */
@@ -61,6 +74,8 @@ interface Container {
   probes: () => Promise<ReadinessProbes>;
   /** Runs at the start of every invocation, with its credentials (the Tablestore client's keys). */
   onInvocation: () => void;
+  /** An SLS reader per endpoint, for the telemetry function (absent in the other functions). */
+  readerFor?: AccessLogReaderFactory;
   /** Closes what the container opened itself (a store passed in by the caller stays the caller's). */
   close: () => Promise<void>;
   cmsAlerting?: CmsAlertingReader;
@@ -180,6 +195,7 @@ async function buildContainer(
         }),
       )
     : undefined;
+  const readerFor = overrides.accessLogs?.(credentials.current, e.REGIONSHIFT_SLS_ENDPOINT);
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.
@@ -198,8 +214,9 @@ async function buildContainer(
     ...(entryRoutes ? { entryRoutes } : {}),
     probes,
     onInvocation,
-    close,
     ...(cmsAlerting ? { cmsAlerting } : {}),
+    ...(readerFor ? { readerFor } : {}),
+    close,
   };
 }
 
@@ -279,6 +296,7 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
       ...(c.cmsAlerting ? { cmsAlerting: c.cmsAlerting } : {}),
+      ...(c.readerFor && isWindowStore(c.store) ? { telemetry: { windows: c.store, readerFor: c.readerFor } } : {}),
     };
   };
   const close = (): Promise<void> =>

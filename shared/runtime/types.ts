@@ -4,6 +4,8 @@ import type { CmsAlertingReader } from '../ports/cms-alerting';
 import type { EngineApi } from '../engine/api';
 import type { Notifier } from '../ports/notifier';
 import type { StateStore } from '../ports/state-store';
+import type { AccessLogReaderFactory } from '../ports/access-logs';
+import type { TelemetryWindowStore } from '../ports/telemetry-windows';
 import type { ReadinessReport } from '../readiness/checks';
 
 /** The second argument FC 3.0 passes to a Node.js handler (the parts regionshift reads). */
@@ -53,6 +55,8 @@ export interface Runtime {
   readiness?: () => Promise<ReadinessReport>;
   /** CloudMonitor's alerting resources of one rule (policy `detection.cmsReconcile`); absent when the policy reads none. */
   cmsAlerting?: CmsAlertingReader;
+  /** The telemetry function's parts: the window row's store and an SLS reader per endpoint. */
+  telemetry?: { windows: TelemetryWindowStore; readerFor: AccessLogReaderFactory };
 }
 
 export type RuntimeFactory = (context: FcContext) => Promise<Runtime>;

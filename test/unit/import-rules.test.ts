@@ -59,6 +59,7 @@ test('every planted violation is reported under its rule, and nothing else is', 
     'sdk-only-in-adapters: shared/runtime/handoff.ts -> node_modules/@alicloud/fc20230330/dist/client.js',
     'shared-not-entry-points: shared/adapters/mesh.ts -> cli/main.ts',
     'signals-parse-only: shared/signals/cms.ts -> shared/engine/engine.ts',
+    'telemetry-pure: shared/telemetry/windows.ts -> shared/ports/clock.ts',
   ]);
 });
 
