@@ -590,7 +590,11 @@ export function periodsSection(all: RunResult[]): string {
   ].join('\n');
 }
 
-/** Access-log entries per client request in the warm-up (before any fault): the gateway's entry plus one per hop. */
+/**
+ * Access-log entries per client request in the warm-up (before any fault): two per hop, as both
+ * proxies of a hop log it (the caller's sidecar or the gateway an outbound entry, the serving
+ * pod's sidecar an inbound one), which is what the lab's data plane writes too.
+ */
 export function entriesPerRequest(all: RunResult[], list: Incident[]): number | null {
   let requests = 0;
   let entries = 0;
@@ -599,7 +603,7 @@ export function entriesPerRequest(all: RunResult[], list: Incident[]): number | 
     if (!incident) continue;
     for (const s of r.samples.filter((x) => x.t < incident.faultStart)) {
       requests += s.requests;
-      entries += s.requests + s.hops;
+      entries += 2 * s.hops;
     }
   }
   return requests === 0 ? null : entries / requests;

@@ -114,7 +114,7 @@ export const SLS_COMPRESSION = {
 export interface TelemetryCostInput {
   /** Client requests per second across the regions (the benchmark's gateways' load). */
   requestsPerS: number;
-  /** Access-log entries per client request (one per hop the sidecars and gateways log). */
+  /** Access-log entries per client request (two per hop: the caller's outbound entry, the server's inbound one). */
   entriesPerRequest: number;
   /** The SLS trigger's interval (s). */
   intervalS: number;
