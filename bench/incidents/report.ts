@@ -328,7 +328,7 @@ export function dnsAndMitigateAnalysis(results: RunResult[]): string {
   const p5 = get('partial-5xx', 'regionshift');
   const blind = ['service-down', 'scale-to-zero', 'slow-start']
     .map((id) => `${id} ${f(id, 'dns')} (Envoy alone on the mesh: ${f(id, 'static-tuned')})`).join(', ');
-  return `- **Hard region down, 10× fewer failures than DNS: ${x(k8gb, rs)} against k8gb (\`dns\`, the goal's DNS),
+  const dnsPart = `- **Hard region down, 10× fewer failures than DNS: ${x(k8gb, rs)} against k8gb (\`dns\`, the goal's DNS),
   ${x(http?.failed ?? NaN, rs)} against DNS with an HTTP health check (\`dns-http\`), ${x(overMesh, rs)} against DNS over the
   cross-region mesh (\`dns-over-mesh\`, the earlier row).** k8gb decides on the readiness of the pods
   behind the ingress; the lab's region down leaves them ready while they answer 503, so k8gb keeps
@@ -342,14 +342,17 @@ export function dnsAndMitigateAnalysis(results: RunResult[]): string {
   scaled to zero) leaves productpage ready, so k8gb keeps the region in and, with no cross-region
   mesh under it, the region's clients fail for the whole fault: ${blind}.
   That is the price of independent regions and a readiness-only check, not of DNS as such.
-- **Time to mitigate within ${MITIGATE_GOAL_S} s of onset (issue #20's goal): ${yesNo((p5?.mitigateS ?? Infinity) <= MITIGATE_GOAL_S)} for \`regionshift\` on partial 5xx
+`;
+  const mitigatePart = `- **Time to mitigate within ${MITIGATE_GOAL_S} s of onset (issue #20's goal): ${yesNo((p5?.mitigateS ?? Infinity) <= MITIGATE_GOAL_S)} for \`regionshift\` on partial 5xx
   (${fmtS(p5?.mitigateS ?? null)}, median); ≤ time to detect + one push: ${yesNo(p5 !== undefined && p5.mitigateS !== null && p5.detectS !== null && p5.mitigateS <= p5.detectS + MESH_PUSH_S)} (${fmtS(p5?.detectS ?? null)} + ${MESH_PUSH_S} s).**
-  At CMS's documented period a 5xx rule fires ${rule(DOC_TIMING.errorRatio)}: a fault starting 35 s into a
+  At CMS's documented period a 5xx rule runs at ${rule(DOC_TIMING.errorRatio)}: a fault starting 35 s into a
   minute whose first, diluted period stays under the threshold is alarmed ${alarmAfterMs(DOC_TIMING.errorRatio, 35_000) / 1000} s after it starts
   (${alarmAfterMs(cmsTiming('10s').errorRatio, 5_000) / 1000} s at 10-s periods × 3). That is the alarm rule's part, and no alarm-driven product can act
   inside it; the drain then lands within the second the alarm arrives (ASM's 1.5-s update window).
   Only a faster source than CMS can reach ${MITIGATE_GOAL_S} s: the \`regionshift+telemetry\` row.
 `;
+  // The DNS bullets need the hard-down runs of regionshift and the DNS rows (a subset may not have them).
+  return `${Number.isFinite(rs) && Number.isFinite(k8gb) ? dnsPart : ''}${mitigatePart}`;
 }
 
 export const ANALYSIS = `## Where regionshift misses, and why
