@@ -49,10 +49,12 @@ export const FC_CU_PER_GB_S = 0.15;
 /**
  * One access-log entry as SLS stores it: ASM's default access-log fields (ASM docs "Customize
  * access logs on the data plane": the JSON fields the istio-proxy prints by default, each an
- * Envoy command operator) with values as a Bookinfo hop in the lab has them, plus the fields
- * Logtail adds when it collects a container's stdout (`_time_`, `_source_`, `_image_name_`,
- * `_container_name_`, `_pod_name_`, `_namespace_`, `_pod_uid_`, `_container_ip_`). The values are
- * representative (lengths as a real hop's), not a record of one.
+ * Envoy command operator) with values as a Bookinfo hop in the lab has them, plus the Kubernetes
+ * fields the collector adds that the telemetry contract reads (`_pod_name_`, `_namespace_`,
+ * `_container_name_`, `_container_ip_`: the product's access-log module lists them with their
+ * sources). Logtail adds a few more (time, source, image); leaving them out makes the read
+ * traffic a little lower than a real deployment's. The values are representative (lengths as a
+ * real hop's), not a record of one.
  */
 export const SAMPLE_ENTRY: Readonly<Record<string, string>> = {
   authority_for: 'reviews:9080',
@@ -79,13 +81,9 @@ export const SAMPLE_ENTRY: Readonly<Record<string, string>> = {
   upstream_transport_failure_reason: '-',
   user_agent: 'python-requests/2.31.0',
   x_forwarded_for: '-',
-  _time_: '2026-11-03T03:02:35.418914563+08:00',
-  _source_: 'stdout',
-  _image_name_: 'registry-cn-hangzhou.ack.aliyuncs.com/acs/proxyv2:v1.22.6.2',
   _container_name_: 'istio-proxy',
   _pod_name_: 'productpage-v1-5b7c8d9f6b-x7k2p',
   _namespace_: 'default',
-  _pod_uid_: 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d',
   _container_ip_: '172.16.10.34',
 };
 
