@@ -41,7 +41,8 @@ export default {
     {
       name: 'sdk-only-in-adapters',
       severity: 'error',
-      comment: 'Only shared/adapters/** loads a cloud SDK or better-sqlite3 (dynamic import() included); the rest reaches them through a port.',
+      comment:
+        'Only shared/adapters/** loads a cloud SDK or better-sqlite3 (dynamic import() included); the rest reaches them through a port.',
       from: { path: PRODUCT, pathNot: '^shared/adapters/' },
       to: { path: SDKS },
     },
@@ -76,7 +77,8 @@ export default {
     {
       name: 'engine-through-ports',
       severity: 'error',
-      comment: 'The engine drives the mesh, the clusters, the store and the notifier through their ports: no adapter, no runtime, no HTTP layer.',
+      comment:
+        'The engine drives the mesh, the clusters, the store and the notifier through their ports: no adapter, no runtime, no HTTP layer.',
       from: { path: '^shared/engine/' },
       to: { path: '^shared/(adapters|runtime|http|readiness)/' },
     },

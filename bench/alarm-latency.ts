@@ -61,7 +61,17 @@ function timed<T extends object>(label: string, target: T, names: string[]): voi
   }
 }
 for (const h of [f, inline]) {
-  timed('store', h.store, ['load', 'commit', 'appendEvents', 'getPlan', 'listOpenPlans', 'acquireLease', 'releaseLease', 'recordStep', 'rememberKey']);
+  timed('store', h.store, [
+    'load',
+    'commit',
+    'appendEvents',
+    'getPlan',
+    'listOpenPlans',
+    'acquireLease',
+    'releaseLease',
+    'recordStep',
+    'rememberKey',
+  ]);
   timed('mesh', h.mesh, ['read', 'apply']);
 }
 // GC entries are delivered after the fact: kept with their times and matched to posts at the end.
@@ -70,12 +80,23 @@ const gcObserver = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcs.push({ start: e.startTime, end: e.startTime + e.duration });
 });
 gcObserver.observe({ entryTypes: ['gc'] });
-interface Sample { ms: number; t0: number; parts: Record<string, number>; gc: number; preempted: number }
+interface Sample {
+  ms: number;
+  t0: number;
+  parts: Record<string, number>;
+  gc: number;
+  preempted: number;
+}
 const file = f.stateFile;
 const sampleAlert = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8');
 // Stamped now: an alarm older than detection.maxAge is stale and would commit nothing.
 const alert = () => sampleAlert.replace(/timestamp=\d+/, `timestamp=${Date.now()}`);
-const post = () => fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert() });
+const post = () =>
+  fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: alert(),
+  });
 await (await post()).arrayBuffer(); // builds the runtime, which creates the schema
 const db = new Database(file);
 const reset = () => db.exec('DELETE FROM mesh_state; DELETE FROM plans; DELETE FROM audit_events;');
@@ -84,7 +105,8 @@ function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] as number;
 }
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(2)} ms  p90 ${pct(xs, 90).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (n=${xs.length})`;
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(2)} ms  p90 ${pct(xs, 90).toFixed(2)} ms  p99 ${pct(xs, 99).toFixed(2)} ms  max ${Math.max(...xs).toFixed(2)} ms  (n=${xs.length})`;
 
 async function time(fn: () => Promise<Response>): Promise<number> {
   const t = performance.now();
@@ -104,7 +126,10 @@ async function sample(fn: () => Promise<Response>): Promise<Sample> {
   return { ms, t0, parts: Object.fromEntries(parts), gc: 0, preempted };
 }
 function attributeGc(xs: Sample[]): void {
-  for (const x of xs) x.gc = gcs.filter((g) => g.end > x.t0 && g.start < x.t0 + x.ms).reduce((a, g) => a + Math.min(g.end, x.t0 + x.ms) - Math.max(g.start, x.t0), 0);
+  for (const x of xs)
+    x.gc = gcs
+      .filter((g) => g.end > x.t0 && g.start < x.t0 + x.ms)
+      .reduce((a, g) => a + Math.min(g.end, x.t0 + x.ms) - Math.max(g.start, x.t0), 0);
 }
 
 /** Mean of each part over the fastest half and over the slowest 1% of posts: what the tail adds. */
@@ -122,11 +147,22 @@ function breakdown(xs: Sample[]): string {
   return `    fastest half: ${row(head)}\n    slowest 1%:   ${row(tail)}`;
 }
 
-for (let i = 0; i < 30; i++) { reset(); await time(post); } // warm-up: module loading, JIT, SQLite pages
+for (let i = 0; i < 30; i++) {
+  reset();
+  await time(post);
+} // warm-up: module loading, JIT, SQLite pages
 const inlineDb = new Database(inline.stateFile);
-const inlinePost = () => fetch(`${inline.host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alert() });
+const inlinePost = () =>
+  fetch(`${inline.host.url}/alarm/cms?region=cn-hangzhou&token=${TOKEN}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: alert(),
+  });
 const inlineReset = () => inlineDb.exec('DELETE FROM mesh_state; DELETE FROM plans; DELETE FROM audit_events;');
-for (let i = 0; i < 30; i++) { inlineReset(); await time(inlinePost); }
+for (let i = 0; i < 30; i++) {
+  inlineReset();
+  await time(inlinePost);
+}
 const committedSamples: Sample[] = [];
 const duplicateSamples: Sample[] = [];
 const inlineSamples: Sample[] = [];
@@ -159,7 +195,14 @@ function webhook(n: number): string {
   const startsAt = new Date().toISOString();
   const alerts = Array.from({ length: n }, (_, i) => ({
     status: 'firing',
-    labels: { alertname: 'ReviewsHighLatency', mesh: 'bookinfo-mesh', region: i % 2 ? 'cn-hangzhou' : 'cn-shanghai', severity: 'warning', service: 'reviews', pod: `reviews-v2-${i}` },
+    labels: {
+      alertname: 'ReviewsHighLatency',
+      mesh: 'bookinfo-mesh',
+      region: i % 2 ? 'cn-hangzhou' : 'cn-shanghai',
+      severity: 'warning',
+      service: 'reviews',
+      pod: `reviews-v2-${i}`,
+    },
     annotations: { summary: `reviews p99 latency high on pod ${i}` },
     startsAt,
     endsAt: '0001-01-01T00:00:00Z',
@@ -175,7 +218,9 @@ for (let i = 0; i < 5; i++) {
   await (await post()).arrayBuffer(); // a state row to start from (hangzhou drained)
   const body = webhook(WEBHOOK_N);
   const v0 = version();
-  const ms = await time(() => fetch(`${host.url}/alarm/am?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }));
+  const ms = await time(() =>
+    fetch(`${host.url}/alarm/am?token=${TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body }),
+  );
   bigRuns.push({ ms, commits: version() - v0, bytes: rowBytes() });
 }
 const bigMs = bigRuns.map((r) => r.ms);
@@ -183,13 +228,23 @@ const bigBody = Buffer.byteLength(webhook(WEBHOOK_N));
 
 console.log(`alarm post → plan committed and mesh applied: ${fmt(committed)}`);
 console.log(`baseline, duplicate alarm (no commit):       ${fmt(duplicate)}`);
-console.log(`commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `commit overhead at p50: ${(pct(committed, 50) - pct(duplicate, 50)).toFixed(2)} ms; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log(`  breakdown of the committing post (ms, means):\n${breakdown(committedSamples)}`);
 console.log(`  breakdown of the duplicate post (ms, means):\n${breakdown(duplicateSamples)}`);
-console.log(`same alarm, WAL checkpoint inside the commit (SQLite's automatic one, the old way), alternating: ${fmt(inlineSamples.map((x) => x.ms))}`);
+console.log(
+  `same alarm, WAL checkpoint inside the commit (SQLite's automatic one, the old way), alternating: ${fmt(inlineSamples.map((x) => x.ms))}`,
+);
 console.log(`  breakdown (ms, means):\n${breakdown(inlineSamples)}`);
-console.log(`${WEBHOOK_N.toLocaleString('en-US')}-alert webhook: ${pct(bigMs, 50).toFixed(0)} ms, ${bigRuns[0]?.commits} commit  (p50 of ${bigMs.length}; max ${Math.max(...bigMs).toFixed(0)} ms; commits per webhook: ${[...new Set(bigRuns.map((r) => r.commits))].join('/')}; body ${(bigBody / 1024).toFixed(0)} KiB; state row ${(bigRuns[0]?.bytes ?? 0).toLocaleString('en-US')} bytes)`);
-console.log(`storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`);
+console.log(
+  `${WEBHOOK_N.toLocaleString('en-US')}-alert webhook: ${pct(bigMs, 50).toFixed(0)} ms, ${bigRuns[0]?.commits} commit  (p50 of ${bigMs.length}; max ${Math.max(...bigMs).toFixed(0)} ms; commits per webhook: ${[...new Set(bigRuns.map((r) => r.commits))].join('/')}; body ${(bigBody / 1024).toFixed(0)} KiB; state row ${(bigRuns[0]?.bytes ?? 0).toLocaleString('en-US')} bytes)`,
+);
+console.log(
+  `storm: 200 concurrent identical posts in ${stormMs.toFixed(0)} ms, non-200: ${statuses.filter((s) => s !== 200).length}, signals recorded: ${transitions}`,
+);
 db.close();
 await f.stop();
 
@@ -208,20 +263,42 @@ function servedRow(lab: Lab, region: string): Record<string, number> | null {
   return to ? Object.fromEntries(Object.entries(to).map(([loc, w]) => [bare(loc), w])) : null;
 }
 
-interface LabSample { mode: AnswerMode; seed: number; region: string; answerMs: number; appliedMs: number; updatingAtAnswer: boolean }
+interface LabSample {
+  mode: AnswerMode;
+  seed: number;
+  region: string;
+  answerMs: number;
+  appliedMs: number;
+  updatingAtAnswer: boolean;
+}
 
 /** One region DOWN alarm on a fresh lab: the time to its answer and to the mesh serving the drain. */
 async function labSample(mode: AnswerMode, seed: number, region: string, pauseMs: number): Promise<LabSample> {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-bench-'));
-  const lab = await startLab({ background: false, policyFile: scheduleFreePolicyFile(dir), stateFile: path.join(dir, 'state.db'), alarmAnswer: mode });
+  const lab = await startLab({
+    background: false,
+    policyFile: scheduleFreePolicyFile(dir),
+    stateFile: path.join(dir, 'state.db'),
+    alarmAnswer: mode,
+  });
   try {
     await new Promise((r) => setTimeout(r, pauseMs));
-    const rule = lab.topology.alarms.find((r) => r.kind === 'error-ratio' && r.service === 'productpage' && r.region === region && r.version === undefined);
+    const rule = lab.topology.alarms.find(
+      (r) => r.kind === 'error-ratio' && r.service === 'productpage' && r.region === region && r.version === undefined,
+    );
     if (rule?.kind !== 'error-ratio') throw new Error(`no productpage 5xx rule for ${region} in the lab's topology`);
     const body = cmsCallbackForm({
-      ruleId: rule.id, alertName: rule.name, state: 'ALERT', level: rule.level, metricName: rule.metricName, curValue: '100',
-      expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service} (${rule.region})`, dimensions: { service: rule.service },
-      userId: lab.topology.account, at: Date.now(),
+      ruleId: rule.id,
+      alertName: rule.name,
+      state: 'ALERT',
+      level: rule.level,
+      metricName: rule.metricName,
+      curValue: '100',
+      expression: `$Average>${rule.thresholdPercent}`,
+      instanceName: `${rule.service} (${rule.region})`,
+      dimensions: { service: rule.service },
+      userId: lab.topology.account,
+      at: Date.now(),
     }).toString();
     const url = cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, region);
     const drained = () => servedRow(lab, region)?.[OTHER[region] as string] === 100;
@@ -231,7 +308,12 @@ async function labSample(mode: AnswerMode, seed: number, region: string, pauseMs
       if (appliedAt === null && drained()) appliedAt = performance.now();
     }, 2);
     const t0 = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      signal: AbortSignal.timeout(30_000),
+    });
     await res.arrayBuffer();
     const answerMs = performance.now() - t0;
     const updatingAtAnswer = lab.controlPlane.asm.state() === 'updating';
@@ -267,14 +349,28 @@ const row = (mode: AnswerMode, label: string, f: (x: LabSample) => number) => {
   const xs = of(mode, f);
   return `| ${mode} | ${label} | ${pct(xs, 50).toFixed(0)} | ${pct(xs, 99).toFixed(0)} | ${Math.max(...xs).toFixed(0)} | ${seedSpread(mode, f)} |`;
 };
-console.log(`\nCMS ALERT of a region DOWN on the lab (ASM twin update window 1.5 s, product poll periods), ${SEEDS} seeds x ${PER_SEED} alarms per mode, alternating; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\nCMS ALERT of a region DOWN on the lab (ASM twin update window 1.5 s, product poll periods), ${SEEDS} seeds x ${PER_SEED} alarms per mode, alternating; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 console.log('| mode | measure | p50 ms | p99 ms | max ms | spread of seed medians |');
 console.log('|---|---|---|---|---|---|');
 for (const mode of ['first', 'after-steps'] as const) {
   console.log(row(mode, 'alarm → HTTP answer', (x) => x.answerMs));
   console.log(row(mode, 'alarm → mesh applied', (x) => x.appliedMs));
 }
-const firstApplied = pct(of('first', (x) => x.appliedMs), 50);
-const baseApplied = pct(of('after-steps', (x) => x.appliedMs), 50);
-console.log(`answered while ASM was still updating: first ${of('first', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('first', () => 1).length}, after-steps ${of('after-steps', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('after-steps', () => 1).length}`);
-console.log(`mesh applied, p50 first − p50 after-steps: ${(firstApplied - baseApplied).toFixed(0)} ms (negative: answer-first drains sooner)`);
+const firstApplied = pct(
+  of('first', (x) => x.appliedMs),
+  50,
+);
+const baseApplied = pct(
+  of('after-steps', (x) => x.appliedMs),
+  50,
+);
+console.log(
+  `answered while ASM was still updating: first ${of('first', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('first', () => 1).length}, after-steps ${of('after-steps', (x) => Number(x.updatingAtAnswer)).reduce((a, b) => a + b, 0)}/${of('after-steps', () => 1).length}`,
+);
+console.log(
+  `mesh applied, p50 first − p50 after-steps: ${(firstApplied - baseApplied).toFixed(0)} ms (negative: answer-first drains sooner)`,
+);

@@ -32,7 +32,11 @@ const verdict = (ok: boolean) => (ok ? 'within budget' : 'OVER BUDGET');
 
 /** Wall time of `require(file)` in one fresh process (the process start itself not counted). */
 function requireOnce(file: string, cwd: string): number {
-  const out = execFileSync(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`], { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8' });
+  const out = execFileSync(
+    process.execPath,
+    ['-e', `const t = performance.now(); require(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`],
+    { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8' },
+  );
   return Number(out);
 }
 
@@ -45,8 +49,18 @@ function firstInvocationOnce(cwd: string): number {
   const script = `const t = performance.now(); const m = require('./index.js');
     const event = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/v1/status', headers: {}, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET' } } }));
     Promise.resolve(m.handler(event, { requestId: 'bench' })).catch(() => undefined).then(() => process.stdout.write('FIRST ' + (performance.now() - t) + '\\n'));`;
-  const out = execFileSync(process.execPath, ['-e', script], { cwd, env: { PATH: process.env.PATH }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-  return Number(out.split('\n').find((l) => l.startsWith('FIRST '))?.slice(6));
+  const out = execFileSync(process.execPath, ['-e', script], {
+    cwd,
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return Number(
+    out
+      .split('\n')
+      .find((l) => l.startsWith('FIRST '))
+      ?.slice(6),
+  );
 }
 
 /**
@@ -55,18 +69,26 @@ function firstInvocationOnce(cwd: string): number {
  */
 function coldRequireAll(targets: Array<{ file: string; cwd: string; first?: boolean }>): number[] {
   const times = targets.map(() => [] as number[]);
-  for (let i = 0; i < COLD_N; i++) targets.forEach((t, j) => times[j]?.push(t.first ? firstInvocationOnce(t.cwd) : requireOnce(t.file, t.cwd)));
+  for (let i = 0; i < COLD_N; i++)
+    targets.forEach((t, j) => times[j]?.push(t.first ? firstInvocationOnce(t.cwd) : requireOnce(t.file, t.cwd)));
   return times.map((xs) => pct(xs, 50));
 }
 
 export async function benchBundles(): Promise<void> {
   const out = mkdtempSync(path.join(tmpdir(), 'regionshift-bench-'));
   try {
-    const build = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as { buildFunctions: (o: object) => Promise<Array<{ function: string; bytes: number; lazyBytes: number; sdks: string[]; sdkBytes: number }>> };
+    const build = (await import(new URL('../scripts/build.mjs', import.meta.url).href)) as {
+      buildFunctions: (
+        o: object,
+      ) => Promise<Array<{ function: string; bytes: number; lazyBytes: number; sdks: string[]; sdkBytes: number }>>;
+    };
     const built = await build.buildFunctions({ outRoot: out, withoutPolicy: true, policyFile: '' });
     const empty = path.join(out, 'empty.js');
     writeFileSync(empty, '');
-    const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+    const load = () =>
+      loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ');
     const loadBefore = load();
     const [baseEmpty = NaN, baseZod = NaN, baseZodMini = NaN, ...measured] = coldRequireAll([
       { file: empty, cwd: out },
@@ -77,11 +99,17 @@ export async function benchBundles(): Promise<void> {
     ]);
     const entries = measured.slice(0, built.length);
     const firsts = measured.slice(built.length);
-    console.log(`cold require, median of ${COLD_N} fresh node processes, round-robin (entry file only; SDKs load on first use); load average ${loadBefore} before, ${load()} after`);
-    console.log(`  baseline: empty file ${baseEmpty.toFixed(1)} ms, require('zod') ${baseZod.toFixed(1)} ms, require('zod/mini') ${baseZodMini.toFixed(1)} ms`);
+    console.log(
+      `cold require, median of ${COLD_N} fresh node processes, round-robin (entry file only; SDKs load on first use); load average ${loadBefore} before, ${load()} after`,
+    );
+    console.log(
+      `  baseline: empty file ${baseEmpty.toFixed(1)} ms, require('zod') ${baseZod.toFixed(1)} ms, require('zod/mini') ${baseZodMini.toFixed(1)} ms`,
+    );
     built.forEach((b, i) => {
       const ms = entries[i] ?? NaN;
-      console.log(`  ${b.function.padEnd(15)} entry ${(b.bytes / 1024).toFixed(0).padStart(4)} KiB + lazy.js ${(b.lazyBytes / 1024).toFixed(0).padStart(4)} KiB (${verdict(b.bytes + b.lazyBytes < 1_000_000)})  cold require ${ms.toFixed(1).padStart(6)} ms (${verdict(ms < 100)}; ${(ms / baseZod).toFixed(2)}× zod)  require + first invocation ${(firsts[i] ?? NaN).toFixed(1)} ms  SDKs beside it ${(b.sdkBytes / 1024).toFixed(0)} KiB: ${b.sdks.join(', ')}`);
+      console.log(
+        `  ${b.function.padEnd(15)} entry ${(b.bytes / 1024).toFixed(0).padStart(4)} KiB + lazy.js ${(b.lazyBytes / 1024).toFixed(0).padStart(4)} KiB (${verdict(b.bytes + b.lazyBytes < 1_000_000)})  cold require ${ms.toFixed(1).padStart(6)} ms (${verdict(ms < 100)}; ${(ms / baseZod).toFixed(2)}× zod)  require + first invocation ${(firsts[i] ?? NaN).toFixed(1)} ms  SDKs beside it ${(b.sdkBytes / 1024).toFixed(0)} KiB: ${b.sdks.join(', ')}`,
+      );
     });
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -90,7 +118,11 @@ export async function benchBundles(): Promise<void> {
 
 /** 20 regions × 10 deployments, with three-region.yaml's freeze window, schedule and drill windows. */
 export function generatedPolicyYaml(regions = 20, deployments = 10, withWindows = true): string {
-  const base = parse(readFileSync('examples/three-region.yaml', 'utf8')) as Record<string, unknown> & { safety: Record<string, unknown>; drills: Record<string, unknown>; detection: Record<string, unknown> };
+  const base = parse(readFileSync('examples/three-region.yaml', 'utf8')) as Record<string, unknown> & {
+    safety: Record<string, unknown>;
+    drills: Record<string, unknown>;
+    detection: Record<string, unknown>;
+  };
   const ids = Array.from({ length: regions }, (_, i) => `cn-r${String(i).padStart(2, '0')}`);
   const doc = {
     ...base,
@@ -102,10 +134,22 @@ export function generatedPolicyYaml(regions = 20, deployments = 10, withWindows 
     safety: { ...base.safety, minServingRegions: 2, maxDrainedRegions: 5, ...(withWindows ? {} : { freezeWindows: [] }) },
     scaling: {
       scaleDownDelay: '30m',
-      deployments: Array.from({ length: deployments }, (_, d) => ({ name: `svc-${d}`, namespace: 'shop', regions: Object.fromEntries(ids.map((id) => [id, { normalReplicas: 3, min: 1, max: 12 }])) })),
+      deployments: Array.from({ length: deployments }, (_, d) => ({
+        name: `svc-${d}`,
+        namespace: 'shop',
+        regions: Object.fromEntries(ids.map((id) => [id, { normalReplicas: 3, min: 1, max: 12 }])),
+      })),
     },
     schedules: withWindows
-      ? [{ name: 'follow-the-sun', cron: '0 0 1 * * *', timezone: 'Asia/Shanghai', duration: '6h', matrix: Object.fromEntries(ids.map((id) => [id, id === ids[0] ? { [id]: 100 } : { [ids[0] as string]: 50, [id]: 50 }])) }]
+      ? [
+          {
+            name: 'follow-the-sun',
+            cron: '0 0 1 * * *',
+            timezone: 'Asia/Shanghai',
+            duration: '6h',
+            matrix: Object.fromEntries(ids.map((id) => [id, id === ids[0] ? { [id]: 100 } : { [ids[0] as string]: 50, [id]: 50 }])),
+          },
+        ]
       : [],
     drills: withWindows ? base.drills : { ...base.drills, allowedWindows: [] },
   };
@@ -183,8 +227,13 @@ export function benchDecide(): void {
     ['three-region.yaml', loadPolicyYaml(readFileSync('examples/three-region.yaml', 'utf8'), env)],
     ['20 regions × 10 deployments', loadPolicyYaml(generatedPolicyYaml(), env)],
   ];
-  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-  console.log(`decide on a minute tick, ${DECIDE_N} ticks each after a warm-up pass, in alternating blocks of ${BLOCK} with the baseline (the same policy without freeze windows, schedules or drill windows); global.gc ${gcNow ? 'between phases' : 'not exposed'}; load average ${load()}`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `decide on a minute tick, ${DECIDE_N} ticks each after a warm-up pass, in alternating blocks of ${BLOCK} with the baseline (the same policy without freeze windows, schedules or drill windows); global.gc ${gcNow ? 'between phases' : 'not exposed'}; load average ${load()}`,
+  );
   for (const [name, policy] of cases) {
     const { warmUp, measured, base } = timeDecidePair(policy, withoutWindows(policy));
     const pad = ' '.repeat(name.length);

@@ -23,7 +23,11 @@ import { toSignals } from '../shared/signals/detection';
 import { cmsForm } from '../lab/support/cms';
 import { startTwins } from '../lab/support/twins';
 
-const list = (name: string, dflt: string) => (process.env[name] ?? dflt).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (name: string, dflt: string) =>
+  (process.env[name] ?? dflt)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const MAX_ATTEMPTS = 20;
 
 /** A small seeded generator (mulberry32): the same seed, the same offsets and pauses. */
@@ -40,12 +44,24 @@ function rng(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Job { tag: string; seed: number; alarms: number; startAt: number }
-interface Done { attempts: number[]; exhausted: number }
+interface Job {
+  tag: string;
+  seed: number;
+  alarms: number;
+  startAt: number;
+}
+interface Done {
+  attempts: number[];
+  exhausted: number;
+}
 
 /** One sender: its own runtime (the state and twins from the environment); runs each job it is sent on stdin. */
 async function sender(index: number): Promise<void> {
-  const rt = await buildRuntime(process.env, { requestId: `bench-${index}`, function: { name: 'bench', handler: 'x', memory: 512, timeout: 60 } }, { log: () => undefined });
+  const rt = await buildRuntime(
+    process.env,
+    { requestId: `bench-${index}`, function: { name: 'bench', handler: 'x', memory: 512, timeout: 60 } },
+    { log: () => undefined },
+  );
   const engine = rt.engine;
   if (!(engine instanceof Engine)) throw new Error('the runtime engine is not the Engine: cannot reach its compare-and-set loop');
   let commits = 0;
@@ -80,10 +96,16 @@ async function sender(index: number): Promise<void> {
   await rt.store.close();
 }
 
-interface Proc { child: ChildProcess; next: () => Promise<string> }
+interface Proc {
+  child: ChildProcess;
+  next: () => Promise<string>;
+}
 
 function startSender(index: number, env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/commit-attempts.ts', '--sender', String(index)], { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/commit-attempts.ts', '--sender', String(index)], {
+    env,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]();
   return {
     child,
@@ -106,7 +128,11 @@ async function main(): Promise<void> {
   const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
   const BACKENDS = list('BENCH_BACKENDS', 'sqlite,tablestore') as Array<'sqlite' | 'tablestore'>;
   const rows: string[] = [];
-  process.stdout.write(`commit attempts per alarm: senders ${SENDERS.join(', ')} (one process each); ${ALARMS} alarms per sender; ${SEEDS} seeds; engine maxCommitAttempts ${MAX_ATTEMPTS}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+  process.stdout.write(
+    `commit attempts per alarm: senders ${SENDERS.join(', ')} (one process each); ${ALARMS} alarms per sender; ${SEEDS} seeds; engine maxCommitAttempts ${MAX_ATTEMPTS}; load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
   for (const backend of BACKENDS) {
     const twins = await startTwins({ tablestore: backend === 'tablestore' });
     const env = twins.env({ state: backend, budgetMs: 60_000 });
@@ -133,7 +159,9 @@ async function main(): Promise<void> {
         const p99s = perSeed.map((c) => pct(c.attempts, 99));
         const maxes = perSeed.map((c) => Math.max(...c.attempts));
         const exhausted = perSeed.reduce((n, c) => n + c.exhausted, 0);
-        rows.push(`| ${backend} | ${senders}${senders === 1 ? ' (baseline)' : ''} | ${all.length} | ${pct(all, 50)} | ${pct(all, 99)} | ${Math.max(...all)} | ${Math.min(...p99s)}–${Math.max(...p99s)} | ${Math.min(...maxes)}–${Math.max(...maxes)} | ${(all.reduce((a, b) => a + b, 0) / all.length).toFixed(2)} | ${exhausted} | ${(ms / 1000).toFixed(1)} s |`);
+        rows.push(
+          `| ${backend} | ${senders}${senders === 1 ? ' (baseline)' : ''} | ${all.length} | ${pct(all, 50)} | ${pct(all, 99)} | ${Math.max(...all)} | ${Math.min(...p99s)}–${Math.max(...p99s)} | ${Math.min(...maxes)}–${Math.max(...maxes)} | ${(all.reduce((a, b) => a + b, 0) / all.length).toFixed(2)} | ${exhausted} | ${(ms / 1000).toFixed(1)} s |`,
+        );
         process.stdout.write(`${rows.at(-1)}\n`);
       }
     } finally {
@@ -142,7 +170,15 @@ async function main(): Promise<void> {
       await twins.stop();
     }
   }
-  process.stdout.write(['', '| state | senders | alarms | p50 | p99 | max | p99 across seeds | max across seeds | mean | out of attempts | time |', '|---|---|---|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n'));
+  process.stdout.write(
+    [
+      '',
+      '| state | senders | alarms | p50 | p99 | max | p99 across seeds | max across seeds | mean | out of attempts | time |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n'),
+  );
 }
 
 const at = process.argv.indexOf('--sender');

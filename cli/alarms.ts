@@ -48,16 +48,32 @@ exit codes: 0 all applied, 1 a rule refused by CloudMonitor, 2 usage or missing 
 const argsSchema = z
   .object({
     templates: z.string().min(1),
-    region: z.string().regex(/^[a-z]{2}(-[a-z0-9]+)+$/, 'a region id such as cn-beijing').optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z0-9]+)+$/, 'a region id such as cn-beijing')
+      .optional(),
     endpoint: z.url({ protocol: /^https?$/ }).optional(),
-    set: z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'Name=value, Name letters and digits'), z.string().min(1, 'the value is empty')),
+    set: z.record(
+      z.string().regex(/^[A-Za-z][A-Za-z0-9]*$/, 'Name=value, Name letters and digits'),
+      z.string().min(1, 'the value is empty'),
+    ),
     dryRun: z.boolean(),
     json: z.boolean(),
   })
   .strict()
-  .refine((a) => a.dryRun || a.region !== undefined || a.endpoint !== undefined, { path: ['region'], message: 'required (or --endpoint) unless --dry-run' });
+  .refine((a) => a.dryRun || a.region !== undefined || a.endpoint !== undefined, {
+    path: ['region'],
+    message: 'required (or --endpoint) unless --dry-run',
+  });
 
-const FLAG_OF: Record<string, string> = { templates: '--templates', region: '--region', endpoint: '--endpoint', set: '--set', dryRun: '--dry-run', json: '--json' };
+const FLAG_OF: Record<string, string> = {
+  templates: '--templates',
+  region: '--region',
+  endpoint: '--endpoint',
+  set: '--set',
+  dryRun: '--dry-run',
+  json: '--json',
+};
 
 export type AlarmsArgs = z.infer<typeof argsSchema>;
 
@@ -65,7 +81,10 @@ export function parseAlarmsArgs(args: string[], env: Record<string, string | und
   const p = parseArgs(args, { templates: 'value', region: 'value', set: 'multi', 'dry-run': 'bool' });
   for (const flag of ['secret', 'actor']) if (has(p, flag)) throw new UsageError(`--${flag}: not an option of alarms apply`);
   const [sub, ...extra] = p.positional;
-  if (sub !== 'apply') throw new UsageError(sub === undefined ? 'name the subcommand: alarms apply' : `unknown subcommand ${JSON.stringify(sub)} (alarms apply)`);
+  if (sub !== 'apply')
+    throw new UsageError(
+      sub === undefined ? 'name the subcommand: alarms apply' : `unknown subcommand ${JSON.stringify(sub)} (alarms apply)`,
+    );
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const set: Record<string, string> = {};
   for (const pair of p.values.get('set') ?? []) {
@@ -114,7 +133,9 @@ export function makeRunAlarms(deps: AlarmsDeps = {}) {
     try {
       text = await readFile(a.templates, 'utf8');
     } catch (e) {
-      out.error(`cannot read templates ${a.templates}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+      out.error(
+        `cannot read templates ${a.templates}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`,
+      );
       return 2;
     }
     let rules;
@@ -122,7 +143,10 @@ export function makeRunAlarms(deps: AlarmsDeps = {}) {
     try {
       const templates = parseAlarmTemplates(text);
       const unknown = Object.keys(a.set).filter((n) => !(n in templates.placeholders));
-      if (unknown.length > 0) throw new TemplateError(unknown.map((n) => `--set ${n}: no such placeholder (declared: ${Object.keys(templates.placeholders).join(', ')})`));
+      if (unknown.length > 0)
+        throw new TemplateError(
+          unknown.map((n) => `--set ${n}: no such placeholder (declared: ${Object.keys(templates.placeholders).join(', ')})`),
+        );
       const { values, missing } = placeholderValues(templates, a.set, env);
       if (missing.length > 0) {
         out.error(`${missing.length} placeholder${missing.length === 1 ? '' : 's'} without a value:`);
@@ -145,9 +169,14 @@ export function makeRunAlarms(deps: AlarmsDeps = {}) {
 
     if (a.dryRun) {
       const shown = rules.map((r) => maskSecrets(r, secrets));
-      if (a.json) out.log(JSON.stringify({ dryRun: true, endpoint, action: 'PutResourceMetricRule', version: CMS_API_VERSION, rules: shown }, null, 2));
+      if (a.json)
+        out.log(
+          JSON.stringify({ dryRun: true, endpoint, action: 'PutResourceMetricRule', version: CMS_API_VERSION, rules: shown }, null, 2),
+        );
       else {
-        out.log(`dry run: would call PutResourceMetricRule (cms ${CMS_API_VERSION}) at ${endpoint} for ${rules.length} rule${rules.length === 1 ? '' : 's'}`);
+        out.log(
+          `dry run: would call PutResourceMetricRule (cms ${CMS_API_VERSION}) at ${endpoint} for ${rules.length} rule${rules.length === 1 ? '' : 's'}`,
+        );
         for (const r of shown) {
           out.log(`${r.RuleId}`);
           for (const [k, v] of Object.entries(r)) if (k !== 'RuleId') out.log(`  ${k}: ${v}`);
@@ -158,7 +187,9 @@ export function makeRunAlarms(deps: AlarmsDeps = {}) {
 
     let client: PopRpcClient;
     try {
-      client = deps.client ? deps.client(endpoint, env) : popRpcClient({ endpoint, apiVersion: CMS_API_VERSION, credentials: resolveCloudCredentials({ env }) });
+      client = deps.client
+        ? deps.client(endpoint, env)
+        : popRpcClient({ endpoint, apiVersion: CMS_API_VERSION, credentials: resolveCloudCredentials({ env }) });
     } catch (e) {
       if (!(e instanceof RegionshiftError)) throw e;
       out.error(e.message);
@@ -166,7 +197,14 @@ export function makeRunAlarms(deps: AlarmsDeps = {}) {
     }
     const outcomes = await applyAlarmRules(client, rules);
     const failed = outcomes.filter((o) => !o.ok);
-    if (a.json) out.log(JSON.stringify({ endpoint, applied: outcomes.length - failed.length, failed: failed.length, rules: outcomes.map((o) => mask(o, secrets)) }, null, 2));
+    if (a.json)
+      out.log(
+        JSON.stringify(
+          { endpoint, applied: outcomes.length - failed.length, failed: failed.length, rules: outcomes.map((o) => mask(o, secrets)) },
+          null,
+          2,
+        ),
+      );
     else {
       for (const o of outcomes.map((x) => mask(x, secrets))) {
         if (o.ok) out.log(`applied  ${o.ruleId}${o.requestId ? ` (RequestId ${o.requestId})` : ''}`);

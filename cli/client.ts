@@ -54,7 +54,8 @@ export function normalizeEndpoint(endpoint: string): { url: string } | { problem
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return { problem: `must be http:// or https://, got ${u.protocol}` };
   if (u.search || u.hash) return { problem: 'must not carry a query string or fragment' };
-  if (/\/v1\/?$/.test(u.pathname)) return { problem: `give the control function's base URL, without /v1 (${u.origin}${u.pathname.replace(/\/v1\/?$/, '')})` };
+  if (/\/v1\/?$/.test(u.pathname))
+    return { problem: `give the control function's base URL, without /v1 (${u.origin}${u.pathname.replace(/\/v1\/?$/, '')})` };
   return { url: `${u.origin}${u.pathname.replace(/\/+$/, '')}` };
 }
 

@@ -122,4 +122,3 @@ export function noPositional(p: Parsed): void {
   const [first] = p.positional;
   if (first !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(first)}`);
 }
-

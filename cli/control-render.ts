@@ -30,14 +30,20 @@ function matrixLines(m: Record<string, Record<string, number>> | null | undefine
 type Matrix = Record<string, Record<string, number>>;
 
 const sameRow = (a: Record<string, number> | undefined, b: Record<string, number> | undefined) => {
-  const norm = (r: Record<string, number> | undefined) => JSON.stringify(Object.entries(r ?? {}).filter(([, v]) => v > 0).sort(([x], [y]) => x.localeCompare(y)));
+  const norm = (r: Record<string, number> | undefined) =>
+    JSON.stringify(
+      Object.entries(r ?? {})
+        .filter(([, v]) => v > 0)
+        .sort(([x], [y]) => x.localeCompare(y)),
+    );
   return norm(a) === norm(b);
 };
 
 const sameMatrix = (a: Matrix, b: Matrix) => [...new Set([...Object.keys(a), ...Object.keys(b)])].every((src) => sameRow(a[src], b[src]));
 
 /** The default matrix itself is shifting (status's `shifting` is also true while only a scope is). */
-const defaultShifting = (s: StatusView) => s.shifting && s.intended !== null && (s.matrix === null || !sameMatrix(s.intended.matrix, s.matrix));
+const defaultShifting = (s: StatusView) =>
+  s.shifting && s.intended !== null && (s.matrix === null || !sameMatrix(s.intended.matrix, s.matrix));
 
 /**
  * A scope's routing on one line: the source rows where it differs from the default it is read
@@ -55,15 +61,26 @@ export function scopeLines(s: Pick<StatusView, 'scopes' | 'matrix' | 'intended'>
   if (hosts.length === 0) return [];
   const lines = ['scopes (hosts routed apart from the default; every other host follows it):'];
   for (const [host, sc] of hosts) {
-    lines.push(sc.confirmed ? `  ${host}: ${scopeRouting(sc.confirmed, s.matrix)}` : `  ${host}: not confirmed by the mesh yet (follows the live default)`);
-    if (sc.shifting) lines.push(sc.intended ? `    SHIFTING to: ${scopeRouting(sc.intended, s.intended?.matrix ?? s.matrix)}` : '    SHIFTING to: the default (its own rule is to be removed)');
+    lines.push(
+      sc.confirmed
+        ? `  ${host}: ${scopeRouting(sc.confirmed, s.matrix)}`
+        : `  ${host}: not confirmed by the mesh yet (follows the live default)`,
+    );
+    if (sc.shifting)
+      lines.push(
+        sc.intended
+          ? `    SHIFTING to: ${scopeRouting(sc.intended, s.intended?.matrix ?? s.matrix)}`
+          : '    SHIFTING to: the default (its own rule is to be removed)',
+      );
   }
   return lines;
 }
 
 /** Per-service health in each region, one line each. */
 export function serviceHealthLines(s: Pick<StatusView, 'serviceHealth'>): string[] {
-  const rows = Object.entries(s.serviceHealth ?? {}).flatMap(([region, services]) => Object.entries(services).map(([svc, h]) => ({ region, svc, h })));
+  const rows = Object.entries(s.serviceHealth ?? {}).flatMap(([region, services]) =>
+    Object.entries(services).map(([svc, h]) => ({ region, svc, h })),
+  );
   if (rows.length === 0) return [];
   const rw = Math.max(...rows.map((r) => r.region.length));
   const sw = Math.max(...rows.map((r) => r.svc.length));
@@ -98,7 +115,11 @@ const when = (iso: string | null | undefined) => (iso && !iso.startsWith('1970-0
 
 export function renderStatus(s: StatusView, out: Out): void {
   out.log(`mesh ${s.mesh}  (state version ${s.version}, ${s.at})`);
-  out.log(s.paused ? `automation: PAUSED by ${s.paused.actor} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}` : 'automation: on');
+  out.log(
+    s.paused
+      ? `automation: PAUSED by ${s.paused.actor} at ${s.paused.at}${s.paused.reason ? `: ${s.paused.reason}` : ''}`
+      : 'automation: on',
+  );
   out.log('health:');
   const width = Math.max(0, ...Object.keys(s.health ?? {}).map((r) => r.length));
   for (const [region, h] of Object.entries(s.health ?? {})) {
@@ -108,7 +129,9 @@ export function renderStatus(s: StatusView, out: Out): void {
     out.log(`  ${region.padEnd(width)}  ${status.padEnd(10)}${since ? `  since ${since}` : ''}${causes}`.trimEnd());
   }
   // What the mesh has comes first; what was decided shows only while the mesh does not have it yet.
-  const confirmed = s.confirmed ? `  (live: confirmed by the mesh at ${s.confirmed.at}${s.confirmed.planId ? `, plan ${s.confirmed.planId}` : ''})` : '';
+  const confirmed = s.confirmed
+    ? `  (live: confirmed by the mesh at ${s.confirmed.at}${s.confirmed.planId ? `, plan ${s.confirmed.planId}` : ''})`
+    : '';
   const nothingYet = s.intended ? '(not confirmed by the mesh yet)' : '(nothing applied yet)';
   out.log(`mode: ${s.config?.mode ?? nothingYet}${confirmed}`);
   if (s.matrix) {
@@ -126,15 +149,24 @@ export function renderStatus(s: StatusView, out: Out): void {
   const o = s.override;
   if (o) {
     const what = `${o.drain ? `drain ${o.drain.join(', ')}` : 'matrix'}${o.service ? ` of service ${o.service}` : ''}`;
-    out.log(`override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`);
+    out.log(
+      `override: ${o.id}  ${what}${o.force ? ' (force)' : ''}  until ${o.expiresAt}  by ${o.actor}${o.reason ? `: ${o.reason}` : ''}`,
+    );
     if (o.matrix) for (const l of matrixLines(o.matrix, '    ')) out.log(l);
   } else out.log('override: none');
   // A schedule in force: why the traffic is where it is while every region is healthy.
   const schedules = s.schedules ?? [];
   if (schedules.length === 0) out.log('schedule: none');
-  for (const sc of schedules) out.log(`schedule: ${sc.name}${sc.service ? ` (service ${sc.service})` : ''}  until ${sc.until}  (sets ${Object.entries(sc.matrix).map(([src, row]) => `${src} → ${pct(row)}`).join('; ')})`);
+  for (const sc of schedules)
+    out.log(
+      `schedule: ${sc.name}${sc.service ? ` (service ${sc.service})` : ''}  until ${sc.until}  (sets ${Object.entries(sc.matrix)
+        .map(([src, row]) => `${src} → ${pct(row)}`)
+        .join('; ')})`,
+    );
   const d = s.drill;
-  out.log(d ? `drill: ${d.id}  ${d.region}${d.service ? ` ${d.service}` : ''} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none');
+  out.log(
+    d ? `drill: ${d.id}  ${d.region}${d.service ? ` ${d.service}` : ''} ${d.severity}  until ${d.endsAt}  by ${d.actor}` : 'drill: none',
+  );
   if (s.activeSignals?.length) {
     out.log('active signals:');
     for (const sig of s.activeSignals) out.log(`  ${sig.region} ${sig.severity}  ${sig.source}  ${sig.key}  at ${sig.at}`);
@@ -157,7 +189,9 @@ export function renderHistory(reply: { events: StoredEvent[]; next: number | nul
   // A decision by what it did, its steps' outcomes folded into it (shared/engine/history-text.ts).
   for (const r of historyRows(reply.events)) {
     const steps = r.kind === 'decision' && r.steps.length ? `  (steps: ${stepsSummary(r)})` : '';
-    out.log(`${r.seq}  ${new Date(r.at).toISOString()}  ${r.kind.padEnd(8)}  ${r.actor}  ${r.text}${steps}${r.planId ? `  [${r.planId}]` : ''}`);
+    out.log(
+      `${r.seq}  ${new Date(r.at).toISOString()}  ${r.kind.padEnd(8)}  ${r.actor}  ${r.text}${steps}${r.planId ? `  [${r.planId}]` : ''}`,
+    );
     if (r.kind === 'step' && r.steps.length > 1) for (const st of r.steps) out.log(`      ${st.text}`);
   }
   if (reply.next !== null) out.log(`(older events: regionshift history --before ${reply.next})`);
@@ -168,7 +202,9 @@ type Step = DecisionOutcome['plan']['steps'][number];
 function stepLine(s: Step): string {
   switch (s.kind) {
     case 'mesh':
-      return `mesh → ${s.config.mode}: ${Object.entries(s.matrix).map(([src, row]) => `${src} → ${pct(row)}`).join('; ')}`;
+      return `mesh → ${s.config.mode}: ${Object.entries(s.matrix)
+        .map(([src, row]) => `${src} → ${pct(row)}`)
+        .join('; ')}`;
     case 'scale':
       return `scale ${s.cluster} ${s.namespace}/${s.deployment} (${s.region}): ${s.from} → ${s.to}${s.waitReady ? ', waits until ready' : ''}${s.notBefore !== undefined ? `, not before ${new Date(s.notBefore).toISOString()}` : ''}`;
     case 'notify':
@@ -197,7 +233,10 @@ export function renderOutcome(o: DecisionOutcome & { dryRun?: boolean }, out: Ou
   if (o.dryRun) return;
   if (!o.committed) out.log('no change');
   else if (steps.length === 0) out.log(`committed ${o.plan.id}: no steps to run`);
-  else out.log(`committed ${o.plan.id}: ${o.executed} of ${steps.length} step${steps.length === 1 ? '' : 's'} run now${o.handedOff ? ', the rest handed to the executor' : ''}`);
+  else
+    out.log(
+      `committed ${o.plan.id}: ${o.executed} of ${steps.length} step${steps.length === 1 ? '' : 's'} run now${o.handedOff ? ', the rest handed to the executor' : ''}`,
+    );
 }
 
 /** A 4xx or 5xx answer, on stderr: the API's message, then its problems or refusals. */
@@ -224,4 +263,3 @@ export function reportError(reply: ApiReply, out: Out): void {
   if (code === 'HTTP.NOT_FOUND') out.error("  (is --endpoint the control function's base URL, without /v1?)");
   if (reply.status >= 500 && e.requestId) out.error(`  request id ${e.requestId}: find it in the control function's log`);
 }
-

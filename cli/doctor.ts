@@ -78,7 +78,10 @@ export function makeRunDoctor(deps: DoctorDeps = {}) {
     if (!deps.probes) {
       const unset = unsetToolVariables(env);
       // On stderr, before the report: a row that fails for a missing variable points here.
-      if (unset.length) out.error(`regionshift doctor: not set: ${unset.join('; ')}. Against a lab, run the doctor command its banner prints; the variables: docs/cli.md (doctor).`);
+      if (unset.length)
+        out.error(
+          `regionshift doctor: not set: ${unset.join('; ')}. Against a lab, run the doctor command its banner prints; the variables: docs/cli.md (doctor).`,
+        );
     }
     let built: { probes: ReadinessProbes; close(): Promise<void> };
     try {

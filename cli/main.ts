@@ -1,4 +1,3 @@
-
 /** The `regionshift` command. Each subcommand returns its exit code. */
 type Out = { log(s: string): void; error(s: string): void };
 type Command = (args: string[], out: Out, env: Record<string, string | undefined>) => Promise<number>;

@@ -38,7 +38,11 @@ export interface ExpectationSummary {
 export function summarizeExpectations(records: readonly SimulationRecord[]): ExpectationSummary {
   const checked = records.filter((r) => r.checked);
   const failed = checked.filter((r) => r.failures.length > 0);
-  return { met: checked.length - failed.length, failed: failed.length, failures: failed.flatMap((r) => r.failures.map((f) => `${r.at}: ${f}`)) };
+  return {
+    met: checked.length - failed.length,
+    failed: failed.length,
+    failures: failed.flatMap((r) => r.failures.map((f) => `${r.at}: ${f}`)),
+  };
 }
 
 export function expectationSummaryText(s: ExpectationSummary): string[] {
@@ -53,7 +57,13 @@ export function stepView(s: Step): Record<string, unknown> {
       kind: 'mesh',
       mode: s.config.mode,
       localityLbSetting: s.config.localityLbSetting,
-      ...(scopes.length ? { scopes: Object.fromEntries(scopes.map(([host, r]) => [host, { mode: r.config.mode, localityLbSetting: r.config.localityLbSetting }])) } : {}),
+      ...(scopes.length
+        ? {
+            scopes: Object.fromEntries(
+              scopes.map(([host, r]) => [host, { mode: r.config.mode, localityLbSetting: r.config.localityLbSetting }]),
+            ),
+          }
+        : {}),
     };
   }
   const out: Record<string, unknown> = { ...s };
@@ -62,7 +72,14 @@ export function stepView(s: Step): Record<string, unknown> {
 }
 
 /** One matrix row as the checks compare and print it: zero shares dropped, destinations sorted. */
-const rowText = (row: Record<string, number> | undefined) => JSON.stringify(Object.fromEntries(Object.entries(row ?? {}).filter(([, v]) => v > 0).sort(([a], [b]) => a.localeCompare(b))));
+const rowText = (row: Record<string, number> | undefined) =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.entries(row ?? {})
+        .filter(([, v]) => v > 0)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  );
 
 /**
  * Per host: `default` holds when the host has no routing of its own; a matrix is compared row by
@@ -74,12 +91,20 @@ function checkScopes(want: Record<string, 'default' | Record<string, Record<stri
   for (const [host, expected] of Object.entries(want)) {
     const own = rec.scopes?.[host];
     if (expected === 'default') {
-      if (own) failures.push(`scopes.${host}: expected to follow the default, got its own routing (${own.mode}) ${Object.entries(own.matrix).map(([src, row]) => `${src}: ${rowText(row)}`).join(', ')}`);
+      if (own)
+        failures.push(
+          `scopes.${host}: expected to follow the default, got its own routing (${own.mode}) ${Object.entries(own.matrix)
+            .map(([src, row]) => `${src}: ${rowText(row)}`)
+            .join(', ')}`,
+        );
       continue;
     }
     const got = own?.matrix ?? rec.matrix ?? {};
     for (const [src, row] of Object.entries(expected)) {
-      if (rowText(row) !== rowText(got[src])) failures.push(`scopes.${host}.${src}: expected ${rowText(row)}, got ${rowText(got[src])}${own ? '' : ' (the host follows the default: it has no routing of its own)'}`);
+      if (rowText(row) !== rowText(got[src]))
+        failures.push(
+          `scopes.${host}.${src}: expected ${rowText(row)}, got ${rowText(got[src])}${own ? '' : ' (the host follows the default: it has no routing of its own)'}`,
+        );
     }
   }
   return failures;
@@ -91,10 +116,15 @@ function checkEntry(want: NonNullable<z.output<typeof expectSchema>['entry']>, r
   const got = rec.entry;
   if (!got) return ['entry: expected entry services, but the policy scopes no services'];
   const failures: string[] = [];
-  if (want.services && setText(want.services) !== setText(got.services)) failures.push(`entry.services: expected ${setText(want.services)}, got ${setText(got.services)}${got.problem ? ` (latest read not used: ${got.problem})` : ''}`);
-  if (want.from && setText(want.from) !== setText(got.from)) failures.push(`entry.from: expected ${setText(want.from)}, got ${setText(got.from)}`);
+  if (want.services && setText(want.services) !== setText(got.services))
+    failures.push(
+      `entry.services: expected ${setText(want.services)}, got ${setText(got.services)}${got.problem ? ` (latest read not used: ${got.problem})` : ''}`,
+    );
+  if (want.from && setText(want.from) !== setText(got.from))
+    failures.push(`entry.from: expected ${setText(want.from)}, got ${setText(got.from)}`);
   if (want.problem === null && got.problem) failures.push(`entry.problem: expected none, got "${got.problem}"`);
-  if (typeof want.problem === 'string' && !(got.problem ?? '').includes(want.problem)) failures.push(`entry.problem: expected one containing "${want.problem}", got ${got.problem ? `"${got.problem}"` : 'none'}`);
+  if (typeof want.problem === 'string' && !(got.problem ?? '').includes(want.problem))
+    failures.push(`entry.problem: expected one containing "${want.problem}", got ${got.problem ? `"${got.problem}"` : 'none'}`);
   return failures;
 }
 
@@ -103,10 +133,17 @@ export function checkExpect(expect: z.output<typeof expectSchema> | undefined, r
   if (!expect) return [];
   const failures: string[] = [];
   if (expect.mode && expect.mode !== rec.mode) failures.push(`mode: expected ${expect.mode}, got ${rec.mode}`);
-  if (expect.changed !== undefined && expect.changed !== rec.changed) failures.push(`changed: expected ${expect.changed}, got ${rec.changed}`);
+  if (expect.changed !== undefined && expect.changed !== rec.changed)
+    failures.push(`changed: expected ${expect.changed}, got ${rec.changed}`);
   if (expect.matrix) {
     for (const [src, row] of Object.entries(expect.matrix)) {
-      const want = JSON.stringify(Object.fromEntries(Object.entries(row).filter(([, v]) => v > 0).sort()));
+      const want = JSON.stringify(
+        Object.fromEntries(
+          Object.entries(row)
+            .filter(([, v]) => v > 0)
+            .sort(),
+        ),
+      );
       const got = JSON.stringify(Object.fromEntries(Object.entries(rec.matrix?.[src] ?? {}).sort()));
       if (want !== got) failures.push(`matrix.${src}: expected ${want}, got ${got}`);
     }
@@ -118,7 +155,8 @@ export function checkExpect(expect: z.output<typeof expectSchema> | undefined, r
   }
   if (expect.refused) {
     const got = rec.refused.map((r) => r.rule).sort();
-    if (JSON.stringify(got) !== JSON.stringify([...expect.refused].sort())) failures.push(`refused: expected ${expect.refused.join(',') || '(none)'}, got ${got.join(',') || '(none)'}`);
+    if (JSON.stringify(got) !== JSON.stringify([...expect.refused].sort()))
+      failures.push(`refused: expected ${expect.refused.join(',') || '(none)'}, got ${got.join(',') || '(none)'}`);
   }
   return failures;
 }

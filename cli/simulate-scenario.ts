@@ -34,7 +34,19 @@ const virtualServiceSchema = z
       .object({
         hosts: z.array(z.string()).optional(),
         gateways: z.array(z.string()).optional(),
-        http: z.array(z.object({ route: z.array(z.object({ destination: destinationSchema, weight: z.number().optional(), headers: z.unknown().optional() }).strict()).optional() }).passthrough()).optional(),
+        http: z
+          .array(
+            z
+              .object({
+                route: z
+                  .array(
+                    z.object({ destination: destinationSchema, weight: z.number().optional(), headers: z.unknown().optional() }).strict(),
+                  )
+                  .optional(),
+              })
+              .passthrough(),
+          )
+          .optional(),
         tls: z.array(z.unknown()).optional(),
         tcp: z.array(z.unknown()).optional(),
         exportTo: z.array(z.string()).optional(),
@@ -51,7 +63,9 @@ const entryReadSchema = z
     error: z.string().min(1, 'the failure message, as the runtime would record it').optional(),
   })
   .strict()
-  .refine((r) => (r.virtualServices === undefined) !== (r.error === undefined), { message: 'give either virtualServices (what the read returns) or error (the read fails), not both' });
+  .refine((r) => (r.virtualServices === undefined) !== (r.error === undefined), {
+    message: 'give either virtualServices (what the read returns) or error (the read fails), not both',
+  });
 
 export const expectSchema = z
   .object({
@@ -62,7 +76,12 @@ export const expectSchema = z
      * Per host FQDN: the matrix its traffic follows (its own routing, or the default when it has
      * none), or `default` to state that it has no routing of its own.
      */
-    scopes: z.record(z.string().min(1, 'a host FQDN'), z.union([z.literal('default', { message: SCOPE_VALUE }), matrixSchema], { message: SCOPE_VALUE })).optional(),
+    scopes: z
+      .record(
+        z.string().min(1, 'a host FQDN'),
+        z.union([z.literal('default', { message: SCOPE_VALUE }), matrixSchema], { message: SCOPE_VALUE }),
+      )
+      .optional(),
     health: z.record(z.string(), z.enum(['HEALTHY', 'DEGRADED', 'DOWN', 'RECOVERING'])).optional(),
     /**
      * The entry services (service scopes): `services` and `from` (VirtualServices, `namespace/name`)
@@ -96,7 +115,9 @@ const stepSchema = z
         urlRegion: z.string().min(1, 'required').optional(),
       })
       .strict()
-      .refine((r) => r.urlRegion === undefined || urlPayloadKinds.includes(r.kind), { message: `urlRegion: only ${urlPayloadKinds.join(' and ')} payloads arrive on a URL` })
+      .refine((r) => r.urlRegion === undefined || urlPayloadKinds.includes(r.kind), {
+        message: `urlRegion: only ${urlPayloadKinds.join(' and ')} payloads arrive on a URL`,
+      })
       .optional(),
     actor: z.string().default('scenario'),
     /** From this step on, what each tick's read of the gateways' VirtualServices returns (policy scopes.entryFrom). */
@@ -104,7 +125,9 @@ const stepSchema = z
     expect: expectSchema.optional(),
   })
   .strict()
-  .refine((s) => [s.signal, s.tick, s.command, s.raw].filter((x) => x !== undefined).length === 1, { message: 'each step has exactly one of signal, tick, command, raw' });
+  .refine((s) => [s.signal, s.tick, s.command, s.raw].filter((x) => x !== undefined).length === 1, {
+    message: 'each step has exactly one of signal, tick, command, raw',
+  });
 
 export const scenarioSchema = z
   .object({
@@ -121,6 +144,7 @@ export type Scenario = z.output<typeof scenarioSchema>;
 
 export function loadScenario(text: string): Scenario {
   const parsed = scenarioSchema.safeParse(parseYaml(text));
-  if (!parsed.success) throw new RegionshiftError('SCENARIO.INVALID', `invalid scenario:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  if (!parsed.success)
+    throw new RegionshiftError('SCENARIO.INVALID', `invalid scenario:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
   return parsed.data;
 }

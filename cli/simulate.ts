@@ -34,7 +34,11 @@ function timeline(s: Scenario): Array<{ offset: number; step: Scenario['steps'][
 function scopesOf(state: MeshState, regionIds: readonly string[]): SimulationRecord['scopes'] | null {
   const scopes = Object.entries(state.applied?.scopes ?? {});
   if (scopes.length === 0) return null;
-  return Object.fromEntries(scopes.sort(([a], [b]) => a.localeCompare(b)).map(([host, r]) => [host, { mode: r.config.mode, matrix: compactMatrix(r.matrix, regionIds) }]));
+  return Object.fromEntries(
+    scopes
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([host, r]) => [host, { mode: r.config.mode, matrix: compactMatrix(r.matrix, regionIds) }]),
+  );
 }
 
 /**
@@ -70,7 +74,12 @@ function checkScopeHosts(policy: Policy, scenario: Scenario): void {
     for (const host of Object.keys(step.expect?.scopes ?? {})) {
       if (hosts.includes(host)) continue;
       const where = `step at ${new Date(Date.parse(scenario.start) + step.at).toISOString()}: expect.scopes.${host}`;
-      throw new RegionshiftError('SCENARIO.INVALID', hosts.length ? `${where}: not a host the policy scopes (scoped: ${hosts.join(', ')})` : `${where}: the policy scopes no services (add scopes.services to it)`);
+      throw new RegionshiftError(
+        'SCENARIO.INVALID',
+        hosts.length
+          ? `${where}: not a host the policy scopes (scoped: ${hosts.join(', ')})`
+          : `${where}: the policy scopes no services (add scopes.services to it)`,
+      );
     }
   }
 }
@@ -81,12 +90,15 @@ function checkScopeHosts(policy: Policy, scenario: Scenario): void {
  */
 function checkEntryKeys(policy: Policy, scenario: Scenario): void {
   const fromGateways = Boolean(policy.scopes?.entryFrom);
-  const why = policy.scopes ? 'the policy names its entry services (scopes.entry), so nothing reads VirtualServices; set scopes.entryFrom instead' : 'the policy scopes no services (add scopes.services and scopes.entryFrom to it)';
+  const why = policy.scopes
+    ? 'the policy names its entry services (scopes.entry), so nothing reads VirtualServices; set scopes.entryFrom instead'
+    : 'the policy scopes no services (add scopes.services and scopes.entryFrom to it)';
   if (scenario.virtualServices && !fromGateways) throw new RegionshiftError('SCENARIO.INVALID', `virtualServices: ${why}`);
   for (const step of scenario.steps) {
     const where = `step at ${new Date(Date.parse(scenario.start) + step.at).toISOString()}`;
     if (step.entryRead && !fromGateways) throw new RegionshiftError('SCENARIO.INVALID', `${where}: entryRead: ${why}`);
-    if (step.expect?.entry && !policy.scopes) throw new RegionshiftError('SCENARIO.INVALID', `${where}: expect.entry: the policy scopes no services (add scopes.services to it)`);
+    if (step.expect?.entry && !policy.scopes)
+      throw new RegionshiftError('SCENARIO.INVALID', `${where}: expect.entry: the policy scopes no services (add scopes.services to it)`);
   }
 }
 
@@ -95,7 +107,12 @@ function entryOf(policy: Policy, state: MeshState): SimulationRecord['entry'] | 
   const s = policy.scopes;
   if (!s) return null;
   if (!s.entryFrom) return { source: 'policy', services: [...(s.entry ?? [])] };
-  return { source: 'virtualservices', services: state.entry?.services ?? [], from: state.entry?.from ?? [], problem: state.entry?.problem?.message ?? null };
+  return {
+    source: 'virtualservices',
+    services: state.entry?.services ?? [],
+    from: state.entry?.from ?? [],
+    problem: state.entry?.problem?.message ?? null,
+  };
 }
 
 /**
@@ -103,17 +120,27 @@ function entryOf(policy: Policy, state: MeshState): SimulationRecord['entry'] | 
  * own derivation (`entryRoutes`) from the scenario's objects, or the step's failure. Undefined
  * without `scopes.entryFrom`, or when the scenario gives no VirtualServices (nothing was read).
  */
-function entryReadOf(policy: Policy, given: { virtualServices?: VirtualServiceObject[]; error?: string } | null, derive: typeof EntryRoutes | undefined): EntryRead | undefined {
+function entryReadOf(
+  policy: Policy,
+  given: { virtualServices?: VirtualServiceObject[]; error?: string } | null,
+  derive: typeof EntryRoutes | undefined,
+): EntryRead | undefined {
   const gateways = policy.scopes?.entryFrom?.gateways;
   if (!gateways || !given) return undefined;
   if (given.error !== undefined) return { ok: false, error: given.error };
-  if (!derive) throw new Error('simulate: this scenario gives VirtualServices; pass the runtime\'s derivation (entryRoutes of shared/adapters/mesh-virtualservices) as opts.entryRoutes');
+  if (!derive)
+    throw new Error(
+      "simulate: this scenario gives VirtualServices; pass the runtime's derivation (entryRoutes of shared/adapters/mesh-virtualservices) as opts.entryRoutes",
+    );
   return { ok: true, routes: derive(given.virtualServices ?? [], gateways) };
 }
 
 /** Whether a scenario has VirtualServices to derive from (with a policy that reads them). */
 export function needsEntryDerivation(policy: Policy, scenario: Scenario): boolean {
-  return Boolean(policy.scopes?.entryFrom) && (scenario.virtualServices !== undefined || scenario.steps.some((st) => st.entryRead?.virtualServices !== undefined));
+  return (
+    Boolean(policy.scopes?.entryFrom) &&
+    (scenario.virtualServices !== undefined || scenario.steps.some((st) => st.entryRead?.virtualServices !== undefined))
+  );
 }
 
 /**
@@ -121,14 +148,21 @@ export function needsEntryDerivation(policy: Policy, scenario: Scenario): boolea
  * say). `entryRoutes` is the runtime's derivation of the gateways' routes, required when the
  * scenario gives VirtualServices (`needsEntryDerivation`); the caller loads it.
  */
-export function simulate(policy: Policy, scenario: Scenario, baseDir: string, opts: { decide?: typeof decide; entryRoutes?: typeof EntryRoutes } = {}): SimulationRecord[] {
+export function simulate(
+  policy: Policy,
+  scenario: Scenario,
+  baseDir: string,
+  opts: { decide?: typeof decide; entryRoutes?: typeof EntryRoutes } = {},
+): SimulationRecord[] {
   const decideFn = opts.decide ?? decide;
   checkScopeHosts(policy, scenario);
   checkEntryKeys(policy, scenario);
   const start = Date.parse(scenario.start);
   let state: MeshState | null = null;
   // What the VirtualService read returns now: the scenario's objects, changed by a step's entryRead.
-  let read: { virtualServices?: VirtualServiceObject[]; error?: string } | null = scenario.virtualServices ? { virtualServices: scenario.virtualServices } : null;
+  let read: { virtualServices?: VirtualServiceObject[]; error?: string } | null = scenario.virtualServices
+    ? { virtualServices: scenario.virtualServices }
+    : null;
   const records: SimulationRecord[] = [];
   for (const { offset, step } of timeline(scenario)) {
     const now = start + offset;
@@ -138,23 +172,33 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string, op
       // As the scheduler's tick does: the read goes with ticks only (an alarm never waits on it).
       const entry = entryReadOf(policy, read, opts.entryRoutes);
       inputs.push({ input: entry ? { kind: 'tick', entry } : { kind: 'tick' }, shown: { tick: true } });
-    }
-    else if (step.signal) {
+    } else if (step.signal) {
       const sig = step.signal;
       const at = sig.at === undefined ? now : typeof sig.at === 'number' ? sig.at : Date.parse(sig.at);
-      inputs.push({ input: { kind: 'signal', signal: { ...sig, at, ttl: sig.ttl ?? policy.detection.defaultTtl } }, shown: { signal: step.signal } });
+      inputs.push({
+        input: { kind: 'signal', signal: { ...sig, at, ttl: sig.ttl ?? policy.detection.defaultTtl } },
+        shown: { signal: step.signal },
+      });
     } else if (step.command) {
       inputs.push({ input: { kind: 'command', command: { ...step.command, actor: step.actor } }, shown: { command: step.command } });
     } else if (step.raw) {
-      const text = step.raw.file ? readFileSync(resolve(baseDir, step.raw.file), 'utf8') : typeof step.raw.body === 'string' ? step.raw.body : JSON.stringify(step.raw.body);
+      const text = step.raw.file
+        ? readFileSync(resolve(baseDir, step.raw.file), 'utf8')
+        : typeof step.raw.body === 'string'
+          ? step.raw.body
+          : JSON.stringify(step.raw.body);
       const { urlRegion } = step.raw;
       // As the alarm function does: a URL naming a region the policy lacks is refused.
       if (urlRegion !== undefined && !policy.regionIds.includes(urlRegion)) {
-        throw new RegionshiftError('SCENARIO.INVALID', `step at ${new Date(now).toISOString()}: raw.urlRegion: unknown region ${urlRegion} (declared: ${policy.regionIds.join(', ')})`);
+        throw new RegionshiftError(
+          'SCENARIO.INVALID',
+          `step at ${new Date(now).toISOString()}: raw.urlRegion: unknown region ${urlRegion} (declared: ${policy.regionIds.join(', ')})`,
+        );
       }
       for (const raw of parseRawPayload(step.raw.kind, text, urlRegion)) {
         const { signals, note } = toSignals(raw, policy);
-        if (signals.length === 0) inputs.push({ input: { kind: 'tick' }, shown: { raw: step.raw.kind, unmatched: note ?? 'no rule matched' } });
+        if (signals.length === 0)
+          inputs.push({ input: { kind: 'tick' }, shown: { raw: step.raw.kind, unmatched: note ?? 'no rule matched' } });
         for (const signal of signals) inputs.push({ input: { kind: 'signal', signal }, shown: { raw: step.raw.kind, signal } });
       }
     }
@@ -191,7 +235,11 @@ export function simulate(policy: Policy, scenario: Scenario, baseDir: string, op
   return records;
 }
 
-export async function runSimulate(args: string[], out: { log(s: string): void; error(s: string): void }, env: Record<string, string | undefined>): Promise<number> {
+export async function runSimulate(
+  args: string[],
+  out: { log(s: string): void; error(s: string): void },
+  env: Record<string, string | undefined>,
+): Promise<number> {
   const opt = (name: string) => {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
@@ -205,7 +253,9 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
   try {
     const policy = loadPolicyYaml(readFileSync(policyFile, 'utf8'), env);
     const scenario = loadScenario(readFileSync(scenarioFile, 'utf8'));
-    const entryRoutes = needsEntryDerivation(policy, scenario) ? (await import('../shared/adapters/mesh-virtualservices')).entryRoutes : undefined;
+    const entryRoutes = needsEntryDerivation(policy, scenario)
+      ? (await import('../shared/adapters/mesh-virtualservices')).entryRoutes
+      : undefined;
     const records = simulate(policy, scenario, dirname(resolve(scenarioFile)), { entryRoutes });
     const json = args.includes('--json');
     if (json) {
@@ -214,7 +264,8 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
         out.log(JSON.stringify(rest));
       }
     } else {
-      for (const r of records) if (r.steps.length || r.refused.length || r.explain.some((l) => l.includes('→'))) out.log(r.explain.join('\n'));
+      for (const r of records)
+        if (r.steps.length || r.refused.length || r.explain.some((l) => l.includes('→'))) out.log(r.explain.join('\n'));
     }
     // The summary goes with the failures to stderr; with --json stdout stays one JSON object a line.
     const summary = summarizeExpectations(records);
@@ -229,4 +280,3 @@ export async function runSimulate(args: string[], out: { log(s: string): void; e
     return 1;
   }
 }
-

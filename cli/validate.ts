@@ -49,9 +49,7 @@ export async function runValidate(args: string[], out: Out, env: Record<string, 
 
 export function summarize(p: Policy): string {
   const mesh =
-    p.mesh.backend === 'asm'
-      ? `asm mesh ${p.mesh.meshId}`
-      : `istio mesh, ${count(p.mesh.destinationRules.length, 'DestinationRule')}`;
+    p.mesh.backend === 'asm' ? `asm mesh ${p.mesh.meshId}` : `istio mesh, ${count(p.mesh.destinationRules.length, 'DestinationRule')}`;
   return [
     `${p.name} — ${mesh}`,
     `${count(p.regionIds.length, 'region')} (${p.regionIds.join(', ')})`,

@@ -9,7 +9,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { ACK_HTTP_PATH, ackForwardingPlan, ackForwardingRosTemplate, ENTRY_URL_PARAMETER, type AckForwardingPlan } from './eventbridge/ack-forwarding';
+import {
+  ACK_HTTP_PATH,
+  ackForwardingPlan,
+  ackForwardingRosTemplate,
+  ENTRY_URL_PARAMETER,
+  type AckForwardingPlan,
+} from './eventbridge/ack-forwarding';
 
 /** The pattern the s.yaml trigger uses too (test/unit/infra.test.ts keeps them equal). */
 export function ackEventPattern(root = '.'): Record<string, unknown> {
@@ -30,7 +36,8 @@ export function functionsRegionOf(sYamlText: string): string {
  */
 export function policyRegionsOf(policyText: string): string[] {
   const regions = (parseYaml(policyText) as { regions?: unknown } | null)?.regions;
-  if (typeof regions !== 'object' || regions === null || Array.isArray(regions) || Object.keys(regions).length === 0) throw new Error('policy: regions: required (a map of region ids)');
+  if (typeof regions !== 'object' || regions === null || Array.isArray(regions) || Object.keys(regions).length === 0)
+    throw new Error('policy: regions: required (a map of region ids)');
   const ids = Object.keys(regions);
   const bad = ids.filter((r) => !/^[a-z]{2,}-[a-z0-9-]+$/.test(r));
   if (bad.length) throw new Error(`policy: regions: not region ids: ${bad.join(', ')}`);
@@ -64,7 +71,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   } else {
     try {
       const plan = planForFiles(readFileSync(policyFile, 'utf8'), readFileSync('s.yaml', 'utf8'));
-      for (const region of plan.byTrigger) console.log(`${region}: the functions' region; the cluster-events EventBridge trigger (s.yaml) receives its events`);
+      for (const region of plan.byTrigger)
+        console.log(`${region}: the functions' region; the cluster-events EventBridge trigger (s.yaml) receives its events`);
       const files = writeTemplates(plan, outDir);
       plan.rules.forEach((rule, i) => {
         console.log(`${rule.region}: ${files[i]}`);
@@ -73,7 +81,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
             `--Parameters.1.ParameterKey ${ENTRY_URL_PARAMETER} --Parameters.1.ParameterValue "https://<cluster-events HTTP trigger>${ACK_HTTP_PATH}?token=$REGIONSHIFT_ALARM_TOKEN"`,
         );
       });
-      if (plan.rules.length === 0) console.log('every region of the policy is the functions\' region: no rule to create');
+      if (plan.rules.length === 0) console.log("every region of the policy is the functions' region: no rule to create");
     } catch (err) {
       console.error(`failed: ${(err as Error).message}`);
       process.exitCode = 1;

@@ -12,10 +12,18 @@
 import { pathToFileURL } from 'node:url';
 import TableStore from 'tablestore';
 import {
-  ensureStateTables, stateTableDefinitions, stateTableNames, type EnsureTablesResult,
+  ensureStateTables,
+  stateTableDefinitions,
+  stateTableNames,
+  type EnsureTablesResult,
 } from '../shared/adapters/state-tablestore-schema';
 
-export const REQUIRED_ENV = ['TABLESTORE_ENDPOINT', 'TABLESTORE_INSTANCE', 'TABLESTORE_ACCESS_KEY_ID', 'TABLESTORE_ACCESS_KEY_SECRET'] as const;
+export const REQUIRED_ENV = [
+  'TABLESTORE_ENDPOINT',
+  'TABLESTORE_INSTANCE',
+  'TABLESTORE_ACCESS_KEY_ID',
+  'TABLESTORE_ACCESS_KEY_SECRET',
+] as const;
 
 export class MissingEnvError extends Error {
   constructor(readonly missing: string[]) {
@@ -30,14 +38,18 @@ export async function createStateTables(
   const missing = REQUIRED_ENV.filter((name) => !env[name]);
   if (missing.length > 0) throw new MissingEnvError(missing);
   const client = new TableStore.Client({
-    endpoint: env.TABLESTORE_ENDPOINT!, instancename: env.TABLESTORE_INSTANCE!,
-    accessKeyId: env.TABLESTORE_ACCESS_KEY_ID!, secretAccessKey: env.TABLESTORE_ACCESS_KEY_SECRET!,
+    endpoint: env.TABLESTORE_ENDPOINT!,
+    instancename: env.TABLESTORE_INSTANCE!,
+    accessKeyId: env.TABLESTORE_ACCESS_KEY_ID!,
+    secretAccessKey: env.TABLESTORE_ACCESS_KEY_SECRET!,
     ...(env.TABLESTORE_SECURITY_TOKEN ? { stsToken: env.TABLESTORE_SECURITY_TOKEN } : {}),
   });
   const names = stateTableNames(env.TABLESTORE_TABLE_PREFIX || undefined);
   const log = opts.log ?? (() => undefined);
   for (const t of stateTableDefinitions(names)) {
-    log(`${t.name}: PK (${t.primaryKey.map((c) => `${c.name} ${c.type}`).join(', ')}), ttl ${t.timeToLive === -1 ? 'none' : `${t.timeToLive}s`} — ${t.purpose}`);
+    log(
+      `${t.name}: PK (${t.primaryKey.map((c) => `${c.name} ${c.type}`).join(', ')}), ttl ${t.timeToLive === -1 ? 'none' : `${t.timeToLive}s`} — ${t.purpose}`,
+    );
   }
   return ensureStateTables(client, names, { log, waitReadyMs: opts.waitReadyMs ?? 120_000 });
 }

@@ -85,7 +85,9 @@ export function doctorCommand(env: Record<string, string>, policyFile: string): 
 
 /** The outlier line: the lab's values and how they differ from the ASM/Istio documents' rule. */
 export function outlierLine(od: Record<string, unknown>): string {
-  const fields = Object.entries(od).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  const fields = Object.entries(od)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(', ');
   return `${fields}; the documents' rule is consecutive5xxErrors 1, interval 1s, baseEjectionTime 1m with no maxEjectionPercent, which Envoy caps at 10%: (ejected+1)/hosts ≤ 10% ejects nothing from a cluster under 10 hosts, so the lab sets maxEjectionPercent 100, and keeps 5 errors / 30 s so a cleared fault is back within a minute (see docs/lab.md); minHealthPercent unset: panic off, as Istio sets it`;
 }
 
@@ -106,7 +108,8 @@ export function functionLines(hostUrl: string, functions: readonly BannerFunctio
     const ways = f.triggers.map((t) => {
       if (t.triggerType === 'http') return `HTTP ${hostUrl}/${f.key}/…`;
       if (t.triggerType === 'eventbridge') return `EventBridge deliveries: POST ${hostUrl}/_events/${f.key}`;
-      if (t.triggerType === 'timer') return `timer "${t.triggerName}", fired by the lab every ${formatDuration(tickMs)} (POST ${hostUrl}/_invoke/${f.key})`;
+      if (t.triggerType === 'timer')
+        return `timer "${t.triggerName}", fired by the lab every ${formatDuration(tickMs)} (POST ${hostUrl}/_invoke/${f.key})`;
       return `${t.triggerType} trigger "${t.triggerName}"`;
     });
     // No trigger: only InvokeFunction reaches it, as on FC (the other functions hand plans over this way).
@@ -143,11 +146,19 @@ export function labBanner(i: BannerInput): string {
   dashboard        ${dashboardLink(i.controlUrl, i.secrets.readToken)}
   lab page         ${i.labUrl}/
   lab API          ${i.labUrl}/lab/v1/requests | probes | faults | traffic | traffic/series
-${i.topology ? `  topology         ${i.topology.source}: ${i.topology.regions.join(', ')}; gateways ${i.topology.gateways.join(', ')}${i.topology.istioObjects.length ? `; applies ${i.topology.istioObjects.join(', ')}` : ''}
-` : ''}  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
+${
+  i.topology
+    ? `  topology         ${i.topology.source}: ${i.topology.regions.join(', ')}; gateways ${i.topology.gateways.join(', ')}${i.topology.istioObjects.length ? `; applies ${i.topology.istioObjects.join(', ')}` : ''}
+`
+    : ''
+}  policy           ${i.policy.name}${i.policySource ? ` from ${i.policySource}` : ''}, with the lab's short periods below
   mesh twins       ${i.meshUrl}   (Kubernetes API under /k8s/<cluster>, ASM and ACK OpenAPI)
-${kubeconfigs.length ? `  kubeconfigs      ${kubeconfigs.join(', ')}: set by the lab to its twin's kubeconfig, for the functions and the doctor command below (in the cloud, set on the functions)
-` : ''}  function logs    ${i.logFile}
+${
+  kubeconfigs.length
+    ? `  kubeconfigs      ${kubeconfigs.join(', ')}: set by the lab to its twin's kubeconfig, for the functions and the doctor command below (in the cloud, set on the functions)
+`
+    : ''
+}  function logs    ${i.logFile}
   read token       ${i.secrets.readToken}
   control secret   ${i.secrets.controlSecret}
   functions (how each is reached):
@@ -161,7 +172,11 @@ try the loop: ${loop.service} down in ${loop.region}; the alarm marks it DOWN, r
   curl -XDELETE ${i.labUrl}/lab/v1/faults/<id from the answer, e.g. flt-0001>
   curl -H 'authorization: Bearer ${i.secrets.readToken}' ${control}/v1/status
   npx regionshift status --endpoint ${control} --secret ${i.secrets.controlSecret}
-${i.doctor ? `readiness checks against this lab (exit 0: nothing fails; 1: a row fails):
+${
+  i.doctor
+    ? `readiness checks against this lab (exit 0: nothing fails; 1: a row fails):
   ${doctorCommand(i.doctor.env, i.doctor.policyFile)}
-` : ''}`;
+`
+    : ''
+}`;
 }

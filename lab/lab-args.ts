@@ -33,14 +33,18 @@ export function parseLabFlags(argv: readonly string[]): Partial<Record<Flag, str
     const arg = argv[i] as string;
     const eq = arg.indexOf('=');
     const flag = (eq === -1 ? arg : arg.slice(0, eq)) as Flag;
-    if (!FLAGS.includes(flag)) throw new ValidationError([`${arg}: unknown argument (use ${FLAGS.map((f) => `${f} <${f === '--state-dir' ? 'dir' : 'file'}>`).join(', ')})`]);
+    if (!FLAGS.includes(flag))
+      throw new ValidationError([
+        `${arg}: unknown argument (use ${FLAGS.map((f) => `${f} <${f === '--state-dir' ? 'dir' : 'file'}>`).join(', ')})`,
+      ]);
     let value: string | undefined;
     if (eq !== -1) value = arg.slice(eq + 1);
     else {
       value = argv[i + 1];
       i++;
     }
-    if (!value || value.startsWith('--')) throw new ValidationError([`${flag}: a ${flag === '--state-dir' ? 'directory' : 'file'} is required`]);
+    if (!value || value.startsWith('--'))
+      throw new ValidationError([`${flag}: a ${flag === '--state-dir' ? 'directory' : 'file'} is required`]);
     if (out[flag] !== undefined) throw new ValidationError([`${flag}: given twice`]);
     out[flag] = value;
   }
@@ -83,8 +87,14 @@ export function loadLabWorld(args: LabArgs): { topology: Topology; policy: Polic
     if (err instanceof ValidationError && err.message.includes('cannot read it')) throw err;
     throw new ValidationError([`${tLabel} ${args.topologyFile}: ${(err as Error).message.replace(/\s*\n\s*/g, '; ')}`]);
   }
-  const admission = { VirtualService: virtualServiceProblems, DestinationRule: destinationRuleProblems, ServiceEntry: serviceEntryProblems };
-  const istioProblems = topology.istio.flatMap((o, i) => admission[o.kind](o.spec).map((p) => `istio.${i} (${o.kind} ${o.metadata.name}) ${p}`));
+  const admission = {
+    VirtualService: virtualServiceProblems,
+    DestinationRule: destinationRuleProblems,
+    ServiceEntry: serviceEntryProblems,
+  };
+  const istioProblems = topology.istio.flatMap((o, i) =>
+    admission[o.kind](o.spec).map((p) => `istio.${i} (${o.kind} ${o.metadata.name}) ${p}`),
+  );
   if (istioProblems.length > 0) throw new ValidationError([`${tLabel} ${args.topologyFile}: ${istioProblems.join('; ')}`]);
   readOrThrow(pLabel, args.policyFile);
   let policy: Policy;
@@ -94,7 +104,9 @@ export function loadLabWorld(args: LabArgs): { topology: Topology; policy: Polic
     throw new ValidationError([`${pLabel} ${args.policyFile}: ${(err as Error).message.replace(/\s*\n\s*/g, '; ')}`]);
   }
   const clusters = new Set(topology.regions.flatMap((r) => r.clusters.map((c) => c.name)));
-  const missing = Object.entries(policy.regions).flatMap(([region, r]) => r.clusters.filter((c) => !clusters.has(c.id)).map((c) => `regions.${region}: cluster ${c.id} is not in the topology`));
+  const missing = Object.entries(policy.regions).flatMap(([region, r]) =>
+    r.clusters.filter((c) => !clusters.has(c.id)).map((c) => `regions.${region}: cluster ${c.id} is not in the topology`),
+  );
   // A region the policy does not name would carry traffic the product never shifts.
   for (const r of topology.regions) if (!policy.regions[r.name]) missing.push(`regions: no entry for the topology's region ${r.name}`);
   // Every deployment the policy scales and every service it scopes must exist in the world: a
@@ -103,11 +115,16 @@ export function loadLabWorld(args: LabArgs): { topology: Topology; policy: Polic
   policy.scaling.deployments.forEach((d, i) => {
     for (const [region, r] of Object.entries(d.regions)) {
       const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id;
-      if (cluster !== undefined && !deployed.has(`${cluster}/${d.namespace}/${d.name}`)) missing.push(`scaling.deployments[${i}].regions.${region}: deployment ${d.namespace}/${d.name} is not in cluster ${cluster} of the topology`);
+      if (cluster !== undefined && !deployed.has(`${cluster}/${d.namespace}/${d.name}`))
+        missing.push(
+          `scaling.deployments[${i}].regions.${region}: deployment ${d.namespace}/${d.name} is not in cluster ${cluster} of the topology`,
+        );
     }
   });
   const services = new Set(topology.services.map((s) => s.name));
-  for (const name of Object.keys(policy.scopes?.services ?? {})) if (!services.has(name)) missing.push(`scopes.services.${name}: service ${name} is not in the topology`);
-  if (missing.length > 0) throw new ValidationError([`${pLabel} ${args.policyFile} does not fit ${args.topologyFile}: ${missing.join('; ')}`]);
+  for (const name of Object.keys(policy.scopes?.services ?? {}))
+    if (!services.has(name)) missing.push(`scopes.services.${name}: service ${name} is not in the topology`);
+  if (missing.length > 0)
+    throw new ValidationError([`${pLabel} ${args.policyFile} does not fit ${args.topologyFile}: ${missing.join('; ')}`]);
   return { topology, policy };
 }

@@ -28,7 +28,11 @@ export const LAB_BURST = 2000;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON safe inside a <script> element. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
 const STYLE = String.raw`
   :root { --fg: #1b1f24; --muted: #5b6570; --line: #d8dde3; --bg: #f5f7f9; --ok: #1a7f37; --bad: #cf222e; --accent: #0969da; }
@@ -79,7 +83,12 @@ const STYLE = String.raw`
 let script: string | undefined;
 function labScript(): string {
   if (script === undefined) {
-    const out = buildSync({ ...BROWSER_BUNDLE, entryPoints: [fileURLToPath(new URL('./page/main.ts', import.meta.url))], write: false, logLevel: 'silent' });
+    const out = buildSync({
+      ...BROWSER_BUNDLE,
+      entryPoints: [fileURLToPath(new URL('./page/main.ts', import.meta.url))],
+      write: false,
+      logLevel: 'silent',
+    });
     script = out.outputFiles[0]?.text ?? '';
   }
   return script;

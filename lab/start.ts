@@ -28,7 +28,15 @@ try {
 }
 const stateFile = resetLabStateDir(stateDir);
 const { topologyFile, policyFile } = args;
-const lab = await startLab({ port, topologyFile, policyFile, stateFile, log: (line) => { if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`); } });
+const lab = await startLab({
+  port,
+  topologyFile,
+  policyFile,
+  stateFile,
+  log: (line) => {
+    if (process.env.REGIONSHIFT_LAB_VERBOSE) process.stderr.write(`${JSON.stringify(line)}\n`);
+  },
+});
 
 process.stdout.write(
   labBanner({
@@ -42,7 +50,12 @@ process.stdout.write(
     tickMs: lab.tickMs,
     policy: loadPolicyYaml(lab.policyYaml),
     policySource: args.policyFrom === 'default' ? policyFile : `${policyFile} (${args.policyFrom})`,
-    topology: { source: args.topologyFrom === 'default' ? topologyFile : `${topologyFile} (${args.topologyFrom})`, regions: lab.topology.regions.map((r) => `${r.name} (${r.clusters.map((c) => c.name).join(", ")})`), gateways: lab.topology.gateways.map((g) => g.name), istioObjects: lab.topology.istio.map((o) => `${o.kind} ${o.metadata.name}`) },
+    topology: {
+      source: args.topologyFrom === 'default' ? topologyFile : `${topologyFile} (${args.topologyFrom})`,
+      regions: lab.topology.regions.map((r) => `${r.name} (${r.clusters.map((c) => c.name).join(', ')})`),
+      gateways: lab.topology.gateways.map((g) => g.name),
+      istioObjects: lab.topology.istio.map((o) => `${o.kind} ${o.metadata.name}`),
+    },
     // The real clock: which schedules are open is a fact about now, and tells why traffic may not be 100% local.
     now: Date.now(),
     outlierDetection: lab.outlierDetection,
@@ -55,17 +68,30 @@ process.stdout.write(
 
 setInterval(() => {
   void (async () => {
-    const status = (await (await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })).json()) as StatusView;
+    const status = (await (
+      await fetch(`${lab.hostUrl}/control/v1/status`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } })
+    ).json()) as StatusView;
     const snap = lab.dataPlane.trafficSnapshot(5000);
     const reviews = snap.matrix.reviews ?? {};
     const traffic = Object.entries(reviews)
-      .map(([src, row]) => `${src}→ ${Object.entries(row).map(([dst, p]) => `${dst} ${Math.round(p)}%`).join(' ')}`)
+      .map(
+        ([src, row]) =>
+          `${src}→ ${Object.entries(row)
+            .map(([dst, p]) => `${dst} ${Math.round(p)}%`)
+            .join(' ')}`,
+      )
       .join(' | ');
     const failed = snap.gateways.reduce((a, g) => a + g.errors5xx, 0);
-    const health = Object.entries(status.health).map(([r, h]) => `${r} ${h.status}`).join(', ');
-    const scoped = Object.entries(status.scopes ?? {}).map(([host, sc]) => `${host.split('.')[0]} ${sc.confirmed?.mode ?? 'default'}${sc.shifting ? ' (shifting)' : ''}`);
+    const health = Object.entries(status.health)
+      .map(([r, h]) => `${r} ${h.status}`)
+      .join(', ');
+    const scoped = Object.entries(status.scopes ?? {}).map(
+      ([host, sc]) => `${host.split('.')[0]} ${sc.confirmed?.mode ?? 'default'}${sc.shifting ? ' (shifting)' : ''}`,
+    );
     const scopes = scoped.length > 0 ? ` | scopes: ${scoped.join(', ')}` : '';
-    process.stdout.write(`${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'}${status.shifting && status.intended ? ` → ${status.intended.config.mode} (shifting)` : ''}${scopes} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`);
+    process.stdout.write(
+      `${new Date().toISOString().slice(11, 19)} mode ${status.config?.mode ?? '-'}${status.shifting && status.intended ? ` → ${status.intended.config.mode} (shifting)` : ''}${scopes} | ${health} | reviews served: ${traffic || '-'} | 5xx at gateways: ${failed}\n`,
+    );
   })().catch((err: unknown) => process.stderr.write(`status: ${(err as Error).message}\n`));
 }, 3000);
 

@@ -13,7 +13,15 @@ import { LabDataPlane } from './dataplane/engine';
 import { FaultBook, deploymentsForFault, type FaultEvent } from './dataplane/faults';
 import { TrafficMetrics } from './dataplane/metrics';
 import { startLabControlPlane, MESH_SCOPE, type LabControlPlane } from './k8s/control-plane';
-import { DEPLOYMENTS, DESTINATION_RULES, NODES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS } from './k8s/resources';
+import {
+  DEPLOYMENTS,
+  DESTINATION_RULES,
+  NODES,
+  SERVICE_ENTRIES,
+  VIRTUAL_SERVICES,
+  WORKLOAD_ENTRIES,
+  WORKLOAD_GROUPS,
+} from './k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from './k8s/deployment-pods';
 import { SUBZONE_ANNOTATION, ZONES_ANNOTATION } from './k8s/pod-view';
 import { topologySchema, type Topology } from './topology/schema';
@@ -104,12 +112,14 @@ export interface Lab {
 /** Lab periods: the example policy with times short enough to watch a whole loop in a few minutes. */
 export function labPolicyYaml(policyFile: string, overrides: Record<string, Record<string, unknown>> = {}, labPeriods = true): string {
   const policy = parseYaml(readFileSync(policyFile, 'utf8')) as Record<string, Record<string, unknown>>;
-  const lab: Record<string, Record<string, unknown>> = !labPeriods ? {} : {
-    recovery: { holdFor: '20s', stepHold: '15s', maxHold: '5m' },
-    safety: { cooldown: '5s', stepInterval: '10s' },
-    detection: { defaultTtl: '10m' },
-    scaling: { readyTimeout: '60s', scaleDownDelay: '2m' },
-  };
+  const lab: Record<string, Record<string, unknown>> = !labPeriods
+    ? {}
+    : {
+        recovery: { holdFor: '20s', stepHold: '15s', maxHold: '5m' },
+        safety: { cooldown: '5s', stepInterval: '10s' },
+        detection: { defaultTtl: '10m' },
+        scaling: { readyTimeout: '60s', scaleDownDelay: '2m' },
+      };
   for (const section of new Set([...Object.keys(lab), ...Object.keys(overrides)])) {
     policy[section] = { ...(policy[section] ?? {}), ...(lab[section] ?? {}), ...(overrides[section] ?? {}) };
   }
@@ -162,8 +172,16 @@ export function scopedServicesOf(policyYaml: string): string[] {
  * the doctor command) as an operator sets it on the function, and nobody has to find the value.
  */
 export function kubeconfigEnvsOf(policyYaml: string): Array<{ cluster: string; variable: string }> {
-  const doc = parseYaml(policyYaml) as { regions?: Record<string, { clusters?: Array<{ id?: unknown; kubeconfig?: { kubeconfigEnv?: unknown } }> }> } | null;
-  return Object.values(doc?.regions ?? {}).flatMap((r) => (r.clusters ?? []).flatMap((c) => (typeof c.id === 'string' && typeof c.kubeconfig?.kubeconfigEnv === 'string' ? [{ cluster: c.id, variable: c.kubeconfig.kubeconfigEnv }] : [])));
+  const doc = parseYaml(policyYaml) as {
+    regions?: Record<string, { clusters?: Array<{ id?: unknown; kubeconfig?: { kubeconfigEnv?: unknown } }> }>;
+  } | null;
+  return Object.values(doc?.regions ?? {}).flatMap((r) =>
+    (r.clusters ?? []).flatMap((c) =>
+      typeof c.id === 'string' && typeof c.kubeconfig?.kubeconfigEnv === 'string'
+        ? [{ cluster: c.id, variable: c.kubeconfig.kubeconfigEnv }]
+        : [],
+    ),
+  );
 }
 
 /** The Istio Gateway the lab's ingress gateways stand for, and the VirtualService bound to it (the ASM Bookinfo documents' names). */
@@ -180,21 +198,44 @@ export function gatewayVirtualService(topology: Topology): Record<string, unknow
   const route = (service: string) => [{ destination: { host: service, port: { number: 9080 } } }];
   const http =
     entries.length === 1
-      ? [{ match: [{ uri: { exact: '/productpage' } }, { uri: { prefix: '/static' } }, { uri: { exact: '/login' } }, { uri: { exact: '/logout' } }, { uri: { prefix: '/api/v1/products' } }], route: route(entries[0]!) }]
+      ? [
+          {
+            match: [
+              { uri: { exact: '/productpage' } },
+              { uri: { prefix: '/static' } },
+              { uri: { exact: '/login' } },
+              { uri: { exact: '/logout' } },
+              { uri: { prefix: '/api/v1/products' } },
+            ],
+            route: route(entries[0]!),
+          },
+        ]
       : entries.map((service) => ({ match: [{ uri: { prefix: `/${service}` } }], route: route(service) }));
   return { hosts: ['*'], gateways: [LAB_GATEWAY.split('/')[1]], http };
 }
 
-export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: Record<string, unknown>, handedOver: readonly string[] = []): void {
+export function seed(
+  cp: LabControlPlane,
+  topology: Topology,
+  outlierDetection: Record<string, unknown>,
+  handedOver: readonly string[] = [],
+): void {
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       // The lab starts with a settled mesh: the initial pods are ready at once; later scale-ups take the startup delay.
       metadata: { name: d.name, labels: { app: d.service, version: d.version }, annotations: { [STARTUP_DELAY_ANNOTATION]: '0' } },
-      spec: { replicas: d.replicas, selector: { matchLabels: { app: d.service, version: d.version } }, template: { metadata: { labels: { app: d.service, version: d.version } } } },
+      spec: {
+        replicas: d.replicas,
+        selector: { matchLabels: { app: d.service, version: d.version } },
+        template: { metadata: { labels: { app: d.service, version: d.version } } },
+      },
     });
     cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({
       ...current,
-      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay), ...placement(topology, d) } },
+      metadata: {
+        ...current.metadata,
+        annotations: { ...current.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(d.startupDelay), ...placement(topology, d) },
+      },
     }));
   }
   // One node per zone (and subzone) in each cluster, labelled as ACK labels its nodes: the
@@ -218,7 +259,10 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
   }
   // VMs as Istio declares them, in the mesh's control plane (ASM keeps Istio resources there).
   for (const g of topology.workloadGroups) {
-    cp.store.create(MESH_SCOPE, WORKLOAD_GROUPS, g.namespace, { metadata: { name: g.name }, spec: { metadata: { labels: g.labels }, template: {} } });
+    cp.store.create(MESH_SCOPE, WORKLOAD_GROUPS, g.namespace, {
+      metadata: { name: g.name },
+      spec: { metadata: { labels: g.labels }, template: {} },
+    });
   }
   for (const w of topology.workloadEntries) {
     const group = topology.workloadGroups.find((g) => g.name === w.group && g.namespace === w.namespace);
@@ -233,7 +277,9 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
     });
   }
   // Outlier detection on every service: without it, Envoy's failover never moves traffic.
-  const ownRules = new Set(topology.istio.filter((o) => o.kind === 'DestinationRule').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+  const ownRules = new Set(
+    topology.istio.filter((o) => o.kind === 'DestinationRule').map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+  );
   for (const s of topology.services) {
     if (ownRules.has(`default/${s.name}`)) continue;
     cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
@@ -244,12 +290,21 @@ export function seed(cp: LabControlPlane, topology: Topology, outlierDetection: 
   // The ingress gateways' VirtualService, as the ASM Bookinfo documents apply it (`bookinfo`,
   // bound to `bookinfo-gateway`, routing to productpage): what a policy's scopes.entryFrom reads.
   // Bound to a gateway only, so the sidecars never apply it (routing-source.ts).
-  const gatewayVs = topology.istio.some((o) => o.kind === 'VirtualService' && o.metadata.namespace === LAB_GATEWAY_VS.namespace && o.metadata.name === LAB_GATEWAY_VS.name);
-  if (!gatewayVs) cp.store.create(MESH_SCOPE, VIRTUAL_SERVICES, LAB_GATEWAY_VS.namespace, { metadata: { name: LAB_GATEWAY_VS.name }, spec: gatewayVirtualService(topology) });
+  const gatewayVs = topology.istio.some(
+    (o) => o.kind === 'VirtualService' && o.metadata.namespace === LAB_GATEWAY_VS.namespace && o.metadata.name === LAB_GATEWAY_VS.name,
+  );
+  if (!gatewayVs)
+    cp.store.create(MESH_SCOPE, VIRTUAL_SERVICES, LAB_GATEWAY_VS.namespace, {
+      metadata: { name: LAB_GATEWAY_VS.name },
+      spec: gatewayVirtualService(topology),
+    });
   // The scenario's own Istio objects, through the twin's admission like a kubectl apply.
   const types = { VirtualService: VIRTUAL_SERVICES, DestinationRule: DESTINATION_RULES, ServiceEntry: SERVICE_ENTRIES };
   for (const o of topology.istio) {
-    cp.store.create(MESH_SCOPE, types[o.kind], o.metadata.namespace, { metadata: { name: o.metadata.name }, spec: structuredClone(o.spec) });
+    cp.store.create(MESH_SCOPE, types[o.kind], o.metadata.namespace, {
+      metadata: { name: o.metadata.name },
+      spec: structuredClone(o.spec),
+    });
   }
 }
 
@@ -261,16 +316,25 @@ function scaleToZeroListener(cp: LabControlPlane, topology: Topology, faults: Fa
   const before = new Map<string, number>();
   const key = (d: { cluster: string; namespace: string; name: string }) => `${d.cluster}/${d.namespace}/${d.name}`;
   const setReplicas = (d: { cluster: string; namespace: string; name: string }, replicas: number) =>
-    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({ ...current, spec: { ...(current.spec as object), replicas } }));
+    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (current) => ({
+      ...current,
+      spec: { ...(current.spec as object), replicas },
+    }));
   return (e: FaultEvent) => {
     if (e.fault.kind !== 'scale-to-zero') return;
     for (const d of deploymentsForFault(topology, e.fault)) {
       if (e.type === 'injected') {
-        if (!before.has(key(d))) before.set(key(d), (cp.store.get(d.cluster, DEPLOYMENTS, d.namespace, d.name).spec as { replicas?: number }).replicas ?? d.replicas);
+        if (!before.has(key(d)))
+          before.set(
+            key(d),
+            (cp.store.get(d.cluster, DEPLOYMENTS, d.namespace, d.name).spec as { replicas?: number }).replicas ?? d.replicas,
+          );
         setReplicas(d, 0);
         continue;
       }
-      const stillCovered = faults.list().some((f) => f.id !== e.fault.id && deploymentsForFault(topology, f).some((o) => key(o) === key(d)));
+      const stillCovered = faults
+        .list()
+        .some((f) => f.id !== e.fault.id && deploymentsForFault(topology, f).some((o) => key(o) === key(d)));
       if (stillCovered) continue;
       setReplicas(d, before.get(key(d)) ?? d.replicas);
       before.delete(key(d));
@@ -309,7 +373,9 @@ function labHandlers(clock: Clock | undefined, runtimes: Array<{ close(): Promis
     const getRuntime = runtimeFactory(process.env, clock ? { clock } : {});
     // Each function's container opens its own store: the lab's stop closes every one.
     runtimes.push(getRuntime);
-    const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
+    const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as {
+      makeHandler: (g: typeof getRuntime) => unknown;
+    };
     return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
   };
 }
@@ -323,7 +389,12 @@ function labAckRules(host: FcHost, policyYaml: string, token: string, only?: str
   if (!fn) return [];
   const regions = Object.keys((parseYaml(policyYaml) as { regions?: Record<string, unknown> }).regions ?? {});
   const pattern = JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8')) as Record<string, unknown>;
-  const plan = ackForwardingPlan({ regions, functionsRegion: fn.region, filterPattern: pattern, entryUrl: `${host.url}/${fn.key}${ACK_HTTP_PATH}?token=${encodeURIComponent(token)}` });
+  const plan = ackForwardingPlan({
+    regions,
+    functionsRegion: fn.region,
+    filterPattern: pattern,
+    entryUrl: `${host.url}/${fn.key}${ACK_HTTP_PATH}?token=${encodeURIComponent(token)}`,
+  });
   return only === undefined ? plan.rules : plan.rules.filter((r) => only.includes(r.region));
 }
 
@@ -332,12 +403,26 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const log = opts.log ?? (() => undefined);
   const topology = topologySchema.parse(parseYaml(readFileSync(opts.topologyFile ?? 'lab/topology/bookinfo.yaml', 'utf8')));
   bundlePages();
-  const secrets = { alarmToken: 'lab-alarm-token-7d1c5e0a9b', controlSecret: 'lab-control-secret-4f2b8a61c3', readToken: 'lab-read-token-93e07b25d4' };
-  const ak = { accessKeyId: 'STS.LabAccessKey0001', accessKeySecret: 'lab-access-key-secret-not-a-real-one', securityToken: 'lab-sts-token-2b6f0d' };
+  const secrets = {
+    alarmToken: 'lab-alarm-token-7d1c5e0a9b',
+    controlSecret: 'lab-control-secret-4f2b8a61c3',
+    readToken: 'lab-read-token-93e07b25d4',
+  };
+  const ak = {
+    accessKeyId: 'STS.LabAccessKey0001',
+    accessKeySecret: 'lab-access-key-secret-not-a-real-one',
+    securityToken: 'lab-sts-token-2b6f0d',
+  };
   const clusters = topology.regions.flatMap((r) => r.clusters.map((c) => c.name));
   const policyYaml = labPolicyYaml(opts.policyFile ?? 'examples/bookinfo.yaml', opts.policy, opts.labPeriods ?? true);
   const controlPlane = await startLabControlPlane({
-    clusters, token: 'lab-k8s-token', ...ak, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1500,
+    clusters,
+    token: 'lab-k8s-token',
+    ...ak,
+    meshId: 'bookinfo-mesh',
+    regionId: 'cn-hangzhou',
+    clock,
+    asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1500,
     asmInitialLocalityLb: seededFailover(policyYaml),
   });
   const outlierDetection = opts.outlierDetection ?? DEFAULT_OUTLIER_DETECTION;
@@ -345,7 +430,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 
   // A kubeconfig on one line (JSON is YAML), so the doctor command the banner prints stays one line.
   const kubeconfigVars = kubeconfigEnvsOf(policyYaml).filter((k) => clusters.includes(k.cluster));
-  const kubeconfigEnv = Object.fromEntries(kubeconfigVars.map((k) => [k.variable, JSON.stringify(parseYaml(controlPlane.kubeconfig(k.cluster)))]));
+  const kubeconfigEnv = Object.fromEntries(
+    kubeconfigVars.map((k) => [k.variable, JSON.stringify(parseYaml(controlPlane.kubeconfig(k.cluster)))]),
+  );
 
   const stateFile = opts.stateFile ?? '.regionshift/lab-state.db';
   mkdirSync(path.dirname(stateFile), { recursive: true });
@@ -382,7 +469,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   // (their SQLite stores and checkpoint workers).
   const runtimes: Array<{ close(): Promise<void> }> = [];
   const host = await startFcHost({
-    sYamlPath: 's.yaml', port: opts.port ?? 0, env, log,
+    sYamlPath: 's.yaml',
+    port: opts.port ?? 0,
+    env,
+    log,
     ...(opts.every ? { every: opts.every } : {}),
     loadHandler: labHandlers(opts.functionsOnClock ? clock : undefined, runtimes),
   });
@@ -395,15 +485,37 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const faults = new FaultBook(clock);
   faults.subscribe(scaleToZeroListener(controlPlane, topology, faults));
   faults.subscribe(controlPlaneOutageListener(host, controlPlane));
-  const dataPlane = new LabDataPlane({ topology, config: controlPlane.routing, clock, seed: opts.seed ?? 7, faults, metrics, onError: (err) => log({ lab: 'traffic', error: (err as Error).message }) });
+  const dataPlane = new LabDataPlane({
+    topology,
+    config: controlPlane.routing,
+    clock,
+    seed: opts.seed ?? 7,
+    faults,
+    metrics,
+    onError: (err) => log({ lab: 'traffic', error: (err as Error).message }),
+  });
   // Retry back-off on the lab clock too (the system clock's sleep is the real timer it used before).
   const delivery = new AlarmDelivery({ clock, sleep: (ms) => clock.sleep(ms) });
   // The evaluator adds `region=<the alarm's region>` to the CMS URL: one callback URL per region, as in the cloud.
   // ACK events go to the bus of the cluster's own region; the s.yaml trigger hears only the
   // functions' region, and every other region's bus carries the cross-region rule to the HTTP entry.
   const ackRules = labAckRules(host, policyYaml, secrets.alarmToken, opts.ackRuleRegions);
-  host.setHttpEventRules(ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })));
-  const alarms = new AlarmEvaluator({ topology, metrics, config: controlPlane.routing, clock, delivery, targets: { cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`, ackEventsUrl: (region) => `${host.url}/_buses/${region}/events`, alertmanagerUrl: `${host.url}/alarm/alertmanager?token=${secrets.alarmToken}` }, ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}) });
+  host.setHttpEventRules(
+    ackRules.map((r) => ({ region: r.region, name: r.ruleName, pattern: JSON.stringify(r.filterPattern), url: r.target.url })),
+  );
+  const alarms = new AlarmEvaluator({
+    topology,
+    metrics,
+    config: controlPlane.routing,
+    clock,
+    delivery,
+    targets: {
+      cmsCallbackUrl: `${host.url}/alarm/cms?token=${secrets.alarmToken}`,
+      ackEventsUrl: (region) => `${host.url}/_buses/${region}/events`,
+      alertmanagerUrl: `${host.url}/alarm/alertmanager?token=${secrets.alarmToken}`,
+    },
+    ...(opts.cmsSilenceMs !== undefined ? { silenceMs: opts.cmsSilenceMs } : {}),
+  });
 
   const api = labApiHandler({ topology, dataPlane, faults, onError: (err) => log({ lab: 'api', error: (err as Error).message }) });
   const labServer: Server = createServer((req, res) => {
@@ -422,7 +534,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const labUrl = `http://127.0.0.1:${(labServer.address() as AddressInfo).port}`;
 
   const tick = async () => {
-    const res = await fetch(`${host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) });
+    const res = await fetch(`${host.url}/_invoke/scheduler`, {
+      method: 'POST',
+      body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }),
+    });
     await res.arrayBuffer();
   };
   let ticker: NodeJS.Timeout | null = null;

@@ -20,9 +20,11 @@ export function functionsFromSYaml(sYamlPath = path.join(root, 's.yaml')) {
     if (resource?.component !== 'fc3') continue;
     const props = resource.props ?? {};
     const expectedCode = `./dist/${key}`;
-    if (props.code !== expectedCode) problems.push(`resources.${key}.props.code: must be ${expectedCode} (got ${JSON.stringify(props.code)})`);
+    if (props.code !== expectedCode)
+      problems.push(`resources.${key}.props.code: must be ${expectedCode} (got ${JSON.stringify(props.code)})`);
     const [file, exportName, extra] = String(props.handler ?? '').split('.');
-    if (file !== 'index' || !exportName || extra !== undefined) problems.push(`resources.${key}.props.handler: must be index.<export> (got ${JSON.stringify(props.handler)})`);
+    if (file !== 'index' || !exportName || extra !== undefined)
+      problems.push(`resources.${key}.props.handler: must be index.<export> (got ${JSON.stringify(props.handler)})`);
     const entry = path.join(root, 'functions', key, 'handler.ts');
     if (!existsSync(entry)) problems.push(`resources.${key}: no functions/${key}/handler.ts`);
     out.push({ key, code: expectedCode, entry, exportName });
@@ -115,7 +117,10 @@ function sdkImportsOf(files) {
 
 /** One SDK as a self-contained CommonJS file: whole (`module.exports = require(pkg)`, its own shape) or the names used. */
 async function buildSdk(pkg, use, outfile) {
-  const contents = use.all || use.names.size === 0 ? `module.exports = require(${JSON.stringify(pkg)});` : `export { ${[...use.names].sort().join(', ')} } from ${JSON.stringify(pkg)};`;
+  const contents =
+    use.all || use.names.size === 0
+      ? `module.exports = require(${JSON.stringify(pkg)});`
+      : `export { ${[...use.names].sort().join(', ')} } from ${JSON.stringify(pkg)};`;
   const result = await build({
     ...COMMON,
     stdin: { contents, resolveDir: root, loader: 'js', sourcefile: `${pkg}.sdk.js` },
@@ -134,7 +139,9 @@ const zodEnglishOnly = {
   setup(b) {
     // The CommonJS build (.cjs, what a `require` resolves to) or the ES one (.js).
     b.onResolve({ filter: /^\.\.\/locales\/index\.c?js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir) ? { path: path.join(args.resolveDir, '..', 'locales', `en-only${path.extname(args.path)}`), namespace: 'zod-en' } : undefined,
+      /[\\/]node_modules[\\/]zod[\\/]v4[\\/](classic|core)$/.test(args.resolveDir)
+        ? { path: path.join(args.resolveDir, '..', 'locales', `en-only${path.extname(args.path)}`), namespace: 'zod-en' }
+        : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'zod-en' }, (args) => ({
       loader: 'js',
@@ -155,7 +162,10 @@ const inlineUplot = {
       const dist = path.join(root, 'node_modules', 'uplot', 'dist');
       const js = readFileSync(path.join(dist, 'uPlot.iife.min.js'), 'utf8');
       const css = readFileSync(path.join(dist, 'uPlot.min.css'), 'utf8');
-      return { loader: 'js', contents: `export const UPLOT_JS = ${JSON.stringify(js)};\nexport const UPLOT_CSS = ${JSON.stringify(css)};\n` };
+      return {
+        loader: 'js',
+        contents: `export const UPLOT_JS = ${JSON.stringify(js)};\nexport const UPLOT_CSS = ${JSON.stringify(css)};\n`,
+      };
     });
   },
 };
@@ -217,7 +227,12 @@ function lazyRefs(targets, sharedList) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.kind !== 'dynamic-import' || args.pluginData?.lazyRefs || args.namespace !== 'file') return undefined;
-        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { lazyRefs: true } });
+        const r = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { lazyRefs: true },
+        });
         if (r.errors.length || r.external || r.namespace !== 'file') return undefined;
         if (!targets.includes(r.path)) targets.push(r.path);
         return { path: r.path, namespace: 'lazy-ref' };
@@ -258,23 +273,45 @@ function entryRefs(atRequireEsm, sharedList) {
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.pluginData?.entryRefs || args.namespace !== 'file' || args.kind === 'entry-point') return undefined;
-        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { entryRefs: true } });
+        const r = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          resolveDir: args.resolveDir,
+          pluginData: { entryRefs: true },
+        });
         if (r.errors.length || r.external || r.namespace !== 'file' || !atRequireEsm.has(rel(r.path))) return undefined;
         if (!sharedList.includes(rel(r.path))) sharedList.push(rel(r.path));
         return { path: rel(r.path), namespace: 'entry-ref' };
       });
-      b.onLoad({ filter: /.*/, namespace: 'entry-ref' }, (args) => ({ loader: 'js', contents: `module.exports = __shared[${sharedList.indexOf(args.path)}];` }));
+      b.onLoad({ filter: /.*/, namespace: 'entry-ref' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = __shared[${sharedList.indexOf(args.path)}];`,
+      }));
     },
   };
 }
 
 /** How a page's browser bundle is built (functions/control/dashboard-asset.ts BROWSER_BUNDLE holds the same). */
-export const BROWSER_BUNDLE = { bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8' };
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  charset: 'utf8',
+};
 
 let dashboardBundle;
 /** The dashboard's browser app (functions/control/dashboard/main.ts), bundled once per build. */
 export function bundleDashboard() {
-  dashboardBundle ??= build({ ...BROWSER_BUNDLE, absWorkingDir: root, entryPoints: [path.join(root, 'functions', 'control', 'dashboard', 'main.ts')], write: false, logLevel: 'silent' }).then((r) => r.outputFiles[0].text);
+  dashboardBundle ??= build({
+    ...BROWSER_BUNDLE,
+    absWorkingDir: root,
+    entryPoints: [path.join(root, 'functions', 'control', 'dashboard', 'main.ts')],
+    write: false,
+    logLevel: 'silent',
+  }).then((r) => r.outputFiles[0].text);
   return dashboardBundle;
 }
 
@@ -320,7 +357,12 @@ async function buildSplit(fn, outDir) {
       ...COMMON,
       format: 'iife',
       globalName: '__lazy',
-      stdin: { contents: targets.map((t, i) => `export * as m${i} from ${JSON.stringify(t)};`).join('\n'), resolveDir: root, loader: 'js', sourcefile: `${fn.key}.lazy.js` },
+      stdin: {
+        contents: targets.map((t, i) => `export * as m${i} from ${JSON.stringify(t)};`).join('\n'),
+        resolveDir: root,
+        loader: 'js',
+        sourcefile: `${fn.key}.lazy.js`,
+      },
       outfile: path.join(outDir, LAZY_FILE),
       external: LAZY_SDKS,
       // The parentheses are V8's hint to compile the function when the file is compiled: without
@@ -333,13 +375,23 @@ async function buildSplit(fn, outDir) {
   // 3. The entry, handing the lazy file the modules it shares.
   const result = await build({ ...entryOptions, plugins: [lazyRefs([...targets], sharedList), ...PLUGINS] });
   const finalAtRequire = loadedAtRequire(result.metafile, entryRel);
-  if (finalAtRequire.join() !== atRequire.join()) throw new Error(`${fn.key}: handing modules to ${LAZY_FILE} changed what the entry evaluates at require`);
+  if (finalAtRequire.join() !== atRequire.join())
+    throw new Error(`${fn.key}: handing modules to ${LAZY_FILE} changed what the entry evaluates at require`);
   // What the lazy file bundles itself (the entry's modules reach it as references, not copies).
-  const lazyInputs = lazy ? Object.keys(lazy.metafile.inputs).filter((f) => !f.includes(':')).sort() : [];
+  const lazyInputs = lazy
+    ? Object.keys(lazy.metafile.inputs)
+        .filter((f) => !f.includes(':'))
+        .sort()
+    : [];
   return { entry: result.metafile, lazy: lazy?.metafile ?? null, atRequire, shared: sharedList, lazyInputs };
 }
 
-export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined, withoutPolicy = false } = {}) {
+export async function buildFunctions({
+  sYamlPath,
+  outRoot = root,
+  policyFile = process.env.REGIONSHIFT_DEPLOY_POLICY || undefined,
+  withoutPolicy = false,
+} = {}) {
   policyFile = policyForBuild({ policyFile, withoutPolicy });
   const fns = functionsFromSYaml(sYamlPath);
   const built = [];
@@ -365,7 +417,18 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       }
     }
     const sum = (metafile) => (metafile ? Object.values(metafile.outputs).reduce((n, o) => n + o.bytes, 0) : 0);
-    built.push({ fn, outDir, inputs, used, bytes: sum(split.entry), lazyBytes: sum(split.lazy), atRequire: split.atRequire, shared: split.shared, lazyInputs: split.lazyInputs, ms: performance.now() - started });
+    built.push({
+      fn,
+      outDir,
+      inputs,
+      used,
+      bytes: sum(split.entry),
+      lazyBytes: sum(split.lazy),
+      atRequire: split.atRequire,
+      shared: split.shared,
+      lazyInputs: split.lazyInputs,
+      ms: performance.now() - started,
+    });
   }
   // Each SDK is bundled once, with what any function takes from it, and copied into every
   // function that imports it.
@@ -386,10 +449,24 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
       const dir = path.join(b.outDir, 'node_modules', pkg);
       await mkdir(dir, { recursive: true });
       await copyFile(sdk.file, path.join(dir, 'index.js'));
-      await writeFile(path.join(dir, 'package.json'), `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`);
+      await writeFile(
+        path.join(dir, 'package.json'),
+        `${JSON.stringify({ name: pkg, private: true, type: 'commonjs', main: 'index.js' })}\n`,
+      );
       sdkBytes += sdk.bytes;
     }
-    results.push({ function: b.fn.key, out: path.relative(root, path.join(b.outDir, 'index.js')), bytes: b.bytes, lazyBytes: b.lazyBytes, shared: b.shared, lazyInputs: b.lazyInputs, sdks: [...b.used].sort(), sdkBytes, atRequire: b.atRequire, ms: Math.round(b.ms) });
+    results.push({
+      function: b.fn.key,
+      out: path.relative(root, path.join(b.outDir, 'index.js')),
+      bytes: b.bytes,
+      lazyBytes: b.lazyBytes,
+      shared: b.shared,
+      lazyInputs: b.lazyInputs,
+      sdks: [...b.used].sort(),
+      sdkBytes,
+      atRequire: b.atRequire,
+      ms: Math.round(b.ms),
+    });
   }
   await rm(sdkDir, { recursive: true, force: true });
   return results;
@@ -398,12 +475,19 @@ export async function buildFunctions({ sYamlPath, outRoot = root, policyFile = p
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     const withoutPolicy = process.argv.includes(WITHOUT_POLICY_FLAG);
-    for (const r of await buildFunctions({ withoutPolicy })) console.log(`${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB entry  + ${(r.lazyBytes / 1024).toFixed(0)} KiB ${LAZY_FILE} loaded on first invocation  + ${(r.sdkBytes / 1024).toFixed(0)} KiB SDKs loaded on use (${r.sdks.join(', ') || 'none'})  ${r.ms} ms`);
+    for (const r of await buildFunctions({ withoutPolicy }))
+      console.log(
+        `${r.out}  ${(r.bytes / 1024).toFixed(0)} KiB entry  + ${(r.lazyBytes / 1024).toFixed(0)} KiB ${LAZY_FILE} loaded on first invocation  + ${(r.sdkBytes / 1024).toFixed(0)} KiB SDKs loaded on use (${r.sdks.join(', ') || 'none'})  ${r.ms} ms`,
+      );
     if (withoutPolicy && !process.env.REGIONSHIFT_DEPLOY_POLICY) {
-      console.error(`WARNING: built ${WITHOUT_POLICY_FLAG}: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY (inline YAML) and fails without it.`);
+      console.error(
+        `WARNING: built ${WITHOUT_POLICY_FLAG}: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY (inline YAML) and fails without it.`,
+      );
     }
   } catch (err) {
-    console.error(err.errors?.length ? err.errors.map((e) => `${e.location?.file ?? ''}:${e.location?.line ?? ''} ${e.text}`).join('\n') : err.message);
+    console.error(
+      err.errors?.length ? err.errors.map((e) => `${e.location?.file ?? ''}:${e.location?.line ?? ''} ${e.text}`).join('\n') : err.message,
+    );
     process.exit(1);
   }
 }

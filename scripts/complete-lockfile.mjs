@@ -10,8 +10,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const lock = JSON.parse(readFileSync('package-lock.json', 'utf8'));
 const pk = lock.packages;
-const OS = [['darwin', 'darwin'], ['win32', 'win32'], ['freebsd', 'freebsd'], ['android', 'android'], ['openharmony', 'openharmony']];
-const CPU = [[/arm64|aarch64/, 'arm64'], [/x64/, 'x64'], [/ia32/, 'ia32'], [/-arm-|-arm$/, 'arm'], [/ppc64/, 'ppc64'], [/s390x/, 's390x'], [/riscv64/, 'riscv64'], [/loong64/, 'loong64'], [/wasm32/, 'wasm32']];
+const OS = [
+  ['darwin', 'darwin'],
+  ['win32', 'win32'],
+  ['freebsd', 'freebsd'],
+  ['android', 'android'],
+  ['openharmony', 'openharmony'],
+];
+const CPU = [
+  [/arm64|aarch64/, 'arm64'],
+  [/x64/, 'x64'],
+  [/ia32/, 'ia32'],
+  [/-arm-|-arm$/, 'arm'],
+  [/ppc64/, 'ppc64'],
+  [/s390x/, 's390x'],
+  [/riscv64/, 'riscv64'],
+  [/loong64/, 'loong64'],
+  [/wasm32/, 'wasm32'],
+];
 const platformOf = (name) => ({
   os: OS.find(([k]) => name.includes(k))?.[1] ?? 'linux',
   cpu: CPU.find(([re]) => re.test(name))?.[1] ?? 'x64',

@@ -40,8 +40,11 @@ interface TemplateRule {
 function templateTiming(rules: TemplateRule[], metric: string): CmsRuleTiming {
   const rule = rules.find((r) => r.MetricName === metric);
   if (!rule) throw new Error(`${TEMPLATES}: no rule on ${metric}`);
-  const times = Object.entries(rule).filter(([k]) => /^Escalations\.\w+\.Times$/.test(k)).map(([, v]) => Number(v));
-  if (times.length === 0 || times.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`${TEMPLATES}: ${metric} has no valid Escalations.*.Times`);
+  const times = Object.entries(rule)
+    .filter(([k]) => /^Escalations\.\w+\.Times$/.test(k))
+    .map(([, v]) => Number(v));
+  if (times.length === 0 || times.some((t) => !Number.isInteger(t) || t < 1))
+    throw new Error(`${TEMPLATES}: ${metric} has no valid Escalations.*.Times`);
   const periodS = Number(rule.Period);
   if (!Number.isFinite(periodS) || periodS <= 0) throw new Error(`${TEMPLATES}: ${metric} Period ${rule.Period}`);
   return { periodMs: periodS * 1000, periods: Math.min(...times) };
@@ -86,5 +89,5 @@ export function writeTopology(doc: TopologyDoc, file: string): string {
  * diluted first period does not breach: the rest of that period, then `periods` whole periods.
  */
 export function alarmAfterMs(t: CmsRuleTiming, phaseMs: number): number {
-  return (t.periodMs - phaseMs) + t.periods * t.periodMs;
+  return t.periodMs - phaseMs + t.periods * t.periodMs;
 }

@@ -65,7 +65,10 @@ export interface Incident {
 
 function inject(label: string, specs: FaultSpec[]): IncidentEvent['run'] {
   return ({ lab, faults }) => {
-    faults.set(label, specs.map((s) => lab.faults.inject(s).id));
+    faults.set(
+      label,
+      specs.map((s) => lab.faults.inject(s).id),
+    );
   };
 }
 
@@ -80,8 +83,13 @@ function clear(label: string): IncidentEvent['run'] {
 const regionDown: FaultSpec[] = SERVICES.map((service) => ({ kind: 'region-down', region: REGION, service }));
 
 function setReplicasInRegion(lab: Lab, factor: number): void {
-  for (const d of lab.topology.deployments.filter((x) => lab.topology.regions.some((r) => r.name === REGION && r.clusters.some((c) => c.name === x.cluster)))) {
-    lab.controlPlane.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({ ...cur, spec: { ...(cur.spec as object), replicas: Math.max(0, Math.round(d.replicas * factor)) } }));
+  for (const d of lab.topology.deployments.filter((x) =>
+    lab.topology.regions.some((r) => r.name === REGION && r.clusters.some((c) => c.name === x.cluster)),
+  )) {
+    lab.controlPlane.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({
+      ...cur,
+      spec: { ...(cur.spec as object), replicas: Math.max(0, Math.round(d.replicas * factor)) },
+    }));
   }
 }
 
@@ -95,10 +103,22 @@ export interface IncidentTiming {
 }
 
 /** Error-rate fault on one service of a region (the lab's `error-rate` kind: rate in (0, 1]). */
-const errorRate = (region: string, service: string, rate: number, version?: string): FaultSpec => ({ kind: 'error-rate', region, service, rate, ...(version === undefined ? {} : { version }) });
+const errorRate = (region: string, service: string, rate: number, version?: string): FaultSpec => ({
+  kind: 'error-rate',
+  region,
+  service,
+  rate,
+  ...(version === undefined ? {} : { version }),
+});
 
 /** Both regions' entry service (productpage) answering 5xx at once: [cn-hangzhou %, cn-shanghai %]. */
-export const BOTH_DEGRADED: ReadonlyArray<readonly [number, number]> = [[30, 40], [40, 30], [20, 40], [30, 60], [60, 30]];
+export const BOTH_DEGRADED: ReadonlyArray<readonly [number, number]> = [
+  [30, 40],
+  [40, 30],
+  [20, 40],
+  [30, 60],
+  [60, 30],
+];
 export const bothDegradedId = (hangzhou: number, shanghai: number) => `both-degraded-${hangzhou}-${shanghai}`;
 
 /** How often the brown-out ramp replaces its fault (the lab's faults have a fixed rate). */
@@ -119,9 +139,14 @@ export function rampRates(ms: number, peak = RAMP_PEAK): number[] {
 }
 
 /** What the storm repeats: the lab's own 5xx alarms of the region as they were during the fault. */
-interface Remembered { ruleId: string; at: number; value: number }
+interface Remembered {
+  ruleId: string;
+  at: number;
+  value: number;
+}
 const stormMemory = new WeakMap<Lab, { alerts: Remembered[]; oks: Remembered[] }>();
-const regionFiveXxRules = (lab: Lab) => lab.topology.alarms.filter((r) => r.kind === 'error-ratio' && r.region === REGION && r.version === undefined);
+const regionFiveXxRules = (lab: Lab) =>
+  lab.topology.alarms.filter((r) => r.kind === 'error-ratio' && r.region === REGION && r.version === undefined);
 
 export const FULL_TIMING: IncidentTiming = { faultMs: 10 * MIN, tailMs: 36 * MIN, noiseMs: 60 * MIN };
 export const QUICK_TIMING: IncidentTiming = { faultMs: 3 * MIN, tailMs: 6 * MIN, noiseMs: 10 * MIN };
@@ -130,61 +155,120 @@ export function incidents(timing: IncidentTiming): Incident[] {
   const W = FAULT_AT_MS;
   const F = timing.faultMs;
   const simple = (id: string, title: string, script: string, specs: FaultSpec[]): Incident => ({
-    id, title, script, start: DEFAULT_START, faultStart: W, faultEnd: W + F, runMs: W + F + timing.tailMs,
-    events: [{ at: W, run: inject(id, specs) }, { at: W + F, run: clear(id) }],
+    id,
+    title,
+    script,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + F,
+    runMs: W + F + timing.tailMs,
+    events: [
+      { at: W, run: inject(id, specs) },
+      { at: W + F, run: clear(id) },
+    ],
   });
   const flapDown = 2 * MIN;
   const flapUp = MIN;
   const flaps = 5;
   const flapEnd = W + flaps * (flapDown + flapUp) - flapUp;
   const slowStart: Incident = {
-    ...simple('slow-start', 'Recovery with slow pod start (90 s)', `reviews scaled to zero in ${REGION} for ${F / MIN} min; the pods it scales back take 90 s to be ready`, [{ kind: 'scale-to-zero', region: REGION, service: 'reviews' }]),
+    ...simple(
+      'slow-start',
+      'Recovery with slow pod start (90 s)',
+      `reviews scaled to zero in ${REGION} for ${F / MIN} min; the pods it scales back take 90 s to be ready`,
+      [{ kind: 'scale-to-zero', region: REGION, service: 'reviews' }],
+    ),
   };
   slowStart.events.unshift({
     at: W,
     run: ({ lab }) => {
       // Annotated before the scale-down: the pods started on recovery take 90 s (the lab's startup model).
       for (const d of lab.topology.deployments.filter((x) => x.service === 'reviews' && x.cluster === 'c-hangzhou')) {
-        lab.controlPlane.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({ ...cur, metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: '90000' } } }));
+        lab.controlPlane.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({
+          ...cur,
+          metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: '90000' } },
+        }));
       }
     },
   });
   const shiftStart = Date.parse('2026-11-03T14:00:00Z'); // 22:00 in Shanghai: the example's evening-shift
   return [
-    simple('hard-down', 'Hard region down (every service)', `every service of ${REGION} answers 503 for ${F / MIN} min (its ingress still up)`, regionDown),
-    simple('service-down', 'One service down (reviews)', `reviews in ${REGION} answers 503 for ${F / MIN} min`, [{ kind: 'region-down', region: REGION, service: 'reviews' }]),
-    simple('partial-5xx', 'Partial 5xx (30% on reviews-v1)', `reviews-v1 in ${REGION} answers 500 to 30% of requests for ${F / MIN} min`, [{ kind: 'error-rate', region: REGION, service: 'reviews', version: 'v1', rate: 0.3 }]),
-    simple('latency', 'Latency (+800 ms on reviews)', `reviews in ${REGION} answers 800 ms slower for ${F / MIN} min`, [{ kind: 'latency', region: REGION, service: 'reviews', latencyMs: 800 }]),
+    simple(
+      'hard-down',
+      'Hard region down (every service)',
+      `every service of ${REGION} answers 503 for ${F / MIN} min (its ingress still up)`,
+      regionDown,
+    ),
+    simple('service-down', 'One service down (reviews)', `reviews in ${REGION} answers 503 for ${F / MIN} min`, [
+      { kind: 'region-down', region: REGION, service: 'reviews' },
+    ]),
+    simple('partial-5xx', 'Partial 5xx (30% on reviews-v1)', `reviews-v1 in ${REGION} answers 500 to 30% of requests for ${F / MIN} min`, [
+      { kind: 'error-rate', region: REGION, service: 'reviews', version: 'v1', rate: 0.3 },
+    ]),
+    simple('latency', 'Latency (+800 ms on reviews)', `reviews in ${REGION} answers 800 ms slower for ${F / MIN} min`, [
+      { kind: 'latency', region: REGION, service: 'reviews', latencyMs: 800 },
+    ]),
     {
-      id: 'flapping', title: 'Flapping (down 2 min / up 1 min, five times)', script: `every service of ${REGION} down 2 min, up 1 min, five times`,
-      start: DEFAULT_START, faultStart: W, faultEnd: flapEnd, runMs: flapEnd + timing.tailMs,
+      id: 'flapping',
+      title: 'Flapping (down 2 min / up 1 min, five times)',
+      script: `every service of ${REGION} down 2 min, up 1 min, five times`,
+      start: DEFAULT_START,
+      faultStart: W,
+      faultEnd: flapEnd,
+      runMs: flapEnd + timing.tailMs,
       events: Array.from({ length: flaps }, (_, i) => [
         { at: W + i * (flapDown + flapUp), run: inject('flap', regionDown) },
         { at: W + i * (flapDown + flapUp) + flapDown, run: clear('flap') },
       ]).flat(),
     },
     {
-      id: 'capacity-half', title: "Half of a region's pods lost (capacity)", script: `every Deployment of ${REGION} drops to half its replicas for ${F / MIN} min, then back`,
-      start: DEFAULT_START, faultStart: W, faultEnd: W + F, runMs: W + F + timing.tailMs,
-      events: [{ at: W, run: ({ lab }) => setReplicasInRegion(lab, 0.5) }, { at: W + F, run: ({ lab }) => setReplicasInRegion(lab, 1) }],
+      id: 'capacity-half',
+      title: "Half of a region's pods lost (capacity)",
+      script: `every Deployment of ${REGION} drops to half its replicas for ${F / MIN} min, then back`,
+      start: DEFAULT_START,
+      faultStart: W,
+      faultEnd: W + F,
+      runMs: W + F + timing.tailMs,
+      events: [
+        { at: W, run: ({ lab }) => setReplicasInRegion(lab, 0.5) },
+        { at: W + F, run: ({ lab }) => setReplicasInRegion(lab, 1) },
+      ],
     },
-    simple('scale-to-zero', 'Scale-to-zero (reviews)', `reviews in ${REGION} scaled to 0 for ${F / MIN} min, then back`, [{ kind: 'scale-to-zero', region: REGION, service: 'reviews' }]),
+    simple('scale-to-zero', 'Scale-to-zero (reviews)', `reviews in ${REGION} scaled to 0 for ${F / MIN} min, then back`, [
+      { kind: 'scale-to-zero', region: REGION, service: 'reviews' },
+    ]),
     slowStart,
     {
-      id: 'false-alarm', title: 'False alarm (no real fault)', script: `a CRITICAL productpage-5xx alarm for ${REGION} fires with nothing wrong, and clears 5 min later`,
-      start: DEFAULT_START, faultStart: W, faultEnd: W + 5 * MIN, runMs: W + 5 * MIN + timing.tailMs,
-      events: [{ at: W, run: (ctx) => ctx.falseAlarm('ALERT') }, { at: W + 5 * MIN, run: (ctx) => ctx.falseAlarm('OK') }],
+      id: 'false-alarm',
+      title: 'False alarm (no real fault)',
+      script: `a CRITICAL productpage-5xx alarm for ${REGION} fires with nothing wrong, and clears 5 min later`,
+      start: DEFAULT_START,
+      faultStart: W,
+      faultEnd: W + 5 * MIN,
+      runMs: W + 5 * MIN + timing.tailMs,
+      events: [
+        { at: W, run: (ctx) => ctx.falseAlarm('ALERT') },
+        { at: W + 5 * MIN, run: (ctx) => ctx.falseAlarm('OK') },
+      ],
     },
     {
-      id: 'scheduled-shift', title: 'Scheduled 90/10 shift', script: `no fault: the example policy's evening-shift (90/10 from ${REGION}) falls due 2 min into the run`,
-      start: shiftStart - W, faultStart: W, faultEnd: null, runMs: W + Math.min(F, 10 * MIN) + timing.tailMs / 2,
+      id: 'scheduled-shift',
+      title: 'Scheduled 90/10 shift',
+      script: `no fault: the example policy's evening-shift (90/10 from ${REGION}) falls due 2 min into the run`,
+      start: shiftStart - W,
+      faultStart: W,
+      faultEnd: null,
+      runMs: W + Math.min(F, 10 * MIN) + timing.tailMs / 2,
       events: [],
     },
-    ...BOTH_DEGRADED.map(([hz, sh]) => simple(
-      bothDegradedId(hz, sh), `Both regions degraded (productpage 5xx ${hz}% in ${REGION}, ${sh}% in ${OTHER_REGION})`,
-      `productpage answers 500 to ${hz}% of requests in ${REGION} and ${sh}% in ${OTHER_REGION} at once for ${F / MIN} min (the ${hz > sh ? 'first' : 'second'}-listed region is the sicker one): no region is healthy; draining either moves its clients onto the other's errors`,
-      [errorRate(REGION, 'productpage', hz / 100), errorRate(OTHER_REGION, 'productpage', sh / 100)],
-    )),
+    ...BOTH_DEGRADED.map(([hz, sh]) =>
+      simple(
+        bothDegradedId(hz, sh),
+        `Both regions degraded (productpage 5xx ${hz}% in ${REGION}, ${sh}% in ${OTHER_REGION})`,
+        `productpage answers 500 to ${hz}% of requests in ${REGION} and ${sh}% in ${OTHER_REGION} at once for ${F / MIN} min (the ${hz > sh ? 'first' : 'second'}-listed region is the sicker one): no region is healthy; draining either moves its clients onto the other's errors`,
+        [errorRate(REGION, 'productpage', hz / 100), errorRate(OTHER_REGION, 'productpage', sh / 100)],
+      ),
+    ),
     brownout(W, F, timing),
     grayVersion(W, F, timing),
     noise(W, timing),
@@ -206,7 +290,10 @@ export const CONTROL_PLANE_DOWN_REGION_MS = 70 * MIN;
  * detection (regionshift: the ALERT repeated after SilenceTime), from then until the fault
  * clears, and after.
  */
-export function controlPlaneDownPhases(samples: ReadonlyArray<{ t: number; requests: number; failed: number }>, detectS: number | null): Array<{ phase: string; fromS: number; toS: number; requests: number; failed: number; failedPct: number }> {
+export function controlPlaneDownPhases(
+  samples: ReadonlyArray<{ t: number; requests: number; failed: number }>,
+  detectS: number | null,
+): Array<{ phase: string; fromS: number; toS: number; requests: number; failed: number; failedPct: number }> {
   const W = FAULT_AT_MS;
   const back = W - MIN + CONTROL_PLANE_DOWN_MS;
   const end = W + CONTROL_PLANE_DOWN_REGION_MS;
@@ -223,7 +310,14 @@ export function controlPlaneDownPhases(samples: ReadonlyArray<{ t: number; reque
     const xs = samples.filter((s) => s.t >= from && s.t < to);
     const requests = xs.reduce((n, s) => n + s.requests, 0);
     const failed = xs.reduce((n, s) => n + s.failed, 0);
-    return { phase, fromS: (from - W) / 1000, toS: (to - W) / 1000, requests, failed, failedPct: requests === 0 ? 0 : Math.round(1e4 * failed / requests) / 100 };
+    return {
+      phase,
+      fromS: (from - W) / 1000,
+      toS: (to - W) / 1000,
+      requests,
+      failed,
+      failedPct: requests === 0 ? 0 : Math.round((1e4 * failed) / requests) / 100,
+    };
   });
 }
 
@@ -238,9 +332,13 @@ export function controlPlaneDownPhases(samples: ReadonlyArray<{ t: number; reque
 function controlPlaneDown(W: number): Incident {
   const regionMs = CONTROL_PLANE_DOWN_REGION_MS;
   return {
-    id: 'control-plane-down', title: 'Region down while regionshift is down',
+    id: 'control-plane-down',
+    title: 'Region down while regionshift is down',
     script: `regionshift's control plane (functions, state, ASM's control plane) unreachable from 1 min before the fault for ${CONTROL_PLANE_DOWN_MS / MIN} min; every service of ${REGION} answers 503 for ${regionMs / MIN} min (its ingress up); CMS rules repeat after SilenceTime ${TEMPLATE_SILENCE_MS / 1000} s`,
-    start: DEFAULT_START, faultStart: W, faultEnd: W + regionMs, runMs: W + regionMs + 20 * MIN,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + regionMs,
+    runMs: W + regionMs + 20 * MIN,
     labOptions: { cmsSilenceMs: TEMPLATE_SILENCE_MS },
     events: [
       { at: W - MIN, run: inject('control-plane', [{ kind: 'control-plane-down', region: 'cn-beijing' }]) },
@@ -263,9 +361,14 @@ function brownout(W: number, F: number, timing: IncidentTiming): Incident {
   events.push({ at: W + rates.length * RAMP_STEP_MS, run: clear('ramp') });
   const end = W + rates.length * RAMP_STEP_MS;
   return {
-    id: 'brownout-ramp', title: `Brown-out ramp (productpage 5xx 0 → ${RAMP_PEAK * 100}% → 0)`,
+    id: 'brownout-ramp',
+    title: `Brown-out ramp (productpage 5xx 0 → ${RAMP_PEAK * 100}% → 0)`,
     script: `productpage in ${REGION} answers 500 to a share of requests that ramps from 0 to ${RAMP_PEAK * 100}% over ${F / 2 / MIN} min and back over as long, the fault replaced every ${RAMP_STEP_MS / 1000} s (${rates.map((r) => `${Math.round(r * 100)}`).join(', ')} %)`,
-    start: DEFAULT_START, faultStart: W, faultEnd: end, runMs: end + timing.tailMs, events,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: end,
+    runMs: end + timing.tailMs,
+    events,
   };
 }
 
@@ -296,17 +399,24 @@ function storm(W: number, F: number, timing: IncidentTiming): Incident {
       at: stormAt - 10_000,
       run: ({ lab }) => {
         const memory = stormMemory.get(lab) ?? { alerts: [], oks: [] };
-        memory.oks = lab.alarms.statuses().filter((st) => st.state === 'OK' && memory.alerts.some((a) => a.ruleId === st.ruleId)).map((st) => ({ ruleId: st.ruleId, at: st.since, value: st.lastValue ?? 0 }));
+        memory.oks = lab.alarms
+          .statuses()
+          .filter((st) => st.state === 'OK' && memory.alerts.some((a) => a.ruleId === st.ruleId))
+          .map((st) => ({ ruleId: st.ruleId, at: st.since, value: st.lastValue ?? 0 }));
         stormMemory.set(lab, memory);
       },
     },
   ];
   const flapRule = `rs-productpage-5xx-${REGION.replace(/^cn-/, '')}`;
-  const repeat = (which: 'alerts' | 'oks', times: number): IncidentEvent['run'] => async (ctx) => {
-    const memory = stormMemory.get(ctx.lab);
-    if (!memory || memory[which].length === 0) throw new Error(`storm: no ${which === 'alerts' ? 'ALERT' : 'OK'} of ${REGION}'s 5xx alarms to repeat`);
-    for (let i = 0; i < times; i++) for (const r of memory[which]) await ctx.replayAlarm(r.ruleId, which === 'alerts' ? 'ALERT' : 'OK', r.value, r.at);
-  };
+  const repeat =
+    (which: 'alerts' | 'oks', times: number): IncidentEvent['run'] =>
+    async (ctx) => {
+      const memory = stormMemory.get(ctx.lab);
+      if (!memory || memory[which].length === 0)
+        throw new Error(`storm: no ${which === 'alerts' ? 'ALERT' : 'OK'} of ${REGION}'s 5xx alarms to repeat`);
+      for (let i = 0; i < times; i++)
+        for (const r of memory[which]) await ctx.replayAlarm(r.ruleId, which === 'alerts' ? 'ALERT' : 'OK', r.value, r.at);
+    };
   for (let c = 0; c < cycles; c++) {
     const t = stormAt + c * MIN;
     events.push(
@@ -319,9 +429,14 @@ function storm(W: number, F: number, timing: IncidentTiming): Incident {
     );
   }
   return {
-    id: 'storm-during-recovery', title: 'Alarm storm during recovery',
+    id: 'storm-during-recovery',
+    title: 'Alarm storm during recovery',
     script: `every service of ${REGION} down for ${F / MIN} min, then, from 5 min after it clears and for ${cycles} min, each minute: the region's 5xx alarms' old ALERTs sent again twice (their own timestamps), their OKs again, and a fresh productpage ALERT that clears 10 s later (flapping), by the false alarm's callback path`,
-    start: DEFAULT_START, faultStart: W, faultEnd: end, runMs: end + Math.max(timing.tailMs, 14 * MIN), events,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: end,
+    runMs: end + Math.max(timing.tailMs, 14 * MIN),
+    events,
   };
 }
 
@@ -341,14 +456,31 @@ export const GRAY_RATE = 0.3;
  */
 function grayVersion(W: number, F: number, timing: IncidentTiming): Incident {
   return {
-    id: 'gray-version', title: `Gray failure (${GRAY_RATE * 100}% 5xx on reviews-${GRAY_VERSION}, half of ${REGION}'s reviews)`,
+    id: 'gray-version',
+    title: `Gray failure (${GRAY_RATE * 100}% 5xx on reviews-${GRAY_VERSION}, half of ${REGION}'s reviews)`,
     script: `${REGION} runs reviews-v1 and reviews-${GRAY_VERSION} side by side (2 pods each); reviews-${GRAY_VERSION}'s pods answer 500 to ${GRAY_RATE * 100}% of requests for ${F / MIN} min (about ${GRAY_RATE * 50}% over the region's reviews, under the 20% alarm); every other pod stays healthy`,
-    start: DEFAULT_START, faultStart: W, faultEnd: W + F, runMs: W + F + timing.tailMs,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + F,
+    runMs: W + F + timing.tailMs,
     topology: (doc) => ({
       ...doc,
-      deployments: [...(doc.deployments ?? []), { cluster: 'c-hangzhou', name: `reviews-${GRAY_VERSION}`, service: 'reviews', version: GRAY_VERSION, replicas: 2, startupDelay: '20s' }],
+      deployments: [
+        ...(doc.deployments ?? []),
+        {
+          cluster: 'c-hangzhou',
+          name: `reviews-${GRAY_VERSION}`,
+          service: 'reviews',
+          version: GRAY_VERSION,
+          replicas: 2,
+          startupDelay: '20s',
+        },
+      ],
     }),
-    events: [{ at: W, run: inject('gray', [errorRate(REGION, 'reviews', GRAY_RATE, GRAY_VERSION)]) }, { at: W + F, run: clear('gray') }],
+    events: [
+      { at: W, run: inject('gray', [errorRate(REGION, 'reviews', GRAY_RATE, GRAY_VERSION)]) },
+      { at: W + F, run: clear('gray') },
+    ],
   };
 }
 
@@ -363,12 +495,28 @@ export const NOISE_RATES: Readonly<Record<string, Readonly<Record<string, number
  * often). Nothing is wrong with any region: the right number of mesh changes is 0.
  */
 function noise(W: number, timing: IncidentTiming): Incident {
-  const specs = Object.entries(NOISE_RATES).flatMap(([region, rates]) => Object.entries(rates).map(([service, rate]) => errorRate(region, service, rate)));
+  const specs = Object.entries(NOISE_RATES).flatMap(([region, rates]) =>
+    Object.entries(rates).map(([service, rate]) => errorRate(region, service, rate)),
+  );
   const ms = timing.noiseMs ?? 60 * MIN;
   return {
-    id: 'noise', title: `Noise (1–2% 5xx on every service, both regions, for ${ms / MIN} min)`,
-    script: `every service in both regions answers 500 to 1–2% of its requests (${Object.entries(NOISE_RATES).map(([r, rates]) => `${r}: ${Object.entries(rates).map(([svc, x]) => `${svc} ${x * 100}%`).join(', ')}`).join('; ')}) for ${ms / MIN} min; nothing else: 0 mesh changes is the right answer`,
-    start: DEFAULT_START, faultStart: W, faultEnd: W + ms, runMs: W + ms + Math.min(timing.tailMs, 10 * MIN),
-    events: [{ at: W, run: inject('noise', specs) }, { at: W + ms, run: clear('noise') }],
+    id: 'noise',
+    title: `Noise (1–2% 5xx on every service, both regions, for ${ms / MIN} min)`,
+    script: `every service in both regions answers 500 to 1–2% of its requests (${Object.entries(NOISE_RATES)
+      .map(
+        ([r, rates]) =>
+          `${r}: ${Object.entries(rates)
+            .map(([svc, x]) => `${svc} ${x * 100}%`)
+            .join(', ')}`,
+      )
+      .join('; ')}) for ${ms / MIN} min; nothing else: 0 mesh changes is the right answer`,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + ms,
+    runMs: W + ms + Math.min(timing.tailMs, 10 * MIN),
+    events: [
+      { at: W, run: inject('noise', specs) },
+      { at: W + ms, run: clear('noise') },
+    ],
   };
 }

@@ -101,7 +101,11 @@ function bins(samples: SecondSample[]): Array<{ t: number; local: number; errors
     const chunk = samples.slice(i, i + BIN_S);
     const hops = chunk.reduce((n, s) => n + s.hops, 0);
     const req = chunk.reduce((n, s) => n + s.requests, 0);
-    out.push({ t: i, local: hops === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.localHops, 0)) / hops, errors: req === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.failed, 0)) / req });
+    out.push({
+      t: i,
+      local: hops === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.localHops, 0)) / hops,
+      errors: req === 0 ? 0 : (100 * chunk.reduce((n, s) => n + s.failed, 0)) / req,
+    });
   }
   return out;
 }
@@ -123,28 +127,38 @@ export function chartSvg(incident: Incident, results: RunResult[]): string {
   const y = (panel: number, v: number) => top + panel * (panelH + gap) + panelH - (panelH * v) / (tops[panel] as number);
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+  );
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${padL}" y="18" font-size="13" font-weight="bold">${esc(incident.title)}</text>`);
-  const titles = ['share of hops served in the client\'s own region (%)', 'failed requests (%)'];
+  const titles = ["share of hops served in the client's own region (%)", 'failed requests (%)'];
   for (let p = 0; p < 2; p++) {
     const y0 = top + p * (panelH + gap);
     parts.push(`<text x="${padL}" y="${y0 - 4}">${titles[p]}</text>`);
     parts.push(`<rect x="${padL}" y="${y0}" width="${W - padL - padR}" height="${panelH}" fill="none" stroke="#ccc"/>`);
-    for (const v of [0, 0.25, 0.5, 0.75, 1].map((f) => f * (tops[p] as number))) parts.push(`<text x="${padL - 6}" y="${y(p, v) + 4}" text-anchor="end">${v}</text><line x1="${padL}" x2="${W - padR}" y1="${y(p, v)}" y2="${y(p, v)}" stroke="#eee"/>`);
+    for (const v of [0, 0.25, 0.5, 0.75, 1].map((f) => f * (tops[p] as number)))
+      parts.push(
+        `<text x="${padL - 6}" y="${y(p, v) + 4}" text-anchor="end">${v}</text><line x1="${padL}" x2="${W - padR}" y1="${y(p, v)}" y2="${y(p, v)}" stroke="#eee"/>`,
+      );
     const fs = incident.faultStart / 1000;
     const fe = Math.min(span, (incident.faultEnd ?? incident.runMs) / 1000);
     parts.push(`<rect x="${x(fs)}" y="${y0}" width="${Math.max(1, x(fe) - x(fs))}" height="${panelH}" fill="#f5d5d5" opacity="0.5"/>`);
   }
-  for (let m = 0; m <= span / 60; m += span / 60 > 30 ? 10 : 2) parts.push(`<text x="${x(m * 60)}" y="${top + 2 * panelH + gap + 16}" text-anchor="middle">${m} min</text>`);
+  for (let m = 0; m <= span / 60; m += span / 60 > 30 ? 10 : 2)
+    parts.push(`<text x="${x(m * 60)}" y="${top + 2 * panelH + gap + 16}" text-anchor="middle">${m} min</text>`);
   results.forEach((r, i) => {
     const color = COLORS[i % COLORS.length] as string;
     const b = bins(r.samples);
     for (let p = 0; p < 2; p++) {
       const pts = b.map((d) => `${x(d.t).toFixed(1)},${y(p, p === 0 ? d.local : d.errors).toFixed(1)}`).join(' ');
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="${r.strategy.startsWith('regionshift') ? 2 : 1.3}" points="${pts}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="${r.strategy.startsWith('regionshift') ? 2 : 1.3}" points="${pts}"/>`,
+      );
     }
-    parts.push(`<line x1="${W - padR + 12}" x2="${W - padR + 32}" y1="${top + 10 + i * 16}" y2="${top + 10 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - padR + 36}" y="${top + 14 + i * 16}">${esc(r.strategy)}</text>`);
+    parts.push(
+      `<line x1="${W - padR + 12}" x2="${W - padR + 32}" y1="${top + 10 + i * 16}" y2="${top + 10 + i * 16}" stroke="${color}" stroke-width="2"/><text x="${W - padR + 36}" y="${top + 14 + i * 16}">${esc(r.strategy)}</text>`,
+    );
   });
   parts.push(`<text x="${W - padR + 12}" y="${top + 30 + results.length * 16}" fill="#a55">shaded: fault active</text>`);
   parts.push('</svg>');
@@ -161,10 +175,20 @@ export function incidentSection(incident: Incident, strategies: Strategy[], resu
   const medians = cells.map((c) => c.median);
   const seeds = [...new Set(results.map((r) => r.seed))];
   const lines: string[] = [];
-  lines.push(`## ${incident.title}`, '', `Script: ${incident.script}. Run: ${(incident.runMs / 60_000).toFixed(0)} min simulated, fault from ${mmss(incident.faultStart)}${incident.faultEnd !== null ? ` to ${mmss(incident.faultEnd)}` : ''}.`, '');
+  lines.push(
+    `## ${incident.title}`,
+    '',
+    `Script: ${incident.script}. Run: ${(incident.runMs / 60_000).toFixed(0)} min simulated, fault from ${mmss(incident.faultStart)}${incident.faultEnd !== null ? ` to ${mmss(incident.faultEnd)}` : ''}.`,
+    '',
+  );
   lines.push(`![${incident.title}](incidents/${incident.id}.svg)`, '');
-  lines.push(`Each figure: the median over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), with the min–max in brackets where the seeds differ. The chart shows each strategy's median run.`, '');
-  lines.push(`| strategy | failed requests | over ${SLO_MS} ms | cross-region hops / request | time to detect | time to mitigate | time to full restore | mesh changes | peak extra replicas |`);
+  lines.push(
+    `Each figure: the median over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}), with the min–max in brackets where the seeds differ. The chart shows each strategy's median run.`,
+    '',
+  );
+  lines.push(
+    `| strategy | failed requests | over ${SLO_MS} ms | cross-region hops / request | time to detect | time to mitigate | time to full restore | mesh changes | peak extra replicas |`,
+  );
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of strategies) {
     if (s.unavailable) {
@@ -174,24 +198,42 @@ export function incidentSection(incident: Incident, strategies: Strategy[], resu
     const c = cells.find((x) => x.strategy === s.id);
     if (!c) continue;
     const rs = c.runs;
-    lines.push(`| ${s.id} | ${spread(rs.map((r) => r.failed))} / ${num(c.median.requests)} | ${spread(rs.map((r) => r.overSlo))} | ${spread(rs.map((r) => r.crossHopsPerRequest), (x) => x.toFixed(2))} | ${spreadS(rs.map((r) => r.detectS))} | ${spreadS(rs.map((r) => r.mitigateS))} | ${spreadS(rs.map((r) => r.restoreS))} | ${spread(rs.map((r) => r.meshChanges))} | ${spread(rs.map((r) => r.peakExtraReplicas))} |`);
+    lines.push(
+      `| ${s.id} | ${spread(rs.map((r) => r.failed))} / ${num(c.median.requests)} | ${spread(rs.map((r) => r.overSlo))} | ${spread(
+        rs.map((r) => r.crossHopsPerRequest),
+        (x) => x.toFixed(2),
+      )} | ${spreadS(rs.map((r) => r.detectS))} | ${spreadS(rs.map((r) => r.mitigateS))} | ${spreadS(rs.map((r) => r.restoreS))} | ${spread(rs.map((r) => r.meshChanges))} | ${spread(rs.map((r) => r.peakExtraReplicas))} |`,
+    );
   }
   const others = medians.filter((r) => OTHERS.has(r.strategy));
   const best = others.reduce<RunResult | null>((b, r) => (b === null || r.failed < b.failed ? r : b), null);
   const rs = medians.find((r) => r.strategy === 'regionshift');
   if (best && rs) {
-    lines.push('', `regionshift / best other (${best.strategy}) on median failed requests: **${ratio(rs.failed, best.failed)}**${rs.failed > best.failed ? ` — regionshift **loses** here (${num(rs.failed)} vs ${num(best.failed)}).` : '.'}`);
+    lines.push(
+      '',
+      `regionshift / best other (${best.strategy}) on median failed requests: **${ratio(rs.failed, best.failed)}**${rs.failed > best.failed ? ` — regionshift **loses** here (${num(rs.failed)} vs ${num(best.failed)}).` : '.'}`,
+    );
     for (const name of ['static', 'static-tuned', ...DNS_ROWS]) {
       const o = medians.find((r) => r.strategy === name);
-      if (o && o.failed > 0) lines.push(`regionshift vs ${name}: ${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests (medians)${rs.failed === 0 ? ' (regionshift failed none)' : ''}.`);
+      if (o && o.failed > 0)
+        lines.push(
+          `regionshift vs ${name}: ${(o.failed / Math.max(1, rs.failed)).toFixed(1)}× fewer failed requests (medians)${rs.failed === 0 ? ' (regionshift failed none)' : ''}.`,
+        );
     }
   }
   const plain = medians.find((r) => r.strategy === 'regionshift');
   const fast = medians.find((r) => r.strategy === TEN_S);
-  if (plain && fast) lines.push('', `CMS periods: regionshift failed ${num(plain.failed)} at the documented 60-s periods, ${num(fast.failed)} at 10-s periods (the variant); time to detect ${fmtS(plain.detectS)} against ${fmtS(fast.detectS)} (medians).`);
+  if (plain && fast)
+    lines.push(
+      '',
+      `CMS periods: regionshift failed ${num(plain.failed)} at the documented 60-s periods, ${num(fast.failed)} at 10-s periods (the variant); time to detect ${fmtS(plain.detectS)} against ${fmtS(fast.detectS)} (medians).`,
+    );
   const scoped = medians.find((r) => r.strategy === SCOPED);
   if (plain && scoped) {
-    lines.push('', `Service scopes: failed ${num(plain.failed)} without, ${num(scoped.failed)} with; cross-region hops per request ${plain.crossHopsPerRequest.toFixed(2)} without, ${scoped.crossHopsPerRequest.toFixed(2)} with (medians).`);
+    lines.push(
+      '',
+      `Service scopes: failed ${num(plain.failed)} without, ${num(scoped.failed)} with; cross-region hops per request ${plain.crossHopsPerRequest.toFixed(2)} without, ${scoped.crossHopsPerRequest.toFixed(2)} with (medians).`,
+    );
   }
   for (const c of cells) {
     const errs = c.runs.flatMap((r) => r.errors.map((e) => `seed ${r.seed}: ${e}`));
@@ -206,9 +248,13 @@ const rule = (t: CmsTiming['errorRatio']) => `${t.periodMs / 1000}-s periods, ${
 
 /** How the runs are made (the CMS timing read from the templates, the seeds of this report). */
 export function methodText(seeds: number[]): string {
-  return METHOD
-    .replace('{{CMS}}', `at CloudMonitor's documented period (one minute) and the project's templates' \`Times\` (\`infra/cms/alarm-templates.json\`): 5xx rules ${rule(DOC_TIMING.errorRatio)}, latency rules ${rule(DOC_TIMING.latency)}; the \`regionshift@10s\` row alone runs them at 10-s periods × 3, the timing this benchmark used to run every alarm-driven row on, which flattered them`)
-    .replace('{{SEEDS}}', `Every incident × strategy runs over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} of the data plane's PRNG (${seeds.join(', ')}; \`-- --seeds=N\` or \`-- --seed=a,b\` to change): each table shows the median and the min–max over them, and every comparison below (ratios, wins/ties/losses, goals) reads the medians`);
+  return METHOD.replace(
+    '{{CMS}}',
+    `at CloudMonitor's documented period (one minute) and the project's templates' \`Times\` (\`infra/cms/alarm-templates.json\`): 5xx rules ${rule(DOC_TIMING.errorRatio)}, latency rules ${rule(DOC_TIMING.latency)}; the \`regionshift@10s\` row alone runs them at 10-s periods × 3, the timing this benchmark used to run every alarm-driven row on, which flattered them`,
+  ).replace(
+    '{{SEEDS}}',
+    `Every incident × strategy runs over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} of the data plane's PRNG (${seeds.join(', ')}; \`-- --seeds=N\` or \`-- --seed=a,b\` to change): each table shows the median and the min–max over them, and every comparison below (ratios, wins/ties/losses, goals) reads the medians`,
+  );
 }
 
 const METHOD = `## How it runs
@@ -327,7 +373,8 @@ export function dnsAndMitigateAnalysis(results: RunResult[]): string {
   const overMesh = f('hard-down', 'dns-over-mesh');
   const p5 = get('partial-5xx', 'regionshift');
   const blind = ['service-down', 'scale-to-zero', 'slow-start']
-    .map((id) => `${id} ${f(id, 'dns')} (Envoy alone on the mesh: ${f(id, 'static-tuned')})`).join(', ');
+    .map((id) => `${id} ${f(id, 'dns')} (Envoy alone on the mesh: ${f(id, 'static-tuned')})`)
+    .join(', ');
   const dnsPart = `- **Hard region down, 10× fewer failures than DNS: ${x(k8gb, rs)} against k8gb (\`dns\`, the goal's DNS),
   ${x(http?.failed ?? NaN, rs)} against DNS with an HTTP health check (\`dns-http\`), ${x(overMesh, rs)} against DNS over the
   cross-region mesh (\`dns-over-mesh\`, the earlier row).** k8gb decides on the readiness of the pods
@@ -442,7 +489,12 @@ export function againstStaticTuned(all: RunResult[], strategy = 'regionshift'): 
     const rs = results.find((r) => r.incident === id && r.strategy === strategy);
     const st = results.find((r) => r.incident === id && r.strategy === 'static-tuned');
     if (!rs || !st) continue;
-    out.push({ incident: id, regionshift: rs.failed, staticTuned: st.failed, verdict: rs.failed < st.failed ? 'wins' : rs.failed === st.failed ? 'ties' : 'loses' });
+    out.push({
+      incident: id,
+      regionshift: rs.failed,
+      staticTuned: st.failed,
+      verdict: rs.failed < st.failed ? 'wins' : rs.failed === st.failed ? 'ties' : 'loses',
+    });
   }
   return out;
 }
@@ -471,11 +523,24 @@ export function staticTunedSection(all: RunResult[]): string {
       ...rows.map((r) => {
         const mine = runsOf(r.incident, name);
         const theirs = runsOf(r.incident, 'static-tuned');
-        const worse = mine.filter((m) => { const t = theirs.find((x) => x.seed === m.seed); return t !== undefined && m.failed > t.failed; }).length;
+        const worse = mine.filter((m) => {
+          const t = theirs.find((x) => x.seed === m.seed);
+          return t !== undefined && m.failed > t.failed;
+        }).length;
         return `| ${r.incident} | ${spread(mine.map((x) => x.failed))} | ${spread(theirs.map((x) => x.failed))} | ${r.verdict === 'loses' ? '**loses**' : r.verdict} | ${worse} of ${mine.length} | ${restore(r.incident)} |`;
       }),
       '',
-      `Wins ${rows.filter((r) => r.verdict === 'wins').length}, ties ${rows.filter((r) => r.verdict === 'ties').length} (${rows.filter((r) => r.verdict === 'ties').map((r) => r.incident).join(', ') || 'none'}), loses ${rows.filter((r) => r.verdict === 'loses').length} (${rows.filter((r) => r.verdict === 'loses').map((r) => r.incident).join(', ') || 'none'}), on the medians.`,
+      `Wins ${rows.filter((r) => r.verdict === 'wins').length}, ties ${rows.filter((r) => r.verdict === 'ties').length} (${
+        rows
+          .filter((r) => r.verdict === 'ties')
+          .map((r) => r.incident)
+          .join(', ') || 'none'
+      }), loses ${rows.filter((r) => r.verdict === 'loses').length} (${
+        rows
+          .filter((r) => r.verdict === 'loses')
+          .map((r) => r.incident)
+          .join(', ') || 'none'
+      }), on the medians.`,
       '',
     );
   }
@@ -489,7 +554,14 @@ const DNS_ROWS = ['dns', 'dns-http', 'dns-over-mesh'];
 export function goalsSection(all: RunResult[]): string {
   const results = mediansOf(all);
   const get = (incident: string, strategy: string) => results.find((r) => r.incident === incident && r.strategy === strategy);
-  const rows: string[] = ['## The goals, as measured', '', 'Every figure here is a median over the seeds.', '', '| goal | measured | holds |', '|---|---|---|'];
+  const rows: string[] = [
+    '## The goals, as measured',
+    '',
+    'Every figure here is a median over the seeds.',
+    '',
+    '| goal | measured | holds |',
+    '|---|---|---|',
+  ];
   const incidentsRun = [...new Set(results.map((r) => r.incident))];
   // Issue #20: ≥ 10× fewer failed than static-tuned on partial 5xx and the brown-out; 0 mesh changes on noise and a false alarm.
   for (const name of ['regionshift', TELEMETRY, TEN_S]) {
@@ -498,7 +570,9 @@ export function goalsSection(all: RunResult[]): string {
       const st = get(id, 'static-tuned');
       if (!rs || !st) continue;
       const x = st.failed / Math.max(1, rs.failed);
-      rows.push(`| ${id}: ${name} ≥ 10× fewer failed than static-tuned | ${num(st.failed)} / ${num(rs.failed)} = ${x.toFixed(1)}× | ${yesNo(rs.failed === 0 ? st.failed > 0 : x >= 10)} |`);
+      rows.push(
+        `| ${id}: ${name} ≥ 10× fewer failed than static-tuned | ${num(st.failed)} / ${num(rs.failed)} = ${x.toFixed(1)}× | ${yesNo(rs.failed === 0 ? st.failed > 0 : x >= 10)} |`,
+      );
     }
     for (const id of ['noise', 'false-alarm']) {
       const rs = get(id, name);
@@ -511,21 +585,28 @@ export function goalsSection(all: RunResult[]): string {
       const others = results.filter((r) => r.incident === id && OTHERS.has(r.strategy));
       if (!rs || others.length === 0) continue;
       const best = others.reduce((b, r) => (r.failed < b.failed ? r : b));
-      rows.push(`| ${id}: ${name} failed ≤ best other | ${num(rs.failed)} vs ${num(best.failed)} (${best.strategy}) | ${rs.failed <= best.failed ? 'yes' : '**no**'} |`);
+      rows.push(
+        `| ${id}: ${name} failed ≤ best other | ${num(rs.failed)} vs ${num(best.failed)} (${best.strategy}) | ${rs.failed <= best.failed ? 'yes' : '**no**'} |`,
+      );
     }
   }
   // The issue's goal: ≥ 10× fewer failures than static (partial 5xx, flapping) and than DNS (hard
   // region down). Its DNS is k8gb's model, the `dns` row; the other DNS rows are shown beside it.
   const tenfold: Array<[string, string, string]> = [
-    ['partial-5xx', 'static', ''], ['flapping', 'static', ''], ['hard-down', 'dns', ' (k8gb: the goal\'s DNS)'],
-    ['hard-down', 'dns-http', ' (for reference: an HTTP health check)'], ['hard-down', 'dns-over-mesh', ' (for reference: DNS over the cross-region mesh)'],
+    ['partial-5xx', 'static', ''],
+    ['flapping', 'static', ''],
+    ['hard-down', 'dns', " (k8gb: the goal's DNS)"],
+    ['hard-down', 'dns-http', ' (for reference: an HTTP health check)'],
+    ['hard-down', 'dns-over-mesh', ' (for reference: DNS over the cross-region mesh)'],
   ];
   for (const [id, other, note] of tenfold) {
     const rs = get(id, 'regionshift');
     const o = get(id, other);
     if (!rs || !o) continue;
     const x = o.failed / Math.max(1, rs.failed);
-    rows.push(`| ${id}: ≥ 10× fewer failed than ${other}${note} | ${num(o.failed)} / ${num(rs.failed)} = ${x.toFixed(1)}×${rs.failed === 0 ? ' (regionshift 0)' : ''} | ${rs.failed === 0 ? (o.failed > 0 ? 'yes' : '**no**') : x >= 10 ? 'yes' : '**no**'} |`);
+    rows.push(
+      `| ${id}: ≥ 10× fewer failed than ${other}${note} | ${num(o.failed)} / ${num(rs.failed)} = ${x.toFixed(1)}×${rs.failed === 0 ? ' (regionshift 0)' : ''} | ${rs.failed === 0 ? (o.failed > 0 ? 'yes' : '**no**') : x >= 10 ? 'yes' : '**no**'} |`,
+    );
   }
   const fa = get('false-alarm', 'regionshift-quorum2');
   if (fa) rows.push(`| false-alarm: zero mesh changes (quorum policy) | ${fa.meshChanges} | ${fa.meshChanges === 0 ? 'yes' : '**no**'} |`);
@@ -546,7 +627,7 @@ export function mitigateTable(all: RunResult[]): string {
   const rows: string[] = [
     `Time to mitigate (medians over the seeds), against issue #20's goal (≤ ${MITIGATE_GOAL_S} s of onset: first 60-s window under 1 % failed) and`,
     `against the detection (≤ time to detect + ${MESH_PUSH_S} s: the product's own part, from the first alarm delivered to mitigated).`,
-    'For the alarm-driven rows the time to detect is the CMS rule\'s part (the fault\'s phase in the period + the breaching periods); the product does not set it.',
+    "For the alarm-driven rows the time to detect is the CMS rule's part (the fault's phase in the period + the breaching periods); the product does not set it.",
     '',
     `| incident | strategy | time to detect | time to mitigate | detect → mitigated | ≤ ${MITIGATE_GOAL_S} s | ≤ detect + ${MESH_PUSH_S} s |`,
     '|---|---|---:|---:|---:|---|---|',
@@ -561,7 +642,9 @@ export function mitigateTable(all: RunResult[]): string {
       // Envoy, or the 60-s window's 1 % allowance, can make the region clean before the alarm arrives.
       const own = d === null || m === null ? '—' : m >= d ? `${m - d} s` : `before it (${d - m} s)`;
       const relative = m !== null && d !== null && m <= d + MESH_PUSH_S;
-      rows.push(`| ${id} | ${name} | ${fmtS(d)} | ${fmtS(m)} | ${own} | ${yesNo(m !== null && m <= MITIGATE_GOAL_S)} | ${d === null ? '**no** (nothing detected)' : yesNo(relative)} |`);
+      rows.push(
+        `| ${id} | ${name} | ${fmtS(d)} | ${fmtS(m)} | ${own} | ${yesNo(m !== null && m <= MITIGATE_GOAL_S)} | ${d === null ? '**no** (nothing detected)' : yesNo(relative)} |`,
+      );
     }
   }
   return rows.join('\n');
@@ -627,26 +710,52 @@ export function benchLoad(): { requestsPerS: number; shards: number } {
  */
 export const TELEMETRY_FUNCTION = { vcpu: 0.35, memoryGb: 0.5, durationS: 0.2 };
 
-export function writeReport(list: Incident[], strategies: Strategy[], results: RunResult[], meta: { wallS: number; notes?: string; analysis?: string; seeds?: number[] }): void {
+export function writeReport(
+  list: Incident[],
+  strategies: Strategy[],
+  results: RunResult[],
+  meta: { wallS: number; notes?: string; analysis?: string; seeds?: number[] },
+): void {
   mkdirSync(CHART_DIR, { recursive: true });
   const medians = mediansOf(results);
   const seeds = meta.seeds ?? [...new Set(results.map((r) => r.seed))];
   const sections: string[] = [];
   for (const incident of list) {
     const rs = results.filter((r) => r.incident === incident.id);
-    writeFileSync(path.join(CHART_DIR, `${incident.id}.svg`), chartSvg(incident, medians.filter((r) => r.incident === incident.id)));
+    writeFileSync(
+      path.join(CHART_DIR, `${incident.id}.svg`),
+      chartSvg(
+        incident,
+        medians.filter((r) => r.incident === incident.id),
+      ),
+    );
     sections.push(incidentSection(incident, strategies, rs));
   }
   const perRequest = entriesPerRequest(results, list);
-  const cost = perRequest === null ? '' : telemetryCostSection(telemetryCost({ ...benchLoad(), entriesPerRequest: perRequest, intervalS: TELEMETRY_INTERVAL_S, ...TELEMETRY_FUNCTION }));
+  const cost =
+    perRequest === null
+      ? ''
+      : telemetryCostSection(
+          telemetryCost({ ...benchLoad(), entriesPerRequest: perRequest, intervalS: TELEMETRY_INTERVAL_S, ...TELEMETRY_FUNCTION }),
+        );
   const head = [
     '# Incident benchmark: regionshift against the strategies people run today',
     '',
     'Generated by `npm run bench:incidents` (do not edit by hand; the method is in `bench/incidents/`).',
-    `Full run: ${list.length} incidents × ${strategies.filter((s) => !s.unavailable).length} strategies × ${seeds.length} seeds, wall time ${meta.wallS.toFixed(0)} s on the build machine.${strategies.some((s) => s.unavailable) ? ` Not available yet: ${strategies.filter((s) => s.unavailable).map((s) => `\`${s.id}\``).join(', ')}.` : ''}`,
+    `Full run: ${list.length} incidents × ${strategies.filter((s) => !s.unavailable).length} strategies × ${seeds.length} seeds, wall time ${meta.wallS.toFixed(0)} s on the build machine.${
+      strategies.some((s) => s.unavailable)
+        ? ` Not available yet: ${strategies
+            .filter((s) => s.unavailable)
+            .map((s) => `\`${s.id}\``)
+            .join(', ')}.`
+        : ''
+    }`,
     '',
     meta.notes ?? '',
     methodText(seeds),
   ].join('\n');
-  writeFileSync(DOC, `${head}\n${goalsSection(results)}\n${staticTunedSection(results)}\n${periodsSection(results)}\n${scopesSection(medians)}\n${cost}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(medians)}${ANALYSIS_REST}`}\n${sections.join('\n')}`);
+  writeFileSync(
+    DOC,
+    `${head}\n${goalsSection(results)}\n${staticTunedSection(results)}\n${periodsSection(results)}\n${scopesSection(medians)}\n${cost}\n${meta.analysis ?? `${ANALYSIS}${dnsAndMitigateAnalysis(medians)}${ANALYSIS_REST}`}\n${sections.join('\n')}`,
+  );
 }

@@ -72,7 +72,11 @@ class Driver {
   private readonly tracked = new Set<Promise<unknown>>();
   readonly errors: string[] = [];
 
-  constructor(private readonly clock: VirtualClock, private readonly lab: Lab, private readonly start: number) {}
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly lab: Lab,
+    private readonly start: number,
+  ) {}
 
   track(p: Promise<unknown>): void {
     const q = p.catch((err: unknown) => {
@@ -86,7 +90,9 @@ class Driver {
   private async allDone(waitMs: number): Promise<boolean> {
     const done = Promise.all([...this.tracked, this.lab.alarms.idle(), this.lab.host.idle()]).then(() => true);
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), waitMs); });
+    const timeout = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
     const r = await Promise.race([done, timeout]);
     clearTimeout(timer);
     return r;
@@ -134,12 +140,19 @@ class Driver {
  * ready-replicas rule on a Deployment scaled to zero has no pod to report on) is not counted.
  */
 export function firstDeliveredAlert(lab: Lab, from: number): number | null {
-  const ats = lab.alarms.deliveries().filter((r) => r.state === 'ALERT' && r.delivered && r.at >= from).map((r) => r.at);
+  const ats = lab.alarms
+    .deliveries()
+    .filter((r) => r.state === 'ALERT' && r.delivered && r.at >= from)
+    .map((r) => r.at);
   return ats.length === 0 ? null : Math.min(...ats);
 }
 
 function drSignature(lab: Lab): Map<string, string> {
-  return new Map(lab.controlPlane.store.list(MESH_SCOPE, DESTINATION_RULES).map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.resourceVersion]));
+  return new Map(
+    lab.controlPlane.store
+      .list(MESH_SCOPE, DESTINATION_RULES)
+      .map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o.metadata.resourceVersion]),
+  );
 }
 
 function extraReplicas(lab: Lab): number {
@@ -190,7 +203,8 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
     if (detectedAt === null && offset >= incident.faultStart) detectedAt = offset;
   };
   const ctx: StrategyContext = {
-    lab, clock,
+    lab,
+    clock,
     track: (p) => driver.track(p),
     offset: () => offset,
     firingRegions: () => [...new Set([...firingFromRules(lab), ...injectedFiring.values()])],
@@ -199,7 +213,11 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   const sd = strategy.attach(ctx);
   if (!sd.deliversAlarms) lab.alarms.setTargets({ cmsCallbackUrl: null, ackEventsUrl: null });
   const sendCms = async (input: CmsCallbackInput, region: string): Promise<void> => {
-    const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, region), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: cmsCallbackForm(input).toString() });
+    const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, region), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: cmsCallbackForm(input).toString(),
+    });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`${input.alertName} ${input.state}: HTTP ${res.status}`);
   };
@@ -211,11 +229,22 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       else injectedFiring.delete('false-alarm');
       if (!sd.deliversAlarms) return;
       const sentAt = offset;
-      await sendCms({
-        ruleId: 'false-alarm', alertName: `productpage-5xx-${REGION}`, state, level: 'CRITICAL', curValue: state === 'ALERT' ? '35' : '0',
-        metricName: 'productpage_5xx_ratio', expression: '$Average>20', instanceName: `productpage (${REGION})`,
-        dimensions: { service: 'productpage' }, userId: lab.topology.account, at: clock.now(),
-      }, REGION);
+      await sendCms(
+        {
+          ruleId: 'false-alarm',
+          alertName: `productpage-5xx-${REGION}`,
+          state,
+          level: 'CRITICAL',
+          curValue: state === 'ALERT' ? '35' : '0',
+          metricName: 'productpage_5xx_ratio',
+          expression: '$Average>20',
+          instanceName: `productpage (${REGION})`,
+          dimensions: { service: 'productpage' },
+          userId: lab.topology.account,
+          at: clock.now(),
+        },
+        REGION,
+      );
       if (state === 'ALERT' && sd.detects === 'delivered') falseAlarmDeliveredAt ??= sentAt;
     },
     replayAlarm: async (ruleId, state, curValue, at) => {
@@ -227,11 +256,22 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       }
       if (!sd.deliversAlarms) return;
       // The fields the lab's evaluator sends for this rule (lab/dataplane/alarms.ts, cmsInput).
-      await sendCms({
-        ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, curValue: String(curValue),
-        expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
-        dimensions: { service: rule.service, ...(rule.version ? { version: rule.version } : {}) }, userId: lab.topology.account, at: at ?? clock.now(),
-      }, rule.region);
+      await sendCms(
+        {
+          ruleId: rule.id,
+          alertName: rule.name,
+          state,
+          level: rule.level,
+          metricName: rule.metricName,
+          curValue: String(curValue),
+          expression: `$Average>${rule.thresholdPercent}`,
+          instanceName: `${rule.service}${rule.version ? `-${rule.version}` : ''} (${rule.region})`,
+          dimensions: { service: rule.service, ...(rule.version ? { version: rule.version } : {}) },
+          userId: lab.topology.account,
+          at: at ?? clock.now(),
+        },
+        rule.region,
+      );
     },
   };
   const samples: SecondSample[] = [];
@@ -271,7 +311,8 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
       const t = incident.start + offset;
       await driver.settle(t);
       clock.advanceTo(t);
-      while (events[0] && events[0].at <= offset) driver.track(Promise.resolve((events.shift() as (typeof events)[number]).run(incidentCtx)));
+      while (events[0] && events[0].at <= offset)
+        driver.track(Promise.resolve((events.shift() as (typeof events)[number]).run(incidentCtx)));
       sd.onSecond();
       const sample: SecondSample = { t: offset, requests: 0, failed: 0, overSlo: 0, hops: 0, localHops: 0, crossHops: 0 };
       for (const gw of lab.topology.gateways) {
@@ -300,19 +341,40 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
     await driver.settle(incident.start + incident.runMs);
     if (sd.detects === 'delivered') {
       const delivered = firstDeliveredAlert(lab, incident.start + incident.faultStart);
-      const candidates = [delivered === null ? null : delivered - incident.start, falseAlarmDeliveredAt].filter((x): x is number => x !== null);
+      const candidates = [delivered === null ? null : delivered - incident.start, falseAlarmDeliveredAt].filter(
+        (x): x is number => x !== null,
+      );
       detectedAt = candidates.length === 0 ? null : Math.min(...candidates);
     }
   } finally {
     await lab.stop().catch((err: unknown) => driver.errors.push(`stop: ${(err as Error).message}`));
     rmSync(dir, { recursive: true, force: true });
   }
-  const asmChanges = lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length - asmChangesAtStart;
+  const asmChanges =
+    lab.controlPlane.asm.calls.filter((c) => c.action === 'UpdateMeshFeature' && c.code === 'OK').length - asmChangesAtStart;
   const detectS = detectedAt === null ? null : (detectedAt - incident.faultStart) / 1000;
-  return summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors, detectS, seed);
+  return summarize(
+    incident,
+    strategy.id,
+    samples,
+    asmChanges + drChanges + (sd.routingChanges?.() ?? 0),
+    peakExtra,
+    driver.errors,
+    detectS,
+    seed,
+  );
 }
 
-export function summarize(incident: Incident, strategy: string, samples: SecondSample[], meshChanges: number, peakExtraReplicas: number, errors: string[], detectS: number | null = null, seed: number = DEFAULT_SEEDS[0] as number): RunResult {
+export function summarize(
+  incident: Incident,
+  strategy: string,
+  samples: SecondSample[],
+  meshChanges: number,
+  peakExtraReplicas: number,
+  errors: string[],
+  detectS: number | null = null,
+  seed: number = DEFAULT_SEEDS[0] as number,
+): RunResult {
   const sum = (f: (s: SecondSample) => number, from = 0, to = samples.length) => samples.slice(from, to).reduce((n, s) => n + f(s), 0);
   const startIdx = incident.faultStart / STEP_MS;
   const base = samples.slice(0, startIdx);
@@ -336,9 +398,20 @@ export function summarize(incident: Incident, strategy: string, samples: SecondS
   }
   const requests = sum((s) => s.requests);
   return {
-    incident: incident.id, strategy, seed, samples,
-    failed: sum((s) => s.failed), requests, overSlo: sum((s) => s.overSlo),
+    incident: incident.id,
+    strategy,
+    seed,
+    samples,
+    failed: sum((s) => s.failed),
+    requests,
+    overSlo: sum((s) => s.overSlo),
     crossHopsPerRequest: requests === 0 ? 0 : sum((s) => s.crossHops) / requests,
-    detectS, mitigateS, restoreS, meshChanges, peakExtraReplicas, baselineLocalShare, errors,
+    detectS,
+    mitigateS,
+    restoreS,
+    meshChanges,
+    peakExtraReplicas,
+    baselineLocalShare,
+    errors,
   };
 }

@@ -77,17 +77,18 @@ const regionOfRule = (lab: Lab, s: AlarmRuleStatus): string | null => {
 
 export function firingFromRules(lab: Lab): string[] {
   const regions = new Set<string>();
-  for (const s of lab.alarms.statuses()) if (s.state === 'ALERT') {
-    const r = regionOfRule(lab, s);
-    if (r) regions.add(r);
-  }
+  for (const s of lab.alarms.statuses())
+    if (s.state === 'ALERT') {
+      const r = regionOfRule(lab, s);
+      if (r) regions.add(r);
+    }
   return [...regions];
 }
 
 /** What a user who followed the ASM docs has: failover mode, the docs' outlier rule (which ejects nothing below 10 endpoints), nothing automated. */
 export const staticStrategy: Strategy = {
   id: 'static',
-  title: 'static (ASM failover + the docs\' outlier rule)',
+  title: "static (ASM failover + the docs' outlier rule)",
   labOptions: { outlierDetection: ASM_DOCS_OUTLIER },
   attach: () => ({ onSecond: () => undefined }),
 };
@@ -111,11 +112,14 @@ export const zeroEndpointStrategy: Strategy = {
   attach: ({ lab, detected }) => {
     const regions = lab.topology.regions;
     const moved = new Map<string, string>(); // service → region moved out of
-    const inRegion = (d: { cluster: string }, region: { clusters: Array<{ name: string }> }) => region.clusters.some((c) => c.name === d.cluster);
-    const readyIn = (service: string, region: { clusters: Array<{ name: string }> }) => lab.topology.deployments
-      .filter((d) => d.service === service && inRegion(d, region))
-      .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
-    const hasDeployments = (service: string, region: { clusters: Array<{ name: string }> }) => lab.topology.deployments.some((d) => d.service === service && inRegion(d, region));
+    const inRegion = (d: { cluster: string }, region: { clusters: Array<{ name: string }> }) =>
+      region.clusters.some((c) => c.name === d.cluster);
+    const readyIn = (service: string, region: { clusters: Array<{ name: string }> }) =>
+      lab.topology.deployments
+        .filter((d) => d.service === service && inRegion(d, region))
+        .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
+    const hasDeployments = (service: string, region: { clusters: Array<{ name: string }> }) =>
+      lab.topology.deployments.some((d) => d.service === service && inRegion(d, region));
     const setRule = (service: string, out: string | null) => {
       lab.controlPlane.store.update(MESH_SCOPE, DESTINATION_RULES, 'default', service, (cur) => {
         const spec = { ...(cur.spec as Record<string, unknown>) };
@@ -124,7 +128,9 @@ export const zeroEndpointStrategy: Strategy = {
         else {
           const other = regions.find((r) => r.name !== out)?.name as string;
           // Both regions' clients to the other region: the TrafficSplit linkerd-failover writes, as a locality distribute.
-          tp.loadBalancer = { localityLbSetting: { enabled: true, distribute: regions.map((r) => ({ from: `${r.name}/*`, to: { [`${other}/*`]: 100 } })) } };
+          tp.loadBalancer = {
+            localityLbSetting: { enabled: true, distribute: regions.map((r) => ({ from: `${r.name}/*`, to: { [`${other}/*`]: 100 } })) },
+          };
         }
         return { ...cur, spec: { ...spec, trafficPolicy: tp } };
       });
@@ -214,12 +220,15 @@ export function dnsStrategyOf(opts: DnsOptions): Strategy {
       const carry = new Map(gws.map((g) => [g.name, 0]));
       let changes = 0;
       const CHECK_PHASE_MS = 20_000;
-      const inRegion = (cluster: string, region: string) => lab.topology.regions.some((r) => r.name === region && r.clusters.some((c) => c.name === cluster));
+      const inRegion = (cluster: string, region: string) =>
+        lab.topology.regions.some((r) => r.name === region && r.clusters.some((c) => c.name === cluster));
       /** k8gb's check: ready endpoints of the Service behind the region's Ingress. */
-      const readyEndpoints = (g: (typeof gws)[number]) => lab.topology.deployments
-        .filter((d) => d.service === g.entry && inRegion(d.cluster, g.region))
-        .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
-      const check = (g: (typeof gws)[number]) => (opts.health === 'endpoints' ? readyEndpoints(g) > 0 : lab.dataPlane.send(g.name, 3).ok >= 2);
+      const readyEndpoints = (g: (typeof gws)[number]) =>
+        lab.topology.deployments
+          .filter((d) => d.service === g.entry && inRegion(d.cluster, g.region))
+          .reduce((n, d) => n + (lab.controlPlane.routing.replicas(d.cluster, d.namespace, d.name)?.ready ?? 0), 0);
+      const check = (g: (typeof gws)[number]) =>
+        opts.health === 'endpoints' ? readyEndpoints(g) > 0 : lab.dataPlane.send(g.name, 3).ok >= 2;
       return {
         detects: 'own',
         routingChanges: () => changes,
@@ -260,11 +269,26 @@ export function dnsStrategyOf(opts: DnsOptions): Strategy {
 }
 
 /** The issue's DNS failover: k8gb on independent regions, its own health check (ready endpoints behind the Ingress). */
-export const dnsStrategy = dnsStrategyOf({ id: 'dns', title: 'DNS failover, k8gb (independent regions; healthy = ready endpoints behind the Ingress; reconcile 30 s, TTL 30 s)', health: 'endpoints', independent: true });
+export const dnsStrategy = dnsStrategyOf({
+  id: 'dns',
+  title: 'DNS failover, k8gb (independent regions; healthy = ready endpoints behind the Ingress; reconcile 30 s, TTL 30 s)',
+  health: 'endpoints',
+  independent: true,
+});
 /** The same timing with an HTTP health check through each region's ingress: DNS GSLB at its best on a region answering 5xx. */
-export const dnsHttpStrategy = dnsStrategyOf({ id: 'dns-http', title: 'DNS failover, HTTP health check (independent regions; check 30 s, TTL 30 s)', health: 'http', independent: true });
+export const dnsHttpStrategy = dnsStrategyOf({
+  id: 'dns-http',
+  title: 'DNS failover, HTTP health check (independent regions; check 30 s, TTL 30 s)',
+  health: 'http',
+  independent: true,
+});
 /** The earlier `dns` row: DNS with an HTTP check on top of the cross-region mesh and its tuned outlier rule (Envoy acts first). */
-export const dnsOverMeshStrategy = dnsStrategyOf({ id: 'dns-over-mesh', title: 'DNS failover over the cross-region mesh (HTTP check 30 s, TTL 30 s, tuned outlier rule)', health: 'http', independent: false });
+export const dnsOverMeshStrategy = dnsStrategyOf({
+  id: 'dns-over-mesh',
+  title: 'DNS failover over the cross-region mesh (HTTP check 30 s, TTL 30 s, tuned outlier rule)',
+  health: 'http',
+  independent: false,
+});
 
 /** A person paged by the alarm: drains its region through the control API 5 min after it fires, clears 30 min after it clears. */
 export const onCallStrategy: Strategy = {
@@ -279,13 +303,23 @@ export const onCallStrategy: Strategy = {
     let busy = false;
     const control = async (method: string, p: string, body?: unknown) => {
       const text = body === undefined ? '' : JSON.stringify(body);
-      const signed = signRequest({ secret: lab.secrets.controlSecret, method, path: p, body: text, timestamp: Math.floor(clock.now() / 1000) });
+      const signed = signRequest({
+        secret: lab.secrets.controlSecret,
+        method,
+        path: p,
+        body: text,
+        timestamp: Math.floor(clock.now() / 1000),
+      });
       // A kept-alive socket the host closed while nothing was sent (half an hour of simulated
       // quiet is seconds of real time, past its keep-alive) fails once: try again, as a person would.
       let res: Response | null = null;
       for (let attempt = 1; !res; attempt++) {
         try {
-          res = await fetch(`${lab.hostUrl}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
+          res = await fetch(`${lab.hostUrl}/control${p}`, {
+            method,
+            headers: { 'content-type': 'application/json', ...signed.headers },
+            ...(text ? { body: text } : {}),
+          });
         } catch (err) {
           if (attempt >= 3) throw err;
         }
@@ -309,29 +343,45 @@ export const onCallStrategy: Strategy = {
         if (busy) return;
         if (overrideId === null && firedAt !== null && clearedAt === null && now - firedAt >= 5 * 60_000 && region) {
           busy = true;
-          track(control('POST', '/v1/overrides', { drain: [region], ttl: '24h', reason: 'on-call: alarm firing' })
-            .then(() => control('GET', '/v1/status'))
-            .then((status) => {
-              overrideId = (status.override as { id?: string } | null)?.id ?? null;
-              if (!overrideId) throw new Error('on-call: the drain left no override in /v1/status');
-            })
-            .finally(() => { busy = false; }));
+          track(
+            control('POST', '/v1/overrides', { drain: [region], ttl: '24h', reason: 'on-call: alarm firing' })
+              .then(() => control('GET', '/v1/status'))
+              .then((status) => {
+                overrideId = (status.override as { id?: string } | null)?.id ?? null;
+                if (!overrideId) throw new Error('on-call: the drain left no override in /v1/status');
+              })
+              .finally(() => {
+                busy = false;
+              }),
+          );
         } else if (overrideId !== null && clearedAt !== null && now - clearedAt >= 30 * 60_000) {
           busy = true;
           const id = overrideId;
-          track(control('DELETE', `/v1/overrides/${id}`).then(() => {
-            overrideId = null;
-            firedAt = null;
-            clearedAt = null;
-            region = null;
-          }).finally(() => { busy = false; }));
+          track(
+            control('DELETE', `/v1/overrides/${id}`)
+              .then(() => {
+                overrideId = null;
+                firedAt = null;
+                clearedAt = null;
+                region = null;
+              })
+              .finally(() => {
+                busy = false;
+              }),
+          );
         }
       },
     };
   },
 };
 
-export function regionshiftStrategy(id = 'regionshift', policy: Record<string, Record<string, unknown>> = {}, title = 'regionshift (examples/bookinfo.yaml)', policyFile?: string, extra: Partial<Pick<Strategy, 'cms' | 'unavailable'>> & { labOptions?: Partial<LabOptions> } = {}): Strategy {
+export function regionshiftStrategy(
+  id = 'regionshift',
+  policy: Record<string, Record<string, unknown>> = {},
+  title = 'regionshift (examples/bookinfo.yaml)',
+  policyFile?: string,
+  extra: Partial<Pick<Strategy, 'cms' | 'unavailable'>> & { labOptions?: Partial<LabOptions> } = {},
+): Strategy {
   return {
     id,
     title,
@@ -355,7 +405,8 @@ export const TELEMETRY_LAB_OPTIONS: Partial<LabOptions> | null = null;
 
 /** regionshift with its own telemetry (SLS access logs, the telemetry function) beside the CMS alarms at their documented periods. */
 export const regionshiftTelemetryStrategy: Strategy = regionshiftStrategy(
-  'regionshift+telemetry', {},
+  'regionshift+telemetry',
+  {},
   `regionshift with telemetry (examples/bookinfo.yaml; the data plane's access logs read by the telemetry function every ${TELEMETRY_INTERVAL_S} s through the SLS trigger, beside the CMS alarms)`,
   undefined,
   TELEMETRY_LAB_OPTIONS === null
@@ -389,7 +440,10 @@ export function quorumPolicy(exampleFile = 'examples/bookinfo.yaml'): Record<str
  * compare a policy that hears latency alarms with one that does not. Its alarm's `service`
  * dimension places it on that service.
  */
-export function scopedPolicy(scopedFile = 'examples/bookinfo-scoped.yaml', defaultFile = 'examples/bookinfo.yaml'): Record<string, Record<string, unknown>> {
+export function scopedPolicy(
+  scopedFile = 'examples/bookinfo-scoped.yaml',
+  defaultFile = 'examples/bookinfo.yaml',
+): Record<string, Record<string, unknown>> {
   type Doc = { detection?: Record<string, unknown> & { rules?: Array<Record<string, unknown>> } };
   const scoped = parseYaml(readFileSync(scopedFile, 'utf8')) as Doc;
   const plain = parseYaml(readFileSync(defaultFile, 'utf8')) as Doc;
@@ -408,9 +462,24 @@ export const STRATEGIES: Strategy[] = [
   onCallStrategy,
   regionshiftStrategy(),
   regionshiftTelemetryStrategy,
-  regionshiftStrategy('regionshift@10s', {}, 'regionshift with the CMS rules at 10-s periods × 3 (a variant: CMS documents one-minute periods)', undefined, { cms: '10s' }),
-  regionshiftStrategy('regionshift-quorum2', quorumPolicy(), 'regionshift, quorum 2 (examples/bookinfo.yaml, detection.quorum: 2, the CMS 5xx rule split into entry and backend)'),
-  regionshiftStrategy('regionshift-scoped', scopedPolicy(), 'regionshift, service scopes (examples/bookinfo-scoped.yaml, plus the default example\'s cms-latency rule)', 'examples/bookinfo-scoped.yaml'),
+  regionshiftStrategy(
+    'regionshift@10s',
+    {},
+    'regionshift with the CMS rules at 10-s periods × 3 (a variant: CMS documents one-minute periods)',
+    undefined,
+    { cms: '10s' },
+  ),
+  regionshiftStrategy(
+    'regionshift-quorum2',
+    quorumPolicy(),
+    'regionshift, quorum 2 (examples/bookinfo.yaml, detection.quorum: 2, the CMS 5xx rule split into entry and backend)',
+  ),
+  regionshiftStrategy(
+    'regionshift-scoped',
+    scopedPolicy(),
+    "regionshift, service scopes (examples/bookinfo-scoped.yaml, plus the default example's cms-latency rule)",
+    'examples/bookinfo-scoped.yaml',
+  ),
 ];
 
 export const OTHERS = new Set(['static', 'static-tuned', 'zero-endpoint', 'dns', 'dns-http', 'dns-over-mesh', 'on-call']);

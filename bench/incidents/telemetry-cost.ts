@@ -22,14 +22,16 @@ export interface Price {
 export const SLS_READ_TRAFFIC: Price = {
   usd: 0.045,
   unit: 'GB of compressed read traffic',
-  source: 'Alibaba Cloud, Simple Log Service "Billing examples" (pay-by-feature, example 2: read and write traffic USD 0.045 per GB), https://www.alibabacloud.com/help/en/sls/product-overview/billing-examples',
+  source:
+    'Alibaba Cloud, Simple Log Service "Billing examples" (pay-by-feature, example 2: read and write traffic USD 0.045 per GB), https://www.alibabacloud.com/help/en/sls/product-overview/billing-examples',
 };
 
 /** The SLS monthly free quotas that apply (pay-by-feature). */
 export const SLS_FREE = {
   trafficGb: 0.5,
   operations: 1_000_000,
-  source: 'Alibaba Cloud, Simple Log Service "Pay-by-feature", free quotas: read and write traffic 500 MB per month, read and write operations 1 million per month, https://www.alibabacloud.com/help/doc-detail/48220.html',
+  source:
+    'Alibaba Cloud, Simple Log Service "Pay-by-feature", free quotas: read and write traffic 500 MB per month, read and write operations 1 million per month, https://www.alibabacloud.com/help/doc-detail/48220.html',
 };
 
 /**
@@ -40,7 +42,8 @@ export const SLS_FREE = {
 export const FC_CU: Price = {
   usd: 0.00002,
   unit: 'CU (tier 1, up to 100 million CU a month)',
-  source: 'Alibaba Cloud, Function Compute 3.0 "Pay-as-you-go" (CU prices and conversion factors), https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/pay-as-you-go-billing-method-1',
+  source:
+    'Alibaba Cloud, Function Compute 3.0 "Pay-as-you-go" (CU prices and conversion factors), https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/pay-as-you-go-billing-method-1',
 };
 export const FC_CU_PER_10K_INVOCATIONS = 75;
 export const FC_CU_PER_VCPU_S = 1;
@@ -106,7 +109,8 @@ export function entryBytes(entry: Readonly<Record<string, string>> = SAMPLE_ENTR
  */
 export const SLS_COMPRESSION = {
   ratio: 0.2,
-  source: 'Alibaba Cloud, Simple Log Service "Billable items of pay-by-feature": "the compression ratio ranges from 10:1 to 5:1" (5:1 taken), https://www.alibabacloud.com/help/en/sls/product-overview/billable-items',
+  source:
+    'Alibaba Cloud, Simple Log Service "Billable items of pay-by-feature": "the compression ratio ranges from 10:1 to 5:1" (5:1 taken), https://www.alibabacloud.com/help/en/sls/product-overview/billable-items',
 };
 
 export interface TelemetryCostInput {
@@ -159,7 +163,20 @@ export function telemetryCost(input: TelemetryCostInput): TelemetryCost {
   };
   const readUsd = Math.max(0, readGb - SLS_FREE.trafficGb) * SLS_READ_TRAFFIC.usd;
   const fcUsd = (cu.invocations + cu.vcpu + cu.memory) * FC_CU.usd;
-  return { input, entryBytes: bytes, compression, entriesPerMonth, rawGbPerMonth: rawGb, readGbPerMonth: readGb, readUsd, pullsPerMonth: pulls, invocationsPerMonth: invocations, cuPerMonth: cu, fcUsd, totalUsd: readUsd + fcUsd };
+  return {
+    input,
+    entryBytes: bytes,
+    compression,
+    entriesPerMonth,
+    rawGbPerMonth: rawGb,
+    readGbPerMonth: readGb,
+    readUsd,
+    pullsPerMonth: pulls,
+    invocationsPerMonth: invocations,
+    cuPerMonth: cu,
+    fcUsd,
+    totalUsd: readUsd + fcUsd,
+  };
 }
 
 const usd = (x: number) => `USD ${x < 10 ? x.toFixed(2) : x.toFixed(0)}`;
@@ -190,11 +207,11 @@ export function telemetryCostSection(c: TelemetryCost): string {
     `- Compression: ${SLS_COMPRESSION.source}.`,
     `- FC: ${FC_CU.source} (tier 1: USD ${FC_CU.usd} per CU).`,
     '',
-    'Not in the total, and why: the read operations\' unit price (the PullLogs count is above; the first',
+    "Not in the total, and why: the read operations' unit price (the PullLogs count is above; the first",
     `${big(SLS_FREE.operations)} a month are free, and the sources read for this report give no per-operation price); read traffic over the`,
     'Internet (a function reading a logstore of another region through its public endpoint is billed',
     'Internet read traffic on top, whose price the sources read here do not give: keep the function in',
-    'each logstore\'s region or read over the internal endpoint); the ingestion, index and storage of the',
+    "each logstore's region or read over the internal endpoint); the ingestion, index and storage of the",
     'access logs themselves (ASM ships them to SLS whether or not regionshift reads them). The',
     `per-invocation time (${i.durationS} s) is an assumption (a PullLogs round trip and the aggregation of a`,
     `${i.intervalS}-s batch), not a measurement: the cost scales with it.`,

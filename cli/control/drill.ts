@@ -16,7 +16,13 @@ export const drillStart: ActionSpec = {
     const reason = one(p, 'reason');
     if (region === undefined) throw new UsageError('--region: required (the region the drill pretends is failing)');
     if (duration === undefined) throw new UsageError('--duration: required (how long the drill lasts, e.g. 15m)');
-    const body: Record<string, unknown> = { region, duration, ...(service !== undefined && { service }), ...(severity !== undefined && { severity }), ...(reason !== undefined && { reason }) };
+    const body: Record<string, unknown> = {
+      region,
+      duration,
+      ...(service !== undefined && { service }),
+      ...(severity !== undefined && { severity }),
+      ...(reason !== undefined && { reason }),
+    };
     check(drillBody, body, FIELD_FLAGS);
     return { method: 'POST', path: '/v1/drills', body, command: { kind: 'drill', ...body } };
   },
@@ -33,4 +39,6 @@ export const drillAbort: ActionSpec = {
 
 /** `regionshift drill …` and `regionshift drill abort <id>` */
 export const runDrill: Runner = (args, out, env) =>
-  args[0] === 'abort' ? invoke(actionInvocation('drill abort', drillAbort), args.slice(1), out, env) : invoke(actionInvocation('drill', drillStart), args, out, env);
+  args[0] === 'abort'
+    ? invoke(actionInvocation('drill abort', drillAbort), args.slice(1), out, env)
+    : invoke(actionInvocation('drill', drillStart), args, out, env);

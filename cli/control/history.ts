@@ -16,8 +16,10 @@ export const runHistory: Runner = (args, out, env) =>
         noPositional(p);
         const limit = one(p, 'limit');
         const before = one(p, 'before');
-        if (limit !== undefined && !(/^\d{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 500)) throw new UsageError(`--limit: must be a whole number in 1..500, got ${JSON.stringify(limit)}`);
-        if (before !== undefined && !/^\d{1,15}$/.test(before)) throw new UsageError(`--before: must be an event seq (a whole number), got ${JSON.stringify(before)}`);
+        if (limit !== undefined && !(/^\d{1,3}$/.test(limit) && Number(limit) >= 1 && Number(limit) <= 500))
+          throw new UsageError(`--limit: must be a whole number in 1..500, got ${JSON.stringify(limit)}`);
+        if (before !== undefined && !/^\d{1,15}$/.test(before))
+          throw new UsageError(`--before: must be an event seq (a whole number), got ${JSON.stringify(before)}`);
         const query = new URLSearchParams();
         if (limit !== undefined) query.set('limit', String(Number(limit)));
         if (before !== undefined) query.set('before', String(Number(before)));

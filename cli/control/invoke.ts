@@ -42,7 +42,8 @@ const set = (v: string | undefined) => (v === undefined || v === '' ? undefined 
 function connectionOf(p: Parsed, env: Env): Connection {
   const fromFlag = one(p, 'endpoint');
   const endpoint = set(fromFlag) ?? set(env.REGIONSHIFT_ENDPOINT);
-  if (endpoint === undefined) throw new UsageError('--endpoint: no endpoint; pass --endpoint <url> or set REGIONSHIFT_ENDPOINT (e.g. http://127.0.0.1:8080/control)');
+  if (endpoint === undefined)
+    throw new UsageError('--endpoint: no endpoint; pass --endpoint <url> or set REGIONSHIFT_ENDPOINT (e.g. http://127.0.0.1:8080/control)');
   const e = normalizeEndpoint(endpoint);
   if ('problem' in e) throw new UsageError(`${fromFlag !== undefined ? '--endpoint' : 'REGIONSHIFT_ENDPOINT'}: ${e.problem}`);
   const secret = set(one(p, 'secret')) ?? set(env.REGIONSHIFT_CONTROL_SECRET);
@@ -50,7 +51,9 @@ function connectionOf(p: Parsed, env: Env): Connection {
   const actorFlag = one(p, 'actor');
   const actor = set(actorFlag) ?? set(env.REGIONSHIFT_ACTOR);
   if (actor !== undefined && !ACTOR_RE.test(actor)) {
-    throw new UsageError(`${actorFlag !== undefined ? '--actor' : 'REGIONSHIFT_ACTOR'}: must be 1-64 characters of letters, digits and . _ @ : / -`);
+    throw new UsageError(
+      `${actorFlag !== undefined ? '--actor' : 'REGIONSHIFT_ACTOR'}: must be 1-64 characters of letters, digits and . _ @ : / -`,
+    );
   }
   return { endpoint: e.url, secret, ...(actor !== undefined && { actor }) };
 }

@@ -9,17 +9,23 @@ export const overrideSet: ActionSpec = {
   flags: { drain: 'multi', matrix: 'value', service: 'value', ttl: 'value', force: 'bool', reason: 'value' },
   build(p) {
     noPositional(p);
-    const drain = (p.values.get('drain') ?? []).flatMap((d) => d.split(',')).map((d) => d.trim()).filter((d) => d !== '');
+    const drain = (p.values.get('drain') ?? [])
+      .flatMap((d) => d.split(','))
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
     const matrixText = one(p, 'matrix');
     if (p.values.has('drain') && matrixText !== undefined) throw new UsageError('--drain, --matrix: give one of them, not both');
-    if (!p.values.has('drain') && matrixText === undefined) throw new UsageError('--drain or --matrix: give the regions to drain or a whole matrix');
+    if (!p.values.has('drain') && matrixText === undefined)
+      throw new UsageError('--drain or --matrix: give the regions to drain or a whole matrix');
     if (p.values.has('drain') && drain.length === 0) throw new UsageError('--drain: name at least one region');
     let matrix: unknown;
     if (matrixText !== undefined) {
       try {
         matrix = JSON.parse(matrixText);
       } catch (err) {
-        throw new UsageError(`--matrix: not JSON (${(err as Error).message}); e.g. '{"cn-hangzhou":{"cn-shanghai":100},"cn-shanghai":{"cn-shanghai":100}}'`);
+        throw new UsageError(
+          `--matrix: not JSON (${(err as Error).message}); e.g. '{"cn-hangzhou":{"cn-shanghai":100},"cn-shanghai":{"cn-shanghai":100}}'`,
+        );
       }
     }
     const ttl = durationValue(one(p, 'ttl'));
@@ -48,4 +54,6 @@ export const overrideClear: ActionSpec = {
 
 /** `regionshift override …` and `regionshift override clear <id>` */
 export const runOverride: Runner = (args, out, env) =>
-  args[0] === 'clear' ? invoke(actionInvocation('override clear', overrideClear), args.slice(1), out, env) : invoke(actionInvocation('override', overrideSet), args, out, env);
+  args[0] === 'clear'
+    ? invoke(actionInvocation('override clear', overrideClear), args.slice(1), out, env)
+    : invoke(actionInvocation('override', overrideSet), args, out, env);

@@ -13,7 +13,10 @@ function instantFlag(p: Parsed, name: string): number {
   if (v === undefined) throw new UsageError(`--${name}: required (e.g. 2026-03-01T02:30:00Z)`);
   if (/^\d{1,15}$/.test(v)) return Number(v);
   const ms = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`--${name}: must be epoch milliseconds or an ISO-8601 date-time with a zone (2026-03-01T02:30:00Z), got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `--${name}: must be epoch milliseconds or an ISO-8601 date-time with a zone (2026-03-01T02:30:00Z), got ${JSON.stringify(v)}`,
+    );
   return ms;
 }
 

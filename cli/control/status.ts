@@ -107,7 +107,9 @@ async function watchStatus(p: Prepared, intervalMs: number, out: Out, opts: Watc
   try {
     while (!stopped) {
       // On a terminal each redraw replaces the last (clear screen, cursor home); piped, they follow one another.
-      out.log(`${clear ? '\x1b[2J\x1b[H' : ''}regionshift status at ${new Date(now()).toISOString()}, every ${intervalMs / 1000}s (Ctrl-C to stop)`);
+      out.log(
+        `${clear ? '\x1b[2J\x1b[H' : ''}regionshift status at ${new Date(now()).toISOString()}, every ${intervalMs / 1000}s (Ctrl-C to stop)`,
+      );
       const code = await send(statusInvocation, p, out, round.signal);
       if (stopped) break;
       if (code === EXIT.refused || code === EXIT.usage) return code;
@@ -115,7 +117,14 @@ async function watchStatus(p: Prepared, intervalMs: number, out: Out, opts: Watc
       const wait = round.signal;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, intervalMs);
-        wait.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+        wait.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
       if (!stopped) round = new AbortController();
     }

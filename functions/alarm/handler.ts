@@ -32,7 +32,9 @@ export function makeHttpHandler(getRuntime: RuntimeFactory) {
     .use(injectRuntime(getRuntime))
     .use(fcHttpEvent({ maxBodyBytes: ALARM_BODY_LIMIT }))
     .use(alarmTokenAuth())
-    .handler(async (event: unknown, context: FcContext) => jsonReply(200, await (await loadReceive()).receiveAlarmRequest(event as HttpRequest, runtimeOf(context))));
+    .handler(async (event: unknown, context: FcContext) =>
+      jsonReply(200, await (await loadReceive()).receiveAlarmRequest(event as HttpRequest, runtimeOf(context))),
+    );
 }
 
 /** CMS alarm events from the EventBridge trigger; failures other than bad input are rethrown for FC to retry. */
@@ -42,7 +44,9 @@ export function makeEventHandler(getRuntime: RuntimeFactory) {
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
     .use(fcEventBridge({ maxBytes: ALARM_BODY_LIMIT }))
-    .handler(async (event: unknown, context: FcContext) => (await loadReceive()).receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)));
+    .handler(async (event: unknown, context: FcContext) =>
+      (await loadReceive()).receiveAlarmEvents(event as EventBridgeDelivery, runtimeOf(context)),
+    );
 }
 
 /** fc3 triggers cannot name their own entry point, so the one handler routes by event shape. */

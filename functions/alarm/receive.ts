@@ -20,7 +20,8 @@ import { looksLikeAlertmanager } from './schema';
 export function urlRegionOf(req: HttpRequest, policy: Pick<Policy, 'regionIds'>): string | undefined {
   const region = req.query.region;
   if (region === undefined) return undefined;
-  if (region === '') throw new ValidationError(['region: empty (name a region of the policy, e.g. ?region=' + (policy.regionIds[0] ?? 'cn-hangzhou') + ')']);
+  if (region === '')
+    throw new ValidationError(['region: empty (name a region of the policy, e.g. ?region=' + (policy.regionIds[0] ?? 'cn-hangzhou') + ')']);
   if (!policy.regionIds.includes(region)) {
     throw new ValidationError([`region: unknown region ${JSON.stringify(region)} (declared: ${policy.regionIds.join(', ')})`]);
   }

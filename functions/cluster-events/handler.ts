@@ -27,7 +27,9 @@ export function makeEventHandler(getRuntime: RuntimeFactory) {
     .use(eventErrors())
     .use(injectRuntime(getRuntime))
     .use(fcEventBridge())
-    .handler(async (event: unknown, context: FcContext) => (await loadReceive()).receiveAckDelivery(event as EventBridgeDelivery, runtimeOf(context)));
+    .handler(async (event: unknown, context: FcContext) =>
+      (await loadReceive()).receiveAckDelivery(event as EventBridgeDelivery, runtimeOf(context)),
+    );
 }
 
 /** ACK events an EventBridge rule in another region pushed to the HTTP trigger. */
@@ -38,7 +40,9 @@ export function makeHttpHandler(getRuntime: RuntimeFactory) {
     .use(injectRuntime(getRuntime))
     .use(fcHttpEvent({ maxBodyBytes: DEFAULT_DELIVERY_LIMIT }))
     .use(eventTargetTokenAuth())
-    .handler(async (event: unknown, context: FcContext) => jsonReply(200, await (await loadReceive()).receiveAckRequest(event as HttpRequest, runtimeOf(context))));
+    .handler(async (event: unknown, context: FcContext) =>
+      jsonReply(200, await (await loadReceive()).receiveAckRequest(event as HttpRequest, runtimeOf(context))),
+    );
 }
 
 /** fc3 triggers cannot name their own entry point, so the one handler routes by event shape. */

@@ -25,9 +25,15 @@ export async function receiveAckDelivery(delivery: EventBridgeDelivery, runtime:
  */
 export async function receiveAckRequest(req: HttpRequest, runtime: Runtime) {
   if (req.method !== 'POST') throw new MethodNotAllowedError(req.method, req.path, ['POST']);
-  if (req.path.replace(/\/+$/, '').split('/').filter((s) => s !== '')[0] !== 'ack') throw new NotFoundError(`no route ${req.method} ${req.path} (ACK events are POSTed to /ack)`);
+  if (
+    req.path
+      .replace(/\/+$/, '')
+      .split('/')
+      .filter((s) => s !== '')[0] !== 'ack'
+  )
+    throw new NotFoundError(`no route ${req.method} ${req.path} (ACK events are POSTed to /ack)`);
   if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a CloudEvent or an array of CloudEvents)']);
   const delivery = toEventBridgeDelivery(req.rawBody);
-  if (!delivery.cloudEvents) throw new ValidationError(['body: must be CloudEvents (the target\'s Body must be the whole event, ORIGINAL)']);
+  if (!delivery.cloudEvents) throw new ValidationError(["body: must be CloudEvents (the target's Body must be the whole event, ORIGINAL)"]);
   return receiveAckDelivery(delivery, runtime);
 }

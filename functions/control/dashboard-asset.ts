@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
  */
 
 /** How a page's browser bundle is built (scripts/build.mjs BROWSER_BUNDLE holds the same). */
-export const BROWSER_BUNDLE = { bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, legalComments: 'none', charset: 'utf8' } as const;
+export const BROWSER_BUNDLE = {
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  charset: 'utf8',
+} as const;
 
 export const DASHBOARD_ENTRY = fileURLToPath(new URL('./dashboard/main.ts', import.meta.url));
 

@@ -20,7 +20,9 @@ export function makeHandler(getRuntime: RuntimeFactory) {
     .use(injectRuntime(getRuntime))
     .use(fcHttpEvent({ maxBodyBytes: CONTROL_BODY_LIMIT }))
     .use(controlAuth({ publicPaths: ['/'] }))
-    .handler(async (event: unknown, context: FcContext) => (await loadRoutes()).routeControlRequest(event as HttpRequest, runtimeOf(context)));
+    .handler(async (event: unknown, context: FcContext) =>
+      (await loadRoutes()).routeControlRequest(event as HttpRequest, runtimeOf(context)),
+    );
 }
 
 /**

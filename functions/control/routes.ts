@@ -12,7 +12,19 @@ import { jsonBodyOf as bodyOf } from '../../shared/http/http-trigger-middleware'
 import { jsonReply, type HttpReply, type HttpRequest } from '../../shared/http/http-message';
 import type { Runtime } from '../../shared/runtime/types';
 import { renderDashboard } from './dashboard';
-import { actorHeader, commandBody, drillBody, historyQuery, idParam, noQuery, overrideBody, pauseBody, resumeBody, timelineQuery, type CommandBody } from './schema';
+import {
+  actorHeader,
+  commandBody,
+  drillBody,
+  historyQuery,
+  idParam,
+  noQuery,
+  overrideBody,
+  pauseBody,
+  resumeBody,
+  timelineQuery,
+  type CommandBody,
+} from './schema';
 import { readTimeline } from './timeline-route';
 import { renderReport } from '../../shared/engine/report';
 
@@ -53,7 +65,10 @@ function queryOf<S extends z.ZodObject>(schema: S, req: HttpRequest): z.output<S
     if (values.length > 1) problems.push(`query.${name}: given more than once (each query parameter may appear once)`);
   }
   for (const name of Object.keys(req.query)) {
-    if (!allowed.includes(name)) problems.push(`query.${name}: unknown parameter (${allowed.length ? `this route takes ${allowed.join(', ')}` : 'this route takes none'})`);
+    if (!allowed.includes(name))
+      problems.push(
+        `query.${name}: unknown parameter (${allowed.length ? `this route takes ${allowed.join(', ')}` : 'this route takes none'})`,
+      );
   }
   if (problems.length) throw new ValidationError(problems);
   return parseWith(schema, req.query, ['query']);
@@ -67,7 +82,8 @@ function actorOf(req: HttpRequest): string {
 function checkRegions(cmd: CommandBody, policy: Policy): void {
   const declared = policy.regionIds;
   const problems: string[] = [];
-  if (cmd.kind === 'drill' && !declared.includes(cmd.region)) problems.push(`body.region: unknown region ${cmd.region} (declared: ${declared.join(', ')})`);
+  if (cmd.kind === 'drill' && !declared.includes(cmd.region))
+    problems.push(`body.region: unknown region ${cmd.region} (declared: ${declared.join(', ')})`);
   if (cmd.kind === 'override') {
     if (cmd.matrix) problems.push(...matrixProblems('body.matrix', cmd.matrix, declared));
     for (const [i, r] of (cmd.drain ?? []).entries()) {
@@ -87,11 +103,28 @@ function toCommand(body: CommandBody, actor: string): ControlCommand {
   switch (kind) {
     case 'override': {
       const { matrix, drain, service, ttl, force, reason } = body;
-      return { kind, actor, reason, ...(matrix && { matrix }), ...(drain && { drain }), ...(service !== undefined && { service }), ...(ttl !== undefined && { ttl }), ...(force !== undefined && { force }) };
+      return {
+        kind,
+        actor,
+        reason,
+        ...(matrix && { matrix }),
+        ...(drain && { drain }),
+        ...(service !== undefined && { service }),
+        ...(ttl !== undefined && { ttl }),
+        ...(force !== undefined && { force }),
+      };
     }
     case 'drill': {
       const { region, service, severity, duration, reason } = body;
-      return { kind, actor, region, duration, ...(service !== undefined && { service }), ...(severity && { severity }), ...(reason && { reason }) };
+      return {
+        kind,
+        actor,
+        region,
+        duration,
+        ...(service !== undefined && { service }),
+        ...(severity && { severity }),
+        ...(reason && { reason }),
+      };
     }
     case 'pause':
       return { kind, actor, reason: body.reason };
@@ -118,7 +151,15 @@ async function runCommand(body: CommandBody, req: HttpRequest, runtime: Runtime)
 }
 
 const routes: Route[] = [
-  { method: 'GET', pattern: '/', run: async () => ({ statusCode: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }, body: renderDashboard() }) },
+  {
+    method: 'GET',
+    pattern: '/',
+    run: async () => ({
+      statusCode: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      body: renderDashboard(),
+    }),
+  },
   { method: 'GET', pattern: '/v1/status', run: async (_req, _p, rt) => jsonReply(200, await rt.engine.status()) },
   {
     method: 'GET',
@@ -158,7 +199,11 @@ const routes: Route[] = [
     run: async (req, _p, rt) => {
       const q = queryOf(timelineQuery, req);
       const report = renderReport(await readTimeline(rt, q.from, q.to), { image: 'inline' });
-      return { statusCode: 200, headers: { 'content-type': 'text/markdown; charset=utf-8', 'cache-control': 'no-store' }, body: report.markdown };
+      return {
+        statusCode: 200,
+        headers: { 'content-type': 'text/markdown; charset=utf-8', 'cache-control': 'no-store' },
+        body: report.markdown,
+      };
     },
   },
   {
@@ -170,7 +215,11 @@ const routes: Route[] = [
       return jsonReply(200, { dryRun: true, ...(await rt.engine.command(toCommand(body, actorOf(req)), { dryRun: true })) });
     },
   },
-  { method: 'POST', pattern: '/v1/overrides', run: (req, _p, rt) => runCommand({ kind: 'override', ...bodyOf(overrideBody, req) }, req, rt) },
+  {
+    method: 'POST',
+    pattern: '/v1/overrides',
+    run: (req, _p, rt) => runCommand({ kind: 'override', ...bodyOf(overrideBody, req) }, req, rt),
+  },
   { method: 'DELETE', pattern: '/v1/overrides/{id}', run: (req, p, rt) => runCommand({ kind: 'clearOverride', id: p.id }, req, rt) },
   { method: 'POST', pattern: '/v1/drills', run: (req, _p, rt) => runCommand({ kind: 'drill', ...bodyOf(drillBody, req) }, req, rt) },
   { method: 'DELETE', pattern: '/v1/drills/{id}', run: (req, p, rt) => runCommand({ kind: 'abortDrill', id: p.id }, req, rt) },

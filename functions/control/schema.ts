@@ -3,7 +3,11 @@ import { z } from 'zod';
 /** Request bodies and queries of the control API (docs/api.md); the command bodies are shared with the CLI and scenarios. */
 export { commandBody, drillBody, overrideBody, pauseBody, resumeBody, type CommandBody } from '../../shared/core/command-schema';
 
-const digits = (what: string) => z.string().regex(/^\d{1,15}$/, `must be a whole number (${what})`).transform(Number);
+const digits = (what: string) =>
+  z
+    .string()
+    .regex(/^\d{1,15}$/, `must be a whole number (${what})`)
+    .transform(Number);
 
 /**
  * Query schemas are strict, like the bodies: a misspelt parameter (`?limt=5`) silently ignored
@@ -21,7 +25,10 @@ export const historyQuery = z
 /** A time as epoch milliseconds or an ISO-8601 date-time with a zone (`2026-03-01T02:30:00Z`). */
 const instant = z
   .string()
-  .refine((v) => /^\d{1,15}$/.test(v) || (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) && Number.isFinite(Date.parse(v))), 'must be epoch milliseconds or an ISO-8601 date-time with a zone (2026-03-01T02:30:00Z)')
+  .refine(
+    (v) => /^\d{1,15}$/.test(v) || (/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(v) && Number.isFinite(Date.parse(v))),
+    'must be epoch milliseconds or an ISO-8601 date-time with a zone (2026-03-01T02:30:00Z)',
+  )
   .transform((v) => (/^\d+$/.test(v) ? Number(v) : Date.parse(v)));
 
 /** The longest range one timeline answer covers; a postmortem is about one incident. */
@@ -32,7 +39,8 @@ export const timelineQuery = z
   .strict()
   .superRefine((q, ctx) => {
     if (q.to <= q.from) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be after from' });
-    else if (q.to - q.from > TIMELINE_MAX_RANGE_MS) ctx.addIssue({ code: 'custom', path: ['to'], message: 'the range may span at most 31 days' });
+    else if (q.to - q.from > TIMELINE_MAX_RANGE_MS)
+      ctx.addIssue({ code: 'custom', path: ['to'], message: 'the range may span at most 31 days' });
   });
 
 export const noQuery = z.object({}).strict();

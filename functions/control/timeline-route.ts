@@ -14,7 +14,12 @@ export const TIMELINE_SCAN_MAX = 10_000;
  * The events of [from, to], newest first from the log, plus those before `from` up to the
  * latest decision that fixes the matrix and the health in force at `from`.
  */
-export async function readTimeline(rt: Pick<Runtime, 'engine' | 'policy'>, from: number, to: number, scanMax = TIMELINE_SCAN_MAX): Promise<Timeline> {
+export async function readTimeline(
+  rt: Pick<Runtime, 'engine' | 'policy'>,
+  from: number,
+  to: number,
+  scanMax = TIMELINE_SCAN_MAX,
+): Promise<Timeline> {
   const rows: StoredEvent[] = [];
   let before: number | undefined;
   let scanned = 0;

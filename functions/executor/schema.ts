@@ -10,5 +10,11 @@ export type ExecutorPayload = z.output<typeof executorPayload>;
 export async function executePlan({ planId }: ExecutorPayload, runtime: Runtime) {
   const record = await runtime.engine.execute(planId);
   if (!record) return { planId, found: false };
-  return { planId, found: true, status: record.status, done: record.outcomes.filter((o) => o.status === 'done').length, steps: record.plan.steps.length };
+  return {
+    planId,
+    found: true,
+    status: record.status,
+    done: record.outcomes.filter((o) => o.status === 'done').length,
+    steps: record.plan.steps.length,
+  };
 }

@@ -12,7 +12,18 @@ export async function runTick(firing: TimerFiring, runtime: Runtime) {
   const { decision, resumed, drift, availability } = await runtime.engine.tick();
   const { plan } = decision;
   const readiness = await dailyReadinessAfterTick(runtime, plan.at);
-  return { task, triggerTime: firing.triggerTime, planId: plan.id, committed: decision.committed, steps: plan.steps.length, refused: plan.refused, resumed, drift, availabilitySignals: availability?.length ?? 0, ...(readiness ? { readiness } : {}) };
+  return {
+    task,
+    triggerTime: firing.triggerTime,
+    planId: plan.id,
+    committed: decision.committed,
+    steps: plan.steps.length,
+    refused: plan.refused,
+    resumed,
+    drift,
+    availabilitySignals: availability?.length ?? 0,
+    ...(readiness ? { readiness } : {}),
+  };
 }
 
 /**
@@ -33,7 +44,11 @@ async function dailyReadinessAfterTick(runtime: Runtime, now: number): Promise<D
       now,
     });
   } catch (err) {
-    runtime.log({ level: 'warning', function: 'scheduler', message: `daily readiness check failed: ${err instanceof Error ? err.message : String(err)}` });
+    runtime.log({
+      level: 'warning',
+      function: 'scheduler',
+      message: `daily readiness check failed: ${err instanceof Error ? err.message : String(err)}`,
+    });
     return null;
   }
 }

@@ -56,7 +56,12 @@ export function ackForwardingRuleName(functionsRegion: string): string {
  * token (`https://<cluster-events trigger>/ack?token=<REGIONSHIFT_ALARM_TOKEN>`); the ROS
  * templates take it as a parameter instead, so no secret is written into a file.
  */
-export function ackForwardingPlan(input: { regions: readonly string[]; functionsRegion: string; filterPattern: Record<string, unknown>; entryUrl: string }): AckForwardingPlan {
+export function ackForwardingPlan(input: {
+  regions: readonly string[];
+  functionsRegion: string;
+  filterPattern: Record<string, unknown>;
+  entryUrl: string;
+}): AckForwardingPlan {
   const regions = [...new Set(input.regions)];
   const url = new URL(input.entryUrl);
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`entry URL: must be http(s), got ${url.protocol}`);
@@ -69,7 +74,13 @@ export function ackForwardingPlan(input: { regions: readonly string[]; functions
         eventBusName: DEFAULT_EVENT_BUS,
         ruleName: ackForwardingRuleName(input.functionsRegion),
         filterPattern: input.filterPattern,
-        target: { id: 'regionshift-cluster-events', type: url.protocol === 'https:' ? 'https' : 'http', url: input.entryUrl, pushRetryStrategy: 'BACKOFF_RETRY', network: 'PublicNetwork' },
+        target: {
+          id: 'regionshift-cluster-events',
+          type: url.protocol === 'https:' ? 'https' : 'http',
+          url: input.entryUrl,
+          pushRetryStrategy: 'BACKOFF_RETRY',
+          network: 'PublicNetwork',
+        },
       })),
   };
 }

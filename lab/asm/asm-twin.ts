@@ -103,7 +103,8 @@ function parseLocalityLbConf(raw: string): LocalityLbSettingInput {
   for (const key of ['failover', 'distribute'] as const) {
     if (conf[key] !== undefined && !Array.isArray(conf[key])) problems.push(`${key} must be a list`);
   }
-  if (problems.length > 0) throw new PopError('InvalidParameter.LocalityLBConf', 400, `The LocalityLBConf is invalid: ${problems.join('; ')}`);
+  if (problems.length > 0)
+    throw new PopError('InvalidParameter.LocalityLBConf', 400, `The LocalityLBConf is invalid: ${problems.join('; ')}`);
   return conf as LocalityLbSettingInput;
 }
 
@@ -118,7 +119,9 @@ function echoed(setting: LocalityLbSettingInput, echo: LocalityLbEcho): Locality
   if (setting.failover) out.failover = order(setting.failover).map((f) => ({ from: f.from, to: f.to }));
   if (setting.distribute) {
     out.distribute = order(setting.distribute).map((d) => {
-      const to = Object.entries((d.to ?? {}) as Record<string, unknown>).map(([loc, w]) => [echo.localities === 'wildcard' ? wildcard(loc) : loc, w] as const);
+      const to = Object.entries((d.to ?? {}) as Record<string, unknown>).map(
+        ([loc, w]) => [echo.localities === 'wildcard' ? wildcard(loc) : loc, w] as const,
+      );
       return { from: echo.localities === 'wildcard' ? wildcard(d.from) : d.from, to: Object.fromEntries(order(to)) };
     });
   }
@@ -129,10 +132,14 @@ function capitalised(stored: LocalityLbSettingInput, shape: LocalityLbShape, ech
   const setting = echoed(stored, echo);
   const out: Record<string, unknown> = { Enabled: setting.enabled !== false };
   if (setting.failover?.length) {
-    out.Failover = shape === 'array' ? setting.failover.map((f) => ({ From: f.from, To: f.to })) : { failover: structuredClone(setting.failover) };
+    out.Failover =
+      shape === 'array' ? setting.failover.map((f) => ({ From: f.from, To: f.to })) : { failover: structuredClone(setting.failover) };
   }
   if (setting.distribute?.length) {
-    out.Distribute = shape === 'array' ? setting.distribute.map((d) => ({ From: d.from, To: structuredClone(d.to) })) : { distribute: structuredClone(setting.distribute) };
+    out.Distribute =
+      shape === 'array'
+        ? setting.distribute.map((d) => ({ From: d.from, To: structuredClone(d.to) }))
+        : { distribute: structuredClone(setting.distribute) };
   }
   return out;
 }
@@ -148,7 +155,12 @@ export class AsmTwin {
 
   constructor(private readonly opts: AsmTwinOptions) {
     const now = opts.clock.now();
-    this.mesh = { createdAt: now, updatedAt: now, live: opts.initialLocalityLb ? structuredClone(opts.initialLocalityLb) : null, pending: null };
+    this.mesh = {
+      createdAt: now,
+      updatedAt: now,
+      live: opts.initialLocalityLb ? structuredClone(opts.initialLocalityLb) : null,
+      pending: null,
+    };
     this.shape = opts.localityLbShape ?? 'array';
     this.echo = opts.localityLbEcho ?? { order: 'as-sent', localities: 'as-sent' };
     this.updateDelayMs = opts.updateDelayMs;
@@ -156,7 +168,11 @@ export class AsmTwin {
 
   /** The next `times` calls (of `action`, if given) fail with `code`; HTTP status as ASM sends it unless given. */
   failNext(times: number, code = 'Throttling.User', opts: { action?: string; httpStatus?: number } = {}): void {
-    this.faults.add(times, { code, httpStatus: opts.httpStatus ?? statusForCode(code) }, (action) => opts.action === undefined || opts.action === action);
+    this.faults.add(
+      times,
+      { code, httpStatus: opts.httpStatus ?? statusForCode(code) },
+      (action) => opts.action === undefined || opts.action === action,
+    );
   }
 
   /** Answer `Throttling.User` above this rate (lab clock); null lifts the limit. */
@@ -214,10 +230,15 @@ export class AsmTwin {
       if (fault) throw new PopError(fault.code, fault.httpStatus, messageForCode(fault.code));
       if (this.rateLimit && !this.rateLimit.tryTake()) throw new PopError('Throttling.User', 400, messageForCode('Throttling.User'));
       if (params.ServiceMeshId === undefined || params.ServiceMeshId === '') {
-        throw new PopError('MissingParameter', 400, 'The input parameter "ServiceMeshId" that is mandatory for processing this request is not supplied.');
+        throw new PopError(
+          'MissingParameter',
+          400,
+          'The input parameter "ServiceMeshId" that is mandatory for processing this request is not supplied.',
+        );
       }
       // Unverified code: ASM's documented error for an unknown mesh id is not confirmed.
-      if (params.ServiceMeshId !== this.opts.meshId) throw new PopError('ServiceMesh.NotFound', 404, `The service mesh ${params.ServiceMeshId} does not exist.`);
+      if (params.ServiceMeshId !== this.opts.meshId)
+        throw new PopError('ServiceMesh.NotFound', 404, `The service mesh ${params.ServiceMeshId} does not exist.`);
       return { status: 200, body: { RequestId: requestId(), ...handler(params) } };
     } catch (e) {
       if (e instanceof PopError) return rpcError(e.code, e.message, e.httpStatus, HOST);
@@ -235,7 +256,8 @@ export class AsmTwin {
       }
       const switchParam = params.LocalityLoadBalancing;
       if (switchParam !== undefined) {
-        if (switchParam !== 'true' && switchParam !== 'false') throw new PopError('InvalidParameter.LocalityLoadBalancing', 400, 'LocalityLoadBalancing must be true or false.');
+        if (switchParam !== 'true' && switchParam !== 'false')
+          throw new PopError('InvalidParameter.LocalityLoadBalancing', 400, 'LocalityLoadBalancing must be true or false.');
         next.enabled = switchParam === 'true';
       }
       const now = this.opts.clock.now();

@@ -47,7 +47,8 @@ export class CsTwin {
     const query = Object.fromEntries(req.query);
     try {
       this.opts.authenticator.verifyRoa(req.method, req.path, headerRecord(req), query);
-      if (req.headers['x-acs-version'] !== CS_API_VERSION) throw new PopError('InvalidVersion', 400, 'Specified parameter Version is not valid.');
+      if (req.headers['x-acs-version'] !== CS_API_VERSION)
+        throw new PopError('InvalidVersion', 400, 'Specified parameter Version is not valid.');
       const fault = this.faults.take(req.path);
       if (fault) throw new PopError(fault.code, fault.httpStatus, messageForCode(fault.code));
     } catch (e) {
@@ -55,14 +56,18 @@ export class CsTwin {
       throw e;
     }
     const match = /^\/k8s\/([^/]+)\/user_config$/.exec(req.path);
-    if (!match || req.method !== 'GET') return rpcError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.', 404, HOST);
+    if (!match || req.method !== 'GET')
+      return rpcError('InvalidAction.NotFound', 'Specified api is not found, please check your url and method.', 404, HOST);
     const clusterId = decodeURIComponent(match[1]!);
     if (!this.opts.clusterIds.includes(clusterId)) {
       return { status: 404, body: { code: 'ErrorClusterNotFound', message: `cluster ${clusterId} not found`, requestId: requestId() } };
     }
     const minutes = query.TemporaryDurationMinutes === undefined ? 4320 : Number(query.TemporaryDurationMinutes);
     if (!Number.isInteger(minutes) || minutes < 15 || minutes > 4320) {
-      return { status: 400, body: { code: 'ErrorParameterInvalid', message: 'TemporaryDurationMinutes must be an integer in 15..4320', requestId: requestId() } };
+      return {
+        status: 400,
+        body: { code: 'ErrorParameterInvalid', message: 'TemporaryDurationMinutes must be an integer in 15..4320', requestId: requestId() },
+      };
     }
     const expiration = new Date(this.opts.clock.now() + minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return { status: 200, body: { config: this.opts.kubeconfig(clusterId), expiration } };

@@ -57,15 +57,28 @@ export class PopAuthenticator {
   /** RPC style: everything, the signature included, travels as parameters. */
   verifyRpc(method: string, params: Record<string, string>): AccessKeyCredential {
     for (const name of ['AccessKeyId', 'Signature', 'SignatureNonce', 'Timestamp'] as const) {
-      if (!params[name]) throw new PopError('MissingParameter', 400, `The input parameter "${name}" that is mandatory for processing this request is not supplied.`);
+      if (!params[name])
+        throw new PopError(
+          'MissingParameter',
+          400,
+          `The input parameter "${name}" that is mandatory for processing this request is not supplied.`,
+        );
     }
     if (params.SignatureMethod !== 'HMAC-SHA1' || (params.SignatureVersion ?? '1.0') !== '1.0') {
-      throw new PopError('IncompleteSignature', 400, 'The request signature does not conform to Aliyun standards (HMAC-SHA1, version 1.0).');
+      throw new PopError(
+        'IncompleteSignature',
+        400,
+        'The request signature does not conform to Aliyun standards (HMAC-SHA1, version 1.0).',
+      );
     }
     const credential = this.credential(params.AccessKeyId!, params.SecurityToken);
     const stringToSign = rpcStringToSign(method, params);
     if (!sameString(rpcSignature(stringToSign, credential.accessKeySecret), params.Signature!)) {
-      throw new PopError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
+      throw new PopError(
+        'SignatureDoesNotMatch',
+        400,
+        `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+      );
     }
     this.checkFresh(Date.parse(params.Timestamp!), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(params.Timestamp!));
     this.useNonce(params.SignatureNonce!);
@@ -75,12 +88,21 @@ export class PopAuthenticator {
   /** ROA style: `Authorization: acs <AccessKeyId>:<signature>` over method, headers and path. */
   verifyRoa(method: string, uriPattern: string, headers: Record<string, string>, query: Record<string, string>): AccessKeyCredential {
     const match = /^acs ([^:]+):(.+)$/.exec(headers.authorization ?? '');
-    if (!match) throw new PopError('MissingParameter', 400, 'The input parameter "Authorization" that is mandatory for processing this request is not supplied.');
+    if (!match)
+      throw new PopError(
+        'MissingParameter',
+        400,
+        'The input parameter "Authorization" that is mandatory for processing this request is not supplied.',
+      );
     const [, accessKeyId, signature] = match as unknown as [string, string, string];
     const credential = this.credential(accessKeyId, headers['x-acs-security-token']);
     const stringToSign = roaStringToSign(method, uriPattern, headers, query);
     if (!sameString(roaSignature(stringToSign, credential.accessKeySecret), signature)) {
-      throw new PopError('SignatureDoesNotMatch', 400, `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`);
+      throw new PopError(
+        'SignatureDoesNotMatch',
+        400,
+        `Specified signature is not matched with our calculation. server string to sign is:${stringToSign}`,
+      );
     }
     const date = headers.date ?? '';
     this.checkFresh(Date.parse(date), date.length > 0);
@@ -99,8 +121,10 @@ export class PopAuthenticator {
   }
 
   private checkFresh(at: number, wellFormed: boolean): void {
-    if (!wellFormed || Number.isNaN(at)) throw new PopError('InvalidTimeStamp.Format', 400, 'Specified time stamp or date value is not well formatted.');
-    if (Math.abs(this.wallClock() - at) > FRESHNESS_MS) throw new PopError('InvalidTimeStamp.Expired', 400, 'Specified time stamp or date value is expired.');
+    if (!wellFormed || Number.isNaN(at))
+      throw new PopError('InvalidTimeStamp.Format', 400, 'Specified time stamp or date value is not well formatted.');
+    if (Math.abs(this.wallClock() - at) > FRESHNESS_MS)
+      throw new PopError('InvalidTimeStamp.Expired', 400, 'Specified time stamp or date value is expired.');
   }
 
   private useNonce(nonce: string): void {

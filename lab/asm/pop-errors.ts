@@ -35,6 +35,12 @@ export function requestId(): string {
 export function rpcError(code: string, message: string, httpStatus: number, host: string): TwinReply {
   return {
     status: httpStatus,
-    body: { RequestId: requestId(), HostId: host, Code: code, Message: message, Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}` },
+    body: {
+      RequestId: requestId(),
+      HostId: host,
+      Code: code,
+      Message: message,
+      Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(code)}`,
+    },
   };
 }

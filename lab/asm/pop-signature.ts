@@ -7,7 +7,12 @@ import { createHmac } from 'node:crypto';
 
 /** RFC 3986 percent-encoding, as pop-core's `encode`. */
 export function popEncode(value: string): string {
-  return encodeURIComponent(value).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
+  return encodeURIComponent(value)
+    .replace(/!/g, '%21')
+    .replace(/'/g, '%27')
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29')
+    .replace(/\*/g, '%2A');
 }
 
 /** RPC: `METHOD&%2F&encode(sorted k=v joined by &)`, every key and value encoded; Signature excluded. */
@@ -30,12 +35,22 @@ export function rpcSignature(stringToSign: string, accessKeySecret: string): str
  * headers sorted (`name:value\n`, tabs and newlines turned to spaces, trimmed), then the path
  * below the endpoint with the raw (unencoded) query sorted by key.
  */
-export function roaStringToSign(method: string, uriPattern: string, headers: Record<string, string>, query: Record<string, string>): string {
+export function roaStringToSign(
+  method: string,
+  uriPattern: string,
+  headers: Record<string, string>,
+  query: Record<string, string>,
+): string {
   const h = (name: string): string => headers[name] ?? '';
   const acs = Object.keys(headers)
     .filter((k) => k.startsWith('x-acs-'))
     .sort()
-    .map((k) => `${k}:${h(k).replace(/[\t\n\r\f]/g, ' ').trim()}\n`)
+    .map(
+      (k) =>
+        `${k}:${h(k)
+          .replace(/[\t\n\r\f]/g, ' ')
+          .trim()}\n`,
+    )
     .join('');
   const keys = Object.keys(query).sort();
   const resource = keys.length === 0 ? uriPattern : `${uriPattern}?${keys.map((k) => `${k}=${query[k]}`).join('&')}`;

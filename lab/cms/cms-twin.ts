@@ -36,7 +36,22 @@ const OPERATORS = new Set([
 ]);
 const NO_DATA = new Set(['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK']);
 /** The documented scalar parameters the twin keeps (PutResourceMetricRuleRequest). */
-const STORED = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources', 'ContactGroups', 'Webhook', 'EffectiveInterval', 'NoEffectiveInterval', 'EmailSubject', 'Interval', 'Period', 'SilenceTime', 'NoDataPolicy'] as const;
+const STORED = [
+  'RuleId',
+  'RuleName',
+  'Namespace',
+  'MetricName',
+  'Resources',
+  'ContactGroups',
+  'Webhook',
+  'EffectiveInterval',
+  'NoEffectiveInterval',
+  'EmailSubject',
+  'Interval',
+  'Period',
+  'SilenceTime',
+  'NoDataPolicy',
+] as const;
 const DEFAULT_SILENCE_S = 86_400;
 
 interface Escalation {
@@ -98,11 +113,19 @@ export class CmsTwin {
       else if (action === 'DescribeMetricRuleList') reply = this.describe(params);
       else throw new PopError('InvalidAction.NotFound', 404, 'Specified api is not found, please check your url and method.');
     } catch (e) {
-      reply = e instanceof PopError ? rpcError(e.code, e.message, e.httpStatus, HOST) : rpcError('InternalError', (e as Error).message, 500, HOST);
+      reply =
+        e instanceof PopError
+          ? rpcError(e.code, e.message, e.httpStatus, HOST)
+          : rpcError('InternalError', (e as Error).message, 500, HOST);
     }
     const body = reply.body as { Code?: string | number };
     const failed = reply.status >= 400;
-    this.calls.push({ at: this.opts.clock.now(), action, code: failed ? String(body.Code) : 'OK', ...(params.RuleId ? { ruleId: params.RuleId } : {}) });
+    this.calls.push({
+      at: this.opts.clock.now(),
+      action,
+      code: failed ? String(body.Code) : 'OK',
+      ...(params.RuleId ? { ruleId: params.RuleId } : {}),
+    });
     return reply;
   }
 
@@ -120,10 +143,16 @@ export class CmsTwin {
       if (!OPERATORS.has(op)) throw invalid(`Escalations.${level}.ComparisonOperator is not valid: ${op}.`);
       const times = params[`Escalations.${level}.Times`]!;
       if (!/^[1-9]\d*$/.test(times)) throw invalid(`Escalations.${level}.Times is not valid: ${times}.`);
-      escalations[level] = { Statistics: params[`Escalations.${level}.Statistics`]!, ComparisonOperator: op, Threshold: params[`Escalations.${level}.Threshold`]!, Times: Number(times) };
+      escalations[level] = {
+        Statistics: params[`Escalations.${level}.Statistics`]!,
+        ComparisonOperator: op,
+        Threshold: params[`Escalations.${level}.Threshold`]!,
+        Times: Number(times),
+      };
     }
     const hasPrometheus = Object.keys(params).some((k) => k.startsWith('Prometheus.') || k.startsWith('CompositeExpression.'));
-    if (Object.keys(escalations).length === 0 && !hasPrometheus) throw invalid('At least one of Escalations.Critical, Escalations.Warn and Escalations.Info must be set.');
+    if (Object.keys(escalations).length === 0 && !hasPrometheus)
+      throw invalid('At least one of Escalations.Critical, Escalations.Warn and Escalations.Info must be set.');
     if (params.Resources !== undefined) {
       let resources: unknown;
       try {
@@ -136,7 +165,8 @@ export class CmsTwin {
     if (params.SilenceTime !== undefined && !(/^\d+$/.test(params.SilenceTime) && Number(params.SilenceTime) >= 3600)) {
       throw invalid(`SilenceTime is not valid: ${params.SilenceTime} (minimum 3600).`);
     }
-    if (params.NoDataPolicy !== undefined && !NO_DATA.has(params.NoDataPolicy)) throw invalid(`NoDataPolicy is not valid: ${params.NoDataPolicy}.`);
+    if (params.NoDataPolicy !== undefined && !NO_DATA.has(params.NoDataPolicy))
+      throw invalid(`NoDataPolicy is not valid: ${params.NoDataPolicy}.`);
     for (const name of ['Period', 'Interval'] as const) {
       if (params[name] !== undefined && !/^[1-9]\d*$/.test(params[name]!)) throw invalid(`${name} is not valid: ${params[name]}.`);
     }
@@ -181,6 +211,9 @@ export class CmsTwin {
       EnableState: true,
       Escalations: structuredClone(r.escalations),
     }));
-    return { status: 200, body: { RequestId: requestId(), Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: alarms } } };
+    return {
+      status: 200,
+      body: { RequestId: requestId(), Code: 200, Success: true, Total: String(matching.length), Alarms: { Alarm: alarms } },
+    };
   }
 }

@@ -99,7 +99,17 @@ export class AlarmDelivery {
         error = describe(err);
       }
     }
-    const record: DeliveryRecord = { ruleId: req.ruleId, kind: req.kind, state: req.state, url: req.url, at, attempts, delivered: error === null, status, error };
+    const record: DeliveryRecord = {
+      ruleId: req.ruleId,
+      kind: req.kind,
+      state: req.state,
+      url: req.url,
+      at,
+      attempts,
+      delivered: error === null,
+      status,
+      error,
+    };
     this.log.push(record);
     const keep = this.opts.keep ?? 500;
     if (this.log.length > keep) this.log.splice(0, this.log.length - keep);

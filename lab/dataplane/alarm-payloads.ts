@@ -14,7 +14,9 @@ export type TriggerLevel = 'CRITICAL' | 'WARN' | 'INFO';
 
 /** CMS sends dimensions as a Java `Map.toString()`: `{userId=1, instanceId=i-1}`. */
 export function javaMapString(entries: Record<string, string>): string {
-  return `{${Object.entries(entries).map(([k, v]) => `${k}=${v}`).join(', ')}}`;
+  return `{${Object.entries(entries)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ')}}`;
 }
 
 export interface CmsCallbackInput {
@@ -59,7 +61,12 @@ export function cmsCallbackForm(input: CmsCallbackInput): URLSearchParams {
     ['userId', input.userId],
   ];
   // CMS's signature algorithm is not public and receivers cannot verify it; this one only has its shape.
-  fields.push(['signature', createHash('md5').update(fields.map(([k, v]) => `${k}=${v}`).join('&')).digest('hex')]);
+  fields.push([
+    'signature',
+    createHash('md5')
+      .update(fields.map(([k, v]) => `${k}=${v}`).join('&'))
+      .digest('hex'),
+  ]);
   const order = new Map<string, number>(CMS_CALLBACK_FIELDS.map((f, i) => [f, i]));
   fields.sort(([a], [b]) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
   return new URLSearchParams(fields);
@@ -129,7 +136,7 @@ function k8sSuffix(seed: string, length: number): string {
 export function ackPodEvent(input: AckPodEventInput): AckCloudEvent {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const pod = `${input.deployment}-${k8sSuffix(`${input.clusterId}|${input.namespace}|${input.deployment}|rs`, 10)}-${k8sSuffix(`${input.clusterId}|${input.namespace}|${input.deployment}|pod`, 5)}`;
-  const node = `${input.region}.10.0.1.${10 + (createHash('sha1').update(pod).digest()[0] as number) % 200}`;
+  const node = `${input.region}.10.0.1.${10 + ((createHash('sha1').update(pod).digest()[0] as number) % 200)}`;
   const id = uuidFrom(`${input.clusterId}|${input.namespace}|${pod}|${input.reason}|${input.at}|${input.count}`);
   const eventUid = uuidFrom(`${input.clusterId}|${input.namespace}|${pod}|${input.reason}|${input.firstAt}`);
   return {
@@ -203,19 +210,29 @@ export function alertmanagerWebhook(input: AlertmanagerAlertInput): Record<strin
   const status = input.state === 'ALERT' ? 'firing' : 'resolved';
   const labels = { alertname: input.alertName, ...input.labels };
   const annotations = { summary: input.summary, value: input.value };
-  const fingerprint = createHash('sha1').update(Object.entries(labels).sort().map(([k, v]) => `${k}=${v}`).join(',')).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha1')
+    .update(
+      Object.entries(labels)
+        .sort()
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    )
+    .digest('hex')
+    .slice(0, 16);
   return {
     receiver: 'regionshift',
     status,
-    alerts: [{
-      status,
-      labels,
-      annotations,
-      startsAt: new Date(input.startsAt).toISOString(),
-      endsAt: status === 'firing' ? ALERTMANAGER_ZERO_TIME : new Date(input.at).toISOString(),
-      generatorURL: `http://prometheus.lab.local/graph?g0.expr=${encodeURIComponent(input.alertName)}`,
-      fingerprint,
-    }],
+    alerts: [
+      {
+        status,
+        labels,
+        annotations,
+        startsAt: new Date(input.startsAt).toISOString(),
+        endsAt: status === 'firing' ? ALERTMANAGER_ZERO_TIME : new Date(input.at).toISOString(),
+        generatorURL: `http://prometheus.lab.local/graph?g0.expr=${encodeURIComponent(input.alertName)}`,
+        fingerprint,
+      },
+    ],
     groupLabels: { alertname: input.alertName },
     commonLabels: labels,
     commonAnnotations: annotations,

@@ -102,8 +102,15 @@ export class AlarmEvaluator {
     this.states = rules.map((rule) => ({
       rule,
       status: {
-        ruleId: rule.id, name: rule.name, kind: rule.kind, state: 'OK', breaches: 0, lastValue: null,
-        lastEvaluatedAt: null, nextEvaluationAt: firstBoundary(now, rule.period), since: now,
+        ruleId: rule.id,
+        name: rule.name,
+        kind: rule.kind,
+        state: 'OK',
+        breaches: 0,
+        lastValue: null,
+        lastEvaluatedAt: null,
+        nextEvaluationAt: firstBoundary(now, rule.period),
+        since: now,
       },
       chain: Promise.resolve(),
       alertedAt: null,
@@ -148,7 +155,8 @@ export class AlarmEvaluator {
       if (reading.breaching) {
         s.status.breaches++;
         if (s.status.state === 'OK' && s.status.breaches >= s.rule.periods) this.transition(s, 'ALERT', reading.value, now);
-        else if (s.status.state === 'ALERT' && s.alertedAt !== null && now - s.alertedAt >= (this.opts.silenceMs ?? CMS_DEFAULT_SILENCE_MS)) this.notify(s, 'ALERT', reading.value, now);
+        else if (s.status.state === 'ALERT' && s.alertedAt !== null && now - s.alertedAt >= (this.opts.silenceMs ?? CMS_DEFAULT_SILENCE_MS))
+          this.notify(s, 'ALERT', reading.value, now);
       } else {
         s.status.breaches = 0;
         if (s.status.state === 'ALERT') this.transition(s, 'OK', reading.value, now);
@@ -164,7 +172,11 @@ export class AlarmEvaluator {
 
   private read(rule: AlarmRule, from: number, to: number): Reading {
     if (rule.kind === 'error-ratio') {
-      const stats = this.opts.metrics.stats({ kind: 'destination', region: rule.region, service: rule.service, version: rule.version }, from, to);
+      const stats = this.opts.metrics.stats(
+        { kind: 'destination', region: rule.region, service: rule.service, version: rule.version },
+        from,
+        to,
+      );
       if (stats.requests < rule.minRequests) return null;
       return { value: stats.errorPercent, breaching: stats.errorPercent > rule.thresholdPercent };
     }
@@ -223,22 +235,41 @@ export class AlarmEvaluator {
         count,
         firstAt: now - (count - 1) * PROBE_PERIOD_MS,
       });
-      return { ruleId: rule.id, kind: 'ack-event', state, url: this.targets.ackEventsUrl(region.name), body: JSON.stringify(event), contentType: 'application/json' };
+      return {
+        ruleId: rule.id,
+        kind: 'ack-event',
+        state,
+        url: this.targets.ackEventsUrl(region.name),
+        body: JSON.stringify(event),
+        contentType: 'application/json',
+      };
     }
     if (rule.kind === 'error-ratio' && rule.delivery === 'alertmanager') {
       if (!this.targets.alertmanagerUrl) return null;
       const body = alertmanagerWebhook({
         alertName: rule.name,
         state,
-        labels: { region: rule.region, service: rule.service, ...(rule.version ? { version: rule.version } : {}), severity: rule.level.toLowerCase() },
+        labels: {
+          region: rule.region,
+          service: rule.service,
+          ...(rule.version ? { version: rule.version } : {}),
+          severity: rule.level.toLowerCase(),
+        },
         value: String(value),
         summary: `${rule.service} 5xx ratio is ${value}% in ${rule.region}`,
         // A resolve keeps the alert's start: the time it went to ALERT.
-        startsAt: state === 'ALERT' ? now : s.firingSince ?? now,
+        startsAt: state === 'ALERT' ? now : (s.firingSince ?? now),
         at: now,
       });
       if (state === 'ALERT') s.firingSince = now;
-      return { ruleId: rule.id, kind: 'alertmanager', state, url: this.targets.alertmanagerUrl, body: JSON.stringify(body), contentType: 'application/json' };
+      return {
+        ruleId: rule.id,
+        kind: 'alertmanager',
+        state,
+        url: this.targets.alertmanagerUrl,
+        body: JSON.stringify(body),
+        contentType: 'application/json',
+      };
     }
     if (!this.targets.cmsCallbackUrl) return null;
     const form = cmsCallbackForm(this.cmsInput(rule, state, value, now));
@@ -247,8 +278,21 @@ export class AlarmEvaluator {
     return { ruleId: rule.id, kind: 'cms-callback', state, url, body: form.toString(), contentType: 'application/x-www-form-urlencoded' };
   }
 
-  private cmsInput(rule: ErrorRatioRule | LatencyRule | ReadyReplicasRule, state: 'ALERT' | 'OK', value: number, now: number): CmsCallbackInput {
-    const common = { ruleId: rule.id, alertName: rule.name, state, level: rule.level, metricName: rule.metricName, userId: this.opts.topology.account, at: now };
+  private cmsInput(
+    rule: ErrorRatioRule | LatencyRule | ReadyReplicasRule,
+    state: 'ALERT' | 'OK',
+    value: number,
+    now: number,
+  ): CmsCallbackInput {
+    const common = {
+      ruleId: rule.id,
+      alertName: rule.name,
+      state,
+      level: rule.level,
+      metricName: rule.metricName,
+      userId: this.opts.topology.account,
+      at: now,
+    };
     // Custom-metric dimensions (user-defined, as PutCustomMetric reports them): no region among
     // them, as no documented CMS dimension set has one; the URL carries the region.
     if (rule.kind === 'error-ratio') {
@@ -295,10 +339,11 @@ export function alarmRuleProblems(topology: Topology, rule: AlarmRule): string[]
     if (!topology.services.some((s) => s.name === rule.service)) problems.push(`${at}.service: unknown service ${rule.service}`);
     return problems;
   }
-  return topology.regions.some((r) => r.clusters.some((c) => c.name === rule.cluster)) ? [] : [`${at}.cluster: unknown cluster ${rule.cluster}`];
+  return topology.regions.some((r) => r.clusters.some((c) => c.name === rule.cluster))
+    ? []
+    : [`${at}.cluster: unknown cluster ${rule.cluster}`];
 }
 
 function firstBoundary(now: number, period: number): number {
   return (Math.floor(now / period) + 1) * period;
 }
-

@@ -28,22 +28,31 @@ const PREFIX = '/lab/v1/';
 export const SERIES_MAX_POINTS = 600;
 export const MAX_REQUESTS_PER_CALL = 100_000;
 
-const sendSchema = z.object({
-  gateway: z.string().min(1),
-  count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
-  headers: z.record(z.string(), z.string()).optional(),
-  /** The request path (`/productpage` when omitted), which VirtualService `uri` matches read. */
-  path: z.string().regex(/^\//, 'must start with /').max(2048).optional(),
-}).strict();
+const sendSchema = z
+  .object({
+    gateway: z.string().min(1),
+    count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
+    headers: z.record(z.string(), z.string()).optional(),
+    /** The request path (`/productpage` when omitted), which VirtualService `uri` matches read. */
+    path: z.string().regex(/^\//, 'must start with /').max(2048).optional(),
+  })
+  .strict();
 
-const probeSchema = z.object({
-  service: z.string().min(1),
-  region: z.string().min(1),
-  count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
-}).strict();
+const probeSchema = z
+  .object({
+    service: z.string().min(1),
+    region: z.string().min(1),
+    count: z.number().int().min(1).max(MAX_REQUESTS_PER_CALL),
+  })
+  .strict();
 
 class HttpProblem extends Error {
-  constructor(readonly status: number, readonly code: string, readonly problems: string[], readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly problems: string[],
+    readonly headers: Record<string, string> = {},
+  ) {
     super(problems.join('; '));
   }
 }
@@ -52,7 +61,12 @@ const invalid = (problems: string[]) => new HttpProblem(400, 'INPUT.INVALID', pr
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -152,7 +166,8 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
       if (stepMs === null || stepMs <= 0) problems.push(`step: not a positive duration: ${JSON.stringify(rawStep)} (use 5s)`);
       else if (stepMs % bucketMs !== 0) problems.push(`step: a whole number of ${bucketMs / 1000}s buckets (got ${rawStep})`);
       // Bounded so one page poll stays small: the chart needs a few hundred points at most.
-      else if (windowMs !== null && windowMs > 0 && windowMs / stepMs > SERIES_MAX_POINTS) problems.push(`step: at most ${SERIES_MAX_POINTS} points per series (window/step = ${Math.ceil(windowMs / stepMs)})`);
+      else if (windowMs !== null && windowMs > 0 && windowMs / stepMs > SERIES_MAX_POINTS)
+        problems.push(`step: at most ${SERIES_MAX_POINTS} points per series (window/step = ${Math.ceil(windowMs / stepMs)})`);
       if (problems.length > 0) throw invalid(problems);
       return reply(res, 200, deps.dataPlane.gatewaySeries(windowMs as number, stepMs as number));
     }
@@ -171,7 +186,8 @@ export function labApiHandler(deps: LabApiDeps): (req: IncomingMessage, res: Ser
         reply(res, 400, { error: { code: err.code, message: err.message, problems: [err.message] } });
       } else {
         (deps.onError ?? ((e) => console.error('lab data plane API:', e)))(err);
-        if (!res.headersSent) reply(res, 500, { error: { code: 'INTERNAL', message: 'internal error in the lab data plane', problems: [] } });
+        if (!res.headersSent)
+          reply(res, 500, { error: { code: 'INTERNAL', message: 'internal error in the lab data plane', problems: [] } });
       }
     }
     return true;

@@ -172,9 +172,7 @@ export class LabDataPlane {
     const gatewayDown = this.faults.gatewayDown(gw.region);
     const ctx: HopContext = { sourceRegion: gw.region, origin: 'client' };
     for (let i = 0; i < count; i++) {
-      const outcome = gatewayDown
-        ? { status: 503, latencyMs: 0 }
-        : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path);
+      const outcome = gatewayDown ? { status: 503, latencyMs: 0 } : this.call(gatewayProxy, gw.entry, hdrs, ctx, now, tally, path);
       endRequest(tally);
       latencies[i] = outcome.latencyMs;
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1;
@@ -296,7 +294,15 @@ export class LabDataPlane {
     }
   }
 
-  private call(caller: Caller, service: string, headers: Record<string, string>, ctx: HopContext, now: number, tally: BatchTally, path = `/${service}/0`): HopOutcome {
+  private call(
+    caller: Caller,
+    service: string,
+    headers: Record<string, string>,
+    ctx: HopContext,
+    now: number,
+    tally: BatchTally,
+    path = `/${service}/0`,
+  ): HopOutcome {
     const routing = this.router.route(caller, service, headers, this.rand, now, path);
     if (routing.kind === 'no-route') return { status: 404, latencyMs: 0.1 };
     if (routing.kind === 'no-upstream') {

@@ -18,42 +18,60 @@ import type { DeploymentSpec, Topology } from '../topology/schema';
  * it need not be one the topology steers). The lab host's listener acts on it.
  */
 
-export const faultSpecSchema = z.object({
-  kind: z.enum(['region-down', 'error-rate', 'latency', 'scale-to-zero', 'control-plane-down']),
-  region: z.string().min(1),
-  /**
-   * Every service of the region when omitted; a region-down without a service takes the gateway
-   * down too. Required for scale-to-zero.
-   */
-  service: z.string().min(1).optional(),
-  version: z.string().min(1).optional(),
-  /** Only the endpoints of this cluster of the region (several clusters share a region). */
-  cluster: z.string().min(1).optional(),
-  /** Only this workload: a Deployment's name, or a WorkloadEntry's (a VM). */
-  workload: z.string().min(1).optional(),
-  /** error-rate: fraction of requests answered 500, in (0, 1]. */
-  rate: z.number().gt(0).max(1).optional(),
-  /** latency: milliseconds added to every request the pods answer. */
-  latencyMs: z.number().gt(0).max(600_000).optional(),
-  /** How long the fault lasts (`90s`, `5m`); until deleted when omitted. */
-  duration: z.union([z.string(), z.number()]).optional(),
-}).strict().superRefine((f, ctx) => {
-  if (f.kind === 'error-rate' && f.rate === undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'required for an error-rate fault' });
-  if (f.kind !== 'error-rate' && f.rate !== undefined) ctx.addIssue({ code: 'custom', path: ['rate'], message: `only applies to error-rate faults, not ${f.kind}` });
-  if (f.kind === 'latency' && f.latencyMs === undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: 'required for a latency fault' });
-  if (f.kind !== 'latency' && f.latencyMs !== undefined) ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: `only applies to latency faults, not ${f.kind}` });
-  if (f.kind === 'scale-to-zero' && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['service'], message: 'required for a scale-to-zero fault' });
-  if (f.kind === 'control-plane-down') {
-    for (const field of ['service', 'version', 'cluster', 'workload'] as const) {
-      if (f[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'a control-plane-down fault takes the whole control plane: it names no ' + field });
+export const faultSpecSchema = z
+  .object({
+    kind: z.enum(['region-down', 'error-rate', 'latency', 'scale-to-zero', 'control-plane-down']),
+    region: z.string().min(1),
+    /**
+     * Every service of the region when omitted; a region-down without a service takes the gateway
+     * down too. Required for scale-to-zero.
+     */
+    service: z.string().min(1).optional(),
+    version: z.string().min(1).optional(),
+    /** Only the endpoints of this cluster of the region (several clusters share a region). */
+    cluster: z.string().min(1).optional(),
+    /** Only this workload: a Deployment's name, or a WorkloadEntry's (a VM). */
+    workload: z.string().min(1).optional(),
+    /** error-rate: fraction of requests answered 500, in (0, 1]. */
+    rate: z.number().gt(0).max(1).optional(),
+    /** latency: milliseconds added to every request the pods answer. */
+    latencyMs: z.number().gt(0).max(600_000).optional(),
+    /** How long the fault lasts (`90s`, `5m`); until deleted when omitted. */
+    duration: z.union([z.string(), z.number()]).optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    if (f.kind === 'error-rate' && f.rate === undefined)
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'required for an error-rate fault' });
+    if (f.kind !== 'error-rate' && f.rate !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: `only applies to error-rate faults, not ${f.kind}` });
+    if (f.kind === 'latency' && f.latencyMs === undefined)
+      ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: 'required for a latency fault' });
+    if (f.kind !== 'latency' && f.latencyMs !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['latencyMs'], message: `only applies to latency faults, not ${f.kind}` });
+    if (f.kind === 'scale-to-zero' && f.service === undefined)
+      ctx.addIssue({ code: 'custom', path: ['service'], message: 'required for a scale-to-zero fault' });
+    if (f.kind === 'control-plane-down') {
+      for (const field of ['service', 'version', 'cluster', 'workload'] as const) {
+        if (f[field] !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: 'a control-plane-down fault takes the whole control plane: it names no ' + field,
+          });
+      }
     }
-  }
-  if (f.version !== undefined && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'needs a service' });
-  if (f.duration !== undefined) {
-    const ms = parseDuration(f.duration);
-    if (ms === null || ms <= 0) ctx.addIssue({ code: 'custom', path: ['duration'], message: `not a positive duration: ${JSON.stringify(f.duration)} (use 90s, 5m)` });
-  }
-});
+    if (f.version !== undefined && f.service === undefined) ctx.addIssue({ code: 'custom', path: ['version'], message: 'needs a service' });
+    if (f.duration !== undefined) {
+      const ms = parseDuration(f.duration);
+      if (ms === null || ms <= 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['duration'],
+          message: `not a positive duration: ${JSON.stringify(f.duration)} (use 90s, 5m)`,
+        });
+    }
+  });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 
@@ -108,13 +126,18 @@ export function faultTargetProblems(topology: Topology, spec: FaultSpec): string
   if (spec.service !== undefined) {
     const svc = topology.services.find((s) => s.name === spec.service);
     if (!svc) problems.push(`service: unknown service ${spec.service}`);
-    else if (spec.version !== undefined && !svc.versions.includes(spec.version)) problems.push(`version: ${spec.service} has no version ${spec.version}`);
+    else if (spec.version !== undefined && !svc.versions.includes(spec.version))
+      problems.push(`version: ${spec.service} has no version ${spec.version}`);
   }
   const region = topology.regions.find((r) => r.name === spec.region);
   if (spec.cluster !== undefined && region && !region.clusters.some((c) => c.name === spec.cluster)) {
     problems.push(`cluster: ${spec.cluster} is not a cluster of ${spec.region} (${region.clusters.map((c) => c.name).join(', ')})`);
   }
-  if (spec.workload !== undefined && !topology.deployments.some((d) => d.name === spec.workload) && !topology.workloadEntries.some((w) => w.name === spec.workload)) {
+  if (
+    spec.workload !== undefined &&
+    !topology.deployments.some((d) => d.name === spec.workload) &&
+    !topology.workloadEntries.some((w) => w.name === spec.workload)
+  ) {
     problems.push(`workload: no deployment or workload entry named ${spec.workload}`);
   }
   if (problems.length === 0 && spec.kind === 'scale-to-zero' && deploymentsForFault(topology, spec).length === 0) {
@@ -139,16 +162,26 @@ export interface FaultDeployment {
  */
 export function deploymentsForFault(
   topology: Topology,
-  fault: { kind: Fault['kind']; region: string; service?: string | null; version?: string | null; cluster?: string | null; workload?: string | null },
+  fault: {
+    kind: Fault['kind'];
+    region: string;
+    service?: string | null;
+    version?: string | null;
+    cluster?: string | null;
+    workload?: string | null;
+  },
 ): FaultDeployment[] {
   if (fault.kind !== 'scale-to-zero') return [];
   const clusters = new Set(topology.regions.filter((r) => r.name === fault.region).flatMap((r) => r.clusters.map((c) => c.name)));
-  const matches = (d: DeploymentSpec) => clusters.has(d.cluster)
-    && ((fault.service ?? null) === null || d.service === fault.service)
-    && ((fault.version ?? null) === null || d.version === fault.version)
-    && ((fault.cluster ?? null) === null || d.cluster === fault.cluster)
-    && ((fault.workload ?? null) === null || d.name === fault.workload);
-  return topology.deployments.filter(matches).map((d) => ({ cluster: d.cluster, namespace: d.namespace, name: d.name, replicas: d.replicas }));
+  const matches = (d: DeploymentSpec) =>
+    clusters.has(d.cluster) &&
+    ((fault.service ?? null) === null || d.service === fault.service) &&
+    ((fault.version ?? null) === null || d.version === fault.version) &&
+    ((fault.cluster ?? null) === null || d.cluster === fault.cluster) &&
+    ((fault.workload ?? null) === null || d.name === fault.workload);
+  return topology.deployments
+    .filter(matches)
+    .map((d) => ({ cluster: d.cluster, namespace: d.namespace, name: d.name, replicas: d.replicas }));
 }
 
 export class FaultBook implements FaultEffects {
@@ -228,7 +261,9 @@ export class FaultBook implements FaultEffects {
   }
 
   gatewayDown(region: string): boolean {
-    for (const f of this.faults.values()) if (f.kind === 'region-down' && f.region === region && f.service === null && f.cluster === undefined && f.workload === undefined) return true;
+    for (const f of this.faults.values())
+      if (f.kind === 'region-down' && f.region === region && f.service === null && f.cluster === undefined && f.workload === undefined)
+        return true;
     return false;
   }
 

@@ -176,7 +176,14 @@ export class TrafficMetrics {
     const key = `${origin}|${sourceRegion}|${target.servedKey}`;
     let s = this.hops.get(key);
     if (!s) {
-      s = { origin, sourceRegion, region: target.region, service: target.service, version: target.version, data: new BucketSeries(this.capacity) };
+      s = {
+        origin,
+        sourceRegion,
+        region: target.region,
+        service: target.service,
+        version: target.version,
+        data: new BucketSeries(this.capacity),
+      };
       this.hops.set(key, s);
     }
     s.data.record(floor(at / this.bucketMs), status >= 500, latencyMs);
@@ -209,11 +216,14 @@ export class TrafficMetrics {
     const from = to - window;
     const [fi, ti] = [this.index(from), this.index(to)];
     const seconds = window / 1000;
-    const gateways: GatewayStats[] = [...this.gateways.values()].map((s) => {
-      const acc = new Accumulator();
-      acc.add(s.data, fi, ti);
-      return { gateway: s.gateway, region: s.region, ...acc.result(seconds) };
-    }).filter((g) => g.requests > 0).sort((a, b) => a.gateway.localeCompare(b.gateway));
+    const gateways: GatewayStats[] = [...this.gateways.values()]
+      .map((s) => {
+        const acc = new Accumulator();
+        acc.add(s.data, fi, ti);
+        return { gateway: s.gateway, region: s.region, ...acc.result(seconds) };
+      })
+      .filter((g) => g.requests > 0)
+      .sort((a, b) => a.gateway.localeCompare(b.gateway));
 
     const destinations = new Map<string, { key: Omit<DestinationStats, keyof TrafficStats>; acc: Accumulator }>();
     const served: ServedCell[] = [];
@@ -222,13 +232,21 @@ export class TrafficMetrics {
       const cell = new Accumulator();
       cell.add(s.data, fi, ti);
       if (cell.requests === 0) continue;
-      (s.origin === 'client' ? served : probes).push({ sourceRegion: s.sourceRegion, region: s.region, service: s.service, version: s.version, requests: cell.requests, errors5xx: cell.errors5xx });
+      (s.origin === 'client' ? served : probes).push({
+        sourceRegion: s.sourceRegion,
+        region: s.region,
+        service: s.service,
+        version: s.version,
+        requests: cell.requests,
+        errors5xx: cell.errors5xx,
+      });
       const dk = `${s.region}|${s.service}|${s.version}`;
       const d = destinations.get(dk) ?? { key: { region: s.region, service: s.service, version: s.version }, acc: new Accumulator() };
       d.acc.add(s.data, fi, ti);
       destinations.set(dk, d);
     }
-    const cellOrder = (a: ServedCell, b: ServedCell) => `${a.service}|${a.sourceRegion}|${a.region}|${a.version}`.localeCompare(`${b.service}|${b.sourceRegion}|${b.region}|${b.version}`);
+    const cellOrder = (a: ServedCell, b: ServedCell) =>
+      `${a.service}|${a.sourceRegion}|${a.region}|${a.version}`.localeCompare(`${b.service}|${b.sourceRegion}|${b.region}|${b.version}`);
     served.sort(cellOrder);
     probes.sort(cellOrder);
     return {
@@ -294,7 +312,14 @@ export class TrafficMetrics {
             at: from + i * step,
             rps: round2(c.requests / seconds),
             errors5xxPerSecond: round2(c.errors5xx / seconds),
-            servedShare: total === 0 ? {} : Object.fromEntries(Object.keys(row).sort().map((r) => [r, round2((100 * (row[r] as number)) / total)])),
+            servedShare:
+              total === 0
+                ? {}
+                : Object.fromEntries(
+                    Object.keys(row)
+                      .sort()
+                      .map((r) => [r, round2((100 * (row[r] as number)) / total)]),
+                  ),
           };
         }),
       });
@@ -308,14 +333,19 @@ export class TrafficMetrics {
 
   private select(filter: SeriesFilter): Array<{ data: BucketSeries }> {
     if (filter.kind === 'gateway') {
-      return [...this.gateways.values()].filter((s) => (filter.gateway === undefined || s.gateway === filter.gateway) && (filter.region === undefined || s.region === filter.region));
+      return [...this.gateways.values()].filter(
+        (s) =>
+          (filter.gateway === undefined || s.gateway === filter.gateway) && (filter.region === undefined || s.region === filter.region),
+      );
     }
-    return [...this.hops.values()].filter((s) =>
-      (filter.origin === undefined || s.origin === filter.origin) &&
-      (filter.sourceRegion === undefined || s.sourceRegion === filter.sourceRegion) &&
-      (filter.region === undefined || s.region === filter.region) &&
-      (filter.service === undefined || s.service === filter.service) &&
-      (filter.version === undefined || s.version === filter.version));
+    return [...this.hops.values()].filter(
+      (s) =>
+        (filter.origin === undefined || s.origin === filter.origin) &&
+        (filter.sourceRegion === undefined || s.sourceRegion === filter.sourceRegion) &&
+        (filter.region === undefined || s.region === filter.region) &&
+        (filter.service === undefined || s.service === filter.service) &&
+        (filter.version === undefined || s.version === filter.version),
+    );
   }
 }
 

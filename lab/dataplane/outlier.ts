@@ -34,7 +34,7 @@ export interface OutlierSettings {
 const MAX_EJECTION_MS = 300_000;
 
 export function outlierSettings(spec: OutlierDetectionSpec): OutlierSettings {
-  const ms = (v: string | undefined, fallback: number) => (v === undefined ? fallback : parseDuration(v) ?? fallback);
+  const ms = (v: string | undefined, fallback: number) => (v === undefined ? fallback : (parseDuration(v) ?? fallback));
   // Envoy's defaults: consecutive_5xx 5 enforced; consecutive_gateway_failure 5 but enforcing 0.
   let consecutive5xx = 5;
   let consecutiveGateway = 0;
@@ -85,7 +85,10 @@ export class OutlierDetector {
   private ejectedCount = 0;
   private nextSweepAt: number;
 
-  constructor(readonly settings: OutlierSettings, startedAt: number) {
+  constructor(
+    readonly settings: OutlierSettings,
+    startedAt: number,
+  ) {
     this.nextSweepAt = startedAt + settings.intervalMs;
   }
 

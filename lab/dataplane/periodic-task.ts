@@ -37,7 +37,9 @@ export class PeriodicTask {
 
   private async loop(): Promise<void> {
     while (this.active) {
-      const stopped = new Promise<void>((resolve) => { this.wake = resolve; });
+      const stopped = new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
       await Promise.race([this.clock.sleep(this.periodMs), stopped]);
       this.wake = null;
       if (!this.active) return;

@@ -41,7 +41,10 @@ export function priorityLoad(levels: LevelHealth[], panicThresholdPercent = PANI
   const panic = new Array<boolean>(n).fill(false);
   if (n === 0) return { load, panic };
   const availability = levels.map((l) => (l.hosts === 0 ? 0 : min(100, floor((OVERPROVISIONING_PERCENT * l.healthy) / l.hosts))));
-  const normalizedTotal = min(100, availability.reduce((s, a) => s + a, 0));
+  const normalizedTotal = min(
+    100,
+    availability.reduce((s, a) => s + a, 0),
+  );
   if (normalizedTotal < 100) {
     levels.forEach((l, i) => {
       const healthyPercent = l.hosts === 0 ? 0 : (100 * l.healthy) / l.hosts;
@@ -125,7 +128,12 @@ function pickInLevel(lvl: PriorityLevel, inPanic: boolean, healthy: HostHealth, 
 }
 
 /** Pick the endpoint for one request, or null when the layout has no hosts (Envoy's "no healthy upstream"). */
-export function chooseHost(layout: EndpointLayout, healthy: HostHealth, rand: SeededRandom, panicThresholdPercent = PANIC_THRESHOLD_PERCENT): Pod | null {
+export function chooseHost(
+  layout: EndpointLayout,
+  healthy: HostHealth,
+  rand: SeededRandom,
+  panicThresholdPercent = PANIC_THRESHOLD_PERCENT,
+): Pod | null {
   const { levels } = layout;
   if (levels.length === 0) return null;
   if (levels.length === 1) {
@@ -134,7 +142,10 @@ export function chooseHost(layout: EndpointLayout, healthy: HostHealth, rand: Se
     // One level takes all the load; below the threshold its availability is under 100 too, so it panics.
     return pickInLevel(only, (100 * h) / only.hosts.length < panicThresholdPercent, healthy, rand);
   }
-  const { load, panic } = priorityLoad(levels.map((l) => ({ hosts: l.hosts.length, healthy: countHealthy(l.hosts, healthy) })), panicThresholdPercent);
+  const { load, panic } = priorityLoad(
+    levels.map((l) => ({ hosts: l.hosts.length, healthy: countHealthy(l.hosts, healthy) })),
+    panicThresholdPercent,
+  );
   let r = rand.int(100);
   for (let i = 0; i < levels.length; i++) {
     r -= load[i] as number;

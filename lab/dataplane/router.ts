@@ -118,14 +118,19 @@ export function matchEntryHolds(match: HttpMatchSpec, req: RequestView): boolean
  * (entries are ORed; a route without entries matches everything), then a weighted pick among
  * its destinations. Hosts come back as written in the route (`reviews.default.global` stays whole).
  */
-export function selectRoute(routes: HttpRouteSpec[], headers: Readonly<Record<string, string>>, rand: SeededRandom, path = '/'): { host: string; subset: string | null } | null {
+export function selectRoute(
+  routes: HttpRouteSpec[],
+  headers: Readonly<Record<string, string>>,
+  rand: SeededRandom,
+  path = '/',
+): { host: string; subset: string | null } | null {
   const req: RequestView = { path, headers };
   for (const route of routes) {
     const matches = route.match ?? [];
     if (matches.length > 0 && !matches.some((m) => matchEntryHolds(m, req))) continue;
     const dests = route.route;
     if (dests.length === 0) return null;
-    const weights = dests.map((d) => (dests.length === 1 ? 100 : d.weight ?? 0));
+    const weights = dests.map((d) => (dests.length === 1 ? 100 : (d.weight ?? 0)));
     const total = weights.reduce((s, w) => s + w, 0);
     let r = rand.next() * (total > 0 ? total : dests.length);
     for (let i = 0; i < dests.length; i++) {
@@ -151,7 +156,11 @@ export class MeshRouter {
   private routes = new Map<string, HttpRouteSpec[]>();
   private clusters = new Map<string, UpstreamCluster | null>();
 
-  constructor(topology: Topology, private readonly config: RoutingConfigSource, private readonly directory: PodDirectory) {
+  constructor(
+    topology: Topology,
+    private readonly config: RoutingConfigSource,
+    private readonly directory: PodDirectory,
+  ) {
     this.services = new Set(topology.services.map((s) => s.name));
   }
 
@@ -164,7 +173,14 @@ export class MeshRouter {
   }
 
   /** `path` is the request's `:path` (query string included); the lab's Bookinfo calls are GETs. */
-  route(caller: Caller, service: string, headers: Readonly<Record<string, string>>, rand: SeededRandom, now: number, path = `/${service}`): HopRouting {
+  route(
+    caller: Caller,
+    service: string,
+    headers: Readonly<Record<string, string>>,
+    rand: SeededRandom,
+    now: number,
+    path = `/${service}`,
+  ): HopRouting {
     const routes = this.httpRoutes(service);
     let host = service;
     let subset: string | null = null;
@@ -184,7 +200,9 @@ export class MeshRouter {
     }
     const detector = this.detector(caller.proxyId, cluster, now);
     // Without outlierDetection nothing is ever ejected, so Envoy's default threshold never matters.
-    const pod = detector ? chooseHost(layout, (p) => !detector.isEjected(p.id, now), rand, detector.settings.panicThresholdPercent) : chooseHost(layout, () => true, rand);
+    const pod = detector
+      ? chooseHost(layout, (p) => !detector.isEjected(p.id, now), rand, detector.settings.panicThresholdPercent)
+      : chooseHost(layout, () => true, rand);
     return pod ? { kind: 'pod', pod, cluster } : { kind: 'no-upstream', service: host };
   }
 
@@ -232,7 +250,11 @@ export class MeshRouter {
         const endpoints = this.directory.readyPods(this.config, host, selector);
         const settings = policy.outlierDetection ? outlierSettings(policy.outlierDetection) : null;
         cluster = {
-          key, service: host, subset, policy, endpoints,
+          key,
+          service: host,
+          subset,
+          policy,
+          endpoints,
           endpointIds: new Set(endpoints.map((p) => p.id)),
           layouts: new Map(),
           outlier: settings ? { settings, key: JSON.stringify(settings) } : null,
@@ -264,10 +286,16 @@ export class MeshRouter {
       const podSelector = subset === null ? null : this.policy(service).subsets[subset];
       if (endpointSelector !== undefined && podSelector !== undefined) {
         const remoteClusters = new Set(entry.endpoints.filter((e) => labelsMatch(e.labels, endpointSelector)).map((e) => e.address));
-        const endpoints = this.directory.readyPods(this.config, service, podSelector).filter((p) => remoteClusters.has(p.cluster) && p.namespace === namespace);
+        const endpoints = this.directory
+          .readyPods(this.config, service, podSelector)
+          .filter((p) => remoteClusters.has(p.cluster) && p.namespace === namespace);
         const settings = policy.outlierDetection ? outlierSettings(policy.outlierDetection) : null;
         cluster = {
-          key, service, subset, policy, endpoints,
+          key,
+          service,
+          subset,
+          policy,
+          endpoints,
           endpointIds: new Set(endpoints.map((p) => p.id)),
           layouts: new Map(),
           outlier: settings ? { settings, key: JSON.stringify(settings) } : null,

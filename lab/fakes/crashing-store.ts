@@ -1,6 +1,12 @@
 import type { MeshState, Plan } from '../../shared/core/types';
 import type {
-  AuditEvent, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState,
+  AuditEvent,
+  PlanRecord,
+  PlanStatus,
+  StateStore,
+  StepOutcome,
+  StoredEvent,
+  VersionedState,
 } from '../../shared/ports/state-store';
 
 /** Thrown by a CrashingStateStore: the process "died"; nothing after it reaches the store. */
@@ -24,7 +30,10 @@ export type StoreCall =
 export class CrashingStateStore implements StateStore {
   private dead: string | null = null;
 
-  constructor(private readonly inner: StateStore, private readonly crashAfter: (call: StoreCall) => boolean) {}
+  constructor(
+    private readonly inner: StateStore,
+    private readonly crashAfter: (call: StoreCall) => boolean,
+  ) {}
 
   get crashed(): boolean {
     return this.dead !== null;
@@ -85,7 +94,14 @@ export class CrashingStateStore implements StateStore {
     return this.inner.releaseLease(mesh, planId, owner);
   }
 
-  async recordStep(mesh: string, planId: string, owner: string, index: number, outcome: StepOutcome, plan: { status: PlanStatus; dueAt: number }): Promise<void> {
+  async recordStep(
+    mesh: string,
+    planId: string,
+    owner: string,
+    index: number,
+    outcome: StepOutcome,
+    plan: { status: PlanStatus; dueAt: number },
+  ): Promise<void> {
     this.alive();
     await this.inner.recordStep(mesh, planId, owner, index, outcome, plan);
     this.after({ op: 'recordStep', planId, owner, index, outcome });

@@ -45,7 +45,10 @@ export class FakeClusterScaler implements ClusterScaler {
   private readonly readyDelayMs: number;
   private readonly pollMs: number;
 
-  constructor(private readonly clock: Clock, private readonly opts: FakeScalerOptions = {}) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly opts: FakeScalerOptions = {},
+  ) {
     this.readyDelayMs = opts.readyDelayMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 1_000;
     for (const [key, replicas] of Object.entries(opts.deployments ?? {})) {
@@ -111,7 +114,10 @@ export class FakeClusterScaler implements ClusterScaler {
     const key = refKey(ref);
     let d = this.deployments.get(key);
     if (!d) {
-      if (this.opts.strict) throw new UpstreamError('K8S.NotFound', `deployments.apps "${ref.name}" not found in ${ref.cluster}/${ref.namespace}`, { retryable: false });
+      if (this.opts.strict)
+        throw new UpstreamError('K8S.NotFound', `deployments.apps "${ref.name}" not found in ${ref.cluster}/${ref.namespace}`, {
+          retryable: false,
+        });
       d = { replicas: 0, ready: 0, readyAt: null };
       this.deployments.set(key, d);
     }

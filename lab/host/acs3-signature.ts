@@ -30,10 +30,22 @@ export class Acs3Error extends Error {
 
 /** The SDK's `encode`: RFC 3986 percent-encoding. */
 function encode(value: string): string {
-  return encodeURIComponent(value).replace(/!/g, '%21').replace(/'/g, '%27').replace(/\(/g, '%28').replace(/\)/g, '%29').replace(/\*/g, '%2A');
+  return encodeURIComponent(value)
+    .replace(/!/g, '%21')
+    .replace(/'/g, '%27')
+    .replace(/\(/g, '%28')
+    .replace(/\)/g, '%29')
+    .replace(/\*/g, '%2A');
 }
 
-export function acs3CanonicalRequest(req: { method: string; pathname: string; query: URLSearchParams; headers: Record<string, string>; signedHeaders: string[]; payloadHash: string }): string {
+export function acs3CanonicalRequest(req: {
+  method: string;
+  pathname: string;
+  query: URLSearchParams;
+  headers: Record<string, string>;
+  signedHeaders: string[];
+  payloadHash: string;
+}): string {
   const uri = req.pathname.replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~');
   const query = [...new Set(req.query.keys())]
     .sort()
@@ -69,17 +81,23 @@ export class Acs3Verifier {
       throw new Acs3Error('InvalidSecurityToken.MismatchWithAccessKey', 403, 'Specified SecurityToken mismatch with the AccessKey.');
     }
     const payloadHash = createHash('sha256').update(req.body).digest('hex');
-    if (req.headers['x-acs-content-sha256'] !== payloadHash) throw new Acs3Error('ContentSHA256Mismatch', 400, 'x-acs-content-sha256 does not match the body');
+    if (req.headers['x-acs-content-sha256'] !== payloadHash)
+      throw new Acs3Error('ContentSHA256Mismatch', 400, 'x-acs-content-sha256 does not match the body');
     const canonical = acs3CanonicalRequest({ ...req, signedHeaders, payloadHash });
     const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonical).digest('hex')}`;
     const expected = createHmac('sha256', credential.accessKeySecret).update(stringToSign).digest();
     const sent = Buffer.from(signature, 'hex');
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
-      throw new Acs3Error('SignatureDoesNotMatch', 403, `Specified signature does not match our calculation. canonical request: ${JSON.stringify(canonical)}`);
+      throw new Acs3Error(
+        'SignatureDoesNotMatch',
+        403,
+        `Specified signature does not match our calculation. canonical request: ${JSON.stringify(canonical)}`,
+      );
     }
     const at = Date.parse(req.headers['x-acs-date'] ?? '');
     const now = this.wallClock();
-    if (Number.isNaN(at) || Math.abs(now - at) > FRESHNESS_MS) throw new Acs3Error('InvalidTimeStamp.Expired', 403, 'x-acs-date is missing or too far from the current time');
+    if (Number.isNaN(at) || Math.abs(now - at) > FRESHNESS_MS)
+      throw new Acs3Error('InvalidTimeStamp.Expired', 403, 'x-acs-date is missing or too far from the current time');
     const nonce = req.headers['x-acs-signature-nonce'] as string;
     for (const [n, expires] of this.nonces) if (expires < now) this.nonces.delete(n);
     if (this.nonces.has(nonce)) throw new Acs3Error('SignatureNonceUsed', 403, 'Specified signature nonce was used already.');

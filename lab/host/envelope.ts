@@ -109,7 +109,11 @@ export function writeFunctionError(res: ServerResponse, err: unknown, requestId:
     errorType: timedOut ? 'FunctionTimeout' : err instanceof Error ? err.name : 'Error',
   };
   res
-    .writeHead(502, { 'content-type': 'application/json; charset=utf-8', 'x-fc-request-id': requestId, 'x-fc-error-type': timedOut ? 'FunctionTimeout' : 'UnhandledInvocationError' })
+    .writeHead(502, {
+      'content-type': 'application/json; charset=utf-8',
+      'x-fc-request-id': requestId,
+      'x-fc-error-type': timedOut ? 'FunctionTimeout' : 'UnhandledInvocationError',
+    })
     .end(JSON.stringify(body));
 }
 

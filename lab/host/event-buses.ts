@@ -75,11 +75,13 @@ export async function publishOnBus(input: {
   invokeTrigger: (key: string, body: Buffer) => Promise<number | string>;
   push?: (url: string, body: string, headers: Record<string, string>) => Promise<number>;
 }): Promise<BusPublishResult> {
-  const push = input.push ?? (async (url, body, headers) => {
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-    await res.arrayBuffer();
-    return res.status;
-  });
+  const push =
+    input.push ??
+    (async (url, body, headers) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      await res.arrayBuffer();
+      return res.status;
+    });
   const matchedAny = new Set<number>();
   const deliveries: BusDelivery[] = [];
   for (const trigger of input.triggers) {
@@ -95,7 +97,12 @@ export async function publishOnBus(input: {
     } catch (err) {
       status = err instanceof Error ? err.message : String(err);
     }
-    deliveries.push({ rule: `${trigger.key} trigger`, target: `function ${trigger.key}`, events: idx.map((i) => idOf(input.events[i], i)), status });
+    deliveries.push({
+      rule: `${trigger.key} trigger`,
+      target: `function ${trigger.key}`,
+      events: idx.map((i) => idOf(input.events[i], i)),
+      status,
+    });
   }
   for (const rule of input.httpRules) {
     if (rule.region !== input.region) continue;

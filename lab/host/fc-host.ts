@@ -111,7 +111,9 @@ function hostedFunctions(sYamlPath: string, env: Record<string, string | undefin
     region: r.props.region,
     environment: r.props.environmentVariables ?? {},
     triggers: r.props.triggers ?? [],
-    eventPatterns: (r.props.triggers ?? []).flatMap((t) => (t.triggerType === 'eventbridge' ? [parseEventPattern(t.triggerConfig.eventRuleFilterPattern)] : [])),
+    eventPatterns: (r.props.triggers ?? []).flatMap((t) =>
+      t.triggerType === 'eventbridge' ? [parseEventPattern(t.triggerConfig.eventRuleFilterPattern)] : [],
+    ),
     asyncRetries: r.props.asyncInvokeConfig?.maxAsyncRetryAttempts ?? 3,
   }));
   const accountId = String(spec.vars?.accountId ?? '') || env.ALIBABA_CLOUD_ACCOUNT_ID || '0';
@@ -147,13 +149,20 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
 
   let roleCredentials: Acs3Credential | null =
     env.ALIBABA_CLOUD_ACCESS_KEY_ID && env.ALIBABA_CLOUD_ACCESS_KEY_SECRET
-      ? { accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID, accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET, ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}) }
+      ? {
+          accessKeyId: env.ALIBABA_CLOUD_ACCESS_KEY_ID,
+          accessKeySecret: env.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+          ...(env.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: env.ALIBABA_CLOUD_SECURITY_TOKEN } : {}),
+        }
       : null;
   const verifier = new Acs3Verifier(() => (roleCredentials ? [roleCredentials] : []));
   let httpRules = compileHttpRules(opts.httpEventRules ?? []);
 
   function contextFor(fn: HostedFunction, requestId: string): FcContext {
-    const logAt = (level: string) => (...args: unknown[]) => log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
+    const logAt =
+      (level: string) =>
+      (...args: unknown[]) =>
+        log({ function: fn.key, requestId, level, message: args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ') });
     return {
       requestId,
       ...(roleCredentials ? { credentials: { ...roleCredentials } } : {}),
@@ -177,7 +186,10 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     let timer: NodeJS.Timeout | undefined;
     try {
       const run = Promise.resolve(handler(event, contextFor(fn, requestId)));
-      const settled = run.then(() => undefined, () => undefined);
+      const settled = run.then(
+        () => undefined,
+        () => undefined,
+      );
       running.add(settled);
       void settled.then(() => running.delete(settled));
       const timeout = new Promise<never>((_r, reject) => {
@@ -206,7 +218,13 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
           return;
         } catch (err) {
           const message = err instanceof Error ? err.message : String(err);
-          log({ host: 'fc', function: key, requestId, level: 'error', message: `async invocation failed (attempt ${attempt}): ${message}` });
+          log({
+            host: 'fc',
+            function: key,
+            requestId,
+            level: 'error',
+            message: `async invocation failed (attempt ${attempt}): ${message}`,
+          });
           if (attempt > fn.asyncRetries) {
             opts.onAsyncDone?.({ function: key, requestId, ok: false, error: message, ...more });
             return;
@@ -229,7 +247,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     const first = segments[1] ?? '';
     const requestId = randomUUID();
     if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: 'ok', functions: functions.map((f) => f.key) }));
       return;
     }
     const getFunction = /^\/2023-03-30\/functions\/([^/]+)$/.exec(url.pathname);
@@ -254,7 +274,13 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
       if (first === '_events') {
         const routed = routeEvents(fn, body);
         if ('problem' in routed) return fcError(res, 400, 'InvalidArgument', routed.problem);
-        if (routed.filteredOut > 0) log({ host: 'fc', function: fn.key, level: 'info', message: `${routed.filteredOut} event(s) match no trigger pattern: not delivered` });
+        if (routed.filteredOut > 0)
+          log({
+            host: 'fc',
+            function: fn.key,
+            level: 'info',
+            message: `${routed.filteredOut} event(s) match no trigger pattern: not delivered`,
+          });
         // As EventBridge: an event no trigger pattern matches never reaches the function.
         if (routed.events === null) {
           res.writeHead(204, { [FILTERED_HEADER]: String(routed.filteredOut) }).end();
@@ -274,9 +300,18 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     const http = fn?.triggers.find((t) => t.triggerType === 'http');
     if (!fn || !http || http.triggerType !== 'http') return fcError(res, 404, 'TriggerNotFound', `no HTTP function at /${first}`);
     const method = (req.method ?? 'GET').toUpperCase();
-    if (!(http.triggerConfig.methods as string[]).includes(method)) return fcError(res, 405, 'MethodNotAllowed', `${fn.key} accepts ${http.triggerConfig.methods.join(', ')}`);
+    if (!(http.triggerConfig.methods as string[]).includes(method))
+      return fcError(res, 405, 'MethodNotAllowed', `${fn.key} accepts ${http.triggerConfig.methods.join(', ')}`);
     const rawPath = `/${segments.slice(2).join('/')}`;
-    const event = httpEnvelope({ req, body: await readBody(req), rawPath, search: url.searchParams, requestId, accountId, now: new Date() });
+    const event = httpEnvelope({
+      req,
+      body: await readBody(req),
+      rawPath,
+      search: url.searchParams,
+      requestId,
+      accountId,
+      now: new Date(),
+    });
     try {
       writeReply(res, await invoke(fn, Buffer.from(JSON.stringify(event)), requestId), { 'x-fc-request-id': requestId });
     } catch (err) {
@@ -288,7 +323,14 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
    * An FC 3.0 API call as the gateway admits it: the method, the SDK's signature, then the function
    * by its FC name. Answers the refusal itself and returns null; else the function and the request.
    */
-  async function signedCall(req: IncomingMessage, res: ServerResponse, url: URL, method: 'GET' | 'POST', api: string, functionName: string): Promise<{ fn: HostedFunction; headers: Record<string, string>; body: Buffer } | null> {
+  async function signedCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    method: 'GET' | 'POST',
+    api: string,
+    functionName: string,
+  ): Promise<{ fn: HostedFunction; headers: Record<string, string>; body: Buffer } | null> {
     if (req.method !== method) {
       fcError(res, 405, 'MethodNotAllowed', `${api} takes ${method}`);
       return null;
@@ -337,12 +379,24 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
         return 200;
       },
     });
-    if (result.unmatched.length) log({ host: 'fc', bus: region, level: 'info', message: `${result.unmatched.length} event(s) match no rule on ${region}'s bus: not delivered` });
+    if (result.unmatched.length)
+      log({
+        host: 'fc',
+        bus: region,
+        level: 'info',
+        message: `${result.unmatched.length} event(s) match no rule on ${region}'s bus: not delivered`,
+      });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(result));
   }
 
   /** FC 3.0's InvokeFunction: the function by its FC name, the body is the event. */
-  async function invokeFunctionApi(req: IncomingMessage, res: ServerResponse, url: URL, functionName: string, requestId: string): Promise<void> {
+  async function invokeFunctionApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    functionName: string,
+    requestId: string,
+  ): Promise<void> {
     const call = await signedCall(req, res, url, 'POST', 'InvokeFunction', functionName);
     if (!call) return;
     const { fn, headers, body } = call;
@@ -360,14 +414,16 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     }
   }
 
-  const server = holdIdleConnections(createServer((req, res) => {
-    if (outage.refused(req)) return;
-    route(req, res).catch((err: unknown) => {
-      log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
-      if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
-      else res.end();
-    });
-    }));
+  const server = holdIdleConnections(
+    createServer((req, res) => {
+      if (outage.refused(req)) return;
+      route(req, res).catch((err: unknown) => {
+        log({ host: 'fc', level: 'error', message: `request failed: ${err instanceof Error ? err.message : String(err)}` });
+        if (!res.headersSent) fcError(res, 500, 'InternalError', 'the local FC host failed');
+        else res.end();
+      });
+    }),
+  );
 
   const outage = outageFor(server);
   const timers = startTimers(functions, opts.every ?? defaultEvery, (fn, event) => {
@@ -375,7 +431,13 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
     if (outage.down) return;
     const requestId = randomUUID();
     invoke(fn, Buffer.from(JSON.stringify(event)), requestId).catch((err: unknown) => {
-      log({ host: 'fc', function: fn.key, requestId, level: 'error', message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}` });
+      log({
+        host: 'fc',
+        function: fn.key,
+        requestId,
+        level: 'error',
+        message: `timer invocation failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     });
   });
 
@@ -461,13 +523,21 @@ function defaultEvery(intervalMs: number, fire: () => void): () => void {
 }
 
 /** FC's timer event: `{triggerTime, triggerName, payload}`, triggerTime in whole seconds. */
-function startTimers(functions: HostedFunction[], every: NonNullable<FcHostOptions['every']>, fire: (fn: HostedFunction, event: Record<string, unknown>) => void): Array<() => void> {
+function startTimers(
+  functions: HostedFunction[],
+  every: NonNullable<FcHostOptions['every']>,
+  fire: (fn: HostedFunction, event: Record<string, unknown>) => void,
+): Array<() => void> {
   const stops: Array<() => void> = [];
   for (const fn of functions) {
     for (const t of fn.triggers) {
       if (t.triggerType !== 'timer' || !t.triggerConfig.enable) continue;
       const { cronExpression, payload } = t.triggerConfig;
-      const event = () => ({ triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: t.triggerName, ...(payload !== undefined ? { payload } : {}) });
+      const event = () => ({
+        triggerTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        triggerName: t.triggerName,
+        ...(payload !== undefined ? { payload } : {}),
+      });
       const intervalMs = everyIntervalMs(cronExpression);
       if (intervalMs !== null) {
         stops.push(every(intervalMs, () => fire(fn, event())));

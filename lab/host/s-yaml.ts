@@ -50,14 +50,39 @@ const eventBridgeTriggerConfig = z.strictObject({
   }),
   eventSourceConfig: z.object({ eventSourceType: z.enum(['Default', 'MNS', 'RocketMQ', 'RabbitMQ', 'Kafka', 'DTS']) }).loose(),
   // FC 3.0 DeliveryOption has `concurrency` and `eventSchema` only (API 2023-03-30); strict so a stale `mode` is refused.
-  eventSinkConfig: z.strictObject({ deliveryOption: z.strictObject({ concurrency: z.number().int().positive().optional(), eventSchema: z.enum(['CloudEvents', 'RawData']).optional() }) }).optional(),
-  runOptions: z.object({ mode: z.enum(['event-driven', 'event-streaming']) }).loose().optional(),
+  eventSinkConfig: z
+    .strictObject({
+      deliveryOption: z.strictObject({
+        concurrency: z.number().int().positive().optional(),
+        eventSchema: z.enum(['CloudEvents', 'RawData']).optional(),
+      }),
+    })
+    .optional(),
+  runOptions: z
+    .object({ mode: z.enum(['event-driven', 'event-streaming']) })
+    .loose()
+    .optional(),
 });
 
 const trigger = z.discriminatedUnion('triggerType', [
-  z.object({ triggerName: z.string().min(1), triggerType: z.literal('http'), qualifier: z.string().optional(), triggerConfig: httpTriggerConfig }),
-  z.object({ triggerName: z.string().min(1), triggerType: z.literal('timer'), qualifier: z.string().optional(), triggerConfig: timerTriggerConfig }),
-  z.object({ triggerName: z.string().min(1), triggerType: z.literal('eventbridge'), qualifier: z.string().optional(), triggerConfig: eventBridgeTriggerConfig }),
+  z.object({
+    triggerName: z.string().min(1),
+    triggerType: z.literal('http'),
+    qualifier: z.string().optional(),
+    triggerConfig: httpTriggerConfig,
+  }),
+  z.object({
+    triggerName: z.string().min(1),
+    triggerType: z.literal('timer'),
+    qualifier: z.string().optional(),
+    triggerConfig: timerTriggerConfig,
+  }),
+  z.object({
+    triggerName: z.string().min(1),
+    triggerType: z.literal('eventbridge'),
+    qualifier: z.string().optional(),
+    triggerConfig: eventBridgeTriggerConfig,
+  }),
 ]);
 export type Fc3Trigger = z.output<typeof trigger>;
 
@@ -70,11 +95,22 @@ const fc3Props = z.object({
   handler: z.string().regex(/^[A-Za-z0-9_-]+\.[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be <file>.<export>'),
   memorySize: z.number().int().min(128).max(32768),
   timeout: z.number().int().min(1).max(86400),
-  role: z.string().regex(/^acs:ram::[^:]*:role\/[A-Za-z0-9._-]+$/, 'must be acs:ram::<account>:role/<name>').optional(),
+  role: z
+    .string()
+    .regex(/^acs:ram::[^:]*:role\/[A-Za-z0-9._-]+$/, 'must be acs:ram::<account>:role/<name>')
+    .optional(),
   internetAccess: z.boolean().optional(),
   environmentVariables: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
-  vpcConfig: z.strictObject({ vpcId: z.string().min(1), securityGroupId: z.string().min(1), vSwitchIds: z.array(z.string().min(1)).min(1) }).optional(),
-  asyncInvokeConfig: z.object({ maxAsyncRetryAttempts: z.number().int().min(0).max(8).optional(), maxAsyncEventAgeInSeconds: z.number().int().min(1).optional() }).loose().optional(),
+  vpcConfig: z
+    .strictObject({ vpcId: z.string().min(1), securityGroupId: z.string().min(1), vSwitchIds: z.array(z.string().min(1)).min(1) })
+    .optional(),
+  asyncInvokeConfig: z
+    .object({
+      maxAsyncRetryAttempts: z.number().int().min(0).max(8).optional(),
+      maxAsyncEventAgeInSeconds: z.number().int().min(1).optional(),
+    })
+    .loose()
+    .optional(),
   triggers: z.array(trigger).optional(),
 });
 
@@ -96,7 +132,12 @@ export type SYaml = z.output<typeof sYamlSchema>;
  */
 const VARIABLE_RE = /\$\{\s*(?:vars\.([A-Za-z0-9_]+)|env\(\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\2\s*(?:,\s*(['"])(.*?)\4\s*)?\))\s*\}/g;
 
-export function resolveVariables(value: unknown, vars: Record<string, unknown>, env: Record<string, string | undefined>, missing: Set<string>): unknown {
+export function resolveVariables(
+  value: unknown,
+  vars: Record<string, unknown>,
+  env: Record<string, string | undefined>,
+  missing: Set<string>,
+): unknown {
   if (typeof value === 'string') {
     return value.replace(VARIABLE_RE, (whole, varName?: string, _q?: string, envName?: string, _dq?: string, fallback?: string) => {
       if (varName !== undefined) return varName in vars ? String(resolveVariables(vars[varName], {}, env, missing)) : whole;

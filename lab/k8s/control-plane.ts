@@ -89,7 +89,11 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
   access.grant(opts.token, { subject: 'regionshift' });
   const k8s = new K8sApi(store, access, new Map([[PODS, podView(store, pods)]]));
   const authenticator = new PopAuthenticator([
-    { accessKeyId: opts.accessKeyId, accessKeySecret: opts.accessKeySecret, ...(opts.securityToken ? { securityToken: opts.securityToken } : {}) },
+    {
+      accessKeyId: opts.accessKeyId,
+      accessKeySecret: opts.accessKeySecret,
+      ...(opts.securityToken ? { securityToken: opts.securityToken } : {}),
+    },
   ]);
 
   let baseUrl = '';
@@ -120,13 +124,15 @@ export async function startLabControlPlane(opts: LabControlPlaneOptions): Promis
     return { status: 404, body: `no twin at ${url.pathname}` };
   };
 
-  const server = holdIdleConnections(createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (asmOutage.refused(req)) return;
-    const url = new URL(req.url ?? '/', 'http://twin');
-    readBody(req)
-      .then((body) => sendReply(res, route(req, url, body)))
-      .catch((e: unknown) => sendReply(res, { status: e instanceof BodyTooLargeError ? 413 : 500, body: (e as Error).message }));
-    }));
+  const server = holdIdleConnections(
+    createServer((req: IncomingMessage, res: ServerResponse) => {
+      if (asmOutage.refused(req)) return;
+      const url = new URL(req.url ?? '/', 'http://twin');
+      readBody(req)
+        .then((body) => sendReply(res, route(req, url, body)))
+        .catch((e: unknown) => sendReply(res, { status: e instanceof BodyTooLargeError ? 413 : 500, body: (e as Error).message }));
+    }),
+  );
   // ASM's control plane as an outage takes it: its OpenAPI and the mesh's Kubernetes API (the
   // Istio resources) reset; the clusters' own API servers and CS, in their regions, still answer.
   const meshPath = `/k8s/${encodeURIComponent(MESH_SCOPE)}`;

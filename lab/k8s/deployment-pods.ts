@@ -63,7 +63,11 @@ export class DeploymentPods implements ResourceBehavior {
     }
     const delay = next.metadata.annotations?.[STARTUP_DELAY_ANNOTATION];
     if (delay !== undefined && !/^(0|[1-9][0-9]*)$/.test(delay)) {
-      throw invalid(next, `metadata.annotations[${STARTUP_DELAY_ANNOTATION}]`, `Invalid value: ${JSON.stringify(delay)}: must be a whole number of milliseconds`);
+      throw invalid(
+        next,
+        `metadata.annotations[${STARTUP_DELAY_ANNOTATION}]`,
+        `Invalid value: ${JSON.stringify(delay)}: must be a whole number of milliseconds`,
+      );
     }
   }
 

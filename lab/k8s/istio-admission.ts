@@ -48,7 +48,22 @@ export function destinationRuleProblems(spec: unknown): string[] {
 }
 
 /** HTTPMatchRequest's fields (Istio networking/v1 virtual_service.proto); any other key is refused, as Istio's strict decode does. */
-const HTTP_MATCH_KEYS = new Set(['name', 'uri', 'scheme', 'method', 'authority', 'headers', 'port', 'sourceLabels', 'gateways', 'queryParams', 'ignoreUriCase', 'withoutHeaders', 'sourceNamespace', 'statPrefix']);
+const HTTP_MATCH_KEYS = new Set([
+  'name',
+  'uri',
+  'scheme',
+  'method',
+  'authority',
+  'headers',
+  'port',
+  'sourceLabels',
+  'gateways',
+  'queryParams',
+  'ignoreUriCase',
+  'withoutHeaders',
+  'sourceNamespace',
+  'statPrefix',
+]);
 const STRING_MATCH_KEYS = ['exact', 'prefix', 'regex'];
 
 /** A StringMatch is a oneof: at most one of exact/prefix/regex, a string, and a regex that compiles. */
@@ -79,7 +94,8 @@ function httpMatchProblems(path: string, match: unknown): string[] {
       return;
     }
     for (const key of Object.keys(m)) if (!HTTP_MATCH_KEYS.has(key)) problems.push(`${at}.${key}: unknown field`);
-    for (const key of ['uri', 'scheme', 'method', 'authority']) if (m[key] !== undefined) problems.push(...stringMatchProblems(`${at}.${key}`, m[key]));
+    for (const key of ['uri', 'scheme', 'method', 'authority'])
+      if (m[key] !== undefined) problems.push(...stringMatchProblems(`${at}.${key}`, m[key]));
     for (const key of ['headers', 'withoutHeaders', 'queryParams']) {
       const map = m[key];
       if (map === undefined) continue;
@@ -101,7 +117,8 @@ export function virtualServiceProblems(spec: unknown): string[] {
   const http = spec.http ?? [];
   if (!Array.isArray(http)) return [...problems, 'spec.http: must be a list'];
   http.forEach((route: unknown, i) => {
-    if (isObject(route) && route.match !== undefined && route.match !== null) problems.push(...httpMatchProblems(`spec.http[${i}].match`, route.match));
+    if (isObject(route) && route.match !== undefined && route.match !== null)
+      problems.push(...httpMatchProblems(`spec.http[${i}].match`, route.match));
     const destinations = isObject(route) ? route.route : undefined;
     if (!Array.isArray(destinations) || destinations.length === 0) {
       problems.push(`spec.http[${i}].route: http route is required`);
@@ -109,7 +126,8 @@ export function virtualServiceProblems(spec: unknown): string[] {
     }
     destinations.forEach((d: unknown, j) => {
       const host = isObject(d) && isObject(d.destination) ? d.destination.host : undefined;
-      if (typeof host !== 'string' || host.length === 0) problems.push(`spec.http[${i}].route[${j}].destination.host: host must be specified`);
+      if (typeof host !== 'string' || host.length === 0)
+        problems.push(`spec.http[${i}].route[${j}].destination.host: host must be specified`);
       const weight = isObject(d) ? d.weight : undefined;
       if (weight !== undefined && (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 0)) {
         problems.push(`spec.http[${i}].route[${j}].weight: weight must be a non-negative integer`);
@@ -132,12 +150,14 @@ export function workloadEntryProblems(spec: unknown): string[] {
   const problems: string[] = [];
   const address = spec.address;
   if (address !== undefined && typeof address !== 'string') problems.push('spec.address: must be a string');
-  if ((address === undefined || address === '') && (typeof spec.network !== 'string' || spec.network === '')) problems.push('spec.address: address is required');
+  if ((address === undefined || address === '') && (typeof spec.network !== 'string' || spec.network === ''))
+    problems.push('spec.address: address is required');
   const ports = spec.ports ?? {};
   if (!isObject(ports)) problems.push('spec.ports: must be a map of port name to number');
   else {
     for (const [name, port] of Object.entries(ports)) {
-      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) problems.push(`spec.ports[${name}]: port number ${String(port)} must be in the range 1..65535`);
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+        problems.push(`spec.ports[${name}]: port number ${String(port)} must be in the range 1..65535`);
     }
   }
   const labels = spec.labels ?? {};
@@ -154,7 +174,8 @@ export function workloadEntryProblems(spec: unknown): string[] {
     if (typeof locality !== 'string') problems.push('spec.locality: must be a string');
     else {
       const parts = locality.split('/');
-      if (parts.length > 3 || parts.some((p) => p === '')) problems.push(`spec.locality: ${JSON.stringify(locality)} must be region, region/zone or region/zone/subzone`);
+      if (parts.length > 3 || parts.some((p) => p === ''))
+        problems.push(`spec.locality: ${JSON.stringify(locality)} must be region, region/zone or region/zone/subzone`);
     }
   }
   return problems;
@@ -169,10 +190,11 @@ export function serviceEntryProblems(spec: unknown): string[] {
   const problems: string[] = [];
   const hosts = spec.hosts;
   if (!Array.isArray(hosts) || hosts.length === 0) problems.push('spec.hosts: service entry must have at least one host');
-  else hosts.forEach((h: unknown, i) => {
-    if (typeof h !== 'string' || h.length === 0) problems.push(`spec.hosts[${i}]: must be a non-empty string`);
-    else if (h === '*') problems.push(`spec.hosts[${i}]: invalid host *`);
-  });
+  else
+    hosts.forEach((h: unknown, i) => {
+      if (typeof h !== 'string' || h.length === 0) problems.push(`spec.hosts[${i}]: must be a non-empty string`);
+      else if (h === '*') problems.push(`spec.hosts[${i}]: invalid host *`);
+    });
   const endpoints = spec.endpoints ?? [];
   if (!Array.isArray(endpoints)) return [...problems, 'spec.endpoints: must be a list'];
   endpoints.forEach((e: unknown, i) => {
@@ -183,7 +205,9 @@ export function serviceEntryProblems(spec: unknown): string[] {
     if (typeof e.address !== 'string' || e.address.length === 0) problems.push(`spec.endpoints[${i}].address: address is required`);
     const labels = e.labels ?? {};
     if (!isObject(labels)) problems.push(`spec.endpoints[${i}].labels: must be a map of strings`);
-    else for (const [k, v] of Object.entries(labels)) if (typeof v !== 'string') problems.push(`spec.endpoints[${i}].labels[${k}]: must be a string`);
+    else
+      for (const [k, v] of Object.entries(labels))
+        if (typeof v !== 'string') problems.push(`spec.endpoints[${i}].labels[${k}]: must be a string`);
   });
   return problems;
 }
@@ -197,7 +221,12 @@ function webhook(problemsOf: (spec: unknown) => string[]): ResourceBehavior {
         422,
         'Invalid',
         `admission webhook "validation.istio.io" denied the request: configuration is invalid: ${problems.join('; ')}`,
-        { name: next.metadata.name, group: 'networking.istio.io', kind: next.kind, causes: problems.map((message) => ({ reason: 'FieldValueInvalid', message })) },
+        {
+          name: next.metadata.name,
+          group: 'networking.istio.io',
+          kind: next.kind,
+          causes: problems.map((message) => ({ reason: 'FieldValueInvalid', message })),
+        },
       );
     },
   };

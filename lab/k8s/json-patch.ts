@@ -100,7 +100,9 @@ function removeAt(doc: unknown, pointer: string): unknown {
 
 export function jsonPatch(target: unknown, operations: unknown): unknown {
   if (!Array.isArray(operations)) {
-    throw badRequest('json patch: the body must be an array of operations (RFC 6902); for a partial object use Content-Type application/merge-patch+json');
+    throw badRequest(
+      'json patch: the body must be an array of operations (RFC 6902); for a partial object use Content-Type application/merge-patch+json',
+    );
   }
   const doc = { root: structuredClone(target) };
   const rooted = (p: string): string => `/root${p}`;

@@ -37,11 +37,17 @@ const INJECTED: Record<InjectedStatusCode, { reason: K8sStatusError['reason']; m
   429: { reason: 'TooManyRequests', message: 'Too many requests, please try again later.' },
   500: { reason: 'InternalError', message: 'Internal error occurred: etcdserver: request timed out' },
   503: { reason: 'ServiceUnavailable', message: 'the server is currently unable to handle the request' },
-  504: { reason: 'Timeout', message: 'the server was unable to return a response in the time allotted, but may still be processing the request' },
+  504: {
+    reason: 'Timeout',
+    message: 'the server was unable to return a response in the time allotted, but may still be processing the request',
+  },
 };
 
 function parseRoute(path: string): Route | null {
-  const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   // The core group is served under /api/v1 (Nodes here), every other group under /apis/<group>/<version>.
   const core = parts[0] === 'api';
   if (core ? parts.length < 3 : parts[0] !== 'apis' || parts.length < 4) return null;
@@ -117,7 +123,11 @@ export class K8sApi {
 
   /** The next `times` matching calls (after authentication) fail with this status. */
   failNext(times: number, code: InjectedStatusCode, match: { scope?: string; verb?: K8sVerb; resource?: string } = {}): void {
-    this.faults.add(times, code, (c) => (match.scope ?? c.scope) === c.scope && (match.verb ?? c.verb) === c.verb && (match.resource ?? c.resource) === c.resource);
+    this.faults.add(
+      times,
+      code,
+      (c) => (match.scope ?? c.scope) === c.scope && (match.verb ?? c.verb) === c.verb && (match.resource ?? c.resource) === c.resource,
+    );
   }
 
   /**
@@ -164,11 +174,16 @@ export class K8sApi {
     if (!this.access.allows(grant, scope, verb, resource)) {
       const target = route.name ? `${route.rt.plural}.${route.rt.group} "${route.name}"` : `${route.rt.plural}.${route.rt.group}`;
       const where = route.namespace ? ` in the namespace "${route.namespace}"` : ' at the cluster scope';
-      throw new K8sStatusError(403, 'Forbidden', `${target} is forbidden: User "${grant.subject}" cannot ${verb} resource "${resource}" in API group "${route.rt.group}"${where}`, {
-        ...(route.name ? { name: route.name } : {}),
-        group: route.rt.group,
-        kind: route.rt.plural,
-      });
+      throw new K8sStatusError(
+        403,
+        'Forbidden',
+        `${target} is forbidden: User "${grant.subject}" cannot ${verb} resource "${resource}" in API group "${route.rt.group}"${where}`,
+        {
+          ...(route.name ? { name: route.name } : {}),
+          group: route.rt.group,
+          kind: route.rt.plural,
+        },
+      );
     }
     for (const observer of [...this.observers]) observer(call);
     for (const unsupported of ['dryRun', 'watch', 'fieldSelector'] as const) {
@@ -184,8 +199,19 @@ export class K8sApi {
     switch (verb) {
       case 'list': {
         const selector = parseLabelSelector(req.query.get('labelSelector') ?? '');
-        const items = this.store.list(scope, rt, namespace).filter((o) => selector(o.metadata.labels)).map((o) => served(o, rt, version));
-        return { status: 200, body: { apiVersion: apiVersionOf(rt, version), kind: `${rt.kind}List`, metadata: { resourceVersion: this.store.resourceVersion }, items } };
+        const items = this.store
+          .list(scope, rt, namespace)
+          .filter((o) => selector(o.metadata.labels))
+          .map((o) => served(o, rt, version));
+        return {
+          status: 200,
+          body: {
+            apiVersion: apiVersionOf(rt, version),
+            kind: `${rt.kind}List`,
+            metadata: { resourceVersion: this.store.resourceVersion },
+            items,
+          },
+        };
       }
       case 'get':
         return { status: 200, body: served(this.store.get(scope, rt, namespace!, name!), rt, version) };
@@ -196,14 +222,26 @@ export class K8sApi {
       case 'patch': {
         const contentType = this.contentType(req);
         const patch = parseJsonBody(req.body);
-        const updated = this.store.update(scope, rt, namespace!, name!, (current) => applyPatch(contentType, served(current, rt, version), patch) as K8sObjectInput);
+        const updated = this.store.update(
+          scope,
+          rt,
+          namespace!,
+          name!,
+          (current) => applyPatch(contentType, served(current, rt, version), patch) as K8sObjectInput,
+        );
         return { status: 200, body: served(updated, rt, version) };
       }
       case 'delete': {
         const gone = this.store.delete(scope, rt, namespace!, name!);
         return {
           status: 200,
-          body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: gone.metadata.name, group: rt.group, kind: rt.plural, uid: gone.metadata.uid } },
+          body: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Success',
+            details: { name: gone.metadata.name, group: rt.group, kind: rt.plural, uid: gone.metadata.uid },
+          },
         };
       }
       default:
@@ -217,7 +255,15 @@ export class K8sApi {
     if (verb === 'list') {
       const selector = parseLabelSelector(req.query.get('labelSelector') ?? '');
       const items = inNamespace.filter((o) => selector(o.metadata.labels)).map((o) => served(o, rt, version));
-      return { status: 200, body: { apiVersion: apiVersionOf(rt, version), kind: `${rt.kind}List`, metadata: { resourceVersion: this.store.resourceVersion }, items } };
+      return {
+        status: 200,
+        body: {
+          apiVersion: apiVersionOf(rt, version),
+          kind: `${rt.kind}List`,
+          metadata: { resourceVersion: this.store.resourceVersion },
+          items,
+        },
+      };
     }
     if (verb === 'get') {
       const found = inNamespace.find((o) => o.metadata.name === name);
@@ -242,7 +288,8 @@ export class K8sApi {
 
   private jsonObject(req: TwinRequest): K8sObjectInput {
     const type = (headerValue(req.headers, 'content-type') ?? 'application/json').split(';')[0]!.trim();
-    if (type !== 'application/json') throw new K8sStatusError(415, 'UnsupportedMediaType', `the lab twin accepts application/json bodies (got ${type})`);
+    if (type !== 'application/json')
+      throw new K8sStatusError(415, 'UnsupportedMediaType', `the lab twin accepts application/json bodies (got ${type})`);
     const parsed = parseJsonBody(req.body);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest('the request body must be a JSON object');
     return parsed as K8sObjectInput;

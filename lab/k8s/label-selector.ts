@@ -7,7 +7,8 @@ export function parseLabelSelector(selector: string): (labels: Record<string, st
     .map((s) => s.trim())
     .filter((s) => s.length > 0)
     .map((term) => {
-      if (/\s(in|notin)\s/.test(term) || term.includes('(')) throw badRequest(`labelSelector: set-based requirement ${JSON.stringify(term)} is not supported by the lab twin`);
+      if (/\s(in|notin)\s/.test(term) || term.includes('('))
+        throw badRequest(`labelSelector: set-based requirement ${JSON.stringify(term)} is not supported by the lab twin`);
       const neq = /^([^!=]+)!=(.*)$/.exec(term);
       if (neq) return (l: Record<string, string>) => l[neq[1]!.trim()] !== neq[2]!.trim();
       const eq = /^([^!=]+)==?(.*)$/.exec(term);

@@ -135,11 +135,21 @@ export class ObjectStore {
     const name = input.metadata?.name;
     this.checkIdentity(rt, namespace, name, input);
     const problem = nameProblem('metadata.name', name);
-    if (problem) throw new K8sStatusError(422, 'Invalid', `${rt.kind}.${rt.group} ${JSON.stringify(name ?? '')} is invalid: ${problem}`, { name: String(name ?? ''), group: rt.group, kind: rt.kind, causes: [{ reason: 'FieldValueInvalid', message: problem, field: 'metadata.name' }] });
+    if (problem)
+      throw new K8sStatusError(422, 'Invalid', `${rt.kind}.${rt.group} ${JSON.stringify(name ?? '')} is invalid: ${problem}`, {
+        name: String(name ?? ''),
+        group: rt.group,
+        kind: rt.kind,
+        causes: [{ reason: 'FieldValueInvalid', message: problem, field: 'metadata.name' }],
+      });
     const key = `${namespace}/${name}`;
     const bucket = this.bucket(scope, rt);
     if (bucket.has(key)) {
-      throw new K8sStatusError(409, 'AlreadyExists', `${qualifiedResource(rt)} "${name}" already exists`, { name, group: rt.group, kind: rt.plural });
+      throw new K8sStatusError(409, 'AlreadyExists', `${qualifiedResource(rt)} "${name}" already exists`, {
+        name,
+        group: rt.group,
+        kind: rt.plural,
+      });
     }
     const next = this.normalize(rt, namespace, input);
     Object.assign(next.metadata, { uid: randomUUID(), generation: 1, creationTimestamp: toIsoSeconds(this.clock.now()) });
@@ -158,7 +168,12 @@ export class ObjectStore {
     if (expected === undefined || expected === '') {
       if (!rt.unconditionalUpdate) {
         const message = 'metadata.resourceVersion: Invalid value: 0x0: must be specified for an update';
-        throw new K8sStatusError(422, 'Invalid', `${rt.kind}.${rt.group} "${name}" is invalid: ${message}`, { name, group: rt.group, kind: rt.kind, causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.resourceVersion' }] });
+        throw new K8sStatusError(422, 'Invalid', `${rt.kind}.${rt.group} "${name}" is invalid: ${message}`, {
+          name,
+          group: rt.group,
+          kind: rt.kind,
+          causes: [{ reason: 'FieldValueInvalid', message, field: 'metadata.resourceVersion' }],
+        });
       }
     } else if (expected !== current.metadata.resourceVersion) {
       throw conflict(qualifiedResource(rt), name, rt.group, rt.plural);
@@ -206,7 +221,12 @@ export class ObjectStore {
     this.bucket(scope, rt).set(key, next);
     behavior?.committed?.(scope, structuredClone(next), previous ? structuredClone(previous) : null);
     const presented = this.present(scope, rt, next);
-    this.events.emit('change', { type: previous ? 'MODIFIED' : 'ADDED', scope, resource: rt, object: structuredClone(presented) } satisfies StoreChange);
+    this.events.emit('change', {
+      type: previous ? 'MODIFIED' : 'ADDED',
+      scope,
+      resource: rt,
+      object: structuredClone(presented),
+    } satisfies StoreChange);
     return presented;
   }
 
@@ -222,7 +242,8 @@ export class ObjectStore {
 
   private checkIdentity(rt: ResourceType, namespace: string, name: string | undefined, input: K8sObjectInput): void {
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw badRequest('the request body must be a JSON object');
-    if (input.kind !== undefined && input.kind !== rt.kind) throw badRequest(`the kind of the object (${String(input.kind)}) does not match the resource (${rt.kind})`);
+    if (input.kind !== undefined && input.kind !== rt.kind)
+      throw badRequest(`the kind of the object (${String(input.kind)}) does not match the resource (${rt.kind})`);
     if (input.apiVersion !== undefined && !rt.versions.some((v) => input.apiVersion === apiVersionOf(rt, v))) {
       throw badRequest(`the apiVersion of the object (${String(input.apiVersion)}) is not served for ${qualifiedResource(rt)}`);
     }

@@ -36,7 +36,9 @@ export function podView(store: ObjectStore, pods: DeploymentPods): (scope: strin
       const labels = (d.spec as TemplateView | undefined)?.template?.metadata?.labels ?? {};
       for (let i = 0; i < counts.total; i++) {
         const zone = zones.length > 0 ? zones[i % zones.length] : undefined;
-        const node = nodes.find((n) => n.metadata.labels?.[ZONE_LABEL] === zone && (subzone === undefined || n.metadata.labels?.[SUBZONE_LABEL] === subzone));
+        const node = nodes.find(
+          (n) => n.metadata.labels?.[ZONE_LABEL] === zone && (subzone === undefined || n.metadata.labels?.[SUBZONE_LABEL] === subzone),
+        );
         // The data plane counts the first `ready` pods as the ready ones; the view agrees.
         const ready = i < counts.ready;
         out.push({

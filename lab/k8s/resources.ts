@@ -19,7 +19,14 @@ export interface ResourceType {
  * metadata.resourceVersion (the CRD strategy); no scale subresource.
  */
 function istioType(plural: string, kind: string): ResourceType {
-  return { group: 'networking.istio.io', plural, kind, versions: ['v1', 'v1beta1', 'v1alpha3'], unconditionalUpdate: false, hasScale: false };
+  return {
+    group: 'networking.istio.io',
+    plural,
+    kind,
+    versions: ['v1', 'v1beta1', 'v1alpha3'],
+    unconditionalUpdate: false,
+    hasScale: false,
+  };
 }
 
 export const DESTINATION_RULES = istioType('destinationrules', 'DestinationRule');
@@ -64,7 +71,16 @@ export const PODS: ResourceType = {
   hasScale: false,
 };
 
-export const RESOURCE_TYPES: readonly ResourceType[] = [DESTINATION_RULES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES, WORKLOAD_GROUPS, SERVICE_ENTRIES, DEPLOYMENTS, NODES, PODS];
+export const RESOURCE_TYPES: readonly ResourceType[] = [
+  DESTINATION_RULES,
+  VIRTUAL_SERVICES,
+  WORKLOAD_ENTRIES,
+  WORKLOAD_GROUPS,
+  SERVICE_ENTRIES,
+  DEPLOYMENTS,
+  NODES,
+  PODS,
+];
 
 /** `apps/v1`, or `v1` for the core group. */
 export function apiVersionOf(rt: ResourceType, version: string): string {

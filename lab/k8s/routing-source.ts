@@ -1,5 +1,13 @@
 import type { LocalityLbSettingInput } from '../../shared/core/mesh-validation';
-import type { EffectiveTrafficPolicy, HttpMatchSpec, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec, WorkloadEntryEndpoint } from '../dataplane/config-source';
+import type {
+  EffectiveTrafficPolicy,
+  HttpMatchSpec,
+  HttpRouteSpec,
+  OutlierDetectionSpec,
+  RoutingConfigSource,
+  ServiceEntrySpec,
+  WorkloadEntryEndpoint,
+} from '../dataplane/config-source';
 import { desiredReplicas, type DeploymentPods } from './deployment-pods';
 import type { K8sObject, ObjectStore } from './object-store';
 import { DEPLOYMENTS, DESTINATION_RULES, SERVICE_ENTRIES, VIRTUAL_SERVICES, WORKLOAD_ENTRIES } from './resources';
@@ -32,7 +40,10 @@ interface VirtualServiceView {
   hosts?: string[];
   /** Istio: absent means the sidecars (`mesh`); set, the rule applies to the sidecars only if it lists `mesh`. */
   gateways?: string[] | null;
-  http?: Array<{ match?: Array<Record<string, unknown>>; route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }> }>;
+  http?: Array<{
+    match?: Array<Record<string, unknown>>;
+    route?: Array<{ destination?: { host?: string; subset?: string }; weight?: number }>;
+  }>;
 }
 
 interface ServiceEntryView {
@@ -98,10 +109,21 @@ function appliesToSidecars(spec: VirtualServiceView): boolean {
 }
 
 function byCreation(a: K8sObject, b: K8sObject): number {
-  return a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) || Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion);
+  return (
+    a.metadata.creationTimestamp.localeCompare(b.metadata.creationTimestamp) ||
+    Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion)
+  );
 }
 
-const OUTLIER_FIELDS = ['consecutive5xxErrors', 'consecutiveGatewayErrors', 'consecutiveErrors', 'interval', 'baseEjectionTime', 'maxEjectionPercent', 'minHealthPercent'] as const;
+const OUTLIER_FIELDS = [
+  'consecutive5xxErrors',
+  'consecutiveGatewayErrors',
+  'consecutiveErrors',
+  'interval',
+  'baseEjectionTime',
+  'maxEjectionPercent',
+  'minHealthPercent',
+] as const;
 
 function outlierDetectionOf(raw: Record<string, unknown> | null | undefined): OutlierDetectionSpec | null {
   if (!raw) return null;
@@ -130,7 +152,11 @@ export class LabRoutingSource implements RoutingConfigSource {
   httpRoutes(host: string): HttpRouteSpec[] {
     const services = this.opts.store
       .list(this.opts.meshScope, VIRTUAL_SERVICES)
-      .filter((vs) => appliesToSidecars(vs.spec as VirtualServiceView) && ((vs.spec as VirtualServiceView).hosts ?? []).some((h) => hostMatch(h, vs.metadata.namespace, host) > 0))
+      .filter(
+        (vs) =>
+          appliesToSidecars(vs.spec as VirtualServiceView) &&
+          ((vs.spec as VirtualServiceView).hosts ?? []).some((h) => hostMatch(h, vs.metadata.namespace, host) > 0),
+      )
       .sort(byCreation);
     return services.flatMap((vs) =>
       ((vs.spec as VirtualServiceView).http ?? []).map((route) => ({
@@ -153,7 +179,11 @@ export class LabRoutingSource implements RoutingConfigSource {
     const spec = found.spec as ServiceEntryView;
     return {
       hosts: [...(spec.hosts ?? [])],
-      endpoints: (spec.endpoints ?? []).map((e) => ({ address: e.address ?? '', labels: { ...(e.labels ?? {}) }, ...(e.locality ? { locality: e.locality } : {}) })),
+      endpoints: (spec.endpoints ?? []).map((e) => ({
+        address: e.address ?? '',
+        labels: { ...(e.labels ?? {}) },
+        ...(e.locality ? { locality: e.locality } : {}),
+      })),
     };
   }
 
@@ -184,7 +214,9 @@ export class LabRoutingSource implements RoutingConfigSource {
     for (const we of entries.sort(byCreation)) {
       const spec = (we.spec ?? {}) as WorkloadEntryView;
       const labels = { ...(spec.labels ?? {}) };
-      const bySe = selectors.some((s) => s.namespace === we.metadata.namespace && Object.entries(s.labels).every(([k, v]) => labels[k] === v));
+      const bySe = selectors.some(
+        (s) => s.namespace === we.metadata.namespace && Object.entries(s.labels).every(([k, v]) => labels[k] === v),
+      );
       const byService = labels.app === short;
       if (!bySe && !byService) continue;
       out.push({

@@ -20,7 +20,11 @@ export function scaleOf(deployment: K8sObject): ScaleObject {
   const spec = (deployment.spec ?? {}) as DeploymentView;
   const status = (deployment.status ?? {}) as { replicas?: number };
   const labels = spec.selector?.matchLabels;
-  const selector = labels ? Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+  const selector = labels
+    ? Object.entries(labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    : undefined;
   const { name, namespace, uid, resourceVersion, creationTimestamp } = deployment.metadata;
   return {
     kind: 'Scale',
@@ -33,11 +37,14 @@ export function scaleOf(deployment: K8sObject): ScaleObject {
 
 /** The Deployment with the Scale's replicas; the Scale's resourceVersion stays a precondition. */
 export function scaleUpdate(current: K8sObject, requested: unknown): K8sObjectInput {
-  if (typeof requested !== 'object' || requested === null || Array.isArray(requested)) throw badRequest('the request body must be a Scale object');
+  if (typeof requested !== 'object' || requested === null || Array.isArray(requested))
+    throw badRequest('the request body must be a Scale object');
   const scale = requested as Partial<ScaleObject> & { kind?: unknown; metadata?: { name?: unknown; resourceVersion?: unknown } };
   if (scale.kind !== undefined && scale.kind !== 'Scale') throw badRequest(`the kind of the object (${String(scale.kind)}) must be Scale`);
   if (scale.metadata?.name !== undefined && scale.metadata.name !== current.metadata.name) {
-    throw badRequest(`the name of the object (${String(scale.metadata.name)}) does not match the name on the URL (${current.metadata.name})`);
+    throw badRequest(
+      `the name of the object (${String(scale.metadata.name)}) does not match the name on the URL (${current.metadata.name})`,
+    );
   }
   const replicas = scale.spec?.replicas;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {

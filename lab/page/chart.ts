@@ -29,7 +29,11 @@ function svg(tag: string, attrs: Record<string, string | number | undefined>, ..
   return node;
 }
 
-export function gatewayChart(gateway: string, line: { from: number; to: number; points: SeriesPoint[] }, known: Iterable<string>): HTMLElement {
+export function gatewayChart(
+  gateway: string,
+  line: { from: number; to: number; points: SeriesPoint[] },
+  known: Iterable<string>,
+): HTMLElement {
   const points = line.points;
   const plotW = CHART.w - CHART.left - CHART.right;
   const h = CHART.top + CHART.rateH + CHART.gap + CHART.shareH + 14;
@@ -39,7 +43,8 @@ export function gatewayChart(gateway: string, line: { from: number; to: number; 
   const y = (v: number) => CHART.top + CHART.rateH - (v / top) * CHART.rateH;
   type Key = 'rps' | 'errors5xxPerSecond';
   const path = (key: Key) => points.map((p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)} ${y(p[key]).toFixed(1)}`).join(' ');
-  const dots = (key: Key, colour: string) => points.map((p, i) => svg('circle', { cx: x(i).toFixed(1), cy: y(p[key]).toFixed(1), r: 1.8, fill: colour }));
+  const dots = (key: Key, colour: string) =>
+    points.map((p, i) => svg('circle', { cx: x(i).toFixed(1), cy: y(p[key]).toFixed(1), r: 1.8, fill: colour }));
   const shareTop = CHART.top + CHART.rateH + CHART.gap;
   const barW = Math.max(1, plotW / Math.max(n, 1));
   const colour = (r: string) => regionColour(r, known);
@@ -49,7 +54,14 @@ export function gatewayChart(gateway: string, line: { from: number; to: number; 
       .sort()
       .map((region) => {
         const v = p.servedShare[region] ?? 0;
-        const rect = svg('rect', { x: (x(i) - barW / 2).toFixed(1), width: barW.toFixed(1), y: (shareTop + (acc / 100) * CHART.shareH).toFixed(1), height: ((v / 100) * CHART.shareH).toFixed(1), fill: colour(region), 'data-region': region });
+        const rect = svg('rect', {
+          x: (x(i) - barW / 2).toFixed(1),
+          width: barW.toFixed(1),
+          y: (shareTop + (acc / 100) * CHART.shareH).toFixed(1),
+          height: ((v / 100) * CHART.shareH).toFixed(1),
+          fill: colour(region),
+          'data-region': region,
+        });
         acc += v;
         return rect;
       });
@@ -71,7 +83,13 @@ export function gatewayChart(gateway: string, line: { from: number; to: number; 
       svg('text', { x: CHART.left - 4, y: y(top) + 4, 'text-anchor': 'end', ...muted }, String(top)),
       svg('text', { x: CHART.left - 4, y: y(0) + 3, 'text-anchor': 'end', ...muted }, '0'),
       // 5xx/s first, as a filled area: it stays visible when every request failed and the requests/s line lies on it.
-      n ? svg('path', { d: `${path('errors5xxPerSecond')} L${x(n - 1).toFixed(1)} ${y(0).toFixed(1)} L${x(0).toFixed(1)} ${y(0).toFixed(1)} Z`, fill: ERR_FILL, stroke: 'none' }) : null,
+      n
+        ? svg('path', {
+            d: `${path('errors5xxPerSecond')} L${x(n - 1).toFixed(1)} ${y(0).toFixed(1)} L${x(0).toFixed(1)} ${y(0).toFixed(1)} Z`,
+            fill: ERR_FILL,
+            stroke: 'none',
+          })
+        : null,
       svg('path', { d: path('errors5xxPerSecond'), fill: 'none', stroke: ERR_COLOUR, 'stroke-width': 1.5, class: 'errors' }),
       dots('errors5xxPerSecond', ERR_COLOUR),
       svg('path', { d: path('rps'), fill: 'none', stroke: RPS_COLOUR, 'stroke-width': 1.5, class: 'rps' }),

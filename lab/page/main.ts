@@ -39,7 +39,12 @@ class LabApiError extends Error {
 }
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, cache: 'no-store', headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) };
+  const init: RequestInit = {
+    method,
+    cache: 'no-store',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  };
   const res = await fetch(path, init);
   const text = await res.text();
   let json: unknown = null;
@@ -58,7 +63,14 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 function showError(box: HTMLElement, err: unknown): void {
   const e = err instanceof LabApiError ? err : null;
   box.replaceChildren(el('strong', { text: e?.status ? `${e.status} ${e.code}: ` : '' }), err instanceof Error ? err.message : String(err));
-  if (e && e.problems.length > 1) box.append(el('ul', {}, e.problems.map((p) => el('li', { text: p }))));
+  if (e && e.problems.length > 1)
+    box.append(
+      el(
+        'ul',
+        {},
+        e.problems.map((p) => el('li', { text: p })),
+      ),
+    );
 }
 
 function learn(snapshot: TrafficSnapshot | null, faults: Fault[]): void {
@@ -105,7 +117,15 @@ function renderFaults(faults: Fault[]): void {
             el('td', { text: f.version || '—' }),
             el('td', { text: faultEffect(f) }),
             el('td', { text: f.expiresAt === null ? 'until deleted' : new Date(f.expiresAt).toLocaleTimeString() }),
-            el('td', {}, el('button', { type: 'button', class: 'danger', 'aria-label': `Delete fault ${f.id}`, onclick: () => void deleteFault(f.id) }, 'Delete')),
+            el(
+              'td',
+              {},
+              el(
+                'button',
+                { type: 'button', class: 'danger', 'aria-label': `Delete fault ${f.id}`, onclick: () => void deleteFault(f.id) },
+                'Delete',
+              ),
+            ),
           ),
         )
       : [el('tr', {}, el('td', { colspan: 8, class: 'muted', text: 'no faults: the mesh is healthy' }))]),
@@ -162,14 +182,30 @@ function renderBurst(r: BurstResult): HTMLElement[] {
     .map(([s, n]) => `${s} ${n}`)
     .join(', ');
   const out = [
-    el('p', {}, el('strong', { text: `${r.count} requests via ${r.gateway}: ` }), `${r.ok} ok, `, el('span', { class: r.failed ? 'bad' : '', text: `${r.failed} failed` }), ` · ${statuses} · p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`),
+    el(
+      'p',
+      {},
+      el('strong', { text: `${r.count} requests via ${r.gateway}: ` }),
+      `${r.ok} ok, `,
+      el('span', { class: r.failed ? 'bad' : '', text: `${r.failed} failed` }),
+      ` · ${statuses} · p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`,
+    ),
   ];
   if (noUp) out.push(el('p', { class: 'bad small', text: `no healthy upstream: ${noUp}` }));
   out.push(
     el(
       'table',
       { 'aria-label': 'Served breakdown' },
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'service' }), regions.map((reg) => el('th', { scope: 'col', class: 'num', text: reg })))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col', text: 'service' }),
+          regions.map((reg) => el('th', { scope: 'col', class: 'num', text: reg })),
+        ),
+      ),
       el(
         'tbody',
         {},
@@ -215,7 +251,11 @@ async function refresh(): Promise<void> {
   busy = true;
   const conn = $('conn');
   try {
-    const [snapshot, series, faults] = await Promise.all([call<TrafficSnapshot>('GET', 'lab/v1/traffic?window=10s'), call<GatewaySeries>('GET', `lab/v1/traffic/series?window=${CHART_WINDOW}&step=${CHART_STEP}`), call<{ faults: Fault[] }>('GET', 'lab/v1/faults')]);
+    const [snapshot, series, faults] = await Promise.all([
+      call<TrafficSnapshot>('GET', 'lab/v1/traffic?window=10s'),
+      call<GatewaySeries>('GET', `lab/v1/traffic/series?window=${CHART_WINDOW}&step=${CHART_STEP}`),
+      call<{ faults: Fault[] }>('GET', 'lab/v1/faults'),
+    ]);
     learn(snapshot, faults.faults);
     renderTraffic(snapshot, series, known);
     renderFaults(faults.faults);

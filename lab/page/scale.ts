@@ -27,4 +27,3 @@ export function faultEffect(f: Pick<Fault, 'kind' | 'service' | 'rate' | 'latenc
   if (f.kind === 'latency') return `+${f.latencyMs} ms`;
   return f.service ? 'pods down' : 'pods and gateway down';
 }
-

@@ -5,8 +5,12 @@ import type { GatewaySeries, GatewayStats, Known, SeriesPoint, TrafficSnapshot }
 
 /** The traffic panels: a card per gateway (its chart and where its calls were served), 5xx by destination. */
 
-
-function gatewayCard(g: GatewayStats, snapshot: TrafficSnapshot, line: { from: number; to: number; points: SeriesPoint[] } | undefined, known: Known): HTMLElement {
+function gatewayCard(
+  g: GatewayStats,
+  snapshot: TrafficSnapshot,
+  line: { from: number; to: number; points: SeriesPoint[] } | undefined,
+  known: Known,
+): HTMLElement {
   const cells = snapshot.served.filter((c) => c.sourceRegion === g.region);
   const shared = snapshot.gateways.filter((x) => x.region === g.region).length > 1;
   const services = [...new Set(cells.map((c) => c.service))].sort();
@@ -45,7 +49,17 @@ function gatewayCard(g: GatewayStats, snapshot: TrafficSnapshot, line: { from: n
       ? el(
           'table',
           { 'aria-label': `Where ${g.gateway} requests are served` },
-          el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'service · served in →' }), regions.map((r) => el('th', { scope: 'col', class: 'num', text: r })), el('th', { scope: 'col', class: 'num', text: '5xx' }))),
+          el(
+            'thead',
+            {},
+            el(
+              'tr',
+              {},
+              el('th', { scope: 'col', text: 'service · served in →' }),
+              regions.map((r) => el('th', { scope: 'col', class: 'num', text: r })),
+              el('th', { scope: 'col', class: 'num', text: '5xx' }),
+            ),
+          ),
           el('tbody', {}, rows),
         )
       : el('p', { class: 'muted small', text: 'no calls reached a pod' }),
@@ -58,17 +72,32 @@ export function renderTraffic(snapshot: TrafficSnapshot, series: GatewaySeries, 
   const lines = new Map(series.gateways.map((s) => [s.gateway, { from: series.from, to: series.to, points: s.points }]));
   const cards = snapshot.gateways.slice();
   for (const s of series.gateways) {
-    if (!cards.some((g) => g.gateway === s.gateway)) cards.push({ gateway: s.gateway, region: s.region, requests: 0, rps: 0, errors5xx: 0, errorPercent: 0, latencyMs: null });
+    if (!cards.some((g) => g.gateway === s.gateway))
+      cards.push({ gateway: s.gateway, region: s.region, requests: 0, rps: 0, errors5xx: 0, errorPercent: 0, latencyMs: null });
   }
   cards.sort((a, b) => a.gateway.localeCompare(b.gateway));
   $('traffic').replaceChildren(
     ...(cards.length
       ? cards.map((g) => gatewayCard(g, snapshot, lines.get(g.gateway), known))
-      : [el('p', { class: 'muted', text: `No requests in the last ${Math.round((series.to - series.from) / 60_000)} min. Send some with the button, or run the lab with background traffic (npm start).` })]),
+      : [
+          el('p', {
+            class: 'muted',
+            text: `No requests in the last ${Math.round((series.to - series.from) / 60_000)} min. Send some with the button, or run the lab with background traffic (npm start).`,
+          }),
+        ]),
   );
   const dests = snapshot.destinations;
   $('destinations').replaceChildren(
-    el('thead', {}, el('tr', {}, ['region', 'service', 'version'].map((h) => el('th', { scope: 'col', text: h })), ['requests', '5xx', '5xx %', 'p99 ms'].map((h) => el('th', { scope: 'col', class: 'num', text: h })))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ['region', 'service', 'version'].map((h) => el('th', { scope: 'col', text: h })),
+        ['requests', '5xx', '5xx %', 'p99 ms'].map((h) => el('th', { scope: 'col', class: 'num', text: h })),
+      ),
+    ),
     el(
       'tbody',
       {},

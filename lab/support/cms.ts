@@ -35,8 +35,25 @@ export function activeFor(state: MeshState | null, instance: string): Signal[] {
 }
 
 /** A control request signed at `now` (ms): the control API checks signatures against its runtime's clock, the host's. */
-export function signedControl(hostUrl: string, now: number, method: string, p: string, body: unknown, requestId?: string): { url: string; init: RequestInit } {
+export function signedControl(
+  hostUrl: string,
+  now: number,
+  method: string,
+  p: string,
+  body: unknown,
+  requestId?: string,
+): { url: string; init: RequestInit } {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signed = signRequest({ secret: CONTROL_SECRET, method, path: p, body: text, timestamp: Math.floor(now / 1000), ...(requestId ? { requestId } : {}) });
-  return { url: `${hostUrl}/control${p}`, init: { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) } };
+  const signed = signRequest({
+    secret: CONTROL_SECRET,
+    method,
+    path: p,
+    body: text,
+    timestamp: Math.floor(now / 1000),
+    ...(requestId ? { requestId } : {}),
+  });
+  return {
+    url: `${hostUrl}/control${p}`,
+    init: { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) },
+  };
 }

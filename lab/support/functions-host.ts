@@ -33,7 +33,9 @@ export interface FunctionsHost {
 
 /** `log` receives every log line, the functions' and the host's (default: dropped). */
 /** `checkpoint`: where the SQLite store runs its WAL checkpoints (see SqliteStateStore; default background). */
-export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Record<string, unknown>) => void; checkpoint?: 'background' | 'inline' } = {}): Promise<FunctionsHost> {
+export async function startFunctionsHost(
+  opts: { clock?: Clock; log?: (line: Record<string, unknown>) => void; checkpoint?: 'background' | 'inline' } = {},
+): Promise<FunctionsHost> {
   const log = opts.log ?? (() => undefined);
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-host-'));
   const stateFile = path.join(dir, 'state.db');
@@ -58,7 +60,9 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
   const mesh = new FakeMeshControl({ clock });
   // The policy's Deployments exist and are ready, as in a running mesh (the target guard reads them before a move).
   const policy = loadPolicyYaml(readFileSync(env.REGIONSHIFT_POLICY_FILE as string, 'utf8'), env);
-  const scaler = new FakeClusterScaler(clock, { deployments: Object.fromEntries(scaledCells(policy).map((c) => [c.key, c.normalReplicas])) });
+  const scaler = new FakeClusterScaler(clock, {
+    deployments: Object.fromEntries(scaledCells(policy).map((c) => [c.key, c.normalReplicas])),
+  });
   const store = new SqliteStateStore(stateFile, opts.checkpoint ? { checkpoint: opts.checkpoint } : {});
   // One container for the host, as FC keeps one per instance; an engine per invocation.
   const getRuntime: (ctx: FcContext) => Promise<Runtime> = runtimeFactory(env, { mesh, scaler, clock, store, log });
@@ -72,7 +76,9 @@ export async function startFunctionsHost(opts: { clock?: Clock; log?: (line: Rec
     // audit row or a mesh apply that test did not cause.
     every: () => () => undefined,
     loadHandler: async (key) => {
-      const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
+      const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as {
+        makeHandler: (g: typeof getRuntime) => unknown;
+      };
       return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
     },
   });

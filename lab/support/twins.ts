@@ -16,7 +16,11 @@ import { ensureStateTables, stateTableNames } from '../../shared/adapters/state-
  */
 
 export const SECRETS = { alarmToken: 'rel-alarm-token-5c0e9a7d21f4', controlSecret: 'rel-control-secret-8b3f1d6e0a92' };
-const AK = { accessKeyId: 'STS.RelAccessKey0001', accessKeySecret: 'rel-access-key-secret-not-real', securityToken: 'rel-sts-token-4d9a1c' };
+const AK = {
+  accessKeyId: 'STS.RelAccessKey0001',
+  accessKeySecret: 'rel-access-key-secret-not-real',
+  securityToken: 'rel-sts-token-4d9a1c',
+};
 const TS_INSTANCE = 'regionshift-rel';
 
 export interface Twins {
@@ -24,7 +28,12 @@ export interface Twins {
   controlPlane: LabControlPlane;
   tablestore: TablestoreTwin | null;
   /** The environment of a function process using these twins (state in SQLite unless `tablestore`). */
-  env(opts?: { state?: 'sqlite' | 'tablestore'; sqliteFile?: string; policy?: Record<string, Record<string, unknown>>; budgetMs?: number }): Record<string, string>;
+  env(opts?: {
+    state?: 'sqlite' | 'tablestore';
+    sqliteFile?: string;
+    policy?: Record<string, Record<string, unknown>>;
+    budgetMs?: number;
+  }): Record<string, string>;
   /** UpdateMeshFeature calls the ASM twin answered with success. */
   meshApplies(): number;
   stop(): Promise<void>;
@@ -37,14 +46,30 @@ export async function startTwins(opts: { tablestore?: boolean; asmUpdateDelayMs?
   for (const d of raw.deployments) d.startupDelay = opts.startupDelay ?? '1s';
   const topology = topologySchema.parse(raw);
   const controlPlane = await startLabControlPlane({
-    clusters: topology.regions.flatMap((r) => r.clusters.map((c) => c.name)), token: 'rel-k8s-token', ...AK, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou',
+    clusters: topology.regions.flatMap((r) => r.clusters.map((c) => c.name)),
+    token: 'rel-k8s-token',
+    ...AK,
+    meshId: 'bookinfo-mesh',
+    regionId: 'cn-hangzhou',
     asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 200,
   });
   seed(controlPlane, topology, { consecutive5xxErrors: 5, interval: '5s', baseEjectionTime: '30s', maxEjectionPercent: 100 });
   let tablestore: TablestoreTwin | null = null;
   if (opts.tablestore) {
-    tablestore = await startTablestoreTwin({ accessKeyId: AK.accessKeyId, accessKeySecret: AK.accessKeySecret, securityToken: AK.securityToken, instance: TS_INSTANCE });
-    const client = new TableStore.Client({ accessKeyId: AK.accessKeyId, secretAccessKey: AK.accessKeySecret, stsToken: AK.securityToken, endpoint: tablestore.endpoint, instancename: TS_INSTANCE, maxRetries: 0 });
+    tablestore = await startTablestoreTwin({
+      accessKeyId: AK.accessKeyId,
+      accessKeySecret: AK.accessKeySecret,
+      securityToken: AK.securityToken,
+      instance: TS_INSTANCE,
+    });
+    const client = new TableStore.Client({
+      accessKeyId: AK.accessKeyId,
+      secretAccessKey: AK.accessKeySecret,
+      stsToken: AK.securityToken,
+      endpoint: tablestore.endpoint,
+      instancename: TS_INSTANCE,
+      maxRetries: 0,
+    });
     await ensureStateTables(client, stateTableNames(undefined), { waitReadyMs: 10_000 });
   }
   return {

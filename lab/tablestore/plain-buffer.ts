@@ -11,7 +11,8 @@ export type CellValue =
   | { type: 'string'; value: string }
   | { type: 'blob'; value: Buffer };
 
-export type PkValue = Extract<CellValue, { type: 'integer' | 'string' | 'blob' }> | { type: 'inf_min' } | { type: 'inf_max' } | { type: 'auto_increment' };
+export type PkValue =
+  Extract<CellValue, { type: 'integer' | 'string' | 'blob' }> | { type: 'inf_min' } | { type: 'inf_max' } | { type: 'auto_increment' };
 
 export interface PkColumn {
   name: string;
@@ -39,8 +40,29 @@ export interface OutputRow {
 }
 
 const HEADER = 0x75;
-const TAG = { ROW_PK: 0x1, ROW_DATA: 0x2, CELL: 0x3, CELL_NAME: 0x4, CELL_VALUE: 0x5, CELL_TYPE: 0x6, CELL_TIMESTAMP: 0x7, DELETE_ROW_MARKER: 0x8, ROW_CHECKSUM: 0x9, CELL_CHECKSUM: 0xa } as const;
-const VT = { INTEGER: 0x0, DOUBLE: 0x1, BOOLEAN: 0x2, STRING: 0x3, NULL: 0x6, BLOB: 0x7, INF_MIN: 0x9, INF_MAX: 0xa, AUTO_INCREMENT: 0xb } as const;
+const TAG = {
+  ROW_PK: 0x1,
+  ROW_DATA: 0x2,
+  CELL: 0x3,
+  CELL_NAME: 0x4,
+  CELL_VALUE: 0x5,
+  CELL_TYPE: 0x6,
+  CELL_TIMESTAMP: 0x7,
+  DELETE_ROW_MARKER: 0x8,
+  ROW_CHECKSUM: 0x9,
+  CELL_CHECKSUM: 0xa,
+} as const;
+const VT = {
+  INTEGER: 0x0,
+  DOUBLE: 0x1,
+  BOOLEAN: 0x2,
+  STRING: 0x3,
+  NULL: 0x6,
+  BLOB: 0x7,
+  INF_MIN: 0x9,
+  INF_MAX: 0xa,
+  AUTO_INCREMENT: 0xb,
+} as const;
 const OP_BY_BYTE: Record<number, CellOp> = { 0x1: 'delete_all_versions', 0x3: 'delete_one_version', 0x4: 'increment' };
 
 export class PlainBufferError extends Error {}
@@ -71,29 +93,40 @@ function doubleBytes(n: number): Buffer {
 /** The checksum contribution of a value: its type byte, then its payload (a length first for strings and blobs). */
 function valueCrc(crc: number, value: PkValue | CellValue): number {
   switch (value.type) {
-    case 'integer': return crc8(crcByte(crc, VT.INTEGER), le64(value.value));
-    case 'double': return crc8(crcByte(crc, VT.DOUBLE), doubleBytes(value.value));
-    case 'boolean': return crcByte(crcByte(crc, VT.BOOLEAN), value.value ? 1 : 0);
+    case 'integer':
+      return crc8(crcByte(crc, VT.INTEGER), le64(value.value));
+    case 'double':
+      return crc8(crcByte(crc, VT.DOUBLE), doubleBytes(value.value));
+    case 'boolean':
+      return crcByte(crcByte(crc, VT.BOOLEAN), value.value ? 1 : 0);
     case 'string': {
       const bytes = Buffer.from(value.value, 'utf8');
       return crc8(crc8(crcByte(crc, VT.STRING), le32(bytes.length)), bytes);
     }
-    case 'blob': return crc8(crc8(crcByte(crc, VT.BLOB), le32(value.value.length)), value.value);
-    case 'inf_min': return crcByte(crc, VT.INF_MIN);
-    case 'inf_max': return crcByte(crc, VT.INF_MAX);
-    case 'auto_increment': return crcByte(crc, VT.AUTO_INCREMENT);
+    case 'blob':
+      return crc8(crc8(crcByte(crc, VT.BLOB), le32(value.value.length)), value.value);
+    case 'inf_min':
+      return crcByte(crc, VT.INF_MIN);
+    case 'inf_max':
+      return crcByte(crc, VT.INF_MAX);
+    case 'auto_increment':
+      return crcByte(crc, VT.AUTO_INCREMENT);
   }
 }
 
 class Reader {
   private pos = 0;
   constructor(private readonly buf: Buffer) {}
-  get atEnd(): boolean { return this.pos >= this.buf.length; }
+  get atEnd(): boolean {
+    return this.pos >= this.buf.length;
+  }
   byte(): number {
     if (this.pos >= this.buf.length) throw new PlainBufferError('unexpected end of PlainBuffer');
     return this.buf[this.pos++]!;
   }
-  peek(): number | undefined { return this.buf[this.pos]; }
+  peek(): number | undefined {
+    return this.buf[this.pos];
+  }
   u32(): number {
     if (this.pos + 4 > this.buf.length) throw new PlainBufferError('unexpected end of PlainBuffer');
     const n = this.buf.readUInt32LE(this.pos);
@@ -116,22 +149,32 @@ class Reader {
 function readVariant(r: Reader): PkValue | CellValue {
   const type = r.byte();
   switch (type) {
-    case VT.INTEGER: return { type: 'integer', value: r.bytes(8).readBigInt64LE() };
-    case VT.DOUBLE: return { type: 'double', value: r.bytes(8).readDoubleLE() };
-    case VT.BOOLEAN: return { type: 'boolean', value: r.byte() !== 0 };
-    case VT.STRING: return { type: 'string', value: r.bytes(r.u32()).toString('utf8') };
-    case VT.BLOB: return { type: 'blob', value: r.bytes(r.u32()) };
-    case VT.INF_MIN: return { type: 'inf_min' };
-    case VT.INF_MAX: return { type: 'inf_max' };
-    case VT.AUTO_INCREMENT: return { type: 'auto_increment' };
-    default: throw new PlainBufferError(`unsupported value type ${type}`);
+    case VT.INTEGER:
+      return { type: 'integer', value: r.bytes(8).readBigInt64LE() };
+    case VT.DOUBLE:
+      return { type: 'double', value: r.bytes(8).readDoubleLE() };
+    case VT.BOOLEAN:
+      return { type: 'boolean', value: r.byte() !== 0 };
+    case VT.STRING:
+      return { type: 'string', value: r.bytes(r.u32()).toString('utf8') };
+    case VT.BLOB:
+      return { type: 'blob', value: r.bytes(r.u32()) };
+    case VT.INF_MIN:
+      return { type: 'inf_min' };
+    case VT.INF_MAX:
+      return { type: 'inf_max' };
+    case VT.AUTO_INCREMENT:
+      return { type: 'auto_increment' };
+    default:
+      throw new PlainBufferError(`unsupported value type ${type}`);
   }
 }
 
 /** A bare SQLVariant (a column condition's value): type byte and payload, no tags, no checksum. */
 export function decodeVariant(buf: Buffer): CellValue {
   const value = readVariant(new Reader(buf));
-  if (value.type === 'inf_min' || value.type === 'inf_max' || value.type === 'auto_increment') throw new PlainBufferError(`${value.type} is not a column value`);
+  if (value.type === 'inf_min' || value.type === 'inf_max' || value.type === 'auto_increment')
+    throw new PlainBufferError(`${value.type} is not a column value`);
   return value;
 }
 
@@ -162,7 +205,13 @@ function readCell(r: Reader): { name: string; value?: PkValue | CellValue; op?: 
       if (opByte !== undefined) crc = crcByte(crc, opByte);
       const sent = r.byte();
       if (sent !== crc) throw new PlainBufferError(`cell checksum mismatch: sent ${sent}, computed ${crc}`);
-      return { name: nameBytes.toString('utf8'), value, op, timestamp: timestamp === undefined ? undefined : Number(timestamp), checksum: crc };
+      return {
+        name: nameBytes.toString('utf8'),
+        value,
+        op,
+        timestamp: timestamp === undefined ? undefined : Number(timestamp),
+        checksum: crc,
+      };
     } else {
       throw new PlainBufferError(`unexpected tag ${tag} in a cell`);
     }
@@ -180,7 +229,8 @@ export function decodeRow(buf: Buffer): RowChange {
     const cell = readCell(r);
     if (!cell.value || cell.op) throw new PlainBufferError(`primary key column ${cell.name} needs a plain value`);
     const value = cell.value;
-    if (value.type === 'double' || value.type === 'boolean') throw new PlainBufferError(`primary key column ${cell.name} cannot be ${value.type}`);
+    if (value.type === 'double' || value.type === 'boolean')
+      throw new PlainBufferError(`primary key column ${cell.name} cannot be ${value.type}`);
     primaryKey.push({ name: cell.name, value });
     rowCrc = crcByte(rowCrc, cell.checksum);
   }
@@ -195,7 +245,12 @@ export function decodeRow(buf: Buffer): RowChange {
       }
       const op = cell.op ?? 'put';
       if ((op === 'put' || op === 'increment') && !value) throw new PlainBufferError(`attribute column ${cell.name} has no value`);
-      cells.push({ name: cell.name, op, ...(value ? { value } : {}), ...(cell.timestamp === undefined ? {} : { timestamp: cell.timestamp }) });
+      cells.push({
+        name: cell.name,
+        op,
+        ...(value ? { value } : {}),
+        ...(cell.timestamp === undefined ? {} : { timestamp: cell.timestamp }),
+      });
       rowCrc = crcByte(rowCrc, cell.checksum);
     }
   }
@@ -218,25 +273,40 @@ export function decodeRow(buf: Buffer): RowChange {
 
 class Writer {
   private readonly parts: Buffer[] = [];
-  raw(bytes: Uint8Array | number[]): void { this.parts.push(Buffer.from(bytes)); }
-  byte(b: number): void { this.raw([b]); }
-  u32(n: number): void { this.raw(le32(n)); }
-  finish(): Buffer { return Buffer.concat(this.parts); }
+  raw(bytes: Uint8Array | number[]): void {
+    this.parts.push(Buffer.from(bytes));
+  }
+  byte(b: number): void {
+    this.raw([b]);
+  }
+  u32(n: number): void {
+    this.raw(le32(n));
+  }
+  finish(): Buffer {
+    return Buffer.concat(this.parts);
+  }
 }
 
 function variantBytes(value: PkValue | CellValue): Buffer {
   switch (value.type) {
-    case 'integer': return Buffer.concat([Buffer.from([VT.INTEGER]), le64(value.value)]);
-    case 'double': return Buffer.concat([Buffer.from([VT.DOUBLE]), doubleBytes(value.value)]);
-    case 'boolean': return Buffer.from([VT.BOOLEAN, value.value ? 1 : 0]);
+    case 'integer':
+      return Buffer.concat([Buffer.from([VT.INTEGER]), le64(value.value)]);
+    case 'double':
+      return Buffer.concat([Buffer.from([VT.DOUBLE]), doubleBytes(value.value)]);
+    case 'boolean':
+      return Buffer.from([VT.BOOLEAN, value.value ? 1 : 0]);
     case 'string': {
       const bytes = Buffer.from(value.value, 'utf8');
       return Buffer.concat([Buffer.from([VT.STRING, ...le32(bytes.length)]), bytes]);
     }
-    case 'blob': return Buffer.concat([Buffer.from([VT.BLOB, ...le32(value.value.length)]), value.value]);
-    case 'inf_min': return Buffer.from([VT.INF_MIN]);
-    case 'inf_max': return Buffer.from([VT.INF_MAX]);
-    case 'auto_increment': return Buffer.from([VT.AUTO_INCREMENT]);
+    case 'blob':
+      return Buffer.concat([Buffer.from([VT.BLOB, ...le32(value.value.length)]), value.value]);
+    case 'inf_min':
+      return Buffer.from([VT.INF_MIN]);
+    case 'inf_max':
+      return Buffer.from([VT.INF_MAX]);
+    case 'auto_increment':
+      return Buffer.from([VT.AUTO_INCREMENT]);
   }
 }
 

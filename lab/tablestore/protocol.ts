@@ -12,23 +12,60 @@ function message(pkg: 'main' | 'filter', name: string): { encode(m: object): { f
   return type;
 }
 
-export interface ConditionMessage { rowExistence: number; columnCondition: Uint8Array }
-export interface ReturnContentMessage { returnType: number }
+export interface ConditionMessage {
+  rowExistence: number;
+  columnCondition: Uint8Array;
+}
+export interface ReturnContentMessage {
+  returnType: number;
+}
 export interface CreateTableRequest {
   tableMeta: { tableName: string; primaryKey: Array<{ name: string; type: number; option: number }> };
   tableOptions: { timeToLive: number; maxVersions: number } | null;
 }
-export interface TableNameRequest { tableName: string }
-export interface GetRowRequest { tableName: string; primaryKey: Uint8Array; columnsToGet: string[]; maxVersions: number; filter: Uint8Array }
-export interface PutRowRequest { tableName: string; row: Uint8Array; condition: ConditionMessage; returnContent: ReturnContentMessage | null }
-export interface UpdateRowRequest { tableName: string; rowChange: Uint8Array; condition: ConditionMessage; returnContent: ReturnContentMessage | null }
-export interface DeleteRowRequest { tableName: string; primaryKey: Uint8Array; condition: ConditionMessage; returnContent: ReturnContentMessage | null }
+export interface TableNameRequest {
+  tableName: string;
+}
+export interface GetRowRequest {
+  tableName: string;
+  primaryKey: Uint8Array;
+  columnsToGet: string[];
+  maxVersions: number;
+  filter: Uint8Array;
+}
+export interface PutRowRequest {
+  tableName: string;
+  row: Uint8Array;
+  condition: ConditionMessage;
+  returnContent: ReturnContentMessage | null;
+}
+export interface UpdateRowRequest {
+  tableName: string;
+  rowChange: Uint8Array;
+  condition: ConditionMessage;
+  returnContent: ReturnContentMessage | null;
+}
+export interface DeleteRowRequest {
+  tableName: string;
+  primaryKey: Uint8Array;
+  condition: ConditionMessage;
+  returnContent: ReturnContentMessage | null;
+}
 export interface GetRangeRequest {
-  tableName: string; direction: number; columnsToGet: string[]; maxVersions: number; limit: number;
-  inclusiveStartPrimaryKey: Uint8Array; exclusiveEndPrimaryKey: Uint8Array; filter: Uint8Array;
+  tableName: string;
+  direction: number;
+  columnsToGet: string[];
+  maxVersions: number;
+  limit: number;
+  inclusiveStartPrimaryKey: Uint8Array;
+  exclusiveEndPrimaryKey: Uint8Array;
+  filter: Uint8Array;
 }
 export interface BatchWriteRowRequest {
-  tables: Array<{ tableName: string; rows: Array<{ type: number; rowChange: Uint8Array; condition: ConditionMessage; returnContent: ReturnContentMessage | null }> }>;
+  tables: Array<{
+    tableName: string;
+    rows: Array<{ type: number; rowChange: Uint8Array; condition: ConditionMessage; returnContent: ReturnContentMessage | null }>;
+  }>;
 }
 
 export const decodeRequest = {
@@ -63,17 +100,28 @@ export type ColumnFilter =
   | { kind: 'single'; comparator: number; column: string; value: CellValue; filterIfMissing: boolean; latestVersionOnly: boolean }
   | { kind: 'composite'; combinator: number; subs: ColumnFilter[] };
 
-interface FilterMessage { type: number; filter: Uint8Array }
+interface FilterMessage {
+  type: number;
+  filter: Uint8Array;
+}
 const FILTER_TYPE = { SINGLE: 1, COMPOSITE: 2, PAGINATION: 3 } as const;
 
 function fromFilterMessage(f: FilterMessage): ColumnFilter {
   if (f.type === FILTER_TYPE.SINGLE) {
     const s = message('filter', 'SingleColumnValueFilter').decode(f.filter) as {
-      comparator: number; columnName: string; columnValue: Uint8Array; filterIfMissing: boolean; latestVersionOnly: boolean;
+      comparator: number;
+      columnName: string;
+      columnValue: Uint8Array;
+      filterIfMissing: boolean;
+      latestVersionOnly: boolean;
     };
     return {
-      kind: 'single', comparator: s.comparator, column: s.columnName, value: decodeVariant(toBuffer(s.columnValue)),
-      filterIfMissing: s.filterIfMissing, latestVersionOnly: s.latestVersionOnly,
+      kind: 'single',
+      comparator: s.comparator,
+      column: s.columnName,
+      value: decodeVariant(toBuffer(s.columnValue)),
+      filterIfMissing: s.filterIfMissing,
+      latestVersionOnly: s.latestVersionOnly,
     };
   }
   if (f.type === FILTER_TYPE.COMPOSITE) {

@@ -3,8 +3,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { decodeRow, encodeRows, PlainBufferError, type OutputRow, type PkColumn } from './plain-buffer';
 import {
-  decodeFilter, decodeRequest, encodeError, encodeResponse, OPERATIONS, present, toBuffer, UnsupportedFilterError,
-  type ConditionMessage, type Operation, type ReturnContentMessage,
+  decodeFilter,
+  decodeRequest,
+  encodeError,
+  encodeResponse,
+  OPERATIONS,
+  present,
+  toBuffer,
+  UnsupportedFilterError,
+  type ConditionMessage,
+  type Operation,
+  type ReturnContentMessage,
 } from './protocol';
 import { OtsError, TwinTables, type WriteCondition } from './store';
 import { holdIdleConnections } from '../keep-alive';
@@ -74,9 +83,12 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
 
   function reply(res: ServerResponse, status: number, body: Buffer): void {
     res.writeHead(status, {
-      'content-type': 'application/x-protobuf', 'content-length': body.length,
-      'x-ots-requestid': randomUUID().replace(/-/g, ''), 'x-ots-date': new Date().toISOString(),
-      'x-ots-contenttype': 'protocol buffer', 'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
+      'content-type': 'application/x-protobuf',
+      'content-length': body.length,
+      'x-ots-requestid': randomUUID().replace(/-/g, ''),
+      'x-ots-date': new Date().toISOString(),
+      'x-ots-contenttype': 'protocol buffer',
+      'x-ots-contentmd5': createHash('md5').update(body).digest('base64'),
     });
     res.end(body);
   }
@@ -86,15 +98,26 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
       const v = req.headers[name];
       return Array.isArray(v) ? v.join(',') : v;
     };
-    for (const name of ['x-ots-date', 'x-ots-apiversion', 'x-ots-accesskeyid', 'x-ots-contentmd5', 'x-ots-signature', 'x-ots-instancename']) {
+    for (const name of [
+      'x-ots-date',
+      'x-ots-apiversion',
+      'x-ots-accesskeyid',
+      'x-ots-contentmd5',
+      'x-ots-signature',
+      'x-ots-instancename',
+    ]) {
       if (!header(name)) throw new OtsError(403, 'OTSAuthFailed', `Missing header: '${name}'.`);
     }
-    if (header('x-ots-accesskeyid') !== opts.accessKeyId) throw new OtsError(403, 'OTSAuthFailed', 'The AccessKeyID is disabled or does not exist.');
-    const signed = Object.keys(req.headers).filter((n) => n.startsWith('x-ots-') && n !== 'x-ots-signature').sort();
+    if (header('x-ots-accesskeyid') !== opts.accessKeyId)
+      throw new OtsError(403, 'OTSAuthFailed', 'The AccessKeyID is disabled or does not exist.');
+    const signed = Object.keys(req.headers)
+      .filter((n) => n.startsWith('x-ots-') && n !== 'x-ots-signature')
+      .sort();
     const stringToSign = `${path}\n${req.method ?? ''}\n\n${signed.map((n) => `${n}:${header(n) ?? ''}`).join('\n')}\n`;
     const expected = createHmac('sha1', opts.accessKeySecret).update(stringToSign).digest();
     const sent = Buffer.from(header('x-ots-signature') ?? '', 'base64');
-    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) throw new OtsError(403, 'OTSAuthFailed', 'Signature mismatch.');
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected))
+      throw new OtsError(403, 'OTSAuthFailed', 'Signature mismatch.');
     if (opts.securityToken !== undefined && header('x-ots-ststoken') !== opts.securityToken) {
       throw new OtsError(403, 'OTSAuthFailed', 'The security token is invalid or expired.');
     }
@@ -131,8 +154,10 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
       case 'CreateTable': {
         const r = decodeRequest.CreateTable(body);
         tables.createTable({
-          name: r.tableMeta.tableName, primaryKey: r.tableMeta.primaryKey.map((pk) => ({ name: pk.name, type: pk.type })),
-          timeToLive: r.tableOptions?.timeToLive ?? -1, maxVersions: r.tableOptions?.maxVersions || 1,
+          name: r.tableMeta.tableName,
+          primaryKey: r.tableMeta.primaryKey.map((pk) => ({ name: pk.name, type: pk.type })),
+          timeToLive: r.tableOptions?.timeToLive ?? -1,
+          maxVersions: r.tableOptions?.maxVersions || 1,
         });
         return encodeResponse('CreateTableResponse', {});
       }
@@ -143,7 +168,12 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
         return encodeResponse('DescribeTableResponse', {
           tableMeta: { tableName: meta.name, primaryKey: meta.primaryKey },
           reservedThroughputDetails: { capacityUnit: { read: 0, write: 0 }, lastIncreaseTime: Math.floor(meta.createdAt / 1000) },
-          tableOptions: { timeToLive: meta.timeToLive, maxVersions: meta.maxVersions, deviationCellVersionInSec: 86_400, allowUpdate: true },
+          tableOptions: {
+            timeToLive: meta.timeToLive,
+            maxVersions: meta.maxVersions,
+            deviationCellVersionInSec: 86_400,
+            allowUpdate: true,
+          },
           tableStatus: 1,
         });
       }
@@ -153,7 +183,9 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
       case 'GetRow': {
         const r = decodeRequest.GetRow(body);
         const row = tables.getRow(r.tableName, decodeRow(toBuffer(r.primaryKey)).primaryKey, {
-          columnsToGet: r.columnsToGet, maxVersions: r.maxVersions, filter: present(r.filter) ? decodeFilter(r.filter) : null,
+          columnsToGet: r.columnsToGet,
+          maxVersions: r.maxVersions,
+          filter: present(r.filter) ? decodeFilter(r.filter) : null,
         });
         return encodeResponse('GetRowResponse', { consumed: consumed(1, 0), row: one(row) });
       }
@@ -180,12 +212,18 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
         const limit = r.limit > 0 ? r.limit : RANGE_ROW_LIMIT;
         if (limit > RANGE_ROW_LIMIT) throw new OtsError(400, 'OTSParameterInvalid', `The limit must be at most ${RANGE_ROW_LIMIT}.`);
         const { rows, next } = tables.getRange(r.tableName, {
-          forward: r.direction === 0, start: decodeRow(toBuffer(r.inclusiveStartPrimaryKey)).primaryKey,
-          end: decodeRow(toBuffer(r.exclusiveEndPrimaryKey)).primaryKey, limit, maxScan,
-          columnsToGet: r.columnsToGet, maxVersions: r.maxVersions, filter: present(r.filter) ? decodeFilter(r.filter) : null,
+          forward: r.direction === 0,
+          start: decodeRow(toBuffer(r.inclusiveStartPrimaryKey)).primaryKey,
+          end: decodeRow(toBuffer(r.exclusiveEndPrimaryKey)).primaryKey,
+          limit,
+          maxScan,
+          columnsToGet: r.columnsToGet,
+          maxVersions: r.maxVersions,
+          filter: present(r.filter) ? decodeFilter(r.filter) : null,
         });
         return encodeResponse('GetRangeResponse', {
-          consumed: consumed(Math.max(1, rows.length), 0), rows: encodeRows(rows),
+          consumed: consumed(Math.max(1, rows.length), 0),
+          rows: encodeRows(rows),
           ...(next ? { nextStartPrimaryKey: encodeRows([{ primaryKey: next, cells: [] }]) } : {}),
         });
       }
@@ -198,12 +236,16 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
   function batchWrite(body: Buffer): Buffer {
     const r = decodeRequest.BatchWriteRow(body);
     const total = r.tables.reduce((n, t) => n + t.rows.length, 0);
-    if (total === 0 || total > BATCH_ROW_LIMIT) throw new OtsError(400, 'OTSParameterInvalid', `Rows count exceeds the upper limit: ${BATCH_ROW_LIMIT}.`);
+    if (total === 0 || total > BATCH_ROW_LIMIT)
+      throw new OtsError(400, 'OTSParameterInvalid', `Rows count exceeds the upper limit: ${BATCH_ROW_LIMIT}.`);
     const decoded = r.tables.map((t) => ({ table: t, rows: t.rows.map((row) => ({ row, change: decodeRow(toBuffer(row.rowChange)) })) }));
     for (const { table, rows } of decoded) {
       tables.describe(table.tableName);
-      const keys = rows.map(({ change }) => JSON.stringify(change.primaryKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
-      if (new Set(keys).size !== keys.length) throw new OtsError(400, 'OTSParameterInvalid', 'The input parameter is invalid: duplicated rows in one batch.');
+      const keys = rows.map(({ change }) =>
+        JSON.stringify(change.primaryKey, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      );
+      if (new Set(keys).size !== keys.length)
+        throw new OtsError(400, 'OTSParameterInvalid', 'The input parameter is invalid: duplicated rows in one batch.');
     }
     return encodeResponse('BatchWriteRowResponse', {
       tables: decoded.map(({ table, rows }) => ({
@@ -248,23 +290,30 @@ export async function startTablestoreTwin(options: TablestoreTwinOptions): Promi
     }
   }
 
-  const server = holdIdleConnections(createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
-    }));
+  const server = holdIdleConnections(
+    createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => void handle(req, res, Buffer.concat(chunks)));
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
     instance: opts.instance,
-    stop: () => new Promise<void>((resolve, reject) => {
-      server.close((err) => (err ? reject(err) : resolve()));
-      server.closeAllConnections();
-    }),
-    injectFault: (fault) => { faults.push({ ...fault, left: fault.times ?? 1 }); },
-    intercept: (h) => { hook = h; },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+    injectFault: (fault) => {
+      faults.push({ ...fault, left: fault.times ?? 1 });
+    },
+    intercept: (h) => {
+      hook = h;
+    },
     setCredentials(credentials) {
       opts.accessKeyId = credentials.accessKeyId;
       opts.accessKeySecret = credentials.accessKeySecret;

@@ -7,7 +7,11 @@ import type { ColumnFilter } from './protocol';
  * expectations and column conditions checked before every write.
  */
 export class OtsError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,11 +34,24 @@ export interface WriteCondition {
   column: ColumnFilter | null;
 }
 
-interface StoredCell { value: CellValue; timestamp: number }
-interface StoredRow { primaryKey: PkColumn[]; cells: Map<string, StoredCell[]> }
-interface Table { meta: TableMeta; rows: Map<string, StoredRow> }
+interface StoredCell {
+  value: CellValue;
+  timestamp: number;
+}
+interface StoredRow {
+  primaryKey: PkColumn[];
+  cells: Map<string, StoredCell[]>;
+}
+interface Table {
+  meta: TableMeta;
+  rows: Map<string, StoredRow>;
+}
 
-export interface ReadOptions { columnsToGet: string[]; maxVersions: number; filter: ColumnFilter | null }
+export interface ReadOptions {
+  columnsToGet: string[];
+  maxVersions: number;
+  filter: ColumnFilter | null;
+}
 
 const PK_TYPE: Record<string, number> = { integer: 1, string: 2, blob: 3 };
 const PK_TYPE_NAME: Record<number, string> = { 1: 'INTEGER', 2: 'STRING', 3: 'BINARY' };
@@ -47,7 +64,8 @@ export class TwinTables {
   createTable(meta: Omit<TableMeta, 'createdAt'>): void {
     if (this.tables.has(meta.name)) throw new OtsError(409, 'OTSObjectAlreadyExist', 'Requested table already exists.');
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(meta.name)) throw invalid(`Invalid table name: '${meta.name}'.`);
-    if (meta.primaryKey.length < 1 || meta.primaryKey.length > 4) throw invalid('The number of primary key columns must be in range: [1, 4].');
+    if (meta.primaryKey.length < 1 || meta.primaryKey.length > 4)
+      throw invalid('The number of primary key columns must be in range: [1, 4].');
     if (meta.timeToLive !== -1 && meta.timeToLive < 86_400) throw invalid('TimeToLive must be -1 or at least 86400 seconds.');
     this.tables.set(meta.name, { meta: { ...meta, createdAt: this.now() }, rows: new Map() });
   }
@@ -88,9 +106,10 @@ export class TwinTables {
       return;
     }
     const now = this.now();
-    const row: StoredRow = kind === 'put' || !existing
-      ? { primaryKey: change.primaryKey, cells: new Map() }
-      : { primaryKey: existing.primaryKey, cells: new Map([...existing.cells].map(([n, v]) => [n, [...v]])) };
+    const row: StoredRow =
+      kind === 'put' || !existing
+        ? { primaryKey: change.primaryKey, cells: new Map() }
+        : { primaryKey: existing.primaryKey, cells: new Map([...existing.cells].map(([n, v]) => [n, [...v]])) };
     for (const cell of change.cells) {
       if (kind === 'put' && cell.op !== 'put') throw invalid(`PutRow cannot ${cell.op} column ${cell.name}.`);
       const versions = row.cells.get(cell.name) ?? [];
@@ -100,7 +119,8 @@ export class TwinTables {
           break;
         case 'increment': {
           const current = versions[0]?.value;
-          if (cell.value?.type !== 'integer' || (current && current.type !== 'integer')) throw invalid(`Increment needs integer values (column ${cell.name}).`);
+          if (cell.value?.type !== 'integer' || (current && current.type !== 'integer'))
+            throw invalid(`Increment needs integer values (column ${cell.name}).`);
           setVersion(versions, { value: { type: 'integer', value: (current?.value ?? 0n) + cell.value.value }, timestamp: now });
           break;
         }
@@ -123,9 +143,16 @@ export class TwinTables {
    * `maxScan` scanned rows, and then names the next row to scan (as Tablestore's
    * next_start_primary_key): a page can hold fewer rows than asked and still not be the last.
    */
-  getRange(tableName: string, opts: ReadOptions & {
-    forward: boolean; start: PkColumn[]; end: PkColumn[]; limit: number; maxScan: number;
-  }): { rows: OutputRow[]; next: PkColumn[] | null } {
+  getRange(
+    tableName: string,
+    opts: ReadOptions & {
+      forward: boolean;
+      start: PkColumn[];
+      end: PkColumn[];
+      limit: number;
+      maxScan: number;
+    },
+  ): { rows: OutputRow[]; next: PkColumn[] | null } {
     const table = this.table(tableName);
     checkPrimaryKey(table.meta, opts.start, true);
     checkPrimaryKey(table.meta, opts.end, true);
@@ -133,9 +160,10 @@ export class TwinTables {
     if (opts.forward ? order >= 0 : order <= 0) {
       throw invalid(`Begin key must ${opts.forward ? 'less' : 'more'} than end key in ${opts.forward ? 'FORWARD' : 'BACKWARD'}.`);
     }
-    const inRange = (pk: PkColumn[]): boolean => opts.forward
-      ? comparePrimaryKeys(pk, opts.start) >= 0 && comparePrimaryKeys(pk, opts.end) < 0
-      : comparePrimaryKeys(pk, opts.start) <= 0 && comparePrimaryKeys(pk, opts.end) > 0;
+    const inRange = (pk: PkColumn[]): boolean =>
+      opts.forward
+        ? comparePrimaryKeys(pk, opts.start) >= 0 && comparePrimaryKeys(pk, opts.end) < 0
+        : comparePrimaryKeys(pk, opts.start) <= 0 && comparePrimaryKeys(pk, opts.end) > 0;
     const candidates = [...table.rows.values()]
       .filter((r) => inRange(r.primaryKey))
       .sort((a, b) => (opts.forward ? 1 : -1) * comparePrimaryKeys(a.primaryKey, b.primaryKey));
@@ -185,7 +213,12 @@ function project(row: StoredRow, opts: ReadOptions): OutputRow {
   const names = [...row.cells.keys()].filter((n) => opts.columnsToGet.length === 0 || opts.columnsToGet.includes(n)).sort();
   return {
     primaryKey: row.primaryKey,
-    cells: names.flatMap((name) => row.cells.get(name)!.slice(0, maxVersions).map((v) => ({ name, value: v.value, timestamp: v.timestamp }))),
+    cells: names.flatMap((name) =>
+      row.cells
+        .get(name)!
+        .slice(0, maxVersions)
+        .map((v) => ({ name, value: v.value, timestamp: v.timestamp })),
+    ),
   };
 }
 
@@ -207,10 +240,18 @@ function checkPrimaryKey(meta: TableMeta, pk: PkColumn[], allowInfinity: boolean
 }
 
 function rowKey(pk: PkColumn[]): string {
-  return JSON.stringify(pk.map((c) => {
-    const v = c.value;
-    return v.type === 'integer' ? `i${v.value}` : v.type === 'string' ? `s${v.value}` : v.type === 'blob' ? `b${v.value.toString('hex')}` : v.type;
-  }));
+  return JSON.stringify(
+    pk.map((c) => {
+      const v = c.value;
+      return v.type === 'integer'
+        ? `i${v.value}`
+        : v.type === 'string'
+          ? `s${v.value}`
+          : v.type === 'blob'
+            ? `b${v.value.toString('hex')}`
+            : v.type;
+    }),
+  );
 }
 
 const RANK: Record<PkValue['type'], number> = { inf_min: 0, integer: 1, string: 1, blob: 1, auto_increment: 1, inf_max: 2 };
@@ -232,16 +273,30 @@ export function comparePrimaryKeys(a: PkColumn[], b: PkColumn[]): number {
 function compareCells(a: CellValue, b: CellValue): number | null {
   if (a.type !== b.type) return null;
   switch (a.type) {
-    case 'integer': { const y = (b as typeof a).value; return a.value < y ? -1 : a.value > y ? 1 : 0; }
-    case 'double': { const y = (b as typeof a).value; return a.value < y ? -1 : a.value > y ? 1 : 0; }
-    case 'boolean': return Number(a.value) - Number((b as typeof a).value);
-    case 'string': return Buffer.compare(Buffer.from(a.value, 'utf8'), Buffer.from((b as typeof a).value, 'utf8'));
-    case 'blob': return Buffer.compare(a.value, (b as typeof a).value);
+    case 'integer': {
+      const y = (b as typeof a).value;
+      return a.value < y ? -1 : a.value > y ? 1 : 0;
+    }
+    case 'double': {
+      const y = (b as typeof a).value;
+      return a.value < y ? -1 : a.value > y ? 1 : 0;
+    }
+    case 'boolean':
+      return Number(a.value) - Number((b as typeof a).value);
+    case 'string':
+      return Buffer.compare(Buffer.from(a.value, 'utf8'), Buffer.from((b as typeof a).value, 'utf8'));
+    case 'blob':
+      return Buffer.compare(a.value, (b as typeof a).value);
   }
 }
 
 const COMPARATOR: Record<number, (c: number | null) => boolean> = {
-  1: (c) => c === 0, 2: (c) => c !== 0, 3: (c) => c !== null && c > 0, 4: (c) => c !== null && c >= 0, 5: (c) => c !== null && c < 0, 6: (c) => c !== null && c <= 0,
+  1: (c) => c === 0,
+  2: (c) => c !== 0,
+  3: (c) => c !== null && c > 0,
+  4: (c) => c !== null && c >= 0,
+  5: (c) => c !== null && c < 0,
+  6: (c) => c !== null && c <= 0,
 };
 
 /** A column condition on a row's cells (an absent row has none): a missing column passes unless `filterIfMissing`. */

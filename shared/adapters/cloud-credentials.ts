@@ -28,12 +28,17 @@ export const ENV_SECURITY_TOKEN = 'ALIBABA_CLOUD_SECURITY_TOKEN';
  * FC's `context.credentials` when present (all three parts required: they are STS), else the
  * `ALIBABA_CLOUD_*` environment variables. Throws `CONFIG.CREDENTIALS` naming what is missing.
  */
-export function resolveCloudCredentials(source: { context?: FcCredentialsContext | null; env?: Record<string, string | undefined> } = {}): CloudCredentials {
+export function resolveCloudCredentials(
+  source: { context?: FcCredentialsContext | null; env?: Record<string, string | undefined> } = {},
+): CloudCredentials {
   const fc = source.context?.credentials;
   if (fc && (fc.accessKeyId || fc.accessKeySecret || fc.securityToken)) {
     const missing = (['accessKeyId', 'accessKeySecret', 'securityToken'] as const).filter((k) => !fc[k]);
     if (missing.length > 0) {
-      throw new RegionshiftError('CONFIG.CREDENTIALS', `FC context.credentials is incomplete: missing ${missing.join(', ')} (the function's role must be set)`);
+      throw new RegionshiftError(
+        'CONFIG.CREDENTIALS',
+        `FC context.credentials is incomplete: missing ${missing.join(', ')} (the function's role must be set)`,
+      );
     }
     return { accessKeyId: fc.accessKeyId!, accessKeySecret: fc.accessKeySecret!, securityToken: fc.securityToken! };
   }
@@ -59,20 +64,39 @@ export interface PopRpcClient {
   request<T>(action: string, params: Record<string, unknown>, options?: { method?: 'GET' | 'POST'; timeout?: number }): Promise<T>;
 }
 export interface PopRoaClient {
-  request<T>(method: string, uriPattern: string, query?: Record<string, string>, body?: string, headers?: Record<string, string>, options?: { timeout?: number }): Promise<T>;
+  request<T>(
+    method: string,
+    uriPattern: string,
+    query?: Record<string, string>,
+    body?: string,
+    headers?: Record<string, string>,
+    options?: { timeout?: number },
+  ): Promise<T>;
 }
-type PopClientConstructor<C> = new (config: { endpoint: string; apiVersion: string; credentialsProvider: { getCredentials(): Promise<CloudCredentials> } }) => C;
+type PopClientConstructor<C> = new (config: {
+  endpoint: string;
+  apiVersion: string;
+  credentialsProvider: { getCredentials(): Promise<CloudCredentials> };
+}) => C;
 
 function credentialsProviderOf(credentials: CloudCredentials | CredentialsProvider): { getCredentials(): Promise<CloudCredentials> } {
   return { getCredentials: async () => (typeof credentials === 'function' ? credentials() : credentials) };
 }
 
-export function popRpcClient(opts: { endpoint: string; apiVersion: string; credentials: CloudCredentials | CredentialsProvider }): PopRpcClient {
+export function popRpcClient(opts: {
+  endpoint: string;
+  apiVersion: string;
+  credentials: CloudCredentials | CredentialsProvider;
+}): PopRpcClient {
   const Rpc = PopCore as unknown as PopClientConstructor<PopRpcClient>;
   return new Rpc({ endpoint: opts.endpoint, apiVersion: opts.apiVersion, credentialsProvider: credentialsProviderOf(opts.credentials) });
 }
 
-export function popRoaClient(opts: { endpoint: string; apiVersion: string; credentials: CloudCredentials | CredentialsProvider }): PopRoaClient {
+export function popRoaClient(opts: {
+  endpoint: string;
+  apiVersion: string;
+  credentials: CloudCredentials | CredentialsProvider;
+}): PopRoaClient {
   const Roa = (PopCore as unknown as { ROAClient: PopClientConstructor<PopRoaClient> }).ROAClient;
   return new Roa({ endpoint: opts.endpoint, apiVersion: opts.apiVersion, credentialsProvider: credentialsProviderOf(opts.credentials) });
 }
@@ -86,7 +110,17 @@ interface PopSdkError extends Error {
   entry?: { response?: { statusCode?: number } };
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ECONNABORTED', 'ENOTFOUND']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ECONNABORTED',
+  'ENOTFOUND',
+]);
 const RETRYABLE_CODE = /^(Throttling|ServiceUnavailable|InternalError|UnknownError|SystemBusy|Request\.Timeout)/;
 
 export interface PopFailure {
@@ -102,7 +136,8 @@ export function popFailure(err: unknown): PopFailure {
   const e = err as PopSdkError;
   const httpStatus = e.statusCode ?? e.entry?.response?.statusCode;
   const body = e.data ?? e.result;
-  const vendorCode = body?.Code ?? (e.result?.code || undefined) ?? (typeof e.code === 'string' && !NETWORK_CODES.has(e.code) ? e.code : undefined);
+  const vendorCode =
+    body?.Code ?? (e.result?.code || undefined) ?? (typeof e.code === 'string' && !NETWORK_CODES.has(e.code) ? e.code : undefined);
   if (vendorCode) {
     const message = body?.Message ?? e.result?.message ?? e.message;
     const requestId = body?.RequestId ?? e.result?.requestId;
@@ -113,16 +148,21 @@ export function popFailure(err: unknown): PopFailure {
       retryable: RETRYABLE_CODE.test(vendorCode) || (httpStatus !== undefined && httpStatus >= 500),
     };
   }
-  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return { vendorCode: 'NETWORK', message: e.message, httpStatus, retryable: true };
+  if (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
+    return { vendorCode: 'NETWORK', message: e.message, httpStatus, retryable: true };
   if (/Timeout/i.test(e.name ?? '')) return { vendorCode: 'TIMEOUT', message: e.message, httpStatus, retryable: true };
   // A gateway's HTML error page or a truncated body: the call may not have been processed.
   // (json-bigint throws a plain object named SyntaxError, not a SyntaxError instance.)
-  if (e instanceof SyntaxError || e.name === 'SyntaxError' || e.name === 'FormatError') return { vendorCode: 'BAD_RESPONSE', message: e.message, httpStatus, retryable: true };
+  if (e instanceof SyntaxError || e.name === 'SyntaxError' || e.name === 'FormatError')
+    return { vendorCode: 'BAD_RESPONSE', message: e.message, httpStatus, retryable: true };
   return { vendorCode: 'UNKNOWN', message: e.message ?? String(err), httpStatus, retryable: false };
 }
 
 /** `service` names the API (`ASM`, `CS`) in the error code; `what` says which call failed. */
 export function popUpstreamError(service: string, what: string, err: unknown): UpstreamError {
   const f = popFailure(err);
-  return new UpstreamError(`${service}.${f.vendorCode}`, `${what} failed: ${f.vendorCode}: ${f.message}`, { retryable: f.retryable, cause: err });
+  return new UpstreamError(`${service}.${f.vendorCode}`, `${what} failed: ${f.vendorCode}: ${f.message}`, {
+    retryable: f.retryable,
+    cause: err,
+  });
 }

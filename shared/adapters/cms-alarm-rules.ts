@@ -92,7 +92,8 @@ export function parseAlarmTemplates(text: string): AlarmTemplates {
   const problems: string[] = [];
   parsed.data.rules.forEach((rule, i) => {
     for (const name of placeholdersIn(rule)) {
-      if (!(name in parsed.data.placeholders)) problems.push(`rules.${i} (${rule.RuleId ?? '?'}): placeholder \${${name}} is not declared under "placeholders"`);
+      if (!(name in parsed.data.placeholders))
+        problems.push(`rules.${i} (${rule.RuleId ?? '?'}): placeholder \${${name}} is not declared under "placeholders"`);
     }
   });
   if (problems.length > 0) throw new TemplateError(problems);
@@ -109,7 +110,10 @@ export function placeholdersIn(rule: RuleParams): string[] {
 
 /** `GatewayLbHangzhou` → `REGIONSHIFT_CMS_GATEWAY_LB_HANGZHOU`: where a placeholder's value may come from. */
 export function placeholderEnvName(name: string): string {
-  return `REGIONSHIFT_CMS_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toUpperCase()}`;
+  return `REGIONSHIFT_CMS_${name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .toUpperCase()}`;
 }
 
 /** Placeholders whose values are secrets: masked wherever the command prints them. */
@@ -136,7 +140,11 @@ export function placeholderValues(
     const alias = PLACEHOLDER_ENV_ALIASES[name];
     const value = explicit[name] ?? nonEmpty(env[placeholderEnvName(name)]) ?? (alias ? nonEmpty(env[alias]) : undefined);
     if (value === undefined || value === '') {
-      missing.push({ name, env: alias ? `${placeholderEnvName(name)} or ${alias}` : placeholderEnvName(name), description: templates.placeholders[name] ?? '' });
+      missing.push({
+        name,
+        env: alias ? `${placeholderEnvName(name)} or ${alias}` : placeholderEnvName(name),
+        description: templates.placeholders[name] ?? '',
+      });
     } else values[name] = value;
   }
   return { values, missing };
@@ -150,7 +158,9 @@ function nonEmpty(v: string | undefined): string | undefined {
 export function fillPlaceholders(rules: RuleParams[], values: Record<string, string>): RuleParams[] {
   const missing = new Set(rules.flatMap(placeholdersIn).filter((n) => values[n] === undefined));
   if (missing.size > 0) throw new TemplateError([...missing].sort().map((n) => `placeholder \${${n}} has no value`));
-  return rules.map((rule) => Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, v.replace(PLACEHOLDER, (_m, n: string) => values[n]!)])));
+  return rules.map((rule) =>
+    Object.fromEntries(Object.entries(rule).map(([k, v]) => [k, v.replace(PLACEHOLDER, (_m, n: string) => values[n]!)])),
+  );
 }
 
 /**
@@ -163,16 +173,23 @@ export function ruleProblems(rule: RuleParams): string[] {
   const id = rule.RuleId ?? '(no RuleId)';
   for (const key of Object.keys(rule)) {
     const esc = /^Escalations\.([A-Za-z]+)\.([A-Za-z]+)$/.exec(key);
-    const known = SCALAR_PARAMETERS.has(key) || (esc !== null && (ESCALATION_LEVELS as readonly string[]).includes(esc[1]!) && (ESCALATION_FIELDS as readonly string[]).includes(esc[2]!));
+    const known =
+      SCALAR_PARAMETERS.has(key) ||
+      (esc !== null &&
+        (ESCALATION_LEVELS as readonly string[]).includes(esc[1]!) &&
+        (ESCALATION_FIELDS as readonly string[]).includes(esc[2]!));
     if (!known) problems.push(`${id}: ${key} is not a PutResourceMetricRule parameter this command sends`);
   }
   for (const key of REQUIRED_PARAMETERS) if (!rule[key]) problems.push(`${id}: ${key} is required`);
   const levels = ESCALATION_LEVELS.filter((l) => ESCALATION_FIELDS.some((f) => rule[`Escalations.${l}.${f}`] !== undefined));
   if (levels.length === 0) problems.push(`${id}: at least one of Escalations.Critical, .Warn, .Info is required`);
   for (const level of levels) {
-    for (const f of ESCALATION_FIELDS) if (!rule[`Escalations.${level}.${f}`]) problems.push(`${id}: Escalations.${level}.${f} is required when Escalations.${level} is set`);
+    for (const f of ESCALATION_FIELDS)
+      if (!rule[`Escalations.${level}.${f}`])
+        problems.push(`${id}: Escalations.${level}.${f} is required when Escalations.${level} is set`);
     const op = rule[`Escalations.${level}.ComparisonOperator`];
-    if (op && !COMPARISON_OPERATORS.has(op)) problems.push(`${id}: Escalations.${level}.ComparisonOperator ${JSON.stringify(op)} is not one of CloudMonitor's operators`);
+    if (op && !COMPARISON_OPERATORS.has(op))
+      problems.push(`${id}: Escalations.${level}.ComparisonOperator ${JSON.stringify(op)} is not one of CloudMonitor's operators`);
     const times = rule[`Escalations.${level}.Times`];
     if (times && !/^[1-9]\d*$/.test(times)) problems.push(`${id}: Escalations.${level}.Times must be a positive whole number`);
   }
@@ -190,7 +207,8 @@ export function ruleProblems(rule: RuleParams): string[] {
   if (rule.SilenceTime !== undefined && !(/^\d+$/.test(rule.SilenceTime) && Number(rule.SilenceTime) >= SILENCE_TIME_MIN_S)) {
     problems.push(`${id}: SilenceTime must be whole seconds, at least ${SILENCE_TIME_MIN_S}`);
   }
-  if (rule.NoDataPolicy !== undefined && !NO_DATA_POLICIES.has(rule.NoDataPolicy)) problems.push(`${id}: NoDataPolicy must be one of ${[...NO_DATA_POLICIES].join(', ')}`);
+  if (rule.NoDataPolicy !== undefined && !NO_DATA_POLICIES.has(rule.NoDataPolicy))
+    problems.push(`${id}: NoDataPolicy must be one of ${[...NO_DATA_POLICIES].join(', ')}`);
   for (const key of ['Period', 'Interval'] as const) {
     if (rule[key] !== undefined && !/^[1-9]\d*$/.test(rule[key]!)) problems.push(`${id}: ${key} must be whole seconds`);
   }
@@ -207,7 +225,9 @@ export function maskSecrets(rule: RuleParams, secrets: string[]): RuleParams {
       if (s.length === 0) continue;
       for (const form of new Set([s, encodeURIComponent(s), encodeURIComponent(encodeURIComponent(s))])) out = out.split(form).join('***');
     }
-    out = out.replace(/([?&]token=)[^&#\s]*/gi, '$1***').replace(/((?:%3F|%26|%253F|%2526)token(?:%3D|%253D))(?:(?!%26|%2526)[^&\s])*/gi, '$1***');
+    out = out
+      .replace(/([?&]token=)[^&#\s]*/gi, '$1***')
+      .replace(/((?:%3F|%26|%253F|%2526)token(?:%3D|%253D))(?:(?!%26|%2526)[^&\s])*/gi, '$1***');
     masked[k] = out;
   }
   return masked;
@@ -228,18 +248,32 @@ export interface RuleOutcome {
  * them, travel in the body, never in a URL an error message could quote). A failure is reported
  * and the next rule is still tried: the rules are independent.
  */
-export async function applyAlarmRules(client: PopRpcClient, rules: RuleParams[], opts: { timeoutMs?: number } = {}): Promise<RuleOutcome[]> {
+export async function applyAlarmRules(
+  client: PopRpcClient,
+  rules: RuleParams[],
+  opts: { timeoutMs?: number } = {},
+): Promise<RuleOutcome[]> {
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     const ruleId = rule.RuleId ?? '(no RuleId)';
     try {
-      const reply = await client.request<{ RequestId?: string; Success?: boolean; Code?: string | number; Message?: string }>('PutResourceMetricRule', rule, {
-        method: 'POST',
-        timeout: opts.timeoutMs ?? 10_000,
-      });
+      const reply = await client.request<{ RequestId?: string; Success?: boolean; Code?: string | number; Message?: string }>(
+        'PutResourceMetricRule',
+        rule,
+        {
+          method: 'POST',
+          timeout: opts.timeoutMs ?? 10_000,
+        },
+      );
       // pop-core throws on a Code outside 200/OK/Success; CloudMonitor also says Success.
       if (reply.Success === false) {
-        outcomes.push({ ruleId, ok: false, code: String(reply.Code ?? 'UNKNOWN'), message: reply.Message ?? 'Success: false', ...(reply.RequestId ? { requestId: reply.RequestId } : {}) });
+        outcomes.push({
+          ruleId,
+          ok: false,
+          code: String(reply.Code ?? 'UNKNOWN'),
+          message: reply.Message ?? 'Success: false',
+          ...(reply.RequestId ? { requestId: reply.RequestId } : {}),
+        });
       } else outcomes.push({ ruleId, ok: true, ...(reply.RequestId ? { requestId: reply.RequestId } : {}) });
     } catch (err) {
       const f = popFailure(err);

@@ -28,7 +28,10 @@ export interface ExecutorHandoffOptions {
 /** FC 3.0's internal endpoint of the calling function's own account and region ("Endpoints", FC 3.0 docs). */
 export function fcEndpointFor(context: { accountId?: string; region?: string }): string {
   if (!context.accountId || !context.region) {
-    throw new RegionshiftError('CONFIG.FC_ENDPOINT', 'the FC context names no accountId or region: set REGIONSHIFT_FC_ENDPOINT to reach the executor');
+    throw new RegionshiftError(
+      'CONFIG.FC_ENDPOINT',
+      'the FC context names no accountId or region: set REGIONSHIFT_FC_ENDPOINT to reach the executor',
+    );
   }
   return `https://${context.accountId}.${context.region}-internal.fc.aliyuncs.com`;
 }
@@ -48,9 +51,18 @@ function keyOf(c: CloudCredentials): string {
 
 /** The SDK is CommonJS: loaded as an ES module its exports sit on `default`, bundled they do not. */
 async function loadSdk(): Promise<FcSdk> {
-  const mod = (await import('@alicloud/fc20230330')) as FcModule & { default: FcModule['default'] & Partial<FcModule> & { default?: FcModule['default'] } };
-  const ns = (mod.InvokeFunctionRequest ? mod : mod.default) as unknown as FcModule & { default: FcModule['default'] & { default?: FcModule['default'] } };
-  return { Client: ns.default.default ?? ns.default, InvokeFunctionRequest: ns.InvokeFunctionRequest, InvokeFunctionHeaders: ns.InvokeFunctionHeaders, GetFunctionRequest: ns.GetFunctionRequest };
+  const mod = (await import('@alicloud/fc20230330')) as FcModule & {
+    default: FcModule['default'] & Partial<FcModule> & { default?: FcModule['default'] };
+  };
+  const ns = (mod.InvokeFunctionRequest ? mod : mod.default) as unknown as FcModule & {
+    default: FcModule['default'] & { default?: FcModule['default'] };
+  };
+  return {
+    Client: ns.default.default ?? ns.default,
+    InvokeFunctionRequest: ns.InvokeFunctionRequest,
+    InvokeFunctionHeaders: ns.InvokeFunctionHeaders,
+    GetFunctionRequest: ns.GetFunctionRequest,
+  };
 }
 
 export function executorHandoff(opts: ExecutorHandoffOptions): ExecutorHandoff {
@@ -78,17 +90,27 @@ export function executorHandoff(opts: ExecutorHandoffOptions): ExecutorHandoff {
     const headers = new fc.InvokeFunctionHeaders({ xFcInvocationType: 'Async' });
     let status: number | undefined;
     try {
-      const res = await client.invokeFunctionWithOptions(opts.functionName, request, headers, { readTimeout: timeout, connectTimeout: timeout } as unknown as Parameters<FcClient['invokeFunctionWithOptions']>[3]);
+      const res = await client.invokeFunctionWithOptions(opts.functionName, request, headers, {
+        readTimeout: timeout,
+        connectTimeout: timeout,
+      } as unknown as Parameters<FcClient['invokeFunctionWithOptions']>[3]);
       status = res.statusCode;
       res.body?.resume();
     } catch (err) {
       const e = err as { code?: string; statusCode?: number; message?: string };
-      throw new UpstreamError(`FC.${e.code ?? 'UNKNOWN'}`, `InvokeFunction(${opts.functionName}, Async) failed: ${e.code ?? ''} ${e.message ?? String(err)}`, {
-        retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429 || /Throttling/.test(e.code ?? ''),
-        cause: err,
-      });
+      throw new UpstreamError(
+        `FC.${e.code ?? 'UNKNOWN'}`,
+        `InvokeFunction(${opts.functionName}, Async) failed: ${e.code ?? ''} ${e.message ?? String(err)}`,
+        {
+          retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429 || /Throttling/.test(e.code ?? ''),
+          cause: err,
+        },
+      );
     }
-    if (status !== 202) throw new UpstreamError('FC.UNEXPECTED_STATUS', `InvokeFunction(${opts.functionName}, Async) answered ${status}, not 202`, { retryable: true });
+    if (status !== 202)
+      throw new UpstreamError('FC.UNEXPECTED_STATUS', `InvokeFunction(${opts.functionName}, Async) answered ${status}, not 202`, {
+        retryable: true,
+      });
   };
 }
 
@@ -117,9 +139,16 @@ export async function fcGetFunction(opts: ExecutorHandoffOptions): Promise<void>
   const url = new URL(typeof opts.endpoint === 'function' ? opts.endpoint() : opts.endpoint);
   const client = fcClient(fc, credentials, url, timeout);
   try {
-    await client.getFunctionWithOptions(opts.functionName, new fc.GetFunctionRequest({}), {}, { readTimeout: timeout, connectTimeout: timeout } as unknown as Parameters<FcClient['getFunctionWithOptions']>[3]);
+    await client.getFunctionWithOptions(opts.functionName, new fc.GetFunctionRequest({}), {}, {
+      readTimeout: timeout,
+      connectTimeout: timeout,
+    } as unknown as Parameters<FcClient['getFunctionWithOptions']>[3]);
   } catch (err) {
     const e = err as { code?: string; statusCode?: number; message?: string };
-    throw new UpstreamError(`FC.${e.code ?? 'UNKNOWN'}`, `GetFunction(${opts.functionName}) failed: ${e.code ?? ''} ${e.message ?? String(err)}`, { retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429, cause: err });
+    throw new UpstreamError(
+      `FC.${e.code ?? 'UNKNOWN'}`,
+      `GetFunction(${opts.functionName}) failed: ${e.code ?? ''} ${e.message ?? String(err)}`,
+      { retryable: e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429, cause: err },
+    );
   }
 }

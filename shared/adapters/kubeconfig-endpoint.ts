@@ -11,7 +11,11 @@ type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'
  * peering, so clusters elsewhere default to the public one; a cluster in the functions' own region
  * defaults to private (its API server stays off the internet). The policy can say either.
  */
-export function kubeconfigEndpoint(k: K8sCredentials, clusterRegion: string | undefined, functionRegion: string | undefined): 'public' | 'private' {
+export function kubeconfigEndpoint(
+  k: K8sCredentials,
+  clusterRegion: string | undefined,
+  functionRegion: string | undefined,
+): 'public' | 'private' {
   if (k.endpoint) return k.endpoint;
   if (!clusterRegion || !functionRegion) return 'private';
   return clusterRegion === functionRegion ? 'private' : 'public';

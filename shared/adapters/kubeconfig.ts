@@ -1,4 +1,14 @@
-import { ApiException, KubeConfig, Observable, PatchStrategy, setHeaderOptions, type ConfigurationOptions, type ObservableMiddleware, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+import {
+  ApiException,
+  KubeConfig,
+  Observable,
+  PatchStrategy,
+  setHeaderOptions,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type RequestContext,
+  type ResponseContext,
+} from '@kubernetes/client-node';
 import { RegionshiftError, UpstreamError } from '../core/errors';
 import { systemClock, type Clock } from '../ports/clock';
 import { popRoaClient, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider } from './cloud-credentials';
@@ -43,7 +53,8 @@ export function kubeConfigFromYaml(yaml: string, origin: string): KubeConfig {
   } catch (e) {
     throw new RegionshiftError('CONFIG.KUBECONFIG', `${origin}: not a valid kubeconfig: ${(e as Error).message}`, { cause: e });
   }
-  if (!kc.getCurrentCluster()?.server) throw new RegionshiftError('CONFIG.KUBECONFIG', `${origin}: the kubeconfig has no current context with a cluster server`);
+  if (!kc.getCurrentCluster()?.server)
+    throw new RegionshiftError('CONFIG.KUBECONFIG', `${origin}: the kubeconfig has no current context with a cluster server`);
   return kc;
 }
 
@@ -71,7 +82,10 @@ export class KubeconfigResolver {
     this.clock = opts.clock ?? systemClock;
     const needsCredentials = Object.entries(opts.sources).filter(([, s]) => s.from === 'ack' || s.from === 'asm');
     if (needsCredentials.length > 0 && !opts.credentials) {
-      throw new RegionshiftError('CONFIG.CREDENTIALS', `kubeconfig sources ${needsCredentials.map(([n]) => n).join(', ')} call Alibaba Cloud APIs and need credentials`);
+      throw new RegionshiftError(
+        'CONFIG.CREDENTIALS',
+        `kubeconfig sources ${needsCredentials.map(([n]) => n).join(', ')} call Alibaba Cloud APIs and need credentials`,
+      );
     }
   }
 
@@ -83,7 +97,12 @@ export class KubeconfigResolver {
     if (cached && this.clock.now() < cached.refreshAt) return cached.config;
     const source = this.opts.sources[cluster];
     if (!source) {
-      return Promise.reject(new RegionshiftError('CONFIG.KUBECONFIG', `no kubeconfig source for cluster ${JSON.stringify(cluster)}; known: ${Object.keys(this.opts.sources).join(', ') || 'none'}`));
+      return Promise.reject(
+        new RegionshiftError(
+          'CONFIG.KUBECONFIG',
+          `no kubeconfig source for cluster ${JSON.stringify(cluster)}; known: ${Object.keys(this.opts.sources).join(', ') || 'none'}`,
+        ),
+      );
     }
     const entry: Cached = { config: this.load(cluster, source, (refreshAt) => (entry.refreshAt = refreshAt)), refreshAt: Infinity };
     // A failed load must not be cached: the next call tries again.
@@ -107,14 +126,23 @@ export class KubeconfigResolver {
         try {
           kc.loadFromFile(source.path);
         } catch (e) {
-          throw new RegionshiftError('CONFIG.KUBECONFIG', `cluster ${cluster}: cannot load kubeconfig file ${source.path}: ${(e as Error).message}`, { cause: e });
+          throw new RegionshiftError(
+            'CONFIG.KUBECONFIG',
+            `cluster ${cluster}: cannot load kubeconfig file ${source.path}: ${(e as Error).message}`,
+            { cause: e },
+          );
         }
-        if (!kc.getCurrentCluster()?.server) throw new RegionshiftError('CONFIG.KUBECONFIG', `cluster ${cluster}: ${source.path} has no current context with a cluster server`);
+        if (!kc.getCurrentCluster()?.server)
+          throw new RegionshiftError(
+            'CONFIG.KUBECONFIG',
+            `cluster ${cluster}: ${source.path} has no current context with a cluster server`,
+          );
         return kc;
       }
       case 'env': {
         const yaml = (this.opts.env ?? process.env)[source.variable];
-        if (!yaml) throw new RegionshiftError('CONFIG.KUBECONFIG', `cluster ${cluster}: environment variable ${source.variable} is not set`);
+        if (!yaml)
+          throw new RegionshiftError('CONFIG.KUBECONFIG', `cluster ${cluster}: environment variable ${source.variable} is not set`);
         return kubeConfigFromYaml(yaml, `cluster ${cluster} (${source.variable})`);
       }
       case 'yaml':
@@ -125,28 +153,49 @@ export class KubeconfigResolver {
         const minutes = source.temporaryDurationMinutes ?? 60;
         let reply: { config?: string; expiration?: string };
         try {
-          reply = await client.request('GET', `/k8s/${encodeURIComponent(source.clusterId)}/user_config`, {
-            PrivateIpAddress: String(source.privateIpAddress ?? true),
-            TemporaryDurationMinutes: String(minutes),
-          }, '', {}, { timeout });
+          reply = await client.request(
+            'GET',
+            `/k8s/${encodeURIComponent(source.clusterId)}/user_config`,
+            {
+              PrivateIpAddress: String(source.privateIpAddress ?? true),
+              TemporaryDurationMinutes: String(minutes),
+            },
+            '',
+            {},
+            { timeout },
+          );
         } catch (e) {
           throw popUpstreamError('CS', `DescribeClusterUserKubeconfig(${source.clusterId})`, e);
         }
-        if (!reply.config) throw new UpstreamError('CS.BAD_RESPONSE', `DescribeClusterUserKubeconfig(${source.clusterId}) returned no config`, { retryable: true });
+        if (!reply.config)
+          throw new UpstreamError('CS.BAD_RESPONSE', `DescribeClusterUserKubeconfig(${source.clusterId}) returned no config`, {
+            retryable: true,
+          });
         const expiresAt = reply.expiration ? Date.parse(reply.expiration) : NaN;
         const lifetime = Number.isNaN(expiresAt) ? minutes * 60_000 : expiresAt - this.clock.now();
         setRefreshAt(this.clock.now() + Math.max(0, lifetime - (this.opts.refreshMarginMs ?? 5 * 60_000)));
         return kubeConfigFromYaml(reply.config, `cluster ${cluster} (ACK ${source.clusterId})`);
       }
       case 'asm': {
-        const client = popRpcClient({ endpoint: source.endpoint ?? ASM_ENDPOINT, apiVersion: ASM_API_VERSION, credentials: this.opts.credentials! });
+        const client = popRpcClient({
+          endpoint: source.endpoint ?? ASM_ENDPOINT,
+          apiVersion: ASM_API_VERSION,
+          credentials: this.opts.credentials!,
+        });
         let reply: { Kubeconfig?: string; ExpireTime?: string };
         try {
-          reply = await client.request('DescribeServiceMeshKubeconfig', { ServiceMeshId: source.meshId, PrivateIpAddress: source.privateIpAddress ?? true }, { method: 'POST', timeout });
+          reply = await client.request(
+            'DescribeServiceMeshKubeconfig',
+            { ServiceMeshId: source.meshId, PrivateIpAddress: source.privateIpAddress ?? true },
+            { method: 'POST', timeout },
+          );
         } catch (e) {
           throw popUpstreamError('ASM', `DescribeServiceMeshKubeconfig(${source.meshId})`, e);
         }
-        if (!reply.Kubeconfig) throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshKubeconfig(${source.meshId}) returned no Kubeconfig`, { retryable: true });
+        if (!reply.Kubeconfig)
+          throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshKubeconfig(${source.meshId}) returned no Kubeconfig`, {
+            retryable: true,
+          });
         // ExpireTime: when the kubeconfig's certificate expires. Refresh before then (absent or unreadable: after an hour, never forever).
         const meshExpiresAt = reply.ExpireTime ? asmExpireTime(reply.ExpireTime) : NaN;
         const meshLifetime = Number.isNaN(meshExpiresAt) ? 60 * 60_000 : meshExpiresAt - this.clock.now();
@@ -217,12 +266,17 @@ export function kubernetesFailure(err: unknown): KubernetesFailure {
     return { status, reason, message, retryable: status === 409 || status === 429 || status >= 500 };
   }
   const e = err as { name?: string; type?: string; code?: string; message?: string };
-  if (e.name === 'AbortError' || e.name === 'TimeoutError') return { status: undefined, reason: 'Timeout', message: e.message ?? 'request timed out', retryable: true };
-  if (e.name === 'FetchError' || e.type === 'system') return { status: undefined, reason: 'Network', message: e.message ?? String(err), retryable: true };
+  if (e.name === 'AbortError' || e.name === 'TimeoutError')
+    return { status: undefined, reason: 'Timeout', message: e.message ?? 'request timed out', retryable: true };
+  if (e.name === 'FetchError' || e.type === 'system')
+    return { status: undefined, reason: 'Network', message: e.message ?? String(err), retryable: true };
   return { status: undefined, reason: 'Unknown', message: e.message ?? String(err), retryable: false };
 }
 
 export function kubernetesUpstreamError(what: string, err: unknown): UpstreamError {
   const f = kubernetesFailure(err);
-  return new UpstreamError(`K8S.${f.reason}`, `${what} failed: ${f.status ?? ''}${f.status ? ' ' : ''}${f.reason}: ${f.message}`, { retryable: f.retryable, cause: err });
+  return new UpstreamError(`K8S.${f.reason}`, `${what} failed: ${f.status ?? ''}${f.status ? ' ' : ''}${f.reason}: ${f.message}`, {
+    retryable: f.retryable,
+    cause: err,
+  });
 }

@@ -4,7 +4,14 @@ import { configEquals, parseLiveLocalityLb, toAsmLocalityLbConf } from '../core/
 import type { MeshConfig } from '../core/types';
 import { systemClock, type Clock } from '../ports/clock';
 import type { LiveMeshConfig, MeshApplyOptions, MeshControl } from '../ports/mesh-control';
-import { popFailure, popRpcClient, popUpstreamError, type CloudCredentials, type CredentialsProvider, type PopRpcClient } from './cloud-credentials';
+import {
+  popFailure,
+  popRpcClient,
+  popUpstreamError,
+  type CloudCredentials,
+  type CredentialsProvider,
+  type PopRpcClient,
+} from './cloud-credentials';
 import { ASM_API_VERSION, ASM_ENDPOINT } from './kubeconfig';
 import { liveMeshConfigOf, localitySettingOf } from './mesh-istio';
 import { assertScopesValid, DestinationRuleClient, planScopedRules, scopesOf, type RuleWrite } from './mesh-scopes';
@@ -41,7 +48,12 @@ import { assertScopesValid, DestinationRuleClient, planScopedRules, scopesOf, ty
  * only with one (ASM's "Route traffic based on locality" requires it for both modes). Istio's
  * defaults, except that every endpoint of a failing region may be ejected.
  */
-export const SCOPE_RULE_OUTLIER_DETECTION = { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 100 } as const;
+export const SCOPE_RULE_OUTLIER_DETECTION = {
+  consecutive5xxErrors: 5,
+  interval: '10s',
+  baseEjectionTime: '30s',
+  maxEjectionPercent: 100,
+} as const;
 
 export interface AsmMeshControlOptions {
   meshId: string;
@@ -106,12 +118,22 @@ export class AsmMeshControl implements MeshControl {
     if (scopes !== undefined) {
       const rules = await this.rules();
       if (!rules && Object.keys(scopes).length > 0) {
-        throw new RegionshiftError('CONFIG.MESH', `mesh ${this.opts.meshId}: per-host rules are off (no mesh kubeconfig; the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`);
+        throw new RegionshiftError(
+          'CONFIG.MESH',
+          `mesh ${this.opts.meshId}: per-host rules are off (no mesh kubeconfig; the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`,
+        );
       }
       if (rules) {
         assertScopesValid(config, scopes);
         const writes = planScopedRules(
-          { all: await rules.list(false), named: [], defaultConfig: config, scopes, reset: 'mesh-wide', outlierDetection: this.opts.scopeOutlierDetection ?? SCOPE_RULE_OUTLIER_DETECTION },
+          {
+            all: await rules.list(false),
+            named: [],
+            defaultConfig: config,
+            scopes,
+            reset: 'mesh-wide',
+            outlierDetection: this.opts.scopeOutlierDetection ?? SCOPE_RULE_OUTLIER_DETECTION,
+          },
           sameAsmLiveConfig,
           liveMeshConfigOf,
         );
@@ -127,10 +149,17 @@ export class AsmMeshControl implements MeshControl {
     // that was already committed then.
     if (!sameAsmLiveConfig(before.live, desired)) {
       try {
-        await this.client.request('UpdateMeshFeature', { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf }, { method: 'POST', timeout: this.requestTimeoutMs });
+        await this.client.request(
+          'UpdateMeshFeature',
+          { ServiceMeshId: this.opts.meshId, LocalityLoadBalancing: true, LocalityLBConf: conf },
+          { method: 'POST', timeout: this.requestTimeoutMs },
+        );
       } catch (e) {
         const f = popFailure(e);
-        if (/^InvalidParameter/.test(f.vendorCode)) throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, { cause: e });
+        if (/^InvalidParameter/.test(f.vendorCode))
+          throw new MeshRejectedError(`ASM rejected LocalityLBConf for mesh ${this.opts.meshId}: ${f.vendorCode}: ${f.message}`, {
+            cause: e,
+          });
         throw popUpstreamError('ASM', `UpdateMeshFeature(${this.opts.meshId})`, e);
       }
       await this.untilRunning(deadline, desired, opts.superseded);
@@ -157,13 +186,21 @@ export class AsmMeshControl implements MeshControl {
    * while polling are waited out. `superseded` is asked before each poll after the first, not
    * before the first: a mesh that already has what is wanted costs no state read.
    */
-  private async untilRunning(deadline: number, want: LiveMeshConfig | null, superseded?: MeshApplyOptions['superseded']): Promise<{ state: string; live: LiveMeshConfig }> {
+  private async untilRunning(
+    deadline: number,
+    want: LiveMeshConfig | null,
+    superseded?: MeshApplyOptions['superseded'],
+  ): Promise<{ state: string; live: LiveMeshConfig }> {
     let lastSeen = 'nothing yet';
     for (let first = true; ; first = false) {
       if (!first) {
         const left = deadline - this.clock.now();
         if (left <= 0) {
-          throw new UpstreamError('ASM.APPLY_TIMEOUT', `mesh ${this.opts.meshId} did not reach running${want ? ' with the new locality config' : ''} within ${this.applyTimeoutMs} ms (last seen: ${lastSeen})`, { retryable: true });
+          throw new UpstreamError(
+            'ASM.APPLY_TIMEOUT',
+            `mesh ${this.opts.meshId} did not reach running${want ? ' with the new locality config' : ''} within ${this.applyTimeoutMs} ms (last seen: ${lastSeen})`,
+            { retryable: true },
+          );
         }
         await this.clock.sleep(Math.min(this.pollIntervalMs, left));
         // Asked after the sleep: a newer plan committed meanwhile is seen before this poll, not one later.
@@ -181,7 +218,11 @@ export class AsmMeshControl implements MeshControl {
       }
       lastSeen = `State ${detail.state}`;
       if (/fail/i.test(detail.state)) {
-        throw new UpstreamError('ASM.MESH_FAILED', `mesh ${this.opts.meshId} is in state ${detail.state}; it needs attention in the ASM console`, { retryable: false });
+        throw new UpstreamError(
+          'ASM.MESH_FAILED',
+          `mesh ${this.opts.meshId} is in state ${detail.state}; it needs attention in the ASM console`,
+          { retryable: false },
+        );
       }
       if (detail.state !== 'running') continue;
       if (!want || sameAsmLiveConfig(detail.live, want)) return detail;
@@ -192,20 +233,33 @@ export class AsmMeshControl implements MeshControl {
   private async describe(): Promise<{ state: string; live: LiveMeshConfig }> {
     let reply: MeshDetail;
     try {
-      reply = await this.client.request<MeshDetail>('DescribeServiceMeshDetail', { ServiceMeshId: this.opts.meshId }, { method: 'POST', timeout: this.requestTimeoutMs });
+      reply = await this.client.request<MeshDetail>(
+        'DescribeServiceMeshDetail',
+        { ServiceMeshId: this.opts.meshId },
+        { method: 'POST', timeout: this.requestTimeoutMs },
+      );
     } catch (e) {
       throw popUpstreamError('ASM', `DescribeServiceMeshDetail(${this.opts.meshId})`, e);
     }
     const mesh = reply.ServiceMesh;
     const state = mesh?.ServiceMeshInfo?.State;
-    if (typeof state !== 'string') throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned no ServiceMesh.ServiceMeshInfo.State`, { retryable: true });
+    if (typeof state !== 'string')
+      throw new UpstreamError(
+        'ASM.BAD_RESPONSE',
+        `DescribeServiceMeshDetail(${this.opts.meshId}) returned no ServiceMesh.ServiceMeshInfo.State`,
+        { retryable: true },
+      );
     // LocalityLB read by the core's one parser (render.ts), the one its property test proves
     // against what toAsmLocalityLbConf sends. A reply it cannot read is a bad reply, retried.
     try {
       return { state, live: parseLiveLocalityLb(mesh?.Spec?.MeshConfig?.LocalityLB) };
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
-      throw new UpstreamError('ASM.BAD_RESPONSE', `DescribeServiceMeshDetail(${this.opts.meshId}) returned a LocalityLB this product cannot read: ${e.message}`, { retryable: true });
+      throw new UpstreamError(
+        'ASM.BAD_RESPONSE',
+        `DescribeServiceMeshDetail(${this.opts.meshId}) returned a LocalityLB this product cannot read: ${e.message}`,
+        { retryable: true },
+      );
     }
   }
 }

@@ -4,7 +4,19 @@ import type { LocalityLbSettingInput } from '../core/mesh-validation';
 import type { MeshConfig } from '../core/types';
 import type { LiveMeshConfig, MeshControl } from '../ports/mesh-control';
 import { k8sRequestOptions } from './kubeconfig';
-import { assertScopesValid, DestinationRuleClient, planScopedRules, refOf, ruleHostOf, ruleName, scopeHostOf, scopesOf, translate, type DestinationRuleObject, type DestinationRuleRef } from './mesh-scopes';
+import {
+  assertScopesValid,
+  DestinationRuleClient,
+  planScopedRules,
+  refOf,
+  ruleHostOf,
+  ruleName,
+  scopeHostOf,
+  scopesOf,
+  translate,
+  type DestinationRuleObject,
+  type DestinationRuleRef,
+} from './mesh-scopes';
 
 /**
  * MeshControl for Istio: the locality LB of the DestinationRules the policy names
@@ -67,12 +79,23 @@ const PLURAL = 'destinationrules';
 export function liveMeshConfigOf(setting: LocalityLbSettingInput | null | undefined): LiveMeshConfig {
   if (!setting || setting.enabled === false) return { enabled: false, config: null };
   if (setting.failover && setting.failover.length > 0) {
-    return { enabled: true, config: { mode: 'failover', localityLbSetting: { failover: setting.failover.map((f) => ({ from: String(f.from), to: String(f.to) })) } } };
+    return {
+      enabled: true,
+      config: {
+        mode: 'failover',
+        localityLbSetting: { failover: setting.failover.map((f) => ({ from: String(f.from), to: String(f.to) })) },
+      },
+    };
   }
   if (setting.distribute && setting.distribute.length > 0) {
     return {
       enabled: true,
-      config: { mode: 'distribute', localityLbSetting: { distribute: setting.distribute.map((d) => ({ from: String(d.from), to: { ...(d.to as Record<string, number>) } })) } },
+      config: {
+        mode: 'distribute',
+        localityLbSetting: {
+          distribute: setting.distribute.map((d) => ({ from: String(d.from), to: { ...(d.to as Record<string, number>) } })),
+        },
+      },
     };
   }
   return { enabled: true, config: null };
@@ -95,17 +118,25 @@ export function sameLiveConfig(a: LiveMeshConfig, b: LiveMeshConfig): boolean {
 }
 
 /** The config's setting, refusing a config whose `mode` and setting disagree (a bug upstream, never worth sending). */
-export function localitySettingOf(config: MeshConfig): { failover: Array<{ from: string; to: string }> } | { distribute: Array<{ from: string; to: Record<string, number> }> } {
+export function localitySettingOf(
+  config: MeshConfig,
+): { failover: Array<{ from: string; to: string }> } | { distribute: Array<{ from: string; to: Record<string, number> }> } {
   const setting = config.localityLbSetting;
   if (config.mode === 'failover' && 'failover' in setting && !('distribute' in setting)) return { failover: setting.failover };
   if (config.mode === 'distribute' && 'distribute' in setting && !('failover' in setting)) return { distribute: setting.distribute };
-  throw new RegionshiftError('MESH.CONFIG_INCONSISTENT', `mesh config mode ${config.mode} does not match its localityLbSetting keys (${Object.keys(setting).join(', ')})`);
+  throw new RegionshiftError(
+    'MESH.CONFIG_INCONSISTENT',
+    `mesh config mode ${config.mode} does not match its localityLbSetting keys (${Object.keys(setting).join(', ')})`,
+  );
 }
 
 /** The merge patch: enable locality LB, set the mode's key, and null the other mode's key so a flip never leaves both. */
 function localityPatch(config: MeshConfig, resourceVersion: string | undefined): object {
   const setting = localitySettingOf(config);
-  const body = 'failover' in setting ? { enabled: true, failover: setting.failover, distribute: null } : { enabled: true, distribute: setting.distribute, failover: null };
+  const body =
+    'failover' in setting
+      ? { enabled: true, failover: setting.failover, distribute: null }
+      : { enabled: true, distribute: setting.distribute, failover: null };
   return {
     ...(resourceVersion ? { metadata: { resourceVersion } } : {}),
     spec: { trafficPolicy: { loadBalancer: { localityLbSetting: body } } },
@@ -131,12 +162,24 @@ export class IstioMeshControl implements MeshControl {
     const rules = await Promise.all(this.opts.rules.map(async (ref) => ({ ref, rule: await client.get(ref) })));
     // A named rule carrying a scope's config is not the default: it is reported under `scopes`.
     const carrying = rules.filter(({ rule }) => scopeHostOf(rule) === null);
-    const scopes = this.opts.perHostRules ? await this.ownedScopes(client, rules.map((r) => r.rule)) : {};
+    const scopes = this.opts.perHostRules
+      ? await this.ownedScopes(
+          client,
+          rules.map((r) => r.rule),
+        )
+      : {};
     const withScopes = <T extends LiveMeshConfig>(live: T): T => (Object.keys(scopes).length > 0 ? { ...live, scopes } : live);
     if (carrying.length === 0) {
-      return withScopes({ enabled: false, config: null, drift: ['every named DestinationRule carries a service scope; none carries the mesh-wide default'] });
+      return withScopes({
+        enabled: false,
+        config: null,
+        drift: ['every named DestinationRule carries a service scope; none carries the mesh-wide default'],
+      });
     }
-    const live = carrying.map(({ ref, rule }) => ({ ref, live: liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting) }));
+    const live = carrying.map(({ ref, rule }) => ({
+      ref,
+      live: liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting),
+    }));
     const first = live[0]!;
     const drift = live
       .slice(1)
@@ -156,7 +199,10 @@ export class IstioMeshControl implements MeshControl {
     localitySettingOf(config);
     const scopes = opts.scopes;
     if (scopes !== undefined && Object.keys(scopes).length > 0 && !this.opts.perHostRules) {
-      throw new RegionshiftError('CONFIG.MESH', `per-host rules are off for this mesh (the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`);
+      throw new RegionshiftError(
+        'CONFIG.MESH',
+        `per-host rules are off for this mesh (the policy has no scopes), so scopes ${Object.keys(scopes).join(', ')} cannot be applied`,
+      );
     }
     if (scopes !== undefined && this.opts.perHostRules) return this.applyScoped(config, scopes);
     const api = await this.api();
@@ -173,7 +219,14 @@ export class IstioMeshControl implements MeshControl {
       if (sameLiveConfig(liveMeshConfigOf(rule.spec?.trafficPolicy?.loadBalancer?.localityLbSetting), desired)) continue;
       try {
         await api.patchNamespacedCustomObject(
-          { group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name, body: localityPatch(config, rule.metadata?.resourceVersion) },
+          {
+            group: GROUP,
+            version: this.version,
+            namespace: ref.namespace,
+            plural: PLURAL,
+            name: ref.name,
+            body: localityPatch(config, rule.metadata?.resourceVersion),
+          },
           k8sRequestOptions({ timeoutMs: this.timeoutMs, mergePatch: true }),
         );
       } catch (e) {
@@ -194,7 +247,11 @@ export class IstioMeshControl implements MeshControl {
     const all = [...named, ...(await client.list(false)).filter((r) => !namedKeys.has(`${refOf(r).namespace}/${refOf(r).name}`))];
     // The rule the product creates for a scope carries the named rules' outlier detection: Istio's failover acts only with it.
     const outlierDetection = named.find((r) => r.spec?.trafficPolicy?.outlierDetection)?.spec?.trafficPolicy?.outlierDetection ?? null;
-    const writes = planScopedRules({ all, named: this.opts.rules, defaultConfig: config, scopes, reset: 'default', outlierDetection }, sameLiveConfig, liveMeshConfigOf);
+    const writes = planScopedRules(
+      { all, named: this.opts.rules, defaultConfig: config, scopes, reset: 'default', outlierDetection },
+      sameLiveConfig,
+      liveMeshConfigOf,
+    );
     await client.writeAll(writes);
   }
 

@@ -100,7 +100,9 @@ const SERVICE_FQDN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z
 export function createdRuleRef(host: string): DestinationRuleRef {
   const m = SERVICE_FQDN.exec(host);
   if (!m) {
-    throw new MeshRejectedError(`scope ${host}: no DestinationRule for this host, and the product creates one only for a host of the form <service>.<namespace>.svc.cluster.local; create a rule for it labelled ${OWNED_SELECTOR}`);
+    throw new MeshRejectedError(
+      `scope ${host}: no DestinationRule for this host, and the product creates one only for a host of the form <service>.<namespace>.svc.cluster.local; create a rule for it labelled ${OWNED_SELECTOR}`,
+    );
   }
   return { namespace: m[3]!, name: `regionshift-${m[1]!}` };
 }
@@ -116,7 +118,8 @@ export function assertScopesValid(config: MeshConfig, scopes: Record<string, Mes
   };
   check('default', config);
   for (const [host, c] of Object.entries(scopes ?? {})) {
-    if (host.length === 0 || host === '*' || host.startsWith('*.')) problems.push(`scope ${JSON.stringify(host)}: a scope names one host (FQDN), not a wildcard`);
+    if (host.length === 0 || host === '*' || host.startsWith('*.'))
+      problems.push(`scope ${JSON.stringify(host)}: a scope names one host (FQDN), not a wildcard`);
     else check(`scope ${host}`, c);
   }
   if (problems.length > 0) throw new MeshRejectedError(`locality LB config would be rejected by the mesh: ${problems.join('; ')}`);
@@ -125,12 +128,22 @@ export function assertScopesValid(config: MeshConfig, scopes: Record<string, Mes
 /** The setting written for a config: enabled, the mode's key, the other mode's key nulled so a flip never leaves both. */
 export function localityBody(config: MeshConfig): Record<string, unknown> {
   const s = config.localityLbSetting;
-  return 'failover' in s ? { enabled: true, failover: s.failover, distribute: null } : { enabled: true, distribute: s.distribute, failover: null };
+  return 'failover' in s
+    ? { enabled: true, failover: s.failover, distribute: null }
+    : { enabled: true, distribute: s.distribute, failover: null };
 }
 
 /** One write the plan makes. `config: null` clears the rule's own setting (the mesh-wide one applies again: ASM). */
 export type RuleWrite =
-  | { kind: 'patch'; ref: DestinationRuleRef; resourceVersion: string | undefined; config: MeshConfig | null; scopeHost: string | null; hadScopeHost: boolean; why: string }
+  | {
+      kind: 'patch';
+      ref: DestinationRuleRef;
+      resourceVersion: string | undefined;
+      config: MeshConfig | null;
+      scopeHost: string | null;
+      hadScopeHost: boolean;
+      why: string;
+    }
   | { kind: 'create'; ref: DestinationRuleRef; host: string; config: MeshConfig; outlierDetection: unknown; why: string }
   | { kind: 'delete'; ref: DestinationRuleRef; why: string };
 
@@ -152,7 +165,13 @@ function sameRef(a: DestinationRuleRef, b: DestinationRuleRef): boolean {
 }
 
 /** Whether the rule already has this setting (or, for `null`, none) and this annotation: nothing to write then. */
-function inPlace(rule: DestinationRuleObject, config: MeshConfig | null, scopeHost: string | null, same: (a: LiveMeshConfig, b: LiveMeshConfig) => boolean, liveOf: (s: LocalityLbSettingInput | null | undefined) => LiveMeshConfig): boolean {
+function inPlace(
+  rule: DestinationRuleObject,
+  config: MeshConfig | null,
+  scopeHost: string | null,
+  same: (a: LiveMeshConfig, b: LiveMeshConfig) => boolean,
+  liveOf: (s: LocalityLbSettingInput | null | undefined) => LiveMeshConfig,
+): boolean {
   if (scopeHostOf(rule) !== scopeHost) return false;
   const own = localitySettingOfRule(rule);
   if (config === null) return own === undefined || own === null;
@@ -183,11 +202,22 @@ export function planScopedRules(
   const failoverNeedsOutlier = (rule: DestinationRuleObject | null, config: MeshConfig | null, host: string, what: string): void => {
     if (config?.mode !== 'failover') return;
     const has = rule ? Boolean(rule.spec?.trafficPolicy?.outlierDetection) : Boolean(input.outlierDetection);
-    if (!has) problems.push(`scope ${host}: failover refused: ${what} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing`);
+    if (!has)
+      problems.push(
+        `scope ${host}: failover refused: ${what} has no spec.trafficPolicy.outlierDetection, so Envoy would never eject a failing region and failover would do nothing`,
+      );
   };
   const patch = (rule: DestinationRuleObject, config: MeshConfig | null, scopeHost: string | null, why: string): void => {
     if (inPlace(rule, config, scopeHost, same, liveOf)) return;
-    writes.push({ kind: 'patch', ref: refOf(rule), resourceVersion: rule.metadata?.resourceVersion, config, scopeHost, hadScopeHost: scopeHostOf(rule) !== null, why });
+    writes.push({
+      kind: 'patch',
+      ref: refOf(rule),
+      resourceVersion: rule.metadata?.resourceVersion,
+      config,
+      scopeHost,
+      hadScopeHost: scopeHostOf(rule) !== null,
+      why,
+    });
   };
 
   // 1. Named rules: the scope's config when their host is scoped, else the default.
@@ -206,7 +236,9 @@ export function planScopedRules(
   for (const [host, config] of Object.entries(scopes)) {
     if (placed.has(host)) continue;
     const rules = byHost.get(host) ?? [];
-    const owned = rules.filter((r) => isOwned(r) && !isNamed(r)).sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
+    const owned = rules
+      .filter((r) => isOwned(r) && !isNamed(r))
+      .sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
     const foreign = rules.filter((r) => !isOwned(r) && !isNamed(r));
     if (foreign.length > 0) {
       problems.push(
@@ -242,7 +274,8 @@ export function planScopedRules(
   for (const r of all.filter((x) => isOwned(x) && !isNamed(x))) {
     const host = ruleHostOf(r);
     if (kept.has(key(r))) continue;
-    if (isCreated(r)) writes.push({ kind: 'delete', ref: refOf(r), why: scopes[host] ? `duplicate rule for scope ${host}` : `scope ${host} dropped` });
+    if (isCreated(r))
+      writes.push({ kind: 'delete', ref: refOf(r), why: scopes[host] ? `duplicate rule for scope ${host}` : `scope ${host} dropped` });
     else patch(r, input.reset === 'default' ? defaultConfig : null, null, `scope ${host} dropped`);
   }
   if (problems.length > 0) throw new MeshRejectedError(problems.join('; '));
@@ -250,7 +283,10 @@ export function planScopedRules(
 }
 
 /** The per-host configs the owned rules carry now, by host (rules without the scope annotation follow the default). */
-export function scopesOf(rules: DestinationRuleObject[], liveOf: (s: LocalityLbSettingInput | null | undefined) => LiveMeshConfig): Record<string, MeshConfig> {
+export function scopesOf(
+  rules: DestinationRuleObject[],
+  liveOf: (s: LocalityLbSettingInput | null | undefined) => LiveMeshConfig,
+): Record<string, MeshConfig> {
   const out: Record<string, MeshConfig> = {};
   for (const r of rules) {
     const host = scopeHostOf(r);
@@ -273,7 +309,10 @@ export class DestinationRuleClient {
 
   async get(ref: DestinationRuleRef): Promise<DestinationRuleObject> {
     try {
-      return (await this.api.getNamespacedCustomObject({ group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name }, k8sRequestOptions({ timeoutMs: this.timeoutMs }))) as DestinationRuleObject;
+      return (await this.api.getNamespacedCustomObject(
+        { group: GROUP, version: this.version, namespace: ref.namespace, plural: PLURAL, name: ref.name },
+        k8sRequestOptions({ timeoutMs: this.timeoutMs }),
+      )) as DestinationRuleObject;
     } catch (e) {
       throw translate(`read ${ruleName(ref)}`, e, false);
     }
@@ -317,15 +356,29 @@ export class DestinationRuleClient {
         const body = {
           apiVersion: `${GROUP}/${this.version}`,
           kind: 'DestinationRule',
-          metadata: { name: w.ref.name, namespace: w.ref.namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY }, annotations: { [CREATED_ANNOTATION]: 'true', [SCOPE_HOST_ANNOTATION]: w.host } },
+          metadata: {
+            name: w.ref.name,
+            namespace: w.ref.namespace,
+            labels: { [MANAGED_BY_LABEL]: MANAGED_BY },
+            annotations: { [CREATED_ANNOTATION]: 'true', [SCOPE_HOST_ANNOTATION]: w.host },
+          },
           spec: {
             host: w.host,
-            trafficPolicy: { ...(w.outlierDetection ? { outlierDetection: w.outlierDetection } : {}), loadBalancer: { localityLbSetting: { enabled: true, ...structuredClone(w.config.localityLbSetting) } } },
+            trafficPolicy: {
+              ...(w.outlierDetection ? { outlierDetection: w.outlierDetection } : {}),
+              loadBalancer: { localityLbSetting: { enabled: true, ...structuredClone(w.config.localityLbSetting) } },
+            },
           },
         };
-        await this.api.createNamespacedCustomObject({ group: GROUP, version: this.version, namespace: w.ref.namespace, plural: PLURAL, body }, k8sRequestOptions({ timeoutMs: this.timeoutMs }));
+        await this.api.createNamespacedCustomObject(
+          { group: GROUP, version: this.version, namespace: w.ref.namespace, plural: PLURAL, body },
+          k8sRequestOptions({ timeoutMs: this.timeoutMs }),
+        );
       } else {
-        await this.api.deleteNamespacedCustomObject({ group: GROUP, version: this.version, namespace: w.ref.namespace, plural: PLURAL, name: w.ref.name }, k8sRequestOptions({ timeoutMs: this.timeoutMs }));
+        await this.api.deleteNamespacedCustomObject(
+          { group: GROUP, version: this.version, namespace: w.ref.namespace, plural: PLURAL, name: w.ref.name },
+          k8sRequestOptions({ timeoutMs: this.timeoutMs }),
+        );
       }
     } catch (e) {
       // A rule already gone is what a delete wanted (a retried apply).
@@ -339,6 +392,7 @@ export class DestinationRuleClient {
 export function translate(what: string, err: unknown, isWrite: boolean): RegionshiftError {
   const f = kubernetesFailure(err);
   // 422 is a schema rejection, 400 the shape a webhook denial (validation.istio.io) takes.
-  if (isWrite && (f.status === 422 || f.status === 400)) return new MeshRejectedError(`${what}: the mesh rejected the locality setting: ${f.message}`, { cause: err });
+  if (isWrite && (f.status === 422 || f.status === 400))
+    return new MeshRejectedError(`${what}: the mesh rejected the locality setting: ${f.message}`, { cause: err });
   return kubernetesUpstreamError(what, err);
 }

@@ -73,7 +73,10 @@ export class VirtualServiceReader {
     const kc = typeof this.opts.kubeconfig === 'function' ? await this.opts.kubeconfig() : this.opts.kubeconfig;
     const api = kc.makeApiClient(CustomObjectsApi);
     try {
-      const reply = (await api.listClusterCustomObject({ group: GROUP, version: this.opts.apiVersion ?? 'v1', plural: 'virtualservices' }, k8sRequestOptions({ timeoutMs: this.opts.requestTimeoutMs ?? 5_000 }))) as { items?: VirtualServiceObject[] };
+      const reply = (await api.listClusterCustomObject(
+        { group: GROUP, version: this.opts.apiVersion ?? 'v1', plural: 'virtualservices' },
+        k8sRequestOptions({ timeoutMs: this.opts.requestTimeoutMs ?? 5_000 }),
+      )) as { items?: VirtualServiceObject[] };
       return reply.items ?? [];
     } catch (e) {
       throw kubernetesUpstreamError('list VirtualServices', e);

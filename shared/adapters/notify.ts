@@ -26,9 +26,11 @@ export function dashboardUrlFrom(raw: string | undefined): { url: string | null;
   } catch {
     return { url: null, problem: `${DASHBOARD_URL_ENV}: not a URL` };
   }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return { url: null, problem: `${DASHBOARD_URL_ENV}: must be an http(s) URL (got ${u.protocol})` };
+  if (u.protocol !== 'https:' && u.protocol !== 'http:')
+    return { url: null, problem: `${DASHBOARD_URL_ENV}: must be an http(s) URL (got ${u.protocol})` };
   // A read token in the link would be forwarded to every chat member: refuse a fragment or credentials.
-  if (u.hash || u.username || u.password) return { url: null, problem: `${DASHBOARD_URL_ENV}: must not carry a fragment or credentials (the link is posted to a chat)` };
+  if (u.hash || u.username || u.password)
+    return { url: null, problem: `${DASHBOARD_URL_ENV}: must not carry a fragment or credentials (the link is posted to a chat)` };
   return { url: u.toString() };
 }
 
@@ -67,7 +69,13 @@ export function dingtalkMarkdown(n: Notification, dashboardUrl: string | null): 
 /** The JSON a generic webhook receives: the notification with ISO times and the dashboard link at the decision's moment. */
 export function webhookBody(n: Notification, dashboardUrl: string | null): Record<string, unknown> {
   const link = linkFor(n, dashboardUrl);
-  return { ...n, at: new Date(n.at).toISOString(), ...(n.decidedAt !== undefined ? { decidedAt: new Date(n.decidedAt).toISOString() } : {}), ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}), ...(link ? { dashboardUrl: link } : {}) };
+  return {
+    ...n,
+    at: new Date(n.at).toISOString(),
+    ...(n.decidedAt !== undefined ? { decidedAt: new Date(n.decidedAt).toISOString() } : {}),
+    ...(n.matrix ? { matrixText: matrixLines(n.matrix) } : {}),
+    ...(link ? { dashboardUrl: link } : {}),
+  };
 }
 
 const LEVELS = { info: 0, warning: 1, critical: 2 } as const;
@@ -75,15 +83,34 @@ const LEVELS = { info: 0, warning: 1, critical: 2 } as const;
 export class LogNotifier implements Notifier {
   constructor(private readonly write: (line: Record<string, unknown>) => void) {}
   async notify(n: Notification): Promise<void> {
-    this.write({ msg: 'notification', level: n.level, mesh: n.mesh, title: n.title, text: n.text, at: new Date(n.at).toISOString(), ...(n.explanation ? { explanation: n.explanation } : {}), ...(n.matrix ? { matrix: n.matrix, matrixChanged: n.matrixChanged !== false } : {}), ...(n.planId ? { planId: n.planId } : {}) });
+    this.write({
+      msg: 'notification',
+      level: n.level,
+      mesh: n.mesh,
+      title: n.title,
+      text: n.text,
+      at: new Date(n.at).toISOString(),
+      ...(n.explanation ? { explanation: n.explanation } : {}),
+      ...(n.matrix ? { matrix: n.matrix, matrixChanged: n.matrixChanged !== false } : {}),
+      ...(n.planId ? { planId: n.planId } : {}),
+    });
   }
 }
 
 export class WebhookNotifier implements Notifier {
-  constructor(private readonly url: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
+  constructor(
+    private readonly url: string,
+    private readonly minLevel: keyof typeof LEVELS,
+    private readonly dashboardUrl: string | null = null,
+  ) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
-    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(webhookBody(n, this.dashboardUrl)), signal: AbortSignal.timeout(3000) });
+    const res = await fetch(this.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(webhookBody(n, this.dashboardUrl)),
+      signal: AbortSignal.timeout(3000),
+    });
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   }
 }
@@ -98,11 +125,21 @@ export function dingtalkSignedUrl(webhook: string, secret: string, timestamp: nu
 }
 
 export class DingTalkNotifier implements Notifier {
-  constructor(private readonly webhook: string, private readonly secret: string, private readonly minLevel: keyof typeof LEVELS, private readonly dashboardUrl: string | null = null) {}
+  constructor(
+    private readonly webhook: string,
+    private readonly secret: string,
+    private readonly minLevel: keyof typeof LEVELS,
+    private readonly dashboardUrl: string | null = null,
+  ) {}
   async notify(n: Notification): Promise<void> {
     if (LEVELS[n.level] < LEVELS[this.minLevel]) return;
     const body = { msgtype: 'markdown', markdown: dingtalkMarkdown(n, this.dashboardUrl) };
-    const res = await fetch(dingtalkSignedUrl(this.webhook, this.secret, n.at), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(3000) });
+    const res = await fetch(dingtalkSignedUrl(this.webhook, this.secret, n.at), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(3000),
+    });
     const answer = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };
     if (!res.ok || (answer.errcode ?? 0) !== 0) throw new Error(`dingtalk answered ${res.status} ${answer.errmsg ?? ''}`.trim());
   }
@@ -113,7 +150,11 @@ export class DingTalkNotifier implements Notifier {
  * failed and alerts once, rather than re-sending (and re-alerting) on every tick.
  */
 export class NotificationFailedError extends RegionshiftError {
-  constructor(readonly failed: number, readonly of: number, reasons: string[]) {
+  constructor(
+    readonly failed: number,
+    readonly of: number,
+    reasons: string[],
+  ) {
     super('NOTIFY.FAILED', `${failed} of ${of} notification targets failed: ${reasons.join('; ')}`, { retryable: false });
   }
 }
@@ -124,7 +165,10 @@ export class NotificationFailedError extends RegionshiftError {
  * NotificationFailedError, so its step is not recorded as done.
  */
 export class FanoutNotifier implements Notifier {
-  constructor(private readonly targets: Notifier[], private readonly onError: (err: unknown) => void) {}
+  constructor(
+    private readonly targets: Notifier[],
+    private readonly onError: (err: unknown) => void,
+  ) {}
   async notify(n: Notification): Promise<void> {
     const results = await Promise.allSettled(this.targets.map((t) => t.notify(n)));
     const reasons: string[] = [];
@@ -142,7 +186,11 @@ export class FanoutNotifier implements Notifier {
  * the adapter, so the runtime wiring stays as it is); a bad value is logged and left out of the
  * notices rather than failing the function that is about to notify.
  */
-export function notifierFor(targets: NotificationTarget[], log: (line: Record<string, unknown>) => void, opts: { dashboardUrl?: string | undefined } = { dashboardUrl: process.env[DASHBOARD_URL_ENV] }): Notifier {
+export function notifierFor(
+  targets: NotificationTarget[],
+  log: (line: Record<string, unknown>) => void,
+  opts: { dashboardUrl?: string | undefined } = { dashboardUrl: process.env[DASHBOARD_URL_ENV] },
+): Notifier {
   const dashboard = dashboardUrlFrom(opts.dashboardUrl);
   if (dashboard.problem) log({ msg: 'notification config ignored', error: dashboard.problem });
   const all = targets.map((t): Notifier => {

@@ -76,8 +76,14 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
   if (o.policy.mesh.backend === 'asm') {
     // ASM keeps the Istio resources in the mesh's own control plane: its kubeconfig comes from DescribeServiceMeshKubeconfig.
     // Private only from inside the mesh's API region (a function there); a run from elsewhere (the CLI on a laptop) needs the public endpoint.
-    const privateIpAddress = o.functionRegion !== undefined && kubeconfigEndpoint({}, o.policy.mesh.apiRegion, o.functionRegion) === 'private';
-    sources[MESH_PLANE] = { from: 'asm', meshId: o.policy.mesh.meshId, privateIpAddress, ...(o.asmEndpoint ? { endpoint: o.asmEndpoint } : {}) };
+    const privateIpAddress =
+      o.functionRegion !== undefined && kubeconfigEndpoint({}, o.policy.mesh.apiRegion, o.functionRegion) === 'private';
+    sources[MESH_PLANE] = {
+      from: 'asm',
+      meshId: o.policy.mesh.meshId,
+      privateIpAddress,
+      ...(o.asmEndpoint ? { endpoint: o.asmEndpoint } : {}),
+    };
   }
   const resolver = new KubeconfigResolver({ sources, credentials: o.credentials, clock: o.clock, requestTimeoutMs: timeoutMs });
   return {
@@ -85,7 +91,10 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
       const kc = await resolver.get(MESH_PLANE);
       const api = kc.makeApiClient(CustomObjectsApi);
       try {
-        const list = (await api.listClusterCustomObject({ group: 'networking.istio.io', version: 'v1', plural: 'destinationrules' }, k8sRequestOptions({ timeoutMs }))) as { items?: RawRule[] };
+        const list = (await api.listClusterCustomObject(
+          { group: 'networking.istio.io', version: 'v1', plural: 'destinationrules' },
+          k8sRequestOptions({ timeoutMs }),
+        )) as { items?: RawRule[] };
         return (list.items ?? []).map(destinationRuleInfo);
       } catch (e) {
         throw kubernetesUpstreamError('list destinationrules.networking.istio.io', e);
@@ -96,7 +105,10 @@ export function cloudReadinessProbes(o: CloudProbeOptions): ReadinessProbes {
       const api = kc.makeApiClient(CustomObjectsApi);
       for (const version of WORKLOAD_ENTRY_VERSIONS) {
         try {
-          const list = (await api.listClusterCustomObject({ group: 'networking.istio.io', version, plural: 'workloadentries' }, k8sRequestOptions({ timeoutMs }))) as { items?: RawWorkloadEntry[] };
+          const list = (await api.listClusterCustomObject(
+            { group: 'networking.istio.io', version, plural: 'workloadentries' },
+            k8sRequestOptions({ timeoutMs }),
+          )) as { items?: RawWorkloadEntry[] };
           return (list.items ?? []).map(workloadEntryInfo);
         } catch (e) {
           // 404: this version of the CRD is not served (or no CRD at all); a mesh without it has no WorkloadEntry.

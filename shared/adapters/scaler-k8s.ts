@@ -36,16 +36,24 @@ export class K8sClusterScaler implements ClusterScaler {
   async get(ref: DeploymentRef): Promise<DeploymentStatus> {
     const api = await this.api(ref);
     try {
-      const d = await api.readNamespacedDeployment({ name: ref.name, namespace: ref.namespace }, k8sRequestOptions({ timeoutMs: this.timeoutMs }));
+      const d = await api.readNamespacedDeployment(
+        { name: ref.name, namespace: ref.namespace },
+        k8sRequestOptions({ timeoutMs: this.timeoutMs }),
+      );
       // The API server omits zero counts; an absent spec.replicas means the default, 1.
-      return { replicas: d.spec?.replicas ?? 1, readyReplicas: d.status?.readyReplicas ?? 0, availableReplicas: d.status?.availableReplicas ?? 0 };
+      return {
+        replicas: d.spec?.replicas ?? 1,
+        readyReplicas: d.status?.readyReplicas ?? 0,
+        availableReplicas: d.status?.availableReplicas ?? 0,
+      };
     } catch (e) {
       throw this.translate(`read ${describe(ref)}`, e);
     }
   }
 
   async scale(ref: DeploymentRef, replicas: number): Promise<void> {
-    if (!Number.isInteger(replicas) || replicas < 0) throw new ValidationError([`${describe(ref)}: replicas must be a whole number >= 0 (got ${replicas})`]);
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw new ValidationError([`${describe(ref)}: replicas must be a whole number >= 0 (got ${replicas})`]);
     const api = await this.api(ref);
     try {
       await api.patchNamespacedDeploymentScale(
@@ -74,7 +82,10 @@ export class K8sClusterScaler implements ClusterScaler {
 
   private translate(what: string, err: unknown): UpstreamError {
     if (kubernetesFailure(err).status === 404) {
-      return new UpstreamError('K8S.NotFound', `${what}: not found (check the policy's cluster, namespace and deployment names)`, { retryable: false, cause: err });
+      return new UpstreamError('K8S.NotFound', `${what}: not found (check the policy's cluster, namespace and deployment names)`, {
+        retryable: false,
+        cause: err,
+      });
     }
     return kubernetesUpstreamError(what, err);
   }

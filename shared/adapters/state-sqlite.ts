@@ -8,7 +8,14 @@ import { RegionshiftError, StateConflictError, UpstreamError, ValidationError } 
 import { systemClock, type Clock } from '../ports/clock';
 import { requireOwnEvents } from './state-commit-rules';
 import type {
-  AuditEvent, EventKind, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState,
+  AuditEvent,
+  EventKind,
+  PlanRecord,
+  PlanStatus,
+  StateStore,
+  StepOutcome,
+  StoredEvent,
+  VersionedState,
 } from '../ports/state-store';
 
 /**
@@ -58,11 +65,24 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 `;
 
 interface PlanRow {
-  mesh: string; id: string; json: string; status: string; outcomes: string;
-  lease_owner: string | null; lease_until: number; due_at: number;
+  mesh: string;
+  id: string;
+  json: string;
+  status: string;
+  outcomes: string;
+  lease_owner: string | null;
+  lease_until: number;
+  due_at: number;
 }
 interface EventRow {
-  seq: number; mesh: string; at: number; kind: string; actor: string; plan_id: string | null; summary: string; detail: string;
+  seq: number;
+  mesh: string;
+  at: number;
+  kind: string;
+  actor: string;
+  plan_id: string | null;
+  summary: string;
+  detail: string;
 }
 
 /**
@@ -157,20 +177,26 @@ export class SqliteStateStore implements StateStore {
 
   async commit(mesh: string, expectedVersion: number, state: MeshState, plan: Plan | null, events: AuditEvent[]): Promise<number> {
     requireOwnEvents(mesh, events);
-    return this.guard('commit', () => this.db.transaction(() => {
-      const row = this.db.prepare('SELECT version FROM mesh_state WHERE mesh = ?').get(mesh) as { version: number } | undefined;
-      const current = row?.version ?? 0;
-      if (current !== expectedVersion) {
-        throw new StateConflictError(`state of mesh ${mesh} is at version ${current}, not ${expectedVersion}`);
-      }
-      const version = expectedVersion + 1;
-      this.db.prepare(
-        'INSERT INTO mesh_state (mesh, version, json) VALUES (?, ?, ?) ON CONFLICT (mesh) DO UPDATE SET version = excluded.version, json = excluded.json',
-      ).run(mesh, version, JSON.stringify(state));
-      if (plan !== null && plan.steps.length > 0) this.insertPlan(mesh, plan);
-      this.insertEvents(events);
-      return version;
-    }).immediate());
+    return this.guard('commit', () =>
+      this.db
+        .transaction(() => {
+          const row = this.db.prepare('SELECT version FROM mesh_state WHERE mesh = ?').get(mesh) as { version: number } | undefined;
+          const current = row?.version ?? 0;
+          if (current !== expectedVersion) {
+            throw new StateConflictError(`state of mesh ${mesh} is at version ${current}, not ${expectedVersion}`);
+          }
+          const version = expectedVersion + 1;
+          this.db
+            .prepare(
+              'INSERT INTO mesh_state (mesh, version, json) VALUES (?, ?, ?) ON CONFLICT (mesh) DO UPDATE SET version = excluded.version, json = excluded.json',
+            )
+            .run(mesh, version, JSON.stringify(state));
+          if (plan !== null && plan.steps.length > 0) this.insertPlan(mesh, plan);
+          this.insertEvents(events);
+          return version;
+        })
+        .immediate(),
+    );
   }
 
   async appendEvents(events: AuditEvent[]): Promise<void> {
@@ -179,9 +205,9 @@ export class SqliteStateStore implements StateStore {
 
   async listEvents(mesh: string, opts: { limit: number; before?: number }): Promise<StoredEvent[]> {
     return this.guard('listEvents', () => {
-      const rows = this.db.prepare(
-        'SELECT * FROM audit_events WHERE mesh = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
-      ).all(mesh, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as EventRow[];
+      const rows = this.db
+        .prepare('SELECT * FROM audit_events WHERE mesh = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+        .all(mesh, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as EventRow[];
       return rows.map(toStoredEvent);
     });
   }
@@ -195,50 +221,64 @@ export class SqliteStateStore implements StateStore {
 
   async listOpenPlans(mesh: string): Promise<PlanRecord[]> {
     return this.guard('listOpenPlans', () => {
-      const rows = this.db.prepare(
-        "SELECT * FROM plans WHERE mesh = ? AND status = 'pending' ORDER BY created_at, ord",
-      ).all(mesh) as PlanRow[];
+      const rows = this.db
+        .prepare("SELECT * FROM plans WHERE mesh = ? AND status = 'pending' ORDER BY created_at, ord")
+        .all(mesh) as PlanRow[];
       return rows.map(toPlanRecord);
     });
   }
 
   async acquireLease(mesh: string, planId: string, owner: string, until: number, now: number): Promise<boolean> {
     return this.guard('acquireLease', () => {
-      const result = this.db.prepare(
-        `UPDATE plans SET lease_owner = ?, lease_until = ?
+      const result = this.db
+        .prepare(
+          `UPDATE plans SET lease_owner = ?, lease_until = ?
           WHERE mesh = ? AND id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until <= ?)`,
-      ).run(owner, until, mesh, planId, owner, now);
+        )
+        .run(owner, until, mesh, planId, owner, now);
       return result.changes === 1;
     });
   }
 
   async releaseLease(mesh: string, planId: string, owner: string): Promise<void> {
     this.guard('releaseLease', () => {
-      this.db.prepare('UPDATE plans SET lease_owner = NULL, lease_until = 0 WHERE mesh = ? AND id = ? AND lease_owner = ?')
+      this.db
+        .prepare('UPDATE plans SET lease_owner = NULL, lease_until = 0 WHERE mesh = ? AND id = ? AND lease_owner = ?')
         .run(mesh, planId, owner);
     });
   }
 
   async recordStep(
-    mesh: string, planId: string, owner: string, index: number, outcome: StepOutcome, plan: { status: PlanStatus; dueAt: number },
+    mesh: string,
+    planId: string,
+    owner: string,
+    index: number,
+    outcome: StepOutcome,
+    plan: { status: PlanStatus; dueAt: number },
   ): Promise<void> {
-    this.guard('recordStep', () => this.db.transaction(() => {
-      const row = this.db.prepare('SELECT json, lease_owner FROM plans WHERE mesh = ? AND id = ?').get(mesh, planId) as
-        { json: string; lease_owner: string | null } | undefined;
-      if (!row) throw new RegionshiftError('STATE.PLAN_NOT_FOUND', `plan ${planId} of mesh ${mesh} does not exist`);
-      const steps = (JSON.parse(row.json) as Plan).steps.length;
-      if (!Number.isInteger(index) || index < 0 || index >= steps) {
-        throw new ValidationError([`step index ${index} is outside plan ${planId} (${steps} steps)`]);
-      }
-      if (row.lease_owner !== owner) {
-        throw new StateConflictError(`plan ${planId}: the lease is held by ${row.lease_owner ?? 'nobody'}, not ${owner}`);
-      }
-      // json_set on one array element: parallel steps of one plan recording at once never overwrite each other.
-      this.db.prepare(
-        `UPDATE plans SET outcomes = json_set(outcomes, ?, json(?)), status = ?, due_at = ?
+    this.guard('recordStep', () =>
+      this.db
+        .transaction(() => {
+          const row = this.db.prepare('SELECT json, lease_owner FROM plans WHERE mesh = ? AND id = ?').get(mesh, planId) as
+            { json: string; lease_owner: string | null } | undefined;
+          if (!row) throw new RegionshiftError('STATE.PLAN_NOT_FOUND', `plan ${planId} of mesh ${mesh} does not exist`);
+          const steps = (JSON.parse(row.json) as Plan).steps.length;
+          if (!Number.isInteger(index) || index < 0 || index >= steps) {
+            throw new ValidationError([`step index ${index} is outside plan ${planId} (${steps} steps)`]);
+          }
+          if (row.lease_owner !== owner) {
+            throw new StateConflictError(`plan ${planId}: the lease is held by ${row.lease_owner ?? 'nobody'}, not ${owner}`);
+          }
+          // json_set on one array element: parallel steps of one plan recording at once never overwrite each other.
+          this.db
+            .prepare(
+              `UPDATE plans SET outcomes = json_set(outcomes, ?, json(?)), status = ?, due_at = ?
           WHERE mesh = ? AND id = ?`,
-      ).run(`$[${index}]`, JSON.stringify(outcome), plan.status, plan.dueAt, mesh, planId);
-    }).immediate());
+            )
+            .run(`$[${index}]`, JSON.stringify(outcome), plan.status, plan.dueAt, mesh, planId);
+        })
+        .immediate(),
+    );
   }
 
   async rememberKey(key: string, expiresAt: number, now: number): Promise<boolean> {
@@ -250,10 +290,12 @@ export class SqliteStateStore implements StateStore {
         this.db.prepare('DELETE FROM idempotency_keys WHERE expires_at <= ?').run(Math.min(now, this.clock.now()));
       }
       // One statement is atomic: a new key inserts, an expired one is taken over, a live one changes nothing.
-      const result = this.db.prepare(
-        `INSERT INTO idempotency_keys (key, expires_at) VALUES (?, ?)
+      const result = this.db
+        .prepare(
+          `INSERT INTO idempotency_keys (key, expires_at) VALUES (?, ?)
            ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE idempotency_keys.expires_at <= ?`,
-      ).run(key, expiresAt, now);
+        )
+        .run(key, expiresAt, now);
       return result.changes === 1;
     });
   }
@@ -268,7 +310,12 @@ export class SqliteStateStore implements StateStore {
       worker.ref();
       worker.postMessage('close');
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise<void>((resolve) => { timer = setTimeout(resolve, 2000); })]);
+      await Promise.race([
+        exited,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, 2000);
+        }),
+      ]);
       clearTimeout(timer);
       await worker.terminate();
     }
@@ -277,10 +324,12 @@ export class SqliteStateStore implements StateStore {
 
   private insertPlan(mesh: string, plan: Plan): void {
     const outcomes: StepOutcome[] = plan.steps.map(() => ({ status: 'pending', at: plan.at, attempts: 0 }));
-    this.db.prepare(
-      `INSERT INTO plans (mesh, id, json, status, outcomes, lease_owner, lease_until, due_at, created_at)
+    this.db
+      .prepare(
+        `INSERT INTO plans (mesh, id, json, status, outcomes, lease_owner, lease_until, due_at, created_at)
        VALUES (?, ?, ?, 'pending', ?, NULL, 0, ?, ?)`,
-    ).run(mesh, plan.id, JSON.stringify(plan), JSON.stringify(outcomes), plan.at, plan.at);
+      )
+      .run(mesh, plan.id, JSON.stringify(plan), JSON.stringify(outcomes), plan.at, plan.at);
   }
 
   private insertEvents(events: AuditEvent[]): void {
@@ -310,8 +359,13 @@ export class SqliteStateStore implements StateStore {
 
 function toStoredEvent(row: EventRow): StoredEvent {
   const event: StoredEvent = {
-    seq: row.seq, mesh: row.mesh, at: row.at, kind: row.kind as EventKind, actor: row.actor,
-    summary: row.summary, detail: JSON.parse(row.detail) as unknown,
+    seq: row.seq,
+    mesh: row.mesh,
+    at: row.at,
+    kind: row.kind as EventKind,
+    actor: row.actor,
+    summary: row.summary,
+    detail: JSON.parse(row.detail) as unknown,
   };
   if (row.plan_id !== null) event.planId = row.plan_id;
   return event;

@@ -95,8 +95,14 @@ export function stepColumn(index: number): string {
 
 export function planColumns(plan: Plan): TableStore.AttributeColumnsInput {
   const cells: TableStore.AttributeColumnsInput = [
-    { plan_id: plan.id }, { plan: JSON.stringify(plan) }, { status: 'pending' }, { step_count: long(plan.steps.length) },
-    { lease_owner: '' }, { lease_until: long(0) }, { due_at: long(plan.at) }, { created_at: long(plan.at) },
+    { plan_id: plan.id },
+    { plan: JSON.stringify(plan) },
+    { status: 'pending' },
+    { step_count: long(plan.steps.length) },
+    { lease_owner: '' },
+    { lease_until: long(0) },
+    { due_at: long(plan.at) },
+    { created_at: long(plan.at) },
   ];
   const pending: StepOutcome = { status: 'pending', at: plan.at, attempts: 0 };
   plan.steps.forEach((_, i) => cells.push({ [stepColumn(i)]: JSON.stringify(pending) }));
@@ -120,8 +126,13 @@ export function parsePlanRow(mesh: string, row: TableStore.Row): PlanRow | null 
     planKey: String(pkValue(row, 'plan_key')),
     mark: commitMark(c),
     record: {
-      mesh, plan, status: str(c.get('status'), 'pending') as PlanStatus, outcomes,
-      leaseOwner: owner === '' ? null : owner, leaseUntil: num(c.get('lease_until')), dueAt: num(c.get('due_at'), plan.at),
+      mesh,
+      plan,
+      status: str(c.get('status'), 'pending') as PlanStatus,
+      outcomes,
+      leaseOwner: owner === '' ? null : owner,
+      leaseUntil: num(c.get('lease_until')),
+      dueAt: num(c.get('due_at'), plan.at),
     },
   };
 }
@@ -131,8 +142,13 @@ export function parseEventRow(mesh: string, row: TableStore.Row): { event: Store
   const kind = c.get('kind');
   if (typeof kind !== 'string') return null;
   const event: StoredEvent = {
-    seq: num(pkValue(row, 'seq') as CellValue), mesh, at: num(c.get('at')), kind: kind as EventKind, actor: str(c.get('actor')),
-    summary: str(c.get('summary')), detail: JSON.parse(str(c.get('detail'), 'null')) as unknown,
+    seq: num(pkValue(row, 'seq') as CellValue),
+    mesh,
+    at: num(c.get('at')),
+    kind: kind as EventKind,
+    actor: str(c.get('actor')),
+    summary: str(c.get('summary')),
+    detail: JSON.parse(str(c.get('detail'), 'null')) as unknown,
   };
   const planId = str(c.get('plan_id'));
   if (planId !== '') event.planId = planId;
@@ -146,7 +162,10 @@ export function parseEventRow(mesh: string, row: TableStore.Row): { event: Store
  * ship), so a failed request arrives as `err.code` = the HTTP status and `err.message` = the raw
  * body, which contains the OTS error code. Per-row errors of BatchWriteRow do carry the code.
  */
-interface SdkError { code?: unknown; message?: unknown }
+interface SdkError {
+  code?: unknown;
+  message?: unknown;
+}
 
 export function otsCode(err: unknown): string | null {
   const e = err as SdkError;
@@ -161,8 +180,16 @@ export function isConditionFailure(err: unknown): boolean {
 
 /** Throttling, capacity and server-side trouble: worth a retry. Everything else (auth, bad request, missing table) is not. */
 const RETRYABLE_OTS_CODES = new Set([
-  'OTSServerBusy', 'OTSNotEnoughCapacityUnit', 'OTSOperationThrottled', 'OTSPartitionUnavailable', 'OTSTableNotReady',
-  'OTSRowOperationConflict', 'OTSTimeout', 'OTSServerUnavailable', 'OTSInternalServerError', 'OTSQuotaExhausted',
+  'OTSServerBusy',
+  'OTSNotEnoughCapacityUnit',
+  'OTSOperationThrottled',
+  'OTSPartitionUnavailable',
+  'OTSTableNotReady',
+  'OTSRowOperationConflict',
+  'OTSTimeout',
+  'OTSServerUnavailable',
+  'OTSInternalServerError',
+  'OTSQuotaExhausted',
 ]);
 const RETRYABLE_TRANSPORT = new Set(['NetworkingError', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE']);
 
@@ -184,6 +211,7 @@ export function upstream(operation: string, err: unknown): UpstreamError {
   const e = err as SdkError;
   const detail = printable(String(e.message ?? err));
   return new UpstreamError('STATE.TABLESTORE', `tablestore ${operation} failed (${String(e.code ?? 'error')}): ${detail}`, {
-    retryable: isRetryable(err), cause: err,
+    retryable: isRetryable(err),
+    cause: err,
   });
 }

@@ -39,16 +39,36 @@ export function stateTableNames(prefix = 'regionshift'): StateTableNames {
 
 export function stateTableDefinitions(names: StateTableNames): StateTableDefinition[] {
   return [
-    { name: names.state, primaryKey: [{ name: 'mesh', type: 'STRING' }], timeToLive: -1, purpose: 'versioned decision state, one row per mesh' },
     {
-      name: names.plans, primaryKey: [{ name: 'mesh', type: 'STRING' }, { name: 'plan_key', type: 'STRING' }],
-      timeToLive: PLANS_TTL_SECONDS, purpose: 'plan journal: step outcomes, execution lease',
+      name: names.state,
+      primaryKey: [{ name: 'mesh', type: 'STRING' }],
+      timeToLive: -1,
+      purpose: 'versioned decision state, one row per mesh',
     },
     {
-      name: names.events, primaryKey: [{ name: 'mesh', type: 'STRING' }, { name: 'seq', type: 'INTEGER' }],
-      timeToLive: EVENTS_TTL_SECONDS, purpose: 'append-only audit log',
+      name: names.plans,
+      primaryKey: [
+        { name: 'mesh', type: 'STRING' },
+        { name: 'plan_key', type: 'STRING' },
+      ],
+      timeToLive: PLANS_TTL_SECONDS,
+      purpose: 'plan journal: step outcomes, execution lease',
     },
-    { name: names.keys, primaryKey: [{ name: 'key', type: 'STRING' }], timeToLive: KEYS_TTL_SECONDS, purpose: 'idempotency keys (request ids, delivery ids)' },
+    {
+      name: names.events,
+      primaryKey: [
+        { name: 'mesh', type: 'STRING' },
+        { name: 'seq', type: 'INTEGER' },
+      ],
+      timeToLive: EVENTS_TTL_SECONDS,
+      purpose: 'append-only audit log',
+    },
+    {
+      name: names.keys,
+      primaryKey: [{ name: 'key', type: 'STRING' }],
+      timeToLive: KEYS_TTL_SECONDS,
+      purpose: 'idempotency keys (request ids, delivery ids)',
+    },
   ];
 }
 
@@ -95,7 +115,12 @@ export async function ensureStateTables(
     result.created.push(table.name);
   }
   if (opts.waitReadyMs !== undefined) {
-    for (const name of result.created) await waitUntilReadable(client, stateTableDefinitions(names).find((t) => t.name === name)!, opts.waitReadyMs);
+    for (const name of result.created)
+      await waitUntilReadable(
+        client,
+        stateTableDefinitions(names).find((t) => t.name === name)!,
+        opts.waitReadyMs,
+      );
   }
   return result;
 }

@@ -96,7 +96,12 @@ declare module 'tablestore' {
 
     class Client {
       constructor(options: ClientOptions);
-      getRow(params: { tableName: string; primaryKey: PrimaryKeyInput; columnsToGet?: string[]; maxVersions?: number }): Promise<{ row: Row }>;
+      getRow(params: {
+        tableName: string;
+        primaryKey: PrimaryKeyInput;
+        columnsToGet?: string[];
+        maxVersions?: number;
+      }): Promise<{ row: Row }>;
       putRow(params: RowRequest & { attributeColumns: AttributeColumnsInput }): Promise<{ row: Row }>;
       updateRow(params: RowRequest & { updateOfAttributeColumns: UpdateColumnsEntry[] }): Promise<{ row: Row }>;
       deleteRow(params: RowRequest): Promise<{ row: Row }>;
@@ -110,7 +115,9 @@ declare module 'tablestore' {
         columnsToGet?: string[];
         columnFilter?: ColumnCondition;
       }): Promise<{ rows: Row[]; nextStartPrimaryKey: PrimaryKeyColumn[] | null }>;
-      batchWriteRow(params: { tables: Array<{ tableName: string; rows: BatchWriteRowItem[] }> }): Promise<{ tables: BatchWriteRowResult[] }>;
+      batchWriteRow(params: {
+        tables: Array<{ tableName: string; rows: BatchWriteRowItem[] }>;
+      }): Promise<{ tables: BatchWriteRowResult[] }>;
       createTable(params: {
         tableMeta: { tableName: string; primaryKey: PrimaryKeySchema[] };
         reservedThroughput: { capacityUnit: { read: number; write: number } };

@@ -8,8 +8,20 @@ import type { AuditEvent, PlanRecord, PlanStatus, StateStore, StepOutcome, Store
 import { requireOwnEvents } from './state-commit-rules';
 import { stateTableNames, type StateTableNames } from './state-tablestore-schema';
 import {
-  commitColumns, isConditionFailure, isOrphan, isVisible, long, parseEventRow, parseHead, parsePlanRow, planColumns,
-  pkValue, stepColumn, upstream, type PlanRow, type StateHead,
+  commitColumns,
+  isConditionFailure,
+  isOrphan,
+  isVisible,
+  long,
+  parseEventRow,
+  parseHead,
+  parsePlanRow,
+  planColumns,
+  pkValue,
+  stepColumn,
+  upstream,
+  type PlanRow,
+  type StateHead,
 } from './state-tablestore-rows';
 
 /**
@@ -88,7 +100,12 @@ export class TablestoreStateStore implements StateStore {
   constructor(opts: TablestoreStateStoreOptions) {
     this.tables = stateTableNames(opts.tablePrefix);
     this.clock = opts.clock ?? systemClock;
-    this.clientOptions = { endpoint: opts.endpoint, instancename: opts.instance, maxRetries: opts.maxRetries ?? 3, httpOptions: { timeout: opts.timeoutMs ?? 5_000 } };
+    this.clientOptions = {
+      endpoint: opts.endpoint,
+      instancename: opts.instance,
+      maxRetries: opts.maxRetries ?? 3,
+      httpOptions: { timeout: opts.timeoutMs ?? 5_000 },
+    };
     this.credentialsKey = credentialsKeyOf(opts);
     this.client = this.newClient(opts);
   }
@@ -105,7 +122,12 @@ export class TablestoreStateStore implements StateStore {
   }
 
   private newClient(c: { accessKeyId: string; accessKeySecret: string; securityToken?: string }): TableStore.Client {
-    return new TableStore.Client({ accessKeyId: c.accessKeyId, secretAccessKey: c.accessKeySecret, ...(c.securityToken ? { stsToken: c.securityToken } : {}), ...this.clientOptions });
+    return new TableStore.Client({
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.accessKeySecret,
+      ...(c.securityToken ? { stsToken: c.securityToken } : {}),
+      ...this.clientOptions,
+    });
   }
 
   async load(mesh: string): Promise<VersionedState> {
@@ -129,9 +151,12 @@ export class TablestoreStateStore implements StateStore {
     const planKey = journaled ? `${journaled.id}#${token}` : '';
     if (journaled) {
       writes.push({
-        table: this.tables.plans, confirmation: false,
+        table: this.tables.plans,
+        confirmation: false,
         item: {
-          type: 'PUT', condition: new TableStore.Condition(EXPECT_NOT_EXIST, null), primaryKey: [{ mesh }, { plan_key: planKey }],
+          type: 'PUT',
+          condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
+          primaryKey: [{ mesh }, { plan_key: planKey }],
           attributeColumns: [...planColumns(journaled), ...commitColumns(version, token)],
         },
       });
@@ -141,23 +166,35 @@ export class TablestoreStateStore implements StateStore {
     await this.writeRows(writes);
 
     const cells: TableStore.AttributeColumnsInput = [
-      { version: long(version) }, { state: JSON.stringify(state) }, { commit_token: token }, { plan_key: planKey },
-      { event_seqs: JSON.stringify(slots.map((s) => s.seq)) }, { committed_at: long(this.clock.now()) },
+      { version: long(version) },
+      { state: JSON.stringify(state) },
+      { commit_token: token },
+      { plan_key: planKey },
+      { event_seqs: JSON.stringify(slots.map((s) => s.seq)) },
+      { committed_at: long(this.clock.now()) },
     ];
     try {
       if (expectedVersion === 0) {
         await this.client.putRow({
-          tableName: this.tables.state, primaryKey: [{ mesh }], attributeColumns: cells,
+          tableName: this.tables.state,
+          primaryKey: [{ mesh }],
+          attributeColumns: cells,
           condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
         });
       } else {
         await this.client.updateRow({
-          tableName: this.tables.state, primaryKey: [{ mesh }], updateOfAttributeColumns: [{ PUT: cells }],
-          condition: new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('version', long(expectedVersion), EQUAL, false)),
+          tableName: this.tables.state,
+          primaryKey: [{ mesh }],
+          updateOfAttributeColumns: [{ PUT: cells }],
+          condition: new TableStore.Condition(
+            EXPECT_EXIST,
+            new TableStore.SingleColumnCondition('version', long(expectedVersion), EQUAL, false),
+          ),
         });
       }
     } catch (err) {
-      if (isConditionFailure(err)) throw new StateConflictError(`state of mesh ${mesh} moved past version ${expectedVersion}`, { cause: err });
+      if (isConditionFailure(err))
+        throw new StateConflictError(`state of mesh ${mesh} moved past version ${expectedVersion}`, { cause: err });
       throw upstream('commit', err);
     }
     if (journaled) this.planKeys.set(cacheKey(mesh, journaled.id), { planKey, steps: journaled.steps.length });
@@ -175,8 +212,10 @@ export class TablestoreStateStore implements StateStore {
     let start: TableStore.PrimaryKeyValue = opts.before === undefined ? TableStore.INF_MAX : long(opts.before - 1);
     while (out.length < opts.limit) {
       const page = await this.range('listEvents', {
-        tableName: this.tables.events, direction: 'BACKWARD',
-        inclusiveStartPrimaryKey: [{ mesh }, { seq: start }], exclusiveEndPrimaryKey: [{ mesh }, { seq: TableStore.INF_MIN }],
+        tableName: this.tables.events,
+        direction: 'BACKWARD',
+        inclusiveStartPrimaryKey: [{ mesh }, { seq: start }],
+        exclusiveEndPrimaryKey: [{ mesh }, { seq: TableStore.INF_MIN }],
         limit: Math.min(RANGE_LIMIT, opts.limit - out.length),
       });
       for (const row of page.rows) {
@@ -196,14 +235,23 @@ export class TablestoreStateStore implements StateStore {
 
   async listOpenPlans(mesh: string): Promise<PlanRecord[]> {
     const head = await this.readHead(mesh);
-    const rows = await this.scanPlans(mesh, TableStore.INF_MIN, TableStore.INF_MAX,
-      new TableStore.SingleColumnCondition('status', 'pending', EQUAL, false));
+    const rows = await this.scanPlans(
+      mesh,
+      TableStore.INF_MIN,
+      TableStore.INF_MAX,
+      new TableStore.SingleColumnCondition('status', 'pending', EQUAL, false),
+    );
     const orphans = rows.filter((r) => isOrphan(r.mark, head));
     // Best effort: an orphan is invisible either way; deleting it only keeps later scans short.
-    await Promise.allSettled(orphans.map((r) => this.client.deleteRow({
-      tableName: this.tables.plans, primaryKey: [{ mesh }, { plan_key: r.planKey }],
-      condition: new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('confirmed', false, EQUAL, false)),
-    })));
+    await Promise.allSettled(
+      orphans.map((r) =>
+        this.client.deleteRow({
+          tableName: this.tables.plans,
+          primaryKey: [{ mesh }, { plan_key: r.planKey }],
+          condition: new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('confirmed', false, EQUAL, false)),
+        }),
+      ),
+    );
     return rows
       .filter((r) => isVisible(r.mark, head))
       .sort((a, b) => a.record.plan.at - b.record.plan.at || (a.mark?.version ?? 0) - (b.mark?.version ?? 0))
@@ -217,19 +265,35 @@ export class TablestoreStateStore implements StateStore {
     const freeOrOurs = new TableStore.CompositeCondition(TableStore.LogicalOperator.OR);
     freeOrOurs.addSubCondition(new TableStore.SingleColumnCondition('lease_until', long(now), LESS_EQUAL, false));
     freeOrOurs.addSubCondition(new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false));
-    return this.conditionalPlanUpdate('acquireLease', mesh, target.planKey, [{ lease_owner: owner }, { lease_until: long(until) }], freeOrOurs);
+    return this.conditionalPlanUpdate(
+      'acquireLease',
+      mesh,
+      target.planKey,
+      [{ lease_owner: owner }, { lease_until: long(until) }],
+      freeOrOurs,
+    );
   }
 
   async releaseLease(mesh: string, planId: string, owner: string): Promise<void> {
     requireOwner(owner);
     const target = await this.planKeyOf(mesh, planId);
     if (!target) return;
-    await this.conditionalPlanUpdate('releaseLease', mesh, target.planKey, [{ lease_owner: '' }, { lease_until: long(0) }],
-      new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false));
+    await this.conditionalPlanUpdate(
+      'releaseLease',
+      mesh,
+      target.planKey,
+      [{ lease_owner: '' }, { lease_until: long(0) }],
+      new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false),
+    );
   }
 
   async recordStep(
-    mesh: string, planId: string, owner: string, index: number, outcome: StepOutcome, plan: { status: PlanStatus; dueAt: number },
+    mesh: string,
+    planId: string,
+    owner: string,
+    index: number,
+    outcome: StepOutcome,
+    plan: { status: PlanStatus; dueAt: number },
   ): Promise<void> {
     requireOwner(owner);
     const target = await this.planKeyOf(mesh, planId);
@@ -238,16 +302,25 @@ export class TablestoreStateStore implements StateStore {
       throw new ValidationError([`step index ${index} is outside plan ${planId} (${target.steps} steps)`]);
     }
     // Each outcome is a column of its own: steps recording at once never overwrite each other.
-    const recorded = await this.conditionalPlanUpdate('recordStep', mesh, target.planKey,
+    const recorded = await this.conditionalPlanUpdate(
+      'recordStep',
+      mesh,
+      target.planKey,
       [{ [stepColumn(index)]: JSON.stringify(outcome) }, { status: plan.status }, { due_at: long(plan.dueAt) }],
-      new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false));
+      new TableStore.SingleColumnCondition('lease_owner', owner, EQUAL, false),
+    );
     if (!recorded) throw new StateConflictError(`plan ${planId}: the lease is not held by ${owner}`);
   }
 
   async rememberKey(key: string, expiresAt: number, now: number): Promise<boolean> {
     const put = async (condition: TableStore.Condition): Promise<boolean> => {
       try {
-        await this.client.putRow({ tableName: this.tables.keys, primaryKey: [{ key }], attributeColumns: [{ expires_at: long(expiresAt) }], condition });
+        await this.client.putRow({
+          tableName: this.tables.keys,
+          primaryKey: [{ key }],
+          attributeColumns: [{ expires_at: long(expiresAt) }],
+          condition,
+        });
         return true;
       } catch (err) {
         if (isConditionFailure(err)) return false;
@@ -257,7 +330,10 @@ export class TablestoreStateStore implements StateStore {
     // The table's TTL removes keys lazily, so an expired key may still be there: take it over only if its time is up.
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await put(new TableStore.Condition(EXPECT_NOT_EXIST, null))) return true;
-      if (await put(new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('expires_at', long(now), LESS_EQUAL, false)))) return true;
+      if (
+        await put(new TableStore.Condition(EXPECT_EXIST, new TableStore.SingleColumnCondition('expires_at', long(now), LESS_EQUAL, false)))
+      )
+        return true;
       const { row } = await this.call('rememberKey', () => this.client.getRow({ tableName: this.tables.keys, primaryKey: [{ key }] }));
       if (row.primaryKey) return false;
     }
@@ -292,12 +368,20 @@ export class TablestoreStateStore implements StateStore {
     return this.planKeys.get(cacheKey(mesh, planId)) ?? null;
   }
 
-  private async scanPlans(mesh: string, from: TableStore.PrimaryKeyValue, to: TableStore.PrimaryKeyValue, filter?: TableStore.ColumnCondition): Promise<PlanRow[]> {
+  private async scanPlans(
+    mesh: string,
+    from: TableStore.PrimaryKeyValue,
+    to: TableStore.PrimaryKeyValue,
+    filter?: TableStore.ColumnCondition,
+  ): Promise<PlanRow[]> {
     const out: PlanRow[] = [];
     for (let start = from; ;) {
       const page = await this.range('plans', {
-        tableName: this.tables.plans, direction: 'FORWARD', limit: RANGE_LIMIT,
-        inclusiveStartPrimaryKey: [{ mesh }, { plan_key: start }], exclusiveEndPrimaryKey: [{ mesh }, { plan_key: to }],
+        tableName: this.tables.plans,
+        direction: 'FORWARD',
+        limit: RANGE_LIMIT,
+        inclusiveStartPrimaryKey: [{ mesh }, { plan_key: start }],
+        exclusiveEndPrimaryKey: [{ mesh }, { plan_key: to }],
         ...(filter ? { columnFilter: filter } : {}),
       });
       for (const row of page.rows) {
@@ -312,11 +396,17 @@ export class TablestoreStateStore implements StateStore {
 
   /** UpdateRow on a plan row under `condition`; false when the condition (or the row) is not there. */
   private async conditionalPlanUpdate(
-    operation: string, mesh: string, planKey: string, cells: TableStore.AttributeColumnsInput, condition: TableStore.ColumnCondition,
+    operation: string,
+    mesh: string,
+    planKey: string,
+    cells: TableStore.AttributeColumnsInput,
+    condition: TableStore.ColumnCondition,
   ): Promise<boolean> {
     try {
       await this.client.updateRow({
-        tableName: this.tables.plans, primaryKey: [{ mesh }, { plan_key: planKey }], updateOfAttributeColumns: [{ PUT: cells }],
+        tableName: this.tables.plans,
+        primaryKey: [{ mesh }, { plan_key: planKey }],
+        updateOfAttributeColumns: [{ PUT: cells }],
         condition: new TableStore.Condition(EXPECT_EXIST, condition),
       });
       return true;
@@ -328,23 +418,41 @@ export class TablestoreStateStore implements StateStore {
 
   private confirmation(table: string, primaryKey: TableStore.PrimaryKeyInput): PendingWrite {
     return {
-      table, confirmation: true,
-      item: { type: 'UPDATE', condition: new TableStore.Condition(EXPECT_EXIST, null), primaryKey, attributeColumns: [{ PUT: [{ confirmed: true }] }] },
+      table,
+      confirmation: true,
+      item: {
+        type: 'UPDATE',
+        condition: new TableStore.Condition(EXPECT_EXIST, null),
+        primaryKey,
+        attributeColumns: [{ PUT: [{ confirmed: true }] }],
+      },
     };
   }
 
   private eventWrite(slot: EventSlot, mark: TableStore.AttributeColumnsInput): PendingWrite {
     const { event } = slot;
     const item = (): TableStore.BatchWriteRowItem => ({
-      type: 'PUT', condition: new TableStore.Condition(EXPECT_NOT_EXIST, null), primaryKey: [{ mesh: event.mesh }, { seq: long(slot.seq) }],
+      type: 'PUT',
+      condition: new TableStore.Condition(EXPECT_NOT_EXIST, null),
+      primaryKey: [{ mesh: event.mesh }, { seq: long(slot.seq) }],
       attributeColumns: [
-        { at: long(event.at) }, { kind: event.kind }, { actor: event.actor }, { plan_id: event.planId ?? '' },
-        { summary: event.summary }, { detail: JSON.stringify(event.detail ?? null) }, ...mark,
+        { at: long(event.at) },
+        { kind: event.kind },
+        { actor: event.actor },
+        { plan_id: event.planId ?? '' },
+        { summary: event.summary },
+        { detail: JSON.stringify(event.detail ?? null) },
+        ...mark,
       ],
     });
     return {
-      table: this.tables.events, confirmation: false, item: item(),
-      reseq: () => { slot.seq = this.nextSeq(); return item(); },
+      table: this.tables.events,
+      confirmation: false,
+      item: item(),
+      reseq: () => {
+        slot.seq = this.nextSeq();
+        return item();
+      },
     };
   }
 
@@ -358,9 +466,11 @@ export class TablestoreStateStore implements StateStore {
         for (const w of pending.slice(i, i + BATCH_LIMIT)) byTable.set(w.table, [...(byTable.get(w.table) ?? []), w]);
         // Each row result names its table (tableName) and comes in request order within that table:
         // match by table and index there, not by position in the flat list.
-        const { tables: results } = await this.call('BatchWriteRow', () => this.client.batchWriteRow({
-          tables: [...byTable].map(([tableName, rows]) => ({ tableName, rows: rows.map((w) => w.item) })),
-        }));
+        const { tables: results } = await this.call('BatchWriteRow', () =>
+          this.client.batchWriteRow({
+            tables: [...byTable].map(([tableName, rows]) => ({ tableName, rows: rows.map((w) => w.item) })),
+          }),
+        );
         const sent = [...byTable.values()].reduce((n, rows) => n + rows.length, 0);
         if (results.length !== sent) throw upstream('BatchWriteRow', new Error(`${results.length} results for ${sent} rows`));
         const seen = new Map<string, number>();
@@ -377,7 +487,10 @@ export class TablestoreStateStore implements StateStore {
               return;
             }
           }
-          throw upstream('BatchWriteRow', { code: result.errorCode, message: `${result.errorCode ?? ''}: ${result.errorMessage ?? ''} (${w.table})` });
+          throw upstream('BatchWriteRow', {
+            code: result.errorCode,
+            message: `${result.errorCode ?? ''}: ${result.errorMessage ?? ''} (${w.table})`,
+          });
         });
       }
       pending = again;

@@ -34,7 +34,14 @@ export function availabilityTargets(policy: Policy): AvailabilityTarget[] {
       const r = d.regions[region];
       if (!r) continue;
       const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region;
-      out.push({ region, cluster, namespace: d.namespace, name: d.name, normalReplicas: r.normalReplicas, ...(d.service !== undefined ? { service: d.service } : {}) });
+      out.push({
+        region,
+        cluster,
+        namespace: d.namespace,
+        name: d.name,
+        normalReplicas: r.normalReplicas,
+        ...(d.service !== undefined ? { service: d.service } : {}),
+      });
     }
   }
   return out;
@@ -67,7 +74,12 @@ export interface AvailabilityOutcome {
  * state (everything available, or the same degradation within half its TTL) ingests nothing
  * and the tick commits nothing.
  */
-export function availabilitySignals(policy: Policy, state: MeshState | null, readings: AvailabilityReading[], now: number): AvailabilityOutcome {
+export function availabilitySignals(
+  policy: Policy,
+  state: MeshState | null,
+  readings: AvailabilityReading[],
+  now: number,
+): AvailabilityOutcome {
   const cfg = policy.detection.deploymentAvailability;
   const out: AvailabilityOutcome = { signals: [], skipped: [] };
   if (!cfg) return out;
@@ -87,7 +99,16 @@ export function availabilitySignals(policy: Policy, state: MeshState | null, rea
     const percent = (Math.min(reading.available, expected) / expected) * 100;
     const severity: Severity | null = percent <= cfg.downAtOrBelow ? 'down' : percent < cfg.degradedBelow ? 'degraded' : null;
     const active = state?.signals[key];
-    const base = { key, source: AVAILABILITY_SOURCE, rule: AVAILABILITY_RULE, region: t.region, service: t.service ?? t.name, at: now, ttl: cfg.ttl, name: `${t.name} ${reading.available}/${expected} available` };
+    const base = {
+      key,
+      source: AVAILABILITY_SOURCE,
+      rule: AVAILABILITY_RULE,
+      region: t.region,
+      service: t.service ?? t.name,
+      at: now,
+      ttl: cfg.ttl,
+      name: `${t.name} ${reading.available}/${expected} available`,
+    };
     if (severity === null) {
       if (active) out.signals.push({ ...base, severity: active.severity, status: 'resolved' });
       continue;

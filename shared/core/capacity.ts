@@ -60,7 +60,14 @@ interface PolicyCapacity {
 const capacityOfPolicy = new WeakMap<Policy, PolicyCapacity>();
 function policyCapacity(policy: Policy): PolicyCapacity {
   const hit = capacityOfPolicy.get(policy);
-  if (hit && hit.normal === policy.normal && hit.regionIds === policy.regionIds && hit.regions === policy.regions && hit.deployments === policy.scaling.deployments) return hit;
+  if (
+    hit &&
+    hit.normal === policy.normal &&
+    hit.regionIds === policy.regionIds &&
+    hit.regions === policy.regions &&
+    hit.deployments === policy.scaling.deployments
+  )
+    return hit;
   const load = loadOf(policy);
   const cells: ScaledCell[] = [];
   for (const d of policy.scaling.deployments) {
@@ -68,10 +75,28 @@ function policyCapacity(policy: Policy): PolicyCapacity {
       const r = d.regions[region];
       if (!r) continue;
       const cluster = r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region;
-      cells.push({ key: deploymentKey(cluster, d.namespace, d.name), cluster, namespace: d.namespace, deployment: d.name, region, normalReplicas: r.normalReplicas, min: r.min, max: r.max, source: d });
+      cells.push({
+        key: deploymentKey(cluster, d.namespace, d.name),
+        cluster,
+        namespace: d.namespace,
+        deployment: d.name,
+        region,
+        normalReplicas: r.normalReplicas,
+        min: r.min,
+        max: r.max,
+        source: d,
+      });
     }
   }
-  const built = { normal: policy.normal, regionIds: policy.regionIds, regions: policy.regions, deployments: policy.scaling.deployments, load, normalIn: inboundShares(policy.normal, load, policy.regionIds), cells };
+  const built = {
+    normal: policy.normal,
+    regionIds: policy.regionIds,
+    regions: policy.regions,
+    deployments: policy.scaling.deployments,
+    load,
+    normalIn: inboundShares(policy.normal, load, policy.regionIds),
+    cells,
+  };
   capacityOfPolicy.set(policy, built);
   return built;
 }
@@ -95,7 +120,12 @@ export interface DeploymentRouting {
  * only look for shortfalls build no ScaleNeed for the deployments that have none (a 20 × 10
  * policy has 200 of them, and decide asks for the needs of several matrices per decision).
  */
-function eachNeed(policy: Policy, matrix: TrafficMatrix, routing: DeploymentRouting, visit: (c: ScaledCell, required: number, unclamped: number) => void): void {
+function eachNeed(
+  policy: Policy,
+  matrix: TrafficMatrix,
+  routing: DeploymentRouting,
+  visit: (c: ScaledCell, required: number, unclamped: number) => void,
+): void {
   const { load, normalIn, cells } = policyCapacity(policy);
   const plain = inboundShares(matrix, load, policy.regionIds);
   // One deployment has a cell per region: its routed inbound shares are computed once for them all.
@@ -121,7 +151,17 @@ function eachNeed(policy: Policy, matrix: TrafficMatrix, routing: DeploymentRout
 }
 
 /** The need as callers see it; `current` (a lookup in the state's 200-odd scale entries) only for the needs built. */
-const needOf = (state: MeshState, c: ScaledCell, required: number, unclamped: number): ScaleNeed => ({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current: state.scale[c.key]?.replicas ?? c.normalReplicas, required, unclamped, max: c.max });
+const needOf = (state: MeshState, c: ScaledCell, required: number, unclamped: number): ScaleNeed => ({
+  key: c.key,
+  cluster: c.cluster,
+  namespace: c.namespace,
+  deployment: c.deployment,
+  region: c.region,
+  current: state.scale[c.key]?.replicas ?? c.normalReplicas,
+  required,
+  unclamped,
+  max: c.max,
+});
 
 export function scaleNeeds(policy: Policy, state: MeshState, matrix: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
   const needs: ScaleNeed[] = [];
@@ -140,7 +180,13 @@ export interface ScalePlan {
  * Scale-ups go before the mesh change (waiting for readiness on elective shifts; concurrently
  * for a DOWN drain); scale-downs after it, delayed by scaleDownDelay. Mutates `state.scale`.
  */
-export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMatrix, opts: { now: number; planId: string; waitReady: boolean }, routing: DeploymentRouting = {}): ScalePlan {
+export function planScaling(
+  policy: Policy,
+  state: MeshState,
+  matrix: TrafficMatrix,
+  opts: { now: number; planId: string; waitReady: boolean },
+  routing: DeploymentRouting = {},
+): ScalePlan {
   const before: Step[] = [];
   const after: Step[] = [];
   const short: ScaleNeed[] = [];
@@ -161,15 +207,45 @@ export function planScaling(policy: Policy, state: MeshState, matrix: TrafficMat
     const current = currents[i] as number;
     const required = requireds[i] as number;
     const unclamped = unclampeds[i] as number;
-    if (unclamped > c.max) short.push({ key: c.key, cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, current, required, unclamped, max: c.max });
+    if (unclamped > c.max)
+      short.push({
+        key: c.key,
+        cluster: c.cluster,
+        namespace: c.namespace,
+        deployment: c.deployment,
+        region: c.region,
+        current,
+        required,
+        unclamped,
+        max: c.max,
+      });
     const entry = state.scale[c.key] ?? { replicas: current };
     if (required > current) {
-      before.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: opts.waitReady });
+      before.push({
+        kind: 'scale',
+        cluster: c.cluster,
+        namespace: c.namespace,
+        deployment: c.deployment,
+        region: c.region,
+        from: current,
+        to: required,
+        waitReady: opts.waitReady,
+      });
       state.scale[c.key] = { replicas: required };
     } else if (required < current) {
       if (entry.pendingDown?.to === required) continue; // already scheduled
       const notBefore = opts.now + policy.scaling.scaleDownDelay;
-      after.push({ kind: 'scale', cluster: c.cluster, namespace: c.namespace, deployment: c.deployment, region: c.region, from: current, to: required, waitReady: false, notBefore });
+      after.push({
+        kind: 'scale',
+        cluster: c.cluster,
+        namespace: c.namespace,
+        deployment: c.deployment,
+        region: c.region,
+        from: current,
+        to: required,
+        waitReady: false,
+        notBefore,
+      });
       state.scale[c.key] = { replicas: current, pendingDown: { to: required, notBefore, planId: opts.planId } };
     } else if (entry.pendingDown) {
       // Traffic came back before the delayed scale-down ran: cancel it.
@@ -193,7 +269,13 @@ export function settleScaleDowns(state: MeshState, now: number): void {
  * count: a shift that lightens a region already beyond its max (a recovery after a DOWN drain
  * that was short of capacity) must not be refused, or the traffic could never come back.
  */
-export function capacityShortfall(policy: Policy, state: MeshState, from: TrafficMatrix, to: TrafficMatrix, routing: DeploymentRouting = {}): ScaleNeed[] {
+export function capacityShortfall(
+  policy: Policy,
+  state: MeshState,
+  from: TrafficMatrix,
+  to: TrafficMatrix,
+  routing: DeploymentRouting = {},
+): ScaleNeed[] {
   return capacityShortfalls(policy, state, from, [to], routing);
 }
 
@@ -201,7 +283,13 @@ export function capacityShortfall(policy: Policy, state: MeshState, from: Traffi
  * capacityShortfall from one matrix to each of several, concatenated in that order, each
  * deployment once (its first entry): the needs of `from` are computed once for all of them.
  */
-export function capacityShortfalls(policy: Policy, state: MeshState, from: TrafficMatrix, tos: readonly TrafficMatrix[], routing: DeploymentRouting = {}): ScaleNeed[] {
+export function capacityShortfalls(
+  policy: Policy,
+  state: MeshState,
+  from: TrafficMatrix,
+  tos: readonly TrafficMatrix[],
+  routing: DeploymentRouting = {},
+): ScaleNeed[] {
   const before = new Map<string, number>();
   eachNeed(policy, from, routing, (c, _required, unclamped) => before.set(c.key, unclamped));
   const all: ScaleNeed[] = [];

@@ -19,7 +19,9 @@ const reason = z
   .min(1, 'required (say why, for the audit log)')
   .max(500, 'at most 500 characters')
   // An empty reason is already `required`: one message per problem.
-  .refine((r) => r.length === 0 || VISIBLE.test(r), { message: 'must contain visible text (whitespace and control characters alone say nothing)' });
+  .refine((r) => r.length === 0 || VISIBLE.test(r), {
+    message: 'must contain visible text (whitespace and control characters alone say nothing)',
+  });
 const severity = z.enum(['degraded', 'down']);
 
 const overrideFields = {
@@ -55,7 +57,14 @@ export const resumeBody = z.strictObject({ reason: reason.optional() });
 export const commandBody = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('override'), ...overrideFields }).superRefine(exactlyOneOfMatrixOrDrain),
   z.strictObject({ kind: z.literal('clearOverride'), id: z.string().min(1).optional() }),
-  z.strictObject({ kind: z.literal('drill'), region: regionName, service: z.string().min(1, 'required').optional(), severity: severity.optional(), duration: positiveDuration, reason: reason.optional() }),
+  z.strictObject({
+    kind: z.literal('drill'),
+    region: regionName,
+    service: z.string().min(1, 'required').optional(),
+    severity: severity.optional(),
+    duration: positiveDuration,
+    reason: reason.optional(),
+  }),
   z.strictObject({ kind: z.literal('abortDrill'), id: z.string().min(1).optional() }),
   z.strictObject({ kind: z.literal('pause'), reason }),
   z.strictObject({ kind: z.literal('resume') }),

@@ -18,7 +18,18 @@ export interface CommandEffect {
 export function drillSignal(state: MeshState): Signal | null {
   const d = state.drill;
   if (!d) return null;
-  return { key: `drill|${d.id}`, source: 'drill', rule: 'drill', region: d.region, ...(d.service ? { service: d.service } : {}), severity: d.severity, status: 'firing', at: d.startedAt, ttl: d.endsAt - d.startedAt, name: `drill ${d.id}` };
+  return {
+    key: `drill|${d.id}`,
+    source: 'drill',
+    rule: 'drill',
+    region: d.region,
+    ...(d.service ? { service: d.service } : {}),
+    severity: d.severity,
+    status: 'firing',
+    at: d.startedAt,
+    ttl: d.endsAt - d.startedAt,
+    name: `drill ${d.id}`,
+  };
 }
 
 export function applyCommand(policy: Policy, state: MeshState, cmd: ControlCommand, now: number, nextId: string): CommandEffect {
@@ -30,12 +41,21 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
   };
   // A command naming a service acts on that service's host only: it must be a scoped one.
   if ((cmd.kind === 'override' || cmd.kind === 'drill') && cmd.service !== undefined && !ownValue(policy.scopes?.services, cmd.service)) {
-    return refuse(`${cmd.kind}.service`, policy.scopes ? `${cmd.service} is not a scoped service (scopes.services: ${Object.keys(policy.scopes.services).join(', ')})` : `names service ${cmd.service}, but the policy declares no scopes`);
+    return refuse(
+      `${cmd.kind}.service`,
+      policy.scopes
+        ? `${cmd.service} is not a scoped service (scopes.services: ${Object.keys(policy.scopes.services).join(', ')})`
+        : `names service ${cmd.service}, but the policy declares no scopes`,
+    );
   }
   switch (cmd.kind) {
     case 'override': {
       const ttl = cmd.ttl ?? policy.overrides.defaultTtl;
-      if (ttl > policy.overrides.maxTtl) return refuse('override.maxTtl', `ttl ${Math.round(ttl / 1000)}s exceeds the maximum ${Math.round(policy.overrides.maxTtl / 1000)}s`);
+      if (ttl > policy.overrides.maxTtl)
+        return refuse(
+          'override.maxTtl',
+          `ttl ${Math.round(ttl / 1000)}s exceeds the maximum ${Math.round(policy.overrides.maxTtl / 1000)}s`,
+        );
       if ((cmd.matrix === undefined) === (cmd.drain === undefined)) return refuse('override.shape', 'give exactly one of matrix or drain');
       if (cmd.matrix) {
         const problems = matrixProblems('matrix', cmd.matrix, policy.regionIds);
@@ -44,7 +64,8 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       if (cmd.drain) {
         const unknown = cmd.drain.filter((r) => !policy.regionIds.includes(r));
         if (unknown.length) return refuse('override.drain', `unknown region ${unknown.join(', ')}`);
-        if (new Set(cmd.drain).size >= policy.regionIds.length) return refuse('safety.minServingRegions', 'an override cannot drain every region');
+        if (new Set(cmd.drain).size >= policy.regionIds.length)
+          return refuse('safety.minServingRegions', 'an override cannot drain every region');
       }
       state.override = {
         id: `ovr-${nextId}`,
@@ -57,12 +78,15 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
         createdAt: now,
         expiresAt: now + ttl,
       };
-      notes.push(`override ${state.override.id}${cmd.service !== undefined ? ` of service ${cmd.service}` : ''} by ${cmd.actor} until ${new Date(now + ttl).toISOString()}${state.override.force ? ' (force: health response bypassed)' : ''}`);
+      notes.push(
+        `override ${state.override.id}${cmd.service !== undefined ? ` of service ${cmd.service}` : ''} by ${cmd.actor} until ${new Date(now + ttl).toISOString()}${state.override.force ? ' (force: health response bypassed)' : ''}`,
+      );
       return { refused, notes };
     }
     case 'clearOverride': {
       if (!state.override) return refuse('override.notFound', 'no override is active');
-      if (cmd.id && cmd.id !== state.override.id) return refuse('override.notFound', `override ${cmd.id} is not the active one (${state.override.id})`);
+      if (cmd.id && cmd.id !== state.override.id)
+        return refuse('override.notFound', `override ${cmd.id} is not the active one (${state.override.id})`);
       notes.push(`override ${state.override.id} cleared by ${cmd.actor}`);
       state.override = null;
       return { refused, notes };
@@ -72,25 +96,47 @@ export function applyCommand(policy: Policy, state: MeshState, cmd: ControlComma
       if (state.paused) return refuse('paused', 'automation is paused; drills are refused');
       // During a manual intervention the intended matrix is a human's, not the policy's: a drill
       // on top of it could drain the only region the operator left serving.
-      if (state.override && state.override.expiresAt > now) return refuse('drill.override', `override ${state.override.id} is active; clear it before a drill`);
+      if (state.override && state.override.expiresAt > now)
+        return refuse('drill.override', `override ${state.override.id} is active; clear it before a drill`);
       if (state.drill) return refuse('drill.active', `drill ${state.drill.id} is already running`);
-      if (cmd.duration > policy.drills.maxDuration) return refuse('drill.maxDuration', `duration exceeds drills.maxDuration (${Math.round(policy.drills.maxDuration / 1000)}s)`);
+      if (cmd.duration > policy.drills.maxDuration)
+        return refuse('drill.maxDuration', `duration exceeds drills.maxDuration (${Math.round(policy.drills.maxDuration / 1000)}s)`);
       const unhealthy = policy.regionIds.filter((r) => state.health[r]?.status !== 'HEALTHY');
-      if (unhealthy.length) return refuse('drill.unhealthy', `refused while ${unhealthy.map((r) => `${r} is ${state.health[r]?.status}`).join(', ')}`);
+      if (unhealthy.length)
+        return refuse('drill.unhealthy', `refused while ${unhealthy.map((r) => `${r} is ${state.health[r]?.status}`).join(', ')}`);
       // A service drill also needs that service healthy everywhere: failing it on top of a real fault could drain it everywhere.
       const svc = cmd.service;
-      const sick = svc === undefined ? [] : policy.regionIds.filter((r) => (state.serviceHealth?.[r]?.[svc]?.status ?? 'HEALTHY') !== 'HEALTHY');
-      if (svc !== undefined && sick.length) return refuse('drill.unhealthy', `refused while ${sick.map((r) => `${r}/${svc} is ${state.serviceHealth?.[r]?.[svc]?.status}`).join(', ')}`);
+      const sick =
+        svc === undefined ? [] : policy.regionIds.filter((r) => (state.serviceHealth?.[r]?.[svc]?.status ?? 'HEALTHY') !== 'HEALTHY');
+      if (svc !== undefined && sick.length)
+        return refuse(
+          'drill.unhealthy',
+          `refused while ${sick.map((r) => `${r}/${svc} is ${state.serviceHealth?.[r]?.[svc]?.status}`).join(', ')}`,
+        );
       const windows = policy.drills.allowedWindows;
-      if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('drill.window', `outside drills.allowedWindows: ${outsideWindowsText('drills', windows, now)}`);
+      if (windows.length && !windows.some((w) => windowOpenUntil(w, now) !== null))
+        return refuse('drill.window', `outside drills.allowedWindows: ${outsideWindowsText('drills', windows, now)}`);
       // A drill is an elective shift (design §3.3): none inside a freeze window.
-      if (policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null)) return refuse('safety.freezeWindows', 'inside a freeze window: no drill');
-      state.drill = { id: `drill-${nextId}`, region: cmd.region, ...(cmd.service !== undefined ? { service: cmd.service } : {}), severity: cmd.severity ?? 'down', actor: cmd.actor, startedAt: now, endsAt: now + cmd.duration, reason: cmd.reason ?? '' };
-      notes.push(`drill ${state.drill.id}: ${cmd.region}${cmd.service !== undefined ? `/${cmd.service}` : ''} ${state.drill.severity} for ${Math.round(cmd.duration / 1000)}s by ${cmd.actor}`);
+      if (policy.safety.freezeWindows.some((w) => windowOpenUntil(w, now) !== null))
+        return refuse('safety.freezeWindows', 'inside a freeze window: no drill');
+      state.drill = {
+        id: `drill-${nextId}`,
+        region: cmd.region,
+        ...(cmd.service !== undefined ? { service: cmd.service } : {}),
+        severity: cmd.severity ?? 'down',
+        actor: cmd.actor,
+        startedAt: now,
+        endsAt: now + cmd.duration,
+        reason: cmd.reason ?? '',
+      };
+      notes.push(
+        `drill ${state.drill.id}: ${cmd.region}${cmd.service !== undefined ? `/${cmd.service}` : ''} ${state.drill.severity} for ${Math.round(cmd.duration / 1000)}s by ${cmd.actor}`,
+      );
       return { refused, notes };
     }
     case 'abortDrill': {
-      if (!state.drill || (cmd.id && cmd.id !== state.drill.id)) return refuse('drill.notFound', cmd.id ? `drill ${cmd.id} is not running` : 'no drill is running');
+      if (!state.drill || (cmd.id && cmd.id !== state.drill.id))
+        return refuse('drill.notFound', cmd.id ? `drill ${cmd.id} is not running` : 'no drill is running');
       notes.push(...abortDrill(policy, state, `aborted by ${cmd.actor}`, now));
       return { refused, notes };
     }

@@ -21,12 +21,24 @@ export interface HealthAssessed {
  * signals, and remember how sick a sick region measured. `before`: the signals before the input,
  * so a transition caused by a signal this input resolved still names its source.
  */
-export function assessHealth(policy: Policy, draft: MeshState, now: number, clearedAt: Record<string, number>, before: ReadonlyMap<string, Signal>): HealthAssessed {
+export function assessHealth(
+  policy: Policy,
+  draft: MeshState,
+  now: number,
+  clearedAt: Record<string, number>,
+  before: ReadonlyMap<string, Signal>,
+): HealthAssessed {
   const active: Signal[] = Object.values(draft.signals);
   const drill = drillSignal(draft);
   if (drill) active.push(drill);
   // A signal naming a scoped service moves that (region, service) only; the others the region.
-  const transitions = updateHealth(policy, draft, policy.scopes ? active.filter((s) => signalScope(policy, s) === undefined) : active, now, clearedAt);
+  const transitions = updateHealth(
+    policy,
+    draft,
+    policy.scopes ? active.filter((s) => signalScope(policy, s) === undefined) : active,
+    now,
+    clearedAt,
+  );
   if (policy.scopes) transitions.push(...updateServiceHealth(policy, draft, active, now, clearedAt));
   rememberMeasured(policy, draft, active);
   const known = new Map([...before, ...active.map((s) => [s.key, s] as const)]);

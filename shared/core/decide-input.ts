@@ -66,8 +66,18 @@ export function takeInput(policy: Policy, draft: MeshState, input: Input, now: n
       draft.meshConfirmed = { matrix: input.matrix, config: renderMeshConfig(input.matrix, policy), planId: null, at: now, decidedAt: now };
       // Adopting means keeping it: the hand-made matrix becomes a manual override with the default
       // expiry, so the layers stop planning it away (the health response still applies on top).
-      draft.override = { id: `ovr-${nextId}`, matrix: input.matrix, force: false, reason: 'adopted from the live mesh config (drift: adopt)', actor: input.actor, createdAt: now, expiresAt: now + ttl };
-      effect.notes.push(`adopted the live mesh config as applied and as override ovr-${nextId} until ${iso(now + ttl)}: ${matrixText(input.matrix)}`);
+      draft.override = {
+        id: `ovr-${nextId}`,
+        matrix: input.matrix,
+        force: false,
+        reason: 'adopted from the live mesh config (drift: adopt)',
+        actor: input.actor,
+        createdAt: now,
+        expiresAt: now + ttl,
+      };
+      effect.notes.push(
+        `adopted the live mesh config as applied and as override ovr-${nextId} until ${iso(now + ttl)}: ${matrixText(input.matrix)}`,
+      );
       return taken(`adopt by ${input.actor}`, { manual: true });
     }
     case 'command': {

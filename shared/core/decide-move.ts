@@ -53,9 +53,15 @@ export function limitMove(policy: Policy, state: MeshState, now: number, m: Move
     // and the entry hosts step the users back: the default is not stepped a second time.
     const maxStep = policy.scopes?.shiftAt === 'entry' ? 100 : policy.safety.maxStepPercent;
     const limited = limitElective(policy, now, {
-      base, target, lastChangeAt: state.lastChangeAt, lastElectiveAt: state.lastElectiveAt, maxStep,
+      base,
+      target,
+      lastChangeAt: state.lastChangeAt,
+      lastElectiveAt: state.lastElectiveAt,
+      maxStep,
       shortfall: (step) => capacityShortfalls(policy, state, base, [target, step]),
-      prefix: '', change: 'mesh change', electiveStep: 'elective step',
+      prefix: '',
+      change: 'mesh change',
+      electiveStep: 'elective step',
     });
     refused.push(...limited.refused);
     next = limited.next;
@@ -81,7 +87,15 @@ export interface MeshStepped {
  * render the mesh config, and record it in `draft` as applied (with the change and elective
  * times when the default itself moved). One mesh step carries the default and every scope.
  */
-export function meshStep(policy: Policy, draft: MeshState, now: number, planId: string, current: TrafficMatrix | null, move: MoveLimited, scoped: ScopeDecision | null): MeshStepped {
+export function meshStep(
+  policy: Policy,
+  draft: MeshState,
+  now: number,
+  planId: string,
+  current: TrafficMatrix | null,
+  move: MoveLimited,
+  scoped: ScopeDecision | null,
+): MeshStepped {
   const matrix = move.applied ?? (scoped?.changed ? current : null);
   if (!matrix) return { matrix: null, config: null, steps: [], notify: [] };
   const notify: Step[] = [];
@@ -89,14 +103,20 @@ export function meshStep(policy: Policy, draft: MeshState, now: number, planId: 
   const scopes = scoped ? scopedRouting(policy, matrix, scoped.next) : undefined;
   const routing = policy.scopes ? { matrixFor: deploymentRouting(policy, matrix, scopes) } : {};
   const scale = planScaling(policy, draft, matrix, { now, planId, waitReady: !urgent }, routing);
-  if (urgent && scale.short.length) notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
+  if (urgent && scale.short.length)
+    notify.push({ kind: 'notify', level: 'critical', message: `capacity short while draining: ${shortText(scale.short, '')}` });
   const config = renderMeshConfig(matrix, policy);
   draft.applied = { matrix, at: now, ...(scopes ? { scopes } : {}) };
   if (move.applied) {
     draft.lastChangeAt = now;
     if (move.elective) draft.lastElectiveAt = now;
   }
-  return { matrix, config, steps: [...scale.before, { kind: 'mesh', config, matrix, ...(scopes ? { scopes } : {}) }, ...scale.after], notify };
+  return {
+    matrix,
+    config,
+    steps: [...scale.before, { kind: 'mesh', config, matrix, ...(scopes ? { scopes } : {}) }, ...scale.after],
+    notify,
+  };
 }
 
 /**
@@ -104,7 +124,10 @@ export function meshStep(policy: Policy, draft: MeshState, now: number, planId: 
  * drills come from it: taken whenever anything changed, so an override that moved no traffic does
  * not hand its id to the next one) and the kept refusals. Decides nothing: the plan is already whole.
  */
-export function recordDecision(draft: MeshState, r: { seq: number; changed: () => boolean; steps: number; refused: Refusal[]; commandRefused: boolean; now: number; trigger: string }): void {
+export function recordDecision(
+  draft: MeshState,
+  r: { seq: number; changed: () => boolean; steps: number; refused: Refusal[]; commandRefused: boolean; now: number; trigger: string },
+): void {
   if (r.steps > 0 || r.changed()) draft.seq = r.seq;
   // After seq: keeping a refusal is a record of the decision, not a change that takes an id. A
   // command refused outright changed nothing and is answered to its caller, so it is not kept.

@@ -29,7 +29,14 @@ export interface TargetChosen {
  * ready, unless a forced override breaks glass) and the safety floor (never fewer than
  * minServingRegions serving). `alert`: health changed in this decision, so refusals are notified.
  */
-export function chooseTarget(policy: Policy, state: MeshState, now: number, active: readonly Signal[], observed: Observations | undefined, alert: boolean): TargetChosen {
+export function chooseTarget(
+  policy: Policy,
+  state: MeshState,
+  now: number,
+  active: readonly Signal[],
+  observed: Observations | undefined,
+  alert: boolean,
+): TargetChosen {
   const reasons: string[] = [];
   const refused: Refusal[] = [];
   const notify: Step[] = [];
@@ -37,10 +44,14 @@ export function chooseTarget(policy: Policy, state: MeshState, now: number, acti
   const view = policy.scopes ? defaultView(policy, state) : null;
   const intended = view ? scopeTarget(policy, state, view, now, null).intended : intendedMatrix(policy, state, now);
   const health = view ? view.health : state.health;
-  reasons.push(`layer ${intended.layer}${intended.source ? ` (${intended.source}${intended.until ? ` until ${iso(intended.until)}` : ''})` : ''}`);
+  reasons.push(
+    `layer ${intended.layer}${intended.source ? ` (${intended.source}${intended.until ? ` until ${iso(intended.until)}` : ''})` : ''}`,
+  );
   // Do no harm: every move goes only toward a region measurably better (and ready) than the one it leaves.
   const judge = targetJudge(policy, health, active, observed);
-  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, health, judge);
+  const response = intended.force
+    ? { shares: intended.matrix, drained: [], notDrained: [] }
+    : applyHealthResponse(policy, intended.matrix, health, judge);
   for (const n of response.notDrained) {
     // Recorded on every plan while it lasts; alerted when health changes, not on every tick.
     refused.push({ rule: n.rule, message: n.message });
@@ -49,9 +60,13 @@ export function chooseTarget(policy: Policy, state: MeshState, now: number, acti
   let target = roundMatrix(response.shares, policy.regionIds);
   const current = state.applied?.matrix ?? null;
   // Draining DOWN regions out of the current matrix, computed once: the guard's fallback and the urgent base.
-  const drainBase = current && response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds) : current;
+  const drainBase =
+    current && response.drained.length
+      ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, health), judge), policy.regionIds)
+      : current;
   if (current && intended.force) {
-    if (!matrixEquals(current, target)) reasons.push(`override ${intended.source ?? ''} is forced: the target guard does not apply (break-glass)`);
+    if (!matrixEquals(current, target))
+      reasons.push(`override ${intended.source ?? ''} is forced: the target guard does not apply (break-glass)`);
   } else if (current) {
     // The net under every layer: a schedule, an override, a recovery step or a drain that would
     // send a row's traffic somewhere not measurably better keeps that row where it is.
@@ -63,8 +78,15 @@ export function chooseTarget(policy: Policy, state: MeshState, now: number, acti
     }
   }
   if (servingRegions(target, policy.regionIds).length < policy.safety.minServingRegions) {
-    refused.push({ rule: 'safety.minServingRegions', message: `the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
-    notify.push({ kind: 'notify', level: 'critical', message: 'all regions look down: monitoring may be broken; keeping the last good matrix' });
+    refused.push({
+      rule: 'safety.minServingRegions',
+      message: `the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix`,
+    });
+    notify.push({
+      kind: 'notify',
+      level: 'critical',
+      message: 'all regions look down: monitoring may be broken; keeping the last good matrix',
+    });
     target = current ?? policy.normal;
   }
   return { current, target, drainBase, reasons, refused, notify };

@@ -7,7 +7,12 @@ export const iso = (t: number) => new Date(t).toISOString();
 
 export function matrixText(m: TrafficMatrix): string {
   return Object.entries(m)
-    .map(([src, row]) => `${src}→{${Object.entries(row).map(([d, w]) => `${d}:${w}`).join(', ')}}`)
+    .map(
+      ([src, row]) =>
+        `${src}→{${Object.entries(row)
+          .map(([d, w]) => `${d}:${w}`)
+          .join(', ')}}`,
+    )
     .join(' ');
 }
 
@@ -41,8 +46,10 @@ export function explainPlan(plan: Plan): string[] {
     if (s.kind === 'mesh') {
       lines.push(`  mesh → ${s.config.mode}: ${matrixText(s.matrix)}`);
       for (const [host, r] of Object.entries(s.scopes ?? {})) lines.push(`  mesh ${host} → ${r.config.mode}: ${matrixText(r.matrix)}`);
-    }
-    else if (s.kind === 'scale') lines.push(`  scale ${s.cluster}/${s.namespace}/${s.deployment} ${s.from} → ${s.to}${s.waitReady ? ' (wait ready)' : ''}${s.notBefore !== undefined ? ` not before ${iso(s.notBefore)}` : ''}`);
+    } else if (s.kind === 'scale')
+      lines.push(
+        `  scale ${s.cluster}/${s.namespace}/${s.deployment} ${s.from} → ${s.to}${s.waitReady ? ' (wait ready)' : ''}${s.notBefore !== undefined ? ` not before ${iso(s.notBefore)}` : ''}`,
+      );
     else lines.push(`  notify ${s.level}: ${s.message}`);
   }
   if (plan.steps.length === 0 && plan.refused.length === 0) lines.push('  no change');

@@ -45,7 +45,20 @@ function clonePlain<T>(value: T): T {
 }
 
 export function initialState(policy: Policy): MeshState {
-  return { signals: {}, health: initialHealth(policy), override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0, meshConfirmed: null, lastRefusals: null };
+  return {
+    signals: {},
+    health: initialHealth(policy),
+    override: null,
+    drill: null,
+    paused: null,
+    applied: null,
+    lastChangeAt: null,
+    lastElectiveAt: null,
+    scale: {},
+    seq: 0,
+    meshConfirmed: null,
+    lastRefusals: null,
+  };
 }
 
 /** Phase 0: the decision's draft and its ids. */
@@ -97,12 +110,33 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
   const health = assessHealth(policy, draft, now, expired.clearedAt, before);
   const alert = health.transitions.length > 0;
   const chosen = chooseTarget(policy, draft, now, health.active, observed, alert);
-  const move = limitMove(policy, draft, now, { current: chosen.current, target: chosen.target, drainBase: chosen.drainBase, manual: taken.manual, drillAborted: taken.drillAborted });
+  const move = limitMove(policy, draft, now, {
+    current: chosen.current,
+    target: chosen.target,
+    drainBase: chosen.drainBase,
+    manual: taken.manual,
+    drillAborted: taken.drillAborted,
+  });
   const prevScopes = draft.applied?.scopes;
   // Scoped hosts: decided after the default, each with its own rate limits; a change in any of
   // them is a mesh step too (one step carries the default and every scope).
-  const judgeFor = (h: MeshState['health'], service: string) => targetJudge(policy, h, health.active.filter((s) => s.service === undefined || signalScope(policy, s) === undefined || s.service === service), observed);
-  const scoped = policy.scopes ? decideScopes(policy, draft, now, { manual: taken.manual, drillAborted: taken.drillAborted, alert, judgeFor }, chosen.current, move.applied ?? chosen.current) : null;
+  const judgeFor = (h: MeshState['health'], service: string) =>
+    targetJudge(
+      policy,
+      h,
+      health.active.filter((s) => s.service === undefined || signalScope(policy, s) === undefined || s.service === service),
+      observed,
+    );
+  const scoped = policy.scopes
+    ? decideScopes(
+        policy,
+        draft,
+        now,
+        { manual: taken.manual, drillAborted: taken.drillAborted, alert, judgeFor },
+        chosen.current,
+        move.applied ?? chosen.current,
+      )
+    : null;
   const mesh = meshStep(policy, draft, now, planId, chosen.current, move, scoped);
 
   const more = taken.signalNotesOver > 0 ? [`… and ${taken.signalNotesOver} more signal notes`] : [];
@@ -118,9 +152,18 @@ export function decide(given: Policy, prev: MeshState | null, input: Input, now:
     trigger: taken.trigger,
     reasons,
     before: current ? { matrix: current, config: renderMeshConfig(current, policy), ...(prevScopes ? { scopes: prevScopes } : {}) } : null,
-    after: mesh.matrix && mesh.config && draft.applied ? { matrix: mesh.matrix, config: mesh.config, ...(draft.applied.scopes ? { scopes: draft.applied.scopes } : {}) } : null,
+    after:
+      mesh.matrix && mesh.config && draft.applied
+        ? { matrix: mesh.matrix, config: mesh.config, ...(draft.applied.scopes ? { scopes: draft.applied.scopes } : {}) }
+        : null,
     steps,
     refused,
   };
-  return { state: draft, plan, explain: explainPlan(plan), ...(taken.ignored.length ? { ignored: taken.ignored } : {}), ...(expired.lapsed.length ? { lapsed: expired.lapsed } : {}) };
+  return {
+    state: draft,
+    plan,
+    explain: explainPlan(plan),
+    ...(taken.ignored.length ? { ignored: taken.ignored } : {}),
+    ...(expired.lapsed.length ? { lapsed: expired.lapsed } : {}),
+  };
 }

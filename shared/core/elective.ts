@@ -38,11 +38,29 @@ export function limitElective(policy: Policy, now: number, m: ElectiveMove): { n
   const delta = maxRowDelta(m.base, m.target, policy.regionIds);
   const step = delta > m.maxStep ? stepToward(m.base, m.target, m.maxStep, policy.regionIds) : m.target;
   if (openFreezeWindow(policy, now)) return hold('safety.freezeWindows', 'inside a freeze window: no elective shift');
-  if (m.lastChangeAt !== null && now - m.lastChangeAt < cooldown) return hold('safety.cooldown', `last ${m.change} ${Math.round((now - m.lastChangeAt) / 1000)}s ago; cooldown ${Math.round(cooldown / 1000)}s`);
-  if (m.lastElectiveAt !== null && now - m.lastElectiveAt < stepInterval) return hold('safety.stepInterval', `last ${m.electiveStep} ${Math.round((now - m.lastElectiveAt) / 1000)}s ago; stepInterval ${Math.round(stepInterval / 1000)}s`);
+  if (m.lastChangeAt !== null && now - m.lastChangeAt < cooldown)
+    return hold(
+      'safety.cooldown',
+      `last ${m.change} ${Math.round((now - m.lastChangeAt) / 1000)}s ago; cooldown ${Math.round(cooldown / 1000)}s`,
+    );
+  if (m.lastElectiveAt !== null && now - m.lastElectiveAt < stepInterval)
+    return hold(
+      'safety.stepInterval',
+      `last ${m.electiveStep} ${Math.round((now - m.lastElectiveAt) / 1000)}s ago; stepInterval ${Math.round(stepInterval / 1000)}s`,
+    );
   // Capacity is judged on the whole shift, not only this step: half a shift that can never finish is worse than none.
   const short = m.shortfall(step);
   if (short.length) return hold('capacity', shortText(short));
-  if (step !== m.target) return { next: step, held: false, refused: [{ rule: 'safety.maxStepPercent', message: `${m.prefix}shift of ${delta} points limited to ${maxStepPercent} this step; the rest follows after stepInterval` }] };
+  if (step !== m.target)
+    return {
+      next: step,
+      held: false,
+      refused: [
+        {
+          rule: 'safety.maxStepPercent',
+          message: `${m.prefix}shift of ${delta} points limited to ${maxStepPercent} this step; the rest follows after stepInterval`,
+        },
+      ],
+    };
   return { next: m.target, held: false, refused: [] };
 }

@@ -22,7 +22,10 @@ export interface HealthTransition {
 
 export function initialHealth(policy: Policy): Record<string, RegionHealth> {
   return Object.fromEntries(
-    policy.regionIds.map((r) => [r, { status: 'HEALTHY', since: 0, clearSince: null, hold: policy.recovery.holdFor, causes: [] } satisfies RegionHealth]),
+    policy.regionIds.map((r) => [
+      r,
+      { status: 'HEALTHY', since: 0, clearSince: null, hold: policy.recovery.holdFor, causes: [] } satisfies RegionHealth,
+    ]),
   );
 }
 
@@ -40,10 +43,19 @@ export function signalVerdict(policy: Policy, signals: Signal[]): { verdict: 'DO
   const voters = new Set(down.map((s) => `${s.source}/${s.rule ?? ''}`));
   const quorum = policy.detection.quorum;
   if (down.some(isDrill)) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort(), why: 'drill: synthetic down signal' };
-  if (voters.size >= quorum) return { verdict: 'DOWN', causes: down.map((s) => s.key).sort(), why: `down signals meet quorum (${voters.size}/${quorum} distinct sources/rules)` };
+  if (voters.size >= quorum)
+    return {
+      verdict: 'DOWN',
+      causes: down.map((s) => s.key).sort(),
+      why: `down signals meet quorum (${voters.size}/${quorum} distinct sources/rules)`,
+    };
   const degraded = signals.filter((s) => s.severity === 'degraded');
   if (degraded.length > 0) {
-    return { verdict: 'DEGRADED', causes: degraded.map((s) => s.key).sort(), why: degraded.some(isDrill) ? 'drill: synthetic degraded signal' : 'degraded signals active' };
+    return {
+      verdict: 'DEGRADED',
+      causes: degraded.map((s) => s.key).sort(),
+      why: degraded.some(isDrill) ? 'drill: synthetic degraded signal' : 'degraded signals active',
+    };
   }
   return { verdict: null, causes: [], why: '' };
 }
@@ -58,10 +70,23 @@ function relapseHold(policy: Policy, hold: number): number {
  * TTL ran out, or its drill ended) if that happened before `now`: the hold counts from there,
  * not from whichever input happened to notice it.
  */
-export function updateHealth(policy: Policy, state: MeshState, active: Signal[], now: number, clearedAt: Record<string, number> = {}): HealthTransition[] {
+export function updateHealth(
+  policy: Policy,
+  state: MeshState,
+  active: Signal[],
+  now: number,
+  clearedAt: Record<string, number> = {},
+): HealthTransition[] {
   const transitions: HealthTransition[] = [];
   for (const region of policy.regionIds) {
-    const t = advanceHealth(policy, state.health[region] as RegionHealth, region, active.filter((s) => s.region === region), now, clearedAt[region]);
+    const t = advanceHealth(
+      policy,
+      state.health[region] as RegionHealth,
+      region,
+      active.filter((s) => s.region === region),
+      now,
+      clearedAt[region],
+    );
     if (t) transitions.push(...t);
   }
   return transitions;
@@ -72,13 +97,27 @@ export function updateHealth(policy: Policy, state: MeshState, active: Signal[],
  * `now` given its active signals; mutates `h`, returns its transitions labelled `label`.
  * `clearedAt` is when its last signal lapsed, if that happened before `now`.
  */
-export function advanceHealth(policy: Policy, h: RegionHealth, label: string, active: Signal[], now: number, clearedAt?: number): HealthTransition[] {
+export function advanceHealth(
+  policy: Policy,
+  h: RegionHealth,
+  label: string,
+  active: Signal[],
+  now: number,
+  clearedAt?: number,
+): HealthTransition[] {
   const transitions: HealthTransition[] = [];
   const { steps, stepHold, holdFor, maxHold } = policy.recovery;
   const region = label;
   const { verdict, causes, why: verdictWhy } = signalVerdict(policy, active);
   const move = (to: HealthStatus, why: string, patch: Partial<RegionHealth> = {}) => {
-    transitions.push({ region, from: h.status, to, causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes, why, ...(patch.step !== undefined ? { step: patch.step } : {}) });
+    transitions.push({
+      region,
+      from: h.status,
+      to,
+      causes: to === 'HEALTHY' || to === 'RECOVERING' ? h.causes : causes,
+      why,
+      ...(patch.step !== undefined ? { step: patch.step } : {}),
+    });
     const keepCauses = to === 'HEALTHY' ? [] : to === 'RECOVERING' ? h.causes : causes;
     // Absent, not undefined: the state is stored as JSON and compared after a round trip.
     delete h.step;
@@ -99,7 +138,8 @@ export function advanceHealth(policy: Policy, h: RegionHealth, label: string, ac
         h.causes = causes; // the signals active now (transitions keep the ones that caused them)
       } else {
         h.clearSince ??= Math.min(clearedAt ?? now, now);
-        if (now - h.clearSince >= h.hold) move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
+        if (now - h.clearSince >= h.hold)
+          move('RECOVERING', `all signals clear for ${Math.round(h.hold / 1000)}s`, { step: 0, from: h.status, clearSince: h.clearSince });
       }
       break;
     case 'RECOVERING': {
@@ -112,7 +152,11 @@ export function advanceHealth(policy: Policy, h: RegionHealth, label: string, ac
         if (next >= steps.length) move('HEALTHY', 'recovery complete', { clearSince: null });
         else {
           const from = h.from;
-          move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, { step: next, ...(from ? { from } : {}), clearSince: h.clearSince });
+          move('RECOVERING', `recovery step ${next + 1}/${steps.length}`, {
+            step: next,
+            ...(from ? { from } : {}),
+            clearSince: h.clearSince,
+          });
         }
       }
       break;

@@ -32,7 +32,11 @@ function reaches(scope: LayerScope, service: string | undefined): boolean {
   return service === undefined ? scope.global : service === scope.service;
 }
 
-export function activeSchedule(policy: Policy, now: number, scope: LayerScope = MESH_WIDE): { name: string; until: number; index: number } | null {
+export function activeSchedule(
+  policy: Policy,
+  now: number,
+  scope: LayerScope = MESH_WIDE,
+): { name: string; until: number; index: number } | null {
   // A schedule naming the scope's service is the more specific one: it wins over a mesh-wide one.
   for (const own of [true, false]) {
     for (const [index, s] of policy.schedules.entries()) {

@@ -16,15 +16,17 @@ const INLINE = /[\\`*_[\]!|~#]/g;
  * clients do not turn it into a link either.
  */
 export function escapeMarkdown(s: string): string {
-  return s
-    .replace(/\r\n?|\n/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(INLINE, (c) => `\\${c}`)
-    .replace(/([a-z][a-z0-9+.-]*):\/\//gi, '$1:\u200b//')
-    .replace(/\bwww\./gi, 'www\u200b.')
-    // A line of the report may begin with the text itself: a leading list marker or ordered-list number stays text.
-    .replace(/^(\s*)([-+])(?=\s|$)/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+  return (
+    s
+      .replace(/\r\n?|\n/g, ' ')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(INLINE, (c) => `\\${c}`)
+      .replace(/([a-z][a-z0-9+.-]*):\/\//gi, '$1:\u200b//')
+      .replace(/\bwww\./gi, 'www\u200b.')
+      // A line of the report may begin with the text itself: a leading list marker or ordered-list number stays text.
+      .replace(/^(\s*)([-+])(?=\s|$)/, '$1\\$2')
+      .replace(/^(\s*\d+)([.)])/, '$1\\$2')
+  );
 }

@@ -20,7 +20,7 @@ const MICRO = 1_000_000;
 
 /** Numbers as written (NaN and Infinity included), anything else as JSON. */
 function shown(v: unknown): string {
-  return typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v);
+  return typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function cell(m: Shares, src: string, dst: string): number {

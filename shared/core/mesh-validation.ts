@@ -30,10 +30,10 @@ export function localityLbProblems(setting: LocalityLbSettingInput | null | unde
   const distribute = setting.distribute ?? [];
   const failover = setting.failover ?? [];
   if (distribute.length > 0 && failover.length > 0) {
-    problems.push('localityLbSetting: can not simultaneously specify \'distribute\' and \'failover\'');
+    problems.push("localityLbSetting: can not simultaneously specify 'distribute' and 'failover'");
   }
   if (distribute.length > 0 && (setting.failoverPriority?.length ?? 0) > 0) {
-    problems.push('localityLbSetting: can not simultaneously specify \'distribute\' and \'failoverPriority\'');
+    problems.push("localityLbSetting: can not simultaneously specify 'distribute' and 'failoverPriority'");
   }
   distribute.forEach((d, i) => {
     const path = `localityLbSetting.distribute[${i}]`;

@@ -25,9 +25,13 @@ export function planMatrix(plan: Pick<Plan, 'before' | 'after'>): { matrix: Traf
 
 /** One line per source region: `cn-hangzhou → cn-hangzhou 90%, cn-shanghai 10%` (sources and destinations in name order). */
 export function matrixLines(m: TrafficMatrix): string[] {
-  return Object.keys(m).sort().map((src) => {
-    const row = m[src] ?? {};
-    const cells = Object.keys(row).sort().map((dst) => `${dst} ${row[dst]}%`);
-    return `${src} → ${cells.length ? cells.join(', ') : 'nowhere'}`;
-  });
+  return Object.keys(m)
+    .sort()
+    .map((src) => {
+      const row = m[src] ?? {};
+      const cells = Object.keys(row)
+        .sort()
+        .map((dst) => `${dst} ${row[dst]}%`);
+      return `${src} → ${cells.length ? cells.join(', ') : 'nowhere'}`;
+    });
 }

@@ -109,7 +109,12 @@ const declaredOfPolicy = new WeakMap<Policy, Declared>();
 function declaredBy(policy: Policy): Declared {
   let d = declaredOfPolicy.get(policy);
   if (!d) {
-    d = { regions: new Set(policy.regionIds), services: new Set(Object.keys(policy.scopes?.services ?? {})), hosts: new Set(scopeList(policy).map((s) => s.host)), scaled: scaledKeys(policy) };
+    d = {
+      regions: new Set(policy.regionIds),
+      services: new Set(Object.keys(policy.scopes?.services ?? {})),
+      hosts: new Set(scopeList(policy).map((s) => s.host)),
+      scaled: scaledKeys(policy),
+    };
     declaredOfPolicy.set(policy, d);
   }
   return d;
@@ -131,7 +136,9 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
   const staleSignals = Object.values(prev.signals).filter((s) => !declared.has(s.region));
   if (staleSignals.length) {
     for (const s of staleSignals) delete state().signals[s.key];
-    notes.push(`policy changed: ${staleSignals.length} active signal${staleSignals.length > 1 ? 's' : ''} of a removed region dropped (${list(staleSignals.slice(0, 5).map((s) => s.key))}${staleSignals.length > 5 ? ', …' : ''})`);
+    notes.push(
+      `policy changed: ${staleSignals.length} active signal${staleSignals.length > 1 ? 's' : ''} of a removed region dropped (${list(staleSignals.slice(0, 5).map((s) => s.key))}${staleSignals.length > 5 ? ', …' : ''})`,
+    );
   }
   if (prev.serviceHealth) {
     const goneServices = new Set<string>();
@@ -146,7 +153,8 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
         delete state().serviceHealth?.[region]?.[service];
       }
     }
-    if (goneServices.size) notes.push(`policy changed: scoped service ${list([...goneServices].sort())} removed; its health per region is dropped`);
+    if (goneServices.size)
+      notes.push(`policy changed: scoped service ${list([...goneServices].sort())} removed; its health per region is dropped`);
   }
   if (prev.scopeClock) {
     const goneHosts = Object.keys(prev.scopeClock).filter((h) => !hosts.has(h));
@@ -156,7 +164,9 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
   const goneScale = Object.keys(prev.scale).filter((k) => !scaled.has(k) && k.split('/').length === 3);
   if (goneScale.length) {
     for (const k of goneScale) delete state().scale[k];
-    notes.push(`policy changed: deployment ${list(goneScale)} no longer scaled; ${goneScale.length > 1 ? 'their scale entries are' : 'its scale entry is'} dropped`);
+    notes.push(
+      `policy changed: deployment ${list(goneScale)} no longer scaled; ${goneScale.length > 1 ? 'their scale entries are' : 'its scale entry is'} dropped`,
+    );
   }
 
   const o = prev.override;
@@ -165,13 +175,17 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
     const goneService = o.service !== undefined && !services.has(o.service);
     if (named.length || goneService) {
       state().override = null;
-      notes.push(`policy changed: override ${o.id} cleared: it names ${named.length ? `removed region ${list(new Set(named))}` : `service ${o.service}, no longer scoped`}`);
+      notes.push(
+        `policy changed: override ${o.id} cleared: it names ${named.length ? `removed region ${list(new Set(named))}` : `service ${o.service}, no longer scoped`}`,
+      );
     }
   }
   const d = prev.drill;
   if (d && (!declared.has(d.region) || (d.service !== undefined && !services.has(d.service)))) {
     state().drill = null;
-    notes.push(`policy changed: drill ${d.id} ended: it names ${declared.has(d.region) ? `service ${d.service}, no longer scoped` : `removed region ${d.region}`}`);
+    notes.push(
+      `policy changed: drill ${d.id} ended: it names ${declared.has(d.region) ? `service ${d.service}, no longer scoped` : `removed region ${d.region}`}`,
+    );
   }
 
   const a = prev.applied;
@@ -180,7 +194,9 @@ export function projectOntoPolicy(policy: Policy, prev: MeshState | null): Polic
     const badScopeRegions = Object.values(a.scopes ?? {}).some((r) => !fitsRegions(r.matrix, policy));
     if (!fitsRegions(a.matrix, policy) || badHosts.length || badScopeRegions) {
       state().applied = null;
-      notes.push(`policy changed: the applied mesh config ${badHosts.length ? `has per-host rules for ${list(badHosts)}, no longer scoped` : 'names other regions than the policy declares'}; it is rendered and applied afresh for ${list(policy.regionIds)}`);
+      notes.push(
+        `policy changed: the applied mesh config ${badHosts.length ? `has per-host rules for ${list(badHosts)}, no longer scoped` : 'names other regions than the policy declares'}; it is rendered and applied afresh for ${list(policy.regionIds)}`,
+      );
     }
   }
   const c = prev.meshConfirmed;
@@ -210,7 +226,14 @@ let inside = false;
  * input is not a pause; else decides on the projected state, the projection's notes first in the
  * reasons and in a notification, and a pause that the decision fails on still pauses.
  */
-export function decideAcrossPolicyChange(policy: Policy, prev: MeshState | null, input: Input, now: number, decide: Decide, explain: Explain): Decision | null {
+export function decideAcrossPolicyChange(
+  policy: Policy,
+  prev: MeshState | null,
+  input: Input,
+  now: number,
+  decide: Decide,
+  explain: Explain,
+): Decision | null {
   if (inside) return null;
   const pause = input.kind === 'command' && input.command.kind === 'pause' ? input.command : null;
   const projection = projectOntoPolicy(policy, prev);
@@ -231,7 +254,11 @@ export function decideAcrossPolicyChange(policy: Policy, prev: MeshState | null,
 
 /** The projection's notes in the plan's reasons and a warning to the operators: a policy change that drops state is worth a look. */
 function withNotes(decision: Decision, projection: PolicyProjection, explain: Explain): Decision {
-  const plan: Plan = { ...decision.plan, reasons: [...projection.notes, ...decision.plan.reasons], steps: [...decision.plan.steps, notice(projection.notes)] };
+  const plan: Plan = {
+    ...decision.plan,
+    reasons: [...projection.notes, ...decision.plan.reasons],
+    steps: [...decision.plan.steps, notice(projection.notes)],
+  };
   // A plan with a step takes its sequence number; the decision did not if nothing else changed.
   const given = projection.state?.seq ?? 0;
   const state = decision.state.seq === given ? { ...decision.state, seq: given + 1 } : decision.state;
@@ -239,7 +266,11 @@ function withNotes(decision: Decision, projection: PolicyProjection, explain: Ex
 }
 
 function notice(notes: string[]): Step {
-  return { kind: 'notify', level: 'warning', message: notes.length === 1 ? (notes[0] as string) : `${notes[0]} (+${notes.length - 1} more, see the plan's reasons)` };
+  return {
+    kind: 'notify',
+    level: 'warning',
+    message: notes.length === 1 ? (notes[0] as string) : `${notes[0]} (+${notes.length - 1} more, see the plan's reasons)`,
+  };
 }
 
 /**
@@ -247,17 +278,46 @@ function notice(notes: string[]): Step {
  * (an internal invariant), the pause is still recorded, with no traffic decision and no mesh
  * step, and the failure is named (critical) so it gets looked at.
  */
-function pauseWithoutDeciding(policy: Policy, projection: PolicyProjection, cmd: ControlCommand, now: number, err: unknown, explain: Explain): Decision {
+function pauseWithoutDeciding(
+  policy: Policy,
+  projection: PolicyProjection,
+  cmd: ControlCommand,
+  now: number,
+  err: unknown,
+  explain: Explain,
+): Decision {
   const state: MeshState = projection.state ? structuredClone(projection.state) : emptyState();
   const seq = state.seq + 1;
   const effect = applyCommand(policy, state, cmd, now, String(seq));
   const failure = `the decision failed (${err instanceof Error ? err.message : String(err)}); paused without deciding the traffic: the mesh keeps what it has until resume`;
   const steps: Step[] = effect.refused.length ? [] : [{ kind: 'notify', level: 'critical', message: failure }];
   if (steps.length) state.seq = seq;
-  const plan: Plan = { id: `${policy.name}-${String(seq).padStart(6, '0')}`, at: now, trigger: `command ${cmd.kind} by ${cmd.actor}`, reasons: [...projection.notes, ...effect.notes, failure], before: null, after: null, steps, refused: effect.refused };
+  const plan: Plan = {
+    id: `${policy.name}-${String(seq).padStart(6, '0')}`,
+    at: now,
+    trigger: `command ${cmd.kind} by ${cmd.actor}`,
+    reasons: [...projection.notes, ...effect.notes, failure],
+    before: null,
+    after: null,
+    steps,
+    refused: effect.refused,
+  };
   return { state, plan, explain: explain(plan) };
 }
 
 function emptyState(): MeshState {
-  return { signals: {}, health: {}, override: null, drill: null, paused: null, applied: null, lastChangeAt: null, lastElectiveAt: null, scale: {}, seq: 0, meshConfirmed: null, lastRefusals: null };
+  return {
+    signals: {},
+    health: {},
+    override: null,
+    drill: null,
+    paused: null,
+    applied: null,
+    lastChangeAt: null,
+    lastElectiveAt: null,
+    scale: {},
+    seq: 0,
+    meshConfirmed: null,
+    lastRefusals: null,
+  };
 }

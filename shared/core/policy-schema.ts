@@ -124,10 +124,15 @@ const ruleSchema = z.strictObject({
       },
     )
     .optional()
-    .meta({ description: 'Where the signal\'s region comes from. Left out: the callback URL (fromUrl) for CMS alarms, the region the payload names for ACK and Alertmanager alarms' }),
+    .meta({
+      description:
+        "Where the signal's region comes from. Left out: the callback URL (fromUrl) for CMS alarms, the region the payload names for ACK and Alertmanager alarms",
+    }),
   /** Trigger level (CRITICAL/WARN/INFO, Alertmanager severity label, k8s Warning/Normal) → severity; or one fixed severity. */
   severity: z
-    .union([severityName, z.record(z.string(), severityName)], { error: 'must be degraded, down, or a map from trigger level to degraded|down' })
+    .union([severityName, z.record(z.string(), severityName)], {
+      error: 'must be degraded, down, or a map from trigger level to degraded|down',
+    })
     .default({ CRITICAL: 'down', critical: 'down', WARN: 'degraded', warning: 'degraded', Warning: 'degraded' }),
   /** The service the signal is about; default: the alarm's `service` label or dimension. */
   service: z.string().min(1, 'required').optional(),
@@ -147,9 +152,16 @@ const ruleSchema = z.strictObject({
     .strictObject({
       kind: z.enum(['errorPercent', 'errorRatio', 'latencyMs', 'value']),
       from: z
-        .union([z.literal('curValue'), z.strictObject({ annotation: z.string().min(1, 'required') }), z.strictObject({ label: z.string().min(1, 'required') })], {
-          error: "must be 'curValue', {annotation: <name>} or {label: <name>}",
-        })
+        .union(
+          [
+            z.literal('curValue'),
+            z.strictObject({ annotation: z.string().min(1, 'required') }),
+            z.strictObject({ label: z.string().min(1, 'required') }),
+          ],
+          {
+            error: "must be 'curValue', {annotation: <name>} or {label: <name>}",
+          },
+        )
         .default('curValue'),
     })
     .optional(),
@@ -176,15 +188,17 @@ const deploymentSchema = z.strictObject({
   /** The scoped service this deployment serves: scaled by that service's routing only (see `scopes`). */
   service: z.string().min(1, 'required').optional(),
   /** Per region: the cluster it runs in (default the region's first), normal replicas and bounds. */
-  regions: z.record(
-    regionName,
-    z.strictObject({
-      cluster: z.string().optional(),
-      normalReplicas: z.number().int().min(0, 'must be >= 0'),
-      min: z.number().int().min(0, 'must be >= 0').default(1),
-      max: z.number().int().min(1, 'must be >= 1'),
-    }),
-  ).refine((r) => Object.keys(r).length > 0, { message: 'name at least one region the deployment runs in' }),
+  regions: z
+    .record(
+      regionName,
+      z.strictObject({
+        cluster: z.string().optional(),
+        normalReplicas: z.number().int().min(0, 'must be >= 0'),
+        min: z.number().int().min(0, 'must be >= 0').default(1),
+        max: z.number().int().min(1, 'must be >= 1'),
+      }),
+    )
+    .refine((r) => Object.keys(r).length > 0, { message: 'name at least one region the deployment runs in' }),
 });
 
 const scheduleSchema = z
@@ -224,7 +238,9 @@ const scopesSchema = z.strictObject({
   entryFrom: z
     .strictObject({
       /** Each `<namespace>/<gateway name>`, as a VirtualService's `spec.gateways` names a gateway in another namespace. */
-      gateways: z.array(z.string().regex(GATEWAY_REF_RE, 'must be <namespace>/<gateway name> (Kubernetes names)')).min(1, 'name at least one gateway'),
+      gateways: z
+        .array(z.string().regex(GATEWAY_REF_RE, 'must be <namespace>/<gateway name> (Kubernetes names)'))
+        .min(1, 'name at least one gateway'),
     })
     .optional(),
   /** The services scoped: health and routing per (region, service). */
@@ -316,9 +332,7 @@ export const policySchema = z.strictObject({
     })
     .prefault({}),
   schedules: z.array(scheduleSchema).default([]),
-  overrides: z
-    .strictObject({ defaultTtl: duration.prefault('1h'), maxTtl: duration.prefault('72h') })
-    .prefault({}),
+  overrides: z.strictObject({ defaultTtl: duration.prefault('1h'), maxTtl: duration.prefault('72h') }).prefault({}),
   drills: z
     .strictObject({
       allowedWindows: z.array(windowSchema).default([]),

@@ -45,7 +45,11 @@ export function salvageSections(raw: unknown): SemanticView {
   const clusters = new Map<string, string[]>();
   for (const r of regionIds) {
     const entry = regionSchema.safeParse(rawRegions[r]);
-    if (entry.success) clusters.set(r, entry.data.clusters.map((c) => c.id));
+    if (entry.success)
+      clusters.set(
+        r,
+        entry.data.clusters.map((c) => c.id),
+      );
   }
   return { p: p as Sections, parsed, regionIds, clusters };
 }
@@ -101,7 +105,12 @@ export function semanticProblems(view: SemanticView): string[] {
       const path = `detection.rules[${i}]`;
       const spec: NonNullable<DetectionRule['region']> | Record<string, never> = rule.region ?? {};
       if ('fixed' in spec) checkRegion(`${path}.region.fixed`, spec.fixed);
-      const regionMap = 'fromInstance' in spec ? { at: 'fromInstance', map: spec.fromInstance } : 'map' in spec && spec.map ? { at: 'map', map: spec.map } : null;
+      const regionMap =
+        'fromInstance' in spec
+          ? { at: 'fromInstance', map: spec.fromInstance }
+          : 'map' in spec && spec.map
+            ? { at: 'map', map: spec.map }
+            : null;
       if (regionMap) for (const [key, r] of Object.entries(regionMap.map)) checkRegion(`${path}.region.${regionMap.at}.${key}`, r);
       if ('fromCluster' in spec && parsed.has('regions') && !anyCluster) {
         problems.push(`${path}.region.fromCluster: no region declares a cluster, so no event could be placed in a region`);
@@ -117,7 +126,9 @@ export function semanticProblems(view: SemanticView): string[] {
     // The state row holds every active signal; Tablestore caps a string column at 2 MB.
     const regionCount = parsed.has('regions') && p.regions ? Object.keys(p.regions).length : 0;
     if (regionCount * p.detection.maxSignalsPerRegion > MAX_ACTIVE_SIGNALS) {
-      problems.push(`detection.maxSignalsPerRegion: ${p.detection.maxSignalsPerRegion} × ${regionCount} regions exceeds ${MAX_ACTIVE_SIGNALS} active signals (the state row must stay well under 2 MB)`);
+      problems.push(
+        `detection.maxSignalsPerRegion: ${p.detection.maxSignalsPerRegion} × ${regionCount} regions exceeds ${MAX_ACTIVE_SIGNALS} active signals (the state row must stay well under 2 MB)`,
+      );
     }
   }
 
@@ -128,10 +139,12 @@ export function semanticProblems(view: SemanticView): string[] {
         const path = `scaling.deployments[${i}].regions.${region}`;
         checkRegion(path, region);
         if (r.min > r.max) problems.push(`${path}: min (${r.min}) > max (${r.max})`);
-        else if (r.normalReplicas < r.min || r.normalReplicas > r.max) problems.push(`${path}.normalReplicas: ${r.normalReplicas} is outside [min ${r.min}, max ${r.max}]`);
+        else if (r.normalReplicas < r.min || r.normalReplicas > r.max)
+          problems.push(`${path}.normalReplicas: ${r.normalReplicas} is outside [min ${r.min}, max ${r.max}]`);
         const clusters = view.clusters.get(region);
         if (!clusters) continue;
-        if (r.cluster !== undefined && !clusters.includes(r.cluster)) problems.push(`${path}.cluster: ${r.cluster} is not a cluster of ${region} (declared: ${clusters.join(', ') || 'none'})`);
+        if (r.cluster !== undefined && !clusters.includes(r.cluster))
+          problems.push(`${path}.cluster: ${r.cluster} is not a cluster of ${region} (declared: ${clusters.join(', ') || 'none'})`);
         const cluster = r.cluster ?? clusters[0];
         if (cluster === undefined) {
           problems.push(`${path}: region ${region} declares no cluster to scale in`);
@@ -161,20 +174,26 @@ export function semanticProblems(view: SemanticView): string[] {
 
   if (parsed.has('safety') && parsed.has('regions') && p.safety) {
     const { minServingRegions, maxDrainedRegions } = p.safety;
-    if (minServingRegions > regionIds.length) problems.push(`safety.minServingRegions: ${minServingRegions} is more than the ${regionIds.length} declared regions`);
+    if (minServingRegions > regionIds.length)
+      problems.push(`safety.minServingRegions: ${minServingRegions} is more than the ${regionIds.length} declared regions`);
     else if (maxDrainedRegions > regionIds.length - minServingRegions) {
-      problems.push(`safety.maxDrainedRegions: ${maxDrainedRegions} would leave fewer than minServingRegions (${minServingRegions}) serving`);
+      problems.push(
+        `safety.maxDrainedRegions: ${maxDrainedRegions} would leave fewer than minServingRegions (${minServingRegions}) serving`,
+      );
     }
   }
   if (parsed.has('recovery') && p.recovery) {
     const { steps, holdFor, maxHold } = p.recovery;
     if (steps[steps.length - 1] !== 100) problems.push('recovery.steps: the last step must be 100 (full share back)');
     if (steps.some((s, i) => i > 0 && s <= (steps[i - 1] as number))) problems.push('recovery.steps: must increase');
-    if (maxHold < holdFor) problems.push(`recovery.maxHold: ${formatDuration(maxHold)} is shorter than recovery.holdFor (${formatDuration(holdFor)})`);
+    if (maxHold < holdFor)
+      problems.push(`recovery.maxHold: ${formatDuration(maxHold)} is shorter than recovery.holdFor (${formatDuration(holdFor)})`);
   }
   if (parsed.has('scopes')) problems.push(...scopeProblems(p));
   if (parsed.has('overrides') && p.overrides && p.overrides.defaultTtl > p.overrides.maxTtl) {
-    problems.push(`overrides.defaultTtl: ${formatDuration(p.overrides.defaultTtl)} is longer than overrides.maxTtl (${formatDuration(p.overrides.maxTtl)})`);
+    problems.push(
+      `overrides.defaultTtl: ${formatDuration(p.overrides.defaultTtl)} is longer than overrides.maxTtl (${formatDuration(p.overrides.maxTtl)})`,
+    );
   }
   return problems;
 }
@@ -191,12 +210,22 @@ function scopeProblems(p: Sections): string[] {
   const known = new Set(names);
   const check = (path: string, service: string | undefined) => {
     if (service === undefined || known.has(service)) return;
-    problems.push(scopes ? `${path}: ${service} is not a scoped service (scopes.services: ${names.join(', ')})` : `${path}: names service ${service}, but the policy declares no scopes`);
+    problems.push(
+      scopes
+        ? `${path}: ${service} is not a scoped service (scopes.services: ${names.join(', ')})`
+        : `${path}: names service ${service}, but the policy declares no scopes`,
+    );
   };
   if (scopes) {
     // The entry services are named (`entry`) or derived from the gateways' VirtualServices (`entryFrom`): one source, never a mix.
-    if (scopes.entry && scopes.entryFrom) problems.push('scopes.entryFrom: set either scopes.entry (the entry services by name) or scopes.entryFrom (derived from the gateways\' VirtualServices), not both');
-    if (!scopes.entry && !scopes.entryFrom) problems.push('scopes.entry: name at least one entry service, or set scopes.entryFrom to derive them from the gateways\' VirtualServices');
+    if (scopes.entry && scopes.entryFrom)
+      problems.push(
+        "scopes.entryFrom: set either scopes.entry (the entry services by name) or scopes.entryFrom (derived from the gateways' VirtualServices), not both",
+      );
+    if (!scopes.entry && !scopes.entryFrom)
+      problems.push(
+        "scopes.entry: name at least one entry service, or set scopes.entryFrom to derive them from the gateways' VirtualServices",
+      );
     const entry = scopes.entry ?? [];
     entry.forEach((e, i) => {
       check(`scopes.entry[${i}]`, e);
@@ -287,7 +316,9 @@ function checkFailoverReach(failover: Record<string, string[]>, regionIds: strin
     }
     const stranded = regionIds.filter((r) => !seen.includes(r));
     if (stranded.length) {
-      problems.push(`failover.${start}: following the failover orders from ${start} never reaches ${stranded.join(', ')}, so its traffic is stranded when ${seen.join(' and ')} are drained`);
+      problems.push(
+        `failover.${start}: following the failover orders from ${start} never reaches ${stranded.join(', ')}, so its traffic is stranded when ${seen.join(' and ')} are drained`,
+      );
     }
   }
   return problems;

@@ -92,7 +92,8 @@ export function substituteEnv(text: string, env: Record<string, string | undefin
 function substituteEnvInValues(value: unknown, env: Record<string, string | undefined>, path: PropertyKey[], problems: string[]): unknown {
   if (typeof value === 'string') {
     const sub = substituteEnv(value, env);
-    for (const name of sub.missing) problems.push(`${formatPath(path) || '(root)'}: environment variable ${name} is not set (\${env:${name}})`);
+    for (const name of sub.missing)
+      problems.push(`${formatPath(path) || '(root)'}: environment variable ${name} is not set (\${env:${name}})`);
     return sub.text;
   }
   if (Array.isArray(value)) return value.map((v, i) => substituteEnvInValues(v, env, [...path, i], problems));

@@ -24,7 +24,15 @@ function cloneShares(m: TrafficMatrix | Shares, regionIds: string[]): Shares {
  * by the failover order (the source itself first, then its failover list), or spread in
  * proportion to the candidates' normal inbound shares (what their capacity is sized for).
  */
-function redistribute(policy: Policy, row: Record<string, number>, src: string, amount: number, offered: Set<string>, leaving: string, judge?: TargetJudge): boolean {
+function redistribute(
+  policy: Policy,
+  row: Record<string, number>,
+  src: string,
+  amount: number,
+  offered: Set<string>,
+  leaving: string,
+  judge?: TargetJudge,
+): boolean {
   if (amount <= 0) return true;
   // The target guard: only regions measurably better than the one the traffic leaves.
   const candidates = judge ? new Set([...offered].filter((r) => judge.accepts(r, leaving).ok)) : offered;
@@ -59,7 +67,13 @@ export function loadOf(policy: Policy): Record<string, number> {
  * order. With `prefer` (the HEALTHY regions), the share goes to those first and to any other
  * region left serving only when none of them is (design §3.2: "its share goes to healthy regions").
  */
-export function drainRegions(policy: Policy, m: TrafficMatrix | Shares, drained: string[], prefer?: ReadonlySet<string>, judge?: TargetJudge): Shares {
+export function drainRegions(
+  policy: Policy,
+  m: TrafficMatrix | Shares,
+  drained: string[],
+  prefer?: ReadonlySet<string>,
+  judge?: TargetJudge,
+): Shares {
   const out = cloneShares(m, policy.regionIds);
   const open = policy.regionIds.filter((r) => !drained.includes(r));
   // Per drained region: the open regions the guard accepts for its traffic, the preferred (HEALTHY) ones first.
@@ -100,31 +114,57 @@ export interface HealthResponse {
  * `degradedShare` of their intended share, RECOVERING their step's share; what they shed goes
  * to healthy regions first, then to any region that is not DOWN.
  */
-export function applyHealthResponse(policy: Policy, intended: TrafficMatrix, health: Record<string, RegionHealth>, judge?: TargetJudge): HealthResponse {
+export function applyHealthResponse(
+  policy: Policy,
+  intended: TrafficMatrix,
+  health: Record<string, RegionHealth>,
+  judge?: TargetJudge,
+): HealthResponse {
   const notDrained: HealthResponse['notDrained'] = [];
   // The sickest first (measured), then the longest down, then the policy's order: with two
   // regions down and room to drain one, it is the worse one that gives its traffic away.
   const badness = (r: string) => judge?.badness(r) ?? 0;
   const downRegions = policy.regionIds
     .filter((r) => health[r]?.status === 'DOWN')
-    .sort((a, b) => badness(b) - badness(a) || (health[a]?.since ?? 0) - (health[b]?.since ?? 0) || policy.regionIds.indexOf(a) - policy.regionIds.indexOf(b));
+    .sort(
+      (a, b) =>
+        badness(b) - badness(a) ||
+        (health[a]?.since ?? 0) - (health[b]?.since ?? 0) ||
+        policy.regionIds.indexOf(a) - policy.regionIds.indexOf(b),
+    );
   const drained: string[] = [];
   for (const r of downRegions) {
     // Leaving nothing serving is the graver refusal (usually broken monitoring): named first.
     if (policy.regionIds.length - drained.length - 1 < policy.safety.minServingRegions) {
-      notDrained.push({ region: r, rule: 'safety.minServingRegions', message: `draining ${r} would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
+      notDrained.push({
+        region: r,
+        rule: 'safety.minServingRegions',
+        message: `draining ${r} would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix`,
+      });
       continue;
     }
     if (drained.length >= policy.safety.maxDrainedRegions) {
-      notDrained.push({ region: r, rule: 'safety.maxDrainedRegions', message: `${r} is DOWN but ${drained.join(', ')} already drained (max ${policy.safety.maxDrainedRegions} at once)` });
+      notDrained.push({
+        region: r,
+        rule: 'safety.maxDrainedRegions',
+        message: `${r} is DOWN but ${drained.join(', ')} already drained (max ${policy.safety.maxDrainedRegions} at once)`,
+      });
       continue;
     }
     if (judge) {
       const open = policy.regionIds.filter((o) => o !== r && !drained.includes(o));
       const verdicts = open.map((o) => judge.accepts(o, r));
       if (!verdicts.some((v) => v.ok)) {
-        const why = verdicts.map((v) => (v.ok ? '' : v.why)).filter(Boolean).join('; ') || 'no other region serving';
-        notDrained.push({ region: r, rule: 'safety.doNoHarm', message: `${r} is DOWN but shifting would not help: ${why}; keeping its traffic and Envoy's fallback in place` });
+        const why =
+          verdicts
+            .map((v) => (v.ok ? '' : v.why))
+            .filter(Boolean)
+            .join('; ') || 'no other region serving';
+        notDrained.push({
+          region: r,
+          rule: 'safety.doNoHarm',
+          message: `${r} is DOWN but shifting would not help: ${why}; keeping its traffic and Envoy's fallback in place`,
+        });
         continue;
       }
     }

@@ -69,7 +69,9 @@ export function recordEntryRead(policy: Policy, state: MeshState, read: EntryRea
   const keep = (message: string): string | null => {
     if (prev.problem?.message === message) return null;
     state.entry = { ...prev, problem: { message, since: now } };
-    const kept = prev.services.length ? `keeping the entry services derived before (${prev.services.join(', ')})` : 'no entry service is known: elective shifts are refused until one is derived';
+    const kept = prev.services.length
+      ? `keeping the entry services derived before (${prev.services.join(', ')})`
+      : 'no entry service is known: elective shifts are refused until one is derived';
     return `entry services: ${message}; ${kept}`;
   };
   if (!read.ok) return keep(`could not read the VirtualServices of gateways ${gateways}: ${read.error}`);
@@ -84,7 +86,11 @@ export function recordEntryRead(policy: Policy, state: MeshState, read: EntryRea
   }
   if (services.size === 0) {
     const hosts = [...new Set(read.routes.map((r) => r.host))].sort();
-    return keep(read.routes.length === 0 ? `no VirtualService bound to gateways ${gateways} routes anywhere` : `the VirtualServices bound to gateways ${gateways} route to no scoped service (hosts: ${hosts.join(', ')})`);
+    return keep(
+      read.routes.length === 0
+        ? `no VirtualService bound to gateways ${gateways} routes anywhere`
+        : `the VirtualServices bound to gateways ${gateways} route to no scoped service (hosts: ${hosts.join(', ')})`,
+    );
   }
   const list = [...services].sort();
   const fromList = [...from].sort();
@@ -128,7 +134,13 @@ export function ensureServiceHealth(policy: Policy, state: MeshState): void {
  * Advance every (region, service) record with the signals naming that service (the same state
  * machine as a region's). Transitions are labelled `region/service`.
  */
-export function updateServiceHealth(policy: Policy, state: MeshState, active: Signal[], now: number, clearedAt: Record<string, number>): HealthTransition[] {
+export function updateServiceHealth(
+  policy: Policy,
+  state: MeshState,
+  active: Signal[],
+  now: number,
+  clearedAt: Record<string, number>,
+): HealthTransition[] {
   const out: HealthTransition[] = [];
   for (const region of policy.regionIds) {
     for (const { service } of scopeList(policy)) {
@@ -212,23 +224,38 @@ export interface ScopeTarget {
  * The matrix one scope should have now: its layers, then its health response. `label` names the
  * scope in refusals ("service reviews: ...") so that "never drain a service everywhere" names it.
  */
-export function scopeTarget(policy: Policy, state: MeshState, view: ScopeView, now: number, current: TrafficMatrix | null, label?: string, judge?: TargetJudge): ScopeTarget {
+export function scopeTarget(
+  policy: Policy,
+  state: MeshState,
+  view: ScopeView,
+  now: number,
+  current: TrafficMatrix | null,
+  label?: string,
+  judge?: TargetJudge,
+): ScopeTarget {
   const intended = intendedMatrix(policy, state, now, view.layers);
   const refused: Refusal[] = [];
   const prefix = label ? `${label}: ` : '';
-  const response = intended.force ? { shares: intended.matrix, drained: [], notDrained: [] } : applyHealthResponse(policy, intended.matrix, view.health, judge);
+  const response = intended.force
+    ? { shares: intended.matrix, drained: [], notDrained: [] }
+    : applyHealthResponse(policy, intended.matrix, view.health, judge);
   for (const n of response.notDrained) refused.push({ rule: n.rule, message: `${prefix}${n.message}` });
   let target = roundMatrix(response.shares, policy.regionIds);
   if (judge && current && !intended.force) {
     // The target guard per host, as for the default (see decide): a move toward a region not
     // measurably better keeps the host's current routing, its guarded urgent drain excepted.
-    const drainFirst = response.drained.length ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, view.health), judge), policy.regionIds) : current;
+    const drainFirst = response.drained.length
+      ? roundMatrix(drainRegions(policy, current, response.drained, healthyRegions(policy, view.health), judge), policy.regionIds)
+      : current;
     const guarded = guardMoves(policy, judge, current, target, guardMoves(policy, judge, current, drainFirst).matrix);
     target = guarded.matrix;
     for (const message of guarded.held) refused.push({ rule: 'safety.doNoHarm', message: `${prefix}${message}` });
   }
   if (servingRegions(target, policy.regionIds).length < policy.safety.minServingRegions) {
-    refused.push({ rule: 'safety.minServingRegions', message: `${prefix}the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix` });
+    refused.push({
+      rule: 'safety.minServingRegions',
+      message: `${prefix}the response would leave fewer than ${policy.safety.minServingRegions} regions serving; keeping the last good matrix`,
+    });
     target = current ?? policy.normal;
   }
   return { intended, target, drained: response.drained, health: view.health, refused, ...(judge ? { judge } : {}) };
@@ -252,7 +279,11 @@ export function composeMatrices(a: TrafficMatrix, b: TrafficMatrix, regionIds: s
  * deployment of a non-entry service then takes its own host's hop. Unscoped deployments follow
  * the entry matrix (the users' distribution).
  */
-export function deploymentRouting(policy: Policy, defaultMatrix: TrafficMatrix, scopes: ScopedRouting | undefined): (d: DeploymentPolicy) => TrafficMatrix {
+export function deploymentRouting(
+  policy: Policy,
+  defaultMatrix: TrafficMatrix,
+  scopes: ScopedRouting | undefined,
+): (d: DeploymentPolicy) => TrafficMatrix {
   const list = scopeList(policy);
   const of = (service: string) => {
     const host = list.find((s) => s.service === service)?.host;
@@ -293,7 +324,14 @@ export interface ScopeContext {
  * `currentDefault`: the default matrix before this decision (what an unlisted host has);
  * `nextDefault`: the default after it (already rate-limited by the default's own clock).
  */
-export function decideScopes(policy: Policy, state: MeshState, now: number, ctx: ScopeContext, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): ScopeDecision {
+export function decideScopes(
+  policy: Policy,
+  state: MeshState,
+  now: number,
+  ctx: ScopeContext,
+  currentDefault: TrafficMatrix | null,
+  nextDefault: TrafficMatrix | null,
+): ScopeDecision {
   const out: ScopeDecision = { next: {}, changed: false, notes: [], refused: [], notify: [], urgent: false };
   const noEntry = noEntryRefusal(policy, state, now, currentDefault, nextDefault);
   if (noEntry) {
@@ -306,7 +344,8 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
     const view = hostView(policy, state, scope);
     const t = scopeTarget(policy, state, view, now, current, label, ctx.judgeFor?.(view.health, scope.service));
     out.refused.push(...t.refused);
-    if (ctx.alert) for (const r of t.refused) out.notify.push({ kind: 'notify', level: 'critical', message: `refused ${r.rule}: ${r.message}` });
+    if (ctx.alert)
+      for (const r of t.refused) out.notify.push({ kind: 'notify', level: 'critical', message: `refused ${r.rule}: ${r.message}` });
     const target = t.target;
     const changed = () => {
       out.changed = true;
@@ -331,7 +370,9 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
       changed();
       continue;
     }
-    const drainBase = t.drained.length ? roundMatrix(drainRegions(policy, current, t.drained, healthyRegions(policy, t.health), t.judge), policy.regionIds) : current;
+    const drainBase = t.drained.length
+      ? roundMatrix(drainRegions(policy, current, t.drained, healthyRegions(policy, t.health), t.judge), policy.regionIds)
+      : current;
     if (!matrixEquals(drainBase, current)) out.urgent = true;
     let next = target;
     const elective = !ctx.manual && !ctx.drillAborted && !matrixEquals(drainBase, target);
@@ -343,9 +384,15 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
       electiveStep = false;
     } else if (elective) {
       const limited = limitElective(policy, now, {
-        base: drainBase, target, lastChangeAt: clock.lastChangeAt, lastElectiveAt: clock.lastElectiveAt, maxStep: policy.safety.maxStepPercent,
+        base: drainBase,
+        target,
+        lastChangeAt: clock.lastChangeAt,
+        lastElectiveAt: clock.lastElectiveAt,
+        maxStep: policy.safety.maxStepPercent,
         shortfall: (step) => scopeShortfall(policy, state, scope, drainBase, step, target),
-        prefix: `${label}: `, change: `change of ${scope.host}`, electiveStep: `elective step of ${scope.host}`,
+        prefix: `${label}: `,
+        change: `change of ${scope.host}`,
+        electiveStep: `elective step of ${scope.host}`,
       });
       out.refused.push(...limited.refused);
       next = limited.next;
@@ -353,7 +400,10 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
     }
     out.next[scope.host] = next;
     if (!matrixEquals(current, next)) {
-      state.scopeClock = { ...state.scopeClock, [scope.host]: { lastChangeAt: now, lastElectiveAt: electiveStep ? now : clock.lastElectiveAt } };
+      state.scopeClock = {
+        ...state.scopeClock,
+        [scope.host]: { lastChangeAt: now, lastElectiveAt: electiveStep ? now : clock.lastElectiveAt },
+      };
       changed();
     }
   }
@@ -366,18 +416,34 @@ export function decideScopes(policy: Policy, state: MeshState, now: number, ctx:
  * is refused with the reason rather than guessed onto some host. A region DOWN still drains every
  * scope through the default, which never depends on the VirtualService read.
  */
-function noEntryRefusal(policy: Policy, state: MeshState, now: number, currentDefault: TrafficMatrix | null, nextDefault: TrafficMatrix | null): Refusal | null {
+function noEntryRefusal(
+  policy: Policy,
+  state: MeshState,
+  now: number,
+  currentDefault: TrafficMatrix | null,
+  nextDefault: TrafficMatrix | null,
+): Refusal | null {
   const s = policy.scopes;
   if (!s?.entryFrom || s.shiftAt !== 'entry' || (s.entry ?? []).length > 0) return null;
   const whole = scopeTarget(policy, state, { layers: { global: true }, health: state.health }, now, currentDefault);
   const base = nextDefault ?? currentDefault ?? policy.normal;
   if (matrixEquals(whole.target, base)) return null;
-  const why = state.entry?.problem?.message ?? 'the gateways\' VirtualServices were not read yet';
-  return { rule: 'scopes.entryFrom', message: `no entry service is known (${why}): the ${whole.intended.layer}${whole.intended.source ? ` ${whole.intended.source}` : ''} shift is not applied at any hop; a region DOWN still drains every scope` };
+  const why = state.entry?.problem?.message ?? "the gateways' VirtualServices were not read yet";
+  return {
+    rule: 'scopes.entryFrom',
+    message: `no entry service is known (${why}): the ${whole.intended.layer}${whole.intended.source ? ` ${whole.intended.source}` : ''} shift is not applied at any hop; a region DOWN still drains every scope`,
+  };
 }
 
 /** Capacity of a scope's own deployments, judged on the whole shift and on this step. */
-function scopeShortfall(policy: Policy, state: MeshState, scope: Scope, from: TrafficMatrix, step: TrafficMatrix, target: TrafficMatrix): ScaleNeed[] {
+function scopeShortfall(
+  policy: Policy,
+  state: MeshState,
+  scope: Scope,
+  from: TrafficMatrix,
+  step: TrafficMatrix,
+  target: TrafficMatrix,
+): ScaleNeed[] {
   const mine = (d: DeploymentPolicy) => d.service === scope.service;
   return capacityShortfalls(policy, state, from, [target, step], { only: mine });
 }

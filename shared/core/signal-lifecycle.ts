@@ -56,18 +56,34 @@ export function signalTimeVerdict(policy: Policy, state: MeshState, s: Signal, n
   const known = ownValue(state.signals, s.key);
   const base = { key: s.key, status: s.status, region: s.region, at: s.at };
   if (s.at > now + clockSkew) {
-    return { ...base, reason: 'future', message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(s.at - now)} ahead (clockSkew ${age(clockSkew)}): stale, ignored` };
+    return {
+      ...base,
+      reason: 'future',
+      message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(s.at - now)} ahead (clockSkew ${age(clockSkew)}): stale, ignored`,
+    };
   }
   const tomb = ownValue(state.tombstones, s.key);
   if (s.status === 'firing' && tomb && s.at <= tomb.resolvedAt) {
-    return { ...base, reason: 'out-of-order', message: `firing for ${s.key} stamped ${iso(s.at)} is not newer than its resolve (${iso(tomb.resolvedAt)}): ignored` };
+    return {
+      ...base,
+      reason: 'out-of-order',
+      message: `firing for ${s.key} stamped ${iso(s.at)} is not newer than its resolve (${iso(tomb.resolvedAt)}): ignored`,
+    };
   }
   if (s.status === 'resolved' && known && s.at < known.at) {
-    return { ...base, reason: 'out-of-order', message: `resolve for ${s.key} stamped ${iso(s.at)} is older than its firing (${iso(known.at)}): ignored` };
+    return {
+      ...base,
+      reason: 'out-of-order',
+      message: `resolve for ${s.key} stamped ${iso(s.at)} is older than its firing (${iso(known.at)}): ignored`,
+    };
   }
   if (now - s.at > maxAge) {
     if (s.status === 'firing' && repeats(known, s)) return null;
-    return { ...base, reason: 'stale', message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(now - s.at)} old (maxAge ${age(maxAge)}): stale, ignored` };
+    return {
+      ...base,
+      reason: 'stale',
+      message: `${s.key} ${s.status} stamped ${iso(s.at)}, ${age(now - s.at)} old (maxAge ${age(maxAge)}): stale, ignored`,
+    };
   }
   return null;
 }
@@ -107,7 +123,10 @@ export function applySignal(policy: Policy, state: MeshState, s: Signal, now: nu
     } else {
       // The source's time is kept (a later resolve is ordered against it); the TTL counts from arrival.
       setOwn(state.signals, s.key, { ...s, at: known ? Math.max(known.at, s.at) : s.at, seenAt: now });
-      signalNote(out, `signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`);
+      signalNote(
+        out,
+        `signal ${s.key}: ${s.region} ${s.severity} from ${s.source}${s.rule ? ` (rule ${s.rule})` : ''}${known ? ' (refreshed)' : ''}`,
+      );
     }
     return;
   }
@@ -116,7 +135,8 @@ export function applySignal(policy: Policy, state: MeshState, s: Signal, now: nu
     out.resolvedIn.push(healthKey(policy, known));
     delete state.signals[s.key];
     signalNote(out, `signal ${s.key} resolved`);
-  } else if (remembered) signalNote(out, `resolve for ${s.key}, which is not active: remembered (a firing stamped before it will be ignored)`);
+  } else if (remembered)
+    signalNote(out, `resolve for ${s.key}, which is not active: remembered (a firing stamped before it will be ignored)`);
   else signalNote(out, `resolve for ${s.key}, which is not active: nothing to do`);
 }
 
@@ -135,13 +155,20 @@ export function capSignals(policy: Policy, state: MeshState): { lapsed: LapsedSi
   const out: { lapsed: LapsedSignal[]; notes: string[] } = { lapsed: [], notes: [] };
   for (const [region, list] of byRegion(Object.values(state.signals))) {
     if (list.length <= max) continue;
-    list.sort((a, b) => RANK[a.severity] - RANK[b.severity] || (a.seenAt ?? a.at) - (b.seenAt ?? b.at) || a.at - b.at || a.key.localeCompare(b.key));
+    list.sort(
+      (a, b) => RANK[a.severity] - RANK[b.severity] || (a.seenAt ?? a.at) - (b.seenAt ?? b.at) || a.at - b.at || a.key.localeCompare(b.key),
+    );
     const drop = list.slice(0, list.length - max);
     for (const s of drop) {
       delete state.signals[s.key];
       out.lapsed.push({ key: s.key, region, at: s.at });
     }
-    out.notes.push(`${drop.length} least severe, oldest signals of ${region} lapsed: more than detection.maxSignalsPerRegion (${max}) active (first: ${drop.slice(0, 3).map((s) => s.key).join(', ')})`);
+    out.notes.push(
+      `${drop.length} least severe, oldest signals of ${region} lapsed: more than detection.maxSignalsPerRegion (${max}) active (first: ${drop
+        .slice(0, 3)
+        .map((s) => s.key)
+        .join(', ')})`,
+    );
   }
   return out;
 }

@@ -44,7 +44,12 @@ export interface TargetJudge {
 
 const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
 
-export function regionConditions(policy: Policy, health: Record<string, RegionHealth>, active: readonly Signal[], observed?: Observations): Map<string, RegionCondition> {
+export function regionConditions(
+  policy: Policy,
+  health: Record<string, RegionHealth>,
+  active: readonly Signal[],
+  observed?: Observations,
+): Map<string, RegionCondition> {
   const out = new Map<string, RegionCondition>();
   for (const region of policy.regionIds) {
     const mine = active.filter((s) => s.region === region && s.status === 'firing');
@@ -64,15 +69,28 @@ export function regionConditions(policy: Policy, health: Record<string, RegionHe
     // Graded down by its source and nothing says how much it still serves: count it as serving nothing.
     if (share === null && status === 'DOWN') share = 1;
     const readiness = ownValue(observed?.ready, region);
-    out.set(region, { region, status, clear: mine.length === 0 && !sick, errorShare: share, metrics, notReady: readiness && !readiness.ready ? readiness.missing : null });
+    out.set(region, {
+      region,
+      status,
+      clear: mine.length === 0 && !sick,
+      errorShare: share,
+      metrics,
+      notReady: readiness && !readiness.ready ? readiness.missing : null,
+    });
   }
   return out;
 }
 
-export function targetJudge(policy: Policy, health: Record<string, RegionHealth>, active: readonly Signal[], observed?: Observations): TargetJudge {
+export function targetJudge(
+  policy: Policy,
+  health: Record<string, RegionHealth>,
+  active: readonly Signal[],
+  observed?: Observations,
+): TargetJudge {
   const conditions = regionConditions(policy, health, active, observed);
   const margin = policy.response.guard.margin / 100;
-  const condition = (r: string): RegionCondition => conditions.get(r) ?? { region: r, status: 'HEALTHY', clear: true, errorShare: null, metrics: {}, notReady: null };
+  const condition = (r: string): RegionCondition =>
+    conditions.get(r) ?? { region: r, status: 'HEALTHY', clear: true, errorShare: null, metrics: {}, notReady: null };
 
   function better(t: RegionCondition, s: RegionCondition): boolean {
     if (t.clear) return !s.clear;
@@ -116,7 +134,13 @@ export function targetJudge(policy: Policy, health: Record<string, RegionHealth>
  * passes its guarded urgent drain, so one unacceptable elective move never holds back a drain). Returns the guarded matrix and one line per
  * held row ("shifting would not help: …").
  */
-export function guardMoves(policy: Policy, judge: TargetJudge, from: TrafficMatrix, to: TrafficMatrix, fallback: TrafficMatrix = from): { matrix: TrafficMatrix; held: string[] } {
+export function guardMoves(
+  policy: Policy,
+  judge: TargetJudge,
+  from: TrafficMatrix,
+  to: TrafficMatrix,
+  fallback: TrafficMatrix = from,
+): { matrix: TrafficMatrix; held: string[] } {
   const out: TrafficMatrix = {};
   const held: string[] = [];
   for (const src of policy.regionIds) {

@@ -225,7 +225,16 @@ export interface LastRefusals {
 }
 
 export type ControlCommand =
-  | { kind: 'override'; matrix?: TrafficMatrix; drain?: string[]; service?: string; ttl?: number; force?: boolean; reason?: string; actor: string }
+  | {
+      kind: 'override';
+      matrix?: TrafficMatrix;
+      drain?: string[];
+      service?: string;
+      ttl?: number;
+      force?: boolean;
+      reason?: string;
+      actor: string;
+    }
   | { kind: 'clearOverride'; id?: string; actor: string }
   | { kind: 'drill'; region: string; service?: string; severity?: Severity; duration: number; reason?: string; actor: string }
   | { kind: 'abortDrill'; id?: string; actor: string }
@@ -243,8 +252,7 @@ export type Input =
   | { kind: 'adopt'; matrix: TrafficMatrix; actor: string };
 
 export type LocalityLbSetting =
-  | { failover: Array<{ from: string; to: string }> }
-  | { distribute: Array<{ from: string; to: Record<string, number> }> };
+  { failover: Array<{ from: string; to: string }> } | { distribute: Array<{ from: string; to: Record<string, number> }> };
 
 /** What is sent to the mesh: the mode, the locality setting, and the matrix it came from. */
 export interface MeshConfig {
@@ -261,7 +269,17 @@ export interface MeshConfig {
 export type ScopedRouting = Record<string, { matrix: TrafficMatrix; config: MeshConfig }>;
 
 export type Step =
-  | { kind: 'scale'; cluster: string; namespace: string; deployment: string; region: string; from: number; to: number; waitReady: boolean; notBefore?: number }
+  | {
+      kind: 'scale';
+      cluster: string;
+      namespace: string;
+      deployment: string;
+      region: string;
+      from: number;
+      to: number;
+      waitReady: boolean;
+      notBefore?: number;
+    }
   | { kind: 'mesh'; config: MeshConfig; matrix: TrafficMatrix; scopes?: ScopedRouting }
   | { kind: 'notify'; level: 'info' | 'warning' | 'critical'; message: string };
 

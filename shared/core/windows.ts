@@ -38,7 +38,10 @@ function cronExpressionProblem(expr: string, timezone: string): CronProblem | nu
   const text = expr.trim();
   const fields = text === '' ? 0 : text.split(/\s+/).length;
   if (fields !== 6) {
-    return { field: 'cron', message: `must have 6 fields (seconds minutes hours day-of-month month day-of-week), got ${fields} in ${JSON.stringify(expr)}` };
+    return {
+      field: 'cron',
+      message: `must have 6 fields (seconds minutes hours day-of-month month day-of-week), got ${fields} in ${JSON.stringify(expr)}`,
+    };
   }
   let cron: Cron;
   try {
@@ -187,6 +190,7 @@ export function nextOpening(windows: readonly CronWindow[], now: number): number
  */
 export function outsideWindowsText(what: string, windows: readonly CronWindow[], now: number): string {
   const next = nextOpening(windows, now);
-  const when = next === null ? 'none of them opens again' : `the next window opens at ${new Date(next).toISOString().replace('.000Z', 'Z')}`;
+  const when =
+    next === null ? 'none of them opens again' : `the next window opens at ${new Date(next).toISOString().replace('.000Z', 'Z')}`;
   return `${what} run only in ${windows.map(windowText).join(', ')}; ${when}`;
 }

@@ -48,7 +48,16 @@ export interface StatusView {
   /** True while the mesh does not have the intended matrix yet (its mesh step has not run, is retrying, or failed), for the default or any scope. */
   shifting: boolean;
   /** `service`: a scoped service the override or drill applies to alone (service scopes); absent: the whole mesh. */
-  override: { id: string; service?: string; matrix?: TrafficMatrix; drain?: string[]; force: boolean; expiresAt: string; actor: string; reason: string } | null;
+  override: {
+    id: string;
+    service?: string;
+    matrix?: TrafficMatrix;
+    drain?: string[];
+    force: boolean;
+    expiresAt: string;
+    actor: string;
+    reason: string;
+  } | null;
   drill: { id: string; region: string; service?: string; severity: string; endsAt: string; actor: string } | null;
   activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
@@ -120,7 +129,12 @@ export interface EngineApi {
   /** Run a control command; `dryRun` decides without committing (POST /v1/plan). */
   command(command: ControlCommand, opts: { dryRun: boolean }): Promise<DecisionOutcome>;
   /** The scheduler's tick: schedules, expiries, recovery steps, due delayed steps, lapsed leases, drift. */
-  tick(): Promise<{ decision: DecisionOutcome; resumed: string[]; drift: string | null; /** Deployment-availability signals ingested this tick. */ availability?: DecisionOutcome[] }>;
+  tick(): Promise<{
+    decision: DecisionOutcome;
+    resumed: string[];
+    drift: string | null;
+    /** Deployment-availability signals ingested this tick. */ availability?: DecisionOutcome[];
+  }>;
   /** Run (or resume) the steps of a committed plan; the executor function's body. */
   execute(planId: string): Promise<PlanRecord | null>;
   status(): Promise<StatusView>;

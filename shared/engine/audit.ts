@@ -76,7 +76,13 @@ export async function appendAudit(deps: AuditDeps, events: AuditEvent[]): Promis
   const next = [...(queues.get(deps.store) ?? []), ...events];
   const dropped = Math.max(0, next.length - AUDIT_QUEUE_MAX);
   queues.set(deps.store, next.slice(dropped));
-  deps.log({ msg: 'audit append deferred', error: (err as Error).message, queued: next.length - dropped, ...(dropped ? { droppedFromQueue: dropped } : {}), events });
+  deps.log({
+    msg: 'audit append deferred',
+    error: (err as Error).message,
+    queued: next.length - dropped,
+    ...(dropped ? { droppedFromQueue: dropped } : {}),
+    events,
+  });
   return false;
 }
 

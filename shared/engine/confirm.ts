@@ -27,7 +27,11 @@ export interface MeshContext {
  * made it moot: `rule` on the latest state. A state that cannot be read answers "still wanted"
  * (logged): the change goes on as it would have without the check.
  */
-export function supersededCheck(deps: Pick<MeshContext, 'store' | 'meshName' | 'log'>, what: Record<string, unknown>, rule: (state: MeshState | null) => string | null): () => Promise<string | null> {
+export function supersededCheck(
+  deps: Pick<MeshContext, 'store' | 'meshName' | 'log'>,
+  what: Record<string, unknown>,
+  rule: (state: MeshState | null) => string | null,
+): () => Promise<string | null> {
   return async () => {
     try {
       return rule((await deps.store.load(deps.meshName)).state);
@@ -63,7 +67,17 @@ export async function recordMeshConfirmed(
     const prev = state.meshConfirmed;
     if (prev && prev.decidedAt > what.decidedAt) return;
     if (prev && prev.decidedAt === what.decidedAt && prev.planId === what.planId && matrixEquals(prev.matrix, what.matrix)) return;
-    const next: MeshState = { ...state, meshConfirmed: { matrix: what.matrix, config: what.config, ...(what.scopes ? { scopes: what.scopes } : {}), planId: what.planId, at: deps.clock.now(), decidedAt: what.decidedAt } };
+    const next: MeshState = {
+      ...state,
+      meshConfirmed: {
+        matrix: what.matrix,
+        config: what.config,
+        ...(what.scopes ? { scopes: what.scopes } : {}),
+        planId: what.planId,
+        at: deps.clock.now(),
+        decidedAt: what.decidedAt,
+      },
+    };
     try {
       await deps.store.commit(deps.meshName, version, next, null, []);
       return;
@@ -86,6 +100,8 @@ export async function alert(deps: MeshContext, level: 'warning' | 'critical', te
   const at = deps.clock.now();
   deps.log({ msg: 'alert', level, text });
   // The on-call hears of it even when the audit log cannot take the line (it is queued then).
-  await appendAudit(deps, [{ mesh: deps.meshName, at, kind: 'alert', actor: 'regionshift', ...(planId ? { planId } : {}), summary: text, detail: { level } }]);
+  await appendAudit(deps, [
+    { mesh: deps.meshName, at, kind: 'alert', actor: 'regionshift', ...(planId ? { planId } : {}), summary: text, detail: { level } },
+  ]);
   await deps.notifier.notify({ level, title: `regionshift ${deps.meshName}`, text, mesh: deps.meshName, at }).catch(() => undefined);
 }

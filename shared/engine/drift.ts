@@ -37,7 +37,12 @@ export async function checkDrift(d: DriftDeps, deadline: number): Promise<DriftO
   const applied = state.applied;
   const open = await store.listOpenPlans(meshName);
   // A plan still applying its mesh step is not drift.
-  if (open.some((p) => p.plan.steps.some((s, i) => s.kind === 'mesh' && p.outcomes[i]?.status !== 'done' && p.outcomes[i]?.status !== 'skipped'))) return null;
+  if (
+    open.some((p) =>
+      p.plan.steps.some((s, i) => s.kind === 'mesh' && p.outcomes[i]?.status !== 'done' && p.outcomes[i]?.status !== 'skipped'),
+    )
+  )
+    return null;
   const expected = renderMeshConfig(applied.matrix, policy);
   let live;
   try {
@@ -50,24 +55,41 @@ export async function checkDrift(d: DriftDeps, deadline: number): Promise<DriftO
   // crash between the mesh step and its record, comes to show it confirmed).
   const appliedScopes = applied.scopes;
   const expectedScopes = policy.scopes ? scopeConfigs(appliedScopes) : undefined;
-  const confirm = () => recordMeshConfirmed(d.exec, { matrix: applied.matrix, config: expected, ...(appliedScopes ? { scopes: appliedScopes } : {}), planId: null, decidedAt: applied.at });
+  const confirm = () =>
+    recordMeshConfirmed(d.exec, {
+      matrix: applied.matrix,
+      config: expected,
+      ...(appliedScopes ? { scopes: appliedScopes } : {}),
+      planId: null,
+      decidedAt: applied.at,
+    });
   // Per-host rules are compared only when the policy scopes services and the adapter reports them.
   const scopesDrift = expectedScopes && live.scopes ? scopesDifference(live.scopes, expectedScopes) : null;
   const defaultLive = live.enabled && configEquals(live.config, expected);
   if (defaultLive && !scopesDrift) {
-    if (!state.meshConfirmed || (policy.scopes && state.meshConfirmed.decidedAt !== applied.at) || !matrixEquals(state.meshConfirmed.matrix, applied.matrix)) await confirm();
+    if (
+      !state.meshConfirmed ||
+      (policy.scopes && state.meshConfirmed.decidedAt !== applied.at) ||
+      !matrixEquals(state.meshConfirmed.matrix, applied.matrix)
+    )
+      await confirm();
     return null;
   }
   const what = defaultLive
     ? `live per-host rules differ from applied: ${scopesDrift}`
     : `live mesh config ${live.enabled ? JSON.stringify(live.config?.localityLbSetting ?? null) : '(locality LB disabled)'} differs from applied ${JSON.stringify(expected.localityLbSetting)}${scopesDrift ? `; per-host rules: ${scopesDrift}` : ''}`;
-  await appendAudit(d.audit, [{ mesh: meshName, at: clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } }]);
+  await appendAudit(d.audit, [
+    { mesh: meshName, at: clock.now(), kind: 'drift', actor: 'scheduler', summary: what, detail: { live, expected, action: policy.drift } },
+  ]);
   if (policy.drift === 'reapply') {
     // A newer decision committed while the repair waits on the mesh (or backs off) makes the
     // repair moot, as for a plan's mesh step: the adapter stops at its next poll instead of
     // polling to updateTimeout, and nothing re-sends the older config over the newer one.
     const superseded = supersededCheck(d.exec, { drift: 'reapply' }, (latest) => driftRepairSupersededBy(applied, latest));
-    const { attempt } = unlessSuperseded(() => meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) }), superseded);
+    const { attempt } = unlessSuperseded(
+      () => meshControl.apply(expected, { deadline, superseded, ...(expectedScopes ? { scopes: expectedScopes } : {}) }),
+      superseded,
+    );
     // Same fault handling as a plan's mesh step; a tick that throws would skip the rest of its work.
     try {
       await withRetry(attempt, { clock, deadline, ...(d.exec.random ? { random: d.exec.random } : {}) });
@@ -77,7 +99,11 @@ export async function checkDrift(d: DriftDeps, deadline: number): Promise<DriftO
         log({ msg: 'drift re-apply superseded', why: err.reason, repairing: applied.at });
         return 'reapply superseded';
       }
-      await alert(d.exec, isRetryable(err) ? 'warning' : 'critical', `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`);
+      await alert(
+        d.exec,
+        isRetryable(err) ? 'warning' : 'critical',
+        `drift: ${what}; re-apply failed, the next tick tries again: ${(err as Error).message}`,
+      );
       return 'reapply failed';
     }
     await confirm();
@@ -99,7 +125,8 @@ export async function checkDrift(d: DriftDeps, deadline: number): Promise<DriftO
  */
 export function driftRepairSupersededBy(repairing: NonNullable<MeshState['applied']>, state: MeshState | null): string | null {
   if (!state) return null;
-  if (!state.applied || state.applied.at !== repairing.at || !matrixEquals(state.applied.matrix, repairing.matrix)) return 'a newer plan was decided';
+  if (!state.applied || state.applied.at !== repairing.at || !matrixEquals(state.applied.matrix, repairing.matrix))
+    return 'a newer plan was decided';
   if (state.meshConfirmed && state.meshConfirmed.decidedAt > repairing.at) return 'a newer plan was confirmed on the mesh';
   return null;
 }
@@ -124,7 +151,12 @@ async function adoptLive(d: DriftDeps, config: MeshConfig, what: string): Promis
     await alert(d.exec, 'warning', `drift: ${what}; adopted`);
     return 'adopted';
   }
-  await alert(d.exec, 'warning', `drift: ${what}; adopted, but overruled by the decision (${outcome.explain.slice(1).join('; ')}): plan ${outcome.plan.id} moves it back`, outcome.plan.id);
+  await alert(
+    d.exec,
+    'warning',
+    `drift: ${what}; adopted, but overruled by the decision (${outcome.explain.slice(1).join('; ')}): plan ${outcome.plan.id} moves it back`,
+    outcome.plan.id,
+  );
   return 'adopt overruled';
 }
 

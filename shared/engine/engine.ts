@@ -74,15 +74,28 @@ export interface EngineDeps {
   random?: () => number;
 }
 
-
 export class Engine implements EngineApi {
-  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> & Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
+  private readonly deps: Required<Omit<EngineDeps, 'handoff' | 'random' | 'deadline' | 'entryRoutes' | 'answerFirst'>> &
+    Pick<EngineDeps, 'handoff' | 'deadline' | 'entryRoutes' | 'answerFirst'> & { random: () => number };
   private readonly exec: ExecutorDeps;
 
   constructor(deps: EngineDeps) {
     this.deps = { budgetMs: 20_000, log: () => undefined, maxCommitAttempts: 20, random: Math.random, ...deps };
     const d = this.deps;
-    this.exec = { meshName: d.policy.name, policy: d.policy, store: d.store, meshControl: d.meshControl, scaler: d.scaler, notifier: d.notifier, clock: d.clock, owner: d.owner, budgetMs: d.budgetMs, ...(d.deadline !== undefined ? { deadline: d.deadline } : {}), log: d.log, random: d.random };
+    this.exec = {
+      meshName: d.policy.name,
+      policy: d.policy,
+      store: d.store,
+      meshControl: d.meshControl,
+      scaler: d.scaler,
+      notifier: d.notifier,
+      clock: d.clock,
+      owner: d.owner,
+      budgetMs: d.budgetMs,
+      ...(d.deadline !== undefined ? { deadline: d.deadline } : {}),
+      log: d.log,
+      random: d.random,
+    };
   }
 
   /** The mesh's name: the policy's `name`, the key of its state row, plans and audit lines. */
@@ -105,8 +118,21 @@ export class Engine implements EngineApi {
         return { decision, committed: false };
       }
       try {
-        await store.commit(this.meshName, version, decision.state, decision.plan.steps.length ? decision.plan : null, this.auditEvents(input, actor, decision, now));
-        this.deps.log({ msg: 'committed', plan: decision.plan.id, trigger: decision.plan.trigger, steps: decision.plan.steps.length, refused: decision.plan.refused.map((r) => r.rule), version: version + 1 });
+        await store.commit(
+          this.meshName,
+          version,
+          decision.state,
+          decision.plan.steps.length ? decision.plan : null,
+          this.auditEvents(input, actor, decision, now),
+        );
+        this.deps.log({
+          msg: 'committed',
+          plan: decision.plan.id,
+          trigger: decision.plan.trigger,
+          steps: decision.plan.steps.length,
+          refused: decision.plan.refused.map((r) => r.rule),
+          version: version + 1,
+        });
         return { decision, committed: true };
       } catch (err) {
         if (!(err instanceof StateConflictError)) throw err;
@@ -133,20 +159,36 @@ export class Engine implements EngineApi {
   private timeEvents(d: Decision, actor: string, now: number): AuditEvent[] {
     const base = { mesh: this.meshName, at: now, actor, kind: 'signal' as const };
     const ignored = d.ignored ?? [];
-    const events: AuditEvent[] = ignored.slice(0, AUDIT_SIGNALS_MAX).map((i) => ({ ...base, summary: `${i.reason}: ${i.message}`, detail: i }));
+    const events: AuditEvent[] = ignored
+      .slice(0, AUDIT_SIGNALS_MAX)
+      .map((i) => ({ ...base, summary: `${i.reason}: ${i.message}`, detail: i }));
     if (ignored.length > AUDIT_SIGNALS_MAX) {
       const rest = ignored.slice(AUDIT_SIGNALS_MAX);
-      events.push({ ...base, summary: `${rest.length} more signals ignored for their time`, detail: boundedDetail({ ignored: rest.map((i) => ({ key: i.key, reason: i.reason, at: i.at })) }) });
+      events.push({
+        ...base,
+        summary: `${rest.length} more signals ignored for their time`,
+        detail: boundedDetail({ ignored: rest.map((i) => ({ key: i.key, reason: i.reason, at: i.at })) }),
+      });
     }
     const lapsed = d.lapsed ?? [];
-    if (lapsed.length) events.push({ ...base, summary: `${lapsed.length} signals lapsed: over detection.maxSignalsPerRegion (${this.deps.policy.detection.maxSignalsPerRegion})`, detail: boundedDetail({ lapsed }) });
+    if (lapsed.length)
+      events.push({
+        ...base,
+        summary: `${lapsed.length} signals lapsed: over detection.maxSignalsPerRegion (${this.deps.policy.detection.maxSignalsPerRegion})`,
+        detail: boundedDetail({ lapsed }),
+      });
     return events;
   }
 
   private auditEvents(input: Input, actor: string, d: Decision, now: number): AuditEvent[] {
     const base = { mesh: this.meshName, at: now, actor };
     const events: AuditEvent[] = [];
-    const signalEvent = (s: Signal): AuditEvent => ({ ...base, kind: 'signal', summary: `${s.key} ${s.status} (${s.region} ${s.severity})`, detail: boundedDetail(s) });
+    const signalEvent = (s: Signal): AuditEvent => ({
+      ...base,
+      kind: 'signal',
+      summary: `${s.key} ${s.status} (${s.region} ${s.severity})`,
+      detail: boundedDetail(s),
+    });
     if (input.kind === 'signal') events.push(signalEvent(input.signal));
     if (input.kind === 'signals') {
       // One line per signal up to a bound, then one line for the rest: a 3,000-alert webhook must not write 3,000 rows.
@@ -154,19 +196,39 @@ export class Engine implements EngineApi {
       const acted = input.signals.filter((s) => !skip.has(s.key));
       events.push(...acted.slice(0, AUDIT_SIGNALS_MAX).map(signalEvent));
       const rest = acted.slice(AUDIT_SIGNALS_MAX);
-      if (rest.length) events.push({ ...base, kind: 'signal', summary: `${rest.length} more signals in this delivery`, detail: boundedDetail({ keys: rest.map((s) => `${s.key} ${s.status}`) }) });
+      if (rest.length)
+        events.push({
+          ...base,
+          kind: 'signal',
+          summary: `${rest.length} more signals in this delivery`,
+          detail: boundedDetail({ keys: rest.map((s) => `${s.key} ${s.status}`) }),
+        });
       events.push(...this.timeEvents(d, actor, now));
     } else if (d.ignored?.length || d.lapsed?.length) events.push(...this.timeEvents(d, actor, now));
     if (input.kind === 'command') events.push({ ...base, kind: 'command', summary: `${input.command.kind}`, detail: input.command });
     const significant = d.plan.steps.length > 0 || d.plan.refused.length > 0 || input.kind !== 'tick';
-    if (significant) events.push({ ...base, kind: 'decision', planId: d.plan.id, summary: d.explain[0] ?? d.plan.trigger, detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain, ...timelineDetail(d) } });
+    if (significant)
+      events.push({
+        ...base,
+        kind: 'decision',
+        planId: d.plan.id,
+        summary: d.explain[0] ?? d.plan.trigger,
+        detail: { reasons: d.plan.reasons, refused: d.plan.refused, steps: d.plan.steps, explain: d.explain, ...timelineDetail(d) },
+      });
     return events;
   }
 
   private async act(input: Input, actor: string, dryRun = false, answerFirst = false): Promise<DecisionOutcome> {
     const startedAt = this.deps.clock.now();
     const { decision, committed } = await this.decideAndCommit(input, actor, { dryRun });
-    const outcome: DecisionOutcome = { plan: decision.plan, explain: decision.explain, committed, executed: 0, handedOff: false, ...(decision.ignored?.length ? { ignored: decision.ignored } : {}) };
+    const outcome: DecisionOutcome = {
+      plan: decision.plan,
+      explain: decision.explain,
+      committed,
+      executed: 0,
+      handedOff: false,
+      ...(decision.ignored?.length ? { ignored: decision.ignored } : {}),
+    };
     if (!committed || decision.plan.steps.length === 0) return this.withAuditWarning(outcome);
     // An input answered first (an alarm: CMS gives a callback 5 s, and the mesh step alone polls
     // ASM for up to 24 s) runs its steps only until ALARM_ANSWER_MS: the scale PATCHes and
@@ -198,7 +260,12 @@ export class Engine implements EngineApi {
       } catch (err) {
         // The plan is committed and its lease free: the next tick runs it. Failing the request
         // now would only make the alarm source retry a decision that is already taken.
-        await alert(this.exec, 'warning', `plan ${decision.plan.id} could not be handed to the executor (${(err as Error).message}); the next tick runs it`, decision.plan.id);
+        await alert(
+          this.exec,
+          'warning',
+          `plan ${decision.plan.id} could not be handed to the executor (${(err as Error).message}); the next tick runs it`,
+          decision.plan.id,
+        );
       }
     }
     return this.withAuditWarning(outcome);
@@ -244,7 +311,17 @@ export class Engine implements EngineApi {
     const entry = await this.readEntry();
     const decision = await this.act({ kind: 'tick', ...(entry ? { entry } : {}) }, 'scheduler');
     const resumed = await this.resumeDue(deadline);
-    const drift = this.deps.clock.now() < deadline ? await checkDrift({ exec: this.exec, audit: this.audit(deadline), adopt: (matrix) => this.act({ kind: 'adopt', matrix, actor: 'drift' }, 'drift') }, deadline) : null;
+    const drift =
+      this.deps.clock.now() < deadline
+        ? await checkDrift(
+            {
+              exec: this.exec,
+              audit: this.audit(deadline),
+              adopt: (matrix) => this.act({ kind: 'adopt', matrix, actor: 'drift' }, 'drift'),
+            },
+            deadline,
+          )
+        : null;
     return { decision, resumed, drift, availability };
   }
 
@@ -280,11 +357,11 @@ export class Engine implements EngineApi {
   private async readEntry(): Promise<EntryRead | undefined> {
     const gateways = this.deps.policy.scopes?.entryFrom?.gateways;
     if (!gateways) return undefined;
-    if (!this.deps.entryRoutes) return { ok: false, error: 'this runtime has no access to the mesh\'s Kubernetes API' };
+    if (!this.deps.entryRoutes) return { ok: false, error: "this runtime has no access to the mesh's Kubernetes API" };
     try {
       return { ok: true, routes: await this.deps.entryRoutes(gateways) };
     } catch (err) {
-      this.deps.log({ msg: 'entry services: could not read the gateways\' VirtualServices', error: (err as Error).message });
+      this.deps.log({ msg: "entry services: could not read the gateways' VirtualServices", error: (err as Error).message });
       return { ok: false, error: boundedText((err as Error).message, 300) };
     }
   }
@@ -320,7 +397,16 @@ export class Engine implements EngineApi {
 
   async recordUnmatched(source: string, summary: string, detail: unknown): Promise<void> {
     // The alarm may be megabytes: the audit keeps an excerpt, so history and status stay cheap to read.
-    await appendAudit(this.audit(), [{ mesh: this.meshName, at: this.deps.clock.now(), kind: 'raw', actor: source, summary: `unmatched: ${boundedText(summary, 500)}`, detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX) }]);
+    await appendAudit(this.audit(), [
+      {
+        mesh: this.meshName,
+        at: this.deps.clock.now(),
+        kind: 'raw',
+        actor: source,
+        summary: `unmatched: ${boundedText(summary, 500)}`,
+        detail: boundedDetail(detail, UNMATCHED_DETAIL_MAX),
+      },
+    ]);
   }
 }
 

@@ -150,11 +150,19 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       // A busy store is retried; one that still refuses leaves the outcome standing (in memory,
       // and rewritten with the next step): a resumed run repeats the step, which is idempotent.
       // A lost lease (StateConflictError) is no store failure: another run owns the plan now.
-      const { error } = await bookkeeping(deps, deadline, () => store.recordStep(meshName, planId, owner, j, outcomes[j] as StepOutcome, progress));
+      const { error } = await bookkeeping(deps, deadline, () =>
+        store.recordStep(meshName, planId, owner, j, outcomes[j] as StepOutcome, progress),
+      );
       if (error instanceof StateConflictError) throw error;
       if (error) {
         unjournaled.add(j);
-        deps.log({ msg: 'journal write failed; the outcome stands', plan: planId, step: j, status: (outcomes[j] as StepOutcome).status, error: error.message });
+        deps.log({
+          msg: 'journal write failed; the outcome stands',
+          plan: planId,
+          step: j,
+          status: (outcomes[j] as StepOutcome).status,
+          error: error.message,
+        });
       } else unjournaled.delete(j);
     }
     journaledDue = progress.dueAt;
@@ -162,7 +170,23 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // its outcome and timing from the log alone (the journal row is overwritten as it runs).
     if (outcome.status === 'done' || outcome.status === 'failed' || outcome.status === 'skipped') {
       const step = plan.steps[i] as Step;
-      await appendAudit(audit, [{ mesh: meshName, at: outcome.at, kind: 'step', actor: owner, planId, summary: `step ${i + 1}/${plan.steps.length} (${stepTarget(step, meshName)}) ${outcome.status}`, detail: { index: i, kind: step.kind, status: outcome.status, attempts: outcome.attempts, ...(outcome.error !== undefined && { error: outcome.error }) } }]);
+      await appendAudit(audit, [
+        {
+          mesh: meshName,
+          at: outcome.at,
+          kind: 'step',
+          actor: owner,
+          planId,
+          summary: `step ${i + 1}/${plan.steps.length} (${stepTarget(step, meshName)}) ${outcome.status}`,
+          detail: {
+            index: i,
+            kind: step.kind,
+            status: outcome.status,
+            attempts: outcome.attempts,
+            ...(outcome.error !== undefined && { error: outcome.error }),
+          },
+        },
+      ]);
     }
   };
   // Steps of one plan may run at once (an urgent drain's scale-ups and mesh step): one journal
@@ -201,7 +225,11 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // afterwards never turns a step that ran into a failed one.
     let ran: { attempts: number } | { err: unknown };
     try {
-      ran = { attempts: (await withRetry(attempt, { clock, deadline: oneTry ? clock.now() : deadline, ...(deps.random ? { random: deps.random } : {}) })).attempts };
+      ran = {
+        attempts: (
+          await withRetry(attempt, { clock, deadline: oneTry ? clock.now() : deadline, ...(deps.random ? { random: deps.random } : {}) })
+        ).attempts,
+      };
     } catch (err) {
       ran = { err };
     }
@@ -209,7 +237,14 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       outcomes[i] = { status: 'done', at: clock.now(), attempts: prior.attempts + ran.attempts };
       executed++;
       await journal(i);
-      if (step.kind === 'mesh') await recordMeshConfirmed(deps, { matrix: step.matrix, config: step.config, ...(step.scopes ? { scopes: step.scopes } : {}), planId, decidedAt: plan.at });
+      if (step.kind === 'mesh')
+        await recordMeshConfirmed(deps, {
+          matrix: step.matrix,
+          config: step.config,
+          ...(step.scopes ? { scopes: step.scopes } : {}),
+          planId,
+          decidedAt: plan.at,
+        });
       return 'next';
     }
     const err = ran.err;
@@ -235,7 +270,12 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
       await journal(i);
       const level = err instanceof RetriesExhausted ? 'warning' : 'critical';
-      await alert(deps, level, `plan ${planId} step ${i + 1} (scale ${step.kind === 'scale' ? `${step.cluster}/${step.namespace}/${step.deployment} to ${step.to}` : ''}) failed; the drain went ahead without it and the next tick retries it: ${message}`, planId);
+      await alert(
+        deps,
+        level,
+        `plan ${planId} step ${i + 1} (scale ${step.kind === 'scale' ? `${step.cluster}/${step.namespace}/${step.deployment} to ${step.to}` : ''}) failed; the drain went ahead without it and the next tick retries it: ${message}`,
+        planId,
+      );
       return 'next';
     }
     if (err instanceof OutOfTimeError || (err instanceof RetriesExhausted && mode === 'immediate')) {
@@ -249,7 +289,12 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
       // Still failing at the end of the budget: leave it pending for the next tick, and say so.
       outcomes[i] = { status: 'pending', at: clock.now(), attempts, error: message };
       await journal(i);
-      await alert(deps, 'warning', `plan ${planId} step ${i + 1} (${step.kind}) still failing after ${attempts} attempts; the next tick retries: ${message}`, planId);
+      await alert(
+        deps,
+        'warning',
+        `plan ${planId} step ${i + 1} (${step.kind}) still failing after ${attempts} attempts; the next tick retries: ${message}`,
+        planId,
+      );
     } else {
       outcomes[i] = { status: 'failed', at: clock.now(), attempts, error: message };
       await journal(i);
@@ -285,7 +330,8 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
     // is out, they get the rest of the budget (backoff and retries) before the next tick does.
     if (!stopped) for (const j of deferred) await runOne(j);
     // Only delayed steps left: make sure the journal says when they fall due.
-    if (!stopped && waiting !== null && (journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt || unjournaled.size > 0)) await journal(waiting);
+    if (!stopped && waiting !== null && (journaledDue !== planProgress(plan, outcomes, clock.now()).dueAt || unjournaled.size > 0))
+      await journal(waiting);
   } finally {
     await store.releaseLease(meshName, planId, owner);
   }
@@ -297,7 +343,11 @@ export async function runPlan(deps: ExecutorDeps, planId: string, mode: RunMode)
  * A journal write, retried while the store answers retryable (busy) within the deadline. A
  * store's failure comes back as `error`; anything that is no store failure is thrown.
  */
-async function bookkeeping(deps: Pick<ExecutorDeps, 'clock' | 'random'>, deadline: number, write: () => Promise<void>): Promise<{ error: RegionshiftError | null }> {
+async function bookkeeping(
+  deps: Pick<ExecutorDeps, 'clock' | 'random'>,
+  deadline: number,
+  write: () => Promise<void>,
+): Promise<{ error: RegionshiftError | null }> {
   try {
     await withRetry(write, { clock: deps.clock, deadline, baseMs: 50, capMs: 400, ...(deps.random ? { random: deps.random } : {}) });
     return { error: null };
@@ -324,12 +374,22 @@ async function startScaleUps(deps: ExecutorDeps, steps: Step[], from: number): P
   await Promise.allSettled(run.map((s) => deps.scaler.scale({ cluster: s.cluster, namespace: s.namespace, name: s.deployment }, s.to)));
 }
 
-async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: Plan, superseded: () => Promise<string | null>): Promise<void> {
+async function runStep(
+  deps: ExecutorDeps,
+  step: Step,
+  deadline: number,
+  plan: Plan,
+  superseded: () => Promise<string | null>,
+): Promise<void> {
   switch (step.kind) {
     case 'mesh':
       // Per-host rules only when the policy scopes services: without scopes the adapters are
       // asked exactly what they were asked before (and leave any per-host rules alone).
-      await deps.meshControl.apply(step.config, { deadline, superseded, ...(deps.policy.scopes ? { scopes: scopeConfigs(step.scopes) } : {}) });
+      await deps.meshControl.apply(step.config, {
+        deadline,
+        superseded,
+        ...(deps.policy.scopes ? { scopes: scopeConfigs(step.scopes) } : {}),
+      });
       return;
     case 'scale': {
       const ref = { cluster: step.cluster, namespace: step.namespace, name: step.deployment };
@@ -338,7 +398,9 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
         const readyBy = deps.clock.now() + deps.policy.scaling.readyTimeout;
         const ready = await deps.scaler.waitReady(ref, step.to, Math.min(deadline, readyBy));
         if (!ready && deadline < readyBy) {
-          throw new OutOfTimeError(`${ref.cluster}/${ref.namespace}/${ref.name}: not ${step.to} ready replicas yet and this invocation is out of time; a later run waits on`);
+          throw new OutOfTimeError(
+            `${ref.cluster}/${ref.namespace}/${ref.name}: not ${step.to} ready replicas yet and this invocation is out of time; a later run waits on`,
+          );
         }
         if (!ready) deps.log({ msg: 'replicas not ready within scaling.readyTimeout; shifting anyway', deployment: ref, to: step.to });
       }
@@ -347,9 +409,21 @@ async function runStep(deps: ExecutorDeps, step: Step, deadline: number, plan: P
     case 'notify': {
       // The on-call reads the why and the resulting matrix in the message itself, not only the transition.
       const m = planMatrix(plan);
-      const about = { explanation: planOneLine(plan), planId: plan.id, decidedAt: plan.at, ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}) };
+      const about = {
+        explanation: planOneLine(plan),
+        planId: plan.id,
+        decidedAt: plan.at,
+        ...(m ? { matrix: m.matrix, matrixChanged: m.changed } : {}),
+      };
       // A notifier's failure is the step's (journalled failed, alerted once): the notifiers answer non-retryable errors.
-      await deps.notifier.notify({ level: step.level, title: `regionshift ${deps.meshName}`, text: step.message, mesh: deps.meshName, at: deps.clock.now(), ...about });
+      await deps.notifier.notify({
+        level: step.level,
+        title: `regionshift ${deps.meshName}`,
+        text: step.message,
+        mesh: deps.meshName,
+        at: deps.clock.now(),
+        ...about,
+      });
     }
   }
 }

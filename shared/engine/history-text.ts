@@ -72,8 +72,10 @@ function drained(m: TrafficMatrix, regions: string[]): string[] {
 /** The target of a step in a few words: the deployment it scales, the mesh it routes, the level it notifies. */
 export function stepTarget(step: unknown, mesh?: string): string {
   if (!isRecord(step)) return 'step';
-  if (step.kind === 'scale') return `scale ${String(step.cluster)}/${String(step.namespace)}/${String(step.deployment)} ${String(step.from)}→${String(step.to)}`;
-  if (step.kind === 'mesh') return `mesh ${mesh ?? ''}${isRecord(step.config) ? ` ${String(step.config.mode)}` : ''}`.replace(/\s+/g, ' ').trim();
+  if (step.kind === 'scale')
+    return `scale ${String(step.cluster)}/${String(step.namespace)}/${String(step.deployment)} ${String(step.from)}→${String(step.to)}`;
+  if (step.kind === 'mesh')
+    return `mesh ${mesh ?? ''}${isRecord(step.config) ? ` ${String(step.config.mode)}` : ''}`.replace(/\s+/g, ' ').trim();
   if (step.kind === 'notify') return `notify ${String(step.level)}`;
   return String(step.kind ?? 'step');
 }
@@ -89,10 +91,12 @@ function scaleText(scales: Array<Record<string, unknown>>): string {
     const key = `${Number(s.to) > Number(s.from) ? 'up' : 'down'}\u0000${String(s.cluster)}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
-  return [...groups].map(([key, n], i) => {
-    const [dir, cluster] = key.split('\u0000');
-    return `scale ${dir} ${n}${i === 0 ? ` deployment${n === 1 ? '' : 's'}` : ''} in ${cluster}`;
-  }).join('; ');
+  return [...groups]
+    .map(([key, n], i) => {
+      const [dir, cluster] = key.split('\u0000');
+      return `scale ${dir} ${n}${i === 0 ? ` deployment${n === 1 ? '' : 's'}` : ''} in ${cluster}`;
+    })
+    .join('; ');
 }
 
 /**
@@ -114,18 +118,37 @@ export function decisionText(detail: unknown, fallback = 'decision'): string {
   if (after) {
     const known = matrixOf(detail.before);
     const before = known ?? {};
-    const regions = [...new Set([...Object.keys(after), ...Object.values(after).flatMap((r) => Object.keys(r)), ...Object.keys(before), ...Object.values(before).flatMap((r) => Object.keys(r))])].sort();
+    const regions = [
+      ...new Set([
+        ...Object.keys(after),
+        ...Object.values(after).flatMap((r) => Object.keys(r)),
+        ...Object.keys(before),
+        ...Object.values(before).flatMap((r) => Object.keys(r)),
+      ]),
+    ].sort();
     const newlyDrained = drained(after, regions).filter((r) => !drained(before, regions).includes(r));
     const changed = Object.keys(after)
       .sort()
       .filter((src) => !sameRow(after[src], before[src]));
     const rows = (changed.length ? changed : Object.keys(after).sort()).map((src) => `${src} → ${rowText(after[src])}`).join('; ');
-    actions.push(!known ? `apply: ${rows}` : newlyDrained.length ? `drain ${newlyDrained.join(', ')}: ${rows}` : changed.length ? `shift: ${rows}` : `mesh re-applied: ${rows}`);
-    if (isRecord(mesh?.scopes) && Object.keys(mesh.scopes).length) actions.push(`routed apart: ${Object.keys(mesh.scopes).sort().join(', ')}`);
+    actions.push(
+      !known
+        ? `apply: ${rows}`
+        : newlyDrained.length
+          ? `drain ${newlyDrained.join(', ')}: ${rows}`
+          : changed.length
+            ? `shift: ${rows}`
+            : `mesh re-applied: ${rows}`,
+    );
+    if (isRecord(mesh?.scopes) && Object.keys(mesh.scopes).length)
+      actions.push(`routed apart: ${Object.keys(mesh.scopes).sort().join(', ')}`);
   }
   const scales = steps.filter((s) => s.kind === 'scale');
   if (scales.length) actions.push(scaleText(scales));
-  if (!after && refused.length) actions.push(`held: ${String(refused[0]?.message ?? refused[0]?.rule)}${refused.length > 1 ? ` (+${refused.length - 1} more refused)` : ''}`);
+  if (!after && refused.length)
+    actions.push(
+      `held: ${String(refused[0]?.message ?? refused[0]?.rule)}${refused.length > 1 ? ` (+${refused.length - 1} more refused)` : ''}`,
+    );
   else if (refused.length) actions.push(`${refused.length} refused (${refused.map((r) => String(r.rule)).join(', ')})`);
   const notifies = steps.filter((s) => s.kind === 'notify');
   if (actions.length === 0 && notifies.length) actions.push(`notify ${String(notifies[0]?.level)}: ${String(notifies[0]?.message)}`);
@@ -145,7 +168,17 @@ export function historyRows(events: readonly HistoryEvent[], mesh?: string): His
   for (const e of events) {
     if (e.kind !== 'decision' || !e.planId) continue;
     const d = isRecord(e.detail) ? e.detail : {};
-    const row: HistoryRow = { seq: e.seq, at: e.at, kind: e.kind, actor: e.actor, planId: e.planId, text: decisionText(e.detail, e.summary), explain: Array.isArray(d.explain) ? d.explain.filter((x): x is string => typeof x === 'string') : [], steps: [], planned: Array.isArray(d.steps) ? d.steps.length : 0 };
+    const row: HistoryRow = {
+      seq: e.seq,
+      at: e.at,
+      kind: e.kind,
+      actor: e.actor,
+      planId: e.planId,
+      text: decisionText(e.detail, e.summary),
+      explain: Array.isArray(d.explain) ? d.explain.filter((x): x is string => typeof x === 'string') : [],
+      steps: [],
+      planned: Array.isArray(d.steps) ? d.steps.length : 0,
+    };
     decisions.set(e.planId, { row, steps: Array.isArray(d.steps) ? d.steps : [] });
   }
   const orphans = new Map<string, HistoryRow>();
@@ -159,7 +192,13 @@ export function historyRows(events: readonly HistoryEvent[], mesh?: string): His
       const owner = decisions.get(planId);
       const step = owner?.steps[index];
       const of = owner ? `/${owner.steps.length}` : '';
-      const text = index >= 0 ? `step ${index + 1}${of} ${step ? stepTarget(step, mesh) : String(d.kind ?? '')} ${status}${typeof d.error === 'string' ? `: ${d.error}` : ''}`.replace(/\s+/g, ' ') : e.summary;
+      const text =
+        index >= 0
+          ? `step ${index + 1}${of} ${step ? stepTarget(step, mesh) : String(d.kind ?? '')} ${status}${typeof d.error === 'string' ? `: ${d.error}` : ''}`.replace(
+              /\s+/g,
+              ' ',
+            )
+          : e.summary;
       const item: HistoryStep = { seq: e.seq, at: e.at, text, status };
       if (owner) {
         owner.row.steps.unshift(item);

@@ -42,7 +42,12 @@ export function servedService(deployment: { name: string; service?: string | und
  * that is not found counts as not ready (the policy says it is there; it is not); a read that fails
  * otherwise is unknown and never blocks a move: a drain must not wait on a flaky API.
  */
-export async function readReadiness(policy: Policy, scaler: ClusterScaler, regions: readonly string[], timeoutMs = 2_000): Promise<Observations> {
+export async function readReadiness(
+  policy: Policy,
+  scaler: ClusterScaler,
+  regions: readonly string[],
+  timeoutMs = 2_000,
+): Promise<Observations> {
   // A deployment meant to run with no pods (normalReplicas 0) is not expected ready.
   const running = scaledCells(policy).filter((c) => c.normalReplicas > 0);
   const services = [...new Set(running.map((c) => servedService(c.source)))].sort();

@@ -50,7 +50,10 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions): Pr
  * config or replica count. A reason ends the retries with a SupersededError (not retryable).
  * `made()` counts the attempts that ran `fn`.
  */
-export function unlessSuperseded<T>(fn: () => Promise<T>, superseded: () => Promise<string | null>): { attempt: () => Promise<T>; made: () => number } {
+export function unlessSuperseded<T>(
+  fn: () => Promise<T>,
+  superseded: () => Promise<string | null>,
+): { attempt: () => Promise<T>; made: () => number } {
   let made = 0;
   return {
     attempt: async () => {

@@ -57,7 +57,14 @@ export function scopeStatus(state: MeshState | null): Record<string, ScopeStatus
       const c = confirmed[host];
       // As for the default: nothing decided is nothing to shift to; otherwise the mesh must hold the same per-host matrix.
       const shifting = decided && (i === undefined ? c !== undefined : c === undefined || !matrixEquals(i.matrix, c.matrix));
-      return [host, { intended: i ? { matrix: i.matrix, mode: i.config.mode } : null, confirmed: c ? { matrix: c.matrix, mode: c.config.mode } : null, shifting }];
+      return [
+        host,
+        {
+          intended: i ? { matrix: i.matrix, mode: i.config.mode } : null,
+          confirmed: c ? { matrix: c.matrix, mode: c.config.mode } : null,
+          shifting,
+        },
+      ];
     }),
   );
 }
@@ -73,7 +80,9 @@ function serviceHealthView(policy: Policy, state: MeshState | null): Record<stri
   const byRegion = state?.serviceHealth ?? {};
   const regions = Object.keys(byRegion).filter((r) => Object.keys(byRegion[r] ?? {}).length > 0);
   if (regions.length === 0) return null;
-  return Object.fromEntries(regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(policy, h)]))]));
+  return Object.fromEntries(
+    regions.map((r) => [r, Object.fromEntries(Object.entries(byRegion[r] ?? {}).map(([svc, h]) => [svc, healthView(policy, h)]))]),
+  );
 }
 
 /** Where the entry services come from (service scopes); null when the policy scopes no services. */
@@ -103,7 +112,12 @@ export function activeSchedules(policy: Policy, now: number): ScheduleView[] {
   for (const scope of scopes) {
     const layer = lowerLayer(policy, now, scope);
     if (layer.layer !== 'schedule' || layer.source === undefined || layer.until === undefined) continue;
-    out.push({ name: layer.source, until: iso(layer.until), matrix: layer.matrix, ...(scope.service !== undefined ? { service: scope.service } : {}) });
+    out.push({
+      name: layer.source,
+      until: iso(layer.until),
+      matrix: layer.matrix,
+      ...(scope.service !== undefined ? { service: scope.service } : {}),
+    });
   }
   return out;
 }
@@ -112,14 +126,25 @@ export function activeSchedules(policy: Policy, now: number): ScheduleView[] {
  * The status the control API and dashboard show: health, what the mesh has and what is intended
  * (`shifting` while they differ), layers, open plans, the latest refusals.
  */
-export function statusView(policy: Policy, state: MeshState | null, version: number, open: PlanRecord[], recent: StoredEvent[], now: number): StatusView {
+export function statusView(
+  policy: Policy,
+  state: MeshState | null,
+  version: number,
+  open: PlanRecord[],
+  recent: StoredEvent[],
+  now: number,
+): StatusView {
   const { refused, since } = latestRefusals(state, recent);
   const confirmed = state?.meshConfirmed ?? null;
-  const intended = state?.applied ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) } : null;
+  const intended = state?.applied
+    ? { matrix: state.applied.matrix, config: renderMeshConfig(state.applied.matrix, policy), at: iso(state.applied.at) }
+    : null;
   const scopes = scopeStatus(state);
   const serviceHealth = serviceHealthView(policy, state);
   const entry = entryView(policy, state);
-  const shifting = (intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix))) || Object.values(scopes ?? {}).some((sc) => sc.shifting);
+  const shifting =
+    (intended !== null && (confirmed === null || !matrixEquals(confirmed.matrix, intended.matrix))) ||
+    Object.values(scopes ?? {}).some((sc) => sc.shifting);
   const signals = state ? Object.values(state.signals) : [];
   const drill = state ? drillSignal(state) : null;
   if (drill) signals.push(drill);
@@ -135,11 +160,35 @@ export function statusView(policy: Policy, state: MeshState | null, version: num
     confirmed: confirmed ? { matrix: confirmed.matrix, config: confirmed.config, at: iso(confirmed.at), planId: confirmed.planId } : null,
     shifting,
     override: state?.override
-      ? { id: state.override.id, ...serviceOf(state.override), ...(state.override.matrix ? { matrix: state.override.matrix } : {}), ...(state.override.drain ? { drain: state.override.drain } : {}), force: state.override.force, expiresAt: iso(state.override.expiresAt), actor: state.override.actor, reason: state.override.reason }
+      ? {
+          id: state.override.id,
+          ...serviceOf(state.override),
+          ...(state.override.matrix ? { matrix: state.override.matrix } : {}),
+          ...(state.override.drain ? { drain: state.override.drain } : {}),
+          force: state.override.force,
+          expiresAt: iso(state.override.expiresAt),
+          actor: state.override.actor,
+          reason: state.override.reason,
+        }
       : null,
-    drill: state?.drill ? { id: state.drill.id, region: state.drill.region, ...serviceOf(state.drill), severity: state.drill.severity, endsAt: iso(state.drill.endsAt), actor: state.drill.actor } : null,
+    drill: state?.drill
+      ? {
+          id: state.drill.id,
+          region: state.drill.region,
+          ...serviceOf(state.drill),
+          severity: state.drill.severity,
+          endsAt: iso(state.drill.endsAt),
+          actor: state.drill.actor,
+        }
+      : null,
     activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
-    openPlans: open.map((p) => ({ id: p.plan.id, status: p.status, steps: p.plan.steps.length, done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length, dueAt: iso(p.dueAt) })),
+    openPlans: open.map((p) => ({
+      id: p.plan.id,
+      status: p.status,
+      steps: p.plan.steps.length,
+      done: p.outcomes.filter((o) => o.status === 'done' || o.status === 'skipped').length,
+      dueAt: iso(p.dueAt),
+    })),
     schedules: activeSchedules(policy, now),
     refused,
     refusedSince: since,

@@ -128,19 +128,25 @@ function decidedScopes(detail: Record<string, unknown>): Record<string, TrafficM
     const s = steps[i];
     if (!isRecord(s) || s.kind !== 'mesh') continue;
     const out: Record<string, TrafficMatrix> = {};
-    if (isRecord(s.scopes)) for (const [host, r] of Object.entries(s.scopes)) {
-      const m = isRecord(r) ? matrixOf(r.matrix) : null;
-      if (m) out[host] = m;
-    }
+    if (isRecord(s.scopes))
+      for (const [host, r] of Object.entries(s.scopes)) {
+        const m = isRecord(r) ? matrixOf(r.matrix) : null;
+        if (m) out[host] = m;
+      }
     return out;
   }
   return null;
 }
 
 /** The hosts whose routing differs between two per-host maps, sorted, with where each now goes. */
-function scopeChanges(before: Record<string, TrafficMatrix>, after: Record<string, TrafficMatrix>): Array<{ host: string; matrix: TrafficMatrix | null }> {
+function scopeChanges(
+  before: Record<string, TrafficMatrix>,
+  after: Record<string, TrafficMatrix>,
+): Array<{ host: string; matrix: TrafficMatrix | null }> {
   const hosts = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  return hosts.filter((h) => JSON.stringify(before[h] ?? null) !== JSON.stringify(after[h] ?? null)).map((host) => ({ host, matrix: after[host] ?? null }));
+  return hosts
+    .filter((h) => JSON.stringify(before[h] ?? null) !== JSON.stringify(after[h] ?? null))
+    .map((host) => ({ host, matrix: after[host] ?? null }));
 }
 
 /** The matrix a decision sent to the mesh: its last mesh step's, else its `after`. */
@@ -162,20 +168,29 @@ function healthOf(v: unknown): Record<string, HealthStatus> | null {
 
 export function stepText(s: unknown): string {
   if (!isRecord(s)) return 'step';
-  if (s.kind === 'scale') return `scale ${String(s.cluster)}/${String(s.namespace)}/${String(s.deployment)} ${String(s.from)}→${String(s.to)}${s.waitReady ? ' (wait ready)' : ''}`;
+  if (s.kind === 'scale')
+    return `scale ${String(s.cluster)}/${String(s.namespace)}/${String(s.deployment)} ${String(s.from)}→${String(s.to)}${s.waitReady ? ' (wait ready)' : ''}`;
   if (s.kind === 'mesh') {
     const m = matrixOf(s.matrix) ?? {};
     const mode = isRecord(s.config) ? String(s.config.mode) : 'mesh';
     const hosts = isRecord(s.scopes) ? Object.keys(s.scopes) : [];
     const scoped = hosts.length ? ` (routed apart: ${hosts.join(', ')})` : '';
-    return `mesh ${mode}: ${Object.entries(m).map(([src, row]) => `${src}→{${Object.entries(row).map(([d, p]) => `${d} ${p}%`).join(', ')}}`).join('; ')}${scoped}`;
+    return `mesh ${mode}: ${Object.entries(m)
+      .map(
+        ([src, row]) =>
+          `${src}→{${Object.entries(row)
+            .map(([d, p]) => `${d} ${p}%`)
+            .join(', ')}}`,
+      )
+      .join('; ')}${scoped}`;
   }
   if (s.kind === 'notify') return `notify ${String(s.level)}: ${String(s.message)}`;
   return String(s.kind ?? 'step');
 }
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const refusals = (v: unknown): Refusal[] => (Array.isArray(v) ? v.filter(isRecord).map((r) => ({ rule: String(r.rule), message: String(r.message) })) : []);
+const refusals = (v: unknown): Refusal[] =>
+  Array.isArray(v) ? v.filter(isRecord).map((r) => ({ rule: String(r.rule), message: String(r.message) })) : [];
 
 /** Keeps the last value of each of `n` equal time buckets: a step function stays a step function. */
 function downsample(at: number[], n: number, from: number, to: number): number[] {
@@ -269,7 +284,18 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
         afterMs: null,
         attempts: 0,
       }));
-      const d: TimelineDecision = { at: e.at, planId: e.planId ?? null, actor: e.actor, summary: e.summary, explain: strings(detail.explain), reasons: strings(detail.reasons), refused: refusals(detail.refused), steps, ...(scoped.length ? { scopeChanges: scoped } : {}), ...(meshMatrix && detail.before === null ? { first: true as const } : {}) };
+      const d: TimelineDecision = {
+        at: e.at,
+        planId: e.planId ?? null,
+        actor: e.actor,
+        summary: e.summary,
+        explain: strings(detail.explain),
+        reasons: strings(detail.reasons),
+        refused: refusals(detail.refused),
+        steps,
+        ...(scoped.length ? { scopeChanges: scoped } : {}),
+        ...(meshMatrix && detail.before === null ? { first: true as const } : {}),
+      };
       decisions.push(d);
       if (e.planId) byPlan.set(e.planId, d);
     } else if (e.kind === 'step') {
@@ -281,7 +307,9 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
       const d = e.planId ? byPlan.get(e.planId) : undefined;
       const step = d && typeof detail.index === 'number' ? d.steps[detail.index] : undefined;
       if (d && step) {
-        step.status = (['pending', 'running', 'done', 'failed', 'skipped'].includes(String(detail.status)) ? detail.status : 'pending') as TimelineStep['status'];
+        step.status = (
+          ['pending', 'running', 'done', 'failed', 'skipped'].includes(String(detail.status)) ? detail.status : 'pending'
+        ) as TimelineStep['status'];
         step.at = e.at;
         step.afterMs = e.at - d.at;
         step.attempts = typeof detail.attempts === 'number' ? detail.attempts : 0;
@@ -327,14 +355,28 @@ export function buildTimeline(events: StoredEvent[], opts: TimelineOptions): Tim
     health: bands,
     decisions: decisions.slice(-maxDecisions),
     events: others.slice(-maxEvents),
-    truncated: { points: commandedShares.truncated || confirmedShares.truncated, decisions: decisions.length > maxDecisions, events: others.length > maxEvents, scan: opts.scanTruncated ?? false },
+    truncated: {
+      points: commandedShares.truncated || confirmedShares.truncated,
+      decisions: decisions.length > maxDecisions,
+      events: others.length > maxEvents,
+      scan: opts.scanTruncated ?? false,
+    },
   };
 }
 
 /** A step function from `from` to `to` through `points` (each a matrix from its time on), downsampled to `maxPoints`. */
-function sharesOf(points: Array<{ at: number; matrix: TrafficMatrix | null }>, regionList: string[], o: { from: number; to: number; maxPoints: number }): { shares: Shares; truncated: boolean } {
+function sharesOf(
+  points: Array<{ at: number; matrix: TrafficMatrix | null }>,
+  regionList: string[],
+  o: { from: number; to: number; maxPoints: number },
+): { shares: Shares; truncated: boolean } {
   const all = [...points, { at: o.to, matrix: points[points.length - 1]?.matrix ?? null }];
-  const keep = downsample(all.map((p) => p.at), o.maxPoints, o.from, o.to);
+  const keep = downsample(
+    all.map((p) => p.at),
+    o.maxPoints,
+    o.from,
+    o.to,
+  );
   const kept = keep.map((i) => all[i] as { at: number; matrix: TrafficMatrix | null });
   const sources = [...new Set(kept.flatMap((p) => Object.keys(p.matrix ?? {})))].sort();
   const bySource: Record<string, Record<string, number[]>> = {};

@@ -43,7 +43,9 @@ function firstOf(lines: string[], max: number): string[] {
  */
 export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: string): Promise<IntakeResult> {
   if (raws.length > MAX_ALARMS_PER_DELIVERY) {
-    throw new PayloadTooLargeError(`the delivery holds ${raws.length} alarms; at most ${MAX_ALARMS_PER_DELIVERY} per request (split it: Alertmanager max_alerts, EventBridge batch size)`);
+    throw new PayloadTooLargeError(
+      `the delivery holds ${raws.length} alarms; at most ${MAX_ALARMS_PER_DELIVERY} per request (split it: Alertmanager max_alerts, EventBridge batch size)`,
+    );
   }
   const signals: Signal[] = [];
   const matched = new Set<string>();
@@ -55,7 +57,11 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
     if (result.note) notes.push(result.note);
     if (result.signals.length === 0) {
       if (unmatched.length < UNMATCHED_AUDITED) {
-        await runtime.engine.recordUnmatched(raw.source, `${raw.source} alarm ${boundedText(raw.name)} (${raw.state}) produced no signal`, { alarm: raw, note: result.note ?? null, matched: result.matched });
+        await runtime.engine.recordUnmatched(raw.source, `${raw.source} alarm ${boundedText(raw.name)} (${raw.state}) produced no signal`, {
+          alarm: raw,
+          note: result.note ?? null,
+          matched: result.matched,
+        });
       }
       unmatched.push(raw);
     }
@@ -63,7 +69,9 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
   }
   if (unmatched.length > UNMATCHED_AUDITED) {
     const rest = unmatched.slice(UNMATCHED_AUDITED);
-    await runtime.engine.recordUnmatched(actor, `${rest.length} more alarms of this delivery produced no signal`, { names: [...new Set(rest.map((r) => boundedText(r.name)))].slice(0, 50) });
+    await runtime.engine.recordUnmatched(actor, `${rest.length} more alarms of this delivery produced no signal`, {
+      names: [...new Set(rest.map((r) => boundedText(r.name)))].slice(0, 50),
+    });
   }
   const [outcome] = signals.length > 0 ? await runtime.engine.ingest(signals, actor, { answerFirst: true }) : [];
   const ignored = outcome?.ignored ?? [];
@@ -73,7 +81,15 @@ export async function ingestAlarms(runtime: Runtime, raws: RawAlarm[], actor: st
     signals: signals.length,
     matched: [...matched],
     ...(notes.length ? { note: boundedText(firstOf([...new Set(notes)], NOTES_ECHOED).join('; '), 4000) } : {}),
-    ...(ignored.length ? { ignored: ignored.length, ignoredWhy: firstOf(ignored.map((i) => i.message), NOTES_ECHOED) } : {}),
+    ...(ignored.length
+      ? {
+          ignored: ignored.length,
+          ignoredWhy: firstOf(
+            ignored.map((i) => i.message),
+            NOTES_ECHOED,
+          ),
+        }
+      : {}),
     ...(outcome?.warning ? { warning: outcome.warning } : {}),
   };
 }

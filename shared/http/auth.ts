@@ -46,7 +46,8 @@ export function queryValuesOf(search: URLSearchParams): Record<string, string[]>
 export function canonicalTarget(path: string, query: QueryValues = {}): string {
   const keys = Object.keys(query).sort();
   const repeated = keys.filter((k) => typeof query[k] !== 'string' && (query[k] as readonly string[]).length > 1);
-  if (repeated.length) throw new ValidationError(repeated.map((k) => `query.${k}: given more than once (each query parameter may appear once)`));
+  if (repeated.length)
+    throw new ValidationError(repeated.map((k) => `query.${k}: given more than once (each query parameter may appear once)`));
   if (keys.length === 0) return path;
   const one = (v: string | readonly string[] | undefined) => (typeof v === 'string' ? v : (v?.[0] ?? ''));
   return `${path}?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(one(query[k]))}`).join('&')}`;
@@ -85,7 +86,10 @@ export function signRequest(input: SignRequestInput): SignedRequest {
   const target = canonicalTarget(url.pathname, queryValuesOf(url.searchParams));
   const text = stringToSign({ timestamp, method: input.method, target, requestId, body: input.body ?? '' });
   const signature = createHmac('sha256', input.secret).update(text, 'utf8').digest('hex');
-  return { headers: { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature, [REQUEST_ID_HEADER]: requestId }, stringToSign: text };
+  return {
+    headers: { [TIMESTAMP_HEADER]: String(timestamp), [SIGNATURE_HEADER]: signature, [REQUEST_ID_HEADER]: requestId },
+    stringToSign: text,
+  };
 }
 
 /**
@@ -156,7 +160,10 @@ export function eventTargetTokenAuth(): HttpMiddleware {
       return;
     }
     const token = alarmTokenOf(req);
-    if (token === '') throw new UnauthorizedError(`token: missing (put it in the event target's URL as ?token=… or in its Token, sent as ${EVENTBRIDGE_TOKEN_HEADER})`);
+    if (token === '')
+      throw new UnauthorizedError(
+        `token: missing (put it in the event target's URL as ?token=… or in its Token, sent as ${EVENTBRIDGE_TOKEN_HEADER})`,
+      );
     if (!secretEquals(token, secrets.alarmToken)) throw new UnauthorizedError('token: does not match');
   }
   return { before: eventTargetTokenAuthBefore };
@@ -188,8 +195,10 @@ export function controlAuth(opts: ControlAuthOptions = {}): HttpMiddleware {
     const { secrets, store, clock } = runtimeOf(request.context);
     const bearer = bearerOf(req);
     if (bearer !== null && req.headers[SIGNATURE_HEADER] === undefined) {
-      if (!secrets.readToken || !secretEquals(bearer, secrets.readToken)) throw new UnauthorizedError('authorization: bearer token does not match');
-      if (!READ_METHODS.has(req.method)) throw new ForbiddenError(`the read token cannot ${req.method}; sign the request (${SIGNATURE_HEADER})`);
+      if (!secrets.readToken || !secretEquals(bearer, secrets.readToken))
+        throw new UnauthorizedError('authorization: bearer token does not match');
+      if (!READ_METHODS.has(req.method))
+        throw new ForbiddenError(`the read token cannot ${req.method}; sign the request (${SIGNATURE_HEADER})`);
       return;
     }
     const now = clock.now();
@@ -200,14 +209,23 @@ export function controlAuth(opts: ControlAuthOptions = {}): HttpMiddleware {
     if (signature === undefined) throw new UnauthorizedError(`${SIGNATURE_HEADER}: missing`);
     if (requestId === undefined) throw new UnauthorizedError(`${REQUEST_ID_HEADER}: missing`);
     if (!/^\d{1,12}$/.test(timestampText)) throw new UnauthorizedError(`${TIMESTAMP_HEADER}: must be unix seconds`);
-    if (!REQUEST_ID_RE.test(requestId)) throw new UnauthorizedError(`${REQUEST_ID_HEADER}: must be 8-128 characters of A-Z a-z 0-9 . _ : -`);
+    if (!REQUEST_ID_RE.test(requestId))
+      throw new UnauthorizedError(`${REQUEST_ID_HEADER}: must be 8-128 characters of A-Z a-z 0-9 . _ : -`);
     const timestamp = Number(timestampText);
     const skew = Math.abs(now / 1000 - timestamp);
     if (skew > SIGNATURE_WINDOW_SECONDS) {
-      throw new UnauthorizedError(`${TIMESTAMP_HEADER}: ${Math.round(skew)} s away from the server clock (allowed ±${SIGNATURE_WINDOW_SECONDS} s)`);
+      throw new UnauthorizedError(
+        `${TIMESTAMP_HEADER}: ${Math.round(skew)} s away from the server clock (allowed ±${SIGNATURE_WINDOW_SECONDS} s)`,
+      );
     }
     if (!/^[0-9a-fA-F]{64}$/.test(signature)) throw new UnauthorizedError(`${SIGNATURE_HEADER}: must be 64 hex digits (HMAC-SHA256)`);
-    const text = stringToSign({ timestamp, method: req.method, target: canonicalTarget(req.path, req.queryValues ?? req.query), requestId, body: req.rawBody });
+    const text = stringToSign({
+      timestamp,
+      method: req.method,
+      target: canonicalTarget(req.path, req.queryValues ?? req.query),
+      requestId,
+      body: req.rawBody,
+    });
     const expected = createHmac('sha256', secrets.controlSecret).update(text, 'utf8').digest();
     if (secrets.controlSecret === '' || !timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
       throw new UnauthorizedError(`${SIGNATURE_HEADER}: does not match`);

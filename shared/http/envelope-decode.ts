@@ -29,5 +29,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, prefix
 export function isHttpEnvelope(decoded: unknown): boolean {
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return false;
   const rc = (decoded as { requestContext?: { http?: unknown } }).requestContext;
-  return typeof (decoded as { rawPath?: unknown }).rawPath === 'string' && typeof rc === 'object' && rc !== null && typeof rc.http === 'object';
+  return (
+    typeof (decoded as { rawPath?: unknown }).rawPath === 'string' && typeof rc === 'object' && rc !== null && typeof rc.http === 'object'
+  );
 }

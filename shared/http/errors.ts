@@ -40,7 +40,9 @@ export class NotFoundError extends HttpError {
 
 export class MethodNotAllowedError extends HttpError {
   constructor(method: string, path: string, allowed: string[]) {
-    super(405, 'HTTP.METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, { allow: allowed.join(', ') });
+    super(405, 'HTTP.METHOD_NOT_ALLOWED', `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})`, {
+      allow: allowed.join(', '),
+    });
   }
 }
 

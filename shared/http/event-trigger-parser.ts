@@ -14,7 +14,10 @@ import { DEFAULT_DELIVERY_LIMIT, type EventBridgeDelivery, type TimerFiring } fr
 
 export function toEventBridgeDelivery(event: unknown, maxBytes = DEFAULT_DELIVERY_LIMIT): EventBridgeDelivery {
   const bytes = typeof event === 'string' ? Buffer.byteLength(event) : event instanceof Uint8Array ? event.byteLength : null;
-  if (bytes !== null && bytes > maxBytes) throw new PayloadTooLargeError(`delivery of ${bytes} bytes too large: at most ${maxBytes} bytes for this function (lower the trigger's batch size)`);
+  if (bytes !== null && bytes > maxBytes)
+    throw new PayloadTooLargeError(
+      `delivery of ${bytes} bytes too large: at most ${maxBytes} bytes for this function (lower the trigger's batch size)`,
+    );
   const payload = decodeFcEvent(event);
   const items = Array.isArray(payload) ? payload : [payload];
   if (items.length === 0) throw new ValidationError(['(event): empty batch']);
@@ -22,7 +25,8 @@ export function toEventBridgeDelivery(event: unknown, maxBytes = DEFAULT_DELIVER
   let cloudEvents = true;
   items.forEach((item, i) => {
     const at = Array.isArray(payload) ? [i] : [];
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ValidationError([`${at.length ? `[${i}]` : '(event)'}: must be an object`]);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new ValidationError([`${at.length ? `[${i}]` : '(event)'}: must be an object`]);
     if (!('specversion' in item)) {
       cloudEvents = false;
       return;

@@ -28,18 +28,28 @@ export function errorReply(error: unknown, requestId: string | undefined): HttpR
   const id = requestId ? { requestId } : {};
   if (error instanceof ValidationError) {
     const { problems } = boundedProblems(error.problems);
-    return jsonReply(400, { error: { code: error.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems, ...id } } satisfies ErrorBody);
+    return jsonReply(400, {
+      error: { code: error.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems, ...id },
+    } satisfies ErrorBody);
   }
   if (error instanceof HttpError) {
     return jsonReply(error.status, { error: { code: error.code, message: error.message, ...id } } satisfies ErrorBody, error.headers);
   }
   if (error instanceof StateConflictError) {
     // The engine already re-read and re-decided a few times; the storm will pass, so say when to retry.
-    return jsonReply(503, { error: { code: 'STATE.BUSY', message: 'the mesh state kept changing under concurrent updates; retry shortly', ...id } } satisfies ErrorBody, { 'retry-after': '1' });
+    return jsonReply(
+      503,
+      {
+        error: { code: 'STATE.BUSY', message: 'the mesh state kept changing under concurrent updates; retry shortly', ...id },
+      } satisfies ErrorBody,
+      { 'retry-after': '1' },
+    );
   }
   if (error instanceof InvariantError) {
     // Our inconsistency, not the caller's input: a 5xx the sender may retry (the next decision or a fix may mend it).
-    return jsonReply(500, { error: { code: error.code, message: 'internal error: an invariant of the decision failed; retry, and report it if it lasts', ...id } } satisfies ErrorBody);
+    return jsonReply(500, {
+      error: { code: error.code, message: 'internal error: an invariant of the decision failed; retry, and report it if it lasts', ...id },
+    } satisfies ErrorBody);
   }
   return jsonReply(500, { error: { code: 'INTERNAL', message: 'internal error', ...id } } satisfies ErrorBody);
 }
@@ -74,7 +84,10 @@ export function eventErrors(): MiddlewareObj<unknown, unknown, Error, FcContext>
     }
     if (!(e instanceof ValidationError)) return;
     const { problems } = boundedProblems(e.problems);
-    request.response = { accepted: false, error: { code: e.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems } } satisfies RejectedDelivery;
+    request.response = {
+      accepted: false,
+      error: { code: e.code, message: boundedText(problems.join('; '), MESSAGE_MAX), problems },
+    } satisfies RejectedDelivery;
   }
   return { onError: eventErrorsOnError };
 }

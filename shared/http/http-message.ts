@@ -41,7 +41,12 @@ export interface HttpReply {
 }
 
 export function jsonReply(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpReply {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value), isBase64Encoded: false };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(value),
+    isBase64Encoded: false,
+  };
 }
 
 export function isJsonContentType(contentType: string | undefined): boolean {

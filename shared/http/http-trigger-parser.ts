@@ -37,7 +37,7 @@ export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequ
   const max = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT;
   // The envelope holds the body, maybe base64 (4/3 larger), plus headers: refuse a far larger one before parsing it.
   const envelopeBytes = eventBytes(event);
-  if (envelopeBytes !== null && envelopeBytes > Math.ceil(max * 4 / 3) + 64 * 1024) {
+  if (envelopeBytes !== null && envelopeBytes > Math.ceil((max * 4) / 3) + 64 * 1024) {
     throw new PayloadTooLargeError(`request body too large: at most ${kib(max)} (${max} bytes) for this function`);
   }
   const envelope = parseWith(fcHttpEnvelopeSchema, decodeFcEvent(event), ['(event)']);
@@ -55,7 +55,8 @@ export function toHttpRequest(event: unknown, limits: HttpLimits = {}): HttpRequ
   const body = envelope.body ?? '';
   const rawBody = envelope.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   const bodyBytes = Buffer.byteLength(rawBody);
-  if (bodyBytes > max) throw new PayloadTooLargeError(`request body of ${bodyBytes} bytes too large: at most ${kib(max)} (${max} bytes) for this function`);
+  if (bodyBytes > max)
+    throw new PayloadTooLargeError(`request body of ${bodyBytes} bytes too large: at most ${kib(max)} (${max} bytes) for this function`);
   const request: HttpRequest = {
     method: envelope.requestContext.http.method.toUpperCase(),
     path: envelope.rawPath,

@@ -26,7 +26,11 @@ type FcHandler = (event: never, context: FcContext) => Promise<unknown>;
  * Events that are not JSON go to the HTTP chain (which answers them with a 400), or to the event
  * chain when that is the function's main way in (`undecodable: 'other'`).
  */
-export function byEventShape(routes: { http: FcHandler; other: FcHandler; undecodable?: 'http' | 'other' }): (event: unknown, context: FcContext) => Promise<unknown> {
+export function byEventShape(routes: {
+  http: FcHandler;
+  other: FcHandler;
+  undecodable?: 'http' | 'other';
+}): (event: unknown, context: FcContext) => Promise<unknown> {
   return async function dispatchByEventShape(event: unknown, context: FcContext) {
     let decoded: unknown;
     try {

@@ -37,7 +37,27 @@ function asHttpRequest(event: unknown): HttpRequest | null {
  * callback wired to the control URL brings the alarm token as `/cms/<token>`), so it is masked;
  * an id a route takes is masked too, its command is in the audit log.
  */
-const ROUTE_WORDS = new Set(['v1', 'status', 'readiness', 'history', 'timeline', 'report', 'plan', 'overrides', 'drills', 'pause', 'resume', 'alarm', 'alarms', 'cms', 'alertmanager', 'prometheus', 'webhook', 'callback', 'ack']);
+const ROUTE_WORDS = new Set([
+  'v1',
+  'status',
+  'readiness',
+  'history',
+  'timeline',
+  'report',
+  'plan',
+  'overrides',
+  'drills',
+  'pause',
+  'resume',
+  'alarm',
+  'alarms',
+  'cms',
+  'alertmanager',
+  'prometheus',
+  'webhook',
+  'callback',
+  'ack',
+]);
 const MASK = '{…}';
 
 /** A path fit for logs: no query or fragment, and every segment that is not a route word masked. */
@@ -83,7 +103,8 @@ function scrub(text: string, secrets: readonly string[]): string {
 const LOG_MESSAGE_MAX = 1000;
 
 export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof RegionshiftError) return { name: error.name, code: error.code, message: boundedText(error.message, LOG_MESSAGE_MAX) };
+  if (error instanceof RegionshiftError)
+    return { name: error.name, code: error.code, message: boundedText(error.message, LOG_MESSAGE_MAX) };
   if (error instanceof Error) return { name: error.name, message: boundedText(error.message, LOG_MESSAGE_MAX) };
   return { message: jsonExcerpt(error, LOG_MESSAGE_MAX) };
 }
@@ -121,7 +142,8 @@ export function requestLog(opts: RequestLogOptions): MiddlewareObj<unknown, unkn
     line.durationMs = Math.round((now() - start) * 100) / 100;
     if (error !== undefined) {
       const described = describeError(error);
-      if (http && typeof described.message === 'string') described.message = scrub(described.message.split(http.path).join(String(line.path)), secretsOf(http));
+      if (http && typeof described.message === 'string')
+        described.message = scrub(described.message.split(http.path).join(String(line.path)), secretsOf(http));
       line.error = described;
     }
     try {

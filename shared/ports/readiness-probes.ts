@@ -53,4 +53,3 @@ export interface ReadinessProbes {
   /** Where the control plane runs (no cloud call: the runtime's own variables); absent: unknown. */
   placement?(): PlacementInfo;
 }
-

@@ -68,7 +68,14 @@ export interface StateStore {
   acquireLease(mesh: string, planId: string, owner: string, until: number, now: number): Promise<boolean>;
   releaseLease(mesh: string, planId: string, owner: string): Promise<void>;
   /** Record a step outcome, and the plan's status and dueAt; only by the lease holder. */
-  recordStep(mesh: string, planId: string, owner: string, index: number, outcome: StepOutcome, plan: { status: PlanStatus; dueAt: number }): Promise<void>;
+  recordStep(
+    mesh: string,
+    planId: string,
+    owner: string,
+    index: number,
+    outcome: StepOutcome,
+    plan: { status: PlanStatus; dueAt: number },
+  ): Promise<void>;
 
   /** Remember an idempotency key (request id, delivery id) until `expiresAt`. False when it was already there and unexpired. */
   rememberKey(key: string, expiresAt: number, now: number): Promise<boolean>;

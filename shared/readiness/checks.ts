@@ -29,7 +29,6 @@ export interface CheckResult {
 /** What a probe read, or the message of the error that stopped it. */
 export type Probed<T> = { ok: true; value: T } | { ok: false; error: string };
 
-
 export const REGION_LABEL = 'topology.kubernetes.io/region';
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
 
@@ -62,14 +61,44 @@ function relevantRules(policy: Policy, rules: DestinationRuleInfo[]): { relevant
 /** Locality failover never acts without outlier detection: Envoy only fails over from endpoints it has ejected. */
 export function checkOutlierDetection(policy: Policy, probed: Probed<DestinationRuleInfo[]>): CheckResult {
   const id = 'outlierDetection';
-  const lookedAt = policy.mesh.backend === 'istio' ? `DestinationRules ${policy.mesh.destinationRules.map(drName).join(', ')}` : `every DestinationRule in mesh ${policy.mesh.meshId}`;
+  const lookedAt =
+    policy.mesh.backend === 'istio'
+      ? `DestinationRules ${policy.mesh.destinationRules.map(drName).join(', ')}`
+      : `every DestinationRule in mesh ${policy.mesh.meshId}`;
   const fix = 'add spec.trafficPolicy.outlierDetection (e.g. consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s) to each rule';
-  if (!probed.ok) return couldNotCheck(id, lookedAt, probed.error, 'give the function role read access to destinationrules.networking.istio.io in the mesh control plane');
+  if (!probed.ok)
+    return couldNotCheck(
+      id,
+      lookedAt,
+      probed.error,
+      'give the function role read access to destinationrules.networking.istio.io in the mesh control plane',
+    );
   const { relevant, missing } = relevantRules(policy, probed.value);
-  if (missing.length) return row(id, 'fail', lookedAt, `DestinationRule ${missing.join(', ')} does not exist`, `create the rule with outlierDetection, or fix mesh.destinationRules`);
-  if (relevant.length === 0) return row(id, 'fail', lookedAt, 'no DestinationRule in the mesh: no service has outlier detection, so locality failover never moves traffic', `create a DestinationRule per shifted service; ${fix}`);
+  if (missing.length)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `DestinationRule ${missing.join(', ')} does not exist`,
+      `create the rule with outlierDetection, or fix mesh.destinationRules`,
+    );
+  if (relevant.length === 0)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      'no DestinationRule in the mesh: no service has outlier detection, so locality failover never moves traffic',
+      `create a DestinationRule per shifted service; ${fix}`,
+    );
   const blind = relevant.filter((r) => !r.hasOutlierDetection);
-  if (blind.length) return row(id, 'fail', lookedAt, `${blind.map(drName).join(', ')} ha${blind.length > 1 ? 've' : 's'} no outlierDetection: locality failover never acts for ${blind.length > 1 ? 'them' : 'it'}`, fix);
+  if (blind.length)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `${blind.map(drName).join(', ')} ha${blind.length > 1 ? 've' : 's'} no outlierDetection: locality failover never acts for ${blind.length > 1 ? 'them' : 'it'}`,
+      fix,
+    );
   return row(id, 'pass', lookedAt, `${relevant.length} DestinationRule(s), each with outlierDetection`, null);
 }
 
@@ -80,13 +109,21 @@ export function checkOutlierDetection(policy: Policy, probed: Probed<Destination
 export function checkHandMadeLocality(policy: Policy, probed: Probed<DestinationRuleInfo[]>): CheckResult {
   const id = 'handMadeLocalityLb';
   const lookedAt = 'spec.trafficPolicy.loadBalancer.localityLbSetting of every DestinationRule';
-  const fix = 'remove localityLbSetting from these rules: regionshift sets the locality LB and a per-rule setting overrides or contradicts it';
-  if (!probed.ok) return couldNotCheck(id, lookedAt, probed.error, 'give the function role read access to destinationrules.networking.istio.io');
+  const fix =
+    'remove localityLbSetting from these rules: regionshift sets the locality LB and a per-rule setting overrides or contradicts it';
+  if (!probed.ok)
+    return couldNotCheck(id, lookedAt, probed.error, 'give the function role read access to destinationrules.networking.istio.io');
   const owned = new Set(policy.mesh.backend === 'istio' ? policy.mesh.destinationRules.map(drName) : []);
   const fighting = probed.value.filter((r) => r.hasLocalityLbSetting && !owned.has(drName(r)) && !r.ownedByProduct);
   if (fighting.length === 0) return row(id, 'pass', lookedAt, 'no rule carries a localityLbSetting regionshift does not own', null);
   // With ASM the rule's setting wins over the mesh-wide one for its host: the product's shift never reaches it.
-  return row(id, policy.mesh.backend === 'asm' ? 'fail' : 'warn', lookedAt, `${fighting.map(drName).join(', ')} set${fighting.length > 1 ? '' : 's'} its own localityLbSetting`, fix);
+  return row(
+    id,
+    policy.mesh.backend === 'asm' ? 'fail' : 'warn',
+    lookedAt,
+    `${fighting.map(drName).join(', ')} set${fighting.length > 1 ? '' : 's'} its own localityLbSetting`,
+    fix,
+  );
 }
 
 /** Every endpoint's locality comes from its node's region/zone labels; without them Istio cannot tell regions apart. */
@@ -94,7 +131,14 @@ export function checkLocalityLabels(policy: Policy, probed: Record<string, Probe
   const id = 'localityLabels';
   const clusters = policy.regionIds.flatMap((region) => (policy.regions[region]?.clusters ?? []).map((c) => ({ region, cluster: c.id })));
   const lookedAt = `${REGION_LABEL} and ${ZONE_LABEL} on the nodes of ${clusters.map((c) => c.cluster).join(', ') || 'no cluster'}`;
-  if (clusters.length === 0) return row(id, 'warn', lookedAt, 'the policy names no cluster, so node locality cannot be read', 'list each region\'s clusters under regions.<region>.clusters');
+  if (clusters.length === 0)
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      'the policy names no cluster, so node locality cannot be read',
+      "list each region's clusters under regions.<region>.clusters",
+    );
   const fails: string[] = [];
   const warns: string[] = [];
   let nodes = 0;
@@ -118,7 +162,6 @@ export function checkLocalityLabels(policy: Policy, probed: Record<string, Probe
   if (warns.length) return row(id, 'warn', lookedAt, warns.join('; '), fix);
   return row(id, 'pass', lookedAt, `${nodes} node(s), each with its region and zone`, null);
 }
-
 
 /** Istio's label for a workload's locality, with `.` for `/` (Kubernetes label values cannot hold `/`), and the older name it still reads. */
 export const ISTIO_LOCALITY_LABEL = 'topology.istio.io/locality';
@@ -146,7 +189,13 @@ export function workloadEntryLocality(we: WorkloadEntryInfo): { locality: string
 export function checkWorkloadEntryLocality(policy: Policy, probed: Probed<WorkloadEntryInfo[]>): CheckResult {
   const id = 'workloadEntryLocality';
   const lookedAt = `spec.locality (or the ${ISTIO_LOCALITY_LABEL} label) of every WorkloadEntry in mesh ${policy.mesh.backend === 'asm' ? policy.mesh.meshId : policy.name}`;
-  if (!probed.ok) return couldNotCheck(id, lookedAt, probed.error, 'give the function role read (list) access to workloadentries.networking.istio.io in the mesh control plane');
+  if (!probed.ok)
+    return couldNotCheck(
+      id,
+      lookedAt,
+      probed.error,
+      'give the function role read (list) access to workloadentries.networking.istio.io in the mesh control plane',
+    );
   const clusterRegion = new Map(policy.regionIds.flatMap((r) => (policy.regions[r]?.clusters ?? []).map((c) => [c.id, r] as const)));
   const declared = new Set(policy.regionIds);
   const fails: string[] = [];
@@ -169,15 +218,19 @@ export function checkWorkloadEntryLocality(policy: Policy, probed: Probed<Worklo
     }
     const cluster = we.labels[ISTIO_CLUSTER_LABEL];
     const ofCluster = cluster !== undefined ? clusterRegion.get(cluster) : undefined;
-    if (ofCluster !== undefined && ofCluster !== region) fails.push(`${name} is in region ${region} (${found.from}), but its cluster ${cluster} is in ${ofCluster}`);
+    if (ofCluster !== undefined && ofCluster !== region)
+      fails.push(`${name} is in region ${region} (${found.from}), but its cluster ${cluster} is in ${ofCluster}`);
     const labelled = we.labels[REGION_LABEL];
-    if (labelled !== undefined && labelled !== region) fails.push(`${name} is in region ${region} (${found.from}), but its ${REGION_LABEL} label says ${labelled}`);
+    if (labelled !== undefined && labelled !== region)
+      fails.push(`${name} is in region ${region} (${found.from}), but its ${REGION_LABEL} label says ${labelled}`);
     if (zone === '') warns.push(`${name} has no zone in its locality`);
   }
-  const fix = 'set spec.locality: <region>/<zone> on every WorkloadEntry, with a region the policy declares and that of the cluster the workload sits beside';
+  const fix =
+    'set spec.locality: <region>/<zone> on every WorkloadEntry, with a region the policy declares and that of the cluster the workload sits beside';
   if (fails.length) return row(id, 'fail', lookedAt, fails.join('; '), fix);
   if (warns.length) return row(id, 'warn', lookedAt, warns.join('; '), fix);
-  if (probed.value.length === 0) return row(id, 'pass', lookedAt, 'no WorkloadEntry in the mesh: every endpoint is a pod, located by its node', null);
+  if (probed.value.length === 0)
+    return row(id, 'pass', lookedAt, 'no WorkloadEntry in the mesh: every endpoint is a pod, located by its node', null);
   return row(id, 'pass', lookedAt, `${probed.value.length} WorkloadEntry(s), each with a locality in a declared region`, null);
 }
 
@@ -185,21 +238,54 @@ export function checkWorkloadEntryLocality(policy: Policy, probed: Probed<Worklo
 export function checkLocalityLbEnabled(policy: Policy, probed: Probed<LiveMeshConfig>): CheckResult {
   const id = 'localityLbEnabled';
   const asm = policy.mesh.backend === 'asm';
-  const lookedAt = policy.mesh.backend === 'asm' ? `DescribeServiceMeshDetail(${policy.mesh.meshId}) ServiceMesh.Spec.MeshConfig.LocalityLB.Enabled` : 'localityLbSetting.enabled of the DestinationRules regionshift owns';
-  if (!probed.ok) return row(id, 'fail', lookedAt, `could not read the mesh: ${probed.error}`, asm ? 'grant the function role servicemesh:DescribeServiceMeshDetail and check mesh.meshId' : 'check mesh.kubeconfig and the rules\' names');
+  const lookedAt =
+    policy.mesh.backend === 'asm'
+      ? `DescribeServiceMeshDetail(${policy.mesh.meshId}) ServiceMesh.Spec.MeshConfig.LocalityLB.Enabled`
+      : 'localityLbSetting.enabled of the DestinationRules regionshift owns';
+  if (!probed.ok)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `could not read the mesh: ${probed.error}`,
+      asm
+        ? 'grant the function role servicemesh:DescribeServiceMeshDetail and check mesh.meshId'
+        : "check mesh.kubeconfig and the rules' names",
+    );
   if (probed.value.enabled) return row(id, 'pass', lookedAt, 'locality load balancing is enabled', null);
   if (!asm && probed.value.config === null) {
     // Istio enables locality LB by default when outlier detection is set; the rules carry no setting until the first shift.
-    return row(id, 'warn', lookedAt, 'the rules carry no localityLbSetting yet (Istio\'s mesh default applies until regionshift writes one)', 'check meshConfig.localityLbSetting.enabled is not false in the Istio mesh config');
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      "the rules carry no localityLbSetting yet (Istio's mesh default applies until regionshift writes one)",
+      'check meshConfig.localityLbSetting.enabled is not false in the Istio mesh config',
+    );
   }
-  return row(id, 'fail', lookedAt, 'locality load balancing is disabled: the mesh ignores every locality setting regionshift sends', asm ? 'enable it: ASM console → Mesh → Locality LB, or UpdateMeshFeature LocalityLoadBalancing=true' : 'set localityLbSetting.enabled: true');
+  return row(
+    id,
+    'fail',
+    lookedAt,
+    'locality load balancing is disabled: the mesh ignores every locality setting regionshift sends',
+    asm
+      ? 'enable it: ASM console → Mesh → Locality LB, or UpdateMeshFeature LocalityLoadBalancing=true'
+      : 'set localityLbSetting.enabled: true',
+  );
 }
 
 /** For every single-region drain: the regions taking the traffic need no more than their max replicas (the core's arithmetic). */
 export function checkCapacity(policy: Policy): CheckResult {
   const id = 'capacity';
   const lookedAt = 'scaling.deployments[*].regions[*].max against a drain of each region (response.headroom applied)';
-  if (policy.scaling.deployments.length === 0) return row(id, 'warn', lookedAt, 'no scaling.deployments: regionshift cannot tell whether the receiving regions can absorb a drain', 'list the deployments to scale under scaling.deployments');
+  if (policy.scaling.deployments.length === 0)
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      'no scaling.deployments: regionshift cannot tell whether the receiving regions can absorb a drain',
+      'list the deployments to scale under scaling.deployments',
+    );
   const state = initialState(policy);
   const short: string[] = [];
   for (const drained of policy.regionIds) {
@@ -208,7 +294,14 @@ export function checkCapacity(policy: Policy): CheckResult {
       if (n.unclamped > n.max) short.push(`draining ${drained}: ${n.key} in ${n.region} needs ${n.unclamped} replicas, max ${n.max}`);
     }
   }
-  if (short.length) return row(id, 'fail', lookedAt, short.join('; '), 'raise max for these deployments (and the cluster capacity behind it), or lower response.headroom');
+  if (short.length)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      short.join('; '),
+      'raise max for these deployments (and the cluster capacity behind it), or lower response.headroom',
+    );
   return row(id, 'pass', lookedAt, `each of ${policy.regionIds.length} single-region drains fits within max`, null);
 }
 
@@ -219,7 +312,10 @@ export function checkFailoverReach(policy: Policy): CheckResult {
   const fails: string[] = [];
   const warns: string[] = [];
   if (policy.safety.maxDrainedRegions < 1) fails.push('safety.maxDrainedRegions is 0: no region is ever drained');
-  if (policy.regionIds.length - 1 < policy.safety.minServingRegions) fails.push(`safety.minServingRegions ${policy.safety.minServingRegions}: draining any of ${policy.regionIds.length} regions would leave too few serving`);
+  if (policy.regionIds.length - 1 < policy.safety.minServingRegions)
+    fails.push(
+      `safety.minServingRegions ${policy.safety.minServingRegions}: draining any of ${policy.regionIds.length} regions would leave too few serving`,
+    );
   for (const r of policy.regionIds) {
     const order = policy.failover[r] ?? [];
     const others = order.filter((t) => t !== r);
@@ -234,7 +330,13 @@ export function checkFailoverReach(policy: Policy): CheckResult {
   const fix = 'give every region a failover order naming at least one other region, and safety limits that allow draining one region';
   if (fails.length) return row(id, 'fail', lookedAt, fails.join('; '), fix);
   if (warns.length) return row(id, 'warn', lookedAt, warns.join('; '), fix);
-  return row(id, 'pass', lookedAt, `every region fails over to a serving region (${policy.regionIds.map((r) => `${r}→${policy.failover[r]?.[0]}`).join(', ')})`, null);
+  return row(
+    id,
+    'pass',
+    lookedAt,
+    `every region fails over to a serving region (${policy.regionIds.map((r) => `${r}→${policy.failover[r]?.[0]}`).join(', ')})`,
+    null,
+  );
 }
 
 /**
@@ -267,7 +369,13 @@ export function checkSignalCoverage(policy: Policy): CheckResult {
   }
   const blind = policy.regionIds.filter((r) => (covered.get(r) ?? []).length === 0);
   if (blind.length) {
-    return row(id, 'fail', lookedAt, `no detection rule can fire for ${blind.join(', ')}: ${blind.length > 1 ? 'these regions are' : 'this region is'} never drained automatically`, 'add a rule that places alarms in the region (region: {fromUrl: true} with a callback URL per region, {fixed: <region>}, a fromInstance/fromDimension map), or detection.deploymentAvailability');
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `no detection rule can fire for ${blind.join(', ')}: ${blind.length > 1 ? 'these regions are' : 'this region is'} never drained automatically`,
+      'add a rule that places alarms in the region (region: {fromUrl: true} with a callback URL per region, {fixed: <region>}, a fromInstance/fromDimension map), or detection.deploymentAvailability',
+    );
   }
   return row(id, 'pass', lookedAt, policy.regionIds.map((r) => `${r}: ${[...new Set(covered.get(r))].join(', ')}`).join('; '), null);
 }
@@ -281,17 +389,41 @@ export function checkCloudAlarmWiring(policy: Policy): CheckResult {
   const id = 'cloudAlarmWiring';
   const sources = new Set(policy.detection.rules.map((r) => r.match.source ?? 'any'));
   const lookedAt = 'CloudMonitor alarm rules (DescribeMetricRuleList) and EventBridge rules for ACK events';
-  const wanted = [sources.has('cms') || sources.has('any') ? 'each region\'s CMS alarm rules call back on .../alarm/cms?region=<region>&token=…' : null, sources.has('ack') ? 'the default event bus of each cluster region other than the functions\' own has the rule that pushes ACK events to cluster-events\' /ack (npm run infra:ack-rules, infra/README.md "Cluster events from every region")' : null].filter(Boolean);
+  const wanted = [
+    sources.has('cms') || sources.has('any') ? "each region's CMS alarm rules call back on .../alarm/cms?region=<region>&token=…" : null,
+    sources.has('ack')
+      ? 'the default event bus of each cluster region other than the functions\' own has the rule that pushes ACK events to cluster-events\' /ack (npm run infra:ack-rules, infra/README.md "Cluster events from every region")'
+      : null,
+  ].filter(Boolean);
   if (wanted.length === 0) return row(id, 'pass', lookedAt, 'the policy uses neither CMS nor ACK events', null);
-  return row(id, 'warn', lookedAt, 'could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)', `check by hand that ${wanted.join(', and ')}`);
+  return row(
+    id,
+    'warn',
+    lookedAt,
+    'could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)',
+    `check by hand that ${wanted.join(', and ')}`,
+  );
 }
 
 /** The state row and tables can be read with the function's role (a read only: nothing is written). */
 export function checkStateTables(probed: Probed<{ backend: string; version: number }>): CheckResult {
   const id = 'stateTables';
   const lookedAt = 'the state row and the audit log (a read of each)';
-  if (!probed.ok) return row(id, 'fail', lookedAt, `the state store cannot be read: ${probed.error}`, 'Tablestore: create the tables (npm run infra:tables) and grant the function role ots:GetRow/GetRange on them; SQLite (a lab): set REGIONSHIFT_SQLITE_FILE to the file the functions use');
-  return row(id, 'pass', lookedAt, `${probed.value.backend}: state row ${probed.value.version === 0 ? 'not written yet (first decision creates it)' : `at version ${probed.value.version}`}, audit log readable`, null);
+  if (!probed.ok)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `the state store cannot be read: ${probed.error}`,
+      'Tablestore: create the tables (npm run infra:tables) and grant the function role ots:GetRow/GetRange on them; SQLite (a lab): set REGIONSHIFT_SQLITE_FILE to the file the functions use',
+    );
+  return row(
+    id,
+    'pass',
+    lookedAt,
+    `${probed.value.backend}: state row ${probed.value.version === 0 ? 'not written yet (first decision creates it)' : `at version ${probed.value.version}`}, audit log readable`,
+    null,
+  );
 }
 
 /** Each deployment the policy scales can be read in its cluster (ACK kubeconfig + RBAC). */
@@ -299,9 +431,17 @@ export function checkClusterAccess(policy: Policy, probed: Record<string, Probed
   const id = 'clusterAccess';
   const keys = Object.keys(probed);
   const lookedAt = keys.length ? `Deployments ${keys.join(', ')}` : 'scaling.deployments';
-  if (policy.scaling.deployments.length === 0) return row(id, 'warn', lookedAt, 'no scaling.deployments to read', 'list the deployments to scale under scaling.deployments');
+  if (policy.scaling.deployments.length === 0)
+    return row(id, 'warn', lookedAt, 'no scaling.deployments to read', 'list the deployments to scale under scaling.deployments');
   const failed = Object.entries(probed).filter((e): e is [string, { ok: false; error: string }] => !e[1].ok);
-  if (failed.length) return row(id, 'fail', lookedAt, failed.map(([k, p]) => `${k}: ${p.error}`).join('; '), 'check the cluster ids, that the deployments exist, and that the function role can get and scale deployments (ACK RBAC)');
+  if (failed.length)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      failed.map(([k, p]) => `${k}: ${p.error}`).join('; '),
+      'check the cluster ids, that the deployments exist, and that the function role can get and scale deployments (ACK RBAC)',
+    );
   return row(id, 'pass', lookedAt, `${keys.length} deployment(s) readable`, null);
 }
 
@@ -309,11 +449,24 @@ export function checkClusterAccess(policy: Policy, probed: Record<string, Probed
 export function checkExecutor(probed: Probed<{ functionName: string } | null>): CheckResult {
   const id = 'executor';
   const lookedAt = 'FC 3.0 GetFunction of REGIONSHIFT_EXECUTOR_FUNCTION';
-  if (!probed.ok) return row(id, 'fail', lookedAt, `the executor cannot be reached: ${probed.error}`, 'deploy the executor function, set REGIONSHIFT_EXECUTOR_FUNCTION to its name, and grant the role fc:GetFunction and fc:InvokeFunction on it');
-  if (probed.value === null) return row(id, 'warn', lookedAt, 'REGIONSHIFT_EXECUTOR_FUNCTION is not set: plans run inline within the invoking function\'s time', 'set REGIONSHIFT_EXECUTOR_FUNCTION to the executor function\'s name');
+  if (!probed.ok)
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `the executor cannot be reached: ${probed.error}`,
+      'deploy the executor function, set REGIONSHIFT_EXECUTOR_FUNCTION to its name, and grant the role fc:GetFunction and fc:InvokeFunction on it',
+    );
+  if (probed.value === null)
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      "REGIONSHIFT_EXECUTOR_FUNCTION is not set: plans run inline within the invoking function's time",
+      "set REGIONSHIFT_EXECUTOR_FUNCTION to the executor function's name",
+    );
   return row(id, 'pass', lookedAt, `function ${probed.value.functionName} exists`, null);
 }
-
 
 /**
  * Where this process's control plane runs, from what the runtime itself says: FC 3.0 sets
@@ -350,20 +503,47 @@ export function checkControlPlanePlacement(policy: Policy, info: PlacementInfo):
   const acknowledged = new Set(policy.placement?.acknowledgeSharedFate ?? []);
   const parts: { what: string; region: string | null; source: string }[] = [];
   parts.push({ what: 'functions', region: info.functionRegion ?? null, source: 'FC_REGION' });
-  if (info.tablestoreEndpoint !== undefined) parts.push({ what: 'Tablestore instance', region: tablestoreEndpointRegion(info.tablestoreEndpoint), source: `TABLESTORE_ENDPOINT ${info.tablestoreEndpoint}` });
+  if (info.tablestoreEndpoint !== undefined)
+    parts.push({
+      what: 'Tablestore instance',
+      region: tablestoreEndpointRegion(info.tablestoreEndpoint),
+      source: `TABLESTORE_ENDPOINT ${info.tablestoreEndpoint}`,
+    });
   if (policy.mesh.backend === 'asm') parts.push({ what: 'ASM control plane', region: policy.mesh.apiRegion, source: 'mesh.apiRegion' });
   const lookedAt = `${parts.map((p) => p.source).join(', ')} against the policy's regions ${policy.regionIds.join(', ')}`;
   const shared = parts.filter((p) => p.region !== null && steered.has(p.region));
   const unacked = shared.filter((p) => !acknowledged.has(p.region!));
   const unknown = parts.filter((p) => p.region === null);
-  const placed = parts.filter((p) => p.region !== null).map((p) => `${p.what} in ${p.region}`).join(', ');
+  const placed = parts
+    .filter((p) => p.region !== null)
+    .map((p) => `${p.what} in ${p.region}`)
+    .join(', ');
   if (unacked.length) {
-    return row(id, 'fail', lookedAt, `${unacked.map((p) => `${p.what} in ${p.region}`).join(', ')}: a region this policy steers; if it fails, regionshift fails with it and cannot drain it`, `deploy regionshift (s.yaml vars.region, the Tablestore instance) in a region the policy does not steer, or list the region under placement.acknowledgeSharedFate with a reason`);
+    return row(
+      id,
+      'fail',
+      lookedAt,
+      `${unacked.map((p) => `${p.what} in ${p.region}`).join(', ')}: a region this policy steers; if it fails, regionshift fails with it and cannot drain it`,
+      `deploy regionshift (s.yaml vars.region, the Tablestore instance) in a region the policy does not steer, or list the region under placement.acknowledgeSharedFate with a reason`,
+    );
   }
   if (unknown.length) {
-    return row(id, 'warn', lookedAt, `could not tell the region of: ${unknown.map((p) => `${p.what} (${p.source} ${p.source === 'FC_REGION' ? 'unset' : 'not a Tablestore endpoint'})`).join(', ')}${placed ? `; ${placed}` : ''}`, 'run doctor with FC_REGION set to the region the functions are deployed in (s.yaml vars.region)');
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      `could not tell the region of: ${unknown.map((p) => `${p.what} (${p.source} ${p.source === 'FC_REGION' ? 'unset' : 'not a Tablestore endpoint'})`).join(', ')}${placed ? `; ${placed}` : ''}`,
+      'run doctor with FC_REGION set to the region the functions are deployed in (s.yaml vars.region)',
+    );
   }
-  if (shared.length) return row(id, 'warn', lookedAt, `${placed}; shared fate acknowledged for ${[...new Set(shared.map((p) => p.region))].join(', ')}: ${policy.placement!.reason}`, 'move regionshift to a region the policy does not steer');
+  if (shared.length)
+    return row(
+      id,
+      'warn',
+      lookedAt,
+      `${placed}; shared fate acknowledged for ${[...new Set(shared.map((p) => p.region))].join(', ')}: ${policy.placement!.reason}`,
+      'move regionshift to a region the policy does not steer',
+    );
   return row(id, 'pass', lookedAt, `${placed}: outside the steered regions`, null);
 }
 

@@ -25,7 +25,13 @@ function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
 
-export async function dailyReadiness(opts: { mesh: string; store: StateStore; notifier: Notifier; readiness: () => Promise<ReadinessReport>; now: number }): Promise<DailyReadinessResult> {
+export async function dailyReadiness(opts: {
+  mesh: string;
+  store: StateStore;
+  notifier: Notifier;
+  readiness: () => Promise<ReadinessReport>;
+  now: number;
+}): Promise<DailyReadinessResult> {
   const { mesh, store, now } = opts;
   const day = Math.floor(now / DAY_MS);
   if (!(await store.rememberKey(`readiness-run/${mesh}/${day}`, (day + 1) * DAY_MS, now))) return { ran: false, notified: [] };
@@ -37,7 +43,15 @@ export async function dailyReadiness(opts: { mesh: string; store: StateStore; no
     if (!(await store.rememberKey(`readiness-fail/${mesh}/${c.id}/${digest(c.message)}`, now + REMEMBER_MS, now))) continue;
     notified.push(c.id);
     // An unsent notice (already logged by the notifier) does not keep the other failures from theirs.
-    await opts.notifier.notify({ level: 'warning', title: `readiness: ${c.id} fails`, text: `${c.message}\nlooked at: ${c.lookedAt}\nfix: ${c.fix ?? ''}`, mesh, at: now }).catch(() => undefined);
+    await opts.notifier
+      .notify({
+        level: 'warning',
+        title: `readiness: ${c.id} fails`,
+        text: `${c.message}\nlooked at: ${c.lookedAt}\nfix: ${c.fix ?? ''}`,
+        mesh,
+        at: now,
+      })
+      .catch(() => undefined);
   }
   return { ran: true, status: report.status, notified };
 }

@@ -35,7 +35,11 @@ export function policyChecks(policy: Policy) {
 export async function runReadiness(policy: Policy, probes: ReadinessProbes, now: number): Promise<ReadinessReport> {
   const clusters = policy.regionIds.flatMap((r) => (policy.regions[r]?.clusters ?? []).map((c) => c.id));
   const deployments = policy.scaling.deployments.flatMap((d) =>
-    Object.entries(d.regions).map(([region, r]) => ({ cluster: r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region, namespace: d.namespace, name: d.name })),
+    Object.entries(d.regions).map(([region, r]) => ({
+      cluster: r.cluster ?? policy.regions[region]?.clusters[0]?.id ?? region,
+      namespace: d.namespace,
+      name: d.name,
+    })),
   );
   const [rules, entries, live, state, executor, nodes, deps] = await Promise.all([
     probe(() => probes.destinationRules()),

@@ -43,14 +43,30 @@ class LazyClusterScaler implements ClusterScaler {
 type K8sCredentials = Policy['regions'][string]['clusters'][number]['kubeconfig'];
 
 /** Where a cluster's kubeconfig comes from, as the policy says: a file, an env var with the YAML, or the cloud API. */
-function sourceOf(name: string, k: K8sCredentials, cloud: { kind: 'ack'; clusterId: string; endpoint?: string; privateIpAddress: boolean } | { kind: 'asm'; meshId: string; endpoint?: string; privateIpAddress: boolean }): KubeconfigSource {
+function sourceOf(
+  name: string,
+  k: K8sCredentials,
+  cloud:
+    | { kind: 'ack'; clusterId: string; endpoint?: string; privateIpAddress: boolean }
+    | { kind: 'asm'; meshId: string; endpoint?: string; privateIpAddress: boolean },
+): KubeconfigSource {
   if (k.kubeconfigFile) return { from: 'file', path: k.kubeconfigFile };
   if (k.kubeconfigEnv) return { from: 'env', variable: k.kubeconfigEnv };
   // Nothing said: fetch it from the cloud API (ACK's user kubeconfig, ASM's mesh kubeconfig), as on FC.
   if (k.fromCloud ?? true) {
     return cloud.kind === 'ack'
-      ? { from: 'ack', clusterId: cloud.clusterId, privateIpAddress: cloud.privateIpAddress, ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}) }
-      : { from: 'asm', meshId: cloud.meshId, privateIpAddress: cloud.privateIpAddress, ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}) };
+      ? {
+          from: 'ack',
+          clusterId: cloud.clusterId,
+          privateIpAddress: cloud.privateIpAddress,
+          ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}),
+        }
+      : {
+          from: 'asm',
+          meshId: cloud.meshId,
+          privateIpAddress: cloud.privateIpAddress,
+          ...(cloud.endpoint ? { endpoint: cloud.endpoint } : {}),
+        };
   }
   throw new RegionshiftError('CONFIG.KUBECONFIG', `${name}: fromCloud is false; set kubeconfigFile or kubeconfigEnv`);
 }
@@ -72,13 +88,25 @@ export async function clusterAdaptersFor(
   credentials: CredentialsProvider,
   clock: Clock,
   functionRegion?: string,
-): Promise<{ mesh: MeshControl; scaler: ClusterScaler; kubeconfigSources: Record<string, KubeconfigSource>; entryRoutes?: EntryRoutesReader }> {
-  const needsCloud = policy.mesh.backend === 'asm' || Object.values(policy.regions).some((r) => r.clusters.some((c) => !c.kubeconfig.kubeconfigFile && !c.kubeconfig.kubeconfigEnv));
+): Promise<{
+  mesh: MeshControl;
+  scaler: ClusterScaler;
+  kubeconfigSources: Record<string, KubeconfigSource>;
+  entryRoutes?: EntryRoutesReader;
+}> {
+  const needsCloud =
+    policy.mesh.backend === 'asm' ||
+    Object.values(policy.regions).some((r) => r.clusters.some((c) => !c.kubeconfig.kubeconfigFile && !c.kubeconfig.kubeconfigEnv));
   const sources: Record<string, KubeconfigSource> = {};
   for (const [region, r] of Object.entries(policy.regions)) {
     for (const c of r.clusters) {
       const privateIpAddress = kubeconfigEndpoint(c.kubeconfig, region, functionRegion) === 'private';
-      sources[c.id] = sourceOf(`regions.${region}.clusters.${c.id}.kubeconfig`, c.kubeconfig, { kind: 'ack', clusterId: c.id, privateIpAddress, ...(e.REGIONSHIFT_CS_ENDPOINT ? { endpoint: e.REGIONSHIFT_CS_ENDPOINT } : {}) });
+      sources[c.id] = sourceOf(`regions.${region}.clusters.${c.id}.kubeconfig`, c.kubeconfig, {
+        kind: 'ack',
+        clusterId: c.id,
+        privateIpAddress,
+        ...(e.REGIONSHIFT_CS_ENDPOINT ? { endpoint: e.REGIONSHIFT_CS_ENDPOINT } : {}),
+      });
     }
   }
   const backend = policy.mesh;
@@ -92,7 +120,12 @@ export async function clusterAdaptersFor(
     // ASM: the per-host rules live in the mesh control plane's Kubernetes API (DescribeServiceMeshKubeconfig).
     // The functions reach it as they reach ASM's OpenAPI: the private address in the functions' region.
     const endpoint = e.REGIONSHIFT_ASM_ENDPOINT ?? backend.endpoint;
-    sources['mesh-control-plane'] = { from: 'asm', meshId: backend.meshId, privateIpAddress: kubeconfigEndpoint({}, backend.apiRegion, functionRegion) === 'private', ...(endpoint ? { endpoint } : {}) };
+    sources['mesh-control-plane'] = {
+      from: 'asm',
+      meshId: backend.meshId,
+      privateIpAddress: kubeconfigEndpoint({}, backend.apiRegion, functionRegion) === 'private',
+      ...(endpoint ? { endpoint } : {}),
+    };
   }
   // One resolver (and its kubeconfig cache) for the mesh and the scaler, built when either first needs it.
   const resolver = lazy(async () => {
@@ -125,7 +158,11 @@ export async function clusterAdaptersFor(
     lazy(async () => {
       const r = await resolver();
       const { K8sClusterScaler } = await import('../adapters/scaler-k8s');
-      return new K8sClusterScaler({ kubeconfigs: r.provider, clock, ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}) });
+      return new K8sClusterScaler({
+        kubeconfigs: r.provider,
+        clock,
+        ...(e.REGIONSHIFT_POLL_MS ? { pollIntervalMs: e.REGIONSHIFT_POLL_MS } : {}),
+      });
     }),
   );
   // scopes.entryFrom: the gateways' VirtualServices, read through the same Kubernetes API as the

@@ -20,7 +20,10 @@ const envSchema = z.object({
    * The executor's FC function name: plans whose steps wait are handed to it with FC 3.0's
    * InvokeFunction, asynchronously. Unset, they run inline within this invocation's time.
    */
-  REGIONSHIFT_EXECUTOR_FUNCTION: z.string().regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be an FC function name').optional(),
+  REGIONSHIFT_EXECUTOR_FUNCTION: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/, 'must be an FC function name')
+    .optional(),
   /** Override FC's OpenAPI endpoint (the lab's local host); by default the function's own region's. */
   REGIONSHIFT_FC_ENDPOINT: z.string().url().optional(),
   /** Override the ASM / CS OpenAPI endpoints (the lab's twins). */
@@ -58,8 +61,10 @@ export function parseRuntimeEnv(env: Record<string, string | undefined>): Runtim
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
   if (parsed.success) {
     const e = parsed.data;
-    if (!e.REGIONSHIFT_POLICY_FILE && !e.REGIONSHIFT_POLICY) problems.push('REGIONSHIFT_POLICY_FILE or REGIONSHIFT_POLICY: set one (the policy YAML)');
-    if (e.REGIONSHIFT_STATE === 'tablestore' && (!e.TABLESTORE_ENDPOINT || !e.TABLESTORE_INSTANCE)) problems.push('TABLESTORE_ENDPOINT and TABLESTORE_INSTANCE: required with REGIONSHIFT_STATE=tablestore');
+    if (!e.REGIONSHIFT_POLICY_FILE && !e.REGIONSHIFT_POLICY)
+      problems.push('REGIONSHIFT_POLICY_FILE or REGIONSHIFT_POLICY: set one (the policy YAML)');
+    if (e.REGIONSHIFT_STATE === 'tablestore' && (!e.TABLESTORE_ENDPOINT || !e.TABLESTORE_INSTANCE))
+      problems.push('TABLESTORE_ENDPOINT and TABLESTORE_INSTANCE: required with REGIONSHIFT_STATE=tablestore');
   }
   if (problems.length || !parsed.success) throw new PolicyError(problems.map((p) => `env ${p}`));
   return parsed.data;
@@ -77,7 +82,11 @@ export function parseToolEnv(env: Record<string, string | undefined>): RuntimeEn
   const schema = envSchema.extend({ REGIONSHIFT_ALARM_TOKEN: z.string().default(''), REGIONSHIFT_CONTROL_SECRET: z.string().default('') });
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  if (parsed.success && parsed.data.REGIONSHIFT_STATE === 'tablestore' && (!parsed.data.TABLESTORE_ENDPOINT || !parsed.data.TABLESTORE_INSTANCE)) {
+  if (
+    parsed.success &&
+    parsed.data.REGIONSHIFT_STATE === 'tablestore' &&
+    (!parsed.data.TABLESTORE_ENDPOINT || !parsed.data.TABLESTORE_INSTANCE)
+  ) {
     problems.push('TABLESTORE_ENDPOINT and TABLESTORE_INSTANCE: required with REGIONSHIFT_STATE=tablestore');
   }
   if (problems.length || !parsed.success) throw new PolicyError(problems.map((p) => `env ${p}`));

@@ -97,7 +97,12 @@ class InvocationCredentials {
   readonly current = (): CloudCredentials => resolveCloudCredentials({ context: this.context, env: this.env });
 }
 
-async function buildContainer(env: Record<string, string | undefined>, context: FcContext, credentials: InvocationCredentials, overrides: RuntimeOverrides): Promise<Container> {
+async function buildContainer(
+  env: Record<string, string | undefined>,
+  context: FcContext,
+  credentials: InvocationCredentials,
+  overrides: RuntimeOverrides,
+): Promise<Container> {
   const e = parseRuntimeEnv(env);
   const policy = loadRuntimePolicy(e, env);
   const log = overrides.log ?? structuredLog(e.REGIONSHIFT_LOG_FILE);
@@ -117,39 +122,69 @@ async function buildContainer(env: Record<string, string | undefined>, context: 
       onInvocation = () => built.rekey(credentials.current());
     }
   }
-  const adapters = overrides.mesh && overrides.scaler ? { mesh: overrides.mesh, scaler: overrides.scaler, kubeconfigSources: {} } : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
+  const adapters =
+    overrides.mesh && overrides.scaler
+      ? { mesh: overrides.mesh, scaler: overrides.scaler, kubeconfigSources: {} }
+      : await clusterAdaptersFor(policy, e, env, credentials.current, clock, context.region);
   const executor = e.REGIONSHIFT_EXECUTOR_FUNCTION;
   const handoff = executor
-    ? executorHandoff({ functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)), credentials: credentials.current })
+    ? executorHandoff({
+        functionName: executor,
+        endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)),
+        credentials: credentials.current,
+      })
     : undefined;
   const entryRoutes = overrides.entryRoutes ?? adapters.entryRoutes;
   const mesh = overrides.mesh ?? adapters.mesh;
   const scaler = overrides.scaler ?? adapters.scaler;
-  const probes = lazy(() => import('../adapters/readiness-probes').then(({ cloudReadinessProbes }) => cloudReadinessProbes({
-    policy,
-    mesh,
-    scaler,
-    store,
-    storeBackend: e.REGIONSHIFT_STATE === 'sqlite' ? 'sqlite' : `tablestore ${e.TABLESTORE_INSTANCE ?? ''}`,
-    kubeconfigSources: adapters.kubeconfigSources,
-    credentials: credentials.current,
-    clock,
-    ...(policy.mesh.backend === 'asm' ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com' } : {}),
-    ...(context.region ? { functionRegion: context.region } : {}),
-    ...(executor ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } } : {}),
-  })).then((built) => {
-    // The control-plane-placement row: the functions' own region (FC_REGION, else the context's)
-    // and the state's, so GET /v1/readiness gives the row a verdict rather than "FC_REGION unset".
-    const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
-    return { ...built, placement: () => placement };
-  }));
+  const probes = lazy(() =>
+    import('../adapters/readiness-probes')
+      .then(({ cloudReadinessProbes }) =>
+        cloudReadinessProbes({
+          policy,
+          mesh,
+          scaler,
+          store,
+          storeBackend: e.REGIONSHIFT_STATE === 'sqlite' ? 'sqlite' : `tablestore ${e.TABLESTORE_INSTANCE ?? ''}`,
+          kubeconfigSources: adapters.kubeconfigSources,
+          credentials: credentials.current,
+          clock,
+          ...(policy.mesh.backend === 'asm'
+            ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? policy.mesh.endpoint ?? 'https://servicemesh.aliyuncs.com' }
+            : {}),
+          ...(context.region ? { functionRegion: context.region } : {}),
+          ...(executor
+            ? { executor: { functionName: executor, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor(context)) } }
+            : {}),
+        }),
+      )
+      .then((built) => {
+        // The control-plane-placement row: the functions' own region (FC_REGION, else the context's)
+        // and the state's, so GET /v1/readiness gives the row a verdict rather than "FC_REGION unset".
+        const placement = placementOf({ ...env, REGIONSHIFT_STATE: e.REGIONSHIFT_STATE }, context.region);
+        return { ...built, placement: () => placement };
+      }),
+  );
   const opened = store;
   // The adapters hold no connections of their own (each SDK call is one HTTP request); the SQLite
   // store holds a file handle and its WAL checkpoint worker.
   const close = async () => {
     if (ownStore) await opened.close();
   };
-  return { env: e, policy, store, mesh, scaler, log, clock, ...(handoff ? { handoff } : {}), ...(entryRoutes ? { entryRoutes } : {}), probes, onInvocation, close };
+  return {
+    env: e,
+    policy,
+    store,
+    mesh,
+    scaler,
+    log,
+    clock,
+    ...(handoff ? { handoff } : {}),
+    ...(entryRoutes ? { entryRoutes } : {}),
+    probes,
+    onInvocation,
+    close,
+  };
 }
 
 /** An invocation reached a runtime after its `close()`: its store is closed, nothing can be served. */
@@ -206,7 +241,11 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       budgetMs: Math.max(0, deadline - start),
       deadline,
       ...(c.handoff ? { handoff: c.handoff } : {}),
-      ...(overrides.answerFirst !== undefined ? { answerFirst: overrides.answerFirst } : e.REGIONSHIFT_ALARM_ANSWER ? { answerFirst: e.REGIONSHIFT_ALARM_ANSWER === 'first' } : {}),
+      ...(overrides.answerFirst !== undefined
+        ? { answerFirst: overrides.answerFirst }
+        : e.REGIONSHIFT_ALARM_ANSWER
+          ? { answerFirst: e.REGIONSHIFT_ALARM_ANSWER === 'first' }
+          : {}),
       ...(c.entryRoutes ? { entryRoutes: c.entryRoutes } : {}),
       log: c.log,
     });
@@ -216,7 +255,11 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
       store: c.store,
       notifier,
       clock: c.clock,
-      secrets: { alarmToken: e.REGIONSHIFT_ALARM_TOKEN, controlSecret: e.REGIONSHIFT_CONTROL_SECRET, ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}) },
+      secrets: {
+        alarmToken: e.REGIONSHIFT_ALARM_TOKEN,
+        controlSecret: e.REGIONSHIFT_CONTROL_SECRET,
+        ...(e.REGIONSHIFT_READ_TOKEN ? { readToken: e.REGIONSHIFT_READ_TOKEN } : {}),
+      },
       log: c.log,
       readiness: async () => runReadiness(c.policy, await c.probes(), clock.now()),
     };
@@ -237,6 +280,10 @@ export function runtimeFactory(env: Record<string, string | undefined>, override
 }
 
 /** One container, one invocation (tests and tools that build a runtime by hand). */
-export async function buildRuntime(env: Record<string, string | undefined>, context: FcContext, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+export async function buildRuntime(
+  env: Record<string, string | undefined>,
+  context: FcContext,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> {
   return runtimeFactory(env, overrides)(context);
 }

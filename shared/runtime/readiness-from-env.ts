@@ -15,7 +15,11 @@ import { parseToolEnv } from './config';
  * functions build them (credentials from ALIBABA_CLOUD_*, endpoints from REGIONSHIFT_*_ENDPOINT,
  * the state store from REGIONSHIFT_STATE), so the lab and the cloud are checked the same way.
  */
-export async function readinessProbesFromEnv(policy: Policy, env: Record<string, string | undefined>, clock: Clock): Promise<{ probes: ReadinessProbes; close(): Promise<void> }> {
+export async function readinessProbesFromEnv(
+  policy: Policy,
+  env: Record<string, string | undefined>,
+  clock: Clock,
+): Promise<{ probes: ReadinessProbes; close(): Promise<void> }> {
   const e = parseToolEnv(env);
   const credentials = () => resolveCloudCredentials({ env });
   let store: StateStore | string;
@@ -37,7 +41,16 @@ export async function readinessProbesFromEnv(policy: Policy, env: Record<string,
   const { mesh, scaler, kubeconfigSources } = await clusterAdaptersFor(policy, e, env, credentials, clock, env.FC_REGION);
   // Without REGIONSHIFT_FC_ENDPOINT the endpoint is FC's of FC_ACCOUNT_ID and FC_REGION (set inside FC); missing both fails the executor row, naming them.
   const executor = e.REGIONSHIFT_EXECUTOR_FUNCTION
-    ? { functionName: e.REGIONSHIFT_EXECUTOR_FUNCTION, endpoint: e.REGIONSHIFT_FC_ENDPOINT ?? (() => fcEndpointFor({ ...(env.FC_ACCOUNT_ID ? { accountId: env.FC_ACCOUNT_ID } : {}), ...(env.FC_REGION ? { region: env.FC_REGION } : {}) })) }
+    ? {
+        functionName: e.REGIONSHIFT_EXECUTOR_FUNCTION,
+        endpoint:
+          e.REGIONSHIFT_FC_ENDPOINT ??
+          (() =>
+            fcEndpointFor({
+              ...(env.FC_ACCOUNT_ID ? { accountId: env.FC_ACCOUNT_ID } : {}),
+              ...(env.FC_REGION ? { region: env.FC_REGION } : {}),
+            })),
+      }
     : undefined;
   const probes = cloudReadinessProbes({
     policy,
@@ -48,7 +61,14 @@ export async function readinessProbesFromEnv(policy: Policy, env: Record<string,
     kubeconfigSources,
     credentials,
     clock,
-    ...(e.REGIONSHIFT_ASM_ENDPOINT || policy.mesh.backend === 'asm' ? { asmEndpoint: e.REGIONSHIFT_ASM_ENDPOINT ?? (policy.mesh.backend === 'asm' ? policy.mesh.endpoint : undefined) ?? 'https://servicemesh.aliyuncs.com' } : {}),
+    ...(e.REGIONSHIFT_ASM_ENDPOINT || policy.mesh.backend === 'asm'
+      ? {
+          asmEndpoint:
+            e.REGIONSHIFT_ASM_ENDPOINT ??
+            (policy.mesh.backend === 'asm' ? policy.mesh.endpoint : undefined) ??
+            'https://servicemesh.aliyuncs.com',
+        }
+      : {}),
     ...(env.FC_REGION ? { functionRegion: env.FC_REGION } : {}),
     ...(executor ? { executor } : {}),
   });
@@ -66,7 +86,8 @@ export function unsetToolVariables(env: Record<string, string | undefined>): str
   const out: string[] = [];
   const creds = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET'].filter(unset);
   if (creds.length) out.push(`${creds.join(', ')} (the credentials every cloud read uses)`);
-  if ((env.REGIONSHIFT_STATE ?? 'sqlite') === 'sqlite' && unset('REGIONSHIFT_SQLITE_FILE')) out.push('REGIONSHIFT_SQLITE_FILE (the functions\' state file; unset: .regionshift/state.db here)');
+  if ((env.REGIONSHIFT_STATE ?? 'sqlite') === 'sqlite' && unset('REGIONSHIFT_SQLITE_FILE'))
+    out.push("REGIONSHIFT_SQLITE_FILE (the functions' state file; unset: .regionshift/state.db here)");
   if (env.REGIONSHIFT_STATE === 'tablestore') {
     const ots = ['TABLESTORE_ENDPOINT', 'TABLESTORE_INSTANCE'].filter(unset);
     if (ots.length) out.push(`${ots.join(', ')} (the state tables)`);

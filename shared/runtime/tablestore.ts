@@ -6,7 +6,10 @@ import { TablestoreStateStore } from '../adapters/state-tablestore';
  * credentials. They expire while a warm container lives on, so the runtime hands the store each
  * invocation's credentials through the returned `rekey`.
  */
-export function tablestoreStoreFromEnv(env: Record<string, string | undefined>, credentials: CloudCredentials): { store: TablestoreStateStore; rekey: (c: CloudCredentials) => void } {
+export function tablestoreStoreFromEnv(
+  env: Record<string, string | undefined>,
+  credentials: CloudCredentials,
+): { store: TablestoreStateStore; rekey: (c: CloudCredentials) => void } {
   const store = new TablestoreStateStore({
     endpoint: env.TABLESTORE_ENDPOINT as string,
     instance: env.TABLESTORE_INSTANCE as string,

@@ -122,7 +122,11 @@ export function parseAckDelivery(event: unknown): AckDelivery {
   for (const delivered of unwrapCloudEvents(event)) {
     const type = delivered.envelope?.type;
     if (delivered.envelope && type !== undefined && (!EVENT_TYPE_RE.test(type) || type === 'cs:k8s:UnknownTypeEvent')) {
-      out.ignored.push({ at: formatPath(delivered.eventPath) || '(event)', type, why: `type ${type} is not a Kubernetes Event forwarded by kube-eventer (cs:k8s:<Kind>RelatedEvent)` });
+      out.ignored.push({
+        at: formatPath(delivered.eventPath) || '(event)',
+        type,
+        why: `type ${type} is not a Kubernetes Event forwarded by kube-eventer (cs:k8s:<Kind>RelatedEvent)`,
+      });
       continue;
     }
     const alarm = ackRawAlarm(delivered);
@@ -155,7 +159,9 @@ function deploymentOf(kind: string, name: string): string | undefined {
 function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): RawAlarm | null {
   const at = (field: string) => formatPath([...eventPath, field]);
   if (!envelope) {
-    throw new ValidationError([`${at('subject')}: required (the cluster id is only in the CloudEvents envelope; do not deliver ACK events as RawData)`]);
+    throw new ValidationError([
+      `${at('subject')}: required (the cluster id is only in the CloudEvents envelope; do not deliver ACK events as RawData)`,
+    ]);
   }
   if (envelope.source !== undefined && envelope.source !== 'acs.cs') {
     throw new ValidationError([`${at('source')}: must be acs.cs for ACK cluster events (got ${JSON.stringify(envelope.source)})`]);
@@ -176,7 +182,10 @@ function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): R
   if (!parsed.success) throw validationErrorFrom(parsed.error, dataPath);
   const e = parsed.data;
   const when = eventTime(e, dataPath) ?? envelopeTime(envelope);
-  if (when === undefined) throw new ValidationError([`${formatPath([...dataPath, 'lastTimestamp'])}: required (or eventTime, firstTimestamp, or the envelope's time)`]);
+  if (when === undefined)
+    throw new ValidationError([
+      `${formatPath([...dataPath, 'lastTimestamp'])}: required (or eventTime, firstTimestamp, or the envelope's time)`,
+    ]);
 
   const c = classify(e);
   if (!c) return null;
@@ -193,7 +202,12 @@ function ackRawAlarm({ envelope, data, eventPath, dataPath }: DeliveredEvent): R
   };
   // One alarm instance per deployment (not per pod): a rule sees "reviews-v2 keeps crashing",
   // and a resolve of the family clears what any of its pods opened.
-  const object = deployment && kind !== 'Deployment' ? `Deployment/${namespace ?? ''}/${deployment}` : namespace ? `${kind}/${namespace}/${name}` : `${kind}/${name}`;
+  const object =
+    deployment && kind !== 'Deployment'
+      ? `Deployment/${namespace ?? ''}/${deployment}`
+      : namespace
+        ? `${kind}/${namespace}/${name}`
+        : `${kind}/${name}`;
   const first = firstTime(e) ?? when;
   return {
     source: 'ack',
@@ -230,7 +244,10 @@ function eventTime(e: K8sEvent, dataPath: PropertyKey[]): number | undefined {
   for (const [field, value] of candidates) {
     if (!value) continue;
     const ms = Date.parse(value);
-    if (!Number.isFinite(ms)) throw new ValidationError([`${formatPath([...dataPath, ...field.split('.')])}: must be an RFC 3339 time (got ${JSON.stringify(value)})`]);
+    if (!Number.isFinite(ms))
+      throw new ValidationError([
+        `${formatPath([...dataPath, ...field.split('.')])}: must be an RFC 3339 time (got ${JSON.stringify(value)})`,
+      ]);
     return ms;
   }
   return undefined;

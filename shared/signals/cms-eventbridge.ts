@@ -9,5 +9,8 @@ import type { RawAlarm } from './raw-alarm';
  */
 export function parseCmsEventBridge(event: unknown): RawAlarm[] {
   // Marked: no public sample of this payload exists, so detection keeps it off the failover path.
-  return unwrapCloudEvents(event).map(({ envelope, data, dataPath }) => ({ ...cmsRawAlarm(data, dataPath, envelopeTime(envelope)), via: 'eventbridge' as const }));
+  return unwrapCloudEvents(event).map(({ envelope, data, dataPath }) => ({
+    ...cmsRawAlarm(data, dataPath, envelopeTime(envelope)),
+    via: 'eventbridge' as const,
+  }));
 }

@@ -35,9 +35,7 @@ export const CMS_CALLBACK_FIELDS = [
   'userId',
 ] as const;
 
-const scalarText = z
-  .union([z.string(), z.number(), z.boolean()], fieldError('must be text'))
-  .transform((v) => String(v).trim());
+const scalarText = z.union([z.string(), z.number(), z.boolean()], fieldError('must be text')).transform((v) => String(v).trim());
 const optionalText = scalarText.optional().transform((v) => (v === '' ? undefined : v));
 
 const STATES: Record<string, RawAlarm['state']> = {
@@ -141,14 +139,20 @@ const cmsFieldsSchema = z.object(
         }
         return ms;
       }),
-    dimensions: z.unknown().optional().transform((v, ctx) => {
-      const dims = parseDimensions(v);
-      if (dims === null) {
-        ctx.addIssue({ code: 'custom', message: `must be a map like {userId=1, instanceId=i-1} or a JSON object (got ${jsonExcerpt(v, 120)})` });
-        return z.NEVER;
-      }
-      return dims;
-    }),
+    dimensions: z
+      .unknown()
+      .optional()
+      .transform((v, ctx) => {
+        const dims = parseDimensions(v);
+        if (dims === null) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a map like {userId=1, instanceId=i-1} or a JSON object (got ${jsonExcerpt(v, 120)})`,
+          });
+          return z.NEVER;
+        }
+        return dims;
+      }),
     triggerLevel: optionalText,
     preTriggerLevel: optionalText,
     metricName: optionalText,

@@ -51,7 +51,9 @@ function windowMet(rule: DetectionRule, raw: RawAlarm): Outcome<true> {
   const span = Math.max(0, o.last - o.first);
   const inWindow = span <= w.within ? o.count : Math.floor((o.count * w.within) / span);
   if (inWindow >= w.count) return { ok: true };
-  return { why: `${inWindow} occurrence(s) within ${w.within / 1000}s (count ${o.count} over ${Math.round(span / 1000)}s), window needs ${w.count}` };
+  return {
+    why: `${inWindow} occurrence(s) within ${w.within / 1000}s (count ${o.count} over ${Math.round(span / 1000)}s), window needs ${w.count}`,
+  };
 }
 
 type RegionSpec = NonNullable<DetectionRule['region']>;
@@ -72,7 +74,10 @@ function regionOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): Outcome<s
   let from: string;
   if ('fromUrl' in spec) {
     // Only the HTTP callback has a URL; EventBridge events and ACK events do not.
-    if (raw.urlRegion === undefined) return { why: `the alarm came without a callback URL naming a region (set ?region=<region> on the ${raw.source} callback URL, or place the rule's alarms with fixed or fromInstance)` };
+    if (raw.urlRegion === undefined)
+      return {
+        why: `the alarm came without a callback URL naming a region (set ?region=<region> on the ${raw.source} callback URL, or place the rule's alarms with fixed or fromInstance)`,
+      };
     region = raw.urlRegion;
     from = 'the callback URL';
   } else if ('fixed' in spec) {
@@ -124,7 +129,8 @@ function severityOf(rule: DetectionRule, raw: RawAlarm): Outcome<Severity> {
   if (raw.level === undefined) return { why: 'the alarm has no level to map to a severity' };
   // Own keys only: a level spelled toString, constructor or __proto__ must not find Object.prototype's.
   const mapped = ownValue(rule.severity, raw.level);
-  if (mapped === undefined) return { why: `level ${raw.level} is not mapped to a severity (mapped: ${Object.keys(rule.severity).join(', ')})` };
+  if (mapped === undefined)
+    return { why: `level ${raw.level} is not mapped to a severity (mapped: ${Object.keys(rule.severity).join(', ')})` };
   return { ok: mapped };
 }
 
@@ -139,7 +145,8 @@ function serviceOf(rule: DetectionRule, raw: RawAlarm, policy: Policy): string |
   const name = ownValue(raw.labels, 'deployment');
   const ns = ownValue(raw.labels, 'namespace');
   if (!name) return undefined;
-  return policy.scaling.deployments.find((d) => d.name === name && (ns === undefined || d.namespace === ns) && d.service !== undefined)?.service;
+  return policy.scaling.deployments.find((d) => d.name === name && (ns === undefined || d.namespace === ns) && d.service !== undefined)
+    ?.service;
 }
 
 /** A number as a source writes it ("34.5", "34.5%"); anything else is no measure. */
@@ -160,7 +167,12 @@ export function measureOf(rule: DetectionRule, raw: RawAlarm): SignalMeasure | u
   const spec = rule.measure;
   if (!spec || raw.state !== 'firing') return undefined;
   const from = spec.from;
-  const text = from === 'curValue' ? raw.curValue : 'annotation' in from ? ownValue(raw.annotations, from.annotation) : ownValue(raw.labels, from.label);
+  const text =
+    from === 'curValue'
+      ? raw.curValue
+      : 'annotation' in from
+        ? ownValue(raw.annotations, from.annotation)
+        : ownValue(raw.labels, from.label);
   const n = numberOf(text);
   if (n === null) return undefined;
   const metric = boundedText(raw.metric ?? rule.name);
@@ -211,7 +223,9 @@ export function toSignals(raw: RawAlarm, policy: Policy): DetectionResult {
     const cap = raw.via === 'eventbridge' ? policy.detection.cmsEventBridge.maxSeverity : 'down';
     if (graded === 'down' && cap === 'degraded' && raw.state === 'firing') {
       graded = 'degraded';
-      notes.push(`rule ${rule.name}: a CMS alarm through EventBridge is at most degraded (detection.cmsEventBridge.maxSeverity; check one real event first, see infra/README.md)`);
+      notes.push(
+        `rule ${rule.name}: a CMS alarm through EventBridge is at most degraded (detection.cmsEventBridge.maxSeverity; check one real event first, see infra/README.md)`,
+      );
     }
     const service = serviceOf(rule, raw, policy);
     const measure = measureOf(rule, raw);

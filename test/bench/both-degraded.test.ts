@@ -15,21 +15,29 @@ const list = incidents(QUICK_TIMING);
 const strategy = (id: string) => STRATEGIES.find((s) => s.id === id) as Strategy;
 
 describe('both regions degraded: regionshift fails no more than static-tuned', () => {
-  test.each(BOTH_DEGRADED.map(([hz, sh]) => [bothDegradedId(hz, sh)]))('%s', async (id) => {
-    const incident = list.find((i) => i.id === id) as Incident;
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
-    const envoy: number[] = [];
-    const rs: number[] = [];
-    for (const seed of DEFAULT_SEEDS) {
-      const e = await runIncident(incident, strategy('static-tuned'), { seed });
-      const r = await runIncident(incident, strategy('regionshift'), { seed });
-      expect(r.errors).toEqual([]);
-      envoy.push(e.failed);
-      rs.push(r.failed);
-    }
-    // Both regions do fail requests: the incident is not a no-op for either.
-    expect(median(envoy)).toBeGreaterThan(0);
-    expect({ incident: id, regionshiftFailed: rs, staticTunedFailed: envoy, regionshiftNoWorse: median(rs) <= median(envoy) })
-      .toEqual({ incident: id, regionshiftFailed: rs, staticTunedFailed: envoy, regionshiftNoWorse: true });
-  }, 480_000);
+  test.each(BOTH_DEGRADED.map(([hz, sh]) => [bothDegradedId(hz, sh)]))(
+    '%s',
+    async (id) => {
+      const incident = list.find((i) => i.id === id) as Incident;
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+      const envoy: number[] = [];
+      const rs: number[] = [];
+      for (const seed of DEFAULT_SEEDS) {
+        const e = await runIncident(incident, strategy('static-tuned'), { seed });
+        const r = await runIncident(incident, strategy('regionshift'), { seed });
+        expect(r.errors).toEqual([]);
+        envoy.push(e.failed);
+        rs.push(r.failed);
+      }
+      // Both regions do fail requests: the incident is not a no-op for either.
+      expect(median(envoy)).toBeGreaterThan(0);
+      expect({ incident: id, regionshiftFailed: rs, staticTunedFailed: envoy, regionshiftNoWorse: median(rs) <= median(envoy) }).toEqual({
+        incident: id,
+        regionshiftFailed: rs,
+        staticTunedFailed: envoy,
+        regionshiftNoWorse: true,
+      });
+    },
+    480_000,
+  );
 });

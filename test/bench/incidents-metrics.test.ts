@@ -1,7 +1,21 @@
 import { VirtualClock } from '../../bench/incidents/virtual-clock';
 import { summarize, type SecondSample } from '../../bench/incidents/run';
 import { ratio, mitigateTable, againstStaticTuned, staticTunedSection } from '../../bench/incidents/report';
-import { incidents, rampRates, controlPlaneDownPhases, BOTH_DEGRADED, bothDegradedId, CONTROL_PLANE_DOWN_MS, CONTROL_PLANE_DOWN_REGION_MS, FAULT_AT_MS, FULL_TIMING, QUICK_TIMING, RAMP_STEP_MS, TEMPLATE_SILENCE_MS, type Incident } from '../../bench/incidents/incidents';
+import {
+  incidents,
+  rampRates,
+  controlPlaneDownPhases,
+  BOTH_DEGRADED,
+  bothDegradedId,
+  CONTROL_PLANE_DOWN_MS,
+  CONTROL_PLANE_DOWN_REGION_MS,
+  FAULT_AT_MS,
+  FULL_TIMING,
+  QUICK_TIMING,
+  RAMP_STEP_MS,
+  TEMPLATE_SILENCE_MS,
+  type Incident,
+} from '../../bench/incidents/incidents';
 
 describe('VirtualClock', () => {
   test('a sleep resolves only when time is advanced past it, sleepers in wake order', async () => {
@@ -22,8 +36,25 @@ describe('VirtualClock', () => {
   });
 });
 
-const incidentFor = (faultEnd: number | null): Incident => ({ id: 'x', title: 'x', script: '', start: 0, faultStart: 10_000, faultEnd, runMs: 200_000, events: [] });
-const sample = (t: number, failed: number, local = 10): SecondSample => ({ t: t * 1000, requests: 10, failed, overSlo: 0, hops: 10, localHops: local, crossHops: 10 - local });
+const incidentFor = (faultEnd: number | null): Incident => ({
+  id: 'x',
+  title: 'x',
+  script: '',
+  start: 0,
+  faultStart: 10_000,
+  faultEnd,
+  runMs: 200_000,
+  events: [],
+});
+const sample = (t: number, failed: number, local = 10): SecondSample => ({
+  t: t * 1000,
+  requests: 10,
+  failed,
+  overSlo: 0,
+  hops: 10,
+  localHops: local,
+  crossHops: 10 - local,
+});
 
 describe('incident figures', () => {
   test('time to mitigate: first 60-s window under 1% errors after the fault; time to restore: back to local routing for good', () => {
@@ -38,20 +69,48 @@ describe('incident figures', () => {
     expect(r.restoreS).toBe(60); // the fault ended at 40 s; local again from 100 s
     expect(r.baselineLocalShare).toBe(1);
     // Never back to normal within the run: no restore figure.
-    const stuck = summarize(incidentFor(40_000), 'rs', samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)), 0, 0, []);
+    const stuck = summarize(
+      incidentFor(40_000),
+      'rs',
+      samples.map((s, t) => (t >= 100 ? sample(t, 0, 0) : s)),
+      0,
+      0,
+      [],
+    );
     expect(stuck.restoreS).toBeNull();
   });
 
-  test('time to mitigate in both forms: issue #20\'s 10 s of onset and against the detection (+ one push)', () => {
+  test("time to mitigate in both forms: issue #20's 10 s of onset and against the detection (+ one push)", () => {
     // Every request fails from the fault (10 s) to 44 s: the first clean 60-s window starts 34 s in.
-    const base = summarize(incidentFor(40_000), 'regionshift', Array.from({ length: 200 }, (_, t) => sample(t, t >= 10 && t < 44 ? 10 : 0)), 1, 0, [], 35);
+    const base = summarize(
+      incidentFor(40_000),
+      'regionshift',
+      Array.from({ length: 200 }, (_, t) => sample(t, t >= 10 && t < 44 ? 10 : 0)),
+      1,
+      0,
+      [],
+      35,
+    );
     expect(base.detectS).toBe(35);
     expect(base.mitigateS).toBe(34);
-    const table = mitigateTable([{ ...base, incident: 'partial-5xx' }, { ...base, incident: 'hard-down', strategy: 'regionshift', failed: 0 }]);
+    const table = mitigateTable([
+      { ...base, incident: 'partial-5xx' },
+      { ...base, incident: 'hard-down', strategy: 'regionshift', failed: 0 },
+    ]);
     const row = table.split('\n').find((l) => l.startsWith('| partial-5xx | regionshift |')) as string;
     expect(row).toBeDefined();
     // 34 s after the fault: over the 10 s goal, within 35 s + 1.5 s of the detection.
-    expect(row.split('|').map((c) => c.trim())).toEqual(['', 'partial-5xx', 'regionshift', '35 s', '34 s', 'before it (1 s)', '**no**', 'yes', '']);
+    expect(row.split('|').map((c) => c.trim())).toEqual([
+      '',
+      'partial-5xx',
+      'regionshift',
+      '35 s',
+      '34 s',
+      'before it (1 s)',
+      '**no**',
+      'yes',
+      '',
+    ]);
     // An incident regionshift failed nothing in has nothing to mitigate: no row.
     expect(table).not.toMatch(/\| hard-down \|/);
     // Nothing detected: the relative form cannot hold.
@@ -70,7 +129,10 @@ describe('lab seams the benchmark uses', () => {
   test('labPolicyYaml without the lab periods keeps the policy as written (plus the overrides)', async () => {
     const { labPolicyYaml } = await import('../../lab/world');
     const { parse } = await import('yaml');
-    const own = parse(labPolicyYaml('examples/bookinfo.yaml', { detection: { quorum: 2 } }, false)) as Record<string, Record<string, unknown>>;
+    const own = parse(labPolicyYaml('examples/bookinfo.yaml', { detection: { quorum: 2 } }, false)) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(own.recovery).toBeUndefined();
     expect(own.safety).toBeUndefined();
     expect(own.detection?.quorum).toBe(2);
@@ -81,7 +143,7 @@ describe('lab seams the benchmark uses', () => {
 });
 
 describe('the incidents issue #17 adds', () => {
-  test('brown-out ramp: a triangle 0 → 60 % → 0 in 30-s steps, each step a rate the lab\'s error-rate fault accepts', () => {
+  test("brown-out ramp: a triangle 0 → 60 % → 0 in 30-s steps, each step a rate the lab's error-rate fault accepts", () => {
     const full = rampRates(FULL_TIMING.faultMs);
     expect(full).toHaveLength(20); // 10 min in 30-s steps: 5 min up, 5 min down
     expect(full.slice(0, 10)).toEqual([...full.slice(10)].reverse());
@@ -109,8 +171,20 @@ describe('the incidents issue #17 adds', () => {
   });
 
   test('regionshift against static-tuned: wins, ties and losses by failed requests, per incident', () => {
-    const r = (incident: string, strategy: string, failed: number) => ({ ...summarize(incidentFor(null), strategy, [], 0, 0, []), incident, failed });
-    const results = [r('a', 'regionshift', 5), r('a', 'static-tuned', 9), r('b', 'regionshift', 0), r('b', 'static-tuned', 0), r('c', 'regionshift', 4819), r('c', 'static-tuned', 3513), r('d', 'static', 1)];
+    const r = (incident: string, strategy: string, failed: number) => ({
+      ...summarize(incidentFor(null), strategy, [], 0, 0, []),
+      incident,
+      failed,
+    });
+    const results = [
+      r('a', 'regionshift', 5),
+      r('a', 'static-tuned', 9),
+      r('b', 'regionshift', 0),
+      r('b', 'static-tuned', 0),
+      r('c', 'regionshift', 4819),
+      r('c', 'static-tuned', 3513),
+      r('d', 'static', 1),
+    ];
     expect(againstStaticTuned(results)).toEqual([
       { incident: 'a', regionshift: 5, staticTuned: 9, verdict: 'wins' },
       { incident: 'b', regionshift: 0, staticTuned: 0, verdict: 'ties' },
@@ -132,8 +206,12 @@ describe('control-plane-down incident', () => {
     expect(i.faultStart + 145_000 + TEMPLATE_SILENCE_MS).toBeLessThan(i.faultEnd as number);
   });
 
-  test('phases split the per-second samples at the control plane\'s return, the detection and the fault\'s end', () => {
-    const samples = Array.from({ length: (FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS) / 1000 + 60 }, (_, k) => ({ t: k * 1000, requests: 10, failed: k * 1000 >= FAULT_AT_MS && k * 1000 < FAULT_AT_MS + 600_000 ? 1 : 0 }));
+  test("phases split the per-second samples at the control plane's return, the detection and the fault's end", () => {
+    const samples = Array.from({ length: (FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS) / 1000 + 60 }, (_, k) => ({
+      t: k * 1000,
+      requests: 10,
+      failed: k * 1000 >= FAULT_AT_MS && k * 1000 < FAULT_AT_MS + 600_000 ? 1 : 0,
+    }));
     const phases = controlPlaneDownPhases(samples, 900);
     expect(phases.map((p) => [p.fromS, p.toS, p.requests, p.failed])).toEqual([
       [-FAULT_AT_MS / 1000, 0, FAULT_AT_MS / 100, 0],

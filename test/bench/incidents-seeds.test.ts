@@ -9,8 +9,22 @@ import { incidents, FULL_TIMING, GRAY_RATE, GRAY_VERSION, NOISE_RATES, REGION, t
 import { STRATEGIES, TELEMETRY_LAB_OPTIONS } from '../../bench/incidents/strategies';
 import { entryBytes, telemetryCost, SAMPLE_ENTRY, FC_CU_PER_10K_INVOCATIONS, FC_CU } from '../../bench/incidents/telemetry-cost';
 
-const incidentFor = (): Incident => ({ id: 'x', title: 'x', script: '', start: 0, faultStart: 10_000, faultEnd: null, runMs: 200_000, events: [] });
-const run = (incident: string, strategy: string, seed: number, failed: number, extra: Partial<RunResult> = {}): RunResult => ({ ...summarize(incidentFor(), strategy, [], 0, 0, [], null, seed), incident, failed, ...extra });
+const incidentFor = (): Incident => ({
+  id: 'x',
+  title: 'x',
+  script: '',
+  start: 0,
+  faultStart: 10_000,
+  faultEnd: null,
+  runMs: 200_000,
+  events: [],
+});
+const run = (incident: string, strategy: string, seed: number, failed: number, extra: Partial<RunResult> = {}): RunResult => ({
+  ...summarize(incidentFor(), strategy, [], 0, 0, [], null, seed),
+  incident,
+  failed,
+  ...extra,
+});
 
 describe('seeds: median and min–max per incident × strategy', () => {
   test('each figure is the median over the seeds; a time that never came counts as later than any', () => {
@@ -33,7 +47,12 @@ describe('seeds: median and min–max per incident × strategy', () => {
 
   test('the comparison against static-tuned reads the medians, not one seed', () => {
     // Seed 7 alone would say "loses" (978 > 900); the median (100) wins.
-    const results = [run('p', 'regionshift', 7, 978), run('p', 'regionshift', 1, 60), run('p', 'regionshift', 2, 100), ...[7, 1, 2].map((s) => run('p', 'static-tuned', s, 900))];
+    const results = [
+      run('p', 'regionshift', 7, 978),
+      run('p', 'regionshift', 1, 60),
+      run('p', 'regionshift', 2, 100),
+      ...[7, 1, 2].map((s) => run('p', 'static-tuned', s, 900)),
+    ];
     expect(againstStaticTuned(results)).toEqual([{ incident: 'p', regionshift: 100, staticTuned: 900, verdict: 'wins' }]);
     const text = staticTunedSection(results);
     expect(text).toMatch(/\| p \| 100 \(60–978\) \| 900 \| wins \| 1 of 3 \|/);
@@ -43,10 +62,16 @@ describe('seeds: median and min–max per incident × strategy', () => {
 
   test('the incident table shows median (min–max) and says the row that cannot run yet is not available', () => {
     const inc = incidents(FULL_TIMING).find((i) => i.id === 'partial-5xx') as Incident;
-    const text = incidentSection(inc, STRATEGIES.filter((s) => ['static-tuned', 'regionshift', 'regionshift+telemetry'].includes(s.id)), [
-      run('partial-5xx', 'regionshift', 7, 978), run('partial-5xx', 'regionshift', 1, 60), run('partial-5xx', 'regionshift', 2, 100),
-      ...[7, 1, 2].map((s) => run('partial-5xx', 'static-tuned', s, 900)),
-    ]);
+    const text = incidentSection(
+      inc,
+      STRATEGIES.filter((s) => ['static-tuned', 'regionshift', 'regionshift+telemetry'].includes(s.id)),
+      [
+        run('partial-5xx', 'regionshift', 7, 978),
+        run('partial-5xx', 'regionshift', 1, 60),
+        run('partial-5xx', 'regionshift', 2, 100),
+        ...[7, 1, 2].map((s) => run('partial-5xx', 'static-tuned', s, 900)),
+      ],
+    );
     expect(text).toMatch(/\| regionshift \| 100 \(60–978\) \/ 0 \|/);
     expect(text).toMatch(/\| static-tuned \| 900 \/ 0 \|/);
     if (TELEMETRY_LAB_OPTIONS === null) expect(text).toMatch(/\| regionshift\+telemetry \| not available/);
@@ -63,7 +88,15 @@ describe('seeds: median and min–max per incident × strategy', () => {
   });
 
   test('a strategy that is not available is not run (and nothing is started for it)', async () => {
-    const unavailable = { id: 'later', title: 'later', labOptions: {}, unavailable: 'not yet', attach: () => { throw new Error('must not attach'); } };
+    const unavailable = {
+      id: 'later',
+      title: 'later',
+      labOptions: {},
+      unavailable: 'not yet',
+      attach: () => {
+        throw new Error('must not attach');
+      },
+    };
     const lines: string[] = [];
     const results = await runBenchmark([incidentFor()], [unavailable], { progress: (l) => lines.push(l) });
     expect(results).toEqual([]);
@@ -72,7 +105,7 @@ describe('seeds: median and min–max per incident × strategy', () => {
 });
 
 describe('CMS timing', () => {
-  test('documented: the templates\' Period and Times (60 s; 5xx × 2, latency × 3); the 10-s variant is 10 s × 3', () => {
+  test("documented: the templates' Period and Times (60 s; 5xx × 2, latency × 3); the 10-s variant is 10 s × 3", () => {
     expect(cmsTiming('documented')).toEqual({ errorRatio: { periodMs: 60_000, periods: 2 }, latency: { periodMs: 60_000, periods: 3 } });
     expect(cmsTiming('10s')).toEqual({ errorRatio: { periodMs: 10_000, periods: 3 }, latency: { periodMs: 10_000, periods: 3 } });
   });
@@ -81,14 +114,18 @@ describe('CMS timing', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rs-cms-'));
     const doc = JSON.parse(readFileSync('infra/cms/alarm-templates.json', 'utf8')) as { rules: Array<Record<string, string>> };
     for (const r of doc.rules) {
-      if (r.MetricName === 'UpstreamCode5xx') { r.Period = '300'; r['Escalations.Critical.Times'] = '4'; r['Escalations.Warn.Times'] = '5'; }
+      if (r.MetricName === 'UpstreamCode5xx') {
+        r.Period = '300';
+        r['Escalations.Critical.Times'] = '4';
+        r['Escalations.Warn.Times'] = '5';
+      }
     }
     const file = path.join(dir, 't.json');
     writeFileSync(file, JSON.stringify(doc));
     expect(cmsTiming('documented', file).errorRatio).toEqual({ periodMs: 300_000, periods: 4 });
   });
 
-  test('the topology\'s CMS rules take the timing; the readiness rules keep their own period', () => {
+  test("the topology's CMS rules take the timing; the readiness rules keep their own period", () => {
     const doc = withCmsTiming(readTopology(), cmsTiming('documented'));
     const alarms = doc.alarms ?? [];
     expect(alarms.filter((a) => a.kind === 'error-ratio').every((a) => a.period === '60s' && a.periods === 2)).toBe(true);
@@ -110,7 +147,17 @@ describe('the incidents issue #20 adds', () => {
     expect(new Set(reviews.map((d) => d.replicas)).size).toBe(1); // half of the region's reviews pods
     const faults = new Map<string, string[]>();
     const injected: unknown[] = [];
-    void gray.events[0]?.run({ lab: { faults: { inject: (s: unknown) => { injected.push(s); return { id: 'f1' }; } } }, faults } as never);
+    void gray.events[0]?.run({
+      lab: {
+        faults: {
+          inject: (s: unknown) => {
+            injected.push(s);
+            return { id: 'f1' };
+          },
+        },
+      },
+      faults,
+    } as never);
     expect(injected).toEqual([{ kind: 'error-rate', region: REGION, service: 'reviews', rate: GRAY_RATE, version: GRAY_VERSION }]);
   });
 
@@ -118,7 +165,17 @@ describe('the incidents issue #20 adds', () => {
     const noise = list.find((i) => i.id === 'noise') as Incident;
     expect((noise.faultEnd as number) - noise.faultStart).toBe(3_600_000);
     const injected: Array<{ region: string; service: string; rate: number }> = [];
-    void noise.events[0]?.run({ lab: { faults: { inject: (s: { region: string; service: string; rate: number }) => { injected.push(s); return { id: `f${injected.length}` }; } } }, faults: new Map() } as never);
+    void noise.events[0]?.run({
+      lab: {
+        faults: {
+          inject: (s: { region: string; service: string; rate: number }) => {
+            injected.push(s);
+            return { id: `f${injected.length}` };
+          },
+        },
+      },
+      faults: new Map(),
+    } as never);
     const services = readTopology().services as Array<{ name: string }>;
     expect(injected).toHaveLength(2 * services.length);
     for (const f of injected) expect(f.rate >= 0.01 && f.rate <= 0.02).toBe(true);
@@ -133,7 +190,7 @@ describe('telemetry cost', () => {
     expect(entryBytes()).toBeGreaterThan(kv);
     expect(entryBytes()).toBeLessThan(kv + 8 * Object.keys(SAMPLE_ENTRY).length + 16);
     const c = telemetryCost(base);
-    expect(c.invocationsPerMonth).toBe((30 * 86_400 / 3) * 2);
+    expect(c.invocationsPerMonth).toBe(((30 * 86_400) / 3) * 2);
     expect(telemetryCost({ ...base, intervalS: 6 }).invocationsPerMonth).toBe(c.invocationsPerMonth / 2);
     expect(c.cuPerMonth.invocations).toBeCloseTo((c.invocationsPerMonth / 10_000) * FC_CU_PER_10K_INVOCATIONS);
     expect(c.fcUsd).toBeCloseTo((c.cuPerMonth.invocations + c.cuPerMonth.vcpu + c.cuPerMonth.memory) * FC_CU.usd);

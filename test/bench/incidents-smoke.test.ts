@@ -18,7 +18,10 @@ const byId = (id: string) => incidents(SMOKE).find((i) => i.id === id) as Return
 const SHORT: IncidentTiming = { faultMs: 120_000, tailMs: 60_000 };
 const shortById = (id: string) => incidents(SHORT).find((i) => i.id === id) as ReturnType<typeof incidents>[number];
 const strategy = (id: string) => STRATEGIES.find((s) => s.id === id) as Strategy;
-const figures = (r: RunResult) => ({ ...r, samples: r.samples.map((s) => [s.requests, s.failed, s.overSlo, s.hops, s.localHops, s.crossHops].join(',')) });
+const figures = (r: RunResult) => ({
+  ...r,
+  samples: r.samples.map((s) => [s.requests, s.failed, s.overSlo, s.hops, s.localHops, s.crossHops].join(',')),
+});
 
 describe('incident benchmark (quick subset)', () => {
   test('hard region down: deterministic by seed; static fails requests, regionshift drains', async () => {
@@ -114,9 +117,12 @@ describe('incident benchmark (quick subset)', () => {
     expect(scoped.failed).toBeLessThanOrEqual(plain.failed);
     // While drained (from the plain policy's detection to the fault's end): the whole region's hops
     // cross without scopes, only reviews' with them.
-    const from = (incident.faultStart / 1000) + (plain.detectS as number) + 5;
+    const from = incident.faultStart / 1000 + (plain.detectS as number) + 5;
     const to = (incident.faultEnd as number) / 1000;
-    const crossPerRequest = (r: typeof plain) => { const xs = r.samples.slice(from, to); return xs.reduce((n, x) => n + x.crossHops, 0) / xs.reduce((n, x) => n + x.requests, 0); };
+    const crossPerRequest = (r: typeof plain) => {
+      const xs = r.samples.slice(from, to);
+      return xs.reduce((n, x) => n + x.crossHops, 0) / xs.reduce((n, x) => n + x.requests, 0);
+    };
     expect(plain.detectS).not.toBeNull();
     expect(crossPerRequest(scoped)).toBeLessThan(crossPerRequest(plain) * 0.75);
     expect(scoped.crossHopsPerRequest).toBeLessThan(plain.crossHopsPerRequest);

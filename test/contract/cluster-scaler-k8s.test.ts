@@ -21,8 +21,14 @@ describe('K8sClusterScaler against the Kubernetes API twin', () => {
     const calls: ApiCall[] = [];
     h.cp.k8s.onRequest((c) => calls.push(c));
     await h.scaler.scale(h.deployment, 4);
-    expect(calls).toEqual([{ scope: 'c-hangzhou', verb: 'patch', resource: 'deployments/scale', namespace: 'bookinfo', name: 'reviews-v1' }]);
-    expect(await h.scaler.get({ cluster: 'c-shanghai', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
+    expect(calls).toEqual([
+      { scope: 'c-hangzhou', verb: 'patch', resource: 'deployments/scale', namespace: 'bookinfo', name: 'reviews-v1' },
+    ]);
+    expect(await h.scaler.get({ cluster: 'c-shanghai', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    });
   });
 
   test('throttled or failing reads while waiting are waited out', async () => {
@@ -51,7 +57,11 @@ describe('K8sClusterScaler against the Kubernetes API twin', () => {
 
   test('a throttled scale is a retryable K8S.TooManyRequests', async () => {
     h.cp.k8s.failNext(1, 429, { resource: 'deployments/scale' });
-    await expect(h.scaler.scale(h.deployment, 2)).rejects.toMatchObject({ name: 'UpstreamError', code: 'K8S.TooManyRequests', retryable: true });
+    await expect(h.scaler.scale(h.deployment, 2)).rejects.toMatchObject({
+      name: 'UpstreamError',
+      code: 'K8S.TooManyRequests',
+      retryable: true,
+    });
     await h.scaler.scale(h.deployment, 2);
     expect(await h.scaler.get(h.deployment)).toEqual({ replicas: 2, readyReplicas: 1, availableReplicas: 1 });
   });
@@ -91,19 +101,43 @@ describe('KubeconfigResolver', () => {
     const path = join(dir, 'hangzhou.yaml');
     writeFileSync(path, h.cp.kubeconfig('c-hangzhou'));
     const resolver = new KubeconfigResolver({
-      sources: { file: { from: 'file', path }, env: { from: 'env', variable: 'KUBECONFIG_SHANGHAI' }, inline: { from: 'yaml', yaml: h.cp.kubeconfig('c-hangzhou') } },
+      sources: {
+        file: { from: 'file', path },
+        env: { from: 'env', variable: 'KUBECONFIG_SHANGHAI' },
+        inline: { from: 'yaml', yaml: h.cp.kubeconfig('c-hangzhou') },
+      },
       env: { KUBECONFIG_SHANGHAI: h.cp.kubeconfig('c-shanghai') },
     });
     const scaler = scalerWith(resolver);
-    expect(await scaler.get({ cluster: 'file', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
-    expect(await scaler.get({ cluster: 'env', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
-    expect(await scaler.get({ cluster: 'inline', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({ replicas: 1, readyReplicas: 1, availableReplicas: 1 });
+    expect(await scaler.get({ cluster: 'file', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    });
+    expect(await scaler.get({ cluster: 'env', namespace: 'bookinfo', name: 'reviews-v2' })).toEqual({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    });
+    expect(await scaler.get({ cluster: 'inline', namespace: 'bookinfo', name: 'reviews-v1' })).toEqual({
+      replicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    });
   });
 
   test.each([
     ['an unset env var', { from: 'env', variable: 'KUBECONFIG_NOWHERE' } as const, 'environment variable KUBECONFIG_NOWHERE is not set'],
-    ['a missing file', { from: 'file', path: '/nonexistent/kubeconfig.yaml' } as const, 'cannot load kubeconfig file /nonexistent/kubeconfig.yaml'],
-    ['YAML without a current context', { from: 'yaml', yaml: 'apiVersion: v1\nkind: Config\nclusters: []\n' } as const, 'has no current context with a cluster server'],
+    [
+      'a missing file',
+      { from: 'file', path: '/nonexistent/kubeconfig.yaml' } as const,
+      'cannot load kubeconfig file /nonexistent/kubeconfig.yaml',
+    ],
+    [
+      'YAML without a current context',
+      { from: 'yaml', yaml: 'apiVersion: v1\nkind: Config\nclusters: []\n' } as const,
+      'has no current context with a cluster server',
+    ],
   ])('%s is a configuration error that says what is wrong', async (_label, source, message) => {
     const resolver = new KubeconfigResolver({ sources: { c: source }, env: {} });
     const error = await rejection(resolver.get('c'));
@@ -112,9 +146,9 @@ describe('KubeconfigResolver', () => {
   });
 
   test('ACK and ASM sources need credentials, and say which sources do', () => {
-    expect(() => new KubeconfigResolver({ sources: { hz: { from: 'ack', clusterId: 'c-hangzhou' }, mesh: { from: 'asm', meshId: 'm' } } })).toThrow(
-      'kubeconfig sources hz, mesh call Alibaba Cloud APIs and need credentials',
-    );
+    expect(
+      () => new KubeconfigResolver({ sources: { hz: { from: 'ack', clusterId: 'c-hangzhou' }, mesh: { from: 'asm', meshId: 'm' } } }),
+    ).toThrow('kubeconfig sources hz, mesh call Alibaba Cloud APIs and need credentials');
   });
 
   test('an ACK kubeconfig is reused until shortly before it expires, then fetched again', async () => {

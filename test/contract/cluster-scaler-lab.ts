@@ -26,7 +26,10 @@ export function createDeployment(cp: LabControlPlane, ref: DeploymentRef, replic
     spec: {
       replicas,
       selector: { matchLabels: { app: ref.name } },
-      template: { metadata: { labels: { app: ref.name } }, spec: { containers: [{ name: ref.name, image: `docker.io/istio/examples-bookinfo-${ref.name}:1.20.2` }] } },
+      template: {
+        metadata: { labels: { app: ref.name } },
+        spec: { containers: [{ name: ref.name, image: `docker.io/istio/examples-bookinfo-${ref.name}:1.20.2` }] },
+      },
     },
   });
 }

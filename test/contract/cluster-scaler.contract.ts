@@ -59,7 +59,11 @@ export function describeClusterScalerContract(name: string, make: () => Promise<
 
     test('an unknown Deployment is a non-retryable error that names it, for get, scale and waitReady', async () => {
       const missing = { ...s.deployment, name: `${s.deployment.name}-missing` };
-      for (const call of [() => s.scaler.get(missing), () => s.scaler.scale(missing, 2), () => s.scaler.waitReady(missing, 1, s.clock.now() + 1_000)]) {
+      for (const call of [
+        () => s.scaler.get(missing),
+        () => s.scaler.scale(missing, 2),
+        () => s.scaler.waitReady(missing, 1, s.clock.now() + 1_000),
+      ]) {
         const error = await rejection(call());
         expect(error).toBeInstanceOf(UpstreamError);
         expect(error).toMatchObject({ retryable: false });

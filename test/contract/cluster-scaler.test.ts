@@ -14,7 +14,9 @@ const kubeconfigPath = process.env.REGIONSHIFT_CONTRACT_KUBECONFIG;
 const deploymentEnv = process.env.REGIONSHIFT_CONTRACT_DEPLOYMENT;
 const startupMs = Number(process.env.REGIONSHIFT_CONTRACT_STARTUP_MS ?? '');
 if (!kubeconfigPath || !deploymentEnv || !(startupMs > 0)) {
-  console.info('ClusterScaler contract against a real cluster not registered: REGIONSHIFT_CONTRACT_KUBECONFIG, REGIONSHIFT_CONTRACT_DEPLOYMENT (ns/name) and REGIONSHIFT_CONTRACT_STARTUP_MS not set');
+  console.info(
+    'ClusterScaler contract against a real cluster not registered: REGIONSHIFT_CONTRACT_KUBECONFIG, REGIONSHIFT_CONTRACT_DEPLOYMENT (ns/name) and REGIONSHIFT_CONTRACT_STARTUP_MS not set',
+  );
 } else {
   const [namespace, name] = deploymentEnv.split('/');
   if (!namespace || !name) throw new Error(`REGIONSHIFT_CONTRACT_DEPLOYMENT: ${deploymentEnv} is not namespace/name`);

@@ -32,7 +32,13 @@ describe('AsmMeshControl with service scopes: the mesh-wide LocalityLBConf is th
     const created = h.cp.store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'regionshift-reviews');
     expect(created.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'regionshift' });
     expect(created.metadata.annotations).toEqual({ 'regionshift.io/created': 'true', [SCOPE_HOST_ANNOTATION]: REVIEWS });
-    expect(created.spec).toEqual({ host: REVIEWS, trafficPolicy: { outlierDetection: SCOPE_RULE_OUTLIER_DETECTION, loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
+    expect(created.spec).toEqual({
+      host: REVIEWS,
+      trafficPolicy: {
+        outlierDetection: SCOPE_RULE_OUTLIER_DETECTION,
+        loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } },
+      },
+    });
     expectServed(h.cp.asm.servedLocalityLb(), failover);
     expectServed(h.cp.routing.trafficPolicy('productpage').localityLb, failover);
     expectServed(h.cp.routing.trafficPolicy('reviews').localityLb, distribute);
@@ -43,7 +49,10 @@ describe('AsmMeshControl with service scopes: the mesh-wide LocalityLBConf is th
     h = await asmHarness({}, true);
     // The operator's rules: outlier detection on the other services (locality failover acts only with it); none for reviews.
     for (const name of ['productpage', 'details', 'ratings']) {
-      h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', { metadata: { name }, spec: { host: name, trafficPolicy: { outlierDetection: OUTLIER_DETECTION } } });
+      h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
+        metadata: { name },
+        spec: { host: name, trafficPolicy: { outlierDetection: OUTLIER_DETECTION } },
+      });
     }
     await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
     const topology = loadDefaultTopology();
@@ -65,21 +74,36 @@ describe('AsmMeshControl with service scopes: the mesh-wide LocalityLBConf is th
     expect(toShanghai / 2000).toBeLessThanOrEqual(0.13);
     // ratings is called by the reviews pod that served the request, in its own region: no split of its own.
     expect(r.byService.ratings?.['cn-shanghai'] ?? 0).toBe(toShanghai);
-    console.info(`gw-hangzhou 2000 requests, reviews scoped 90/10: reviews in cn-shanghai ${toShanghai} (${((100 * toShanghai) / 2000).toFixed(1)}%), productpage and details 100% cn-hangzhou`);
+    console.info(
+      `gw-hangzhou 2000 requests, reviews scoped 90/10: reviews in cn-shanghai ${toShanghai} (${((100 * toShanghai) / 2000).toFixed(1)}%), productpage and details 100% cn-hangzhou`,
+    );
 
     // Dropping the scope deletes the rule: reviews follows the mesh-wide setting again. (With no rule
     // of its own it has no outlier detection, so, as in Istio, failover gives it no locality preference.)
     await h.mesh.apply(failover, { scopes: {} });
     expect(h.cp.store.find(MESH_SCOPE, DESTINATION_RULES, 'default', 'regionshift-reviews')).toBeNull();
-    expect(h.cp.routing.trafficPolicy('reviews')).toMatchObject({ localityLb: { enabled: true, ...failover.localityLbSetting }, outlierDetection: null });
+    expect(h.cp.routing.trafficPolicy('reviews')).toMatchObject({
+      localityLb: { enabled: true, ...failover.localityLbSetting },
+      outlierDetection: null,
+    });
     const after = dataPlane.send('gw-hangzhou', 500);
     expect(after.byService.productpage).toEqual({ 'cn-hangzhou': 500 });
   });
 
   test('a rule handed over with the label alone is patched for its scope, and when dropped loses only its locality setting: never deleted, subsets kept', async () => {
     h = await asmHarness({}, true);
-    const spec = { host: 'reviews', trafficPolicy: { outlierDetection: OUTLIER_DETECTION }, subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }] };
-    h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', { metadata: { name: 'reviews', labels: { 'app.kubernetes.io/managed-by': 'regionshift' } }, spec });
+    const spec = {
+      host: 'reviews',
+      trafficPolicy: { outlierDetection: OUTLIER_DETECTION },
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2' } },
+      ],
+    };
+    h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
+      metadata: { name: 'reviews', labels: { 'app.kubernetes.io/managed-by': 'regionshift' } },
+      spec,
+    });
     await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
     expect(h.cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => r.metadata.name)).toEqual(['reviews']);
     expectServed(h.cp.routing.trafficPolicy('reviews').localityLb, distribute);
@@ -94,7 +118,10 @@ describe('AsmMeshControl with service scopes: the mesh-wide LocalityLBConf is th
 
   test("a scope on a host with someone else's rule is refused before UpdateMeshFeature is sent", async () => {
     h = await asmHarness({}, true);
-    h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', { metadata: { name: 'reviews' }, spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }] } });
+    h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'default', {
+      metadata: { name: 'reviews' },
+      spec: { host: 'reviews', subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+    });
     const error = await rejection(h.mesh.apply(distribute, { scopes: { [REVIEWS]: failover } }));
     expect(error).toBeInstanceOf(MeshRejectedError);
     expect((error as Error).message).toContain(`scope ${REVIEWS}: DestinationRule default/reviews`);
@@ -105,7 +132,10 @@ describe('AsmMeshControl with service scopes: the mesh-wide LocalityLBConf is th
   test('a mesh Kubernetes API failure while planning is retryable and sends nothing; the retry completes', async () => {
     h = await asmHarness({}, true);
     h.cp.k8s.failNext(1, 503, { verb: 'list' });
-    await expect(h.mesh.apply(distribute, { scopes: { [REVIEWS]: failover } })).rejects.toMatchObject({ code: 'K8S.ServiceUnavailable', retryable: true });
+    await expect(h.mesh.apply(distribute, { scopes: { [REVIEWS]: failover } })).rejects.toMatchObject({
+      code: 'K8S.ServiceUnavailable',
+      retryable: true,
+    });
     expect(updates(h)).toBe(0);
     await h.mesh.apply(distribute, { scopes: { [REVIEWS]: failover } });
     const live = await h.mesh.read();

@@ -50,8 +50,17 @@ describe('AsmMeshControl against the ASM twin', () => {
 
   test('an update already rolling out is waited for before the next one is sent', async () => {
     h = await asmHarness();
-    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
-    await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+    const other = new RPCClient({
+      endpoint: h.cp.asmEndpoint,
+      apiVersion: '2020-01-11',
+      accessKeyId: LAB.accessKeyId,
+      accessKeySecret: LAB.accessKeySecret,
+    });
+    await other.request(
+      'UpdateMeshFeature',
+      { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) },
+      { method: 'POST' },
+    );
     const t0 = h.clock.now();
     await h.mesh.apply(failover);
     const updates = h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
@@ -79,7 +88,12 @@ describe('AsmMeshControl against the ASM twin', () => {
 
   test('superseded: a newer config sent while apply polls ends the apply at that poll, before any further Describe', async () => {
     h = await asmHarness({ pollIntervalMs: 1_000 });
-    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
+    const other = new RPCClient({
+      endpoint: h.cp.asmEndpoint,
+      apiVersion: '2020-01-11',
+      accessKeyId: LAB.accessKeyId,
+      accessKeySecret: LAB.accessKeySecret,
+    });
     const asked: number[] = [];
     const t0 = h.clock.now();
     const error = await rejection(
@@ -87,7 +101,11 @@ describe('AsmMeshControl against the ASM twin', () => {
         superseded: async () => {
           asked.push(h.clock.now() - t0);
           // A newer plan committed and sent its own config while this one was rolling out.
-          await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+          await other.request(
+            'UpdateMeshFeature',
+            { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) },
+            { method: 'POST' },
+          );
           return 'a newer plan applied another matrix';
         },
       }),
@@ -97,7 +115,10 @@ describe('AsmMeshControl against the ASM twin', () => {
     // Asked once, one poll interval after the update: not at the 60 s timeout.
     expect(asked).toEqual([1_000]);
     expect(h.clock.now() - t0).toBe(1_000);
-    expect(describeTimeline(h, t0)).toEqual([[0, 'running'], [0, 'updating']]);
+    expect(describeTimeline(h, t0)).toEqual([
+      [0, 'running'],
+      [0, 'updating'],
+    ]);
     expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature').map((c) => c.at - t0)).toEqual([0, 1_000]);
     h.clock.advance(ASM_UPDATE_DELAY_MS);
     expectServed(h.cp.asm.servedLocalityLb(), distribute);
@@ -120,8 +141,17 @@ describe('AsmMeshControl against the ASM twin', () => {
 
   test('superseded while waiting out another rollout: nothing is sent over it', async () => {
     h = await asmHarness({ pollIntervalMs: 1_000 });
-    const other = new RPCClient({ endpoint: h.cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret });
-    await other.request('UpdateMeshFeature', { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) }, { method: 'POST' });
+    const other = new RPCClient({
+      endpoint: h.cp.asmEndpoint,
+      apiVersion: '2020-01-11',
+      accessKeyId: LAB.accessKeyId,
+      accessKeySecret: LAB.accessKeySecret,
+    });
+    await other.request(
+      'UpdateMeshFeature',
+      { ServiceMeshId: LAB.meshId, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(distribute.localityLbSetting) },
+      { method: 'POST' },
+    );
     const error = await rejection(h.mesh.apply(failover, { superseded: async () => 'a newer plan applied another matrix' }));
     expect(error).toBeInstanceOf(SupersededError);
     expect(h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature')).toHaveLength(1);
@@ -145,19 +175,22 @@ describe('AsmMeshControl against the ASM twin', () => {
   test.each([
     ['distribute', distribute],
     ['failover', failover],
-  ] as const)('%s handed back reordered and as region/* is seen as applied: one UpdateMeshFeature, no wait to the deadline', async (_label, config) => {
-    h = await asmHarness({ applyTimeoutMs: 60_000 });
-    h.cp.asm.setLocalityLbEcho({ order: 'reversed', localities: 'wildcard' });
-    const t0 = h.clock.now();
-    await h.mesh.apply(config);
-    expect(h.clock.now() - t0).toBe(ASM_UPDATE_DELAY_MS);
-    const updates = () => h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
-    expect(updates()).toHaveLength(1);
-    // Applying it again (a retried step, a drift re-apply) sends nothing.
-    await h.mesh.apply(config);
-    expect(updates()).toHaveLength(1);
-    expectLive(await h.mesh.read(), config);
-  });
+  ] as const)(
+    '%s handed back reordered and as region/* is seen as applied: one UpdateMeshFeature, no wait to the deadline',
+    async (_label, config) => {
+      h = await asmHarness({ applyTimeoutMs: 60_000 });
+      h.cp.asm.setLocalityLbEcho({ order: 'reversed', localities: 'wildcard' });
+      const t0 = h.clock.now();
+      await h.mesh.apply(config);
+      expect(h.clock.now() - t0).toBe(ASM_UPDATE_DELAY_MS);
+      const updates = () => h.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature');
+      expect(updates()).toHaveLength(1);
+      // Applying it again (a retried step, a drift re-apply) sends nothing.
+      await h.mesh.apply(config);
+      expect(updates()).toHaveLength(1);
+      expectLive(await h.mesh.read(), config);
+    },
+  );
 
   test('what UpdateMeshFeature carries: bare regions in LocalityLBConf, and the LocalityLoadBalancing switch', async () => {
     h = await asmHarness();
@@ -212,10 +245,20 @@ describe('AsmMeshControl with FC STS credentials', () => {
     const clock = new FakeClock();
     const cp = await startLabControlPlane({ ...LAB, clusters: [...LAB.clusters], ...sts, clock, asmUpdateDelayMs: ASM_UPDATE_DELAY_MS });
     try {
-      const mesh = new AsmMeshControl({ meshId: LAB.meshId, credentials: () => resolveCloudCredentials({ context: { credentials: sts }, env: {} }), endpoint: cp.asmEndpoint, clock });
+      const mesh = new AsmMeshControl({
+        meshId: LAB.meshId,
+        credentials: () => resolveCloudCredentials({ context: { credentials: sts }, env: {} }),
+        endpoint: cp.asmEndpoint,
+        clock,
+      });
       await mesh.apply(failover);
       expectLive(await mesh.read(), failover);
-      const stale = new AsmMeshControl({ meshId: LAB.meshId, credentials: { ...sts, securityToken: 'sts-token-0' }, endpoint: cp.asmEndpoint, clock });
+      const stale = new AsmMeshControl({
+        meshId: LAB.meshId,
+        credentials: { ...sts, securityToken: 'sts-token-0' },
+        endpoint: cp.asmEndpoint,
+        clock,
+      });
       await expect(stale.read()).rejects.toMatchObject({ code: 'ASM.InvalidSecurityToken.MismatchWithAccessKey', retryable: false });
     } finally {
       await cp.stop();
@@ -237,7 +280,12 @@ describe('AsmMeshControl transport failures', () => {
   }
 
   function meshAt(endpoint: string, requestTimeoutMs = 2_000): AsmMeshControl {
-    return new AsmMeshControl({ meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint, requestTimeoutMs });
+    return new AsmMeshControl({
+      meshId: LAB.meshId,
+      credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
+      endpoint,
+      requestTimeoutMs,
+    });
   }
 
   test('connection refused is a retryable ASM.NETWORK', async () => {
@@ -266,7 +314,10 @@ describe('AsmMeshControl transport failures', () => {
 });
 
 describe('the LocalityLB parser the adapter uses (render.ts parseLiveLocalityLb) reads every shape seen in SDK types and doc examples', () => {
-  const failoverLive = { enabled: true, config: { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } } };
+  const failoverLive = {
+    enabled: true,
+    config: { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } },
+  };
   const distributeEntries = [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }];
   const distributeLive = { enabled: true, config: { mode: 'distribute', localityLbSetting: { distribute: distributeEntries } } };
   const off = { enabled: false, config: null };
@@ -275,8 +326,16 @@ describe('the LocalityLB parser the adapter uses (render.ts parseLiveLocalityLb)
     ['failover wrapper', { Enabled: true, Failover: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } }, failoverLive],
     ['wrapper as a JSON string', { Enabled: 'true', Failover: '{"failover":[{"from":"cn-hangzhou","to":"cn-shanghai"}]}' }, failoverLive],
     ['lowercase keys', { enabled: true, distribute: distributeEntries }, distributeLive],
-    ['To as a JSON string', { Enabled: true, Distribute: [{ From: 'cn-hangzhou/*', To: '{"cn-hangzhou/*":90,"cn-shanghai/*":10}' }] }, distributeLive],
-    ['the whole LocalityLB as a JSON string', JSON.stringify({ Enabled: true, Distribute: { distribute: distributeEntries } }), distributeLive],
+    [
+      'To as a JSON string',
+      { Enabled: true, Distribute: [{ From: 'cn-hangzhou/*', To: '{"cn-hangzhou/*":90,"cn-shanghai/*":10}' }] },
+      distributeLive,
+    ],
+    [
+      'the whole LocalityLB as a JSON string',
+      JSON.stringify({ Enabled: true, Distribute: { distribute: distributeEntries } }),
+      distributeLive,
+    ],
     ['disabled, entries kept', { Enabled: false, Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, off],
     ['no Enabled, entries present', { Failover: [{ From: 'cn-hangzhou', To: 'cn-shanghai' }] }, failoverLive],
     ['Enabled true, no rules', { Enabled: true }, { enabled: true, config: null }],
@@ -296,7 +355,12 @@ describe('the LocalityLB parser the adapter uses (render.ts parseLiveLocalityLb)
         if (mesh) mesh.Spec.MeshConfig = { LocalityLB: { Enabled: true, Failover: [{ From: 'cn-hangzhou' }] } };
         return reply;
       };
-      await expect(h.mesh.read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'ASM.BAD_RESPONSE', retryable: true, message: expect.stringContaining('LocalityLB.Failover[0]') });
+      await expect(h.mesh.read()).rejects.toMatchObject({
+        name: 'UpstreamError',
+        code: 'ASM.BAD_RESPONSE',
+        retryable: true,
+        message: expect.stringContaining('LocalityLB.Failover[0]'),
+      });
     } finally {
       await h.cp.stop();
     }

@@ -43,12 +43,21 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
       subsets: [{ name: 'v1', labels: { version: 'v1' }, trafficPolicy: { loadBalancer: { simple: 'RANDOM' } } }],
       exportTo: ['.'],
     };
-    const before = h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', { metadata: { name: 'productpage', labels: { app: 'productpage' }, annotations: { owner: 'sre' } }, spec });
+    const before = h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', {
+      metadata: { name: 'productpage', labels: { app: 'productpage' }, annotations: { owner: 'sre' } },
+      spec,
+    });
     await h.mesh.apply(distribute);
     expect(rule(h, 'productpage')).toEqual({
       ...before,
       metadata: { ...before.metadata, resourceVersion: expect.any(String), generation: 2 },
-      spec: { ...spec, trafficPolicy: { ...spec.trafficPolicy, loadBalancer: { ...spec.trafficPolicy.loadBalancer, localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } },
+      spec: {
+        ...spec,
+        trafficPolicy: {
+          ...spec.trafficPolicy,
+          loadBalancer: { ...spec.trafficPolicy.loadBalancer, localityLbSetting: { enabled: true, ...distribute.localityLbSetting } },
+        },
+      },
     });
   });
 
@@ -56,11 +65,17 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
     h = await istioHarness([{ namespace: 'bookinfo', name: 'details' }], false);
     h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', { metadata: { name: 'details' }, spec: { host: 'details' } });
     await h.mesh.apply(distribute);
-    expect(rule(h, 'details').spec).toEqual({ host: 'details', trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
+    expect(rule(h, 'details').spec).toEqual({
+      host: 'details',
+      trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } },
+    });
   });
 
   test('failover onto a rule without outlierDetection is refused, naming the rule, and no rule is patched', async () => {
-    h = await istioHarness([{ namespace: 'bookinfo', name: 'reviews' }, { namespace: 'bookinfo', name: 'details' }]);
+    h = await istioHarness([
+      { namespace: 'bookinfo', name: 'reviews' },
+      { namespace: 'bookinfo', name: 'details' },
+    ]);
     h.cp.store.create(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', { metadata: { name: 'details' }, spec: { host: 'details' } });
     const versions = [rule(h, 'reviews').metadata.resourceVersion, rule(h, 'details').metadata.resourceVersion];
     const error = await rejection(h.mesh.apply(failover));
@@ -84,7 +99,11 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
     expect(await h.mesh.read()).toEqual({
       enabled: true,
       config: failover,
-      drift: [expect.stringMatching(/^DestinationRule bookinfo\/ratings has .*"distribute".*, DestinationRule bookinfo\/reviews has .*"failover"/)],
+      drift: [
+        expect.stringMatching(
+          /^DestinationRule bookinfo\/ratings has .*"distribute".*, DestinationRule bookinfo\/reviews has .*"failover"/,
+        ),
+      ],
     });
     await h.mesh.apply(failover);
     expect(await h.mesh.read()).toStrictEqual({ enabled: true, config: failover });
@@ -96,7 +115,10 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
     h.cp.k8s.onRequest((call) => {
       if (call.verb !== 'patch' || call.name !== 'reviews' || raced) return;
       raced = true;
-      h.cp.store.update(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'reviews', (dr) => ({ ...dr, metadata: { ...dr.metadata, labels: { app: 'reviews', team: 'catalog' } } }));
+      h.cp.store.update(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'reviews', (dr) => ({
+        ...dr,
+        metadata: { ...dr.metadata, labels: { app: 'reviews', team: 'catalog' } },
+      }));
     });
     const error = await rejection(h.mesh.apply(distribute));
     expect(error).toBeInstanceOf(UpstreamError);
@@ -111,7 +133,9 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
     ['a 503 from the API server', 'K8S.ServiceUnavailable', true],
     ['an API server timeout (504)', 'K8S.Timeout', true],
   ])('%s is %s (retryable: %s)', async (label, code, retryable) => {
-    const rules: DestinationRuleRef[] = label.includes('not exist') ? [{ namespace: 'bookinfo', name: 'nope' }] : [{ namespace: 'bookinfo', name: 'reviews' }];
+    const rules: DestinationRuleRef[] = label.includes('not exist')
+      ? [{ namespace: 'bookinfo', name: 'nope' }]
+      : [{ namespace: 'bookinfo', name: 'reviews' }];
     h = await istioHarness(rules);
     if (code === 'K8S.ServiceUnavailable') h.cp.k8s.failNext(1, 503, { verb: 'get' });
     if (code === 'K8S.Timeout') h.cp.k8s.failNext(1, 504, { verb: 'get' });
@@ -124,7 +148,10 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
   test('a token that may only read is a non-retryable Forbidden on the patch', async () => {
     h = await istioHarness();
     h.cp.access.grant('viewer-token', { subject: 'system:serviceaccount:istio-system:viewer', verbs: ['get', 'list'] });
-    const mesh = new IstioMeshControl({ kubeconfig: kubeconfigWithToken(h, 'viewer-token'), rules: [{ namespace: 'bookinfo', name: 'reviews' }] });
+    const mesh = new IstioMeshControl({
+      kubeconfig: kubeconfigWithToken(h, 'viewer-token'),
+      rules: [{ namespace: 'bookinfo', name: 'reviews' }],
+    });
     const error = await rejection(mesh.apply(distribute));
     expect(error).toMatchObject({ name: 'UpstreamError', code: 'K8S.Forbidden', retryable: false });
     expect((error as Error).message).toContain('cannot patch resource "destinationrules"');
@@ -132,13 +159,20 @@ describe('IstioMeshControl against the Kubernetes API twin', () => {
 
   test('a token the API server does not know is a non-retryable Unauthorized', async () => {
     h = await istioHarness();
-    const mesh = new IstioMeshControl({ kubeconfig: kubeconfigWithToken(h, 'stolen-token'), rules: [{ namespace: 'bookinfo', name: 'reviews' }] });
+    const mesh = new IstioMeshControl({
+      kubeconfig: kubeconfigWithToken(h, 'stolen-token'),
+      rules: [{ namespace: 'bookinfo', name: 'reviews' }],
+    });
     await expect(mesh.read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'K8S.Unauthorized', retryable: false });
   });
 
   test('networking.istio.io/v1beta1 works the same', async () => {
     h = await istioHarness();
-    const resolverless = new IstioMeshControl({ kubeconfig: kubeconfigWithToken(h, 'lab-bearer-token'), rules: [{ namespace: 'bookinfo', name: 'reviews' }], apiVersion: 'v1beta1' });
+    const resolverless = new IstioMeshControl({
+      kubeconfig: kubeconfigWithToken(h, 'lab-bearer-token'),
+      rules: [{ namespace: 'bookinfo', name: 'reviews' }],
+      apiVersion: 'v1beta1',
+    });
     await resolverless.apply(failover);
     expect(await resolverless.read()).toEqual({ enabled: true, config: failover });
   });
@@ -162,7 +196,11 @@ describe('IstioMeshControl transport failures', () => {
       // never answers
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    await expect(meshAt((server.address() as AddressInfo).port, 200).read()).rejects.toMatchObject({ name: 'UpstreamError', code: 'K8S.Timeout', retryable: true });
+    await expect(meshAt((server.address() as AddressInfo).port, 200).read()).rejects.toMatchObject({
+      name: 'UpstreamError',
+      code: 'K8S.Timeout',
+      retryable: true,
+    });
   });
 
   test('a refused connection is a retryable K8S.Network', async () => {
@@ -187,10 +225,20 @@ describe('IstioMeshControl with service scopes (per-host rules)', () => {
   test('a named rule whose short host resolves to the scoped FQDN carries the scope; the other named rule the default; nothing is created', async () => {
     h = await istioHarness(undefined, true, true);
     await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
-    expect(rule(h, 'reviews').spec).toMatchObject({ host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
+    expect(rule(h, 'reviews').spec).toMatchObject({
+      host: 'reviews',
+      trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } },
+    });
     expect(annotations('reviews')).toEqual({ [SCOPE_HOST_ANNOTATION]: REVIEWS });
-    expect(rule(h, 'ratings').spec).toMatchObject({ trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...failover.localityLbSetting } } } });
-    expect(h.cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => r.metadata.name).sort()).toEqual(['ratings', 'reviews']);
+    expect(rule(h, 'ratings').spec).toMatchObject({
+      trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true, ...failover.localityLbSetting } } },
+    });
+    expect(
+      h.cp.store
+        .list(MESH_SCOPE, DESTINATION_RULES)
+        .map((r) => r.metadata.name)
+        .sort(),
+    ).toEqual(['ratings', 'reviews']);
     expect(await h.mesh.read()).toEqual({ enabled: true, config: failover, scopes: { [REVIEWS]: distribute } });
   });
 
@@ -214,8 +262,17 @@ describe('IstioMeshControl with service scopes (per-host rules)', () => {
     const created = h.cp.store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'regionshift-reviews');
     expect(created.metadata.labels).toEqual({ 'app.kubernetes.io/managed-by': 'regionshift' });
     // The created rule carries the named rules' outlier detection: Istio's failover acts only with it.
-    expect(created.spec).toEqual({ host: 'reviews.default.svc.cluster.local', trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } } } });
-    expect(h.cp.routing.trafficPolicy('reviews.default.svc.cluster.local').localityLb).toEqual({ enabled: true, ...distribute.localityLbSetting });
+    expect(created.spec).toEqual({
+      host: 'reviews.default.svc.cluster.local',
+      trafficPolicy: {
+        outlierDetection: OUTLIER_DETECTION,
+        loadBalancer: { localityLbSetting: { enabled: true, ...distribute.localityLbSetting } },
+      },
+    });
+    expect(h.cp.routing.trafficPolicy('reviews.default.svc.cluster.local').localityLb).toEqual({
+      enabled: true,
+      ...distribute.localityLbSetting,
+    });
     expect(h.cp.routing.trafficPolicy(REVIEWS).localityLb).toEqual({ enabled: true, ...failover.localityLbSetting });
   });
 
@@ -240,7 +297,12 @@ describe('IstioMeshControl with service scopes (per-host rules)', () => {
   test('every named rule carrying a scope: read says none carries the default', async () => {
     h = await istioHarness([{ namespace: 'bookinfo', name: 'reviews' }], true, true);
     await h.mesh.apply(failover, { scopes: { [REVIEWS]: distribute } });
-    expect(await h.mesh.read()).toEqual({ enabled: false, config: null, drift: [expect.stringContaining('none carries the mesh-wide default')], scopes: { [REVIEWS]: distribute } });
+    expect(await h.mesh.read()).toEqual({
+      enabled: false,
+      config: null,
+      drift: [expect.stringContaining('none carries the mesh-wide default')],
+      scopes: { [REVIEWS]: distribute },
+    });
   });
 
   test('an owned rule edited by hand is reported as it is, so drift detection sees it', async () => {

@@ -37,7 +37,10 @@ export function seedBookinfoRules(cp: LabControlPlane): void {
       spec: {
         host: name,
         trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { simple: 'ROUND_ROBIN' } },
-        subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2' } }],
+        subsets: [
+          { name: 'v1', labels: { version: 'v1' } },
+          { name: 'v2', labels: { version: 'v2' } },
+        ],
       },
     });
   }
@@ -48,14 +51,23 @@ export function scopeTwin(cp: LabControlPlane): ScopeTwin {
   return {
     servedFor: (host) => cp.routing.trafficPolicy(host).localityLb,
     ruleOf: (host) => {
-      const found = cp.store.list(MESH_SCOPE, DESTINATION_RULES).find((r) => resolveRuleHost(String((r.spec as { host?: string }).host ?? ''), r.metadata.namespace) === host);
+      const found = cp.store
+        .list(MESH_SCOPE, DESTINATION_RULES)
+        .find((r) => resolveRuleHost(String((r.spec as { host?: string }).host ?? ''), r.metadata.namespace) === host);
       return found ? `${found.metadata.namespace}/${found.metadata.name}` : null;
     },
-    ruleVersions: () => Object.fromEntries(cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.resourceVersion])),
+    ruleVersions: () =>
+      Object.fromEntries(
+        cp.store.list(MESH_SCOPE, DESTINATION_RULES).map((r) => [`${r.metadata.namespace}/${r.metadata.name}`, r.metadata.resourceVersion]),
+      ),
     addForeignRule: (namespace, name, host) => {
       cp.store.create(MESH_SCOPE, DESTINATION_RULES, namespace, {
         metadata: { name, labels: { app: name } },
-        spec: { host, trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { simple: 'ROUND_ROBIN' } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+        spec: {
+          host,
+          trafficPolicy: { outlierDetection: OUTLIER_DETECTION, loadBalancer: { simple: 'ROUND_ROBIN' } },
+          subsets: [{ name: 'v1', labels: { version: 'v1' } }],
+        },
       });
     },
   };

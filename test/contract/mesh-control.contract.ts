@@ -51,7 +51,15 @@ export interface MeshContractOptions {
 }
 
 export function failoverConfig([a, b]: [string, string]): MeshConfig {
-  return { mode: 'failover', localityLbSetting: { failover: [{ from: a, to: b }, { from: b, to: a }] } };
+  return {
+    mode: 'failover',
+    localityLbSetting: {
+      failover: [
+        { from: a, to: b },
+        { from: b, to: a },
+      ],
+    },
+  };
 }
 
 export function distributeConfig([a, b]: [string, string], localShare = 90): MeshConfig {
@@ -77,7 +85,11 @@ export function servedSetting(config: MeshConfig): LocalityLbSettingInput {
  * mismatch reads plainly in the failure.
  */
 export function expectLive(live: LiveMeshConfig, config: MeshConfig): void {
-  expect({ enabled: live.enabled, mode: live.config?.mode, sameRouting: configEquals(live.config, config) }).toEqual({ enabled: true, mode: config.mode, sameRouting: true });
+  expect({ enabled: live.enabled, mode: live.config?.mode, sameRouting: configEquals(live.config, config) }).toEqual({
+    enabled: true,
+    mode: config.mode,
+    sameRouting: true,
+  });
 }
 
 /** What the data plane serves: enabled, exactly the mode's key (a flip leaves nothing of the other mode), the same routing. */
@@ -95,7 +107,10 @@ export function describeMeshControlContract(name: string, make: () => Promise<Me
   const distribute = distributeConfig(opts.regions);
   const [a, b] = opts.regions;
   const rejected: Array<[string, MeshConfig]> = [
-    ['distribute weights summing to 110', { mode: 'distribute', localityLbSetting: { distribute: [{ from: `${a}/*`, to: { [`${a}/*`]: 90, [`${b}/*`]: 20 } }] } }],
+    [
+      'distribute weights summing to 110',
+      { mode: 'distribute', localityLbSetting: { distribute: [{ from: `${a}/*`, to: { [`${a}/*`]: 90, [`${b}/*`]: 20 } }] } },
+    ],
     ['failover to the same region', { mode: 'failover', localityLbSetting: { failover: [{ from: a, to: a }] } }],
   ];
 
@@ -184,10 +199,20 @@ function scopesOf(live: LiveMeshConfig): Record<string, MeshConfig> {
 function expectScopes(live: LiveMeshConfig, want: Record<string, MeshConfig>): void {
   const got = scopesOf(live);
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-  for (const [host, config] of Object.entries(want)) expect({ host, mode: got[host]?.mode, sameRouting: configEquals(got[host] ?? null, config) }).toEqual({ host, mode: config.mode, sameRouting: true });
+  for (const [host, config] of Object.entries(want))
+    expect({ host, mode: got[host]?.mode, sameRouting: configEquals(got[host] ?? null, config) }).toEqual({
+      host,
+      mode: config.mode,
+      sameRouting: true,
+    });
 }
 
-function describeScopes(current: () => MeshUnderTest, scopes: { hosts: [string, string]; foreignNamespace: string }, regions: [string, string], withTwin: boolean): void {
+function describeScopes(
+  current: () => MeshUnderTest,
+  scopes: { hosts: [string, string]; foreignNamespace: string },
+  regions: [string, string],
+  withTwin: boolean,
+): void {
   const failover = failoverConfig(regions);
   const distribute = distributeConfig(regions);
   const drained = distributeConfig(regions, 10);
@@ -259,7 +284,10 @@ function describeScopes(current: () => MeshUnderTest, scopes: { hosts: [string, 
       await mesh.apply(failover, { scopes: { [h1]: distribute } });
       const versions = twin()?.ruleVersions();
       const writes = current().twin?.writes();
-      const bad: MeshConfig = { mode: 'distribute', localityLbSetting: { distribute: [{ from: `${a}/*`, to: { [`${a}/*`]: 90, [`${b}/*`]: 20 } }] } };
+      const bad: MeshConfig = {
+        mode: 'distribute',
+        localityLbSetting: { distribute: [{ from: `${a}/*`, to: { [`${a}/*`]: 90, [`${b}/*`]: 20 } }] },
+      };
       const error = await mesh.apply(drained, { scopes: { [h1]: drained, [h2]: bad } }).then(
         () => null,
         (e: unknown) => e,

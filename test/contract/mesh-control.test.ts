@@ -9,9 +9,20 @@ import { asmHarness, istioHarness, REGIONS } from './mesh-control-lab';
 
 describeMeshControlContract('ASM adapter → ASM OpenAPI twin', () => asmHarness(), { regions: REGIONS, twin: true });
 describeMeshControlContract('Istio adapter → Kubernetes API twin (mesh scope)', () => istioHarness(), { regions: REGIONS, twin: true });
-const SCOPED = { hosts: ['productpage.bookinfo.svc.cluster.local', 'details.bookinfo.svc.cluster.local'] as [string, string], foreignNamespace: 'bookinfo' };
-describeMeshControlContract('ASM adapter with per-host rules → ASM OpenAPI twin + mesh Kubernetes API twin', () => asmHarness({}, true), { regions: REGIONS, twin: true, scopes: SCOPED });
-describeMeshControlContract('Istio adapter with per-host rules → Kubernetes API twin (mesh scope)', () => istioHarness(undefined, true, true), { regions: REGIONS, twin: true, scopes: SCOPED });
+const SCOPED = {
+  hosts: ['productpage.bookinfo.svc.cluster.local', 'details.bookinfo.svc.cluster.local'] as [string, string],
+  foreignNamespace: 'bookinfo',
+};
+describeMeshControlContract('ASM adapter with per-host rules → ASM OpenAPI twin + mesh Kubernetes API twin', () => asmHarness({}, true), {
+  regions: REGIONS,
+  twin: true,
+  scopes: SCOPED,
+});
+describeMeshControlContract(
+  'Istio adapter with per-host rules → Kubernetes API twin (mesh scope)',
+  () => istioHarness(undefined, true, true),
+  { regions: REGIONS, twin: true, scopes: SCOPED },
+);
 
 /**
  * Against a real mesh: this changes its live locality config (and puts back a config that was
@@ -41,7 +52,9 @@ const realRegions: [string, string] | null = regionsEnv && regionsEnv.length >= 
 
 const asmMeshId = process.env.REGIONSHIFT_CONTRACT_ASM_MESH_ID;
 if (!asmMeshId || !realRegions) {
-  console.info('MeshControl contract against a real ASM mesh not registered: REGIONSHIFT_CONTRACT_ASM_MESH_ID and REGIONSHIFT_CONTRACT_REGIONS (two regions) not set');
+  console.info(
+    'MeshControl contract against a real ASM mesh not registered: REGIONSHIFT_CONTRACT_ASM_MESH_ID and REGIONSHIFT_CONTRACT_REGIONS (two regions) not set',
+  );
 } else {
   describeMeshControlContract(
     `ASM adapter → real mesh ${asmMeshId}`,
@@ -61,7 +74,9 @@ if (!asmMeshId || !realRegions) {
 const istioKubeconfig = process.env.REGIONSHIFT_CONTRACT_ISTIO_KUBECONFIG;
 const istioRules = process.env.REGIONSHIFT_CONTRACT_ISTIO_RULES;
 if (!istioKubeconfig || !istioRules || !realRegions) {
-  console.info('MeshControl contract against a real Istio mesh not registered: REGIONSHIFT_CONTRACT_ISTIO_KUBECONFIG, REGIONSHIFT_CONTRACT_ISTIO_RULES (ns/name,…) and REGIONSHIFT_CONTRACT_REGIONS not set');
+  console.info(
+    'MeshControl contract against a real Istio mesh not registered: REGIONSHIFT_CONTRACT_ISTIO_KUBECONFIG, REGIONSHIFT_CONTRACT_ISTIO_RULES (ns/name,…) and REGIONSHIFT_CONTRACT_REGIONS not set',
+  );
 } else {
   const rules: DestinationRuleRef[] = istioRules.split(',').map((r) => {
     const [namespace, name] = r.trim().split('/');

@@ -29,7 +29,7 @@ test('300 remembered keys with a forged now far ahead do not sweep a live reques
   }
 });
 
-test('the sweep still removes keys that are expired by the store\'s clock', async () => {
+test("the sweep still removes keys that are expired by the store's clock", async () => {
   let now = T;
   const store = new SqliteStateStore(':memory:', { clock: { now: () => now, sleep: () => Promise.resolve() } });
   try {
@@ -37,7 +37,9 @@ test('the sweep still removes keys that are expired by the store\'s clock', asyn
     now = T + 2 * MIN;
     for (let i = 0; i < 156; i++) await store.rememberKey(`new-${i}`, now + MIN, now);
     // The 256th call swept: the expired keys are gone from the table, the live ones are there.
-    const rows = (store as unknown as { db: { prepare(sql: string): { get(): { n: number } } } }).db.prepare('SELECT count(*) AS n FROM idempotency_keys').get();
+    const rows = (store as unknown as { db: { prepare(sql: string): { get(): { n: number } } } }).db
+      .prepare('SELECT count(*) AS n FROM idempotency_keys')
+      .get();
     expect(rows.n).toBe(156);
   } finally {
     await store.close();

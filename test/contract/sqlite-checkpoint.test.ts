@@ -60,21 +60,28 @@ function runStoreScript(after: string, timeout?: number): string {
   try {
     const script = join(dir, 'probe.mts');
     const store = pathToFileURL(resolve('shared/adapters/state-sqlite.ts')).href;
-    writeFileSync(script, `import { SqliteStateStore } from ${JSON.stringify(store)};
+    writeFileSync(
+      script,
+      `import { SqliteStateStore } from ${JSON.stringify(store)};
 const s = new SqliteStateStore(${JSON.stringify(join(dir, 'state.db'))});
 const until = Date.now() + 10000;
 while (!s.checkpointsInBackground && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 process.stdout.write(String(s.checkpointsInBackground));
 ${after}
-`);
+`,
+    );
     const tsx = pathToFileURL(resolve('node_modules/tsx/dist/esm/index.mjs')).href;
-    return execFileSync(process.execPath, ['--import', tsx, script], { cwd: dir, encoding: 'utf8', ...(timeout !== undefined && { timeout }) });
+    return execFileSync(process.execPath, ['--import', tsx, script], {
+      cwd: dir,
+      encoding: 'utf8',
+      ...(timeout !== undefined && { timeout }),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-test('a store never closed does not keep its process alive (the checkpoint worker is unref\'d)', () => {
+test("a store never closed does not keep its process alive (the checkpoint worker is unref'd)", () => {
   // Exits by itself once its script is done; before the fix it hung until killed here.
   expect(runStoreScript('', 45_000)).toBe('true');
 }, 60_000);

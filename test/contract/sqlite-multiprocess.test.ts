@@ -8,10 +8,21 @@ import { SqliteStateStore } from '../../shared/adapters/state-sqlite';
 const worker = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'state-sqlite-worker.ts');
 
 interface WorkerReport {
-  worker: string; committed: number[]; conflicts: number; elapsedMs: number; startedAt: number; endedAt: number;
+  worker: string;
+  committed: number[];
+  conflicts: number;
+  elapsedMs: number;
+  startedAt: number;
+  endedAt: number;
 }
 
-interface StartedWorker { ready: Promise<void>; go: () => void; running: Promise<void>; release: () => void; report: Promise<WorkerReport> }
+interface StartedWorker {
+  ready: Promise<void>;
+  go: () => void;
+  running: Promise<void>;
+  release: () => void;
+  report: Promise<WorkerReport>;
+}
 
 /**
  * Spawns a worker that waits, after start-up, for `go()`, and after its first commit for
@@ -26,15 +37,21 @@ function startWorker(file: string, mesh: string, increments: number, id: number)
   let out = '';
   let err = '';
   let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   let markRunning: () => void = () => undefined;
-  const running = new Promise<void>((resolve) => { markRunning = resolve; });
+  const running = new Promise<void>((resolve) => {
+    markRunning = resolve;
+  });
   child.stdout.on('data', (chunk: Buffer) => {
     out += chunk.toString();
     if (out.startsWith('ready\n')) markReady();
     if (out.startsWith('ready\nrunning\n')) markRunning();
   });
-  child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
   const report = new Promise<WorkerReport>((resolve, reject) => {
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -47,8 +64,12 @@ function startWorker(file: string, mesh: string, increments: number, id: number)
 
 describe('SQLite state store shared by several processes', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'regionshift-mp-')); });
-  afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'regionshift-mp-'));
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   test('one process × 200 read→CAS increments: the baseline, every version once', async () => {
     const file = join(dir, 'state.db');
@@ -58,9 +79,13 @@ describe('SQLite state store shared by several processes', () => {
     await single.running;
     single.release();
     const report = await single.report;
-    expect({ committed: report.committed, conflicts: report.conflicts })
-      .toEqual({ committed: Array.from({ length: 200 }, (_, i) => i + 1), conflicts: 0 });
-    console.info(`1-process SQLite: 200 commits in ${report.elapsedMs.toFixed(0)} ms (${(200 / (report.elapsedMs / 1000)).toFixed(0)} commits/s)`);
+    expect({ committed: report.committed, conflicts: report.conflicts }).toEqual({
+      committed: Array.from({ length: 200 }, (_, i) => i + 1),
+      conflicts: 0,
+    });
+    console.info(
+      `1-process SQLite: 200 commits in ${report.elapsedMs.toFixed(0)} ms (${(200 / (report.elapsedMs / 1000)).toFixed(0)} commits/s)`,
+    );
   });
 
   test('4 processes × 50 read→CAS→retry increments end at exactly 200, each version committed once', async () => {
@@ -91,6 +116,8 @@ describe('SQLite state store shared by several processes', () => {
     }
     const wallMs = Math.max(...reports.map((r) => r.endedAt)) - Math.min(...reports.map((r) => r.startedAt));
     const conflicts = reports.reduce((n, r) => n + r.conflicts, 0);
-    console.info(`4-process SQLite: 200 commits in ${wallMs} ms (${(200 / (Math.max(wallMs, 1) / 1000)).toFixed(0)} commits/s), ${conflicts} lost CAS races retried`);
+    console.info(
+      `4-process SQLite: 200 commits in ${wallMs} ms (${(200 / (Math.max(wallMs, 1) / 1000)).toFixed(0)} commits/s), ${conflicts} lost CAS races retried`,
+    );
   });
 });

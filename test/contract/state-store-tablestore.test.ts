@@ -23,7 +23,12 @@ function store(overrides: Partial<ConstructorParameters<typeof TablestoreStateSt
 
 beforeEach(async () => {
   twin = await startTablestoreTwin(credentials);
-  raw = new TableStore.Client({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.accessKeySecret, endpoint: twin.endpoint, instancename: credentials.instance });
+  raw = new TableStore.Client({
+    accessKeyId: credentials.accessKeyId,
+    secretAccessKey: credentials.accessKeySecret,
+    endpoint: twin.endpoint,
+    instancename: credentials.instance,
+  });
   await ensureStateTables(raw, tables);
 });
 afterEach(async () => {
@@ -31,10 +36,16 @@ afterEach(async () => {
   await twin.stop();
 });
 
-interface RawRow { key: string; confirmed: unknown; token: unknown }
+interface RawRow {
+  key: string;
+  confirmed: unknown;
+  token: unknown;
+}
 async function rawRows(table: string, mesh: string, keyColumn: string): Promise<RawRow[]> {
   const { rows } = await raw.getRange({
-    tableName: table, direction: 'FORWARD', inclusiveStartPrimaryKey: [{ mesh }, { [keyColumn]: TableStore.INF_MIN }],
+    tableName: table,
+    direction: 'FORWARD',
+    inclusiveStartPrimaryKey: [{ mesh }, { [keyColumn]: TableStore.INF_MIN }],
     exclusiveEndPrimaryKey: [{ mesh }, { [keyColumn]: TableStore.INF_MAX }],
   });
   return rows.map((row) => {
@@ -54,9 +65,13 @@ test('a writer that loses the CAS after writing its plan and events leaves nothi
   //   A: batch(plan p-2#a, event a) ─ UpdateRow state ──(held)──────────────── ✗ conflict
   //   B:                               batch(plan p-2#b, event b) ─ UpdateRow ✓ v2
   let release: () => void = () => undefined;
-  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
   let held: () => void = () => undefined;
-  const aIsHeld = new Promise<void>((resolve) => { held = resolve; });
+  const aIsHeld = new Promise<void>((resolve) => {
+    held = resolve;
+  });
   let holding = false;
   twin.intercept(async ({ operation, tables: touched }) => {
     if (operation === 'UpdateRow' && touched.includes(tables.state) && !holding) {
@@ -67,7 +82,11 @@ test('a writer that loses the CAS after writing its plan and events leaves nothi
   });
   const aCommit = a.commit(mesh, readByA.version, meshState(2), makePlan('p-2', 2, undefined, 'writer-a'), [auditEvent(mesh, 2, 'by a')]);
   await aIsHeld;
-  expect(await b.commit(mesh, readByB.version, meshState(2, { lastChangeAt: 2 }), makePlan('p-2', 2, undefined, 'writer-b'), [auditEvent(mesh, 2, 'by b')])).toBe(2);
+  expect(
+    await b.commit(mesh, readByB.version, meshState(2, { lastChangeAt: 2 }), makePlan('p-2', 2, undefined, 'writer-b'), [
+      auditEvent(mesh, 2, 'by b'),
+    ]),
+  ).toBe(2);
   release();
   await expect(aCommit).rejects.toBeInstanceOf(StateConflictError);
   twin.intercept(null);
@@ -112,7 +131,10 @@ test('a throttled BatchWriteRow fails the commit before its CAS', async () => {
   const mesh = newMesh();
   const s = store();
   twin.injectFault({ operation: 'BatchWriteRow', status: 503, code: 'OTSServerBusy' });
-  await expect(s.commit(mesh, 0, meshState(1), makePlan('p-1', 1), [])).rejects.toMatchObject({ retryable: true, code: 'STATE.TABLESTORE' });
+  await expect(s.commit(mesh, 0, meshState(1), makePlan('p-1', 1), [])).rejects.toMatchObject({
+    retryable: true,
+    code: 'STATE.TABLESTORE',
+  });
   expect(await s.load(mesh)).toEqual({ state: null, version: 0 });
 });
 
@@ -121,7 +143,10 @@ test('a wrong secret is an upstream error that no retry fixes, never a lost CAS 
   await store().commit(mesh, 0, meshState(1), null, []);
   const wrong = store({ accessKeySecret: 'not-the-secret' });
   for (const attempt of [wrong.load(mesh), wrong.commit(mesh, 1, meshState(2), null, []), wrong.rememberKey('k', 10, 1)]) {
-    const err: unknown = await attempt.then(() => null, (e: unknown) => e);
+    const err: unknown = await attempt.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UpstreamError);
     expect(err).not.toBeInstanceOf(StateConflictError);
     expect(err).toMatchObject({ retryable: false, message: expect.stringContaining('OTSAuthFailed') });
@@ -130,7 +155,10 @@ test('a wrong secret is an upstream error that no retry fixes, never a lost CAS 
 
 test('missing tables and an unreachable endpoint are reported as such', async () => {
   const unprovisioned = store({ tablePrefix: 'not_created' });
-  await expect(unprovisioned.load(newMesh())).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('OTSObjectNotExist') });
+  await expect(unprovisioned.load(newMesh())).rejects.toMatchObject({
+    retryable: false,
+    message: expect.stringContaining('OTSObjectNotExist'),
+  });
 
   const endpoint = twin.endpoint;
   await twin.stop();

@@ -14,13 +14,29 @@ export interface StoreUnderTest {
 
 export function meshState(seq: number, extra: Partial<MeshState> = {}): MeshState {
   return {
-    signals: {}, health: {}, override: null, drill: null, paused: null, applied: null,
-    lastChangeAt: null, lastElectiveAt: null, scale: {}, seq, ...extra,
+    signals: {},
+    health: {},
+    override: null,
+    drill: null,
+    paused: null,
+    applied: null,
+    lastChangeAt: null,
+    lastElectiveAt: null,
+    scale: {},
+    seq,
+    ...extra,
   };
 }
 
 const scaleStep: Step = {
-  kind: 'scale', cluster: 'c-hz', namespace: 'bookinfo', deployment: 'reviews-v1', region: 'cn-hangzhou', from: 2, to: 4, waitReady: true,
+  kind: 'scale',
+  cluster: 'c-hz',
+  namespace: 'bookinfo',
+  deployment: 'reviews-v1',
+  region: 'cn-hangzhou',
+  from: 2,
+  to: 4,
+  waitReady: true,
 };
 const meshStep: Step = {
   kind: 'mesh',
@@ -42,8 +58,13 @@ export function newMesh(): string {
 
 function pendingRecord(mesh: string, plan: Plan): PlanRecord {
   return {
-    mesh, plan, status: 'pending', outcomes: plan.steps.map(() => ({ status: 'pending', at: plan.at, attempts: 0 })),
-    leaseOwner: null, leaseUntil: 0, dueAt: plan.at,
+    mesh,
+    plan,
+    status: 'pending',
+    outcomes: plan.steps.map(() => ({ status: 'pending', at: plan.at, attempts: 0 })),
+    leaseOwner: null,
+    leaseUntil: 0,
+    dueAt: plan.at,
   };
 }
 
@@ -97,8 +118,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
     test("a commit carrying another mesh's events is refused whole", async () => {
       const mesh = newMesh();
       const other = newMesh();
-      await expect(store.commit(mesh, 0, meshState(1), makePlan('p-1', 1), [auditEvent(mesh, 1, 'own'), auditEvent(other, 1, 'foreign')]))
-        .rejects.toBeInstanceOf(ValidationError);
+      await expect(
+        store.commit(mesh, 0, meshState(1), makePlan('p-1', 1), [auditEvent(mesh, 1, 'own'), auditEvent(other, 1, 'foreign')]),
+      ).rejects.toBeInstanceOf(ValidationError);
       expect(await store.load(mesh)).toEqual({ state: null, version: 0 });
       expect(await store.getPlan(mesh, 'p-1')).toBeNull();
       expect([await store.listEvents(mesh, { limit: 5 }), await store.listEvents(other, { limit: 5 })]).toEqual([[], []]);
@@ -119,8 +141,9 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
       for (const stale of [0, 2, 7]) {
         const loser = makePlan(`p-stale-${stale}`, 20);
-        await expect(store.commit(mesh, stale, meshState(99), loser, [auditEvent(mesh, 20, `lost at ${stale}`)]))
-          .rejects.toBeInstanceOf(StateConflictError);
+        await expect(store.commit(mesh, stale, meshState(99), loser, [auditEvent(mesh, 20, `lost at ${stale}`)])).rejects.toBeInstanceOf(
+          StateConflictError,
+        );
         expect(await store.getPlan(mesh, loser.id)).toBeNull();
       }
       expect(await store.load(mesh)).toEqual({ state: meshState(1, { lastChangeAt: 10 }), version: 1 });
@@ -140,15 +163,29 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
 
       expect(await store.acquireLease(mesh, 'p-c', 'exec-1', 9_000, 2_500)).toBe(true);
       await store.recordStep(mesh, 'p-c', 'exec-1', 0, { status: 'done', at: 2_600, attempts: 1 }, { status: 'pending', dueAt: 2_600 });
-      await store.recordStep(mesh, 'p-c', 'exec-1', 1, { status: 'failed', at: 2_700, attempts: 3, error: 'mesh rejected' }, { status: 'failed', dueAt: 2_700 });
+      await store.recordStep(
+        mesh,
+        'p-c',
+        'exec-1',
+        1,
+        { status: 'failed', at: 2_700, attempts: 3, error: 'mesh rejected' },
+        { status: 'failed', dueAt: 2_700 },
+      );
       expect(await store.acquireLease(mesh, 'p-a', 'exec-1', 9_000, 3_500)).toBe(true);
       await store.recordStep(mesh, 'p-a', 'exec-1', 0, { status: 'done', at: 3_600, attempts: 1 }, { status: 'pending', dueAt: 3_600 });
       await store.recordStep(mesh, 'p-a', 'exec-1', 1, { status: 'skipped', at: 3_700, attempts: 0 }, { status: 'done', dueAt: 3_700 });
 
       expect(await store.listOpenPlans(mesh)).toEqual([pendingRecord(mesh, plans[1]!), pendingRecord(mesh, plans[3]!)]);
       expect(await store.getPlan(mesh, 'p-c')).toEqual({
-        ...pendingRecord(mesh, plans[2]!), status: 'failed', leaseOwner: 'exec-1', leaseUntil: 9_000, dueAt: 2_700,
-        outcomes: [{ status: 'done', at: 2_600, attempts: 1 }, { status: 'failed', at: 2_700, attempts: 3, error: 'mesh rejected' }],
+        ...pendingRecord(mesh, plans[2]!),
+        status: 'failed',
+        leaseOwner: 'exec-1',
+        leaseUntil: 9_000,
+        dueAt: 2_700,
+        outcomes: [
+          { status: 'done', at: 2_600, attempts: 1 },
+          { status: 'failed', at: 2_700, attempts: 3, error: 'mesh rejected' },
+        ],
       });
     });
 
@@ -165,22 +202,41 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
       ]);
       const afterBoth = await store.getPlan(mesh, 'p-1');
       expect(afterBoth?.outcomes).toEqual([
-        { status: 'done', at: 300, attempts: 1 }, { status: 'pending', at: 100, attempts: 0 }, { status: 'running', at: 310, attempts: 2 },
+        { status: 'done', at: 300, attempts: 1 },
+        { status: 'pending', at: 100, attempts: 0 },
+        { status: 'running', at: 310, attempts: 2 },
       ]);
 
-      await store.recordStep(mesh, 'p-1', 'exec-a', 1, { status: 'pending', at: 400, attempts: 1, error: 'throttled' }, { status: 'pending', dueAt: 9_999 });
+      await store.recordStep(
+        mesh,
+        'p-1',
+        'exec-a',
+        1,
+        { status: 'pending', at: 400, attempts: 1, error: 'throttled' },
+        { status: 'pending', dueAt: 9_999 },
+      );
       const expected: PlanRecord = {
-        ...pendingRecord(mesh, plan), leaseOwner: 'exec-a', leaseUntil: 5_000, dueAt: 9_999,
-        outcomes: [{ status: 'done', at: 300, attempts: 1 }, { status: 'pending', at: 400, attempts: 1, error: 'throttled' }, { status: 'running', at: 310, attempts: 2 }],
+        ...pendingRecord(mesh, plan),
+        leaseOwner: 'exec-a',
+        leaseUntil: 5_000,
+        dueAt: 9_999,
+        outcomes: [
+          { status: 'done', at: 300, attempts: 1 },
+          { status: 'pending', at: 400, attempts: 1, error: 'throttled' },
+          { status: 'running', at: 310, attempts: 2 },
+        ],
       };
       expect(await store.getPlan(mesh, 'p-1')).toEqual(expected);
 
-      await expect(store.recordStep(mesh, 'p-1', 'exec-b', 1, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }))
-        .rejects.toBeInstanceOf(StateConflictError);
-      await expect(store.recordStep(mesh, 'p-1', 'exec-a', 3, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }))
-        .rejects.toBeInstanceOf(ValidationError);
-      await expect(store.recordStep(mesh, 'p-missing', 'exec-a', 0, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }))
-        .rejects.toMatchObject({ code: 'STATE.PLAN_NOT_FOUND' });
+      await expect(
+        store.recordStep(mesh, 'p-1', 'exec-b', 1, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }),
+      ).rejects.toBeInstanceOf(StateConflictError);
+      await expect(
+        store.recordStep(mesh, 'p-1', 'exec-a', 3, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }),
+      ).rejects.toBeInstanceOf(ValidationError);
+      await expect(
+        store.recordStep(mesh, 'p-missing', 'exec-a', 0, { status: 'done', at: 500, attempts: 1 }, { status: 'done', dueAt: 500 }),
+      ).rejects.toMatchObject({ code: 'STATE.PLAN_NOT_FOUND' });
       expect(await store.getPlan(mesh, 'p-1')).toEqual(expected);
     });
 
@@ -231,7 +287,10 @@ export function describeStateStoreContract(name: string, makeStore: () => Promis
         await store.appendEvents(batch);
         written.push(...batch);
       }
-      const committed = [auditEvent(mesh, 2_000, 'commit a', { planId: 'p-9' }), auditEvent(mesh, 2_001, 'commit b', { detail: [1, 'two', null] })];
+      const committed = [
+        auditEvent(mesh, 2_000, 'commit a', { planId: 'p-9' }),
+        auditEvent(mesh, 2_001, 'commit b', { detail: [1, 'two', null] }),
+      ];
       await store.commit(mesh, 0, meshState(1), null, committed);
       written.push(...committed);
       await store.appendEvents([auditEvent(other, 5, 'elsewhere'), auditEvent(mesh, 3_000, 'last', { kind: 'alert' })]);

@@ -22,11 +22,19 @@ export interface BrowserLab {
 }
 
 /** `policyFile`: writes the lab's policy into the given directory and returns its path (default: the schedule-free example). */
-export async function startBrowserLab(name: string, opts: { pageTimeoutMs: number; policyFile?: (dir: string) => string }): Promise<BrowserLab> {
+export async function startBrowserLab(
+  name: string,
+  opts: { pageTimeoutMs: number; policyFile?: (dir: string) => string },
+): Promise<BrowserLab> {
   const dir = mkdtempSync(path.join(tmpdir(), `regionshift-${name}-`));
   const shots = process.env.REGIONSHIFT_SCREENSHOTS ?? path.join(dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
-  const lab = await startLab({ background: false, stateFile: path.join(dir, 'state.db'), policyFile: (opts.policyFile ?? scheduleFreePolicyFile)(dir), log: () => undefined });
+  const lab = await startLab({
+    background: false,
+    stateFile: path.join(dir, 'state.db'),
+    policyFile: (opts.policyFile ?? scheduleFreePolicyFile)(dir),
+    log: () => undefined,
+  });
   const browser = await launchBrowser();
   const page = await browser.context.newPage();
   page.setDefaultTimeout(opts.pageTimeoutMs);

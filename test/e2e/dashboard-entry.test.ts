@@ -54,17 +54,29 @@ afterAll(async () => {
   await fixture?.stop();
 });
 
-describe('dashboard: entry services derived from the gateway\'s VirtualService', () => {
+describe("dashboard: entry services derived from the gateway's VirtualService", () => {
   test('the scopes panel shows the derived set, the VirtualService and gateway it came from, and since when', async () => {
     const status = await until(serverStatus, (s) => s.entry?.services.join() === 'productpage', 20_000);
-    expect(status.entry).toEqual({ source: 'virtualservices', services: ['productpage'], gateways: [GATEWAY], from: ['default/bookinfo'], since: expect.any(String), problem: null });
+    expect(status.entry).toEqual({
+      source: 'virtualservices',
+      services: ['productpage'],
+      gateways: [GATEWAY],
+      from: ['default/bookinfo'],
+      since: expect.any(String),
+      problem: null,
+    });
     // No host is routed apart yet: the panel is there for the entry alone.
     expect(status.scopes).toBeUndefined();
 
     await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}`);
     const entry = page.getByRole('region', { name: 'Entry services' });
-    const shown = await until(() => text(entry), (t) => t !== null && t.includes('productpage'));
-    expect(shown).toMatch(/^Entry services: productpage — derived from VirtualService default\/bookinfo bound to gateway default\/bookinfo-gateway, since \S.* \(\d+[smhd] ago\)$/);
+    const shown = await until(
+      () => text(entry),
+      (t) => t !== null && t.includes('productpage'),
+    );
+    expect(shown).toMatch(
+      /^Entry services: productpage — derived from VirtualService default\/bookinfo bound to gateway default\/bookinfo-gateway, since \S.* \(\d+[smhd] ago\)$/,
+    );
     expect(await page.locator('#scopes-panel').isVisible()).toBe(true);
     expect(await entry.locator('time').getAttribute('datetime')).toBe(status.entry?.since);
     expect(await page.getByRole('status', { name: 'Entry services problem' }).count()).toBe(0);
@@ -80,11 +92,19 @@ describe('dashboard: entry services derived from the gateway\'s VirtualService',
     expect(message).toBe('no VirtualService bound to gateways default/bookinfo-gateway routes anywhere');
 
     const problem = page.getByRole('status', { name: 'Entry services problem' });
-    const shown = await until(() => text(problem), (t) => t !== null, 20_000);
-    expect(shown).toMatch(/^Latest VirtualService read not used \(since \S.* \(\d+[smhd] ago\)\): no VirtualService bound to gateways default\/bookinfo-gateway routes anywhere — keeping productpage$/);
+    const shown = await until(
+      () => text(problem),
+      (t) => t !== null,
+      20_000,
+    );
+    expect(shown).toMatch(
+      /^Latest VirtualService read not used \(since \S.* \(\d+[smhd] ago\)\): no VirtualService bound to gateways default\/bookinfo-gateway routes anywhere — keeping productpage$/,
+    );
     expect(await problem.locator('time').getAttribute('datetime')).toBe(status.entry?.problem?.since);
     // The set itself is still shown as in use.
-    expect(await text(page.locator('#entry .entry-set'))).toMatch(/^Entry services: productpage — derived from VirtualService default\/bookinfo/);
+    expect(await text(page.locator('#entry .entry-set'))).toMatch(
+      /^Entry services: productpage — derived from VirtualService default\/bookinfo/,
+    );
     await page.screenshot({ path: path.join(fixture.shots, 'dashboard-entry-problem.png'), fullPage: true });
   }, 60_000);
 
@@ -98,9 +118,19 @@ describe('dashboard: entry services derived from the gateway\'s VirtualService',
     } finally {
       await store.close();
     }
-    expect((await until(serverStatus, (s) => s.entry?.services.length === 0)).entry).toMatchObject({ services: [], since: null, problem: null });
-    const shown = await until(() => text(page.locator('#entry .entry-set')), (t) => t !== null && t.includes('none known'), 20_000);
-    expect(shown).toBe('Entry services: none known — scopes.entryFrom, gateway default/bookinfo-gateway: elective shifts are refused until one is derived');
+    expect((await until(serverStatus, (s) => s.entry?.services.length === 0)).entry).toMatchObject({
+      services: [],
+      since: null,
+      problem: null,
+    });
+    const shown = await until(
+      () => text(page.locator('#entry .entry-set')),
+      (t) => t !== null && t.includes('none known'),
+      20_000,
+    );
+    expect(shown).toBe(
+      'Entry services: none known — scopes.entryFrom, gateway default/bookinfo-gateway: elective shifts are refused until one is derived',
+    );
     expect(await page.getByRole('status', { name: 'Entry services problem' }).count()).toBe(0);
     expect(fixture.pageErrors).toEqual([]);
   }, 60_000);

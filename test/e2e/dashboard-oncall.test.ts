@@ -55,16 +55,24 @@ beforeAll(async () => {
   });
   const pinned = await controlCall(lab, 'POST', '/v1/overrides', { drain: [RH], ttl: '30m', reason: 'on-call e2e' });
   expect(pinned.status).toBe(200);
-  await waitFor('the drain live', async () => {
-    const s = await status();
-    return settled(s) && s.matrix?.[RH]?.[RS] === 100;
-  }, 60_000);
+  await waitFor(
+    'the drain live',
+    async () => {
+      const s = await status();
+      return settled(s) && s.matrix?.[RH]?.[RS] === 100;
+    },
+    60_000,
+  );
   const id = ((await status()).override as { id: string }).id;
   expect((await controlCall(lab, 'DELETE', `/v1/overrides/${id}`)).status).toBe(200);
-  await waitFor('back on the schedule', async () => {
-    const s = await status();
-    return settled(s) && s.matrix?.[RH]?.[RS] === 10;
-  }, 60_000);
+  await waitFor(
+    'back on the schedule',
+    async () => {
+      const s = await status();
+      return settled(s) && s.matrix?.[RH]?.[RS] === 10;
+    },
+    60_000,
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -78,13 +86,29 @@ test('status, the dashboard and its history say what is going on: the schedule a
 
   await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}`);
   const banner = page.getByRole('region', { name: `Active schedule ${SCHEDULE}` });
-  expect(await until(() => text(banner), (t) => t !== null)).toMatch(new RegExp(`^Schedule ${SCHEDULE} active until .+ · the policy's schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%; ${RS} → ${RS} 100%$`));
+  expect(
+    await until(
+      () => text(banner),
+      (t) => t !== null,
+    ),
+  ).toMatch(
+    new RegExp(
+      `^Schedule ${SCHEDULE} active until .+ · the policy's schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%; ${RS} → ${RS} 100%$`,
+    ),
+  );
 
   // The drain's row: what it did and why (the override), not "…Z command"; its steps folded under it, named by target.
   const history = page.getByRole('list', { name: 'History' });
   const drainRow = history.getByRole('listitem').filter({ hasText: `all HEALTHY → drain ${RH}: ${RH} → ${RS} 100%` });
-  expect(await until(() => drainRow.count(), (n) => n === 1)).toBe(1);
-  expect(await text(drainRow.locator('.what'))).toMatch(new RegExp(`^all HEALTHY → drain ${RH}: ${RH} → ${RS} 100%.* \\[override ovr-[^ ]+ until `));
+  expect(
+    await until(
+      () => drainRow.count(),
+      (n) => n === 1,
+    ),
+  ).toBe(1);
+  expect(await text(drainRow.locator('.what'))).toMatch(
+    new RegExp(`^all HEALTHY → drain ${RH}: ${RH} → ${RS} 100%.* \\[override ovr-[^ ]+ until `),
+  );
   const steps = drainRow.locator('details.steps');
   // Scale-downs fall due later (policy's delay): not all steps are done yet.
   expect(await text(steps.locator('summary'))).toMatch(/^steps: \d+\/\d+ steps done$/);
@@ -100,10 +124,15 @@ test('status, the dashboard and its history say what is going on: the schedule a
 test('the timeline opens on the latest incident, with a legend and the confirmed shares beside the commanded ones', async () => {
   const charts = page.locator('#tl-charts');
   expect(await page.getByLabel('Range').inputValue()).toBe('incident');
-  const drawnFrom = await until(() => charts.getAttribute('data-placed'), (v) => v !== null);
+  const drawnFrom = await until(
+    () => charts.getAttribute('data-placed'),
+    (v) => v !== null,
+  );
   // The same window from the server's answer for the last 7 days: the drain and its clearing.
   const now = Date.now();
-  const res = await fetch(`${lab.controlUrl}v1/timeline?from=${now - INCIDENT_LOOKBACK_MS}&to=${now}`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+  const res = await fetch(`${lab.controlUrl}v1/timeline?from=${now - INCIDENT_LOOKBACK_MS}&to=${now}`, {
+    headers: { authorization: `Bearer ${lab.secrets.readToken}` },
+  });
   const week = (await res.json()) as Timeline;
   const incident = latestIncident(week);
   expect(incident).not.toBeNull();
@@ -114,17 +143,39 @@ test('the timeline opens on the latest incident, with a legend and the confirmed
   expect(await text(page.locator('#tl-note'))).toContain('latest incident');
 
   const legend = page.getByRole('list', { name: 'Legend' });
-  for (const entry of ['HEALTHY healthy', 'DEGRADED', 'DOWN down (drained)', 'RECOVERING', 'commanded share (filled)', 'confirmed by the mesh (dashed)']) expect(await text(legend)).toContain(entry);
+  for (const entry of [
+    'HEALTHY healthy',
+    'DEGRADED',
+    'DOWN down (drained)',
+    'RECOVERING',
+    'commanded share (filled)',
+    'confirmed by the mesh (dashed)',
+  ])
+    expect(await text(legend)).toContain(entry);
   // Each chart carries both series: the commanded shares and what the mesh confirmed.
   const hz = page.locator(`.tl-chart[data-source="${RH}"]`);
   expect(await text(hz.locator('.u-legend'))).toContain(`served in ${RS}`);
   expect(await text(hz.locator('.u-legend'))).toContain(`confirmed in ${RS}`);
   // Markers: none overlaps another in its row.
-  const boxes = await page.locator('.tl-marker:not(.dot)').evaluateAll((ms) => ms.map((m) => ({ row: m.getAttribute('data-row'), ...m.getBoundingClientRect().toJSON() }) as { row: string; left: number; right: number }));
+  const boxes = await page
+    .locator('.tl-marker:not(.dot)')
+    .evaluateAll((ms) =>
+      ms.map(
+        (m) => ({ row: m.getAttribute('data-row'), ...m.getBoundingClientRect().toJSON() }) as { row: string; left: number; right: number },
+      ),
+    );
   for (const a of boxes) for (const b of boxes) if (a !== b && a.row === b.row) expect(a.right <= b.left || b.right <= a.left).toBe(true);
   // A marker's detail says when the mesh confirmed its decision.
-  await page.getByRole('button', { name: /^Decision D\d+: / }).last().click();
-  expect(await until(() => text(page.locator('#tl-detail h3')), (t) => !!t)).toMatch(/mesh confirmed after [\d.]+ s/);
+  await page
+    .getByRole('button', { name: /^Decision D\d+: / })
+    .last()
+    .click();
+  expect(
+    await until(
+      () => text(page.locator('#tl-detail h3')),
+      (t) => !!t,
+    ),
+  ).toMatch(/mesh confirmed after [\d.]+ s/);
   await page.getByRole('region', { name: 'Incident timeline' }).screenshot({ path: path.join(shots, 'dashboard-oncall-timeline.png') });
   expect(pageErrors).toEqual([]);
 }, 60_000);

@@ -35,7 +35,16 @@ test('the panel runs the checks on demand and shows each row; a disabled localit
   await panel.getByRole('button', { name: 'Run readiness checks' }).click();
   await page.getByRole('table', { name: 'Readiness checks' }).waitFor();
   const first = await rows();
-  expect(first).toMatchObject({ outlierDetection: 'PASS', localityLabels: 'PASS', workloadEntryLocality: 'PASS', localityLbEnabled: 'PASS', capacity: 'PASS', executor: 'PASS', cloudAlarmWiring: 'WARN', 'control-plane-placement': 'WARN' });
+  expect(first).toMatchObject({
+    outlierDetection: 'PASS',
+    localityLabels: 'PASS',
+    workloadEntryLocality: 'PASS',
+    localityLbEnabled: 'PASS',
+    capacity: 'PASS',
+    executor: 'PASS',
+    cloudAlarmWiring: 'WARN',
+    'control-plane-placement': 'WARN',
+  });
   expect(Object.keys(first)).toHaveLength(13);
   expect(await page.locator('#readiness-status').innerText()).toBe('WARN');
 
@@ -44,7 +53,9 @@ test('the panel runs the checks on demand and shows each row; a disabled localit
     await panel.getByRole('button', { name: 'Run readiness checks' }).click();
     await waitFor('the FAIL row', async () => (await rows()).localityLbEnabled === 'FAIL', 15_000);
     expect(await page.locator('#readiness-status').innerText()).toBe('FAIL');
-    const row = page.getByRole('table', { name: 'Readiness checks' }).locator('tr', { has: page.getByRole('rowheader', { name: 'localityLbEnabled' }) });
+    const row = page
+      .getByRole('table', { name: 'Readiness checks' })
+      .locator('tr', { has: page.getByRole('rowheader', { name: 'localityLbEnabled' }) });
     expect(await row.innerText()).toContain('LocalityLoadBalancing=true');
   } finally {
     lab.controlPlane.asm.setLocalityLbEnabled(true);

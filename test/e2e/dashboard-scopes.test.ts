@@ -18,7 +18,15 @@ const HZ = 'cn-hangzhou';
 const SH = 'cn-shanghai';
 const REVIEWS = 'reviews.default.svc.cluster.local';
 const drained: TrafficMatrix = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 } };
-const distribute = (m: TrafficMatrix): MeshConfig => ({ mode: 'distribute', localityLbSetting: { distribute: Object.entries(m).map(([src, to]) => ({ from: `${src}/*`, to: Object.fromEntries(Object.entries(to).map(([d, p]) => [`${d}/*`, p])) })) } });
+const distribute = (m: TrafficMatrix): MeshConfig => ({
+  mode: 'distribute',
+  localityLbSetting: {
+    distribute: Object.entries(m).map(([src, to]) => ({
+      from: `${src}/*`,
+      to: Object.fromEntries(Object.entries(to).map(([d, p]) => [`${d}/*`, p])),
+    })),
+  },
+});
 
 let fixture: BrowserLab;
 let lab: Lab;
@@ -41,7 +49,10 @@ async function cell(tableName: string, src: string, dst: string): Promise<string
   const col = (await table.getByRole('columnheader').allTextContents()).indexOf(dst);
   const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: src, exact: true }) });
   if (col < 1 || (await row.count()) !== 1) return null;
-  return row.getByRole('cell').nth(col - 1).textContent();
+  return row
+    .getByRole('cell')
+    .nth(col - 1)
+    .textContent();
 }
 
 async function writeState(over: (s: MeshState) => MeshState): Promise<void> {
@@ -54,7 +65,11 @@ beforeAll(async () => {
   ({ lab, page } = fixture);
   await lab.tick();
   store = new SqliteStateStore(path.join(fixture.dir, 'state.db'));
-  const loaded = await until(() => store.load('bookinfo'), (v) => Boolean(v.state?.meshConfirmed), 30_000);
+  const loaded = await until(
+    () => store.load('bookinfo'),
+    (v) => Boolean(v.state?.meshConfirmed),
+    30_000,
+  );
   if (!loaded.state?.meshConfirmed || !loaded.state.applied) throw new Error('the lab did not apply and confirm its baseline');
   baseline = loaded.state;
 }, 90_000);
@@ -67,7 +82,12 @@ afterAll(async () => {
 describe('dashboard: service scopes', () => {
   test('without scopes the page has no scope panel and no service lists', async () => {
     await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}`);
-    expect(await until(() => text(page.getByRole('article', { name: HZ }).locator('.status')), (t) => t === 'HEALTHY')).toBe('HEALTHY');
+    expect(
+      await until(
+        () => text(page.getByRole('article', { name: HZ }).locator('.status')),
+        (t) => t === 'HEALTHY',
+      ),
+    ).toBe('HEALTHY');
     expect(await page.locator('#scopes-panel').isHidden()).toBe(true);
     expect(await page.locator('ul.services').count()).toBe(0);
   });
@@ -79,10 +99,20 @@ describe('dashboard: service scopes', () => {
       ...s,
       applied: { ...s.applied!, scopes },
       meshConfirmed: { ...s.meshConfirmed!, scopes },
-      serviceHealth: { [HZ]: { reviews: { status: 'DEGRADED', since, clearSince: null, hold: 60_000, causes: ['cms|hz-reviews-5xx'] }, details: { status: 'HEALTHY', since: 0, clearSince: null, hold: 0, causes: [] } } },
+      serviceHealth: {
+        [HZ]: {
+          reviews: { status: 'DEGRADED', since, clearSince: null, hold: 60_000, causes: ['cms|hz-reviews-5xx'] },
+          details: { status: 'HEALTHY', since: 0, clearSince: null, hold: 0, causes: [] },
+        },
+      },
     }));
     const card = page.getByRole('article', { name: `Scope ${REVIEWS}` });
-    expect(await until(() => card.count(), (n) => n === 1)).toBe(1);
+    expect(
+      await until(
+        () => card.count(),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
     expect(await page.locator('#scopes-panel').isVisible()).toBe(true);
     expect(await text(card.locator('h3'))).toBe(REVIEWS);
     expect(await text(card.locator('div.small'))).toBe('mode distribute');
@@ -96,7 +126,12 @@ describe('dashboard: service scopes', () => {
     expect(await page.getByRole('region', { name: 'Scopes shifting' }).count()).toBe(0);
 
     const services = page.getByRole('list', { name: `Services in ${HZ}` });
-    expect(await until(() => text(services.getByRole('listitem').filter({ hasText: 'reviews' })), (t) => t !== null)).toBe('reviews DEGRADED');
+    expect(
+      await until(
+        () => text(services.getByRole('listitem').filter({ hasText: 'reviews' })),
+        (t) => t !== null,
+      ),
+    ).toBe('reviews DEGRADED');
     expect(await text(services.getByRole('listitem').filter({ hasText: 'details' }))).toBe('details HEALTHY');
     expect(await page.getByRole('list', { name: `Services in ${SH}` }).count()).toBe(0);
 
@@ -110,7 +145,12 @@ describe('dashboard: service scopes', () => {
     const scopes = { [REVIEWS]: { matrix: drained, config: distribute(drained) } };
     await writeState((s) => ({ ...s, applied: { ...s.applied!, scopes }, meshConfirmed: { ...s.meshConfirmed!, scopes: {} } }));
     const banner = page.getByRole('region', { name: 'Scopes shifting' });
-    expect(await until(() => text(banner), (t) => t !== null)).toBe(`Shifting 1 scope: the mesh has not confirmed their routing yet · ${REVIEWS}`);
+    expect(
+      await until(
+        () => text(banner),
+        (t) => t !== null,
+      ),
+    ).toBe(`Shifting 1 scope: the mesh has not confirmed their routing yet · ${REVIEWS}`);
     const card = page.getByRole('article', { name: `Scope ${REVIEWS}` });
     expect(await text(card.locator('div.small'))).toBe('mode follows the default (the mesh has no rule for it yet)');
     expect(await card.locator('h4').textContent()).toBe('Shifting to distribute');
@@ -125,18 +165,52 @@ describe('dashboard: service scopes', () => {
   test('the timeline detail of a decision lists the scopes it changed', async () => {
     // A decision as the engine records it (its mesh step carries the per-host routing), now.
     const at = Date.now();
-    const mesh = { kind: 'mesh', matrix: baseline.applied!.matrix, config: baseline.meshConfirmed!.config, scopes: { [REVIEWS]: { matrix: drained, config: distribute(drained) } } };
-    await store.appendEvents([{ mesh: 'bookinfo', at, kind: 'decision', actor: 'alarm', planId: 'bookinfo-scoped-1', summary: 'reviews DOWN in cn-hangzhou', detail: { reasons: [], refused: [], steps: [mesh], explain: ['reviews DOWN in cn-hangzhou'], before: baseline.applied!.matrix, after: baseline.applied!.matrix, health: { [HZ]: 'HEALTHY', [SH]: 'HEALTHY' } } }]);
+    const mesh = {
+      kind: 'mesh',
+      matrix: baseline.applied!.matrix,
+      config: baseline.meshConfirmed!.config,
+      scopes: { [REVIEWS]: { matrix: drained, config: distribute(drained) } },
+    };
+    await store.appendEvents([
+      {
+        mesh: 'bookinfo',
+        at,
+        kind: 'decision',
+        actor: 'alarm',
+        planId: 'bookinfo-scoped-1',
+        summary: 'reviews DOWN in cn-hangzhou',
+        detail: {
+          reasons: [],
+          refused: [],
+          steps: [mesh],
+          explain: ['reviews DOWN in cn-hangzhou'],
+          before: baseline.applied!.matrix,
+          after: baseline.applied!.matrix,
+          health: { [HZ]: 'HEALTHY', [SH]: 'HEALTHY' },
+        },
+      },
+    ]);
     await page.goto('about:blank');
     await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}&at=${new Date(at).toISOString()}&plan=bookinfo-scoped-1`);
     const list = page.getByRole('list', { name: 'Scopes changed' });
-    expect(await until(() => text(list), (t) => t !== null, 20_000)).toBe(`${REVIEWS}: ${HZ} → ${SH} 100%; ${SH} → ${SH} 100%`);
+    expect(
+      await until(
+        () => text(list),
+        (t) => t !== null,
+        20_000,
+      ),
+    ).toBe(`${REVIEWS}: ${HZ} → ${SH} 100%; ${SH} → ${SH} 100%`);
     expect(await text(page.locator('#tl-detail'))).toContain(`(routed apart: ${REVIEWS})`);
   }, 60_000);
 
   test('scopes gone again: the panel hides; the page raised no errors', async () => {
     await writeState((s) => s);
-    expect(await until(() => page.locator('#scopes-panel').isHidden(), (h) => h)).toBe(true);
+    expect(
+      await until(
+        () => page.locator('#scopes-panel').isHidden(),
+        (h) => h,
+      ),
+    ).toBe(true);
     expect(fixture.pageErrors).toEqual([]);
   }, 30_000);
 });

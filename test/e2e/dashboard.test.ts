@@ -40,7 +40,10 @@ async function matrixCell(src: string, dst: string): Promise<string | null> {
   if (col < 1) return null;
   const row = table.getByRole('row').filter({ has: page.getByRole('rowheader', { name: src, exact: true }) });
   if ((await row.count()) !== 1) return null;
-  return row.getByRole('cell').nth(col - 1).textContent();
+  return row
+    .getByRole('cell')
+    .nth(col - 1)
+    .textContent();
 }
 
 /** What the user reads in one element (rendered text, whitespace collapsed), or null when it is not there (or not unique). */
@@ -69,14 +72,21 @@ describe('dashboard and lab page in a browser', () => {
 
     for (const region of [REGION_A, REGION_B]) {
       const card = page.getByRole('article', { name: region });
-      expect(await until(() => text(card.locator('.status')), (t) => t === 'HEALTHY')).toBe('HEALTHY');
+      expect(
+        await until(
+          () => text(card.locator('.status')),
+          (t) => t === 'HEALTHY',
+        ),
+      ).toBe('HEALTHY');
     }
     expect(await text(page.locator('#mode'))).toBe('mode failover');
     expect(await text(page.locator('#mesh-name'))).toBe('bookinfo');
     expect(await matrixCell(REGION_A, REGION_A)).toBe('100');
     expect(await matrixCell(REGION_A, REGION_B)).toBe('0');
     // History says what the first decision did (the matrix it applied), not what triggered it.
-    expect(await text(page.getByRole('list', { name: 'History' }))).toContain(`all HEALTHY → apply: ${REGION_A} → ${REGION_A} 100%; ${REGION_B} → ${REGION_B} 100%`);
+    expect(await text(page.getByRole('list', { name: 'History' }))).toContain(
+      `all HEALTHY → apply: ${REGION_A} → ${REGION_A} 100%; ${REGION_B} → ${REGION_B} 100%`,
+    );
     // The token was taken out of the address bar once stored.
     expect(page.url()).toBe(lab.controlUrl);
     expect(await present(page.getByRole('region', { name: 'Active override' }))).toBe(false);
@@ -90,7 +100,12 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('Override reason (required)').fill('maintenance of the hangzhou cluster');
     await page.getByRole('button', { name: 'Pin override' }).click();
     const alert = form.getByRole('alert');
-    expect(await until(() => text(alert), (t) => !!t)).toBe('401 AUTH.UNAUTHORIZED: x-regionshift-signature: does not match');
+    expect(
+      await until(
+        () => text(alert),
+        (t) => !!t,
+      ),
+    ).toBe('401 AUTH.UNAUTHORIZED: x-regionshift-signature: does not match');
     expect((await serverStatus()).override).toBeNull();
   });
 
@@ -102,15 +117,31 @@ describe('dashboard and lab page in a browser', () => {
 
     // The applied matrix is what the mesh confirmed: it changes once the mesh step has run (in the
     // lab about 25 s: the drain is elective, so shanghai's pods are ready before the mesh moves).
-    expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100', 60_000)).toBe('100');
+    expect(
+      await until(
+        () => matrixCell(REGION_A, REGION_B),
+        (t) => t === '100',
+        60_000,
+      ),
+    ).toBe('100');
     expect(await matrixCell(REGION_A, REGION_A)).toBe('0');
     const banner = page.getByRole('region', { name: 'Active override' });
-    expect(await until(() => text(banner), (t) => t !== null)).toMatch(/^Override ovr-\S+: drain cn-hangzhou · until .* · by dashboard: “maintenance of the hangzhou cluster” Clear override$/);
+    expect(
+      await until(
+        () => text(banner),
+        (t) => t !== null,
+      ),
+    ).toMatch(/^Override ovr-\S+: drain cn-hangzhou · until .* · by dashboard: “maintenance of the hangzhou cluster” Clear override$/);
     expect(await text(page.locator('#mode'))).toBe('mode distribute');
     expect(await page.locator('#override-form .err').textContent()).toBe('');
 
     const status = await serverStatus();
-    expect(status.override).toMatchObject({ drain: [REGION_A], actor: 'dashboard', reason: 'maintenance of the hangzhou cluster', force: false });
+    expect(status.override).toMatchObject({
+      drain: [REGION_A],
+      actor: 'dashboard',
+      reason: 'maintenance of the hangzhou cluster',
+      force: false,
+    });
     expect(status.matrix?.[REGION_A]).toEqual({ [REGION_B]: 100 });
     expect(await text(banner)).toContain(status.override?.id ?? '?');
     expect(await text(page.locator('#result'))).toMatch(/^Pin override Committed bookinfo-\d+: \d+ of \d+ steps? run now/);
@@ -121,7 +152,12 @@ describe('dashboard and lab page in a browser', () => {
   test('clearing the override removes the banner, on the page and on the server', async () => {
     await page.getByRole('button', { name: 'Clear override' }).click();
     const banner = page.getByRole('region', { name: 'Active override' });
-    expect(await until(() => present(banner), (p) => !p)).toBe(false);
+    expect(
+      await until(
+        () => present(banner),
+        (p) => !p,
+      ),
+    ).toBe(false);
     expect((await serverStatus()).override).toBeNull();
     expect(await text(page.locator('#banner-err'))).toBe('');
   });
@@ -129,8 +165,16 @@ describe('dashboard and lab page in a browser', () => {
   test('while the mesh has not confirmed a drain, the page says shifting and keeps the old matrix as the applied one', async () => {
     // Starts from failover with no override, whatever ran before.
     if ((await serverStatus()).override) await page.getByRole('button', { name: 'Clear override' }).click();
-    expect(await until(serverStatus, (st) => !st.shifting && st.override === null, 30_000)).toMatchObject({ shifting: false, override: null });
-    expect(await until(() => matrixCell(REGION_A, REGION_A), (t) => t === '100')).toBe('100');
+    expect(await until(serverStatus, (st) => !st.shifting && st.override === null, 30_000)).toMatchObject({
+      shifting: false,
+      override: null,
+    });
+    expect(
+      await until(
+        () => matrixCell(REGION_A, REGION_A),
+        (t) => t === '100',
+      ),
+    ).toBe('100');
     // A slow rollout: ASM keeps the mesh `updating` for 8 s.
     lab.controlPlane.asm.setUpdateDelay(8_000);
     try {
@@ -141,24 +185,51 @@ describe('dashboard and lab page in a browser', () => {
       await page.getByRole('button', { name: 'Pin override' }).click();
 
       const shifting = page.getByRole('region', { name: 'Shifting' });
-      expect(await until(() => text(shifting), (t) => t !== null)).toMatch(/^Shifting to distribute \(decided .*\): the mesh has not confirmed it yet · intended cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%$/);
+      expect(
+        await until(
+          () => text(shifting),
+          (t) => t !== null,
+        ),
+      ).toMatch(
+        /^Shifting to distribute \(decided .*\): the mesh has not confirmed it yet · intended cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%$/,
+      );
       // Committed, not live: the applied matrix is still the old one, the intended one shows apart.
       expect(await matrixCell(REGION_A, REGION_A)).toBe('100');
       expect(await text(page.locator('#mode'))).toBe('mode failover → distribute (shifting)');
       expect(await text(page.getByRole('table', { name: 'Intended traffic matrix' }))).toContain(REGION_A);
       const during = await serverStatus();
-      expect(during).toMatchObject({ shifting: true, matrix: { [REGION_A]: { [REGION_A]: 100 } }, intended: { matrix: { [REGION_A]: { [REGION_B]: 100 } } } });
+      expect(during).toMatchObject({
+        shifting: true,
+        matrix: { [REGION_A]: { [REGION_A]: 100 } },
+        intended: { matrix: { [REGION_A]: { [REGION_B]: 100 } } },
+      });
       await page.screenshot({ path: path.join(shots, 'dashboard-shifting.png'), fullPage: true });
 
-      expect(await until(() => present(shifting), (p) => !p, 30_000)).toBe(false);
-      expect(await until(() => matrixCell(REGION_A, REGION_B), (t) => t === '100')).toBe('100');
+      expect(
+        await until(
+          () => present(shifting),
+          (p) => !p,
+          30_000,
+        ),
+      ).toBe(false);
+      expect(
+        await until(
+          () => matrixCell(REGION_A, REGION_B),
+          (t) => t === '100',
+        ),
+      ).toBe('100');
       expect(await text(page.locator('#mode'))).toBe('mode distribute');
       expect(await page.getByRole('table', { name: 'Intended traffic matrix' }).isVisible()).toBe(false);
     } finally {
       lab.controlPlane.asm.setUpdateDelay(1_500);
     }
     await page.getByRole('button', { name: 'Clear override' }).click();
-    expect(await until(() => present(page.getByRole('region', { name: 'Active override' })), (p) => !p)).toBe(false);
+    expect(
+      await until(
+        () => present(page.getByRole('region', { name: 'Active override' })),
+        (p) => !p,
+      ),
+    ).toBe(false);
     expect(await until(serverStatus, (st) => !st.shifting, 20_000)).toMatchObject({ shifting: false, override: null });
   }, 90_000);
 
@@ -166,11 +237,21 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('Pause reason (required)').fill('investigating alarms by hand');
     await page.getByRole('button', { name: 'Pause automation', exact: true }).click();
     const banner = page.getByRole('region', { name: 'Automation paused' });
-    expect(await until(() => text(banner), (t) => t !== null)).toMatch(/^Automation paused by dashboard at .*: “investigating alarms by hand” Resume automation$/);
+    expect(
+      await until(
+        () => text(banner),
+        (t) => t !== null,
+      ),
+    ).toMatch(/^Automation paused by dashboard at .*: “investigating alarms by hand” Resume automation$/);
     expect((await serverStatus()).paused).toMatchObject({ actor: 'dashboard', reason: 'investigating alarms by hand' });
 
     await banner.getByRole('button', { name: 'Resume automation' }).click();
-    expect(await until(() => present(banner), (p) => !p)).toBe(false);
+    expect(
+      await until(
+        () => present(banner),
+        (p) => !p,
+      ),
+    ).toBe(false);
     expect((await serverStatus()).paused).toBeNull();
   });
 
@@ -179,7 +260,12 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('Override reason (required)').fill('');
     await page.getByRole('button', { name: 'Pin override' }).click();
     const alert = page.locator('#override-form').getByRole('alert');
-    expect(await until(() => text(alert), (t) => !!t)).toBe('400 INPUT.INVALID: body.reason: required (say why, for the audit log)');
+    expect(
+      await until(
+        () => text(alert),
+        (t) => !!t,
+      ),
+    ).toBe('400 INPUT.INVALID: body.reason: required (say why, for the audit log)');
     const after = await serverStatus();
     expect(after.version).toBe(before.version);
     expect(after.override).toBeNull();
@@ -191,7 +277,12 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('Drill reason').fill('game day rehearsal');
     await page.getByRole('button', { name: 'Dry run drill' }).click();
     const result = page.locator('#result');
-    expect(await until(() => text(result.getByRole('heading')), (t) => t === 'Dry run: start drill')).toBe('Dry run: start drill');
+    expect(
+      await until(
+        () => text(result.getByRole('heading')),
+        (t) => t === 'Dry run: start drill',
+      ),
+    ).toBe('Dry run: start drill');
     expect(await text(result)).toContain('Dry run: nothing was committed.');
     // Whether the drill window is open right now or not, the explanation names the drill.
     expect(await text(result.getByLabel('Explain'))).toContain('drill');
@@ -203,8 +294,15 @@ describe('dashboard and lab page in a browser', () => {
     expect(await page.getByLabel(`${REGION_A} → ${REGION_B} %`).inputValue()).toBe('10');
     await page.getByLabel('Override reason (required)').fill('evening shift rehearsal');
     await page.getByRole('button', { name: 'Dry run override' }).click();
-    expect(await until(() => text(result.getByRole('heading')), (t) => t === 'Dry run: pin override')).toBe('Dry run: pin override');
-    expect(await text(result.getByLabel('Explain'))).toContain('mesh → distribute: cn-hangzhou→{cn-hangzhou:90, cn-shanghai:10} cn-shanghai→{cn-shanghai:100}');
+    expect(
+      await until(
+        () => text(result.getByRole('heading')),
+        (t) => t === 'Dry run: pin override',
+      ),
+    ).toBe('Dry run: pin override');
+    expect(await text(result.getByLabel('Explain'))).toContain(
+      'mesh → distribute: cn-hangzhou→{cn-hangzhou:90, cn-shanghai:10} cn-shanghai→{cn-shanghai:100}',
+    );
     expect(await page.locator('#override-form .err').textContent()).toBe('');
 
     const after = await serverStatus();
@@ -217,10 +315,17 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('Range').selectOption('60');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     const markers = page.getByRole('button', { name: /^Decision D\d+: / });
-    expect(await until(() => markers.count(), (n) => n > 0)).toBeGreaterThan(0);
+    expect(
+      await until(
+        () => markers.count(),
+        (n) => n > 0,
+      ),
+    ).toBeGreaterThan(0);
     // The server's answer for the same hour (no decision is taken meanwhile: nothing is scheduled).
     const to = Date.now();
-    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, {
+      headers: { authorization: `Bearer ${lab.secrets.readToken}` },
+    });
     expect(res.status).toBe(200);
     const t = (await res.json()) as Timeline;
     expect(await markers.count()).toBe(t.decisions.length);
@@ -230,24 +335,44 @@ describe('dashboard and lab page in a browser', () => {
     expect(await page.locator(`#tl-bands .tl-strip[data-region="${REGION_A}"] .tl-band.b-HEALTHY`).count()).toBeGreaterThan(0);
 
     // Zoomed in on what the lab did (a custom range from a little before its first decision to now).
-    const local = (ms: number) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000); return d.toISOString().slice(0, 19); };
+    const local = (ms: number) => {
+      const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60_000);
+      return d.toISOString().slice(0, 19);
+    };
     await page.getByLabel('Range').selectOption('custom');
     const zoomFrom = Math.floor(((t.decisions[0]?.at ?? to) - 5_000) / 1000) * 1000;
     await page.getByLabel('From', { exact: true }).fill(local(zoomFrom));
     await page.getByLabel('To', { exact: true }).fill(local(Date.now() + 5_000));
     await page.getByRole('button', { name: 'Show', exact: true }).click();
-    expect(await until(() => page.locator('#tl-charts').getAttribute('data-from'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
+    expect(
+      await until(
+        () => page.locator('#tl-charts').getAttribute('data-from'),
+        (v) => v === String(zoomFrom),
+      ),
+    ).toBe(String(zoomFrom));
     expect(await page.locator('#tl-charts canvas').count()).toBeGreaterThan(0);
-    expect(await until(() => page.locator('#tl-charts').getAttribute('data-placed'), (v) => v === String(zoomFrom))).toBe(String(zoomFrom));
+    expect(
+      await until(
+        () => page.locator('#tl-charts').getAttribute('data-placed'),
+        (v) => v === String(zoomFrom),
+      ),
+    ).toBe(String(zoomFrom));
     // The markers stand in time order along the chart, inside its width.
     const xs = await markers.evaluateAll((ms) => ms.map((m) => m.getBoundingClientRect().left));
     expect(xs).toEqual([...xs].sort((a, b) => a - b));
     expect((xs.at(-1) ?? 0) - (xs[0] ?? 0)).toBeGreaterThan(300);
-    expect(await until(() => markers.count(), (n) => n === t.decisions.length)).toBe(t.decisions.length);
+    expect(
+      await until(
+        () => markers.count(),
+        (n) => n === t.decisions.length,
+      ),
+    ).toBe(t.decisions.length);
 
     // What was drawn, read back from a screenshot of the panel: blue (served in hangzhou) and green
     // (served in shanghai) areas, and the dark decision markers.
-    const png = decodePng(await page.getByRole('region', { name: 'Incident timeline' }).screenshot({ path: path.join(shots, 'dashboard-timeline.png') }));
+    const png = decodePng(
+      await page.getByRole('region', { name: 'Incident timeline' }).screenshot({ path: path.join(shots, 'dashboard-timeline.png') }),
+    );
     const blue = countPixels(png, (r, g, b) => b > 150 && b > r + 80 && b > g + 40);
     const green = countPixels(png, (r, g, b) => g > 120 && g > r + 40 && g > b + 30);
     const dark = countPixels(png, (r, g, b) => r < 50 && g < 50 && b < 60);
@@ -259,9 +384,17 @@ describe('dashboard and lab page in a browser', () => {
     const withMesh = t.decisions.findIndex((d) => d.steps.some((s) => s.kind === 'mesh' && s.status === 'done'));
     expect(withMesh).toBeGreaterThanOrEqual(0);
     const d = t.decisions[withMesh];
-    await page.getByRole('button', { name: `Decision D${withMesh + 1}: `, exact: false }).first().click();
+    await page
+      .getByRole('button', { name: `Decision D${withMesh + 1}: `, exact: false })
+      .first()
+      .click();
     const detail = page.locator('#tl-detail');
-    expect(await until(() => text(detail), (x) => !!x)).toContain(`D${withMesh + 1} · `);
+    expect(
+      await until(
+        () => text(detail),
+        (x) => !!x,
+      ),
+    ).toContain(`D${withMesh + 1} · `);
     expect(await text(detail)).toContain(`by ${d?.actor ?? '?'}`);
     expect(await text(detail)).toContain((d?.explain[0] ?? '?').replace(/\s+/g, ' '));
     const meshStep = d?.steps.find((st) => st.kind === 'mesh');
@@ -272,12 +405,22 @@ describe('dashboard and lab page in a browser', () => {
     await page.getByLabel('From', { exact: true }).fill('2020-01-01T00:00:00');
     await page.getByLabel('To', { exact: true }).fill('2020-01-01T01:00:00');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
-    expect(await until(() => markers.count(), (n) => n === 0)).toBe(0);
+    expect(
+      await until(
+        () => markers.count(),
+        (n) => n === 0,
+      ),
+    ).toBe(0);
     expect(await text(page.locator('#tl-note'))).toBe('no matrix in this range');
 
     // The report of the last hour, as the button downloads it.
     await page.getByLabel('Range').selectOption('60');
-    expect(await until(() => markers.count(), (n) => n === t.decisions.length)).toBe(t.decisions.length);
+    expect(
+      await until(
+        () => markers.count(),
+        (n) => n === t.decisions.length,
+      ),
+    ).toBe(t.decisions.length);
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download report' }).click()]);
     const file = path.join(dir, 'report.md');
     await download.saveAs(file);
@@ -289,9 +432,11 @@ describe('dashboard and lab page in a browser', () => {
     expect(svg).toContain(`data-source="${REGION_A}" data-region="${REGION_B}"`);
   }, 60_000);
 
-  test('a notification\'s link (#at=<decision time>&plan=…) opens the timeline 30 min either side of that decision, marked with its details open', async () => {
+  test("a notification's link (#at=<decision time>&plan=…) opens the timeline 30 min either side of that decision, marked with its details open", async () => {
     const to = Date.now();
-    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, { headers: { authorization: `Bearer ${lab.secrets.readToken}` } });
+    const res = await fetch(`${lab.controlUrl}v1/timeline?from=${to - 3_600_000}&to=${to}`, {
+      headers: { authorization: `Bearer ${lab.secrets.readToken}` },
+    });
     const t = (await res.json()) as Timeline;
     // A decision this suite made: the first drain pinned from the dashboard (its mesh step ran).
     const d = t.decisions.find((x) => x.actor === 'dashboard' && x.steps.some((s) => s.kind === 'mesh' && s.status === 'done'));
@@ -308,7 +453,12 @@ describe('dashboard and lab page in a browser', () => {
     await page.goto('about:blank');
     await page.goto(link.replace('#', `#token=${lab.secrets.readToken}&`));
     const from = Math.floor((d.at - 1_800_000) / 1000) * 1000;
-    expect(await until(() => charts.getAttribute('data-from'), (v) => v === String(from))).toBe(String(from));
+    expect(
+      await until(
+        () => charts.getAttribute('data-from'),
+        (v) => v === String(from),
+      ),
+    ).toBe(String(from));
     const drawnTo = Number(await charts.getAttribute('data-to'));
     // 30 min after the decision, or now if that is sooner (the suite ran minutes ago).
     expect(drawnTo).toBeGreaterThan(d.at);
@@ -316,9 +466,19 @@ describe('dashboard and lab page in a browser', () => {
     expect(await page.getByLabel('Range').inputValue()).toBe('custom');
     expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(local(from));
     expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(local(drawnTo));
-    expect(await until(() => pressed.count(), (n) => n === 1)).toBe(1);
+    expect(
+      await until(
+        () => pressed.count(),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
     expect(await pressed.getAttribute('data-plan')).toBe(d.planId);
-    expect(await until(() => text(detail), (x) => !!x)).toContain(`by ${d.actor}`);
+    expect(
+      await until(
+        () => text(detail),
+        (x) => !!x,
+      ),
+    ).toContain(`by ${d.actor}`);
     expect(await text(detail)).toContain((d.explain[0] ?? '?').replace(/\s+/g, ' '));
     expect(await text(detail)).toContain(`${d.steps.find((s) => s.kind === 'mesh')?.text ?? '?'} — done after `);
     // The token left the address bar; the moment stayed (the link can be passed on as it is).
@@ -331,17 +491,42 @@ describe('dashboard and lab page in a browser', () => {
     await page.goto('about:blank');
     await page.goto(`${lab.controlUrl}#at=${last.at}`);
     const lastFrom = String(Math.floor((last.at - 1_800_000) / 1000) * 1000);
-    expect(await until(() => charts.getAttribute('data-from'), (v) => v === lastFrom)).toBe(lastFrom);
-    expect(await until(() => pressed.count(), (n) => n === 1)).toBe(1);
+    expect(
+      await until(
+        () => charts.getAttribute('data-from'),
+        (v) => v === lastFrom,
+      ),
+    ).toBe(lastFrom);
+    expect(
+      await until(
+        () => pressed.count(),
+        (n) => n === 1,
+      ),
+    ).toBe(1);
     expect(await pressed.getAttribute('title')).toBe(last.summary);
-    expect(await until(() => text(detail), (x) => !!x)).toContain((last.explain[0] ?? last.summary).replace(/\s+/g, ' '));
+    expect(
+      await until(
+        () => text(detail),
+        (x) => !!x,
+      ),
+    ).toContain((last.explain[0] ?? last.summary).replace(/\s+/g, ' '));
 
     // A moment that is not a time is named, and the default range shows instead.
     await page.goto('about:blank');
     await page.goto(`${lab.controlUrl}#at=yesterday`);
-    expect(await until(() => text(page.locator('#tl-err')), (x) => !!x)).toBe('#at: not a time (an ISO time such as 2026-01-01T02:30:00Z, or epoch ms): yesterday');
+    expect(
+      await until(
+        () => text(page.locator('#tl-err')),
+        (x) => !!x,
+      ),
+    ).toBe('#at: not a time (an ISO time such as 2026-01-01T02:30:00Z, or epoch ms): yesterday');
     expect(await page.getByLabel('Range').inputValue()).toBe('incident');
-    expect(await until(() => page.getByRole('button', { name: /^Decision D\d+: / }).count(), (n) => n > 0)).toBeGreaterThan(0);
+    expect(
+      await until(
+        () => page.getByRole('button', { name: /^Decision D\d+: / }).count(),
+        (n) => n > 0,
+      ),
+    ).toBeGreaterThan(0);
     expect(await pressed.count()).toBe(0);
   }, 60_000);
 
@@ -354,22 +539,44 @@ describe('dashboard and lab page in a browser', () => {
 
     const faults = page.getByRole('table', { name: 'Active faults' });
     const row = faults.getByRole('row').filter({ hasText: 'region-down' });
-    expect(await until(() => text(row), (t) => t !== null)).toMatch(/^flt-\d+ region-down cn-hangzhou reviews — pods down until deleted Delete$/);
+    expect(
+      await until(
+        () => text(row),
+        (t) => t !== null,
+      ),
+    ).toMatch(/^flt-\d+ region-down cn-hangzhou reviews — pods down until deleted Delete$/);
     const [fault] = lab.faults.list();
     expect(fault).toMatchObject({ kind: 'region-down', region: REGION_A, service: 'reviews', version: null });
 
     await page.getByLabel('Gateway').fill('gw-shanghai');
     await page.getByRole('button', { name: 'Send 2000 requests' }).click();
     const breakdown = page.getByRole('table', { name: 'Served breakdown' });
-    expect(await until(() => present(breakdown), (p) => p)).toBe(true);
+    expect(
+      await until(
+        () => present(breakdown),
+        (p) => p,
+      ),
+    ).toBe(true);
     expect(await text(page.locator('#send-result p').first())).toMatch(/^2000 requests via gw-shanghai: 2000 ok, 0 failed/);
-    expect(await text(breakdown.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'reviews' }) }))).toBe('reviews 0 (0%) 2000 (100%)');
+    expect(await text(breakdown.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'reviews' }) }))).toBe(
+      'reviews 0 (0%) 2000 (100%)',
+    );
     const card = page.getByRole('article', { name: /gw-shanghai/ });
-    expect(await until(() => text(card), (t) => t !== null)).toContain('2000 requests');
+    expect(
+      await until(
+        () => text(card),
+        (t) => t !== null,
+      ),
+    ).toContain('2000 requests');
     await page.screenshot({ path: path.join(shots, 'lab-page.png'), fullPage: true });
 
     await page.getByRole('button', { name: `Delete fault ${fault?.id ?? '?'}` }).click();
-    expect(await until(() => present(row), (p) => !p)).toBe(false);
+    expect(
+      await until(
+        () => present(row),
+        (p) => !p,
+      ),
+    ).toBe(false);
     expect(lab.faults.list()).toEqual([]);
   });
 

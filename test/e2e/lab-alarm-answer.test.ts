@@ -32,18 +32,34 @@ async function postRegionDown(l: Lab): Promise<Response> {
   const rule = l.topology.alarms.find((r) => r.id === 'rs-productpage-5xx-hangzhou');
   if (rule?.kind !== 'error-ratio') throw new Error('the default topology has no rs-productpage-5xx-hangzhou 5xx rule');
   const form = cmsCallbackForm({
-    ruleId: rule.id, alertName: rule.name, state: 'ALERT', level: rule.level, metricName: rule.metricName, curValue: '100',
-    expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service} (${rule.region})`, dimensions: { service: rule.service },
-    userId: l.topology.account, at: Date.now(),
+    ruleId: rule.id,
+    alertName: rule.name,
+    state: 'ALERT',
+    level: rule.level,
+    metricName: rule.metricName,
+    curValue: '100',
+    expression: `$Average>${rule.thresholdPercent}`,
+    instanceName: `${rule.service} (${rule.region})`,
+    dimensions: { service: rule.service },
+    userId: l.topology.account,
+    at: Date.now(),
   });
   const url = cmsCallbackUrlFor(`${l.hostUrl}/alarm/cms?token=${l.secrets.alarmToken}`, 'cn-hangzhou');
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(), signal: AbortSignal.timeout(10_000) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
 }
 
 test('the first CMS ALERT of a region down is answered in under 1 s, before ASM finishes the update, and the drain lands', async () => {
   lab = await startLab({ ...fastLabFiles(), background: false });
   const before = await sendRequests(lab, 'gw-hangzhou', 200);
-  expect({ failed: before.failed, reviewsInHangzhou: share(before, 'reviews', 'cn-hangzhou') }).toEqual({ failed: 0, reviewsInHangzhou: 100 });
+  expect({ failed: before.failed, reviewsInHangzhou: share(before, 'reviews', 'cn-hangzhou') }).toEqual({
+    failed: 0,
+    reviewsInHangzhou: 100,
+  });
   expect(lab.controlPlane.asm.state()).toBe('running');
 
   const t0 = performance.now();
@@ -65,10 +81,18 @@ test('the first CMS ALERT of a region down is answered in under 1 s, before ASM 
   const after = await sendRequests(lab, 'gw-hangzhou', 400);
   expect(share(after, 'reviews', 'cn-shanghai')).toBe(100);
   // ...and the executor confirms it (no scheduler tick runs in this lab: background is off).
-  const status = await waitFor('the drain confirmed', async () => {
-    const s = (await controlCall(lab, 'GET', '/v1/status')).json as { health: Record<string, { status: string }>; confirmed: { matrix: Record<string, Record<string, number>> } | null; shifting: boolean };
-    return s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && s;
-  }, 20_000);
+  const status = await waitFor(
+    'the drain confirmed',
+    async () => {
+      const s = (await controlCall(lab, 'GET', '/v1/status')).json as {
+        health: Record<string, { status: string }>;
+        confirmed: { matrix: Record<string, Record<string, number>> } | null;
+        shifting: boolean;
+      };
+      return s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && s;
+    },
+    20_000,
+  );
   expect({ hangzhou: status.health['cn-hangzhou']?.status, shifting: status.shifting }).toEqual({ hangzhou: 'DOWN', shifting: false });
 });
 

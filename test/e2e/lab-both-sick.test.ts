@@ -41,19 +41,36 @@ describe.each([
   test('the sicker region drains into the less sick one, and users fail no more than with no action', async () => {
     await waitFor('the normal matrix applied', async () => (await status()).matrix !== null, 20_000);
     expect((await controlCall(lab, 'POST', '/v1/pause', { reason: 'measure doing nothing first' })).status).toBe(200);
-    for (const [region, rate] of [[lessSick, 0.3], [sicker, 0.6]] as const) {
-      const res = await fetch(`${lab.labUrl}/lab/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'error-rate', region, service: 'productpage', rate }) });
+    for (const [region, rate] of [
+      [lessSick, 0.3],
+      [sicker, 0.6],
+    ] as const) {
+      const res = await fetch(`${lab.labUrl}/lab/v1/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'error-rate', region, service: 'productpage', rate }),
+      });
       expect(res.status).toBe(201);
     }
     // Both alarms in: health follows the signals while paused; the mesh does not move.
-    await waitFor('both regions graded', async () => {
-      const h = (await status()).health;
-      return h[lessSick]?.status !== 'HEALTHY' && h[sicker]?.status !== 'HEALTHY';
-    }, 30_000, 250);
+    await waitFor(
+      'both regions graded',
+      async () => {
+        const h = (await status()).health;
+        return h[lessSick]?.status !== 'HEALTHY' && h[sicker]?.status !== 'HEALTHY';
+      },
+      30_000,
+      250,
+    );
     const nothing = await failedShare(lab);
 
     expect((await controlCall(lab, 'POST', '/v1/resume', {})).status).toBe(200);
-    await waitFor(`${sicker}'s traffic served in ${lessSick}`, async () => (await status()).matrix?.[sicker]?.[lessSick] === 100, 20_000, 250);
+    await waitFor(
+      `${sicker}'s traffic served in ${lessSick}`,
+      async () => (await status()).matrix?.[sicker]?.[lessSick] === 100,
+      20_000,
+      250,
+    );
     // Settled: give the mesh its push and a few ticks, then nothing moves any more.
     await new Promise((r) => setTimeout(r, 4000));
     const settled = (await status()).matrix;
@@ -65,6 +82,8 @@ describe.each([
     expect(share(acting.byGateway[lessSick] as Served, 'productpage', sicker)).toBe(0);
     // And the users are better off than with no action (30% everywhere vs a mix of 30% and 60%).
     expect(acting.share).toBeLessThanOrEqual(nothing.share);
-    process.stdout.write(`both sick (${lessSick} 30%, ${sicker} 60%): failed ${(nothing.share * 100).toFixed(1)}% doing nothing, ${(acting.share * 100).toFixed(1)}% after the decisions settled\n`);
+    process.stdout.write(
+      `both sick (${lessSick} 30%, ${sicker} 60%): failed ${(nothing.share * 100).toFixed(1)}% doing nothing, ${(acting.share * 100).toFixed(1)}% after the decisions settled\n`,
+    );
   });
 });

@@ -12,7 +12,9 @@ import { fastLabFiles, until } from './lab-fixture';
 
 /** The NodeNotReady sample, as the node controller of the cn-shanghai cluster records it now. */
 function nodeNotReady(at: number, id: string): Record<string, unknown> {
-  const sample = JSON.parse(readFileSync('events/alarms/ack-node-notready.json', 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
+  const sample = JSON.parse(readFileSync('events/alarms/ack-node-notready.json', 'utf8')) as Record<string, unknown> & {
+    data: Record<string, unknown>;
+  };
   const node = 'cn-shanghai.10.0.2.17';
   const iso = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
@@ -33,7 +35,11 @@ function nodeNotReady(at: number, id: string): Record<string, unknown> {
 }
 
 async function publish(lab: Lab, region: string, event: unknown): Promise<BusPublishResult> {
-  const res = await fetch(`${lab.hostUrl}/_buses/${region}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  const res = await fetch(`${lab.hostUrl}/_buses/${region}/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as BusPublishResult;
 }
@@ -46,7 +52,7 @@ async function status(lab: Lab): Promise<Status> {
 const ackSignals = (s: Status) => s.activeSignals.filter((x) => x.source === 'ack');
 
 describe('a NodeNotReady from the cn-shanghai cluster', () => {
-  test('without the rule on cn-shanghai\'s bus it reaches nothing: no delivery, no signal', async () => {
+  test("without the rule on cn-shanghai's bus it reaches nothing: no delivery, no signal", async () => {
     const lab = await startLab({ ...fastLabFiles(), background: false, ackRuleRegions: ['cn-hangzhou'] });
     try {
       expect(lab.ackRules.map((r) => r.region)).toEqual(['cn-hangzhou']);
@@ -69,9 +75,19 @@ describe('a NodeNotReady from the cn-shanghai cluster', () => {
       expect(ackSignals(await status(lab))).toEqual([]);
       const result = await publish(lab, 'cn-shanghai', nodeNotReady(Date.now(), 'a6f1c0de-0000-4000-8000-000000000002'));
       // Pushed by the rule to the function's HTTP trigger (the token stays out of the report).
-      expect(result.deliveries).toEqual([{ rule: 'regionshift-ack-events-to-cn-beijing', target: '/cluster-events/ack', events: ['a6f1c0de-0000-4000-8000-000000000002'], status: 200 }]);
+      expect(result.deliveries).toEqual([
+        {
+          rule: 'regionshift-ack-events-to-cn-beijing',
+          target: '/cluster-events/ack',
+          events: ['a6f1c0de-0000-4000-8000-000000000002'],
+          status: 200,
+        },
+      ]);
       expect(result.unmatched).toEqual([]);
-      const after = await until(() => status(lab), (s) => ackSignals(s).length > 0);
+      const after = await until(
+        () => status(lab),
+        (s) => ackSignals(s).length > 0,
+      );
       expect(ackSignals(after).map((x) => [x.region, x.severity])).toEqual([['cn-shanghai', 'down']]);
       expect(ackSignals(after)[0]?.key).toContain('ack-node-not-ready');
     } finally {
@@ -80,13 +96,21 @@ describe('a NodeNotReady from the cn-shanghai cluster', () => {
   }, 60_000);
 });
 
-test('the cross-region HTTP entry refuses a push without the token (401), and the trigger of the functions\' region still hears its own bus', async () => {
+test("the cross-region HTTP entry refuses a push without the token (401), and the trigger of the functions' region still hears its own bus", async () => {
   const lab = await startLab({ ...fastLabFiles(), background: false });
   try {
     const event = nodeNotReady(Date.now(), 'a6f1c0de-0000-4000-8000-000000000003');
-    const anonymous = await fetch(`${lab.hostUrl}/cluster-events/ack`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    const anonymous = await fetch(`${lab.hostUrl}/cluster-events/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
     expect(anonymous.status).toBe(401);
-    const wrong = await fetch(`${lab.hostUrl}/cluster-events/ack`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-eventbridge-signature-token': 'not-the-token-at-all' }, body: JSON.stringify(event) });
+    const wrong = await fetch(`${lab.hostUrl}/cluster-events/ack`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-eventbridge-signature-token': 'not-the-token-at-all' },
+      body: JSON.stringify(event),
+    });
     expect(wrong.status).toBe(401);
     expect(ackSignals(await status(lab))).toEqual([]);
     // An event of the functions' own region is the trigger's (no forwarding rule there).

@@ -30,7 +30,10 @@ afterAll(async () => {
   await lab.stop();
 });
 
-async function doctor(args: string[], env: Record<string, string | undefined> = process.env): Promise<{ code: number; report: ReadinessReport; stderr: string[] }> {
+async function doctor(
+  args: string[],
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ code: number; report: ReadinessReport; stderr: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await main(['doctor', ...args, '--json'], { log: (s) => out.push(s), error: (s) => err.push(s) }, env);
@@ -73,7 +76,10 @@ test('a DestinationRule without outlierDetection fails its row (exit 1), and pas
   const store = lab.controlPlane.store;
   const before = store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews');
   const spec = before.spec as { trafficPolicy: { outlierDetection?: unknown } };
-  store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: { ...spec.trafficPolicy, outlierDetection: undefined } } }));
+  store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({
+    ...cur,
+    spec: { ...(cur.spec as object), trafficPolicy: { ...spec.trafficPolicy, outlierDetection: undefined } },
+  }));
   try {
     const { code, report } = await doctor(['--policy', policyFile]);
     expect(code).toBe(1);
@@ -81,7 +87,10 @@ test('a DestinationRule without outlierDetection fails its row (exit 1), and pas
     expect(rowOf(report, 'outlierDetection')).toMatchObject({ status: 'fail', message: expect.stringContaining('default/reviews') });
     expect(rowOf(report, 'outlierDetection').fix).toMatch(/outlierDetection/);
   } finally {
-    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: spec.trafficPolicy } }));
+    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'reviews', (cur) => ({
+      ...cur,
+      spec: { ...(cur.spec as object), trafficPolicy: spec.trafficPolicy },
+    }));
   }
   expect(rowOf((await doctor(['--policy', policyFile])).report, 'outlierDetection').status).toBe('pass');
 }, 60_000);
@@ -91,14 +100,23 @@ test('a hand-made localityLbSetting on a rule fails with ASM (it overrides the m
   const original = store.get(MESH_SCOPE, DESTINATION_RULES, 'default', 'details').spec as { trafficPolicy: Record<string, unknown> };
   store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'details', (cur) => ({
     ...cur,
-    spec: { ...(cur.spec as object), trafficPolicy: { ...original.trafficPolicy, loadBalancer: { localityLbSetting: { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } } } },
+    spec: {
+      ...(cur.spec as object),
+      trafficPolicy: {
+        ...original.trafficPolicy,
+        loadBalancer: { localityLbSetting: { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } },
+      },
+    },
   }));
   try {
     const { code, report } = await doctor(['--policy', policyFile]);
     expect(code).toBe(1);
     expect(rowOf(report, 'handMadeLocalityLb')).toMatchObject({ status: 'fail', message: expect.stringContaining('default/details') });
   } finally {
-    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'details', (cur) => ({ ...cur, spec: { ...(cur.spec as object), trafficPolicy: original.trafficPolicy } }));
+    store.update(MESH_SCOPE, DESTINATION_RULES, 'default', 'details', (cur) => ({
+      ...cur,
+      spec: { ...(cur.spec as object), trafficPolicy: original.trafficPolicy },
+    }));
   }
   expect(statusOf((await doctor(['--policy', policyFile])).report)).toEqual(ALL_PASS);
 }, 60_000);
@@ -112,7 +130,10 @@ test('a node stripped of its region label fails localityLabels, and passes once 
   try {
     const { code, report } = await doctor(['--policy', policyFile]);
     expect(code).toBe(1);
-    expect(rowOf(report, 'localityLabels')).toMatchObject({ status: 'fail', message: 'c-shanghai/node-cn-shanghai-e has no topology.kubernetes.io/region' });
+    expect(rowOf(report, 'localityLabels')).toMatchObject({
+      status: 'fail',
+      message: 'c-shanghai/node-cn-shanghai-e has no topology.kubernetes.io/region',
+    });
   } finally {
     store.update('c-shanghai', NODES, '', 'node-cn-shanghai-e', (cur) => ({ ...cur, metadata: { ...cur.metadata, labels } }));
   }
@@ -126,22 +147,47 @@ test('a WorkloadEntry without a locality fails workloadEntryLocality (exit 1); g
   const auth = { authorization: 'Bearer doctor-test-operator', 'content-type': 'application/json' };
   const base = `${mesh}/apis/networking.istio.io/v1beta1/namespaces/vms/workloadentries`;
   // Over HTTP, as kubectl would create it: the twin validates the body as Istio's webhook does.
-  const created = await fetch(base, { method: 'POST', headers: auth, body: JSON.stringify({ apiVersion: 'networking.istio.io/v1beta1', kind: 'WorkloadEntry', metadata: { name: 'reviews-vm' }, spec: { address: '10.1.2.3', labels: { app: 'reviews' } } }) });
+  const created = await fetch(base, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'WorkloadEntry',
+      metadata: { name: 'reviews-vm' },
+      spec: { address: '10.1.2.3', labels: { app: 'reviews' } },
+    }),
+  });
   expect(created.status).toBe(201);
   try {
     const { code, report } = await doctor(['--policy', policyFile]);
     expect(code).toBe(1);
-    expect(rowOf(report, 'workloadEntryLocality')).toMatchObject({ status: 'fail', message: 'vms/reviews-vm has no locality', fix: expect.stringContaining('spec.locality') });
-    const listed = (await (await fetch(`${mesh}/apis/networking.istio.io/v1/workloadentries`, { headers: auth })).json()) as { items: Array<{ metadata: { name: string } }> };
+    expect(rowOf(report, 'workloadEntryLocality')).toMatchObject({
+      status: 'fail',
+      message: 'vms/reviews-vm has no locality',
+      fix: expect.stringContaining('spec.locality'),
+    });
+    const listed = (await (await fetch(`${mesh}/apis/networking.istio.io/v1/workloadentries`, { headers: auth })).json()) as {
+      items: Array<{ metadata: { name: string } }>;
+    };
     expect(listed.items.map((i) => i.metadata.name)).toEqual(['reviews-vm']);
 
-    const badPatch = await fetch(`${base}/reviews-vm`, { method: 'PATCH', headers: { ...auth, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ spec: { locality: 'cn-shanghai/a/b/c' } }) });
+    const badPatch = await fetch(`${base}/reviews-vm`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ spec: { locality: 'cn-shanghai/a/b/c' } }),
+    });
     expect(badPatch.status).toBe(422);
     expect(((await badPatch.json()) as { message: string }).message).toContain('spec.locality');
 
-    lab.controlPlane.store.update(MESH_SCOPE, WORKLOAD_ENTRIES, 'vms', 'reviews-vm', (cur) => ({ ...cur, spec: { ...(cur.spec as object), locality: 'cn-shanghai/cn-shanghai-e' } }));
+    lab.controlPlane.store.update(MESH_SCOPE, WORKLOAD_ENTRIES, 'vms', 'reviews-vm', (cur) => ({
+      ...cur,
+      spec: { ...(cur.spec as object), locality: 'cn-shanghai/cn-shanghai-e' },
+    }));
     const fixed = await doctor(['--policy', policyFile]);
-    expect(rowOf(fixed.report, 'workloadEntryLocality')).toMatchObject({ status: 'pass', message: '1 WorkloadEntry(s), each with a locality in a declared region' });
+    expect(rowOf(fixed.report, 'workloadEntryLocality')).toMatchObject({
+      status: 'pass',
+      message: '1 WorkloadEntry(s), each with a locality in a declared region',
+    });
     expect(statusOf(fixed.report)).toEqual(ALL_PASS);
     expect(fixed.code).toBe(0);
   } finally {
@@ -150,7 +196,10 @@ test('a WorkloadEntry without a locality fails workloadEntryLocality (exit 1); g
   }
   lab.controlPlane.access.revoke('doctor-test-operator');
   expect(lab.controlPlane.store.list(MESH_SCOPE, WORKLOAD_ENTRIES)).toEqual([]);
-  expect(rowOf((await doctor(['--policy', policyFile])).report, 'workloadEntryLocality')).toMatchObject({ status: 'pass', message: expect.stringContaining('no WorkloadEntry') });
+  expect(rowOf((await doctor(['--policy', policyFile])).report, 'workloadEntryLocality')).toMatchObject({
+    status: 'pass',
+    message: expect.stringContaining('no WorkloadEntry'),
+  });
 }, 60_000);
 
 test('locality LB switched off in ASM fails localityLbEnabled, and passes once switched on', async () => {
@@ -166,14 +215,19 @@ test('locality LB switched off in ASM fails localityLbEnabled, and passes once s
 }, 60_000);
 
 test('a max too low to absorb a drain fails capacity; the policy as it was passes', async () => {
-  const policy = parseYaml(lab.policyYaml) as { scaling: { deployments: Array<{ name: string; regions: Record<string, { max: number }> }> } };
+  const policy = parseYaml(lab.policyYaml) as {
+    scaling: { deployments: Array<{ name: string; regions: Record<string, { max: number }> }> };
+  };
   // Draining hangzhou sends all reviews to v2 in shanghai: 2 replicas x 2 (twice the traffic) x 1.2 headroom = 5.
   policy.scaling.deployments.find((d) => d.name === 'reviews-v2')!.regions['cn-shanghai']!.max = 4;
   const lowered = path.join(dir, 'lowered.yaml');
   writeFileSync(lowered, stringifyYaml(policy));
   const { code, report } = await doctor(['--policy', lowered]);
   expect(code).toBe(1);
-  expect(rowOf(report, 'capacity')).toMatchObject({ status: 'fail', message: 'draining cn-hangzhou: c-shanghai/default/reviews-v2 in cn-shanghai needs 5 replicas, max 4' });
+  expect(rowOf(report, 'capacity')).toMatchObject({
+    status: 'fail',
+    message: 'draining cn-hangzhou: c-shanghai/default/reviews-v2 in cn-shanghai needs 5 replicas, max 4',
+  });
   expect(rowOf((await doctor(['--policy', policyFile])).report, 'capacity').status).toBe('pass');
 }, 60_000);
 
@@ -183,9 +237,15 @@ test('a deployment gone from its cluster fails clusterAccess, and passes once it
   try {
     const { code, report } = await doctor(['--policy', policyFile]);
     expect(code).toBe(1);
-    expect(rowOf(report, 'clusterAccess')).toMatchObject({ status: 'fail', message: expect.stringContaining('c-hangzhou/default/details-v1') });
+    expect(rowOf(report, 'clusterAccess')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('c-hangzhou/default/details-v1'),
+    });
   } finally {
-    store.create('c-hangzhou', DEPLOYMENTS, 'default', { metadata: { name: gone.metadata.name, labels: gone.metadata.labels }, spec: gone.spec });
+    store.create('c-hangzhou', DEPLOYMENTS, 'default', {
+      metadata: { name: gone.metadata.name, labels: gone.metadata.labels },
+      spec: gone.spec,
+    });
   }
   expect(rowOf((await doctor(['--policy', policyFile])).report, 'clusterAccess').status).toBe('pass');
 }, 60_000);
@@ -221,7 +281,13 @@ test('GET /v1/readiness answers the same rows to the read token, and 401 without
 test('control-plane-placement: functions in a steered region fail the row (exit 1); outside, only the acknowledged ASM region warns', async () => {
   const inside = await doctor(['--policy', policyFile], { ...process.env, FC_REGION: 'cn-shanghai' });
   expect(inside.code).toBe(1);
-  expect(rowOf(inside.report, 'control-plane-placement')).toMatchObject({ status: 'fail', message: expect.stringContaining('functions in cn-shanghai') });
+  expect(rowOf(inside.report, 'control-plane-placement')).toMatchObject({
+    status: 'fail',
+    message: expect.stringContaining('functions in cn-shanghai'),
+  });
   const outside = await doctor(['--policy', policyFile], { ...process.env, FC_REGION: 'cn-beijing' });
-  expect(rowOf(outside.report, 'control-plane-placement')).toMatchObject({ status: 'warn', message: expect.stringContaining('shared fate acknowledged for cn-hangzhou') });
+  expect(rowOf(outside.report, 'control-plane-placement')).toMatchObject({
+    status: 'warn',
+    message: expect.stringContaining('shared fate acknowledged for cn-hangzhou'),
+  });
 });

@@ -15,7 +15,10 @@ export { scheduleFreePolicyFile } from '../../lab/support/policy-files';
  */
 export function fastLabFiles(): { topologyFile: string; stateFile: string; policyFile: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-lab-'));
-  const topo = parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')) as { deployments: Array<Record<string, unknown>>; alarms: Array<Record<string, unknown>> };
+  const topo = parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')) as {
+    deployments: Array<Record<string, unknown>>;
+    alarms: Array<Record<string, unknown>>;
+  };
   for (const d of topo.deployments) d.startupDelay = '1s';
   for (const a of topo.alarms) {
     a.period = '2s';
@@ -26,7 +29,12 @@ export function fastLabFiles(): { topologyFile: string; stateFile: string; polic
   return { topologyFile, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir) };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -47,10 +55,19 @@ export async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, ti
   return v;
 }
 
-export async function controlCall(lab: Lab, method: string, p: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+export async function controlCall(
+  lab: Lab,
+  method: string,
+  p: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const text = body === undefined ? '' : JSON.stringify(body);
   const signed = signRequest({ secret: lab.secrets.controlSecret, method, path: p, body: text });
-  const res = await fetch(`${lab.hostUrl}/control${p}`, { method, headers: { 'content-type': 'application/json', 'x-regionshift-actor': 'e2e', ...signed.headers }, ...(text ? { body: text } : {}) });
+  const res = await fetch(`${lab.hostUrl}/control${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', 'x-regionshift-actor': 'e2e', ...signed.headers },
+    ...(text ? { body: text } : {}),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -62,7 +79,11 @@ export interface Served {
 }
 
 export async function sendRequests(lab: Lab, gateway: string, count: number): Promise<Served> {
-  const res = await fetch(`${lab.labUrl}/lab/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gateway, count }) });
+  const res = await fetch(`${lab.labUrl}/lab/v1/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ gateway, count }),
+  });
   if (res.status !== 200) throw new Error(`lab requests answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as Served;
 }

@@ -27,12 +27,13 @@ let lab: Lab;
 const figures: Record<string, unknown> = {};
 
 // One lab per test, one at a time: a lab's functions build their runtime from the process environment.
-const startStabilityLab = () => startLab({
-  ...fastLabFiles(),
-  tickMs: 1000,
-  cmsSilenceMs: SILENCE_MS,
-  outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '5s', maxEjectionPercent: 100 },
-});
+const startStabilityLab = () =>
+  startLab({
+    ...fastLabFiles(),
+    tickMs: 1000,
+    cmsSilenceMs: SILENCE_MS,
+    outlierDetection: { consecutive5xxErrors: 5, interval: '1s', baseEjectionTime: '5s', maxEjectionPercent: 100 },
+  });
 afterEach(async () => {
   await lab.stop();
 });
@@ -41,7 +42,11 @@ afterAll(() => {
 });
 
 async function inject(spec: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${lab.labUrl}/lab/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+  const res = await fetch(`${lab.labUrl}/lab/v1/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(spec),
+  });
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -70,8 +75,17 @@ async function users(ms: number): Promise<{ failed: number; total: number; batch
   }
   return { failed, total, batches };
 }
-const hostReachable = async () => fetch(`${lab.hostUrl}/alarm/cms`, { method: 'POST', signal: AbortSignal.timeout(2_000) }).then(() => true, () => false);
-type Status = { health: Record<string, { status: string }>; confirmed: { matrix: Record<string, Record<string, number>> } | null; shifting: boolean; openPlans: Array<{ id: string; status: string; dueAt: string }> };
+const hostReachable = async () =>
+  fetch(`${lab.hostUrl}/alarm/cms`, { method: 'POST', signal: AbortSignal.timeout(2_000) }).then(
+    () => true,
+    () => false,
+  );
+type Status = {
+  health: Record<string, { status: string }>;
+  confirmed: { matrix: Record<string, Record<string, number>> } | null;
+  shifting: boolean;
+  openPlans: Array<{ id: string; status: string; dueAt: string }>;
+};
 const status = async () => (await controlCall(lab, 'GET', '/v1/status')).json as unknown as Status;
 
 test('a region fails while regionshift is down: the mesh keeps its config, outlier detection bounds the failures, and regionshift drains once back', async () => {
@@ -85,13 +99,17 @@ test('a region fails while regionshift is down: the mesh keeps its config, outli
   const outageId = await inject({ kind: 'control-plane-down', region: 'cn-beijing' });
   const outageAt = Date.now();
   expect(await hostReachable()).toBe(false);
-  const asmCall = await fetch(lab.controlPlane.asmEndpoint, { method: 'POST' }).then((r) => r.status, (err: Error) => err.message);
+  const asmCall = await fetch(lab.controlPlane.asmEndpoint, { method: 'POST' }).then(
+    (r) => r.status,
+    (err: Error) => err.message,
+  );
   expect(asmCall).toMatch(/fetch failed/);
 
   // ...then cn-hangzhou's services fail (its ingress still answers).
   const faultIds = await Promise.all(SERVICES.map((service) => inject({ kind: 'region-down', region: 'cn-hangzhou', service })));
   const faultAt = Date.now();
-  const sent = (d: { kind: string; state: string; url: string }) => d.kind === 'cms-callback' && d.state === 'ALERT' && d.url.includes('region=cn-hangzhou');
+  const sent = (d: { kind: string; state: string; url: string }) =>
+    d.kind === 'cms-callback' && d.state === 'ALERT' && d.url.includes('region=cn-hangzhou');
   // Users meanwhile, until CMS has given up on the region's ALERT (4 tries, then lost) and a few seconds more.
   const during = { failed: 0, total: 0, batches: [] as number[] };
   while (!lab.alarms.deliveries().some(sent) || Date.now() - faultAt < 12_000) {
@@ -123,10 +141,15 @@ test('a region fails while regionshift is down: the mesh keeps its config, outli
   expect(await hostReachable()).toBe(true);
 
   // The alarm still firing is sent again after its mute period, and regionshift drains.
-  const drained = await waitFor('cn-hangzhou drained and confirmed', async () => {
-    const s = await status();
-    return s.health['cn-hangzhou']?.status === 'DOWN' && s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
-  }, SILENCE_MS + 40_000, 250);
+  const drained = await waitFor(
+    'cn-hangzhou drained and confirmed',
+    async () => {
+      const s = await status();
+      return s.health['cn-hangzhou']?.status === 'DOWN' && s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
+    },
+    SILENCE_MS + 40_000,
+    250,
+  );
   figures.returnToDrainConfirmedS = Math.round((Date.now() - returnedAt) / 100) / 10;
   const resent = lab.alarms.deliveries().filter((d) => sent(d) && d.delivered);
   expect(resent.length).toBeGreaterThan(0);
@@ -149,11 +172,23 @@ test('the control plane goes while a drain waits on ASM: the plan is not lost, a
   const rule = lab.topology.alarms.find((r) => r.id === 'rs-productpage-5xx-hangzhou');
   if (rule?.kind !== 'error-ratio') throw new Error('the default topology has no rs-productpage-5xx-hangzhou 5xx rule');
   const form = cmsCallbackForm({
-    ruleId: rule.id, alertName: rule.name, state: 'ALERT', level: rule.level, metricName: rule.metricName, curValue: '100',
-    expression: `$Average>${rule.thresholdPercent}`, instanceName: `${rule.service} (${rule.region})`, dimensions: { service: rule.service },
-    userId: lab.topology.account, at: Date.now(),
+    ruleId: rule.id,
+    alertName: rule.name,
+    state: 'ALERT',
+    level: rule.level,
+    metricName: rule.metricName,
+    curValue: '100',
+    expression: `$Average>${rule.thresholdPercent}`,
+    instanceName: `${rule.service} (${rule.region})`,
+    dimensions: { service: rule.service },
+    userId: lab.topology.account,
+    at: Date.now(),
   });
-  const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, 'cn-hangzhou'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString() });
+  const res = await fetch(cmsCallbackUrlFor(`${lab.hostUrl}/alarm/cms?token=${lab.secrets.alarmToken}`, 'cn-hangzhou'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+  });
   expect(res.status).toBe(200);
   expect(lab.controlPlane.asm.state()).toBe('updating');
   const outageId = await inject({ kind: 'control-plane-down', region: 'cn-beijing' });
@@ -163,16 +198,24 @@ test('the control plane goes while a drain waits on ASM: the plan is not lost, a
   await new Promise((r) => setTimeout(r, 3_000));
   await clear(outageId);
   const returnedAt = Date.now();
-  const confirmed = await waitFor('the drain confirmed', async () => {
-    const s = await status();
-    return s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
-  }, 60_000, 250);
+  const confirmed = await waitFor(
+    'the drain confirmed',
+    async () => {
+      const s = await status();
+      return s.confirmed?.matrix['cn-hangzhou']?.['cn-shanghai'] === 100 && !s.shifting && s;
+    },
+    60_000,
+    250,
+  );
   figures.inFlightReturnToConfirmedS = Math.round((Date.now() - returnedAt) / 100) / 10;
   const now = Date.now();
   expect(confirmed.openPlans.filter((p) => p.status !== 'pending' || Date.parse(p.dueAt) <= now - 5_000)).toEqual([]);
   expect(confirmed.health['cn-hangzhou']?.status).toBe('DOWN');
   // No step was failed for good on the way (the unreachable ASM was waited out, not given up on).
-  const lines = readFileSync(lab.logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = readFileSync(lab.logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(lines.filter((l) => l.msg === 'alert' && l.level === 'critical')).toEqual([]);
   // ...though the executor did meet the outage: its polls of ASM were reset meanwhile.
   figures.inFlightAsmCallsRefused = lab.controlPlane.asmOutage.refusals;

@@ -30,7 +30,10 @@ export function worldFiles(name: string): WorldFiles {
   delete policy.schedules;
   const safety = policy.safety as Record<string, unknown> | undefined;
   if (safety) delete safety.freezeWindows;
-  const topology = parseYaml(readFileSync(`examples/topologies/${name}.yaml`, 'utf8')) as { deployments: Array<Record<string, unknown>>; alarms: Array<Record<string, unknown>> };
+  const topology = parseYaml(readFileSync(`examples/topologies/${name}.yaml`, 'utf8')) as {
+    deployments: Array<Record<string, unknown>>;
+    alarms: Array<Record<string, unknown>>;
+  };
   for (const d of topology.deployments) d.startupDelay = '1s';
   for (const a of topology.alarms) a.period = '2s';
   const policyFile = path.join(dir, 'policy.yaml');
@@ -65,11 +68,17 @@ export const worldStatus = async (lab: Lab) => (await controlCall(lab, 'GET', '/
 export async function driftEvents(lab: Lab): Promise<Array<{ kind: string; summary: string }>> {
   const { json } = await controlCall(lab, 'GET', '/v1/history?limit=200');
   const events = (json.events ?? []) as Array<{ kind: string; summary?: string }>;
-  return events.filter((e) => e.kind === 'drift' || (e.summary ?? '').startsWith('drift')).map((e) => ({ kind: e.kind, summary: e.summary ?? '' }));
+  return events
+    .filter((e) => e.kind === 'drift' || (e.summary ?? '').startsWith('drift'))
+    .map((e) => ({ kind: e.kind, summary: e.summary ?? '' }));
 }
 
 export async function injectFault(lab: Lab, fault: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${lab.labUrl}/lab/v1/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  const res = await fetch(`${lab.labUrl}/lab/v1/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
   if (res.status !== 201) throw new Error(`fault answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -84,20 +93,34 @@ export const failedPercent = (s: Served) => (100 * s.failed) / Math.max(1, s.ok 
 export async function settled(lab: Lab, quietMs = 3000, timeoutMs = 45_000): Promise<WorldStatus> {
   let last = '';
   let since = Date.now();
-  return waitFor('the decisions to settle', async () => {
-    const s = await worldStatus(lab);
-    const key = JSON.stringify([s.matrix, s.intended?.matrix ?? null, Object.fromEntries(Object.entries(s.health).map(([r, h]) => [r, h.status]))]);
-    if (key !== last || s.shifting) {
-      last = key;
-      since = Date.now();
-      return null;
-    }
-    return Date.now() - since >= quietMs ? s : null;
-  }, timeoutMs, 250);
+  return waitFor(
+    'the decisions to settle',
+    async () => {
+      const s = await worldStatus(lab);
+      const key = JSON.stringify([
+        s.matrix,
+        s.intended?.matrix ?? null,
+        Object.fromEntries(Object.entries(s.health).map(([r, h]) => [r, h.status])),
+      ]);
+      if (key !== last || s.shifting) {
+        last = key;
+        since = Date.now();
+        return null;
+      }
+      return Date.now() - since >= quietMs ? s : null;
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** Failed share of `total` requests at a gateway, sent in batches of 200 spread over `windowMs`. */
-export async function failedOverWindow(lab: Lab, gateway: string, windowMs = 3000, total = 2000): Promise<{ percent: number; served: Served[] }> {
+export async function failedOverWindow(
+  lab: Lab,
+  gateway: string,
+  windowMs = 3000,
+  total = 2000,
+): Promise<{ percent: number; served: Served[] }> {
   const batches = 10;
   const served: Served[] = [];
   for (let i = 0; i < batches; i++) {
@@ -145,7 +168,9 @@ export async function runBannerLoop(lab: Lab, name: string, steadyMs = 4000): Pr
   const toSettledMs = Date.now() - injected;
   const { percent, served } = await failedOverWindow(lab, loop.gateway);
   const drift = await driftEvents(lab);
-  process.stdout.write(`world ${name}: ${loop.service} down in ${loop.region}: DOWN after ${(toDownMs / 1000).toFixed(1)} s, settled after ${(toSettledMs / 1000).toFixed(1)} s with ${loop.region} → ${JSON.stringify(after.matrix?.[loop.region])}; ${percent.toFixed(2)}% of ${loop.gateway}'s requests failed over the window after; before the fault ${JSON.stringify(before)}; drift events ${drift.length}\n`);
+  process.stdout.write(
+    `world ${name}: ${loop.service} down in ${loop.region}: DOWN after ${(toDownMs / 1000).toFixed(1)} s, settled after ${(toSettledMs / 1000).toFixed(1)} s with ${loop.region} → ${JSON.stringify(after.matrix?.[loop.region])}; ${percent.toFixed(2)}% of ${loop.gateway}'s requests failed over the window after; before the fault ${JSON.stringify(before)}; drift events ${drift.length}\n`,
+  );
   return { loop, before, after, failedAfter: percent, served, drift, toDownMs, toSettledMs };
 }
 

@@ -24,16 +24,26 @@ test('steady state: the gateway served, no drift alert', () => {
   expect(run.drift).toEqual([]);
 });
 
-test('reviews down in cn-hangzhou: drained into cluster2; hangzhou\'s gateway fails < 5% once settled, jason still sees v2/v3', async () => {
+test("reviews down in cn-hangzhou: drained into cluster2; hangzhou's gateway fails < 5% once settled, jason still sees v2/v3", async () => {
   expect(run.loop).toEqual({ region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' });
   expect(run.after.matrix?.['cn-hangzhou']).toEqual({ 'cn-shanghai': 100 });
   expect(run.after.refused).toEqual([]);
   expect(run.failedAfter).toBeLessThan(5);
   expect(servedShare(run.served, 'productpage')).toEqual({ 'cn-shanghai': 100 });
   expect(servedShare(run.served, 'reviews')).toEqual({ 'cn-shanghai': 100 });
-  const res = await fetch(`${lab.labUrl}/lab/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gateway: 'gw-hangzhou', count: 1000, headers: { 'end-user': 'jason' } }) });
+  const res = await fetch(`${lab.labUrl}/lab/v1/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ gateway: 'gw-hangzhou', count: 1000, headers: { 'end-user': 'jason' } }),
+  });
   const jason = (await res.json()) as Parameters<typeof failedPercent>[0];
-  process.stdout.write(`world istio-multi-primary, drained: jason ${failedPercent(jason).toFixed(2)}% failed, served ${JSON.stringify(jason.served)}\n`);
+  process.stdout.write(
+    `world istio-multi-primary, drained: jason ${failedPercent(jason).toFixed(2)}% failed, served ${JSON.stringify(jason.served)}\n`,
+  );
   expect(failedPercent(jason)).toBeLessThan(5);
-  expect(Object.keys(jason.served).filter((k) => k.includes('/reviews/')).sort()).toEqual(['cn-shanghai/reviews/v2', 'cn-shanghai/reviews/v3']);
+  expect(
+    Object.keys(jason.served)
+      .filter((k) => k.includes('/reviews/'))
+      .sort(),
+  ).toEqual(['cn-shanghai/reviews/v2', 'cn-shanghai/reviews/v3']);
 });

@@ -22,7 +22,7 @@ test('steady state: every gateway served, no drift alert', () => {
   expect(run.drift).toEqual([]);
 });
 
-test('the banner\'s fault drains cn-hangzhou into cn-shanghai; hangzhou\'s gateway fails < 5% once settled', () => {
+test("the banner's fault drains cn-hangzhou into cn-shanghai; hangzhou's gateway fails < 5% once settled", () => {
   expect(run.loop).toEqual({ region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' });
   expect(run.after.matrix?.['cn-hangzhou']).toEqual({ 'cn-shanghai': 100 });
   expect(run.after.refused).toEqual([]);

@@ -20,10 +20,14 @@ afterAll(async () => {
   await lab.stop();
 });
 
-test('the product runs against two clusters in one region: failover mode, reviews from the caller\'s zone (m1c1), none from m1c2', async () => {
+test("the product runs against two clusters in one region: failover mode, reviews from the caller's zone (m1c1), none from m1c2", async () => {
   expect(lab.controlPlane.store.scopes).toEqual(expect.arrayContaining(['m1c1', 'm1c2', 'm2c1']));
   expect(lab.controlPlane.store.list('m1c2', NODES).map((n) => n.metadata.name)).toEqual(['node-cn-hangzhou-h', 'node-cn-hangzhou-i']);
-  await waitFor('failover mode', async () => ((await controlCall(lab, 'GET', '/v1/status')).json as { config: { mode: string } | null }).config?.mode === 'failover', 30_000);
+  await waitFor(
+    'failover mode',
+    async () => ((await controlCall(lab, 'GET', '/v1/status')).json as { config: { mode: string } | null }).config?.mode === 'failover',
+    30_000,
+  );
 
   const r = await sendRequests(lab, 'gw-hangzhou', 1000);
 
@@ -32,7 +36,7 @@ test('the product runs against two clusters in one region: failover mode, review
   expect(r.served['cn-hangzhou/reviews/v3']).toBeUndefined();
 });
 
-test('the banner\'s fault drains cn-hangzhou into cn-shanghai; hangzhou\'s gateway fails < 5% once settled; no drift alert', async () => {
+test("the banner's fault drains cn-hangzhou into cn-shanghai; hangzhou's gateway fails < 5% once settled; no drift alert", async () => {
   const run = await runBannerLoop(lab, 'same-vpc-two-clusters');
   expect(run.before).toEqual({ 'gw-hangzhou': 0, 'gw-shanghai': 0 });
   expect(run.drift).toEqual([]);

@@ -12,7 +12,8 @@ import { runBannerLoop, servedShare, startWorld, type LoopRun } from './lab-worl
  */
 let lab: Lab;
 let run: LoopRun;
-const replicas = (cluster: string, name: string) => (lab.controlPlane.store.get(cluster, DEPLOYMENTS, 'default', name).spec as { replicas: number }).replicas;
+const replicas = (cluster: string, name: string) =>
+  (lab.controlPlane.store.get(cluster, DEPLOYMENTS, 'default', name).spec as { replicas: number }).replicas;
 beforeAll(async () => {
   delete process.env.IDC_SHANGHAI_KUBECONFIG;
   lab = await startWorld('serverless-and-vm');
@@ -22,7 +23,7 @@ afterAll(async () => {
   await lab.stop();
 });
 
-test('the lab sets the external cluster\'s kubeconfig variable for the functions and the doctor command', () => {
+test("the lab sets the external cluster's kubeconfig variable for the functions and the doctor command", () => {
   expect(lab.kubeconfigEnv).toEqual([{ cluster: 'idc-shanghai', variable: 'IDC_SHANGHAI_KUBECONFIG' }]);
   const kubeconfig = JSON.parse(lab.doctorEnv.IDC_SHANGHAI_KUBECONFIG ?? 'null') as { clusters: Array<{ cluster: { server: string } }> };
   expect(kubeconfig.clusters[0]?.cluster.server).toBe(`${lab.controlPlane.baseUrl}/k8s/idc-shanghai`);
@@ -33,7 +34,7 @@ test('steady state: every gateway served, no drift alert', () => {
   expect(run.drift).toEqual([]);
 });
 
-test('the banner\'s fault drains cn-hangzhou into cn-shanghai, scaling reviews-v2 on the external cluster first; hangzhou fails < 5%', async () => {
+test("the banner's fault drains cn-hangzhou into cn-shanghai, scaling reviews-v2 on the external cluster first; hangzhou fails < 5%", async () => {
   expect(run.loop).toEqual({ region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' });
   expect(run.after.matrix?.['cn-hangzhou']).toEqual({ 'cn-shanghai': 100 });
   expect(run.failedAfter).toBeLessThan(5);

@@ -1,6 +1,15 @@
 import type { Lab } from '../../lab/world';
 import { sendRequests, waitFor } from './lab-fixture';
-import { failedPercent, injectFault, runBannerLoop, servedShare, settled, startWorld, worldStatus, type LoopRun } from './lab-world-fixture';
+import {
+  failedPercent,
+  injectFault,
+  runBannerLoop,
+  servedShare,
+  settled,
+  startWorld,
+  worldStatus,
+  type LoopRun,
+} from './lab-world-fixture';
 
 /**
  * examples/topologies/three-region as shipped (lab time knobs turned down): the storefront
@@ -24,10 +33,16 @@ test('steady state: every gateway served, no drift alert', () => {
   expect(run.drift).toEqual([]);
 });
 
-test('the banner\'s fault: two sources agree (quorum 2), cn-hangzhou is drained; its gateway fails < 5% once settled', async () => {
+test("the banner's fault: two sources agree (quorum 2), cn-hangzhou is drained; its gateway fails < 5% once settled", async () => {
   expect(run.loop).toEqual({ region: 'cn-hangzhou', service: 'reviews', gateway: 'gw-hangzhou' });
-  const signals = (await worldStatus(lab) as unknown as { activeSignals: Array<{ source: string; region: string; severity: string }> }).activeSignals;
-  expect(signals.filter((s) => s.region === 'cn-hangzhou' && s.severity === 'down').map((s) => s.source).sort()).toEqual(['alertmanager', 'cms']);
+  const signals = ((await worldStatus(lab)) as unknown as { activeSignals: Array<{ source: string; region: string; severity: string }> })
+    .activeSignals;
+  expect(
+    signals
+      .filter((s) => s.region === 'cn-hangzhou' && s.severity === 'down')
+      .map((s) => s.source)
+      .sort(),
+  ).toEqual(['alertmanager', 'cms']);
   const row = run.after.matrix?.['cn-hangzhou'] ?? {};
   expect(row['cn-hangzhou'] ?? 0).toBe(0);
   expect(Object.values(row).reduce((a, b) => a + b, 0)).toBe(100);
@@ -46,7 +61,9 @@ test('then a whole region down (cn-beijing, its gateway included): held by minSe
   expect(s.refused).toContainEqual(expect.objectContaining({ rule: 'safety.minServingRegions' }));
   const hz = await sendRequests(lab, 'gw-hangzhou', 1000);
   const sh = await sendRequests(lab, 'gw-shanghai', 1000);
-  process.stdout.write(`world three-region, cn-beijing wholly down: gw-hangzhou ${failedPercent(hz).toFixed(2)}%, gw-shanghai ${failedPercent(sh).toFixed(2)}% failed; matrix ${JSON.stringify(s.matrix)}\n`);
+  process.stdout.write(
+    `world three-region, cn-beijing wholly down: gw-hangzhou ${failedPercent(hz).toFixed(2)}%, gw-shanghai ${failedPercent(sh).toFixed(2)}% failed; matrix ${JSON.stringify(s.matrix)}\n`,
+  );
   expect(failedPercent(hz)).toBeLessThan(5);
   expect(failedPercent(sh)).toBeLessThan(5);
 }, 60_000);

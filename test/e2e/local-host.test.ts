@@ -16,16 +16,41 @@ const startHarness = async () => (await startFunctionsHost()) as Harness;
 
 /** Hangzhou's callback URL, as its CMS alarm rules are wired: the callback body names no region. */
 const postAlarm = (h: Harness, body: string, token = ALARM_TOKEN) =>
-  fetch(`${h.host.url}/alarm/cms?region=cn-hangzhou&token=${encodeURIComponent(token)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  fetch(`${h.host.url}/alarm/cms?region=cn-hangzhou&token=${encodeURIComponent(token)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
 
-async function control(h: Harness, method: string, p: string, body?: unknown, opts: { timestamp?: number; requestId?: string; secret?: string } = {}) {
+async function control(
+  h: Harness,
+  method: string,
+  p: string,
+  body?: unknown,
+  opts: { timestamp?: number; requestId?: string; secret?: string } = {},
+) {
   const text = body === undefined ? '' : JSON.stringify(body);
-  const signed = signRequest({ secret: opts.secret ?? CONTROL_SECRET, method, path: p, body: text, timestamp: opts.timestamp ?? Math.floor(h.clock.now() / 1000), ...(opts.requestId ? { requestId: opts.requestId } : {}) });
-  const res = await fetch(`${h.host.url}/control${p}`, { method, headers: { 'content-type': 'application/json', ...signed.headers }, ...(text ? { body: text } : {}) });
+  const signed = signRequest({
+    secret: opts.secret ?? CONTROL_SECRET,
+    method,
+    path: p,
+    body: text,
+    timestamp: opts.timestamp ?? Math.floor(h.clock.now() / 1000),
+    ...(opts.requestId ? { requestId: opts.requestId } : {}),
+  });
+  const res = await fetch(`${h.host.url}/control${p}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...signed.headers },
+    ...(text ? { body: text } : {}),
+  });
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-const tick = (h: Harness) => fetch(`${h.host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(h.clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) });
+const tick = (h: Harness) =>
+  fetch(`${h.host.url}/_invoke/scheduler`, {
+    method: 'POST',
+    body: JSON.stringify({ triggerTime: new Date(h.clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }),
+  });
 
 function hangzhouRow(h: Harness): Record<string, number> | undefined {
   const last = h.mesh.applied.at(-1)?.config.localityLbSetting;
@@ -86,16 +111,28 @@ describe('local FC host: alarm → decision → mesh', () => {
     const malformed = await postAlarm(h, 'alertName=x&alertState=MAYBE');
     expect(malformed.status).toBe(400);
     expect(JSON.stringify(await malformed.json())).toContain('alertState');
-    expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { secret: 'not-the-secret-0123456789' })).status).toBe(401);
-    expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { timestamp: Math.floor(h.clock.now() / 1000) - 3600 })).status).toBe(401);
+    expect((await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { secret: 'not-the-secret-0123456789' })).status).toBe(
+      401,
+    );
+    expect(
+      (await control(h, 'POST', '/v1/overrides', { drain: ['cn-hangzhou'] }, { timestamp: Math.floor(h.clock.now() / 1000) - 3600 }))
+        .status,
+    ).toBe(401);
     const bad = await control(h, 'POST', '/v1/overrides', { drain: ['cn-nowhere'], ttl: 'soon' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json)).toContain('ttl');
     expect((await h.store.load('bookinfo')).version).toBe(version);
 
     // The region in the URL must be one the policy declares; an unauthenticated caller learns nothing.
-    const unknownRegion = await fetch(`${h.host.url}/alarm/cms?region=cn-beijing&token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody });
-    expect([unknownRegion.status, ((await unknownRegion.json()) as { error: { message: string } }).error.message]).toEqual([400, 'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)']);
+    const unknownRegion = await fetch(`${h.host.url}/alarm/cms?region=cn-beijing&token=${ALARM_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: alertBody,
+    });
+    expect([unknownRegion.status, ((await unknownRegion.json()) as { error: { message: string } }).error.message]).toEqual([
+      400,
+      'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)',
+    ]);
     expect((await fetch(`${h.host.url}/alarm/cms?region=cn-beijing&token=wrong`, { method: 'POST', body: alertBody })).status).toBe(401);
     expect((await h.store.load('bookinfo')).version).toBe(version);
 
@@ -117,7 +154,12 @@ describe('local FC host: the alarm token over real HTTP', () => {
   afterEach(async () => {
     await h.stop();
   });
-  const post = (pathAndQuery: string) => fetch(`${h.host.url}${pathAndQuery}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody });
+  const post = (pathAndQuery: string) =>
+    fetch(`${h.host.url}${pathAndQuery}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: alertBody,
+    });
 
   test('a malformed percent-escape where the token goes is a 401, never a 500, and changes nothing', async () => {
     await tick(h);
@@ -150,6 +192,15 @@ describe('local FC host: the alarm token over real HTTP', () => {
     expect(logged).not.toContain(ALARM_TOKEN);
     expect(logged).not.toContain(near);
     expect(logged).not.toContain(ALARM_TOKEN.slice(0, 12));
-    expect(alarmLines.map((l) => l.path)).toEqual(['/cms/{token}', '/cms/{token}', '/cms/{token}', '/{token}/cms', '/{token}/cms', '/cms/{token}', '/{token}/cms/{token}', '/cms']);
+    expect(alarmLines.map((l) => l.path)).toEqual([
+      '/cms/{token}',
+      '/cms/{token}',
+      '/cms/{token}',
+      '/{token}/cms',
+      '/{token}/cms',
+      '/cms/{token}',
+      '/{token}/cms/{token}',
+      '/cms',
+    ]);
   });
 });

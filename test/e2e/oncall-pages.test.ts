@@ -29,7 +29,10 @@ let pageErrors: string[];
 let fixture: BrowserLab;
 
 async function labCall(method: string, p: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${lab.labUrl}/lab/v1/${p}`, { method, ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) });
+  const res = await fetch(`${lab.labUrl}/lab/v1/${p}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
   expect(res.status).toBeLessThan(300);
   return res.json();
 }
@@ -53,7 +56,12 @@ describe('on-call pages in a browser', () => {
   test('the lab page draws a chart per gateway: requests/s, 5xx/s and the share served per region', async () => {
     await page.goto(`${lab.labUrl}/`);
     // No traffic yet: no chart to draw.
-    expect(await until(() => page.locator('#conn').innerText(), (t) => t.startsWith('updated'))).toMatch(/^updated/);
+    expect(
+      await until(
+        () => page.locator('#conn').innerText(),
+        (t) => t.startsWith('updated'),
+      ),
+    ).toMatch(/^updated/);
     expect(await page.locator('figure.chart').count()).toBe(0);
 
     await labCall('POST', 'requests', { gateway: 'gw-shanghai', count: 500 });
@@ -63,16 +71,26 @@ describe('on-call pages in a browser', () => {
     await labCall('POST', 'requests', { gateway: 'gw-hangzhou', count: 500 });
 
     const charts = page.locator('figure.chart');
-    expect(await until(() => charts.count(), (n) => n === 2)).toBe(2);
+    expect(
+      await until(
+        () => charts.count(),
+        (n) => n === 2,
+      ),
+    ).toBe(2);
     const hz = page.getByRole('img', { name: /^gw-hangzhou: requests\/s, 5xx\/s and share served per region, last 5 min$/ });
     const sh = page.getByRole('img', { name: /^gw-shanghai: / });
     expect(await page.locator('figure.chart[data-gateway="gw-hangzhou"]').getAttribute('data-points')).toBe('60');
-    expect(await page.locator('figure.chart[data-gateway="gw-shanghai"] figcaption').innerText()).toMatch(/^requests\/s\s+5xx\/s\s+served in cn-shanghai$/);
+    expect(await page.locator('figure.chart[data-gateway="gw-shanghai"] figcaption').innerText()).toMatch(
+      /^requests\/s\s+5xx\/s\s+served in cn-shanghai$/,
+    );
 
     await page.screenshot({ path: path.join(shots, 'lab-page-charts.png'), fullPage: true });
     // The page redraws the cards every 2 s, so shoot the chart's place on the page, not the element.
     const shoot = async (chart: typeof hz, name: string) => {
-      const box = await until(() => chart.boundingBox(), (b) => b !== null);
+      const box = await until(
+        () => chart.boundingBox(),
+        (b) => b !== null,
+      );
       expect(box).not.toBeNull();
       return decodePng(await page.screenshot({ path: path.join(shots, name), clip: box ?? { x: 0, y: 0, width: 1, height: 1 } }));
     };
@@ -100,7 +118,11 @@ describe('on-call pages in a browser', () => {
     const body = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8')
       .replace('instanceId%3Dlb-bp1o94dp5i6earr9g6d1i', `instanceId%3D${long}`)
       .replace(/timestamp=\d+/, `timestamp=${Date.now()}`);
-    const res = await fetch(`${lab.hostUrl}/alarm/cms?region=cn-hangzhou&token=${encodeURIComponent(lab.secrets.alarmToken)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const res = await fetch(`${lab.hostUrl}/alarm/cms?region=cn-hangzhou&token=${encodeURIComponent(lab.secrets.alarmToken)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(res.status).toBe(200);
     const status = await until(serverStatus, (s) => (s.activeSignals ?? []).some((x) => x.key.includes('instanceId=lb-a1b2')));
     // The key as the state keeps it: cut to 160 characters with a digest, still one unbroken word.
@@ -111,12 +133,21 @@ describe('on-call pages in a browser', () => {
     await page.setViewportSize({ width: 1000, height: 900 });
     await page.goto(`${lab.controlUrl}#token=${lab.secrets.readToken}`);
     const card = page.getByRole('article', { name: 'cn-hangzhou' });
-    expect(await until(() => card.innerText(), (t) => t.replace(/\s/g, '').includes(key))).toContain('cms-5xx|cms|');
+    expect(
+      await until(
+        () => card.innerText(),
+        (t) => t.replace(/\s/g, '').includes(key),
+      ),
+    ).toContain('cms-5xx|cms|');
     await card.screenshot({ path: path.join(shots, 'dashboard-long-key-card.png') });
     const widths = await card.evaluate((node) => {
       const code = node.querySelector('code') as typeof node;
       const grid = node.parentElement as typeof node;
-      return { card: [node.scrollWidth, node.clientWidth], code: [code.scrollWidth, code.clientWidth], grid: [grid.scrollWidth, grid.clientWidth] };
+      return {
+        card: [node.scrollWidth, node.clientWidth],
+        code: [code.scrollWidth, code.clientWidth],
+        grid: [grid.scrollWidth, grid.clientWidth],
+      };
     });
     expect(widths.card[0]).toBeLessThanOrEqual(widths.card[1] as number);
     expect(widths.code[0]).toBeLessThanOrEqual(widths.code[1] as number);

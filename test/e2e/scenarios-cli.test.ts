@@ -22,23 +22,40 @@ interface Line {
 }
 
 async function simulateJson(scenario: string): Promise<Line[]> {
-  const { stdout } = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', `examples/scenarios/${scenario}`, '--json']);
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
+  const { stdout } = await cli([
+    'simulate',
+    '--policy',
+    'examples/bookinfo.yaml',
+    '--scenario',
+    `examples/scenarios/${scenario}`,
+    '--json',
+  ]);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Line);
 }
 
 describe('regionshift simulate (scenario library)', () => {
-  test('the library has the ASM documents\' flows', () => {
+  test("the library has the ASM documents' flows", () => {
     expect(scenarios).toEqual(expect.arrayContaining(['all-healthy.yaml', 'hangzhou-reviews-down.yaml', 'scheduled-90-10.yaml']));
   });
 
   test.each(scenarios)('%s meets every expectation it states (exit 0)', async (scenario) => {
-    await expect(cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', `examples/scenarios/${scenario}`])).resolves.toBeDefined();
+    await expect(
+      cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', `examples/scenarios/${scenario}`]),
+    ).resolves.toBeDefined();
   });
 
-  test('all healthy → failover mode with the policy\'s failover pairs', async () => {
+  test("all healthy → failover mode with the policy's failover pairs", async () => {
     const [first] = await simulateJson('all-healthy.yaml');
     expect(first?.mode).toBe('failover');
-    expect(first?.localityLBConf).toEqual({ failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] });
+    expect(first?.localityLBConf).toEqual({
+      failover: [
+        { from: 'cn-hangzhou', to: 'cn-shanghai' },
+        { from: 'cn-shanghai', to: 'cn-hangzhou' },
+      ],
+    });
   });
 
   test('reviews down in hangzhou: the CMS callback drains hangzhou into shanghai, scale-up before the mesh change', async () => {
@@ -69,15 +86,30 @@ describe('regionshift simulate (scenario library)', () => {
   });
 
   test('a failed expectation fails the command', async () => {
-    await expect(cli(['simulate', '--policy', 'examples/three-region.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml'])).rejects.toMatchObject({ code: 1 });
+    await expect(
+      cli(['simulate', '--policy', 'examples/three-region.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml']),
+    ).rejects.toMatchObject({ code: 1 });
   });
 
   test('the run ends with a summary of the expectations: how many were met', async () => {
-    const { stdout, stderr } = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml']);
+    const { stdout, stderr } = await cli([
+      'simulate',
+      '--policy',
+      'examples/bookinfo.yaml',
+      '--scenario',
+      'examples/scenarios/hangzhou-reviews-down.yaml',
+    ]);
     expect(stdout.trimEnd().split('\n').at(-1)).toBe('expectations: 9 met, 0 failed');
     expect(stderr).toBe('');
     // With --json the summary goes to stderr: stdout stays one JSON object a line.
-    const json = await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/all-healthy.yaml', '--json']);
+    const json = await cli([
+      'simulate',
+      '--policy',
+      'examples/bookinfo.yaml',
+      '--scenario',
+      'examples/scenarios/all-healthy.yaml',
+      '--json',
+    ]);
     expect(json.stderr).toBe('expectations: 2 met, 0 failed\n');
     for (const line of json.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
@@ -86,16 +118,28 @@ describe('regionshift simulate (scenario library)', () => {
     // all-healthy.yaml with its second expectation made wrong twice over.
     const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-scenario-'));
     const scenario = path.join(dir, 'wrong.yaml');
-    writeFileSync(scenario, readFileSync('examples/scenarios/all-healthy.yaml', 'utf8').replace('expect: { mode: failover, changed: false, refused: [] }', 'expect: { mode: distribute, changed: true }'));
+    writeFileSync(
+      scenario,
+      readFileSync('examples/scenarios/all-healthy.yaml', 'utf8').replace(
+        'expect: { mode: failover, changed: false, refused: [] }',
+        'expect: { mode: distribute, changed: true }',
+      ),
+    );
     try {
-      const err = (await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', scenario]).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+      const err = (await cli(['simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', scenario]).catch((e: unknown) => e)) as {
+        code: number;
+        stdout: string;
+        stderr: string;
+      };
       expect(err.code).toBe(1);
-      expect(err.stderr).toBe([
-        'expectations: 1 met, 1 failed',
-        '  failed at 2026-03-02T02:05:00.000Z: mode: expected distribute, got failover',
-        '  failed at 2026-03-02T02:05:00.000Z: changed: expected true, got false',
-        '',
-      ].join('\n'));
+      expect(err.stderr).toBe(
+        [
+          'expectations: 1 met, 1 failed',
+          '  failed at 2026-03-02T02:05:00.000Z: mode: expected distribute, got failover',
+          '  failed at 2026-03-02T02:05:00.000Z: changed: expected true, got false',
+          '',
+        ].join('\n'),
+      );
       expect(err.stdout).not.toContain('expectations:');
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -105,10 +149,21 @@ describe('regionshift simulate (scenario library)', () => {
 
 describe('regionshift output into a closed pipe (`regionshift … | head`)', () => {
   test('exits 0 quietly: no EPIPE, no stack', async () => {
-    const child = spawn(process.execPath, ['bin/regionshift.js', 'simulate', '--policy', 'examples/bookinfo.yaml', '--scenario', 'examples/scenarios/hangzhou-reviews-down.yaml'], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/regionshift.js',
+        'simulate',
+        '--policy',
+        'examples/bookinfo.yaml',
+        '--scenario',
+        'examples/scenarios/hangzhou-reviews-down.yaml',
+      ],
+      {
+        env: { ...process.env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     // The reader is gone before the command writes its first line.
     child.stdout.destroy();
     let stderr = '';

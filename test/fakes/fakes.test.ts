@@ -3,7 +3,15 @@ import type { MeshConfig } from '../../shared/core/types';
 import { FakeClock, FakeClusterScaler, FakeMeshControl, RecordingNotifier } from '../../lab/fakes';
 
 const ref = { cluster: 'c-shanghai', namespace: 'default', name: 'productpage-v1' };
-const config: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'a', to: 'b' }, { from: 'b', to: 'a' }] } };
+const config: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'a', to: 'b' },
+      { from: 'b', to: 'a' },
+    ],
+  },
+};
 
 describe('FakeClock', () => {
   it('concurrent sleeps overlap and wake in time order, without real waiting', async () => {
@@ -15,7 +23,11 @@ describe('FakeClock', () => {
       clock.sleep(40).then(() => woke.push(['b', clock.now()])),
       clock.sleep(100).then(() => woke.push(['c', clock.now()])),
     ]);
-    expect(woke).toEqual([['b', 1_040], ['a', 1_100], ['c', 1_100]]);
+    expect(woke).toEqual([
+      ['b', 1_040],
+      ['a', 1_100],
+      ['c', 1_100],
+    ]);
     expect(clock.sleeps).toEqual([100, 40, 100]);
     expect(Date.now() - started).toBeLessThan(1_000);
   });

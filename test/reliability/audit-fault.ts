@@ -49,7 +49,9 @@ function breakAppends(store: SqliteStateStore, fault: AuditFaultCase['fault']): 
   let failed = 0;
   store.appendEvents = async () => {
     failed++;
-    guard('appendEvents', () => { throw Object.assign(new Error(message), { code }); });
+    guard('appendEvents', () => {
+      throw Object.assign(new Error(message), { code });
+    });
   };
   return () => failed;
 }
@@ -58,7 +60,10 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
   const f: FunctionsHost = await startFunctionsHost();
   const clock = f.clock as FakeClock;
   const tick = async () => {
-    const res = await fetch(`${f.host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) });
+    const res = await fetch(`${f.host.url}/_invoke/scheduler`, {
+      method: 'POST',
+      body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }),
+    });
     await res.arrayBuffer();
     return res.status;
   };
@@ -67,7 +72,11 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
     const appliesBefore = (f.mesh as unknown as { applied: unknown[] }).applied.length;
     const seqBefore = (await f.store.listEvents('bookinfo', { limit: 1 }))[0]?.seq ?? 0;
     const failedAppends = breakAppends(f.store, fault);
-    const res = await fetch(alarmCallbackUrl(f.host.url, ALARM_TOKEN, 'cn-hangzhou'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody });
+    const res = await fetch(alarmCallbackUrl(f.host.url, ALARM_TOKEN, 'cn-hangzhou'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: alertBody,
+    });
     await res.arrayBuffer();
     await f.host.idle();
     const tickStatuses: number[] = [];
@@ -80,7 +89,9 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
     const pauseRes = await fetch(pause.url, pause.init);
     await pauseRes.arrayBuffer();
     // The plan the alarm committed (the decision row is written by the commit, not by appendEvents).
-    const decision = (await f.store.listEvents('bookinfo', { limit: 1000 })).find((e) => e.seq > seqBefore && e.kind === 'decision' && e.planId && ((e.detail as { steps?: unknown[] }).steps ?? []).length > 0);
+    const decision = (await f.store.listEvents('bookinfo', { limit: 1000 })).find(
+      (e) => e.seq > seqBefore && e.kind === 'decision' && e.planId && ((e.detail as { steps?: unknown[] }).steps ?? []).length > 0,
+    );
     const record = decision?.planId ? await f.store.getPlan('bookinfo', decision.planId) : null;
     if (!record) throw new Error(`${fault}: the alarm (answered ${res.status}) committed no plan`);
     const steps = record.plan.steps as Step[];
@@ -88,8 +99,28 @@ async function runCase(fault: AuditFaultCase['fault']): Promise<AuditFaultCase> 
     const scaleUpsDone = ups.filter(({ i }) => record.outcomes[i]?.status === 'done').length;
     const meshSteps = steps.filter((s) => s.kind === 'mesh').length;
     const meshApplies = (f.mesh as unknown as { applied: unknown[] }).applied.length - appliesBefore;
-    const c = { fault, alarmStatus: res.status, planStatus: record.status, scaleUps: ups.length, scaleUpsDone, meshSteps, meshApplies, tickStatuses, pauseStatus: pauseRes.status, appendsFailed: failedAppends() };
-    return { ...c, ok: c.alarmStatus === 200 && c.planStatus !== 'failed' && c.scaleUpsDone === c.scaleUps && c.meshApplies === c.meshSteps && c.pauseStatus >= 200 && c.pauseStatus < 300 };
+    const c = {
+      fault,
+      alarmStatus: res.status,
+      planStatus: record.status,
+      scaleUps: ups.length,
+      scaleUpsDone,
+      meshSteps,
+      meshApplies,
+      tickStatuses,
+      pauseStatus: pauseRes.status,
+      appendsFailed: failedAppends(),
+    };
+    return {
+      ...c,
+      ok:
+        c.alarmStatus === 200 &&
+        c.planStatus !== 'failed' &&
+        c.scaleUpsDone === c.scaleUps &&
+        c.meshApplies === c.meshSteps &&
+        c.pauseStatus >= 200 &&
+        c.pauseStatus < 300,
+    };
   } finally {
     await f.stop();
   }

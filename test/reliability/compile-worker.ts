@@ -15,7 +15,16 @@ export function compiledWorker(entry: string): Promise<string> {
   if (!out) {
     const file = path.resolve('.regionshift', 'reliability', `${path.basename(entry, '.ts')}.mjs`);
     mkdirSync(path.dirname(file), { recursive: true });
-    out = build({ entryPoints: [entry], outfile: file, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' }).then(() => file);
+    out = build({
+      entryPoints: [entry],
+      outfile: file,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'error',
+    }).then(() => file);
     built.set(entry, out);
   }
   return out;

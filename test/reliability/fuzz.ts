@@ -37,7 +37,15 @@ export interface FuzzRequest {
   expect?: { status: number; why: string };
 }
 
-export interface FuzzFailure { target: string; mutation: string; method: string; url: string; status: number | string; problem: string; body: string }
+export interface FuzzFailure {
+  target: string;
+  mutation: string;
+  method: string;
+  url: string;
+  status: number | string;
+  problem: string;
+  body: string;
+}
 
 export interface FuzzResult {
   payloads: number;
@@ -55,9 +63,39 @@ export interface FuzzResult {
   wallMs: number;
 }
 
-const INJECTION = ["' OR '1'='1' --", '"; DROP TABLE mesh_state; --', '${jndi:ldap://127.0.0.1/a}', '<script>alert(1)</script>', '../../../../etc/passwd', '%00%0d%0aSet-Cookie: a=b', '{{7*7}}', '$(touch pwned)', '__proto__', 'constructor'];
-const ODD_UNICODE = ['\u0000', '\uD800', '\uDFFF', '\u202Eevil', '\uFEFF', 'é\u0301', '🚨'.repeat(50), '\u2028\u2029', 'ｃｎ－ｈａｎｇｚｈｏｕ', 'İı'];
-const CONTENT_TYPES = ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/json; charset=utf-16', 'application/x-www-form-urlencoded', 'application/json', ''];
+const INJECTION = [
+  "' OR '1'='1' --",
+  '"; DROP TABLE mesh_state; --',
+  '${jndi:ldap://127.0.0.1/a}',
+  '<script>alert(1)</script>',
+  '../../../../etc/passwd',
+  '%00%0d%0aSet-Cookie: a=b',
+  '{{7*7}}',
+  '$(touch pwned)',
+  '__proto__',
+  'constructor',
+];
+const ODD_UNICODE = [
+  '\u0000',
+  '\uD800',
+  '\uDFFF',
+  '\u202Eevil',
+  '\uFEFF',
+  'é\u0301',
+  '🚨'.repeat(50),
+  '\u2028\u2029',
+  'ｃｎ－ｈａｎｇｚｈｏｕ',
+  'İı',
+];
+const CONTENT_TYPES = [
+  'text/plain',
+  'application/xml',
+  'multipart/form-data; boundary=x',
+  'application/json; charset=utf-16',
+  'application/x-www-form-urlencoded',
+  'application/json',
+  '',
+];
 // Past the largest body limit of any function (the alarm function's), so every entry point must answer 413.
 const HUGE_BYTES = Number(process.env.RELIABILITY_FUZZ_HUGE_BYTES ?? ALARM_BODY_LIMIT + 64 * 1024);
 const DEPTH = Number(process.env.RELIABILITY_FUZZ_DEPTH ?? 5000);
@@ -98,12 +136,25 @@ function samples() {
 }
 
 /** The randomness of one payload, drawn by fast-check from the seed. */
-interface Draw { pick: number; at: number; value: unknown; text: string }
+interface Draw {
+  pick: number;
+  at: number;
+  value: unknown;
+  text: string;
+}
 
 const drawArb: fc.Arbitrary<Draw> = fc.record({
   pick: fc.nat(),
   at: fc.nat(),
-  value: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.jsonValue(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue(), { maxKeys: 3 }), fc.string({ unit: 'binary', maxLength: 30 })),
+  value: fc.oneof(
+    fc.integer(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.jsonValue(), { maxLength: 3 }),
+    fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue(), { maxKeys: 3 }),
+    fc.string({ unit: 'binary', maxLength: 30 }),
+  ),
   text: fc.string({ unit: 'binary', maxLength: 60 }),
 });
 
@@ -118,7 +169,12 @@ function deepJson(depth: number): string {
 /** Spoil a JSON-able sample one way; returns the body and the content type to send. */
 function spoil(sample: Record<string, unknown>, mutation: Mutation, d: Draw, asForm = false): { body: string; contentType: string } {
   const ct = asForm ? 'application/x-www-form-urlencoded' : 'application/json';
-  const encode = (o: Record<string, unknown>) => (asForm ? new URLSearchParams(Object.entries(o).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)])).toString() : JSON.stringify(o));
+  const encode = (o: Record<string, unknown>) =>
+    asForm
+      ? new URLSearchParams(
+          Object.entries(o).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        ).toString()
+      : JSON.stringify(o);
   const keys = Object.keys(sample);
   const key = keys.length ? choose(keys, d.pick) : 'x';
   switch (mutation) {
@@ -129,22 +185,38 @@ function spoil(sample: Record<string, unknown>, mutation: Mutation, d: Draw, asF
     case 'retype': {
       const current = sample[key];
       // A value of another JSON type than the field has (never null, which may mean "unset"): never valid.
-      const value = typeof current === 'string' ? choose([true, { value: d.value }, [d.value]], d.pick >> 2)
-        : typeof current === 'number' ? choose(['not-a-number', true, { value: d.value }], d.pick >> 2)
-          : Array.isArray(current) ? choose(['text', 12345, { value: d.value }], d.pick >> 2)
-            : current !== null && typeof current === 'object' ? choose(['text', 12345, true], d.pick >> 2)
-              : choose([{ value: d.value }, [1, 2]], d.pick >> 2);
+      const value =
+        typeof current === 'string'
+          ? choose([true, { value: d.value }, [d.value]], d.pick >> 2)
+          : typeof current === 'number'
+            ? choose(['not-a-number', true, { value: d.value }], d.pick >> 2)
+            : Array.isArray(current)
+              ? choose(['text', 12345, { value: d.value }], d.pick >> 2)
+              : current !== null && typeof current === 'object'
+                ? choose(['text', 12345, true], d.pick >> 2)
+                : choose([{ value: d.value }, [1, 2]], d.pick >> 2);
       return { body: encode({ ...sample, [key]: value }), contentType: ct };
     }
     case 'content-type':
-      return { body: encode(sample), contentType: choose(CONTENT_TYPES.filter((c) => c !== ct), d.pick) };
+      return {
+        body: encode(sample),
+        contentType: choose(
+          CONTENT_TYPES.filter((c) => c !== ct),
+          d.pick,
+        ),
+      };
     case 'huge':
       return { body: encode({ ...sample, [key]: 'x'.repeat(HUGE_BYTES) }), contentType: ct };
     case 'deep':
       // Deep nesting where a structured field is expected (CMS `dimensions`, labels, data…), or the whole body.
       // Spliced in as text: serialising so deep a value would overflow this process's own stack.
       if (d.pick % 2 !== 0) return { body: deepJson(DEPTH), contentType: 'application/json' };
-      return { body: asForm ? encode({ ...sample, dimensions: deepJson(DEPTH) }) : JSON.stringify({ ...sample, [key]: DEEP_MARK }).replace(`"${DEEP_MARK}"`, () => deepJson(DEPTH)), contentType: ct };
+      return {
+        body: asForm
+          ? encode({ ...sample, dimensions: deepJson(DEPTH) })
+          : JSON.stringify({ ...sample, [key]: DEEP_MARK }).replace(`"${DEEP_MARK}"`, () => deepJson(DEPTH)),
+        contentType: ct,
+      };
     case 'unicode':
       return { body: encode({ ...sample, [key]: choose(ODD_UNICODE, d.at) + d.text }), contentType: ct };
     case 'injection':
@@ -184,20 +256,45 @@ function signedHeaders(at: number, method: string, p: string, body: string): Rec
 /** One payload for entry point `ep`; `labUrl` for the lab API; signed at `signAt` (the functions' clock, which checks signatures). */
 function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, labUrl: string, signAt: number): FuzzRequest {
   if (ep === 'lab') {
-    const routes = [['POST', 'requests'], ['POST', 'probes'], ['POST', 'faults'], ['GET', 'faults'], ['DELETE', 'faults/'], ['GET', 'traffic']] as const;
+    const routes = [
+      ['POST', 'requests'],
+      ['POST', 'probes'],
+      ['POST', 'faults'],
+      ['GET', 'faults'],
+      ['DELETE', 'faults/'],
+      ['GET', 'traffic'],
+    ] as const;
     const [method, route] = choose(routes, d.pick);
     const mutation = choose([...BODY_MUTATIONS, 'path', 'query'] as Mutation[], d.at);
     if (method === 'DELETE' || mutation === 'path') {
       const ids = ['%E0%A4%A', '%', '%ZZ', encodeURIComponent(d.text) || 'x', '..%2F..%2Fetc', 'f-1'];
-      return { target: 'lab-api', mutation: 'path', method: 'DELETE', url: `${labUrl}/lab/v1/faults/${choose(ids, d.at)}`, headers: {}, authed: true };
+      return {
+        target: 'lab-api',
+        mutation: 'path',
+        method: 'DELETE',
+        url: `${labUrl}/lab/v1/faults/${choose(ids, d.at)}`,
+        headers: {},
+        authed: true,
+      };
     }
     if (method === 'GET') {
-      const q = choose(['window=abc', 'window=-5s', 'window=99999h', `window=${encodeURIComponent(d.text)}`, 'window=60s&window=5m', 'x=1'], d.at);
+      const q = choose(
+        ['window=abc', 'window=-5s', 'window=99999h', `window=${encodeURIComponent(d.text)}`, 'window=60s&window=5m', 'x=1'],
+        d.at,
+      );
       return { target: 'lab-api', mutation: 'query', method, url: `${labUrl}/lab/v1/${route}?${q}`, headers: {}, authed: true };
     }
     const m = mutation === 'query' ? 'junk' : mutation;
     const { body, contentType } = spoil(s.lab[route] as Record<string, unknown>, m, d);
-    return { target: 'lab-api', mutation: m, method, url: `${labUrl}/lab/v1/${route}`, headers: contentType ? { 'content-type': contentType } : {}, body, authed: true };
+    return {
+      target: 'lab-api',
+      mutation: m,
+      method,
+      url: `${labUrl}/lab/v1/${route}`,
+      headers: contentType ? { 'content-type': contentType } : {},
+      body,
+      authed: true,
+    };
   }
   const mutation = choose(BODY_MUTATIONS, d.at);
   if (ep.kind === 'http' && ep.fn === 'alarm') {
@@ -216,7 +313,16 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const authed = way === 'good' || way === 'path';
     const shape = choose(['cms-form', 'cms-json', 'alertmanager'] as const, d.pick);
     const { body, contentType } = shape === 'alertmanager' ? spoil(s.am, mutation, d) : spoil(s.cms, mutation, d, shape === 'cms-form');
-    return { target: `alarm http (${shape}, token ${way})`, mutation, method: 'POST', url, headers: contentType ? { 'content-type': contentType } : {}, body, authed, expect: expectationFor(mutation, authed, shape !== 'cms-form') };
+    return {
+      target: `alarm http (${shape}, token ${way})`,
+      mutation,
+      method: 'POST',
+      url,
+      headers: contentType ? { 'content-type': contentType } : {},
+      body,
+      authed,
+      expect: expectationFor(mutation, authed, shape !== 'cms-form'),
+    };
   }
   if (ep.kind === 'http' && ep.fn === 'control') {
     const routes = controlRouteList();
@@ -225,15 +331,24 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const p = `/control${r.path}`;
     if (r.method === 'GET' || r.method === 'DELETE') {
       // Queries: unknown, duplicated, spoilt values.
-      const q = choose(['', 'limit=abc', 'limit=1&limit=2', 'unknown=1', `limit=${encodeURIComponent(d.text)}`, 'before=-1', 'limit=99999999999999999999'], d.at);
+      const q = choose(
+        ['', 'limit=abc', 'limit=1&limit=2', 'unknown=1', `limit=${encodeURIComponent(d.text)}`, 'before=-1', 'limit=99999999999999999999'],
+        d.at,
+      );
       const fnPath = `${r.path}${q ? `?${q}` : ''}`;
       const strictQuery = signed && q === 'unknown=1' && r.path === '/v1/history';
       // FC hands a repeated key to the function comma-joined ("1,2"), so the signature made over one
       // value cannot verify: refused as unauthenticated, never acted on.
       const repeatedKey = signed && q === 'limit=1&limit=2' && r.path === '/v1/history';
       return {
-        target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`, mutation: 'query', method: r.method, url: `/control${fnPath}`,
-        headers: signed ? { ...signedHeaders(signAt, r.method, fnPath, ''), 'x-regionshift-actor': 'fuzz' } : { authorization: `Bearer ${CONTROL_SECRET}` }, authed: signed,
+        target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`,
+        mutation: 'query',
+        method: r.method,
+        url: `/control${fnPath}`,
+        headers: signed
+          ? { ...signedHeaders(signAt, r.method, fnPath, ''), 'x-regionshift-actor': 'fuzz' }
+          : { authorization: `Bearer ${CONTROL_SECRET}` },
+        authed: signed,
         ...(strictQuery ? { expect: { status: 400, why: 'unknown query parameter → 400' } } : {}),
         ...(repeatedKey ? { expect: { status: 401, why: 'repeated query key (comma-joined by FC) fails the signature → 401' } } : {}),
       };
@@ -244,10 +359,18 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const { body, contentType } = spoil(sample, m, d);
     const noType = contentType === '';
     return {
-      target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`, mutation: m, method: r.method, url: p,
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? { ...signedHeaders(signAt, r.method, r.path, body), 'x-regionshift-actor': 'fuzz' } : {}) },
-      body, authed: signed,
-      expect: signed && noType && body !== '' ? { status: 400, why: 'a body without a content type → 400' } : expectationFor(m, signed, true),
+      target: `control ${r.method} ${r.path} (${signed ? 'signed' : 'unsigned'})`,
+      mutation: m,
+      method: r.method,
+      url: p,
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(signed ? { ...signedHeaders(signAt, r.method, r.path, body), 'x-regionshift-actor': 'fuzz' } : {}),
+      },
+      body,
+      authed: signed,
+      expect:
+        signed && noType && body !== '' ? { status: 400, why: 'a body without a content type → 400' } : expectationFor(m, signed, true),
     };
   }
   if (ep.kind === 'http') {
@@ -255,8 +378,14 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const signed = d.pick % 2 === 0;
     const { body, contentType } = spoil(s.executor, mutation, d);
     return {
-      target: `${ep.fn} http (${signed ? 'signed' : 'unsigned'})`, mutation, method: 'POST', url: `/${ep.fn}/`,
-      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? signedHeaders(signAt, 'POST', '/', body) : {}) }, body, authed: signed, expect: expectationFor(mutation, signed, true),
+      target: `${ep.fn} http (${signed ? 'signed' : 'unsigned'})`,
+      mutation,
+      method: 'POST',
+      url: `/${ep.fn}/`,
+      headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(signed ? signedHeaders(signAt, 'POST', '/', body) : {}) },
+      body,
+      authed: signed,
+      expect: expectationFor(mutation, signed, true),
     };
   }
   if (ep.kind === 'eventbridge') {
@@ -265,14 +394,42 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
     const inner = d.pick % 2 === 0;
     const spoilt = inner ? spoil((sample.data ?? {}) as Record<string, unknown>, mutation, d) : spoil(sample, mutation, d);
     // The spoilt data goes into the envelope as text (it may not even parse).
-    const body = inner && spoilt.contentType === 'application/json' ? JSON.stringify({ ...sample, data: DEEP_MARK }).replace(`"${DEEP_MARK}"`, () => spoilt.body) : spoilt.body;
+    const body =
+      inner && spoilt.contentType === 'application/json'
+        ? JSON.stringify({ ...sample, data: DEEP_MARK }).replace(`"${DEEP_MARK}"`, () => spoilt.body)
+        : spoilt.body;
     // An event has no HTTP status to hold to a limit: a rejected event is answered `accepted: false`, and only a 5xx (FC retries it) is a failure.
-    return { target: `${ep.fn} eventbridge`, mutation, method: 'POST', url: `/_events/${ep.fn}`, headers: { 'content-type': 'application/json' }, body, authed: true };
+    return {
+      target: `${ep.fn} eventbridge`,
+      mutation,
+      method: 'POST',
+      url: `/_events/${ep.fn}`,
+      headers: { 'content-type': 'application/json' },
+      body,
+      authed: true,
+    };
   }
   // Timer firings and direct invocations take a JSON event.
-  const sample = ep.kind === 'timer' ? s.timer : ep.fn === 'executor' ? s.executor : ep.fn === 'scheduler' ? s.timer : ep.fn === 'cluster-events' ? s.ackEvent : s.cmsEvent;
+  const sample =
+    ep.kind === 'timer'
+      ? s.timer
+      : ep.fn === 'executor'
+        ? s.executor
+        : ep.fn === 'scheduler'
+          ? s.timer
+          : ep.fn === 'cluster-events'
+            ? s.ackEvent
+            : s.cmsEvent;
   const { body } = spoil(sample, mutation, d);
-  return { target: `${ep.fn} ${ep.kind === 'timer' ? 'timer' : 'invoke'}`, mutation, method: 'POST', url: `/_invoke/${ep.fn}`, headers: {}, body, authed: true };
+  return {
+    target: `${ep.fn} ${ep.kind === 'timer' ? 'timer' : 'invoke'}`,
+    mutation,
+    method: 'POST',
+    url: `/_invoke/${ep.fn}`,
+    headers: {},
+    body,
+    authed: true,
+  };
 }
 
 /**
@@ -309,14 +466,28 @@ export async function runFuzz(opts: { payloads: number; seed: number }): Promise
   // Anything written straight to stdout/stderr by the code under test is log output too.
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
-  const tee = (chunk: string | Uint8Array) => { lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString()); return true; };
+  const tee = (chunk: string | Uint8Array) => {
+    lines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
+    return true;
+  };
   const eps = entryPoints();
   const targets: Array<EntryPoint | 'lab'> = [...eps, 'lab'];
   const s = samples();
   const draws = fc.sample(drawArb, { seed: opts.seed, numRuns: opts.payloads });
   const result: FuzzResult = {
-    payloads: 0, entryPoints: [...eps.map((e) => `${e.fn}:${e.kind}`), 'lab-api'], byTarget: {}, byMutation: {}, statuses: {},
-    fiveXx: 0, stateChanges: 0, labStateChanges: 0, secretLeaks: 0, contractMisses: 0, contractByWhy: {}, failures: [], wallMs: 0,
+    payloads: 0,
+    entryPoints: [...eps.map((e) => `${e.fn}:${e.kind}`), 'lab-api'],
+    byTarget: {},
+    byMutation: {},
+    statuses: {},
+    fiveXx: 0,
+    stateChanges: 0,
+    labStateChanges: 0,
+    secretLeaks: 0,
+    contractMisses: 0,
+    contractByWhy: {},
+    failures: [],
+    wallMs: 0,
   };
   const t0 = Date.now();
   try {
@@ -342,7 +513,16 @@ export async function runFuzz(opts: { payloads: number; seed: number }): Promise
       bump(result.byTarget, req.target.replace(/ \(.*\)$/, ''));
       bump(result.byMutation, req.mutation);
       bump(result.statuses, String(status));
-      const fail = (problem: string) => result.failures.push({ target: req.target, mutation: req.mutation, method: req.method, url: req.url.replace(ALARM_TOKEN, '{token}').replace(lab.labUrl, ''), status, problem, body: (req.body ?? '').slice(0, 160).replace(ALARM_TOKEN, '{token}') });
+      const fail = (problem: string) =>
+        result.failures.push({
+          target: req.target,
+          mutation: req.mutation,
+          method: req.method,
+          url: req.url.replace(ALARM_TOKEN, '{token}').replace(lab.labUrl, ''),
+          status,
+          problem,
+          body: (req.body ?? '').slice(0, 160).replace(ALARM_TOKEN, '{token}'),
+        });
       if (typeof status !== 'number' || status >= 500) {
         result.fiveXx++;
         fail(`answered ${status}`);
@@ -351,7 +531,11 @@ export async function runFuzz(opts: { payloads: number; seed: number }): Promise
         result.stateChanges++;
         fail(`state version ${versionBefore} → ${(await f.store.load('bookinfo')).version}`);
       }
-      if (typeof status === 'number' && (status < 200 || status >= 300) && JSON.stringify(lab.faults.list().map((x) => x.id)) !== faultsBefore) {
+      if (
+        typeof status === 'number' &&
+        (status < 200 || status >= 300) &&
+        JSON.stringify(lab.faults.list().map((x) => x.id)) !== faultsBefore
+      ) {
         result.labStateChanges++;
         fail('the lab changed on a rejected request');
       }

@@ -24,7 +24,10 @@ import { startTwins, type Twins } from '../../lab/support/twins';
 
 export type KillMode = 'before' | 'after';
 
-interface Boundary { label: string; effect: 'scale' | 'ready' | 'mesh' }
+interface Boundary {
+  label: string;
+  effect: 'scale' | 'ready' | 'mesh';
+}
 
 interface RunRecord {
   boundaries: Boundary[];
@@ -42,9 +45,25 @@ interface RunRecord {
 
 export type KillScenario = 'down' | 'degraded';
 
-export interface KillCase { scenario: KillScenario; boundary: number; label: string; mode: KillMode; killed: boolean; resumed: boolean; once: boolean; sameEnd: boolean; processes: number; resent: number; problem?: string }
+export interface KillCase {
+  scenario: KillScenario;
+  boundary: number;
+  label: string;
+  mode: KillMode;
+  killed: boolean;
+  resumed: boolean;
+  once: boolean;
+  sameEnd: boolean;
+  processes: number;
+  resent: number;
+  problem?: string;
+}
 
-export interface KillResult { boundaries: number; cases: KillCase[]; wallMs: number }
+export interface KillResult {
+  boundaries: number;
+  cases: KillCase[];
+  wallMs: number;
+}
 
 export const collapse = (xs: readonly (number | string)[]) => xs.filter((x, i) => i === 0 || x !== xs[i - 1]);
 const STEP_GAP_MS = 200_000;
@@ -59,7 +78,11 @@ function readAll(stream: IncomingMessage): Promise<Buffer> {
 }
 
 /** Which step effect a request to the twins is, if any. */
-export function classify(method: string, url: string, body: string): { key: string; effect: Boundary['effect']; replicas?: number; config?: string } | null {
+export function classify(
+  method: string,
+  url: string,
+  body: string,
+): { key: string; effect: Boundary['effect']; replicas?: number; config?: string } | null {
   const scale = /^\/k8s\/([^/]+)\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)\/scale$/.exec(url.split('?')[0] ?? '');
   if (scale && method === 'PATCH') {
     const replicas = (JSON.parse(body) as { spec?: { replicas?: number } }).spec?.replicas ?? -1;
@@ -74,13 +97,19 @@ export function classify(method: string, url: string, body: string): { key: stri
   return null;
 }
 
-interface Proxy { url: string; server: Server }
+interface Proxy {
+  url: string;
+  server: Server;
+}
 
 /** Forwards to the twins, rewriting their own address (in kubeconfigs) to the proxy's. */
 type Effect = NonNullable<ReturnType<typeof classify>>;
 
 /** `before` numbers the boundary (0: not one) and says whether to kill; `after` is told that number once the twin answered. */
-async function startProxy(upstream: string, hooks: { before: (e: Effect) => { index: number; kill: boolean }; after: (e: Effect, index: number) => boolean }): Promise<Proxy> {
+async function startProxy(
+  upstream: string,
+  hooks: { before: (e: Effect) => { index: number; kill: boolean }; after: (e: Effect, index: number) => boolean },
+): Promise<Proxy> {
   let self = '';
   const server = createServer((req, res) => {
     void (async () => {
@@ -107,11 +136,20 @@ async function startProxy(upstream: string, hooks: { before: (e: Effect) => { in
   return { url: self, server };
 }
 
-async function runChild(env: Record<string, string>, mode: 'ingest' | 'tick', track: (c: ChildProcess) => void): Promise<{ code: number | null; signal: string | null; err: string }> {
-  const child = spawn(process.execPath, [await compiledWorker('test/reliability/kill-worker.ts'), mode], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function runChild(
+  env: Record<string, string>,
+  mode: 'ingest' | 'tick',
+  track: (c: ChildProcess) => void,
+): Promise<{ code: number | null; signal: string | null; err: string }> {
+  const child = spawn(process.execPath, [await compiledWorker('test/reliability/kill-worker.ts'), mode], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   track(child);
   let err = '';
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   child.stdout.resume();
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err: err.slice(-1500) })));
 }
@@ -120,7 +158,17 @@ async function runChild(env: Record<string, string>, mode: 'ingest' | 'tick', tr
 async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, maxProcesses: number): Promise<RunRecord> {
   const twins: Twins = await startTwins({ asmUpdateDelayMs: 200 });
   const stateFile = path.join(twins.dir, 'kill-state.db');
-  const rec: RunRecord = { boundaries: [], replicas: {}, meshConfigs: [], sent: 0, killedAt: null, processes: 0, planStatus: 'none', endReplicas: {}, endMesh: '' };
+  const rec: RunRecord = {
+    boundaries: [],
+    replicas: {},
+    meshConfigs: [],
+    sent: 0,
+    killedAt: null,
+    processes: 0,
+    planStatus: 'none',
+    endReplicas: {},
+    endMesh: '',
+  };
   let current: ChildProcess | null = null;
   const seenLabels = new Set<string>();
   let killed = false;
@@ -162,7 +210,12 @@ async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, m
     const setup = await buildRuntime(direct, { requestId: 'kill-setup' }, { log: () => undefined });
     await setup.engine.tick();
     await setup.store.close();
-    const env = { ...direct, REGIONSHIFT_ASM_ENDPOINT: `${proxy.url}/asm`, REGIONSHIFT_CS_ENDPOINT: `${proxy.url}/cs`, REL_ALARM_LEVEL: scenario === 'down' ? 'CRITICAL' : 'WARN' };
+    const env = {
+      ...direct,
+      REGIONSHIFT_ASM_ENDPOINT: `${proxy.url}/asm`,
+      REGIONSHIFT_CS_ENDPOINT: `${proxy.url}/cs`,
+      REL_ALARM_LEVEL: scenario === 'down' ? 'CRITICAL' : 'WARN',
+    };
     const store = new SqliteStateStore(stateFile);
     try {
       const setupSeq = (await store.listEvents('bookinfo', { limit: 1 }))[0]?.seq ?? 0;
@@ -170,15 +223,34 @@ async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, m
       for (let p = 0; p < maxProcesses; p++) {
         rec.processes++;
         const tChild = Date.now();
-        const out = await runChild({ ...env, REL_CLOCK_OFFSET_MS: String(p * STEP_GAP_MS) }, p === 0 ? 'ingest' : 'tick', (c) => { current = c; });
-        if (process.env.RELIABILITY_DEBUG) process.stderr.write(`kill run ${scenario} ${killAt}/${mode}: process ${p} took ${Date.now() - tChild} ms (${out.signal ?? out.code})\n`);
+        const out = await runChild({ ...env, REL_CLOCK_OFFSET_MS: String(p * STEP_GAP_MS) }, p === 0 ? 'ingest' : 'tick', (c) => {
+          current = c;
+        });
+        if (process.env.RELIABILITY_DEBUG)
+          process.stderr.write(
+            `kill run ${scenario} ${killAt}/${mode}: process ${p} took ${Date.now() - tChild} ms (${out.signal ?? out.code})\n`,
+          );
         if (out.code !== 0 && out.signal !== 'SIGKILL') throw new Error(`process ${p} exited with ${out.code}: ${out.err}`);
         // Every plan with steps committed since the setup (the alarm's, and any a later tick made) must end done.
-        const planIds = [...new Set((await store.listEvents('bookinfo', { limit: 500 }))
-          .filter((e) => e.seq > setupSeq && e.kind === 'decision' && e.planId && ((e.detail as { steps?: unknown[] }).steps ?? []).length > 0)
-          .map((e) => e.planId as string))];
+        const planIds = [
+          ...new Set(
+            (await store.listEvents('bookinfo', { limit: 500 }))
+              .filter(
+                (e) =>
+                  e.seq > setupSeq && e.kind === 'decision' && e.planId && ((e.detail as { steps?: unknown[] }).steps ?? []).length > 0,
+              )
+              .map((e) => e.planId as string),
+          ),
+        ];
         const statuses = await Promise.all(planIds.map(async (id) => (await store.getPlan('bookinfo', id))?.status ?? 'missing'));
-        rec.planStatus = statuses.length === 0 ? 'none' : statuses.includes('failed') ? 'failed' : statuses.every((st) => st === 'done') ? 'done' : 'pending';
+        rec.planStatus =
+          statuses.length === 0
+            ? 'none'
+            : statuses.includes('failed')
+              ? 'failed'
+              : statuses.every((st) => st === 'done')
+                ? 'done'
+                : 'pending';
         // Done once a tick after the alarm found nothing new to plan (a degraded region's shift may wait for the tick).
         if (rec.planStatus === 'failed' || (rec.planStatus === 'done' && p >= 1 && planIds.length === planCount)) break;
         planCount = planIds.length;
@@ -200,14 +272,22 @@ async function runOnce(scenario: KillScenario, killAt: number, mode: KillMode, m
   }
 }
 
-export async function runKillChecks(opts: { modes: KillMode[]; scenarios?: KillScenario[]; maxProcesses?: number; only?: number[] }): Promise<KillResult> {
+export async function runKillChecks(opts: {
+  modes: KillMode[];
+  scenarios?: KillScenario[];
+  maxProcesses?: number;
+  only?: number[];
+}): Promise<KillResult> {
   const t0 = Date.now();
   const max = opts.maxProcesses ?? 5;
   const cases: KillCase[] = [];
   let boundaries = 0;
   for (const scenario of opts.scenarios ?? ['down', 'degraded']) {
     const base = await runOnce(scenario, 0, 'after', max);
-    if (base.planStatus !== 'done') throw new Error(`the undisturbed ${scenario} plan did not finish (plan ${base.planStatus}); boundaries seen: ${base.boundaries.map((b) => b.label).join(', ')}`);
+    if (base.planStatus !== 'done')
+      throw new Error(
+        `the undisturbed ${scenario} plan did not finish (plan ${base.planStatus}); boundaries seen: ${base.boundaries.map((b) => b.label).join(', ')}`,
+      );
     boundaries += base.boundaries.length;
     const want = Object.fromEntries(Object.entries(base.replicas).map(([k, v]) => [k, collapse(v)]));
     for (let k = 1; k <= base.boundaries.length; k++) {
@@ -218,18 +298,44 @@ export async function runKillChecks(opts: { modes: KillMode[]; scenarios?: KillS
         try {
           r = await runOnce(scenario, k, mode, max);
         } catch (e) {
-          cases.push({ scenario, boundary: k, label, mode, killed: false, resumed: false, once: false, sameEnd: false, processes: 0, resent: 0, problem: (e as Error).message.slice(0, 300) });
+          cases.push({
+            scenario,
+            boundary: k,
+            label,
+            mode,
+            killed: false,
+            resumed: false,
+            once: false,
+            sameEnd: false,
+            processes: 0,
+            resent: 0,
+            problem: (e as Error).message.slice(0, 300),
+          });
           continue;
         }
         const got = Object.fromEntries(Object.entries(r.replicas).map(([key, v]) => [key, collapse(v)]));
-        const once = JSON.stringify(got, Object.keys(got).sort()) === JSON.stringify(want, Object.keys(want).sort()) && JSON.stringify(collapse(r.meshConfigs)) === JSON.stringify(collapse(base.meshConfigs));
+        const once =
+          JSON.stringify(got, Object.keys(got).sort()) === JSON.stringify(want, Object.keys(want).sort()) &&
+          JSON.stringify(collapse(r.meshConfigs)) === JSON.stringify(collapse(base.meshConfigs));
         const sameEnd = JSON.stringify(r.endReplicas) === JSON.stringify(base.endReplicas) && r.endMesh === base.endMesh;
         const problems: string[] = [];
         if (r.planStatus !== 'done') problems.push(`plan ${r.planStatus} after ${r.processes} processes`);
-        if (!once) problems.push(`effects ${JSON.stringify(got)} mesh×${collapse(r.meshConfigs).length} vs ${JSON.stringify(want)} mesh×${collapse(base.meshConfigs).length}`);
+        if (!once)
+          problems.push(
+            `effects ${JSON.stringify(got)} mesh×${collapse(r.meshConfigs).length} vs ${JSON.stringify(want)} mesh×${collapse(base.meshConfigs).length}`,
+          );
         if (!sameEnd) problems.push(`end ${JSON.stringify(r.endReplicas)} vs ${JSON.stringify(base.endReplicas)}`);
         cases.push({
-          scenario, boundary: k, label, mode, killed: r.killedAt !== null, resumed: r.planStatus === 'done', once, sameEnd, processes: r.processes, resent: r.sent - base.sent,
+          scenario,
+          boundary: k,
+          label,
+          mode,
+          killed: r.killedAt !== null,
+          resumed: r.planStatus === 'done',
+          once,
+          sameEnd,
+          processes: r.processes,
+          resent: r.sent - base.sent,
           ...(problems.length ? { problem: problems.join('; ') } : {}),
         });
       }

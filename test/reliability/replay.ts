@@ -39,14 +39,18 @@ export async function runReplayCheck(opts: { ticks: number }): Promise<ReplayRes
     const firstStatus = await send();
     const replayBefore = await send();
     const accepted = (s: number) => s >= 200 && s < 300;
-    if (firstStatus !== 200 || accepted(replayBefore)) throw new Error(`replay: the signed request answered ${firstStatus}, its replay ${replayBefore} (want 200, then a refusal)`);
+    if (firstStatus !== 200 || accepted(replayBefore))
+      throw new Error(`replay: the signed request answered ${firstStatus}, its replay ${replayBefore} (want 200, then a refusal)`);
     const tickStatuses: Record<string, number> = {};
     let acceptedAfter: number | null = null;
     let acceptedStatus: number | null = null;
     let ticks = 0;
     for (let k = 1; k <= opts.ticks; k++) {
       const forged = new Date(Date.now() + 400 * DAY + k * DAY).toISOString();
-      const res = await fetch(`${f.host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: forged, triggerName: 'tick', payload: '{"task":"tick"}' }) });
+      const res = await fetch(`${f.host.url}/_invoke/scheduler`, {
+        method: 'POST',
+        body: JSON.stringify({ triggerTime: forged, triggerName: 'tick', payload: '{"task":"tick"}' }),
+      });
       await res.arrayBuffer();
       ticks = k;
       tickStatuses[res.status] = (tickStatuses[res.status] ?? 0) + 1;
@@ -58,7 +62,16 @@ export async function runReplayCheck(opts: { ticks: number }): Promise<ReplayRes
         break;
       }
     }
-    return { ticks, tickStatuses, firstStatus, replayBefore, acceptedAfter, acceptedStatus, ok: acceptedAfter === null, wallMs: Date.now() - t0 };
+    return {
+      ticks,
+      tickStatuses,
+      firstStatus,
+      replayBefore,
+      acceptedAfter,
+      acceptedStatus,
+      ok: acceptedAfter === null,
+      wallMs: Date.now() - t0,
+    };
   } finally {
     await f.stop();
   }

@@ -39,7 +39,16 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
   const urls = ['cn-hangzhou', 'cn-shanghai'].map((r) => alarmCallbackUrl(f.host.url, ALARM_TOKEN, r));
   const now = clock.now();
   // One draw per pair from the seed: whether each message is doubled, and its place in the order.
-  const draws = fc.sample(fc.record({ dupAlert: fc.nat(2), dupOk: fc.nat(2), alertAt: fc.double({ min: 0, max: 1, noNaN: true }), okAt: fc.double({ min: 0, max: 1, noNaN: true }), againAt: fc.double({ min: 0, max: 1, noNaN: true }) }), { seed: opts.seed, numRuns: opts.pairs });
+  const draws = fc.sample(
+    fc.record({
+      dupAlert: fc.nat(2),
+      dupOk: fc.nat(2),
+      alertAt: fc.double({ min: 0, max: 1, noNaN: true }),
+      okAt: fc.double({ min: 0, max: 1, noNaN: true }),
+      againAt: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+    { seed: opts.seed, numRuns: opts.pairs },
+  );
   const messages: Array<{ pair: number; state: 'ALERT' | 'OK'; order: number }> = [];
   const withOk = (i: number) => i % 10 !== 9;
   draws.forEach((d, i) => {
@@ -55,7 +64,12 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
   const t0 = Date.now();
   try {
     // The first tick applies the normal config, as the deployed scheduler would.
-    await (await fetch(`${f.host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(now).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) })).arrayBuffer();
+    await (
+      await fetch(`${f.host.url}/_invoke/scheduler`, {
+        method: 'POST',
+        body: JSON.stringify({ triggerTime: new Date(now).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }),
+      })
+    ).arrayBuffer();
     let next = 0;
     const lane = async () => {
       while (next < messages.length) {
@@ -63,7 +77,11 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
         const body = cmsForm(`rs-${m.pair}`, m.state, m.state === 'ALERT' ? now - 60_000 : now - 5_000);
         let status: string;
         try {
-          const res = await fetch(urls[m.pair % 2] as string, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+          const res = await fetch(urls[m.pair % 2] as string, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body,
+          });
           await res.arrayBuffer();
           status = String(res.status);
         } catch (e) {
@@ -77,7 +95,9 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
     await f.host.idle();
     const wallMs = Date.now() - t0;
     const { state } = await f.store.load('bookinfo');
-    const audit = (await f.store.listEvents('bookinfo', { limit: 1_000_000 })).filter((e) => /laps|cap|evict/i.test(`${e.summary} ${JSON.stringify(e.detail ?? '')}`)).map((e) => `${e.summary} ${JSON.stringify(e.detail ?? '')}`);
+    const audit = (await f.store.listEvents('bookinfo', { limit: 1_000_000 }))
+      .filter((e) => /laps|cap|evict/i.test(`${e.summary} ${JSON.stringify(e.detail ?? '')}`))
+      .map((e) => `${e.summary} ${JSON.stringify(e.detail ?? '')}`);
     const left: string[] = [];
     let unresolved = 0;
     let missing = 0;
@@ -94,10 +114,21 @@ export async function runResolveStorm(opts: { pairs: number; clients: number; se
       }
     }
     return {
-      pairs: opts.pairs, clients: opts.clients, messages: messages.length, duplicates: messages.length - opts.pairs - draws.filter((_, i) => withOk(i)).length,
-      non200: Object.entries(statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0), statuses,
-      okDelivered: okAnswered.size, resolvedLeftActive: left.length, resolvedSample: left.slice(0, 3),
-      unresolved, unresolvedMissing: missing, unresolvedLapsed: lapsed, wallMs,
+      pairs: opts.pairs,
+      clients: opts.clients,
+      messages: messages.length,
+      duplicates: messages.length - opts.pairs - draws.filter((_, i) => withOk(i)).length,
+      non200: Object.entries(statuses)
+        .filter(([s]) => s !== '200')
+        .reduce((n, [, c]) => n + c, 0),
+      statuses,
+      okDelivered: okAnswered.size,
+      resolvedLeftActive: left.length,
+      resolvedSample: left.slice(0, 3),
+      unresolved,
+      unresolvedMissing: missing,
+      unresolvedLapsed: lapsed,
+      wallMs,
     };
   } finally {
     await f.stop();

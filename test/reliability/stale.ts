@@ -27,19 +27,31 @@ export interface StaleCase {
 }
 
 const DAY = 86_400_000;
-const ebTemplate = JSON.parse(readFileSync('events/alarms/cms-eventbridge-alarm.json', 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
+const ebTemplate = JSON.parse(readFileSync('events/alarms/cms-eventbridge-alarm.json', 'utf8')) as Record<string, unknown> & {
+  data: Record<string, unknown>;
+};
 function alertmanager(instance: string, status: 'firing' | 'resolved', startsAt: number, endsAt?: number): string {
   return JSON.stringify({
-    receiver: 'regionshift', status, version: '4', groupKey: '{}', truncatedAlerts: 0, groupLabels: {}, commonLabels: {}, commonAnnotations: {}, externalURL: 'http://alertmanager',
-    alerts: [{
-      status,
-      labels: { alertname: 'ReviewsHighErrorRate', mesh: 'bookinfo-mesh', region: 'cn-hangzhou', severity: 'critical', instance },
-      annotations: {},
-      startsAt: new Date(startsAt).toISOString(),
-      endsAt: endsAt === undefined ? '0001-01-01T00:00:00Z' : new Date(endsAt).toISOString(),
-      generatorURL: 'http://prometheus/graph',
-      fingerprint: `fp-${instance}`,
-    }],
+    receiver: 'regionshift',
+    status,
+    version: '4',
+    groupKey: '{}',
+    truncatedAlerts: 0,
+    groupLabels: {},
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager',
+    alerts: [
+      {
+        status,
+        labels: { alertname: 'ReviewsHighErrorRate', mesh: 'bookinfo-mesh', region: 'cn-hangzhou', severity: 'critical', instance },
+        annotations: {},
+        startsAt: new Date(startsAt).toISOString(),
+        endsAt: endsAt === undefined ? '0001-01-01T00:00:00Z' : new Date(endsAt).toISOString(),
+        generatorURL: 'http://prometheus/graph',
+        fingerprint: `fp-${instance}`,
+      },
+    ],
   });
 }
 
@@ -62,7 +74,8 @@ export async function runStaleChecks(): Promise<StaleCase[]> {
     await res.arrayBuffer();
     return res.status;
   };
-  const cms = (body: string, region = 'cn-hangzhou') => post(region === 'cn-hangzhou' ? cmsUrl : alarmCallbackUrl(f.host.url, ALARM_TOKEN, region), 'application/x-www-form-urlencoded', body);
+  const cms = (body: string, region = 'cn-hangzhou') =>
+    post(region === 'cn-hangzhou' ? cmsUrl : alarmCallbackUrl(f.host.url, ALARM_TOKEN, region), 'application/x-www-form-urlencoded', body);
   const am = (body: string) => post(cmsUrl, 'application/json', body);
   const eb = (body: string) => post(`${f.host.url}/_events/alarm`, 'application/json', body);
   const version = async () => (await f.store.load('bookinfo')).version;
@@ -79,39 +92,77 @@ export async function runStaleChecks(): Promise<StaleCase[]> {
     cases.push({ name, source, status, changedState, ok: status < 300 && !changedState });
   }
   /** A case judged by `holds` (the alarm's own state) instead of the version. */
-  async function judged(name: string, source: string, want: string, setup: () => Promise<void>, late: () => Promise<number>, holds: () => Promise<boolean>): Promise<void> {
+  async function judged(
+    name: string,
+    source: string,
+    want: string,
+    setup: () => Promise<void>,
+    late: () => Promise<number>,
+    holds: () => Promise<boolean>,
+  ): Promise<void> {
     await setup();
     clock.advance(1_000);
     const before = await version();
     const status = await late();
     const ok = await holds();
-    cases.push({ name, source, status, changedState: (await version()) !== before, ok: status < 300 && ok, figure: `${status}, ${ok ? want : `NOT ${want}`}`, want: `2xx, ${want}` });
+    cases.push({
+      name,
+      source,
+      status,
+      changedState: (await version()) !== before,
+      ok: status < 300 && ok,
+      figure: `${status}, ${ok ? want : `NOT ${want}`}`,
+      want: `2xx, ${want}`,
+    });
   }
   try {
     const now = () => clock.now();
-    await check('OK older than the active ALERT', 'cms', () => cms(cmsForm('late-ok', 'ALERT', now())), () => cms(cmsForm('late-ok', 'OK', now() - 5 * 60_000)));
+    await check(
+      'OK older than the active ALERT',
+      'cms',
+      () => cms(cmsForm('late-ok', 'ALERT', now())),
+      () => cms(cmsForm('late-ok', 'OK', now() - 5 * 60_000)),
+    );
     await check('ALERT 30 days old', 'cms', null, () => cms(cmsForm('old-alert', 'ALERT', now() - 30 * DAY)));
     await check('ALERT a year ahead', 'cms', null, () => cms(cmsForm('future-alert', 'ALERT', now() + 365 * DAY)));
-    await check('resolve older than the active firing', 'alertmanager', () => am(alertmanager('am-late', 'firing', now())), () => am(alertmanager('am-late', 'resolved', now() - 10 * 60_000, now() - 5 * 60_000)));
+    await check(
+      'resolve older than the active firing',
+      'alertmanager',
+      () => am(alertmanager('am-late', 'firing', now())),
+      () => am(alertmanager('am-late', 'resolved', now() - 10 * 60_000, now() - 5 * 60_000)),
+    );
     await check('firing 30 days old', 'alertmanager', null, () => am(alertmanager('am-old', 'firing', now() - 30 * DAY)));
     await check('firing a year ahead', 'alertmanager', null, () => am(alertmanager('am-future', 'firing', now() + 365 * DAY)));
-    await judged('the same ALERT re-sent after its OK (ALERT t-60 s → OK t-5 s → ALERT t-60 s)', 'cms', 'alarm resolved',
+    await judged(
+      'the same ALERT re-sent after its OK (ALERT t-60 s → OK t-5 s → ALERT t-60 s)',
+      'cms',
+      'alarm resolved',
       async () => {
-        for (const [state, at] of [['ALERT', now() - 60_000], ['OK', now() - 5_000]] as const) {
+        for (const [state, at] of [
+          ['ALERT', now() - 60_000],
+          ['OK', now() - 5_000],
+        ] as const) {
           const s = await cms(cmsForm('late-alert', state, at));
           if (s !== 200) throw new Error(`late ALERT: setting up answered ${s}`);
         }
-        if (activeFor((await f.store.load('bookinfo')).state, 'late-alert').length) throw new Error('late ALERT: the OK did not resolve the alarm');
+        if (activeFor((await f.store.load('bookinfo')).state, 'late-alert').length)
+          throw new Error('late ALERT: the OK did not resolve the alarm');
       },
       () => cms(cmsForm('late-alert', 'ALERT', now() - 60_000)),
-      async () => activeFor((await f.store.load('bookinfo')).state, 'late-alert').length === 0);
-    await judged('OK on another region\'s callback URL (cn-shanghai) for an alarm placed in cn-hangzhou', 'cms', 'alarm still active in cn-hangzhou',
+      async () => activeFor((await f.store.load('bookinfo')).state, 'late-alert').length === 0,
+    );
+    await judged(
+      "OK on another region's callback URL (cn-shanghai) for an alarm placed in cn-hangzhou",
+      'cms',
+      'alarm still active in cn-hangzhou',
       async () => {
         const s = await cms(cmsForm('other-region-ok', 'ALERT', now() - 60_000));
-        if (s !== 200 || activeFor((await f.store.load('bookinfo')).state, 'other-region-ok').length === 0) throw new Error(`other-region OK: the ALERT answered ${s} and is not active`);
+        if (s !== 200 || activeFor((await f.store.load('bookinfo')).state, 'other-region-ok').length === 0)
+          throw new Error(`other-region OK: the ALERT answered ${s} and is not active`);
       },
       () => cms(cmsForm('other-region-ok', 'OK', now() - 5_000), 'cn-shanghai'),
-      async () => activeFor((await f.store.load('bookinfo')).state, 'other-region-ok').some((x) => x.region === 'cn-hangzhou'));
+      async () => activeFor((await f.store.load('bookinfo')).state, 'other-region-ok').some((x) => x.region === 'cn-hangzhou'),
+    );
     await check('ALERT 30 days old', 'cms-eventbridge', null, () => eb(eventBridge('eb-old', now() - 30 * DAY)));
     await check('ALERT a year ahead', 'cms-eventbridge', null, () => eb(eventBridge('eb-future', now() + 365 * DAY)));
   } finally {

@@ -34,7 +34,11 @@ export interface Delivery {
  * timeout; an attempt fails unless answered 200 in time. The interval between retries is not
  * documented, so a retry follows a failed attempt at once.
  */
-export async function deliverAsCms(send: (signal: AbortSignal) => Promise<{ status: number; text: string }>, opts: { retries: number; timeoutMs: number } = CMS_DELIVERY, onError?: (e: string) => void): Promise<Delivery> {
+export async function deliverAsCms(
+  send: (signal: AbortSignal) => Promise<{ status: number; text: string }>,
+  opts: { retries: number; timeoutMs: number } = CMS_DELIVERY,
+  onError?: (e: string) => void,
+): Promise<Delivery> {
   const failed: string[] = [];
   let final = '';
   for (let attempt = 0; attempt <= opts.retries; attempt++) {

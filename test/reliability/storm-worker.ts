@@ -52,10 +52,16 @@ async function lane(): Promise<void> {
     const g = mine[next++] as number;
     // CMS sends the same callback again: one body per alarm, whatever the attempt.
     const init = request(g);
-    const { final, failed } = await deliverAsCms(async (signal) => {
-      const res = await fetch(url, { ...init, signal });
-      return { status: res.status, text: await res.text() };
-    }, CMS_DELIVERY, (e) => { if (errors.length < 5) errors.push(e); });
+    const { final, failed } = await deliverAsCms(
+      async (signal) => {
+        const res = await fetch(url, { ...init, signal });
+        return { status: res.status, text: await res.text() };
+      },
+      CMS_DELIVERY,
+      (e) => {
+        if (errors.length < 5) errors.push(e);
+      },
+    );
     retried += failed.length - (failed.length > CMS_DELIVERY.retries ? 1 : 0);
     for (const f of failed) failedAttempts[f] = (failedAttempts[f] ?? 0) + 1;
     statuses[final] = (statuses[final] ?? 0) + 1;

@@ -50,20 +50,36 @@ export interface StormResult {
   wallMs: number;
 }
 
-interface WorkerReport { index: number; sent: number; statuses: Record<string, number>; failedAttempts: Record<string, number>; retried: number; errors: string[]; startedAt: number; endedAt: number }
+interface WorkerReport {
+  index: number;
+  sent: number;
+  statuses: Record<string, number>;
+  failedAttempts: Record<string, number>;
+  retried: number;
+  errors: string[];
+  startedAt: number;
+  endedAt: number;
+}
 
 function startWorker(env: Record<string, string>, args: number[]): { ready: Promise<void>; go: () => void; report: Promise<WorkerReport> } {
   // Through tsx: the local FC host imports each function's handler.ts by the name s.yaml gives it.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/storm-worker.ts', ...args.map(String)], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/reliability/storm-worker.ts', ...args.map(String)], {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => { markReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString();
     if (out.startsWith('ready\n')) markReady();
   });
-  child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+  });
   const report = new Promise<WorkerReport>((resolve, reject) => {
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`storm worker ${args[0]} exited with ${code}: ${err.slice(-2000)}`));
@@ -80,7 +96,7 @@ export function transitionsOf(events: StoredEvent[]): Array<{ region: string; fr
   const out: Array<{ region: string; from: string; to: string; seq: number }> = [];
   for (const e of [...events].sort((a, b) => a.seq - b.seq)) {
     if (e.kind !== 'decision') continue;
-    for (const line of ((e.detail as { reasons?: string[] }).reasons ?? [])) {
+    for (const line of (e.detail as { reasons?: string[] }).reasons ?? []) {
       const m = TRANSITION.exec(line.trim());
       if (m) out.push({ region: m[1] as string, from: m[2] as string, to: m[3] as string, seq: e.seq });
     }
@@ -100,21 +116,28 @@ export function doubleTransitions(ts: Array<{ region: string; from: string; to: 
   return doubles;
 }
 
-const hasMeshStep = (e: StoredEvent) => e.kind === 'decision' && ((e.detail as { steps?: Array<{ kind: string }> }).steps ?? []).some((s) => s.kind === 'mesh');
+const hasMeshStep = (e: StoredEvent) =>
+  e.kind === 'decision' && ((e.detail as { steps?: Array<{ kind: string }> }).steps ?? []).some((s) => s.kind === 'mesh');
 
 export async function runStorm(backend: 'sqlite' | 'tablestore', cfg: StormConfig): Promise<StormResult> {
   const twins = await startTwins({ tablestore: backend === 'tablestore' });
   const env = twins.env({ state: backend, budgetMs: 60_000 });
   let runtime: Runtime | null = null;
   try {
-    runtime = await buildRuntime(env, { requestId: 'storm-parent', function: { name: 'reliability', handler: 'x', memory: 512, timeout: 60 } }, { log: () => undefined });
+    runtime = await buildRuntime(
+      env,
+      { requestId: 'storm-parent', function: { name: 'reliability', handler: 'x', memory: 512, timeout: 60 } },
+      { log: () => undefined },
+    );
     // The first tick applies the normal config (failover mode), as the deployed scheduler would.
     await runtime.engine.tick();
     const mesh = runtime.policy.name;
     const appliesBefore = twins.meshApplies();
     const seqBefore = (await runtime.store.listEvents(mesh, { limit: 1 }))[0]?.seq ?? 0;
 
-    const workers = Array.from({ length: cfg.processes }, (_, i) => startWorker(env, [i, cfg.processes, cfg.alarms, cfg.distinctEvery, cfg.concurrency]));
+    const workers = Array.from({ length: cfg.processes }, (_, i) =>
+      startWorker(env, [i, cfg.processes, cfg.alarms, cfg.distinctEvery, cfg.concurrency]),
+    );
     await Promise.all(workers.map((w) => w.ready));
     const t0 = Date.now();
     for (const w of workers) w.go();
@@ -127,16 +150,19 @@ export async function runStorm(backend: 'sqlite' | 'tablestore', cfg: StormConfi
     const { state } = await runtime.store.load(mesh);
     const events = (await runtime.store.listEvents(mesh, { limit: 1_000_000 })).filter((e) => e.seq > seqBefore);
     // Open plans are fine while only their delayed scale-downs wait; any other unsettled step is work left undone.
-    const open = (await runtime.store.listOpenPlans(mesh)).filter((p) => p.plan.steps.some((s, i) => {
-      const o = p.outcomes[i]?.status;
-      return o !== 'done' && o !== 'skipped' && !(s.kind === 'scale' && s.notBefore !== undefined);
-    }));
+    const open = (await runtime.store.listOpenPlans(mesh)).filter((p) =>
+      p.plan.steps.some((s, i) => {
+        const o = p.outcomes[i]?.status;
+        return o !== 'done' && o !== 'skipped' && !(s.kind === 'scale' && s.notBefore !== undefined);
+      }),
+    );
     // The signal keys the alarms stand for, as the product's own parser and detection rules derive them.
     const expected = new Set<string>();
     for (let g = 0; g < cfg.alarms; g += 1) {
       if (g % cfg.distinctEvery !== 0 && g > 1) continue; // the repeats are alarms 1, 2, 3 … (not multiples), one key
       const { contentType, body } = stormAlarm(g, cfg.distinctEvery);
-      for (const s of toSignals({ ...parseCmsCallback(body, contentType), urlRegion: 'cn-hangzhou' }, runtime.policy).signals) expected.add(s.key);
+      for (const s of toSignals({ ...parseCmsCallback(body, contentType), urlRegion: 'cn-hangzhou' }, runtime.policy).signals)
+        expected.add(s.key);
     }
     // A cap on active signals may lapse the oldest: such a signal must say so in the audit log.
     const audited = events.filter((e) => /laps|cap|evict/i.test(e.summary) || /laps|cap|evict/i.test(JSON.stringify(e.detail ?? '')));
@@ -157,7 +183,9 @@ export async function runStorm(backend: 'sqlite' | 'tablestore', cfg: StormConfi
       alarms: cfg.alarms,
       processes: cfg.processes,
       distinct: expected.size,
-      non200: Object.entries(statuses).filter(([s]) => s !== '200').reduce((n, [, c]) => n + c, 0),
+      non200: Object.entries(statuses)
+        .filter(([s]) => s !== '200')
+        .reduce((n, [, c]) => n + c, 0),
       statuses,
       failedAttempts,
       retried: reports.reduce((n, r) => n + r.retried, 0),

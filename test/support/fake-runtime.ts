@@ -18,9 +18,19 @@ export const testPolicy = parsePolicy({
   detection: {
     rules: [
       // The region comes from the callback URL (?region=), the default: a CMS callback names none.
-      { name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } },
+      {
+        name: 'cms-5xx',
+        match: { source: 'cms', alertName: '*-5xx-*' },
+        region: { fromUrl: true },
+        severity: { CRITICAL: 'down', WARN: 'degraded' },
+      },
       { name: 'ack-node-not-ready', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
-      { name: 'alertmanager-reviews', match: { source: 'alertmanager', labels: { service: 'reviews' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
+      {
+        name: 'alertmanager-reviews',
+        match: { source: 'alertmanager', labels: { service: 'reviews' } },
+        region: { fromLabel: 'region' },
+        severity: { critical: 'down', warning: 'degraded' },
+      },
     ],
   },
 });
@@ -78,13 +88,22 @@ export class FakeEngine implements EngineApi {
     return value;
   }
   ingest(signals: Signal[], actor: string) {
-    return this.record({ method: 'ingest', signals, actor }, signals.length ? [outcome({ plan: plan('p-sig-0', { trigger: signals.map((s) => s.key).join(', ') }) })] : []);
+    return this.record(
+      { method: 'ingest', signals, actor },
+      signals.length ? [outcome({ plan: plan('p-sig-0', { trigger: signals.map((s) => s.key).join(', ') }) })] : [],
+    );
   }
   command(command: ControlCommand, opts: { dryRun: boolean }) {
-    return this.record({ method: 'command', command, dryRun: opts.dryRun }, { ...this.commandOutcome, committed: opts.dryRun ? false : this.commandOutcome.committed });
+    return this.record(
+      { method: 'command', command, dryRun: opts.dryRun },
+      { ...this.commandOutcome, committed: opts.dryRun ? false : this.commandOutcome.committed },
+    );
   }
   tick() {
-    return this.record({ method: 'tick' }, { decision: outcome({ plan: plan('p-tick', { at: this.tickAt }) }), resumed: ['p-old'], drift: null });
+    return this.record(
+      { method: 'tick' },
+      { decision: outcome({ plan: plan('p-tick', { at: this.tickAt }) }), resumed: ['p-old'], drift: null },
+    );
   }
   execute(planId: string) {
     return this.record({ method: 'execute', planId }, this.executeResult);
@@ -112,16 +131,36 @@ export class MemoryKeyStore implements StateStore {
   private unused(): never {
     throw new Error('the functions must not touch the state store beyond rememberKey');
   }
-  load(): Promise<VersionedState> { return this.unused(); }
-  commit(): Promise<number> { return this.unused(); }
-  appendEvents(_e: AuditEvent[]): Promise<void> { return this.unused(); }
-  listEvents(): Promise<StoredEvent[]> { return this.unused(); }
-  getPlan(): Promise<PlanRecord | null> { return this.unused(); }
-  listOpenPlans(): Promise<PlanRecord[]> { return this.unused(); }
-  acquireLease(): Promise<boolean> { return this.unused(); }
-  releaseLease(): Promise<void> { return this.unused(); }
-  recordStep(): Promise<void> { return this.unused(); }
-  close(): Promise<void> { return Promise.resolve(); }
+  load(): Promise<VersionedState> {
+    return this.unused();
+  }
+  commit(): Promise<number> {
+    return this.unused();
+  }
+  appendEvents(_e: AuditEvent[]): Promise<void> {
+    return this.unused();
+  }
+  listEvents(): Promise<StoredEvent[]> {
+    return this.unused();
+  }
+  getPlan(): Promise<PlanRecord | null> {
+    return this.unused();
+  }
+  listOpenPlans(): Promise<PlanRecord[]> {
+    return this.unused();
+  }
+  acquireLease(): Promise<boolean> {
+    return this.unused();
+  }
+  releaseLease(): Promise<void> {
+    return this.unused();
+  }
+  recordStep(): Promise<void> {
+    return this.unused();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 export interface FakeRuntime extends Runtime {
@@ -150,7 +189,14 @@ export function fakeRuntime(secrets: Partial<Runtime['secrets']> = {}, policy: R
 }
 
 /** An FC 3.0 HTTP trigger event, as a Buffer like FC passes it. */
-export function httpEvent(p: { method: string; path: string; query?: Record<string, string | string[]>; headers?: Record<string, string>; body?: string; base64?: boolean }): Buffer {
+export function httpEvent(p: {
+  method: string;
+  path: string;
+  query?: Record<string, string | string[]>;
+  headers?: Record<string, string>;
+  body?: string;
+  base64?: boolean;
+}): Buffer {
   const body = p.body ?? '';
   return Buffer.from(
     JSON.stringify({
@@ -160,9 +206,20 @@ export function httpEvent(p: { method: string; path: string; query?: Record<stri
       queryParameters: p.query ?? {},
       body: p.base64 ? Buffer.from(body).toString('base64') : body,
       isBase64Encoded: p.base64 ?? false,
-      requestContext: { accountId: '1234567890123456', http: { method: p.method, path: p.path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.8', userAgent: 'test' }, requestId: 'r-1', time: 'now', timeEpoch: '0' },
+      requestContext: {
+        accountId: '1234567890123456',
+        http: { method: p.method, path: p.path, protocol: 'HTTP/1.1', sourceIp: '10.0.0.8', userAgent: 'test' },
+        requestId: 'r-1',
+        time: 'now',
+        timeEpoch: '0',
+      },
     }),
   );
 }
 
-export const fcContext = (requestId = 'req-1') => ({ requestId, function: { name: 'regionshift-test', handler: 'index.handler', memory: 512, timeout: 30 }, region: 'cn-hangzhou', accountId: '1234567890123456' });
+export const fcContext = (requestId = 'req-1') => ({
+  requestId,
+  function: { name: 'regionshift-test', handler: 'index.handler', memory: 512, timeout: 30 },
+  region: 'cn-hangzhou',
+  accountId: '1234567890123456',
+});

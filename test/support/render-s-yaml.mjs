@@ -30,7 +30,12 @@ try {
   const props = Object.fromEntries(Object.entries(resources).map(([k, r]) => [k, { props: r.props ?? {} }]));
   const rendered = {};
   for (const [name, element] of Object.entries(resources)) {
-    const magic = { ...common(), resources: props, components: {}, that: { name, access: content.access, component: element.component, props: element.props } };
+    const magic = {
+      ...common(),
+      resources: props,
+      components: {},
+      that: { name, access: content.access, component: element.component, props: element.props },
+    };
     magic.that.props = getInputs(element.props, magic);
     rendered[name] = getInputs(element, magic);
   }

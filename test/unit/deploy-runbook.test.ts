@@ -23,7 +23,9 @@ describe('infra/ram-trust-policy.json', () => {
 
 describe('docs/deploy.md', () => {
   test('every repository file it names exists', () => {
-    const paths = new Set([...doc.matchAll(/`((?:infra|docs|examples|cli|shared|lab)\/[A-Za-z0-9_./-]+\.(?:json|md|yaml|ts))`/g)].map((m) => m[1]!));
+    const paths = new Set(
+      [...doc.matchAll(/`((?:infra|docs|examples|cli|shared|lab)\/[A-Za-z0-9_./-]+\.(?:json|md|yaml|ts))`/g)].map((m) => m[1]!),
+    );
     expect(paths.size).toBeGreaterThan(5);
     expect([...paths].filter((p) => !existsSync(p))).toEqual([]);
   });

@@ -32,7 +32,8 @@ beforeAll(() => {
   violations = (JSON.parse(run.stdout) as { summary: { violations: Violation[] } }).summary.violations;
 });
 
-const pairs = () => violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^(\.\.\/)*node_modules\//, 'node_modules/')}`).sort();
+const pairs = () =>
+  violations.map((v) => `${v.rule.name}: ${v.from} -> ${v.to.replace(/^(\.\.\/)*node_modules\//, 'node_modules/')}`).sort();
 
 test('every planted violation is reported under its rule, and nothing else is', () => {
   expect(pairs()).toEqual([

@@ -6,14 +6,20 @@ import { parse as parseYaml } from 'yaml';
 
 /** infra/: the RAM policies grant what the code calls and nothing else; the CMS rule templates are PutResourceMetricRule parameter sets. */
 
-interface Statement { Effect: string; Action: string[]; Resource: string | string[] }
+interface Statement {
+  Effect: string;
+  Action: string[];
+  Resource: string | string[];
+}
 const policy = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { Version: string; Statement: Statement[] };
 
 function sourceOf(dir: string): string {
-  return readdirSync(dir).map((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? sourceOf(p) : name.endsWith('.ts') ? readFileSync(p, 'utf8') : '';
-  }).join('\n');
+  return readdirSync(dir)
+    .map((name) => {
+      const p = path.join(dir, name);
+      return statSync(p).isDirectory() ? sourceOf(p) : name.endsWith('.ts') ? readFileSync(p, 'utf8') : '';
+    })
+    .join('\n');
 }
 const code = sourceOf('shared') + sourceOf('functions');
 const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
@@ -49,23 +55,32 @@ describe('RAM policies', () => {
 });
 
 describe('CMS alarm rule templates (PutResourceMetricRule)', () => {
-  const doc = JSON.parse(readFileSync('infra/cms/alarm-templates.json', 'utf8')) as { placeholders: Record<string, string>; rules: Array<Record<string, string>> };
+  const doc = JSON.parse(readFileSync('infra/cms/alarm-templates.json', 'utf8')) as {
+    placeholders: Record<string, string>;
+    rules: Array<Record<string, string>>;
+  };
 
   test('each rule has the required parameters and complete escalation levels; no Prometheus rule', () => {
     for (const r of doc.rules) {
-      for (const k of ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources']) expect([r.RuleId, k, typeof r[k]]).toEqual([r.RuleId, k, 'string']);
+      for (const k of ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'Resources'])
+        expect([r.RuleId, k, typeof r[k]]).toEqual([r.RuleId, k, 'string']);
       expect(r.Namespace).not.toBe('acs_prometheus');
       expect(Object.keys(r).filter((k) => k.startsWith('Prometheus.'))).toEqual([]);
-      const levels = new Set(Object.keys(r).filter((k) => k.startsWith('Escalations.')).map((k) => k.split('.')[1]));
+      const levels = new Set(
+        Object.keys(r)
+          .filter((k) => k.startsWith('Escalations.'))
+          .map((k) => k.split('.')[1]),
+      );
       expect(levels.size).toBeGreaterThan(0);
       for (const level of levels) {
-        for (const f of ['Statistics', 'ComparisonOperator', 'Threshold', 'Times']) expect([r.RuleId, `Escalations.${level}.${f}` in r]).toEqual([r.RuleId, true]);
+        for (const f of ['Statistics', 'ComparisonOperator', 'Threshold', 'Times'])
+          expect([r.RuleId, `Escalations.${level}.${f}` in r]).toEqual([r.RuleId, true]);
       }
       expect(() => JSON.parse(r.Resources as string)).not.toThrow();
     }
   });
 
-  test('each webhook, read by the alarm function itself, carries the token and names the rule\'s own region; placeholders declared', () => {
+  test("each webhook, read by the alarm function itself, carries the token and names the rule's own region; placeholders declared", () => {
     const regions = new Map<string, string[]>();
     const policy = { regionIds: ['cn-hangzhou', 'cn-shanghai'] };
     for (const r of doc.rules) {
@@ -79,7 +94,10 @@ describe('CMS alarm rule templates (PutResourceMetricRule)', () => {
       regions.set(region, [...(regions.get(region) ?? []), r.MetricName as string].sort());
       for (const [, name] of JSON.stringify(r).matchAll(/\$\{([A-Za-z]+)\}/g)) expect(Object.keys(doc.placeholders)).toContain(name);
     }
-    expect(Object.fromEntries(regions)).toEqual({ 'cn-hangzhou': ['UpstreamCode5xx', 'UpstreamRt'], 'cn-shanghai': ['UpstreamCode5xx', 'UpstreamRt'] });
+    expect(Object.fromEntries(regions)).toEqual({
+      'cn-hangzhou': ['UpstreamCode5xx', 'UpstreamRt'],
+      'cn-shanghai': ['UpstreamCode5xx', 'UpstreamRt'],
+    });
   });
 });
 
@@ -97,20 +115,39 @@ describe('Kubernetes RBAC (infra/k8s/rbac.yaml)', () => {
     [/plural: 'workloadentries'/, 'networking.istio.io/workloadentries/list'],
     [/plural: 'virtualservices'/, 'networking.istio.io/virtualservices/list'],
   ];
-  interface Rule { apiGroups: string[]; resources: string[]; verbs: string[] }
-  const docs = readFileSync('infra/k8s/rbac.yaml', 'utf8').split(/^---$/m).map((d) => parseYaml(d) as { kind: string; rules?: Rule[]; roleRef?: { name: string } });
-  const granted = new Set(docs.flatMap((d) => (d.rules ?? []).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}/${v}`))))));
+  interface Rule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+  }
+  const docs = readFileSync('infra/k8s/rbac.yaml', 'utf8')
+    .split(/^---$/m)
+    .map((d) => parseYaml(d) as { kind: string; rules?: Rule[]; roleRef?: { name: string } });
+  const granted = new Set(
+    docs.flatMap((d) =>
+      (d.rules ?? []).flatMap((r) => r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}/${v}`)))),
+    ),
+  );
 
   test('every Kubernetes call the functions make is granted, and nothing else is', () => {
     const made = calls.filter(([re]) => re.test(code)).map(([, grant]) => grant);
     // Custom objects by literal plural: DestinationRules, readiness's list of WorkloadEntries, scopes.entryFrom's list of VirtualServices; nothing else.
-    expect([...code.matchAll(/plural: '([a-z]+)'/g)].map((m) => m[1]).filter((p) => p !== 'destinationrules' && p !== 'workloadentries' && p !== 'virtualservices')).toEqual([]);
+    expect(
+      [...code.matchAll(/plural: '([a-z]+)'/g)]
+        .map((m) => m[1])
+        .filter((p) => p !== 'destinationrules' && p !== 'workloadentries' && p !== 'virtualservices'),
+    ).toEqual([]);
     expect(made.filter((g) => !granted.has(g))).toEqual([]);
     expect([...granted].filter((g) => !made.includes(g)).sort()).toEqual([]);
   });
 
   test('each role is bound', () => {
     const roles = docs.filter((d) => d.kind === 'ClusterRole').map((d) => (d as { metadata?: { name: string } }).metadata?.name);
-    expect(docs.filter((d) => d.kind === 'ClusterRoleBinding').map((d) => d.roleRef?.name).sort()).toEqual(roles.sort());
+    expect(
+      docs
+        .filter((d) => d.kind === 'ClusterRoleBinding')
+        .map((d) => d.roleRef?.name)
+        .sort(),
+    ).toEqual(roles.sort());
   });
 });

@@ -22,8 +22,16 @@ afterAll(async () => {
 
 function bannerDoctorLine(policyFile: string): string {
   const banner = labBanner({
-    hostUrl: lab.hostUrl, labUrl: lab.labUrl, controlUrl: lab.controlUrl, meshUrl: lab.controlPlane.baseUrl, logFile: lab.logFile, secrets: lab.secrets,
-    functions: lab.host.functions, tickMs: lab.tickMs, policy: loadPolicyYaml(lab.policyYaml), now: Date.parse('2026-11-03T03:00:00Z'),
+    hostUrl: lab.hostUrl,
+    labUrl: lab.labUrl,
+    controlUrl: lab.controlUrl,
+    meshUrl: lab.controlPlane.baseUrl,
+    logFile: lab.logFile,
+    secrets: lab.secrets,
+    functions: lab.host.functions,
+    tickMs: lab.tickMs,
+    policy: loadPolicyYaml(lab.policyYaml),
+    now: Date.parse('2026-11-03T03:00:00Z'),
     doctor: { env: lab.doctorEnv, policyFile },
   });
   const lines = banner.split('\n');
@@ -38,9 +46,13 @@ test('the printed doctor command reads the lab: every check but the by-hand one 
   const stray = '.regionshift/state.db';
   const strayBefore = existsSync(stray) ? statSync(stray).mtimeMs : null;
   // Only what a fresh shell has: none of the lab's REGIONSHIFT_* or ALIBABA_CLOUD_* variables.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGIONSHIFT_') && !k.startsWith('ALIBABA_CLOUD_') && k !== 'NODE_OPTIONS'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('REGIONSHIFT_') && !k.startsWith('ALIBABA_CLOUD_') && k !== 'NODE_OPTIONS'),
+  );
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    execFile('sh', ['-c', line], { env, timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
+    execFile('sh', ['-c', line], { env, timeout: 60_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    );
   });
   expect(stderr).toBe('');
   expect(stdout.split('\n')[0]).toBe('readiness of bookinfo: WARN');

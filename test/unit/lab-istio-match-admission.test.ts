@@ -5,7 +5,14 @@ const vs = (match: unknown) => ({ hosts: ['reviews'], http: [{ match, route: [{ 
 
 describe('VirtualService http[].match admission', () => {
   test('uri, headers, withoutHeaders, ignoreUriCase and the conditions Istio knows are accepted', () => {
-    expect(virtualServiceProblems(vs([{ uri: { prefix: '/api' }, ignoreUriCase: true, headers: { 'end-user': { exact: 'jason' } } }, { withoutHeaders: { x: { regex: 'a.*' } }, authority: { exact: 'h' } }]))).toEqual([]);
+    expect(
+      virtualServiceProblems(
+        vs([
+          { uri: { prefix: '/api' }, ignoreUriCase: true, headers: { 'end-user': { exact: 'jason' } } },
+          { withoutHeaders: { x: { regex: 'a.*' } }, authority: { exact: 'h' } },
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   test.each([
@@ -21,8 +28,15 @@ describe('VirtualService http[].match admission', () => {
 });
 
 describe('ServiceEntry admission', () => {
-  test('the version-routing document\'s entry is accepted', () => {
-    expect(serviceEntryProblems({ hosts: ['reviews.default.global'], location: 'MESH_INTERNAL', resolution: 'DNS', endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster2' }, ports: { http1: 15443 } }] })).toEqual([]);
+  test("the version-routing document's entry is accepted", () => {
+    expect(
+      serviceEntryProblems({
+        hosts: ['reviews.default.global'],
+        location: 'MESH_INTERNAL',
+        resolution: 'DNS',
+        endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster2' }, ports: { http1: 15443 } }],
+      }),
+    ).toEqual([]);
   });
 
   test.each([

@@ -5,7 +5,11 @@ import { FakeClock } from '../../lab/fakes/fake-clock';
 
 const TOKEN = 'lab-bearer-token';
 const DR_PATH = '/apis/networking.istio.io/v1/namespaces/bookinfo/destinationrules';
-const reviewsSpec = { host: 'reviews', trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5 } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }] };
+const reviewsSpec = {
+  host: 'reviews',
+  trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5 } },
+  subsets: [{ name: 'v1', labels: { version: 'v1' } }],
+};
 
 interface Answer {
   status: number;
@@ -16,11 +20,19 @@ interface Answer {
 let cp: LabControlPlane;
 let clock: FakeClock;
 
-async function call(method: string, path: string, opts: { body?: unknown; contentType?: string; token?: string | null; scope?: string } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  opts: { body?: unknown; contentType?: string; token?: string | null; scope?: string } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TOKEN}`;
   if (opts.body !== undefined) headers['content-type'] = opts.contentType ?? 'application/json';
-  const res = await fetch(`${cp.k8sUrl(opts.scope ?? MESH_SCOPE)}${path}`, { method, headers, ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}) });
+  const res = await fetch(`${cp.k8sUrl(opts.scope ?? MESH_SCOPE)}${path}`, {
+    method,
+    headers,
+    ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -34,7 +46,14 @@ function status(code: number, reason: string, message: string, details?: Record<
 }
 
 async function createReviews(spec: unknown = reviewsSpec): Promise<Answer> {
-  return call('POST', DR_PATH, { body: { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'reviews', labels: { app: 'reviews' } }, spec } });
+  return call('POST', DR_PATH, {
+    body: {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRule',
+      metadata: { name: 'reviews', labels: { app: 'reviews' } },
+      spec,
+    },
+  });
 }
 
 beforeEach(async () => {
@@ -56,14 +75,23 @@ describe('authentication and authorization', () => {
   test('a token without the verb is 403 Forbidden, naming subject, verb and resource', async () => {
     cp.access.grant('reader', { subject: 'system:serviceaccount:ops:reader', verbs: ['get', 'list'] });
     await createReviews();
-    const answer = await call('PATCH', `${DR_PATH}/reviews`, { token: 'reader', body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' });
+    const answer = await call('PATCH', `${DR_PATH}/reviews`, {
+      token: 'reader',
+      body: { metadata: { labels: { x: 'y' } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual(
-      status(403, 'Forbidden', 'destinationrules.networking.istio.io "reviews" is forbidden: User "system:serviceaccount:ops:reader" cannot patch resource "destinationrules" in API group "networking.istio.io" in the namespace "bookinfo"', {
-        name: 'reviews',
-        group: 'networking.istio.io',
-        kind: 'destinationrules',
-      }),
+      status(
+        403,
+        'Forbidden',
+        'destinationrules.networking.istio.io "reviews" is forbidden: User "system:serviceaccount:ops:reader" cannot patch resource "destinationrules" in API group "networking.istio.io" in the namespace "bookinfo"',
+        {
+          name: 'reviews',
+          group: 'networking.istio.io',
+          kind: 'destinationrules',
+        },
+      ),
     );
     expect((await call('GET', `${DR_PATH}/reviews`, { token: 'reader' })).status).toBe(200);
   });
@@ -75,19 +103,34 @@ describe('DestinationRules', () => {
     const expected = {
       apiVersion: 'networking.istio.io/v1',
       kind: 'DestinationRule',
-      metadata: { name: 'reviews', namespace: 'bookinfo', labels: { app: 'reviews' }, uid: expect.stringMatching(/^[0-9a-f-]{36}$/), resourceVersion: '1', generation: 1, creationTimestamp: '2025-03-03T02:00:00Z' },
+      metadata: {
+        name: 'reviews',
+        namespace: 'bookinfo',
+        labels: { app: 'reviews' },
+        uid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        resourceVersion: '1',
+        generation: 1,
+        creationTimestamp: '2025-03-03T02:00:00Z',
+      },
       spec: reviewsSpec,
     };
     expect(created.status).toBe(201);
     expect(created.body).toEqual(expected);
     expect((await call('GET', `${DR_PATH}/reviews`)).body).toEqual(created.body);
-    expect((await call('GET', `${DR_PATH.replace('/v1/', '/v1beta1/')}/reviews`)).body).toEqual({ ...created.body, apiVersion: 'networking.istio.io/v1beta1' });
+    expect((await call('GET', `${DR_PATH.replace('/v1/', '/v1beta1/')}/reviews`)).body).toEqual({
+      ...created.body,
+      apiVersion: 'networking.istio.io/v1beta1',
+    });
   });
 
   test('a missing rule is 404 NotFound, an unknown scope too', async () => {
     expect(strip(await call('GET', `${DR_PATH}/nope`))).toEqual({
       status: 404,
-      body: status(404, 'NotFound', 'destinationrules.networking.istio.io "nope" not found', { name: 'nope', group: 'networking.istio.io', kind: 'destinationrules' }),
+      body: status(404, 'NotFound', 'destinationrules.networking.istio.io "nope" not found', {
+        name: 'nope',
+        group: 'networking.istio.io',
+        kind: 'destinationrules',
+      }),
     });
     expect((await call('GET', DR_PATH, { scope: 'c-nowhere' })).status).toBe(404);
   });
@@ -96,7 +139,11 @@ describe('DestinationRules', () => {
     await createReviews();
     expect(strip(await createReviews())).toEqual({
       status: 409,
-      body: status(409, 'AlreadyExists', 'destinationrules.networking.istio.io "reviews" already exists', { name: 'reviews', group: 'networking.istio.io', kind: 'destinationrules' }),
+      body: status(409, 'AlreadyExists', 'destinationrules.networking.istio.io "reviews" already exists', {
+        name: 'reviews',
+        group: 'networking.istio.io',
+        kind: 'destinationrules',
+      }),
     });
   });
 
@@ -108,11 +155,16 @@ describe('DestinationRules', () => {
     const stale = await call('PUT', `${DR_PATH}/reviews`, { body: { ...created, spec: { host: 'reviews' } } });
     expect(stale).toMatchObject({
       status: 409,
-      body: status(409, 'Conflict', 'Operation cannot be fulfilled on destinationrules.networking.istio.io "reviews": the object has been modified; please apply your changes to the latest version and try again', {
-        name: 'reviews',
-        group: 'networking.istio.io',
-        kind: 'destinationrules',
-      }),
+      body: status(
+        409,
+        'Conflict',
+        'Operation cannot be fulfilled on destinationrules.networking.istio.io "reviews": the object has been modified; please apply your changes to the latest version and try again',
+        {
+          name: 'reviews',
+          group: 'networking.istio.io',
+          kind: 'destinationrules',
+        },
+      ),
     });
     expect((await call('GET', `${DR_PATH}/reviews`)).body).toEqual(first.body);
   });
@@ -121,34 +173,61 @@ describe('DestinationRules', () => {
     await createReviews();
     const answer = await call('PUT', `${DR_PATH}/reviews`, { body: { metadata: { name: 'reviews' }, spec: reviewsSpec } });
     expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ reason: 'Invalid', message: 'DestinationRule.networking.istio.io "reviews" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update' });
+    expect(answer.body).toMatchObject({
+      reason: 'Invalid',
+      message:
+        'DestinationRule.networking.istio.io "reviews" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    });
   });
 
-  const bothModes: LocalityLbSettingInput = { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }], distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 100 } }] };
-  const weights90: LocalityLbSettingInput = { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 80, 'cn-shanghai/*': 10 } }] };
+  const bothModes: LocalityLbSettingInput = {
+    enabled: true,
+    failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }],
+    distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 100 } }],
+  };
+  const weights90: LocalityLbSettingInput = {
+    enabled: true,
+    distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 80, 'cn-shanghai/*': 10 } }],
+  };
   test.each([
     ['both distribute and failover', bothModes],
     ['weights summing to 90', weights90],
   ])('a localityLbSetting with %s is 422 Invalid, with exactly the validation problems, on create and patch', async (_label, setting) => {
     const problems = localityLbProblems(setting).map((p) => `spec.trafficPolicy.loadBalancer.${p}`);
     expect(problems.length).toBeGreaterThan(0);
-    const expected = status(422, 'Invalid', `admission webhook "validation.istio.io" denied the request: configuration is invalid: ${problems.join('; ')}`, {
-      name: 'reviews',
-      group: 'networking.istio.io',
-      kind: 'DestinationRule',
-      causes: problems.map((message) => ({ reason: 'FieldValueInvalid', message })),
+    const expected = status(
+      422,
+      'Invalid',
+      `admission webhook "validation.istio.io" denied the request: configuration is invalid: ${problems.join('; ')}`,
+      {
+        name: 'reviews',
+        group: 'networking.istio.io',
+        kind: 'DestinationRule',
+        causes: problems.map((message) => ({ reason: 'FieldValueInvalid', message })),
+      },
+    );
+    expect(strip(await createReviews({ host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: setting } } }))).toEqual({
+      status: 422,
+      body: expected,
     });
-    expect(strip(await createReviews({ host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: setting } } }))).toEqual({ status: 422, body: expected });
     const created = await createReviews();
-    const patch = await call('PATCH', `${DR_PATH}/reviews`, { body: { spec: { trafficPolicy: { loadBalancer: { localityLbSetting: setting } } } }, contentType: 'application/merge-patch+json' });
+    const patch = await call('PATCH', `${DR_PATH}/reviews`, {
+      body: { spec: { trafficPolicy: { loadBalancer: { localityLbSetting: setting } } } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(strip(patch)).toEqual({ status: 422, body: expected });
     expect((await call('GET', `${DR_PATH}/reviews`)).body).toEqual(created.body);
   });
 
   test('an invalid setting in a subset policy is rejected too', async () => {
-    const answer = await createReviews({ host: 'reviews', subsets: [{ name: 'v1', trafficPolicy: { loadBalancer: { localityLbSetting: weights90 } } }] });
+    const answer = await createReviews({
+      host: 'reviews',
+      subsets: [{ name: 'v1', trafficPolicy: { loadBalancer: { localityLbSetting: weights90 } } }],
+    });
     expect(answer.status).toBe(422);
-    expect(answer.body.message).toContain('spec.subsets[0].trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to: weights must sum to 100 (got 90)');
+    expect(answer.body.message).toContain(
+      'spec.subsets[0].trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to: weights must sum to 100 (got 90)',
+    );
   });
 
   test('merge patch: null deletes; a spec change bumps generation, a label change only resourceVersion, a no-op nothing', async () => {
@@ -156,9 +235,14 @@ describe('DestinationRules', () => {
     const changes: StoreChange[] = [];
     cp.store.onChange((c) => changes.push(c));
     const merge = (body: unknown) => call('PATCH', `${DR_PATH}/reviews`, { body, contentType: 'application/merge-patch+json' });
-    expect((await merge({ spec: { subsets: null } })).body).toMatchObject({ metadata: { resourceVersion: '2', generation: 2 }, spec: { host: 'reviews', trafficPolicy: reviewsSpec.trafficPolicy } });
+    expect((await merge({ spec: { subsets: null } })).body).toMatchObject({
+      metadata: { resourceVersion: '2', generation: 2 },
+      spec: { host: 'reviews', trafficPolicy: reviewsSpec.trafficPolicy },
+    });
     expect((await call('GET', `${DR_PATH}/reviews`)).body.spec).toEqual({ host: 'reviews', trafficPolicy: reviewsSpec.trafficPolicy });
-    expect((await merge({ metadata: { labels: { team: 'books' } } })).body).toMatchObject({ metadata: { resourceVersion: '3', generation: 2, labels: { app: 'reviews', team: 'books' } } });
+    expect((await merge({ metadata: { labels: { team: 'books' } } })).body).toMatchObject({
+      metadata: { resourceVersion: '3', generation: 2, labels: { app: 'reviews', team: 'books' } },
+    });
     expect((await merge({ spec: { host: 'reviews' } })).body).toMatchObject({ metadata: { resourceVersion: '3', generation: 2 } });
     expect(changes.map((c) => [c.type, c.object.metadata.resourceVersion])).toEqual([
       ['MODIFIED', '2'],
@@ -169,7 +253,10 @@ describe('DestinationRules', () => {
   test('a patch carrying a stale resourceVersion is 409', async () => {
     await createReviews();
     await call('PATCH', `${DR_PATH}/reviews`, { body: { metadata: { labels: { a: 'b' } } }, contentType: 'application/merge-patch+json' });
-    const stale = await call('PATCH', `${DR_PATH}/reviews`, { body: { metadata: { resourceVersion: '1' }, spec: { host: 'x' } }, contentType: 'application/merge-patch+json' });
+    const stale = await call('PATCH', `${DR_PATH}/reviews`, {
+      body: { metadata: { resourceVersion: '1' }, spec: { host: 'x' } },
+      contentType: 'application/merge-patch+json',
+    });
     expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
   });
 
@@ -184,8 +271,16 @@ describe('DestinationRules', () => {
       { op: 'copy', from: '/spec/host', path: '/spec/exportTo' },
     ]);
     expect(patched.status).toBe(200);
-    expect(patched.body.spec).toEqual({ host: 'reviews', exportTo: 'reviews', subsets: [], trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3 }, loadBalancer: { simple: 'RANDOM' } } });
-    const failed = await jsonPatch([{ op: 'remove', path: '/spec/exportTo' }, { op: 'test', path: '/spec/host', value: 'ratings' }]);
+    expect(patched.body.spec).toEqual({
+      host: 'reviews',
+      exportTo: 'reviews',
+      subsets: [],
+      trafficPolicy: { outlierDetection: { consecutive5xxErrors: 3 }, loadBalancer: { simple: 'RANDOM' } },
+    });
+    const failed = await jsonPatch([
+      { op: 'remove', path: '/spec/exportTo' },
+      { op: 'test', path: '/spec/host', value: 'ratings' },
+    ]);
     expect(failed).toMatchObject({ status: 422, body: { reason: 'Invalid', message: 'json patch: test failed at /spec/host' } });
     expect((await call('GET', `${DR_PATH}/reviews`)).body).toEqual(patched.body);
   });
@@ -205,17 +300,34 @@ describe('DestinationRules', () => {
   test('list: sorted, filtered by label selector, across namespaces; delete answers Success and emits DELETED', async () => {
     await createReviews();
     await call('POST', DR_PATH, { body: { metadata: { name: 'details', labels: { app: 'details' } }, spec: { host: 'details' } } });
-    await call('POST', DR_PATH.replace('bookinfo', 'default'), { body: { metadata: { name: 'ratings', labels: { app: 'ratings' } }, spec: { host: 'ratings' } } });
-    const names = (a: Answer) => (a.body.items as Array<{ metadata: { namespace: string; name: string } }>).map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
+    await call('POST', DR_PATH.replace('bookinfo', 'default'), {
+      body: { metadata: { name: 'ratings', labels: { app: 'ratings' } }, spec: { host: 'ratings' } },
+    });
+    const names = (a: Answer) =>
+      (a.body.items as Array<{ metadata: { namespace: string; name: string } }>).map((i) => `${i.metadata.namespace}/${i.metadata.name}`);
     const list = await call('GET', DR_PATH);
-    expect(list.body).toMatchObject({ apiVersion: 'networking.istio.io/v1', kind: 'DestinationRuleList', metadata: { resourceVersion: '3' } });
+    expect(list.body).toMatchObject({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'DestinationRuleList',
+      metadata: { resourceVersion: '3' },
+    });
     expect(names(list)).toEqual(['bookinfo/details', 'bookinfo/reviews']);
     expect(names(await call('GET', `${DR_PATH}?labelSelector=${encodeURIComponent('app!=details')}`))).toEqual(['bookinfo/reviews']);
-    expect(names(await call('GET', '/apis/networking.istio.io/v1/destinationrules'))).toEqual(['bookinfo/details', 'bookinfo/reviews', 'default/ratings']);
+    expect(names(await call('GET', '/apis/networking.istio.io/v1/destinationrules'))).toEqual([
+      'bookinfo/details',
+      'bookinfo/reviews',
+      'default/ratings',
+    ]);
     const changes: StoreChange[] = [];
     cp.store.onChange((c) => changes.push(c));
     const deleted = await call('DELETE', `${DR_PATH}/details`);
-    expect(deleted.body).toEqual({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'details', group: 'networking.istio.io', kind: 'destinationrules', uid: expect.any(String) } });
+    expect(deleted.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      details: { name: 'details', group: 'networking.istio.io', kind: 'destinationrules', uid: expect.any(String) },
+    });
     expect(changes.map((c) => `${c.type} ${c.object.metadata.name}`)).toEqual(['DELETED details']);
     expect((await call('GET', `${DR_PATH}/details`)).status).toBe(404);
   });
@@ -240,7 +352,10 @@ describe('injected faults', () => {
   });
 
   test('unsupported query parameters are refused rather than ignored', async () => {
-    expect(await call('GET', `${DR_PATH}?watch=true`)).toMatchObject({ status: 400, body: { message: 'watch is not supported by the lab twin' } });
+    expect(await call('GET', `${DR_PATH}?watch=true`)).toMatchObject({
+      status: 400,
+      body: { message: 'watch is not supported by the lab twin' },
+    });
     expect((await call('POST', `${DR_PATH}?dryRun=All`, { body: { metadata: { name: 'x' }, spec: { host: 'x' } } })).status).toBe(400);
     expect((await call('GET', `${DR_PATH}/x`)).status).toBe(404);
   });

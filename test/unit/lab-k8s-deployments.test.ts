@@ -9,7 +9,12 @@ const SCOPE = 'c-hangzhou';
 let cp: LabControlPlane;
 let clock: FakeClock;
 
-async function call(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = 'application/json',
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`${cp.k8sUrl(SCOPE)}${path}`, {
     method,
     headers: { authorization: `Bearer ${TOKEN}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
@@ -23,7 +28,11 @@ async function createDeployment(name: string, replicas: number | undefined, dela
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name, ...(delayMs !== undefined ? { annotations: { [STARTUP_DELAY_ANNOTATION]: String(delayMs) } } : {}) },
-    spec: { ...(replicas !== undefined ? { replicas } : {}), selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'bookinfo' }] } } },
+    spec: {
+      ...(replicas !== undefined ? { replicas } : {}),
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'bookinfo' }] } },
+    },
   });
 }
 
@@ -37,7 +46,14 @@ async function scaleTo(name: string, replicas: number) {
 
 beforeEach(async () => {
   clock = new FakeClock();
-  cp = await startLabControlPlane({ clusters: [SCOPE, 'c-shanghai'], token: TOKEN, accessKeyId: 'ak', accessKeySecret: 'sk', meshId: 'm', clock });
+  cp = await startLabControlPlane({
+    clusters: [SCOPE, 'c-shanghai'],
+    token: TOKEN,
+    accessKeyId: 'ak',
+    accessKeySecret: 'sk',
+    meshId: 'm',
+    clock,
+  });
 });
 afterEach(async () => {
   await cp.stop();
@@ -50,7 +66,13 @@ describe('Deployment status follows the pods', () => {
     clock.advance(999);
     expect(await statusOf('reviews-v1')).toEqual({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, unavailableReplicas: 2 });
     clock.advance(1);
-    expect(await statusOf('reviews-v1')).toEqual({ observedGeneration: 1, replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 2 });
+    expect(await statusOf('reviews-v1')).toEqual({
+      observedGeneration: 1,
+      replicas: 2,
+      updatedReplicas: 2,
+      readyReplicas: 2,
+      availableReplicas: 2,
+    });
   });
 
   test('without the annotation pods take 2000 ms; without spec.replicas there is one', async () => {
@@ -68,9 +90,22 @@ describe('Deployment status follows the pods', () => {
     await scaleTo('reviews-v1', 4);
     expect(cp.routing.replicas(SCOPE, 'bookinfo', 'reviews-v1')).toEqual({ desired: 4, ready: 2 });
     await scaleTo('reviews-v1', 3);
-    expect(await statusOf('reviews-v1')).toEqual({ observedGeneration: 3, replicas: 3, updatedReplicas: 3, readyReplicas: 2, availableReplicas: 2, unavailableReplicas: 1 });
+    expect(await statusOf('reviews-v1')).toEqual({
+      observedGeneration: 3,
+      replicas: 3,
+      updatedReplicas: 3,
+      readyReplicas: 2,
+      availableReplicas: 2,
+      unavailableReplicas: 1,
+    });
     await scaleTo('reviews-v1', 1);
-    expect(await statusOf('reviews-v1')).toEqual({ observedGeneration: 4, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 });
+    expect(await statusOf('reviews-v1')).toEqual({
+      observedGeneration: 4,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+      availableReplicas: 1,
+    });
     await scaleTo('reviews-v1', 0);
     expect(await statusOf('reviews-v1')).toEqual({ observedGeneration: 5 });
     expect(cp.routing.replicas(SCOPE, 'bookinfo', 'reviews-v1')).toEqual({ desired: 0, ready: 0 });
@@ -93,10 +128,23 @@ describe('Deployment status follows the pods', () => {
   });
 
   test.each([
-    ['negative replicas', -1, undefined, 'Deployment.apps "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0'],
-    ['a startup delay that is not a number', 1, 'soon', `Deployment.apps "bad" is invalid: metadata.annotations[${STARTUP_DELAY_ANNOTATION}]: Invalid value: "soon": must be a whole number of milliseconds`],
+    [
+      'negative replicas',
+      -1,
+      undefined,
+      'Deployment.apps "bad" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    ],
+    [
+      'a startup delay that is not a number',
+      1,
+      'soon',
+      `Deployment.apps "bad" is invalid: metadata.annotations[${STARTUP_DELAY_ANNOTATION}]: Invalid value: "soon": must be a whole number of milliseconds`,
+    ],
   ])('%s is 422', async (_label, replicas, delay, message) => {
-    const answer = await call('POST', DEPLOYMENTS, { metadata: { name: 'bad', ...(delay ? { annotations: { [STARTUP_DELAY_ANNOTATION]: delay } } : {}) }, spec: { replicas } });
+    const answer = await call('POST', DEPLOYMENTS, {
+      metadata: { name: 'bad', ...(delay ? { annotations: { [STARTUP_DELAY_ANNOTATION]: delay } } : {}) },
+      spec: { replicas },
+    });
     expect(answer).toMatchObject({ status: 422, body: { reason: 'Invalid', message } });
   });
 
@@ -114,7 +162,13 @@ describe('the scale subresource', () => {
     expect((await call('GET', `${DEPLOYMENTS}/reviews-v1/scale`)).body).toEqual({
       kind: 'Scale',
       apiVersion: 'autoscaling/v1',
-      metadata: { name: 'reviews-v1', namespace: 'bookinfo', uid: created.metadata.uid, resourceVersion: created.metadata.resourceVersion, creationTimestamp: '2025-03-03T02:00:00Z' },
+      metadata: {
+        name: 'reviews-v1',
+        namespace: 'bookinfo',
+        uid: created.metadata.uid,
+        resourceVersion: created.metadata.resourceVersion,
+        creationTimestamp: '2025-03-03T02:00:00Z',
+      },
       spec: { replicas: 2 },
       status: { replicas: 2, selector: 'app=reviews-v1' },
     });
@@ -123,17 +177,32 @@ describe('the scale subresource', () => {
   test('PUT with a stale resourceVersion is 409; with the current one it scales', async () => {
     const created = (await createDeployment('reviews-v1', 1)).body as { metadata: { resourceVersion: string } };
     await scaleTo('reviews-v1', 2);
-    const stale = await call('PUT', `${DEPLOYMENTS}/reviews-v1/scale`, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'reviews-v1', resourceVersion: created.metadata.resourceVersion }, spec: { replicas: 5 } });
+    const stale = await call('PUT', `${DEPLOYMENTS}/reviews-v1/scale`, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'reviews-v1', resourceVersion: created.metadata.resourceVersion },
+      spec: { replicas: 5 },
+    });
     expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict', code: 409 } });
     const current = (await call('GET', `${DEPLOYMENTS}/reviews-v1/scale`)).body as { metadata: { resourceVersion: string } };
-    const ok = await call('PUT', `${DEPLOYMENTS}/reviews-v1/scale`, { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: { name: 'reviews-v1', resourceVersion: current.metadata.resourceVersion }, spec: { replicas: 5 } });
+    const ok = await call('PUT', `${DEPLOYMENTS}/reviews-v1/scale`, {
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      metadata: { name: 'reviews-v1', resourceVersion: current.metadata.resourceVersion },
+      spec: { replicas: 5 },
+    });
     expect(ok).toMatchObject({ status: 200, body: { spec: { replicas: 5 } } });
     expect(cp.routing.replicas(SCOPE, 'bookinfo', 'reviews-v1')).toEqual({ desired: 5, ready: 0 });
   });
 
   test('a JSON patch on the scale works; negative replicas are 422 against Scale', async () => {
     await createDeployment('reviews-v1', 1);
-    const patched = await call('PATCH', `${DEPLOYMENTS}/reviews-v1/scale`, [{ op: 'replace', path: '/spec/replicas', value: 3 }], 'application/json-patch+json');
+    const patched = await call(
+      'PATCH',
+      `${DEPLOYMENTS}/reviews-v1/scale`,
+      [{ op: 'replace', path: '/spec/replicas', value: 3 }],
+      'application/json-patch+json',
+    );
     expect(patched).toMatchObject({ status: 200, body: { spec: { replicas: 3 } } });
     expect(await scaleTo('reviews-v1', -2)).toEqual({
       status: 422,
@@ -144,7 +213,18 @@ describe('the scale subresource', () => {
         status: 'Failure',
         message: 'Scale.autoscaling "reviews-v1" is invalid: spec.replicas: Invalid value: -2: must be greater than or equal to 0',
         reason: 'Invalid',
-        details: { name: 'reviews-v1', group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', message: 'spec.replicas: Invalid value: -2: must be greater than or equal to 0', field: 'spec.replicas' }] },
+        details: {
+          name: 'reviews-v1',
+          group: 'autoscaling',
+          kind: 'Scale',
+          causes: [
+            {
+              reason: 'FieldValueInvalid',
+              message: 'spec.replicas: Invalid value: -2: must be greater than or equal to 0',
+              field: 'spec.replicas',
+            },
+          ],
+        },
         code: 422,
       },
     });
@@ -157,6 +237,9 @@ describe('the scale subresource', () => {
   });
 
   test('the scale of a missing Deployment is 404', async () => {
-    expect(await scaleTo('nope', 1)).toMatchObject({ status: 404, body: { reason: 'NotFound', message: 'deployments.apps "nope" not found' } });
+    expect(await scaleTo('nope', 1)).toMatchObject({
+      status: 404,
+      body: { reason: 'NotFound', message: 'deployments.apps "nope" not found' },
+    });
   });
 });

@@ -17,12 +17,24 @@ function rule(name: string, namespace: string, spec: Record<string, unknown>): v
 
 async function meshWide(conf: object): Promise<void> {
   const client = new RPCClient({ endpoint: cp.asmEndpoint, apiVersion: '2020-01-11', accessKeyId: 'ak', accessKeySecret: 'sk' });
-  await client.request('UpdateMeshFeature', { ServiceMeshId: MESH, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(conf) }, { method: 'POST' });
+  await client.request(
+    'UpdateMeshFeature',
+    { ServiceMeshId: MESH, LocalityLoadBalancing: true, LocalityLBConf: JSON.stringify(conf) },
+    { method: 'POST' },
+  );
 }
 
 beforeEach(async () => {
   clock = new FakeClock();
-  cp = await startLabControlPlane({ clusters: ['c-hangzhou'], token: 't', accessKeyId: 'ak', accessKeySecret: 'sk', meshId: MESH, clock, asmUpdateDelayMs: 3_000 });
+  cp = await startLabControlPlane({
+    clusters: ['c-hangzhou'],
+    token: 't',
+    accessKeyId: 'ak',
+    accessKeySecret: 'sk',
+    meshId: MESH,
+    clock,
+    asmUpdateDelayMs: 3_000,
+  });
 });
 afterEach(async () => {
   await cp.stop();
@@ -42,8 +54,14 @@ describe('effective traffic policy', () => {
     clock.advance(3_000);
     rule('reviews', 'bookinfo', {
       host: 'reviews',
-      trafficPolicy: { outlierDetection: { ...outlier, splitExternalLocalOriginErrors: true }, loadBalancer: { localityLbSetting: distribute } },
-      subsets: [{ name: 'v1', labels: { version: 'v1' } }, { name: 'v2', labels: { version: 'v2', track: 'stable' } }],
+      trafficPolicy: {
+        outlierDetection: { ...outlier, splitExternalLocalOriginErrors: true },
+        loadBalancer: { localityLbSetting: distribute },
+      },
+      subsets: [
+        { name: 'v1', labels: { version: 'v1' } },
+        { name: 'v2', labels: { version: 'v2', track: 'stable' } },
+      ],
     });
     rule('ratings', 'bookinfo', { host: 'ratings.bookinfo.svc.cluster.local', trafficPolicy: { outlierDetection: outlier } });
     expect(cp.routing.trafficPolicy('reviews.bookinfo.svc.cluster.local')).toEqual({
@@ -62,7 +80,10 @@ describe('effective traffic policy', () => {
   });
 
   test('an exact host beats a wildcard; among equals the oldest rule wins', () => {
-    rule('all-bookinfo', 'bookinfo', { host: '*.bookinfo.svc.cluster.local', trafficPolicy: { loadBalancer: { localityLbSetting: failover } } });
+    rule('all-bookinfo', 'bookinfo', {
+      host: '*.bookinfo.svc.cluster.local',
+      trafficPolicy: { loadBalancer: { localityLbSetting: failover } },
+    });
     expect(cp.routing.trafficPolicy('details.bookinfo.svc.cluster.local').localityLb).toEqual(failover);
     clock.advance(1_000);
     rule('reviews-a', 'bookinfo', { host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: distribute } } });
@@ -73,7 +94,10 @@ describe('effective traffic policy', () => {
 
   test('the policy follows rule edits at once', () => {
     rule('reviews', 'bookinfo', { host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: failover } } });
-    cp.store.update(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'reviews', (dr) => ({ ...dr, spec: { host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: distribute } } } }));
+    cp.store.update(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'reviews', (dr) => ({
+      ...dr,
+      spec: { host: 'reviews', trafficPolicy: { loadBalancer: { localityLbSetting: distribute } } },
+    }));
     expect(cp.routing.trafficPolicy('reviews').localityLb).toEqual(distribute);
     cp.store.delete(MESH_SCOPE, DESTINATION_RULES, 'bookinfo', 'reviews');
     expect(cp.routing.trafficPolicy('reviews').localityLb).toBeNull();
@@ -88,15 +112,29 @@ describe('http routes', () => {
         hosts: ['reviews'],
         http: [
           { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
-          { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }], timeout: '10s' },
+          {
+            route: [
+              { destination: { host: 'reviews', subset: 'v1' }, weight: 90 },
+              { destination: { host: 'reviews', subset: 'v2' }, weight: 10 },
+            ],
+            timeout: '10s',
+          },
         ],
       },
     });
     clock.advance(1_000);
-    cp.store.create(MESH_SCOPE, VIRTUAL_SERVICES, 'bookinfo', { metadata: { name: 'reviews-canary' }, spec: { hosts: ['reviews.bookinfo.svc.cluster.local'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v3' } }] }] } });
+    cp.store.create(MESH_SCOPE, VIRTUAL_SERVICES, 'bookinfo', {
+      metadata: { name: 'reviews-canary' },
+      spec: { hosts: ['reviews.bookinfo.svc.cluster.local'], http: [{ route: [{ destination: { host: 'reviews', subset: 'v3' } }] }] },
+    });
     expect(cp.routing.httpRoutes('reviews.bookinfo.svc.cluster.local')).toEqual([
       { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
-      { route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 90 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 10 }] },
+      {
+        route: [
+          { destination: { host: 'reviews', subset: 'v1' }, weight: 90 },
+          { destination: { host: 'reviews', subset: 'v2' }, weight: 10 },
+        ],
+      },
       { route: [{ destination: { host: 'reviews', subset: 'v3' } }] },
     ]);
     expect(cp.routing.httpRoutes('ratings')).toEqual([]);

@@ -23,7 +23,7 @@ describe('per-lab state directory', () => {
     expect(() => labStateDir(8080, ['--state-dir'])).toThrow(/--state-dir/);
   });
 
-  test('two labs started in one directory keep separate state: starting the second leaves the first\'s alone', () => {
+  test("two labs started in one directory keep separate state: starting the second leaves the first's alone", () => {
     const first = resetLabStateDir(labStateDir(8080, []));
     writeFileSync(first, 'first lab state');
     writeFileSync(path.join(path.dirname(first), 'functions.log'), 'first lab log');

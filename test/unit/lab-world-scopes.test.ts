@@ -9,12 +9,23 @@ import { FakeClock } from '../../lab/fakes/fake-clock';
 /** The lab hands the rules of the services its policy scopes to the product; without scopes it seeds as before. */
 test('scopedServicesOf reads scopes.services, and nothing from a policy without scopes', () => {
   expect(scopedServicesOf(readFileSync('examples/bookinfo.yaml', 'utf8'))).toEqual([]);
-  expect(scopedServicesOf('mesh: {backend: asm}\nscopes:\n  entry: [productpage]\n  services: {productpage: {}, reviews: {host: reviews.default.svc.cluster.local}}\n')).toEqual(['productpage', 'reviews']);
+  expect(
+    scopedServicesOf(
+      'mesh: {backend: asm}\nscopes:\n  entry: [productpage]\n  services: {productpage: {}, reviews: {host: reviews.default.svc.cluster.local}}\n',
+    ),
+  ).toEqual(['productpage', 'reviews']);
   expect(scopedServicesOf('scopes: null\n')).toEqual([]);
 });
 
-test('seed labels only the handed-over services\' rules managed-by regionshift', async () => {
-  const cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 't', accessKeyId: 'ak', accessKeySecret: 'sk', meshId: 'm', clock: new FakeClock() });
+test("seed labels only the handed-over services' rules managed-by regionshift", async () => {
+  const cp = await startLabControlPlane({
+    clusters: ['c-hangzhou', 'c-shanghai'],
+    token: 't',
+    accessKeyId: 'ak',
+    accessKeySecret: 'sk',
+    meshId: 'm',
+    clock: new FakeClock(),
+  });
   try {
     const topology = topologySchema.parse(parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')));
     seed(cp, topology, { consecutive5xxErrors: 5 }, ['productpage']);

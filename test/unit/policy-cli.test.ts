@@ -44,14 +44,18 @@ describe('regionshift validate', () => {
     const env = { DINGTALK_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=t', DINGTALK_SECRET: 'SEC1' };
     expect(await validate([examplePath('three-region.yaml')], env)).toEqual({
       code: 0,
-      log: ['ok: storefront — asm mesh storefront-mesh, 3 regions (cn-hangzhou, cn-shanghai, cn-beijing), 3 rules, 2 deployments, 1 schedule'],
+      log: [
+        'ok: storefront — asm mesh storefront-mesh, 3 regions (cn-hangzhou, cn-shanghai, cn-beijing), 3 rules, 2 deployments, 1 schedule',
+      ],
       error: [],
     });
     const path = examplePath('three-region.yaml');
     // Unset secrets are the runtime's concern: noted, not a validation failure.
     expect(await validate([path], {})).toEqual({
       code: 0,
-      log: ['ok: storefront — asm mesh storefront-mesh, 3 regions (cn-hangzhou, cn-shanghai, cn-beijing), 3 rules, 2 deployments, 1 schedule'],
+      log: [
+        'ok: storefront — asm mesh storefront-mesh, 3 regions (cn-hangzhou, cn-shanghai, cn-beijing), 3 rules, 2 deployments, 1 schedule',
+      ],
       error: [
         'note: environment variable DINGTALK_WEBHOOK is not set; the runtime needs it',
         'note: environment variable DINGTALK_SECRET is not set; the runtime needs it',
@@ -102,12 +106,19 @@ detection:
     expect(result).toEqual({
       code: 0,
       log: ['ok: shop — asm mesh m, 2 regions (cn-hangzhou, cn-shanghai), 2 rules, 0 deployments, 0 schedules'],
-      error: [expect.stringMatching(/^warning: detection\.rules\[0\] \(cms-5xx\)\.region: region can only come from an undocumented field: CloudMonitor alarm callbacks carry no regionId/)],
+      error: [
+        expect.stringMatching(
+          /^warning: detection\.rules\[0\] \(cms-5xx\)\.region: region can only come from an undocumented field: CloudMonitor alarm callbacks carry no regionId/,
+        ),
+      ],
     });
   });
 
   it('one problem is reported as one', async () => {
-    const path = policyFile('typo.yaml', 'name: shop\nmesh: { backend: asm, meshId: m, apiRegion: cn-hangzhou }\nregions: { cn-hangzhou: {}, cn-shanghai: {} }\ndirft: adopt\n');
+    const path = policyFile(
+      'typo.yaml',
+      'name: shop\nmesh: { backend: asm, meshId: m, apiRegion: cn-hangzhou }\nregions: { cn-hangzhou: {}, cn-shanghai: {} }\ndirft: adopt\n',
+    );
     expect(await validate([path])).toEqual({ code: 1, log: [], error: [`invalid policy ${path}: 1 problem`, '  dirft: unknown field'] });
   });
 

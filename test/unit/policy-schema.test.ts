@@ -26,7 +26,11 @@ describe('docs/policy.schema.json', () => {
   });
 
   it('rejects unknown keys, as the loader does, so an editor flags a misspelt section', () => {
-    expect([schema.additionalProperties, prop(schema, 'safety')?.additionalProperties, prop(schema, 'schedules', '[]')?.additionalProperties]).toEqual([false, false, false]);
+    expect([
+      schema.additionalProperties,
+      prop(schema, 'safety')?.additionalProperties,
+      prop(schema, 'schedules', '[]')?.additionalProperties,
+    ]).toEqual([false, false, false]);
     expect(prop(schema, 'mesh')?.oneOf?.map((branch) => branch.additionalProperties)).toEqual([false, false]);
   });
 
@@ -36,6 +40,10 @@ describe('docs/policy.schema.json', () => {
       default: '5m',
       description: 'A duration: 30s, 5m, 1h30m, 250ms, 2d, or a number of seconds',
     });
-    expect([prop(schema, 'safety', 'cooldown')?.default, prop(schema, 'overrides', 'maxTtl')?.default, prop(schema, 'scaling', 'scaleDownDelay')?.default]).toEqual(['30s', '72h', '15m']);
+    expect([
+      prop(schema, 'safety', 'cooldown')?.default,
+      prop(schema, 'overrides', 'maxTtl')?.default,
+      prop(schema, 'scaling', 'scaleDownDelay')?.default,
+    ]).toEqual(['30s', '72h', '15m']);
   });
 });

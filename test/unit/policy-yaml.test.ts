@@ -40,8 +40,13 @@ describe('${env:NAME} in a policy', () => {
   it('inserts the value verbatim: YAML syntax inside a secret neither truncates it nor reshapes the document', () => {
     // Substituting into the YAML text would make `#…` a comment and `: ` a mapping.
     const secret = 'SEC#a1: b2 "c3\'\n- d4';
-    const p = loadPolicyYaml(policyWith(DINGTALK), { DINGTALK_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=t', DINGTALK_SECRET: secret });
-    expect(p.notifications).toEqual([{ type: 'dingtalk', webhook: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret, minLevel: 'warning' }]);
+    const p = loadPolicyYaml(policyWith(DINGTALK), {
+      DINGTALK_WEBHOOK: 'https://oapi.dingtalk.com/robot/send?access_token=t',
+      DINGTALK_SECRET: secret,
+    });
+    expect(p.notifications).toEqual([
+      { type: 'dingtalk', webhook: 'https://oapi.dingtalk.com/robot/send?access_token=t', secret, minLevel: 'warning' },
+    ]);
   });
 
   it('substitutes several references in one value, and ignores references in comments', () => {
@@ -64,7 +69,11 @@ describe('${env:NAME} in a policy', () => {
 describe('YAML that is not a policy document', () => {
   const cases: Array<[string, string, string[]]> = [
     ['a key written twice', 'name: a\nname: b\n', ['(yaml): Map keys must be unique at line 2, column 1']],
-    ['an unclosed list', 'name: [a\n', ['(yaml): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1']],
+    [
+      'an unclosed list',
+      'name: [a\n',
+      ['(yaml): Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1'],
+    ],
     ['an empty file', '', ['(yaml): the document is empty']],
     ['only comments', '# to do\n', ['(yaml): the document is empty']],
     ['two documents', 'name: a\n---\nname: b\n', ['(yaml): a policy is one YAML document; another one starts at line 2']],
@@ -82,7 +91,9 @@ recovery: { holdFor: 45m, stepHold: 45 }
 safety: { cooldown: 250ms }
 overrides: { defaultTtl: 1h30m }
 `);
-    expect([p.recovery.holdFor, p.recovery.stepHold, p.safety.cooldown, p.overrides.defaultTtl]).toEqual([2_700_000, 45_000, 250, 5_400_000]);
+    expect([p.recovery.holdFor, p.recovery.stepHold, p.safety.cooldown, p.overrides.defaultTtl]).toEqual([
+      2_700_000, 45_000, 250, 5_400_000,
+    ]);
     expect(p.regionIds).toEqual(['cn-hangzhou', 'cn-shanghai']);
   });
 });

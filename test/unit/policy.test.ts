@@ -98,8 +98,16 @@ describe('the example policies', () => {
 
   it('three-region.yaml: loads, orders, quorum, freeze window and the night schedule', () => {
     const p = loadPolicyYaml(example('three-region.yaml'), DINGTALK_ENV);
-    expect(Object.fromEntries(p.regionIds.map((r) => [r, p.regions[r]?.load]))).toEqual({ 'cn-hangzhou': 2, 'cn-shanghai': 1, 'cn-beijing': 1 });
-    expect(p.normal).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-beijing': { 'cn-beijing': 100 } });
+    expect(Object.fromEntries(p.regionIds.map((r) => [r, p.regions[r]?.load]))).toEqual({
+      'cn-hangzhou': 2,
+      'cn-shanghai': 1,
+      'cn-beijing': 1,
+    });
+    expect(p.normal).toEqual({
+      'cn-hangzhou': { 'cn-hangzhou': 100 },
+      'cn-shanghai': { 'cn-shanghai': 100 },
+      'cn-beijing': { 'cn-beijing': 100 },
+    });
     expect(p.failover).toEqual({
       'cn-hangzhou': ['cn-shanghai', 'cn-beijing'],
       'cn-shanghai': ['cn-hangzhou', 'cn-beijing'],
@@ -115,7 +123,15 @@ describe('the example policies', () => {
       freezeWindows: [{ cron: '0 0 0 11 11 *', timezone: 'Asia/Shanghai', duration: 24 * H }],
     });
     expect(p.schedules.map((s) => [s.name, s.duration, s.matrix])).toEqual([
-      ['follow-the-sun', 6 * H, { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-hangzhou': 50, 'cn-shanghai': 50 }, 'cn-beijing': { 'cn-hangzhou': 50, 'cn-beijing': 50 } }],
+      [
+        'follow-the-sun',
+        6 * H,
+        {
+          'cn-hangzhou': { 'cn-hangzhou': 100 },
+          'cn-shanghai': { 'cn-hangzhou': 50, 'cn-shanghai': 50 },
+          'cn-beijing': { 'cn-hangzhou': 50, 'cn-beijing': 50 },
+        },
+      ],
     ]);
     expect(p.notifications).toEqual([
       { type: 'log' },
@@ -131,7 +147,9 @@ describe('schedules', () => {
   });
 
   it('`?` is accepted in a schedule cron', () => {
-    expect(parsePolicy({ ...twoRegions(), ...schedule({ cron: '0 0 22 ? * MON-FRI', drain: ['cn-hangzhou'] }) }).schedules[0]?.cron).toBe('0 0 22 ? * MON-FRI');
+    expect(parsePolicy({ ...twoRegions(), ...schedule({ cron: '0 0 22 ? * MON-FRI', drain: ['cn-hangzhou'] }) }).schedules[0]?.cron).toBe(
+      '0 0 22 ? * MON-FRI',
+    );
   });
 });
 
@@ -149,7 +167,15 @@ describe('defaults', () => {
       regionIds: ['cn-hangzhou', 'cn-shanghai'],
       normal: { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
       failover: { 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'] },
-      detection: { quorum: 1, defaultTtl: 10 * M, rules: [], maxAge: H, clockSkew: 5 * M, maxSignalsPerRegion: 100, cmsEventBridge: { maxSeverity: 'degraded' } },
+      detection: {
+        quorum: 1,
+        defaultTtl: 10 * M,
+        rules: [],
+        maxAge: H,
+        clockSkew: 5 * M,
+        maxSignalsPerRegion: 100,
+        cmsEventBridge: { maxSeverity: 'degraded' },
+      },
       recovery: { holdFor: 5 * M, steps: [25, 50, 100], stepHold: 2 * M, maxHold: H },
       response: { degradedShare: 50, headroom: 1.2, redistribute: 'failoverOrder', guard: { margin: 5 } },
       safety: { minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: M, cooldown: 30_000, freezeWindows: [] },
@@ -166,7 +192,14 @@ describe('defaults', () => {
   it('fills defaults inside a section that is only partly written', () => {
     const p = parsePolicy({ ...twoRegions(), recovery: { holdFor: '90s' }, safety: { cooldown: 5 } });
     expect(p.recovery).toEqual({ holdFor: 90_000, steps: [25, 50, 100], stepHold: 2 * M, maxHold: H });
-    expect(p.safety).toEqual({ minServingRegions: 1, maxDrainedRegions: 1, maxStepPercent: 50, stepInterval: M, cooldown: 5000, freezeWindows: [] });
+    expect(p.safety).toEqual({
+      minServingRegions: 1,
+      maxDrainedRegions: 1,
+      maxStepPercent: 50,
+      stepInterval: M,
+      cooldown: 5000,
+      freezeWindows: [],
+    });
   });
 
   it('default failover orders follow declaration order; zero weights are dropped from the normal matrix', () => {
@@ -183,7 +216,11 @@ describe('defaults', () => {
       'cn-shanghai': ['cn-hangzhou', 'cn-beijing'],
       'cn-beijing': ['cn-hangzhou', 'cn-shanghai'],
     });
-    expect(p.normal).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 80, 'cn-hangzhou': 20 }, 'cn-beijing': { 'cn-beijing': 100 } });
+    expect(p.normal).toEqual({
+      'cn-hangzhou': { 'cn-hangzhou': 100 },
+      'cn-shanghai': { 'cn-shanghai': 80, 'cn-hangzhou': 20 },
+      'cn-beijing': { 'cn-beijing': 100 },
+    });
   });
 });
 
@@ -193,10 +230,22 @@ describe('a broken policy is rejected with every problem, each naming its path',
   const mesh = twoRegions().mesh;
   const cases: Array<[string, unknown, string[]]> = [
     ['missing mesh id', { ...twoRegions(), mesh: { backend: 'asm', apiRegion: 'cn-hangzhou' } }, ['mesh.meshId: required']],
-    ['unknown mesh backend', { ...twoRegions(), mesh: { ...mesh, backend: 'linkerd' } }, ['mesh.backend: must be one of asm, istio (got "linkerd")']],
-    ['a region with no load', { ...twoRegions(), regions: { ...twoRegions().regions, 'cn-hangzhou': { load: 0 } } }, ['regions.cn-hangzhou.load: must be > 0']],
+    [
+      'unknown mesh backend',
+      { ...twoRegions(), mesh: { ...mesh, backend: 'linkerd' } },
+      ['mesh.backend: must be one of asm, istio (got "linkerd")'],
+    ],
+    [
+      'a region with no load',
+      { ...twoRegions(), regions: { ...twoRegions().regions, 'cn-hangzhou': { load: 0 } } },
+      ['regions.cn-hangzhou.load: must be > 0'],
+    ],
     ['one region', { ...twoRegions(), regions: { 'cn-hangzhou': {} } }, ['regions: declare at least two regions']],
-    ['a region id that is not one', { ...twoRegions(), regions: { ...twoRegions().regions, 'cn.beijing': {} } }, ['regions.cn.beijing: not a valid key: must be a region id like cn-hangzhou (lowercase letters, digits, dashes)']],
+    [
+      'a region id that is not one',
+      { ...twoRegions(), regions: { ...twoRegions().regions, 'cn.beijing': {} } },
+      ['regions.cn.beijing: not a valid key: must be a region id like cn-hangzhou (lowercase letters, digits, dashes)'],
+    ],
     ['a misspelt section', { ...twoRegions(), saftey: { minServingRegions: 2 } }, ['saftey: unknown field']],
     [
       'a cluster id declared twice',
@@ -213,13 +262,32 @@ describe('a broken policy is rejected with every problem, each naming its path',
       { ...twoRegions(), normal: { 'cn-hangzhou': { 'cn-hangzhou': 110 } } },
       ['normal.cn-hangzhou.cn-hangzhou: must be <= 100'],
     ],
-    ['a matrix with a missing row', { ...twoRegions(), normal: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } }, ["normal: no row for cn-shanghai (every region's traffic must go somewhere)"]],
-    ['an unknown region in a failover list', { ...twoRegions(), failover: { 'cn-hangzhou': ['cn-guangzhou'] } }, [`failover.cn-hangzhou[0]: unknown region cn-guangzhou ${DECLARED_2}`]],
-    ['failover to itself', { ...twoRegions(), failover: { 'cn-hangzhou': ['cn-hangzhou', 'cn-shanghai'] } }, ['failover.cn-hangzhou[0]: a region cannot fail over to itself']],
-    ['an empty failover list', { ...twoRegions(), failover: { 'cn-shanghai': [] } }, ['failover.cn-shanghai: empty, so a drained cn-shanghai would have nowhere to send its traffic']],
+    [
+      'a matrix with a missing row',
+      { ...twoRegions(), normal: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } },
+      ["normal: no row for cn-shanghai (every region's traffic must go somewhere)"],
+    ],
+    [
+      'an unknown region in a failover list',
+      { ...twoRegions(), failover: { 'cn-hangzhou': ['cn-guangzhou'] } },
+      [`failover.cn-hangzhou[0]: unknown region cn-guangzhou ${DECLARED_2}`],
+    ],
+    [
+      'failover to itself',
+      { ...twoRegions(), failover: { 'cn-hangzhou': ['cn-hangzhou', 'cn-shanghai'] } },
+      ['failover.cn-hangzhou[0]: a region cannot fail over to itself'],
+    ],
+    [
+      'an empty failover list',
+      { ...twoRegions(), failover: { 'cn-shanghai': [] } },
+      ['failover.cn-shanghai: empty, so a drained cn-shanghai would have nowhere to send its traffic'],
+    ],
     [
       'a failover cycle stranding a region',
-      { ...threeRegions(), failover: { 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'], 'cn-beijing': ['cn-hangzhou', 'cn-shanghai'] } },
+      {
+        ...threeRegions(),
+        failover: { 'cn-hangzhou': ['cn-shanghai'], 'cn-shanghai': ['cn-hangzhou'], 'cn-beijing': ['cn-hangzhou', 'cn-shanghai'] },
+      },
       [
         'failover.cn-hangzhou: following the failover orders from cn-hangzhou never reaches cn-beijing, so its traffic is stranded when cn-hangzhou and cn-shanghai are drained',
         'failover.cn-shanghai: following the failover orders from cn-shanghai never reaches cn-beijing, so its traffic is stranded when cn-shanghai and cn-hangzhou are drained',
@@ -227,7 +295,15 @@ describe('a broken policy is rejected with every problem, each naming its path',
     ],
     [
       'a rule whose region is not a known shape',
-      { ...twoRegions(), detection: { rules: [{ name: 'r', region: { fromPayload: 'region' } }, { name: 'r', region: { fromZone: 'x' } }] } },
+      {
+        ...twoRegions(),
+        detection: {
+          rules: [
+            { name: 'r', region: { fromPayload: 'region' } },
+            { name: 'r', region: { fromZone: 'x' } },
+          ],
+        },
+      },
       [
         'detection.rules[0].region.fromPayload: must be regionId (got "region")',
         'detection.rules[1].region: must be one of {fromUrl: true}, {fixed: <region>}, {fromInstance: {<instance id>: <region>}}, {fromDimension: <name>, map?: {<value>: <region>}}, {fromLabel: <name>}, {fromCluster: true}',
@@ -240,25 +316,43 @@ describe('a broken policy is rejected with every problem, each naming its path',
     ],
     [
       'an ACK rule on a Deployment condition reason, which is never an Event',
-      { ...twoRegions(), detection: { rules: [{ name: 'r', match: { source: 'ack', alertName: 'MinimumReplicasUnavailable' }, region: { fromCluster: true } }] } },
+      {
+        ...twoRegions(),
+        detection: {
+          rules: [{ name: 'r', match: { source: 'ack', alertName: 'MinimumReplicasUnavailable' }, region: { fromCluster: true } }],
+        },
+      },
       [
         'detection.rules[0].match.alertName: MinimumReplicasUnavailable is a reason of a Deployment condition, never of a Kubernetes Event, so this rule can never fire; use detection.deploymentAvailability, or match Warning events (FailedCreate, Unhealthy, BackOff, ...) with a window',
       ],
     ],
     [
       'a rule window of no time, and availability thresholds the wrong way round',
-      { ...twoRegions(), detection: { deploymentAvailability: { downAtOrBelow: 50, degradedBelow: 20 }, rules: [{ name: 'r', window: { count: 0, within: '0s' } }] } },
+      {
+        ...twoRegions(),
+        detection: {
+          deploymentAvailability: { downAtOrBelow: 50, degradedBelow: 20 },
+          rules: [{ name: 'r', window: { count: 0, within: '0s' } }],
+        },
+      },
       [
         'detection.rules[0].window.count: must be >= 1',
         'detection.rules[0].window.within: must be longer than 0s',
         'detection.deploymentAvailability: degradedBelow must be greater than downAtOrBelow',
       ],
     ],
-    ['a deployment with min > max', { ...twoRegions(), ...deployment({ 'cn-hangzhou': { normalReplicas: 3, min: 4, max: 2 } }) }, ['scaling.deployments[0].regions.cn-hangzhou: min (4) > max (2)']],
+    [
+      'a deployment with min > max',
+      { ...twoRegions(), ...deployment({ 'cn-hangzhou': { normalReplicas: 3, min: 4, max: 2 } }) },
+      ['scaling.deployments[0].regions.cn-hangzhou: min (4) > max (2)'],
+    ],
     [
       'normalReplicas outside its bounds',
       { ...twoRegions(), ...deployment({ 'cn-hangzhou': { normalReplicas: 8, max: 6 }, 'cn-shanghai': { normalReplicas: 0, max: 6 } }) },
-      ['scaling.deployments[0].regions.cn-hangzhou.normalReplicas: 8 is outside [min 1, max 6]', 'scaling.deployments[0].regions.cn-shanghai.normalReplicas: 0 is outside [min 1, max 6]'],
+      [
+        'scaling.deployments[0].regions.cn-hangzhou.normalReplicas: 8 is outside [min 1, max 6]',
+        'scaling.deployments[0].regions.cn-shanghai.normalReplicas: 0 is outside [min 1, max 6]',
+      ],
     ],
     [
       'a deployment in a cluster its region does not have',
@@ -267,12 +361,24 @@ describe('a broken policy is rejected with every problem, each naming its path',
     ],
     [
       'the same deployment scaled by two entries',
-      { ...twoRegions(), scaling: { deployments: [1, 2].map(() => ({ name: 'web', namespace: 'shop', regions: { 'cn-hangzhou': { normalReplicas: 2, max: 6 } } })) } },
+      {
+        ...twoRegions(),
+        scaling: {
+          deployments: [1, 2].map(() => ({ name: 'web', namespace: 'shop', regions: { 'cn-hangzhou': { normalReplicas: 2, max: 6 } } })),
+        },
+      },
       ['scaling.deployments[1].regions.cn-hangzhou: c-hz/shop/web is already scaled by scaling.deployments[0].regions.cn-hangzhou'],
     ],
     [
       'a bad cron (5 fields) and a bad time zone',
-      { ...twoRegions(), ...schedule({ cron: '0 22 * * *', timezone: 'Asia/Shangai', matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } } }) },
+      {
+        ...twoRegions(),
+        ...schedule({
+          cron: '0 22 * * *',
+          timezone: 'Asia/Shangai',
+          matrix: { 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
+        }),
+      },
       [
         'schedules[0].timezone: unknown IANA time zone "Asia/Shangai" (write one like Asia/Shanghai or UTC)',
         'schedules[0].cron: must have 6 fields (seconds minutes hours day-of-month month day-of-week), got 5 in "0 22 * * *"',
@@ -280,27 +386,65 @@ describe('a broken policy is rejected with every problem, each naming its path',
     ],
     [
       'a schedule with both matrix and drain',
-      { ...twoRegions(), ...schedule({ matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } }, drain: ['cn-hangzhou'] }) },
+      {
+        ...twoRegions(),
+        ...schedule({ matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } }, drain: ['cn-hangzhou'] }),
+      },
       ['schedules[0]: set either matrix or drain, not both'],
     ],
     [
       'a schedule row that does not add up, to an undeclared region',
       { ...twoRegions(), ...schedule({ matrix: { 'cn-hangzhou': { 'cn-hangzhou': 70, 'cn-wuhan': 20 } } }) },
-      [`schedules[0].matrix.cn-hangzhou.cn-wuhan: unknown region cn-wuhan ${DECLARED_2}`, 'schedules[0].matrix.cn-hangzhou: weights sum to 90, must be exactly 100'],
+      [
+        `schedules[0].matrix.cn-hangzhou.cn-wuhan: unknown region cn-wuhan ${DECLARED_2}`,
+        'schedules[0].matrix.cn-hangzhou: weights sum to 90, must be exactly 100',
+      ],
     ],
-    ['a schedule that drains every region', { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou', 'cn-shanghai'] }) }, ['schedules[0].drain: cannot drain every region']],
-    ['a schedule that lasts no time', { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou'], duration: '0s' }) }, ['schedules[0].duration: must be longer than 0s']],
-    ['a freeze window on a date that never comes', { ...twoRegions(), safety: { freezeWindows: [{ cron: '0 0 0 31 4 *', duration: '1h' }] } }, ['safety.freezeWindows[0].cron: "0 0 0 31 4 *" never fires']],
-    ['a duration without a unit', { ...twoRegions(), recovery: { holdFor: '5 minutes' } }, ['recovery.holdFor: must be a duration like 30s, 5m, 1h30m (got "5 minutes")']],
-    ['recovery steps that never give the full share back', { ...twoRegions(), recovery: { steps: [50, 25] } }, ['recovery.steps: the last step must be 100 (full share back)', 'recovery.steps: must increase']],
+    [
+      'a schedule that drains every region',
+      { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou', 'cn-shanghai'] }) },
+      ['schedules[0].drain: cannot drain every region'],
+    ],
+    [
+      'a schedule that lasts no time',
+      { ...twoRegions(), ...schedule({ drain: ['cn-hangzhou'], duration: '0s' }) },
+      ['schedules[0].duration: must be longer than 0s'],
+    ],
+    [
+      'a freeze window on a date that never comes',
+      { ...twoRegions(), safety: { freezeWindows: [{ cron: '0 0 0 31 4 *', duration: '1h' }] } },
+      ['safety.freezeWindows[0].cron: "0 0 0 31 4 *" never fires'],
+    ],
+    [
+      'a duration without a unit',
+      { ...twoRegions(), recovery: { holdFor: '5 minutes' } },
+      ['recovery.holdFor: must be a duration like 30s, 5m, 1h30m (got "5 minutes")'],
+    ],
+    [
+      'recovery steps that never give the full share back',
+      { ...twoRegions(), recovery: { steps: [50, 25] } },
+      ['recovery.steps: the last step must be 100 (full share back)', 'recovery.steps: must increase'],
+    ],
     [
       'holds and TTLs that contradict each other',
       { ...twoRegions(), recovery: { holdFor: '2h' }, overrides: { defaultTtl: '4d' } },
       ['recovery.maxHold: 1h is shorter than recovery.holdFor (2h)', 'overrides.defaultTtl: 4d is longer than overrides.maxTtl (3d)'],
     ],
-    ['more serving regions than declared', { ...twoRegions(), safety: { minServingRegions: 3 } }, ['safety.minServingRegions: 3 is more than the 2 declared regions']],
-    ['a webhook that is not a URL', { ...twoRegions(), notifications: [{ type: 'webhook', url: 'hooks/ops' }] }, ['notifications[0].url: must be a URL (got "hooks/ops")']],
-    ['a drift mode that does not exist', { ...twoRegions(), drift: 'ignore' }, ['drift: must be one of reapply, adopt, alert (got "ignore")']],
+    [
+      'more serving regions than declared',
+      { ...twoRegions(), safety: { minServingRegions: 3 } },
+      ['safety.minServingRegions: 3 is more than the 2 declared regions'],
+    ],
+    [
+      'a webhook that is not a URL',
+      { ...twoRegions(), notifications: [{ type: 'webhook', url: 'hooks/ops' }] },
+      ['notifications[0].url: must be a URL (got "hooks/ops")'],
+    ],
+    [
+      'a drift mode that does not exist',
+      { ...twoRegions(), drift: 'ignore' },
+      ['drift: must be one of reapply, adopt, alert (got "ignore")'],
+    ],
     [
       'several problems at once, structural and semantic',
       {
@@ -339,6 +483,10 @@ describe('a broken policy is rejected with every problem, each naming its path',
       }
       throw new Error('accepted');
     })();
-    expect([err.code, err.retryable, err.message]).toEqual(['POLICY.INVALID', false, 'invalid policy:\n  drift: must be one of reapply, adopt, alert (got "ignore")']);
+    expect([err.code, err.retryable, err.message]).toEqual([
+      'POLICY.INVALID',
+      false,
+      'invalid policy:\n  drift: must be one of reapply, adopt, alert (got "ignore")',
+    ]);
   });
 });

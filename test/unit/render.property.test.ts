@@ -42,7 +42,9 @@ function sharesArb(regionIds: string[]): fc.Arbitrary<Record<string, Record<stri
         // where one far cell and several near ones compete for a capped step.
         arbitrary: fc
           .shuffledSubarray(regionIds, { minLength: 1, maxLength: Math.min(3, regionIds.length) })
-          .chain((dsts) => fc.tuple(fc.constant(dsts), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: dsts.length, maxLength: dsts.length })))
+          .chain((dsts) =>
+            fc.tuple(fc.constant(dsts), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: dsts.length, maxLength: dsts.length })),
+          )
           .map(([dsts, parts]) => {
             const total = parts.reduce((s, v) => s + v, 0);
             return Object.fromEntries(dsts.map((d, i) => [d, ((parts[i] ?? 0) * 100) / total]));
@@ -56,10 +58,12 @@ function sharesArb(regionIds: string[]): fc.Arbitrary<Record<string, Record<stri
 /** For each region, the other regions in a random preference order. */
 function failoverArb(regionIds: string[]): fc.Arbitrary<Record<string, string[]>> {
   return fc.record(
-    Object.fromEntries(regionIds.map((src) => {
-      const others = regionIds.filter((r) => r !== src);
-      return [src, fc.shuffledSubarray(others, { minLength: others.length, maxLength: others.length })];
-    })),
+    Object.fromEntries(
+      regionIds.map((src) => {
+        const others = regionIds.filter((r) => r !== src);
+        return [src, fc.shuffledSubarray(others, { minLength: others.length, maxLength: others.length })];
+      }),
+    ),
   ) as fc.Arbitrary<Record<string, string[]>>;
 }
 
@@ -73,12 +77,14 @@ describe('matrix rounding and rendering, for any region set and matrix', () => {
       fc.property(caseArb, ({ regionIds, shares }) => {
         const m = roundMatrix(shares, regionIds);
         const violations: string[] = [];
-        if (JSON.stringify(Object.keys(m)) !== JSON.stringify(regionIds)) violations.push(`rows ${Object.keys(m).join(',')} not in declaration order`);
+        if (JSON.stringify(Object.keys(m)) !== JSON.stringify(regionIds))
+          violations.push(`rows ${Object.keys(m).join(',')} not in declaration order`);
         for (const src of regionIds) {
           const row = m[src] ?? {};
           const total = regionIds.reduce((s, d) => s + (shares[src]?.[d] ?? 0), 0);
           const keys = Object.keys(row);
-          if (JSON.stringify(keys) !== JSON.stringify(regionIds.filter((d) => d in row))) violations.push(`${src}: keys ${keys.join(',')} not in declaration order`);
+          if (JSON.stringify(keys) !== JSON.stringify(regionIds.filter((d) => d in row)))
+            violations.push(`${src}: keys ${keys.join(',')} not in declaration order`);
           const sum = Object.values(row).reduce((s, w) => s + w, 0);
           if (sum !== 100) violations.push(`${src}: sums to ${sum}`);
           for (const dst of regionIds) {
@@ -154,7 +160,8 @@ describe('stepToward, for any pair of matrices and step size', () => {
           }
           // Each step brings the farthest cell a full step closer: never slower than the minimum.
           const left = maxRowDelta(next, to, regionIds);
-          if (left > (expectedSteps - step) * maxPoints) violations.push(`step ${step}: ${left} points still to go, too many for ${expectedSteps - step} more steps`);
+          if (left > (expectedSteps - step) * maxPoints)
+            violations.push(`step ${step}: ${left} points still to go, too many for ${expectedSteps - step} more steps`);
           current = next;
         }
         expect(violations).toEqual([]);

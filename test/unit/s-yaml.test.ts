@@ -22,8 +22,18 @@ describe('s.yaml', () => {
   test('declares the five functions, nodejs20, code from ./dist/<key>, the regionshift role', () => {
     expect(Object.keys(spec.resources).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler']);
     for (const [key, r] of Object.entries(spec.resources)) {
-      expect(r.props).toMatchObject({ functionName: `regionshift-${key}`, runtime: 'nodejs20', code: `./dist/${key}`, handler: 'index.handler', role: 'acs:ram::${vars.accountId}:role/regionshift' });
-      expect(r.props.vpcConfig).toEqual({ vpcId: '${vars.vpcId}', securityGroupId: '${vars.securityGroupId}', vSwitchIds: ['${vars.vSwitchId}'] });
+      expect(r.props).toMatchObject({
+        functionName: `regionshift-${key}`,
+        runtime: 'nodejs20',
+        code: `./dist/${key}`,
+        handler: 'index.handler',
+        role: 'acs:ram::${vars.accountId}:role/regionshift',
+      });
+      expect(r.props.vpcConfig).toEqual({
+        vpcId: '${vars.vpcId}',
+        securityGroupId: '${vars.securityGroupId}',
+        vSwitchIds: ['${vars.vSwitchId}'],
+      });
       expect(r.props.environmentVariables).toMatchObject({
         REGIONSHIFT_STATE: 'tablestore',
         TABLESTORE_INSTANCE: '${vars.tablestoreInstance}',
@@ -37,10 +47,19 @@ describe('s.yaml', () => {
 
   test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none (InvokeFunction only)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
-    expect(summary).toEqual({ alarm: ['http', 'eventbridge'], 'cluster-events': ['eventbridge', 'http'], scheduler: ['timer'], control: ['http'], executor: [] });
+    expect(summary).toEqual({
+      alarm: ['http', 'eventbridge'],
+      'cluster-events': ['eventbridge', 'http'],
+      scheduler: ['timer'],
+      control: ['http'],
+      executor: [],
+    });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
     expect(webhook?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
-    expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({ source: ['acs.cms'], type: ['cms:CloudMonitor:AlertWebHook'] });
+    expect(cmsEvents?.triggerType === 'eventbridge' && JSON.parse(cmsEvents.triggerConfig.eventRuleFilterPattern)).toEqual({
+      source: ['acs.cms'],
+      type: ['cms:CloudMonitor:AlertWebHook'],
+    });
     const ack = props('cluster-events').triggers?.[0];
     expect(ack?.triggerType === 'eventbridge' && JSON.parse(ack.triggerConfig.eventRuleFilterPattern)).toEqual({
       source: ['acs.cs'],
@@ -48,13 +67,20 @@ describe('s.yaml', () => {
     });
     // The other cluster regions' rules push to the HTTP trigger (infra/eventbridge/ack-forwarding.ts).
     expect(props('cluster-events').triggers?.[1]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['POST'] });
-    for (const t of [cmsEvents, ack]) expect(t?.triggerType === 'eventbridge' && t.triggerConfig.eventSinkConfig).toEqual({ deliveryOption: { eventSchema: 'CloudEvents' } });
-    expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({ cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' });
+    for (const t of [cmsEvents, ack])
+      expect(t?.triggerType === 'eventbridge' && t.triggerConfig.eventSinkConfig).toEqual({
+        deliveryOption: { eventSchema: 'CloudEvents' },
+      });
+    expect(props('scheduler').triggers?.[0]?.triggerConfig).toEqual({
+      cronExpression: '@every 1m',
+      enable: true,
+      payload: '{"task":"tick"}',
+    });
     expect(everyIntervalMs('@every 1m')).toBe(60_000);
     expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
   });
 
-  test('the sending functions name the executor; nothing names an executor URL; the executor\'s budget fits its timeout', () => {
+  test("the sending functions name the executor; nothing names an executor URL; the executor's budget fits its timeout", () => {
     for (const key of ['alarm', 'cluster-events', 'scheduler', 'control']) {
       expect(props(key).environmentVariables?.REGIONSHIFT_EXECUTOR_FUNCTION).toBe(props('executor').functionName);
     }
@@ -68,9 +94,12 @@ describe('s.yaml', () => {
     const broken = structuredClone(raw) as { resources: Record<string, { props: Record<string, unknown> }> };
     const scheduler = broken.resources.scheduler as { props: Record<string, unknown> };
     scheduler.props.runtime = 'nodejs18';
-    scheduler.props.triggers = [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/1 * * * *', enable: true } }];
+    scheduler.props.triggers = [
+      { triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '*/1 * * * *', enable: true } },
+    ];
     // FC 3.0's DeliveryOption has no `mode` (it has concurrency and eventSchema).
-    const alarmEvents = (broken.resources.alarm as { props: { triggers: Array<{ triggerConfig: Record<string, unknown> }> } }).props.triggers[1] as { triggerConfig: Record<string, unknown> };
+    const alarmEvents = (broken.resources.alarm as { props: { triggers: Array<{ triggerConfig: Record<string, unknown> }> } }).props
+      .triggers[1] as { triggerConfig: Record<string, unknown> };
     alarmEvents.triggerConfig.eventSinkConfig = { deliveryOption: { mode: 'event-driven', eventSchema: 'CloudEvents' } };
     const result = sYamlSchema.safeParse(broken);
     expect(result.success).toBe(false);
@@ -82,9 +111,26 @@ describe('s.yaml', () => {
   });
 
   test('timer expressions: "@every" takes whole minutes or hours (FC\'s form), cron takes 6 fields', () => {
-    expect(['@every 1m', '@every 90m', '@every 2h', '@every 1h30m'].map(everyIntervalMs)).toEqual([60_000, 5_400_000, 7_200_000, 5_400_000]);
-    expect(['@every 30s', '@every 0m', '@every', '@every 1d', '0 */1 * * * *'].map(everyIntervalMs)).toEqual([null, null, null, null, null]);
-    const timer = (cronExpression: string) => sYamlSchema.shape.resources.safeParse({ t: { component: 'fc3', props: { ...props('scheduler'), triggers: [{ triggerName: 't', triggerType: 'timer', triggerConfig: { cronExpression, enable: true } }] } } }).success;
+    expect(['@every 1m', '@every 90m', '@every 2h', '@every 1h30m'].map(everyIntervalMs)).toEqual([
+      60_000, 5_400_000, 7_200_000, 5_400_000,
+    ]);
+    expect(['@every 30s', '@every 0m', '@every', '@every 1d', '0 */1 * * * *'].map(everyIntervalMs)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
+    const timer = (cronExpression: string) =>
+      sYamlSchema.shape.resources.safeParse({
+        t: {
+          component: 'fc3',
+          props: {
+            ...props('scheduler'),
+            triggers: [{ triggerName: 't', triggerType: 'timer', triggerConfig: { cronExpression, enable: true } }],
+          },
+        },
+      }).success;
     expect(['@every 1m', '0 */1 * * * *', '@every 30s', '*/1 * * * *', '@hourly'].map(timer)).toEqual([true, true, false, false, false]);
   });
 });
@@ -101,8 +147,14 @@ describe('build (scripts/build.mjs)', () => {
     expect(run.stderr).toContain('REGIONSHIFT_DEPLOY_POLICY is not set: the bundles would carry no policy.yaml.');
     expect(run.stderr).toContain('npm run build -- --without-policy');
     expect(run.stdout).toBe('');
-    const missing = spawnSync(process.execPath, ['scripts/build.mjs'], { env: { ...env, REGIONSHIFT_DEPLOY_POLICY: 'examples/no-such-policy.yaml' }, encoding: 'utf8' });
-    expect({ status: missing.status, stderr: missing.stderr.trim() }).toEqual({ status: 1, stderr: 'REGIONSHIFT_DEPLOY_POLICY: no file at examples/no-such-policy.yaml' });
+    const missing = spawnSync(process.execPath, ['scripts/build.mjs'], {
+      env: { ...env, REGIONSHIFT_DEPLOY_POLICY: 'examples/no-such-policy.yaml' },
+      encoding: 'utf8',
+    });
+    expect({ status: missing.status, stderr: missing.stderr.trim() }).toEqual({
+      status: 1,
+      stderr: 'REGIONSHIFT_DEPLOY_POLICY: no file at examples/no-such-policy.yaml',
+    });
   });
 
   test('bundles every function to its code folder; each loads with no node_modules and exports its handler', () => {
@@ -111,7 +163,9 @@ describe('build (scripts/build.mjs)', () => {
     // Asked for explicitly, bundles without a policy are built, with a warning saying what they will read.
     const run = spawnSync(process.execPath, ['scripts/build.mjs', '--without-policy'], { env, encoding: 'utf8' });
     expect(run.status).toBe(0);
-    expect(run.stderr).toContain('WARNING: built --without-policy: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY');
+    expect(run.stderr).toContain(
+      'WARNING: built --without-policy: no bundle carries policy.yaml; every function reads its policy from REGIONSHIFT_POLICY',
+    );
     for (const [key, r] of Object.entries(spec.resources)) {
       const codeDir = path.resolve(r.props.code);
       expect(existsSync(path.join(codeDir, 'index.js'))).toBe(true);
@@ -119,7 +173,14 @@ describe('build (scripts/build.mjs)', () => {
       const dir = path.join(isolated, key);
       cpSync(codeDir, dir, { recursive: true });
       const exportName = r.props.handler.split('.')[1];
-      const out = execFileSync(process.execPath, ['-e', `const m = require('./index.js'); process.stdout.write(JSON.stringify({ type: typeof m[${JSON.stringify(exportName)}], exports: Object.keys(m) }))`], { cwd: dir, env: { PATH: process.env.PATH } });
+      const out = execFileSync(
+        process.execPath,
+        [
+          '-e',
+          `const m = require('./index.js'); process.stdout.write(JSON.stringify({ type: typeof m[${JSON.stringify(exportName)}], exports: Object.keys(m) }))`,
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH } },
+      );
       expect(JSON.parse(out.toString())).toMatchObject({ type: 'function' });
     }
   });
@@ -140,8 +201,19 @@ describe('build (scripts/build.mjs)', () => {
       const { handler } = require('./index.js');
       const event = Buffer.from(JSON.stringify({ version: 'v1', rawPath: '/v1/status', headers: {}, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET' } } }));
       handler(event, { requestId: 'bundle-check' });`;
-    const run = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    const line = JSON.parse(run.trim().split('\n').filter((l) => l.includes('"requestId":"bundle-check"')).at(-1) ?? '{}');
+    const run = execFileSync(process.execPath, ['-e', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    const line = JSON.parse(
+      run
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('"requestId":"bundle-check"'))
+        .at(-1) ?? '{}',
+    );
     expect(line).toMatchObject({ function: 'control', status: 500, outcome: 'error' });
     expect(line.error.message).not.toMatch(/Cannot find module/);
     expect(line.error.message).toMatch(/REGIONSHIFT_/);
@@ -153,15 +225,25 @@ describe('build with a policy (REGIONSHIFT_DEPLOY_POLICY)', () => {
   afterAll(() => rmSync(isolated, { recursive: true, force: true }));
 
   test('every bundle carries policy.yaml; the bundled control function loads it from beside itself and answers from Tablestore', async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'pipe', env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: 'examples/bookinfo.yaml' } });
+    execFileSync(process.execPath, ['scripts/build.mjs'], {
+      stdio: 'pipe',
+      env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: 'examples/bookinfo.yaml' },
+    });
     for (const r of Object.values(spec.resources)) {
-      expect(readFileSync(path.join(path.resolve(r.props.code), 'policy.yaml'), 'utf8')).toBe(readFileSync('examples/bookinfo.yaml', 'utf8'));
+      expect(readFileSync(path.join(path.resolve(r.props.code), 'policy.yaml'), 'utf8')).toBe(
+        readFileSync('examples/bookinfo.yaml', 'utf8'),
+      );
     }
     cpSync(path.resolve('dist/control'), path.join(isolated, 'control'), { recursive: true });
     const keys = { accessKeyId: 'LTAI-bundle-check', accessKeySecret: 'bundle-check-secret' };
     const twin = await startTablestoreTwin({ ...keys, instance: 'bundlecheck' });
     try {
-      const tsEnv = { TABLESTORE_ENDPOINT: twin.endpoint, TABLESTORE_INSTANCE: 'bundlecheck', TABLESTORE_ACCESS_KEY_ID: keys.accessKeyId, TABLESTORE_ACCESS_KEY_SECRET: keys.accessKeySecret };
+      const tsEnv = {
+        TABLESTORE_ENDPOINT: twin.endpoint,
+        TABLESTORE_INSTANCE: 'bundlecheck',
+        TABLESTORE_ACCESS_KEY_ID: keys.accessKeyId,
+        TABLESTORE_ACCESS_KEY_SECRET: keys.accessKeySecret,
+      };
       await createStateTables(tsEnv, { waitReadyMs: 5_000 });
       // Run from another directory: the relative ./policy.yaml must be found beside the bundle.
       const script = `
@@ -180,11 +262,25 @@ describe('build with a policy (REGIONSHIFT_DEPLOY_POLICY)', () => {
         REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef',
       };
       const run = await new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, ['-e', script], { cwd: isolated, env, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+        execFile(process.execPath, ['-e', script], { cwd: isolated, env, encoding: 'utf8' }, (err, stdout) =>
+          err ? reject(err) : resolve(stdout),
+        ),
       );
-      const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as { statusCode?: number; body?: string };
-      expect({ status: reply.statusCode, errors: run.split('\n').filter((l) => l.includes('"error"')) }).toEqual({ status: 200, errors: [] });
-      expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ mesh: 'bookinfo', version: 0, health: { 'cn-hangzhou': { status: 'HEALTHY' } } });
+      const reply = JSON.parse(
+        run
+          .split('\n')
+          .find((l) => l.startsWith('REPLY '))
+          ?.slice(6) ?? '{}',
+      ) as { statusCode?: number; body?: string };
+      expect({ status: reply.statusCode, errors: run.split('\n').filter((l) => l.includes('"error"')) }).toEqual({
+        status: 200,
+        errors: [],
+      });
+      expect(JSON.parse(reply.body ?? '{}')).toMatchObject({
+        mesh: 'bookinfo',
+        version: 0,
+        health: { 'cn-hangzhou': { status: 'HEALTHY' } },
+      });
     } finally {
       await twin.stop();
     }
@@ -210,12 +306,23 @@ test('the EventBridge rule patterns in s.yaml are the ones infra/eventbridge doc
  */
 describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)', () => {
   const ACCOUNT = '1234567890123456';
-  const REQUIRED = { ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT, REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef', REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef' };
+  const REQUIRED = {
+    ALIBABA_CLOUD_ACCOUNT_ID: ACCOUNT,
+    REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef',
+    REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef',
+  };
 
-  type Rendered = { vars: Record<string, unknown>; resources: Record<string, { component: string; props: z.infer<typeof sYamlSchema>['resources'][string]['props'] }> };
+  type Rendered = {
+    vars: Record<string, unknown>;
+    resources: Record<string, { component: string; props: z.infer<typeof sYamlSchema>['resources'][string]['props'] }>;
+  };
   function render(env: Record<string, string>): { ok: true; out: Rendered } | { ok: false; error: string } {
     try {
-      const out = execFileSync(process.execPath, ['test/support/render-s-yaml.mjs', 's.yaml'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      const out = execFileSync(process.execPath, ['test/support/render-s-yaml.mjs', 's.yaml'], {
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
       return { ok: true, out: JSON.parse(out) as Rendered };
     } catch (err) {
       return { ok: false, error: String((err as { stderr?: string }).stderr ?? err) };
@@ -223,7 +330,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
   }
   const envOf = (r: Rendered) => Object.fromEntries(Object.entries(r.resources).map(([k, v]) => [k, v.props.environmentVariables]));
 
-  test('with only the required variables set it renders: optional ones are empty, every function\'s env and triggers as deployed', () => {
+  test("with only the required variables set it renders: optional ones are empty, every function's env and triggers as deployed", () => {
     const result = render({ ...REQUIRED });
     if (!result.ok) throw new Error(`s.yaml does not render: ${result.error}`);
     const { resources } = result.out;
@@ -239,22 +346,52 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
     };
     // The functions that receive signals hand waiting steps to the executor by InvokeFunction.
     const withHandoff = { ...base, REGIONSHIFT_EXECUTOR_FUNCTION: 'regionshift-executor' };
-    expect(envOf(result.out)).toEqual({ alarm: withHandoff, 'cluster-events': withHandoff, scheduler: withHandoff, control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' }, executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' } });
+    expect(envOf(result.out)).toEqual({
+      alarm: withHandoff,
+      'cluster-events': withHandoff,
+      scheduler: withHandoff,
+      control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' },
+      executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' },
+    });
     for (const r of Object.values(resources)) {
-      expect(r.props).toMatchObject({ region: 'cn-beijing', role: `acs:ram::${ACCOUNT}:role/regionshift`, vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] } });
+      expect(r.props).toMatchObject({
+        region: 'cn-beijing',
+        role: `acs:ram::${ACCOUNT}:role/regionshift`,
+        vpcConfig: { vpcId: 'vpc-REPLACE-ME', securityGroupId: 'sg-REPLACE-ME', vSwitchIds: ['vsw-REPLACE-ME'] },
+      });
     }
-    const eventbridge = (pattern: object) => ({ triggerEnable: true, asyncInvocationType: true, eventRuleFilterPattern: JSON.stringify(pattern), eventSourceConfig: { eventSourceType: 'Default' }, eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } } });
+    const eventbridge = (pattern: object) => ({
+      triggerEnable: true,
+      asyncInvocationType: true,
+      eventRuleFilterPattern: JSON.stringify(pattern),
+      eventSourceConfig: { eventSourceType: 'Default' },
+      eventSinkConfig: { deliveryOption: { eventSchema: 'CloudEvents' } },
+    });
     const triggers = Object.fromEntries(Object.entries(resources).map(([k, r]) => [k, r.props.triggers]));
     expect(triggers).toEqual({
       alarm: [
         { triggerName: 'webhook', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } },
-        { triggerName: 'cms-alarm-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8'))) },
+        {
+          triggerName: 'cms-alarm-events',
+          triggerType: 'eventbridge',
+          triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/cms-alarm-rule.json', 'utf8'))),
+        },
       ],
       'cluster-events': [
-        { triggerName: 'ack-events', triggerType: 'eventbridge', triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))) },
+        {
+          triggerName: 'ack-events',
+          triggerType: 'eventbridge',
+          triggerConfig: eventbridge(JSON.parse(readFileSync('infra/eventbridge/ack-events-rule.json', 'utf8'))),
+        },
         { triggerName: 'cross-region', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['POST'] } },
       ],
-      scheduler: [{ triggerName: 'tick', triggerType: 'timer', triggerConfig: { cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' } }],
+      scheduler: [
+        {
+          triggerName: 'tick',
+          triggerType: 'timer',
+          triggerConfig: { cronExpression: '@every 1m', enable: true, payload: '{"task":"tick"}' },
+        },
+      ],
       control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
       executor: undefined,
     });
@@ -269,12 +406,17 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
     const set = { ...REQUIRED, REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' };
     const full = render(set);
     if (!full.ok) throw new Error(full.error);
-    expect(full.out.resources.control?.props.environmentVariables).toMatchObject({ REGIONSHIFT_POLICY: 'mesh: inline', REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef' });
+    expect(full.out.resources.control?.props.environmentVariables).toMatchObject({
+      REGIONSHIFT_POLICY: 'mesh: inline',
+      REGIONSHIFT_READ_TOKEN: 'read-token-0123456789abcdef',
+    });
     for (const env of [set, { ...REQUIRED }]) {
       const real = render(env);
       const lab = loadSYaml('s.yaml', env);
       expect(lab.missingEnv).toEqual([]);
-      expect(Object.fromEntries(Object.entries(lab.spec.resources).map(([k, r]) => [k, r.props.environmentVariables]))).toEqual(real.ok && envOf(real.out));
+      expect(Object.fromEntries(Object.entries(lab.spec.resources).map(([k, r]) => [k, r.props.environmentVariables]))).toEqual(
+        real.ok && envOf(real.out),
+      );
     }
   });
 

@@ -15,12 +15,16 @@ const vs = (namespace: string, name: string, gateways: string[] | undefined, hos
 });
 
 describe('entryRoutes', () => {
-  test('the ASM Bookinfo gateway VirtualService: a short name resolves in the VirtualService\'s namespace', () => {
+  test("the ASM Bookinfo gateway VirtualService: a short name resolves in the VirtualService's namespace", () => {
     const bookinfo = vs('default', 'bookinfo', ['bookinfo-gateway'], [['productpage']]);
-    expect(entryRoutes([bookinfo], ['default/bookinfo-gateway'])).toEqual([{ host: 'productpage.default.svc.cluster.local', virtualService: 'default/bookinfo' }]);
+    expect(entryRoutes([bookinfo], ['default/bookinfo-gateway'])).toEqual([
+      { host: 'productpage.default.svc.cluster.local', virtualService: 'default/bookinfo' },
+    ]);
     // The same VirtualService in another namespace means that namespace's productpage (Istio reads the rule's namespace, not the service's).
     const shop = vs('shop', 'bookinfo', ['default/bookinfo-gateway'], [['productpage']]);
-    expect(entryRoutes([shop], ['default/bookinfo-gateway'])).toEqual([{ host: 'productpage.shop.svc.cluster.local', virtualService: 'shop/bookinfo' }]);
+    expect(entryRoutes([shop], ['default/bookinfo-gateway'])).toEqual([
+      { host: 'productpage.shop.svc.cluster.local', virtualService: 'shop/bookinfo' },
+    ]);
   });
 
   test('an FQDN is kept; several routes, rules and gateways; duplicates once; sorted', () => {
@@ -45,7 +49,10 @@ describe('entryRoutes', () => {
 
   test('routes without a destination host, a delegate-only rule, or a missing http section give nothing', () => {
     const odd: VirtualServiceObject[] = [
-      { metadata: { namespace: 'default', name: 'x' }, spec: { gateways: ['bookinfo-gateway'], http: [{ route: [{ destination: null }] }, null, { route: null }] } },
+      {
+        metadata: { namespace: 'default', name: 'x' },
+        spec: { gateways: ['bookinfo-gateway'], http: [{ route: [{ destination: null }] }, null, { route: null }] },
+      },
       { metadata: { namespace: 'default', name: 'y' }, spec: { gateways: ['bookinfo-gateway'] } },
     ];
     expect(entryRoutes(odd, ['default/bookinfo-gateway'])).toEqual([]);
@@ -70,7 +77,10 @@ describe('VirtualServiceReader: the API out of reach', () => {
       currentContext: 'x',
     });
     const reader = new VirtualServiceReader({ kubeconfig: kc, requestTimeoutMs: 2_000 });
-    const err = await reader.routes(['default/bookinfo-gateway']).then(() => null, (e: unknown) => e);
+    const err = await reader.routes(['default/bookinfo-gateway']).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UpstreamError);
     expect((err as UpstreamError).message).toMatch(/^list VirtualServices failed: /);
     expect((err as UpstreamError).retryable).toBe(true);

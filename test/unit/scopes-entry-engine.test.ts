@@ -31,12 +31,19 @@ test('a tick derives the set; an alarm decides with it without reading; a failed
   const engine = w.engine({ entryRoutes: r.read });
   await engine.tick();
   expect(r.calls).toEqual([[GATEWAY]]);
-  expect((await w.store.load('bookinfo')).state?.entry).toMatchObject({ services: ['productpage'], from: ['default/bookinfo'], problem: null });
+  expect((await w.store.load('bookinfo')).state?.entry).toMatchObject({
+    services: ['productpage'],
+    from: ['default/bookinfo'],
+    problem: null,
+  });
 
   w.clock.advance(10_000);
   await engine.ingest([downSignal(w.clock, { severity: 'degraded' })], 'alarm');
   expect(r.calls).toHaveLength(1);
-  expect((await w.store.load('bookinfo')).state?.applied?.scopes?.[PRODUCTPAGE]?.matrix).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 50, 'cn-shanghai': 50 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
+  expect((await w.store.load('bookinfo')).state?.applied?.scopes?.[PRODUCTPAGE]?.matrix).toEqual({
+    'cn-hangzhou': { 'cn-hangzhou': 50, 'cn-shanghai': 50 },
+    'cn-shanghai': { 'cn-shanghai': 100 },
+  });
 
   fail = true;
   w.clock.advance(60_000);
@@ -44,16 +51,27 @@ test('a tick derives the set; an alarm decides with it without reading; a failed
   expect(t.decision.committed).toBe(true);
   const { state } = await w.store.load('bookinfo');
   expect(state?.entry?.services).toEqual(['productpage']);
-  expect(state?.entry?.problem?.message).toBe(`could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: Network: connect ECONNREFUSED`);
+  expect(state?.entry?.problem?.message).toBe(
+    `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: Network: connect ECONNREFUSED`,
+  );
   expect(state?.applied?.scopes?.[PRODUCTPAGE]).toBeDefined();
   expect(w.log.some((l) => String(l.msg).startsWith('entry services: could not read'))).toBe(true);
-  expect((await engine.status()).entry).toMatchObject({ source: 'virtualservices', services: ['productpage'], problem: { message: expect.stringContaining('ECONNREFUSED') } });
+  expect((await engine.status()).entry).toMatchObject({
+    source: 'virtualservices',
+    services: ['productpage'],
+    problem: { message: expect.stringContaining('ECONNREFUSED') },
+  });
 });
 
-test('a runtime without access to the mesh\'s Kubernetes API records why; no entry service is guessed', async () => {
+test("a runtime without access to the mesh's Kubernetes API records why; no entry service is guessed", async () => {
   w = new World(policy());
   const engine = w.engine();
   await engine.tick();
   const { state } = await w.store.load('bookinfo');
-  expect(state?.entry).toMatchObject({ services: [], problem: { message: `could not read the VirtualServices of gateways ${GATEWAY}: this runtime has no access to the mesh's Kubernetes API` } });
+  expect(state?.entry).toMatchObject({
+    services: [],
+    problem: {
+      message: `could not read the VirtualServices of gateways ${GATEWAY}: this runtime has no access to the mesh's Kubernetes API`,
+    },
+  });
 });

@@ -20,7 +20,8 @@ const GATEWAY = 'default/bookinfo-gateway';
 const sched = { name: 'evening', cron: '0 0 2 * * *', timezone: 'UTC', duration: '1h', matrix: { [HZ]: { [HZ]: 90, [SH]: 10 } } };
 
 const named = (extra: Record<string, unknown> = {}) => policy2({ scopes: { entry: ['productpage'], services: SERVICES }, ...extra });
-const derived = (extra: Record<string, unknown> = {}) => policy2({ scopes: { entryFrom: { gateways: [GATEWAY] }, services: SERVICES }, ...extra });
+const derived = (extra: Record<string, unknown> = {}) =>
+  policy2({ scopes: { entryFrom: { gateways: [GATEWAY] }, services: SERVICES }, ...extra });
 
 const routes = (...r: Array<[string, string]>): EntryRoute[] => r.map(([h, vs]) => ({ host: h, virtualService: vs }));
 const read = (...r: Array<[string, string]>): Input => ({ kind: 'tick', entry: { ok: true, routes: routes(...r) } });
@@ -31,18 +32,24 @@ const problems = policyProblems;
 
 describe('scopes.entryFrom: validation', () => {
   test('entry and entryFrom are exclusive; one of them is required; each names its field', () => {
-    expect(problems(() => policy2({ scopes: { entry: ['productpage'], entryFrom: { gateways: [GATEWAY] }, services: SERVICES } }))).toEqual([
-      expect.stringMatching(/^scopes\.entryFrom: set either scopes\.entry .* or scopes\.entryFrom .*not both$/),
+    expect(problems(() => policy2({ scopes: { entry: ['productpage'], entryFrom: { gateways: [GATEWAY] }, services: SERVICES } }))).toEqual(
+      [expect.stringMatching(/^scopes\.entryFrom: set either scopes\.entry .* or scopes\.entryFrom .*not both$/)],
+    );
+    expect(problems(() => policy2({ scopes: { services: SERVICES } }))).toEqual([
+      expect.stringMatching(/^scopes\.entry: name at least one entry service, or set scopes\.entryFrom/),
     ]);
-    expect(problems(() => policy2({ scopes: { services: SERVICES } }))).toEqual([expect.stringMatching(/^scopes\.entry: name at least one entry service, or set scopes\.entryFrom/)]);
   });
 
   test('a gateway is <namespace>/<name>, at least one, none twice', () => {
     expect(problems(() => derived({ scopes: { entryFrom: { gateways: ['bookinfo-gateway'] }, services: SERVICES } }))).toEqual([
       expect.stringMatching(/^scopes\.entryFrom\.gateways\[0\]: must be <namespace>\/<gateway name>/),
     ]);
-    expect(problems(() => derived({ scopes: { entryFrom: { gateways: [] }, services: SERVICES } }))).toEqual([expect.stringMatching(/^scopes\.entryFrom\.gateways: name at least one gateway/)]);
-    expect(problems(() => derived({ scopes: { entryFrom: { gateways: [GATEWAY, GATEWAY] }, services: SERVICES } }))).toEqual(['scopes.entryFrom.gateways[1]: default/bookinfo-gateway is listed twice']);
+    expect(problems(() => derived({ scopes: { entryFrom: { gateways: [] }, services: SERVICES } }))).toEqual([
+      expect.stringMatching(/^scopes\.entryFrom\.gateways: name at least one gateway/),
+    ]);
+    expect(problems(() => derived({ scopes: { entryFrom: { gateways: [GATEWAY, GATEWAY] }, services: SERVICES } }))).toEqual([
+      'scopes.entryFrom.gateways[1]: default/bookinfo-gateway is listed twice',
+    ]);
     expect(derived().scopes?.entryFrom).toEqual({ gateways: [GATEWAY] });
   });
 });
@@ -93,7 +100,14 @@ describe('scopes.entryFrom: never a guess', () => {
     const first = d.feed(T0 + 1 * S, { kind: 'tick' }).plan;
     expect(first.after?.matrix).toEqual(identity2);
     expect(first.after?.scopes).toEqual({});
-    expect(first.refused).toEqual([{ rule: 'scopes.entryFrom', message: expect.stringMatching(/^no entry service is known \(the gateways' VirtualServices were not read yet\): the schedule evening shift is not applied at any hop; a region DOWN still drains every scope$/) }]);
+    expect(first.refused).toEqual([
+      {
+        rule: 'scopes.entryFrom',
+        message: expect.stringMatching(
+          /^no entry service is known \(the gateways' VirtualServices were not read yet\): the schedule evening shift is not applied at any hop; a region DOWN still drains every scope$/,
+        ),
+      },
+    ]);
     const down = d.feed(T0 + 10 * S, fire('b', HZ, 'down')).plan;
     expect(down.after?.matrix).toEqual(hzDrained);
   });
@@ -105,7 +119,15 @@ describe('scopes.entryFrom: never a guess', () => {
     const bad = d.feed(T0 + 2 * M, failed('list VirtualServices failed: Network: connect ECONNREFUSED 127.0.0.1:1'));
     expect(bad.plan.steps).toEqual([]);
     expect(d.state?.applied).toEqual(applied);
-    expect(d.state?.entry).toEqual({ services: ['productpage'], from: ['default/bookinfo'], since: T0 + 1 * S, problem: { message: `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: Network: connect ECONNREFUSED 127.0.0.1:1`, since: T0 + 2 * M } });
+    expect(d.state?.entry).toEqual({
+      services: ['productpage'],
+      from: ['default/bookinfo'],
+      since: T0 + 1 * S,
+      problem: {
+        message: `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: Network: connect ECONNREFUSED 127.0.0.1:1`,
+        since: T0 + 2 * M,
+      },
+    });
     expect(bad.plan.reasons.join('\n')).toContain('keeping the entry services derived before (productpage)');
     // The same failure again writes nothing; a good read clears the problem.
     const state = JSON.stringify(d.state?.entry);
@@ -120,7 +142,9 @@ describe('scopes.entryFrom: never a guess', () => {
     const d = new Driver(derived({ schedules: [sched] }));
     const none = d.feed(T0 + 1 * S, read(['web.shop.svc.cluster.local', 'shop/web'])).plan;
     expect(d.state?.entry?.services).toEqual([]);
-    expect(none.refused).toEqual([{ rule: 'scopes.entryFrom', message: expect.stringContaining(`route to no scoped service (hosts: web.shop.svc.cluster.local)`) }]);
+    expect(none.refused).toEqual([
+      { rule: 'scopes.entryFrom', message: expect.stringContaining(`route to no scoped service (hosts: web.shop.svc.cluster.local)`) },
+    ]);
     expect(none.after?.scopes).toEqual({});
     d.feed(T0 + 2 * S, bookinfo);
     const empty = d.feed(T0 + 3 * S, read()).plan;
@@ -146,18 +170,29 @@ describe('scopes.entryFrom: status and CLI say where the entry set came from', (
     d.feed(T0 + 2 * M, failed('list VirtualServices failed: 403 Forbidden: no'));
     const v = statusView(p, d.state, 3, [], [], T0 + 3 * M);
     expect(v.entry).toEqual({
-      source: 'virtualservices', services: ['productpage'], gateways: [GATEWAY], from: ['default/bookinfo'], since: new Date(T0 + 1 * S).toISOString(),
-      problem: { message: `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: 403 Forbidden: no`, since: new Date(T0 + 2 * M).toISOString() },
+      source: 'virtualservices',
+      services: ['productpage'],
+      gateways: [GATEWAY],
+      from: ['default/bookinfo'],
+      since: new Date(T0 + 1 * S).toISOString(),
+      problem: {
+        message: `could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: 403 Forbidden: no`,
+        since: new Date(T0 + 2 * M).toISOString(),
+      },
     });
     expect(entryLines(v)).toEqual([
       `entry services: productpage  (derived from VirtualService default/bookinfo bound to gateway ${GATEWAY}, since ${new Date(T0 + 1 * S).toISOString()})`,
       `  latest read not used (since ${new Date(T0 + 2 * M).toISOString()}): could not read the VirtualServices of gateways ${GATEWAY}: list VirtualServices failed: 403 Forbidden: no`,
     ]);
-    expect(entryLines(statusView(p, null, 0, [], [], T0))).toEqual([`entry services: none known  (scopes.entryFrom, gateway ${GATEWAY}): elective shifts are refused until one is derived`]);
+    expect(entryLines(statusView(p, null, 0, [], [], T0))).toEqual([
+      `entry services: none known  (scopes.entryFrom, gateway ${GATEWAY}): elective shifts are refused until one is derived`,
+    ]);
   });
 
   test('named in the policy; no scopes, no entry line', () => {
-    expect(entryLines(statusView(named(), null, 0, [], [], T0))).toEqual(['entry services: productpage  (named in the policy, scopes.entry)']);
+    expect(entryLines(statusView(named(), null, 0, [], [], T0))).toEqual([
+      'entry services: productpage  (named in the policy, scopes.entry)',
+    ]);
     expect(statusView(policy2(), null, 0, [], [], T0).entry).toBeUndefined();
   });
 });

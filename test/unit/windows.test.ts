@@ -81,9 +81,17 @@ describe('daylight saving time (Europe/Berlin: CET +1, CEST +2 from 29 March to 
   it('a time the clocks skip fires once, an hour later by the wall clock; a time they repeat fires once', () => {
     const nightly: CronWindow = { cron: '0 30 2 * * *', timezone: 'Europe/Berlin', duration: H };
     // 29 March: 02:30 does not exist; it fires at 01:30 UTC (03:30 CEST).
-    expect(openings(nightly, '2026-03-28T00:00:00Z', 3)).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z']);
+    expect(openings(nightly, '2026-03-28T00:00:00Z', 3)).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
     // 25 October: 02:30 happens twice (00:30 and 01:30 UTC); it fires on the second only.
-    expect(openings(nightly, '2026-10-24T00:00:00Z', 3)).toEqual(['2026-10-24T00:30:00.000Z', '2026-10-25T01:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    expect(openings(nightly, '2026-10-24T00:00:00Z', 3)).toEqual([
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T01:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
   });
 });
 
@@ -117,10 +125,25 @@ describe('cron and time zone problems', () => {
     ['five fields (a crontab line)', '0 22 * * *', 'UTC', [{ field: 'cron', message: `${SIX}, got 5 in "0 22 * * *"` }]],
     ['seven fields (with a year)', '0 0 22 * * * 2026', 'UTC', [{ field: 'cron', message: `${SIX}, got 7 in "0 0 22 * * * 2026"` }]],
     ['blank', '   ', 'UTC', [{ field: 'cron', message: `${SIX}, got 0 in "   "` }]],
-    ['an hour of 61', '0 0 61 * * *', 'UTC', [{ field: 'cron', message: 'invalid cron expression "0 0 61 * * *": CronPattern: Invalid value for hour: 61' }]],
+    [
+      'an hour of 61',
+      '0 0 61 * * *',
+      'UTC',
+      [{ field: 'cron', message: 'invalid cron expression "0 0 61 * * *": CronPattern: Invalid value for hour: 61' }],
+    ],
     ['31 April', '0 0 0 31 4 *', 'UTC', [{ field: 'cron', message: '"0 0 0 31 4 *" never fires' }]],
-    ['an unknown time zone', '0 0 22 * * *', 'Asia/Beijing', [{ field: 'timezone', message: 'unknown IANA time zone "Asia/Beijing" (write one like Asia/Shanghai or UTC)' }]],
-    ['a UTC offset instead of a zone', '0 0 22 * * *', '+08:00', [{ field: 'timezone', message: 'unknown IANA time zone "+08:00" (write one like Asia/Shanghai or UTC)' }]],
+    [
+      'an unknown time zone',
+      '0 0 22 * * *',
+      'Asia/Beijing',
+      [{ field: 'timezone', message: 'unknown IANA time zone "Asia/Beijing" (write one like Asia/Shanghai or UTC)' }],
+    ],
+    [
+      'a UTC offset instead of a zone',
+      '0 0 22 * * *',
+      '+08:00',
+      [{ field: 'timezone', message: 'unknown IANA time zone "+08:00" (write one like Asia/Shanghai or UTC)' }],
+    ],
     [
       'both wrong: both reported',
       '0 22 * * *',
@@ -170,7 +193,8 @@ describe('windowOpenUntil is the same whatever was asked before (its fire-time c
     ['every second for 20 minutes (bisected)', { cron: '* * * * * *', timezone: 'UTC', duration: 20 * M }],
   ];
   // Around the 2026 European spring change (29 March) and the US one (8 March), every 37 minutes.
-  const instants = (from: string, hours: number) => Array.from({ length: Math.floor((hours * 60) / 37) }, (_, i) => at(from) + i * 37 * M + (i % 3) * 999);
+  const instants = (from: string, hours: number) =>
+    Array.from({ length: Math.floor((hours * 60) / 37) }, (_, i) => at(from) + i * 37 * M + (i % 3) * 999);
 
   it.each(windows)('%s: in order, backwards and interleaved', (_name, w) => {
     const times = [...instants('2026-03-06T00:00:00Z', 96), ...instants('2026-03-27T00:00:00Z', 96)];
@@ -178,7 +202,9 @@ describe('windowOpenUntil is the same whatever was asked before (its fire-time c
     expect(times.map((t) => windowOpenUntil(w, t))).toEqual(expected);
     expect([...times].reverse().map((t) => windowOpenUntil(w, t))).toEqual([...expected].reverse());
     const other = windows[0]![1];
-    expect(times.map((t) => [windowOpenUntil(w, t), windowOpenUntil(other, t)])).toEqual(times.map((t, i) => [expected[i], reference(other, t)]));
+    expect(times.map((t) => [windowOpenUntil(w, t), windowOpenUntil(other, t)])).toEqual(
+      times.map((t, i) => [expected[i], reference(other, t)]),
+    );
   });
 
   it('at the edges of the cached span: the instant a window opens, the last millisecond, the instant it closes', () => {
@@ -187,7 +213,14 @@ describe('windowOpenUntil is the same whatever was asked before (its fire-time c
     const asked = [opens + 3 * H, opens - 1, opens, opens + 8 * H - 1, opens + 8 * H, opens + 24 * H - 1, opens + 24 * H, opens + 1];
     expect(asked.map((t) => iso(windowOpenUntil(night, t)))).toEqual(asked.map((t) => iso(reference(night, t))));
     expect(asked.map((t) => iso(windowOpenUntil(night, t)))).toEqual([
-      '2026-03-10T22:00:00.000Z', null, '2026-03-10T22:00:00.000Z', '2026-03-10T22:00:00.000Z', null, null, '2026-03-11T22:00:00.000Z', '2026-03-10T22:00:00.000Z',
+      '2026-03-10T22:00:00.000Z',
+      null,
+      '2026-03-10T22:00:00.000Z',
+      '2026-03-10T22:00:00.000Z',
+      null,
+      null,
+      '2026-03-11T22:00:00.000Z',
+      '2026-03-10T22:00:00.000Z',
     ]);
   });
 });

@@ -28,21 +28,49 @@ export function showOutcome(title: string, outcome: Outcome): void {
     el('p', { text: summary }),
     el('pre', { class: 'explain', 'aria-label': 'Explain', text: (outcome.explain ?? []).join('\n') || '(no explanation)' }),
     steps.length
-      ? el('div', {}, el('strong', { text: outcome.dryRun ? 'Steps it would run' : 'Steps' }), el('ol', {}, steps.map((s) => el('li', { class: 'small', text: stepLine(s as unknown as { kind: string } & Record<string, unknown>) }))))
+      ? el(
+          'div',
+          {},
+          el('strong', { text: outcome.dryRun ? 'Steps it would run' : 'Steps' }),
+          el(
+            'ol',
+            {},
+            steps.map((s) => el('li', { class: 'small', text: stepLine(s as unknown as { kind: string } & Record<string, unknown>) })),
+          ),
+        )
       : el('p', { class: 'muted small', text: 'Steps: none' }),
-    refused.length ? el('div', {}, el('strong', { text: 'Refused' }), el('ul', {}, refused.map((r) => el('li', {}, el('code', { text: r.rule }), `: ${r.message}`)))) : '',
+    refused.length
+      ? el(
+          'div',
+          {},
+          el('strong', { text: 'Refused' }),
+          el(
+            'ul',
+            {},
+            refused.map((r) => el('li', {}, el('code', { text: r.rule }), `: ${r.message}`)),
+          ),
+        )
+      : '',
   );
   if (outcome.dryRun) box.scrollIntoView({ block: 'nearest' });
 }
 
 /** Runs an action: errors inline in `errBox`, the outcome in the result panel, then a refresh. */
-export async function act(errBox: HTMLElement, noteBox: HTMLElement | null, title: string, run: () => Promise<Outcome>): Promise<Outcome | null> {
+export async function act(
+  errBox: HTMLElement,
+  noteBox: HTMLElement | null,
+  title: string,
+  run: () => Promise<Outcome>,
+): Promise<Outcome | null> {
   errBox.replaceChildren();
   noteBox?.replaceChildren();
   try {
     const outcome = await run();
     showOutcome(title, outcome);
-    if (noteBox) noteBox.textContent = outcome.dryRun ? `${title}: see the result below` : `${title}: ${outcome.committed ? `committed ${outcome.plan.id}` : 'no change'}`;
+    if (noteBox)
+      noteBox.textContent = outcome.dryRun
+        ? `${title}: see the result below`
+        : `${title}: ${outcome.committed ? `committed ${outcome.plan.id}` : 'no change'}`;
     refreshAfter();
     return outcome;
   } catch (err) {

@@ -61,7 +61,10 @@ async function parse<T>(res: Response): Promise<T> {
 
 function token(): string {
   const t = ss().getItem(TOKEN_KEY);
-  if (!t) throw new ApiError(401, { error: { code: 'AUTH.UNAUTHORIZED', message: 'no read token yet: open the link with #token=… or enter it under Credentials' } });
+  if (!t)
+    throw new ApiError(401, {
+      error: { code: 'AUTH.UNAUTHORIZED', message: 'no read token yet: open the link with #token=… or enter it under Credentials' },
+    });
   return t;
 }
 
@@ -103,7 +106,12 @@ export async function signed<T>(method: string, path: string, payload?: unknown)
   const enc = new TextEncoder();
   const key = await crypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const signature = hex(await crypto.subtle.sign('HMAC', key, enc.encode(text)));
-  const headers: Record<string, string> = { 'x-regionshift-timestamp': String(ts), 'x-regionshift-request-id': id, 'x-regionshift-signature': signature, 'x-regionshift-actor': actor };
+  const headers: Record<string, string> = {
+    'x-regionshift-timestamp': String(ts),
+    'x-regionshift-request-id': id,
+    'x-regionshift-signature': signature,
+    'x-regionshift-actor': actor,
+  };
   if (body) headers['content-type'] = 'application/json';
   const res = await fetch(base() + path, { method, headers, body: body || undefined, cache: 'no-store' });
   return parse<T>(res);

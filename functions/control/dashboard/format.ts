@@ -11,7 +11,8 @@ type Matrix = Record<string, Row>;
 /** A span from now: "in 5m", "12s ago", "3.5h ago", "2d ago". */
 export function rel(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
-  const text = s < 60 ? `${s}s` : s < 3600 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 360) / 10}h` : `${Math.round(s / 86400)}d`;
+  const text =
+    s < 60 ? `${s}s` : s < 3600 ? `${Math.round(s / 60)}m` : s < 172800 ? `${Math.round(s / 360) / 10}h` : `${Math.round(s / 86400)}d`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
@@ -29,8 +30,10 @@ export const matrixText = (m: Matrix): string =>
 
 /** A planned step as the result panel lists it. */
 export function stepLine(s: { kind: string } & Record<string, unknown>): string {
-  if (s.kind === 'mesh') return `mesh → ${String((s.config as { mode?: string } | undefined)?.mode)}: ${matrixText((s.matrix ?? {}) as Matrix)}`;
-  if (s.kind === 'scale') return `scale ${String(s.cluster)} ${String(s.namespace)}/${String(s.deployment)} (${String(s.region)}): ${String(s.from)} → ${String(s.to)}${s.waitReady ? ', waits until ready' : ''}`;
+  if (s.kind === 'mesh')
+    return `mesh → ${String((s.config as { mode?: string } | undefined)?.mode)}: ${matrixText((s.matrix ?? {}) as Matrix)}`;
+  if (s.kind === 'scale')
+    return `scale ${String(s.cluster)} ${String(s.namespace)}/${String(s.deployment)} (${String(s.region)}): ${String(s.from)} → ${String(s.to)}${s.waitReady ? ', waits until ready' : ''}`;
   if (s.kind === 'notify') return `notify ${String(s.level)}: ${String(s.message)}`;
   return JSON.stringify(s);
 }
@@ -41,7 +44,8 @@ export function recoveryStepText(h: { step?: number; steps?: number; percent?: n
 }
 
 /** A health card's headline: "RECOVERING · step 1/3 (25%)". */
-export const healthHeadline = (h: { status: string; step?: number; steps?: number; percent?: number }): string => h.status + (h.step !== undefined ? ` · ${recoveryStepText(h)}` : '');
+export const healthHeadline = (h: { status: string; step?: number; steps?: number; percent?: number }): string =>
+  h.status + (h.step !== undefined ? ` · ${recoveryStepText(h)}` : '');
 
 const norm = (row: Row | undefined) =>
   JSON.stringify(
@@ -77,7 +81,9 @@ export function regionsOf(s: Pick<StatusView, 'health' | 'matrix'>): string[] {
  */
 export function scheduleText(s: StatusView['schedules'][number], override?: StatusView['override']): string {
   const overridden = override && (override.service === undefined || override.service === s.service);
-  const who = overridden ? `override ${override.id} comes first until it ends; then the schedule sets the target` : "the policy's schedule sets the target";
+  const who = overridden
+    ? `override ${override.id} comes first until it ends; then the schedule sets the target`
+    : "the policy's schedule sets the target";
   return `${s.service ? `service ${s.service}: ` : ''}${who} · ${matrixText(s.matrix)}`;
 }
 
@@ -103,8 +109,12 @@ export function canonical(target: string): string {
   const keys = [...new Set(all)].sort();
   // As the server: a repeated key has no one value to sign, so it is refused, not guessed.
   if (keys.length !== all.length) throw new Error('a query parameter is given more than once');
-  return target.slice(0, i) + (keys.length ? `?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(q.get(k) ?? '')}`).join('&')}` : '');
+  return (
+    target.slice(0, i) +
+    (keys.length ? `?${keys.map((k) => `${encodeURIComponent(k)}=${encodeURIComponent(q.get(k) ?? '')}`).join('&')}` : '')
+  );
 }
 
 /** The text an HMAC signature covers (docs/api.md): timestamp, method, canonical path, request id, body. */
-export const signingText = (ts: number, method: string, path: string, id: string, body: string): string => `${ts}\n${method}\n${canonical(path)}\n${id}\n${body}`;
+export const signingText = (ts: number, method: string, path: string, id: string, body: string): string =>
+  `${ts}\n${method}\n${canonical(path)}\n${id}\n${body}`;

@@ -10,7 +10,10 @@ import { showError, timeEl } from './widgets';
 let regions: string[] = [];
 
 export function renderCreds(): void {
-  const parts = [ss().getItem(TOKEN_KEY) ? 'read token set' : 'no read token', ss().getItem(SECRET_KEY) ? 'control secret set' : 'no control secret (read-only)'];
+  const parts = [
+    ss().getItem(TOKEN_KEY) ? 'read token set' : 'no read token',
+    ss().getItem(SECRET_KEY) ? 'control secret set' : 'no control secret (read-only)',
+  ];
   $('creds-state').textContent = `${parts.join(' · ')} · acting as ${ss().getItem(ACTOR_KEY) || 'dashboard'}`;
   input('actor').value = ss().getItem(ACTOR_KEY) || '';
 }
@@ -46,7 +49,11 @@ export function wireCreds(refresh: () => void): void {
 const durationValue = (text: string): string | number => (/^\d+$/.test(text.trim()) ? Number(text.trim()) : text.trim());
 
 function drillBody(): Record<string, unknown> {
-  const body: Record<string, unknown> = { region: input('drill-region').value, severity: input('drill-severity').value, duration: durationValue(input('drill-duration').value) };
+  const body: Record<string, unknown> = {
+    region: input('drill-region').value,
+    severity: input('drill-severity').value,
+    duration: durationValue(input('drill-duration').value),
+  };
   const reason = input('drill-reason').value.trim();
   if (reason) body.reason = reason;
   return body;
@@ -88,17 +95,38 @@ function wire(formId: string, title: string, run: () => Promise<Outcome>, dryRun
     e.preventDefault();
     void act(err, note, title, run);
   });
-  $(dryRunId).addEventListener('click', () => void act(err, note, `Dry run: ${title.toLowerCase()}`, () => signed<Outcome>('POST', 'v1/plan', dryRun())));
+  $(dryRunId).addEventListener(
+    'click',
+    () => void act(err, note, `Dry run: ${title.toLowerCase()}`, () => signed<Outcome>('POST', 'v1/plan', dryRun())),
+  );
 }
 
 export function wireCommands(): void {
   input('ovr-kind-drain').addEventListener('change', syncOverrideKind);
   input('ovr-kind-matrix').addEventListener('change', syncOverrideKind);
   syncOverrideKind();
-  wire('drill-form', 'Start drill', () => signed('POST', 'v1/drills', drillBody()), 'drill-dry', () => ({ kind: 'drill', ...drillBody() }));
-  wire('override-form', 'Pin override', () => signed('POST', 'v1/overrides', overrideBody()), 'override-dry', () => ({ kind: 'override', ...overrideBody() }));
+  wire(
+    'drill-form',
+    'Start drill',
+    () => signed('POST', 'v1/drills', drillBody()),
+    'drill-dry',
+    () => ({ kind: 'drill', ...drillBody() }),
+  );
+  wire(
+    'override-form',
+    'Pin override',
+    () => signed('POST', 'v1/overrides', overrideBody()),
+    'override-dry',
+    () => ({ kind: 'override', ...overrideBody() }),
+  );
   const pauseReason = () => input('pause-reason').value.trim();
-  wire('pause-form', 'Pause automation', () => signed('POST', 'v1/pause', { reason: pauseReason() }), 'pause-dry', () => ({ kind: 'pause', reason: pauseReason() }));
+  wire(
+    'pause-form',
+    'Pause automation',
+    () => signed('POST', 'v1/pause', { reason: pauseReason() }),
+    'pause-dry',
+    () => ({ kind: 'pause', reason: pauseReason() }),
+  );
 }
 
 /** Region pickers follow the mesh's regions; rebuilt only when that list changes, keeping choices. */
@@ -110,8 +138,15 @@ export function renderRegionInputs(list: string[], status: StatusView | null): v
   if (list.includes(keep)) drill.value = keep;
   const drains = $('drain-regions');
   const checked = new Set(Array.from(drains.querySelectorAll<HTMLInputElement>('input:checked'), (i) => i.value));
-  drains.replaceChildren(el('legend', { text: 'Regions to drain' }), ...list.map((r) => el('label', { class: 'inline' }, el('input', { type: 'checkbox', name: 'drain', value: r, checked: checked.has(r) }), r)));
-  $('matrix-presets').replaceChildren(...list.map((r) => el('button', { type: 'button', onclick: () => presetMatrix(r) }, `90/10 from ${r}`)));
+  drains.replaceChildren(
+    el('legend', { text: 'Regions to drain' }),
+    ...list.map((r) =>
+      el('label', { class: 'inline' }, el('input', { type: 'checkbox', name: 'drain', value: r, checked: checked.has(r) }), r),
+    ),
+  );
+  $('matrix-presets').replaceChildren(
+    ...list.map((r) => el('button', { type: 'button', onclick: () => presetMatrix(r) }, `90/10 from ${r}`)),
+  );
   buildMatrixEditor(list, status);
 }
 
@@ -119,7 +154,16 @@ function buildMatrixEditor(list: string[], status: StatusView | null): void {
   // Edits start from what is intended (the mesh may still be shifting to it).
   const current = status?.intended?.matrix ?? status?.matrix ?? {};
   $('matrix-editor').replaceChildren(
-    el('thead', {}, el('tr', {}, el('th', { scope: 'col', class: 'small muted', text: 'from ↓ to →' }), list.map((c) => el('th', { scope: 'col', class: 'small', text: c })))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'col', class: 'small muted', text: 'from ↓ to →' }),
+        list.map((c) => el('th', { scope: 'col', class: 'small', text: c })),
+      ),
+    ),
     el(
       'tbody',
       {},
@@ -131,7 +175,20 @@ function buildMatrixEditor(list: string[], status: StatusView | null): void {
           list.map((dst) => {
             const row = current[src];
             const value = row ? (row[dst] ?? 0) : src === dst ? 100 : 0;
-            return el('td', {}, el('input', { type: 'number', min: 0, max: 100, step: 1, 'data-src': src, 'data-dst': dst, 'aria-label': `${src} → ${dst} %`, value }));
+            return el(
+              'td',
+              {},
+              el('input', {
+                type: 'number',
+                min: 0,
+                max: 100,
+                step: 1,
+                'data-src': src,
+                'data-dst': dst,
+                'aria-label': `${src} → ${dst} %`,
+                value,
+              }),
+            );
           }),
         ),
       ),
@@ -140,7 +197,8 @@ function buildMatrixEditor(list: string[], status: StatusView | null): void {
 }
 
 function presetMatrix(from: string): void {
-  for (const cell of $('matrix-editor').querySelectorAll<HTMLInputElement>('input')) cell.value = String(presetValue(regions, from, cell.dataset.src ?? '', cell.dataset.dst ?? ''));
+  for (const cell of $('matrix-editor').querySelectorAll<HTMLInputElement>('input'))
+    cell.value = String(presetValue(regions, from, cell.dataset.src ?? '', cell.dataset.dst ?? ''));
   input('ovr-kind-matrix').checked = true;
   syncOverrideKind();
 }
@@ -154,14 +212,39 @@ interface Readiness {
 
 function renderReadiness(r: Readiness): void {
   const rows = r.checks.map((c) =>
-    el('tr', { class: `rd-${c.status}` }, el('th', { scope: 'row', text: c.id }), el('td', {}, el('strong', { text: c.status.toUpperCase() })), el('td', {}, el('div', { text: c.message }), el('div', { class: 'small muted', text: `looked at: ${c.lookedAt}` })), el('td', { text: c.fix ?? '' })),
+    el(
+      'tr',
+      { class: `rd-${c.status}` },
+      el('th', { scope: 'row', text: c.id }),
+      el('td', {}, el('strong', { text: c.status.toUpperCase() })),
+      el('td', {}, el('div', { text: c.message }), el('div', { class: 'small muted', text: `looked at: ${c.lookedAt}` })),
+      el('td', { text: c.fix ?? '' }),
+    ),
   );
   $('readiness').replaceChildren(
-    el('p', { class: 'small', style: 'margin:0 0 .4rem' }, 'Overall ', el('strong', { id: 'readiness-status', text: r.status.toUpperCase() }), ' · checked ', timeEl(r.at)),
+    el(
+      'p',
+      { class: 'small', style: 'margin:0 0 .4rem' },
+      'Overall ',
+      el('strong', { id: 'readiness-status', text: r.status.toUpperCase() }),
+      ' · checked ',
+      timeEl(r.at),
+    ),
     el(
       'table',
       { class: 'matrix', 'aria-label': 'Readiness checks' },
-      el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: 'Check' }), el('th', { scope: 'col', text: 'Status' }), el('th', { scope: 'col', text: 'Finding' }), el('th', { scope: 'col', text: 'Fix' }))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          el('th', { scope: 'col', text: 'Check' }),
+          el('th', { scope: 'col', text: 'Status' }),
+          el('th', { scope: 'col', text: 'Finding' }),
+          el('th', { scope: 'col', text: 'Fix' }),
+        ),
+      ),
       el('tbody', {}, ...rows),
     ),
   );

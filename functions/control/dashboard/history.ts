@@ -16,12 +16,29 @@ export function renderHistory(d: { events: HistoryEvent[]; mesh: string }): void
       return el(
         'li',
         { 'data-seq': String(r.seq) },
-        el('div', {}, el('span', { class: `kind k-${r.kind}`, text: r.kind }), ' ', el('span', { class: 'small muted' }, `#${r.seq} · `, timeEl(r.at), ` · ${r.actor}${r.planId ? ` · ${r.planId}` : ''}`)),
+        el(
+          'div',
+          {},
+          el('span', { class: `kind k-${r.kind}`, text: r.kind }),
+          ' ',
+          el('span', { class: 'small muted' }, `#${r.seq} · `, timeEl(r.at), ` · ${r.actor}${r.planId ? ` · ${r.planId}` : ''}`),
+        ),
         el('div', { class: 'what', text: r.text }),
         grouped
-          ? el('details', { class: 'steps' }, el('summary', { text: r.kind === 'decision' ? `steps: ${progress}` : progress }), el('ol', { class: 'plain small' }, r.steps.map((s) => el('li', {}, timeEl(s.at), ` ${s.text}`))))
+          ? el(
+              'details',
+              { class: 'steps' },
+              el('summary', { text: r.kind === 'decision' ? `steps: ${progress}` : progress }),
+              el(
+                'ol',
+                { class: 'plain small' },
+                r.steps.map((s) => el('li', {}, timeEl(s.at), ` ${s.text}`)),
+              ),
+            )
           : null,
-        r.explain.length ? el('details', {}, el('summary', { text: 'explain' }), el('pre', { class: 'explain', text: r.explain.join('\n') })) : null,
+        r.explain.length
+          ? el('details', {}, el('summary', { text: 'explain' }), el('pre', { class: 'explain', text: r.explain.join('\n') }))
+          : null,
       );
     }),
   );

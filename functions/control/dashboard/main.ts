@@ -46,16 +46,49 @@ async function refresh(): Promise<void> {
     status = s;
     $('mesh-name').textContent = s.mesh;
     const live = s.config ? s.config.mode : s.intended ? 'not confirmed yet' : 'nothing applied yet';
-    $('mode').replaceChildren('mode ', Object.assign(document.createElement('strong'), { textContent: live }), defaultShifting(s) && s.intended ? ` → ${s.intended.config.mode} (shifting)` : '');
+    $('mode').replaceChildren(
+      'mode ',
+      Object.assign(document.createElement('strong'), { textContent: live }),
+      defaultShifting(s) && s.intended ? ` → ${s.intended.config.mode} (shifting)` : '',
+    );
     document.title = `regionshift · ${s.mesh}`;
     const list = regionsOf(s);
     part('regions', list, (l) => renderRegionInputs(l, status));
-    part('health', { health: s.health, services: s.serviceHealth ?? null, signals: s.activeSignals, minute: minute() }, () => renderHealth(s));
-    part('matrix', { id: 'matrix', matrix: s.matrix, regions: list, empty: s.intended ? 'not confirmed by the mesh yet' : 'nothing applied yet' }, renderMatrix);
+    part('health', { health: s.health, services: s.serviceHealth ?? null, signals: s.activeSignals, minute: minute() }, () =>
+      renderHealth(s),
+    );
+    part(
+      'matrix',
+      { id: 'matrix', matrix: s.matrix, regions: list, empty: s.intended ? 'not confirmed by the mesh yet' : 'nothing applied yet' },
+      renderMatrix,
+    );
     $('intended-panel').hidden = !defaultShifting(s);
-    part('intended', { id: 'intended', matrix: defaultShifting(s) && s.intended ? s.intended.matrix : null, regions: list, empty: 'the mesh has what was decided' }, renderMatrix);
+    part(
+      'intended',
+      {
+        id: 'intended',
+        matrix: defaultShifting(s) && s.intended ? s.intended.matrix : null,
+        regions: list,
+        empty: 'the mesh has what was decided',
+      },
+      renderMatrix,
+    );
     part('scopes', { scopes: s.scopes ?? null, entry: s.entry ?? null, regions: list, minute: s.entry ? minute() : 0 }, renderScopes);
-    part('banners', { paused: s.paused, override: s.override, drill: s.drill, schedules: s.schedules, shifting: s.shifting, intended: s.intended, matrix: s.matrix, scopes: s.scopes ?? null, minute: minute() }, () => renderBanners(s));
+    part(
+      'banners',
+      {
+        paused: s.paused,
+        override: s.override,
+        drill: s.drill,
+        schedules: s.schedules,
+        shifting: s.shifting,
+        intended: s.intended,
+        matrix: s.matrix,
+        scopes: s.scopes ?? null,
+        minute: minute(),
+      },
+      () => renderBanners(s),
+    );
     part('signals', s.activeSignals, renderSignals);
     part('plans', s.openPlans, renderPlans);
     part('refusals', { refused: s.refused, since: s.refusedSince }, renderRefusals);

@@ -32,7 +32,10 @@ export interface Span {
  * ever applied is no incident) with gaps under
  * `gapMs`. Null when the range holds none.
  */
-export function latestIncident(t: { health: Record<string, HealthBand[]>; decisions: TimelineDecision[] }, gapMs = INCIDENT_GAP_MS): Span | null {
+export function latestIncident(
+  t: { health: Record<string, HealthBand[]>; decisions: TimelineDecision[] },
+  gapMs = INCIDENT_GAP_MS,
+): Span | null {
   const spans: Span[] = [];
   for (const bands of Object.values(t.health)) for (const b of bands) if (b.status !== 'HEALTHY') spans.push({ from: b.from, to: b.to });
   for (const d of t.decisions) {

@@ -2,7 +2,20 @@ import type UPlot from 'uplot';
 import type { Timeline, TimelineDecision } from '../../../shared/engine/timeline';
 import { $, el, input } from '../../../shared/browser/dom';
 import { read, readText, serverNow } from './api';
-import { confirmLagSeconds, HEALTH_LEGEND, INCIDENT_LOOKBACK_MS, incidentText, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack, type Span } from './timeline-layout';
+import {
+  confirmLagSeconds,
+  HEALTH_LEGEND,
+  INCIDENT_LOOKBACK_MS,
+  incidentText,
+  incidentWindow,
+  latestIncident,
+  layoutMarkers,
+  markerRows,
+  mergedTimes,
+  resample,
+  stack,
+  type Span,
+} from './timeline-layout';
 import { showError } from './widgets';
 
 /**
@@ -94,12 +107,23 @@ function select(t: Timeline, markers: HTMLCollection): void {
 }
 
 function detail(d: TimelineDecision, i: number, lag: number | null): void {
-  for (const b of document.querySelectorAll<HTMLElement>('.tl-marker[aria-pressed="true"]')) if (b.dataset.index !== String(i)) b.setAttribute('aria-pressed', 'false');
+  for (const b of document.querySelectorAll<HTMLElement>('.tl-marker[aria-pressed="true"]'))
+    if (b.dataset.index !== String(i)) b.setAttribute('aria-pressed', 'false');
   document.querySelector(`.tl-marker[data-index="${i}"]`)?.setAttribute('aria-pressed', 'true');
-  const steps = el('ol', {}, ...d.steps.map((s) => el('li', { text: `${s.text} — ${s.status}${s.afterMs !== null ? ` after ${Math.round(s.afterMs / 100) / 10} s` : ''}${s.error ? `: ${s.error}` : ''}` })));
+  const steps = el(
+    'ol',
+    {},
+    ...d.steps.map((s) =>
+      el('li', {
+        text: `${s.text} — ${s.status}${s.afterMs !== null ? ` after ${Math.round(s.afterMs / 100) / 10} s` : ''}${s.error ? `: ${s.error}` : ''}`,
+      }),
+    ),
+  );
   const refused = el('ul', {}, ...d.refused.map((r) => el('li', { text: `${r.rule}: ${r.message}` })));
   $('tl-detail').replaceChildren(
-    el('h3', { text: `D${i + 1} · ${new Date(d.at).toLocaleString()} · by ${d.actor}${lag !== null ? ` · mesh confirmed after ${lag} s` : ''}` }),
+    el('h3', {
+      text: `D${i + 1} · ${new Date(d.at).toLocaleString()} · by ${d.actor}${lag !== null ? ` · mesh confirmed after ${lag} s` : ''}`,
+    }),
     el('pre', { class: 'explain', text: (d.explain.length ? d.explain : [d.summary]).join('\n') }),
     d.steps.length ? el('div', {}, el('strong', { text: 'Steps' }), steps) : el('p', { class: 'muted', text: 'no steps' }),
     d.refused.length ? el('div', {}, el('strong', { text: 'Refused' }), refused) : '',
@@ -120,7 +144,13 @@ function detail(d: TimelineDecision, i: number, lag: number | null): void {
                 `: ${
                   c.matrix
                     ? Object.entries(c.matrix)
-                        .map(([src, row]) => `${src} → ${Object.entries(row).filter(([, p]) => p > 0).map(([dst, p]) => `${dst} ${p}%`).join(', ')}`)
+                        .map(
+                          ([src, row]) =>
+                            `${src} → ${Object.entries(row)
+                              .filter(([, p]) => p > 0)
+                              .map(([dst, p]) => `${dst} ${p}%`)
+                              .join(', ')}`,
+                        )
                         .join('; ')
                     : 'back to the default'
                 }`,
@@ -152,7 +182,8 @@ function chart(t: Timeline, src: string, width: number, box: HTMLElement): UPlot
   // Drawn largest total first so each fill shows its own share; the confirmed lines over them.
   const order = t.regions.map((_, k) => t.regions.length - 1 - k);
   const color = (k: number) => COLORS[k % COLORS.length] as string;
-  const value = (rows: number[][], k: number) => (_u: UPlot, _v: number, _si: number, i: number | null) => (i == null ? '' : `${rows[k]?.[i] ?? 0}%`);
+  const value = (rows: number[][], k: number) => (_u: UPlot, _v: number, _si: number, i: number | null) =>
+    i == null ? '' : `${rows[k]?.[i] ?? 0}%`;
   const opts: UPlot.Options = {
     width,
     height: 150,
@@ -160,12 +191,29 @@ function chart(t: Timeline, src: string, width: number, box: HTMLElement): UPlot
     legend: { show: true },
     series: [
       {},
-      ...order.map((k) => ({ label: `served in ${t.regions[k]}`, stroke: color(k), fill: `${color(k)}bb`, paths: uPlot.paths.stepped?.({ align: 1 }), value: value(commanded, k) })),
-      ...order.map((k) => ({ label: `confirmed in ${t.regions[k]}`, stroke: color(k), width: 2, dash: [6, 4], paths: uPlot.paths.stepped?.({ align: 1 }), value: value(confirmed, k) })),
+      ...order.map((k) => ({
+        label: `served in ${t.regions[k]}`,
+        stroke: color(k),
+        fill: `${color(k)}bb`,
+        paths: uPlot.paths.stepped?.({ align: 1 }),
+        value: value(commanded, k),
+      })),
+      ...order.map((k) => ({
+        label: `confirmed in ${t.regions[k]}`,
+        stroke: color(k),
+        width: 2,
+        dash: [6, 4],
+        paths: uPlot.paths.stepped?.({ align: 1 }),
+        value: value(confirmed, k),
+      })),
     ],
     axes: [{}, { values: (_u, vals) => vals.map((v) => `${v}%`) }],
   };
-  const data: UPlot.AlignedData = [xsMs.map((ms) => ms / 1000), ...order.map((k) => totals[k] as number[]), ...order.map((k) => confirmedTotals[k] as number[])];
+  const data: UPlot.AlignedData = [
+    xsMs.map((ms) => ms / 1000),
+    ...order.map((k) => totals[k] as number[]),
+    ...order.map((k) => confirmedTotals[k] as number[]),
+  ];
   return new uPlot(opts, data, box);
 }
 
@@ -181,7 +229,17 @@ function render(t: Timeline): void {
   $('tl-detail').replaceChildren();
   const sources = Object.keys(t.shares.bySource);
   const note = $('tl-note');
-  note.textContent = [note.dataset.range ?? '', sources.length ? Object.entries(t.truncated).filter(([, v]) => v).map(([k]) => `${k} truncated`).join(', ') : 'no matrix in this range'].filter(Boolean).join(' · ');
+  note.textContent = [
+    note.dataset.range ?? '',
+    sources.length
+      ? Object.entries(t.truncated)
+          .filter(([, v]) => v)
+          .map(([k]) => `${k} truncated`)
+          .join(', ')
+      : 'no matrix in this range',
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const width = Math.max(300, host.clientWidth - 10);
   for (const src of sources) {
     const box = el('div', { class: 'tl-chart', 'data-source': src }, el('h3', { text: `traffic entering in ${src}` }));
@@ -205,7 +263,16 @@ function render(t: Timeline): void {
   }
   const lags = confirmLagSeconds(t.decisions);
   const buttons = t.decisions.map((d, i) => {
-    const m = el('button', { type: 'button', class: `tl-marker${d.refused.length ? ' refused' : ''}`, title: d.summary, 'aria-label': `Decision D${i + 1}: ${d.summary}`, 'aria-pressed': 'false', 'data-index': String(i), 'data-plan': d.planId ?? '', text: `D${i + 1}` });
+    const m = el('button', {
+      type: 'button',
+      class: `tl-marker${d.refused.length ? ' refused' : ''}`,
+      title: d.summary,
+      'aria-label': `Decision D${i + 1}: ${d.summary}`,
+      'aria-pressed': 'false',
+      'data-index': String(i),
+      'data-plan': d.planId ?? '',
+      text: `D${i + 1}`,
+    });
     m.addEventListener('click', () => detail(d, i, lags[i] ?? null));
     markers.append(m);
     return m;
@@ -269,7 +336,10 @@ async function report(): Promise<void> {
   try {
     const span = input('tl-range').value === 'incident' && drawn ? drawn : (await range()).span;
     const text = await readText(`v1/report?from=${Math.round(span.from)}&to=${Math.round(span.to)}`);
-    const a = el('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/markdown' })), download: `regionshift-report-${new Date(span.from).toISOString().slice(0, 16).replace(':', '')}.md` });
+    const a = el('a', {
+      href: URL.createObjectURL(new Blob([text], { type: 'text/markdown' })),
+      download: `regionshift-report-${new Date(span.from).toISOString().slice(0, 16).replace(':', '')}.md`,
+    });
     document.body.append(a);
     a.click();
     a.remove();

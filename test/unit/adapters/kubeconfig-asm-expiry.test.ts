@@ -28,7 +28,12 @@ afterAll(async () => new Promise<void>((r) => server.close(() => r())));
 
 const T0 = Date.parse('2026-03-02T01:00:00Z');
 const resolver = (clock: FakeClock) =>
-  new KubeconfigResolver({ sources: { mesh: { from: 'asm', meshId: 'm1', endpoint } }, credentials: { accessKeyId: 'id', accessKeySecret: 'secret' }, clock, refreshMarginMs: 5 * 60_000 });
+  new KubeconfigResolver({
+    sources: { mesh: { from: 'asm', meshId: 'm1', endpoint } },
+    credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
+    clock,
+    refreshMarginMs: 5 * 60_000,
+  });
 
 test('an ASM kubeconfig is refreshed before its ExpireTime (DescribeServiceMeshKubeconfig)', async () => {
   calls = 0;

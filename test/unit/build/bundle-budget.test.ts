@@ -11,23 +11,41 @@ import path from 'node:path';
 const out = mkdtempSync(path.join(tmpdir(), 'regionshift-budget-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-interface Built { function: string; out: string; bytes: number; lazyBytes: number; sdks: string[]; sdkBytes: number; atRequire: string[]; lazyInputs: string[]; shared: string[] }
+interface Built {
+  function: string;
+  out: string;
+  bytes: number;
+  lazyBytes: number;
+  sdks: string[];
+  sdkBytes: number;
+  atRequire: string[];
+  lazyInputs: string[];
+  shared: string[];
+}
 let built: Built[] = [];
 
 beforeAll(() => {
   const script = `import(${JSON.stringify(path.resolve('scripts/build.mjs'))}).then(async (m) => process.stdout.write(JSON.stringify(await m.buildFunctions({ outRoot: ${JSON.stringify(out)}, withoutPolicy: true }))))`;
-  built = JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: '' } })) as Built[];
+  built = JSON.parse(
+    execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, REGIONSHIFT_DEPLOY_POLICY: '' } }),
+  ) as Built[];
 }, 120_000);
 
 test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
   expect(built.map((b) => b.function).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler']);
   for (const b of built) {
     // The function's code is the entry and the file it loads on first use: both count.
-    expect({ fn: b.function, under1MB: b.bytes + b.lazyBytes < 1_000_000, lazy: existsSync(path.join(out, 'dist', b.function, 'lazy.js')) }).toEqual({ fn: b.function, under1MB: true, lazy: true });
+    expect({
+      fn: b.function,
+      under1MB: b.bytes + b.lazyBytes < 1_000_000,
+      lazy: existsSync(path.join(out, 'dist', b.function, 'lazy.js')),
+    }).toEqual({ fn: b.function, under1MB: true, lazy: true });
     for (const sdk of b.sdks) expect(existsSync(path.join(out, 'dist', b.function, 'node_modules', sdk, 'index.js'))).toBe(true);
   }
   // The executor and the signal functions reach the mesh and clusters; every function can hand off.
-  expect(built.find((b) => b.function === 'alarm')?.sdks).toEqual(expect.arrayContaining(['@alicloud/pop-core', '@kubernetes/client-node', 'tablestore']));
+  expect(built.find((b) => b.function === 'alarm')?.sdks).toEqual(
+    expect.arrayContaining(['@alicloud/pop-core', '@kubernetes/client-node', 'tablestore']),
+  );
 });
 
 /**
@@ -38,7 +56,8 @@ test('every entry is under 1 MB and the SDKs it imports are beside it', () => {
  * envelopes need lives apart from the policy parser for that reason.
  */
 test('requiring an entry evaluates neither yaml, croner, the policy parser nor the runtime', () => {
-  const deferred = /node_modules\/(yaml|croner)\/|shared\/core\/(policy|policy-schema|windows|decide)\.ts$|shared\/engine\/|shared\/runtime\/(?!process\.ts$)|functions\/control\/(routes|dashboard)\.ts$/;
+  const deferred =
+    /node_modules\/(yaml|croner)\/|shared\/core\/(policy|policy-schema|windows|decide)\.ts$|shared\/engine\/|shared\/runtime\/(?!process\.ts$)|functions\/control\/(routes|dashboard)\.ts$/;
   for (const b of built) {
     expect(b.atRequire.length).toBeGreaterThan(5);
     expect(b.atRequire).toContain(`functions/${b.function}/handler.ts`);
@@ -66,9 +85,19 @@ test('loading an entry loads no SDK, a first invocation that fails on configurat
         const sdks = ${JSON.stringify(b.sdks)}.map((s) => require.resolve(s).startsWith(process.cwd() + '/node_modules/') && require(s) != null);
         process.stdout.write('BUDGET ' + JSON.stringify({ atLoad, afterInvocation, sdks }) + '\\n');
       });`;
-    const run = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    const run = execFileSync(process.execPath, ['-e', script], {
+      cwd: dir,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
     const line = run.split('\n').find((l) => l.startsWith('BUDGET ')) ?? 'BUDGET {}';
-    expect({ fn: b.function, ...JSON.parse(line.slice(7)) }).toEqual({ fn: b.function, atLoad: [], afterInvocation: b.sdks.filter((s) => s === '@alicloud/pop-core'), sdks: b.sdks.map(() => true) });
+    expect({ fn: b.function, ...JSON.parse(line.slice(7)) }).toEqual({
+      fn: b.function,
+      atLoad: [],
+      afterInvocation: b.sdks.filter((s) => s === '@alicloud/pop-core'),
+      sdks: b.sdks.map(() => true),
+    });
   }
 });
 
@@ -81,18 +110,37 @@ test('loading an entry loads no SDK, a first invocation that fails on configurat
  * (zod's class names survive minification: keepNames).
  */
 test('requiring any entry evaluates no zod nor an envelope schema; each entry is a small file and the rest is in lazy.js', () => {
-  const zodAtRequire = /node_modules\/zod\/|shared\/http\/(envelope-schemas|event-trigger-parser|http-trigger-parser)\.ts$|shared\/signals\/(alertmanager|cms-webhook|cms-eventbridge|ack-eventbridge|cloudevent|cms-fields)\.ts$|functions\/[^/]+\/schema\.ts$/;
+  const zodAtRequire =
+    /node_modules\/zod\/|shared\/http\/(envelope-schemas|event-trigger-parser|http-trigger-parser)\.ts$|shared\/signals\/(alertmanager|cms-webhook|cms-eventbridge|ack-eventbridge|cloudevent|cms-fields)\.ts$|functions\/[^/]+\/schema\.ts$/;
   for (const b of built) {
     expect({ fn: b.function, zod: b.atRequire.filter((f) => zodAtRequire.test(f)) }).toEqual({ fn: b.function, zod: [] });
     const entry = readFileSync(path.join(out, 'dist', b.function, 'index.js'), 'utf8');
     const lazy = readFileSync(path.join(out, 'dist', b.function, 'lazy.js'), 'utf8');
-    expect({ fn: b.function, entryZod: entry.includes('"ZodObject"'), lazyZod: lazy.includes('"ZodObject"'), small: b.bytes < 64 * 1024 }).toEqual({ fn: b.function, entryZod: false, lazyZod: true, small: true });
+    expect({
+      fn: b.function,
+      entryZod: entry.includes('"ZodObject"'),
+      lazyZod: lazy.includes('"ZodObject"'),
+      small: b.bytes < 64 * 1024,
+    }).toEqual({ fn: b.function, entryZod: false, lazyZod: true, small: true });
   }
   const lazyOf = (fn: string) => built.find((b) => b.function === fn)?.lazyInputs;
-  expect(lazyOf('control')).toEqual(expect.arrayContaining(['functions/control/routes.ts', 'shared/http/http-trigger-parser.ts', 'shared/runtime/index.ts']));
-  expect(lazyOf('alarm')).toEqual(expect.arrayContaining(['functions/alarm/receive.ts', 'shared/http/http-trigger-parser.ts', 'shared/http/event-trigger-parser.ts', 'shared/runtime/index.ts']));
-  expect(lazyOf('cluster-events')).toEqual(expect.arrayContaining(['functions/cluster-events/receive.ts', 'shared/http/event-trigger-parser.ts']));
-  expect(lazyOf('scheduler')).toEqual(expect.arrayContaining(['functions/scheduler/tick.ts', 'functions/scheduler/schema.ts', 'shared/http/event-trigger-parser.ts']));
+  expect(lazyOf('control')).toEqual(
+    expect.arrayContaining(['functions/control/routes.ts', 'shared/http/http-trigger-parser.ts', 'shared/runtime/index.ts']),
+  );
+  expect(lazyOf('alarm')).toEqual(
+    expect.arrayContaining([
+      'functions/alarm/receive.ts',
+      'shared/http/http-trigger-parser.ts',
+      'shared/http/event-trigger-parser.ts',
+      'shared/runtime/index.ts',
+    ]),
+  );
+  expect(lazyOf('cluster-events')).toEqual(
+    expect.arrayContaining(['functions/cluster-events/receive.ts', 'shared/http/event-trigger-parser.ts']),
+  );
+  expect(lazyOf('scheduler')).toEqual(
+    expect.arrayContaining(['functions/scheduler/tick.ts', 'functions/scheduler/schema.ts', 'shared/http/event-trigger-parser.ts']),
+  );
   expect(lazyOf('executor')).toEqual(expect.arrayContaining(['functions/executor/schema.ts', 'shared/http/event-trigger-parser.ts']));
 });
 
@@ -111,15 +159,25 @@ test('no module the entry evaluates is bundled again in lazy.js; error classes a
   }
 });
 
-test('a bad HTTP envelope, checked by code in lazy.js, is the entry\'s ValidationError: 400 naming the field, not 500', () => {
+test("a bad HTTP envelope, checked by code in lazy.js, is the entry's ValidationError: 400 naming the field, not 500", () => {
   const dir = path.join(out, 'dist', 'control');
   const script = `
     const { makeHandler } = require('./index.js');
     const handler = makeHandler(async () => ({}));
     const event = Buffer.from(JSON.stringify({ rawPath: 'v1', requestContext: { http: { method: 'GET' } } }));
     handler(event, { requestId: 'envelope' }).then((r) => process.stdout.write('REPLY ' + JSON.stringify(r) + '\\n'));`;
-  const run = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as { statusCode?: number; body?: string };
+  const run = execFileSync(process.execPath, ['-e', script], {
+    cwd: dir,
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+  const reply = JSON.parse(
+    run
+      .split('\n')
+      .find((l) => l.startsWith('REPLY '))
+      ?.slice(6) ?? '{}',
+  ) as { statusCode?: number; body?: string };
   expect(reply.statusCode).toBe(400);
   expect(JSON.parse(reply.body ?? '{}')).toMatchObject({ error: { code: 'INPUT.INVALID', message: '(event).rawPath: must start with /' } });
 });
@@ -130,9 +188,21 @@ test('a bad HTTP envelope, checked by code in lazy.js, is the entry\'s Validatio
  */
 test('a bad event to each event function, checked in lazy.js, is answered as rejected naming the field', () => {
   const cases: Array<{ fn: string; event: unknown; problems: string[] }> = [
-    { fn: 'alarm', event: [{ specversion: '1.0', id: 'e-1', type: 'cms:Alarm' }], problems: ['[0].source: Invalid input: expected string, received undefined'] },
-    { fn: 'cluster-events', event: { specversion: '1.0', source: 'acs.cs', type: 't' }, problems: ['id: Invalid input: expected string, received undefined'] },
-    { fn: 'scheduler', event: { triggerTime: '2026-01-01T00:00:00Z', triggerName: 'tick', payload: '{"task":"tock"}' }, problems: ['payload.task: must be "tick"'] },
+    {
+      fn: 'alarm',
+      event: [{ specversion: '1.0', id: 'e-1', type: 'cms:Alarm' }],
+      problems: ['[0].source: Invalid input: expected string, received undefined'],
+    },
+    {
+      fn: 'cluster-events',
+      event: { specversion: '1.0', source: 'acs.cs', type: 't' },
+      problems: ['id: Invalid input: expected string, received undefined'],
+    },
+    {
+      fn: 'scheduler',
+      event: { triggerTime: '2026-01-01T00:00:00Z', triggerName: 'tick', payload: '{"task":"tock"}' },
+      problems: ['payload.task: must be "tick"'],
+    },
     { fn: 'executor', event: { planId: 'not a plan id' }, problems: ['(payload).planId: must be a plan id'] },
   ];
   for (const c of cases) {
@@ -141,8 +211,21 @@ test('a bad event to each event function, checked in lazy.js, is answered as rej
       const handler = makeHandler(async () => ({}));
       handler(Buffer.from(${JSON.stringify(JSON.stringify(c.event))}), { requestId: 'bad-event' })
         .then((r) => process.stdout.write('REPLY ' + JSON.stringify(r) + '\\n'), (e) => process.stdout.write('THROWN ' + String(e && e.name) + '\\n'));`;
-    const run = execFileSync(process.execPath, ['-e', script], { cwd: path.join(out, 'dist', c.fn), env: { PATH: process.env.PATH }, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-    const reply = JSON.parse(run.split('\n').find((l) => l.startsWith('REPLY '))?.slice(6) ?? '{}') as unknown;
-    expect({ fn: c.fn, reply }).toEqual({ fn: c.fn, reply: { accepted: false, error: { code: 'INPUT.INVALID', message: c.problems.join('; '), problems: c.problems } } });
+    const run = execFileSync(process.execPath, ['-e', script], {
+      cwd: path.join(out, 'dist', c.fn),
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
+    const reply = JSON.parse(
+      run
+        .split('\n')
+        .find((l) => l.startsWith('REPLY '))
+        ?.slice(6) ?? '{}',
+    ) as unknown;
+    expect({ fn: c.fn, reply }).toEqual({
+      fn: c.fn,
+      reply: { accepted: false, error: { code: 'INPUT.INVALID', message: c.problems.join('; '), problems: c.problems } },
+    });
   }
 });

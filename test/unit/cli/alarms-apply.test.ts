@@ -45,7 +45,13 @@ interface Alarm {
 let cp: LabControlPlane;
 
 beforeEach(async () => {
-  cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 'lab-token', ...AK, meshId: 'c-mesh', clock: new FakeClock() });
+  cp = await startLabControlPlane({
+    clusters: ['c-hangzhou', 'c-shanghai'],
+    token: 'lab-token',
+    ...AK,
+    meshId: 'c-mesh',
+    clock: new FakeClock(),
+  });
 });
 afterEach(async () => {
   await cp.stop();
@@ -147,7 +153,12 @@ describe('CloudMonitor refusals', () => {
       GatewayLbHangzhou: 'lb-1',
       GatewayLbShanghai: 'lb-2',
     })[0]!;
-    for (const bad of [{ SilenceTime: '300' }, { 'Escalations.Critical.ComparisonOperator': '>=' }, { ContactGroups: '' }, { 'Escalations.Warn.Times': '' }]) {
+    for (const bad of [
+      { SilenceTime: '300' },
+      { 'Escalations.Critical.ComparisonOperator': '>=' },
+      { ContactGroups: '' },
+      { 'Escalations.Warn.Times': '' },
+    ]) {
       const err = (await cms()
         .request('PutResourceMetricRule', { ...base, ...bad }, { method: 'POST' })
         .then(
@@ -180,7 +191,7 @@ describe('CloudMonitor refusals', () => {
     expect((await listed()).Total).toBe('3');
   });
 
-  test('refused by CloudMonitor (a wrong secret): exit 1, each rule with CMS\'s code', async () => {
+  test("refused by CloudMonitor (a wrong secret): exit 1, each rule with CMS's code", async () => {
     const { out, io } = lines();
     expect(await run(['apply', '--endpoint', cp.cmsEndpoint], io, { ...ENV, ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong' })).toBe(1);
     expect(out.filter((l) => l.startsWith('FAILED   '))).toHaveLength(4);

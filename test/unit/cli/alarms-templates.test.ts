@@ -56,11 +56,15 @@ describe('placeholders', () => {
     expect(token.description).toContain('token');
   });
 
-  test('--set wins over the environment; the alarm token comes from the functions\' own variable too', () => {
+  test("--set wins over the environment; the alarm token comes from the functions' own variable too", () => {
     const { values, missing } = placeholderValues(
       shipped,
       { GatewayLbShanghai: 'from-flag' },
-      { ...Object.fromEntries(Object.entries(VALUES).map(([k, v]) => [placeholderEnvName(k), v])), REGIONSHIFT_CMS_ALARM_TOKEN: '', REGIONSHIFT_ALARM_TOKEN: 'fn-token' },
+      {
+        ...Object.fromEntries(Object.entries(VALUES).map(([k, v]) => [placeholderEnvName(k), v])),
+        REGIONSHIFT_CMS_ALARM_TOKEN: '',
+        REGIONSHIFT_ALARM_TOKEN: 'fn-token',
+      },
     );
     expect(missing).toEqual([]);
     expect(values.GatewayLbShanghai).toBe('from-flag');
@@ -83,7 +87,10 @@ describe('placeholders', () => {
     try {
       fillPlaceholders(shipped.rules, partial);
     } catch (e) {
-      expect((e as TemplateError).problems).toEqual(['placeholder ${AlarmToken} has no value', 'placeholder ${GatewayLbShanghai} has no value']);
+      expect((e as TemplateError).problems).toEqual([
+        'placeholder ${AlarmToken} has no value',
+        'placeholder ${GatewayLbShanghai} has no value',
+      ]);
     }
   });
 
@@ -106,13 +113,23 @@ describe('documented PutResourceMetricRule parameters', () => {
       'r1: Escalations.Warn.ComparisonOperator is required when Escalations.Warn is set',
       'r1: Escalations.Warn.Times is required when Escalations.Warn is set',
     ]);
-    expect(ruleProblems(rule({ 'Escalations.Critical.ComparisonOperator': '>=' }))).toEqual(['r1: Escalations.Critical.ComparisonOperator ">=" is not one of CloudMonitor\'s operators']);
+    expect(ruleProblems(rule({ 'Escalations.Critical.ComparisonOperator': '>=' }))).toEqual([
+      'r1: Escalations.Critical.ComparisonOperator ">=" is not one of CloudMonitor\'s operators',
+    ]);
     expect(ruleProblems(rule({ SilenceTime: '300' }))).toEqual(['r1: SilenceTime must be whole seconds, at least 3600']);
-    expect(ruleProblems(rule({ Resources: '{"instanceId":"lb-1"}' }))).toEqual(['r1: Resources must be a JSON array of objects, e.g. [{"instanceId":"lb-…"}]']);
-    expect(ruleProblems(rule({ NoDataPolicy: 'IGNORE' }))).toEqual(['r1: NoDataPolicy must be one of KEEP_LAST_STATE, INSUFFICIENT_DATA, OK']);
+    expect(ruleProblems(rule({ Resources: '{"instanceId":"lb-1"}' }))).toEqual([
+      'r1: Resources must be a JSON array of objects, e.g. [{"instanceId":"lb-…"}]',
+    ]);
+    expect(ruleProblems(rule({ NoDataPolicy: 'IGNORE' }))).toEqual([
+      'r1: NoDataPolicy must be one of KEEP_LAST_STATE, INSUFFICIENT_DATA, OK',
+    ]);
     // A typo would otherwise go out and be dropped, or refused by the service.
-    expect(ruleProblems(rule({ WebHook: 'https://x' }))).toEqual(['r1: WebHook is not a PutResourceMetricRule parameter this command sends']);
-    expect(ruleProblems(rule({ 'Escalations.Severe.Times': '1' }))).toEqual(['r1: Escalations.Severe.Times is not a PutResourceMetricRule parameter this command sends']);
+    expect(ruleProblems(rule({ WebHook: 'https://x' }))).toEqual([
+      'r1: WebHook is not a PutResourceMetricRule parameter this command sends',
+    ]);
+    expect(ruleProblems(rule({ 'Escalations.Severe.Times': '1' }))).toEqual([
+      'r1: Escalations.Severe.Times is not a PutResourceMetricRule parameter this command sends',
+    ]);
   });
 
   test('a rule with no escalation level is refused', () => {
@@ -122,8 +139,10 @@ describe('documented PutResourceMetricRule parameters', () => {
 });
 
 describe('masking', () => {
-  test('the secret\'s value and any token= query value become ***', () => {
-    const masked = maskSecrets(rule({ Webhook: 'https://h/cms?region=cn-hangzhou&token=tok-3f9a', EmailSubject: 'x tok-3f9a y' }), ['tok-3f9a']);
+  test("the secret's value and any token= query value become ***", () => {
+    const masked = maskSecrets(rule({ Webhook: 'https://h/cms?region=cn-hangzhou&token=tok-3f9a', EmailSubject: 'x tok-3f9a y' }), [
+      'tok-3f9a',
+    ]);
     expect(masked.Webhook).toBe('https://h/cms?region=cn-hangzhou&token=***');
     expect(masked.EmailSubject).toBe('x *** y');
     expect(maskSecrets({ Webhook: 'https://h/cms?token=other&region=x' }, []).Webhook).toBe('https://h/cms?token=***&region=x');

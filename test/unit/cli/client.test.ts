@@ -58,14 +58,34 @@ function expectedSignature(s: Seen, signedTarget: string): string {
   return createHmac('sha256', SECRET).update(text, 'utf8').digest('hex');
 }
 
-const STATUS = JSON.stringify({ mesh: 'm', version: 1, at: '2026-01-01T00:00:00.000Z', paused: null, health: { 'cn-a': { status: 'HEALTHY', since: '2026-01-01T00:00:00.000Z', causes: [] } }, matrix: null, config: null, override: null, drill: null, activeSignals: [], openPlans: [], refused: [] });
-const BUSY = { status: 503, body: JSON.stringify({ error: { code: 'STATE.BUSY', message: 'busy', requestId: 'r-1' } }), headers: { 'retry-after': '0' } };
+const STATUS = JSON.stringify({
+  mesh: 'm',
+  version: 1,
+  at: '2026-01-01T00:00:00.000Z',
+  paused: null,
+  health: { 'cn-a': { status: 'HEALTHY', since: '2026-01-01T00:00:00.000Z', causes: [] } },
+  matrix: null,
+  config: null,
+  override: null,
+  drill: null,
+  activeSignals: [],
+  openPlans: [],
+  refused: [],
+});
+const BUSY = {
+  status: 503,
+  body: JSON.stringify({ error: { code: 'STATE.BUSY', message: 'busy', requestId: 'r-1' } }),
+  headers: { 'retry-after': '0' },
+};
 
 describe('control client on the wire', () => {
   test('signs the path the function sees, with the sorted query, and sends the actor', async () => {
     const s = await stub(() => ({ status: 200, body: JSON.stringify({ events: [], next: null }) }));
     try {
-      const res = await runCli(['history', '--limit', '2', '--before', '9', '--actor', 'ops@example'], { REGIONSHIFT_ENDPOINT: `${s.url}/`, REGIONSHIFT_CONTROL_SECRET: SECRET });
+      const res = await runCli(['history', '--limit', '2', '--before', '9', '--actor', 'ops@example'], {
+        REGIONSHIFT_ENDPOINT: `${s.url}/`,
+        REGIONSHIFT_CONTROL_SECRET: SECRET,
+      });
       expect(res).toMatchObject({ code: 0, stdout: 'no events' });
       const [req] = s.seen;
       expect(req?.url).toBe('/control/v1/history?limit=2&before=9');
@@ -78,9 +98,21 @@ describe('control client on the wire', () => {
   });
 
   test('a command posts exactly the JSON it signed, with durations as written', async () => {
-    const s = await stub(() => ({ status: 200, body: JSON.stringify({ plan: { id: 'p-1', steps: [], refused: [] }, explain: ['ok'], committed: true, executed: 0, handedOff: false }) }));
+    const s = await stub(() => ({
+      status: 200,
+      body: JSON.stringify({
+        plan: { id: 'p-1', steps: [], refused: [] },
+        explain: ['ok'],
+        committed: true,
+        executed: 0,
+        handedOff: false,
+      }),
+    }));
     try {
-      const res = await runCli(['override', '--drain', 'cn-a,cn-b', '--ttl', '90', '--force', '--reason', 'why'], { REGIONSHIFT_ENDPOINT: s.url, REGIONSHIFT_CONTROL_SECRET: SECRET });
+      const res = await runCli(['override', '--drain', 'cn-a,cn-b', '--ttl', '90', '--force', '--reason', 'why'], {
+        REGIONSHIFT_ENDPOINT: s.url,
+        REGIONSHIFT_CONTROL_SECRET: SECRET,
+      });
       expect(res.code).toBe(0);
       const [req] = s.seen;
       expect(req?.method).toBe('POST');
@@ -109,8 +141,10 @@ describe('control client on the wire', () => {
   test('a server that stays busy, a 500, or a 2xx that is not the API exit 3', async () => {
     const s = await stub((seen) => {
       if (seen.url.endsWith('/v1/pause')) return BUSY;
-      if (seen.url.endsWith('/v1/resume')) return { status: 500, body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: 'req-500-abc' } }) };
-      if (seen.url.endsWith('/v1/status')) return { status: 200, body: '<html>a proxy page</html>', headers: { 'content-type': 'text/html' } };
+      if (seen.url.endsWith('/v1/resume'))
+        return { status: 500, body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error', requestId: 'req-500-abc' } }) };
+      if (seen.url.endsWith('/v1/status'))
+        return { status: 200, body: '<html>a proxy page</html>', headers: { 'content-type': 'text/html' } };
       return { status: 200, body: '[1,2]' };
     });
     const env = { REGIONSHIFT_ENDPOINT: s.url, REGIONSHIFT_CONTROL_SECRET: SECRET };

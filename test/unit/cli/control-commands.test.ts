@@ -26,7 +26,9 @@ async function closedPort(): Promise<number> {
 
 describe('regionshift control commands against the control function', () => {
   let h: ControlHost;
-  eachTestWithControlHost((host) => { h = host; });
+  eachTestWithControlHost((host) => {
+    h = host;
+  });
 
   test('status renders health per region, mode and matrix; a DOWN region shows with its cause', async () => {
     const calm = await h.cli(['status']);
@@ -61,7 +63,9 @@ describe('regionshift control commands against the control function', () => {
     expect(during.stdout).toMatch(/^mode: failover {2}\(live: confirmed by the mesh at \S+, plan bookinfo-\d+\)$/m);
     expect(during.stdout).toMatch(/^matrix:\n {2}cn-hangzhou → cn-hangzhou 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
     expect(during.stdout).toContain('SHIFTING: the mesh has not confirmed the intended matrix yet');
-    expect(during.stdout).toMatch(/^intended: distribute {2}\(decided at 2026-11-03T03:00:00\.000Z\)\n {2}cn-hangzhou → cn-shanghai 100%\n {2}cn-shanghai → cn-shanghai 100%$/m);
+    expect(during.stdout).toMatch(
+      /^intended: distribute {2}\(decided at 2026-11-03T03:00:00\.000Z\)\n {2}cn-hangzhou → cn-shanghai 100%\n {2}cn-shanghai → cn-shanghai 100%$/m,
+    );
     // GET /v1/status as the API answers it.
     const api = JSON.parse((await h.cli(['status', '--json'])).stdout) as StatusView;
     expect(api).toMatchObject({
@@ -84,7 +88,9 @@ describe('regionshift control commands against the control function', () => {
 
   test('override --drain changes the state, status shows it, override clear removes it', async () => {
     const before = await h.version();
-    const res = await h.cli(['override', '--drain', 'cn-hangzhou', '--ttl', '30m', '--reason', 'rolling the node pool'], { REGIONSHIFT_ACTOR: 'alice' });
+    const res = await h.cli(['override', '--drain', 'cn-hangzhou', '--ttl', '30m', '--reason', 'rolling the node pool'], {
+      REGIONSHIFT_ACTOR: 'alice',
+    });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/override ovr-\d+ by alice until 2026-11-03T03:30:00\.000Z/);
     expect(res.stdout).toMatch(/^committed bookinfo-\d+: \d+ of \d+ steps run now/m);
@@ -95,7 +101,9 @@ describe('regionshift control commands against the control function', () => {
     expect(command?.actor).toBe('alice');
 
     const status = await h.cli(['status']);
-    const id = /^override: (ovr-\d+) {2}drain cn-hangzhou {2}until 2026-11-03T03:30:00\.000Z {2}by alice: rolling the node pool$/m.exec(status.stdout)?.[1];
+    const id = /^override: (ovr-\d+) {2}drain cn-hangzhou {2}until 2026-11-03T03:30:00\.000Z {2}by alice: rolling the node pool$/m.exec(
+      status.stdout,
+    )?.[1];
     expect(id).toBeDefined();
     expect(status.stdout).toContain('cn-hangzhou → cn-shanghai 100%');
 
@@ -128,7 +136,9 @@ describe('regionshift control commands against the control function', () => {
     expect(flags.code).toBe(0);
     expect(flags.stdout.split('\n')[0]).toBe('dry run: nothing was committed');
     expect(flags.stdout).toMatch(/override ovr-\d+ by api until 2026-11-03T03:30:00\.000Z/);
-    expect(flags.stdout).toMatch(/steps it would run:\n(?: {2}\d+\. .*\n)* {2}\d+\. mesh → distribute: cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%/);
+    expect(flags.stdout).toMatch(
+      /steps it would run:\n(?: {2}\d+\. .*\n)* {2}\d+\. mesh → distribute: cn-hangzhou → cn-shanghai 100%; cn-shanghai → cn-shanghai 100%/,
+    );
 
     const json = await h.cli(['plan', '{"kind":"pause","reason":"maintenance"}']);
     expect(json.code).toBe(0);
@@ -258,7 +268,7 @@ describe('regionshift control commands against the control function', () => {
     [['plan', 'resume', '--reason', 'x'], '--reason: unknown option'],
     [['status', '--actor', 'bad actor!'], '--actor: must be 1-64 characters'],
     [['status', '--endpoint', 'not a url'], '--endpoint: not a URL'],
-    [['status', '--endpoint', 'http://127.0.0.1:1/control/v1'], '--endpoint: give the control function\'s base URL, without /v1'],
+    [['status', '--endpoint', 'http://127.0.0.1:1/control/v1'], "--endpoint: give the control function's base URL, without /v1"],
   ])('usage error %j: exit 2 naming %s, nothing sent', async (argv, named) => {
     const version = await h.version();
     const events = await eventCount(h);
@@ -280,7 +290,10 @@ describe('regionshift control commands against the control function', () => {
     expect(noEndpoint.code).toBe(2);
     expect(noEndpoint.stderr).toContain('--endpoint');
     expect(noEndpoint.stderr).toContain('REGIONSHIFT_ENDPOINT');
-    const flagsOnly = await h.cli(['status', '--endpoint', h.endpoint, '--secret', CONTROL_SECRET], { REGIONSHIFT_ENDPOINT: undefined, REGIONSHIFT_CONTROL_SECRET: undefined });
+    const flagsOnly = await h.cli(['status', '--endpoint', h.endpoint, '--secret', CONTROL_SECRET], {
+      REGIONSHIFT_ENDPOINT: undefined,
+      REGIONSHIFT_CONTROL_SECRET: undefined,
+    });
     expect(flagsOnly.code).toBe(0);
   });
 

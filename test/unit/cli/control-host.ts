@@ -45,12 +45,34 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
  * `node` arguments and environment for `regionshift <argv>` in a child process against `h`: its
  * Date reads the host's clock (test/support/shift-date.mjs), so its signatures hold there.
  */
-export function cliChild(h: ControlHost, argv: string[], env: Record<string, string | undefined>): { args: string[]; env: Record<string, string | undefined> } {
-  return { args: ['--import', './test/support/shift-date.mjs', 'bin/regionshift.js', ...argv], env: { ...process.env, NODE_OPTIONS: '', TEST_DATE_AT: String(h.clock.now()), ...env } };
+export function cliChild(
+  h: ControlHost,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): { args: string[]; env: Record<string, string | undefined> } {
+  return {
+    args: ['--import', './test/support/shift-date.mjs', 'bin/regionshift.js', ...argv],
+    env: { ...process.env, NODE_OPTIONS: '', TEST_DATE_AT: String(h.clock.now()), ...env },
+  };
 }
 
 /** Everything but Date: the CLI's timeouts, waits and the host keep running on real timers. */
-const REAL_TIMERS = ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'] as const;
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
 export async function startControlHost(): Promise<ControlHost> {
   const f = await startFunctionsHost();
@@ -78,9 +100,20 @@ export async function startControlHost(): Promise<ControlHost> {
       return run;
     },
     alarmDown: async () =>
-      (await fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: alertBody })).status,
+      (
+        await fetch(`${host.url}/alarm/cms?region=cn-hangzhou&token=${ALARM_TOKEN}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: alertBody,
+        })
+      ).status,
     tick: async () =>
-      (await fetch(`${host.url}/_invoke/scheduler`, { method: 'POST', body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }) })).status,
+      (
+        await fetch(`${host.url}/_invoke/scheduler`, {
+          method: 'POST',
+          body: JSON.stringify({ triggerTime: new Date(clock.now()).toISOString(), triggerName: 'tick', payload: '{"task":"tick"}' }),
+        })
+      ).status,
     version: async () => (await store.load('bookinfo')).version,
     stop: () => f.stop(),
   };

@@ -6,14 +6,18 @@ import { eachTestWithControlHost, type ControlHost } from './control-host';
  */
 describe('regionshift --service', () => {
   let h: ControlHost;
-  eachTestWithControlHost((host) => { h = host; });
+  eachTestWithControlHost((host) => {
+    h = host;
+  });
 
   test('override --service on an unscoped policy: exit 1, the service refusal printed, nothing changed', async () => {
     const version = await h.version();
     const applies = h.mesh.applied.length;
     const res = await h.cli(['override', '--drain', 'cn-hangzhou', '--service', 'reviews', '--reason', 'reviews canary']);
     expect(res.code).toBe(1);
-    expect(res.stderr).toBe('refused (409 COMMAND.REFUSED), nothing changed:\n  override.service: names service reviews, but the policy declares no scopes');
+    expect(res.stderr).toBe(
+      'refused (409 COMMAND.REFUSED), nothing changed:\n  override.service: names service reviews, but the policy declares no scopes',
+    );
     expect(await h.version()).toBe(version);
     expect(h.mesh.applied).toHaveLength(applies);
   });

@@ -30,7 +30,11 @@ describe('regionshift doctor without its environment', () => {
     expect(stateRow).toMatch(/^FAIL {2}stateTables: .*no state file at .*state\.db/);
     expect(stateRow).toContain('REGIONSHIFT_SQLITE_FILE');
     expect(r.out.join('\n')).not.toMatch(/^PASS {2}stateTables/m);
-    expect(r.err).toEqual(expect.arrayContaining([expect.stringMatching(/^regionshift doctor: not set: .*ALIBABA_CLOUD_ACCESS_KEY_ID.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/)]));
+    expect(r.err).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^regionshift doctor: not set: .*ALIBABA_CLOUD_ACCESS_KEY_ID.*ALIBABA_CLOUD_ACCESS_KEY_SECRET/),
+      ]),
+    );
   }, 30_000);
 
   it('the default state file (.regionshift/state.db under the working directory) is not created either', async () => {
@@ -40,7 +44,11 @@ describe('regionshift doctor without its environment', () => {
     process.chdir(dir);
     try {
       const out: string[] = [];
-      const code = await main(['doctor', '--policy', policy], { log: (s) => out.push(s), error: () => undefined }, { REGIONSHIFT_ASM_ENDPOINT: CLOSED, REGIONSHIFT_CS_ENDPOINT: CLOSED });
+      const code = await main(
+        ['doctor', '--policy', policy],
+        { log: (s) => out.push(s), error: () => undefined },
+        { REGIONSHIFT_ASM_ENDPOINT: CLOSED, REGIONSHIFT_CS_ENDPOINT: CLOSED },
+      );
       expect(code).toBe(1);
       expect(existsSync(path.join(dir, '.regionshift'))).toBe(false);
     } finally {

@@ -15,7 +15,12 @@ writeFileSync(policyFile, stringifyYaml(raw));
 function probes(o: Partial<ReadinessProbes> = {}): ReadinessProbes {
   return {
     destinationRules: async () => [{ namespace: 'default', name: 'reviews', hasOutlierDetection: true, hasLocalityLbSetting: false }],
-    nodes: async (c) => [{ name: `n-${c}`, labels: { 'topology.kubernetes.io/region': c === 'c-hangzhou' ? 'cn-hangzhou' : 'cn-shanghai', 'topology.kubernetes.io/zone': 'z' } }],
+    nodes: async (c) => [
+      {
+        name: `n-${c}`,
+        labels: { 'topology.kubernetes.io/region': c === 'c-hangzhou' ? 'cn-hangzhou' : 'cn-shanghai', 'topology.kubernetes.io/zone': 'z' },
+      },
+    ],
     workloadEntries: async () => [],
     meshLive: async () => ({ enabled: true, config: null }),
     deployment: async () => ({}),
@@ -29,7 +34,11 @@ async function run(args: string[], p: ReadinessProbes = probes()) {
   const out: string[] = [];
   const err: string[] = [];
   let closed = false;
-  const code = await makeRunDoctor({ probes: async () => ({ probes: p, close: async () => void (closed = true) }) })(args, { log: (s) => out.push(s), error: (s) => err.push(s) }, {});
+  const code = await makeRunDoctor({ probes: async () => ({ probes: p, close: async () => void (closed = true) }) })(
+    args,
+    { log: (s) => out.push(s), error: (s) => err.push(s) },
+    {},
+  );
   return { code, out, err, closed };
 }
 
@@ -37,7 +46,9 @@ test('nothing failing: exit 0 (warnings do not fail), human rows with their fix'
   const r = await run(['--policy', policyFile]);
   expect(r.code).toBe(0);
   expect(r.out[0]).toBe('readiness of bookinfo: WARN');
-  expect(r.out).toContain('WARN  cloudAlarmWiring: could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)');
+  expect(r.out).toContain(
+    'WARN  cloudAlarmWiring: could not check: regionshift does not read CloudMonitor or EventBridge rules (the response fields are unverified)',
+  );
   expect(r.out.some((l) => l.startsWith('WARN  control-plane-placement: could not tell the region of: functions'))).toBe(true);
   expect(r.out.at(-1)).toBe('11 pass, 2 warn, 0 fail');
   expect(r.closed).toBe(true);
@@ -48,20 +59,32 @@ test('a failing check: exit 1; --json gives the report', async () => {
   expect(r.code).toBe(1);
   const report = JSON.parse(r.out.join('\n')) as { status: string; checks: Array<{ id: string; status: string; fix: string | null }> };
   expect(report.status).toBe('fail');
-  expect(report.checks.find((c) => c.id === 'localityLbEnabled')).toMatchObject({ status: 'fail', fix: expect.stringContaining('LocalityLoadBalancing=true') });
+  expect(report.checks.find((c) => c.id === 'localityLbEnabled')).toMatchObject({
+    status: 'fail',
+    fix: expect.stringContaining('LocalityLoadBalancing=true'),
+  });
 });
 
 test('a probe that throws is a row, not a crash', async () => {
-  const r = await run(['--policy', policyFile, '--json'], probes({ stateStore: async () => Promise.reject(new Error('no such table: state')) }));
+  const r = await run(
+    ['--policy', policyFile, '--json'],
+    probes({ stateStore: async () => Promise.reject(new Error('no such table: state')) }),
+  );
   expect(r.code).toBe(1);
-  expect(JSON.parse(r.out.join('\n')).checks.find((c: { id: string }) => c.id === 'stateTables')).toMatchObject({ status: 'fail', message: expect.stringContaining('no such table: state') });
+  expect(JSON.parse(r.out.join('\n')).checks.find((c: { id: string }) => c.id === 'stateTables')).toMatchObject({
+    status: 'fail',
+    message: expect.stringContaining('no such table: state'),
+  });
 });
 
-test.each([[[]], [['--policy']], [['--json']], [['--policy', policyFile, '--bogus']], [[policyFile]]])('usage error %j: exit 2', async (args) => {
-  const r = await run(args);
-  expect(r.code).toBe(2);
-  expect(r.err[0]).toMatch(/^usage: regionshift doctor/);
-});
+test.each([[[]], [['--policy']], [['--json']], [['--policy', policyFile, '--bogus']], [[policyFile]]])(
+  'usage error %j: exit 2',
+  async (args) => {
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/^usage: regionshift doctor/);
+  },
+);
 
 test('a policy that does not load: exit 1 naming the problem', async () => {
   const bad = path.join(dir, 'bad.yaml');

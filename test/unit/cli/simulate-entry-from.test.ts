@@ -59,39 +59,63 @@ steps:
 const NINETY_TEN = { [HZ]: { [HZ]: 90, [SH]: 10 }, [SH]: { [SH]: 100 } };
 
 describe('simulate: scopes.entryFrom with the VirtualServices the read returns', () => {
-  test('given the gateway\'s VirtualService, the evening shift applies at productpage\'s host; expect.entry holds', () => {
-    const scenario = loadScenario(evening(`virtualServices:${BOOKINFO_VS}`, `
+  test("given the gateway's VirtualService, the evening shift applies at productpage's host; expect.entry holds", () => {
+    const scenario = loadScenario(
+      evening(
+        `virtualServices:${BOOKINFO_VS}`,
+        `
     expect:
       entry: { services: [productpage], from: [default/bookinfo], problem: null }
       scopes: { ${PRODUCTPAGE}: { ${HZ}: { ${HZ}: 90, ${SH}: 10 } } }
       matrix: { ${HZ}: { ${HZ}: 100 }, ${SH}: { ${SH}: 100 } }
-      refused: []`));
+      refused: []`,
+      ),
+    );
     const records = simulate(policy, scenario, '.');
     expect(summarizeExpectations(records)).toEqual({ met: 1, failed: 0, failures: [] });
     expect(records[0]?.entry).toEqual({ source: 'virtualservices', services: ['productpage'], from: ['default/bookinfo'], problem: null });
     expect(records.at(-1)?.scopes).toEqual({ [PRODUCTPAGE]: { mode: 'distribute', matrix: NINETY_TEN } });
-    expect(records[0]?.explain.join('\n')).toContain('entry services derived from default/bookinfo (gateways default/bookinfo-gateway): productpage');
+    expect(records[0]?.explain.join('\n')).toContain(
+      'entry services derived from default/bookinfo (gateways default/bookinfo-gateway): productpage',
+    );
   });
 
   test('without them (as simulate was): no entry known, the shift refused, and expect.entry says so', () => {
-    const records = simulate(policy, loadScenario(evening('', `
-    expect: { entry: { services: [productpage] } }`)), '.');
+    const records = simulate(
+      policy,
+      loadScenario(
+        evening(
+          '',
+          `
+    expect: { entry: { services: [productpage] } }`,
+        ),
+      ),
+      '.',
+    );
     expect(records.at(-1)?.refused.map((r) => r.rule)).toEqual(['scopes.entryFrom']);
     expect(records.at(-1)?.scopes).toBeUndefined();
     expect(summarizeExpectations(records).failures).toEqual(['2026-03-02T14:00:00.000Z: entry.services: expected productpage, got (none)']);
   });
 
-  test('the same derivation as the runtime: a short host resolves in the VirtualService\'s namespace; another gateway\'s rule and a sidecar rule are not entry routes', () => {
-    const scenario = loadScenario(evening(`virtualServices:
+  test("the same derivation as the runtime: a short host resolves in the VirtualService's namespace; another gateway's rule and a sidecar rule are not entry routes", () => {
+    const scenario = loadScenario(
+      evening(`virtualServices:
   - metadata: { name: edge, namespace: shop }
     spec: { gateways: [default/bookinfo-gateway], http: [ { route: [ { destination: { host: productpage } } ] } ] }
   - metadata: { name: other, namespace: default }
     spec: { gateways: [other-gateway], http: [ { route: [ { destination: { host: productpage } } ] } ] }
   - metadata: { name: reviews, namespace: default }
-    spec: { hosts: [reviews], http: [ { route: [ { destination: { host: reviews } } ] } ] }`));
+    spec: { hosts: [reviews], http: [ { route: [ { destination: { host: reviews } } ] } ] }`),
+    );
     const records = simulate(policy, scenario, '.');
     // shop/edge names productpage.shop.svc.cluster.local: not a scoped host, so no entry and the shift is refused.
-    expect(records.at(-1)?.entry).toEqual({ source: 'virtualservices', services: [], from: [], problem: 'the VirtualServices bound to gateways default/bookinfo-gateway route to no scoped service (hosts: productpage.shop.svc.cluster.local)' });
+    expect(records.at(-1)?.entry).toEqual({
+      source: 'virtualservices',
+      services: [],
+      from: [],
+      problem:
+        'the VirtualServices bound to gateways default/bookinfo-gateway route to no scoped service (hosts: productpage.shop.svc.cluster.local)',
+    });
     expect(records.at(-1)?.refused.map((r) => r.rule)).toEqual(['scopes.entryFrom']);
   });
 
@@ -112,7 +136,7 @@ steps:
     expect: { entry: { services: [productpage], from: [default/bookinfo], problem: "routes anywhere" }, scopes: { ${PRODUCTPAGE}: { ${HZ}: { ${HZ}: 90, ${SH}: 10 } } } }
   - at: 5m
     tick: true
-    entryRead: { virtualServices: ${JSON.stringify((parseYaml(BOOKINFO_VS) as unknown[]))} }
+    entryRead: { virtualServices: ${JSON.stringify(parseYaml(BOOKINFO_VS) as unknown[])} }
     expect: { entry: { services: [productpage], problem: null } }
 `);
     const records = simulate(policy, scenario, '.');
@@ -133,14 +157,36 @@ steps:
   });
 
   test('a policy naming its entry: the record shows it; expect.entry checks it; virtualServices are refused as checking nothing', () => {
-    const records = simulate(named, loadScenario(evening('', `
-    expect: { entry: { services: [productpage] } }`)), '.');
+    const records = simulate(
+      named,
+      loadScenario(
+        evening(
+          '',
+          `
+    expect: { entry: { services: [productpage] } }`,
+        ),
+      ),
+      '.',
+    );
     expect(records[0]?.entry).toEqual({ source: 'policy', services: ['productpage'] });
     expect(summarizeExpectations(records).failed).toBe(0);
-    expect(() => simulate(named, loadScenario(evening(`virtualServices:${BOOKINFO_VS}`)), '.')).toThrow(/^virtualServices: the policy names its entry services \(scopes\.entry\), so nothing reads VirtualServices; set scopes\.entryFrom instead$/);
+    expect(() => simulate(named, loadScenario(evening(`virtualServices:${BOOKINFO_VS}`)), '.')).toThrow(
+      /^virtualServices: the policy names its entry services \(scopes\.entry\), so nothing reads VirtualServices; set scopes\.entryFrom instead$/,
+    );
     const unscoped = loadPolicyYaml(readFileSync('examples/bookinfo.yaml', 'utf8'));
-    expect(() => simulate(unscoped, loadScenario(evening('', `
-    expect: { entry: { services: [productpage] } }`)), '.')).toThrow(/^step at 2026-03-02T14:00:00.000Z: expect.entry: the policy scopes no services/);
+    expect(() =>
+      simulate(
+        unscoped,
+        loadScenario(
+          evening(
+            '',
+            `
+    expect: { entry: { services: [productpage] } }`,
+          ),
+        ),
+        '.',
+      ),
+    ).toThrow(/^step at 2026-03-02T14:00:00.000Z: expect.entry: the policy scopes no services/);
   });
 });
 
@@ -154,7 +200,7 @@ describe('simulate: the derivation is handed in', () => {
   });
 });
 
-describe('simulate: the scenario\'s VirtualServices are validated, each problem naming its path', () => {
+describe("simulate: the scenario's VirtualServices are validated, each problem naming its path", () => {
   const problems = (text: string): string => {
     try {
       loadScenario(text);
@@ -175,7 +221,13 @@ steps:
     entryRead: { virtualServices: [], error: boom }
     expect: { entry: { service: [productpage] } }
 `);
-    expect(msg.split('\n').slice(1).map((l) => l.trim()).sort()).toEqual([
+    expect(
+      msg
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim())
+        .sort(),
+    ).toEqual([
       'steps[0].entryRead: give either virtualServices (what the read returns) or error (the read fails), not both',
       'steps[0].expect.entry.service: unknown field',
       'virtualServices[0].metadata.name: required',
@@ -183,14 +235,18 @@ steps:
       'virtualServices[0].spec.http[0].route[0].destination.host: required',
       'virtualServices[0].spec.http[0].route[0].destination.hots: unknown field',
     ]);
-    expect(problems('start: 2026-03-02T13:58:00Z\nvirtualService: []\nsteps: [ { at: 0s, tick: true } ]\n')).toBe('invalid scenario:\n  virtualService: unknown field');
+    expect(problems('start: 2026-03-02T13:58:00Z\nvirtualService: []\nsteps: [ { at: 0s, tick: true } ]\n')).toBe(
+      'invalid scenario:\n  virtualService: unknown field',
+    );
   });
 
-  test('an http rule\'s other Istio fields (match, rewrite, timeout, …) and metadata\'s server fields are accepted as Istio writes them', () => {
-    expect(problems(`start: 2026-03-02T13:58:00Z
+  test("an http rule's other Istio fields (match, rewrite, timeout, …) and metadata's server fields are accepted as Istio writes them", () => {
+    expect(
+      problems(`start: 2026-03-02T13:58:00Z
 virtualServices:${BOOKINFO_VS.replace('route:', 'timeout: 5s\n          rewrite: { uri: / }\n          route:')}
 steps: [ { at: 0s, tick: true } ]
-`)).toBe('(loaded)');
+`),
+    ).toBe('(loaded)');
   });
 });
 
@@ -200,8 +256,14 @@ describe('regionshift simulate (the command) with an entryFrom scenario', () => 
     const pFile = path.join(dir, 'policy.yaml');
     writeFileSync(pFile, policyText);
     const ok = path.join(dir, 'ok.yaml');
-    writeFileSync(ok, evening(`virtualServices:${BOOKINFO_VS}`, `
-    expect: { entry: { services: [productpage] }, scopes: { ${PRODUCTPAGE}: { ${HZ}: { ${HZ}: 90, ${SH}: 10 } } } }`));
+    writeFileSync(
+      ok,
+      evening(
+        `virtualServices:${BOOKINFO_VS}`,
+        `
+    expect: { entry: { services: [productpage] }, scopes: { ${PRODUCTPAGE}: { ${HZ}: { ${HZ}: 90, ${SH}: 10 } } } }`,
+      ),
+    );
     const out: string[] = [];
     const err: string[] = [];
     const io = { log: (s: string) => out.push(s), error: (s: string) => err.push(s) };
@@ -213,11 +275,20 @@ describe('regionshift simulate (the command) with an entryFrom scenario', () => 
     expect(err).toEqual(['expectations: 1 met, 0 failed']);
 
     const bad = path.join(dir, 'bad.yaml');
-    writeFileSync(bad, evening('', `
-    expect: { entry: { services: [productpage] } }`));
+    writeFileSync(
+      bad,
+      evening(
+        '',
+        `
+    expect: { entry: { services: [productpage] } }`,
+      ),
+    );
     out.length = 0;
     err.length = 0;
     expect(await runSimulate(['--policy', pFile, '--scenario', bad], io, {})).toBe(1);
-    expect(err).toEqual(['expectations: 0 met, 1 failed', '  failed at 2026-03-02T14:00:00.000Z: entry.services: expected productpage, got (none)']);
+    expect(err).toEqual([
+      'expectations: 0 met, 1 failed',
+      '  failed at 2026-03-02T14:00:00.000Z: entry.services: expected productpage, got (none)',
+    ]);
   });
 });

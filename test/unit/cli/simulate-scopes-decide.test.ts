@@ -21,7 +21,12 @@ beforeAll(() => {
   const policy = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as Record<string, unknown>;
   // Without the evening schedule, so the scenario holds whatever its start time meets.
   delete policy.schedules;
-  policy.scopes = { namespace: 'default', shiftAt: 'entry', entry: ['productpage'], services: { productpage: {}, reviews: {}, details: {}, ratings: {} } };
+  policy.scopes = {
+    namespace: 'default',
+    shiftAt: 'entry',
+    entry: ['productpage'],
+    services: { productpage: {}, reviews: {}, details: {}, ratings: {} },
+  };
   writeFileSync(path.join(dir, 'policy.yaml'), stringifyYaml(policy));
   writeFileSync(
     path.join(dir, 'scenario.yaml'),
@@ -51,7 +56,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 test('a reviews fault in cn-hangzhou drains the reviews host only; --json records carry the scope', async () => {
   const log: string[] = [];
   const err: string[] = [];
-  const code = await runSimulate(['--policy', path.join(dir, 'policy.yaml'), '--scenario', path.join(dir, 'scenario.yaml'), '--json'], { log: (s) => log.push(s), error: (s) => err.push(s) }, {});
+  const code = await runSimulate(
+    ['--policy', path.join(dir, 'policy.yaml'), '--scenario', path.join(dir, 'scenario.yaml'), '--json'],
+    { log: (s) => log.push(s), error: (s) => err.push(s) },
+    {},
+  );
   expect(err).toEqual(['expectations: 2 met, 0 failed']);
   expect(code).toBe(0);
   const last = JSON.parse(log.at(-1) ?? '{}') as { scopes?: Record<string, { matrix: unknown }> };

@@ -17,18 +17,38 @@ steps:
 const lastHealth = (raw: string) => simulate(policy, scenario(raw), resolve('examples/scenarios')).at(-1)?.health;
 
 test('the URL region places the callback, whatever the body says', () => {
-  expect(lastHealth('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-shanghai }')).toEqual({ 'cn-hangzhou': 'HEALTHY', 'cn-shanghai': 'DOWN' });
-  expect(lastHealth('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-hangzhou }')).toEqual({ 'cn-hangzhou': 'DOWN', 'cn-shanghai': 'HEALTHY' });
+  expect(lastHealth('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-shanghai }')).toEqual({
+    'cn-hangzhou': 'HEALTHY',
+    'cn-shanghai': 'DOWN',
+  });
+  expect(lastHealth('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-hangzhou }')).toEqual({
+    'cn-hangzhou': 'DOWN',
+    'cn-shanghai': 'HEALTHY',
+  });
 });
 
 test('without a URL region the callback is unmatched and changes nothing', () => {
-  const records = simulate(policy, scenario('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt }'), resolve('examples/scenarios'));
-  expect(records.at(-1)).toMatchObject({ health: { 'cn-hangzhou': 'HEALTHY', 'cn-shanghai': 'HEALTHY' }, changed: false, input: { raw: 'cms-callback', unmatched: expect.stringContaining('without a callback URL naming a region') } });
+  const records = simulate(
+    policy,
+    scenario('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt }'),
+    resolve('examples/scenarios'),
+  );
+  expect(records.at(-1)).toMatchObject({
+    health: { 'cn-hangzhou': 'HEALTHY', 'cn-shanghai': 'HEALTHY' },
+    changed: false,
+    input: { raw: 'cms-callback', unmatched: expect.stringContaining('without a callback URL naming a region') },
+  });
 });
 
 test('a URL region the policy does not declare, or on a payload that has no URL, is refused naming it', () => {
-  expect(() => simulate(policy, scenario('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-beijing }'), resolve('examples/scenarios'))).toThrow(
-    'raw.urlRegion: unknown region cn-beijing (declared: cn-hangzhou, cn-shanghai)',
+  expect(() =>
+    simulate(
+      policy,
+      scenario('{ kind: cms-callback, file: ../../events/alarms/cms-callback-alert.txt, urlRegion: cn-beijing }'),
+      resolve('examples/scenarios'),
+    ),
+  ).toThrow('raw.urlRegion: unknown region cn-beijing (declared: cn-hangzhou, cn-shanghai)');
+  expect(() => scenario('{ kind: cms-eventbridge, file: ../../events/alarms/cms-eventbridge-alarm.json, urlRegion: cn-hangzhou }')).toThrow(
+    'urlRegion: only cms-callback and alertmanager payloads arrive on a URL',
   );
-  expect(() => scenario('{ kind: cms-eventbridge, file: ../../events/alarms/cms-eventbridge-alarm.json, urlRegion: cn-hangzhou }')).toThrow('urlRegion: only cms-callback and alertmanager payloads arrive on a URL');
 });

@@ -14,8 +14,22 @@ const HZ = 'cn-hangzhou';
 const SH = 'cn-shanghai';
 const REVIEWS = 'reviews.default.svc.cluster.local';
 const drained: TrafficMatrix = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 } };
-const distribute = (m: TrafficMatrix): MeshConfig => ({ mode: 'distribute', localityLbSetting: { distribute: Object.entries(m).map(([src, to]) => ({ from: `${src}/*`, to: Object.fromEntries(Object.entries(to).map(([d, p]) => [`${d}/*`, p])) })) } });
-const degraded = (at: number): RegionHealth => ({ status: 'DEGRADED', since: at, clearSince: null, hold: 60_000, causes: ['cms|hz-reviews-5xx'] });
+const distribute = (m: TrafficMatrix): MeshConfig => ({
+  mode: 'distribute',
+  localityLbSetting: {
+    distribute: Object.entries(m).map(([src, to]) => ({
+      from: `${src}/*`,
+      to: Object.fromEntries(Object.entries(to).map(([d, p]) => [`${d}/*`, p])),
+    })),
+  },
+});
+const degraded = (at: number): RegionHealth => ({
+  status: 'DEGRADED',
+  since: at,
+  clearSince: null,
+  hold: 60_000,
+  causes: ['cms|hz-reviews-5xx'],
+});
 
 /** Writes per-host routing into the stored state: intended always, confirmed when `confirmed`. */
 async function scopeState(h: ControlHost, opts: { confirmed: boolean }): Promise<void> {
@@ -33,7 +47,9 @@ async function scopeState(h: ControlHost, opts: { confirmed: boolean }): Promise
 
 describe('regionshift status with service scopes, against the control function', () => {
   let h: ControlHost;
-  eachTestWithControlHost((host) => { h = host; });
+  eachTestWithControlHost((host) => {
+    h = host;
+  });
 
   test('without scopes nothing changes: no scope block, no service health, no keys in --json', async () => {
     const run = await h.cli(['status']);
@@ -54,15 +70,21 @@ describe('regionshift status with service scopes, against the control function',
     );
     expect(run.stdout).not.toContain('SHIFTING');
     const api = JSON.parse((await h.cli(['status', '--json'])).stdout) as StatusView;
-    expect(api.scopes).toEqual({ [REVIEWS]: { intended: { matrix: drained, mode: 'distribute' }, confirmed: { matrix: drained, mode: 'distribute' }, shifting: false } });
-    expect(api.serviceHealth).toEqual({ [HZ]: { reviews: { status: 'DEGRADED', since: '2026-11-03T03:00:00.000Z', causes: ['cms|hz-reviews-5xx'] } } });
+    expect(api.scopes).toEqual({
+      [REVIEWS]: { intended: { matrix: drained, mode: 'distribute' }, confirmed: { matrix: drained, mode: 'distribute' }, shifting: false },
+    });
+    expect(api.serviceHealth).toEqual({
+      [HZ]: { reviews: { status: 'DEGRADED', since: '2026-11-03T03:00:00.000Z', causes: ['cms|hz-reviews-5xx'] } },
+    });
     expect(api.shifting).toBe(false);
   });
 
   test('a scope the mesh has not confirmed: the scope says SHIFTING to its routing, the default is not called shifting', async () => {
     await scopeState(h, { confirmed: false });
     const run = await h.cli(['status']);
-    expect(run.stdout).toContain(`  ${REVIEWS}: not confirmed by the mesh yet (follows the live default)\n    SHIFTING to: cn-hangzhou → cn-shanghai 100%  (distribute)`);
+    expect(run.stdout).toContain(
+      `  ${REVIEWS}: not confirmed by the mesh yet (follows the live default)\n    SHIFTING to: cn-hangzhou → cn-shanghai 100%  (distribute)`,
+    );
     expect(run.stdout).not.toContain('SHIFTING: the mesh has not confirmed the intended matrix yet');
     expect(run.stdout).not.toMatch(/^intended:/m);
     const api = JSON.parse((await h.cli(['status', '--json'])).stdout) as StatusView;
@@ -92,10 +114,23 @@ describe('regionshift status with service scopes, against the control function',
 
 describe('renderStatus: scope blocks', () => {
   const base: StatusView = {
-    mesh: 'm', version: 1, at: '2026-11-03T03:00:00.000Z', paused: null,
+    mesh: 'm',
+    version: 1,
+    at: '2026-11-03T03:00:00.000Z',
+    paused: null,
     health: { [HZ]: { status: 'HEALTHY', since: null, causes: [] }, [SH]: { status: 'HEALTHY', since: null, causes: [] } },
-    matrix: { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }, config: { mode: 'failover', localityLbSetting: { failover: [] } },
-    intended: null, confirmed: null, shifting: false, override: null, drill: null, activeSignals: [], openPlans: [], schedules: [], refused: [], refusedSince: null,
+    matrix: { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } },
+    config: { mode: 'failover', localityLbSetting: { failover: [] } },
+    intended: null,
+    confirmed: null,
+    shifting: false,
+    override: null,
+    drill: null,
+    activeSignals: [],
+    openPlans: [],
+    schedules: [],
+    refused: [],
+    refusedSince: null,
   };
   const lines = (s: StatusView) => {
     const got: string[] = [];
@@ -113,20 +148,32 @@ describe('renderStatus: scope blocks', () => {
         [REVIEWS]: { intended: { matrix: drained, mode: 'distribute' }, confirmed: { matrix: half, mode: 'distribute' }, shifting: true },
       },
     });
-    expect(got).toEqual(expect.arrayContaining([
-      '  details.default.svc.cluster.local: cn-hangzhou → cn-shanghai 100%  (distribute)',
-      '    SHIFTING to: the default (its own rule is to be removed)',
-      `  ${REVIEWS}: cn-hangzhou → cn-hangzhou 50%, cn-shanghai 50%  (distribute)`,
-      '    SHIFTING to: cn-hangzhou → cn-shanghai 100%  (distribute)',
-    ]));
-    expect(got.indexOf('    SHIFTING to: the default (its own rule is to be removed)')).toBe(got.indexOf('  details.default.svc.cluster.local: cn-hangzhou → cn-shanghai 100%  (distribute)') + 1);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        '  details.default.svc.cluster.local: cn-hangzhou → cn-shanghai 100%  (distribute)',
+        '    SHIFTING to: the default (its own rule is to be removed)',
+        `  ${REVIEWS}: cn-hangzhou → cn-hangzhou 50%, cn-shanghai 50%  (distribute)`,
+        '    SHIFTING to: cn-hangzhou → cn-shanghai 100%  (distribute)',
+      ]),
+    );
+    expect(got.indexOf('    SHIFTING to: the default (its own rule is to be removed)')).toBe(
+      got.indexOf('  details.default.svc.cluster.local: cn-hangzhou → cn-shanghai 100%  (distribute)') + 1,
+    );
     expect(got.some((l) => l.startsWith('SHIFTING: the mesh has not confirmed the intended matrix'))).toBe(false);
   });
 
   test('an override or drill of one service names it', () => {
     const got = lines({
       ...base,
-      override: { id: 'ovr-3', service: 'reviews', drain: [HZ], force: false, expiresAt: '2026-11-03T04:00:00.000Z', actor: 'alice', reason: 'rollout' },
+      override: {
+        id: 'ovr-3',
+        service: 'reviews',
+        drain: [HZ],
+        force: false,
+        expiresAt: '2026-11-03T04:00:00.000Z',
+        actor: 'alice',
+        reason: 'rollout',
+      },
       drill: { id: 'drill-2', region: HZ, service: 'reviews', severity: 'down', endsAt: '2026-11-03T03:15:00.000Z', actor: 'bob' },
     });
     expect(got).toContain('override: ovr-3  drain cn-hangzhou of service reviews  until 2026-11-03T04:00:00.000Z  by alice: rollout');

@@ -9,7 +9,9 @@ import { CONTROL_SECRET, cliChild, eachTestWithControlHost, type ControlHost } f
 
 describe('regionshift status --watch into a pipe', () => {
   let h: ControlHost;
-  eachTestWithControlHost((host) => { h = host; });
+  eachTestWithControlHost((host) => {
+    h = host;
+  });
 
   test('twelve redraws warn nothing; when the reader closes the pipe the watch exits 0 at its next redraw', async () => {
     const run = cliChild(h, ['status', '--watch', '1'], { REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: CONTROL_SECRET });
@@ -21,7 +23,9 @@ describe('regionshift status --watch into a pipe', () => {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+    );
     const redraws = () => out.split('\n').filter((l) => l.startsWith('regionshift status at ')).length;
     try {
       const end = Date.now() + 40_000;

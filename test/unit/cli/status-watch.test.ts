@@ -7,14 +7,25 @@ import { CONTROL_SECRET, cliChild, runCli, eachTestWithControlHost, type Control
  * on the local FC host, redrawing until it gets SIGINT (Ctrl-C), which ends it with exit code 0.
  */
 
-function startWatch(h: ControlHost, args: string[], secret = CONTROL_SECRET): { child: ChildProcessWithoutNullStreams; out: () => string; err: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+function startWatch(
+  h: ControlHost,
+  args: string[],
+  secret = CONTROL_SECRET,
+): {
+  child: ChildProcessWithoutNullStreams;
+  out: () => string;
+  err: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
   const run = cliChild(h, ['status', ...args], { REGIONSHIFT_ENDPOINT: h.endpoint, REGIONSHIFT_CONTROL_SECRET: secret });
   const child = spawn(process.execPath, run.args, { env: run.env });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, out: () => out, err: () => err, exit };
 }
 
@@ -28,7 +39,9 @@ const redraws = (s: string) => s.split('\n').filter((l) => /^regionshift status 
 
 describe('regionshift status --watch', () => {
   let h: ControlHost;
-  eachTestWithControlHost((host) => { h = host; });
+  eachTestWithControlHost((host) => {
+    h = host;
+  });
 
   test('redraws every interval, shows a change between redraws, and exits 0 on SIGINT', async () => {
     const w = startWatch(h, ['--watch', '1']);
@@ -37,7 +50,18 @@ describe('regionshift status --watch', () => {
       expect(await h.alarmDown()).toBe(200);
       const before = redraws(w.out());
       // A later redraw shows the region the alarm took down.
-      expect(await until(() => redraws(w.out()) > before && /cn-hangzhou +DOWN/.test(w.out().split(/^regionshift status at /m).at(-1) ?? ''))).toBe(true);
+      expect(
+        await until(
+          () =>
+            redraws(w.out()) > before &&
+            /cn-hangzhou +DOWN/.test(
+              w
+                .out()
+                .split(/^regionshift status at /m)
+                .at(-1) ?? '',
+            ),
+        ),
+      ).toBe(true);
       expect(w.out()).not.toContain('\x1b['); // piped: no screen clearing
       w.child.kill('SIGINT');
       expect(await w.exit).toEqual({ code: 0, signal: null });

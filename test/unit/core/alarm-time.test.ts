@@ -47,7 +47,7 @@ describe('alarm time', () => {
     expect(d.health[HZ]).toBe('DOWN');
   });
 
-  test('maxAge is the policy\'s: 90 minutes old is stale by default, fresh under maxAge 2h', () => {
+  test("maxAge is the policy's: 90 minutes old is stale by default, fresh under maxAge 2h", () => {
     const now = T0 + 10 * M;
     expect(decide(p, started(p).state, fire('cms-1', HZ, 'down', { at: now - 90 * M }), now).ignored).toHaveLength(1);
     const lax = policy2({ detection: { maxAge: '2h' } });
@@ -78,21 +78,27 @@ describe('a batch of signals', () => {
   test('is one decision: one plan, every signal applied, stale ones reported', () => {
     const d = started(p);
     const now = T0 + 10 * M;
-    const out = d.feed(now, batch([
-      signal('cms-1', HZ, 'down', 'firing', { at: now }),
-      signal('cms-2', SH, 'degraded', 'firing', { at: now }),
-      signal('cms-3', SH, 'down', 'firing', { at: now - 2 * H }),
-    ]));
+    const out = d.feed(
+      now,
+      batch([
+        signal('cms-1', HZ, 'down', 'firing', { at: now }),
+        signal('cms-2', SH, 'degraded', 'firing', { at: now }),
+        signal('cms-3', SH, 'down', 'firing', { at: now - 2 * H }),
+      ]),
+    );
     expect(out.plan.trigger).toBe('3 signals (3 firing, 0 resolved) from cms');
     expect(Object.keys(d.state?.signals ?? {}).sort()).toEqual(['cms-1', 'cms-2']);
     expect(out.ignored?.map((i) => [i.key, i.reason])).toEqual([['cms-3', 'stale']]);
     expect(d.health).toEqual({ [HZ]: 'DOWN', [SH]: 'DEGRADED' });
   });
 
-  test('of 3,000 signals keeps the plan\'s reasons short: 20 signal lines and a count', () => {
+  test("of 3,000 signals keeps the plan's reasons short: 20 signal lines and a count", () => {
     const d = started(p);
     const now = T0 + 10 * M;
-    const out = d.feed(now, batch(Array.from({ length: 3000 }, (_, i) => signal(`am-${i}`, i % 2 ? HZ : SH, 'degraded', 'firing', { at: now }))));
+    const out = d.feed(
+      now,
+      batch(Array.from({ length: 3000 }, (_, i) => signal(`am-${i}`, i % 2 ? HZ : SH, 'degraded', 'firing', { at: now }))),
+    );
     expect(out.plan.reasons.filter((r) => r.startsWith('signal am-'))).toHaveLength(20);
     expect(out.plan.reasons).toContain('… and 2980 more signal notes');
     expect(JSON.stringify(out.plan).length).toBeLessThan(32 * 1024);
@@ -108,7 +114,9 @@ describe('detection.maxSignalsPerRegion', () => {
     const last = d.feed(T0 + 7 * M, fire('hz-5', HZ, 'degraded'));
     expect(Object.keys(d.state?.signals ?? {}).sort()).toEqual(['hz-3', 'hz-4', 'hz-5', 'sh-0']);
     expect(last.lapsed).toEqual([{ key: 'hz-2', region: HZ, at: T0 + 3 * M }]);
-    expect(last.plan.reasons).toContain('1 least severe, oldest signals of cn-hangzhou lapsed: more than detection.maxSignalsPerRegion (3) active (first: hz-2)');
+    expect(last.plan.reasons).toContain(
+      '1 least severe, oldest signals of cn-hangzhou lapsed: more than detection.maxSignalsPerRegion (3) active (first: hz-2)',
+    );
     expect(d.state?.health[HZ]?.causes).toEqual(['hz-3', 'hz-4', 'hz-5']);
   });
 });
@@ -116,7 +124,9 @@ describe('detection.maxSignalsPerRegion', () => {
 describe('the policy bounds the state row', () => {
   test('regions × maxSignalsPerRegion over 1,000 is refused, naming the field', () => {
     expect(() => policy2({ detection: { maxSignalsPerRegion: 501 } })).toThrow(/detection.maxSignalsPerRegion: must be <= 500/);
-    expect(() => policy3({ detection: { maxSignalsPerRegion: 400 } })).toThrow(/detection.maxSignalsPerRegion: 400 × 3 regions exceeds 1000 active signals/);
+    expect(() => policy3({ detection: { maxSignalsPerRegion: 400 } })).toThrow(
+      /detection.maxSignalsPerRegion: 400 × 3 regions exceeds 1000 active signals/,
+    );
     expect(policy3({ detection: { maxSignalsPerRegion: 300 } }).detection.maxSignalsPerRegion).toBe(300);
   });
 });

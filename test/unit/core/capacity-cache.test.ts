@@ -22,7 +22,16 @@ describe('scale needs derived once per policy', () => {
     moved.normal = hzDrained2;
     expect(scaleNeeds(moved, state, hzDrained2)).not.toEqual(first);
     expect(scaleNeeds(moved, state, hzDrained2)).toEqual(scaleNeeds({ ...moved }, state, hzDrained2));
-    const bigger = { ...p, scaling: { ...p.scaling, deployments: p.scaling.deployments.map((d) => ({ ...d, regions: Object.fromEntries(Object.entries(d.regions).map(([r, c]) => [r, { ...c, max: c.max + 7 }])) })) } };
+    const bigger = {
+      ...p,
+      scaling: {
+        ...p.scaling,
+        deployments: p.scaling.deployments.map((d) => ({
+          ...d,
+          regions: Object.fromEntries(Object.entries(d.regions).map(([r, c]) => [r, { ...c, max: c.max + 7 }])),
+        })),
+      },
+    };
     expect(scaleNeeds(bigger, state, hzDrained2).map((n) => n.max)).toEqual(first.map((n) => n.max + 7));
     // And the first policy still answers as it did.
     expect(scaleNeeds(p, state, hzDrained2)).toEqual(first);
@@ -41,14 +50,26 @@ describe('scale needs derived once per policy', () => {
     ['both targets short', [hzDrained2, half]],
     ['one target short', [identity2, hzDrained2]],
     ['none short', [identity2, identity2]],
-  ] as const)('capacityShortfalls over several targets = each capacityShortfall, concatenated, first entry per deployment (%s)', (_name, tos) => {
-    // max 2 everywhere: a drain of cn-hangzhou cannot fit in cn-shanghai.
-    const p = policy2();
-    const tight = { ...p, scaling: { ...p.scaling, deployments: p.scaling.deployments.map((d) => ({ ...d, regions: Object.fromEntries(Object.entries(d.regions).map(([r, c]) => [r, { ...c, max: 2 }])) })) } };
-    const state = initialState(tight);
-    const each = tos.flatMap((to) => capacityShortfall(tight, state, identity2, to));
-    const expected = each.filter((n, i) => each.findIndex((o) => o.key === n.key) === i);
-    expect(capacityShortfalls(tight, state, identity2, tos)).toEqual(expected);
-    if (tos[1] === hzDrained2) expect(expected.length).toBeGreaterThan(0);
-  });
+  ] as const)(
+    'capacityShortfalls over several targets = each capacityShortfall, concatenated, first entry per deployment (%s)',
+    (_name, tos) => {
+      // max 2 everywhere: a drain of cn-hangzhou cannot fit in cn-shanghai.
+      const p = policy2();
+      const tight = {
+        ...p,
+        scaling: {
+          ...p.scaling,
+          deployments: p.scaling.deployments.map((d) => ({
+            ...d,
+            regions: Object.fromEntries(Object.entries(d.regions).map(([r, c]) => [r, { ...c, max: 2 }])),
+          })),
+        },
+      };
+      const state = initialState(tight);
+      const each = tos.flatMap((to) => capacityShortfall(tight, state, identity2, to));
+      const expected = each.filter((n, i) => each.findIndex((o) => o.key === n.key) === i);
+      expect(capacityShortfalls(tight, state, identity2, tos)).toEqual(expected);
+      if (tos[1] === hzDrained2) expect(expected.length).toBeGreaterThan(0);
+    },
+  );
 });

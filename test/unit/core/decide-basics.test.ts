@@ -1,7 +1,32 @@
 import { decide, initialState } from '../../../shared/core/decide';
 import type { Input, MeshState } from '../../../shared/core/types';
 import {
-  BJ, Driver, H, HZ, M, S, SH, T0, command, deploymentKey, emptyPlan, fire, hzDrained2, identity2, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, stamped, started, tick, view,
+  BJ,
+  Driver,
+  H,
+  HZ,
+  M,
+  S,
+  SH,
+  T0,
+  command,
+  deploymentKey,
+  emptyPlan,
+  fire,
+  hzDrained2,
+  identity2,
+  mesh,
+  notify,
+  planId,
+  policy2,
+  policy3,
+  resolve,
+  scaleDown,
+  scaleUp,
+  stamped,
+  started,
+  tick,
+  view,
 } from './fixtures';
 
 describe('the first decision and the empty plan', () => {
@@ -57,7 +82,9 @@ describe('the same firing signal twice', () => {
     const first = d.feed(T0 + 10 * M, fire('cms-1', HZ, 'down'));
     expect(first.plan.after?.matrix).toEqual(hzDrained2);
     const second = d.feed(T0 + 10 * M + later, fire('cms-1', HZ, 'down'));
-    expect(second.plan).toEqual(emptyPlan(p, 3, T0 + 10 * M + later, 'signal cms-1 firing', ['signal cms-1 already active (duplicate)', 'layer normal'], hzDrained2));
+    expect(second.plan).toEqual(
+      emptyPlan(p, 3, T0 + 10 * M + later, 'signal cms-1 firing', ['signal cms-1 already active (duplicate)', 'layer normal'], hzDrained2),
+    );
     expect(second.state).toStrictEqual(first.state);
   });
 
@@ -69,7 +96,13 @@ describe('the same firing signal twice', () => {
     expect(first.plan.after?.matrix).toEqual({ [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } });
     expect(second.plan.after).toBeNull();
     expect(second.plan.steps).toEqual([]);
-    expect(second.state.health[HZ]).toEqual({ status: 'DEGRADED', since: T0 + 10 * M, clearSince: null, hold: 5 * M, causes: ['am-1', 'cms-2'] });
+    expect(second.state.health[HZ]).toEqual({
+      status: 'DEGRADED',
+      since: T0 + 10 * M,
+      clearSince: null,
+      hold: 5 * M,
+      causes: ['am-1', 'cms-2'],
+    });
   });
 });
 

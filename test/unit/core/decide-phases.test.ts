@@ -4,7 +4,26 @@ import { expireLapsed, takeInput } from '../../../shared/core/decide-input';
 import { keptRefusals, limitMove, meshStep, recordDecision } from '../../../shared/core/decide-move';
 import { chooseTarget } from '../../../shared/core/decide-target';
 import type { MeshState, Signal, TrafficMatrix } from '../../../shared/core/types';
-import { BJ, H, HZ, M, S, SH, T0, command, configOf, fire, hzDrained2, identity2, planId, policy2, policy3, signal, started, stamped } from './fixtures';
+import {
+  BJ,
+  H,
+  HZ,
+  M,
+  S,
+  SH,
+  T0,
+  command,
+  configOf,
+  fire,
+  hzDrained2,
+  identity2,
+  planId,
+  policy2,
+  policy3,
+  signal,
+  started,
+  stamped,
+} from './fixtures';
 
 /**
  * Each phase of `decide` on its own (decide.ts lists them): what it takes, what it returns, what
@@ -31,7 +50,7 @@ describe('begin', () => {
     expect(b.changed()).toBe(true);
   });
 
-  test('a region the policy added gets health in the draft, not in the caller\'s state, and does not count as a change', () => {
+  test("a region the policy added gets health in the draft, not in the caller's state, and does not count as a change", () => {
     const prev = stateAfter();
     const b = begin(policy3(), prev);
     expect(b.draft.health[BJ]?.status).toBe('HEALTHY');
@@ -133,7 +152,10 @@ describe('assessHealth', () => {
     const draft = begin(p, stateAfter()).draft;
     (draft.health[HZ] as MeshState['health'][string]).status = 'DEGRADED';
     (draft.health[SH] as MeshState['health'][string]).measured = 0.4;
-    const m = (key: string, value: number): Signal => ({ ...signal(key, HZ, 'degraded', 'firing', { at: T0 }), measure: { kind: 'errorShare', value, metric: 'cms-5xx' } });
+    const m = (key: string, value: number): Signal => ({
+      ...signal(key, HZ, 'degraded', 'firing', { at: T0 }),
+      measure: { kind: 'errorShare', value, metric: 'cms-5xx' },
+    });
     rememberMeasured(p, draft, [m('a', 0.2), m('b', 0.35)]);
     expect(draft.health[HZ]?.measured).toBe(0.35);
     expect(draft.health[SH]?.measured).toBeUndefined();
@@ -178,9 +200,14 @@ describe('chooseTarget', () => {
     state.override = { id: 'ovr-1', matrix: hzDrained2, force: true, reason: 'x', actor: 'ops', createdAt: T0, expiresAt: T0 + H };
     const c = chooseTarget(floor2, state, T0 + M, [], undefined, false);
     expect(c.target).toEqual(identity2);
-    expect(c.reasons).toEqual(['layer override (ovr-1 until 2024-06-03T03:00:00.000Z)', 'override ovr-1 is forced: the target guard does not apply (break-glass)']);
+    expect(c.reasons).toEqual([
+      'layer override (ovr-1 until 2024-06-03T03:00:00.000Z)',
+      'override ovr-1 is forced: the target guard does not apply (break-glass)',
+    ]);
     expect(c.refused.map((r) => r.rule)).toEqual(['safety.minServingRegions']);
-    expect(c.notify).toEqual([{ kind: 'notify', level: 'critical', message: 'all regions look down: monitoring may be broken; keeping the last good matrix' }]);
+    expect(c.notify).toEqual([
+      { kind: 'notify', level: 'critical', message: 'all regions look down: monitoring may be broken; keeping the last good matrix' },
+    ]);
   });
 
   test('before the first decision: no current matrix, the target is the normal one', () => {
@@ -192,10 +219,22 @@ describe('chooseTarget', () => {
 
 describe('limitMove', () => {
   const half: TrafficMatrix = { [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } };
-  const ask = (o: Partial<Parameters<typeof limitMove>[3]> = {}) => ({ current: identity2, target: hzDrained2, drainBase: identity2, manual: false, drillAborted: false, ...o });
+  const ask = (o: Partial<Parameters<typeof limitMove>[3]> = {}) => ({
+    current: identity2,
+    target: hzDrained2,
+    drainBase: identity2,
+    manual: false,
+    drillAborted: false,
+    ...o,
+  });
 
   test('nothing to move: nothing applied, nothing refused', () => {
-    expect(limitMove(p, stateAfter(), T0 + H, ask({ target: identity2 }))).toEqual({ applied: null, urgent: false, elective: false, refused: [] });
+    expect(limitMove(p, stateAfter(), T0 + H, ask({ target: identity2 }))).toEqual({
+      applied: null,
+      urgent: false,
+      elective: false,
+      refused: [],
+    });
   });
 
   test('a drain of a DOWN region is urgent and goes whole, whatever the rate limits', () => {
@@ -210,7 +249,7 @@ describe('limitMove', () => {
     expect(m.refused.map((r) => r.rule)).toEqual(['safety.maxStepPercent']);
   });
 
-  test('inside the cooldown an elective shift is held; an operator\'s change is not', () => {
+  test("inside the cooldown an elective shift is held; an operator's change is not", () => {
     const held = limitMove(p, stateAfter(), T0 + S, ask());
     expect([held.applied, held.elective, held.refused.map((r) => r.rule)]).toEqual([null, false, ['safety.cooldown']]);
     expect(limitMove(p, stateAfter(), T0 + S, ask({ manual: true })).applied).toEqual(hzDrained2);
@@ -226,7 +265,12 @@ describe('limitMove', () => {
 });
 
 describe('meshStep', () => {
-  const move = (applied: TrafficMatrix | null, o: { urgent?: boolean; elective?: boolean } = {}) => ({ applied, urgent: o.urgent ?? false, elective: o.elective ?? false, refused: [] });
+  const move = (applied: TrafficMatrix | null, o: { urgent?: boolean; elective?: boolean } = {}) => ({
+    applied,
+    urgent: o.urgent ?? false,
+    elective: o.elective ?? false,
+    refused: [],
+  });
 
   test('no move and no scope change: no step, the draft untouched', () => {
     const draft = begin(p, stateAfter()).draft;
@@ -258,7 +302,11 @@ describe('recordDecision', () => {
   const base = { seq: 9, steps: 0, refused: [], commandRefused: false, now: T0 + M, trigger: 'tick' };
 
   test('seq is taken when there are steps or the state changed, not otherwise', () => {
-    for (const [steps, changed, seq] of [[0, false, 1], [1, false, 9], [0, true, 9]] as const) {
+    for (const [steps, changed, seq] of [
+      [0, false, 1],
+      [1, false, 9],
+      [0, true, 9],
+    ] as const) {
       const draft = begin(p, stateAfter()).draft;
       recordDecision(draft, { ...base, steps, changed: () => changed });
       expect(draft.seq).toBe(seq);

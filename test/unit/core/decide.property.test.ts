@@ -38,16 +38,26 @@ const worldArb: fc.Arbitrary<World> = fc
       mesh: { backend: 'asm', meshId: 'm', apiRegion: 'cn-a' },
       regions: Object.fromEntries(regions.map((r, i) => [r, { load: p.loads[i], clusters: [{ id: `c-${r}` }] }])),
       // Each region's failover order: the others, rotated by a random amount.
-      failover: Object.fromEntries(regions.map((r, i) => {
-        const others = regions.filter((o) => o !== r);
-        const k = (p.order[i] ?? 0) % others.length;
-        return [r, [...others.slice(k), ...others.slice(0, k)]];
-      })),
+      failover: Object.fromEntries(
+        regions.map((r, i) => {
+          const others = regions.filter((o) => o !== r);
+          const k = (p.order[i] ?? 0) % others.length;
+          return [r, [...others.slice(k), ...others.slice(0, k)]];
+        }),
+      ),
       detection: { quorum: p.quorum },
       response: { degradedShare: p.degradedShare, redistribute: p.proportional ? 'proportional' : 'failoverOrder' },
       recovery: { holdFor: '30s', stepHold: '20s', maxHold: '5m' },
       safety: { cooldown: '5s', stepInterval: '10s', maxStepPercent: p.maxStepPercent, maxDrainedRegions: p.n - 1 },
-      scaling: { deployments: [{ name: 'web', namespace: 'default', regions: Object.fromEntries(regions.map((r) => [r, { normalReplicas: 2, min: 1, max: 8 }])) }] },
+      scaling: {
+        deployments: [
+          {
+            name: 'web',
+            namespace: 'default',
+            regions: Object.fromEntries(regions.map((r) => [r, { normalReplicas: 2, min: 1, max: 8 }])),
+          },
+        ],
+      },
     });
     const region = fc.constantFrom(...regions);
     const signal = fc.record({
@@ -59,16 +69,26 @@ const worldArb: fc.Arbitrary<World> = fc
     });
     const command: fc.Arbitrary<ControlCommand> = fc.oneof(
       region.map((r) => ({ kind: 'drill' as const, region: r, duration: 120 * SECOND, actor: 'prop' })),
-      fc.subarray(regions, { minLength: 1, maxLength: regions.length - 1 }).map((drain) => ({ kind: 'override' as const, drain, actor: 'prop', reason: 'prop' })),
+      fc
+        .subarray(regions, { minLength: 1, maxLength: regions.length - 1 })
+        .map((drain) => ({ kind: 'override' as const, drain, actor: 'prop', reason: 'prop' })),
       fc.constant({ kind: 'clearOverride' as const, actor: 'prop' }),
       fc.constant({ kind: 'abortDrill' as const, actor: 'prop' }),
     );
     const input: fc.Arbitrary<Input> = fc.oneof(
-      { arbitrary: signal.map((s) => ({ kind: 'signal' as const, signal: { ...s, key: `${s.source}|${s.key}`, rule: s.source, at: 0, ttl: 600 * SECOND } })), weight: 5 },
+      {
+        arbitrary: signal.map((s) => ({
+          kind: 'signal' as const,
+          signal: { ...s, key: `${s.source}|${s.key}`, rule: s.source, at: 0, ttl: 600 * SECOND },
+        })),
+        weight: 5,
+      },
       { arbitrary: fc.constant({ kind: 'tick' as const }), weight: 4 },
       { arbitrary: command.map((c) => ({ kind: 'command' as const, command: c })), weight: 1 },
     );
-    return fc.array(fc.record({ dt: fc.integer({ min: 0, max: 90 }).map((s) => s * SECOND), input }), { minLength: 1, maxLength: 40 }).map((inputs) => ({ policy, inputs }));
+    return fc
+      .array(fc.record({ dt: fc.integer({ min: 0, max: 90 }).map((s) => s * SECOND), input }), { minLength: 1, maxLength: 40 })
+      .map((inputs) => ({ policy, inputs }));
   });
 
 test('every plan renders a config the mesh accepts, complete matrices, and keeps a region serving', () => {

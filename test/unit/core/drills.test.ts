@@ -1,7 +1,28 @@
 import type { Policy } from '../../../shared/core/policy';
 import type { ControlCommand, Plan, RegionHealth, TrafficMatrix } from '../../../shared/core/types';
 import {
-  AM, Driver, HZ, M, S, SH, T0, cause, command, emptyPlan, fire, hzDrained2, identity2, mesh, notify, planId, policy2, scaleDown, scaleUp, started, tick, view,
+  AM,
+  Driver,
+  HZ,
+  M,
+  S,
+  SH,
+  T0,
+  cause,
+  command,
+  emptyPlan,
+  fire,
+  hzDrained2,
+  identity2,
+  mesh,
+  notify,
+  planId,
+  policy2,
+  scaleDown,
+  scaleUp,
+  started,
+  tick,
+  view,
 } from './fixtures';
 
 /** Drills are allowed on weekdays 10:00–18:00 in Asia/Shanghai; T0 is Monday 10:00 there. */
@@ -14,25 +35,94 @@ const drillDown = `cn-hangzhou HEALTHY → DOWN: drill: synthetic down signal [d
 describe('a drill is refused', () => {
   const shDegraded: TrafficMatrix = { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 50, [SH]: 50 } };
   test.each<[string, Policy, number, (d: Driver) => void, ControlCommand, TrafficMatrix, { rule: string; message: string }, string?]>([
-    ['while a region is unhealthy', drillPolicy(), T1, (d) => d.feed(T0 + 5 * M, fire('am-1', SH, 'degraded', AM)), drill(15 * M), shDegraded,
-      { rule: 'drill.unhealthy', message: 'refused while cn-shanghai is DEGRADED' }],
+    [
+      'while a region is unhealthy',
+      drillPolicy(),
+      T1,
+      (d) => d.feed(T0 + 5 * M, fire('am-1', SH, 'degraded', AM)),
+      drill(15 * M),
+      shDegraded,
+      { rule: 'drill.unhealthy', message: 'refused while cn-shanghai is DEGRADED' },
+    ],
     // The refusal names the window (cron, time zone, duration) and when it next opens: Monday 10:00 Shanghai.
-    ['outside the allowed windows (a Saturday)', drillPolicy(), Date.parse('2024-06-08T04:00:00Z'), () => undefined, drill(15 * M), identity2,
-      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-10T02:00:00Z' }],
-    ['outside the allowed windows (a weekday, 18:00 local)', drillPolicy(), Date.parse('2024-06-03T10:00:00Z'), () => undefined, drill(15 * M), identity2,
-      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-04T02:00:00Z' }],
-    ['outside both of two allowed windows: each is named, the sooner opening given', policy2({ drills: { allowedWindows: [drillWindow.allowedWindows[0], { cron: '0 30 1 * * 6', timezone: 'UTC', duration: '90m' }] } }), Date.parse('2024-06-08T00:00:00Z'), () => undefined, drill(15 * M), identity2,
-      { rule: 'drill.window', message: 'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h, "0 30 1 * * 6" (UTC) for 1h30m; the next window opens at 2024-06-08T01:30:00Z' }],
-    ['over drills.maxDuration', drillPolicy(), T1, () => undefined, drill(61 * M), identity2,
-      { rule: 'drill.maxDuration', message: 'duration exceeds drills.maxDuration (3600s)' }],
+    [
+      'outside the allowed windows (a Saturday)',
+      drillPolicy(),
+      Date.parse('2024-06-08T04:00:00Z'),
+      () => undefined,
+      drill(15 * M),
+      identity2,
+      {
+        rule: 'drill.window',
+        message:
+          'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-10T02:00:00Z',
+      },
+    ],
+    [
+      'outside the allowed windows (a weekday, 18:00 local)',
+      drillPolicy(),
+      Date.parse('2024-06-03T10:00:00Z'),
+      () => undefined,
+      drill(15 * M),
+      identity2,
+      {
+        rule: 'drill.window',
+        message:
+          'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h; the next window opens at 2024-06-04T02:00:00Z',
+      },
+    ],
+    [
+      'outside both of two allowed windows: each is named, the sooner opening given',
+      policy2({ drills: { allowedWindows: [drillWindow.allowedWindows[0], { cron: '0 30 1 * * 6', timezone: 'UTC', duration: '90m' }] } }),
+      Date.parse('2024-06-08T00:00:00Z'),
+      () => undefined,
+      drill(15 * M),
+      identity2,
+      {
+        rule: 'drill.window',
+        message:
+          'outside drills.allowedWindows: drills run only in "0 0 10 * * 1-5" (Asia/Shanghai) for 8h, "0 30 1 * * 6" (UTC) for 1h30m; the next window opens at 2024-06-08T01:30:00Z',
+      },
+    ],
+    [
+      'over drills.maxDuration',
+      drillPolicy(),
+      T1,
+      () => undefined,
+      drill(61 * M),
+      identity2,
+      { rule: 'drill.maxDuration', message: 'duration exceeds drills.maxDuration (3600s)' },
+    ],
     // A drill is an elective shift (design §3.3): none inside a freeze window.
-    ['inside a freeze window', drillPolicy({ safety: { freezeWindows: [{ cron: '0 0 10 * * *', timezone: 'Asia/Shanghai', duration: '1h' }] } }), T1, () => undefined, drill(15 * M), identity2,
-      { rule: 'safety.freezeWindows', message: 'inside a freeze window: no drill' }],
+    [
+      'inside a freeze window',
+      drillPolicy({ safety: { freezeWindows: [{ cron: '0 0 10 * * *', timezone: 'Asia/Shanghai', duration: '1h' }] } }),
+      T1,
+      () => undefined,
+      drill(15 * M),
+      identity2,
+      { rule: 'safety.freezeWindows', message: 'inside a freeze window: no drill' },
+    ],
     // Health on top of a human's matrix could drain the only region the operator left serving.
-    ['while a manual override is active', drillPolicy(), T1, (d) => d.feed(T0 + M, command({ kind: 'override', drain: [SH], ttl: 60 * M, reason: 'shanghai maintenance', actor: 'bob' })), drill(15 * M, HZ),
-      { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } }, { rule: 'drill.override', message: 'override ovr-2 is active; clear it before a drill' }, 'layer override (ovr-2 until 2024-06-03T03:01:00.000Z)'],
-    ['while automation is paused', drillPolicy(), T1, (d) => d.feed(T0 + M, command({ kind: 'pause', actor: 'bob' })), drill(15 * M), identity2,
-      { rule: 'paused', message: 'automation is paused; drills are refused' }],
+    [
+      'while a manual override is active',
+      drillPolicy(),
+      T1,
+      (d) => d.feed(T0 + M, command({ kind: 'override', drain: [SH], ttl: 60 * M, reason: 'shanghai maintenance', actor: 'bob' })),
+      drill(15 * M, HZ),
+      { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 100 } },
+      { rule: 'drill.override', message: 'override ovr-2 is active; clear it before a drill' },
+      'layer override (ovr-2 until 2024-06-03T03:01:00.000Z)',
+    ],
+    [
+      'while automation is paused',
+      drillPolicy(),
+      T1,
+      (d) => d.feed(T0 + M, command({ kind: 'pause', actor: 'bob' })),
+      drill(15 * M),
+      identity2,
+      { rule: 'paused', message: 'automation is paused; drills are refused' },
+    ],
   ])('%s', (_name, p, at, setup, cmd, applied, refusal, layer = 'layer normal') => {
     const d = new Driver(p);
     d.feed(Math.min(at, T0), tick);
@@ -60,7 +150,15 @@ describe('a running drill', () => {
       steps: [scaleUp(SH, 2, 5, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 15 * M), notify('critical', drillDown)],
       refused: [],
     });
-    expect(state.drill).toEqual({ id: 'drill-2', region: HZ, severity: 'down', actor: 'alice', startedAt: T1, endsAt: T1 + 15 * M, reason: '' });
+    expect(state.drill).toEqual({
+      id: 'drill-2',
+      region: HZ,
+      severity: 'down',
+      actor: 'alice',
+      startedAt: T1,
+      endsAt: T1 + 15 * M,
+      reason: '',
+    });
   });
 
   test('is aborted by a real signal anywhere and reverted at once, without waiting for cooldown or step limits', () => {
@@ -86,7 +184,13 @@ describe('a running drill', () => {
       refused: [],
     });
     expect(abort.state.drill).toBeNull();
-    expect(abort.state.health[HZ]).toEqual<RegionHealth>({ status: 'HEALTHY', since: T1 + 10 * S, clearSince: null, hold: 5 * M, causes: [] });
+    expect(abort.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'HEALTHY',
+      since: T1 + 10 * S,
+      clearSince: null,
+      hold: 5 * M,
+      causes: [],
+    });
   });
 
   test('a real DOWN signal in the drilled region keeps it drained, now for real', () => {
@@ -98,7 +202,13 @@ describe('a running drill', () => {
     expect(real.plan.after).toBeNull();
     expect(real.plan.steps).toEqual([notify('critical', line)]);
     expect(real.state.drill).toBeNull();
-    expect(real.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1 + M, clearSince: null, hold: 5 * M, causes: ['cms-1'] });
+    expect(real.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'DOWN',
+      since: T1 + M,
+      clearSince: null,
+      hold: 5 * M,
+      causes: ['cms-1'],
+    });
   });
 
   test('the abortDrill command reverts at once (10s after the drill started)', () => {
@@ -124,9 +234,24 @@ describe('a running drill', () => {
     d.feed(T1, command(drill(15 * M)));
     expect(d.feed(T1 + 15 * M - S, tick).state.drill).not.toBeNull();
     const ended = d.feed(T1 + 15 * M, tick);
-    expect(ended.plan).toEqual(emptyPlan(p, 3, T1 + 15 * M, 'tick', ['drill drill-2 ended; cn-hangzhou recovers through the normal path', 'layer normal'], hzDrained2));
+    expect(ended.plan).toEqual(
+      emptyPlan(
+        p,
+        3,
+        T1 + 15 * M,
+        'tick',
+        ['drill drill-2 ended; cn-hangzhou recovers through the normal path', 'layer normal'],
+        hzDrained2,
+      ),
+    );
     expect(ended.state.drill).toBeNull();
-    expect(ended.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1, clearSince: T1 + 15 * M, hold: 5 * M, causes: ['drill|drill-2'] });
+    expect(ended.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'DOWN',
+      since: T1,
+      clearSince: T1 + 15 * M,
+      hold: 5 * M,
+      causes: ['drill|drill-2'],
+    });
     expect(d.feed(T1 + 20 * M, tick).plan.after).toEqual(view(p, { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } }));
   });
 });

@@ -1,7 +1,18 @@
 import { decide } from '../../../shared/core/decide';
 import { PolicyError } from '../../../shared/core/errors';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import type { ControlCommand, Decision, Input, MeshConfig, MeshState, Plan, Severity, Signal, Step, TrafficMatrix } from '../../../shared/core/types';
+import type {
+  ControlCommand,
+  Decision,
+  Input,
+  MeshConfig,
+  MeshState,
+  Plan,
+  Severity,
+  Signal,
+  Step,
+  TrafficMatrix,
+} from '../../../shared/core/types';
 
 /**
  * Shared fixtures for the decision-core tables: the Bookinfo policy in two and three regions,
@@ -80,7 +91,8 @@ export const hzDrained2: TrafficMatrix = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 10
 export function configOf(policy: Policy, m: TrafficMatrix): MeshConfig {
   const ids = policy.regionIds;
   const isIdentity = ids.every((s) => ids.every((d) => (m[s]?.[d] ?? 0) === (s === d ? 100 : 0)));
-  if (isIdentity) return { mode: 'failover', localityLbSetting: { failover: ids.map((from) => ({ from, to: policy.failover[from]?.[0] as string })) } };
+  if (isIdentity)
+    return { mode: 'failover', localityLbSetting: { failover: ids.map((from) => ({ from, to: policy.failover[from]?.[0] as string })) } };
   return {
     mode: 'distribute',
     localityLbSetting: {
@@ -100,7 +112,17 @@ export function scaleUp(region: string, from: number, to: number, waitReady: boo
 }
 
 export function scaleDown(region: string, from: number, to: number, notBefore: number): Step {
-  return { kind: 'scale', cluster: CLUSTER[region] as string, namespace: NAMESPACE, deployment: DEPLOYMENT, region, from, to, waitReady: false, notBefore };
+  return {
+    kind: 'scale',
+    cluster: CLUSTER[region] as string,
+    namespace: NAMESPACE,
+    deployment: DEPLOYMENT,
+    region,
+    from,
+    to,
+    waitReady: false,
+    notBefore,
+  };
 }
 
 export const notify = (level: 'info' | 'warning' | 'critical', message: string): Step => ({ kind: 'notify', level, message });
@@ -146,8 +168,14 @@ export function signal(key: string, region: string, severity: Severity, status: 
   };
 }
 
-export const fire = (key: string, region: string, severity: Severity, o: SignalOpts = {}): Input => ({ kind: 'signal', signal: signal(key, region, severity, 'firing', o) });
-export const resolve = (key: string, region: string, severity: Severity, o: SignalOpts = {}): Input => ({ kind: 'signal', signal: signal(key, region, severity, 'resolved', o) });
+export const fire = (key: string, region: string, severity: Severity, o: SignalOpts = {}): Input => ({
+  kind: 'signal',
+  signal: signal(key, region, severity, 'firing', o),
+});
+export const resolve = (key: string, region: string, severity: Severity, o: SignalOpts = {}): Input => ({
+  kind: 'signal',
+  signal: signal(key, region, severity, 'resolved', o),
+});
 export const tick: Input = { kind: 'tick' };
 export const command = (c: ControlCommand): Input => ({ kind: 'command', command: c });
 
@@ -216,7 +244,11 @@ export function policyProblems(f: () => unknown): string[] {
  * stamped as it arrives (a sender whose clock agrees with ours: none is stale). `visit` sees each
  * decision with the state it was decided from and the input as decided.
  */
-export function replay(policy: Policy, inputs: Array<{ dt: number; input: Input }>, visit: (d: Decision, prev: MeshState | null, input: Input, now: number) => void): void {
+export function replay(
+  policy: Policy,
+  inputs: Array<{ dt: number; input: Input }>,
+  visit: (d: Decision, prev: MeshState | null, input: Input, now: number) => void,
+): void {
   let state: MeshState | null = null;
   let now = Date.parse('2026-03-03T03:00:00Z');
   for (const { dt, input } of inputs) {

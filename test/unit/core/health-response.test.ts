@@ -1,14 +1,39 @@
 import type { Policy } from '../../../shared/core/policy';
 import type { Plan, RegionHealth, TrafficMatrix } from '../../../shared/core/types';
 import {
-  AM, BJ, HZ, M, S, SH, T0, cause, deploymentKey, emptyPlan, fire, hzDrained2, identity2, identity3, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, started, tick, view,
+  AM,
+  BJ,
+  HZ,
+  M,
+  S,
+  SH,
+  T0,
+  cause,
+  deploymentKey,
+  emptyPlan,
+  fire,
+  hzDrained2,
+  identity2,
+  identity3,
+  mesh,
+  notify,
+  planId,
+  policy2,
+  policy3,
+  resolve,
+  scaleDown,
+  scaleUp,
+  started,
+  tick,
+  view,
 } from './fixtures';
 
 const T1 = T0 + 10 * M;
 const m50: TrafficMatrix = { [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } };
 const m30: TrafficMatrix = { [HZ]: { [HZ]: 30, [SH]: 70 }, [SH]: { [SH]: 100 } };
 const m25: TrafficMatrix = { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } };
-const downLine = (region: string, causes: string, of = '1/1', from = 'HEALTHY') => `${region} ${from} → DOWN: down signals meet quorum (${of} distinct sources/rules) [${causes}]`;
+const downLine = (region: string, causes: string, of = '1/1', from = 'HEALTHY') =>
+  `${region} ${from} → DOWN: down signals meet quorum (${of} distinct sources/rules) [${causes}]`;
 
 describe('a DOWN signal drains the region at once', () => {
   test('two regions: scale-up before the mesh step without waiting, delayed scale-down after it, a critical notify', () => {
@@ -22,12 +47,22 @@ describe('a DOWN signal drains the region at once', () => {
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, cause('cms-1')), 'layer normal'],
       before: view(p, identity2),
       after: view(p, hzDrained2),
-      steps: [scaleUp(SH, 2, 5, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 15 * M), notify('critical', downLine(HZ, cause('cms-1')))],
+      steps: [
+        scaleUp(SH, 2, 5, false),
+        mesh(p, hzDrained2),
+        scaleDown(HZ, 2, 1, T1 + 15 * M),
+        notify('critical', downLine(HZ, cause('cms-1'))),
+      ],
       refused: [],
     });
     expect(plan.after?.config).toEqual({
       mode: 'distribute',
-      localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+      localityLbSetting: {
+        distribute: [
+          { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+          { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+        ],
+      },
     });
   });
 
@@ -40,12 +75,18 @@ describe('a DOWN signal drains the region at once', () => {
   });
 
   test.each<[string, Policy, TrafficMatrix, object[]]>([
-    ['three regions: the traffic follows cn-hangzhou\'s failover order (cn-beijing first)', policy3(),
+    [
+      "three regions: the traffic follows cn-hangzhou's failover order (cn-beijing first)",
+      policy3(),
       { [HZ]: { [BJ]: 100 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } },
-      [scaleUp(BJ, 2, 5, false)]],
-    ['three regions, redistribute proportional: spread over the healthy regions', policy3({ response: { redistribute: 'proportional' } }),
+      [scaleUp(BJ, 2, 5, false)],
+    ],
+    [
+      'three regions, redistribute proportional: spread over the healthy regions',
+      policy3({ response: { redistribute: 'proportional' } }),
       { [HZ]: { [SH]: 50, [BJ]: 50 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } },
-      [scaleUp(SH, 2, 4, false), scaleUp(BJ, 2, 4, false)]],
+      [scaleUp(SH, 2, 4, false), scaleUp(BJ, 2, 4, false)],
+    ],
   ])('%s', (_name, p, drained, ups) => {
     const d = started(p);
     const { plan } = d.feed(T1, fire('cms-1', HZ, 'down'));
@@ -56,7 +97,12 @@ describe('a DOWN signal drains the region at once', () => {
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, cause('cms-1')), 'layer normal'],
       before: view(p, identity3),
       after: view(p, drained),
-      steps: [...(ups as Plan['steps']), mesh(p, drained), scaleDown(HZ, 2, 1, T1 + 15 * M), notify('critical', downLine(HZ, cause('cms-1')))],
+      steps: [
+        ...(ups as Plan['steps']),
+        mesh(p, drained),
+        scaleDown(HZ, 2, 1, T1 + 15 * M),
+        notify('critical', downLine(HZ, cause('cms-1'))),
+      ],
       refused: [],
     });
   });
@@ -64,10 +110,24 @@ describe('a DOWN signal drains the region at once', () => {
   // Proportional means "in proportion to the healthy regions' normal (inbound) shares", not to
   // what the drained row happens to send them already.
   test.each<[string, Record<string, unknown>, string, TrafficMatrix]>([
-    ['normal 80/20: cn-hangzhou\'s 80 points split 0.4 : 0.333 between cn-shanghai and cn-beijing', { normal: { [HZ]: { [HZ]: 80, [SH]: 20 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } } }, HZ,
-      { [HZ]: { [SH]: 64, [BJ]: 36 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } }],
-    ['cn-hangzhou carries twice the load: a drained cn-shanghai sends it two thirds', { regions: { [HZ]: { load: 2, clusters: [{ id: 'c-hangzhou' }] }, [SH]: { clusters: [{ id: 'c-shanghai' }] }, [BJ]: { clusters: [{ id: 'c-beijing' }] } } }, SH,
-      { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 67, [BJ]: 33 }, [BJ]: { [BJ]: 100 } }],
+    [
+      "normal 80/20: cn-hangzhou's 80 points split 0.4 : 0.333 between cn-shanghai and cn-beijing",
+      { normal: { [HZ]: { [HZ]: 80, [SH]: 20 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } } },
+      HZ,
+      { [HZ]: { [SH]: 64, [BJ]: 36 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } },
+    ],
+    [
+      'cn-hangzhou carries twice the load: a drained cn-shanghai sends it two thirds',
+      {
+        regions: {
+          [HZ]: { load: 2, clusters: [{ id: 'c-hangzhou' }] },
+          [SH]: { clusters: [{ id: 'c-shanghai' }] },
+          [BJ]: { clusters: [{ id: 'c-beijing' }] },
+        },
+      },
+      SH,
+      { [HZ]: { [HZ]: 100 }, [SH]: { [HZ]: 67, [BJ]: 33 }, [BJ]: { [BJ]: 100 } },
+    ],
   ])('proportional: %s', (_name, extra, region, drained) => {
     const p = policy3({ response: { redistribute: 'proportional' }, ...extra });
     const d = started(p);
@@ -107,7 +167,9 @@ describe('DEGRADED keeps degradedShare of its intended share', () => {
       before: view(p, identity2),
       after: view(p, m50),
       steps: [scaleUp(SH, 2, 4, true), mesh(p, m50), scaleDown(HZ, 2, 1, T1 + 15 * M), notify('warning', degradedLine)],
-      refused: [{ rule: 'safety.maxStepPercent', message: 'shift of 70 points limited to 50 this step; the rest follows after stepInterval' }],
+      refused: [
+        { rule: 'safety.maxStepPercent', message: 'shift of 70 points limited to 50 this step; the rest follows after stepInterval' },
+      ],
     });
     const second = d.feed(T1 + M, tick);
     expect(second.plan).toEqual<Plan>({
@@ -128,7 +190,9 @@ describe('quorum', () => {
     const p = policy2({ detection: { quorum: 2 } });
     const d = started(p);
     const one = d.feed(T1, fire('cms-1', HZ, 'down'));
-    expect(one.plan).toEqual(emptyPlan(p, 2, T1, 'signal cms-1 firing', ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', 'layer normal'], identity2));
+    expect(one.plan).toEqual(
+      emptyPlan(p, 2, T1, 'signal cms-1 firing', ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', 'layer normal'], identity2),
+    );
     const sameVoter = d.feed(T1 + S, fire('cms-2', HZ, 'down'));
     expect(sameVoter.plan.after).toBeNull();
     expect(d.health).toEqual({ [HZ]: 'HEALTHY', [SH]: 'HEALTHY' });
@@ -160,33 +224,54 @@ describe('recovery', () => {
     const { p, d } = downAtT1();
     const resolved = d.feed(T1 + M, resolve('cms-1', HZ, 'down'));
     expect(resolved.plan).toEqual(emptyPlan(p, 3, T1 + M, 'signal cms-1 resolved', ['signal cms-1 resolved', 'layer normal'], hzDrained2));
-    expect(resolved.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1, clearSince: T1 + M, hold: 5 * M, causes: ['cms-1'] });
+    expect(resolved.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'DOWN',
+      since: T1,
+      clearSince: T1 + M,
+      hold: 5 * M,
+      causes: ['cms-1'],
+    });
 
     expect(d.feed(T1 + 6 * M - S, tick).plan).toEqual(emptyPlan(p, 4, T1 + 6 * M - S, 'tick', ['layer normal'], hzDrained2));
 
     const r1 = 'cn-hangzhou DOWN → RECOVERING(step 1): all signals clear for 300s [cms-1]';
     expect(d.feed(T1 + 6 * M, tick).plan).toEqual<Plan>({
-      id: planId(4), at: T1 + 6 * M, trigger: 'tick', reasons: [r1, 'layer normal'],
-      before: view(p, hzDrained2), after: view(p, m25),
-      steps: [mesh(p, m25), notify('info', r1)], refused: [],
+      id: planId(4),
+      at: T1 + 6 * M,
+      trigger: 'tick',
+      reasons: [r1, 'layer normal'],
+      before: view(p, hzDrained2),
+      after: view(p, m25),
+      steps: [mesh(p, m25), notify('info', r1)],
+      refused: [],
     });
 
     expect(d.feed(T1 + 8 * M - S, tick).plan.steps).toEqual([]);
 
     const r2 = 'cn-hangzhou RECOVERING → RECOVERING(step 2): recovery step 2/3 [cms-1]';
     expect(d.feed(T1 + 8 * M, tick).plan).toEqual<Plan>({
-      id: planId(5), at: T1 + 8 * M, trigger: 'tick', reasons: [r2, 'layer normal'],
-      before: view(p, m25), after: view(p, m50),
-      steps: [mesh(p, m50), scaleDown(SH, 5, 4, T1 + 23 * M), notify('info', r2)], refused: [],
+      id: planId(5),
+      at: T1 + 8 * M,
+      trigger: 'tick',
+      reasons: [r2, 'layer normal'],
+      before: view(p, m25),
+      after: view(p, m50),
+      steps: [mesh(p, m50), scaleDown(SH, 5, 4, T1 + 23 * M), notify('info', r2)],
+      refused: [],
     });
 
     // The last step (100%) is held too: the region is RECOVERING at its full share first.
     const r3 = 'cn-hangzhou RECOVERING → RECOVERING(step 3): recovery step 3/3 [cms-1]';
     const full = d.feed(T1 + 10 * M, tick);
     expect(full.plan).toEqual<Plan>({
-      id: planId(6), at: T1 + 10 * M, trigger: 'tick', reasons: [r3, 'layer normal'],
-      before: view(p, m50), after: view(p, identity2),
-      steps: [mesh(p, identity2), scaleDown(SH, 5, 2, T1 + 25 * M), notify('info', r3)], refused: [],
+      id: planId(6),
+      at: T1 + 10 * M,
+      trigger: 'tick',
+      reasons: [r3, 'layer normal'],
+      before: view(p, m50),
+      after: view(p, identity2),
+      steps: [mesh(p, identity2), scaleDown(SH, 5, 2, T1 + 25 * M), notify('info', r3)],
+      refused: [],
     });
     // Traffic came back to cn-hangzhou before its delayed scale-down (due T1+15m) ran.
     expect(full.state.scale).toEqual({
@@ -197,19 +282,39 @@ describe('recovery', () => {
     const r4 = 'cn-hangzhou RECOVERING → HEALTHY: recovery complete [cms-1]';
     const healthy = d.feed(T1 + 12 * M, tick);
     expect(healthy.plan).toEqual<Plan>({
-      id: planId(7), at: T1 + 12 * M, trigger: 'tick', reasons: [r4, 'layer normal'],
-      before: view(p, identity2), after: null, steps: [notify('info', r4)], refused: [],
+      id: planId(7),
+      at: T1 + 12 * M,
+      trigger: 'tick',
+      reasons: [r4, 'layer normal'],
+      before: view(p, identity2),
+      after: null,
+      steps: [notify('info', r4)],
+      refused: [],
     });
-    expect(healthy.state.health[HZ]).toStrictEqual<RegionHealth>({ status: 'HEALTHY', since: T1 + 12 * M, clearSince: null, hold: 5 * M, causes: [] });
+    expect(healthy.state.health[HZ]).toStrictEqual<RegionHealth>({
+      status: 'HEALTHY',
+      since: T1 + 12 * M,
+      clearSince: null,
+      hold: 5 * M,
+      causes: [],
+    });
   });
 
   test('TTL: a firing signal with no resolve lapses after its TTL; the hold counts from the lapse, not from the next tick', () => {
     const { p, d } = downAtT1();
     expect(d.feed(T1 + 10 * M - S, tick).plan.reasons).toEqual(['layer normal']);
     const lapsed = d.feed(T1 + 12 * M, tick);
-    expect(lapsed.plan).toEqual(emptyPlan(p, 3, T1 + 12 * M, 'tick', ['signal cms-1 expired after its TTL (600s) without a resolve', 'layer normal'], hzDrained2));
+    expect(lapsed.plan).toEqual(
+      emptyPlan(p, 3, T1 + 12 * M, 'tick', ['signal cms-1 expired after its TTL (600s) without a resolve', 'layer normal'], hzDrained2),
+    );
     expect(lapsed.state.signals).toEqual({});
-    expect(lapsed.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1, clearSince: T1 + 10 * M, hold: 5 * M, causes: ['cms-1'] });
+    expect(lapsed.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'DOWN',
+      since: T1,
+      clearSince: T1 + 10 * M,
+      hold: 5 * M,
+      causes: ['cms-1'],
+    });
     expect(d.feed(T1 + 15 * M - S, tick).plan.after).toBeNull();
     expect(d.feed(T1 + 15 * M, tick).plan.after).toEqual(view(p, m25));
   });
@@ -222,12 +327,22 @@ describe('recovery', () => {
     const relapse = d.feed(T1 + 6 * M + 10 * S, fire('cms-2', HZ, 'down'));
     const line = `cn-hangzhou RECOVERING → DOWN: relapse during recovery; next hold 600s [${cause('cms-2')}]`;
     expect(relapse.plan).toEqual<Plan>({
-      id: planId(5), at: T1 + 6 * M + 10 * S, trigger: 'signal cms-2 firing',
+      id: planId(5),
+      at: T1 + 6 * M + 10 * S,
+      trigger: 'signal cms-2 firing',
       reasons: ['signal cms-2: cn-hangzhou down from cms (rule cms-5xx)', line, 'layer normal'],
-      before: view(p, m25), after: view(p, hzDrained2),
-      steps: [mesh(p, hzDrained2), notify('critical', line)], refused: [],
+      before: view(p, m25),
+      after: view(p, hzDrained2),
+      steps: [mesh(p, hzDrained2), notify('critical', line)],
+      refused: [],
     });
-    expect(relapse.state.health[HZ]).toEqual<RegionHealth>({ status: 'DOWN', since: T1 + 6 * M + 10 * S, clearSince: null, hold: 10 * M, causes: ['cms-2'] });
+    expect(relapse.state.health[HZ]).toEqual<RegionHealth>({
+      status: 'DOWN',
+      since: T1 + 6 * M + 10 * S,
+      clearSince: null,
+      hold: 10 * M,
+      causes: ['cms-2'],
+    });
     d.feed(T1 + 7 * M, resolve('cms-2', HZ, 'down'));
     expect(d.feed(T1 + 17 * M - S, tick).plan.after).toBeNull();
     expect(d.feed(T1 + 17 * M, tick).plan.after).toEqual(view(p, m25));
@@ -253,7 +368,13 @@ describe('recovery', () => {
     d.feed(t + M, resolve('k4', HZ, 'down'));
     const recoveredAt = t + M + 30 * M + 3 * 2 * M;
     for (let now = t + M; now <= recoveredAt; now += M) d.feed(now, tick);
-    expect(d.state?.health[HZ]).toEqual<RegionHealth>({ status: 'HEALTHY', since: recoveredAt, clearSince: null, hold: 30 * M, causes: [] });
+    expect(d.state?.health[HZ]).toEqual<RegionHealth>({
+      status: 'HEALTHY',
+      since: recoveredAt,
+      clearSince: null,
+      hold: 30 * M,
+      causes: [],
+    });
     d.feed(recoveredAt + 30 * M, tick);
     expect(d.state?.health[HZ]?.hold).toBe(5 * M);
   });

@@ -17,13 +17,19 @@ const jsonish = fc.letrec((tie) => ({
 })).value;
 
 test('sameJson(a, b) is JSON.stringify(a) === JSON.stringify(b), on random values and on a value against its edited copy', () => {
-  fc.assert(fc.property(jsonish, jsonish, (a, b) => sameJson(a, b) === (JSON.stringify(a) === JSON.stringify(b))), { numRuns: 3000 });
+  fc.assert(
+    fc.property(jsonish, jsonish, (a, b) => sameJson(a, b) === (JSON.stringify(a) === JSON.stringify(b))),
+    { numRuns: 3000 },
+  );
   // Near misses are rare between independent values: also each value against a reparsed copy of itself (key order kept, undefined dropped).
-  fc.assert(fc.property(jsonish, (a) => {
-    const text = JSON.stringify(a);
-    const copy: unknown = text === undefined ? undefined : JSON.parse(text);
-    return sameJson(a, copy) === (JSON.stringify(copy) === text);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(jsonish, (a) => {
+      const text = JSON.stringify(a);
+      const copy: unknown = text === undefined ? undefined : JSON.parse(text);
+      return sameJson(a, copy) === (JSON.stringify(copy) === text);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('key order counts, as it does in JSON text', () => {

@@ -7,7 +7,8 @@ import type { Timeline } from '../../../shared/engine/timeline';
 
 /** Text from input (an alarm's name, an ACK reason) lands in Markdown as text: no link, image or HTML survives. */
 
-const HOSTILE = '[click](https://evil.example/x) ![i](https://evil.example/p.png) <img src=x onerror=alert(1)> __b__ `c` | d\n# heading https://evil.example www.evil.example';
+const HOSTILE =
+  '[click](https://evil.example/x) ![i](https://evil.example/p.png) <img src=x onerror=alert(1)> __b__ `c` | d\n# heading https://evil.example www.evil.example';
 
 /** What a CommonMark/GFM renderer or a chat client would turn into a link, an image, HTML, emphasis, a heading or a table cell. */
 function live(md: string): string[] {
@@ -44,7 +45,19 @@ describe('escapeMarkdown', () => {
 
 describe('the DingTalk notice', () => {
   it('escapes the title, the text, the explanation and the matrix lines', () => {
-    const { text } = dingtalkMarkdown({ level: 'critical', title: `regionshift ${HOSTILE}`, text: HOSTILE, explanation: HOSTILE, mesh: 'm', at: 0, matrix: { [HOSTILE]: { a: 100 } }, planId: 'p-1' }, 'https://control.example.com/');
+    const { text } = dingtalkMarkdown(
+      {
+        level: 'critical',
+        title: `regionshift ${HOSTILE}`,
+        text: HOSTILE,
+        explanation: HOSTILE,
+        mesh: 'm',
+        at: 0,
+        matrix: { [HOSTILE]: { a: 100 } },
+        planId: 'p-1',
+      },
+      'https://control.example.com/',
+    );
     const [own, ...rest] = text.split('\n').reverse();
     // The one link in the notice is our own dashboard link, on the last line.
     expect(own).toMatch(/^\[Open the dashboard at this moment\]\(https:\/\/control\.example\.com\/#at=/);
@@ -56,11 +69,25 @@ describe('the DingTalk notice', () => {
 describe('the postmortem report', () => {
   it('escapes every input text: alarm names, actors, reasons, step errors, refusals', () => {
     const t: Timeline = {
-      mesh: 'bookinfo', from: 0, to: 60_000, regions: ['cn-hangzhou'],
+      mesh: 'bookinfo',
+      from: 0,
+      to: 60_000,
+      regions: ['cn-hangzhou'],
       shares: { at: [0], bySource: { 'cn-hangzhou': { 'cn-hangzhou': [100] } } },
       confirmed: { at: [0], bySource: { 'cn-hangzhou': { 'cn-hangzhou': [100] } } },
       health: { 'cn-hangzhou': [{ status: 'DOWN', from: 0, to: 60_000 }] },
-      decisions: [{ at: 1000, planId: 'bookinfo-000001', actor: HOSTILE, summary: HOSTILE, explain: [HOSTILE], reasons: [HOSTILE], steps: [{ index: 0, kind: 'notify', text: HOSTILE, status: 'failed', error: HOSTILE, at: 1005, afterMs: 5, attempts: 1 }], refused: [{ rule: 'maxShiftPerStep', message: HOSTILE }] }],
+      decisions: [
+        {
+          at: 1000,
+          planId: 'bookinfo-000001',
+          actor: HOSTILE,
+          summary: HOSTILE,
+          explain: [HOSTILE],
+          reasons: [HOSTILE],
+          steps: [{ index: 0, kind: 'notify', text: HOSTILE, status: 'failed', error: HOSTILE, at: 1005, afterMs: 5, attempts: 1 }],
+          refused: [{ rule: 'maxShiftPerStep', message: HOSTILE }],
+        },
+      ],
       events: [{ at: 2000, kind: 'ack', actor: HOSTILE, summary: HOSTILE }],
       truncated: { points: false, decisions: false, events: false, scan: false },
     };
@@ -91,8 +118,19 @@ describe('a notification that a target refuses', () => {
 
   it('rejects (not retryable, naming the failure) after every target was tried, and logs each failure', async () => {
     const log: Array<Record<string, unknown>> = [];
-    const notifier = notifierFor([{ type: 'webhook', url: `${base}/down`, minLevel: 'info' }, { type: 'webhook', url: `${base}/up`, minLevel: 'info' }], (l) => log.push(l), { dashboardUrl: undefined });
-    await expect(notifier.notify({ level: 'info', title: 't', text: 'x', mesh: 'm', at: 0 })).rejects.toMatchObject({ code: 'NOTIFY.FAILED', retryable: false, message: '1 of 2 notification targets failed: webhook answered 503' });
+    const notifier = notifierFor(
+      [
+        { type: 'webhook', url: `${base}/down`, minLevel: 'info' },
+        { type: 'webhook', url: `${base}/up`, minLevel: 'info' },
+      ],
+      (l) => log.push(l),
+      { dashboardUrl: undefined },
+    );
+    await expect(notifier.notify({ level: 'info', title: 't', text: 'x', mesh: 'm', at: 0 })).rejects.toMatchObject({
+      code: 'NOTIFY.FAILED',
+      retryable: false,
+      message: '1 of 2 notification targets failed: webhook answered 503',
+    });
     expect(log).toEqual([{ msg: 'notification failed', error: 'webhook answered 503' }]);
   });
 

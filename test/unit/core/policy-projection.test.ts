@@ -17,14 +17,28 @@ function threeRegionState(): MeshState {
   const state = d.state as MeshState;
   if (state.health[BJ]?.status !== 'DOWN' || !state.override) throw new Error('fixture: bj not drained');
   // As the executor records it once the mesh step returned.
-  state.meshConfirmed = { matrix: state.applied?.matrix as TrafficMatrix, config: configOf(policy3(), state.applied?.matrix as TrafficMatrix), planId: 'bookinfo-000002', at: T0 + M, decidedAt: T0 + M };
+  state.meshConfirmed = {
+    matrix: state.applied?.matrix as TrafficMatrix,
+    config: configOf(policy3(), state.applied?.matrix as TrafficMatrix),
+    planId: 'bookinfo-000002',
+    at: T0 + M,
+    decidedAt: T0 + M,
+  };
   return state;
 }
 
 describe('projectMatrix', () => {
   test.each<[string, TrafficMatrix, TrafficMatrix]>([
-    ['rows and columns of a removed region go; a row left empty serves itself', { [HZ]: { [BJ]: 100 }, [SH]: { [SH]: 50, [BJ]: 50 }, [BJ]: { [BJ]: 100 } }, { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }],
-    ['a row is renormalised over the regions left (largest remainder)', { [HZ]: { [HZ]: 50, [SH]: 25, [BJ]: 25 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } }, { [HZ]: { [HZ]: 67, [SH]: 33 }, [SH]: { [SH]: 100 } }],
+    [
+      'rows and columns of a removed region go; a row left empty serves itself',
+      { [HZ]: { [BJ]: 100 }, [SH]: { [SH]: 50, [BJ]: 50 }, [BJ]: { [BJ]: 100 } },
+      { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } },
+    ],
+    [
+      'a row is renormalised over the regions left (largest remainder)',
+      { [HZ]: { [HZ]: 50, [SH]: 25, [BJ]: 25 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } },
+      { [HZ]: { [HZ]: 67, [SH]: 33 }, [SH]: { [SH]: 100 } },
+    ],
     ['a region added gets a row of its own', { [HZ]: { [HZ]: 100 } }, { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }],
   ])('%s', (_what, m, expected) => {
     expect(projectMatrix(m, [HZ, SH])).toEqual(expected);
@@ -69,8 +83,14 @@ describe('projectOntoPolicy', () => {
     expect(d.plan.reasons.slice(0, 5)).toEqual(projectOntoPolicy(policy2(), prev).notes);
     expect(d.plan.before).toBeNull();
     expect(d.plan.after?.matrix).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } });
-    expect(d.plan.steps.find((s) => s.kind === 'mesh')).toEqual({ kind: 'mesh', config: configOf(policy2(), { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }), matrix: { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } } });
-    expect(d.plan.steps.at(-1)).toEqual(notify('warning', 'policy changed: region cn-beijing removed; its health is dropped (+4 more, see the plan\'s reasons)'));
+    expect(d.plan.steps.find((s) => s.kind === 'mesh')).toEqual({
+      kind: 'mesh',
+      config: configOf(policy2(), { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } }),
+      matrix: { [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } },
+    });
+    expect(d.plan.steps.at(-1)).toEqual(
+      notify('warning', "policy changed: region cn-beijing removed; its health is dropped (+4 more, see the plan's reasons)"),
+    );
     expect(d.explain[1]).toBe('  policy changed: region cn-beijing removed; its health is dropped');
     expect(d.state.seq).toBe(prev.seq + 1);
     expect(Object.keys(d.state.health)).toEqual([HZ, SH]);
@@ -82,24 +102,32 @@ describe('projectOntoPolicy', () => {
     const prev = started(policy2()).state as MeshState;
     const withGone = { ...prev, scale: { ...prev.scale, 'c-hangzhou/bookinfo/retired-v1': { replicas: 4 } } };
     const d = decide(policy2(), withGone, tick, T0 + M);
-    expect(d.plan.reasons[0]).toBe('policy changed: deployment c-hangzhou/bookinfo/retired-v1 no longer scaled; its scale entry is dropped');
-    expect(d.plan.steps).toEqual([notify('warning', 'policy changed: deployment c-hangzhou/bookinfo/retired-v1 no longer scaled; its scale entry is dropped')]);
+    expect(d.plan.reasons[0]).toBe(
+      'policy changed: deployment c-hangzhou/bookinfo/retired-v1 no longer scaled; its scale entry is dropped',
+    );
+    expect(d.plan.steps).toEqual([
+      notify('warning', 'policy changed: deployment c-hangzhou/bookinfo/retired-v1 no longer scaled; its scale entry is dropped'),
+    ]);
     expect(d.state.scale).toEqual(prev.scale);
     expect(d.state.seq).toBe(prev.seq + 1);
     expect(d.plan.id).toBe(`bookinfo-${String(prev.seq + 1).padStart(6, '0')}`);
   });
 
-  test('two regions onto three: the applied matrix lacks cn-beijing\'s row, so the config is rendered afresh', () => {
+  test("two regions onto three: the applied matrix lacks cn-beijing's row, so the config is rendered afresh", () => {
     const prev = started(policy2()).state as MeshState;
     const d = decide(policy3(), prev, tick, T0 + M);
-    expect(d.plan.reasons[0]).toBe('policy changed: the applied mesh config names other regions than the policy declares; it is rendered and applied afresh for cn-hangzhou, cn-shanghai, cn-beijing');
+    expect(d.plan.reasons[0]).toBe(
+      'policy changed: the applied mesh config names other regions than the policy declares; it is rendered and applied afresh for cn-hangzhou, cn-shanghai, cn-beijing',
+    );
     expect(d.plan.after?.matrix).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } });
     expect(Object.keys(d.state.health)).toEqual([HZ, SH, BJ]);
   });
 });
 
 describe('scoped services renamed', () => {
-  const scopes = (services: string[]) => ({ scopes: { entry: ['productpage'], services: Object.fromEntries(services.map((s) => [s, {}])) } });
+  const scopes = (services: string[]) => ({
+    scopes: { entry: ['productpage'], services: Object.fromEntries(services.map((s) => [s, {}])) },
+  });
   const REVIEWS = 'reviews.default.svc.cluster.local';
 
   test('reviews renamed to reviews-v2: its health, clock, override and per-host rule go', () => {

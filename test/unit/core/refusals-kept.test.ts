@@ -40,6 +40,12 @@ describe('lastRefusals in the decision state', () => {
 
   test('adopting the live config records it as what the mesh has', () => {
     const d = decide(p, base, { kind: 'adopt', matrix: hzDrained2, actor: 'drift' }, T0 + M);
-    expect(d.state.meshConfirmed).toEqual({ matrix: hzDrained2, config: expect.objectContaining({ mode: 'distribute' }), planId: null, at: T0 + M, decidedAt: T0 + M });
+    expect(d.state.meshConfirmed).toEqual({
+      matrix: hzDrained2,
+      config: expect.objectContaining({ mode: 'distribute' }),
+      planId: null,
+      at: T0 + M,
+      decidedAt: T0 + M,
+    });
   });
 });

@@ -1,11 +1,40 @@
 import type { Plan, TrafficMatrix } from '../../../shared/core/types';
 import {
-  AM, BJ, Driver, H, HZ, M, S, SH, T0, cause, command, emptyPlan, fire, hzDrained2, identity2, identity3, mesh, notify, planId, policy2, policy3, resolve, scaleDown, scaleUp, scaling, started, tick, view,
+  AM,
+  BJ,
+  Driver,
+  H,
+  HZ,
+  M,
+  S,
+  SH,
+  T0,
+  cause,
+  command,
+  emptyPlan,
+  fire,
+  hzDrained2,
+  identity2,
+  identity3,
+  mesh,
+  notify,
+  planId,
+  policy2,
+  policy3,
+  resolve,
+  scaleDown,
+  scaleUp,
+  scaling,
+  started,
+  tick,
+  view,
 } from './fixtures';
 
 const T1 = T0 + 10 * M;
-const downLine = (region: string, key: string) => `${region} HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause(key)}]`;
-const degradedLine = (region: string, key: string) => `${region} HEALTHY → DEGRADED: degraded signals active [${cause(key, AM.source, AM.rule)}]`;
+const downLine = (region: string, key: string) =>
+  `${region} HEALTHY → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause(key)}]`;
+const degradedLine = (region: string, key: string) =>
+  `${region} HEALTHY → DEGRADED: degraded signals active [${cause(key, AM.source, AM.rule)}]`;
 const iso = (t: number) => new Date(t).toISOString();
 
 describe('safety.minServingRegions', () => {
@@ -18,15 +47,24 @@ describe('safety.minServingRegions', () => {
     const hzWhy = `${SH} DOWN, 100% failing is not measurably better than ${HZ} DOWN, 100% failing`;
     const shWhy = `${HZ} DOWN, 100% failing is not measurably better than ${SH} DOWN, 100% failing`;
     const refused = [
-      { rule: 'safety.doNoHarm', message: `${HZ} is DOWN but shifting would not help: ${hzWhy}; keeping its traffic and Envoy's fallback in place` },
-      { rule: 'safety.doNoHarm', message: `${SH} is DOWN but shifting would not help: ${shWhy}; keeping its traffic and Envoy's fallback in place` },
+      {
+        rule: 'safety.doNoHarm',
+        message: `${HZ} is DOWN but shifting would not help: ${hzWhy}; keeping its traffic and Envoy's fallback in place`,
+      },
+      {
+        rule: 'safety.doNoHarm',
+        message: `${SH} is DOWN but shifting would not help: ${shWhy}; keeping its traffic and Envoy's fallback in place`,
+      },
       // hangzhou's traffic is in shanghai since the first drain: it does not move back into a region as sick.
       { rule: 'safety.doNoHarm', message: `shifting would not help: the traffic from ${HZ} stays where it is served now (${shWhy})` },
     ];
     expect(both.plan).toEqual<Plan>({
-      id: planId(3), at: T1 + M, trigger: 'signal cms-2 firing',
+      id: planId(3),
+      at: T1 + M,
+      trigger: 'signal cms-2 firing',
       reasons: ['signal cms-2: cn-shanghai down from cms (rule cms-5xx)', downLine(SH, 'cms-2'), 'layer normal'],
-      before: view(p, hzDrained2), after: null,
+      before: view(p, hzDrained2),
+      after: null,
       steps: [
         notify('critical', downLine(SH, 'cms-2')),
         notify('critical', `refused safety.doNoHarm: ${refused[0]?.message}`),
@@ -50,9 +88,12 @@ describe('safety.maxDrainedRegions', () => {
     const message = 'cn-shanghai is DOWN but cn-hangzhou already drained (max 1 at once)';
     const second = d.feed(T1 + M, fire('cms-2', SH, 'down'));
     expect(second.plan).toEqual<Plan>({
-      id: planId(3), at: T1 + M, trigger: 'signal cms-2 firing',
+      id: planId(3),
+      at: T1 + M,
+      trigger: 'signal cms-2 firing',
       reasons: ['signal cms-2: cn-shanghai down from cms (rule cms-5xx)', downLine(SH, 'cms-2'), 'layer normal'],
-      before: view(p, hzDrained3), after: null,
+      before: view(p, hzDrained3),
+      after: null,
       steps: [notify('critical', downLine(SH, 'cms-2')), notify('critical', `refused safety.maxDrainedRegions: ${message}`)],
       refused: [{ rule: 'safety.maxDrainedRegions', message }],
     });
@@ -69,19 +110,30 @@ describe('safety.maxStepPercent and safety.stepInterval', () => {
     const p = policy2({ schedules: [night] });
     const d = started(p, open - 3_600_000);
     expect(d.feed(open, tick).plan).toEqual<Plan>({
-      id: planId(2), at: open, trigger: 'tick', reasons: [layer],
-      before: view(p, identity2), after: view(p, m50),
+      id: planId(2),
+      at: open,
+      trigger: 'tick',
+      reasons: [layer],
+      before: view(p, identity2),
+      after: view(p, m50),
       steps: [scaleUp(SH, 2, 4, true), mesh(p, m50), scaleDown(HZ, 2, 1, open + 15 * M)],
-      refused: [{ rule: 'safety.maxStepPercent', message: 'shift of 100 points limited to 50 this step; the rest follows after stepInterval' }],
+      refused: [
+        { rule: 'safety.maxStepPercent', message: 'shift of 100 points limited to 50 this step; the rest follows after stepInterval' },
+      ],
     });
     expect(d.feed(open + 45 * S, tick).plan).toEqual<Plan>({
       ...emptyPlan(p, 3, open + 45 * S, 'tick', [layer], m50),
       refused: [{ rule: 'safety.stepInterval', message: 'last elective step 45s ago; stepInterval 60s' }],
     });
     expect(d.feed(open + M, tick).plan).toEqual<Plan>({
-      id: planId(3), at: open + M, trigger: 'tick', reasons: [layer],
-      before: view(p, m50), after: view(p, hzDrained2),
-      steps: [scaleUp(SH, 4, 5, true), mesh(p, hzDrained2)], refused: [],
+      id: planId(3),
+      at: open + M,
+      trigger: 'tick',
+      reasons: [layer],
+      before: view(p, m50),
+      after: view(p, hzDrained2),
+      steps: [scaleUp(SH, 4, 5, true), mesh(p, hzDrained2)],
+      refused: [],
     });
   });
 
@@ -103,11 +155,16 @@ describe('capacity', () => {
     const d = started(p);
     const { plan } = d.feed(T1, fire('cms-1', HZ, 'down'));
     expect(plan).toEqual<Plan>({
-      id: planId(2), at: T1, trigger: 'signal cms-1 firing',
+      id: planId(2),
+      at: T1,
+      trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, 'cms-1'), 'layer normal'],
-      before: view(p, identity2), after: view(p, hzDrained2),
+      before: view(p, identity2),
+      after: view(p, hzDrained2),
       steps: [
-        scaleUp(SH, 2, 4, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 15 * M),
+        scaleUp(SH, 2, 4, false),
+        mesh(p, hzDrained2),
+        scaleDown(HZ, 2, 1, T1 + 15 * M),
         notify('critical', downLine(HZ, 'cms-1')),
         notify('critical', 'capacity short while draining: productpage-v1 in cn-shanghai needs 5, max 4'),
       ],
@@ -142,24 +199,36 @@ describe('safety.cooldown', () => {
     const early = d.feed(T1 + 10 * S, fire('am-1', HZ, 'degraded', AM));
     const layer = `layer override (ovr-2 until ${iso(T1 + 3_600_000)})`;
     expect(early.plan).toEqual<Plan>({
-      id: planId(3), at: T1 + 10 * S, trigger: 'signal am-1 firing',
+      id: planId(3),
+      at: T1 + 10 * S,
+      trigger: 'signal am-1 firing',
       reasons: ['signal am-1: cn-hangzhou degraded from alertmanager (rule am-errors)', degradedLine(HZ, 'am-1'), layer],
-      before: view(p, pin), after: null,
+      before: view(p, pin),
+      after: null,
       steps: [notify('warning', degradedLine(HZ, 'am-1'))],
       refused: [{ rule: 'safety.cooldown', message: 'last mesh change 10s ago; cooldown 30s' }],
     });
     expect(d.feed(T1 + 30 * S, tick).plan).toEqual<Plan>({
-      id: planId(4), at: T1 + 30 * S, trigger: 'tick', reasons: [layer],
-      before: view(p, pin), after: view(p, shed),
-      steps: [scaleUp(SH, 3, 4, true), mesh(p, shed), scaleDown(HZ, 2, 1, T1 + 30 * S + 15 * M)], refused: [],
+      id: planId(4),
+      at: T1 + 30 * S,
+      trigger: 'tick',
+      reasons: [layer],
+      before: view(p, pin),
+      after: view(p, shed),
+      steps: [scaleUp(SH, 3, 4, true), mesh(p, shed), scaleDown(HZ, 2, 1, T1 + 30 * S + 15 * M)],
+      refused: [],
     });
     const escalate = d.feed(T1 + 40 * S, fire('cms-1', HZ, 'down'));
     const line = `cn-hangzhou DEGRADED → DOWN: down signals meet quorum (1/1 distinct sources/rules) [${cause('cms-1')}]`;
     expect(escalate.plan).toEqual<Plan>({
-      id: planId(5), at: T1 + 40 * S, trigger: 'signal cms-1 firing',
+      id: planId(5),
+      at: T1 + 40 * S,
+      trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', line, layer],
-      before: view(p, shed), after: view(p, hzDrained2),
-      steps: [scaleUp(SH, 4, 5, false), mesh(p, hzDrained2), notify('critical', line)], refused: [],
+      before: view(p, shed),
+      after: view(p, hzDrained2),
+      steps: [scaleUp(SH, 4, 5, false), mesh(p, hzDrained2), notify('critical', line)],
+      refused: [],
     });
   });
 });
@@ -174,18 +243,26 @@ describe('safety.freezeWindows', () => {
     const refusal = { rule: 'safety.freezeWindows', message: 'inside a freeze window: no elective shift' };
     const degraded = d.feed(T0 + M, fire('am-1', BJ, 'degraded', { ...AM, ttl: 6 * H }));
     expect(degraded.plan).toEqual<Plan>({
-      id: planId(2), at: T0 + M, trigger: 'signal am-1 firing',
+      id: planId(2),
+      at: T0 + M,
+      trigger: 'signal am-1 firing',
       reasons: ['signal am-1: cn-beijing degraded from alertmanager (rule am-errors)', degradedLine(BJ, 'am-1'), 'layer normal'],
-      before: view(p, identity3), after: null, steps: [notify('warning', degradedLine(BJ, 'am-1'))], refused: [refusal],
+      before: view(p, identity3),
+      after: null,
+      steps: [notify('warning', degradedLine(BJ, 'am-1'))],
+      refused: [refusal],
     });
     // cn-hangzhou fails over to cn-beijing first, but cn-beijing is DEGRADED: the drain goes to
     // the healthy cn-shanghai; cn-beijing's own (elective) shedding stays refused.
     const drained: TrafficMatrix = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 }, [BJ]: { [BJ]: 100 } };
     const down = d.feed(T0 + 2 * M, fire('cms-1', HZ, 'down', { ttl: 6 * H }));
     expect(down.plan).toEqual<Plan>({
-      id: planId(3), at: T0 + 2 * M, trigger: 'signal cms-1 firing',
+      id: planId(3),
+      at: T0 + 2 * M,
+      trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, 'cms-1'), 'layer normal'],
-      before: view(p, identity3), after: view(p, drained),
+      before: view(p, identity3),
+      after: view(p, drained),
       steps: [scaleUp(SH, 2, 5, false), mesh(p, drained), scaleDown(HZ, 2, 1, T0 + 17 * M), notify('critical', downLine(HZ, 'cms-1'))],
       refused: [refusal],
     });
@@ -205,18 +282,28 @@ describe('paused', () => {
     );
     const down = d.feed(T1 + M, fire('cms-1', HZ, 'down'));
     expect(down.plan).toEqual<Plan>({
-      id: planId(3), at: T1 + M, trigger: 'signal cms-1 firing',
+      id: planId(3),
+      at: T1 + M,
+      trigger: 'signal cms-1 firing',
       reasons: ['signal cms-1: cn-hangzhou down from cms (rule cms-5xx)', downLine(HZ, 'cms-1'), 'layer normal'],
-      before: view(p, identity2), after: null,
+      before: view(p, identity2),
+      after: null,
       steps: [notify('critical', downLine(HZ, 'cms-1'))],
-      refused: [{ rule: 'paused', message: 'automation paused by bob; not applying cn-hangzhou→{cn-shanghai:100} cn-shanghai→{cn-shanghai:100}' }],
+      refused: [
+        { rule: 'paused', message: 'automation paused by bob; not applying cn-hangzhou→{cn-shanghai:100} cn-shanghai→{cn-shanghai:100}' },
+      ],
     });
     expect(d.health).toEqual({ [HZ]: 'DOWN', [SH]: 'HEALTHY' });
     expect(d.applied).toEqual(identity2);
     expect(d.feed(T1 + 2 * M, command({ kind: 'resume', actor: 'bob' })).plan).toEqual<Plan>({
-      id: planId(4), at: T1 + 2 * M, trigger: 'command resume by bob', reasons: ['automation resumed by bob', 'layer normal'],
-      before: view(p, identity2), after: view(p, hzDrained2),
-      steps: [scaleUp(SH, 2, 5, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 17 * M)], refused: [],
+      id: planId(4),
+      at: T1 + 2 * M,
+      trigger: 'command resume by bob',
+      reasons: ['automation resumed by bob', 'layer normal'],
+      before: view(p, identity2),
+      after: view(p, hzDrained2),
+      steps: [scaleUp(SH, 2, 5, false), mesh(p, hzDrained2), scaleDown(HZ, 2, 1, T1 + 17 * M)],
+      refused: [],
     });
   });
 
@@ -226,6 +313,8 @@ describe('paused', () => {
     const { plan } = d.feed(T0, command({ kind: 'pause', actor: 'bob' }));
     expect(plan.after).toBeNull();
     expect(plan.steps).toEqual([]);
-    expect(plan.refused).toEqual([{ rule: 'paused', message: 'automation paused by bob; not applying cn-hangzhou→{cn-hangzhou:100} cn-shanghai→{cn-shanghai:100}' }]);
+    expect(plan.refused).toEqual([
+      { rule: 'paused', message: 'automation paused by bob; not applying cn-hangzhou→{cn-hangzhou:100} cn-shanghai→{cn-shanghai:100}' },
+    ]);
   });
 });

@@ -14,12 +14,19 @@ function policyWith(service: string | undefined) {
     regions: { 'cn-hangzhou': { clusters: [{ id: 'c-hangzhou' }] }, 'cn-shanghai': { clusters: [{ id: 'c-shanghai' }] } },
     scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } },
     detection: {
-      rules: [{ name: 'pods-unready', match: { source: 'ack', alertName: 'Unhealthy' }, region: { fromCluster: true }, severity: 'degraded' }],
+      rules: [
+        { name: 'pods-unready', match: { source: 'ack', alertName: 'Unhealthy' }, region: { fromCluster: true }, severity: 'degraded' },
+      ],
       deploymentAvailability: {},
     },
     scaling: {
       deployments: [
-        { name: 'reviews-v1', namespace: 'bookinfo', ...(service ? { service } : {}), regions: { 'cn-hangzhou': { normalReplicas: 2, max: 4 }, 'cn-shanghai': { normalReplicas: 2, max: 4 } } },
+        {
+          name: 'reviews-v1',
+          namespace: 'bookinfo',
+          ...(service ? { service } : {}),
+          regions: { 'cn-hangzhou': { normalReplicas: 2, max: 4 }, 'cn-shanghai': { normalReplicas: 2, max: 4 } },
+        },
       ],
     },
   });
@@ -41,7 +48,7 @@ describe('detection maps an alarm to (region, service)', () => {
     expect(s).not.toHaveProperty('service');
   });
 
-  test('deployment availability signals name the Deployment\'s service', () => {
+  test("deployment availability signals name the Deployment's service", () => {
     const p = policyWith('reviews');
     const target = availabilityTargets(p).find((t) => t.region === 'cn-hangzhou');
     if (!target) throw new Error('no target');

@@ -22,7 +22,10 @@ function reviewsServedIn(plan: Plan, requests = 10_000): Record<string, number> 
   const lab = labFixture({ seed: 11 });
   const after = plan.after;
   if (!after) throw new Error('the plan changed nothing');
-  const policyOf = (c: MeshConfig) => ({ localityLb: { enabled: true, ...c.localityLbSetting }, outlierDetection: bookinfoOutlierDetection });
+  const policyOf = (c: MeshConfig) => ({
+    localityLb: { enabled: true, ...c.localityLbSetting },
+    outlierDetection: bookinfoOutlierDetection,
+  });
   for (const s of lab.topology.services) {
     const own = Object.entries(after.scopes ?? {}).find(([host]) => host.split('.')[0] === s.name)?.[1];
     lab.config.setPolicy(s.name, policyOf(own?.config ?? after.config));
@@ -40,7 +43,7 @@ describe('measured on the lab data plane: 90/10 evening shift of hangzhou', () =
     expect({ ...everyHop, scopes: scoped.scopes }).toEqual(scoped);
   });
 
-  test('entry shift: ~10% of hangzhou requests reach shanghai\'s reviews (one cross-region hop)', () => {
+  test("entry shift: ~10% of hangzhou requests reach shanghai's reviews (one cross-region hop)", () => {
     const served = reviewsServedIn(eveningPlan(scoped));
     const sh = served['cn-shanghai'] ?? 0;
     expect(sh).toBeGreaterThan(850);
@@ -58,7 +61,19 @@ describe('measured on the lab data plane: 90/10 evening shift of hangzhou', () =
 /** cn-hangzhou DOWN (a region-level signal), resolved, and after the 5m hold at its first recovery step (25%). */
 function recoveringPlan(p: Policy): Plan {
   const t = Date.parse('2026-03-02T02:00:00Z'); // 10:00 in Asia/Shanghai: no schedule open
-  const sig = (status: 'firing' | 'resolved', at: number) => ({ kind: 'signal' as const, signal: { key: 'node', source: 'ack', rule: 'ack-node-not-ready', region: 'cn-hangzhou', severity: 'down' as const, status, at, ttl: 600_000 } });
+  const sig = (status: 'firing' | 'resolved', at: number) => ({
+    kind: 'signal' as const,
+    signal: {
+      key: 'node',
+      source: 'ack',
+      rule: 'ack-node-not-ready',
+      region: 'cn-hangzhou',
+      severity: 'down' as const,
+      status,
+      at,
+      ttl: 600_000,
+    },
+  });
   let state = decide(p, null, { kind: 'tick' }, t).state;
   state = decide(p, state, sig('firing', t + 10_000), t + 10_000).state;
   state = decide(p, state, sig('resolved', t + 60_000), t + 60_000).state;

@@ -22,7 +22,12 @@ interface World {
 }
 
 const worldArb: fc.Arbitrary<World> = fc
-  .record({ n: fc.integer({ min: 2, max: 3 }), everyHop: fc.boolean(), degradedShare: fc.integer({ min: 0, max: 100 }), maxStepPercent: fc.integer({ min: 10, max: 100 }) })
+  .record({
+    n: fc.integer({ min: 2, max: 3 }),
+    everyHop: fc.boolean(),
+    degradedShare: fc.integer({ min: 0, max: 100 }),
+    maxStepPercent: fc.integer({ min: 10, max: 100 }),
+  })
   .chain((p) => {
     const regions = ['cn-a', 'cn-b', 'cn-c'].slice(0, p.n);
     const policy = parsePolicy({
@@ -34,7 +39,12 @@ const worldArb: fc.Arbitrary<World> = fc
       safety: { cooldown: '5s', stepInterval: '10s', maxStepPercent: p.maxStepPercent, maxDrainedRegions: p.n - 1 },
       scopes: { shiftAt: p.everyHop ? 'every-hop' : 'entry', entry: ['front'], services: Object.fromEntries(SERVICES.map((s) => [s, {}])) },
       scaling: {
-        deployments: SERVICES.map((s) => ({ name: `${s}-v1`, namespace: 'default', service: s, regions: Object.fromEntries(regions.map((r) => [r, { normalReplicas: 2, min: 1, max: 8 }])) })),
+        deployments: SERVICES.map((s) => ({
+          name: `${s}-v1`,
+          namespace: 'default',
+          service: s,
+          regions: Object.fromEntries(regions.map((r) => [r, { normalReplicas: 2, min: 1, max: 8 }])),
+        })),
       },
     });
     const region = fc.constantFrom(...regions);
@@ -49,8 +59,12 @@ const worldArb: fc.Arbitrary<World> = fc
     });
     const withService = <T extends object>(c: T, s: string | undefined): T => (s === undefined ? c : { ...c, service: s });
     const command: fc.Arbitrary<ControlCommand> = fc.oneof(
-      fc.tuple(region, service).map(([r, s]) => withService({ kind: 'drill' as const, region: r, duration: 120 * SECOND, actor: 'prop' }, s)),
-      fc.tuple(fc.subarray(regions, { minLength: 1, maxLength: regions.length - 1 }), service).map(([drain, s]) => withService({ kind: 'override' as const, drain, actor: 'prop', reason: 'prop' }, s)),
+      fc
+        .tuple(region, service)
+        .map(([r, s]) => withService({ kind: 'drill' as const, region: r, duration: 120 * SECOND, actor: 'prop' }, s)),
+      fc
+        .tuple(fc.subarray(regions, { minLength: 1, maxLength: regions.length - 1 }), service)
+        .map(([drain, s]) => withService({ kind: 'override' as const, drain, actor: 'prop', reason: 'prop' }, s)),
       fc.constant({ kind: 'clearOverride' as const, actor: 'prop' }),
       fc.constant({ kind: 'abortDrill' as const, actor: 'prop' }),
     );
@@ -59,14 +73,23 @@ const worldArb: fc.Arbitrary<World> = fc
         arbitrary: signal.map(({ service: s, ...rest }) => ({
           kind: 'signal' as const,
           // The service is part of the key: one alarm is about one (region, service).
-          signal: { ...rest, ...(s ? { service: s } : {}), key: `${rest.source}|${rest.key}|${s ?? '-'}|${rest.region}`, rule: rest.source, at: 0, ttl: 600 * SECOND },
+          signal: {
+            ...rest,
+            ...(s ? { service: s } : {}),
+            key: `${rest.source}|${rest.key}|${s ?? '-'}|${rest.region}`,
+            rule: rest.source,
+            at: 0,
+            ttl: 600 * SECOND,
+          },
         })),
         weight: 5,
       },
       { arbitrary: fc.constant({ kind: 'tick' as const }), weight: 4 },
       { arbitrary: command.map((c) => ({ kind: 'command' as const, command: c })), weight: 1 },
     );
-    return fc.array(fc.record({ dt: fc.integer({ min: 0, max: 90 }).map((s) => s * SECOND), input }), { minLength: 1, maxLength: 40 }).map((inputs) => ({ policy, inputs }));
+    return fc
+      .array(fc.record({ dt: fc.integer({ min: 0, max: 90 }).map((s) => s * SECOND), input }), { minLength: 1, maxLength: 40 })
+      .map((inputs) => ({ policy, inputs }));
   });
 
 test('per-host matrices are complete, accepted, keep each service serving, and differ from the default', () => {
@@ -75,7 +98,10 @@ test('per-host matrices are complete, accepted, keep each service serving, and d
     fc.property(worldArb, ({ policy, inputs }) => {
       replay(policy, inputs, (d, prev, stamped, now) => {
         // Stored as JSON: the same decision from the round-tripped state.
-        if (prev) expect(JSON.stringify(decide(policy, JSON.parse(JSON.stringify(prev)) as MeshState, stamped, now).plan)).toBe(JSON.stringify(d.plan));
+        if (prev)
+          expect(JSON.stringify(decide(policy, JSON.parse(JSON.stringify(prev)) as MeshState, stamped, now).plan)).toBe(
+            JSON.stringify(d.plan),
+          );
         for (const step of d.plan.steps) {
           if (step.kind !== 'mesh') continue;
           for (const [host, r] of Object.entries(step.scopes ?? {})) {
@@ -87,7 +113,8 @@ test('per-host matrices are complete, accepted, keep each service serving, and d
             expect(matrixEquals(r.matrix, step.matrix)).toBe(false);
           }
         }
-        if (Object.values(d.state.serviceHealth ?? {}).some((row) => Object.values(row).some((h) => h.status === 'DOWN'))) seen.serviceDown++;
+        if (Object.values(d.state.serviceHealth ?? {}).some((row) => Object.values(row).some((h) => h.status === 'DOWN')))
+          seen.serviceDown++;
       });
     }),
     { numRuns: 150 },

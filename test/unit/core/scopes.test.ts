@@ -25,8 +25,14 @@ function scopedPolicy(extra: Record<string, unknown> = {}, scopes: Record<string
   });
 }
 
-const svcFire = (key: string, region: string, service: string, severity: 'down' | 'degraded' = 'down'): Input => ({ kind: 'signal', signal: { ...signal(key, region, severity, 'firing'), service } });
-const svcResolve = (key: string, region: string, service: string, severity: 'down' | 'degraded' = 'down'): Input => ({ kind: 'signal', signal: { ...signal(key, region, severity, 'resolved'), service } });
+const svcFire = (key: string, region: string, service: string, severity: 'down' | 'degraded' = 'down'): Input => ({
+  kind: 'signal',
+  signal: { ...signal(key, region, severity, 'firing'), service },
+});
+const svcResolve = (key: string, region: string, service: string, severity: 'down' | 'degraded' = 'down'): Input => ({
+  kind: 'signal',
+  signal: { ...signal(key, region, severity, 'resolved'), service },
+});
 
 const meshStep = (steps: Step[]) => steps.find((s): s is Extract<Step, { kind: 'mesh' }> => s.kind === 'mesh');
 
@@ -39,7 +45,9 @@ describe('policy scopes: validation', () => {
         scopes: { entry: ['productpag'], services: { productpage: {}, reviews: {} } },
         detection: { rules: [{ name: 'r', service: 'review' }] },
         schedules: [{ name: 's', cron: '0 0 22 * * *', duration: '1h', drain: [HZ], service: 'ratings' }],
-        scaling: { deployments: [{ name: 'd', namespace: 'default', service: 'details', regions: { [HZ]: { normalReplicas: 1, max: 2 } } }] },
+        scaling: {
+          deployments: [{ name: 'd', namespace: 'default', service: 'details', regions: { [HZ]: { normalReplicas: 1, max: 2 } } }],
+        },
       }),
     );
     expect(got).toEqual(
@@ -53,14 +61,18 @@ describe('policy scopes: validation', () => {
   });
 
   test('a schedule naming a service without scopes, two services on one host, an empty entry list', () => {
-    expect(problems(() => policy2({ schedules: [{ name: 's', cron: '0 0 22 * * *', duration: '1h', drain: [HZ], service: 'reviews' }] }))).toEqual([
-      'schedules[0].service: names service reviews, but the policy declares no scopes',
-    ]);
+    expect(
+      problems(() => policy2({ schedules: [{ name: 's', cron: '0 0 22 * * *', duration: '1h', drain: [HZ], service: 'reviews' }] })),
+    ).toEqual(['schedules[0].service: names service reviews, but the policy declares no scopes']);
     expect(problems(() => policy2({ scopes: { entry: ['a'], services: { a: {}, b: { host: 'a.default.svc.cluster.local' } } } }))).toEqual([
       'scopes.services.b: host a.default.svc.cluster.local is already the host of a',
     ]);
-    expect(problems(() => policy2({ scopes: { entry: [], services: { a: {} } } }))).toEqual(['scopes.entry: name at least one entry service']);
-    expect(problems(() => policy2({ scopes: { entry: ['a'], services: { a: {} }, shiftAt: 'entry-hop' } }))[0]).toMatch(/^scopes\.shiftAt: must be one of entry, every-hop/);
+    expect(problems(() => policy2({ scopes: { entry: [], services: { a: {} } } }))).toEqual([
+      'scopes.entry: name at least one entry service',
+    ]);
+    expect(problems(() => policy2({ scopes: { entry: ['a'], services: { a: {} }, shiftAt: 'entry-hop' } }))[0]).toMatch(
+      /^scopes\.shiftAt: must be one of entry, every-hop/,
+    );
   });
 
   test('defaults: namespace default, shiftAt entry', () => {
@@ -71,7 +83,7 @@ describe('policy scopes: validation', () => {
 });
 
 describe('health per (region, service)', () => {
-  test('a reviews fault in cn-hangzhou drains reviews\' host only; the default and the other hosts stay local', () => {
+  test("a reviews fault in cn-hangzhou drains reviews' host only; the default and the other hosts stay local", () => {
     const p = scopedPolicy();
     const d = started(p);
     const plan = d.feed(T0 + 10 * S, svcFire('rv', HZ, 'reviews')).plan;
@@ -87,7 +99,10 @@ describe('health per (region, service)', () => {
     expect(d.state?.applied?.scopes).toEqual(plan.after?.scopes);
     // Capacity: cn-shanghai's reviews-v1 takes hangzhou's reviews traffic; productpage is untouched.
     const scales = plan.steps.filter((s) => s.kind === 'scale');
-    expect(scales).toEqual([{ kind: 'scale', cluster: CLUSTER[SH], namespace: 'default', deployment: 'reviews-v1', region: SH, from: 2, to: 5, waitReady: false }, expect.objectContaining({ deployment: 'reviews-v1', region: HZ, to: 1 })]);
+    expect(scales).toEqual([
+      { kind: 'scale', cluster: CLUSTER[SH], namespace: 'default', deployment: 'reviews-v1', region: SH, from: 2, to: 5, waitReady: false },
+      expect.objectContaining({ deployment: 'reviews-v1', region: HZ, to: 1 }),
+    ]);
     expect(plan.reasons.join('\n')).toContain('cn-hangzhou/reviews HEALTHY → DOWN');
   });
 
@@ -109,7 +124,10 @@ describe('health per (region, service)', () => {
     expect(d.state?.serviceHealth?.[HZ]?.reviews?.status).toBe('RECOVERING');
     expect(first.after?.matrix).toEqual(identity2);
     expect(first.after?.scopes?.[REVIEWS]?.matrix).toEqual({ [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } });
-    expect(d.feed(T0 + 20 * S + 7 * M, tick).plan.after?.scopes?.[REVIEWS]?.matrix).toEqual({ [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } });
+    expect(d.feed(T0 + 20 * S + 7 * M, tick).plan.after?.scopes?.[REVIEWS]?.matrix).toEqual({
+      [HZ]: { [HZ]: 50, [SH]: 50 },
+      [SH]: { [SH]: 100 },
+    });
     // The last step gives 100% back: the host follows the default again and leaves the scopes.
     expect(d.feed(T0 + 20 * S + 9 * M, tick).plan.after?.scopes).toEqual({});
     const done = d.feed(T0 + 20 * S + 11 * M, tick).plan;
@@ -178,7 +196,9 @@ describe('entry shifts', () => {
     const back = d.feed(T0 + 20 * S + 5 * M, tick).plan;
     expect(d.state?.health[HZ]?.status).toBe('RECOVERING');
     expect(back.after?.matrix).toEqual(identity2);
-    expect(back.after?.scopes).toEqual({ [PRODUCTPAGE]: { matrix: { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } }, config: expect.anything() } });
+    expect(back.after?.scopes).toEqual({
+      [PRODUCTPAGE]: { matrix: { [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } }, config: expect.anything() },
+    });
   });
 
   test('a schedule naming a service shifts that host only; a service override likewise', () => {
@@ -209,7 +229,10 @@ describe('entry shifts', () => {
   test('a service drill fails that (region, service) and its abort reverts it at once', () => {
     const p = scopedPolicy();
     const d = started(p);
-    const start = d.feed(T0 + 10 * S, command({ kind: 'drill', region: HZ, service: 'reviews', duration: 10 * M, reason: 'game day', actor: 'ops' })).plan;
+    const start = d.feed(
+      T0 + 10 * S,
+      command({ kind: 'drill', region: HZ, service: 'reviews', duration: 10 * M, reason: 'game day', actor: 'ops' }),
+    ).plan;
     expect(start.after?.matrix).toEqual(identity2);
     expect(start.after?.scopes?.[REVIEWS]?.matrix).toEqual(hzDrained);
     const abort = d.feed(T0 + 20 * S, command({ kind: 'abortDrill', actor: 'ops' })).plan;
@@ -221,7 +244,10 @@ describe('entry shifts', () => {
     const p = scopedPolicy();
     const d = started(p);
     d.feed(T0 + 10 * S, svcFire('rv', SH, 'reviews', 'degraded'));
-    const refused = d.feed(T0 + 20 * S, command({ kind: 'drill', region: HZ, service: 'reviews', duration: 10 * M, reason: 'game day', actor: 'ops' })).plan;
+    const refused = d.feed(
+      T0 + 20 * S,
+      command({ kind: 'drill', region: HZ, service: 'reviews', duration: 10 * M, reason: 'game day', actor: 'ops' }),
+    ).plan;
     expect(refused.refused).toEqual([{ rule: 'drill.unhealthy', message: 'refused while cn-shanghai/reviews is DEGRADED' }]);
     expect(d.state?.drill).toBeNull();
   });
@@ -234,7 +260,12 @@ describe('safety per scope', () => {
     d.feed(T0 + 10 * S, svcFire('rv-hz', HZ, 'reviews'));
     const plan = d.feed(T0 + 20 * S, svcFire('rv-sh', SH, 'reviews')).plan;
     // Both down with no magnitude: neither is measurably better, so neither takes the other's traffic (do no harm).
-    expect(plan.refused).toContainEqual({ rule: 'safety.doNoHarm', message: expect.stringMatching(/^service reviews: cn-shanghai is DOWN but shifting would not help: cn-hangzhou DOWN, 100% failing is not measurably better/) });
+    expect(plan.refused).toContainEqual({
+      rule: 'safety.doNoHarm',
+      message: expect.stringMatching(
+        /^service reviews: cn-shanghai is DOWN but shifting would not help: cn-hangzhou DOWN, 100% failing is not measurably better/,
+      ),
+    });
     expect(d.state?.applied?.scopes?.[REVIEWS]?.matrix).toEqual(hzDrained);
   });
 
@@ -251,7 +282,7 @@ describe('safety per scope', () => {
     expect(d.state?.scopeClock?.[REVIEWS]?.lastElectiveAt).toBe(T0 + 10 * S);
   });
 
-  test('a scope\'s elective step is held by its own cooldown', () => {
+  test("a scope's elective step is held by its own cooldown", () => {
     // The default changed nothing here: the refusal can only come from reviews' own clock.
     const p = scopedPolicy({ safety: { cooldown: '5m', stepInterval: '5m' } });
     const d = started(p);
@@ -259,8 +290,14 @@ describe('safety per scope', () => {
     d.feed(T0 + 20 * S, svcResolve('rv', HZ, 'reviews'));
     // Hold 5m from T0+20s: at T0+5m20s reviews is RECOVERING (25%), its drain at T0+10s 5m10s
     // old: allowed. 2m later the 50% step is held by reviews' own 5m cooldown.
-    expect(d.feed(T0 + 20 * S + 5 * M, tick).plan.after?.scopes?.[REVIEWS]?.matrix).toEqual({ [HZ]: { [HZ]: 25, [SH]: 75 }, [SH]: { [SH]: 100 } });
+    expect(d.feed(T0 + 20 * S + 5 * M, tick).plan.after?.scopes?.[REVIEWS]?.matrix).toEqual({
+      [HZ]: { [HZ]: 25, [SH]: 75 },
+      [SH]: { [SH]: 100 },
+    });
     const held = d.feed(T0 + 20 * S + 7 * M, tick).plan;
-    expect(held.refused).toContainEqual({ rule: 'safety.cooldown', message: 'service reviews: last change of reviews.default.svc.cluster.local 120s ago; cooldown 300s' });
+    expect(held.refused).toContainEqual({
+      rule: 'safety.cooldown',
+      message: 'service reviews: last change of reviews.default.svc.cluster.local 120s ago; cooldown 300s',
+    });
   });
 });

@@ -90,7 +90,16 @@ describe('at-least-once deliveries in any order', () => {
         let now = start;
         for (const d of deliveries) {
           now += d.dt;
-          const s: Signal = { key: 'k-1', source: 'cms', rule: 'cms-5xx', region: HZ, severity: 'down', status: d.ok ? 'resolved' : 'firing', at: d.ok ? okAt : alertAt, ttl: 10 * M };
+          const s: Signal = {
+            key: 'k-1',
+            source: 'cms',
+            rule: 'cms-5xx',
+            region: HZ,
+            severity: 'down',
+            status: d.ok ? 'resolved' : 'firing',
+            at: d.ok ? okAt : alertAt,
+            ttl: 10 * M,
+          };
           state = decide(p, state, { kind: 'signal', signal: s }, now).state;
         }
         const okDelivered = deliveries.some((d) => d.ok);
@@ -105,7 +114,16 @@ describe('at-least-once deliveries in any order', () => {
     const start = T0 + 30 * M;
     const deliveries: Signal[] = [];
     for (let i = 0; i < 450; i++) {
-      const base: Signal = { key: `c${i % 16}-a${i}`, source: 'cms', rule: 'cms-5xx', region: i % 2 ? HZ : SH, severity: 'down', status: 'firing', at: start - 60 * S + (i % 30) * S, ttl: 10 * M };
+      const base: Signal = {
+        key: `c${i % 16}-a${i}`,
+        source: 'cms',
+        rule: 'cms-5xx',
+        region: i % 2 ? HZ : SH,
+        severity: 'down',
+        status: 'firing',
+        at: start - 60 * S + (i % 30) * S,
+        ttl: 10 * M,
+      };
       const ok: Signal = { ...base, status: 'resolved', at: base.at + 10 * S };
       deliveries.push(base, ok, base, ok);
     }

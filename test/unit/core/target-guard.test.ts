@@ -5,9 +5,22 @@ import { BJ, command, H, HZ, identity2, M, policy2, policy3, SH, started, T0, ti
 
 /** A CMS 5xx signal with its measured error share, as detection makes it from curValue. */
 function measured(key: string, region: string, severity: Severity, share: number): Signal {
-  return { key, source: 'cms', rule: 'cms-5xx', region, severity, status: 'firing', at: -1, ttl: 10 * M, measure: { kind: 'errorShare', value: share, metric: 'ServiceRequest5xxRate' } };
+  return {
+    key,
+    source: 'cms',
+    rule: 'cms-5xx',
+    region,
+    severity,
+    status: 'firing',
+    at: -1,
+    ttl: 10 * M,
+    measure: { kind: 'errorShare', value: share, metric: 'ServiceRequest5xxRate' },
+  };
 }
-const fireM = (key: string, region: string, severity: Severity, share: number): Input => ({ kind: 'signal', signal: measured(key, region, severity, share) });
+const fireM = (key: string, region: string, severity: Severity, share: number): Input => ({
+  kind: 'signal',
+  signal: measured(key, region, severity, share),
+});
 const T1 = T0 + 10 * M;
 
 describe('target guard: both regions sick', () => {
@@ -86,7 +99,10 @@ describe('target guard: ready endpoints', () => {
     const held = decide(p, d.state, { kind: 'signal', signal: { ...(input as { signal: Signal }).signal, at: T1 } }, T1, notReady);
     expect(held.state.applied?.matrix).toEqual(identity2);
     expect(held.plan.refused).toEqual([
-      { rule: 'safety.doNoHarm', message: `${HZ} is DOWN but shifting would not help: ${SH} has no ready pods for c-shanghai/bookinfo/productpage-v1; keeping its traffic and Envoy's fallback in place` },
+      {
+        rule: 'safety.doNoHarm',
+        message: `${HZ} is DOWN but shifting would not help: ${SH} has no ready pods for c-shanghai/bookinfo/productpage-v1; keeping its traffic and Envoy's fallback in place`,
+      },
     ]);
     expect(held.plan.steps.filter((s) => s.kind === 'mesh')).toEqual([]);
     const drained = decide(p, d.state, { kind: 'signal', signal: { ...(input as { signal: Signal }).signal, at: T1 } }, T1, ready);
@@ -113,7 +129,9 @@ describe('target guard: elective layers', () => {
     expect(held.plan.refused.map((r) => r.rule)).toContain('safety.doNoHarm');
     expect(d.applied?.[HZ]).toEqual({ [HZ]: 100 });
     const forced = d.feed(T1 + 2 * M, command({ kind: 'override', matrix: m90, ttl: H, force: true, actor: 'alice' }));
-    expect(forced.plan.reasons).toContain(`override ovr-${d.state?.override?.id.slice(4)} is forced: the target guard does not apply (break-glass)`);
+    expect(forced.plan.reasons).toContain(
+      `override ovr-${d.state?.override?.id.slice(4)} is forced: the target guard does not apply (break-glass)`,
+    );
     expect(d.applied?.[HZ]).toEqual({ [HZ]: 90, [SH]: 10 });
   });
 
@@ -149,7 +167,9 @@ describe('target guard: property', () => {
           const regions = regionsOf(n);
           const p = n === 2 ? policy2() : policy3();
           // Where the mesh starts: every region at a first rate (0 healthy, 1 = 15% degraded, 2 = 60% down).
-          const start: Record<string, number> = Object.fromEntries(regions.map((r, i) => [r, [0, 0.15, 0.6][firstRates[i] as number] as number]));
+          const start: Record<string, number> = Object.fromEntries(
+            regions.map((r, i) => [r, [0, 0.15, 0.6][firstRates[i] as number] as number]),
+          );
           const rates: Record<string, number> = Object.fromEntries(regions.map((r, i) => [r, (pcts[i] as number) / 100]));
           const d = started(p);
           let now = T1;
@@ -176,7 +196,9 @@ describe('target guard: property', () => {
             // What the mesh has vs what the decision makes of it, both under the true rates; a
             // decision may only be judged where its alarms tell the truth (measured, or graded by it).
             const dec = input ? d.feed((now += 1000), input) : d.feed((now += 1000), tick);
-            const trueRates = Object.fromEntries(regions.map((x) => [x, Math.max(rates[x] as number, d.state?.signals[`first-${x}`] ? (start[x] as number) : 0)]));
+            const trueRates = Object.fromEntries(
+              regions.map((x) => [x, Math.max(rates[x] as number, d.state?.signals[`first-${x}`] ? (start[x] as number) : 0)]),
+            );
             const next = dec.state.applied?.matrix ?? prev;
             // Judged where the alarms tell the truth: every sick region has reported, with its magnitude.
             const allMeasured = regions.every((x, j) => (delivered.has(x) && measuredFlags[j]) || (trueRates[x] as number) < 0.05);

@@ -11,7 +11,23 @@ import { Receiver } from './support/receiver';
 
 const noWait = () => Promise.resolve();
 /** CloudMonitor "Use the alert callback feature" (en and zh), in that order: every documented callback field. */
-const DOCUMENTED_CMS_FIELDS = ['alertName', 'alertState', 'curValue', 'dimensions', 'expression', 'instanceName', 'metricName', 'metricProject', 'namespace', 'preTriggerLevel', 'ruleId', 'signature', 'timestamp', 'triggerLevel', 'userId'];
+const DOCUMENTED_CMS_FIELDS = [
+  'alertName',
+  'alertState',
+  'curValue',
+  'dimensions',
+  'expression',
+  'instanceName',
+  'metricName',
+  'metricProject',
+  'namespace',
+  'preTriggerLevel',
+  'ruleId',
+  'signature',
+  'timestamp',
+  'triggerLevel',
+  'userId',
+];
 
 function rule(topology: Topology, id: string): AlarmRule {
   const r = topology.alarms.find((a) => a.id === id);
@@ -21,13 +37,25 @@ function rule(topology: Topology, id: string): AlarmRule {
 
 function evaluator(lab: LabFixture, rules: AlarmRule[], url: string | null): AlarmEvaluator {
   const { topology, config, clock, dataPlane } = lab;
-  return new AlarmEvaluator({ topology, rules, metrics: dataPlane.metrics, config, clock, delivery: new AlarmDelivery({ clock, sleep: noWait }), targets: { cmsCallbackUrl: url, ackEventsUrl: null } });
+  return new AlarmEvaluator({
+    topology,
+    rules,
+    metrics: dataPlane.metrics,
+    config,
+    clock,
+    delivery: new AlarmDelivery({ clock, sleep: noWait }),
+    targets: { cmsCallbackUrl: url, ackEventsUrl: null },
+  });
 }
 
 describe('latency alarm rules', () => {
   let receiver: Receiver;
-  beforeEach(async () => { receiver = await Receiver.start(); });
-  afterEach(async () => { await receiver.close(); });
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
 
   test('a +800 ms reviews region trips the p99 rule after 3 periods with a CMS callback the example policy reads as degraded, and clears with one OK', async () => {
     const lab = labFixture();
@@ -35,7 +63,15 @@ describe('latency alarm rules', () => {
     // Each region serves itself, so the slow pods keep their traffic while the fault lasts.
     config.setPolicyEverywhere(topology, keepLocalPolicy);
     const r = rule(topology, 'rs-reviews-latency-hangzhou');
-    expect(r).toMatchObject({ kind: 'latency', name: 'reviews-cn-hangzhou-latency-p99', thresholdMs: 250, percentile: 99, periods: 3, period: 10_000, level: 'WARN' });
+    expect(r).toMatchObject({
+      kind: 'latency',
+      name: 'reviews-cn-hangzhou-latency-p99',
+      thresholdMs: 250,
+      percentile: 99,
+      periods: 3,
+      period: 10_000,
+      level: 'WARN',
+    });
     const alarms = evaluator(lab, [r, rule(topology, 'rs-reviews-latency-shanghai')], receiver.url('/alarm?token=t0ken'));
     dataPlane.start();
     alarms.start();
@@ -52,9 +88,14 @@ describe('latency alarm rules', () => {
     expect(receiver.requests).toHaveLength(1);
 
     const trippedAt = T0 + 60_000;
-    const p99 = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, trippedAt - 10_000, trippedAt).latencyMs?.p99;
+    const p99 = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, trippedAt - 10_000, trippedAt)
+      .latencyMs?.p99;
     expect(p99).toBeGreaterThan(800);
-    expect(receiver.requests[0]).toMatchObject({ method: 'POST', path: '/alarm?token=t0ken&region=cn-hangzhou', contentType: 'application/x-www-form-urlencoded' });
+    expect(receiver.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/alarm?token=t0ken&region=cn-hangzhou',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(receiver.forms()[0]).toEqual({
       alertName: 'reviews-cn-hangzhou-latency-p99',
       alertState: 'ALERT',
@@ -78,7 +119,9 @@ describe('latency alarm rules', () => {
     // The product's parser and the example policy's cms-latency rule: cn-hangzhou degraded, from the URL.
     const policy = loadPolicyYaml(readFileSync('examples/bookinfo.yaml', 'utf8'));
     const raw = { ...parseCmsCallback(receiver.requests[0]!.body, receiver.requests[0]!.contentType), urlRegion: 'cn-hangzhou' };
-    expect(toSignals(raw, policy).signals).toMatchObject([{ rule: 'cms-latency', region: 'cn-hangzhou', severity: 'degraded', status: 'firing' }]);
+    expect(toSignals(raw, policy).signals).toMatchObject([
+      { rule: 'cms-latency', region: 'cn-hangzhou', severity: 'degraded', status: 'firing' },
+    ]);
 
     // Still slow: no repeat. Shanghai never breached.
     await advanceAndDeliver(clock, alarms, 20_000);
@@ -89,7 +132,13 @@ describe('latency alarm rules', () => {
     // The period the fault was deleted in still holds its last slow tick; the next is clean.
     await advanceAndDeliver(clock, alarms, 20_000);
     expect(receiver.requests).toHaveLength(2);
-    expect(receiver.forms()[1]).toMatchObject({ alertName: 'reviews-cn-hangzhou-latency-p99', alertState: 'OK', ruleId: 'rs-reviews-latency-hangzhou', triggerLevel: 'WARN', preTriggerLevel: 'WARN' });
+    expect(receiver.forms()[1]).toMatchObject({
+      alertName: 'reviews-cn-hangzhou-latency-p99',
+      alertState: 'OK',
+      ruleId: 'rs-reviews-latency-hangzhou',
+      triggerLevel: 'WARN',
+      preTriggerLevel: 'WARN',
+    });
     expect(Number(receiver.forms()[1]?.curValue)).toBeLessThanOrEqual(250);
     expect(alarms.statuses()[0]).toMatchObject({ state: 'OK', breaches: 0 });
     await Promise.all([dataPlane.stop(), alarms.stop()]);
@@ -99,7 +148,11 @@ describe('latency alarm rules', () => {
     const lab = labFixture();
     const { topology, config, clock, faults, dataPlane } = lab;
     config.setPolicyEverywhere(topology, keepLocalPolicy);
-    const alarms = evaluator(lab, topology.alarms.filter((a) => a.kind === 'latency'), receiver.url('/alarm'));
+    const alarms = evaluator(
+      lab,
+      topology.alarms.filter((a) => a.kind === 'latency'),
+      receiver.url('/alarm'),
+    );
     dataPlane.start();
     alarms.start();
     // +150 ms: slower, yet a p99 under 250 ms.
@@ -143,7 +196,13 @@ describe('latency alarm rules', () => {
       const t = loadDefaultTopology();
       return { ...t, probes: undefined, alarms: [] } as unknown as TopologyInput;
     };
-    const bad = (alarm: Record<string, unknown>) => topologySchema.safeParse({ ...base(), alarms: [{ id: 'x', kind: 'latency', name: 'x-latency-p99', service: 'reviews', region: 'cn-hangzhou', thresholdMs: 250, ...alarm }] });
+    const bad = (alarm: Record<string, unknown>) =>
+      topologySchema.safeParse({
+        ...base(),
+        alarms: [
+          { id: 'x', kind: 'latency', name: 'x-latency-p99', service: 'reviews', region: 'cn-hangzhou', thresholdMs: 250, ...alarm },
+        ],
+      });
     const msgs = (r: ReturnType<typeof bad>) => (r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
     expect(bad({}).success).toBe(true);
     expect(msgs(bad({ service: 'nope' }))).toEqual([expect.stringMatching(/^alarms\.0\.service: unknown service nope/)]);
@@ -152,7 +211,10 @@ describe('latency alarm rules', () => {
     expect(msgs(bad({ thresholdMs: 0 }))[0]).toMatch(/^alarms\.0\.thresholdMs/);
     // A latency rule watches its service: the default probes cover it, so a drained region's latency stays readable.
     const parsed = bad({ service: 'details' });
-    expect(parsed.success && parsed.data.probes.map((p) => `${p.service}/${p.region}`)).toEqual(['details/cn-hangzhou', 'details/cn-shanghai']);
+    expect(parsed.success && parsed.data.probes.map((p) => `${p.service}/${p.region}`)).toEqual([
+      'details/cn-hangzhou',
+      'details/cn-shanghai',
+    ]);
     // The evaluator refuses a rule the topology does not have, naming it.
     const lab = labFixture();
     const ghost = { ...rule(lab.topology, 'rs-reviews-latency-hangzhou'), service: 'ghost' } as AlarmRule;

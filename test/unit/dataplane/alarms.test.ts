@@ -11,7 +11,23 @@ import { Receiver } from './support/receiver';
 
 const noWait = () => Promise.resolve();
 /** CloudMonitor "Use the alert callback feature" (en and zh), in that order: every documented callback field. */
-const DOCUMENTED_CMS_FIELDS = ['alertName', 'alertState', 'curValue', 'dimensions', 'expression', 'instanceName', 'metricName', 'metricProject', 'namespace', 'preTriggerLevel', 'ruleId', 'signature', 'timestamp', 'triggerLevel', 'userId'];
+const DOCUMENTED_CMS_FIELDS = [
+  'alertName',
+  'alertState',
+  'curValue',
+  'dimensions',
+  'expression',
+  'instanceName',
+  'metricName',
+  'metricProject',
+  'namespace',
+  'preTriggerLevel',
+  'ruleId',
+  'signature',
+  'timestamp',
+  'triggerLevel',
+  'userId',
+];
 
 function reviewsRule(lab: LabFixture): AlarmRule {
   const rule = lab.topology.alarms.find((a) => a.id === 'rs-reviews-5xx-hangzhou');
@@ -21,17 +37,26 @@ function reviewsRule(lab: LabFixture): AlarmRule {
 
 describe('alarm rules', () => {
   let receiver: Receiver;
-  beforeEach(async () => { receiver = await Receiver.start(); });
-  afterEach(async () => { await receiver.close(); });
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
 
-  test('a 5xx-ratio rule posts one CMS callback when it trips and one OK when it clears, with CMS\'s form fields', async () => {
+  test("a 5xx-ratio rule posts one CMS callback when it trips and one OK when it clears, with CMS's form fields", async () => {
     const lab = labFixture();
     const { topology, config, clock, faults, dataPlane } = lab;
     // No outlier detection: the faulty endpoints keep their share, so the ratio stays up while the fault lasts.
     config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
     const alarms = new AlarmEvaluator({
-      topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery,
+      topology,
+      rules: [reviewsRule(lab)],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
       targets: { cmsCallbackUrl: receiver.url('/alarm?token=t0ken'), ackEventsUrl: null },
     });
     dataPlane.start();
@@ -47,11 +72,19 @@ describe('alarm rules', () => {
     expect(receiver.requests).toHaveLength(1);
 
     const trippedAt = T0 + 60_000;
-    const value = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, trippedAt - 10_000, trippedAt).errorPercent;
+    const value = dataPlane.metrics.stats(
+      { kind: 'destination', region: 'cn-hangzhou', service: 'reviews' },
+      trippedAt - 10_000,
+      trippedAt,
+    ).errorPercent;
     expect(value).toBeGreaterThan(20);
     const alert = receiver.forms()[0];
     // One URL per region, as CMS alarm rules are wired: the callback body names no region.
-    expect(receiver.requests[0]).toMatchObject({ method: 'POST', path: '/alarm?token=t0ken&region=cn-hangzhou', contentType: 'application/x-www-form-urlencoded' });
+    expect(receiver.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/alarm?token=t0ken&region=cn-hangzhou',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(alert).toEqual({
       alertName: 'reviews-5xx-cn-hangzhou',
       alertState: 'ALERT',
@@ -81,18 +114,41 @@ describe('alarm rules', () => {
     expect(receiver.requests).toHaveLength(2);
     const clearedAt = T0 + 90_000;
     // The period that clears still holds the tick sent just before the fault was deleted.
-    const clearedValue = dataPlane.metrics.stats({ kind: 'destination', region: 'cn-hangzhou', service: 'reviews' }, clearedAt - 10_000, clearedAt).errorPercent;
+    const clearedValue = dataPlane.metrics.stats(
+      { kind: 'destination', region: 'cn-hangzhou', service: 'reviews' },
+      clearedAt - 10_000,
+      clearedAt,
+    ).errorPercent;
     expect(clearedValue).toBeLessThanOrEqual(20);
     const ok = receiver.forms()[1];
-    expect(ok).toMatchObject({ alertState: 'OK', curValue: String(clearedValue), ruleId: 'rs-reviews-5xx-hangzhou', timestamp: String(T0 + 90_000), triggerLevel: 'CRITICAL', preTriggerLevel: 'CRITICAL' });
+    expect(ok).toMatchObject({
+      alertState: 'OK',
+      curValue: String(clearedValue),
+      ruleId: 'rs-reviews-5xx-hangzhou',
+      timestamp: String(T0 + 90_000),
+      triggerLevel: 'CRITICAL',
+      preTriggerLevel: 'CRITICAL',
+    });
 
     await advanceAndDeliver(clock, alarms, 30_000);
     expect(receiver.requests).toHaveLength(2);
-    expect(alarms.statuses()).toEqual([{
-      ruleId: 'rs-reviews-5xx-hangzhou', name: 'reviews-5xx-cn-hangzhou', kind: 'error-ratio', state: 'OK', breaches: 0, lastValue: 0,
-      lastEvaluatedAt: T0 + 120_000, nextEvaluationAt: T0 + 130_000, since: T0 + 90_000,
-    }]);
-    expect(delivery.records().map((r) => [r.state, r.delivered, r.attempts])).toEqual([['ALERT', true, 1], ['OK', true, 1]]);
+    expect(alarms.statuses()).toEqual([
+      {
+        ruleId: 'rs-reviews-5xx-hangzhou',
+        name: 'reviews-5xx-cn-hangzhou',
+        kind: 'error-ratio',
+        state: 'OK',
+        breaches: 0,
+        lastValue: 0,
+        lastEvaluatedAt: T0 + 120_000,
+        nextEvaluationAt: T0 + 130_000,
+        since: T0 + 90_000,
+      },
+    ]);
+    expect(delivery.records().map((r) => [r.state, r.delivered, r.attempts])).toEqual([
+      ['ALERT', true, 1],
+      ['OK', true, 1],
+    ]);
     await Promise.all([dataPlane.stop(), alarms.stop()]);
   });
 
@@ -101,7 +157,15 @@ describe('alarm rules', () => {
     const { topology, config, clock, dataPlane } = lab;
     const rule = topology.alarms.find((a) => a.id === 'rs-reviews-v1-unavailable') as AlarmRule;
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
-    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: null, ackEventsUrl: (region) => receiver.url(`/_buses/${region}/events`) } });
+    const alarms = new AlarmEvaluator({
+      topology,
+      rules: [rule],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
+      targets: { cmsCallbackUrl: null, ackEventsUrl: (region) => receiver.url(`/_buses/${region}/events`) },
+    });
     alarms.start();
 
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
@@ -132,8 +196,21 @@ describe('alarm rules', () => {
       aliyunregionid: 'cn-hangzhou',
       aliyunpublishaddr: '127.0.0.1',
       data: {
-        metadata: { name: expect.stringMatching(new RegExp(`^${pod}\\.[0-9a-f]{16}$`)), namespace: 'default', uid: expect.any(String), resourceVersion: String(T0 + 5_000), creationTimestamp: '2025-12-31T23:59:45Z' },
-        involvedObject: { kind: 'Pod', namespace: 'default', name: pod, uid: expect.any(String), apiVersion: 'v1', fieldPath: 'spec.containers{reviews}' },
+        metadata: {
+          name: expect.stringMatching(new RegExp(`^${pod}\\.[0-9a-f]{16}$`)),
+          namespace: 'default',
+          uid: expect.any(String),
+          resourceVersion: String(T0 + 5_000),
+          creationTimestamp: '2025-12-31T23:59:45Z',
+        },
+        involvedObject: {
+          kind: 'Pod',
+          namespace: 'default',
+          name: pod,
+          uid: expect.any(String),
+          apiVersion: 'v1',
+          fieldPath: 'spec.containers{reviews}',
+        },
         reason: 'Unhealthy',
         message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
         source: { component: 'kubelet', host: expect.stringMatching(/^cn-hangzhou\./) },
@@ -150,7 +227,9 @@ describe('alarm rules', () => {
     // The product's parser and the example policy's window (3 within 1m) take it as it comes.
     const policy = loadPolicyYaml(readFileSync('examples/bookinfo.yaml', 'utf8'));
     const [raw] = parseAckEventBridge(event);
-    expect(toSignals(raw as RawAlarm, policy).signals).toMatchObject([{ rule: 'ack-pods-unready', region: 'cn-hangzhou', severity: 'down', status: 'firing' }]);
+    expect(toSignals(raw as RawAlarm, policy).signals).toMatchObject([
+      { rule: 'ack-pods-unready', region: 'cn-hangzhou', severity: 'down', status: 'firing' },
+    ]);
     await alarms.stop();
   });
 
@@ -164,7 +243,15 @@ describe('alarm rules', () => {
     receiver = await Receiver.start();
     receiver.answerNext(503, 500);
     const delivery = new AlarmDelivery({ clock, sleep: noWait, retries: 3 });
-    const alarms = new AlarmEvaluator({ topology, rules: [cmsRule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: deadUrl, ackEventsUrl: null } });
+    const alarms = new AlarmEvaluator({
+      topology,
+      rules: [cmsRule],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
+      targets: { cmsCallbackUrl: deadUrl, ackEventsUrl: null },
+    });
 
     config.setReplicas('c-hangzhou', 'reviews-v1', 2, 0);
     await clock.advance(5_000);
@@ -177,8 +264,28 @@ describe('alarm rules', () => {
     await alarms.idle();
 
     expect(delivery.records()).toEqual([
-      { ruleId: 'rs-reviews-v1-unavailable', kind: 'cms-callback', state: 'ALERT', url: `${deadUrl}?region=cn-hangzhou`, at: T0 + 5_000, attempts: 4, delivered: false, status: null, error: expect.stringContaining('ECONNREFUSED') },
-      { ruleId: 'rs-reviews-v1-unavailable', kind: 'cms-callback', state: 'OK', url: receiver.url('/alarm?region=cn-hangzhou'), at: T0 + 10_000, attempts: 3, delivered: true, status: 200, error: null },
+      {
+        ruleId: 'rs-reviews-v1-unavailable',
+        kind: 'cms-callback',
+        state: 'ALERT',
+        url: `${deadUrl}?region=cn-hangzhou`,
+        at: T0 + 5_000,
+        attempts: 4,
+        delivered: false,
+        status: null,
+        error: expect.stringContaining('ECONNREFUSED'),
+      },
+      {
+        ruleId: 'rs-reviews-v1-unavailable',
+        kind: 'cms-callback',
+        state: 'OK',
+        url: receiver.url('/alarm?region=cn-hangzhou'),
+        at: T0 + 10_000,
+        attempts: 3,
+        delivered: true,
+        status: 200,
+        error: null,
+      },
     ]);
     expect(receiver.forms().map((f) => [f.alertState, f.curValue, f.dimensions])).toEqual([
       ['OK', '2', `{userId=${topology.account}, clusterId=c-hangzhou, namespace=default, deployment=reviews-v1}`],
@@ -194,7 +301,15 @@ describe('alarm rules', () => {
     config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
     const rule = { ...reviewsRule(lab), periods: 1, minRequests: 50 } as AlarmRule;
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
-    const alarms = new AlarmEvaluator({ topology, rules: [rule], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null } });
+    const alarms = new AlarmEvaluator({
+      topology,
+      rules: [rule],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
+      targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null },
+    });
     faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 1 });
 
     dataPlane.send('gw-hangzhou', 20); // ~10 reach hangzhou reviews: below minRequests
@@ -218,7 +333,13 @@ describe('alarm rules', () => {
     config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
     const alarms = new AlarmEvaluator({
-      topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery, silenceMs: 60_000,
+      topology,
+      rules: [reviewsRule(lab)],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
+      silenceMs: 60_000,
       targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null },
     });
     dataPlane.start();
@@ -230,18 +351,29 @@ describe('alarm rules', () => {
     await advanceAndDeliver(clock, alarms, 50_000); // 50 s into the 60-s mute period: nothing more
     expect(receiver.forms()).toHaveLength(1);
     await advanceAndDeliver(clock, alarms, 10_000);
-    expect(receiver.forms().map((f) => [f.alertState, Number(f.timestamp) - first])).toEqual([['ALERT', 0], ['ALERT', 60_000]]);
+    expect(receiver.forms().map((f) => [f.alertState, Number(f.timestamp) - first])).toEqual([
+      ['ALERT', 0],
+      ['ALERT', 60_000],
+    ]);
     // The repeat is the same alarm, stamped when it was sent; the rule's state has not changed.
     expect(receiver.forms()[1]?.ruleId).toBe('rs-reviews-5xx-hangzhou');
     expect(alarms.statuses()[0]?.since).toBe(first);
   });
 
-  test('by default a rule still firing is not repeated within a day (CMS\'s default SilenceTime, 86,400 s)', async () => {
+  test("by default a rule still firing is not repeated within a day (CMS's default SilenceTime, 86,400 s)", async () => {
     const lab = labFixture();
     const { topology, config, clock, faults, dataPlane } = lab;
     config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: null });
     const delivery = new AlarmDelivery({ clock, sleep: noWait });
-    const alarms = new AlarmEvaluator({ topology, rules: [reviewsRule(lab)], metrics: dataPlane.metrics, config, clock, delivery, targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null } });
+    const alarms = new AlarmEvaluator({
+      topology,
+      rules: [reviewsRule(lab)],
+      metrics: dataPlane.metrics,
+      config,
+      clock,
+      delivery,
+      targets: { cmsCallbackUrl: receiver.url('/a'), ackEventsUrl: null },
+    });
     dataPlane.start();
     alarms.start();
     faults.inject({ kind: 'error-rate', region: 'cn-hangzhou', service: 'reviews', rate: 0.6 });

@@ -27,7 +27,12 @@ async function startApi(lab: LabFixture = labFixture()): Promise<Api> {
   return { lab, base, errors, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-async function call(api: Api, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> | null; text: string; headers: Headers }> {
+async function call(
+  api: Api,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | null; text: string; headers: Headers }> {
   const init: RequestInit = { method };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
@@ -36,7 +41,11 @@ async function call(api: Api, method: string, path: string, body?: unknown): Pro
   const res = await fetch(`${api.base}${path}`, init);
   const text = await res.text();
   let json: Record<string, unknown> | null = null;
-  try { json = JSON.parse(text) as Record<string, unknown>; } catch { json = null; }
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = null;
+  }
   return { status: res.status, json, text, headers: res.headers };
 }
 
@@ -46,7 +55,9 @@ describe('/lab/v1 API', () => {
     api = await startApi();
     api.lab.config.setPolicyEverywhere(api.lab.topology, failoverPolicy);
   });
-  afterEach(async () => { await api.close(); });
+  afterEach(async () => {
+    await api.close();
+  });
 
   test('POST /requests routes the batch exactly as the data plane does with the same seed', async () => {
     const twin = labFixture();
@@ -87,14 +98,34 @@ describe('/lab/v1 API', () => {
     ['unknown kind', { kind: 'meteor', region: 'cn-hangzhou' }, 'kind:'],
     ['unknown region', { kind: 'region-down', region: 'cn-beijing' }, 'region: unknown region cn-beijing'],
     ['unknown service', { kind: 'region-down', region: 'cn-hangzhou', service: 'cart' }, 'service: unknown service cart'],
-    ['unknown version', { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v9' }, 'version: reviews has no version v9'],
+    [
+      'unknown version',
+      { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v9' },
+      'version: reviews has no version v9',
+    ],
     ['version without service', { kind: 'region-down', region: 'cn-hangzhou', version: 'v1' }, 'version: needs a service'],
     ['bad duration', { kind: 'region-down', region: 'cn-hangzhou', duration: 'soon' }, 'duration: not a positive duration'],
     ['scale-to-zero without service', { kind: 'scale-to-zero', region: 'cn-hangzhou' }, 'service: required for a scale-to-zero fault'],
-    ['rate on a scale-to-zero', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 }, 'rate: only applies to error-rate faults, not scale-to-zero'],
-    ['latencyMs on a scale-to-zero', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 }, 'latencyMs: only applies to latency faults, not scale-to-zero'],
-    ['scale-to-zero of a version not in the region', { kind: 'scale-to-zero', region: 'cn-shanghai', service: 'reviews', version: 'v1' }, 'version: no deployment of reviews v1 in cn-shanghai to scale to zero'],
-    ['scale-to-zero in an unknown region', { kind: 'scale-to-zero', region: 'cn-beijing', service: 'reviews' }, 'region: unknown region cn-beijing'],
+    [
+      'rate on a scale-to-zero',
+      { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 },
+      'rate: only applies to error-rate faults, not scale-to-zero',
+    ],
+    [
+      'latencyMs on a scale-to-zero',
+      { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 },
+      'latencyMs: only applies to latency faults, not scale-to-zero',
+    ],
+    [
+      'scale-to-zero of a version not in the region',
+      { kind: 'scale-to-zero', region: 'cn-shanghai', service: 'reviews', version: 'v1' },
+      'version: no deployment of reviews v1 in cn-shanghai to scale to zero',
+    ],
+    [
+      'scale-to-zero in an unknown region',
+      { kind: 'scale-to-zero', region: 'cn-beijing', service: 'reviews' },
+      'region: unknown region cn-beijing',
+    ],
   ])('POST /faults: %s → 400 naming the field', async (_name, body, fragment) => {
     const r = await call(api, 'POST', '/lab/v1/faults', body);
     expect(r.status).toBe(400);
@@ -118,7 +149,17 @@ describe('/lab/v1 API', () => {
     expect(created.status).toBe(201);
     const id = created.json?.id as string;
     expect(created.headers.get('location')).toBe(`/lab/v1/faults/${id}`);
-    expect(created.json?.fault).toEqual({ id, kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: null, rate: null, latencyMs: null, createdAt: T0, expiresAt: null });
+    expect(created.json?.fault).toEqual({
+      id,
+      kind: 'region-down',
+      region: 'cn-hangzhou',
+      service: 'reviews',
+      version: null,
+      rate: null,
+      latencyMs: null,
+      createdAt: T0,
+      expiresAt: null,
+    });
     expect(timed.json?.fault).toMatchObject({ kind: 'latency', latencyMs: 200, expiresAt: T0 + 90_000 });
 
     const listed = await call(api, 'GET', '/lab/v1/faults');
@@ -144,7 +185,11 @@ describe('/lab/v1 API', () => {
     expect(created.status).toBe(201);
     const r = await call(api, 'DELETE', '/lab/v1/faults/%E0%A4%A');
     expect(r.status).toBe(400);
-    expect(r.json?.error).toEqual({ code: 'INPUT.INVALID', message: 'path.id: not valid percent-encoding: "%E0%A4%A"', problems: ['path.id: not valid percent-encoding: "%E0%A4%A"'] });
+    expect(r.json?.error).toEqual({
+      code: 'INPUT.INVALID',
+      message: 'path.id: not valid percent-encoding: "%E0%A4%A"',
+      problems: ['path.id: not valid percent-encoding: "%E0%A4%A"'],
+    });
     expect(api.errors).toEqual([]);
     expect(api.lab.faults.list().map((f) => f.id)).toEqual([created.json?.id]);
   });
@@ -152,10 +197,24 @@ describe('/lab/v1 API', () => {
   test('a scale-to-zero fault is created, told to listeners with its deployments, and leaves requests alone', async () => {
     const heard: Array<[string, string]> = [];
     api.lab.faults.subscribe((e) => heard.push([e.type, e.fault.kind]));
-    const created = await call(api, 'POST', '/lab/v1/faults', { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', duration: '2m' });
+    const created = await call(api, 'POST', '/lab/v1/faults', {
+      kind: 'scale-to-zero',
+      region: 'cn-hangzhou',
+      service: 'reviews',
+      version: 'v1',
+      duration: '2m',
+    });
     expect(created.status).toBe(201);
     expect(created.json?.fault).toEqual({
-      id: created.json?.id, kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', rate: null, latencyMs: null, createdAt: T0, expiresAt: T0 + 120_000,
+      id: created.json?.id,
+      kind: 'scale-to-zero',
+      region: 'cn-hangzhou',
+      service: 'reviews',
+      version: 'v1',
+      rate: null,
+      latencyMs: null,
+      createdAt: T0,
+      expiresAt: T0 + 120_000,
     });
     expect(heard).toEqual([['injected', 'scale-to-zero']]);
     // Nobody scaled anything in this test: the data plane serves hangzhou's reviews as before.
@@ -172,14 +231,26 @@ describe('/lab/v1 API', () => {
 
     expect(r.status).toBe(200);
     expect(r.json).toEqual(JSON.parse(JSON.stringify(expected)));
-    expect(r.json).toMatchObject({ service: 'productpage', region: 'cn-shanghai', count: 200, ok: 200, byService: { productpage: { 'cn-shanghai': 200 } } });
+    expect(r.json).toMatchObject({
+      service: 'productpage',
+      region: 'cn-shanghai',
+      count: 200,
+      ok: 200,
+      byService: { productpage: { 'cn-shanghai': 200 } },
+    });
     const traffic = await call(api, 'GET', '/lab/v1/traffic?window=10s');
     expect(traffic.json).toMatchObject({ gateways: [], served: [], matrix: {} });
-    expect((traffic.json?.probes as Array<{ service: string; requests: number }>).find((c) => c.service === 'productpage')?.requests).toBe(200);
+    expect((traffic.json?.probes as Array<{ service: string; requests: number }>).find((c) => c.service === 'productpage')?.requests).toBe(
+      200,
+    );
   });
 
   test.each([
-    ['unknown service and region', { service: 'cart', region: 'cn-beijing', count: 1 }, 'service: unknown service cart; region: unknown region cn-beijing'],
+    [
+      'unknown service and region',
+      { service: 'cart', region: 'cn-beijing', count: 1 },
+      'service: unknown service cart; region: unknown region cn-beijing',
+    ],
     ['count 0', { service: 'reviews', region: 'cn-hangzhou', count: 0 }, 'count:'],
     ['no region', { service: 'reviews', count: 1 }, 'region:'],
     ['unknown field', { service: 'reviews', region: 'cn-hangzhou', count: 1, rps: 2 }, 'rps: unknown field'],
@@ -189,7 +260,7 @@ describe('/lab/v1 API', () => {
     expect((r.json?.error as { message: string }).message).toContain(fragment);
   });
 
-  test('GET /traffic reports the window\'s requests per gateway and destination', async () => {
+  test("GET /traffic reports the window's requests per gateway and destination", async () => {
     await call(api, 'POST', '/lab/v1/requests', { gateway: 'gw-hangzhou', count: 300 });
     await api.lab.clock.advance(2_000);
     await call(api, 'POST', '/lab/v1/requests', { gateway: 'gw-shanghai', count: 100 });
@@ -222,7 +293,16 @@ describe('/lab/v1 API', () => {
     const r = await call(api, 'GET', '/lab/v1/traffic/series?window=20s&step=5s');
 
     expect(r.status).toBe(200);
-    const body = r.json as unknown as { from: number; to: number; stepMs: number; gateways: Array<{ gateway: string; region: string; points: Array<{ at: number; rps: number; errors5xxPerSecond: number; servedShare: Record<string, number> }> }> };
+    const body = r.json as unknown as {
+      from: number;
+      to: number;
+      stepMs: number;
+      gateways: Array<{
+        gateway: string;
+        region: string;
+        points: Array<{ at: number; rps: number; errors5xxPerSecond: number; servedShare: Record<string, number> }>;
+      }>;
+    };
     expect(body.stepMs).toBe(5_000);
     expect(body.to - body.from).toBe(20_000);
     expect(body.gateways.map((g) => [g.gateway, g.region])).toEqual([['gw-hangzhou', 'cn-hangzhou']]);
@@ -235,7 +315,9 @@ describe('/lab/v1 API', () => {
     const errors = (lastSecond.json?.gateways as Array<{ errors5xx: number }>)[0]!.errors5xx;
     expect(errors).toBeGreaterThan(0);
     expect(at(T0 + 5_000)).toMatchObject({ rps: 20, errors5xxPerSecond: errors / 5 });
-    expect(points.filter((p) => p.rps === 0).every((p) => p.errors5xxPerSecond === 0 && Object.keys(p.servedShare).length === 0)).toBe(true);
+    expect(points.filter((p) => p.rps === 0).every((p) => p.errors5xxPerSecond === 0 && Object.keys(p.servedShare).length === 0)).toBe(
+      true,
+    );
   });
 
   test.each([
@@ -265,7 +347,9 @@ describe('/lab/v1 API', () => {
 
 test('an unexpected failure answers 500 without a stack trace, and is reported', async () => {
   const lab = labFixture();
-  lab.config.trafficPolicy = () => { throw new Error('control plane exploded at /secret/path.ts:12'); };
+  lab.config.trafficPolicy = () => {
+    throw new Error('control plane exploded at /secret/path.ts:12');
+  };
   const broken = new LabDataPlane({ topology: lab.topology, config: lab.config, clock: lab.clock, faults: lab.faults, seed: 1 });
   const api = await startApi({ ...lab, dataPlane: broken });
   try {

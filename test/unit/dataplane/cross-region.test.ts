@@ -31,7 +31,16 @@ test('failover everywhere: every request stays in its region (all 0)', () => {
 test('reviews alone sent to shanghai: one crossing per request, the reviews hop (reviews-v2 calls ratings in shanghai)', () => {
   const { topology, config, dataPlane } = labFixture();
   config.setPolicyEverywhere(topology, failoverPolicy);
-  config.setPolicy('reviews', { localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] }, outlierDetection: bookinfoOutlierDetection });
+  config.setPolicy('reviews', {
+    localityLb: {
+      enabled: true,
+      distribute: [
+        { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+        { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+      ],
+    },
+    outlierDetection: bookinfoOutlierDetection,
+  });
   const r = dataPlane.send('gw-hangzhou', 500);
   expect(r.failed).toBe(0);
   expect(r.crossRegion).toEqual({ '1': 500 });
@@ -60,7 +69,11 @@ test('the lab API answers the histogram with POST /lab/v1/requests', async () =>
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/lab/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gateway: 'gw-hangzhou', count: 2000 }) });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/lab/v1/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ gateway: 'gw-hangzhou', count: 2000 }),
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { crossRegion: Record<string, number> };
     expect(total(body.crossRegion)).toBe(2000);

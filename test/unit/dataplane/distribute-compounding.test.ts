@@ -7,7 +7,7 @@ import { failoverPolicy, labFixture, percentOf } from './support/lab-fixture';
  * share of hangzhou's requests whose reviews comes from shanghai is 0.9 × 0.1 + 0.1 × 0.9 = 18%
  * (plus sampling noise), not the 10% the rule reads as. docs/lab.md quotes this figure.
  */
-test('a 90/10 distribute at every hop gives ~18% of hangzhou\'s requests a shanghai reviews, not 10%', () => {
+test("a 90/10 distribute at every hop gives ~18% of hangzhou's requests a shanghai reviews, not 10%", () => {
   const { topology, config, dataPlane } = labFixture();
   const distribute = {
     localityLb: {
@@ -25,7 +25,9 @@ test('a 90/10 distribute at every hop gives ~18% of hangzhou\'s requests a shang
   const productpageRemote = percentOf(result.byService.productpage, 'cn-shanghai');
   const reviewsRemote = percentOf(result.byService.reviews, 'cn-shanghai');
   // Printed so the figure in docs/lab.md can be re-measured.
-  process.stdout.write(`90/10 at every hop: productpage in cn-shanghai ${productpageRemote.toFixed(1)}%, reviews in cn-shanghai ${reviewsRemote.toFixed(1)}%\n`);
+  process.stdout.write(
+    `90/10 at every hop: productpage in cn-shanghai ${productpageRemote.toFixed(1)}%, reviews in cn-shanghai ${reviewsRemote.toFixed(1)}%\n`,
+  );
   expect(Math.abs(productpageRemote - 10)).toBeLessThan(1);
   expect(reviewsRemote).toBeGreaterThan(16.5);
   expect(reviewsRemote).toBeLessThan(19.5);

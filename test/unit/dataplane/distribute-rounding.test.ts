@@ -17,7 +17,13 @@ function entryShare(shanghaiProductpages: number): number {
   config.setPolicyEverywhere(topology, failoverPolicy);
   config.setPolicy('productpage', {
     ...failoverPolicy,
-    localityLb: { enabled: true, distribute: [{ from: `${HZ}/*`, to: { [`${HZ}/*`]: 90, [`${SH}/*`]: 10 } }, { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } }] },
+    localityLb: {
+      enabled: true,
+      distribute: [
+        { from: `${HZ}/*`, to: { [`${HZ}/*`]: 90, [`${SH}/*`]: 10 } },
+        { from: `${SH}/*`, to: { [`${SH}/*`]: 100 } },
+      ],
+    },
   });
   config.setReplicas('c-shanghai', 'productpage-v1', shanghaiProductpages, shanghaiProductpages);
   const result = dataPlane.send('gw-hangzhou', REQUESTS);
@@ -28,7 +34,9 @@ function entryShare(shanghaiProductpages: number): number {
 test('90/10 of hangzhou at the entry hop: 10.0% with 1 + 1 shanghai productpages, 10.9% (11 of 101) with 2 + 1', () => {
   const even = entryShare(2);
   const uneven = entryShare(3);
-  process.stdout.write(`90/10 entry hop, productpage in ${SH}: 2 pods ${even.toFixed(2)}% (expected 10.00), 3 pods ${uneven.toFixed(2)}% (expected ${(1100 / 101).toFixed(2)})\n`);
+  process.stdout.write(
+    `90/10 entry hop, productpage in ${SH}: 2 pods ${even.toFixed(2)}% (expected 10.00), 3 pods ${uneven.toFixed(2)}% (expected ${(1100 / 101).toFixed(2)})\n`,
+  );
   // One standard error at 20,000 requests is ~0.22 points: ±0.66 is three.
   expect(Math.abs(even - 10)).toBeLessThan(0.66);
   expect(Math.abs(uneven - 1100 / 101)).toBeLessThan(0.66);

@@ -22,7 +22,7 @@ describe('LabDataPlane', () => {
     expect(() => dataPlane.send('gw-beijing', 1)).toThrow('gateway: unknown gateway gw-beijing (known: gw-hangzhou, gw-shanghai)');
   });
 
-  test('the background loop sends each gateway\'s load on every tick of the clock, and stops', async () => {
+  test("the background loop sends each gateway's load on every tick of the clock, and stops", async () => {
     const base = loadDefaultTopology();
     const input = { ...base, gateways: base.gateways.map((g) => ({ ...g, load: g.name === 'gw-hangzhou' ? 20 : 2.5 })) } as TopologyInput;
     const { dataPlane, clock } = labFixture({ topology: parseTopology(input) });
@@ -35,7 +35,10 @@ describe('LabDataPlane', () => {
 
     const snapshot = dataPlane.trafficSnapshot(60_000);
     // Ticks at 1 s … 10 s: 20 × 10, and 2.5 × 10 through the carried fractions.
-    expect(snapshot.gateways.map((g) => [g.gateway, g.requests])).toEqual([['gw-hangzhou', 200], ['gw-shanghai', 25]]);
+    expect(snapshot.gateways.map((g) => [g.gateway, g.requests])).toEqual([
+      ['gw-hangzhou', 200],
+      ['gw-shanghai', 25],
+    ]);
     expect(dataPlane.running).toBe(false);
   });
 
@@ -68,7 +71,7 @@ describe('LabDataPlane', () => {
     expect(sh.failed).toBe(0);
   });
 
-  test('region-down without a service takes the region\'s gateway down too', () => {
+  test("region-down without a service takes the region's gateway down too", () => {
     const { topology, config, faults, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
     faults.inject({ kind: 'region-down', region: 'cn-hangzhou' });
@@ -118,7 +121,10 @@ describe('LabDataPlane', () => {
 
     expect(during.ok).toBe(0);
     expect(after.ok).toBe(50);
-    expect(events).toEqual([['injected', fault.id, T0], ['expired', fault.id, T0 + 30_000]]);
+    expect(events).toEqual([
+      ['injected', fault.id, T0],
+      ['expired', fault.id, T0 + 30_000],
+    ]);
   });
 
   test('with the loop running and no load at all, a fault still expires on the tick it lapses', async () => {
@@ -126,7 +132,9 @@ describe('LabDataPlane', () => {
     const idle = parseTopology({ ...base, gateways: base.gateways.map((g) => ({ ...g, load: 0 })) } as TopologyInput);
     const { faults, dataPlane, clock } = labFixture({ topology: idle });
     const expired: number[] = [];
-    faults.subscribe((e) => { if (e.type === 'expired') expired.push(clock.now()); });
+    faults.subscribe((e) => {
+      if (e.type === 'expired') expired.push(clock.now());
+    });
     faults.inject({ kind: 'region-down', region: 'cn-hangzhou', duration: '5s' });
 
     dataPlane.start();
@@ -136,7 +144,7 @@ describe('LabDataPlane', () => {
     expect(expired).toEqual([T0 + 5_000]);
   });
 
-  test('the traffic snapshot shows where each region\'s requests were served', () => {
+  test("the traffic snapshot shows where each region's requests were served", () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
     config.setReplicas('c-hangzhou', 'reviews-v1', 0, 0);
@@ -150,7 +158,13 @@ describe('LabDataPlane', () => {
       { sourceRegion: 'cn-hangzhou', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 400, errors5xx: 0 },
       { sourceRegion: 'cn-shanghai', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 100, errors5xx: 0 },
     ]);
-    expect(snapshot.destinations.find((d) => d.service === 'reviews')).toMatchObject({ region: 'cn-shanghai', version: 'v2', requests: 500, errors5xx: 0, errorPercent: 0 });
+    expect(snapshot.destinations.find((d) => d.service === 'reviews')).toMatchObject({
+      region: 'cn-shanghai',
+      version: 'v2',
+      requests: 500,
+      errors5xx: 0,
+      errorPercent: 0,
+    });
     expect(percentOf(Object.fromEntries(snapshot.gateways.map((g) => [g.gateway, g.requests])), 'gw-hangzhou')).toBe(80);
   });
 });

@@ -1,4 +1,11 @@
-import { deploymentsForFault, FaultBook, faultSpecSchema, faultTargetProblems, NO_FAULT, type FaultEvent } from '../../../lab/dataplane/faults';
+import {
+  deploymentsForFault,
+  FaultBook,
+  faultSpecSchema,
+  faultTargetProblems,
+  NO_FAULT,
+  type FaultEvent,
+} from '../../../lab/dataplane/faults';
 import { issuePaths, loadDefaultTopology, type Topology } from '../../../lab/topology/schema';
 import { failoverPolicy, labFixture, T0 } from './support/lab-fixture';
 import { ManualClock } from './support/manual-clock';
@@ -37,13 +44,25 @@ describe('FaultBook', () => {
     const failures: Array<[string, string]> = [];
     const book = new FaultBook(clock, (err, event) => failures.push([(err as Error).message, event.type]));
     const heard: Array<[FaultEvent['type'], string]> = [];
-    book.subscribe(() => { throw new Error('host is busy'); });
+    book.subscribe(() => {
+      throw new Error('host is busy');
+    });
     const unsubscribe = book.subscribe((e) => heard.push([e.type, e.fault.id]));
 
     const a = book.inject({ kind: 'latency', region: 'cn-hangzhou', latencyMs: 50, duration: '1m' });
     const b = book.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews' });
     expect([a.id, b.id]).toEqual(['flt-0001', 'flt-0002']);
-    expect(a).toEqual({ id: 'flt-0001', kind: 'latency', region: 'cn-hangzhou', service: null, version: null, rate: null, latencyMs: 50, createdAt: T, expiresAt: T + 60_000 });
+    expect(a).toEqual({
+      id: 'flt-0001',
+      kind: 'latency',
+      region: 'cn-hangzhou',
+      service: null,
+      version: null,
+      rate: null,
+      latencyMs: 50,
+      createdAt: T,
+      expiresAt: T + 60_000,
+    });
 
     await clock.advance(59_999);
     expect(book.list().map((f) => f.id)).toEqual(['flt-0001', 'flt-0002']);
@@ -54,8 +73,17 @@ describe('FaultBook', () => {
     unsubscribe();
     book.delete(b.id);
 
-    expect(heard).toEqual([['injected', 'flt-0001'], ['injected', 'flt-0002'], ['expired', 'flt-0001']]);
-    expect(failures).toEqual([['host is busy', 'injected'], ['host is busy', 'injected'], ['host is busy', 'expired'], ['host is busy', 'deleted']]);
+    expect(heard).toEqual([
+      ['injected', 'flt-0001'],
+      ['injected', 'flt-0002'],
+      ['expired', 'flt-0001'],
+    ]);
+    expect(failures).toEqual([
+      ['host is busy', 'injected'],
+      ['host is busy', 'injected'],
+      ['host is busy', 'expired'],
+      ['host is busy', 'deleted'],
+    ]);
   });
 
   test('targets are checked against the topology, each problem naming its field', () => {
@@ -65,7 +93,9 @@ describe('FaultBook', () => {
       'region: unknown region us-east-1',
       'service: unknown service cart',
     ]);
-    expect(faultTargetProblems(topology, { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v4' })).toEqual(['version: reviews has no version v4']);
+    expect(faultTargetProblems(topology, { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v4' })).toEqual([
+      'version: reviews has no version v4',
+    ]);
   });
 });
 
@@ -102,42 +132,70 @@ describe('scale-to-zero faults', () => {
   test('the spec needs a service and takes neither rate nor latencyMs', () => {
     expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v1', duration: '2m' })).toEqual([]);
     expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou' })).toEqual(['service: required for a scale-to-zero fault']);
-    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 })).toEqual(['rate: only applies to error-rate faults, not scale-to-zero']);
-    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 })).toEqual(['latencyMs: only applies to latency faults, not scale-to-zero']);
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', rate: 0.5 })).toEqual([
+      'rate: only applies to error-rate faults, not scale-to-zero',
+    ]);
+    expect(specProblems({ kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', latencyMs: 50 })).toEqual([
+      'latencyMs: only applies to latency faults, not scale-to-zero',
+    ]);
   });
 
   test('targets must name a deployment of the region to scale', () => {
     const topology = loadDefaultTopology();
     expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews' })).toEqual([]);
-    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v2' })).toEqual(['version: no deployment of reviews v2 in cn-hangzhou to scale to zero']);
-    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'cart' })).toEqual(['service: unknown service cart']);
+    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'reviews', version: 'v2' })).toEqual([
+      'version: no deployment of reviews v2 in cn-hangzhou to scale to zero',
+    ]);
+    expect(faultTargetProblems(topology, { kind: 'scale-to-zero', region: 'cn-hangzhou', service: 'cart' })).toEqual([
+      'service: unknown service cart',
+    ]);
     // Other kinds may target a version that has no pods there (they simply match nothing).
     expect(faultTargetProblems(topology, { kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v2' })).toEqual([]);
   });
 
-  test('deploymentsForFault names the region\'s deployments of the service (and version) with their topology replicas', () => {
+  test("deploymentsForFault names the region's deployments of the service (and version) with their topology replicas", () => {
     const base = loadDefaultTopology();
     const topology: Topology = {
       ...base,
       deployments: [
         ...base.deployments,
-        { cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', service: 'reviews', version: 'v3', labels: {}, replicas: 3, startupDelay: 20_000 },
+        {
+          cluster: 'c-hangzhou',
+          namespace: 'canary',
+          name: 'reviews-v3',
+          service: 'reviews',
+          version: 'v3',
+          labels: {},
+          replicas: 3,
+          startupDelay: 20_000,
+        },
       ],
     };
     const fault = (f: { service?: string; version?: string; region?: string; kind?: 'scale-to-zero' | 'region-down' }) =>
-      deploymentsForFault(topology, { kind: f.kind ?? 'scale-to-zero', region: f.region ?? 'cn-hangzhou', service: f.service ?? null, version: f.version ?? null });
+      deploymentsForFault(topology, {
+        kind: f.kind ?? 'scale-to-zero',
+        region: f.region ?? 'cn-hangzhou',
+        service: f.service ?? null,
+        version: f.version ?? null,
+      });
 
     expect(fault({ service: 'reviews' })).toEqual([
       { cluster: 'c-hangzhou', namespace: 'default', name: 'reviews-v1', replicas: 2 },
       { cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', replicas: 3 },
     ]);
-    expect(fault({ service: 'reviews', version: 'v3' })).toEqual([{ cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', replicas: 3 }]);
-    expect(fault({ service: 'reviews', region: 'cn-shanghai' })).toEqual([{ cluster: 'c-shanghai', namespace: 'default', name: 'reviews-v2', replicas: 2 }]);
+    expect(fault({ service: 'reviews', version: 'v3' })).toEqual([
+      { cluster: 'c-hangzhou', namespace: 'canary', name: 'reviews-v3', replicas: 3 },
+    ]);
+    expect(fault({ service: 'reviews', region: 'cn-shanghai' })).toEqual([
+      { cluster: 'c-shanghai', namespace: 'default', name: 'reviews-v2', replicas: 2 },
+    ]);
     expect(fault({ service: 'reviews', version: 'v2' })).toEqual([]);
     expect(fault({ service: 'reviews', kind: 'region-down' })).toEqual([]);
     // The injected Fault (nulls) and the spec (absent fields) both work.
     const book = new FaultBook(new ManualClock(T0));
-    expect(deploymentsForFault(topology, book.inject({ kind: 'scale-to-zero', region: 'cn-shanghai', service: 'ratings' }))).toEqual([{ cluster: 'c-shanghai', namespace: 'default', name: 'ratings-v1', replicas: 2 }]);
+    expect(deploymentsForFault(topology, book.inject({ kind: 'scale-to-zero', region: 'cn-shanghai', service: 'ratings' }))).toEqual([
+      { cluster: 'c-shanghai', namespace: 'default', name: 'ratings-v1', replicas: 2 },
+    ]);
     expect(deploymentsForFault(topology, { kind: 'scale-to-zero', region: 'cn-shanghai', service: 'ratings' })).toHaveLength(1);
   });
 

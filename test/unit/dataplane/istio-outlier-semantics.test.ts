@@ -8,8 +8,16 @@ const T = 1_767_225_600_000;
 
 function pod(i: number): Pod {
   return {
-    id: `c/default/reviews-v1-${i}`, cluster: 'c', namespace: 'default', deployment: 'reviews-v1', service: 'reviews', version: 'v1',
-    region: 'cn-hangzhou', zone: 'cn-hangzhou-h', labels: {}, servedKey: 'cn-hangzhou/reviews/v1',
+    id: `c/default/reviews-v1-${i}`,
+    cluster: 'c',
+    namespace: 'default',
+    deployment: 'reviews-v1',
+    service: 'reviews',
+    version: 'v1',
+    region: 'cn-hangzhou',
+    zone: 'cn-hangzhou-h',
+    labels: {},
+    servedKey: 'cn-hangzhou/reviews/v1',
   };
 }
 
@@ -35,7 +43,7 @@ describe('panic threshold as Istio sets it (applyOutlierDetection: minHealthPerc
     expect(picks(settings.panicThresholdPercent)).toBe(0);
   });
 
-  test('minHealthPercent 50 restores Envoy\'s panic: ~2,000 of 3,000 go to ejected hosts', () => {
+  test("minHealthPercent 50 restores Envoy's panic: ~2,000 of 3,000 go to ejected hosts", () => {
     const settings = outlierSettings({ consecutive5xxErrors: 1, minHealthPercent: 50 });
     expect(settings.panicThresholdPercent).toBe(50);
     const n = picks(settings.panicThresholdPercent);
@@ -43,21 +51,46 @@ describe('panic threshold as Istio sets it (applyOutlierDetection: minHealthPerc
     expect(n).toBeLessThan(2150);
   });
 
-  test('panic off and every host ejected: no host (Envoy\'s 503 no healthy upstream), not a panic pick', () => {
+  test("panic off and every host ejected: no host (Envoy's 503 no healthy upstream), not a panic pick", () => {
     const rand = new SeededRandom(3);
     expect(chooseHost(flat(pods), () => false, rand, 0)).toBeNull();
-    expect(priorityLoad([{ hosts: 2, healthy: 0 }, { hosts: 2, healthy: 0 }], 0)).toEqual({ load: [100, 0], panic: [false, false] });
+    expect(
+      priorityLoad(
+        [
+          { hosts: 2, healthy: 0 },
+          { hosts: 2, healthy: 0 },
+        ],
+        0,
+      ),
+    ).toEqual({ load: [100, 0], panic: [false, false] });
     // Two levels, P0 at 1 of 3 healthy: without panic P0 keeps its availability share and spills the rest.
-    expect(priorityLoad([{ hosts: 3, healthy: 1 }, { hosts: 2, healthy: 2 }], 0)).toEqual({ load: [46, 54], panic: [false, false] });
+    expect(
+      priorityLoad(
+        [
+          { hosts: 3, healthy: 1 },
+          { hosts: 2, healthy: 2 },
+        ],
+        0,
+      ),
+    ).toEqual({ load: [46, 54], panic: [false, false] });
   });
 });
 
 describe('max ejection: Envoy ejectHost, (ejected + 1) / hosts ≤ max%, always_eject_one_host unset', () => {
   test.each([
     // hosts, max%, how many of them one detector ejects when every host fails
-    [1, 10, 0], [2, 10, 0], [3, 10, 0], [10, 10, 1],
-    [1, 50, 0], [2, 50, 1], [3, 50, 1], [10, 50, 5],
-    [1, 100, 1], [2, 100, 2], [3, 100, 3], [10, 100, 10],
+    [1, 10, 0],
+    [2, 10, 0],
+    [3, 10, 0],
+    [10, 10, 1],
+    [1, 50, 0],
+    [2, 50, 1],
+    [3, 50, 1],
+    [10, 50, 5],
+    [1, 100, 1],
+    [2, 100, 2],
+    [3, 100, 3],
+    [10, 100, 10],
   ])('%i hosts at maxEjectionPercent %i: %i ejected', (hosts, maxPercent, expected) => {
     const d = new OutlierDetector(outlierSettings({ consecutive5xxErrors: 1, maxEjectionPercent: maxPercent }), T);
     for (let i = 0; i < hosts; i++) d.record(`h${i}`, 503, hosts, T);
@@ -72,7 +105,7 @@ describe('max ejection: Envoy ejectHost, (ejected + 1) / hosts ≤ max%, always_
     expect(mayEject(1, 3, 66)).toBe(false);
   });
 
-  test('the documents\' rule as written (no maxEjectionPercent) ejects nothing from a 4-endpoint reviews cluster', () => {
+  test("the documents' rule as written (no maxEjectionPercent) ejects nothing from a 4-endpoint reviews cluster", () => {
     const d = new OutlierDetector(outlierSettings({ consecutive5xxErrors: 1, interval: '1s', baseEjectionTime: '1m' }), T);
     for (let i = 0; i < 10; i++) d.record('reviews-v1-0', 503, 4, T);
     expect(d.ejections(T)).toEqual([]);

@@ -4,7 +4,7 @@ import { failoverPolicy, labFixture, percentOf } from './support/lab-fixture';
 /** The behaviours the ASM multi-region docs show on Bookinfo, reproduced on the default lab topology. */
 
 describe('distribute mode', () => {
-  test('90/10 from cn-hangzhou sends ~10% of the hangzhou gateway\'s reviews calls to cn-shanghai', () => {
+  test("90/10 from cn-hangzhou sends ~10% of the hangzhou gateway's reviews calls to cn-shanghai", () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
     config.setPolicy('reviews', {
@@ -44,14 +44,25 @@ describe('distribute mode', () => {
   test('a locality left out of `to` gets nothing, and a drained region stays drained', () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, {
-      localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+      localityLb: {
+        enabled: true,
+        distribute: [
+          { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+          { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+        ],
+      },
       outlierDetection: null,
     });
 
     const r = dataPlane.send('gw-hangzhou', 500);
 
     expect(r.failed).toBe(0);
-    expect(r.byService).toEqual({ productpage: { 'cn-shanghai': 500 }, details: { 'cn-shanghai': 500 }, reviews: { 'cn-shanghai': 500 }, ratings: { 'cn-shanghai': 500 } });
+    expect(r.byService).toEqual({
+      productpage: { 'cn-shanghai': 500 },
+      details: { 'cn-shanghai': 500 },
+      reviews: { 'cn-shanghai': 500 },
+      ratings: { 'cn-shanghai': 500 },
+    });
   });
 });
 
@@ -80,7 +91,10 @@ describe('failover mode', () => {
 
     expect(hz.served).toEqual({ 'cn-hangzhou/productpage/v1': 1000, 'cn-hangzhou/details/v1': 1000, 'cn-hangzhou/reviews/v1': 1000 });
     expect(sh.served).toEqual({
-      'cn-shanghai/productpage/v1': 1000, 'cn-shanghai/details/v1': 1000, 'cn-shanghai/reviews/v2': 1000, 'cn-shanghai/ratings/v1': 1000,
+      'cn-shanghai/productpage/v1': 1000,
+      'cn-shanghai/details/v1': 1000,
+      'cn-shanghai/reviews/v2': 1000,
+      'cn-shanghai/ratings/v1': 1000,
     });
   });
 
@@ -110,7 +124,12 @@ describe('failover mode', () => {
     expect(first.failed).toBeLessThan(60);
     expect(after.failed).toBe(0);
     expect(after.byService.reviews).toEqual({ 'cn-shanghai': 1000 });
-    const ejectedReviews = new Set(dataPlane.ejections().filter((e) => e.cluster === 'reviews|').map((e) => e.hostId));
+    const ejectedReviews = new Set(
+      dataPlane
+        .ejections()
+        .filter((e) => e.cluster === 'reviews|')
+        .map((e) => e.hostId),
+    );
     expect([...ejectedReviews].every((id) => id.startsWith('c-hangzhou/default/reviews-v1-'))).toBe(true);
     expect(ejectedReviews.size).toBeGreaterThan(0);
   });
@@ -153,7 +172,11 @@ describe('failover mode', () => {
     config.setPolicyEverywhere(topology, failoverPolicy);
     faults.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews' });
     dataPlane.send('gw-hangzhou', 200);
-    const reviewsEjections = () => dataPlane.ejections().filter((e) => e.cluster === 'reviews|').map((e) => e.multiplier);
+    const reviewsEjections = () =>
+      dataPlane
+        .ejections()
+        .filter((e) => e.cluster === 'reviews|')
+        .map((e) => e.multiplier);
     const first = reviewsEjections();
     expect(first.length).toBeGreaterThan(0);
     expect(new Set(first)).toEqual(new Set([1]));
@@ -172,7 +195,7 @@ describe('failover mode', () => {
     expect(reviewsEjections()).toEqual([]);
   });
 
-  test('Istio\'s default maxEjectionPercent (10%) ejects nothing from a 4-endpoint cluster: (0 + 1) / 4 is over 10%', () => {
+  test("Istio's default maxEjectionPercent (10%) ejects nothing from a 4-endpoint cluster: (0 + 1) / 4 is over 10%", () => {
     const { topology, config, faults, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, { ...failoverPolicy, outlierDetection: { consecutive5xxErrors: 5 } });
     faults.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews' });

@@ -77,7 +77,17 @@ describe('TrafficMetrics', () => {
 
     expect(snap.from).toBe(T);
     expect(snap.to).toBe(T + 10_000);
-    expect(snap.gateways).toEqual([{ gateway: 'gw-hangzhou', region: 'cn-hangzhou', requests: 100, errors5xx: 0, errorPercent: 0, rps: 10, latencyMs: expect.objectContaining({ p50: expect.any(Number) }) }]);
+    expect(snap.gateways).toEqual([
+      {
+        gateway: 'gw-hangzhou',
+        region: 'cn-hangzhou',
+        requests: 100,
+        errors5xx: 0,
+        errorPercent: 0,
+        rps: 10,
+        latencyMs: expect.objectContaining({ p50: expect.any(Number) }),
+      },
+    ]);
     expect(snap.served).toEqual([
       { sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 90, errors5xx: 0 },
       { sourceRegion: 'cn-hangzhou', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 10, errors5xx: 1 },
@@ -98,14 +108,23 @@ describe('TrafficMetrics', () => {
 
     const snap = m.snapshot(10_000, T);
 
-    expect(snap.destinations.map((d) => [d.region, d.version, d.requests, d.errors5xx])).toEqual([['cn-hangzhou', 'v1', 10, 4], ['cn-shanghai', 'v2', 1, 0]]);
-    expect(snap.served).toEqual([{ sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 6, errors5xx: 0 }]);
+    expect(snap.destinations.map((d) => [d.region, d.version, d.requests, d.errors5xx])).toEqual([
+      ['cn-hangzhou', 'v1', 10, 4],
+      ['cn-shanghai', 'v2', 1, 0],
+    ]);
+    expect(snap.served).toEqual([
+      { sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 6, errors5xx: 0 },
+    ]);
     expect(snap.matrix).toEqual({ reviews: { 'cn-hangzhou': { 'cn-hangzhou': 100 } } });
     expect(snap.probes).toEqual([
       { sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 4, errors5xx: 4 },
       { sourceRegion: 'cn-shanghai', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 1, errors5xx: 0 },
     ]);
     const hz = { kind: 'destination', region: 'cn-hangzhou', service: 'reviews' } as const;
-    expect([m.stats(hz, T, T + 1000).errorPercent, m.stats({ ...hz, origin: 'client' }, T, T + 1000).requests, m.stats({ ...hz, origin: 'probe' }, T, T + 1000).requests]).toEqual([40, 6, 4]);
+    expect([
+      m.stats(hz, T, T + 1000).errorPercent,
+      m.stats({ ...hz, origin: 'client' }, T, T + 1000).requests,
+      m.stats({ ...hz, origin: 'probe' }, T, T + 1000).requests,
+    ]).toEqual([40, 6, 4]);
   });
 });

@@ -4,14 +4,38 @@ const T = 1_767_225_600_000;
 
 describe('outlierSettings', () => {
   test('Istio defaults fill what the DestinationRule leaves out', () => {
-    expect(outlierSettings({})).toEqual({ consecutive5xx: 5, consecutiveGateway: 0, intervalMs: 10_000, baseEjectionMs: 30_000, maxEjectionPercent: 10, panicThresholdPercent: 0 });
-    expect(outlierSettings({ consecutive5xxErrors: 2, interval: '1s', baseEjectionTime: '2m', maxEjectionPercent: 100, consecutiveGatewayErrors: 3, minHealthPercent: 30 }))
-      .toEqual({ consecutive5xx: 2, consecutiveGateway: 3, intervalMs: 1_000, baseEjectionMs: 120_000, maxEjectionPercent: 100, panicThresholdPercent: 30 });
+    expect(outlierSettings({})).toEqual({
+      consecutive5xx: 5,
+      consecutiveGateway: 0,
+      intervalMs: 10_000,
+      baseEjectionMs: 30_000,
+      maxEjectionPercent: 10,
+      panicThresholdPercent: 0,
+    });
+    expect(
+      outlierSettings({
+        consecutive5xxErrors: 2,
+        interval: '1s',
+        baseEjectionTime: '2m',
+        maxEjectionPercent: 100,
+        consecutiveGatewayErrors: 3,
+        minHealthPercent: 30,
+      }),
+    ).toEqual({
+      consecutive5xx: 2,
+      consecutiveGateway: 3,
+      intervalMs: 1_000,
+      baseEjectionMs: 120_000,
+      maxEjectionPercent: 100,
+      panicThresholdPercent: 30,
+    });
   });
 });
 
 describe('OutlierDetector', () => {
-  const fail = (d: OutlierDetector, host: string, n: number, status = 503, at = T) => { for (let i = 0; i < n; i++) d.record(host, status, 4, at); };
+  const fail = (d: OutlierDetector, host: string, n: number, status = 503, at = T) => {
+    for (let i = 0; i < n; i++) d.record(host, status, 4, at);
+  };
 
   test('only consecutive 5xx count: a success in between resets the streak', () => {
     const d = new OutlierDetector(outlierSettings({ maxEjectionPercent: 100 }), T);

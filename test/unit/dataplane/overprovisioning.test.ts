@@ -15,7 +15,10 @@ function zonalTopology(v1: number, v3: number, v2InShanghai = 4): Topology {
       { name: 'cn-hangzhou', displayName: 'China (Hangzhou)', cluster: 'c-hangzhou', zones: ['cn-hangzhou-h'] },
       { name: 'cn-shanghai', displayName: 'China (Shanghai)', cluster: 'c-shanghai', zones: ['cn-shanghai-e'] },
     ],
-    services: [{ name: 'productpage', versions: ['v1'] }, { name: 'reviews', versions: ['v1', 'v2', 'v3'] }],
+    services: [
+      { name: 'productpage', versions: ['v1'] },
+      { name: 'reviews', versions: ['v1', 'v2', 'v3'] },
+    ],
     calls: [{ from: 'productpage', to: ['reviews'] }],
     deployments: [
       { cluster: 'c-hangzhou', name: 'productpage-v1', service: 'productpage', version: 'v1', replicas: 1 },
@@ -38,21 +41,85 @@ function measureAfterEjection(v1: number, v3: number, v2InShanghai = 4, outlierD
   config.setPolicy('productpage', { ...failoverPolicy, outlierDetection: null });
   faults.inject({ kind: 'region-down', region: 'cn-hangzhou', service: 'reviews', version: 'v3' });
   dataPlane.send('gw-hangzhou', 300);
-  const ejected = dataPlane.ejections().filter((e) => e.cluster === 'reviews|').map((e) => e.hostId).sort();
+  const ejected = dataPlane
+    .ejections()
+    .filter((e) => e.cluster === 'reviews|')
+    .map((e) => e.hostId)
+    .sort();
   return { ejected, result: dataPlane.send('gw-hangzhou', 4000) };
 }
 
 describe('priority load (Envoy integer arithmetic)', () => {
   test.each([
-    { name: 'all healthy: P0 takes everything', levels: [[4, 4], [4, 4]], load: [100, 0], panic: [false, false] },
-    { name: '75% healthy × 1.4 = 105: still all of it', levels: [[4, 3], [4, 4]], load: [100, 0], panic: [false, false] },
-    { name: '50% healthy × 1.4 = 70: 30 spills', levels: [[4, 2], [4, 4]], load: [70, 30], panic: [false, false] },
-    { name: '25% healthy: 35 stays, P1 takes the rest, no panic while the total is 100', levels: [[4, 1], [4, 4]], load: [35, 65], panic: [false, false] },
-    { name: 'total below 100 (28 + 70): load normalized, the level under 50% panics', levels: [[10, 2], [4, 2]], load: [29, 71], panic: [true, false] },
-    { name: 'nothing healthy anywhere: split by host count, all in panic', levels: [[4, 0], [2, 0]], load: [67, 33], panic: [true, true] },
-    { name: 'three levels, waterfall', levels: [[2, 1], [2, 1], [4, 4]], load: [70, 30, 0], panic: [false, false, false] },
+    {
+      name: 'all healthy: P0 takes everything',
+      levels: [
+        [4, 4],
+        [4, 4],
+      ],
+      load: [100, 0],
+      panic: [false, false],
+    },
+    {
+      name: '75% healthy × 1.4 = 105: still all of it',
+      levels: [
+        [4, 3],
+        [4, 4],
+      ],
+      load: [100, 0],
+      panic: [false, false],
+    },
+    {
+      name: '50% healthy × 1.4 = 70: 30 spills',
+      levels: [
+        [4, 2],
+        [4, 4],
+      ],
+      load: [70, 30],
+      panic: [false, false],
+    },
+    {
+      name: '25% healthy: 35 stays, P1 takes the rest, no panic while the total is 100',
+      levels: [
+        [4, 1],
+        [4, 4],
+      ],
+      load: [35, 65],
+      panic: [false, false],
+    },
+    {
+      name: 'total below 100 (28 + 70): load normalized, the level under 50% panics',
+      levels: [
+        [10, 2],
+        [4, 2],
+      ],
+      load: [29, 71],
+      panic: [true, false],
+    },
+    {
+      name: 'nothing healthy anywhere: split by host count, all in panic',
+      levels: [
+        [4, 0],
+        [2, 0],
+      ],
+      load: [67, 33],
+      panic: [true, true],
+    },
+    {
+      name: 'three levels, waterfall',
+      levels: [
+        [2, 1],
+        [2, 1],
+        [4, 4],
+      ],
+      load: [70, 30, 0],
+      panic: [false, false, false],
+    },
   ])('$name', ({ levels, load, panic }) => {
-    expect(priorityLoad(levels.map(([hosts, healthy]) => ({ hosts: hosts as number, healthy: healthy as number })))).toEqual({ load, panic });
+    expect(priorityLoad(levels.map(([hosts, healthy]) => ({ hosts: hosts as number, healthy: healthy as number })))).toEqual({
+      load,
+      panic,
+    });
   });
 });
 

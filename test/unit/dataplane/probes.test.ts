@@ -10,7 +10,13 @@ const noWait = () => Promise.resolve();
 
 /** What a distribute override that drains cn-hangzhou renders: every locality's traffic to cn-shanghai. */
 const drainHangzhou: Partial<EffectiveTrafficPolicy> = {
-  localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLb: {
+    enabled: true,
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
   outlierDetection: null,
 };
 
@@ -24,7 +30,11 @@ function withProbes(probes: ProbeSpec[], gatewayLoad?: number): Topology {
 function reviewsHangzhouAlarm(lab: LabFixture, receiver: Receiver): AlarmEvaluator {
   const rule = lab.topology.alarms.find((a) => a.id === 'rs-reviews-5xx-hangzhou') as AlarmRule;
   return new AlarmEvaluator({
-    topology: lab.topology, rules: [rule], metrics: lab.dataPlane.metrics, config: lab.config, clock: lab.clock,
+    topology: lab.topology,
+    rules: [rule],
+    metrics: lab.dataPlane.metrics,
+    config: lab.config,
+    clock: lab.clock,
     delivery: new AlarmDelivery({ clock: lab.clock, sleep: noWait }),
     targets: { cmsCallbackUrl: receiver.url('/alarm?token=t0ken'), ackEventsUrl: null },
   });
@@ -32,10 +42,14 @@ function reviewsHangzhouAlarm(lab: LabFixture, receiver: Receiver): AlarmEvaluat
 
 describe('synthetic probes', () => {
   let receiver: Receiver;
-  beforeEach(async () => { receiver = await Receiver.start(); });
-  afterEach(async () => { await receiver.close(); });
+  beforeEach(async () => {
+    receiver = await Receiver.start();
+  });
+  afterEach(async () => {
+    await receiver.close();
+  });
 
-  test('a drained region\'s 5xx alarm trips and clears on probe traffic alone', async () => {
+  test("a drained region's 5xx alarm trips and clears on probe traffic alone", async () => {
     const lab = labFixture();
     const { topology, config, clock, faults, dataPlane } = lab;
     config.setPolicyEverywhere(topology, drainHangzhou);
@@ -67,12 +81,29 @@ describe('synthetic probes', () => {
       ['POST', '/alarm?token=t0ken&region=cn-hangzhou', 'application/x-www-form-urlencoded'],
     ]);
     const common = {
-      alertName: 'reviews-5xx-cn-hangzhou', ruleId: 'rs-reviews-5xx-hangzhou', metricName: 'ServiceRequest5xxRate',
-      dimensions: `{userId=${topology.account}, service=reviews}`, instanceName: 'reviews (cn-hangzhou)',
+      alertName: 'reviews-5xx-cn-hangzhou',
+      ruleId: 'rs-reviews-5xx-hangzhou',
+      metricName: 'ServiceRequest5xxRate',
+      dimensions: `{userId=${topology.account}, service=reviews}`,
+      instanceName: 'reviews (cn-hangzhou)',
     };
     expect(receiver.forms()).toEqual([
-      expect.objectContaining({ ...common, alertState: 'ALERT', curValue: '100', timestamp: String(T0 + 30_000), preTriggerLevel: 'OK', triggerLevel: 'CRITICAL' }),
-      expect.objectContaining({ ...common, alertState: 'OK', curValue: '10', timestamp: String(T0 + 40_000), preTriggerLevel: 'CRITICAL', triggerLevel: 'CRITICAL' }),
+      expect.objectContaining({
+        ...common,
+        alertState: 'ALERT',
+        curValue: '100',
+        timestamp: String(T0 + 30_000),
+        preTriggerLevel: 'OK',
+        triggerLevel: 'CRITICAL',
+      }),
+      expect.objectContaining({
+        ...common,
+        alertState: 'OK',
+        curValue: '10',
+        timestamp: String(T0 + 40_000),
+        preTriggerLevel: 'CRITICAL',
+        triggerLevel: 'CRITICAL',
+      }),
     ]);
 
     await clock.advance(30_000);
@@ -82,7 +113,7 @@ describe('synthetic probes', () => {
     await Promise.all([dataPlane.stop(), alarms.stop()]);
   });
 
-  test('without probes the drained region\'s alarm has no data and never fires', async () => {
+  test("without probes the drained region's alarm has no data and never fires", async () => {
     const lab = labFixture({ topology: withProbes([]) });
     lab.config.setPolicyEverywhere(lab.topology, drainHangzhou);
     const alarms = reviewsHangzhouAlarm(lab, receiver);
@@ -99,7 +130,15 @@ describe('synthetic probes', () => {
   });
 
   test('the loop sends each probe at its rate; probes never show in gateway stats, served cells or the matrix', async () => {
-    const lab = labFixture({ topology: withProbes([{ service: 'reviews', region: 'cn-hangzhou', rps: 2.5 }, { service: 'productpage', region: 'cn-shanghai', rps: 1 }], 0) });
+    const lab = labFixture({
+      topology: withProbes(
+        [
+          { service: 'reviews', region: 'cn-hangzhou', rps: 2.5 },
+          { service: 'productpage', region: 'cn-shanghai', rps: 1 },
+        ],
+        0,
+      ),
+    });
     lab.config.setPolicyEverywhere(lab.topology, failoverPolicy);
     lab.dataPlane.start();
     await lab.clock.advance(10_000);
@@ -119,11 +158,15 @@ describe('synthetic probes', () => {
     ]);
     // Destination stats (what alarms read) do count them.
     expect(snapshot.destinations.map((d) => [d.region, d.service, d.requests])).toEqual([
-      ['cn-shanghai', 'details', 10], ['cn-shanghai', 'productpage', 10], ['cn-shanghai', 'ratings', 10], ['cn-hangzhou', 'reviews', 25], ['cn-shanghai', 'reviews', 10],
+      ['cn-shanghai', 'details', 10],
+      ['cn-shanghai', 'productpage', 10],
+      ['cn-shanghai', 'ratings', 10],
+      ['cn-hangzhou', 'reviews', 25],
+      ['cn-shanghai', 'reviews', 10],
     ]);
   });
 
-  test('client requests and probes side by side: the matrix and gateway stats are the clients\' alone', () => {
+  test("client requests and probes side by side: the matrix and gateway stats are the clients' alone", () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, drainHangzhou);
     dataPlane.probe('reviews', 'cn-hangzhou', 40);
@@ -135,15 +178,25 @@ describe('synthetic probes', () => {
     expect(snapshot.served.filter((c) => c.service === 'reviews')).toEqual([
       { sourceRegion: 'cn-hangzhou', region: 'cn-shanghai', service: 'reviews', version: 'v2', requests: 60, errors5xx: 0 },
     ]);
-    expect(snapshot.probes).toEqual([{ sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 40, errors5xx: 0 }]);
+    expect(snapshot.probes).toEqual([
+      { sourceRegion: 'cn-hangzhou', region: 'cn-hangzhou', service: 'reviews', version: 'v1', requests: 40, errors5xx: 0 },
+    ]);
   });
 
-  test('a probe goes to the region\'s own pods whatever locality LB says, and its pod\'s calls follow the mesh', () => {
+  test("a probe goes to the region's own pods whatever locality LB says, and its pod's calls follow the mesh", () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, drainHangzhou);
 
     const reviews = dataPlane.probe('reviews', 'cn-hangzhou', 50);
-    expect(reviews).toMatchObject({ service: 'reviews', region: 'cn-hangzhou', count: 50, ok: 50, failed: 0, statuses: { 200: 50 }, noUpstream: {} });
+    expect(reviews).toMatchObject({
+      service: 'reviews',
+      region: 'cn-hangzhou',
+      count: 50,
+      ok: 50,
+      failed: 0,
+      statuses: { 200: 50 },
+      noUpstream: {},
+    });
     expect(reviews.served).toEqual({ 'cn-hangzhou/reviews/v1': 50 });
 
     // productpage in hangzhou is probed there; its calls to details and reviews are drained to shanghai.
@@ -164,7 +217,15 @@ describe('synthetic probes', () => {
 
     const r = dataPlane.probe('reviews', 'cn-hangzhou', 10);
 
-    expect(r).toMatchObject({ count: 10, ok: 0, failed: 10, statuses: { 503: 10 }, noUpstream: { reviews: 10 }, served: {}, byService: {} });
+    expect(r).toMatchObject({
+      count: 10,
+      ok: 0,
+      failed: 10,
+      statuses: { 503: 10 },
+      noUpstream: { reviews: 10 },
+      served: {},
+      byService: {},
+    });
     // A client request from hangzhou does fail over to shanghai's reviews-v2.
     expect(dataPlane.send('gw-hangzhou', 10).byService.reviews).toEqual({ 'cn-shanghai': 10 });
   });
@@ -188,6 +249,8 @@ describe('synthetic probes', () => {
   test('an unknown service or region is refused, naming both', () => {
     const { dataPlane } = labFixture();
     expect(() => dataPlane.probe('cart', 'cn-beijing', 1)).toThrow(UnknownProbeTargetError);
-    expect(() => dataPlane.probe('cart', 'cn-beijing', 1)).toThrow('service: unknown service cart; region: unknown region cn-beijing (known: cn-hangzhou, cn-shanghai)');
+    expect(() => dataPlane.probe('cart', 'cn-beijing', 1)).toThrow(
+      'service: unknown service cart; region: unknown region cn-beijing (known: cn-hangzhou, cn-shanghai)',
+    );
   });
 });

@@ -13,7 +13,8 @@ import { failoverPolicy, labFixture } from './support/lab-fixture';
  */
 const reviewsSubsets = { v1: { version: 'v1' }, v2: { version: 'v2' }, v3: { version: 'v3' } };
 const to = (subset: string) => [{ destination: { host: 'reviews', subset } }];
-const pick = (routes: HttpRouteSpec[], path: string, headers: Record<string, string> = {}) => selectRoute(routes, headers, new SeededRandom(1), path)?.subset ?? null;
+const pick = (routes: HttpRouteSpec[], path: string, headers: Record<string, string> = {}) =>
+  selectRoute(routes, headers, new SeededRandom(1), path)?.subset ?? null;
 
 describe('uri matches', () => {
   test.each([
@@ -76,7 +77,7 @@ describe('match entry semantics', () => {
 });
 
 describe('match semantics through the data plane', () => {
-  test('the entry hop sees the client path; downstream hops see Bookinfo\'s /reviews/0', () => {
+  test("the entry hop sees the client path; downstream hops see Bookinfo's /reviews/0", () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
     config.setPolicy('reviews', { ...failoverPolicy, subsets: reviewsSubsets });
@@ -94,7 +95,9 @@ describe('match semantics through the data plane', () => {
 
     // On the entry service, a uri match reads the client's path.
     config.setPolicy('productpage', { ...failoverPolicy, subsets: { v1: { version: 'v1' } } });
-    config.routes.set('productpage', [{ match: [{ uri: { exact: '/productpage' } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] }]);
+    config.routes.set('productpage', [
+      { match: [{ uri: { exact: '/productpage' } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] },
+    ]);
     expect(dataPlane.send('gw-hangzhou', 10).statuses).toEqual({ 200: 10 });
     expect(dataPlane.send('gw-hangzhou', 10, {}, '/login').statuses).toEqual({ 404: 10 });
   });
@@ -103,24 +106,36 @@ describe('match semantics through the data plane', () => {
 describe('.global hosts through a ServiceEntry', () => {
   /** The multicluster version-routing document: reviews v1 in cluster1, v2 and v3 in cluster2. Here v2 runs in both, so the two models differ. */
   function fixture() {
-    const topo = parseTopologyYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8').replace(
-      '  - { cluster: c-hangzhou, name: ratings-v1,',
-      '  - { cluster: c-hangzhou, name: reviews-v2, service: reviews, version: v2, replicas: 2 }\n  - { cluster: c-hangzhou, name: ratings-v1,',
-    ));
+    const topo = parseTopologyYaml(
+      readFileSync('lab/topology/bookinfo.yaml', 'utf8').replace(
+        '  - { cluster: c-hangzhou, name: ratings-v1,',
+        '  - { cluster: c-hangzhou, name: reviews-v2, service: reviews, version: v2, replicas: 2 }\n  - { cluster: c-hangzhou, name: ratings-v1,',
+      ),
+    );
     const f = labFixture({ topology: topo });
     f.config.setPolicyEverywhere(topo, failoverPolicy);
     f.config.setPolicy('reviews', { ...failoverPolicy, subsets: reviewsSubsets });
-    f.config.setPolicy('reviews.default.global', { localityLb: null, outlierDetection: null, subsets: { v2: { cluster: 'cluster2' }, v3: { cluster: 'cluster2' } } });
+    f.config.setPolicy('reviews.default.global', {
+      localityLb: null,
+      outlierDetection: null,
+      subsets: { v2: { cluster: 'cluster2' }, v3: { cluster: 'cluster2' } },
+    });
     f.config.routes.set('reviews', [
-      { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'reviews.default.global', subset: 'v2' } }] },
+      {
+        match: [{ headers: { 'end-user': { exact: 'jason' } } }],
+        route: [{ destination: { host: 'reviews.default.global', subset: 'v2' } }],
+      },
       { route: [{ destination: { host: 'reviews.default.svc.cluster.local', subset: 'v1' } }] },
     ]);
     return f;
   }
 
-  test('the subset selects the ServiceEntry endpoint (the remote gateway), and only that cluster\'s pods serve', () => {
+  test("the subset selects the ServiceEntry endpoint (the remote gateway), and only that cluster's pods serve", () => {
     const { config, dataPlane } = fixture();
-    config.serviceEntries.set('reviews.default.global', { hosts: ['reviews.default.global'], endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster2' } }] });
+    config.serviceEntries.set('reviews.default.global', {
+      hosts: ['reviews.default.global'],
+      endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster2' } }],
+    });
     const jason = dataPlane.send('gw-hangzhou', 400, { 'end-user': 'jason' });
     // Resolved by its first label, hangzhou's own v2 pods (closer, preferred by locality) would answer.
     expect(jason.served).toMatchObject({ 'cn-shanghai/reviews/v2': 400 });
@@ -138,25 +153,34 @@ describe('.global hosts through a ServiceEntry', () => {
 
   test('a subset whose labels no endpoint carries has no upstream', () => {
     const { config, dataPlane } = fixture();
-    config.serviceEntries.set('reviews.default.global', { hosts: ['reviews.default.global'], endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster3' } }] });
+    config.serviceEntries.set('reviews.default.global', {
+      hosts: ['reviews.default.global'],
+      endpoints: [{ address: 'c-shanghai', labels: { cluster: 'cluster3' } }],
+    });
     expect(dataPlane.send('gw-hangzhou', 4, { 'end-user': 'jason' }).noUpstream).toEqual({ 'reviews.default.global': 4 });
   });
 });
 
 describe('POST /lab/v1/requests carries the path', () => {
-  test('the path reaches the entry hop\'s uri match; a path not starting with / is a 400 naming it', async () => {
+  test("the path reaches the entry hop's uri match; a path not starting with / is a 400 naming it", async () => {
     const { createServer } = await import('node:http');
     const { labApiHandler } = await import('../../../lab/dataplane/api');
     const f = labFixture();
     f.config.setPolicyEverywhere(f.topology, failoverPolicy);
     f.config.setPolicy('productpage', { ...failoverPolicy, subsets: { v1: { version: 'v1' } } });
-    f.config.routes.set('productpage', [{ match: [{ uri: { prefix: '/productpage' } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] }]);
+    f.config.routes.set('productpage', [
+      { match: [{ uri: { prefix: '/productpage' } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] },
+    ]);
     const handle = labApiHandler({ topology: f.topology, dataPlane: f.dataPlane, faults: f.faults });
     const server = createServer((req, res) => void handle(req, res));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const post = async (body: unknown) => {
-      const res = await fetch(`${base}/lab/v1/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${base}/lab/v1/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, json: (await res.json()) as { statuses?: Record<string, number>; error?: { message: string } } };
     };
     try {

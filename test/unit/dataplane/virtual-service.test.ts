@@ -45,7 +45,14 @@ describe('VirtualService routing', () => {
     const { topology, config, dataPlane } = labFixture();
     config.setPolicyEverywhere(topology, failoverPolicy);
     config.setPolicy('reviews', { ...failoverPolicy, subsets: reviewsSubsets });
-    config.routes.set('reviews', [{ route: [{ destination: { host: 'reviews', subset: 'v1' }, weight: 80 }, { destination: { host: 'reviews', subset: 'v2' }, weight: 20 }] }]);
+    config.routes.set('reviews', [
+      {
+        route: [
+          { destination: { host: 'reviews', subset: 'v1' }, weight: 80 },
+          { destination: { host: 'reviews', subset: 'v2' }, weight: 20 },
+        ],
+      },
+    ]);
 
     const r = dataPlane.send('gw-hangzhou', 3000);
 
@@ -59,7 +66,9 @@ describe('VirtualService routing', () => {
     config.setPolicyEverywhere(topology, failoverPolicy);
     config.setPolicy('productpage', { ...failoverPolicy, subsets: { v1: { version: 'v1' }, v2: { version: 'v2' } } });
     // On the entry service the gateway answers with the hop's own status.
-    config.routes.set('productpage', [{ match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] }]);
+    config.routes.set('productpage', [
+      { match: [{ headers: { 'end-user': { exact: 'jason' } } }], route: [{ destination: { host: 'productpage', subset: 'v1' } }] },
+    ]);
     const noRoute = dataPlane.send('gw-hangzhou', 10);
     config.routes.set('productpage', [{ route: [{ destination: { host: 'productpage', subset: 'v9' } }] }]);
     const unknownSubset = dataPlane.send('gw-hangzhou', 10);
@@ -74,14 +83,25 @@ describe('VirtualService routing', () => {
     expect(noRoute).toMatchObject({ failed: 10, statuses: { 404: 10 }, served: {}, noUpstream: {} });
     expect(unknownSubset).toMatchObject({ failed: 10, statuses: { 503: 10 }, served: {}, noUpstream: { productpage: 10 } });
     expect(emptySubset).toMatchObject({ failed: 10, statuses: { 503: 10 }, served: {}, noUpstream: { productpage: 10 } });
-    expect(emptyDownstream).toMatchObject({ failed: 10, statuses: { 500: 10 }, noUpstream: { reviews: 10 }, errors: { 'cn-hangzhou/productpage/v1': 10 } });
+    expect(emptyDownstream).toMatchObject({
+      failed: 10,
+      statuses: { 500: 10 },
+      noUpstream: { reviews: 10 },
+      errors: { 'cn-hangzhou/productpage/v1': 10 },
+    });
   });
 });
 
 describe('selectRoute', () => {
   const routes: HttpRouteSpec[] = [
-    { match: [{ headers: { 'x-canary': { prefix: 'yes' } } }, { headers: { cookie: { regex: '.*tier=gold.*' } } }], route: [{ destination: { host: 'reviews', subset: 'v3' } }] },
-    { match: [{ headers: { 'end-user': { exact: 'jason' }, 'x-region': { exact: 'east' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
+    {
+      match: [{ headers: { 'x-canary': { prefix: 'yes' } } }, { headers: { cookie: { regex: '.*tier=gold.*' } } }],
+      route: [{ destination: { host: 'reviews', subset: 'v3' } }],
+    },
+    {
+      match: [{ headers: { 'end-user': { exact: 'jason' }, 'x-region': { exact: 'east' } } }],
+      route: [{ destination: { host: 'reviews', subset: 'v2' } }],
+    },
     { route: [{ destination: { host: 'reviews', subset: 'v1' } }] },
   ];
 
@@ -97,7 +117,9 @@ describe('selectRoute', () => {
   });
 
   test('a regex is a full match, not a search', () => {
-    const r: HttpRouteSpec[] = [{ match: [{ headers: { 'end-user': { regex: 'jas' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] }];
+    const r: HttpRouteSpec[] = [
+      { match: [{ headers: { 'end-user': { regex: 'jas' } } }], route: [{ destination: { host: 'reviews', subset: 'v2' } }] },
+    ];
     expect(selectRoute(r, { 'end-user': 'jason' }, new SeededRandom(1))).toBeNull();
     expect(selectRoute(r, { 'end-user': 'jas' }, new SeededRandom(1))).toEqual({ host: 'reviews', subset: 'v2' });
   });

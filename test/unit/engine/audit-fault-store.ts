@@ -1,6 +1,14 @@
 import { UpstreamError } from '../../../shared/core/errors';
 import type { MeshState, Plan } from '../../../shared/core/types';
-import type { AuditEvent, PlanRecord, PlanStatus, StateStore, StepOutcome, StoredEvent, VersionedState } from '../../../shared/ports/state-store';
+import type {
+  AuditEvent,
+  PlanRecord,
+  PlanStatus,
+  StateStore,
+  StepOutcome,
+  StoredEvent,
+  VersionedState,
+} from '../../../shared/ports/state-store';
 
 /**
  * A real store whose audit appends fail on demand, as SQLite answers when the disk is full
@@ -65,7 +73,14 @@ export class AuditFaultStore implements StateStore {
   releaseLease(mesh: string, planId: string, owner: string): Promise<void> {
     return this.inner.releaseLease(mesh, planId, owner);
   }
-  async recordStep(mesh: string, planId: string, owner: string, index: number, outcome: StepOutcome, plan: { status: PlanStatus; dueAt: number }): Promise<void> {
+  async recordStep(
+    mesh: string,
+    planId: string,
+    owner: string,
+    index: number,
+    outcome: StepOutcome,
+    plan: { status: PlanStatus; dueAt: number },
+  ): Promise<void> {
     if (this.journalFailures > 0) {
       this.journalFailures--;
       this.refusedJournal++;

@@ -13,10 +13,23 @@ import { bookinfoPolicy, downSignal, World } from './harness';
 
 const byHand: MeshConfig = {
   mode: 'distribute',
-  localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLbSetting: {
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
 };
 const byHandMatrix: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
-const failover: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } };
+const failover: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
+};
 
 let w: World;
 afterEach(() => w.cleanup());
@@ -30,7 +43,19 @@ async function world(drift: 'reapply' | 'adopt' | 'alert'): Promise<World> {
 }
 
 function deps(adopted: TrafficMatrix[] = []): DriftDeps {
-  const exec: ExecutorDeps = { meshName: 'bookinfo', policy: w.policy, store: w.store, meshControl: w.mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner: 'fc-drift', budgetMs: 20_000, log: (l) => w.log.push(l), random: () => 0.5 };
+  const exec: ExecutorDeps = {
+    meshName: 'bookinfo',
+    policy: w.policy,
+    store: w.store,
+    meshControl: w.mesh,
+    scaler: w.scaler,
+    notifier: w.notifier,
+    clock: w.clock,
+    owner: 'fc-drift',
+    budgetMs: 20_000,
+    log: (l) => w.log.push(l),
+    random: () => 0.5,
+  };
   return {
     exec,
     audit: { store: w.store, clock: w.clock, log: exec.log },
@@ -116,10 +141,18 @@ describe('driftRepairSupersededBy', () => {
   const state = (over: Partial<MeshState>) => ({ applied: repairing, meshConfirmed: null, ...over }) as MeshState;
   it.each<[string, MeshState | null, string | null]>([
     ['the state unreadable: still wanted', null, null],
-    ['the same applied, confirmed as of it: still wanted', state({ meshConfirmed: { matrix: m, config: failover, planId: null, at: 1500, decidedAt: 1000 } }), null],
+    [
+      'the same applied, confirmed as of it: still wanted',
+      state({ meshConfirmed: { matrix: m, config: failover, planId: null, at: 1500, decidedAt: 1000 } }),
+      null,
+    ],
     ['a newer decision applied', state({ applied: { matrix: m, at: 2000 } }), 'a newer plan was decided'],
     ['another matrix at the same time', state({ applied: { matrix: { a: { b: 100 } }, at: 1000 } }), 'a newer plan was decided'],
-    ['a newer decision confirmed on the mesh', state({ meshConfirmed: { matrix: m, config: failover, planId: 'p', at: 3000, decidedAt: 2000 } }), 'a newer plan was confirmed on the mesh'],
+    [
+      'a newer decision confirmed on the mesh',
+      state({ meshConfirmed: { matrix: m, config: failover, planId: 'p', at: 3000, decidedAt: 2000 } }),
+      'a newer plan was confirmed on the mesh',
+    ],
   ])('%s', (_name, s, why) => {
     expect(driftRepairSupersededBy(repairing, s)).toBe(why);
   });

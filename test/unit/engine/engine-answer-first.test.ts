@@ -17,10 +17,26 @@ const w = asmTwinWorld(bookinfoPolicy(), { pollMs: POLL_MS, updateTimeoutMs: 24_
 
 function engine(over: { handoff?: (planId: string) => Promise<void>; answerFirst?: boolean } = {}): Engine {
   const mesh = new AsmMeshControl({
-    meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
-    clock: w.clock, pollIntervalMs: POLL_MS, applyTimeoutMs: 24_000,
+    meshId: LAB.meshId,
+    credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
+    endpoint: w.cp.asmEndpoint,
+    clock: w.clock,
+    pollIntervalMs: POLL_MS,
+    applyTimeoutMs: 24_000,
   });
-  return new Engine({ policy: bookinfoPolicy(), store: w.file.open(), meshControl: mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner: 'fc-alarm', budgetMs: 20_000, log: (l) => w.log.push(l), random: () => 0.5, ...over });
+  return new Engine({
+    policy: bookinfoPolicy(),
+    store: w.file.open(),
+    meshControl: mesh,
+    scaler: w.scaler,
+    notifier: w.notifier,
+    clock: w.clock,
+    owner: 'fc-alarm',
+    budgetMs: 20_000,
+    log: (l) => w.log.push(l),
+    random: () => 0.5,
+    ...over,
+  });
 }
 
 /** The alarm's drain: baseline first, then a region DOWN; returns when the alarm was answered (clock ms) and when the twin got the drain's update. */
@@ -53,7 +69,9 @@ describe('an alarm is answered once its decision commits, and the drain is not s
     const meshStep = rec.plan.steps.findIndex((s) => s.kind === 'mesh');
     expect(rec.outcomes[meshStep]).toMatchObject({ status: 'done' });
     // Only the delayed scale-down of the drained region is left.
-    expect(rec.plan.steps.filter((s, i) => rec.outcomes[i]?.status === 'pending').map((s) => s.kind === 'scale' && s.notBefore !== undefined)).toEqual([true]);
+    expect(
+      rec.plan.steps.filter((s, i) => rec.outcomes[i]?.status === 'pending').map((s) => s.kind === 'scale' && s.notBefore !== undefined),
+    ).toEqual([true]);
     expect(w.updates()).toHaveLength(updates);
     expect(w.cp.asm.servedLocalityLb()).toMatchObject({ distribute: expect.any(Array) });
   });
@@ -67,9 +85,11 @@ describe('an alarm is answered once its decision commits, and the drain is not s
   });
 
   it('a handoff that fails: the update is out already, an alert says so, and the next tick finishes the plan', async () => {
-    const e = engine({ handoff: async () => {
-      throw new UpstreamError('FC.ServiceUnavailable', 'InvokeFunction(regionshift-executor, Async) failed', { retryable: true });
-    } });
+    const e = engine({
+      handoff: async () => {
+        throw new UpstreamError('FC.ServiceUnavailable', 'InvokeFunction(regionshift-executor, Async) failed', { retryable: true });
+      },
+    });
     const { out, answeredMs } = await alarm(e);
     expect(answeredMs).toBeLessThan(1_000);
     expect(out.handedOff).toBe(false);

@@ -63,7 +63,15 @@ describe('deployment availability on the scheduler tick (Kubernetes twin over HT
     const down = await engine.tick();
     expect(down.availability).toHaveLength(1);
     let { state } = await file.open().load('bookinfo');
-    expect(state?.signals[KEY_HZ]).toMatchObject({ source: 'k8s', rule: 'deploymentAvailability', region: 'cn-hangzhou', service: 'productpage-v1', severity: 'down', status: 'firing', at: clock.now() });
+    expect(state?.signals[KEY_HZ]).toMatchObject({
+      source: 'k8s',
+      rule: 'deploymentAvailability',
+      region: 'cn-hangzhou',
+      service: 'productpage-v1',
+      severity: 'down',
+      status: 'firing',
+      at: clock.now(),
+    });
     expect(state?.health['cn-hangzhou']?.status).toBe('DOWN');
     expect(state?.applied?.matrix).toEqual({ 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
     expect(mesh.lastApplied).toBeDefined();

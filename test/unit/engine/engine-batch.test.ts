@@ -23,10 +23,19 @@ function counting(store: StateStore): { store: StateStore; commits: () => number
 }
 
 const amSignal = (i: number, at: number, over: Partial<Signal> = {}): Signal => ({
-  key: `am-reviews|alertmanager|${i.toString(16).padStart(16, '0')}`, source: 'alertmanager', rule: 'am-reviews', region: i % 2 ? 'cn-hangzhou' : 'cn-shanghai',
-  severity: 'degraded', status: 'firing', at, ttl: 600_000, name: 'ReviewsHighErrorRate', service: 'reviews',
+  key: `am-reviews|alertmanager|${i.toString(16).padStart(16, '0')}`,
+  source: 'alertmanager',
+  rule: 'am-reviews',
+  region: i % 2 ? 'cn-hangzhou' : 'cn-shanghai',
+  severity: 'degraded',
+  status: 'firing',
+  at,
+  ttl: 600_000,
+  name: 'ReviewsHighErrorRate',
+  service: 'reviews',
   // Both regions degraded, hangzhou measurably worse: only hangzhou sheds (the target guard).
-  measure: { kind: 'errorShare', value: i % 2 ? 0.5 : 0.25, metric: 'reviews-5xx' }, ...over,
+  measure: { kind: 'errorShare', value: i % 2 ? 0.5 : 0.25, metric: 'reviews-5xx' },
+  ...over,
 });
 
 function stateRowBytes(): number {
@@ -61,7 +70,12 @@ describe('one delivery, one decision', () => {
     const events = await w.store.listEvents('bookinfo', { limit: 500 });
     const signalEvents = events.filter((e) => e.kind === 'signal');
     // 20 signal lines, one line for the other 2,980, one for the 2,800 that lapsed over the cap.
-    expect(signalEvents.map((e) => e.summary)).toEqual(expect.arrayContaining(['2980 more signals in this delivery', expect.stringMatching(/^2800 signals lapsed: over detection.maxSignalsPerRegion \(100\)$/)]));
+    expect(signalEvents.map((e) => e.summary)).toEqual(
+      expect.arrayContaining([
+        '2980 more signals in this delivery',
+        expect.stringMatching(/^2800 signals lapsed: over detection.maxSignalsPerRegion \(100\)$/),
+      ]),
+    );
     expect(signalEvents).toHaveLength(22);
   });
 
@@ -90,8 +104,15 @@ describe('the state row stays bounded', () => {
     // Ten deliveries of 1,000 alerts each, a minute apart; long keys (label sets, no fingerprint).
     for (let d = 0; d < 10; d++) {
       w.clock.advance(60_000);
-      const longKey = (i: number) => `am-reviews|alertmanager|alertname=ReviewsHighErrorRate,instance=10.0.${d}.${i}:9080,job=reviews,${'pod=reviews-v1-7f9c8d6b5-'.repeat(3)}${i}`.slice(0, 160);
-      await engine.ingest(Array.from({ length: 1000 }, (_, i) => amSignal(d * 1000 + i, w.clock.now(), { key: longKey(i) })), 'alertmanager');
+      const longKey = (i: number) =>
+        `am-reviews|alertmanager|alertname=ReviewsHighErrorRate,instance=10.0.${d}.${i}:9080,job=reviews,${'pod=reviews-v1-7f9c8d6b5-'.repeat(3)}${i}`.slice(
+          0,
+          160,
+        );
+      await engine.ingest(
+        Array.from({ length: 1000 }, (_, i) => amSignal(d * 1000 + i, w.clock.now(), { key: longKey(i) })),
+        'alertmanager',
+      );
     }
     const { state } = await w.store.load('bookinfo');
     const kept = Object.values(state?.signals ?? {});
@@ -101,7 +122,9 @@ describe('the state row stays bounded', () => {
     expect(kept.every((s) => s.seenAt === w.clock.now())).toBe(true);
     const bytes = stateRowBytes();
     expect(bytes).toBeLessThan(256 * 1024);
-    const lapsed = (await w.store.listEvents('bookinfo', { limit: 500 })).filter((e) => e.kind === 'signal' && /signals lapsed/.test(e.summary));
+    const lapsed = (await w.store.listEvents('bookinfo', { limit: 500 })).filter(
+      (e) => e.kind === 'signal' && /signals lapsed/.test(e.summary),
+    );
     expect(lapsed).toHaveLength(10);
     expect(lapsed.every((e) => JSON.stringify(e.detail).length <= 16 * 1024)).toBe(true);
   });

@@ -10,7 +10,9 @@ afterEach(() => w.cleanup());
 
 /** An elective shift: half of hangzhou's traffic to shanghai, so shanghai must grow first. */
 const halfToShanghai: ControlCommand = {
-  kind: 'override', actor: 'sre', reason: 'maintenance',
+  kind: 'override',
+  actor: 'sre',
+  reason: 'maintenance',
   matrix: { 'cn-hangzhou': { 'cn-hangzhou': 50, 'cn-shanghai': 50 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
 };
 
@@ -66,7 +68,9 @@ describe('handoff of a plan that waits for readiness', () => {
     const out = await engine.command(halfToShanghai, { dryRun: false });
 
     expect(out).toMatchObject({ committed: true, executed: 0, handedOff: false });
-    expect(w.notifier.at('warning').map((n) => n.text)).toEqual([expect.stringContaining('could not be handed to the executor (InvokeFunction throttled)')]);
+    expect(w.notifier.at('warning').map((n) => n.text)).toEqual([
+      expect.stringContaining('could not be handed to the executor (InvokeFunction throttled)'),
+    ]);
     w.clock.advance(60_000);
     const tick = await engine.tick();
     expect(tick.resumed).toEqual([out.plan.id]);
@@ -86,7 +90,10 @@ describe('handoff of a plan that waits for readiness', () => {
     const handedOff: string[] = [];
     const engine = w.engine({ handoff: async (id) => void handedOff.push(id) });
     await w.baseline(engine);
-    const [out] = await engine.ingest([{ key: 'k', source: 'cms', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: w.clock.now(), ttl: 600_000 }], 'alarm');
+    const [out] = await engine.ingest(
+      [{ key: 'k', source: 'cms', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: w.clock.now(), ttl: 600_000 }],
+      'alarm',
+    );
     expect(out).toMatchObject({ committed: true, handedOff: false });
     expect(handedOff).toEqual([]);
     expect(w.mesh.lastApplied?.mode).toBe('distribute');

@@ -66,7 +66,14 @@ describe('crash safety', () => {
     const a = w.engine({ owner: 'fc-a', handoff: async () => undefined });
     await w.baseline(a);
     // An elective shift: its first step waits for readiness, so `command` hands it off.
-    const out = await a.command({ kind: 'override', matrix: { 'cn-hangzhou': { 'cn-hangzhou': 50, 'cn-shanghai': 50 }, 'cn-shanghai': { 'cn-shanghai': 100 } }, actor: 'sre' }, { dryRun: false });
+    const out = await a.command(
+      {
+        kind: 'override',
+        matrix: { 'cn-hangzhou': { 'cn-hangzhou': 50, 'cn-shanghai': 50 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
+        actor: 'sre',
+      },
+      { dryRun: false },
+    );
     expect(out.handedOff).toBe(true);
     const id = out.plan.id;
 

@@ -21,7 +21,11 @@ const UPDATE_TIMEOUT_MS = 60_000;
 const TICK_BUDGET_MS = 590_000;
 const OVERRIDE: TrafficMatrix = { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } };
 
-const w = asmTwinWorld(bookinfoPolicy({ drift: 'reapply' }), { pollMs: POLL_MS, updateTimeoutMs: UPDATE_TIMEOUT_MS, budgetMs: TICK_BUDGET_MS });
+const w = asmTwinWorld(bookinfoPolicy({ drift: 'reapply' }), {
+  pollMs: POLL_MS,
+  updateTimeoutMs: UPDATE_TIMEOUT_MS,
+  budgetMs: TICK_BUDGET_MS,
+});
 
 test('a drift repair whose config a newer plan replaced while it polled ends at its next poll: no timeout, no alert, no stale re-send', async () => {
   await w.engine('fc-scheduler').tick();
@@ -49,7 +53,9 @@ test('a drift repair whose config a newer plan replaced while it polled ends at 
   const outB = await w.engine('fc-b').command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false });
   const { drift, endedAt } = await tickD;
   const took = endedAt - tUpdateD;
-  process.stdout.write(`drift repair: ended ${took} ms (virtual) after its UpdateMeshFeature as '${drift}'; ${w.updates().length} UpdateMeshFeature in all\n`);
+  process.stdout.write(
+    `drift repair: ended ${took} ms (virtual) after its UpdateMeshFeature as '${drift}'; ${w.updates().length} UpdateMeshFeature in all\n`,
+  );
 
   expect(drift).toBe('reapply superseded');
   // It ended at the poll after B's update (B first waited out the repair's 5 s rollout), well
@@ -72,11 +78,21 @@ test('a drift repair retried after a backoff in which a newer plan took over is 
   try {
     await w.baseline(w.engine({ owner: 'fc-scheduler' }));
     w.clock.advance(60_000);
-    const byHand: MeshConfig = { mode: 'distribute', localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 50, 'cn-shanghai/*': 50 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] } };
+    const byHand: MeshConfig = {
+      mode: 'distribute',
+      localityLbSetting: {
+        distribute: [
+          { from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 50, 'cn-shanghai/*': 50 } },
+          { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+        ],
+      },
+    };
     w.mesh.changeByHand(byHand);
     const b = w.engine({ owner: 'fc-b' });
     // The repair's first UpdateMeshFeature is throttled; before its retry, B commits and applies its own matrix.
-    const throttledOnce = throttledOnceAfter(w.mesh, () => b.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false }));
+    const throttledOnce = throttledOnceAfter(w.mesh, () =>
+      b.command({ kind: 'override', matrix: OVERRIDE, force: true, actor: 'sre' }, { dryRun: false }),
+    );
     const appliedBefore = w.mesh.applied.length;
     const { drift } = await w.engine({ owner: 'fc-drift', meshControl: throttledOnce, random: () => 0.5 }).tick();
     expect(drift).toBe('reapply superseded');

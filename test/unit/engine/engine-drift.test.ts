@@ -4,9 +4,22 @@ import { bookinfoPolicy, downSignal, World } from './harness';
 
 const byHand: MeshConfig = {
   mode: 'distribute',
-  localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLbSetting: {
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
 };
-const failover: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } };
+const failover: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
+};
 
 let w: World;
 afterEach(() => w.cleanup());
@@ -40,11 +53,14 @@ describe('drift: the live mesh config changed by hand', () => {
     expect(await driftEvents()).toEqual([]);
   });
 
-  it('reapply within the tick\'s deadline: the mesh is told when the invocation\'s time is up', async () => {
+  it("reapply within the tick's deadline: the mesh is told when the invocation's time is up", async () => {
     await driftedWorld('reapply');
     const asked: Array<number | undefined> = [];
     const apply = w.mesh.apply.bind(w.mesh);
-    w.mesh.apply = ((config: MeshConfig, opts?: { deadline?: number }) => (asked.push(opts?.deadline), apply(config))) as typeof w.mesh.apply;
+    w.mesh.apply = ((config: MeshConfig, opts?: { deadline?: number }) => (
+      asked.push(opts?.deadline),
+      apply(config)
+    )) as typeof w.mesh.apply;
     const deadline = w.clock.now() + 50_000;
     expect((await w.engine({ budgetMs: 600_000, deadline }).tick()).drift).toBe('reapplied');
     expect(asked).toEqual([deadline]);
@@ -57,7 +73,10 @@ describe('drift: the live mesh config changed by hand', () => {
     expect(w.mesh.applied.map((a) => a.config)).toEqual([failover, failover]);
     expect(w.mesh.liveConfig).toEqual({ enabled: true, config: failover });
     const [event] = await driftEvents();
-    expect(event).toMatchObject({ actor: 'scheduler', detail: { live: { enabled: true, config: byHand }, expected: failover, action: 'reapply' } });
+    expect(event).toMatchObject({
+      actor: 'scheduler',
+      detail: { live: { enabled: true, config: byHand }, expected: failover, action: 'reapply' },
+    });
     expect(w.notifier.at('warning').map((n) => n.text)).toEqual([expect.stringContaining('re-applied')]);
     // Once re-applied there is nothing more to do.
     w.clock.advance(60_000);
@@ -74,11 +93,13 @@ describe('drift: the live mesh config changed by hand', () => {
   it('adopt: the live matrix becomes the applied one, without a mesh call, and stays', async () => {
     const engine = await driftedWorld('adopt');
     const tick = await engine.tick();
-    expect({ drift: tick.drift, applied: (await w.store.load('bookinfo')).state?.applied?.matrix, applies: w.mesh.attempts.apply }).toEqual({
-      drift: 'adopted',
-      applied: { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
-      applies: 1,
-    });
+    expect({ drift: tick.drift, applied: (await w.store.load('bookinfo')).state?.applied?.matrix, applies: w.mesh.attempts.apply }).toEqual(
+      {
+        drift: 'adopted',
+        applied: { 'cn-hangzhou': { 'cn-hangzhou': 90, 'cn-shanghai': 10 }, 'cn-shanghai': { 'cn-shanghai': 100 } },
+        applies: 1,
+      },
+    );
   });
 
   it('adopt: a hand edit that sends traffic back to a DOWN region is recorded, overruled and undone at once', async () => {
@@ -101,12 +122,18 @@ describe('drift: the live mesh config changed by hand', () => {
     expect((adopt?.detail as { reasons: string[] }).reasons[0]).toContain('adopted the live mesh config');
     expect(events.filter((e) => e.kind === 'drift')).toHaveLength(1);
     expect(w.notifier.at('warning').map((n) => n.text)).toEqual([expect.stringContaining('overruled')]);
-    expect((await w.store.load('bookinfo')).state?.applied?.matrix).toEqual({ 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
+    expect((await w.store.load('bookinfo')).state?.applied?.matrix).toEqual({
+      'cn-hangzhou': { 'cn-shanghai': 100 },
+      'cn-shanghai': { 'cn-shanghai': 100 },
+    });
   });
 
   it('adopt: a config finer than regions cannot be adopted and is only alerted', async () => {
     const engine = await driftedWorld('adopt');
-    w.mesh.changeByHand({ mode: 'distribute', localityLbSetting: { distribute: [{ from: 'cn-hangzhou/cn-hangzhou-h/*', to: { 'cn-shanghai/*': 100 } }] } });
+    w.mesh.changeByHand({
+      mode: 'distribute',
+      localityLbSetting: { distribute: [{ from: 'cn-hangzhou/cn-hangzhou-h/*', to: { 'cn-shanghai/*': 100 } }] },
+    });
     const { version } = await w.store.load('bookinfo');
     expect((await engine.tick()).drift).toBe('alerted');
     expect((await w.store.load('bookinfo')).version).toBe(version);

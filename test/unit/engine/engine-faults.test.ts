@@ -95,7 +95,11 @@ describe('mesh API faults', () => {
     expect(rec.outcomes.slice(2).map((o) => o.status)).toEqual(['pending', 'pending']);
     expect(await engine.status()).toMatchObject({ openPlans: [] });
     const [alert] = await alerts();
-    expect(alert).toMatchObject({ planId: rec.plan.id, detail: { level: 'critical' }, summary: expect.stringContaining('will not be retried') });
+    expect(alert).toMatchObject({
+      planId: rec.plan.id,
+      detail: { level: 'critical' },
+      summary: expect.stringContaining('will not be retried'),
+    });
     expect(w.notifier.at('critical').map((n) => n.text)).toContain(alert?.summary);
   });
 
@@ -124,7 +128,15 @@ describe('one tick, one budget', () => {
     w.clock.advance(16 * 60_000);
     // The delayed scale-down is now due but the cluster API throttles; someone also edited the mesh by hand.
     w.scaler.failNext(100_000, 'throttle');
-    w.mesh.changeByHand({ mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } });
+    w.mesh.changeByHand({
+      mode: 'failover',
+      localityLbSetting: {
+        failover: [
+          { from: 'cn-hangzhou', to: 'cn-shanghai' },
+          { from: 'cn-shanghai', to: 'cn-hangzhou' },
+        ],
+      },
+    });
     w.mesh.failNext(100_000, 'throttle');
     const start = w.clock.now();
 

@@ -21,7 +21,9 @@ describe('a notification that cannot be sent', () => {
     expect(rec.outcomes[3]?.error).toContain('webhook unreachable (fake)');
     expect(rec.status).toBe('pending');
     const alerts = async () => (await engine.history({ limit: 100 })).filter((e) => e.kind === 'alert').map((e) => e.summary);
-    expect(await alerts()).toEqual([expect.stringMatching(new RegExp(`^plan ${planId} step 4 \\(notify\\) failed.*webhook unreachable \\(fake\\)`))]);
+    expect(await alerts()).toEqual([
+      expect.stringMatching(new RegExp(`^plan ${planId} step 4 \\(notify\\) failed.*webhook unreachable \\(fake\\)`)),
+    ]);
 
     // Ticks before and after the scale-down falls due: no second alert, the scale-down runs, the plan ends.
     await engine.tick();

@@ -34,14 +34,25 @@ describe('racing instances on one state file', () => {
     expect(w.scaler.scaleCalls).toHaveLength(1);
     const events = await w.store.listEvents('bookinfo', { limit: 100 });
     expect(events.filter((e) => e.kind === 'decision' && e.summary.includes('signal'))).toHaveLength(1);
-    const transitions = events.filter((e) => e.kind === 'decision').flatMap((e) => (e.detail as { reasons: string[] }).reasons).filter((r) => r.includes('HEALTHY → DOWN'));
+    const transitions = events
+      .filter((e) => e.kind === 'decision')
+      .flatMap((e) => (e.detail as { reasons: string[] }).reasons)
+      .filter((r) => r.includes('HEALTHY → DOWN'));
     expect(transitions).toHaveLength(1);
   });
 
   it.each([2, 8, 24])('%i distinct signals from different sources racing: none is lost', async (n) => {
     const engines = instances(n);
     await w.baseline(engines[0] as Engine);
-    const signals = engines.map((_, i) => downSignal(w.clock, { key: `src-${i}|degraded`, source: i % 2 ? 'alertmanager' : 'cms', rule: `rule-${i}`, region: i % 2 ? 'cn-shanghai' : 'cn-hangzhou', severity: 'degraded' }));
+    const signals = engines.map((_, i) =>
+      downSignal(w.clock, {
+        key: `src-${i}|degraded`,
+        source: i % 2 ? 'alertmanager' : 'cms',
+        rule: `rule-${i}`,
+        region: i % 2 ? 'cn-shanghai' : 'cn-hangzhou',
+        severity: 'degraded',
+      }),
+    );
 
     const results = await Promise.all(engines.map((e, i) => e.ingest([signals[i]!], `alarm-${i}`)));
 

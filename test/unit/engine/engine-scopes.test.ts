@@ -3,10 +3,23 @@ import { scopesDifference } from '../../../shared/engine/drift';
 import { bookinfoPolicy, downSignal, World } from './harness';
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
-const failover: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } };
+const failover: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
+};
 const hzDrained: MeshConfig = {
   mode: 'distribute',
-  localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLbSetting: {
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
 };
 const scoped = () => bookinfoPolicy({ scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } } });
 
@@ -24,7 +37,7 @@ function recordOpts(world: World): ApplyOpts[] {
 }
 
 describe('engine: per-host rules of service scopes', () => {
-  it('a reviews fault: the mesh step sends the default and reviews\' host rule; applied and confirmed carry it', async () => {
+  it("a reviews fault: the mesh step sends the default and reviews' host rule; applied and confirmed carry it", async () => {
     w = new World(scoped());
     const seen = recordOpts(w);
     const engine = w.engine();
@@ -70,7 +83,9 @@ describe('engine: per-host rules of service scopes', () => {
   });
 
   it('scopesDifference names hosts changed, missing and not ours', () => {
-    expect(scopesDifference({ a: failover, c: failover }, { a: hzDrained, b: hzDrained })).toBe('a changed, b missing, c not applied by us');
+    expect(scopesDifference({ a: failover, c: failover }, { a: hzDrained, b: hzDrained })).toBe(
+      'a changed, b missing, c not applied by us',
+    );
     expect(scopesDifference({ a: failover }, { a: failover })).toBeNull();
   });
 });

@@ -14,7 +14,7 @@ const SH = 'cn-shanghai';
 let w: World;
 afterEach(() => w.cleanup());
 
-test('a reviews fault: status lists reviews\' host intended and confirmed, not shifting; the default stays local', async () => {
+test("a reviews fault: status lists reviews' host intended and confirmed, not shifting; the default stays local", async () => {
   w = new World(bookinfoPolicy({ scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } } }));
   const engine = w.engine();
   await w.baseline(engine);
@@ -23,7 +23,9 @@ test('a reviews fault: status lists reviews\' host intended and confirmed, not s
   await engine.ingest([downSignal(w.clock, { key: 'cms|reviews-5xx', service: 'reviews' })], 'alarm');
   const status = await engine.status();
   const drained = { [HZ]: { [SH]: 100 }, [SH]: { [SH]: 100 } };
-  expect(status.scopes).toEqual({ [REVIEWS]: { intended: { matrix: drained, mode: 'distribute' }, confirmed: { matrix: drained, mode: 'distribute' }, shifting: false } });
+  expect(status.scopes).toEqual({
+    [REVIEWS]: { intended: { matrix: drained, mode: 'distribute' }, confirmed: { matrix: drained, mode: 'distribute' }, shifting: false },
+  });
   expect(status.matrix).toEqual({ [HZ]: { [HZ]: 100 }, [SH]: { [SH]: 100 } });
   expect(status.health[HZ]?.status).toBe('HEALTHY');
   expect(status.serviceHealth?.[HZ]?.reviews?.status).toBe('DOWN');

@@ -47,7 +47,11 @@ describe('statusView: service scopes', () => {
   test('a scope the mesh confirmed: intended and confirmed with matrix and mode, not shifting; the default stays as it is', () => {
     const view = statusView(policy, withScopes(scoped(), scoped()), 3, [], [], T0);
     expect(view.scopes).toEqual({
-      [REVIEWS]: { intended: { matrix: hzDrained2, mode: 'distribute' }, confirmed: { matrix: hzDrained2, mode: 'distribute' }, shifting: false },
+      [REVIEWS]: {
+        intended: { matrix: hzDrained2, mode: 'distribute' },
+        confirmed: { matrix: hzDrained2, mode: 'distribute' },
+        shifting: false,
+      },
     });
     expect(view.matrix).toEqual(identity2);
     expect(view.config?.mode).toBe('failover');
@@ -63,7 +67,14 @@ describe('statusView: service scopes', () => {
 
   test('a scope whose matrix differs between intended and confirmed is shifting; one being removed shows intended null', () => {
     const half = { [HZ]: { [HZ]: 50, [SH]: 50 }, [SH]: { [SH]: 100 } };
-    const view = statusView(policy, withScopes(scoped(hzDrained2), { ...scoped(half), [DETAILS]: { matrix: hzDrained2, config: configOf(policy, hzDrained2) } }), 3, [], [], T0);
+    const view = statusView(
+      policy,
+      withScopes(scoped(hzDrained2), { ...scoped(half), [DETAILS]: { matrix: hzDrained2, config: configOf(policy, hzDrained2) } }),
+      3,
+      [],
+      [],
+      T0,
+    );
     expect(view.scopes?.[REVIEWS]).toMatchObject({ intended: { matrix: hzDrained2 }, confirmed: { matrix: half }, shifting: true });
     expect(view.scopes?.[DETAILS]).toEqual({ intended: null, confirmed: { matrix: hzDrained2, mode: 'distribute' }, shifting: true });
     expect(Object.keys(view.scopes ?? {})).toEqual([DETAILS, REVIEWS]);
@@ -72,8 +83,23 @@ describe('statusView: service scopes', () => {
 
   test('an override or drill naming a scoped service shows it; one naming none has no service key', () => {
     const override = { id: 'ovr-1', drain: [HZ], force: false, reason: 'r', actor: 'alice', createdAt: T0, expiresAt: T0 + 3_600_000 };
-    const drill = { id: 'drill-1', region: HZ, severity: 'down' as const, actor: 'bob', startedAt: T0, endsAt: T0 + 900_000, reason: 'game day' };
-    const named = statusView(policy, { ...baseline(), override: { ...override, service: 'reviews' }, drill: { ...drill, service: 'reviews' } } as MeshState, 3, [], [], T0);
+    const drill = {
+      id: 'drill-1',
+      region: HZ,
+      severity: 'down' as const,
+      actor: 'bob',
+      startedAt: T0,
+      endsAt: T0 + 900_000,
+      reason: 'game day',
+    };
+    const named = statusView(
+      policy,
+      { ...baseline(), override: { ...override, service: 'reviews' }, drill: { ...drill, service: 'reviews' } } as MeshState,
+      3,
+      [],
+      [],
+      T0,
+    );
     expect(named.override).toMatchObject({ id: 'ovr-1', service: 'reviews', drain: [HZ] });
     expect(named.drill).toMatchObject({ id: 'drill-1', region: HZ, service: 'reviews' });
     const plain = statusView(policy, { ...baseline(), override, drill }, 3, [], [], T0);
@@ -83,7 +109,9 @@ describe('statusView: service scopes', () => {
 
   test('per-service health per region, with since as ISO and causes', () => {
     const view = statusView(policy, { ...baseline(), serviceHealth: { [HZ]: { reviews: degraded }, [SH]: {} } }, 3, [], [], T0);
-    expect(view.serviceHealth).toEqual({ [HZ]: { reviews: { status: 'DEGRADED', since: new Date(T0 + 5000).toISOString(), causes: ['cms|hz-reviews-5xx'] } } });
+    expect(view.serviceHealth).toEqual({
+      [HZ]: { reviews: { status: 'DEGRADED', since: new Date(T0 + 5000).toISOString(), causes: ['cms|hz-reviews-5xx'] } },
+    });
   });
 });
 
@@ -106,7 +134,11 @@ describe('engine status: scopes from the stored state', () => {
     await w.store.commit(
       w.policy.name,
       version,
-      { ...base, applied: { matrix: identity2, at: T0, scopes: { [REVIEWS]: { matrix: m, config: configOf(w.policy, m) } } }, serviceHealth: { [HZ]: { reviews: degraded } } },
+      {
+        ...base,
+        applied: { matrix: identity2, at: T0, scopes: { [REVIEWS]: { matrix: m, config: configOf(w.policy, m) } } },
+        serviceHealth: { [HZ]: { reviews: degraded } },
+      },
       null,
       [],
     );

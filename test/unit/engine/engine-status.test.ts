@@ -50,7 +50,12 @@ describe('status: what the mesh has, apart from what was decided', () => {
     const engine = w.engine({ meshControl: gated });
     await w.baseline(engine);
     const baselinePlan = (await engine.status()).confirmed?.planId;
-    expect(await engine.status()).toMatchObject({ matrix: identity, shifting: false, intended: { matrix: identity }, confirmed: { matrix: identity } });
+    expect(await engine.status()).toMatchObject({
+      matrix: identity,
+      shifting: false,
+      intended: { matrix: identity },
+      confirmed: { matrix: identity },
+    });
 
     w.clock.advance(60_000);
     gated.hold();
@@ -60,12 +65,22 @@ describe('status: what the mesh has, apart from what was decided', () => {
     const during = await engine.status();
     expect(during.intended?.matrix).toEqual(hzDrained);
     expect(during.intended?.config.mode).toBe('distribute');
-    expect(during).toMatchObject({ shifting: true, matrix: identity, config: { mode: 'failover' }, confirmed: { matrix: identity, planId: baselinePlan } });
+    expect(during).toMatchObject({
+      shifting: true,
+      matrix: identity,
+      config: { mode: 'failover' },
+      confirmed: { matrix: identity, planId: baselinePlan },
+    });
 
     gated.release();
     const [out] = await ingest;
     const after = await engine.status();
-    expect(after).toMatchObject({ shifting: false, matrix: hzDrained, config: { mode: 'distribute' }, confirmed: { matrix: hzDrained, planId: out?.plan.id, at: new Date(w.clock.now()).toISOString() } });
+    expect(after).toMatchObject({
+      shifting: false,
+      matrix: hzDrained,
+      config: { mode: 'distribute' },
+      confirmed: { matrix: hzDrained, planId: out?.plan.id, at: new Date(w.clock.now()).toISOString() },
+    });
   });
 
   it('a mesh step still failing at the end of the budget leaves it shifting; the tick that gets it through confirms it', async () => {
@@ -88,7 +103,13 @@ describe('status: what the mesh has, apart from what was decided', () => {
     const { state, version } = await w.store.load('bookinfo');
     const { meshConfirmed: _dropped, lastRefusals: _alsoDropped, ...older } = state!;
     await w.store.commit('bookinfo', version, older, null, []);
-    expect(await engine.status()).toMatchObject({ shifting: true, matrix: null, config: null, confirmed: null, intended: { matrix: identity } });
+    expect(await engine.status()).toMatchObject({
+      shifting: true,
+      matrix: null,
+      config: null,
+      confirmed: null,
+      intended: { matrix: identity },
+    });
 
     w.clock.advance(60_000);
     await engine.tick();

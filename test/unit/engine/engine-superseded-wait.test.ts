@@ -68,7 +68,9 @@ test('a mesh step whose config a newer plan replaced while it polled ends skippe
   const took = (meshOutcome?.at ?? 0) - tUpdateA;
   // The measured figure (virtual ms from A's UpdateMeshFeature to the end of its step).
   w.log.push({ measured: 'A mesh step', ms: took, planDone: tEndA - tUpdateA });
-  process.stdout.write(`A's mesh step: ${took} ms after its UpdateMeshFeature (status ${meshOutcome?.status}); ${w.updates().length} UpdateMeshFeature in all\n`);
+  process.stdout.write(
+    `A's mesh step: ${took} ms after its UpdateMeshFeature (status ${meshOutcome?.status}); ${w.updates().length} UpdateMeshFeature in all\n`,
+  );
 
   expect(meshOutcome).toMatchObject({ status: 'skipped', error: 'a newer plan applied another matrix', attempts: 1 });
   expect(recA?.status).toBe('done');

@@ -17,7 +17,12 @@ function twoDeployments() {
   const regions = { 'cn-hangzhou': { normalReplicas: 2, min: 1, max: 6 }, 'cn-shanghai': { normalReplicas: 2, min: 1, max: 6 } };
   return bookinfoPolicy({
     drift: 'alert',
-    scaling: { deployments: [{ name: 'productpage-v1', namespace: 'default', regions }, { name: 'reviews-v1', namespace: 'default', regions }] },
+    scaling: {
+      deployments: [
+        { name: 'productpage-v1', namespace: 'default', regions },
+        { name: 'reviews-v1', namespace: 'default', regions },
+      ],
+    },
   });
 }
 
@@ -31,7 +36,10 @@ afterEach(() => w.cleanup());
 
 const planOf = async (id: string) => (await w.store.getPlan('bookinfo', id)) as PlanRecord;
 const events = async (kind: string) => (await w.store.listEvents('bookinfo', { limit: 200 })).filter((e) => e.kind === kind);
-const forbidden = () => new UpstreamError('Forbidden', 'deployments.apps "productpage-v1" is forbidden: cannot patch resource "deployments/scale"', { retryable: false });
+const forbidden = () =>
+  new UpstreamError('Forbidden', 'deployments.apps "productpage-v1" is forbidden: cannot patch resource "deployments/scale"', {
+    retryable: false,
+  });
 
 async function drainWorld() {
   const engine = w.engine({ store, random: () => 0.5 });
@@ -40,11 +48,13 @@ async function drainWorld() {
   return engine;
 }
 
-describe('a DOWN drain is not blocked by the receiving region\'s scale-up', () => {
+describe("a DOWN drain is not blocked by the receiving region's scale-up", () => {
   it('the plan is urgent: two scale-ups that do not wait, then the mesh step', async () => {
     const engine = await drainWorld();
     const [out] = await engine.ingest([downSignal(w.clock)], 'alarm');
-    const kinds = out!.plan.steps.map((s: Step) => (s.kind === 'scale' ? `scale ${s.cluster}/${s.deployment} ${s.to}${s.waitReady ? ' wait' : ''}` : s.kind));
+    const kinds = out!.plan.steps.map((s: Step) =>
+      s.kind === 'scale' ? `scale ${s.cluster}/${s.deployment} ${s.to}${s.waitReady ? ' wait' : ''}` : s.kind,
+    );
     expect(kinds.slice(0, 3)).toEqual(['scale c-shanghai/productpage-v1 5', 'scale c-shanghai/reviews-v1 5', 'mesh']);
   });
 
@@ -104,7 +114,10 @@ describe('a DOWN drain is not blocked by the receiving region\'s scale-up', () =
     const engine = await drainWorld();
     // Its scale-ups are first asked for together (two calls), then one by one: the third call is step 1's.
     w.scaler.failNext(3, forbidden);
-    const out = await engine.command({ kind: 'override', actor: 'op', reason: 'test', drain: ['cn-hangzhou'], ttl: 600_000 }, { dryRun: false });
+    const out = await engine.command(
+      { kind: 'override', actor: 'op', reason: 'test', drain: ['cn-hangzhou'], ttl: 600_000 },
+      { dryRun: false },
+    );
     const rec = await planOf(out.plan.id);
     const first = rec.plan.steps[0] as Step;
     expect(first).toMatchObject({ kind: 'scale', waitReady: true });
@@ -113,7 +126,7 @@ describe('a DOWN drain is not blocked by the receiving region\'s scale-up', () =
   });
 });
 
-describe('bookkeeping never decides a step\'s outcome', () => {
+describe("bookkeeping never decides a step's outcome", () => {
   it('the audit log refusing every append (disk full) after the first step: the mesh step and the other scale-up still run, and the lines are written once it recovers', async () => {
     const engine = await drainWorld();
     store.failAppends(Infinity);
@@ -137,7 +150,11 @@ describe('bookkeeping never decides a step\'s outcome', () => {
     w.clock.advance(5_000);
     await engine.tick();
     const steps = (await events('step')).filter((e) => e.planId === id).reverse();
-    expect(steps.map((e) => e.summary).slice(0, 3)).toEqual(['step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done', 'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done', 'step 3/6 (mesh bookinfo distribute) done']);
+    expect(steps.map((e) => e.summary).slice(0, 3)).toEqual([
+      'step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done',
+      'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done',
+      'step 3/6 (mesh bookinfo distribute) done',
+    ]);
   });
 
   it('a busy audit table is retried with backoff: the lines land in the same run, nothing is queued', async () => {
@@ -149,7 +166,13 @@ describe('bookkeeping never decides a step\'s outcome', () => {
     expect(store.refused).toBe(2);
     expect(out!.warning).toBeUndefined();
     const summaries = (await events('step')).filter((e) => e.planId === out!.plan.id).map((e) => e.summary);
-    expect(summaries).toEqual(expect.arrayContaining(['step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done', 'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done', 'step 3/6 (mesh bookinfo distribute) done']));
+    expect(summaries).toEqual(
+      expect.arrayContaining([
+        'step 1/6 (scale c-shanghai/default/productpage-v1 2→5) done',
+        'step 2/6 (scale c-shanghai/default/reviews-v1 2→5) done',
+        'step 3/6 (mesh bookinfo distribute) done',
+      ]),
+    );
     expect(w.log.filter((l) => l.msg === 'audit append deferred')).toEqual([]);
   });
 

@@ -44,7 +44,17 @@ export const HZ = 'c-hangzhou/default/productpage-v1';
 export const SH = 'c-shanghai/default/productpage-v1';
 
 export function downSignal(clock: { now(): number }, over: Partial<Signal> = {}): Signal {
-  return { key: 'cms|hz-5xx', source: 'cms', rule: 'cms-5xx', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: clock.now(), ttl: 3_600_000, ...over };
+  return {
+    key: 'cms|hz-5xx',
+    source: 'cms',
+    rule: 'cms-5xx',
+    region: 'cn-hangzhou',
+    severity: 'down',
+    status: 'firing',
+    at: clock.now(),
+    ttl: 3_600_000,
+    ...over,
+  };
 }
 
 /** A fresh SQLite file per test; more stores on the same file are separate connections. */
@@ -75,24 +85,38 @@ export class World {
   readonly store: StateStore;
   readonly log: Array<Record<string, unknown>> = [];
 
-  constructor(readonly policy: Policy = bookinfoPolicy(), opts: { readyDelayMs?: number } = {}) {
+  constructor(
+    readonly policy: Policy = bookinfoPolicy(),
+    opts: { readyDelayMs?: number } = {},
+  ) {
     // The policy's Deployments exist and are ready, as in a running mesh (the target guard reads them before a move).
     const ready = Object.fromEntries(scaledCells(policy).map((c) => [c.key, c.normalReplicas]));
-    this.scaler = new FakeClusterScaler(this.clock, { readyDelayMs: opts.readyDelayMs ?? 20_000, deployments: { [HZ]: 2, [SH]: 2, ...ready } });
+    this.scaler = new FakeClusterScaler(this.clock, {
+      readyDelayMs: opts.readyDelayMs ?? 20_000,
+      deployments: { [HZ]: 2, [SH]: 2, ...ready },
+    });
     this.store = this.file.open();
   }
 
   engine(over: Partial<EngineDeps> = {}): Engine {
     return new Engine({
-      policy: this.policy, store: this.store, meshControl: this.mesh, scaler: this.scaler, notifier: this.notifier, clock: this.clock,
-      owner: 'fc-a', log: (l) => this.log.push(l), ...over,
+      policy: this.policy,
+      store: this.store,
+      meshControl: this.mesh,
+      scaler: this.scaler,
+      notifier: this.notifier,
+      clock: this.clock,
+      owner: 'fc-a',
+      log: (l) => this.log.push(l),
+      ...over,
     });
   }
 
   /** The scheduler's first tick: the normal matrix (failover mode) becomes the applied one. */
   async baseline(engine: Engine): Promise<void> {
     await engine.tick();
-    if (this.mesh.applied.length !== 1 || this.mesh.lastApplied?.mode !== 'failover') throw new Error('baseline did not apply failover mode');
+    if (this.mesh.applied.length !== 1 || this.mesh.lastApplied?.mode !== 'failover')
+      throw new Error('baseline did not apply failover mode');
   }
 
   cleanup(): Promise<void> {
@@ -148,10 +172,25 @@ export function asmTwinWorld(policy: Policy, opts: { pollMs: number; updateTimeo
   const w = {
     engine(owner: string, adapterClock: Clock = w.clock): Engine {
       const mesh = new AsmMeshControl({
-        meshId: LAB.meshId, credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret }, endpoint: w.cp.asmEndpoint,
-        clock: adapterClock, pollIntervalMs: opts.pollMs, applyTimeoutMs: opts.updateTimeoutMs,
+        meshId: LAB.meshId,
+        credentials: { accessKeyId: LAB.accessKeyId, accessKeySecret: LAB.accessKeySecret },
+        endpoint: w.cp.asmEndpoint,
+        clock: adapterClock,
+        pollIntervalMs: opts.pollMs,
+        applyTimeoutMs: opts.updateTimeoutMs,
       });
-      return new Engine({ policy, store: w.file.open(), meshControl: mesh, scaler: w.scaler, notifier: w.notifier, clock: w.clock, owner, budgetMs: opts.budgetMs, log: (l) => w.log.push(l), random: () => 0.5 });
+      return new Engine({
+        policy,
+        store: w.file.open(),
+        meshControl: mesh,
+        scaler: w.scaler,
+        notifier: w.notifier,
+        clock: w.clock,
+        owner,
+        budgetMs: opts.budgetMs,
+        log: (l) => w.log.push(l),
+        random: () => 0.5,
+      });
     },
     updates: () => w.cp.asm.calls.filter((c) => c.action === 'UpdateMeshFeature'),
   } as unknown as AsmTwinWorld; // the other fields are set before each test

@@ -57,7 +57,9 @@ describe('notifications', () => {
     expect(n?.text).toContain('cn-hangzhou HEALTHY → DOWN');
     expect(n?.planId).toBe(out?.plan.id);
     expect(n?.explanation).toBe(`${out?.plan.trigger}: ${out?.plan.reasons.join('; ')}`);
-    expect(n?.explanation).toMatch(/^signal cms\|hz-5xx firing: .*; cn-hangzhou HEALTHY → DOWN: down signals meet quorum .*; layer normal$/);
+    expect(n?.explanation).toMatch(
+      /^signal cms\|hz-5xx firing: .*; cn-hangzhou HEALTHY → DOWN: down signals meet quorum .*; layer normal$/,
+    );
     expect(n?.explanation).not.toContain('\n');
     expect(n?.matrix).toEqual(out?.plan.after?.matrix);
     expect(n?.matrix).toEqual({ 'cn-hangzhou': { 'cn-shanghai': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
@@ -67,9 +69,19 @@ describe('notifications', () => {
   });
 
   it('the link of a notice sent after its decision opens the dashboard at the decision, naming the plan', async () => {
-    const notifier = notifierFor([{ type: 'webhook', url: `${base}/hook`, minLevel: 'info' }], () => undefined, { dashboardUrl: 'https://control.example.com/control/' });
+    const notifier = notifierFor([{ type: 'webhook', url: `${base}/hook`, minLevel: 'info' }], () => undefined, {
+      dashboardUrl: 'https://control.example.com/control/',
+    });
     const decidedAt = Date.UTC(2026, 0, 1, 2, 30, 5, 250);
-    await notifier.notify({ level: 'info', title: 't', text: 'x', mesh: 'm', at: decidedAt + 90_000, decidedAt, planId: 'bookinfo-000007' });
+    await notifier.notify({
+      level: 'info',
+      title: 't',
+      text: 'x',
+      mesh: 'm',
+      at: decidedAt + 90_000,
+      decidedAt,
+      planId: 'bookinfo-000007',
+    });
     const link = received[0]?.body.dashboardUrl as string;
     expect(link).toBe('https://control.example.com/control/#at=2026-01-01T02:30:05.250Z&plan=bookinfo-000007');
     expect(received[0]?.body.decidedAt).toBe('2026-01-01T02:30:05.250Z');
@@ -80,7 +92,9 @@ describe('notifications', () => {
     expect(frag.has('token')).toBe(false);
     // A notice without a plan (an alert) links to its own time; an odd plan id is escaped.
     expect(dashboardMomentUrl('https://c.example.com/', 0)).toBe('https://c.example.com/#at=1970-01-01T00:00:00.000Z');
-    expect(new URLSearchParams(new URL(dashboardMomentUrl('https://c.example.com/', 0, 'a&token=x')).hash.slice(1)).get('token')).toBeNull();
+    expect(
+      new URLSearchParams(new URL(dashboardMomentUrl('https://c.example.com/', 0, 'a&token=x')).hash.slice(1)).get('token'),
+    ).toBeNull();
   });
 
   it('DingTalk gets a signed markdown message with the explanation, the matrix and the dashboard link; the webhook gets them as JSON', async () => {
@@ -94,9 +108,16 @@ describe('notifications', () => {
     );
     const at = Date.UTC(2026, 0, 1, 2, 30);
     await notifier.notify({
-      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at, decidedAt: at - 2_000,
-      explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal', planId: 'bookinfo-000002',
-      matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } }, matrixChanged: true,
+      level: 'critical',
+      title: 'regionshift bookinfo',
+      text: 'cn-hangzhou HEALTHY → DOWN',
+      mesh: 'bookinfo',
+      at,
+      decidedAt: at - 2_000,
+      explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal',
+      planId: 'bookinfo-000002',
+      matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } },
+      matrixChanged: true,
     });
 
     const ding = received.find((r) => r.path === '/robot/send');
@@ -126,17 +147,40 @@ describe('notifications', () => {
 
     const hook = received.find((r) => r.path === '/hook');
     expect(hook?.body).toEqual({
-      level: 'critical', title: 'regionshift bookinfo', text: 'cn-hangzhou HEALTHY → DOWN', mesh: 'bookinfo', at: '2026-01-01T02:30:00.000Z', decidedAt: '2026-01-01T02:29:58.000Z',
-      explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal', planId: 'bookinfo-000002',
-      matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } }, matrixChanged: true,
+      level: 'critical',
+      title: 'regionshift bookinfo',
+      text: 'cn-hangzhou HEALTHY → DOWN',
+      mesh: 'bookinfo',
+      at: '2026-01-01T02:30:00.000Z',
+      decidedAt: '2026-01-01T02:29:58.000Z',
+      explanation: 'alarm: cn-hangzhou HEALTHY → DOWN: cms-5xx; layer normal',
+      planId: 'bookinfo-000002',
+      matrix: { 'cn-shanghai': { 'cn-shanghai': 100 }, 'cn-hangzhou': { 'cn-shanghai': 90, 'cn-hangzhou': 10 } },
+      matrixChanged: true,
       matrixText: ['cn-hangzhou → cn-hangzhou 10%, cn-shanghai 90%', 'cn-shanghai → cn-shanghai 100%'],
       dashboardUrl: 'https://control.example.com/control/#at=2026-01-01T02:29:58.000Z&plan=bookinfo-000002',
     });
   });
 
   it('an unchanged matrix says so; without a dashboard URL there is no link', async () => {
-    const notifier = notifierFor([{ type: 'dingtalk', webhook: `${base}/robot/send?access_token=t0k`, secret: 's', minLevel: 'info' }, { type: 'webhook', url: `${base}/hook`, minLevel: 'info' }], () => undefined, { dashboardUrl: undefined });
-    await notifier.notify({ level: 'warning', title: 't', text: 'refused', mesh: 'm', at: 0, explanation: 'x', matrix: { a: { a: 100 } }, matrixChanged: false });
+    const notifier = notifierFor(
+      [
+        { type: 'dingtalk', webhook: `${base}/robot/send?access_token=t0k`, secret: 's', minLevel: 'info' },
+        { type: 'webhook', url: `${base}/hook`, minLevel: 'info' },
+      ],
+      () => undefined,
+      { dashboardUrl: undefined },
+    );
+    await notifier.notify({
+      level: 'warning',
+      title: 't',
+      text: 'refused',
+      mesh: 'm',
+      at: 0,
+      explanation: 'x',
+      matrix: { a: { a: 100 } },
+      matrixChanged: false,
+    });
     const text = (received.find((r) => r.path === '/robot/send')?.body.markdown as { text: string }).text;
     expect(text).toContain('Matrix (unchanged):\n\n- a → a 100%');
     expect(text).not.toContain('dashboard');

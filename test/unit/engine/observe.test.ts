@@ -21,7 +21,10 @@ const policy = parsePolicy({
 
 describe('readReadiness', () => {
   test('a service the policy runs elsewhere but not in the region makes it not ready; one version per region is enough', async () => {
-    const scaler = new FakeClusterScaler(new FakeClock(), { strict: true, deployments: { 'c-hangzhou/default/productpage-v1': 2, 'c-hangzhou/default/reviews-v1': 2, 'c-shanghai/default/reviews-v2': 2 } });
+    const scaler = new FakeClusterScaler(new FakeClock(), {
+      strict: true,
+      deployments: { 'c-hangzhou/default/productpage-v1': 2, 'c-hangzhou/default/reviews-v1': 2, 'c-shanghai/default/reviews-v2': 2 },
+    });
     expect(await readReadiness(policy, scaler, ['cn-hangzhou', 'cn-shanghai'])).toEqual({
       ready: {
         'cn-hangzhou': { ready: true, missing: [], unknown: [] },
@@ -31,8 +34,15 @@ describe('readReadiness', () => {
   });
 
   test('a Deployment scaled to zero or not found is not ready; a failed read is unknown and blocks nothing', async () => {
-    const scaler = new FakeClusterScaler(new FakeClock(), { strict: true, deployments: { 'c-hangzhou/default/productpage-v1': 0, 'c-shanghai/default/reviews-v2': 2 } });
-    expect((await readReadiness(policy, scaler, ['cn-hangzhou'])).ready?.['cn-hangzhou']).toEqual({ ready: false, missing: ['c-hangzhou/default/productpage-v1', 'c-hangzhou/default/reviews-v1'], unknown: [] });
+    const scaler = new FakeClusterScaler(new FakeClock(), {
+      strict: true,
+      deployments: { 'c-hangzhou/default/productpage-v1': 0, 'c-shanghai/default/reviews-v2': 2 },
+    });
+    expect((await readReadiness(policy, scaler, ['cn-hangzhou'])).ready?.['cn-hangzhou']).toEqual({
+      ready: false,
+      missing: ['c-hangzhou/default/productpage-v1', 'c-hangzhou/default/reviews-v1'],
+      unknown: [],
+    });
     const flaky = new FakeClusterScaler(new FakeClock(), { deployments: { 'c-shanghai/default/reviews-v2': 2 } });
     flaky.failNext(1, 'throttle', 'get');
     const read = (await readReadiness(policy, flaky, ['cn-shanghai'])).ready?.['cn-shanghai'];
@@ -41,6 +51,10 @@ describe('readReadiness', () => {
   });
 
   test('the service of a Deployment: its own service field, else its name without a version suffix', () => {
-    expect([servedService({ name: 'reviews-v2' }), servedService({ name: 'storefront-web' }), servedService({ name: 'api-v1', service: 'gateway' })]).toEqual(['reviews', 'storefront-web', 'gateway']);
+    expect([
+      servedService({ name: 'reviews-v2' }),
+      servedService({ name: 'storefront-web' }),
+      servedService({ name: 'api-v1', service: 'gateway' }),
+    ]).toEqual(['reviews', 'storefront-web', 'gateway']);
   });
 });

@@ -35,10 +35,26 @@ function withoutRegion(region: string): Policy {
   return parsePolicy(raw);
 }
 
-const deployments = { 'c-hangzhou/shop/storefront-web': 6, 'c-shanghai/shop/storefront-web': 3, 'c-beijing/shop/storefront-web': 3, 'c-hangzhou/shop/checkout': 4, 'c-shanghai/shop/checkout': 2, 'c-beijing/shop/checkout': 2 };
+const deployments = {
+  'c-hangzhou/shop/storefront-web': 6,
+  'c-shanghai/shop/storefront-web': 3,
+  'c-beijing/shop/storefront-web': 3,
+  'c-hangzhou/shop/checkout': 4,
+  'c-shanghai/shop/checkout': 2,
+  'c-beijing/shop/checkout': 2,
+};
 
 function down(w: World, key: string, source: string, region: string): Signal {
-  return { key, source, rule: source === 'cms' ? 'cms-5xx' : 'prometheus-5xx', region, severity: 'down', status: 'firing', at: w.clock.now(), ttl: 3_600_000 };
+  return {
+    key,
+    source,
+    rule: source === 'cms' ? 'cms-5xx' : 'prometheus-5xx',
+    region,
+    severity: 'down',
+    status: 'firing',
+    at: w.clock.now(),
+    ttl: 3_600_000,
+  };
 }
 
 let w: World;
@@ -68,7 +84,9 @@ describe('a policy change that removes a region', () => {
     // The note is in the audit, with the decision.
     const audit = await after.history({ limit: 50 });
     const decision = audit.find((e) => e.kind === 'decision' && e.planId === tick.decision.plan.id);
-    expect((decision?.detail as { reasons: string[] }).reasons).toEqual(expect.arrayContaining(['policy changed: region cn-beijing removed; its health is dropped']));
+    expect((decision?.detail as { reasons: string[] }).reasons).toEqual(
+      expect.arrayContaining(['policy changed: region cn-beijing removed; its health is dropped']),
+    );
     w.clock.advance(10_000);
     const [alarm] = await after.ingest([down(w, 'cms|sh', 'cms', 'cn-shanghai')], 'alarm');
     expect(alarm?.committed).toBe(true);

@@ -29,7 +29,14 @@ describe('a region at its first recovery step', () => {
       explain = (await engine.tick()).decision?.plan.reasons ?? explain;
     }
     const first = (await engine.status()).health['cn-hangzhou'];
-    expect(first).toEqual({ status: 'RECOVERING', since: expect.any(String) as unknown, step: 1, steps: 3, percent: 25, causes: expect.any(Array) as unknown });
+    expect(first).toEqual({
+      status: 'RECOVERING',
+      since: expect.any(String) as unknown,
+      step: 1,
+      steps: 3,
+      percent: 25,
+      causes: expect.any(Array) as unknown,
+    });
     expect(explain.find((r) => r.startsWith('cn-hangzhou DOWN → RECOVERING'))).toMatch(/^cn-hangzhou DOWN → RECOVERING\(step 1\)/);
 
     const lines: string[] = [];
@@ -42,7 +49,9 @@ describe('a region at its first recovery step', () => {
       if (reasons.length) explain = reasons;
     }
     expect((await engine.status()).health['cn-hangzhou']).toMatchObject({ step: 2, steps: 3, percent: 50 });
-    expect(explain.find((r) => r.startsWith('cn-hangzhou RECOVERING → RECOVERING'))).toMatch(/^cn-hangzhou RECOVERING → RECOVERING\(step 2\): recovery step 2\/3/);
+    expect(explain.find((r) => r.startsWith('cn-hangzhou RECOVERING → RECOVERING'))).toMatch(
+      /^cn-hangzhou RECOVERING → RECOVERING\(step 2\): recovery step 2\/3/,
+    );
   });
 });
 

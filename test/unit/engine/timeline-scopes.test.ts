@@ -21,14 +21,34 @@ const distribute = { mode: 'distribute', localityLbSetting: { distribute: [] } }
 let seq = 0;
 function decision(at: number, planId: string, scopes: Record<string, unknown> | undefined): StoredEvent {
   const mesh = { kind: 'mesh', matrix: identity, config: failover, ...(scopes ? { scopes } : {}) };
-  return { mesh: 'bookinfo', seq: ++seq, at, kind: 'decision', actor: 'alarm', planId, summary: `decision ${planId}`, detail: { reasons: [], refused: [], steps: [mesh], explain: [], before: identity, after: identity, health: { [HZ]: 'HEALTHY', [SH]: 'HEALTHY' } } };
+  return {
+    mesh: 'bookinfo',
+    seq: ++seq,
+    at,
+    kind: 'decision',
+    actor: 'alarm',
+    planId,
+    summary: `decision ${planId}`,
+    detail: {
+      reasons: [],
+      refused: [],
+      steps: [mesh],
+      explain: [],
+      before: identity,
+      after: identity,
+      health: { [HZ]: 'HEALTHY', [SH]: 'HEALTHY' },
+    },
+  };
 }
 
 describe('timeline: scope changes per decision', () => {
   const events: StoredEvent[] = [
     decision(T, 'p-1', undefined),
     decision(T + 60_000, 'p-2', { [REVIEWS]: { matrix: drained, config: distribute } }),
-    decision(T + 120_000, 'p-3', { [REVIEWS]: { matrix: drained, config: distribute }, [DETAILS]: { matrix: drained, config: distribute } }),
+    decision(T + 120_000, 'p-3', {
+      [REVIEWS]: { matrix: drained, config: distribute },
+      [DETAILS]: { matrix: drained, config: distribute },
+    }),
     decision(T + 180_000, 'p-4', {}),
   ];
 

@@ -42,15 +42,26 @@ describe('incident timeline from the audit log', () => {
     expect(t.shares.bySource[RH]?.[RH]?.[0]).toBe(100);
     expect(t.shares.bySource[RH]?.[RS]?.at(-1)).toBe(100);
     expect(t.shares.bySource[RH]?.[RH]?.at(-1)).toBe(0);
-    expect(t.health[RH]).toEqual([{ status: 'HEALTHY', from, to: tDown }, { status: 'DOWN', from: tDown, to: end }]);
+    expect(t.health[RH]).toEqual([
+      { status: 'HEALTHY', from, to: tDown },
+      { status: 'DOWN', from: tDown, to: end },
+    ]);
     expect(t.health[RS]).toEqual([{ status: 'HEALTHY', from, to: end }]);
     const [down, pause] = t.decisions;
     expect(t.decisions).toHaveLength(2);
     expect(down).toMatchObject({ at: tDown, actor: 'alarm' });
     expect(down?.explain.join('\n')).toContain('HEALTHY → DOWN');
-    expect(down?.steps.map((s) => [s.kind, s.status, s.afterMs])).toEqual([['scale', 'done', 0], ['mesh', 'done', 0], ['scale', 'pending', null], ['notify', 'done', 0]]);
+    expect(down?.steps.map((s) => [s.kind, s.status, s.afterMs])).toEqual([
+      ['scale', 'done', 0],
+      ['mesh', 'done', 0],
+      ['scale', 'pending', null],
+      ['notify', 'done', 0],
+    ]);
     expect(pause).toMatchObject({ actor: 'alice', steps: [] });
-    expect(t.events.map((e) => [e.kind, e.actor])).toEqual([['signal', 'alarm'], ['command', 'alice']]);
+    expect(t.events.map((e) => [e.kind, e.actor])).toEqual([
+      ['signal', 'alarm'],
+      ['command', 'alice'],
+    ]);
     expect(t.truncated).toEqual({ points: false, decisions: false, events: false, scan: false });
   });
 
@@ -82,8 +93,17 @@ describe('incident timeline from the audit log', () => {
 
 describe('bounds', () => {
   const decision = (seq: number, at: number, pct: number): StoredEvent => ({
-    mesh: 'm', seq, at, kind: 'decision', actor: 'scheduler', planId: `p-${seq}`, summary: `shift ${pct}`,
-    detail: { steps: [{ kind: 'mesh', matrix: { a: { a: 100 - pct, b: pct }, b: { b: 100 } }, config: { mode: 'distribute' } }], health: { a: pct ? 'DEGRADED' : 'HEALTHY', b: 'HEALTHY' } },
+    mesh: 'm',
+    seq,
+    at,
+    kind: 'decision',
+    actor: 'scheduler',
+    planId: `p-${seq}`,
+    summary: `shift ${pct}`,
+    detail: {
+      steps: [{ kind: 'mesh', matrix: { a: { a: 100 - pct, b: pct }, b: { b: 100 } }, config: { mode: 'distribute' } }],
+      health: { a: pct ? 'DEGRADED' : 'HEALTHY', b: 'HEALTHY' },
+    },
   });
   test('at most maxPoints points (downsampled, first and last kept) and the newest maxDecisions decisions', () => {
     const events = Array.from({ length: 2000 }, (_, i) => decision(i + 1, 1000 + i * 10, i % 2 ? 50 : 0));
@@ -108,7 +128,10 @@ describe('GET /v1/timeline and /v1/report', () => {
     const rt = fakeRuntime();
     rt.clock.set(Date.UTC(2026, 10, 3, 2, 15, 30));
     const handler = makeHandler(async () => rt);
-    const reply = await handler(httpEvent({ method: 'GET', path, query, headers: { authorization: `Bearer ${READ_TOKEN}` }, body: '' }), fcContext());
+    const reply = await handler(
+      httpEvent({ method: 'GET', path, query, headers: { authorization: `Bearer ${READ_TOKEN}` }, body: '' }),
+      fcContext(),
+    );
     return { status: reply?.statusCode, body: reply?.body ?? '', type: reply?.headers?.['content-type'] };
   };
   test.each([

@@ -29,17 +29,38 @@ test('a CMS ALERT is answered 200 within ALARM_ANSWER_MS while the mesh API thro
   const invoked: string[] = [];
   const notifier = new RecordingNotifier();
   const engine = new Engine({
-    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test',
-    handoff: async (planId) => void invoked.push(planId), random: () => 0.5,
+    policy: testPolicy,
+    store,
+    meshControl: mesh,
+    scaler: new FakeClusterScaler(clock),
+    notifier,
+    clock,
+    owner: 'fc-test',
+    handoff: async (planId) => void invoked.push(planId),
+    random: () => 0.5,
   });
-  const runtime: Runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = {
+    engine,
+    policy: testPolicy,
+    store,
+    notifier,
+    clock,
+    secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET },
+    log: () => undefined,
+  };
   await engine.tick();
   expect(mesh.applied).toHaveLength(1);
   mesh.failNext(10, 'throttle');
   const t0 = clock.now();
 
   const reply = (await makeAlarmHandler(async () => runtime)(
-    httpEvent({ method: 'POST', path: '/cms', query: { region: 'cn-hangzhou', token: ALARM_TOKEN }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: cmsAlert }),
+    httpEvent({
+      method: 'POST',
+      path: '/cms',
+      query: { region: 'cn-hangzhou', token: ALARM_TOKEN },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: cmsAlert,
+    }),
     fcContext(),
   )) as HttpReply;
 
@@ -50,7 +71,10 @@ test('a CMS ALERT is answered 200 within ALARM_ANSWER_MS while the mesh API thro
   expect((await engine.status()).health['cn-hangzhou']?.status).toBe('DOWN');
 
   mesh.recover();
-  const result = await makeExecutorHandler(async () => runtime)(Buffer.from(JSON.stringify({ planId: invoked[0] })), fcContext('req-executor'));
+  const result = await makeExecutorHandler(async () => runtime)(
+    Buffer.from(JSON.stringify({ planId: invoked[0] })),
+    fcContext('req-executor'),
+  );
   expect(result).toMatchObject({ planId: invoked[0], found: true });
   expect(mesh.lastApplied?.mode).toBe('distribute');
 });

@@ -34,22 +34,49 @@ beforeEach(async () => {
   lines = [];
   const notifier = new RecordingNotifier();
   const engine = new Engine({
-    policy: testPolicy, store, meshControl: mesh, scaler: new FakeClusterScaler(clock), notifier, clock, owner: 'fc-test', random: () => 0.5,
+    policy: testPolicy,
+    store,
+    meshControl: mesh,
+    scaler: new FakeClusterScaler(clock),
+    notifier,
+    clock,
+    owner: 'fc-test',
+    random: () => 0.5,
     log: (l) => lines.push(l),
   });
-  runtime = { engine, policy: testPolicy, store, notifier, clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN }, log: (l) => lines.push(l) };
+  runtime = {
+    engine,
+    policy: testPolicy,
+    store,
+    notifier,
+    clock,
+    secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET, readToken: READ_TOKEN },
+    log: (l) => lines.push(l),
+  };
   await engine.tick(); // the baseline: failover mode applied
   expect(mesh.applied).toHaveLength(1);
 });
 afterEach(() => file.cleanup());
 
-const body = (reply: HttpReply | undefined) => ({ status: reply?.statusCode, json: JSON.parse(reply?.body ?? 'null') as Record<string, unknown> });
+const body = (reply: HttpReply | undefined) => ({
+  status: reply?.statusCode,
+  json: JSON.parse(reply?.body ?? 'null') as Record<string, unknown>,
+});
 
 describe('a committed decision is answered 200 when only the audit write fails', () => {
   it('alarm: the CMS callback of a region DOWN drains it and answers 200 with a warning, though every audit append fails', async () => {
     store.failAppends(Infinity);
     const handler = makeAlarmHandler(async () => runtime);
-    const reply = await handler(httpEvent({ method: 'POST', path: '/cms', query: { region: 'cn-hangzhou', token: ALARM_TOKEN }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: cmsAlert }), fcContext());
+    const reply = await handler(
+      httpEvent({
+        method: 'POST',
+        path: '/cms',
+        query: { region: 'cn-hangzhou', token: ALARM_TOKEN },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: cmsAlert,
+      }),
+      fcContext(),
+    );
     const res = body(reply as HttpReply);
 
     expect(store.refused).toBeGreaterThan(0);
@@ -65,15 +92,34 @@ describe('a committed decision is answered 200 when only the audit write fails',
     // Hangzhou went DOWN an hour ago and its signal has lapsed since: the pause's decision also
     // moves it on (DOWN → RECOVERING), so its plan has a step (the notification) and runs it.
     const alarm = makeAlarmHandler(async () => runtime);
-    await alarm(httpEvent({ method: 'POST', path: '/cms', query: { region: 'cn-hangzhou', token: ALARM_TOKEN }, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: cmsAlert }), fcContext());
+    await alarm(
+      httpEvent({
+        method: 'POST',
+        path: '/cms',
+        query: { region: 'cn-hangzhou', token: ALARM_TOKEN },
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: cmsAlert,
+      }),
+      fcContext(),
+    );
     expect((await runtime.engine.status()).health['cn-hangzhou']?.status).toBe('DOWN');
     clock.advance(3_600_000);
     store.failAppends(Infinity);
 
     const handler = makeControlHandler(async () => runtime);
     const payload = JSON.stringify({ reason: 'incident 4711' });
-    const sig = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/pause', body: payload, timestamp: clock.now() / 1000, requestId: 'ctl-pause-0001' }).headers;
-    const reply = await handler(httpEvent({ method: 'POST', path: '/v1/pause', headers: { 'content-type': 'application/json', ...sig }, body: payload }), fcContext());
+    const sig = signRequest({
+      secret: CONTROL_SECRET,
+      method: 'POST',
+      path: '/v1/pause',
+      body: payload,
+      timestamp: clock.now() / 1000,
+      requestId: 'ctl-pause-0001',
+    }).headers;
+    const reply = await handler(
+      httpEvent({ method: 'POST', path: '/v1/pause', headers: { 'content-type': 'application/json', ...sig }, body: payload }),
+      fcContext(),
+    );
     const res = body(reply as HttpReply);
 
     expect((res.json.plan as { steps: Array<{ kind: string }> }).steps.map((s) => s.kind)).toEqual(['notify']);

@@ -12,10 +12,23 @@ import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support
  */
 
 const REVIEWS = 'reviews.default.svc.cluster.local';
-const failover: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } };
+const failover: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
+};
 const hzDrained: MeshConfig = {
   mode: 'distribute',
-  localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLbSetting: {
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-shanghai/*': 100 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
 };
 const scoped = () => bookinfoPolicy({ scopes: { entry: ['productpage'], services: { productpage: {}, reviews: {} } } });
 
@@ -27,24 +40,50 @@ async function setup(policy: Policy) {
   w = new World(policy);
   const engine = w.engine();
   await w.baseline(engine);
-  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, clock: w.clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = {
+    engine,
+    policy,
+    store: w.store,
+    notifier: w.notifier,
+    clock: w.clock,
+    secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET },
+    log: () => undefined,
+  };
   const handler = makeHandler(async () => runtime);
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);
-    const sig = signRequest({ secret: CONTROL_SECRET, method, path, body: text, timestamp: Math.floor(w.clock.now() / 1000), requestId: `svc-${++seq}-0000` }).headers;
-    const reply = await handler(httpEvent({ method, path, headers: { 'content-type': 'application/json', ...sig }, body: text }), fcContext());
+    const sig = signRequest({
+      secret: CONTROL_SECRET,
+      method,
+      path,
+      body: text,
+      timestamp: Math.floor(w.clock.now() / 1000),
+      requestId: `svc-${++seq}-0000`,
+    }).headers;
+    const reply = await handler(
+      httpEvent({ method, path, headers: { 'content-type': 'application/json', ...sig }, body: text }),
+      fcContext(),
+    );
     if (!reply) throw new Error('no reply');
     return { status: reply.statusCode, json: JSON.parse(reply.body) };
   }
   /** The stored state's version and the audit's length: both unchanged by a refused or bad command. */
-  const footprint = async () => ({ version: (await w.store.load('bookinfo')).version, events: (await engine.history({ limit: 500 })).length });
+  const footprint = async () => ({
+    version: (await w.store.load('bookinfo')).version,
+    events: (await engine.history({ limit: 500 })).length,
+  });
   return { call, footprint };
 }
 
 describe('control API: a command naming a service acts on that service only', () => {
-  test('scoped policy: an override draining cn-hangzhou for reviews changes reviews\' host only', async () => {
+  test("scoped policy: an override draining cn-hangzhou for reviews changes reviews' host only", async () => {
     const { call } = await setup(scoped());
-    const res = await call('POST', '/v1/overrides', { drain: ['cn-hangzhou'], service: 'reviews', ttl: '30m', reason: 'reviews canary broken' });
+    const res = await call('POST', '/v1/overrides', {
+      drain: ['cn-hangzhou'],
+      service: 'reviews',
+      ttl: '30m',
+      reason: 'reviews canary broken',
+    });
     expect(res.status).toBe(200);
     expect(res.json.committed).toBe(true);
     const last = w.mesh.applied.at(-1)?.config;
@@ -60,7 +99,12 @@ describe('control API: a command naming a service acts on that service only', ()
   test('scoped policy: a dry run through /v1/plan keeps the service too', async () => {
     const { call, footprint } = await setup(scoped());
     const before = await footprint();
-    const res = await call('POST', '/v1/plan', { kind: 'override', drain: ['cn-hangzhou'], service: 'reviews', reason: 'what would it do' });
+    const res = await call('POST', '/v1/plan', {
+      kind: 'override',
+      drain: ['cn-hangzhou'],
+      service: 'reviews',
+      reason: 'what would it do',
+    });
     expect(res.status).toBe(200);
     expect(res.json.plan.after.matrix).toEqual({ 'cn-hangzhou': { 'cn-hangzhou': 100 }, 'cn-shanghai': { 'cn-shanghai': 100 } });
     expect(res.json.plan.after.scopes[REVIEWS].config).toEqual(hzDrained);
@@ -91,7 +135,12 @@ describe('control API: bad command bodies are a 400 naming the field and change 
     ['an unknown key in a dry run', '/v1/plan', { kind: 'pause', reason: 'x', force: true }, 'body.force'],
     ['a NUL-only reason (override)', '/v1/overrides', { drain: ['cn-hangzhou'], reason: '\u0000' }, 'body.reason'],
     ['a NUL-only reason (pause)', '/v1/pause', { reason: '\u0000\u0000' }, 'body.reason'],
-    ['a control-character reason (drill)', '/v1/drills', { region: 'cn-hangzhou', duration: '5m', reason: ' \u0007\u001b\t ' }, 'body.reason'],
+    [
+      'a control-character reason (drill)',
+      '/v1/drills',
+      { region: 'cn-hangzhou', duration: '5m', reason: ' \u0007\u001b\t ' },
+      'body.reason',
+    ],
     ['a whitespace-only reason', '/v1/pause', { reason: ' \n\t ' }, 'body.reason'],
     ['a zero-width-only reason', '/v1/pause', { reason: '\u200b\u200e' }, 'body.reason'],
   ])('%s', async (_what, path, body, field) => {

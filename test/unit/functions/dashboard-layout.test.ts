@@ -1,5 +1,25 @@
-import { canonical, defaultShifting, healthHeadline, presetValue, regionsOf, rel, sameMatrix, scheduleText } from '../../../functions/control/dashboard/format';
-import { confirmLagSeconds, HEALTH_LEGEND, incidentText, incidentWindow, latestIncident, layoutMarkers, markerRows, mergedTimes, resample, stack } from '../../../functions/control/dashboard/timeline-layout';
+import {
+  canonical,
+  defaultShifting,
+  healthHeadline,
+  presetValue,
+  regionsOf,
+  rel,
+  sameMatrix,
+  scheduleText,
+} from '../../../functions/control/dashboard/format';
+import {
+  confirmLagSeconds,
+  HEALTH_LEGEND,
+  incidentText,
+  incidentWindow,
+  latestIncident,
+  layoutMarkers,
+  markerRows,
+  mergedTimes,
+  resample,
+  stack,
+} from '../../../functions/control/dashboard/timeline-layout';
 import type { TimelineDecision } from '../../../shared/engine/timeline';
 
 /** The dashboard's pure parts: the window it opens on, marker placement, the legend, the stacked series, the row texts. */
@@ -7,13 +27,37 @@ import type { TimelineDecision } from '../../../shared/engine/timeline';
 const RH = 'cn-hangzhou';
 const RS = 'cn-shanghai';
 const MIN = 60_000;
-const decision = (at: number, over: Partial<TimelineDecision> = {}): TimelineDecision => ({ at, planId: null, actor: 'alarm', summary: '', explain: [], reasons: [], refused: [], steps: [], ...over });
-const meshDone = (at: number, afterMs: number) => ({ index: 0, kind: 'mesh' as const, text: 'mesh', status: 'done' as const, at: at + afterMs, afterMs, attempts: 1 });
+const decision = (at: number, over: Partial<TimelineDecision> = {}): TimelineDecision => ({
+  at,
+  planId: null,
+  actor: 'alarm',
+  summary: '',
+  explain: [],
+  reasons: [],
+  refused: [],
+  steps: [],
+  ...over,
+});
+const meshDone = (at: number, afterMs: number) => ({
+  index: 0,
+  kind: 'mesh' as const,
+  text: 'mesh',
+  status: 'done' as const,
+  at: at + afterMs,
+  afterMs,
+  attempts: 1,
+});
 
 describe('latestIncident', () => {
   test('the last run of episodes (sick bands, decisions that acted) closer than the gap; a decision that changed nothing is none', () => {
     const t = {
-      health: { [RH]: [{ status: 'HEALTHY' as const, from: 0, to: 100 * MIN }, { status: 'DOWN' as const, from: 100 * MIN, to: 104 * MIN }, { status: 'HEALTHY' as const, from: 104 * MIN, to: 300 * MIN }] },
+      health: {
+        [RH]: [
+          { status: 'HEALTHY' as const, from: 0, to: 100 * MIN },
+          { status: 'DOWN' as const, from: 100 * MIN, to: 104 * MIN },
+          { status: 'HEALTHY' as const, from: 104 * MIN, to: 300 * MIN },
+        ],
+      },
       decisions: [
         decision(10 * MIN, { steps: [meshDone(10 * MIN, 3_000)] }), // an earlier incident
         decision(100 * MIN, { steps: [meshDone(100 * MIN, 33_000)] }),
@@ -28,7 +72,10 @@ describe('latestIncident', () => {
   });
 
   test('a region still sick runs to the end of the range', () => {
-    expect(latestIncident({ health: { [RH]: [{ status: 'DEGRADED', from: 50 * MIN, to: 60 * MIN }] }, decisions: [] })).toEqual({ from: 50 * MIN, to: 60 * MIN });
+    expect(latestIncident({ health: { [RH]: [{ status: 'DEGRADED', from: 50 * MIN, to: 60 * MIN }] }, decisions: [] })).toEqual({
+      from: 50 * MIN,
+      to: 60 * MIN,
+    });
   });
 });
 
@@ -64,7 +111,11 @@ describe('layoutMarkers', () => {
   test('no two labelled markers of a row overlap, whatever the input', () => {
     const xs = Array.from({ length: 40 }, (_, i) => (i * 37) % 300).sort((a, b) => a - b);
     const w = 22;
-    const slots = layoutMarkers(xs, xs.map(() => w), 3);
+    const slots = layoutMarkers(
+      xs,
+      xs.map(() => w),
+      3,
+    );
     for (let r = 0; r < 3; r++) {
       const inRow = xs.filter((_, i) => slots[i]?.row === r);
       for (let i = 1; i < inRow.length; i++) expect((inRow[i] as number) - (inRow[i - 1] as number)).toBeGreaterThanOrEqual(w + 4);
@@ -78,12 +129,26 @@ describe('series', () => {
   test('both step functions on one time axis: the confirmed one still at the old value until it moved', () => {
     const xs = mergedTimes(shares.at, confirmed.at);
     expect(xs).toEqual([0, 10, 43, 60]);
-    expect(resample(shares, RH, [RH, RS], xs)).toEqual([[100, 0, 0, 0], [0, 100, 100, 100]]);
-    expect(resample(confirmed, RH, [RH, RS], xs)).toEqual([[100, 100, 0, 0], [0, 0, 100, 100]]);
+    expect(resample(shares, RH, [RH, RS], xs)).toEqual([
+      [100, 0, 0, 0],
+      [0, 100, 100, 100],
+    ]);
+    expect(resample(confirmed, RH, [RH, RS], xs)).toEqual([
+      [100, 100, 0, 0],
+      [0, 0, 100, 100],
+    ]);
     expect(resample(confirmed, 'nowhere', [RH], xs)).toEqual([[0, 0, 0, 0]]);
   });
   test('stacked: each row the running total, the last 100 everywhere', () => {
-    expect(stack([[100, 30], [0, 70]])).toEqual([[100, 30], [100, 100]]);
+    expect(
+      stack([
+        [100, 30],
+        [0, 70],
+      ]),
+    ).toEqual([
+      [100, 30],
+      [100, 100],
+    ]);
   });
   test('the lag between a decision and its mesh step done, in seconds', () => {
     expect(confirmLagSeconds([decision(0, { steps: [meshDone(0, 33_400)] }), decision(1)])).toEqual([33.4, null]);
@@ -102,17 +167,33 @@ describe('legend and texts', () => {
   test('shifting only while the default matrix itself differs from what the mesh has', () => {
     const m = { [RH]: { [RH]: 100, [RS]: 0 } };
     expect(sameMatrix(m, { [RH]: { [RH]: 100 } })).toBe(true);
-    expect(defaultShifting({ shifting: true, matrix: m, intended: { matrix: { [RH]: { [RH]: 100 } }, config: { mode: 'failover', localityLbSetting: { failover: [] } } as never, at: '' } })).toBe(false);
-    expect(defaultShifting({ shifting: true, matrix: m, intended: { matrix: { [RH]: { [RS]: 100 } }, config: { mode: 'distribute' } as never, at: '' } })).toBe(true);
+    expect(
+      defaultShifting({
+        shifting: true,
+        matrix: m,
+        intended: { matrix: { [RH]: { [RH]: 100 } }, config: { mode: 'failover', localityLbSetting: { failover: [] } } as never, at: '' },
+      }),
+    ).toBe(false);
+    expect(
+      defaultShifting({
+        shifting: true,
+        matrix: m,
+        intended: { matrix: { [RH]: { [RS]: 100 } }, config: { mode: 'distribute' } as never, at: '' },
+      }),
+    ).toBe(true);
   });
   test('regions: health first, then any a matrix names', () => {
-    expect(regionsOf({ health: { [RH]: { status: 'HEALTHY', since: null, causes: [] } }, matrix: { [RH]: { 'cn-beijing': 10, [RH]: 90 } } })).toEqual([RH, 'cn-beijing']);
+    expect(
+      regionsOf({ health: { [RH]: { status: 'HEALTHY', since: null, causes: [] } }, matrix: { [RH]: { 'cn-beijing': 10, [RH]: 90 } } }),
+    ).toEqual([RH, 'cn-beijing']);
   });
   test('a schedule banner says the schedule sets the target, unless an override of its scope comes first', () => {
     const evening = { name: 'evening', until: '2026-11-03T20:00:00.000Z', matrix: { [RH]: { [RH]: 90, [RS]: 10 } } };
     const override = { id: 'ovr-1', drain: [RH], force: false, expiresAt: '', actor: 'alice', reason: 'r' };
     expect(scheduleText(evening, null)).toBe(`the policy's schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%`);
-    expect(scheduleText(evening, override)).toBe(`override ovr-1 comes first until it ends; then the schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%`);
+    expect(scheduleText(evening, override)).toBe(
+      `override ovr-1 comes first until it ends; then the schedule sets the target · ${RH} → ${RH} 90%, ${RS} 10%`,
+    );
     // An override of another service's host leaves a mesh-wide schedule in force.
     expect(scheduleText(evening, { ...override, service: 'reviews' })).toMatch(/^the policy's schedule sets the target/);
   });

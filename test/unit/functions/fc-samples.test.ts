@@ -33,14 +33,26 @@ test('timer-tick.json → scheduler: one tick', async () => {
 
 test('eventbridge-ack.json → cluster-events: a NodeNotReady signal', async () => {
   const rt = fakeRuntime();
-  await expect(clusterEvents(async () => rt)(sample('eventbridge-ack.json'), fcContext())).resolves.toMatchObject({ accepted: true, signals: 1, matched: ['ack-node-not-ready'] });
+  await expect(clusterEvents(async () => rt)(sample('eventbridge-ack.json'), fcContext())).resolves.toMatchObject({
+    accepted: true,
+    signals: 1,
+    matched: ['ack-node-not-ready'],
+  });
 });
 
-test('http-ack-forwarded.json → cluster-events: a cn-shanghai NodeNotReady pushed by that region\'s rule (HTTPS target) is a signal', async () => {
+test("http-ack-forwarded.json → cluster-events: a cn-shanghai NodeNotReady pushed by that region's rule (HTTPS target) is a signal", async () => {
   const rt = fakeRuntime(secrets);
-  const reply = (await clusterEvents(async () => rt)(sample('http-ack-forwarded.json'), fcContext())) as { statusCode: number; body: string };
-  expect([reply.statusCode, JSON.parse(reply.body)]).toEqual([200, { accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] }]);
-  expect(rt.engine.calls).toEqual([expect.objectContaining({ method: 'ingest', signals: [expect.objectContaining({ region: 'cn-shanghai', severity: 'down' })] })]);
+  const reply = (await clusterEvents(async () => rt)(sample('http-ack-forwarded.json'), fcContext())) as {
+    statusCode: number;
+    body: string;
+  };
+  expect([reply.statusCode, JSON.parse(reply.body)]).toEqual([
+    200,
+    { accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] },
+  ]);
+  expect(rt.engine.calls).toEqual([
+    expect.objectContaining({ method: 'ingest', signals: [expect.objectContaining({ region: 'cn-shanghai', severity: 'down' })] }),
+  ]);
 });
 
 test('async-executor.json → executor: runs the plan', async () => {
@@ -49,9 +61,10 @@ test('async-executor.json → executor: runs the plan', async () => {
   expect(rt.engine.calls).toEqual([{ method: 'execute', planId: 'bookinfo-000042' }]);
 });
 
-test('the HTTP samples carry requestContext.time in FC 3.0\'s documented form, the instant of timeEpoch', () => {
+test("the HTTP samples carry requestContext.time in FC 3.0's documented form, the instant of timeEpoch", () => {
   for (const name of ['http-cms-callback.json', 'http-control-status.json', 'http-ack-forwarded.json']) {
-    const { time, timeEpoch } = (JSON.parse(sample(name).toString('utf8')) as { requestContext: { time: string; timeEpoch: string } }).requestContext;
+    const { time, timeEpoch } = (JSON.parse(sample(name).toString('utf8')) as { requestContext: { time: string; timeEpoch: string } })
+      .requestContext;
     expect([name, time]).toEqual([name, expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/)]);
     expect(Date.parse(time)).toBe(Math.floor(Number(timeEpoch) / 1000) * 1000);
   }

@@ -4,7 +4,15 @@ import { makeHandler as makeControlHandler } from '../../../functions/control/ha
 import { signRequest } from '../../../shared/http/auth';
 import type { HttpReply } from '../../../shared/http/http-message';
 import type { StoredEvent } from '../../../shared/ports/state-store';
-import { ALARM_TOKEN, CONTROL_SECRET, FAKE_RUNTIME_NOW, fakeRuntime, fcContext, httpEvent, type FakeRuntime } from '../../support/fake-runtime';
+import {
+  ALARM_TOKEN,
+  CONTROL_SECRET,
+  FAKE_RUNTIME_NOW,
+  fakeRuntime,
+  fcContext,
+  httpEvent,
+  type FakeRuntime,
+} from '../../support/fake-runtime';
 
 /**
  * Size and depth limits at the edge: bodies per function (413), alarms per delivery (413),
@@ -18,7 +26,10 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 async function postAlarm(rt: FakeRuntime, body: string, headers: Record<string, string> = FORM) {
-  const reply = (await makeAlarmHandler(async () => rt)(httpEvent({ method: 'POST', path: '/cms', query: { token: ALARM_TOKEN }, headers, body }), fcContext())) as HttpReply;
+  const reply = (await makeAlarmHandler(async () => rt)(
+    httpEvent({ method: 'POST', path: '/cms', query: { token: ALARM_TOKEN }, headers, body }),
+    fcContext(),
+  )) as HttpReply;
   return { status: reply.statusCode, body: reply.body, json: JSON.parse(reply.body) };
 }
 
@@ -26,16 +37,33 @@ const NOW = FAKE_RUNTIME_NOW;
 let seq = 0;
 async function callControl(rt: FakeRuntime, method: string, path: string, body = '', query?: Record<string, string>) {
   const signPath = query ? `${path}?${new URLSearchParams(query)}` : path;
-  const sig = signRequest({ secret: CONTROL_SECRET, method, path: signPath, body, timestamp: NOW / 1000, requestId: `lim-${++seq}-0000` }).headers;
-  const reply = (await makeControlHandler(async () => rt)(httpEvent({ method, path, ...(query && { query }), headers: { ...JSON_TYPE, ...sig }, body }), fcContext())) as HttpReply;
+  const sig = signRequest({
+    secret: CONTROL_SECRET,
+    method,
+    path: signPath,
+    body,
+    timestamp: NOW / 1000,
+    requestId: `lim-${++seq}-0000`,
+  }).headers;
+  const reply = (await makeControlHandler(async () => rt)(
+    httpEvent({ method, path, ...(query && { query }), headers: { ...JSON_TYPE, ...sig }, body }),
+    fcContext(),
+  )) as HttpReply;
   return { status: reply.statusCode, body: reply.body, json: JSON.parse(reply.body) };
 }
 
 /** `{"a":{"a":…}}` nested `depth` levels. */
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
-const alert = (i: number) => ({ status: 'firing', labels: { alertname: 'ReviewsHighErrorRate', service: 'reviews', region: 'cn-shanghai', severity: 'critical', pod: `reviews-${i}` }, startsAt: '2026-11-03T02:15:30Z', endsAt: '0001-01-01T00:00:00Z', fingerprint: i.toString(16).padStart(16, '0') });
-const webhook = (n: number) => JSON.stringify({ version: '4', status: 'firing', receiver: 'regionshift', alerts: Array.from({ length: n }, (_, i) => alert(i)) });
+const alert = (i: number) => ({
+  status: 'firing',
+  labels: { alertname: 'ReviewsHighErrorRate', service: 'reviews', region: 'cn-shanghai', severity: 'critical', pod: `reviews-${i}` },
+  startsAt: '2026-11-03T02:15:30Z',
+  endsAt: '0001-01-01T00:00:00Z',
+  fingerprint: i.toString(16).padStart(16, '0'),
+});
+const webhook = (n: number) =>
+  JSON.stringify({ version: '4', status: 'firing', receiver: 'regionshift', alerts: Array.from({ length: n }, (_, i) => alert(i)) });
 
 describe('alarms per delivery', () => {
   test('an Alertmanager webhook of 5,001 alerts is 413 naming the cap; the engine is not called', async () => {
@@ -113,13 +141,16 @@ describe('JSON depth', () => {
     return Buffer.from(how === 'text' ? json : json.replace('"@DIMS@"', nested(5000)));
   };
 
-  test.each(['json', 'text', 'parsed'])('EventBridge: dimensions nested 5,000 levels (%s) are an answered rejection, not a rethrow', async (how) => {
-    const rt = fakeRuntime();
-    const result = await makeEventHandler(async () => rt)(deepEvent(how), fcContext());
-    expect(result).toMatchObject({ accepted: false, error: { code: 'INPUT.INVALID' } });
-    expect(JSON.stringify(result).length).toBeLessThan(2048);
-    expect(rt.lines).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
-  });
+  test.each(['json', 'text', 'parsed'])(
+    'EventBridge: dimensions nested 5,000 levels (%s) are an answered rejection, not a rethrow',
+    async (how) => {
+      const rt = fakeRuntime();
+      const result = await makeEventHandler(async () => rt)(deepEvent(how), fcContext());
+      expect(result).toMatchObject({ accepted: false, error: { code: 'INPUT.INVALID' } });
+      expect(JSON.stringify(result).length).toBeLessThan(2048);
+      expect(rt.lines).toEqual([expect.objectContaining({ outcome: 'rejected' })]);
+    },
+  );
 
   test('a control body nested 5,000 levels deep is a 400', async () => {
     const rt = fakeRuntime();
@@ -154,7 +185,15 @@ describe('bad input is echoed as an excerpt', () => {
 describe('GET /v1/history', () => {
   test('is bounded by bytes as well as rows: 20 events of 4 MB come back as excerpts, the page under 1 MiB', async () => {
     const rt = fakeRuntime();
-    rt.engine.events = Array.from({ length: 20 }, (_, i): StoredEvent => ({ seq: 100 - i, mesh: 'bookinfo', at: NOW, kind: 'raw', actor: 'cms', summary: 'unmatched', detail: { alarm: 'y'.repeat(4 * 1024 * 1024) } }));
+    rt.engine.events = Array.from({ length: 20 }, (_, i): StoredEvent => ({
+      seq: 100 - i,
+      mesh: 'bookinfo',
+      at: NOW,
+      kind: 'raw',
+      actor: 'cms',
+      summary: 'unmatched',
+      detail: { alarm: 'y'.repeat(4 * 1024 * 1024) },
+    }));
     const res = await callControl(rt, 'GET', '/v1/history', '', { limit: '50' });
     expect(res.status).toBe(200);
     expect(res.body.length).toBeLessThan(1024 * 1024 + 64 * 1024);
@@ -165,7 +204,15 @@ describe('GET /v1/history', () => {
 
   test('a page cut short by its byte bound names where the next page starts', async () => {
     const rt = fakeRuntime();
-    rt.engine.events = Array.from({ length: 200 }, (_, i): StoredEvent => ({ seq: 1000 - i, mesh: 'bookinfo', at: NOW, kind: 'raw', actor: 'cms', summary: 'unmatched', detail: { alarm: 'z'.repeat(15_000) } }));
+    rt.engine.events = Array.from({ length: 200 }, (_, i): StoredEvent => ({
+      seq: 1000 - i,
+      mesh: 'bookinfo',
+      at: NOW,
+      kind: 'raw',
+      actor: 'cms',
+      summary: 'unmatched',
+      detail: { alarm: 'z'.repeat(15_000) },
+    }));
     const res = await callControl(rt, 'GET', '/v1/history', '', { limit: '200' });
     const got = res.json.events as StoredEvent[];
     expect(got.length).toBeLessThan(200);

@@ -15,7 +15,16 @@ import { ALARM_TOKEN, CONTROL_SECRET, fcContext, httpEvent } from '../../support
  */
 
 const policy = bookinfoPolicy({
-  detection: { rules: [{ name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, region: { fromUrl: true }, severity: { CRITICAL: 'down', WARN: 'degraded' } }] },
+  detection: {
+    rules: [
+      {
+        name: 'cms-5xx',
+        match: { source: 'cms', alertName: '*-5xx-*' },
+        region: { fromUrl: true },
+        severity: { CRITICAL: 'down', WARN: 'degraded' },
+      },
+    ],
+  },
 });
 
 let w: World;
@@ -28,21 +37,51 @@ async function wedged() {
   await w.baseline(engine);
   const { state, version } = await w.store.load('bookinfo');
   if (!state?.applied) throw new Error('no baseline');
-  const broken = { ...state, applied: { ...state.applied, matrix: { 'cn-hangzhou': { 'cn-hangzhou': 90 }, 'cn-shanghai': { 'cn-shanghai': 100 } } } };
+  const broken = {
+    ...state,
+    applied: { ...state.applied, matrix: { 'cn-hangzhou': { 'cn-hangzhou': 90 }, 'cn-shanghai': { 'cn-shanghai': 100 } } },
+  };
   await w.store.commit('bookinfo', version, broken, null, []);
-  const runtime: Runtime = { engine, policy, store: w.store, notifier: w.notifier, clock: w.clock, secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET }, log: () => undefined };
+  const runtime: Runtime = {
+    engine,
+    policy,
+    store: w.store,
+    notifier: w.notifier,
+    clock: w.clock,
+    secrets: { alarmToken: ALARM_TOKEN, controlSecret: CONTROL_SECRET },
+    log: () => undefined,
+  };
   const control = makeControlHandler(async () => runtime);
   async function call(method: string, path: string, body: unknown) {
     const text = JSON.stringify(body);
-    const sig = signRequest({ secret: CONTROL_SECRET, method, path, body: text, timestamp: Math.floor(w.clock.now() / 1000), requestId: `inv-${++seq}-0000` }).headers;
-    const reply = await control(httpEvent({ method, path, headers: { 'content-type': 'application/json', ...sig }, body: text }), fcContext());
+    const sig = signRequest({
+      secret: CONTROL_SECRET,
+      method,
+      path,
+      body: text,
+      timestamp: Math.floor(w.clock.now() / 1000),
+      requestId: `inv-${++seq}-0000`,
+    }).headers;
+    const reply = await control(
+      httpEvent({ method, path, headers: { 'content-type': 'application/json', ...sig }, body: text }),
+      fcContext(),
+    );
     if (!reply) throw new Error('no reply');
     return { status: reply.statusCode, json: JSON.parse(reply.body) };
   }
   const alarm = makeAlarmHandler(async () => runtime);
   async function alarmDown() {
     const body = readFileSync('events/alarms/cms-callback-alert.txt', 'utf8').trim();
-    const reply = (await alarm(httpEvent({ method: 'POST', path: '/cms', query: { region: 'cn-hangzhou', token: ALARM_TOKEN }, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body }), fcContext())) as HttpReply;
+    const reply = (await alarm(
+      httpEvent({
+        method: 'POST',
+        path: '/cms',
+        query: { region: 'cn-hangzhou', token: ALARM_TOKEN },
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body,
+      }),
+      fcContext(),
+    )) as HttpReply;
     return { status: reply.statusCode, json: JSON.parse(reply.body) };
   }
   return { call, alarmDown, version: version + 1 };
@@ -53,7 +92,11 @@ describe('an invariant failure inside the decision', () => {
     const { call, version } = await wedged();
     const res = await call('POST', '/v1/overrides', { drain: ['cn-hangzhou'], reason: 'maintenance' });
     expect(res.status).toBe(500);
-    expect(res.json.error).toEqual({ code: 'INTERNAL.INVARIANT', message: 'internal error: an invariant of the decision failed; retry, and report it if it lasts', requestId: 'req-1' });
+    expect(res.json.error).toEqual({
+      code: 'INTERNAL.INVARIANT',
+      message: 'internal error: an invariant of the decision failed; retry, and report it if it lasts',
+      requestId: 'req-1',
+    });
     expect((await w.store.load('bookinfo')).version).toBe(version);
   });
 
@@ -72,7 +115,9 @@ describe('an invariant failure inside the decision', () => {
     expect(res.json.committed).toBe(true);
     expect(res.json.plan.reasons).toEqual([
       'automation paused by api: autopilot wedged',
-      expect.stringMatching(/^the decision failed \(internal invariant failed: matrix\.cn-hangzhou: weights must sum to 100 \(got 90\)\); paused without deciding the traffic/),
+      expect.stringMatching(
+        /^the decision failed \(internal invariant failed: matrix\.cn-hangzhou: weights must sum to 100 \(got 90\)\); paused without deciding the traffic/,
+      ),
     ]);
     expect(res.json.plan.steps).toEqual([{ kind: 'notify', level: 'critical', message: res.json.plan.reasons[1] }]);
     const { state } = await w.store.load('bookinfo');

@@ -20,11 +20,29 @@ test('300 forged ticks, then the captured control request again: still AUTH.REPL
   try {
     const fake = fakeRuntime();
     fake.engine.tickAt = NOW;
-    const rt: Runtime = { ...fake, clock: new FakeClock(NOW), store, readiness: async () => ({ mesh: 'bookinfo', at: NOW, status: 'pass', checks: [] }) };
+    const rt: Runtime = {
+      ...fake,
+      clock: new FakeClock(NOW),
+      store,
+      readiness: async () => ({ mesh: 'bookinfo', at: NOW, status: 'pass', checks: [] }),
+    };
     const control = makeControlHandler(async () => rt);
     const scheduler = makeSchedulerHandler(async () => rt);
-    const captured = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/v1/resume', body: '', timestamp: NOW / 1000, requestId: 'captured-request-1' }).headers;
-    const send = async () => (await control(httpEvent({ method: 'POST', path: '/v1/resume', headers: { 'content-type': 'application/json', ...captured }, body: '' }), fcContext()))?.statusCode;
+    const captured = signRequest({
+      secret: CONTROL_SECRET,
+      method: 'POST',
+      path: '/v1/resume',
+      body: '',
+      timestamp: NOW / 1000,
+      requestId: 'captured-request-1',
+    }).headers;
+    const send = async () =>
+      (
+        await control(
+          httpEvent({ method: 'POST', path: '/v1/resume', headers: { 'content-type': 'application/json', ...captured }, body: '' }),
+          fcContext(),
+        )
+      )?.statusCode;
     expect(await send()).toBe(200);
     for (let i = 0; i < 300; i++) {
       const triggerTime = new Date(NOW + (1000 + i) * DAY).toISOString().replace(/\.\d{3}Z$/, 'Z');

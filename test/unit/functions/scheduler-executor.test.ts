@@ -4,13 +4,24 @@ import type { PlanRecord } from '../../../shared/ports/state-store';
 import { signRequest } from '../../../shared/http/auth';
 import { CONTROL_SECRET, fakeRuntime, fcContext, httpEvent, plan } from '../../support/fake-runtime';
 
-const timerEvent = (payload?: string) => Buffer.from(JSON.stringify({ triggerTime: '2026-11-03T02:16:00Z', triggerName: 'tick', ...(payload !== undefined && { payload }) }));
+const timerEvent = (payload?: string) =>
+  Buffer.from(JSON.stringify({ triggerTime: '2026-11-03T02:16:00Z', triggerName: 'tick', ...(payload !== undefined && { payload }) }));
 
 describe('scheduler function (timer trigger)', () => {
   test('a tick runs engine.tick and reports the plan, resumed plans and drift', async () => {
     const rt = fakeRuntime();
     const result = await makeSchedulerHandler(async () => rt)(timerEvent('{"task":"tick"}'), fcContext());
-    expect(result).toEqual({ task: 'tick', triggerTime: '2026-11-03T02:16:00Z', planId: 'p-tick', committed: true, steps: 0, refused: [], resumed: ['p-old'], drift: null, availabilitySignals: 0 });
+    expect(result).toEqual({
+      task: 'tick',
+      triggerTime: '2026-11-03T02:16:00Z',
+      planId: 'p-tick',
+      committed: true,
+      steps: 0,
+      refused: [],
+      resumed: ['p-old'],
+      drift: null,
+      availabilitySignals: 0,
+    });
     expect(rt.engine.calls).toEqual([{ method: 'tick' }]);
     expect(rt.lines).toEqual([expect.objectContaining({ function: 'scheduler', trigger: 'event', outcome: 'ok' })]);
   });
@@ -48,9 +59,17 @@ describe('scheduler function (timer trigger)', () => {
 describe('executor function (async invocation)', () => {
   const record: PlanRecord = {
     mesh: 'bookinfo',
-    plan: plan('p-9', { steps: [{ kind: 'notify', level: 'info', message: 'a' }, { kind: 'notify', level: 'info', message: 'b' }] }),
+    plan: plan('p-9', {
+      steps: [
+        { kind: 'notify', level: 'info', message: 'a' },
+        { kind: 'notify', level: 'info', message: 'b' },
+      ],
+    }),
     status: 'pending',
-    outcomes: [{ status: 'done', at: 1, attempts: 1 }, { status: 'pending', at: 0, attempts: 0 }],
+    outcomes: [
+      { status: 'done', at: 1, attempts: 1 },
+      { status: 'pending', at: 0, attempts: 0 },
+    ],
     leaseOwner: null,
     leaseUntil: 0,
     dueAt: 5,
@@ -66,7 +85,10 @@ describe('executor function (async invocation)', () => {
 
   test('an unknown plan is reported, not retried', async () => {
     const rt = fakeRuntime();
-    await expect(makeExecutorHandler(async () => rt)(Buffer.from('{"planId":"p-404"}'), fcContext())).resolves.toEqual({ planId: 'p-404', found: false });
+    await expect(makeExecutorHandler(async () => rt)(Buffer.from('{"planId":"p-404"}'), fcContext())).resolves.toEqual({
+      planId: 'p-404',
+      found: false,
+    });
   });
 
   test.each([
@@ -87,7 +109,12 @@ describe('executor function: no HTTP way in', () => {
     const rt = fakeRuntime();
     const body = '{"planId":"p-7"}';
     const headers = signRequest({ secret: CONTROL_SECRET, method: 'POST', path: '/', body }).headers;
-    const event = httpEvent({ method: 'POST', path: '/', headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async', ...headers }, body });
+    const event = httpEvent({
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/json', 'x-fc-invocation-type': 'Async', ...headers },
+      body,
+    });
     const result = await makeExecutorHandler(async () => rt)(event, fcContext());
     expect(result).toMatchObject({ accepted: false, error: { problems: expect.arrayContaining(['(payload).rawPath: unknown field']) } });
     expect(rt.engine.calls).toEqual([]);

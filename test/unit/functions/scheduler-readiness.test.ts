@@ -9,7 +9,15 @@ const report = (status: 'pass' | 'fail'): ReadinessReport => ({
   mesh: 'bookinfo',
   at: 0,
   status,
-  checks: [{ id: 'capacity', status, lookedAt: 'max', message: status === 'fail' ? 'too small' : 'ok', fix: status === 'fail' ? 'raise max' : null }],
+  checks: [
+    {
+      id: 'capacity',
+      status,
+      lookedAt: 'max',
+      message: status === 'fail' ? 'too small' : 'ok',
+      fix: status === 'fail' ? 'raise max' : null,
+    },
+  ],
 });
 
 test('the first tick of a day runs the checks after the tick and notifies a new failure; later ticks that day do not run them', async () => {
@@ -33,7 +41,7 @@ test('the first tick of a day runs the checks after the tick and notifies a new 
   expect(runs).toBe(2);
 });
 
-test('a forged triggerTime does not choose the day nor age the remembered keys: the tick\'s clock does', async () => {
+test("a forged triggerTime does not choose the day nor age the remembered keys: the tick's clock does", async () => {
   const rt = fakeRuntime();
   let runs = 0;
   rt.readiness = async () => ((runs += 1), report('pass'));
@@ -56,7 +64,11 @@ test('a readiness run that throws is logged and the tick still answers', async (
 
 test('GET /v1/readiness: the report with the read token, 404 where no probes are wired', async () => {
   const rt = fakeRuntime({ readToken: READ_TOKEN });
-  const get = () => makeControlHandler(async () => rt)(httpEvent({ method: 'GET', path: '/v1/readiness', headers: { authorization: `Bearer ${READ_TOKEN}` } }), fcContext()) as Promise<{ statusCode: number; body: string }>;
+  const get = () =>
+    makeControlHandler(async () => rt)(
+      httpEvent({ method: 'GET', path: '/v1/readiness', headers: { authorization: `Bearer ${READ_TOKEN}` } }),
+      fcContext(),
+    ) as Promise<{ statusCode: number; body: string }>;
   const missing = await get();
   expect(missing.statusCode).toBe(404);
   rt.readiness = async () => report('fail');

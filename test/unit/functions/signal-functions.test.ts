@@ -14,8 +14,23 @@ const HZ = { region: 'cn-hangzhou', token: ALARM_TOKEN };
 function alarm() {
   const rt = fakeRuntime();
   const handler = makeAlarmHandler(async () => rt);
-  const post = async (p: { path?: string; query?: Record<string, string>; headers?: Record<string, string>; body: string; method?: string }) => {
-    const reply = (await handler(httpEvent({ method: p.method ?? 'POST', path: p.path ?? '/cms', ...(p.query && { query: p.query }), headers: p.headers ?? FORM, body: p.body }), fcContext())) as HttpReply;
+  const post = async (p: {
+    path?: string;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+    body: string;
+    method?: string;
+  }) => {
+    const reply = (await handler(
+      httpEvent({
+        method: p.method ?? 'POST',
+        path: p.path ?? '/cms',
+        ...(p.query && { query: p.query }),
+        headers: p.headers ?? FORM,
+        body: p.body,
+      }),
+      fcContext(),
+    )) as HttpReply;
     return { status: reply.statusCode, json: JSON.parse(reply.body) };
   };
   return { rt, post };
@@ -30,7 +45,17 @@ describe('alarm function, HTTP trigger', () => {
     expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'] } });
     const [call] = ingests(rt.engine.calls);
     expect(call?.actor).toBe('cms');
-    expect(call?.signals).toEqual([expect.objectContaining({ source: 'cms', rule: 'cms-5xx', region: 'cn-hangzhou', severity: 'down', status: 'firing', at: 1_793_672_130_000, name: 'reviews-5xx-ratio' })]);
+    expect(call?.signals).toEqual([
+      expect.objectContaining({
+        source: 'cms',
+        rule: 'cms-5xx',
+        region: 'cn-hangzhou',
+        severity: 'down',
+        status: 'firing',
+        at: 1_793_672_130_000,
+        name: 'reviews-5xx-ratio',
+      }),
+    ]);
   });
 
   test('the token may be the last path segment; the log line masks it', async () => {
@@ -65,7 +90,7 @@ describe('alarm function, HTTP trigger', () => {
     expect(ingests(rt.engine.calls)[0]?.signals).toEqual([expect.objectContaining({ status: 'resolved', region: 'cn-hangzhou' })]);
   });
 
-  test('the same callback on the other region\'s URL is a signal for that region', async () => {
+  test("the same callback on the other region's URL is a signal for that region", async () => {
     const { rt, post } = alarm();
     await post({ query: { region: 'cn-shanghai', token: ALARM_TOKEN }, body: cmsAlert });
     expect(ingests(rt.engine.calls)[0]?.signals).toEqual([expect.objectContaining({ rule: 'cms-5xx', region: 'cn-shanghai' })]);
@@ -75,18 +100,29 @@ describe('alarm function, HTTP trigger', () => {
     const { rt, post } = alarm();
     const res = await post({ query: { token: ALARM_TOKEN }, body: cmsAlert });
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ signals: 0, matched: ['cms-5xx'], note: expect.stringContaining('set ?region=<region> on the cms callback URL') });
+    expect(res.json).toMatchObject({
+      signals: 0,
+      matched: ['cms-5xx'],
+      note: expect.stringContaining('set ?region=<region> on the cms callback URL'),
+    });
     expect(rt.engine.calls).toEqual([expect.objectContaining({ method: 'recordUnmatched' })]);
   });
 
   test('Alertmanager JSON is recognised by its alerts array', async () => {
     const { rt, post } = alarm();
-    const res = await post({ query: { token: ALARM_TOKEN }, headers: { 'content-type': 'application/json' }, body: sample('alertmanager-firing.json') });
+    const res = await post({
+      query: { token: ALARM_TOKEN },
+      headers: { 'content-type': 'application/json' },
+      body: sample('alertmanager-firing.json'),
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ accepted: true, matched: ['alertmanager-reviews'] });
     const [call] = ingests(rt.engine.calls);
     expect(call?.actor).toBe('alertmanager');
-    expect(call?.signals.map((s) => [s.name, s.region, s.severity])).toEqual([['ReviewsHighErrorRate', 'cn-shanghai', 'down'], ['ReviewsHighLatency', 'cn-shanghai', 'degraded']]);
+    expect(call?.signals.map((s) => [s.name, s.region, s.severity])).toEqual([
+      ['ReviewsHighErrorRate', 'cn-shanghai', 'down'],
+      ['ReviewsHighLatency', 'cn-shanghai', 'degraded'],
+    ]);
     expect(res.json.signals).toBe(call?.signals.length);
   });
 
@@ -94,18 +130,48 @@ describe('alarm function, HTTP trigger', () => {
     const { rt, post } = alarm();
     const body = cmsAlert.replace('alertName=reviews-5xx-ratio', 'alertName=disk-full');
     const res = await post({ query: { token: ALARM_TOKEN }, body });
-    expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 0, matched: [], note: 'cms alarm disk-full matches no detection rule' } });
-    expect(rt.engine.calls).toEqual([{ method: 'recordUnmatched', source: 'cms', summary: 'cms alarm disk-full (firing) produced no signal', detail: expect.objectContaining({ note: 'cms alarm disk-full matches no detection rule' }) }]);
+    expect(res).toEqual({
+      status: 200,
+      json: { accepted: true, alarms: 1, signals: 0, matched: [], note: 'cms alarm disk-full matches no detection rule' },
+    });
+    expect(rt.engine.calls).toEqual([
+      {
+        method: 'recordUnmatched',
+        source: 'cms',
+        summary: 'cms alarm disk-full (firing) produced no signal',
+        detail: expect.objectContaining({ note: 'cms alarm disk-full matches no detection rule' }),
+      },
+    ]);
   });
 
   test.each([
     ['wrong token', { query: { token: 'guess' }, body: cmsAlert }, 401, 'token: does not match'],
     ['no token', { path: '/', body: cmsAlert }, 401, expect.stringMatching(/^token: missing/)],
-    ['wrong token with a broken body (auth answers first)', { query: { token: 'guess' }, headers: { 'content-type': 'application/json' }, body: '{' }, 401, 'token: does not match'],
+    [
+      'wrong token with a broken body (auth answers first)',
+      { query: { token: 'guess' }, headers: { 'content-type': 'application/json' }, body: '{' },
+      401,
+      'token: does not match',
+    ],
     ['GET', { method: 'GET', query: HZ, body: '' }, 405, 'GET is not allowed on /cms (allowed: POST)'],
-    ['a region the policy does not declare', { query: { region: 'cn-beijing', token: ALARM_TOKEN }, body: cmsAlert }, 400, 'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)'],
-    ['an empty region', { query: { region: '', token: ALARM_TOKEN }, body: cmsAlert }, 400, 'region: empty (name a region of the policy, e.g. ?region=cn-hangzhou)'],
-    ['an unknown region with a wrong token (auth answers first)', { query: { region: 'cn-beijing', token: 'guess' }, body: cmsAlert }, 401, 'token: does not match'],
+    [
+      'a region the policy does not declare',
+      { query: { region: 'cn-beijing', token: ALARM_TOKEN }, body: cmsAlert },
+      400,
+      'region: unknown region "cn-beijing" (declared: cn-hangzhou, cn-shanghai)',
+    ],
+    [
+      'an empty region',
+      { query: { region: '', token: ALARM_TOKEN }, body: cmsAlert },
+      400,
+      'region: empty (name a region of the policy, e.g. ?region=cn-hangzhou)',
+    ],
+    [
+      'an unknown region with a wrong token (auth answers first)',
+      { query: { region: 'cn-beijing', token: 'guess' }, body: cmsAlert },
+      401,
+      'token: does not match',
+    ],
   ])('%s → %d and no engine call', async (_name, req, status, message) => {
     const { rt, post } = alarm();
     const res = await post(req);
@@ -119,7 +185,12 @@ describe('alarm function, HTTP trigger', () => {
     ['a form without alertName', cmsAlert.replace(/alertName=[^&]*&/, ''), FORM, 'alertName'],
     ['a bad timestamp', cmsAlert.replace('timestamp=1793672130000', 'timestamp=yesterday'), FORM, 'timestamp'],
     ['broken JSON', '{"alertName":', { 'content-type': 'application/json' }, 'not valid JSON'],
-    ['an Alertmanager payload with a bad alert', '{"version":"4","alerts":[{"status":"firing"}]}', { 'content-type': 'application/json' }, 'alerts[0]'],
+    [
+      'an Alertmanager payload with a bad alert',
+      '{"version":"4","alerts":[{"status":"firing"}]}',
+      { 'content-type': 'application/json' },
+      'alerts[0]',
+    ],
   ])('%s → 400 naming the field, no engine call', async (_name, body, headers, field) => {
     const { rt, post } = alarm();
     const res = await post({ query: HZ, headers, body });
@@ -143,18 +214,29 @@ describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
     name: testPolicy.name,
     mesh: { backend: 'asm', meshId: 'bookinfo-mesh', apiRegion: 'cn-hangzhou' },
     regions: { 'cn-hangzhou': {}, 'cn-shanghai': {} },
-    detection: { rules: [{ name: 'cms-5xx', match: { source: 'cms' }, region: { fromInstance: { 'lb-bp1o94dp5i6earr9g6d1i': 'cn-hangzhou' } } }] },
+    detection: {
+      rules: [{ name: 'cms-5xx', match: { source: 'cms' }, region: { fromInstance: { 'lb-bp1o94dp5i6earr9g6d1i': 'cn-hangzhou' } } }],
+    },
   };
   const byInstance = parsePolicy(byInstanceRaw);
 
   test('the one handler routes a CloudEvent to the event chain; a CRITICAL event is at most degraded, and says why', async () => {
     const rt = fakeRuntime({}, byInstance);
     const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
-    expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['cms-5xx'], note: expect.stringContaining('a CMS alarm through EventBridge is at most degraded') });
-    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'cms-eventbridge', signals: [{ region: 'cn-hangzhou', severity: 'degraded' }] });
+    expect(result).toEqual({
+      accepted: true,
+      alarms: 1,
+      signals: 1,
+      matched: ['cms-5xx'],
+      note: expect.stringContaining('a CMS alarm through EventBridge is at most degraded'),
+    });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({
+      actor: 'cms-eventbridge',
+      signals: [{ region: 'cn-hangzhou', severity: 'degraded' }],
+    });
   });
 
-  test('with detection.cmsEventBridge.maxSeverity: down the event keeps its rule\'s grade', async () => {
+  test("with detection.cmsEventBridge.maxSeverity: down the event keeps its rule's grade", async () => {
     const trusted = parsePolicy({ ...byInstanceRaw, detection: { ...byInstanceRaw.detection, cmsEventBridge: { maxSeverity: 'down' } } });
     const rt = fakeRuntime({}, trusted);
     const result = await makeAlarmHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext());
@@ -172,7 +254,10 @@ describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
   test('a malformed delivery is answered, not thrown (a retry cannot fix it), and changes nothing', async () => {
     const rt = fakeRuntime();
     const result = await makeEventHandler(async () => rt)(Buffer.from('[{"specversion":"1.0","id":"x","source":"acs.cms"}]'), fcContext());
-    expect(result).toMatchObject({ accepted: false, error: { code: 'INPUT.INVALID', problems: [expect.stringMatching(/^\[0\]\.type: /)] } });
+    expect(result).toMatchObject({
+      accepted: false,
+      error: { code: 'INPUT.INVALID', problems: [expect.stringMatching(/^\[0\]\.type: /)] },
+    });
     expect(rt.engine.calls).toEqual([]);
     expect(rt.lines).toEqual([expect.objectContaining({ function: 'alarm', trigger: 'event', outcome: 'rejected' })]);
   });
@@ -186,7 +271,9 @@ describe('alarm function, EventBridge trigger (CMS alarm events)', () => {
   test('an engine failure is rethrown so FC retries the delivery', async () => {
     const rt = fakeRuntime({}, byInstance);
     rt.engine.failWith = new Error('throttled');
-    await expect(makeEventHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext())).rejects.toThrow('throttled');
+    await expect(makeEventHandler(async () => rt)(Buffer.from(sample('cms-eventbridge-alarm.json')), fcContext())).rejects.toThrow(
+      'throttled',
+    );
     expect(rt.lines).toEqual([expect.objectContaining({ outcome: 'error', error: { name: 'Error', message: 'throttled' } })]);
   });
 });
@@ -196,7 +283,10 @@ describe('cluster-events function', () => {
     const rt = fakeRuntime();
     const result = await makeClusterEventsHandler(async () => rt)(Buffer.from(sample('ack-node-notready.json')), fcContext());
     expect(result).toEqual({ accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] });
-    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'ack', signals: [{ source: 'ack', region: 'cn-hangzhou', severity: 'down', status: 'firing' }] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({
+      actor: 'ack',
+      signals: [{ source: 'ack', region: 'cn-hangzhou', severity: 'down', status: 'firing' }],
+    });
   });
 
   test('an event no rule wants is audited', async () => {
@@ -215,16 +305,34 @@ describe('cluster-events function', () => {
       expect.objectContaining({
         method: 'recordUnmatched',
         source: 'ack',
-        detail: expect.objectContaining({ note: expect.stringContaining('the event names region mars-1, but cluster c-hangzhou is in cn-hangzhou by the policy; not acted on') }),
+        detail: expect.objectContaining({
+          note: expect.stringContaining(
+            'the event names region mars-1, but cluster c-hangzhou is in cn-hangzhou by the policy; not acted on',
+          ),
+        }),
       }),
     ]);
   });
 
   test('an event type the parser does not handle (ARMS) is answered as ignored: no retry, no signal', async () => {
     const rt = fakeRuntime();
-    const arms = { specversion: '1.0', id: 'e-1', source: 'acs.cs', type: 'cs:k8s:k8s-event-via-arms', subject: 'acs:cs:cn-hangzhou:1:c-hangzhou', time: '2026-11-03T02:30:00Z', data: { opaque: true } };
+    const arms = {
+      specversion: '1.0',
+      id: 'e-1',
+      source: 'acs.cs',
+      type: 'cs:k8s:k8s-event-via-arms',
+      subject: 'acs:cs:cn-hangzhou:1:c-hangzhou',
+      time: '2026-11-03T02:30:00Z',
+      data: { opaque: true },
+    };
     const result = await makeClusterEventsHandler(async () => rt)(Buffer.from(JSON.stringify(arms)), fcContext());
-    expect(result).toEqual({ accepted: true, alarms: 0, signals: 0, matched: [], ignored: [{ at: '(event)', type: 'cs:k8s:k8s-event-via-arms', why: expect.stringContaining('not a Kubernetes Event') }] });
+    expect(result).toEqual({
+      accepted: true,
+      alarms: 0,
+      signals: 0,
+      matched: [],
+      ignored: [{ at: '(event)', type: 'cs:k8s:k8s-event-via-arms', why: expect.stringContaining('not a Kubernetes Event') }],
+    });
     expect(rt.engine.calls).toEqual([]);
   });
 
@@ -236,19 +344,37 @@ describe('cluster-events function', () => {
   });
 });
 
-describe('cluster-events function, HTTP entry (the other cluster regions\' EventBridge rules)', () => {
+describe("cluster-events function, HTTP entry (the other cluster regions' EventBridge rules)", () => {
   function clusterEvents() {
     const rt = fakeRuntime();
     const handler = makeClusterEventsHandler(async () => rt);
-    const post = async (p: { path?: string; query?: Record<string, string>; headers?: Record<string, string>; body: string; method?: string }) => {
-      const reply = (await handler(httpEvent({ method: p.method ?? 'POST', path: p.path ?? '/ack', ...(p.query && { query: p.query }), headers: p.headers ?? { 'content-type': 'application/json' }, body: p.body }), fcContext())) as HttpReply;
+    const post = async (p: {
+      path?: string;
+      query?: Record<string, string>;
+      headers?: Record<string, string>;
+      body: string;
+      method?: string;
+    }) => {
+      const reply = (await handler(
+        httpEvent({
+          method: p.method ?? 'POST',
+          path: p.path ?? '/ack',
+          ...(p.query && { query: p.query }),
+          headers: p.headers ?? { 'content-type': 'application/json' },
+          body: p.body,
+        }),
+        fcContext(),
+      )) as HttpReply;
       return { status: reply.statusCode, json: JSON.parse(reply.body) };
     };
     return { rt, post };
   }
   const shanghai = () => {
     const event = JSON.parse(sample('ack-node-notready.json'));
-    event.subject = event.subject.replace('acs:cs:cn-hangzhou:1234567890123456:c-hangzhou', 'acs:cs:cn-shanghai:1234567890123456:c-shanghai');
+    event.subject = event.subject.replace(
+      'acs:cs:cn-hangzhou:1234567890123456:c-hangzhou',
+      'acs:cs:cn-shanghai:1234567890123456:c-shanghai',
+    );
     event.aliyunregionid = 'cn-shanghai';
     return JSON.stringify(event);
   };
@@ -257,13 +383,19 @@ describe('cluster-events function, HTTP entry (the other cluster regions\' Event
     const { rt, post } = clusterEvents();
     const res = await post({ query: { token: ALARM_TOKEN }, headers: { 'content-type': 'text/plain' }, body: shanghai() });
     expect(res).toEqual({ status: 200, json: { accepted: true, alarms: 1, signals: 1, matched: ['ack-node-not-ready'] } });
-    expect(ingests(rt.engine.calls)[0]).toMatchObject({ actor: 'ack', signals: [{ source: 'ack', region: 'cn-shanghai', severity: 'down', status: 'firing' }] });
+    expect(ingests(rt.engine.calls)[0]).toMatchObject({
+      actor: 'ack',
+      signals: [{ source: 'ack', region: 'cn-shanghai', severity: 'down', status: 'firing' }],
+    });
     expect(JSON.stringify(rt.lines)).not.toContain(ALARM_TOKEN);
   });
 
-  test('the token may come as the target\'s Token header (x-eventbridge-signature-token)', async () => {
+  test("the token may come as the target's Token header (x-eventbridge-signature-token)", async () => {
     const { rt, post } = clusterEvents();
-    expect((await post({ headers: { 'content-type': 'application/json', 'x-eventbridge-signature-token': ALARM_TOKEN }, body: shanghai() })).status).toBe(200);
+    expect(
+      (await post({ headers: { 'content-type': 'application/json', 'x-eventbridge-signature-token': ALARM_TOKEN }, body: shanghai() }))
+        .status,
+    ).toBe(200);
     expect(ingests(rt.engine.calls)).toHaveLength(1);
   });
 
@@ -282,7 +414,10 @@ describe('cluster-events function, HTTP entry (the other cluster regions\' Event
     const { rt, post } = clusterEvents();
     const q = { token: ALARM_TOKEN };
     const notCloudEvent = await post({ query: q, body: JSON.stringify({ reason: 'NodeNotReady' }) });
-    expect([notCloudEvent.status, notCloudEvent.json.error.problems]).toEqual([400, ['body: must be CloudEvents (the target\'s Body must be the whole event, ORIGINAL)']]);
+    expect([notCloudEvent.status, notCloudEvent.json.error.problems]).toEqual([
+      400,
+      ["body: must be CloudEvents (the target's Body must be the whole event, ORIGINAL)"],
+    ]);
     const empty = await post({ query: q, body: '' });
     expect(empty.status).toBe(400);
     const badEnvelope = await post({ query: q, body: JSON.stringify({ specversion: '1.0' }) });

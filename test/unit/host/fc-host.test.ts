@@ -4,7 +4,12 @@ import type { FcContext } from '../../../shared/runtime/types';
 
 const FIXTURE = 'test/unit/host/fixtures/s.yaml';
 
-interface Invocation { key: string; event: unknown; raw: Buffer; context: FcContext }
+interface Invocation {
+  key: string;
+  event: unknown;
+  raw: Buffer;
+  context: FcContext;
+}
 
 /** Fake handler modules: each records what the host handed it; `behaviour` decides what it answers. */
 function fixtureLoader(invocations: Invocation[], behaviour: Record<string, (event: unknown) => Promise<unknown>>) {
@@ -42,7 +47,12 @@ describe('local FC host', () => {
       sYamlPath: FIXTURE,
       port: 0,
       loadHandler: fixtureLoader(invocations, behaviour),
-      env: { FIXTURE_GREETING: 'hello', ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'SECRET', ALIBABA_CLOUD_SECURITY_TOKEN: 'STS' },
+      env: {
+        FIXTURE_GREETING: 'hello',
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'AKID',
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'SECRET',
+        ALIBABA_CLOUD_SECURITY_TOKEN: 'STS',
+      },
       onAsyncDone: (o) => asyncDone.push(o),
       log: (l) => lines.push(l),
     });
@@ -57,7 +67,11 @@ describe('local FC host', () => {
   });
 
   test('an HTTP request arrives as the FC 3.0 envelope, with FC context', async () => {
-    const res = await fetch(`${host.url}/echo/v1/things?x=1&x=2&y=z%20z`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Custom': 'A' }, body: '{"a":1}' });
+    const res = await fetch(`${host.url}/echo/v1/things?x=1&x=2&y=z%20z`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Custom': 'A' },
+      body: '{"a":1}',
+    });
     expect(res.status).toBe(200);
     const { event, context } = last('echo');
     expect(event).toEqual({
@@ -69,9 +83,19 @@ describe('local FC host', () => {
       body: '{"a":1}',
       isBase64Encoded: false,
       requestContext: {
-        accountId: '1234567890123456', domainName: `127.0.0.1:${host.port}`, domainPrefix: '127',
-        http: { method: 'POST', path: '/v1/things', protocol: 'HTTP/1.1', sourceIp: expect.stringMatching(/127\.0\.0\.1$/), userAgent: expect.any(String) },
-        requestId: context.requestId, time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), timeEpoch: expect.stringMatching(/^\d+$/),
+        accountId: '1234567890123456',
+        domainName: `127.0.0.1:${host.port}`,
+        domainPrefix: '127',
+        http: {
+          method: 'POST',
+          path: '/v1/things',
+          protocol: 'HTTP/1.1',
+          sourceIp: expect.stringMatching(/127\.0\.0\.1$/),
+          userAgent: expect.any(String),
+        },
+        requestId: context.requestId,
+        time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        timeEpoch: expect.stringMatching(/^\d+$/),
       },
     });
     // FC 3.0's documented form ("2023-09-05T06:41:11Z"): the same instant as timeEpoch, to the second.
@@ -92,7 +116,7 @@ describe('local FC host', () => {
     expect(last('echo').event).toMatchObject({ rawPath: '/', requestContext: { http: { method: 'GET', path: '/' } } });
   });
 
-  test('idle keep-alive connections are held past the client\'s own idle timeout (undici: the hint minus 1 s)', async () => {
+  test("idle keep-alive connections are held past the client's own idle timeout (undici: the hint minus 1 s)", async () => {
     const res = await fetch(`${host.url}/healthz`);
     await res.arrayBuffer();
     // Node's default hint, timeout=5, has undici drop sockets at 4 s: a client stalled past that second races the server's close.
@@ -109,7 +133,12 @@ describe('local FC host', () => {
   });
 
   test('the reply {statusCode, headers, body, isBase64Encoded} is translated; other values are a 200 body', async () => {
-    behaviour.echo = async () => ({ statusCode: 201, headers: { 'x-made': 'yes', 'content-type': 'image/png' }, body: Buffer.from([1, 2, 3]).toString('base64'), isBase64Encoded: true });
+    behaviour.echo = async () => ({
+      statusCode: 201,
+      headers: { 'x-made': 'yes', 'content-type': 'image/png' },
+      body: Buffer.from([1, 2, 3]).toString('base64'),
+      isBase64Encoded: true,
+    });
     const res = await fetch(`${host.url}/echo/x`);
     expect([res.status, res.headers.get('x-made'), Buffer.from(await res.arrayBuffer())]).toEqual([201, 'yes', Buffer.from([1, 2, 3])]);
     behaviour.echo = async () => ({ plain: true });
@@ -125,7 +154,9 @@ describe('local FC host', () => {
   });
 
   test('a throwing handler answers 502 with the error type and message, never the stack', async () => {
-    behaviour.echo = async () => { throw new TypeError('cannot read properties of undefined'); };
+    behaviour.echo = async () => {
+      throw new TypeError('cannot read properties of undefined');
+    };
     const res = await fetch(`${host.url}/echo/x`);
     expect(res.status).toBe(502);
     expect(res.headers.get('x-fc-error-type')).toBe('UnhandledInvocationError');
@@ -146,7 +177,10 @@ describe('local FC host', () => {
   test('EventBridge deliveries: one CloudEvent or an array, passed through as sent', async () => {
     behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.length : 1 });
     const subject = 'acs:cs:cn-shanghai:1:c-1/nodes/n1';
-    const batch = [{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject, data: {} }, { specversion: '1.0', id: 'b', source: 'acs.cs', type: 'cs:k8s:PodRelatedEvent', subject, data: {} }];
+    const batch = [
+      { specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject, data: {} },
+      { specversion: '1.0', id: 'b', source: 'acs.cs', type: 'cs:k8s:PodRelatedEvent', subject, data: {} },
+    ];
     const res = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch) });
     expect([res.status, res.headers.get(FILTERED_HEADER), await res.json()]).toEqual([200, '0', { got: 2 }]);
     expect(last('events').event).toEqual(batch);
@@ -159,7 +193,15 @@ describe('local FC host', () => {
 
   test("EventBridge deliveries: only events matching the trigger's eventRuleFilterPattern reach the function", async () => {
     behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.map((x: { id: string }) => x.id) : (e as { id: string }).id });
-    const ev = (id: string, fields: Record<string, unknown>) => ({ specversion: '1.0', id, source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject: 'acs:cs:cn-shanghai:1:c-1/nodes/n1', data: {}, ...fields });
+    const ev = (id: string, fields: Record<string, unknown>) => ({
+      specversion: '1.0',
+      id,
+      source: 'acs.cs',
+      type: 'cs:k8s:NodeRelatedEvent',
+      subject: 'acs:cs:cn-shanghai:1:c-1/nodes/n1',
+      data: {},
+      ...fields,
+    });
     const batch = [
       ev('node', {}),
       ev('arms-source', { source: 'acs.arms' }),
@@ -175,7 +217,10 @@ describe('local FC host', () => {
     // Nothing matches: the function is not invoked at all.
     const none = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(batch.slice(1, 5)) });
     expect([none.status, none.headers.get(FILTERED_HEADER), await none.text()]).toEqual([204, '4', '']);
-    const single = await fetch(`${host.url}/_events/events`, { method: 'POST', body: JSON.stringify(ev('heartbeat', { source: 'acs.cms', type: 'cms:CloudMonitor:AgentStatusStopped' })) });
+    const single = await fetch(`${host.url}/_events/events`, {
+      method: 'POST',
+      body: JSON.stringify(ev('heartbeat', { source: 'acs.cms', type: 'cms:CloudMonitor:AgentStatusStopped' })),
+    });
     expect(single.status).toBe(204);
     expect(invocations.filter((i) => i.key === 'events').length - before).toBe(1);
     delete behaviour.events;
@@ -188,7 +233,10 @@ describe('local FC host', () => {
     const cases: Array<[string, RegExp]> = [
       ['not json', /^body: must be a CloudEvent or an array of CloudEvents/],
       ['[]', /^body: an empty array holds no event/],
-      [JSON.stringify([{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent' }, { raw: true }]), /^body\[1\]: must be a CloudEvent \(with specversion\)/],
+      [
+        JSON.stringify([{ specversion: '1.0', id: 'a', source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent' }, { raw: true }]),
+        /^body\[1\]: must be a CloudEvent \(with specversion\)/,
+      ],
       ['"text"', /^body: must be a CloudEvent/],
     ];
     for (const [body, message] of cases) {
@@ -202,9 +250,18 @@ describe('local FC host', () => {
 
   test('async invocation answers 202 at once and runs in the background', async () => {
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => { release = r; });
-    behaviour.worker = async () => { await gate; return { done: true }; };
-    const res = await fetch(`${host.url}/_invoke/worker`, { method: 'POST', headers: { 'x-fc-invocation-type': 'Async' }, body: '{"planId":"p-1"}' });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    behaviour.worker = async () => {
+      await gate;
+      return { done: true };
+    };
+    const res = await fetch(`${host.url}/_invoke/worker`, {
+      method: 'POST',
+      headers: { 'x-fc-invocation-type': 'Async' },
+      body: '{"planId":"p-1"}',
+    });
     expect(res.status).toBe(202);
     const requestId = res.headers.get('x-fc-request-id');
     expect(asyncDone.find((o) => o.requestId === requestId)).toBeUndefined();
@@ -217,11 +274,20 @@ describe('local FC host', () => {
 
   test('a failed async invocation is retried as FC does (3 times without asyncInvokeConfig), logged and reported', async () => {
     let runs = 0;
-    behaviour.worker = async () => { runs++; throw new Error('step failed'); };
+    behaviour.worker = async () => {
+      runs++;
+      throw new Error('step failed');
+    };
     const requestId = host.invokeAsync('worker', '{}');
     await host.idle();
     expect(runs).toBe(4);
-    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({ function: 'worker', requestId, ok: false, error: 'step failed', attempts: 4 });
+    expect(asyncDone.find((o) => o.requestId === requestId)).toEqual({
+      function: 'worker',
+      requestId,
+      ok: false,
+      error: 'step failed',
+      attempts: 4,
+    });
     expect(lines).toContainEqual(expect.objectContaining({ function: 'worker', requestId, level: 'error' }));
     delete behaviour.worker;
   });
@@ -236,12 +302,25 @@ describe('local FC host', () => {
     await waitUntil('two timer fires', () => tickerCalls().length - before >= 2);
     const fired = tickerCalls().slice(before);
     expect(fired.length).toBeLessThanOrEqual(Math.floor((Date.now() - startedAt) / 1000) + 1);
-    for (const f of fired) expect(f.event).toEqual({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-second', payload: '{"task":"tick"}' });
+    for (const f of fired)
+      expect(f.event).toEqual({
+        triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        triggerName: 'every-second',
+        payload: '{"task":"tick"}',
+      });
   });
 
-  test('regional buses: a trigger hears only its function\'s region; an HTTP-target rule pushes each matching event, whole', async () => {
+  test("regional buses: a trigger hears only its function's region; an HTTP-target rule pushes each matching event, whole", async () => {
     behaviour.events = async (e) => ({ got: Array.isArray(e) ? e.length : 1 });
-    const ev = (id: string, region: string) => ({ specversion: '1.0', id, source: 'acs.cs', type: 'cs:k8s:NodeRelatedEvent', subject: `acs:cs:${region}:1:c-1/nodes/n1`, aliyunregionid: region, data: { reason: 'NodeNotReady' } });
+    const ev = (id: string, region: string) => ({
+      specversion: '1.0',
+      id,
+      source: 'acs.cs',
+      type: 'cs:k8s:NodeRelatedEvent',
+      subject: `acs:cs:${region}:1:c-1/nodes/n1`,
+      aliyunregionid: region,
+      data: { reason: 'NodeNotReady' },
+    });
     const pattern = JSON.stringify({ source: ['acs.cs'] });
     const publish = async (region: string, body: unknown) => {
       const res = await fetch(`${host.url}/_buses/${region}/events`, { method: 'POST', body: JSON.stringify(body) });
@@ -252,26 +331,70 @@ describe('local FC host', () => {
 
     // No rule on cn-hangzhou's bus, and the fixture's functions run in cn-shanghai: nothing hears it.
     const before = eventsCalls();
-    expect(await publish('cn-hangzhou', ev('hz-1', 'cn-hangzhou'))).toEqual([200, { region: 'cn-hangzhou', events: 1, deliveries: [], unmatched: ['hz-1'] }]);
+    expect(await publish('cn-hangzhou', ev('hz-1', 'cn-hangzhou'))).toEqual([
+      200,
+      { region: 'cn-hangzhou', events: 1, deliveries: [], unmatched: ['hz-1'] },
+    ]);
     expect(eventsCalls()).toBe(before);
 
     // With a rule on cn-hangzhou's bus whose HTTP target is the echo function: pushed, one event per request.
-    host.setHttpEventRules([{ region: 'cn-hangzhou', name: 'to-echo', pattern, url: `${host.url}/echo/forwarded?token=t0ken`, headers: { 'x-eventbridge-signature-token': 't0ken' } }]);
+    host.setHttpEventRules([
+      {
+        region: 'cn-hangzhou',
+        name: 'to-echo',
+        pattern,
+        url: `${host.url}/echo/forwarded?token=t0ken`,
+        headers: { 'x-eventbridge-signature-token': 't0ken' },
+      },
+    ]);
     try {
       const echoBefore = echoCalls();
       const [status, report] = await publish('cn-hangzhou', [ev('hz-2', 'cn-hangzhou'), ev('hz-3', 'cn-hangzhou')]);
-      expect([status, report]).toEqual([200, { region: 'cn-hangzhou', events: 2, deliveries: [{ rule: 'to-echo', target: '/echo/forwarded', events: ['hz-2'], status: 200 }, { rule: 'to-echo', target: '/echo/forwarded', events: ['hz-3'], status: 200 }], unmatched: [] }]);
+      expect([status, report]).toEqual([
+        200,
+        {
+          region: 'cn-hangzhou',
+          events: 2,
+          deliveries: [
+            { rule: 'to-echo', target: '/echo/forwarded', events: ['hz-2'], status: 200 },
+            { rule: 'to-echo', target: '/echo/forwarded', events: ['hz-3'], status: 200 },
+          ],
+          unmatched: [],
+        },
+      ]);
       expect(echoCalls() - echoBefore).toBe(2);
-      const pushed = last('echo').event as { rawPath: string; body: string; headers: Record<string, string>; queryParameters: Record<string, string> };
-      expect([pushed.rawPath, JSON.parse(pushed.body), pushed.headers['x-eventbridge-signature-token'], pushed.queryParameters.token]).toEqual(['/forwarded', ev('hz-3', 'cn-hangzhou'), 't0ken', 't0ken']);
+      const pushed = last('echo').event as {
+        rawPath: string;
+        body: string;
+        headers: Record<string, string>;
+        queryParameters: Record<string, string>;
+      };
+      expect([
+        pushed.rawPath,
+        JSON.parse(pushed.body),
+        pushed.headers['x-eventbridge-signature-token'],
+        pushed.queryParameters.token,
+      ]).toEqual(['/forwarded', ev('hz-3', 'cn-hangzhou'), 't0ken', 't0ken']);
       expect(eventsCalls()).toBe(before);
     } finally {
       host.setHttpEventRules([]);
     }
 
     // cn-shanghai's bus: the trigger of the function there gets its matching events in one delivery.
-    const [status, report] = await publish('cn-shanghai', [ev('sh-1', 'cn-shanghai'), { ...ev('cms-1', 'cn-shanghai'), source: 'acs.cms' }, ev('sh-2', 'cn-shanghai')]);
-    expect([status, report]).toEqual([200, { region: 'cn-shanghai', events: 3, deliveries: [{ rule: 'events trigger', target: 'function events', events: ['sh-1', 'sh-2'], status: 200 }], unmatched: ['cms-1'] }]);
+    const [status, report] = await publish('cn-shanghai', [
+      ev('sh-1', 'cn-shanghai'),
+      { ...ev('cms-1', 'cn-shanghai'), source: 'acs.cms' },
+      ev('sh-2', 'cn-shanghai'),
+    ]);
+    expect([status, report]).toEqual([
+      200,
+      {
+        region: 'cn-shanghai',
+        events: 3,
+        deliveries: [{ rule: 'events trigger', target: 'function events', events: ['sh-1', 'sh-2'], status: 200 }],
+        unmatched: ['cms-1'],
+      },
+    ]);
     expect((last('events').event as Array<{ id: string }>).map((e) => e.id)).toEqual(['sh-1', 'sh-2']);
     expect((await fetch(`${host.url}/_buses/cn-shanghai/events`, { method: 'POST', body: '{"no":"specversion"}' })).status).toBe(400);
     delete behaviour.events;
@@ -290,7 +413,9 @@ describe('local FC host timers', () => {
       every: (ms, fire) => {
         const entry = { ms, fire, stopped: false };
         scheduled.push(entry);
-        return () => { entry.stopped = true; };
+        return () => {
+          entry.stopped = true;
+        };
       },
     });
     try {
@@ -299,13 +424,18 @@ describe('local FC host timers', () => {
       scheduled[0]?.fire();
       await wait(50);
       const minute = invocations.filter((i) => i.key === 'ticker' && (i.event as { triggerName: string }).triggerName === 'every-minute');
-      expect(minute.map((i) => i.event)).toEqual([1, 2].map(() => ({ triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), triggerName: 'every-minute', payload: '{"task":"minute"}' })));
+      expect(minute.map((i) => i.event)).toEqual(
+        [1, 2].map(() => ({
+          triggerTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+          triggerName: 'every-minute',
+          payload: '{"task":"minute"}',
+        })),
+      );
     } finally {
       await host.stop();
     }
     expect(scheduled[0]?.stopped).toBe(true);
   });
-
 });
 
 describe('local FC host lifecycle', () => {
@@ -322,16 +452,30 @@ describe('local FC host lifecycle', () => {
   test('stop() waits for every handler still running: an HTTP one whose connection it closed, a timer one, one past its timeout', async () => {
     const invocations: Invocation[] = [];
     let release: () => void = () => undefined;
-    const gate = new Promise<void>((r) => { release = r; });
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
     const finished = new Set<string>();
-    const held = (key: string) => async () => { await gate; finished.add(key); return 'done'; };
+    const held = (key: string) => async () => {
+      await gate;
+      finished.add(key);
+      return 'done';
+    };
     const timers: Array<() => void> = [];
     const host = await startFcHost({
-      sYamlPath: FIXTURE, env: {}, log: () => undefined,
+      sYamlPath: FIXTURE,
+      env: {},
+      log: () => undefined,
       loadHandler: fixtureLoader(invocations, { echo: held('echo'), ticker: held('ticker'), worker: held('worker') }),
-      every: (_ms, fire) => { timers.push(fire); return () => undefined; },
+      every: (_ms, fire) => {
+        timers.push(fire);
+        return () => undefined;
+      },
     });
-    const inFlight = fetch(`${host.url}/echo/x`).then((r) => r.status, () => 'connection closed');
+    const inFlight = fetch(`${host.url}/echo/x`).then(
+      (r) => r.status,
+      () => 'connection closed',
+    );
     await waitUntil('the HTTP invocation', () => invocations.some((i) => i.key === 'echo'));
     timers[0]?.();
     // The worker's timeout is 1 s: the caller gets 502 and the handler runs on, abandoned.
@@ -345,7 +489,9 @@ describe('local FC host lifecycle', () => {
   });
 
   test('a module without the export s.yaml names fails the start, naming it', async () => {
-    await expect(startFcHost({ sYamlPath: FIXTURE, loadHandler: async () => ({ handler: () => undefined }), env: {}, log: () => undefined })).rejects.toThrow('events: handler module has no function export onEvent');
+    await expect(
+      startFcHost({ sYamlPath: FIXTURE, loadHandler: async () => ({ handler: () => undefined }), env: {}, log: () => undefined }),
+    ).rejects.toThrow('events: handler module has no function export onEvent');
   });
 
   test('unset ${env(...)} variables are reported at start', async () => {
@@ -382,18 +528,27 @@ test('an ${env(...)} nobody set leaves the variable unset rather than empty', as
   }
 });
 
-describe('local FC host outage (the lab\'s control-plane-down)', () => {
+describe("local FC host outage (the lab's control-plane-down)", () => {
   test('while down, connections are reset (no HTTP answer, kept-alive ones too) and timers fire nothing; back up, both work again', async () => {
     const invocations: Invocation[] = [];
     const scheduled: Array<() => void> = [];
     const host = await startFcHost({
-      sYamlPath: FIXTURE, loadHandler: fixtureLoader(invocations, {}), env: {}, log: () => undefined,
-      every: (_ms, fire) => { scheduled.push(fire); return () => undefined; },
+      sYamlPath: FIXTURE,
+      loadHandler: fixtureLoader(invocations, {}),
+      env: {},
+      log: () => undefined,
+      every: (_ms, fire) => {
+        scheduled.push(fire);
+        return () => undefined;
+      },
     });
     try {
       expect((await fetch(`${host.url}/healthz`)).status).toBe(200); // leaves a kept-alive connection
       host.outage.setDown(true);
-      const err = await fetch(`${host.url}/healthz`).then(() => null, (e: Error & { cause?: { code?: string } }) => e);
+      const err = await fetch(`${host.url}/healthz`).then(
+        () => null,
+        (e: Error & { cause?: { code?: string } }) => e,
+      );
       expect(err?.message).toBe('fetch failed');
       expect(['ECONNRESET', 'UND_ERR_SOCKET']).toContain(err?.cause?.code);
       scheduled[0]?.();

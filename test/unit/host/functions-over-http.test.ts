@@ -11,7 +11,13 @@ import { ALARM_TOKEN, CONTROL_SECRET, FAKE_RUNTIME_NOW, fakeRuntime, type FakeRu
 
 /** The real s.yaml and the real handlers behind the local FC host, over real HTTP; only the runtime is fake. */
 
-const modules: Record<string, { makeHandler: (rt: RuntimeFactory) => unknown }> = { alarm, 'cluster-events': clusterEvents, control, executor, scheduler };
+const modules: Record<string, { makeHandler: (rt: RuntimeFactory) => unknown }> = {
+  alarm,
+  'cluster-events': clusterEvents,
+  control,
+  executor,
+  scheduler,
+};
 
 describe('the five functions served from s.yaml', () => {
   let host: FcHost;
@@ -58,17 +64,42 @@ describe('the five functions served from s.yaml', () => {
 
   test('a signed control request through the host: the signature covers the path after the function prefix', async () => {
     const body = JSON.stringify({ region: 'cn-shanghai', duration: '15m', reason: 'game day' });
-    const { headers } = signRequest({ secret: CONTROL_SECRET, timestamp: FAKE_RUNTIME_NOW / 1000, method: 'POST', path: '/v1/drills', body });
-    const res = await fetch(`${host.url}/control/v1/drills`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'x-regionshift-actor': 'alice' }, body });
+    const { headers } = signRequest({
+      secret: CONTROL_SECRET,
+      timestamp: FAKE_RUNTIME_NOW / 1000,
+      method: 'POST',
+      path: '/v1/drills',
+      body,
+    });
+    const res = await fetch(`${host.url}/control/v1/drills`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json', 'x-regionshift-actor': 'alice' },
+      body,
+    });
     expect(res.status).toBe(200);
-    expect(rt('control').engine.calls).toEqual([{ method: 'command', command: { kind: 'drill', region: 'cn-shanghai', duration: 900_000, reason: 'game day', actor: 'alice' }, dryRun: false }]);
-    const replay = await fetch(`${host.url}/control/v1/drills`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+    expect(rt('control').engine.calls).toEqual([
+      {
+        method: 'command',
+        command: { kind: 'drill', region: 'cn-shanghai', duration: 900_000, reason: 'game day', actor: 'alice' },
+        dryRun: false,
+      },
+    ]);
+    const replay = await fetch(`${host.url}/control/v1/drills`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
     expect(replay.status).toBe(409);
     expect(rt('control').engine.calls).toHaveLength(1);
   });
 
   test('a signed GET with a query string, and the dashboard page', async () => {
-    const { headers } = signRequest({ secret: CONTROL_SECRET, timestamp: FAKE_RUNTIME_NOW / 1000, method: 'GET', path: '/v1/history?limit=5' });
+    const { headers } = signRequest({
+      secret: CONTROL_SECRET,
+      timestamp: FAKE_RUNTIME_NOW / 1000,
+      method: 'GET',
+      path: '/v1/history?limit=5',
+    });
     expect((await fetch(`${host.url}/control/v1/history?limit=5`, { headers })).status).toBe(200);
     const page = await fetch(`${host.url}/control/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -76,10 +107,16 @@ describe('the five functions served from s.yaml', () => {
   });
 
   // The CMS alert event as EventBridge types it (CloudMonitor events: cms:CloudMonitor:AlertWebHook).
-  const cmsAlertEvent = () => ({ ...(JSON.parse(readFileSync('events/alarms/cms-eventbridge-alarm.json', 'utf8')) as Record<string, unknown>), type: 'cms:CloudMonitor:AlertWebHook' });
+  const cmsAlertEvent = () => ({
+    ...(JSON.parse(readFileSync('events/alarms/cms-eventbridge-alarm.json', 'utf8')) as Record<string, unknown>),
+    type: 'cms:CloudMonitor:AlertWebHook',
+  });
 
   test('an ACK event delivered to cluster-events, and a CMS event to alarm through its one handler', async () => {
-    const ack = await fetch(`${host.url}/_events/cluster-events`, { method: 'POST', body: readFileSync('events/alarms/ack-node-notready.json') });
+    const ack = await fetch(`${host.url}/_events/cluster-events`, {
+      method: 'POST',
+      body: readFileSync('events/alarms/ack-node-notready.json'),
+    });
     expect(await ack.json()).toMatchObject({ accepted: true, matched: ['ack-node-not-ready'] });
     const cms = await fetch(`${host.url}/_events/alarm`, { method: 'POST', body: JSON.stringify(cmsAlertEvent()) });
     expect(await cms.json()).toMatchObject({ accepted: true, matched: ['cms-5xx'] });
@@ -91,16 +128,25 @@ describe('the five functions served from s.yaml', () => {
       const res = await fetch(`${host.url}/_events/alarm`, { method: 'POST', body: JSON.stringify({ ...cmsAlertEvent(), type }) });
       expect([type, res.status]).toEqual([type, 204]);
     }
-    const arms = { ...(JSON.parse(readFileSync('events/alarms/ack-node-notready.json', 'utf8')) as Record<string, unknown>), type: 'cs:k8s:k8s-event-via-arms' };
+    const arms = {
+      ...(JSON.parse(readFileSync('events/alarms/ack-node-notready.json', 'utf8')) as Record<string, unknown>),
+      type: 'cs:k8s:k8s-event-via-arms',
+    };
     expect((await fetch(`${host.url}/_events/cluster-events`, { method: 'POST', body: JSON.stringify(arms) })).status).toBe(204);
     expect({ alarm: rt('alarm').engine.calls.length, ack: rt('cluster-events').engine.calls.length }).toEqual(before);
   });
 
   test('the executor handoff as an async invocation', async () => {
-    const res = await fetch(`${host.url}/_invoke/executor`, { method: 'POST', headers: { 'x-fc-invocation-type': 'Async' }, body: '{"planId":"p-42"}' });
+    const res = await fetch(`${host.url}/_invoke/executor`, {
+      method: 'POST',
+      headers: { 'x-fc-invocation-type': 'Async' },
+      body: '{"planId":"p-42"}',
+    });
     expect(res.status).toBe(202);
     await host.idle();
-    expect(asyncDone).toEqual([{ function: 'executor', requestId: res.headers.get('x-fc-request-id'), ok: true, result: { planId: 'p-42', found: false } }]);
+    expect(asyncDone).toEqual([
+      { function: 'executor', requestId: res.headers.get('x-fc-request-id'), ok: true, result: { planId: 'p-42', found: false } },
+    ]);
     expect(rt('executor').engine.calls).toEqual([{ method: 'execute', planId: 'p-42' }]);
   });
 });

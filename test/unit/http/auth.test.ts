@@ -21,19 +21,56 @@ function guarded(runtime: FakeRuntime, now = NOW) {
     .use(fcHttpEvent())
     .use(injectRuntime(async () => ({ ...runtime, clock: new FakeClock(now) })))
     .use(controlAuth({ publicPaths: ['/'] }))
-    .handler(async () => { reached++; return jsonReply(200, { ok: true }); });
-  return { call: async (event: Buffer) => { const r = await h(event, fcContext()); return { status: r?.statusCode, error: r ? JSON.parse(r.body).error : undefined }; }, reached: () => reached };
+    .handler(async () => {
+      reached++;
+      return jsonReply(200, { ok: true });
+    });
+  return {
+    call: async (event: Buffer) => {
+      const r = await h(event, fcContext());
+      return { status: r?.statusCode, error: r ? JSON.parse(r.body).error : undefined };
+    },
+    reached: () => reached,
+  };
 }
 
-function signed(p: { method: string; path: string; body?: string; timestamp?: number; requestId?: string; secret?: string; query?: Record<string, string> }) {
+function signed(p: {
+  method: string;
+  path: string;
+  body?: string;
+  timestamp?: number;
+  requestId?: string;
+  secret?: string;
+  query?: Record<string, string>;
+}) {
   const signPath = p.query ? `${p.path}?${new URLSearchParams(p.query)}` : p.path;
-  const { headers } = signRequest({ secret: p.secret ?? CONTROL_SECRET, method: p.method, path: signPath, body: p.body ?? '', timestamp: p.timestamp ?? NOW_S, requestId: p.requestId ?? 'req-0000-0001' });
-  return httpEvent({ method: p.method, path: p.path, ...(p.query && { query: p.query }), headers: { ...headers, 'content-type': 'application/json' }, body: p.body ?? '' });
+  const { headers } = signRequest({
+    secret: p.secret ?? CONTROL_SECRET,
+    method: p.method,
+    path: signPath,
+    body: p.body ?? '',
+    timestamp: p.timestamp ?? NOW_S,
+    requestId: p.requestId ?? 'req-0000-0001',
+  });
+  return httpEvent({
+    method: p.method,
+    path: p.path,
+    ...(p.query && { query: p.query }),
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: p.body ?? '',
+  });
 }
 
 describe('signRequest', () => {
   test('HMAC-SHA256 (hex) over timestamp, method, canonical path, request id and body, one per line', () => {
-    const s = signRequest({ secret: 's3cret', method: 'post', path: '/v1/pause', body: '{"reason":"db migration"}', timestamp: 1793672130, requestId: 'b1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21' });
+    const s = signRequest({
+      secret: 's3cret',
+      method: 'post',
+      path: '/v1/pause',
+      body: '{"reason":"db migration"}',
+      timestamp: 1793672130,
+      requestId: 'b1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21',
+    });
     const text = '1793672130\nPOST\n/v1/pause\nb1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21\n{"reason":"db migration"}';
     expect(s.stringToSign).toBe(text);
     expect(s.headers).toEqual({
@@ -53,8 +90,14 @@ describe('signRequest', () => {
 
   test('a query key given twice is refused by the signer, naming it, as the verifier refuses it', () => {
     // Before, the signer signed the last value (URLSearchParams) and the verifier the first.
-    expect(() => signRequest({ secret: 'k', method: 'GET', path: '/v1/history?limit=10&limit=500', timestamp: 1, requestId: 'rrrrrrrr' }))
-      .toThrow(expect.objectContaining({ code: 'INPUT.INVALID', problems: ['query.limit: given more than once (each query parameter may appear once)'] }));
+    expect(() =>
+      signRequest({ secret: 'k', method: 'GET', path: '/v1/history?limit=10&limit=500', timestamp: 1, requestId: 'rrrrrrrr' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'INPUT.INVALID',
+        problems: ['query.limit: given more than once (each query parameter may appear once)'],
+      }),
+    );
     expect(() => canonicalTarget('/v1/history', { limit: ['10', '500'] })).toThrow('query.limit: given more than once');
     expect(canonicalTarget('/v1/history', { limit: ['10'], before: '7' })).toBe('/v1/history?before=7&limit=10');
   });
@@ -77,11 +120,14 @@ describe('secretEquals and the alarm token', () => {
     const req = (path: string, query: Record<string, string> = {}) => toHttpRequest(httpEvent({ method: 'POST', path, query }));
     expect(alarmTokenOf(req('/cms/T3', { token: '' }))).toBe('T3');
     for (const path of ['/cms/%E0%A4%A', '/cms/%', '/%ZZ']) {
-      expect(() => alarmTokenOf(req(path))).toThrow(expect.objectContaining({ status: 401, message: 'token: the last path segment is not valid percent-encoding' }));
+      expect(() => alarmTokenOf(req(path))).toThrow(
+        expect.objectContaining({ status: 401, message: 'token: the last path segment is not valid percent-encoding' }),
+      );
     }
   });
   test('logs mask every segment that is not a route word, wherever a token sits and whatever the query says', () => {
-    const log = (path: string, query: Record<string, string> = {}) => redactAlarmPath(toHttpRequest(httpEvent({ method: 'POST', path, query })));
+    const log = (path: string, query: Record<string, string> = {}) =>
+      redactAlarmPath(toHttpRequest(httpEvent({ method: 'POST', path, query })));
     expect([
       log('/cms/s3cret', { token: '' }),
       log('/cms/s3cret', { token: 'wrong' }),
@@ -115,7 +161,10 @@ describe('controlAuth', () => {
     expect((await g.call(signed({ method: 'GET', path: '/v1/status', timestamp: NOW_S - 300, requestId: 'window-a' }))).status).toBe(200);
     expect((await g.call(signed({ method: 'GET', path: '/v1/status', timestamp: NOW_S + 300, requestId: 'window-b' }))).status).toBe(200);
     const late = await g.call(signed({ method: 'GET', path: '/v1/status', timestamp: NOW_S - 301, requestId: 'window-c' }));
-    expect(late).toEqual({ status: 401, error: expect.objectContaining({ message: 'x-regionshift-timestamp: 301 s away from the server clock (allowed ±300 s)' }) });
+    expect(late).toEqual({
+      status: 401,
+      error: expect.objectContaining({ message: 'x-regionshift-timestamp: 301 s away from the server clock (allowed ±300 s)' }),
+    });
     expect((await g.call(signed({ method: 'GET', path: '/v1/status', timestamp: NOW_S + 301, requestId: 'window-d' }))).status).toBe(401);
   });
 
@@ -131,7 +180,8 @@ describe('controlAuth', () => {
       { ...envelope, requestContext: { ...envelope.requestContext, http: { ...envelope.requestContext.http, method: 'DELETE' } } },
       { ...envelope, headers: { ...envelope.headers, 'x-regionshift-request-id': 'tamper-02' } },
     ];
-    for (const v of variants) expect((await g.call(Buffer.from(JSON.stringify(v)))).error?.message).toBe('x-regionshift-signature: does not match');
+    for (const v of variants)
+      expect((await g.call(Buffer.from(JSON.stringify(v)))).error?.message).toBe('x-regionshift-signature: does not match');
     expect((await g.call(signed({ method: 'POST', path: '/v1/pause', secret: 'other', requestId: 'tamper-03' }))).status).toBe(401);
     expect(rt.store.keys.size).toBe(0);
     expect(g.reached()).toBe(0);
@@ -146,19 +196,32 @@ describe('controlAuth', () => {
 
   test.each([
     [{}, 'x-regionshift-timestamp: missing'],
-    [{ 'x-regionshift-timestamp': 'yesterday', 'x-regionshift-signature': 'ab', 'x-regionshift-request-id': 'abcdefgh' }, 'x-regionshift-timestamp: must be unix seconds'],
+    [
+      { 'x-regionshift-timestamp': 'yesterday', 'x-regionshift-signature': 'ab', 'x-regionshift-request-id': 'abcdefgh' },
+      'x-regionshift-timestamp: must be unix seconds',
+    ],
     [{ 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-request-id': 'abcdefgh' }, 'x-regionshift-signature: missing'],
     [{ 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-signature': 'ab' }, 'x-regionshift-request-id: missing'],
-    [{ 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-signature': 'ab', 'x-regionshift-request-id': 'short' }, expect.stringMatching(/^x-regionshift-request-id: must be 8-128/)],
-    [{ 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-signature': 'zz', 'x-regionshift-request-id': 'abcdefgh' }, 'x-regionshift-signature: must be 64 hex digits (HMAC-SHA256)'],
+    [
+      { 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-signature': 'ab', 'x-regionshift-request-id': 'short' },
+      expect.stringMatching(/^x-regionshift-request-id: must be 8-128/),
+    ],
+    [
+      { 'x-regionshift-timestamp': String(NOW_S), 'x-regionshift-signature': 'zz', 'x-regionshift-request-id': 'abcdefgh' },
+      'x-regionshift-signature: must be 64 hex digits (HMAC-SHA256)',
+    ],
   ])('headers %p → 401 %p', async (headers, message) => {
     const g = guarded(fakeRuntime());
-    expect(await g.call(httpEvent({ method: 'POST', path: '/v1/resume', headers }))).toEqual({ status: 401, error: expect.objectContaining({ code: 'AUTH.UNAUTHORIZED', message }) });
+    expect(await g.call(httpEvent({ method: 'POST', path: '/v1/resume', headers }))).toEqual({
+      status: 401,
+      error: expect.objectContaining({ code: 'AUTH.UNAUTHORIZED', message }),
+    });
   });
 
   test('the read token opens reads only; a wrong or unconfigured one is 401', async () => {
     const g = guarded(fakeRuntime());
-    const bearer = (method: string, token: string) => httpEvent({ method, path: '/v1/status', headers: { Authorization: `Bearer ${token}` } });
+    const bearer = (method: string, token: string) =>
+      httpEvent({ method, path: '/v1/status', headers: { Authorization: `Bearer ${token}` } });
     expect((await g.call(bearer('GET', READ_TOKEN))).status).toBe(200);
     expect(await g.call(bearer('POST', READ_TOKEN))).toEqual({ status: 403, error: expect.objectContaining({ code: 'AUTH.FORBIDDEN' }) });
     expect((await g.call(bearer('GET', 'guess'))).status).toBe(401);
@@ -180,8 +243,21 @@ describe('controlAuth', () => {
 
 test('the worked examples in docs/api.md are what signRequest computes', () => {
   const doc = readFileSync('docs/api.md', 'utf8');
-  const post = signRequest({ secret: 'example-control-secret-0123', method: 'POST', path: '/v1/drills', body: '{"region":"cn-shanghai","duration":"15m","reason":"game day"}', timestamp: 1793672130, requestId: 'b1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21' });
-  const get = signRequest({ secret: 'example-control-secret-0123', method: 'GET', path: '/v1/history?limit=20&before=1200', timestamp: 1793672130, requestId: '5d0c2f7e-88a1-4c3b-9e2d-7a6b1c0f4e93' });
+  const post = signRequest({
+    secret: 'example-control-secret-0123',
+    method: 'POST',
+    path: '/v1/drills',
+    body: '{"region":"cn-shanghai","duration":"15m","reason":"game day"}',
+    timestamp: 1793672130,
+    requestId: 'b1946ac9-2b7e-4f0c-9d51-1f8f0c6a7e21',
+  });
+  const get = signRequest({
+    secret: 'example-control-secret-0123',
+    method: 'GET',
+    path: '/v1/history?limit=20&before=1200',
+    timestamp: 1793672130,
+    requestId: '5d0c2f7e-88a1-4c3b-9e2d-7a6b1c0f4e93',
+  });
   expect(doc).toContain(`x-regionshift-signature: ${post.headers['x-regionshift-signature']}`);
   expect(doc).toContain(`→ \`${get.headers['x-regionshift-signature']}\``);
   expect(doc).toContain(`\`\`\`\n${post.stringToSign}\n\`\`\``);

@@ -14,7 +14,11 @@ const CASES: Array<{ name: string; method: string; path: string; query?: Record<
   { name: 'the token alone as the path', method: 'GET', path: `/${ALARM_TOKEN}` },
   { name: 'the token in the query', method: 'POST', path: '/alarm/cms', query: { region: 'cn-hangzhou', token: ALARM_TOKEN } },
   { name: 'the token under another query key', method: 'GET', path: '/v1/status', query: { t: ALARM_TOKEN } },
-  { name: 'the token percent-encoded in a path', method: 'DELETE', path: `/v1/overrides/${encodeURIComponent(ALARM_TOKEN).replace(/-/g, '%2D')}` },
+  {
+    name: 'the token percent-encoded in a path',
+    method: 'DELETE',
+    path: `/v1/overrides/${encodeURIComponent(ALARM_TOKEN).replace(/-/g, '%2D')}`,
+  },
   { name: 'the token where a route takes an id', method: 'DELETE', path: `/v1/drills/${ALARM_TOKEN}` },
 ];
 
@@ -22,7 +26,10 @@ describe('the control function never logs the alarm token', () => {
   it.each(CASES)('$name', async ({ method, path, query }) => {
     const runtime = fakeRuntime();
     const handler = makeHandler(async () => runtime);
-    const reply = await handler(httpEvent({ method, path, ...(query ? { query } : {}), headers: { 'content-type': 'application/json' }, body: '{}' }), fcContext());
+    const reply = await handler(
+      httpEvent({ method, path, ...(query ? { query } : {}), headers: { 'content-type': 'application/json' }, body: '{}' }),
+      fcContext(),
+    );
     expect(reply?.statusCode).toBeGreaterThanOrEqual(400);
     expect(runtime.lines).toHaveLength(1);
     const text = JSON.stringify(runtime.lines);
@@ -37,7 +44,10 @@ describe('the alarm function never logs the alarm token', () => {
   it.each(CASES)('$name', async ({ method, path, query }) => {
     const runtime = fakeRuntime();
     const handler = makeAlarmHandler(async () => runtime);
-    await handler(httpEvent({ method, path, ...(query ? { query } : {}), headers: { 'content-type': 'application/json' }, body: '{}' }), fcContext());
+    await handler(
+      httpEvent({ method, path, ...(query ? { query } : {}), headers: { 'content-type': 'application/json' }, body: '{}' }),
+      fcContext(),
+    );
     const text = JSON.stringify(runtime.lines);
     expect(runtime.lines.length).toBeGreaterThan(0);
     expect(text).not.toContain('5f1c9e');

@@ -1,7 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { parsePolicy, type Policy } from '../../../shared/core/policy';
-import { checkCapacity, checkClusterAccess, checkCloudAlarmWiring, checkExecutor, checkFailoverReach, checkHandMadeLocality, checkLocalityLabels, checkLocalityLbEnabled, checkOutlierDetection, checkSignalCoverage, checkStateTables, checkWorkloadEntryLocality, worst } from '../../../shared/readiness/checks';
+import {
+  checkCapacity,
+  checkClusterAccess,
+  checkCloudAlarmWiring,
+  checkExecutor,
+  checkFailoverReach,
+  checkHandMadeLocality,
+  checkLocalityLabels,
+  checkLocalityLbEnabled,
+  checkOutlierDetection,
+  checkSignalCoverage,
+  checkStateTables,
+  checkWorkloadEntryLocality,
+  worst,
+} from '../../../shared/readiness/checks';
 import { type DestinationRuleInfo, type NodeInfo, type WorkloadEntryInfo } from '../../../shared/ports/readiness-probes';
 import { destinationRuleInfo, workloadEntryInfo } from '../../../shared/adapters/readiness-probes';
 import { workloadEntryProblems } from '../../../lab/k8s/istio-admission';
@@ -18,7 +32,13 @@ const istio = (p: Raw) => {
   p.mesh = { backend: 'istio', destinationRules: [{ namespace: 'default', name: 'reviews' }] };
 };
 
-const dr = (name: string, o: Partial<DestinationRuleInfo> = {}): DestinationRuleInfo => ({ namespace: 'default', name, hasOutlierDetection: true, hasLocalityLbSetting: false, ...o });
+const dr = (name: string, o: Partial<DestinationRuleInfo> = {}): DestinationRuleInfo => ({
+  namespace: 'default',
+  name,
+  hasOutlierDetection: true,
+  hasLocalityLbSetting: false,
+  ...o,
+});
 const ok = <T>(value: T) => ({ ok: true as const, value });
 const err = (error: string) => ({ ok: false as const, error });
 
@@ -28,7 +48,12 @@ describe('outlierDetection', () => {
     ['asm: one rule lacks it', policyWith(), ok([dr('reviews', { hasOutlierDetection: false }), dr('details')]), 'fail'],
     ['asm: no rule at all', policyWith(), ok([]), 'fail'],
     ['istio: the owned rule is missing', policyWith(istio), ok([dr('details')]), 'fail'],
-    ['istio: a rule it does not own lacks it', policyWith(istio), ok([dr('reviews'), dr('details', { hasOutlierDetection: false })]), 'pass'],
+    [
+      'istio: a rule it does not own lacks it',
+      policyWith(istio),
+      ok([dr('reviews'), dr('details', { hasOutlierDetection: false })]),
+      'pass',
+    ],
     ['the list could not be read', policyWith(), err('403 forbidden'), 'warn'],
   ] as const)('%s → %s', (_name, policy, probed, status) => {
     const r = checkOutlierDetection(policy, probed as never);
@@ -41,14 +66,32 @@ describe('outlierDetection', () => {
   });
 
   test('a raw rule reads as having outlierDetection only when the field is there', () => {
-    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' }, spec: { trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5 } } } })).toMatchObject({ hasOutlierDetection: true, hasLocalityLbSetting: false });
-    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' }, spec: { trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true } } } } })).toMatchObject({ hasOutlierDetection: false, hasLocalityLbSetting: true });
-    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' } })).toMatchObject({ hasOutlierDetection: false, hasLocalityLbSetting: false });
+    expect(
+      destinationRuleInfo({
+        metadata: { namespace: 'a', name: 'b' },
+        spec: { trafficPolicy: { outlierDetection: { consecutive5xxErrors: 5 } } },
+      }),
+    ).toMatchObject({ hasOutlierDetection: true, hasLocalityLbSetting: false });
+    expect(
+      destinationRuleInfo({
+        metadata: { namespace: 'a', name: 'b' },
+        spec: { trafficPolicy: { loadBalancer: { localityLbSetting: { enabled: true } } } },
+      }),
+    ).toMatchObject({ hasOutlierDetection: false, hasLocalityLbSetting: true });
+    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b' } })).toMatchObject({
+      hasOutlierDetection: false,
+      hasLocalityLbSetting: false,
+    });
   });
 
-  test('a raw rule labelled app.kubernetes.io/managed-by: regionshift reads as the product\'s own, any other label value does not', () => {
-    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'regionshift' } } }).ownedByProduct).toBe(true);
-    expect(destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'helm' } } }).ownedByProduct).toBeUndefined();
+  test("a raw rule labelled app.kubernetes.io/managed-by: regionshift reads as the product's own, any other label value does not", () => {
+    expect(
+      destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'regionshift' } } })
+        .ownedByProduct,
+    ).toBe(true);
+    expect(
+      destinationRuleInfo({ metadata: { namespace: 'a', name: 'b', labels: { 'app.kubernetes.io/managed-by': 'helm' } } }).ownedByProduct,
+    ).toBeUndefined();
   });
 });
 
@@ -58,7 +101,12 @@ describe('handMadeLocalityLb', () => {
     ['asm, one rule sets its own', policyWith(), ok([dr('reviews', { hasLocalityLbSetting: true })]), 'fail'],
     ['istio, the owned rule has it (the product wrote it)', policyWith(istio), ok([dr('reviews', { hasLocalityLbSetting: true })]), 'pass'],
     ['istio, another rule sets its own', policyWith(istio), ok([dr('reviews'), dr('details', { hasLocalityLbSetting: true })]), 'warn'],
-    ['asm, a service scope rule the product keeps (managed-by label)', policyWith(), ok([dr('regionshift-reviews', { hasLocalityLbSetting: true, ownedByProduct: true })]), 'pass'],
+    [
+      'asm, a service scope rule the product keeps (managed-by label)',
+      policyWith(),
+      ok([dr('regionshift-reviews', { hasLocalityLbSetting: true, ownedByProduct: true })]),
+      'pass',
+    ],
   ] as const)('%s → %s', (_n, policy, probed, status) => {
     expect(checkHandMadeLocality(policy, probed as never).status).toBe(status);
   });
@@ -69,7 +117,10 @@ describe('localityLabels', () => {
     name,
     labels: { ...(region ? { 'topology.kubernetes.io/region': region } : {}), ...(zone ? { 'topology.kubernetes.io/zone': zone } : {}) },
   });
-  const good = { 'c-hangzhou': ok([node('a', 'cn-hangzhou', 'cn-hangzhou-h')]), 'c-shanghai': ok([node('b', 'cn-shanghai', 'cn-shanghai-e')]) };
+  const good = {
+    'c-hangzhou': ok([node('a', 'cn-hangzhou', 'cn-hangzhou-h')]),
+    'c-shanghai': ok([node('b', 'cn-shanghai', 'cn-shanghai-e')]),
+  };
   test.each([
     ['labelled nodes in every cluster', good, 'pass'],
     ['a node without its region', { ...good, 'c-shanghai': ok([node('b', undefined, 'cn-shanghai-e')]) }, 'fail'],
@@ -83,18 +134,43 @@ describe('localityLabels', () => {
 });
 
 describe('workloadEntryLocality', () => {
-  const we = (name: string, locality = '', labels: Record<string, string> = {}): WorkloadEntryInfo => ({ namespace: 'vms', name, locality, labels });
+  const we = (name: string, locality = '', labels: Record<string, string> = {}): WorkloadEntryInfo => ({
+    namespace: 'vms',
+    name,
+    locality,
+    labels,
+  });
   test.each([
     ['no WorkloadEntry at all (or no CRD)', ok([]), 'pass'],
     ['region/zone in a declared region', ok([we('a', 'cn-hangzhou/cn-hangzhou-h'), we('b', 'cn-shanghai/cn-shanghai-e/rack1')]), 'pass'],
-    ['locality from the topology.istio.io/locality label (dots)', ok([we('a', '', { 'topology.istio.io/locality': 'cn-hangzhou.cn-hangzhou-h' })]), 'pass'],
+    [
+      'locality from the topology.istio.io/locality label (dots)',
+      ok([we('a', '', { 'topology.istio.io/locality': 'cn-hangzhou.cn-hangzhou-h' })]),
+      'pass',
+    ],
     ['locality from the older istio-locality label', ok([we('a', '', { 'istio-locality': 'cn-shanghai.cn-shanghai-e' })]), 'pass'],
-    ['cluster label agreeing with the locality', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-hangzhou' })]), 'pass'],
-    ['a cluster label naming a cluster outside the policy', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'elsewhere' })]), 'pass'],
+    [
+      'cluster label agreeing with the locality',
+      ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-hangzhou' })]),
+      'pass',
+    ],
+    [
+      'a cluster label naming a cluster outside the policy',
+      ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'elsewhere' })]),
+      'pass',
+    ],
     ['no locality anywhere', ok([we('a', 'cn-hangzhou/cn-hangzhou-h'), we('b', '', { app: 'reviews' })]), 'fail'],
     ['a region the policy does not declare', ok([we('a', 'us-west-1/us-west-1a')]), 'fail'],
-    ['a region contradicting its cluster', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-shanghai' })]), 'fail'],
-    ['a region contradicting its region label', ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.kubernetes.io/region': 'cn-shanghai' })]), 'fail'],
+    [
+      'a region contradicting its cluster',
+      ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.istio.io/cluster': 'c-shanghai' })]),
+      'fail',
+    ],
+    [
+      'a region contradicting its region label',
+      ok([we('a', 'cn-hangzhou/cn-hangzhou-h', { 'topology.kubernetes.io/region': 'cn-shanghai' })]),
+      'fail',
+    ],
     ['more than three parts', ok([we('a', 'cn-hangzhou/a/b/c')]), 'fail'],
     ['an empty region', ok([we('a', '/cn-hangzhou-h')]), 'fail'],
     ['a region without a zone', ok([we('a', 'cn-hangzhou')]), 'warn'],
@@ -106,7 +182,10 @@ describe('workloadEntryLocality', () => {
   });
 
   test('the fail names the entry and what is wrong with it', () => {
-    const r = checkWorkloadEntryLocality(policyWith(), ok([we('a', 'cn-hangzhou/h', { 'topology.istio.io/cluster': 'c-shanghai' }), we('b'), we('c', 'eu-central-1/x')]));
+    const r = checkWorkloadEntryLocality(
+      policyWith(),
+      ok([we('a', 'cn-hangzhou/h', { 'topology.istio.io/cluster': 'c-shanghai' }), we('b'), we('c', 'eu-central-1/x')]),
+    );
     expect(r.message).toBe(
       'vms/a is in region cn-hangzhou (spec.locality), but its cluster c-shanghai is in cn-shanghai; vms/b has no locality; vms/c is in region eu-central-1 (spec.locality), which the policy does not declare (cn-hangzhou, cn-shanghai)',
     );
@@ -114,8 +193,15 @@ describe('workloadEntryLocality', () => {
   });
 
   test('the probe reads spec.locality and spec.labels, not metadata.labels', () => {
-    expect(workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { locality: 'cn-hangzhou/h', labels: { app: 'x' } } })).toEqual({ namespace: 'vms', name: 'vm1', locality: 'cn-hangzhou/h', labels: { app: 'x' } });
-    expect(workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { labels: null } })).toEqual({ namespace: 'vms', name: 'vm1', locality: '', labels: {} });
+    expect(
+      workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { locality: 'cn-hangzhou/h', labels: { app: 'x' } } }),
+    ).toEqual({ namespace: 'vms', name: 'vm1', locality: 'cn-hangzhou/h', labels: { app: 'x' } });
+    expect(workloadEntryInfo({ metadata: { namespace: 'vms', name: 'vm1' }, spec: { labels: null } })).toEqual({
+      namespace: 'vms',
+      name: 'vm1',
+      locality: '',
+      labels: {},
+    });
   });
 
   test.each([
@@ -144,7 +230,9 @@ describe('localityLbEnabled', () => {
 
 describe('capacity: the core arithmetic for every single-region drain', () => {
   const setMax = (name: string, region: string, max: number) => (p: Raw) => {
-    const d = (p.scaling as { deployments: Array<{ name: string; regions: Record<string, { max: number }> }> }).deployments.find((x) => x.name === name)!;
+    const d = (p.scaling as { deployments: Array<{ name: string; regions: Record<string, { max: number }> }> }).deployments.find(
+      (x) => x.name === name,
+    )!;
     d.regions[region]!.max = max;
   };
   test('the example absorbs either drain', () => expect(checkCapacity(policyWith()).status).toBe('pass'));
@@ -184,12 +272,16 @@ describe('failoverReach', () => {
 describe('signalCoverage', () => {
   test('the example covers both regions', () => expect(checkSignalCoverage(policyWith()).status).toBe('pass'));
   test('only a fixed rule for one region leaves the other blind', () => {
-    const r = checkSignalCoverage(policyWith((p) => void (p.detection = { rules: [{ name: 'hz', match: { source: 'cms' }, region: { fixed: 'cn-hangzhou' } }] })));
+    const r = checkSignalCoverage(
+      policyWith((p) => void (p.detection = { rules: [{ name: 'hz', match: { source: 'cms' }, region: { fixed: 'cn-hangzhou' } }] })),
+    );
     expect(r.status).toBe('fail');
     expect(r.message).toContain('cn-shanghai');
   });
   test('a dimension map naming both regions covers both', () => {
-    const rules = [{ name: 'm', match: { source: 'cms' }, region: { fromDimension: 'instanceId', map: { 'i-1': 'cn-hangzhou', 'i-2': 'cn-shanghai' } } }];
+    const rules = [
+      { name: 'm', match: { source: 'cms' }, region: { fromDimension: 'instanceId', map: { 'i-1': 'cn-hangzhou', 'i-2': 'cn-shanghai' } } },
+    ];
     expect(checkSignalCoverage(policyWith((p) => void (p.detection = { rules }))).status).toBe('pass');
   });
   test('drill rules do not count; deploymentAvailability does', () => {
@@ -203,8 +295,14 @@ describe('the other rows', () => {
   test('cloud alarm wiring is never claimed as checked', () => {
     expect(checkCloudAlarmWiring(policyWith()).status).toBe('warn');
     // ACK rules: one per cluster region's bus, not one in the functions' region (issue 18).
-    expect(checkCloudAlarmWiring(policyWith()).fix).toContain('each cluster region other than the functions\' own');
-    expect(checkCloudAlarmWiring(policyWith((p) => void (p.detection = { rules: [{ name: 'a', match: { source: 'alertmanager' }, region: { fromLabel: 'region' } }] }))).status).toBe('pass');
+    expect(checkCloudAlarmWiring(policyWith()).fix).toContain("each cluster region other than the functions' own");
+    expect(
+      checkCloudAlarmWiring(
+        policyWith(
+          (p) => void (p.detection = { rules: [{ name: 'a', match: { source: 'alertmanager' }, region: { fromLabel: 'region' } }] }),
+        ),
+      ).status,
+    ).toBe('pass');
   });
   test('state tables', () => {
     expect(checkStateTables(ok({ backend: 'sqlite', version: 3 })).status).toBe('pass');

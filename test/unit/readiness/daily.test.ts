@@ -26,16 +26,28 @@ function run(now: number, checks: CheckResult[], notifier: RecordingNotifier, ca
 test('runs once a day and notifies a failure once; a new failure notifies, a lasting one does not', async () => {
   const notifier = new RecordingNotifier();
   const calls = { n: 0 };
-  expect(await run(T0, [fail('capacity'), pass('executor')], notifier, calls)).toEqual({ ran: true, status: 'fail', notified: ['capacity'] });
+  expect(await run(T0, [fail('capacity'), pass('executor')], notifier, calls)).toEqual({
+    ran: true,
+    status: 'fail',
+    notified: ['capacity'],
+  });
   expect(notifier.sent).toEqual([expect.objectContaining({ level: 'warning', title: 'readiness: capacity fails', mesh: 'm', at: T0 })]);
   // Later ticks the same day do not run the checks at all.
   expect(await run(T0 + HOUR, [fail('capacity')], notifier, calls)).toEqual({ ran: false, notified: [] });
   expect(calls.n).toBe(1);
   // Next day: capacity still failing (already notified), executor newly failing.
-  expect(await run(T0 + 24 * HOUR, [fail('capacity'), fail('executor')], notifier, calls)).toEqual({ ran: true, status: 'fail', notified: ['executor'] });
+  expect(await run(T0 + 24 * HOUR, [fail('capacity'), fail('executor')], notifier, calls)).toEqual({
+    ran: true,
+    status: 'fail',
+    notified: ['executor'],
+  });
   // The same check failing for another reason is new.
   expect((await run(T0 + 48 * HOUR, [fail('capacity', 'capacity broke differently')], notifier, calls)).notified).toEqual(['capacity']);
-  expect(notifier.sent.map((n) => n.title)).toEqual(['readiness: capacity fails', 'readiness: executor fails', 'readiness: capacity fails']);
+  expect(notifier.sent.map((n) => n.title)).toEqual([
+    'readiness: capacity fails',
+    'readiness: executor fails',
+    'readiness: capacity fails',
+  ]);
 });
 
 test('a failure that lasts past the memory is notified again', async () => {

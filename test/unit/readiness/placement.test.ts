@@ -34,7 +34,10 @@ describe('control-plane-placement', () => {
   });
 
   it('fails when the Tablestore instance is in a steered region though the functions are not', () => {
-    const r = checkControlPlanePlacement(policyWith(istio), { functionRegion: 'cn-beijing', tablestoreEndpoint: 'https://rs.cn-shanghai.ots.aliyuncs.com' });
+    const r = checkControlPlanePlacement(policyWith(istio), {
+      functionRegion: 'cn-beijing',
+      tablestoreEndpoint: 'https://rs.cn-shanghai.ots.aliyuncs.com',
+    });
     expect(r.status).toBe('fail');
     expect(r.message).toContain('Tablestore instance in cn-shanghai');
     expect(r.message).not.toContain('functions in');
@@ -49,7 +52,10 @@ describe('control-plane-placement', () => {
   });
 
   it('passes outside the steered regions', () => {
-    const r = checkControlPlanePlacement(policyWith(istio), { functionRegion: 'cn-beijing', tablestoreEndpoint: 'https://rs.cn-beijing.ots.aliyuncs.com' });
+    const r = checkControlPlanePlacement(policyWith(istio), {
+      functionRegion: 'cn-beijing',
+      tablestoreEndpoint: 'https://rs.cn-beijing.ots.aliyuncs.com',
+    });
     expect(r.status).toBe('pass');
     expect(r.message).toContain('functions in cn-beijing');
   });
@@ -74,16 +80,30 @@ describe('control-plane-placement', () => {
   });
 
   it('refuses a placement without a reason or with a bad region, naming the field', () => {
-    expect(() => policyWith((p) => { p.placement = { acknowledgeSharedFate: ['cn-hangzhou'] }; })).toThrow(/placement\.reason/);
-    expect(() => policyWith((p) => { p.placement = { acknowledgeSharedFate: ['Hangzhou'], reason: 'x' }; })).toThrow(/placement\.acknowledgeSharedFate/);
+    expect(() =>
+      policyWith((p) => {
+        p.placement = { acknowledgeSharedFate: ['cn-hangzhou'] };
+      }),
+    ).toThrow(/placement\.reason/);
+    expect(() =>
+      policyWith((p) => {
+        p.placement = { acknowledgeSharedFate: ['Hangzhou'], reason: 'x' };
+      }),
+    ).toThrow(/placement\.acknowledgeSharedFate/);
   });
 
-  it('runReadiness reports the row from the probes\' placement', async () => {
+  it("runReadiness reports the row from the probes' placement", async () => {
     const fail = async () => {
       throw new Error('not probed');
     };
     const probes: ReadinessProbes = {
-      destinationRules: fail, nodes: fail, workloadEntries: fail, meshLive: fail, deployment: fail, stateStore: fail, executor: fail,
+      destinationRules: fail,
+      nodes: fail,
+      workloadEntries: fail,
+      meshLive: fail,
+      deployment: fail,
+      stateStore: fail,
+      executor: fail,
       placement: () => ({ functionRegion: 'cn-hangzhou' }),
     };
     const report = await runReadiness(policyWith(istio), probes, 0);
@@ -93,10 +113,15 @@ describe('control-plane-placement', () => {
 });
 
 describe('placementOf: what a function knows of its own placement', () => {
-  it('takes FC_REGION first, else the invocation context\'s region; the Tablestore endpoint only with tablestore state', () => {
+  it("takes FC_REGION first, else the invocation context's region; the Tablestore endpoint only with tablestore state", () => {
     const ots = 'https://rs.cn-beijing.vpc.tablestore.aliyuncs.com';
-    expect(placementOf({ FC_REGION: 'cn-beijing', REGIONSHIFT_STATE: 'tablestore', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({ functionRegion: 'cn-beijing', tablestoreEndpoint: ots });
-    expect(placementOf({ REGIONSHIFT_STATE: 'sqlite', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({ functionRegion: 'cn-shanghai' });
+    expect(placementOf({ FC_REGION: 'cn-beijing', REGIONSHIFT_STATE: 'tablestore', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({
+      functionRegion: 'cn-beijing',
+      tablestoreEndpoint: ots,
+    });
+    expect(placementOf({ REGIONSHIFT_STATE: 'sqlite', TABLESTORE_ENDPOINT: ots }, 'cn-shanghai')).toEqual({
+      functionRegion: 'cn-shanghai',
+    });
     expect(placementOf({ FC_REGION: '' }, undefined)).toEqual({});
   });
 

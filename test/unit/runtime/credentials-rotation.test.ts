@@ -27,16 +27,34 @@ let tablestore: TablestoreTwin;
 const clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
 
 beforeAll(async () => {
-  cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 'rotation-k8s-token', ...FIRST, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 1000 });
+  cp = await startLabControlPlane({
+    clusters: ['c-hangzhou', 'c-shanghai'],
+    token: 'rotation-k8s-token',
+    ...FIRST,
+    meshId: 'bookinfo-mesh',
+    regionId: 'cn-hangzhou',
+    clock,
+    asmUpdateDelayMs: 1000,
+  });
   const topology = topologySchema.parse(parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')));
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       metadata: { name: d.name, labels: { app: d.service, version: d.version }, annotations: { [STARTUP_DELAY_ANNOTATION]: '0' } },
-      spec: { replicas: d.replicas, selector: { matchLabels: { app: d.service, version: d.version } }, template: { metadata: { labels: { app: d.service, version: d.version } } } },
+      spec: {
+        replicas: d.replicas,
+        selector: { matchLabels: { app: d.service, version: d.version } },
+        template: { metadata: { labels: { app: d.service, version: d.version } } },
+      },
     });
   }
   tablestore = await startTablestoreTwin({ ...FIRST, instance: INSTANCE });
-  const raw = new TableStore.Client({ accessKeyId: FIRST.accessKeyId, secretAccessKey: FIRST.accessKeySecret, stsToken: FIRST.securityToken, endpoint: tablestore.endpoint, instancename: INSTANCE });
+  const raw = new TableStore.Client({
+    accessKeyId: FIRST.accessKeyId,
+    secretAccessKey: FIRST.accessKeySecret,
+    stsToken: FIRST.securityToken,
+    endpoint: tablestore.endpoint,
+    instancename: INSTANCE,
+  });
   await ensureStateTables(raw, stateTableNames());
 });
 afterAll(async () => {
@@ -45,7 +63,13 @@ afterAll(async () => {
 });
 
 function context(requestId: string, credentials: typeof FIRST): FcContext {
-  return { requestId, credentials, function: { name: 'regionshift-scheduler', handler: 'index.handler', memory: 512, timeout: 60 }, region: 'cn-hangzhou', accountId: '1234567890' };
+  return {
+    requestId,
+    credentials,
+    function: { name: 'regionshift-scheduler', handler: 'index.handler', memory: 512, timeout: 60 },
+    region: 'cn-hangzhou',
+    accountId: '1234567890',
+  };
 }
 
 test('a container warm for 37 h signs its ASM and Tablestore calls with the rotated credentials', async () => {
@@ -63,7 +87,10 @@ test('a container warm for 37 h signs its ASM and Tablestore calls with the rota
   const getRuntime = runtimeFactory(env, { clock, log: () => undefined });
 
   const cold = await getRuntime(context('cold-start', FIRST));
-  const drill = await cold.engine.command({ kind: 'drill', region: 'cn-hangzhou', duration: 15 * 60_000, actor: 'test' }, { dryRun: false });
+  const drill = await cold.engine.command(
+    { kind: 'drill', region: 'cn-hangzhou', duration: 15 * 60_000, actor: 'test' },
+    { dryRun: false },
+  );
   expect(drill.plan.steps.some((s) => s.kind === 'mesh')).toBe(true);
   const before = cp.asm.calls.length;
   expect(before).toBeGreaterThan(0);

@@ -21,12 +21,17 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'regionshift-handoff-bundle-'));
   host = await startFcHost({
     sYamlPath: 's.yaml',
-    env: { ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken },
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret,
+      ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken,
+    },
     log: () => undefined,
     // s.yaml's real `@every 1m` scheduler timer stays off: this suite counts every invocation, and
     // bundling plus a child process on a loaded CI host can last past a minute (the test allows 2).
     every: () => () => undefined,
-    loadHandler: async (key) => ({ handler: async (event: Buffer) => void events.push({ key, event: JSON.parse(event.toString('utf8')) }) }) as HandlerModule,
+    loadHandler: async (key) =>
+      ({ handler: async (event: Buffer) => void events.push({ key, event: JSON.parse(event.toString('utf8')) }) }) as HandlerModule,
   });
 });
 afterAll(async () => {
@@ -36,14 +41,32 @@ afterAll(async () => {
 
 test('the bundled handoff invokes the executor asynchronously through the SDK', async () => {
   const entry = path.join(dir, 'entry.ts');
-  writeFileSync(entry, `import { executorHandoff } from ${JSON.stringify(path.resolve('shared/adapters/fc-executor.ts'))};
+  writeFileSync(
+    entry,
+    `import { executorHandoff } from ${JSON.stringify(path.resolve('shared/adapters/fc-executor.ts'))};
 const [endpoint, id, secret, token] = process.argv.slice(2);
 executorHandoff({ functionName: 'regionshift-executor', endpoint, credentials: () => ({ accessKeyId: id, accessKeySecret: secret, securityToken: token }) })('p-bundled')
   .then(() => console.log('handed off'), (err) => { console.error(err.code, err.message); process.exit(1); });
-`);
+`,
+  );
   const outfile = path.join(dir, 'index.cjs');
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, keepNames: true, logLevel: 'silent', nodePaths: [path.resolve('node_modules')] });
-  const { stdout } = await promisify(execFile)(process.execPath, [outfile, host.url, ROLE.accessKeyId, ROLE.accessKeySecret, ROLE.securityToken], { cwd: dir });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    logLevel: 'silent',
+    nodePaths: [path.resolve('node_modules')],
+  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [outfile, host.url, ROLE.accessKeyId, ROLE.accessKeySecret, ROLE.securityToken],
+    { cwd: dir },
+  );
   expect(stdout.trim()).toBe('handed off');
   await host.idle();
   expect(events).toEqual([{ key: 'executor', event: { planId: 'p-bundled' } }]);

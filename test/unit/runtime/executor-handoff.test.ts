@@ -17,11 +17,17 @@ import { meshState } from '../../contract/state-store.contract';
  */
 const ROLE = { accessKeyId: 'STS.HandoffKey0001', accessKeySecret: 'handoff-secret-0001', securityToken: 'sts-token-0001' };
 const ROTATED = { accessKeyId: 'STS.HandoffKey0002', accessKeySecret: 'handoff-secret-0002', securityToken: 'sts-token-0002' };
-const baseEnv = { ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret, ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken };
+const baseEnv = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: ROLE.accessKeyId,
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: ROLE.accessKeySecret,
+  ALIBABA_CLOUD_SECURITY_TOKEN: ROLE.securityToken,
+};
 
 describe('the FC endpoint', () => {
-  test('the internal endpoint of the function\'s own account and region', () => {
-    expect(fcEndpointFor({ accountId: '1234567890', region: 'cn-shanghai' })).toBe('https://1234567890.cn-shanghai-internal.fc.aliyuncs.com');
+  test("the internal endpoint of the function's own account and region", () => {
+    expect(fcEndpointFor({ accountId: '1234567890', region: 'cn-shanghai' })).toBe(
+      'https://1234567890.cn-shanghai-internal.fc.aliyuncs.com',
+    );
   });
 
   test('without account or region on the context, the handoff fails (CONFIG.FC_ENDPOINT), not the runtime', async () => {
@@ -44,7 +50,13 @@ describe('InvokeFunction through the FC 3.0 SDK, served by the local host', () =
       // s.yaml's real `@every 1m` scheduler timer stays off: its tick would be one more invocation
       // in what this suite counts, and a slow run (CI, under load) lasts past a minute.
       every: () => () => undefined,
-      loadHandler: async (key) => ({ handler: async (event: Buffer, context: FcContext) => (events.push({ key, event: JSON.parse(event.toString('utf8')), context }), { ok: true }) }) as HandlerModule,
+      loadHandler: async (key) =>
+        ({
+          handler: async (event: Buffer, context: FcContext) => (
+            events.push({ key, event: JSON.parse(event.toString('utf8')), context }),
+            { ok: true }
+          ),
+        }) as HandlerModule,
     });
   });
   afterAll(() => host.stop());
@@ -63,9 +75,12 @@ describe('InvokeFunction through the FC 3.0 SDK, served by the local host', () =
   });
 
   test('a wrong secret, an expired key or an unknown function is refused and nothing runs', async () => {
-    const call = (credentials: typeof ROLE, functionName = 'regionshift-executor') => executorHandoff({ functionName, endpoint: host.url, credentials: () => credentials })('p-2');
+    const call = (credentials: typeof ROLE, functionName = 'regionshift-executor') =>
+      executorHandoff({ functionName, endpoint: host.url, credentials: () => credentials })('p-2');
     await expect(call({ ...ROLE, accessKeySecret: 'not-the-secret' })).rejects.toMatchObject({ code: 'FC.SignatureDoesNotMatch' });
-    await expect(call({ ...ROLE, securityToken: 'another-token' })).rejects.toMatchObject({ code: 'FC.InvalidSecurityToken.MismatchWithAccessKey' });
+    await expect(call({ ...ROLE, securityToken: 'another-token' })).rejects.toMatchObject({
+      code: 'FC.InvalidSecurityToken.MismatchWithAccessKey',
+    });
     await expect(call(ROLE, 'regionshift-nothing')).rejects.toMatchObject({ code: 'FC.FunctionNotFound' });
     host.setCredentials(ROTATED);
     await expect(call(ROLE)).rejects.toMatchObject({ code: 'FC.InvalidAccessKeyId.NotFound' });
@@ -128,7 +143,9 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
       // in what this suite counts, and a slow run (CI, under load) lasts past a minute.
       every: () => () => undefined,
       loadHandler: async (key) => {
-        const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as { makeHandler: (g: typeof getRuntime) => unknown };
+        const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as {
+          makeHandler: (g: typeof getRuntime) => unknown;
+        };
         return { handler: mod.makeHandler(getRuntime) } as HandlerModule;
       },
     });
@@ -142,10 +159,29 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
 
   test('two deliveries of {planId}: the scale-up and the mesh step each happen once, and the plan is done', async () => {
     const plan: Plan = {
-      id: 'p-twice', at: clock.now(), trigger: 'signal:cms', reasons: ['test'], before: null, after: null, refused: [],
+      id: 'p-twice',
+      at: clock.now(),
+      trigger: 'signal:cms',
+      reasons: ['test'],
+      before: null,
+      after: null,
+      refused: [],
       steps: [
-        { kind: 'scale', cluster: 'c-shanghai', namespace: 'bookinfo', deployment: 'reviews-v2', region: 'cn-shanghai', from: 2, to: 4, waitReady: true },
-        { kind: 'mesh', config: { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } }, matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 } } },
+        {
+          kind: 'scale',
+          cluster: 'c-shanghai',
+          namespace: 'bookinfo',
+          deployment: 'reviews-v2',
+          region: 'cn-shanghai',
+          from: 2,
+          to: 4,
+          waitReady: true,
+        },
+        {
+          kind: 'mesh',
+          config: { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }] } },
+          matrix: { 'cn-hangzhou': { 'cn-shanghai': 100 } },
+        },
       ],
     };
     await store.commit('bookinfo', 0, meshState(1), plan, []);
@@ -161,8 +197,25 @@ describe('the executor is idempotent by plan id, so FC may deliver the same even
 
   test('a delivery that fails (the store is down) is retried by FC with the same event, and the plan completes', async () => {
     const plan: Plan = {
-      id: 'p-retried', at: clock.now(), trigger: 'signal:cms', reasons: ['test'], before: null, after: null, refused: [],
-      steps: [{ kind: 'scale', cluster: 'c-shanghai', namespace: 'bookinfo', deployment: 'details-v1', region: 'cn-shanghai', from: 2, to: 3, waitReady: true }],
+      id: 'p-retried',
+      at: clock.now(),
+      trigger: 'signal:cms',
+      reasons: ['test'],
+      before: null,
+      after: null,
+      refused: [],
+      steps: [
+        {
+          kind: 'scale',
+          cluster: 'c-shanghai',
+          namespace: 'bookinfo',
+          deployment: 'details-v1',
+          region: 'cn-shanghai',
+          from: 2,
+          to: 3,
+          waitReady: true,
+        },
+      ],
     };
     await store.commit('bookinfo', (await store.load('bookinfo')).version, meshState(2), plan, []);
     outcomes.length = 0;

@@ -35,16 +35,32 @@ let store: SqliteStateStore | null = null;
 
 async function startTwins(opts: { asmUpdateDelayMs?: number; reviewsV2StartupMs?: number } = {}): Promise<SqliteStateStore> {
   clock = new FakeClock(Date.parse('2026-03-03T03:00:00Z'));
-  cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 'deadline-k8s-token', ...KEYS, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1000 });
+  cp = await startLabControlPlane({
+    clusters: ['c-hangzhou', 'c-shanghai'],
+    token: 'deadline-k8s-token',
+    ...KEYS,
+    meshId: 'bookinfo-mesh',
+    regionId: 'cn-hangzhou',
+    clock,
+    asmUpdateDelayMs: opts.asmUpdateDelayMs ?? 1000,
+  });
   const topology = topologySchema.parse(parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')));
   for (const d of topology.deployments) {
     cp.store.create(d.cluster, DEPLOYMENTS, d.namespace, {
       metadata: { name: d.name, labels: { app: d.service, version: d.version }, annotations: { [STARTUP_DELAY_ANNOTATION]: '0' } },
-      spec: { replicas: d.replicas, selector: { matchLabels: { app: d.service, version: d.version } }, template: { metadata: { labels: { app: d.service, version: d.version } } } },
+      spec: {
+        replicas: d.replicas,
+        selector: { matchLabels: { app: d.service, version: d.version } },
+        template: { metadata: { labels: { app: d.service, version: d.version } } },
+      },
     });
     // Existing pods are ready at once; new ones take their startup delay.
-    const startup = d.cluster === REVIEWS_V2.cluster && d.name === REVIEWS_V2.name ? (opts.reviewsV2StartupMs ?? d.startupDelay) : d.startupDelay;
-    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({ ...cur, metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(startup) } } }));
+    const startup =
+      d.cluster === REVIEWS_V2.cluster && d.name === REVIEWS_V2.name ? (opts.reviewsV2StartupMs ?? d.startupDelay) : d.startupDelay;
+    cp.store.update(d.cluster, DEPLOYMENTS, d.namespace, d.name, (cur) => ({
+      ...cur,
+      metadata: { ...cur.metadata, annotations: { ...cur.metadata.annotations, [STARTUP_DELAY_ANNOTATION]: String(startup) } },
+    }));
   }
   dir = mkdtempSync(path.join(tmpdir(), 'regionshift-deadline-'));
   store = new SqliteStateStore(path.join(dir, 'state.db'));
@@ -59,8 +75,18 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function context(fn: 'regionshift-executor' | 'regionshift-scheduler' | 'regionshift-alarm', timeout: number, requestId: string): FcContext {
-  return { requestId, credentials: KEYS, function: { name: fn, handler: 'index.handler', memory: 512, timeout }, region: 'cn-hangzhou', accountId: '1234567890' };
+function context(
+  fn: 'regionshift-executor' | 'regionshift-scheduler' | 'regionshift-alarm',
+  timeout: number,
+  requestId: string,
+): FcContext {
+  return {
+    requestId,
+    credentials: KEYS,
+    function: { name: fn, handler: 'index.handler', memory: 512, timeout },
+    region: 'cn-hangzhou',
+    accountId: '1234567890',
+  };
 }
 
 function runtimes() {
@@ -85,9 +111,24 @@ function readyReplicas(): number {
 /** A committed plan: scale reviews-v2 in Shanghai 2 → 5 and wait for it, then shift Hangzhou's traffic there. */
 async function commitShiftPlan(id: string): Promise<void> {
   const plan: Plan = {
-    id, at: clock.now(), trigger: 'command override by test', reasons: ['test'], before: null, after: null, refused: [],
+    id,
+    at: clock.now(),
+    trigger: 'command override by test',
+    reasons: ['test'],
+    before: null,
+    after: null,
+    refused: [],
     steps: [
-      { kind: 'scale', cluster: REVIEWS_V2.cluster, namespace: REVIEWS_V2.namespace, deployment: REVIEWS_V2.name, region: 'cn-shanghai', from: 2, to: 5, waitReady: true },
+      {
+        kind: 'scale',
+        cluster: REVIEWS_V2.cluster,
+        namespace: REVIEWS_V2.namespace,
+        deployment: REVIEWS_V2.name,
+        region: 'cn-shanghai',
+        from: 2,
+        to: 5,
+        waitReady: true,
+      },
       { kind: 'mesh', config: renderMeshConfig(SHIFT, policy), matrix: SHIFT },
     ],
   };
@@ -150,11 +191,28 @@ describe('ASM apply polling ends at the invocation deadline, and the rest goes t
     const handedOff: string[] = [];
     const start = clock.now();
     const deadline = invocationDeadline(start, context('regionshift-alarm', 30, 'alarm-1'));
-    const mesh = new AsmMeshControl({ meshId: 'bookinfo-mesh', endpoint: cp.asmEndpoint, credentials: KEYS, applyTimeoutMs: policy.mesh.backend === 'asm' ? policy.mesh.updateTimeout : 60_000, clock });
+    const mesh = new AsmMeshControl({
+      meshId: 'bookinfo-mesh',
+      endpoint: cp.asmEndpoint,
+      credentials: KEYS,
+      applyTimeoutMs: policy.mesh.backend === 'asm' ? policy.mesh.updateTimeout : 60_000,
+      clock,
+    });
     const scaler = new FakeClusterScaler(clock);
     const notifier = new RecordingNotifier();
     const engine = (owner: string, until: number, handoff?: (id: string) => Promise<void>) =>
-      new Engine({ policy, store, meshControl: mesh, scaler, notifier, clock, owner, budgetMs: until - clock.now(), deadline: until, ...(handoff ? { handoff } : {}) });
+      new Engine({
+        policy,
+        store,
+        meshControl: mesh,
+        scaler,
+        notifier,
+        clock,
+        owner,
+        budgetMs: until - clock.now(),
+        deadline: until,
+        ...(handoff ? { handoff } : {}),
+      });
 
     const alarm = engine('alarm:1', deadline, async (id) => void handedOff.push(id));
     const outcome = await alarm.command({ kind: 'drill', region: 'cn-hangzhou', duration: 15 * 60_000, actor: 'test' }, { dryRun: false });

@@ -15,7 +15,9 @@ import { FakeClock } from '../../../lab/fakes';
  * endpoint unless the policy says otherwise, a cluster in the functions' region on its private one.
  */
 const KEYS = { accessKeyId: 'STS.KubeconfigKey01', accessKeySecret: 'kubeconfig-secret-01', securityToken: 'kubeconfig-token-01' };
-const example = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as { regions: Record<string, { clusters: Array<Record<string, unknown>> }> };
+const example = parseYaml(readFileSync('examples/bookinfo.yaml', 'utf8')) as {
+  regions: Record<string, { clusters: Array<Record<string, unknown>> }>;
+};
 
 function policyWith(shanghaiKubeconfig?: Record<string, unknown>) {
   const doc = structuredClone(example);
@@ -25,7 +27,7 @@ function policyWith(shanghaiKubeconfig?: Record<string, unknown>) {
   return loadPolicyYaml(stringifyYaml(doc), {});
 }
 
-test('default by region: private in the functions\' region, public elsewhere; the policy\'s choice wins', () => {
+test("default by region: private in the functions' region, public elsewhere; the policy's choice wins", () => {
   expect(kubeconfigEndpoint({}, 'cn-hangzhou', 'cn-hangzhou')).toBe('private');
   expect(kubeconfigEndpoint({}, 'cn-shanghai', 'cn-hangzhou')).toBe('public');
   expect(kubeconfigEndpoint({ endpoint: 'private' }, 'cn-shanghai', 'cn-hangzhou')).toBe('private');
@@ -45,14 +47,24 @@ test('a bad endpoint is refused naming the field', () => {
   expect(String((err as Error).message)).toContain('regions.cn-shanghai.clusters[0].kubeconfig.endpoint: must be one of public, private');
 });
 
-describe('what ACK is asked for (PrivateIpAddress), on the lab\'s CS twin', () => {
+describe("what ACK is asked for (PrivateIpAddress), on the lab's CS twin", () => {
   let cp: LabControlPlane;
   const asked: Record<string, string | null> = {};
 
   beforeAll(async () => {
-    cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 'kubeconfig-k8s-token', ...KEYS, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock: new FakeClock() });
+    cp = await startLabControlPlane({
+      clusters: ['c-hangzhou', 'c-shanghai'],
+      token: 'kubeconfig-k8s-token',
+      ...KEYS,
+      meshId: 'bookinfo-mesh',
+      regionId: 'cn-hangzhou',
+      clock: new FakeClock(),
+    });
     for (const cluster of ['c-hangzhou', 'c-shanghai']) {
-      cp.store.create(cluster, DEPLOYMENTS, 'default', { metadata: { name: 'details-v1' }, spec: { replicas: 2, selector: { matchLabels: { app: 'details' } }, template: { metadata: { labels: { app: 'details' } } } } });
+      cp.store.create(cluster, DEPLOYMENTS, 'default', {
+        metadata: { name: 'details-v1' },
+        spec: { replicas: 2, selector: { matchLabels: { app: 'details' } }, template: { metadata: { labels: { app: 'details' } } } },
+      });
     }
     const handle = cp.cs.handle.bind(cp.cs);
     cp.cs.handle = (req: TwinRequest) => {
@@ -67,7 +79,13 @@ describe('what ACK is asked for (PrivateIpAddress), on the lab\'s CS twin', () =
   });
 
   async function fetchBoth(policy: ReturnType<typeof policyWith>, functionRegion: string): Promise<void> {
-    const env = { REGIONSHIFT_POLICY: 'inline', REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef', REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef', REGIONSHIFT_CS_ENDPOINT: cp.csEndpoint, REGIONSHIFT_ASM_ENDPOINT: cp.asmEndpoint };
+    const env = {
+      REGIONSHIFT_POLICY: 'inline',
+      REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef',
+      REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef',
+      REGIONSHIFT_CS_ENDPOINT: cp.csEndpoint,
+      REGIONSHIFT_ASM_ENDPOINT: cp.asmEndpoint,
+    };
     const { scaler } = await clusterAdaptersFor(policy, parseRuntimeEnv(env), env, () => KEYS, new FakeClock(), functionRegion);
     for (const cluster of ['c-hangzhou', 'c-shanghai']) await scaler.get({ cluster, namespace: 'default', name: 'details-v1' });
   }

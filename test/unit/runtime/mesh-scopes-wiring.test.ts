@@ -13,10 +13,23 @@ import { FakeClock } from '../../../lab/fakes';
  * the mesh's Kubernetes API; without scopes it makes exactly the calls it always made.
  */
 const KEYS = { accessKeyId: 'STS.ScopesKey01', accessKeySecret: 'scopes-secret-01', securityToken: 'scopes-token-01' };
-const failover: MeshConfig = { mode: 'failover', localityLbSetting: { failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] } };
+const failover: MeshConfig = {
+  mode: 'failover',
+  localityLbSetting: {
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
+};
 const distribute: MeshConfig = {
   mode: 'distribute',
-  localityLbSetting: { distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLbSetting: {
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 90, 'cn-shanghai/*': 10 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
 };
 const REVIEWS = 'reviews.default.svc.cluster.local';
 
@@ -26,7 +39,10 @@ function basePolicy(): Policy {
 
 /** The policy field `scopes` (its schema is another change): added to the parsed policy as it will come out of it. */
 function withScopes(policy: Policy): Policy {
-  return { ...policy, scopes: { namespace: 'default', shiftAt: 'entry', entry: ['productpage'], services: { productpage: {}, reviews: {} } } } as Policy;
+  return {
+    ...policy,
+    scopes: { namespace: 'default', shiftAt: 'entry', entry: ['productpage'], services: { productpage: {}, reviews: {} } },
+  } as Policy;
 }
 
 describe('mesh adapter wiring for service scopes (ASM)', () => {
@@ -35,7 +51,15 @@ describe('mesh adapter wiring for service scopes (ASM)', () => {
   const clock = new FakeClock();
 
   beforeEach(async () => {
-    cp = await startLabControlPlane({ clusters: ['c-hangzhou', 'c-shanghai'], token: 'scopes-k8s-token', ...KEYS, meshId: 'bookinfo-mesh', regionId: 'cn-hangzhou', clock, asmUpdateDelayMs: 0 });
+    cp = await startLabControlPlane({
+      clusters: ['c-hangzhou', 'c-shanghai'],
+      token: 'scopes-k8s-token',
+      ...KEYS,
+      meshId: 'bookinfo-mesh',
+      regionId: 'cn-hangzhou',
+      clock,
+      asmUpdateDelayMs: 0,
+    });
     kubeconfigCalls = 0;
     const handle = cp.asm.handle.bind(cp.asm);
     cp.asm.handle = (req) => {
@@ -46,7 +70,13 @@ describe('mesh adapter wiring for service scopes (ASM)', () => {
   afterEach(() => cp.stop());
 
   async function meshFor(policy: Policy) {
-    const env = { REGIONSHIFT_POLICY: 'inline', REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef', REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef', REGIONSHIFT_CS_ENDPOINT: cp.csEndpoint, REGIONSHIFT_ASM_ENDPOINT: cp.asmEndpoint };
+    const env = {
+      REGIONSHIFT_POLICY: 'inline',
+      REGIONSHIFT_ALARM_TOKEN: 'alarm-token-0123456789abcdef',
+      REGIONSHIFT_CONTROL_SECRET: 'control-secret-0123456789abcdef',
+      REGIONSHIFT_CS_ENDPOINT: cp.csEndpoint,
+      REGIONSHIFT_ASM_ENDPOINT: cp.asmEndpoint,
+    };
     return (await clusterAdaptersFor(policy, parseRuntimeEnv(env), env, () => KEYS, clock, 'cn-hangzhou')).mesh;
   }
 

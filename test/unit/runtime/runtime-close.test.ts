@@ -83,7 +83,7 @@ test('close() before any invocation opens nothing', async () => {
   expect(existsSync(file)).toBe(false);
 });
 
-test('a store passed in by the caller is the caller\'s: close() leaves it open', async () => {
+test("a store passed in by the caller is the caller's: close() leaves it open", async () => {
   const own = new SqliteStateStore(file);
   try {
     const factory = runtimeFactory(env(), { ...adapters(), store: own });

@@ -34,7 +34,11 @@ const firing: RawAlarm = {
 describe('parseAlertmanager', () => {
   test.each([
     ['a firing alert is dated by startsAt', webhook(alert()), [firing]],
-    ['a resolved alert is dated by endsAt', webhook(alert({ status: 'resolved', endsAt: ENDS })), [{ ...firing, state: 'resolved', at: Date.parse(ENDS) }]],
+    [
+      'a resolved alert is dated by endsAt',
+      webhook(alert({ status: 'resolved', endsAt: ENDS })),
+      [{ ...firing, state: 'resolved', at: Date.parse(ENDS) }],
+    ],
     ['a resolved alert without an end falls back to startsAt', webhook(alert({ status: 'resolved' })), [{ ...firing, state: 'resolved' }]],
     [
       'each alert of a mixed group keeps its own status',
@@ -49,12 +53,35 @@ describe('parseAlertmanager', () => {
     [
       'no severity, region or annotations: those fields are left out',
       webhook(alert({ labels: { alertname: 'X', job: 'mesh' }, annotations: undefined })),
-      [{ source: 'alertmanager', name: 'X', state: 'firing', dimensions: {}, labels: { alertname: 'X', job: 'mesh' }, instance: 'a1b2c3d4e5f60718', at: Date.parse(STARTS) }],
+      [
+        {
+          source: 'alertmanager',
+          name: 'X',
+          state: 'firing',
+          dimensions: {},
+          labels: { alertname: 'X', job: 'mesh' },
+          instance: 'a1b2c3d4e5f60718',
+          at: Date.parse(STARTS),
+        },
+      ],
     ],
     [
       'a cluster_id label names the cluster',
       webhook(alert({ labels: { alertname: 'X', cluster_id: 'c-hangzhou' }, annotations: { description: 'd' } })),
-      [{ source: 'alertmanager', name: 'X', state: 'firing', dimensions: {}, labels: { alertname: 'X', cluster_id: 'c-hangzhou' }, clusterId: 'c-hangzhou', instance: 'a1b2c3d4e5f60718', at: Date.parse(STARTS), message: 'd', annotations: { description: 'd' } }],
+      [
+        {
+          source: 'alertmanager',
+          name: 'X',
+          state: 'firing',
+          dimensions: {},
+          labels: { alertname: 'X', cluster_id: 'c-hangzhou' },
+          clusterId: 'c-hangzhou',
+          instance: 'a1b2c3d4e5f60718',
+          at: Date.parse(STARTS),
+          message: 'd',
+          annotations: { description: 'd' },
+        },
+      ],
     ],
     ['the body as JSON text', JSON.stringify(webhook(alert())), [firing]],
     ['the body as bytes', Buffer.from(JSON.stringify(webhook(alert()))), [firing]],
@@ -67,11 +94,19 @@ describe('parseAlertmanager', () => {
     ['no alerts field', { version: '4', status: 'firing' }, ['alerts: required']],
     ['another payload version', { ...webhook(alert()), version: '3' }, ['version: must be "4" (Alertmanager webhook payload version 4)']],
     ['a missing alertname', webhook(alert({ labels: { severity: 'critical' } })), ['alerts[0].labels.alertname: required']],
-    ['an alert status Alertmanager never sends', webhook(alert(), alert({ status: 'pending' })), ['alerts[1].status: must be firing or resolved']],
+    [
+      'an alert status Alertmanager never sends',
+      webhook(alert(), alert({ status: 'pending' })),
+      ['alerts[1].status: must be firing or resolved'],
+    ],
     ['a startsAt that is no time', webhook(alert({ startsAt: 'nope' })), ['alerts[0].startsAt: must be an RFC 3339 time (got "nope")']],
     ['a missing startsAt', webhook(alert({ startsAt: undefined })), ['alerts[0].startsAt: required']],
     ['the zero time as startsAt', webhook(alert({ startsAt: '0001-01-01T00:00:00Z' })), ['alerts[0].startsAt: required']],
-    ['a label that is not a string', webhook(alert({ labels: { alertname: 'X', replicas: 3 } })), ['alerts[0].labels.replicas: must be a string']],
+    [
+      'a label that is not a string',
+      webhook(alert({ labels: { alertname: 'X', replicas: 3 } })),
+      ['alerts[0].labels.replicas: must be a string'],
+    ],
     ['a JSON array body', [alert()], ['(root): must be an Alertmanager webhook object']],
     ['an empty body', '', ['(body): empty']],
   ])('rejects %s', (_what, body, problems) => {

@@ -87,7 +87,11 @@ describe('parseCmsCallback', () => {
     ['form with no content type', form(fields), undefined],
     ['JSON with a content type', JSON.stringify(fields), 'application/json'],
     ['JSON sniffed without a content type', JSON.stringify(fields), undefined],
-    ['JSON with a seconds number timestamp and object dimensions', JSON.stringify({ ...fields, timestamp: AT / 1000, dimensions: expected.dimensions }), 'application/json'],
+    [
+      'JSON with a seconds number timestamp and object dimensions',
+      JSON.stringify({ ...fields, timestamp: AT / 1000, dimensions: expected.dimensions }),
+      'application/json',
+    ],
     ['form with surrounding whitespace', `\n${form(fields)}\n`, undefined],
   ])('%s', (_what, body, contentType) => {
     expect(parseCmsCallback(body, contentType)).toStrictEqual(expected);
@@ -96,12 +100,25 @@ describe('parseCmsCallback', () => {
   test.each([
     ['ALARM (old docs) fires', { alertState: 'ALARM' }, { state: 'firing' }],
     ['OK resolves, keeping a CRITICAL triggerLevel', { alertState: 'OK' }, { state: 'resolved' }],
-    ['OK with triggerLevel OK takes preTriggerLevel', { alertState: 'OK', triggerLevel: 'OK', preTriggerLevel: 'WARN' }, { state: 'resolved', level: 'WARN' }],
+    [
+      'OK with triggerLevel OK takes preTriggerLevel',
+      { alertState: 'OK', triggerLevel: 'OK', preTriggerLevel: 'WARN' },
+      { state: 'resolved', level: 'WARN' },
+    ],
     ['INSUFFICIENT_DATA', { alertState: 'INSUFFICIENT_DATA' }, { state: 'insufficient' }],
     // Fields CMS does not document for the callback change nothing, and none of them places the alarm.
     [
       'undocumented fields are ignored',
-      { regionId: 'cn-shanghai', regionName: 'China (Shanghai)', lastTime: '3 minutes', rawMetricName: 'x', productGroupName: 'g', groupId: '42', transId: 't', unit: '%' },
+      {
+        regionId: 'cn-shanghai',
+        regionName: 'China (Shanghai)',
+        lastTime: '3 minutes',
+        rawMetricName: 'x',
+        productGroupName: 'g',
+        groupId: '42',
+        transId: 't',
+        unit: '%',
+      },
       {},
     ],
     [
@@ -109,8 +126,16 @@ describe('parseCmsCallback', () => {
       { dimensions: '{instanceId=lb-1, regionId=cn-shanghai}' },
       { dimensions: { instanceId: 'lb-1', regionId: 'cn-shanghai' }, instance: 'rule-1|instanceId=lb-1,regionId=cn-shanghai' },
     ],
-    ['descriptive fields become labels', { metricProject: 'acs_slb_dashboard', instanceName: 'ingress' }, { labels: { metricProject: 'acs_slb_dashboard', ruleId: 'rule-1', instanceName: 'ingress' } }],
-    ['expression and value become the message', { expression: '$Average>=5', curValue: '7' }, { message: '$Average>=5; current value 7', curValue: '7' }],
+    [
+      'descriptive fields become labels',
+      { metricProject: 'acs_slb_dashboard', instanceName: 'ingress' },
+      { labels: { metricProject: 'acs_slb_dashboard', ruleId: 'rule-1', instanceName: 'ingress' } },
+    ],
+    [
+      'expression and value become the message',
+      { expression: '$Average>=5', curValue: '7' },
+      { message: '$Average>=5; current value 7', curValue: '7' },
+    ],
   ] as const)('%s', (_what, change, diff) => {
     expect(parseCmsCallback(form({ ...fields, ...change }))).toStrictEqual({ ...expected, ...diff });
   });
@@ -140,7 +165,11 @@ describe('parseCmsCallback', () => {
   });
 
   test('the callback and the EventBridge event of one alarm share an instance', () => {
-    const viaEvent = parseCmsEventBridge({ specversion: '1.0', source: 'acs.cms', data: { ...fields, timestamp: AT, dimensions: expected.dimensions } });
+    const viaEvent = parseCmsEventBridge({
+      specversion: '1.0',
+      source: 'acs.cms',
+      data: { ...fields, timestamp: AT, dimensions: expected.dimensions },
+    });
     expect(viaEvent).toStrictEqual([{ ...parseCmsCallback(form(fields)), via: 'eventbridge' }]);
   });
 });
@@ -150,20 +179,45 @@ describe('parseCmsCallback rejects bad input, naming the field', () => {
   const { timestamp: _t, ...noTimestamp } = fields;
   test.each([
     ['missing alertState', form(noState), undefined, ['alertState: required']],
-    ['unknown alertState', form({ ...fields, alertState: 'BROKEN' }), undefined, ['alertState: must be ALERT, OK or INSUFFICIENT_DATA (got "BROKEN")']],
+    [
+      'unknown alertState',
+      form({ ...fields, alertState: 'BROKEN' }),
+      undefined,
+      ['alertState: must be ALERT, OK or INSUFFICIENT_DATA (got "BROKEN")'],
+    ],
     ['missing timestamp', form(noTimestamp), undefined, ['timestamp: required']],
-    ['a timestamp that is not a number', form({ ...fields, timestamp: 'yesterday' }), undefined, ['timestamp: must be epoch seconds or milliseconds (got "yesterday")']],
+    [
+      'a timestamp that is not a number',
+      form({ ...fields, timestamp: 'yesterday' }),
+      undefined,
+      ['timestamp: must be epoch seconds or milliseconds (got "yesterday")'],
+    ],
     [
       'dimensions that are no map',
       form({ ...fields, dimensions: 'instanceId=lb-1' }),
       undefined,
       ['dimensions: must be a map like {userId=1, instanceId=i-1} or a JSON object (got "instanceId=lb-1")'],
     ],
-    ['every problem at once', form({ alertName: '', timestamp: '0' }), undefined, ['alertName: required', 'alertState: required', 'timestamp: must be epoch seconds or milliseconds (got "0")']],
+    [
+      'every problem at once',
+      form({ alertName: '', timestamp: '0' }),
+      undefined,
+      ['alertName: required', 'alertState: required', 'timestamp: must be epoch seconds or milliseconds (got "0")'],
+    ],
     ['an empty body', '  \n', undefined, ['(body): empty']],
     ['a JSON array', '[1,2]', 'application/json', ['(body): must be a JSON object with the CMS alarm fields']],
-    ['a JSON alertState of the wrong type', JSON.stringify({ ...fields, alertState: { v: 1 } }), 'application/json', ['alertState: must be text']],
-    ['an unsupported content type', form(fields), 'multipart/form-data; boundary=x', ['(content-type): multipart/form-data; boundary=x is not form-urlencoded or JSON']],
+    [
+      'a JSON alertState of the wrong type',
+      JSON.stringify({ ...fields, alertState: { v: 1 } }),
+      'application/json',
+      ['alertState: must be text'],
+    ],
+    [
+      'an unsupported content type',
+      form(fields),
+      'multipart/form-data; boundary=x',
+      ['(content-type): multipart/form-data; boundary=x is not form-urlencoded or JSON'],
+    ],
   ])('%s', (_what, body, contentType, problems) => {
     expect(problemsOf(() => parseCmsCallback(body, contentType))).toStrictEqual(problems);
   });

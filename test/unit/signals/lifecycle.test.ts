@@ -30,7 +30,12 @@ function policyWith(extra: Record<string, unknown> = {}): Policy {
       defaultTtl: '10m',
       rules: [
         { name: 'reviews-5xx', match: { source: 'cms', alertName: 'reviews-5xx-*' }, severity: 'down' },
-        { name: 'prometheus', match: { source: 'alertmanager', labels: { namespace: 'bookinfo' } }, region: { fromLabel: 'region' }, severity: { critical: 'down', warning: 'degraded' } },
+        {
+          name: 'prometheus',
+          match: { source: 'alertmanager', labels: { namespace: 'bookinfo' } },
+          region: { fromLabel: 'region' },
+          severity: { critical: 'down', warning: 'degraded' },
+        },
         { name: 'node-down', match: { source: 'ack', alertName: 'NodeNotReady' }, region: { fromCluster: true }, severity: 'down' },
       ],
     },
@@ -93,8 +98,8 @@ describe('a redelivered firing after its resolve', () => {
   });
 });
 
-describe('the callback URL region is part of a CMS signal\'s identity', () => {
-  test('an OK posted on another region\'s URL does not clear the ALERT placed in cn-hangzhou', () => {
+describe("the callback URL region is part of a CMS signal's identity", () => {
+  test("an OK posted on another region's URL does not clear the ALERT placed in cn-hangzhou", () => {
     const f = new Feed(policy);
     const ok = cms('cms-callback-ok.txt', SH);
     const t = ok.at + 5 * S;
@@ -138,21 +143,27 @@ describe('an Alertmanager alert firing for hours', () => {
 });
 
 describe('alarm levels and labels spelled like Object.prototype keys', () => {
-  const withLevel = (level: string): RawAlarm => ({ ...(firingAlert()), level, labels: { ...firingAlert().labels, severity: level } });
+  const withLevel = (level: string): RawAlarm => ({ ...firingAlert(), level, labels: { ...firingAlert().labels, severity: level } });
   const firingAlert = () => parseAlertmanager(sample('alertmanager-firing.json'))[0] as RawAlarm;
 
-  test.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])('level %s maps to no severity: no signal, a note naming it', (level) => {
-    const r = toSignals(withLevel(level), policy);
-    expect(r.signals).toEqual([]);
-    expect(r.note).toContain(`level ${level} is not mapped to a severity`);
-  });
+  test.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])(
+    'level %s maps to no severity: no signal, a note naming it',
+    (level) => {
+      const r = toSignals(withLevel(level), policy);
+      expect(r.signals).toEqual([]);
+      expect(r.note).toContain(`level ${level} is not mapped to a severity`);
+    },
+  );
 
   test('100 such alarms do not evict an active critical signal', () => {
     const f = new Feed(policy);
     const real = firingAlert();
     f.deliver(real.at - M, []);
     f.deliver(real.at + S, [real]);
-    const forged = Array.from({ length: 100 }, (_, i) => ({ ...withLevel(['toString', 'constructor', '__proto__'][i % 3] as string), instance: `forged-${i}` }));
+    const forged = Array.from({ length: 100 }, (_, i) => ({
+      ...withLevel(['toString', 'constructor', '__proto__'][i % 3] as string),
+      instance: `forged-${i}`,
+    }));
     const d = f.deliver(real.at + 2 * S, forged);
     expect(d.lapsed).toBeUndefined();
     expect(f.active).toEqual([`prometheus|alertmanager|${real.instance}`]);
@@ -163,14 +174,38 @@ describe('alarm levels and labels spelled like Object.prototype keys', () => {
     const p = policyWith({
       detection: {
         rules: [
-          { name: 'by-instance', match: { source: 'cms', alertName: 'by-instance' }, region: { fromInstance: { 'i-1': HZ } }, severity: 'down' },
-          { name: 'by-dimension', match: { source: 'cms', alertName: 'by-dimension' }, region: { fromDimension: 'zone', map: { 'zone-a': SH } }, severity: 'down' },
+          {
+            name: 'by-instance',
+            match: { source: 'cms', alertName: 'by-instance' },
+            region: { fromInstance: { 'i-1': HZ } },
+            severity: 'down',
+          },
+          {
+            name: 'by-dimension',
+            match: { source: 'cms', alertName: 'by-dimension' },
+            region: { fromDimension: 'zone', map: { 'zone-a': SH } },
+            severity: 'down',
+          },
         ],
       },
     });
-    const raw = (name: string, dimensions: Record<string, string>): RawAlarm => ({ source: 'cms', name, state: 'firing', dimensions, labels: {}, instance: name, at: Date.parse('2026-11-03T02:15:30Z') });
-    expect(toSignals(raw('by-instance', { instanceId: 'constructor' }), p)).toMatchObject({ signals: [], note: expect.stringContaining('instance constructor is not in the rule\'s fromInstance map') });
-    expect(toSignals(raw('by-dimension', { zone: 'toString' }), p)).toMatchObject({ signals: [], note: expect.stringContaining('dimension zone=toString is not in the rule\'s map') });
+    const raw = (name: string, dimensions: Record<string, string>): RawAlarm => ({
+      source: 'cms',
+      name,
+      state: 'firing',
+      dimensions,
+      labels: {},
+      instance: name,
+      at: Date.parse('2026-11-03T02:15:30Z'),
+    });
+    expect(toSignals(raw('by-instance', { instanceId: 'constructor' }), p)).toMatchObject({
+      signals: [],
+      note: expect.stringContaining("instance constructor is not in the rule's fromInstance map"),
+    });
+    expect(toSignals(raw('by-dimension', { zone: 'toString' }), p)).toMatchObject({
+      signals: [],
+      note: expect.stringContaining("dimension zone=toString is not in the rule's map"),
+    });
     expect(toSignals(raw('by-instance', { instanceId: 'i-1' }), p).signals[0]?.region).toBe(HZ);
   });
 
@@ -187,7 +222,12 @@ describe('alarm levels and labels spelled like Object.prototype keys', () => {
     const scoped = policyWith({ scopes: { namespace: 'bookinfo', entry: ['productpage'], services: { productpage: {}, reviews: {} } } });
     const t = Date.parse('2026-11-03T02:15:30Z');
     const first = decide(scoped, null, { kind: 'tick' }, t);
-    const d = decide(scoped, first.state, { kind: 'command', command: { kind: 'drill', region: HZ, service: 'toString', duration: 10 * M, actor: 'ops' } }, t + S);
+    const d = decide(
+      scoped,
+      first.state,
+      { kind: 'command', command: { kind: 'drill', region: HZ, service: 'toString', duration: 10 * M, actor: 'ops' } },
+      t + S,
+    );
     expect(d.plan.refused).toEqual([expect.objectContaining({ rule: 'drill.service' })]);
     expect(d.state.drill).toBeNull();
   });

@@ -15,30 +15,69 @@ const policy = parsePolicy({
       { name: 'cms-5xx', match: { source: 'cms', alertName: '*-5xx-*' }, measure: { kind: 'errorPercent' } },
       { name: 'cms-latency', match: { source: 'cms', alertName: '*-latency-p99' }, severity: 'degraded', measure: { kind: 'latencyMs' } },
       { name: 'cms-plain', match: { source: 'cms', alertName: 'plain-*' } },
-      { name: 'am', match: { source: 'alertmanager' }, region: { fromLabel: 'region' }, measure: { kind: 'errorRatio', from: { annotation: 'value' } } },
+      {
+        name: 'am',
+        match: { source: 'alertmanager' },
+        region: { fromLabel: 'region' },
+        measure: { kind: 'errorRatio', from: { annotation: 'value' } },
+      },
     ],
   },
 });
 
 const cms = (name: string, curValue: string | undefined, metric = 'ServiceRequest5xxRate'): RawAlarm => ({
-  source: 'cms', name, state: 'firing', level: 'CRITICAL', metric, dimensions: {}, labels: {}, urlRegion: 'cn-hangzhou', instance: `${name}|`, at: 1_700_000_000_000,
+  source: 'cms',
+  name,
+  state: 'firing',
+  level: 'CRITICAL',
+  metric,
+  dimensions: {},
+  labels: {},
+  urlRegion: 'cn-hangzhou',
+  instance: `${name}|`,
+  at: 1_700_000_000_000,
   ...(curValue !== undefined && { curValue }),
 });
 const am = (annotations: Record<string, string>): RawAlarm => ({
-  source: 'alertmanager', name: 'ReviewsErrors', state: 'firing', level: 'critical', dimensions: {}, labels: { alertname: 'ReviewsErrors', region: 'cn-shanghai' }, regionId: 'cn-shanghai', instance: 'fp', at: 1_700_000_000_000, annotations,
+  source: 'alertmanager',
+  name: 'ReviewsErrors',
+  state: 'firing',
+  level: 'critical',
+  dimensions: {},
+  labels: { alertname: 'ReviewsErrors', region: 'cn-shanghai' },
+  regionId: 'cn-shanghai',
+  instance: 'fp',
+  at: 1_700_000_000_000,
+  annotations,
 });
 const measureOfSignal = (raw: RawAlarm) => toSignals(raw, policy).signals.map((s) => s.measure);
 
 describe('signal measure', () => {
   test.each([
-    ['a 5xx percent becomes an error share', cms('reviews-5xx-cn-hangzhou', '34.5'), [{ kind: 'errorShare', value: 0.345, metric: 'ServiceRequest5xxRate' }]],
-    ['a percent sign is allowed', cms('reviews-5xx-cn-hangzhou', ' 60% '), [{ kind: 'errorShare', value: 0.6, metric: 'ServiceRequest5xxRate' }]],
-    ['a latency is kept as milliseconds of its metric', cms('reviews-latency-p99', '812', 'ServiceRequestLatency'), [{ kind: 'latencyMs', value: 812, metric: 'ServiceRequestLatency' }]],
+    [
+      'a 5xx percent becomes an error share',
+      cms('reviews-5xx-cn-hangzhou', '34.5'),
+      [{ kind: 'errorShare', value: 0.345, metric: 'ServiceRequest5xxRate' }],
+    ],
+    [
+      'a percent sign is allowed',
+      cms('reviews-5xx-cn-hangzhou', ' 60% '),
+      [{ kind: 'errorShare', value: 0.6, metric: 'ServiceRequest5xxRate' }],
+    ],
+    [
+      'a latency is kept as milliseconds of its metric',
+      cms('reviews-latency-p99', '812', 'ServiceRequestLatency'),
+      [{ kind: 'latencyMs', value: 812, metric: 'ServiceRequestLatency' }],
+    ],
     ['no curValue: the signal fires without a measure', cms('reviews-5xx-cn-hangzhou', undefined), [undefined]],
     ['a curValue that is no number gives no measure', cms('reviews-5xx-cn-hangzhou', 'NaN'), [undefined]],
     ['a percent over 100 is not an error share', cms('reviews-5xx-cn-hangzhou', '140'), [undefined]],
     ['a rule without measure: gives none', cms('plain-alarm', '34.5'), [undefined]],
-    ['an Alertmanager annotation holding {{ $value }} (a ratio)', am({ value: '0.42', summary: 'x' }), [{ kind: 'errorShare', value: 0.42, metric: 'am' }]],
+    [
+      'an Alertmanager annotation holding {{ $value }} (a ratio)',
+      am({ value: '0.42', summary: 'x' }),
+      [{ kind: 'errorShare', value: 0.42, metric: 'am' }],
+    ],
     ['an inherited key is no annotation', am({ summary: 'x' }), [undefined]],
   ])('%s', (_what, raw, expected) => {
     expect(measureOfSignal(raw)).toStrictEqual(expected);
@@ -51,7 +90,19 @@ describe('signal measure', () => {
   });
 
   test('the annotation is read as an own key only: __proto__ or toString name nothing', () => {
-    const p = parsePolicy({ ...base, detection: { rules: [{ name: 'am', match: { source: 'alertmanager' }, region: { fromLabel: 'region' }, measure: { kind: 'value', from: { annotation: 'toString' } } }] } });
+    const p = parsePolicy({
+      ...base,
+      detection: {
+        rules: [
+          {
+            name: 'am',
+            match: { source: 'alertmanager' },
+            region: { fromLabel: 'region' },
+            measure: { kind: 'value', from: { annotation: 'toString' } },
+          },
+        ],
+      },
+    });
     expect(toSignals(am({ summary: 'x' }), p).signals.map((s) => s.measure)).toStrictEqual([undefined]);
   });
 });

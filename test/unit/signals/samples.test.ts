@@ -90,7 +90,8 @@ describe('CMS EventBridge samples', () => {
           ruleId: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93',
           instanceName: 'reviews-shanghai-ingress',
         },
-        instance: 'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93|instanceId=lb-uf6k2p8m3n4q5r6s7t8u9,port=443,userId=1234567890123456',
+        instance:
+          'putNewAlarm_user_c4a19e7b-2d3f-4e5a-9b8c-6f1e0d2a7b93|instanceId=lb-uf6k2p8m3n4q5r6s7t8u9,port=443,userId=1234567890123456',
         at: Date.parse('2026-11-03T02:16:02Z'),
         message: '$Average>=5; current value 6.1',
         curValue: '6.1',
@@ -103,7 +104,23 @@ describe('CMS EventBridge samples', () => {
 
 describe('CMS samples carry only the documented callback fields', () => {
   // CloudMonitor "Use the alert callback feature" (en and zh): the whole list. No region among them.
-  const documented = new Set(['alertName', 'alertState', 'curValue', 'dimensions', 'expression', 'instanceName', 'metricName', 'metricProject', 'namespace', 'preTriggerLevel', 'ruleId', 'signature', 'timestamp', 'triggerLevel', 'userId']);
+  const documented = new Set([
+    'alertName',
+    'alertState',
+    'curValue',
+    'dimensions',
+    'expression',
+    'instanceName',
+    'metricName',
+    'metricProject',
+    'namespace',
+    'preTriggerLevel',
+    'ruleId',
+    'signature',
+    'timestamp',
+    'triggerLevel',
+    'userId',
+  ]);
   const undocumented = (names: string[]) => names.filter((n) => !documented.has(n));
 
   test.each(['cms-callback-alert.txt', 'cms-callback-ok.txt', 'cms-callback-seconds-json-dims.txt'])('%s', (name) => {
@@ -174,13 +191,20 @@ describe('ACK EventBridge samples', () => {
         state: 'firing',
         level: 'Warning',
         dimensions: {},
-        labels: { namespace: 'bookinfo', kind: 'ReplicaSet', name: 'reviews-v1-6c9b7d8f54', deployment: 'reviews-v1', reason: 'FailedCreate' },
+        labels: {
+          namespace: 'bookinfo',
+          kind: 'ReplicaSet',
+          name: 'reviews-v1-6c9b7d8f54',
+          deployment: 'reviews-v1',
+          reason: 'FailedCreate',
+        },
         regionId: 'cn-shanghai',
         clusterId: 'c-shanghai',
         instance: 'c-shanghai/Deployment/bookinfo/reviews-v1/FailedCreate',
         at: Date.parse('2026-11-03T02:22:47Z'),
         occurrences: { count: 6, first: Date.parse('2026-11-03T02:21:05Z'), last: Date.parse('2026-11-03T02:22:47Z') },
-        message: 'Error creating: pods "reviews-v1-6c9b7d8f54-7xk2p" is forbidden: exceeded quota: bookinfo-quota, requested: cpu=500m, used: cpu=4, limited: cpu=4',
+        message:
+          'Error creating: pods "reviews-v1-6c9b7d8f54-7xk2p" is forbidden: exceeded quota: bookinfo-quota, requested: cpu=500m, used: cpu=4, limited: cpu=4',
       },
     ] satisfies RawAlarm[]);
   });
@@ -190,7 +214,14 @@ describe('ACK EventBridge samples', () => {
       {
         name: 'Unhealthy',
         state: 'firing',
-        labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v1-5b7d9c6f48-q8w2n', deployment: 'reviews-v1', node: 'cn-hangzhou.10.0.1.14', reason: 'Unhealthy' },
+        labels: {
+          namespace: 'bookinfo',
+          kind: 'Pod',
+          name: 'reviews-v1-5b7d9c6f48-q8w2n',
+          deployment: 'reviews-v1',
+          node: 'cn-hangzhou.10.0.1.14',
+          reason: 'Unhealthy',
+        },
         instance: 'c-hangzhou/Deployment/bookinfo/reviews-v1/Unhealthy',
         occurrences: { count: 7, first: Date.parse('2026-11-03T02:20:30Z'), last: Date.parse('2026-11-03T02:21:30Z') },
       },
@@ -205,7 +236,14 @@ describe('ACK EventBridge samples', () => {
         state: 'firing',
         level: 'Warning',
         dimensions: {},
-        labels: { namespace: 'bookinfo', kind: 'Pod', name: 'reviews-v2-7d9c8b6f5-x2k4q', deployment: 'reviews-v2', node: 'cn-hangzhou.10.0.1.13', reason: 'BackOff' },
+        labels: {
+          namespace: 'bookinfo',
+          kind: 'Pod',
+          name: 'reviews-v2-7d9c8b6f5-x2k4q',
+          deployment: 'reviews-v2',
+          node: 'cn-hangzhou.10.0.1.13',
+          reason: 'BackOff',
+        },
         regionId: 'cn-hangzhou',
         clusterId: 'c-hangzhou',
         instance: 'c-hangzhou/Deployment/bookinfo/reviews-v2/BackOff',

@@ -1,4 +1,10 @@
-import type { EffectiveTrafficPolicy, HttpRouteSpec, OutlierDetectionSpec, RoutingConfigSource, ServiceEntrySpec } from '../../../../lab/dataplane/config-source';
+import type {
+  EffectiveTrafficPolicy,
+  HttpRouteSpec,
+  OutlierDetectionSpec,
+  RoutingConfigSource,
+  ServiceEntrySpec,
+} from '../../../../lab/dataplane/config-source';
 import type { Topology } from '../../../../lab/topology/schema';
 
 /** The control plane as plain maps: what the Kubernetes/ASM twins expose, without their storage. */

@@ -26,13 +26,25 @@ export function labFixture(opts: { topology?: Topology; seed?: number; tickMs?: 
 
 /** Locality failover between the two regions with outlier detection: what the product renders when all is well. */
 export const failoverPolicy: Partial<EffectiveTrafficPolicy> = {
-  localityLb: { enabled: true, failover: [{ from: 'cn-hangzhou', to: 'cn-shanghai' }, { from: 'cn-shanghai', to: 'cn-hangzhou' }] },
+  localityLb: {
+    enabled: true,
+    failover: [
+      { from: 'cn-hangzhou', to: 'cn-shanghai' },
+      { from: 'cn-shanghai', to: 'cn-hangzhou' },
+    ],
+  },
   outlierDetection: bookinfoOutlierDetection,
 };
 
 /** Each region served by itself whatever happens: distribute to self, no outlier detection, so faults stay visible. */
 export const keepLocalPolicy: Partial<EffectiveTrafficPolicy> = {
-  localityLb: { enabled: true, distribute: [{ from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 100 } }, { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } }] },
+  localityLb: {
+    enabled: true,
+    distribute: [
+      { from: 'cn-hangzhou/*', to: { 'cn-hangzhou/*': 100 } },
+      { from: 'cn-shanghai/*', to: { 'cn-shanghai/*': 100 } },
+    ],
+  },
   outlierDetection: null,
 };
 
