@@ -84,6 +84,8 @@ export interface LabOptions {
    * policy default otherwise). Default true; false runs the policy without it (the benchmark's baseline).
    */
   cmsReconcile?: boolean;
+  /** The data plane's PRNG seed (default 7): the incident benchmark runs each incident over several. */
+  seed?: number;
 }
 
 export interface Lab {
@@ -565,7 +567,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     topology,
     config: controlPlane.routing,
     clock,
-    seed: 7,
+    seed: opts.seed ?? 7,
     faults,
     metrics,
     accessLog,

@@ -2,6 +2,7 @@ import type { Lab, LabOptions } from '../../lab/world';
 import { DEPLOYMENTS } from '../../lab/k8s/resources';
 import { STARTUP_DELAY_ANNOTATION } from '../../lab/k8s/deployment-pods';
 import type { FaultSpec } from '../../lab/dataplane/faults';
+import type { TopologyDoc } from './cms';
 
 /**
  * The incidents: each a script of faults over simulated time, run the same way against every
@@ -16,10 +17,12 @@ const SERVICES = ['productpage', 'details', 'reviews', 'ratings'];
 const MIN = 60_000;
 export const WARMUP_MS = 2 * MIN;
 /**
- * Faults start 5 s into a 10-s alarm period (the lab's CMS rules evaluate on 10-s boundaries):
- * the average phase, neither the best nor the worst case for alarm-driven strategies.
+ * Faults start 35 s into a minute: 35 s into a 60-s CMS period (the documented period; rules
+ * evaluate on period boundaries), 5 s past its middle, and 5 s into a 10-s period (the `@10s`
+ * variant): about the average phase for both, neither the best nor the worst case for
+ * alarm-driven strategies.
  */
-export const FAULT_AT_MS = WARMUP_MS + 5_000;
+export const FAULT_AT_MS = WARMUP_MS + 35_000;
 /** A weekday at 11:00 in Shanghai: outside the example policy's evening shift (22:00 Shanghai). */
 export const DEFAULT_START = Date.parse('2026-11-03T03:00:00Z');
 
@@ -56,6 +59,8 @@ export interface Incident {
   events: IncidentEvent[];
   /** Lab options the incident needs whatever the strategy (merged over the strategy's). */
   labOptions?: Partial<LabOptions>;
+  /** A change to the lab's topology the incident needs (e.g. a second reviews version in a region). */
+  topology?: (doc: TopologyDoc) => TopologyDoc;
 }
 
 function inject(label: string, specs: FaultSpec[]): IncidentEvent['run'] {
@@ -93,6 +98,8 @@ export interface IncidentTiming {
   faultMs: number;
   /** How long the run goes on after the fault clears (on-call gives back 30 min after the alarm clears). */
   tailMs: number;
+  /** How long the noise incident's background 5xx lasts (an hour in the full run). */
+  noiseMs?: number;
 }
 
 /** Error-rate fault on one service of a region (the lab's `error-rate` kind: rate in (0, 1]). */
@@ -141,8 +148,8 @@ const stormMemory = new WeakMap<Lab, { alerts: Remembered[]; oks: Remembered[] }
 const regionFiveXxRules = (lab: Lab) =>
   lab.topology.alarms.filter((r) => r.kind === 'error-ratio' && r.region === REGION && r.version === undefined);
 
-export const FULL_TIMING: IncidentTiming = { faultMs: 10 * MIN, tailMs: 36 * MIN };
-export const QUICK_TIMING: IncidentTiming = { faultMs: 3 * MIN, tailMs: 6 * MIN };
+export const FULL_TIMING: IncidentTiming = { faultMs: 10 * MIN, tailMs: 36 * MIN, noiseMs: 60 * MIN };
+export const QUICK_TIMING: IncidentTiming = { faultMs: 3 * MIN, tailMs: 6 * MIN, noiseMs: 10 * MIN };
 
 export function incidents(timing: IncidentTiming): Incident[] {
   const W = FAULT_AT_MS;
@@ -263,12 +270,8 @@ export function incidents(timing: IncidentTiming): Incident[] {
       ),
     ),
     brownout(W, F, timing),
-    simple(
-      'gray-version',
-      'Gray failure on one version (30% 5xx on reviews-v2)',
-      `reviews-v2 (every reviews pod of ${OTHER_REGION} in the default lab, whose regions each run one reviews version) answers 500 to 30% of requests for ${F / MIN} min; reviews-v1 and every other pod stay healthy`,
-      [errorRate(OTHER_REGION, 'reviews', 0.3, 'v2')],
-    ),
+    grayVersion(W, F, timing),
+    noise(W, timing),
     storm(W, F, timing),
     controlPlaneDown(W),
     controlPlaneDown(W, { readBack: false }),
@@ -384,8 +387,9 @@ function storm(W: number, F: number, timing: IncidentTiming): Incident {
   const events: IncidentEvent[] = [
     { at: W, run: inject('storm-down', regionDown) },
     {
-      // The region's alarms fire about 35 s into the fault: remember each ALERT's time and value.
-      at: W + 90_000,
+      // The region's alarms fire within 3 min of the fault at the documented periods (35 s at
+      // 10-s periods): remember each ALERT's time and value.
+      at: W + 5 * MIN,
       run: ({ lab }) => {
         const firing = lab.alarms.statuses().filter((st) => st.state === 'ALERT' && regionFiveXxRules(lab).some((r) => r.id === st.ruleId));
         stormMemory.set(lab, { alerts: firing.map((st) => ({ ruleId: st.ruleId, at: st.since, value: st.lastValue ?? 100 })), oks: [] });
@@ -439,3 +443,82 @@ function storm(W: number, F: number, timing: IncidentTiming): Incident {
 }
 
 export const QUICK_INCIDENTS = ['hard-down', 'partial-5xx', 'false-alarm'];
+
+/** The canary version the gray-failure incident adds beside reviews-v1 in cn-hangzhou. */
+export const GRAY_VERSION = 'v3';
+/** The gray failure's error rate on the canary's pods. */
+export const GRAY_RATE = 0.3;
+
+/**
+ * Gray failure: cn-hangzhou runs two reviews versions side by side, reviews-v1 and a canary
+ * reviews-v3 with as many pods (the topology gets the Deployment for this incident), and the
+ * canary's pods answer 500 to 30% of requests: about 15% over the region's reviews, under the
+ * lab's 20% 5xx rule. The smallest response that helps is reviews' traffic in that region, never
+ * the whole region.
+ */
+function grayVersion(W: number, F: number, timing: IncidentTiming): Incident {
+  return {
+    id: 'gray-version',
+    title: `Gray failure (${GRAY_RATE * 100}% 5xx on reviews-${GRAY_VERSION}, half of ${REGION}'s reviews)`,
+    script: `${REGION} runs reviews-v1 and reviews-${GRAY_VERSION} side by side (2 pods each); reviews-${GRAY_VERSION}'s pods answer 500 to ${GRAY_RATE * 100}% of requests for ${F / MIN} min (about ${GRAY_RATE * 50}% over the region's reviews, under the 20% alarm); every other pod stays healthy`,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + F,
+    runMs: W + F + timing.tailMs,
+    topology: (doc) => ({
+      ...doc,
+      deployments: [
+        ...(doc.deployments ?? []),
+        {
+          cluster: 'c-hangzhou',
+          name: `reviews-${GRAY_VERSION}`,
+          service: 'reviews',
+          version: GRAY_VERSION,
+          replicas: 2,
+          startupDelay: '20s',
+        },
+      ],
+    }),
+    events: [
+      { at: W, run: inject('gray', [errorRate(REGION, 'reviews', GRAY_RATE, GRAY_VERSION)]) },
+      { at: W + F, run: clear('gray') },
+    ],
+  };
+}
+
+/** The noise incident's per-service error rates, per region: each in 1–2%. */
+export const NOISE_RATES: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  [REGION]: { productpage: 0.01, details: 0.015, reviews: 0.02, ratings: 0.01 },
+  [OTHER_REGION]: { productpage: 0.02, details: 0.01, reviews: 0.015, ratings: 0.02 },
+};
+/**
+ * Background noise: every service in every region answers 500 to 1–2% of its requests for an
+ * hour (each service's own share; a request crossing several services fails a little more
+ * often). Nothing is wrong with any region: the right number of mesh changes is 0.
+ */
+function noise(W: number, timing: IncidentTiming): Incident {
+  const specs = Object.entries(NOISE_RATES).flatMap(([region, rates]) =>
+    Object.entries(rates).map(([service, rate]) => errorRate(region, service, rate)),
+  );
+  const ms = timing.noiseMs ?? 60 * MIN;
+  return {
+    id: 'noise',
+    title: `Noise (1–2% 5xx on every service, both regions, for ${ms / MIN} min)`,
+    script: `every service in both regions answers 500 to 1–2% of its requests (${Object.entries(NOISE_RATES)
+      .map(
+        ([r, rates]) =>
+          `${r}: ${Object.entries(rates)
+            .map(([svc, x]) => `${svc} ${x * 100}%`)
+            .join(', ')}`,
+      )
+      .join('; ')}) for ${ms / MIN} min; nothing else: 0 mesh changes is the right answer`,
+    start: DEFAULT_START,
+    faultStart: W,
+    faultEnd: W + ms,
+    runMs: W + ms + Math.min(timing.tailMs, 10 * MIN),
+    events: [
+      { at: W, run: inject('noise', specs) },
+      { at: W + ms, run: clear('noise') },
+    ],
+  };
+}

@@ -8,6 +8,7 @@ import { cmsCallbackForm, cmsCallbackUrlFor, type CmsCallbackInput } from '../..
 import { VirtualClock } from './virtual-clock';
 import { REGION, type Incident, type IncidentContext } from './incidents';
 import { firingFromRules, type Strategy, type StrategyContext } from './strategies';
+import { cmsTiming, readTopology, withCmsTiming, writeTopology } from './cms';
 
 /**
  * The discrete-time driver: one simulated second per step. Each step wakes the sleepers due
@@ -35,9 +36,14 @@ export interface SecondSample {
   crossHops: number;
 }
 
+/** The data plane's seeds a run goes over by default (the lab's own, 7, first). */
+export const DEFAULT_SEEDS = [7, 1, 2];
+
 export interface RunResult {
   incident: string;
   strategy: string;
+  /** The data plane's PRNG seed of this run. */
+  seed: number;
   samples: SecondSample[];
   failed: number;
   requests: number;
@@ -161,14 +167,24 @@ function extraReplicas(lab: Lab): number {
 }
 
 export interface RunOptions {
+  /** The data plane's PRNG seed (default DEFAULT_SEEDS[0], the lab's own). */
   seed?: number;
   log?: (line: Record<string, unknown>) => void;
 }
 
 export async function runIncident(incident: Incident, strategy: Strategy, opts: RunOptions = {}): Promise<RunResult> {
   const clock = new VirtualClock(incident.start);
-  const dir = mkdtempSync(path.join(tmpdir(), `rs-incident-${incident.id}-${strategy.id}-`));
+  if (strategy.unavailable) throw new Error(`${strategy.id} is not available: ${strategy.unavailable}`);
+  const seed = opts.seed ?? (DEFAULT_SEEDS[0] as number);
+  const dir = mkdtempSync(path.join(tmpdir(), `rs-incident-${incident.id}-${strategy.id.replace(/[^\w-]/g, '_')}-`));
+  // The lab's topology with the incident's change and the CMS rules at the strategy's timing
+  // (documented 60-s periods unless the strategy is the labelled 10-s variant).
+  let doc = readTopology();
+  if (incident.topology) doc = incident.topology(doc);
+  const topologyFile = writeTopology(withCmsTiming(doc, cmsTiming(strategy.cms ?? 'documented')), path.join(dir, 'topology.yaml'));
   const lab = await startLab({
+    topologyFile,
+    seed,
     clock,
     background: false,
     functionsOnClock: true,
@@ -344,7 +360,16 @@ export async function runIncident(incident: Incident, strategy: Strategy, opts: 
   );
   const firstMeshChangeS = firstChange === undefined ? null : (firstChange.at - incident.start - incident.faultStart) / 1000;
   return {
-    ...summarize(incident, strategy.id, samples, asmChanges + drChanges + (sd.routingChanges?.() ?? 0), peakExtra, driver.errors, detectS),
+    ...summarize(
+      incident,
+      strategy.id,
+      samples,
+      asmChanges + drChanges + (sd.routingChanges?.() ?? 0),
+      peakExtra,
+      driver.errors,
+      detectS,
+      seed,
+    ),
     firstMeshChangeS,
   };
 }
@@ -357,6 +382,7 @@ export function summarize(
   peakExtraReplicas: number,
   errors: string[],
   detectS: number | null = null,
+  seed: number = DEFAULT_SEEDS[0] as number,
 ): RunResult {
   const sum = (f: (s: SecondSample) => number, from = 0, to = samples.length) => samples.slice(from, to).reduce((n, s) => n + f(s), 0);
   const startIdx = incident.faultStart / STEP_MS;
@@ -383,6 +409,7 @@ export function summarize(
   return {
     incident: incident.id,
     strategy,
+    seed,
     samples,
     failed: sum((s) => s.failed),
     requests,

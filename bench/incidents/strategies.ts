@@ -6,6 +6,7 @@ import { MESH_SCOPE } from '../../lab/k8s/control-plane';
 import type { AlarmRuleStatus } from '../../lab/dataplane/alarms';
 import { signRequest } from '../../shared/http/auth';
 import type { VirtualClock } from './virtual-clock';
+import type { CmsVariant } from './cms';
 
 /**
  * The strategies people run today, and regionshift, each a driver on the same lab: failover mode
@@ -60,6 +61,10 @@ export interface Strategy {
   id: string;
   title: string;
   labOptions: Partial<LabOptions>;
+  /** The lab's CMS rules' timing (default `documented`: 60-s periods, the templates' Times); `10s` only for the labelled variant. */
+  cms?: CmsVariant;
+  /** Why the strategy cannot run yet (the runner skips it and the report says "not available"); absent: it runs. */
+  unavailable?: string;
   attach(ctx: StrategyContext): StrategyDriver;
 }
 
@@ -375,14 +380,39 @@ export function regionshiftStrategy(
   policy: Record<string, Record<string, unknown>> = {},
   title = 'regionshift (examples/bookinfo.yaml)',
   policyFile?: string,
+  extra: Partial<Pick<Strategy, 'cms' | 'unavailable'>> & { labOptions?: Partial<LabOptions> } = {},
 ): Strategy {
   return {
     id,
     title,
-    labOptions: { policy, ...(policyFile ? { policyFile } : {}) },
+    labOptions: { policy, ...(policyFile ? { policyFile } : {}), ...(extra.labOptions ?? {}) },
+    ...(extra.cms ? { cms: extra.cms } : {}),
+    ...(extra.unavailable ? { unavailable: extra.unavailable } : {}),
     attach: () => ({ onSecond: () => undefined, ticks: true, deliversAlarms: true, detects: 'delivered' }),
   };
 }
+
+/** The SLS trigger's interval the telemetry row runs at (FC's documented range is 3–600 s). */
+export const TELEMETRY_INTERVAL_S = 3;
+
+/**
+ * The lab options that turn the telemetry path on: the data plane's access logs into the SLS twin,
+ * the `telemetry` function on the FC host with its SLS trigger every TELEMETRY_INTERVAL_S. null
+ * until `startLab` takes them; wiring the row is then this one line:
+ * `{ telemetry: { intervalS: TELEMETRY_INTERVAL_S } }`.
+ */
+export const TELEMETRY_LAB_OPTIONS: Partial<LabOptions> | null = null;
+
+/** regionshift with its own telemetry (SLS access logs, the telemetry function) beside the CMS alarms at their documented periods. */
+export const regionshiftTelemetryStrategy: Strategy = regionshiftStrategy(
+  'regionshift+telemetry',
+  {},
+  `regionshift with telemetry (examples/bookinfo.yaml; the data plane's access logs read by the telemetry function every ${TELEMETRY_INTERVAL_S} s through the SLS trigger, beside the CMS alarms)`,
+  undefined,
+  TELEMETRY_LAB_OPTIONS === null
+    ? { unavailable: 'the lab has no telemetry option yet (startLab({ telemetry: { intervalS } }))' }
+    : { labOptions: TELEMETRY_LAB_OPTIONS },
+);
 
 /**
  * The quorum policy: examples/bookinfo.yaml with `detection.quorum: 2`, its CMS 5xx rule split in
@@ -431,6 +461,14 @@ export const STRATEGIES: Strategy[] = [
   dnsOverMeshStrategy,
   onCallStrategy,
   regionshiftStrategy(),
+  regionshiftTelemetryStrategy,
+  regionshiftStrategy(
+    'regionshift@10s',
+    {},
+    'regionshift with the CMS rules at 10-s periods × 3 (a variant: CMS documents one-minute periods)',
+    undefined,
+    { cms: '10s' },
+  ),
   regionshiftStrategy(
     'regionshift-quorum2',
     quorumPolicy(),

@@ -80,7 +80,7 @@ describe('incident figures', () => {
     expect(stuck.restoreS).toBeNull();
   });
 
-  test('time to mitigate in both forms: absolute (31.5 s) and against the detection (+ one push)', () => {
+  test("time to mitigate in both forms: issue #20's 10 s of onset and against the detection (+ one push)", () => {
     // Every request fails from the fault (10 s) to 44 s: the first clean 60-s window starts 34 s in.
     const base = summarize(
       incidentFor(40_000),
@@ -99,7 +99,7 @@ describe('incident figures', () => {
     ]);
     const row = table.split('\n').find((l) => l.startsWith('| partial-5xx | regionshift |')) as string;
     expect(row).toBeDefined();
-    // 34 s after the fault: over the absolute 31.5 s, within 35 s + 1.5 s of the detection.
+    // 34 s after the fault: over the 10 s goal, within 35 s + 1.5 s of the detection.
     expect(row.split('|').map((c) => c.trim())).toEqual([
       '',
       'partial-5xx',
@@ -206,8 +206,8 @@ describe('control-plane-down incident', () => {
     expect(baseline.events.map((e) => e.at)).toEqual(i.events.map((e) => e.at));
     expect(i.events.map((e) => e.at - i.faultStart)).toEqual([-60_000, 0, CONTROL_PLANE_DOWN_MS - 60_000, CONTROL_PLANE_DOWN_REGION_MS]);
     expect(i.faultEnd).toBe(FAULT_AT_MS + CONTROL_PLANE_DOWN_REGION_MS);
-    // The first ALERT is lost about 35 s into the fault: its repeat falls inside the fault.
-    expect(i.faultStart + 35_000 + TEMPLATE_SILENCE_MS).toBeLessThan(i.faultEnd as number);
+    // The first ALERT is lost about 145 s into the fault (60-s periods × 2): its repeat falls inside the fault.
+    expect(i.faultStart + 145_000 + TEMPLATE_SILENCE_MS).toBeLessThan(i.faultEnd as number);
   });
 
   test("phases split the per-second samples at the control plane's return, the detection and the fault's end", () => {

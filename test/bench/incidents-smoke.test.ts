@@ -1,6 +1,7 @@
 import { incidents, type IncidentTiming } from '../../bench/incidents/incidents';
 import { runIncident, type RunResult } from '../../bench/incidents/run';
 import { STRATEGIES, type Strategy } from '../../bench/incidents/strategies';
+import { alarmAfterMs, cmsTiming } from '../../bench/incidents/cms';
 
 /**
  * The incident benchmark's quick subset, short: the real functions, engine, adapters and twins on
@@ -10,8 +11,12 @@ import { STRATEGIES, type Strategy } from '../../bench/incidents/strategies';
  * one service down moves only that service.
  */
 
-const SMOKE: IncidentTiming = { faultMs: 120_000, tailMs: 60_000 };
+// 4 min of fault: the lab's CMS rules at their documented 60-s periods fire ~2.5 min in.
+const SMOKE: IncidentTiming = { faultMs: 240_000, tailMs: 60_000 };
 const byId = (id: string) => incidents(SMOKE).find((i) => i.id === id) as ReturnType<typeof incidents>[number];
+// The strategies no CMS rule drives (DNS, the zero-endpoint rule) keep the shorter fault.
+const SHORT: IncidentTiming = { faultMs: 120_000, tailMs: 60_000 };
+const shortById = (id: string) => incidents(SHORT).find((i) => i.id === id) as ReturnType<typeof incidents>[number];
 const strategy = (id: string) => STRATEGIES.find((s) => s.id === id) as Strategy;
 const figures = (r: RunResult) => ({
   ...r,
@@ -25,23 +30,29 @@ describe('incident benchmark (quick subset)', () => {
     const b = await runIncident(incident, strategy('regionshift'));
     expect(a.errors).toEqual([]);
     expect(figures(b)).toEqual(figures(a));
+    expect(a.seed).toBe(7);
     const stat = await runIncident(incident, strategy('static'));
     // The docs' rule ejects nothing from 2 endpoints: every request of the region fails while the fault lasts.
-    expect(stat.failed).toBeGreaterThanOrEqual(20 * 120);
+    expect(stat.failed).toBeGreaterThanOrEqual(20 * 240);
     expect(stat.meshChanges).toBe(0);
     // regionshift: the region drained through the mesh (traffic crosses regions), far fewer failures.
     expect(a.meshChanges).toBeGreaterThanOrEqual(1);
     expect(a.crossHopsPerRequest).toBeGreaterThan(stat.crossHopsPerRequest);
     expect(a.failed * 10).toBeLessThan(stat.failed);
-    // Detected by the first CMS alarm delivered to the alarm function: the fault starts 5 s into a
-    // 10-s period, which stays under the 20 % threshold (5 healthy seconds, and Envoy ejects the
-    // dead endpoints within the first second), so three whole periods breach after it: 35 s.
-    expect(a.detectS).toBe(35);
+    // Detected by the first CMS alarm delivered to the alarm function: the fault starts 35 s into a
+    // 60-s period, which stays under the 20 % threshold (35 healthy seconds, and Envoy ejects the
+    // dead endpoints within the first second), so the templates' 2 whole periods breach after it: 145 s.
+    expect(a.detectS).toBe(alarmAfterMs(cmsTiming('documented').errorRatio, 35_000) / 1000);
+    expect(a.detectS).toBe(145);
+    // The labelled 10-s variant: 5 s into a 10-s period, then 3 whole periods: 35 s.
+    const fast = await runIncident(incident, strategy('regionshift@10s'));
+    expect(fast.errors).toEqual([]);
+    expect(fast.detectS).toBe(35);
     expect(stat.detectS).toBeNull(); // static has no detector
   }, 240_000);
 
   test('DNS as k8gb runs it: independent regions (no request crosses regions but by DNS), health = ready endpoints behind the ingress', async () => {
-    const incident = byId('hard-down');
+    const incident = shortById('hard-down');
     const k8gb = await runIncident(incident, strategy('dns'));
     expect(k8gb.errors).toEqual([]);
     // No cross-region mesh under it: not one hop served in the other region. On the mesh, Envoy's
@@ -81,15 +92,19 @@ describe('incident benchmark (quick subset)', () => {
   }, 240_000);
 
   test('the baselines act as modelled: zero-endpoint moves reviews out at 0 ready and back; DNS over the mesh moves clients on a failing check', async () => {
-    const zero = await runIncident(byId('scale-to-zero'), strategy('zero-endpoint'));
+    const zero = await runIncident(shortById('scale-to-zero'), strategy('zero-endpoint'));
     expect(zero.errors).toEqual([]);
     expect(zero.meshChanges).toBe(2); // the DestinationRule written when reviews had no ready pod, and again when one was ready
     expect(zero.detectS).toBe(0); // the controller reads ready replicas every second
-    const dns = await runIncident(byId('partial-5xx'), strategy('dns-over-mesh'));
+    const dns = await runIncident(shortById('partial-5xx'), strategy('dns-over-mesh'));
     expect(dns.meshChanges).toBeGreaterThanOrEqual(1); // DNS answer changes
     // Clients sent to the other region enter there: the extra entry hop shows as cross-region hops.
-    const stat = await runIncident(byId('partial-5xx'), strategy('static-tuned'));
+    const stat = await runIncident(shortById('partial-5xx'), strategy('static-tuned'));
     expect(dns.crossHopsPerRequest).toBeGreaterThan(stat.crossHopsPerRequest);
+    // The seed is the run's: a 30 % error rate draws from the data plane's PRNG, so another seed fails other requests.
+    const other = await runIncident(shortById('partial-5xx'), strategy('static-tuned'), { seed: 1 });
+    expect([stat.seed, other.seed]).toEqual([7, 1]);
+    expect(other.failed).not.toBe(stat.failed);
   }, 240_000);
 
   test('one service down: the scoped policy moves only reviews (fewer cross-region hops per request), failing no more', async () => {
@@ -100,6 +115,16 @@ describe('incident benchmark (quick subset)', () => {
     expect(scoped.errors).toEqual([]);
     expect(scoped.meshChanges).toBeGreaterThanOrEqual(1);
     expect(scoped.failed).toBeLessThanOrEqual(plain.failed);
-    expect(scoped.crossHopsPerRequest).toBeLessThan(plain.crossHopsPerRequest * 0.75);
+    // While drained (from the plain policy's detection to the fault's end): the whole region's hops
+    // cross without scopes, only reviews' with them.
+    const from = incident.faultStart / 1000 + (plain.detectS as number) + 5;
+    const to = (incident.faultEnd as number) / 1000;
+    const crossPerRequest = (r: typeof plain) => {
+      const xs = r.samples.slice(from, to);
+      return xs.reduce((n, x) => n + x.crossHops, 0) / xs.reduce((n, x) => n + x.requests, 0);
+    };
+    expect(plain.detectS).not.toBeNull();
+    expect(crossPerRequest(scoped)).toBeLessThan(crossPerRequest(plain) * 0.75);
+    expect(scoped.crossHopsPerRequest).toBeLessThan(plain.crossHopsPerRequest);
   }, 240_000);
 });
