@@ -5,6 +5,7 @@ import { toEventBridgeDelivery } from '../../shared/http/event-trigger-parser';
 import type { HttpRequest } from '../../shared/http/http-message';
 import type { Runtime } from '../../shared/runtime/types';
 import { ValidationError } from '../../shared/core/errors';
+import { parseJsonLimited } from '../../shared/core/json-depth';
 import { parseAckDelivery } from '../../shared/signals/ack-eventbridge';
 
 /**
@@ -33,7 +34,8 @@ export async function receiveAckRequest(req: HttpRequest, runtime: Runtime) {
   )
     throw new NotFoundError(`no route ${req.method} ${req.path} (ACK events are POSTed to /ack)`);
   if (req.rawBody.trim() === '') throw new ValidationError(['body: required (a CloudEvent or an array of CloudEvents)']);
-  const delivery = toEventBridgeDelivery(req.rawBody);
+  // Parsed here, whatever the content type says (EventBridge's for an HTTPS target is unverified), with the nesting bounded as every JSON entry is.
+  const delivery = toEventBridgeDelivery(parseJsonLimited(req.rawBody, 'body'));
   if (!delivery.cloudEvents) throw new ValidationError(["body: must be CloudEvents (the target's Body must be the whole event, ORIGINAL)"]);
   return receiveAckDelivery(delivery, runtime);
 }

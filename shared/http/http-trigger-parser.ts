@@ -17,6 +17,12 @@ function firstValue(v: string | string[]): string {
 
 function parseJsonBody(rawBody: string, contentType: string | undefined): { json?: unknown; bodyProblem?: string } {
   if (!isJsonContentType(contentType) || rawBody.trim() === '') return {};
+  // JSON between systems is UTF-8 (RFC 8259 §8.1), and the body is read as UTF-8: a body labelled
+  // with another charset would be read as something its sender did not write.
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    return { bodyProblem: `header content-type: JSON must be UTF-8, got charset=${charset}` };
+  }
   try {
     return { json: parseJsonLimited(rawBody, 'body') };
   } catch (err) {

@@ -410,6 +410,17 @@ describe("cluster-events function, HTTP entry (the other cluster regions' EventB
     expect(rt.engine.calls).toEqual([]);
   });
 
+  test('JSON nested past the depth limit is 400 naming the body, whatever the content type, and nothing is ingested', async () => {
+    const { rt, post } = clusterEvents();
+    const deep = '['.repeat(200) + ']'.repeat(200);
+    for (const contentType of ['application/json', 'text/plain']) {
+      const res = await post({ query: { token: ALARM_TOKEN }, headers: { 'content-type': contentType }, body: deep });
+      expect(res.status).toBe(400);
+      expect(res.json.error.problems).toEqual([expect.stringMatching(/^body: JSON nested deeper than \d+ levels$/)]);
+    }
+    expect(rt.engine.calls).toEqual([]);
+  });
+
   test('bad input names the problem (400); another path is 404, another method 405', async () => {
     const { rt, post } = clusterEvents();
     const q = { token: ALARM_TOKEN };

@@ -63,6 +63,25 @@ describe('toHttpRequest (FC 3.0 HTTP trigger envelope)', () => {
     expect(toHttpRequest(httpEvent({ method: 'POST', path: '/', headers: { 'content-type': '' }, body: '{"a":1}' })).json).toBeUndefined();
   });
 
+  test('a JSON body labelled with a charset other than UTF-8 is a bodyProblem naming the header, not read as JSON', () => {
+    for (const charset of ['utf-16', 'ISO-8859-1', '"utf-16le"']) {
+      const req = toHttpRequest(
+        httpEvent({
+          method: 'POST',
+          path: '/v1/drills',
+          headers: { 'content-type': `application/json; charset=${charset}` },
+          body: '{"reason":"x"}',
+        }),
+      );
+      expect(req.json).toBeUndefined();
+      expect(req.bodyProblem).toBe(`header content-type: JSON must be UTF-8, got charset=${charset.replace(/"/g, '').toLowerCase()}`);
+    }
+    expect(
+      toHttpRequest(httpEvent({ method: 'POST', path: '/', headers: { 'content-type': 'application/json;charset=UTF8' }, body: '{"a":1}' }))
+        .json,
+    ).toEqual({ a: 1 });
+  });
+
   test('malformed JSON is reported as bodyProblem, not thrown (auth must answer first)', () => {
     const req = toHttpRequest(
       httpEvent({ method: 'POST', path: '/x', headers: { 'content-type': 'application/json' }, body: '{"reason":' }),
