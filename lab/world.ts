@@ -84,6 +84,13 @@ export interface LabOptions {
    * policy default otherwise). Default true; false runs the policy without it (the benchmark's baseline).
    */
   cmsReconcile?: boolean;
+  /**
+   * The telemetry path: the `telemetry` function's SLS triggers (s.yaml) reading the data plane's
+   * access logs from the SLS twin. Default on, at s.yaml's `triggerInterval`; `{ intervalS }` runs
+   * every trigger at that interval instead (3–600 s, as FC allows); false runs no SLS trigger (the
+   * access logs are still written, nobody reads them), for labs whose outcome must rest on alarms alone.
+   */
+  telemetry?: boolean | { intervalS: number };
 }
 
 export interface Lab {
@@ -430,7 +437,10 @@ function labHandlers(clock: Clock | undefined, runtimes: Array<{ close(): Promis
     // As the default loader: the function's s.yaml environment fills what is still unset.
     for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
     const { runtimeFactory } = await import('../shared/runtime/index');
-    const getRuntime = runtimeFactory(process.env, clock ? { clock } : {});
+    // The telemetry function's runtime reads SLS with the real SDK (at the trigger event's endpoint:
+    // the SLS twin's project listener), as its deployed entry point (shared/runtime/telemetry.ts) does.
+    const accessLogs = key === 'telemetry' ? (await import('../shared/runtime/telemetry')).slsReaders : undefined;
+    const getRuntime = runtimeFactory(process.env, { ...(clock ? { clock } : {}), ...(accessLogs ? { accessLogs } : {}) });
     // Each function's container opens its own store: the lab's stop closes every one.
     runtimes.push(getRuntime);
     const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as {
@@ -542,8 +552,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   }
   const sls = new SlsTwin({ clock, credentials: ak, projects, retentionMs: SLS_RETENTION_MS });
   await sls.start();
+  const telemetry = opts.telemetry ?? true;
   const host = await startFcHost({
-    slsSource: sls,
+    ...(telemetry !== false ? { slsSource: sls } : {}),
+    ...(typeof telemetry === 'object' ? { logTriggerIntervalS: telemetry.intervalS } : {}),
     sYamlPath: 's.yaml',
     port: opts.port ?? 0,
     env,

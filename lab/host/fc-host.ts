@@ -78,6 +78,8 @@ export interface FcHostOptions {
   httpEventRules?: HttpTargetRule[];
   /** The Logstores the functions' SLS (`log`) triggers read (the lab's SLS twin); without it those triggers do nothing. */
   slsSource?: SlsTriggerSource;
+  /** Every SLS trigger's interval in seconds instead of its `jobConfig.triggerInterval` (3–600, FC's range). */
+  logTriggerIntervalS?: number;
 }
 
 export interface FcHost {
@@ -138,6 +140,9 @@ function defaultLoader(sYamlPath: string) {
 }
 
 export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
+  const intervalS = opts.logTriggerIntervalS;
+  if (intervalS !== undefined && (!Number.isInteger(intervalS) || intervalS < 3 || intervalS > 600))
+    throw new Error(`logTriggerIntervalS: must be an integer of 3–600 seconds (FC's triggerInterval), got ${intervalS}`);
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((line) => process.stderr.write(`${JSON.stringify(line)}\n`));
   const { functions, missingEnv, accountId } = hostedFunctions(opts.sYamlPath, env);
@@ -455,7 +460,10 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
         if (t.triggerType !== 'log' || !t.triggerConfig.enable) continue;
         const job = slsTriggerJob({
           functionName: fn.functionName,
-          trigger: t,
+          trigger:
+            intervalS === undefined
+              ? t
+              : { ...t, triggerConfig: { ...t.triggerConfig, jobConfig: { ...t.triggerConfig.jobConfig, triggerInterval: intervalS } } },
           source: opts.slsSource,
           log,
           available: () => !outage.down,
