@@ -104,9 +104,6 @@ test(
       clearInterval(load);
     }
     const elapsedMs = Date.now() - onset;
-    process.stdout.write(
-      `telemetry: cn-hangzhou reviews degraded ${elapsedMs} ms after a 30% 5xx fault (trigger every 3 s, CMS at 60 s)\n`,
-    );
     const signals = telemetrySignals(after);
     // Every telemetry signal is cn-hangzhou's: reviews (the service and its failing workload, reviews-v1),
     // and productpage, whose calls to reviews fail with it; nothing in cn-shanghai.
