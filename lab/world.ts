@@ -177,6 +177,12 @@ const SLS_RETENTION_MS = 5 * 60_000;
  * per cluster ACK's default project name (`k8s-log-<cluster id>`) and the Logstore name the
  * examples use (`istio-access-log`; the operator's choice in the cloud).
  */
+/** Whether a lab policy lists Logstores under `telemetry` (read defensively, as the functions' own parse decides). */
+function logstoresListed(policyYaml: string): boolean {
+  const listed = (parseYaml(policyYaml) as { telemetry?: { logstores?: unknown } } | null)?.telemetry?.logstores;
+  return Array.isArray(listed) && listed.length > 0;
+}
+
 export function labLogstores(topology: Topology, policyYaml: string): Map<string, ClusterLogstore & { region: string }> {
   const regionOf = new Map(topology.regions.flatMap((r) => r.clusters.map((c) => [c.name, r.name] as const)));
   const listed = (
@@ -552,7 +558,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   }
   const sls = new SlsTwin({ clock, credentials: ak, projects, retentionMs: SLS_RETENTION_MS });
   await sls.start();
-  const telemetry = opts.telemetry ?? true;
+  // The path runs when the policy configures it (telemetry.logstores): without, the function would
+  // refuse every range (nothing maps a Logstore to a cluster) and the triggers would only retry.
+  const telemetry = logstoresListed(policyYaml) ? (opts.telemetry ?? true) : false;
   const host = await startFcHost({
     ...(telemetry !== false ? { slsSource: sls } : {}),
     ...(typeof telemetry === 'object' ? { logTriggerIntervalS: telemetry.intervalS } : {}),
