@@ -366,6 +366,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
       'cluster-events': withHandoff,
       scheduler: withHandoff,
       control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' },
+      telemetry: withHandoff,
       executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' },
     });
     for (const r of Object.values(resources)) {
