@@ -169,6 +169,22 @@ function withCmsReconcile(
 
 const DEFAULT_TICK_MS = 5000;
 
+/** An `every` on a clock: fires each `intervalMs` of that clock's time (a virtual clock's sleeps wake as it advances). */
+function clockEvery(clock: Clock): (intervalMs: number, fire: () => void) => () => void {
+  return (intervalMs, fire) => {
+    let on = true;
+    void (async () => {
+      while (on) {
+        await clock.sleep(intervalMs);
+        if (on) fire();
+      }
+    })();
+    return () => {
+      on = false;
+    };
+  };
+}
+
 /** How long the SLS twin keeps log groups: the trigger reads within seconds; this bounds memory. */
 const SLS_RETENTION_MS = 5 * 60_000;
 
@@ -564,6 +580,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const host = await startFcHost({
     ...(telemetry !== false ? { slsSource: sls } : {}),
     ...(typeof telemetry === 'object' ? { logTriggerIntervalS: telemetry.intervalS } : {}),
+    // The functions on the lab's clock (a virtual-time run): the triggers' intervals are that clock's too.
+    ...(opts.functionsOnClock ? { logTriggerEvery: clockEvery(clock) } : {}),
     sYamlPath: 's.yaml',
     port: opts.port ?? 0,
     env,
