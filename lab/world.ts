@@ -89,6 +89,8 @@ export interface LabOptions {
    * access logs from the SLS twin. Default on, at s.yaml's `triggerInterval`; `{ intervalS }` runs
    * every trigger at that interval instead (3–600 s, as FC allows); false runs no SLS trigger (the
    * access logs are still written, nobody reads them), for labs whose outcome must rest on alarms alone.
+   * With `functionsOnClock`, an explicit `true` or `{ intervalS }` runs the triggers on the lab's
+   * clock; left unset they follow `every` (the caller's timers) like the scheduler's.
    */
   telemetry?: boolean | { intervalS: number };
 }
@@ -580,8 +582,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const host = await startFcHost({
     ...(telemetry !== false ? { slsSource: sls } : {}),
     ...(typeof telemetry === 'object' ? { logTriggerIntervalS: telemetry.intervalS } : {}),
-    // The functions on the lab's clock (a virtual-time run): the triggers' intervals are that clock's too.
-    ...(opts.functionsOnClock ? { logTriggerEvery: clockEvery(clock) } : {}),
+    // Asked for explicitly with the functions on the lab's clock (a virtual-time run, whose caller
+    // schedules the host's timers through `every`): the triggers fire on that clock. Not asked for,
+    // they follow `every` like every other timer.
+    ...(opts.functionsOnClock && opts.telemetry !== undefined && opts.telemetry !== false ? { logTriggerEvery: clockEvery(clock) } : {}),
     sYamlPath: 's.yaml',
     port: opts.port ?? 0,
     env,
