@@ -409,6 +409,19 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
         },
       ],
       control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
+      // The account fills each SLS trigger's source project and invocation role.
+      telemetry: (['hangzhou', 'shanghai'] as const).map((city) => ({
+        triggerName: `access-logs-${city}`,
+        triggerType: 'log',
+        sourceArn: `acs:log:cn-${city}:${ACCOUNT}:project/k8s-log-c-${city}`,
+        invocationRole: `acs:ram::${ACCOUNT}:role/aliyunlogetlrole`,
+        triggerConfig: {
+          enable: true,
+          sourceConfig: { logstore: 'istio-access-log' },
+          jobConfig: { triggerInterval: 3, maxRetryTime: 3 },
+          logConfig: { project: `k8s-log-c-${city}`, logstore: 'regionshift-trigger-log' },
+        },
+      })),
       executor: undefined,
     });
     // What Serverless Devs hands the fc3 component still has fc3's shape.
