@@ -86,6 +86,15 @@ export interface LabOptions {
   cmsReconcile?: boolean;
   /** The data plane's PRNG seed (default 7): the incident benchmark runs each incident over several. */
   seed?: number;
+  /**
+   * The telemetry path: the `telemetry` function's SLS triggers (s.yaml) reading the data plane's
+   * access logs from the SLS twin. Default on, at s.yaml's `triggerInterval`; `{ intervalS }` runs
+   * every trigger at that interval instead (3–600 s, as FC allows); false runs no SLS trigger (the
+   * access logs are still written, nobody reads them), for labs whose outcome must rest on alarms alone.
+   * With `functionsOnClock`, an explicit `true` or `{ intervalS }` runs the triggers on the lab's
+   * clock; left unset they follow `every` (the caller's timers) like the scheduler's.
+   */
+  telemetry?: boolean | { intervalS: number };
 }
 
 export interface Lab {
@@ -164,6 +173,22 @@ function withCmsReconcile(
 
 const DEFAULT_TICK_MS = 5000;
 
+/** An `every` on a clock: fires each `intervalMs` of that clock's time (a virtual clock's sleeps wake as it advances). */
+function clockEvery(clock: Clock): (intervalMs: number, fire: () => void) => () => void {
+  return (intervalMs, fire) => {
+    let on = true;
+    void (async () => {
+      while (on) {
+        await clock.sleep(intervalMs);
+        if (on) fire();
+      }
+    })();
+    return () => {
+      on = false;
+    };
+  };
+}
+
 /** How long the SLS twin keeps log groups: the trigger reads within seconds; this bounds memory. */
 const SLS_RETENTION_MS = 5 * 60_000;
 
@@ -172,6 +197,12 @@ const SLS_RETENTION_MS = 5 * 60_000;
  * per cluster ACK's default project name (`k8s-log-<cluster id>`) and the Logstore name the
  * examples use (`istio-access-log`; the operator's choice in the cloud).
  */
+/** Whether a lab policy lists Logstores under `telemetry` (read defensively, as the functions' own parse decides). */
+function logstoresListed(policyYaml: string): boolean {
+  const listed = (parseYaml(policyYaml) as { telemetry?: { logstores?: unknown } } | null)?.telemetry?.logstores;
+  return Array.isArray(listed) && listed.length > 0;
+}
+
 export function labLogstores(topology: Topology, policyYaml: string): Map<string, ClusterLogstore & { region: string }> {
   const regionOf = new Map(topology.regions.flatMap((r) => r.clusters.map((c) => [c.name, r.name] as const)));
   const listed = (
@@ -432,7 +463,10 @@ function labHandlers(clock: Clock | undefined, runtimes: Array<{ close(): Promis
     // As the default loader: the function's s.yaml environment fills what is still unset.
     for (const [k, v] of Object.entries(fn.environment)) if (process.env[k] === undefined && v !== '') process.env[k] = v;
     const { runtimeFactory } = await import('../shared/runtime/index');
-    const getRuntime = runtimeFactory(process.env, clock ? { clock } : {});
+    // The telemetry function's runtime reads SLS with the real SDK (at the trigger event's endpoint:
+    // the SLS twin's project listener), as its deployed entry point (shared/runtime/telemetry.ts) does.
+    const accessLogs = key === 'telemetry' ? (await import('../shared/runtime/telemetry')).slsReaders : undefined;
+    const getRuntime = runtimeFactory(process.env, { ...(clock ? { clock } : {}), ...(accessLogs ? { accessLogs } : {}) });
     // Each function's container opens its own store: the lab's stop closes every one.
     runtimes.push(getRuntime);
     const mod = (await import(pathToFileURL(path.resolve('functions', key, 'handler.ts')).href)) as {
@@ -544,8 +578,16 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   }
   const sls = new SlsTwin({ clock, credentials: ak, projects, retentionMs: SLS_RETENTION_MS });
   await sls.start();
+  // The path runs when the policy configures it (telemetry.logstores): without, the function would
+  // refuse every range (nothing maps a Logstore to a cluster) and the triggers would only retry.
+  const telemetry = logstoresListed(policyYaml) ? (opts.telemetry ?? true) : false;
   const host = await startFcHost({
-    slsSource: sls,
+    ...(telemetry !== false ? { slsSource: sls } : {}),
+    ...(typeof telemetry === 'object' ? { logTriggerIntervalS: telemetry.intervalS } : {}),
+    // Asked for explicitly with the functions on the lab's clock (a virtual-time run, whose caller
+    // schedules the host's timers through `every`): the triggers fire on that clock. Not asked for,
+    // they follow `every` like every other timer.
+    ...(opts.functionsOnClock && opts.telemetry !== undefined && opts.telemetry !== false ? { logTriggerEvery: clockEvery(clock) } : {}),
     sYamlPath: 's.yaml',
     port: opts.port ?? 0,
     env,

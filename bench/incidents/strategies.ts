@@ -401,7 +401,7 @@ export const TELEMETRY_INTERVAL_S = 3;
  * until `startLab` takes them; wiring the row is then this one line:
  * `{ telemetry: { intervalS: TELEMETRY_INTERVAL_S } }`.
  */
-export const TELEMETRY_LAB_OPTIONS: Partial<LabOptions> | null = null;
+export const TELEMETRY_LAB_OPTIONS: Partial<LabOptions> | null = { telemetry: { intervalS: TELEMETRY_INTERVAL_S } };
 
 /** regionshift with its own telemetry (SLS access logs, the telemetry function) beside the CMS alarms at their documented periods. */
 export const regionshiftTelemetryStrategy: Strategy = regionshiftStrategy(

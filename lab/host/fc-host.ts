@@ -78,6 +78,10 @@ export interface FcHostOptions {
   httpEventRules?: HttpTargetRule[];
   /** The Logstores the functions' SLS (`log`) triggers read (the lab's SLS twin); without it those triggers do nothing. */
   slsSource?: SlsTriggerSource;
+  /** Schedules the SLS triggers' polls (each trigger's interval); default `every`. A virtual-time lab runs them on its clock. */
+  logTriggerEvery?: (intervalMs: number, fire: () => void) => () => void;
+  /** Every SLS trigger's interval in seconds instead of its `jobConfig.triggerInterval` (3–600, FC's range). */
+  logTriggerIntervalS?: number;
 }
 
 export interface FcHost {
@@ -86,7 +90,7 @@ export interface FcHost {
   functions: HostedFunction[];
   /** Invoke in the background as FC's async invocation does; resolves with the request id at once. */
   invokeAsync(key: string, payload: Buffer | string): string;
-  /** Resolves when no background invocation is running. */
+  /** Resolves when no background invocation is running (async invocations, and those the SLS triggers' polls started). */
   idle(): Promise<void>;
   /**
    * Issue new role credentials, as FC does when the STS session is renewed: later invocations
@@ -138,6 +142,9 @@ function defaultLoader(sYamlPath: string) {
 }
 
 export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
+  const intervalS = opts.logTriggerIntervalS;
+  if (intervalS !== undefined && (!Number.isInteger(intervalS) || intervalS < 3 || intervalS > 600))
+    throw new Error(`logTriggerIntervalS: must be an integer of 3–600 seconds (FC's triggerInterval), got ${intervalS}`);
   const env = opts.env ?? process.env;
   const log = opts.log ?? ((line) => process.stderr.write(`${JSON.stringify(line)}\n`));
   const { functions, missingEnv, accountId } = hostedFunctions(opts.sYamlPath, env);
@@ -455,7 +462,10 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
         if (t.triggerType !== 'log' || !t.triggerConfig.enable) continue;
         const job = slsTriggerJob({
           functionName: fn.functionName,
-          trigger: t,
+          trigger:
+            intervalS === undefined
+              ? t
+              : { ...t, triggerConfig: { ...t.triggerConfig, jobConfig: { ...t.triggerConfig.jobConfig, triggerInterval: intervalS } } },
           source: opts.slsSource,
           log,
           available: () => !outage.down,
@@ -463,8 +473,9 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
         });
         logTriggers.push({ key: fn.key, triggerName: t.triggerName, job });
         timers.push(
-          (opts.every ?? defaultEvery)(job.intervalMs, () => {
-            job.poll().catch((err: unknown) =>
+          (opts.logTriggerEvery ?? opts.every ?? defaultEvery)(job.intervalMs, () => {
+            // The invocations a poll starts are background work: idle() waits for them too.
+            const run = job.poll().catch((err: unknown) =>
               log({
                 host: 'fc',
                 function: fn.key,
@@ -472,6 +483,8 @@ export async function startFcHost(opts: FcHostOptions): Promise<FcHost> {
                 message: `SLS trigger poll failed: ${err instanceof Error ? err.message : String(err)}`,
               }),
             );
+            background.add(run);
+            void run.finally(() => background.delete(run));
           }),
         );
       }

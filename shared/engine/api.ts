@@ -59,7 +59,15 @@ export interface StatusView {
     reason: string;
   } | null;
   drill: { id: string; region: string; service?: string; severity: string; endsAt: string; actor: string } | null;
-  activeSignals: Array<{ key: string; source: string; region: string; severity: string; at: string }>;
+  activeSignals: Array<{
+    key: string;
+    source: string;
+    region: string;
+    service?: string;
+    severity: string;
+    at: string;
+    measure?: { kind: 'errorShare' | 'latencyMs' | 'value'; value: number; metric: string };
+  }>;
   openPlans: Array<{ id: string; status: string; steps: number; done: number; dueAt: string }>;
   /**
    * The policy's schedules open now and in force (one per scope at most): mesh-wide first, then

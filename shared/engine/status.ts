@@ -181,7 +181,16 @@ export function statusView(
           actor: state.drill.actor,
         }
       : null,
-    activeSignals: signals.map((s) => ({ key: s.key, source: s.source, region: s.region, severity: s.severity, at: iso(s.at) })),
+    // The service and the measure when the signal has them (a telemetry signal's measured 5xx share, a CMS curValue).
+    activeSignals: signals.map((s) => ({
+      key: s.key,
+      source: s.source,
+      region: s.region,
+      ...(s.service !== undefined ? { service: s.service } : {}),
+      severity: s.severity,
+      at: iso(s.at),
+      ...(s.measure ? { measure: s.measure } : {}),
+    })),
     openPlans: open.map((p) => ({
       id: p.plan.id,
       status: p.status,

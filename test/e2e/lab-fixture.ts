@@ -11,9 +11,12 @@ export { scheduleFreePolicyFile } from '../../lab/support/policy-files';
 /**
  * The default Bookinfo lab with test-sized periods: pods ready 1 s after a scale-up, alarm rules
  * evaluated every 2 s, and the example policy without its schedules. Written to temp files so
- * the default topology and policy stay the single source.
+ * the default topology and policy stay the single source. Without the telemetry path
+ * (`telemetry: false`): with alarms this fast, these labs measure the alarm path, and the
+ * telemetry function's signals would race it (test/e2e/lab-telemetry.test.ts measures that path,
+ * with the alarms at their documented minute).
  */
-export function fastLabFiles(): { topologyFile: string; stateFile: string; policyFile: string } {
+export function fastLabFiles(): { topologyFile: string; stateFile: string; policyFile: string; telemetry: false } {
   const dir = mkdtempSync(path.join(tmpdir(), 'regionshift-lab-'));
   const topo = parseYaml(readFileSync('lab/topology/bookinfo.yaml', 'utf8')) as {
     deployments: Array<Record<string, unknown>>;
@@ -26,7 +29,7 @@ export function fastLabFiles(): { topologyFile: string; stateFile: string; polic
   }
   const topologyFile = path.join(dir, 'bookinfo-fast.yaml');
   writeFileSync(topologyFile, stringifyYaml(topo));
-  return { topologyFile, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir) };
+  return { topologyFile, stateFile: path.join(dir, 'state.db'), policyFile: scheduleFreePolicyFile(dir), telemetry: false };
 }
 
 export async function waitFor<T>(

@@ -32,6 +32,8 @@ function called(action: string, source: string): boolean {
   // DescribeClusterUserKubeconfig is GET /k8s/{ClusterId}/user_config (RAM has also named it cs:GetUserConfig).
   // CloudMonitor (RPC): the action name is the request's first argument, or the constant holding it.
   if (service === 'cms') return new RegExp(`request(<[^>]*>)?\\(\\s*'${api}'`).test(source) || new RegExp(`= '${api}';`).test(source);
+  // SLS: log:GetCursorOrData authorizes GetCursor and PullLogs (reading a shard by cursor).
+  if (service === 'log') return api === 'GetCursorOrData' && /\.pullLogs(WithOptions)?\(/.test(source);
   if (service === 'cs') return ['DescribeClusterUserKubeconfig', 'GetUserConfig'].includes(api) && source.includes('/user_config');
   return false;
 }
@@ -49,6 +51,11 @@ describe('RAM policies', () => {
     // Read-only CloudMonitor access: the tick's read-back of the alerting state (detection.cmsReconcile).
     expect(actions.filter((a) => a.startsWith('cms:'))).toEqual(['cms:DescribeAlertingMetricRuleResources']);
     expect(p.Statement.filter((s) => s.Action.some((a) => a.startsWith('cms:'))).map((s) => s.Resource)).toEqual(['*']);
+    // Read-only SLS access, on the access-log Logstores only (the telemetry function's PullLogs).
+    expect(actions.filter((a) => a.startsWith('log:'))).toEqual(['log:GetCursorOrData']);
+    const sls = p.Statement.filter((s) => s.Action.some((a) => a.startsWith('log:'))).flatMap((s) => s.Resource);
+    expect(sls.length).toBeGreaterThan(0);
+    for (const r of sls) expect(r).toMatch(/^acs:log:[a-z0-9-]+:\$\{AccountId\}:project\/[^/*]+\/logstore\/[^/*]+$/);
   });
 
   test('ram-policy-table-setup.json: what infra/create-tables.ts calls', () => {

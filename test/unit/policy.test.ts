@@ -92,8 +92,11 @@ describe('the example policies', () => {
       destinationRules: ['productpage', 'reviews', 'ratings', 'details'].map((name) => ({ namespace: 'default', name })),
       kubeconfig: {},
     });
-    // placement differs on purpose: only the ASM variant has a control plane (mesh.apiRegion) in a steered region.
-    expect({ ...istio, mesh: null, placement: null }).toEqual({ ...asm, mesh: null, placement: null });
+    // placement differs on purpose: only the ASM variant has a control plane (mesh.apiRegion) in a steered region;
+    // so does telemetry: it reads the access logs ASM ships to SLS, which the ASM variant configures.
+    expect(istio.telemetry).toBeUndefined();
+    expect(asm.telemetry?.logstores.map((l) => l.cluster)).toEqual(['c-hangzhou', 'c-shanghai']);
+    expect({ ...istio, mesh: null, placement: null, telemetry: null }).toEqual({ ...asm, mesh: null, placement: null, telemetry: null });
   });
 
   it('three-region.yaml: loads, orders, quorum, freeze window and the night schedule', () => {

@@ -19,8 +19,8 @@ const props = (key: string) => {
 };
 
 describe('s.yaml', () => {
-  test('declares the five functions, nodejs20, code from ./dist/<key>, the regionshift role', () => {
-    expect(Object.keys(spec.resources).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler']);
+  test('declares the six functions, nodejs20, code from ./dist/<key>, the regionshift role', () => {
+    expect(Object.keys(spec.resources).sort()).toEqual(['alarm', 'cluster-events', 'control', 'executor', 'scheduler', 'telemetry']);
     for (const [key, r] of Object.entries(spec.resources)) {
       expect(r.props).toMatchObject({
         functionName: `regionshift-${key}`,
@@ -45,13 +45,14 @@ describe('s.yaml', () => {
     }
   });
 
-  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, executor none (InvokeFunction only)', () => {
+  test('triggers: alarm http POST + CMS eventbridge, cluster-events acs.cs, minute timer, control http GET/POST/DELETE, telemetry SLS per cluster, executor none (InvokeFunction only)', () => {
     const summary = Object.fromEntries(Object.keys(spec.resources).map((k) => [k, (props(k).triggers ?? []).map((t) => t.triggerType)]));
     expect(summary).toEqual({
       alarm: ['http', 'eventbridge'],
       'cluster-events': ['eventbridge', 'http'],
       scheduler: ['timer'],
       control: ['http'],
+      telemetry: ['log', 'log'],
       executor: [],
     });
     const [webhook, cmsEvents] = props('alarm').triggers ?? [];
@@ -78,10 +79,24 @@ describe('s.yaml', () => {
     });
     expect(everyIntervalMs('@every 1m')).toBe(60_000);
     expect(props('control').triggers?.[0]?.triggerConfig).toEqual({ authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] });
+    // One SLS trigger per cluster of examples/bookinfo.yaml, on the project/Logstore its telemetry.logstores maps to that cluster, every 3 s.
+    const example = parse(readFileSync('examples/bookinfo.yaml', 'utf8')) as {
+      telemetry: { logstores: Array<{ project: string; logstore: string; cluster: string }> };
+    };
+    const logTriggers = (props('telemetry').triggers ?? []).flatMap((t) => (t.triggerType === 'log' ? [t] : []));
+    expect(
+      logTriggers.map((t) => ({
+        project: /project\/(.+)$/.exec(t.sourceArn)?.[1],
+        logstore: t.triggerConfig.sourceConfig.logstore,
+        interval: t.triggerConfig.jobConfig.triggerInterval,
+        enable: t.triggerConfig.enable,
+      })),
+    ).toEqual(example.telemetry.logstores.map((l) => ({ project: l.project, logstore: l.logstore, interval: 3, enable: true })));
+    for (const t of logTriggers) expect(t.invocationRole).toBe('acs:ram::${vars.accountId}:role/aliyunlogetlrole');
   });
 
   test("the sending functions name the executor; nothing names an executor URL; the executor's budget fits its timeout", () => {
-    for (const key of ['alarm', 'cluster-events', 'scheduler', 'control']) {
+    for (const key of ['alarm', 'cluster-events', 'scheduler', 'control', 'telemetry']) {
       expect(props(key).environmentVariables?.REGIONSHIFT_EXECUTOR_FUNCTION).toBe(props('executor').functionName);
     }
     expect(readFileSync('s.yaml', 'utf8')).not.toContain('REGIONSHIFT_EXECUTOR_URL');
@@ -351,6 +366,7 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
       'cluster-events': withHandoff,
       scheduler: withHandoff,
       control: { ...withHandoff, REGIONSHIFT_READ_TOKEN: '' },
+      telemetry: withHandoff,
       executor: { ...base, REGIONSHIFT_BUDGET_MS: '590000' },
     });
     for (const r of Object.values(resources)) {
@@ -393,6 +409,19 @@ describe('s.yaml rendered by Serverless Devs 3 (@serverless-devs/art-template)',
         },
       ],
       control: [{ triggerName: 'api', triggerType: 'http', triggerConfig: { authType: 'anonymous', methods: ['GET', 'POST', 'DELETE'] } }],
+      // The account fills each SLS trigger's source project and invocation role.
+      telemetry: (['hangzhou', 'shanghai'] as const).map((city) => ({
+        triggerName: `access-logs-${city}`,
+        triggerType: 'log',
+        sourceArn: `acs:log:cn-${city}:${ACCOUNT}:project/k8s-log-c-${city}`,
+        invocationRole: `acs:ram::${ACCOUNT}:role/aliyunlogetlrole`,
+        triggerConfig: {
+          enable: true,
+          sourceConfig: { logstore: 'istio-access-log' },
+          jobConfig: { triggerInterval: 3, maxRetryTime: 3 },
+          logConfig: { project: `k8s-log-c-${city}`, logstore: 'regionshift-trigger-log' },
+        },
+      })),
       executor: undefined,
     });
     // What Serverless Devs hands the fc3 component still has fc3's shape.

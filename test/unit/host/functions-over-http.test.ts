@@ -4,6 +4,7 @@ import * as clusterEvents from '../../../functions/cluster-events/handler';
 import * as control from '../../../functions/control/handler';
 import * as executor from '../../../functions/executor/handler';
 import * as scheduler from '../../../functions/scheduler/handler';
+import * as telemetry from '../../../functions/telemetry/handler';
 import { startFcHost, type AsyncOutcome, type FcHost } from '../../../lab/host/fc-host';
 import { signRequest } from '../../../shared/http/auth';
 import type { RuntimeFactory } from '../../../shared/runtime/types';
@@ -17,9 +18,10 @@ const modules: Record<string, { makeHandler: (rt: RuntimeFactory) => unknown }> 
   control,
   executor,
   scheduler,
+  telemetry,
 };
 
-describe('the five functions served from s.yaml', () => {
+describe('the functions served from s.yaml', () => {
   let host: FcHost;
   const runtimes: Record<string, FakeRuntime> = {};
   const asyncDone: AsyncOutcome[] = [];

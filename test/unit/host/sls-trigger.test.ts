@@ -208,3 +208,40 @@ test('s.yaml log triggers are held to the devsapp/fc3 keys and FC 3.0 ranges', (
       .success,
   ).toBe(false);
 });
+
+test("logTriggerIntervalS runs every trigger at that interval instead of s.yaml's, within FC's 3–600 s; idle() waits for a poll's invocations", async () => {
+  const other: Array<{ ms: number; fire: () => void }> = [];
+  const at10 = await startFcHost({
+    sYamlPath: 'test/unit/host/fixtures/s-sls.yaml',
+    env: {},
+    log: () => undefined,
+    loadHandler: async (): Promise<HandlerModule> => ({ handler: reader }),
+    slsSource: twin,
+    logTriggerIntervalS: 10,
+    every: (ms, fire) => {
+      other.push({ ms, fire });
+      return () => undefined;
+    },
+  });
+  try {
+    expect(other.map((s) => s.ms)).toEqual([10_000]);
+    expect(at10.logTriggers.map((t) => t.job.intervalMs)).toEqual([10_000]);
+    write(0, 'x');
+    other[0]!.fire();
+    // The poll's invocation is the host's background work: idle() resolves once it has read the range.
+    await at10.idle();
+    expect(pulled.some((p) => p.seqs.includes('x'))).toBe(true);
+  } finally {
+    await at10.stop();
+  }
+  for (const bad of [2, 601, 4.5])
+    await expect(
+      startFcHost({
+        sYamlPath: 'test/unit/host/fixtures/s-sls.yaml',
+        env: {},
+        log: () => undefined,
+        slsSource: twin,
+        logTriggerIntervalS: bad,
+      }),
+    ).rejects.toThrow(/logTriggerIntervalS: must be an integer of 3–600 seconds/);
+});
