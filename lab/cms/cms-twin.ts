@@ -1,5 +1,11 @@
 import type { Clock } from '../../shared/ports/clock';
-import { COMPARISON_OPERATORS, ESCALATION_FIELDS, ESCALATION_LEVELS, NO_DATA_POLICIES } from '../../shared/adapters/cms-alarm-rules';
+import {
+  COMPARISON_OPERATORS,
+  ESCALATION_FIELDS,
+  ESCALATION_LEVELS,
+  NO_DATA_POLICIES,
+  SCALAR_PARAMETER_NAMES,
+} from '../../shared/adapters/cms-alarm-rules';
 import type { TwinReply, TwinRequest } from '../twin-common/http-io';
 import { PopError, type PopAuthenticator } from '../asm/pop-auth';
 import { requestId, rpcError } from '../asm/pop-errors';
@@ -32,22 +38,7 @@ const LEVEL_FIELDS = ESCALATION_FIELDS;
 const OPERATORS = COMPARISON_OPERATORS;
 const NO_DATA = NO_DATA_POLICIES;
 /** The documented scalar parameters the twin keeps (PutResourceMetricRuleRequest). */
-const STORED = [
-  'RuleId',
-  'RuleName',
-  'Namespace',
-  'MetricName',
-  'Resources',
-  'ContactGroups',
-  'Webhook',
-  'EffectiveInterval',
-  'NoEffectiveInterval',
-  'EmailSubject',
-  'Interval',
-  'Period',
-  'SilenceTime',
-  'NoDataPolicy',
-] as const;
+const STORED = SCALAR_PARAMETER_NAMES;
 const DEFAULT_SILENCE_S = 86_400;
 
 interface Escalation {

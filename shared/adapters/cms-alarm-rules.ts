@@ -18,7 +18,7 @@ export function cmsEndpoint(region: string): string {
 }
 
 /** The top-level parameters PutResourceMetricRule documents (flattened RPC names; object parameters below). */
-const SCALAR_PARAMETERS = new Set([
+export const SCALAR_PARAMETER_NAMES = [
   'RuleId',
   'RuleName',
   'Namespace',
@@ -33,7 +33,8 @@ const SCALAR_PARAMETERS = new Set([
   'Period',
   'SilenceTime',
   'NoDataPolicy',
-]);
+] as const;
+const SCALAR_PARAMETERS = new Set<string>(SCALAR_PARAMETER_NAMES);
 /** Documented as required ("This parameter is required." in the SDK's request model). */
 const REQUIRED_PARAMETERS = ['RuleId', 'RuleName', 'Namespace', 'MetricName', 'ContactGroups'] as const;
 export const ESCALATION_LEVELS = ['Critical', 'Warn', 'Info'] as const;
