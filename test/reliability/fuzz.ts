@@ -324,6 +324,28 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
       expect: expectationFor(mutation, authed, shape !== 'cms-form'),
     };
   }
+  if (ep.kind === 'http' && ep.fn === 'cluster-events') {
+    // The other cluster regions' EventBridge rules push to /ack with the intake token in the URL
+    // (or the Token header); the body is read as JSON whatever its content type says.
+    const ways = ['good', 'good', 'good', 'wrong', 'none', 'header'] as const;
+    const way = choose(ways, d.pick >> 3);
+    const query = { good: `?token=${ALARM_TOKEN}`, wrong: `?token=${ALARM_TOKEN.slice(0, -1)}x`, none: '', header: '' }[way];
+    const authed = way === 'good' || way === 'header';
+    const { body, contentType } = spoil(s.ackEvent, mutation, d);
+    return {
+      target: `cluster-events http (token ${way})`,
+      mutation,
+      method: 'POST',
+      url: `/cluster-events/ack${query}`,
+      headers: {
+        ...(contentType ? { 'content-type': contentType } : {}),
+        ...(way === 'header' ? { 'x-eventbridge-signature-token': ALARM_TOKEN } : {}),
+      },
+      body,
+      authed,
+      expect: expectationFor(mutation, authed, true),
+    };
+  }
   if (ep.kind === 'http' && ep.fn === 'control') {
     const routes = controlRouteList();
     const r = choose(routes, d.pick);
