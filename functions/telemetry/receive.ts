@@ -62,9 +62,10 @@ export interface TelemetryResult {
 export async function receiveLogs(event: SlsTriggerEvent, runtime: Runtime): Promise<TelemetryResult> {
   const t = runtime.policy.telemetry;
   if (!t) throw new RegionshiftError('CONFIG.TELEMETRY', 'the policy has no telemetry section');
-  if (!runtime.telemetry) throw new RegionshiftError('CONFIG.TELEMETRY', 'this runtime has no telemetry window store');
   const { source } = event;
+  // A Logstore the policy does not list is the event's problem (400), whatever this runtime has.
   const { region } = regionOfLogstore(runtime.policy, source.projectName, source.logstoreName);
+  if (!runtime.telemetry) throw new RegionshiftError('CONFIG.TELEMETRY', 'this runtime has no telemetry window store');
   const shard = `${source.projectName}/${source.logstoreName}/${source.shardId}`;
 
   const read =

@@ -11,7 +11,7 @@ import { controlRoutes } from '../../functions/control/routes';
 export interface EntryPoint {
   /** The s.yaml resource key (the local FC host's URL prefix). */
   fn: string;
-  kind: 'http' | 'eventbridge' | 'timer' | 'invoke';
+  kind: 'http' | 'eventbridge' | 'timer' | 'log' | 'invoke';
   methods: string[];
 }
 
@@ -21,8 +21,8 @@ export function entryPoints(sYamlPath = 's.yaml'): EntryPoint[] {
   for (const [key, r] of Object.entries(spec.resources)) {
     for (const t of r.props.triggers ?? []) {
       if (t.triggerType === 'http') out.push({ fn: key, kind: 'http', methods: [...t.triggerConfig.methods] });
-      // An SLS trigger delivers its event by invoking the function: the `invoke` entry below covers it.
-      else if (t.triggerType === 'log') continue;
+      // An SLS trigger delivers its event by invoking the function (the host's /_invoke/<fn>).
+      else if (t.triggerType === 'log') out.push({ fn: key, kind: 'log', methods: ['POST'] });
       else out.push({ fn: key, kind: t.triggerType, methods: ['POST'] });
     }
     // Every function can be invoked directly (InvokeFunction); the local host serves it at /_invoke/<fn>.

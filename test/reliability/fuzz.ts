@@ -113,7 +113,11 @@ function samples() {
   cmsEvent.data.alertName = 'fuzz-unmatched-alarm';
   const ackEvent = json('events/alarms/ack-node-notready.json') as { data: Record<string, unknown> };
   ackEvent.data.reason = 'FuzzNotARule';
+  // A Logstore the policy's `telemetry.logstores` does not list: nothing is read for it.
+  const slsTrigger = json('events/sls/trigger.json') as { source: Record<string, unknown> };
+  slsTrigger.source.logstoreName = 'fuzz-unlisted-logstore';
   return {
+    slsTrigger: slsTrigger as unknown as Record<string, unknown>,
     cms,
     am: am as unknown as Record<string, unknown>,
     cmsEvent: cmsEvent as unknown as Record<string, unknown>,
@@ -435,16 +439,18 @@ function build(ep: EntryPoint | 'lab', d: Draw, s: ReturnType<typeof samples>, l
   const sample =
     ep.kind === 'timer'
       ? s.timer
-      : ep.fn === 'executor'
-        ? s.executor
-        : ep.fn === 'scheduler'
-          ? s.timer
-          : ep.fn === 'cluster-events'
-            ? s.ackEvent
-            : s.cmsEvent;
+      : ep.kind === 'log' || ep.fn === 'telemetry'
+        ? s.slsTrigger
+        : ep.fn === 'executor'
+          ? s.executor
+          : ep.fn === 'scheduler'
+            ? s.timer
+            : ep.fn === 'cluster-events'
+              ? s.ackEvent
+              : s.cmsEvent;
   const { body } = spoil(sample, mutation, d);
   return {
-    target: `${ep.fn} ${ep.kind === 'timer' ? 'timer' : 'invoke'}`,
+    target: `${ep.fn} ${ep.kind === 'timer' || ep.kind === 'log' ? ep.kind : 'invoke'}`,
     mutation,
     method: 'POST',
     url: `/_invoke/${ep.fn}`,
