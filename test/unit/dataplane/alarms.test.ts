@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CMS_CALLBACK_FIELDS } from '../../../shared/signals/cms-fields';
 import { loadPolicyYaml } from '../../../shared/core/policy';
 import { parseAckEventBridge } from '../../../shared/signals/ack-eventbridge';
 import { toSignals } from '../../../shared/signals/detection';
@@ -10,24 +11,8 @@ import { failoverPolicy, advanceAndDeliver, labFixture, T0, type LabFixture } fr
 import { Receiver } from './support/receiver';
 
 const noWait = () => Promise.resolve();
-/** CloudMonitor "Use the alert callback feature" (en and zh), in that order: every documented callback field. */
-const DOCUMENTED_CMS_FIELDS = [
-  'alertName',
-  'alertState',
-  'curValue',
-  'dimensions',
-  'expression',
-  'instanceName',
-  'metricName',
-  'metricProject',
-  'namespace',
-  'preTriggerLevel',
-  'ruleId',
-  'signature',
-  'timestamp',
-  'triggerLevel',
-  'userId',
-];
+/** CloudMonitor "Use the alert callback feature": every documented callback field, the list the product's parser cites. */
+const DOCUMENTED_CMS_FIELDS = [...CMS_CALLBACK_FIELDS];
 
 /** The default topology's rule on a 10-s period (its own is CMS's documented 60 s): these tests step in 10-s periods. */
 function reviewsRule(lab: LabFixture): AlarmRule {
